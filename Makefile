@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# slxrun -- one entry point: make, make test, make run, make bench, make deps.
+
+CC      ?= gcc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wformat=2 -Wno-format-nonliteral
+BASE    := -std=gnu11 -D_GNU_SOURCE -I. $(WARN)
+LIBS    := -lyajl -lseccomp -lcap -lmnl -lmicrohttpd -lpthread -lm
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
+
+B       := build
+MODULES := common oci cgroups runtime shim
+# main.c holds the verb table; every other file belongs to its folder's library.
+SRCS    := $(filter-out runtime/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+OBJS    := $(SRCS:%.c=$(B)/%.o)
+SOBJS   := $(SRCS:%.c=$(B)/asan/%.o)
+LIBA    := $(foreach m,$(MODULES),$(B)/lib$(m).a)
+# Link order: users before what they use.
+LINKLIBS  := $(B)/libshim.a $(B)/libruntime.a $(B)/libcgroups.a $(B)/liboci.a $(B)/libcommon.a
+SLINKLIBS := $(LINKLIBS:$(B)/%=$(B)/asan/%)
+
+UNIT_SRCS  := $(wildcard tests/unit/*.c)
+INTEG_SRCS := $(wildcard tests/integration/*.c)
+
+.PHONY: all deps test test-unit test-integration test-vm test-containerd run bench clean format format-check examples
+
+all: slxrun
+
+$(B)/.deps:
+	@./tests/deps.sh
+	@mkdir -p $(B) && touch $@
+
+deps:
+	./tests/deps.sh
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -O1 -g $(SAN) -MMD -MP -c $< -o $@
+
+define module_lib
+$(B)/lib$(1).a: $(filter $(B)/$(1)/%,$(OBJS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+$(B)/asan/lib$(1).a: $(filter $(B)/asan/$(1)/%,$(SOBJS))
+	@mkdir -p $$(dir $$@)
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
+
+slxrun: $(B)/runtime/main.o $(LINKLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(LINKLIBS) $(LIBS)
+
+$(B)/unit-tests: $(UNIT_SRCS) $(SLINKLIBS)
+	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $(UNIT_SRCS) $(SLINKLIBS) $(LIBS) -lcriterion
+
+$(B)/integration-tests: $(INTEG_SRCS) tests/integration/harness.h
+	$(CC) $(BASE) -O1 -g -o $@ $(INTEG_SRCS) -lcriterion
+
+examples: slxrun
+	./rootfs-examples/build.sh $(B)/examples
+
+test: $(B)/.deps
+	$(MAKE) slxrun $(B)/unit-tests $(B)/integration-tests examples
+	$(MAKE) test-unit test-integration
+
+test-unit: $(B)/unit-tests
+	ASAN_OPTIONS=detect_leaks=1 $(B)/unit-tests --jobs 2
+
+test-integration: $(B)/integration-tests slxrun examples
+	SLXRUN=$(CURDIR)/slxrun SLX_EXAMPLES=$(CURDIR)/$(B)/examples $(B)/integration-tests --jobs 1
+
+run: $(B)/.deps
+	$(MAKE) slxrun examples
+	./rootfs-examples/run-demo.sh $(B)/examples
+
+bench: $(B)/.deps
+	$(MAKE) slxrun examples
+	./tests/bench/run.sh $(B)/examples
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(B) slxrun
+
+-include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(B)/runtime/main.d

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cgroups.h -- cgroup v2 mechanics: resolve, create, apply linux.resources,
+ * eBPF device filter, freeze/thaw, kill, stats, destroy.  Knows nothing about
+ * functions or invocations; works from directory fds. */
+#ifndef SLX_CGROUPS_H
+#define SLX_CGROUPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../common/err.h"
+#include "../oci/oci.h"
+
+/* Where the unified (v2) hierarchy is mounted on this host: /sys/fs/cgroup on a
+ * pure v2 host, /sys/fs/cgroup/unified on a hybrid one.  NULL when none. */
+const char *cg_unified_root(void);
+
+/* The controllers the root's cgroup.controllers lists (bitmask of CG_CTRL_*). */
+enum {
+	CG_CTRL_CPU = 1 << 0,
+	CG_CTRL_CPUSET = 1 << 1,
+	CG_CTRL_MEMORY = 1 << 2,
+	CG_CTRL_PIDS = 1 << 3,
+	CG_CTRL_IO = 1 << 4,
+	CG_CTRL_HUGETLB = 1 << 5,
+	CG_CTRL_RDMA = 1 << 6,
+	CG_CTRL_MISC = 1 << 7,
+};
+unsigned cg_available_controllers(void);
+
+/* Resolve linux.cgroupsPath to a path relative to the unified root (no
+ * leading slash).  Absolute paths are taken as-is; relative ones are placed
+ * under the runtime's own cgroup; with systemd_cgroup the "slice:prefix:name"
+ * form maps onto cgroupfs as <slice path>/<prefix>-<name>.scope.  NULL/empty
+ * cgroups_path gives "slxrun/<id>".  Any ".." component is an error naming
+ * linux.cgroupsPath.  Pure apart from reading /proc/self/cgroup for the
+ * relative case. */
+int cg_resolve_path(const char *cgroups_path, const char *id,
+		    bool systemd_cgroup, char **out, struct slx_err *err);
+
+/* Check linux.resources against what this host's cgroup v2 offers and against
+ * the kernel's rules, without touching anything: every requested controller
+ * available, values in range, quota has a period, unified keys well formed
+ * ("memory.max", no "/", "..", whitespace; controller enabled).  Errors name
+ * the field: "linux.resources.memory: the memory controller is not available
+ * in cgroup v2 on this host". */
+int cg_resources_validate(const struct oci_resources *res, unsigned available,
+			  struct slx_err *err);
+
+/* A container's cgroup, held open. */
+struct cg_handle {
+	int dirfd; /* O_PATH|O_DIRECTORY fd of the cgroup dir, usable with CLONE_INTO_CGROUP */
+	char *path; /* absolute path */
+	bool created; /* we made it (so destroy removes it) */
+};
+
+/* Create the cgroup (and parents), enable in each parent's
+ * cgroup.subtree_control the controllers `res` needs, open its dir fd.  On
+ * failure nothing it created is left behind. */
+int cg_create(const char *rel_path, const struct oci_resources *res,
+	      struct cg_handle *out, struct slx_err *err);
+/* Open an existing cgroup by absolute path. */
+int cg_open(const char *abs_path, struct cg_handle *out, struct slx_err *err);
+void cg_handle_release(struct cg_handle *h); /* closes, frees; safe twice */
+
+/* Write linux.resources into the cgroup (memory.max, cpu.weight, ...) and
+ * attach the device filter for res->devices.  Used at create and `update`. */
+int cg_resources_apply(const struct cg_handle *h,
+		       const struct oci_resources *res, struct slx_err *err);
+
+/* Conversions runc and crun use on cgroup v2. */
+uint64_t cg_cpu_shares_to_weight(uint64_t shares);
+/* v1 memory.memsw (memory+swap) -> v2 memory.swap.max; -1 = "max".  Error when
+ * swap < limit. */
+int cg_swap_v1_to_v2(int64_t swap, int64_t limit, int64_t *out,
+		     struct slx_err *err);
+
+/* Freeze or thaw and wait (bounded) until cgroup.events says so. */
+int cg_freeze(const struct cg_handle *h, bool frozen, struct slx_err *err);
+/* Current frozen state from cgroup.events. */
+int cg_is_frozen(const struct cg_handle *h, bool *frozen, struct slx_err *err);
+/* Kill every process (cgroup.kill; falls back to SIGKILL per pid). */
+int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err);
+/* Pids in cgroup.procs of the cgroup and its descendants. */
+int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n,
+	    struct slx_err *err);
+/* Kill what remains, wait (bounded) until unpopulated, rmdir. Missing is fine. */
+int cg_destroy(struct cg_handle *h, struct slx_err *err);
+
+/* One read path for counters, shared by `events --stats`, `ps` and the shim's
+ * model: every field read through the open dirfd, no path resolution per tick.
+ * A counter whose file is absent stays 0 and its have_* flag false. */
+struct cg_psi {
+	double avg10, avg60, avg300;
+	uint64_t total_usec;
+};
+struct cg_stats {
+	bool have_cpu, have_memory, have_pids, have_io, have_psi;
+	uint64_t cpu_usage_usec, cpu_user_usec, cpu_system_usec;
+	uint64_t cpu_nr_periods, cpu_nr_throttled, cpu_throttled_usec;
+	uint64_t memory_current, memory_max; /* max: UINT64_MAX when "max" */
+	uint64_t memory_swap_current;
+	uint64_t memory_anon, memory_file, memory_kernel;
+	uint64_t memory_events_oom, memory_events_oom_kill, memory_events_max;
+	uint64_t pids_current, pids_max; /* UINT64_MAX when "max" */
+	uint64_t io_rbytes, io_wbytes, io_rios, io_wios;
+	struct cg_psi psi_cpu_some, psi_memory_some, psi_memory_full, psi_io_some;
+};
+int cg_stats_read(int dirfd, struct cg_stats *st, struct slx_err *err);
+
+#endif

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* fsutil.h -- small file helpers shared by every module (read, atomic write, mkdir -p). */
+#ifndef SLX_FSUTIL_H
+#define SLX_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/* Read a whole file (relative to dirfd, AT_FDCWD for a path) into a
+ * NUL-terminated heap buffer; *len gets its size when len is not NULL. */
+int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
+		     struct slx_err *err);
+
+/* Write buf to path relative to dirfd (no O_CREAT: for cgroup and /proc files). */
+int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,
+		      struct slx_err *err);
+
+/* Write to path.tmp then rename onto path, so readers see old or new, never half. */
+int slx_write_file_atomic(const char *path, const char *buf, size_t len,
+			  mode_t mode, struct slx_err *err);
+
+/* mkdir -p; existing directories are fine. */
+int slx_mkdir_p(const char *path, mode_t mode, struct slx_err *err);
+
+/* Monotonic clock in nanoseconds. */
+unsigned long long slx_now_ns(void);
+
+#endif

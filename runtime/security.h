@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* security.h -- process confinement pieces: capabilities (libcap), seccomp
+ * (libseccomp), sysctl checks, lo up over netlink (libmnl).  Each has a
+ * prepare step run in the parent before clone (validates, names the bad
+ * field, precomputes) and an apply step run in the child, which allocates
+ * nothing and only makes the syscalls it must. */
+#ifndef SLX_RT_SECURITY_H
+#define SLX_RT_SECURITY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+#include "../oci/oci.h"
+
+/* --- capabilities ---------------------------------------------------- */
+struct rt_caps {
+	bool present; /* false: leave the process's capabilities untouched */
+	uint64_t bounding, effective, inheritable, permitted, ambient; /* bit = CAP_* */
+};
+/* Names -> bitmasks.  Unknown names are an error naming the field:
+ * "process.capabilities.bounding[2]: unknown capability CAP_FOO".
+ * Capabilities this kernel does not know (above CAP_LAST_CAP) are dropped
+ * silently, as runc does. */
+int rt_caps_prepare(const struct oci_capabilities *c, struct rt_caps *out,
+		    struct slx_err *err);
+/* In the child, after mounts and before switching user: drop from the
+ * bounding set everything not in `bounding`.  Needs CAP_SETPCAP. */
+int rt_caps_apply_bounding(const struct rt_caps *c, struct slx_err *err);
+/* In the child, after setresuid/setresgid (done with PR_SET_KEEPCAPS set):
+ * set effective/permitted/inheritable, then raise the ambient set. */
+int rt_caps_apply(const struct rt_caps *c, struct slx_err *err);
+
+/* --- seccomp --------------------------------------------------------- */
+struct rt_seccomp; /* a compiled BPF program plus its load flags */
+/* Build the filter from linux.seccomp with libseccomp and export it to BPF.
+ * All actions (SCMP_ACT_KILL, KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, TRACE,
+ * ALLOW, LOG, NOTIFY) incl. errnoRet, argument rules with all ops,
+ * architectures, flags.  Unknown syscall names are skipped as runc does;
+ * unknown actions/ops/architectures/flags are errors naming the field
+ * ("linux.seccomp.syscalls[3].action: unknown action SCMP_ACT_FOO").
+ * *out is NULL when seccomp is absent. */
+int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out,
+		       struct slx_err *err);
+/* Load the precompiled program (seccomp(2)); needs no_new_privs or
+ * CAP_SYS_ADMIN.  Call last before execve. */
+int rt_seccomp_load(const struct rt_seccomp *s, struct slx_err *err);
+void rt_seccomp_free(struct rt_seccomp *s);
+
+/* --- sysctl ------------------------------------------------------------ */
+/* Refuse keys that are not namespaced, or whose namespace the container does
+ * not own (net.* needs a new network namespace, kernel.shm*, kernel.msg*, kernel.sem and
+ * fs.mqueue.* a new ipc namespace, kernel.hostname/domainname a new uts
+ * namespace).  Error: "linux.sysctl: kernel.panic is not namespaced". */
+int rt_sysctl_validate(const struct oci_config *cfg, struct slx_err *err);
+/* In the child (after namespaces, before pivot): write /proc/sys/<key>. */
+int rt_sysctl_apply(const struct oci_kvv *sysctl, struct slx_err *err);
+
+/* --- network ---------------------------------------------------------- */
+/* Bring up lo in the current network namespace through rtnetlink (libmnl). */
+int rt_netlink_lo_up(struct slx_err *err);
+
+#endif

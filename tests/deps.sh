@@ -1,0 +1,15 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# deps.sh -- install the Debian packages slxrun builds, tests and benchmarks with, when missing.
+set -e
+PKGS="build-essential pkg-config libcap-dev libseccomp-dev libyajl-dev libmnl-dev
+libcriterion-dev libmicrohttpd-dev busybox-static crun runc hyperfine gnuplot-nox"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing$missing"
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
