@@ -283,7 +283,7 @@ static int is_json(const char *s, size_t len)
 	return json_value(s, s + len, 0) == s + len;
 }
 
-/* {"echo":<event>} for a JSON event; a non-JSON event is echoed as a JSON string. */
+/* {"echo":<event>} for a JSON event (outer whitespace dropped); any other event as a JSON string. */
 static char *echo_answer(const char *event, size_t len, size_t *out_len)
 {
 	char *out = malloc(len * 6 + 16), *o = out;
@@ -292,8 +292,12 @@ static char *echo_answer(const char *event, size_t len, size_t *out_len)
 		fail("out of memory");
 	o += sprintf(o, "{\"echo\":");
 	if (is_json(event, len)) {
-		memcpy(o, event, len);
-		o += len;
+		const char *start = json_ws(event, event + len), *end = event + len;
+
+		while (end > start && isspace((unsigned char)end[-1]))
+			end--;
+		memcpy(o, start, (size_t)(end - start));
+		o += end - start;
 	} else {
 		*o++ = '"';
 		for (size_t i = 0; i < len; i++) {

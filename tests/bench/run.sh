@@ -31,15 +31,15 @@ SCENARIOS="run lifecycle"
 say() { printf 'bench: %s\n' "$*" >&2; }
 
 ensure_tools() {
-	local missing="" pkg cmd
+	local missing=() pkg
+	# package:command pairs
 	for pkg in crun:crun runc:runc hyperfine:hyperfine gnuplot-nox:gnuplot busybox-static:busybox; do
-		cmd=${pkg#*:}
-		command -v "$cmd" >/dev/null || missing="$missing ${pkg%%:*}"
+		command -v "${pkg#*:}" >/dev/null || missing+=("${pkg%%:*}")
 	done
-	[ -z "$missing" ] && return 0
-	say "installing$missing"
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing ${missing[*]}"
 	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 }
 
 # enter_namespace: re-run this script as pid 1 of a new mount + pid namespace.
@@ -152,6 +152,7 @@ main() {
 		bench "$scenario"
 		"describe_$scenario" >"$RESULTS/$scenario.description"
 	done
+	# shellcheck disable=SC2086 # one argument per scenario
 	python3 "$HERE/summarize.py" "$RESULTS" "$RUNTIMES" $SCENARIOS
 	gnuplot -e "results='$RESULTS'; runtimes='$RUNTIMES'; scenarios='$SCENARIOS'" "$HERE/plot.gp"
 	cat "$RESULTS/bench.md"
