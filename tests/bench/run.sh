@@ -5,7 +5,7 @@
 # Usage: tests/bench/run.sh OUTDIR     (make bench passes build/examples)
 # Builds the example bundles under OUTDIR if needed and writes OUTDIR/results: bench.md, bench.csv,
 # per-run times, PNG plots. Knobs (environment): SLXRUN (binary, default ./slxrun of the repo),
-# ROUNDS (default 5) x RUNS (per round, default 10) measured runs per runtime, WARMUP (default 5).
+# ROUNDS (default 5) x RUNS (per round, default 20) measured runs per runtime, WARMUP (default 5).
 #
 # Every runtime runs in one private mount + pid namespace where /sys/fs/cgroup is a cgroup2 mount:
 # crun 1.8 refuses this host's hybrid layout even with --cgroup-manager=disabled, and runc 1.1 then
@@ -23,7 +23,7 @@ OUT=$(cd "$1" && pwd)
 RESULTS=$OUT/results
 SLXRUN=${SLXRUN:-$REPO/slxrun}
 ROUNDS=${ROUNDS:-5}
-RUNS=${RUNS:-10}
+RUNS=${RUNS:-20}
 WARMUP=${WARMUP:-5}
 RUNTIMES="slxrun crun runc"
 SCENARIOS="run lifecycle"
@@ -45,7 +45,7 @@ ensure_tools() {
 # enter_namespace: re-run this script as pid 1 of a new mount + pid namespace.
 enter_namespace() {
 	[ "${SLX_BENCH_INSIDE:-}" = 1 ] && return 0
-	SLX_BENCH_INSIDE=1 exec unshare --mount --pid --fork --mount-proc "$0" "$@"
+	SLX_BENCH_INSIDE=1 exec unshare --mount --pid --fork --mount-proc "$BASH" "$0" "$@"
 }
 
 setup_namespace() {
