@@ -138,13 +138,15 @@ int rt_caps_apply(const struct rt_caps *c, struct slx_err *err)
 		return -1;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0L, 0L, 0L) < 0)
 		return slx_error(err, errno, "clear the ambient capabilities");
-	/* Like runc, a cap that cannot be ambient (not permitted and
-	 * inheritable) is an error rather than silently missing. */
+	/* Like runc (which only warns), a cap that cannot be ambient because
+	 * it is not both permitted and inheritable is left out: runc-spec
+	 * configs commonly list ambient caps without inheritable ones. */
 	for (int cap = 0; cap <= last; cap++) {
 		if (!(c->ambient & (UINT64_C(1) << cap)))
 			continue;
-		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0L, 0L) < 0)
-			return slx_error(err, errno, "raise ambient capability %d", cap);
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0L, 0L) < 0 &&
+		    errno != EPERM)
+			return slx_error(err, errno, "process.capabilities.ambient: raise capability %d", cap);
 	}
 	return 0;
 }

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cli.c -- flag parsing shaped like runc's (urfave/cli): long flags with one
+ * or two dashes, values inline or next, one-letter aliases. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_flag *find_flag(const struct cli_flag *flags, size_t n,
+					const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (len == 1 && flags[i].alias == name[0])
+			return &flags[i];
+		if (strlen(flags[i].name) == len && !strncmp(flags[i].name, name, len))
+			return &flags[i];
+	}
+	return NULL;
+}
+
+static int set_value(const char *verb, const struct cli_flag *f,
+		     const char *val, struct slx_err *err)
+{
+	char *end;
+	long v;
+
+	switch (f->kind) {
+	case CLI_BOOL:
+		if (!val || !strcmp(val, "true") || !strcmp(val, "1"))
+			*(bool *)f->dest = true;
+		else if (!strcmp(val, "false") || !strcmp(val, "0"))
+			*(bool *)f->dest = false;
+		else
+			return slx_error(err, 0, "%s: --%s: invalid boolean %s", verb,
+					 f->name, val);
+		return 0;
+	case CLI_STR:
+		*(const char **)f->dest = val;
+		return 0;
+	case CLI_INT:
+		errno = 0;
+		v = strtol(val, &end, 10);
+		if (errno || !*val || *end)
+			return slx_error(err, 0, "%s: --%s: invalid number %s", verb,
+					 f->name, val);
+		*(int *)f->dest = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+int cli_parse(const char *verb, int argc, char **argv, int *idx,
+	      const struct cli_flag *flags, size_t n_flags, struct slx_err *err)
+{
+	while (*idx < argc) {
+		const char *a = argv[*idx], *name, *eq;
+		const struct cli_flag *f;
+		size_t len;
+
+		if (a[0] != '-' || !a[1])
+			return 0;
+		(*idx)++;
+		if (!strcmp(a, "--"))
+			return 0;
+		name = a + (a[1] == '-' ? 2 : 1);
+		eq = strchr(name, '=');
+		len = eq ? (size_t)(eq - name) : strlen(name);
+		f = find_flag(flags, n_flags, name, len);
+		if (!f)
+			return slx_error(err, 0, "%s: unknown flag %.*s", verb,
+					 (int)(name - a + len), a);
+		if (eq) {
+			if (set_value(verb, f, eq + 1, err) < 0)
+				return -1;
+		} else if (f->kind == CLI_BOOL) {
+			*(bool *)f->dest = true;
+		} else {
+			if (*idx >= argc)
+				return slx_error(err, 0, "%s: flag --%s needs a value",
+						 verb, f->name);
+			if (set_value(verb, f, argv[(*idx)++], err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+int cli_expect_args(const char *verb, int argc, int idx, int want,
+		    const char *usage, struct slx_err *err)
+{
+	if (argc - idx != want)
+		return slx_error(err, 0, "%s: expected %d argument%s, got %d (usage: slxrun %s %s)",
+				 verb, want, want == 1 ? "" : "s", argc - idx,
+				 verb, usage);
+	return 0;
+}

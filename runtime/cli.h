@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* cli.h -- runc-compatible flag parsing (--flag v, --flag=v, -flag v, -f) and
+ * the verb table's signature. */
+#ifndef SLX_RT_CLI_H
+#define SLX_RT_CLI_H
+
+#include <stdbool.h>
+
+#include "../common/err.h"
+#include "runtime.h"
+
+enum cli_kind { CLI_BOOL, CLI_STR, CLI_INT };
+
+/* One flag: where its value goes.  `alias` is an optional one-letter name. */
+struct cli_flag {
+	const char *name;
+	char alias;
+	enum cli_kind kind;
+	void *dest; /* bool *, const char **, int * */
+};
+
+/* Parse flags from argv[*idx] on until the first positional argument (or
+ * "--").  Unknown flags are an error naming them: "create: unknown flag
+ * --foo". */
+int cli_parse(const char *verb, int argc, char **argv, int *idx,
+	      const struct cli_flag *flags, size_t n_flags, struct slx_err *err);
+
+/* Exactly `want` positionals left, else a usage error. */
+int cli_expect_args(const char *verb, int argc, int idx, int want,
+		    const char *usage, struct slx_err *err);
+
+typedef int (*cli_verb_fn)(const struct rt_ctx *ctx, int argc, char **argv,
+			   struct slx_err *err);
+
+#define CLI_FLAGS(arr) (arr), (sizeof(arr) / sizeof((arr)[0]))
+
+/* The verbs (cmd_*.c).  Return the process exit status, or -1 with err set. */
+int cmd_create(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_start(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_run(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_state(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_kill(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_delete(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_list(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_spec(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_features(const struct rt_ctx *, int, char **, struct slx_err *);
+
+#endif

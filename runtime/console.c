@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* console.c -- process.terminal: a pty whose master goes to the caller's
+ * console socket over SCM_RIGHTS (runc's protocol), the slave becomes stdio. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "internal.h"
+
+int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	cleanup_close int s = -1;
+
+	if (strlen(path) >= sizeof(addr.sun_path))
+		return slx_error(err, ENAMETOOLONG, "--console-socket %s", path);
+	strcpy(addr.sun_path, path);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return slx_error(err, errno, "--console-socket: socket");
+	if (connect(s, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return slx_error(err, errno, "--console-socket: connect %s", path);
+	*fd = steal_fd(s);
+	return 0;
+}
+
+static int send_fd(int sock, const char *name, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int rt_console_setup(int sock, const struct oci_process *p,
+		     struct slx_err *err)
+{
+	cleanup_close int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cleanup_close int slave = -1;
+	char name[128];
+
+	if (master < 0)
+		return slx_error(err, errno, "process.terminal: open /dev/ptmx");
+	if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)))
+		return slx_error(err, errno, "process.terminal: unlockpt");
+	slave = open(name, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		return slx_error(err, errno, "process.terminal: open %s", name);
+	if (p->console_height.set || p->console_width.set) {
+		struct winsize ws = { .ws_row = (unsigned short)p->console_height.v,
+				      .ws_col = (unsigned short)p->console_width.v };
+
+		(void)ioctl(slave, TIOCSWINSZ, &ws);
+	}
+	if (send_fd(sock, name, master) < 0)
+		return slx_error(err, errno, "--console-socket: send the pty master");
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return slx_error(err, errno, "process.terminal: set controlling terminal");
+	for (int i = 0; i < 3; i++)
+		if (dup2(slave, i) < 0)
+			return slx_error(err, errno, "process.terminal: dup2");
+	return 0;
+}

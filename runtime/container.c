@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* container.c -- the parent's side of start-up: validate and precompute,
+ * clone3 straight into the cgroup and namespaces, drive the child through
+ * the sync protocol, and undo everything when any step fails. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+#include "internal.h"
+
+struct spawn_prep {
+	struct rt_ns_plan plan;
+	struct rt_caps caps;
+	struct rt_seccomp *seccomp;
+};
+
+static void prep_release(struct spawn_prep *p)
+{
+	rt_ns_plan_release(&p->plan);
+	rt_seccomp_free(p->seccomp);
+	p->seccomp = NULL;
+}
+
+static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
+		   struct slx_err *err)
+{
+	const struct oci_config *cfg = req->cfg;
+
+	if (!cfg->has_process)
+		return slx_error(err, 0, "process: required to create a container");
+	if (rt_ns_plan_build(cfg, &p->plan, err) < 0)
+		return -1;
+	if (!p->plan.new_ns[OCI_NS_MOUNT] && p->plan.join_fd[OCI_NS_MOUNT] < 0)
+		return slx_error(err, 0,
+				 "linux.namespaces: a mount namespace is required to set up the root filesystem");
+	if (rt_caps_prepare(&cfg->process.caps, &p->caps, err) < 0 ||
+	    rt_rootfs_validate(cfg, req->rootfs, err) < 0 ||
+	    rt_sysctl_validate(cfg, err) < 0)
+		return -1;
+	return rt_seccomp_prepare(&cfg->linux_.seccomp, &p->seccomp, err);
+}
+
+static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
+			struct slx_err *err)
+{
+	const struct oci_resources *res = &req->cfg->linux_.resources;
+
+	if (!req->cgroup_rel)
+		return 0;
+	if (cg_resources_validate(res, cg_available_controllers(), err) < 0)
+		return -1;
+	if (cg_create(req->cgroup_rel, res, cg, err) < 0)
+		return -1;
+	if (res->present && cg_resources_apply(cg, res, err) < 0) {
+		struct slx_err ignored;
+
+		(void)cg_destroy(cg, &ignored);
+		cg_handle_release(cg);
+		return -1;
+	}
+	return 0;
+}
+
+/* clone3 into the cgroup; joining a pid namespace means switching our own
+ * pid_for_children around the call, then back. */
+static pid_t do_clone(const struct spawn_prep *p, const struct cg_handle *cg,
+		      int *pidfd, struct slx_err *err)
+{
+	struct clone_args args = {
+		.flags = (uint64_t)p->plan.clone_flags | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	cleanup_close int own_pidns = -1;
+	pid_t pid;
+
+	if (cg && cg->dirfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cg->dirfd;
+	}
+	if (p->plan.join_fd[OCI_NS_PID] >= 0) {
+		own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+		if (own_pidns < 0 || setns(p->plan.join_fd[OCI_NS_PID], CLONE_NEWPID) < 0)
+			return slx_error(err, errno, "join the pid namespace");
+	}
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		slx_error(err, errno, "clone3");
+	if (pid != 0 && own_pidns >= 0)
+		(void)setns(own_pidns, CLONE_NEWPID);
+	return pid;
+}
+
+static void kill_and_reap(pid_t pid, int pidfd)
+{
+	if (pidfd >= 0)
+		(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	else
+		(void)kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static int send_state(const struct rt_spawn_req *req, int fd, pid_t pid,
+		      struct slx_err *err)
+{
+	cleanup_free char *json = NULL;
+	size_t len = 0;
+
+	if (req->state) {
+		req->state->pid = pid;
+		if (oci_state_to_json(req->state, false, &json, &len, err) < 0)
+			return -1;
+	}
+	if (rt_sync_send(fd, RT_SYNC_GO, 0, 0, json, len) < 0)
+		return slx_error(err, errno, "signal the container process");
+	return 0;
+}
+
+static int run_runtime_hooks(const struct rt_spawn_req *req, int fd,
+			     pid_t pid, struct slx_err *err)
+{
+	cleanup_free char *json = NULL;
+	size_t len = 0;
+
+	if (req->state) {
+		req->state->pid = pid;
+		if (oci_state_to_json(req->state, false, &json, &len, err) < 0)
+			return -1;
+	}
+	if (rt_hooks_run("prestart", &req->cfg->hooks.prestart, json ? json : "{}", err) < 0 ||
+	    rt_hooks_run("createRuntime", &req->cfg->hooks.create_runtime,
+			 json ? json : "{}", err) < 0)
+		return -1;
+	return rt_sync_send(fd, RT_SYNC_GO, 0, 0, NULL, 0) < 0 ?
+		       slx_error(err, errno, "signal the container process") : 0;
+}
+
+/* Drive the child until READY (and, with auto_start, until it has exec'd). */
+static int drive_child(const struct rt_spawn_req *req, int fd, pid_t pid,
+		       struct slx_err *err)
+{
+	bool ready = false;
+
+	for (;;) {
+		struct rt_sync_hdr hdr;
+		cleanup_free char *payload = NULL;
+
+		if (rt_sync_recv(fd, &hdr, &payload, err) < 0) {
+			if (hdr.type == 0 && ready && err->errnum == 0)
+				return 0; /* EOF after READY: exec happened */
+			return -1;
+		}
+		switch (hdr.type) {
+		case RT_SYNC_HOOKS:
+			if (run_runtime_hooks(req, fd, pid, err) < 0)
+				return -1;
+			break;
+		case RT_SYNC_READY:
+			ready = true;
+			if (!req->auto_start)
+				return 0;
+			break;
+		case RT_SYNC_ERROR:
+			slx_error(err, 0, "%s", payload ? payload : "unknown error");
+			err->errnum = hdr.errnum;
+			return -1;
+		default:
+			return slx_error(err, EPROTO, "unexpected message %u", hdr.type);
+		}
+	}
+}
+
+static int after_clone(const struct rt_spawn_req *req, pid_t pid, int fd,
+		       struct slx_err *err)
+{
+	const struct oci_process *p = &req->cfg->process;
+
+	if (req->cfg->linux_.n_uid_mappings &&
+	    rt_ns_write_id_maps(pid, req->cfg, err) < 0)
+		return -1;
+	if (p->oom_score_adj.set) {
+		char path[64], val[32];
+		int n = snprintf(val, sizeof(val), "%lld", (long long)p->oom_score_adj.v);
+
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", pid);
+		if (slx_write_file_at(AT_FDCWD, path, val, (size_t)n, err) < 0)
+			return slx_error_prefix(err, "process.oomScoreAdj");
+	}
+	if (req->state)
+		req->state->pid_start_time = rt_pid_start_time(pid);
+	if (send_state(req, fd, pid, err) < 0)
+		return -1;
+	return drive_child(req, fd, pid, err);
+}
+
+int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
+	     struct slx_err *err)
+{
+	struct spawn_prep prep = { 0 };
+	int sv[2] = { -1, -1 };
+	int pidfd = -1;
+	unsigned long long t0 = slx_now_ns(), t1, t2;
+	pid_t pid;
+
+	memset(out, 0, sizeof(*out));
+	out->cg.dirfd = -1;
+	out->pidfd = -1;
+	out->sync_fd = -1;
+	if (prepare(req, &prep, err) < 0)
+		goto fail_prep;
+	t1 = slx_now_ns();
+	if (setup_cgroup(req, &out->cg, err) < 0)
+		goto fail_prep;
+	t2 = slx_now_ns();
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		slx_error(err, errno, "socketpair");
+		goto fail_cgroup;
+	}
+	pid = do_clone(&prep, req->cgroup_rel ? &out->cg : NULL, &pidfd, err);
+	if (pid == 0) {
+		close(sv[0]);
+		rt_init_main(req, &prep.plan, &prep.caps, prep.seccomp, sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0)
+		goto fail_sock;
+	out->timings.clone_ns = slx_now_ns() - t2;
+	if (after_clone(req, pid, sv[0], err) < 0) {
+		kill_and_reap(pid, pidfd);
+		close(pidfd);
+		goto fail_sock;
+	}
+	out->pid = pid;
+	out->pidfd = pidfd;
+	out->sync_fd = sv[0];
+	out->timings.prepare_ns = t1 - t0;
+	out->timings.cgroup_ns = t2 - t1;
+	out->timings.ready_ns = slx_now_ns() - t0;
+	prep_release(&prep);
+	return 0;
+
+fail_sock:
+	close(sv[0]);
+fail_cgroup:
+	if (req->cgroup_rel) {
+		struct slx_err ignored;
+
+		(void)cg_destroy(&out->cg, &ignored);
+		cg_handle_release(&out->cg);
+	}
+fail_prep:
+	prep_release(&prep);
+	return -1;
+}

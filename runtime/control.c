@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* control.c -- acting on an existing container: kill (one process or the
+ * whole cgroup) and delete (poststop hooks, cgroup, state). */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "internal.h"
+
+static const struct {
+	const char *name;
+	int sig;
+} signal_table[] = {
+	{ "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },
+	{ "ILL", SIGILL },     { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },
+	{ "IOT", SIGIOT },     { "BUS", SIGBUS },       { "FPE", SIGFPE },
+	{ "KILL", SIGKILL },   { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },
+	{ "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },
+	{ "TERM", SIGTERM },   { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },
+	{ "CONT", SIGCONT },   { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },
+	{ "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },     { "URG", SIGURG },
+	{ "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM },
+	{ "PROF", SIGPROF },   { "WINCH", SIGWINCH },   { "IO", SIGIO },
+	{ "POLL", SIGPOLL },   { "PWR", SIGPWR },       { "SYS", SIGSYS },
+};
+
+int rt_signal_parse(const char *s)
+{
+	char *end;
+	long n;
+
+	if (!s || !*s)
+		return -1;
+	n = strtol(s, &end, 10);
+	if (!*end)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (!strncasecmp(s, "SIG", 3))
+		s += 3;
+	for (size_t i = 0; i < sizeof(signal_table) / sizeof(signal_table[0]); i++)
+		if (!strcasecmp(s, signal_table[i].name))
+			return signal_table[i].sig;
+	if (!strncasecmp(s, "RTMIN+", 6)) {
+		n = strtol(s + 6, &end, 10);
+		if (!*end && SIGRTMIN + n <= SIGRTMAX)
+			return SIGRTMIN + (int)n;
+	}
+	return -1;
+}
+
+static int signal_pid(const struct oci_state *st, int sig, struct slx_err *err)
+{
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+
+	/* The pidfd pins the process: checking the start time after opening
+	 * it makes a recycled pid impossible to hit. */
+	if (pidfd < 0 || rt_pid_start_time(st->pid) != st->pid_start_time)
+		return slx_error(err, 0, "container not running");
+	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+		return slx_error(err, errno == ESRCH ? 0 : errno,
+				 errno == ESRCH ? "process already finished" :
+						  "kill %d", st->pid);
+	return 0;
+}
+
+static int signal_all(const struct oci_state *st, int sig, struct slx_err *err)
+{
+	struct cg_handle cg = { .dirfd = -1 };
+	pid_t *pids = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!st->cgroup_path || !*st->cgroup_path)
+		return signal_pid(st, sig, err);
+	if (cg_open(st->cgroup_path, &cg, err) < 0)
+		return -1;
+	if (sig == SIGKILL) {
+		r = cg_kill_all(&cg, sig, err);
+	} else {
+		r = cg_pids(&cg, &pids, &n, err);
+		for (size_t i = 0; r == 0 && i < n; i++)
+			(void)kill(pids[i], sig);
+		free(pids);
+	}
+	cg_handle_release(&cg);
+	return r;
+}
+
+int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all,
+	    struct slx_err *err)
+{
+	struct oci_state *st = NULL;
+	int r;
+
+	if (rt_state(ctx, id, &st, err) < 0)
+		return -1;
+	if (st->status == OCI_STATUS_STOPPED && !all)
+		r = slx_error(err, 0, "container not running");
+	else
+		r = all ? signal_all(st, sig, err) : signal_pid(st, sig, err);
+	oci_state_free(st);
+	return r;
+}
+
+/* Wait (bounded) for a process that is not necessarily our child to die. */
+static void wait_gone(const struct oci_state *st)
+{
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd < 0)
+		return;
+	(void)poll(&pfd, 1, 5000);
+	(void)waitpid(st->pid, NULL, WNOHANG);
+}
+
+static int kill_for_delete(struct oci_state *st, struct slx_err *err)
+{
+	struct slx_err ignored;
+
+	if (signal_all(st, SIGKILL, &ignored) < 0 && st->cgroup_path &&
+	    *st->cgroup_path)
+		(void)signal_pid(st, SIGKILL, &ignored);
+	wait_gone(st);
+	if (rt_pid_start_time(st->pid) == st->pid_start_time && st->pid_start_time)
+		return slx_error(err, 0, "container %s: process %d did not die",
+				 st->id, st->pid);
+	return 0;
+}
+
+static void run_poststop(const struct oci_state *st)
+{
+	cleanup_free char *json = NULL;
+	struct slx_err err;
+	size_t len;
+
+	if (!st->poststop.n || oci_state_to_json(st, false, &json, &len, &err) < 0)
+		return;
+	/* The spec: a failing poststop hook is logged, delete goes on. */
+	if (rt_hooks_run("poststop", &st->poststop, json, &err) < 0)
+		rt_log("warning", "%s", err.msg);
+}
+
+int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
+	      struct slx_err *err)
+{
+	struct oci_state *st = NULL;
+	struct cg_handle cg = { .dirfd = -1 };
+	int r = -1;
+
+	if (rt_state(ctx, id, &st, err) < 0)
+		return -1;
+	if ((st->status == OCI_STATUS_RUNNING || st->status == OCI_STATUS_PAUSED) &&
+	    !force) {
+		slx_error(err, 0, "cannot delete container %s that is not stopped: %s",
+			  id, oci_status_name(st->status));
+		goto out;
+	}
+	if (st->status != OCI_STATUS_STOPPED && kill_for_delete(st, err) < 0)
+		goto out;
+	st->status = OCI_STATUS_STOPPED;
+	if (st->cgroup_path && *st->cgroup_path &&
+	    cg_open(st->cgroup_path, &cg, err) == 0) {
+		cg.created = true; /* the container's cgroup goes with it, as in runc */
+		if (cg_destroy(&cg, err) < 0)
+			goto out;
+	}
+	run_poststop(st);
+	r = rt_state_remove(ctx, id, err);
+out:
+	cg_handle_release(&cg);
+	oci_state_free(st);
+	return r;
+}

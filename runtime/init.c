@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* init.c -- the container's first process between clone3 and execve: enter
+ * namespaces, build the rootfs, pivot, become the configured user with the
+ * configured capabilities and seccomp filter, then exec (or run the entry). */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "internal.h"
+
+struct init_ctx {
+	const struct rt_spawn_req *req;
+	const struct rt_ns_plan *plan;
+	const struct rt_caps *caps;
+	const struct rt_seccomp *seccomp;
+	int sync_fd;
+	char *state_json;
+	char *exec_path;
+	struct slx_err err;
+};
+
+#define INIT_CHECK(ic, stage, call)                                            \
+	do {                                                                   \
+		if ((call) < 0)                                                \
+			rt_sync_fail((ic)->sync_fd, (stage), &(ic)->err);      \
+	} while (0)
+
+static int wait_go(struct init_ctx *ic)
+{
+	struct rt_sync_hdr hdr;
+	char *payload = NULL;
+
+	if (rt_sync_recv(ic->sync_fd, &hdr, &payload, &ic->err) < 0)
+		_exit(1); /* the parent is gone or gave up: nobody to tell */
+	if (hdr.type != RT_SYNC_GO) {
+		free(payload);
+		_exit(1);
+	}
+	if (payload) {
+		free(ic->state_json);
+		ic->state_json = payload;
+	}
+	return 0;
+}
+
+static int setup_identity(struct init_ctx *ic)
+{
+	const struct oci_config *cfg = ic->req->cfg;
+
+	if (rt_ns_enter(cfg, ic->plan, &ic->err) < 0)
+		return -1;
+	/* In a new user namespace we are still the unmapped host uid: become
+	 * the namespace's root so files we create are owned by a mapped id. */
+	if (ic->plan->new_ns[OCI_NS_USER] &&
+	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+		return slx_error(&ic->err, errno, "become root in the user namespace");
+	if (cfg->hostname && *cfg->hostname &&
+	    sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
+		return slx_error(&ic->err, errno, "hostname: sethostname");
+	if (cfg->domainname && *cfg->domainname &&
+	    setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
+		return slx_error(&ic->err, errno, "domainname: setdomainname");
+	if (cfg->linux_.sysctl.n &&
+	    rt_sysctl_apply(&cfg->linux_.sysctl, &ic->err) < 0)
+		return -1;
+	if (ic->plan->new_ns[OCI_NS_NETWORK] && rt_netlink_lo_up(&ic->err) < 0)
+		return -1;
+	return 0;
+}
+
+static int setup_process(struct init_ctx *ic)
+{
+	const struct rt_spawn_req *req = ic->req;
+	const struct oci_process *p = &req->cfg->process;
+
+	if (p->terminal && req->console_fd >= 0 &&
+	    rt_console_setup(req->console_fd, p, &ic->err) < 0)
+		return -1;
+	if (!req->entry && rt_exec_lookup(p, &ic->exec_path, &ic->err) < 0)
+		return -1;
+	if (rt_process_chdir(p, &ic->err) < 0 ||
+	    rt_process_rlimits(p, &ic->err) < 0)
+		return -1;
+	if (rt_caps_apply_bounding(ic->caps, &ic->err) < 0 ||
+	    rt_process_user(p, &ic->err) < 0 ||
+	    rt_caps_apply(ic->caps, &ic->err) < 0)
+		return -1;
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return slx_error(&ic->err, errno, "process.noNewPrivileges");
+	return 0;
+}
+
+/* Block until `start` connects; from then on errors go to that caller. */
+static void wait_start(struct init_ctx *ic)
+{
+	int conn;
+
+	do
+		conn = accept4(ic->req->start_listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	while (conn < 0 && errno == EINTR);
+	if (conn < 0)
+		_exit(1);
+	close(ic->req->start_listen_fd);
+	close(ic->sync_fd);
+	ic->sync_fd = conn;
+}
+
+static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
+{
+	const struct rt_spawn_req *req = ic->req;
+	const struct oci_process *p = &req->cfg->process;
+	int keep[66];
+	size_t nkeep = 0;
+
+	if (req->cfg->hooks.start_container.n &&
+	    rt_hooks_run("startContainer", &req->cfg->hooks.start_container,
+			 ic->state_json ? ic->state_json : "{}", &ic->err) < 0)
+		rt_sync_fail(ic->sync_fd, RT_STAGE_HOOK_START_CONTAINER, &ic->err);
+	keep[nkeep++] = ic->sync_fd;
+	for (int i = 0; i < req->preserve_fds && nkeep < 34; i++)
+		keep[nkeep++] = 3 + i;
+	for (size_t i = 0; i < req->n_keep_fds && nkeep < 66; i++)
+		keep[nkeep++] = req->keep_fds[i];
+	rt_close_fds_except(keep, nkeep);
+	if (ic->seccomp && rt_seccomp_load(ic->seccomp, &ic->err) < 0)
+		rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
+	if (req->entry) {
+		close(ic->sync_fd);
+		_exit(req->entry(req->entry_arg));
+	}
+	execve(ic->exec_path, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });
+	slx_error(&ic->err, errno, "exec %s", ic->exec_path);
+	rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
+}
+
+void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
+		  const struct rt_caps *caps, const struct rt_seccomp *seccomp,
+		  int sync_fd)
+{
+	struct init_ctx ic = { .req = req, .plan = plan, .caps = caps,
+			       .seccomp = seccomp, .sync_fd = sync_fd };
+	struct rt_rootfs_opts ro = { .rootfs = req->rootfs,
+				     .no_pivot = req->no_pivot,
+				     .userns = plan->new_ns[OCI_NS_USER] ||
+					       plan->join_fd[OCI_NS_USER] >= 0 };
+
+	/* Nobody may open our /proc/<pid>/exe (the host's slxrun) while we
+	 * run host code inside the container's reach (CVE-2019-5736);
+	 * execve resets this for the container's own binary. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	wait_go(&ic);
+	INIT_CHECK(&ic, RT_STAGE_NAMESPACES, setup_identity(&ic));
+	INIT_CHECK(&ic, RT_STAGE_ROOTFS, rt_rootfs_prepare(req->cfg, &ro, &ic.err));
+	if (req->cfg->hooks.prestart.n || req->cfg->hooks.create_runtime.n) {
+		(void)rt_sync_send(sync_fd, RT_SYNC_HOOKS, 0, 0, NULL, 0);
+		wait_go(&ic);
+	}
+	if (req->cfg->hooks.create_container.n)
+		INIT_CHECK(&ic, RT_STAGE_HOOK_CREATE_CONTAINER,
+			   rt_hooks_run("createContainer",
+					&req->cfg->hooks.create_container,
+					ic.state_json ? ic.state_json : "{}", &ic.err));
+	INIT_CHECK(&ic, RT_STAGE_PIVOT, rt_rootfs_finish(req->cfg, &ro, &ic.err));
+	INIT_CHECK(&ic, RT_STAGE_PROCESS, setup_process(&ic));
+	(void)rt_sync_send(sync_fd, RT_SYNC_READY, 0, 0, NULL, 0);
+	if (!req->auto_start)
+		wait_start(&ic);
+	finish_and_exec(&ic);
+}

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* internal.h -- what runtime/ files share among themselves: the spawn request,
+ * the parent/child sync protocol, start-up stages, namespaces, hooks, the state
+ * store, process setup.  Not part of the library's public surface. */
+#ifndef SLX_RT_INTERNAL_H
+#define SLX_RT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rootfs.h"
+#include "runtime.h"
+#include "security.h"
+
+/* Start-up stages, so a failure says where it happened. */
+enum rt_stage {
+	RT_STAGE_PREPARE,
+	RT_STAGE_CLONE,
+	RT_STAGE_NAMESPACES,
+	RT_STAGE_ROOTFS,
+	RT_STAGE_HOOK_PRESTART,
+	RT_STAGE_HOOK_CREATE_RUNTIME,
+	RT_STAGE_HOOK_CREATE_CONTAINER,
+	RT_STAGE_PIVOT,
+	RT_STAGE_PROCESS,
+	RT_STAGE_HOOK_START_CONTAINER,
+	RT_STAGE_EXEC,
+};
+const char *rt_stage_name(enum rt_stage s);
+
+/* ---- sync protocol (SOCK_SEQPACKET socketpair) ---------------------- */
+enum rt_sync_type {
+	RT_SYNC_GO = 1, /* parent -> child: carry on; payload = state JSON */
+	RT_SYNC_HOOKS, /* child -> parent: run prestart/createRuntime now */
+	RT_SYNC_READY, /* child -> parent: set up, waiting for start */
+	RT_SYNC_START, /* parent -> child: exec now */
+	RT_SYNC_ERROR, /* child -> parent: failed; errnum, stage, message */
+};
+struct rt_sync_hdr {
+	uint32_t type;
+	int32_t errnum;
+	int32_t stage;
+	uint32_t len; /* payload bytes following */
+};
+#define RT_SYNC_MAX 65536
+int rt_sync_send(int fd, enum rt_sync_type type, int errnum, int stage,
+		 const char *payload, size_t len);
+/* Receive one message; payload (NUL-terminated, heap) may be NULL.  EOF is
+ * an error with errnum 0 and *type 0. */
+int rt_sync_recv(int fd, struct rt_sync_hdr *hdr, char **payload,
+		 struct slx_err *err);
+/* Child: report err at stage and _exit(1). */
+__attribute__((noreturn)) void rt_sync_fail(int fd, enum rt_stage stage,
+					    const struct slx_err *err);
+
+/* ---- namespaces ------------------------------------------------------- */
+struct rt_ns_plan {
+	int clone_flags; /* new namespaces created by clone3 */
+	int unshare_flags; /* new namespaces the child unshares itself (cgroup, time) */
+	int join_fd[OCI_NS_COUNT]; /* -1 or an fd to setns into */
+	bool new_ns[OCI_NS_COUNT];
+	bool any;
+};
+int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan,
+		     struct slx_err *err);
+void rt_ns_plan_release(struct rt_ns_plan *plan);
+int rt_ns_clone_flag(enum oci_ns_type t);
+/* Parent, right after clone: write uid_map/gid_map of pid. */
+int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg,
+			struct slx_err *err);
+/* Child: join namespaces by fd (user first), unshare cgroup/time. */
+int rt_ns_enter(const struct oci_config *cfg, const struct rt_ns_plan *plan,
+		struct slx_err *err);
+
+/* ---- hooks ------------------------------------------------------------ */
+/* Run hooks in order, state JSON on each one's stdin; stop at the first
+ * failure ("hook prestart[1] /usr/bin/x: exit status 3"). */
+int rt_hooks_run(const char *kind, const struct oci_hookv *hooks,
+		 const char *state_json, struct slx_err *err);
+
+/* ---- process setup (child side) -------------------------------------- */
+/* Resolve process.args[0] against PATH from process.env, inside the rootfs
+ * (call after pivot).  *out is heap. */
+int rt_exec_lookup(const struct oci_process *p, char **out,
+		   struct slx_err *err);
+/* chdir(cwd) and verify it is inside the root (CVE-2024-21626). */
+int rt_process_chdir(const struct oci_process *p, struct slx_err *err);
+int rt_process_rlimits(const struct oci_process *p, struct slx_err *err);
+/* setgroups/setresgid/setresuid, keeping capabilities across the switch. */
+int rt_process_user(const struct oci_process *p, struct slx_err *err);
+/* Close every fd >= 3 except keep (close_range on the gaps). */
+void rt_close_fds_except(const int *keep, size_t n);
+
+/* ---- console ------------------------------------------------------------ */
+/* Child: open a pty, make it the controlling terminal and stdio, send the
+ * master over sock (SCM_RIGHTS, runc's message shape).  Needs /dev/pts. */
+int rt_console_setup(int sock, const struct oci_process *p,
+		     struct slx_err *err);
+int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err);
+
+/* ---- spawn -------------------------------------------------------------- */
+struct rt_spawn_req {
+	const struct oci_config *cfg;
+	const char *bundle; /* absolute */
+	const char *rootfs; /* absolute, resolved */
+	const char *id;
+	const char *cgroup_rel; /* relative to the unified root, NULL: no cgroup */
+	bool no_pivot;
+	int console_fd; /* connected console socket, or -1 */
+	int start_listen_fd; /* create: the child accepts `start` here (SEQPACKET) */
+	bool auto_start; /* run / sandbox: no separate start */
+	rt_entry_fn entry;
+	void *entry_arg;
+	const int *keep_fds;
+	size_t n_keep_fds;
+	int preserve_fds;
+	struct oci_state *state; /* hooks' view; pid filled after clone */
+};
+struct rt_spawned {
+	pid_t pid;
+	int pidfd;
+	int sync_fd; /* parent's end, still open when auto_start is false */
+	struct cg_handle cg;
+	struct rt_timings timings;
+};
+/* Validate, prepare, clone into the cgroup, drive the child to READY (or,
+ * with auto_start, to exec).  On failure nothing is left: child killed and
+ * reaped, cgroup removed. */
+int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
+	     struct slx_err *err);
+
+/* The child's side of rt_spawn (init.c); never returns. */
+__attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,
+					    const struct rt_ns_plan *plan,
+					    const struct rt_caps *caps,
+					    const struct rt_seccomp *seccomp,
+					    int sync_fd);
+
+/* ---- state store ------------------------------------------------------ */
+int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
+		 size_t len, struct slx_err *err);
+int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
+		   struct slx_err *err);
+int rt_state_read(const struct rt_ctx *ctx, const char *id,
+		  struct oci_state **out, struct slx_err *err);
+/* Refine st->status: stopped when the pid is gone or reused, paused when
+ * the cgroup is frozen. */
+void rt_state_refresh(struct oci_state *st);
+int rt_state_remove(const struct rt_ctx *ctx, const char *id,
+		    struct slx_err *err);
+/* Start time of pid (field 22 of /proc/pid/stat), 0 if gone. */
+unsigned long long rt_pid_start_time(pid_t pid);
+char *rt_now_rfc3339(void);
+
+/* ---- logging ------------------------------------------------------------ */
+void rt_log_open(const char *path, bool json, bool debug);
+void rt_log(const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* lifecycle.c -- create, start, run: the state directory, the start socket,
+ * the pid file, state.json, and undoing all of it when create fails. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+#include "internal.h"
+
+/* Everything create/run hold between reading the bundle and returning. */
+struct launch {
+	struct oci_config *cfg;
+	char bundle[PATH_MAX];
+	char rootfs[PATH_MAX];
+	char dir[PATH_MAX];
+	char *cgroup_rel;
+	char *created;
+	struct oci_state st;
+	struct rt_spawned sp;
+	int console_fd;
+	int listen_fd;
+	bool dir_made;
+};
+
+static void launch_release(struct launch *l)
+{
+	oci_config_free(l->cfg);
+	free(l->cgroup_rel);
+	free(l->created);
+	slx_closep(&l->console_fd);
+	slx_closep(&l->listen_fd);
+	slx_closep(&l->sp.pidfd);
+	slx_closep(&l->sp.sync_fd);
+	cg_handle_release(&l->sp.cg);
+}
+
+static int resolve_paths(struct launch *l, const char *bundle,
+			 struct slx_err *err)
+{
+	char joined[PATH_MAX];
+	const char *root = l->cfg->root.path;
+
+	if (!realpath(bundle, l->bundle))
+		return slx_error(err, errno, "bundle %s", bundle);
+	if (!root || !*root)
+		return slx_error(err, 0, "config.json: root.path: required field missing");
+	if (snprintf(joined, sizeof(joined), "%s%s%s", root[0] == '/' ? "" : l->bundle,
+		     root[0] == '/' ? "" : "/", root) >= (int)sizeof(joined))
+		return slx_error(err, ENAMETOOLONG, "root.path: %s", root);
+	if (!realpath(joined, l->rootfs))
+		return slx_error(err, errno, "root.path: %s", joined);
+	return 0;
+}
+
+static int make_state_dir(const struct rt_ctx *ctx, const char *id,
+			  struct launch *l, struct slx_err *err)
+{
+	if (rt_state_dir(ctx, id, l->dir, sizeof(l->dir), err) < 0)
+		return -1;
+	if (mkdir(ctx->root, 0700) < 0 && errno != EEXIST &&
+	    slx_mkdir_p(ctx->root, 0700, err) < 0)
+		return -1;
+	if (mkdir(l->dir, 0700) < 0) {
+		if (errno == EEXIST)
+			return slx_error(err, 0, "container with id exists: %s", id);
+		return slx_error(err, errno, "create %s", l->dir);
+	}
+	l->dir_made = true;
+	return 0;
+}
+
+static int listen_start_socket(struct launch *l, struct slx_err *err)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+
+	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/start.sock",
+			     l->dir) >= sizeof(addr.sun_path))
+		return slx_error(err, ENAMETOOLONG, "state directory %s", l->dir);
+	l->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (l->listen_fd < 0 ||
+	    bind(l->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(l->listen_fd, 1) < 0)
+		return slx_error(err, errno, "start socket %s", addr.sun_path);
+	return 0;
+}
+
+static void fill_state(const struct rt_ctx *ctx, const char *id, struct launch *l)
+{
+	l->st.oci_version = l->cfg->oci_version;
+	l->st.id = (char *)id;
+	l->st.status = OCI_STATUS_CREATING;
+	l->st.bundle = l->bundle;
+	l->st.rootfs = l->rootfs;
+	l->st.created = l->created;
+	l->st.owner = "";
+	l->st.annotations = l->cfg->annotations;
+	l->st.poststart = l->cfg->hooks.poststart;
+	l->st.poststop = l->cfg->hooks.poststop;
+	l->st.systemd_cgroup = ctx->systemd_cgroup;
+	l->st.cgroup_path = "";
+}
+
+static int check_console(const struct rt_create_opts *opts, struct launch *l,
+			 bool detached, struct slx_err *err)
+{
+	bool tty = l->cfg->process.terminal;
+
+	if (tty && !opts->console_socket && detached)
+		return slx_error(err, 0,
+				 "process.terminal is true: --console-socket is required when detached");
+	if (!tty && opts->console_socket)
+		return slx_error(err, 0,
+				 "--console-socket given but process.terminal is false");
+	if (opts->console_socket)
+		return rt_console_socket_connect(opts->console_socket,
+						 &l->console_fd, err);
+	return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct slx_err *err)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", pid);
+
+	return slx_write_file_atomic(path, buf, (size_t)n, 0644, err);
+}
+
+/* Shared by create and run: everything up to a container waiting (create)
+ * or exec'd (run). */
+static int launch(const struct rt_ctx *ctx, const char *id,
+		  const struct rt_create_opts *opts, bool auto_start,
+		  bool detached, struct launch *l, struct slx_err *err)
+{
+	struct rt_spawn_req req = { 0 };
+
+	if (make_state_dir(ctx, id, l, err) < 0)
+		return -1;
+	if (oci_config_load(opts->bundle ? opts->bundle : ".", &l->cfg, err) < 0 ||
+	    resolve_paths(l, opts->bundle ? opts->bundle : ".", err) < 0 ||
+	    check_console(opts, l, detached, err) < 0)
+		return -1;
+	if (cg_unified_root() &&
+	    cg_resolve_path(l->cfg->linux_.cgroups_path, id, ctx->systemd_cgroup,
+			    &l->cgroup_rel, err) < 0)
+		return -1;
+	if (!auto_start && listen_start_socket(l, err) < 0)
+		return -1;
+	l->created = rt_now_rfc3339();
+	fill_state(ctx, id, l);
+	req = (struct rt_spawn_req){
+		.cfg = l->cfg, .bundle = l->bundle, .rootfs = l->rootfs, .id = id,
+		.cgroup_rel = l->cgroup_rel, .no_pivot = opts->no_pivot,
+		.console_fd = l->console_fd, .start_listen_fd = l->listen_fd,
+		.auto_start = auto_start, .preserve_fds = opts->preserve_fds,
+		.state = &l->st,
+	};
+	if (rt_spawn(&req, &l->sp, err) < 0)
+		return -1;
+	l->st.pid = l->sp.pid;
+	l->st.cgroup_path = l->sp.cg.path ? l->sp.cg.path : "";
+	l->st.status = auto_start ? OCI_STATUS_RUNNING : OCI_STATUS_CREATED;
+	if (opts->pid_file && write_pid_file(opts->pid_file, l->sp.pid, err) < 0)
+		return -1;
+	return rt_state_write(ctx, &l->st, err);
+}
+
+/* Undo a failed launch: the child (if any), its cgroup, the state dir. */
+static void launch_abort(const struct rt_ctx *ctx, const char *id,
+			 struct launch *l)
+{
+	struct slx_err ignored;
+
+	if (l->sp.pid > 0) {
+		(void)kill(l->sp.pid, SIGKILL);
+		(void)waitpid(l->sp.pid, NULL, 0);
+	}
+	if (l->sp.cg.dirfd >= 0)
+		(void)cg_destroy(&l->sp.cg, &ignored);
+	if (l->dir_made)
+		(void)rt_state_remove(ctx, id, &ignored);
+}
+
+int rt_create(const struct rt_ctx *ctx, const char *id,
+	      const struct rt_create_opts *opts, struct slx_err *err)
+{
+	struct launch l = { .console_fd = -1, .listen_fd = -1,
+			    .sp = { .pidfd = -1, .sync_fd = -1, .cg.dirfd = -1 } };
+	int r = launch(ctx, id, opts, false, true, &l, err);
+
+	if (r < 0)
+		launch_abort(ctx, id, &l);
+	launch_release(&l);
+	return r;
+}
+
+static void run_poststart(const struct oci_state *st)
+{
+	cleanup_free char *json = NULL;
+	struct slx_err err;
+	size_t len;
+
+	if (!st->poststart.n || oci_state_to_json(st, false, &json, &len, &err) < 0)
+		return;
+	/* The spec: a failing poststart hook is logged, the container runs on. */
+	if (rt_hooks_run("poststart", &st->poststart, json, &err) < 0)
+		rt_log("warning", "%s", err.msg);
+}
+
+int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
+{
+	struct oci_state *st = NULL;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	cleanup_close int fd = -1;
+	struct rt_sync_hdr hdr;
+	cleanup_free char *payload = NULL;
+	int r = -1;
+
+	if (rt_state(ctx, id, &st, err) < 0)
+		return -1;
+	if (st->status != OCI_STATUS_CREATED) {
+		slx_error(err, 0, "cannot start a container that is %s: %s",
+			  oci_status_name(st->status), id);
+		goto out;
+	}
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s/start.sock",
+		 ctx->root, id);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		slx_error(err, errno, "start %s", id);
+		goto out;
+	}
+	(void)unlink(addr.sun_path);
+	if (rt_sync_recv(fd, &hdr, &payload, err) == 0 && hdr.type == RT_SYNC_ERROR) {
+		slx_error(err, hdr.errnum, "%s", payload ? payload : "start failed");
+		goto out;
+	}
+	st->status = OCI_STATUS_RUNNING;
+	if (rt_state_write(ctx, st, err) < 0)
+		goto out;
+	run_poststart(st);
+	r = 0;
+out:
+	oci_state_free(st);
+	return r;
+}
+
+int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
+	     struct slx_err *err)
+{
+	if (rt_state_read(ctx, id, out, err) < 0)
+		return -1;
+	rt_state_refresh(*out);
+	return 0;
+}
+
+/* Forward the usual termination signals to the container and wait for it. */
+static int wait_container(pid_t pid, int pidfd, int *exit_status)
+{
+	sigset_t set;
+	cleanup_close int sfd = -1;
+	int status = 0;
+
+	sigemptyset(&set);
+	for (int s = SIGHUP; s <= SIGTERM; s++)
+		if (s != SIGKILL && s != SIGSEGV && s != SIGBUS && s != SIGFPE &&
+		    s != SIGILL && s != SIGABRT && s != SIGTRAP && s != SIGPIPE)
+			sigaddset(&set, s);
+	sigaddset(&set, SIGWINCH);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = pidfd, .events = POLLIN },
+					 { .fd = sfd, .events = POLLIN } };
+		struct signalfd_siginfo si;
+
+		if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents)
+			break;
+		if (sfd >= 0 && pfd[1].revents &&
+		    read(sfd, &si, sizeof(si)) == sizeof(si))
+			(void)syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL, 0);
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) :
+					   128 + WTERMSIG(status);
+	return 0;
+}
+
+int rt_run(const struct rt_ctx *ctx, const char *id,
+	   const struct rt_create_opts *opts, bool detach, int *exit_status,
+	   struct slx_err *err)
+{
+	struct launch l = { .console_fd = -1, .listen_fd = -1,
+			    .sp = { .pidfd = -1, .sync_fd = -1, .cg.dirfd = -1 } };
+	struct slx_err derr;
+	int r = launch(ctx, id, opts, true, detach, &l, err);
+
+	*exit_status = 0;
+	if (r < 0) {
+		launch_abort(ctx, id, &l);
+		launch_release(&l);
+		return -1;
+	}
+	run_poststart(&l.st);
+	if (!detach) {
+		wait_container(l.sp.pid, l.sp.pidfd, exit_status);
+		l.st.status = OCI_STATUS_STOPPED;
+		if (rt_delete(ctx, id, true, &derr) < 0)
+			rt_log("warning", "delete %s: %s", id, derr.msg);
+	}
+	launch_release(&l);
+	return 0;
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* rootfs_path.c -- resolving and creating paths inside the rootfs with
+ * openat2(RESOLVE_IN_ROOT): an image's symlinks can never lead outside it. */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+
+int rt_rootfs_open_at(int rootfd, const char *path, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+/* Split a copy of path into parent and last component; trailing slashes go.
+ * A path with no parent ("x", "/x") gets parent "/". */
+static int path_split(const char *path, char *buf, const char **parent,
+		      const char **base)
+{
+	size_t len = strlen(path);
+	char *slash;
+
+	if (len >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, len + 1);
+	while (len > 1 && buf[len - 1] == '/')
+		buf[--len] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash) {
+		*parent = "/";
+		*base = buf;
+	} else if (slash == buf) {
+		*parent = "/";
+		*base = buf + 1;
+	} else {
+		*slash = '\0';
+		*parent = buf;
+		*base = slash + 1;
+	}
+	if (!**base) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The common case (the directory exists) costs one openat2; missing
+ * ancestors are created on the way back down. */
+int rt_rootfs_mkdir_at(int rootfd, const char *path)
+{
+	const int flags = O_PATH | O_DIRECTORY;
+	char buf[PATH_MAX];
+	const char *parent, *base;
+	cleanup_close int pfd = -1;
+	int fd = rt_rootfs_open_at(rootfd, path, flags);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	if (path_split(path, buf, &parent, &base) < 0)
+		return -1;
+	pfd = rt_rootfs_mkdir_at(rootfd, parent);
+	if (pfd < 0)
+		return -1;
+	if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
+		return -1;
+	/* Re-resolve in the root rather than openat(pfd, base): base may be
+	 * ".." or a symlink someone raced in. */
+	return rt_rootfs_open_at(rootfd, path, flags);
+}
+
+int rt_rootfs_mkfile_at(int rootfd, const char *path)
+{
+	char buf[PATH_MAX];
+	const char *parent, *base;
+	cleanup_close int pfd = -1;
+	int fd = rt_rootfs_open_at(rootfd, path, O_PATH);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	if (path_split(path, buf, &parent, &base) < 0)
+		return -1;
+	pfd = rt_rootfs_mkdir_at(rootfd, parent);
+	if (pfd < 0)
+		return -1;
+	/* O_NOFOLLOW: a dangling symlink here fails instead of creating its
+	 * target wherever it points. */
+	return openat(pfd, base, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
+		      0644);
+}

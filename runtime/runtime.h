@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* runtime.h -- the runtime library's public surface: container lifecycle
+ * (create/start/run/kill/delete/state/list) and in-process sandboxes for the
+ * shim.  The CLI verbs (cmd_*.c) and the shim are thin callers of this. */
+#ifndef SLX_RUNTIME_H
+#define SLX_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../cgroups/cgroups.h"
+#include "../common/err.h"
+#include "../oci/oci.h"
+
+#define SLX_VERSION "0.1.0"
+#define RT_DEFAULT_ROOT "/run/slxrun"
+
+/* Global options every verb sees. */
+struct rt_ctx {
+	const char *root; /* state directory, default /run/slxrun */
+	bool systemd_cgroup;
+	bool debug;
+};
+
+struct rt_create_opts {
+	const char *bundle; /* default "." */
+	const char *pid_file;
+	const char *console_socket;
+	bool no_pivot;
+	bool no_new_keyring;
+	int preserve_fds; /* extra fds after stdio passed through (LISTEN_FDS style) */
+};
+
+/* Validate the id: non-empty, [A-Za-z0-9_+.-], no "..", <= 1024 bytes. */
+int rt_id_validate(const char *id, struct slx_err *err);
+
+/* create: set the container up and leave its process waiting before exec. */
+int rt_create(const struct rt_ctx *ctx, const char *id,
+	      const struct rt_create_opts *opts, struct slx_err *err);
+/* start: release a created container's process; runs poststart hooks. */
+int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err);
+/* run: create + start, then wait; *exit_status gets the shell-style status
+ * (code, or 128+signal).  With detach, return after start. */
+int rt_run(const struct rt_ctx *ctx, const char *id,
+	   const struct rt_create_opts *opts, bool detach, int *exit_status,
+	   struct slx_err *err);
+int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all,
+	    struct slx_err *err);
+int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
+	      struct slx_err *err);
+/* Load state.json and refine the status from the live process and cgroup. */
+int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
+	     struct slx_err *err);
+/* Ids of every container under ctx->root (sorted). */
+int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n,
+	    struct slx_err *err);
+void rt_strv_free(char **v, size_t n);
+
+/* Map "TERM", "SIGTERM", "15" to 15; -1 when unknown. */
+int rt_signal_parse(const char *s);
+
+/* ---- sandboxes, for the shim (no state directory, no CLI) ---------- */
+
+/* Runs as the container's pid 1 instead of execve of process.args, after
+ * every isolation step (namespaces, rootfs, user, caps, seccomp) is in place.
+ * Its return value is the process's exit status. */
+typedef int (*rt_entry_fn)(void *arg);
+
+struct rt_sandbox_opts {
+	const struct oci_config *cfg;
+	const char *bundle; /* absolute */
+	const char *id; /* names the cgroup: slxrun/<id> unless cgroupsPath set */
+	rt_entry_fn entry; /* NULL: exec process.args */
+	void *entry_arg;
+	const int *keep_fds; /* fds the child keeps open (others are closed) */
+	size_t n_keep_fds;
+};
+
+/* Timings of a spawn, nanoseconds, for `invoke --timings`. */
+struct rt_timings {
+	uint64_t prepare_ns, cgroup_ns, clone_ns, namespaces_ns, rootfs_ns,
+		ready_ns;
+};
+
+struct rt_sandbox {
+	pid_t pid;
+	int pidfd;
+	struct cg_handle cg;
+	struct rt_timings timings;
+};
+
+/* Everything of create in one call, in-process: the child runs entry() when
+ * given.  Returns once the child is set up and running. */
+int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
+		     struct slx_err *err);
+/* Kill everything in the sandbox's cgroup, reap pid, remove the cgroup. */
+int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err);
+
+#endif

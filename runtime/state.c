@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* state.c -- the state store: <root>/<id>/state.json, written atomically,
+ * and the live refinement of a recorded status (pid gone, cgroup frozen). */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+#include "internal.h"
+
+int rt_id_validate(const char *id, struct slx_err *err)
+{
+	size_t len = id ? strlen(id) : 0;
+
+	if (!len)
+		return slx_error(err, 0, "container id: must not be empty");
+	if (len > 1024)
+		return slx_error(err, 0, "container id: longer than 1024 bytes");
+	if (!strcmp(id, ".") || !strcmp(id, "..") || strstr(id, ".."))
+		return slx_error(err, 0, "container id %s: must not contain \"..\"", id);
+	for (const char *c = id; *c; c++)
+		if (!isalnum((unsigned char)*c) && !strchr("_+-.", *c))
+			return slx_error(err, 0,
+					 "container id %s: invalid character '%c' (allowed: letters, digits, _+-.)",
+					 id, *c);
+	return 0;
+}
+
+int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
+		 size_t len, struct slx_err *err)
+{
+	if (rt_id_validate(id, err) < 0)
+		return -1;
+	if (snprintf(buf, len, "%s/%s", ctx->root, id) >= (int)len)
+		return slx_error(err, ENAMETOOLONG, "state directory for %s", id);
+	return 0;
+}
+
+int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
+		   struct slx_err *err)
+{
+	char path[PATH_MAX];
+	cleanup_free char *json = NULL;
+	size_t len;
+
+	if (rt_state_dir(ctx, st->id, path, sizeof(path) - 16, err) < 0)
+		return -1;
+	strcat(path, "/state.json");
+	if (oci_state_to_json(st, true, &json, &len, err) < 0)
+		return -1;
+	return slx_write_file_atomic(path, json, len, 0600, err);
+}
+
+int rt_state_read(const struct rt_ctx *ctx, const char *id,
+		  struct oci_state **out, struct slx_err *err)
+{
+	char path[PATH_MAX];
+	cleanup_free char *json = NULL;
+	size_t len;
+
+	if (rt_state_dir(ctx, id, path, sizeof(path) - 16, err) < 0)
+		return -1;
+	strcat(path, "/state.json");
+	if (slx_read_file_at(AT_FDCWD, path, &json, &len, err) < 0) {
+		if (err->errnum == ENOENT)
+			return slx_error(err, ENOENT, "container %s does not exist", id);
+		return -1;
+	}
+	return oci_state_parse("state.json", json, len, out, err);
+}
+
+unsigned long long rt_pid_start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	cleanup_close int fd = -1;
+	ssize_t n;
+	char *p;
+	unsigned long long start = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* comm may hold spaces and parens: fields resume after the last ')'. */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* After ") " come fields 3.. ; start time is field 22. */
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoull(p + 1, NULL, 10);
+	/* A zombie has exited: treat it as gone. */
+	if (strstr(buf, ") Z ") || strstr(buf, ") X "))
+		return 0;
+	return start;
+}
+
+void rt_state_refresh(struct oci_state *st)
+{
+	bool frozen = false;
+	struct cg_handle cg = { .dirfd = -1 };
+	struct slx_err err;
+
+	if (st->status == OCI_STATUS_STOPPED)
+		return;
+	if (st->pid <= 0 || rt_pid_start_time(st->pid) != st->pid_start_time) {
+		st->status = OCI_STATUS_STOPPED;
+		return;
+	}
+	if (st->status == OCI_STATUS_CREATING || !st->cgroup_path ||
+	    !*st->cgroup_path)
+		return;
+	if (cg_open(st->cgroup_path, &cg, &err) == 0 &&
+	    cg_is_frozen(&cg, &frozen, &err) == 0 && frozen)
+		st->status = OCI_STATUS_PAUSED;
+	else if (st->status == OCI_STATUS_PAUSED)
+		st->status = OCI_STATUS_RUNNING;
+	cg_handle_release(&cg);
+}
+
+int rt_state_remove(const struct rt_ctx *ctx, const char *id,
+		    struct slx_err *err)
+{
+	char path[PATH_MAX];
+	cleanup_close int dfd = -1;
+	cleanup_dir DIR *d = NULL;
+	struct dirent *e;
+
+	if (rt_state_dir(ctx, id, path, sizeof(path), err) < 0)
+		return -1;
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ENOENT ? 0 : slx_error(err, errno, "open %s", path);
+	d = fdopendir(dfd);
+	if (!d)
+		return slx_error(err, errno, "open %s", path);
+	dfd = -1;
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	if (rmdir(path) < 0 && errno != ENOENT)
+		return slx_error(err, errno, "remove %s", path);
+	return 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n,
+	    struct slx_err *err)
+{
+	cleanup_dir DIR *d = opendir(ctx->root);
+	char **v = NULL;
+	size_t cnt = 0, cap = 0;
+	struct dirent *e;
+
+	*ids = NULL;
+	*n = 0;
+	if (!d)
+		return errno == ENOENT ? 0 : slx_error(err, errno, "open %s", ctx->root);
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		if (cnt == cap) {
+			char **g = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));
+
+			if (!g) {
+				rt_strv_free(v, cnt);
+				return slx_error(err, ENOMEM, "list");
+			}
+			v = g;
+		}
+		if (!(v[cnt] = strdup(e->d_name))) {
+			rt_strv_free(v, cnt);
+			return slx_error(err, ENOMEM, "list");
+		}
+		cnt++;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), str_cmp);
+	*ids = v;
+	*n = cnt;
+	return 0;
+}
+
+void rt_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+char *rt_now_rfc3339(void)
+{
+	struct timespec ts;
+	struct tm tm;
+	char buf[64], *out;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	if (asprintf(&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+		return NULL;
+	return out;
+}
