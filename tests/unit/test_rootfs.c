@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_rootfs.c -- mount option parsing, rootfs validation messages, and a
+ * real prepare+finish in a private mount namespace (root only). */
+#include <criterion/criterion.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "runtime/rootfs.h"
+
+#define RFT_STRV(...)                                                          \
+	((struct oci_strv){ .v = (char *[]){ __VA_ARGS__, NULL },              \
+			    .n = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *) })
+
+static struct rt_mount_opts rft_parse_ok(struct oci_strv opts)
+{
+	struct rt_mount_opts o;
+	struct slx_err err = { 0 };
+
+	cr_assert_eq(rt_mount_opts_parse(&opts, 0, &o, &err), 0, "%s", err.msg);
+	return o;
+}
+
+Test(rt_mount_opts, flags_are_set)
+{
+	struct rt_mount_opts o = rft_parse_ok(RFT_STRV("nosuid", "noexec", "nodev", "ro"));
+
+	cr_assert_eq(o.flags, MS_NOSUID | MS_NOEXEC | MS_NODEV | MS_RDONLY);
+	cr_assert_eq(o.clear, 0);
+	cr_assert_null(o.data);
+	cr_assert_not(o.bind || o.rbind);
+	rt_mount_opts_release(&o);
+}
+
+Test(rt_mount_opts, negations_clear_and_later_options_win)
+{
+	struct rt_mount_opts o = rft_parse_ok(RFT_STRV("ro", "suid", "dev", "exec", "rw"));
+
+	cr_assert_eq(o.flags, 0);
+	cr_assert_eq(o.clear, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	rt_mount_opts_release(&o);
+}
+
+Test(rt_mount_opts, propagation_is_separate_from_flags)
+{
+	struct rt_mount_opts o = rft_parse_ok(RFT_STRV("rbind", "rslave"));
+
+	cr_assert_eq(o.propagation, MS_SLAVE | MS_REC);
+	cr_assert(o.rbind);
+	cr_assert_eq(o.flags, MS_BIND | MS_REC);
+	rt_mount_opts_release(&o);
+	o = rft_parse_ok(RFT_STRV("bind", "private"));
+	cr_assert_eq(o.propagation, MS_PRIVATE);
+	cr_assert(o.bind);
+	cr_assert_not(o.rbind);
+	rt_mount_opts_release(&o);
+}
+
+Test(rt_mount_opts, unknown_options_join_into_data)
+{
+	struct rt_mount_opts o = rft_parse_ok(
+		RFT_STRV("nosuid", "mode=755", "strictatime", "size=65536k"));
+
+	cr_assert_eq(o.flags, MS_NOSUID | MS_STRICTATIME);
+	cr_assert_str_eq(o.data, "mode=755,size=65536k");
+	rt_mount_opts_release(&o);
+	o = rft_parse_ok(RFT_STRV("nosuid", "noexec", "newinstance", "ptmxmode=0666",
+				  "mode=0620", "gid=5"));
+	cr_assert_str_eq(o.data, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+	rt_mount_opts_release(&o);
+}
+
+Test(rt_mount_opts, recursive_options_become_mount_attrs)
+{
+	struct rt_mount_opts o = rft_parse_ok(RFT_STRV("rbind", "rro", "rnosuid", "rnoatime"));
+
+	cr_assert_eq(o.rec_attr_set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOATIME);
+	cr_assert_eq(o.rec_attr_clr, MOUNT_ATTR__ATIME);
+	cr_assert_eq(o.flags, MS_BIND | MS_REC, "r* options must not leak into flags");
+	rt_mount_opts_release(&o);
+}
+
+Test(rt_mount_opts, bind_flags_map_to_attrs)
+{
+	struct rt_mount_opts o = rft_parse_ok(RFT_STRV("bind", "ro", "nosuid", "noatime", "dev"));
+	uint64_t set, clr;
+
+	rt_mount_opts_attrs(&o, &set, &clr);
+	cr_assert_eq(set, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOATIME);
+	cr_assert_eq(clr, MOUNT_ATTR_NODEV | MOUNT_ATTR__ATIME);
+	rt_mount_opts_release(&o);
+	o = rft_parse_ok(RFT_STRV("bind"));
+	rt_mount_opts_attrs(&o, &set, &clr);
+	cr_assert_eq(set | clr, 0, "a plain bind needs no mount_setattr");
+	rt_mount_opts_release(&o);
+}
+
+Test(rt_mount_opts, idmap_is_refused_by_name)
+{
+	struct oci_strv opts = RFT_STRV("bind", "idmap");
+	struct rt_mount_opts o;
+	struct slx_err err = { 0 };
+
+	cr_assert_eq(rt_mount_opts_parse(&opts, 4, &o, &err), -1);
+	cr_assert_str_eq(err.msg, "mounts[4].options: idmap is not supported");
+	cr_assert_null(o.data);
+}
+
+/* --- validate -------------------------------------------------------- */
+
+static char rft_validate_dir[] = "/tmp/slx-rootfs-validate-XXXXXX";
+
+static void rft_validate_setup(void)
+{
+	cr_assert_not_null(mkdtemp(rft_validate_dir));
+}
+
+static void rft_validate_teardown(void)
+{
+	rmdir(rft_validate_dir);
+}
+
+static struct oci_mount rft_mounts[] = {
+	{ .destination = "/proc", .type = "proc", .source = "proc" },
+	{ .destination = "/dev", .type = "tmpfs", .source = "tmpfs" },
+	{ .destination = "/data", .source = "/tmp", .options = RFT_STRV("rbind", "ro") },
+	{ .destination = "/mnt", .type = "ext4", .source = "/dev/sda1" },
+};
+
+static struct oci_config rft_valid_config(void)
+{
+	return (struct oci_config){ .mounts = rft_mounts, .n_mounts = 4 };
+}
+
+static void rft_validate_fails(const struct oci_config *cfg, const char *root,
+			       const char *want)
+{
+	struct slx_err err = { 0 };
+
+	cr_assert_eq(rt_rootfs_validate(cfg, root, &err), -1, "expected: %s", want);
+	cr_assert_str_eq(err.msg, want);
+}
+
+Test(rt_rootfs_validate, good_config_passes, .init = rft_validate_setup,
+     .fini = rft_validate_teardown)
+{
+	struct oci_config cfg = rft_valid_config();
+	struct slx_err err = { 0 };
+
+	cr_assert_eq(rt_rootfs_validate(&cfg, rft_validate_dir, &err), 0, "%s", err.msg);
+}
+
+Test(rt_rootfs_validate, unknown_type_names_the_mount, .init = rft_validate_setup,
+     .fini = rft_validate_teardown)
+{
+	struct oci_mount mounts[4];
+	struct oci_config cfg = { .mounts = mounts, .n_mounts = 4 };
+
+	memcpy(mounts, rft_mounts, sizeof(mounts));
+	mounts[3].type = "bogusfs";
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "mounts[3].type: unknown filesystem type bogusfs");
+}
+
+Test(rt_rootfs_validate, missing_root_names_root_path)
+{
+	struct oci_config cfg = rft_valid_config();
+
+	rft_validate_fails(&cfg, "/x/rootfs", "root.path: /x/rootfs: No such file or directory");
+	rft_validate_fails(&cfg, "/etc/hostname", "root.path: /etc/hostname: Not a directory");
+}
+
+Test(rt_rootfs_validate, bad_fields_are_named, .init = rft_validate_setup,
+     .fini = rft_validate_teardown)
+{
+	struct oci_mount mounts[4];
+	struct oci_device dev = { .path = "/etc/null", .type = 'c', .major = 1, .minor = 3 };
+	struct oci_config cfg = { .mounts = mounts, .n_mounts = 4 };
+
+	memcpy(mounts, rft_mounts, sizeof(mounts));
+	mounts[1].destination = "dev";
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "mounts[1].destination: must be an absolute path, got dev");
+	mounts[1] = rft_mounts[1];
+	mounts[0].options = RFT_STRV("idmap");
+	rft_validate_fails(&cfg, rft_validate_dir, "mounts[0].options: idmap is not supported");
+	mounts[0] = rft_mounts[0];
+	mounts[2].source = NULL;
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "mounts[2].source: a bind mount needs a source");
+	mounts[2] = rft_mounts[2];
+	mounts[2].options = RFT_STRV("ro");
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "mounts[2].type: missing (only bind mounts may omit it)");
+	mounts[2] = rft_mounts[2];
+
+	cfg.linux_.devices = &dev;
+	cfg.linux_.n_devices = 1;
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "linux.devices[0].path: must be an absolute path under /dev, got /etc/null");
+	dev.path = "/dev/null";
+	dev.type = 'x';
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "linux.devices[0].type: must be one of c, b, u, p");
+	dev.type = 'c';
+	cfg.linux_.rootfs_propagation = "sideways";
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "linux.rootfsPropagation: unknown mode sideways");
+	cfg.linux_.rootfs_propagation = "rslave";
+	cfg.linux_.masked_paths = RFT_STRV("proc/kcore");
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "linux.maskedPaths[0]: must be an absolute path, got proc/kcore");
+}
+
+/* --- the real thing -------------------------------------------------- */
+
+/* Layout under one temp dir T: T/rootfs is the container's root, T/outside
+ * a directory the image's symlink rootfs/evil points at (and that exists in
+ * the rootfs too, as T/rootfs/T/outside), T/hostfile a file bound read-only
+ * into the container. */
+struct rft_world {
+	char top[64];
+	char rootfs[96];
+	char outside[96];
+	char hostfile[96];
+};
+
+static void rft_write(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	fputs(text, f);
+	fclose(f);
+}
+
+static void rft_world_build(struct rft_world *w)
+{
+	static const char *const dirs[] = { "proc", "dev", "data", "etc", "etc/hidden" };
+	struct slx_err err = { 0 };
+	char p[256];
+
+	strcpy(w->top, "/tmp/slx-rootfs-XXXXXX");
+	cr_assert_not_null(mkdtemp(w->top));
+	snprintf(w->rootfs, sizeof(w->rootfs), "%s/rootfs", w->top);
+	snprintf(w->outside, sizeof(w->outside), "%s/outside", w->top);
+	snprintf(w->hostfile, sizeof(w->hostfile), "%s/hostfile", w->top);
+	cr_assert_eq(mkdir(w->rootfs, 0755), 0);
+	cr_assert_eq(mkdir(w->outside, 0755), 0);
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", w->rootfs, dirs[i]);
+		cr_assert_eq(mkdir(p, 0755), 0, "%s", p);
+	}
+	snprintf(p, sizeof(p), "%s/etc/secret", w->rootfs);
+	rft_write(p, "secret\n");
+	snprintf(p, sizeof(p), "%s/etc/hidden/file", w->rootfs);
+	rft_write(p, "hidden\n");
+	rft_write(w->hostfile, "from the host\n");
+	snprintf(p, sizeof(p), "%s/evil", w->rootfs);
+	cr_assert_eq(symlink(w->outside, p), 0);
+	/* The symlink's target as seen from inside the container. */
+	snprintf(p, sizeof(p), "%s%s", w->rootfs, w->outside);
+	cr_assert_eq(slx_mkdir_p(p, 0755, &err), 0, "%s", err.msg);
+}
+
+static int rft_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void rft_world_remove(struct rft_world *w)
+{
+	nftw(w->top, rft_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static bool rft_write_fails_with(const char *path, int want)
+{
+	int fd = open(path, O_WRONLY | O_CREAT, 0644);
+
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	return errno == want;
+}
+
+static ssize_t rft_read_len(const char *path)
+{
+	char buf[64];
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n;
+}
+
+/* Each check has a number: the child exits with the first that fails. */
+static int rft_inside_checks(const struct rft_world *w)
+{
+	struct stat st;
+	char buf[128] = { 0 };
+	DIR *d;
+	int hidden_entries = 0;
+
+	if (access("/proc/self", F_OK) < 0)
+		return 1;
+	if (stat("/dev/null", &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != makedev(1, 3) || (st.st_mode & 0777) != 0666)
+		return 2;
+	if (rft_read_len("/etc/secret") != 0)
+		return 3;
+	if (!rft_write_fails_with("/data/x", EROFS))
+		return 4;
+	if (!rft_write_fails_with("/newfile", EROFS))
+		return 5;
+	if (rft_write_fails_with("/dev/writable", 0) || unlink("/dev/writable") < 0)
+		return 6;
+	if (readlink("/dev/fd", buf, sizeof(buf) - 1) < 0 || strcmp(buf, "/proc/self/fd") != 0)
+		return 7;
+	if (rft_read_len("/etc/bound") != (ssize_t)strlen("from the host\n") ||
+	    !rft_write_fails_with("/etc/bound", EROFS))
+		return 8;
+	d = opendir("/etc/hidden");
+	if (!d)
+		return 9;
+	for (struct dirent *e; (e = readdir(d));)
+		hidden_entries += e->d_name[0] != '.';
+	closedir(d);
+	if (hidden_entries != 0 || !rft_write_fails_with("/etc/hidden/x", EROFS))
+		return 10;
+	if (!getcwd(buf, sizeof(buf)) || strcmp(buf, "/") != 0)
+		return 11;
+	/* The mount through rootfs/evil landed inside the rootfs. */
+	snprintf(buf, sizeof(buf), "%s/escaped", w->outside);
+	if (stat("/evil/escaped", &st) < 0 || stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 12;
+	return 0;
+}
+
+static void rft_run_child(const struct rft_world *w, bool no_pivot)
+{
+	struct oci_mount mounts[] = {
+		{ .destination = "/proc", .type = "proc", .source = "proc" },
+		{ .destination = "/dev", .type = "tmpfs", .source = "tmpfs",
+		  .options = RFT_STRV("nosuid", "strictatime", "mode=755", "size=65536k") },
+		{ .destination = "/data", .type = "tmpfs", .source = "tmpfs" },
+		{ .destination = "/etc/bound", .type = "bind", .source = (char *)w->hostfile,
+		  .options = RFT_STRV("rbind", "ro", "nosuid") },
+		{ .destination = "/evil/escaped", .type = "tmpfs", .source = "tmpfs" },
+	};
+	struct oci_config cfg = {
+		.mounts = mounts,
+		.n_mounts = sizeof(mounts) / sizeof(mounts[0]),
+		.root = { .readonly = true },
+		.linux_ = {
+			.masked_paths = RFT_STRV("/etc/secret", "/etc/hidden", "/proc/nonexistent"),
+			.readonly_paths = RFT_STRV("/data", "/nonexistent"),
+		},
+	};
+	struct rt_rootfs_opts opts = { .rootfs = w->rootfs, .no_pivot = no_pivot };
+	struct slx_err err = { 0 };
+
+	if (unshare(CLONE_NEWNS) < 0)
+		_exit(100);
+	if (rt_rootfs_validate(&cfg, w->rootfs, &err) < 0 ||
+	    rt_rootfs_prepare(&cfg, &opts, &err) < 0 || rt_rootfs_finish(&cfg, &opts, &err) < 0) {
+		fprintf(stderr, "rootfs: %s\n", err.msg);
+		_exit(101);
+	}
+	_exit(rft_inside_checks(w));
+}
+
+static void rft_container_sees_its_rootfs(bool no_pivot)
+{
+	struct rft_world w;
+	char escaped[256];
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root");
+	rft_world_build(&w);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0)
+		rft_run_child(&w, no_pivot);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	snprintf(escaped, sizeof(escaped), "%s/escaped", w.outside);
+	bool escaped_out = access(escaped, F_OK) == 0;
+	rft_world_remove(&w);
+	cr_assert(WIFEXITED(status), "child died, status %#x", status);
+	cr_assert_eq(WEXITSTATUS(status), 0, "inside check %d failed (100+: setup)",
+		     WEXITSTATUS(status));
+	cr_assert_not(escaped_out, "a mount target followed a symlink out of the rootfs");
+}
+
+Test(rt_rootfs, prepare_and_pivot_build_the_container_view)
+{
+	rft_container_sees_its_rootfs(false);
+}
+
+Test(rt_rootfs, no_pivot_moves_and_chroots)
+{
+	rft_container_sees_its_rootfs(true);
+}
