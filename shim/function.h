@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* function.h -- a function is an OCI bundle plus how it is called (its
+ * org.slxrun.function.* annotations). */
+#ifndef SLX_SHIM_FUNCTION_H
+#define SLX_SHIM_FUNCTION_H
+
+#include <stdint.h>
+
+#include "../common/err.h"
+#include "../oci/oci.h"
+
+enum shim_mode {
+	SHIM_MODE_EXEC, /* per invocation fork+exec process.args, event on stdin */
+	SHIM_MODE_RUNTIME_API, /* long-lived bootstrap polling the Lambda Runtime API */
+};
+
+struct shim_function {
+	char *bundle; /* absolute */
+	struct oci_config *cfg;
+	enum shim_mode mode;
+	uint32_t timeout_s; /* org.slxrun.function.timeout, default 30 */
+	char *name; /* basename of the bundle: the function's name in ARNs and ids */
+};
+
+/* Load <bundle>/config.json and the annotations; errors name the
+ * annotation: "org.slxrun.function.mode: unknown mode \"foo\" (exec or runtime-api)". */
+int shim_function_load(const char *bundle, struct shim_function **out,
+		       struct slx_err *err);
+void shim_function_free(struct shim_function *fn);
+
+#endif

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sandbox.h -- one warm sandbox: a container (through the runtime library,
+ * in-process) whose pid 1 is slxrun's agent, and the shim's end of the
+ * agent's socket.  Non-blocking so one event loop can drive many. */
+#ifndef SLX_SHIM_SANDBOX_H
+#define SLX_SHIM_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../cgroups/cgroups.h"
+#include "../common/err.h"
+#include "function.h"
+
+struct shim_sandbox;
+
+/* How an invocation ended. */
+enum shim_outcome {
+	SHIM_OK,
+	SHIM_ERROR, /* the function reported an error (exit != 0, /error) */
+	SHIM_TIMEOUT, /* deadline passed; the sandbox was killed */
+	SHIM_OOM, /* killed by the OOM killer (memory.events oom_kill grew) */
+	SHIM_CRASH, /* the function or bootstrap died (signal, exit in runtime-api mode) */
+	SHIM_INIT_ERROR, /* runtime-api: /init/error, or bootstrap died before /next */
+};
+const char *shim_outcome_name(enum shim_outcome o); /* "ok", "error", ... */
+
+struct shim_result {
+	enum shim_outcome outcome;
+	char *body; /* the answer, or the error JSON ({"errorMessage","errorType"}) */
+	size_t len;
+	char *error_type; /* X-Amz-Function-Error / errorType, e.g. "Unhandled"; NULL on ok */
+	uint64_t duration_ns;
+};
+void shim_result_release(struct shim_result *r);
+
+/* Timings of a cold start, for `invoke --timings`. */
+struct shim_cold_timings {
+	uint64_t namespaces_ns, rootfs_ns, cgroup_ns, agent_ready_ns;
+};
+
+/* Create a sandbox and wait (bounded by the function's timeout) until its
+ * agent is ready: exec mode at once; runtime-api once the bootstrap has
+ * polled /next.  A bootstrap that fails init is an error here. */
+int shim_sandbox_create(const struct shim_function *fn, const char *id,
+			struct shim_sandbox **out,
+			struct shim_cold_timings *timings, struct slx_err *err);
+
+/* The fd to poll for readability while an invocation is in flight. */
+int shim_sandbox_fd(const struct shim_sandbox *sb);
+const char *shim_sandbox_id(const struct shim_sandbox *sb);
+/* The cgroup dir fd, for cg_stats_read each tick. */
+int shim_sandbox_cgroup_fd(const struct shim_sandbox *sb);
+
+/* Hand an event to the agent (one invocation at a time).  request_id is
+ * the Lambda request id; deadline_ms is the epoch-ms deadline. */
+int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id,
+			      const char *event, size_t len,
+			      uint64_t deadline_ms, struct slx_err *err);
+/* Call when shim_sandbox_fd() is readable: 1 and *res filled when the
+ * invocation finished, 0 when more is to come, -1 on error.  An agent that
+ * died yields SHIM_CRASH (or SHIM_OOM when memory.events says so). */
+int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,
+			     struct slx_err *err);
+/* Deadline passed: kill the sandbox's processes (cgroup.kill) and fill the
+ * timeout result ("Task timed out after N.00 seconds"). */
+void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res);
+/* Blocking convenience: start, poll until done or deadline. */
+int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id,
+			const char *event, size_t len, struct shim_result *res,
+			struct slx_err *err);
+
+int shim_sandbox_freeze(struct shim_sandbox *sb, bool frozen,
+			struct slx_err *err);
+/* Whether the agent is still alive and usable. */
+bool shim_sandbox_alive(const struct shim_sandbox *sb);
+/* Kill, reap, remove the cgroup; frees sb. */
+void shim_sandbox_destroy(struct shim_sandbox *sb);
+
+#endif
