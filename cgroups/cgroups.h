@@ -50,7 +50,9 @@ int cg_resources_validate(const struct oci_resources *res, unsigned available,
 
 /* A container's cgroup, held open. */
 struct cg_handle {
-	int dirfd; /* O_PATH|O_DIRECTORY fd of the cgroup dir, usable with CLONE_INTO_CGROUP */
+	int dirfd; /* O_RDONLY|O_DIRECTORY fd of the cgroup dir, usable with
+		    * CLONE_INTO_CGROUP and as a BPF attach target (O_PATH is
+		    * refused by bpf() on older kernels) */
 	char *path; /* absolute path */
 	bool created; /* we made it (so destroy removes it) */
 };
@@ -71,6 +73,8 @@ int cg_resources_apply(const struct cg_handle *h,
 
 /* Conversions runc and crun use on cgroup v2. */
 uint64_t cg_cpu_shares_to_weight(uint64_t shares);
+/* v1 blkio.weight [10, 1000] -> v2 io.weight [1, 10000]. */
+uint64_t cg_io_weight_from_blkio(uint64_t weight);
 /* v1 memory.memsw (memory+swap) -> v2 memory.swap.max; -1 = "max".  Error when
  * swap < limit. */
 int cg_swap_v1_to_v2(int64_t swap, int64_t limit, int64_t *out,
@@ -108,5 +112,35 @@ struct cg_stats {
 	struct cg_psi psi_cpu_some, psi_memory_some, psi_memory_full, psi_io_some;
 };
 int cg_stats_read(int dirfd, struct cg_stats *st, struct slx_err *err);
+
+/* --- helpers shared inside cgroups/ and by callers that need them ------- */
+
+/* Controller name <-> CG_CTRL_* bit; 0 / "?" when unknown. */
+unsigned cg_controller_bit(const char *name, size_t len);
+const char *cg_controller_name(unsigned bit);
+/* "cpu memory pids" (cgroup.controllers / subtree_control text) -> mask. */
+unsigned cg_parse_controllers(const char *list);
+/* The controllers linux.resources needs enabled (res may be NULL). */
+unsigned cg_resources_controllers(const struct oci_resources *res);
+/* Read a small cgroup file into buf (NUL-terminated, truncated to size-1);
+ * returns the length or -1 with errno set.  No allocation. */
+ssize_t cg_read_at(int dirfd, const char *name, char *buf, size_t size);
+/* Wait until cgroup.events of dirfd shows "key want" (poll POLLPRI);
+ * ETIMEDOUT after timeout_ms. */
+int cg_wait_event(int dirfd, const char *key, long long want, int timeout_ms,
+		  struct slx_err *err);
+
+/* The device rules runc appends after linux.resources.devices so a container
+ * always has its standard /dev nodes: mknod of anything, and rwm on null,
+ * zero, full, random, urandom, tty, ptmx, /dev/pts/N. */
+extern const struct oci_device_cgroup cg_default_device_rules[];
+extern const size_t cg_n_default_device_rules;
+/* Load a BPF_PROG_TYPE_CGROUP_DEVICE program enforcing exactly `rules`
+ * (last match wins, unmatched access denied) and attach it to the cgroup
+ * `dirfd`, replacing any device program attached before.  cg_resources_apply
+ * calls this with res->devices followed by cg_default_device_rules; a caller
+ * that also wants linux.devices allowed passes its own merged list. */
+int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules,
+		      size_t n, struct slx_err *err);
 
 #endif

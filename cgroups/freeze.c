@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* freeze.c -- acting on the processes in a cgroup: freeze/thaw (waiting on
+ * cgroup.events), kill (cgroup.kill or per pid), and listing them. */
+#include "cgroups.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+
+#define CG_FREEZE_TIMEOUT_MS 2000
+
+/* The value of `key` in a "key value" per line file; -1 when absent. */
+static long long cg_keyed_value(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *line = text;
+
+	while (line && *line) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
+			return strtoll(line + klen + 1, NULL, 10);
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -1;
+}
+
+int cg_wait_event(int dirfd, const char *key, long long want, int timeout_ms,
+		  struct slx_err *err)
+{
+	cleanup_close int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+	unsigned long long deadline = slx_now_ns() + (unsigned long long)timeout_ms * 1000000ULL;
+	char buf[256];
+
+	if (fd < 0)
+		return slx_error(err, errno, "open cgroup.events");
+	for (;;) {
+		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+		struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+		unsigned long long now;
+
+		if (n < 0)
+			return slx_error(err, errno, "read cgroup.events");
+		buf[n] = '\0';
+		if (cg_keyed_value(buf, key) == want)
+			return 0;
+		now = slx_now_ns();
+		if (now >= deadline)
+			break;
+		/* kernfs wakes POLLPRI|POLLERR waiters when the file changes. */
+		if (poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000)) < 0 && errno != EINTR)
+			return slx_error(err, errno, "poll cgroup.events");
+	}
+	return slx_error(err, ETIMEDOUT, "cgroup.events: %s did not become %lld", key, want);
+}
+
+int cg_freeze(const struct cg_handle *h, bool frozen, struct slx_err *err)
+{
+	const char *val = frozen ? "1" : "0";
+
+	if (slx_write_file_at(h->dirfd, "cgroup.freeze", val, 1, err) < 0)
+		return slx_error_prefix(err, "%s %s", frozen ? "freeze" : "thaw", h->path);
+	if (cg_wait_event(h->dirfd, "frozen", frozen, CG_FREEZE_TIMEOUT_MS, err) == 0)
+		return 0;
+	/* Half frozen is the worst state to leave a container in: undo. */
+	if (frozen)
+		(void)slx_write_file_at(h->dirfd, "cgroup.freeze", "0", 1, NULL);
+	return slx_error_prefix(err, "%s %s", frozen ? "freeze" : "thaw", h->path);
+}
+
+int cg_is_frozen(const struct cg_handle *h, bool *frozen, struct slx_err *err)
+{
+	char buf[256];
+	long long v;
+
+	if (cg_read_at(h->dirfd, "cgroup.events", buf, sizeof(buf)) < 0)
+		return slx_error(err, errno, "read %s/cgroup.events", h->path);
+	v = cg_keyed_value(buf, "frozen");
+	if (v < 0)
+		return slx_error(err, 0, "%s/cgroup.events has no \"frozen\" line", h->path);
+	*frozen = v == 1;
+	return 0;
+}
+
+static int cg_pids_push(pid_t **pids, size_t *n, size_t *cap, pid_t pid)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		pid_t *grown = realloc(*pids, ncap * sizeof(**pids));
+
+		if (!grown)
+			return -1;
+		*pids = grown;
+		*cap = ncap;
+	}
+	(*pids)[(*n)++] = pid;
+	return 0;
+}
+
+static int cg_pids_walk(int dirfd, pid_t **pids, size_t *n, size_t *cap,
+			struct slx_err *err)
+{
+	cleanup_free char *procs = NULL;
+	cleanup_dir DIR *d = NULL;
+	struct dirent *de;
+	int fd;
+
+	if (slx_read_file_at(dirfd, "cgroup.procs", &procs, NULL, err) < 0)
+		return -1;
+	for (char *p = procs, *end; *p; p = end) {
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (v > 0 && cg_pids_push(pids, n, cap, (pid_t)v) < 0)
+			return slx_error(err, ENOMEM, "cgroup.procs");
+	}
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			(void)close(fd);
+		return slx_error(err, errno, "list cgroup");
+	}
+	while ((de = readdir(d))) {
+		cleanup_close int child = -1;
+
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		/* A child cgroup removed while we walk is simply gone. */
+		if (child < 0 && errno == ENOENT)
+			continue;
+		if (child < 0)
+			return slx_error(err, errno, "open %s", de->d_name);
+		if (cg_pids_walk(child, pids, n, cap, err) < 0)
+			return slx_error_prefix(err, "%s", de->d_name);
+	}
+	return 0;
+}
+
+int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n,
+	    struct slx_err *err)
+{
+	cleanup_free pid_t *out = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	if (cg_pids_walk(h->dirfd, &out, n, &cap, err) < 0) {
+		*n = 0;
+		return slx_error_prefix(err, "%s", h->path);
+	}
+	*pids = steal_ptr(out);
+	return 0;
+}
+
+int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err)
+{
+	cleanup_free pid_t *pids = NULL;
+	size_t n = 0;
+
+	/* cgroup.kill (5.14+) kills the whole subtree atomically, even tasks
+	 * forking right now; other signals, and older kernels, go per pid. */
+	if (sig == SIGKILL) {
+		if (slx_write_file_at(h->dirfd, "cgroup.kill", "1", 1, err) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return slx_error_prefix(err, "kill %s", h->path);
+	}
+	if (cg_pids(h, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+			return slx_error(err, errno, "kill %d in %s", (int)pids[i], h->path);
+	}
+	return 0;
+}
