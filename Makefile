@@ -5,7 +5,7 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wformat=2 -Wno-format-nonliteral
 BASE    := -std=gnu11 -D_GNU_SOURCE -I. $(WARN)
-LIBS    := -lyajl -lseccomp -lcap -lmnl -lmicrohttpd -lpthread -lm
+LIBS    := -lyajl -lseccomp -lcap -lmnl -lmicrohttpd -lcurl -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 B       := build
