@@ -84,6 +84,10 @@ int rt_rootfs_mkfile_at(int rootfd, const char *path);
 int rt_rootfs_mount_one(int rootfd, const struct oci_mount *m, size_t i,
 			const struct rt_rootfs_opts *opts, struct slx_err *err);
 
+/* tmpcopyup: copy the tree below directory fd `from` into directory fd `to`
+ * (modes, owners, symlinks, nodes).  -1 with errno set. */
+int rt_mount_copyup(int from, int to);
+
 /* Populate the rootfs /dev: default devices and links when dev_is_new (a
  * fresh filesystem was mounted there), then linux.devices. */
 int rt_rootfs_devices(int rootfd, const struct oci_config *cfg,

@@ -127,16 +127,29 @@ static int sysfs_fallback(const char *tpath, int rootfd, const char *dest)
 			   0, 0, true);
 }
 
+/* The tmpfs is mounted writable for the copy; a requested ro comes after,
+ * with the other attributes. */
+static int copyup(int below, int mnt, bool ro)
+{
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (rt_mount_copyup(below, mnt) < 0)
+		return -1;
+	return ro ? mount_setattr(mnt, "", AT_EMPTY_PATH, &a, sizeof(a)) : 0;
+}
+
 static int mount_fs(int rootfd, const struct oci_mount *m, size_t i,
 		    const struct rt_mount_opts *o,
 		    const struct rt_rootfs_opts *opts, struct slx_err *err)
 {
 	const char *type = m->type, *data = o->data;
+	unsigned long flags = o->flags & ~(unsigned long)(MS_BIND | MS_REC);
 	char tpath[FD_PATH_MAX];
-	cleanup_close int target = -1, mnt = -1;
+	cleanup_close int target = -1, mnt = -1, below = -1;
 
-	if (o->tmpcopyup)
-		return slx_error(err, 0, "mounts[%zu].options: tmpcopyup is not supported", i);
+	if (o->tmpcopyup && strcmp(type, "tmpfs") != 0)
+		return slx_error(err, 0, "mounts[%zu].options: tmpcopyup needs type tmpfs, not %s",
+				 i, type);
 	/* slxrun drives cgroup v2 only; a per-container v1 hierarchy has no
 	 * meaning for it, so "cgroup" mounts cgroup2 -- on hybrid hosts too,
 	 * where that is the controller-less unified hierarchy. */
@@ -148,19 +161,28 @@ static int mount_fs(int rootfd, const struct oci_mount *m, size_t i,
 	if (target < 0)
 		return slx_error(err, errno, "mounts[%zu].destination: %s", i,
 				 m->destination);
+	if (o->tmpcopyup) {
+		below = rt_rootfs_open_at(rootfd, m->destination, O_RDONLY | O_DIRECTORY);
+		if (below < 0)
+			return slx_error(err, errno, "mounts[%zu]: open %s", i, m->destination);
+		flags &= ~(unsigned long)MS_RDONLY;
+	}
 	fd_path(tpath, target);
-	if (mount(m->source ? m->source : type, tpath, type,
-		  o->flags & ~(unsigned long)(MS_BIND | MS_REC), data) < 0) {
+	if (mount(m->source ? m->source : type, tpath, type, flags, data) < 0) {
 		int e = errno;
 		if (!(e == EPERM && opts->userns && strcmp(type, "sysfs") == 0) ||
 		    sysfs_fallback(tpath, rootfd, m->destination) < 0)
 			return slx_error(err, e, "mounts[%zu]: mount %s on %s", i,
 					 type, m->destination);
 	}
-	if (!needs_attrs(o))
+	if (!needs_attrs(o) && !o->tmpcopyup)
 		return 0;
 	mnt = rt_rootfs_open_at(rootfd, m->destination, O_PATH | O_DIRECTORY);
-	if (mnt < 0 || mount_attrs_after(mnt, o) < 0)
+	if (mnt < 0)
+		return slx_error(err, errno, "mounts[%zu]: open %s", i, m->destination);
+	if (o->tmpcopyup && copyup(below, mnt, o->flags & MS_RDONLY) < 0)
+		return slx_error(err, errno, "mounts[%zu]: tmpcopyup %s", i, m->destination);
+	if (mount_attrs_after(mnt, o) < 0)
 		return slx_error(err, errno, "mounts[%zu]: attributes of %s", i,
 				 m->destination);
 	return 0;

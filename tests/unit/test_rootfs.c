@@ -248,7 +248,8 @@ static void rft_write(const char *path, const char *text)
 
 static void rft_world_build(struct rft_world *w)
 {
-	static const char *const dirs[] = { "proc", "dev", "data", "etc", "etc/hidden" };
+	static const char *const dirs[] = { "proc", "dev", "data", "etc", "etc/hidden", "opt",
+					    "opt/sub" };
 	struct slx_err err = { 0 };
 	char p[256];
 
@@ -268,6 +269,11 @@ static void rft_world_build(struct rft_world *w)
 	snprintf(p, sizeof(p), "%s/etc/hidden/file", w->rootfs);
 	rft_write(p, "hidden\n");
 	rft_write(w->hostfile, "from the host\n");
+	snprintf(p, sizeof(p), "%s/opt/tool", w->rootfs);
+	rft_write(p, "tool\n");
+	cr_assert_eq(chmod(p, 0750), 0);
+	snprintf(p, sizeof(p), "%s/opt/link", w->rootfs);
+	cr_assert_eq(symlink("tool", p), 0);
 	snprintf(p, sizeof(p), "%s/evil", w->rootfs);
 	cr_assert_eq(symlink(w->outside, p), 0);
 	/* The symlink's target as seen from inside the container. */
@@ -352,6 +358,14 @@ static int rft_inside_checks(const struct rft_world *w)
 	snprintf(buf, sizeof(buf), "%s/escaped", w->outside);
 	if (stat("/evil/escaped", &st) < 0 || stat(buf, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 12;
+	/* tmpcopyup: a writable tmpfs (the root is read-only) holding a copy. */
+	if (rft_read_len("/opt/tool") != 5 || stat("/opt/tool", &st) < 0 ||
+	    (st.st_mode & 07777) != 0750 || stat("/opt/sub", &st) < 0 || !S_ISDIR(st.st_mode))
+		return 13;
+	memset(buf, 0, sizeof(buf));
+	if (readlink("/opt/link", buf, sizeof(buf) - 1) < 0 || strcmp(buf, "tool") != 0 ||
+	    rft_write_fails_with("/opt/new", 0))
+		return 14;
 	return 0;
 }
 
@@ -365,6 +379,8 @@ static void rft_run_child(const struct rft_world *w, bool no_pivot)
 		{ .destination = "/etc/bound", .type = "bind", .source = (char *)w->hostfile,
 		  .options = RFT_STRV("rbind", "ro", "nosuid") },
 		{ .destination = "/evil/escaped", .type = "tmpfs", .source = "tmpfs" },
+		{ .destination = "/opt", .type = "tmpfs", .source = "tmpfs",
+		  .options = RFT_STRV("tmpcopyup", "nosuid", "mode=755") },
 	};
 	struct oci_config cfg = {
 		.mounts = mounts,
