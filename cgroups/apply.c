@@ -223,6 +223,12 @@ int cg_resources_apply(const struct cg_handle *h,
 {
 	if (!res)
 		return 0;
+	/* `update` may ask for a controller create did not need.  One the host
+	 * lacks is left to fail below, naming the field and file. */
+	if (h->path && cg_enable_controllers(h->path,
+					     cg_resources_controllers(res) & cg_available_controllers(),
+					     0, err) < 0)
+		return -1;
 	if (cg_apply_memory(h->dirfd, res, err) < 0 || cg_apply_cpu(h->dirfd, res, err) < 0 ||
 	    cg_apply_pids(h->dirfd, res, err) < 0 || cg_apply_block_io(h->dirfd, res, err) < 0 ||
 	    cg_apply_hugetlb(h->dirfd, res, err) < 0)

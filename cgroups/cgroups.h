@@ -122,6 +122,12 @@ const char *cg_controller_name(unsigned bit);
 unsigned cg_parse_controllers(const char *list);
 /* The controllers linux.resources needs enabled (res may be NULL). */
 unsigned cg_resources_controllers(const struct oci_resources *res);
+/* Enable `need` (an error if refused) and `want` (best effort) in the
+ * cgroup.subtree_control of every ancestor of abs_path below the unified
+ * root, so abs_path gets those controllers.  cg_create and
+ * cg_resources_apply call it; a path outside the unified root is left alone. */
+int cg_enable_controllers(const char *abs_path, unsigned need, unsigned want,
+			  struct slx_err *err);
 /* Read a small cgroup file into buf (NUL-terminated, truncated to size-1);
  * returns the length or -1 with errno set.  No allocation. */
 ssize_t cg_read_at(int dirfd, const char *name, char *buf, size_t size);

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,22 +74,43 @@ static int cg_delegate_one(const char *dir, unsigned need, unsigned want,
 	return 0;
 }
 
-/* Walk root .. parent of the leaf.  The last parent delegated is remembered,
- * so an in-process caller creating many siblings (the shim's pool) pays for
- * this once. */
-static int cg_delegate(const char *abs, size_t root_len, unsigned need,
-		       unsigned want, struct slx_err *err)
-{
-	static char last_parent[PATH_MAX];
-	static unsigned last_mask;
-	char dir[PATH_MAX];
-	const char *slash = strrchr(abs, '/');
-	size_t parent_len = (size_t)(slash - abs);
+/* The last parent delegated is remembered, so an in-process caller creating
+ * many siblings (the shim's pool) walks the ancestors once. */
+static pthread_mutex_t cg_delegated_lock = PTHREAD_MUTEX_INITIALIZER;
+static char cg_delegated_parent[PATH_MAX];
+static unsigned cg_delegated_mask;
 
-	if (!(need | want) || parent_len >= sizeof(dir))
+static bool cg_delegated_already(const char *abs, size_t parent_len, unsigned mask)
+{
+	bool hit;
+
+	pthread_mutex_lock(&cg_delegated_lock);
+	hit = strlen(cg_delegated_parent) == parent_len &&
+	      !strncmp(cg_delegated_parent, abs, parent_len) && !(mask & ~cg_delegated_mask);
+	pthread_mutex_unlock(&cg_delegated_lock);
+	return hit;
+}
+
+static void cg_delegated_remember(const char *abs, size_t parent_len, unsigned mask)
+{
+	pthread_mutex_lock(&cg_delegated_lock);
+	memcpy(cg_delegated_parent, abs, parent_len);
+	cg_delegated_parent[parent_len] = '\0';
+	cg_delegated_mask = mask;
+	pthread_mutex_unlock(&cg_delegated_lock);
+}
+
+int cg_enable_controllers(const char *abs, unsigned need, unsigned want,
+			  struct slx_err *err)
+{
+	const char *root = cg_unified_root(), *slash = strrchr(abs, '/');
+	size_t root_len = root ? strlen(root) : 0, parent_len = slash ? (size_t)(slash - abs) : 0;
+	char dir[PATH_MAX];
+
+	if (!(need | want) || !root || strncmp(abs, root, root_len) || abs[root_len] != '/' ||
+	    parent_len >= sizeof(dir))
 		return 0;
-	if (strlen(last_parent) == parent_len && !strncmp(last_parent, abs, parent_len) &&
-	    !((need | want) & ~last_mask))
+	if (cg_delegated_already(abs, parent_len, need | want))
 		return 0;
 	for (size_t len = root_len; len <= parent_len; len++) {
 		if (len != parent_len && abs[len] != '/')
@@ -99,9 +120,7 @@ static int cg_delegate(const char *abs, size_t root_len, unsigned need,
 		if (cg_delegate_one(dir, need, want, err) < 0)
 			return -1;
 	}
-	memcpy(last_parent, abs, parent_len);
-	last_parent[parent_len] = '\0';
-	last_mask = need | want;
+	cg_delegated_remember(abs, parent_len, need | want);
 	return 0;
 }
 
@@ -172,8 +191,8 @@ int cg_create(const char *rel_path, const struct oci_resources *res,
 	root_len = strlen(root);
 	if (cg_mkdirs(abs, root_len, &first_made, err) < 0)
 		goto fail;
-	if (cg_delegate(abs, root_len, cg_resources_controllers(res),
-			avail & CG_CTRL_FOR_STATS, err) < 0)
+	if (cg_enable_controllers(abs, cg_resources_controllers(res) & avail,
+				  avail & CG_CTRL_FOR_STATS, err) < 0)
 		goto fail;
 	out->dirfd = cg_open_dir(abs);
 	if (out->dirfd < 0) {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,34 +14,32 @@
 
 #include "../common/cleanup.h"
 
-/* Checked once per process: the mount layout does not change under us, and
- * cold create must not pay a statfs per container. */
+/* Probed once per process (pthread_once: the shim calls in from several
+ * threads): the mount layout does not change under us, and cold create must
+ * not pay a statfs per container. */
+static pthread_once_t cg_root_once = PTHREAD_ONCE_INIT;
 static const char *cg_root_cache;
-static bool cg_root_probed;
 
-static bool cg_is_cgroup2(const char *path)
-{
-	struct statfs sfs;
-
-	return statfs(path, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
-}
-
-const char *cg_unified_root(void)
+static void cg_root_probe(void)
 {
 	static const char *const candidates[] = {
 		"/sys/fs/cgroup",
 		"/sys/fs/cgroup/unified",
 	};
 
-	if (cg_root_probed)
-		return cg_root_cache;
 	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
-		if (cg_is_cgroup2(candidates[i])) {
+		struct statfs sfs;
+
+		if (statfs(candidates[i], &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC) {
 			cg_root_cache = candidates[i];
-			break;
+			return;
 		}
 	}
-	cg_root_probed = true;
+}
+
+const char *cg_unified_root(void)
+{
+	pthread_once(&cg_root_once, cg_root_probe);
 	return cg_root_cache;
 }
 
@@ -87,22 +86,25 @@ unsigned cg_parse_controllers(const char *list)
 	return mask;
 }
 
-unsigned cg_available_controllers(void)
+static pthread_once_t cg_ctrl_once = PTHREAD_ONCE_INIT;
+static unsigned cg_ctrl_cache;
+
+static void cg_ctrl_probe(void)
 {
-	static bool probed;
-	static unsigned mask;
 	cleanup_close int fd = -1;
 	char buf[512];
 
-	if (probed)
-		return mask;
-	probed = true;
 	if (!cg_unified_root())
-		return mask;
+		return;
 	fd = open(cg_unified_root(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0 && cg_read_at(fd, "cgroup.controllers", buf, sizeof(buf)) >= 0)
-		mask = cg_parse_controllers(buf);
-	return mask;
+		cg_ctrl_cache = cg_parse_controllers(buf);
+}
+
+unsigned cg_available_controllers(void)
+{
+	pthread_once(&cg_ctrl_once, cg_ctrl_probe);
+	return cg_ctrl_cache;
 }
 
 ssize_t cg_read_at(int dirfd, const char *name, char *buf, size_t size)
