@@ -267,13 +267,20 @@ static int move_root(const char *rootfs, struct slx_err *err)
 }
 
 /* Files get /dev/null, directories (ENOTDIR from the bind) a read-only
- * tmpfs; a missing path has nothing to hide. */
+ * tmpfs; a missing path has nothing to hide.  ENOENT may also mean the
+ * container has no /dev/null: then an existing path must not stay visible. */
 static int mask_paths(const struct oci_strv *paths, struct slx_err *err)
 {
 	for (size_t i = 0; i < paths->n; i++) {
 		const char *p = paths->v[i];
-		if (mount("/dev/null", p, NULL, MS_BIND, NULL) == 0 || errno == ENOENT)
+		if (mount("/dev/null", p, NULL, MS_BIND, NULL) == 0)
 			continue;
+		if (errno == ENOENT) {
+			if (faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			return slx_error(err, ENOENT, "linux.maskedPaths[%zu]: mask %s with /dev/null",
+					 i, p);
+		}
 		if (errno != ENOTDIR || mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
 			return slx_error(err, errno, "linux.maskedPaths[%zu]: mask %s", i, p);
 	}
