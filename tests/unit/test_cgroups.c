@@ -571,3 +571,176 @@ Test(cg_live, hugetlb_limit_is_delegated_and_written)
 	snprintf(want, sizeof(want), "%llu\n", (unsigned long long)hp.limit);
 	cr_assert_str_eq(val, want);
 }
+
+/* --- file formats, against a scratch directory standing in for a cgroup -- */
+
+static char cgt_dir[64];
+
+static void cgt_dir_cleanup(void)
+{
+	DIR *d = cgt_dir[0] ? opendir(cgt_dir) : NULL;
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] != '.')
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	if (cgt_dir[0])
+		(void)rmdir(cgt_dir);
+}
+
+TestSuite(cg_files, .fini = cgt_dir_cleanup);
+
+/* A scratch dir holding `files` (name, content) pairs; returns its fd. */
+static int cgt_fake_cgroup(const char *const files[][2], size_t n)
+{
+	int fd;
+
+	snprintf(cgt_dir, sizeof(cgt_dir), "/tmp/slxrun-cgtest-XXXXXX");
+	cr_assert_not_null(mkdtemp(cgt_dir));
+	fd = open(cgt_dir, O_RDONLY | O_DIRECTORY);
+	cr_assert_geq(fd, 0);
+	for (size_t i = 0; i < n; i++) {
+		int f = openat(fd, files[i][0], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		cr_assert_geq(f, 0);
+		cr_assert_eq(write(f, files[i][1], strlen(files[i][1])), (ssize_t)strlen(files[i][1]));
+		close(f);
+	}
+	return fd;
+}
+
+Test(cg_files, stats_parse_every_counter)
+{
+	static const char *const files[][2] = {
+		{ "cpu.stat", "usage_usec 300\nuser_usec 200\nsystem_usec 100\nnr_periods 7\n"
+			      "nr_throttled 2\nthrottled_usec 50\nnr_bursts 0\n" },
+		{ "memory.current", "4096\n" },
+		{ "memory.max", "max\n" },
+		{ "memory.swap.current", "0\n" },
+		{ "memory.stat", "anon 10\nfile 20\nkernel 30\nkernel_stack 5\nanon_thp 99\n" },
+		{ "memory.events", "low 0\nhigh 0\nmax 4\noom 2\noom_kill 1\noom_group_kill 0\n" },
+		{ "pids.current", "3\n" },
+		{ "pids.max", "64\n" },
+		{ "io.stat", "8:0 rbytes=100 wbytes=200 rios=1 wios=2 dbytes=0 dios=0\n"
+			     "8:16 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0\n" },
+		{ "cpu.pressure", "some avg10=1.50 avg60=0.25 avg300=0.00 total=12345\n"
+				  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n" },
+		{ "memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=7\n"
+				     "full avg10=0.00 avg60=0.00 avg300=0.00 total=5\n" },
+	};
+	int fd = cgt_fake_cgroup(files, sizeof(files) / sizeof(files[0]));
+	struct slx_err err = { 0 };
+	struct cg_stats st;
+
+	cr_assert_eq(cg_stats_read(fd, &st, &err), 0, "%s", err.msg);
+	close(fd);
+	cr_assert(st.have_cpu && st.have_memory && st.have_pids && st.have_io && st.have_psi);
+	cr_assert_eq(st.cpu_usage_usec, 300);
+	cr_assert_eq(st.cpu_system_usec, 100);
+	cr_assert_eq(st.cpu_nr_throttled, 2);
+	cr_assert_eq(st.cpu_throttled_usec, 50);
+	cr_assert_eq(st.memory_current, 4096);
+	cr_assert_eq(st.memory_max, UINT64_MAX);
+	cr_assert_eq(st.memory_anon, 10);
+	cr_assert_eq(st.memory_file, 20);
+	cr_assert_eq(st.memory_kernel, 30);
+	cr_assert_eq(st.memory_events_max, 4);
+	cr_assert_eq(st.memory_events_oom, 2);
+	cr_assert_eq(st.memory_events_oom_kill, 1);
+	cr_assert_eq(st.pids_current, 3);
+	cr_assert_eq(st.pids_max, 64);
+	cr_assert_eq(st.io_rbytes, 101);
+	cr_assert_eq(st.io_wbytes, 202);
+	cr_assert_eq(st.io_rios, 4);
+	cr_assert_eq(st.io_wios, 6);
+	cr_assert_float_eq(st.psi_cpu_some.avg10, 1.5, 1e-9);
+	cr_assert_eq(st.psi_cpu_some.total_usec, 12345);
+	cr_assert_eq(st.psi_memory_some.total_usec, 7);
+	cr_assert_eq(st.psi_memory_full.total_usec, 5);
+	cr_assert_eq(st.psi_io_some.total_usec, 0, "io.pressure was absent");
+}
+
+Test(cg_files, absent_files_leave_have_flags_false)
+{
+	static const char *const files[][2] = { { "cpu.stat", "usage_usec 1\n" } };
+	int fd = cgt_fake_cgroup(files, 1);
+	struct slx_err err = { 0 };
+	struct cg_stats st;
+
+	cr_assert_eq(cg_stats_read(fd, &st, &err), 0, "%s", err.msg);
+	close(fd);
+	cr_assert(st.have_cpu);
+	cr_assert_not(st.have_memory || st.have_pids || st.have_io || st.have_psi);
+	cr_assert_eq(st.cpu_usage_usec, 1);
+}
+
+static void cgt_expect_file(int fd, const char *name, const char *want)
+{
+	char buf[128];
+
+	cr_assert_geq(cg_read_at(fd, name, buf, sizeof(buf)), 0, "%s missing", name);
+	cr_assert_str_eq(buf, want, "%s", name);
+}
+
+Test(cg_files, apply_writes_what_runc_writes)
+{
+	static const char *const files[][2] = {
+		{ "memory.max", "" }, { "memory.low", "" },   { "memory.swap.max", "" },
+		{ "cpu.weight", "" }, { "cpu.max", "" },      { "cpuset.cpus", "" },
+		{ "pids.max", "" },   { "io.weight", "" },    { "io.max", "" },
+		{ "hugetlb.2MB.max", "" }, { "memory.high", "" },
+	};
+	struct oci_throttle_device rbps = { .major = 8, .minor = 0, .rate = 1048576 };
+	struct oci_hugepage_limit hp = { .page_size = "2MB", .limit = 2097152 };
+	struct oci_kv kv = { .key = "memory.high", .value = "1000000" };
+	struct oci_resources res = { .present = true, .hugepage_limits = &hp,
+				     .n_hugepage_limits = 1, .unified = { &kv, 1 } };
+	struct cg_handle h = { .dirfd = cgt_fake_cgroup(files, sizeof(files) / sizeof(files[0])) };
+	struct slx_err err = { 0 };
+
+	res.memory.limit = (struct oci_opt_i64){ true, -1 };
+	res.memory.reservation = (struct oci_opt_i64){ true, 1024 };
+	res.memory.swap = (struct oci_opt_i64){ true, -1 };
+	res.cpu.shares = (struct oci_opt_u64){ true, 1024 };
+	res.cpu.quota = (struct oci_opt_i64){ true, 50000 };
+	res.cpu.period = (struct oci_opt_u64){ true, 100000 };
+	res.cpu.cpus = "0-1";
+	res.pids.limit = (struct oci_opt_i64){ true, 0 };
+	res.block_io.weight = (struct oci_opt_u64){ true, 500 };
+	res.block_io.throttle_read_bps = &rbps;
+	res.block_io.n_throttle_read_bps = 1;
+	cr_assert_eq(cg_resources_apply(&h, &res, &err), 0, "%s", err.msg);
+	cgt_expect_file(h.dirfd, "memory.max", "max");
+	cgt_expect_file(h.dirfd, "memory.low", "1024");
+	cgt_expect_file(h.dirfd, "memory.swap.max", "max");
+	cgt_expect_file(h.dirfd, "cpu.weight", "39");
+	cgt_expect_file(h.dirfd, "cpu.max", "50000 100000");
+	cgt_expect_file(h.dirfd, "cpuset.cpus", "0-1");
+	cgt_expect_file(h.dirfd, "pids.max", "max");
+	cgt_expect_file(h.dirfd, "io.weight", "4950"); /* 1 + (500 - 10) * 9999 / 990 */
+	cgt_expect_file(h.dirfd, "io.max", "8:0 rbps=1048576");
+	cgt_expect_file(h.dirfd, "hugetlb.2MB.max", "2097152");
+	cgt_expect_file(h.dirfd, "memory.high", "1000000");
+	close(h.dirfd);
+}
+
+Test(cg_files, apply_converts_swap_against_the_limit)
+{
+	static const char *const files[][2] = { { "memory.max", "" }, { "memory.swap.max", "" } };
+	struct cg_handle h = { .dirfd = cgt_fake_cgroup(files, 2) };
+	struct oci_resources res = { .present = true };
+	struct slx_err err = { 0 };
+
+	res.memory.limit = (struct oci_opt_i64){ true, 1000 };
+	res.memory.swap = (struct oci_opt_i64){ true, 1000 };
+	cr_assert_eq(cg_resources_apply(&h, &res, &err), 0, "%s", err.msg);
+	cgt_expect_file(h.dirfd, "memory.max", "1000");
+	cgt_expect_file(h.dirfd, "memory.swap.max", "0");
+	res.memory.swap.v = 500;
+	cr_assert_eq(cg_resources_apply(&h, &res, &err), -1);
+	cr_assert(strstr(err.msg, "linux.resources.memory.swap"), "%s", err.msg);
+	close(h.dirfd);
+}
