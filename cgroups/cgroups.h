@@ -59,7 +59,10 @@ struct cg_handle {
 
 /* Create the cgroup (and parents), enable in each parent's
  * cgroup.subtree_control the controllers `res` needs, open its dir fd.  On
- * failure nothing it created is left behind. */
+ * failure nothing it created is left behind.  memory and pids are enabled
+ * too when the host has them (best effort), so cg_stats_read sees
+ * memory.current and pids.current.  With no controllers to enable this is
+ * mkdir + open.  out->created is false when the leaf already existed. */
 int cg_create(const char *rel_path, const struct oci_resources *res,
 	      struct cg_handle *out, struct slx_err *err);
 /* Open an existing cgroup by absolute path. */
@@ -89,7 +92,11 @@ int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err);
 /* Pids in cgroup.procs of the cgroup and its descendants. */
 int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n,
 	    struct slx_err *err);
-/* Kill what remains, wait (bounded) until unpopulated, rmdir. Missing is fine. */
+/* Kill what remains, wait (bounded) until unpopulated, rmdir (child cgroups
+ * first). Missing is fine.  Acts only when h->created (a cgroup that existed
+ * before cg_create, or came from cg_open, is just released): a caller that
+ * re-opens its own cgroup later, e.g. `delete` from state.json, sets
+ * created = true before destroying. */
 int cg_destroy(struct cg_handle *h, struct slx_err *err);
 
 /* One read path for counters, shared by `events --stats`, `ps` and the shim's
