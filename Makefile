@@ -59,7 +59,7 @@ $(B)/unit-tests: $(UNIT_SRCS) $(SLINKLIBS)
 	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $(UNIT_SRCS) $(SLINKLIBS) $(LIBS) -lcriterion
 
 $(B)/integration-tests: $(INTEG_SRCS) tests/integration/harness.h
-	$(CC) $(BASE) -O1 -g -o $@ $(INTEG_SRCS) -lcriterion
+	$(CC) $(BASE) -O1 -g -o $@ $(INTEG_SRCS) -lcriterion -lcurl
 
 examples: slxrun
 	./rootfs-examples/build.sh $(B)/examples

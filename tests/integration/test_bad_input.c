@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_bad_input.c -- every kind of bad input: one line naming what is
+ * wrong, a non-zero exit, and nothing left behind. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* Run `create` on a bundle and expect a failure whose message contains
+ * `expect`, with nothing left behind. */
+static void expect_refused(struct bundle *b, const char *id, const char *expect)
+{
+	struct leftovers before, after;
+	struct cmd_result r;
+
+	leftovers_take(b, &before);
+	cmd_run(&r, NULL, 30, "%s --root %s create -b %s '%s'", slxrun_bin(), b->root,
+		b->dir, id);
+	cr_assert_neq(r.status, 0, "accepted: %s", r.out);
+	cr_assert(strstr(r.err, expect), "expected '%s' in: %s", expect, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "not one line: %s", r.err);
+	leftovers_take(b, &after);
+	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s] %d/%d",
+		  after.cgroups, after.states, before.mounts, after.mounts);
+	cmd_result_free(&r);
+}
+
+static void refused_config(const char *config, const char *expect)
+{
+	struct bundle b;
+	char path[600];
+	FILE *f;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/config.json", b.dir);
+	f = fopen(path, "w");
+	fputs(config, f);
+	fclose(f);
+	expect_refused(&b, "bad", expect);
+	bundle_remove(&b);
+}
+
+Test(bad_input, malformed_config_names_the_json_path)
+{
+	refused_config("{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"},"
+		       "\"process\":{\"args\":[\"sh\",1],\"cwd\":\"/\"}}",
+		       "config.json: process.args[1]: expected a string, got a number");
+}
+
+Test(bad_input, trailing_garbage_is_refused)
+{
+	refused_config("{\"ociVersion\":\"1.2.0\"} x", "config.json");
+}
+
+Test(bad_input, missing_executable_is_named)
+{
+	struct bundle b;
+
+	bundle_make(&b, "[\"/no/such/binary\"]", NULL, NULL, NULL);
+	expect_refused(&b, "x1", "/no/such/binary");
+	bundle_remove(&b);
+	bundle_make(&b, "[\"nosuchcmd\"]", NULL, NULL, NULL);
+	expect_refused(&b, "x2", "executable file not found in $PATH");
+	bundle_remove(&b);
+}
+
+Test(bad_input, nonexistent_namespace_path_is_named)
+{
+	struct bundle b;
+
+	bundle_make_ns(&b, "[\"/bin/true\"]", NULL, NULL, NULL,
+		       "[{\"type\":\"pid\"},{\"type\":\"mount\"},"
+		       "{\"type\":\"network\",\"path\":\"/proc/999999/ns/net\"}]");
+	expect_refused(&b, "n1", "linux.namespaces[2].path: /proc/999999/ns/net");
+	bundle_remove(&b);
+}
+
+Test(bad_input, failing_hook_fails_create_and_cleans_up)
+{
+	struct bundle b;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL,
+		    ",\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/false\"}]}", NULL);
+	expect_refused(&b, "k1", "hook createRuntime[0] /bin/false: exit status 1");
+	bundle_remove(&b);
+}
+
+Test(bad_input, bogus_mount_type_is_named)
+{
+	struct bundle b;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	cr_assert(system(NULL));
+	{
+		char cmd[800];
+
+		snprintf(cmd, sizeof(cmd),
+			 "sed -i 's|\"type\":\"sysfs\"|\"type\":\"bogusfs\"|' %s/config.json", b.dir);
+		cr_assert_eq(system(cmd), 0);
+	}
+	expect_refused(&b, "m1", "mounts[4].type: unknown filesystem type bogusfs");
+	bundle_remove(&b);
+}
+
+Test(bad_input, invalid_container_ids_are_refused)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"10\"]", NULL, NULL, NULL);
+	expect_refused(&b, "", "container id");
+	expect_refused(&b, "../x", "container id");
+	expect_refused(&b, "a/b", "container id");
+	cmd_run(&r, NULL, 30, "%s --root %s create -b %s dup", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s create -b %s dup", slxrun_bin(), b.root, b.dir);
+	cr_assert_neq(r.status, 0);
+	cr_assert(strstr(r.err, "container with id exists: dup"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f dup", slxrun_bin(), b.root);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(bad_input, unknown_flag_is_named)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 10, "%s create --bogus-flag x", slxrun_bin());
+	cr_assert_neq(r.status, 0);
+	cr_assert(strstr(r.err, "unknown flag --bogus-flag"), "%s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(bad_input, missing_container_does_not_exist)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 10, "%s --root /tmp/slxtest-none kill nosuch 9", slxrun_bin());
+	cr_assert_neq(r.status, 0);
+	cr_assert(strstr(r.err, "does not exist"), "%s", r.err);
+	cmd_result_free(&r);
+}
