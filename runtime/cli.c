@@ -38,6 +38,14 @@ static int set_value(const char *verb, const struct cli_flag *f,
 	case CLI_STR:
 		*(const char **)f->dest = val;
 		return 0;
+	case CLI_LIST: {
+		struct cli_list *l = f->dest;
+
+		if (l->n == CLI_LIST_MAX)
+			return slx_error(err, 0, "%s: --%s given too often", verb, f->name);
+		l->v[l->n++] = val;
+		return 0;
+	}
 	case CLI_INT:
 		errno = 0;
 		v = strtol(val, &end, 10);

@@ -9,14 +9,21 @@
 #include "../common/err.h"
 #include "runtime.h"
 
-enum cli_kind { CLI_BOOL, CLI_STR, CLI_INT };
+enum cli_kind { CLI_BOOL, CLI_STR, CLI_INT, CLI_LIST };
+
+/* A repeatable flag's values (-e A=1 -e B=2), in order. */
+#define CLI_LIST_MAX 64
+struct cli_list {
+	const char *v[CLI_LIST_MAX];
+	size_t n;
+};
 
 /* One flag: where its value goes.  `alias` is an optional one-letter name. */
 struct cli_flag {
 	const char *name;
 	char alias;
 	enum cli_kind kind;
-	void *dest; /* bool *, const char **, int * */
+	void *dest; /* bool *, const char **, int *, struct cli_list * */
 };
 
 /* Parse flags from argv[*idx] on until the first positional argument (or
@@ -44,5 +51,11 @@ int cmd_delete(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_list(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_spec(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_features(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_pause(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_resume(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_ps(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_update(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_events(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_exec(const struct rt_ctx *, int, char **, struct slx_err *);
 
 #endif

@@ -137,6 +137,10 @@ __attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,
 					    const struct rt_seccomp *seccomp,
 					    int sync_fd);
 
+/* Wait for our child pid, forwarding termination signals to it; the
+ * shell-style status goes to *exit_status. */
+int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status);
+
 /* ---- state store ------------------------------------------------------ */
 int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
 		 size_t len, struct slx_err *err);

@@ -268,7 +268,7 @@ int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
 }
 
 /* Forward the usual termination signals to the container and wait for it. */
-static int wait_container(pid_t pid, int pidfd, int *exit_status)
+int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status)
 {
 	sigset_t set;
 	cleanup_close int sfd = -1;
@@ -320,7 +320,7 @@ int rt_run(const struct rt_ctx *ctx, const char *id,
 	}
 	run_poststart(&l.st);
 	if (!detach) {
-		wait_container(l.sp.pid, l.sp.pidfd, exit_status);
+		rt_wait_forwarding(l.sp.pid, l.sp.pidfd, exit_status);
 		l.st.status = OCI_STATUS_STOPPED;
 		if (rt_delete(ctx, id, true, &derr) < 0)
 			rt_log("warning", "delete %s: %s", id, derr.msg);

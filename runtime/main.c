@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "internal.h"
+#include "../shim/shim.h"
 
 static const struct {
 	const char *name;
@@ -20,7 +21,14 @@ static const struct {
 	{ "delete", cmd_delete, "delete a container and what it holds" },
 	{ "list", cmd_list, "list containers" },
 	{ "spec", cmd_spec, "write a default config.json" },
+	{ "invoke", cmd_invoke, "invoke a function bundle once (cold) or through its shim" },
 	{ "features", cmd_features, "print the runtime's features as JSON" },
+	{ "exec", cmd_exec, "run a further process in a running container" },
+	{ "ps", cmd_ps, "list the container's processes" },
+	{ "pause", cmd_pause, "freeze every process of the container" },
+	{ "resume", cmd_resume, "thaw a paused container" },
+	{ "update", cmd_update, "change a running container's resource limits" },
+	{ "events", cmd_events, "print stats and OOM events of a container" },
 };
 
 static void usage(FILE *out)

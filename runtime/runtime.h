@@ -57,6 +57,31 @@ int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n,
 	    struct slx_err *err);
 void rt_strv_free(char **v, size_t n);
 
+/* ---- cgroup-backed operations (cgroup_ops.c) ----------------------- */
+int rt_pause(const struct rt_ctx *ctx, const char *id, struct slx_err *err);
+int rt_resume(const struct rt_ctx *ctx, const char *id, struct slx_err *err);
+/* Pids of every process in the container's cgroup. */
+int rt_pids(const struct rt_ctx *ctx, const char *id, pid_t **pids, size_t *n,
+	    struct slx_err *err);
+/* Validate and write new linux.resources to a running container. */
+int rt_update(const struct rt_ctx *ctx, const char *id,
+	      const struct oci_resources *res, struct slx_err *err);
+/* Read the container's counters. */
+int rt_stats(const struct rt_ctx *ctx, const char *id, struct cg_stats *st,
+	     struct slx_err *err);
+
+/* exec: run a further process inside a running container. */
+struct rt_exec_opts {
+	const char *console_socket;
+	const char *pid_file;
+	bool detach;
+	int preserve_fds;
+};
+/* Without detach, *exit_status gets the process's status (code or 128+sig). */
+int rt_exec(const struct rt_ctx *ctx, const char *id,
+	    const struct oci_process *proc, const struct rt_exec_opts *opts,
+	    int *exit_status, struct slx_err *err);
+
 /* Map "TERM", "SIGTERM", "15" to 15; -1 when unknown. */
 int rt_signal_parse(const char *s);
 

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* exec.c -- a further process in a running container: clone3 into its
+ * cgroup and pid namespace, setns(pidfd) into the rest, then the same
+ * process setup as the init (user, caps, seccomp) before execve. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+#include "internal.h"
+
+struct exec_plan {
+	const struct oci_process *proc;
+	struct oci_config *cfg;
+	struct oci_state *st;
+	struct rt_caps caps;
+	struct rt_seccomp *seccomp;
+	int target_pidfd;
+	int ns_flags; /* namespaces of the container that differ from ours */
+	int console_fd;
+	int preserve_fds;
+	struct cg_handle cg;
+};
+
+static void plan_release(struct exec_plan *p)
+{
+	rt_seccomp_free(p->seccomp);
+	oci_config_free(p->cfg);
+	oci_state_free(p->st);
+	slx_closep(&p->target_pidfd);
+	slx_closep(&p->console_fd);
+	cg_handle_release(&p->cg);
+}
+
+static bool same_ns(pid_t pid, const char *name)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, name);
+	if (stat(path, &a) < 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	return stat(path, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+static int plan_namespaces(struct exec_plan *p)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} ns[] = {
+		{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },
+		{ "net", CLONE_NEWNET },   { "ipc", CLONE_NEWIPC },
+		{ "uts", CLONE_NEWUTS },   { "cgroup", CLONE_NEWCGROUP },
+		{ "pid", CLONE_NEWPID },   { "time", CLONE_NEWTIME },
+	};
+
+	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
+		if (!same_ns(p->st->pid, ns[i].name))
+			p->ns_flags |= ns[i].flag;
+	return 0;
+}
+
+static int plan_build(const struct rt_ctx *ctx, const char *id,
+		      const struct oci_process *proc,
+		      const struct rt_exec_opts *opts, struct exec_plan *p,
+		      struct slx_err *err)
+{
+	p->proc = proc;
+	p->preserve_fds = opts->preserve_fds;
+	if (rt_state(ctx, id, &p->st, err) < 0)
+		return -1;
+	if (p->st->status != OCI_STATUS_RUNNING && p->st->status != OCI_STATUS_CREATED)
+		return slx_error(err, 0, "cannot exec in a %s container",
+				 oci_status_name(p->st->status));
+	p->target_pidfd = (int)syscall(SYS_pidfd_open, p->st->pid, 0);
+	if (p->target_pidfd < 0 || rt_pid_start_time(p->st->pid) != p->st->pid_start_time)
+		return slx_error(err, 0, "container not running");
+	if (oci_config_load(p->st->bundle, &p->cfg, err) < 0)
+		return -1;
+	if (rt_caps_prepare(&proc->caps, &p->caps, err) < 0 ||
+	    rt_seccomp_prepare(&p->cfg->linux_.seccomp, &p->seccomp, err) < 0)
+		return -1;
+	if (proc->terminal && !opts->console_socket && opts->detach)
+		return slx_error(err, 0, "process.terminal is true: --console-socket is required when detached");
+	if (opts->console_socket &&
+	    rt_console_socket_connect(opts->console_socket, &p->console_fd, err) < 0)
+		return -1;
+	if (p->st->cgroup_path && *p->st->cgroup_path &&
+	    cg_open(p->st->cgroup_path, &p->cg, err) < 0)
+		return -1;
+	return plan_namespaces(p);
+}
+
+static int exec_setup(const struct exec_plan *p, int sync_fd, char **path,
+		      struct slx_err *err)
+{
+	const struct oci_process *proc = p->proc;
+	int keep[34], nkeep = 0;
+
+	if (setns(p->target_pidfd, p->ns_flags & ~CLONE_NEWPID) < 0)
+		return slx_error(err, errno, "join the container's namespaces");
+	if (proc->terminal && p->console_fd >= 0 &&
+	    rt_console_setup(p->console_fd, proc, err) < 0)
+		return -1;
+	if (rt_exec_lookup(proc, path, err) < 0 || rt_process_chdir(proc, err) < 0 ||
+	    rt_process_rlimits(proc, err) < 0 || rt_caps_apply_bounding(&p->caps, err) < 0 ||
+	    rt_process_user(proc, err) < 0 || rt_caps_apply(&p->caps, err) < 0)
+		return -1;
+	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return slx_error(err, errno, "process.noNewPrivileges");
+	keep[nkeep++] = sync_fd;
+	for (int i = 0; i < p->preserve_fds && nkeep < 34; i++)
+		keep[nkeep++] = 3 + i;
+	rt_close_fds_except(keep, (size_t)nkeep);
+	if (p->seccomp && rt_seccomp_load(p->seccomp, err) < 0)
+		return -1;
+	return 0;
+}
+
+static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int sync_fd)
+{
+	struct slx_err err = { 0 };
+	char *path = NULL;
+
+	/* Host code inside the container's reach (CVE-2019-5736). */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (exec_setup(p, sync_fd, &path, &err) < 0)
+		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
+	execve(path, p->proc->args.v, p->proc->env.v ? p->proc->env.v : (char *[]){ NULL });
+	slx_error(&err, errno, "exec %s", path);
+	rt_sync_fail(sync_fd, RT_STAGE_EXEC, &err);
+}
+
+static pid_t exec_clone(const struct exec_plan *p, int *pidfd, struct slx_err *err)
+{
+	struct clone_args args = { .flags = CLONE_PIDFD,
+				   .pidfd = (uint64_t)(uintptr_t)pidfd,
+				   .exit_signal = SIGCHLD };
+	cleanup_close int own = -1;
+	pid_t pid;
+
+	if (p->cg.dirfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)p->cg.dirfd;
+	}
+	if (p->ns_flags & CLONE_NEWPID) {
+		own = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
+		if (own < 0 || setns(p->target_pidfd, CLONE_NEWPID) < 0)
+			return slx_error(err, errno, "join the container's pid namespace");
+	}
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		slx_error(err, errno, "clone3");
+	if (pid != 0 && own >= 0)
+		(void)setns(own, CLONE_NEWPID);
+	return pid;
+}
+
+static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd,
+		      struct slx_err *err)
+{
+	int sv[2];
+	struct rt_sync_hdr hdr;
+	cleanup_free char *payload = NULL;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return slx_error(err, errno, "socketpair");
+	pid = exec_clone(p, pidfd, err);
+	if (pid == 0) {
+		close(sv[0]);
+		exec_child(p, sv[1]);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	/* EOF means execve succeeded (the socket is close-on-exec). */
+	if (rt_sync_recv(sv[0], &hdr, &payload, err) == 0 && hdr.type == RT_SYNC_ERROR) {
+		slx_error(err, 0, "%s", payload ? payload : "exec failed");
+		err->errnum = hdr.errnum;
+		close(sv[0]);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		return -1;
+	}
+	close(sv[0]);
+	*pid_out = pid;
+	return 0;
+}
+
+int rt_exec(const struct rt_ctx *ctx, const char *id,
+	    const struct oci_process *proc, const struct rt_exec_opts *opts,
+	    int *exit_status, struct slx_err *err)
+{
+	struct exec_plan p = { .target_pidfd = -1, .console_fd = -1, .cg.dirfd = -1 };
+	int pidfd = -1, r = -1;
+	pid_t pid = -1;
+	char buf[32];
+
+	*exit_status = 0;
+	if (plan_build(ctx, id, proc, opts, &p, err) < 0 ||
+	    exec_start(&p, &pid, &pidfd, err) < 0)
+		goto out;
+	if (opts->pid_file) {
+		int n = snprintf(buf, sizeof(buf), "%d", pid);
+
+		if (slx_write_file_atomic(opts->pid_file, buf, (size_t)n, 0644, err) < 0) {
+			(void)kill(pid, SIGKILL);
+			goto out;
+		}
+	}
+	if (!opts->detach)
+		rt_wait_forwarding(pid, pidfd, exit_status);
+	r = 0;
+out:
+	slx_closep(&pidfd);
+	plan_release(&p);
+	return r;
+}
