@@ -78,4 +78,13 @@ bool shim_sandbox_alive(const struct shim_sandbox *sb);
 /* Kill, reap, remove the cgroup; frees sb. */
 void shim_sandbox_destroy(struct shim_sandbox *sb);
 
+/* The runtime's spawn timings of this sandbox (prepare, cgroup, clone,
+ * ready), for `invoke --timings`. */
+struct rt_timings;
+const struct rt_timings *shim_sandbox_rt_timings(const struct shim_sandbox *sb);
+/* A fresh Lambda-style request id (UUID v4 text, 36 chars + NUL). */
+void shim_request_id_new(char buf[37]);
+/* Wall clock in epoch milliseconds (deadlines as Lambda states them). */
+uint64_t shim_epoch_ms(void);
+
 #endif

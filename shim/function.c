@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* function.c -- load a function: the bundle's config.json and its
+ * org.slxrun.function.* annotations (mode, timeout). */
+#include "function.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/cleanup.h"
+
+#define ANN_MODE "org.slxrun.function.mode"
+#define ANN_TIMEOUT "org.slxrun.function.timeout"
+#define DEFAULT_TIMEOUT_S 30
+
+static const struct {
+	const char *name;
+	enum shim_mode mode;
+} modes[] = {
+	{ "exec", SHIM_MODE_EXEC },
+	{ "runtime-api", SHIM_MODE_RUNTIME_API },
+};
+
+static const char *annotation(const struct oci_config *cfg, const char *key)
+{
+	for (size_t i = 0; i < cfg->annotations.n; i++)
+		if (!strcmp(cfg->annotations.v[i].key, key))
+			return cfg->annotations.v[i].value;
+	return NULL;
+}
+
+static int parse_mode(const char *s, enum shim_mode *out, struct slx_err *err)
+{
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (!strcmp(s, modes[i].name)) {
+			*out = modes[i].mode;
+			return 0;
+		}
+	return slx_error(err, 0, ANN_MODE ": unknown mode \"%s\" (exec or runtime-api)", s);
+}
+
+/* A positive whole number of seconds; Lambda's ceiling is 900 but a local
+ * run may want longer, so only what a deadline in ms can hold is refused. */
+static int parse_timeout(const char *s, uint32_t *out, struct slx_err *err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *s < '0' || *s > '9' || *end || errno || v == 0 || v > 31536000)
+		return slx_error(err, 0, ANN_TIMEOUT ": \"%s\" is not a positive whole number of seconds",
+				 s);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int shim_function_load(const char *bundle, struct shim_function **out,
+		       struct slx_err *err)
+{
+	char abs[PATH_MAX];
+	const char *mode, *timeout, *base;
+	struct shim_function *fn;
+
+	if (!realpath(bundle, abs))
+		return slx_error(err, errno, "bundle %s", bundle);
+	if (!(fn = calloc(1, sizeof(*fn))))
+		return slx_error(err, ENOMEM, "function");
+	fn->mode = SHIM_MODE_EXEC;
+	fn->timeout_s = DEFAULT_TIMEOUT_S;
+	if (oci_config_load(abs, &fn->cfg, err) < 0)
+		goto fail;
+	if (!fn->cfg->has_process || !fn->cfg->process.args.n) {
+		slx_error(err, 0, "config.json: process.args: a function needs a command");
+		goto fail;
+	}
+	if ((mode = annotation(fn->cfg, ANN_MODE)) && parse_mode(mode, &fn->mode, err) < 0)
+		goto fail;
+	if ((timeout = annotation(fn->cfg, ANN_TIMEOUT)) &&
+	    parse_timeout(timeout, &fn->timeout_s, err) < 0)
+		goto fail;
+	base = strrchr(abs, '/');
+	base = base && base[1] ? base + 1 : abs;
+	fn->bundle = strdup(abs);
+	fn->name = strdup(base);
+	if (!fn->bundle || !fn->name) {
+		slx_error(err, ENOMEM, "function");
+		goto fail;
+	}
+	*out = fn;
+	return 0;
+fail:
+	shim_function_free(fn);
+	return -1;
+}
+
+void shim_function_free(struct shim_function *fn)
+{
+	if (!fn)
+		return;
+	oci_config_free(fn->cfg);
+	free(fn->bundle);
+	free(fn->name);
+	free(fn);
+}

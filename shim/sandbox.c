@@ -1,0 +1,408 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sandbox.c -- the shim's handle on one sandbox: spawn it in-process with
+ * the agent as pid 1, speak the agent framing on a socketpair, enforce the
+ * deadline from outside (cgroup.kill), tell OOM from crash by memory.events. */
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+#include "../runtime/runtime.h"
+#include "agent.h"
+
+struct shim_sandbox {
+	const struct shim_function *fn;
+	struct rt_sandbox rt;
+	int fd; /* our end of the agent's socket */
+	char *id;
+	struct agent_rx rx;
+	bool alive, busy;
+	char request_id[128];
+	uint64_t started_ns;
+	uint64_t oom_kills; /* memory.events oom_kill when the sandbox was made */
+};
+
+static const char *const outcome_names[] = {
+	[SHIM_OK] = "ok", [SHIM_ERROR] = "error", [SHIM_TIMEOUT] = "timeout",
+	[SHIM_OOM] = "oom", [SHIM_CRASH] = "crash", [SHIM_INIT_ERROR] = "init_error",
+};
+
+const char *shim_outcome_name(enum shim_outcome o)
+{
+	if ((size_t)o < sizeof(outcome_names) / sizeof(outcome_names[0]))
+		return outcome_names[o];
+	return "unknown";
+}
+
+void shim_result_release(struct shim_result *r)
+{
+	free(r->body);
+	free(r->error_type);
+	r->body = r->error_type = NULL;
+	r->len = 0;
+}
+
+void shim_request_id_new(char buf[37])
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(slx_now_ns() >> (i % 8 * 8));
+	b[6] = (b[6] & 0x0f) | 0x40; /* UUID v4, the shape Lambda uses */
+	b[8] = (b[8] & 0x3f) | 0x80;
+	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+		 b[11], b[12], b[13], b[14], b[15]);
+}
+
+uint64_t shim_epoch_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t oom_kills(const struct shim_sandbox *sb)
+{
+	struct cg_stats st;
+	struct slx_err err;
+
+	if (sb->rt.cg.dirfd < 0 || cg_stats_read(sb->rt.cg.dirfd, &st, &err) < 0)
+		return 0;
+	return st.memory_events_oom_kill;
+}
+
+/* Wait for READY; an INIT_ERROR or an early exit is the error. */
+static int wait_ready(struct shim_sandbox *sb, struct slx_err *err)
+{
+	uint64_t deadline = slx_now_ns() + (uint64_t)sb->fn->timeout_s * 1000000000ull;
+	const char *payload;
+	size_t len;
+	uint32_t type;
+
+	for (;;) {
+		uint64_t now = slx_now_ns();
+		struct pollfd pfd = { .fd = sb->fd, .events = POLLIN };
+
+		if (agent_rx_frame(&sb->rx, &type, &payload, &len)) {
+			if (type == AGENT_READY) {
+				agent_rx_consume(&sb->rx);
+				return 0;
+			}
+			if (type == AGENT_INIT_ERROR)
+				return slx_error(err, 0, "function init failed: %.*s",
+						 (int)(len > 900 ? 900 : len), payload);
+			agent_rx_consume(&sb->rx);
+			continue;
+		}
+		if (sb->rx.eof)
+			return slx_error(err, 0, "sandbox %s: the agent exited before it was ready", sb->id);
+		if (now >= deadline)
+			return slx_error(err, ETIMEDOUT, "sandbox %s: not ready within %" PRIu32 " s",
+					 sb->id, sb->fn->timeout_s);
+		int r = poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1));
+		if (r < 0 && errno != EINTR)
+			return slx_error(err, errno, "sandbox %s: poll", sb->id);
+		if (r > 0 && agent_rx_fill(&sb->rx, sb->fd, err) < 0)
+			return -1;
+	}
+}
+
+int shim_sandbox_create(const struct shim_function *fn, const char *id,
+			struct shim_sandbox **out,
+			struct shim_cold_timings *timings, struct slx_err *err)
+{
+	struct shim_sandbox *sb;
+	struct shim_agent_args args;
+	struct rt_sandbox_opts o;
+	uint64_t t0;
+	int sv[2];
+
+	if (!(sb = calloc(1, sizeof(*sb))))
+		return slx_error(err, ENOMEM, "sandbox");
+	sb->fn = fn;
+	sb->fd = -1;
+	sb->rt.pidfd = sb->rt.cg.dirfd = -1;
+	if (!(sb->id = strdup(id))) {
+		free(sb);
+		return slx_error(err, ENOMEM, "sandbox");
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		slx_error(err, errno, "sandbox %s: socketpair", id);
+		goto fail;
+	}
+	sb->fd = sv[0];
+	args = (struct shim_agent_args){ .fn = fn, .sock = sv[1] };
+	o = (struct rt_sandbox_opts){ .cfg = fn->cfg, .bundle = fn->bundle, .id = id,
+				      .entry = shim_agent_main, .entry_arg = &args,
+				      .keep_fds = &sv[1], .n_keep_fds = 1 };
+	int r = rt_sandbox_spawn(&o, &sb->rt, err);
+	close(sv[1]);
+	if (r < 0) {
+		slx_error_prefix(err, "sandbox %s", id);
+		goto fail;
+	}
+	t0 = slx_now_ns();
+	sb->alive = true;
+	sb->oom_kills = oom_kills(sb);
+	if (wait_ready(sb, err) < 0)
+		goto fail;
+	if (timings)
+		*timings = (struct shim_cold_timings){
+			.namespaces_ns = sb->rt.timings.namespaces_ns,
+			.rootfs_ns = sb->rt.timings.rootfs_ns,
+			.cgroup_ns = sb->rt.timings.cgroup_ns,
+			.agent_ready_ns = slx_now_ns() - t0,
+		};
+	*out = sb;
+	return 0;
+fail:
+	shim_sandbox_destroy(sb);
+	return -1;
+}
+
+const struct rt_timings *shim_sandbox_rt_timings(const struct shim_sandbox *sb)
+{
+	return &sb->rt.timings;
+}
+
+int shim_sandbox_fd(const struct shim_sandbox *sb)
+{
+	return sb->fd;
+}
+
+const char *shim_sandbox_id(const struct shim_sandbox *sb)
+{
+	return sb->id;
+}
+
+int shim_sandbox_cgroup_fd(const struct shim_sandbox *sb)
+{
+	return sb->rt.cg.dirfd;
+}
+
+int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id,
+			      const char *event, size_t len,
+			      uint64_t deadline_ms, struct slx_err *err)
+{
+	struct agent_invoke hdr = { .deadline_ms = deadline_ms };
+
+	if (!sb->alive)
+		return slx_error(err, 0, "sandbox %s: not alive", sb->id);
+	if (sb->busy)
+		return slx_error(err, EBUSY, "sandbox %s: an invocation is in flight", sb->id);
+	if (len > AGENT_PAYLOAD_MAX)
+		return slx_error(err, EMSGSIZE, "event of %zu bytes exceeds %u bytes",
+				 len, AGENT_PAYLOAD_MAX);
+	snprintf(sb->request_id, sizeof(sb->request_id), "%s", request_id);
+	hdr.request_id_len = (uint32_t)strlen(sb->request_id);
+	sb->started_ns = slx_now_ns();
+	/* The agent reads whole frames at once whenever it is idle, so this
+	 * only stalls on a frozen or dying sandbox: bound it by the timeout. */
+	if (agent_send(sb->fd, AGENT_INVOKE, &hdr, sizeof(hdr), sb->request_id,
+		       hdr.request_id_len, event, len, (int)sb->fn->timeout_s * 1000,
+		       err) < 0)
+		return slx_error_prefix(err, "sandbox %s: invoke", sb->id);
+	sb->busy = true;
+	return 0;
+}
+
+static int fill_result(struct shim_result *res, enum shim_outcome o,
+		       const char *error_type, size_t et_len, const char *body,
+		       size_t len)
+{
+	res->outcome = o;
+	res->len = len;
+	res->body = malloc(len + 1);
+	res->error_type = error_type ? strndup(error_type, et_len) : NULL;
+	if (!res->body || (error_type && !res->error_type)) {
+		shim_result_release(res);
+		return -1;
+	}
+	memcpy(res->body, body, len);
+	res->body[len] = '\0';
+	return 0;
+}
+
+/* The agent is gone without a RESULT: the OOM killer, or something killed it. */
+static int result_agent_died(struct shim_sandbox *sb, struct shim_result *res)
+{
+	struct agent_buf b = { 0 };
+	char msg[256];
+	bool oom = oom_kills(sb) > sb->oom_kills;
+	int r;
+
+	snprintf(msg, sizeof(msg), "RequestId: %s Error: %s", sb->request_id,
+		 oom ? "Runtime exited with error: signal: killed"
+		     : "Runtime exited without providing a reason");
+	if (agent_error_json(&b, oom ? "Runtime.OutOfMemory" : "Runtime.ExitError",
+			     msg, strlen(msg)) < 0)
+		return -1;
+	r = fill_result(res, oom ? SHIM_OOM : SHIM_CRASH, "Unhandled", 9, b.p, b.len);
+	agent_buf_release(&b);
+	return r;
+}
+
+static int result_from_frame(struct shim_sandbox *sb, const char *p, size_t len,
+			     struct shim_result *res)
+{
+	struct agent_result hdr;
+	enum shim_outcome o;
+
+	if (len < sizeof(hdr))
+		return -1;
+	memcpy(&hdr, p, sizeof(hdr));
+	if (hdr.error_type_len > len - sizeof(hdr) || hdr.outcome > SHIM_INIT_ERROR)
+		return -1;
+	o = (enum shim_outcome)hdr.outcome;
+	/* A function killed by a signal may have been the OOM killer's doing. */
+	if (o == SHIM_CRASH && oom_kills(sb) > sb->oom_kills)
+		return result_agent_died(sb, res);
+	return fill_result(res, o, hdr.error_type_len ? p + sizeof(hdr) : NULL,
+			   hdr.error_type_len, p + sizeof(hdr) + hdr.error_type_len,
+			   len - sizeof(hdr) - hdr.error_type_len);
+}
+
+int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,
+			     struct slx_err *err)
+{
+	const char *payload;
+	size_t len;
+	uint32_t type;
+
+	memset(res, 0, sizeof(*res));
+	if (!sb->busy)
+		return slx_error(err, 0, "sandbox %s: no invocation in flight", sb->id);
+	if (agent_rx_fill(&sb->rx, sb->fd, err) < 0)
+		sb->rx.eof = true;
+	while (agent_rx_frame(&sb->rx, &type, &payload, &len)) {
+		if (type != AGENT_RESULT) {
+			agent_rx_consume(&sb->rx);
+			continue;
+		}
+		int r = result_from_frame(sb, payload, len, res);
+		agent_rx_consume(&sb->rx);
+		if (r < 0)
+			return slx_error(err, EPROTO, "sandbox %s: bad result frame", sb->id);
+		goto done;
+	}
+	if (!sb->rx.eof)
+		return 0;
+	sb->alive = false;
+	if (result_agent_died(sb, res) < 0)
+		return slx_error(err, ENOMEM, "sandbox %s: result", sb->id);
+done:
+	res->duration_ns = slx_now_ns() - sb->started_ns;
+	sb->busy = false;
+	if (res->outcome == SHIM_OOM)
+		sb->oom_kills = oom_kills(sb);
+	/* A crash in runtime-api mode ends the agent too; exec mode carries on. */
+	if (res->outcome == SHIM_OOM ||
+	    (res->outcome == SHIM_CRASH && sb->fn->mode == SHIM_MODE_RUNTIME_API))
+		sb->alive = false;
+	return 1;
+}
+
+void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res)
+{
+	struct agent_buf b = { 0 };
+	struct slx_err err;
+	char msg[256], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	uint64_t ms = shim_epoch_ms() % 1000;
+
+	if (sb->rt.cg.dirfd >= 0 && cg_kill_all(&sb->rt.cg, SIGKILL, &err) < 0)
+		(void)kill(sb->rt.pid, SIGKILL);
+	else if (sb->rt.cg.dirfd < 0)
+		(void)kill(sb->rt.pid, SIGKILL);
+	sb->alive = false;
+	sb->busy = false;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(msg, sizeof(msg), "%s.%03" PRIu64 "Z %s Task timed out after %" PRIu32 ".00 seconds",
+		 stamp, ms, sb->request_id, sb->fn->timeout_s);
+	memset(res, 0, sizeof(*res));
+	if (agent_error_json(&b, "Sandbox.Timedout", msg, strlen(msg)) == 0)
+		(void)fill_result(res, SHIM_TIMEOUT, "Unhandled", 9, b.p, b.len);
+	res->outcome = SHIM_TIMEOUT;
+	res->duration_ns = slx_now_ns() - sb->started_ns;
+	agent_buf_release(&b);
+}
+
+int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id,
+			const char *event, size_t len, struct shim_result *res,
+			struct slx_err *err)
+{
+	uint64_t timeout_ns = (uint64_t)sb->fn->timeout_s * 1000000000ull;
+	uint64_t deadline;
+	int r;
+
+	if (shim_sandbox_invoke_start(sb, request_id, event, len,
+				      shim_epoch_ms() + timeout_ns / 1000000, err) < 0)
+		return -1;
+	deadline = sb->started_ns + timeout_ns;
+	for (;;) {
+		uint64_t now = slx_now_ns();
+		struct pollfd pfd = { .fd = sb->fd, .events = POLLIN };
+
+		if (now >= deadline) {
+			shim_sandbox_timeout(sb, res);
+			return 0;
+		}
+		r = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
+		if (r < 0 && errno != EINTR)
+			return slx_error(err, errno, "sandbox %s: poll", sb->id);
+		if (r <= 0)
+			continue;
+		r = shim_sandbox_invoke_poll(sb, res, err);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+	}
+}
+
+int shim_sandbox_freeze(struct shim_sandbox *sb, bool frozen,
+			struct slx_err *err)
+{
+	if (sb->rt.cg.dirfd < 0)
+		return slx_error(err, ENOTSUP, "sandbox %s: no cgroup to freeze", sb->id);
+	return cg_freeze(&sb->rt.cg, frozen, err);
+}
+
+bool shim_sandbox_alive(const struct shim_sandbox *sb)
+{
+	struct pollfd pfd = { .fd = sb->rt.pidfd, .events = POLLIN };
+
+	if (!sb->alive || sb->rx.eof)
+		return false;
+	/* A pidfd turns readable when the process exits. */
+	return sb->rt.pidfd < 0 || poll(&pfd, 1, 0) == 0;
+}
+
+void shim_sandbox_destroy(struct shim_sandbox *sb)
+{
+	struct slx_err err;
+
+	if (!sb)
+		return;
+	slx_closep(&sb->fd);
+	if (sb->rt.pid > 0 || sb->rt.cg.dirfd >= 0)
+		(void)rt_sandbox_destroy(&sb->rt, &err);
+	agent_rx_release(&sb->rx);
+	free(sb->id);
+	free(sb);
+}
