@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_invoke.c -- `slxrun invoke` end to end: exec and runtime-api
+ * functions cold, their errors, crashes and timeouts, bad annotations,
+ * timings, and that nothing is left behind. */
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* Appended to a command that ran slxrun as `& p=$!; wait $p; s=$?;`: says
+ * LEFTOVER on stderr when the sandbox's cgroup (slxrun/invoke-<pid of
+ * slxrun>) survived the invoke, and exits with slxrun's status. */
+#define LEFTOVER_CHECK                                                         \
+	"if [ -e /sys/fs/cgroup/unified/slxrun/invoke-$p ]; then echo LEFTOVER >&2; fi; exit $s"
+
+/* Run one of the built examples. */
+static void invoke_example(struct cmd_result *r, const char *example,
+			   const char *data, int timeout_s)
+{
+	cmd_run(r, NULL, timeout_s,
+		"'%s' --root /tmp/slxtest-invoke-root invoke --data '%s' '%s/%s' & p=$!; wait $p; s=$?; "
+		LEFTOVER_CHECK,
+		slxrun_bin(), data, examples_dir(), example);
+}
+
+static bool left_nothing(const struct cmd_result *r)
+{
+	return !strstr(r->err, "LEFTOVER");
+}
+
+/* A busybox bundle with these process args and annotations (a JSON object). */
+static void invoke_bundle(struct cmd_result *r, const char *args,
+			  const char *annotations, const char *stdin_data,
+			  const char *flags)
+{
+	struct bundle b;
+	char top[512];
+
+	snprintf(top, sizeof(top), ",\"annotations\":%s", annotations);
+	bundle_make(&b, args, NULL, top, NULL);
+	/* An async list's stdin is /dev/null: hand it ours through fd 3. */
+	cmd_run(r, stdin_data, 30, "exec 3<&0; '%s' --root '%s' invoke %s '%s' 0<&3 3<&- & p=$!; wait $p; s=$?; " LEFTOVER_CHECK,
+		slxrun_bin(), b.root, flags, b.dir);
+	bundle_remove(&b);
+}
+
+Test(invoke, exec_mode_cold_answers_with_stdout)
+{
+	struct cmd_result r;
+
+	invoke_example(&r, "hello-exec", "{\"a\":1}", 20);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "hello from slxrun: {\"a\":1}\n");
+	cr_assert(left_nothing(&r), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, exec_mode_reads_a_large_event_from_stdin)
+{
+	size_t n = 1024 * 1024;
+	char *event = malloc(n + 1);
+	struct cmd_result r;
+
+	cr_assert(event);
+	memset(event, 'x', n);
+	event[n] = '\0';
+	invoke_bundle(&r, "[\"/bin/sh\",\"-c\",\"cat\"]", "{}",
+		      event, "");
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(strlen(r.out), n);
+	cr_assert_str_eq(r.out, event);
+	cmd_result_free(&r);
+	free(event);
+}
+
+Test(invoke, exec_mode_exit_status_is_a_function_error_with_stderr)
+{
+	struct cmd_result r;
+
+	invoke_bundle(&r, "[\"/bin/sh\",\"-c\",\"echo went wrong >&2; exit 3\"]",
+		      "{\"org.slxrun.function.mode\":\"exec\"}", NULL, "--data x");
+	cr_assert_eq(r.status, 1);
+	cr_assert_str_eq(r.out, "");
+	cr_assert(strstr(r.err, "\"errorMessage\":\"went wrong\""), "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "\"errorType\":\"Runtime.ExitError\""), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, exec_mode_crash_names_the_signal)
+{
+	struct cmd_result r;
+
+	invoke_example(&r, "crash-exec", "{}", 20);
+	cr_assert_neq(r.status, 0);
+	cr_assert(strstr(r.err, "signal: segmentation fault"), "stderr: %s", r.err);
+	cr_assert(left_nothing(&r), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, timeout_kills_the_sandbox_and_leaves_nothing)
+{
+	struct cmd_result r;
+
+	invoke_example(&r, "sleep-exec", "{}", 20);
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "Task timed out after 1.00 seconds"), "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "Sandbox.Timedout"), "stderr: %s", r.err);
+	cr_assert(left_nothing(&r), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, runtime_api_cold_answers_with_the_bootstrap_response)
+{
+	struct cmd_result r;
+
+	invoke_example(&r, "lambda-bootstrap", "{\"a\":1}", 20);
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_str_eq(r.out, "{\"echo\":{\"a\":1}}");
+	cr_assert(left_nothing(&r), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, runtime_api_error_is_reported_as_posted)
+{
+	struct cmd_result r;
+
+	invoke_example(&r, "lambda-bootstrap", "\"error\"", 20);
+	cr_assert_eq(r.status, 1);
+	cr_assert_str_eq(r.out, "");
+	cr_assert(strstr(r.err, "\"errorType\":\"TestError\""), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, runtime_api_bootstrap_crash_is_a_runtime_exit_error)
+{
+	struct cmd_result r;
+
+	invoke_example(&r, "lambda-bootstrap", "\"crash\"", 20);
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "Runtime exited with error: signal: aborted"), "stderr: %s", r.err);
+	cr_assert(left_nothing(&r), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, runtime_api_bootstrap_that_exits_at_init_fails_the_invoke)
+{
+	struct cmd_result r;
+
+	invoke_bundle(&r, "[\"/bin/sh\",\"-c\",\"exit 4\"]",
+		      "{\"org.slxrun.function.mode\":\"runtime-api\"}", NULL, "--data {}");
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "exit status 4"), "stderr: %s", r.err);
+	cr_assert(left_nothing(&r), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, bad_timeout_annotation_is_named)
+{
+	struct cmd_result r;
+
+	invoke_bundle(&r, "[\"/bin/true\"]", "{\"org.slxrun.function.timeout\":\"0\"}",
+		      NULL, "--data {}");
+	cr_assert_eq(r.status, 1);
+	cr_assert_eq(count_lines(r.err), 1, "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "org.slxrun.function.timeout"), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, bad_mode_annotation_is_named)
+{
+	struct cmd_result r;
+
+	invoke_bundle(&r, "[\"/bin/true\"]", "{\"org.slxrun.function.mode\":\"http\"}",
+		      NULL, "--data {}");
+	cr_assert_eq(r.status, 1);
+	cr_assert_eq(count_lines(r.err), 1, "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "org.slxrun.function.mode: unknown mode \"http\""),
+		  "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(invoke, timings_print_every_phase)
+{
+	static const char *const phases[] = { "prepare", "cgroup", "clone",
+					      "namespaces+rootfs", "agent ready",
+					      "function", "teardown", "total" };
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 20, "'%s' --root /tmp/slxtest-invoke-root invoke --timings --data '{}' '%s/hello-exec'",
+		slxrun_bin(), examples_dir());
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(count_lines(r.err), 8, "stderr: %s", r.err);
+	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
+		cr_assert(strstr(r.err, phases[i]), "no %s in: %s", phases[i], r.err);
+	cr_assert(strstr(r.err, " ms\n"), "stderr: %s", r.err);
+	cmd_result_free(&r);
+}
