@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# run.sh -- boot Debian's 6.1 kernel under qemu (tcg) on a pure cgroup v2 hierarchy with an
+# initramfs holding slxrun, its tests and the busybox bundle; pass only on the guest's success line.
+#
+# Usage: tests/vm/run.sh   (make test-vm builds what it needs first)
+# Environment: SLX_VM_TIMEOUT (seconds, default 280), SLX_VM_MEM (MiB, default 1024).
+# KVM hangs on the machines this was written on, so the guest always runs under tcg.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+B=$ROOT/build
+VM=$B/vm
+STAGE=$VM/initramfs
+TIMEOUT=${SLX_VM_TIMEOUT:-280}
+MEM=${SLX_VM_MEM:-1024}
+BUSYBOX=/bin/busybox
+
+die() { echo "vm: $*" >&2; exit 1; }
+
+ensure_packages() {
+	missing=""
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	echo "vm: installing$missing"
+	SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086 # one word per package
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+}
+
+# The kernel comes from the linux-image .deb unpacked into build/vm/kernel, never installed on the
+# host: no initramfs or bootloader hooks run, and the host's own kernel is left alone.
+fetch_kernel() {
+	[ -n "$(find "$VM/kernel/boot" -name 'vmlinuz-*' 2>/dev/null)" ] && return 0
+	pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -1)
+	[ -n "$pkg" ] || { apt-get update -qq; pkg=$(apt-cache depends linux-image-amd64 |
+		sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -1); }
+	[ -n "$pkg" ] || die "apt knows no linux-image-amd64"
+	echo "vm: fetching $pkg"
+	rm -rf "$VM/deb" "$VM/kernel"
+	mkdir -p "$VM/deb"
+	(cd "$VM/deb" && apt-get download "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed') ||
+		die "apt-get download $pkg failed"
+	dpkg-deb -x "$VM"/deb/*.deb "$VM/deb/x"
+	# Keep the kernel and the one module a test may need (overlayfs); the rest is ~400 MB.
+	mkdir -p "$VM/kernel/boot" "$VM/kernel/modules"
+	cp "$VM"/deb/x/boot/vmlinuz-* "$VM"/deb/x/boot/config-* "$VM/kernel/boot/"
+	find "$VM/deb/x/lib/modules" -name 'overlay.ko*' -exec cp {} "$VM/kernel/modules/" \;
+	rm -rf "$VM/deb"
+}
+
+# copy_with_libs BIN DEST: BIN at DEST inside the stage, and every library ldd names at its own path.
+copy_with_libs() {
+	mkdir -p "$STAGE/$(dirname "$2")"
+	cp "$1" "$STAGE/$2"
+	ldd "$1" | grep -o '/[^ ]*' | while read -r lib; do
+		[ -e "$STAGE$lib" ] && continue
+		mkdir -p "$STAGE$(dirname "$lib")"
+		cp -L "$lib" "$STAGE$lib"
+	done
+}
+
+build_initramfs() {
+	rm -rf "$STAGE"
+	mkdir -p "$STAGE"/{bin,sbin,proc,sys,dev,tmp,run,etc,newroot,slx/examples,lib/modules}
+	cp "$BUSYBOX" "$STAGE/bin/busybox"
+	for applet in $("$BUSYBOX" --list); do
+		[ -e "$STAGE/bin/$applet" ] || ln -s busybox "$STAGE/bin/$applet"
+	done
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$STAGE/etc/passwd"
+	printf 'root:x:0:\n' >"$STAGE/etc/group"
+	copy_with_libs "$ROOT/slxrun" /slx/slxrun
+	copy_with_libs "$B/vm-tests" /slx/vm-tests
+	copy_with_libs "$B/unit-tests" /slx/unit-tests
+	cp -a "$B/examples/busybox" "$STAGE/slx/examples/"
+	cp "$VM"/kernel/modules/* "$STAGE/lib/modules/" 2>/dev/null || true
+	install -m 755 "$ROOT/tests/vm/init" "$STAGE/init"
+	install -m 755 "$ROOT/tests/vm/suite.sh" "$STAGE/slx/suite.sh"
+	(cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) >"$VM/initramfs.cpio.gz"
+}
+
+boot() {
+	kernel=$(find "$VM/kernel/boot" -name 'vmlinuz-*' | head -1)
+	echo "vm: booting $(basename "$kernel") (tcg, ${MEM} MiB, timeout ${TIMEOUT}s)"
+	start=$(date +%s)
+	set +e
+	timeout --kill-after=10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -m "$MEM" -smp 2 \
+		-nographic -no-reboot -kernel "$kernel" -initrd "$VM/initramfs.cpio.gz" \
+		-append "console=ttyS0 cgroup_no_v1=all quiet panic=-1 rdinit=/init" \
+		</dev/null >"$VM/console.log" 2>&1
+	qemu_rc=$?
+	set -e
+	echo "vm: qemu exited with $qemu_rc after $(($(date +%s) - start))s; console in $VM/console.log"
+}
+
+for need in "$ROOT/slxrun" "$B/vm-tests" "$B/unit-tests" "$B/examples/busybox/config.json"; do
+	[ -e "$need" ] || die "$need missing: run make test-vm"
+done
+ensure_packages qemu-system-x86 cpio busybox-static
+fetch_kernel
+build_initramfs
+boot
+# The console as plain lines: no carriage returns, no terminal escapes from the firmware.
+console() { sed 's/\r$//; s/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' "$VM/console.log"; }
+console | grep -aE '^(\[(----|====|RUN |PASS|FAIL|SKIP|ERR |WARN)\]|SLX-VM)' | grep -avE 'Test is disabled|\] Running [0-9]+ tests? from' || true
+if console | grep -aqx 'SLX-VM-RESULT rc=0'; then
+	echo "vm: PASS"
+	exit 0
+fi
+echo "vm: FAIL (no 'SLX-VM-RESULT rc=0'); last console lines:" >&2
+console | tail -n 60 >&2
+exit 1
