@@ -91,6 +91,11 @@ bench: $(B)/.deps
 	$(MAKE) slxrun examples
 	./tests/bench/run.sh $(B)/examples
 
+# slxrun as containerd-shim-runc-v2's BinaryName under a private containerd, runc as the control.
+test-containerd: $(B)/.deps
+	$(MAKE) slxrun examples
+	./tests/containerd/run.sh ./slxrun $(B)/examples
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 

@@ -1,0 +1,436 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# run.sh -- slxrun as a runc drop-in under a real containerd 1.6 (containerd-shim-runc-v2 with
+# BinaryName), every scenario run first with Debian's runc as the control.
+#
+# Usage: tests/containerd/run.sh SLXRUN EXAMPLES     (make test-containerd passes ./slxrun, build/examples)
+# EXAMPLES must hold the busybox bundle (rootfs-examples/build.sh EXAMPLES builds it).
+# Knobs (environment): RUNTIMES (default "runc slxrun"), VERBOSE=1 prints every check, not only
+# the failing ones.
+#
+# The whole test runs as pid 1 of a private mount + pid namespace: containerd, its shims and the
+# containers die with it, and a tmpfs over /run/containerd keeps the paths the 1.6 shim and ctr
+# hard-code (/run/containerd/s for shim sockets, /run/containerd/fifo for stdio fifos) private.
+# containerd itself runs on its own --root, --state and socket under a temp dir.
+#
+# Cgroups: the host's hybrid layout as it is. The 1.6 shim sees a tmpfs at /sys/fs/cgroup and
+# loads the task's v1 cgroups (OOM events, metrics); runc creates v1 cgroups (and its unified
+# one) under /slxtest/<id>; slxrun uses the unified hierarchy. Remounting /sys/fs/cgroup as
+# cgroup2 (what the bench does for crun) breaks the control: ctr's default spec asks for
+# cpu shares and the controller-less unified hierarchy has no cpu.weight, so runc create fails.
+#
+# How the runtime is chosen: containerd 1.6 reads per-runtime options (BinaryName) from its config
+# only in the CRI plugin, which this test disables (it wants CNI and registries). ctr sends the same
+# runc.v2 options message that CRI builds from the config: `--runtime io.containerd.runc.v2
+# --runc-binary B --runc-root R` becomes options.Options{BinaryName: B, Root: R} in the task's
+# create request, and the shim then runs B for every runc verb. B is read from the runtime's
+# BinaryName in the config.toml written below, so the config is the one place that names it.
+set -eu
+
+[ $# -eq 2 ] || { echo "usage: $0 SLXRUN EXAMPLES" >&2; exit 2; }
+SLXRUN=$(realpath "$1")
+EXAMPLES=$(realpath "$2")
+RUNTIMES=${RUNTIMES:-"runc slxrun"}
+NS=slxtest
+IMAGE=localhost/slxtest/busybox:latest
+SCENARIOS="run detached exec ps pause kill tty fail badflag"
+# Every ctr call is bounded, so a runtime that hangs fails its scenario instead of the test.
+CTR_TIMEOUT=30
+
+say() { printf 'containerd-test: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+ensure_tools() {
+	local missing=() pkg
+	# package:command pairs
+	for pkg in containerd:containerd containerd:ctr containerd:containerd-shim-runc-v2 runc:runc \
+		bsdutils:script util-linux:unshare; do
+		command -v "${pkg#*:}" >/dev/null || missing+=("${pkg%%:*}")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	say "installing ${missing[*]}"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+}
+
+# enter_namespace: re-run this script as pid 1 of a new mount + pid namespace.
+enter_namespace() {
+	[ "${SLX_CTRD_INSIDE:-}" = 1 ] && return 0
+	SLX_CTRD_INSIDE=1 exec unshare --mount --pid --fork --mount-proc "$BASH" "$0" "$@"
+}
+
+# The cgroup directories a run may create (ctr puts every container under /<namespace>/<id>),
+# in every hierarchy; cleanup removes the ones that did not exist before.
+cgroup_parents() {
+	local d
+	for d in /sys/fs/cgroup/*/; do
+		[ -d "$d" ] && echo "${d%/}/$NS"
+	done
+}
+
+setup_namespace() {
+	mount --make-rprivate /
+	WORK=$(mktemp -d /tmp/slx-containerd.XXXXXX)
+	PRE_CGROUPS=" $(for d in $(cgroup_parents); do [ -e "$d" ] && echo "$d"; done | tr '\n' ' ') "
+	trap cleanup EXIT
+	# /run/containerd: created on the host only if missing, and then removed again by cleanup.
+	[ -d /run/containerd ] || { mkdir /run/containerd && RUN_CREATED=1; }
+	mount -t tmpfs -o mode=0711 slx-containerd-run /run/containerd
+	mkdir -p "$WORK/root" "$WORK/state" "$WORK/opt" "$WORK/runc-root" "$WORK/logs" "$WORK/image"
+}
+
+# write_config: containerd on private paths, nothing that wants the network, and the two runtimes
+# as a CRI user would register them (the section the README shows).
+write_config() {
+	cat >"$WORK/config.toml" <<-EOF
+		version = 2
+		root = "$WORK/root"
+		state = "$WORK/state"
+		disabled_plugins = [
+		  "io.containerd.grpc.v1.cri",
+		  "io.containerd.snapshotter.v1.aufs",
+		  "io.containerd.snapshotter.v1.btrfs",
+		  "io.containerd.snapshotter.v1.devmapper",
+		  "io.containerd.snapshotter.v1.zfs",
+		  "io.containerd.tracing.processor.v1.otlp",
+		  "io.containerd.internal.v1.tracing",
+		]
+
+		[grpc]
+		  address = "$WORK/containerd.sock"
+
+		[plugins."io.containerd.internal.v1.opt"]
+		  path = "$WORK/opt"
+
+		[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.slx]
+		  runtime_type = "io.containerd.runc.v2"
+		  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.slx.options]
+		    BinaryName = "$SLXRUN"
+
+		[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc-control]
+		  runtime_type = "io.containerd.runc.v2"
+		  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc-control.options]
+		    BinaryName = "$(command -v runc)"
+	EOF
+}
+
+# config_binary RUNTIME: the BinaryName the config registers for RUNTIME (slx or runc-control).
+config_binary() {
+	awk -v sect="[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.$1.options]" '
+		$0 ~ /^[[:space:]]*\[/ { gsub(/^[[:space:]]+/, ""); on = ($0 == sect); next }
+		on && $1 == "BinaryName" { gsub(/"/, "", $3); print $3; exit }' "$WORK/config.toml"
+}
+
+start_containerd() {
+	containerd --config "$WORK/config.toml" --log-level debug >"$WORK/logs/containerd.log" 2>&1 &
+	CONTAINERD_PID=$!
+	for _ in $(seq 1 100); do
+		[ -S "$WORK/containerd.sock" ] && ctr -a "$WORK/containerd.sock" version >/dev/null 2>&1 && return 0
+		kill -0 "$CONTAINERD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -n 20 "$WORK/logs/containerd.log" >&2
+	die "containerd did not come up on $WORK/containerd.sock"
+}
+
+# check_plugins: the plugins this test drives loaded (a disabled dependency turns the tasks service
+# into "not implemented" without failing the daemon).
+check_plugins() {
+	local plugin
+	for plugin in "io.containerd.grpc.v1 tasks" "io.containerd.runtime.v2 task" \
+		"io.containerd.snapshotter.v1 overlayfs" "io.containerd.grpc.v1 images"; do
+		c plugins ls | awk -v t="${plugin% *}" -v id="${plugin#* }" '$1 == t && $2 == id { s = $NF }
+			END { exit s != "ok" }' || die "containerd plugin $plugin did not load"
+	done
+}
+
+# c ARGS...: ctr on our socket and namespace, bounded in time.
+c() { timeout "$CTR_TIMEOUT" ctr -a "$WORK/containerd.sock" -n "$NS" "$@"; }
+
+# remove_containers: kill and delete every task and container left in the namespace.
+remove_containers() {
+	local id
+	for id in $(c tasks ls -q 2>/dev/null); do
+		c tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+		c tasks delete -f "$id" >/dev/null 2>&1 || true
+	done
+	for id in $(c containers ls -q 2>/dev/null); do
+		c tasks delete -f "$id" >/dev/null 2>&1 || true
+		c containers delete "$id" >/dev/null 2>&1 || true
+	done
+}
+
+# stop_containerd: containers first (their shims exit with them), then containerd, then any shim
+# that outlived it, found by the pid file each shim writes in its bundle.
+stop_containerd() {
+	local pidfile pid
+	[ -n "${CONTAINERD_PID:-}" ] || return 0
+	remove_containers
+	kill "$CONTAINERD_PID" 2>/dev/null || true
+	wait "$CONTAINERD_PID" 2>/dev/null || true
+	while IFS= read -r pidfile; do
+		pid=$(cat "$pidfile")
+		if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
+	done < <(find "$WORK/state" -name shim.pid 2>/dev/null)
+	CONTAINERD_PID=
+}
+
+# cleanup: everything the run made, in reverse: containerd and shims, mounts under WORK (rootfs
+# snapshots), our tmpfs and cgroup2 mounts, the cgroups containers left, the temp dir.
+cleanup() {
+	local status=$? m d
+	set +e
+	stop_containerd
+	while IFS= read -r m; do
+		umount -l "$m"
+	done < <(awk -v w="$WORK" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
+	umount /run/containerd 2>/dev/null
+	[ -n "${RUN_CREATED:-}" ] && rmdir /run/containerd
+	for d in $(cgroup_parents); do
+		case $PRE_CGROUPS in *" $d "*) continue ;; esac
+		[ -d "$d" ] || continue
+		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		[ -d "$d" ] && say "cleanup: could not remove cgroup $d"
+	done
+	rm -rf "$WORK"
+	exit "$status"
+}
+
+# blob FILE MEDIATYPE: move FILE into the layout's blobs by its digest; print its descriptor.
+blob() {
+	local digest size
+	digest=$(sha256sum "$1" | cut -d' ' -f1)
+	size=$(stat -c %s "$1")
+	mv "$1" "$WORK/image/blobs/sha256/$digest"
+	printf '{"mediaType":"%s","digest":"sha256:%s","size":%s}' "$2" "$digest" "$size"
+}
+
+# build_image: an OCI image layout of the busybox example (one gzip'd layer), tarred for import.
+build_image() {
+	local rootfs=$EXAMPLES/busybox/rootfs layer diff_id config manifest
+	[ -x "$rootfs/bin/busybox" ] || die "$rootfs/bin/busybox missing (run rootfs-examples/build.sh)"
+	mkdir -p "$WORK/image/blobs/sha256"
+	tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@0 -C "$rootfs" -cf "$WORK/layer.tar" .
+	diff_id=$(sha256sum "$WORK/layer.tar" | cut -d' ' -f1)
+	gzip -n "$WORK/layer.tar"
+	layer=$(blob "$WORK/layer.tar.gz" application/vnd.oci.image.layer.v1.tar+gzip)
+	printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"]},%s}' \
+		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$diff_id\"]}" >"$WORK/config.json"
+	config=$(blob "$WORK/config.json" application/vnd.oci.image.config.v1+json)
+	printf '{"schemaVersion":2,"mediaType":"%s","config":%s,"layers":[%s]}' \
+		application/vnd.oci.image.manifest.v1+json "$config" "$layer" >"$WORK/manifest.json"
+	manifest=$(blob "$WORK/manifest.json" application/vnd.oci.image.manifest.v1+json)
+	printf '{"schemaVersion":2,"manifests":[%s,"annotations":{"%s":"latest"}}]}' \
+		"${manifest%\}}" org.opencontainers.image.ref.name >"$WORK/image/index.json"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$WORK/image/oci-layout"
+	tar -C "$WORK/image" -cf "$WORK/layout.tar" oci-layout index.json blobs
+}
+
+import_image() {
+	c images import --base-name "${IMAGE%:*}" "$WORK/layout.tar" >"$WORK/logs/import.log" 2>&1 ||
+		{ cat "$WORK/logs/import.log" >&2; die "ctr images import failed"; }
+	c images ls -q | grep -qx "$IMAGE" || { c images ls >&2; die "$IMAGE not listed after import"; }
+	say "imported $IMAGE"
+}
+
+# Helpers for the scenarios. Each scenario_NAME runs with RT (runc or slxrun), BIN (its binary),
+# P (the container id prefix) and RTFLAGS set, logs to stdout, returns non-zero on failure.
+
+expect() { # expect DESCRIPTION COMMAND...: run a check, log it, fail the scenario when it fails.
+	local what=$1
+	shift
+	if "$@"; then echo "  ok: $what"; else echo "  FAILED: $what"; return 1; fi
+}
+task_field() { c tasks ls 2>/dev/null | awk -v id="$1" -v f="$2" '$1 == id { print $f }'; }
+contains() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
+matches() { printf '%s' "$1" | grep -Eq "$2"; }
+equals() { [ "$1" = "$2" ]; }
+# wait_status ID STATUS: poll ctr's view of the task until it reports STATUS (containerd applies
+# a task's exit asynchronously, after the kill returns).
+wait_status() {
+	for _ in $(seq 1 50); do
+		[ "$(task_field "$1" 3)" = "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "  $1 is '$(task_field "$1" 3)', expected $2"
+	return 1
+}
+# frozen PID: the process's cgroup says it is frozen, in whichever hierarchy holds its freezer
+# (runc on the hybrid host: v1 freezer.state; slxrun, or runc on cgroup2: cgroup.events).
+frozen() {
+	local line ctrls path mnt
+	while IFS= read -r line; do
+		ctrls=${line#*:}; path=${ctrls#*:}; ctrls=${ctrls%%:*}
+		if [ -z "$ctrls" ]; then
+			for mnt in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+				[ "$(stat -f -c %T "$mnt" 2>/dev/null)" = cgroup2fs ] || continue
+				grep -qx 'frozen 1' "$mnt$path/cgroup.events" 2>/dev/null && return 0
+			done
+		elif contains ",$ctrls," ",freezer,"; then
+			grep -qx FROZEN "/sys/fs/cgroup/freezer$path/freezer.state" 2>/dev/null && return 0
+		fi
+	done <"/proc/$1/cgroup"
+	return 1
+}
+wait_frozen() { # wait_frozen PID yes|no: a freeze settles once every task has stopped.
+	for _ in $(seq 1 20); do
+		if frozen "$1"; then [ "$2" = yes ] && return 0; else [ "$2" = no ] && return 0; fi
+		sleep 0.1
+	done
+	return 1
+}
+runtime_lists() { "$BIN" --root "$WORK/runc-root/$RT/$NS" list 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -qx "$1"; }
+gone() { ! runtime_lists "$1" && ! c containers ls -q | grep -qx "$1"; }
+
+scenario_run() {
+	local out
+	out=$(c run --rm "${RTFLAGS[@]}" "$IMAGE" "$P-id1" echo hello 2>&1)
+	echo "  ctr run --rm ... echo hello: exit $?, output: $out"
+	expect "output is hello" equals "$out" hello && expect "container removed" gone "$P-id1"
+}
+
+scenario_detached() {
+	c run -d "${RTFLAGS[@]}" "$IMAGE" "$P-id2" sleep 60 || { echo "  ctr run -d failed"; return 1; }
+	expect "task RUNNING" wait_status "$P-id2" RUNNING
+}
+
+scenario_exec() {
+	local out
+	out=$(c tasks exec --exec-id e1 "$P-id2" echo from-exec 2>&1)
+	echo "  ctr task exec: exit $?, output: $out"
+	expect "output is from-exec" equals "$out" from-exec
+}
+
+scenario_ps() {
+	local out pid
+	pid=$(task_field "$P-id2" 2)
+	out=$(c tasks ps "$P-id2" 2>&1)
+	printf '  ctr task ps (init pid %s):\n%s\n' "$pid" "$out"
+	expect "init pid listed" matches "$out" "^${pid}[[:space:]]"
+}
+
+scenario_pause() {
+	local pid
+	pid=$(task_field "$P-id2" 2)
+	c tasks pause "$P-id2" || { echo "  ctr task pause failed"; return 1; }
+	expect "task PAUSED" wait_status "$P-id2" PAUSED &&
+		expect "cgroup frozen" wait_frozen "$pid" yes || return 1
+	c tasks resume "$P-id2" || { echo "  ctr task resume failed"; return 1; }
+	expect "task RUNNING" wait_status "$P-id2" RUNNING && expect "cgroup thawed" wait_frozen "$pid" no
+}
+
+scenario_kill() {
+	local pid
+	pid=$(task_field "$P-id2" 2)
+	c tasks kill -s SIGKILL "$P-id2" || { echo "  ctr task kill failed"; return 1; }
+	expect "task STOPPED" wait_status "$P-id2" STOPPED || return 1
+	c tasks delete "$P-id2" || { echo "  ctr task delete failed"; return 1; }
+	c containers delete "$P-id2" || { echo "  ctr container delete failed"; return 1; }
+	expect "process $pid gone" eval "! kill -0 $pid 2>/dev/null" && expect "container gone" gone "$P-id2"
+}
+
+scenario_tty() {
+	local out
+	# script gives ctr a pseudo-terminal as stdin/stdout, so ctr asks for a console socket.
+	out=$(timeout "$CTR_TIMEOUT" script -qec "ctr -a $WORK/containerd.sock -n $NS run --rm -t \
+${RTFLAGS[*]} $IMAGE $P-id3 sh -c tty" /dev/null </dev/null 2>&1 | tr -d '\r')
+	echo "  ctr run -t ... tty: output: $out"
+	expect "tty is /dev/pts/0" contains "$out" /dev/pts/0 && expect "container removed" gone "$P-id3"
+}
+
+scenario_fail() {
+	local out rc=0
+	out=$(c run --rm "${RTFLAGS[@]}" "$IMAGE" "$P-id4" /nonexistent 2>&1) || rc=$?
+	echo "  ctr run ... /nonexistent: exit $rc, output: $out"
+	expect "ctr fails" test "$rc" -ne 0 &&
+		expect "error names /nonexistent" contains "$out" /nonexistent &&
+		expect "error says not found" matches "$out" "executable file not found|no such file or directory" &&
+		expect "container removed" gone "$P-id4"
+}
+
+scenario_badflag() {
+	local rc=0 log=$WORK/logs/$RT-badflag.json
+	"$BIN" --root "$WORK/badflag-$RT" --log "$log" --log-format json create --bogus-flag \
+		--bundle "$EXAMPLES/busybox" "$P-id5" >/dev/null 2>&1 || rc=$?
+	echo "  $RT create --bogus-flag: exit $rc, log.json: $(cat "$log" 2>/dev/null)"
+	expect "exits non-zero" test "$rc" -ne 0 &&
+		expect "error line names the flag" eval "grep '\"level\":\"error\"' '$log' | grep -q bogus-flag" &&
+		expect "nothing created" eval "! [ -e '$WORK/badflag-$RT/$P-id5' ]"
+}
+
+# diagnose: what containerd and the shim said about this runtime's containers, for a failure.
+diagnose() {
+	local f
+	say "--- containerd log lines for $P-*:"
+	grep -F "$P-" "$WORK/logs/containerd.log" | grep -v 'level=debug' | tail -n 15 >&2
+	while IFS= read -r f; do
+		say "--- $f:"
+		tail -n 5 "$f" >&2
+	done < <(find "$WORK/state" -name log.json -path "*/$P-*" 2>/dev/null)
+}
+
+# run_runtime RT: every scenario with RT as the shim's BinaryName; results into RESULT[RT,NAME].
+run_runtime() {
+	local scenario log
+	RT=$1
+	case $RT in
+	runc) BIN=$(config_binary runc-control) ;;
+	slxrun) BIN=$(config_binary slx) ;;
+	*) die "unknown runtime $RT" ;;
+	esac
+	[ -x "$BIN" ] || die "$RT binary $BIN is missing"
+	P=$RT
+	RTFLAGS=(--runtime io.containerd.runc.v2 --runc-binary "$BIN" --runc-root "$WORK/runc-root/$RT")
+	say "$RT ($BIN)"
+	for scenario in $SCENARIOS; do
+		log=$WORK/logs/$RT-$scenario.log
+		if "scenario_$scenario" >"$log" 2>&1; then
+			RESULT[$RT,$scenario]=ok
+			[ "${VERBOSE:-}" = 1 ] && cat "$log" >&2
+		else
+			RESULT[$RT,$scenario]=FAIL
+			say "$RT: $scenario FAILED:"
+			cat "$log" >&2
+			diagnose
+		fi
+		say "$RT: $scenario: ${RESULT[$RT,$scenario]}"
+	done
+	remove_containers
+}
+
+# report: the table; fails when slxrun fails what runc passes.
+report() {
+	local scenario rt status=0
+	printf '\n%-10s' scenario
+	for rt in $RUNTIMES; do printf ' %-8s' "$rt"; done
+	printf '\n'
+	for scenario in $SCENARIOS; do
+		printf '%-10s' "$scenario"
+		for rt in $RUNTIMES; do printf ' %-8s' "${RESULT[$rt,$scenario]:-skip}"; done
+		printf '\n'
+		if [ "${RESULT[runc,$scenario]:-}" = ok ] && [ "${RESULT[slxrun,$scenario]:-}" = FAIL ]; then
+			status=1
+		elif [ "${RESULT[runc,$scenario]:-}" = FAIL ]; then
+			say "control broken: runc fails $scenario (the host, not slxrun)"
+		fi
+	done
+	return $status
+}
+
+main() {
+	ensure_tools
+	enter_namespace "$@"
+	setup_namespace
+	write_config
+	start_containerd
+	check_plugins
+	say "containerd $(containerd --version | awk '{ print $3 }') on $WORK/containerd.sock"
+	build_image
+	import_image
+	declare -gA RESULT=()
+	local rt
+	for rt in $RUNTIMES; do run_runtime "$rt"; done
+	report
+}
+
+main "$@"
