@@ -3,7 +3,6 @@
  * the shim serving the bundle when there is one (HTTP over its unix socket,
  * libcurl), else a cold one-shot sandbox that leaves nothing behind. */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include "../common/fsutil.h"
 #include "../runtime/cli.h"
 #include "agent.h"
+#include "lazylib.h"
 #include "registry.h"
 #include "sandbox.h"
 #include "shim.h"
@@ -45,40 +45,6 @@ static int read_stdin(struct agent_buf *b, struct slx_err *err)
 }
 
 /* ---- through a serving shim ------------------------------------------- */
-
-/* libcurl is opened only when a shim is serving: linked directly, its ~35
- * dependent libraries cost every slxrun start (every cold invoke, every
- * `run`) about 3 ms of dynamic loading, more than a whole sandbox spawn. */
-static struct {
-	__typeof__(curl_easy_init) *init;
-	__typeof__(curl_easy_setopt) *setopt;
-	__typeof__(curl_easy_perform) *perform;
-	__typeof__(curl_easy_getinfo) *getinfo;
-	__typeof__(curl_easy_cleanup) *cleanup;
-	__typeof__(curl_easy_strerror) *strerror;
-	__typeof__(curl_slist_append) *slist_append;
-	__typeof__(curl_slist_free_all) *slist_free_all;
-} curl;
-
-static int curl_load(struct slx_err *err)
-{
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-
-	if (!h)
-		return slx_error(err, 0, "invoke: a shim is serving, but libcurl: %s", dlerror());
-	*(void **)&curl.init = dlsym(h, "curl_easy_init");
-	*(void **)&curl.setopt = dlsym(h, "curl_easy_setopt");
-	*(void **)&curl.perform = dlsym(h, "curl_easy_perform");
-	*(void **)&curl.getinfo = dlsym(h, "curl_easy_getinfo");
-	*(void **)&curl.cleanup = dlsym(h, "curl_easy_cleanup");
-	*(void **)&curl.strerror = dlsym(h, "curl_easy_strerror");
-	*(void **)&curl.slist_append = dlsym(h, "curl_slist_append");
-	*(void **)&curl.slist_free_all = dlsym(h, "curl_slist_free_all");
-	if (!curl.init || !curl.setopt || !curl.perform || !curl.getinfo ||
-	    !curl.cleanup || !curl.strerror || !curl.slist_append || !curl.slist_free_all)
-		return slx_error(err, 0, "invoke: libcurl lacks the easy interface");
-	return 0;
-}
 
 struct warm_reply {
 	struct agent_buf body;
@@ -114,28 +80,29 @@ static int invoke_warm(const char *sock, const char *event, size_t len,
 	long code = 0;
 	int r = -1;
 
-	if (curl_load(err) < 0)
+	/* libcurl is loaded only here: see lazylib.h. */
+	if (shim_lazy_load_curl(err) < 0)
 		return -1;
-	if (!(c = curl.init()))
+	if (!(c = curl_easy_init()))
 		return slx_error(err, 0, "invoke: libcurl init failed");
-	hdrs = curl.slist_append(hdrs, "Content-Type: application/json");
-	hdrs = curl.slist_append(hdrs, "Expect:");
-	curl.setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl.setopt(c, CURLOPT_URL, "http://localhost" INVOKE_PATH);
-	curl.setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl.setopt(c, CURLOPT_POSTFIELDS, event);
-	curl.setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl.setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl.setopt(c, CURLOPT_WRITEDATA, &w);
-	curl.setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl.setopt(c, CURLOPT_HEADERDATA, &w);
-	rc = curl.perform(c);
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_URL, "http://localhost" INVOKE_PATH);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, event);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &w);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &w);
+	rc = curl_easy_perform(c);
 	if (rc == CURLE_COULDNT_CONNECT) {
 		r = 1;
 	} else if (rc != CURLE_OK) {
-		slx_error(err, 0, "invoke through %s: %s", sock, curl.strerror(rc));
+		slx_error(err, 0, "invoke through %s: %s", sock, curl_easy_strerror(rc));
 	} else {
-		curl.getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 		bool failed = w.function_error || code < 200 || code > 299;
 
 		if (w.body.len)
@@ -146,8 +113,8 @@ static int invoke_warm(const char *sock, const char *event, size_t len,
 		r = 0;
 	}
 	agent_buf_release(&w.body);
-	curl.slist_free_all(hdrs);
-	curl.cleanup(c);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
 	return r;
 }
 
