@@ -22,6 +22,7 @@ static const struct {
 	{ "list", cmd_list, "list containers" },
 	{ "spec", cmd_spec, "write a default config.json" },
 	{ "invoke", cmd_invoke, "invoke a function bundle once (cold) or through its shim" },
+	{ "shim", cmd_shim, "serve a function over HTTP with a warm pool (shim serve)" },
 	{ "features", cmd_features, "print the runtime's features as JSON" },
 	{ "exec", cmd_exec, "run a further process in a running container" },
 	{ "ps", cmd_ps, "list the container's processes" },
