@@ -5,9 +5,10 @@ CC      ?= gcc
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wformat=2 -Wno-format-nonliteral
 BASE    := -std=gnu11 -D_GNU_SOURCE -I. $(WARN)
-# yajl, libseccomp and libcap are linked statically: every shared library
-# costs start-up time on each `slxrun` invocation, the cold-start hot path.
-LIBS    := -Wl,-Bstatic -lyajl_s -lseccomp -lcap -Wl,-Bdynamic -lmnl -lmicrohttpd -lcurl -lpthread -lm
+# yajl, libseccomp and libcap are linked statically and libmicrohttpd and
+# libcurl are loaded on first use (shim/lazylib.c): every shared library costs
+# start-up time on each `slxrun` invocation, the cold-start hot path.
+LIBS    := -Wl,-Bstatic -lyajl_s -lseccomp -lcap -Wl,-Bdynamic -lmnl -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 B       := build
