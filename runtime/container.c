@@ -149,7 +149,7 @@ static int run_runtime_hooks(const struct rt_spawn_req *req, int fd,
 
 /* Drive the child until READY (and, with auto_start, until it has exec'd). */
 static int drive_child(const struct rt_spawn_req *req, int fd, pid_t pid,
-		       struct slx_err *err)
+		       struct rt_timings *timings, struct slx_err *err)
 {
 	bool ready = false;
 
@@ -169,6 +169,11 @@ static int drive_child(const struct rt_spawn_req *req, int fd, pid_t pid,
 			break;
 		case RT_SYNC_READY:
 			ready = true;
+			if (payload && hdr.len == 2 * sizeof(uint64_t)) {
+				memcpy(&timings->namespaces_ns, payload, sizeof(uint64_t));
+				memcpy(&timings->rootfs_ns, payload + sizeof(uint64_t),
+				       sizeof(uint64_t));
+			}
 			if (!req->auto_start)
 				return 0;
 			break;
@@ -183,7 +188,7 @@ static int drive_child(const struct rt_spawn_req *req, int fd, pid_t pid,
 }
 
 static int after_clone(const struct rt_spawn_req *req, pid_t pid, int fd,
-		       struct slx_err *err)
+		       struct rt_timings *timings, struct slx_err *err)
 {
 	const struct oci_process *p = &req->cfg->process;
 
@@ -202,7 +207,7 @@ static int after_clone(const struct rt_spawn_req *req, pid_t pid, int fd,
 		req->state->pid_start_time = rt_pid_start_time(pid);
 	if (send_state(req, fd, pid, err) < 0)
 		return -1;
-	return drive_child(req, fd, pid, err);
+	return drive_child(req, fd, pid, timings, err);
 }
 
 int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
@@ -237,7 +242,7 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 	if (pid < 0)
 		goto fail_sock;
 	out->timings.clone_ns = slx_now_ns() - t2;
-	if (after_clone(req, pid, sv[0], err) < 0) {
+	if (after_clone(req, pid, sv[0], &out->timings, err) < 0) {
 		kill_and_reap(pid, pidfd);
 		close(pidfd);
 		goto fail_sock;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "internal.h"
 
 struct init_ctx {
@@ -144,6 +145,7 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 {
 	struct init_ctx ic = { .req = req, .plan = plan, .caps = caps,
 			       .seccomp = seccomp, .sync_fd = sync_fd };
+	uint64_t t[3];
 	struct rt_rootfs_opts ro = { .rootfs = req->rootfs,
 				     .no_pivot = req->no_pivot,
 				     .userns = plan->new_ns[OCI_NS_USER] ||
@@ -155,7 +157,9 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	signal(SIGPIPE, SIG_DFL);
 	wait_go(&ic);
+	t[0] = slx_now_ns();
 	INIT_CHECK(&ic, RT_STAGE_NAMESPACES, setup_identity(&ic));
+	t[1] = slx_now_ns();
 	INIT_CHECK(&ic, RT_STAGE_ROOTFS, rt_rootfs_prepare(req->cfg, &ro, &ic.err));
 	if (req->cfg->hooks.prestart.n || req->cfg->hooks.create_runtime.n) {
 		(void)rt_sync_send(sync_fd, RT_SYNC_HOOKS, 0, 0, NULL, 0);
@@ -167,8 +171,13 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 					&req->cfg->hooks.create_container,
 					ic.state_json ? ic.state_json : "{}", &ic.err));
 	INIT_CHECK(&ic, RT_STAGE_PIVOT, rt_rootfs_finish(req->cfg, &ro, &ic.err));
+	t[2] = slx_now_ns();
 	INIT_CHECK(&ic, RT_STAGE_PROCESS, setup_process(&ic));
-	(void)rt_sync_send(sync_fd, RT_SYNC_READY, 0, 0, NULL, 0);
+	/* READY carries how long namespaces and rootfs took, for --timings. */
+	t[2] -= t[1];
+	t[1] -= t[0];
+	(void)rt_sync_send(sync_fd, RT_SYNC_READY, 0, 0, (const char *)&t[1],
+			   2 * sizeof(uint64_t));
 	if (!req->auto_start)
 		wait_start(&ic);
 	finish_and_exec(&ic);
