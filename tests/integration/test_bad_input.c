@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -143,4 +144,34 @@ Test(bad_input, missing_container_does_not_exist)
 	cr_assert_neq(r.status, 0);
 	cr_assert(strstr(r.err, "does not exist"), "%s", r.err);
 	cmd_result_free(&r);
+}
+
+Test(bad_input, unavailable_controller_is_named_not_ignored)
+{
+	struct bundle b;
+
+	if (access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) != 0)
+		cr_skip_test("not the hybrid host this case is about; the VM suite covers v2");
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL,
+		    ",\"resources\":{\"memory\":{\"limit\":33554432}}");
+	expect_refused(&b, "r1",
+		       "linux.resources.memory: the memory controller is not available in cgroup v2 on this host");
+	bundle_remove(&b);
+}
+
+Test(bad_input, bad_cgroup_fields_are_named)
+{
+	struct bundle b;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, ",\"cgroupsPath\":\"/slxrun/../escape\"");
+	expect_refused(&b, "g1", "linux.cgroupsPath");
+	bundle_remove(&b);
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL,
+		    ",\"resources\":{\"unified\":{\"../x\":\"1\"}}");
+	expect_refused(&b, "g2", "linux.resources.unified");
+	bundle_remove(&b);
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL,
+		    ",\"resources\":{\"cpu\":{\"quota\":20000}}");
+	expect_refused(&b, "g3", "linux.resources.cpu");
+	bundle_remove(&b);
 }
