@@ -51,6 +51,38 @@ static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
 	return rt_seccomp_prepare(&cfg->linux_.seccomp, &p->seccomp, err);
 }
 
+/* The device filter cg_resources_apply attached knows linux.resources.devices
+ * and the standard nodes; the devices the config creates (linux.devices)
+ * must be usable too, as runc allows them: re-attach with them appended. */
+static int allow_config_devices(const struct oci_config *cfg,
+				const struct cg_handle *cg, struct slx_err *err)
+{
+	const struct oci_resources *res = &cfg->linux_.resources;
+	size_t n = res->n_devices + cg_n_default_device_rules + cfg->linux_.n_devices;
+	cleanup_free struct oci_device_cgroup *rules = NULL;
+	size_t k = 0;
+
+	if (!res->n_devices || !cfg->linux_.n_devices)
+		return 0;
+	rules = calloc(n, sizeof(*rules));
+	if (!rules)
+		return slx_error(err, ENOMEM, "linux.devices");
+	memcpy(rules, res->devices, res->n_devices * sizeof(*rules));
+	k = res->n_devices;
+	memcpy(rules + k, cg_default_device_rules,
+	       cg_n_default_device_rules * sizeof(*rules));
+	k += cg_n_default_device_rules;
+	for (size_t i = 0; i < cfg->linux_.n_devices; i++, k++) {
+		const struct oci_device *d = &cfg->linux_.devices[i];
+
+		rules[k] = (struct oci_device_cgroup){
+			.allow = true, .type = d->type == 'u' ? 'c' : d->type,
+			.major = d->major, .minor = d->minor, .access = "rwm",
+		};
+	}
+	return cg_devices_attach(cg->dirfd, rules, k, err);
+}
+
 static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
 			struct slx_err *err)
 {
@@ -62,7 +94,8 @@ static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
 		return -1;
 	if (cg_create(req->cgroup_rel, res, cg, err) < 0)
 		return -1;
-	if (res->present && cg_resources_apply(cg, res, err) < 0) {
+	if ((res->present && cg_resources_apply(cg, res, err) < 0) ||
+	    allow_config_devices(req->cfg, cg, err) < 0) {
 		struct slx_err ignored;
 
 		(void)cg_destroy(cg, &ignored);
