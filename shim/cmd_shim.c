@@ -52,6 +52,7 @@ struct job {
 	struct http_call *call;
 	uint64_t arrival_ns;
 	unsigned attempts;
+	bool cold; /* served by a sandbox made while it waited, as its first call */
 	char request_id[37];
 };
 
@@ -180,7 +181,7 @@ static void answer_error(struct job *j, unsigned status, const char *type,
 static void answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
 			  const struct shim_result *res)
 {
-	bool cold = slot->created_ns > j->arrival_ns;
+	bool cold = j->cold;
 	struct http_answer a = {
 		.status = 200,
 		.body = res->body ? res->body : "",
@@ -278,7 +279,7 @@ static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 	pool_slot_set(slot, POOL_BUSY, slx_now_ns());
 	slot->job = j;
 	slot->deadline_ns = slot->since_ns + timeout_ms * NS_PER_MS;
-	slot->invocations++;
+	j->cold = slot->invocations++ == 0 && slot->created_ns > j->arrival_ns;
 	return 0;
 unusable:
 	slot_release(s, slot);
