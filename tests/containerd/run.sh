@@ -33,7 +33,7 @@ EXAMPLES=$(realpath "$2")
 RUNTIMES=${RUNTIMES:-"runc slxrun"}
 NS=slxtest
 IMAGE=localhost/slxtest/busybox:latest
-SCENARIOS="run detached exec ps pause kill tty fail badflag"
+SCENARIOS="run status detached exec ps pause kill tty fail notfound shares badflag"
 # Every ctr call is bounded, so a runtime that hangs fails its scenario instead of the test.
 CTR_TIMEOUT=30
 
@@ -234,7 +234,7 @@ import_image() {
 }
 
 # Helpers for the scenarios. Each scenario_NAME runs with RT (runc or slxrun), BIN (its binary),
-# P (the container id prefix) and RTFLAGS set, logs to stdout, returns non-zero on failure.
+# P (the container id prefix) and RUNFLAGS set, logs to stdout, returns non-zero on failure.
 
 expect() { # expect DESCRIPTION COMMAND...: run a check, log it, fail the scenario when it fails.
 	local what=$1
@@ -284,21 +284,24 @@ gone() { ! runtime_lists "$1" && ! c containers ls -q | grep -qx "$1"; }
 
 scenario_run() {
 	local out
-	out=$(c run --rm "${RTFLAGS[@]}" "$IMAGE" "$P-id1" echo hello 2>&1)
+	out=$(c run --rm "${RUNFLAGS[@]}" "$IMAGE" "$P-id1" echo hello 2>&1)
 	echo "  ctr run --rm ... echo hello: exit $?, output: $out"
 	expect "output is hello" equals "$out" hello && expect "container removed" gone "$P-id1"
 }
 
 scenario_detached() {
-	c run -d "${RTFLAGS[@]}" "$IMAGE" "$P-id2" sleep 60 || { echo "  ctr run -d failed"; return 1; }
+	c run -d "${RUNFLAGS[@]}" "$IMAGE" "$P-id2" sleep 60 || { echo "  ctr run -d failed"; return 1; }
 	expect "task RUNNING" wait_status "$P-id2" RUNNING
 }
 
 scenario_exec() {
-	local out
+	local out rc
 	out=$(c tasks exec --exec-id e1 "$P-id2" echo from-exec 2>&1)
 	echo "  ctr task exec: exit $?, output: $out"
-	expect "output is from-exec" equals "$out" from-exec
+	expect "output is from-exec" equals "$out" from-exec || return 1
+	rc=0
+	c tasks exec --exec-id e2 "$P-id2" sh -c 'exit 5' || rc=$?
+	expect "exec exit status 5 reaches ctr" test "$rc" -eq 5
 }
 
 scenario_ps() {
@@ -333,19 +336,47 @@ scenario_tty() {
 	local out
 	# script gives ctr a pseudo-terminal as stdin/stdout, so ctr asks for a console socket.
 	out=$(timeout "$CTR_TIMEOUT" script -qec "ctr -a $WORK/containerd.sock -n $NS run --rm -t \
-${RTFLAGS[*]} $IMAGE $P-id3 sh -c tty" /dev/null </dev/null 2>&1 | tr -d '\r')
+${RUNFLAGS[*]} $IMAGE $P-id3 sh -c tty" /dev/null </dev/null 2>&1 | tr -d '\r')
 	echo "  ctr run -t ... tty: output: $out"
 	expect "tty is /dev/pts/0" contains "$out" /dev/pts/0 && expect "container removed" gone "$P-id3"
 }
 
+# The error wording is runc's: moby turns "no such file or directory" and "executable file not
+# found" in the create error into exit status 127, so the words matter, not only the meaning.
 scenario_fail() {
 	local out rc=0
-	out=$(c run --rm "${RTFLAGS[@]}" "$IMAGE" "$P-id4" /nonexistent 2>&1) || rc=$?
+	out=$(c run --rm "${RUNFLAGS[@]}" "$IMAGE" "$P-id4" /nonexistent 2>&1) || rc=$?
 	echo "  ctr run ... /nonexistent: exit $rc, output: $out"
 	expect "ctr fails" test "$rc" -ne 0 &&
 		expect "error names /nonexistent" contains "$out" /nonexistent &&
-		expect "error says not found" matches "$out" "executable file not found|no such file or directory" &&
+		expect "error says no such file or directory" contains "$out" "no such file or directory" &&
 		expect "container removed" gone "$P-id4"
+}
+
+scenario_notfound() {
+	local out rc=0
+	out=$(c run --rm "${RUNFLAGS[@]}" "$IMAGE" "$P-id7" no-such-command 2>&1) || rc=$?
+	echo "  ctr run ... no-such-command: exit $rc, output: $out"
+	# shellcheck disable=SC2016 # $PATH is part of runc's message, not ours to expand
+	expect "ctr fails" test "$rc" -ne 0 &&
+		expect "error says executable file not found in \$PATH" \
+			contains "$out" '"no-such-command": executable file not found in $PATH' &&
+		expect "container removed" gone "$P-id7"
+}
+
+scenario_status() {
+	local out rc=0
+	out=$(c run --rm "${RUNFLAGS[@]}" "$IMAGE" "$P-id8" sh -c 'echo bye; exit 3' 2>&1) || rc=$?
+	echo "  ctr run ... exit 3: exit $rc, output: $out"
+	expect "ctr exits 3" test "$rc" -eq 3 && expect "output is bye" equals "$out" bye
+}
+
+# ctr's own defaults: the spec carries linux.resources.cpu.shares = 1024.
+scenario_shares() {
+	local out
+	out=$(c run --rm "${RUNFLAGS[@]:0:6}" "$IMAGE" "$P-id6" echo hello 2>&1)
+	echo "  ctr run --rm (cpu shares 1024) ... echo hello: exit $?, output: $out"
+	expect "output is hello" equals "$out" hello && expect "container removed" gone "$P-id6"
 }
 
 scenario_badflag() {
@@ -358,11 +389,12 @@ scenario_badflag() {
 		expect "nothing created" eval "! [ -e '$WORK/badflag-$RT/$P-id5' ]"
 }
 
-# diagnose: what containerd and the shim said about this runtime's containers, for a failure.
+# diagnose FROM: what containerd and the shim said since line FROM of containerd's log, and the
+# log.json of any bundle still there, for a failure.
 diagnose() {
 	local f
-	say "--- containerd log lines for $P-*:"
-	grep -F "$P-" "$WORK/logs/containerd.log" | grep -v 'level=debug' | tail -n 15 >&2
+	say "--- containerd log (warnings and errors) during the scenario:"
+	tail -n +"$1" "$WORK/logs/containerd.log" | grep -v 'level=debug' | grep -v 'level=info' | tail -n 15 >&2
 	while IFS= read -r f; do
 		say "--- $f:"
 		tail -n 5 "$f" >&2
@@ -371,7 +403,7 @@ diagnose() {
 
 # run_runtime RT: every scenario with RT as the shim's BinaryName; results into RESULT[RT,NAME].
 run_runtime() {
-	local scenario log
+	local scenario log from
 	RT=$1
 	case $RT in
 	runc) BIN=$(config_binary runc-control) ;;
@@ -380,10 +412,13 @@ run_runtime() {
 	esac
 	[ -x "$BIN" ] || die "$RT binary $BIN is missing"
 	P=$RT
-	RTFLAGS=(--runtime io.containerd.runc.v2 --runc-binary "$BIN" --runc-root "$WORK/runc-root/$RT")
+	# --cpu-shares 0: ctr otherwise puts cpu.shares=1024 in every spec (scenario_shares runs that).
+	RUNFLAGS=(--runtime io.containerd.runc.v2 --runc-binary "$BIN" --runc-root "$WORK/runc-root/$RT"
+		--cpu-shares 0)
 	say "$RT ($BIN)"
 	for scenario in $SCENARIOS; do
 		log=$WORK/logs/$RT-$scenario.log
+		from=$(($(wc -l <"$WORK/logs/containerd.log") + 1))
 		if "scenario_$scenario" >"$log" 2>&1; then
 			RESULT[$RT,$scenario]=ok
 			[ "${VERBOSE:-}" = 1 ] && cat "$log" >&2
@@ -391,7 +426,7 @@ run_runtime() {
 			RESULT[$RT,$scenario]=FAIL
 			say "$RT: $scenario FAILED:"
 			cat "$log" >&2
-			diagnose
+			diagnose "$from"
 		fi
 		say "$RT: $scenario: ${RESULT[$RT,$scenario]}"
 	done
