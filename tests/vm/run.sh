@@ -33,17 +33,33 @@ ensure_packages() {
 
 # The kernel comes from the linux-image .deb unpacked into build/vm/kernel, never installed on the
 # host: no initramfs or bootloader hooks run, and the host's own kernel is left alone.
+kernel_package() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -1
+}
+
+# download_kernel DIR: the current linux-image-<version>-amd64 .deb into DIR; apt's lists are
+# refreshed once when they name no kernel or one the mirror no longer has.
+download_kernel() {
+	for attempt in 1 2; do
+		pkg=$(kernel_package)
+		if [ -n "$pkg" ] && (cd "$1" && apt-get download -q "$pkg" 2>&1 |
+			grep -v 'Download is performed unsandboxed'; [ "${PIPESTATUS[0]}" -eq 0 ]); then
+			return 0
+		fi
+		[ "$attempt" -eq 1 ] && apt-get update -qq
+	done
+	die "cannot download the kernel package (linux-image-amd64 -> '${pkg:-none}')"
+}
+
+# The kernel comes from the linux-image .deb unpacked into build/vm/kernel, never installed on the
+# host: no initramfs or bootloader hooks run, and the host's own kernel is left alone.
 fetch_kernel() {
 	[ -n "$(find "$VM/kernel/boot" -name 'vmlinuz-*' 2>/dev/null)" ] && return 0
-	pkg=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -1)
-	[ -n "$pkg" ] || { apt-get update -qq; pkg=$(apt-cache depends linux-image-amd64 |
-		sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -1); }
-	[ -n "$pkg" ] || die "apt knows no linux-image-amd64"
-	echo "vm: fetching $pkg"
 	rm -rf "$VM/deb" "$VM/kernel"
 	mkdir -p "$VM/deb"
-	(cd "$VM/deb" && apt-get download "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed') ||
-		die "apt-get download $pkg failed"
+	echo "vm: fetching the Debian kernel package"
+	download_kernel "$VM/deb"
 	dpkg-deb -x "$VM"/deb/*.deb "$VM/deb/x"
 	# Keep the kernel and the one module a test may need (overlayfs); the rest is ~400 MB.
 	mkdir -p "$VM/kernel/boot" "$VM/kernel/modules"
@@ -105,7 +121,7 @@ build_initramfs
 boot
 # The console as plain lines: no carriage returns, no terminal escapes from the firmware.
 console() { sed 's/\r$//; s/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g' "$VM/console.log"; }
-console | grep -aE '^(\[(----|====|RUN |PASS|FAIL|SKIP|ERR |WARN)\]|SLX-VM)' | grep -avE 'Test is disabled|\] Running [0-9]+ tests? from' || true
+console | grep -aE '^(\[(----|====|PASS|FAIL|SKIP|ERR |WARN)\]|SLX-VM)' | grep -avE 'Test is disabled|\] Running [0-9]+ tests? from' || true
 if console | grep -aqx 'SLX-VM-RESULT rc=0'; then
 	echo "vm: PASS"
 	exit 0

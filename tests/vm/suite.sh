@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # suite.sh -- what the test VM runs: the cgroup unit tests, then the cgroup limit suite against the
-# built slxrun.  Exits non-zero when either fails.
+# built slxrun, then a check that nothing was left in the cgroup tree.  Exits non-zero on any failure.
 export SLXRUN=/slx/slxrun SLX_EXAMPLES=/slx/examples
 rc=0
 
@@ -11,4 +11,10 @@ ASAN_OPTIONS=detect_leaks=1 /slx/unit-tests --verbose --color=never --timeout 12
 echo "SLX-VM: cgroup limits suite"
 /slx/vm-tests --verbose --color=never --timeout 120 --jobs 1 2>&1 || rc=1
 
+# Every test removes what it made: no cgroup may be left but slxrun's own parent.
+left=$(find /sys/fs/cgroup -mindepth 1 -type d ! -path /sys/fs/cgroup/slxrun)
+if [ -n "$left" ]; then
+	echo "SLX-VM: cgroups left behind: $left"
+	rc=1
+fi
 exit $rc
