@@ -15,7 +15,7 @@
 #include "../integration/harness.h"
 
 /* Where slxrun puts a container without linux.cgroupsPath on a pure v2 host. */
-#define CG_BASE "/sys/fs/cgroup/slxrun"
+#define CG_BASE	  "/sys/fs/cgroup/slxrun"
 #define BUSY_LOOP "while :; do :; done"
 
 /* A container started in the background, its stdout and stderr in log. */
@@ -26,9 +26,8 @@ struct ctr {
 };
 
 /* Run `slxrun --root ROOT <args>` for c, stdin_data on stdin (may be NULL). */
-static __attribute__((format(printf, 4, 5))) int
-slx(struct cmd_result *r, const struct ctr *c, const char *stdin_data,
-    const char *fmt, ...)
+static __attribute__((format(printf, 4, 5))) int slx(struct cmd_result *r, const struct ctr *c,
+						     const char *stdin_data, const char *fmt, ...)
 {
 	char args[2048];
 	va_list ap;
@@ -39,8 +38,8 @@ slx(struct cmd_result *r, const struct ctr *c, const char *stdin_data,
 	return cmd_run(r, stdin_data, 60, "%s --root %s %s", slxrun_bin(), c->b.root, args);
 }
 
-static void ctr_start_ns(struct ctr *c, const char *id, const char *script,
-			 const char *extra_linux, const char *namespaces)
+static void ctr_start_ns(struct ctr *c, const char *id, const char *script, const char *extra_linux,
+			 const char *namespaces)
 {
 	char args[2048];
 	struct cmd_result r;
@@ -49,8 +48,8 @@ static void ctr_start_ns(struct ctr *c, const char *id, const char *script,
 	snprintf(args, sizeof(args), "[\"/bin/sh\",\"-c\",\"%s\"]", script);
 	bundle_make_ns(&c->b, args, NULL, NULL, extra_linux, namespaces);
 	snprintf(c->log, sizeof(c->log), "%s/out.log", c->b.dir);
-	slx(&r, c, NULL, "create -b %s %s </dev/null >%s 2>&1 || { cat %s >&2; exit 1; }",
-	    c->b.dir, id, c->log, c->log);
+	slx(&r, c, NULL, "create -b %s %s </dev/null >%s 2>&1 || { cat %s >&2; exit 1; }", c->b.dir,
+	    id, c->log, c->log);
 	cr_assert_eq(r.status, 0, "create %s: %s", id, r.err);
 	cmd_result_free(&r);
 	slx(&r, c, NULL, "start %s", id);
@@ -58,8 +57,7 @@ static void ctr_start_ns(struct ctr *c, const char *id, const char *script,
 	cmd_result_free(&r);
 }
 
-static void ctr_start(struct ctr *c, const char *id, const char *script,
-		      const char *resources)
+static void ctr_start(struct ctr *c, const char *id, const char *script, const char *resources)
 {
 	char extra[1024];
 
@@ -145,6 +143,16 @@ static uint64_t cg_u64(const struct ctr *c, const char *file)
 	return strtoull(buf, NULL, 10);
 }
 
+/* Entries of a JSON array of numbers ("[12,13]"). */
+static int json_count_pids(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s >= '0' && *s <= '9' && !(s[1] >= '0' && s[1] <= '9');
+	return n;
+}
+
 static bool log_has(const struct ctr *c, const char *text)
 {
 	char buf[8192];
@@ -203,6 +211,7 @@ static void ctr_remove(struct ctr *c)
 Test(cgroup_limits, memory_max_oom_kills_the_allocator)
 {
 	struct ctr c;
+	struct cmd_result r;
 	char max[64];
 
 	/* busybox tail keeps its whole input when it holds no newline. */
@@ -215,6 +224,12 @@ Test(cgroup_limits, memory_max_oom_kills_the_allocator)
 	cr_assert_geq(cg_key(&c, "memory.events", "oom_kill"), 1);
 	cr_assert_geq(stats_of(&c, "raw", "oom_kill"), 1);
 	cr_assert_eq(stats_of(&c, "memory", "limit"), 33554432);
+
+	/* A process exec'd into the container is held by the same limit. */
+	slx(&r, &c, NULL, "exec %s sh -c 'head -c 104857600 /dev/zero | tail'", c.id);
+	cr_assert_eq(r.status, 137, "exec'd allocator: status %d, %s", r.status, r.err);
+	cmd_result_free(&r);
+	cr_assert_geq(cg_key(&c, "memory.events", "oom_kill"), 2);
 	ctr_remove(&c);
 }
 
@@ -268,17 +283,22 @@ Test(cgroup_limits, cpu_max_throttles_a_busy_loop)
  * filter can refuse them.  The container makes its own node (CAP_MKNOD; the
  * standard rules allow mknod of anything) so no linux.devices entry, which
  * slxrun allows as runc does, is involved. */
-#define DENY_ALL_BUT_NULL_ZERO                                                      \
-	"{\"allow\":false,\"access\":\"rwm\"},"                                     \
-	"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}," \
+#define DENY_ALL_BUT_NULL_ZERO                                                                     \
+	"{\"allow\":false,\"access\":\"rwm\"},"                                                    \
+	"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"              \
 	"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5,\"access\":\"rwm\"}"
-#define ALLOW_KMSG_WRITE ",{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":11,\"access\":\"w\"}"
-#define KMSG_SCRIPT                                                             \
-	"echo x > /dev/null && echo null=ok; head -c 4 /dev/zero | wc -c; "     \
-	"mknod /dev/kmsg2 c 1 11 && echo '<7>slx-vm' > /dev/kmsg2 && echo kmsg=written || echo kmsg=refused"
+#define ALLOW_KMSG_WRITE                                                                           \
+	",{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":11,\"access\":\"w\"}"
+#define KMSG_NODE                                                                                  \
+	",\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11,"           \
+	"\"fileMode\":438}]"
+#define KMSG_SCRIPT                                                                                \
+	"echo x > /dev/null && echo null=ok; head -c 4 /dev/zero | wc -c; "                        \
+	"mknod /dev/kmsg2 c 1 11 && echo '<7>slx-vm' > /dev/kmsg2 && echo kmsg=written || echo "   \
+	"kmsg=refused"
 
-static struct cmd_result run_device_script(const char *id, const char *script,
-					   const char *rules, const char *extra_linux)
+static struct cmd_result run_device_script(const char *id, const char *script, const char *rules,
+					   const char *extra_linux)
 {
 	struct bundle b;
 	struct cmd_result r;
@@ -288,37 +308,41 @@ static struct cmd_result run_device_script(const char *id, const char *script,
 	snprintf(extra, sizeof(extra), ",\"resources\":{\"devices\":[%s]}%s", rules,
 		 extra_linux ? extra_linux : "");
 	bundle_make(&b, args, NULL, NULL, extra);
-	cmd_run(&r, NULL, 60,
-		"sed -i 's/\"CAP_AUDIT_WRITE\"/\"CAP_AUDIT_WRITE\",\"CAP_MKNOD\"/g' %s/config.json && "
-		"%s --root %s run -b %s %s",
-		b.dir, slxrun_bin(), b.root, b.dir, id);
+	cmd_run(
+	    &r, NULL, 60,
+	    "sed -i 's/\"CAP_AUDIT_WRITE\"/\"CAP_AUDIT_WRITE\",\"CAP_MKNOD\"/g' %s/config.json && "
+	    "%s --root %s run -b %s %s",
+	    b.dir, slxrun_bin(), b.root, b.dir, id);
 	bundle_remove(&b);
 	return r;
 }
 
 Test(cgroup_limits, device_filter_denies_what_it_does_not_allow)
 {
-	struct cmd_result r = run_device_script("dev-deny", KMSG_SCRIPT, DENY_ALL_BUT_NULL_ZERO, NULL);
+	struct cmd_result r =
+	    run_device_script("dev-deny", KMSG_SCRIPT, DENY_ALL_BUT_NULL_ZERO, NULL);
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "null=ok\n4\nkmsg=refused\n", "stdout: %s, stderr: %s", r.out, r.err);
+	cr_assert_str_eq(r.out, "null=ok\n4\nkmsg=refused\n", "stdout: %s, stderr: %s", r.out,
+			 r.err);
 	/* mknod went through; the open for writing was refused. */
 	cr_assert(strstr(r.err, "can't create /dev/kmsg2: Operation not permitted"), "%s", r.err);
 	cmd_result_free(&r);
 
 	/* The same node with a rule allowing writes: the filter was the refusal. */
-	r = run_device_script("dev-allow", KMSG_SCRIPT, DENY_ALL_BUT_NULL_ZERO ALLOW_KMSG_WRITE, NULL);
+	r = run_device_script("dev-allow", KMSG_SCRIPT, DENY_ALL_BUT_NULL_ZERO ALLOW_KMSG_WRITE,
+			      NULL);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "null=ok\n4\nkmsg=written\n", "stdout: %s, stderr: %s", r.out, r.err);
+	cr_assert_str_eq(r.out, "null=ok\n4\nkmsg=written\n", "stdout: %s, stderr: %s", r.out,
+			 r.err);
 	cmd_result_free(&r);
 }
 
 Test(cgroup_limits, device_filter_allows_the_nodes_linux_devices_creates)
 {
-	struct cmd_result r = run_device_script(
-		"dev-node", "echo '<7>slx-vm' > /dev/kmsg && echo kmsg=written",
-		DENY_ALL_BUT_NULL_ZERO,
-		",\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11,\"fileMode\":438}]");
+	struct cmd_result r =
+	    run_device_script("dev-node", "echo '<7>slx-vm' > /dev/kmsg && echo kmsg=written",
+			      DENY_ALL_BUT_NULL_ZERO, KMSG_NODE);
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "kmsg=written\n", "stderr: %s", r.err);
@@ -361,11 +385,16 @@ Test(cgroup_limits, kill_all_ends_processes_outside_a_pid_namespace)
 
 	/* Without a pid namespace, a signal to pid 1 alone would leave the
 	 * sleeps running: only --all reaches them. */
-	ctr_start_ns(&c, "killall", "sleep 1000 & sleep 1000 & sleep 1000 & echo spawned; wait",
-		     ",\"resources\":{\"pids\":{\"limit\":10}}",
-		     "[{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"network\"}]");
+	ctr_start_ns(
+	    &c, "killall", "sleep 1000 & sleep 1000 & sleep 1000 & echo spawned; wait",
+	    ",\"resources\":{\"pids\":{\"limit\":10}}",
+	    "[{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"network\"}]");
 	wait_log(&c, "spawned", 30);
 	cr_assert_eq(cg_u64(&c, "pids.current"), 4);
+	slx(&r, &c, NULL, "ps --format json %s", c.id);
+	cr_assert_eq(r.status, 0, "ps: %s", r.err);
+	cr_assert_eq(json_count_pids(r.out), 4, "ps: %s", r.out);
+	cmd_result_free(&r);
 	slx(&r, &c, NULL, "kill --all %s KILL", c.id);
 	cr_assert_eq(r.status, 0, "kill --all: %s", r.err);
 	cmd_result_free(&r);
@@ -400,8 +429,9 @@ Test(cgroup_limits, update_changes_limits_of_a_running_container)
 	cg_read(&c, "pids.max", buf, sizeof(buf));
 	cr_assert_str_eq(buf, "50\n");
 
-	slx(&r, &c, "{\"memory\":{\"limit\":100663296},\"pids\":{\"limit\":70},"
-		     "\"cpu\":{\"quota\":50000,\"period\":100000}}",
+	slx(&r, &c,
+	    "{\"memory\":{\"limit\":100663296},\"pids\":{\"limit\":70},"
+	    "\"cpu\":{\"quota\":50000,\"period\":100000}}",
 	    "update --resources - %s", c.id);
 	cr_assert_eq(r.status, 0, "update --resources -: %s", r.err);
 	cmd_result_free(&r);
@@ -413,6 +443,10 @@ Test(cgroup_limits, update_changes_limits_of_a_running_container)
 	cr_assert_str_eq(buf, "50000 100000\n");
 	cr_assert_eq(stats_of(&c, "memory", "limit"), 100663296);
 	state_is(&c, "running");
+	slx(&r, &c, NULL, "exec %s cat /proc/self/cgroup", c.id);
+	cr_assert_eq(r.status, 0, "exec: %s", r.err);
+	cr_assert_str_eq(r.out, "0::/slxrun/upd\n");
+	cmd_result_free(&r);
 	ctr_remove(&c);
 }
 
