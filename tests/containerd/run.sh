@@ -72,7 +72,10 @@ setup_namespace() {
 	mount --make-rprivate /
 	WORK=$(mktemp -d /tmp/slx-containerd.XXXXXX)
 	PRE_CGROUPS=" $(for d in $(cgroup_parents); do [ -e "$d" ] && echo "$d"; done | tr '\n' ' ') "
+	# As pid 1 of the namespace this shell gets no signal it does not handle: name INT and TERM
+	# so an interrupted run still cleans up.
 	trap cleanup EXIT
+	trap interrupted INT TERM
 	# /run/containerd: created on the host only if missing, and then removed again by cleanup.
 	[ -d /run/containerd ] || { mkdir /run/containerd && RUN_CREATED=1; }
 	mount -t tmpfs -o mode=0711 slx-containerd-run /run/containerd
@@ -145,7 +148,7 @@ check_plugins() {
 }
 
 # c ARGS...: ctr on our socket and namespace, bounded in time.
-c() { timeout "$CTR_TIMEOUT" ctr -a "$WORK/containerd.sock" -n "$NS" "$@"; }
+c() { timeout "$CTR_TIMEOUT" ctr --connect-timeout 5s -a "$WORK/containerd.sock" -n "$NS" "$@"; }
 
 # remove_containers: kill and delete every task and container left in the namespace.
 remove_containers() {
@@ -160,38 +163,68 @@ remove_containers() {
 	done
 }
 
-# stop_containerd: containers first (their shims exit with them), then containerd, then any shim
-# that outlived it, found by the pid file each shim writes in its bundle.
+# stop_containerd: containers first, through containerd while it still answers, then containerd.
 stop_containerd() {
-	local pidfile pid
 	[ -n "${CONTAINERD_PID:-}" ] || return 0
-	remove_containers
+	kill -0 "$CONTAINERD_PID" 2>/dev/null && remove_containers
 	kill "$CONTAINERD_PID" 2>/dev/null || true
 	wait "$CONTAINERD_PID" 2>/dev/null || true
-	while IFS= read -r pidfile; do
-		pid=$(cat "$pidfile")
-		if [ -n "$pid" ]; then kill -KILL "$pid" 2>/dev/null || true; fi
-	done < <(find "$WORK/state" -name shim.pid 2>/dev/null)
 	CONTAINERD_PID=
 }
 
-# cleanup: everything the run made, in reverse: containerd and shims, mounts under WORK (rootfs
-# snapshots), our tmpfs and cgroup2 mounts, the cgroups containers left, the temp dir.
+# our_cgroups: the cgroup directories this run created, deepest first.
+our_cgroups() {
+	local d
+	for d in $(cgroup_parents); do
+		case $PRE_CGROUPS in *" $d "*) continue ;; esac
+		[ -d "$d" ] && find "$d" -depth -type d
+	done
+}
+
+# kill_leftovers: whatever a failed run left in this pid namespace (shims, container processes)
+# is ours; thaw first, since a task in a frozen v1 freezer cgroup does not act on SIGKILL.
+kill_leftovers() {
+	local d p
+	for d in $(our_cgroups); do
+		[ -f "$d/freezer.state" ] && echo THAWED >"$d/freezer.state"
+		[ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze"
+	done
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = "$$" ] || kill -KILL "${p#/proc/}" 2>/dev/null
+	done
+}
+
+# remove_cgroups: rmdir what this run created; a killed process leaves its cgroup once reaped.
+remove_cgroups() {
+	local d
+	for _ in $(seq 1 50); do
+		for d in $(our_cgroups); do rmdir "$d" 2>/dev/null; done
+		[ -z "$(our_cgroups)" ] && return 0
+		sleep 0.1
+	done
+	say "cleanup: could not remove cgroups: $(our_cgroups | tr '\n' ' ')"
+}
+
+# interrupted: stop the run, which then cleans up; a signal during cleanup must not cut it short.
+interrupted() {
+	[ -n "${CLEANING:-}" ] && return 0
+	exit 130
+}
+
+# cleanup: everything the run made, in reverse: containers, containerd, leftover processes,
+# mounts under WORK (rootfs snapshots), our tmpfs, the cgroups containers left, the temp dir.
 cleanup() {
-	local status=$? m d
+	local status=$? m
+	CLEANING=1
 	set +e
 	stop_containerd
+	kill_leftovers
 	while IFS= read -r m; do
 		umount -l "$m"
 	done < <(awk -v w="$WORK" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
 	umount /run/containerd 2>/dev/null
 	[ -n "${RUN_CREATED:-}" ] && rmdir /run/containerd
-	for d in $(cgroup_parents); do
-		case $PRE_CGROUPS in *" $d "*) continue ;; esac
-		[ -d "$d" ] || continue
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-		[ -d "$d" ] && say "cleanup: could not remove cgroup $d"
-	done
+	remove_cgroups
 	rm -rf "$WORK"
 	exit "$status"
 }
