@@ -31,8 +31,6 @@ ensure_packages() {
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 }
 
-# The kernel comes from the linux-image .deb unpacked into build/vm/kernel, never installed on the
-# host: no initramfs or bootloader hooks run, and the host's own kernel is left alone.
 kernel_package() {
 	apt-cache depends linux-image-amd64 2>/dev/null |
 		sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -1
