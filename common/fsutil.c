@@ -14,18 +14,15 @@
 
 #include "cleanup.h"
 
-int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
-		     struct slx_err *err)
+int slx_read_fd(int fd, const char *name, char **out, size_t *len,
+		struct slx_err *err)
 {
-	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	cleanup_free char *buf = NULL;
 	size_t cap = 4096, used = 0;
 
-	if (fd < 0)
-		return slx_error(err, errno, "open %s", path);
 	buf = malloc(cap);
 	if (!buf)
-		return slx_error(err, ENOMEM, "read %s", path);
+		return slx_error(err, ENOMEM, "read %s", name);
 	for (;;) {
 		ssize_t n;
 
@@ -33,7 +30,7 @@ int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
 			char *grown = realloc(buf, cap * 2);
 
 			if (!grown)
-				return slx_error(err, ENOMEM, "read %s", path);
+				return slx_error(err, ENOMEM, "read %s", name);
 			buf = grown;
 			cap *= 2;
 		}
@@ -41,7 +38,7 @@ int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return slx_error(err, errno, "read %s", path);
+			return slx_error(err, errno, "read %s", name);
 		if (n == 0)
 			break;
 		used += (size_t)n;
@@ -51,6 +48,16 @@ int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
 		*len = used;
 	*out = steal_ptr(buf);
 	return 0;
+}
+
+int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
+		     struct slx_err *err)
+{
+	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return slx_error(err, errno, "open %s", path);
+	return slx_read_fd(fd, path, out, len, err);
 }
 
 int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,

@@ -13,6 +13,10 @@
 int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
 		     struct slx_err *err);
 
+/* Read everything from an open fd (stdin for "-"); name is for errors. */
+int slx_read_fd(int fd, const char *name, char **out, size_t *len,
+		struct slx_err *err);
+
 /* Write buf to path relative to dirfd (no O_CREAT: for cgroup and /proc files). */
 int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,
 		      struct slx_err *err);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
@@ -70,8 +71,8 @@ static int load_resources(const char *path, struct oci_resources **res,
 		*res = calloc(1, sizeof(**res));
 		return *res ? 0 : slx_error(err, ENOMEM, "update");
 	}
-	if (slx_read_file_at(AT_FDCWD, strcmp(path, "-") ? path : "/dev/stdin", &json,
-			     &len, err) < 0)
+	if ((strcmp(path, "-") ? slx_read_file_at(AT_FDCWD, path, &json, &len, err) :
+				 slx_read_fd(STDIN_FILENO, "stdin", &json, &len, err)) < 0)
 		return slx_error_prefix(err, "update: --resources");
 	return oci_resources_parse("resources", json, len, res, err);
 }
