@@ -185,7 +185,7 @@ Test(invoke, bad_mode_annotation_is_named)
 Test(invoke, timings_print_every_phase)
 {
 	static const char *const phases[] = { "prepare", "cgroup", "clone",
-					      "namespaces+rootfs", "agent ready",
+					      "namespaces", "rootfs", "agent ready",
 					      "function", "teardown", "total" };
 	struct cmd_result r;
 
