@@ -192,7 +192,7 @@ Test(invoke, timings_print_every_phase)
 	cmd_run(&r, NULL, 20, "'%s' --root /tmp/slxtest-invoke-root invoke --timings --data '{}' '%s/hello-exec'",
 		slxrun_bin(), examples_dir());
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
-	cr_assert_eq(count_lines(r.err), 8, "stderr: %s", r.err);
+	cr_assert_eq(count_lines(r.err), 9, "stderr: %s", r.err);
 	for (size_t i = 0; i < sizeof(phases) / sizeof(phases[0]); i++)
 		cr_assert(strstr(r.err, phases[i]), "no %s in: %s", phases[i], r.err);
 	cr_assert(strstr(r.err, " ms\n"), "stderr: %s", r.err);
