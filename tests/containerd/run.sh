@@ -267,7 +267,8 @@ import_image() {
 }
 
 # Helpers for the scenarios. Each scenario_NAME runs with RT (runc or slxrun), BIN (its binary),
-# P (the container id prefix) and RUNFLAGS set, logs to stdout, returns non-zero on failure.
+# P (the container id prefix), RTFLAGS (ctr run's runtime selection) and RUNFLAGS (those and the
+# spec options every scenario shares) set, logs to stdout, returns non-zero on failure.
 
 expect() { # expect DESCRIPTION COMMAND...: run a check, log it, fail the scenario when it fails.
 	local what=$1
@@ -313,8 +314,10 @@ wait_frozen() { # wait_frozen PID yes|no: a freeze settles once every task has s
 	done
 	return 1
 }
-runtime_lists() { "$BIN" --root "$WORK/runc-root/$RT/$NS" list 2>/dev/null | awk 'NR > 1 { print $1 }' | grep -qx "$1"; }
-gone() { ! runtime_lists "$1" && ! c containers ls -q | grep -qx "$1"; }
+# known ID: the runtime has state for ID under the root the shim gives it (<runc-root>/<namespace>).
+known() { "$BIN" --root "$WORK/runc-root/$RT/$NS" state "$1" >/dev/null 2>&1; }
+# gone ID: neither containerd nor the runtime knows ID.
+gone() { ! known "$1" && ! c containers ls -q | grep -qx "$1"; }
 
 scenario_run() {
 	local out
@@ -325,7 +328,7 @@ scenario_run() {
 
 scenario_detached() {
 	c run -d "${RUNFLAGS[@]}" "$IMAGE" "$P-id2" sleep 60 || { echo "  ctr run -d failed"; return 1; }
-	expect "task RUNNING" wait_status "$P-id2" RUNNING
+	expect "task RUNNING" wait_status "$P-id2" RUNNING && expect "runtime state found" known "$P-id2"
 }
 
 scenario_exec() {
@@ -423,7 +426,7 @@ scenario_status() {
 # ctr's own defaults: the spec carries linux.resources.cpu.shares = 1024.
 scenario_shares() {
 	local out
-	out=$(c run --rm "${RUNFLAGS[@]:0:6}" "$IMAGE" "$P-id6" echo hello 2>&1)
+	out=$(c run --rm "${RTFLAGS[@]}" "$IMAGE" "$P-id6" echo hello 2>&1)
 	echo "  ctr run --rm (cpu shares 1024) ... echo hello: exit $?, output: $out"
 	expect "output is hello" equals "$out" hello && expect "container removed" gone "$P-id6"
 }
@@ -461,9 +464,9 @@ run_runtime() {
 	esac
 	[ -x "$BIN" ] || die "$RT binary $BIN is missing"
 	P=$RT
+	RTFLAGS=(--runtime io.containerd.runc.v2 --runc-binary "$BIN" --runc-root "$WORK/runc-root/$RT")
 	# --cpu-shares 0: ctr otherwise puts cpu.shares=1024 in every spec (scenario_shares runs that).
-	RUNFLAGS=(--runtime io.containerd.runc.v2 --runc-binary "$BIN" --runc-root "$WORK/runc-root/$RT"
-		--cpu-shares 0)
+	RUNFLAGS=("${RTFLAGS[@]}" --cpu-shares 0)
 	say "$RT ($BIN)"
 	for scenario in $SCENARIOS; do
 		log=$WORK/logs/$RT-$scenario.log
