@@ -33,7 +33,8 @@ EXAMPLES=$(realpath "$2")
 RUNTIMES=${RUNTIMES:-"runc slxrun"}
 NS=slxtest
 IMAGE=localhost/slxtest/busybox:latest
-SCENARIOS="run status detached exec ps pause kill killexited tty fail notfound shares badflag"
+SCENARIOS="run status detached exec exectty ps pause kill killall killexited tty fail notfound shares
+badflag"
 # Every ctr call is bounded, so a runtime that hangs fails its scenario instead of the test.
 CTR_TIMEOUT=30
 
@@ -341,6 +342,15 @@ scenario_exec() {
 	expect "exec exit status 5 reaches ctr" test "$rc" -eq 5
 }
 
+# exec with a terminal (kubectl exec -it): the shim passes --console-socket to exec as well.
+scenario_exectty() {
+	local out
+	out=$(timeout "$CTR_TIMEOUT" script -qec "ctr -a $WORK/containerd.sock -n $NS tasks exec -t \
+--exec-id e3 $P-id2 tty" /dev/null </dev/null 2>&1 | tr -d '\r')
+	echo "  ctr task exec -t ... tty: output: $out"
+	expect "exec tty is a /dev/pts/N" matches "$out" "/dev/pts/[0-9]+"
+}
+
 scenario_ps() {
 	local out pid
 	pid=$(task_field "$P-id2" 2)
@@ -367,6 +377,22 @@ scenario_kill() {
 	c tasks delete "$P-id2" || { echo "  ctr task delete failed"; return 1; }
 	c containers delete "$P-id2" || { echo "  ctr container delete failed"; return 1; }
 	expect "process $pid gone" eval "! kill -0 $pid 2>/dev/null" && expect "container gone" gone "$P-id2"
+}
+
+# kill --all (ctr task kill -a), which the shim also uses for containers sharing a pid namespace:
+# the runtime takes the flag and the task stops. (With the container's own pid namespace the
+# kernel ends the second sleep with init anyway, so this cannot tell --all from a plain kill.)
+scenario_killall() {
+	local pid
+	c run -d "${RUNFLAGS[@]}" "$IMAGE" "$P-id10" sh -c 'sleep 60 & sleep 60' ||
+		{ echo "  ctr run -d failed"; return 1; }
+	expect "task RUNNING" wait_status "$P-id10" RUNNING || return 1
+	pid=$(task_field "$P-id10" 2)
+	c tasks kill -a -s SIGKILL "$P-id10" || { echo "  ctr task kill -a failed"; return 1; }
+	expect "task STOPPED" wait_status "$P-id10" STOPPED || return 1
+	c tasks delete "$P-id10" >/dev/null || { echo "  ctr task delete failed"; return 1; }
+	c containers delete "$P-id10" || { echo "  ctr container delete failed"; return 1; }
+	expect "process $pid gone" eval "! kill -0 $pid 2>/dev/null" && expect "container gone" gone "$P-id10"
 }
 
 # Signalling a task whose process has exited: the shim still asks the runtime to kill, and
