@@ -513,7 +513,7 @@ run_runtime() {
 
 # report: the table; fails when slxrun fails what runc passes.
 report() {
-	local scenario rt status=0
+	local scenario rt broken="" regressions=""
 	printf '\n%-10s' scenario
 	for rt in $RUNTIMES; do printf ' %-8s' "$rt"; done
 	printf '\n'
@@ -521,13 +521,13 @@ report() {
 		printf '%-10s' "$scenario"
 		for rt in $RUNTIMES; do printf ' %-8s' "${RESULT[$rt,$scenario]:-skip}"; done
 		printf '\n'
-		if [ "${RESULT[runc,$scenario]:-}" = ok ] && [ "${RESULT[slxrun,$scenario]:-}" = FAIL ]; then
-			status=1
-		elif [ "${RESULT[runc,$scenario]:-}" = FAIL ]; then
-			say "control broken: runc fails $scenario (the host, not slxrun)"
-		fi
+		[ "${RESULT[runc,$scenario]:-}" = FAIL ] && broken="$broken $scenario"
+		[ "${RESULT[runc,$scenario]:-}" = ok ] && [ "${RESULT[slxrun,$scenario]:-}" = FAIL ] &&
+			regressions="$regressions $scenario"
 	done
-	return $status
+	[ -z "$broken" ] || say "the control (runc) fails:$broken: the host or containerd, not slxrun"
+	[ -z "$regressions" ] || { say "slxrun fails what runc passes:$regressions"; return 1; }
+	return 0
 }
 
 main() {
