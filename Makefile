@@ -69,7 +69,7 @@ examples: slxrun
 
 test: $(B)/.deps
 	$(MAKE) slxrun $(B)/unit-tests $(B)/integration-tests examples
-	$(MAKE) test-unit test-integration test-vm
+	$(MAKE) test-unit test-integration test-vm test-containerd
 
 test-unit: $(B)/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 $(B)/unit-tests --jobs 2

@@ -154,7 +154,8 @@ int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
 	int r = -1;
 
 	if (rt_state(ctx, id, &st, err) < 0)
-		return -1;
+		/* runc: forcing the delete of a container that is gone succeeds. */
+		return force && err->errnum == ENOENT ? 0 : -1;
 	if ((st->status == OCI_STATUS_RUNNING || st->status == OCI_STATUS_PAUSED) &&
 	    !force) {
 		slx_error(err, 0, "cannot delete container %s that is not stopped: %s",
