@@ -83,6 +83,16 @@ static int allow_config_devices(const struct oci_config *cfg,
 	return cg_devices_attach(cg->dirfd, rules, k, err);
 }
 
+static bool cgroup_populated(const struct cg_handle *cg)
+{
+	cleanup_free char *events = NULL;
+	struct slx_err ignored;
+
+	if (slx_read_file_at(cg->dirfd, "cgroup.events", &events, NULL, &ignored) < 0)
+		return false;
+	return strstr(events, "populated 1") != NULL;
+}
+
 static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
 			struct slx_err *err)
 {
@@ -94,6 +104,13 @@ static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
 		return -1;
 	if (cg_create(req->cgroup_rel, res, cg, err) < 0)
 		return -1;
+	/* Two containers must never share a cgroup: kill and destroy act on
+	 * all of it (equal ids under different --root, or a cgroupsPath reused). */
+	if (!cg->created && cgroup_populated(cg)) {
+		slx_error(err, 0, "linux.cgroupsPath: %s already holds processes", cg->path);
+		cg_handle_release(cg);
+		return -1;
+	}
 	if ((res->present && cg_resources_apply(cg, res, err) < 0) ||
 	    allow_config_devices(req->cfg, cg, err) < 0) {
 		struct slx_err ignored;
@@ -145,18 +162,33 @@ static void kill_and_reap(pid_t pid, int pidfd)
 		;
 }
 
+/* The state hooks read on stdin, with the container's pid ("{}" for
+ * sandboxes, which have no state).  NULL with err set on failure. */
+static char *hook_state_json(const struct rt_spawn_req *req, pid_t pid,
+			     struct slx_err *err)
+{
+	char *json = NULL;
+	size_t len;
+
+	if (!req->state)
+		return strdup("{}");
+	req->state->pid = pid;
+	if (oci_state_to_json(req->state, false, &json, &len, err) < 0)
+		return NULL;
+	return json;
+}
+
+/* GO carries the state only when the child runs hooks that read it. */
 static int send_state(const struct rt_spawn_req *req, int fd, pid_t pid,
 		      struct slx_err *err)
 {
+	const struct oci_hooks *h = &req->cfg->hooks;
 	cleanup_free char *json = NULL;
-	size_t len = 0;
 
-	if (req->state) {
-		req->state->pid = pid;
-		if (oci_state_to_json(req->state, false, &json, &len, err) < 0)
-			return -1;
-	}
-	if (rt_sync_send(fd, RT_SYNC_GO, 0, 0, json, len) < 0)
+	if ((h->create_container.n || h->start_container.n) &&
+	    !(json = hook_state_json(req, pid, err)))
+		return -1;
+	if (rt_sync_send(fd, RT_SYNC_GO, 0, 0, json, json ? strlen(json) : 0) < 0)
 		return slx_error(err, errno, "signal the container process");
 	return 0;
 }
@@ -164,17 +196,11 @@ static int send_state(const struct rt_spawn_req *req, int fd, pid_t pid,
 static int run_runtime_hooks(const struct rt_spawn_req *req, int fd,
 			     pid_t pid, struct slx_err *err)
 {
-	cleanup_free char *json = NULL;
-	size_t len = 0;
+	cleanup_free char *json = hook_state_json(req, pid, err);
 
-	if (req->state) {
-		req->state->pid = pid;
-		if (oci_state_to_json(req->state, false, &json, &len, err) < 0)
-			return -1;
-	}
-	if (rt_hooks_run("prestart", &req->cfg->hooks.prestart, json ? json : "{}", err) < 0 ||
-	    rt_hooks_run("createRuntime", &req->cfg->hooks.create_runtime,
-			 json ? json : "{}", err) < 0)
+	if (!json ||
+	    rt_hooks_run("prestart", &req->cfg->hooks.prestart, json, err) < 0 ||
+	    rt_hooks_run("createRuntime", &req->cfg->hooks.create_runtime, json, err) < 0)
 		return -1;
 	return rt_sync_send(fd, RT_SYNC_GO, 0, 0, NULL, 0) < 0 ?
 		       slx_error(err, errno, "signal the container process") : 0;

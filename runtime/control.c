@@ -133,18 +133,6 @@ static int kill_for_delete(struct oci_state *st, struct slx_err *err)
 	return 0;
 }
 
-static void run_poststop(const struct oci_state *st)
-{
-	cleanup_free char *json = NULL;
-	struct slx_err err;
-	size_t len;
-
-	if (!st->poststop.n || oci_state_to_json(st, false, &json, &len, &err) < 0)
-		return;
-	/* The spec: a failing poststop hook is logged, delete goes on. */
-	if (rt_hooks_run("poststop", &st->poststop, json, &err) < 0)
-		rt_log("warning", "%s", err.msg);
-}
 
 int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
 	      struct slx_err *err)
@@ -171,7 +159,7 @@ int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
 		if (cg_destroy(&cg, err) < 0)
 			goto out;
 	}
-	run_poststop(st);
+	rt_hooks_run_logged("poststop", &st->poststop, st);
 	r = rt_state_remove(ctx, id, err);
 out:
 	cg_handle_release(&cg);

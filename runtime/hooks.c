@@ -99,3 +99,16 @@ int rt_hooks_run(const char *kind, const struct oci_hookv *hooks,
 			return -1;
 	return 0;
 }
+
+void rt_hooks_run_logged(const char *kind, const struct oci_hookv *hooks,
+			 const struct oci_state *st)
+{
+	cleanup_free char *json = NULL;
+	struct slx_err err;
+	size_t len;
+
+	if (!hooks->n || oci_state_to_json(st, false, &json, &len, &err) < 0)
+		return;
+	if (rt_hooks_run(kind, hooks, json, &err) < 0)
+		rt_log("warning", "%s", err.msg);
+}

@@ -78,6 +78,10 @@ int rt_ns_enter(const struct oci_config *cfg, const struct rt_ns_plan *plan,
  * failure ("hook prestart[1] /usr/bin/x: exit status 3"). */
 int rt_hooks_run(const char *kind, const struct oci_hookv *hooks,
 		 const char *state_json, struct slx_err *err);
+/* Hooks whose failure the spec says to log and go on past (poststart,
+ * poststop): run them with st on stdin, log a failure as a warning. */
+void rt_hooks_run_logged(const char *kind, const struct oci_hookv *hooks,
+			 const struct oci_state *st);
 
 /* ---- process setup (child side) -------------------------------------- */
 /* Resolve process.args[0] against PATH from process.env, inside the rootfs

@@ -207,18 +207,6 @@ int rt_create(const struct rt_ctx *ctx, const char *id,
 	return r;
 }
 
-static void run_poststart(const struct oci_state *st)
-{
-	cleanup_free char *json = NULL;
-	struct slx_err err;
-	size_t len;
-
-	if (!st->poststart.n || oci_state_to_json(st, false, &json, &len, &err) < 0)
-		return;
-	/* The spec: a failing poststart hook is logged, the container runs on. */
-	if (rt_hooks_run("poststart", &st->poststart, json, &err) < 0)
-		rt_log("warning", "%s", err.msg);
-}
 
 int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 {
@@ -251,7 +239,7 @@ int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 	st->status = OCI_STATUS_RUNNING;
 	if (rt_state_write(ctx, st, err) < 0)
 		goto out;
-	run_poststart(st);
+	rt_hooks_run_logged("poststart", &st->poststart, st);
 	r = 0;
 out:
 	oci_state_free(st);
@@ -318,7 +306,7 @@ int rt_run(const struct rt_ctx *ctx, const char *id,
 		launch_release(&l);
 		return -1;
 	}
-	run_poststart(&l.st);
+	rt_hooks_run_logged("poststart", &l.st.poststart, &l.st);
 	if (!detach) {
 		rt_wait_forwarding(l.sp.pid, l.sp.pidfd, exit_status);
 		l.st.status = OCI_STATUS_STOPPED;

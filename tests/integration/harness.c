@@ -191,11 +191,12 @@ void bundle_make_ns(struct bundle *b, const char *process_args,
 		"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
 		"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
 		"{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"nodev\"]}]%s,"
-		"\"linux\":{\"namespaces\":%s,"
+		"\"linux\":{\"namespaces\":%s,\"cgroupsPath\":\"/slxrun/%s\","
 		"\"maskedPaths\":[\"/proc/kcore\",\"/proc/keys\",\"/proc/timer_list\",\"/sys/firmware\",\"/proc/acpi\"],"
 		"\"readonlyPaths\":[\"/proc/sys\",\"/proc/sysrq-trigger\",\"/proc/bus\"]%s}}\n",
 		process_args, extra_process ? extra_process : "", examples_dir(),
 		extra_top ? extra_top : "", namespaces ? namespaces : default_ns,
+		strrchr(b->dir, '/') + 1,
 		extra_linux ? extra_linux : "");
 	fclose(f);
 }
@@ -215,7 +216,8 @@ void bundle_remove(struct bundle *b)
 	cmd_result_free(&r);
 }
 
-static void list_dir(const char *path, char *buf, size_t len)
+/* Directories in path whose name starts with prefix ("" for all). */
+static void list_dir(const char *path, const char *prefix, char *buf, size_t len)
 {
 	DIR *d = opendir(path);
 	struct dirent *e;
@@ -225,7 +227,8 @@ static void list_dir(const char *path, char *buf, size_t len)
 	if (!d)
 		return;
 	while ((e = readdir(d)))
-		if (e->d_type == DT_DIR && e->d_name[0] != '.')
+		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
+		    !strncmp(e->d_name, prefix, strlen(prefix)))
 			off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
 						"%s ", e->d_name);
 	closedir(d);
@@ -235,8 +238,10 @@ void leftovers_take(const struct bundle *b, struct leftovers *l)
 {
 	struct cmd_result r;
 
-	list_dir("/sys/fs/cgroup/unified/slxrun", l->cgroups, sizeof(l->cgroups));
-	list_dir(b->root, l->states, sizeof(l->states));
+	/* Only this bundle's cgroup: other suites may run beside this one. */
+	list_dir("/sys/fs/cgroup/unified/slxrun", strrchr(b->dir, '/') + 1, l->cgroups,
+		 sizeof(l->cgroups));
+	list_dir(b->root, "", l->states, sizeof(l->states));
 	cmd_run(&r, NULL, 10, "cat /proc/self/mountinfo");
 	l->mounts = count_lines(r.out);
 	cmd_result_free(&r);

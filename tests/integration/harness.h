@@ -25,7 +25,9 @@ const char *examples_dir(void); /* $SLX_EXAMPLES */
 /* A temporary bundle: dir holds config.json; the rootfs is the busybox
  * example's (absolute root.path, read-only).  `process_args` is a JSON
  * array; `extra_process`, `extra_top`, `extra_linux` are JSON members
- * (each starting with ',') spliced into process, the top level and linux. */
+ * (each starting with ',') spliced into process, the top level and linux.
+ * Its cgroup is /slxrun/<bundle dir name>, so concurrent runs of the suite
+ * never share a cgroup through equal container ids. */
 struct bundle {
 	char dir[256];
 	char root[300]; /* a private --root for this test */

@@ -369,8 +369,8 @@ Test(runtime, pid_file_holds_the_container_pid)
 	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
 	cmd_run(&r, NULL, 30,
 		"%s --root %s create --pid-file=%s/pid -b %s p1 && test -d /proc/$(cat %s/pid) && "
-		"grep -q slxrun/p1 /proc/$(cat %s/pid)/cgroup && echo ok",
-		slxrun_bin(), b.root, b.dir, b.dir, b.dir, b.dir);
+		"grep -q %s /proc/$(cat %s/pid)/cgroup && echo ok",
+		slxrun_bin(), b.root, b.dir, b.dir, b.dir, strrchr(b.dir, '/') + 1, b.dir);
 	cr_assert_str_eq(r.out, "ok\n", "%s", r.err);
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 30, "%s --root %s delete -f p1", slxrun_bin(), b.root);

@@ -67,7 +67,9 @@ static void ctr_start(struct ctr *c, const char *id, const char *script, const c
 
 static void cg_path(const struct ctr *c, const char *file, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s%s%s", CG_BASE, c->id, file ? "/" : "", file ? file : "");
+	/* The harness names each bundle's cgroup after the bundle's directory. */
+	snprintf(buf, len, "%s/%s%s%s", CG_BASE, strrchr(c->b.dir, '/') + 1, file ? "/" : "",
+		 file ? file : "");
 }
 
 static bool cg_exists(const struct ctr *c)
@@ -445,7 +447,12 @@ Test(cgroup_limits, update_changes_limits_of_a_running_container)
 	state_is(&c, "running");
 	slx(&r, &c, NULL, "exec %s cat /proc/self/cgroup", c.id);
 	cr_assert_eq(r.status, 0, "exec: %s", r.err);
-	cr_assert_str_eq(r.out, "0::/slxrun/upd\n");
+	{
+		char want[300];
+
+		snprintf(want, sizeof(want), "0::/slxrun/%s\n", strrchr(c.b.dir, '/') + 1);
+		cr_assert_str_eq(r.out, want);
+	}
 	cmd_result_free(&r);
 	ctr_remove(&c);
 }
