@@ -1,11 +1,21 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# run.sh -- the cold-start benchmark: slxrun against crun and runc on the same busybox bundle.
+# run.sh -- the cold-start benchmark: slxrun against crun and runc on the same bundles, and the
+# invoke shim's warm latency and memory per warm sandbox.
 #
 # Usage: tests/bench/run.sh OUTDIR     (make bench passes build/examples)
 # Builds the example bundles under OUTDIR if needed and writes OUTDIR/results: bench.md, bench.csv,
 # per-run times, PNG plots. Knobs (environment): SLXRUN (binary, default ./slxrun of the repo),
-# ROUNDS (default 5) x RUNS (per round, default 20) measured runs per runtime, WARMUP (default 5).
+# ROUNDS (default 5) x RUNS (per round, default 20) measured runs per runtime, WARMUP (default 5);
+# BURST (copies started at once, default 50) and BURST_RUNS (per round, default 4); WARM_N (timed
+# warm invocations per mode, default 2000) after WARM_UP (default 200); MEM_N (warm sandboxes for
+# the memory figure, default 100).
+#
+# Scenarios: run and lifecycle (one cold start, three ways), burst (BURST cold starts at once),
+# invoke_cold (slxrun's one-shot invoke against crun/runc `run` of the same function bundle) are
+# hyperfine scenarios; the warm invocations (tests/bench/invoke_client.c over one kept-alive
+# connection) and the memory per idle warm sandbox run against a live `slxrun shim serve`
+# (tests/bench/shim_bench.py), slxrun only.
 #
 # Every runtime runs in one private mount + pid namespace where /sys/fs/cgroup is a cgroup2 mount:
 # crun 1.8 refuses this host's hybrid layout even with --cgroup-manager=disabled, and runc 1.1 then
@@ -25,17 +35,27 @@ SLXRUN=${SLXRUN:-$REPO/slxrun}
 ROUNDS=${ROUNDS:-5}
 RUNS=${RUNS:-20}
 WARMUP=${WARMUP:-5}
+BURST=${BURST:-50}
+BURST_RUNS=${BURST_RUNS:-4}
+WARM_N=${WARM_N:-2000}
+WARM_UP=${WARM_UP:-200}
+MEM_N=${MEM_N:-100}
 RUNTIMES="slxrun crun runc"
-SCENARIOS="run lifecycle"
+SCENARIOS="run lifecycle burst invoke_cold"
+# The warm-latency runs: result label and bundle (the label names the mode and the function).
+WARM_RUNS="exec-echo:bench-echo-exec exec-hello:hello-exec runtime-api:lambda-bootstrap"
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 
 ensure_tools() {
 	local missing=() pkg
 	# package:command pairs
-	for pkg in crun:crun runc:runc hyperfine:hyperfine gnuplot-nox:gnuplot busybox-static:busybox; do
+	for pkg in crun:crun runc:runc hyperfine:hyperfine gnuplot-nox:gnuplot busybox-static:busybox \
+		musl-tools:musl-gcc gcc:gcc curl:curl; do
 		command -v "${pkg#*:}" >/dev/null || missing+=("${pkg%%:*}")
 	done
+	[ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] || [ -f /usr/include/curl/curl.h ] ||
+		missing+=(libcurl4-openssl-dev)
 	[ ${#missing[@]} -eq 0 ] && return 0
 	say "installing ${missing[*]}"
 	apt-get update -qq
@@ -54,7 +74,8 @@ setup_namespace() {
 	WORK=$(mktemp -d /tmp/slx-bench.XXXXXX)
 	trap cleanup EXIT
 	mkdir -p "$WORK/bin" "$WORK/state/slxrun" "$WORK/state/crun" "$WORK/state/runc" "$RESULTS/raw"
-	rm -f "$RESULTS"/raw/* "$RESULTS"/*.status "$RESULTS"/*.times "$RESULTS"/*.series
+	rm -f "$RESULTS"/raw/* "$RESULTS"/*.status "$RESULTS"/*.times "$RESULTS"/*.series \
+		"$RESULTS"/*.json "$RESULTS"/*.ms "$RESULTS"/*.dat "$RESULTS"/*.png "$RESULTS"/loadavg.*
 }
 
 # cleanup: containers a failed run left behind (and runc's cgroups with them), then the state roots.
@@ -75,6 +96,15 @@ runtime_cli() {
 	crun) echo "crun --cgroup-manager=disabled --root $WORK/state/crun" ;;
 	runc) echo "runc --root $WORK/state/runc" ;;
 	esac
+}
+
+# build_tools: the burst launcher and the warm-invocation client, into $WORK/bin.
+build_tools() {
+	local flags="-std=gnu11 -O2 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes"
+	# shellcheck disable=SC2086 # one word per flag
+	gcc $flags -o "$WORK/bin/burst" "$HERE/burst.c"
+	# shellcheck disable=SC2086
+	gcc $flags -o "$WORK/bin/invoke_client" "$HERE/invoke_client.c" -lcurl
 }
 
 # Scenarios. scenario_NAME RUNTIME prints the command hyperfine runs (no shell: split on spaces);
@@ -103,6 +133,23 @@ scenario_lifecycle() {
 	echo "$script"
 }
 
+describe_burst() {
+	echo "$BURST \`run\` of /bin/true in the busybox bundle started at once (distinct ids), until all are done"
+}
+scenario_burst() {
+	echo "$WORK/bin/burst $BURST $(runtime_cli "$1") run -b $OUT/busybox burst-%i"
+}
+
+describe_invoke_cold() {
+	echo "one-shot cold invocation of bench-echo-exec: \`slxrun invoke --data\` (sandbox, agent, function, teardown) against crun/runc \`run\` of the same bundle"
+}
+scenario_invoke_cold() {
+	case $1 in
+	slxrun) echo "$(runtime_cli "$1") invoke --data {} $OUT/bench-echo-exec" ;;
+	*) echo "$(runtime_cli "$1") run -b $OUT/bench-echo-exec bench-invoke" ;;
+	esac
+}
+
 # probe SCENARIO RUNTIME: run the scenario once; record ok or the first error line in a status file.
 probe() {
 	local status=$RESULTS/$1-$2.status cmd err
@@ -119,7 +166,9 @@ probe() {
 
 # bench SCENARIO: probe every runtime, then ROUNDS hyperfine calls over the ones that work.
 bench() {
-	local scenario=$1 runtime round args=() order=()
+	local scenario=$1 runtime round args=() order=() runs=$RUNS warmup=$WARMUP
+	# A burst is BURST starts in one run: fewer runs give as many starts.
+	[ "$scenario" = burst ] && runs=$BURST_RUNS warmup=1
 	for runtime in $RUNTIMES; do
 		if probe "$scenario" "$runtime"; then
 			order+=("$runtime")
@@ -135,10 +184,37 @@ bench() {
 		done
 		say "$scenario: round $round/$ROUNDS: ${order[*]}"
 		# -i: a failing run is recorded (exit_codes) and reported by summarize.py, not fatal.
-		hyperfine -N -i --style basic --warmup "$WARMUP" --runs "$RUNS" \
+		hyperfine -N -i --style basic --warmup "$warmup" --runs "$runs" \
 			--export-json "$RESULTS/raw/$scenario-$round.json" "${args[@]}" </dev/null >/dev/null
 		order=("${order[@]:1}" "${order[0]}")
 	done
+}
+
+# floors: what spawning a process costs on this host outside any sandbox (the static musl echo,
+# and glibc's /bin/true), the yardstick for the warm exec-mode figures.
+floors() {
+	say "floors: host process spawn"
+	hyperfine -N -i --style basic --warmup 20 --runs 300 --export-json "$RESULTS/floor.json" \
+		-n "static musl echo" "$OUT/bench-echo-exec/rootfs/function/echo" \
+		-n "glibc /bin/true" /bin/true </dev/null >/dev/null
+}
+
+# warm: every WARM_RUNS entry against its own shim, then the memory of MEM_N idle warm sandboxes.
+warm() {
+	local entry label
+	if [ ! -x "$SLXRUN" ]; then
+		say "warm: $SLXRUN not built"
+		return 0
+	fi
+	for entry in $WARM_RUNS; do
+		label=${entry%%:*}
+		say "warm $label: $WARM_UP + $WARM_N invocations through the shim"
+		python3 "$HERE/shim_bench.py" latency "$SLXRUN" "$WORK/shim-$label" "$OUT/${entry#*:}" \
+			"$WORK/bin/invoke_client" "$WARM_N" "$WARM_UP" "$RESULTS/warm-$label"
+	done
+	say "memory: $MEM_N warm sandboxes of bench-echo-exec, idle then frozen"
+	python3 "$HERE/shim_bench.py" memory "$SLXRUN" "$WORK/shim-memory" "$OUT/bench-echo-exec" \
+		"$MEM_N" "$RESULTS/memory"
 }
 
 main() {
@@ -146,12 +222,20 @@ main() {
 	enter_namespace "$@"
 	setup_namespace
 	"$REPO/rootfs-examples/build.sh" "$OUT" >&2
+	"$REPO/rootfs-examples/build-bench.sh" "$OUT" >&2
+	build_tools
 	say "slxrun=$SLXRUN, $ROUNDS rounds x $RUNS runs, warmup $WARMUP, results in $RESULTS"
 	local scenario
+	# The host is shared: its load when the measuring started and ended goes into the report.
+	cut -d' ' -f1-3 /proc/loadavg >"$RESULTS/loadavg.start"
 	for scenario in $SCENARIOS; do
 		bench "$scenario"
 		"describe_$scenario" >"$RESULTS/$scenario.description"
 	done
+	echo "$BURST" >"$RESULTS/burst.count"
+	floors
+	warm
+	cut -d' ' -f1-3 /proc/loadavg >"$RESULTS/loadavg.end"
 	# shellcheck disable=SC2086 # one argument per scenario
 	python3 "$HERE/summarize.py" "$RESULTS" "$RUNTIMES" $SCENARIOS
 	gnuplot -e "results='$RESULTS'; runtimes='$RUNTIMES'; scenarios='$SCENARIOS'" "$HERE/plot.gp"
