@@ -71,7 +71,7 @@ do for [w in warm] {
 }
 unset logscale x
 
-# Memory per idle warm sandbox: PSS and the MemAvailable drop, idle and frozen, target 1 MiB.
+# Memory per idle warm sandbox: the three estimates, idle and frozen, target 1 MiB.
 if (system('wc -l < '.results.'/memory.dat') + 0 > 1) {
 	set output results.'/memory.png'
 	set title 'Memory per idle warm sandbox (target: 1 MiB)'
@@ -83,5 +83,6 @@ if (system('wc -l < '.results.'/memory.dat') + 0 > 1) {
 	set style histogram clustered gap 1
 	set style fill solid 0.8 border -1
 	set key top right autotitle columnheader
-	plot results.'/memory.dat' using 2:xtic(1), '' using 3, 1 with lines dt 2 lw 2 title 'target'
+	plot results.'/memory.dat' using 2:xtic(1), '' using 3, '' using 4, \
+		1 with lines dt 2 lw 2 title 'target'
 }

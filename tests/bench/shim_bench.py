@@ -8,8 +8,9 @@
 latency: a shim with --min-warm 1 --max 2; WARMUP requests, then N timed ones from CLIENT
 (invoke_client: one kept-alive connection); the per-request ms go to OUT.ms.
 memory: a shim with --min-warm N --max N; once N sandboxes are idle, the PSS of every process in
-their cgroups and the drop of /proc/meminfo's MemAvailable (and Slab, PageTables, KernelStack) since
-before the shim started; again once the pool has frozen them.
+their cgroups, the growth of /proc/meminfo's Slab, PageTables and KernelStack and the drop of its
+MemAvailable since before the shim started (medians of a few readings); again once the pool has
+frozen them.
 Either way the shim then gets SIGTERM and must exit 0 leaving no sandbox process, cgroup or socket.
 OUT.json gets the figures and "status": "ok" or "failed: why" (the exit status is 0 either way,
 so one broken scenario does not stop the others).
@@ -19,13 +20,13 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
 import urllib.request
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
-CGROUP_ROOTS = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
 MEMINFO_KEYS = ["MemAvailable", "Slab", "PageTables", "KernelStack"]
 
 
@@ -39,7 +40,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def meminfo():
+def meminfo_once():
     out = {}
     with open("/proc/meminfo") as f:
         for line in f:
@@ -49,12 +50,29 @@ def meminfo():
     return out
 
 
+def meminfo(samples=5, interval=0.1):
+    """The median of a few readings per key (kB): the host is shared and never quite still."""
+    reads = []
+    for i in range(samples):
+        if i:
+            time.sleep(interval)
+        reads.append(meminfo_once())
+    return {k: statistics.median(r[k] for r in reads) for k in MEMINFO_KEYS}
+
+
+def cgroup2_mounts():
+    """Where cgroup2 is mounted (the bench's namespace: /sys/fs/cgroup; a hybrid host: .../unified)."""
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f if line.split(" - ")[1].split()[0] == "cgroup2"]
+
+
 def cgroup_dir(sandbox_id):
-    """The sandbox's cgroup directory, wherever this host mounts cgroup2 (None if none)."""
-    for root in CGROUP_ROOTS:
-        hits = glob.glob(os.path.join(root, "**", sandbox_id), recursive=True)
-        if hits:
-            return hits[0]
+    """The sandbox's cgroup directory (None if it has none)."""
+    for root in cgroup2_mounts():
+        for path in [os.path.join(root, "slxrun", sandbox_id)] + glob.glob(
+                os.path.join(root, "**", sandbox_id), recursive=True):
+            if os.path.isdir(path):
+                return path
     return None
 
 
@@ -196,9 +214,14 @@ def snapshot(ids, before):
     n = len(ids)
     snap = {"sandboxes": n, "processes": procs, "pss_kb": pss, "memavailable_kb": now["MemAvailable"],
             "pss_mib_per_sandbox": pss / 1024.0 / n}
+    kernel = 0
     for key in MEMINFO_KEYS:
         drop = before[key] - now[key] if key == "MemAvailable" else now[key] - before[key]
         snap[key.lower() + "_mib_per_sandbox"] = drop / 1024.0 / n
+        kernel += drop if key != "MemAvailable" else 0
+    # The processes' own pages plus the kernel's objects, stacks and page tables that the
+    # sandboxes added: narrower than MemAvailable, which moves with everything else on the host.
+    snap["pss_plus_kernel_mib_per_sandbox"] = (pss + kernel) / 1024.0 / n
     return snap
 
 
@@ -231,11 +254,6 @@ def main():
         else:
             memory(shim, args, result, before)
         shim.stop()
-        if mode == "memory":
-            after = meminfo()
-            # What SIGTERM gave back: a second reading of the same cost, from the other side.
-            result["released_mib_per_sandbox"] = (after["MemAvailable"] - result["frozen"][
-                "memavailable_kb"]) / 1024.0 / result["n"]
     except (Failed, OSError, ValueError) as e:
         result["status"] = "failed: %s" % e
     finally:
