@@ -2,6 +2,7 @@
 /* cli.c -- flag parsing shaped like runc's (urfave/cli): long flags with one
  * or two dashes, values inline or next, one-letter aliases. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,23 @@ static int set_value(const char *verb, const struct cli_flag *f,
 	return -1;
 }
 
+/* --help: the verb's flags from its own table, so it cannot go stale. */
+static __attribute__((noreturn)) void print_help(const char *verb,
+						 const struct cli_flag *flags, size_t n)
+{
+	static const char *const kinds[] = { [CLI_BOOL] = "", [CLI_STR] = " VALUE",
+					     [CLI_INT] = " N", [CLI_LIST] = " VALUE (repeatable)" };
+
+	printf("usage: slxrun %s [flags] ...\nflags:\n", verb);
+	for (size_t i = 0; i < n; i++) {
+		if (flags[i].alias)
+			printf("  -%c, --%s%s\n", flags[i].alias, flags[i].name, kinds[flags[i].kind]);
+		else
+			printf("      --%s%s\n", flags[i].name, kinds[flags[i].kind]);
+	}
+	exit(0);
+}
+
 int cli_parse(const char *verb, int argc, char **argv, int *idx,
 	      const struct cli_flag *flags, size_t n_flags, struct slx_err *err)
 {
@@ -75,6 +93,8 @@ int cli_parse(const char *verb, int argc, char **argv, int *idx,
 		eq = strchr(name, '=');
 		len = eq ? (size_t)(eq - name) : strlen(name);
 		f = find_flag(flags, n_flags, name, len);
+		if (!f && ((len == 4 && !strncmp(name, "help", 4)) || (len == 1 && name[0] == 'h')))
+			print_help(verb, flags, n_flags);
 		if (!f)
 			return slx_error(err, 0, "%s: unknown flag %.*s", verb,
 					 (int)(name - a + len), a);
