@@ -134,6 +134,19 @@ static int kill_for_delete(struct oci_state *st, struct slx_err *err)
 }
 
 
+int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st,
+		      struct cg_handle *cg, struct slx_err *err)
+{
+	st->status = OCI_STATUS_STOPPED;
+	if (cg->dirfd >= 0) {
+		cg->created = true; /* the container's cgroup goes with it, as in runc */
+		if (cg_destroy(cg, err) < 0)
+			return -1;
+	}
+	rt_hooks_run_logged("poststop", &st->poststop, st);
+	return rt_state_remove(ctx, st->id, err);
+}
+
 int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
 	      struct slx_err *err)
 {
@@ -152,15 +165,10 @@ int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
 	}
 	if (st->status != OCI_STATUS_STOPPED && kill_for_delete(st, err) < 0)
 		goto out;
-	st->status = OCI_STATUS_STOPPED;
-	if (st->cgroup_path && *st->cgroup_path &&
-	    cg_open(st->cgroup_path, &cg, err) == 0) {
-		cg.created = true; /* the container's cgroup goes with it, as in runc */
-		if (cg_destroy(&cg, err) < 0)
-			goto out;
-	}
-	rt_hooks_run_logged("poststop", &st->poststop, st);
-	r = rt_state_remove(ctx, id, err);
+	if (st->cgroup_path && *st->cgroup_path && cg_open(st->cgroup_path, &cg, err) < 0 &&
+	    err->errnum != ENOENT)
+		goto out;
+	r = rt_remove_stopped(ctx, st, &cg, err);
 out:
 	cg_handle_release(&cg);
 	oci_state_free(st);

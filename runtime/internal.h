@@ -141,6 +141,11 @@ __attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,
 					    const struct rt_seccomp *seccomp,
 					    int sync_fd);
 
+/* The end of delete for a container whose processes are gone: its cgroup
+ * (cg, open or dirfd -1), poststop hooks, the state directory. */
+int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st,
+		      struct cg_handle *cg, struct slx_err *err);
+
 /* Wait for our child pid, forwarding termination signals to it; the
  * shell-style status goes to *exit_status. */
 int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status);

@@ -308,9 +308,9 @@ int rt_run(const struct rt_ctx *ctx, const char *id,
 	}
 	rt_hooks_run_logged("poststart", &l.st.poststart, &l.st);
 	if (!detach) {
+		/* Delete from what we hold: no state.json to re-read. */
 		rt_wait_forwarding(l.sp.pid, l.sp.pidfd, exit_status);
-		l.st.status = OCI_STATUS_STOPPED;
-		if (rt_delete(ctx, id, true, &derr) < 0)
+		if (rt_remove_stopped(ctx, &l.st, &l.sp.cg, &derr) < 0)
 			rt_log("warning", "delete %s: %s", id, derr.msg);
 	}
 	launch_release(&l);
