@@ -69,6 +69,8 @@ struct serve {
 	bool stopping;
 	uint64_t drain_deadline_ns;
 	uint64_t create_retry_ns; /* min-warm creation waits after a failure */
+	bool made_root, made_shims; /* removed again when setup fails */
+	bool kick; /* a request was queued late in a turn: turn again at once */
 	/* epoll tags for the fixed sources; any other data.ptr is a pool_slot */
 	char tag_http, tag_signal, tag_tick;
 };
@@ -457,7 +459,9 @@ static void on_invoke(void *ctx, struct http_call *call)
 	if (pool_enqueue(&s->pool, j) < 0) {
 		s->m.rejected++;
 		answer_error(j, 429, "TooManyRequestsException", "queue full");
+		return;
 	}
+	s->kick = true;
 }
 
 static int render(FILE **f, char **body, size_t *len)
@@ -531,7 +535,7 @@ static int loop_timeout_ms(struct serve *s, uint64_t now)
 {
 	int t = http_front_timeout_ms(s->http);
 
-	if (pool_creating_slot(&s->pool))
+	if (s->kick || pool_creating_slot(&s->pool))
 		return 0;
 	for (size_t i = 0; i < s->pool.n; i++) {
 		const struct pool_slot *slot = s->pool.slots[i];
@@ -562,6 +566,7 @@ static void loop_turn(struct serve *s)
 	int n = epoll_wait(s->epfd, evs, 64, loop_timeout_ms(s, slx_now_ns()));
 	uint64_t now;
 
+	s->kick = false;
 	for (int i = 0; i < n; i++) {
 		void *tag = evs[i].data.ptr;
 
@@ -700,7 +705,7 @@ static int serve_setup(struct serve *s, const struct rt_ctx *ctx,
 		.freeze_after_ns = SERVE_FREEZE_AFTER_NS,
 		.queue_max = SERVE_QUEUE_MAX,
 	};
-	char prefix[64], key[32];
+	char prefix[64], key[32], shims[PATH_MAX];
 	const char *base;
 
 	if (shim_registry_socket_path(ctx->root, s->fn->bundle, s->registry,
@@ -709,6 +714,9 @@ static int serve_setup(struct serve *s, const struct rt_ctx *ctx,
 	base = strrchr(s->registry, '/') + 1;
 	snprintf(key, sizeof(key), "%.*s", (int)(strlen(base) - strlen(".sock")), base);
 	id_prefix(s->fn, prefix, sizeof(prefix));
+	snprintf(shims, sizeof(shims), "%s/shims", ctx->root);
+	s->made_root = access(ctx->root, F_OK) != 0;
+	s->made_shims = access(shims, F_OK) != 0;
 	if (pool_init(&s->pool, &cfg, prefix, err) < 0 ||
 	    shim_orphans_reap(ctx->root, err) < 0 ||
 	    shim_orphans_claim(&s->rec, ctx->root, key, err) < 0 ||
@@ -730,6 +738,18 @@ static void serve_teardown(struct serve *s)
 	slx_closep(&s->sigfd);
 	slx_closep(&s->tickfd);
 	shim_function_free(s->fn);
+}
+
+/* A failed start leaves no state directory it made (rmdir: only if empty). */
+static void forget_dirs(const struct serve *s, const char *root)
+{
+	char shims[PATH_MAX];
+
+	snprintf(shims, sizeof(shims), "%s/shims", root);
+	if (s->made_shims)
+		(void)rmdir(shims);
+	if (s->made_root)
+		(void)rmdir(root);
 }
 
 static int shim_serve(const struct rt_ctx *ctx, int argc, char **argv,
@@ -756,6 +776,8 @@ static int shim_serve(const struct rt_ctx *ctx, int argc, char **argv,
 		r = 0;
 	}
 	serve_teardown(&s);
+	if (r < 0)
+		forget_dirs(&s, ctx->root);
 	return r;
 }
 

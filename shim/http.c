@@ -113,17 +113,17 @@ static int unix_path_free(const char *path, struct slx_err *err)
 	struct stat st;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : slx_error(err, errno, "--listen unix:%s", path);
+		return errno == ENOENT ? 0 : slx_error(err, errno, "stat");
 	if (!S_ISSOCK(st.st_mode))
-		return slx_error(err, EEXIST, "--listen unix:%s: not a socket", path);
+		return slx_error(err, EEXIST, "not a socket");
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (probe < 0)
 		return slx_error(err, errno, "socket");
 	strcpy(un.sun_path, path);
 	if (connect(probe, (struct sockaddr *)&un, sizeof(un)) == 0)
-		return slx_error(err, EADDRINUSE, "--listen unix:%s: a server answers there", path);
+		return slx_error(err, EADDRINUSE, "a server answers there");
 	if (unlink(path) < 0 && errno != ENOENT)
-		return slx_error(err, errno, "--listen unix:%s: remove the stale socket", path);
+		return slx_error(err, errno, "remove the stale socket");
 	return 0;
 }
 
@@ -147,6 +147,21 @@ static int bind_listen(const struct http_addr *a, struct slx_err *err)
 		return slx_error(err, errno, "listen");
 	}
 	return steal_fd(fd);
+}
+
+/* "unix:PATH" or "tcp:HOST:PORT", for messages. */
+static const char *addr_name(const struct http_addr *a, char *buf, size_t len)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)&a->sa;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->sa;
+
+	if (a->path[0])
+		snprintf(buf, len, "unix:%s", a->path);
+	else if (a->sa.ss_family == AF_INET)
+		snprintf(buf, len, "tcp:127.0.0.1:%u", ntohs(in4->sin_port));
+	else
+		snprintf(buf, len, "tcp:[::1]:%u", ntohs(in6->sin6_port));
+	return buf;
 }
 
 /* ---- responses ----------------------------------------------------------- */
@@ -412,13 +427,14 @@ int http_front_listen(struct http_front *f, const struct http_addr *a,
 	struct http_daemon *d = &f->d[f->n];
 	const union MHD_DaemonInfo *info;
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = f->tag };
+	char name[160];
 	int fd;
 
 	if (f->n == HTTP_MAX_DAEMONS)
 		return slx_error(err, 0, "--listen: at most %d addresses", HTTP_MAX_DAEMONS - 1);
 	fd = bind_listen(a, err);
 	if (fd < 0)
-		return slx_error_prefix(err, "--listen %s", a->path[0] ? a->path : "tcp");
+		return slx_error_prefix(err, "--listen %s", addr_name(a, name, sizeof(name)));
 	d->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
 				  on_access, f, MHD_OPTION_LISTEN_SOCKET, fd,
 				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,

@@ -573,6 +573,7 @@ Test(shim, bad_flags_are_one_line_errors_that_leave_nothing)
 		{ "--listen tcp:0.0.0.0:8080", "--listen" },
 		{ "--listen http://x", "--listen" },
 		{ "--listen", "--listen" },
+		{ "--listen unix:/tmp", "--listen" },
 	};
 	char root[] = "/tmp/slxtest-shimbad-XXXXXX";
 
