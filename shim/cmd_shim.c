@@ -31,14 +31,14 @@
 #include "sandbox.h"
 #include "shim.h"
 
-#define SERVE_MAX_LISTEN 8
-#define SERVE_QUEUE_MAX 1024
+#define SERVE_MAX_LISTEN      8
+#define SERVE_QUEUE_MAX	      1024
 #define SERVE_FREEZE_AFTER_NS 1000000000ull
 /* A sandbox that fails before running a request gets it retried elsewhere
  * this many times in all. */
 #define SERVE_MAX_ATTEMPTS 3
-#define NS_PER_S 1000000000ull
-#define NS_PER_MS 1000000ull
+#define NS_PER_S	   1000000000ull
+#define NS_PER_MS	   1000000ull
 
 struct serve_opts {
 	const char *listen[SERVE_MAX_LISTEN];
@@ -68,9 +68,9 @@ struct serve {
 	int epfd, sigfd, tickfd;
 	bool stopping;
 	uint64_t drain_deadline_ns;
-	uint64_t create_retry_ns; /* min-warm creation waits after a failure */
+	uint64_t create_retry_ns;   /* min-warm creation waits after a failure */
 	bool made_root, made_shims; /* removed again when setup fails */
-	bool kick; /* a request was queued late in a turn: turn again at once */
+	bool kick;		    /* a request was queued late in a turn: turn again at once */
 	/* epoll tags for the fixed sources; any other data.ptr is a pool_slot */
 	char tag_http, tag_signal, tag_tick;
 };
@@ -84,15 +84,15 @@ static const struct serve_flag {
 	size_t off; /* of an unsigned in serve_opts, or FLAG_LISTEN */
 	unsigned min, max;
 } serve_flags[] = {
-	{ "listen", FLAG_LISTEN, 0, 0 },
-	{ "min-warm", offsetof(struct serve_opts, min_warm), 0, 1024 },
-	{ "max", offsetof(struct serve_opts, max), 1, 1024 },
-	{ "keep-alive", offsetof(struct serve_opts, keep_alive_s), 0, 7 * 86400 },
-	{ "tick-ms", offsetof(struct serve_opts, tick_ms), 10, 60000 },
+    {"listen", FLAG_LISTEN, 0, 0},
+    {"min-warm", offsetof(struct serve_opts, min_warm), 0, 1024},
+    {"max", offsetof(struct serve_opts, max), 1, 1024},
+    {"keep-alive", offsetof(struct serve_opts, keep_alive_s), 0, 7 * 86400},
+    {"tick-ms", offsetof(struct serve_opts, tick_ms), 10, 60000},
 };
 
-static int set_flag(struct serve_opts *o, const struct serve_flag *f,
-		    const char *val, struct slx_err *err)
+static int set_flag(struct serve_opts *o, const struct serve_flag *f, const char *val,
+		    struct slx_err *err)
 {
 	char *end;
 	unsigned long v;
@@ -113,8 +113,7 @@ static int set_flag(struct serve_opts *o, const struct serve_flag *f,
 	return 0;
 }
 
-static int parse_one(struct serve_opts *o, int argc, char **argv, int *i,
-		     struct slx_err *err)
+static int parse_one(struct serve_opts *o, int argc, char **argv, int *i, struct slx_err *err)
 {
 	const char *a = argv[*i], *name = a + (a[1] == '-' ? 2 : 1);
 	const char *eq = strchr(name, '=');
@@ -134,10 +133,9 @@ static int parse_one(struct serve_opts *o, int argc, char **argv, int *i,
 	return slx_error(err, 0, "shim serve: unknown flag %.*s", (int)(name - a + len), a);
 }
 
-static int parse_opts(struct serve_opts *o, int argc, char **argv,
-		      struct slx_err *err)
+static int parse_opts(struct serve_opts *o, int argc, char **argv, struct slx_err *err)
 {
-	*o = (struct serve_opts){ .max = 4, .keep_alive_s = 600, .tick_ms = 100 };
+	*o = (struct serve_opts){.max = 4, .keep_alive_s = 600, .tick_ms = 100};
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--") && i + 1 < argc && !o->bundle) {
 			o->bundle = argv[++i];
@@ -151,27 +149,27 @@ static int parse_opts(struct serve_opts *o, int argc, char **argv,
 		}
 	}
 	if (!o->bundle)
-		return slx_error(err, 0, "usage: slxrun shim serve [--listen ADDR]... "
+		return slx_error(err, 0,
+				 "usage: slxrun shim serve [--listen ADDR]... "
 				 "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] BUNDLE");
 	if (o->min_warm > o->max)
-		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u",
-				 o->min_warm, o->max);
+		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,
+				 o->max);
 	return 0;
 }
 
 /* ---- answering --------------------------------------------------------- */
 
-static void answer_error(struct job *j, unsigned status, const char *type,
-			 const char *msg)
+static void answer_error(struct job *j, unsigned status, const char *type, const char *msg)
 {
-	struct agent_buf b = { 0 };
+	struct agent_buf b = {0};
 	const char *fallback = "{\"errorMessage\":\"out of memory\"}";
 	bool ok = agent_error_json(&b, type, msg, strlen(msg)) == 0;
 	struct http_answer a = {
-		.status = status,
-		.body = ok ? b.p : fallback,
-		.len = ok ? b.len : strlen(fallback),
-		.function_error = status == 200 ? "Unhandled" : NULL,
+	    .status = status,
+	    .body = ok ? b.p : fallback,
+	    .len = ok ? b.len : strlen(fallback),
+	    .function_error = status == 200 ? "Unhandled" : NULL,
 	};
 
 	http_call_answer(j->call, &a);
@@ -185,17 +183,17 @@ static void answer_result(struct serve *s, struct pool_slot *slot, struct job *j
 {
 	bool cold = j->cold;
 	struct http_answer a = {
-		.status = 200,
-		.body = res->body ? res->body : "",
-		.len = res->body ? res->len : 0,
-		.function_error = res->outcome == SHIM_OK ? NULL
-				  : res->error_type ? res->error_type : "Unhandled",
-		.start = cold ? "cold" : "warm",
-		.sandbox = slot->id,
+	    .status = 200,
+	    .body = res->body ? res->body : "",
+	    .len = res->body ? res->len : 0,
+	    .function_error = res->outcome == SHIM_OK ? NULL
+			      : res->error_type	      ? res->error_type
+						      : "Unhandled",
+	    .start = cold ? "cold" : "warm",
+	    .sandbox = slot->id,
 	};
 
-	metrics_observe(&s->m, res->outcome, cold,
-			(double)(slx_now_ns() - j->arrival_ns) / 1e9);
+	metrics_observe(&s->m, res->outcome, cold, (double)(slx_now_ns() - j->arrival_ns) / 1e9);
 	http_call_answer(j->call, &a);
 	free(j);
 }
@@ -236,7 +234,7 @@ static int record_sandbox(struct serve *s, const char *id, struct slx_err *err)
 static void create_one(struct serve *s)
 {
 	struct pool_slot *slot = pool_creating_slot(&s->pool);
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct job *j;
 
 	if (!slot)
@@ -264,9 +262,9 @@ static void create_one(struct serve *s)
 /* 0 started; -1 the sandbox is unusable (released; the job is not). */
 static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = slot };
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = slot};
 	uint64_t timeout_ms = (uint64_t)s->fn->timeout_s * 1000;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	const char *body;
 	size_t len;
 
@@ -309,8 +307,7 @@ static void dispatch(struct serve *s)
 }
 
 /* An invocation ended: answer it; keep the sandbox only after ok/error. */
-static void finish(struct serve *s, struct pool_slot *slot,
-		   const struct shim_result *res)
+static void finish(struct serve *s, struct pool_slot *slot, const struct shim_result *res)
 {
 	struct job *j = slot->job;
 	bool keep = (res->outcome == SHIM_OK || res->outcome == SHIM_ERROR) &&
@@ -327,9 +324,9 @@ static void finish(struct serve *s, struct pool_slot *slot,
 
 static void on_sandbox_readable(struct serve *s, struct pool_slot *slot)
 {
-	struct shim_result res = { 0 };
-	struct slx_err err = { 0 };
-	struct agent_buf b = { 0 };
+	struct shim_result res = {0};
+	struct slx_err err = {0};
+	struct agent_buf b = {0};
 	int r;
 
 	if (slot->state != POOL_BUSY)
@@ -339,8 +336,7 @@ static void on_sandbox_readable(struct serve *s, struct pool_slot *slot)
 		return;
 	if (r < 0) { /* the agent broke the protocol: as good as a crash */
 		(void)agent_error_json(&b, "Runtime.ExitError", err.msg, strlen(err.msg));
-		res = (struct shim_result){ .outcome = SHIM_CRASH, .body = b.p,
-					    .len = b.len };
+		res = (struct shim_result){.outcome = SHIM_CRASH, .body = b.p, .len = b.len};
 		b.p = NULL;
 	}
 	finish(s, slot, &res);
@@ -367,11 +363,11 @@ static void check_deadlines(struct serve *s, uint64_t now)
 /* The tick: one cgroup read per live sandbox, then the model's sums. */
 static void feed_tick(struct serve *s, uint64_t now)
 {
-	struct feed_totals t = { .a = (unsigned)s->pool.q_len };
+	struct feed_totals t = {.a = (unsigned)s->pool.q_len};
 
 	for (size_t i = 0; i < s->pool.n; i++) {
 		struct pool_slot *slot = s->pool.slots[i];
-		struct feed_r r = { 0 };
+		struct feed_r r = {0};
 		struct slx_err err;
 		int fd;
 
@@ -444,7 +440,8 @@ static void on_invoke(void *ctx, struct http_call *call)
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (!j) {
-		struct http_answer a = { .status = 500, .body = "{\"errorMessage\":\"out of memory\"}" };
+		struct http_answer a = {.status = 500,
+					.body = "{\"errorMessage\":\"out of memory\"}"};
 
 		a.len = strlen(a.body);
 		http_call_answer(call, &a);
@@ -556,8 +553,7 @@ static bool drained(struct serve *s, uint64_t now)
 		return false;
 	if (now >= s->drain_deadline_ns)
 		return true;
-	return !s->pool.q_len && !pool_count(&s->pool, POOL_BUSY) &&
-	       !http_front_pending(s->http);
+	return !s->pool.q_len && !pool_count(&s->pool, POOL_BUSY) && !http_front_pending(s->http);
 }
 
 static void loop_turn(struct serve *s)
@@ -621,7 +617,7 @@ static void shutdown_all(struct serve *s)
 
 static int add_fd(struct serve *s, int fd, void *tag, struct slx_err *err)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = tag };
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = tag};
 
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
 		return slx_error(err, errno, "epoll_ctl");
@@ -630,7 +626,7 @@ static int add_fd(struct serve *s, int fd, void *tag, struct slx_err *err)
 
 static int open_loop_fds(struct serve *s, struct slx_err *err)
 {
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -672,8 +668,7 @@ static void id_prefix(const struct shim_function *fn, char *buf, size_t len)
 	snprintf(buf + k, len - k, "-%d", (int)getpid());
 }
 
-static int listen_all(struct serve *s, const struct http_addr *addrs,
-		      struct slx_err *err)
+static int listen_all(struct serve *s, const struct http_addr *addrs, struct slx_err *err)
 {
 	struct http_addr reg;
 
@@ -694,22 +689,22 @@ static int listen_all(struct serve *s, const struct http_addr *addrs,
 	return http_front_listen(s->http, &reg, err);
 }
 
-static int serve_setup(struct serve *s, const struct rt_ctx *ctx,
-		       const struct http_addr *addrs, struct slx_err *err)
+static int serve_setup(struct serve *s, const struct rt_ctx *ctx, const struct http_addr *addrs,
+		       struct slx_err *err)
 {
-	const struct http_ops ops = { s, on_invoke, on_metrics, on_status };
+	const struct http_ops ops = {s, on_invoke, on_metrics, on_status};
 	const struct pool_config cfg = {
-		.min_warm = s->opts.min_warm,
-		.max = s->opts.max,
-		.keep_alive_ns = (uint64_t)s->opts.keep_alive_s * NS_PER_S,
-		.freeze_after_ns = SERVE_FREEZE_AFTER_NS,
-		.queue_max = SERVE_QUEUE_MAX,
+	    .min_warm = s->opts.min_warm,
+	    .max = s->opts.max,
+	    .keep_alive_ns = (uint64_t)s->opts.keep_alive_s * NS_PER_S,
+	    .freeze_after_ns = SERVE_FREEZE_AFTER_NS,
+	    .queue_max = SERVE_QUEUE_MAX,
 	};
 	char prefix[64], key[32], shims[PATH_MAX];
 	const char *base;
 
-	if (shim_registry_socket_path(ctx->root, s->fn->bundle, s->registry,
-				      sizeof(s->registry), err) < 0)
+	if (shim_registry_socket_path(ctx->root, s->fn->bundle, s->registry, sizeof(s->registry),
+				      err) < 0)
 		return -1;
 	base = strrchr(s->registry, '/') + 1;
 	snprintf(key, sizeof(key), "%.*s", (int)(strlen(base) - strlen(".sock")), base);
@@ -717,10 +712,8 @@ static int serve_setup(struct serve *s, const struct rt_ctx *ctx,
 	snprintf(shims, sizeof(shims), "%s/shims", ctx->root);
 	s->made_root = access(ctx->root, F_OK) != 0;
 	s->made_shims = access(shims, F_OK) != 0;
-	if (pool_init(&s->pool, &cfg, prefix, err) < 0 ||
-	    shim_orphans_reap(ctx->root, err) < 0 ||
-	    shim_orphans_claim(&s->rec, ctx->root, key, err) < 0 ||
-	    open_loop_fds(s, err) < 0 ||
+	if (pool_init(&s->pool, &cfg, prefix, err) < 0 || shim_orphans_reap(ctx->root, err) < 0 ||
+	    shim_orphans_claim(&s->rec, ctx->root, key, err) < 0 || open_loop_fds(s, err) < 0 ||
 	    http_front_open(&ops, s->epfd, &s->tag_http, &s->http, err) < 0)
 		return -1;
 	return listen_all(s, addrs, err);
@@ -752,10 +745,9 @@ static void forget_dirs(const struct serve *s, const char *root)
 		(void)rmdir(root);
 }
 
-static int shim_serve(const struct rt_ctx *ctx, int argc, char **argv,
-		      struct slx_err *err)
+static int shim_serve(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
-	struct serve s = { .epfd = -1, .sigfd = -1, .tickfd = -1 };
+	struct serve s = {.epfd = -1, .sigfd = -1, .tickfd = -1};
 	struct http_addr addrs[SERVE_MAX_LISTEN];
 	int r = -1;
 
@@ -767,8 +759,8 @@ static int shim_serve(const struct rt_ctx *ctx, int argc, char **argv,
 	if (shim_function_load(s.opts.bundle, &s.fn, err) < 0)
 		return -1;
 	if (serve_setup(&s, ctx, addrs, err) == 0) {
-		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle,
-		       s.registry, (int)getpid());
+		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle, s.registry,
+		       (int)getpid());
 		fflush(stdout);
 		while (!drained(&s, slx_now_ns()))
 			loop_turn(&s);
@@ -785,15 +777,13 @@ static int shim_serve(const struct rt_ctx *ctx, int argc, char **argv,
 
 static const struct {
 	const char *name;
-	int (*fn)(const struct rt_ctx *ctx, int argc, char **argv,
-		  struct slx_err *err);
+	int (*fn)(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err);
 	const char *help;
 } shim_verbs[] = {
-	{ "serve", shim_serve, "serve a function over HTTP with a warm pool" },
+    {"serve", shim_serve, "serve a function over HTTP with a warm pool"},
 };
 
-int cmd_shim(const struct rt_ctx *ctx, int argc, char **argv,
-	     struct slx_err *err)
+int cmd_shim(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
 	for (size_t i = 0; argc > 0 && i < sizeof(shim_verbs) / sizeof(shim_verbs[0]); i++)
 		if (!strcmp(argv[0], shim_verbs[i].name))

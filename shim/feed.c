@@ -14,12 +14,12 @@ int feed_read(int cg_dirfd, struct feed_r *out, struct slx_err *err)
 	if (cg_stats_read(cg_dirfd, &st, err) < 0)
 		return -1;
 	*out = (struct feed_r){
-		.have_cpu = st.have_cpu,
-		.have_memory = st.have_memory,
-		.have_pids = st.have_pids,
-		.cpu_usage_usec = st.cpu_usage_usec,
-		.memory_current = st.memory_current,
-		.pids_current = st.pids_current,
+	    .have_cpu = st.have_cpu,
+	    .have_memory = st.have_memory,
+	    .have_pids = st.have_pids,
+	    .cpu_usage_usec = st.cpu_usage_usec,
+	    .memory_current = st.memory_current,
+	    .pids_current = st.pids_current,
 	};
 	return 0;
 }
@@ -36,8 +36,7 @@ static int64_t delta(uint64_t now, uint64_t before)
 	return (int64_t)(now - before);
 }
 
-void feed_push(struct feed_series *s, uint64_t t_ns, const struct feed_r *r,
-	       unsigned a, unsigned c)
+void feed_push(struct feed_series *s, uint64_t t_ns, const struct feed_r *r, unsigned a, unsigned c)
 {
 	static const struct feed_r zero;
 	const struct feed_point *prev = feed_at(s, 0);
@@ -45,15 +44,16 @@ void feed_push(struct feed_series *s, uint64_t t_ns, const struct feed_r *r,
 	struct feed_point *p = &s->ring[s->next];
 
 	*p = (struct feed_point){
-		.t_ns = t_ns,
-		.r = *r,
-		.dr = {
-			.cpu_usage_usec = delta(r->cpu_usage_usec, pr->cpu_usage_usec),
-			.memory_current = delta(r->memory_current, pr->memory_current),
-			.pids_current = delta(r->pids_current, pr->pids_current),
+	    .t_ns = t_ns,
+	    .r = *r,
+	    .dr =
+		{
+		    .cpu_usage_usec = delta(r->cpu_usage_usec, pr->cpu_usage_usec),
+		    .memory_current = delta(r->memory_current, pr->memory_current),
+		    .pids_current = delta(r->pids_current, pr->pids_current),
 		},
-		.a = a,
-		.c = c,
+	    .a = a,
+	    .c = c,
 	};
 	s->next = (s->next + 1) % FEED_HISTORY;
 	if (s->count < FEED_HISTORY)

@@ -51,8 +51,8 @@ int feed_read(int cg_dirfd, struct feed_r *out, struct slx_err *err);
 
 /* Append tick t; ΔR is taken against the previous point, or against zero
  * for a sandbox's first tick (everything it used since it was created). */
-void feed_push(struct feed_series *s, uint64_t t_ns, const struct feed_r *r,
-	       unsigned a, unsigned c);
+void feed_push(struct feed_series *s, uint64_t t_ns, const struct feed_r *r, unsigned a,
+	       unsigned c);
 /* back = 0 is the latest point; NULL past the history. */
 const struct feed_point *feed_at(const struct feed_series *s, unsigned back);
 

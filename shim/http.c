@@ -20,9 +20,9 @@
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 
-#define HTTP_MAX_DAEMONS 16
+#define HTTP_MAX_DAEMONS    16
 #define HTTP_CONN_TIMEOUT_S 30u
-#define HTTP_CONN_LIMIT 4096u
+#define HTTP_CONN_LIMIT	    4096u
 
 struct http_daemon {
 	struct MHD_Daemon *mhd;
@@ -48,7 +48,7 @@ struct http_call {
 	size_t len, cap;
 	uint64_t arrival_ns;
 	bool too_large;
-	bool owned; /* handed to ops.invoke, not answered yet */
+	bool owned;  /* handed to ops.invoke, not answered yet */
 	bool closed; /* MHD is done with the connection */
 };
 
@@ -69,8 +69,7 @@ static int parse_port(const char *s, in_port_t *port)
 	return 0;
 }
 
-int http_addr_parse(const char *spec, struct http_addr *out,
-		    struct slx_err *err)
+int http_addr_parse(const char *spec, struct http_addr *out, struct slx_err *err)
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&out->sa;
 	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&out->sa;
@@ -81,7 +80,8 @@ int http_addr_parse(const char *spec, struct http_addr *out,
 		const char *p = spec + 5;
 
 		if (!*p || strlen(p) >= sizeof(un->sun_path))
-			return slx_error(err, 0, "--listen %s: unix socket path empty or too long", spec);
+			return slx_error(err, 0, "--listen %s: unix socket path empty or too long",
+					 spec);
 		un->sun_family = AF_UNIX;
 		strcpy(un->sun_path, p);
 		strcpy(out->path, p);
@@ -100,15 +100,14 @@ int http_addr_parse(const char *spec, struct http_addr *out,
 		out->len = sizeof(*in6);
 		return 0;
 	}
-	return slx_error(err, 0,
-			 "--listen %s: expected unix:PATH, tcp:127.0.0.1:PORT or tcp:[::1]:PORT",
-			 spec);
+	return slx_error(
+	    err, 0, "--listen %s: expected unix:PATH, tcp:127.0.0.1:PORT or tcp:[::1]:PORT", spec);
 }
 
 /* A unix socket left by a dead server is replaced; a live one is an error. */
 static int unix_path_free(const char *path, struct slx_err *err)
 {
-	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
 	cleanup_close int probe = -1;
 	struct stat st;
 
@@ -169,16 +168,15 @@ static const char *addr_name(const struct http_addr *a, char *buf, size_t len)
 static struct MHD_Response *json_response(const char *body, size_t len)
 {
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 
 	if (r)
-		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-					      "application/json");
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	return r;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
-			     const char *body, const char *allow)
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
+			     const char *allow)
 {
 	struct MHD_Response *r = json_response(body, strlen(body));
 	enum MHD_Result ret;
@@ -193,11 +191,11 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
 }
 
 static const char too_large_body[] =
-	"{\"errorMessage\":\"Request must be smaller than 6291456 bytes for the "
-	"InvokeFunction operation\",\"errorType\":\"RequestEntityTooLarge\"}";
+    "{\"errorMessage\":\"Request must be smaller than 6291456 bytes for the "
+    "InvokeFunction operation\",\"errorType\":\"RequestEntityTooLarge\"}";
 
-static enum MHD_Result reply_text(struct MHD_Connection *conn, int r,
-				  char *body, size_t len, const char *type)
+static enum MHD_Result reply_text(struct MHD_Connection *conn, int r, char *body, size_t len,
+				  const char *type)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
@@ -242,12 +240,11 @@ static enum http_route route_of(const char *url)
 }
 
 /* First call of a request: everything but an invocation is answered now. */
-static enum MHD_Result on_first(struct http_front *f, struct MHD_Connection *conn,
-				const char *url, const char *method, void **con_cls)
+static enum MHD_Result on_first(struct http_front *f, struct MHD_Connection *conn, const char *url,
+				const char *method, void **con_cls)
 {
 	enum http_route route = route_of(url);
-	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) ||
-		   !strcmp(method, MHD_HTTP_METHOD_HEAD);
+	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 	const char *clen;
 	struct http_call *c;
 	char *body = NULL;
@@ -272,8 +269,7 @@ static enum MHD_Result on_first(struct http_front *f, struct MHD_Connection *con
 	if (strcmp(method, MHD_HTTP_METHOD_POST))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 			     "{\"errorMessage\":\"method not allowed\"}", "POST");
-	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					   MHD_HTTP_HEADER_CONTENT_LENGTH);
+	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (clen && strtoull(clen, NULL, 10) > HTTP_MAX_BODY)
 		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, too_large_body, NULL);
 	c = calloc(1, sizeof(*c));
@@ -312,9 +308,8 @@ static void append_body(struct http_call *c, const char *data, size_t n)
 	c->body[c->len] = '\0';
 }
 
-static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn,
-				 const char *url, const char *method,
-				 const char *version, const char *upload_data,
+static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
+				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
 {
 	struct http_front *f = cls;
@@ -407,8 +402,8 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 
 /* ---- daemons --------------------------------------------------------------- */
 
-int http_front_open(const struct http_ops *ops, int epfd, void *tag,
-		    struct http_front **out, struct slx_err *err)
+int http_front_open(const struct http_ops *ops, int epfd, void *tag, struct http_front **out,
+		    struct slx_err *err)
 {
 	struct http_front *f = calloc(1, sizeof(*f));
 
@@ -421,12 +416,11 @@ int http_front_open(const struct http_ops *ops, int epfd, void *tag,
 	return 0;
 }
 
-int http_front_listen(struct http_front *f, const struct http_addr *a,
-		      struct slx_err *err)
+int http_front_listen(struct http_front *f, const struct http_addr *a, struct slx_err *err)
 {
 	struct http_daemon *d = &f->d[f->n];
 	const union MHD_DaemonInfo *info;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = f->tag };
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = f->tag};
 	char name[160];
 	int fd;
 
@@ -435,12 +429,11 @@ int http_front_listen(struct http_front *f, const struct http_addr *a,
 	fd = bind_listen(a, err);
 	if (fd < 0)
 		return slx_error_prefix(err, "--listen %s", addr_name(a, name, sizeof(name)));
-	d->mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL,
-				  on_access, f, MHD_OPTION_LISTEN_SOCKET, fd,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, f,
-				  MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
-				  MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT,
-				  MHD_OPTION_END);
+	d->mhd =
+	    MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_access, f,
+			     MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
+			     on_completed, f, MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
+			     MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT, MHD_OPTION_END);
 	if (!d->mhd) {
 		close(fd);
 		if (a->path[0])

@@ -24,8 +24,7 @@ struct http_addr {
 };
 
 /* Pure: parse a --listen value; the error names --listen and the value. */
-int http_addr_parse(const char *spec, struct http_addr *out,
-		    struct slx_err *err);
+int http_addr_parse(const char *spec, struct http_addr *out, struct slx_err *err);
 
 struct http_front;
 struct http_call; /* one invocation request, suspended until answered */
@@ -45,16 +44,15 @@ struct http_answer {
 	const char *body;
 	size_t len;
 	const char *function_error; /* X-Amz-Function-Error, or NULL */
-	const char *start; /* X-Slxrun-Start: cold|warm, or NULL */
-	const char *sandbox; /* X-Slxrun-Sandbox: the sandbox id, or NULL */
+	const char *start;	    /* X-Slxrun-Start: cold|warm, or NULL */
+	const char *sandbox;	    /* X-Slxrun-Sandbox: the sandbox id, or NULL */
 };
 
 /* The daemons' epoll fds are added to epfd with data.ptr = tag. */
-int http_front_open(const struct http_ops *ops, int epfd, void *tag,
-		    struct http_front **out, struct slx_err *err);
+int http_front_open(const struct http_ops *ops, int epfd, void *tag, struct http_front **out,
+		    struct slx_err *err);
 /* Bind (a stale unix socket nobody answers on is replaced) and serve. */
-int http_front_listen(struct http_front *f, const struct http_addr *a,
-		      struct slx_err *err);
+int http_front_listen(struct http_front *f, const struct http_addr *a, struct slx_err *err);
 /* Let every daemon do the work that is ready; never blocks. */
 void http_front_run(struct http_front *f);
 /* Milliseconds until a daemon wants http_front_run for its timeouts; -1 none. */

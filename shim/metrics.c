@@ -8,12 +8,10 @@
 /* Upper bounds, seconds: warm exec calls land in the first few, cold starts
  * and slow functions further up. */
 static const double bucket_le[METRICS_N_BUCKETS] = {
-	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
-	0.25, 0.5, 1, 2.5, 5, 10, 30,
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 };
 
-void metrics_observe(struct metrics *m, enum shim_outcome o, bool cold,
-		     double seconds)
+void metrics_observe(struct metrics *m, enum shim_outcome o, bool cold, double seconds)
 {
 	if ((size_t)o < METRICS_N_OUTCOMES)
 		m->invocations[o]++;
@@ -34,7 +32,8 @@ void metrics_observe(struct metrics *m, enum shim_outcome o, bool cold,
 static void render_counters(const struct metrics *m, FILE *out)
 {
 	fputs("# HELP slxrun_invocations_total Invocations answered, by outcome.\n"
-	      "# TYPE slxrun_invocations_total counter\n", out);
+	      "# TYPE slxrun_invocations_total counter\n",
+	      out);
 	for (size_t o = 0; o < METRICS_N_OUTCOMES; o++)
 		fprintf(out, "slxrun_invocations_total{outcome=\"%s\"} %" PRIu64 "\n",
 			shim_outcome_name((enum shim_outcome)o), m->invocations[o]);
@@ -59,7 +58,8 @@ static void render_histogram(const struct metrics *m, FILE *out)
 	uint64_t cum = 0;
 
 	fputs("# HELP slxrun_invoke_duration_seconds Time from request arrival to answer.\n"
-	      "# TYPE slxrun_invoke_duration_seconds histogram\n", out);
+	      "# TYPE slxrun_invoke_duration_seconds histogram\n",
+	      out);
 	for (size_t i = 0; i < METRICS_N_BUCKETS; i++) {
 		cum += m->duration_buckets[i];
 		fprintf(out, "slxrun_invoke_duration_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
@@ -75,17 +75,19 @@ static void render_histogram(const struct metrics *m, FILE *out)
 static void render_pool(const struct pool *p, FILE *out)
 {
 	fputs("# HELP slxrun_sandboxes Sandboxes by state.\n"
-	      "# TYPE slxrun_sandboxes gauge\n", out);
+	      "# TYPE slxrun_sandboxes gauge\n",
+	      out);
 	for (int s = 0; s < POOL_N_STATES; s++)
 		fprintf(out, "slxrun_sandboxes{state=\"%s\"} %zu\n",
 			pool_state_name((enum pool_state)s), pool_count(p, (enum pool_state)s));
-	fprintf(out,
-		"# HELP slxrun_queue_length Requests waiting for a sandbox.\n"
-		"# TYPE slxrun_queue_length gauge\n"
-		"slxrun_queue_length %zu\n"
-		"# HELP slxrun_sandbox_cpu_seconds_total CPU time of each live sandbox (cpu.stat).\n"
-		"# TYPE slxrun_sandbox_cpu_seconds_total counter\n",
-		p->q_len);
+	fprintf(
+	    out,
+	    "# HELP slxrun_queue_length Requests waiting for a sandbox.\n"
+	    "# TYPE slxrun_queue_length gauge\n"
+	    "slxrun_queue_length %zu\n"
+	    "# HELP slxrun_sandbox_cpu_seconds_total CPU time of each live sandbox (cpu.stat).\n"
+	    "# TYPE slxrun_sandbox_cpu_seconds_total counter\n",
+	    p->q_len);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct feed_point *pt = feed_at(&p->slots[i]->series, 0);
 
@@ -94,7 +96,8 @@ static void render_pool(const struct pool *p, FILE *out)
 				p->slots[i]->id, (double)pt->r.cpu_usage_usec / 1e6);
 	}
 	fputs("# HELP slxrun_sandbox_memory_bytes memory.current of each live sandbox.\n"
-	      "# TYPE slxrun_sandbox_memory_bytes gauge\n", out);
+	      "# TYPE slxrun_sandbox_memory_bytes gauge\n",
+	      out);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct feed_point *pt = feed_at(&p->slots[i]->series, 0);
 
@@ -112,8 +115,7 @@ void metrics_render(const struct metrics *m, const struct pool *p, FILE *out)
 }
 
 /* A counter the host lacks is null, not 0: 0 would be a reading. */
-static void json_counter(FILE *out, const char *name, bool have, int64_t v,
-			 bool comma)
+static void json_counter(FILE *out, const char *name, bool have, int64_t v, bool comma)
 {
 	if (have)
 		fprintf(out, "\"%s\":%" PRId64 "%s", name, v, comma ? "," : "");
@@ -141,8 +143,8 @@ static void json_slot(FILE *out, const struct pool_slot *s)
 
 	if (!pt)
 		pt = &none;
-	fprintf(out, "{\"id\":\"%s\",\"state\":\"%s\",\"invocations\":%" PRIu64 ",",
-		s->id, pool_state_name(s->state), s->invocations);
+	fprintf(out, "{\"id\":\"%s\",\"state\":\"%s\",\"invocations\":%" PRIu64 ",", s->id,
+		pool_state_name(s->state), s->invocations);
 	json_r(out, &pt->r, &pt->dr);
 	fprintf(out, ",\"A\":%u,\"C\":%u,\"ticks\":%u}", pt->a, pt->c, s->series.count);
 }
@@ -164,8 +166,8 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void metrics_render_status(const struct pool *p, const char *function,
-			   const struct feed_totals *t, FILE *out)
+void metrics_render_status(const struct pool *p, const char *function, const struct feed_totals *t,
+			   FILE *out)
 {
 	fputs("{\"function\":", out);
 	json_string(out, function);

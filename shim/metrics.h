@@ -14,7 +14,7 @@
 #include "sandbox.h"
 
 #define METRICS_N_OUTCOMES (SHIM_INIT_ERROR + 1)
-#define METRICS_N_BUCKETS 14
+#define METRICS_N_BUCKETS  14
 
 struct metrics {
 	uint64_t invocations[METRICS_N_OUTCOMES];
@@ -28,15 +28,14 @@ struct metrics {
 
 /* One answered invocation: its outcome, cold or warm, seconds from
  * arrival to answer. */
-void metrics_observe(struct metrics *m, enum shim_outcome o, bool cold,
-		     double seconds);
+void metrics_observe(struct metrics *m, enum shim_outcome o, bool cold, double seconds);
 
 /* Prometheus text format 0.0.4. */
 void metrics_render(const struct metrics *m, const struct pool *p, FILE *out);
 
 /* {"function":..,"sandboxes":[{id,state,invocations,R,dR,A,C}],
  *  "totals":{R,dR,A,C},"queue":n} */
-void metrics_render_status(const struct pool *p, const char *function,
-			   const struct feed_totals *t, FILE *out);
+void metrics_render_status(const struct pool *p, const char *function, const struct feed_totals *t,
+			   FILE *out);
 
 #endif

@@ -19,9 +19,9 @@
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 
-#define PIDFILE "pid"
+#define PIDFILE	       "pid"
 #define SANDBOX_PREFIX "sb."
-#define SOCKET_PREFIX "sock."
+#define SOCKET_PREFIX  "sock."
 /* A directory without a pidfile yet belongs to a shim still starting. */
 #define CLAIM_GRACE_S 10
 
@@ -40,8 +40,10 @@ static unsigned long long proc_start_time(pid_t pid)
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	/* after ") ": state is field 3, starttime field 22 */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-			 "%*d %*d %*d %*d %*d %*d %llu", &start) != 1)
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+			 "%*d %*d %*d %*d %*d %*d %llu",
+			 &start) != 1)
 		return 0;
 	return start;
 }
@@ -152,8 +154,8 @@ int shim_orphans_reap(const char *root, struct slx_err *err)
 	return 0;
 }
 
-static int write_record(struct shim_orphans *o, const char *name,
-			const char *content, struct slx_err *err)
+static int write_record(struct shim_orphans *o, const char *name, const char *content,
+			struct slx_err *err)
 {
 	char path[PATH_MAX];
 
@@ -162,8 +164,8 @@ static int write_record(struct shim_orphans *o, const char *name,
 	return slx_write_file_atomic(path, content, strlen(content), 0600, err);
 }
 
-int shim_orphans_claim(struct shim_orphans *o, const char *root,
-		       const char *key, struct slx_err *err)
+int shim_orphans_claim(struct shim_orphans *o, const char *root, const char *key,
+		       struct slx_err *err)
 {
 	char path[PATH_MAX], pid[64];
 
@@ -178,7 +180,8 @@ int shim_orphans_claim(struct shim_orphans *o, const char *root,
 
 		o->dir[0] = '\0';
 		if (e == EEXIST)
-			return slx_error(err, e, "a shim for this bundle is already running (%s/%s.d)",
+			return slx_error(err, e,
+					 "a shim for this bundle is already running (%s/%s.d)",
 					 path, key);
 		return slx_error(err, e, "mkdir %s/%s.d", path, key);
 	}
@@ -190,8 +193,8 @@ int shim_orphans_claim(struct shim_orphans *o, const char *root,
 	return 0;
 }
 
-int shim_orphans_add_sandbox(struct shim_orphans *o, const char *id,
-			     const char *cgroup_path, struct slx_err *err)
+int shim_orphans_add_sandbox(struct shim_orphans *o, const char *id, const char *cgroup_path,
+			     struct slx_err *err)
 {
 	char name[256];
 
@@ -204,13 +207,11 @@ void shim_orphans_del_sandbox(struct shim_orphans *o, const char *id)
 {
 	char path[PATH_MAX];
 
-	if (snprintf(path, sizeof(path), "%s/" SANDBOX_PREFIX "%s", o->dir, id) <
-	    (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/" SANDBOX_PREFIX "%s", o->dir, id) < (int)sizeof(path))
 		(void)unlink(path);
 }
 
-int shim_orphans_add_socket(struct shim_orphans *o, const char *path,
-			    struct slx_err *err)
+int shim_orphans_add_socket(struct shim_orphans *o, const char *path, struct slx_err *err)
 {
 	char name[32];
 

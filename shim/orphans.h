@@ -20,14 +20,13 @@ int shim_orphans_reap(const char *root, struct slx_err *err);
 
 /* Create <root>/shims (0700) and <key>.d with this process's pidfile; an
  * error when a live shim holds the key. */
-int shim_orphans_claim(struct shim_orphans *o, const char *root,
-		       const char *key, struct slx_err *err);
+int shim_orphans_claim(struct shim_orphans *o, const char *root, const char *key,
+		       struct slx_err *err);
 /* Record before creating, so a crash in between still leaves a trace. */
-int shim_orphans_add_sandbox(struct shim_orphans *o, const char *id,
-			     const char *cgroup_path, struct slx_err *err);
+int shim_orphans_add_sandbox(struct shim_orphans *o, const char *id, const char *cgroup_path,
+			     struct slx_err *err);
 void shim_orphans_del_sandbox(struct shim_orphans *o, const char *id);
-int shim_orphans_add_socket(struct shim_orphans *o, const char *path,
-			    struct slx_err *err);
+int shim_orphans_add_socket(struct shim_orphans *o, const char *path, struct slx_err *err);
 /* A clean exit: remove the records and the directory. */
 void shim_orphans_release(struct shim_orphans *o);
 

@@ -10,10 +10,10 @@
 #include <string.h>
 
 static const char *const state_names[POOL_N_STATES] = {
-	[POOL_CREATING] = "creating",
-	[POOL_IDLE] = "idle",
-	[POOL_BUSY] = "busy",
-	[POOL_FROZEN] = "frozen",
+    [POOL_CREATING] = "creating",
+    [POOL_IDLE] = "idle",
+    [POOL_BUSY] = "busy",
+    [POOL_FROZEN] = "frozen",
 };
 
 const char *pool_state_name(enum pool_state s)
@@ -28,9 +28,8 @@ static bool is_ready(enum pool_state s)
 
 /* Release what has idled past keep-alive, while more than min_warm stay
  * and nothing waits. */
-static size_t decide_release(const struct pool_snapshot *s,
-			     const struct pool_config *cfg, uint64_t now_ns,
-			     bool *released, struct pool_action *out, size_t n_max)
+static size_t decide_release(const struct pool_snapshot *s, const struct pool_config *cfg,
+			     uint64_t now_ns, bool *released, struct pool_action *out, size_t n_max)
 {
 	size_t n_out = 0, live = s->n;
 
@@ -42,13 +41,13 @@ static size_t decide_release(const struct pool_snapshot *s,
 			continue;
 		released[i] = true;
 		live--;
-		out[n_out++] = (struct pool_action){ POOL_ACT_RELEASE, i };
+		out[n_out++] = (struct pool_action){POOL_ACT_RELEASE, i};
 	}
 	return n_out;
 }
 
-size_t pool_decide(const struct pool_snapshot *s, const struct pool_config *cfg,
-		   uint64_t now_ns, struct pool_action *out, size_t n_max)
+size_t pool_decide(const struct pool_snapshot *s, const struct pool_config *cfg, uint64_t now_ns,
+		   struct pool_action *out, size_t n_max)
 {
 	bool released[s->n ? s->n : 1];
 	size_t n_out, live, ready = 0, creating = 0, want = 0;
@@ -65,7 +64,7 @@ size_t pool_decide(const struct pool_snapshot *s, const struct pool_config *cfg,
 		creating += sl->state == POOL_CREATING;
 		if (sl->state == POOL_IDLE && n_out < n_max &&
 		    now_ns - sl->since_ns >= cfg->freeze_after_ns)
-			out[n_out++] = (struct pool_action){ POOL_ACT_FREEZE, i };
+			out[n_out++] = (struct pool_action){POOL_ACT_FREEZE, i};
 	}
 	if (s->queued > ready + creating)
 		want = s->queued - ready - creating;
@@ -74,12 +73,12 @@ size_t pool_decide(const struct pool_snapshot *s, const struct pool_config *cfg,
 	if (live + want > cfg->max)
 		want = cfg->max > live ? cfg->max - live : 0;
 	while (want-- && n_out < n_max)
-		out[n_out++] = (struct pool_action){ POOL_ACT_CREATE, 0 };
+		out[n_out++] = (struct pool_action){POOL_ACT_CREATE, 0};
 	return n_out;
 }
 
-int pool_init(struct pool *p, const struct pool_config *cfg,
-	      const char *id_prefix, struct slx_err *err)
+int pool_init(struct pool *p, const struct pool_config *cfg, const char *id_prefix,
+	      struct slx_err *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->cfg = *cfg;
@@ -115,8 +114,7 @@ struct pool_slot *pool_slot_add(struct pool *p, uint64_t now_ns)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	snprintf(s->id, sizeof(s->id), "%s-%llu", p->id_prefix,
-		 (unsigned long long)++p->next_seq);
+	snprintf(s->id, sizeof(s->id), "%s-%llu", p->id_prefix, (unsigned long long)++p->next_seq);
 	s->state = POOL_CREATING;
 	s->since_ns = now_ns;
 	p->slots[p->n++] = s;
@@ -208,7 +206,6 @@ void pool_snapshot_fill(const struct pool *p, struct pool_snap_slot *slots,
 			struct pool_snapshot *snap)
 {
 	for (size_t i = 0; i < p->n; i++)
-		slots[i] = (struct pool_snap_slot){ p->slots[i]->state,
-						    p->slots[i]->since_ns };
-	*snap = (struct pool_snapshot){ slots, p->n, p->q_len };
+		slots[i] = (struct pool_snap_slot){p->slots[i]->state, p->slots[i]->since_ns};
+	*snap = (struct pool_snapshot){slots, p->n, p->q_len};
 }

@@ -24,9 +24,9 @@ enum pool_state {
 const char *pool_state_name(enum pool_state s);
 
 struct pool_config {
-	unsigned min_warm; /* kept created, never released */
-	unsigned max; /* live sandboxes, creating included */
-	uint64_t keep_alive_ns; /* idle this long: released */
+	unsigned min_warm;	  /* kept created, never released */
+	unsigned max;		  /* live sandboxes, creating included */
+	uint64_t keep_alive_ns;	  /* idle this long: released */
 	uint64_t freeze_after_ns; /* idle this long: frozen */
 	size_t queue_max;
 };
@@ -34,7 +34,7 @@ struct pool_config {
 struct pool_slot {
 	char id[96];
 	enum pool_state state;
-	uint64_t since_ns; /* entered `state` */
+	uint64_t since_ns;   /* entered `state` */
 	uint64_t created_ns; /* the sandbox became ready (0 while creating) */
 	uint64_t invocations;
 	struct shim_sandbox *sb;
@@ -67,8 +67,8 @@ struct pool_action {
  * up to min_warm, within max; freeze after freeze_after idle; release after
  * keep_alive idle while more than min_warm are live.  Writes at most n_max
  * actions; returns how many.  No I/O: the replay calls it too. */
-size_t pool_decide(const struct pool_snapshot *s, const struct pool_config *cfg,
-		   uint64_t now_ns, struct pool_action *out, size_t n_max);
+size_t pool_decide(const struct pool_snapshot *s, const struct pool_config *cfg, uint64_t now_ns,
+		   struct pool_action *out, size_t n_max);
 
 /* ---- the pool's state ---------------------------------------------------- */
 
@@ -84,8 +84,8 @@ struct pool {
 };
 
 /* The prefix makes sandbox ids unique across shims: <name>-<pid>. */
-int pool_init(struct pool *p, const struct pool_config *cfg,
-	      const char *id_prefix, struct slx_err *err);
+int pool_init(struct pool *p, const struct pool_config *cfg, const char *id_prefix,
+	      struct slx_err *err);
 /* Frees the slots (their sandboxes must be destroyed already). */
 void pool_fini(struct pool *p);
 

@@ -30,13 +30,13 @@ struct shim_proc {
 };
 
 /* The one shim of the running test, so .fini can stop it after a failure. */
-static struct shim_proc shim_t_cur = { .pid = -1 };
+static struct shim_proc shim_t_cur = {.pid = -1};
 static struct bundle shim_t_bundle;
 static bool shim_t_have_bundle;
 
 static void shim_t_sleep_ms(int ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -90,8 +90,8 @@ static size_t shim_t_on_header(char *p, size_t size, size_t n, void *arg)
 	return k;
 }
 
-static CURL *shim_t_easy(const char *sock, const char *url, const char *body,
-			 size_t len, struct shim_t_reply *r)
+static CURL *shim_t_easy(const char *sock, const char *url, const char *body, size_t len,
+			 struct shim_t_reply *r)
 {
 	CURL *c = curl_easy_init();
 
@@ -129,8 +129,7 @@ static CURLcode shim_t_http(const char *sock, const char *method, const char *pa
 	return rc;
 }
 
-static void shim_t_invoke(const struct shim_proc *s, const char *event,
-			  struct shim_t_reply *r)
+static void shim_t_invoke(const struct shim_proc *s, const char *event, struct shim_t_reply *r)
 {
 	CURLcode rc = shim_t_http(s->sock, NULL, "/2015-03-31/functions/function/invocations",
 				  event, strlen(event), r);
@@ -165,7 +164,8 @@ static void shim_t_start(struct shim_proc *s, const char *bundle, const char *fl
 	snprintf(s->root, sizeof(s->root), "%s/root", s->dir);
 	snprintf(s->sock, sizeof(s->sock), "%s/s.sock", s->dir);
 	snprintf(log, sizeof(log), "%s/log", s->dir);
-	snprintf(cmd, sizeof(cmd), "exec '%s' --root '%s' shim serve --listen unix:%s %s '%s' >'%s' 2>&1",
+	snprintf(cmd, sizeof(cmd),
+		 "exec '%s' --root '%s' shim serve --listen unix:%s %s '%s' >'%s' 2>&1",
 		 slxrun_bin(), s->root, s->sock, flags ? flags : "", bundle, log);
 	s->pid = fork();
 	cr_assert(s->pid >= 0);
@@ -175,9 +175,11 @@ static void shim_t_start(struct shim_proc *s, const char *bundle, const char *fl
 	}
 	for (int i = 0; i < 500; i++) {
 		if (access(s->sock, F_OK) == 0 &&
-		    shim_t_http(s->sock, NULL, "/status", NULL, 0, &r) == CURLE_OK && r.status == 200)
+		    shim_t_http(s->sock, NULL, "/status", NULL, 0, &r) == CURLE_OK &&
+		    r.status == 200)
 			return;
-		cr_assert_eq(waitpid(s->pid, NULL, WNOHANG), 0, "the shim exited at start (log %s)", log);
+		cr_assert_eq(waitpid(s->pid, NULL, WNOHANG), 0, "the shim exited at start (log %s)",
+			     log);
 		shim_t_sleep_ms(10);
 	}
 	cr_assert_fail("the shim did not answer on %s within 5 s", s->sock);
@@ -237,7 +239,8 @@ static const char *shim_t_script_bundle(const char *script, int timeout_s)
 	snprintf(args, sizeof(args), "[\"/bin/sh\",\"-c\",\"%s\"]", script);
 	snprintf(top, sizeof(top),
 		 ",\"annotations\":{\"org.slxrun.function.mode\":\"exec\","
-		 "\"org.slxrun.function.timeout\":\"%d\"}", timeout_s);
+		 "\"org.slxrun.function.timeout\":\"%d\"}",
+		 timeout_s);
 	bundle_make(&shim_t_bundle, args, NULL, top, NULL);
 	shim_t_have_bundle = true;
 	return shim_t_bundle.dir;
@@ -329,7 +332,7 @@ Test(shim, runtime_api_bootstrap_is_reused_warm)
 Test(shim, crash_is_an_unhandled_error_and_the_next_request_succeeds)
 {
 	const char *b = shim_t_script_bundle(
-		"read -r x; [ \\\"$x\\\" = crash ] && kill -SEGV $$; echo ok:$x", 10);
+	    "read -r x; [ \\\"$x\\\" = crash ] && kill -SEGV $$; echo ok:$x", 10);
 	struct shim_t_reply r;
 
 	shim_t_start(&shim_t_cur, b, NULL);
@@ -349,8 +352,8 @@ Test(shim, crash_is_an_unhandled_error_and_the_next_request_succeeds)
 
 Test(shim, timeout_answers_lambdas_message_and_the_pool_recovers)
 {
-	const char *b = shim_t_script_bundle(
-		"read -r x; [ \\\"$x\\\" = sleep ] && sleep 30; echo ok:$x", 1);
+	const char *b =
+	    shim_t_script_bundle("read -r x; [ \\\"$x\\\" = sleep ] && sleep 30; echo ok:$x", 1);
 	struct shim_t_reply r;
 
 	shim_t_start(&shim_t_cur, b, NULL);
@@ -360,7 +363,8 @@ Test(shim, timeout_answers_lambdas_message_and_the_pool_recovers)
 	cr_assert(strstr(r.body, "Task timed out after 1.00 seconds"), "%s", r.body);
 	shim_t_invoke(&shim_t_cur, "quick", &r);
 	cr_assert_str_eq(r.body, "ok:quick\n");
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"timeout\"}"), 1);
+	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"timeout\"}"),
+		     1);
 	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_sandboxes{state=\"busy\"}"), 0);
 	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
 }
@@ -380,8 +384,8 @@ Test(shim, two_hundred_concurrent_requests_on_four_sandboxes_are_each_answered_o
 	cr_assert(m);
 	for (int i = 0; i < N; i++) {
 		snprintf(events[i], sizeof(events[i]), "n%d", i);
-		easy[i] = shim_t_easy(shim_t_cur.sock, INVOKE_URL, events[i],
-				      strlen(events[i]), &replies[i]);
+		easy[i] = shim_t_easy(shim_t_cur.sock, INVOKE_URL, events[i], strlen(events[i]),
+				      &replies[i]);
 		curl_multi_add_handle(m, easy[i]);
 	}
 	do {
@@ -390,7 +394,8 @@ Test(shim, two_hundred_concurrent_requests_on_four_sandboxes_are_each_answered_o
 			curl_multi_poll(m, NULL, 0, 1000, NULL);
 	} while (running);
 	while ((msg = curl_multi_info_read(m, &left)))
-		cr_assert_eq(msg->data.result, CURLE_OK, "%s", curl_easy_strerror(msg->data.result));
+		cr_assert_eq(msg->data.result, CURLE_OK, "%s",
+			     curl_easy_strerror(msg->data.result));
 	for (int i = 0; i < N; i++) {
 		char want[96];
 
@@ -404,7 +409,8 @@ Test(shim, two_hundred_concurrent_requests_on_four_sandboxes_are_each_answered_o
 	cr_assert_eq(ok, N);
 	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), N);
 	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_cold_starts_total") +
-			     shim_t_metric(&shim_t_cur, "slxrun_warm_starts_total"), N);
+			 shim_t_metric(&shim_t_cur, "slxrun_warm_starts_total"),
+		     N);
 	cr_assert_leq(shim_t_metric(&shim_t_cur, "slxrun_cold_starts_total"), 4);
 	cr_assert_leq(shim_t_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}"), 4);
 	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invoke_duration_seconds_count"), N);
@@ -427,7 +433,8 @@ Test(shim, status_lists_each_sandbox_with_its_counters_and_the_sums)
 	cr_assert(strstr(r.body, "\"state\":\"idle\""), "%s", r.body);
 	/* cpu.stat is a core file of cgroup v2: there on every host */
 	cr_assert(strstr(r.body, "\"R\":{\"cpu_usage_usec\":") &&
-			  !strstr(r.body, "\"R\":{\"cpu_usage_usec\":null"), "%s", r.body);
+		      !strstr(r.body, "\"R\":{\"cpu_usage_usec\":null"),
+		  "%s", r.body);
 	cr_assert(strstr(r.body, "\"dR\":{\"cpu_usage_usec\":"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"totals\":{\"R\":"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"A\":0,\"C\":2}}"), "%s", r.body);
@@ -464,7 +471,7 @@ Test(shim, sigterm_finishes_in_flight_work_and_leaves_nothing)
 Test(shim, a_new_shim_removes_what_a_killed_one_left)
 {
 	char ids[512], *save = NULL;
-	struct shim_proc second = { .pid = -1 };
+	struct shim_proc second = {.pid = -1};
 	struct shim_t_reply r;
 
 	shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), "--min-warm 2");
@@ -481,7 +488,8 @@ Test(shim, a_new_shim_removes_what_a_killed_one_left)
 		char cmd[1024];
 
 		snprintf(second.sock, sizeof(second.sock), "%s/s2.sock", shim_t_cur.dir);
-		snprintf(cmd, sizeof(cmd), "exec '%s' --root '%s' shim serve --listen unix:%s '%s' >'%s/log2' 2>&1",
+		snprintf(cmd, sizeof(cmd),
+			 "exec '%s' --root '%s' shim serve --listen unix:%s '%s' >'%s/log2' 2>&1",
 			 slxrun_bin(), second.root, second.sock, shim_t_example("hello-exec"),
 			 second.dir);
 		second.pid = fork();
@@ -526,14 +534,17 @@ Test(shim, bad_requests_get_4xx_and_the_shim_keeps_serving)
 	shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), NULL);
 	cr_assert_eq(shim_t_http(shim_t_cur.sock, NULL, "/nope", NULL, 0, &r), CURLE_OK);
 	cr_assert_eq(r.status, 404);
-	cr_assert_eq(shim_t_http(shim_t_cur.sock, NULL, "/2015-03-31/functions/function/invocations",
-				 NULL, 0, &r), CURLE_OK);
+	cr_assert_eq(shim_t_http(shim_t_cur.sock, NULL,
+				 "/2015-03-31/functions/function/invocations", NULL, 0, &r),
+		     CURLE_OK);
 	cr_assert_eq(r.status, 405);
 	cr_assert_eq(shim_t_http(shim_t_cur.sock, "DELETE", "/metrics", NULL, 0, &r), CURLE_OK);
 	cr_assert_eq(r.status, 405);
 	memset(big, 'a', sizeof(big));
-	cr_assert_eq(shim_t_http(shim_t_cur.sock, NULL, "/2015-03-31/functions/function/invocations",
-				 big, sizeof(big), &r), CURLE_OK);
+	cr_assert_eq(shim_t_http(shim_t_cur.sock, NULL,
+				 "/2015-03-31/functions/function/invocations", big, sizeof(big),
+				 &r),
+		     CURLE_OK);
 	cr_assert_eq(r.status, 413);
 	cr_assert(strstr(r.body, "RequestEntityTooLarge"), "%s", r.body);
 	shim_t_invoke(&shim_t_cur, "still", &r);
@@ -550,7 +561,8 @@ Test(shim, tcp_listener_serves_the_same_api)
 
 	snprintf(flags, sizeof(flags), "--listen tcp:127.0.0.1:%d", port);
 	shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), flags);
-	cmd_run(&c, NULL, 30, "curl -s -d tcp http://127.0.0.1:%d/2015-03-31/functions/function/invocations",
+	cmd_run(&c, NULL, 30,
+		"curl -s -d tcp http://127.0.0.1:%d/2015-03-31/functions/function/invocations",
 		port);
 	cr_assert_eq(c.status, 0, "%s", c.err);
 	cr_assert_str_eq(c.out, "hello from slxrun: tcp\n");
@@ -564,16 +576,16 @@ Test(shim, bad_flags_are_one_line_errors_that_leave_nothing)
 	static const struct {
 		const char *flags, *names;
 	} cases[] = {
-		{ "--bogus 1", "--bogus" },
-		{ "--max 0", "--max" },
-		{ "--max many", "--max" },
-		{ "--min-warm 5 --max 2", "--min-warm" },
-		{ "--keep-alive -1", "--keep-alive" },
-		{ "--tick-ms 1", "--tick-ms" },
-		{ "--listen tcp:0.0.0.0:8080", "--listen" },
-		{ "--listen http://x", "--listen" },
-		{ "--listen", "--listen" },
-		{ "--listen unix:/tmp", "--listen" },
+	    {"--bogus 1", "--bogus"},
+	    {"--max 0", "--max"},
+	    {"--max many", "--max"},
+	    {"--min-warm 5 --max 2", "--min-warm"},
+	    {"--keep-alive -1", "--keep-alive"},
+	    {"--tick-ms 1", "--tick-ms"},
+	    {"--listen tcp:0.0.0.0:8080", "--listen"},
+	    {"--listen http://x", "--listen"},
+	    {"--listen", "--listen"},
+	    {"--listen unix:/tmp", "--listen"},
 	};
 	char root[] = "/tmp/slxtest-shimbad-XXXXXX";
 
