@@ -25,10 +25,11 @@
 /* A directory without a pidfile yet belongs to a shim still starting. */
 #define CLAIM_GRACE_S 10
 
-/* Field 22 of /proc/<pid>/stat: tells a live shim from a reused pid. */
+/* Field 22 of /proc/<pid>/stat: tells a live shim from a reused pid.  0
+ * for a zombie: a kill -9'd shim stays one until its parent reaps it. */
 static unsigned long long proc_start_time(pid_t pid)
 {
-	char path[64], buf[1024], *p;
+	char path[64], buf[1024], *p, state = 0;
 	unsigned long long start = 0;
 	cleanup_close int fd = -1;
 	ssize_t n;
@@ -41,11 +42,11 @@ static unsigned long long proc_start_time(pid_t pid)
 	p = strrchr(buf, ')');
 	/* after ") ": state is field 3, starttime field 22 */
 	if (!p || sscanf(p + 2,
-			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
+			 "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
 			 "%*d %*d %*d %*d %*d %*d %llu",
-			 &start) != 1)
+			 &state, &start) != 2)
 		return 0;
-	return start;
+	return state == 'Z' || state == 'X' ? 0 : start;
 }
 
 /* 1 dead, 0 alive or too young to judge. */
