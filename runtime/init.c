@@ -131,6 +131,11 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 	if (ic->seccomp && rt_seccomp_load(ic->seccomp, &ic->err) < 0)
 		rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
 	if (req->entry) {
+		/* A sandbox dies with the shim that owns it, frozen or not (the
+		 * v2 freezer lets SIGKILL through).  Set here, after the user
+		 * switch, which would clear it; a shim gone before this point
+		 * shows as EOF on the agent's socket. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		close(ic->sync_fd);
 		_exit(req->entry(req->entry_arg));
 	}
