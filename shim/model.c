@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* model.c -- the resource-delta model's bookkeeping: histograms, per-sandbox
+ * rings, per-function demand and idle times.  Pure: time comes from callers. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+/* ---- histograms -------------------------------------------------------- */
+
+void model_hist_add(struct model_hist *h, uint64_t v_ns)
+{
+	uint64_t b = v_ns / MODEL_HIST_BIN_NS;
+
+	if (b >= MODEL_HIST_BINS) {
+		h->n_oob++;
+		return;
+	}
+	h->sum_sq += 2.0 * h->bin[b] + 1; /* (c+1)² - c² */
+	h->bin[b]++;
+	h->n_in++;
+}
+
+int model_hist_percentile_bin(const struct model_hist *h, double p)
+{
+	/* ceil so that p = 100 needs every sample, and p > 0 at least one. */
+	uint64_t want = (uint64_t)ceil((double)h->n_in * p / 100.0), seen = 0;
+
+	if (!h->n_in)
+		return -1;
+	if (want == 0)
+		want = 1;
+	for (int b = 0; b < MODEL_HIST_BINS; b++) {
+		seen += h->bin[b];
+		if (seen >= want)
+			return b;
+	}
+	return MODEL_HIST_BINS - 1;
+}
+
+double model_hist_cv(const struct model_hist *h)
+{
+	double mean = (double)h->n_in / MODEL_HIST_BINS, var;
+
+	if (!h->n_in)
+		return 0;
+	var = h->sum_sq / MODEL_HIST_BINS - mean * mean;
+	return sqrt(var > 0 ? var : 0) / mean;
+}
+
+/* ---- per sandbox ------------------------------------------------------- */
+
+const struct model_point *model_sandbox_at(const struct model_sandbox *sb,
+					   unsigned back)
+{
+	if (back >= sb->ring_n)
+		return NULL;
+	return &sb->ring[(sb->ring_next + MODEL_RING - 1 - back) % MODEL_RING];
+}
+
+void model_sandbox_push(struct model_sandbox *sb, uint64_t t_ns,
+			const struct model_r *r, unsigned a, unsigned c)
+{
+	const struct model_point *prev = model_sandbox_at(sb, 0);
+	struct model_point *p = &sb->ring[sb->ring_next];
+	struct model_r zero = { 0 };
+	const struct model_r *pr = prev ? &prev->r : &zero;
+
+	*p = (struct model_point){ .t_ns = t_ns, .r = *r, .a = a, .c = c };
+	p->dr.cpu_usec = (int64_t)(r->cpu_usec - pr->cpu_usec);
+	p->dr.mem_bytes = (int64_t)(r->mem_bytes - pr->mem_bytes);
+	p->dr.pids = (int64_t)(r->pids - pr->pids);
+	p->da = (int)a - (prev ? (int)prev->a : 0);
+	p->dc = (int)c - (prev ? (int)prev->c : 0);
+	if (r->have_mem)
+		sb->mem_bytes = r->mem_bytes;
+	sb->ring_next = (sb->ring_next + 1) % MODEL_RING;
+	if (sb->ring_n < MODEL_RING)
+		sb->ring_n++;
+}
+
+bool model_sandbox_quiet(const struct model_sandbox *sb, double max_cpu_frac)
+{
+	const struct model_point *p = model_sandbox_at(sb, 0);
+	const struct model_point *q = model_sandbox_at(sb, 1);
+	double dt_us;
+
+	if (!p || !q || !p->r.have_cpu || p->t_ns <= q->t_ns)
+		return true;
+	dt_us = (double)(p->t_ns - q->t_ns) / 1000.0;
+	return (double)p->dr.cpu_usec <= max_cpu_frac * dt_us;
+}
+
+/* ---- per function ------------------------------------------------------ */
+
+void model_function_init(struct model_function *f, const char *name,
+			 uint64_t mem_per_sandbox)
+{
+	memset(f, 0, sizeof(*f));
+	f->name = name;
+	f->mem_per_sandbox = mem_per_sandbox;
+	f->next_id = 1;
+}
+
+void model_function_fini(struct model_function *f)
+{
+	free(f->sb);
+	f->sb = NULL;
+	f->n_sb = f->cap_sb = 0;
+}
+
+struct model_sandbox *model_sandbox_add(struct model_function *f,
+					uint64_t now_ns, uint64_t ready_ns)
+{
+	struct model_sandbox *sb;
+
+	if (f->n_sb == f->cap_sb) {
+		size_t cap = f->cap_sb ? f->cap_sb * 2 : 4;
+		struct model_sandbox *v = realloc(f->sb, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		f->sb = v;
+		f->cap_sb = cap;
+	}
+	sb = &f->sb[f->n_sb++];
+	*sb = (struct model_sandbox){
+		.id = f->next_id++,
+		.state = MODEL_SB_CREATING,
+		.ready_ns = ready_ns,
+		.idle_since_ns = now_ns,
+		.mem_bytes = f->mem_per_sandbox,
+	};
+	return sb;
+}
+
+struct model_sandbox *model_sandbox_find(struct model_function *f, uint64_t id)
+{
+	for (size_t i = 0; i < f->n_sb; i++)
+		if (f->sb[i].id == id)
+			return &f->sb[i];
+	return NULL;
+}
+
+bool model_sandbox_remove(struct model_function *f, uint64_t id)
+{
+	struct model_sandbox *sb = model_sandbox_find(f, id);
+
+	if (!sb)
+		return false;
+	*sb = f->sb[--f->n_sb];
+	return true;
+}
+
+void model_function_roll(struct model_function *f, uint64_t now_ns,
+			 uint64_t tick_ns)
+{
+	unsigned a = f->in_flight + f->queued;
+
+	if (!tick_ns || now_ns < f->tick_end_ns)
+		return;
+	/* A gap of several ticks: the trend over the last whole tick is flat. */
+	if (now_ns >= f->tick_end_ns + tick_ns)
+		f->da = 0;
+	else
+		f->da = (int)a - (int)f->a_tick;
+	f->a_tick = a;
+	f->tick_end_ns = now_ns - now_ns % tick_ns + tick_ns;
+}
+
+static void conc_note(struct model_function *f, uint64_t now_ns)
+{
+	uint64_t minute = now_ns / (60 * MODEL_NS_PER_S);
+	unsigned slot = minute % MODEL_CONC_MINUTES;
+
+	if (f->conc_minute[slot] != minute) {
+		f->conc_minute[slot] = minute;
+		f->conc_peak[slot] = 0;
+	}
+	if (f->in_flight > f->conc_peak[slot])
+		f->conc_peak[slot] = f->in_flight;
+}
+
+unsigned model_function_conc_peak(const struct model_function *f,
+				  uint64_t now_ns, unsigned minutes)
+{
+	uint64_t minute = now_ns / (60 * MODEL_NS_PER_S);
+	unsigned peak = f->in_flight;
+
+	if (minutes > MODEL_CONC_MINUTES)
+		minutes = MODEL_CONC_MINUTES;
+	for (unsigned i = 0; i < MODEL_CONC_MINUTES; i++)
+		if (f->conc_minute[i] + minutes > minute &&
+		    f->conc_minute[i] <= minute && f->conc_peak[i] > peak)
+			peak = f->conc_peak[i];
+	return peak;
+}
+
+void model_function_arrive(struct model_function *f, uint64_t now_ns,
+			   uint64_t tick_ns)
+{
+	model_function_roll(f, now_ns, tick_ns);
+	if (f->last_arrival_ns)
+		model_hist_add(&f->iat_hist, now_ns - f->last_arrival_ns);
+	if (!f->in_flight && f->last_end_ns && now_ns >= f->last_end_ns) {
+		uint64_t it = now_ns - f->last_end_ns;
+
+		model_hist_add(&f->idle_hist, it);
+		f->it_recent[f->it_next] = it;
+		f->it_next = (f->it_next + 1) % MODEL_IT_RECENT;
+		if (f->it_n < MODEL_IT_RECENT)
+			f->it_n++;
+		if (it >= MODEL_HIST_BINS * MODEL_HIST_BIN_NS) {
+			f->it_oob_recent[f->oob_next] = it;
+			f->oob_next = (f->oob_next + 1) % 4;
+			if (f->oob_n < 4)
+				f->oob_n++;
+		}
+	}
+	f->last_arrival_ns = now_ns;
+	f->queued++;
+}
+
+void model_function_start(struct model_function *f, struct model_sandbox *sb,
+			  uint64_t now_ns, uint64_t tick_ns)
+{
+	model_function_roll(f, now_ns, tick_ns);
+	if (f->queued)
+		f->queued--;
+	f->in_flight++;
+	sb->state = MODEL_SB_BUSY;
+	conc_note(f, now_ns);
+}
+
+void model_function_finish(struct model_function *f, struct model_sandbox *sb,
+			   uint64_t now_ns, uint64_t tick_ns)
+{
+	model_function_roll(f, now_ns, tick_ns);
+	if (f->in_flight)
+		f->in_flight--;
+	f->last_end_ns = now_ns;
+	sb->state = MODEL_SB_IDLE;
+	sb->idle_since_ns = now_ns;
+	sb->last_used_ns = now_ns;
+}
+
+size_t model_function_count(const struct model_function *f,
+			    enum model_sb_state s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n_sb; i++)
+		n += f->sb[i].state == s;
+	return n;
+}
+
+void model_totals(const struct model *m, struct model_totals *out)
+{
+	*out = (struct model_totals){ 0 };
+	for (size_t i = 0; i < m->n_fn; i++) {
+		const struct model_function *f = &m->fn[i];
+
+		out->a += f->in_flight + f->queued;
+		for (size_t j = 0; j < f->n_sb; j++) {
+			const struct model_point *p = model_sandbox_at(&f->sb[j], 0);
+
+			out->c++;
+			out->mem_bytes += f->sb[j].mem_bytes;
+			if (p) {
+				out->cpu_usec += p->r.cpu_usec;
+				out->pids += p->r.pids;
+			}
+		}
+	}
+}

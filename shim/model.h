@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* model.h -- the resource-delta model as plain data: per sandbox a ring of
+ * R_i, A_i, C_i and their deltas; per function the demand A, its trend, the
+ * idle-time and inter-arrival histograms; the host budget.  Every function
+ * here is pure (no I/O, no clock): callers pass the time in. */
+#ifndef SLX_SHIM_MODEL_H
+#define SLX_SHIM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MODEL_NS_PER_S 1000000000ull
+#define MODEL_RING 8 /* ticks of history per sandbox */
+#define MODEL_IT_RECENT 32 /* exact idle times kept per function */
+#define MODEL_HIST_BINS 240 /* Shahrad et al.: 1-minute bins over 4 hours */
+#define MODEL_HIST_BIN_NS (60 * MODEL_NS_PER_S)
+#define MODEL_CONC_MINUTES 60 /* per-minute concurrency peaks kept */
+
+/* R_i(t): counters as the cgroup reports them; have_* false when the host
+ * lacks the file (cgroup v1 hosts have no PSI, hybrid hosts no memory.current). */
+struct model_r {
+	bool have_cpu, have_mem, have_pids, have_psi;
+	uint64_t cpu_usec, mem_bytes, pids;
+	double psi_mem_some10; /* memory.pressure "some avg10", percent */
+};
+
+/* ΔR_i(t) = R_i(t) - R_i(t-1); memory and pids may shrink. */
+struct model_dr {
+	int64_t cpu_usec, mem_bytes, pids;
+};
+
+struct model_point {
+	uint64_t t_ns;
+	struct model_r r;
+	struct model_dr dr;
+	unsigned a, c; /* A_i(t), C_i(t) */
+	int da, dc; /* ΔA_i(t), ΔC_i(t) */
+};
+
+enum model_sb_state {
+	MODEL_SB_CREATING, /* being made; ready at ready_ns */
+	MODEL_SB_IDLE,
+	MODEL_SB_BUSY,
+	MODEL_SB_FROZEN,
+};
+
+struct model_sandbox {
+	uint64_t id; /* the caller's handle; actions name sandboxes by it */
+	enum model_sb_state state;
+	uint64_t ready_ns; /* creation done (or expected) */
+	uint64_t idle_since_ns; /* entered idle or frozen */
+	uint64_t last_used_ns; /* end of its last invocation; 0: never used */
+	uint64_t mem_bytes; /* what it holds while live */
+	uint64_t caller_ns; /* the caller's (the replay: when its invocation ends) */
+	struct model_point ring[MODEL_RING];
+	unsigned ring_next, ring_n;
+};
+
+/* An idle-time histogram: MODEL_HIST_BINS one-minute bins, plus the count
+ * of out-of-bounds samples (longer than the range). */
+struct model_hist {
+	uint32_t bin[MODEL_HIST_BINS];
+	uint64_t n_in, n_oob;
+	double sum_sq; /* Σ bin², kept so the CV costs O(1) */
+};
+
+struct model_function {
+	const char *name;
+	struct model_sandbox *sb; /* owned; model_sandbox_add grows it */
+	size_t n_sb, cap_sb;
+	uint64_t next_id;
+	uint64_t mem_per_sandbox; /* bytes a new sandbox is expected to take */
+
+	/* A = in_flight + queued.  ΔA is taken once per tick: a_tick holds A
+	 * at the start of the current tick. */
+	unsigned in_flight, queued;
+	unsigned a_tick;
+	int da;
+	uint64_t tick_end_ns;
+
+	/* Idle time (IT): from the end of the last execution to the next
+	 * arrival, recorded only when nothing was in flight (Shahrad's
+	 * definition, the app idle). */
+	struct model_hist idle_hist, iat_hist;
+	uint64_t it_recent[MODEL_IT_RECENT]; /* ring of exact ITs */
+	unsigned it_next, it_n;
+	uint64_t it_oob_recent[4]; /* ring of out-of-bounds ITs */
+	unsigned oob_next, oob_n;
+	uint64_t last_arrival_ns, last_end_ns; /* 0: none yet */
+
+	/* Peak in-flight count of each of the last MODEL_CONC_MINUTES minutes. */
+	unsigned conc_peak[MODEL_CONC_MINUTES];
+	uint64_t conc_minute[MODEL_CONC_MINUTES];
+};
+
+/* The host budget that R(t) leaves.  mem_budget 0 means unlimited. */
+struct model_host {
+	uint64_t mem_budget_bytes;
+	uint64_t mem_used_bytes; /* R_mem(t): Σ memory.current of live sandboxes */
+	unsigned cores;
+	uint64_t tick_ns;
+	int64_t cpu_dr_usec; /* ΣΔR_cpu over the last tick */
+	bool have_psi;
+	double psi_mem_some10;
+};
+
+struct model {
+	struct model_host host;
+	struct model_function *fn;
+	size_t n_fn;
+};
+
+/* ---- histograms -------------------------------------------------------- */
+void model_hist_add(struct model_hist *h, uint64_t v_ns);
+/* The bin holding the p-th percentile (0 < p <= 100) of the in-bound
+ * samples: the first bin whose cumulative count reaches p% of n_in.
+ * -1 when empty. */
+int model_hist_percentile_bin(const struct model_hist *h, double p);
+/* Coefficient of variation of the bin counts (stddev / mean); 0 when empty. */
+double model_hist_cv(const struct model_hist *h);
+
+/* ---- per sandbox ------------------------------------------------------- */
+/* Append tick t: ΔR against the previous point (against zero on the first). */
+void model_sandbox_push(struct model_sandbox *sb, uint64_t t_ns,
+			const struct model_r *r, unsigned a, unsigned c);
+/* back = 0 is the latest point; NULL past the history. */
+const struct model_point *model_sandbox_at(const struct model_sandbox *sb,
+					   unsigned back);
+/* The sandbox used at most max_cpu_frac of one core over its last tick, or
+ * has no history yet (then the state alone says idle). */
+bool model_sandbox_quiet(const struct model_sandbox *sb, double max_cpu_frac);
+
+/* ---- per function ------------------------------------------------------ */
+void model_function_init(struct model_function *f, const char *name,
+			 uint64_t mem_per_sandbox);
+void model_function_fini(struct model_function *f);
+/* A new sandbox in MODEL_SB_CREATING, ready at ready_ns; NULL on ENOMEM. */
+struct model_sandbox *model_sandbox_add(struct model_function *f,
+					uint64_t now_ns, uint64_t ready_ns);
+struct model_sandbox *model_sandbox_find(struct model_function *f, uint64_t id);
+/* Remove by id (order of the others is not kept); false if unknown. */
+bool model_sandbox_remove(struct model_function *f, uint64_t id);
+
+/* An invocation arrived: it queues (A rises), the IT / inter-arrival are
+ * recorded. */
+void model_function_arrive(struct model_function *f, uint64_t now_ns,
+			   uint64_t tick_ns);
+/* A queued invocation starts on sb (idle, frozen or just created). */
+void model_function_start(struct model_function *f, struct model_sandbox *sb,
+			  uint64_t now_ns, uint64_t tick_ns);
+/* The invocation on sb ended; sb becomes idle. */
+void model_function_finish(struct model_function *f, struct model_sandbox *sb,
+			   uint64_t now_ns, uint64_t tick_ns);
+/* Move the tick forward to now, taking ΔA at each tick boundary. */
+void model_function_roll(struct model_function *f, uint64_t now_ns,
+			 uint64_t tick_ns);
+/* Highest in-flight count seen in the last `minutes` minutes (<= MODEL_CONC_MINUTES). */
+unsigned model_function_conc_peak(const struct model_function *f,
+				  uint64_t now_ns, unsigned minutes);
+/* Count of sandboxes in a state. */
+size_t model_function_count(const struct model_function *f,
+			    enum model_sb_state s);
+
+/* R(t), A(t), C(t): the sums over every function's sandboxes. */
+struct model_totals {
+	uint64_t mem_bytes, cpu_usec, pids;
+	unsigned a, c;
+};
+void model_totals(const struct model *m, struct model_totals *out);
+
+#endif
