@@ -137,6 +137,22 @@ Test(runtime, user_namespace_maps_the_uid)
 	bundle_remove(&b);
 }
 
+Test(runtime, time_namespace_applies_its_offsets)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make_ns(&b, "[\"/bin/sh\",\"-c\",\"cut -d. -f1 /proc/uptime\"]", NULL, NULL,
+		       ",\"timeOffsets\":{\"boottime\":{\"secs\":864000,\"nanosecs\":0}}",
+		       "[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"time\"}]");
+	r = run_in(&b, "tm1");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* Ten days of boot-time offset show in the container's uptime. */
+	cr_assert_geq(atol(r.out), 864000, "%s", r.out);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 Test(runtime, no_host_fd_leaks_into_the_container)
 {
 	/* ls holds one fd for the directory it reads: 0 1 2 and that one. */
