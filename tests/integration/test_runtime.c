@@ -144,7 +144,8 @@ Test(runtime, time_namespace_applies_its_offsets)
 
 	bundle_make_ns(&b, "[\"/bin/sh\",\"-c\",\"cut -d. -f1 /proc/uptime\"]", NULL, NULL,
 		       ",\"timeOffsets\":{\"boottime\":{\"secs\":864000,\"nanosecs\":0}}",
-		       "[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"time\"}]");
+		       "[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"uts\"},"
+		       "{\"type\":\"time\"}]");
 	r = run_in(&b, "tm1");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	/* Ten days of boot-time offset show in the container's uptime. */
