@@ -49,6 +49,35 @@ double model_hist_cv(const struct model_hist *h)
 	return sqrt(var > 0 ? var : 0) / mean;
 }
 
+uint64_t model_loghist_edge(int b)
+{
+	return b <= 0 ? 0 : (uint64_t)((double)MODEL_LOG_BASE_NS * pow(MODEL_LOG_RATIO, b - 1));
+}
+
+void model_loghist_add(struct model_loghist *h, uint64_t v_ns)
+{
+	int b = 0;
+
+	if (v_ns >= MODEL_LOG_BASE_NS) {
+		b = 1 + (int)(log((double)v_ns / MODEL_LOG_BASE_NS) / log(MODEL_LOG_RATIO));
+		b = b < MODEL_LOG_BINS ? b : MODEL_LOG_BINS - 1;
+		/* floating point at an edge: settle on the bin that holds v */
+		while (b > 1 && v_ns < model_loghist_edge(b))
+			b--;
+		while (b + 1 < MODEL_LOG_BINS && v_ns >= model_loghist_edge(b + 1))
+			b++;
+	}
+	if (h->n >= MODEL_LOG_DECAY) {
+		h->n = 0;
+		for (int i = 0; i < MODEL_LOG_BINS; i++) {
+			h->bin[i] /= 2;
+			h->n += h->bin[i];
+		}
+	}
+	h->bin[b]++;
+	h->n++;
+}
+
 /* ---- per sandbox ------------------------------------------------------- */
 
 const struct model_point *model_sandbox_at(const struct model_sandbox *sb,
@@ -207,6 +236,8 @@ void model_function_arrive(struct model_function *f, uint64_t now_ns,
 		uint64_t it = now_ns - f->last_end_ns;
 
 		model_hist_add(&f->idle_hist, it);
+		model_loghist_add(&f->idle_log, it);
+		f->it_total++;
 		f->it_recent[f->it_next] = it;
 		f->it_next = (f->it_next + 1) % MODEL_IT_RECENT;
 		if (f->it_n < MODEL_IT_RECENT)

@@ -17,6 +17,15 @@
 #define MODEL_HIST_BIN_NS (60 * MODEL_NS_PER_S)
 #define MODEL_CONC_MINUTES 60 /* per-minute concurrency peaks kept */
 
+/* delta's idle-time distribution: log-spaced bins (bin 0 is [0, 0.5 s),
+ * bin b >= 1 is [0.5 s * 1.35^(b-1), 0.5 s * 1.35^b)), reaching past ten
+ * days; counts halve when they pass MODEL_LOG_DECAY so the shape follows
+ * the function as it changes. */
+#define MODEL_LOG_BINS 48
+#define MODEL_LOG_BASE_NS 500000000ull
+#define MODEL_LOG_RATIO 1.35
+#define MODEL_LOG_DECAY 1024.0
+
 /* R_i(t): counters as the cgroup reports them; have_* false when the host
  * lacks the file (cgroup v1 hosts have no PSI, hybrid hosts no memory.current). */
 struct model_r {
@@ -65,6 +74,11 @@ struct model_hist {
 	double sum_sq; /* Σ bin², kept so the CV costs O(1) */
 };
 
+struct model_loghist {
+	double bin[MODEL_LOG_BINS];
+	double n;
+};
+
 struct model_function {
 	const char *name;
 	struct model_sandbox *sb; /* owned; model_sandbox_add grows it */
@@ -83,11 +97,22 @@ struct model_function {
 	 * arrival, recorded only when nothing was in flight (Shahrad's
 	 * definition, the app idle). */
 	struct model_hist idle_hist, iat_hist;
+	struct model_loghist idle_log;
 	uint64_t it_recent[MODEL_IT_RECENT]; /* ring of exact ITs */
 	unsigned it_next, it_n;
 	uint64_t it_oob_recent[4]; /* ring of out-of-bounds ITs */
 	unsigned oob_next, oob_n;
 	uint64_t last_arrival_ns, last_end_ns; /* 0: none yet */
+	uint64_t it_total; /* ITs ever recorded */
+
+	/* The policy's memo of its window for these ITs: a cache of a pure
+	 * function of it_recent, so it never changes a decision, only its cost. */
+	struct {
+		bool valid;
+		const void *cfg;
+		uint64_t it_total, mem;
+		uint64_t start, end;
+	} memo;
 
 	/* Peak in-flight count of each of the last MODEL_CONC_MINUTES minutes. */
 	unsigned conc_peak[MODEL_CONC_MINUTES];
@@ -119,6 +144,10 @@ void model_hist_add(struct model_hist *h, uint64_t v_ns);
 int model_hist_percentile_bin(const struct model_hist *h, double p);
 /* Coefficient of variation of the bin counts (stddev / mean); 0 when empty. */
 double model_hist_cv(const struct model_hist *h);
+
+void model_loghist_add(struct model_loghist *h, uint64_t v_ns);
+/* Lower edge of bin b (b = MODEL_LOG_BINS: the upper edge of the last). */
+uint64_t model_loghist_edge(int b);
 
 /* ---- per sandbox ------------------------------------------------------- */
 /* Append tick t: ΔR against the previous point (against zero on the first). */

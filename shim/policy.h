@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* policy.h -- the allocate/release policy: one pure function from a model
+ * snapshot and a configuration to actions (allocate, pre-warm, thaw, freeze,
+ * release).  The live shim and `slxrun shim replay` call the same code.
+ *
+ * How a caller uses it, each tick or event:
+ *   1. bring the model up to date (model_function_arrive/start/finish,
+ *      model_sandbox_push with the tick's cgroup counters, host totals);
+ *   2. n = policy_decide(&model, &cfg, now, acts, max, &wake);
+ *   3. carry out acts[0..n) in order (an ALLOCATE's new sandboxes go through
+ *      model_sandbox_add; a RELEASE is model_sandbox_remove after destroy);
+ *   4. call again no later than `wake` (UINT64_MAX: only on the next event). */
+#ifndef SLX_SHIM_POLICY_H
+#define SLX_SHIM_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+#include "model.h"
+
+enum policy_kind {
+	POLICY_FIXED, /* release after a fixed keep-alive (fixed:600 = Lambda, OpenWhisk) */
+	POLICY_KNATIVE, /* Knative KPA scale-to-zero: a 60 s stable window */
+	POLICY_HISTOGRAM, /* Shahrad et al., ATC 2020, hybrid histogram */
+	POLICY_DELTA, /* ours: exact idle times, cost-optimal window, trend */
+};
+
+struct policy_config {
+	enum policy_kind kind;
+	char name[32]; /* as given, for reports: "fixed:600", "delta" */
+	uint64_t keep_alive_ns; /* fixed, knative; histogram's and delta's fallback */
+	uint64_t freeze_grace_ns; /* idle and quiet this long: frozen; 0 never */
+	uint64_t create_ns; /* expected creation time: pre-warm lead */
+	double quiet_cpu_frac; /* ΔR_cpu under this share of a core: idle */
+	double cpu_saturated; /* ΣΔR_cpu / (cores x tick) at or above: queue */
+	double psi_mem_limit; /* memory.pressure some avg10 (%) above: pressure */
+
+	/* histogram (Shahrad): percentiles of the idle-time histogram, the
+	 * margin applied to both, representativeness thresholds. */
+	double hist_pw_pct, hist_ka_pct, hist_margin, hist_cv_min;
+	unsigned hist_min_samples;
+	double oob_share; /* more OOB than this share of ITs: the OOB path */
+
+	/* delta: one cold start weighs as much as this much idle memory-time. */
+	double cold_cost_gb_s;
+	unsigned delta_min_samples;
+	double delta_margin; /* window widened by this share each side */
+	uint64_t min_unload_ns; /* pre-warm windows start no sooner than this */
+	unsigned conc_minutes; /* concurrency peak window kept warm */
+	double conc_headroom; /* and this share above the peak */
+	uint64_t surplus_grace_ns; /* idle sandboxes past the peak: kept this long */
+};
+
+/* Parse "fixed:SECONDS", "knative", "histogram", "delta" or
+ * "delta:COLD_COST_GB_S" into cfg (defaults for everything else).
+ * create_ns is left at its default (5 ms); callers set their own. */
+int policy_parse(const char *spec, struct policy_config *cfg,
+		 struct slx_err *err);
+
+enum policy_act {
+	POLICY_ALLOCATE, /* create n sandboxes for fn now */
+	POLICY_PREWARM, /* plan: create n for fn at at_ns (wake says when to act) */
+	POLICY_THAW, /* thaw sandbox sb of fn: demand waits for it */
+	POLICY_FREEZE, /* freeze sandbox sb of fn: idle past the grace */
+	POLICY_RELEASE, /* destroy sandbox sb of fn */
+	POLICY_HOLD, /* n requests of fn stay queued: budget or CPU saturation */
+};
+const char *policy_act_name(enum policy_act a);
+
+struct policy_action {
+	enum policy_act kind;
+	size_t fn; /* index into model.fn */
+	uint64_t sb; /* model_sandbox.id, for thaw/freeze/release */
+	unsigned n; /* allocate, pre-warm, hold */
+	uint64_t at_ns; /* pre-warm */
+};
+
+/* Enough room for every action one call can return. */
+size_t policy_actions_max(const struct model *m);
+
+/* The decision.  Writes at most max actions to out (policy_actions_max is
+ * always enough) and returns how many; *wake_ns is the earliest time the
+ * answer changes with no new event.  No I/O, no clock: deterministic.  It
+ * writes nothing but each function's plan memo (see model.h). */
+size_t policy_decide(struct model *m, const struct policy_config *cfg,
+		     uint64_t now_ns, struct policy_action *out, size_t max,
+		     uint64_t *wake_ns);
+
+/* A function's plan, the part of the decision tests look at directly.
+ * Idle sandboxes live keep_alive_ns past their idle_since, or, when window
+ * is set, while now is in [win_start_ns, win_end_ns) (absolute times); one
+ * sandbox is pre-warmed to be ready at win_start_ns. */
+struct policy_plan {
+	uint64_t keep_alive_ns;
+	bool window;
+	uint64_t win_start_ns, win_end_ns;
+	unsigned reserve; /* idle sandboxes worth keeping beyond the first */
+	const char *why; /* "fixed", "histogram", "fallback", "oob", "cost" */
+};
+void policy_plan_function(struct model_function *f,
+			  const struct policy_config *cfg, uint64_t now_ns,
+			  struct policy_plan *out);
+
+#endif

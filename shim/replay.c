@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* replay.c -- the discrete-event replay: per application, arrivals from the
+ * trace, completions, creations and the policy's wake-ups in time order;
+ * every event updates the model and asks policy_decide what to do. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/cleanup.h"
+#include "replay.h"
+
+#define NS MODEL_NS_PER_S
+#define NEVER UINT64_MAX
+#define GIB (1024.0 * 1024.0 * 1024.0)
+
+void replay_config_default(struct replay_config *rc)
+{
+	*rc = (struct replay_config){
+		.cold_ns = 5000000,
+		.default_duration_ms = 1000,
+		.default_memory_mb = 128,
+		.tick_ns = NS,
+	};
+}
+
+struct arrival {
+	uint64_t t_ns, dur_ns;
+};
+
+/* ---- one app's arrivals in time order ------------------------------------ */
+
+struct stream {
+	const struct trace *t;
+	const struct trace_app *app;
+	size_t *cur; /* per function of the app: next index into its minutes */
+	uint64_t *dur_ns;
+	struct arrival *buf; /* the current minute, sorted */
+	size_t n, cap, pos;
+};
+
+static int cmp_arrival(const void *a, const void *b)
+{
+	const struct arrival *x = a, *y = b;
+
+	if (x->t_ns != y->t_ns)
+		return (x->t_ns > y->t_ns) - (x->t_ns < y->t_ns);
+	return (x->dur_ns > y->dur_ns) - (x->dur_ns < y->dur_ns);
+}
+
+/* Fill buf with the next minute that has invocations; false at the end. */
+static int stream_fill(struct stream *s)
+{
+	uint32_t minute = UINT32_MAX;
+
+	s->n = s->pos = 0;
+	for (size_t i = 0; i < s->app->n_fns; i++) {
+		const struct trace_function *f = &s->t->fns[s->app->fns[i]];
+
+		if (s->cur[i] < f->n_min && f->min[s->cur[i]].minute < minute)
+			minute = f->min[s->cur[i]].minute;
+	}
+	if (minute == UINT32_MAX)
+		return 0;
+	for (size_t i = 0; i < s->app->n_fns; i++) {
+		const struct trace_function *f = &s->t->fns[s->app->fns[i]];
+		const struct trace_minute *m;
+
+		if (s->cur[i] >= f->n_min || f->min[s->cur[i]].minute != minute)
+			continue;
+		m = &f->min[s->cur[i]++];
+		if (s->n + m->count > s->cap) {
+			size_t cap = (s->n + m->count) * 2;
+			struct arrival *v = realloc(s->buf, cap * sizeof(*v));
+
+			if (!v)
+				return -1;
+			s->buf = v;
+			s->cap = cap;
+		}
+		for (uint32_t k = 0; k < m->count; k++)
+			s->buf[s->n++] = (struct arrival){
+				(uint64_t)minute * 60 * NS + (2 * k + 1) * 30 * NS / m->count,
+				s->dur_ns[i],
+			};
+	}
+	qsort(s->buf, s->n, sizeof(*s->buf), cmp_arrival);
+	return 1;
+}
+
+/* ---- the simulation of one app ---------------------------------------------- */
+
+struct sim {
+	const struct policy_config *pc;
+	const struct replay_config *rc;
+	struct model_function f;
+	struct model m;
+	struct policy_action *acts;
+	size_t acts_cap;
+	uint64_t wake, horizon;
+	struct arrival *pend; /* FIFO of invocations waiting for a sandbox */
+	size_t p_head, p_len, p_cap;
+	uint64_t invocations, colds;
+	double idle_gb_s;
+	uint64_t *added; /* non-zero added latencies, ns */
+	size_t n_added, cap_added;
+};
+
+static void idle_end(struct sim *s, const struct model_sandbox *sb, uint64_t now)
+{
+	uint64_t end = now < s->horizon ? now : s->horizon;
+
+	if (end > sb->idle_since_ns)
+		s->idle_gb_s += (double)(end - sb->idle_since_ns) / NS *
+				(double)sb->mem_bytes / GIB;
+}
+
+static int push_pending(struct sim *s, struct arrival a)
+{
+	if (s->p_len == s->p_cap) {
+		size_t cap = s->p_cap ? s->p_cap * 2 : 64;
+		struct arrival *v = malloc(cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		for (size_t i = 0; i < s->p_len; i++)
+			v[i] = s->pend[(s->p_head + i) % s->p_cap];
+		free(s->pend);
+		s->pend = v;
+		s->p_cap = cap;
+		s->p_head = 0;
+	}
+	s->pend[(s->p_head + s->p_len++) % s->p_cap] = a;
+	return 0;
+}
+
+/* The sandbox a waiting invocation goes to: the most recently idle, so the
+ * others age towards release; frozen ones only when none is idle. */
+static struct model_sandbox *ready_sandbox(struct sim *s)
+{
+	struct model_sandbox *best = NULL;
+
+	for (size_t i = 0; i < s->f.n_sb; i++) {
+		struct model_sandbox *sb = &s->f.sb[i];
+
+		if (sb->state != MODEL_SB_IDLE && sb->state != MODEL_SB_FROZEN)
+			continue;
+		if (!best || (best->state == MODEL_SB_FROZEN && sb->state == MODEL_SB_IDLE) ||
+		    (best->state == sb->state && sb->idle_since_ns > best->idle_since_ns))
+			best = sb;
+	}
+	return best;
+}
+
+static int dispatch(struct sim *s, uint64_t now)
+{
+	struct model_sandbox *sb;
+
+	while (s->p_len && (sb = ready_sandbox(s))) {
+		struct arrival a = s->pend[s->p_head];
+
+		s->p_head = (s->p_head + 1) % s->p_cap;
+		s->p_len--;
+		idle_end(s, sb, now);
+		model_function_start(&s->f, sb, now, s->rc->tick_ns);
+		sb->caller_ns = now + a.dur_ns;
+		if (now > a.t_ns) {
+			if (s->n_added == s->cap_added) {
+				size_t cap = s->cap_added ? s->cap_added * 2 : 1024;
+				uint64_t *v = realloc(s->added, cap * sizeof(*v));
+
+				if (!v)
+					return -1;
+				s->added = v;
+				s->cap_added = cap;
+			}
+			s->added[s->n_added++] = now - a.t_ns;
+			s->colds++;
+		}
+	}
+	return 0;
+}
+
+static int apply(struct sim *s, const struct policy_action *a, uint64_t now)
+{
+	struct model_sandbox *sb;
+
+	switch (a->kind) {
+	case POLICY_ALLOCATE:
+		for (unsigned k = 0; k < a->n; k++)
+			if (!model_sandbox_add(&s->f, now, now + s->rc->cold_ns))
+				return -1;
+		return 0;
+	case POLICY_RELEASE:
+		sb = model_sandbox_find(&s->f, a->sb);
+		if (sb) {
+			idle_end(s, sb, now);
+			model_sandbox_remove(&s->f, a->sb);
+		}
+		return 0;
+	case POLICY_FREEZE:
+	case POLICY_THAW:
+		sb = model_sandbox_find(&s->f, a->sb);
+		if (sb) /* idle accounting runs on: freezing frees no memory */
+			sb->state = a->kind == POLICY_FREEZE ? MODEL_SB_FROZEN : MODEL_SB_IDLE;
+		return 0;
+	case POLICY_PREWARM: /* the wake-up brings the allocation */
+	case POLICY_HOLD: /* unlimited host: never returned */
+		return 0;
+	}
+	return 0;
+}
+
+static int decide(struct sim *s, uint64_t now)
+{
+	size_t need = policy_actions_max(&s->m), n;
+
+	if (need > s->acts_cap) {
+		struct policy_action *v = realloc(s->acts, need * sizeof(*v));
+
+		if (!v)
+			return -1;
+		s->acts = v;
+		s->acts_cap = need;
+	}
+	n = policy_decide(&s->m, s->pc, now, s->acts, s->acts_cap, &s->wake);
+	for (size_t i = 0; i < n; i++)
+		if (apply(s, &s->acts[i], now) < 0)
+			return -1;
+	return dispatch(s, now);
+}
+
+/* Completions and finished creations due at now. */
+static void settle(struct sim *s, uint64_t now)
+{
+	for (size_t i = 0; i < s->f.n_sb; i++) {
+		struct model_sandbox *sb = &s->f.sb[i];
+
+		if (sb->state == MODEL_SB_BUSY && sb->caller_ns == now) {
+			model_function_finish(&s->f, sb, now, s->rc->tick_ns);
+		} else if (sb->state == MODEL_SB_CREATING && sb->ready_ns == now) {
+			sb->state = MODEL_SB_IDLE;
+			sb->idle_since_ns = now;
+		}
+	}
+}
+
+static uint64_t next_internal(const struct sim *s)
+{
+	uint64_t t = s->wake;
+
+	for (size_t i = 0; i < s->f.n_sb; i++) {
+		const struct model_sandbox *sb = &s->f.sb[i];
+
+		if (sb->state == MODEL_SB_BUSY && sb->caller_ns < t)
+			t = sb->caller_ns;
+		else if (sb->state == MODEL_SB_CREATING && sb->ready_ns < t)
+			t = sb->ready_ns;
+	}
+	return t;
+}
+
+static int sim_step(struct sim *s, struct stream *st, uint64_t now, uint64_t t_arr)
+{
+	settle(s, now);
+	while (t_arr == now) {
+		struct arrival a = st->buf[st->pos++];
+
+		s->invocations++;
+		model_function_arrive(&s->f, now, s->rc->tick_ns);
+		if (push_pending(s, a) < 0)
+			return -1;
+		if (st->pos == st->n) {
+			int r = stream_fill(st);
+
+			if (r < 0)
+				return -1;
+			if (!r)
+				break;
+		}
+		t_arr = st->buf[st->pos].t_ns;
+	}
+	if (dispatch(s, now) < 0)
+		return -1;
+	return decide(s, now);
+}
+
+static int sim_app(struct sim *s, struct stream *st)
+{
+	int more = stream_fill(st);
+
+	while (more >= 0) {
+		uint64_t t_arr = more ? st->buf[st->pos].t_ns : NEVER;
+		uint64_t t_int = next_internal(s);
+		uint64_t now = t_arr < t_int ? t_arr : t_int;
+
+		if (now == NEVER || (now > s->horizon && !s->p_len))
+			break;
+		if (sim_step(s, st, now, t_arr) < 0)
+			return -1;
+		more = st->pos < st->n ? 1 : stream_fill(st);
+	}
+	if (more < 0)
+		return -1;
+	for (size_t i = 0; i < s->f.n_sb; i++)
+		if (s->f.sb[i].state == MODEL_SB_IDLE || s->f.sb[i].state == MODEL_SB_FROZEN)
+			idle_end(s, &s->f.sb[i], s->horizon);
+	return 0;
+}
+
+/* ---- the whole trace ------------------------------------------------------ */
+
+static int run_app(struct sim *s, const struct trace *t, size_t ai)
+{
+	const struct trace_app *app = &t->apps[ai];
+	cleanup_free size_t *cur = calloc(app->n_fns + 1, sizeof(size_t));
+	cleanup_free uint64_t *dur = calloc(app->n_fns + 1, sizeof(uint64_t));
+	struct stream st = { .t = t, .app = app, .cur = cur, .dur_ns = dur };
+	double mb = trace_app_memory_mb(app, s->rc->default_memory_mb);
+	int r;
+
+	if (!cur || !dur)
+		return -1;
+	for (size_t i = 0; i < app->n_fns; i++)
+		dur[i] = (uint64_t)llround(trace_function_duration_ms(
+				 &t->fns[app->fns[i]], s->rc->default_duration_ms) * 1e6);
+	model_function_init(&s->f, app->key, (uint64_t)(mb * 1024 * 1024));
+	s->m = (struct model){ .fn = &s->f, .n_fn = 1, .host = { .tick_ns = s->rc->tick_ns } };
+	s->wake = NEVER;
+	s->p_head = s->p_len = 0;
+	r = sim_app(s, &st);
+	model_function_fini(&s->f);
+	free(st.buf);
+	return r;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The p-th percentile over all invocations, the zeros (warm) included. */
+static double added_percentile_ms(const struct sim *s, double p)
+{
+	uint64_t n = s->invocations, zeros = n - s->n_added, rank;
+
+	if (!n)
+		return 0;
+	rank = (uint64_t)ceil(p / 100.0 * (double)n);
+	if (rank <= zeros)
+		return 0;
+	return (double)s->added[rank - zeros - 1] / 1e6;
+}
+
+int replay_run(const struct trace *t, const struct policy_config *pc,
+	       const struct replay_config *rc, struct replay_result *out,
+	       struct slx_err *err)
+{
+	struct sim s = { .pc = pc, .rc = rc, .horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS };
+	int r = 0;
+
+	for (size_t ai = 0; ai < t->n_apps && r == 0; ai++)
+		r = run_app(&s, t, ai);
+	if (r == 0) {
+		qsort(s.added, s.n_added, sizeof(*s.added), cmp_u64);
+		*out = (struct replay_result){
+			.invocations = s.invocations,
+			.cold_starts = s.colds,
+			.cold_start_pct = s.invocations ? 100.0 * (double)s.colds / (double)s.invocations : 0,
+			.idle_gb_s = s.idle_gb_s,
+			.p50_added_ms = added_percentile_ms(&s, 50),
+			.p99_added_ms = added_percentile_ms(&s, 99),
+		};
+		snprintf(out->policy, sizeof(out->policy), "%s", pc->name);
+	}
+	free(s.acts);
+	free(s.pend);
+	free(s.added);
+	if (r < 0)
+		return slx_error(err, ENOMEM, "replay %s", pc->name);
+	return 0;
+}

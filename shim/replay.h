@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* replay.h -- discrete-event replay of an Azure trace through the policy:
+ * the same policy_decide the live shim calls, driven by simulated time. */
+#ifndef SLX_SHIM_REPLAY_H
+#define SLX_SHIM_REPLAY_H
+
+#include <stdint.h>
+
+#include "../common/err.h"
+#include "policy.h"
+#include "trace.h"
+
+/* The replay's model of the world:
+ *  - the unit is the application (Shahrad et al.): its functions share one
+ *    pool of sandboxes, one idle-time history, one memory size;
+ *  - a sandbox serves one invocation at a time (Lambda's model); an
+ *    invocation that finds no idle or frozen sandbox waits for capacity:
+ *    that is a cold start, its added latency the wait (at most cold_ns);
+ *  - within a minute a function's n invocations arrive evenly spaced, at
+ *    (k + 1/2) * 60 s / n, k = 0..n-1;
+ *  - apps are independent and the host is unlimited (the budget rules need
+ *    a co-located mix the trace does not give);
+ *  - a frozen sandbox costs its full memory (freezing frees no memory) and
+ *    thaws for free; creation time is not idle time. */
+struct replay_config {
+	uint64_t cold_ns; /* creation time of a sandbox (--cold-ms) */
+	double default_duration_ms; /* functions with no durations row */
+	double default_memory_mb; /* apps with no memory row */
+	uint64_t tick_ns; /* the period ΔA is taken over */
+};
+
+struct replay_result {
+	char policy[32];
+	uint64_t invocations, cold_starts;
+	double cold_start_pct;
+	double idle_gb_s; /* memory-time of live sandboxes not running anything */
+	double p50_added_ms, p99_added_ms;
+};
+
+void replay_config_default(struct replay_config *rc);
+
+int replay_run(const struct trace *t, const struct policy_config *pc,
+	       const struct replay_config *rc, struct replay_result *out,
+	       struct slx_err *err);
+
+struct rt_ctx;
+/* `slxrun shim replay TRACE... [--policy P]... [--durations FILE]...
+ * [--memory FILE]... [--cold-ms N] [--format table|csv] [--plot OUT.png]`;
+ * argv[0] is the verb ("replay"), flags follow.  Returns the exit status,
+ * or -1 with err set. */
+int shim_replay_main(const struct rt_ctx *ctx, int argc, char **argv,
+		     struct slx_err *err);
+
+#endif

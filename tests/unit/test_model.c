@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_model.c -- shim/model.c: histograms and their percentiles, the
+ * per-sandbox ring and its deltas, idle times and demand per function. */
+#include <criterion/criterion.h>
+
+#include "shim/model.h"
+
+#define MDL_S(x) ((uint64_t)(x) * MODEL_NS_PER_S)
+#define MDL_MIN(x) ((uint64_t)(x) * 60 * MODEL_NS_PER_S)
+
+Test(model_hist, percentiles_are_the_bins_that_reach_them)
+{
+	struct model_hist h = { 0 };
+
+	/* 100 samples: 5 in minute 2, 90 in minute 10, 5 in minute 100. */
+	for (int i = 0; i < 5; i++)
+		model_hist_add(&h, MDL_MIN(2) + MDL_S(1));
+	for (int i = 0; i < 90; i++)
+		model_hist_add(&h, MDL_MIN(10) + MDL_S(30));
+	for (int i = 0; i < 5; i++)
+		model_hist_add(&h, MDL_MIN(100));
+	cr_assert_eq(h.n_in, 100);
+	cr_assert_eq(model_hist_percentile_bin(&h, 5), 2);
+	cr_assert_eq(model_hist_percentile_bin(&h, 6), 10);
+	cr_assert_eq(model_hist_percentile_bin(&h, 95), 10);
+	cr_assert_eq(model_hist_percentile_bin(&h, 99), 100);
+}
+
+Test(model_hist, out_of_bounds_are_counted_apart)
+{
+	struct model_hist h = { 0 };
+
+	model_hist_add(&h, MDL_MIN(239) + MDL_S(59));
+	model_hist_add(&h, MDL_MIN(240));
+	model_hist_add(&h, MDL_MIN(6000));
+	cr_assert_eq(h.n_in, 1);
+	cr_assert_eq(h.n_oob, 2);
+	cr_assert_eq(model_hist_percentile_bin(&h, 99), 239);
+}
+
+Test(model_hist, cv_tells_a_peak_from_a_flat_spread)
+{
+	struct model_hist peak = { 0 }, flat = { 0 };
+
+	cr_assert_eq(model_hist_percentile_bin(&peak, 50), -1);
+	for (int i = 0; i < 240; i++) {
+		model_hist_add(&peak, MDL_MIN(7));
+		model_hist_add(&flat, MDL_MIN(i));
+	}
+	/* All in one bin: stddev/mean = sqrt(239). */
+	cr_assert_float_eq(model_hist_cv(&peak), 15.4596, 1e-3);
+	cr_assert_float_eq(model_hist_cv(&flat), 0.0, 1e-9);
+}
+
+Test(model_loghist, samples_land_between_their_bin_edges)
+{
+	struct model_loghist h = { 0 };
+	uint64_t v[] = { 0, MDL_S(1) / 4, MODEL_LOG_BASE_NS, MDL_S(1), MDL_S(30),
+			 MDL_MIN(60), MDL_MIN(24 * 60) };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct model_loghist one = { 0 };
+		int b = 0;
+
+		model_loghist_add(&one, v[i]);
+		while (one.bin[b] == 0)
+			b++;
+		cr_assert_geq(v[i], model_loghist_edge(b), "sample %zu", i);
+		cr_assert_lt(v[i], model_loghist_edge(b + 1), "sample %zu", i);
+		model_loghist_add(&h, v[i]);
+	}
+	cr_assert_float_eq(h.n, 7.0, 1e-9);
+}
+
+Test(model_sandbox, ring_keeps_deltas_against_the_previous_tick)
+{
+	struct model_sandbox sb = { 0 };
+	struct model_r r = { .have_cpu = true, .have_mem = true, .cpu_usec = 1000,
+			     .mem_bytes = 4096 };
+
+	model_sandbox_push(&sb, MDL_S(1), &r, 1, 1);
+	r.cpu_usec = 1500;
+	r.mem_bytes = 1024;
+	model_sandbox_push(&sb, MDL_S(2), &r, 0, 1);
+	cr_assert_eq(model_sandbox_at(&sb, 0)->dr.cpu_usec, 500);
+	cr_assert_eq(model_sandbox_at(&sb, 0)->dr.mem_bytes, -3072);
+	cr_assert_eq(model_sandbox_at(&sb, 0)->da, -1);
+	cr_assert_eq(model_sandbox_at(&sb, 1)->dr.cpu_usec, 1000, "first tick: against zero");
+	cr_assert_eq(sb.mem_bytes, 1024);
+	for (int i = 3; i < 3 + MODEL_RING; i++)
+		model_sandbox_push(&sb, MDL_S(i), &r, 0, 1);
+	cr_assert_eq(sb.ring_n, MODEL_RING);
+	cr_assert_eq(model_sandbox_at(&sb, 0)->t_ns, MDL_S(2 + MODEL_RING));
+	cr_assert_null(model_sandbox_at(&sb, MODEL_RING));
+}
+
+Test(model_sandbox, quiet_when_cpu_delta_is_below_the_share)
+{
+	struct model_sandbox sb = { 0 };
+	struct model_r r = { .have_cpu = true, .cpu_usec = 0 };
+
+	cr_assert(model_sandbox_quiet(&sb, 0.01), "no history: the state decides");
+	model_sandbox_push(&sb, MDL_S(1), &r, 0, 1);
+	r.cpu_usec = 5000; /* 0.5% of a core over 1 s */
+	model_sandbox_push(&sb, MDL_S(2), &r, 0, 1);
+	cr_assert(model_sandbox_quiet(&sb, 0.01));
+	r.cpu_usec += 200000; /* 20% */
+	model_sandbox_push(&sb, MDL_S(3), &r, 0, 1);
+	cr_assert_not(model_sandbox_quiet(&sb, 0.01));
+}
+
+Test(model_function, idle_time_is_recorded_only_when_nothing_runs)
+{
+	struct model_function f;
+	struct model_sandbox *a, *b;
+
+	model_function_init(&f, "fn", 128 << 20);
+	a = model_sandbox_add(&f, 0, 0);
+	b = model_sandbox_add(&f, 0, 0);
+	cr_assert(a && b && a->id != b->id);
+	a = &f.sb[0];
+	b = &f.sb[1];
+	model_function_arrive(&f, MDL_S(10), MDL_S(1));
+	model_function_start(&f, a, MDL_S(10), MDL_S(1));
+	model_function_arrive(&f, MDL_S(11), MDL_S(1));
+	model_function_start(&f, b, MDL_S(11), MDL_S(1));
+	cr_assert_eq(f.in_flight, 2);
+	cr_assert_eq(model_function_conc_peak(&f, MDL_S(11), 2), 2);
+	model_function_finish(&f, a, MDL_S(12), MDL_S(1));
+	model_function_arrive(&f, MDL_S(13), MDL_S(1)); /* b still runs: no IT */
+	cr_assert_eq(f.it_n, 0);
+	model_function_start(&f, a, MDL_S(13), MDL_S(1));
+	model_function_finish(&f, a, MDL_S(14), MDL_S(1));
+	model_function_finish(&f, b, MDL_S(15), MDL_S(1));
+	model_function_arrive(&f, MDL_S(75), MDL_S(1));
+	cr_assert_eq(f.it_n, 1);
+	cr_assert_eq(f.it_recent[0], MDL_S(60));
+	cr_assert_eq(f.idle_hist.bin[1], 1);
+	cr_assert_eq(f.iat_hist.n_in, 3);
+	cr_assert_eq(f.queued, 1);
+	cr_assert_eq(model_function_count(&f, MODEL_SB_IDLE), 2);
+	cr_assert(model_sandbox_remove(&f, f.sb[0].id));
+	cr_assert_not(model_sandbox_remove(&f, 999));
+	cr_assert_eq(f.n_sb, 1);
+	model_function_fini(&f);
+}
+
+Test(model_function, trend_is_taken_per_tick)
+{
+	struct model_function f;
+
+	model_function_init(&f, "fn", 0);
+	model_function_arrive(&f, MDL_S(1), MDL_S(1));
+	model_function_arrive(&f, MDL_S(1) + 1, MDL_S(1));
+	model_function_arrive(&f, MDL_S(2), MDL_S(1)); /* tick 2 opens: A was 2 */
+	cr_assert_eq(f.da, 2);
+	model_function_roll(&f, MDL_S(3), MDL_S(1));
+	cr_assert_eq(f.da, 1);
+	model_function_roll(&f, MDL_S(10), MDL_S(1)); /* a gap of ticks: flat */
+	cr_assert_eq(f.da, 0);
+	model_function_fini(&f);
+}
+
+Test(model, totals_sum_the_sandboxes)
+{
+	struct model_function fn[2];
+	struct model m = { .fn = fn, .n_fn = 2 };
+	struct model_totals t;
+
+	model_function_init(&fn[0], "a", 100);
+	model_function_init(&fn[1], "b", 50);
+	cr_assert_not_null(model_sandbox_add(&fn[0], 0, 0));
+	cr_assert_not_null(model_sandbox_add(&fn[1], 0, 0));
+	cr_assert_not_null(model_sandbox_add(&fn[1], 0, 0));
+	fn[1].queued = 3;
+	model_totals(&m, &t);
+	cr_assert_eq(t.c, 3);
+	cr_assert_eq(t.mem_bytes, 200);
+	cr_assert_eq(t.a, 3);
+	model_function_fini(&fn[0]);
+	model_function_fini(&fn[1]);
+}

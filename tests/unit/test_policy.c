@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_policy.c -- shim/policy.c on hand-built model snapshots: one test per
+ * rule (allocate on demand, memory budget, CPU saturation, freeze, release,
+ * LRU under pressure, pre-warm), the histogram and delta plans, parsing. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "shim/policy.h"
+
+#define POL_S(x) ((uint64_t)(x) * MODEL_NS_PER_S)
+#define POL_MB(x) ((uint64_t)(x) << 20)
+
+static struct policy_config pol_cfg(const char *spec)
+{
+	struct policy_config c;
+	struct slx_err err = { 0 };
+
+	cr_assert_eq(policy_parse(spec, &c, &err), 0, "%s: %s", spec, err.msg);
+	return c;
+}
+
+static struct model_sandbox *pol_idle(struct model_function *f, uint64_t idle_since)
+{
+	struct model_sandbox *sb = model_sandbox_add(f, 0, 0);
+
+	cr_assert_not_null(sb);
+	sb->state = MODEL_SB_IDLE;
+	sb->idle_since_ns = sb->last_used_ns = idle_since;
+	return sb;
+}
+
+struct pol_out {
+	struct policy_action a[64];
+	size_t n;
+	uint64_t wake;
+};
+
+static void pol_decide(struct model *m, const struct policy_config *c, uint64_t now,
+		       struct pol_out *o)
+{
+	cr_assert_leq(policy_actions_max(m), 64);
+	o->n = policy_decide(m, c, now, o->a, 64, &o->wake);
+}
+
+/* How many of a kind, and their n summed. */
+static unsigned pol_count(const struct pol_out *o, enum policy_act k, unsigned *n_sum)
+{
+	unsigned c = 0, s = 0;
+
+	for (size_t i = 0; i < o->n; i++)
+		if (o->a[i].kind == k) {
+			c++;
+			s += o->a[i].n;
+		}
+	if (n_sum)
+		*n_sum = s;
+	return c;
+}
+
+static const struct policy_action *pol_find(const struct pol_out *o, enum policy_act k)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (o->a[i].kind == k)
+			return &o->a[i];
+	return NULL;
+}
+
+Test(policy_parse, names_and_errors)
+{
+	struct policy_config c;
+	struct slx_err err = { 0 };
+
+	c = pol_cfg("fixed:600");
+	cr_assert_eq(c.kind, POLICY_FIXED);
+	cr_assert_eq(c.keep_alive_ns, POL_S(600));
+	c = pol_cfg("knative");
+	cr_assert_eq(c.keep_alive_ns, POL_S(60));
+	c = pol_cfg("delta:50");
+	cr_assert_float_eq(c.cold_cost_gb_s, 50.0, 1e-9);
+	cr_assert_str_eq(c.name, "delta:50");
+	cr_assert_eq(policy_parse("fixed:ten", &c, &err), -1);
+	cr_assert(strstr(err.msg, "fixed:ten"), "%s", err.msg);
+	cr_assert_eq(policy_parse("lru", &c, &err), -1);
+	cr_assert(strstr(err.msg, "unknown policy \"lru\""), "%s", err.msg);
+	cr_assert_eq(policy_parse("fixed:-1", &c, &err), -1);
+}
+
+Test(policy_rules, allocates_for_queued_demand_and_the_rising_trend)
+{
+	struct model_function f;
+	struct model m = { .fn = &f, .n_fn = 1 };
+	struct policy_config fixed = pol_cfg("fixed:600"), delta = pol_cfg("delta");
+	struct pol_out o;
+	unsigned n;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	f.queued = 3;
+	pol_idle(&f, POL_S(1));
+	pol_decide(&m, &fixed, POL_S(2), &o);
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, &n), 1);
+	cr_assert_eq(n, 2, "one of three goes to the idle sandbox");
+	f.da = 2; /* demand rose by 2 over the last tick and is not met */
+	pol_decide(&m, &delta, POL_S(2), &o);
+	pol_count(&o, POLICY_ALLOCATE, &n);
+	cr_assert_eq(n, 4, "delta adds the trend");
+	f.queued = 0;
+	pol_decide(&m, &delta, POL_S(2), &o);
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 0, "a met demand needs nothing");
+	model_function_fini(&f);
+}
+
+Test(policy_rules, thaws_a_frozen_sandbox_before_creating)
+{
+	struct model_function f;
+	struct model m = { .fn = &f, .n_fn = 1 };
+	struct policy_config c = pol_cfg("fixed:600");
+	struct model_sandbox *sb;
+	struct pol_out o;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	sb = pol_idle(&f, POL_S(1));
+	sb->state = MODEL_SB_FROZEN;
+	f.queued = 1;
+	pol_decide(&m, &c, POL_S(30), &o);
+	cr_assert_eq(pol_count(&o, POLICY_THAW, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_THAW)->sb, f.sb[0].id);
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 0);
+	model_function_fini(&f);
+}
+
+Test(policy_rules, never_allocates_past_the_memory_budget)
+{
+	struct model_function f;
+	struct model m = { .fn = &f, .n_fn = 1,
+			   .host = { .mem_budget_bytes = POL_MB(1024),
+				     .mem_used_bytes = POL_MB(768) } };
+	struct policy_config c = pol_cfg("fixed:600");
+	struct pol_out o;
+	unsigned n;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	f.queued = 5;
+	pol_decide(&m, &c, POL_S(1), &o);
+	pol_count(&o, POLICY_ALLOCATE, &n);
+	cr_assert_eq(n, 2, "256 MB left: two 128 MB sandboxes");
+	pol_count(&o, POLICY_HOLD, &n);
+	cr_assert_eq(n, 3);
+	model_function_fini(&f);
+}
+
+Test(policy_rules, queues_when_the_cpu_is_saturated)
+{
+	struct model_function f;
+	struct model m = { .fn = &f, .n_fn = 1,
+			   .host = { .cores = 2, .tick_ns = POL_S(1), .cpu_dr_usec = 1950000 } };
+	struct policy_config c = pol_cfg("delta");
+	struct pol_out o;
+	unsigned n;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	f.queued = 4;
+	pol_decide(&m, &c, POL_S(1), &o);
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 0);
+	pol_count(&o, POLICY_HOLD, &n);
+	cr_assert_eq(n, 4);
+	m.host.cpu_dr_usec = 1000000; /* half the cores */
+	pol_decide(&m, &c, POL_S(1), &o);
+	pol_count(&o, POLICY_ALLOCATE, &n);
+	cr_assert_eq(n, 4);
+	model_function_fini(&f);
+}
+
+Test(policy_rules, freezes_a_quiet_idle_sandbox_after_the_grace)
+{
+	struct model_function f;
+	struct model m = { .fn = &f, .n_fn = 1 };
+	struct policy_config c = pol_cfg("fixed:600");
+	struct model_r r = { .have_cpu = true };
+	struct model_sandbox *sb;
+	struct pol_out o;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	sb = pol_idle(&f, POL_S(100));
+	pol_decide(&m, &c, POL_S(105), &o);
+	cr_assert_eq(o.n, 0);
+	cr_assert_eq(o.wake, POL_S(110), "wakes at the end of the grace");
+	pol_decide(&m, &c, POL_S(111), &o);
+	cr_assert_eq(pol_count(&o, POLICY_FREEZE, NULL), 1);
+	/* ΔR_cpu says it is still working (a background thread): not frozen. */
+	model_sandbox_push(sb, POL_S(110), &r, 0, 1);
+	r.cpu_usec = 300000;
+	model_sandbox_push(sb, POL_S(111), &r, 0, 1);
+	pol_decide(&m, &c, POL_S(111), &o);
+	cr_assert_eq(pol_count(&o, POLICY_FREEZE, NULL), 0);
+	model_function_fini(&f);
+}
+
+Test(policy_rules, releases_past_the_keep_alive)
+{
+	struct model_function f;
+	struct model m = { .fn = &f, .n_fn = 1 };
+	struct policy_config c = pol_cfg("fixed:600");
+	struct pol_out o;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	pol_idle(&f, POL_S(1000));
+	f.sb[0].state = MODEL_SB_FROZEN;
+	pol_decide(&m, &c, POL_S(1599), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
+	cr_assert_eq(o.wake, POL_S(1600));
+	pol_decide(&m, &c, POL_S(1600), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	model_function_fini(&f);
+}
+
+Test(policy_rules, memory_pressure_releases_least_recently_used_first)
+{
+	struct model_function f[2];
+	struct model m = { .fn = f, .n_fn = 2,
+			   .host = { .mem_budget_bytes = POL_MB(512),
+				     .mem_used_bytes = POL_MB(512) } };
+	struct policy_config c = pol_cfg("fixed:600");
+	struct pol_out o;
+	uint64_t oldest;
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	pol_idle(&f[0], POL_S(50));
+	pol_idle(&f[1], POL_S(20));
+	oldest = f[1].sb[0].id;
+	pol_idle(&f[1], POL_S(80));
+	f[0].queued = 1; /* a's idle sandbox serves it; one more would not fit */
+	f[0].sb[0].state = MODEL_SB_BUSY;
+	pol_decide(&m, &c, POL_S(100), &o);
+	cr_assert_eq(pol_count(&o, POLICY_HOLD, NULL), 1);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "128 MB wanted: one release");
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->sb, oldest);
+	/* PSI alone: one LRU release per decision. */
+	f[0].queued = 0;
+	m.host.mem_budget_bytes = 0;
+	m.host.have_psi = true;
+	m.host.psi_mem_some10 = 40;
+	pol_decide(&m, &c, POL_S(100), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->sb, oldest);
+	model_function_fini(&f[0]);
+	model_function_fini(&f[1]);
+}
+
+/* Eleven arrivals 30 minutes apart, one second of work each. */
+static void pol_periodic(struct model_function *f, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t t = POL_S(1800) * (uint64_t)i;
+		struct model_sandbox *sb;
+
+		model_function_arrive(f, t, POL_S(1));
+		sb = model_sandbox_add(f, t, t);
+		cr_assert_not_null(sb);
+		model_function_start(f, sb, t, POL_S(1));
+		model_function_finish(f, sb, t + POL_S(1), POL_S(1));
+		cr_assert(model_sandbox_remove(f, sb->id));
+	}
+}
+
+Test(policy_plan, histogram_follows_shahrad_percentiles_and_margins)
+{
+	struct model_function f;
+	struct policy_config c = pol_cfg("histogram");
+	struct policy_plan p;
+	uint64_t end;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	pol_periodic(&f, 10); /* 9 idle times: too few */
+	policy_plan_function(&f, &c, f.last_end_ns, &p);
+	cr_assert_not(p.window);
+	cr_assert_str_eq(p.why, "fallback");
+	cr_assert_eq(p.keep_alive_ns, POL_S(600));
+	model_function_fini(&f);
+
+	model_function_init(&f, "fn", POL_MB(128));
+	pol_periodic(&f, 11);
+	end = f.last_end_ns;
+	policy_plan_function(&f, &c, end, &p);
+	cr_assert(p.window);
+	/* All idle times in bin 29: pre-warm at 29 min - 10%, keep to 30 min + 10%. */
+	cr_assert_eq(p.win_start_ns, end + POL_S(29 * 60) * 9 / 10);
+	cr_assert_eq(p.win_end_ns, end + POL_S(30 * 60) * 11 / 10);
+	model_function_fini(&f);
+}
+
+Test(policy_rules, prewarms_ahead_of_the_predicted_arrival)
+{
+	struct model_function f;
+	struct model m = { .fn = &f, .n_fn = 1 };
+	struct policy_config c = pol_cfg("histogram");
+	struct pol_out o;
+	uint64_t end, start;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	pol_periodic(&f, 11);
+	end = f.last_end_ns;
+	start = end + POL_S(29 * 60) * 9 / 10;
+	pol_idle(&f, end);
+	pol_decide(&m, &c, end, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "unloaded until the window");
+	cr_assert_eq(pol_count(&o, POLICY_PREWARM, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_PREWARM)->at_ns, start - c.create_ns);
+	cr_assert_eq(o.wake, start - c.create_ns);
+	cr_assert(model_sandbox_remove(&f, f.sb[0].id));
+	pol_decide(&m, &c, start - c.create_ns, &o);
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 1, "created at the wake-up");
+	model_function_fini(&f);
+}
+
+Test(policy_plan, delta_fits_a_timer_closely)
+{
+	struct model_function f;
+	struct policy_config c = pol_cfg("delta");
+	struct policy_plan p;
+	uint64_t it = POL_S(1799);
+
+	model_function_init(&f, "fn", POL_MB(128));
+	pol_periodic(&f, 12);
+	policy_plan_function(&f, &c, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_str_eq(p.why, "cost");
+	/* Exact idle times: the window hugs 1799 s, within the 5% margin. */
+	cr_assert_leq(p.win_start_ns - f.last_end_ns, it);
+	cr_assert_geq(p.win_start_ns - f.last_end_ns, it * 94 / 100);
+	cr_assert_gt(p.win_end_ns - f.last_end_ns, it);
+	cr_assert_leq(p.win_end_ns - f.last_end_ns, it * 106 / 100 + POL_S(1));
+	model_function_fini(&f);
+}
+
+Test(policy_plan, delta_releases_at_once_when_keeping_costs_more)
+{
+	struct model_function f;
+	struct policy_config c = pol_cfg("delta:0.001");
+	struct policy_plan p;
+
+	model_function_init(&f, "fn", POL_MB(1024));
+	pol_periodic(&f, 5); /* irregular enough for the histogram path */
+	f.it_recent[0] = POL_S(60);
+	policy_plan_function(&f, &c, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_eq(p.win_end_ns, p.win_start_ns, "cold starts are nearly free");
+	model_function_fini(&f);
+}
+
+Test(policy_decide, is_deterministic)
+{
+	struct model_function f;
+	struct model m = { .fn = &f, .n_fn = 1 };
+	struct policy_config c = pol_cfg("delta");
+	struct pol_out a, b;
+
+	model_function_init(&f, "fn", POL_MB(256));
+	pol_periodic(&f, 9);
+	pol_idle(&f, f.last_end_ns);
+	pol_idle(&f, f.last_end_ns - POL_S(5));
+	pol_decide(&m, &c, f.last_end_ns + POL_S(90), &a);
+	pol_decide(&m, &c, f.last_end_ns + POL_S(90), &b);
+	cr_assert_eq(a.n, b.n);
+	cr_assert_eq(a.wake, b.wake);
+	cr_assert_eq(memcmp(a.a, b.a, a.n * sizeof(a.a[0])), 0);
+	model_function_fini(&f);
+}

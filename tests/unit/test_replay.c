@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_replay.c -- shim/trace.c's parser and its errors, and the replay on
+ * the hand-written fixture (tests/traces/fixture) with hand-checked counts:
+ *   app A, a timer every 30 min (48 calls, 1 s): fixed:600 and knative cold
+ *     every time; histogram cold until 10 idle times fill it (11); delta
+ *     until 3 idle times (4);
+ *   app B, calls at minutes 1,2,3,20,25 (1 s): fixed:600 cold at 1 and 20,
+ *     knative also at 25 (299 s > 60 s); histogram and delta as fixed:600;
+ *   app C, three 30 s calls in minute 1 (at 10, 30, 50 s): 2 cold (overlap);
+ *   app D, two calls a minute all day: 1 cold. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "shim/replay.h"
+
+#define RPL_FIXTURE "tests/traces/fixture/"
+
+static void rpl_load_fixture(struct trace *t)
+{
+	struct slx_err err = { 0 };
+
+	trace_init(t);
+	cr_assert_eq(trace_load_path(t, RPL_FIXTURE "invocations_per_function_md.anon.d01.csv",
+				     trace_load_invocations, &err), 0, "%s", err.msg);
+	cr_assert_eq(trace_load_path(t, RPL_FIXTURE "function_durations_percentiles.anon.d01.csv",
+				     trace_load_durations, &err), 0, "%s", err.msg);
+	cr_assert_eq(trace_load_path(t, RPL_FIXTURE "app_memory_percentiles.anon.d01.csv",
+				     trace_load_memory, &err), 0, "%s", err.msg);
+}
+
+static struct replay_result rpl_run(const struct trace *t, const char *spec)
+{
+	struct replay_config rc;
+	struct policy_config pc;
+	struct replay_result r;
+	struct slx_err err = { 0 };
+
+	replay_config_default(&rc);
+	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
+	pc.create_ns = rc.cold_ns;
+	cr_assert_eq(replay_run(t, &pc, &rc, &r, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(r.policy, spec);
+	return r;
+}
+
+Test(replay_fixture, cold_starts_match_the_hand_count)
+{
+	static const struct {
+		const char *policy;
+		uint64_t colds;
+	} want[] = { { "fixed:600", 48 + 2 + 2 + 1 },
+		     { "knative", 48 + 3 + 2 + 1 },
+		     { "histogram", 11 + 2 + 2 + 1 },
+		     { "delta", 4 + 2 + 2 + 1 } };
+	struct trace t;
+
+	rpl_load_fixture(&t);
+	cr_assert_eq(t.n_apps, 4);
+	cr_assert_eq(t.invocations, 48 + 5 + 3 + 2880);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct replay_result r = rpl_run(&t, want[i].policy);
+
+		cr_expect_eq(r.invocations, 2936);
+		cr_expect_eq(r.cold_starts, want[i].colds, "%s: %lu cold starts", want[i].policy,
+			     (unsigned long)r.cold_starts);
+	}
+	trace_free(&t);
+}
+
+Test(replay_fixture, idle_memory_time_matches_the_hand_count)
+{
+	struct trace t;
+	struct replay_result f, d;
+
+	rpl_load_fixture(&t);
+	f = rpl_run(&t, "fixed:600");
+	/* Seconds idle at 128 MB: A 48 x 600; B 58.995 + 59 + 600 + 298.995 +
+	 * 600; C 9.995 + 600 + 600; D the day less its first 15.105 s and
+	 * 2879 x 0.1 s of work. */
+	cr_assert_float_eq(f.idle_gb_s, (28800 + 1616.99 + 1209.995 + 86096.995) / 8, 0.01);
+	cr_assert_float_eq(f.p99_added_ms, 5.0, 1e-9, "1.8%% cold: p99 is a cold start");
+	cr_assert_float_eq(f.p50_added_ms, 0.0, 1e-9);
+	d = rpl_run(&t, "delta");
+	cr_assert_lt(d.idle_gb_s, f.idle_gb_s);
+	cr_assert_leq(2 * d.cold_starts, f.cold_starts);
+	trace_free(&t);
+}
+
+Test(replay_fixture, is_deterministic)
+{
+	struct trace t;
+	struct replay_result a, b;
+
+	rpl_load_fixture(&t);
+	a = rpl_run(&t, "histogram");
+	b = rpl_run(&t, "histogram");
+	cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0);
+	trace_free(&t);
+}
+
+/* ---- the parser ------------------------------------------------------------ */
+
+static char *rpl_inv_file(const char *rows)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	fputs("HashOwner,HashApp,HashFunction,Trigger", f);
+	for (int m = 1; m <= 1440; m++)
+		fprintf(f, ",%d", m);
+	fputc('\n', f);
+	fputs(rows, f);
+	fclose(f);
+	return buf;
+}
+
+/* A row of counts: minute `at` (1-based) gets `v`, the others 0. */
+static char *rpl_row(const char *key, int at, const char *v)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	fputs(key, f);
+	for (int m = 1; m <= 1440; m++)
+		fprintf(f, ",%s", m == at ? v : "0");
+	fputc('\n', f);
+	fclose(f);
+	return buf;
+}
+
+static int rpl_parse(const char *text, struct trace *t, struct slx_err *err)
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	int r;
+
+	cr_assert_not_null(in);
+	r = trace_load_invocations(t, in, "trace.csv", err);
+	fclose(in);
+	return r;
+}
+
+static void rpl_expect_error(const char *rows, const char *msg)
+{
+	char *text = rpl_inv_file(rows);
+	struct trace t;
+	struct slx_err err = { 0 };
+
+	trace_init(&t);
+	cr_expect_eq(rpl_parse(text, &t, &err), -1, "accepted, expected: %s", msg);
+	cr_expect_str_eq(err.msg, msg);
+	trace_free(&t);
+	free(text);
+}
+
+Test(trace_parse, wrong_column_count_names_file_and_line)
+{
+	char *ok = rpl_row("o,a,f,http", 1, "1");
+	char *two = NULL;
+
+	cr_assert(asprintf(&two, "%s%s", ok, "o,a,g,http,1,2,3,4,5,6,7,8\n") > 0);
+	rpl_expect_error(two, "trace.csv:3: expected 1444 columns, got 12");
+	free(two);
+	free(ok);
+}
+
+Test(trace_parse, bad_counts_are_refused)
+{
+	char *neg = rpl_row("o,a,f,http", 5, "-3");
+	char *huge = rpl_row("o,a,f,http", 1440, "99999999999");
+	char *word = rpl_row("o,a,f,http", 2, "1x");
+	char *empty = rpl_row(",a,f,http", 2, "1");
+
+	rpl_expect_error(neg, "trace.csv:2: column 9: negative count -3");
+	rpl_expect_error(huge, "trace.csv:2: column 1444: count 99999999999 above 1000000 per minute");
+	rpl_expect_error(word, "trace.csv:2: column 6: not a count: \"1x\"");
+	rpl_expect_error(empty, "trace.csv:2: column 1: empty hash");
+	free(neg);
+	free(huge);
+	free(word);
+	free(empty);
+}
+
+Test(trace_parse, bad_header_and_duplicates)
+{
+	const char *text = "HashOwner,HashApp,HashFunction,Trigger,1,2\n";
+	char *row = rpl_row("o,a,f,http", 1, "1");
+	char *dup = NULL;
+	struct trace t;
+	struct slx_err err = { 0 };
+
+	trace_init(&t);
+	cr_assert_eq(rpl_parse(text, &t, &err), -1);
+	cr_assert_str_eq(err.msg, "trace.csv:1: header: expected 1444 columns, got 6");
+	trace_free(&t);
+	cr_assert(asprintf(&dup, "%s%s", row, row) > 0);
+	rpl_expect_error(dup, "trace.csv:3: function o,a,f listed twice");
+	trace_init(&t);
+	cr_assert_eq(rpl_parse("", &t, &err), -1);
+	cr_assert_str_eq(err.msg, "trace.csv: empty file (no header)");
+	trace_free(&t);
+	free(dup);
+	free(row);
+}
+
+Test(trace_parse, days_chain_and_functions_group_by_app)
+{
+	char *r1 = rpl_row("o,a,f,http", 1440, "7");
+	char *r2 = rpl_row("o,a,g,timer", 1, "2");
+	char *rows = NULL, *day1, *day2;
+	struct trace t;
+	struct slx_err err = { 0 };
+
+	cr_assert(asprintf(&rows, "%s%s", r1, r2) > 0);
+	day1 = rpl_inv_file(rows);
+	day2 = rpl_inv_file(r1);
+	trace_init(&t);
+	cr_assert_eq(rpl_parse(day1, &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(rpl_parse(day2, &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(t.days, 2);
+	cr_assert_eq(t.n_apps, 1);
+	cr_assert_eq(t.apps[0].n_fns, 2);
+	cr_assert_eq(t.n_fns, 2);
+	cr_assert_eq(t.fns[0].n_min, 2);
+	cr_assert_eq(t.fns[0].min[0].minute, 1439);
+	cr_assert_eq(t.fns[0].min[1].minute, 1440 + 1439, "day 2 follows day 1");
+	cr_assert_eq(t.invocations, 16);
+	trace_free(&t);
+	free(day1);
+	free(day2);
+	free(rows);
+	free(r1);
+	free(r2);
+}
+
+Test(trace_parse, durations_and_memory_rows_are_checked)
+{
+	const char *dur = "HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,"
+			  "percentile_Average_0,percentile_Average_1,percentile_Average_25,"
+			  "percentile_Average_50,percentile_Average_75,percentile_Average_99,"
+			  "percentile_Average_100\no,a,f,-5,1,1,1,1,1,1,1,1,1,1\n";
+	const char *mem = "HashOwner,HashApp,SampleCount\n";
+	struct trace t;
+	struct slx_err err = { 0 };
+	FILE *in;
+
+	trace_init(&t);
+	in = fmemopen((void *)dur, strlen(dur), "r");
+	cr_assert_eq(trace_load_durations(&t, in, "d.csv", &err), -1);
+	fclose(in);
+	cr_assert_str_eq(err.msg, "d.csv:2: column 4: -5 out of range 0..1e+09");
+	in = fmemopen((void *)mem, strlen(mem), "r");
+	cr_assert_eq(trace_load_memory(&t, in, "m.csv", &err), -1);
+	fclose(in);
+	cr_assert_str_eq(err.msg, "m.csv:1: header: expected 12 columns, got 3");
+	trace_free(&t);
+}
