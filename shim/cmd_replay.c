@@ -111,6 +111,34 @@ static bool in_path(const char *prog)
 	return false;
 }
 
+/* The reference curve's points in keep-alive order (named fixed:S rows
+ * included), so the line does not double back. */
+static void plot_fixed_curve(const struct run *r, FILE *gp)
+{
+	double last = -1;
+
+	for (;;) {
+		const struct replay_result *next = NULL;
+		double next_s = 0;
+
+		for (size_t i = 0; i < r->n; i++) {
+			double ka;
+
+			if (strncmp(r->res[i].policy, "fixed:", 6))
+				continue;
+			ka = strtod(r->res[i].policy + 6, NULL);
+			if (ka > last && (!next || ka < next_s)) {
+				next = &r->res[i];
+				next_s = ka;
+			}
+		}
+		if (!next)
+			return;
+		fprintf(gp, "%.3f %.5f\n", next->idle_gb_s, next->cold_start_pct);
+		last = next_s;
+	}
+}
+
 /* gnuplot reads its script and data from a pipe: the sweep as a line, each
  * other policy as a labelled point. */
 static int plot(const struct run *r, const char *png, struct slx_err *err)
@@ -118,9 +146,6 @@ static int plot(const struct run *r, const char *png, struct slx_err *err)
 	FILE *gp;
 	int st;
 
-	if (!in_path("gnuplot"))
-		return slx_error(err, 0, "%s: --plot needs gnuplot in PATH (apt install gnuplot-nox)",
-				 VERB);
 	gp = popen("gnuplot", "w");
 	if (!gp)
 		return slx_error(err, errno, "%s: run gnuplot", VERB);
@@ -131,9 +156,7 @@ static int plot(const struct run *r, const char *png, struct slx_err *err)
 		    "plot '-' using 1:2 with linespoints title 'fixed keep-alive 1..120 min', "
 		    "'-' using 1:2:3 with labels point pt 7 offset 1,1 notitle\n",
 		png);
-	for (size_t i = 0; i < r->n; i++)
-		if (!strncmp(r->res[i].policy, "fixed:", 6))
-			fprintf(gp, "%.3f %.5f\n", r->res[i].idle_gb_s, r->res[i].cold_start_pct);
+	plot_fixed_curve(r, gp);
 	fprintf(gp, "e\n");
 	for (size_t i = 0; i < r->n; i++)
 		if (!r->sweep[i])
@@ -180,6 +203,9 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 	if (strcmp(o->format, "table") && strcmp(o->format, "csv"))
 		return slx_error(err, 0, "%s: --format %s: expected table or csv", VERB,
 				 o->format);
+	if (o->plot && !in_path("gnuplot"))
+		return slx_error(err, 0, "%s: --plot needs gnuplot in PATH (apt install gnuplot-nox)",
+				 VERB);
 	return 0;
 }
 
