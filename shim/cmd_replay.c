@@ -180,7 +180,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 		{ "format", 0, CLI_STR, &o->format },
 		{ "plot", 0, CLI_STR, &o->plot },
 	};
-	int idx = 1;
+	int idx = 0;
 
 	*o = (struct replay_opts){ .cold_ms = 5, .format = "table" };
 	/* Flags may come before and after the trace files. */

@@ -28,6 +28,7 @@
 #include "orphans.h"
 #include "pool.h"
 #include "registry.h"
+#include "replay.h"
 #include "sandbox.h"
 #include "shim.h"
 
@@ -781,6 +782,7 @@ static const struct {
 	const char *help;
 } shim_verbs[] = {
     {"serve", shim_serve, "serve a function over HTTP with a warm pool"},
+    {"replay", shim_replay_main, "replay a trace through the allocation policies"},
 };
 
 int cmd_shim(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
@@ -789,6 +791,6 @@ int cmd_shim(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 		if (!strcmp(argv[0], shim_verbs[i].name))
 			return shim_verbs[i].fn(ctx, argc - 1, argv + 1, err);
 	if (argc > 0)
-		return slx_error(err, 0, "shim: unknown subcommand %s (serve)", argv[0]);
+		return slx_error(err, 0, "shim: unknown subcommand %s (serve, replay)", argv[0]);
 	return slx_error(err, 0, "usage: slxrun shim serve [flags] BUNDLE");
 }

@@ -3,8 +3,6 @@
 # replay.sh -- the policy comparison: replay the synthetic trace and the
 # hand-written fixture through every policy, write CSVs and the plots.
 # Usage: tests/bench/replay.sh [OUTDIR]   (env: SEED=1 APPS=200 DAYS=2 COLD_MS=5)
-# Uses `slxrun shim replay` when the binary has the verb, else builds the
-# stand-alone driver (tests/traces/replay_driver.c) from the same sources.
 set -eu
 cd "$(dirname "$0")/../.."
 out=${1:-build/bench-replay}
@@ -12,15 +10,8 @@ seed=${SEED:-1} apps=${APPS:-200} days=${DAYS:-2} cold=${COLD_MS:-5}
 fixture=tests/traces/fixture
 mkdir -p "$out"
 
-if [ -x ./slxrun ] && ./slxrun shim replay "$fixture"/invocations_per_function_md.anon.d01.csv \
-	--format csv >/dev/null 2>&1; then
-	replay() { ./slxrun shim replay "$@"; }
-else
-	cc -std=gnu11 -D_GNU_SOURCE -I. -O2 -o "$out/replay" tests/traces/replay_driver.c \
-		shim/cmd_replay.c shim/replay.c shim/trace.c shim/policy.c shim/model.c \
-		runtime/cli.c common/err.c -lm
-	replay() { "$out/replay" "$@"; }
-fi
+[ -x ./slxrun ] || make slxrun
+replay() { ./slxrun shim replay "$@"; }
 
 # run NAME DIR: every day file of DIR, its durations and memory files.
 run() {
