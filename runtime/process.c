@@ -131,8 +131,10 @@ void rt_close_fds_except(const int *keep, size_t n)
 
 	if (n > 64)
 		n = 64;
-	memcpy(sorted, keep, n * sizeof(int));
-	qsort(sorted, n, sizeof(int), int_cmp);
+	if (n) {
+		memcpy(sorted, keep, n * sizeof(int));
+		qsort(sorted, n, sizeof(int), int_cmp);
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (sorted[i] < (int)from)
 			continue;
