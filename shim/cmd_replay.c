@@ -15,7 +15,7 @@
 
 #define VERB "shim replay"
 #define USAGE "TRACE... [--policy P]... [--durations FILE]... [--memory FILE]... " \
-	      "[--cold-ms N] [--format table|csv] [--plot OUT.png]"
+	      "[--cold-ms N] [--time-scale N] [--format table|csv] [--plot OUT.png]"
 
 static const char *const default_policies[] = { "fixed:600", "knative", "histogram",
 						 "delta" };
@@ -27,7 +27,7 @@ static const char *const sweep_policies[] = { "fixed:60",   "fixed:120",  "fixed
 
 struct replay_opts {
 	struct cli_list traces, policy, durations, memory;
-	int cold_ms;
+	int cold_ms, time_scale;
 	const char *format, *plot;
 };
 
@@ -63,6 +63,7 @@ static int run_one(const struct trace *t, const char *spec, bool sweep,
 	if (policy_parse(spec, &pc, err) < 0)
 		return -1;
 	pc.create_ns = rc->cold_ns;
+	replay_policy_time_scale(&pc, rc->time_scale);
 	if (replay_run(t, &pc, rc, &r->res[r->n], err) < 0)
 		return -1;
 	r->sweep[r->n++] = sweep;
@@ -177,12 +178,13 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 		{ "durations", 0, CLI_LIST, &o->durations },
 		{ "memory", 0, CLI_LIST, &o->memory },
 		{ "cold-ms", 0, CLI_INT, &o->cold_ms },
+		{ "time-scale", 0, CLI_INT, &o->time_scale },
 		{ "format", 0, CLI_STR, &o->format },
 		{ "plot", 0, CLI_STR, &o->plot },
 	};
 	int idx = 0;
 
-	*o = (struct replay_opts){ .cold_ms = 5, .format = "table" };
+	*o = (struct replay_opts){ .cold_ms = 5, .time_scale = 1, .format = "table" };
 	/* Flags may come before and after the trace files. */
 	while (idx < argc) {
 		if (cli_parse(VERB, argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
@@ -200,6 +202,9 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 	if (o->cold_ms < 0 || o->cold_ms > 600000)
 		return slx_error(err, 0, "%s: --cold-ms %d out of range 0..600000", VERB,
 				 o->cold_ms);
+	if (o->time_scale < 1 || o->time_scale > 3600)
+		return slx_error(err, 0, "%s: --time-scale %d out of range 1..3600", VERB,
+				 o->time_scale);
 	if (strcmp(o->format, "table") && strcmp(o->format, "csv"))
 		return slx_error(err, 0, "%s: --format %s: expected table or csv", VERB,
 				 o->format);
@@ -219,6 +224,9 @@ static int run_all(const struct trace *t, const struct replay_opts *o,
 
 	replay_config_default(&rc);
 	rc.cold_ns = (uint64_t)o->cold_ms * 1000000;
+	/* --time-scale N: N trace seconds pass in one (see replay.h) */
+	rc.time_scale = (unsigned)o->time_scale;
+	rc.tick_ns /= rc.time_scale;
 	r->res = calloc(n_named + SWEEP_N, sizeof(*r->res));
 	r->sweep = calloc(n_named + SWEEP_N, sizeof(*r->sweep));
 	if (!r->res || !r->sweep)

@@ -2,8 +2,10 @@
 /* cmd_shim.c -- `slxrun shim serve`: one function behind an HTTP front with
  * a warm pool, driven by one single-threaded epoll loop (sandboxes are made
  * with a raw clone3 from this process, so no threads may exist).  The loop
- * owns the sources: MHD's epoll fds, each busy sandbox's fd, a timerfd tick
- * and a signalfd; everything else is a call into pool, feed, metrics. */
+ * owns the sources: MHD's epoll fds, each busy sandbox's fd, a timerfd armed
+ * for the next tick or the policy's wake-up, and a signalfd.  What to create,
+ * freeze, thaw and release is policy_decide's answer over the pool's model,
+ * the same code `shim replay` runs on traces. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -26,6 +28,7 @@
 #include "http.h"
 #include "metrics.h"
 #include "orphans.h"
+#include "policy.h"
 #include "pool.h"
 #include "registry.h"
 #include "replay.h"
@@ -34,7 +37,13 @@
 
 #define SERVE_MAX_LISTEN      8
 #define SERVE_QUEUE_MAX	      1024
+/* The live shim freezes an idle, quiet sandbox after 1 s (the policy's own
+ * default is 10 s): frozen, it is off the scheduler at no cost to a thaw. */
 #define SERVE_FREEZE_AFTER_NS 1000000000ull
+/* A new sandbox's size in the model when the bundle sets no memory limit:
+ * the replay's default, so live and replayed decisions weigh it alike. */
+#define SERVE_DEFAULT_MEM (128ull << 20)
+#define SERVE_KEEP_ALIVE_UNSET UINT_MAX
 /* A sandbox that fails before running a request gets it retried elsewhere
  * this many times in all. */
 #define SERVE_MAX_ATTEMPTS 3
@@ -44,7 +53,9 @@
 struct serve_opts {
 	const char *listen[SERVE_MAX_LISTEN];
 	size_t n_listen;
-	unsigned min_warm, max, keep_alive_s, tick_ms;
+	unsigned min_warm, max, keep_alive_s, tick_ms, time_scale;
+	const char *policy; /* --policy, or NULL */
+	char keep_alive_policy[32]; /* --keep-alive S as "fixed:S" */
 	const char *bundle;
 };
 
@@ -61,8 +72,13 @@ struct serve {
 	struct shim_function *fn;
 	struct serve_opts opts;
 	struct pool pool;
+	struct policy_config policy;
+	struct policy_action *acts; /* room for policy_actions_max */
+	size_t acts_cap;
+	uint64_t wake_ns;	/* the policy's next wake-up; UINT64_MAX: none */
+	uint64_t tick_ns, next_tick_ns, armed_ns;
 	struct metrics m;
-	struct feed_totals totals;
+	struct metrics_totals totals;
 	struct http_front *http;
 	struct shim_orphans rec;
 	char registry[PATH_MAX];
@@ -79,6 +95,7 @@ struct serve {
 /* ---- flags ------------------------------------------------------------- */
 
 #define FLAG_LISTEN SIZE_MAX
+#define FLAG_POLICY (SIZE_MAX - 1)
 
 static const struct serve_flag {
 	const char *name;
@@ -86,10 +103,12 @@ static const struct serve_flag {
 	unsigned min, max;
 } serve_flags[] = {
     {"listen", FLAG_LISTEN, 0, 0},
+    {"policy", FLAG_POLICY, 0, 0},
     {"min-warm", offsetof(struct serve_opts, min_warm), 0, 1024},
     {"max", offsetof(struct serve_opts, max), 1, 1024},
     {"keep-alive", offsetof(struct serve_opts, keep_alive_s), 0, 7 * 86400},
     {"tick-ms", offsetof(struct serve_opts, tick_ms), 10, 60000},
+    {"time-scale", offsetof(struct serve_opts, time_scale), 1, 3600},
 };
 
 static int set_flag(struct serve_opts *o, const struct serve_flag *f, const char *val,
@@ -103,6 +122,10 @@ static int set_flag(struct serve_opts *o, const struct serve_flag *f, const char
 			return slx_error(err, 0, "shim serve: --listen: at most %d addresses",
 					 SERVE_MAX_LISTEN);
 		o->listen[o->n_listen++] = val;
+		return 0;
+	}
+	if (f->off == FLAG_POLICY) {
+		o->policy = val;
 		return 0;
 	}
 	errno = 0;
@@ -136,7 +159,8 @@ static int parse_one(struct serve_opts *o, int argc, char **argv, int *i, struct
 
 static int parse_opts(struct serve_opts *o, int argc, char **argv, struct slx_err *err)
 {
-	*o = (struct serve_opts){.max = 4, .keep_alive_s = 600, .tick_ms = 100};
+	*o = (struct serve_opts){
+	    .max = 4, .keep_alive_s = SERVE_KEEP_ALIVE_UNSET, .tick_ms = 100, .time_scale = 1};
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--") && i + 1 < argc && !o->bundle) {
 			o->bundle = argv[++i];
@@ -151,11 +175,36 @@ static int parse_opts(struct serve_opts *o, int argc, char **argv, struct slx_er
 	}
 	if (!o->bundle)
 		return slx_error(err, 0,
-				 "usage: slxrun shim serve [--listen ADDR]... "
-				 "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] BUNDLE");
+				 "usage: slxrun shim serve [--listen ADDR]... [--policy P] "
+				 "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] "
+				 "[--time-scale N] BUNDLE");
 	if (o->min_warm > o->max)
 		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,
 				 o->max);
+	if (o->keep_alive_s != SERVE_KEEP_ALIVE_UNSET) {
+		/* --keep-alive S is --policy fixed:S, kept for its users */
+		if (o->policy)
+			return slx_error(err, 0,
+					 "shim serve: --keep-alive S is --policy fixed:S; give one");
+		snprintf(o->keep_alive_policy, sizeof(o->keep_alive_policy), "fixed:%u",
+			 o->keep_alive_s);
+		o->policy = o->keep_alive_policy;
+	}
+	if (!o->policy)
+		o->policy = "delta";
+	return 0;
+}
+
+/* The policy as the live shim runs it: its own freeze grace, the measured
+ * creation time left at the policy's default (the replay's --cold-ms
+ * default too), and --time-scale applied as `shim replay` applies it. */
+static int serve_policy(const struct serve_opts *o, struct policy_config *cfg,
+			struct slx_err *err)
+{
+	if (policy_parse(o->policy, cfg, err) < 0)
+		return slx_error_prefix(err, "shim serve: --policy");
+	cfg->freeze_grace_ns = SERVE_FREEZE_AFTER_NS;
+	replay_policy_time_scale(cfg, o->time_scale);
 	return 0;
 }
 
@@ -242,8 +291,7 @@ static void create_one(struct serve *s)
 		return;
 	if (record_sandbox(s, slot->id, &err) == 0 &&
 	    shim_sandbox_create(s->fn, slot->id, &slot->sb, NULL, &err) == 0) {
-		slot->created_ns = slx_now_ns();
-		pool_slot_set(slot, POOL_IDLE, slot->created_ns);
+		pool_slot_ready(&s->pool, slot, slx_now_ns());
 		s->pool.created++;
 		return;
 	}
@@ -255,6 +303,7 @@ static void create_one(struct serve *s)
 	 * cannot start drains its queue instead of retrying forever. */
 	j = pool_dequeue(&s->pool);
 	if (j) {
+		pool_abandon(&s->pool);
 		s->m.invocations[SHIM_INIT_ERROR]++;
 		answer_error(j, 200, "Runtime.InitError", err.msg);
 	}
@@ -277,7 +326,7 @@ static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 				      shim_epoch_ms() + timeout_ms, &err) < 0 ||
 	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_fd(slot->sb), &ev) < 0)
 		goto unusable;
-	pool_slot_set(slot, POOL_BUSY, slx_now_ns());
+	pool_slot_start(&s->pool, slot, slx_now_ns());
 	slot->job = j;
 	slot->deadline_ns = slot->since_ns + timeout_ms * NS_PER_MS;
 	j->cold = slot->invocations++ == 0 && slot->created_ns > j->arrival_ns;
@@ -298,6 +347,7 @@ static void dispatch(struct serve *s)
 		if (start_on(s, slot, j) == 0)
 			continue;
 		if (++j->attempts >= SERVE_MAX_ATTEMPTS) {
+			pool_abandon(&s->pool);
 			s->m.invocations[SHIM_CRASH]++;
 			answer_error(j, 200, "Runtime.ExitError",
 				     "the sandbox failed before running the request");
@@ -317,9 +367,8 @@ static void finish(struct serve *s, struct pool_slot *slot, const struct shim_re
 	slot->job = NULL;
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
 	answer_result(s, slot, j, res);
-	if (keep)
-		pool_slot_set(slot, POOL_IDLE, slx_now_ns());
-	else
+	pool_slot_finish(&s->pool, slot, slx_now_ns());
+	if (!keep)
 		slot_release(s, slot);
 }
 
@@ -359,28 +408,65 @@ static void check_deadlines(struct serve *s, uint64_t now)
 	}
 }
 
-/* ---- the model and the rule --------------------------------------------- */
+/* ---- the model and the policy -------------------------------------------- */
 
-/* The tick: one cgroup read per live sandbox, then the model's sums. */
+/* The host budget R(t) leaves: what the kernel says is available plus what
+ * our sandboxes already hold (they are not available to themselves). */
+static void feed_host(struct serve *s, uint64_t cpu_dr_usec, bool have_psi, double psi)
+{
+	struct model_host *h = &s->pool.model.host;
+	struct feed_host fh;
+	struct slx_err err;
+	uint64_t used = 0;
+
+	for (size_t i = 0; i < s->pool.fn.n_sb; i++)
+		used += s->pool.fn.sb[i].mem_bytes;
+	h->mem_used_bytes = used;
+	h->tick_ns = s->tick_ns;
+	h->cpu_dr_usec = (int64_t)cpu_dr_usec;
+	h->have_psi = have_psi;
+	h->psi_mem_some10 = psi;
+	if (feed_host_read(&fh, &err) < 0)
+		return; /* the last budget stands */
+	h->cores = fh.cores;
+	h->mem_budget_bytes = fh.mem_available + used < fh.mem_total
+				  ? fh.mem_available + used
+				  : fh.mem_total;
+}
+
+/* The tick: one cgroup read per live sandbox into its ring in the model,
+ * ΣΔR_cpu and the worst memory pressure for the host, the sums for /status. */
 static void feed_tick(struct serve *s, uint64_t now)
 {
-	struct feed_totals t = {.a = (unsigned)s->pool.q_len};
+	uint64_t cpu_dr = 0;
+	double psi = 0;
+	bool have_psi = false;
 
 	for (size_t i = 0; i < s->pool.n; i++) {
 		struct pool_slot *slot = s->pool.slots[i];
-		struct feed_r r = {0};
+		struct model_sandbox *msb = pool_slot_model(&s->pool, slot);
+		const struct model_point *pt;
+		struct model_r r = {0};
 		struct slx_err err;
 		int fd;
 
-		if (!slot->sb)
+		if (!slot->sb || !msb)
 			continue;
 		fd = shim_sandbox_cgroup_fd(slot->sb);
 		if (fd >= 0 && feed_read(fd, &r, &err) < 0)
 			memset(&r, 0, sizeof(r));
-		feed_push(&slot->series, now, &r, slot->state == POOL_BUSY, 1);
-		feed_totals_add(&t, feed_at(&slot->series, 0));
+		model_sandbox_push(msb, now, &r, slot->state == POOL_BUSY, 1);
+		pt = model_sandbox_at(msb, 0);
+		/* a first point's ΔR is all it used since creation, not this tick */
+		if (msb->ring_n > 1 && pt->dr.cpu_usec > 0)
+			cpu_dr += (uint64_t)pt->dr.cpu_usec;
+		if (r.have_psi && r.psi_mem_some10 > psi)
+			psi = r.psi_mem_some10;
+		have_psi |= r.have_psi;
 	}
-	s->totals = t;
+	model_function_roll(&s->pool.fn, now, s->tick_ns);
+	feed_host(s, cpu_dr, have_psi, psi);
+	metrics_totals_take(&s->totals, &s->pool);
 }
 
 /* Sandboxes whose agent died while idle or frozen are released. */
@@ -397,40 +483,83 @@ static void reap_dead(struct serve *s)
 	}
 }
 
-static void apply_decisions(struct serve *s, uint64_t now)
+/* Creation for no waiting request (pre-warm, reserve, min-warm) waits out a
+ * failed creation and stops with the shutdown. */
+static bool may_create_warm(const struct serve *s, uint64_t now)
 {
-	size_t n = s->pool.n, cap = s->pool.cfg.max + n + 1, k;
-	struct pool_snap_slot snap_slots[n ? n : 1];
-	struct pool_slot *targets[n ? n : 1];
-	struct pool_action acts[cap];
-	struct pool_snapshot snap;
+	return now >= s->create_retry_ns && !s->stopping;
+}
+
+static void act_allocate(struct serve *s, const struct policy_action *a, uint64_t now)
+{
+	if (!s->pool.q_len && !may_create_warm(s, now))
+		return;
+	for (unsigned k = 0; k < a->n; k++)
+		if (!pool_slot_add(&s->pool, now, now + s->policy.create_ns))
+			return; /* at --max: the rest stay queued */
+}
+
+static void act_freeze(struct serve *s, const struct policy_action *a, uint64_t now)
+{
+	struct pool_slot *slot = pool_slot_by_model(&s->pool, a->sb);
+	bool frozen = a->kind == POLICY_FREEZE;
 	struct slx_err err;
 
-	pool_snapshot_fill(&s->pool, snap_slots, &snap);
-	memcpy(targets, s->pool.slots, n * sizeof(*targets));
-	k = pool_decide(&snap, &s->pool.cfg, now, acts, cap);
-	for (size_t i = 0; i < k; i++) {
-		struct pool_slot *slot;
+	(void)now;
+	if (!slot || slot->state != (frozen ? POOL_IDLE : POOL_FROZEN))
+		return;
+	if (shim_sandbox_freeze(slot->sb, frozen, &err) == 0)
+		pool_slot_freeze(&s->pool, slot, frozen);
+	else
+		slot_release(s, slot);
+}
 
-		switch (acts[i].kind) {
-		case POOL_ACT_CREATE:
-			/* warm-only creation waits out a failure and a shutdown */
-			if (s->pool.q_len || (now >= s->create_retry_ns && !s->stopping))
-				(void)pool_slot_add(&s->pool, now);
-			break;
-		case POOL_ACT_FREEZE:
-			slot = targets[acts[i].slot];
-			/* the idle-since time is kept: keep-alive counts from it */
-			if (shim_sandbox_freeze(slot->sb, true, &err) == 0)
-				pool_slot_set(slot, POOL_FROZEN, slot->since_ns);
-			else
-				slot_release(s, slot);
-			break;
-		case POOL_ACT_RELEASE:
-			slot_release(s, targets[acts[i].slot]);
-			break;
-		}
+static void act_release(struct serve *s, const struct policy_action *a, uint64_t now)
+{
+	struct pool_slot *slot = pool_slot_by_model(&s->pool, a->sb);
+
+	(void)now;
+	/* --min-warm is a floor the policy does not know of */
+	if (slot && (slot->state == POOL_IDLE || slot->state == POOL_FROZEN) &&
+	    s->pool.n > s->pool.cfg.min_warm)
+		slot_release(s, slot);
+}
+
+/* PREWARM is the plan (the wake-up brings its ALLOCATE); HOLD keeps the
+ * requests queued, which they are. */
+static void act_nothing(struct serve *s, const struct policy_action *a, uint64_t now)
+{
+	(void)s;
+	(void)a;
+	(void)now;
+}
+
+static void (*const act_fns[])(struct serve *, const struct policy_action *, uint64_t) = {
+    [POLICY_ALLOCATE] = act_allocate, [POLICY_PREWARM] = act_nothing,
+    [POLICY_THAW] = act_freeze,	      [POLICY_FREEZE] = act_freeze,
+    [POLICY_RELEASE] = act_release,   [POLICY_HOLD] = act_nothing,
+};
+
+/* Ask the policy about the model as it stands and carry the answer out. */
+static void apply_decisions(struct serve *s, uint64_t now)
+{
+	size_t need = policy_actions_max(&s->pool.model), n;
+
+	if (need > s->acts_cap) {
+		struct policy_action *v = realloc(s->acts, need * sizeof(*v));
+
+		if (!v)
+			return; /* the next turn asks again */
+		s->acts = v;
+		s->acts_cap = need;
 	}
+	n = policy_decide(&s->pool.model, &s->policy, now, s->acts, s->acts_cap, &s->wake_ns);
+	for (size_t i = 0; i < n; i++)
+		if ((size_t)s->acts[i].kind < sizeof(act_fns) / sizeof(act_fns[0]))
+			act_fns[s->acts[i].kind](s, &s->acts[i], now);
+	while (s->pool.n < s->pool.cfg.min_warm && may_create_warm(s, now) &&
+	       pool_slot_add(&s->pool, now, now + s->policy.create_ns))
+		;
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -454,7 +583,7 @@ static void on_invoke(void *ctx, struct http_call *call)
 		answer_error(j, 503, "ServiceUnavailable", "the shim is shutting down");
 		return;
 	}
-	if (pool_enqueue(&s->pool, j) < 0) {
+	if (pool_enqueue(&s->pool, j, j->arrival_ns) < 0) {
 		s->m.rejected++;
 		answer_error(j, 429, "TooManyRequestsException", "queue full");
 		return;
@@ -487,7 +616,7 @@ static int on_status(void *ctx, char **body, size_t *len)
 
 	if (render(&f, body, len) < 0)
 		return -1;
-	metrics_render_status(&s->pool, s->fn->name, &s->totals, f);
+	metrics_render_status(&s->pool, s->fn->name, s->policy.name, &s->totals, f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -521,12 +650,35 @@ static void on_signal(struct serve *s)
 		reap_dead(s);
 }
 
-static void on_tick(struct serve *s)
+/* The timer fired: for the tick, the policy's wake-up, or both (the
+ * decision runs every turn anyway). */
+static void on_timer(struct serve *s)
 {
-	uint64_t expirations;
+	uint64_t expirations, now = slx_now_ns();
 
 	(void)!read(s->tickfd, &expirations, sizeof(expirations));
-	feed_tick(s, slx_now_ns());
+	s->armed_ns = 0;
+	if (now < s->next_tick_ns)
+		return;
+	feed_tick(s, now);
+	s->next_tick_ns += s->tick_ns;
+	if (s->next_tick_ns <= now) /* a slow turn: skip, never burst */
+		s->next_tick_ns = now + s->tick_ns;
+}
+
+/* One timerfd, armed for the next tick or the policy's wake, whichever
+ * comes first (absolute on CLOCK_MONOTONIC, slx_now_ns's clock). */
+static void arm_timer(struct serve *s)
+{
+	uint64_t at = s->wake_ns < s->next_tick_ns ? s->wake_ns : s->next_tick_ns;
+	struct itimerspec its = {0};
+
+	if (at == s->armed_ns)
+		return;
+	its.it_value.tv_sec = (time_t)(at / NS_PER_S);
+	its.it_value.tv_nsec = (long)(at % NS_PER_S);
+	if (timerfd_settime(s->tickfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		s->armed_ns = at;
 }
 
 static int loop_timeout_ms(struct serve *s, uint64_t now)
@@ -570,7 +722,7 @@ static void loop_turn(struct serve *s)
 		if (tag == &s->tag_signal)
 			on_signal(s);
 		else if (tag == &s->tag_tick)
-			on_tick(s);
+			on_timer(s);
 		else if (tag != &s->tag_http)
 			on_sandbox_readable(s, tag);
 	}
@@ -582,6 +734,7 @@ static void loop_turn(struct serve *s)
 	create_one(s);
 	dispatch(s);
 	http_front_run(s->http);
+	arm_timer(s);
 }
 
 /* Past the drain deadline: whatever is left is answered, then torn down. */
@@ -627,7 +780,6 @@ static int add_fd(struct serve *s, int fd, void *tag, struct slx_err *err)
 
 static int open_loop_fds(struct serve *s, struct slx_err *err)
 {
-	struct itimerspec its = {0};
 	sigset_t set;
 
 	sigemptyset(&set);
@@ -644,9 +796,11 @@ static int open_loop_fds(struct serve *s, struct slx_err *err)
 	s->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (s->epfd < 0 || s->sigfd < 0 || s->tickfd < 0)
 		return slx_error(err, errno, "event loop fds");
-	its.it_value.tv_nsec = its.it_interval.tv_nsec = (long)(s->opts.tick_ms % 1000) * 1000000;
-	its.it_value.tv_sec = its.it_interval.tv_sec = s->opts.tick_ms / 1000;
-	if (timerfd_settime(s->tickfd, 0, &its, NULL) < 0)
+	s->tick_ns = (uint64_t)s->opts.tick_ms * NS_PER_MS;
+	s->next_tick_ns = slx_now_ns() + s->tick_ns;
+	s->wake_ns = UINT64_MAX;
+	arm_timer(s);
+	if (!s->armed_ns)
 		return slx_error(err, errno, "timerfd_settime");
 	if (add_fd(s, s->sigfd, &s->tag_signal, err) < 0 ||
 	    add_fd(s, s->tickfd, &s->tag_tick, err) < 0)
@@ -694,12 +848,15 @@ static int serve_setup(struct serve *s, const struct rt_ctx *ctx, const struct h
 		       struct slx_err *err)
 {
 	const struct http_ops ops = {s, on_invoke, on_metrics, on_status};
+	const struct oci_resources *res = &s->fn->cfg->linux_.resources;
 	const struct pool_config cfg = {
 	    .min_warm = s->opts.min_warm,
 	    .max = s->opts.max,
-	    .keep_alive_ns = (uint64_t)s->opts.keep_alive_s * NS_PER_S,
-	    .freeze_after_ns = SERVE_FREEZE_AFTER_NS,
 	    .queue_max = SERVE_QUEUE_MAX,
+	    .mem_per_sandbox = res->memory.limit.set && res->memory.limit.v > 0
+				   ? (uint64_t)res->memory.limit.v
+				   : SERVE_DEFAULT_MEM,
+	    .tick_ns = (uint64_t)s->opts.tick_ms * NS_PER_MS,
 	};
 	char prefix[64], key[32], shims[PATH_MAX];
 	const char *base;
@@ -713,7 +870,7 @@ static int serve_setup(struct serve *s, const struct rt_ctx *ctx, const struct h
 	snprintf(shims, sizeof(shims), "%s/shims", ctx->root);
 	s->made_root = access(ctx->root, F_OK) != 0;
 	s->made_shims = access(shims, F_OK) != 0;
-	if (pool_init(&s->pool, &cfg, prefix, err) < 0 || shim_orphans_reap(ctx->root, err) < 0 ||
+	if (pool_init(&s->pool, &cfg, prefix, s->fn->name, err) < 0 || shim_orphans_reap(ctx->root, err) < 0 ||
 	    shim_orphans_claim(&s->rec, ctx->root, key, err) < 0 || open_loop_fds(s, err) < 0 ||
 	    http_front_open(&ops, s->epfd, &s->tag_http, &s->http, err) < 0)
 		return -1;
@@ -728,6 +885,8 @@ static void serve_teardown(struct serve *s)
 	s->http = NULL;
 	shim_orphans_release(&s->rec);
 	pool_fini(&s->pool);
+	free(s->acts);
+	s->acts = NULL;
 	slx_closep(&s->epfd);
 	slx_closep(&s->sigfd);
 	slx_closep(&s->tickfd);
@@ -752,7 +911,7 @@ static int shim_serve(const struct rt_ctx *ctx, int argc, char **argv, struct sl
 	struct http_addr addrs[SERVE_MAX_LISTEN];
 	int r = -1;
 
-	if (parse_opts(&s.opts, argc, argv, err) < 0)
+	if (parse_opts(&s.opts, argc, argv, err) < 0 || serve_policy(&s.opts, &s.policy, err) < 0)
 		return -1;
 	for (size_t i = 0; i < s.opts.n_listen; i++)
 		if (http_addr_parse(s.opts.listen[i], &addrs[i], err) < 0)

@@ -1,76 +1,82 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* feed.c -- the counter feed: one cgroup read per sandbox per tick, and the
- * delta arithmetic on plain data. */
+/* feed.c -- the tick's reads: a sandbox's cgroup counters into the model's
+ * R_i(t), and the host's memory and cores for the budget. */
 #include "feed.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../cgroups/cgroups.h"
+#include "../common/cleanup.h"
 
-int feed_read(int cg_dirfd, struct feed_r *out, struct slx_err *err)
+int feed_read(int cg_dirfd, struct model_r *out, struct slx_err *err)
 {
 	struct cg_stats st;
 
 	if (cg_stats_read(cg_dirfd, &st, err) < 0)
 		return -1;
-	*out = (struct feed_r){
+	*out = (struct model_r){
 	    .have_cpu = st.have_cpu,
-	    .have_memory = st.have_memory,
+	    .have_mem = st.have_memory,
 	    .have_pids = st.have_pids,
-	    .cpu_usage_usec = st.cpu_usage_usec,
-	    .memory_current = st.memory_current,
-	    .pids_current = st.pids_current,
+	    .have_psi = st.have_psi,
+	    .cpu_usec = st.cpu_usage_usec,
+	    .mem_bytes = st.memory_current,
+	    .pids = st.pids_current,
+	    .psi_mem_some10 = st.psi_memory_some.avg10,
 	};
 	return 0;
 }
 
-const struct feed_point *feed_at(const struct feed_series *s, unsigned back)
+/* The value of a "Name:   N kB" line, in bytes. */
+static bool meminfo_field(const char *text, const char *name, uint64_t *out)
 {
-	if (back >= s->count)
-		return NULL;
-	return &s->ring[(s->next + FEED_HISTORY - 1 - back) % FEED_HISTORY];
+	size_t len = strlen(name);
+
+	for (const char *p = text; p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *end;
+		unsigned long long kb;
+
+		if (strncmp(p, name, len) || p[len] != ':')
+			continue;
+		errno = 0;
+		kb = strtoull(p + len + 1, &end, 10);
+		if (errno || end == p + len + 1)
+			return false;
+		*out = (uint64_t)kb * 1024;
+		return true;
+	}
+	return false;
 }
 
-static int64_t delta(uint64_t now, uint64_t before)
+int feed_meminfo_parse(const char *text, uint64_t *total, uint64_t *available)
 {
-	return (int64_t)(now - before);
+	return meminfo_field(text, "MemTotal", total) &&
+			   meminfo_field(text, "MemAvailable", available)
+		   ? 0
+		   : -1;
 }
 
-void feed_push(struct feed_series *s, uint64_t t_ns, const struct feed_r *r, unsigned a, unsigned c)
+int feed_host_read(struct feed_host *out, struct slx_err *err)
 {
-	static const struct feed_r zero;
-	const struct feed_point *prev = feed_at(s, 0);
-	const struct feed_r *pr = prev ? &prev->r : &zero;
-	struct feed_point *p = &s->ring[s->next];
+	cleanup_close int fd = open("/proc/meminfo", O_RDONLY | O_CLOEXEC);
+	char buf[4096];
+	ssize_t n;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
-	*p = (struct feed_point){
-	    .t_ns = t_ns,
-	    .r = *r,
-	    .dr =
-		{
-		    .cpu_usage_usec = delta(r->cpu_usage_usec, pr->cpu_usage_usec),
-		    .memory_current = delta(r->memory_current, pr->memory_current),
-		    .pids_current = delta(r->pids_current, pr->pids_current),
-		},
-	    .a = a,
-	    .c = c,
-	};
-	s->next = (s->next + 1) % FEED_HISTORY;
-	if (s->count < FEED_HISTORY)
-		s->count++;
-}
-
-void feed_totals_add(struct feed_totals *t, const struct feed_point *p)
-{
-	t->r.have_cpu |= p->r.have_cpu;
-	t->r.have_memory |= p->r.have_memory;
-	t->r.have_pids |= p->r.have_pids;
-	t->r.cpu_usage_usec += p->r.cpu_usage_usec;
-	t->r.memory_current += p->r.memory_current;
-	t->r.pids_current += p->r.pids_current;
-	t->dr.cpu_usage_usec += p->dr.cpu_usage_usec;
-	t->dr.memory_current += p->dr.memory_current;
-	t->dr.pids_current += p->dr.pids_current;
-	t->a += p->a;
-	t->c += p->c;
+	if (fd < 0)
+		return slx_error(err, errno, "open /proc/meminfo");
+	/* MemTotal and MemAvailable are the first lines: one read holds them. */
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return slx_error(err, errno, "read /proc/meminfo");
+	buf[n] = '\0';
+	if (feed_meminfo_parse(buf, &out->mem_total, &out->mem_available) < 0)
+		return slx_error(err, 0, "/proc/meminfo: no MemTotal or MemAvailable");
+	out->cores = cores > 0 ? (unsigned)cores : 1;
+	return 0;
 }

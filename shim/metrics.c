@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* metrics.c -- counting invocations and rendering the pool and the counter
- * feed for Prometheus and for /status. */
+/* metrics.c -- counting invocations and rendering the pool and its model
+ * (each sandbox's ring, the sums) for Prometheus and for /status. */
 #include "metrics.h"
 
 #include <inttypes.h>
@@ -27,6 +27,14 @@ void metrics_observe(struct metrics *m, enum shim_outcome o, bool cold, double s
 	}
 	m->duration_count++;
 	m->duration_sum_s += seconds;
+}
+
+/* The latest tick of a slot's sandbox in the model's ring, or NULL. */
+static const struct model_point *latest(const struct pool *p, const struct pool_slot *s)
+{
+	const struct model_sandbox *msb = pool_slot_model(p, s);
+
+	return msb ? model_sandbox_at(msb, 0) : NULL;
 }
 
 static void render_counters(const struct metrics *m, FILE *out)
@@ -72,6 +80,31 @@ static void render_histogram(const struct metrics *m, FILE *out)
 		m->duration_count, m->duration_sum_s, m->duration_count);
 }
 
+void metrics_totals_take(struct metrics_totals *t, const struct pool *p)
+{
+	struct metrics_totals n = {.a = p->fn.in_flight + p->fn.queued};
+
+	for (size_t i = 0; i < p->fn.n_sb; i++) {
+		const struct model_point *pt = model_sandbox_at(&p->fn.sb[i], 0);
+
+		if (p->fn.sb[i].state == MODEL_SB_CREATING || !pt)
+			continue;
+		n.r.have_cpu |= pt->r.have_cpu;
+		n.r.have_mem |= pt->r.have_mem;
+		n.r.have_pids |= pt->r.have_pids;
+		n.r.cpu_usec += pt->r.cpu_usec;
+		n.r.mem_bytes += pt->r.mem_bytes;
+		n.r.pids += pt->r.pids;
+		n.dr.cpu_usec += pt->dr.cpu_usec;
+		n.dr.mem_bytes += pt->dr.mem_bytes;
+		n.dr.pids += pt->dr.pids;
+		n.c += pt->c;
+	}
+	n.da = (int)n.a - (int)t->a;
+	n.dc = (int)n.c - (int)t->c;
+	*t = n;
+}
+
 static void render_pool(const struct pool *p, FILE *out)
 {
 	fputs("# HELP slxrun_sandboxes Sandboxes by state.\n"
@@ -89,21 +122,21 @@ static void render_pool(const struct pool *p, FILE *out)
 	    "# TYPE slxrun_sandbox_cpu_seconds_total counter\n",
 	    p->q_len);
 	for (size_t i = 0; i < p->n; i++) {
-		const struct feed_point *pt = feed_at(&p->slots[i]->series, 0);
+		const struct model_point *pt = latest(p, p->slots[i]);
 
 		if (pt && pt->r.have_cpu)
 			fprintf(out, "slxrun_sandbox_cpu_seconds_total{sandbox=\"%s\"} %.6f\n",
-				p->slots[i]->id, (double)pt->r.cpu_usage_usec / 1e6);
+				p->slots[i]->id, (double)pt->r.cpu_usec / 1e6);
 	}
 	fputs("# HELP slxrun_sandbox_memory_bytes memory.current of each live sandbox.\n"
 	      "# TYPE slxrun_sandbox_memory_bytes gauge\n",
 	      out);
 	for (size_t i = 0; i < p->n; i++) {
-		const struct feed_point *pt = feed_at(&p->slots[i]->series, 0);
+		const struct model_point *pt = latest(p, p->slots[i]);
 
-		if (pt && pt->r.have_memory)
+		if (pt && pt->r.have_mem)
 			fprintf(out, "slxrun_sandbox_memory_bytes{sandbox=\"%s\"} %" PRIu64 "\n",
-				p->slots[i]->id, pt->r.memory_current);
+				p->slots[i]->id, pt->r.mem_bytes);
 	}
 }
 
@@ -123,30 +156,32 @@ static void json_counter(FILE *out, const char *name, bool have, int64_t v, bool
 		fprintf(out, "\"%s\":null%s", name, comma ? "," : "");
 }
 
-static void json_r(FILE *out, const struct feed_r *r, const struct feed_dr *dr)
+static void json_r(FILE *out, const struct model_r *r, const struct model_dr *dr)
 {
 	fputs("\"R\":{", out);
-	json_counter(out, "cpu_usage_usec", r->have_cpu, (int64_t)r->cpu_usage_usec, true);
-	json_counter(out, "memory_current", r->have_memory, (int64_t)r->memory_current, true);
-	json_counter(out, "pids_current", r->have_pids, (int64_t)r->pids_current, false);
+	json_counter(out, "cpu_usage_usec", r->have_cpu, (int64_t)r->cpu_usec, true);
+	json_counter(out, "memory_current", r->have_mem, (int64_t)r->mem_bytes, true);
+	json_counter(out, "pids_current", r->have_pids, (int64_t)r->pids, false);
 	fputs("},\"dR\":{", out);
-	json_counter(out, "cpu_usage_usec", r->have_cpu, dr->cpu_usage_usec, true);
-	json_counter(out, "memory_current", r->have_memory, dr->memory_current, true);
-	json_counter(out, "pids_current", r->have_pids, dr->pids_current, false);
+	json_counter(out, "cpu_usage_usec", r->have_cpu, dr->cpu_usec, true);
+	json_counter(out, "memory_current", r->have_mem, dr->mem_bytes, true);
+	json_counter(out, "pids_current", r->have_pids, dr->pids, false);
 	fputs("}", out);
 }
 
-static void json_slot(FILE *out, const struct pool_slot *s)
+static void json_slot(FILE *out, const struct pool *p, const struct pool_slot *s)
 {
-	static const struct feed_point none;
-	const struct feed_point *pt = feed_at(&s->series, 0);
+	static const struct model_point none;
+	const struct model_sandbox *msb = pool_slot_model(p, s);
+	const struct model_point *pt = latest(p, s);
 
 	if (!pt)
 		pt = &none;
 	fprintf(out, "{\"id\":\"%s\",\"state\":\"%s\",\"invocations\":%" PRIu64 ",", s->id,
 		pool_state_name(s->state), s->invocations);
 	json_r(out, &pt->r, &pt->dr);
-	fprintf(out, ",\"A\":%u,\"C\":%u,\"ticks\":%u}", pt->a, pt->c, s->series.count);
+	fprintf(out, ",\"A\":%u,\"dA\":%d,\"C\":%u,\"dC\":%d,\"ticks\":%u}", pt->a, pt->da,
+		pt->c, pt->dc, msb ? msb->ring_n : 0);
 }
 
 /* Sandbox ids are [A-Za-z0-9_+.-]; the function name is a directory name. */
@@ -166,18 +201,20 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void metrics_render_status(const struct pool *p, const char *function, const struct feed_totals *t,
-			   FILE *out)
+void metrics_render_status(const struct pool *p, const char *function, const char *policy,
+			   const struct metrics_totals *t, FILE *out)
 {
 	fputs("{\"function\":", out);
 	json_string(out, function);
+	fputs(",\"policy\":", out);
+	json_string(out, policy);
 	fprintf(out, ",\"queue\":%zu,\"sandboxes\":[", p->q_len);
 	for (size_t i = 0; i < p->n; i++) {
 		if (i)
 			fputc(',', out);
-		json_slot(out, p->slots[i]);
+		json_slot(out, p, p->slots[i]);
 	}
 	fputs("],\"totals\":{", out);
 	json_r(out, &t->r, &t->dr);
-	fprintf(out, ",\"A\":%u,\"C\":%u}}\n", t->a, t->c);
+	fprintf(out, ",\"A\":%u,\"dA\":%d,\"C\":%u,\"dC\":%d}}\n", t->a, t->da, t->c, t->dc);
 }

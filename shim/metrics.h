@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* metrics.h -- the shim's counters and their two renderings: Prometheus
- * text (GET /metrics) and the model's JSON view (GET /status). */
+ * text (GET /metrics) and the model's JSON view (GET /status), both read
+ * from the pool's resource-delta model. */
 #ifndef SLX_SHIM_METRICS_H
 #define SLX_SHIM_METRICS_H
 
@@ -9,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "feed.h"
+#include "model.h"
 #include "pool.h"
 #include "sandbox.h"
 
@@ -26,6 +27,18 @@ struct metrics {
 	double duration_sum_s;
 };
 
+/* R(t), ΔR(t), A(t), ΔA(t), C(t), ΔC(t): the sums over the live sandboxes
+ * at the last tick (A also counts the requests queued for the function). */
+struct metrics_totals {
+	struct model_r r;
+	struct model_dr dr;
+	unsigned a, c;
+	int da, dc;
+};
+
+/* Sum the pool's model at a tick; ΔA and ΔC against the totals t held. */
+void metrics_totals_take(struct metrics_totals *t, const struct pool *p);
+
 /* One answered invocation: its outcome, cold or warm, seconds from
  * arrival to answer. */
 void metrics_observe(struct metrics *m, enum shim_outcome o, bool cold, double seconds);
@@ -33,9 +46,10 @@ void metrics_observe(struct metrics *m, enum shim_outcome o, bool cold, double s
 /* Prometheus text format 0.0.4. */
 void metrics_render(const struct metrics *m, const struct pool *p, FILE *out);
 
-/* {"function":..,"sandboxes":[{id,state,invocations,R,dR,A,C}],
- *  "totals":{R,dR,A,C},"queue":n} */
-void metrics_render_status(const struct pool *p, const char *function, const struct feed_totals *t,
-			   FILE *out);
+/* {"function":..,"policy":..,"queue":n,
+ *  "sandboxes":[{id,state,invocations,R,dR,A,dA,C,dC,ticks}],
+ *  "totals":{R,dR,A,dA,C,dC}} */
+void metrics_render_status(const struct pool *p, const char *function, const char *policy,
+			   const struct metrics_totals *t, FILE *out);
 
 #endif

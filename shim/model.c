@@ -264,6 +264,12 @@ void model_function_start(struct model_function *f, struct model_sandbox *sb,
 	conc_note(f, now_ns);
 }
 
+void model_function_drop(struct model_function *f)
+{
+	if (f->queued)
+		f->queued--;
+}
+
 void model_function_finish(struct model_function *f, struct model_sandbox *sb,
 			   uint64_t now_ns, uint64_t tick_ns)
 {

@@ -178,6 +178,9 @@ void model_function_arrive(struct model_function *f, uint64_t now_ns,
 /* A queued invocation starts on sb (idle, frozen or just created). */
 void model_function_start(struct model_function *f, struct model_sandbox *sb,
 			  uint64_t now_ns, uint64_t tick_ns);
+/* A queued invocation left without starting (answered with an error after
+ * its sandboxes failed): A falls, no idle time is recorded. */
+void model_function_drop(struct model_function *f);
 /* The invocation on sb ended; sb becomes idle. */
 void model_function_finish(struct model_function *f, struct model_sandbox *sb,
 			   uint64_t now_ns, uint64_t tick_ns);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pool.c -- the warm pool's bookkeeping: slots, states, the request FIFO,
- * and pool_decide.  Nothing here touches a sandbox or a cgroup: the serve
- * loop carries the actions out, so the rule can be swapped or replayed. */
+ * and the model kept in step with them.  Nothing here touches a sandbox or
+ * a cgroup, and nothing here decides: the serve loop asks policy_decide and
+ * carries the actions out. */
 #include "pool.h"
 
 #include <errno.h>
@@ -26,62 +27,13 @@ static bool is_ready(enum pool_state s)
 	return s == POOL_IDLE || s == POOL_FROZEN;
 }
 
-/* Release what has idled past keep-alive, while more than min_warm stay
- * and nothing waits. */
-static size_t decide_release(const struct pool_snapshot *s, const struct pool_config *cfg,
-			     uint64_t now_ns, bool *released, struct pool_action *out, size_t n_max)
-{
-	size_t n_out = 0, live = s->n;
-
-	if (s->queued)
-		return 0;
-	for (size_t i = 0; i < s->n && n_out < n_max; i++) {
-		if (!is_ready(s->slots[i].state) || live <= cfg->min_warm ||
-		    now_ns - s->slots[i].since_ns < cfg->keep_alive_ns)
-			continue;
-		released[i] = true;
-		live--;
-		out[n_out++] = (struct pool_action){POOL_ACT_RELEASE, i};
-	}
-	return n_out;
-}
-
-size_t pool_decide(const struct pool_snapshot *s, const struct pool_config *cfg, uint64_t now_ns,
-		   struct pool_action *out, size_t n_max)
-{
-	bool released[s->n ? s->n : 1];
-	size_t n_out, live, ready = 0, creating = 0, want = 0;
-
-	memset(released, 0, sizeof(released));
-	n_out = decide_release(s, cfg, now_ns, released, out, n_max);
-	live = s->n - n_out;
-	for (size_t i = 0; i < s->n; i++) {
-		const struct pool_snap_slot *sl = &s->slots[i];
-
-		if (released[i])
-			continue;
-		ready += is_ready(sl->state);
-		creating += sl->state == POOL_CREATING;
-		if (sl->state == POOL_IDLE && n_out < n_max &&
-		    now_ns - sl->since_ns >= cfg->freeze_after_ns)
-			out[n_out++] = (struct pool_action){POOL_ACT_FREEZE, i};
-	}
-	if (s->queued > ready + creating)
-		want = s->queued - ready - creating;
-	if (live + want < cfg->min_warm)
-		want = cfg->min_warm - live;
-	if (live + want > cfg->max)
-		want = cfg->max > live ? cfg->max - live : 0;
-	while (want-- && n_out < n_max)
-		out[n_out++] = (struct pool_action){POOL_ACT_CREATE, 0};
-	return n_out;
-}
-
 int pool_init(struct pool *p, const struct pool_config *cfg, const char *id_prefix,
-	      struct slx_err *err)
+	      const char *function, struct slx_err *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->cfg = *cfg;
+	model_function_init(&p->fn, function, cfg->mem_per_sandbox);
+	p->model = (struct model){.fn = &p->fn, .n_fn = 1, .host = {.tick_ns = cfg->tick_ns}};
 	if (snprintf(p->id_prefix, sizeof(p->id_prefix), "%s", id_prefix) >=
 	    (int)sizeof(p->id_prefix))
 		return slx_error(err, ENAMETOOLONG, "sandbox id prefix %s", id_prefix);
@@ -100,13 +52,15 @@ void pool_fini(struct pool *p)
 		free(p->slots[i]);
 	free(p->slots);
 	free(p->queue);
+	model_function_fini(&p->fn);
 	p->slots = NULL;
 	p->queue = NULL;
 	p->n = 0;
 }
 
-struct pool_slot *pool_slot_add(struct pool *p, uint64_t now_ns)
+struct pool_slot *pool_slot_add(struct pool *p, uint64_t now_ns, uint64_t ready_ns)
 {
+	struct model_sandbox *msb;
 	struct pool_slot *s;
 
 	if (p->n >= p->cfg.max)
@@ -114,6 +68,12 @@ struct pool_slot *pool_slot_add(struct pool *p, uint64_t now_ns)
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
+	msb = model_sandbox_add(&p->fn, now_ns, ready_ns);
+	if (!msb) {
+		free(s);
+		return NULL;
+	}
+	s->model_id = msb->id;
 	snprintf(s->id, sizeof(s->id), "%s-%llu", p->id_prefix, (unsigned long long)++p->next_seq);
 	s->state = POOL_CREATING;
 	s->since_ns = now_ns;
@@ -126,6 +86,7 @@ void pool_slot_remove(struct pool *p, struct pool_slot *s)
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->slots[i] != s)
 			continue;
+		(void)model_sandbox_remove(&p->fn, s->model_id);
 		p->slots[i] = p->slots[--p->n];
 		p->slots[p->n] = NULL;
 		free(s);
@@ -133,10 +94,57 @@ void pool_slot_remove(struct pool *p, struct pool_slot *s)
 	}
 }
 
-void pool_slot_set(struct pool_slot *s, enum pool_state state, uint64_t now_ns)
+struct model_sandbox *pool_slot_model(const struct pool *p, const struct pool_slot *s)
+{
+	for (size_t i = 0; i < p->fn.n_sb; i++)
+		if (p->fn.sb[i].id == s->model_id)
+			return &p->fn.sb[i];
+	return NULL;
+}
+
+static void set_state(struct pool_slot *s, enum pool_state state, uint64_t now_ns)
 {
 	s->state = state;
 	s->since_ns = now_ns;
+}
+
+void pool_slot_ready(struct pool *p, struct pool_slot *s, uint64_t now_ns)
+{
+	struct model_sandbox *msb = pool_slot_model(p, s);
+
+	s->created_ns = now_ns;
+	set_state(s, POOL_IDLE, now_ns);
+	if (msb) {
+		msb->state = MODEL_SB_IDLE;
+		msb->ready_ns = msb->idle_since_ns = now_ns;
+	}
+}
+
+void pool_slot_start(struct pool *p, struct pool_slot *s, uint64_t now_ns)
+{
+	struct model_sandbox *msb = pool_slot_model(p, s);
+
+	set_state(s, POOL_BUSY, now_ns);
+	if (msb)
+		model_function_start(&p->fn, msb, now_ns, p->cfg.tick_ns);
+}
+
+void pool_slot_finish(struct pool *p, struct pool_slot *s, uint64_t now_ns)
+{
+	struct model_sandbox *msb = pool_slot_model(p, s);
+
+	set_state(s, POOL_IDLE, now_ns);
+	if (msb)
+		model_function_finish(&p->fn, msb, now_ns, p->cfg.tick_ns);
+}
+
+void pool_slot_freeze(struct pool *p, struct pool_slot *s, bool frozen)
+{
+	struct model_sandbox *msb = pool_slot_model(p, s);
+
+	s->state = frozen ? POOL_FROZEN : POOL_IDLE;
+	if (msb)
+		msb->state = frozen ? MODEL_SB_FROZEN : MODEL_SB_IDLE;
 }
 
 size_t pool_count(const struct pool *p, enum pool_state state)
@@ -172,11 +180,24 @@ struct pool_slot *pool_creating_slot(const struct pool *p)
 	return NULL;
 }
 
-int pool_enqueue(struct pool *p, void *job)
+struct pool_slot *pool_slot_by_model(const struct pool *p, uint64_t model_id)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->slots[i]->model_id == model_id)
+			return p->slots[i];
+	return NULL;
+}
+
+int pool_enqueue(struct pool *p, void *job, uint64_t arrival_ns)
 {
 	if (p->q_len >= p->cfg.queue_max)
 		return -1;
 	p->queue[(p->q_head + p->q_len++) % p->cfg.queue_max] = job;
+	/* A request whose body took longer can be queued after one that came
+	 * later: the model's arrivals stay in time order. */
+	if (arrival_ns < p->fn.last_arrival_ns)
+		arrival_ns = p->fn.last_arrival_ns;
+	model_function_arrive(&p->fn, arrival_ns, p->cfg.tick_ns);
 	return 0;
 }
 
@@ -202,10 +223,7 @@ void *pool_dequeue(struct pool *p)
 	return job;
 }
 
-void pool_snapshot_fill(const struct pool *p, struct pool_snap_slot *slots,
-			struct pool_snapshot *snap)
+void pool_abandon(struct pool *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		slots[i] = (struct pool_snap_slot){p->slots[i]->state, p->slots[i]->since_ns};
-	*snap = (struct pool_snapshot){slots, p->n, p->q_len};
+	model_function_drop(&p->fn);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* pool.h -- the warm pool of one function: sandbox slots and their states
  * (creating -> idle -> busy -> idle ... -> frozen -> destroyed), the FIFO of
- * waiting requests, and pool_decide, the pure rule that says what to create,
- * freeze and release. */
+ * waiting requests, and the resource-delta model that mirrors them, which
+ * policy_decide reads.  Every state change goes through here, so the slots
+ * and the model cannot drift apart. */
 #ifndef SLX_SHIM_POOL_H
 #define SLX_SHIM_POOL_H
 
@@ -11,7 +12,7 @@
 #include <stdint.h>
 
 #include "../common/err.h"
-#include "feed.h"
+#include "model.h"
 #include "sandbox.h"
 
 enum pool_state {
@@ -24,15 +25,16 @@ enum pool_state {
 const char *pool_state_name(enum pool_state s);
 
 struct pool_config {
-	unsigned min_warm;	  /* kept created, never released */
-	unsigned max;		  /* live sandboxes, creating included */
-	uint64_t keep_alive_ns;	  /* idle this long: released */
-	uint64_t freeze_after_ns; /* idle this long: frozen */
+	unsigned min_warm; /* kept created: releases below it are not carried out */
+	unsigned max;	   /* live sandboxes, creating included */
 	size_t queue_max;
+	uint64_t mem_per_sandbox; /* the model's size of a new sandbox */
+	uint64_t tick_ns;	  /* the period ΔA is taken over */
 };
 
 struct pool_slot {
 	char id[96];
+	uint64_t model_id; /* its model_sandbox */
 	enum pool_state state;
 	uint64_t since_ns;   /* entered `state` */
 	uint64_t created_ns; /* the sandbox became ready (0 while creating) */
@@ -40,37 +42,7 @@ struct pool_slot {
 	struct shim_sandbox *sb;
 	void *job; /* the invocation in flight while busy */
 	uint64_t deadline_ns;
-	struct feed_series series;
 };
-
-/* ---- the decision, pure ---------------------------------------------- */
-
-struct pool_snap_slot {
-	enum pool_state state;
-	uint64_t since_ns;
-};
-
-struct pool_snapshot {
-	const struct pool_snap_slot *slots;
-	size_t n;
-	size_t queued;
-};
-
-enum pool_action_kind { POOL_ACT_CREATE, POOL_ACT_FREEZE, POOL_ACT_RELEASE };
-
-struct pool_action {
-	enum pool_action_kind kind;
-	size_t slot; /* index into the snapshot; unused for create */
-};
-
-/* The fixed rule: create for every queued request no sandbox will serve and
- * up to min_warm, within max; freeze after freeze_after idle; release after
- * keep_alive idle while more than min_warm are live.  Writes at most n_max
- * actions; returns how many.  No I/O: the replay calls it too. */
-size_t pool_decide(const struct pool_snapshot *s, const struct pool_config *cfg, uint64_t now_ns,
-		   struct pool_action *out, size_t n_max);
-
-/* ---- the pool's state ---------------------------------------------------- */
 
 struct pool {
 	struct pool_config cfg;
@@ -81,34 +53,52 @@ struct pool {
 	void **queue; /* ring of waiting jobs */
 	size_t q_head, q_len;
 	uint64_t created, released;
+	/* The model policy_decide reads: one function, its sandboxes by
+	 * model_id, the host budget (set by the caller each tick). */
+	struct model model;
+	struct model_function fn;
 };
 
-/* The prefix makes sandbox ids unique across shims: <name>-<pid>. */
+/* The prefix makes sandbox ids unique across shims: <name>-<pid>.  The
+ * model's function is named `function` (borrowed: it must outlive p). */
 int pool_init(struct pool *p, const struct pool_config *cfg, const char *id_prefix,
-	      struct slx_err *err);
+	      const char *function, struct slx_err *err);
 /* Frees the slots (their sandboxes must be destroyed already). */
 void pool_fini(struct pool *p);
 
-/* A new slot in POOL_CREATING with a fresh id; NULL when at max. */
-struct pool_slot *pool_slot_add(struct pool *p, uint64_t now_ns);
-/* Drop a slot from the pool and free it. */
+/* A new slot in POOL_CREATING with a fresh id, in the model as creating,
+ * expected ready at ready_ns; NULL when at max (or out of memory). */
+struct pool_slot *pool_slot_add(struct pool *p, uint64_t now_ns, uint64_t ready_ns);
+/* Drop a slot from the pool and the model, and free it. */
 void pool_slot_remove(struct pool *p, struct pool_slot *s);
-void pool_slot_set(struct pool_slot *s, enum pool_state state, uint64_t now_ns);
+/* The sandbox was made: idle from now. */
+void pool_slot_ready(struct pool *p, struct pool_slot *s, uint64_t now_ns);
+/* A queued request starts on s (idle or frozen). */
+void pool_slot_start(struct pool *p, struct pool_slot *s, uint64_t now_ns);
+/* The invocation on s ended: idle from now (the caller may release it). */
+void pool_slot_finish(struct pool *p, struct pool_slot *s, uint64_t now_ns);
+/* Frozen or thawed; the idle-since time is kept, keep-alive counts from it. */
+void pool_slot_freeze(struct pool *p, struct pool_slot *s, bool frozen);
+
 size_t pool_count(const struct pool *p, enum pool_state state);
 /* The slot to serve the next request: the most recently used idle one (so
  * the others age towards release), else a frozen one; NULL when none. */
 struct pool_slot *pool_ready_slot(const struct pool *p);
 /* The next creating slot to materialise, or NULL. */
 struct pool_slot *pool_creating_slot(const struct pool *p);
+/* The slot whose model sandbox is model_id, or NULL. */
+struct pool_slot *pool_slot_by_model(const struct pool *p, uint64_t model_id);
+/* The model's record of s (NULL only if the two drifted: a bug).  Like
+ * strchr, a const pool gives a writable record: the tick pushes into it. */
+struct model_sandbox *pool_slot_model(const struct pool *p, const struct pool_slot *s);
 
-/* FIFO of waiting jobs: -1 when full. */
-int pool_enqueue(struct pool *p, void *job);
+/* FIFO of waiting jobs: -1 when full.  An enqueued job is an arrival in the
+ * model (A rises, the idle time is recorded) at arrival_ns. */
+int pool_enqueue(struct pool *p, void *job, uint64_t arrival_ns);
 /* Put a job back at the head (its sandbox failed before running it). */
 int pool_requeue_front(struct pool *p, void *job);
 void *pool_dequeue(struct pool *p);
-
-/* Fill snap (p->n entries) for pool_decide. */
-void pool_snapshot_fill(const struct pool *p, struct pool_snap_slot *slots,
-			struct pool_snapshot *snap);
+/* A dequeued job will not run (answered with an error): A falls. */
+void pool_abandon(struct pool *p);
 
 #endif

@@ -21,7 +21,21 @@ void replay_config_default(struct replay_config *rc)
 		.default_duration_ms = 1000,
 		.default_memory_mb = 128,
 		.tick_ns = NS,
+		.time_scale = 1,
 	};
+}
+
+void replay_policy_time_scale(struct policy_config *pc, unsigned n)
+{
+	if (n <= 1)
+		return;
+	pc->keep_alive_ns /= n;
+	pc->freeze_grace_ns /= n;
+	pc->min_unload_ns /= n;
+	pc->surplus_grace_ns /= n;
+	pc->cold_cost_gb_s /= n;
+	if (pc->conc_minutes)
+		pc->conc_minutes = (pc->conc_minutes + n - 1) / n;
 }
 
 struct arrival {
@@ -35,6 +49,7 @@ struct stream {
 	const struct trace_app *app;
 	size_t *cur; /* per function of the app: next index into its minutes */
 	uint64_t *dur_ns;
+	unsigned scale; /* --time-scale: trace times divided by it */
 	struct arrival *buf; /* the current minute, sorted */
 	size_t n, cap, pos;
 };
@@ -80,7 +95,8 @@ static int stream_fill(struct stream *s)
 		}
 		for (uint32_t k = 0; k < m->count; k++)
 			s->buf[s->n++] = (struct arrival){
-				(uint64_t)minute * 60 * NS + (2 * k + 1) * 30 * NS / m->count,
+				((uint64_t)minute * 60 * NS + (2 * k + 1) * 30 * NS / m->count) /
+					s->scale,
 				s->dur_ns[i],
 			};
 	}
@@ -315,7 +331,8 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	const struct trace_app *app = &t->apps[ai];
 	cleanup_free size_t *cur = calloc(app->n_fns + 1, sizeof(size_t));
 	cleanup_free uint64_t *dur = calloc(app->n_fns + 1, sizeof(uint64_t));
-	struct stream st = { .t = t, .app = app, .cur = cur, .dur_ns = dur };
+	unsigned scale = s->rc->time_scale ? s->rc->time_scale : 1;
+	struct stream st = { .t = t, .app = app, .cur = cur, .dur_ns = dur, .scale = scale };
 	double mb = trace_app_memory_mb(app, s->rc->default_memory_mb);
 	int r;
 
@@ -323,7 +340,7 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 		return -1;
 	for (size_t i = 0; i < app->n_fns; i++)
 		dur[i] = (uint64_t)llround(trace_function_duration_ms(
-				 &t->fns[app->fns[i]], s->rc->default_duration_ms) * 1e6);
+				 &t->fns[app->fns[i]], s->rc->default_duration_ms) * 1e6) / scale;
 	model_function_init(&s->f, app->key, (uint64_t)(mb * 1024 * 1024));
 	s->m = (struct model){ .fn = &s->f, .n_fn = 1, .host = { .tick_ns = s->rc->tick_ns } };
 	s->wake = NEVER;
@@ -358,7 +375,9 @@ int replay_run(const struct trace *t, const struct policy_config *pc,
 	       const struct replay_config *rc, struct replay_result *out,
 	       struct slx_err *err)
 {
-	struct sim s = { .pc = pc, .rc = rc, .horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS };
+	struct sim s = { .pc = pc, .rc = rc,
+			 .horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS /
+				    (rc->time_scale ? rc->time_scale : 1) };
 	int r = 0;
 
 	for (size_t ai = 0; ai < t->n_apps && r == 0; ai++)

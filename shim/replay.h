@@ -27,6 +27,10 @@ struct replay_config {
 	double default_duration_ms; /* functions with no durations row */
 	double default_memory_mb; /* apps with no memory row */
 	uint64_t tick_ns; /* the period ΔA is taken over */
+	/* Time compression (--time-scale N): trace times (arrivals, durations,
+	 * the horizon) are divided by N, so N trace seconds pass in one.
+	 * cold_ns is a real creation time and is not scaled. */
+	unsigned time_scale;
 };
 
 struct replay_result {
@@ -38,6 +42,16 @@ struct replay_result {
 };
 
 void replay_config_default(struct replay_config *rc);
+
+/* The policy's side of --time-scale N, shared by `shim replay` and the live
+ * `shim serve` so both see the same compressed timeline: the time constants
+ * (keep-alive, freeze grace, minimum unload, surplus grace) and delta's cold
+ * cost (GB*s, a memory-time) are divided by N; conc_minutes counts the
+ * model's real minutes, so it becomes ceil(conc_minutes / N); create_ns is a
+ * real creation time and is kept.  The model's own bins (the histogram
+ * policy's 1-minute bins, delta's 0.5 s log bins) are not scaled: under
+ * compression `histogram` sees its idle times N times shorter. */
+void replay_policy_time_scale(struct policy_config *pc, unsigned n);
 
 int replay_run(const struct trace *t, const struct policy_config *pc,
 	       const struct replay_config *rc, struct replay_result *out,

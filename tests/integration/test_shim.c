@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_shim.c -- `slxrun shim serve` end to end: the Lambda RIE invocation
  * path over a unix socket and tcp, warm reuse, crash and timeout recovery,
- * 200 concurrent requests against a pool of 4, metrics and status, clean
- * SIGTERM, orphans of a kill -9'd shim, and bad requests and flags. */
+ * 200 concurrent requests against a pool of 4, metrics and status, the
+ * policy's releases, clean SIGTERM, orphans of a kill -9'd shim, and bad
+ * requests and flags. */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <dirent.h>
@@ -447,9 +448,32 @@ Test(shim, status_lists_each_sandbox_with_its_counters_and_the_sums)
 		      !strstr(r.body, "\"R\":{\"cpu_usage_usec\":null"),
 		  "%s", r.body);
 	cr_assert(strstr(r.body, "\"dR\":{\"cpu_usage_usec\":"), "%s", r.body);
+	cr_assert(strstr(r.body, "\"dA\":0,\"C\":1,\"dC\":0,\"ticks\":"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"totals\":{\"R\":"), "%s", r.body);
-	cr_assert(strstr(r.body, "\"A\":0,\"C\":2}}"), "%s", r.body);
+	cr_assert(strstr(r.body, "\"A\":0,\"dA\":0,\"C\":2,\"dC\":0}}"), "%s", r.body);
+	cr_assert(strstr(r.body, "\"policy\":\"delta\""), "%s", r.body);
 	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+}
+
+/* The policy decides live: fixed:0 releases a sandbox as soon as it idles,
+ * so every request is a cold start; --keep-alive S is the same policy. */
+Test(shim, keep_alive_zero_releases_each_sandbox_after_its_request)
+{
+	static const char *const flags[] = {"--policy fixed:0", "--keep-alive 0"};
+	struct shim_t_reply r;
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), flags[i]);
+		for (int k = 0; k < 3; k++) {
+			shim_t_invoke(&shim_t_cur, "again", &r);
+			cr_assert(strstr(r.headers, "X-Slxrun-Start: cold"), "%s: %s", flags[i],
+				  r.headers);
+		}
+		cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_cold_starts_total"), 3);
+		cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}"), 0);
+		cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+		shim_t_rmrf(shim_t_cur.dir);
+	}
 }
 
 Test(shim, sigterm_finishes_in_flight_work_and_leaves_nothing)
@@ -599,6 +623,10 @@ Test(shim, bad_flags_are_one_line_errors_that_leave_nothing)
 	    {"--max many", "--max"},
 	    {"--min-warm 5 --max 2", "--min-warm"},
 	    {"--keep-alive -1", "--keep-alive"},
+	    {"--policy sometimes", "--policy"},
+	    {"--policy fixed:x", "--policy"},
+	    {"--policy delta --keep-alive 5", "--keep-alive"},
+	    {"--time-scale 0", "--time-scale"},
 	    {"--tick-ms 1", "--tick-ms"},
 	    {"--listen tcp:0.0.0.0:8080", "--listen"},
 	    {"--listen http://x", "--listen"},

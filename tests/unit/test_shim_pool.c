@@ -1,94 +1,207 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_shim_pool.c -- the pool's pure decision (pool_decide), its queue and the feed arithmetic. */
+/* test_shim_pool.c -- the pool keeps its model in step with its slots, and
+ * policy_decide over that model is the serve loop's decision; the queue,
+ * the host budget parser and the time compression shared with the replay. */
 #include <criterion/criterion.h>
-#include "shim/pool.h"
+
 #include "shim/feed.h"
-static const struct pool_config cfg = {
-    .min_warm = 1, .max = 3, .keep_alive_ns = 10, .freeze_after_ns = 2, .queue_max = 4};
-static size_t decide(struct pool_snap_slot *sl, size_t n, size_t q, uint64_t now,
-		     struct pool_action *a)
+#include "shim/policy.h"
+#include "shim/pool.h"
+#include "shim/replay.h"
+
+#define S 1000000000ull
+
+static const struct pool_config pool_t_cfg = {
+    .min_warm = 0, .max = 3, .queue_max = 4, .mem_per_sandbox = 128 << 20, .tick_ns = S / 10};
+
+static void pool_t_init(struct pool *p)
 {
-	struct pool_snapshot s = {sl, n, q};
-	return pool_decide(&s, &cfg, now, a, 16);
+	struct slx_err e;
+
+	cr_assert_eq(pool_init(p, &pool_t_cfg, "t-1", "fn", &e), 0, "%s", e.msg);
 }
-Test(pool_decide, empty_pool_creates_min_warm)
+
+/* The decision the serve loop makes: policy_decide over the pool's model. */
+static size_t pool_t_decide(struct pool *p, const char *spec, uint64_t now,
+			    struct policy_action *a, size_t max)
 {
-	struct pool_action a[16];
-	cr_assert_eq(decide(NULL, 0, 0, 0, a), 1);
-	cr_assert_eq(a[0].kind, POOL_ACT_CREATE);
+	struct policy_config cfg;
+	struct slx_err e;
+	uint64_t wake;
+
+	cr_assert_eq(policy_parse(spec, &cfg, &e), 0, "%s", e.msg);
+	cfg.freeze_grace_ns = S;
+	cr_assert_geq(max, policy_actions_max(&p->model));
+	return policy_decide(&p->model, &cfg, now, a, max, &wake);
 }
-Test(pool_decide, queue_creates_up_to_max)
+
+Test(pool_model, each_slot_change_is_mirrored_in_the_model)
 {
-	struct pool_action a[16];
-	struct pool_snap_slot sl[] = {{POOL_BUSY, 0}};
-	cr_assert_eq(decide(sl, 1, 5, 0, a), 2);
+	struct pool p;
+	struct pool_slot *s;
+	const struct model_sandbox *m;
+	int job;
+
+	pool_t_init(&p);
+	s = pool_slot_add(&p, 1 * S, 1 * S + 5);
+	cr_assert(s);
+	m = pool_slot_model(&p, s);
+	cr_assert(m);
+	cr_assert_eq(m->state, MODEL_SB_CREATING);
+	cr_assert_eq(pool_slot_by_model(&p, s->model_id), s);
+	pool_slot_ready(&p, s, 2 * S);
+	cr_assert_eq(pool_slot_model(&p, s)->state, MODEL_SB_IDLE);
+	cr_assert_eq(pool_slot_model(&p, s)->idle_since_ns, 2 * S);
+	cr_assert_eq(pool_enqueue(&p, &job, 3 * S), 0);
+	cr_assert_eq(p.fn.queued, 1);
+	cr_assert_eq(pool_dequeue(&p), &job);
+	pool_slot_start(&p, s, 3 * S);
+	cr_assert_eq(s->state, POOL_BUSY);
+	cr_assert_eq(pool_slot_model(&p, s)->state, MODEL_SB_BUSY);
+	cr_assert_eq(p.fn.queued, 0);
+	cr_assert_eq(p.fn.in_flight, 1);
+	pool_slot_finish(&p, s, 4 * S);
+	cr_assert_eq(s->state, POOL_IDLE);
+	cr_assert_eq(pool_slot_model(&p, s)->idle_since_ns, 4 * S);
+	cr_assert_eq(p.fn.last_end_ns, 4 * S);
+	pool_slot_freeze(&p, s, true);
+	cr_assert_eq(pool_slot_model(&p, s)->state, MODEL_SB_FROZEN);
+	cr_assert_eq(s->since_ns, 4 * S, "freezing keeps the idle-since time");
+	pool_slot_remove(&p, s);
+	cr_assert_eq(p.fn.n_sb, 0);
+	cr_assert_eq(p.n, 0);
+	pool_fini(&p);
 }
-Test(pool_decide, creating_counts_against_the_queue)
+
+Test(pool_model, an_abandoned_request_leaves_the_demand)
 {
-	struct pool_action a[16];
-	struct pool_snap_slot sl[] = {{POOL_BUSY, 0}, {POOL_CREATING, 0}};
-	cr_assert_eq(decide(sl, 2, 1, 0, a), 0);
+	struct pool p;
+	int job;
+
+	pool_t_init(&p);
+	cr_assert_eq(pool_enqueue(&p, &job, S), 0);
+	cr_assert_eq(pool_dequeue(&p), &job);
+	cr_assert_eq(p.fn.queued, 1, "dequeued is still demand until it starts");
+	pool_abandon(&p);
+	cr_assert_eq(p.fn.queued, 0);
+	pool_fini(&p);
 }
-Test(pool_decide, idle_freezes_then_releases_but_keeps_min_warm)
+
+Test(pool_decision, a_request_with_no_sandbox_allocates_one)
 {
-	struct pool_action a[16];
-	struct pool_snap_slot sl[] = {{POOL_IDLE, 0}, {POOL_FROZEN, 0}};
-	size_t n = decide(sl, 2, 0, 11, a);
+	struct policy_action a[16];
+	struct pool p;
+	int job;
+
+	pool_t_init(&p);
+	cr_assert_eq(pool_enqueue(&p, &job, S), 0);
+	cr_assert_eq(pool_t_decide(&p, "fixed:10", S, a, 16), 1);
+	cr_assert_eq(a[0].kind, POLICY_ALLOCATE);
+	cr_assert_eq(a[0].n, 1);
+	/* one being created counts against the queue */
+	cr_assert(pool_slot_add(&p, S, S + 5));
+	cr_assert_eq(pool_t_decide(&p, "fixed:10", S, a, 16), 0);
+	pool_fini(&p);
+}
+
+Test(pool_decision, idle_freezes_after_the_grace_then_is_released_after_keep_alive)
+{
+	struct policy_action a[16];
+	struct pool p;
+	struct pool_slot *s;
+	size_t n;
+
+	pool_t_init(&p);
+	s = pool_slot_add(&p, 0, 5);
+	pool_slot_ready(&p, s, 1 * S);
+	cr_assert_eq(pool_t_decide(&p, "fixed:10", 1 * S + 1, a, 16), 0);
+	n = pool_t_decide(&p, "fixed:10", 2 * S + 1, a, 16);
 	cr_assert_eq(n, 1);
-	cr_assert_eq(a[0].kind, POOL_ACT_RELEASE);
-	cr_assert_eq(a[0].slot, 0);
-	n = decide(sl, 2, 0, 3, a);
+	cr_assert_eq(a[0].kind, POLICY_FREEZE);
+	cr_assert_eq(pool_slot_by_model(&p, a[0].sb), s);
+	pool_slot_freeze(&p, s, true);
+	n = pool_t_decide(&p, "fixed:10", 11 * S, a, 16);
 	cr_assert_eq(n, 1);
-	cr_assert_eq(a[0].kind, POOL_ACT_FREEZE);
-	cr_assert_eq(a[0].slot, 0);
+	cr_assert_eq(a[0].kind, POLICY_RELEASE);
+	cr_assert_eq(pool_slot_by_model(&p, a[0].sb), s);
+	pool_fini(&p);
 }
-Test(pool_decide, nothing_released_while_requests_wait)
+
+Test(pool_decision, a_request_thaws_a_frozen_sandbox_instead_of_allocating)
 {
-	struct pool_action a[16];
-	struct pool_snap_slot sl[] = {{POOL_FROZEN, 0}, {POOL_FROZEN, 0}};
-	cr_assert_eq(decide(sl, 2, 1, 100, a), 0);
+	struct policy_action a[16];
+	struct pool p;
+	struct pool_slot *s;
+	int job;
+
+	pool_t_init(&p);
+	s = pool_slot_add(&p, 0, 5);
+	pool_slot_ready(&p, s, 1 * S);
+	pool_slot_freeze(&p, s, true);
+	cr_assert_eq(pool_enqueue(&p, &job, 3 * S), 0);
+	cr_assert_eq(pool_t_decide(&p, "fixed:10", 3 * S, a, 16), 1);
+	cr_assert_eq(a[0].kind, POLICY_THAW);
+	cr_assert_eq(pool_slot_by_model(&p, a[0].sb), s);
+	pool_fini(&p);
 }
+
 Test(pool_queue, fifo_and_requeue)
 {
 	struct pool p;
-	struct slx_err e;
 	int x[6];
-	cr_assert_eq(pool_init(&p, &cfg, "t-1", &e), 0);
+
+	pool_t_init(&p);
 	for (int i = 0; i < 4; i++)
-		cr_assert_eq(pool_enqueue(&p, &x[i]), 0);
-	cr_assert_eq(pool_enqueue(&p, &x[4]), -1);
+		cr_assert_eq(pool_enqueue(&p, &x[i], (uint64_t)i), 0);
+	cr_assert_eq(pool_enqueue(&p, &x[4], 4), -1);
+	cr_assert_eq(p.fn.queued, 4, "a refused request is no arrival");
 	cr_assert_eq(pool_dequeue(&p), &x[0]);
 	cr_assert_eq(pool_requeue_front(&p, &x[5]), 0);
 	cr_assert_eq(pool_dequeue(&p), &x[5]);
 	cr_assert_eq(pool_dequeue(&p), &x[1]);
-	struct pool_slot *s1 = pool_slot_add(&p, 1), *s2 = pool_slot_add(&p, 2),
-			 *s3 = pool_slot_add(&p, 3);
+	struct pool_slot *s1 = pool_slot_add(&p, 1, 1), *s2 = pool_slot_add(&p, 2, 2),
+			 *s3 = pool_slot_add(&p, 3, 3);
 	cr_assert(s1 && s2 && s3);
-	cr_assert_null(pool_slot_add(&p, 4));
+	cr_assert_null(pool_slot_add(&p, 4, 4));
 	cr_assert_str_eq(s1->id, "t-1-1");
-	pool_slot_set(s1, POOL_FROZEN, 5);
-	pool_slot_set(s2, POOL_IDLE, 6);
-	pool_slot_set(s3, POOL_IDLE, 7);
+	pool_slot_ready(&p, s1, 5);
+	pool_slot_freeze(&p, s1, true);
+	pool_slot_ready(&p, s2, 6);
+	pool_slot_ready(&p, s3, 7);
 	cr_assert_eq(pool_ready_slot(&p), s3);
 	pool_slot_remove(&p, s3);
 	pool_slot_remove(&p, s2);
 	cr_assert_eq(pool_ready_slot(&p), s1);
 	pool_fini(&p);
 }
-Test(feed, delta_and_ring)
+
+Test(feed, meminfo_gives_total_and_available_in_bytes)
 {
-	static struct feed_series s;
-	struct feed_r r = {.have_cpu = true, .cpu_usage_usec = 100};
-	feed_push(&s, 1, &r, 1, 1);
-	cr_assert_eq(feed_at(&s, 0)->dr.cpu_usage_usec, 100);
-	r.cpu_usage_usec = 130;
-	r.memory_current = 0;
-	feed_push(&s, 2, &r, 0, 1);
-	cr_assert_eq(feed_at(&s, 0)->dr.cpu_usage_usec, 30);
-	cr_assert_eq(feed_at(&s, 1)->t_ns, 1);
-	for (int i = 0; i < 100; i++)
-		feed_push(&s, 3 + i, &r, 0, 1);
-	cr_assert_eq(s.count, FEED_HISTORY);
-	cr_assert_null(feed_at(&s, FEED_HISTORY));
-	cr_assert_eq(feed_at(&s, 0)->t_ns, 102);
+	uint64_t total = 0, avail = 0;
+
+	cr_assert_eq(feed_meminfo_parse("MemTotal:        2048 kB\nMemFree:  10 kB\n"
+					"MemAvailable:    1024 kB\n",
+					&total, &avail),
+		     0);
+	cr_assert_eq(total, 2048 * 1024);
+	cr_assert_eq(avail, 1024 * 1024);
+	cr_assert_eq(feed_meminfo_parse("MemTotal: 5 kB\nMemFree: 1 kB\n", &total, &avail), -1);
+}
+
+Test(time_scale, divides_the_policys_times_but_not_the_creation_time)
+{
+	struct policy_config c;
+	struct slx_err e;
+
+	cr_assert_eq(policy_parse("delta", &c, &e), 0);
+	c.create_ns = 7;
+	replay_policy_time_scale(&c, 60);
+	cr_assert_eq(c.keep_alive_ns, 10 * S);
+	cr_assert_eq(c.min_unload_ns, 1 * S);
+	cr_assert_float_eq(c.cold_cost_gb_s, 384.0 / 60, 1e-9);
+	cr_assert_eq(c.conc_minutes, 1);
+	cr_assert_eq(c.create_ns, 7);
+	cr_assert_eq(policy_parse("fixed:600", &c, &e), 0);
+	replay_policy_time_scale(&c, 1);
+	cr_assert_eq(c.keep_alive_ns, 600 * S);
 }
