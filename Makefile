@@ -28,7 +28,7 @@ SLINKLIBS := $(LINKLIBS:$(B)/%=$(B)/asan/%)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 INTEG_SRCS := $(wildcard tests/integration/*.c)
 
-.PHONY: all deps test test-unit test-integration test-vm test-containerd run bench clean format format-check examples
+.PHONY: all deps test test-unit test-integration test-integration-asan test-vm test-containerd run bench clean format format-check examples
 
 all: slxrun
 
@@ -61,6 +61,10 @@ $(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
 slxrun: $(B)/runtime/main.o $(LINKLIBS)
 	$(CC) $(CFLAGS) -o $@ $< $(LINKLIBS) $(LIBS)
 
+# The same binary under ASAN+UBSAN: the integration suite runs against it too.
+$(B)/slxrun-asan: $(B)/asan/runtime/main.o $(SLINKLIBS)
+	$(CC) $(SAN) -o $@ $< $(SLINKLIBS) $(LIBS)
+
 $(B)/unit-tests: $(UNIT_SRCS) $(SLINKLIBS)
 	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $(UNIT_SRCS) $(SLINKLIBS) $(LIBS) -lcriterion
 
@@ -71,8 +75,8 @@ examples: slxrun
 	./rootfs-examples/build.sh $(B)/examples
 
 test: $(B)/.deps
-	$(MAKE) slxrun $(B)/unit-tests $(B)/integration-tests examples
-	$(MAKE) test-unit test-integration test-vm test-containerd
+	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/integration-tests examples
+	$(MAKE) test-unit test-integration test-integration-asan test-vm test-containerd
 
 test-unit: $(B)/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 $(B)/unit-tests --jobs 2
@@ -86,6 +90,10 @@ test-vm: $(B)/.deps
 	$(MAKE) slxrun $(B)/unit-tests examples
 	$(CC) $(BASE) -O1 -g -o $(B)/vm-tests $(VM_TEST_SRCS) -lcriterion
 	./tests/vm/run.sh
+
+test-integration-asan: $(B)/integration-tests $(B)/slxrun-asan examples
+	ASAN_OPTIONS=detect_leaks=1 SLXRUN=$(CURDIR)/$(B)/slxrun-asan \
+		SLX_EXAMPLES=$(CURDIR)/$(B)/examples $(B)/integration-tests --jobs 1
 
 run: $(B)/.deps
 	$(MAKE) slxrun examples
@@ -109,4 +117,4 @@ format-check:
 clean:
 	rm -rf $(B) slxrun
 
--include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(B)/runtime/main.d
+-include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(B)/runtime/main.d $(B)/asan/runtime/main.d
