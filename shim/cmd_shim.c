@@ -35,14 +35,14 @@
 #include "sandbox.h"
 #include "shim.h"
 
-#define SERVE_MAX_LISTEN      8
-#define SERVE_QUEUE_MAX	      1024
+#define SERVE_MAX_LISTEN 8
+#define SERVE_QUEUE_MAX	 1024
 /* The live shim freezes an idle, quiet sandbox after 1 s (the policy's own
  * default is 10 s): frozen, it is off the scheduler at no cost to a thaw. */
 #define SERVE_FREEZE_AFTER_NS 1000000000ull
 /* A new sandbox's size in the model when the bundle sets no memory limit:
  * the replay's default, so live and replayed decisions weigh it alike. */
-#define SERVE_DEFAULT_MEM (128ull << 20)
+#define SERVE_DEFAULT_MEM      (128ull << 20)
 #define SERVE_KEEP_ALIVE_UNSET UINT_MAX
 /* A sandbox that fails before running a request gets it retried elsewhere
  * this many times in all. */
@@ -54,7 +54,7 @@ struct serve_opts {
 	const char *listen[SERVE_MAX_LISTEN];
 	size_t n_listen;
 	unsigned min_warm, max, keep_alive_s, tick_ms, time_scale;
-	const char *policy; /* --policy, or NULL */
+	const char *policy;	    /* --policy, or NULL */
 	char keep_alive_policy[32]; /* --keep-alive S as "fixed:S" */
 	const char *bundle;
 };
@@ -75,7 +75,7 @@ struct serve {
 	struct policy_config policy;
 	struct policy_action *acts; /* room for policy_actions_max */
 	size_t acts_cap;
-	uint64_t wake_ns;	/* the policy's next wake-up; UINT64_MAX: none */
+	uint64_t wake_ns; /* the policy's next wake-up; UINT64_MAX: none */
 	uint64_t tick_ns, next_tick_ns, armed_ns;
 	struct metrics m;
 	struct metrics_totals totals;
@@ -184,8 +184,8 @@ static int parse_opts(struct serve_opts *o, int argc, char **argv, struct slx_er
 	if (o->keep_alive_s != SERVE_KEEP_ALIVE_UNSET) {
 		/* --keep-alive S is --policy fixed:S, kept for its users */
 		if (o->policy)
-			return slx_error(err, 0,
-					 "shim serve: --keep-alive S is --policy fixed:S; give one");
+			return slx_error(
+			    err, 0, "shim serve: --keep-alive S is --policy fixed:S; give one");
 		snprintf(o->keep_alive_policy, sizeof(o->keep_alive_policy), "fixed:%u",
 			 o->keep_alive_s);
 		o->policy = o->keep_alive_policy;
@@ -198,8 +198,7 @@ static int parse_opts(struct serve_opts *o, int argc, char **argv, struct slx_er
 /* The policy as the live shim runs it: its own freeze grace, the measured
  * creation time left at the policy's default (the replay's --cold-ms
  * default too), and --time-scale applied as `shim replay` applies it. */
-static int serve_policy(const struct serve_opts *o, struct policy_config *cfg,
-			struct slx_err *err)
+static int serve_policy(const struct serve_opts *o, struct policy_config *cfg, struct slx_err *err)
 {
 	if (policy_parse(o->policy, cfg, err) < 0)
 		return slx_error_prefix(err, "shim serve: --policy");
@@ -429,9 +428,8 @@ static void feed_host(struct serve *s, uint64_t cpu_dr_usec, bool have_psi, doub
 	if (feed_host_read(&fh, &err) < 0)
 		return; /* the last budget stands */
 	h->cores = fh.cores;
-	h->mem_budget_bytes = fh.mem_available + used < fh.mem_total
-				  ? fh.mem_available + used
-				  : fh.mem_total;
+	h->mem_budget_bytes =
+	    fh.mem_available + used < fh.mem_total ? fh.mem_available + used : fh.mem_total;
 }
 
 /* The tick: one cgroup read per live sandbox into its ring in the model,
@@ -535,9 +533,8 @@ static void act_nothing(struct serve *s, const struct policy_action *a, uint64_t
 }
 
 static void (*const act_fns[])(struct serve *, const struct policy_action *, uint64_t) = {
-    [POLICY_ALLOCATE] = act_allocate, [POLICY_PREWARM] = act_nothing,
-    [POLICY_THAW] = act_freeze,	      [POLICY_FREEZE] = act_freeze,
-    [POLICY_RELEASE] = act_release,   [POLICY_HOLD] = act_nothing,
+    [POLICY_ALLOCATE] = act_allocate, [POLICY_PREWARM] = act_nothing, [POLICY_THAW] = act_freeze,
+    [POLICY_FREEZE] = act_freeze,     [POLICY_RELEASE] = act_release, [POLICY_HOLD] = act_nothing,
 };
 
 /* Ask the policy about the model as it stands and carry the answer out. */
@@ -870,7 +867,8 @@ static int serve_setup(struct serve *s, const struct rt_ctx *ctx, const struct h
 	snprintf(shims, sizeof(shims), "%s/shims", ctx->root);
 	s->made_root = access(ctx->root, F_OK) != 0;
 	s->made_shims = access(shims, F_OK) != 0;
-	if (pool_init(&s->pool, &cfg, prefix, s->fn->name, err) < 0 || shim_orphans_reap(ctx->root, err) < 0 ||
+	if (pool_init(&s->pool, &cfg, prefix, s->fn->name, err) < 0 ||
+	    shim_orphans_reap(ctx->root, err) < 0 ||
 	    shim_orphans_claim(&s->rec, ctx->root, key, err) < 0 || open_loop_fds(s, err) < 0 ||
 	    http_front_open(&ops, s->epfd, &s->tag_http, &s->http, err) < 0)
 		return -1;

@@ -56,7 +56,7 @@ static bool meminfo_field(const char *text, const char *name, uint64_t *out)
 int feed_meminfo_parse(const char *text, uint64_t *total, uint64_t *available)
 {
 	return meminfo_field(text, "MemTotal", total) &&
-			   meminfo_field(text, "MemAvailable", available)
+		       meminfo_field(text, "MemAvailable", available)
 		   ? 0
 		   : -1;
 }

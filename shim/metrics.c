@@ -180,8 +180,8 @@ static void json_slot(FILE *out, const struct pool *p, const struct pool_slot *s
 	fprintf(out, "{\"id\":\"%s\",\"state\":\"%s\",\"invocations\":%" PRIu64 ",", s->id,
 		pool_state_name(s->state), s->invocations);
 	json_r(out, &pt->r, &pt->dr);
-	fprintf(out, ",\"A\":%u,\"dA\":%d,\"C\":%u,\"dC\":%d,\"ticks\":%u}", pt->a, pt->da,
-		pt->c, pt->dc, msb ? msb->ring_n : 0);
+	fprintf(out, ",\"A\":%u,\"dA\":%d,\"C\":%u,\"dC\":%d,\"ticks\":%u}", pt->a, pt->da, pt->c,
+		pt->dc, msb ? msb->ring_n : 0);
 }
 
 /* Sandbox ids are [A-Za-z0-9_+.-]; the function name is a directory name. */

@@ -23,11 +23,11 @@
 
 #include "harness.h"
 
-#define LIVE_SCALE 60
-#define LIVE_TRACE_DIR "tests/traces/live"
-#define LIVE_INVOCATIONS LIVE_TRACE_DIR "/invocations_per_function_md.anon.d01.csv"
-#define LIVE_DURATIONS LIVE_TRACE_DIR "/function_durations_percentiles.anon.d01.csv"
-#define LIVE_MEMORY LIVE_TRACE_DIR "/app_memory_percentiles.anon.d01.csv"
+#define LIVE_SCALE	  60
+#define LIVE_TRACE_DIR	  "tests/traces/live"
+#define LIVE_INVOCATIONS  LIVE_TRACE_DIR "/invocations_per_function_md.anon.d01.csv"
+#define LIVE_DURATIONS	  LIVE_TRACE_DIR "/function_durations_percentiles.anon.d01.csv"
+#define LIVE_MEMORY	  LIVE_TRACE_DIR "/app_memory_percentiles.anon.d01.csv"
 #define LIVE_MAX_ARRIVALS 256
 
 struct live_shim {
@@ -82,9 +82,9 @@ static size_t live_t_arrivals(uint64_t *out, size_t max)
 		c = strtoull(tok, NULL, 10);
 		for (uint64_t k = 0; k < c; k++) {
 			cr_assert_lt(n, max);
-			out[n++] = (minute * 60 * 1000000000ull +
-				    (2 * k + 1) * 30 * 1000000000ull / c) /
-				   LIVE_SCALE;
+			out[n++] =
+			    (minute * 60 * 1000000000ull + (2 * k + 1) * 30 * 1000000000ull / c) /
+			    LIVE_SCALE;
 		}
 	}
 	free(line);
@@ -123,8 +123,7 @@ static size_t live_t_on_body(char *p, size_t size, size_t n, void *arg)
 }
 
 /* One request; body NULL is a GET.  The HTTP status, or -1. */
-static long live_t_http(const struct live_shim *s, const char *path, const char *body,
-			char *reply)
+static long live_t_http(const struct live_shim *s, const char *path, const char *body, char *reply)
 {
 	CURL *c = curl_easy_init();
 	char url[256];
@@ -247,8 +246,9 @@ static void live_t_compare(const char *policy)
 	tol = sim / 5 > 2 ? sim / 5 : 2;
 	cr_log_info("policy %s: live %ld cold starts, replay %ld (tolerance %ld)", policy, live,
 		    sim, tol);
-	cr_assert(labs(live - sim) <= tol, "policy %s: live %ld cold starts, replay %ld, beyond ±%ld",
-		  policy, live, sim, tol);
+	cr_assert(labs(live - sim) <= tol,
+		  "policy %s: live %ld cold starts, replay %ld, beyond ±%ld", policy, live, sim,
+		  tol);
 }
 
 TestSuite(policy_live, .fini = live_t_fini, .timeout = 60);

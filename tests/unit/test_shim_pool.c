@@ -22,8 +22,8 @@ static void pool_t_init(struct pool *p)
 }
 
 /* The decision the serve loop makes: policy_decide over the pool's model. */
-static size_t pool_t_decide(struct pool *p, const char *spec, uint64_t now,
-			    struct policy_action *a, size_t max)
+static size_t pool_t_decide(struct pool *p, const char *spec, uint64_t now, struct policy_action *a,
+			    size_t max)
 {
 	struct policy_config cfg;
 	struct slx_err e;
