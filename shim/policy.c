@@ -44,9 +44,9 @@ static void config_defaults(struct policy_config *cfg)
 		.oob_share = 0.5,
 		.cold_cost_gb_s = 384.0,
 		.delta_min_samples = 3,
-		.delta_margin = 0.05,
+		.delta_margin = 0,
 		.min_unload_ns = 60 * NS,
-		.conc_minutes = 30,
+		.conc_minutes = MODEL_CONC_MINUTES,
 		.surplus_grace_ns = 30 * NS,
 	};
 }
@@ -172,131 +172,145 @@ static int cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Index of the first s[i] >= v (lower) or > v (upper) in sorted s. */
-static unsigned bound(const uint64_t *s, unsigned k, uint64_t v, bool upper)
-{
-	unsigned i = 0;
-
-	while (i < k && (upper ? s[i] <= v : s[i] < v))
-		i++;
-	return i;
-}
-
 struct window_cost {
 	double cost, colds;
 	uint64_t start, end;
 };
 
-/* delta's window: over the recent exact idle times s (sorted), the
- * [start, end) after the last execution that minimises
- *   cold_weight * colds + idle seconds,
- * where an idle time below start is a cold start after a release (no idle
- * cost), one past end is a cold start after end - start idle, one inside
- * costs s - start.  Candidates are the samples themselves, less the
- * creation lead (start) or plus a small slack (end); "release at once"
- * (every sample cold) is the baseline. */
-static void cost_search(const uint64_t *s, const uint64_t *prefix, unsigned k,
-			const struct policy_config *cfg, double w, struct window_cost *best)
+/* A timer: the recent idle times agree to within 2% (and a second), and
+ * are long enough that unloading between arrivals pays. */
+static bool ring_tight(const uint64_t *s, unsigned k, const struct policy_config *cfg)
 {
-	unsigned hi[MODEL_IT_RECENT];
-	uint64_t end[MODEL_IT_RECENT];
-
-	for (unsigned j = 0; j < k; j++) {
-		end[j] = (uint64_t)((double)s[j] * (1 + cfg->delta_margin)) + NS;
-		hi[j] = bound(s, k, end[j], false);
-	}
-	*best = (struct window_cost){ .cost = w * k, .colds = k };
-	for (unsigned i = 0; i < k; i++) {
-		double st = (double)s[i] * (1 - cfg->delta_margin) - (double)cfg->create_ns;
-		/* Unloading for a shorter gap saves little and costs a creation. */
-		uint64_t start = st >= (double)cfg->min_unload_ns ? (uint64_t)st : 0;
-		unsigned lo = bound(s, k, start, false);
-
-		for (unsigned j = i; j < k; j++) {
-			double idle = (double)(prefix[hi[j]] - prefix[lo]) -
-				      (double)(hi[j] - lo) * (double)start +
-				      (double)(k - hi[j]) * (double)(end[j] - start);
-			double colds = lo + (k - hi[j]);
-			double cost = w * colds + idle / NS;
-
-			if (cost < best->cost ||
-			    (cost == best->cost && colds < best->colds))
-				*best = (struct window_cost){ cost, colds, start, end[j] };
-		}
-	}
+	return k >= 2 && s[0] >= cfg->min_unload_ns &&
+	       (double)(s[k - 1] - s[0]) <= (double)s[0] * 0.02 + NS;
 }
 
-/* The same cost over the log-spaced histogram (all history, decayed):
- * samples sit at their bin's geometric middle, windows run from a bin's
- * lower edge to a bin's upper edge.  It sees the tail the recent ring
- * misses. */
-static void cost_search_log(const struct model_loghist *h,
-			    const struct policy_config *cfg, double w,
-			    struct window_cost *best)
+/* A timer's window hugs its period: from just before the shortest recent
+ * idle time to just after the longest, the slack being the observed spread
+ * plus a second and 0.2% of the period for jitter the ring has not seen. */
+static void tight_window(const uint64_t *s, unsigned k, const struct policy_config *cfg,
+			 struct window_cost *best)
 {
-	double c[MODEL_LOG_BINS + 1] = { 0 }, cv[MODEL_LOG_BINS + 1] = { 0 };
-	double edge[MODEL_LOG_BINS + 1], n = h->n;
+	uint64_t slack = (s[k - 1] - s[0]) + NS + s[k - 1] / 500;
+	uint64_t start = s[0] > slack + cfg->create_ns ? s[0] - slack - cfg->create_ns : 0;
 
-	for (int b = 0; b <= MODEL_LOG_BINS; b++)
-		edge[b] = (double)model_loghist_edge(b) / NS;
-	edge[MODEL_LOG_BINS] = edge[MODEL_LOG_BINS - 1] * MODEL_LOG_RATIO;
-	for (int b = 0; b < MODEL_LOG_BINS; b++) {
-		double mid = b ? edge[b] * sqrt(MODEL_LOG_RATIO) : edge[1] / 2;
+	*best = (struct window_cost){ .start = start, .end = s[k - 1] + slack };
+}
 
-		c[b + 1] = c[b] + h->bin[b];
-		cv[b + 1] = cv[b] + h->bin[b] * mid;
+/* One group of idle times for the search, in seconds: c of them at about
+ * v, a window covering them runs from lo to hi. */
+struct it_point {
+	double v, c, lo, hi;
+};
+
+/* The function's whole idle-time history as points: Shahrad's one-minute
+ * bins (never decayed, so a rare long gap weighs as much after an hour of
+ * sub-second traffic as before it) and the out-of-bounds ones at the mean
+ * of the recent. */
+static size_t idle_points(const struct model_function *f, const struct policy_config *cfg,
+			  struct it_point *pt)
+{
+	const struct model_hist *h = &f->idle_hist;
+	double bin = (double)MODEL_HIST_BIN_NS / NS, m = cfg->delta_margin, oob = 0;
+	size_t n = 0;
+
+	for (int b = 0; b < MODEL_HIST_BINS; b++)
+		if (h->bin[b])
+			pt[n++] = (struct it_point){ (b + 0.5) * bin, h->bin[b],
+						     b * bin * (1 - m), (b + 1) * bin * (1 + m) };
+	if (h->n_oob && f->oob_n) {
+		for (unsigned i = 0; i < f->oob_n; i++)
+			oob += (double)f->it_oob_recent[i] / NS / f->oob_n;
+		pt[n++] = (struct it_point){ oob, (double)h->n_oob, oob * 0.85, oob * 1.15 };
 	}
-	*best = (struct window_cost){ .cost = w * n, .colds = n };
-	for (int i = 0; i < MODEL_LOG_BINS; i++) {
-		double start = edge[i] * (1 - cfg->delta_margin) - (double)cfg->create_ns / NS;
+	return n;
+}
 
-		if (start < (double)cfg->min_unload_ns / NS) {
+/* The window [start, end) after the last execution that minimises
+ *   w * colds + idle seconds
+ * over the points: one below start is a cold start after a release (no
+ * idle), one past end a cold start after end - start idle, one inside costs
+ * v - start.  Starts are 0 or a point's lo less the creation lead (never
+ * sooner than min_unload: unloading for a shorter gap saves little), ends a
+ * point's hi; "release at once" (every one cold) is the baseline. */
+static void cost_search(const struct it_point *pt, size_t n,
+			const struct policy_config *cfg, double w,
+			struct window_cost *best)
+{
+	double c[MODEL_HIST_BINS + 2] = { 0 }, cv[MODEL_HIST_BINS + 2] = { 0 };
+	double unload = (double)cfg->min_unload_ns / NS, lead = (double)cfg->create_ns / NS;
+
+	for (size_t i = 0; i < n; i++) {
+		c[i + 1] = c[i] + pt[i].c;
+		cv[i + 1] = cv[i] + pt[i].c * pt[i].v;
+	}
+	*best = (struct window_cost){ .cost = w * c[n], .colds = c[n] };
+	for (size_t i = 0; i < n; i++) {
+		double start = pt[i].lo - lead;
+
+		if (start < unload) {
 			if (i > 0)
 				continue;
 			start = 0;
 		}
-		for (int j = i; j < MODEL_LOG_BINS; j++) {
-			double end = edge[j + 1];
-			double in = c[j + 1] - c[i], past = n - c[j + 1];
+		for (size_t j = i; j < n; j++) {
+			double end = pt[j].hi, in = c[j + 1] - c[i], past = c[n] - c[j + 1];
 			double idle = (cv[j + 1] - cv[i]) - in * start + past * (end - start);
-			double colds = c[i] + past;
+			double colds = (start > 0 ? c[i] : 0) + past;
 			double cost = w * colds + idle;
 
-			if (cost < best->cost)
+			if (cost < best->cost || (cost == best->cost && colds < best->colds))
 				*best = (struct window_cost){ cost, colds, (uint64_t)(start * NS),
 							      (uint64_t)(end * NS) };
 		}
 	}
 }
 
-/* The recent ITs are tight (a timer): the exact ring gives a narrow window. */
-static bool ring_tight(const uint64_t *s, unsigned k)
+/* Whether the memo still holds.  Beyond the same inputs: idle times under
+ * a minute added since a keep-warm window (start 0) was chosen raise the
+ * cost of every keep-warm window by the same 30 s and every other window by
+ * at least that (they are cold there), so the choice stands exactly and the
+ * search, the costly part for busy functions, is skipped. */
+static bool memo_holds(const struct model_function *f, const struct policy_config *cfg,
+		       double w)
 {
-	return k >= 8 && (double)s[k - 1] <= (double)s[0] * 1.1;
+	uint64_t added = f->it_total - f->memo.it_total;
+
+	if (!f->memo.valid || f->memo.cfg != cfg || f->memo.mem != f->mem_per_sandbox)
+		return false;
+	if (!added)
+		return true;
+	if (f->memo.start || !f->memo.end || added > f->it_n ||
+	    w < (double)MODEL_HIST_BIN_NS / NS / 2)
+		return false;
+	for (uint64_t i = 1; i <= added; i++)
+		if (f->it_recent[(f->it_next + MODEL_IT_RECENT - i) % MODEL_IT_RECENT] >=
+		    MODEL_HIST_BIN_NS)
+			return false;
+	return true;
 }
 
 static void plan_delta(struct model_function *f, const struct policy_config *cfg,
 		       struct policy_plan *p)
 {
-	uint64_t s[MODEL_IT_RECENT], prefix[MODEL_IT_RECENT + 1] = { 0 };
+	uint64_t s[MODEL_IT_RECENT];
+	struct it_point pt[MODEL_HIST_BINS + 1];
 	unsigned k = f->it_n;
 	double mem_gb = f->mem_per_sandbox ? (double)f->mem_per_sandbox / GIB : 0.125;
+	double w = cfg->cold_cost_gb_s / mem_gb;
 	struct window_cost best;
 
-	if (!f->last_end_ns || k < cfg->delta_min_samples) {
+	memcpy(s, f->it_recent, k * sizeof(s[0]));
+	qsort(s, k, sizeof(s[0]), cmp_u64);
+	if (!f->last_end_ns || (k < cfg->delta_min_samples && !ring_tight(s, k, cfg))) {
 		plan_keep_alive(cfg->keep_alive_ns, "fallback", p);
 		return;
 	}
-	if (!f->memo.valid || f->memo.cfg != cfg || f->memo.it_total != f->it_total ||
-	    f->memo.mem != f->mem_per_sandbox) {
-		memcpy(s, f->it_recent, k * sizeof(s[0]));
-		qsort(s, k, sizeof(s[0]), cmp_u64);
-		for (unsigned i = 0; i < k; i++)
-			prefix[i + 1] = prefix[i] + s[i];
-		if (ring_tight(s, k))
-			cost_search(s, prefix, k, cfg, cfg->cold_cost_gb_s / mem_gb, &best);
+	if (!memo_holds(f, cfg, w)) {
+		if (ring_tight(s, k, cfg))
+			tight_window(s, k, cfg, &best);
 		else
-			cost_search_log(&f->idle_log, cfg, cfg->cold_cost_gb_s / mem_gb, &best);
+			cost_search(pt, idle_points(f, cfg, pt), cfg, w, &best);
 		f->memo.valid = true;
 		f->memo.cfg = cfg;
 		f->memo.it_total = f->it_total;
@@ -304,7 +318,26 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 		f->memo.start = best.start;
 		f->memo.end = best.end;
 	}
+	f->memo.it_total = f->it_total;
 	plan_window(f, f->memo.start, f->memo.end, "cost", p);
+}
+
+/* How many minutes of concurrency peaks delta keeps warm: a sandbox past
+ * the first is worth its memory while its level recurs at least once per
+ * cold-cost-worth of idle time (w seconds), so the window is w / CONC_RECUR,
+ * capped by conc_minutes and never under CONC_MIN_MINUTES. */
+#define CONC_RECUR 1.5
+#define CONC_MIN_MINUTES 5u
+
+static unsigned conc_window(const struct model_function *f, const struct policy_config *cfg)
+{
+	double mem_gb = f->mem_per_sandbox ? (double)f->mem_per_sandbox / GIB : 0.125;
+	double minutes = cfg->cold_cost_gb_s / mem_gb / 60 / CONC_RECUR;
+	unsigned cap = cfg->conc_minutes;
+
+	if (minutes >= cap)
+		return cap;
+	return minutes > CONC_MIN_MINUTES ? (unsigned)minutes : CONC_MIN_MINUTES;
 }
 
 void policy_plan_function(struct model_function *f,
@@ -323,7 +356,7 @@ void policy_plan_function(struct model_function *f,
 		plan_delta(f, cfg, out);
 		if (cfg->conc_minutes) {
 			unsigned peak = model_function_conc_peak(f, now_ns,
-								 cfg->conc_minutes);
+								 conc_window(f, cfg));
 
 			peak += (unsigned)(cfg->conc_headroom * peak + 0.999);
 			out->reserve = peak > f->in_flight + 1 ? peak - f->in_flight - 1 : 0;
@@ -480,8 +513,8 @@ static void allocate(struct decide *d, size_t fi, unsigned need)
 }
 
 /* Queued demand: idle sandboxes take it first, then thawed frozen ones,
- * then those being created; what is left (plus delta's rising trend while
- * demand is already unmet) is allocated. */
+ * then those being created; what is left (plus, for delta, the ramp or
+ * the rising trend while demand is already unmet) is allocated. */
 static void demand(struct decide *d, size_t fi)
 {
 	const struct model_function *f = &d->m->fn[fi];
@@ -499,8 +532,15 @@ static void demand(struct decide *d, size_t fi)
 	}
 	rest -= thaw;
 	rest = rest > creating ? rest - creating : 0;
-	if (d->cfg->kind == POLICY_DELTA && f->queued && f->da > 0 && rest)
-		rest += (unsigned)f->da;
+	if (d->cfg->kind == POLICY_DELTA && f->queued && rest) {
+		/* Demand already outruns the pool: it is ramping (a burst's first
+		 * second, before any tick shows ΔA).  Double the pool, as Knative's
+		 * panic mode does, so the ramp costs log2 cold starts, not one per
+		 * level; extras that find no work go as surplus after the grace. */
+		unsigned da = f->da > 0 ? (unsigned)f->da : 0;
+
+		rest += f->in_flight > da ? f->in_flight : da;
+	}
 	allocate(d, fi, rest);
 }
 

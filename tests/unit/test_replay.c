@@ -3,7 +3,7 @@
  * the hand-written fixture (tests/traces/fixture) with hand-checked counts:
  *   app A, a timer every 30 min (48 calls, 1 s): fixed:600 and knative cold
  *     every time; histogram cold until 10 idle times fill it (11); delta
- *     until 3 idle times (4);
+ *     until 2 equal idle times show the period (3);
  *   app B, calls at minutes 1,2,3,20,25 (1 s): fixed:600 cold at 1 and 20,
  *     knative also at 25 (299 s > 60 s); histogram and delta as fixed:600;
  *   app C, three 30 s calls in minute 1 (at 10, 30, 50 s): 2 cold (overlap);
@@ -52,7 +52,7 @@ Test(replay_fixture, cold_starts_match_the_hand_count)
 	} want[] = { { "fixed:600", 48 + 2 + 2 + 1 },
 		     { "knative", 48 + 3 + 2 + 1 },
 		     { "histogram", 11 + 2 + 2 + 1 },
-		     { "delta", 4 + 2 + 2 + 1 } };
+		     { "delta", 3 + 2 + 2 + 1 } };
 	struct trace t;
 
 	rpl_load_fixture(&t);
