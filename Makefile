@@ -73,6 +73,7 @@ $(B)/integration-tests: $(INTEG_SRCS) tests/integration/harness.h
 
 examples: slxrun
 	./rootfs-examples/build.sh $(B)/examples
+	./rootfs-examples/build-bench.sh $(B)/examples
 
 test: $(B)/.deps
 	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/integration-tests examples

@@ -3,7 +3,7 @@
 # deps.sh -- install the Debian packages slxrun builds, tests and benchmarks with, when missing.
 set -e
 PKGS="build-essential pkg-config libcap-dev libseccomp-dev libyajl-dev libmnl-dev
-libcriterion-dev libmicrohttpd-dev libcurl4-openssl-dev busybox-static crun runc hyperfine gnuplot-nox"
+libcriterion-dev libmicrohttpd-dev libcurl4-openssl-dev musl-tools busybox-static crun runc hyperfine gnuplot-nox"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
