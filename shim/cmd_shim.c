@@ -22,6 +22,7 @@
 #include "../cgroups/cgroups.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "../runtime/cli.h"
 #include "agent.h"
 #include "feed.h"
 #include "function.h"
@@ -94,40 +95,26 @@ struct serve {
 
 /* ---- flags ------------------------------------------------------------- */
 
-#define FLAG_LISTEN SIZE_MAX
-#define FLAG_POLICY (SIZE_MAX - 1)
-
-static const struct serve_flag {
+/* The numeric flags: their text from cli_parse, their range checked here. */
+static const struct serve_number {
 	const char *name;
-	size_t off; /* of an unsigned in serve_opts, or FLAG_LISTEN */
+	size_t off; /* of an unsigned in serve_opts */
 	unsigned min, max;
-} serve_flags[] = {
-    {"listen", FLAG_LISTEN, 0, 0},
-    {"policy", FLAG_POLICY, 0, 0},
+} serve_numbers[] = {
     {"min-warm", offsetof(struct serve_opts, min_warm), 0, 1024},
     {"max", offsetof(struct serve_opts, max), 1, 1024},
     {"keep-alive", offsetof(struct serve_opts, keep_alive_s), 0, 7 * 86400},
     {"tick-ms", offsetof(struct serve_opts, tick_ms), 10, 60000},
     {"time-scale", offsetof(struct serve_opts, time_scale), 1, 3600},
 };
+#define SERVE_N_NUMBERS (sizeof(serve_numbers) / sizeof(serve_numbers[0]))
 
-static int set_flag(struct serve_opts *o, const struct serve_flag *f, const char *val,
-		    struct slx_err *err)
+static int set_number(struct serve_opts *o, const struct serve_number *f, const char *val,
+		      struct slx_err *err)
 {
 	char *end;
 	unsigned long v;
 
-	if (f->off == FLAG_LISTEN) {
-		if (o->n_listen == SERVE_MAX_LISTEN)
-			return slx_error(err, 0, "shim serve: --listen: at most %d addresses",
-					 SERVE_MAX_LISTEN);
-		o->listen[o->n_listen++] = val;
-		return 0;
-	}
-	if (f->off == FLAG_POLICY) {
-		o->policy = val;
-		return 0;
-	}
 	errno = 0;
 	v = strtoul(val, &end, 10);
 	if (errno || !*val || *end || val[0] == '-' || v < f->min || v > f->max)
@@ -137,42 +124,45 @@ static int set_flag(struct serve_opts *o, const struct serve_flag *f, const char
 	return 0;
 }
 
-static int parse_one(struct serve_opts *o, int argc, char **argv, int *i, struct slx_err *err)
+static int parse_flags(struct serve_opts *o, int argc, char **argv, struct slx_err *err)
 {
-	const char *a = argv[*i], *name = a + (a[1] == '-' ? 2 : 1);
-	const char *eq = strchr(name, '=');
-	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const char *numbers[SERVE_N_NUMBERS] = {0};
+	struct cli_list listen = {0};
+	struct cli_flag flags[2 + SERVE_N_NUMBERS] = {
+	    {"listen", 'l', CLI_LIST, &listen},
+	    {"policy", 'p', CLI_STR, &o->policy},
+	};
+	int idx = 0;
 
-	for (size_t k = 0; k < sizeof(serve_flags) / sizeof(serve_flags[0]); k++) {
-		const struct serve_flag *f = &serve_flags[k];
-
-		if (strlen(f->name) != len || strncmp(f->name, name, len))
-			continue;
-		if (eq)
-			return set_flag(o, f, eq + 1, err);
-		if (*i + 1 >= argc)
-			return slx_error(err, 0, "shim serve: --%s needs a value", f->name);
-		return set_flag(o, f, argv[++*i], err);
+	for (size_t k = 0; k < SERVE_N_NUMBERS; k++)
+		flags[2 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
+	/* Flags may come before and after the bundle. */
+	while (idx < argc) {
+		if (cli_parse("shim serve", argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
+			return -1;
+		if (idx >= argc)
+			break;
+		if (o->bundle)
+			return slx_error(err, 0, "shim serve: unexpected argument %s", argv[idx]);
+		o->bundle = argv[idx++];
 	}
-	return slx_error(err, 0, "shim serve: unknown flag %.*s", (int)(name - a + len), a);
+	if (listen.n > SERVE_MAX_LISTEN)
+		return slx_error(err, 0, "shim serve: --listen: at most %d addresses",
+				 SERVE_MAX_LISTEN);
+	for (size_t i = 0; i < listen.n; i++)
+		o->listen[o->n_listen++] = listen.v[i];
+	for (size_t k = 0; k < SERVE_N_NUMBERS; k++)
+		if (numbers[k] && set_number(o, &serve_numbers[k], numbers[k], err) < 0)
+			return -1;
+	return 0;
 }
 
 static int parse_opts(struct serve_opts *o, int argc, char **argv, struct slx_err *err)
 {
 	*o = (struct serve_opts){
 	    .max = 4, .keep_alive_s = SERVE_KEEP_ALIVE_UNSET, .tick_ms = 100, .time_scale = 1};
-	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--") && i + 1 < argc && !o->bundle) {
-			o->bundle = argv[++i];
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			if (parse_one(o, argc, argv, &i, err) < 0)
-				return -1;
-		} else if (!o->bundle) {
-			o->bundle = argv[i];
-		} else {
-			return slx_error(err, 0, "shim serve: unexpected argument %s", argv[i]);
-		}
-	}
+	if (parse_flags(o, argc, argv, err) < 0)
+		return -1;
 	if (!o->bundle)
 		return slx_error(err, 0,
 				 "usage: slxrun shim serve [--listen ADDR]... [--policy P] "
