@@ -51,27 +51,30 @@ static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
 	return rt_seccomp_prepare(&cfg->linux_.seccomp, &p->seccomp, err);
 }
 
-/* The device filter cg_resources_apply attached knows linux.resources.devices
- * and the standard nodes; the devices the config creates (linux.devices)
- * must be usable too, as runc allows them: re-attach with them appended. */
-static int allow_config_devices(const struct oci_config *cfg,
+/* Every container gets a device filter, as with runc: the rules of
+ * linux.resources.devices (deny-all when there are none), the standard nodes,
+ * and the devices the config itself creates (linux.devices).  When the
+ * config creates none, cg_resources_apply has attached exactly that. */
+static int attach_device_filter(const struct oci_config *cfg,
 				const struct cg_handle *cg, struct slx_err *err)
 {
+	static const struct oci_device_cgroup deny_all = { .allow = false, .type = 'a',
+							    .major = -1, .minor = -1 };
 	const struct oci_resources *res = &cfg->linux_.resources;
-	size_t n = res->n_devices + cg_n_default_device_rules + cfg->linux_.n_devices;
+	size_t n_user = res->n_devices ? res->n_devices : 1;
+	size_t n = n_user + cg_n_default_device_rules + cfg->linux_.n_devices;
 	cleanup_free struct oci_device_cgroup *rules = NULL;
-	size_t k = 0;
+	size_t k;
 
-	if (!res->n_devices || !cfg->linux_.n_devices)
+	if (res->n_devices && !cfg->linux_.n_devices)
 		return 0;
 	rules = calloc(n, sizeof(*rules));
 	if (!rules)
 		return slx_error(err, ENOMEM, "linux.devices");
-	memcpy(rules, res->devices, res->n_devices * sizeof(*rules));
-	k = res->n_devices;
-	memcpy(rules + k, cg_default_device_rules,
+	memcpy(rules, res->n_devices ? res->devices : &deny_all, n_user * sizeof(*rules));
+	memcpy(rules + n_user, cg_default_device_rules,
 	       cg_n_default_device_rules * sizeof(*rules));
-	k += cg_n_default_device_rules;
+	k = n_user + cg_n_default_device_rules;
 	for (size_t i = 0; i < cfg->linux_.n_devices; i++, k++) {
 		const struct oci_device *d = &cfg->linux_.devices[i];
 
@@ -112,7 +115,7 @@ static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
 		return -1;
 	}
 	if ((res->present && cg_resources_apply(cg, res, err) < 0) ||
-	    allow_config_devices(req->cfg, cg, err) < 0) {
+	    attach_device_filter(req->cfg, cg, err) < 0) {
 		struct slx_err ignored;
 
 		(void)cg_destroy(cg, &ignored);

@@ -154,6 +154,29 @@ Test(runtime, time_namespace_applies_its_offsets)
 	bundle_remove(&b);
 }
 
+Test(runtime, device_filter_holds_without_linux_resources)
+{
+	/* As with runc, a config without linux.resources still gets the
+	 * default device allow-list: a node the container makes itself for
+	 * /dev/kmsg (1:11, not in the list) cannot be opened. */
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"mknod /dev/k c 1 11 && echo made; "
+		    "echo x > /dev/k || echo denied; echo y > /dev/null && echo null-ok\"]",
+		    NULL, NULL, NULL);
+	cmd_run(&r, NULL, 10,
+		"sed -i 's/\"CAP_KILL\",/\"CAP_KILL\",\"CAP_MKNOD\",/g' %s/config.json", b.dir);
+	cmd_result_free(&r);
+	r = run_in(&b, "dev1");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "made\ndenied\nnull-ok\n", "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "Operation not permitted"), "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 Test(runtime, no_host_fd_leaks_into_the_container)
 {
 	/* ls holds one fd for the directory it reads: 0 1 2 and that one. */
