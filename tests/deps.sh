@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # deps.sh -- install the Debian packages slxrun builds, tests and benchmarks with, when missing.
 set -e
-PKGS="build-essential pkg-config libcap-dev libseccomp-dev libyajl-dev libmnl-dev
+PKGS="build-essential pkg-config python3 curl libcap-dev libseccomp-dev libyajl-dev libmnl-dev
 libcriterion-dev libmicrohttpd-dev libcurl4-openssl-dev musl-tools busybox-static crun runc hyperfine gnuplot-nox"
 missing=""
 for p in $PKGS; do
