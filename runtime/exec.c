@@ -105,8 +105,8 @@ static int plan_build(const struct rt_ctx *ctx, const char *id,
 	return plan_namespaces(p);
 }
 
-static int exec_setup(const struct exec_plan *p, int sync_fd, char **path,
-		      struct slx_err *err)
+static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
+		      size_t pathlen, struct slx_err *err)
 {
 	const struct oci_process *proc = p->proc;
 	int keep[34], nkeep = 0;
@@ -116,7 +116,7 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char **path,
 	if (proc->terminal && p->console_fd >= 0 &&
 	    rt_console_setup(p->console_fd, proc, err) < 0)
 		return -1;
-	if (rt_exec_lookup(proc, path, err) < 0 || rt_process_chdir(proc, err) < 0 ||
+	if (rt_exec_lookup(proc, path, pathlen, err) < 0 || rt_process_chdir(proc, err) < 0 ||
 	    rt_process_rlimits(proc, err) < 0 || rt_caps_apply_bounding(&p->caps, err) < 0 ||
 	    rt_process_user(proc, err) < 0 || rt_caps_apply(&p->caps, err) < 0)
 		return -1;
@@ -134,11 +134,11 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char **path,
 static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int sync_fd)
 {
 	struct slx_err err = { 0 };
-	char *path = NULL;
+	char path[PATH_MAX];
 
 	/* Host code inside the container's reach (CVE-2019-5736). */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (exec_setup(p, sync_fd, &path, &err) < 0)
+	if (exec_setup(p, sync_fd, path, sizeof(path), &err) < 0)
 		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
 	execve(path, p->proc->args.v, p->proc->env.v ? p->proc->env.v : (char *[]){ NULL });
 	slx_error(&err, errno, "exec %s", path);

@@ -3,6 +3,7 @@
  * namespaces, build the rootfs, pivot, become the configured user with the
  * configured capabilities and seccomp filter, then exec (or run the entry). */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,7 @@ struct init_ctx {
 	const struct rt_seccomp *seccomp;
 	int sync_fd;
 	char *state_json;
-	char *exec_path;
+	char exec_path[PATH_MAX];
 	struct slx_err err;
 };
 
@@ -82,7 +83,8 @@ static int setup_process(struct init_ctx *ic)
 	if (p->terminal && req->console_fd >= 0 &&
 	    rt_console_setup(req->console_fd, p, &ic->err) < 0)
 		return -1;
-	if (!req->entry && rt_exec_lookup(p, &ic->exec_path, &ic->err) < 0)
+	if (!req->entry &&
+	    rt_exec_lookup(p, ic->exec_path, sizeof(ic->exec_path), &ic->err) < 0)
 		return -1;
 	if (rt_process_chdir(p, &ic->err) < 0 ||
 	    rt_process_rlimits(p, &ic->err) < 0)

@@ -84,10 +84,6 @@ void rt_hooks_run_logged(const char *kind, const struct oci_hookv *hooks,
 			 const struct oci_state *st);
 
 /* ---- process setup (child side) -------------------------------------- */
-/* Resolve process.args[0] against PATH from process.env, inside the rootfs
- * (call after pivot).  *out is heap. */
-int rt_exec_lookup(const struct oci_process *p, char **out,
-		   struct slx_err *err);
 /* chdir(cwd) and verify it is inside the root (CVE-2024-21626). */
 int rt_process_chdir(const struct oci_process *p, struct slx_err *err);
 int rt_process_rlimits(const struct oci_process *p, struct slx_err *err);

@@ -34,29 +34,27 @@ static bool is_executable_file(const char *path)
 	       access(path, X_OK) == 0;
 }
 
-int rt_exec_lookup(const struct oci_process *p, char **out,
+int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen,
 		   struct slx_err *err)
 {
 	const char *name = p->args.v[0];
 	const char *dirs = env_path(p);
-	char cand[PATH_MAX];
 
 	if (strchr(name, '/')) {
 		if (!is_executable_file(name))
 			return slx_error(err, errno ? errno : EACCES,
 					 "exec: \"%s\"", name);
-		*out = strdup(name);
-		return *out ? 0 : slx_error(err, ENOMEM, "exec lookup");
+		if (snprintf(buf, buflen, "%s", name) >= (int)buflen)
+			return slx_error(err, ENAMETOOLONG, "exec: \"%s\"", name);
+		return 0;
 	}
 	while (*dirs) {
 		size_t len = strcspn(dirs, ":");
 
-		if (snprintf(cand, sizeof(cand), "%.*s/%s", (int)len,
-			     len ? dirs : ".", name) < (int)sizeof(cand) &&
-		    is_executable_file(cand)) {
-			*out = strdup(cand);
-			return *out ? 0 : slx_error(err, ENOMEM, "exec lookup");
-		}
+		if (snprintf(buf, buflen, "%.*s/%s", (int)len, len ? dirs : ".",
+			     name) < (int)buflen &&
+		    is_executable_file(buf))
+			return 0;
 		dirs += len;
 		if (*dirs == ':')
 			dirs++;

@@ -82,6 +82,12 @@ int rt_exec(const struct rt_ctx *ctx, const char *id,
 	    const struct oci_process *proc, const struct rt_exec_opts *opts,
 	    int *exit_status, struct slx_err *err);
 
+/* Resolve process.args[0] against the PATH in process.env, in the current
+ * root (inside a container: after pivot_root) into buf: an executable
+ * regular file, or runc's "executable file not found in $PATH". */
+int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen,
+		   struct slx_err *err);
+
 /* Map "TERM", "SIGTERM", "15" to 15; -1 when unknown. */
 int rt_signal_parse(const char *s);
 

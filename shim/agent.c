@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../runtime/runtime.h"
 #include "sandbox.h"
 
 /* ---- framing ------------------------------------------------------------ */
@@ -281,37 +282,6 @@ int agent_spawn(const char *path, char *const argv[], char *const envp[],
 	posix_spawnattr_destroy(&at);
 	errno = r;
 	return r ? -1 : 0;
-}
-
-static const char *env_path(const struct oci_process *p)
-{
-	for (size_t i = 0; i < p->env.n; i++)
-		if (!strncmp(p->env.v[i], "PATH=", 5))
-			return p->env.v[i] + 5;
-	return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-}
-
-int agent_exec_resolve(const struct oci_process *p, char *buf, size_t len)
-{
-	const char *name = p->args.v[0], *dirs = env_path(p);
-
-	if (strchr(name, '/')) {
-		if (snprintf(buf, len, "%s", name) >= (int)len)
-			return -1;
-		return access(buf, X_OK);
-	}
-	while (*dirs) {
-		size_t n = strcspn(dirs, ":");
-
-		if (snprintf(buf, len, "%.*s/%s", (int)n, n ? dirs : ".", name) < (int)len &&
-		    access(buf, X_OK) == 0)
-			return 0;
-		dirs += n;
-		if (*dirs == ':')
-			dirs++;
-	}
-	errno = ENOENT;
-	return -1;
 }
 
 int agent_reap(int sigfd, pid_t watch, int *status)
@@ -579,13 +549,11 @@ static int exec_loop(struct exec_agent *a)
 static int exec_main(const struct shim_function *fn, int sock, int sigfd)
 {
 	struct exec_agent a = { .fn = fn, .sock = sock, .sigfd = sigfd };
-	char msg[PATH_MAX + 64];
+	struct slx_err err = { 0 };
 	int r;
 
-	if (agent_exec_resolve(&fn->cfg->process, a.path, sizeof(a.path)) < 0) {
-		snprintf(msg, sizeof(msg), "exec: \"%s\": executable file not found in $PATH",
-			 fn->cfg->process.args.v[0]);
-		(void)agent_send_init_error(sock, "Runtime.InvalidEntrypoint", msg);
+	if (rt_exec_lookup(&fn->cfg->process, a.path, sizeof(a.path), &err) < 0) {
+		(void)agent_send_init_error(sock, "Runtime.InvalidEntrypoint", err.msg);
 		return 1;
 	}
 	if (agent_send(sock, AGENT_READY, NULL, 0, NULL, 0, NULL, 0, -1,

@@ -48,8 +48,6 @@ int agent_send_init_error(int sock, const char *type, const char *msg);
  * dispositions and an empty mask (the agent blocks SIGCHLD for its signalfd). */
 int agent_spawn(const char *path, char *const argv[], char *const envp[],
 		const int fds[3], pid_t *pid);
-/* Resolve process.args[0] against process.env's PATH inside the sandbox. */
-int agent_exec_resolve(const struct oci_process *p, char *buf, size_t len);
 /* Reap every exited child (we are pid 1); returns the status of `watch`
  * through *status and 1 when it was among them. */
 int agent_reap(int sigfd, pid_t watch, int *status);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../runtime/runtime.h"
 #include "agent.h"
 #include "sandbox.h"
 
@@ -330,21 +331,21 @@ static char **boot_env(const struct shim_function *fn, char (*own)[320])
 
 /* stdin: an empty pipe (EOF); stdout and stderr: the agent's stderr, so
  * the function's logs reach the shim's log and never mix with answers. */
-static int start_bootstrap(struct rapi *a, char *path, size_t len)
+static int start_bootstrap(struct rapi *a, char *path, size_t len, struct slx_err *err)
 {
 	const struct oci_process *p = &a->fn->cfg->process;
 	char own[12][320];
 	cleanup_free char **env = NULL;
 	int in[2], r;
 
-	if (agent_exec_resolve(p, path, len) < 0)
+	if (rt_exec_lookup(p, path, len, err) < 0)
 		return -1;
 	if (!(env = boot_env(a->fn, own)) || pipe2(in, O_CLOEXEC) < 0)
-		return -1;
+		return slx_error(err, errno, "exec: \"%s\"", p->args.v[0]);
 	close(in[1]);
 	r = agent_spawn(path, p->args.v, env, (int[]){ in[0], 2, 2 }, &a->boot);
 	close(in[0]);
-	return r;
+	return r < 0 ? slx_error(err, errno, "exec: \"%s\"", p->args.v[0]) : 0;
 }
 
 /* ---- the loop ------------------------------------------------------------- */
@@ -439,6 +440,7 @@ int agent_rapi_main(const struct shim_function *fn, int sock, int sigfd)
 {
 	struct rapi a = { .fn = fn, .sock = sock, .sigfd = sigfd };
 	char path[PATH_MAX], msg[PATH_MAX + 128];
+	struct slx_err err = { 0 };
 	int r;
 
 	if (start_http(&a) < 0) {
@@ -447,10 +449,8 @@ int agent_rapi_main(const struct shim_function *fn, int sock, int sigfd)
 		(void)agent_send_init_error(sock, "Runtime.AgentError", msg);
 		return 1;
 	}
-	if (start_bootstrap(&a, path, sizeof(path)) < 0) {
-		snprintf(msg, sizeof(msg), "exec: \"%s\": %s", fn->cfg->process.args.v[0],
-			 strerror(errno));
-		(void)agent_send_init_error(sock, "Runtime.InvalidEntrypoint", msg);
+	if (start_bootstrap(&a, path, sizeof(path), &err) < 0) {
+		(void)agent_send_init_error(sock, "Runtime.InvalidEntrypoint", err.msg);
 		MHD_stop_daemon(a.d);
 		return 1;
 	}
