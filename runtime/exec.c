@@ -58,19 +58,9 @@ static bool same_ns(pid_t pid, const char *name)
 
 static int plan_namespaces(struct exec_plan *p)
 {
-	static const struct {
-		const char *name;
-		int flag;
-	} ns[] = {
-		{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },
-		{ "net", CLONE_NEWNET },   { "ipc", CLONE_NEWIPC },
-		{ "uts", CLONE_NEWUTS },   { "cgroup", CLONE_NEWCGROUP },
-		{ "pid", CLONE_NEWPID },   { "time", CLONE_NEWTIME },
-	};
-
-	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++)
-		if (!same_ns(p->st->pid, ns[i].name))
-			p->ns_flags |= ns[i].flag;
+	for (int t = 0; t < OCI_NS_COUNT; t++)
+		if (!same_ns(p->st->pid, rt_ns_proc_name(t)))
+			p->ns_flags |= rt_ns_clone_flag(t);
 	return 0;
 }
 

@@ -66,6 +66,7 @@ int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan,
 		     struct slx_err *err);
 void rt_ns_plan_release(struct rt_ns_plan *plan);
 int rt_ns_clone_flag(enum oci_ns_type t);
+const char *rt_ns_proc_name(enum oci_ns_type t); /* "mnt", "net", ... */
 /* Parent, right after clone: write uid_map/gid_map of pid. */
 int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg,
 			struct slx_err *err);

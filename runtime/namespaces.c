@@ -21,9 +21,21 @@ static const int ns_flags[OCI_NS_COUNT] = {
 	[OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
 };
 
+/* Their names under /proc/<pid>/ns/. */
+static const char *const ns_proc_names[OCI_NS_COUNT] = {
+	[OCI_NS_PID] = "pid",       [OCI_NS_NETWORK] = "net",   [OCI_NS_MOUNT] = "mnt",
+	[OCI_NS_IPC] = "ipc",       [OCI_NS_UTS] = "uts",       [OCI_NS_USER] = "user",
+	[OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+};
+
 int rt_ns_clone_flag(enum oci_ns_type t)
 {
 	return ns_flags[t];
+}
+
+const char *rt_ns_proc_name(enum oci_ns_type t)
+{
+	return ns_proc_names[t];
 }
 
 static int ns_open_checked(const struct oci_namespace *ns, size_t i,
