@@ -47,21 +47,6 @@ WARM_RUNS="exec-echo:bench-echo-exec exec-hello:hello-exec runtime-api:lambda-bo
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 
-ensure_tools() {
-	local missing=() pkg
-	# package:command pairs
-	for pkg in crun:crun runc:runc hyperfine:hyperfine gnuplot-nox:gnuplot busybox-static:busybox \
-		musl-tools:musl-gcc gcc:gcc curl:curl; do
-		command -v "${pkg#*:}" >/dev/null || missing+=("${pkg%%:*}")
-	done
-	[ -f /usr/include/x86_64-linux-gnu/curl/curl.h ] || [ -f /usr/include/curl/curl.h ] ||
-		missing+=(libcurl4-openssl-dev)
-	[ ${#missing[@]} -eq 0 ] && return 0
-	say "installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-}
-
 # enter_namespace: re-run this script as pid 1 of a new mount + pid namespace.
 enter_namespace() {
 	[ "${SLX_BENCH_INSIDE:-}" = 1 ] && return 0
@@ -218,7 +203,8 @@ warm() {
 }
 
 main() {
-	ensure_tools
+	"$REPO/tests/deps.sh" crun runc hyperfine gnuplot-nox busybox-static musl-tools gcc curl \
+		libcurl4-openssl-dev
 	enter_namespace "$@"
 	setup_namespace
 	"$REPO/rootfs-examples/build.sh" "$OUT" >&2

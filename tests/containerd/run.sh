@@ -41,19 +41,6 @@ CTR_TIMEOUT=30
 say() { printf 'containerd-test: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
 
-ensure_tools() {
-	local missing=() pkg
-	# package:command pairs
-	for pkg in containerd:containerd containerd:ctr containerd:containerd-shim-runc-v2 runc:runc \
-		bsdutils:script util-linux:unshare; do
-		command -v "${pkg#*:}" >/dev/null || missing+=("${pkg%%:*}")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	say "installing ${missing[*]}"
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
-}
-
 # enter_namespace: re-run this script as pid 1 of a new mount + pid namespace.
 enter_namespace() {
 	[ "${SLX_CTRD_INSIDE:-}" = 1 ] && return 0
@@ -541,7 +528,7 @@ report() {
 }
 
 main() {
-	ensure_tools
+	"$(dirname "$0")/../deps.sh" containerd runc bsdutils util-linux
 	enter_namespace "$@"
 	setup_namespace
 	write_config

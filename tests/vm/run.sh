@@ -18,19 +18,6 @@ BUSYBOX=/bin/busybox
 
 die() { echo "vm: $*" >&2; exit 1; }
 
-ensure_packages() {
-	missing=""
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-	done
-	[ -z "$missing" ] && return 0
-	echo "vm: installing$missing"
-	SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-	$SUDO apt-get update -qq
-	# shellcheck disable=SC2086 # one word per package
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
-}
-
 kernel_package() {
 	apt-cache depends linux-image-amd64 2>/dev/null |
 		sed -n 's/.*Depends: \(linux-image-[0-9][^ ]*\).*/\1/p' | head -1
@@ -113,7 +100,7 @@ boot() {
 for need in "$ROOT/slxrun" "$B/vm-tests" "$B/unit-tests" "$B/examples/busybox/config.json"; do
 	[ -e "$need" ] || die "$need missing: run make test-vm"
 done
-ensure_packages qemu-system-x86 cpio busybox-static
+"$ROOT/tests/deps.sh" qemu-system-x86 cpio busybox-static
 fetch_kernel
 build_initramfs
 boot
