@@ -8,28 +8,31 @@
 #include "internal.h"
 #include "../shim/shim.h"
 
+/* spawns: the verb starts processes inside containers, so it must run from
+ * a sealed view of the binary (rt_exe_seal). */
 static const struct {
 	const char *name;
 	cli_verb_fn fn;
+	bool spawns;
 	const char *help;
 } verbs[] = {
-	{ "create", cmd_create, "create a container, its process waiting before exec" },
-	{ "start", cmd_start, "start the process of a created container" },
-	{ "run", cmd_run, "create and start a container, wait for it" },
-	{ "state", cmd_state, "print the state of a container" },
-	{ "kill", cmd_kill, "send a signal to the container's process" },
-	{ "delete", cmd_delete, "delete a container and what it holds" },
-	{ "list", cmd_list, "list containers" },
-	{ "spec", cmd_spec, "write a default config.json" },
-	{ "invoke", cmd_invoke, "invoke a function bundle once (cold) or through its shim" },
-	{ "shim", cmd_shim, "serve a function over HTTP with a warm pool (shim serve)" },
-	{ "features", cmd_features, "print the runtime's features as JSON" },
-	{ "exec", cmd_exec, "run a further process in a running container" },
-	{ "ps", cmd_ps, "list the container's processes" },
-	{ "pause", cmd_pause, "freeze every process of the container" },
-	{ "resume", cmd_resume, "thaw a paused container" },
-	{ "update", cmd_update, "change a running container's resource limits" },
-	{ "events", cmd_events, "print stats and OOM events of a container" },
+	{ "create", cmd_create, true, "create a container, its process waiting before exec" },
+	{ "start", cmd_start, false, "start the process of a created container" },
+	{ "run", cmd_run, true, "create and start a container, wait for it" },
+	{ "state", cmd_state, false, "print the state of a container" },
+	{ "kill", cmd_kill, false, "send a signal to the container's process" },
+	{ "delete", cmd_delete, false, "delete a container and what it holds" },
+	{ "list", cmd_list, false, "list containers" },
+	{ "spec", cmd_spec, false, "write a default config.json" },
+	{ "invoke", cmd_invoke, true, "invoke a function bundle once (cold) or through its shim" },
+	{ "shim", cmd_shim, true, "serve a function over HTTP with a warm pool (shim serve)" },
+	{ "features", cmd_features, false, "print the runtime's features as JSON" },
+	{ "exec", cmd_exec, true, "run a further process in a running container" },
+	{ "ps", cmd_ps, false, "list the container's processes" },
+	{ "pause", cmd_pause, false, "freeze every process of the container" },
+	{ "resume", cmd_resume, false, "thaw a paused container" },
+	{ "update", cmd_update, false, "change a running container's resource limits" },
+	{ "events", cmd_events, false, "print stats and OOM events of a container" },
 };
 
 static void usage(FILE *out)
@@ -75,6 +78,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		if (strcmp(argv[idx], verbs[i].name))
 			continue;
+		if (verbs[i].spawns && rt_exe_seal(argv, &err) < 0)
+			goto fail;
 		r = verbs[i].fn(&ctx, argc - idx - 1, argv + idx + 1, &err);
 		fflush(stdout);
 		if (r >= 0)

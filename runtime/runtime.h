@@ -32,6 +32,12 @@ struct rt_create_opts {
 	int preserve_fds; /* extra fds after stdio passed through (LISTEN_FDS style) */
 };
 
+/* Before any verb that starts container processes: make sure this process
+ * runs from a view of the slxrun binary that nothing can write through
+ * (CVE-2019-5736), re-executing with argv through one when it does not.
+ * Returns 0 when already protected; does not return when it re-executes. */
+int rt_exe_seal(char **argv, struct slx_err *err);
+
 /* Validate the id: non-empty, [A-Za-z0-9_+.-], no "..", <= 1024 bytes. */
 int rt_id_validate(const char *id, struct slx_err *err);
 
