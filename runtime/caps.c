@@ -75,6 +75,8 @@ static int caps_set_from_names(const struct oci_strv *names, const char *set,
 int rt_caps_prepare(const struct oci_capabilities *c, struct rt_caps *out,
 		    struct slx_err *err)
 {
+	/* No capabilities object means none at all, as runc does: the
+	 * process must not keep the full set the runtime itself runs with. */
 	memset(out, 0, sizeof(*out));
 	if (!c || !c->present)
 		return 0;
@@ -86,7 +88,6 @@ int rt_caps_prepare(const struct oci_capabilities *c, struct rt_caps *out,
 		if (caps_set_from_names(names, cap_sets[i].name, mask, err) < 0)
 			return -1;
 	}
-	out->present = true;
 	return 0;
 }
 
@@ -94,8 +95,6 @@ int rt_caps_apply_bounding(const struct rt_caps *c, struct slx_err *err)
 {
 	int last = caps_last_cap();
 
-	if (!c->present)
-		return 0;
 	for (int cap = 0; cap <= last; cap++) {
 		if (c->bounding & (UINT64_C(1) << cap))
 			continue;
@@ -132,8 +131,6 @@ int rt_caps_apply(const struct rt_caps *c, struct slx_err *err)
 {
 	int last = caps_last_cap();
 
-	if (!c->present)
-		return 0;
 	if (caps_capset(c, err) < 0)
 		return -1;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0L, 0L, 0L) < 0)
