@@ -5,6 +5,7 @@
 #include "cgroups.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,17 +127,12 @@ static int cg_bpf(int cmd, union bpf_attr *attr)
 	return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }
 
-static int cg_devices_load(const struct oci_device_cgroup *rules, size_t n,
+static int cg_devices_load(const struct bpf_insn *insns, size_t n_insns,
 			   struct slx_err *err)
 {
-	cleanup_free struct bpf_insn *insns = NULL;
 	union bpf_attr attr;
-	size_t n_insns = 0;
 	int fd;
 
-	insns = cg_devices_program(rules, n, &n_insns);
-	if (!insns)
-		return slx_error(err, ENOMEM, "device filter");
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
 	attr.insns = (uintptr_t)insns;
@@ -145,6 +141,10 @@ static int cg_devices_load(const struct oci_device_cgroup *rules, size_t n,
 	fd = cg_bpf(BPF_PROG_LOAD, &attr);
 	if (fd < 0)
 		return slx_error(err, errno, "load device filter (bpf BPF_PROG_LOAD)");
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		close(fd);
+		return slx_error(err, errno, "device filter: FD_CLOEXEC");
+	}
 	return fd;
 }
 
@@ -164,8 +164,10 @@ static int cg_devices_attached(int dirfd, uint32_t *ids, uint32_t *n)
 	return 0;
 }
 
-static void cg_devices_detach_id(int dirfd, uint32_t id)
+/* Detach program id from the cgroup unless it is `keep`, the one just attached. */
+static void cg_devices_detach_id(int dirfd, uint32_t id, int keep)
 {
+	struct bpf_prog_info info;
 	union bpf_attr attr;
 	cleanup_close int prog = -1;
 
@@ -174,6 +176,13 @@ static void cg_devices_detach_id(int dirfd, uint32_t id)
 	prog = cg_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
 	if (prog < 0)
 		return;
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = (uint32_t)keep;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (uintptr_t)&info;
+	if (cg_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) == 0 && info.id == id)
+		return;
 	memset(&attr, 0, sizeof(attr));
 	attr.target_fd = (uint32_t)dirfd;
 	attr.attach_bpf_fd = (uint32_t)prog;
@@ -181,16 +190,60 @@ static void cg_devices_detach_id(int dirfd, uint32_t id)
 	(void)cg_bpf(BPF_PROG_DETACH, &attr);
 }
 
+/* Loaded programs kept for reuse by instruction text: a shim attaches the
+ * same filter to every sandbox of a function, and a load costs a verifier
+ * run (~0.2 ms) where an attach is cheap.  A handful of entries covers the
+ * functions one process serves; the oldest is replaced when full. */
+#define CG_PROG_CACHE 8
+static struct {
+	struct bpf_insn *insns;
+	size_t n;
+	int fd;
+} prog_cache[CG_PROG_CACHE];
+static size_t prog_cache_next;
+
+static int cg_devices_prog(const struct oci_device_cgroup *rules, size_t n,
+			   struct slx_err *err)
+{
+	struct bpf_insn *insns;
+	size_t n_insns = 0, slot;
+	int fd;
+
+	insns = cg_devices_program(rules, n, &n_insns);
+	if (!insns)
+		return slx_error(err, ENOMEM, "device filter");
+	for (size_t i = 0; i < CG_PROG_CACHE; i++)
+		if (prog_cache[i].insns && prog_cache[i].n == n_insns &&
+		    !memcmp(prog_cache[i].insns, insns, n_insns * sizeof(*insns))) {
+			free(insns);
+			return prog_cache[i].fd;
+		}
+	fd = cg_devices_load(insns, n_insns, err);
+	if (fd < 0) {
+		free(insns);
+		return -1;
+	}
+	slot = prog_cache_next++ % CG_PROG_CACHE;
+	if (prog_cache[slot].insns) {
+		free(prog_cache[slot].insns);
+		close(prog_cache[slot].fd);
+	}
+	prog_cache[slot].insns = insns;
+	prog_cache[slot].n = n_insns;
+	prog_cache[slot].fd = fd;
+	return fd;
+}
+
 int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules,
 		      size_t n, struct slx_err *err)
 {
 	uint32_t old[64], n_old = sizeof(old) / sizeof(old[0]);
-	cleanup_close int prog = -1;
 	union bpf_attr attr;
+	int prog;
 
 	if (cg_devices_attached(dirfd, old, &n_old) < 0)
 		n_old = 0;
-	prog = cg_devices_load(rules, n, err);
+	prog = cg_devices_prog(rules, n, err);
 	if (prog < 0)
 		return -1;
 	memset(&attr, 0, sizeof(attr));
@@ -201,8 +254,9 @@ int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules,
 	if (cg_bpf(BPF_PROG_ATTACH, &attr) < 0)
 		return slx_error(err, errno, "attach device filter (bpf BPF_PROG_ATTACH)");
 	/* New first, then old: with several programs attached all must allow,
-	 * so there is never a moment with no filter at all. */
+	 * so there is never a moment with no filter at all.  The same program
+	 * attached again (update with unchanged rules) is not detached. */
 	for (uint32_t i = 0; i < n_old && i < sizeof(old) / sizeof(old[0]); i++)
-		cg_devices_detach_id(dirfd, old[i]);
+		cg_devices_detach_id(dirfd, old[i], prog);
 	return 0;
 }
