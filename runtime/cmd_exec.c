@@ -14,7 +14,7 @@
 #include "internal.h"
 
 struct exec_flags {
-	const char *process, *cwd, *user;
+	const char *process, *cwd, *user, *apparmor, *label;
 	bool tty, no_new_privs;
 	struct cli_list env, caps;
 };
@@ -24,8 +24,60 @@ struct exec_flags {
 struct built_process {
 	struct oci_process p;
 	char **env;
-	char **caps;
+	char **caps[3];
 };
+
+/* The LSM flags of a built process point at argv. */
+static void apply_lsm_flags(struct oci_process *p, const struct exec_flags *f)
+{
+	if (f->apparmor)
+		p->apparmor_profile = (char *)f->apparmor;
+	if (f->label)
+		p->selinux_label = (char *)f->label;
+}
+
+/* A process from --process owns its strings; the flags still apply to it,
+ * so a label asked for on the command line is never dropped. */
+static int apply_lsm_flags_owned(struct oci_process *p, const struct exec_flags *f,
+				 struct slx_err *err)
+{
+	const char *src[2] = { f->apparmor, f->label };
+	char **dst[2] = { &p->apparmor_profile, &p->selinux_label };
+
+	for (int i = 0; i < 2; i++) {
+		char *copy;
+
+		if (!src[i])
+			continue;
+		copy = strdup(src[i]);
+		if (!copy)
+			return slx_error(err, ENOMEM, "exec");
+		free(*dst[i]);
+		*dst[i] = copy;
+	}
+	return 0;
+}
+
+/* --cap adds to the bounding, effective and permitted sets, as runc does. */
+static int add_caps(const struct cli_list *add, struct built_process *b, struct slx_err *err)
+{
+	struct oci_strv *sets[3] = { &b->p.caps.bounding, &b->p.caps.effective,
+				     &b->p.caps.permitted };
+
+	for (int i = 0; i < 3; i++) {
+		size_t n = sets[i]->n;
+
+		b->caps[i] = calloc(n + add->n + 1, sizeof(char *));
+		if (!b->caps[i])
+			return slx_error(err, ENOMEM, "exec");
+		if (n)
+			memcpy(b->caps[i], sets[i]->v, n * sizeof(char *));
+		memcpy(b->caps[i] + n, add->v, add->n * sizeof(char *));
+		*sets[i] = (struct oci_strv){ .v = b->caps[i], .n = n + add->n };
+	}
+	b->p.caps.present = true;
+	return 0;
+}
 
 static int build_process(const struct oci_process *base, const struct exec_flags *f,
 			 int argc, char **argv, struct built_process *b,
@@ -58,17 +110,8 @@ static int build_process(const struct oci_process *base, const struct exec_flags
 		b->p.user.gid = k == 2 ? gid : 0;
 		b->p.user.n_additional_gids = 0;
 	}
-	if (f->caps.n) {
-		b->caps = calloc(base->caps.bounding.n + f->caps.n + 1, sizeof(char *));
-		if (!b->caps)
-			return slx_error(err, ENOMEM, "exec");
-		/* --cap adds to every set, as runc does. */
-		memcpy(b->caps, f->caps.v, f->caps.n * sizeof(char *));
-		b->p.caps.present = true;
-		b->p.caps.effective = b->p.caps.permitted = b->p.caps.bounding =
-			(struct oci_strv){ .v = b->caps, .n = f->caps.n };
-	}
-	return 0;
+	apply_lsm_flags(&b->p, f);
+	return f->caps.n ? add_caps(&f->caps, b, err) : 0;
 }
 
 static int load_process_file(const char *path, struct oci_process **out,
@@ -97,7 +140,8 @@ static int exec_with_flags(const struct rt_ctx *ctx, const char *id,
 	    build_process(&cfg->process, f, argc, argv, &b, err) == 0)
 		r = rt_exec(ctx, id, &b.p, o, status, err);
 	free(b.env);
-	free(b.caps);
+	for (int i = 0; i < 3; i++)
+		free(b.caps[i]);
 	oci_config_free(cfg);
 	oci_state_free(st);
 	return r;
@@ -107,7 +151,7 @@ int cmd_exec(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 {
 	struct exec_flags f = { 0 };
 	struct rt_exec_opts o = { 0 };
-	const char *label = NULL, *apparmor = NULL, *cgroup = NULL;
+	const char *cgroup = NULL;
 	bool ignore_paused = false;
 	int idx = 0, status = 0, r;
 	const struct cli_flag flags[] = {
@@ -122,8 +166,8 @@ int cmd_exec(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 		{ "cap", 'c', CLI_LIST, &f.caps },
 		{ "no-new-privs", 0, CLI_BOOL, &f.no_new_privs },
 		{ "preserve-fds", 0, CLI_INT, &o.preserve_fds },
-		{ "process-label", 0, CLI_STR, &label },
-		{ "apparmor", 0, CLI_STR, &apparmor },
+		{ "process-label", 0, CLI_STR, &f.label },
+		{ "apparmor", 0, CLI_STR, &f.apparmor },
 		{ "ignore-paused", 0, CLI_BOOL, &ignore_paused },
 		{ "cgroup", 0, CLI_STR, &cgroup },
 	};
@@ -137,7 +181,9 @@ int cmd_exec(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 
 		if (load_process_file(f.process, &p, err) < 0)
 			return -1;
-		r = rt_exec(ctx, argv[idx], p, &o, &status, err);
+		r = apply_lsm_flags_owned(p, &f, err);
+		if (r == 0)
+			r = rt_exec(ctx, argv[idx], p, &o, &status, err);
 		oci_process_free(p);
 	} else {
 		r = exec_with_flags(ctx, argv[idx], &f, argc - idx - 1, argv + idx + 1, &o,

@@ -3,7 +3,6 @@
  * clone3 straight into the cgroup and namespaces, drive the child through
  * the sync protocol, and undo everything when any step fails. */
 #include <errno.h>
-#include <linux/capability.h>
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -22,15 +21,13 @@
 
 struct spawn_prep {
 	struct rt_ns_plan plan;
-	struct rt_caps caps;
-	struct rt_seccomp *seccomp;
+	struct rt_confine confine;
 };
 
 static void prep_release(struct spawn_prep *p)
 {
 	rt_ns_plan_release(&p->plan);
-	rt_seccomp_free(p->seccomp);
-	p->seccomp = NULL;
+	rt_confine_release(&p->confine);
 }
 
 static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
@@ -45,42 +42,20 @@ static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
 	if (!p->plan.new_ns[OCI_NS_MOUNT] && p->plan.join_fd[OCI_NS_MOUNT] < 0)
 		return slx_error(err, 0,
 				 "linux.namespaces: a mount namespace is required to set up the root filesystem");
-	if (rt_caps_prepare(&cfg->process.caps, &p->caps, err) < 0 ||
-	    rt_rootfs_validate(cfg, req->rootfs, err) < 0 ||
+	if (rt_rootfs_validate(cfg, req->rootfs, err) < 0 ||
 	    rt_sysctl_validate(cfg, err) < 0)
 		return -1;
-	return rt_seccomp_prepare(&cfg->linux_.seccomp, &p->seccomp, err);
+	return rt_confine_prepare(&cfg->process, cfg, &p->confine, err);
 }
 
-/* Whether the container could reach a device node the default allow-list
- * does not cover: only by making one (CAP_MKNOD), mounting one (CAP_SYS_ADMIN,
- * or a bind mount from the host), or with its capabilities left untouched.
- * Otherwise its only nodes are the ones slxrun creates, all allowed, and the
- * filter would change nothing -- while loading it costs ~0.2 ms of cold start. */
-static bool devices_reachable(const struct oci_config *cfg, const struct rt_caps *caps)
-{
-	const uint64_t risky = (UINT64_C(1) << CAP_MKNOD) | (UINT64_C(1) << CAP_SYS_ADMIN);
-
-	if (!caps->present || (caps->bounding & risky))
-		return true;
-	for (size_t i = 0; i < cfg->n_mounts; i++) {
-		const struct oci_mount *m = &cfg->mounts[i];
-
-		if (m->type && !strcmp(m->type, "bind"))
-			return true;
-		for (size_t j = 0; j < m->options.n; j++)
-			if (!strcmp(m->options.v[j], "bind") || !strcmp(m->options.v[j], "rbind"))
-				return true;
-	}
-	return false;
-}
-
-/* A device filter as with runc: the rules of linux.resources.devices
- * (deny-all when there are none), the standard nodes, and the devices the
- * config itself creates (linux.devices).  When the config creates none,
- * cg_resources_apply has attached exactly that. */
-static int attach_device_filter(const struct oci_config *cfg, const struct rt_caps *caps,
-				const struct cg_handle *cg, struct slx_err *err)
+/* Every container gets a device filter, as with runc: the rules of
+ * linux.resources.devices (deny-all when there are none), the standard
+ * nodes, and the devices the config itself creates (linux.devices).  A
+ * rootfs can carry device nodes of its own (image layers do), so the filter
+ * is what stands between them and the host's devices.  When the config has
+ * rules and creates no devices, cg_resources_apply has attached exactly that. */
+static int attach_device_filter(const struct oci_config *cfg, const struct cg_handle *cg,
+				struct slx_err *err)
 {
 	static const struct oci_device_cgroup deny_all = { .allow = false, .type = 'a',
 							    .major = -1, .minor = -1 };
@@ -90,7 +65,7 @@ static int attach_device_filter(const struct oci_config *cfg, const struct rt_ca
 	cleanup_free struct oci_device_cgroup *rules = NULL;
 	size_t k;
 
-	if (res->n_devices ? !cfg->linux_.n_devices : !devices_reachable(cfg, caps))
+	if (res->n_devices && !cfg->linux_.n_devices)
 		return 0;
 	rules = calloc(n, sizeof(*rules));
 	if (!rules)
@@ -120,8 +95,8 @@ static bool cgroup_populated(const struct cg_handle *cg)
 	return strstr(events, "populated 1") != NULL;
 }
 
-static int setup_cgroup(const struct rt_spawn_req *req, const struct rt_caps *caps,
-			struct cg_handle *cg, struct slx_err *err)
+static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
+			struct slx_err *err)
 {
 	const struct oci_resources *res = &req->cfg->linux_.resources;
 
@@ -139,7 +114,7 @@ static int setup_cgroup(const struct rt_spawn_req *req, const struct rt_caps *ca
 		return -1;
 	}
 	if ((res->present && cg_resources_apply(cg, res, err) < 0) ||
-	    attach_device_filter(req->cfg, caps, cg, err) < 0) {
+	    attach_device_filter(req->cfg, cg, err) < 0) {
 		struct slx_err ignored;
 
 		(void)cg_destroy(cg, &ignored);
@@ -312,7 +287,7 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 	if (prepare(req, &prep, err) < 0)
 		goto fail_prep;
 	t1 = slx_now_ns();
-	if (setup_cgroup(req, &prep.caps, &out->cg, err) < 0)
+	if (setup_cgroup(req, &out->cg, err) < 0)
 		goto fail_prep;
 	t2 = slx_now_ns();
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -322,7 +297,7 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 	pid = do_clone(&prep, req->cgroup_rel ? &out->cg : NULL, &pidfd, err);
 	if (pid == 0) {
 		close(sv[0]);
-		rt_init_main(req, &prep.plan, &prep.caps, prep.seccomp, sv[1]);
+		rt_init_main(req, &prep.plan, &prep.confine, sv[1]);
 	}
 	close(sv[1]);
 	if (pid < 0)

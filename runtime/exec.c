@@ -25,8 +25,7 @@ struct exec_plan {
 	const struct oci_process *proc;
 	struct oci_config *cfg;
 	struct oci_state *st;
-	struct rt_caps caps;
-	struct rt_seccomp *seccomp;
+	struct rt_confine confine;
 	int target_pidfd;
 	int ns_flags; /* namespaces of the container that differ from ours */
 	int console_fd;
@@ -36,7 +35,7 @@ struct exec_plan {
 
 static void plan_release(struct exec_plan *p)
 {
-	rt_seccomp_free(p->seccomp);
+	rt_confine_release(&p->confine);
 	oci_config_free(p->cfg);
 	oci_state_free(p->st);
 	slx_closep(&p->target_pidfd);
@@ -81,8 +80,7 @@ static int plan_build(const struct rt_ctx *ctx, const char *id,
 		return slx_error(err, 0, "container not running");
 	if (oci_config_load(p->st->bundle, &p->cfg, err) < 0)
 		return -1;
-	if (rt_caps_prepare(&proc->caps, &p->caps, err) < 0 ||
-	    rt_seccomp_prepare(&p->cfg->linux_.seccomp, &p->seccomp, err) < 0)
+	if (rt_confine_prepare(proc, p->cfg, &p->confine, err) < 0)
 		return -1;
 	if (proc->terminal && !opts->console_socket && opts->detach)
 		return slx_error(err, 0, "process.terminal is true: --console-socket is required when detached");
@@ -99,26 +97,25 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
 		      size_t pathlen, struct slx_err *err)
 {
 	const struct oci_process *proc = p->proc;
+	struct rt_confine confine = p->confine; /* the child opens its LSM attribute */
 	int keep[34], nkeep = 0;
 
+	if (rt_lsm_open(&confine.lsm, err) < 0)
+		return -1;
 	if (setns(p->target_pidfd, p->ns_flags & ~CLONE_NEWPID) < 0)
 		return slx_error(err, errno, "join the container's namespaces");
 	if (proc->terminal && p->console_fd >= 0 &&
 	    rt_console_setup(p->console_fd, proc, err) < 0)
 		return -1;
 	if (rt_exec_lookup(proc, path, pathlen, err) < 0 || rt_process_chdir(proc, err) < 0 ||
-	    rt_process_rlimits(proc, err) < 0 || rt_caps_apply_bounding(&p->caps, err) < 0 ||
-	    rt_process_user(proc, err) < 0 || rt_caps_apply(&p->caps, err) < 0)
+	    rt_process_rlimits(proc, err) < 0 ||
+	    rt_process_confine(proc, &confine, err) < 0)
 		return -1;
-	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return slx_error(err, errno, "process.noNewPrivileges");
 	keep[nkeep++] = sync_fd;
 	for (int i = 0; i < p->preserve_fds && nkeep < 34; i++)
 		keep[nkeep++] = 3 + i;
 	rt_close_fds_except(keep, (size_t)nkeep);
-	if (p->seccomp && rt_seccomp_load(p->seccomp, err) < 0)
-		return -1;
-	return 0;
+	return rt_process_seccomp_last(proc, &confine, err);
 }
 
 static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int sync_fd)

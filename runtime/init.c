@@ -18,8 +18,7 @@
 struct init_ctx {
 	const struct rt_spawn_req *req;
 	const struct rt_ns_plan *plan;
-	const struct rt_caps *caps;
-	const struct rt_seccomp *seccomp;
+	struct rt_confine confine; /* a copy: the child opens its LSM attribute */
 	int sync_fd;
 	char *state_json;
 	char exec_path[PATH_MAX];
@@ -89,13 +88,7 @@ static int setup_process(struct init_ctx *ic)
 	if (rt_process_chdir(p, &ic->err) < 0 ||
 	    rt_process_rlimits(p, &ic->err) < 0)
 		return -1;
-	if (rt_caps_apply_bounding(ic->caps, &ic->err) < 0 ||
-	    rt_process_user(p, &ic->err) < 0 ||
-	    rt_caps_apply(ic->caps, &ic->err) < 0)
-		return -1;
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return slx_error(&ic->err, errno, "process.noNewPrivileges");
-	return 0;
+	return rt_process_confine(p, &ic->confine, &ic->err);
 }
 
 /* Block until `start` connects; from then on errors go to that caller. */
@@ -130,7 +123,7 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 	for (size_t i = 0; i < req->n_keep_fds && nkeep < 66; i++)
 		keep[nkeep++] = req->keep_fds[i];
 	rt_close_fds_except(keep, nkeep);
-	if (ic->seccomp && rt_seccomp_load(ic->seccomp, &ic->err) < 0)
+	if (rt_process_seccomp_last(p, &ic->confine, &ic->err) < 0)
 		rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
 	if (req->entry) {
 		/* A sandbox dies with the shim that owns it, frozen or not (the
@@ -147,11 +140,11 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 }
 
 void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
-		  const struct rt_caps *caps, const struct rt_seccomp *seccomp,
+		  const struct rt_confine *confine,
 		  int sync_fd)
 {
-	struct init_ctx ic = { .req = req, .plan = plan, .caps = caps,
-			       .seccomp = seccomp, .sync_fd = sync_fd };
+	struct init_ctx ic = { .req = req, .plan = plan, .confine = *confine,
+			       .sync_fd = sync_fd };
 	uint64_t t[3];
 	struct rt_rootfs_opts ro = { .rootfs = req->rootfs,
 				     .no_pivot = req->no_pivot,
@@ -165,6 +158,7 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 	signal(SIGPIPE, SIG_DFL);
 	wait_go(&ic);
 	t[0] = slx_now_ns();
+	INIT_CHECK(&ic, RT_STAGE_NAMESPACES, rt_lsm_open(&ic.confine.lsm, &ic.err));
 	INIT_CHECK(&ic, RT_STAGE_NAMESPACES, setup_identity(&ic));
 	t[1] = slx_now_ns();
 	INIT_CHECK(&ic, RT_STAGE_ROOTFS, rt_rootfs_prepare(req->cfg, &ro, &ic.err));

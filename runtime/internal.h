@@ -90,6 +90,23 @@ int rt_process_chdir(const struct oci_process *p, struct slx_err *err);
 int rt_process_rlimits(const struct oci_process *p, struct slx_err *err);
 /* setgroups/setresgid/setresuid, keeping capabilities across the switch. */
 int rt_process_user(const struct oci_process *p, struct slx_err *err);
+/* What confines the process, prepared in the parent (errors name the field). */
+struct rt_confine {
+	struct rt_caps caps;
+	struct rt_seccomp *seccomp;
+	struct rt_lsm lsm;
+};
+int rt_confine_prepare(const struct oci_process *p, const struct oci_config *cfg,
+		       struct rt_confine *out, struct slx_err *err);
+void rt_confine_release(struct rt_confine *c);
+/* Drop privilege in order: the LSM label for exec, seccomp first when
+ * noNewPrivileges is false (loading needs CAP_SYS_ADMIN then), the bounding
+ * set, the user, the capabilities, no_new_privs.  rt_process_seccomp_last
+ * loads the filter when noNewPrivileges is true; call it right before execve. */
+int rt_process_confine(const struct oci_process *p, const struct rt_confine *c,
+		       struct slx_err *err);
+int rt_process_seccomp_last(const struct oci_process *p, const struct rt_confine *c,
+			    struct slx_err *err);
 /* Close every fd >= 3 except keep (close_range on the gaps). */
 void rt_close_fds_except(const int *keep, size_t n);
 
@@ -134,8 +151,7 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 /* The child's side of rt_spawn (init.c); never returns. */
 __attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,
 					    const struct rt_ns_plan *plan,
-					    const struct rt_caps *caps,
-					    const struct rt_seccomp *seccomp,
+					    const struct rt_confine *confine,
 					    int sync_fd);
 
 /* The end of delete for a container whose processes are gone: its cgroup

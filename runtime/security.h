@@ -15,10 +15,10 @@
 
 /* --- capabilities ---------------------------------------------------- */
 struct rt_caps {
-	bool present; /* false: leave the process's capabilities untouched */
 	uint64_t bounding, effective, inheritable, permitted, ambient; /* bit = CAP_* */
 };
-/* Names -> bitmasks.  Unknown names are an error naming the field:
+/* Names -> bitmasks; no capabilities object gives empty sets (runc's
+ * default: the process keeps none).  Unknown names are an error naming the field:
  * "process.capabilities.bounding[2]: unknown capability CAP_FOO".
  * Capabilities this kernel does not know (above CAP_LAST_CAP) are dropped
  * silently, as runc does. */
@@ -46,6 +46,22 @@ int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out,
  * CAP_SYS_ADMIN.  Call last before execve. */
 int rt_seccomp_load(const struct rt_seccomp *s, struct slx_err *err);
 void rt_seccomp_free(struct rt_seccomp *s);
+
+/* --- LSM labels -------------------------------------------------------- */
+struct rt_lsm {
+	const char *attr_name; /* "apparmor/exec", "exec" (SELinux), NULL: none */
+	char exec_attr[512]; /* what is written there */
+	int fd; /* child: the open attribute, -1 */
+};
+/* Parent: refuse what the host cannot apply ("process.apparmorProfile:
+ * AppArmor is not enabled on this host, cannot apply foo"), mountLabel
+ * included; precompute what the child writes. */
+int rt_lsm_prepare(const struct oci_process *p, const char *mount_label, struct rt_lsm *out,
+		   struct slx_err *err);
+/* Child, before the root changes: open /proc/thread-self/attr/<name>. */
+int rt_lsm_open(struct rt_lsm *l, struct slx_err *err);
+/* Child, before dropping privilege: the label the coming execve takes. */
+int rt_lsm_apply(const struct rt_lsm *l, struct slx_err *err);
 
 /* --- sysctl ------------------------------------------------------------ */
 /* Refuse keys that are not namespaced, or whose namespace the container does

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_security_defaults.c -- attacks on the runtime's defaults, each written
+ * as the container (or its image) would try it: the host binary through
+ * /proc/<pid>/exe, device nodes shipped in the image, capabilities kept when
+ * the config names none, seccomp without no_new_privs, LSM labels ignored. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* Replace the first `from` in the bundle's config.json with `to`. */
+static void config_replace(const struct bundle *b, const char *from, const char *to)
+{
+	char path[512], *buf, *at, *out;
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/config.json", b->dir);
+	f = fopen(path, "r");
+	cr_assert(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	cr_assert(buf && fread(buf, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	at = strstr(buf, from);
+	cr_assert(at, "%s not in config.json", from);
+	out = calloc(1, (size_t)len + strlen(to) + 1);
+	cr_assert(out);
+	memcpy(out, buf, (size_t)(at - buf));
+	strcat(out, to);
+	strcat(out, at + strlen(from));
+	f = fopen(path, "w");
+	cr_assert(f);
+	fputs(out, f);
+	fclose(f);
+	free(buf);
+	free(out);
+}
+
+/* Drop process.capabilities from the bundle's config. */
+static void config_drop_capabilities(const struct bundle *b)
+{
+	config_replace(b,
+		       "\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+		       "\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+		       "\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},",
+		       "");
+}
+
+static struct cmd_result run_bundle(struct bundle *b, const char *id)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s %s", slxrun_bin(), b->root, b->dir, id);
+	return r;
+}
+
+Test(security_defaults, no_capabilities_object_means_no_capabilities)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status\"]",
+		    NULL, NULL, NULL);
+	config_drop_capabilities(&b);
+	r = run_bundle(&b, "nocaps");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "CapInh:\t0000000000000000\nCapPrm:\t0000000000000000\n"
+				"CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n"
+				"CapAmb:\t0000000000000000\n");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(security_defaults, exec_process_file_without_capabilities_gets_none)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char path[600];
+	FILE *f;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/process.json", b.dir);
+	f = fopen(path, "w");
+	cr_assert(f);
+	fputs("{\"user\":{\"uid\":0,\"gid\":0},\"cwd\":\"/\",\"env\":[\"PATH=/bin\"],"
+	      "\"args\":[\"/bin/sh\",\"-c\",\"grep -E '^Cap(Eff|Bnd)' /proc/self/status\"]}",
+	      f);
+	fclose(f);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s ex1 && %s --root %s exec --process %s ex1",
+		slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root, path);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f ex1", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* A rootfs of our own: the busybox example's, copied, plus what the test adds. */
+static void bundle_private_rootfs(struct bundle *b, const char *setup)
+{
+	struct cmd_result r;
+	char from[600], to[600];
+
+	cmd_run(&r, NULL, 60, "cp -a %s/busybox/rootfs %s/rootfs && cd %s/rootfs && %s",
+		examples_dir(), b->dir, b->dir, setup);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	snprintf(from, sizeof(from), "\"path\":\"%s/busybox/rootfs\"", examples_dir());
+	snprintf(to, sizeof(to), "\"path\":\"%s/rootfs\"", b->dir);
+	config_replace(b, from, to);
+}
+
+/* An image may ship device nodes (tar layers can carry them).  Without a
+ * device filter the container writes the host's kernel log through one. */
+Test(security_defaults, image_device_node_is_not_usable)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"echo slxrun-device-test > /kmsg && echo OPENED\"]",
+		    NULL, NULL, NULL);
+	bundle_private_rootfs(&b, "mknod kmsg c 1 11");
+	r = run_bundle(&b, "devnode");
+	cr_assert_neq(r.status, 0, "the image's kmsg node was writable: %s", r.out);
+	cr_assert_eq(strstr(r.out, "OPENED"), NULL);
+	cr_assert(strstr(r.err, "Operation not permitted"), "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* The syscalls a process needs to start and run busybox sh: an allow-list
+ * profile in the style of the container default (Kubernetes RuntimeDefault),
+ * without mkdir/mkdirat so the filter's effect shows. */
+static const char *allow_list =
+	"\"read\",\"write\",\"writev\",\"readv\",\"pread64\",\"open\",\"openat\",\"close\","
+	"\"close_range\",\"fstat\",\"newfstatat\",\"stat\",\"lstat\",\"statx\",\"lseek\","
+	"\"mmap\",\"mprotect\",\"munmap\",\"brk\",\"rt_sigaction\",\"rt_sigprocmask\","
+	"\"rt_sigreturn\",\"ioctl\",\"access\",\"faccessat\",\"faccessat2\",\"execve\","
+	"\"execveat\",\"exit\",\"exit_group\",\"wait4\",\"waitid\",\"getpid\",\"getppid\","
+	"\"gettid\",\"getuid\",\"geteuid\",\"getgid\",\"getegid\",\"getgroups\",\"setuid\","
+	"\"setgid\",\"setresuid\",\"setresgid\",\"setgroups\",\"capget\",\"capset\",\"prctl\","
+	"\"arch_prctl\",\"set_tid_address\",\"set_robust_list\",\"rseq\",\"fcntl\",\"dup\","
+	"\"dup2\",\"dup3\",\"pipe\",\"pipe2\",\"clone\",\"clone3\",\"fork\",\"vfork\",\"getcwd\","
+	"\"chdir\",\"fchdir\",\"uname\",\"readlink\",\"readlinkat\",\"getdents64\",\"futex\","
+	"\"sched_getaffinity\",\"sched_yield\",\"prlimit64\",\"getrlimit\",\"setrlimit\","
+	"\"getrandom\",\"sysinfo\",\"accept\",\"accept4\",\"recvmsg\",\"sendmsg\",\"recvfrom\","
+	"\"sendto\",\"poll\",\"ppoll\",\"select\",\"pselect6\",\"nanosleep\",\"clock_nanosleep\","
+	"\"clock_gettime\",\"gettimeofday\",\"time\",\"kill\",\"tgkill\",\"sigaltstack\","
+	"\"umask\",\"getpgrp\",\"setpgid\",\"getpgid\",\"setsid\",\"getsid\",\"madvise\","
+	"\"mremap\",\"socket\",\"connect\",\"shutdown\",\"socketpair\",\"getsockopt\","
+	"\"setsockopt\",\"getpeername\",\"getsockname\",\"membarrier\",\"restart_syscall\"";
+
+static void seccomp_without_nnp(const char *user)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char linux_[8192];
+
+	snprintf(linux_, sizeof(linux_),
+		 ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":1,"
+		 "\"architectures\":[\"SCMP_ARCH_X86_64\"],"
+		 "\"syscalls\":[{\"names\":[%s],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+		 allow_list);
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"grep -E '^(Uid|NoNewPrivs|Seccomp):' /proc/self/status; "
+		    "mkdir /tmp/d || echo DENIED\"]",
+		    NULL, NULL, linux_);
+	config_replace(&b, "\"noNewPrivileges\":true", "\"noNewPrivileges\":false");
+	config_replace(&b, "\"user\":{\"uid\":0,\"gid\":0}", user);
+	r = run_bundle(&b, "secc");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "NoNewPrivs:\t0\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "Seccomp:\t2\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "DENIED\n"), "%s", r.out);
+	cr_assert(strstr(r.err, "Operation not permitted"), "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(security_defaults, seccomp_without_no_new_privileges_starts_as_root)
+{
+	seccomp_without_nnp("\"user\":{\"uid\":0,\"gid\":0}");
+}
+
+Test(security_defaults, seccomp_without_no_new_privileges_starts_as_uid_1000)
+{
+	seccomp_without_nnp("\"user\":{\"uid\":1000,\"gid\":1000}");
+}
+
+/* A label or profile the host cannot apply must stop the container, not be
+ * dropped: the operator asked for confinement it would not get. */
+static void lsm_refused(const char *extra_process, const char *extra_linux, const char *field)
+{
+	struct bundle b;
+	struct leftovers before, after;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/true\"]", extra_process, NULL, extra_linux);
+	leftovers_take(&b, &before);
+	r = run_bundle(&b, "lsm");
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, field), "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	leftovers_take(&b, &after);
+	cr_assert(leftovers_equal(&before, &after));
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(security_defaults, apparmor_profile_that_cannot_apply_is_an_error)
+{
+	lsm_refused(",\"apparmorProfile\":\"slxrun-test-no-such-profile\"", NULL,
+		    "process.apparmorProfile");
+}
+
+Test(security_defaults, selinux_label_that_cannot_apply_is_an_error)
+{
+	lsm_refused(",\"selinuxLabel\":\"system_u:system_r:slxrun_no_such_t:s0\"", NULL,
+		    "process.selinuxLabel");
+}
+
+Test(security_defaults, mount_label_that_cannot_apply_is_an_error)
+{
+	lsm_refused(NULL, ",\"mountLabel\":\"system_u:object_r:slxrun_no_such_t:s0\"",
+		    "linux.mountLabel");
+}
+
+/* CVE-2019-5736: the process that becomes the container is slxrun until its
+ * execve; if the container can open its /proc/<pid>/exe it holds the host
+ * binary and, once that process has exited, reopens it for writing.  Here
+ * the test plays the container's part from outside, which is the same
+ * kernel object: the created container's exe must not be writable, ever. */
+Test(security_defaults, host_binary_is_not_writable_through_proc_exe)
+{
+	struct bundle b;
+	struct cmd_result r;
+	struct stat host, seen;
+	char pidfile[600], path[64], fdpath[64];
+	int fd, wfd;
+	long pid = 0;
+	FILE *f;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", b.dir);
+	cmd_run(&r, NULL, 30, "%s --root %s create --pid-file %s -b %s exe1", slxrun_bin(),
+		b.root, pidfile, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	f = fopen(pidfile, "r");
+	cr_assert(f && fscanf(f, "%ld", &pid) == 1);
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+	fd = open(path, O_PATH | O_CLOEXEC);
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	cr_assert_eq(stat(slxrun_bin(), &host), 0);
+	cr_assert_eq(fstat(fd, &seen), 0);
+	cr_expect(seen.st_dev != host.st_dev || seen.st_ino != host.st_ino,
+		  "the container's exe is the host's %s", slxrun_bin());
+	cmd_run(&r, NULL, 30, "%s --root %s start exe1 && sleep 0.2 && %s --root %s delete exe1",
+		slxrun_bin(), b.root, slxrun_bin(), b.root);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	/* The process is gone: nothing holds the file busy any more. */
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", fd);
+	wfd = open(fdpath, O_WRONLY | O_CLOEXEC);
+	cr_expect_lt(wfd, 0, "the host binary reopened for writing through /proc/%ld/exe", pid);
+	if (wfd >= 0)
+		close(wfd);
+	close(fd);
+	bundle_remove(&b);
+}
+
+/* The same attack from inside, as CVE-2019-5736 was found: the container's
+ * pid 1 watches for a process running /proc/self/exe (here brought in by
+ * `exec`, whose args name it), holds its /proc/<pid>/exe open, waits for it
+ * to exit and opens the held file for writing.  The rootfs carries the
+ * libraries slxrun needs so the host binary really runs inside. */
+Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char setup[1024], result[600];
+	FILE *f;
+
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"while :; do for p in /proc/[0-9]*; do "
+		    "case \\\"$(cat $p/cmdline 2>/dev/null)\\\" in *slxrun-attack-mark[e]r*) "
+		    "exec 3< $p/exe && break 2;; esac; done; done; "
+		    "while [ -e $p ]; do sleep 0.05; done; "
+		    "if echo -n >> /proc/self/fd/3; then echo WROTE; else echo REFUSED; fi > /result\"]",
+		    NULL, NULL, NULL);
+	snprintf(setup, sizeof(setup),
+		 "for l in $(ldd %s | grep -o '/[^ ]*'); do mkdir -p .$(dirname $l) && cp -L $l .$l; done",
+		 slxrun_bin());
+	bundle_private_rootfs(&b, setup);
+	config_replace(&b, "\"readonly\":true", "\"readonly\":false");
+	cmd_run(&r, NULL, 60,
+		"%s --root %s run -d -b %s atk >/dev/null 2>&1 </dev/null && "
+		"sleep 2 | %s --root %s exec atk /proc/self/exe update -r - slxrun-attack-marker; "
+		"for i in $(seq 50); do test -s %s/rootfs/result && break; sleep 0.1; done; "
+		"%s --root %s delete -f atk",
+		slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	snprintf(result, sizeof(result), "%s/rootfs/result", b.dir);
+	f = fopen(result, "r");
+	cr_assert(f, "the attacker never saw the host binary run: %s", result);
+	cr_assert(fgets(result, sizeof(result), f));
+	fclose(f);
+	cr_assert_str_eq(result, "REFUSED\n");
+	bundle_remove(&b);
+}
