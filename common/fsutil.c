@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* fsutil.c -- file helpers: whole-file read, atomic write, mkdir -p. */
+/* fsutil.c -- file helpers: whole-file read, atomic write (unique temp, fsync,
+ * rename, directory fsync), mkdir -p. */
 #include "fsutil.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -76,37 +79,76 @@ int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,
 	return 0;
 }
 
-int slx_write_file_atomic(const char *path, const char *buf, size_t len,
-			  mode_t mode, struct slx_err *err)
+static int write_all(int fd, const char *buf, size_t len)
 {
-	char tmp[PATH_MAX];
-	cleanup_close int fd = -1;
 	size_t off = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return slx_error(err, ENAMETOOLONG, "%s", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return slx_error(err, errno, "create %s", tmp);
 	while (off < len) {
 		ssize_t n = write(fd, buf + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int saved = errno;
-
-			(void)unlink(tmp);
-			return slx_error(err, saved, "write %s", tmp);
-		}
+		if (n < 0)
+			return -1;
 		off += (size_t)n;
 	}
-	if (rename(tmp, path) < 0) {
+	return 0;
+}
+
+/* A fresh ".<base>.XXXXXX" in dirfd, created O_EXCL|O_NOFOLLOW: nothing
+ * planted under a guessable name (a symlink, a fifo) is ever opened. */
+static int create_unique_temp(int dirfd, const char *base, mode_t mode, char *tmp,
+			      size_t len)
+{
+	for (int tries = 0; tries < 64; tries++) {
+		uint64_t r;
+		int fd;
+
+		if (getrandom(&r, sizeof(r), 0) != sizeof(r))
+			r = slx_now_ns() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)tries;
+		if (snprintf(tmp, len, ".%s.%012" PRIx64, base, r & UINT64_C(0xffffffffffff)) >=
+		    (int)len) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    mode);
+		if (fd >= 0 || errno != EEXIST)
+			return fd;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int slx_write_file_atomic(const char *path, const char *buf, size_t len,
+			  mode_t mode, struct slx_err *err)
+{
+	cleanup_free char *dir = strdup(path);
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	cleanup_close int dfd = -1, fd = -1;
+	char tmp[NAME_MAX + 1];
+
+	if (!dir)
+		return slx_error(err, ENOMEM, "write %s", path);
+	if (!*base)
+		return slx_error(err, EISDIR, "write %s", path);
+	dir[base - path] = '\0';
+	dfd = open(*dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return slx_error(err, errno, "open the directory of %s", path);
+	fd = create_unique_temp(dfd, base, mode, tmp, sizeof(tmp));
+	if (fd < 0)
+		return slx_error(err, errno, "create a temporary file for %s", path);
+	/* fsync before rename: after a crash the name holds old or new, not empty. */
+	if (write_all(fd, buf, len) < 0 || fsync(fd) < 0 ||
+	    renameat(dfd, tmp, dfd, base) < 0) {
 		int saved = errno;
 
-		(void)unlink(tmp);
-		return slx_error(err, saved, "rename %s", tmp);
+		(void)unlinkat(dfd, tmp, 0);
+		return slx_error(err, saved, "write %s", path);
 	}
+	if (fsync(dfd) < 0 && errno != EINVAL)
+		return slx_error(err, errno, "sync the directory of %s", path);
 	return 0;
 }
 

@@ -21,7 +21,9 @@ int slx_read_fd(int fd, const char *name, char **out, size_t *len,
 int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,
 		      struct slx_err *err);
 
-/* Write to path.tmp then rename onto path, so readers see old or new, never half. */
+/* Write to a fresh, unguessable temp file beside path (O_EXCL|O_NOFOLLOW),
+ * fsync it, rename it onto path and fsync the directory: readers see the old
+ * or the new content, never half, and a planted symlink is never followed. */
 int slx_write_file_atomic(const char *path, const char *buf, size_t len,
 			  mode_t mode, struct slx_err *err);
 
