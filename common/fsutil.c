@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +18,19 @@
 
 #include "cleanup.h"
 
-int slx_read_fd(int fd, const char *name, char **out, size_t *len,
-		struct slx_err *err)
+/* errno EFBIG for callers, kept out of the text: "File too large" only repeats it. */
+static int too_large(struct slx_err *err, const char *name, size_t max)
+{
+	if (max % (1024 * 1024) == 0)
+		slx_error(err, 0, "%s: larger than %zu MiB", name, max >> 20);
+	else
+		slx_error(err, 0, "%s: larger than %zu bytes", name, max);
+	err->errnum = EFBIG;
+	return -1;
+}
+
+int slx_read_fd_max(int fd, const char *name, size_t max, char **out, size_t *len,
+		    struct slx_err *err)
 {
 	cleanup_free char *buf = NULL;
 	size_t cap = 4096, used = 0;
@@ -45,6 +57,8 @@ int slx_read_fd(int fd, const char *name, char **out, size_t *len,
 		if (n == 0)
 			break;
 		used += (size_t)n;
+		if (used > max)
+			return too_large(err, name, max);
 	}
 	buf[used] = '\0';
 	if (len)
@@ -53,14 +67,26 @@ int slx_read_fd(int fd, const char *name, char **out, size_t *len,
 	return 0;
 }
 
-int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
-		     struct slx_err *err)
+int slx_read_fd(int fd, const char *name, char **out, size_t *len,
+		struct slx_err *err)
+{
+	return slx_read_fd_max(fd, name, SIZE_MAX - 1, out, len, err);
+}
+
+int slx_read_file_max_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+			 struct slx_err *err)
 {
 	cleanup_close int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return slx_error(err, errno, "open %s", path);
-	return slx_read_fd(fd, path, out, len, err);
+	return slx_read_fd_max(fd, path, max, out, len, err);
+}
+
+int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
+		     struct slx_err *err)
+{
+	return slx_read_file_max_at(dirfd, path, SIZE_MAX - 1, out, len, err);
 }
 
 int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,

@@ -70,7 +70,7 @@ int rt_state_read(const struct rt_ctx *ctx, const char *id,
 	if (rt_state_dir(ctx, id, path, sizeof(path) - 16, err) < 0)
 		return -1;
 	strcat(path, "/state.json");
-	if (slx_read_file_at(AT_FDCWD, path, &json, &len, err) < 0) {
+	if (slx_read_file_max_at(AT_FDCWD, path, OCI_STATE_MAX, &json, &len, err) < 0) {
 		if (err->errnum == ENOENT)
 			return slx_error(err, ENOENT, "container %s does not exist", id);
 		return -1;

@@ -57,3 +57,69 @@ Test(state_safety, planted_pid_file_tmp_symlink_is_not_followed)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* A refusal of cmd: non-zero, one line containing each of expect[], and the
+ * state root and cgroups as they were. */
+static void expect_refused(struct bundle *b, const char *cmd, const char *const *expect)
+{
+	struct leftovers before, after;
+	struct cmd_result r;
+
+	leftovers_take(b, &before);
+	cmd_run(&r, NULL, 60, "%s", cmd);
+	cr_assert_neq(r.status, 0, "accepted: %s", r.out);
+	for (; *expect; expect++)
+		cr_assert(strstr(r.err, *expect), "expected '%s' in: %s", *expect, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "not one line: %s", r.err);
+	leftovers_take(b, &after);
+	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s] %d/%d",
+		  after.cgroups, after.states, before.mounts, after.mounts);
+	cmd_result_free(&r);
+}
+
+/* Append n bytes of JSON whitespace: the document stays valid, only big. */
+static void pad_file(const char *path, size_t n)
+{
+	static char spaces[65536];
+	FILE *f = fopen(path, "a");
+
+	cr_assert(f, "open %s", path);
+	memset(spaces, ' ', sizeof(spaces));
+	for (size_t off = 0; off < n; off += sizeof(spaces))
+		cr_assert_eq(fwrite(spaces, 1, sizeof(spaces), f), sizeof(spaces));
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(state_safety, oversized_config_json_is_refused_by_name)
+{
+	struct bundle b;
+	char path[600], cmd[2048];
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/config.json", b.dir);
+	pad_file(path, 16 << 20);
+	snprintf(cmd, sizeof(cmd), "%s --root %s create -b %s big", slxrun_bin(), b.root, b.dir);
+	expect_refused(&b, cmd, (const char *[]){ "config.json", "larger than 4 MiB", NULL });
+	bundle_remove(&b);
+}
+
+Test(state_safety, oversized_process_json_is_refused_by_name)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char path[600], cmd[2048];
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s px", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	snprintf(path, sizeof(path), "%s/process.json", b.dir);
+	write_text(path, "{\"args\":[\"/bin/true\"],\"cwd\":\"/\"}");
+	pad_file(path, 16 << 20);
+	snprintf(cmd, sizeof(cmd), "%s --root %s exec --process %s px", slxrun_bin(), b.root,
+		 path);
+	expect_refused(&b, cmd, (const char *[]){ "process.json", "larger than 4 MiB", NULL });
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f px", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
