@@ -123,3 +123,29 @@ Test(state_safety, oversized_process_json_is_refused_by_name)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+Test(state_safety, ps_arguments_never_reach_a_shell)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char marker[600];
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	snprintf(marker, sizeof(marker), "%s/injected", b.dir);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s ps1", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	/* Closes the quote the old code wrapped each argument in. */
+	cmd_run(&r, NULL, 30, "%s --root %s ps ps1 -- \"-o\" \"pid,comm';touch %s;'\"",
+		slxrun_bin(), b.root, marker);
+	cr_assert_neq(access(marker, F_OK), 0, "an argument of ps ran a shell command");
+	cmd_result_free(&r);
+	/* Arguments still reach ps, one each: the container's sleep is listed. */
+	cmd_run(&r, NULL, 30, "%s --root %s ps ps1 -- -o pid,args", slxrun_bin(), b.root);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "PID") && strstr(r.out, "sleep 30"), "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f ps1", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
