@@ -17,6 +17,20 @@
 #include "../common/fsutil.h"
 #include "internal.h"
 
+/* Names the runtime itself keeps in <root>/ beside the containers' state
+ * directories: an id equal to one would share or shadow it. */
+static const char *const reserved_ids[] = {
+	"shims", /* the shim registry: shim/registry.c, shim/orphans.c */
+};
+
+static bool id_reserved(const char *id)
+{
+	for (size_t i = 0; i < sizeof(reserved_ids) / sizeof(reserved_ids[0]); i++)
+		if (!strcmp(id, reserved_ids[i]))
+			return true;
+	return false;
+}
+
 int rt_id_validate(const char *id, struct slx_err *err)
 {
 	size_t len = id ? strlen(id) : 0;
@@ -32,6 +46,8 @@ int rt_id_validate(const char *id, struct slx_err *err)
 			return slx_error(err, 0,
 					 "container id %s: invalid character '%c' (allowed: letters, digits, _+-.)",
 					 id, *c);
+	if (id_reserved(id))
+		return slx_error(err, 0, "container id %s: reserved for the runtime's own use", id);
 	return 0;
 }
 
@@ -175,7 +191,7 @@ int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n,
 	if (!d)
 		return errno == ENOENT ? 0 : slx_error(err, errno, "open %s", ctx->root);
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR || id_reserved(e->d_name))
 			continue;
 		if (cnt == cap) {
 			char **g = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));

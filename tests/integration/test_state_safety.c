@@ -149,3 +149,14 @@ Test(state_safety, ps_arguments_never_reach_a_shell)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+Test(state_safety, id_shims_is_reserved_for_the_shim_registry)
+{
+	struct bundle b;
+	char cmd[2048];
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "%s --root %s run -b %s shims", slxrun_bin(), b.root, b.dir);
+	expect_refused(&b, cmd, (const char *[]){ "container id shims", "reserved", NULL });
+	bundle_remove(&b);
+}
