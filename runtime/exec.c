@@ -71,6 +71,8 @@ static int plan_build(const struct rt_ctx *ctx, const char *id,
 {
 	p->proc = proc;
 	p->preserve_fds = opts->preserve_fds;
+	if (rt_preserve_fds_check(opts->preserve_fds, err) < 0)
+		return -1;
 	if (rt_state(ctx, id, &p->st, err) < 0)
 		return -1;
 	if (p->st->status != OCI_STATUS_RUNNING && p->st->status != OCI_STATUS_CREATED)
@@ -99,7 +101,6 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
 		      size_t pathlen, struct slx_err *err)
 {
 	const struct oci_process *proc = p->proc;
-	int keep[34], nkeep = 0;
 
 	if (setns(p->target_pidfd, p->ns_flags & ~CLONE_NEWPID) < 0)
 		return slx_error(err, errno, "join the container's namespaces");
@@ -112,10 +113,7 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
 		return -1;
 	if (proc->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return slx_error(err, errno, "process.noNewPrivileges");
-	keep[nkeep++] = sync_fd;
-	for (int i = 0; i < p->preserve_fds && nkeep < 34; i++)
-		keep[nkeep++] = 3 + i;
-	rt_close_fds_except(keep, (size_t)nkeep);
+	rt_close_fds_from(3 + p->preserve_fds, &sync_fd, 1);
 	if (p->seccomp && rt_seccomp_load(p->seccomp, err) < 0)
 		return -1;
 	return 0;

@@ -92,6 +92,11 @@ int rt_process_rlimits(const struct oci_process *p, struct slx_err *err);
 int rt_process_user(const struct oci_process *p, struct slx_err *err);
 /* Close every fd >= 3 except keep (close_range on the gaps). */
 void rt_close_fds_except(const int *keep, size_t n);
+/* Close every fd >= lowest (and >= 3) except keep: fds 3..lowest-1 are the
+ * caller's --preserve-fds range, kept whatever its size. */
+void rt_close_fds_from(int lowest, const int *keep, size_t n);
+/* Refuse a --preserve-fds count below 0 or past the last possible fd. */
+int rt_preserve_fds_check(int n, struct slx_err *err);
 
 /* ---- console ------------------------------------------------------------ */
 /* Child: open a pty, make it the controlling terminal and stdio, send the

@@ -147,7 +147,8 @@ static int launch(const struct rt_ctx *ctx, const char *id,
 {
 	struct rt_spawn_req req = { 0 };
 
-	if (make_state_dir(ctx, id, l, err) < 0)
+	if (rt_preserve_fds_check(opts->preserve_fds, err) < 0 ||
+	    make_state_dir(ctx, id, l, err) < 0)
 		return -1;
 	if (oci_config_load(opts->bundle ? opts->bundle : ".", &l->cfg, err) < 0 ||
 	    resolve_paths(l, opts->bundle ? opts->bundle : ".", err) < 0 ||

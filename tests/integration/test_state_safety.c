@@ -160,3 +160,34 @@ Test(state_safety, id_shims_is_reserved_for_the_shim_registry)
 	expect_refused(&b, cmd, (const char *[]){ "container id shims", "reserved", NULL });
 	bundle_remove(&b);
 }
+
+/* run --preserve-fds N with fds 3..N+2 open: does the container see fd N+2? */
+static struct cmd_result run_preserving(struct bundle *b, int n)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 30,
+		"bash -c 'for i in $(seq 3 %d); do eval \"exec $i</dev/null\"; done; "
+		"exec %s --root %s run --preserve-fds %d -b %s pf'",
+		n + 2, slxrun_bin(), b->root, n, b->dir);
+	return r;
+}
+
+Test(state_safety, preserve_fds_beyond_33_reach_the_container)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"ls /proc/self/fd | grep -qx 42 && echo seen\"]",
+		    NULL, NULL, NULL);
+	r = run_preserving(&b, 40);
+	cr_assert_eq(r.status, 0, "fd 42 not in the container: %s%s", r.out, r.err);
+	cr_assert_str_eq(r.out, "seen\n");
+	cmd_result_free(&r);
+	r = run_preserving(&b, -1);
+	cr_assert_neq(r.status, 0);
+	cr_assert(strstr(r.err, "--preserve-fds"), "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
