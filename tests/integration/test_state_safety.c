@@ -5,10 +5,12 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -190,4 +192,102 @@ Test(state_safety, preserve_fds_beyond_33_reach_the_container)
 	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
 	cmd_result_free(&r);
 	bundle_remove(&b);
+}
+
+/* Pids whose argv is exactly { "sleep", marker }; with kill, SIGKILL them. */
+static int sleepers(const char *marker, bool kill_them)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	cr_assert(d);
+	while ((e = readdir(d))) {
+		char path[300], argv[256] = { 0 };
+		size_t n;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		n = fread(argv, 1, sizeof(argv) - 1, f);
+		fclose(f);
+		if (n > 6 && !strcmp(argv, "sleep") && !strcmp(argv + 6, marker)) {
+			found++;
+			if (kill_them)
+				kill(atoi(e->d_name), SIGKILL);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* Give config.json a top-level member `member` (JSON, no comma). */
+static void config_add_member(const struct bundle *b, const char *member)
+{
+	char path[600];
+	FILE *f;
+	char *text;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/config.json", b->dir);
+	f = fopen(path, "r");
+	cr_assert(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	cr_assert_eq(text[0], '{');
+	f = fopen(path, "w");
+	cr_assert(f);
+	fprintf(f, "{%s,%s", member, text + 1);
+	cr_assert_eq(fclose(f), 0);
+	free(text);
+}
+
+/* create with one prestart hook `args` (timeout 1 s) must fail within a
+ * generous bound, naming the hook and its timeout, leaving no `sleep marker`. */
+static void hook_times_out(const char *args, const char *marker, const char *member)
+{
+	struct bundle b;
+	char hooks[2048], cmd[2048];
+	struct timespec t0, t1;
+	double secs;
+
+	snprintf(hooks, sizeof(hooks),
+		 ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/sh\",\"args\":%s,\"timeout\":1}]}",
+		 args);
+	bundle_make(&b, "[\"/bin/true\"]", NULL, hooks, NULL);
+	if (member)
+		config_add_member(&b, member);
+	snprintf(cmd, sizeof(cmd), "%s --root %s create -b %s hk", slxrun_bin(), b.root, b.dir);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	expect_refused(&b, cmd, (const char *[]){ "hook prestart[0]", "timed out after 1 s", NULL });
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	usleep(200 * 1000); /* a SIGKILLed orphan needs a moment to be reaped */
+	cr_expect_eq(sleepers(marker, true), 0, "the hook's `sleep %s` outlived it", marker);
+	cr_expect_lt(secs, 10.0, "create took %.1f s with a 1 s hook timeout", secs);
+	bundle_remove(&b);
+}
+
+Test(state_safety, hook_that_forks_and_sleeps_is_killed_whole_on_timeout)
+{
+	hook_times_out("[\"sh\",\"-c\",\"sleep 99.4711 & sleep 99.4711\"]", "99.4711", NULL);
+}
+
+Test(state_safety, hook_that_never_reads_a_big_state_still_times_out)
+{
+	/* An annotation bigger than a pipe's buffer (64 KiB): writing the state
+	 * blocks until the hook reads, which this one never does. */
+	static char big[300 * 1024];
+	static char member[sizeof(big) + 64];
+
+	memset(big, 'a', sizeof(big) - 1);
+	snprintf(member, sizeof(member), "\"annotations\":{\"big\":\"%s\"}", big);
+	hook_times_out("[\"sh\",\"-c\",\"exec sleep 99.4712\"]", "99.4712", member);
 }
