@@ -155,6 +155,12 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status);
 /* ---- state store ------------------------------------------------------ */
 int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
 		 size_t len, struct slx_err *err);
+/* The container's lock, so verbs on one id run one at a time: flock on its
+ * state directory, held until *fd is closed.  ENOENT "container ID does not
+ * exist" when the directory is gone, also when it went while we waited.  Not
+ * held across a clone: the child would keep it (create does not take it; the
+ * state directory made by mkdir is its exclusion). */
+int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_err *err);
 int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
 		   struct slx_err *err);
 int rt_state_read(const struct rt_ctx *ctx, const char *id,

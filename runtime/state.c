@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state.c -- the state store: <root>/<id>/state.json, written atomically,
- * and the live refinement of a recorded status (pid gone, cgroup frozen). */
+ * the per-container lock, and the live refinement of a recorded status (pid
+ * gone, cgroup frozen). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +60,30 @@ int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
 		return -1;
 	if (snprintf(buf, len, "%s/%s", ctx->root, id) >= (int)len)
 		return slx_error(err, ENAMETOOLONG, "state directory for %s", id);
+	return 0;
+}
+
+int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_err *err)
+{
+	char path[PATH_MAX];
+	cleanup_close int dfd = -1;
+	struct stat st;
+
+	*fd = -1;
+	if (rt_state_dir(ctx, id, path, sizeof(path), err) < 0)
+		return -1;
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT)
+		return slx_error(err, ENOENT, "container %s does not exist", id);
+	if (dfd < 0)
+		return slx_error(err, errno, "open %s", path);
+	while (flock(dfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return slx_error(err, errno, "lock %s", path);
+	/* The holder we waited for may have deleted it: then it has no links. */
+	if (fstat(dfd, &st) < 0 || st.st_nlink == 0)
+		return slx_error(err, ENOENT, "container %s does not exist", id);
+	*fd = steal_fd(dfd);
 	return 0;
 }
 

@@ -291,3 +291,90 @@ Test(state_safety, hook_that_never_reads_a_big_state_still_times_out)
 	snprintf(member, sizeof(member), "\"annotations\":{\"big\":\"%s\"}", big);
 	hook_times_out("[\"sh\",\"-c\",\"exec sleep 99.4712\"]", "99.4712", member);
 }
+
+/* Two `slxrun delete FLAGS ID` at once; their stderr and "rc=N" lines. */
+static struct cmd_result delete_twice(const struct bundle *b, const char *flags, const char *id)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 60,
+		"(%s --root %s delete %s %s; echo rc=$?) & (%s --root %s delete %s %s; echo rc=$?); "
+		"wait",
+		slxrun_bin(), b->root, flags, id, slxrun_bin(), b->root, flags, id);
+	return r;
+}
+
+static int count_str(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
+/* The poststop hook widens the window between reading the state and removing
+ * it, and counts teardowns in <bundle>/poststop. */
+static void bundle_with_poststop(struct bundle *b, const char *args)
+{
+	char hooks[1024];
+
+	bundle_make(b, args, NULL, NULL, NULL);
+	snprintf(hooks, sizeof(hooks),
+		 "\"hooks\":{\"poststop\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+		 "\"echo x >> %s/poststop; sleep 0.3\"]}]}",
+		 b->dir);
+	config_add_member(b, hooks);
+}
+
+Test(state_safety, two_concurrent_deletes_serialize)
+{
+	struct bundle b;
+	struct leftovers before, after;
+	struct cmd_result r;
+	char path[600];
+
+	bundle_with_poststop(&b, "[\"/bin/true\"]");
+	leftovers_take(&b, &before);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s d1 && sleep 0.3", slxrun_bin(), b.root,
+		b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	r = delete_twice(&b, "", "d1");
+	cr_assert_eq(count_str(r.out, "rc=0"), 1, "not exactly one delete succeeded: %s|%s",
+		     r.out, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert(strstr(r.err, "container d1 does not exist"), "%s", r.err);
+	snprintf(path, sizeof(path), "%s/poststop", b.dir);
+	cr_assert_str_eq(slurp(path), "x\n", "poststop ran other than once");
+	leftovers_take(&b, &after);
+	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s]", after.cgroups,
+		  after.states);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(state_safety, two_concurrent_force_deletes_of_a_running_container)
+{
+	struct bundle b;
+	struct leftovers before, after;
+	struct cmd_result r;
+	char path[600];
+
+	bundle_with_poststop(&b, "[\"/bin/sleep\",\"30\"]");
+	leftovers_take(&b, &before);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s d2", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	r = delete_twice(&b, "--force", "d2");
+	/* runc: forcing the delete of a container that is gone succeeds. */
+	cr_assert_eq(count_str(r.out, "rc=0"), 2, "%s|%s", r.out, r.err);
+	cr_assert_str_eq(r.err, "");
+	snprintf(path, sizeof(path), "%s/poststop", b.dir);
+	cr_assert_str_eq(slurp(path), "x\n", "poststop ran other than once");
+	leftovers_take(&b, &after);
+	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s]", after.cgroups,
+		  after.states);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
