@@ -17,11 +17,20 @@ int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
 int slx_read_fd(int fd, const char *name, char **out, size_t *len,
 		struct slx_err *err);
 
+/* The same, refusing input past max bytes ("NAME: larger than 4 MiB", EFBIG)
+ * instead of reading on: for files someone else may have written. */
+int slx_read_file_max_at(int dirfd, const char *path, size_t max, char **out, size_t *len,
+			 struct slx_err *err);
+int slx_read_fd_max(int fd, const char *name, size_t max, char **out, size_t *len,
+		    struct slx_err *err);
+
 /* Write buf to path relative to dirfd (no O_CREAT: for cgroup and /proc files). */
 int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,
 		      struct slx_err *err);
 
-/* Write to path.tmp then rename onto path, so readers see old or new, never half. */
+/* Write to a fresh, unguessable temp file beside path (O_EXCL|O_NOFOLLOW) and
+ * rename it onto path: readers see the old or the new content, never half,
+ * and a planted symlink is never followed.  Not fsynced: for run-time files. */
 int slx_write_file_atomic(const char *path, const char *buf, size_t len,
 			  mode_t mode, struct slx_err *err);
 

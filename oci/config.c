@@ -609,7 +609,7 @@ int oci_config_load(const char *bundle, struct oci_config **out,
 		path = NULL;
 		return slx_error(err, ENOMEM, "config.json");
 	}
-	if (slx_read_file_at(AT_FDCWD, path, &buf, &len, err) < 0)
+	if (slx_read_file_max_at(AT_FDCWD, path, OCI_CONFIG_MAX, &buf, &len, err) < 0)
 		return -1;
 	return oci_config_parse("config.json", buf, len, out, err);
 }

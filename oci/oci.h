@@ -259,7 +259,18 @@ struct oci_config {
  * everything and is released with oci_config_free(). */
 int oci_config_parse(const char *name, const char *json, size_t len,
 		     struct oci_config **out, struct slx_err *err);
-/* Read and parse <bundle>/config.json. */
+/* Caps on the documents we read, so a hostile or runaway file (or a fifo fed
+ * forever) is refused with its name instead of eating memory.  Real configs
+ * are a few KiB and a large seccomp profile ~30 KiB: 4 MiB is two orders
+ * above anything sane for config.json and an exec process.json.  state.json
+ * is ours; its only unbounded part is annotations, which Kubernetes caps at
+ * 256 KiB in total, so 1 MiB.  A resources object is a few hundred bytes. */
+#define OCI_CONFIG_MAX ((size_t)4 << 20)
+#define OCI_PROCESS_MAX ((size_t)4 << 20)
+#define OCI_STATE_MAX ((size_t)1 << 20)
+#define OCI_RESOURCES_MAX ((size_t)1 << 20)
+
+/* Read and parse <bundle>/config.json (at most OCI_CONFIG_MAX bytes). */
 int oci_config_load(const char *bundle, struct oci_config **out,
 		    struct slx_err *err);
 void oci_config_free(struct oci_config *cfg);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "../common/cleanup.h"
 #include "internal.h"
 
 /* Load the state and open the container's cgroup; refuses stopped ones. */
@@ -37,9 +38,10 @@ static int set_frozen(const struct rt_ctx *ctx, const char *id, bool frozen,
 {
 	struct oci_state *st = NULL;
 	struct cg_handle cg;
+	cleanup_close int lock = -1;
 	int r = -1;
 
-	if (open_live(ctx, id, &st, &cg, err) < 0)
+	if (rt_state_lock(ctx, id, &lock, err) < 0 || open_live(ctx, id, &st, &cg, err) < 0)
 		return -1;
 	if (frozen && st->status != OCI_STATUS_RUNNING)
 		slx_error(err, 0, "container %s is not running: %s", id,
@@ -95,11 +97,12 @@ int rt_update(const struct rt_ctx *ctx, const char *id,
 {
 	struct oci_state *st = NULL;
 	struct cg_handle cg;
+	cleanup_close int lock = -1;
 	int r;
 
 	if (cg_resources_validate(res, cg_available_controllers(), err) < 0)
 		return -1;
-	if (open_live(ctx, id, &st, &cg, err) < 0)
+	if (rt_state_lock(ctx, id, &lock, err) < 0 || open_live(ctx, id, &st, &cg, err) < 0)
 		return -1;
 	r = cg_resources_apply(&cg, res, err);
 	cg_handle_release(&cg);

@@ -2,6 +2,7 @@
 /* cli.c -- flag parsing shaped like runc's (urfave/cli): long flags with one
  * or two dashes, values inline or next, one-letter aliases. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,7 @@ static int set_value(const char *verb, const struct cli_flag *f,
 	case CLI_INT:
 		errno = 0;
 		v = strtol(val, &end, 10);
-		if (errno || !*val || *end)
+		if (errno || !*val || *end || v < INT_MIN || v > INT_MAX)
 			return slx_error(err, 0, "%s: --%s: invalid number %s", verb,
 					 f->name, val);
 		*(int *)f->dest = (int)v;

@@ -120,7 +120,7 @@ static int load_process_file(const char *path, struct oci_process **out,
 	cleanup_free char *json = NULL;
 	size_t len;
 
-	if (slx_read_file_at(AT_FDCWD, path, &json, &len, err) < 0)
+	if (slx_read_file_max_at(AT_FDCWD, path, OCI_PROCESS_MAX, &json, &len, err) < 0)
 		return slx_error_prefix(err, "exec: --process");
 	return oci_process_parse("process.json", json, len, out, err);
 }

@@ -2,10 +2,15 @@
 /* cmd_ps.c -- `slxrun ps [--format table|json] ID [ps options]`: the json
  * form is the array of pids containerd reads; the table form filters `ps`
  * output to the container's processes, as runc does. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "../common/cleanup.h"
 #include "cli.h"
 
 static bool has_pid(const pid_t *pids, size_t n, long pid)
@@ -16,22 +21,13 @@ static bool has_pid(const pid_t *pids, size_t n, long pid)
 	return false;
 }
 
-static int print_table(const pid_t *pids, size_t n, int argc, char **argv,
-		       struct slx_err *err)
+/* Echo the header and the lines whose PID column is one of pids. */
+static void filter_lines(FILE *in, const pid_t *pids, size_t n)
 {
-	char cmd[1024] = "ps", line[4096];
-	size_t off = 2;
+	char line[4096];
 	int pid_col = -1;
-	FILE *p;
 
-	if (!argc)
-		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, " -ef");
-	for (int i = 0; i < argc && off < sizeof(cmd); i++)
-		off += (size_t)snprintf(cmd + off, sizeof(cmd) - off, " '%s'", argv[i]);
-	p = popen(cmd, "r");
-	if (!p)
-		return slx_error(err, 0, "ps: cannot run %s", cmd);
-	while (fgets(line, sizeof(line), p)) {
+	while (fgets(line, sizeof(line), in)) {
 		char copy[4096], *tok, *save = NULL;
 		int col = 0;
 
@@ -47,7 +43,51 @@ static int print_table(const pid_t *pids, size_t n, int argc, char **argv,
 		    (tok && has_pid(pids, n, strtol(tok, NULL, 10))))
 			fputs(line, stdout);
 	}
-	pclose(p);
+}
+
+/* `ps ARGS...` (or `ps -ef`) by execvp with its output on a pipe: each
+ * argument stays one argv entry, so nothing in one is ever shell syntax. */
+static int print_table(const pid_t *pids, size_t n, int argc, char **argv,
+		       struct slx_err *err)
+{
+	cleanup_free char **args = calloc((size_t)argc + 2, sizeof(char *));
+	cleanup_file FILE *in = NULL;
+	int pipefd[2], status = 0;
+	pid_t pid;
+
+	if (!args)
+		return slx_error(err, ENOMEM, "ps");
+	args[0] = "ps";
+	memcpy(args + 1, argv, (size_t)argc * sizeof(char *));
+	if (!argc)
+		args[1] = "-ef";
+	if (pipe2(pipefd, O_CLOEXEC) < 0)
+		return slx_error(err, errno, "ps: pipe");
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (dup2(pipefd[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		execvp("ps", args);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	if (pid < 0) {
+		close(pipefd[0]);
+		return slx_error(err, errno, "ps: fork");
+	}
+	in = fdopen(pipefd[0], "r");
+	if (in)
+		filter_lines(in, pids, n);
+	else
+		close(pipefd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return slx_error(err, 0, "ps: cannot run ps");
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		return slx_error(err, 0, "ps: ps failed (status %d)",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return 0;
 }
 
@@ -74,7 +114,10 @@ int cmd_ps(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 			printf("%s%d", i ? "," : "", pids[i]);
 		printf("]\n");
 	} else {
-		r = print_table(pids, n, argc - idx - 1, argv + idx + 1, err);
+		/* runc drops the "--" that keeps ps options from being its own. */
+		int first = idx + 1 + (argc > idx + 1 && !strcmp(argv[idx + 1], "--"));
+
+		r = print_table(pids, n, argc - first, argv + first, err);
 	}
 	free(pids);
 	return r;

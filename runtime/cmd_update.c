@@ -71,8 +71,9 @@ static int load_resources(const char *path, struct oci_resources **res,
 		*res = calloc(1, sizeof(**res));
 		return *res ? 0 : slx_error(err, ENOMEM, "update");
 	}
-	if ((strcmp(path, "-") ? slx_read_file_at(AT_FDCWD, path, &json, &len, err) :
-				 slx_read_fd(STDIN_FILENO, "stdin", &json, &len, err)) < 0)
+	if ((strcmp(path, "-") ?
+		     slx_read_file_max_at(AT_FDCWD, path, OCI_RESOURCES_MAX, &json, &len, err) :
+		     slx_read_fd_max(STDIN_FILENO, "stdin", OCI_RESOURCES_MAX, &json, &len, err)) < 0)
 		return slx_error_prefix(err, "update: --resources");
 	return oci_resources_parse("resources", json, len, res, err);
 }

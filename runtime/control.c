@@ -95,9 +95,10 @@ int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all,
 	    struct slx_err *err)
 {
 	struct oci_state *st = NULL;
+	cleanup_close int lock = -1;
 	int r;
 
-	if (rt_state(ctx, id, &st, err) < 0)
+	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)
 		return -1;
 	if (st->status == OCI_STATUS_STOPPED && !all)
 		r = slx_error(err, 0, "container not running");
@@ -152,9 +153,10 @@ int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
 {
 	struct oci_state *st = NULL;
 	struct cg_handle cg = { .dirfd = -1 };
+	cleanup_close int lock = -1;
 	int r = -1;
 
-	if (rt_state(ctx, id, &st, err) < 0)
+	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)
 		/* runc: forcing the delete of a container that is gone succeeds. */
 		return force && err->errnum == ENOENT ? 0 : -1;
 	if ((st->status == OCI_STATUS_RUNNING || st->status == OCI_STATUS_PAUSED) &&

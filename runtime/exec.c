@@ -70,6 +70,8 @@ static int plan_build(const struct rt_ctx *ctx, const char *id,
 {
 	p->proc = proc;
 	p->preserve_fds = opts->preserve_fds;
+	if (rt_preserve_fds_check(opts->preserve_fds, err) < 0)
+		return -1;
 	if (rt_state(ctx, id, &p->st, err) < 0)
 		return -1;
 	if (p->st->status != OCI_STATUS_RUNNING && p->st->status != OCI_STATUS_CREATED)
@@ -98,7 +100,6 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
 {
 	const struct oci_process *proc = p->proc;
 	struct rt_confine confine = p->confine; /* the child opens its LSM attribute */
-	int keep[34], nkeep = 0;
 
 	if (rt_lsm_open(&confine.lsm, err) < 0)
 		return -1;
@@ -111,10 +112,7 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
 	    rt_process_rlimits(proc, err) < 0 ||
 	    rt_process_confine(proc, &confine, err) < 0)
 		return -1;
-	keep[nkeep++] = sync_fd;
-	for (int i = 0; i < p->preserve_fds && nkeep < 34; i++)
-		keep[nkeep++] = 3 + i;
-	rt_close_fds_except(keep, (size_t)nkeep);
+	rt_close_fds_from(3 + p->preserve_fds, &sync_fd, 1);
 	return rt_process_seccomp_last(proc, &confine, err);
 }
 

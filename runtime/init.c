@@ -110,7 +110,7 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 {
 	const struct rt_spawn_req *req = ic->req;
 	const struct oci_process *p = &req->cfg->process;
-	int keep[66];
+	int keep[1 + req->n_keep_fds];
 	size_t nkeep = 0;
 
 	if (req->cfg->hooks.start_container.n &&
@@ -118,11 +118,9 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 			 ic->state_json ? ic->state_json : "{}", &ic->err) < 0)
 		rt_sync_fail(ic->sync_fd, RT_STAGE_HOOK_START_CONTAINER, &ic->err);
 	keep[nkeep++] = ic->sync_fd;
-	for (int i = 0; i < req->preserve_fds && nkeep < 34; i++)
-		keep[nkeep++] = 3 + i;
-	for (size_t i = 0; i < req->n_keep_fds && nkeep < 66; i++)
+	for (size_t i = 0; i < req->n_keep_fds; i++)
 		keep[nkeep++] = req->keep_fds[i];
-	rt_close_fds_except(keep, nkeep);
+	rt_close_fds_from(3 + req->preserve_fds, keep, nkeep);
 	if (rt_process_seccomp_last(p, &ic->confine, &ic->err) < 0)
 		rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
 	if (req->entry) {

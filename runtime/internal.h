@@ -109,6 +109,11 @@ int rt_process_seccomp_last(const struct oci_process *p, const struct rt_confine
 			    struct slx_err *err);
 /* Close every fd >= 3 except keep (close_range on the gaps). */
 void rt_close_fds_except(const int *keep, size_t n);
+/* Close every fd >= lowest (and >= 3) except keep: fds 3..lowest-1 are the
+ * caller's --preserve-fds range, kept whatever its size. */
+void rt_close_fds_from(int lowest, const int *keep, size_t n);
+/* Refuse a --preserve-fds count below 0 or past the last possible fd. */
+int rt_preserve_fds_check(int n, struct slx_err *err);
 
 /* ---- console ------------------------------------------------------------ */
 /* Child: open a pty, make it the controlling terminal and stdio, send the
@@ -166,6 +171,12 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status);
 /* ---- state store ------------------------------------------------------ */
 int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
 		 size_t len, struct slx_err *err);
+/* The container's lock, so verbs on one id run one at a time: flock on its
+ * state directory, held until *fd is closed.  ENOENT "container ID does not
+ * exist" when the directory is gone, also when it went while we waited.  Not
+ * held across a clone: the child would keep it (create does not take it; the
+ * state directory made by mkdir is its exclusion). */
+int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_err *err);
 int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
 		   struct slx_err *err);
 int rt_state_read(const struct rt_ctx *ctx, const char *id,

@@ -147,7 +147,8 @@ static int launch(const struct rt_ctx *ctx, const char *id,
 {
 	struct rt_spawn_req req = { 0 };
 
-	if (make_state_dir(ctx, id, l, err) < 0)
+	if (rt_preserve_fds_check(opts->preserve_fds, err) < 0 ||
+	    make_state_dir(ctx, id, l, err) < 0)
 		return -1;
 	if (oci_config_load(opts->bundle ? opts->bundle : ".", &l->cfg, err) < 0 ||
 	    resolve_paths(l, opts->bundle ? opts->bundle : ".", err) < 0 ||
@@ -215,9 +216,10 @@ int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 	cleanup_close int fd = -1;
 	struct rt_sync_hdr hdr;
 	cleanup_free char *payload = NULL;
+	cleanup_close int lock = -1;
 	int r = -1;
 
-	if (rt_state(ctx, id, &st, err) < 0)
+	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)
 		return -1;
 	if (st->status != OCI_STATUS_CREATED) {
 		slx_error(err, 0, "cannot start a container that is %s: %s",
@@ -308,9 +310,13 @@ int rt_run(const struct rt_ctx *ctx, const char *id,
 	}
 	rt_hooks_run_logged("poststart", &l.st.poststart, &l.st);
 	if (!detach) {
-		/* Delete from what we hold: no state.json to re-read. */
+		cleanup_close int lock = -1;
+
+		/* Delete from what we hold: no state.json to re-read.  Unless a
+		 * `delete` got there first (the lock says it is gone). */
 		rt_wait_forwarding(l.sp.pid, l.sp.pidfd, exit_status);
-		if (rt_remove_stopped(ctx, &l.st, &l.sp.cg, &derr) < 0)
+		if (rt_state_lock(ctx, id, &lock, &derr) == 0 &&
+		    rt_remove_stopped(ctx, &l.st, &l.sp.cg, &derr) < 0)
 			rt_log("warning", "delete %s: %s", id, derr.msg);
 	}
 	launch_release(&l);

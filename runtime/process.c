@@ -117,28 +117,40 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err)
 	return 0;
 }
 
-static int int_cmp(const void *a, const void *b)
+/* The smallest entry of keep at or above from, or -1. */
+static int next_kept(const int *keep, size_t n, unsigned int from)
 {
-	return *(const int *)a - *(const int *)b;
+	int best = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] >= 0 && (unsigned int)keep[i] >= from && (best < 0 || keep[i] < best))
+			best = keep[i];
+	return best;
+}
+
+/* Close the gaps between kept fds, lowest first: no copy, no cap on n. */
+void rt_close_fds_from(int lowest, const int *keep, size_t n)
+{
+	unsigned int from = lowest > 3 ? (unsigned int)lowest : 3;
+	int k;
+
+	while ((k = next_kept(keep, n, from)) >= 0) {
+		if ((unsigned int)k > from)
+			(void)close_range(from, (unsigned int)k - 1, 0);
+		from = (unsigned int)k + 1;
+	}
+	(void)close_range(from, ~0U, 0);
 }
 
 void rt_close_fds_except(const int *keep, size_t n)
 {
-	int sorted[64];
-	unsigned int from = 3;
+	rt_close_fds_from(3, keep, n);
+}
 
-	if (n > 64)
-		n = 64;
-	if (n) {
-		memcpy(sorted, keep, n * sizeof(int));
-		qsort(sorted, n, sizeof(int), int_cmp);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (sorted[i] < (int)from)
-			continue;
-		if ((unsigned int)sorted[i] > from)
-			(void)close_range(from, (unsigned int)sorted[i] - 1, 0);
-		from = (unsigned int)sorted[i] + 1;
-	}
-	(void)close_range(from, ~0U, 0);
+int rt_preserve_fds_check(int n, struct slx_err *err)
+{
+	/* Any count is kept whole; only one that names no fd at all is wrong. */
+	if (n < 0 || n > INT_MAX - 3)
+		return slx_error(err, 0, "--preserve-fds %d: must be 0 to %d", n, INT_MAX - 3);
+	return 0;
 }

@@ -38,7 +38,8 @@ struct rt_create_opts {
  * Returns 0 when already protected; does not return when it re-executes. */
 int rt_exe_seal(char **argv, struct slx_err *err);
 
-/* Validate the id: non-empty, [A-Za-z0-9_+.-], no "..", <= 1024 bytes. */
+/* Validate the id: non-empty, [A-Za-z0-9_+.-], no "..", <= 1024 bytes, not
+ * a name the runtime keeps in its root ("shims"). */
 int rt_id_validate(const char *id, struct slx_err *err);
 
 /* create: set the container up and leave its process waiting before exec. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* state.c -- the state store: <root>/<id>/state.json, written atomically,
- * and the live refinement of a recorded status (pid gone, cgroup frozen). */
+ * the per-container lock, and the live refinement of a recorded status (pid
+ * gone, cgroup frozen). */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +18,20 @@
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "internal.h"
+
+/* Names the runtime itself keeps in <root>/ beside the containers' state
+ * directories: an id equal to one would share or shadow it. */
+static const char *const reserved_ids[] = {
+	"shims", /* the shim registry: shim/registry.c, shim/orphans.c */
+};
+
+static bool id_reserved(const char *id)
+{
+	for (size_t i = 0; i < sizeof(reserved_ids) / sizeof(reserved_ids[0]); i++)
+		if (!strcmp(id, reserved_ids[i]))
+			return true;
+	return false;
+}
 
 int rt_id_validate(const char *id, struct slx_err *err)
 {
@@ -32,6 +48,8 @@ int rt_id_validate(const char *id, struct slx_err *err)
 			return slx_error(err, 0,
 					 "container id %s: invalid character '%c' (allowed: letters, digits, _+-.)",
 					 id, *c);
+	if (id_reserved(id))
+		return slx_error(err, 0, "container id %s: reserved for the runtime's own use", id);
 	return 0;
 }
 
@@ -42,6 +60,30 @@ int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
 		return -1;
 	if (snprintf(buf, len, "%s/%s", ctx->root, id) >= (int)len)
 		return slx_error(err, ENAMETOOLONG, "state directory for %s", id);
+	return 0;
+}
+
+int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_err *err)
+{
+	char path[PATH_MAX];
+	cleanup_close int dfd = -1;
+	struct stat st;
+
+	*fd = -1;
+	if (rt_state_dir(ctx, id, path, sizeof(path), err) < 0)
+		return -1;
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT)
+		return slx_error(err, ENOENT, "container %s does not exist", id);
+	if (dfd < 0)
+		return slx_error(err, errno, "open %s", path);
+	while (flock(dfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return slx_error(err, errno, "lock %s", path);
+	/* The holder we waited for may have deleted it: then it has no links. */
+	if (fstat(dfd, &st) < 0 || st.st_nlink == 0)
+		return slx_error(err, ENOENT, "container %s does not exist", id);
+	*fd = steal_fd(dfd);
 	return 0;
 }
 
@@ -70,7 +112,7 @@ int rt_state_read(const struct rt_ctx *ctx, const char *id,
 	if (rt_state_dir(ctx, id, path, sizeof(path) - 16, err) < 0)
 		return -1;
 	strcat(path, "/state.json");
-	if (slx_read_file_at(AT_FDCWD, path, &json, &len, err) < 0) {
+	if (slx_read_file_max_at(AT_FDCWD, path, OCI_STATE_MAX, &json, &len, err) < 0) {
 		if (err->errnum == ENOENT)
 			return slx_error(err, ENOENT, "container %s does not exist", id);
 		return -1;
@@ -175,7 +217,7 @@ int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n,
 	if (!d)
 		return errno == ENOENT ? 0 : slx_error(err, errno, "open %s", ctx->root);
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR || id_reserved(e->d_name))
 			continue;
 		if (cnt == cap) {
 			char **g = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));

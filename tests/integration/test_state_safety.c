@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_state_safety.c -- attacks on what the runtime writes and reads around a
+ * container: planted temp-file symlinks, concurrent verbs, oversized inputs,
+ * runaway hooks, shell injection through `ps`, reserved ids, many fds. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+static char *slurp(const char *path)
+{
+	static char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f, "open %s", path);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(state_safety, planted_pid_file_tmp_symlink_is_not_followed)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char victim[600], pidfile[600], tmp[700], *text;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(victim, sizeof(victim), "%s/victim", b.dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", b.dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
+	write_text(victim, "precious\n");
+	cr_assert_eq(symlink(victim, tmp), 0);
+	cmd_run(&r, NULL, 30, "%s --root %s run --pid-file %s -b %s t1", slxrun_bin(), b.root,
+		pidfile, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(slurp(victim), "precious\n", "the victim was written through %s", tmp);
+	text = slurp(pidfile);
+	cr_assert(text && atoi(text) > 0, "pid file holds '%s'", text ? text : "(missing)");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* A refusal of cmd: non-zero, one line containing each of expect[], and the
+ * state root and cgroups as they were. */
+static void expect_refused(struct bundle *b, const char *cmd, const char *const *expect)
+{
+	struct leftovers before, after;
+	struct cmd_result r;
+
+	leftovers_take(b, &before);
+	cmd_run(&r, NULL, 60, "%s", cmd);
+	cr_assert_neq(r.status, 0, "accepted: %s", r.out);
+	for (; *expect; expect++)
+		cr_assert(strstr(r.err, *expect), "expected '%s' in: %s", *expect, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "not one line: %s", r.err);
+	leftovers_take(b, &after);
+	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s] %d/%d",
+		  after.cgroups, after.states, before.mounts, after.mounts);
+	cmd_result_free(&r);
+}
+
+/* Append n bytes of JSON whitespace: the document stays valid, only big. */
+static void pad_file(const char *path, size_t n)
+{
+	static char spaces[65536];
+	FILE *f = fopen(path, "a");
+
+	cr_assert(f, "open %s", path);
+	memset(spaces, ' ', sizeof(spaces));
+	for (size_t off = 0; off < n; off += sizeof(spaces))
+		cr_assert_eq(fwrite(spaces, 1, sizeof(spaces), f), sizeof(spaces));
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(state_safety, oversized_config_json_is_refused_by_name)
+{
+	struct bundle b;
+	char path[600], cmd[2048];
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(path, sizeof(path), "%s/config.json", b.dir);
+	pad_file(path, 16 << 20);
+	snprintf(cmd, sizeof(cmd), "%s --root %s create -b %s big", slxrun_bin(), b.root, b.dir);
+	expect_refused(&b, cmd, (const char *[]){ "config.json", "larger than 4 MiB", NULL });
+	bundle_remove(&b);
+}
+
+Test(state_safety, oversized_process_json_is_refused_by_name)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char path[600], cmd[2048];
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s px", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	snprintf(path, sizeof(path), "%s/process.json", b.dir);
+	write_text(path, "{\"args\":[\"/bin/true\"],\"cwd\":\"/\"}");
+	pad_file(path, 16 << 20);
+	snprintf(cmd, sizeof(cmd), "%s --root %s exec --process %s px", slxrun_bin(), b.root,
+		 path);
+	expect_refused(&b, cmd, (const char *[]){ "process.json", "larger than 4 MiB", NULL });
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f px", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(state_safety, ps_arguments_never_reach_a_shell)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char marker[600];
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	snprintf(marker, sizeof(marker), "%s/injected", b.dir);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s ps1", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	/* Closes the quote the old code wrapped each argument in. */
+	cmd_run(&r, NULL, 30, "%s --root %s ps ps1 -- \"-o\" \"pid,comm';touch %s;'\"",
+		slxrun_bin(), b.root, marker);
+	cr_assert_neq(access(marker, F_OK), 0, "an argument of ps ran a shell command");
+	cmd_result_free(&r);
+	/* Arguments still reach ps, one each: the container's sleep is listed. */
+	cmd_run(&r, NULL, 30, "%s --root %s ps ps1 -- -o pid,args", slxrun_bin(), b.root);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "PID") && strstr(r.out, "sleep 30"), "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f ps1", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(state_safety, id_shims_is_reserved_for_the_shim_registry)
+{
+	struct bundle b;
+	char cmd[2048];
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "%s --root %s run -b %s shims", slxrun_bin(), b.root, b.dir);
+	expect_refused(&b, cmd, (const char *[]){ "container id shims", "reserved", NULL });
+	bundle_remove(&b);
+}
+
+/* run --preserve-fds N with fds 3..N+2 open: does the container see fd N+2? */
+static struct cmd_result run_preserving(struct bundle *b, int n)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 30,
+		"bash -c 'for i in $(seq 3 %d); do eval \"exec $i</dev/null\"; done; "
+		"exec %s --root %s run --preserve-fds %d -b %s pf'",
+		n + 2, slxrun_bin(), b->root, n, b->dir);
+	return r;
+}
+
+Test(state_safety, preserve_fds_beyond_33_reach_the_container)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"ls /proc/self/fd | grep -qx 42 && echo seen\"]",
+		    NULL, NULL, NULL);
+	r = run_preserving(&b, 40);
+	cr_assert_eq(r.status, 0, "fd 42 not in the container: %s%s", r.out, r.err);
+	cr_assert_str_eq(r.out, "seen\n");
+	cmd_result_free(&r);
+	r = run_preserving(&b, -1);
+	cr_assert_neq(r.status, 0);
+	cr_assert(strstr(r.err, "--preserve-fds"), "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* Pids whose argv is exactly { "sleep", marker }; with kill, SIGKILL them. */
+static int sleepers(const char *marker, bool kill_them)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	cr_assert(d);
+	while ((e = readdir(d))) {
+		char path[300], argv[256] = { 0 };
+		size_t n;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		n = fread(argv, 1, sizeof(argv) - 1, f);
+		fclose(f);
+		if (n > 6 && !strcmp(argv, "sleep") && !strcmp(argv + 6, marker)) {
+			found++;
+			if (kill_them)
+				kill(atoi(e->d_name), SIGKILL);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* Give config.json a top-level member `member` (JSON, no comma). */
+static void config_add_member(const struct bundle *b, const char *member)
+{
+	char path[600];
+	FILE *f;
+	char *text;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/config.json", b->dir);
+	f = fopen(path, "r");
+	cr_assert(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	text = calloc(1, (size_t)n + 1);
+	cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	cr_assert_eq(text[0], '{');
+	f = fopen(path, "w");
+	cr_assert(f);
+	fprintf(f, "{%s,%s", member, text + 1);
+	cr_assert_eq(fclose(f), 0);
+	free(text);
+}
+
+/* create with one prestart hook `args` (timeout 1 s) must fail within a
+ * generous bound, naming the hook and its timeout, leaving no `sleep marker`. */
+static void hook_times_out(const char *args, const char *marker, const char *member)
+{
+	struct bundle b;
+	char hooks[2048], cmd[2048];
+	struct timespec t0, t1;
+	double secs;
+
+	snprintf(hooks, sizeof(hooks),
+		 ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/sh\",\"args\":%s,\"timeout\":1}]}",
+		 args);
+	bundle_make(&b, "[\"/bin/true\"]", NULL, hooks, NULL);
+	if (member)
+		config_add_member(&b, member);
+	snprintf(cmd, sizeof(cmd), "%s --root %s create -b %s hk", slxrun_bin(), b.root, b.dir);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	expect_refused(&b, cmd, (const char *[]){ "hook prestart[0]", "timed out after 1 s", NULL });
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	usleep(200 * 1000); /* a SIGKILLed orphan needs a moment to be reaped */
+	cr_expect_eq(sleepers(marker, true), 0, "the hook's `sleep %s` outlived it", marker);
+	cr_expect_lt(secs, 10.0, "create took %.1f s with a 1 s hook timeout", secs);
+	bundle_remove(&b);
+}
+
+Test(state_safety, hook_that_forks_and_sleeps_is_killed_whole_on_timeout)
+{
+	hook_times_out("[\"sh\",\"-c\",\"sleep 99.4711 & sleep 99.4711\"]", "99.4711", NULL);
+}
+
+Test(state_safety, hook_that_never_reads_a_big_state_still_times_out)
+{
+	/* An annotation bigger than a pipe's buffer (64 KiB): writing the state
+	 * blocks until the hook reads, which this one never does. */
+	static char big[300 * 1024];
+	static char member[sizeof(big) + 64];
+
+	memset(big, 'a', sizeof(big) - 1);
+	snprintf(member, sizeof(member), "\"annotations\":{\"big\":\"%s\"}", big);
+	hook_times_out("[\"sh\",\"-c\",\"exec sleep 99.4712\"]", "99.4712", member);
+}
+
+/* Two `slxrun delete FLAGS ID` at once; their stderr and "rc=N" lines. */
+static struct cmd_result delete_twice(const struct bundle *b, const char *flags, const char *id)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 60,
+		"(%s --root %s delete %s %s; echo rc=$?) & (%s --root %s delete %s %s; echo rc=$?); "
+		"wait",
+		slxrun_bin(), b->root, flags, id, slxrun_bin(), b->root, flags, id);
+	return r;
+}
+
+static int count_str(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
+/* The poststop hook widens the window between reading the state and removing
+ * it, and counts teardowns in <bundle>/poststop. */
+static void bundle_with_poststop(struct bundle *b, const char *args)
+{
+	char hooks[1024];
+
+	bundle_make(b, args, NULL, NULL, NULL);
+	snprintf(hooks, sizeof(hooks),
+		 "\"hooks\":{\"poststop\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+		 "\"echo x >> %s/poststop; sleep 0.3\"]}]}",
+		 b->dir);
+	config_add_member(b, hooks);
+}
+
+Test(state_safety, two_concurrent_deletes_serialize)
+{
+	struct bundle b;
+	struct leftovers before, after;
+	struct cmd_result r;
+	char path[600];
+
+	bundle_with_poststop(&b, "[\"/bin/true\"]");
+	leftovers_take(&b, &before);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s d1 && sleep 0.3", slxrun_bin(), b.root,
+		b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	r = delete_twice(&b, "", "d1");
+	cr_assert_eq(count_str(r.out, "rc=0"), 1, "not exactly one delete succeeded: %s|%s",
+		     r.out, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cr_assert(strstr(r.err, "container d1 does not exist"), "%s", r.err);
+	snprintf(path, sizeof(path), "%s/poststop", b.dir);
+	cr_assert_str_eq(slurp(path), "x\n", "poststop ran other than once");
+	leftovers_take(&b, &after);
+	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s]", after.cgroups,
+		  after.states);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(state_safety, two_concurrent_force_deletes_of_a_running_container)
+{
+	struct bundle b;
+	struct leftovers before, after;
+	struct cmd_result r;
+	char path[600];
+
+	bundle_with_poststop(&b, "[\"/bin/sleep\",\"30\"]");
+	leftovers_take(&b, &before);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s d2", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	r = delete_twice(&b, "--force", "d2");
+	/* runc: forcing the delete of a container that is gone succeeds. */
+	cr_assert_eq(count_str(r.out, "rc=0"), 2, "%s|%s", r.out, r.err);
+	cr_assert_str_eq(r.err, "");
+	snprintf(path, sizeof(path), "%s/poststop", b.dir);
+	cr_assert_str_eq(slurp(path), "x\n", "poststop ran other than once");
+	leftovers_take(&b, &after);
+	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s]", after.cgroups,
+		  after.states);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
