@@ -16,7 +16,7 @@
 /* Destinations whose content the kernel, the runtime or the container's
  * tools trust: nothing in the image may redirect them. */
 static const char *const special_dests[] = {
-	"/proc", "/sys", "/sys/fs/cgroup", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue",
+    "/proc", "/sys", "/sys/fs/cgroup", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue",
 };
 
 /* What runtime-spec calls the default devices: always there on a fresh /dev. */
@@ -24,8 +24,8 @@ static const struct {
 	const char *path;
 	unsigned major, minor;
 } default_devices[] = {
-	{ "/dev/null", 1, 3 },	  { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
-	{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},	   {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
 
 struct plan_ctx {
@@ -57,8 +57,8 @@ static bool dest_special(const char *dest)
 	return false;
 }
 
-static struct rt_mount_op *op_add(struct plan_ctx *c, enum rt_mount_op_kind kind,
-				  const char *field, size_t index, const char *dest)
+static struct rt_mount_op *op_add(struct plan_ctx *c, enum rt_mount_op_kind kind, const char *field,
+				  size_t index, const char *dest)
 {
 	struct rt_mount_plan *p = c->plan;
 	struct rt_mount_op *op;
@@ -72,7 +72,7 @@ static struct rt_mount_op *op_add(struct plan_ctx *c, enum rt_mount_op_kind kind
 		c->cap = cap;
 	}
 	op = &p->ops[p->n_ops++];
-	*op = (struct rt_mount_op){ .kind = kind, .field = field, .index = index, .dest = dest };
+	*op = (struct rt_mount_op){.kind = kind, .field = field, .index = index, .dest = dest};
 	return op;
 }
 
@@ -99,14 +99,15 @@ static enum rt_mount_op_kind fs_kind(const char *type, bool copyup, bool cgroupn
 	return RT_MOP_FS;
 }
 
-static int plan_fs(struct plan_ctx *c, const struct oci_mount *m, size_t i,
-		   struct rt_mount_opts *o, struct slx_err *err)
+static int plan_fs(struct plan_ctx *c, const struct oci_mount *m, size_t i, struct rt_mount_opts *o,
+		   struct slx_err *err)
 {
 	struct rt_mount_op *op;
 	enum rt_mount_op_kind kind;
 
 	if (!m->type || !strcmp(m->type, "none"))
-		return slx_error(err, 0, "mounts[%zu].type: missing (only bind mounts may omit it)", i);
+		return slx_error(err, 0, "mounts[%zu].type: missing (only bind mounts may omit it)",
+				 i);
 	if (o->tmpcopyup && strcmp(m->type, "tmpfs") != 0)
 		return slx_error(err, 0, "mounts[%zu].options: tmpcopyup needs type tmpfs, not %s",
 				 i, m->type);
@@ -131,8 +132,8 @@ static int plan_fs(struct plan_ctx *c, const struct oci_mount *m, size_t i,
 		/* The container's own cgroup, never writable: its files are the
 		 * limits the runtime set. */
 		rt_mount_opts_attrs(o, &op->attr_set, &op->attr_clr);
-		op->attr_set |= MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				MOUNT_ATTR_NOEXEC;
+		op->attr_set |=
+		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 		op->attr_clr &= ~op->attr_set;
 	}
 	/* cgroup v1 data names controllers; cgroup2 would refuse them. */
@@ -165,14 +166,14 @@ static int plan_bind(struct plan_ctx *c, const struct oci_mount *m, size_t i,
 	return 0;
 }
 
-static int plan_mount(struct plan_ctx *c, const struct oci_mount *m, size_t i,
-		      struct slx_err *err)
+static int plan_mount(struct plan_ctx *c, const struct oci_mount *m, size_t i, struct slx_err *err)
 {
-	__attribute__((cleanup(rt_mount_opts_release))) struct rt_mount_opts o = { 0 };
+	__attribute__((cleanup(rt_mount_opts_release))) struct rt_mount_opts o = {0};
 
 	if (!m->destination || m->destination[0] != '/')
-		return slx_error(err, 0, "mounts[%zu].destination: must be an absolute path, got %s",
-				 i, m->destination ? m->destination : "nothing");
+		return slx_error(err, 0,
+				 "mounts[%zu].destination: must be an absolute path, got %s", i,
+				 m->destination ? m->destination : "nothing");
 	if (rt_mount_opts_parse(&m->options, i, &o, err) < 0)
 		return -1;
 	if (rt_mount_is_bind(m, &o))
@@ -193,16 +194,18 @@ static bool config_has_device(const struct oci_config *cfg, const char *path)
 static int validate_device(const struct oci_device *d, size_t i, struct slx_err *err)
 {
 	if (!d->path || strncmp(d->path, "/dev/", 5) != 0 || !d->path[5])
-		return slx_error(err, 0, "linux.devices[%zu].path: must be an absolute path under /dev, got %s",
-				 i, d->path ? d->path : "nothing");
+		return slx_error(
+		    err, 0, "linux.devices[%zu].path: must be an absolute path under /dev, got %s",
+		    i, d->path ? d->path : "nothing");
 	if (!d->type || !strchr("cbup", d->type))
 		return slx_error(err, 0, "linux.devices[%zu].type: must be one of c, b, u, p", i);
 	if (d->type != 'p' && (d->major < 0 || d->minor < 0))
 		return slx_error(err, 0, "linux.devices[%zu]: %s needs major and minor numbers", i,
 				 d->path);
 	if (d->file_mode.set && d->file_mode.v > 07777)
-		return slx_error(err, 0, "linux.devices[%zu].fileMode: %#llo is not a permission mode",
-				 i, (unsigned long long)d->file_mode.v);
+		return slx_error(err, 0,
+				 "linux.devices[%zu].fileMode: %#llo is not a permission mode", i,
+				 (unsigned long long)d->file_mode.v);
 	return 0;
 }
 
@@ -229,13 +232,13 @@ static int plan_config_device(struct plan_ctx *c, const struct oci_device *d, si
 	if (!op)
 		return slx_error(err, ENOMEM, "linux.devices[%zu]", i);
 	op->node = (struct rt_dev_node){
-		.mode = device_ifmt(d->type) |
-			(d->file_mode.set ? (mode_t)(d->file_mode.v & 07777) : 0666),
-		.rdev = d->type == 'p' ? 0 : makedev(d->major, d->minor),
-		.uid = d->uid.set ? (uid_t)d->uid.v : 0,
-		.gid = d->gid.set ? (gid_t)d->gid.v : 0,
-		.chown = (d->uid.set && d->uid.v) || (d->gid.set && d->gid.v),
-		.bind_host = c->userns,
+	    .mode =
+		device_ifmt(d->type) | (d->file_mode.set ? (mode_t)(d->file_mode.v & 07777) : 0666),
+	    .rdev = d->type == 'p' ? 0 : makedev(d->major, d->minor),
+	    .uid = d->uid.set ? (uid_t)d->uid.v : 0,
+	    .gid = d->gid.set ? (gid_t)d->gid.v : 0,
+	    .chown = (d->uid.set && d->uid.v) || (d->gid.set && d->gid.v),
+	    .bind_host = c->userns,
 	};
 	return 0;
 }
@@ -252,9 +255,9 @@ static int plan_default_devices(struct plan_ctx *c, const struct oci_config *cfg
 		if (!op)
 			return slx_error(err, ENOMEM, "default devices");
 		op->node = (struct rt_dev_node){
-			.mode = S_IFCHR | 0666,
-			.rdev = makedev(default_devices[i].major, default_devices[i].minor),
-			.bind_host = c->userns,
+		    .mode = S_IFCHR | 0666,
+		    .rdev = makedev(default_devices[i].major, default_devices[i].minor),
+		    .bind_host = c->userns,
 		};
 	}
 	if (!op_add(c, RT_MOP_DEV_LINKS, "default device links", 0, "/dev"))
@@ -322,9 +325,9 @@ int rt_mount_plan_build(const struct oci_config *cfg, struct rt_mount_plan **out
 			struct slx_err *err)
 {
 	struct plan_ctx c = {
-		.plan = calloc(1, sizeof(struct rt_mount_plan)),
-		.userns = ns_present(cfg, OCI_NS_USER),
-		.cgroupns = ns_present(cfg, OCI_NS_CGROUP),
+	    .plan = calloc(1, sizeof(struct rt_mount_plan)),
+	    .userns = ns_present(cfg, OCI_NS_USER),
+	    .cgroupns = ns_present(cfg, OCI_NS_CGROUP),
 	};
 
 	*out = NULL;
@@ -351,12 +354,18 @@ void rt_mount_plan_free(struct rt_mount_plan *plan)
 const char *rt_mount_op_kind_name(enum rt_mount_op_kind kind)
 {
 	static const char *const names[] = {
-		[RT_MOP_BIND] = "bind",		 [RT_MOP_FS] = "fs",
-		[RT_MOP_TMPFS_COPYUP] = "tmpfs-copyup", [RT_MOP_PROC] = "proc",
-		[RT_MOP_SYSFS] = "sysfs",	 [RT_MOP_CGROUP_BIND] = "cgroup-bind",
-		[RT_MOP_CGROUP2] = "cgroup2",	 [RT_MOP_DEVICE] = "device",
-		[RT_MOP_DEV_LINKS] = "dev-links", [RT_MOP_PIVOT] = "pivot",
-		[RT_MOP_MASK] = "mask",		 [RT_MOP_READONLY] = "readonly",
+	    [RT_MOP_BIND] = "bind",
+	    [RT_MOP_FS] = "fs",
+	    [RT_MOP_TMPFS_COPYUP] = "tmpfs-copyup",
+	    [RT_MOP_PROC] = "proc",
+	    [RT_MOP_SYSFS] = "sysfs",
+	    [RT_MOP_CGROUP_BIND] = "cgroup-bind",
+	    [RT_MOP_CGROUP2] = "cgroup2",
+	    [RT_MOP_DEVICE] = "device",
+	    [RT_MOP_DEV_LINKS] = "dev-links",
+	    [RT_MOP_PIVOT] = "pivot",
+	    [RT_MOP_MASK] = "mask",
+	    [RT_MOP_READONLY] = "readonly",
 	};
 
 	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";

@@ -19,8 +19,7 @@
  * mask (or make read-only) whatever it names -- say /proc/self/attr/...,
  * which the runtime writes later -- and skipping it would leave visible
  * what the config asked to hide. */
-static int path_open(int rootfd, const struct rt_mount_op *op, bool *absent,
-		     struct slx_err *err)
+static int path_open(int rootfd, const struct rt_mount_op *op, bool *absent, struct slx_err *err)
 {
 	int fd = rt_rootfs_open_how(rootfd, op->dest, O_PATH, RESOLVE_NO_SYMLINKS);
 	struct stat st;
@@ -38,8 +37,8 @@ static int path_open(int rootfd, const struct rt_mount_op *op, bool *absent,
 	}
 	if (fd >= 0)
 		close(fd);
-	return slx_error(err, 0, "%s[%zu]: %s passes through a symlink in the rootfs",
-			 op->field, op->index, op->dest);
+	return slx_error(err, 0, "%s[%zu]: %s passes through a symlink in the rootfs", op->field,
+			 op->index, op->dest);
 }
 
 static int attach(int tree, int target)
@@ -62,8 +61,8 @@ static int mask_dir(int target)
 /* Files get the container's /dev/null, if it is the real one. */
 static int mask_file(int rootfd, int target)
 {
-	cleanup_close int null = rt_rootfs_open_how(rootfd, "/dev/null", O_PATH,
-						    RESOLVE_NO_SYMLINKS);
+	cleanup_close int null =
+	    rt_rootfs_open_how(rootfd, "/dev/null", O_PATH, RESOLVE_NO_SYMLINKS);
 	cleanup_close int tree = -1;
 	struct stat st;
 
@@ -82,11 +81,11 @@ static int mask_file(int rootfd, int target)
 static int make_readonly(int target)
 {
 	struct mount_attr a = {
-		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    MOUNT_ATTR_NOEXEC,
+	    .attr_set =
+		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	};
-	cleanup_close int tree = open_tree(target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-							      AT_RECURSIVE | AT_EMPTY_PATH);
+	cleanup_close int tree = open_tree(
+	    target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 
 	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
 		return -1;

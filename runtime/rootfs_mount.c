@@ -19,7 +19,7 @@
 #include "../common/fsutil.h"
 
 #define FD_PATH_MAX 32
-#define STRICT (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+#define STRICT	    (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
 /* mount(2) takes paths; /proc/self/fd/N (the host's procfs: this runs
  * before pivot_root) names exactly the directory resolved in the rootfs,
@@ -30,17 +30,17 @@ static const char *fd_path(char buf[FD_PATH_MAX], int fd)
 	return buf;
 }
 
-static int mount_attrs(int mntfd, uint64_t set, uint64_t clr,
-		       unsigned long propagation, bool recursive)
+static int mount_attrs(int mntfd, uint64_t set, uint64_t clr, unsigned long propagation,
+		       bool recursive)
 {
 	struct mount_attr a = {
-		.attr_set = set,
-		.attr_clr = clr,
-		.propagation = propagation & ~(unsigned long)MS_REC,
+	    .attr_set = set,
+	    .attr_clr = clr,
+	    .propagation = propagation & ~(unsigned long)MS_REC,
 	};
 
-	return mount_setattr(mntfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
-			     &a, sizeof(a));
+	return mount_setattr(mntfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a,
+			     sizeof(a));
 }
 
 /* r* options, then propagation, on the root of the mount at mntfd. */
@@ -72,8 +72,7 @@ static int dest_error(const struct rt_mount_op *op, int rootfd, int e, struct sl
 
 /* The destination as an O_PATH fd, created (directory, or file when
  * is_file) when missing.  A strict op refuses any symlink on the way. */
-static int dest_open(int rootfd, const struct rt_mount_op *op, bool is_file,
-		     struct slx_err *err)
+static int dest_open(int rootfd, const struct rt_mount_op *op, bool is_file, struct slx_err *err)
 {
 	int flags = O_PATH | (is_file ? 0 : O_DIRECTORY);
 	int fd;
@@ -136,8 +135,8 @@ static int run_bind(int rootfd, const char *source, const struct rt_mount_op *op
 	if (target < 0)
 		return -1;
 	if (bind_attach(source, op, target) < 0)
-		return slx_error(err, errno, "%s[%zu]: bind %s on %s", op->field, op->index,
-				 source, op->dest);
+		return slx_error(err, errno, "%s[%zu]: bind %s on %s", op->field, op->index, source,
+				 op->dest);
 	if (!op->propagation && !op->rec_attr_set && !op->rec_attr_clr)
 		return 0;
 	mnt = mounted_open(rootfd, op, O_PATH);
@@ -175,11 +174,11 @@ static int own_cgroup_dir(char *buf, size_t len, struct slx_err *err)
 static int sysfs_fallback(int target)
 {
 	struct rt_mount_op bind = {
-		.recursive = true,
-		.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    MOUNT_ATTR_NOEXEC,
-		.rec_attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-				MOUNT_ATTR_NOEXEC,
+	    .recursive = true,
+	    .attr_set =
+		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	    .rec_attr_set =
+		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 	};
 
 	return bind_attach("/sys", &bind, target);
@@ -214,18 +213,18 @@ static int fs_attach(const struct rt_mount_op *op, int target)
 
 static int fs_after(int rootfd, const struct rt_mount_op *op, int below, struct slx_err *err)
 {
-	struct mount_attr ro = { .attr_set = op->attr_set };
+	struct mount_attr ro = {.attr_set = op->attr_set};
 	cleanup_close int mnt = mounted_open(rootfd, op, O_RDONLY | O_DIRECTORY);
 	struct statfs sfs;
 
 	if (mnt < 0)
 		return slx_error(err, errno, "%s[%zu]: open %s", op->field, op->index, op->dest);
-	if (expected_magic(op) &&
-	    (fstatfs(mnt, &sfs) < 0 || sfs.f_type != expected_magic(op)))
+	if (expected_magic(op) && (fstatfs(mnt, &sfs) < 0 || sfs.f_type != expected_magic(op)))
 		return slx_error(err, 0, "%s[%zu]: %s is not %s after mounting it", op->field,
 				 op->index, op->dest, op->fstype);
-	if (below >= 0 && (rt_mount_copyup(below, mnt) < 0 ||
-			   (ro.attr_set && mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)))
+	if (below >= 0 &&
+	    (rt_mount_copyup(below, mnt) < 0 ||
+	     (ro.attr_set && mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)))
 		return slx_error(err, errno, "%s[%zu]: tmpcopyup %s", op->field, op->index,
 				 op->dest);
 	if (attrs_after(mnt, op) < 0)

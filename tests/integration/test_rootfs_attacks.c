@@ -13,11 +13,11 @@
 
 #include "harness.h"
 
-#define RA_MOUNTS_BASE                                                                   \
-	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"             \
-	"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","             \
-	"\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"        \
-	"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","             \
+#define RA_MOUNTS_BASE                                                                             \
+	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"                       \
+	"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","                       \
+	"\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"                  \
+	"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","                       \
 	"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]}"
 
 /* A bundle with its own writable copy of the busybox rootfs (so the test can
@@ -72,8 +72,8 @@ static void ra_sh(struct bundle *b, const char *fmt, const char *arg)
 }
 
 #define RA_NS "[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"network\"},{\"type\":\"uts\"}"
-#define RA_CGROUP_MOUNT                                                                  \
-	",{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","  \
+#define RA_CGROUP_MOUNT                                                                            \
+	",{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","          \
 	"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\"]}"
 
 /* A host cgroup with a live process in it, the attack's victim. */
@@ -122,12 +122,13 @@ Test(rootfs_attacks, cgroup_mount_without_cgroupns_shows_only_its_own_cgroup)
 
 	ra_victim_make(&v);
 	/* The attack: kill every cgroup the mount shows, then list what it showed. */
-	ra_bundle(&b,
-		  "for k in $(find /sys/fs/cgroup -name cgroup.kill); do "
-		  "case $k in /sys/fs/cgroup/cgroup.kill) ;; *) echo 1 > $k;; esac; done 2>/dev/null; "
-		  "ls /sys/fs/cgroup; find /sys/fs/cgroup -type d; "
-		  "echo 1 > /sys/fs/cgroup/cgroup.kill && echo WRITABLE; true",
-		  RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS "]", NULL, NULL);
+	ra_bundle(
+	    &b,
+	    "for k in $(find /sys/fs/cgroup -name cgroup.kill); do "
+	    "case $k in /sys/fs/cgroup/cgroup.kill) ;; *) echo 1 > $k;; esac; done 2>/dev/null; "
+	    "ls /sys/fs/cgroup; find /sys/fs/cgroup -type d; "
+	    "echo 1 > /sys/fs/cgroup/cgroup.kill && echo WRITABLE; true",
+	    RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS "]", NULL, NULL);
 	r = ra_run(&b);
 	alive = ra_victim_alive(&v);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -147,7 +148,8 @@ Test(rootfs_attacks, cgroup_mount_with_cgroupns_is_the_namespace_root)
 	struct bundle b;
 	struct cmd_result r;
 
-	ra_bundle(&b, "cat /proc/self/cgroup; ls /sys/fs/cgroup; grep ' /sys/fs/cgroup ' /proc/mounts",
+	ra_bundle(&b,
+		  "cat /proc/self/cgroup; ls /sys/fs/cgroup; grep ' /sys/fs/cgroup ' /proc/mounts",
 		  RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS ",{\"type\":\"cgroup\"}]", NULL, NULL);
 	r = ra_run(&b);
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -184,7 +186,8 @@ static void ra_proc_symlink_is_refused(const char *target, const char *want)
 
 Test(rootfs_attacks, proc_as_absolute_symlink_is_refused)
 {
-	ra_proc_symlink_is_refused("/tmp", "mounts[0].destination: /proc is a symlink in the rootfs");
+	ra_proc_symlink_is_refused("/tmp",
+				   "mounts[0].destination: /proc is a symlink in the rootfs");
 }
 
 Test(rootfs_attacks, proc_as_relative_escaping_symlink_is_refused)
@@ -195,7 +198,8 @@ Test(rootfs_attacks, proc_as_relative_escaping_symlink_is_refused)
 
 Test(rootfs_attacks, proc_pointing_at_sys_is_refused)
 {
-	ra_proc_symlink_is_refused("sys", "mounts[0].destination: /proc is a symlink in the rootfs");
+	ra_proc_symlink_is_refused("sys",
+				   "mounts[0].destination: /proc is a symlink in the rootfs");
 }
 
 Test(rootfs_attacks, dev_pts_through_a_symlinked_dev_is_refused)
@@ -212,8 +216,9 @@ Test(rootfs_attacks, dev_pts_through_a_symlinked_dev_is_refused)
 	ra_sh(&b, "rm -rf %1$s/rootfs/dev && ln -s %2$s %1$s/rootfs/dev", "tmp");
 	r = ra_run(&b);
 	cr_assert_neq(r.status, 0, "a /dev/pts behind a symlink was accepted: %s", r.out);
-	cr_assert(strstr(r.err, "mounts[1].destination: /dev/pts passes through a symlink in the rootfs"),
-		  "stderr: %s", r.err);
+	cr_assert(
+	    strstr(r.err, "mounts[1].destination: /dev/pts passes through a symlink in the rootfs"),
+	    "stderr: %s", r.err);
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
@@ -226,7 +231,8 @@ Test(rootfs_attacks, masked_path_symlink_does_not_mask_its_target)
 
 	ra_bundle(&b, "cat /etc/keep", RA_MOUNTS_BASE, RA_NS "]", NULL,
 		  ",\"maskedPaths\":[\"/etc/link\"]");
-	ra_sh(&b, "echo kept > %1$s/rootfs/etc/keep && ln -s /etc/keep %1$s/rootfs/etc/link%2$s", "");
+	ra_sh(&b, "echo kept > %1$s/rootfs/etc/keep && ln -s /etc/keep %1$s/rootfs/etc/link%2$s",
+	      "");
 	r = ra_run(&b);
 	cr_assert(r.status != 0 || !strcmp(r.out, "kept\n"), "the link's target was masked");
 	cr_assert_neq(r.status, 0, "a symlinked masked path was accepted: %s", r.out);
@@ -252,21 +258,25 @@ Test(rootfs_attacks, masked_path_swapped_for_a_symlink_during_setup)
 	for (int round = 0; round < 2; round++) {
 		const char *target = round ? host_file : "/etc/keep";
 
-		snprintf(hooks, sizeof(hooks),
-			 ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
-			 "\"cat >/dev/null; cd ROOTFS/etc && rm -rf hidden && ln -s %s hidden\"]}]}",
-			 target);
+		snprintf(
+		    hooks, sizeof(hooks),
+		    ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+		    "\"cat >/dev/null; cd ROOTFS/etc && rm -rf hidden && ln -s %s hidden\"]}]}",
+		    target);
 		ra_bundle(&b, "cat /etc/keep", RA_MOUNTS_BASE, RA_NS "]", hooks,
 			  ",\"maskedPaths\":[\"/etc/hidden\"]");
-		ra_sh(&b, "sed -i 's|ROOTFS|%1$s/rootfs|' %1$s/config.json && mkdir %1$s/rootfs/etc/hidden%2$s",
+		ra_sh(&b,
+		      "sed -i 's|ROOTFS|%1$s/rootfs|' %1$s/config.json && mkdir "
+		      "%1$s/rootfs/etc/hidden%2$s",
 		      "");
 		ra_sh(&b, "echo kept > %1$s/rootfs/etc/keep%2$s", "");
 		r = ra_run(&b);
 		cr_assert(r.status != 0 || !strcmp(r.out, "kept\n"),
 			  "round %d: the swap redirected the mask onto %s", round, target);
 		cr_assert_neq(r.status, 0, "round %d: the swapped masked path was accepted", round);
-		cr_assert(strstr(r.err, "linux.maskedPaths[0]: /etc/hidden is a symlink in the rootfs"),
-			  "round %d: %s", round, r.err);
+		cr_assert(
+		    strstr(r.err, "linux.maskedPaths[0]: /etc/hidden is a symlink in the rootfs"),
+		    "round %d: %s", round, r.err);
 		cmd_result_free(&r);
 		bundle_remove(&b);
 	}
