@@ -22,10 +22,13 @@
 struct spawn_prep {
 	struct rt_ns_plan plan;
 	struct rt_confine confine;
+	struct rt_mount_plan *mounts; /* built here when the request has none */
 };
 
 static void prep_release(struct spawn_prep *p)
 {
+	rt_mount_plan_free(p->mounts);
+	p->mounts = NULL;
 	rt_ns_plan_release(&p->plan);
 	rt_confine_release(&p->confine);
 }
@@ -43,6 +46,7 @@ static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
 		return slx_error(err, 0,
 				 "linux.namespaces: a mount namespace is required to set up the root filesystem");
 	if (rt_rootfs_validate(cfg, req->rootfs, err) < 0 ||
+	    (!req->mount_plan && rt_mount_plan_build(cfg, &p->mounts, err) < 0) ||
 	    rt_sysctl_validate(cfg, err) < 0)
 		return -1;
 	return rt_confine_prepare(&cfg->process, cfg, &p->confine, err);
@@ -296,8 +300,12 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 	}
 	pid = do_clone(&prep, req->cgroup_rel ? &out->cg : NULL, &pidfd, err);
 	if (pid == 0) {
+		struct rt_spawn_req child = *req;
+
+		if (!child.mount_plan)
+			child.mount_plan = prep.mounts;
 		close(sv[0]);
-		rt_init_main(req, &prep.plan, &prep.confine, sv[1]);
+		rt_init_main(&child, &prep.plan, &prep.confine, sv[1]);
 	}
 	close(sv[1]);
 	if (pid < 0)

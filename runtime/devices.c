@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* devices.c -- the container's /dev: default device nodes, linux.devices,
- * and the ptmx/fd/stdio links, created from a /dev directory fd. */
+/* devices.c -- the container's /dev: executing the plan's device ops (default
+ * nodes, linux.devices) and the ptmx/fd/stdio links. */
 #include "rootfs.h"
 
 #include <errno.h>
@@ -15,15 +15,6 @@
 
 #include "../common/cleanup.h"
 
-/* What runtime-spec calls the default devices: always there on a fresh /dev. */
-static const struct {
-	const char *name;
-	unsigned major, minor;
-} default_devices[] = {
-	{ "null", 1, 3 }, { "zero", 1, 5 },    { "full", 1, 7 },
-	{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
-};
-
 static const struct {
 	const char *name, *target;
 } dev_links[] = {
@@ -32,15 +23,6 @@ static const struct {
 	{ "stdin", "/proc/self/fd/0" },
 	{ "stdout", "/proc/self/fd/1" },
 	{ "stderr", "/proc/self/fd/2" },
-};
-
-struct dev_node {
-	const char *host_path; /* bound from here in a user namespace */
-	mode_t mode; /* S_IF* | permissions */
-	dev_t rdev;
-	uid_t uid;
-	gid_t gid;
-	bool chown;
 };
 
 /* A user namespace may not mknod devices: bind the host's node onto an
@@ -58,11 +40,11 @@ static int node_bind(int dirfd, const char *name, const char *host_path)
 	return mount(host_path, tpath, NULL, MS_BIND, NULL);
 }
 
-static int node_create(int dirfd, const char *name, const struct dev_node *n,
-		       bool userns)
+static int node_create(int dirfd, const char *name, const char *host_path,
+		       const struct rt_dev_node *n)
 {
-	if (userns)
-		return node_bind(dirfd, name, n->host_path);
+	if (n->bind_host)
+		return node_bind(dirfd, name, host_path);
 	if (mknodat(dirfd, name, n->mode, n->rdev) < 0) {
 		/* The image may ship the node: the config's word wins. */
 		if (errno != EEXIST || unlinkat(dirfd, name, 0) < 0 ||
@@ -74,34 +56,30 @@ static int node_create(int dirfd, const char *name, const struct dev_node *n,
 	return 0;
 }
 
-static bool config_has_device(const struct oci_config *cfg, const char *name)
+static int device_create(int rootfd, const struct rt_mount_op *op)
 {
-	for (size_t i = 0; i < cfg->linux_.n_devices; i++) {
-		const char *p = cfg->linux_.devices[i].path;
-		if (p && strncmp(p, "/dev/", 5) == 0 && strcmp(p + 5, name) == 0)
-			return true;
+	const char *slash = strrchr(op->dest, '/');
+	cleanup_close int dirfd = -1;
+	char dir[PATH_MAX];
+
+	if ((size_t)(slash - op->dest) >= sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-	return false;
+	memcpy(dir, op->dest, (size_t)(slash - op->dest));
+	dir[slash - op->dest] = '\0';
+	dirfd = rt_rootfs_mkdir_at(rootfd, dir);
+	if (dirfd < 0)
+		return -1;
+	return node_create(dirfd, slash + 1, op->dest, &op->node);
 }
 
-static int devices_default(int devfd, const struct oci_config *cfg, bool userns,
-			   struct slx_err *err)
+static int dev_links_create(int rootfd, struct slx_err *err)
 {
-	char host[32];
+	cleanup_close int devfd = rt_rootfs_mkdir_at(rootfd, "/dev");
 
-	for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
-		const char *name = default_devices[i].name;
-		struct dev_node n = {
-			.host_path = host,
-			.mode = S_IFCHR | 0666,
-			.rdev = makedev(default_devices[i].major, default_devices[i].minor),
-		};
-		if (config_has_device(cfg, name))
-			continue;
-		snprintf(host, sizeof(host), "/dev/%s", name);
-		if (node_create(devfd, name, &n, userns) < 0)
-			return slx_error(err, errno, "create /dev/%s", name);
-	}
+	if (devfd < 0)
+		return slx_error(err, errno, "open /dev in the rootfs");
 	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
 		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0 &&
 		    errno != EEXIST)
@@ -109,69 +87,13 @@ static int devices_default(int devfd, const struct oci_config *cfg, bool userns,
 	return 0;
 }
 
-static mode_t device_ifmt(char type)
+/* Node modes must be exactly as planned: the caller runs the device ops
+ * under umask 0 instead of a chmod per node. */
+int rt_device_op_run(int rootfd, const struct rt_mount_op *op, struct slx_err *err)
 {
-	switch (type) {
-	case 'b':
-		return S_IFBLK;
-	case 'p':
-		return S_IFIFO;
-	default: /* 'c' and 'u' (unbuffered) are both character devices */
-		return S_IFCHR;
-	}
-}
-
-static int device_one(int rootfd, int devfd, const struct oci_device *d,
-		      bool userns)
-{
-	const char *slash = strrchr(d->path, '/');
-	cleanup_close int dirfd = -1;
-	char dir[PATH_MAX];
-	struct dev_node n = {
-		.host_path = d->path,
-		.mode = device_ifmt(d->type) |
-			(d->file_mode.set ? (mode_t)(d->file_mode.v & 07777) : 0666),
-		.rdev = d->type == 'p' ? 0 : makedev(d->major, d->minor),
-		.uid = d->uid.set ? (uid_t)d->uid.v : 0,
-		.gid = d->gid.set ? (gid_t)d->gid.v : 0,
-		.chown = (d->uid.set && d->uid.v) || (d->gid.set && d->gid.v),
-	};
-
-	if ((size_t)(slash - d->path) >= sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (devfd >= 0 && slash == d->path + 4)
-		return node_create(devfd, slash + 1, &n, userns);
-	memcpy(dir, d->path, (size_t)(slash - d->path));
-	dir[slash - d->path] = '\0';
-	dirfd = rt_rootfs_mkdir_at(rootfd, dir);
-	if (dirfd < 0)
-		return -1;
-	return node_create(dirfd, slash + 1, &n, userns);
-}
-
-int rt_rootfs_devices(int rootfd, const struct oci_config *cfg,
-		      bool dev_is_new, bool userns, struct slx_err *err)
-{
-	cleanup_close int devfd = -1;
-	mode_t old_umask;
-	int ret = 0;
-
-	if (!dev_is_new && cfg->linux_.n_devices == 0)
-		return 0;
-	devfd = rt_rootfs_mkdir_at(rootfd, "/dev");
-	if (devfd < 0)
-		return slx_error(err, errno, "open /dev in the rootfs");
-	/* Node modes must be exactly as configured: one umask call instead of
-	 * a chmod per node. */
-	old_umask = umask(0);
-	if (dev_is_new)
-		ret = devices_default(devfd, cfg, userns, err);
-	for (size_t i = 0; ret == 0 && i < cfg->linux_.n_devices; i++)
-		if (device_one(rootfd, devfd, &cfg->linux_.devices[i], userns) < 0)
-			ret = slx_error(err, errno, "linux.devices[%zu]: %s", i,
-					cfg->linux_.devices[i].path);
-	umask(old_umask);
-	return ret;
+	if (op->kind == RT_MOP_DEV_LINKS)
+		return dev_links_create(rootfd, err);
+	if (device_create(rootfd, op) < 0)
+		return slx_error(err, errno, "%s[%zu]: %s", op->field, op->index, op->dest);
+	return 0;
 }

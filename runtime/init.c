@@ -146,6 +146,7 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 	uint64_t t[3];
 	struct rt_rootfs_opts ro = { .rootfs = req->rootfs,
 				     .no_pivot = req->no_pivot,
+				     .plan = req->mount_plan,
 				     .userns = plan->new_ns[OCI_NS_USER] ||
 					       plan->join_fd[OCI_NS_USER] >= 0 };
 

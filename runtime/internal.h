@@ -139,6 +139,9 @@ struct rt_spawn_req {
 	size_t n_keep_fds;
 	int preserve_fds;
 	struct oci_state *state; /* hooks' view; pid filled after clone */
+	/* Appended: the mount plan, built once by a caller that starts many
+	 * containers of one config; NULL: rt_spawn builds it. */
+	const struct rt_mount_plan *mount_plan;
 };
 struct rt_spawned {
 	pid_t pid;

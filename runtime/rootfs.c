@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rootfs.c -- the container's filesystem view, in order: validate (parent),
- * prepare (propagation, rootfs bind, mounts, /dev) and finish (pivot_root,
- * masked and read-only paths, root.readonly, rootfsPropagation). */
+ * prepare (propagation, rootfs bind, the plan's ops up to the pivot) and
+ * finish (pivot_root, the plan's ops after it, root.readonly,
+ * rootfsPropagation). */
 #include "rootfs.h"
 
 #include <errno.h>
@@ -45,71 +46,6 @@ static bool fs_type_known(const char *type, char **proc_fs)
 	return strstr(*proc_fs, line) != NULL;
 }
 
-static int validate_mount(const struct oci_mount *m, size_t i, char **proc_fs,
-			  struct slx_err *err)
-{
-	struct rt_mount_opts o;
-	bool bind;
-
-	if (!m->destination || m->destination[0] != '/')
-		return slx_error(err, 0, "mounts[%zu].destination: must be an absolute path, got %s",
-				 i, m->destination ? m->destination : "nothing");
-	if (rt_mount_opts_parse(&m->options, i, &o, err) < 0)
-		return -1;
-	bind = rt_mount_is_bind(m, &o);
-	rt_mount_opts_release(&o);
-	if (bind)
-		return m->source ? 0
-				 : slx_error(err, 0, "mounts[%zu].source: a bind mount needs a source", i);
-	if (!m->type || strcmp(m->type, "none") == 0)
-		return slx_error(err, 0, "mounts[%zu].type: missing (only bind mounts may omit it)", i);
-	if (!fs_type_known(m->type, proc_fs))
-		return slx_error(err, 0, "mounts[%zu].type: unknown filesystem type %s", i,
-				 m->type);
-	return 0;
-}
-
-static int validate_device(const struct oci_device *d, size_t i, struct slx_err *err)
-{
-	if (!d->path || strncmp(d->path, "/dev/", 5) != 0 || !d->path[5])
-		return slx_error(err, 0, "linux.devices[%zu].path: must be an absolute path under /dev, got %s",
-				 i, d->path ? d->path : "nothing");
-	if (!d->type || !strchr("cbup", d->type))
-		return slx_error(err, 0, "linux.devices[%zu].type: must be one of c, b, u, p", i);
-	if (d->type != 'p' && (d->major < 0 || d->minor < 0))
-		return slx_error(err, 0, "linux.devices[%zu]: %s needs major and minor numbers", i,
-				 d->path);
-	if (d->file_mode.set && d->file_mode.v > 07777)
-		return slx_error(err, 0, "linux.devices[%zu].fileMode: %#llo is not a permission mode",
-				 i, (unsigned long long)d->file_mode.v);
-	return 0;
-}
-
-static int validate_paths(const struct oci_strv *v, const char *field, struct slx_err *err)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (v->v[i][0] != '/')
-			return slx_error(err, 0, "linux.%s[%zu]: must be an absolute path, got %s",
-					 field, i, v->v[i]);
-	return 0;
-}
-
-static int validate_linux(const struct oci_linux *l, struct slx_err *err)
-{
-	unsigned long prop;
-
-	for (size_t i = 0; i < l->n_devices; i++)
-		if (validate_device(&l->devices[i], i, err) < 0)
-			return -1;
-	if (l->rootfs_propagation && *l->rootfs_propagation &&
-	    rt_mount_propagation_parse(l->rootfs_propagation, &prop) < 0)
-		return slx_error(err, 0, "linux.rootfsPropagation: unknown mode %s",
-				 l->rootfs_propagation);
-	if (validate_paths(&l->masked_paths, "maskedPaths", err) < 0)
-		return -1;
-	return validate_paths(&l->readonly_paths, "readonlyPaths", err);
-}
-
 int rt_rootfs_validate(const struct oci_config *cfg, const char *rootfs,
 		       struct slx_err *err)
 {
@@ -120,22 +56,16 @@ int rt_rootfs_validate(const struct oci_config *cfg, const char *rootfs,
 		return slx_error(err, errno, "root.path: %s", rootfs);
 	if (!S_ISDIR(st.st_mode))
 		return slx_error(err, ENOTDIR, "root.path: %s", rootfs);
-	for (size_t i = 0; i < cfg->n_mounts; i++)
-		if (validate_mount(&cfg->mounts[i], i, &proc_fs, err) < 0)
-			return -1;
-	return validate_linux(&cfg->linux_, err);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct oci_mount *m = &cfg->mounts[i];
+		if (m->type && strcmp(m->type, "none") != 0 && !fs_type_known(m->type, &proc_fs))
+			return slx_error(err, 0, "mounts[%zu].type: unknown filesystem type %s", i,
+					 m->type);
+	}
+	return 0;
 }
 
 /* --- prepare -------------------------------------------------------- */
-
-static unsigned long root_propagation(const struct oci_config *cfg)
-{
-	unsigned long prop = 0;
-
-	if (cfg->linux_.rootfs_propagation)
-		(void)rt_mount_propagation_parse(cfg->linux_.rootfs_propagation, &prop);
-	return prop;
-}
 
 /* pivot_root refuses a new root whose parent mount is shared.  With "/"
  * made rslave/rprivate nothing is shared; otherwise (rootfsPropagation
@@ -163,51 +93,36 @@ static int parent_mount_private(const char *rootfs, struct slx_err *err)
 	}
 }
 
-static bool is_dev(const char *dest)
+/* The plan's ops from `from` up to the next RT_MOP_PIVOT (or the end). */
+static int run_ops(const struct rt_mount_plan *plan, size_t from, int rootfd,
+		   struct slx_err *err)
 {
-	size_t n = strspn(dest, "/");
+	mode_t old_umask = umask(0);
+	size_t i;
+	int ret = 0;
 
-	return strncmp(dest + n, "dev", 3) == 0 && dest[n + 3 + strspn(dest + n + 3, "/")] == '\0';
-}
-
-/* Only the (rare) mount of /dev itself is parsed a second time; it already
- * parsed once in rt_rootfs_mount_one, so this cannot fail. */
-static bool dev_mount_is_bind(const struct oci_mount *m, size_t i, struct slx_err *err)
-{
-	struct rt_mount_opts o;
-	bool bind;
-
-	if (rt_mount_opts_parse(&m->options, i, &o, err) < 0)
-		return true;
-	bind = rt_mount_is_bind(m, &o);
-	rt_mount_opts_release(&o);
-	return bind;
-}
-
-static int prepare_mounts(const struct oci_config *cfg, int rootfd,
-			  const struct rt_rootfs_opts *opts, struct slx_err *err)
-{
-	enum { DEV_IMAGE, DEV_NEW, DEV_BIND } dev = DEV_IMAGE;
-
-	for (size_t i = 0; i < cfg->n_mounts; i++) {
-		const struct oci_mount *m = &cfg->mounts[i];
-		if (rt_rootfs_mount_one(rootfd, m, i, opts, err) < 0)
-			return -1;
-		if (is_dev(m->destination))
-			dev = dev_mount_is_bind(m, i, err) ? DEV_BIND : DEV_NEW;
+	/* Device nodes get exactly their planned modes; directories we create
+	 * are 0755 either way. */
+	for (i = from; ret == 0 && i < plan->n_ops && plan->ops[i].kind != RT_MOP_PIVOT; i++) {
+		const struct rt_mount_op *op = &plan->ops[i];
+		if (op->kind == RT_MOP_DEVICE || op->kind == RT_MOP_DEV_LINKS)
+			ret = rt_device_op_run(rootfd, op, err);
+		else if (op->kind == RT_MOP_MASK || op->kind == RT_MOP_READONLY)
+			ret = rt_mask_op_run(rootfd, op, err);
+		else
+			ret = rt_mount_op_run(rootfd, op, err);
 	}
-	/* A /dev bound from elsewhere is someone else's directory: never
-	 * mknod into it. */
-	if (dev == DEV_BIND)
-		return 0;
-	return rt_rootfs_devices(rootfd, cfg, dev == DEV_NEW, opts->userns, err);
+	umask(old_umask);
+	return ret;
 }
 
 int rt_rootfs_prepare(const struct oci_config *cfg,
 		      const struct rt_rootfs_opts *opts, struct slx_err *err)
 {
-	unsigned long prop = root_propagation(cfg);
+	unsigned long prop = opts->plan->root_propagation;
 	cleanup_close int rootfd = -1;
+
+	(void)cfg;
 
 	/* runc's order: "/" gets rootfsPropagation or, by default, MS_SLAVE|
 	 * MS_REC, so nothing we mount leaks to the host while host mounts
@@ -225,7 +140,7 @@ int rt_rootfs_prepare(const struct oci_config *cfg,
 	rootfd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return slx_error(err, errno, "root.path: %s", opts->rootfs);
-	return prepare_mounts(cfg, rootfd, opts, err);
+	return run_ops(opts->plan, 0, rootfd, err);
 }
 
 /* --- finish --------------------------------------------------------- */
@@ -266,67 +181,41 @@ static int move_root(const char *rootfs, struct slx_err *err)
 	return 0;
 }
 
-/* Files get /dev/null, directories (ENOTDIR from the bind) a read-only
- * tmpfs; a missing path has nothing to hide.  ENOENT may also mean the
- * container has no /dev/null: then an existing path must not stay visible. */
-static int mask_paths(const struct oci_strv *paths, struct slx_err *err)
-{
-	for (size_t i = 0; i < paths->n; i++) {
-		const char *p = paths->v[i];
-		if (mount("/dev/null", p, NULL, MS_BIND, NULL) == 0)
-			continue;
-		if (errno == ENOENT) {
-			if (faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-				continue;
-			return slx_error(err, ENOENT, "linux.maskedPaths[%zu]: mask %s with /dev/null",
-					 i, p);
-		}
-		if (errno != ENOTDIR || mount("tmpfs", p, "tmpfs", MS_RDONLY, NULL) < 0)
-			return slx_error(err, errno, "linux.maskedPaths[%zu]: mask %s", i, p);
-	}
-	return 0;
-}
-
 /* mount_setattr only adds flags, so flags a user namespace locked on the
  * source stay; MS_REMOUNT would have to restate them or fail. */
-static int set_readonly(const char *path, uint64_t attrs)
+static int root_readonly(void)
 {
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | attrs };
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
 
-	return mount_setattr(AT_FDCWD, path, 0, &a, sizeof(a));
+	return mount_setattr(AT_FDCWD, "/", 0, &a, sizeof(a));
 }
 
-static int readonly_paths(const struct oci_strv *paths, struct slx_err *err)
+static size_t pivot_index(const struct rt_mount_plan *plan)
 {
-	const uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	size_t i = 0;
 
-	for (size_t i = 0; i < paths->n; i++) {
-		const char *p = paths->v[i];
-		if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0) {
-			if (errno == ENOENT)
-				continue;
-			return slx_error(err, errno, "linux.readonlyPaths[%zu]: bind %s", i, p);
-		}
-		if (set_readonly(p, attrs) < 0)
-			return slx_error(err, errno, "linux.readonlyPaths[%zu]: make %s read-only",
-					 i, p);
-	}
-	return 0;
+	while (i < plan->n_ops && plan->ops[i].kind != RT_MOP_PIVOT)
+		i++;
+	return i;
 }
 
 int rt_rootfs_finish(const struct oci_config *cfg,
 		     const struct rt_rootfs_opts *opts, struct slx_err *err)
 {
-	unsigned long prop = root_propagation(cfg);
+	const struct rt_mount_plan *plan = opts->plan;
+	unsigned long prop = plan->root_propagation;
 	bool slave_everywhere = !prop || ((prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE)));
+	cleanup_close int rootfd = -1;
 
 	if (opts->no_pivot ? move_root(opts->rootfs, err) < 0
 			   : pivot(opts->rootfs, !slave_everywhere, err) < 0)
 		return -1;
-	if (mask_paths(&cfg->linux_.masked_paths, err) < 0 ||
-	    readonly_paths(&cfg->linux_.readonly_paths, err) < 0)
+	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return slx_error(err, errno, "open the new /");
+	if (run_ops(plan, pivot_index(plan) + 1, rootfd, err) < 0)
 		return -1;
-	if (cfg->root.readonly && set_readonly("/", 0) < 0)
+	if (plan->root_readonly && root_readonly() < 0)
 		return slx_error(err, errno, "root.readonly: make / read-only");
 	if (prop && mount(NULL, "/", NULL, prop, NULL) < 0)
 		return slx_error(err, errno, "linux.rootfsPropagation: %s",

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../common/err.h"
 #include "../oci/oci.h"
@@ -31,30 +32,88 @@ int rt_mount_opts_parse(const struct oci_strv *options, size_t index,
 			struct rt_mount_opts *out, struct slx_err *err);
 void rt_mount_opts_release(struct rt_mount_opts *o);
 
+/* --- the mount plan --------------------------------------------------
+ * config.json's mounts, /dev and masked/read-only paths as an ordered list
+ * of operations, built once in the parent (pure, no privileges) and only
+ * executed in the child (bubblewrap's SetupOp list).  Ops borrow strings
+ * from the config, which must outlive the plan; a plan is reusable for any
+ * number of containers of that config. */
+enum rt_mount_op_kind {
+	RT_MOP_BIND, /* bind source (file or directory) onto dest */
+	RT_MOP_FS, /* mount a filesystem (tmpfs, devpts, mqueue, ...) */
+	RT_MOP_TMPFS_COPYUP, /* tmpfs holding a copy of the directory it covers */
+	RT_MOP_PROC, /* procfs, checked to be procfs after mounting */
+	RT_MOP_SYSFS, /* sysfs; in a user namespace, a read-only bind of /sys */
+	RT_MOP_CGROUP_BIND, /* no cgroupns: read-only bind of the container's own cgroup */
+	RT_MOP_CGROUP2, /* cgroupns: cgroup2, the namespace's root */
+	RT_MOP_DEVICE, /* one device node (default or linux.devices) */
+	RT_MOP_DEV_LINKS, /* /dev/ptmx, fd, stdin, stdout, stderr */
+	RT_MOP_PIVOT, /* pivot_root: ops after it run inside the new root */
+	RT_MOP_MASK, /* maskedPaths entry */
+	RT_MOP_READONLY, /* readonlyPaths entry */
+};
+
+struct rt_dev_node {
+	mode_t mode; /* S_IF* | permissions */
+	dev_t rdev;
+	uid_t uid;
+	gid_t gid;
+	bool chown;
+	bool bind_host; /* user namespace: bind the host's node at dest (sysfs: bind /sys) */
+};
+
+struct rt_mount_op {
+	enum rt_mount_op_kind kind;
+	const char *field; /* "mounts", "linux.devices", ... for error messages */
+	size_t index; /* the entry in that field */
+	const char *source, *dest, *fstype;
+	unsigned long flags; /* mount(2) flags of a new filesystem */
+	char *data; /* owned: mount(2) data, or NULL */
+	uint64_t attr_set, attr_clr; /* mount_setattr on the mount itself */
+	uint64_t rec_attr_set, rec_attr_clr; /* ... and on every mount below it */
+	unsigned long propagation; /* MS_SHARED, ... (|MS_REC), or 0 */
+	bool recursive; /* rbind */
+	bool strict; /* special destination: no symlink anywhere on the way */
+	struct rt_dev_node node; /* RT_MOP_DEVICE */
+};
+
+struct rt_mount_plan {
+	struct rt_mount_op *ops;
+	size_t n_ops;
+	unsigned long root_propagation; /* linux.rootfsPropagation, 0: default */
+	bool root_readonly;
+};
+
+/* Pure: validate cfg's mounts, devices, masked/read-only paths and
+ * rootfsPropagation (errors name the field) and build the plan. */
+int rt_mount_plan_build(const struct oci_config *cfg, struct rt_mount_plan **out,
+			struct slx_err *err);
+void rt_mount_plan_free(struct rt_mount_plan *plan);
+const char *rt_mount_op_kind_name(enum rt_mount_op_kind kind);
+
 struct rt_rootfs_opts {
 	const char *rootfs; /* absolute, resolved path of the bundle's rootfs */
 	bool no_pivot;
-	bool userns; /* in a new user namespace: bind devices instead of mknod */
+	bool userns; /* in a user namespace (kept for callers; the plan knows) */
+	const struct rt_mount_plan *plan; /* what to do; built by rt_mount_plan_build */
 };
 
-/* Validate before clone: every mount has an absolute destination, a known
- * type (or bind), known options; rootfs exists and is a directory; device
- * entries are well formed.  Error names the field ("mounts[3].type: unknown
- * filesystem type foo"). */
+/* Before clone: rootfs exists and is a directory, every mount type is one
+ * this kernel knows.  Error names the field ("mounts[3].type: unknown
+ * filesystem type foo").  The rest is checked by rt_mount_plan_build. */
 int rt_rootfs_validate(const struct oci_config *cfg, const char *rootfs,
 		       struct slx_err *err);
 
 /* In the child, in the new mount namespace, before createContainer hooks:
- * set rootfs propagation (default rprivate), bind rootfs onto itself, perform
- * mounts in order (targets resolved inside the rootfs without following
- * symlinks out of it), create /dev (default devices, linux.devices,
- * /dev/pts/ptmx, fd/stdin/stdout/stderr links). */
+ * set rootfs propagation (default rslave), bind rootfs onto itself, then
+ * the plan's ops up to RT_MOP_PIVOT.  cfg is unused beyond the plan. */
 int rt_rootfs_prepare(const struct oci_config *cfg,
 		      const struct rt_rootfs_opts *opts, struct slx_err *err);
 
 /* In the child, after createContainer hooks: pivot_root (or MS_MOVE+chroot
- * with no_pivot), then maskedPaths, readonlyPaths, root.readonly, and set the
- * propagation of / as rootfsPropagation asks.  cwd is "/" afterwards. */
+ * with no_pivot), the plan's ops after RT_MOP_PIVOT (masked and read-only
+ * paths, resolved from the new root without following any symlink),
+ * root.readonly, rootfsPropagation.  cwd is "/" afterwards. */
 int rt_rootfs_finish(const struct oci_config *cfg,
 		     const struct rt_rootfs_opts *opts, struct slx_err *err);
 
@@ -80,17 +139,21 @@ int rt_rootfs_open_at(int rootfd, const char *path, int flags);
 int rt_rootfs_mkdir_at(int rootfd, const char *path);
 int rt_rootfs_mkfile_at(int rootfd, const char *path);
 
-/* Perform config mount i inside the rootfs open at rootfd. */
-int rt_rootfs_mount_one(int rootfd, const struct oci_mount *m, size_t i,
-			const struct rt_rootfs_opts *opts, struct slx_err *err);
+/* Like rt_rootfs_open_at with extra RESOLVE_* flags (RESOLVE_NO_SYMLINKS). */
+int rt_rootfs_open_how(int rootfd, const char *path, int flags, uint64_t resolve);
+
+/* Execute one op of kind bind/fs/copyup/proc/sysfs/cgroup inside the rootfs
+ * open at rootfd. */
+int rt_mount_op_run(int rootfd, const struct rt_mount_op *op, struct slx_err *err);
 
 /* tmpcopyup: copy the tree below directory fd `from` into directory fd `to`
  * (modes, owners, symlinks, nodes).  -1 with errno set. */
 int rt_mount_copyup(int from, int to);
 
-/* Populate the rootfs /dev: default devices and links when dev_is_new (a
- * fresh filesystem was mounted there), then linux.devices. */
-int rt_rootfs_devices(int rootfd, const struct oci_config *cfg,
-		      bool dev_is_new, bool userns, struct slx_err *err);
+/* RT_MOP_DEVICE and RT_MOP_DEV_LINKS inside the rootfs open at rootfd. */
+int rt_device_op_run(int rootfd, const struct rt_mount_op *op, struct slx_err *err);
+
+/* RT_MOP_MASK and RT_MOP_READONLY, after pivot_root, rootfd the new "/". */
+int rt_mask_op_run(int rootfd, const struct rt_mount_op *op, struct slx_err *err);
 
 #endif

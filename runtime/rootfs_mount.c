@@ -1,207 +1,272 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* rootfs_mount.c -- performing one config.json mount inside the rootfs:
- * resolve the target in the rootfs, mount, then per-mount attributes and
- * propagation through mount_setattr(2) on the new mount's root. */
+/* rootfs_mount.c -- executing one mount op of the plan inside the rootfs:
+ * open the destination in the rootfs (symlink-free where the plan says so),
+ * mount onto that fd, then attributes and propagation with mount_setattr(2). */
 #include "rootfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
+#include "../cgroups/cgroups.h"
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 
 #define FD_PATH_MAX 32
+#define STRICT	    (RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
-/* mount(2) takes paths; /proc/self/fd/N names exactly the directory that
- * was resolved inside the rootfs, so the mount lands there and nowhere a
- * symlink could redirect it. */
+/* mount(2) takes paths; /proc/self/fd/N (the host's procfs: this runs
+ * before pivot_root) names exactly the directory resolved in the rootfs,
+ * so the mount lands there whatever is swapped in at its path later. */
 static const char *fd_path(char buf[FD_PATH_MAX], int fd)
 {
 	snprintf(buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
 	return buf;
 }
 
-static int mount_attrs(int mntfd, uint64_t set, uint64_t clr,
-		       unsigned long propagation, bool recursive)
+static int mount_attrs(int mntfd, uint64_t set, uint64_t clr, unsigned long propagation,
+		       bool recursive)
 {
 	struct mount_attr a = {
-		.attr_set = set,
-		.attr_clr = clr,
-		.propagation = propagation & ~(unsigned long)MS_REC,
+	    .attr_set = set,
+	    .attr_clr = clr,
+	    .propagation = propagation & ~(unsigned long)MS_REC,
 	};
 
-	return mount_setattr(mntfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0),
-			     &a, sizeof(a));
-}
-
-static bool needs_attrs(const struct rt_mount_opts *o)
-{
-	return o->rec_attr_set || o->rec_attr_clr || o->propagation;
+	return mount_setattr(mntfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a,
+			     sizeof(a));
 }
 
 /* r* options, then propagation, on the root of the mount at mntfd. */
-static int mount_attrs_after(int mntfd, const struct rt_mount_opts *o)
+static int attrs_after(int mntfd, const struct rt_mount_op *op)
 {
-	if ((o->rec_attr_set || o->rec_attr_clr) &&
-	    mount_attrs(mntfd, o->rec_attr_set, o->rec_attr_clr, 0, true) < 0)
+	if ((op->rec_attr_set || op->rec_attr_clr) &&
+	    mount_attrs(mntfd, op->rec_attr_set, op->rec_attr_clr, 0, true) < 0)
 		return -1;
-	if (o->propagation &&
-	    mount_attrs(mntfd, 0, 0, o->propagation, o->propagation & MS_REC) < 0)
+	if (op->propagation &&
+	    mount_attrs(mntfd, 0, 0, op->propagation, op->propagation & MS_REC) < 0)
 		return -1;
 	return 0;
+}
+
+static int dest_error(const struct rt_mount_op *op, int rootfd, int e, struct slx_err *err)
+{
+	cleanup_close int fd = -1;
+	struct stat st;
+
+	if (e != ELOOP && e != EXDEV)
+		return slx_error(err, e, "%s[%zu].destination: %s", op->field, op->index, op->dest);
+	fd = rt_rootfs_open_at(rootfd, op->dest, O_PATH | O_NOFOLLOW);
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISLNK(st.st_mode))
+		return slx_error(err, 0, "%s[%zu].destination: %s is a symlink in the rootfs",
+				 op->field, op->index, op->dest);
+	return slx_error(err, 0, "%s[%zu].destination: %s passes through a symlink in the rootfs",
+			 op->field, op->index, op->dest);
+}
+
+/* The destination as an O_PATH fd, created (directory, or file when
+ * is_file) when missing.  A strict op refuses any symlink on the way. */
+static int dest_open(int rootfd, const struct rt_mount_op *op, bool is_file, struct slx_err *err)
+{
+	int flags = O_PATH | (is_file ? 0 : O_DIRECTORY);
+	int fd;
+
+	if (!op->strict) {
+		fd = is_file ? rt_rootfs_mkfile_at(rootfd, op->dest)
+			     : rt_rootfs_mkdir_at(rootfd, op->dest);
+		return fd >= 0 ? fd : dest_error(op, rootfd, errno, err);
+	}
+	fd = rt_rootfs_open_how(rootfd, op->dest, flags, STRICT);
+	if (fd < 0 && errno == ENOENT) {
+		int made = is_file ? rt_rootfs_mkfile_at(rootfd, op->dest)
+				   : rt_rootfs_mkdir_at(rootfd, op->dest);
+		if (made >= 0)
+			close(made);
+		fd = rt_rootfs_open_how(rootfd, op->dest, flags, STRICT);
+	}
+	return fd >= 0 ? fd : dest_error(op, rootfd, errno, err);
 }
 
 /* With no per-mount flags a bind is one mount(2).  With flags, the clone is
  * built detached (open_tree), flagged, then attached: it is never visible
  * writable, and mount_setattr changes only the named flags, so flags locked
  * by a user namespace survive where MS_REMOUNT would fail with EPERM. */
-static int bind_attach(const struct oci_mount *m, const struct rt_mount_opts *o,
-		       int target)
+static int bind_attach(const char *source, const struct rt_mount_op *op, int target)
 {
 	char tpath[FD_PATH_MAX];
-	uint64_t set, clr;
 	cleanup_close int tree = -1;
 
-	rt_mount_opts_attrs(o, &set, &clr);
-	if (!set && !clr)
-		return mount(m->source, fd_path(tpath, target), NULL,
-			     MS_BIND | (o->rbind ? MS_REC : 0), NULL);
-	tree = open_tree(AT_FDCWD, m->source,
-			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-				 (o->rbind ? AT_RECURSIVE : 0));
+	if (!op->attr_set && !op->attr_clr)
+		return mount(source, fd_path(tpath, target), NULL,
+			     MS_BIND | (op->recursive ? MS_REC : 0), NULL);
+	tree = open_tree(AT_FDCWD, source,
+			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return -1;
-	if ((o->rec_attr_set || o->rec_attr_clr) &&
-	    mount_attrs(tree, o->rec_attr_set, o->rec_attr_clr, 0, true) < 0)
+	if ((op->rec_attr_set || op->rec_attr_clr) &&
+	    mount_attrs(tree, op->rec_attr_set, op->rec_attr_clr, 0, true) < 0)
 		return -1;
-	if (mount_attrs(tree, set, clr, 0, false) < 0)
+	if (mount_attrs(tree, op->attr_set, op->attr_clr, 0, false) < 0)
 		return -1;
-	return move_mount(tree, "", target, "",
-			  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	return move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 }
 
-static int mount_bind(int rootfd, const struct oci_mount *m, size_t i,
-		      const struct rt_mount_opts *o, struct slx_err *err)
+/* The mount just attached at dest, reopened (strictly when the op is). */
+static int mounted_open(int rootfd, const struct rt_mount_op *op, int flags)
+{
+	return rt_rootfs_open_how(rootfd, op->dest, flags, op->strict ? STRICT : 0);
+}
+
+static int run_bind(int rootfd, const char *source, const struct rt_mount_op *op,
+		    struct slx_err *err)
 {
 	struct stat st;
 	cleanup_close int target = -1, mnt = -1;
 
-	if (!m->source)
-		return slx_error(err, 0, "mounts[%zu].source: a bind mount needs a source", i);
-	if (stat(m->source, &st) < 0)
-		return slx_error(err, errno, "mounts[%zu].source: %s", i, m->source);
-	target = S_ISDIR(st.st_mode) ? rt_rootfs_mkdir_at(rootfd, m->destination)
-				     : rt_rootfs_mkfile_at(rootfd, m->destination);
+	if (stat(source, &st) < 0)
+		return slx_error(err, errno, "%s[%zu].source: %s", op->field, op->index, source);
+	target = dest_open(rootfd, op, !S_ISDIR(st.st_mode), err);
 	if (target < 0)
-		return slx_error(err, errno, "mounts[%zu].destination: %s", i,
-				 m->destination);
-	if (bind_attach(m, o, target) < 0)
-		return slx_error(err, errno, "mounts[%zu]: bind %s on %s", i,
-				 m->source, m->destination);
-	if (!needs_attrs(o))
+		return -1;
+	if (bind_attach(source, op, target) < 0)
+		return slx_error(err, errno, "%s[%zu]: bind %s on %s", op->field, op->index, source,
+				 op->dest);
+	if (!op->propagation && !op->rec_attr_set && !op->rec_attr_clr)
 		return 0;
-	mnt = rt_rootfs_open_at(rootfd, m->destination, O_PATH);
-	if (mnt < 0 || mount_attrs_after(mnt, o) < 0)
-		return slx_error(err, errno, "mounts[%zu]: attributes of %s", i,
-				 m->destination);
+	mnt = mounted_open(rootfd, op, O_PATH);
+	if (mnt < 0 || attrs_after(mnt, op) < 0)
+		return slx_error(err, errno, "%s[%zu]: attributes of %s", op->field, op->index,
+				 op->dest);
+	return 0;
+}
+
+/* The container's own cgroup: clone3 put us in it, and without a cgroup
+ * namespace /proc/self/cgroup's "0::" line is its path in the hierarchy. */
+static int own_cgroup_dir(char *buf, size_t len, struct slx_err *err)
+{
+	cleanup_free char *self = NULL;
+	const char *root = cg_unified_root(), *line;
+	size_t n;
+
+	if (!root)
+		return slx_error(err, ENOENT, "no cgroup v2 hierarchy on this host");
+	if (slx_read_file_at(AT_FDCWD, "/proc/self/cgroup", &self, NULL, err) < 0)
+		return -1;
+	line = strncmp(self, "0::", 3) == 0 ? self : strstr(self, "\n0::");
+	if (!line)
+		return slx_error(err, ENOENT, "/proc/self/cgroup: no cgroup v2 entry");
+	line += line == self ? 3 : 4;
+	n = strcspn(line, "\n");
+	if ((size_t)snprintf(buf, len, "%s%.*s", root, (int)n, line) >= len)
+		return slx_error(err, ENAMETOOLONG, "own cgroup path");
 	return 0;
 }
 
 /* sysfs cannot be mounted from a user namespace that does not own the
  * network namespace; runc's answer, a recursive bind of the host's /sys
  * made read-only, is ours too. */
-static int sysfs_fallback(const char *tpath, int rootfd, const char *dest)
+static int sysfs_fallback(int target)
 {
-	cleanup_close int mnt = -1;
+	struct rt_mount_op bind = {
+	    .recursive = true,
+	    .attr_set =
+		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	    .rec_attr_set =
+		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	};
 
-	if (mount("/sys", tpath, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return -1;
-	mnt = rt_rootfs_open_at(rootfd, dest, O_PATH | O_DIRECTORY);
-	if (mnt < 0)
-		return -1;
-	return mount_attrs(mnt, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-					MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-			   0, 0, true);
+	return bind_attach("/sys", &bind, target);
 }
 
-/* The tmpfs is mounted writable for the copy; a requested ro comes after,
- * with the other attributes. */
-static int copyup(int below, int mnt, bool ro)
+/* What must now be at dest, for the filesystems the runtime itself trusts
+ * (runc checks procfs the same way): 0 for any. */
+static long expected_magic(const struct rt_mount_op *op)
 {
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
-
-	if (rt_mount_copyup(below, mnt) < 0)
-		return -1;
-	return ro ? mount_setattr(mnt, "", AT_EMPTY_PATH, &a, sizeof(a)) : 0;
-}
-
-static int mount_fs(int rootfd, const struct oci_mount *m, size_t i,
-		    const struct rt_mount_opts *o,
-		    const struct rt_rootfs_opts *opts, struct slx_err *err)
-{
-	const char *type = m->type, *data = o->data;
-	unsigned long flags = o->flags & ~(unsigned long)(MS_BIND | MS_REC);
-	char tpath[FD_PATH_MAX];
-	cleanup_close int target = -1, mnt = -1, below = -1;
-
-	if (o->tmpcopyup && strcmp(type, "tmpfs") != 0)
-		return slx_error(err, 0, "mounts[%zu].options: tmpcopyup needs type tmpfs, not %s",
-				 i, type);
-	/* slxrun drives cgroup v2 only; a per-container v1 hierarchy has no
-	 * meaning for it, so "cgroup" mounts cgroup2 -- on hybrid hosts too,
-	 * where that is the controller-less unified hierarchy. */
-	if (strcmp(type, "cgroup") == 0) {
-		type = "cgroup2";
-		data = NULL;
-	}
-	target = rt_rootfs_mkdir_at(rootfd, m->destination);
-	if (target < 0)
-		return slx_error(err, errno, "mounts[%zu].destination: %s", i,
-				 m->destination);
-	if (o->tmpcopyup) {
-		below = rt_rootfs_open_at(rootfd, m->destination, O_RDONLY | O_DIRECTORY);
-		if (below < 0)
-			return slx_error(err, errno, "mounts[%zu]: open %s", i, m->destination);
-		flags &= ~(unsigned long)MS_RDONLY;
-	}
-	fd_path(tpath, target);
-	if (mount(m->source ? m->source : type, tpath, type, flags, data) < 0) {
-		int e = errno;
-		if (!(e == EPERM && opts->userns && strcmp(type, "sysfs") == 0) ||
-		    sysfs_fallback(tpath, rootfd, m->destination) < 0)
-			return slx_error(err, e, "mounts[%zu]: mount %s on %s", i,
-					 type, m->destination);
-	}
-	if (!needs_attrs(o) && !o->tmpcopyup)
+	switch (op->kind) {
+	case RT_MOP_PROC:
+		return PROC_SUPER_MAGIC;
+	case RT_MOP_SYSFS:
+		return SYSFS_MAGIC;
+	case RT_MOP_CGROUP2:
+		return CGROUP2_SUPER_MAGIC;
+	default:
 		return 0;
-	mnt = rt_rootfs_open_at(rootfd, m->destination, O_PATH | O_DIRECTORY);
+	}
+}
+
+static int fs_attach(const struct rt_mount_op *op, int target)
+{
+	char tpath[FD_PATH_MAX];
+
+	if (mount(op->source, fd_path(tpath, target), op->fstype, op->flags, op->data) == 0)
+		return 0;
+	if (errno == EPERM && op->kind == RT_MOP_SYSFS && op->node.bind_host)
+		return sysfs_fallback(target);
+	return -1;
+}
+
+static int fs_after(int rootfd, const struct rt_mount_op *op, int below, struct slx_err *err)
+{
+	struct mount_attr ro = {.attr_set = op->attr_set};
+	cleanup_close int mnt = mounted_open(rootfd, op, O_RDONLY | O_DIRECTORY);
+	struct statfs sfs;
+
 	if (mnt < 0)
-		return slx_error(err, errno, "mounts[%zu]: open %s", i, m->destination);
-	if (o->tmpcopyup && copyup(below, mnt, o->flags & MS_RDONLY) < 0)
-		return slx_error(err, errno, "mounts[%zu]: tmpcopyup %s", i, m->destination);
-	if (mount_attrs_after(mnt, o) < 0)
-		return slx_error(err, errno, "mounts[%zu]: attributes of %s", i,
-				 m->destination);
+		return slx_error(err, errno, "%s[%zu]: open %s", op->field, op->index, op->dest);
+	if (expected_magic(op) && (fstatfs(mnt, &sfs) < 0 || sfs.f_type != expected_magic(op)))
+		return slx_error(err, 0, "%s[%zu]: %s is not %s after mounting it", op->field,
+				 op->index, op->dest, op->fstype);
+	if (below >= 0 &&
+	    (rt_mount_copyup(below, mnt) < 0 ||
+	     (ro.attr_set && mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)))
+		return slx_error(err, errno, "%s[%zu]: tmpcopyup %s", op->field, op->index,
+				 op->dest);
+	if (attrs_after(mnt, op) < 0)
+		return slx_error(err, errno, "%s[%zu]: attributes of %s", op->field, op->index,
+				 op->dest);
 	return 0;
 }
 
-int rt_rootfs_mount_one(int rootfd, const struct oci_mount *m, size_t i,
-			const struct rt_rootfs_opts *opts, struct slx_err *err)
+static int run_fs(int rootfd, const struct rt_mount_op *op, struct slx_err *err)
 {
-	struct rt_mount_opts o;
-	int ret;
+	cleanup_close int target = -1, below = -1;
 
-	if (rt_mount_opts_parse(&m->options, i, &o, err) < 0)
+	target = dest_open(rootfd, op, false, err);
+	if (target < 0)
 		return -1;
-	if (rt_mount_is_bind(m, &o))
-		ret = mount_bind(rootfd, m, i, &o, err);
-	else if (!m->type || strcmp(m->type, "none") == 0)
-		ret = slx_error(err, 0, "mounts[%zu].type: missing (only bind mounts may omit it)", i);
-	else
-		ret = mount_fs(rootfd, m, i, &o, opts, err);
-	rt_mount_opts_release(&o);
-	return ret;
+	if (op->kind == RT_MOP_TMPFS_COPYUP) {
+		below = mounted_open(rootfd, op, O_RDONLY | O_DIRECTORY);
+		if (below < 0)
+			return slx_error(err, errno, "%s[%zu]: open %s", op->field, op->index,
+					 op->dest);
+	}
+	if (fs_attach(op, target) < 0)
+		return slx_error(err, errno, "%s[%zu]: mount %s on %s", op->field, op->index,
+				 op->fstype, op->dest);
+	if (!expected_magic(op) && below < 0 && !op->propagation && !op->rec_attr_set &&
+	    !op->rec_attr_clr)
+		return 0;
+	return fs_after(rootfd, op, below, err);
+}
+
+int rt_mount_op_run(int rootfd, const struct rt_mount_op *op, struct slx_err *err)
+{
+	char cgdir[4096];
+
+	switch (op->kind) {
+	case RT_MOP_BIND:
+		return run_bind(rootfd, op->source, op, err);
+	case RT_MOP_CGROUP_BIND:
+		if (own_cgroup_dir(cgdir, sizeof(cgdir), err) < 0)
+			return slx_error_prefix(err, "%s[%zu]", op->field, op->index);
+		return run_bind(rootfd, cgdir, op, err);
+	default:
+		return run_fs(rootfd, op, err);
+	}
 }

@@ -14,14 +14,19 @@
 
 #include "../common/cleanup.h"
 
-int rt_rootfs_open_at(int rootfd, const char *path, int flags)
+int rt_rootfs_open_how(int rootfd, const char *path, int flags, uint64_t resolve)
 {
 	struct open_how how = {
 		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
 	};
 
 	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+}
+
+int rt_rootfs_open_at(int rootfd, const char *path, int flags)
+{
+	return rt_rootfs_open_how(rootfd, path, flags, 0);
 }
 
 /* Split a copy of path into parent and last component; trailing slashes go.

@@ -148,8 +148,15 @@ static void rft_validate_fails(const struct oci_config *cfg, const char *root,
 			       const char *want)
 {
 	struct slx_err err = { 0 };
+	struct rt_mount_plan *plan = NULL;
+	int ret = rt_rootfs_validate(cfg, root, &err);
 
-	cr_assert_eq(rt_rootfs_validate(cfg, root, &err), -1, "expected: %s", want);
+	/* The parent checks in two steps: the rootfs and types, then the plan. */
+	if (ret == 0) {
+		ret = rt_mount_plan_build(cfg, &plan, &err);
+		rt_mount_plan_free(plan);
+	}
+	cr_assert_eq(ret, -1, "expected: %s", want);
 	cr_assert_str_eq(err.msg, want);
 }
 
@@ -159,7 +166,11 @@ Test(rt_rootfs_validate, good_config_passes, .init = rft_validate_setup,
 	struct oci_config cfg = rft_valid_config();
 	struct slx_err err = { 0 };
 
+	struct rt_mount_plan *plan = NULL;
+
 	cr_assert_eq(rt_rootfs_validate(&cfg, rft_validate_dir, &err), 0, "%s", err.msg);
+	cr_assert_eq(rt_mount_plan_build(&cfg, &plan, &err), 0, "%s", err.msg);
+	rt_mount_plan_free(plan);
 }
 
 Test(rt_rootfs_validate, unknown_type_names_the_mount, .init = rft_validate_setup,
@@ -391,11 +402,17 @@ static void rft_run_child(const struct rft_world *w, bool no_pivot)
 			.readonly_paths = RFT_STRV("/data", "/nonexistent"),
 		},
 	};
+	struct rt_mount_plan *plan = NULL;
 	struct rt_rootfs_opts opts = { .rootfs = w->rootfs, .no_pivot = no_pivot };
 	struct slx_err err = { 0 };
 
 	if (unshare(CLONE_NEWNS) < 0)
 		_exit(100);
+	if (rt_mount_plan_build(&cfg, &plan, &err) < 0) {
+		fprintf(stderr, "plan: %s\n", err.msg);
+		_exit(102);
+	}
+	opts.plan = plan;
 	if (rt_rootfs_validate(&cfg, w->rootfs, &err) < 0 ||
 	    rt_rootfs_prepare(&cfg, &opts, &err) < 0 || rt_rootfs_finish(&cfg, &opts, &err) < 0) {
 		fprintf(stderr, "rootfs: %s\n", err.msg);

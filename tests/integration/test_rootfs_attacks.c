@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_rootfs_attacks.c -- rootfs attacks as an image or a racing process
+ * would try them: a cgroup mount reaching host cgroups, /proc and masked
+ * paths as symlinks, a masked path swapped for a symlink during setup. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define RA_MOUNTS_BASE                                                                             \
+	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"                       \
+	"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\","                       \
+	"\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"                  \
+	"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","                       \
+	"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]}"
+
+/* A bundle with its own writable copy of the busybox rootfs (so the test can
+ * plant links in it), the given mounts, namespaces and extra members. */
+static void ra_bundle(struct bundle *b, const char *script, const char *mounts,
+		      const char *namespaces, const char *extra_top, const char *extra_linux)
+{
+	struct cmd_result r;
+	char path[512];
+	FILE *f;
+
+	snprintf(b->dir, sizeof(b->dir), "/tmp/slxtest-bundle-XXXXXX");
+	cr_assert(mkdtemp(b->dir));
+	snprintf(b->root, sizeof(b->root), "%s/state", b->dir);
+	cmd_run(&r, NULL, 10, "cp -a %s/busybox/rootfs %s/rootfs && mkdir -p %s/rootfs/etc",
+		examples_dir(), b->dir, b->dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	snprintf(path, sizeof(path), "%s/config.json", b->dir);
+	f = fopen(path, "w");
+	cr_assert(f);
+	fprintf(f,
+		"{\"ociVersion\":\"1.2.0\",\"process\":{\"user\":{\"uid\":0,\"gid\":0},"
+		"\"args\":[\"/bin/sh\",\"-c\",\"%s\"],\"env\":[\"PATH=/bin\"],\"cwd\":\"/\","
+		"\"capabilities\":{\"bounding\":[\"CAP_KILL\"],\"effective\":[\"CAP_KILL\"],"
+		"\"permitted\":[\"CAP_KILL\"]},\"noNewPrivileges\":true},"
+		"\"root\":{\"path\":\"%s/rootfs\"},\"hostname\":\"slxtest\","
+		"\"mounts\":[%s]%s,\"linux\":{\"namespaces\":%s,\"cgroupsPath\":\"/slxrun/%s\""
+		"%s}}\n",
+		script, b->dir, mounts, extra_top ? extra_top : "", namespaces,
+		strrchr(b->dir, '/') + 1, extra_linux ? extra_linux : "");
+	fclose(f);
+}
+
+static struct cmd_result ra_run(struct bundle *b)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s ra1", slxrun_bin(), b->root, b->dir);
+	return r;
+}
+
+static void ra_sh(struct bundle *b, const char *fmt, const char *arg)
+{
+	struct cmd_result r;
+	char script[1024];
+
+	snprintf(script, sizeof(script), fmt, b->dir, arg);
+	cmd_run(&r, NULL, 10, "%s", script);
+	cr_assert_eq(r.status, 0, "%s: %s", script, r.err);
+	cmd_result_free(&r);
+}
+
+#define RA_NS "[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"network\"},{\"type\":\"uts\"}"
+#define RA_CGROUP_MOUNT                                                                            \
+	",{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\","          \
+	"\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"relatime\"]}"
+
+/* A host cgroup with a live process in it, the attack's victim. */
+struct ra_victim {
+	char dir[256];
+	pid_t pid;
+};
+
+static void ra_victim_make(struct ra_victim *v)
+{
+	char procs[300], buf[32];
+	FILE *f;
+
+	snprintf(v->dir, sizeof(v->dir), "/sys/fs/cgroup/unified/slxtest-victim-%d", getpid());
+	cr_assert(mkdir(v->dir, 0755) == 0 || access(v->dir, F_OK) == 0, "%s", v->dir);
+	v->pid = fork();
+	cr_assert_geq(v->pid, 0);
+	if (v->pid == 0) {
+		pause();
+		_exit(0);
+	}
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", v->dir);
+	f = fopen(procs, "w");
+	cr_assert(f, "%s", procs);
+	snprintf(buf, sizeof(buf), "%d", v->pid);
+	fputs(buf, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static bool ra_victim_alive(struct ra_victim *v)
+{
+	bool alive = kill(v->pid, 0) == 0;
+
+	kill(v->pid, SIGKILL);
+	(void)waitpid(v->pid, NULL, 0);
+	rmdir(v->dir);
+	return alive;
+}
+
+Test(rootfs_attacks, cgroup_mount_without_cgroupns_shows_only_its_own_cgroup)
+{
+	struct bundle b;
+	struct ra_victim v;
+	struct cmd_result r;
+	bool alive;
+
+	ra_victim_make(&v);
+	/* The attack: kill every cgroup the mount shows, then list what it showed. */
+	ra_bundle(
+	    &b,
+	    "for k in $(find /sys/fs/cgroup -name cgroup.kill); do "
+	    "case $k in /sys/fs/cgroup/cgroup.kill) ;; *) echo 1 > $k;; esac; done 2>/dev/null; "
+	    "ls /sys/fs/cgroup; find /sys/fs/cgroup -type d; "
+	    "echo 1 > /sys/fs/cgroup/cgroup.kill && echo WRITABLE; true",
+	    RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS "]", NULL, NULL);
+	r = ra_run(&b);
+	alive = ra_victim_alive(&v);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(alive, "the container killed a host cgroup through its cgroup mount");
+	cr_assert(strstr(r.out, "cgroup.procs"), "its own cgroup is visible: %s", r.out);
+	cr_assert_null(strstr(r.out, "slxtest-victim"), "host cgroups visible: %s", r.out);
+	cr_assert_null(strstr(r.out, "slxrun"), "host cgroups visible: %s", r.out);
+	cr_assert_null(strstr(r.out, "WRITABLE"), "the cgroup mount is writable: %s", r.out);
+	cr_assert_eq(count_lines(strstr(r.out, "/sys/fs/cgroup\n")), 1,
+		     "only the container's own cgroup directory: %s", r.out);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(rootfs_attacks, cgroup_mount_with_cgroupns_is_the_namespace_root)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	ra_bundle(&b,
+		  "cat /proc/self/cgroup; ls /sys/fs/cgroup; grep ' /sys/fs/cgroup ' /proc/mounts",
+		  RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS ",{\"type\":\"cgroup\"}]", NULL, NULL);
+	r = ra_run(&b);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "0::/\n"), "%s", r.out);
+	cr_assert(strstr(r.out, "cgroup.procs"), "%s", r.out);
+	cr_assert_null(strstr(r.out, "slxrun"), "host cgroups visible: %s", r.out);
+	cr_assert(strstr(r.out, " /sys/fs/cgroup cgroup2 rw"), "%s", r.out);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* rootfs/proc replaced by a symlink: the run fails naming the mount, and
+ * leaves no state, cgroup or mount behind. */
+static void ra_proc_symlink_is_refused(const char *target, const char *want)
+{
+	struct bundle b;
+	struct cmd_result r;
+	struct leftovers before, after;
+
+	ra_bundle(&b, "cat /proc/self/stat >/dev/null; echo ran", RA_MOUNTS_BASE, RA_NS "]", NULL,
+		  NULL);
+	ra_sh(&b, "rmdir %1$s/rootfs/proc && ln -s %2$s %1$s/rootfs/proc", target);
+	leftovers_take(&b, &before);
+	r = ra_run(&b);
+	leftovers_take(&b, &after);
+	cr_assert_neq(r.status, 0, "a symlinked /proc was accepted: %s", r.out);
+	cr_assert(strstr(r.err, want), "stderr: %s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "one line: %s", r.err);
+	cr_assert(leftovers_equal(&before, &after), "left behind: %s / %s", after.cgroups,
+		  after.states);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(rootfs_attacks, proc_as_absolute_symlink_is_refused)
+{
+	ra_proc_symlink_is_refused("/tmp",
+				   "mounts[0].destination: /proc is a symlink in the rootfs");
+}
+
+Test(rootfs_attacks, proc_as_relative_escaping_symlink_is_refused)
+{
+	ra_proc_symlink_is_refused("../../../../tmp",
+				   "mounts[0].destination: /proc is a symlink in the rootfs");
+}
+
+Test(rootfs_attacks, proc_pointing_at_sys_is_refused)
+{
+	ra_proc_symlink_is_refused("sys",
+				   "mounts[0].destination: /proc is a symlink in the rootfs");
+}
+
+Test(rootfs_attacks, dev_pts_through_a_symlinked_dev_is_refused)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	/* No /dev mount: /dev is the image's, here a link to /tmp. */
+	ra_bundle(&b, "echo ran",
+		  "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+		  "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\","
+		  "\"options\":[\"newinstance\"]}",
+		  RA_NS "]", NULL, NULL);
+	ra_sh(&b, "rm -rf %1$s/rootfs/dev && ln -s %2$s %1$s/rootfs/dev", "tmp");
+	r = ra_run(&b);
+	cr_assert_neq(r.status, 0, "a /dev/pts behind a symlink was accepted: %s", r.out);
+	cr_assert(
+	    strstr(r.err, "mounts[1].destination: /dev/pts passes through a symlink in the rootfs"),
+	    "stderr: %s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* rootfs/etc/link -> /etc/keep; masking /etc/link must not mask keep. */
+Test(rootfs_attacks, masked_path_symlink_does_not_mask_its_target)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	ra_bundle(&b, "cat /etc/keep", RA_MOUNTS_BASE, RA_NS "]", NULL,
+		  ",\"maskedPaths\":[\"/etc/link\"]");
+	ra_sh(&b, "echo kept > %1$s/rootfs/etc/keep && ln -s /etc/keep %1$s/rootfs/etc/link%2$s",
+	      "");
+	r = ra_run(&b);
+	cr_assert(r.status != 0 || !strcmp(r.out, "kept\n"), "the link's target was masked");
+	cr_assert_neq(r.status, 0, "a symlinked masked path was accepted: %s", r.out);
+	cr_assert(strstr(r.err, "linux.maskedPaths[0]: /etc/link is a symlink in the rootfs"),
+		  "stderr: %s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* A prestart hook (it runs after the mounts, before pivot_root and the
+ * masked paths) swaps the masked directory for a symlink to a file of the
+ * host, by absolute path, and to one of the container.  Neither may be
+ * masked: the container fails, the host file is untouched. */
+Test(rootfs_attacks, masked_path_swapped_for_a_symlink_during_setup)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char hooks[1024], host_file[300];
+
+	snprintf(host_file, sizeof(host_file), "/tmp/slxtest-hostfile-%d", getpid());
+	cmd_run(&r, NULL, 10, "echo host > %s", host_file);
+	cmd_result_free(&r);
+	for (int round = 0; round < 2; round++) {
+		const char *target = round ? host_file : "/etc/keep";
+
+		snprintf(
+		    hooks, sizeof(hooks),
+		    ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+		    "\"cat >/dev/null; cd ROOTFS/etc && rm -rf hidden && ln -s %s hidden\"]}]}",
+		    target);
+		ra_bundle(&b, "cat /etc/keep", RA_MOUNTS_BASE, RA_NS "]", hooks,
+			  ",\"maskedPaths\":[\"/etc/hidden\"]");
+		ra_sh(&b,
+		      "sed -i 's|ROOTFS|%1$s/rootfs|' %1$s/config.json && mkdir "
+		      "%1$s/rootfs/etc/hidden%2$s",
+		      "");
+		ra_sh(&b, "echo kept > %1$s/rootfs/etc/keep%2$s", "");
+		r = ra_run(&b);
+		cr_assert(r.status != 0 || !strcmp(r.out, "kept\n"),
+			  "round %d: the swap redirected the mask onto %s", round, target);
+		cr_assert_neq(r.status, 0, "round %d: the swapped masked path was accepted", round);
+		cr_assert(
+		    strstr(r.err, "linux.maskedPaths[0]: /etc/hidden is a symlink in the rootfs"),
+		    "round %d: %s", round, r.err);
+		cmd_result_free(&r);
+		bundle_remove(&b);
+	}
+	cmd_run(&r, NULL, 10, "cat %s && rm -f %s", host_file, host_file);
+	cr_assert_str_eq(r.out, "host\n");
+	cmd_result_free(&r);
+}
