@@ -2,6 +2,7 @@
 /* devices_bpf.c -- the cgroup v2 device filter: linux.resources.devices
  * compiled to a BPF_PROG_TYPE_CGROUP_DEVICE program, loaded and attached to
  * the container's cgroup in place of any earlier one. */
+#include "../common/syscalls.h"
 #include "cgroups.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <linux/bpf.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -124,7 +124,7 @@ static struct bpf_insn *cg_devices_program(const struct oci_device_cgroup *rules
 
 static int cg_bpf(int cmd, union bpf_attr *attr)
 {
-	return (int)syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+	return slx_bpf(cmd, attr);
 }
 
 static int cg_devices_load(const struct bpf_insn *insns, size_t n_insns,

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,29 +74,22 @@ static int cg_delegate_one(const char *dir, unsigned need, unsigned want,
 }
 
 /* The last parent delegated is remembered, so an in-process caller creating
- * many siblings (the shim's pool) walks the ancestors once. */
-static pthread_mutex_t cg_delegated_lock = PTHREAD_MUTEX_INITIALIZER;
+ * many siblings (the shim's pool) walks the ancestors once.  Callers are
+ * single-threaded, so no locking. */
 static char cg_delegated_parent[PATH_MAX];
 static unsigned cg_delegated_mask;
 
 static bool cg_delegated_already(const char *abs, size_t parent_len, unsigned mask)
 {
-	bool hit;
-
-	pthread_mutex_lock(&cg_delegated_lock);
-	hit = strlen(cg_delegated_parent) == parent_len &&
-	      !strncmp(cg_delegated_parent, abs, parent_len) && !(mask & ~cg_delegated_mask);
-	pthread_mutex_unlock(&cg_delegated_lock);
-	return hit;
+	return strlen(cg_delegated_parent) == parent_len &&
+	       !strncmp(cg_delegated_parent, abs, parent_len) && !(mask & ~cg_delegated_mask);
 }
 
 static void cg_delegated_remember(const char *abs, size_t parent_len, unsigned mask)
 {
-	pthread_mutex_lock(&cg_delegated_lock);
 	memcpy(cg_delegated_parent, abs, parent_len);
 	cg_delegated_parent[parent_len] = '\0';
 	cg_delegated_mask = mask;
-	pthread_mutex_unlock(&cg_delegated_lock);
 }
 
 int cg_enable_controllers(const char *abs, unsigned need, unsigned want,

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +14,10 @@
 
 #include "../common/cleanup.h"
 
-/* Probed once per process (pthread_once: the shim calls in from several
- * threads): the mount layout does not change under us, and cold create must
- * not pay a statfs per container. */
-static pthread_once_t cg_root_once = PTHREAD_ONCE_INIT;
+/* Probed once per process: the mount layout does not change under us, and
+ * cold create must not pay a statfs per container.  Every caller is
+ * single-threaded (the CLI, and the shim's one loop), so no locking. */
+static bool cg_root_probed;
 static const char *cg_root_cache;
 
 static void cg_root_probe(void)
@@ -39,7 +39,10 @@ static void cg_root_probe(void)
 
 const char *cg_unified_root(void)
 {
-	pthread_once(&cg_root_once, cg_root_probe);
+	if (!cg_root_probed) {
+		cg_root_probe();
+		cg_root_probed = true;
+	}
 	return cg_root_cache;
 }
 
@@ -86,7 +89,7 @@ unsigned cg_parse_controllers(const char *list)
 	return mask;
 }
 
-static pthread_once_t cg_ctrl_once = PTHREAD_ONCE_INIT;
+static bool cg_ctrl_probed;
 static unsigned cg_ctrl_cache;
 
 static void cg_ctrl_probe(void)
@@ -103,7 +106,10 @@ static void cg_ctrl_probe(void)
 
 unsigned cg_available_controllers(void)
 {
-	pthread_once(&cg_ctrl_once, cg_ctrl_probe);
+	if (!cg_ctrl_probed) {
+		cg_ctrl_probe();
+		cg_ctrl_probed = true;
+	}
 	return cg_ctrl_cache;
 }
 

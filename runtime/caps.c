@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* caps.c -- process.capabilities: names to masks (libcap) in the parent,
  * bounding/capset/ambient syscalls in the child without allocating. */
+#include "../common/syscalls.h"
 #include "security.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 /* The five sets, in the order the spec lists them, with where each lives in
@@ -118,7 +118,7 @@ static int caps_capset(const struct rt_caps *c, struct slx_err *err)
 		data[i].permitted = (uint32_t)(c->permitted >> (32 * i));
 		data[i].inheritable = (uint32_t)(c->inheritable >> (32 * i));
 	}
-	if (syscall(SYS_capset, &hdr, data) < 0)
+	if (slx_capset(&hdr, data) < 0)
 		return slx_error(err, errno,
 				 "set capabilities (effective %#llx, permitted %#llx, inheritable %#llx)",
 				 (unsigned long long)c->effective,

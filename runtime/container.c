@@ -10,11 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/syscalls.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "internal.h"
@@ -150,7 +151,7 @@ static pid_t do_clone(const struct spawn_prep *p, const struct cg_handle *cg,
 		if (own_pidns < 0 || setns(p->plan.join_fd[OCI_NS_PID], CLONE_NEWPID) < 0)
 			return slx_error(err, errno, "join the pid namespace");
 	}
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	pid = slx_clone3(&args);
 	if (pid < 0)
 		slx_error(err, errno, "clone3");
 	if (pid != 0 && own_pidns >= 0)
@@ -161,7 +162,7 @@ static pid_t do_clone(const struct spawn_prep *p, const struct cg_handle *cg,
 static void kill_and_reap(pid_t pid, int pidfd)
 {
 	if (pidfd >= 0)
-		(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 	else
 		(void)kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

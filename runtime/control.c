@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,13 +55,13 @@ int rt_signal_parse(const char *s)
 
 static int signal_pid(const struct oci_state *st, int sig, struct slx_err *err)
 {
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	cleanup_close int pidfd = pidfd_open(st->pid, 0);
 
 	/* The pidfd pins the process: checking the start time after opening
 	 * it makes a recycled pid impossible to hit. */
 	if (pidfd < 0 || rt_pid_start_time(st->pid) != st->pid_start_time)
 		return slx_error(err, 0, "container not running");
-	if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+	if (pidfd_send_signal(pidfd, sig, NULL, 0) < 0)
 		return slx_error(err, errno == ESRCH ? 0 : errno,
 				 errno == ESRCH ? "process already finished" :
 						  "kill %d", st->pid);
@@ -111,7 +111,7 @@ int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all,
 /* Wait (bounded) for a process that is not necessarily our child to die. */
 static void wait_gone(const struct oci_state *st)
 {
-	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+	cleanup_close int pidfd = pidfd_open(st->pid, 0);
 	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
 	if (pidfd < 0)

@@ -6,14 +6,13 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <linux/mount.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -42,14 +41,13 @@ static bool exe_is_sealed(int fd)
 /* A detached mount of filesystem `type`, mounted nowhere: -1 on failure. */
 static int detached_mount(const char *type, const char *lowerdir)
 {
-	cleanup_close int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC);
+	cleanup_close int fs = fsopen(type, FSOPEN_CLOEXEC);
 
 	if (fs < 0 ||
-	    (lowerdir && syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0) ||
-	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+	    (lowerdir && fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0) ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return -1;
-	return (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
-			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+	return fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
 }
 
 /* runc 1.2's way: a private read-only overlay of the binary's directory,
@@ -127,7 +125,7 @@ int rt_exe_seal(char **argv, struct slx_err *err)
 		return slx_error(err, errno, "protect the slxrun binary from the container (overlay and sealed memfd both failed)");
 	if (setenv(SEALED_ENV, "1", 1) < 0)
 		return slx_error(err, errno, "setenv");
-	syscall(SYS_execveat, view, "", argv, environ, AT_EMPTY_PATH);
+	execveat(view, "", argv, environ, AT_EMPTY_PATH);
 	slx_error(err, errno, "re-execute slxrun through its sealed copy");
 	close(view);
 	return -1;

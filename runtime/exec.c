@@ -10,13 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/syscalls.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "internal.h"
@@ -77,7 +78,7 @@ static int plan_build(const struct rt_ctx *ctx, const char *id,
 	if (p->st->status != OCI_STATUS_RUNNING && p->st->status != OCI_STATUS_CREATED)
 		return slx_error(err, 0, "cannot exec in a %s container",
 				 oci_status_name(p->st->status));
-	p->target_pidfd = (int)syscall(SYS_pidfd_open, p->st->pid, 0);
+	p->target_pidfd = pidfd_open(p->st->pid, 0);
 	if (p->target_pidfd < 0 || rt_pid_start_time(p->st->pid) != p->st->pid_start_time)
 		return slx_error(err, 0, "container not running");
 	if (oci_config_load(p->st->bundle, &p->cfg, err) < 0)
@@ -147,7 +148,7 @@ static pid_t exec_clone(const struct exec_plan *p, int *pidfd, struct slx_err *e
 		if (own < 0 || setns(p->target_pidfd, CLONE_NEWPID) < 0)
 			return slx_error(err, errno, "join the container's pid namespace");
 	}
-	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	pid = slx_clone3(&args);
 	if (pid < 0)
 		slx_error(err, errno, "clone3");
 	if (pid != 0 && own >= 0)

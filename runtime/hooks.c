@@ -8,7 +8,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,7 +62,7 @@ static int hook_spawn(const struct oci_hook *h, struct hook_proc *hp)
 	(void)setpgid(hp->pid, hp->pid);
 	hp->in_fd = pipefd[1];
 	(void)fcntl(hp->in_fd, F_SETFL, O_NONBLOCK);
-	hp->pidfd = (int)syscall(SYS_pidfd_open, hp->pid, 0);
+	hp->pidfd = pidfd_open(hp->pid, 0);
 	return 0;
 }
 

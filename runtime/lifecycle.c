@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -283,7 +283,7 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status)
 			break;
 		if (sfd >= 0 && pfd[1].revents &&
 		    read(sfd, &si, sizeof(si)) == sizeof(si))
-			(void)syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL, 0);
+			(void)pidfd_send_signal(pidfd, (int)si.ssi_signo, NULL, 0);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -3,6 +3,7 @@
  * prepare (propagation, rootfs bind, the plan's ops up to the pivot) and
  * finish (pivot_root, the plan's ops after it, root.readonly,
  * rootfsPropagation). */
+#include "../common/syscalls.h"
 #include "rootfs.h"
 
 #include <errno.h>
@@ -12,7 +13,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -158,7 +158,7 @@ static int pivot(const char *rootfs, bool old_root_slave, struct slx_err *err)
 	}
 	if (chdir(rootfs) < 0)
 		return slx_error(err, errno, "chdir %s", rootfs);
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
+	if (slx_pivot_root(".", ".") < 0)
 		return slx_error(err, errno, "pivot_root %s", rootfs);
 	/* A shared old root would propagate the detach to its peers (the
 	 * host); by default "/" is already rslave and this is skipped. */

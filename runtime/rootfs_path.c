@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* rootfs_path.c -- resolving and creating paths inside the rootfs with
  * openat2(RESOLVE_IN_ROOT): an image's symlinks can never lead outside it. */
+#include "../common/syscalls.h"
 #include "rootfs.h"
 
 #include <errno.h>
@@ -9,7 +10,6 @@
 #include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -21,7 +21,7 @@ int rt_rootfs_open_how(int rootfd, const char *path, int flags, uint64_t resolve
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
 	};
 
-	return (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	return slx_openat2(rootfd, path, &how);
 }
 
 int rt_rootfs_open_at(int rootfd, const char *path, int flags)

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,7 +63,7 @@ int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err)
 		r = cg_destroy(&sb->cg, err);
 	if (sb->pid > 0) {
 		if (sb->pidfd >= 0)
-			(void)syscall(SYS_pidfd_send_signal, sb->pidfd, SIGKILL, NULL, 0);
+			(void)pidfd_send_signal(sb->pidfd, SIGKILL, NULL, 0);
 		while (waitpid(sb->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		sb->pid = 0;

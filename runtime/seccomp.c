@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* seccomp.c -- linux.seccomp compiled with libseccomp to a BPF program in the
  * parent; the child only hands that program to seccomp(2). */
+#include "../common/syscalls.h"
 #include "security.h"
 
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -317,7 +317,7 @@ int rt_seccomp_load(const struct rt_seccomp *s, struct slx_err *err)
 		return 0;
 	prog.len = s->len;
 	prog.filter = (struct sock_filter *)s->insns;
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, s->flags, &prog) < 0)
+	if (slx_seccomp(SECCOMP_SET_MODE_FILTER, s->flags, &prog) < 0)
 		return slx_error(err, errno, "load the seccomp filter (%u instructions, flags %#x)",
 				 s->len, s->flags);
 	return 0;

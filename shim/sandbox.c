@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -411,7 +411,7 @@ void shim_sandbox_destroy(struct shim_sandbox *sb)
 	 * killed pid 1 is still an unreaped zombie. */
 	if (sb->rt.pid > 0) {
 		if (sb->rt.pidfd >= 0)
-			(void)syscall(SYS_pidfd_send_signal, sb->rt.pidfd, SIGKILL, NULL, 0);
+			(void)pidfd_send_signal(sb->rt.pidfd, SIGKILL, NULL, 0);
 		else
 			(void)kill(sb->rt.pid, SIGKILL);
 		while (waitpid(sb->rt.pid, NULL, 0) < 0 && errno == EINTR)
