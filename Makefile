@@ -122,9 +122,11 @@ FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(B)/fuzz/%.o)
 FUZZ_LIBS    := $(B)/fuzz/libshim.a $(B)/fuzz/liboci.a $(B)/fuzz/libcommon.a
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 # New inputs go to $(B)/fuzz/corpus/NAME (the first directory), crashes to
-# $(B)/fuzz/NAME-crash-*; the committed seeds stay as they are.
+# $(B)/fuzz/NAME-crash-*; the committed seeds stay as they are.  The JSON
+# harnesses get the spec's keys as a dictionary.
 FUZZ_RUN = for n in $(FUZZ_NAMES); do mkdir -p $(B)/fuzz/corpus/$$n && \
-	ASAN_OPTIONS=detect_leaks=1 $(B)/fuzz/fuzz_$$n -max_total_time=$(1) \
+	case $$n in config|process|state) d=-dict=tests/fuzz/oci.dict;; *) d=;; esac && \
+	ASAN_OPTIONS=detect_leaks=1 $(B)/fuzz/fuzz_$$n -max_total_time=$(1) $$d \
 	-artifact_prefix=$(B)/fuzz/$$n- $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
 .PHONY: fuzz fuzz-smoke
