@@ -77,7 +77,7 @@ examples: slxrun
 
 test: $(B)/.deps
 	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/integration-tests examples
-	$(MAKE) test-unit test-integration test-integration-asan test-vm test-containerd
+	$(MAKE) test-unit test-integration test-integration-asan test-vm test-containerd fuzz-smoke
 
 test-unit: $(B)/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 $(B)/unit-tests --jobs 2
@@ -108,6 +108,53 @@ bench: $(B)/.deps
 test-containerd: $(B)/.deps
 	$(MAKE) slxrun examples
 	./tests/containerd/run.sh ./slxrun $(B)/examples
+
+# libFuzzer harnesses (tests/fuzz/): the parsers built again by clang with the
+# fuzzer's coverage and ASAN+UBSAN into $(B)/fuzz/, one binary per parser.
+FUZZ_CC      := clang
+# clang 14 has no -Wformat-truncation, which BASE turns off for gcc.
+FUZZ_BASE    := $(BASE) -Wno-unknown-warning-option
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_NAMES   := config process state agent_frame trace
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS    := $(wildcard common/*.c oci/*.c) shim/agent_proto.c shim/trace.c
+FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(B)/fuzz/%.o)
+FUZZ_LIBS    := $(B)/fuzz/libshim.a $(B)/fuzz/liboci.a $(B)/fuzz/libcommon.a
+FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+# New inputs go to $(B)/fuzz/corpus/NAME (the first directory), crashes to
+# $(B)/fuzz/NAME-crash-*; the committed seeds stay as they are.  The JSON
+# harnesses get the spec's keys as a dictionary.
+FUZZ_RUN = for n in $(FUZZ_NAMES); do mkdir -p $(B)/fuzz/corpus/$$n && \
+	case $$n in config|process|state) d=-dict=tests/fuzz/oci.dict;; *) d=;; esac && \
+	ASAN_OPTIONS=detect_leaks=1 $(B)/fuzz/fuzz_$$n -max_total_time=$(1) $$d \
+	-artifact_prefix=$(B)/fuzz/$$n- $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
+
+.PHONY: fuzz fuzz-smoke
+
+$(B)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_BASE) -O1 -g -fsanitize=fuzzer-no-link $(FUZZ_SAN) -MMD -MP -c $< -o $@
+
+define fuzz_lib
+$(B)/fuzz/lib$(1).a: $(filter $(B)/fuzz/$(1)/%,$(FUZZ_OBJS))
+	@rm -f $$@
+	ar rcs $$@ $$^
+endef
+$(foreach m,common oci shim,$(eval $(call fuzz_lib,$(m))))
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
+	$(FUZZ_CC) $(FUZZ_BASE) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIBS) \
+		-Wl,-Bstatic -lyajl_s -Wl,-Bdynamic -lm
+
+# Each harness for FUZZ_SECONDS; fuzz-smoke (part of make test) for seconds.
+fuzz: $(B)/.deps
+	$(MAKE) $(FUZZ_BINS)
+	$(call FUZZ_RUN,$(FUZZ_SECONDS))
+
+fuzz-smoke: $(FUZZ_BINS)
+	$(call FUZZ_RUN,5)
+
+-include $(FUZZ_OBJS:.o=.d)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -40,17 +40,40 @@ void oci_path_pop(struct oci_dctx *c, size_t len)
 	c->path[len] = '\0';
 }
 
+/* Copy s to out with control characters written as JSON escapes ("\n",
+ * "\u001b"): keys and values quoted from the document must not break the
+ * error's one line or drive the terminal it is printed on. */
+static void escape_controls(const char *s, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *s && o + 7 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '\n' || ch == '\t')
+			o += (size_t)snprintf(out + o, size - o, "\\%c", ch == '\n' ? 'n' : 't');
+		else if (ch < 0x20 || ch == 0x7f)
+			o += (size_t)snprintf(out + o, size - o, "\\u%04x", ch);
+		else
+			out[o++] = (char)ch;
+	}
+	out[o] = '\0';
+}
+
 int oci_derror(struct oci_dctx *c, const char *fmt, ...)
 {
-	char msg[SLX_ERR_MSG_MAX / 2];
+	char msg[SLX_ERR_MSG_MAX / 2], line[SLX_ERR_MSG_MAX], safe[SLX_ERR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (c->path_len)
-		return slx_error(c->err, 0, "%s: %s", c->path, msg);
-	return slx_error(c->err, 0, "%s", msg);
+		snprintf(line, sizeof(line), "%s: %s", c->path, msg);
+	else
+		snprintf(line, sizeof(line), "%s", msg);
+	escape_controls(line, safe, sizeof(safe));
+	return slx_error(c->err, 0, "%s", safe);
 }
 
 int oci_dexpected(struct oci_dctx *c, const char *what,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* agent.c -- the in-sandbox agent: pid 1 of a sandbox, one poll loop, no
- * threads.  Owns the shim<->agent framing, reaping, and exec mode (per
+ * threads.  Owns the framing's socket I/O, reaping, and exec mode (per
  * invocation posix_spawn of process.args, event on stdin, answer on stdout). */
 #include "agent.h"
 
@@ -27,6 +27,8 @@
 
 int agent_rx_fill(struct agent_rx *rx, int fd, struct slx_err *err)
 {
+	int whole;
+
 	for (;;) {
 		if (rx->cap - rx->len < 64 * 1024) {
 			size_t cap = rx->cap ? rx->cap * 2 : 64 * 1024;
@@ -54,45 +56,12 @@ int agent_rx_fill(struct agent_rx *rx, int fd, struct slx_err *err)
 		}
 		rx->len += (size_t)n;
 		/* One frame at a time: stop once a whole one is in. */
-		if (agent_rx_frame(rx, &(uint32_t){ 0 }, &(const char *){ NULL },
-				   &(size_t){ 0 }))
+		whole = agent_frame_parse(rx->buf, rx->len, &(struct agent_frame){ 0 });
+		if (whole < 0)
+			return slx_error(err, EMSGSIZE, "agent frame");
+		if (whole)
 			return 0;
 	}
-}
-
-int agent_rx_frame(const struct agent_rx *rx, uint32_t *type,
-		   const char **payload, size_t *len)
-{
-	struct agent_frame_hdr h;
-
-	if (rx->len < sizeof(h))
-		return 0;
-	memcpy(&h, rx->buf, sizeof(h));
-	if (rx->len - sizeof(h) < h.len)
-		return 0;
-	*type = h.type;
-	*payload = rx->buf + sizeof(h);
-	*len = h.len;
-	return 1;
-}
-
-void agent_rx_consume(struct agent_rx *rx)
-{
-	struct agent_frame_hdr h;
-	size_t n;
-
-	if (rx->len < sizeof(h))
-		return;
-	memcpy(&h, rx->buf, sizeof(h));
-	n = sizeof(h) + h.len;
-	memmove(rx->buf, rx->buf + n, rx->len - n);
-	rx->len -= n;
-}
-
-void agent_rx_release(struct agent_rx *rx)
-{
-	free(rx->buf);
-	*rx = (struct agent_rx){ 0 };
 }
 
 static int send_part(int fd, const char *p, size_t n, int timeout_ms,
@@ -458,20 +427,17 @@ static void exec_finish(struct exec_agent *a, int status)
 static void exec_start(struct exec_agent *a, const char *payload, size_t len)
 {
 	struct exec_inv *inv = &a->inv;
-	struct agent_invoke hdr;
+	struct agent_invoke_msg m;
 	struct agent_buf b = { 0 };
 	char msg[PATH_MAX + 64];
 
 	*inv = (struct exec_inv){ .in_fd = -1, .out_fd = -1, .err_fd = -1 };
-	if (len < sizeof(hdr))
-		return;
-	memcpy(&hdr, payload, sizeof(hdr));
-	if (hdr.request_id_len > len - sizeof(hdr))
+	if (agent_invoke_parse(payload, len, &m) < 0)
 		return;
 	snprintf(inv->request_id, sizeof(inv->request_id), "%.*s",
-		 (int)hdr.request_id_len, payload + sizeof(hdr));
-	inv->event = payload + sizeof(hdr) + hdr.request_id_len;
-	inv->event_len = len - sizeof(hdr) - hdr.request_id_len;
+		 (int)m.request_id_len, m.request_id);
+	inv->event = m.event;
+	inv->event_len = m.event_len;
 	if (exec_spawn(a) < 0) {
 		snprintf(msg, sizeof(msg), "exec %s: %s", a->path, strerror(errno));
 		(void)agent_error_json(&b, "Runtime.InvalidEntrypoint", msg, strlen(msg));

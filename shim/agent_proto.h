@@ -44,6 +44,39 @@ struct agent_result {
 	uint32_t error_type_len; /* 0: no error type */
 };
 
+/* A complete frame found in received bytes; payload points into them. */
+struct agent_frame {
+	uint32_t type;
+	const char *payload;
+	size_t len;
+};
+/* A frame at the head of buf[0..len): 1 and *f when it is all there, 0 when
+ * more bytes are needed, -1 when its header announces more than
+ * AGENT_FRAME_MAX (the peer is broken: waiting for more cannot help). */
+int agent_frame_parse(const char *buf, size_t len, struct agent_frame *f);
+
+/* An INVOKE payload split into its parts (pointing into the payload). */
+struct agent_invoke_msg {
+	uint64_t deadline_ms;
+	const char *request_id; /* not NUL-terminated */
+	size_t request_id_len;
+	const char *event;
+	size_t event_len;
+};
+/* A RESULT payload split likewise; error_type is NULL when there is none. */
+struct agent_result_msg {
+	uint32_t outcome; /* enum shim_outcome, not range-checked here */
+	const char *error_type;
+	size_t error_type_len;
+	const char *body;
+	size_t body_len;
+};
+/* 0, or -1 when the fixed part or a length runs past the payload. */
+int agent_invoke_parse(const char *payload, size_t len,
+		       struct agent_invoke_msg *m);
+int agent_result_parse(const char *payload, size_t len,
+		       struct agent_result_msg *m);
+
 /* A frame being received on a non-blocking fd. */
 struct agent_rx {
 	char *buf;
@@ -52,13 +85,14 @@ struct agent_rx {
 };
 
 /* Read what is available (until EAGAIN or EOF, bounded by one frame).
- * 0 on progress or nothing, -1 on a read error or an oversized frame. */
+ * 0 on progress or nothing, -1 on a read error or an oversized frame.
+ * The other agent_rx functions are pure (agent_proto.c). */
 int agent_rx_fill(struct agent_rx *rx, int fd, struct slx_err *err);
 /* A complete frame at the head of rx: 1 and type/payload/len (pointing into
  * rx, valid until agent_rx_consume), else 0. */
 int agent_rx_frame(const struct agent_rx *rx, uint32_t *type,
 		   const char **payload, size_t *len);
-/* Drop the frame at the head of rx. */
+/* Drop the frame at the head of rx (nothing unless a whole one is there). */
 void agent_rx_consume(struct agent_rx *rx);
 void agent_rx_release(struct agent_rx *rx);
 

@@ -353,7 +353,7 @@ static int start_bootstrap(struct rapi *a, char *path, size_t len, struct slx_er
 /* An INVOKE: hand it to the parked /next, if any. */
 static int on_sock(struct rapi *a)
 {
-	struct agent_invoke hdr;
+	struct agent_invoke_msg m;
 	const char *p;
 	size_t len;
 	uint32_t type;
@@ -362,21 +362,16 @@ static int on_sock(struct rapi *a)
 		return -1;
 	if (!agent_rx_frame(&a->rx, &type, &p, &len))
 		return 0;
-	if (type != AGENT_INVOKE || len < sizeof(hdr)) {
+	if (type != AGENT_INVOKE || agent_invoke_parse(p, len, &m) < 0 ||
+	    m.request_id_len >= sizeof(a->request_id)) {
 		agent_rx_consume(&a->rx);
 		return 0;
 	}
-	memcpy(&hdr, p, sizeof(hdr));
-	if (hdr.request_id_len >= sizeof(a->request_id) ||
-	    hdr.request_id_len > len - sizeof(hdr)) {
-		agent_rx_consume(&a->rx);
-		return 0;
-	}
-	memcpy(a->request_id, p + sizeof(hdr), hdr.request_id_len);
-	a->request_id[hdr.request_id_len] = '\0';
-	a->deadline_ms = hdr.deadline_ms;
-	a->event = p + sizeof(hdr) + hdr.request_id_len;
-	a->event_len = len - sizeof(hdr) - hdr.request_id_len;
+	memcpy(a->request_id, m.request_id, m.request_id_len);
+	a->request_id[m.request_id_len] = '\0';
+	a->deadline_ms = m.deadline_ms;
+	a->event = m.event;
+	a->event_len = m.event_len;
 	a->have_inv = true;
 	a->delivered = false;
 	if (a->waiting) {

@@ -267,21 +267,17 @@ static int result_agent_died(struct shim_sandbox *sb, struct shim_result *res)
 static int result_from_frame(struct shim_sandbox *sb, const char *p, size_t len,
 			     struct shim_result *res)
 {
-	struct agent_result hdr;
+	struct agent_result_msg m;
 	enum shim_outcome o;
 
-	if (len < sizeof(hdr))
+	if (agent_result_parse(p, len, &m) < 0 || m.outcome > SHIM_INIT_ERROR)
 		return -1;
-	memcpy(&hdr, p, sizeof(hdr));
-	if (hdr.error_type_len > len - sizeof(hdr) || hdr.outcome > SHIM_INIT_ERROR)
-		return -1;
-	o = (enum shim_outcome)hdr.outcome;
+	o = (enum shim_outcome)m.outcome;
 	/* A function killed by a signal may have been the OOM killer's doing. */
 	if (o == SHIM_CRASH && oom_kills(sb) > sb->oom_kills)
 		return result_agent_died(sb, res);
-	return fill_result(res, o, hdr.error_type_len ? p + sizeof(hdr) : NULL,
-			   hdr.error_type_len, p + sizeof(hdr) + hdr.error_type_len,
-			   len - sizeof(hdr) - hdr.error_type_len);
+	return fill_result(res, o, m.error_type, m.error_type_len, m.body,
+			   m.body_len);
 }
 
 int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,

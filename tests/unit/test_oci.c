@@ -260,6 +260,19 @@ Test(oci_parse, bad_values_are_named)
 	ocit_expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
+/* Found by tests/fuzz/fuzz_config: a key or value quoted in an error could
+ * split the one-line error or carry terminal escapes. */
+Test(oci_parse, control_characters_quoted_in_errors_are_escaped)
+{
+	static const struct ocit_case cases[] = {
+		{ "{" OCIT_HEAD ",\"annotations\":{\"a\\nb\\tc\":1}}",
+		  "config.json: annotations.a\\nb\\tc: expected a string, got a number" },
+		{ OCIT_PROC(",\"cwd\":\"x\\u001b[2J\\r\""),
+		  "config.json: process.cwd: must be an absolute path, got \"x\\u001b[2J\\u000d\"" },
+	};
+	ocit_expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
 Test(oci_parse, oci_version_is_checked)
 {
 	static const char *const bad[] = { "0.9", "2.0.0", "garbage", "1.4.0", "1.0",
