@@ -200,7 +200,7 @@ Test(cg_validate, unified_keys_are_controller_dot_file)
 		{ "memory/../x.max", "linux.resources.unified: \"memory/../x.max\": expected \"<controller>.<file>\"" },
 		{ "memory..max", "linux.resources.unified: \"memory..max\": expected \"<controller>.<file>\"" },
 		{ "memory.m ax", "linux.resources.unified: \"memory.m ax\": expected \"<controller>.<file>\"" },
-		{ "memory.max\n", "linux.resources.unified: \"memory.max\n\": expected \"<controller>.<file>\"" },
+		{ "memory.max\n", "linux.resources.unified: \"memory.max\\n\": expected \"<controller>.<file>\"" },
 		{ "foo.bar", "linux.resources.unified: foo.bar: unknown controller \"foo\"" },
 		{ "cgroup.procs", "linux.resources.unified: cgroup.procs: managed by the runtime" },
 		{ "memory.max", "linux.resources.unified: memory.max: the memory controller is not available in cgroup v2 on this host" },
