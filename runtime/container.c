@@ -43,9 +43,9 @@ static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
 		return slx_error(err, 0, "process: required to create a container");
 	if (rt_ns_plan_build(cfg, &p->plan, err) < 0)
 		return -1;
-	if (!p->plan.new_ns[OCI_NS_MOUNT] && p->plan.join_fd[OCI_NS_MOUNT] < 0)
-		return slx_error(err, 0,
-				 "linux.namespaces: a mount namespace is required to set up the root filesystem");
+	if (!p->plan.new_ns[OCI_NS_MOUNT] && p->plan.join_fd[OCI_NS_MOUNT] < 0 &&
+	    rt_rootfs_validate_host_mntns(cfg, err) < 0)
+		return -1;
 	if (rt_rootfs_validate(cfg, req->rootfs, err) < 0 ||
 	    (!req->mount_plan && rt_mount_plan_build(cfg, &p->mounts, err) < 0) ||
 	    rt_sysctl_validate(cfg, err) < 0)

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_conformance.c -- runtime-spec corners that runc and crun get right:
+ * a container without a mount namespace of its own, a hostname in a joined
+ * uts namespace, the status each hook kind reads, and poststart/poststop
+ * failures that are warnings. */
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* A bundle whose config.json is exactly `config` with %s for the busybox
+ * rootfs path and then the cgroup name: no mounts or masked paths unless
+ * the test writes them. */
+static void bundle_write(struct bundle *b, const char *config)
+{
+	char path[512], rootfs[512];
+	FILE *f;
+
+	snprintf(b->dir, sizeof(b->dir), "/tmp/slxtest-conf-XXXXXX");
+	cr_assert(mkdtemp(b->dir));
+	snprintf(b->root, sizeof(b->root), "%s/state", b->dir);
+	snprintf(rootfs, sizeof(rootfs), "%s/busybox/rootfs", examples_dir());
+	snprintf(path, sizeof(path), "%s/config.json", b->dir);
+	f = fopen(path, "w");
+	cr_assert(f);
+	fprintf(f, config, rootfs, strrchr(b->dir, '/') + 1);
+	fclose(f);
+}
+
+#define PROCESS(args)                                                                    \
+	"\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":" args ","                 \
+	"\"env\":[\"PATH=/bin\"],\"cwd\":\"/\",\"noNewPrivileges\":true}"
+#define ROOT "\"root\":{\"path\":\"%s\"}"
+#define CGROUP "\"cgroupsPath\":\"/slxrun/%s\""
+
+/* The pid `slxrun state` reports for id. */
+static long state_pid(const struct bundle *b, const char *id)
+{
+	struct cmd_result r;
+	const char *p;
+	long pid;
+
+	cmd_run(&r, NULL, 10, "%s --root %s state %s", slxrun_bin(), b->root, id);
+	cr_assert_eq(r.status, 0, "state: %s", r.err);
+	p = strstr(r.out, "\"pid\"");
+	cr_assert(p, "%s", r.out);
+	pid = strtol(strchr(p, ':') + 1, NULL, 10);
+	cmd_result_free(&r);
+	return pid;
+}
+
+static void link_of(char *buf, size_t len, const char *fmt, long pid)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), fmt, pid);
+	n = readlink(path, buf, len - 1);
+	cr_assert(n > 0, "readlink %s", path);
+	buf[n] = '\0';
+}
+
+/* --- no mount namespace ---------------------------------------------- */
+
+static const char no_mntns_config[] =
+	"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"sleep\",\"30\"]") "," ROOT ","
+	"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+	"{\"type\":\"network\"}]," CGROUP "}}";
+
+Test(conformance, no_mount_namespace_runs_chrooted_in_the_hosts)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char ours[64], theirs[64], root[PATH_MAX], rootfs[PATH_MAX], want[PATH_MAX];
+	long pid;
+
+	bundle_write(&b, no_mntns_config);
+	cmd_run(&r, NULL, 30, "%s --root %s create -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "create without a mount namespace: %s", r.err);
+	cmd_result_free(&r);
+	pid = state_pid(&b, "c1");
+	link_of(ours, sizeof(ours), "/proc/%ld/ns/mnt", (long)getpid());
+	link_of(theirs, sizeof(theirs), "/proc/%ld/ns/mnt", pid);
+	cr_expect_str_eq(theirs, ours, "the container shares the host's mount namespace");
+	link_of(root, sizeof(root), "/proc/%ld/root", pid);
+	snprintf(rootfs, sizeof(rootfs), "%s/busybox/rootfs", examples_dir());
+	cr_assert(realpath(rootfs, want));
+	cr_expect_str_eq(root, want, "its root is the bundle's rootfs");
+
+	/* exec lands in the same chroot, not in the host's "/". */
+	cmd_run(&r, NULL, 30, "%s --root %s exec c1 sh -c 'ls /; test -x /bin/busybox'",
+		slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "exec: %s", r.err);
+	cr_expect_null(strstr(r.out, "work\n"), "exec sees the host's /: %s", r.out);
+	cr_expect(strstr(r.out, "bin\n"), "exec sees no /bin: %s", r.out);
+	cmd_result_free(&r);
+
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f c1", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "delete: %s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* Every mount would land in the host's namespace: refused by field. */
+Test(conformance, no_mount_namespace_refuses_mounts_by_name)
+{
+	static const char config[] =
+		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"true\"]") "," ROOT ","
+		"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],"
+		"\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]," CGROUP "}}";
+	struct bundle b;
+	struct cmd_result r;
+	char mounts_before[64], mounts_after[64];
+
+	bundle_write(&b, config);
+	cmd_run(&r, NULL, 10, "grep -c %s/busybox/rootfs /proc/self/mountinfo", examples_dir());
+	snprintf(mounts_before, sizeof(mounts_before), "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_expect_neq(r.status, 0);
+	cr_expect(strstr(r.err, "mounts: needs a mount namespace of the container's own"),
+		  "%s", r.err);
+	cr_expect_eq(count_lines(r.err), 1, "one line: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "grep -c %s/busybox/rootfs /proc/self/mountinfo", examples_dir());
+	snprintf(mounts_after, sizeof(mounts_after), "%s", r.out);
+	cmd_result_free(&r);
+	cr_expect_str_eq(mounts_after, mounts_before, "a mount reached the host's namespace");
+	bundle_remove(&b);
+}
+
