@@ -133,3 +133,79 @@ Test(conformance, no_mount_namespace_refuses_mounts_by_name)
 	bundle_remove(&b);
 }
 
+/* --- uts ------------------------------------------------------------- */
+
+Test(conformance, hostname_is_set_in_a_joined_uts_namespace)
+{
+	static const char config[] =
+		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"hostname\"]") "," ROOT ","
+		"\"hostname\":\"joined-uts\","
+		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"},"
+		"{\"type\":\"uts\",\"path\":\"/proc/%s/ns/uts\"}]," CGROUP "}}";
+	char holder_pid[32], cfg[sizeof(config) + 32];
+	struct bundle b;
+	struct cmd_result r;
+
+	/* A uts namespace held open by a sleeping process of our own. */
+	cmd_run(&r, NULL, 10, "unshare --uts sleep 60 >/dev/null 2>&1 & echo $!");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(holder_pid, sizeof(holder_pid), "%ld", strtol(r.out, NULL, 10));
+	cmd_result_free(&r);
+	usleep(200000);
+	snprintf(cfg, sizeof(cfg), config, "%s", holder_pid, "%s");
+	bundle_write(&b, cfg);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "run: %s", r.err);
+	cr_expect_str_eq(r.out, "joined-uts\n");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "nsenter -u -t %s hostname; kill %s", holder_pid, holder_pid);
+	cr_expect_str_eq(r.out, "joined-uts\n", "the joined namespace holds the hostname");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "hostname");
+	cr_expect_str_neq(r.out, "joined-uts\n", "the host's hostname changed");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(conformance, hostname_without_a_uts_namespace_is_refused)
+{
+	static const char config[] =
+		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"true\"]") "," ROOT ","
+		"\"hostname\":\"nope\","
+		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]," CGROUP "}}";
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_write(&b, config);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_expect_neq(r.status, 0);
+	cr_expect(strstr(r.err, "hostname: setting it needs a uts namespace"), "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* Without a uts namespace setdomainname would rename the host's domain. */
+Test(conformance, domainname_without_a_uts_namespace_is_refused)
+{
+	static const char config[] =
+		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"true\"]") "," ROOT ","
+		"\"domainname\":\"slxtest.invalid\","
+		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]," CGROUP "}}";
+	struct bundle b;
+	struct cmd_result r;
+	char before[256];
+
+	cmd_run(&r, NULL, 10, "cat /proc/sys/kernel/domainname");
+	snprintf(before, sizeof(before), "%s", r.out);
+	cmd_result_free(&r);
+	bundle_write(&b, config);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_expect_neq(r.status, 0);
+	cr_expect(strstr(r.err, "domainname: setting it needs a uts namespace"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "cat /proc/sys/kernel/domainname");
+	cr_expect_str_eq(r.out, before, "the host's domainname changed");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
