@@ -170,7 +170,10 @@ static void kill_and_reap(pid_t pid, int pidfd)
 }
 
 /* The state hooks read on stdin, with the container's pid ("{}" for
- * sandboxes, which have no state).  NULL with err set on failure. */
+ * sandboxes, which have no state).  prestart, createRuntime, createContainer
+ * and startContainer all see "created": the runtime environment exists and
+ * the user's process has not run (runtime.md's lifecycle; the runtime-tools
+ * validation and crun agree).  NULL with err set on failure. */
 static char *hook_state_json(const struct rt_spawn_req *req, pid_t pid,
 			     struct slx_err *err)
 {
@@ -180,6 +183,7 @@ static char *hook_state_json(const struct rt_spawn_req *req, pid_t pid,
 	if (!req->state)
 		return strdup("{}");
 	req->state->pid = pid;
+	req->state->status = OCI_STATUS_CREATED;
 	if (oci_state_to_json(req->state, false, &json, &len, err) < 0)
 		return NULL;
 	return json;

@@ -209,3 +209,59 @@ Test(conformance, domainname_without_a_uts_namespace_is_refused)
 	bundle_remove(&b);
 }
 
+/* --- hooks ----------------------------------------------------------- */
+
+/* A host hook that saves its stdin as <bundle>/<name>.json (@DIR@ becomes
+ * the bundle directory once it exists: bundle_at). */
+#define SAVE_HOOK(name)                                                                   \
+	"{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > @DIR@/" name ".json\"]}"
+
+static void bundle_at(const struct bundle *b)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 10, "sed -i 's|@DIR@|%s|g' %s/config.json", b->dir, b->dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+}
+
+/* The "status" a saved state carries, whitespace ignored. */
+static void expect_status(const char *dir, const char *name, const char *status)
+{
+	struct cmd_result r;
+	char want[64];
+
+	cmd_run(&r, NULL, 10, "tr -d ' \\n\\t' < %s/%s.json", dir, name);
+	cr_expect_eq(r.status, 0, "%s hook did not run: %s", name, r.err);
+	snprintf(want, sizeof(want), "\"status\":\"%s\"", status);
+	cr_expect(strstr(r.out, want), "%s hook read %s, expected %s", name, r.out, want);
+	cmd_result_free(&r);
+}
+
+Test(conformance, each_hook_kind_reads_its_status)
+{
+	/* startContainer runs inside the container: its stdout is run's. */
+	static const char hooks[] =
+		",\"hooks\":{\"prestart\":[" SAVE_HOOK("prestart") "],"
+		"\"createRuntime\":[" SAVE_HOOK("createRuntime") "],"
+		"\"createContainer\":[" SAVE_HOOK("createContainer") "],"
+		"\"startContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat\"]}],"
+		"\"poststart\":[" SAVE_HOOK("poststart") "],"
+		"\"poststop\":[" SAVE_HOOK("poststop") "]}";
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"true\"]", NULL, hooks, NULL);
+	bundle_at(&b);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "run: %s", r.err);
+	cr_expect(strstr(r.out, "\"status\":\"created\"") || strstr(r.out, "\"status\": \"created\""),
+		  "startContainer read %s", r.out);
+	cmd_result_free(&r);
+	expect_status(b.dir, "prestart", "created");
+	expect_status(b.dir, "createRuntime", "created");
+	expect_status(b.dir, "createContainer", "created");
+	expect_status(b.dir, "poststart", "running");
+	expect_status(b.dir, "poststop", "stopped");
+	bundle_remove(&b);
+}
