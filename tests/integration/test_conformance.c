@@ -265,3 +265,53 @@ Test(conformance, each_hook_kind_reads_its_status)
 	expect_status(b.dir, "poststop", "stopped");
 	bundle_remove(&b);
 }
+
+/* Two hooks of `kind`, the first failing: the second runs, the command
+ * succeeds, the failure is a warning in log.json. */
+static void failing_hook_is_a_warning(const char *kind, const char *verbs)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char hooks[1024];
+
+	snprintf(hooks, sizeof(hooks),
+		 ",\"hooks\":{\"%s\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"exit 3\"]},"
+		 "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch @DIR@/second-ran\"]}]}",
+		 kind);
+	bundle_make(&b, "[\"true\"]", NULL, hooks, NULL);
+	bundle_at(&b);
+	cmd_run(&r, NULL, 30, verbs, slxrun_bin(), b.root, b.dir, b.dir, slxrun_bin(), b.root,
+		b.dir);
+	cr_expect_eq(r.status, 0, "%s: %s", kind, r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "test -e %s/second-ran", b.dir);
+	cr_expect_eq(r.status, 0, "the %s hook after the failing one did not run", kind);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "grep '\"level\":\"warning\"' %s/log.json", b.dir);
+	cr_expect_eq(r.status, 0, "no warning logged for the failing %s hook", kind);
+	cr_expect(strstr(r.out, kind) && strstr(r.out, "exit status 3"), "%s", r.out);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+static const char run_verbs[] =
+	"%s --root %s --log %s/log.json --log-format json run -b %s c1"
+	"%.0s%.0s%.0s";
+static const char create_start_verbs[] =
+	"%s --root %s create -b %s c1 && "
+	"%.0s%s --root %s --log %s/log.json --log-format json start c1";
+
+Test(conformance, failing_poststart_hook_is_a_warning_with_run)
+{
+	failing_hook_is_a_warning("poststart", run_verbs);
+}
+
+Test(conformance, failing_poststart_hook_is_a_warning_with_start)
+{
+	failing_hook_is_a_warning("poststart", create_start_verbs);
+}
+
+Test(conformance, failing_poststop_hook_is_a_warning)
+{
+	failing_hook_is_a_warning("poststop", run_verbs);
+}
