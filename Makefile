@@ -28,7 +28,7 @@ SLINKLIBS := $(LINKLIBS:$(B)/%=$(B)/asan/%)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 INTEG_SRCS := $(wildcard tests/integration/*.c)
 
-.PHONY: all deps test test-unit test-integration test-integration-asan test-vm test-containerd run bench clean format format-check examples
+.PHONY: all deps test test-unit test-integration test-integration-asan test-vm test-containerd test-podman run bench clean format format-check examples
 
 all: slxrun
 
@@ -77,7 +77,7 @@ examples: slxrun
 
 test: $(B)/.deps
 	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/integration-tests examples
-	$(MAKE) test-unit test-integration test-integration-asan test-vm test-containerd fuzz-smoke
+	$(MAKE) test-unit test-integration test-integration-asan test-vm test-containerd test-podman fuzz-smoke
 
 test-unit: $(B)/unit-tests
 	ASAN_OPTIONS=detect_leaks=1 $(B)/unit-tests --jobs 2
@@ -108,6 +108,11 @@ bench: $(B)/.deps
 test-containerd: $(B)/.deps
 	$(MAKE) slxrun examples
 	./tests/containerd/run.sh ./slxrun $(B)/examples
+
+# slxrun as podman's --runtime (through conmon) on private storage roots, runc as the control.
+test-podman: $(B)/.deps
+	$(MAKE) slxrun examples
+	./tests/podman/run.sh ./slxrun $(B)/examples
 
 # libFuzzer harnesses (tests/fuzz/): the parsers built again by clang with the
 # fuzzer's coverage and ASAN+UBSAN into $(B)/fuzz/, one binary per parser.

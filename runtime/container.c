@@ -43,9 +43,9 @@ static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
 		return slx_error(err, 0, "process: required to create a container");
 	if (rt_ns_plan_build(cfg, &p->plan, err) < 0)
 		return -1;
-	if (!p->plan.new_ns[OCI_NS_MOUNT] && p->plan.join_fd[OCI_NS_MOUNT] < 0)
-		return slx_error(err, 0,
-				 "linux.namespaces: a mount namespace is required to set up the root filesystem");
+	if (!p->plan.new_ns[OCI_NS_MOUNT] && p->plan.join_fd[OCI_NS_MOUNT] < 0 &&
+	    rt_rootfs_validate_host_mntns(cfg, err) < 0)
+		return -1;
 	if (rt_rootfs_validate(cfg, req->rootfs, err) < 0 ||
 	    (!req->mount_plan && rt_mount_plan_build(cfg, &p->mounts, err) < 0) ||
 	    rt_sysctl_validate(cfg, err) < 0)
@@ -170,7 +170,10 @@ static void kill_and_reap(pid_t pid, int pidfd)
 }
 
 /* The state hooks read on stdin, with the container's pid ("{}" for
- * sandboxes, which have no state).  NULL with err set on failure. */
+ * sandboxes, which have no state).  prestart, createRuntime, createContainer
+ * and startContainer all see "created": the runtime environment exists and
+ * the user's process has not run (runtime.md's lifecycle; the runtime-tools
+ * validation and crun agree).  NULL with err set on failure. */
 static char *hook_state_json(const struct rt_spawn_req *req, pid_t pid,
 			     struct slx_err *err)
 {
@@ -180,6 +183,7 @@ static char *hook_state_json(const struct rt_spawn_req *req, pid_t pid,
 	if (!req->state)
 		return strdup("{}");
 	req->state->pid = pid;
+	req->state->status = OCI_STATUS_CREATED;
 	if (oci_state_to_json(req->state, false, &json, &len, err) < 0)
 		return NULL;
 	return json;

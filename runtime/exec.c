@@ -96,6 +96,16 @@ static int plan_build(const struct rt_ctx *ctx, const char *id,
 	return plan_namespaces(p);
 }
 
+static int enter_shared_root(pid_t pid, struct slx_err *err)
+{
+	char root[64];
+
+	snprintf(root, sizeof(root), "/proc/%d/root", pid);
+	if (chroot(root) < 0 || chdir("/") < 0)
+		return slx_error(err, errno, "chroot into the container's root %s", root);
+	return 0;
+}
+
 static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
 		      size_t pathlen, struct slx_err *err)
 {
@@ -106,6 +116,9 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
 		return -1;
 	if (setns(p->target_pidfd, p->ns_flags & ~CLONE_NEWPID) < 0)
 		return slx_error(err, errno, "join the container's namespaces");
+	/* A container sharing our mount namespace is a chroot in it. */
+	if (!(p->ns_flags & CLONE_NEWNS) && enter_shared_root(p->st->pid, err) < 0)
+		return -1;
 	if (proc->terminal && p->console_fd >= 0 &&
 	    rt_console_setup(p->console_fd, proc, err) < 0)
 		return -1;

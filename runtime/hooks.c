@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hooks.c -- running OCI hooks: fork+exec in their own process group with the
  * state fed to stdin without blocking, one deadline for both (a pidfd), the
- * whole group killed on timeout; the first failure stops the rest. */
+ * whole group killed on timeout.  A failure stops the rest, except for
+ * poststart and poststop, where it is a warning. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -157,6 +158,8 @@ int rt_hooks_run(const char *kind, const struct oci_hookv *hooks,
 	return 0;
 }
 
+/* poststart and poststop (runtime.md, lifecycle steps 9 and 12): a failing
+ * hook is a warning, and the hooks after it still run. */
 void rt_hooks_run_logged(const char *kind, const struct oci_hookv *hooks,
 			 const struct oci_state *st)
 {
@@ -164,8 +167,13 @@ void rt_hooks_run_logged(const char *kind, const struct oci_hookv *hooks,
 	struct slx_err err;
 	size_t len;
 
-	if (!hooks->n || oci_state_to_json(st, false, &json, &len, &err) < 0)
+	if (!hooks->n)
 		return;
-	if (rt_hooks_run(kind, hooks, json, &err) < 0)
-		rt_log("warning", "%s", err.msg);
+	if (oci_state_to_json(st, false, &json, &len, &err) < 0) {
+		rt_log("warning", "hook %s: %s", kind, err.msg);
+		return;
+	}
+	for (size_t i = 0; i < hooks->n; i++)
+		if (hook_run(kind, i, &hooks->v[i], json, &err) < 0)
+			rt_log("warning", "%s", err.msg);
 }

@@ -148,7 +148,9 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 				     .no_pivot = req->no_pivot,
 				     .plan = req->mount_plan,
 				     .userns = plan->new_ns[OCI_NS_USER] ||
-					       plan->join_fd[OCI_NS_USER] >= 0 };
+					       plan->join_fd[OCI_NS_USER] >= 0,
+				     .host_mntns = !plan->new_ns[OCI_NS_MOUNT] &&
+						   plan->join_fd[OCI_NS_MOUNT] < 0 };
 
 	/* Nobody may open our /proc/<pid>/exe (the host's slxrun) while we
 	 * run host code inside the container's reach (CVE-2019-5736);

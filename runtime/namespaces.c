@@ -92,9 +92,13 @@ int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan,
 		return slx_error(err, 0,
 				 "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
 	}
-	if (cfg->hostname && *cfg->hostname && !plan->new_ns[OCI_NS_UTS]) {
+	/* A joined namespace is the container's own too (runc and crun agree);
+	 * only the host's, by leaving uts out, is refused. */
+	if (!plan->new_ns[OCI_NS_UTS] && plan->join_fd[OCI_NS_UTS] < 0 &&
+	    ((cfg->hostname && *cfg->hostname) || (cfg->domainname && *cfg->domainname))) {
 		rt_ns_plan_release(plan);
-		return slx_error(err, 0, "hostname: setting it needs a new uts namespace");
+		return slx_error(err, 0, "%s: setting it needs a uts namespace of the container's own",
+				 cfg->hostname && *cfg->hostname ? "hostname" : "domainname");
 	}
 	return 0;
 }

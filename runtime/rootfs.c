@@ -65,6 +65,31 @@ int rt_rootfs_validate(const struct oci_config *cfg, const char *rootfs,
 	return 0;
 }
 
+/* Without a mount namespace of its own the container shares the host's:
+ * every mount would land there, so none is made and a config that asks for
+ * one is refused by name.  runc mounts into the host's namespace here and
+ * crun chroots and mounts too; slxrun only chroots. */
+int rt_rootfs_validate_host_mntns(const struct oci_config *cfg, struct slx_err *err)
+{
+	static const char why[] = "needs a mount namespace of the container's own "
+				  "(linux.namespaces has no mount namespace)";
+	const struct oci_linux *l = &cfg->linux_;
+
+	if (cfg->n_mounts)
+		return slx_error(err, 0, "mounts: %s", why);
+	if (l->masked_paths.n)
+		return slx_error(err, 0, "linux.maskedPaths: %s", why);
+	if (l->readonly_paths.n)
+		return slx_error(err, 0, "linux.readonlyPaths: %s", why);
+	if (l->n_devices)
+		return slx_error(err, 0, "linux.devices: %s", why);
+	if (cfg->root.readonly)
+		return slx_error(err, 0, "root.readonly: %s", why);
+	if (l->rootfs_propagation && *l->rootfs_propagation)
+		return slx_error(err, 0, "linux.rootfsPropagation: %s", why);
+	return 0;
+}
+
 /* --- prepare -------------------------------------------------------- */
 
 /* pivot_root refuses a new root whose parent mount is shared.  With "/"
@@ -123,6 +148,8 @@ int rt_rootfs_prepare(const struct oci_config *cfg,
 	cleanup_close int rootfd = -1;
 
 	(void)cfg;
+	if (opts->host_mntns)
+		return 0;
 
 	/* runc's order: "/" gets rootfsPropagation or, by default, MS_SLAVE|
 	 * MS_REC, so nothing we mount leaks to the host while host mounts
@@ -207,6 +234,11 @@ int rt_rootfs_finish(const struct oci_config *cfg,
 	bool slave_everywhere = !prop || ((prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE)));
 	cleanup_close int rootfd = -1;
 
+	if (opts->host_mntns) {
+		if (chdir(opts->rootfs) < 0 || chroot(".") < 0 || chdir("/") < 0)
+			return slx_error(err, errno, "chroot %s", opts->rootfs);
+		return 0;
+	}
 	if (opts->no_pivot ? move_root(opts->rootfs, err) < 0
 			   : pivot(opts->rootfs, !slave_everywhere, err) < 0)
 		return -1;

@@ -95,6 +95,7 @@ struct rt_rootfs_opts {
 	const char *rootfs; /* absolute, resolved path of the bundle's rootfs */
 	bool no_pivot;
 	bool userns; /* in a user namespace (kept for callers; the plan knows) */
+	bool host_mntns; /* no mount namespace of its own: chroot, mount nothing */
 	const struct rt_mount_plan *plan; /* what to do; built by rt_mount_plan_build */
 };
 
@@ -103,6 +104,10 @@ struct rt_rootfs_opts {
  * filesystem type foo").  The rest is checked by rt_mount_plan_build. */
 int rt_rootfs_validate(const struct oci_config *cfg, const char *rootfs,
 		       struct slx_err *err);
+
+/* A container sharing the host's mount namespace gets a chroot and no
+ * mounts: refuse, naming the field, a config that asks for any. */
+int rt_rootfs_validate_host_mntns(const struct oci_config *cfg, struct slx_err *err);
 
 /* In the child, in the new mount namespace, before createContainer hooks:
  * set rootfs propagation (default rslave), bind rootfs onto itself, then

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_conformance.c -- runtime-spec corners that runc and crun get right:
+ * a container without a mount namespace of its own, a hostname in a joined
+ * uts namespace, the status each hook kind reads, and poststart/poststop
+ * failures that are warnings. */
+#include <criterion/criterion.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* A bundle whose config.json is exactly `config` with %s for the busybox
+ * rootfs path and then the cgroup name: no mounts or masked paths unless
+ * the test writes them. */
+static void bundle_write(struct bundle *b, const char *config)
+{
+	char path[512], rootfs[512];
+	FILE *f;
+
+	snprintf(b->dir, sizeof(b->dir), "/tmp/slxtest-conf-XXXXXX");
+	cr_assert(mkdtemp(b->dir));
+	snprintf(b->root, sizeof(b->root), "%s/state", b->dir);
+	snprintf(rootfs, sizeof(rootfs), "%s/busybox/rootfs", examples_dir());
+	snprintf(path, sizeof(path), "%s/config.json", b->dir);
+	f = fopen(path, "w");
+	cr_assert(f);
+	fprintf(f, config, rootfs, strrchr(b->dir, '/') + 1);
+	fclose(f);
+}
+
+#define PROCESS(args)                                                                    \
+	"\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":" args ","                 \
+	"\"env\":[\"PATH=/bin\"],\"cwd\":\"/\",\"noNewPrivileges\":true}"
+#define ROOT "\"root\":{\"path\":\"%s\"}"
+#define CGROUP "\"cgroupsPath\":\"/slxrun/%s\""
+
+/* The pid `slxrun state` reports for id. */
+static long state_pid(const struct bundle *b, const char *id)
+{
+	struct cmd_result r;
+	const char *p;
+	long pid;
+
+	cmd_run(&r, NULL, 10, "%s --root %s state %s", slxrun_bin(), b->root, id);
+	cr_assert_eq(r.status, 0, "state: %s", r.err);
+	p = strstr(r.out, "\"pid\"");
+	cr_assert(p, "%s", r.out);
+	pid = strtol(strchr(p, ':') + 1, NULL, 10);
+	cmd_result_free(&r);
+	return pid;
+}
+
+static void link_of(char *buf, size_t len, const char *fmt, long pid)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), fmt, pid);
+	n = readlink(path, buf, len - 1);
+	cr_assert(n > 0, "readlink %s", path);
+	buf[n] = '\0';
+}
+
+/* --- no mount namespace ---------------------------------------------- */
+
+static const char no_mntns_config[] =
+	"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"sleep\",\"30\"]") "," ROOT ","
+	"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+	"{\"type\":\"network\"}]," CGROUP "}}";
+
+Test(conformance, no_mount_namespace_runs_chrooted_in_the_hosts)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char ours[64], theirs[64], root[PATH_MAX], rootfs[PATH_MAX], want[PATH_MAX];
+	long pid;
+
+	bundle_write(&b, no_mntns_config);
+	cmd_run(&r, NULL, 30, "%s --root %s create -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "create without a mount namespace: %s", r.err);
+	cmd_result_free(&r);
+	pid = state_pid(&b, "c1");
+	link_of(ours, sizeof(ours), "/proc/%ld/ns/mnt", (long)getpid());
+	link_of(theirs, sizeof(theirs), "/proc/%ld/ns/mnt", pid);
+	cr_expect_str_eq(theirs, ours, "the container shares the host's mount namespace");
+	link_of(root, sizeof(root), "/proc/%ld/root", pid);
+	snprintf(rootfs, sizeof(rootfs), "%s/busybox/rootfs", examples_dir());
+	cr_assert(realpath(rootfs, want));
+	cr_expect_str_eq(root, want, "its root is the bundle's rootfs");
+
+	/* exec lands in the same chroot, not in the host's "/". */
+	cmd_run(&r, NULL, 30, "%s --root %s exec c1 sh -c 'ls /; test -x /bin/busybox'",
+		slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "exec: %s", r.err);
+	cr_expect_null(strstr(r.out, "work\n"), "exec sees the host's /: %s", r.out);
+	cr_expect(strstr(r.out, "bin\n"), "exec sees no /bin: %s", r.out);
+	cmd_result_free(&r);
+
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f c1", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "delete: %s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* Every mount would land in the host's namespace: refused by field. */
+Test(conformance, no_mount_namespace_refuses_mounts_by_name)
+{
+	static const char config[] =
+		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"true\"]") "," ROOT ","
+		"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],"
+		"\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]," CGROUP "}}";
+	struct bundle b;
+	struct cmd_result r;
+	char mounts_before[64], mounts_after[64];
+
+	bundle_write(&b, config);
+	cmd_run(&r, NULL, 10, "grep -c %s/busybox/rootfs /proc/self/mountinfo", examples_dir());
+	snprintf(mounts_before, sizeof(mounts_before), "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_expect_neq(r.status, 0);
+	cr_expect(strstr(r.err, "mounts: needs a mount namespace of the container's own"),
+		  "%s", r.err);
+	cr_expect_eq(count_lines(r.err), 1, "one line: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "grep -c %s/busybox/rootfs /proc/self/mountinfo", examples_dir());
+	snprintf(mounts_after, sizeof(mounts_after), "%s", r.out);
+	cmd_result_free(&r);
+	cr_expect_str_eq(mounts_after, mounts_before, "a mount reached the host's namespace");
+	bundle_remove(&b);
+}
+
+/* --- uts ------------------------------------------------------------- */
+
+Test(conformance, hostname_is_set_in_a_joined_uts_namespace)
+{
+	static const char config[] =
+		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"hostname\"]") "," ROOT ","
+		"\"hostname\":\"joined-uts\","
+		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"},"
+		"{\"type\":\"uts\",\"path\":\"/proc/%s/ns/uts\"}]," CGROUP "}}";
+	char holder_pid[32], cfg[sizeof(config) + 32];
+	struct bundle b;
+	struct cmd_result r;
+
+	/* A uts namespace held open by a sleeping process of our own. */
+	cmd_run(&r, NULL, 10, "unshare --uts sleep 60 >/dev/null 2>&1 & echo $!");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(holder_pid, sizeof(holder_pid), "%ld", strtol(r.out, NULL, 10));
+	cmd_result_free(&r);
+	usleep(200000);
+	snprintf(cfg, sizeof(cfg), config, "%s", holder_pid, "%s");
+	bundle_write(&b, cfg);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "run: %s", r.err);
+	cr_expect_str_eq(r.out, "joined-uts\n");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "nsenter -u -t %s hostname; kill %s", holder_pid, holder_pid);
+	cr_expect_str_eq(r.out, "joined-uts\n", "the joined namespace holds the hostname");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "hostname");
+	cr_expect_str_neq(r.out, "joined-uts\n", "the host's hostname changed");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+Test(conformance, hostname_without_a_uts_namespace_is_refused)
+{
+	static const char config[] =
+		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"true\"]") "," ROOT ","
+		"\"hostname\":\"nope\","
+		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]," CGROUP "}}";
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_write(&b, config);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_expect_neq(r.status, 0);
+	cr_expect(strstr(r.err, "hostname: setting it needs a uts namespace"), "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* Without a uts namespace setdomainname would rename the host's domain. */
+Test(conformance, domainname_without_a_uts_namespace_is_refused)
+{
+	static const char config[] =
+		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"true\"]") "," ROOT ","
+		"\"domainname\":\"slxtest.invalid\","
+		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]," CGROUP "}}";
+	struct bundle b;
+	struct cmd_result r;
+	char before[256];
+
+	cmd_run(&r, NULL, 10, "cat /proc/sys/kernel/domainname");
+	snprintf(before, sizeof(before), "%s", r.out);
+	cmd_result_free(&r);
+	bundle_write(&b, config);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_expect_neq(r.status, 0);
+	cr_expect(strstr(r.err, "domainname: setting it needs a uts namespace"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "cat /proc/sys/kernel/domainname");
+	cr_expect_str_eq(r.out, before, "the host's domainname changed");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* --- hooks ----------------------------------------------------------- */
+
+/* A host hook that saves its stdin as <bundle>/<name>.json (@DIR@ becomes
+ * the bundle directory once it exists: bundle_at). */
+#define SAVE_HOOK(name)                                                                   \
+	"{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > @DIR@/" name ".json\"]}"
+
+static void bundle_at(const struct bundle *b)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 10, "sed -i 's|@DIR@|%s|g' %s/config.json", b->dir, b->dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+}
+
+/* The "status" a saved state carries, whitespace ignored. */
+static void expect_status(const char *dir, const char *name, const char *status)
+{
+	struct cmd_result r;
+	char want[64];
+
+	cmd_run(&r, NULL, 10, "tr -d ' \\n\\t' < %s/%s.json", dir, name);
+	cr_expect_eq(r.status, 0, "%s hook did not run: %s", name, r.err);
+	snprintf(want, sizeof(want), "\"status\":\"%s\"", status);
+	cr_expect(strstr(r.out, want), "%s hook read %s, expected %s", name, r.out, want);
+	cmd_result_free(&r);
+}
+
+Test(conformance, each_hook_kind_reads_its_status)
+{
+	/* startContainer runs inside the container: its stdout is run's. */
+	static const char hooks[] =
+		",\"hooks\":{\"prestart\":[" SAVE_HOOK("prestart") "],"
+		"\"createRuntime\":[" SAVE_HOOK("createRuntime") "],"
+		"\"createContainer\":[" SAVE_HOOK("createContainer") "],"
+		"\"startContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat\"]}],"
+		"\"poststart\":[" SAVE_HOOK("poststart") "],"
+		"\"poststop\":[" SAVE_HOOK("poststop") "]}";
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"true\"]", NULL, hooks, NULL);
+	bundle_at(&b);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "run: %s", r.err);
+	cr_expect(strstr(r.out, "\"status\":\"created\"") || strstr(r.out, "\"status\": \"created\""),
+		  "startContainer read %s", r.out);
+	cmd_result_free(&r);
+	expect_status(b.dir, "prestart", "created");
+	expect_status(b.dir, "createRuntime", "created");
+	expect_status(b.dir, "createContainer", "created");
+	expect_status(b.dir, "poststart", "running");
+	expect_status(b.dir, "poststop", "stopped");
+	bundle_remove(&b);
+}
+
+/* Two hooks of `kind`, the first failing: the second runs, the command
+ * succeeds, the failure is a warning in log.json. */
+static void failing_hook_is_a_warning(const char *kind, const char *verbs)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char hooks[1024];
+
+	snprintf(hooks, sizeof(hooks),
+		 ",\"hooks\":{\"%s\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"exit 3\"]},"
+		 "{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"touch @DIR@/second-ran\"]}]}",
+		 kind);
+	bundle_make(&b, "[\"true\"]", NULL, hooks, NULL);
+	bundle_at(&b);
+	cmd_run(&r, NULL, 30, verbs, slxrun_bin(), b.root, b.dir, b.dir, slxrun_bin(), b.root,
+		b.dir);
+	cr_expect_eq(r.status, 0, "%s: %s", kind, r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "test -e %s/second-ran", b.dir);
+	cr_expect_eq(r.status, 0, "the %s hook after the failing one did not run", kind);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "grep '\"level\":\"warning\"' %s/log.json", b.dir);
+	cr_expect_eq(r.status, 0, "no warning logged for the failing %s hook", kind);
+	cr_expect(strstr(r.out, kind) && strstr(r.out, "exit status 3"), "%s", r.out);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+static const char run_verbs[] =
+	"%s --root %s --log %s/log.json --log-format json run -b %s c1"
+	"%.0s%.0s%.0s";
+static const char create_start_verbs[] =
+	"%s --root %s create -b %s c1 && "
+	"%.0s%s --root %s --log %s/log.json --log-format json start c1";
+
+Test(conformance, failing_poststart_hook_is_a_warning_with_run)
+{
+	failing_hook_is_a_warning("poststart", run_verbs);
+}
+
+Test(conformance, failing_poststart_hook_is_a_warning_with_start)
+{
+	failing_hook_is_a_warning("poststart", create_start_verbs);
+}
+
+Test(conformance, failing_poststop_hook_is_a_warning)
+{
+	failing_hook_is_a_warning("poststop", run_verbs);
+}
