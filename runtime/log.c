@@ -52,11 +52,19 @@ void rt_log(const char *level, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (log_fd < 0 || (!strcmp(level, "debug") && !log_debug))
+	if (!strcmp(level, "debug") && !log_debug)
+		return;
+	/* Without --log, warnings go to stderr as runc's do; errors are printed
+	 * there once by main already. */
+	if (log_fd < 0 && strcmp(level, "warning"))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	if (log_fd < 0) {
+		fprintf(stderr, "slxrun: warning: %s\n", msg);
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);

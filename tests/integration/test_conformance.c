@@ -315,3 +315,22 @@ Test(conformance, failing_poststop_hook_is_a_warning)
 {
 	failing_hook_is_a_warning("poststop", run_verbs);
 }
+
+/* Without --log a hook's failure still reaches the user: on stderr, as
+ * runc's warnings do, and the run still succeeds. */
+Test(conformance, failing_poststart_hook_warns_on_stderr_without_a_log)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"true\"]", NULL,
+		    ",\"hooks\":{\"poststart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"exit 3\"]}]}",
+		    NULL);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "slxrun: warning: ") && strstr(r.err, "poststart") &&
+			  strstr(r.err, "exit status 3"),
+		  "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
