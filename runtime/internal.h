@@ -193,9 +193,4 @@ int rt_state_remove(const struct rt_ctx *ctx, const char *id,
 unsigned long long rt_pid_start_time(pid_t pid);
 char *rt_now_rfc3339(void);
 
-/* ---- logging ------------------------------------------------------------ */
-void rt_log_open(const char *path, bool json, bool debug);
-void rt_log(const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
 #endif
