@@ -162,8 +162,14 @@ __attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,
 					    const struct rt_confine *confine,
 					    int sync_fd);
 
+/* Signal the container st records: its init, or with all every process in
+ * its cgroup (the init alone when it has none).  kill.c. */
+int rt_signal_container(const struct oci_state *st, int sig, bool all,
+			struct slx_err *err);
+
 /* The end of delete for a container whose processes are gone: its cgroup
- * (cg, open or dirfd -1), poststop hooks, the state directory. */
+ * (cg, open or dirfd -1), poststop hooks, the state directory.  delete.c;
+ * run (lifecycle.c) ends with it too. */
 int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st,
 		      struct cg_handle *cg, struct slx_err *err);
 
