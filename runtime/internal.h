@@ -156,6 +156,13 @@ struct rt_spawned {
 int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 	     struct slx_err *err);
 
+/* clone3 (fork-like: 0 in the child) with CLONE_PIDFD into *pidfd, new
+ * namespaces from flags, into the cgroup cgroup_fd (-1: ours), into the pid
+ * namespace pidns_fd (a namespace fd or a pidfd; -1: a new one per flags,
+ * else ours).  clone.c, for create/run/sandboxes and exec alike. */
+pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd,
+		    struct slx_err *err);
+
 /* The child's side of rt_spawn (init.c); never returns. */
 __attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,
 					    const struct rt_ns_plan *plan,
