@@ -17,7 +17,7 @@
 #define SLX_VERSION "0.1.0"
 #define RT_DEFAULT_ROOT "/run/slxrun"
 
-/* Global options every verb sees. */
+/* Options every call shares (slxrun sets them from its global flags). */
 struct rt_ctx {
 	const char *root; /* state directory, default /run/slxrun */
 	bool systemd_cgroup;
