@@ -16,10 +16,14 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 B       := build
 MODULES := common oci cgroups runtime shim
-# main.c holds the verb table; every other file belongs to its folder's library.
-SRCS    := $(filter-out runtime/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+SRCS    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 OBJS    := $(SRCS:%.c=$(B)/%.o)
 SOBJS   := $(SRCS:%.c=$(B)/asan/%.o)
+# The command line (main, the flag parser, one file per verb) is the top
+# floor: its objects go straight into slxrun, over the module libraries.
+CLI_SRCS  := $(wildcard cli/*.c)
+CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
+CLI_SOBJS := $(CLI_SRCS:%.c=$(B)/asan/%.o)
 LIBA    := $(foreach m,$(MODULES),$(B)/lib$(m).a)
 # Link order: users before what they use.
 LINKLIBS  := $(B)/libshim.a $(B)/libruntime.a $(B)/libcgroups.a $(B)/liboci.a $(B)/libcommon.a
@@ -58,12 +62,12 @@ $(B)/asan/lib$(1).a: $(filter $(B)/asan/$(1)/%,$(SOBJS))
 endef
 $(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
 
-slxrun: $(B)/runtime/main.o $(LINKLIBS)
-	$(CC) $(CFLAGS) -o $@ $< $(LINKLIBS) $(LIBS)
+slxrun: $(CLI_OBJS) $(LINKLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LINKLIBS) $(LIBS)
 
 # The same binary under ASAN+UBSAN: the integration suite runs against it too.
-$(B)/slxrun-asan: $(B)/asan/runtime/main.o $(SLINKLIBS)
-	$(CC) $(SAN) -o $@ $< $(SLINKLIBS) $(LIBS)
+$(B)/slxrun-asan: $(CLI_SOBJS) $(SLINKLIBS)
+	$(CC) $(SAN) -o $@ $(CLI_SOBJS) $(SLINKLIBS) $(LIBS)
 
 $(B)/unit-tests: $(UNIT_SRCS) $(SLINKLIBS)
 	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $(UNIT_SRCS) $(SLINKLIBS) $(LIBS) -lcriterion
@@ -170,4 +174,4 @@ format-check:
 clean:
 	rm -rf $(B) slxrun
 
--include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(B)/runtime/main.d $(B)/asan/runtime/main.d
+-include $(OBJS:.o=.d) $(SOBJS:.o=.d) $(CLI_OBJS:.o=.d) $(CLI_SOBJS:.o=.d)

@@ -4,8 +4,6 @@
  * the sync protocol, and undo everything when any step fails. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +13,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../common/syscalls.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "internal.h"
@@ -127,36 +124,6 @@ static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
 		return -1;
 	}
 	return 0;
-}
-
-/* clone3 into the cgroup; joining a pid namespace means switching our own
- * pid_for_children around the call, then back. */
-static pid_t do_clone(const struct spawn_prep *p, const struct cg_handle *cg,
-		      int *pidfd, struct slx_err *err)
-{
-	struct clone_args args = {
-		.flags = (uint64_t)p->plan.clone_flags | CLONE_PIDFD,
-		.pidfd = (uint64_t)(uintptr_t)pidfd,
-		.exit_signal = SIGCHLD,
-	};
-	cleanup_close int own_pidns = -1;
-	pid_t pid;
-
-	if (cg && cg->dirfd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)cg->dirfd;
-	}
-	if (p->plan.join_fd[OCI_NS_PID] >= 0) {
-		own_pidns = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
-		if (own_pidns < 0 || setns(p->plan.join_fd[OCI_NS_PID], CLONE_NEWPID) < 0)
-			return slx_error(err, errno, "join the pid namespace");
-	}
-	pid = slx_clone3(&args);
-	if (pid < 0)
-		slx_error(err, errno, "clone3");
-	if (pid != 0 && own_pidns >= 0)
-		(void)setns(own_pidns, CLONE_NEWPID);
-	return pid;
 }
 
 static void kill_and_reap(pid_t pid, int pidfd)
@@ -303,7 +270,9 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 		slx_error(err, errno, "socketpair");
 		goto fail_cgroup;
 	}
-	pid = do_clone(&prep, req->cgroup_rel ? &out->cg : NULL, &pidfd, err);
+	pid = rt_clone_into((uint64_t)prep.plan.clone_flags,
+			    req->cgroup_rel ? out->cg.dirfd : -1,
+			    prep.plan.join_fd[OCI_NS_PID], &pidfd, err);
 	if (pid == 0) {
 		struct rt_spawn_req child = *req;
 

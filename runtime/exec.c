@@ -4,7 +4,6 @@
  * process setup as the init (user, caps, seccomp) before execve. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../common/syscalls.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "internal.h"
@@ -144,31 +142,6 @@ static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int 
 	rt_sync_fail(sync_fd, RT_STAGE_EXEC, &err);
 }
 
-static pid_t exec_clone(const struct exec_plan *p, int *pidfd, struct slx_err *err)
-{
-	struct clone_args args = { .flags = CLONE_PIDFD,
-				   .pidfd = (uint64_t)(uintptr_t)pidfd,
-				   .exit_signal = SIGCHLD };
-	cleanup_close int own = -1;
-	pid_t pid;
-
-	if (p->cg.dirfd >= 0) {
-		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)p->cg.dirfd;
-	}
-	if (p->ns_flags & CLONE_NEWPID) {
-		own = open("/proc/self/ns/pid_for_children", O_RDONLY | O_CLOEXEC);
-		if (own < 0 || setns(p->target_pidfd, CLONE_NEWPID) < 0)
-			return slx_error(err, errno, "join the container's pid namespace");
-	}
-	pid = slx_clone3(&args);
-	if (pid < 0)
-		slx_error(err, errno, "clone3");
-	if (pid != 0 && own >= 0)
-		(void)setns(own, CLONE_NEWPID);
-	return pid;
-}
-
 static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd,
 		      struct slx_err *err)
 {
@@ -179,7 +152,8 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd,
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return slx_error(err, errno, "socketpair");
-	pid = exec_clone(p, pidfd, err);
+	pid = rt_clone_into(0, p->cg.dirfd,
+			    p->ns_flags & CLONE_NEWPID ? p->target_pidfd : -1, pidfd, err);
 	if (pid == 0) {
 		close(sv[0]);
 		exec_child(p, sv[1]);

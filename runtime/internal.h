@@ -156,14 +156,27 @@ struct rt_spawned {
 int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 	     struct slx_err *err);
 
+/* clone3 (fork-like: 0 in the child) with CLONE_PIDFD into *pidfd, new
+ * namespaces from flags, into the cgroup cgroup_fd (-1: ours), into the pid
+ * namespace pidns_fd (a namespace fd or a pidfd; -1: a new one per flags,
+ * else ours).  clone.c, for create/run/sandboxes and exec alike. */
+pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd,
+		    struct slx_err *err);
+
 /* The child's side of rt_spawn (init.c); never returns. */
 __attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,
 					    const struct rt_ns_plan *plan,
 					    const struct rt_confine *confine,
 					    int sync_fd);
 
+/* Signal the container st records: its init, or with all every process in
+ * its cgroup (the init alone when it has none).  kill.c. */
+int rt_signal_container(const struct oci_state *st, int sig, bool all,
+			struct slx_err *err);
+
 /* The end of delete for a container whose processes are gone: its cgroup
- * (cg, open or dirfd -1), poststop hooks, the state directory. */
+ * (cg, open or dirfd -1), poststop hooks, the state directory.  delete.c;
+ * run (lifecycle.c) ends with it too. */
 int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st,
 		      struct cg_handle *cg, struct slx_err *err);
 
@@ -192,10 +205,5 @@ int rt_state_remove(const struct rt_ctx *ctx, const char *id,
 /* Start time of pid (field 22 of /proc/pid/stat), 0 if gone. */
 unsigned long long rt_pid_start_time(pid_t pid);
 char *rt_now_rfc3339(void);
-
-/* ---- logging ------------------------------------------------------------ */
-void rt_log_open(const char *path, bool json, bool debug);
-void rt_log(const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 
 #endif

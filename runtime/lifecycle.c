@@ -248,15 +248,6 @@ out:
 	return r;
 }
 
-int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
-	     struct slx_err *err)
-{
-	if (rt_state_read(ctx, id, out, err) < 0)
-		return -1;
-	rt_state_refresh(*out);
-	return 0;
-}
-
 /* Forward the usual termination signals to the container and wait for it. */
 int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* runtime.h -- the runtime library's public surface: container lifecycle
  * (create/start/run/kill/delete/state/list) and in-process sandboxes for the
- * shim.  The CLI verbs (cmd_*.c) and the shim are thin callers of this. */
+ * shim.  The CLI verbs (cli/cmd_*.c) and the shim are thin callers of this;
+ * nothing here knows the command line. */
 #ifndef SLX_RUNTIME_H
 #define SLX_RUNTIME_H
 
@@ -16,7 +17,7 @@
 #define SLX_VERSION "0.1.0"
 #define RT_DEFAULT_ROOT "/run/slxrun"
 
-/* Global options every verb sees. */
+/* Options every call shares (slxrun sets them from its global flags). */
 struct rt_ctx {
 	const char *root; /* state directory, default /run/slxrun */
 	bool systemd_cgroup;
@@ -97,6 +98,17 @@ int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen,
 
 /* Map "TERM", "SIGTERM", "15" to 15; -1 when unknown. */
 int rt_signal_parse(const char *s);
+
+/* ---- the log (--log, --log-format) ---------------------------------- */
+
+/* Send rt_log lines to path (appended; NULL or "": nowhere), as runc's
+ * JSON lines ({"level","msg","time"}) when json, else logfmt text; "debug"
+ * lines only with debug.  Call once, before the first rt_log. */
+void rt_log_open(const char *path, bool json, bool debug);
+/* One line at level ("debug", "warning", "error", ...): containerd reads
+ * the last "error" line as the reason a runtime call failed. */
+void rt_log(const char *level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* ---- sandboxes, for the shim (no state directory, no CLI) ---------- */
 

@@ -174,6 +174,15 @@ void rt_state_refresh(struct oci_state *st)
 	cg_handle_release(&cg);
 }
 
+int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
+	     struct slx_err *err)
+{
+	if (rt_state_read(ctx, id, out, err) < 0)
+		return -1;
+	rt_state_refresh(*out);
+	return 0;
+}
+
 int rt_state_remove(const struct rt_ctx *ctx, const char *id,
 		    struct slx_err *err)
 {

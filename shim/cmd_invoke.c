@@ -14,7 +14,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
-#include "../runtime/cli.h"
+#include "../cli/cli.h"
 #include "agent.h"
 #include "lazylib.h"
 #include "registry.h"

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
-#include "../runtime/cli.h"
+#include "../cli/cli.h"
 #include "replay.h"
 
 #define VERB "shim replay"

@@ -22,7 +22,7 @@
 #include "../cgroups/cgroups.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
-#include "../runtime/cli.h"
+#include "../cli/cli.h"
 #include "agent.h"
 #include "feed.h"
 #include "function.h"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* cmd_spec.c -- `slxrun spec [--bundle DIR] [--rootless]` and `slxrun features`. */
+/* cmd_spec.c -- `slxrun spec [--bundle DIR] [--rootless]`: write the default
+ * config.json into the bundle, refusing to overwrite one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -36,22 +37,5 @@ int cmd_spec(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 		return slx_error(err, errno, "spec: %s", path);
 	if (write(fd, json, len) != (ssize_t)len)
 		return slx_error(err, errno, "spec: write %s", path);
-	return 0;
-}
-
-int cmd_features(const struct rt_ctx *ctx, int argc, char **argv,
-		 struct slx_err *err)
-{
-	cleanup_free char *json = NULL;
-	size_t len;
-	int idx = 0;
-
-	(void)ctx;
-	if (cli_parse("features", argc, argv, &idx, NULL, 0, err) < 0 ||
-	    cli_expect_args("features", argc, idx, 0, "", err) < 0)
-		return -1;
-	if (oci_features_json(&json, &len, err) < 0)
-		return -1;
-	printf("%.*s\n", (int)len, json);
 	return 0;
 }

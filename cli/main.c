@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "internal.h"
 #include "../shim/shim.h"
 
 /* spawns: the verb starts processes inside containers, so it must run from

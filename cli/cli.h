@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cli.h -- runc-compatible flag parsing (--flag v, --flag=v, -flag v, -f) and
  * the verb table's signature. */
-#ifndef SLX_RT_CLI_H
-#define SLX_RT_CLI_H
+#ifndef SLX_CLI_H
+#define SLX_CLI_H
 
 #include <stdbool.h>
 
 #include "../common/err.h"
-#include "runtime.h"
+#include "../runtime/runtime.h"
 
 enum cli_kind { CLI_BOOL, CLI_STR, CLI_INT, CLI_LIST };
 

@@ -11,7 +11,6 @@
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "cli.h"
-#include "internal.h"
 
 struct exec_flags {
 	const char *process, *cwd, *user, *apparmor, *label;

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* delete.c -- the end of a container: kill what is left (forced), then its
+ * cgroup, the poststop hooks and the state directory, in that order. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+
+#include "../common/cleanup.h"
+#include "internal.h"
+
+/* Wait (bounded) for a process that is not necessarily our child to die. */
+static void wait_gone(const struct oci_state *st)
+{
+	cleanup_close int pidfd = pidfd_open(st->pid, 0);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	if (pidfd < 0)
+		return;
+	(void)poll(&pfd, 1, 5000);
+	(void)waitpid(st->pid, NULL, WNOHANG);
+}
+
+static int kill_for_delete(struct oci_state *st, struct slx_err *err)
+{
+	struct slx_err ignored;
+
+	if (rt_signal_container(st, SIGKILL, true, &ignored) < 0 && st->cgroup_path &&
+	    *st->cgroup_path)
+		(void)rt_signal_container(st, SIGKILL, false, &ignored);
+	wait_gone(st);
+	if (rt_pid_start_time(st->pid) == st->pid_start_time && st->pid_start_time)
+		return slx_error(err, 0, "container %s: process %d did not die",
+				 st->id, st->pid);
+	return 0;
+}
+
+int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st,
+		      struct cg_handle *cg, struct slx_err *err)
+{
+	st->status = OCI_STATUS_STOPPED;
+	if (cg->dirfd >= 0) {
+		cg->created = true; /* the container's cgroup goes with it, as in runc */
+		if (cg_destroy(cg, err) < 0)
+			return -1;
+	}
+	rt_hooks_run_logged("poststop", &st->poststop, st);
+	return rt_state_remove(ctx, st->id, err);
+}
+
+int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
+	      struct slx_err *err)
+{
+	struct oci_state *st = NULL;
+	struct cg_handle cg = { .dirfd = -1 };
+	cleanup_close int lock = -1;
+	int r = -1;
+
+	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)
+		/* runc: forcing the delete of a container that is gone succeeds. */
+		return force && err->errnum == ENOENT ? 0 : -1;
+	if ((st->status == OCI_STATUS_RUNNING || st->status == OCI_STATUS_PAUSED) &&
+	    !force) {
+		slx_error(err, 0, "cannot delete container %s that is not stopped: %s",
+			  id, oci_status_name(st->status));
+		goto out;
+	}
+	if (st->status != OCI_STATUS_STOPPED && kill_for_delete(st, err) < 0)
+		goto out;
+	if (st->cgroup_path && *st->cgroup_path && cg_open(st->cgroup_path, &cg, err) < 0 &&
+	    err->errnum != ENOENT)
+		goto out;
+	r = rt_remove_stopped(ctx, st, &cg, err);
+out:
+	cg_handle_release(&cg);
+	oci_state_free(st);
+	return r;
+}
