@@ -135,7 +135,7 @@ static int exec_with_flags(const struct rt_ctx *ctx, const char *id,
 
 	if (argc < 1)
 		return slx_error(err, 0, "exec: a command or --process is required");
-	if (rt_state(ctx, id, &st, err) == 0 && oci_config_load(st->bundle, &cfg, err) == 0 &&
+	if (rt_state(ctx, id, &st, err) == 0 && rt_config_load(ctx, id, &cfg, err) == 0 &&
 	    build_process(&cfg->process, f, argc, argv, &b, err) == 0)
 		r = rt_exec(ctx, id, &b.p, o, status, err);
 	free(b.env);

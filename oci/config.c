@@ -597,21 +597,33 @@ int oci_config_parse(const char *name, const char *json, size_t len,
 	return oci_doc_decode(name, json, len, &config_desc, (void **)out, err);
 }
 
-int oci_config_load(const char *bundle, struct oci_config **out,
-		    struct slx_err *err)
+int oci_config_load_text(const char *bundle, struct oci_config **out, char **text,
+			 size_t *len, struct slx_err *err)
 {
 	cleanup_free char *path = NULL;
 	cleanup_free char *buf = NULL;
-	size_t len;
+	size_t n;
 
 	*out = NULL;
 	if (asprintf(&path, "%s/config.json", bundle) < 0) {
 		path = NULL;
 		return slx_error(err, ENOMEM, "config.json");
 	}
-	if (slx_read_file_max_at(AT_FDCWD, path, OCI_CONFIG_MAX, &buf, &len, err) < 0)
+	if (slx_read_file_max_at(AT_FDCWD, path, OCI_CONFIG_MAX, &buf, &n, err) < 0 ||
+	    oci_config_parse("config.json", buf, n, out, err) < 0)
 		return -1;
-	return oci_config_parse("config.json", buf, len, out, err);
+	if (text) {
+		*text = buf;
+		*len = n;
+		buf = NULL;
+	}
+	return 0;
+}
+
+int oci_config_load(const char *bundle, struct oci_config **out,
+		    struct slx_err *err)
+{
+	return oci_config_load_text(bundle, out, NULL, NULL, err);
 }
 
 void oci_config_free(struct oci_config *cfg)

@@ -273,6 +273,10 @@ int oci_config_parse(const char *name, const char *json, size_t len,
 /* Read and parse <bundle>/config.json (at most OCI_CONFIG_MAX bytes). */
 int oci_config_load(const char *bundle, struct oci_config **out,
 		    struct slx_err *err);
+/* The same, also handing back the exact text parsed (heap, *text), so a
+ * caller can keep what it acted on rather than read the file again. */
+int oci_config_load_text(const char *bundle, struct oci_config **out, char **text,
+			 size_t *len, struct slx_err *err);
 void oci_config_free(struct oci_config *cfg);
 
 /* Parse a bare OCI process object (runc exec --process FILE). */

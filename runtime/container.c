@@ -102,8 +102,11 @@ static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
 {
 	const struct oci_resources *res = &req->cfg->linux_.resources;
 
+	/* Without a cgroup there is no device filter and no limit: refuse
+	 * rather than run a container that only looks confined. */
 	if (!req->cgroup_rel)
-		return 0;
+		return slx_error(err, 0,
+				 "no cgroup v2 hierarchy (looked at /sys/fs/cgroup and /sys/fs/cgroup/unified): a container needs one for its device filter and limits");
 	if (cg_resources_validate(res, cg_available_controllers(), err) < 0)
 		return -1;
 	if (cg_create(req->cgroup_rel, res, cg, err) < 0)

@@ -59,7 +59,9 @@ static int exe_overlay_open(const char *exe)
 	char dir[PATH_MAX], base[PATH_MAX], lower[PATH_MAX + 64];
 	cleanup_close int empty = -1, mnt = -1;
 
-	if (strlen(exe) >= sizeof(dir))
+	/* overlayfs splits lowerdir on ':' and takes '\\' and ',' as escapes
+	 * or separators: a path holding one would name other layers. */
+	if (strlen(exe) >= sizeof(dir) || strpbrk(exe, ":,\\"))
 		return -1;
 	strcpy(dir, exe);
 	strcpy(base, exe);

@@ -62,6 +62,19 @@ static int plan_namespaces(struct exec_plan *p)
 	return 0;
 }
 
+/* A process that names no LSM label runs under the container's, as with
+ * runc: an exec must not be less confined than the container it joins. */
+static int confine_prepare(struct exec_plan *p, struct slx_err *err)
+{
+	struct oci_process labeled = *p->proc;
+
+	if (!labeled.apparmor_profile || !*labeled.apparmor_profile)
+		labeled.apparmor_profile = p->cfg->process.apparmor_profile;
+	if (!labeled.selinux_label || !*labeled.selinux_label)
+		labeled.selinux_label = p->cfg->process.selinux_label;
+	return rt_confine_prepare(&labeled, p->cfg, &p->confine, err);
+}
+
 static int plan_build(const struct rt_ctx *ctx, const char *id,
 		      const struct oci_process *proc,
 		      const struct rt_exec_opts *opts, struct exec_plan *p,
@@ -79,9 +92,7 @@ static int plan_build(const struct rt_ctx *ctx, const char *id,
 	p->target_pidfd = pidfd_open(p->st->pid, 0);
 	if (p->target_pidfd < 0 || rt_pid_start_time(p->st->pid) != p->st->pid_start_time)
 		return slx_error(err, 0, "container not running");
-	if (oci_config_load(p->st->bundle, &p->cfg, err) < 0)
-		return -1;
-	if (rt_confine_prepare(proc, p->cfg, &p->confine, err) < 0)
+	if (rt_config_load(ctx, id, &p->cfg, err) < 0 || confine_prepare(p, err) < 0)
 		return -1;
 	if (proc->terminal && !opts->console_socket && opts->detach)
 		return slx_error(err, 0, "process.terminal is true: --console-socket is required when detached");

@@ -195,6 +195,11 @@ int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
 int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_err *err);
 int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
 		   struct slx_err *err);
+/* The config.json text a container was created with, kept in its state
+ * directory: exec and every later verb act on that, never on the bundle's
+ * file as it is now (which whoever can write the bundle could change). */
+int rt_state_config_write(const struct rt_ctx *ctx, const char *id, const char *text,
+			  size_t len, struct slx_err *err);
 int rt_state_read(const struct rt_ctx *ctx, const char *id,
 		  struct oci_state **out, struct slx_err *err);
 /* Refine st->status: stopped when the pid is gone or reused, paused when

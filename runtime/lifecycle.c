@@ -24,6 +24,8 @@
 /* Everything create/run hold between reading the bundle and returning. */
 struct launch {
 	struct oci_config *cfg;
+	char *cfg_text; /* what cfg was parsed from, kept in the state directory */
+	size_t cfg_len;
 	char bundle[PATH_MAX];
 	char rootfs[PATH_MAX];
 	char dir[PATH_MAX];
@@ -39,6 +41,7 @@ struct launch {
 static void launch_release(struct launch *l)
 {
 	oci_config_free(l->cfg);
+	free(l->cfg_text);
 	free(l->cgroup_rel);
 	free(l->created);
 	slx_closep(&l->console_fd);
@@ -150,7 +153,9 @@ static int launch(const struct rt_ctx *ctx, const char *id,
 	if (rt_preserve_fds_check(opts->preserve_fds, err) < 0 ||
 	    make_state_dir(ctx, id, l, err) < 0)
 		return -1;
-	if (oci_config_load(opts->bundle ? opts->bundle : ".", &l->cfg, err) < 0 ||
+	if (oci_config_load_text(opts->bundle ? opts->bundle : ".", &l->cfg, &l->cfg_text,
+				 &l->cfg_len, err) < 0 ||
+	    rt_state_config_write(ctx, id, l->cfg_text, l->cfg_len, err) < 0 ||
 	    resolve_paths(l, opts->bundle ? opts->bundle : ".", err) < 0 ||
 	    check_console(opts, l, detached, err) < 0)
 		return -1;

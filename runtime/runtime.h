@@ -57,6 +57,10 @@ int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all,
 	    struct slx_err *err);
 int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
 	      struct slx_err *err);
+/* The config the container was created with (saved in its state directory
+ * at create), not the bundle's config.json as it may be now. */
+int rt_config_load(const struct rt_ctx *ctx, const char *id, struct oci_config **out,
+		   struct slx_err *err);
 /* Load state.json and refine the status from the live process and cgroup. */
 int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
 	     struct slx_err *err);

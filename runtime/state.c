@@ -120,6 +120,33 @@ int rt_state_read(const struct rt_ctx *ctx, const char *id,
 	return oci_state_parse("state.json", json, len, out, err);
 }
 
+int rt_state_config_write(const struct rt_ctx *ctx, const char *id, const char *text,
+			  size_t len, struct slx_err *err)
+{
+	char path[PATH_MAX];
+
+	if (rt_state_dir(ctx, id, path, sizeof(path) - 16, err) < 0)
+		return -1;
+	strcat(path, "/config.json");
+	return slx_write_file_atomic(path, text, len, 0600, err);
+}
+
+int rt_config_load(const struct rt_ctx *ctx, const char *id, struct oci_config **out,
+		   struct slx_err *err)
+{
+	char path[PATH_MAX];
+	cleanup_free char *json = NULL;
+	size_t len;
+
+	*out = NULL;
+	if (rt_state_dir(ctx, id, path, sizeof(path) - 16, err) < 0)
+		return -1;
+	strcat(path, "/config.json");
+	if (slx_read_file_max_at(AT_FDCWD, path, OCI_CONFIG_MAX, &json, &len, err) < 0)
+		return slx_error_prefix(err, "container %s: the config it was created with", id);
+	return oci_config_parse("config.json", json, len, out, err);
+}
+
 unsigned long long rt_pid_start_time(pid_t pid)
 {
 	char path[64], buf[1024];

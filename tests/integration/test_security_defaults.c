@@ -319,3 +319,57 @@ Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 	cr_assert_str_eq(result, "REFUSED\n");
 	bundle_remove(&b);
 }
+
+/* exec must act on the config the container was created with: whoever can
+ * write the bundle afterwards must not loosen every later exec. */
+Test(security_defaults, exec_uses_the_config_the_container_was_created_with)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL,
+		    ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+		    "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s cfg1 </dev/null >/dev/null 2>&1",
+		slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	config_replace(&b, "\"SCMP_ACT_ERRNO\"", "\"SCMP_ACT_ALLOW\"");
+	config_replace(&b, "\"bounding\":[\"CAP_AUDIT_WRITE\"", "\"bounding\":[\"CAP_SYS_ADMIN\"");
+	config_replace(&b, "\"effective\":[\"CAP_AUDIT_WRITE\"", "\"effective\":[\"CAP_SYS_ADMIN\"");
+	config_replace(&b, "\"permitted\":[\"CAP_AUDIT_WRITE\"", "\"permitted\":[\"CAP_SYS_ADMIN\"");
+	cmd_run(&r, NULL, 30,
+		"%s --root %s exec cfg1 sh -c 'mkdir /tmp/d || echo DENIED; grep CapEff /proc/self/status'",
+		slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "DENIED\n"), "the edited bundle's seccomp applied: %s", r.out);
+	cr_expect(strstr(r.out, "CapEff:\t0000000020000420\n"), "the edited bundle's capabilities applied: %s",
+		  r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f cfg1", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* With no cgroup v2 in sight a container would get no device filter and no
+ * limits: refused, nothing left behind. */
+Test(security_defaults, no_cgroup2_hierarchy_is_refused)
+{
+	struct bundle b;
+	struct leftovers before, after;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	leftovers_take(&b, &before);
+	cmd_run(&r, NULL, 30,
+		"unshare -m --propagation private sh -c "
+		"'mount -t tmpfs slxtest-nocg /sys/fs/cgroup && %s --root %s run -b %s nocg'",
+		slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 1, "%s", r.err);
+	cr_assert(strstr(r.err, "no cgroup v2 hierarchy"), "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	leftovers_take(&b, &after);
+	cr_assert(leftovers_equal(&before, &after));
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
