@@ -28,6 +28,9 @@ SLINKLIBS := $(LINKLIBS:$(B)/%=$(B)/asan/%)
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
 PRIV_SRCS  := $(wildcard tests/privileged/*.c)
 INTEG_SRCS := $(wildcard tests/integration/*.c)
+# The shared harness of the suites that drive built binaries (integration, vm).
+TESTLIB_HARNESS := tests/lib/harness.c tests/lib/harness.h
+TESTLIB_SHIM    := tests/lib/shim_proc.c tests/lib/shim_proc.h
 
 .PHONY: all deps test test-unit test-privileged test-integration test-integration-asan test-vm test-containerd run bench clean format format-check examples
 
@@ -72,8 +75,9 @@ $(B)/unit-tests: $(UNIT_SRCS) $(SLINKLIBS)
 $(B)/privileged-tests: $(PRIV_SRCS) tests/privileged/priv.h $(SLINKLIBS)
 	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $(PRIV_SRCS) $(SLINKLIBS) $(LIBS) -lcriterion
 
-$(B)/integration-tests: $(INTEG_SRCS) tests/integration/harness.h
-	$(CC) $(BASE) -O1 -g -o $@ $(INTEG_SRCS) -lcriterion -lcurl
+$(B)/integration-tests: $(INTEG_SRCS) $(TESTLIB_HARNESS) $(TESTLIB_SHIM)
+	$(CC) $(BASE) -O1 -g -o $@ $(INTEG_SRCS) $(filter %.c,$(TESTLIB_HARNESS) $(TESTLIB_SHIM)) \
+		-lcriterion -lcurl
 
 examples: slxrun
 	./rootfs-examples/build.sh $(B)/examples
@@ -97,7 +101,7 @@ test-integration: $(B)/integration-tests slxrun examples
 	SLXRUN=$(CURDIR)/slxrun SLX_EXAMPLES=$(CURDIR)/$(B)/examples $(B)/integration-tests --jobs 1
 
 # The cgroup v2 limits suite, run inside a qemu VM on a pure v2 kernel (tests/vm/run.sh).
-VM_TEST_SRCS := $(wildcard tests/vm/*.c) tests/integration/harness.c
+VM_TEST_SRCS := $(wildcard tests/vm/*.c) $(filter %.c,$(TESTLIB_HARNESS))
 test-vm: $(B)/.deps
 	$(MAKE) slxrun $(B)/unit-tests $(B)/privileged-tests examples
 	$(CC) $(BASE) -O1 -g -o $(B)/vm-tests $(VM_TEST_SRCS) -lcriterion

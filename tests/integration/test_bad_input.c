@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "tests/lib/harness.h"
 
 /* Run `create` on a bundle and expect a failure whose message contains
  * `expect`, with nothing left behind. */

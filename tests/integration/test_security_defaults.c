@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "tests/lib/harness.h"
 
 /* Replace the first `from` in the bundle's config.json with `to`. */
 static void config_replace(const struct bundle *b, const char *from, const char *to)
