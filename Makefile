@@ -30,9 +30,13 @@ LINKLIBS  := $(B)/libshim.a $(B)/libruntime.a $(B)/libcgroups.a $(B)/liboci.a $(
 SLINKLIBS := $(LINKLIBS:$(B)/%=$(B)/asan/%)
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)
+PRIV_SRCS  := $(wildcard tests/privileged/*.c)
 INTEG_SRCS := $(wildcard tests/integration/*.c)
+# The shared harness of the suites that drive built binaries (integration, vm).
+TESTLIB_HARNESS := tests/lib/harness.c tests/lib/harness.h
+TESTLIB_SHIM    := tests/lib/shim_proc.c tests/lib/shim_proc.h
 
-.PHONY: all deps test test-unit test-integration test-integration-asan test-vm test-containerd test-podman run bench clean format format-check examples
+.PHONY: all deps test test-unit test-privileged test-integration test-integration-asan test-vm test-containerd test-podman run bench clean format format-check examples
 
 all: slxrun
 
@@ -72,27 +76,38 @@ $(B)/slxrun-asan: $(CLI_SOBJS) $(SLINKLIBS)
 $(B)/unit-tests: $(UNIT_SRCS) $(SLINKLIBS)
 	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $(UNIT_SRCS) $(SLINKLIBS) $(LIBS) -lcriterion
 
-$(B)/integration-tests: $(INTEG_SRCS) tests/integration/harness.h
-	$(CC) $(BASE) -O1 -g -o $@ $(INTEG_SRCS) -lcriterion -lcurl
+$(B)/privileged-tests: $(PRIV_SRCS) tests/privileged/priv.h $(SLINKLIBS)
+	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $(PRIV_SRCS) $(SLINKLIBS) $(LIBS) -lcriterion
+
+$(B)/integration-tests: $(INTEG_SRCS) $(TESTLIB_HARNESS) $(TESTLIB_SHIM)
+	$(CC) $(BASE) -O1 -g -o $@ $(INTEG_SRCS) $(filter %.c,$(TESTLIB_HARNESS) $(TESTLIB_SHIM)) \
+		-lcriterion -lcurl
 
 examples: slxrun
 	./rootfs-examples/build.sh $(B)/examples
 	./rootfs-examples/build-bench.sh $(B)/examples
 
 test: $(B)/.deps
-	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/integration-tests examples
-	$(MAKE) test-unit test-integration test-integration-asan test-vm test-containerd test-podman fuzz-smoke
+	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/privileged-tests $(B)/integration-tests examples
+	$(MAKE) test-unit test-privileged test-integration test-integration-asan test-vm test-containerd test-podman fuzz-smoke
 
+# Unit tests are pure: run by root, they drop to nobody to prove they need no
+# privileges (the checkout must be readable by nobody).
+UNPRIVILEGED = $(if $(filter 0,$(shell id -u)),setpriv --reuid=65534 --regid=65534 --clear-groups)
 test-unit: $(B)/unit-tests
-	ASAN_OPTIONS=detect_leaks=1 $(B)/unit-tests --jobs 2
+	ASAN_OPTIONS=detect_leaks=1 $(UNPRIVILEGED) $(B)/unit-tests --jobs 2
+
+# Root on this host: live cgroups, namespaces, mounts, capabilities, seccomp, netlink.
+test-privileged: $(B)/privileged-tests
+	ASAN_OPTIONS=detect_leaks=1 $(B)/privileged-tests --jobs 2
 
 test-integration: $(B)/integration-tests slxrun examples
 	SLXRUN=$(CURDIR)/slxrun SLX_EXAMPLES=$(CURDIR)/$(B)/examples $(B)/integration-tests --jobs 1
 
 # The cgroup v2 limits suite, run inside a qemu VM on a pure v2 kernel (tests/vm/run.sh).
-VM_TEST_SRCS := $(wildcard tests/vm/*.c) tests/integration/harness.c
+VM_TEST_SRCS := $(wildcard tests/vm/*.c) $(filter %.c,$(TESTLIB_HARNESS))
 test-vm: $(B)/.deps
-	$(MAKE) slxrun $(B)/unit-tests examples
+	$(MAKE) slxrun $(B)/unit-tests $(B)/privileged-tests examples
 	$(CC) $(BASE) -O1 -g -o $(B)/vm-tests $(VM_TEST_SRCS) -lcriterion
 	./tests/vm/run.sh
 

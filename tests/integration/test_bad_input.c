@@ -6,39 +6,52 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "tests/lib/harness.h"
 
-/* Run `create` on a bundle and expect a failure whose message contains
- * `expect`, with nothing left behind. */
-static void expect_refused(struct bundle *b, const char *id, const char *expect)
+/* Run `create` on a bundle and expect a one-line failure, with nothing left
+ * behind; r holds what it printed. */
+static void create_refused(struct bundle *b, const char *id, struct cmd_result *r)
 {
 	struct leftovers before, after;
-	struct cmd_result r;
 
 	leftovers_take(b, &before);
-	cmd_run(&r, NULL, 30, "%s --root %s create -b %s '%s'", slxrun_bin(), b->root,
-		b->dir, id);
-	cr_assert_neq(r.status, 0, "accepted: %s", r.out);
-	cr_assert(strstr(r.err, expect), "expected '%s' in: %s", expect, r.err);
-	cr_assert_eq(count_lines(r.err), 1, "not one line: %s", r.err);
+	cmd_run(r, NULL, 30, "%s --root %s create -b %s '%s'", slxrun_bin(), b->root, b->dir, id);
+	cr_assert_neq(r->status, 0, "accepted: %s", r->out);
+	cr_assert_eq(count_lines(r->err), 1, "not one line: %s", r->err);
 	leftovers_take(b, &after);
 	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s] %d/%d",
 		  after.cgroups, after.states, before.mounts, after.mounts);
+}
+
+/* The same, expecting a message that contains `expect`. */
+static void expect_refused(struct bundle *b, const char *id, const char *expect)
+{
+	struct cmd_result r;
+
+	create_refused(b, id, &r);
+	cr_assert(strstr(r.err, expect), "expected '%s' in: %s", expect, r.err);
 	cmd_result_free(&r);
 }
 
-static void refused_config(const char *config, const char *expect)
+/* config.json replaced by `config`: the error line must be exactly
+ * "slxrun: <message>", the file and where in it included. */
+static void refused_config(const char *config, const char *message)
 {
+	struct cmd_result r;
 	struct bundle b;
-	char path[600];
+	char path[600], want[600];
 	FILE *f;
 
 	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
 	snprintf(path, sizeof(path), "%s/config.json", b.dir);
 	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
 	fputs(config, f);
 	fclose(f);
-	expect_refused(&b, "bad", expect);
+	create_refused(&b, "bad", &r);
+	snprintf(want, sizeof(want), "slxrun: %s\n", message);
+	cr_assert_str_eq(r.err, want);
+	cmd_result_free(&r);
 	bundle_remove(&b);
 }
 
@@ -49,9 +62,13 @@ Test(bad_input, malformed_config_names_the_json_path)
 		       "config.json: process.args[1]: expected a string, got a number");
 }
 
-Test(bad_input, trailing_garbage_is_refused)
+/* A stray brace after a complete config: the file, line and column of the
+ * first byte past the document. */
+Test(bad_input, trailing_garbage_names_file_line_and_column)
 {
-	refused_config("{\"ociVersion\":\"1.2.0\"} x", "config.json");
+	refused_config("{\"ociVersion\":\"1.2.0\",\n \"root\":{\"path\":\"rootfs\"}}\n}\n",
+		       "config.json:3:1: parse error: trailing garbage");
+	refused_config("{\"ociVersion\":\"1.2.0\"} x", "config.json:1:24: parse error: trailing garbage");
 }
 
 Test(bad_input, missing_executable_is_named)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "tests/lib/harness.h"
 
 /* A bundle whose config.json is exactly `config` with %s for the busybox
  * rootfs path and then the cgroup name: no mounts or masked paths unless

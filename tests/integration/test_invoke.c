@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "tests/lib/harness.h"
 
 /* Appended to a command that ran slxrun as `& p=$!; wait $p; s=$?;`: says
  * LEFTOVER on stderr when the sandbox's cgroup (slxrun/invoke-<pid of

@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "tests/lib/harness.h"
 
 #define RA_MOUNTS_BASE                                                                             \
 	"{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"                       \

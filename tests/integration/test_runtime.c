@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
+#include "tests/lib/harness.h"
 
 static struct cmd_result run_in(struct bundle *b, const char *id)
 {

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "tests/lib/harness.h"
 
 /* Replace the first `from` in the bundle's config.json with `to`. */
 static void config_replace(const struct bundle *b, const char *from, const char *to)
@@ -295,7 +295,7 @@ Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 	bundle_make(&b,
 		    "[\"/bin/sh\",\"-c\",\"while :; do for p in /proc/[0-9]*; do "
 		    "case \\\"$(cat $p/cmdline 2>/dev/null)\\\" in *slxrun-attack-mark[e]r*) "
-		    "exec 3< $p/exe && break 2;; esac; done; done; "
+		    "exec 3< $p/exe && break 2;; esac; done; done; touch /opened; "
 		    "while [ -e $p ]; do sleep 0.05; done; "
 		    "if echo -n >> /proc/self/fd/3; then echo WROTE; else echo REFUSED; fi > /result\"]",
 		    NULL, NULL, NULL);
@@ -304,12 +304,15 @@ Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 		 slxrun_bin());
 	bundle_private_rootfs(&b, setup);
 	config_replace(&b, "\"readonly\":true", "\"readonly\":false");
+	/* The exec'd slxrun blocks on its stdin until the watcher says it holds
+	 * the exe open, so a slow machine cannot make the attacker miss it. */
 	cmd_run(&r, NULL, 60,
 		"%s --root %s run -d -b %s atk >/dev/null 2>&1 </dev/null && "
-		"sleep 2 | %s --root %s exec atk /proc/self/exe update -r - slxrun-attack-marker; "
-		"for i in $(seq 50); do test -s %s/rootfs/result && break; sleep 0.1; done; "
+		"(for i in $(seq 300); do test -e %s/rootfs/opened && break; sleep 0.05; done) | "
+		"%s --root %s exec atk /proc/self/exe update -r - slxrun-attack-marker; "
+		"for i in $(seq 100); do test -s %s/rootfs/result && break; sleep 0.1; done; "
 		"%s --root %s delete -f atk",
-		slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root);
+		slxrun_bin(), b.root, b.dir, b.dir, slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root);
 	cmd_result_free(&r);
 	snprintf(result, sizeof(result), "%s/rootfs/result", b.dir);
 	f = fopen(result, "r");

@@ -6,230 +6,25 @@
  * requests and flags. */
 #include <criterion/criterion.h>
 #include <curl/curl.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
-
-#define INVOKE_URL "http://localhost/2015-03-31/functions/function/invocations"
-
-struct shim_proc {
-	pid_t pid;
-	char dir[64]; /* private: holds the --root, the socket and the log */
-	char root[96];
-	char sock[96];
-};
+#include "tests/lib/harness.h"
+#include "tests/lib/shim_proc.h"
 
 /* The one shim of the running test, so .fini can stop it after a failure. */
-static struct shim_proc shim_t_cur = {.pid = -1};
+static struct shim_proc shim_t_cur = SHIM_PROC_INIT;
 static struct bundle shim_t_bundle;
 static bool shim_t_have_bundle;
 
-static void shim_t_sleep_ms(int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
-/* The exit status, or -1 when it did not exit within timeout_ms. */
-static int shim_t_wait(pid_t pid, int timeout_ms)
-{
-	int status;
-
-	for (int waited = 0; waited <= timeout_ms; waited += 10) {
-		pid_t r = waitpid(pid, &status, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-		if (r < 0)
-			return -1;
-		shim_t_sleep_ms(10);
-	}
-	return -1;
-}
-
-/* ---- HTTP through libcurl ----------------------------------------------- */
-
-struct shim_t_reply {
-	long status;
-	char body[65536];
-	size_t len;
-	char headers[4096];
-	size_t hlen;
-};
-
-static size_t shim_t_on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct shim_t_reply *r = arg;
-	size_t k = size * n, room = sizeof(r->body) - 1 - r->len;
-
-	memcpy(r->body + r->len, p, k < room ? k : room);
-	r->len += k < room ? k : room;
-	r->body[r->len] = '\0';
-	return k;
-}
-
-static size_t shim_t_on_header(char *p, size_t size, size_t n, void *arg)
-{
-	struct shim_t_reply *r = arg;
-	size_t k = size * n, room = sizeof(r->headers) - 1 - r->hlen;
-
-	memcpy(r->headers + r->hlen, p, k < room ? k : room);
-	r->hlen += k < room ? k : room;
-	r->headers[r->hlen] = '\0';
-	return k;
-}
-
-static CURL *shim_t_easy(const char *sock, const char *url, const char *body, size_t len,
-			 struct shim_t_reply *r)
-{
-	CURL *c = curl_easy_init();
-
-	cr_assert(c);
-	memset(r, 0, sizeof(*r));
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, shim_t_on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, shim_t_on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	if (body) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	}
-	return c;
-}
-
-/* One request; body NULL means GET.  Returns curl's result. */
-static CURLcode shim_t_http(const char *sock, const char *method, const char *path,
-			    const char *body, size_t len, struct shim_t_reply *r)
-{
-	char url[256];
-	CURLcode rc;
-	CURL *c;
-
-	snprintf(url, sizeof(url), "http://localhost%s", path);
-	c = shim_t_easy(sock, url, body, len, r);
-	if (method)
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_cleanup(c);
-	return rc;
-}
-
-static void shim_t_invoke(const struct shim_proc *s, const char *event, struct shim_t_reply *r)
-{
-	CURLcode rc = shim_t_http(s->sock, NULL, "/2015-03-31/functions/function/invocations",
-				  event, strlen(event), r);
-
-	cr_assert_eq(rc, CURLE_OK, "invoke: %s", curl_easy_strerror(rc));
-}
-
-/* The value of one sample line of /metrics ("name{labels} value"). */
-static double shim_t_metric(const struct shim_proc *s, const char *sample)
-{
-	struct shim_t_reply r;
-	size_t n = strlen(sample);
-
-	cr_assert_eq(shim_t_http(s->sock, NULL, "/metrics", NULL, 0, &r), CURLE_OK);
-	cr_assert_eq(r.status, 200);
-	for (const char *p = r.body; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
-		if (!strncmp(p, sample, n) && p[n] == ' ')
-			return strtod(p + n + 1, NULL);
-	cr_assert_fail("no sample %s in /metrics:\n%s", sample, r.body);
-	return -1;
-}
-
-/* ---- the shim process ---------------------------------------------------- */
-
-static void shim_t_start(struct shim_proc *s, const char *bundle, const char *flags)
-{
-	char cmd[1024], log[128];
-	struct shim_t_reply r;
-
-	snprintf(s->dir, sizeof(s->dir), "/tmp/slxtest-shim-XXXXXX");
-	cr_assert(mkdtemp(s->dir));
-	snprintf(s->root, sizeof(s->root), "%s/root", s->dir);
-	snprintf(s->sock, sizeof(s->sock), "%s/s.sock", s->dir);
-	snprintf(log, sizeof(log), "%s/log", s->dir);
-	snprintf(cmd, sizeof(cmd),
-		 "exec '%s' --root '%s' shim serve --listen unix:%s %s '%s' >'%s' 2>&1",
-		 slxrun_bin(), s->root, s->sock, flags ? flags : "", bundle, log);
-	s->pid = fork();
-	cr_assert(s->pid >= 0);
-	if (s->pid == 0) {
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 500; i++) {
-		if (access(s->sock, F_OK) == 0 &&
-		    shim_t_http(s->sock, NULL, "/status", NULL, 0, &r) == CURLE_OK &&
-		    r.status == 200)
-			return;
-		cr_assert_eq(waitpid(s->pid, NULL, WNOHANG), 0, "the shim exited at start (log %s)",
-			     log);
-		shim_t_sleep_ms(10);
-	}
-	cr_assert_fail("the shim did not answer on %s within 5 s", s->sock);
-}
-
-/* SIGTERM; the exit status (SIGKILL and -1 when it hangs). */
-static int shim_t_stop(struct shim_proc *s)
-{
-	int status;
-
-	if (s->pid <= 0)
-		return -1;
-	kill(s->pid, SIGTERM);
-	status = shim_t_wait(s->pid, 20000);
-	if (status < 0) {
-		kill(s->pid, SIGKILL);
-		waitpid(s->pid, NULL, 0);
-	}
-	s->pid = -1;
-	return status;
-}
-
-static void shim_t_rmrf(const char *dir)
-{
-	struct cmd_result r;
-
-	if (!dir[0])
-		return;
-	cmd_run(&r, NULL, 10, "rm -rf '%s'", dir);
-	cmd_result_free(&r);
-}
-
-static bool shim_t_root_clean(const struct shim_proc *s);
-
 static void shim_t_fini(void)
 {
-	struct cmd_result r;
-
-	if (shim_t_cur.pid > 0)
-		(void)shim_t_stop(&shim_t_cur);
-	/* A test that failed after a kill -9: a brief shim sweeps the orphans. */
-	if (shim_t_cur.root[0] && !shim_t_root_clean(&shim_t_cur)) {
-		cmd_run(&r, NULL, 20, "timeout -s TERM 2 '%s' --root '%s' shim serve '%s/busybox'",
-			slxrun_bin(), shim_t_cur.root, examples_dir());
-		cmd_result_free(&r);
-	}
-	shim_t_rmrf(shim_t_cur.dir);
-	shim_t_cur.dir[0] = '\0';
-	shim_t_cur.root[0] = '\0';
+	shim_proc_cleanup(&shim_t_cur);
 	if (shim_t_have_bundle)
 		bundle_remove(&shim_t_bundle);
 	shim_t_have_bundle = false;
@@ -270,11 +65,11 @@ static bool shim_t_cgroup_exists(const char *id)
 /* Sandbox ids listed by /status, space separated. */
 static void shim_t_sandbox_ids(const struct shim_proc *s, char *out, size_t len)
 {
-	struct shim_t_reply r;
+	struct http_reply r;
 	const char *p;
 	size_t n = 0;
 
-	cr_assert_eq(shim_t_http(s->sock, NULL, "/status", NULL, 0, &r), CURLE_OK);
+	cr_assert_eq(http_request(s->sock, NULL, "/status", NULL, 0, &r), CURLE_OK);
 	out[0] = '\0';
 	for (p = strstr(r.body, "\"id\":\""); p; p = strstr(p, "\"id\":\"")) {
 		const char *q = strchr(p + 6, '"');
@@ -285,106 +80,87 @@ static void shim_t_sandbox_ids(const struct shim_proc *s, char *out, size_t len)
 	}
 }
 
-/* Nothing of the shim left: no records or sockets under its root. */
-static bool shim_t_root_clean(const struct shim_proc *s)
-{
-	char shims[160];
-	DIR *d;
-	struct dirent *e;
-	bool clean = true;
-
-	snprintf(shims, sizeof(shims), "%s/shims", s->root);
-	d = opendir(shims);
-	if (!d)
-		return true;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			clean = false;
-	closedir(d);
-	return clean;
-}
-
 TestSuite(shim, .init = NULL, .fini = shim_t_fini);
 
 Test(shim, second_invocation_reuses_the_warm_sandbox)
 {
-	struct shim_t_reply r;
+	struct http_reply r;
 
-	shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), NULL);
-	shim_t_invoke(&shim_t_cur, "{\"a\":1}", &r);
+	shim_proc_start(&shim_t_cur, shim_t_example("hello-exec"), NULL);
+	shim_invoke(&shim_t_cur, "{\"a\":1}", &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_str_eq(r.body, "hello from slxrun: {\"a\":1}\n");
 	cr_assert(strstr(r.headers, "X-Slxrun-Start: cold"), "%s", r.headers);
-	shim_t_invoke(&shim_t_cur, "two", &r);
+	shim_invoke(&shim_t_cur, "two", &r);
 	cr_assert_str_eq(r.body, "hello from slxrun: two\n");
 	cr_assert(strstr(r.headers, "X-Slxrun-Start: warm"), "%s", r.headers);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_cold_starts_total"), 1);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_warm_starts_total"), 1);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 2);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}"), 1);
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_cold_starts_total"), 1);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_warm_starts_total"), 1);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 2);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}"), 1);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
 Test(shim, runtime_api_bootstrap_is_reused_warm)
 {
-	struct shim_t_reply r;
+	struct http_reply r;
 
-	shim_t_start(&shim_t_cur, shim_t_example("lambda-bootstrap"), NULL);
-	shim_t_invoke(&shim_t_cur, "{\"k\":\"v\"}", &r);
+	shim_proc_start(&shim_t_cur, shim_t_example("lambda-bootstrap"), NULL);
+	shim_invoke(&shim_t_cur, "{\"k\":\"v\"}", &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_assert(strstr(r.body, "\"k\":\"v\""), "%s", r.body);
-	shim_t_invoke(&shim_t_cur, "{\"k\":\"w\"}", &r);
+	shim_invoke(&shim_t_cur, "{\"k\":\"w\"}", &r);
 	cr_assert(strstr(r.body, "\"k\":\"w\""), "%s", r.body);
 	cr_assert(strstr(r.headers, "X-Slxrun-Start: warm"), "%s", r.headers);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_cold_starts_total"), 1);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_warm_starts_total"), 1);
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_cold_starts_total"), 1);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_warm_starts_total"), 1);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
 Test(shim, crash_is_an_unhandled_error_and_the_next_request_succeeds)
 {
 	const char *b = shim_t_script_bundle(
 	    "read -r x; [ \\\"$x\\\" = crash ] && kill -SEGV $$; echo ok:$x", 10);
-	struct shim_t_reply r;
+	struct http_reply r;
 
-	shim_t_start(&shim_t_cur, b, NULL);
-	shim_t_invoke(&shim_t_cur, "crash", &r);
+	shim_proc_start(&shim_t_cur, b, NULL);
+	shim_invoke(&shim_t_cur, "crash", &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert(strstr(r.headers, "X-Amz-Function-Error: Unhandled"), "%s", r.headers);
 	cr_assert(strstr(r.body, "\"errorType\":"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"errorMessage\":"), "%s", r.body);
-	shim_t_invoke(&shim_t_cur, "fine", &r);
+	shim_invoke(&shim_t_cur, "fine", &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert_str_eq(r.body, "ok:fine\n");
 	cr_assert_null(strstr(r.headers, "X-Amz-Function-Error"), "%s", r.headers);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"crash\"}"), 1);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 1);
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"crash\"}"), 1);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 1);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
 Test(shim, timeout_answers_lambdas_message_and_the_pool_recovers)
 {
 	const char *b =
 	    shim_t_script_bundle("read -r x; [ \\\"$x\\\" = sleep ] && sleep 30; echo ok:$x", 1);
-	struct shim_t_reply r;
+	struct http_reply r;
 
-	shim_t_start(&shim_t_cur, b, NULL);
-	shim_t_invoke(&shim_t_cur, "sleep", &r);
+	shim_proc_start(&shim_t_cur, b, NULL);
+	shim_invoke(&shim_t_cur, "sleep", &r);
 	cr_assert_eq(r.status, 200);
 	cr_assert(strstr(r.headers, "X-Amz-Function-Error: Unhandled"), "%s", r.headers);
 	cr_assert(strstr(r.body, "Task timed out after 1.00 seconds"), "%s", r.body);
-	shim_t_invoke(&shim_t_cur, "quick", &r);
+	shim_invoke(&shim_t_cur, "quick", &r);
 	cr_assert_str_eq(r.body, "ok:quick\n");
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"timeout\"}"),
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"timeout\"}"),
 		     1);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_sandboxes{state=\"busy\"}"), 0);
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"busy\"}"), 0);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
 Test(shim, two_hundred_concurrent_requests_on_four_sandboxes_are_each_answered_once)
 {
 	enum { N = 200 };
-	static struct shim_t_reply replies[N];
+	static struct http_reply replies[N];
 	static char events[N][16];
 	CURL *easy[N];
 	CURLM *m = curl_multi_init();
@@ -392,11 +168,11 @@ Test(shim, two_hundred_concurrent_requests_on_four_sandboxes_are_each_answered_o
 	CURLMsg *msg;
 	int left;
 
-	shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), "--max 4");
+	shim_proc_start(&shim_t_cur, shim_t_example("hello-exec"), "--max 4");
 	cr_assert(m);
 	for (int i = 0; i < N; i++) {
 		snprintf(events[i], sizeof(events[i]), "n%d", i);
-		easy[i] = shim_t_easy(shim_t_cur.sock, INVOKE_URL, events[i], strlen(events[i]),
+		easy[i] = http_easy(shim_t_cur.sock, "http://localhost" SHIM_INVOKE_PATH, events[i], strlen(events[i]),
 				      &replies[i]);
 		curl_multi_add_handle(m, easy[i]);
 	}
@@ -419,28 +195,28 @@ Test(shim, two_hundred_concurrent_requests_on_four_sandboxes_are_each_answered_o
 	}
 	curl_multi_cleanup(m);
 	cr_assert_eq(ok, N);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), N);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_cold_starts_total") +
-			 shim_t_metric(&shim_t_cur, "slxrun_warm_starts_total"),
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), N);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_cold_starts_total") +
+			 shim_metric(&shim_t_cur, "slxrun_warm_starts_total"),
 		     N);
-	cr_assert_leq(shim_t_metric(&shim_t_cur, "slxrun_cold_starts_total"), 4);
-	cr_assert_leq(shim_t_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}"), 4);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invoke_duration_seconds_count"), N);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_queue_length"), 0);
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+	cr_assert_leq(shim_metric(&shim_t_cur, "slxrun_cold_starts_total"), 4);
+	cr_assert_leq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}"), 4);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invoke_duration_seconds_count"), N);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_queue_length"), 0);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
 Test(shim, status_lists_each_sandbox_with_its_counters_and_the_sums)
 {
-	struct shim_t_reply r;
+	struct http_reply r;
 	char ids[512];
 
-	shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), "--min-warm 2 --tick-ms 20");
-	shim_t_invoke(&shim_t_cur, "x", &r);
-	shim_t_sleep_ms(200); /* a few ticks of the feed */
+	shim_proc_start(&shim_t_cur, shim_t_example("hello-exec"), "--min-warm 2 --tick-ms 20");
+	shim_invoke(&shim_t_cur, "x", &r);
+	sleep_ms(200); /* a few ticks of the feed */
 	shim_t_sandbox_ids(&shim_t_cur, ids, sizeof(ids));
 	cr_assert(strchr(ids, ' ') && strchr(ids, ' ') != strrchr(ids, ' '), "ids: %s", ids);
-	cr_assert_eq(shim_t_http(shim_t_cur.sock, NULL, "/status", NULL, 0, &r), CURLE_OK);
+	cr_assert_eq(http_request(shim_t_cur.sock, NULL, "/status", NULL, 0, &r), CURLE_OK);
 	cr_assert(strstr(r.body, "\"invocations\":1"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"state\":\"idle\""), "%s", r.body);
 	/* cpu.stat is a core file of cgroup v2: there on every host */
@@ -452,7 +228,7 @@ Test(shim, status_lists_each_sandbox_with_its_counters_and_the_sums)
 	cr_assert(strstr(r.body, "\"totals\":{\"R\":"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"A\":0,\"dA\":0,\"C\":2,\"dC\":0}}"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"policy\":\"delta\""), "%s", r.body);
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
 /* The policy decides live: fixed:0 releases a sandbox as soon as it idles,
@@ -460,19 +236,19 @@ Test(shim, status_lists_each_sandbox_with_its_counters_and_the_sums)
 Test(shim, keep_alive_zero_releases_each_sandbox_after_its_request)
 {
 	static const char *const flags[] = {"--policy fixed:0", "--keep-alive 0"};
-	struct shim_t_reply r;
+	struct http_reply r;
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), flags[i]);
+		shim_proc_start(&shim_t_cur, shim_t_example("hello-exec"), flags[i]);
 		for (int k = 0; k < 3; k++) {
-			shim_t_invoke(&shim_t_cur, "again", &r);
+			shim_invoke(&shim_t_cur, "again", &r);
 			cr_assert(strstr(r.headers, "X-Slxrun-Start: cold"), "%s: %s", flags[i],
 				  r.headers);
 		}
-		cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_cold_starts_total"), 3);
-		cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}"), 0);
-		cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
-		shim_t_rmrf(shim_t_cur.dir);
+		cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_cold_starts_total"), 3);
+		cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}"), 0);
+		cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+		shim_proc_cleanup(&shim_t_cur);
 	}
 }
 
@@ -480,25 +256,25 @@ Test(shim, sigterm_finishes_in_flight_work_and_leaves_nothing)
 {
 	const char *b = shim_t_script_bundle("read -r x; sleep 1; echo done:$x", 10);
 	char ids[512], *save = NULL;
-	struct shim_t_reply r;
+	struct http_reply r;
 	int status;
 	pid_t client;
 
-	shim_t_start(&shim_t_cur, b, "--min-warm 2");
-	shim_t_invoke(&shim_t_cur, "warmup", &r);
+	shim_proc_start(&shim_t_cur, b, "--min-warm 2");
+	shim_invoke(&shim_t_cur, "warmup", &r);
 	shim_t_sandbox_ids(&shim_t_cur, ids, sizeof(ids));
 	client = fork();
 	cr_assert(client >= 0);
 	if (client == 0) { /* in flight when the signal comes */
-		shim_t_invoke(&shim_t_cur, "late", &r);
+		shim_invoke(&shim_t_cur, "late", &r);
 		_exit(r.status == 200 && !strcmp(r.body, "done:late\n") ? 0 : 1);
 	}
-	shim_t_sleep_ms(300);
-	status = shim_t_stop(&shim_t_cur);
+	sleep_ms(300);
+	status = shim_proc_stop(&shim_t_cur);
 	cr_assert_eq(status, 0);
-	cr_assert_eq(shim_t_wait(client, 20000), 0, "the in-flight request was not answered");
+	cr_assert_eq(wait_exit(client, 20000), 0, "the in-flight request was not answered");
 	cr_assert_neq(access(shim_t_cur.sock, F_OK), 0, "listen socket left");
-	cr_assert(shim_t_root_clean(&shim_t_cur), "records or registry socket left");
+	cr_assert(shim_proc_root_clean(&shim_t_cur), "records or registry socket left");
 	for (char *id = strtok_r(ids, " ", &save); id; id = strtok_r(NULL, " ", &save))
 		cr_assert(!shim_t_cgroup_exists(id), "cgroup of %s left", id);
 }
@@ -506,93 +282,78 @@ Test(shim, sigterm_finishes_in_flight_work_and_leaves_nothing)
 Test(shim, a_new_shim_removes_what_a_killed_one_left)
 {
 	char ids[512], *save = NULL;
-	struct shim_proc second = {.pid = -1};
-	struct shim_t_reply r;
-
+	struct shim_proc second = SHIM_PROC_INIT;
+	struct http_reply r;
 	pid_t first;
 
-	shim_t_start(&shim_t_cur, shim_t_example("lambda-bootstrap"), "--min-warm 2");
-	shim_t_invoke(&shim_t_cur, "{}", &r);
-	shim_t_sleep_ms(1500); /* idle past the freeze grace: frozen sandboxes */
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}"), 2);
+	shim_proc_start(&shim_t_cur, shim_t_example("lambda-bootstrap"), "--min-warm 2");
+	shim_invoke(&shim_t_cur, "{}", &r);
+	sleep_ms(1500); /* idle past the freeze grace: frozen sandboxes */
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}"), 2);
 	shim_t_sandbox_ids(&shim_t_cur, ids, sizeof(ids));
 	first = shim_t_cur.pid;
 	kill(first, SIGKILL);
 	shim_t_cur.pid = -1;
 	/* not reaped yet: a zombie shim must count as dead */
-	shim_t_sleep_ms(100);
-	cr_assert(!shim_t_root_clean(&shim_t_cur), "a killed shim leaves its records");
+	sleep_ms(100);
+	cr_assert(!shim_proc_root_clean(&shim_t_cur), "a killed shim leaves its records");
 	/* another bundle, the same --root: any new shim sweeps what the dead left */
 	snprintf(second.dir, sizeof(second.dir), "%s", shim_t_cur.dir);
 	snprintf(second.root, sizeof(second.root), "%s", shim_t_cur.root);
-	{
-		char cmd[1024];
-
-		snprintf(second.sock, sizeof(second.sock), "%s/s2.sock", shim_t_cur.dir);
-		snprintf(cmd, sizeof(cmd),
-			 "exec '%s' --root '%s' shim serve --listen unix:%s '%s' >'%s/log2' 2>&1",
-			 slxrun_bin(), second.root, second.sock, shim_t_example("hello-exec"),
-			 second.dir);
-		second.pid = fork();
-		cr_assert(second.pid >= 0);
-		if (second.pid == 0) {
-			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-			_exit(127);
-		}
-		shim_t_cur.pid = second.pid; /* .fini stops it on failure */
-	}
-	for (int i = 0; i < 500 && access(second.sock, F_OK) != 0; i++)
-		shim_t_sleep_ms(10);
-	cr_assert_eq(access(second.sock, F_OK), 0, "the second shim did not start");
+	snprintf(second.sock, sizeof(second.sock), "%s/s2.sock", shim_t_cur.dir);
+	snprintf(second.log, sizeof(second.log), "%s/log2", shim_t_cur.dir);
+	shim_proc_spawn(&second, shim_t_example("hello-exec"), NULL);
+	shim_t_cur.pid = second.pid; /* .fini stops it on failure */
+	shim_proc_ready(&second);
 	for (char *id = strtok_r(ids, " ", &save); id; id = strtok_r(NULL, " ", &save))
 		cr_assert(!shim_t_cgroup_exists(id), "orphan cgroup %s left", id);
 	cr_assert_neq(access(shim_t_cur.sock, F_OK), 0, "the dead shim's socket is left");
 	waitpid(first, NULL, 0);
-	shim_t_invoke(&second, "again", &r);
+	shim_invoke(&second, "again", &r);
 	cr_assert_str_eq(r.body, "hello from slxrun: again\n");
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
-	cr_assert(shim_t_root_clean(&second));
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+	cr_assert(shim_proc_root_clean(&second));
 }
 
 Test(shim, invoke_verb_goes_through_the_serving_shim)
 {
 	struct cmd_result c;
 
-	shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), NULL);
+	shim_proc_start(&shim_t_cur, shim_t_example("hello-exec"), NULL);
 	cmd_run(&c, NULL, 30, "'%s' --root '%s' invoke --data via-invoke '%s'", slxrun_bin(),
 		shim_t_cur.root, shim_t_example("hello-exec"));
 	cr_assert_eq(c.status, 0, "%s", c.err);
 	cr_assert_str_eq(c.out, "hello from slxrun: via-invoke\n");
 	cmd_result_free(&c);
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 1);
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 1);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
 Test(shim, bad_requests_get_4xx_and_the_shim_keeps_serving)
 {
 	static char big[7 * 1024 * 1024];
-	struct shim_t_reply r;
+	struct http_reply r;
 
-	shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), NULL);
-	cr_assert_eq(shim_t_http(shim_t_cur.sock, NULL, "/nope", NULL, 0, &r), CURLE_OK);
+	shim_proc_start(&shim_t_cur, shim_t_example("hello-exec"), NULL);
+	cr_assert_eq(http_request(shim_t_cur.sock, NULL, "/nope", NULL, 0, &r), CURLE_OK);
 	cr_assert_eq(r.status, 404);
-	cr_assert_eq(shim_t_http(shim_t_cur.sock, NULL,
+	cr_assert_eq(http_request(shim_t_cur.sock, NULL,
 				 "/2015-03-31/functions/function/invocations", NULL, 0, &r),
 		     CURLE_OK);
 	cr_assert_eq(r.status, 405);
-	cr_assert_eq(shim_t_http(shim_t_cur.sock, "DELETE", "/metrics", NULL, 0, &r), CURLE_OK);
+	cr_assert_eq(http_request(shim_t_cur.sock, "DELETE", "/metrics", NULL, 0, &r), CURLE_OK);
 	cr_assert_eq(r.status, 405);
 	memset(big, 'a', sizeof(big));
-	cr_assert_eq(shim_t_http(shim_t_cur.sock, NULL,
+	cr_assert_eq(http_request(shim_t_cur.sock, NULL,
 				 "/2015-03-31/functions/function/invocations", big, sizeof(big),
 				 &r),
 		     CURLE_OK);
 	cr_assert_eq(r.status, 413);
 	cr_assert(strstr(r.body, "RequestEntityTooLarge"), "%s", r.body);
-	shim_t_invoke(&shim_t_cur, "still", &r);
+	shim_invoke(&shim_t_cur, "still", &r);
 	cr_assert_str_eq(r.body, "hello from slxrun: still\n");
-	cr_assert_eq(shim_t_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 1);
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 1);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
 Test(shim, tcp_listener_serves_the_same_api)
@@ -602,14 +363,14 @@ Test(shim, tcp_listener_serves_the_same_api)
 	int port = 20000 + getpid() % 20000;
 
 	snprintf(flags, sizeof(flags), "--listen tcp:127.0.0.1:%d", port);
-	shim_t_start(&shim_t_cur, shim_t_example("hello-exec"), flags);
+	shim_proc_start(&shim_t_cur, shim_t_example("hello-exec"), flags);
 	cmd_run(&c, NULL, 30,
 		"curl -s -d tcp http://127.0.0.1:%d/2015-03-31/functions/function/invocations",
 		port);
 	cr_assert_eq(c.status, 0, "%s", c.err);
 	cr_assert_str_eq(c.out, "hello from slxrun: tcp\n");
 	cmd_result_free(&c);
-	cr_assert_eq(shim_t_stop(&shim_t_cur), 0);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
 /* Each bad flag: one line naming it, non-zero exit, no --root made. */

@@ -1,12 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# suite.sh -- what the test VM runs: the cgroup unit tests, then the cgroup limit suite against the
-# built slxrun, then a check that nothing was left in the cgroup tree.  Exits non-zero on any failure.
+# suite.sh -- what the test VM runs: the cgroup unit and privileged (live) tests, then the cgroup
+# limit suite against the built slxrun, then a check that nothing was left in the cgroup tree.
+# Exits non-zero on any failure.
 export SLXRUN=/slx/slxrun SLX_EXAMPLES=/slx/examples
 rc=0
 
-echo "SLX-VM: unit tests cg*/* (ASAN)"
-ASAN_OPTIONS=detect_leaks=1 /slx/unit-tests --verbose --color=never --timeout 120 --jobs 1 --filter 'cg*/*' 2>&1 || rc=1
+for suite in unit privileged; do
+	echo "SLX-VM: $suite tests cg*/* (ASAN)"
+	ASAN_OPTIONS=detect_leaks=1 /slx/$suite-tests --verbose --color=never --timeout 120 --jobs 1 \
+		--filter 'cg*/*' 2>&1 || rc=1
+done
 
 echo "SLX-VM: cgroup limits suite"
 /slx/vm-tests --verbose --color=never --timeout 120 --jobs 1 2>&1 || rc=1

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../integration/harness.h"
+#include "tests/lib/harness.h"
 
 /* Where slxrun puts a container without linux.cgroupsPath on a pure v2 host. */
 #define CG_BASE	  "/sys/fs/cgroup/slxrun"

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "../integration/harness.h"
+#include "tests/lib/harness.h"
 
 Test(invoke_oom, function_past_memory_max_is_reported_as_oom)
 {

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* harness.h -- helpers for integration tests that drive the built slxrun:
- * run a command capturing stdout/stderr/status, make bundles on the busybox
- * example rootfs, and snapshot what a container could leave behind. */
+/* harness.h -- helpers for the suites that drive the built slxrun
+ * (integration, vm): run a command capturing stdout/stderr/status, make
+ * bundles on the busybox example rootfs, and snapshot what a container could
+ * leave behind. */
 #ifndef SLX_TEST_HARNESS_H
 #define SLX_TEST_HARNESS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct cmd_result {
 	int status; /* exit code, or 128+signal */
@@ -53,5 +55,10 @@ bool leftovers_equal(const struct leftovers *a, const struct leftovers *b);
 
 /* Count newline-terminated lines in s. */
 int count_lines(const char *s);
+
+void sleep_ms(int ms);
+/* Reap pid: its exit code (128+signal when killed), or -1 when it did not
+ * exit within timeout_ms. */
+int wait_exit(pid_t pid, int timeout_ms);
 
 #endif
