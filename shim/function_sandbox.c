@@ -12,9 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -380,21 +378,8 @@ void shim_sandbox_destroy(struct shim_sandbox *sb)
 
 	if (!sb)
 		return;
-	/* Reap pid 1 first: its exit takes the whole pid namespace down, and
-	 * the cgroup's rmdir is refused (EBUSY, retried every 10 ms) while the
-	 * killed pid 1 is still an unreaped zombie. */
-	if (sb->rt.pid > 0) {
-		if (sb->rt.pidfd >= 0)
-			(void)pidfd_send_signal(sb->rt.pidfd, SIGKILL, NULL, 0);
-		else
-			(void)kill(sb->rt.pid, SIGKILL);
-		while (waitpid(sb->rt.pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		sb->rt.pid = 0;
-	}
+	(void)rt_sandbox_destroy(&sb->rt, &err);
 	slx_closep(&sb->fd);
-	if (sb->rt.cg.dirfd >= 0 || sb->rt.pidfd >= 0)
-		(void)rt_sandbox_destroy(&sb->rt, &err);
 	agent_rx_release(&sb->rx);
 	free(sb->id);
 	free(sb);

@@ -2,13 +2,10 @@
 /* slots.c -- the live pool's sandboxes: one made per loop turn (recorded
  * first, so a crash leaves a trace for the next shim), released, and
  * released when their agent died while idle or frozen. */
-#include <errno.h>
 #include <limits.h>
-#include <stdio.h>
 #include <sys/epoll.h>
 
-#include "../cgroups/cgroups.h"
-#include "../common/cleanup.h"
+#include "../runtime/runtime.h"
 #include "../common/fsutil.h"
 #include "serve.h"
 
@@ -28,16 +25,10 @@ void serve_slot_release(struct serve *s, struct pool_slot *slot)
 /* The cgroup the runtime will make for id, recorded before it exists. */
 static int record_sandbox(struct serve *s, const char *id, struct slx_err *err)
 {
-	cleanup_free char *rel = NULL;
 	char path[PATH_MAX];
-	const char *root = cg_unified_root();
 
-	if (!root)
-		return shim_orphans_add_sandbox(&s->rec, id, "", err);
-	if (cg_resolve_path(s->fn->cfg->linux_.cgroups_path, id, false, &rel, err) < 0)
+	if (rt_sandbox_cgroup_path(s->fn->cfg, id, path, sizeof(path), err) < 0)
 		return -1;
-	if (snprintf(path, sizeof(path), "%s/%s", root, rel) >= (int)sizeof(path))
-		return slx_error(err, ENAMETOOLONG, "cgroup of sandbox %s", id);
 	return shim_orphans_add_sandbox(&s->rec, id, path, err);
 }
 
