@@ -28,7 +28,7 @@ void job_answer_error(struct job *j, unsigned status, const char *type, const ch
 
 /* Answer a finished invocation; the job is freed. */
 void job_answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
-			  const struct shim_result *res)
+		       const struct shim_result *res)
 {
 	bool cold = j->cold;
 	struct http_answer a = {
