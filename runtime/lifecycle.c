@@ -54,19 +54,9 @@ static void launch_release(struct launch *l)
 static int resolve_paths(struct launch *l, const char *bundle,
 			 struct slx_err *err)
 {
-	char joined[PATH_MAX];
-	const char *root = l->cfg->root.path;
-
 	if (!realpath(bundle, l->bundle))
 		return slx_error(err, errno, "bundle %s", bundle);
-	if (!root || !*root)
-		return slx_error(err, 0, "config.json: root.path: required field missing");
-	if (snprintf(joined, sizeof(joined), "%s%s%s", root[0] == '/' ? "" : l->bundle,
-		     root[0] == '/' ? "" : "/", root) >= (int)sizeof(joined))
-		return slx_error(err, ENAMETOOLONG, "root.path: %s", root);
-	if (!realpath(joined, l->rootfs))
-		return slx_error(err, errno, "root.path: %s", joined);
-	return 0;
+	return rt_rootfs_resolve(l->cfg, l->bundle, l->rootfs, err);
 }
 
 static int make_state_dir(const struct rt_ctx *ctx, const char *id,

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -17,6 +18,24 @@
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+
+/* --- root.path ------------------------------------------------------ */
+
+int rt_rootfs_resolve(const struct oci_config *cfg, const char *bundle,
+		      char out[PATH_MAX], struct slx_err *err)
+{
+	const char *root = cfg->root.path;
+	char joined[PATH_MAX];
+
+	if (!root || !*root)
+		return slx_error(err, 0, "config.json: root.path: required field missing");
+	if (snprintf(joined, sizeof(joined), "%s%s%s", root[0] == '/' ? "" : bundle,
+		     root[0] == '/' ? "" : "/", root) >= (int)sizeof(joined))
+		return slx_error(err, ENAMETOOLONG, "root.path: %s", root);
+	if (!realpath(joined, out))
+		return slx_error(err, errno, "root.path: %s", joined);
+	return 0;
+}
 
 /* --- validate ------------------------------------------------------- */
 

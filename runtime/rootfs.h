@@ -5,6 +5,7 @@
 #ifndef SLX_RT_ROOTFS_H
 #define SLX_RT_ROOTFS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,6 +99,11 @@ struct rt_rootfs_opts {
 	bool host_mntns; /* no mount namespace of its own: chroot, mount nothing */
 	const struct rt_mount_plan *plan; /* what to do; built by rt_mount_plan_build */
 };
+
+/* root.path as an absolute, symlink-free path: relative to bundle (itself
+ * absolute) unless absolute; missing or "" is an error naming the field. */
+int rt_rootfs_resolve(const struct oci_config *cfg, const char *bundle,
+		      char out[PATH_MAX], struct slx_err *err);
 
 /* Before clone: rootfs exists and is a directory, every mount type is one
  * this kernel knows.  Error names the field ("mounts[3].type: unknown

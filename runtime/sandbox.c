@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sandbox.c -- in-process sandboxes for the shim: the same spawn as create,
- * without a state directory, whose pid 1 may be the caller's own entry. */
+ * without a state directory, whose pid 1 may be the caller's own entry; the
+ * cgroup it goes in, known beforehand; and its teardown. */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -14,11 +15,37 @@
 #include "../common/cleanup.h"
 #include "internal.h"
 
+/* The cgroup of sandbox id, relative to the unified root; NULL without one. */
+static int sandbox_cgroup_rel(const struct oci_config *cfg, const char *id, char **rel,
+			      struct slx_err *err)
+{
+	*rel = NULL;
+	if (!cg_unified_root())
+		return 0;
+	return cg_resolve_path(cfg->linux_.cgroups_path, id, false, rel, err);
+}
+
+int rt_sandbox_cgroup_path(const struct oci_config *cfg, const char *id, char *buf,
+			   size_t len, struct slx_err *err)
+{
+	cleanup_free char *rel = NULL;
+
+	if (sandbox_cgroup_rel(cfg, id, &rel, err) < 0)
+		return -1;
+	if (!rel) {
+		snprintf(buf, len, "%s", "");
+		return 0;
+	}
+	if ((size_t)snprintf(buf, len, "%s/%s", cg_unified_root(), rel) >= len)
+		return slx_error(err, ENAMETOOLONG, "cgroup of sandbox %s", id);
+	return 0;
+}
+
 int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
 		     struct slx_err *err)
 {
 	const struct oci_config *cfg = opts->cfg;
-	char joined[PATH_MAX], rootfs[PATH_MAX];
+	char rootfs[PATH_MAX];
 	cleanup_free char *cg_rel = NULL;
 	struct rt_spawned sp;
 	struct rt_spawn_req req;
@@ -26,17 +53,8 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
 	memset(sb, 0, sizeof(*sb));
 	sb->cg.dirfd = -1;
 	sb->pidfd = -1;
-	if (!cfg->root.path)
-		return slx_error(err, 0, "config.json: root.path: required field missing");
-	if (snprintf(joined, sizeof(joined), "%s%s%s",
-		     cfg->root.path[0] == '/' ? "" : opts->bundle,
-		     cfg->root.path[0] == '/' ? "" : "/",
-		     cfg->root.path) >= (int)sizeof(joined))
-		return slx_error(err, ENAMETOOLONG, "root.path: %s", cfg->root.path);
-	if (!realpath(joined, rootfs))
-		return slx_error(err, errno, "root.path: %s", joined);
-	if (cg_unified_root() &&
-	    cg_resolve_path(cfg->linux_.cgroups_path, opts->id, false, &cg_rel, err) < 0)
+	if (rt_rootfs_resolve(cfg, opts->bundle, rootfs, err) < 0 ||
+	    sandbox_cgroup_rel(cfg, opts->id, &cg_rel, err) < 0)
 		return -1;
 	req = (struct rt_spawn_req){
 		.cfg = cfg, .bundle = opts->bundle, .rootfs = rootfs,
@@ -59,15 +77,21 @@ int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err)
 {
 	int r = 0;
 
-	if (sb->cg.dirfd >= 0)
-		r = cg_destroy(&sb->cg, err);
+	/* Reap pid 1 first: its exit takes the whole pid namespace down, and
+	 * the cgroup's rmdir is refused (EBUSY, retried every 10 ms) while the
+	 * killed pid 1 is still an unreaped zombie.  cg_destroy then kills
+	 * whatever is left in the cgroup and removes it. */
 	if (sb->pid > 0) {
 		if (sb->pidfd >= 0)
 			(void)pidfd_send_signal(sb->pidfd, SIGKILL, NULL, 0);
+		else
+			(void)kill(sb->pid, SIGKILL);
 		while (waitpid(sb->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		sb->pid = 0;
 	}
+	if (sb->cg.dirfd >= 0)
+		r = cg_destroy(&sb->cg, err);
 	slx_closep(&sb->pidfd);
 	cg_handle_release(&sb->cg);
 	return r;

@@ -86,7 +86,8 @@ struct agent_rx {
 
 /* Read what is available (until EAGAIN or EOF, bounded by one frame).
  * 0 on progress or nothing, -1 on a read error or an oversized frame.
- * The other agent_rx functions are pure (agent_proto.c). */
+ * Socket I/O (agent_io.c); the other agent_rx functions are pure
+ * (agent_proto.c). */
 int agent_rx_fill(struct agent_rx *rx, int fd, struct slx_err *err);
 /* A complete frame at the head of rx: 1 and type/payload/len (pointing into
  * rx, valid until agent_rx_consume), else 0. */
@@ -98,7 +99,7 @@ void agent_rx_release(struct agent_rx *rx);
 
 /* Write one frame of up to three parts, waiting for the peer (poll) at
  * most timeout_ms per stall (-1: no bound).  MSG_NOSIGNAL: a dead peer is
- * EPIPE, not a signal. */
+ * EPIPE, not a signal.  (agent_io.c) */
 int agent_send(int fd, uint32_t type, const void *a, size_t alen,
 	       const void *b, size_t blen, const void *c, size_t clen,
 	       int timeout_ms, struct slx_err *err);

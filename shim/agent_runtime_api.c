@@ -18,10 +18,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/buf.h"
 #include "../common/cleanup.h"
 #include "../runtime/runtime.h"
 #include "agent.h"
-#include "sandbox.h"
+#include "function_sandbox.h"
+#include "lambda.h"
 
 #define RAPI_PORT 9001
 #define RAPI_ADDR "127.0.0.1:9001"
@@ -47,7 +49,7 @@ struct rapi {
 
 /* One request's upload. */
 struct rapi_req {
-	struct agent_buf body;
+	struct slx_buf body;
 	bool too_big;
 };
 
@@ -69,12 +71,12 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
 				   const char *type, const char *msg)
 {
-	struct agent_buf b = { 0 };
+	struct slx_buf b = { 0 };
 	enum MHD_Result ret = MHD_NO;
 
-	if (agent_error_json(&b, type, msg, strlen(msg)) == 0)
+	if (shim_error_json(&b, type, msg, strlen(msg)) == 0)
 		ret = reply(c, status, b.p, b.len);
-	agent_buf_release(&b);
+	slx_buf_release(&b);
 	return ret;
 }
 
@@ -144,7 +146,7 @@ static enum MHD_Result on_result(struct rapi *a, struct MHD_Connection *c,
 				 const char *id, size_t id_len, bool is_error,
 				 struct rapi_req *rq)
 {
-	struct agent_buf b = { 0 };
+	struct slx_buf b = { 0 };
 	char msg[128];
 
 	if (!a->have_inv || !a->delivered || id_len != strlen(a->request_id) ||
@@ -154,9 +156,9 @@ static enum MHD_Result on_result(struct rapi *a, struct MHD_Connection *c,
 	if (rq->too_big) {
 		snprintf(msg, sizeof(msg), "Response payload size exceeded maximum allowed payload size (%u bytes).",
 			 AGENT_PAYLOAD_MAX);
-		(void)agent_error_json(&b, "Function.ResponseSizeTooLarge", msg, strlen(msg));
+		(void)shim_error_json(&b, "Function.ResponseSizeTooLarge", msg, strlen(msg));
 		(void)agent_send_result(a->sock, SHIM_ERROR, "Unhandled", b.p, b.len);
-		agent_buf_release(&b);
+		slx_buf_release(&b);
 		inv_end(a);
 		return reply_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "RequestEntityTooLarge", msg);
 	}
@@ -165,9 +167,9 @@ static enum MHD_Result on_result(struct rapi *a, struct MHD_Connection *c,
 			c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
 		const char *m = "Unknown application error occurred";
 
-		(void)agent_error_json(&b, type ? type : "Unhandled", m, strlen(m));
+		(void)shim_error_json(&b, type ? type : "Unhandled", m, strlen(m));
 		(void)agent_send_result(a->sock, SHIM_ERROR, "Unhandled", b.p, b.len);
-		agent_buf_release(&b);
+		slx_buf_release(&b);
 	} else {
 		(void)agent_send_result(a->sock, is_error ? SHIM_ERROR : SHIM_OK,
 					is_error ? "Unhandled" : NULL, rq->body.p,
@@ -181,7 +183,7 @@ static enum MHD_Result on_init_error(struct rapi *a, struct MHD_Connection *c,
 				     struct rapi_req *rq)
 {
 	const char *m = "Runtime failed to initialize";
-	struct agent_buf b = { 0 };
+	struct slx_buf b = { 0 };
 
 	if (a->ready)
 		return reply_error(c, MHD_HTTP_FORBIDDEN, "InvalidStateTransition",
@@ -189,10 +191,10 @@ static enum MHD_Result on_init_error(struct rapi *a, struct MHD_Connection *c,
 	if (rq->body.len)
 		(void)agent_send(a->sock, AGENT_INIT_ERROR, rq->body.p, rq->body.len,
 				 NULL, 0, NULL, 0, -1, &(struct slx_err){ 0 });
-	else if (agent_error_json(&b, "Runtime.Unknown", m, strlen(m)) == 0)
+	else if (shim_error_json(&b, "Runtime.Unknown", m, strlen(m)) == 0)
 		(void)agent_send(a->sock, AGENT_INIT_ERROR, b.p, b.len, NULL, 0,
 				 NULL, 0, -1, &(struct slx_err){ 0 });
-	agent_buf_release(&b);
+	slx_buf_release(&b);
 	a->dying = true; /* Lambda ends the sandbox after an init error */
 	return reply(c, MHD_HTTP_ACCEPTED, "{\"status\":\"OK\"}", 15);
 }
@@ -235,7 +237,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	if (*upload_size) {
 		/* Keep reading past the limit so the 413 reaches the runtime. */
 		if (rq->body.len + *upload_size > AGENT_PAYLOAD_MAX ||
-		    agent_buf_add(&rq->body, upload, *upload_size) < 0)
+		    slx_buf_add(&rq->body, upload, *upload_size) < 0)
 			rq->too_big = true;
 		*upload_size = 0;
 		return MHD_YES;
@@ -253,7 +255,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (a->waiting == c)
 		a->waiting = NULL;
 	if (rq) {
-		agent_buf_release(&rq->body);
+		slx_buf_release(&rq->body);
 		free(rq);
 	}
 	*con_cls = NULL;
@@ -385,19 +387,19 @@ static int on_sock(struct rapi *a)
  * invocation; either way the sandbox is done. */
 static void on_boot_exit(struct rapi *a, int status)
 {
-	struct agent_buf b = { 0 };
+	struct slx_buf b = { 0 };
 	char what[96], msg[512];
 
-	agent_exit_text(status, what, sizeof(what));
+	shim_exit_text(status, what, sizeof(what));
 	if (!a->ready) {
 		snprintf(msg, sizeof(msg), "Runtime exited with error: %s", what);
 		(void)agent_send_init_error(a->sock, "Runtime.ExitError", msg);
 	} else if (a->have_inv) {
 		snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s",
 			 a->request_id, what);
-		if (agent_error_json(&b, "Runtime.ExitError", msg, strlen(msg)) == 0)
+		if (shim_error_json(&b, "Runtime.ExitError", msg, strlen(msg)) == 0)
 			(void)agent_send_result(a->sock, SHIM_CRASH, "Unhandled", b.p, b.len);
-		agent_buf_release(&b);
+		slx_buf_release(&b);
 	}
 	a->dying = true;
 }

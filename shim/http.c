@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/buf.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 
@@ -44,8 +45,7 @@ struct http_call {
 	struct MHD_Connection *conn;
 	struct MHD_Response *resp; /* the answer, queued once resumed */
 	unsigned status;
-	char *body;
-	size_t len, cap;
+	struct slx_buf body;
 	uint64_t arrival_ns;
 	bool too_large;
 	bool owned;  /* handed to ops.invoke, not answered yet */
@@ -285,27 +285,8 @@ static enum MHD_Result on_first(struct http_front *f, struct MHD_Connection *con
 
 static void append_body(struct http_call *c, const char *data, size_t n)
 {
-	if (c->too_large || c->len + n > HTTP_MAX_BODY) {
+	if (c->too_large || c->body.len + n > HTTP_MAX_BODY || slx_buf_add(&c->body, data, n) < 0)
 		c->too_large = true;
-		return;
-	}
-	if (c->len + n + 1 > c->cap) {
-		size_t cap = c->cap ? c->cap : 4096;
-		char *p;
-
-		while (cap < c->len + n + 1)
-			cap *= 2;
-		p = realloc(c->body, cap);
-		if (!p) {
-			c->too_large = true;
-			return;
-		}
-		c->body = p;
-		c->cap = cap;
-	}
-	memcpy(c->body + c->len, data, n);
-	c->len += n;
-	c->body[c->len] = '\0';
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -345,7 +326,7 @@ static void call_free(struct http_call *c)
 	c->front->calls--;
 	if (c->resp)
 		MHD_destroy_response(c->resp);
-	free(c->body);
+	slx_buf_release(&c->body);
 	free(c);
 }
 
@@ -368,8 +349,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 const char *http_call_body(const struct http_call *c, size_t *len)
 {
-	*len = c->len;
-	return c->body ? c->body : "";
+	*len = c->body.len;
+	return c->body.p ? c->body.p : "";
 }
 
 uint64_t http_call_arrival_ns(const struct http_call *c)

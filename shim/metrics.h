@@ -12,7 +12,7 @@
 
 #include "model.h"
 #include "pool.h"
-#include "sandbox.h"
+#include "function_sandbox.h"
 
 #define METRICS_N_OUTCOMES (SHIM_INIT_ERROR + 1)
 #define METRICS_N_BUCKETS  14

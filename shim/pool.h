@@ -13,7 +13,7 @@
 
 #include "../common/err.h"
 #include "model.h"
-#include "sandbox.h"
+#include "function_sandbox.h"
 
 enum pool_state {
 	POOL_CREATING, /* reserved; the sandbox is made between loop turns */

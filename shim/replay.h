@@ -57,12 +57,4 @@ int replay_run(const struct trace *t, const struct policy_config *pc,
 	       const struct replay_config *rc, struct replay_result *out,
 	       struct slx_err *err);
 
-struct rt_ctx;
-/* `slxrun shim replay TRACE... [--policy P]... [--durations FILE]...
- * [--memory FILE]... [--cold-ms N] [--format table|csv] [--plot OUT.png]`;
- * argv[0] is the verb ("replay"), flags follow.  Returns the exit status,
- * or -1 with err set. */
-int shim_replay_main(const struct rt_ctx *ctx, int argc, char **argv,
-		     struct slx_err *err);
-
 #endif

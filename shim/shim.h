@@ -1,10 +1,57 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* shim.h -- the shim's verbs as main() dispatches them. */
+/* shim.h -- the shim library's public surface (serve, invoke, replay, each
+ * from an options struct), and the shim's verbs as main() dispatches them. */
 #ifndef SLX_SHIM_H
 #define SLX_SHIM_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "../common/err.h"
 #include "../runtime/runtime.h"
+
+/* ---- the library ---------------------------------------------------------- */
+
+#define SHIM_SERVE_MAX_LISTEN 8
+
+/* `shim serve`: one function behind an HTTP front with a warm pool. */
+struct shim_serve_opts {
+	const char *root; /* the state root: registry socket, orphan records */
+	const char *bundle;
+	const char *listen[SHIM_SERVE_MAX_LISTEN]; /* "unix:PATH", "tcp:HOST:PORT" */
+	size_t n_listen;
+	const char *policy; /* policy_parse's text: "delta", "fixed:600", ... */
+	unsigned min_warm, max, tick_ms, time_scale;
+};
+/* Serve until SIGTERM/SIGINT and the drain after it; 0 on a clean stop. */
+int shim_serve(const struct shim_serve_opts *o, struct slx_err *err);
+
+/* One invocation from outside: through the shim serving bundle under root
+ * when there is one, else a cold one-shot sandbox.  The answer goes to
+ * stdout, a function's error to stderr; timings prints the cold start's
+ * stages on stderr.  0 ok, 1 the function failed, -1 err. */
+struct shim_invoke_opts {
+	const char *root;
+	const char *bundle;
+	const char *data; /* the event; NULL: read it from stdin */
+	bool timings;
+};
+int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err);
+
+/* `shim replay`: the trace files replayed through each policy (a default set
+ * when none is named), printed as a table or CSV; plot, when set, is the PNG
+ * of cold-start % against idle memory-time with fixed keep-alives drawn as
+ * the reference curve (needs gnuplot). */
+struct shim_replay_opts {
+	const char *const *traces, *const *durations, *const *memory, *const *policies;
+	size_t n_traces, n_durations, n_memory, n_policies;
+	unsigned cold_ms, time_scale;
+	bool csv;
+	const char *plot;
+};
+int shim_replay(const struct shim_replay_opts *o, struct slx_err *err);
+
+/* ---- the verbs (cmd_*.c) --------------------------------------------------- */
 
 /* `slxrun invoke [--data EVENT] [--timings] BUNDLE` */
 int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv,
@@ -12,5 +59,7 @@ int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv,
 /* `slxrun shim serve|replay ...` */
 int cmd_shim(const struct rt_ctx *ctx, int argc, char **argv,
 	     struct slx_err *err);
+/* `slxrun shim replay ...`, reached through cmd_shim. */
+int cmd_shim_replay(int argc, char **argv, struct slx_err *err);
 
 #endif

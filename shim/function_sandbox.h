@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sandbox.h -- one warm sandbox: a container (through the runtime library,
+/* function_sandbox.h -- the shim's handle on one sandbox running a function: a container (through the runtime library,
  * in-process) whose pid 1 is slxrun's agent, and the shim's end of the
  * agent's socket.  Non-blocking so one event loop can drive many. */
-#ifndef SLX_SHIM_SANDBOX_H
-#define SLX_SHIM_SANDBOX_H
+#ifndef SLX_SHIM_FUNCTION_SANDBOX_H
+#define SLX_SHIM_FUNCTION_SANDBOX_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -82,9 +82,4 @@ void shim_sandbox_destroy(struct shim_sandbox *sb);
  * ready), for `invoke --timings`. */
 struct rt_timings;
 const struct rt_timings *shim_sandbox_rt_timings(const struct shim_sandbox *sb);
-/* A fresh Lambda-style request id (UUID v4 text, 36 chars + NUL). */
-void shim_request_id_new(char buf[37]);
-/* Wall clock in epoch milliseconds (deadlines as Lambda states them). */
-uint64_t shim_epoch_ms(void);
-
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* sandbox.c -- the shim's handle on one sandbox: spawn it in-process with
+/* function_sandbox.c -- the shim's handle on one sandbox: spawn it in-process with
  * the agent as pid 1, speak the agent framing on a socketpair, enforce the
  * deadline from outside (cgroup.kill), tell OOM from crash by memory.events. */
-#include "sandbox.h"
+#include "function_sandbox.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,10 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
-#include <sys/random.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +20,7 @@
 #include "../common/fsutil.h"
 #include "../runtime/runtime.h"
 #include "agent.h"
+#include "lambda.h"
 #include "lazylib.h"
 
 struct shim_sandbox {
@@ -55,28 +53,6 @@ void shim_result_release(struct shim_result *r)
 	free(r->error_type);
 	r->body = r->error_type = NULL;
 	r->len = 0;
-}
-
-void shim_request_id_new(char buf[37])
-{
-	unsigned char b[16];
-
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		for (size_t i = 0; i < sizeof(b); i++)
-			b[i] = (unsigned char)(slx_now_ns() >> (i % 8 * 8));
-	b[6] = (b[6] & 0x0f) | 0x40; /* UUID v4, the shape Lambda uses */
-	b[8] = (b[8] & 0x3f) | 0x80;
-	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-		 b[11], b[12], b[13], b[14], b[15]);
-}
-
-uint64_t shim_epoch_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 static uint64_t oom_kills(const struct shim_sandbox *sb)
@@ -248,7 +224,7 @@ static int fill_result(struct shim_result *res, enum shim_outcome o,
 /* The agent is gone without a RESULT: the OOM killer, or something killed it. */
 static int result_agent_died(struct shim_sandbox *sb, struct shim_result *res)
 {
-	struct agent_buf b = { 0 };
+	struct slx_buf b = { 0 };
 	char msg[256];
 	bool oom = oom_kills(sb) > sb->oom_kills;
 	int r;
@@ -256,11 +232,11 @@ static int result_agent_died(struct shim_sandbox *sb, struct shim_result *res)
 	snprintf(msg, sizeof(msg), "RequestId: %s Error: %s", sb->request_id,
 		 oom ? "Runtime exited with error: signal: killed"
 		     : "Runtime exited without providing a reason");
-	if (agent_error_json(&b, oom ? "Runtime.OutOfMemory" : "Runtime.ExitError",
+	if (shim_error_json(&b, oom ? "Runtime.OutOfMemory" : "Runtime.ExitError",
 			     msg, strlen(msg)) < 0)
 		return -1;
 	r = fill_result(res, oom ? SHIM_OOM : SHIM_CRASH, "Unhandled", 9, b.p, b.len);
-	agent_buf_release(&b);
+	slx_buf_release(&b);
 	return r;
 }
 
@@ -322,7 +298,7 @@ done:
 
 void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res)
 {
-	struct agent_buf b = { 0 };
+	struct slx_buf b = { 0 };
 	struct slx_err err;
 	char msg[256], stamp[32];
 	time_t now = time(NULL);
@@ -340,11 +316,11 @@ void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res)
 	snprintf(msg, sizeof(msg), "%s.%03" PRIu64 "Z %s Task timed out after %" PRIu32 ".00 seconds",
 		 stamp, ms, sb->request_id, sb->fn->timeout_s);
 	memset(res, 0, sizeof(*res));
-	if (agent_error_json(&b, "Sandbox.Timedout", msg, strlen(msg)) == 0)
+	if (shim_error_json(&b, "Sandbox.Timedout", msg, strlen(msg)) == 0)
 		(void)fill_result(res, SHIM_TIMEOUT, "Unhandled", 9, b.p, b.len);
 	res->outcome = SHIM_TIMEOUT;
 	res->duration_ns = slx_now_ns() - sb->started_ns;
-	agent_buf_release(&b);
+	slx_buf_release(&b);
 }
 
 int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id,
@@ -402,21 +378,8 @@ void shim_sandbox_destroy(struct shim_sandbox *sb)
 
 	if (!sb)
 		return;
-	/* Reap pid 1 first: its exit takes the whole pid namespace down, and
-	 * the cgroup's rmdir is refused (EBUSY, retried every 10 ms) while the
-	 * killed pid 1 is still an unreaped zombie. */
-	if (sb->rt.pid > 0) {
-		if (sb->rt.pidfd >= 0)
-			(void)pidfd_send_signal(sb->rt.pidfd, SIGKILL, NULL, 0);
-		else
-			(void)kill(sb->rt.pid, SIGKILL);
-		while (waitpid(sb->rt.pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		sb->rt.pid = 0;
-	}
+	(void)rt_sandbox_destroy(&sb->rt, &err);
 	slx_closep(&sb->fd);
-	if (sb->rt.cg.dirfd >= 0 || sb->rt.pidfd >= 0)
-		(void)rt_sandbox_destroy(&sb->rt, &err);
 	agent_rx_release(&sb->rx);
 	free(sb->id);
 	free(sb);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* buf.c -- the growable byte buffer every module appends to (event and answer
+ * bodies, HTTP uploads, JSON text). */
+#include "buf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int slx_buf_add(struct slx_buf *b, const void *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (!(p = realloc(b->p, cap)))
+			return -1;
+		b->p = p;
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (slx_buf_add(b, "\"", 1) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		int r;
+
+		if (c == '"' || c == '\\')
+			r = slx_buf_add(b, (char[]){ '\\', (char)c }, 2);
+		else if (c == '\n')
+			r = slx_buf_add(b, "\\n", 2);
+		else if (c < 0x20 || c == 0x7f)
+			r = slx_buf_add(b, esc, sizeof(esc));
+		else
+			r = slx_buf_add(b, &s[i], 1);
+		if (r < 0)
+			return -1;
+	}
+	return slx_buf_add(b, "\"", 1);
+}
+
+void slx_buf_release(struct slx_buf *b)
+{
+	free(b->p);
+	*b = (struct slx_buf){ 0 };
+}

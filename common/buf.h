@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* buf.h -- the one growable byte buffer: append bytes and JSON strings;
+ * always NUL-terminated once anything was added. */
+#ifndef SLX_BUF_H
+#define SLX_BUF_H
+
+#include <stddef.h>
+
+struct slx_buf {
+	char *p; /* NULL until the first add */
+	size_t len, cap;
+};
+
+/* 0, or -1 when memory runs out (the buffer is left as it was). */
+int slx_buf_add(struct slx_buf *b, const void *s, size_t n);
+/* Append s[0..n) as a JSON string, quotes included. */
+int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n);
+/* Frees and empties; safe twice. */
+void slx_buf_release(struct slx_buf *b);
+
+#endif

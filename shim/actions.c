@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* actions.c -- the policy's decisions carried out on the live pool: ask
+ * policy_decide about the model each turn, then allocate, freeze, thaw and
+ * release; --min-warm is a floor the policy does not know of. */
+#include <stdlib.h>
+
+#include "serve.h"
+
+/* Creation for no waiting request (pre-warm, reserve, min-warm) waits out a
+ * failed creation and stops with the shutdown. */
+static bool may_create_warm(const struct serve *s, uint64_t now)
+{
+	return now >= s->create_retry_ns && !s->stopping;
+}
+
+static void act_allocate(struct serve *s, const struct policy_action *a, uint64_t now)
+{
+	if (!s->pool.q_len && !may_create_warm(s, now))
+		return;
+	for (unsigned k = 0; k < a->n; k++)
+		if (!pool_slot_add(&s->pool, now, now + s->policy.create_ns))
+			return; /* at --max: the rest stay queued */
+}
+
+static void act_freeze(struct serve *s, const struct policy_action *a, uint64_t now)
+{
+	struct pool_slot *slot = pool_slot_by_model(&s->pool, a->sb);
+	bool frozen = a->kind == POLICY_FREEZE;
+	struct slx_err err;
+
+	(void)now;
+	if (!slot || slot->state != (frozen ? POOL_IDLE : POOL_FROZEN))
+		return;
+	if (shim_sandbox_freeze(slot->sb, frozen, &err) == 0)
+		pool_slot_freeze(&s->pool, slot, frozen);
+	else
+		serve_slot_release(s, slot);
+}
+
+static void act_release(struct serve *s, const struct policy_action *a, uint64_t now)
+{
+	struct pool_slot *slot = pool_slot_by_model(&s->pool, a->sb);
+
+	(void)now;
+	/* --min-warm is a floor the policy does not know of */
+	if (slot && (slot->state == POOL_IDLE || slot->state == POOL_FROZEN) &&
+	    s->pool.n > s->pool.cfg.min_warm)
+		serve_slot_release(s, slot);
+}
+
+/* PREWARM is the plan (the wake-up brings its ALLOCATE); HOLD keeps the
+ * requests queued, which they are. */
+static void act_nothing(struct serve *s, const struct policy_action *a, uint64_t now)
+{
+	(void)s;
+	(void)a;
+	(void)now;
+}
+
+static void (*const act_fns[])(struct serve *, const struct policy_action *, uint64_t) = {
+    [POLICY_ALLOCATE] = act_allocate, [POLICY_PREWARM] = act_nothing, [POLICY_THAW] = act_freeze,
+    [POLICY_FREEZE] = act_freeze,     [POLICY_RELEASE] = act_release, [POLICY_HOLD] = act_nothing,
+};
+
+/* Ask the policy about the model as it stands and carry the answer out. */
+void serve_apply_decisions(struct serve *s, uint64_t now)
+{
+	size_t need = policy_actions_max(&s->pool.model), n;
+
+	if (need > s->acts_cap) {
+		struct policy_action *v = realloc(s->acts, need * sizeof(*v));
+
+		if (!v)
+			return; /* the next turn asks again */
+		s->acts = v;
+		s->acts_cap = need;
+	}
+	n = policy_decide(&s->pool.model, &s->policy, now, s->acts, s->acts_cap, &s->wake_ns);
+	for (size_t i = 0; i < n; i++)
+		if ((size_t)s->acts[i].kind < sizeof(act_fns) / sizeof(act_fns[0]))
+			act_fns[s->acts[i].kind](s, &s->acts[i], now);
+	while (s->pool.n < s->pool.cfg.min_warm && may_create_warm(s, now) &&
+	       pool_slot_add(&s->pool, now, now + s->policy.create_ns))
+		;
+}

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* invoke.c -- one invocation from outside: through the shim serving the
+ * bundle when there is one (HTTP over its unix socket, libcurl), else a cold
+ * one-shot sandbox that leaves nothing behind. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/buf.h"
+#include "../common/fsutil.h"
+#include "agent_proto.h"
+#include "lazylib.h"
+#include "registry.h"
+#include "function_sandbox.h"
+#include "lambda.h"
+#include "shim.h"
+
+#define INVOKE_PATH "/2015-03-31/functions/function/invocations"
+
+static int read_stdin(struct slx_buf *b, struct slx_err *err)
+{
+	char chunk[65536];
+	ssize_t n;
+
+	if (slx_buf_add(b, "", 0) < 0)
+		return slx_error(err, ENOMEM, "event");
+	while ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return slx_error(err, errno, "read the event from stdin");
+		if (b->len + (size_t)n > AGENT_PAYLOAD_MAX)
+			return slx_error(err, EMSGSIZE, "event: more than %u bytes",
+					 AGENT_PAYLOAD_MAX);
+		if (slx_buf_add(b, chunk, (size_t)n) < 0)
+			return slx_error(err, ENOMEM, "event");
+	}
+	return 0;
+}
+
+/* ---- through a serving shim ------------------------------------------- */
+
+struct warm_reply {
+	struct slx_buf body;
+	bool function_error;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *arg)
+{
+	struct warm_reply *w = arg;
+
+	return slx_buf_add(&w->body, p, size * n) < 0 ? 0 : size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *arg)
+{
+	struct warm_reply *w = arg;
+	static const char name[] = "X-Amz-Function-Error:";
+
+	if (size * n >= sizeof(name) - 1 && !strncasecmp(p, name, sizeof(name) - 1))
+		w->function_error = true;
+	return size * n;
+}
+
+/* 0 and *status when the shim answered; 1 when nobody listens there (the
+ * caller goes cold); -1 on any other failure. */
+static int invoke_warm(const char *sock, const char *event, size_t len,
+		       int *status, struct slx_err *err)
+{
+	struct warm_reply w = { 0 };
+	struct curl_slist *hdrs = NULL;
+	CURL *c;
+	CURLcode rc;
+	long code = 0;
+	int r = -1;
+
+	/* libcurl is loaded only here: see lazylib.h. */
+	if (shim_lazy_load_curl(err) < 0)
+		return -1;
+	if (!(c = curl_easy_init()))
+		return slx_error(err, 0, "invoke: libcurl init failed");
+	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+	curl_easy_setopt(c, CURLOPT_URL, "http://localhost" INVOKE_PATH);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, event);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &w);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &w);
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_COULDNT_CONNECT) {
+		r = 1;
+	} else if (rc != CURLE_OK) {
+		slx_error(err, 0, "invoke through %s: %s", sock, curl_easy_strerror(rc));
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+		bool failed = w.function_error || code < 200 || code > 299;
+
+		if (w.body.len)
+			fwrite(w.body.p, 1, w.body.len, failed ? stderr : stdout);
+		if (failed && w.body.len && w.body.p[w.body.len - 1] != '\n')
+			fputc('\n', stderr);
+		*status = failed ? 1 : 0;
+		r = 0;
+	}
+	slx_buf_release(&w.body);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	return r;
+}
+
+/* ---- cold one-shot ------------------------------------------------------ */
+
+static void print_timings(const struct rt_timings *rt, uint64_t agent_ns,
+			  uint64_t fn_ns, uint64_t teardown_ns, uint64_t total_ns)
+{
+	const struct {
+		const char *name;
+		uint64_t ns;
+	} rows[] = {
+		{ "prepare", rt->prepare_ns },
+		{ "cgroup", rt->cgroup_ns },
+		{ "clone", rt->clone_ns },
+		{ "namespaces", rt->namespaces_ns },
+		{ "rootfs", rt->rootfs_ns },
+		{ "agent ready", agent_ns },
+		{ "function", fn_ns },
+		{ "teardown", teardown_ns },
+		{ "total", total_ns },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		fprintf(stderr, "%-18s %8.3f ms\n", rows[i].name, (double)rows[i].ns / 1e6);
+}
+
+static int print_result(const struct shim_result *res)
+{
+	if (res->outcome == SHIM_OK) {
+		fwrite(res->body, 1, res->len, stdout);
+		return 0;
+	}
+	fwrite(res->body, 1, res->len, stderr);
+	if (!res->len || res->body[res->len - 1] != '\n')
+		fputc('\n', stderr);
+	return 1;
+}
+
+static int invoke_cold(const char *bundle, const char *event, size_t len,
+		       bool timings, struct slx_err *err)
+{
+	uint64_t t0 = slx_now_ns(), t1, t2, t3;
+	struct shim_function *fn = NULL;
+	struct shim_sandbox *sb = NULL;
+	struct shim_cold_timings ct;
+	struct shim_result res = { 0 };
+	char id[32], request_id[37];
+	int r;
+
+	if (shim_function_load(bundle, &fn, err) < 0)
+		return -1;
+	snprintf(id, sizeof(id), "invoke-%d", (int)getpid());
+	if (shim_sandbox_create(fn, id, &sb, &ct, err) < 0) {
+		shim_function_free(fn);
+		return -1;
+	}
+	t1 = slx_now_ns();
+	shim_request_id_new(request_id);
+	r = shim_sandbox_invoke(sb, request_id, event, len, &res, err);
+	t2 = slx_now_ns();
+	struct rt_timings rt = *shim_sandbox_rt_timings(sb);
+	shim_sandbox_destroy(sb);
+	shim_function_free(fn);
+	t3 = slx_now_ns();
+	if (r < 0)
+		return -1;
+	r = print_result(&res);
+	shim_result_release(&res);
+	if (timings)
+		print_timings(&rt, ct.agent_ready_ns, t2 - t1, t3 - t2, t3 - t0);
+	return r;
+}
+
+int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
+{
+	struct slx_buf ev = { 0 };
+	char abs[PATH_MAX], sock[PATH_MAX];
+	struct stat st;
+	int r = -1, status = 0;
+
+	if (!realpath(o->bundle, abs))
+		return slx_error(err, errno, "bundle %s", o->bundle);
+	if (o->data && slx_buf_add(&ev, o->data, strlen(o->data)) < 0) {
+		slx_error(err, ENOMEM, "event");
+		goto out;
+	}
+	if (!o->data && read_stdin(&ev, err) < 0)
+		goto out;
+	if (shim_registry_socket_path(o->root, abs, sock, sizeof(sock), err) < 0)
+		goto out;
+	/* A shim serving this bundle answers warm; a stale socket is no shim. */
+	if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		r = invoke_warm(sock, ev.p, ev.len, &status, err);
+		if (r <= 0) {
+			r = r < 0 ? -1 : status;
+			goto out;
+		}
+	}
+	r = invoke_cold(abs, ev.p, ev.len, o->timings, err);
+out:
+	slx_buf_release(&ev);
+	return r;
+}

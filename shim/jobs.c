@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* jobs.c -- a job: one waiting or running invocation, answered exactly
+ * once (its HTTP call answered, its outcome counted, the job freed). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/buf.h"
+#include "../common/fsutil.h"
+#include "lambda.h"
+#include "serve.h"
+
+void job_answer_error(struct job *j, unsigned status, const char *type, const char *msg)
+{
+	struct slx_buf b = {0};
+	const char *fallback = "{\"errorMessage\":\"out of memory\"}";
+	bool ok = shim_error_json(&b, type, msg, strlen(msg)) == 0;
+	struct http_answer a = {
+	    .status = status,
+	    .body = ok ? b.p : fallback,
+	    .len = ok ? b.len : strlen(fallback),
+	    .function_error = status == 200 ? "Unhandled" : NULL,
+	};
+
+	http_call_answer(j->call, &a);
+	slx_buf_release(&b);
+	free(j);
+}
+
+/* Answer a finished invocation; the job is freed. */
+void job_answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
+		       const struct shim_result *res)
+{
+	bool cold = j->cold;
+	struct http_answer a = {
+	    .status = 200,
+	    .body = res->body ? res->body : "",
+	    .len = res->body ? res->len : 0,
+	    .function_error = res->outcome == SHIM_OK ? NULL
+			      : res->error_type	      ? res->error_type
+						      : "Unhandled",
+	    .start = cold ? "cold" : "warm",
+	    .sandbox = slot->id,
+	};
+
+	metrics_observe(&s->m, res->outcome, cold, (double)(slx_now_ns() - j->arrival_ns) / 1e9);
+	http_call_answer(j->call, &a);
+	free(j);
+}

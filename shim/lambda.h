@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* lambda.h -- how AWS Lambda words things: the error JSON, a process's end,
+ * request ids, deadlines in epoch milliseconds. */
+#ifndef SLX_SHIM_LAMBDA_H
+#define SLX_SHIM_LAMBDA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/buf.h"
+
+/* {"errorMessage":<msg>,"errorType":<type>} into b (emptied first). */
+int shim_error_json(struct slx_buf *b, const char *type, const char *msg,
+		    size_t msg_len);
+/* "exit status N" or "signal: segmentation fault", as Lambda words it. */
+void shim_exit_text(int status, char *buf, size_t len);
+/* A fresh Lambda-style request id (UUID v4 text, 36 chars + NUL). */
+void shim_request_id_new(char buf[37]);
+/* Wall clock in epoch milliseconds (deadlines as Lambda states them). */
+uint64_t shim_epoch_ms(void);
+
+#endif

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* policy_decide.c -- the allocate/release decision over the model: each
+ * function's plan (policy.c) against its demand, the budget rules, LRU
+ * release under memory pressure.  Pure and deterministic. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define NEVER UINT64_MAX
+
+static const char *const act_names[] = {
+	[POLICY_ALLOCATE] = "allocate", [POLICY_PREWARM] = "prewarm",
+	[POLICY_THAW] = "thaw",		[POLICY_FREEZE] = "freeze",
+	[POLICY_RELEASE] = "release",	[POLICY_HOLD] = "hold",
+};
+
+const char *policy_act_name(enum policy_act a)
+{
+	return a <= POLICY_HOLD ? act_names[a] : "?";
+}
+
+/* ---- the decision --------------------------------------------------------- */
+
+struct decide {
+	struct model *m;
+	const struct policy_config *cfg;
+	uint64_t now;
+	struct policy_action *out;
+	size_t n, max;
+	uint64_t wake;
+	uint64_t mem_free; /* budget R(t) leaves; UINT64_MAX: unlimited */
+	uint64_t mem_wanted; /* bytes held demand would need */
+	uint64_t mem_freed; /* bytes this decision releases */
+	bool cpu_saturated;
+	/* delta, for the function at hand: warm sandboxes idle since before
+	 * (cut_t, cut_id) are past the reserve, the surplus. */
+	bool has_cut;
+	uint64_t cut_t, cut_id;
+};
+
+static void emit(struct decide *d, struct policy_action a)
+{
+	if (d->n < d->max)
+		d->out[d->n++] = a;
+}
+
+static void wake_at(struct decide *d, uint64_t t)
+{
+	if (t > d->now && t < d->wake)
+		d->wake = t;
+}
+
+static bool is_warm(const struct model_sandbox *sb)
+{
+	return sb->state == MODEL_SB_IDLE || sb->state == MODEL_SB_FROZEN;
+}
+
+/* Rank of sb among the function's sandboxes in the same state, most
+ * recently idle first: demand takes the freshest, the stalest age out. */
+static unsigned mru_rank(const struct model_function *f,
+			 const struct model_sandbox *sb)
+{
+	unsigned r = 0;
+
+	for (size_t i = 0; i < f->n_sb; i++) {
+		const struct model_sandbox *o = &f->sb[i];
+
+		if (o == sb || o->state != sb->state)
+			continue;
+		if (o->idle_since_ns > sb->idle_since_ns ||
+		    (o->idle_since_ns == sb->idle_since_ns && o->id > sb->id))
+			r++;
+	}
+	return r;
+}
+
+/* Idle sandboxes the queued demand will be dispatched to. */
+static bool serving(const struct model_function *f, const struct model_sandbox *sb)
+{
+	return f->queued && sb->state == MODEL_SB_IDLE && mru_rank(f, sb) < f->queued;
+}
+
+static bool released(const struct decide *d, size_t fi, uint64_t id)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->out[i].kind == POLICY_RELEASE && d->out[i].fn == fi &&
+		    d->out[i].sb == id)
+			return true;
+	return false;
+}
+
+static void release(struct decide *d, size_t fi, const struct model_sandbox *sb)
+{
+	emit(d, (struct policy_action){ .kind = POLICY_RELEASE, .fn = fi, .sb = sb->id });
+	d->mem_freed += sb->mem_bytes;
+}
+
+/* When an idle sandbox is due for release under the plan. */
+static uint64_t release_time(const struct decide *d, const struct model_function *f,
+			     const struct model_sandbox *sb,
+			     const struct policy_plan *p)
+{
+	bool app_idle = !f->in_flight && !f->queued;
+	uint64_t t;
+
+	if (!p->window)
+		t = sb->idle_since_ns + p->keep_alive_ns;
+	else if (!app_idle && d->cfg->kind == POLICY_DELTA)
+		t = NEVER; /* the app's own window starts when it goes idle */
+	else if (!app_idle) /* the window's length, from this sandbox's idle start */
+		t = sb->idle_since_ns + (p->win_end_ns - f->last_end_ns);
+	else if (d->now < p->win_start_ns &&
+		 p->win_start_ns - d->now > d->cfg->create_ns)
+		t = d->now; /* unload now, pre-warm for the window */
+	else
+		t = p->win_end_ns;
+	if (d->has_cut && (sb->idle_since_ns < d->cut_t ||
+			   (sb->idle_since_ns == d->cut_t && sb->id < d->cut_id))) {
+		uint64_t s = sb->idle_since_ns + d->cfg->surplus_grace_ns;
+
+		t = s < t ? s : t;
+	}
+	return t;
+}
+
+static void idle_sandbox(struct decide *d, size_t fi, const struct model_sandbox *sb,
+			 const struct policy_plan *p)
+{
+	const struct model_function *f = &d->m->fn[fi];
+	uint64_t t = release_time(d, f, sb, p), fz;
+
+	if (t <= d->now) {
+		release(d, fi, sb);
+		return;
+	}
+	wake_at(d, t);
+	if (sb->state != MODEL_SB_IDLE || !d->cfg->freeze_grace_ns)
+		return;
+	fz = sb->idle_since_ns + d->cfg->freeze_grace_ns;
+	if (fz > d->now)
+		wake_at(d, fz);
+	else if (model_sandbox_quiet(sb, d->cfg->quiet_cpu_frac))
+		emit(d, (struct policy_action){ .kind = POLICY_FREEZE, .fn = fi, .sb = sb->id });
+}
+
+/* Create need sandboxes within the CPU and memory budget; the rest hold. */
+static void allocate(struct decide *d, size_t fi, unsigned need)
+{
+	uint64_t mem = d->m->fn[fi].mem_per_sandbox;
+	unsigned n = need;
+
+	if (!need)
+		return;
+	if (d->cpu_saturated)
+		n = 0;
+	else if (d->mem_free != NEVER && mem && d->mem_free / mem < n)
+		n = (unsigned)(d->mem_free / mem);
+	if (d->mem_free != NEVER)
+		d->mem_free -= (uint64_t)n * mem;
+	if (n)
+		emit(d, (struct policy_action){ .kind = POLICY_ALLOCATE, .fn = fi, .n = n });
+	if (n < need) {
+		emit(d, (struct policy_action){ .kind = POLICY_HOLD, .fn = fi, .n = need - n });
+		if (!d->cpu_saturated)
+			d->mem_wanted += (uint64_t)(need - n) * mem;
+	}
+}
+
+/* Queued demand: idle sandboxes take it first, then thawed frozen ones,
+ * then those being created; what is left (plus, for delta, the ramp or
+ * the rising trend while demand is already unmet) is allocated. */
+static void demand(struct decide *d, size_t fi)
+{
+	const struct model_function *f = &d->m->fn[fi];
+	unsigned idle = (unsigned)model_function_count(f, MODEL_SB_IDLE);
+	unsigned creating = (unsigned)model_function_count(f, MODEL_SB_CREATING);
+	unsigned rest = f->queued > idle ? f->queued - idle : 0, thaw = 0;
+
+	for (size_t i = 0; i < f->n_sb && thaw < rest; i++) {
+		const struct model_sandbox *sb = &f->sb[i];
+
+		if (sb->state == MODEL_SB_FROZEN && mru_rank(f, sb) < rest) {
+			emit(d, (struct policy_action){ .kind = POLICY_THAW, .fn = fi, .sb = sb->id });
+			thaw++;
+		}
+	}
+	rest -= thaw;
+	rest = rest > creating ? rest - creating : 0;
+	if (d->cfg->kind == POLICY_DELTA && f->queued && rest) {
+		/* Demand already outruns the pool: it is ramping (a burst's first
+		 * second, before any tick shows ΔA).  Double the pool, as Knative's
+		 * panic mode does, so the ramp costs log2 cold starts, not one per
+		 * level; extras that find no work go as surplus after the grace. */
+		unsigned da = f->da > 0 ? (unsigned)f->da : 0;
+
+		rest += f->in_flight > da ? f->in_flight : da;
+	}
+	allocate(d, fi, rest);
+}
+
+static bool thawing(const struct decide *d, size_t fi, uint64_t id)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if (d->out[i].kind == POLICY_THAW && d->out[i].fn == fi &&
+		    d->out[i].sb == id)
+			return true;
+	return false;
+}
+
+static void prewarm(struct decide *d, size_t fi, const struct policy_plan *p)
+{
+	const struct model_function *f = &d->m->fn[fi];
+	uint64_t t;
+
+	if (!p->window || f->in_flight || f->queued || d->now >= p->win_end_ns)
+		return;
+	for (size_t i = 0; i < f->n_sb; i++)
+		if (f->sb[i].state != MODEL_SB_BUSY && !released(d, fi, f->sb[i].id))
+			return;
+	t = p->win_start_ns > d->cfg->create_ns ? p->win_start_ns - d->cfg->create_ns : 0;
+	if (d->now >= t) {
+		/* Speculative: never held, never worth contention. */
+		if (!d->cpu_saturated &&
+		    (d->mem_free == NEVER || d->mem_free >= f->mem_per_sandbox))
+			allocate(d, fi, 1 + p->reserve);
+		return;
+	}
+	emit(d, (struct policy_action){ .kind = POLICY_PREWARM, .fn = fi,
+					.n = 1 + p->reserve, .at_ns = t });
+	wake_at(d, t);
+}
+
+struct warm_key {
+	uint64_t t, id;
+};
+
+static int cmp_key_desc(const void *a, const void *b)
+{
+	const struct warm_key *x = a, *y = b;
+
+	if (x->t != y->t)
+		return (x->t < y->t) - (x->t > y->t);
+	return (x->id < y->id) - (x->id > y->id);
+}
+
+/* The (reserve+1)-th most recently idle warm sandbox marks the cut: older
+ * ones are surplus.  One sort per call rather than a rank per sandbox. */
+static void surplus_cut(struct decide *d, const struct model_function *f,
+			unsigned reserve)
+{
+	struct warm_key keys[256];
+	size_t n = 0;
+
+	d->has_cut = false;
+	if (d->cfg->kind != POLICY_DELTA)
+		return;
+	for (size_t i = 0; i < f->n_sb; i++) {
+		if (!is_warm(&f->sb[i]))
+			continue;
+		if (n == sizeof(keys) / sizeof(keys[0]))
+			return; /* a pool this large keeps its sandboxes */
+		keys[n++] = (struct warm_key){ f->sb[i].idle_since_ns, f->sb[i].id };
+	}
+	if (n <= reserve + 1)
+		return;
+	qsort(keys, n, sizeof(keys[0]), cmp_key_desc);
+	d->has_cut = true;
+	d->cut_t = keys[reserve].t;
+	d->cut_id = keys[reserve].id;
+}
+
+static void decide_function(struct decide *d, size_t fi)
+{
+	struct model_function *f = &d->m->fn[fi];
+	struct policy_plan plan;
+
+	policy_plan_function(f, d->cfg, d->now, &plan);
+	surplus_cut(d, f, plan.reserve);
+	demand(d, fi);
+	for (size_t i = 0; i < f->n_sb; i++) {
+		const struct model_sandbox *sb = &f->sb[i];
+
+		if (is_warm(sb) && !serving(f, sb) && !thawing(d, fi, sb->id))
+			idle_sandbox(d, fi, sb, &plan);
+	}
+	prewarm(d, fi, &plan);
+}
+
+/* The least recently used warm sandbox not already released or claimed. */
+static bool lru_pick(const struct decide *d, size_t *fi_out,
+		     const struct model_sandbox **sb_out)
+{
+	const struct model_sandbox *best = NULL;
+
+	for (size_t fi = 0; fi < d->m->n_fn; fi++) {
+		const struct model_function *f = &d->m->fn[fi];
+
+		for (size_t i = 0; i < f->n_sb; i++) {
+			const struct model_sandbox *sb = &f->sb[i];
+
+			if (!is_warm(sb) || serving(f, sb) || thawing(d, fi, sb->id) ||
+			    released(d, fi, sb->id))
+				continue;
+			if (!best || sb->idle_since_ns < best->idle_since_ns) {
+				best = sb;
+				*fi_out = fi;
+			}
+		}
+	}
+	*sb_out = best;
+	return best != NULL;
+}
+
+/* Memory pressure (over budget, demand held for memory, or PSI above the
+ * limit): release least recently used first until the shortfall is freed;
+ * PSI alone releases one per decision and lets the next tick judge. */
+static void relieve_pressure(struct decide *d)
+{
+	const struct model_host *h = &d->m->host;
+	uint64_t over = h->mem_budget_bytes && h->mem_used_bytes > h->mem_budget_bytes
+				? h->mem_used_bytes - h->mem_budget_bytes
+				: 0;
+	uint64_t want = over + d->mem_wanted;
+	bool psi = h->have_psi && h->psi_mem_some10 > d->cfg->psi_mem_limit;
+	const struct model_sandbox *sb;
+	size_t fi;
+
+	if (psi && d->mem_freed == 0 && want == 0)
+		want = 1;
+	while (d->mem_freed < want && lru_pick(d, &fi, &sb))
+		release(d, fi, sb);
+}
+
+size_t policy_actions_max(const struct model *m)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n_fn; i++)
+		n += 2 * m->fn[i].n_sb + 3;
+	return n;
+}
+
+size_t policy_decide(struct model *m, const struct policy_config *cfg,
+		     uint64_t now_ns, struct policy_action *out, size_t max,
+		     uint64_t *wake_ns)
+{
+	const struct model_host *h = &m->host;
+	struct decide d = {
+		.m = m, .cfg = cfg, .now = now_ns, .out = out, .max = max,
+		.wake = NEVER, .mem_free = NEVER,
+	};
+
+	if (h->mem_budget_bytes)
+		d.mem_free = h->mem_used_bytes < h->mem_budget_bytes
+				     ? h->mem_budget_bytes - h->mem_used_bytes
+				     : 0;
+	/* ΣΔR_cpu over the tick already fills the cores: another sandbox would
+	 * only contend, so demand queues. */
+	if (h->cores && h->tick_ns)
+		d.cpu_saturated = (double)h->cpu_dr_usec >=
+				  cfg->cpu_saturated * h->cores * (double)h->tick_ns / 1000.0;
+	for (size_t fi = 0; fi < m->n_fn; fi++)
+		decide_function(&d, fi);
+	relieve_pressure(&d);
+	*wake_ns = d.wake;
+	return d.n;
+}

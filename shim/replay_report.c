@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* replay_report.c -- `shim replay`'s report: load an Azure trace, replay it
+ * through each policy, print the table or CSV, plot cold-start % against
+ * idle memory-time with a sweep of fixed keep-alives as the reference. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "replay.h"
+#include "shim.h"
+
+#define VERB "shim replay"
+
+static const char *const default_policies[] = { "fixed:600", "knative", "histogram",
+						 "delta" };
+/* The reference curve: fixed keep-alives of 1 to 120 minutes. */
+static const char *const sweep_policies[] = { "fixed:60",   "fixed:120",  "fixed:300",
+					      "fixed:600",  "fixed:1200", "fixed:1800",
+					      "fixed:3600", "fixed:7200" };
+#define SWEEP_N (sizeof(sweep_policies) / sizeof(sweep_policies[0]))
+
+struct run {
+	struct replay_result *res;
+	bool *sweep; /* the row belongs to the reference curve only */
+	size_t n;
+};
+
+static int load_trace(struct trace *t, const struct shim_replay_opts *o,
+		      struct slx_err *err)
+{
+	for (size_t i = 0; i < o->n_traces; i++)
+		if (trace_load_path(t, o->traces[i], trace_load_invocations, err) < 0)
+			return -1;
+	for (size_t i = 0; i < o->n_durations; i++)
+		if (trace_load_path(t, o->durations[i], trace_load_durations, err) < 0)
+			return -1;
+	for (size_t i = 0; i < o->n_memory; i++)
+		if (trace_load_path(t, o->memory[i], trace_load_memory, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int run_one(const struct trace *t, const char *spec, bool sweep,
+		   const struct replay_config *rc, struct run *r, struct slx_err *err)
+{
+	struct policy_config pc;
+
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->res[i].policy, spec))
+			return 0; /* asked for twice, or a named one on the sweep */
+	if (policy_parse(spec, &pc, err) < 0)
+		return -1;
+	pc.create_ns = rc->cold_ns;
+	replay_policy_time_scale(&pc, rc->time_scale);
+	if (replay_run(t, &pc, rc, &r->res[r->n], err) < 0)
+		return -1;
+	r->sweep[r->n++] = sweep;
+	return 0;
+}
+
+static void print_csv(const struct run *r, FILE *out)
+{
+	fprintf(out, "policy,invocations,cold_starts,cold_start_pct,idle_gb_s,p99_added_ms,p50_added_ms\n");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct replay_result *x = &r->res[i];
+
+		fprintf(out, "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f\n", x->policy,
+			(unsigned long)x->invocations, (unsigned long)x->cold_starts,
+			x->cold_start_pct, x->idle_gb_s, x->p99_added_ms, x->p50_added_ms);
+	}
+}
+
+static void print_table(const struct run *r, FILE *out)
+{
+	fprintf(out, "%-12s %12s %11s %8s %14s %9s %9s\n", "POLICY", "INVOCATIONS",
+		"COLD", "COLD%", "IDLE GB*s", "P50 +ms", "P99 +ms");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct replay_result *x = &r->res[i];
+
+		fprintf(out, "%-12s %12lu %11lu %8.3f %14.1f %9.3f %9.3f\n", x->policy,
+			(unsigned long)x->invocations, (unsigned long)x->cold_starts,
+			x->cold_start_pct, x->idle_gb_s, x->p50_added_ms, x->p99_added_ms);
+	}
+}
+
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	cleanup_free char *dup = strdup(path ? path : "/usr/bin:/bin");
+	char *save = NULL;
+
+	if (!dup)
+		return false;
+	for (char *d = strtok_r(dup, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		cleanup_free char *p = NULL;
+
+		if (asprintf(&p, "%s/%s", d, prog) >= 0 && access(p, X_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The reference curve's points in keep-alive order (named fixed:S rows
+ * included), so the line does not double back. */
+static void plot_fixed_curve(const struct run *r, FILE *gp)
+{
+	double last = -1;
+
+	for (;;) {
+		const struct replay_result *next = NULL;
+		double next_s = 0;
+
+		for (size_t i = 0; i < r->n; i++) {
+			double ka;
+
+			if (strncmp(r->res[i].policy, "fixed:", 6))
+				continue;
+			ka = strtod(r->res[i].policy + 6, NULL);
+			if (ka > last && (!next || ka < next_s)) {
+				next = &r->res[i];
+				next_s = ka;
+			}
+		}
+		if (!next)
+			return;
+		fprintf(gp, "%.3f %.5f\n", next->idle_gb_s, next->cold_start_pct);
+		last = next_s;
+	}
+}
+
+/* gnuplot reads its script and data from a pipe: the sweep as a line, each
+ * other policy as a labelled point. */
+static int plot(const struct run *r, const char *png, struct slx_err *err)
+{
+	FILE *gp;
+	int st;
+
+	gp = popen("gnuplot", "w");
+	if (!gp)
+		return slx_error(err, errno, "%s: run gnuplot", VERB);
+	fprintf(gp, "set terminal pngcairo size 900,600 noenhanced font ',11'\n"
+		    "set output '%s'\nset grid\nset key top right\n"
+		    "set title 'Trace replay: cold starts against idle memory-time'\n"
+		    "set xlabel 'idle warm memory-time (GB*s)'\nset ylabel 'cold starts (%%)'\n"
+		    "plot '-' using 1:2 with linespoints title 'fixed keep-alive 1..120 min', "
+		    "'-' using 1:2:3 with labels point pt 7 offset 1,1 notitle\n",
+		png);
+	plot_fixed_curve(r, gp);
+	fprintf(gp, "e\n");
+	for (size_t i = 0; i < r->n; i++)
+		if (!r->sweep[i])
+			fprintf(gp, "%.3f %.5f \"%s\"\n", r->res[i].idle_gb_s,
+				r->res[i].cold_start_pct, r->res[i].policy);
+	fprintf(gp, "e\n");
+	st = pclose(gp);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return slx_error(err, 0, "%s: gnuplot failed writing %s", VERB, png);
+	return 0;
+}
+
+static int run_all(const struct trace *t, const struct shim_replay_opts *o,
+		   struct run *r, struct slx_err *err)
+{
+	const char *const *named = o->n_policies ? o->policies : default_policies;
+	size_t n_named = o->n_policies ? o->n_policies
+				       : sizeof(default_policies) / sizeof(default_policies[0]);
+	struct replay_config rc;
+
+	replay_config_default(&rc);
+	rc.cold_ns = (uint64_t)o->cold_ms * 1000000;
+	/* --time-scale N: N trace seconds pass in one (see replay.h) */
+	rc.time_scale = o->time_scale;
+	rc.tick_ns /= rc.time_scale;
+	r->res = calloc(n_named + SWEEP_N, sizeof(*r->res));
+	r->sweep = calloc(n_named + SWEEP_N, sizeof(*r->sweep));
+	if (!r->res || !r->sweep)
+		return slx_error(err, ENOMEM, "%s", VERB);
+	for (size_t i = 0; i < n_named; i++)
+		if (run_one(t, named[i], false, &rc, r, err) < 0)
+			return -1;
+	for (size_t i = 0; o->plot && i < SWEEP_N; i++)
+		if (run_one(t, sweep_policies[i], true, &rc, r, err) < 0)
+			return -1;
+	return 0;
+}
+
+int shim_replay(const struct shim_replay_opts *o, struct slx_err *err)
+{
+	struct trace t;
+	struct run r = { 0 };
+	int ret = -1;
+
+	if (o->plot && !in_path("gnuplot"))
+		return slx_error(err, 0, "%s: --plot needs gnuplot in PATH (apt install gnuplot-nox)",
+				 VERB);
+	trace_init(&t);
+	if (load_trace(&t, o, err) < 0 || run_all(&t, o, &r, err) < 0)
+		goto out;
+	if (o->csv)
+		print_csv(&r, stdout);
+	else
+		print_table(&r, stdout);
+	if (fflush(stdout) == EOF) {
+		slx_error(err, errno, "%s: write output", VERB);
+		goto out;
+	}
+	if (o->plot && plot(&r, o->plot, err) < 0)
+		goto out;
+	ret = 0;
+out:
+	free(r.res);
+	free(r.sweep);
+	trace_free(&t);
+	return ret;
+}

@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* serve.c -- `shim serve`: one function behind an HTTP front with a warm
+ * pool, driven by one single-threaded epoll loop (sandboxes are made with a
+ * raw clone3 from this process, so no threads may exist).  The loop owns the
+ * sources: MHD's epoll fds, each busy sandbox's fd, a timerfd armed for the
+ * next tick or the policy's wake-up, and a signalfd.  What to create,
+ * freeze, thaw and release is policy_decide's answer over the pool's model,
+ * the same code `shim replay` runs on traces. */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "../common/buf.h"
+#include "../common/fsutil.h"
+#include "lambda.h"
+#include "replay.h"
+#include "serve.h"
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+/* 0 started; -1 the sandbox is unusable (released; the job is not). */
+static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = slot};
+	uint64_t timeout_ms = (uint64_t)s->fn->timeout_s * 1000;
+	struct slx_err err = {0};
+	const char *body;
+	size_t len;
+
+	if (slot->state == POOL_FROZEN && shim_sandbox_freeze(slot->sb, false, &err) < 0)
+		goto unusable;
+	shim_request_id_new(j->request_id);
+	body = http_call_body(j->call, &len);
+	if (shim_sandbox_invoke_start(slot->sb, j->request_id, body, len,
+				      shim_epoch_ms() + timeout_ms, &err) < 0 ||
+	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_fd(slot->sb), &ev) < 0)
+		goto unusable;
+	pool_slot_start(&s->pool, slot, slx_now_ns());
+	slot->job = j;
+	slot->deadline_ns = slot->since_ns + timeout_ms * NS_PER_MS;
+	j->cold = slot->invocations++ == 0 && slot->created_ns > j->arrival_ns;
+	return 0;
+unusable:
+	serve_slot_release(s, slot);
+	return -1;
+}
+
+/* Hand waiting requests to ready sandboxes, oldest first. */
+static void dispatch(struct serve *s)
+{
+	struct pool_slot *slot;
+	struct job *j;
+
+	while (s->pool.q_len && (slot = pool_ready_slot(&s->pool))) {
+		j = pool_dequeue(&s->pool);
+		if (start_on(s, slot, j) == 0)
+			continue;
+		if (++j->attempts >= SERVE_MAX_ATTEMPTS) {
+			pool_abandon(&s->pool);
+			s->m.invocations[SHIM_CRASH]++;
+			job_answer_error(j, 200, "Runtime.ExitError",
+				     "the sandbox failed before running the request");
+		} else {
+			(void)pool_requeue_front(&s->pool, j);
+		}
+	}
+}
+
+/* An invocation ended: answer it; keep the sandbox only after ok/error. */
+static void finish(struct serve *s, struct pool_slot *slot, const struct shim_result *res)
+{
+	struct job *j = slot->job;
+	bool keep = (res->outcome == SHIM_OK || res->outcome == SHIM_ERROR) &&
+		    shim_sandbox_alive(slot->sb) && !s->stopping;
+
+	slot->job = NULL;
+	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
+	job_answer_result(s, slot, j, res);
+	pool_slot_finish(&s->pool, slot, slx_now_ns());
+	if (!keep)
+		serve_slot_release(s, slot);
+}
+
+static void on_sandbox_readable(struct serve *s, struct pool_slot *slot)
+{
+	struct shim_result res = {0};
+	struct slx_err err = {0};
+	struct slx_buf b = {0};
+	int r;
+
+	if (slot->state != POOL_BUSY)
+		return;
+	r = shim_sandbox_invoke_poll(slot->sb, &res, &err);
+	if (r == 0)
+		return;
+	if (r < 0) { /* the agent broke the protocol: as good as a crash */
+		(void)shim_error_json(&b, "Runtime.ExitError", err.msg, strlen(err.msg));
+		res = (struct shim_result){.outcome = SHIM_CRASH, .body = b.p, .len = b.len};
+		b.p = NULL;
+	}
+	finish(s, slot, &res);
+	shim_result_release(&res);
+}
+
+static void check_deadlines(struct serve *s, uint64_t now)
+{
+	for (size_t i = 0; i < s->pool.n; i++) {
+		struct pool_slot *slot = s->pool.slots[i];
+		struct shim_result res;
+
+		if (slot->state != POOL_BUSY || now < slot->deadline_ns)
+			continue;
+		shim_sandbox_timeout(slot->sb, &res);
+		finish(s, slot, &res);
+		shim_result_release(&res);
+		i = (size_t)-1; /* finish() reorders the slots: rescan */
+	}
+}
+
+/* ---- the loop ------------------------------------------------------------- */
+
+static void begin_stop(struct serve *s)
+{
+	uint64_t now = slx_now_ns();
+
+	if (s->stopping) { /* a second signal: stop waiting */
+		s->drain_deadline_ns = now;
+		return;
+	}
+	s->stopping = true;
+	s->drain_deadline_ns = now + ((uint64_t)s->fn->timeout_s + 2) * NS_PER_S;
+	http_front_quiesce(s->http);
+}
+
+static void on_signal(struct serve *s)
+{
+	struct signalfd_siginfo si;
+	bool dead_child = false;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD)
+			dead_child = true;
+		else
+			begin_stop(s);
+	}
+	if (dead_child)
+		serve_reap_dead(s);
+}
+
+static int loop_timeout_ms(struct serve *s, uint64_t now)
+{
+	int t = http_front_timeout_ms(s->http);
+
+	if (s->kick || pool_creating_slot(&s->pool))
+		return 0;
+	for (size_t i = 0; i < s->pool.n; i++) {
+		const struct pool_slot *slot = s->pool.slots[i];
+		uint64_t left;
+
+		if (slot->state != POOL_BUSY)
+			continue;
+		left = slot->deadline_ns > now ? (slot->deadline_ns - now) / NS_PER_MS + 1 : 0;
+		if (t < 0 || left < (uint64_t)t)
+			t = (int)left;
+	}
+	return t;
+}
+
+static bool drained(struct serve *s, uint64_t now)
+{
+	if (!s->stopping)
+		return false;
+	if (now >= s->drain_deadline_ns)
+		return true;
+	return !s->pool.q_len && !pool_count(&s->pool, POOL_BUSY) && !http_front_pending(s->http);
+}
+
+static void loop_turn(struct serve *s)
+{
+	struct epoll_event evs[64];
+	int n = epoll_wait(s->epfd, evs, 64, loop_timeout_ms(s, slx_now_ns()));
+	uint64_t now;
+
+	s->kick = false;
+	for (int i = 0; i < n; i++) {
+		void *tag = evs[i].data.ptr;
+
+		if (tag == &s->tag_signal)
+			on_signal(s);
+		else if (tag == &s->tag_tick)
+			serve_on_timer(s);
+		else if (tag != &s->tag_http)
+			on_sandbox_readable(s, tag);
+	}
+	http_front_run(s->http); /* new requests, answers to send, timeouts */
+	now = slx_now_ns();
+	check_deadlines(s, now);
+	dispatch(s);
+	serve_apply_decisions(s, now);
+	serve_create_one(s);
+	dispatch(s);
+	http_front_run(s->http);
+	serve_arm_timer(s);
+}
+
+/* Past the drain deadline: whatever is left is answered, then torn down. */
+static void shutdown_all(struct serve *s)
+{
+	struct job *j;
+	uint64_t until;
+
+	for (size_t i = 0; i < s->pool.n; i++) {
+		struct pool_slot *slot = s->pool.slots[i];
+		struct shim_result res;
+
+		if (slot->state != POOL_BUSY)
+			continue;
+		shim_sandbox_timeout(slot->sb, &res);
+		job_answer_result(s, slot, slot->job, &res);
+		slot->job = NULL;
+		shim_result_release(&res);
+	}
+	while ((j = pool_dequeue(&s->pool)))
+		job_answer_error(j, 503, "ServiceUnavailable", "the shim is shutting down");
+	until = slx_now_ns() + NS_PER_S;
+	while (http_front_pending(s->http) && slx_now_ns() < until) {
+		struct epoll_event ev;
+
+		http_front_run(s->http);
+		(void)epoll_wait(s->epfd, &ev, 1, 10);
+	}
+	while (s->pool.n)
+		serve_slot_release(s, s->pool.slots[0]);
+}
+
+/* The policy as the live shim runs it: its own freeze grace, the measured
+ * creation time left at the policy's default (the replay's --cold-ms
+ * default too), and --time-scale applied as `shim replay` applies it. */
+static int serve_policy(const struct shim_serve_opts *o, struct policy_config *cfg, struct slx_err *err)
+{
+	if (policy_parse(o->policy, cfg, err) < 0)
+		return slx_error_prefix(err, "shim serve: --policy");
+	cfg->freeze_grace_ns = SERVE_FREEZE_AFTER_NS;
+	replay_policy_time_scale(cfg, o->time_scale);
+	return 0;
+}
+
+int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
+{
+	struct serve s = {.opts = *o, .epfd = -1, .sigfd = -1, .tickfd = -1};
+	struct http_addr addrs[SHIM_SERVE_MAX_LISTEN];
+	int r = -1;
+
+	if (serve_policy(&s.opts, &s.policy, err) < 0)
+		return -1;
+	for (size_t i = 0; i < s.opts.n_listen; i++)
+		if (http_addr_parse(s.opts.listen[i], &addrs[i], err) < 0)
+			return -1;
+	if (shim_function_load(s.opts.bundle, &s.fn, err) < 0)
+		return -1;
+	if (serve_setup(&s, addrs, err) == 0) {
+		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle, s.registry,
+		       (int)getpid());
+		fflush(stdout);
+		while (!drained(&s, slx_now_ns()))
+			loop_turn(&s);
+		shutdown_all(&s);
+		r = 0;
+	}
+	serve_teardown(&s);
+	if (r < 0)
+		serve_forget_dirs(&s);
+	return r;
+}

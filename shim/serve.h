@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* serve.h -- what the files of `shim serve` share (serve.c, serve_setup.c,
+ * handlers.c, jobs.c, slots.c, tick.c, actions.c): the server's state and
+ * each file's entry points.  Not part of the library's public surface. */
+#ifndef SLX_SHIM_SERVE_H
+#define SLX_SHIM_SERVE_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "function.h"
+#include "function_sandbox.h"
+#include "http.h"
+#include "metrics.h"
+#include "orphans.h"
+#include "policy.h"
+#include "pool.h"
+#include "shim.h"
+
+#define SERVE_QUEUE_MAX 1024
+/* The live shim freezes an idle, quiet sandbox after 1 s (the policy's own
+ * default is 10 s): frozen, it is off the scheduler at no cost to a thaw. */
+#define SERVE_FREEZE_AFTER_NS 1000000000ull
+/* A new sandbox's size in the model when the bundle sets no memory limit:
+ * the replay's default, so live and replayed decisions weigh it alike. */
+#define SERVE_DEFAULT_MEM (128ull << 20)
+/* A sandbox that fails before running a request gets it retried elsewhere
+ * this many times in all. */
+#define SERVE_MAX_ATTEMPTS 3
+#define NS_PER_S	   1000000000ull
+#define NS_PER_MS	   1000000ull
+
+/* One waiting or running invocation. */
+struct job {
+	struct http_call *call;
+	uint64_t arrival_ns;
+	unsigned attempts;
+	bool cold; /* served by a sandbox made while it waited, as its first call */
+	char request_id[37];
+};
+
+struct serve {
+	struct shim_function *fn;
+	struct shim_serve_opts opts;
+	struct pool pool;
+	struct policy_config policy;
+	struct policy_action *acts; /* room for policy_actions_max */
+	size_t acts_cap;
+	uint64_t wake_ns; /* the policy's next wake-up; UINT64_MAX: none */
+	uint64_t tick_ns, next_tick_ns, armed_ns;
+	struct metrics m;
+	struct metrics_totals totals;
+	struct http_front *http;
+	struct shim_orphans rec;
+	char registry[PATH_MAX];
+	int epfd, sigfd, tickfd;
+	bool stopping;
+	uint64_t drain_deadline_ns;
+	uint64_t create_retry_ns;   /* min-warm creation waits after a failure */
+	bool made_root, made_shims; /* removed again when setup fails */
+	bool kick;		    /* a request was queued late in a turn: turn again at once */
+	/* epoll tags for the fixed sources; any other data.ptr is a pool_slot */
+	char tag_http, tag_signal, tag_tick;
+};
+
+/* jobs.c: answer j (an error body of type/msg, or a finished invocation's
+ * result) and free it. */
+void job_answer_error(struct job *j, unsigned status, const char *type, const char *msg);
+void job_answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
+		       const struct shim_result *res);
+
+/* slots.c */
+void serve_slot_release(struct serve *s, struct pool_slot *slot);
+void serve_create_one(struct serve *s);
+void serve_reap_dead(struct serve *s);
+
+/* tick.c */
+void serve_on_timer(struct serve *s);
+void serve_arm_timer(struct serve *s);
+
+/* actions.c */
+void serve_apply_decisions(struct serve *s, uint64_t now);
+
+/* handlers.c: the HTTP front's callbacks, with s as their context. */
+struct http_ops serve_http_ops(struct serve *s);
+
+/* serve_setup.c */
+int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *err);
+void serve_teardown(struct serve *s);
+/* A failed start leaves no state directory it made (rmdir: only if empty). */
+void serve_forget_dirs(const struct serve *s);
+
+#endif

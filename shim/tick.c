@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* tick.c -- the tick: every tick_ms one cgroup read per live sandbox into
+ * the model, the host's budget, the sums for /status; and the one timerfd
+ * armed for the next tick or the policy's wake-up. */
+#include <string.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "../common/fsutil.h"
+#include "feed.h"
+#include "serve.h"
+
+/* The host budget R(t) leaves: what the kernel says is available plus what
+ * our sandboxes already hold (they are not available to themselves). */
+static void feed_host(struct serve *s, uint64_t cpu_dr_usec, bool have_psi, double psi)
+{
+	struct model_host *h = &s->pool.model.host;
+	struct feed_host fh;
+	struct slx_err err;
+	uint64_t used = 0;
+
+	for (size_t i = 0; i < s->pool.fn.n_sb; i++)
+		used += s->pool.fn.sb[i].mem_bytes;
+	h->mem_used_bytes = used;
+	h->tick_ns = s->tick_ns;
+	h->cpu_dr_usec = (int64_t)cpu_dr_usec;
+	h->have_psi = have_psi;
+	h->psi_mem_some10 = psi;
+	if (feed_host_read(&fh, &err) < 0)
+		return; /* the last budget stands */
+	h->cores = fh.cores;
+	h->mem_budget_bytes =
+	    fh.mem_available + used < fh.mem_total ? fh.mem_available + used : fh.mem_total;
+}
+
+/* The tick: one cgroup read per live sandbox into its ring in the model,
+ * ΣΔR_cpu and the worst memory pressure for the host, the sums for /status. */
+static void feed_tick(struct serve *s, uint64_t now)
+{
+	uint64_t cpu_dr = 0;
+	double psi = 0;
+	bool have_psi = false;
+
+	for (size_t i = 0; i < s->pool.n; i++) {
+		struct pool_slot *slot = s->pool.slots[i];
+		struct model_sandbox *msb = pool_slot_model(&s->pool, slot);
+		const struct model_point *pt;
+		struct model_r r = {0};
+		struct slx_err err;
+		int fd;
+
+		if (!slot->sb || !msb)
+			continue;
+		fd = shim_sandbox_cgroup_fd(slot->sb);
+		if (fd >= 0 && feed_read(fd, &r, &err) < 0)
+			memset(&r, 0, sizeof(r));
+		model_sandbox_push(msb, now, &r, slot->state == POOL_BUSY, 1);
+		pt = model_sandbox_at(msb, 0);
+		/* a first point's ΔR is all it used since creation, not this tick */
+		if (msb->ring_n > 1 && pt->dr.cpu_usec > 0)
+			cpu_dr += (uint64_t)pt->dr.cpu_usec;
+		if (r.have_psi && r.psi_mem_some10 > psi)
+			psi = r.psi_mem_some10;
+		have_psi |= r.have_psi;
+	}
+	model_function_roll(&s->pool.fn, now, s->tick_ns);
+	feed_host(s, cpu_dr, have_psi, psi);
+	metrics_totals_take(&s->totals, &s->pool);
+}
+
+/* The timer fired: for the tick, the policy's wake-up, or both (the
+ * decision runs every turn anyway). */
+void serve_on_timer(struct serve *s)
+{
+	uint64_t expirations, now = slx_now_ns();
+
+	(void)!read(s->tickfd, &expirations, sizeof(expirations));
+	s->armed_ns = 0;
+	if (now < s->next_tick_ns)
+		return;
+	feed_tick(s, now);
+	s->next_tick_ns += s->tick_ns;
+	if (s->next_tick_ns <= now) /* a slow turn: skip, never burst */
+		s->next_tick_ns = now + s->tick_ns;
+}
+
+/* One timerfd, armed for the next tick or the policy's wake, whichever
+ * comes first (absolute on CLOCK_MONOTONIC, slx_now_ns's clock). */
+void serve_arm_timer(struct serve *s)
+{
+	uint64_t at = s->wake_ns < s->next_tick_ns ? s->wake_ns : s->next_tick_ns;
+	struct itimerspec its = {0};
+
+	if (at == s->armed_ns)
+		return;
+	its.it_value.tv_sec = (time_t)(at / NS_PER_S);
+	its.it_value.tv_nsec = (long)(at % NS_PER_S);
+	if (timerfd_settime(s->tickfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		s->armed_ns = at;
+}
