@@ -57,5 +57,9 @@ int cmd_ps(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_update(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_events(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_exec(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_invoke(const struct rt_ctx *, int, char **, struct slx_err *);
+/* `shim serve|replay`; replay has no use for the runtime's options. */
+int cmd_shim(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_shim_replay(int argc, char **argv, struct slx_err *err);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "../common/buf.h"
 #include "../common/fsutil.h"
+#include "../runtime/runtime.h"
 #include "agent_proto.h"
 #include "lazylib.h"
 #include "registry.h"

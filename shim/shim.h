@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* shim.h -- the shim library's public surface (serve, invoke, replay, each
- * from an options struct), and the shim's verbs as main() dispatches them. */
+/* shim.h -- the shim library's public surface: serve, invoke, replay, each
+ * from an options struct (cli/ holds the verbs that fill them). */
 #ifndef SLX_SHIM_H
 #define SLX_SHIM_H
 
@@ -8,7 +8,6 @@
 #include <stddef.h>
 
 #include "../common/err.h"
-#include "../runtime/runtime.h"
 
 /* ---- the library ---------------------------------------------------------- */
 
@@ -50,16 +49,5 @@ struct shim_replay_opts {
 	const char *plot;
 };
 int shim_replay(const struct shim_replay_opts *o, struct slx_err *err);
-
-/* ---- the verbs (cmd_*.c) --------------------------------------------------- */
-
-/* `slxrun invoke [--data EVENT] [--timings] BUNDLE` */
-int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv,
-	       struct slx_err *err);
-/* `slxrun shim serve|replay ...` */
-int cmd_shim(const struct rt_ctx *ctx, int argc, char **argv,
-	     struct slx_err *err);
-/* `slxrun shim replay ...`, reached through cmd_shim. */
-int cmd_shim_replay(int argc, char **argv, struct slx_err *err);
 
 #endif

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_invoke.c -- `slxrun invoke [--data EVENT] [--timings] BUNDLE`: the
  * flags, then shim_invoke. */
-#include "../cli/cli.h"
-#include "shim.h"
+#include "cli.h"
+#include "../shim/shim.h"
 
 int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv,
 	       struct slx_err *err)

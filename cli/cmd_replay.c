@@ -2,8 +2,8 @@
 /* cmd_replay.c -- `slxrun shim replay`: the flags, then shim_replay. */
 #include <string.h>
 
-#include "../cli/cli.h"
-#include "shim.h"
+#include "cli.h"
+#include "../shim/shim.h"
 
 #define VERB "shim replay"
 #define USAGE "TRACE... [--policy P]... [--durations FILE]... [--memory FILE]... " \

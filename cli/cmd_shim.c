@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/cli.h"
-#include "shim.h"
+#include "cli.h"
+#include "../shim/shim.h"
 
 #define SERVE_KEEP_ALIVE_UNSET UINT_MAX
 
