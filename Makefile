@@ -107,7 +107,7 @@ test-integration: $(B)/integration-tests slxrun examples
 # The cgroup v2 limits suite, run inside a qemu VM on a pure v2 kernel (tests/vm/run.sh).
 VM_TEST_SRCS := $(wildcard tests/vm/*.c) $(filter %.c,$(TESTLIB_HARNESS))
 test-vm: $(B)/.deps
-	$(MAKE) slxrun $(B)/unit-tests $(B)/privileged-tests examples
+	$(MAKE) slxrun $(B)/unit-tests $(B)/privileged-tests $(B)/integration-tests examples
 	$(CC) $(BASE) -O1 -g -o $(B)/vm-tests $(VM_TEST_SRCS) -lcriterion
 	./tests/vm/run.sh
 

@@ -53,22 +53,23 @@ static int detached_mount(const char *type, const char *lowerdir)
 /* runc 1.2's way: a private read-only overlay of the binary's directory,
  * opened through and mounted nowhere.  No copy is made.  An overlay without
  * an upper layer needs two lowers (the kernel refuses one, and the same
- * directory twice), so the second is an empty detached tmpfs. */
+ * directory twice), and before Linux 6.15 every lower must be a path in our
+ * mount namespace (a detached mount gives "failed to clone lowerpath").  The
+ * second is /dev: always there, never an ancestor or descendant of where a
+ * binary is installed, and under the binary's directory in the stack, so
+ * only the binary's own name is ever looked up in the view. */
 static int exe_overlay_open(const char *exe)
 {
-	char dir[PATH_MAX], base[PATH_MAX], lower[PATH_MAX + 64];
-	cleanup_close int empty = -1, mnt = -1;
+	char dir[PATH_MAX], base[PATH_MAX], lower[PATH_MAX + 8];
+	cleanup_close int mnt = -1;
 
 	/* overlayfs splits lowerdir on ':' and takes '\\' and ',' as escapes
 	 * or separators: a path holding one would name other layers. */
-	if (strlen(exe) >= sizeof(dir) || strpbrk(exe, ":,\\"))
+	if (strlen(exe) >= sizeof(dir) || strpbrk(exe, ":,\\") || !strncmp(exe, "/dev/", 5))
 		return -1;
 	strcpy(dir, exe);
 	strcpy(base, exe);
-	empty = detached_mount("tmpfs", NULL);
-	if (empty < 0)
-		return -1;
-	snprintf(lower, sizeof(lower), "%s:/proc/self/fd/%d", dirname(dir), empty);
+	snprintf(lower, sizeof(lower), "%s:/dev", dirname(dir));
 	mnt = detached_mount("overlay", lower);
 	if (mnt < 0)
 		return -1;

@@ -87,7 +87,7 @@ static void ra_victim_make(struct ra_victim *v)
 	char procs[300], buf[32];
 	FILE *f;
 
-	snprintf(v->dir, sizeof(v->dir), "/sys/fs/cgroup/unified/slxtest-victim-%d", getpid());
+	snprintf(v->dir, sizeof(v->dir), "%s/slxtest-victim-%d", cgroup2_root(), getpid());
 	cr_assert(mkdir(v->dir, 0755) == 0 || access(v->dir, F_OK) == 0, "%s", v->dir);
 	v->pid = fork();
 	cr_assert_geq(v->pid, 0);

@@ -169,7 +169,7 @@ static struct cmd_result run_preserving(struct bundle *b, int n)
 	struct cmd_result r;
 
 	cmd_run(&r, NULL, 30,
-		"bash -c 'for i in $(seq 3 %d); do eval \"exec $i</dev/null\"; done; "
+		"busybox sh -c 'for i in $(seq 3 %d); do eval \"exec $i</dev/null\"; done; "
 		"exec %s --root %s run --preserve-fds %d -b %s pf'",
 		n + 2, slxrun_bin(), b->root, n, b->dir);
 	return r;

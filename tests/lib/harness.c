@@ -234,13 +234,21 @@ static void list_dir(const char *path, const char *prefix, char *buf, size_t len
 	closedir(d);
 }
 
+const char *cgroup2_root(void)
+{
+	return access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0 ?
+		       "/sys/fs/cgroup/unified" :
+		       "/sys/fs/cgroup";
+}
+
 void leftovers_take(const struct bundle *b, struct leftovers *l)
 {
 	struct cmd_result r;
+	char parent[64];
 
 	/* Only this bundle's cgroup: other suites may run beside this one. */
-	list_dir("/sys/fs/cgroup/unified/slxrun", strrchr(b->dir, '/') + 1, l->cgroups,
-		 sizeof(l->cgroups));
+	snprintf(parent, sizeof(parent), "%s/slxrun", cgroup2_root());
+	list_dir(parent, strrchr(b->dir, '/') + 1, l->cgroups, sizeof(l->cgroups));
 	list_dir(b->root, "", l->states, sizeof(l->states));
 	cmd_run(&r, NULL, 10, "cat /proc/self/mountinfo");
 	l->mounts = count_lines(r.out);

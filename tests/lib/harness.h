@@ -43,6 +43,10 @@ void bundle_make_ns(struct bundle *b, const char *process_args,
 		    const char *extra_linux, const char *namespaces);
 void bundle_remove(struct bundle *b);
 
+/* Where cgroup2 is mounted: /sys/fs/cgroup/unified on a hybrid host (this
+ * one), /sys/fs/cgroup on a pure v2 host (the VM). */
+const char *cgroup2_root(void);
+
 /* What a container could leave behind: cgroups under slxrun/, state dirs,
  * mounts, our children.  Compare before and after. */
 struct leftovers {

@@ -77,6 +77,7 @@ build_initramfs() {
 	copy_with_libs "$B/vm-tests" /slx/vm-tests
 	copy_with_libs "$B/unit-tests" /slx/unit-tests
 	copy_with_libs "$B/privileged-tests" /slx/privileged-tests
+	copy_with_libs "$B/integration-tests" /slx/integration-tests
 	cp -a "$B/examples/busybox" "$STAGE/slx/examples/"
 	cp "$VM"/kernel/modules/* "$STAGE/lib/modules/" 2>/dev/null || true
 	install -m 755 "$ROOT/tests/vm/init" "$STAGE/init"
@@ -98,7 +99,7 @@ boot() {
 	echo "vm: qemu exited with $qemu_rc after $(($(date +%s) - start))s; console in $VM/console.log"
 }
 
-for need in "$ROOT/slxrun" "$B/vm-tests" "$B/unit-tests" "$B/privileged-tests" "$B/examples/busybox/config.json"; do
+for need in "$ROOT/slxrun" "$B/vm-tests" "$B/unit-tests" "$B/privileged-tests" "$B/integration-tests" "$B/examples/busybox/config.json"; do
 	[ -e "$need" ] || die "$need missing: run make test-vm"
 done
 "$ROOT/tests/deps.sh" qemu-system-x86 cpio busybox-static

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 # suite.sh -- what the test VM runs: the cgroup unit and privileged (live) tests, then the cgroup
-# limit suite against the built slxrun, then a check that nothing was left in the cgroup tree.
+# limit suite and the runtime's attack tests against the built slxrun, then a check that nothing
+# was left in the cgroup tree.
 # Exits non-zero on any failure.
 export SLXRUN=/slx/slxrun SLX_EXAMPLES=/slx/examples
 rc=0
@@ -14,6 +15,13 @@ done
 
 echo "SLX-VM: cgroup limits suite"
 /slx/vm-tests --verbose --color=never --timeout 120 --jobs 1 2>&1 || rc=1
+
+# The runtime's attack tests hold on a pure cgroup v2 host too.
+for suite in security_defaults rootfs_attacks state_safety; do
+	echo "SLX-VM: integration $suite/*"
+	/slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
+		--filter "$suite/*" 2>&1 || rc=1
+done
 
 # Every test removes what it made: no cgroup may be left but slxrun's own parent.
 left=$(find /sys/fs/cgroup -mindepth 1 -type d ! -path /sys/fs/cgroup/slxrun)
