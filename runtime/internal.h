@@ -207,8 +207,6 @@ int rt_state_read(const struct rt_ctx *ctx, const char *id,
 void rt_state_refresh(struct oci_state *st);
 int rt_state_remove(const struct rt_ctx *ctx, const char *id,
 		    struct slx_err *err);
-/* Start time of pid (field 22 of /proc/pid/stat), 0 if gone. */
-unsigned long long rt_pid_start_time(pid_t pid);
 char *rt_now_rfc3339(void);
 
 #endif

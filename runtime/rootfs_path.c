@@ -63,21 +63,30 @@ static int path_split(const char *path, char *buf, const char **parent,
 	return 0;
 }
 
+/* The directory path's last component goes in (created when missing, as
+ * its ancestors are); *base is that component, kept in buf. */
+static int parent_at(int rootfd, const char *path, char buf[PATH_MAX], const char **base)
+{
+	const char *parent;
+
+	if (path_split(path, buf, &parent, base) < 0)
+		return -1;
+	return rt_rootfs_mkdir_at(rootfd, parent);
+}
+
 /* The common case (the directory exists) costs one openat2; missing
  * ancestors are created on the way back down. */
 int rt_rootfs_mkdir_at(int rootfd, const char *path)
 {
 	const int flags = O_PATH | O_DIRECTORY;
 	char buf[PATH_MAX];
-	const char *parent, *base;
+	const char *base;
 	cleanup_close int pfd = -1;
 	int fd = rt_rootfs_open_at(rootfd, path, flags);
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	if (path_split(path, buf, &parent, &base) < 0)
-		return -1;
-	pfd = rt_rootfs_mkdir_at(rootfd, parent);
+	pfd = parent_at(rootfd, path, buf, &base);
 	if (pfd < 0)
 		return -1;
 	if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
@@ -90,15 +99,13 @@ int rt_rootfs_mkdir_at(int rootfd, const char *path)
 int rt_rootfs_mkfile_at(int rootfd, const char *path)
 {
 	char buf[PATH_MAX];
-	const char *parent, *base;
+	const char *base;
 	cleanup_close int pfd = -1;
 	int fd = rt_rootfs_open_at(rootfd, path, O_PATH);
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	if (path_split(path, buf, &parent, &base) < 0)
-		return -1;
-	pfd = rt_rootfs_mkdir_at(rootfd, parent);
+	pfd = parent_at(rootfd, path, buf, &base);
 	if (pfd < 0)
 		return -1;
 	/* O_NOFOLLOW: a dangling symlink here fails instead of creating its

@@ -100,6 +100,10 @@ int rt_exec(const struct rt_ctx *ctx, const char *id,
 int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen,
 		   struct slx_err *err);
 
+/* Start time of pid (field 22 of /proc/pid/stat): with the pid it names a
+ * process for good (a reused pid has another).  0 if gone or a zombie. */
+unsigned long long rt_pid_start_time(pid_t pid);
+
 /* Map "TERM", "SIGTERM", "15" to 15; -1 when unknown. */
 int rt_signal_parse(const char *s);
 

@@ -87,6 +87,31 @@ int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_
 	return 0;
 }
 
+/* <state dir>/<name> into path. */
+static int state_file(const struct rt_ctx *ctx, const char *id, const char *name,
+		      char path[PATH_MAX], struct slx_err *err)
+{
+	size_t n;
+
+	if (rt_state_dir(ctx, id, path, PATH_MAX, err) < 0)
+		return -1;
+	n = strlen(path);
+	if (snprintf(path + n, PATH_MAX - n, "/%s", name) >= (int)(PATH_MAX - n))
+		return slx_error(err, ENAMETOOLONG, "%s/%s", path, name);
+	return 0;
+}
+
+/* A file of the state directory, whole, at most max bytes. */
+static int state_file_read(const struct rt_ctx *ctx, const char *id, const char *name,
+			   size_t max, char **out, size_t *len, struct slx_err *err)
+{
+	char path[PATH_MAX];
+
+	if (state_file(ctx, id, name, path, err) < 0)
+		return -1;
+	return slx_read_file_max_at(AT_FDCWD, path, max, out, len, err);
+}
+
 int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
 		   struct slx_err *err)
 {
@@ -94,10 +119,8 @@ int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
 	cleanup_free char *json = NULL;
 	size_t len;
 
-	if (rt_state_dir(ctx, st->id, path, sizeof(path) - 16, err) < 0)
-		return -1;
-	strcat(path, "/state.json");
-	if (oci_state_to_json(st, true, &json, &len, err) < 0)
+	if (state_file(ctx, st->id, "state.json", path, err) < 0 ||
+	    oci_state_to_json(st, true, &json, &len, err) < 0)
 		return -1;
 	return slx_write_file_atomic(path, json, len, 0600, err);
 }
@@ -105,14 +128,10 @@ int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
 int rt_state_read(const struct rt_ctx *ctx, const char *id,
 		  struct oci_state **out, struct slx_err *err)
 {
-	char path[PATH_MAX];
 	cleanup_free char *json = NULL;
 	size_t len;
 
-	if (rt_state_dir(ctx, id, path, sizeof(path) - 16, err) < 0)
-		return -1;
-	strcat(path, "/state.json");
-	if (slx_read_file_max_at(AT_FDCWD, path, OCI_STATE_MAX, &json, &len, err) < 0) {
+	if (state_file_read(ctx, id, "state.json", OCI_STATE_MAX, &json, &len, err) < 0) {
 		if (err->errnum == ENOENT)
 			return slx_error(err, ENOENT, "container %s does not exist", id);
 		return -1;
@@ -125,24 +144,19 @@ int rt_state_config_write(const struct rt_ctx *ctx, const char *id, const char *
 {
 	char path[PATH_MAX];
 
-	if (rt_state_dir(ctx, id, path, sizeof(path) - 16, err) < 0)
+	if (state_file(ctx, id, "config.json", path, err) < 0)
 		return -1;
-	strcat(path, "/config.json");
 	return slx_write_file_atomic(path, text, len, 0600, err);
 }
 
 int rt_config_load(const struct rt_ctx *ctx, const char *id, struct oci_config **out,
 		   struct slx_err *err)
 {
-	char path[PATH_MAX];
 	cleanup_free char *json = NULL;
 	size_t len;
 
 	*out = NULL;
-	if (rt_state_dir(ctx, id, path, sizeof(path) - 16, err) < 0)
-		return -1;
-	strcat(path, "/config.json");
-	if (slx_read_file_max_at(AT_FDCWD, path, OCI_CONFIG_MAX, &json, &len, err) < 0)
+	if (state_file_read(ctx, id, "config.json", OCI_CONFIG_MAX, &json, &len, err) < 0)
 		return slx_error_prefix(err, "container %s: the config it was created with", id);
 	return oci_config_parse("config.json", json, len, out, err);
 }

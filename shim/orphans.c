@@ -18,6 +18,7 @@
 #include "../cgroups/cgroups.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "../runtime/runtime.h"
 
 #define PIDFILE	       "pid"
 #define SANDBOX_PREFIX "sb."
@@ -25,31 +26,9 @@
 /* A directory without a pidfile yet belongs to a shim still starting. */
 #define CLAIM_GRACE_S 10
 
-/* Field 22 of /proc/<pid>/stat: tells a live shim from a reused pid.  0
- * for a zombie: a kill -9'd shim stays one until its parent reaps it. */
-static unsigned long long proc_start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p, state = 0;
-	unsigned long long start = 0;
-	cleanup_close int fd = -1;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-		return 0;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	/* after ") ": state is field 3, starttime field 22 */
-	if (!p || sscanf(p + 2,
-			 "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u "
-			 "%*d %*d %*d %*d %*d %*d %llu",
-			 &state, &start) != 2)
-		return 0;
-	return state == 'Z' || state == 'X' ? 0 : start;
-}
-
-/* 1 dead, 0 alive or too young to judge. */
+/* 1 dead, 0 alive or too young to judge.  The start time tells a live shim
+ * from a reused pid, and is 0 for a zombie: a kill -9'd shim stays one until
+ * its parent reaps it. */
 static int owner_dead(int dirfd)
 {
 	char buf[128];
@@ -71,7 +50,7 @@ static int owner_dead(int dirfd)
 		return 0;
 	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
 		return 1;
-	return proc_start_time((pid_t)pid) != start;
+	return rt_pid_start_time((pid_t)pid) != start;
 }
 
 static void remove_sandbox_cgroup(int dirfd, const char *name)
@@ -186,7 +165,7 @@ int shim_orphans_claim(struct shim_orphans *o, const char *root, const char *key
 					 path, key);
 		return slx_error(err, e, "mkdir %s/%s.d", path, key);
 	}
-	snprintf(pid, sizeof(pid), "%d %llu\n", (int)getpid(), proc_start_time(getpid()));
+	snprintf(pid, sizeof(pid), "%d %llu\n", (int)getpid(), rt_pid_start_time(getpid()));
 	if (write_record(o, PIDFILE, pid, err) < 0) {
 		shim_orphans_release(o);
 		return -1;
