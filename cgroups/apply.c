@@ -199,25 +199,6 @@ static int cg_apply_hugetlb(int fd, const struct oci_resources *res, struct slx_
 	return 0;
 }
 
-/* Device rules as given, then runc's defaults, as one program. */
-static int cg_apply_devices(int fd, const struct oci_resources *res, struct slx_err *err)
-{
-	size_t n = res->n_devices + cg_n_default_device_rules;
-	cleanup_free struct oci_device_cgroup *rules = NULL;
-
-	if (!res->n_devices)
-		return 0;
-	rules = calloc(n, sizeof(*rules));
-	if (!rules)
-		return slx_error(err, ENOMEM, "linux.resources.devices");
-	memcpy(rules, res->devices, res->n_devices * sizeof(*rules));
-	memcpy(rules + res->n_devices, cg_default_device_rules,
-	       cg_n_default_device_rules * sizeof(*rules));
-	if (cg_devices_attach(fd, rules, n, err) < 0)
-		return slx_error_prefix(err, "linux.resources.devices");
-	return 0;
-}
-
 int cg_resources_apply(const struct cg_handle *h,
 		       const struct oci_resources *res, struct slx_err *err)
 {
@@ -243,5 +224,5 @@ int cg_resources_apply(const struct cg_handle *h,
 		if (cg_write_raw(h->dirfd, kv->key, kv->value) < 0)
 			return slx_error(err, errno, "linux.resources.unified: write %s", kv->key);
 	}
-	return cg_apply_devices(h->dirfd, res, err);
+	return 0;
 }

@@ -69,8 +69,9 @@ int cg_create(const char *rel_path, const struct oci_resources *res,
 int cg_open(const char *abs_path, struct cg_handle *out, struct slx_err *err);
 void cg_handle_release(struct cg_handle *h); /* closes, frees; safe twice */
 
-/* Write linux.resources into the cgroup (memory.max, cpu.weight, ...) and
- * attach the device filter for res->devices.  Used at create and `update`. */
+/* Write linux.resources into the cgroup (memory.max, cpu.weight, ...).  The
+ * device filter is cg_devices_apply's, composed by the runtime, which knows
+ * the devices the container creates.  Used at create and `update`. */
 int cg_resources_apply(const struct cg_handle *h,
 		       const struct oci_resources *res, struct slx_err *err);
 
@@ -150,10 +151,14 @@ extern const struct oci_device_cgroup cg_default_device_rules[];
 extern const size_t cg_n_default_device_rules;
 /* Load a BPF_PROG_TYPE_CGROUP_DEVICE program enforcing exactly `rules`
  * (last match wins, unmatched access denied) and attach it to the cgroup
- * `dirfd`, replacing any device program attached before.  cg_resources_apply
- * calls this with res->devices followed by cg_default_device_rules; a caller
- * that also wants linux.devices allowed passes its own merged list. */
+ * `dirfd`, replacing any device program attached before. */
 int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules,
 		      size_t n, struct slx_err *err);
+/* The filter every container gets, as runc's: `rules` (linux.resources.
+ * devices; deny-all when there are none), the default rules, then `created`
+ * (allow rules for the nodes the container makes, from linux.devices). */
+int cg_devices_apply(int dirfd, const struct oci_device_cgroup *rules, size_t n_rules,
+		     const struct oci_device_cgroup *created, size_t n_created,
+		     struct slx_err *err);
 
 #endif

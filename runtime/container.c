@@ -50,43 +50,6 @@ static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
 	return rt_confine_prepare(&cfg->process, cfg, &p->confine, err);
 }
 
-/* Every container gets a device filter, as with runc: the rules of
- * linux.resources.devices (deny-all when there are none), the standard
- * nodes, and the devices the config itself creates (linux.devices).  A
- * rootfs can carry device nodes of its own (image layers do), so the filter
- * is what stands between them and the host's devices.  When the config has
- * rules and creates no devices, cg_resources_apply has attached exactly that. */
-static int attach_device_filter(const struct oci_config *cfg, const struct cg_handle *cg,
-				struct slx_err *err)
-{
-	static const struct oci_device_cgroup deny_all = { .allow = false, .type = 'a',
-							    .major = -1, .minor = -1 };
-	const struct oci_resources *res = &cfg->linux_.resources;
-	size_t n_user = res->n_devices ? res->n_devices : 1;
-	size_t n = n_user + cg_n_default_device_rules + cfg->linux_.n_devices;
-	cleanup_free struct oci_device_cgroup *rules = NULL;
-	size_t k;
-
-	if (res->n_devices && !cfg->linux_.n_devices)
-		return 0;
-	rules = calloc(n, sizeof(*rules));
-	if (!rules)
-		return slx_error(err, ENOMEM, "linux.devices");
-	memcpy(rules, res->n_devices ? res->devices : &deny_all, n_user * sizeof(*rules));
-	memcpy(rules + n_user, cg_default_device_rules,
-	       cg_n_default_device_rules * sizeof(*rules));
-	k = n_user + cg_n_default_device_rules;
-	for (size_t i = 0; i < cfg->linux_.n_devices; i++, k++) {
-		const struct oci_device *d = &cfg->linux_.devices[i];
-
-		rules[k] = (struct oci_device_cgroup){
-			.allow = true, .type = d->type == 'u' ? 'c' : d->type,
-			.major = d->major, .minor = d->minor, .access = "rwm",
-		};
-	}
-	return cg_devices_attach(cg->dirfd, rules, k, err);
-}
-
 static bool cgroup_populated(const struct cg_handle *cg)
 {
 	cleanup_free char *events = NULL;
@@ -119,7 +82,7 @@ static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
 		return -1;
 	}
 	if ((res->present && cg_resources_apply(cg, res, err) < 0) ||
-	    attach_device_filter(req->cfg, cg, err) < 0) {
+	    rt_device_filter_apply(req->cfg, res, cg->dirfd, err) < 0) {
 		struct slx_err ignored;
 
 		(void)cg_destroy(cg, &ignored);

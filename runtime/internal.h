@@ -74,6 +74,12 @@ int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg,
 int rt_ns_enter(const struct oci_config *cfg, const struct rt_ns_plan *plan,
 		struct slx_err *err);
 
+/* ---- device filter (cgroup_ops.c) -------------------------------------- */
+/* Attach the container's device filter to the cgroup dirfd: res's rules
+ * (deny-all when none), runc's defaults, then cfg's linux.devices. */
+int rt_device_filter_apply(const struct oci_config *cfg, const struct oci_resources *res,
+			   int dirfd, struct slx_err *err);
+
 /* ---- hooks ------------------------------------------------------------ */
 /* Run hooks in order, state JSON on each one's stdin; stop at the first
  * failure ("hook prestart[1] /usr/bin/x: exit status 3"). */

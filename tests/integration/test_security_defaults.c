@@ -386,3 +386,26 @@ Test(security_defaults, no_cgroup2_hierarchy_is_refused)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* update with device rules replaces the filter; the nodes the container was
+ * created with (linux.devices) must stay usable, as they were at create. */
+Test(security_defaults, update_with_device_rules_keeps_the_created_devices)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL,
+		    ",\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11}]");
+	cmd_run(&r, NULL, 30,
+		"%s --root %s run -d -b %s upd </dev/null >/dev/null 2>&1 && "
+		"echo '{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}' | "
+		"%s --root %s update -r - upd && "
+		"%s --root %s exec upd sh -c 'echo slxrun-update-test > /dev/kmsg && echo WROTE'",
+		slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root, slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "WROTE\n");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f upd", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
