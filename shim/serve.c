@@ -261,11 +261,11 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 			return -1;
 	if (shim_function_load(s.opts.bundle, &s.opts.floor, &s.fn, err) < 0)
 		return -1;
-	shim_floor_report(&s.fn->floor);
 	if (serve_setup(&s, addrs, err) == 0) {
 		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle, s.registry,
 		       (int)getpid());
 		fflush(stdout);
+		shim_floor_report(&s.fn->floor);
 		while (!drained(&s, slx_now_ns()))
 			loop_turn(&s);
 		shutdown_all(&s);
