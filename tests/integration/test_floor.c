@@ -213,7 +213,7 @@ Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
 	static const struct {
 		const char *sed, *field;
 	} cases[] = {
-		{ "-e 's|{ \"type\": \"pid\" },|{ \"type\": \"pid\" }, { \"type\": \"network\", \"path\": \"/proc/1/ns/net\" },|'",
+		{ "-e 's|{ \"type\": \"network\" },|{ \"type\": \"network\", \"path\": \"/proc/1/ns/net\" },|'",
 		  "linux.namespaces[1].path: a function sandbox gets its own network namespace" },
 		{ "-e 's|\"readonly\": true|\"readonly\": false|'", "root.readonly:" },
 		{ "-e 's|\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"\\]|\"CAP_KILL\", \"CAP_SYS_ADMIN\"]|'",
