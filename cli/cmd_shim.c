@@ -54,14 +54,17 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	struct shim_serve_opts *o = &f->o;
 	const char *numbers[SERVE_N_NUMBERS] = {0};
 	struct cli_list listen = {0};
-	struct cli_flag flags[2 + SERVE_N_NUMBERS] = {
+	const char *ids = NULL;
+	struct cli_flag flags[4 + SERVE_N_NUMBERS] = {
 	    {"listen", 'l', CLI_LIST, &listen},
 	    {"policy", 'p', CLI_STR, &o->policy},
+	    {"unsafe-sandbox", 0, CLI_BOOL, &o->floor.unsafe},
+	    {"sandbox-ids", 0, CLI_STR, &ids},
 	};
 	int idx = 0;
 
 	for (size_t k = 0; k < SERVE_N_NUMBERS; k++)
-		flags[2 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
+		flags[4 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
 	/* Flags may come before and after the bundle. */
 	while (idx < argc) {
 		if (cli_parse("shim serve", argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
@@ -80,6 +83,8 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	for (size_t k = 0; k < SERVE_N_NUMBERS; k++)
 		if (numbers[k] && set_number(f, &serve_numbers[k], numbers[k], err) < 0)
 			return -1;
+	if (ids && shim_floor_parse_ids(ids, &o->floor, err) < 0)
+		return slx_error_prefix(err, "shim serve");
 	return 0;
 }
 
@@ -97,7 +102,7 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 		return slx_error(err, 0,
 				 "usage: slxrun shim serve [--listen ADDR]... [--policy P] "
 				 "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] "
-				 "[--time-scale N] BUNDLE");
+				 "[--time-scale N] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE");
 	if (o->min_warm > o->max)
 		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,
 				 o->max);

@@ -50,9 +50,9 @@ make_rootfs() {
 	for applet in $("$BUSYBOX" --list) $REQUIRED_APPLETS; do
 		[ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
 	done
-	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
+	printf 'root:x:0:0:root:/root:/bin/sh\nsbx_user1051:x:993:990::/tmp:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' \
 		>"$rootfs/etc/passwd"
-	printf 'root:x:0:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
+	printf 'root:x:0:\nsbx_user1051:x:990:\nnogroup:x:65534:\n' >"$rootfs/etc/group"
 }
 
 # json_list A B ...: a JSON array of strings (the words must not contain quotes or backslashes).
@@ -67,6 +67,8 @@ json_list() {
 }
 
 # write_config BUNDLE ARGS_JSON EXTRA_ENV_JSON ANNOTATIONS_JSON NETWORK(yes|no)
+# The function runs as Lambda's sbx_user1051 (993:990); the shim's floor adds the user and
+# cgroup namespaces, the id mapping, seccomp, limits and /tmp whatever the bundle says.
 # The shape of `runc spec` (capabilities, mounts, masked and read-only paths) without
 # linux.resources and without a cgroup namespace or /sys/fs/cgroup mount: this host's cgroup v2
 # has no controllers, and crun/runc would need them for either.
@@ -82,7 +84,7 @@ write_config() {
 	"annotations": $annotations,
 	"process": {
 		"terminal": false,
-		"user": { "uid": 0, "gid": 0 },
+		"user": { "uid": ${FUNCTION_UID:-993}, "gid": ${FUNCTION_GID:-990} },
 		"args": $args,
 		"env": [
 			"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"$extra_env
@@ -144,7 +146,7 @@ exec_bundle() {
 	mkdir -p "$dir/rootfs/function"
 	printf '#!/bin/sh\n%s\n' "$body" >"$dir/rootfs/function/handler.sh"
 	chmod 755 "$dir/rootfs/function/handler.sh"
-	write_config "$dir" "$(json_list /bin/sh /function/handler.sh)" "" "$(annotations exec "$timeout")" no
+	write_config "$dir" "$(json_list /bin/sh /function/handler.sh)" "" "$(annotations exec "$timeout")" yes
 	touch "$dir/.stamp"
 }
 
@@ -153,7 +155,7 @@ build_busybox() {
 	up_to_date "$dir" "$HERE/build.sh" "$BUSYBOX" && return 0
 	echo "build.sh: $dir"
 	make_rootfs "$dir/rootfs"
-	write_config "$dir" "$(json_list /bin/true)" "" "{}" yes
+	FUNCTION_UID=0 FUNCTION_GID=0 write_config "$dir" "$(json_list /bin/true)" "" "{}" yes
 	touch "$dir/.stamp"
 }
 

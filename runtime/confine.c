@@ -21,7 +21,9 @@ int rt_confine_prepare(const struct oci_process *p, const struct oci_config *cfg
 
 void rt_confine_release(struct rt_confine *c)
 {
-	rt_seccomp_free(c->seccomp);
+	if (!c->seccomp_borrowed)
+		rt_seccomp_free(c->seccomp);
+	c->seccomp_borrowed = false;
 	c->seccomp = NULL;
 }
 

@@ -47,7 +47,16 @@ static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
 	    (!req->mount_plan && rt_mount_plan_build(cfg, &p->mounts, err) < 0) ||
 	    rt_sysctl_validate(cfg, err) < 0)
 		return -1;
-	return rt_confine_prepare(&cfg->process, cfg, &p->confine, err);
+	if (rt_confine_prepare(&cfg->process, cfg, &p->confine, err) < 0)
+		return -1;
+	if (req->seccomp) {
+		if (p->confine.seccomp)
+			return slx_error(err, 0, "linux.seccomp: the caller brings its own filter");
+		/* Cast: the child only reads it; confine_release will not free it. */
+		p->confine.seccomp = (struct rt_seccomp *)req->seccomp;
+		p->confine.seccomp_borrowed = true;
+	}
+	return 0;
 }
 
 static bool cgroup_populated(const struct cg_handle *cg)

@@ -100,6 +100,7 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err);
 struct rt_confine {
 	struct rt_caps caps;
 	struct rt_seccomp *seccomp;
+	bool seccomp_borrowed; /* the caller's (rt_spawn_req.seccomp): not ours to free */
 	struct rt_lsm lsm;
 };
 int rt_confine_prepare(const struct oci_process *p, const struct oci_config *cfg,
@@ -148,6 +149,9 @@ struct rt_spawn_req {
 	/* Appended: the mount plan, built once by a caller that starts many
 	 * containers of one config; NULL: rt_spawn builds it. */
 	const struct rt_mount_plan *mount_plan;
+	/* Appended: a filter compiled once by the caller, loaded instead of
+	 * linux.seccomp; NULL: linux.seccomp's. */
+	const struct rt_seccomp *seccomp;
 };
 struct rt_spawned {
 	pid_t pid;

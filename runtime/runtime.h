@@ -118,6 +118,22 @@ void rt_log_open(const char *path, bool json, bool debug);
 void rt_log(const char *level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* ---- seccomp ------------------------------------------------------- */
+struct rt_seccomp; /* a compiled BPF program plus its load flags */
+/* Build the filter from linux.seccomp with libseccomp and export it to BPF.
+ * All actions (SCMP_ACT_KILL, KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, TRACE,
+ * ALLOW, LOG, NOTIFY) incl. errnoRet, argument rules with all ops,
+ * architectures, flags.  Unknown syscall names are skipped as runc does;
+ * unknown actions/ops/architectures/flags are errors naming the field
+ * ("linux.seccomp.syscalls[3].action: unknown action SCMP_ACT_FOO").
+ * *out is NULL when seccomp is absent. */
+int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out,
+		       struct slx_err *err);
+/* Load the precompiled program (seccomp(2)); needs no_new_privs or
+ * CAP_SYS_ADMIN.  Call last before execve. */
+int rt_seccomp_load(const struct rt_seccomp *s, struct slx_err *err);
+void rt_seccomp_free(struct rt_seccomp *s);
+
 /* ---- sandboxes, for the shim (no state directory, no CLI) ---------- */
 
 /* Runs as the container's pid 1 instead of execve of process.args, after
@@ -133,6 +149,9 @@ struct rt_sandbox_opts {
 	void *entry_arg;
 	const int *keep_fds; /* fds the child keeps open (others are closed) */
 	size_t n_keep_fds;
+	/* A filter compiled once by the caller and loaded in place of
+	 * linux.seccomp (which must then be absent); NULL: linux.seccomp. */
+	const struct rt_seccomp *seccomp;
 };
 
 /* Timings of a spawn, nanoseconds, for `invoke --timings`. */

@@ -61,7 +61,7 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
 		.id = opts->id, .cgroup_rel = cg_rel, .console_fd = -1,
 		.start_listen_fd = -1, .auto_start = true, .entry = opts->entry,
 		.entry_arg = opts->entry_arg, .keep_fds = opts->keep_fds,
-		.n_keep_fds = opts->n_keep_fds,
+		.n_keep_fds = opts->n_keep_fds, .seccomp = opts->seccomp,
 	};
 	if (rt_spawn(&req, &sp, err) < 0)
 		return -1;

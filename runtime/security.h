@@ -12,6 +12,7 @@
 
 #include "../common/err.h"
 #include "../oci/oci.h"
+#include "runtime.h"
 
 /* --- capabilities ---------------------------------------------------- */
 struct rt_caps {
@@ -31,21 +32,8 @@ int rt_caps_apply_bounding(const struct rt_caps *c, struct slx_err *err);
  * set effective/permitted/inheritable, then raise the ambient set. */
 int rt_caps_apply(const struct rt_caps *c, struct slx_err *err);
 
-/* --- seccomp --------------------------------------------------------- */
-struct rt_seccomp; /* a compiled BPF program plus its load flags */
-/* Build the filter from linux.seccomp with libseccomp and export it to BPF.
- * All actions (SCMP_ACT_KILL, KILL_PROCESS, KILL_THREAD, TRAP, ERRNO, TRACE,
- * ALLOW, LOG, NOTIFY) incl. errnoRet, argument rules with all ops,
- * architectures, flags.  Unknown syscall names are skipped as runc does;
- * unknown actions/ops/architectures/flags are errors naming the field
- * ("linux.seccomp.syscalls[3].action: unknown action SCMP_ACT_FOO").
- * *out is NULL when seccomp is absent. */
-int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out,
-		       struct slx_err *err);
-/* Load the precompiled program (seccomp(2)); needs no_new_privs or
- * CAP_SYS_ADMIN.  Call last before execve. */
-int rt_seccomp_load(const struct rt_seccomp *s, struct slx_err *err);
-void rt_seccomp_free(struct rt_seccomp *s);
+/* --- seccomp: rt_seccomp_prepare/load/free are in runtime.h (the shim
+ * compiles its default profile once and loads filters itself) --- */
 
 /* --- LSM labels -------------------------------------------------------- */
 struct rt_lsm {

@@ -123,7 +123,8 @@ static int exec_spawn(struct exec_agent *a)
 	if (pipe_for(out, true) == 0 && pipe_for(er, true) == 0)
 		r = agent_spawn(a->path, p->args.v,
 				p->env.v ? p->env.v : (char *[]){ NULL },
-				(int[]){ in[0], out[1], er[1] }, &a->inv.pid);
+				(int[]){ in[0], out[1], er[1] }, &a->fn->floor,
+				&a->inv.pid);
 	int saved = errno;
 	close(in[0]);
 	slx_closep(&out[1]);
@@ -142,6 +143,9 @@ static void exec_finish(struct exec_agent *a, int status)
 	char what[96], msg[512];
 	size_t tl = inv->tail_len;
 
+	/* Whatever the invocation left running dies before its answer goes
+	 * out: it can neither write into this answer nor see the next event. */
+	agent_clear_sandbox();
 	drain(inv, &inv->out_fd, true);
 	drain(inv, &inv->err_fd, false);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !inv->out_overflow) {

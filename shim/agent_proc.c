@@ -1,40 +1,84 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* agent_proc.c -- the agent's children: spawn a function process with clean
- * signal state, and reap every exited child (the agent is pid 1). */
+ * signal state as the function's user, reap every exited child (the agent is
+ * pid 1), and clear the sandbox of what an invocation left running. */
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../runtime/runtime.h"
 #include "agent.h"
 
-int agent_spawn(const char *path, char *const argv[], char *const envp[],
-		const int fds[3], pid_t *pid)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, deflt;
-	int r;
+/* What the child of agent_spawn needs; it shares our memory (CLONE_VM)
+ * until execve, so it only makes raw syscalls and writes back its errno. */
+struct spawn_child {
+	const char *path;
+	char *const *argv, *const *envp;
+	const int *fds;
+	const struct shim_floor *floor;
+	int err;
+};
 
-	sigemptyset(&none);
-	sigemptyset(&deflt);
-	sigaddset(&deflt, SIGPIPE);
-	sigaddset(&deflt, SIGCHLD);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawnattr_init(&at);
+/* The function's side: stdio, clean signal state, then (under the floor)
+ * the function's user, which leaves it no capabilities across execve, and
+ * the bundle's own filter stacked on the inherited default one. */
+static int spawn_child_main(void *arg)
+{
+	struct spawn_child *c = arg;
+	const struct shim_floor *f = c->floor;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	struct slx_err err;
+
 	for (int i = 0; i < 3; i++)
-		if (fds[i] >= 0 && fds[i] != i)
-			posix_spawn_file_actions_adddup2(&fa, fds[i], i);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &deflt);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	r = posix_spawn(pid, path, &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	errno = r;
-	return r ? -1 : 0;
+		if ((c->fds[i] == i ? fcntl(i, F_SETFD, 0) : dup2(c->fds[i], i)) < 0)
+			goto fail;
+	(void)sigaction(SIGPIPE, &dfl, NULL);
+	(void)sigaction(SIGCHLD, &dfl, NULL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if (f && f->on) {
+		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0 ||
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ||
+		    syscall(SYS_setgroups, f->n_gids, f->gids) < 0 ||
+		    syscall(SYS_setresgid, f->gid, f->gid, f->gid) < 0 ||
+		    syscall(SYS_setresuid, f->uid, f->uid, f->uid) < 0)
+			goto fail;
+		if (f->bundle_seccomp && rt_seccomp_load(f->bundle_seccomp, &err) < 0)
+			goto fail;
+	}
+	execve(c->path, c->argv, c->envp);
+fail:
+	c->err = errno ? errno : EPERM;
+	_exit(127);
+}
+
+int agent_spawn(const char *path, char *const argv[], char *const envp[],
+		const int fds[3], const struct shim_floor *floor, pid_t *pid)
+{
+	/* The parent sleeps until the child execs (CLONE_VFORK): one stack
+	 * serves every spawn. */
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	struct spawn_child c = { path, argv, envp, fds, floor, 0 };
+	pid_t p;
+
+	p = clone(spawn_child_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	if (p < 0)
+		return -1;
+	if (c.err) {
+		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
+			;
+		errno = c.err;
+		return -1;
+	}
+	*pid = p;
+	return 0;
 }
 
 int agent_reap(int sigfd, pid_t watch, int *status)
@@ -51,4 +95,16 @@ int agent_reap(int sigfd, pid_t watch, int *status)
 			found = 1;
 		}
 	return found;
+}
+
+void agent_clear_sandbox(void)
+{
+	/* Outside a pid namespace -1 would mean every process we may signal. */
+	if (getpid() != 1)
+		return;
+	(void)kill(-1, SIGKILL);
+	/* Every process here descends from us, and a dying one hands its
+	 * children to us before we can reap it: ECHILD means none is left. */
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
 }

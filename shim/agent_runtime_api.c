@@ -345,7 +345,7 @@ static int start_bootstrap(struct rapi *a, char *path, size_t len, struct slx_er
 	if (!(env = boot_env(a->fn, own)) || pipe2(in, O_CLOEXEC) < 0)
 		return slx_error(err, errno, "exec: \"%s\"", p->args.v[0]);
 	close(in[1]);
-	r = agent_spawn(path, p->args.v, env, (int[]){ in[0], 2, 2 }, &a->boot);
+	r = agent_spawn(path, p->args.v, env, (int[]){ in[0], 2, 2 }, &a->fn->floor, &a->boot);
 	close(in[0]);
 	return r < 0 ? slx_error(err, errno, "exec: \"%s\"", p->args.v[0]) : 0;
 }

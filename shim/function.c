@@ -4,6 +4,7 @@
 #include "function.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 
 #define ANN_MODE "org.slxrun.function.mode"
 #define ANN_TIMEOUT "org.slxrun.function.timeout"
+#define ANN_MEMORY "org.slxrun.function.memory"
+#define ANN_TMP "org.slxrun.function.ephemeral-storage"
 #define DEFAULT_TIMEOUT_S 30
 
 static const struct {
@@ -56,8 +59,41 @@ static int parse_timeout(const char *s, uint32_t *out, struct slx_err *err)
 	return 0;
 }
 
-int shim_function_load(const char *bundle, struct shim_function **out,
-		       struct slx_err *err)
+/* Megabytes within Lambda's range for the key: memory 128..10240 (16 and
+ * up allowed for local tests of small functions), /tmp 512..10240. */
+static int parse_mb(const char *key, const char *s, uint32_t lo, uint32_t *out,
+		    struct slx_err *err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *s < '0' || *s > '9' || *end || errno || v < lo || v > 10240)
+		return slx_error(err, 0, "%s: \"%s\" is not a whole number of MB from %" PRIu32 " to 10240",
+				 key, s, lo);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int load_floor(struct shim_function *fn, const struct shim_floor_opts *floor,
+		      struct slx_err *err)
+{
+	static const struct shim_floor_opts none = { 0 };
+	uint32_t memory = SHIM_FLOOR_MEMORY_MB, tmp = SHIM_FLOOR_TMP_MB;
+	const char *v;
+
+	if ((v = annotation(fn->cfg, ANN_MEMORY)) && parse_mb(ANN_MEMORY, v, 16, &memory, err) < 0)
+		return -1;
+	if ((v = annotation(fn->cfg, ANN_TMP)) && parse_mb(ANN_TMP, v, 512, &tmp, err) < 0)
+		return -1;
+	if (shim_floor_apply(fn->cfg, floor ? floor : &none, memory, tmp, &fn->floor, err) < 0)
+		return slx_error_prefix(err, "config.json");
+	return 0;
+}
+
+int shim_function_load(const char *bundle, const struct shim_floor_opts *floor,
+		       struct shim_function **out, struct slx_err *err)
 {
 	char abs[PATH_MAX];
 	const char *mode, *timeout, *base;
@@ -80,6 +116,8 @@ int shim_function_load(const char *bundle, struct shim_function **out,
 	if ((timeout = annotation(fn->cfg, ANN_TIMEOUT)) &&
 	    parse_timeout(timeout, &fn->timeout_s, err) < 0)
 		goto fail;
+	if (load_floor(fn, floor, err) < 0)
+		goto fail;
 	base = strrchr(abs, '/');
 	base = base && base[1] ? base + 1 : abs;
 	fn->bundle = strdup(abs);
@@ -100,6 +138,7 @@ void shim_function_free(struct shim_function *fn)
 	if (!fn)
 		return;
 	oci_config_free(fn->cfg);
+	shim_floor_release(&fn->floor);
 	free(fn->bundle);
 	free(fn->name);
 	free(fn);

@@ -8,6 +8,7 @@
 
 #include "../common/err.h"
 #include "../oci/oci.h"
+#include "floor.h"
 
 enum shim_mode {
 	SHIM_MODE_EXEC, /* per invocation fork+exec process.args, event on stdin */
@@ -20,12 +21,14 @@ struct shim_function {
 	enum shim_mode mode;
 	uint32_t timeout_s; /* org.slxrun.function.timeout, default 30 */
 	char *name; /* basename of the bundle: the function's name in ARNs and ids */
+	struct shim_floor floor; /* cfg is the sandbox's config, the floor applied */
 };
 
-/* Load <bundle>/config.json and the annotations; errors name the
- * annotation: "org.slxrun.function.mode: unknown mode \"foo\" (exec or runtime-api)". */
-int shim_function_load(const char *bundle, struct shim_function **out,
-		       struct slx_err *err);
+/* Load <bundle>/config.json and the annotations, and apply the sandbox
+ * floor (floor.h) unless floor->unsafe; errors name the annotation or
+ * field: "org.slxrun.function.mode: unknown mode \"foo\" (exec or runtime-api)". */
+int shim_function_load(const char *bundle, const struct shim_floor_opts *floor,
+		       struct shim_function **out, struct slx_err *err);
 void shim_function_free(struct shim_function *fn);
 
 #endif

@@ -132,7 +132,8 @@ int shim_sandbox_create(const struct shim_function *fn, const char *id,
 	args = (struct shim_agent_args){ .fn = fn, .sock = sv[1] };
 	o = (struct rt_sandbox_opts){ .cfg = fn->cfg, .bundle = fn->bundle, .id = id,
 				      .entry = shim_agent_main, .entry_arg = &args,
-				      .keep_fds = &sv[1], .n_keep_fds = 1 };
+				      .keep_fds = &sv[1], .n_keep_fds = 1,
+				      .seccomp = fn->floor.seccomp };
 	int r = rt_sandbox_spawn(&o, &sb->rt, err);
 	close(sv[1]);
 	if (r < 0) {

@@ -155,8 +155,8 @@ static int print_result(const struct shim_result *res)
 	return 1;
 }
 
-static int invoke_cold(const char *bundle, const char *event, size_t len,
-		       bool timings, struct slx_err *err)
+static int invoke_cold(const char *bundle, const struct shim_floor_opts *floor,
+		       const char *event, size_t len, bool timings, struct slx_err *err)
 {
 	uint64_t t0 = slx_now_ns(), t1, t2, t3;
 	struct shim_function *fn = NULL;
@@ -166,7 +166,7 @@ static int invoke_cold(const char *bundle, const char *event, size_t len,
 	char id[32], request_id[37];
 	int r;
 
-	if (shim_function_load(bundle, &fn, err) < 0)
+	if (shim_function_load(bundle, floor, &fn, err) < 0)
 		return -1;
 	snprintf(id, sizeof(id), "invoke-%d", (int)getpid());
 	if (shim_sandbox_create(fn, id, &sb, &ct, err) < 0) {
@@ -215,7 +215,7 @@ int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
 			goto out;
 		}
 	}
-	r = invoke_cold(abs, ev.p, ev.len, o->timings, err);
+	r = invoke_cold(abs, &o->floor, ev.p, ev.len, o->timings, err);
 out:
 	slx_buf_release(&ev);
 	return r;

@@ -259,12 +259,13 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 	for (size_t i = 0; i < s.opts.n_listen; i++)
 		if (http_addr_parse(s.opts.listen[i], &addrs[i], err) < 0)
 			return -1;
-	if (shim_function_load(s.opts.bundle, &s.fn, err) < 0)
+	if (shim_function_load(s.opts.bundle, &s.opts.floor, &s.fn, err) < 0)
 		return -1;
 	if (serve_setup(&s, addrs, err) == 0) {
 		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle, s.registry,
 		       (int)getpid());
 		fflush(stdout);
+		shim_floor_report(&s.fn->floor);
 		while (!drained(&s, slx_now_ns()))
 			loop_turn(&s);
 		shutdown_all(&s);

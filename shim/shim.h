@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "../common/err.h"
+#include "floor.h"
 
 /* ---- the library ---------------------------------------------------------- */
 
@@ -21,6 +22,7 @@ struct shim_serve_opts {
 	size_t n_listen;
 	const char *policy; /* policy_parse's text: "delta", "fixed:600", ... */
 	unsigned min_warm, max, tick_ms, time_scale;
+	struct shim_floor_opts floor; /* --unsafe-sandbox, --sandbox-ids */
 };
 /* Serve until SIGTERM/SIGINT and the drain after it; 0 on a clean stop. */
 int shim_serve(const struct shim_serve_opts *o, struct slx_err *err);
@@ -34,6 +36,7 @@ struct shim_invoke_opts {
 	const char *bundle;
 	const char *data; /* the event; NULL: read it from stdin */
 	bool timings;
+	struct shim_floor_opts floor; /* for a cold one-shot */
 };
 int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err);
 

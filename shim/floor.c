@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* floor.c -- the function sandbox's floor applied to a bundle's config:
+ * each rule fills what the bundle leaves out and refuses, naming the field,
+ * what would loosen it.  Pure apart from compiling the seccomp filters. */
+#include "floor.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../cgroups/cgroups.h"
+#include "../runtime/runtime.h"
+
+#define UNSAFE_HINT " (--unsafe-sandbox to allow)"
+
+static const enum oci_ns_type floor_ns[] = {
+	OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_IPC, OCI_NS_UTS,
+	OCI_NS_MOUNT, OCI_NS_CGROUP, OCI_NS_USER,
+};
+static const char *const ns_names[] = {
+	[OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "network", [OCI_NS_IPC] = "ipc",
+	[OCI_NS_UTS] = "uts", [OCI_NS_MOUNT] = "mount", [OCI_NS_CGROUP] = "cgroup",
+	[OCI_NS_USER] = "user",
+};
+
+/* Docker's default capability set: the most a bundle may name. */
+static const char *const default_caps[] = {
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+};
+/* The agent's: switch to the function's user, clear the sandbox between
+ * invocations (kill -1). */
+static const char *const agent_caps[] = { "CAP_SETUID", "CAP_SETGID", "CAP_KILL" };
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static void strv_release(struct oci_strv *v)
+{
+	for (size_t i = 0; v->v && i < v->n; i++)
+		free(v->v[i]);
+	free(v->v);
+	v->v = NULL;
+	v->n = 0;
+}
+
+static int strv_set(struct oci_strv *v, const char *const *src, size_t n)
+{
+	char **p = calloc(n + 1, sizeof(*p));
+
+	if (!p)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (!(p[i] = strdup(src[i]))) {
+			struct oci_strv tmp = { p, i };
+
+			strv_release(&tmp);
+			return -1;
+		}
+	strv_release(v);
+	v->v = p;
+	v->n = n;
+	return 0;
+}
+
+static int floor_namespaces(struct oci_linux *l, struct slx_err *err)
+{
+	bool have[OCI_NS_USER + 1] = { 0 };
+	size_t n = l->n_namespaces;
+	struct oci_namespace *v;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct oci_namespace *ns = &l->namespaces[i];
+
+		if (ns->path && *ns->path && (size_t)ns->type < N(ns_names) && ns_names[ns->type])
+			return slx_error(err, 0,
+					 "linux.namespaces[%zu].path: a function sandbox gets its own %s namespace, not %s" UNSAFE_HINT,
+					 i, ns_names[ns->type], ns->path);
+		if ((size_t)ns->type < N(have))
+			have[ns->type] = true;
+	}
+	if (!(v = realloc(l->namespaces, (n + N(floor_ns)) * sizeof(*v))))
+		return slx_error(err, ENOMEM, "linux.namespaces");
+	l->namespaces = v;
+	for (size_t i = 0; i < N(floor_ns); i++)
+		if (!have[floor_ns[i]])
+			v[l->n_namespaces++] = (struct oci_namespace){ .type = floor_ns[i] };
+	return 0;
+}
+
+static int floor_ids(struct oci_linux *l, const struct shim_floor_opts *o,
+		     struct slx_err *err)
+{
+	uint32_t base = o->id_base ? o->id_base : SHIM_FLOOR_ID_BASE;
+	uint32_t count = o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT;
+
+	if (l->n_uid_mappings || l->n_gid_mappings)
+		return slx_error(err, 0, "linux.%s: a function sandbox's ids are the shim's (--sandbox-ids), not the bundle's" UNSAFE_HINT,
+				 l->n_uid_mappings ? "uidMappings" : "gidMappings");
+	l->uid_mappings = calloc(1, sizeof(*l->uid_mappings));
+	l->gid_mappings = calloc(1, sizeof(*l->gid_mappings));
+	if (!l->uid_mappings || !l->gid_mappings)
+		return slx_error(err, ENOMEM, "linux.uidMappings");
+	*l->uid_mappings = *l->gid_mappings =
+		(struct oci_id_mapping){ .container_id = 0, .host_id = base, .size = count };
+	l->n_uid_mappings = l->n_gid_mappings = 1;
+	return 0;
+}
+
+static bool is_default_cap(const char *name)
+{
+	for (size_t i = 0; i < N(default_caps); i++)
+		if (!strcmp(name, default_caps[i]))
+			return true;
+	return false;
+}
+
+/* The bundle's user becomes the function's; the agent takes root inside. */
+static int floor_identity(struct oci_process *p, const struct shim_floor_opts *o,
+			  struct shim_floor *f, struct slx_err *err)
+{
+	uint32_t count = o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT;
+	const struct oci_strv *sets[] = { &p->caps.bounding, &p->caps.effective,
+					  &p->caps.inheritable, &p->caps.permitted,
+					  &p->caps.ambient };
+	static const char *const set_names[] = { "bounding", "effective", "inheritable",
+						 "permitted", "ambient" };
+
+	for (size_t s = 0; s < N(sets); s++)
+		for (size_t i = 0; i < sets[s]->n; i++)
+			if (!is_default_cap(sets[s]->v[i]))
+				return slx_error(err, 0, "process.capabilities.%s[%zu]: %s is beyond a function sandbox's default set" UNSAFE_HINT,
+						 set_names[s], i, sets[s]->v[i]);
+	f->uid = p->user.uid ? p->user.uid : SHIM_FLOOR_UID;
+	f->gid = p->user.uid ? p->user.gid : SHIM_FLOOR_GID;
+	if (f->uid >= count || f->gid >= count)
+		return slx_error(err, 0, "process.user: %" PRIu32 ":%" PRIu32 " is outside the sandbox's %" PRIu32 " ids",
+				 f->uid, f->gid, count);
+	for (size_t i = 0; i < p->user.n_additional_gids; i++)
+		if (!p->user.additional_gids[i] || p->user.additional_gids[i] >= count)
+			return slx_error(err, 0, "process.user.additionalGids[%zu]: %" PRIu32 " is root's group or outside the sandbox's ids",
+					 i, p->user.additional_gids[i]);
+	f->gids = p->user.additional_gids;
+	f->n_gids = p->user.n_additional_gids;
+	p->user.additional_gids = NULL;
+	p->user.n_additional_gids = 0;
+	p->user.uid = p->user.gid = 0;
+	p->no_new_privileges = true;
+	p->caps.present = true;
+	if (strv_set(&p->caps.bounding, agent_caps, N(agent_caps)) < 0 ||
+	    strv_set(&p->caps.effective, agent_caps, N(agent_caps)) < 0 ||
+	    strv_set(&p->caps.permitted, agent_caps, N(agent_caps)) < 0 ||
+	    strv_set(&p->caps.inheritable, NULL, 0) < 0 || strv_set(&p->caps.ambient, NULL, 0) < 0)
+		return slx_error(err, ENOMEM, "process.capabilities");
+	return 0;
+}
+
+static bool has_option(const struct oci_strv *o, const char *word)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->v[i], word))
+			return true;
+	return false;
+}
+
+/* Read-only root, read-only binds, no host hooks; the floor's /tmp replaces
+ * any the bundle mounts. */
+static int floor_filesystem(struct oci_config *cfg, uint32_t tmp_mb, struct slx_err *err)
+{
+	char size[32];
+	struct oci_mount *m;
+	size_t k = 0;
+
+	if (!cfg->root.readonly)
+		return slx_error(err, 0, "root.readonly: a function's root is shared by all its sandboxes and must be read-only (/tmp is writable)" UNSAFE_HINT);
+	if (cfg->hooks.prestart.n || cfg->hooks.create_runtime.n || cfg->hooks.create_container.n ||
+	    cfg->hooks.start_container.n || cfg->hooks.poststart.n || cfg->hooks.poststop.n)
+		return slx_error(err, 0, "hooks: a function sandbox runs no hooks (they run on the host)" UNSAFE_HINT);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		m = &cfg->mounts[i];
+		bool bind = (m->type && !strcmp(m->type, "bind")) || has_option(&m->options, "bind") ||
+			    has_option(&m->options, "rbind");
+
+		if (bind && !has_option(&m->options, "ro"))
+			return slx_error(err, 0, "mounts[%zu]: a bind mount into a function sandbox must be read-only (add \"ro\")" UNSAFE_HINT,
+					 i);
+	}
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		m = &cfg->mounts[i];
+		if (m->destination && !strcmp(m->destination, "/tmp")) {
+			free(m->destination);
+			free(m->type);
+			free(m->source);
+			strv_release(&m->options);
+			continue;
+		}
+		cfg->mounts[k++] = *m;
+	}
+	cfg->n_mounts = k;
+	if (!(m = realloc(cfg->mounts, (k + 1) * sizeof(*m))))
+		return slx_error(err, ENOMEM, "mounts");
+	cfg->mounts = m;
+	snprintf(size, sizeof(size), "size=%" PRIu32 "m", tmp_mb);
+	m = &cfg->mounts[cfg->n_mounts];
+	*m = (struct oci_mount){ .destination = strdup("/tmp"), .type = strdup("tmpfs"),
+				 .source = strdup("tmpfs") };
+	if (!m->destination || !m->type || !m->source ||
+	    strv_set(&m->options, (const char *const[]){ "nosuid", "nodev", "mode=1777", size }, 4) < 0) {
+		free(m->destination);
+		free(m->type);
+		free(m->source);
+		return slx_error(err, ENOMEM, "mounts");
+	}
+	cfg->n_mounts++;
+	return 0;
+}
+
+static int unified_add(struct oci_kvv *u, const char *key, const char *value)
+{
+	struct oci_kv *v;
+
+	for (size_t i = 0; i < u->n; i++)
+		if (!strcmp(u->v[i].key, key))
+			return 0; /* the bundle's own value stays */
+	if (!(v = realloc(u->v, (u->n + 1) * sizeof(*v))))
+		return -1;
+	u->v = v;
+	v[u->n] = (struct oci_kv){ .key = strdup(key), .value = strdup(value) };
+	if (!v[u->n].key || !v[u->n].value) {
+		free(v[u->n].key);
+		free(v[u->n].value);
+		return -1;
+	}
+	u->n++;
+	return 0;
+}
+
+/* memory.max and no swap from the memory size, pids.max, cpu.weight in
+ * proportion to memory (100, a default cgroup's, at 128 MB).  A limit the
+ * host's cgroup v2 cannot hold is left out and reported in f->missing. */
+static int floor_limits(struct oci_resources *r, uint32_t mb, struct shim_floor *f,
+			struct slx_err *err)
+{
+	unsigned have = cg_available_controllers();
+	int64_t bytes = (int64_t)mb << 20;
+	char weight[16];
+
+	if (r->memory.limit.set && r->memory.limit.v > bytes)
+		return slx_error(err, 0, "linux.resources.memory.limit: %" PRId64 " is above org.slxrun.function.memory (%" PRIu32 " MB)" UNSAFE_HINT,
+				 r->memory.limit.v, mb);
+	if (r->pids.limit.set && (r->pids.limit.v <= 0 || r->pids.limit.v > SHIM_FLOOR_PIDS))
+		return slx_error(err, 0, "linux.resources.pids.limit: %" PRId64 " is above a function sandbox's %d" UNSAFE_HINT,
+				 r->pids.limit.v, SHIM_FLOOR_PIDS);
+	f->missing = (CG_CTRL_MEMORY | CG_CTRL_PIDS | CG_CTRL_CPU) & ~have;
+	if (have & CG_CTRL_MEMORY) {
+		r->present = r->memory.present = true;
+		if (!r->memory.limit.set)
+			r->memory.limit = (struct oci_opt_i64){ true, bytes };
+		r->memory.swap = r->memory.limit;
+	}
+	if (have & CG_CTRL_PIDS) {
+		r->present = r->pids.present = true;
+		if (!r->pids.limit.set)
+			r->pids.limit = (struct oci_opt_i64){ true, SHIM_FLOOR_PIDS };
+	}
+	if ((have & CG_CTRL_CPU) && !r->cpu.shares.set) {
+		snprintf(weight, sizeof(weight), "%" PRIu32, mb * 100 / 128 ? mb * 100 / 128 : 1);
+		r->present = true;
+		if (unified_add(&r->unified, "cpu.weight", weight) < 0)
+			return slx_error(err, ENOMEM, "linux.resources");
+	}
+	return 0;
+}
+
+/* The default profile on the agent (inherited by every function process);
+ * the bundle's own stacked on the function, where it can only take away. */
+static int floor_seccomp(struct oci_seccomp *s, struct shim_floor *f, struct slx_err *err)
+{
+	struct oci_config *def = NULL;
+	int r;
+
+	if (s->present && rt_seccomp_prepare(s, &f->bundle_seccomp, err) < 0)
+		return -1;
+	s->present = false;
+	if (oci_config_parse("the default seccomp profile", shim_seccomp_default_json,
+			     strlen(shim_seccomp_default_json), &def, err) < 0)
+		return -1;
+	r = rt_seccomp_prepare(&def->linux_.seccomp, &f->seccomp, err);
+	oci_config_free(def);
+	return r;
+}
+
+int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o,
+		     uint32_t memory_mb, uint32_t tmp_mb, struct shim_floor *f,
+		     struct slx_err *err)
+{
+	memset(f, 0, sizeof(*f));
+	f->memory_mb = memory_mb;
+	f->tmp_mb = tmp_mb;
+	if (o->unsafe)
+		return 0;
+	f->on = true;
+	cfg->has_linux = true;
+	if (floor_namespaces(&cfg->linux_, err) < 0 || floor_ids(&cfg->linux_, o, err) < 0 ||
+	    floor_identity(&cfg->process, o, f, err) < 0 ||
+	    floor_filesystem(cfg, tmp_mb, err) < 0 ||
+	    floor_limits(&cfg->linux_.resources, memory_mb, f, err) < 0 ||
+	    floor_seccomp(&cfg->linux_.seccomp, f, err) < 0) {
+		shim_floor_release(f);
+		return -1;
+	}
+	return 0;
+}
+
+void shim_floor_release(struct shim_floor *f)
+{
+	free(f->gids);
+	rt_seccomp_free(f->seccomp);
+	rt_seccomp_free(f->bundle_seccomp);
+	f->gids = NULL;
+	f->n_gids = 0;
+	f->seccomp = f->bundle_seccomp = NULL;
+}
+
+int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_err *err)
+{
+	unsigned long long base, count;
+	char *end;
+
+	errno = 0;
+	base = strtoull(s, &end, 10);
+	if (*end != ':' || end == s || errno)
+		goto bad;
+	count = strtoull(end + 1, &end, 10);
+	if (*end || errno || base < 65536 || count < 65536 || base + count > UINT32_MAX)
+		goto bad;
+	o->id_base = (uint32_t)base;
+	o->id_count = (uint32_t)count;
+	return 0;
+bad:
+	return slx_error(err, 0, "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536", s);
+}
+
+void shim_floor_missing_names(unsigned missing, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s%s%s%s", missing & CG_CTRL_MEMORY ? "memory" : "",
+		 (missing & CG_CTRL_MEMORY) && (missing & (CG_CTRL_PIDS | CG_CTRL_CPU)) ? ", " : "",
+		 missing & CG_CTRL_PIDS ? "pids" : "",
+		 (missing & CG_CTRL_PIDS) && (missing & CG_CTRL_CPU) ? ", " : "",
+		 missing & CG_CTRL_CPU ? "cpu" : "");
+}
+
+void shim_floor_report(const struct shim_floor *f)
+{
+	char names[32];
+
+	if (!f->on) {
+		fprintf(stderr, "slxrun shim: warning: --unsafe-sandbox: sandboxes get only what the bundle asks for\n");
+		return;
+	}
+	if (!f->missing)
+		return;
+	shim_floor_missing_names(f->missing, names, sizeof(names));
+	fprintf(stderr,
+		"slxrun shim: warning: this host's cgroup v2 has no %s controller(s): sandboxes run without their %s limits (the rest of the floor holds)\n",
+		names, names);
+}

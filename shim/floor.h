@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* floor.h -- the floor every function sandbox gets whatever its bundle says:
+ * own namespaces (user and network included), ids from the shim's range, a
+ * non-root function user, the default seccomp profile, limits, a read-only
+ * root with a private /tmp.  The bundle may tighten, never loosen. */
+#ifndef SLX_SHIM_FLOOR_H
+#define SLX_SHIM_FLOOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/err.h"
+#include "../oci/oci.h"
+
+/* Host ids of every sandbox: systemd hands containers 524288..1879048191 and
+ * leaves this block unassigned; root inside is SHIM_FLOOR_ID_BASE outside. */
+#define SHIM_FLOOR_ID_BASE 1879048192u
+#define SHIM_FLOOR_ID_COUNT 65536u
+/* The function's user when the bundle says root: Lambda's sbx_user1051. */
+#define SHIM_FLOOR_UID 993u
+#define SHIM_FLOOR_GID 990u
+#define SHIM_FLOOR_MEMORY_MB 128u /* org.slxrun.function.memory, as Lambda */
+#define SHIM_FLOOR_TMP_MB 512u /* org.slxrun.function.ephemeral-storage, as Lambda */
+#define SHIM_FLOOR_PIDS 1024 /* Lambda's process/thread ceiling */
+
+/* The operator's say (shim serve / invoke flags). */
+struct shim_floor_opts {
+	bool unsafe; /* --unsafe-sandbox: the bundle exactly as written */
+	uint32_t id_base, id_count; /* --sandbox-ids BASE:COUNT; 0: the defaults */
+};
+
+/* What the floor decided for one function. */
+struct shim_floor {
+	bool on;
+	uint32_t uid, gid; /* the function's identity inside (the agent stays root) */
+	uint32_t *gids;
+	size_t n_gids;
+	uint32_t memory_mb, tmp_mb;
+	unsigned missing; /* CG_CTRL_* whose limits this host cannot hold */
+	struct rt_seccomp *seccomp; /* the default profile, on the agent and all below it */
+	struct rt_seccomp *bundle_seccomp; /* the bundle's own, stacked on the function */
+};
+
+/* Turn cfg (a function's bundle) into its sandbox's config: fill what the
+ * bundle leaves out, refuse what asks for less with a line naming the field
+ * ("linux.namespaces[1].path: a function sandbox gets its own network
+ * namespace, not /proc/1/ns/net (--unsafe-sandbox to allow)").  The agent
+ * (pid 1) runs as root inside with CAP_SETUID, CAP_SETGID and CAP_KILL only;
+ * out->uid/gid are what it runs the function as. */
+int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o,
+		     uint32_t memory_mb, uint32_t tmp_mb, struct shim_floor *out,
+		     struct slx_err *err);
+void shim_floor_release(struct shim_floor *f);
+/* "BASE:COUNT" for --sandbox-ids; COUNT at least 65536, no id below 65536. */
+int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_err *err);
+/* "memory, pids, cpu" for a CG_CTRL_* mask (the controllers missing). */
+void shim_floor_missing_names(unsigned missing, char *buf, size_t len);
+
+/* One line on stderr when the floor is off or this host's cgroup v2 cannot
+ * hold some of its limits: the operator must know what does not hold. */
+void shim_floor_report(const struct shim_floor *f);
+
+/* The embedded default profile, a config.json text holding linux.seccomp. */
+extern const char shim_seccomp_default_json[];
+
+#endif

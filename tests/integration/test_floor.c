@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_floor.c -- the floor every function sandbox gets, tried from inside a
+ * function as an attacker would: the shim's sockets, the host's 9001, the
+ * root and /tmp, the agent, what an invocation leaves running, the user and
+ * its host id, new namespaces; and bundles that ask for less, refused. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/lib/harness.h"
+#include "tests/lib/shim_proc.h"
+
+static struct shim_proc floor_t_shim = SHIM_PROC_INIT;
+static char floor_t_dir[64];
+
+static void floor_t_fini(void)
+{
+	struct cmd_result r;
+
+	shim_proc_cleanup(&floor_t_shim);
+	if (floor_t_dir[0]) {
+		cmd_run(&r, NULL, 10, "rm -rf '%s'", floor_t_dir);
+		cmd_result_free(&r);
+	}
+	floor_t_dir[0] = '\0';
+}
+
+TestSuite(floor, .fini = floor_t_fini);
+
+/* A function shaped as the example bundles are (hello-exec's config.json:
+ * no /tmp mount, the bundle's namespaces) whose handler is `script`, bound
+ * read-only over /function/handler.sh; `sed_extra` edits the config further. */
+static const char *floor_t_bundle(const char *script, const char *sed_extra)
+{
+	static char cfg[128];
+	char path[128];
+	struct cmd_result r;
+	FILE *f;
+
+	snprintf(floor_t_dir, sizeof(floor_t_dir), "/tmp/slxtest-floor-XXXXXX");
+	cr_assert(mkdtemp(floor_t_dir));
+	/* The sandbox's root is an unmapped id: it must be able to walk here. */
+	cr_assert_eq(chmod(floor_t_dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/handler.sh", floor_t_dir);
+	cr_assert((f = fopen(path, "w")));
+	fprintf(f, "#!/bin/sh\n%s\n", script);
+	fclose(f);
+	cr_assert_eq(chmod(path, 0755), 0);
+	snprintf(cfg, sizeof(cfg), "%s/config.json", floor_t_dir);
+	cmd_run(&r, NULL, 10,
+		"sed -e 's|\"path\": \"rootfs\"|\"path\": \"%s/hello-exec/rootfs\"|' "
+		"-e 's|\"mounts\": \\[|\"mounts\": [ { \"destination\": \"/function/handler.sh\", "
+		"\"type\": \"bind\", \"source\": \"%s\", \"options\": [\"rbind\", \"ro\"] },|' %s "
+		"%s/hello-exec/config.json > %s",
+		examples_dir(), path, sed_extra ? sed_extra : "", examples_dir(), cfg);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	return floor_t_dir;
+}
+
+static void floor_t_invoke(const char *bundle, const char *flags, const char *event,
+			   struct cmd_result *r)
+{
+	cmd_run(r, NULL, 30, "%s --root %s/state invoke %s --data '%s' %s", slxrun_bin(), bundle,
+		flags ? flags : "", event, bundle);
+}
+
+Test(floor, function_cannot_reach_the_shims_tcp_port_or_unix_socket)
+{
+	int port = 20000 + getpid() % 20000;
+	char script[512], flags[64];
+	struct http_reply r;
+
+	snprintf(script, sizeof(script),
+		 "printf 'GET /status HTTP/1.0\\r\\n\\r\\n' | nc -w 2 127.0.0.1 %d | grep -q HTTP && echo tcp-reached || echo tcp-refused\n"
+		 "[ -e %s/shim.sock ] && echo unix-reached || echo unix-unreachable",
+		 port, "/tmp/slxtest-shim");
+	floor_t_bundle(script, NULL);
+	snprintf(flags, sizeof(flags), "--listen tcp:127.0.0.1:%d", port);
+	shim_proc_start(&floor_t_shim, floor_t_dir, flags);
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert_eq(r.status, 200);
+	cr_assert_str_eq(r.body, "tcp-refused\nunix-unreachable\n");
+	cr_assert_eq(shim_metric(&floor_t_shim, "slxrun_invocations_total{outcome=\"ok\"}"), 1,
+		     "the function invoked the shim itself");
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
+/* True while the host's 0.0.0.0:9001 can be bound. */
+static bool floor_t_host_9001_free(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9001) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+	/* SO_REUSEADDR: past connections' TIME_WAIT does not count, a listener does. */
+	bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+		  bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+Test(floor, runtime_api_never_takes_the_hosts_9001)
+{
+	/* A bootstrap that polls /next once and waits: the agent's Runtime API
+	 * is up and the sandbox is ready.  The bundle has no network namespace. */
+	floor_t_bundle("exec wget -q -O - http://127.0.0.1:9001/2018-06-01/runtime/invocation/next",
+		       "-e 's|\"org.slxrun.function.mode\": \"exec\"|\"org.slxrun.function.mode\": \"runtime-api\"|'");
+	cr_assert(floor_t_host_9001_free(), "9001 is busy before the test");
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--min-warm 1");
+	for (int i = 0; i < 100 && shim_metric(&floor_t_shim, "slxrun_sandboxes{state=\"idle\"}") < 1; i++)
+		sleep_ms(50);
+	cr_assert_eq(shim_metric(&floor_t_shim, "slxrun_sandboxes{state=\"idle\"}"), 1);
+	cr_assert(floor_t_host_9001_free(), "the sandbox's Runtime API took the host's 9001");
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
+Test(floor, root_is_read_only_and_tmp_is_writable_and_private_to_a_sandbox)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("read -r x\n"
+		       "touch /rootfile 2>&1 | grep -q 'Read-only' && echo root-ro\n"
+		       "[ -e /tmp/mark ] && echo seen-another-sandboxs-tmp\n"
+		       "echo $x > /tmp/mark && cat /tmp/mark",
+		       NULL);
+	floor_t_invoke(floor_t_dir, NULL, "first", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "root-ro\nfirst\n");
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "second", &r);
+	cr_assert_str_eq(r.out, "root-ro\nsecond\n");
+	cmd_result_free(&r);
+}
+
+Test(floor, function_cannot_kill_or_read_the_agent)
+{
+	struct http_reply r;
+
+	floor_t_bundle("kill -9 1 2>/dev/null\n"
+		       "kill -STOP 1 2>/dev/null\n"
+		       "cat /proc/1/environ >/dev/null 2>&1 && echo read-agent-environ\n"
+		       "ls /proc/1/fd >/dev/null 2>&1 && echo read-agent-fds\n"
+		       "cat /proc/1/mem >/dev/null 2>&1 && echo read-agent-mem\n"
+		       "echo done",
+		       NULL);
+	shim_proc_start(&floor_t_shim, floor_t_dir, NULL);
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert_str_eq(r.body, "done\n");
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert_str_eq(r.body, "done\n");
+	cr_assert(strstr(r.headers, "X-Slxrun-Start: warm"), "the agent died: %s", r.headers);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
+Test(floor, nothing_an_invocation_leaves_running_survives_into_the_next)
+{
+	struct http_reply r;
+
+	floor_t_bundle("read -r x\n"
+		       "if [ \"$x\" = one ]; then sleep 1000 </dev/null >/dev/null 2>&1 & echo started; "
+		       "else ps -o comm,args | grep -c '[s]leep 1000'; fi; true",
+		       NULL);
+	shim_proc_start(&floor_t_shim, floor_t_dir, NULL);
+	shim_invoke(&floor_t_shim, "one", &r);
+	cr_assert_str_eq(r.body, "started\n");
+	shim_invoke(&floor_t_shim, "two", &r);
+	cr_assert(strstr(r.headers, "X-Slxrun-Start: warm"), "%s", r.headers);
+	cr_assert_str_eq(r.body, "0\n", "the sleep of the first invocation survived");
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
+Test(floor, function_runs_as_a_non_root_user_mapped_to_an_unprivileged_host_id)
+{
+	struct cmd_result r;
+	unsigned inside, outside, count, uid;
+
+	floor_t_bundle("id -u; grep -E '^ *0 ' /proc/self/uid_map", NULL);
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(sscanf(r.out, "%u %u %u %u", &uid, &inside, &outside, &count), 4, "%s", r.out);
+	cr_assert_neq(uid, 0, "the function runs as root");
+	cr_assert_eq(inside, 0);
+	cr_assert_geq(outside, 65536, "root inside is host id %u", outside);
+	cmd_result_free(&r);
+}
+
+Test(floor, function_cannot_make_namespaces_or_mounts)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("unshare -U -r true 2>/dev/null && echo made-a-user-namespace\n"
+		       "unshare -n true 2>/dev/null && echo made-a-network-namespace\n"
+		       "grep -q '^Seccomp:.*2' /proc/self/status && echo filtered\n"
+		       "grep -q '^NoNewPrivs:.*1' /proc/self/status && echo no-new-privs",
+		       NULL);
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_str_eq(r.out, "filtered\nno-new-privs\n", "err: %s", r.err);
+	cmd_result_free(&r);
+}
+
+/* Each edit asks for less than the floor: refused with one line naming the
+ * field, accepted with --unsafe-sandbox. */
+Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
+{
+	static const struct {
+		const char *sed, *field;
+	} cases[] = {
+		{ "-e 's|{ \"type\": \"network\" },|{ \"type\": \"network\", \"path\": \"/proc/1/ns/net\" },|'",
+		  "linux.namespaces[1].path: a function sandbox gets its own network namespace" },
+		{ "-e 's|\"readonly\": true|\"readonly\": false|'", "root.readonly:" },
+		{ "-e 's|\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"\\]|\"CAP_KILL\", \"CAP_SYS_ADMIN\"]|'",
+		  "process.capabilities.bounding[2]: CAP_SYS_ADMIN is beyond" },
+		{ "-e 's|\\[\"rbind\", \"ro\"\\]|[\"rbind\"]|'", "mounts[0]: a bind mount" },
+		{ "-e 's|\"linux\": {|\"linux\": { \"uidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": 1}],|'",
+		  "linux.uidMappings:" },
+	};
+	struct cmd_result r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		floor_t_bundle("echo ran", cases[i].sed);
+		floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+		cr_assert_neq(r.status, 0, "case %zu ran: %s", i, r.out);
+		cr_assert(strstr(r.err, cases[i].field), "case %zu: %s", i, r.err);
+		cr_assert(strstr(r.err, "--unsafe-sandbox"), "case %zu: %s", i, r.err);
+		cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+		cmd_result_free(&r);
+		if (i != 0 && i != 4) { /* no joining pid 1's net ns or mapping host root even so */
+			floor_t_invoke(floor_t_dir, "--unsafe-sandbox", "{}", &r);
+			cr_assert_eq(r.status, 0, "case %zu: %s", i, r.err);
+			cr_assert_str_eq(r.out, "ran\n");
+			cmd_result_free(&r);
+		}
+		floor_t_fini();
+	}
+}
