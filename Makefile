@@ -66,6 +66,26 @@ $(B)/asan/lib$(1).a: $(filter $(B)/asan/$(1)/%,$(SOBJS))
 endef
 $(foreach m,$(MODULES),$(eval $(call module_lib,$(m))))
 
+# The sandbox's default seccomp profile compiled to BPF at build time by a
+# tool linked with the libraries below the shim (shim/gen/): the program is
+# then part of libshim, and nothing compiles it at run time.
+GEN_BPF     := $(B)/gen/seccomp_default_bpf.c
+GEN_TOOL    := $(B)/gen/seccomp-bpf-gen
+GEN_TOOL_LIBS := $(B)/libruntime.a $(B)/libcgroups.a $(B)/liboci.a $(B)/libcommon.a
+$(GEN_TOOL): shim/gen/seccomp_bpf_gen.c shim/gen/seccomp_default.c shim/floor.h $(GEN_TOOL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -o $@ shim/gen/seccomp_bpf_gen.c shim/gen/seccomp_default.c \
+		$(GEN_TOOL_LIBS) $(LIBS)
+$(GEN_BPF): $(GEN_TOOL)
+	$(GEN_TOOL) >$@.tmp && mv $@.tmp $@
+$(B)/gen/seccomp_default_bpf.o: $(GEN_BPF)
+	$(CC) $(BASE) $(CFLAGS) -c $< -o $@
+$(B)/asan/gen/seccomp_default_bpf.o: $(GEN_BPF)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -O1 -g $(SAN) -c $< -o $@
+$(B)/libshim.a: $(B)/gen/seccomp_default_bpf.o
+$(B)/asan/libshim.a: $(B)/asan/gen/seccomp_default_bpf.o
+
 slxrun: $(CLI_OBJS) $(LINKLIBS)
 	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LINKLIBS) $(LIBS)
 

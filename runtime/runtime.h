@@ -6,6 +6,7 @@
 #ifndef SLX_RUNTIME_H
 #define SLX_RUNTIME_H
 
+#include <linux/filter.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -133,6 +134,12 @@ int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out,
  * CAP_SYS_ADMIN.  Call last before execve. */
 int rt_seccomp_load(const struct rt_seccomp *s, struct slx_err *err);
 void rt_seccomp_free(struct rt_seccomp *s);
+/* A program compiled earlier (at build time, by rt_seccomp_prepare then
+ * rt_seccomp_bpf): no libseccomp work at run time. */
+int rt_seccomp_from_bpf(const struct sock_filter *insns, size_t len, unsigned flags,
+			struct rt_seccomp **out, struct slx_err *err);
+void rt_seccomp_bpf(const struct rt_seccomp *s, const struct sock_filter **insns, size_t *len,
+		    unsigned *flags);
 
 /* ---- sandboxes, for the shim (no state directory, no CLI) ---------- */
 

@@ -323,6 +323,31 @@ int rt_seccomp_load(const struct rt_seccomp *s, struct slx_err *err)
 	return 0;
 }
 
+int rt_seccomp_from_bpf(const struct sock_filter *insns, size_t len, unsigned flags,
+			struct rt_seccomp **out, struct slx_err *err)
+{
+	struct rt_seccomp *prog;
+
+	if (!len || len > BPF_MAXINSNS)
+		return slx_error(err, E2BIG, "seccomp: BPF program of %zu instructions", len);
+	prog = malloc(sizeof(*prog) + len * sizeof(*insns));
+	if (!prog)
+		return slx_error(err, ENOMEM, "seccomp");
+	memcpy(prog->insns, insns, len * sizeof(*insns));
+	prog->flags = flags;
+	prog->len = (unsigned short)len;
+	*out = prog;
+	return 0;
+}
+
+void rt_seccomp_bpf(const struct rt_seccomp *s, const struct sock_filter **insns, size_t *len,
+		    unsigned *flags)
+{
+	*insns = s->insns;
+	*len = s->len;
+	*flags = s->flags;
+}
+
 void rt_seccomp_free(struct rt_seccomp *s)
 {
 	free(s);

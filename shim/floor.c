@@ -274,22 +274,16 @@ static int floor_limits(struct oci_resources *r, uint32_t mb, struct shim_floor 
 	return 0;
 }
 
-/* The default profile on the agent (inherited by every function process);
- * the bundle's own stacked on the function, where it can only take away. */
+/* The default profile on the agent (inherited by every function process),
+ * compiled at build time; the bundle's own stacked on the function, where it
+ * can only take away. */
 static int floor_seccomp(struct oci_seccomp *s, struct shim_floor *f, struct slx_err *err)
 {
-	struct oci_config *def = NULL;
-	int r;
-
 	if (s->present && rt_seccomp_prepare(s, &f->bundle_seccomp, err) < 0)
 		return -1;
 	s->present = false;
-	if (oci_config_parse("the default seccomp profile", shim_seccomp_default_json,
-			     strlen(shim_seccomp_default_json), &def, err) < 0)
-		return -1;
-	r = rt_seccomp_prepare(&def->linux_.seccomp, &f->seccomp, err);
-	oci_config_free(def);
-	return r;
+	return rt_seccomp_from_bpf(shim_seccomp_default_bpf, shim_seccomp_default_bpf_len,
+				   shim_seccomp_default_bpf_flags, &f->seccomp, err);
 }
 
 int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o,

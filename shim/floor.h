@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/filter.h>
 #include <stdint.h>
 
 #include "../common/err.h"
@@ -61,7 +62,13 @@ void shim_floor_missing_names(unsigned missing, char *buf, size_t len);
  * hold some of its limits: the operator must know what does not hold. */
 void shim_floor_report(const struct shim_floor *f);
 
-/* The embedded default profile, a config.json text holding linux.seccomp. */
+/* The default profile as config.json text holding linux.seccomp
+ * (shim/gen/seccomp_default.c), and the BPF program the build compiles it to
+ * (build/gen/seccomp_default_bpf.c, written by shim/gen/seccomp_bpf_gen.c):
+ * the shim and `invoke` load the program without compiling anything. */
 extern const char shim_seccomp_default_json[];
+extern const struct sock_filter shim_seccomp_default_bpf[];
+extern const size_t shim_seccomp_default_bpf_len;
+extern const unsigned shim_seccomp_default_bpf_flags;
 
 #endif
