@@ -188,6 +188,7 @@ exit1*) echo "asked to fail" >&2; exit 1 ;;
 abort*) kill -ABRT $$ ;;
 segv*) kill -SEGV $$ ;;
 sleep*) sleep 30 ;;
+hold*) exec sleep 1 ;;
 *) printf '\''ok:%s'\'' "$ev" ;;
 esac'
 build_lambda lambda-bootstrap 10 ""
