@@ -36,7 +36,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 TESTLIB_HARNESS := tests/lib/harness.c tests/lib/harness.h
 TESTLIB_SHIM    := tests/lib/shim_proc.c tests/lib/shim_proc.h
 
-.PHONY: all deps test test-unit test-privileged test-integration test-integration-asan test-vm test-containerd test-podman run bench clean format format-check examples
+.PHONY: all deps test test-unit test-privileged test-integration test-integration-asan test-vm test-containerd test-podman run bench clean format format-check examples soak soak-short
 
 all: slxrun
 
@@ -109,7 +109,7 @@ examples: slxrun
 
 test: $(B)/.deps
 	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/privileged-tests $(B)/integration-tests examples
-	$(MAKE) test-unit test-privileged test-integration test-integration-asan test-vm test-containerd test-podman fuzz-smoke
+	$(MAKE) test-unit test-privileged test-integration test-integration-asan soak-short test-vm test-containerd test-podman fuzz-smoke
 
 # Unit tests are pure: run by root, they drop to nobody to prove they need no
 # privileges (the checkout must be readable by nobody).
@@ -134,6 +134,15 @@ test-vm: $(B)/.deps
 test-integration-asan: $(B)/integration-tests $(B)/slxrun-asan examples
 	ASAN_OPTIONS=detect_leaks=1 SLXRUN=$(CURDIR)/$(B)/slxrun-asan \
 		SLX_EXAMPLES=$(CURDIR)/$(B)/examples $(B)/integration-tests --jobs 1
+
+# The shim's fault soak (tests/soak/soak.py): 10,000 mixed invocations, crashes,
+# timeouts, kill -9s, cut connections and oversize bodies against a live shim;
+# prints its figures.  soak-short is the same in under a minute, in `make test`.
+soak: slxrun examples
+	./tests/soak/soak.py ./slxrun $(B)/examples -n 10000 -c 16
+
+soak-short: slxrun examples
+	./tests/soak/soak.py ./slxrun $(B)/examples -n 1500 -c 8
 
 run: $(B)/.deps
 	$(MAKE) slxrun examples

@@ -31,6 +31,11 @@ static const struct serve_number {
     {"keep-alive", offsetof(struct serve_flags, keep_alive_s), 0, 7 * 86400},
     {"tick-ms", offsetof(struct serve_flags, o.tick_ms), 10, 60000},
     {"time-scale", offsetof(struct serve_flags, o.time_scale), 1, 3600},
+    {"max-connections", offsetof(struct serve_flags, o.max_conns), 1, 65536},
+    {"max-per-client", offsetof(struct serve_flags, o.per_client), 1, 65536},
+    {"header-timeout", offsetof(struct serve_flags, o.header_timeout_s), 1, 3600},
+    {"body-timeout", offsetof(struct serve_flags, o.body_timeout_s), 1, 3600},
+    {"body-budget-mb", offsetof(struct serve_flags, o.body_budget_mb), 7, 65536},
 };
 #define SERVE_N_NUMBERS (sizeof(serve_numbers) / sizeof(serve_numbers[0]))
 
@@ -55,16 +60,19 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	const char *numbers[SERVE_N_NUMBERS] = {0};
 	struct cli_list listen = {0};
 	const char *ids = NULL;
-	struct cli_flag flags[4 + SERVE_N_NUMBERS] = {
+	struct cli_flag flags[7 + SERVE_N_NUMBERS] = {
 	    {"listen", 'l', CLI_LIST, &listen},
 	    {"policy", 'p', CLI_STR, &o->policy},
 	    {"unsafe-sandbox", 0, CLI_BOOL, &o->floor.unsafe},
 	    {"sandbox-ids", 0, CLI_STR, &ids},
+	    {"auth-token-file", 0, CLI_STR, &o->auth_token_file},
+	    {"no-auth", 0, CLI_BOOL, &o->no_auth},
+	    {"public-metrics", 0, CLI_BOOL, &o->public_metrics},
 	};
 	int idx = 0;
 
 	for (size_t k = 0; k < SERVE_N_NUMBERS; k++)
-		flags[4 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
+		flags[7 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
 	/* Flags may come before and after the bundle. */
 	while (idx < argc) {
 		if (cli_parse("shim serve", argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
@@ -100,8 +108,11 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 		return -1;
 	if (!o->bundle)
 		return slx_error(err, 0,
-				 "usage: slxrun shim serve [--listen ADDR]... [--policy P] "
+				 "usage: slxrun shim serve [--listen ADDR]... [--auth-token-file F | "
+				 "--no-auth] [--public-metrics] [--policy P] "
 				 "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] "
+				 "[--max-connections N] [--max-per-client N] [--header-timeout S] "
+				 "[--body-timeout S] [--body-budget-mb MB] "
 				 "[--time-scale N] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE");
 	if (o->min_warm > o->max)
 		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,
@@ -115,6 +126,8 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 			 f->keep_alive_s);
 		o->policy = f->keep_alive_policy;
 	}
+	if (o->no_auth && o->auth_token_file)
+		return slx_error(err, 0, "shim serve: --no-auth and --auth-token-file: give one");
 	if (!o->policy)
 		o->policy = "delta";
 	return 0;

@@ -26,6 +26,21 @@ int slx_buf_add(struct slx_buf *b, const void *s, size_t n)
 	return 0;
 }
 
+int slx_buf_reserve(struct slx_buf *b, size_t n)
+{
+	char *p;
+
+	if (n + 1 <= b->cap)
+		return 0;
+	if (!(p = realloc(b->p, n + 1)))
+		return -1;
+	if (!b->p)
+		p[0] = '\0';
+	b->p = p;
+	b->cap = n + 1;
+	return 0;
+}
+
 int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";

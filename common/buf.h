@@ -13,6 +13,9 @@ struct slx_buf {
 
 /* 0, or -1 when memory runs out (the buffer is left as it was). */
 int slx_buf_add(struct slx_buf *b, const void *s, size_t n);
+/* Room for n bytes in all (and the NUL) without growing again: exactly
+ * that much when the buffer must grow. */
+int slx_buf_reserve(struct slx_buf *b, size_t n);
 /* Append s[0..n) as a JSON string, quotes included. */
 int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n);
 /* Frees and empties; safe twice. */

@@ -159,8 +159,10 @@ build_busybox() {
 	touch "$dir/.stamp"
 }
 
+# build_lambda NAME TIMEOUT EXTRA_ENV: the Lambda custom-runtime example.
 build_lambda() {
-	dir=$OUT/lambda-bootstrap
+	name=$1 timeout=$2 extra_env=$3
+	dir=$OUT/$name
 	src=$HERE/lambda-bootstrap.c
 	up_to_date "$dir" "$HERE/build.sh" "$BUSYBOX" "$src" && return 0
 	echo "build.sh: $dir"
@@ -171,8 +173,8 @@ build_lambda() {
 	write_config "$dir" "$(json_list /var/runtime/bootstrap)" \
 		',
 			"_HANDLER=function.handler",
-			"LAMBDA_TASK_ROOT=/var/task"' \
-		"$(annotations runtime-api 10)" yes
+			"LAMBDA_TASK_ROOT=/var/task"'"$extra_env" \
+		"$(annotations runtime-api "$timeout")" yes
 	touch "$dir/.stamp"
 }
 
@@ -181,4 +183,18 @@ build_busybox
 exec_bundle hello-exec 10 'printf '\''hello from slxrun: %s\n'\'' "$(cat)"'
 exec_bundle crash-exec 10 'kill -SEGV $$'
 exec_bundle sleep-exec 1 'sleep 30'
-build_lambda
+# The fault soak's function: the event picks the outcome (tests/soak/soak.py).
+exec_bundle soak-exec 2 'ev=$(cat)
+case "$ev" in
+exit1*) echo "asked to fail" >&2; exit 1 ;;
+abort*) kill -ABRT $$ ;;
+segv*) kill -SEGV $$ ;;
+sleep*) sleep 30 ;;
+hold*) exec sleep 1 ;;
+*) printf '\''ok:%s'\'' "$ev" ;;
+esac'
+build_lambda lambda-bootstrap 10 ""
+# Takes 10 s to initialise before its first /next: the shim must not wait.
+build_lambda lambda-slow-init 15 ',
+			"BOOTSTRAP_INIT_SLEEP_S=10"'
+

@@ -359,6 +359,11 @@ int main(void)
 	if (!api || !*api)
 		fail("AWS_LAMBDA_RUNTIME_API is not set; this program runs under a Lambda Runtime API");
 	parse_api(api);
+	/* A slow initialiser (a runtime loading a large model, say), for the
+	 * shim's tests: it must not stall the shim while it starts. */
+	const char *init_sleep = getenv("BOOTSTRAP_INIT_SLEEP_S");
+	if (init_sleep && atoi(init_sleep) > 0)
+		sleep((unsigned)atoi(init_sleep));
 	for (;;) {
 		struct reply next = { 0 };
 

@@ -65,50 +65,56 @@ static uint64_t oom_kills(const struct shim_sandbox *sb)
 	return st.memory_events_oom_kill;
 }
 
-/* Wait for READY; an INIT_ERROR or an early exit is the error. */
-static int wait_ready(struct shim_sandbox *sb, struct slx_err *err)
+int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err)
 {
-	uint64_t deadline = slx_now_ns() + (uint64_t)sb->fn->timeout_s * 1000000000ull;
 	const char *payload;
 	size_t len;
 	uint32_t type;
 
+	if (agent_rx_fill(&sb->rx, sb->fd, err) < 0)
+		return -1;
+	while (agent_rx_frame(&sb->rx, &type, &payload, &len)) {
+		if (type == AGENT_READY) {
+			agent_rx_consume(&sb->rx);
+			return 1;
+		}
+		if (type == AGENT_INIT_ERROR)
+			return slx_error(err, 0, "function init failed: %.*s",
+					 (int)(len > 900 ? 900 : len), payload);
+		agent_rx_consume(&sb->rx);
+	}
+	if (sb->rx.eof)
+		return slx_error(err, 0, "sandbox %s: the agent exited before it was ready", sb->id);
+	return 0;
+}
+
+/* Wait for READY; an INIT_ERROR or an early exit is the error. */
+static int wait_ready(struct shim_sandbox *sb, struct slx_err *err)
+{
+	uint64_t deadline = slx_now_ns() + (uint64_t)sb->fn->timeout_s * 1000000000ull;
+
 	for (;;) {
 		uint64_t now = slx_now_ns();
 		struct pollfd pfd = { .fd = sb->fd, .events = POLLIN };
+		int r = shim_sandbox_ready_poll(sb, err);
 
-		if (agent_rx_frame(&sb->rx, &type, &payload, &len)) {
-			if (type == AGENT_READY) {
-				agent_rx_consume(&sb->rx);
-				return 0;
-			}
-			if (type == AGENT_INIT_ERROR)
-				return slx_error(err, 0, "function init failed: %.*s",
-						 (int)(len > 900 ? 900 : len), payload);
-			agent_rx_consume(&sb->rx);
-			continue;
-		}
-		if (sb->rx.eof)
-			return slx_error(err, 0, "sandbox %s: the agent exited before it was ready", sb->id);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
 		if (now >= deadline)
 			return slx_error(err, ETIMEDOUT, "sandbox %s: not ready within %" PRIu32 " s",
 					 sb->id, sb->fn->timeout_s);
-		int r = poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1));
+		r = poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1));
 		if (r < 0 && errno != EINTR)
 			return slx_error(err, errno, "sandbox %s: poll", sb->id);
-		if (r > 0 && agent_rx_fill(&sb->rx, sb->fd, err) < 0)
-			return -1;
 	}
 }
 
-int shim_sandbox_create(const struct shim_function *fn, const char *id,
-			struct shim_sandbox **out,
-			struct shim_cold_timings *timings, struct slx_err *err)
+int shim_sandbox_spawn(const struct shim_function *fn, const char *id,
+		       struct shim_sandbox **out, struct slx_err *err)
 {
 	struct shim_sandbox *sb;
 	struct shim_agent_args args;
 	struct rt_sandbox_opts o;
-	uint64_t t0;
 	int sv[2];
 
 	/* The agent serves HTTP after pivot_root, where the library file is
@@ -140,11 +146,29 @@ int shim_sandbox_create(const struct shim_function *fn, const char *id,
 		slx_error_prefix(err, "sandbox %s", id);
 		goto fail;
 	}
-	t0 = slx_now_ns();
 	sb->alive = true;
 	sb->oom_kills = oom_kills(sb);
-	if (wait_ready(sb, err) < 0)
-		goto fail;
+	*out = sb;
+	return 0;
+fail:
+	shim_sandbox_destroy(sb);
+	return -1;
+}
+
+int shim_sandbox_create(const struct shim_function *fn, const char *id,
+			struct shim_sandbox **out,
+			struct shim_cold_timings *timings, struct slx_err *err)
+{
+	struct shim_sandbox *sb;
+	uint64_t t0;
+
+	if (shim_sandbox_spawn(fn, id, &sb, err) < 0)
+		return -1;
+	t0 = slx_now_ns();
+	if (wait_ready(sb, err) < 0) {
+		shim_sandbox_destroy(sb);
+		return -1;
+	}
 	if (timings)
 		*timings = (struct shim_cold_timings){
 			.namespaces_ns = sb->rt.timings.namespaces_ns,
@@ -154,9 +178,6 @@ int shim_sandbox_create(const struct shim_function *fn, const char *id,
 		};
 	*out = sb;
 	return 0;
-fail:
-	shim_sandbox_destroy(sb);
-	return -1;
 }
 
 const struct rt_timings *shim_sandbox_rt_timings(const struct shim_sandbox *sb)

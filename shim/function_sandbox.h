@@ -47,6 +47,13 @@ int shim_sandbox_create(const struct shim_function *fn, const char *id,
 			struct shim_sandbox **out,
 			struct shim_cold_timings *timings, struct slx_err *err);
 
+/* The same in two steps, for an event loop that must not wait: spawn, then
+ * on each readability of shim_sandbox_fd() ready_poll: 1 ready, 0 not yet,
+ * -1 failed (err says why).  The caller bounds the wait by the timeout. */
+int shim_sandbox_spawn(const struct shim_function *fn, const char *id,
+		       struct shim_sandbox **out, struct slx_err *err);
+int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err);
+
 /* The fd to poll for readability while an invocation is in flight. */
 int shim_sandbox_fd(const struct shim_sandbox *sb);
 const char *shim_sandbox_id(const struct shim_sandbox *sb);

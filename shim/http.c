@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -21,23 +22,41 @@
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 
-#define HTTP_MAX_DAEMONS    16
-#define HTTP_CONN_TIMEOUT_S 30u
-#define HTTP_CONN_LIMIT	    4096u
+#define HTTP_MAX_DAEMONS 16
+/* MHD's own idle timeout, behind the front's deadlines: a connection idle
+ * between requests is closed by the header deadline first. */
+#define HTTP_IDLE_TIMEOUT_S 60u
+
+struct http_front;
 
 struct http_daemon {
+	struct http_front *front;
 	struct MHD_Daemon *mhd;
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool quiesced;
 };
 
+/* One accepted connection: when its current phase must be over.  A
+ * connection past its deadline is shut down, which MHD then closes. */
+struct http_conn {
+	struct http_conn *prev, *next;
+	int fd;
+	uint64_t deadline_ns; /* UINT64_MAX while its request waits on the pool */
+};
+
 struct http_front {
 	struct http_ops ops;
+	struct http_front_opts opts;
+	char *token;
+	size_t token_len;
 	int epfd;
 	void *tag;
 	struct http_daemon d[HTTP_MAX_DAEMONS];
 	size_t n;
 	size_t calls; /* live struct http_call */
+	size_t body_bytes; /* held by calls: request bodies and answers */
+	struct http_conn conns; /* list head */
+	uint64_t next_sweep_ns;
 };
 
 struct http_call {
@@ -46,8 +65,9 @@ struct http_call {
 	struct MHD_Response *resp; /* the answer, queued once resumed */
 	unsigned status;
 	struct slx_buf body;
+	size_t held; /* bytes counted in front->body_bytes */
 	uint64_t arrival_ns;
-	bool too_large;
+	bool too_large, over_budget;
 	bool owned;  /* handed to ops.invoke, not answered yet */
 	bool closed; /* MHD is done with the connection */
 };
@@ -69,6 +89,35 @@ static int parse_port(const char *s, in_port_t *port)
 	return 0;
 }
 
+/* ",mode=0660,group=G" after a unix socket's path, in any order. */
+static int parse_unix_options(const char *spec, const char *opt, struct http_addr *out,
+			      struct slx_err *err)
+{
+	while (opt && *opt) {
+		const char *end = strchr(opt, ','), *val;
+		size_t n = end ? (size_t)(end - opt) : strlen(opt);
+		char *stop;
+
+		if (!strncmp(opt, "mode=", 5)) {
+			val = opt + 5;
+			errno = 0;
+			unsigned long m = strtoul(val, &stop, 8);
+			if (errno || stop != opt + n || stop == val || m > 0777)
+				return slx_error(err, 0, "--listen %s: mode must be octal, at most 0777",
+						 spec);
+			out->mode = (unsigned)m;
+		} else if (!strncmp(opt, "group=", 6) && n > 6 && n - 6 < sizeof(out->group)) {
+			memcpy(out->group, opt + 6, n - 6);
+			out->group[n - 6] = '\0';
+		} else {
+			return slx_error(err, 0, "--listen %s: unknown option %.*s (mode=, group=)",
+					 spec, (int)n, opt);
+		}
+		opt = end ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 int http_addr_parse(const char *spec, struct http_addr *out, struct slx_err *err)
 {
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&out->sa;
@@ -76,17 +125,19 @@ int http_addr_parse(const char *spec, struct http_addr *out, struct slx_err *err
 	struct sockaddr_un *un = (struct sockaddr_un *)&out->sa;
 
 	memset(out, 0, sizeof(*out));
+	out->mode = HTTP_UNIX_MODE;
 	if (!strncmp(spec, "unix:", 5)) {
-		const char *p = spec + 5;
+		const char *p = spec + 5, *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 
-		if (!*p || strlen(p) >= sizeof(un->sun_path))
+		if (!n || n >= sizeof(un->sun_path))
 			return slx_error(err, 0, "--listen %s: unix socket path empty or too long",
 					 spec);
 		un->sun_family = AF_UNIX;
-		strcpy(un->sun_path, p);
-		strcpy(out->path, p);
+		memcpy(un->sun_path, p, n);
+		memcpy(out->path, p, n);
 		out->len = sizeof(*un);
-		return 0;
+		return parse_unix_options(spec, comma ? comma + 1 : NULL, out, err);
 	}
 	if (!strncmp(spec, "tcp:127.0.0.1:", 14) && !parse_port(spec + 14, &in4->sin_port)) {
 		in4->sin_family = AF_INET;
@@ -126,10 +177,46 @@ static int unix_path_free(const char *path, struct slx_err *err)
 	return 0;
 }
 
+static int group_id(const char *name, gid_t *gid, struct slx_err *err)
+{
+	struct group *g = getgrnam(name);
+	char *end;
+	unsigned long v;
+
+	if (g) {
+		*gid = g->gr_gid;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (errno || *end || !*name || v >= (gid_t)-1)
+		return slx_error(err, 0, "group %s: no such group", name);
+	*gid = (gid_t)v;
+	return 0;
+}
+
+/* Nobody can connect before listen(): the socket file gets its mode and
+ * group in between, so no client ever sees it wider than asked. */
+static int unix_restrict(const struct http_addr *a, struct slx_err *err)
+{
+	gid_t gid = 0;
+
+	if (a->group[0]) {
+		if (group_id(a->group, &gid, err) < 0)
+			return -1;
+		if (chown(a->path, (uid_t)-1, gid) < 0)
+			return slx_error(err, errno, "chgrp %s", a->group);
+	}
+	if (chmod(a->path, (mode_t)a->mode) < 0)
+		return slx_error(err, errno, "chmod %04o", a->mode);
+	return 0;
+}
+
 static int bind_listen(const struct http_addr *a, struct slx_err *err)
 {
 	cleanup_close int fd = -1;
-	int one = 1;
+	int one = 1, r;
+	mode_t old;
 
 	if (a->path[0] && unix_path_free(a->path, err) < 0)
 		return -1;
@@ -138,12 +225,16 @@ static int bind_listen(const struct http_addr *a, struct slx_err *err)
 		return slx_error(err, errno, "socket");
 	if (!a->path[0])
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (const struct sockaddr *)&a->sa, a->len) < 0)
+	old = umask(0177);
+	r = bind(fd, (const struct sockaddr *)&a->sa, a->len);
+	umask(old);
+	if (r < 0)
 		return slx_error(err, errno, "bind");
-	if (listen(fd, 1024) < 0) {
+	if ((a->path[0] && unix_restrict(a, err) < 0) ||
+	    (listen(fd, 1024) < 0 && slx_error(err, errno, "listen"))) {
 		if (a->path[0])
 			(void)unlink(a->path);
-		return slx_error(err, errno, "listen");
+		return -1;
 	}
 	return steal_fd(fd);
 }
@@ -175,24 +266,43 @@ static struct MHD_Response *json_response(const char *body, size_t len)
 	return r;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
-			     const char *allow)
+/* A refusal a client may retry (429, 503) says when. */
+static void add_retry_after(struct MHD_Response *r, unsigned status)
+{
+	if (status == MHD_HTTP_TOO_MANY_REQUESTS || status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+}
+
+static enum MHD_Result reply_with(struct MHD_Connection *conn, unsigned status, const char *body,
+				  const char *header, const char *value)
 {
 	struct MHD_Response *r = json_response(body, strlen(body));
 	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
-	if (allow)
-		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	if (header)
+		(void)MHD_add_response_header(r, header, value);
+	add_retry_after(r, status);
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
+			     const char *allow)
+{
+	return reply_with(conn, status, body, allow ? MHD_HTTP_HEADER_ALLOW : NULL, allow);
+}
+
 static const char too_large_body[] =
     "{\"errorMessage\":\"Request must be smaller than 6291456 bytes for the "
     "InvokeFunction operation\",\"errorType\":\"RequestEntityTooLarge\"}";
+static const char over_budget_body[] =
+    "{\"errorMessage\":\"the shim holds as many request bodies as it may; retry\","
+    "\"errorType\":\"ServiceUnavailableException\"}";
+static const char unauthorized_body[] =
+    "{\"errorMessage\":\"missing or wrong bearer token\",\"errorType\":\"Unauthorized\"}";
 
 static enum MHD_Result reply_text(struct MHD_Connection *conn, int r, char *body, size_t len,
 				  const char *type)
@@ -212,6 +322,108 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, int r, char *body
 	ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* ---- connections and their deadlines -------------------------------------- */
+
+static uint64_t deadline_in(unsigned s)
+{
+	return slx_now_ns() + (uint64_t)s * 1000000000ull;
+}
+
+static struct http_conn *conn_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *i =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return i ? i->socket_context : NULL;
+}
+
+static void conn_set_deadline(struct http_front *f, struct MHD_Connection *conn, unsigned s)
+{
+	struct http_conn *hc = conn_of(conn);
+
+	if (!hc)
+		return;
+	hc->deadline_ns = s ? deadline_in(s) : UINT64_MAX;
+	if (hc->deadline_ns < f->next_sweep_ns)
+		f->next_sweep_ns = hc->deadline_ns;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_daemon *d = cls;
+	struct http_front *f = d->front;
+	struct http_conn *hc = *socket_context;
+	const union MHD_ConnectionInfo *i;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (hc) {
+			hc->prev->next = hc->next;
+			hc->next->prev = hc->prev;
+			free(hc);
+		}
+		*socket_context = NULL;
+		return;
+	}
+	i = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	/* Without its record the connection has no deadline: refuse it. */
+	if (!i || !(hc = calloc(1, sizeof(*hc)))) {
+		if (i)
+			(void)shutdown(i->connect_fd, SHUT_RDWR);
+		return;
+	}
+	hc->fd = i->connect_fd;
+	hc->next = &f->conns;
+	hc->prev = f->conns.prev;
+	f->conns.prev->next = hc;
+	f->conns.prev = hc;
+	*socket_context = hc;
+	conn_set_deadline(f, conn, f->opts.header_timeout_s);
+}
+
+/* Shut down every connection past its deadline (a trickled header, a slow
+ * body, an answer nobody reads); MHD sees the end and closes it. */
+static void sweep(struct http_front *f)
+{
+	uint64_t now = slx_now_ns(), next = now + 1000000000ull;
+
+	if (now < f->next_sweep_ns)
+		return;
+	for (struct http_conn *hc = f->conns.next; hc != &f->conns; hc = hc->next) {
+		if (hc->deadline_ns <= now) {
+			(void)shutdown(hc->fd, SHUT_RDWR);
+			hc->deadline_ns = UINT64_MAX;
+		} else if (hc->deadline_ns < next) {
+			next = hc->deadline_ns;
+		}
+	}
+	f->next_sweep_ns = next;
+}
+
+/* ---- who may call ------------------------------------------------------------ */
+
+/* `Bearer TOKEN` against the front's token, in time that depends on the
+ * token's length only, never on where a guess first differs. */
+static bool authorized(const struct http_front *f, struct MHD_Connection *conn)
+{
+	static const char scheme[] = "Bearer ";
+	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						    MHD_HTTP_HEADER_AUTHORIZATION);
+	volatile unsigned char diff = 0;
+	size_t n;
+
+	if (!f->token)
+		return true;
+	if (!h || strncmp(h, scheme, sizeof(scheme) - 1))
+		return false;
+	h += sizeof(scheme) - 1;
+	n = strnlen(h, f->token_len + 1);
+	diff |= n != f->token_len;
+	for (size_t i = 0; i < f->token_len; i++)
+		diff |= (unsigned char)f->token[i] ^ (unsigned char)(i < n ? h[i] : 0);
+	return diff == 0;
 }
 
 /* ---- routing ------------------------------------------------------------- */
@@ -239,42 +451,70 @@ static enum http_route route_of(const char *url)
 	return ROUTE_NONE;
 }
 
+static enum MHD_Result on_read_only(struct http_front *f, struct MHD_Connection *conn,
+				    enum http_route route, const char *method)
+{
+	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+	char *body = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!get)
+		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			     "{\"errorMessage\":\"method not allowed\"}", "GET, HEAD");
+	if (route == ROUTE_METRICS) {
+		r = f->ops.metrics(f->ops.ctx, &body, &len);
+		return reply_text(conn, r, body, len, "text/plain; version=0.0.4; charset=utf-8");
+	}
+	r = f->ops.status(f->ops.ctx, &body, &len);
+	return reply_text(conn, r, body, len, "application/json");
+}
+
+/* A body is held only within the front's budget: its declared length is
+ * reserved at once, a chunked body is counted as it arrives. */
+static bool body_fits(struct http_front *f, struct http_call *c, size_t more)
+{
+	if (f->body_bytes + more > f->opts.body_budget)
+		return false;
+	f->body_bytes += more;
+	c->held += more;
+	return true;
+}
+
 /* First call of a request: everything but an invocation is answered now. */
 static enum MHD_Result on_first(struct http_front *f, struct MHD_Connection *conn, const char *url,
 				const char *method, void **con_cls)
 {
 	enum http_route route = route_of(url);
-	bool get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
 	const char *clen;
+	unsigned long long want = 0;
 	struct http_call *c;
-	char *body = NULL;
-	size_t len = 0;
 
+	conn_set_deadline(f, conn, f->opts.body_timeout_s);
 	if (route == ROUTE_NONE)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "{\"errorMessage\":\"not found\"}", NULL);
-	if (route != ROUTE_INVOKE) {
-		if (!get)
-			return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
-				     "{\"errorMessage\":\"method not allowed\"}", "GET, HEAD");
-		if (route == ROUTE_METRICS) {
-			int r = f->ops.metrics(f->ops.ctx, &body, &len);
-
-			return reply_text(conn, r, body, len,
-					  "text/plain; version=0.0.4; charset=utf-8");
-		}
-		int r = f->ops.status(f->ops.ctx, &body, &len);
-
-		return reply_text(conn, r, body, len, "application/json");
-	}
+	if (!(route != ROUTE_INVOKE && f->opts.public_metrics) && !authorized(f, conn))
+		return reply_with(conn, MHD_HTTP_UNAUTHORIZED, unauthorized_body,
+				  MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (route != ROUTE_INVOKE)
+		return on_read_only(f, conn, route, method);
 	if (strcmp(method, MHD_HTTP_METHOD_POST))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 			     "{\"errorMessage\":\"method not allowed\"}", "POST");
 	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (clen && strtoull(clen, NULL, 10) > HTTP_MAX_BODY)
+	if (clen)
+		want = strtoull(clen, NULL, 10);
+	if (want > HTTP_MAX_BODY)
 		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, too_large_body, NULL);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return MHD_NO;
+	if (!body_fits(f, c, (size_t)want + 1) ||
+	    (want && slx_buf_reserve(&c->body, (size_t)want) < 0)) {
+		f->body_bytes -= c->held;
+		free(c);
+		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, over_budget_body, NULL);
+	}
 	c->front = f;
 	c->conn = conn;
 	c->arrival_ns = slx_now_ns();
@@ -283,17 +523,38 @@ static enum MHD_Result on_first(struct http_front *f, struct MHD_Connection *con
 	return MHD_YES;
 }
 
+/* A chunked body grows its buffer geometrically; what is held is the
+ * buffer's size, counted before it is allocated. */
 static void append_body(struct http_call *c, const char *data, size_t n)
 {
-	if (c->too_large || c->body.len + n > HTTP_MAX_BODY || slx_buf_add(&c->body, data, n) < 0)
+	struct http_front *f = c->front;
+	size_t need = c->body.len + n + 1, cap = c->held;
+
+	if (c->too_large || c->over_budget)
+		return;
+	if (c->body.len + n > HTTP_MAX_BODY) {
 		c->too_large = true;
+		return;
+	}
+	if (need > cap) {
+		cap = cap * 2 > need ? cap * 2 : need;
+		if (cap > HTTP_MAX_BODY + 1)
+			cap = HTTP_MAX_BODY + 1;
+		if (!body_fits(f, c, cap - c->held) || slx_buf_reserve(&c->body, cap - 1) < 0) {
+			c->over_budget = true;
+			return;
+		}
+	}
+	if (slx_buf_add(&c->body, data, n) < 0)
+		c->over_budget = true;
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
 				 const char *method, const char *version, const char *upload_data,
 				 size_t *upload_data_size, void **con_cls)
 {
-	struct http_front *f = cls;
+	struct http_daemon *d = cls;
+	struct http_front *f = d->front;
 	struct http_call *c = *con_cls;
 	enum MHD_Result ret;
 
@@ -313,9 +574,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 	}
 	if (c->too_large)
 		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, too_large_body, NULL);
+	if (c->over_budget)
+		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, over_budget_body, NULL);
 	if (c->owned)
 		return MHD_YES;
 	c->owned = true;
+	conn_set_deadline(f, conn, 0);
 	MHD_suspend_connection(conn);
 	f->ops.invoke(f->ops.ctx, c);
 	return MHD_YES;
@@ -324,6 +588,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 static void call_free(struct http_call *c)
 {
 	c->front->calls--;
+	c->front->body_bytes -= c->held;
 	if (c->resp)
 		MHD_destroy_response(c->resp);
 	slx_buf_release(&c->body);
@@ -333,11 +598,12 @@ static void call_free(struct http_call *c)
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode code)
 {
+	struct http_daemon *d = cls;
 	struct http_call *c = *con_cls;
 
-	(void)cls;
-	(void)conn;
 	(void)code;
+	/* A kept-alive connection waits for its next request's headers. */
+	conn_set_deadline(d->front, conn, d->front->opts.header_timeout_s);
 	if (!c)
 		return;
 	*con_cls = NULL;
@@ -360,6 +626,7 @@ uint64_t http_call_arrival_ns(const struct http_call *c)
 
 void http_call_answer(struct http_call *c, const struct http_answer *a)
 {
+	struct http_front *f = c->front;
 	struct MHD_Response *r;
 
 	c->owned = false;
@@ -367,6 +634,12 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 		call_free(c);
 		return;
 	}
+	/* The request body is done with; the answer is held instead, counted
+	 * over the budget (it is never refused: the work is done). */
+	slx_buf_release(&c->body);
+	f->body_bytes += a->len;
+	f->body_bytes -= c->held;
+	c->held = a->len;
 	r = json_response(a->body, a->len);
 	if (r && a->function_error)
 		(void)MHD_add_response_header(r, "X-Amz-Function-Error", a->function_error);
@@ -374,27 +647,53 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 		(void)MHD_add_response_header(r, "X-Slxrun-Start", a->start);
 	if (r && a->sandbox)
 		(void)MHD_add_response_header(r, "X-Slxrun-Sandbox", a->sandbox);
+	if (r)
+		add_retry_after(r, a->status);
 	/* Without a response MHD closes the connection: the client still hears
 	 * that its request is over. */
 	c->resp = r;
 	c->status = a->status;
+	conn_set_deadline(f, c->conn, f->opts.body_timeout_s);
 	MHD_resume_connection(c->conn);
 }
 
 /* ---- daemons --------------------------------------------------------------- */
 
-int http_front_open(const struct http_ops *ops, int epfd, void *tag, struct http_front **out,
-		    struct slx_err *err)
+int http_front_open(const struct http_ops *ops, const struct http_front_opts *opts, int epfd,
+		    void *tag, struct http_front **out, struct slx_err *err)
 {
 	struct http_front *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return slx_error(err, ENOMEM, "http front");
 	f->ops = *ops;
+	f->opts = *opts;
+	f->opts.token = NULL;
+	if (opts->token) {
+		f->token_len = strlen(opts->token);
+		if (!(f->token = strdup(opts->token))) {
+			free(f);
+			return slx_error(err, ENOMEM, "http front");
+		}
+	}
 	f->epfd = epfd;
 	f->tag = tag;
+	f->conns.next = f->conns.prev = &f->conns;
+	f->next_sweep_ns = UINT64_MAX;
 	*out = f;
 	return 0;
+}
+
+static struct MHD_Daemon *start_daemon(struct http_daemon *d, int fd)
+{
+	const struct http_front_opts *o = &d->front->opts;
+
+	return MHD_start_daemon(
+	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_access, d,
+	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, d, MHD_OPTION_CONNECTION_TIMEOUT,
+	    HTTP_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_client, MHD_OPTION_END);
 }
 
 int http_front_listen(struct http_front *f, const struct http_addr *a, struct slx_err *err)
@@ -410,11 +709,8 @@ int http_front_listen(struct http_front *f, const struct http_addr *a, struct sl
 	fd = bind_listen(a, err);
 	if (fd < 0)
 		return slx_error_prefix(err, "--listen %s", addr_name(a, name, sizeof(name)));
-	d->mhd =
-	    MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_access, f,
-			     MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
-			     on_completed, f, MHD_OPTION_CONNECTION_TIMEOUT, HTTP_CONN_TIMEOUT_S,
-			     MHD_OPTION_CONNECTION_LIMIT, HTTP_CONN_LIMIT, MHD_OPTION_END);
+	d->front = f;
+	d->mhd = start_daemon(d, fd);
 	if (!d->mhd) {
 		close(fd);
 		if (a->path[0])
@@ -433,11 +729,13 @@ void http_front_run(struct http_front *f)
 {
 	for (size_t i = 0; i < f->n; i++)
 		(void)MHD_run(f->d[i].mhd);
+	sweep(f);
 }
 
 int http_front_timeout_ms(struct http_front *f)
 {
 	long long best = -1;
+	uint64_t now = slx_now_ns();
 
 	for (size_t i = 0; i < f->n; i++) {
 		MHD_UNSIGNED_LONG_LONG t;
@@ -445,6 +743,13 @@ int http_front_timeout_ms(struct http_front *f)
 		if (MHD_get_timeout(f->d[i].mhd, &t) == MHD_YES &&
 		    (best < 0 || (long long)t < best))
 			best = (long long)t;
+	}
+	if (f->next_sweep_ns != UINT64_MAX) {
+		long long t = f->next_sweep_ns > now ? (long long)((f->next_sweep_ns - now) / 1000000) + 1
+						     : 0;
+
+		if (best < 0 || t < best)
+			best = t;
 	}
 	return best > INT_MAX ? INT_MAX : (int)best;
 }
@@ -471,6 +776,11 @@ size_t http_front_pending(const struct http_front *f)
 	return f->calls;
 }
 
+size_t http_front_body_bytes(const struct http_front *f)
+{
+	return f->body_bytes;
+}
+
 void http_front_close(struct http_front *f)
 {
 	if (!f)
@@ -478,5 +788,9 @@ void http_front_close(struct http_front *f)
 	http_front_quiesce(f);
 	for (size_t i = 0; i < f->n; i++)
 		MHD_stop_daemon(f->d[i].mhd);
+	if (f->token) {
+		explicit_bzero(f->token, f->token_len);
+		free(f->token);
+	}
 	free(f);
 }

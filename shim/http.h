@@ -16,15 +16,40 @@
 /* Lambda's synchronous invocation payload limit. */
 #define HTTP_MAX_BODY (6u * 1024 * 1024)
 
-/* A listen address: unix:PATH, tcp:127.0.0.1:PORT or tcp:[::1]:PORT. */
+/* The front's limits: over one, a client is refused with a clear status,
+ * never queued without bound (DESIGN.md, "Trust boundaries"). */
+#define HTTP_MAX_CONNS	     1024u /* per listener */
+#define HTTP_MAX_PER_CLIENT  64u   /* per TCP source address and listener */
+#define HTTP_HEADER_TIMEOUT_S 10u  /* from accept (or the last answer) to the headers */
+#define HTTP_BODY_TIMEOUT_S  30u   /* from the headers to the body; to send an answer */
+#define HTTP_BODY_BUDGET     (32u * 1024 * 1024) /* request and answer bodies held */
+#define HTTP_UNIX_MODE	     0600u
+
+/* A listen address: unix:PATH[,mode=OCTAL][,group=G], tcp:127.0.0.1:PORT
+ * or tcp:[::1]:PORT. */
 struct http_addr {
 	struct sockaddr_storage sa;
 	socklen_t len;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* unix only */
+	unsigned mode;	/* unix: the socket file's mode */
+	char group[64]; /* unix: its group, a name or a number; "" leaves root's */
 };
 
 /* Pure: parse a --listen value; the error names --listen and the value. */
 int http_addr_parse(const char *spec, struct http_addr *out, struct slx_err *err);
+static inline bool http_addr_is_tcp(const struct http_addr *a)
+{
+	return !a->path[0];
+}
+
+/* Who may call and how much the front holds.  With a token, every request
+ * but the public ones must carry `Authorization: Bearer TOKEN`. */
+struct http_front_opts {
+	const char *token; /* NULL: none asked; copied */
+	bool public_metrics; /* /metrics and /status without the token */
+	unsigned max_conns, per_client, header_timeout_s, body_timeout_s;
+	size_t body_budget;
+};
 
 struct http_front;
 struct http_call; /* one invocation request, suspended until answered */
@@ -49,9 +74,10 @@ struct http_answer {
 };
 
 /* The daemons' epoll fds are added to epfd with data.ptr = tag. */
-int http_front_open(const struct http_ops *ops, int epfd, void *tag, struct http_front **out,
-		    struct slx_err *err);
-/* Bind (a stale unix socket nobody answers on is replaced) and serve. */
+int http_front_open(const struct http_ops *ops, const struct http_front_opts *opts, int epfd,
+		    void *tag, struct http_front **out, struct slx_err *err);
+/* Bind (a stale unix socket nobody answers on is replaced; a new one gets
+ * its mode and group before it listens) and serve. */
 int http_front_listen(struct http_front *f, const struct http_addr *a, struct slx_err *err);
 /* Let every daemon do the work that is ready; never blocks. */
 void http_front_run(struct http_front *f);
@@ -59,6 +85,8 @@ void http_front_run(struct http_front *f);
 int http_front_timeout_ms(struct http_front *f);
 /* Stop accepting: close the listen sockets and unlink the unix ones. */
 void http_front_quiesce(struct http_front *f);
+/* Bytes of request and answer bodies the front holds now. */
+size_t http_front_body_bytes(const struct http_front *f);
 /* Calls (connections with a request) the front still tracks. */
 size_t http_front_pending(const struct http_front *f);
 /* Stop the daemons, unlink unix sockets, free.  NULL is fine. */

@@ -71,11 +71,12 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 
 /* 0 and *status when the shim answered; 1 when nobody listens there (the
  * caller goes cold); -1 on any other failure. */
-static int invoke_warm(const char *sock, const char *event, size_t len,
+static int invoke_warm(const char *sock, const char *token, const char *event, size_t len,
 		       int *status, struct slx_err *err)
 {
 	struct warm_reply w = { 0 };
 	struct curl_slist *hdrs = NULL;
+	struct slx_buf auth = { 0 };
 	CURL *c;
 	CURLcode rc;
 	long code = 0;
@@ -88,6 +89,9 @@ static int invoke_warm(const char *sock, const char *event, size_t len,
 		return slx_error(err, 0, "invoke: libcurl init failed");
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (token && slx_buf_add(&auth, "Authorization: Bearer ", 22) == 0 &&
+	    slx_buf_add(&auth, token, strlen(token)) == 0)
+		hdrs = curl_slist_append(hdrs, auth.p);
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(c, CURLOPT_URL, "http://localhost" INVOKE_PATH);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
@@ -114,6 +118,9 @@ static int invoke_warm(const char *sock, const char *event, size_t len,
 		r = 0;
 	}
 	slx_buf_release(&w.body);
+	if (auth.p)
+		explicit_bzero(auth.p, auth.len);
+	slx_buf_release(&auth);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	return r;
@@ -195,6 +202,7 @@ int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
 	struct slx_buf ev = { 0 };
 	char abs[PATH_MAX], sock[PATH_MAX];
 	struct stat st;
+	char *token = NULL;
 	int r = -1, status = 0;
 
 	if (!realpath(o->bundle, abs))
@@ -209,7 +217,9 @@ int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
 		goto out;
 	/* A shim serving this bundle answers warm; a stale socket is no shim. */
 	if (stat(sock, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		r = invoke_warm(sock, ev.p, ev.len, &status, err);
+		if (shim_registry_read_token(o->root, abs, &token, err) < 0)
+			goto out;
+		r = invoke_warm(sock, token, ev.p, ev.len, &status, err);
 		if (r <= 0) {
 			r = r < 0 ? -1 : status;
 			goto out;
@@ -217,6 +227,10 @@ int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
 	}
 	r = invoke_cold(abs, &o->floor, ev.p, ev.len, o->timings, err);
 out:
+	if (token) {
+		explicit_bzero(token, strlen(token));
+		free(token);
+	}
 	slx_buf_release(&ev);
 	return r;
 }

@@ -58,14 +58,14 @@ static void lazy_require(struct lazy_lib *lib)
 enum {
 	M_START_VA, M_STOP, M_RUN, M_QUIESCE, M_GET_TIMEOUT, M_DAEMON_INFO,
 	M_LOOKUP, M_SUSPEND, M_RESUME, M_RESP_BUF, M_ADD_HEADER, M_QUEUE,
-	M_DESTROY, M_COUNT
+	M_DESTROY, M_CONN_INFO, M_COUNT
 };
 static const char *const mhd_names[M_COUNT] = {
 	"MHD_start_daemon_va", "MHD_stop_daemon", "MHD_run", "MHD_quiesce_daemon",
 	"MHD_get_timeout", "MHD_get_daemon_info", "MHD_lookup_connection_value",
 	"MHD_suspend_connection", "MHD_resume_connection",
 	"MHD_create_response_from_buffer", "MHD_add_response_header",
-	"MHD_queue_response", "MHD_destroy_response",
+	"MHD_queue_response", "MHD_destroy_response", "MHD_get_connection_info",
 };
 static void *mhd_slots[M_COUNT];
 static struct lazy_lib mhd_lib = { "libmicrohttpd.so.12", mhd_names, mhd_slots, M_COUNT, false };
@@ -154,6 +154,13 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *connection,
 void MHD_destroy_response(struct MHD_Response *response)
 {
 	MHD_FN(M_DESTROY, MHD_destroy_response)(response);
+}
+
+/* The info types slxrun asks for take no further argument. */
+const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *connection,
+							enum MHD_ConnectionInfoType info_type, ...)
+{
+	return MHD_FN(M_CONN_INFO, MHD_get_connection_info)(connection, info_type);
 }
 
 /* ---- libcurl ------------------------------------------------------------- */

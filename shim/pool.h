@@ -16,7 +16,7 @@
 #include "function_sandbox.h"
 
 enum pool_state {
-	POOL_CREATING, /* reserved; the sandbox is made between loop turns */
+	POOL_CREATING, /* reserved, then spawned and waiting for its READY */
 	POOL_IDLE,
 	POOL_BUSY,
 	POOL_FROZEN,
@@ -84,7 +84,7 @@ size_t pool_count(const struct pool *p, enum pool_state state);
 /* The slot to serve the next request: the most recently used idle one (so
  * the others age towards release), else a frozen one; NULL when none. */
 struct pool_slot *pool_ready_slot(const struct pool *p);
-/* The next creating slot to materialise, or NULL. */
+/* The next creating slot to materialise (no sandbox spawned yet), or NULL. */
 struct pool_slot *pool_creating_slot(const struct pool *p);
 /* The slot whose model sandbox is model_id, or NULL. */
 struct pool_slot *pool_slot_by_model(const struct pool *p, uint64_t model_id);

@@ -3,7 +3,9 @@
  * pool, driven by one single-threaded epoll loop (sandboxes are made with a
  * raw clone3 from this process, so no threads may exist).  The loop owns the
  * sources: MHD's epoll fds, each busy sandbox's fd, a timerfd armed for the
- * next tick or the policy's wake-up, and a signalfd.  What to create,
+ * next tick or the policy's wake-up, and a signalfd.  Nothing here waits on
+ * a sandbox or a client: a new sandbox's READY and every invocation's answer
+ * arrive as events, bounded by the function's timeout.  What to create,
  * freeze, thaw and release is policy_decide's answer over the pool's model,
  * the same code `shim replay` runs on traces. */
 #include <signal.h>
@@ -91,6 +93,10 @@ static void on_sandbox_readable(struct serve *s, struct pool_slot *slot)
 	struct slx_buf b = {0};
 	int r;
 
+	if (slot->state == POOL_CREATING) {
+		serve_slot_on_ready_event(s, slot);
+		return;
+	}
 	if (slot->state != POOL_BUSY)
 		return;
 	r = shim_sandbox_invoke_poll(slot->sb, &res, &err);
@@ -160,7 +166,7 @@ static int loop_timeout_ms(struct serve *s, uint64_t now)
 		const struct pool_slot *slot = s->pool.slots[i];
 		uint64_t left;
 
-		if (slot->state != POOL_BUSY)
+		if (slot->state != POOL_BUSY && !(slot->state == POOL_CREATING && slot->sb))
 			continue;
 		left = slot->deadline_ns > now ? (slot->deadline_ns - now) / NS_PER_MS + 1 : 0;
 		if (t < 0 || left < (uint64_t)t)
@@ -198,6 +204,7 @@ static void loop_turn(struct serve *s)
 	http_front_run(s->http); /* new requests, answers to send, timeouts */
 	now = slx_now_ns();
 	check_deadlines(s, now);
+	serve_check_creating(s, now);
 	dispatch(s);
 	serve_apply_decisions(s, now);
 	serve_create_one(s);

@@ -52,6 +52,7 @@ struct serve {
 	struct metrics m;
 	struct metrics_totals totals;
 	struct http_front *http;
+	char *token; /* the bearer token, or NULL */
 	struct shim_orphans rec;
 	char registry[PATH_MAX];
 	int epfd, sigfd, tickfd;
@@ -73,6 +74,10 @@ void job_answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
 /* slots.c */
 void serve_slot_release(struct serve *s, struct pool_slot *slot);
 void serve_create_one(struct serve *s);
+/* A creating slot's fd is readable: its READY, init error or death. */
+void serve_slot_on_ready_event(struct serve *s, struct pool_slot *slot);
+/* Creating slots past the function's timeout fail. */
+void serve_check_creating(struct serve *s, uint64_t now);
 void serve_reap_dead(struct serve *s);
 
 /* tick.c */

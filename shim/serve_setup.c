@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -72,6 +73,51 @@ static void id_prefix(const struct shim_function *fn, char *buf, size_t len)
 	snprintf(buf + k, len - k, "-%d", (int)getpid());
 }
 
+/* A TCP port on loopback is open to every local process, a function's
+ * sandbox without its own network namespace included: it gets a token or
+ * an explicit --no-auth.  A unix socket's mode and group are its gate. */
+static int check_auth(struct serve *s, const struct http_addr *addrs, struct slx_err *err)
+{
+	if (s->opts.auth_token_file && shim_token_load(s->opts.auth_token_file, &s->token, err) < 0)
+		return -1;
+	for (size_t i = 0; i < s->opts.n_listen; i++)
+		if (http_addr_is_tcp(&addrs[i]) && !s->token && !s->opts.no_auth)
+			return slx_error(err, EPERM,
+					 "--listen %s: a TCP listener is open to every local "
+					 "process; give --auth-token-file FILE (or --no-auth, for "
+					 "development only)",
+					 s->opts.listen[i]);
+	return 0;
+}
+
+/* `slxrun invoke` reads the token beside the registry socket (0600 in a
+ * 0700 directory: root only). */
+static int record_token(struct serve *s, struct slx_err *err)
+{
+	char path[PATH_MAX + 8];
+
+	if (!s->token)
+		return 0;
+	snprintf(path, sizeof(path), "%s/token", s->rec.dir);
+	return slx_write_file_atomic(path, s->token, strlen(s->token), 0600, err);
+}
+
+static struct http_front_opts front_opts(const struct serve *s)
+{
+	const struct shim_serve_opts *o = &s->opts;
+
+	return (struct http_front_opts){
+	    .token = s->token,
+	    .public_metrics = o->public_metrics,
+	    .max_conns = o->max_conns ? o->max_conns : HTTP_MAX_CONNS,
+	    .per_client = o->per_client ? o->per_client : HTTP_MAX_PER_CLIENT,
+	    .header_timeout_s = o->header_timeout_s ? o->header_timeout_s : HTTP_HEADER_TIMEOUT_S,
+	    .body_timeout_s = o->body_timeout_s ? o->body_timeout_s : HTTP_BODY_TIMEOUT_S,
+	    .body_budget =
+		o->body_budget_mb ? (size_t)o->body_budget_mb << 20 : (size_t)HTTP_BODY_BUDGET,
+	};
+}
+
 static int listen_all(struct serve *s, const struct http_addr *addrs, struct slx_err *err)
 {
 	struct http_addr reg;
@@ -96,6 +142,7 @@ static int listen_all(struct serve *s, const struct http_addr *addrs, struct slx
 int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *err)
 {
 	const struct http_ops ops = serve_http_ops(s);
+	struct http_front_opts fo;
 	const struct oci_resources *res = &s->fn->cfg->linux_.resources;
 	const struct pool_config cfg = {
 	    .min_warm = s->opts.min_warm,
@@ -109,9 +156,11 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 	char prefix[64], key[32], shims[PATH_MAX];
 	const char *base;
 
-	if (shim_registry_socket_path(s->opts.root, s->fn->bundle, s->registry, sizeof(s->registry),
+	if (check_auth(s, addrs, err) < 0 ||
+	    shim_registry_socket_path(s->opts.root, s->fn->bundle, s->registry, sizeof(s->registry),
 				      err) < 0)
 		return -1;
+	fo = front_opts(s);
 	base = strrchr(s->registry, '/') + 1;
 	snprintf(key, sizeof(key), "%.*s", (int)(strlen(base) - strlen(".sock")), base);
 	id_prefix(s->fn, prefix, sizeof(prefix));
@@ -120,8 +169,9 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 	s->made_shims = access(shims, F_OK) != 0;
 	if (pool_init(&s->pool, &cfg, prefix, s->fn->name, err) < 0 ||
 	    shim_orphans_reap(s->opts.root, err) < 0 ||
-	    shim_orphans_claim(&s->rec, s->opts.root, key, err) < 0 || open_loop_fds(s, err) < 0 ||
-	    http_front_open(&ops, s->epfd, &s->tag_http, &s->http, err) < 0)
+	    shim_orphans_claim(&s->rec, s->opts.root, key, err) < 0 || record_token(s, err) < 0 ||
+	    open_loop_fds(s, err) < 0 ||
+	    http_front_open(&ops, &fo, s->epfd, &s->tag_http, &s->http, err) < 0)
 		return -1;
 	return listen_all(s, addrs, err);
 }
@@ -140,6 +190,11 @@ void serve_teardown(struct serve *s)
 	slx_closep(&s->sigfd);
 	slx_closep(&s->tickfd);
 	shim_function_free(s->fn);
+	if (s->token) {
+		explicit_bzero(s->token, strlen(s->token));
+		free(s->token);
+		s->token = NULL;
+	}
 }
 
 void serve_forget_dirs(const struct serve *s)

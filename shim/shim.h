@@ -23,6 +23,13 @@ struct shim_serve_opts {
 	const char *policy; /* policy_parse's text: "delta", "fixed:600", ... */
 	unsigned min_warm, max, tick_ms, time_scale;
 	struct shim_floor_opts floor; /* --unsafe-sandbox, --sandbox-ids */
+	/* Who may invoke: a file holding the bearer token every request must
+	 * carry; no_auth lets a TCP listener serve without one (development);
+	 * public_metrics opens /metrics and /status to anyone who connects. */
+	const char *auth_token_file;
+	bool no_auth, public_metrics;
+	/* The HTTP front's limits; 0 takes http.h's default. */
+	unsigned max_conns, per_client, header_timeout_s, body_timeout_s, body_budget_mb;
 };
 /* Serve until SIGTERM/SIGINT and the drain after it; 0 on a clean stop. */
 int shim_serve(const struct shim_serve_opts *o, struct slx_err *err);

@@ -83,7 +83,7 @@ Test(floor, function_cannot_reach_the_shims_tcp_port_or_unix_socket)
 		 "[ -e %s/shim.sock ] && echo unix-reached || echo unix-unreachable",
 		 port, "/tmp/slxtest-shim");
 	floor_t_bundle(script, NULL);
-	snprintf(flags, sizeof(flags), "--listen tcp:127.0.0.1:%d", port);
+	snprintf(flags, sizeof(flags), "--no-auth --listen tcp:127.0.0.1:%d", port);
 	shim_proc_start(&floor_t_shim, floor_t_dir, flags);
 	shim_invoke(&floor_t_shim, "{}", &r);
 	cr_assert_eq(r.status, 200);

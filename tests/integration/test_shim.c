@@ -362,7 +362,7 @@ Test(shim, tcp_listener_serves_the_same_api)
 	char flags[64];
 	int port = 20000 + getpid() % 20000;
 
-	snprintf(flags, sizeof(flags), "--listen tcp:127.0.0.1:%d", port);
+	snprintf(flags, sizeof(flags), "--no-auth --listen tcp:127.0.0.1:%d", port);
 	shim_proc_start(&shim_t_cur, shim_t_example("hello-exec"), flags);
 	cmd_run(&c, NULL, 30,
 		"curl -s -d tcp http://127.0.0.1:%d/2015-03-31/functions/function/invocations",
@@ -390,6 +390,11 @@ Test(shim, bad_flags_are_one_line_errors_that_leave_nothing)
 	    {"--time-scale 0", "--time-scale"},
 	    {"--tick-ms 1", "--tick-ms"},
 	    {"--listen tcp:0.0.0.0:8080", "--listen"},
+	    {"--listen tcp:127.0.0.1:8080", "--auth-token-file"},
+	    {"--no-auth --auth-token-file /etc/passwd", "--no-auth"},
+	    {"--auth-token-file /etc/passwd", "--auth-token-file"},
+	    {"--listen unix:/tmp/x.sock,mode=999", "--listen"},
+	    {"--listen unix:/tmp/x.sock,owner=me", "--listen"},
 	    {"--listen http://x", "--listen"},
 	    {"--listen", "--listen"},
 	    {"--listen unix:/tmp", "--listen"},

@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_shim_front.c -- the shim's front door under attack: who may invoke
+ * (bearer token, unix socket mode and group), and a loop that stays
+ * responsive to slowloris clients, a flood of big bodies and a function
+ * that takes 10 s to initialise.  Bounds are generous: "answered within 1 s
+ * while ...", never a tight timing. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/lib/harness.h"
+#include "tests/lib/shim_proc.h"
+
+static struct shim_proc front_shim = SHIM_PROC_INIT;
+
+static void front_fini(void)
+{
+	shim_proc_cleanup(&front_shim);
+}
+
+TestSuite(shim_front, .fini = front_fini, .timeout = 180);
+
+static const char *example(const char *name)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", examples_dir(), name);
+	return path;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int free_port(void)
+{
+	return 20000 + (getpid() * 7 + (int)time(NULL)) % 30000;
+}
+
+/* One request over TCP to 127.0.0.1:port with an optional header. */
+static CURLcode tcp_request(int port, const char *path, const char *body, const char *header,
+			    struct http_reply *r)
+{
+	struct curl_slist *h = header ? curl_slist_append(NULL, header) : NULL;
+	char url[256];
+	CURLcode rc;
+	CURL *c;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+	c = http_easy(NULL, url, body, body ? strlen(body) : 0, r);
+	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, NULL);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+	if (h)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	return rc;
+}
+
+/* GET /status on the unix socket: its duration in seconds (answered 200). */
+static double timed_status(const struct shim_proc *s)
+{
+	static struct http_reply r;
+	double t0 = now_s();
+
+	cr_assert_eq(http_request(s->sock, NULL, "/status", NULL, 0, &r), CURLE_OK);
+	cr_assert_eq(r.status, 200);
+	return now_s() - t0;
+}
+
+static long shim_rss_kb(pid_t pid, const char *field)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	cr_assert(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, strlen(field)))
+			kb = atol(line + strlen(field) + 1);
+	fclose(f);
+	return kb;
+}
+
+/* The shim runs under `sh -c exec`: its pid is the shell's. */
+static void write_token(const char *path, const char *token)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f);
+	fprintf(f, "%s\n", token);
+	fclose(f);
+	cr_assert_eq(chmod(path, 0600), 0);
+}
+
+/* ---- who may invoke ---------------------------------------------------- */
+
+Test(shim_front, tcp_without_the_token_is_401_and_the_token_is_never_logged)
+{
+	static const char token[] = "s3cret-token-0123456789abcdef";
+	char flags[512], tokfile[160], auth[128];
+	struct http_reply r;
+	int port = free_port();
+	struct cmd_result c;
+
+	snprintf(front_shim.dir, sizeof(front_shim.dir), "/tmp/slxtest-front-XXXXXX");
+	cr_assert(mkdtemp(front_shim.dir));
+	snprintf(front_shim.root, sizeof(front_shim.root), "%s/root", front_shim.dir);
+	snprintf(front_shim.sock, sizeof(front_shim.sock), "%s/s.sock", front_shim.dir);
+	snprintf(front_shim.log, sizeof(front_shim.log), "%s/log", front_shim.dir);
+	snprintf(tokfile, sizeof(tokfile), "%s/token", front_shim.dir);
+	write_token(tokfile, token);
+	snprintf(flags, sizeof(flags), "--auth-token-file %s --listen tcp:127.0.0.1:%d", tokfile,
+		 port);
+	shim_proc_spawn(&front_shim, example("hello-exec"), flags);
+	for (int i = 0; i < 500 && tcp_request(port, "/status", NULL, NULL, &r) != CURLE_OK; i++)
+		sleep_ms(10);
+
+	cr_assert_eq(tcp_request(port, SHIM_INVOKE_PATH, "x", NULL, &r), CURLE_OK);
+	cr_expect_eq(r.status, 401, "no token: %ld %s", r.status, r.body);
+	cr_assert_eq(tcp_request(port, SHIM_INVOKE_PATH, "x", "Authorization: Bearer wrong", &r),
+		     CURLE_OK);
+	cr_expect_eq(r.status, 401, "wrong token: %ld", r.status);
+	cr_assert_eq(tcp_request(port, "/status", NULL, NULL, &r), CURLE_OK);
+	cr_expect_eq(r.status, 401, "/status is not public without --public-metrics");
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	cr_assert_eq(tcp_request(port, SHIM_INVOKE_PATH, "tok", auth, &r), CURLE_OK);
+	cr_expect_eq(r.status, 200);
+	cr_expect_str_eq(r.body, "hello from slxrun: tok\n");
+
+	/* slxrun invoke finds the token through the registry, root-only. */
+	cmd_run(&c, "via-invoke", 30, "'%s' --root '%s' invoke '%s'", slxrun_bin(),
+		front_shim.root, example("hello-exec"));
+	cr_expect_eq(c.status, 0, "%s", c.err);
+	cr_expect_str_eq(c.out, "hello from slxrun: via-invoke\n");
+	cmd_result_free(&c);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+	cmd_run(&c, NULL, 10, "grep -c '%s' '%s'", token, front_shim.log);
+	cr_expect_str_eq(c.out, "0\n", "the token is in the log");
+	cmd_result_free(&c);
+}
+
+Test(shim_front, public_metrics_opens_status_and_metrics_only)
+{
+	static const char token[] = "another-token-0123456789";
+	char flags[512], tokfile[160];
+	struct http_reply r;
+	int port = free_port() + 1;
+
+	snprintf(tokfile, sizeof(tokfile), "/tmp/slxtest-fronttok-%d", (int)getpid());
+	write_token(tokfile, token);
+	snprintf(flags, sizeof(flags),
+		 "--auth-token-file %s --public-metrics --listen tcp:127.0.0.1:%d", tokfile, port);
+	shim_proc_start(&front_shim, example("hello-exec"), flags);
+	unlink(tokfile);
+	cr_assert_eq(tcp_request(port, "/metrics", NULL, NULL, &r), CURLE_OK);
+	cr_expect_eq(r.status, 200);
+	cr_assert_eq(tcp_request(port, "/status", NULL, NULL, &r), CURLE_OK);
+	cr_expect_eq(r.status, 200);
+	cr_assert_eq(tcp_request(port, SHIM_INVOKE_PATH, "x", NULL, &r), CURLE_OK);
+	cr_expect_eq(r.status, 401);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
+
+Test(shim_front, a_world_readable_token_file_is_refused)
+{
+	char tokfile[96];
+	struct cmd_result c;
+
+	snprintf(tokfile, sizeof(tokfile), "/tmp/slxtest-fronttok-%d", (int)getpid());
+	write_token(tokfile, "world-readable-token-1234");
+	chmod(tokfile, 0644);
+	cmd_run(&c, NULL, 10, "'%s' --root /tmp/slxtest-front-none shim serve --auth-token-file %s "
+		"--listen tcp:127.0.0.1:1 '%s'", slxrun_bin(), tokfile, example("hello-exec"));
+	unlink(tokfile);
+	cr_expect_neq(c.status, 0);
+	cr_expect(strstr(c.err, "readable by others"), "%s", c.err);
+	cmd_result_free(&c);
+}
+
+Test(shim_front, unix_listener_gets_the_mode_and_group_asked)
+{
+	char flags[256], path[160];
+	struct stat st;
+	struct group *g = getgrnam("nogroup");
+	gid_t gid = g ? g->gr_gid : 65534;
+
+	snprintf(path, sizeof(path), "/tmp/slxtest-front-%d.sock", (int)getpid());
+	snprintf(flags, sizeof(flags), "--listen unix:%s,mode=0660,group=%u", path, (unsigned)gid);
+	shim_proc_start(&front_shim, example("hello-exec"), flags);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0660, "mode %o", st.st_mode & 07777);
+	cr_expect_eq(st.st_gid, gid);
+	/* The default listener: owner only. */
+	cr_assert_eq(stat(front_shim.sock, &st), 0);
+	cr_expect_eq(st.st_mode & 07777, 0600, "default mode %o", st.st_mode & 07777);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+	cr_expect_neq(access(path, F_OK), 0);
+}
+
+/* ---- a loop that stays responsive -------------------------------------- */
+
+/* A TCP connection to 127.0.0.1:port from source address src. */
+static int connect_from(const char *src, int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct sockaddr_in me = {.sin_family = AF_INET};
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert(fd >= 0);
+	inet_pton(AF_INET, src, &me.sin_addr);
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	cr_assert_eq(bind(fd, (struct sockaddr *)&me, sizeof(me)), 0);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		close(fd);
+		return -1;
+	}
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	return fd;
+}
+
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	rl.rlim_cur = rl.rlim_max;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+}
+
+/* 4,100 connections from one client trickling header bytes: another
+ * client's GET /status (over TCP and over the unix socket) is answered
+ * within 1 s while they trickle. */
+Test(shim_front, slowloris_leaves_status_answered)
+{
+	enum { N = 4100 };
+	static int fds[N];
+	char flags[128];
+	int port = free_port() + 2, opened = 0;
+	struct http_reply r;
+
+	raise_nofile();
+	snprintf(flags, sizeof(flags), "--no-auth --listen tcp:127.0.0.1:%d", port);
+	shim_proc_start(&front_shim, example("hello-exec"), flags);
+	for (int i = 0; i < N; i++) {
+		fds[i] = connect_from("127.0.0.2", port);
+		if (fds[i] >= 0 && send(fds[i], "GET /status HTTP/1.1\r\n", 22, MSG_NOSIGNAL) > 0)
+			opened++;
+	}
+	cr_log_info("slowloris: %d connections opened", opened);
+	for (int round = 0; round < 4; round++) {
+		double t0;
+
+		for (int i = 0; i < N; i++)
+			if (fds[i] >= 0)
+				(void)send(fds[i], "X", 1, MSG_NOSIGNAL);
+		t0 = now_s();
+		cr_assert_eq(tcp_request(port, "/status", NULL, NULL, &r), CURLE_OK,
+			     "round %d: /status over TCP not answered", round);
+		cr_expect_eq(r.status, 200);
+		cr_expect_lt(now_s() - t0, 1.0, "round %d: /status over TCP took %.2f s", round,
+			     now_s() - t0);
+		cr_expect_lt(timed_status(&front_shim), 1.0, "round %d: /status over unix", round);
+		sleep_ms(250);
+	}
+	for (int i = 0; i < N; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
+
+/* A connection that never finishes its headers is closed at the header
+ * deadline, however steadily it trickles. */
+Test(shim_front, trickled_headers_are_cut_at_the_deadline)
+{
+	char flags[128], buf[64];
+	int port = free_port() + 3, fd;
+	double t0 = now_s(), closed_at = -1;
+
+	snprintf(flags, sizeof(flags), "--no-auth --header-timeout 2 --listen tcp:127.0.0.1:%d",
+		 port);
+	shim_proc_start(&front_shim, example("hello-exec"), flags);
+	fd = connect_from("127.0.0.3", port);
+	cr_assert(fd >= 0);
+	(void)send(fd, "GET /status HTTP/1.1\r\n", 22, MSG_NOSIGNAL);
+	while (now_s() - t0 < 15) {
+		ssize_t n;
+
+		(void)send(fd, "X", 1, MSG_NOSIGNAL);
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+			closed_at = now_s() - t0;
+			break;
+		}
+		sleep_ms(200);
+	}
+	close(fd);
+	cr_expect(closed_at > 0, "a trickling connection was kept for 15 s");
+	cr_expect_lt(closed_at, 8.0, "closed after %.1f s", closed_at);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
+
+/* 40 bodies of 6 MB at once, against one sandbox of a slow function: the
+ * shim holds what its budget allows, refuses the rest with 503/429 and
+ * Retry-After, and its peak RSS stays far below 40 x 6 MB. */
+Test(shim_front, big_body_flood_keeps_memory_bounded)
+{
+	enum { N = 40 };
+	static char body[6 * 1024 * 1024 - 64];
+	static struct http_reply rs[N];
+	CURL *easy[N];
+	CURLM *m = curl_multi_init();
+	long before, peak;
+	int running = 1, answered = 0, refused = 0;
+
+	memset(body, 'a', sizeof(body));
+	body[0] = '"';
+	body[sizeof(body) - 1] = '"';
+	shim_proc_start(&front_shim, example("sleep-exec"), "--max 1");
+	before = shim_rss_kb(front_shim.pid, "VmRSS:");
+	for (int i = 0; i < N; i++) {
+		easy[i] = http_easy(front_shim.sock, "http://localhost" SHIM_INVOKE_PATH, body,
+				    sizeof(body), &rs[i]);
+		curl_multi_add_handle(m, easy[i]);
+	}
+	while (running) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	peak = shim_rss_kb(front_shim.pid, "VmHWM:");
+	for (int i = 0; i < N; i++) {
+		long st = 0;
+
+		curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &st);
+		if (st == 200)
+			answered++;
+		else if (st == 503 || st == 429) {
+			refused++;
+			cr_expect(strstr(rs[i].headers, "Retry-After:"), "%ld without Retry-After", st);
+		} else {
+			cr_expect_fail("request %d: HTTP %ld", i, st);
+		}
+		curl_multi_remove_handle(m, easy[i]);
+		curl_easy_cleanup(easy[i]);
+	}
+	curl_multi_cleanup(m);
+	cr_log_info("big bodies: %d answered, %d refused, RSS %ld kB -> peak %ld kB", answered,
+		    refused, before, peak);
+	cr_expect_gt(answered, 0);
+	cr_expect_lt(peak, 120 * 1024, "peak RSS %ld kB", peak);
+	cr_expect_lt(timed_status(&front_shim), 1.0);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
+
+/* A runtime-api function that takes 10 s before its first /next: while it
+ * starts, /status and /metrics are answered within 1 s. */
+Test(shim_front, slow_init_function_leaves_status_answered)
+{
+	static struct http_reply ir;
+	CURLM *m = curl_multi_init();
+	CURL *inv;
+	int running = 1;
+	double t0, worst = 0;
+
+	shim_proc_start(&front_shim, example("lambda-slow-init"), "--max 2");
+	inv = http_easy(front_shim.sock, "http://localhost" SHIM_INVOKE_PATH, "{}", 2, &ir);
+	curl_multi_add_handle(m, inv);
+	t0 = now_s();
+	while (now_s() - t0 < 4) {
+		struct http_reply r;
+		double t;
+
+		curl_multi_perform(m, &running);
+		t = timed_status(&front_shim);
+		worst = t > worst ? t : worst;
+		t = now_s();
+		cr_assert_eq(http_request(front_shim.sock, NULL, "/metrics", NULL, 0, &r),
+			     CURLE_OK);
+		cr_expect_eq(r.status, 200);
+		t = now_s() - t;
+		worst = t > worst ? t : worst;
+		sleep_ms(200);
+	}
+	cr_log_info("slow init: worst /status or /metrics %.3f s", worst);
+	cr_expect_lt(worst, 1.0, "/status took %.2f s while a function initialised", worst);
+	while (running) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	curl_easy_getinfo(inv, CURLINFO_RESPONSE_CODE, &ir.status);
+	cr_expect_eq(ir.status, 200, "the slow function's own request: %ld", ir.status);
+	cr_expect_str_eq(ir.body, "{\"echo\":{}}");
+	curl_multi_remove_handle(m, inv);
+	curl_easy_cleanup(inv);
+	curl_multi_cleanup(m);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
