@@ -16,7 +16,7 @@
 #include "../common/fsutil.h"
 #include "../cli/cli.h"
 #include "agent.h"
-#include "lazylib.h"
+#include "../common/lazylib.h"
 #include "registry.h"
 #include "sandbox.h"
 #include "shim.h"
@@ -81,7 +81,7 @@ static int invoke_warm(const char *sock, const char *event, size_t len,
 	int r = -1;
 
 	/* libcurl is loaded only here: see lazylib.h. */
-	if (shim_lazy_load_curl(err) < 0)
+	if (slx_lazy_load_curl(err) < 0)
 		return -1;
 	if (!(c = curl_easy_init()))
 		return slx_error(err, 0, "invoke: libcurl init failed");
@@ -196,6 +196,7 @@ int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv,
 	bool timings = false;
 	struct agent_buf ev = { 0 };
 	char abs[PATH_MAX], sock[PATH_MAX];
+	cleanup_free char *bundle = NULL;
 	struct stat st;
 	int idx = 0, r = -1, status = 0;
 	const struct cli_flag flags[] = {
@@ -204,10 +205,12 @@ int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv,
 	};
 
 	if (cli_parse("invoke", argc, argv, &idx, CLI_FLAGS(flags), err) < 0 ||
-	    cli_expect_args("invoke", argc, idx, 1, "[--data EVENT] [--timings] BUNDLE", err) < 0)
+	    cli_expect_args("invoke", argc, idx, 1, "[--data EVENT] [--timings] BUNDLE|IMAGE-REF", err) < 0)
 		return -1;
-	if (!realpath(argv[idx], abs))
-		return slx_error(err, errno, "bundle %s", argv[idx]);
+	if (shim_function_bundle(ctx->root, argv[idx], &bundle, err) < 0)
+		return -1;
+	if (!realpath(bundle, abs))
+		return slx_error(err, errno, "bundle %s", bundle);
 	if (data && agent_buf_add(&ev, data, strlen(data)) < 0) {
 		slx_error(err, ENOMEM, "event");
 		goto out;
