@@ -57,5 +57,6 @@ int cmd_ps(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_update(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_events(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_exec(const struct rt_ctx *, int, char **, struct slx_err *);
+int cmd_image(const struct rt_ctx *, int, char **, struct slx_err *);
 
 #endif

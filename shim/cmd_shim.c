@@ -897,6 +897,7 @@ static int shim_serve(const struct rt_ctx *ctx, int argc, char **argv, struct sl
 {
 	struct serve s = {.epfd = -1, .sigfd = -1, .tickfd = -1};
 	struct http_addr addrs[SERVE_MAX_LISTEN];
+	cleanup_free char *bundle = NULL;
 	int r = -1;
 
 	if (parse_opts(&s.opts, argc, argv, err) < 0 || serve_policy(&s.opts, &s.policy, err) < 0)
@@ -904,7 +905,8 @@ static int shim_serve(const struct rt_ctx *ctx, int argc, char **argv, struct sl
 	for (size_t i = 0; i < s.opts.n_listen; i++)
 		if (http_addr_parse(s.opts.listen[i], &addrs[i], err) < 0)
 			return -1;
-	if (shim_function_load(s.opts.bundle, &s.fn, err) < 0)
+	if (shim_function_bundle(ctx->root, s.opts.bundle, &bundle, err) < 0 ||
+	    shim_function_load(bundle, &s.fn, err) < 0)
 		return -1;
 	if (serve_setup(&s, ctx, addrs, err) == 0) {
 		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle, s.registry,
