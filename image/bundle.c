@@ -117,7 +117,9 @@ static void gen_process(yajl_gen g, yajl_val def, const struct bundle_ctx *b)
 	(void)yajl_gen_map_close(g);
 }
 
-static int lowerdirs(const struct bundle_ctx *b, char **out, struct slx_err *err)
+/* overlay's options: the layers as lowers (the first is the top, and the
+ * manifest lists the base first), the upper and work dirs in the tmpfs. */
+static int overlay_opts(const struct bundle_ctx *b, char *opts[3], struct slx_err *err)
 {
 	size_t cap = b->m->n_layers * (strlen(b->st->path) + 80) + 16, n;
 	char *s = malloc(cap);
@@ -125,13 +127,13 @@ static int lowerdirs(const struct bundle_ctx *b, char **out, struct slx_err *err
 	if (!s)
 		return slx_error(err, ENOMEM, "bundle");
 	n = (size_t)snprintf(s, cap, "lowerdir=");
-	/* The first lowerdir is the top: the manifest lists the base first. */
 	for (size_t i = b->m->n_layers; i-- > 0;)
 		n += (size_t)snprintf(s + n, cap - n, "%s/layers/%s%s", b->st->path,
 				      b->m->layers[i].digest + 7, i ? ":" : "");
-	snprintf(s + n, cap - n, ",upperdir=%s/rootfs/" UPPER_DIR "/upper,workdir=%s/rootfs/" UPPER_DIR
-		 "/work", b->bundle, b->bundle);
-	*out = s;
+	opts[0] = s;
+	if (asprintf(&opts[1], "upperdir=%s/rootfs/" UPPER_DIR "/upper", b->bundle) < 0 ||
+	    asprintf(&opts[2], "workdir=%s/rootfs/" UPPER_DIR "/work", b->bundle) < 0)
+		return slx_error(err, ENOMEM, "bundle");
 	return 0;
 }
 
@@ -151,10 +153,10 @@ static void gen_mount(yajl_gen g, const char *dest, const char *type, const char
 
 /* The upper first (tmpcopyup: a private copy of the empty upper/ and work/
  * per container), then the overlay on "/" itself, then the defaults on it. */
-static void gen_mounts(yajl_gen g, yajl_val def, const char *overlay)
+static void gen_mounts(yajl_gen g, yajl_val def, char *const overlay[3])
 {
 	const char *const tmpfs_opts[] = { "tmpcopyup", "mode=755", "nodev", NULL };
-	const char *const ovl_opts[] = { overlay, NULL };
+	const char *const ovl_opts[] = { overlay[0], overlay[1], overlay[2], NULL };
 
 	(void)yajl_gen_array_open(g);
 	gen_mount(g, "/" UPPER_DIR, "tmpfs", tmpfs_opts);
@@ -223,18 +225,22 @@ static int memory_mib(const struct bundle_ctx *b, long long *out, struct slx_err
 
 static int gen_config(const struct bundle_ctx *b, char **out, size_t *len, struct slx_err *err)
 {
-	cleanup_free char *def_text = NULL, *overlay = NULL;
+	cleanup_free char *def_text = NULL;
+	char *overlay[3] = { NULL, NULL, NULL };
 	cleanup_yajl yajl_val def = NULL;
 	const unsigned char *buf;
 	long long memory;
-	yajl_gen g;
+	yajl_gen g = NULL;
+	int r = -1;
 
-	if (memory_mib(b, &memory, err) < 0 || lowerdirs(b, &overlay, err) < 0 ||
+	if (memory_mib(b, &memory, err) < 0 || overlay_opts(b, overlay, err) < 0 ||
 	    oci_spec_default_json(false, 0, 0, &def_text, len, err) < 0 ||
 	    img_json_parse("default config", def_text, &def, err) < 0)
-		return -1;
-	if (!(g = yajl_gen_alloc(NULL)))
-		return slx_error(err, ENOMEM, "bundle");
+		goto out;
+	if (!(g = yajl_gen_alloc(NULL))) {
+		slx_error(err, ENOMEM, "bundle");
+		goto out;
+	}
 	(void)yajl_gen_config(g, yajl_gen_beautify, 1);
 	(void)yajl_gen_map_open(g);
 	for (size_t i = 0; i < def->u.object.len; i++) {
@@ -258,8 +264,13 @@ static int gen_config(const struct bundle_ctx *b, char **out, size_t *len, struc
 	(void)yajl_gen_map_close(g);
 	(void)yajl_gen_get_buf(g, &buf, len);
 	*out = strndup((const char *)buf, *len);
-	yajl_gen_free(g);
-	return *out ? 0 : slx_error(err, ENOMEM, "bundle");
+	r = *out ? 0 : slx_error(err, ENOMEM, "bundle");
+out:
+	if (g)
+		yajl_gen_free(g);
+	for (int i = 0; i < 3; i++)
+		free(overlay[i]);
+	return r;
 }
 
 /* The image's own etc/<name>: the topmost layer that has it, NULL when a
@@ -301,6 +312,38 @@ static int resolve_user(struct bundle_ctx *b, struct slx_err *err)
 	return img_user_resolve(b->c.user, passwd, group, &b->uid, &b->gid, err);
 }
 
+/* Some layer has path (whiteouts and opaque directories aside). */
+static bool layers_have(const struct bundle_ctx *b, const char *path)
+{
+	char dir[96];
+
+	for (size_t i = 0; i < b->m->n_layers; i++) {
+		cleanup_close int layer = -1, fd = -1;
+
+		snprintf(dir, sizeof(dir), "layers/%s", b->m->layers[i].digest + 7);
+		layer = openat(b->st->dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (layer >= 0 && (fd = img_open_in(layer, path, O_PATH)) >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* Docker makes a WorkingDir the image lacks; here it is made in the upper
+ * every container gets a copy of, as root 0755, leaving the layers alone. */
+static int workdir_make(const struct bundle_ctx *b, const char *tmp, struct slx_err *err)
+{
+	const char *w = b->c.workdir;
+	cleanup_free char *path = NULL;
+
+	if (!w || !w[strspn(w, "/")] || layers_have(b, w + strspn(w, "/")))
+		return 0;
+	if (strstr(w, "..") || w[0] != '/')
+		return slx_error(err, 0, "image config: WorkingDir \"%s\": not a clean absolute path", w);
+	if (asprintf(&path, "%s/%s/rootfs/" UPPER_DIR "/upper%s", b->st->path, tmp, w) < 0)
+		return slx_error(err, ENOMEM, "bundle");
+	return slx_mkdir_p(path, 0755, err);
+}
+
 static int bundle_write(struct bundle_ctx *b, const char *tmp, struct slx_err *err)
 {
 	cleanup_free char *json = NULL;
@@ -316,7 +359,7 @@ static int bundle_write(struct bundle_ctx *b, const char *tmp, struct slx_err *e
 		if (mkdirat(b->st->dirfd, d, 0755) < 0)
 			return slx_error(err, errno, "bundle %s", d);
 	}
-	if (gen_config(b, &json, &len, err) < 0)
+	if (workdir_make(b, tmp, err) < 0 || gen_config(b, &json, &len, err) < 0)
 		return -1;
 	if (asprintf(&path, "%s/%s/config.json", b->st->path, tmp) < 0)
 		return slx_error(err, ENOMEM, "bundle");
