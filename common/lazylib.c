@@ -153,12 +153,12 @@ void MHD_destroy_response(struct MHD_Response *response)
 
 enum {
 	C_INIT, C_SETOPT, C_PERFORM, C_CLEANUP, C_GETINFO, C_STRERROR,
-	C_SLIST_APPEND, C_SLIST_FREE, C_COUNT
+	C_SLIST_APPEND, C_SLIST_FREE, C_ESCAPE, C_FREE, C_COUNT
 };
 static const char *const curl_names[C_COUNT] = {
 	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
 	"curl_easy_cleanup", "curl_easy_getinfo", "curl_easy_strerror",
-	"curl_slist_append", "curl_slist_free_all",
+	"curl_slist_append", "curl_slist_free_all", "curl_easy_escape", "curl_free",
 };
 static void *curl_slots[C_COUNT];
 static struct slx_lazy_lib curl_lib = { "libcurl.so.4", curl_names, curl_slots, C_COUNT, false };
@@ -226,4 +226,14 @@ struct curl_slist *curl_slist_append(struct curl_slist *list, const char *s)
 void curl_slist_free_all(struct curl_slist *list)
 {
 	CURL_FN(C_SLIST_FREE, curl_slist_free_all)(list);
+}
+
+char *curl_easy_escape(CURL *curl, const char *s, int len)
+{
+	return CURL_FN(C_ESCAPE, curl_easy_escape)(curl, s, len);
+}
+
+void curl_free(void *p)
+{
+	CURL_FN(C_FREE, curl_free)(p);
 }
