@@ -135,3 +135,24 @@ Test(image_invoke, shim_serve_runs_an_image_warm)
 	cr_assert_eq(shim_proc_stop(&s), 0);
 	shim_proc_cleanup(&s);
 }
+
+/* Lambda's container-image convention: the runtime client as ENTRYPOINT, the
+ * handler as CMD, /var/task as WorkingDir, runtime-api mode from a label. */
+Test(image_invoke, a_lambda_style_image_runs_in_runtime_api_mode)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 60,
+		"cd %s && umoci init --layout lam && umoci new --image lam:v1 && "
+		"umoci unpack --image lam:v1 l >/dev/null && cp -a %s/lambda-bootstrap/rootfs/. l/rootfs/ && "
+		"mkdir -p l/rootfs/var/task && umoci repack --image lam:v1 l && "
+		"umoci config --image lam:v1 --config.entrypoint /var/runtime/bootstrap "
+		"--config.cmd app.handler --config.workingdir /var/task "
+		"--config.label org.slxrun.function.mode=runtime-api "
+		"--config.label org.slxrun.function.timeout=10 && "
+		"'%s' --root root invoke --data '{\"a\":1}' oci:lam:v1",
+		work, examples_dir(), slxrun_bin());
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "{\"echo\":{\"a\":1}}");
+	cmd_result_free(&r);
+}
