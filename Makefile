@@ -8,14 +8,14 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -Wno-format-truncation
 BASE    := -std=gnu11 -D_GNU_SOURCE -I. $(WARN)
-# yajl, libseccomp and libcap are linked statically and libmicrohttpd and
-# libcurl are loaded on first use (shim/lazylib.c): every shared library costs
+# yajl, libseccomp and libcap are linked statically and libmicrohttpd,
+# libcurl, libarchive and libcrypto are loaded on first use (common/lazylib.c): every shared library costs
 # start-up time on each `slxrun` invocation, the cold-start hot path.
 LIBS    := -Wl,-Bstatic -lyajl_s -lseccomp -lcap -Wl,-Bdynamic -lmnl -lpthread -lm
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer
 
 B       := build
-MODULES := common oci cgroups runtime shim
+MODULES := common oci image cgroups runtime shim
 SRCS    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 OBJS    := $(SRCS:%.c=$(B)/%.o)
 SOBJS   := $(SRCS:%.c=$(B)/asan/%.o)
@@ -26,7 +26,8 @@ CLI_OBJS  := $(CLI_SRCS:%.c=$(B)/%.o)
 CLI_SOBJS := $(CLI_SRCS:%.c=$(B)/asan/%.o)
 LIBA    := $(foreach m,$(MODULES),$(B)/lib$(m).a)
 # Link order: users before what they use.
-LINKLIBS  := $(B)/libshim.a $(B)/libruntime.a $(B)/libcgroups.a $(B)/liboci.a $(B)/libcommon.a
+LINKLIBS  := $(B)/libshim.a $(B)/libruntime.a $(B)/libcgroups.a $(B)/libimage.a $(B)/liboci.a \
+	     $(B)/libcommon.a
 SLINKLIBS := $(LINKLIBS:$(B)/%=$(B)/asan/%)
 
 UNIT_SRCS  := $(wildcard tests/unit/*.c)

@@ -61,5 +61,6 @@ int cmd_invoke(const struct rt_ctx *, int, char **, struct slx_err *);
 /* `shim serve|replay`; replay has no use for the runtime's options. */
 int cmd_shim(const struct rt_ctx *, int, char **, struct slx_err *);
 int cmd_shim_replay(int argc, char **argv, struct slx_err *err);
+int cmd_image(const struct rt_ctx *, int, char **, struct slx_err *);
 
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* cmd_invoke.c -- `slxrun invoke [--data EVENT] [--timings] [--unsafe-sandbox] BUNDLE`: the
+/* cmd_invoke.c -- `slxrun invoke [--data EVENT] [--timings] [--unsafe-sandbox] BUNDLE|IMAGE-REF`: the
  * flags, then shim_invoke. */
 #include "cli.h"
 #include "../shim/shim.h"
@@ -19,7 +19,7 @@ int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv,
 
 	if (cli_parse("invoke", argc, argv, &idx, CLI_FLAGS(flags), err) < 0 ||
 	    cli_expect_args("invoke", argc, idx, 1,
-			    "[--data EVENT] [--timings] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE",
+			    "[--data EVENT] [--timings] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE|IMAGE-REF",
 			    err) < 0)
 		return -1;
 	if (ids && shim_floor_parse_ids(ids, &o.floor, err) < 0)

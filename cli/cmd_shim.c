@@ -113,7 +113,7 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 				 "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] "
 				 "[--max-connections N] [--max-per-client N] [--header-timeout S] "
 				 "[--body-timeout S] [--body-budget-mb MB] "
-				 "[--time-scale N] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE");
+				 "[--time-scale N] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE|IMAGE-REF");
 	if (o->min_warm > o->max)
 		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,
 				 o->max);
@@ -164,5 +164,5 @@ int cmd_shim(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 			return shim_verbs[i].fn(ctx, argc - 1, argv + 1, err);
 	if (argc > 0)
 		return slx_error(err, 0, "shim: unknown subcommand %s (serve, replay)", argv[0]);
-	return slx_error(err, 0, "usage: slxrun shim serve [flags] BUNDLE");
+	return slx_error(err, 0, "usage: slxrun shim serve [flags] BUNDLE|IMAGE-REF");
 }

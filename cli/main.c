@@ -23,7 +23,7 @@ static const struct {
 	{ "delete", cmd_delete, false, "delete a container and what it holds" },
 	{ "list", cmd_list, false, "list containers" },
 	{ "spec", cmd_spec, false, "write a default config.json" },
-	{ "invoke", cmd_invoke, true, "invoke a function bundle once (cold) or through its shim" },
+	{ "invoke", cmd_invoke, true, "invoke a function bundle or image once (cold) or through its shim" },
 	{ "shim", cmd_shim, true, "serve a function over HTTP with a warm pool (shim serve)" },
 	{ "features", cmd_features, false, "print the runtime's features as JSON" },
 	{ "exec", cmd_exec, true, "run a further process in a running container" },
@@ -32,6 +32,7 @@ static const struct {
 	{ "resume", cmd_resume, false, "thaw a paused container" },
 	{ "update", cmd_update, false, "change a running container's resource limits" },
 	{ "events", cmd_events, false, "print stats and OOM events of a container" },
+	{ "image", cmd_image, false, "pull, list, inspect, remove and prune images in the store" },
 };
 
 static void usage(FILE *out)

@@ -138,8 +138,17 @@ static int parent_mount_private(const char *rootfs, struct slx_err *err)
 }
 
 /* The plan's ops from `from` up to the next RT_MOP_PIVOT (or the end). */
-static int run_ops(const struct rt_mount_plan *plan, size_t from, int rootfd,
-		   struct slx_err *err)
+/* A mount on "/" itself (an image's overlay over the bundle's rootfs)
+ * covers what rootfd holds: the ops after it, and pivot_root, act on the
+ * new top, reopened by path (rootfs) as pivot's chdir will find it. */
+static bool covers_root(const struct rt_mount_op *op)
+{
+	return op->kind == RT_MOP_FS && op->dest && op->dest[0] == '/' &&
+	       !op->dest[strspn(op->dest, "/")];
+}
+
+static int run_ops(const struct rt_mount_plan *plan, size_t from, int *rootfd,
+		   const char *rootfs, struct slx_err *err)
 {
 	mode_t old_umask = umask(0);
 	size_t i;
@@ -150,11 +159,18 @@ static int run_ops(const struct rt_mount_plan *plan, size_t from, int rootfd,
 	for (i = from; ret == 0 && i < plan->n_ops && plan->ops[i].kind != RT_MOP_PIVOT; i++) {
 		const struct rt_mount_op *op = &plan->ops[i];
 		if (op->kind == RT_MOP_DEVICE || op->kind == RT_MOP_DEV_LINKS)
-			ret = rt_device_op_run(rootfd, op, err);
+			ret = rt_device_op_run(*rootfd, op, err);
 		else if (op->kind == RT_MOP_MASK || op->kind == RT_MOP_READONLY)
-			ret = rt_mask_op_run(rootfd, op, err);
+			ret = rt_mask_op_run(*rootfd, op, err);
 		else
-			ret = rt_mount_op_run(rootfd, op, err);
+			ret = rt_mount_op_run(*rootfd, op, err);
+		if (ret == 0 && rootfs && covers_root(op)) {
+			slx_closep(rootfd);
+			*rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			if (*rootfd < 0)
+				ret = slx_error(err, errno, "%s[%zu]: reopen %s", op->field,
+						op->index, rootfs);
+		}
 	}
 	umask(old_umask);
 	return ret;
@@ -186,7 +202,7 @@ int rt_rootfs_prepare(const struct oci_config *cfg,
 	rootfd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return slx_error(err, errno, "root.path: %s", opts->rootfs);
-	return run_ops(opts->plan, 0, rootfd, err);
+	return run_ops(opts->plan, 0, &rootfd, opts->rootfs, err);
 }
 
 /* --- finish --------------------------------------------------------- */
@@ -264,7 +280,7 @@ int rt_rootfs_finish(const struct oci_config *cfg,
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return slx_error(err, errno, "open the new /");
-	if (run_ops(plan, pivot_index(plan) + 1, rootfd, err) < 0)
+	if (run_ops(plan, pivot_index(plan) + 1, &rootfd, NULL, err) < 0)
 		return -1;
 	if (plan->root_readonly && root_readonly() < 0)
 		return slx_error(err, errno, "root.readonly: make / read-only");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../common/cleanup.h"
+#include "../image/image.h"
 
 #define ANN_MODE "org.slxrun.function.mode"
 #define ANN_TIMEOUT "org.slxrun.function.timeout"
@@ -142,4 +143,14 @@ void shim_function_free(struct shim_function *fn)
 	free(fn->bundle);
 	free(fn->name);
 	free(fn);
+}
+
+int shim_function_bundle(const char *root, const char *arg, char **bundle,
+			 struct slx_err *err)
+{
+	if (img_ref_is_image(arg))
+		return img_bundle_for_ref(root, arg, bundle, err);
+	if (!(*bundle = strdup(arg)))
+		return slx_error(err, ENOMEM, "bundle");
+	return 0;
 }

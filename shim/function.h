@@ -31,4 +31,11 @@ int shim_function_load(const char *bundle, const struct shim_floor_opts *floor,
 		       struct shim_function **out, struct slx_err *err);
 void shim_function_free(struct shim_function *fn);
 
+/* The bundle a command line's BUNDLE names: an image reference (oci:,
+ * oci-archive:, docker-archive:, docker://) becomes the bundle the image
+ * store under root makes of it, pulled when missing; a directory stays as
+ * it is.  *bundle is heap. */
+int shim_function_bundle(const char *root, const char *arg, char **bundle,
+			 struct slx_err *err);
+
 #endif

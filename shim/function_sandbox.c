@@ -20,8 +20,8 @@
 #include "../common/fsutil.h"
 #include "../runtime/runtime.h"
 #include "agent.h"
+#include "../common/lazylib.h"
 #include "lambda.h"
-#include "lazylib.h"
 
 struct shim_sandbox {
 	const struct shim_function *fn;
@@ -119,7 +119,7 @@ int shim_sandbox_spawn(const struct shim_function *fn, const char *id,
 
 	/* The agent serves HTTP after pivot_root, where the library file is
 	 * out of reach: load it while the host's filesystem is ours. */
-	if (fn->mode == SHIM_MODE_RUNTIME_API && shim_lazy_load_mhd(err) < 0)
+	if (fn->mode == SHIM_MODE_RUNTIME_API && slx_lazy_load_mhd(err) < 0)
 		return -1;
 	if (!(sb = calloc(1, sizeof(*sb))))
 		return slx_error(err, ENOMEM, "sandbox");

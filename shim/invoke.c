@@ -14,9 +14,10 @@
 
 #include "../common/buf.h"
 #include "../common/fsutil.h"
+#include "../common/cleanup.h"
+#include "../common/lazylib.h"
 #include "../runtime/runtime.h"
 #include "agent_proto.h"
-#include "lazylib.h"
 #include "registry.h"
 #include "function_sandbox.h"
 #include "lambda.h"
@@ -83,7 +84,7 @@ static int invoke_warm(const char *sock, const char *token, const char *event, s
 	int r = -1;
 
 	/* libcurl is loaded only here: see lazylib.h. */
-	if (shim_lazy_load_curl(err) < 0)
+	if (slx_lazy_load_curl(err) < 0)
 		return -1;
 	if (!(c = curl_easy_init()))
 		return slx_error(err, 0, "invoke: libcurl init failed");
@@ -201,12 +202,15 @@ int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
 {
 	struct slx_buf ev = { 0 };
 	char abs[PATH_MAX], sock[PATH_MAX];
+	cleanup_free char *bundle = NULL;
 	struct stat st;
 	char *token = NULL;
 	int r = -1, status = 0;
 
-	if (!realpath(o->bundle, abs))
-		return slx_error(err, errno, "bundle %s", o->bundle);
+	if (shim_function_bundle(o->root, o->bundle, &bundle, err) < 0)
+		return -1;
+	if (!realpath(bundle, abs))
+		return slx_error(err, errno, "bundle %s", bundle);
 	if (o->data && slx_buf_add(&ev, o->data, strlen(o->data)) < 0) {
 		slx_error(err, ENOMEM, "event");
 		goto out;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../common/buf.h"
+#include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "lambda.h"
 #include "replay.h"
@@ -259,6 +260,7 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 {
 	struct serve s = {.opts = *o, .epfd = -1, .sigfd = -1, .tickfd = -1};
 	struct http_addr addrs[SHIM_SERVE_MAX_LISTEN];
+	cleanup_free char *bundle = NULL;
 	int r = -1;
 
 	if (serve_policy(&s.opts, &s.policy, err) < 0)
@@ -266,7 +268,8 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 	for (size_t i = 0; i < s.opts.n_listen; i++)
 		if (http_addr_parse(s.opts.listen[i], &addrs[i], err) < 0)
 			return -1;
-	if (shim_function_load(s.opts.bundle, &s.opts.floor, &s.fn, err) < 0)
+	if (shim_function_bundle(s.opts.root, s.opts.bundle, &bundle, err) < 0 ||
+	    shim_function_load(bundle, &s.opts.floor, &s.fn, err) < 0)
 		return -1;
 	if (serve_setup(&s, addrs, err) == 0) {
 		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle, s.registry,

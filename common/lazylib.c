@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* lazylib.c -- definitions of the libmicrohttpd and libcurl functions slxrun
- * uses that forward to the real library, dlopen'ed on first use (or by
- * shim_lazy_load_*).  The binary carries no DT_NEEDED on either, so the
+/* lazylib.c -- the lazy-loading mechanism, and stubs for the libmicrohttpd and
+ * libcurl functions slxrun uses, forwarding to the real library dlopen'ed on
+ * first use (or by slx_lazy_load_*); libarchive and libcrypto are in
+ * lazy_archive.c.  The binary carries no DT_NEEDED on any of them, so the
  * runtime's cold path never pays for loading them. */
 #define CURL_DISABLE_TYPECHECK
 #include "lazylib.h"
@@ -14,15 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-struct lazy_lib {
-	const char *soname;
-	const char *const *names;
-	void **slots;
-	size_t n;
-	bool loaded;
-};
-
-static int lazy_load(struct lazy_lib *lib, struct slx_err *err)
+int slx_lazy_load(struct slx_lazy_lib *lib, struct slx_err *err)
 {
 	void *h;
 
@@ -42,12 +35,12 @@ static int lazy_load(struct lazy_lib *lib, struct slx_err *err)
 }
 
 /* A stub called before its library could load has no way to report: the
- * callers that can fail cleanly call shim_lazy_load_* first. */
-static void lazy_require(struct lazy_lib *lib)
+ * callers that can fail cleanly call slx_lazy_load_* first. */
+void slx_lazy_require(struct slx_lazy_lib *lib)
 {
 	struct slx_err err;
 
-	if (lazy_load(lib, &err) < 0) {
+	if (slx_lazy_load(lib, &err) < 0) {
 		fprintf(stderr, "slxrun: %s\n", err.msg);
 		abort();
 	}
@@ -68,14 +61,14 @@ static const char *const mhd_names[M_COUNT] = {
 	"MHD_queue_response", "MHD_destroy_response", "MHD_get_connection_info",
 };
 static void *mhd_slots[M_COUNT];
-static struct lazy_lib mhd_lib = { "libmicrohttpd.so.12", mhd_names, mhd_slots, M_COUNT, false };
+static struct slx_lazy_lib mhd_lib = { "libmicrohttpd.so.12", mhd_names, mhd_slots, M_COUNT, false };
 
-int shim_lazy_load_mhd(struct slx_err *err)
+int slx_lazy_load_mhd(struct slx_err *err)
 {
-	return lazy_load(&mhd_lib, err);
+	return slx_lazy_load(&mhd_lib, err);
 }
 
-#define MHD_FN(idx, name) ((__typeof__(&name))(lazy_require(&mhd_lib), mhd_slots[idx]))
+#define MHD_FN(idx, name) ((__typeof__(&name))(slx_lazy_require(&mhd_lib), mhd_slots[idx]))
 
 struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port,
 				    MHD_AcceptPolicyCallback apc, void *apc_cls,
@@ -167,22 +160,22 @@ const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c
 
 enum {
 	C_INIT, C_SETOPT, C_PERFORM, C_CLEANUP, C_GETINFO, C_STRERROR,
-	C_SLIST_APPEND, C_SLIST_FREE, C_COUNT
+	C_SLIST_APPEND, C_SLIST_FREE, C_ESCAPE, C_FREE, C_COUNT
 };
 static const char *const curl_names[C_COUNT] = {
 	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
 	"curl_easy_cleanup", "curl_easy_getinfo", "curl_easy_strerror",
-	"curl_slist_append", "curl_slist_free_all",
+	"curl_slist_append", "curl_slist_free_all", "curl_easy_escape", "curl_free",
 };
 static void *curl_slots[C_COUNT];
-static struct lazy_lib curl_lib = { "libcurl.so.4", curl_names, curl_slots, C_COUNT, false };
+static struct slx_lazy_lib curl_lib = { "libcurl.so.4", curl_names, curl_slots, C_COUNT, false };
 
-int shim_lazy_load_curl(struct slx_err *err)
+int slx_lazy_load_curl(struct slx_err *err)
 {
-	return lazy_load(&curl_lib, err);
+	return slx_lazy_load(&curl_lib, err);
 }
 
-#define CURL_FN(idx, name) ((__typeof__(&name))(lazy_require(&curl_lib), curl_slots[idx]))
+#define CURL_FN(idx, name) ((__typeof__(&name))(slx_lazy_require(&curl_lib), curl_slots[idx]))
 
 CURL *curl_easy_init(void)
 {
@@ -240,4 +233,14 @@ struct curl_slist *curl_slist_append(struct curl_slist *list, const char *s)
 void curl_slist_free_all(struct curl_slist *list)
 {
 	CURL_FN(C_SLIST_FREE, curl_slist_free_all)(list);
+}
+
+char *curl_easy_escape(CURL *curl, const char *s, int len)
+{
+	return CURL_FN(C_ESCAPE, curl_easy_escape)(curl, s, len);
+}
+
+void curl_free(void *p)
+{
+	CURL_FN(C_FREE, curl_free)(p);
 }

@@ -1,0 +1,467 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* bundle.c -- a stored image as a bundle: bundles/<hex>/config.json is
+ * `slxrun spec`'s default with the image config's process, the function
+ * labels as annotations, and the rootfs as the layer directories stacked as
+ * read-only overlay lowers over a tmpfs upper private to each container. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+#include "../oci/oci.h"
+
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* Inside the (empty) bundle rootfs; a tmpcopyup tmpfs there gives each
+ * container its own copy of upper/ and work/. */
+#define UPPER_DIR ".slxrun-upper"
+
+struct bundle_ctx {
+	struct img_store *st;
+	const struct img_manifest *m;
+	struct img_config c;
+	unsigned uid, gid;
+	const char *bundle; /* absolute */
+};
+
+static void gen_s(yajl_gen g, const char *s)
+{
+	(void)yajl_gen_string(g, (const unsigned char *)s, strlen(s));
+}
+
+static void gen_kv(yajl_gen g, const char *k, const char *v)
+{
+	gen_s(g, k);
+	gen_s(g, v);
+}
+
+static void gen_copy(yajl_gen g, yajl_val v)
+{
+	if (YAJL_IS_OBJECT(v)) {
+		(void)yajl_gen_map_open(g);
+		for (size_t i = 0; i < v->u.object.len; i++) {
+			gen_s(g, v->u.object.keys[i]);
+			gen_copy(g, v->u.object.values[i]);
+		}
+		(void)yajl_gen_map_close(g);
+	} else if (YAJL_IS_ARRAY(v)) {
+		(void)yajl_gen_array_open(g);
+		for (size_t i = 0; i < v->u.array.len; i++)
+			gen_copy(g, v->u.array.values[i]);
+		(void)yajl_gen_array_close(g);
+	} else if (YAJL_IS_STRING(v)) {
+		gen_s(g, v->u.string);
+	} else if (YAJL_IS_NUMBER(v)) {
+		(void)yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
+	} else if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+		(void)yajl_gen_bool(g, YAJL_IS_TRUE(v));
+	} else {
+		(void)yajl_gen_null(g);
+	}
+}
+
+static void gen_strv(yajl_gen g, char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		gen_s(g, v[i]);
+}
+
+static bool env_has_path(char **env)
+{
+	for (size_t i = 0; env && env[i]; i++)
+		if (!strncmp(env[i], "PATH=", 5))
+			return true;
+	return false;
+}
+
+static void gen_process(yajl_gen g, yajl_val def, const struct bundle_ctx *b)
+{
+	(void)yajl_gen_map_open(g);
+	for (size_t i = 0; i < def->u.object.len; i++) {
+		const char *k = def->u.object.keys[i];
+		if (strcmp(k, "terminal") && strcmp(k, "user") && strcmp(k, "args") &&
+		    strcmp(k, "env") && strcmp(k, "cwd")) {
+			gen_s(g, k);
+			gen_copy(g, def->u.object.values[i]);
+		}
+	}
+	gen_s(g, "terminal");
+	(void)yajl_gen_bool(g, 0);
+	gen_s(g, "user");
+	(void)yajl_gen_map_open(g);
+	gen_s(g, "uid");
+	(void)yajl_gen_integer(g, b->uid);
+	gen_s(g, "gid");
+	(void)yajl_gen_integer(g, b->gid);
+	(void)yajl_gen_map_close(g);
+	gen_s(g, "args");
+	(void)yajl_gen_array_open(g);
+	gen_strv(g, b->c.entrypoint);
+	gen_strv(g, b->c.cmd);
+	(void)yajl_gen_array_close(g);
+	gen_s(g, "env");
+	(void)yajl_gen_array_open(g);
+	if (!env_has_path(b->c.env))
+		gen_s(g, DEFAULT_PATH);
+	gen_strv(g, b->c.env);
+	(void)yajl_gen_array_close(g);
+	gen_kv(g, "cwd", b->c.workdir && *b->c.workdir ? b->c.workdir : "/");
+	(void)yajl_gen_map_close(g);
+}
+
+/* overlay's options: the layers as lowers (the first is the top, and the
+ * manifest lists the base first), the upper and work dirs in the tmpfs. */
+static int overlay_opts(const struct bundle_ctx *b, char *opts[3], struct slx_err *err)
+{
+	size_t cap = b->m->n_layers * (strlen(b->st->path) + 80) + 16, n;
+	char *s = malloc(cap);
+
+	if (!s)
+		return slx_error(err, ENOMEM, "bundle");
+	n = (size_t)snprintf(s, cap, "lowerdir=");
+	for (size_t i = b->m->n_layers; i-- > 0;)
+		n += (size_t)snprintf(s + n, cap - n, "%s/layers/%s%s", b->st->path,
+				      b->m->layers[i].digest + 7, i ? ":" : "");
+	opts[0] = s;
+	if (asprintf(&opts[1], "upperdir=%s/rootfs/" UPPER_DIR "/upper", b->bundle) < 0 ||
+	    asprintf(&opts[2], "workdir=%s/rootfs/" UPPER_DIR "/work", b->bundle) < 0)
+		return slx_error(err, ENOMEM, "bundle");
+	return 0;
+}
+
+static void gen_mount(yajl_gen g, const char *dest, const char *type, const char *const *opts)
+{
+	(void)yajl_gen_map_open(g);
+	gen_kv(g, "destination", dest);
+	gen_kv(g, "type", type);
+	gen_kv(g, "source", type);
+	gen_s(g, "options");
+	(void)yajl_gen_array_open(g);
+	for (size_t i = 0; opts[i]; i++)
+		gen_s(g, opts[i]);
+	(void)yajl_gen_array_close(g);
+	(void)yajl_gen_map_close(g);
+}
+
+/* The upper first (tmpcopyup: a private copy of the empty upper/ and work/
+ * per container), then the overlay on "/" itself, then the defaults on it. */
+static void gen_mounts(yajl_gen g, yajl_val def, char *const overlay[3])
+{
+	const char *const tmpfs_opts[] = { "tmpcopyup", "mode=755", "nodev", NULL };
+	const char *const ovl_opts[] = { overlay[0], overlay[1], overlay[2], NULL };
+
+	(void)yajl_gen_array_open(g);
+	gen_mount(g, "/" UPPER_DIR, "tmpfs", tmpfs_opts);
+	gen_mount(g, "/", "overlay", ovl_opts);
+	for (size_t i = 0; YAJL_IS_ARRAY(def) && i < def->u.array.len; i++)
+		gen_copy(g, def->u.array.values[i]);
+	(void)yajl_gen_array_close(g);
+}
+
+static void gen_annotations(yajl_gen g, const struct bundle_ctx *b)
+{
+	gen_s(g, "annotations");
+	(void)yajl_gen_map_open(g);
+	if (b->c.label_mode)
+		gen_kv(g, "org.slxrun.function.mode", b->c.label_mode);
+	if (b->c.label_timeout)
+		gen_kv(g, "org.slxrun.function.timeout", b->c.label_timeout);
+	if (b->c.label_memory)
+		gen_kv(g, "org.slxrun.function.memory", b->c.label_memory);
+	if (b->c.stop_signal)
+		gen_kv(g, "org.opencontainers.image.stopSignal", b->c.stop_signal);
+	(void)yajl_gen_map_close(g);
+}
+
+/* The default linux object, with a memory limit from the memory label (MiB). */
+static void gen_linux(yajl_gen g, yajl_val def, long long memory)
+{
+	(void)yajl_gen_map_open(g);
+	for (size_t i = 0; i < def->u.object.len; i++) {
+		yajl_val v = def->u.object.values[i];
+		gen_s(g, def->u.object.keys[i]);
+		if (!memory || strcmp(def->u.object.keys[i], "resources") || !YAJL_IS_OBJECT(v)) {
+			gen_copy(g, v);
+			continue;
+		}
+		(void)yajl_gen_map_open(g);
+		for (size_t j = 0; j < v->u.object.len; j++) {
+			gen_s(g, v->u.object.keys[j]);
+			gen_copy(g, v->u.object.values[j]);
+		}
+		gen_s(g, "memory");
+		(void)yajl_gen_map_open(g);
+		gen_s(g, "limit");
+		(void)yajl_gen_integer(g, memory << 20);
+		(void)yajl_gen_map_close(g);
+		(void)yajl_gen_map_close(g);
+	}
+	(void)yajl_gen_map_close(g);
+}
+
+static int memory_mib(const struct bundle_ctx *b, long long *out, struct slx_err *err)
+{
+	const char *s = b->c.label_memory;
+	char *end;
+
+	*out = 0;
+	if (!s)
+		return 0;
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || *out <= 0 || *out > (1LL << 30))
+		return slx_error(err, 0, "image label org.slxrun.function.memory: \"%s\" is not a "
+					 "positive whole number of MiB", s);
+	return 0;
+}
+
+static int gen_config(const struct bundle_ctx *b, char **out, size_t *len, struct slx_err *err)
+{
+	cleanup_free char *def_text = NULL;
+	char *overlay[3] = { NULL, NULL, NULL };
+	cleanup_yajl yajl_val def = NULL;
+	const unsigned char *buf;
+	long long memory;
+	yajl_gen g = NULL;
+	int r = -1;
+
+	if (memory_mib(b, &memory, err) < 0 || overlay_opts(b, overlay, err) < 0 ||
+	    oci_spec_default_json(false, 0, 0, &def_text, len, err) < 0 ||
+	    img_json_parse("default config", def_text, &def, err) < 0)
+		goto out;
+	if (!(g = yajl_gen_alloc(NULL))) {
+		slx_error(err, ENOMEM, "bundle");
+		goto out;
+	}
+	(void)yajl_gen_config(g, yajl_gen_beautify, 1);
+	(void)yajl_gen_map_open(g);
+	for (size_t i = 0; i < def->u.object.len; i++) {
+		const char *k = def->u.object.keys[i];
+		yajl_val v = def->u.object.values[i];
+
+		gen_s(g, k);
+		if (!strcmp(k, "process"))
+			gen_process(g, v, b);
+		else if (!strcmp(k, "root"))
+			(void)(yajl_gen_map_open(g), gen_kv(g, "path", "rootfs"), gen_s(g, "readonly"),
+			       yajl_gen_bool(g, 0), yajl_gen_map_close(g));
+		else if (!strcmp(k, "mounts"))
+			gen_mounts(g, v, overlay);
+		else if (!strcmp(k, "linux") && YAJL_IS_OBJECT(v))
+			gen_linux(g, v, memory);
+		else
+			gen_copy(g, v);
+	}
+	gen_annotations(g, b);
+	(void)yajl_gen_map_close(g);
+	(void)yajl_gen_get_buf(g, &buf, len);
+	*out = strndup((const char *)buf, *len);
+	r = *out ? 0 : slx_error(err, ENOMEM, "bundle");
+out:
+	if (g)
+		yajl_gen_free(g);
+	for (int i = 0; i < 3; i++)
+		free(overlay[i]);
+	return r;
+}
+
+/* The image's own etc/<name>: the topmost layer that has it, NULL when a
+ * whiteout or no layer does.  Read in each layer's root, never outside. */
+static char *etc_file(const struct bundle_ctx *b, const char *name)
+{
+	char path[96];
+	struct slx_err err;
+
+	for (size_t i = b->m->n_layers; i-- > 0;) {
+		cleanup_close int layer = -1, fd = -1;
+		struct stat s;
+		char *text = NULL;
+
+		snprintf(path, sizeof(path), "layers/%s", b->m->layers[i].digest + 7);
+		layer = openat(b->st->dirfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		fd = layer < 0 ? -1 : img_open_in(layer, name, O_PATH);
+		if (fd < 0 || fstat(fd, &s) < 0)
+			continue;
+		if (!S_ISREG(s.st_mode))
+			return NULL;
+		slx_closep(&fd);
+		fd = img_open_in(layer, name, O_RDONLY);
+		if (fd >= 0 && slx_read_fd_max(fd, name, 1 << 20, &text, NULL, &err) == 0)
+			return text;
+		return NULL;
+	}
+	return NULL;
+}
+
+static int resolve_user(struct bundle_ctx *b, struct slx_err *err)
+{
+	cleanup_free char *passwd = NULL, *group = NULL;
+
+	if (!b->c.user || !*b->c.user)
+		return 0;
+	passwd = etc_file(b, "etc/passwd");
+	group = etc_file(b, "etc/group");
+	return img_user_resolve(b->c.user, passwd, group, &b->uid, &b->gid, err);
+}
+
+/* Some layer has path (whiteouts and opaque directories aside). */
+static bool layers_have(const struct bundle_ctx *b, const char *path)
+{
+	char dir[96];
+
+	for (size_t i = 0; i < b->m->n_layers; i++) {
+		cleanup_close int layer = -1, fd = -1;
+
+		snprintf(dir, sizeof(dir), "layers/%s", b->m->layers[i].digest + 7);
+		layer = openat(b->st->dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (layer >= 0 && (fd = img_open_in(layer, path, O_PATH)) >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* Docker makes a WorkingDir the image lacks; here it is made in the upper
+ * every container gets a copy of, as root 0755, leaving the layers alone. */
+static int workdir_make(const struct bundle_ctx *b, const char *tmp, struct slx_err *err)
+{
+	const char *w = b->c.workdir;
+	cleanup_free char *path = NULL;
+
+	if (!w || !w[strspn(w, "/")] || layers_have(b, w + strspn(w, "/")))
+		return 0;
+	if (strstr(w, "..") || w[0] != '/')
+		return slx_error(err, 0, "image config: WorkingDir \"%s\": not a clean absolute path", w);
+	if (asprintf(&path, "%s/%s/rootfs/" UPPER_DIR "/upper%s", b->st->path, tmp, w) < 0)
+		return slx_error(err, ENOMEM, "bundle");
+	return slx_mkdir_p(path, 0755, err);
+}
+
+static int bundle_write(struct bundle_ctx *b, const char *tmp, struct slx_err *err)
+{
+	cleanup_free char *json = NULL;
+	cleanup_free char *path = NULL;
+	static const char *const dirs[] = { "rootfs", "rootfs/" UPPER_DIR,
+					    "rootfs/" UPPER_DIR "/upper", "rootfs/" UPPER_DIR "/work" };
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		cleanup_free char *d = NULL;
+		if (asprintf(&d, "%s/%s", tmp, dirs[i]) < 0)
+			return slx_error(err, ENOMEM, "bundle");
+		if (mkdirat(b->st->dirfd, d, 0755) < 0)
+			return slx_error(err, errno, "bundle %s", d);
+	}
+	if (workdir_make(b, tmp, err) < 0 || gen_config(b, &json, &len, err) < 0)
+		return -1;
+	if (asprintf(&path, "%s/%s/config.json", b->st->path, tmp) < 0)
+		return slx_error(err, ENOMEM, "bundle");
+	return slx_write_file_atomic(path, json, len, 0644, err);
+}
+
+static int bundle_load(struct img_store *st, const char *manifest, struct img_manifest *m,
+		       struct img_config *c, struct slx_err *err)
+{
+	cleanup_free char *doc = NULL, *cfg = NULL;
+	size_t len;
+
+	if (img_blob_read_doc(st, manifest, &doc, &len, err) < 0 ||
+	    img_manifest_parse(doc, len, m, err) < 0)
+		return -1;
+	if (!m->n_layers) {
+		img_manifest_free(m);
+		return slx_error(err, 0, "manifest %s: no layers", manifest);
+	}
+	if (img_blob_read_doc(st, m->config.digest, &cfg, &len, err) < 0 ||
+	    img_config_parse(cfg, c, err) < 0) {
+		img_manifest_free(m);
+		return -1;
+	}
+	if (!(c->entrypoint && c->entrypoint[0]) && !(c->cmd && c->cmd[0])) {
+		img_manifest_free(m);
+		img_config_free(c);
+		return slx_error(err, 0, "image config: no Entrypoint or Cmd: nothing to run");
+	}
+	return 0;
+}
+
+static int bundle_build(struct bundle_ctx *b, const char *dest, struct slx_err *err)
+{
+	char tmp[64];
+	int r;
+
+	snprintf(tmp, sizeof(tmp), "tmp/bundle-%d-%s", (int)getpid(), dest + 8);
+	tmp[sizeof(tmp) - 1] = '\0';
+	(void)img_remove_tree_at(b->st->dirfd, tmp);
+	if (mkdirat(b->st->dirfd, tmp, 0755) < 0)
+		return slx_error(err, errno, "bundle %s", tmp);
+	r = bundle_write(b, tmp, err);
+	if (r == 0 && renameat(b->st->dirfd, tmp, b->st->dirfd, dest) < 0 && errno != EEXIST &&
+	    errno != ENOTEMPTY)
+		r = slx_error(err, errno, "bundle %s", dest);
+	(void)img_remove_tree_at(b->st->dirfd, tmp);
+	return r;
+}
+
+int img_bundle_make(struct img_store *st, const char *manifest, char **bundle,
+		    struct slx_err *err)
+{
+	struct img_manifest m;
+	struct bundle_ctx b = { .st = st, .m = &m };
+	char dest[96];
+	cleanup_free char *abs = NULL;
+	struct stat s;
+	cleanup_close int gc = img_gc_lock(st, false, err);
+	int r = -1;
+
+	if (gc < 0)
+		return -1;
+	snprintf(dest, sizeof(dest), "bundles/%s", manifest + 7);
+	if (asprintf(&abs, "%s/%s", st->path, dest) < 0)
+		return slx_error(err, ENOMEM, "bundle");
+	if (bundle_load(st, manifest, &m, &b.c, err) < 0)
+		return -1;
+	b.bundle = abs;
+	for (size_t i = 0; i < m.n_layers; i++)
+		if (img_layer_unpack(st, &m.layers[i], err) < 0)
+			goto out;
+	if (fstatat(st->dirfd, dest, &s, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    (resolve_user(&b, err) < 0 || bundle_build(&b, dest, err) < 0))
+		goto out;
+	*bundle = steal_ptr(abs);
+	r = 0;
+out:
+	img_manifest_free(&m);
+	img_config_free(&b.c);
+	return r;
+}
+
+int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, struct slx_err *err)
+{
+	struct img_store st;
+	struct img_ref ref;
+	char digest[IMG_DIGEST_MAX];
+	int r;
+
+	if (img_ref_parse(refstr, &ref, err) < 0)
+		return -1;
+	if (img_store_open(root, &st, err) < 0) {
+		img_ref_free(&ref);
+		return -1;
+	}
+	r = img_refs_get(&st, ref.name, digest, err);
+	if (r == 0)
+		r = img_pull(&st, &ref, digest, err);
+	if (r >= 0)
+		r = img_bundle_make(&st, digest, bundle, err);
+	img_store_close(&st);
+	img_ref_free(&ref);
+	return r < 0 ? -1 : 0;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* internal.h -- shared by image/'s own files only: the JSON helpers, the
+ * store's blob and ref primitives, and the source interface pulls go through. */
+#ifndef SLX_IMAGE_INTERNAL_H
+#define SLX_IMAGE_INTERNAL_H
+
+#include <yajl/yajl_tree.h>
+
+#include "image.h"
+
+/* Image documents (manifests, indexes, configs) larger than this are refused. */
+#define IMG_DOC_MAX (4u << 20)
+
+static inline void img_yajl_freep(yajl_val *v)
+{
+	yajl_tree_free(*v);
+	*v = NULL;
+}
+#define cleanup_yajl __attribute__((cleanup(img_yajl_freep)))
+
+/* Parse a NUL-terminated document; errors read "<what>: <yajl's message>". */
+int img_json_parse(const char *what, const char *json, yajl_val *out, struct slx_err *err);
+/* obj[key] or NULL (also when obj is not an object). */
+yajl_val img_json_get(yajl_val obj, const char *key);
+/* obj[key] as a string, NULL when absent or not a string. */
+const char *img_json_str(yajl_val obj, const char *key);
+/* A descriptor object; errors name where ("layers[2]"). */
+int img_desc_parse(yajl_val v, const char *where, struct img_desc *d, struct slx_err *err);
+
+/* sha256 of a whole fd from offset 0 as "sha256:<hex>", and its size. */
+int img_sha256_fd(int fd, char digest[IMG_DIGEST_MAX], int64_t *size, struct slx_err *err);
+int img_sha256_buf(const void *buf, size_t len, char digest[IMG_DIGEST_MAX],
+		   struct slx_err *err);
+
+/* A temporary file in <store>/tmp, unlinked on close unless committed. */
+struct img_tmp {
+	int fd;
+	char name[64];
+};
+int img_tmp_open(struct img_store *st, struct img_tmp *t, struct slx_err *err);
+void img_tmp_discard(struct img_store *st, struct img_tmp *t);
+/* Verify the temp file's digest and size against want (size < 0: any) and
+ * rename it to blobs/sha256/<hex>; a mismatch removes it and says so. */
+int img_blob_commit(struct img_store *st, struct img_tmp *t, const char *want, int64_t size,
+		    struct slx_err *err);
+bool img_blob_exists(struct img_store *st, const char *digest);
+/* Open a stored blob read-only. */
+int img_blob_open(struct img_store *st, const char *digest, struct slx_err *err);
+/* Read a stored document blob, verified again (documents are small). */
+int img_blob_read_doc(struct img_store *st, const char *digest, char **out, size_t *len,
+		      struct slx_err *err);
+
+/* The refs, one JSON object name -> manifest digest, in <store>/refs.json. */
+int img_refs_lock(struct img_store *st, struct slx_err *err);
+int img_refs_get(struct img_store *st, const char *name, char digest[IMG_DIGEST_MAX],
+		 struct slx_err *err);
+int img_refs_set(struct img_store *st, const char *name, const char *digest,
+		 struct slx_err *err);
+/* All refs: parallel arrays of names and digests (freed with img_refs_free). */
+struct img_refs {
+	char **names, **digests;
+	size_t n;
+};
+int img_refs_load(struct img_store *st, struct img_refs *r, struct slx_err *err);
+int img_refs_save(struct img_store *st, const struct img_refs *r, struct slx_err *err);
+void img_refs_free(struct img_refs *r);
+
+/* The gc lock: shared by pulls and bundle making, exclusive by prune. */
+int img_gc_lock(struct img_store *st, bool exclusive, struct slx_err *err);
+
+/* rm -rf of name under dirfd, never following a symlink. */
+int img_remove_tree_at(int dirfd, const char *name);
+
+/* A source hands the pull its top descriptor and streams any blob into fd. */
+struct img_source {
+	int (*top)(struct img_source *src, struct img_store *st, struct img_desc *out,
+		   struct slx_err *err);
+	int (*fetch)(struct img_source *src, const struct img_desc *d, int fd,
+		     struct slx_err *err);
+	void (*close)(struct img_source *src);
+};
+int img_source_layout(const struct img_ref *ref, struct img_store *st,
+		      struct img_source **out, struct slx_err *err);
+int img_source_docker_archive(const struct img_ref *ref, struct img_store *st,
+			      struct img_source **out, struct slx_err *err);
+int img_source_registry(const struct img_ref *ref, struct img_source **out,
+			struct slx_err *err);
+
+/* Extract an archive file (oci-archive, docker-archive) into a fresh
+ * directory <store>/tmp/<name>; plain files, directories and symlinks only. */
+int img_archive_extract(struct img_store *st, const char *file, char name[64],
+			struct slx_err *err);
+
+/* Copy all of in to out. */
+int img_copy_fd(int in, int out, struct slx_err *err);
+/* openat2 of path under dirfd with RESOLVE_IN_ROOT: an archive's symlinks
+ * cannot point a read outside it. */
+int img_open_in(int dirfd, const char *path, int flags);
+
+/* Unpack a stored layer blob into layers/<hex>, once. */
+int img_layer_unpack(struct img_store *st, const struct img_desc *d, struct slx_err *err);
+
+/* The image config fields a process needs. */
+struct img_config {
+	char **entrypoint, **cmd, **env; /* NULL-terminated or NULL */
+	char *workdir, *user, *stop_signal;
+	char *label_mode, *label_timeout, *label_memory;
+};
+int img_config_parse(const char *json, struct img_config *c, struct slx_err *err);
+void img_config_free(struct img_config *c);
+
+/* "name" or "uid" or "user:group" resolved against passwd/group texts
+ * (either may be NULL: only numbers then). */
+int img_user_resolve(const char *spec, const char *passwd, const char *group, unsigned *uid,
+		     unsigned *gid, struct slx_err *err);
+
+#endif

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* store.c -- the content-addressed store under <root>/images: blobs written
+ * to a temp file and renamed into blobs/sha256/<hex> only once their digest
+ * and size are verified, so a blob present is a blob that is right. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+
+static const char *const store_dirs[] = { "blobs", "blobs/sha256", "layers", "bundles", "tmp" };
+
+int img_store_open(const char *root, struct img_store *st, struct slx_err *err)
+{
+	cleanup_free char *path = NULL;
+
+	*st = (struct img_store){ .dirfd = -1 };
+	if (asprintf(&path, "%s/images", root) < 0)
+		return slx_error(err, ENOMEM, "image store");
+	if (slx_mkdir_p(path, 0700, err) < 0)
+		return slx_error_prefix(err, "image store");
+	st->dirfd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->dirfd < 0)
+		return slx_error(err, errno, "image store %s", path);
+	for (size_t i = 0; i < sizeof(store_dirs) / sizeof(store_dirs[0]); i++)
+		if (mkdirat(st->dirfd, store_dirs[i], 0700) < 0 && errno != EEXIST) {
+			slx_error(err, errno, "image store %s/%s", path, store_dirs[i]);
+			img_store_close(st);
+			return -1;
+		}
+	st->path = steal_ptr(path);
+	return 0;
+}
+
+void img_store_close(struct img_store *st)
+{
+	slx_closep(&st->dirfd);
+	free(st->path);
+	st->path = NULL;
+}
+
+/* "tmp/<prefix>-<16 random hex>": unguessable, so concurrent pulls of the
+ * same blob each write their own file and the last rename wins (same bytes). */
+static int tmp_name(const char *prefix, char name[64], struct slx_err *err)
+{
+	unsigned char r[8];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		return slx_error(err, errno, "getrandom");
+	snprintf(name, 64, "tmp/%s-%02x%02x%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2],
+		 r[3], r[4], r[5], r[6], r[7]);
+	return 0;
+}
+
+int img_tmp_open(struct img_store *st, struct img_tmp *t, struct slx_err *err)
+{
+	t->fd = -1;
+	if (tmp_name("blob", t->name, err) < 0)
+		return -1;
+	t->fd = openat(st->dirfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		       0600);
+	if (t->fd < 0)
+		return slx_error(err, errno, "image store: create %s", t->name);
+	return 0;
+}
+
+void img_tmp_discard(struct img_store *st, struct img_tmp *t)
+{
+	if (t->fd >= 0) {
+		(void)unlinkat(st->dirfd, t->name, 0);
+		slx_closep(&t->fd);
+	}
+}
+
+int img_blob_commit(struct img_store *st, struct img_tmp *t, const char *want, int64_t size,
+		    struct slx_err *err)
+{
+	char got[IMG_DIGEST_MAX], dest[96];
+	int64_t got_size = 0;
+
+	if (fsync(t->fd) < 0) {
+		slx_error(err, errno, "blob %s: write", want);
+		goto fail;
+	}
+	if (img_sha256_fd(t->fd, got, &got_size, err) < 0)
+		goto fail;
+	if (size >= 0 && got_size != size) {
+		slx_error(err, 0, "blob %s: size is %lld bytes, the descriptor says %lld", want,
+			  (long long)got_size, (long long)size);
+		goto fail;
+	}
+	if (strcmp(got, want)) {
+		slx_error(err, 0, "blob %s: content has digest %s", want, got);
+		goto fail;
+	}
+	snprintf(dest, sizeof(dest), "blobs/sha256/%s", want + 7);
+	(void)fchmodat(st->dirfd, t->name, 0444, 0);
+	if (renameat(st->dirfd, t->name, st->dirfd, dest) < 0) {
+		slx_error(err, errno, "blob %s: rename into the store", want);
+		goto fail;
+	}
+	slx_closep(&t->fd);
+	return 0;
+fail:
+	img_tmp_discard(st, t);
+	return -1;
+}
+
+static void blob_path(const char *digest, char path[96])
+{
+	snprintf(path, 96, "blobs/sha256/%s", digest + 7);
+}
+
+bool img_blob_exists(struct img_store *st, const char *digest)
+{
+	char path[96];
+	struct stat s;
+
+	blob_path(digest, path);
+	return fstatat(st->dirfd, path, &s, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(s.st_mode);
+}
+
+int img_blob_open(struct img_store *st, const char *digest, struct slx_err *err)
+{
+	char path[96];
+	int fd;
+
+	if (!img_digest_valid(digest))
+		return slx_error(err, 0, "blob %s: not sha256:<64 hex>", digest);
+	blob_path(digest, path);
+	fd = openat(st->dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return slx_error(err, errno, "blob %s: not in the store", digest);
+	return fd;
+}
+
+int img_blob_read_doc(struct img_store *st, const char *digest, char **out, size_t *len,
+		      struct slx_err *err)
+{
+	cleanup_close int fd = img_blob_open(st, digest, err);
+	char got[IMG_DIGEST_MAX] = "";
+
+	if (fd < 0)
+		return -1;
+	if (slx_read_fd_max(fd, digest, IMG_DOC_MAX, out, len, err) < 0)
+		return -1;
+	if (img_sha256_buf(*out, *len, got, err) == 0 && !strcmp(got, digest))
+		return 0;
+	if (!strncmp(got, "sha256:", 7))
+		slx_error(err, 0, "blob %s: the store's copy has digest %s", digest, got);
+	free(*out);
+	*out = NULL;
+	return -1;
+}

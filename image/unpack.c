@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* unpack.c -- one tar stream (gzip, zstd or plain, read by libarchive) into
+ * one directory, entry by entry through fds: every parent is resolved with
+ * openat2(RESOLVE_IN_ROOT) so no name, symlink or hardlink reaches outside,
+ * and the last component is only ever created, never followed.  Whiteouts
+ * become overlayfs whiteouts here (char 0:0, trusted.overlay.opaque=y), so
+ * each layer directory is usable as an overlay lower as it is. */
+#include "internal.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/lazylib.h"
+#include "../common/syscalls.h"
+
+#define WH_PREFIX ".wh."
+#define WH_OPAQUE ".wh..wh..opq"
+
+struct unpack {
+	struct archive *a;
+	struct archive_entry *e;
+	int root;
+	const struct img_unpack_opts *o;
+	const char *raw; /* the entry's name as the tar has it, for errors */
+};
+
+/* Leading "/" and "./" dropped (names are relative to the layer's root, as
+ * containerd reads them); a ".." component is refused outright. */
+static int clean_name(const char *raw, char out[PATH_MAX], struct slx_err *err)
+{
+	size_t n = 0;
+
+	for (const char *p = raw; *p;) {
+		size_t len = strcspn(p, "/");
+
+		if (len == 2 && !strncmp(p, "..", 2))
+			return slx_error(err, 0, "entry %s: \"..\" leaves the layer", raw);
+		if (len && !(len == 1 && *p == '.')) {
+			if (n + len + 2 > PATH_MAX)
+				return slx_error(err, ENAMETOOLONG, "entry %.64s...", raw);
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, p, len);
+			n += len;
+		}
+		p += len + strspn(p + len, "/");
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int open_in_root(int root, const char *path)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	};
+
+	return slx_openat2(root, *path ? path : ".", &how);
+}
+
+/* The directory path (relative, clean) opened in the root, created with
+ * its missing ancestors. */
+static int dir_open_or_make(int root, const char *path)
+{
+	char buf[PATH_MAX];
+	char *slash;
+	cleanup_close int pfd = -1;
+	int fd = open_in_root(root, path);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	snprintf(buf, sizeof(buf), "%s", path);
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	pfd = dir_open_or_make(root, slash ? buf : "");
+	if (pfd < 0)
+		return -1;
+	if (mkdirat(pfd, slash ? slash + 1 : buf, 0755) < 0 && errno != EEXIST)
+		return -1;
+	return open_in_root(root, path);
+}
+
+/* Split clean name into its parent (opened) and its last component. */
+static int parent_open(struct unpack *u, char name[PATH_MAX], const char **base,
+		       struct slx_err *err)
+{
+	char *slash = strrchr(name, '/');
+	int fd;
+
+	*base = slash ? slash + 1 : name;
+	if (slash)
+		*slash = '\0';
+	fd = dir_open_or_make(u->root, slash ? name : "");
+	if (slash)
+		*slash = '/';
+	if (fd < 0)
+		return slx_error(err, errno, "entry %s: parent directory", u->raw);
+	return fd;
+}
+
+/* Make room for the new entry: a directory over a directory stays (its
+ * content merges), anything else is replaced, as tar does. */
+static int clear_slot(int pfd, const char *base, bool want_dir, bool *exists_dir)
+{
+	struct stat st;
+
+	*exists_dir = false;
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (want_dir && S_ISDIR(st.st_mode)) {
+		*exists_dir = true;
+		return 0;
+	}
+	return img_remove_tree_at(pfd, base);
+}
+
+static int write_data(struct unpack *u, int pfd, const char *base, struct slx_err *err)
+{
+	cleanup_close int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				      0600);
+	static __thread char buf[1 << 16];
+	la_ssize_t n;
+
+	if (fd < 0)
+		return slx_error(err, errno, "entry %s: create", u->raw);
+	while ((n = archive_read_data(u->a, buf, sizeof(buf))) > 0)
+		for (la_ssize_t off = 0; off < n;) {
+			ssize_t w = write(fd, buf + off, (size_t)(n - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0)
+				return slx_error(err, errno, "entry %s: write", u->raw);
+			off += w;
+		}
+	if (n < 0)
+		return slx_error(err, 0, "entry %s: %s", u->raw, archive_error_string(u->a));
+	return 0;
+}
+
+/* A hardlink's target is another entry of this layer, resolved in the root
+ * like any name; its last component is linked, not followed. */
+static int make_hardlink(struct unpack *u, int pfd, const char *base, struct slx_err *err)
+{
+	char target[PATH_MAX];
+	const char *tbase;
+	cleanup_close int tfd = -1;
+	struct stat st;
+	const char *raw = u->raw;
+
+	u->raw = archive_entry_hardlink(u->e);
+	if (clean_name(u->raw, target, err) < 0 || (tfd = parent_open(u, target, &tbase, err)) < 0) {
+		u->raw = raw;
+		return slx_error_prefix(err, "entry %s: hardlink", raw);
+	}
+	u->raw = raw;
+	if (!*target || fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return slx_error(err, errno ? errno : ENOENT, "entry %s: hardlink to %s", raw,
+				 archive_entry_hardlink(u->e));
+	if (S_ISDIR(st.st_mode))
+		return slx_error(err, 0, "entry %s: hardlink to directory %s", raw,
+				 archive_entry_hardlink(u->e));
+	if (linkat(tfd, tbase, pfd, base, 0) < 0)
+		return slx_error(err, errno, "entry %s: hardlink to %s", raw,
+				 archive_entry_hardlink(u->e));
+	return 0;
+}
+
+static int make_node(struct unpack *u, int pfd, const char *base, mode_t type,
+		     struct slx_err *err)
+{
+	dev_t dev = 0;
+
+	if (type == AE_IFCHR || type == AE_IFBLK) {
+		if (!u->o->allow_devices)
+			return slx_error(err, 0, "entry %s: device nodes are not allowed in a layer",
+					 u->raw);
+		dev = makedev(archive_entry_rdevmajor(u->e), archive_entry_rdevminor(u->e));
+	}
+	if (mknodat(pfd, base, type | 0600, dev) < 0)
+		return slx_error(err, errno, "entry %s: mknod", u->raw);
+	return 0;
+}
+
+/* xattrs through the parent's fd path, so a symlink's own are set without
+ * following it; the overlay's own namespace cannot come from a tar. */
+static int set_xattrs(struct unpack *u, int pfd, const char *base, struct slx_err *err)
+{
+	const char *name;
+	const void *value;
+	size_t size;
+	char path[64 + NAME_MAX];
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pfd, base);
+	archive_entry_xattr_reset(u->e);
+	while (archive_entry_xattr_next(u->e, &name, &value, &size) == ARCHIVE_OK) {
+		if (!strncmp(name, "trusted.overlay.", 16))
+			return slx_error(err, 0, "entry %s: xattr %s is overlayfs's own", u->raw, name);
+		if (lsetxattr(path, name, value, size, 0) < 0)
+			return slx_error(err, errno, "entry %s: xattr %s", u->raw, name);
+	}
+	return 0;
+}
+
+static int set_meta(struct unpack *u, int pfd, const char *base, mode_t type,
+		    struct slx_err *err)
+{
+	struct timespec ts[2] = {
+		{ .tv_nsec = UTIME_OMIT },
+		{ archive_entry_mtime(u->e), archive_entry_mtime_nsec(u->e) },
+	};
+
+	if (u->o->keep_owners &&
+	    fchownat(pfd, base, (uid_t)archive_entry_uid(u->e), (gid_t)archive_entry_gid(u->e),
+		     AT_SYMLINK_NOFOLLOW) < 0)
+		return slx_error(err, errno, "entry %s: chown", u->raw);
+	/* After chown, which clears set-id bits. */
+	if (type != AE_IFLNK && fchmodat(pfd, base, archive_entry_perm(u->e) & 07777, 0) < 0)
+		return slx_error(err, errno, "entry %s: chmod", u->raw);
+	if (set_xattrs(u, pfd, base, err) < 0)
+		return -1;
+	if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return slx_error(err, errno, "entry %s: mtime", u->raw);
+	return 0;
+}
+
+static int whiteout(struct unpack *u, int pfd, const char *base, struct slx_err *err)
+{
+	bool dir;
+
+	if (!strcmp(base, WH_OPAQUE)) {
+		if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+			return slx_error(err, errno, "entry %s: mark opaque", u->raw);
+		return 0;
+	}
+	base += strlen(WH_PREFIX);
+	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
+		return slx_error(err, 0, "entry %s: whiteout of nothing", u->raw);
+	if (clear_slot(pfd, base, false, &dir) < 0 || mknodat(pfd, base, S_IFCHR | 0, makedev(0, 0)) < 0)
+		return slx_error(err, errno, "entry %s: whiteout", u->raw);
+	return 0;
+}
+
+static int entry_create(struct unpack *u, int pfd, const char *base, mode_t type,
+			struct slx_err *err)
+{
+	bool exists_dir;
+
+	if (clear_slot(pfd, base, type == AE_IFDIR, &exists_dir) < 0)
+		return slx_error(err, errno, "entry %s: replace what was there", u->raw);
+	if (archive_entry_hardlink(u->e))
+		return make_hardlink(u, pfd, base, err);
+	switch (type) {
+	case AE_IFREG:
+		return write_data(u, pfd, base, err);
+	case AE_IFDIR:
+		if (!exists_dir && mkdirat(pfd, base, 0700) < 0)
+			return slx_error(err, errno, "entry %s: mkdir", u->raw);
+		return 0;
+	case AE_IFLNK:
+		if (symlinkat(archive_entry_symlink(u->e), pfd, base) < 0)
+			return slx_error(err, errno, "entry %s: symlink", u->raw);
+		return 0;
+	case AE_IFCHR:
+	case AE_IFBLK:
+	case AE_IFIFO:
+		return make_node(u, pfd, base, type, err);
+	default:
+		return slx_error(err, 0, "entry %s: unsupported file type 0%o", u->raw, type);
+	}
+}
+
+static int unpack_entry(struct unpack *u, struct slx_err *err)
+{
+	char name[PATH_MAX];
+	const char *base;
+	cleanup_close int pfd = -1;
+	mode_t type = archive_entry_filetype(u->e);
+
+	u->raw = archive_entry_pathname(u->e);
+	if (!u->raw)
+		return slx_error(err, 0, "entry without a name");
+	if (clean_name(u->raw, name, err) < 0)
+		return -1;
+	if (!*name) /* the layer's root itself: its metadata is the runtime's */
+		return 0;
+	if ((pfd = parent_open(u, name, &base, err)) < 0)
+		return -1;
+	if (u->o->overlay_whiteouts && !strncmp(base, WH_PREFIX, strlen(WH_PREFIX)))
+		return whiteout(u, pfd, base, err);
+	if (entry_create(u, pfd, base, type, err) < 0)
+		return -1;
+	if (archive_entry_hardlink(u->e))
+		return 0;
+	return set_meta(u, pfd, base, type, err);
+}
+
+static void archive_freep(struct archive **a)
+{
+	if (*a)
+		(void)archive_read_free(*a);
+	*a = NULL;
+}
+
+int img_unpack_fd(int fd, int dirfd, const struct img_unpack_opts *o, struct slx_err *err)
+{
+	__attribute__((cleanup(archive_freep))) struct archive *a = NULL;
+	struct unpack u = { .root = dirfd, .o = o };
+	mode_t old_umask;
+	int r;
+
+	if (slx_lazy_load_archive(err) < 0)
+		return -1;
+	u.a = a = archive_read_new();
+	if (!a)
+		return slx_error(err, ENOMEM, "archive");
+	(void)archive_read_support_filter_gzip(a);
+	(void)archive_read_support_filter_zstd(a);
+	(void)archive_read_support_filter_none(a);
+	(void)archive_read_support_format_tar(a);
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
+		return slx_error(err, 0, "not a tar (plain, gzip or zstd): %s", archive_error_string(a));
+	old_umask = umask(0);
+	while ((r = archive_read_next_header(a, &u.e)) == ARCHIVE_OK || r == ARCHIVE_WARN)
+		if (unpack_entry(&u, err) < 0)
+			break;
+	umask(old_umask);
+	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
+		return -1;
+	if (r != ARCHIVE_EOF)
+		return slx_error(err, 0, "tar: %s", archive_error_string(a));
+	return 0;
+}

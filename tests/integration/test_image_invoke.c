@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_image_invoke.c -- images end to end through the CLI: `slxrun image`
+ * pull/ls/inspect/rm/prune, `slxrun invoke oci:...` cold (unpacked once,
+ * then from the cache), writes landing in a private upper that the next
+ * sandbox does not see, `shim serve oci:...` answering warm, and a bad
+ * reference as one line. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tests/lib/harness.h"
+#include "tests/lib/shim_proc.h"
+
+static char work[64];
+
+/* <work>/oci:v1: busybox as user app (1000:1001, from the image's passwd),
+ * working in /srv (which the image lacks), echoing its event. */
+static void setup(void)
+{
+	struct cmd_result r;
+
+	snprintf(work, sizeof(work), "/tmp/slx-image-XXXXXX");
+	cr_assert_not_null(mkdtemp(work));
+	cmd_run(&r, NULL, 60,
+		"cd %s && umoci init --layout oci && umoci new --image oci:v1 && "
+		"umoci unpack --image oci:v1 b >/dev/null && mkdir -p b/rootfs/bin b/rootfs/etc b/rootfs/tmp && chmod 1777 b/rootfs/tmp && "
+		"cp /bin/busybox b/rootfs/bin/ && ln -s busybox b/rootfs/bin/sh && "
+		"printf 'root:x:0:0::/:/bin/sh\\napp:x:1000:1001::/:/bin/sh\\n' >b/rootfs/etc/passwd && "
+		"printf 'root:x:0:\\napp:x:1001:\\n' >b/rootfs/etc/group && "
+		"umoci repack --image oci:v1 b && "
+		"umoci config --image oci:v1 --config.entrypoint /bin/sh --config.cmd -c "
+		"--config.cmd 'read e; echo \"$e from $(busybox id -u):$(busybox id -g) in $(pwd)\"; "
+		"busybox cat /tmp/mark 2>/dev/null; echo w >/tmp/mark' "
+		"--config.user app --config.workingdir /srv && chmod -R a+rwX oci",
+		work);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+}
+
+static void teardown(void)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 30, "rm -rf %s", work);
+	cmd_result_free(&r);
+}
+
+TestSuite(image_invoke, .init = setup, .fini = teardown);
+
+static void slx(struct cmd_result *r, const char *args)
+{
+	cmd_run(r, NULL, 60, "cd %s && '%s' --root %s/root %s", work, slxrun_bin(), work, args);
+}
+
+Test(image_invoke, an_image_invokes_cold_with_its_user_workdir_and_a_private_upper)
+{
+	struct cmd_result r;
+	struct stat a, b;
+	char layer[256];
+
+	slx(&r, "invoke --data hi oci:oci:v1");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "hi from 1000:1001 in /srv\n");
+	cmd_result_free(&r);
+	snprintf(layer, sizeof(layer), "%s/root/images/layers", work);
+	cr_assert_eq(stat(layer, &a), 0);
+	slx(&r, "invoke --data again oci:oci:v1");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "again from 1000:1001 in /srv\n",
+			 "the second sandbox saw the first one's write");
+	cmd_result_free(&r);
+	cr_assert_eq(stat(layer, &b), 0);
+	cr_assert_eq(a.st_mtim.tv_nsec, b.st_mtim.tv_nsec, "the layers were unpacked again");
+	cmd_run(&r, NULL, 10, "! ls %s/root/images/layers/*/tmp/mark 2>/dev/null", work);
+	cr_assert_eq(r.status, 0, "a write reached a shared layer");
+	cmd_result_free(&r);
+}
+
+Test(image_invoke, image_pull_ls_inspect_rm_prune)
+{
+	struct cmd_result r;
+
+	slx(&r, "image pull oci:oci:v1");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "sha256:") && strstr(r.out, "/oci:v1"), "%s", r.out);
+	cmd_result_free(&r);
+	slx(&r, "image ls");
+	cr_assert_eq(count_lines(r.out), 2, "%s", r.out);
+	cmd_result_free(&r);
+	slx(&r, "image inspect oci:oci:v1");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "\"User\":\"app\""), "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "cd %s && '%s' --root root image rm oci:oci:v1 && '%s' --root root image prune",
+		work, slxrun_bin(), slxrun_bin());
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "removed 3"), "%s", r.out);
+	cmd_result_free(&r);
+	slx(&r, "image inspect oci:oci:v1");
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "not in the store"), "%s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(image_invoke, a_bad_reference_is_one_line)
+{
+	struct cmd_result r;
+
+	slx(&r, "invoke --data x oci:oci:nope");
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "index.json: no image tagged \"nope\""), "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	slx(&r, "invoke --data x oci-archive:missing.tar");
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "image oci-archive:missing.tar: missing.tar: No such file"), "%s", r.err);
+	cmd_result_free(&r);
+}
+
+Test(image_invoke, shim_serve_runs_an_image_warm)
+{
+	struct shim_proc s = SHIM_PROC_INIT;
+	struct http_reply rep;
+	char ref[128];
+
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	shim_proc_start(&s, ref, NULL);
+	shim_invoke(&s, "warm", &rep);
+	cr_assert_eq(rep.status, 200, "%.*s", (int)rep.len, rep.body);
+	cr_assert(rep.len >= 4 && !memcmp(rep.body, "warm from 1000:1001 in /srv", 27), "%.*s",
+		  (int)rep.len, rep.body);
+	cr_assert_eq(shim_proc_stop(&s), 0);
+	shim_proc_cleanup(&s);
+}
+
+/* Lambda's container-image convention: the runtime client as ENTRYPOINT, the
+ * handler as CMD, /var/task as WorkingDir, runtime-api mode from a label. */
+Test(image_invoke, a_lambda_style_image_runs_in_runtime_api_mode)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 60,
+		"cd %s && umoci init --layout lam && umoci new --image lam:v1 && "
+		"umoci unpack --image lam:v1 l >/dev/null && cp -a %s/lambda-bootstrap/rootfs/. l/rootfs/ && "
+		"mkdir -p l/rootfs/var/task && umoci repack --image lam:v1 l && "
+		"umoci config --image lam:v1 --config.entrypoint /var/runtime/bootstrap "
+		"--config.cmd app.handler --config.workingdir /var/task "
+		"--config.label org.slxrun.function.mode=runtime-api "
+		"--config.label org.slxrun.function.timeout=10 && "
+		"'%s' --root root invoke --data '{\"a\":1}' oci:lam:v1",
+		work, examples_dir(), slxrun_bin());
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "{\"echo\":{\"a\":1}}");
+	cmd_result_free(&r);
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_image_store.c -- the store against images made by umoci and skopeo:
+ * every source format pulls to the same verified blobs, a wrong digest, a
+ * missing blob, an index without linux/amd64 and a full disk each fail with
+ * one clear line and leave nothing behind, concurrent pulls agree, and
+ * prune removes exactly what no ref reaches. */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "image/image.h"
+
+static char work[64], root[128];
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+}
+
+/* <work>/oci:v1, an image with two layers (the second deletes a file of the
+ * first), made by umoci. */
+static void setup(void)
+{
+	snprintf(work, sizeof(work), "/tmp/slx-store-XXXXXX");
+	cr_assert_not_null(mkdtemp(work));
+	snprintf(root, sizeof(root), "%s/root", work);
+	sh("cd %s && umoci init --layout oci && umoci new --image oci:v1 && "
+	   "umoci unpack --image oci:v1 b >/dev/null && mkdir -p b/rootfs/etc b/rootfs/bin && "
+	   "echo one > b/rootfs/etc/one && echo gone > b/rootfs/etc/gone && "
+	   "cp /bin/busybox b/rootfs/bin/ && umoci repack --refresh-bundle --image oci:v1 b && "
+	   "rm b/rootfs/etc/gone && echo two > b/rootfs/etc/two && umoci repack --image oci:v1 b && "
+	   "umoci config --image oci:v1 --config.cmd /bin/busybox --config.cmd true", work);
+}
+
+static void teardown(void)
+{
+	(void)umount2(root, MNT_DETACH);
+	sh("rm -rf %s", work);
+}
+
+TestSuite(image_store, .init = setup, .fini = teardown);
+
+static int pull(const char *refstr, char digest[IMG_DIGEST_MAX], struct slx_err *err)
+{
+	struct img_store st;
+	struct img_ref ref;
+	int r;
+
+	if (img_ref_parse(refstr, &ref, err) < 0)
+		return -1;
+	if (img_store_open(root, &st, err) < 0) {
+		img_ref_free(&ref);
+		return -1;
+	}
+	r = img_pull(&st, &ref, digest, err);
+	img_store_close(&st);
+	img_ref_free(&ref);
+	return r;
+}
+
+static size_t count(const char *sub)
+{
+	char p[256];
+	DIR *d;
+	struct dirent *e;
+	size_t n = 0;
+
+	snprintf(p, sizeof(p), "%s/images/%s", root, sub);
+	if (!(d = opendir(p)))
+		return 0;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+Test(image_store, every_source_format_pulls_the_same_layers_and_a_bundle)
+{
+	char ref[256], d[IMG_DIGEST_MAX], *bundle = NULL, p[512];
+	struct slx_err err = { 0 };
+	struct stat st;
+
+	sh("cd %s && skopeo copy -q oci:oci:v1 oci-archive:img.oci.tar:v1 && "
+	   "skopeo copy -q oci:oci:v1 docker-archive:img.docker.tar:fn:v1", work);
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	cr_assert_eq(pull(ref, d, &err), 0, "%s", err.msg);
+	snprintf(ref, sizeof(ref), "oci-archive:%s/img.oci.tar:v1", work);
+	cr_assert_eq(pull(ref, d, &err), 0, "%s", err.msg);
+	snprintf(ref, sizeof(ref), "docker-archive:%s/img.docker.tar", work);
+	cr_assert_eq(pull(ref, d, &err), 0, "%s", err.msg);
+	cr_assert_eq(count("tmp"), 0, "an archive's extraction was left behind");
+	cr_assert_eq(img_bundle_for_ref(root, ref, &bundle, &err), 0, "%s", err.msg);
+	/* Only the docker-archive's two (plain tar) layers are unpacked yet. */
+	cr_assert_eq(count("layers"), 2);
+	snprintf(p, sizeof(p), "%s/config.json", bundle);
+	cr_assert_eq(stat(p, &st), 0);
+	free(bundle);
+	/* The second layer's deletion is an overlay whiteout in its own dir. */
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	cr_assert_eq(img_bundle_for_ref(root, ref, &bundle, &err), 0, "%s", err.msg);
+	/* The layout's gzip blobs differ from the archive's plain ones: four. */
+	cr_assert_eq(count("layers"), 4);
+	sh("n=0; for l in %s/images/layers/*; do [ -c $l/etc/gone ] && n=$((n+1)); "
+	   "[ -f $l/etc/one ] && n=$((n+10)); done; [ $n -ge 12 ]", root);
+	free(bundle);
+}
+
+Test(image_store, a_blob_with_the_wrong_digest_is_refused_and_not_kept)
+{
+	char ref[256], d[IMG_DIGEST_MAX];
+	struct slx_err err = { 0 };
+
+	/* Flip the content of the biggest blob (a layer) keeping its size. */
+	sh("cd %s/oci/blobs/sha256 && f=$(ls -S | head -1) && chmod u+w $f && "
+	   "printf 'XXXX' | dd of=$f bs=1 seek=100 conv=notrunc status=none", work);
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	cr_assert_eq(pull(ref, d, &err), -1);
+	cr_assert(strstr(err.msg, ": content has digest sha256:"), "%s", err.msg);
+	cr_assert(strstr(err.msg, "pull oci:"), "%s", err.msg);
+	cr_assert_eq(count("tmp"), 0, "a temp file was left");
+	cr_assert_eq(count("layers"), 0);
+	sh("! grep -q oci: %s/images/refs.json 2>/dev/null", root);
+}
+
+Test(image_store, a_missing_blob_is_named)
+{
+	char ref[256], d[IMG_DIGEST_MAX];
+	struct slx_err err = { 0 };
+
+	sh("cd %s/oci/blobs/sha256 && rm -f $(ls -S | head -1)", work);
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	cr_assert_eq(pull(ref, d, &err), -1);
+	cr_assert(strstr(err.msg, "missing from the layout (blobs/sha256/"), "%s", err.msg);
+	cr_assert_eq(count("tmp"), 0);
+}
+
+Test(image_store, an_index_without_linux_amd64_is_refused)
+{
+	char ref[256], d[IMG_DIGEST_MAX];
+	struct slx_err err = { 0 };
+
+	/* Wrap the manifest in a nested index that offers only arm64. */
+	sh("cd %s/oci && python3 - <<'EOF'\n"
+	   "import json, hashlib\n"
+	   "ix = json.load(open('index.json'))\n"
+	   "m = ix['manifests'][0]\n"
+	   "inner = {'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.index.v1+json',\n"
+	   "  'manifests': [dict(m, platform={'os': 'linux', 'architecture': 'arm64'}, annotations={})]}\n"
+	   "b = json.dumps(inner).encode(); h = hashlib.sha256(b).hexdigest()\n"
+	   "open('blobs/sha256/' + h, 'wb').write(b)\n"
+	   "ix['manifests'] = [{'mediaType': inner['mediaType'], 'digest': 'sha256:' + h, 'size': len(b),\n"
+	   "  'annotations': m['annotations']}]\n"
+	   "json.dump(ix, open('index.json', 'w'))\nEOF",
+	   work);
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	cr_assert_eq(pull(ref, d, &err), -1);
+	cr_assert(strstr(err.msg, "index: no linux/amd64 manifest (it has: linux/arm64)"), "%s",
+		  err.msg);
+}
+
+Test(image_store, a_full_disk_fails_cleanly)
+{
+	char ref[256], d[IMG_DIGEST_MAX];
+	struct slx_err err = { 0 };
+
+	cr_assert_eq(mkdir(root, 0700), 0);
+	cr_assert_eq(mount("tmpfs", root, "tmpfs", 0, "size=256k"), 0);
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	cr_assert_eq(pull(ref, d, &err), -1);
+	cr_assert(strstr(err.msg, "No space left on device"), "%s", err.msg);
+	cr_assert_eq(count("tmp"), 0, "a partial blob was left");
+	sh("for f in %s/images/blobs/sha256/*; do [ ! -e $f ] || "
+	   "[ sha256:$(sha256sum $f | cut -c1-64) = sha256:$(basename $f) ]; done", root);
+}
+
+Test(image_store, concurrent_pulls_of_one_image_agree)
+{
+	char ref[256], d[IMG_DIGEST_MAX];
+	struct slx_err err = { 0 };
+	pid_t pids[4];
+	int status;
+
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	for (int i = 0; i < 4; i++) {
+		pids[i] = fork();
+		cr_assert(pids[i] >= 0);
+		if (pids[i] == 0) {
+			char *b = NULL;
+			_exit(img_bundle_for_ref(root, ref, &b, &err) == 0 ? 0 : 1);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(waitpid(pids[i], &status, 0), pids[i]);
+		cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "pull %d failed", i);
+	}
+	cr_assert_eq(count("layers"), 2);
+	cr_assert_eq(count("bundles"), 1);
+	cr_assert_eq(count("tmp"), 0);
+	cr_assert_eq(pull(ref, d, &err), 0, "%s", err.msg);
+}
+
+Test(image_store, rm_then_prune_removes_what_no_ref_reaches)
+{
+	char ref[256], d[IMG_DIGEST_MAX], *b = NULL;
+	struct slx_err err = { 0 };
+	struct img_store st;
+	unsigned removed;
+
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	cr_assert_eq(img_bundle_for_ref(root, ref, &b, &err), 0, "%s", err.msg);
+	free(b);
+	cr_assert_eq(img_store_open(root, &st, &err), 0);
+	cr_assert_eq(img_prune(&st, &removed, &err), 0, "%s", err.msg);
+	cr_assert_eq(removed, 0, "prune removed what a ref reaches");
+	cr_assert_eq(img_remove(&st, ref, &err), 0, "%s", err.msg);
+	cr_assert_eq(img_remove(&st, ref, &err), -1);
+	cr_assert(strstr(err.msg, "not in the store"));
+	cr_assert_eq(img_prune(&st, &removed, &err), 0, "%s", err.msg);
+	/* manifest, config, two layer blobs, two layer dirs, one bundle */
+	cr_assert_eq(removed, 7);
+	cr_assert_eq(count("blobs/sha256") + count("layers") + count("bundles"), 0);
+	img_store_close(&st);
+	cr_assert_eq(pull(ref, d, &err), 0, "%s", err.msg);
+}

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_image_unpack.c -- image/unpack.c as root against tars made here by
+ * Python's tarfile: hostile names, symlinks and hardlinks stay inside the
+ * layer, device nodes and overlay xattrs are refused, whiteouts become
+ * overlayfs whiteouts, and modes, owners and links survive, for gzip, zstd
+ * and plain layers alike. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "image/image.h"
+
+static char work[64], layer[128], outside[128];
+
+static void setup(void)
+{
+	snprintf(work, sizeof(work), "/tmp/slx-unpack-XXXXXX");
+	cr_assert_not_null(mkdtemp(work));
+	snprintf(layer, sizeof(layer), "%s/layer", work);
+	snprintf(outside, sizeof(outside), "%s/outside", work);
+	cr_assert_eq(mkdir(layer, 0755), 0);
+	cr_assert_eq(mkdir(outside, 0755), 0);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
+	(void)system(cmd);
+}
+
+/* Write <work>/layer.tar with a Python body that has `t` (a TarFile open for
+ * writing), `add(info, data=b"")`, `OUT` (the outside dir) and tarfile. */
+static void make_tar(const char *mode, const char *body)
+{
+	char path[160];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/mk.py", work);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fprintf(f, "import io, tarfile\nOUT = %s%s%s\n"
+		   "t = tarfile.open('%s/layer.tar', 'w:%s', format=tarfile.PAX_FORMAT)\n"
+		   "def add(i, data=b''):\n    i.size = len(data)\n    t.addfile(i, io.BytesIO(data))\n"
+		   "def ti(name, type=tarfile.REGTYPE, **kw):\n    i = tarfile.TarInfo(name)\n"
+		   "    i.type = type\n    i.mode = 0o644\n    [setattr(i, k, v) for k, v in kw.items()]\n"
+		   "    return i\n%s\nt.close()\n",
+		"'", outside, "'", work, mode, body);
+	fclose(f);
+	snprintf(path, sizeof(path), "python3 %s/mk.py", work);
+	cr_assert_eq(system(path), 0, "python tar maker failed");
+}
+
+static int unpack(bool allow_devices, struct slx_err *err)
+{
+	const struct img_unpack_opts o = { .allow_devices = allow_devices,
+					   .overlay_whiteouts = true,
+					   .keep_owners = true };
+	char path[160];
+	int fd, dir, r;
+
+	snprintf(path, sizeof(path), "%s/layer.tar", work);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	dir = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert(fd >= 0 && dir >= 0);
+	r = img_unpack_fd(fd, dir, &o, err);
+	close(fd);
+	close(dir);
+	return r;
+}
+
+static bool exists_in(const char *dir, const char *name)
+{
+	char p[256];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return lstat(p, &st) == 0;
+}
+
+TestSuite(image_unpack, .init = setup, .fini = teardown);
+
+Test(image_unpack, a_dotdot_entry_is_refused_and_nothing_lands_outside)
+{
+	struct slx_err err = { 0 };
+
+	make_tar("", "add(ti('ok'), b'1')\nadd(ti('../outside/pwned'), b'x')");
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert_str_eq(err.msg, "entry ../outside/pwned: \"..\" leaves the layer");
+	cr_assert_not(exists_in(outside, "pwned"));
+}
+
+Test(image_unpack, an_absolute_name_lands_inside_the_layer)
+{
+	struct slx_err err = { 0 };
+	char name[200];
+
+	make_tar("", "add(ti(OUT + '/pwned'), b'x')");
+	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
+	cr_assert_not(exists_in(outside, "pwned"));
+	snprintf(name, sizeof(name), "%s/pwned", outside + 1);
+	cr_assert(exists_in(layer, name), "the absolute name is rooted in the layer");
+}
+
+/* A symlink resolves in the layer's root, as it will in the container: to
+ * a directory the layer has, the file goes there; to one it lacks, the
+ * entry fails; never outside. */
+Test(image_unpack, a_file_through_a_symlink_to_outside_stays_inside)
+{
+	struct slx_err err = { 0 };
+
+	make_tar("gz", "add(ti('etc', tarfile.DIRTYPE))\n"
+		       "add(ti('root', tarfile.SYMTYPE, linkname='/'))\n"
+		       "add(ti('root/etc/planted'), b'x')\n"
+		       "add(ti('up', tarfile.SYMTYPE, linkname='../../../../../../../etc'))\n"
+		       "add(ti('up/planted2'), b'x')");
+	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
+	cr_assert(exists_in(layer, "etc/planted"));
+	cr_assert(exists_in(layer, "etc/planted2"));
+	cr_assert_not(access("/etc/planted", F_OK) == 0 || access("/etc/planted2", F_OK) == 0);
+	make_tar("", "add(ti('abs', tarfile.SYMTYPE, linkname=OUT))\nadd(ti('abs/pwned'), b'x')");
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert(strstr(err.msg, "entry abs/pwned: parent directory"), "%s", err.msg);
+	cr_assert_not(exists_in(outside, "pwned"));
+}
+
+Test(image_unpack, a_hardlink_to_outside_is_refused)
+{
+	struct slx_err err = { 0 };
+	char victim[160];
+	struct stat st;
+
+	snprintf(victim, sizeof(victim), "%s/victim", outside);
+	close(open(victim, O_CREAT | O_WRONLY, 0600));
+	make_tar("", "add(ti('h', tarfile.LNKTYPE, linkname='../outside/victim'))");
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert(strstr(err.msg, "leaves the layer"), "%s", err.msg);
+	make_tar("", "add(ti('s', tarfile.SYMTYPE, linkname=OUT))\n"
+		     "add(ti('h', tarfile.LNKTYPE, linkname='s/victim'))");
+	cr_assert_eq(unpack(false, &err), -1, "a hardlink through a symlink reached outside");
+	cr_assert(strstr(err.msg, "entry h: hardlink"), "%s", err.msg);
+	make_tar("", "add(ti('h', tarfile.LNKTYPE, linkname=OUT + '/victim'))");
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert_eq(stat(victim, &st), 0);
+	cr_assert_eq(st.st_nlink, 1, "the outside file gained a link");
+}
+
+Test(image_unpack, device_nodes_only_when_the_caller_allows_them)
+{
+	struct slx_err err = { 0 };
+	char p[160];
+	struct stat st;
+
+	make_tar("", "add(ti('dev/sda', tarfile.CHRTYPE, devmajor=8, devminor=0))");
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert_str_eq(err.msg, "entry dev/sda: device nodes are not allowed in a layer");
+	cr_assert_not(exists_in(layer, "dev/sda"));
+	cr_assert_eq(unpack(true, &err), 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/dev/sda", layer);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert(S_ISCHR(st.st_mode) && st.st_rdev == makedev(8, 0));
+}
+
+Test(image_unpack, whiteouts_become_overlayfs_whiteouts)
+{
+	struct slx_err err = { 0 };
+	char p[160], v[8] = "";
+	struct stat st;
+
+	make_tar("gz", "add(ti('etc', tarfile.DIRTYPE))\nadd(ti('etc/.wh.gone'))\n"
+		       "add(ti('var/cache', tarfile.DIRTYPE))\nadd(ti('var/cache/.wh..wh..opq'))");
+	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/etc/gone", layer);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0), "not a 0:0 whiteout");
+	cr_assert_not(exists_in(layer, "etc/.wh.gone"));
+	snprintf(p, sizeof(p), "%s/var/cache", layer);
+	cr_assert_eq(getxattr(p, "trusted.overlay.opaque", v, sizeof(v)), 1);
+	cr_assert_eq(v[0], 'y');
+	cr_assert_not(exists_in(layer, "var/cache/.wh..wh..opq"));
+}
+
+Test(image_unpack, an_overlay_xattr_from_the_tar_is_refused)
+{
+	struct slx_err err = { 0 };
+
+	make_tar("", "i = ti('d', tarfile.DIRTYPE)\n"
+		     "i.pax_headers = {'SCHILY.xattr.trusted.overlay.redirect': '/etc'}\nadd(i)");
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert_str_eq(err.msg, "entry d/: xattr trusted.overlay.redirect is overlayfs's own");
+}
+
+static void check_attrs(void)
+{
+	char p[160], q[160], target[64] = "";
+	struct stat a, b;
+
+	snprintf(p, sizeof(p), "%s/bin/tool", layer);
+	snprintf(q, sizeof(q), "%s/bin/tool-link", layer);
+	cr_assert_eq(lstat(p, &a), 0);
+	cr_assert_eq(a.st_mode & 07777, 04755, "mode %o", a.st_mode & 07777);
+	cr_assert(a.st_uid == 1000 && a.st_gid == 1001);
+	cr_assert_eq(a.st_mtime, 1234567890);
+	cr_assert_eq(lstat(q, &b), 0);
+	cr_assert_eq(a.st_ino, b.st_ino, "the hardlink is a second name of the file");
+	snprintf(p, sizeof(p), "%s/bin/sh", layer);
+	cr_assert_eq(readlink(p, target, sizeof(target) - 1), 4);
+	cr_assert_str_eq(target, "tool");
+	snprintf(p, sizeof(p), "%s/etc/conf", layer);
+	cr_assert_eq(getxattr(p, "user.slx", target, sizeof(target)), 2);
+}
+
+#define ATTR_TAR                                                                        \
+	"add(ti('bin', tarfile.DIRTYPE, mode=0o755))\n"                               \
+	"add(ti('bin/tool', mode=0o4755, uid=1000, gid=1001, mtime=1234567890), b'#!')\n" \
+	"add(ti('bin/tool-link', tarfile.LNKTYPE, linkname='bin/tool'))\n"            \
+	"add(ti('bin/sh', tarfile.SYMTYPE, linkname='tool'))\n"                       \
+	"i = ti('etc/conf')\ni.pax_headers = {'SCHILY.xattr.user.slx': 'ok'}\nadd(i, b'c')"
+
+Test(image_unpack, modes_owners_links_and_xattrs_survive_plain)
+{
+	struct slx_err err = { 0 };
+
+	make_tar("", ATTR_TAR);
+	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
+	check_attrs();
+}
+
+Test(image_unpack, modes_owners_links_and_xattrs_survive_gzip)
+{
+	struct slx_err err = { 0 };
+
+	make_tar("gz", ATTR_TAR);
+	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
+	check_attrs();
+}
+
+Test(image_unpack, modes_owners_links_and_xattrs_survive_zstd)
+{
+	struct slx_err err = { 0 };
+	char cmd[256];
+
+	make_tar("", ATTR_TAR);
+	snprintf(cmd, sizeof(cmd), "zstd -q --rm %s/layer.tar -o %s/layer.zst && mv %s/layer.zst %s/layer.tar",
+		 work, work, work, work);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
+	check_attrs();
+}
+
+Test(image_unpack, a_truncated_or_foreign_stream_is_an_error)
+{
+	struct slx_err err = { 0 };
+	char cmd[200];
+
+	make_tar("gz", "import os\nadd(ti('big'), os.urandom(100000))");
+	snprintf(cmd, sizeof(cmd), "truncate -s 60000 %s/layer.tar", work);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert(strstr(err.msg, "big") || strstr(err.msg, "tar"), "%s", err.msg);
+	snprintf(cmd, sizeof(cmd), "echo '{\"json\": 1}' > %s/layer.tar", work);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert(strstr(err.msg, "tar"), "%s", err.msg);
+}
