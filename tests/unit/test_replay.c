@@ -80,10 +80,33 @@ Test(replay_fixture, idle_memory_time_matches_the_hand_count)
 	 * 2879 x 0.1 s of work. */
 	cr_assert_float_eq(f.idle_gb_s, (28800 + 1616.99 + 1209.995 + 86096.995) / 8, 0.01);
 	cr_assert_float_eq(f.p99_added_ms, 5.0, 1e-9, "1.8%% cold: p99 is a cold start");
-	cr_assert_float_eq(f.p50_added_ms, 0.0, 1e-9);
 	d = rpl_run(&t, "delta");
 	cr_assert_lt(d.idle_gb_s, f.idle_gb_s);
 	cr_assert_leq(2 * d.cold_starts, f.cold_starts);
+	trace_free(&t);
+}
+
+/* fixed:600 on the fixture: 53 cold starts of 5 ms in 2936 invocations.
+ * Per app (sorted): D 1/2880, B 2/5, C 2/3, A 48/48; nearest rank over the
+ * four gives p50 = B, p75 = C, p90 = A.  C's second call (at 30 s) comes
+ * while its first (10-40 s) runs: the one busy cold start. */
+Test(replay_fixture, latency_mean_p999_and_per_app_percentiles)
+{
+	struct trace t;
+	struct replay_result f;
+
+	rpl_load_fixture(&t);
+	f = rpl_run(&t, "fixed:600");
+	cr_assert_eq(f.cold_starts, 53);
+	cr_expect_float_eq(f.mean_added_ms, 53 * 5.0 / 2936, 1e-9);
+	/* rank ceil(0.999 x 2936) = 2934 lies past the 2883 warm zeros */
+	cr_expect_float_eq(f.p999_added_ms, 5.0, 1e-9);
+	cr_expect_float_eq(f.app_cold_p50, 40.0, 1e-9);
+	cr_expect_float_eq(f.app_cold_p75, 200.0 / 3, 1e-9);
+	cr_expect_float_eq(f.app_cold_p90, 100.0, 1e-9);
+	cr_expect_float_eq(f.cold_start_pct, 100.0 * 53 / 2936, 1e-9);
+	cr_expect_eq(f.cold_starts_busy, 1);
+	cr_expect_eq(f.evictions, 0, "no budget, nothing evicted");
 	trace_free(&t);
 }
 
@@ -92,9 +115,11 @@ Test(replay_fixture, idle_memory_time_matches_the_hand_count)
  * rounds them).  A field added to replay_result belongs here too. */
 static void rpl_result_row(const struct replay_result *r, char *row, size_t size)
 {
-	snprintf(row, size, "%s,%lu,%lu,%a,%a,%a,%a", r->policy, (unsigned long)r->invocations,
-		 (unsigned long)r->cold_starts, r->cold_start_pct, r->idle_gb_s, r->p50_added_ms,
-		 r->p99_added_ms);
+	snprintf(row, size, "%s,%lu,%lu,%lu,%a,%a,%a,%a,%a,%a,%a,%a,%lu", r->policy,
+		 (unsigned long)r->invocations, (unsigned long)r->cold_starts,
+		 (unsigned long)r->cold_starts_busy, r->cold_start_pct, r->app_cold_p50,
+		 r->app_cold_p75, r->app_cold_p90, r->idle_gb_s, r->mean_added_ms,
+		 r->p99_added_ms, r->p999_added_ms, (unsigned long)r->evictions);
 }
 
 /* Every policy twice, the second pass on a freshly loaded trace and in the
