@@ -10,6 +10,7 @@
 #include "../common/cleanup.h"
 #include "replay.h"
 #include "replay_stats.h"
+#include "replay_stream.h"
 
 #define NS MODEL_NS_PER_S
 #define NEVER UINT64_MAX
@@ -37,74 +38,6 @@ void replay_policy_time_scale(struct policy_config *pc, unsigned n)
 	pc->cold_cost_gb_s /= n;
 	if (pc->conc_minutes)
 		pc->conc_minutes = (pc->conc_minutes + n - 1) / n;
-}
-
-struct arrival {
-	uint64_t t_ns, dur_ns;
-	bool busy; /* the app had an invocation in flight when it came */
-};
-
-/* ---- one app's arrivals in time order ------------------------------------ */
-
-struct stream {
-	const struct trace *t;
-	const struct trace_app *app;
-	size_t *cur; /* per function of the app: next index into its minutes */
-	uint64_t *dur_ns;
-	unsigned scale; /* --time-scale: trace times divided by it */
-	struct arrival *buf; /* the current minute, sorted */
-	size_t n, cap, pos;
-};
-
-static int cmp_arrival(const void *a, const void *b)
-{
-	const struct arrival *x = a, *y = b;
-
-	if (x->t_ns != y->t_ns)
-		return (x->t_ns > y->t_ns) - (x->t_ns < y->t_ns);
-	return (x->dur_ns > y->dur_ns) - (x->dur_ns < y->dur_ns);
-}
-
-/* Fill buf with the next minute that has invocations; false at the end. */
-static int stream_fill(struct stream *s)
-{
-	uint32_t minute = UINT32_MAX;
-
-	s->n = s->pos = 0;
-	for (size_t i = 0; i < s->app->n_fns; i++) {
-		const struct trace_function *f = &s->t->fns[s->app->fns[i]];
-
-		if (s->cur[i] < f->n_min && f->min[s->cur[i]].minute < minute)
-			minute = f->min[s->cur[i]].minute;
-	}
-	if (minute == UINT32_MAX)
-		return 0;
-	for (size_t i = 0; i < s->app->n_fns; i++) {
-		const struct trace_function *f = &s->t->fns[s->app->fns[i]];
-		const struct trace_minute *m;
-
-		if (s->cur[i] >= f->n_min || f->min[s->cur[i]].minute != minute)
-			continue;
-		m = &f->min[s->cur[i]++];
-		if (s->n + m->count > s->cap) {
-			size_t cap = (s->n + m->count) * 2;
-			struct arrival *v = realloc(s->buf, cap * sizeof(*v));
-
-			if (!v)
-				return -1;
-			s->buf = v;
-			s->cap = cap;
-		}
-		for (uint32_t k = 0; k < m->count; k++)
-			s->buf[s->n++] = (struct arrival){
-				((uint64_t)minute * 60 * NS + (2 * k + 1) * 30 * NS / m->count) /
-					s->scale,
-				s->dur_ns[i],
-				false,
-			};
-	}
-	qsort(s->buf, s->n, sizeof(*s->buf), cmp_arrival);
-	return 1;
 }
 
 /* ---- the simulation of one app ---------------------------------------------- */
@@ -266,7 +199,7 @@ static uint64_t next_internal(const struct sim *s)
 	return t;
 }
 
-static int sim_step(struct sim *s, struct stream *st, uint64_t now, uint64_t t_arr)
+static int sim_step(struct sim *s, struct replay_stream *st, uint64_t now, uint64_t t_arr)
 {
 	settle(s, now);
 	while (t_arr == now) {
@@ -278,7 +211,7 @@ static int sim_step(struct sim *s, struct stream *st, uint64_t now, uint64_t t_a
 		if (push_pending(s, a) < 0)
 			return -1;
 		if (st->pos == st->n) {
-			int r = stream_fill(st);
+			int r = replay_stream_fill(st);
 
 			if (r < 0)
 				return -1;
@@ -292,9 +225,9 @@ static int sim_step(struct sim *s, struct stream *st, uint64_t now, uint64_t t_a
 	return decide(s, now);
 }
 
-static int sim_app(struct sim *s, struct stream *st)
+static int sim_app(struct sim *s, struct replay_stream *st)
 {
-	int more = stream_fill(st);
+	int more = replay_stream_fill(st);
 
 	while (more >= 0) {
 		uint64_t t_arr = more ? st->buf[st->pos].t_ns : NEVER;
@@ -305,7 +238,7 @@ static int sim_app(struct sim *s, struct stream *st)
 			break;
 		if (sim_step(s, st, now, t_arr) < 0)
 			return -1;
-		more = st->pos < st->n ? 1 : stream_fill(st);
+		more = st->pos < st->n ? 1 : replay_stream_fill(st);
 	}
 	if (more < 0)
 		return -1;
@@ -323,7 +256,7 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	cleanup_free size_t *cur = calloc(app->n_fns + 1, sizeof(size_t));
 	cleanup_free uint64_t *dur = calloc(app->n_fns + 1, sizeof(uint64_t));
 	unsigned scale = s->rc->time_scale ? s->rc->time_scale : 1;
-	struct stream st = { .t = t, .app = app, .cur = cur, .dur_ns = dur, .scale = scale };
+	struct replay_stream st = { .t = t, .app = app, .cur = cur, .dur_ns = dur, .scale = scale };
 	double mb = trace_app_memory_mb(app, s->rc->default_memory_mb);
 	uint64_t inv0, cold0;
 	int r;

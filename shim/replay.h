@@ -66,4 +66,14 @@ int replay_run(const struct trace *t, const struct policy_config *pc,
 	       const struct replay_config *rc, struct replay_result *out,
 	       struct slx_err *err);
 
+/* The whole trace on one node of mem_budget bytes (0: unlimited): every
+ * application on one clock, the budget shared, each event decided by
+ * policy_decide_function for its app, which may evict other apps' idle
+ * sandboxes (counted in evictions) or hold the invocation until memory
+ * frees (its wait is added latency, and it is a cold start).  Otherwise
+ * the model above: an app's sandbox takes the app's memory while live. */
+int replay_run_node(const struct trace *t, const struct policy_config *pc,
+		    const struct replay_config *rc, uint64_t mem_budget,
+		    struct replay_result *out, struct slx_err *err);
+
 #endif

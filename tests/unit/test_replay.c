@@ -311,3 +311,62 @@ Test(trace_parse, durations_and_memory_rows_are_checked)
 	cr_assert_str_eq(err.msg, "m.csv:1: header: expected 12 columns, got 3");
 	trace_free(&t);
 }
+
+/* ---- the node replay ---------------------------------------------------------- */
+
+static struct replay_result rpl_run_node(const struct trace *t, const char *spec,
+					 uint64_t budget)
+{
+	struct replay_config rc;
+	struct policy_config pc;
+	struct replay_result r;
+	struct slx_err err = { 0 };
+
+	replay_config_default(&rc);
+	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
+	pc.create_ns = rc.cold_ns;
+	cr_assert_eq(replay_run_node(t, &pc, &rc, budget, &r, &err), 0, "%s", err.msg);
+	return r;
+}
+
+/* With room for everything the apps do not meet: the node replay, all
+ * apps on one clock, must give every policy's per-app result exactly. */
+Test(replay_node, a_node_with_room_for_all_is_the_per_app_replay)
+{
+	static const char *const policies[] = { "fixed:600", "knative", "histogram", "delta",
+						"lru" };
+	struct trace t;
+
+	rpl_load_fixture(&t);
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct replay_result a = rpl_run(&t, policies[i]);
+		struct replay_result n = rpl_run_node(&t, policies[i], 100ull << 30);
+
+		cr_expect_eq(n.invocations, a.invocations, "%s", policies[i]);
+		cr_expect_eq(n.cold_starts, a.cold_starts, "%s: node %lu, apps %lu", policies[i],
+			     (unsigned long)n.cold_starts, (unsigned long)a.cold_starts);
+		cr_expect_float_eq(n.idle_gb_s, a.idle_gb_s, 1e-6, "%s", policies[i]);
+		cr_expect_eq(n.evictions, 0);
+	}
+	trace_free(&t);
+}
+
+/* The fixture's four apps at 128 MB on a node of two sandboxes (256 MB):
+ * lru keeps every idle sandbox, so with room for all (the row above) it has
+ * only the 5 first-call cold starts; squeezed, the apps take turns
+ * evicting each other's idle sandbox, and the evictions are paid in cold
+ * starts. */
+Test(replay_node, a_small_node_evicts_and_pays_in_cold_starts)
+{
+	struct trace t;
+	struct replay_result big, small;
+
+	rpl_load_fixture(&t);
+	big = rpl_run_node(&t, "lru", 100ull << 30);
+	small = rpl_run_node(&t, "lru", 256ull << 20);
+	cr_assert_eq(big.cold_starts, 5, "first calls of A, B, D; C's two overlapping");
+	cr_assert_gt(small.evictions, 0);
+	cr_assert_gt(small.cold_starts, big.cold_starts);
+	cr_assert_lt(small.idle_gb_s, big.idle_gb_s, "less room, less idle memory");
+	trace_free(&t);
+}
