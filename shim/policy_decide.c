@@ -302,7 +302,8 @@ static void make_room(struct decide *d, uint64_t want)
 		evict(d, fi, sb, key);
 }
 
-/* Create need sandboxes within the CPU and memory budget; the rest hold. */
+/* Create need sandboxes within the CPU and memory budget, evicting idle
+ * ones to make room; the rest hold. */
 static void allocate(struct decide *d, size_t fi, unsigned need)
 {
 	uint64_t mem = d->m->fn[fi].mem_per_sandbox;
@@ -347,16 +348,26 @@ static void demand(struct decide *d, size_t fi)
 	}
 	rest -= thaw;
 	rest = rest > creating ? rest - creating : 0;
+	allocate(d, fi, rest);
 	if (d->cfg->kind == POLICY_DELTA && f->queued && rest) {
 		/* Demand already outruns the pool: it is ramping (a burst's first
 		 * second, before any tick shows ΔA).  Double the pool, as Knative's
 		 * panic mode does, so the ramp costs log2 cold starts, not one per
 		 * level; extras that find no work go as surplus after the grace. */
 		unsigned da = f->da > 0 ? (unsigned)f->da : 0;
+		unsigned extra = f->in_flight > da ? f->in_flight : da;
+		uint64_t mem = f->mem_per_sandbox;
 
-		rest += f->in_flight > da ? f->in_flight : da;
+		/* Speculative, so under a budget only into free memory: evicting
+		 * another function's sandbox for a guess thrashes a full node. */
+		if (d->mem_free != NEVER && mem && d->mem_free / mem < extra)
+			extra = (unsigned)(d->mem_free / mem);
+		if (extra && !d->cpu_saturated) {
+			d->mem_free -= d->mem_free != NEVER ? (uint64_t)extra * mem : 0;
+			emit(d, (struct policy_action){ .kind = POLICY_ALLOCATE, .fn = fi,
+							.n = extra });
+		}
 	}
-	allocate(d, fi, rest);
 }
 
 static bool thawing(const struct decide *d, size_t fi, uint64_t id)
