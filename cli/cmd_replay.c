@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_replay.c -- `slxrun shim replay`: the flags, then shim_replay. */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -7,13 +9,50 @@
 
 #define VERB "shim replay"
 #define USAGE "TRACE... [--policy P]... [--durations FILE]... [--memory FILE]... " \
-	      "[--cold-ms N] [--time-scale N] [--format table|csv] [--plot OUT.png]"
+	      "[--cold-ms N] [--time-scale N] [--node-memory SIZE[,SIZE...]] " \
+	      "[--format table|csv] [--plot OUT.png]"
 
 struct replay_opts {
 	struct cli_list traces, policy, durations, memory;
 	int cold_ms, time_scale;
-	const char *format, *plot;
+	const char *format, *plot, *node_memory;
+	uint64_t node_mem[CLI_LIST_MAX];
+	size_t n_node_mem;
 };
+
+/* "2G,4G,512M": sizes with an optional K, M, G or T suffix (powers of 1024). */
+static int parse_sizes(const char *list, uint64_t *out, size_t *n, struct slx_err *err)
+{
+	const char *p = list;
+
+	*n = 0;
+	while (*p) {
+		char *end;
+		unsigned long long v;
+		unsigned shift = 0;
+
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || end == p)
+			return slx_error(err, 0, "%s: --node-memory %s: expected SIZE[,SIZE...]",
+					 VERB, list);
+		switch (*end) {
+		case 'K': shift = 10; end++; break;
+		case 'M': shift = 20; end++; break;
+		case 'G': shift = 30; end++; break;
+		case 'T': shift = 40; end++; break;
+		}
+		if (!v || v > (UINT64_MAX >> shift) || (*end && *end != ',') ||
+		    *n == CLI_LIST_MAX)
+			return slx_error(err, 0, "%s: --node-memory %s: expected SIZE[,SIZE...]",
+					 VERB, list);
+		out[(*n)++] = (uint64_t)v << shift;
+		p = *end ? end + 1 : end;
+	}
+	if (!*n)
+		return slx_error(err, 0, "%s: --node-memory: no size", VERB);
+	return 0;
+}
 
 static int parse_opts(int argc, char **argv, struct replay_opts *o,
 		      struct slx_err *err)
@@ -26,6 +65,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 		{ "time-scale", 0, CLI_INT, &o->time_scale },
 		{ "format", 0, CLI_STR, &o->format },
 		{ "plot", 0, CLI_STR, &o->plot },
+		{ "node-memory", 0, CLI_STR, &o->node_memory },
 	};
 	int idx = 0;
 
@@ -50,6 +90,8 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 	if (o->time_scale < 1 || o->time_scale > 3600)
 		return slx_error(err, 0, "%s: --time-scale %d out of range 1..3600", VERB,
 				 o->time_scale);
+	if (o->node_memory && parse_sizes(o->node_memory, o->node_mem, &o->n_node_mem, err) < 0)
+		return -1;
 	if (strcmp(o->format, "table") && strcmp(o->format, "csv"))
 		return slx_error(err, 0, "%s: --format %s: expected table or csv", VERB,
 				 o->format);
@@ -70,6 +112,7 @@ int cmd_shim_replay(int argc, char **argv, struct slx_err *err)
 		.policies = o.policy.v, .n_policies = o.policy.n,
 		.cold_ms = (unsigned)o.cold_ms, .time_scale = (unsigned)o.time_scale,
 		.csv = !strcmp(o.format, "csv"), .plot = o.plot,
+		.node_mem = o.node_mem, .n_node_mem = o.n_node_mem,
 	};
 	return shim_replay(&r, err);
 }

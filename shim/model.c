@@ -226,6 +226,20 @@ unsigned model_function_conc_peak(const struct model_function *f,
 	return peak;
 }
 
+unsigned model_function_conc_minutes(const struct model_function *f, uint64_t now_ns,
+				     unsigned minutes, unsigned level)
+{
+	uint64_t minute = now_ns / (60 * MODEL_NS_PER_S);
+	unsigned n = 0;
+
+	if (minutes > MODEL_CONC_MINUTES)
+		minutes = MODEL_CONC_MINUTES;
+	for (unsigned i = 0; i < MODEL_CONC_MINUTES; i++)
+		n += f->conc_minute[i] + minutes > minute && f->conc_minute[i] <= minute &&
+		     f->conc_peak[i] >= level;
+	return n;
+}
+
 void model_function_arrive(struct model_function *f, uint64_t now_ns,
 			   uint64_t tick_ns)
 {
@@ -250,6 +264,7 @@ void model_function_arrive(struct model_function *f, uint64_t now_ns,
 		}
 	}
 	f->last_arrival_ns = now_ns;
+	f->arrivals++;
 	f->queued++;
 }
 

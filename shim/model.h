@@ -62,6 +62,7 @@ struct model_sandbox {
 	uint64_t last_used_ns; /* end of its last invocation; 0: never used */
 	uint64_t mem_bytes; /* what it holds while live */
 	uint64_t caller_ns; /* the caller's (the replay: when its invocation ends) */
+	double gdsf_clock; /* gdsf: the node's clock when it last ran (policy_decide's) */
 	struct model_point ring[MODEL_RING];
 	unsigned ring_next, ring_n;
 };
@@ -104,6 +105,8 @@ struct model_function {
 	unsigned oob_next, oob_n;
 	uint64_t last_arrival_ns, last_end_ns; /* 0: none yet */
 	uint64_t it_total; /* ITs ever recorded */
+	uint64_t arrivals; /* invocations ever arrived */
+	uint64_t gdsf_since; /* gdsf: arrivals when it last had no sandbox (policy_decide's) */
 
 	/* The policy's memo of its window for these ITs: a cache of a pure
 	 * function of it_recent, so it never changes a decision, only its cost. */
@@ -134,6 +137,10 @@ struct model {
 	struct model_host host;
 	struct model_function *fn;
 	size_t n_fn;
+	/* gdsf (FaasCache): the Greedy-Dual clock, raised to each evicted
+	 * sandbox's priority.  The decision's own state, kept here so the live
+	 * shim and the replay carry it the same way. */
+	double gdsf_clock;
 };
 
 /* ---- histograms -------------------------------------------------------- */
@@ -190,6 +197,10 @@ void model_function_roll(struct model_function *f, uint64_t now_ns,
 /* Highest in-flight count seen in the last `minutes` minutes (<= MODEL_CONC_MINUTES). */
 unsigned model_function_conc_peak(const struct model_function *f,
 				  uint64_t now_ns, unsigned minutes);
+/* How many of the last `minutes` minutes (<= MODEL_CONC_MINUTES) had a
+ * peak in-flight count of at least level. */
+unsigned model_function_conc_minutes(const struct model_function *f, uint64_t now_ns,
+				     unsigned minutes, unsigned level);
 /* Count of sandboxes in a state. */
 size_t model_function_count(const struct model_function *f,
 			    enum model_sb_state s);

@@ -82,6 +82,12 @@ int policy_parse(const char *spec, struct policy_config *cfg,
 		cfg->kind = POLICY_HISTOGRAM;
 		return 0;
 	}
+	if (!colon && (!strcmp(spec, "lru") || !strcmp(spec, "gdsf"))) {
+		/* caches: nothing expires, only the budget evicts */
+		cfg->kind = spec[0] == 'l' ? POLICY_LRU : POLICY_GDSF;
+		cfg->keep_alive_ns = UINT64_MAX;
+		return 0;
+	}
 	if (!colon && !strcmp(spec, "knative")) {
 		/* KPA: desired scale drops to zero once the 60 s stable window
 		 * averages no requests. */
@@ -90,7 +96,7 @@ int policy_parse(const char *spec, struct policy_config *cfg,
 		return 0;
 	}
 	return slx_error(err, 0,
-			 "unknown policy \"%s\" (fixed:SECONDS, knative, histogram, delta[:GB_S])",
+			 "unknown policy \"%s\" (fixed:SECONDS, knative, histogram, lru, gdsf, delta[:GB_S])",
 			 spec);
 }
 
@@ -335,6 +341,8 @@ void policy_plan_function(struct model_function *f,
 	switch (cfg->kind) {
 	case POLICY_FIXED:
 	case POLICY_KNATIVE:
+	case POLICY_LRU:
+	case POLICY_GDSF:
 		plan_keep_alive(cfg->keep_alive_ns, "fixed", out);
 		break;
 	case POLICY_HISTOGRAM:

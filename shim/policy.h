@@ -25,6 +25,8 @@ enum policy_kind {
 	POLICY_KNATIVE, /* Knative KPA scale-to-zero: a 60 s stable window */
 	POLICY_HISTOGRAM, /* Shahrad et al., ATC 2020, hybrid histogram */
 	POLICY_DELTA, /* ours: exact idle times, cost-optimal window, trend */
+	POLICY_LRU, /* keep every idle sandbox; under a budget evict the least recently used */
+	POLICY_GDSF, /* FaasCache (Fuerst & Sharma, ASPLOS 2021): Greedy-Dual-Size-Frequency */
 };
 
 struct policy_config {
@@ -53,7 +55,7 @@ struct policy_config {
 	uint64_t surplus_grace_ns; /* idle sandboxes past the peak: kept this long */
 };
 
-/* Parse "fixed:SECONDS", "knative", "histogram", "delta" or
+/* Parse "fixed:SECONDS", "knative", "histogram", "lru", "gdsf", "delta" or
  * "delta:COLD_COST_GB_S" into cfg (defaults for everything else).
  * create_ns is left at its default (5 ms); callers set their own. */
 int policy_parse(const char *spec, struct policy_config *cfg,
@@ -71,6 +73,7 @@ const char *policy_act_name(enum policy_act a);
 
 struct policy_action {
 	enum policy_act kind;
+	bool evict; /* a release that makes room under the node's budget */
 	size_t fn; /* index into model.fn */
 	uint64_t sb; /* model_sandbox.id, for thaw/freeze/release */
 	unsigned n; /* allocate, pre-warm, hold */
@@ -83,10 +86,32 @@ size_t policy_actions_max(const struct model *m);
 /* The decision.  Writes at most max actions to out (policy_actions_max is
  * always enough) and returns how many; *wake_ns is the earliest time the
  * answer changes with no new event.  No I/O, no clock: deterministic.  It
- * writes nothing but each function's plan memo (see model.h). */
+ * writes nothing but each function's plan memo and gdsf's clock, stamps and
+ * frequency base (see model.h).
+ *
+ * Under a budget (host.mem_budget_bytes) an allocation that does not fit
+ * first evicts idle sandboxes, in the policy's order:
+ *   gdsf   lowest priority clock + frequency x cold-start cost / size, and
+ *          the clock rises to the evicted priority (FaasCache);
+ *   delta  the longest expected wait until its next use times its size
+ *          (R_i's memory): for the first sandbox the residual of the
+ *          function's recent idle times past its idle so far, for the k-th
+ *          how rarely the last hour's concurrency reached that level, shortened
+ *          while ΔA_i rises;
+ *   others least recently used. */
 size_t policy_decide(struct model *m, const struct policy_config *cfg,
 		     uint64_t now_ns, struct policy_action *out, size_t max,
 		     uint64_t *wake_ns);
+
+/* The same decision for one function fi only (its event: an arrival, a
+ * completion, its wake-up), with the node's budget over all of them: when
+ * fi's allocation does not fit, idle sandboxes of any function are released
+ * (evict set) in the policy's order until it does, and what still does not
+ * fit holds.  What the replay of a whole node calls per event; policy_decide
+ * is this over every function. */
+size_t policy_decide_function(struct model *m, const struct policy_config *cfg,
+			      size_t fi, uint64_t now_ns, struct policy_action *out,
+			      size_t max, uint64_t *wake_ns);
 
 /* A function's plan, the part of the decision tests look at directly.
  * Idle sandboxes live keep_alive_ns past their idle_since, or, when window

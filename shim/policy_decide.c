@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* policy_decide.c -- the allocate/release decision over the model: each
- * function's plan (policy.c) against its demand, the budget rules, LRU
- * release under memory pressure.  Pure and deterministic. */
+ * function's plan (policy.c) against its demand, the budget rules, eviction
+ * in the policy's order (LRU, GDSF, delta's expected wait) when an
+ * allocation does not fit or memory is under pressure.  Pure and
+ * deterministic. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy.h"
 
 #define NEVER UINT64_MAX
+#define NS MODEL_NS_PER_S
+#define GIB (1024.0 * 1024.0 * 1024.0)
 
 static const char *const act_names[] = {
 	[POLICY_ALLOCATE] = "allocate", [POLICY_PREWARM] = "prewarm",
@@ -90,9 +94,11 @@ static bool released(const struct decide *d, size_t fi, uint64_t id)
 	return false;
 }
 
-static void release(struct decide *d, size_t fi, const struct model_sandbox *sb)
+static void release(struct decide *d, size_t fi, const struct model_sandbox *sb,
+		    bool evict)
 {
-	emit(d, (struct policy_action){ .kind = POLICY_RELEASE, .fn = fi, .sb = sb->id });
+	emit(d, (struct policy_action){ .kind = POLICY_RELEASE, .fn = fi, .sb = sb->id,
+					.evict = evict });
 	d->mem_freed += sb->mem_bytes;
 }
 
@@ -105,7 +111,8 @@ static uint64_t release_time(const struct decide *d, const struct model_function
 	uint64_t t;
 
 	if (!p->window)
-		t = sb->idle_since_ns + p->keep_alive_ns;
+		t = p->keep_alive_ns > NEVER - sb->idle_since_ns ? NEVER
+								: sb->idle_since_ns + p->keep_alive_ns;
 	else if (!app_idle && d->cfg->kind == POLICY_DELTA)
 		t = NEVER; /* the app's own window starts when it goes idle */
 	else if (!app_idle) /* the window's length, from this sandbox's idle start */
@@ -131,7 +138,7 @@ static void idle_sandbox(struct decide *d, size_t fi, const struct model_sandbox
 	uint64_t t = release_time(d, f, sb, p), fz;
 
 	if (t <= d->now) {
-		release(d, fi, sb);
+		release(d, fi, sb, false);
 		return;
 	}
 	wake_at(d, t);
@@ -144,7 +151,159 @@ static void idle_sandbox(struct decide *d, size_t fi, const struct model_sandbox
 		emit(d, (struct policy_action){ .kind = POLICY_FREEZE, .fn = fi, .sb = sb->id });
 }
 
-/* Create need sandboxes within the CPU and memory budget; the rest hold. */
+/* ---- eviction: which idle sandbox the budget takes ----------------------- */
+
+static bool is_warm(const struct model_sandbox *sb);
+static bool serving(const struct model_function *f, const struct model_sandbox *sb);
+static bool thawing(const struct decide *d, size_t fi, uint64_t id);
+
+static double size_gb(const struct model_function *f, const struct model_sandbox *sb)
+{
+	uint64_t b = sb->mem_bytes ? sb->mem_bytes : f->mem_per_sandbox;
+
+	return b ? (double)b / GIB : 0.125;
+}
+
+/* FaasCache's priority: clock at last use + frequency x cost / size, the
+ * frequency counted since the function last had no sandbox. */
+static double gdsf_priority(const struct decide *d, const struct model_function *f,
+			    const struct model_sandbox *sb)
+{
+	double freq = (double)(f->arrivals - f->gdsf_since);
+
+	return sb->gdsf_clock + freq * ((double)d->cfg->create_ns / NS) / size_gb(f, sb);
+}
+
+/* The function's idle so far is tau: the mean of its recent idle times
+ * longer than tau, less tau; none longer, it is overdue and the wait is
+ * taken to be as long again (at least a minute). */
+static double residual_idle_s(const struct model_function *f, uint64_t now)
+{
+	double tau = f->last_end_ns && now > f->last_end_ns
+			     ? (double)(now - f->last_end_ns) / NS
+			     : 0;
+	double sum = 0;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < f->it_n; i++) {
+		double v = (double)f->it_recent[i] / NS;
+
+		if (v > tau) {
+			sum += v - tau;
+			n++;
+		}
+	}
+	if (n)
+		return sum / n;
+	return tau > 60 ? tau : 60;
+}
+
+/* Warm sandboxes of f more recently idle than sb: demand takes them first. */
+static unsigned warm_rank(const struct model_function *f, const struct model_sandbox *sb)
+{
+	unsigned r = 0;
+
+	for (size_t i = 0; i < f->n_sb; i++) {
+		const struct model_sandbox *o = &f->sb[i];
+
+		if (o != sb && is_warm(o) &&
+		    (o->idle_since_ns > sb->idle_since_ns ||
+		     (o->idle_since_ns == sb->idle_since_ns && o->id > sb->id)))
+			r++;
+	}
+	return r;
+}
+
+#define DELTA_CONC_MINUTES 60u
+#define DELTA_NEVER_S 7200.0 /* a level the last hour never reached */
+
+/* delta: seconds until sb is expected to run again.  It is the level-th
+ * sandbox the function would need: the first waits out the function's idle
+ * time, the others wait for its concurrency to reach their level. */
+static double delta_wait_s(const struct decide *d, const struct model_function *f,
+			   const struct model_sandbox *sb)
+{
+	unsigned level = f->in_flight + f->queued + 1 + warm_rank(f, sb), k;
+	double w;
+
+	if (level == 1) {
+		w = residual_idle_s(f, d->now);
+	} else {
+		k = model_function_conc_minutes(f, d->now, DELTA_CONC_MINUTES, level);
+		w = k ? 60.0 * DELTA_CONC_MINUTES / k : DELTA_NEVER_S;
+	}
+	if (f->da > 0) /* ΔA_i rising: demand is on its way */
+		w /= 1.0 + f->da;
+	return w;
+}
+
+/* Lower is evicted first. */
+static double evict_key(const struct decide *d, const struct model_function *f,
+			const struct model_sandbox *sb)
+{
+	switch (d->cfg->kind) {
+	case POLICY_GDSF:
+		return gdsf_priority(d, f, sb);
+	case POLICY_DELTA:
+		return -delta_wait_s(d, f, sb) * size_gb(f, sb);
+	default:
+		return (double)sb->idle_since_ns;
+	}
+}
+
+/* The idle sandbox to evict next: warm, not about to serve its function's
+ * queue, not thawing, not released already. */
+static bool pick_victim(const struct decide *d, size_t *fi_out,
+			const struct model_sandbox **sb_out, double *key_out)
+{
+	const struct model_sandbox *best = NULL;
+	double best_key = 0;
+
+	for (size_t fi = 0; fi < d->m->n_fn; fi++) {
+		const struct model_function *f = &d->m->fn[fi];
+
+		for (size_t i = 0; i < f->n_sb; i++) {
+			const struct model_sandbox *sb = &f->sb[i];
+			double key;
+
+			if (!is_warm(sb) || serving(f, sb) || thawing(d, fi, sb->id) ||
+			    released(d, fi, sb->id))
+				continue;
+			key = evict_key(d, f, sb);
+			if (!best || key < best_key) {
+				best = sb;
+				best_key = key;
+				*fi_out = fi;
+			}
+		}
+	}
+	*sb_out = best;
+	*key_out = best_key;
+	return best != NULL;
+}
+
+static void evict(struct decide *d, size_t fi, const struct model_sandbox *sb, double key)
+{
+	release(d, fi, sb, true);
+	if (d->mem_free != NEVER)
+		d->mem_free += sb->mem_bytes;
+	if (d->cfg->kind == POLICY_GDSF && key > d->m->gdsf_clock)
+		d->m->gdsf_clock = key;
+}
+
+/* Evict until want bytes are free or nothing idle is left. */
+static void make_room(struct decide *d, uint64_t want)
+{
+	const struct model_sandbox *sb;
+	size_t fi;
+	double key;
+
+	while (d->mem_free < want && pick_victim(d, &fi, &sb, &key))
+		evict(d, fi, sb, key);
+}
+
+/* Create need sandboxes within the CPU and memory budget, evicting idle
+ * ones to make room; the rest hold. */
 static void allocate(struct decide *d, size_t fi, unsigned need)
 {
 	uint64_t mem = d->m->fn[fi].mem_per_sandbox;
@@ -155,6 +314,8 @@ static void allocate(struct decide *d, size_t fi, unsigned need)
 	if (d->cpu_saturated)
 		n = 0;
 	else if (d->mem_free != NEVER && mem && d->mem_free / mem < n)
+		make_room(d, (uint64_t)n * mem);
+	if (!d->cpu_saturated && d->mem_free != NEVER && mem && d->mem_free / mem < n)
 		n = (unsigned)(d->mem_free / mem);
 	if (d->mem_free != NEVER)
 		d->mem_free -= (uint64_t)n * mem;
@@ -187,16 +348,26 @@ static void demand(struct decide *d, size_t fi)
 	}
 	rest -= thaw;
 	rest = rest > creating ? rest - creating : 0;
+	allocate(d, fi, rest);
 	if (d->cfg->kind == POLICY_DELTA && f->queued && rest) {
 		/* Demand already outruns the pool: it is ramping (a burst's first
 		 * second, before any tick shows ΔA).  Double the pool, as Knative's
 		 * panic mode does, so the ramp costs log2 cold starts, not one per
 		 * level; extras that find no work go as surplus after the grace. */
 		unsigned da = f->da > 0 ? (unsigned)f->da : 0;
+		unsigned extra = f->in_flight > da ? f->in_flight : da;
+		uint64_t mem = f->mem_per_sandbox;
 
-		rest += f->in_flight > da ? f->in_flight : da;
+		/* Speculative, so under a budget only into free memory: evicting
+		 * another function's sandbox for a guess thrashes a full node. */
+		if (d->mem_free != NEVER && mem && d->mem_free / mem < extra)
+			extra = (unsigned)(d->mem_free / mem);
+		if (extra && !d->cpu_saturated) {
+			d->mem_free -= d->mem_free != NEVER ? (uint64_t)extra * mem : 0;
+			emit(d, (struct policy_action){ .kind = POLICY_ALLOCATE, .fn = fi,
+							.n = extra });
+		}
 	}
-	allocate(d, fi, rest);
 }
 
 static bool thawing(const struct decide *d, size_t fi, uint64_t id)
@@ -270,51 +441,41 @@ static void surplus_cut(struct decide *d, const struct model_function *f,
 	d->cut_id = keys[reserve].id;
 }
 
+/* gdsf's bookkeeping: a running sandbox's priority starts from the clock
+ * now (FaasCache refreshes it on each use); a function with no sandbox
+ * starts counting its frequency again. */
+static void gdsf_note(struct model *m, struct model_function *f)
+{
+	if (!f->n_sb)
+		f->gdsf_since = f->arrivals - f->queued;
+	for (size_t i = 0; i < f->n_sb; i++)
+		if (f->sb[i].state == MODEL_SB_BUSY)
+			f->sb[i].gdsf_clock = m->gdsf_clock;
+}
+
 static void decide_function(struct decide *d, size_t fi)
 {
 	struct model_function *f = &d->m->fn[fi];
 	struct policy_plan plan;
 
+	if (d->cfg->kind == POLICY_GDSF)
+		gdsf_note(d->m, f);
 	policy_plan_function(f, d->cfg, d->now, &plan);
 	surplus_cut(d, f, plan.reserve);
 	demand(d, fi);
 	for (size_t i = 0; i < f->n_sb; i++) {
 		const struct model_sandbox *sb = &f->sb[i];
 
-		if (is_warm(sb) && !serving(f, sb) && !thawing(d, fi, sb->id))
+		if (is_warm(sb) && !serving(f, sb) && !thawing(d, fi, sb->id) &&
+		    !released(d, fi, sb->id))
 			idle_sandbox(d, fi, sb, &plan);
 	}
 	prewarm(d, fi, &plan);
 }
 
-/* The least recently used warm sandbox not already released or claimed. */
-static bool lru_pick(const struct decide *d, size_t *fi_out,
-		     const struct model_sandbox **sb_out)
-{
-	const struct model_sandbox *best = NULL;
-
-	for (size_t fi = 0; fi < d->m->n_fn; fi++) {
-		const struct model_function *f = &d->m->fn[fi];
-
-		for (size_t i = 0; i < f->n_sb; i++) {
-			const struct model_sandbox *sb = &f->sb[i];
-
-			if (!is_warm(sb) || serving(f, sb) || thawing(d, fi, sb->id) ||
-			    released(d, fi, sb->id))
-				continue;
-			if (!best || sb->idle_since_ns < best->idle_since_ns) {
-				best = sb;
-				*fi_out = fi;
-			}
-		}
-	}
-	*sb_out = best;
-	return best != NULL;
-}
-
 /* Memory pressure (over budget, demand held for memory, or PSI above the
- * limit): release least recently used first until the shortfall is freed;
- * PSI alone releases one per decision and lets the next tick judge. */
+ * limit): evict in the policy's order until the shortfall is freed; PSI
+ * alone releases one per decision and lets the next tick judge. */
 static void relieve_pressure(struct decide *d)
 {
 	const struct model_host *h = &d->m->host;
@@ -325,11 +486,12 @@ static void relieve_pressure(struct decide *d)
 	bool psi = h->have_psi && h->psi_mem_some10 > d->cfg->psi_mem_limit;
 	const struct model_sandbox *sb;
 	size_t fi;
+	double key;
 
 	if (psi && d->mem_freed == 0 && want == 0)
 		want = 1;
-	while (d->mem_freed < want && lru_pick(d, &fi, &sb))
-		release(d, fi, sb);
+	while (d->mem_freed < want && pick_victim(d, &fi, &sb, &key))
+		evict(d, fi, sb, key);
 }
 
 size_t policy_actions_max(const struct model *m)
@@ -341,26 +503,49 @@ size_t policy_actions_max(const struct model *m)
 	return n;
 }
 
+static void decide_init(struct decide *d, struct model *m,
+			const struct policy_config *cfg, uint64_t now_ns,
+			struct policy_action *out, size_t max)
+{
+	const struct model_host *h = &m->host;
+
+	*d = (struct decide){
+		.m = m, .cfg = cfg, .now = now_ns, .out = out, .max = max,
+		.wake = NEVER, .mem_free = NEVER,
+	};
+	if (h->mem_budget_bytes)
+		d->mem_free = h->mem_used_bytes < h->mem_budget_bytes
+				      ? h->mem_budget_bytes - h->mem_used_bytes
+				      : 0;
+	/* ΣΔR_cpu over the tick already fills the cores: another sandbox would
+	 * only contend, so demand queues. */
+	if (h->cores && h->tick_ns)
+		d->cpu_saturated = (double)h->cpu_dr_usec >=
+				   cfg->cpu_saturated * h->cores * (double)h->tick_ns / 1000.0;
+}
+
 size_t policy_decide(struct model *m, const struct policy_config *cfg,
 		     uint64_t now_ns, struct policy_action *out, size_t max,
 		     uint64_t *wake_ns)
 {
-	const struct model_host *h = &m->host;
-	struct decide d = {
-		.m = m, .cfg = cfg, .now = now_ns, .out = out, .max = max,
-		.wake = NEVER, .mem_free = NEVER,
-	};
+	struct decide d;
 
-	if (h->mem_budget_bytes)
-		d.mem_free = h->mem_used_bytes < h->mem_budget_bytes
-				     ? h->mem_budget_bytes - h->mem_used_bytes
-				     : 0;
-	/* ΣΔR_cpu over the tick already fills the cores: another sandbox would
-	 * only contend, so demand queues. */
-	if (h->cores && h->tick_ns)
-		d.cpu_saturated = (double)h->cpu_dr_usec >=
-				  cfg->cpu_saturated * h->cores * (double)h->tick_ns / 1000.0;
+	decide_init(&d, m, cfg, now_ns, out, max);
 	for (size_t fi = 0; fi < m->n_fn; fi++)
+		decide_function(&d, fi);
+	relieve_pressure(&d);
+	*wake_ns = d.wake;
+	return d.n;
+}
+
+size_t policy_decide_function(struct model *m, const struct policy_config *cfg,
+			      size_t fi, uint64_t now_ns, struct policy_action *out,
+			      size_t max, uint64_t *wake_ns)
+{
+	struct decide d;
+
+	decide_init(&d, m, cfg, now_ns, out, max);
+	if (fi < m->n_fn)
 		decide_function(&d, fi);
 	relieve_pressure(&d);
 	*wake_ns = d.wake;

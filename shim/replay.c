@@ -9,6 +9,8 @@
 
 #include "../common/cleanup.h"
 #include "replay.h"
+#include "replay_stats.h"
+#include "replay_stream.h"
 
 #define NS MODEL_NS_PER_S
 #define NEVER UINT64_MAX
@@ -38,72 +40,6 @@ void replay_policy_time_scale(struct policy_config *pc, unsigned n)
 		pc->conc_minutes = (pc->conc_minutes + n - 1) / n;
 }
 
-struct arrival {
-	uint64_t t_ns, dur_ns;
-};
-
-/* ---- one app's arrivals in time order ------------------------------------ */
-
-struct stream {
-	const struct trace *t;
-	const struct trace_app *app;
-	size_t *cur; /* per function of the app: next index into its minutes */
-	uint64_t *dur_ns;
-	unsigned scale; /* --time-scale: trace times divided by it */
-	struct arrival *buf; /* the current minute, sorted */
-	size_t n, cap, pos;
-};
-
-static int cmp_arrival(const void *a, const void *b)
-{
-	const struct arrival *x = a, *y = b;
-
-	if (x->t_ns != y->t_ns)
-		return (x->t_ns > y->t_ns) - (x->t_ns < y->t_ns);
-	return (x->dur_ns > y->dur_ns) - (x->dur_ns < y->dur_ns);
-}
-
-/* Fill buf with the next minute that has invocations; false at the end. */
-static int stream_fill(struct stream *s)
-{
-	uint32_t minute = UINT32_MAX;
-
-	s->n = s->pos = 0;
-	for (size_t i = 0; i < s->app->n_fns; i++) {
-		const struct trace_function *f = &s->t->fns[s->app->fns[i]];
-
-		if (s->cur[i] < f->n_min && f->min[s->cur[i]].minute < minute)
-			minute = f->min[s->cur[i]].minute;
-	}
-	if (minute == UINT32_MAX)
-		return 0;
-	for (size_t i = 0; i < s->app->n_fns; i++) {
-		const struct trace_function *f = &s->t->fns[s->app->fns[i]];
-		const struct trace_minute *m;
-
-		if (s->cur[i] >= f->n_min || f->min[s->cur[i]].minute != minute)
-			continue;
-		m = &f->min[s->cur[i]++];
-		if (s->n + m->count > s->cap) {
-			size_t cap = (s->n + m->count) * 2;
-			struct arrival *v = realloc(s->buf, cap * sizeof(*v));
-
-			if (!v)
-				return -1;
-			s->buf = v;
-			s->cap = cap;
-		}
-		for (uint32_t k = 0; k < m->count; k++)
-			s->buf[s->n++] = (struct arrival){
-				((uint64_t)minute * 60 * NS + (2 * k + 1) * 30 * NS / m->count) /
-					s->scale,
-				s->dur_ns[i],
-			};
-	}
-	qsort(s->buf, s->n, sizeof(*s->buf), cmp_arrival);
-	return 1;
-}
-
 /* ---- the simulation of one app ---------------------------------------------- */
 
 struct sim {
@@ -116,10 +52,7 @@ struct sim {
 	uint64_t wake, horizon;
 	struct arrival *pend; /* FIFO of invocations waiting for a sandbox */
 	size_t p_head, p_len, p_cap;
-	uint64_t invocations, colds;
-	double idle_gb_s;
-	uint64_t *added; /* non-zero added latencies, ns */
-	size_t n_added, cap_added;
+	struct replay_stats st;
 };
 
 static void idle_end(struct sim *s, const struct model_sandbox *sb, uint64_t now)
@@ -127,7 +60,7 @@ static void idle_end(struct sim *s, const struct model_sandbox *sb, uint64_t now
 	uint64_t end = now < s->horizon ? now : s->horizon;
 
 	if (end > sb->idle_since_ns)
-		s->idle_gb_s += (double)(end - sb->idle_since_ns) / NS *
+		s->st.idle_gb_s += (double)(end - sb->idle_since_ns) / NS *
 				(double)sb->mem_bytes / GIB;
 }
 
@@ -180,19 +113,9 @@ static int dispatch(struct sim *s, uint64_t now)
 		idle_end(s, sb, now);
 		model_function_start(&s->f, sb, now, s->rc->tick_ns);
 		sb->caller_ns = now + a.dur_ns;
-		if (now > a.t_ns) {
-			if (s->n_added == s->cap_added) {
-				size_t cap = s->cap_added ? s->cap_added * 2 : 1024;
-				uint64_t *v = realloc(s->added, cap * sizeof(*v));
-
-				if (!v)
-					return -1;
-				s->added = v;
-				s->cap_added = cap;
-			}
-			s->added[s->n_added++] = now - a.t_ns;
-			s->colds++;
-		}
+		if (now > a.t_ns &&
+		    replay_stats_cold(&s->st, now - a.t_ns, a.busy) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -276,18 +199,19 @@ static uint64_t next_internal(const struct sim *s)
 	return t;
 }
 
-static int sim_step(struct sim *s, struct stream *st, uint64_t now, uint64_t t_arr)
+static int sim_step(struct sim *s, struct replay_stream *st, uint64_t now, uint64_t t_arr)
 {
 	settle(s, now);
 	while (t_arr == now) {
 		struct arrival a = st->buf[st->pos++];
 
-		s->invocations++;
+		a.busy = s->f.in_flight > 0;
+		s->st.invocations++;
 		model_function_arrive(&s->f, now, s->rc->tick_ns);
 		if (push_pending(s, a) < 0)
 			return -1;
 		if (st->pos == st->n) {
-			int r = stream_fill(st);
+			int r = replay_stream_fill(st);
 
 			if (r < 0)
 				return -1;
@@ -301,9 +225,9 @@ static int sim_step(struct sim *s, struct stream *st, uint64_t now, uint64_t t_a
 	return decide(s, now);
 }
 
-static int sim_app(struct sim *s, struct stream *st)
+static int sim_app(struct sim *s, struct replay_stream *st)
 {
-	int more = stream_fill(st);
+	int more = replay_stream_fill(st);
 
 	while (more >= 0) {
 		uint64_t t_arr = more ? st->buf[st->pos].t_ns : NEVER;
@@ -314,7 +238,7 @@ static int sim_app(struct sim *s, struct stream *st)
 			break;
 		if (sim_step(s, st, now, t_arr) < 0)
 			return -1;
-		more = st->pos < st->n ? 1 : stream_fill(st);
+		more = st->pos < st->n ? 1 : replay_stream_fill(st);
 	}
 	if (more < 0)
 		return -1;
@@ -332,8 +256,9 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	cleanup_free size_t *cur = calloc(app->n_fns + 1, sizeof(size_t));
 	cleanup_free uint64_t *dur = calloc(app->n_fns + 1, sizeof(uint64_t));
 	unsigned scale = s->rc->time_scale ? s->rc->time_scale : 1;
-	struct stream st = { .t = t, .app = app, .cur = cur, .dur_ns = dur, .scale = scale };
+	struct replay_stream st = { .t = t, .app = app, .cur = cur, .dur_ns = dur, .scale = scale };
 	double mb = trace_app_memory_mb(app, s->rc->default_memory_mb);
+	uint64_t inv0, cold0;
 	int r;
 
 	if (!cur || !dur)
@@ -345,30 +270,14 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	s->m = (struct model){ .fn = &s->f, .n_fn = 1, .host = { .tick_ns = s->rc->tick_ns } };
 	s->wake = NEVER;
 	s->p_head = s->p_len = 0;
+	inv0 = s->st.invocations;
+	cold0 = s->st.colds;
 	r = sim_app(s, &st);
+	if (r == 0)
+		r = replay_stats_app(&s->st, s->st.invocations - inv0, s->st.colds - cold0);
 	model_function_fini(&s->f);
 	free(st.buf);
 	return r;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The p-th percentile over all invocations, the zeros (warm) included. */
-static double added_percentile_ms(const struct sim *s, double p)
-{
-	uint64_t n = s->invocations, zeros = n - s->n_added, rank;
-
-	if (!n)
-		return 0;
-	rank = (uint64_t)ceil(p / 100.0 * (double)n);
-	if (rank <= zeros)
-		return 0;
-	return (double)s->added[rank - zeros - 1] / 1e6;
 }
 
 int replay_run(const struct trace *t, const struct policy_config *pc,
@@ -382,21 +291,11 @@ int replay_run(const struct trace *t, const struct policy_config *pc,
 
 	for (size_t ai = 0; ai < t->n_apps && r == 0; ai++)
 		r = run_app(&s, t, ai);
-	if (r == 0) {
-		qsort(s.added, s.n_added, sizeof(*s.added), cmp_u64);
-		*out = (struct replay_result){
-			.invocations = s.invocations,
-			.cold_starts = s.colds,
-			.cold_start_pct = s.invocations ? 100.0 * (double)s.colds / (double)s.invocations : 0,
-			.idle_gb_s = s.idle_gb_s,
-			.p50_added_ms = added_percentile_ms(&s, 50),
-			.p99_added_ms = added_percentile_ms(&s, 99),
-		};
-		snprintf(out->policy, sizeof(out->policy), "%s", pc->name);
-	}
+	if (r == 0)
+		replay_stats_result(&s.st, pc->name, out);
 	free(s.acts);
 	free(s.pend);
-	free(s.added);
+	replay_stats_free(&s.st);
 	if (r < 0)
 		return slx_error(err, ENOMEM, "replay %s", pc->name);
 	return 0;

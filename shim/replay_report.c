@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replay_report.c -- `shim replay`'s report: load an Azure trace, replay it
- * through each policy, print the table or CSV, plot cold-start % against
- * idle memory-time with a sweep of fixed keep-alives as the reference. */
+ * through each policy (app by app, or on a node of each --node-memory
+ * capacity), print the table or CSV and each run's speed, plot cold-start %
+ * against idle memory-time with a sweep of fixed keep-alives as the
+ * reference, or against the node's capacity. */
 #include <errno.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +25,14 @@ static const char *const sweep_policies[] = { "fixed:60",   "fixed:120",  "fixed
 					      "fixed:600",  "fixed:1200", "fixed:1800",
 					      "fixed:3600", "fixed:7200" };
 #define SWEEP_N (sizeof(sweep_policies) / sizeof(sweep_policies[0]))
+/* Under a capacity: the caches of FaasCache next to the keep-alive policies. */
+static const char *const node_policies[] = { "lru", "gdsf", "fixed:600", "histogram",
+					     "delta" };
 
 struct run {
 	struct replay_result *res;
 	bool *sweep; /* the row belongs to the reference curve only */
+	uint64_t *node; /* the row's node capacity, bytes; 0: app by app */
 	size_t n;
 };
 
@@ -44,46 +51,96 @@ static int load_trace(struct trace *t, const struct shim_replay_opts *o,
 	return 0;
 }
 
-static int run_one(const struct trace *t, const char *spec, bool sweep,
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The replay's cost grows with the minutes that have invocations (each
+ * fills a stream), not with the invocations in them: both rates, on stderr. */
+static void print_speed(const struct trace *t, const struct replay_result *x,
+			uint64_t node, double secs)
+{
+	uint64_t fn_minutes = 0;
+
+	for (size_t i = 0; i < t->n_fns; i++)
+		fn_minutes += t->fns[i].n_min;
+	if (secs <= 0)
+		secs = 1e-9;
+	fprintf(stderr, "%s: %s", VERB, x->policy);
+	if (node)
+		fprintf(stderr, " on a %g GB node", (double)node / (1u << 30));
+	fprintf(stderr, ": %.2f s, %.0f function-minutes/s, %.0f invocations/s\n", secs,
+		(double)fn_minutes / secs, (double)x->invocations / secs);
+}
+
+static int run_one(const struct trace *t, const char *spec, bool sweep, uint64_t node,
 		   const struct replay_config *rc, struct run *r, struct slx_err *err)
 {
 	struct policy_config pc;
+	double t0;
 
 	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->res[i].policy, spec))
+		if (!strcmp(r->res[i].policy, spec) && r->node[i] == node)
 			return 0; /* asked for twice, or a named one on the sweep */
 	if (policy_parse(spec, &pc, err) < 0)
 		return -1;
 	pc.create_ns = rc->cold_ns;
 	replay_policy_time_scale(&pc, rc->time_scale);
-	if (replay_run(t, &pc, rc, &r->res[r->n], err) < 0)
+	t0 = seconds_now();
+	if (node ? replay_run_node(t, &pc, rc, node, &r->res[r->n], err)
+		 : replay_run(t, &pc, rc, &r->res[r->n], err))
 		return -1;
+	print_speed(t, &r->res[r->n], node, seconds_now() - t0);
+	r->node[r->n] = node;
 	r->sweep[r->n++] = sweep;
 	return 0;
 }
 
 static void print_csv(const struct run *r, FILE *out)
 {
-	fprintf(out, "policy,invocations,cold_starts,cold_start_pct,idle_gb_s,p99_added_ms,p50_added_ms\n");
+	fprintf(out, "policy,invocations,cold_starts,cold_start_pct,idle_gb_s,app_cold_p50,"
+		     "app_cold_p75,app_cold_p90,cold_busy,mean_added_ms,p99_added_ms,"
+		     "p999_added_ms,node_gb,evictions\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
-		fprintf(out, "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f\n", x->policy,
-			(unsigned long)x->invocations, (unsigned long)x->cold_starts,
-			x->cold_start_pct, x->idle_gb_s, x->p99_added_ms, x->p50_added_ms);
+		fprintf(out, "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu\n",
+			x->policy, (unsigned long)x->invocations, (unsigned long)x->cold_starts,
+			x->cold_start_pct, x->idle_gb_s, x->app_cold_p50, x->app_cold_p75,
+			x->app_cold_p90, (unsigned long)x->cold_starts_busy, x->mean_added_ms,
+			x->p99_added_ms, x->p999_added_ms, (double)r->node[i] / (1u << 30),
+			(unsigned long)x->evictions);
 	}
 }
 
+/* COLD% is invocation-weighted; APP p50/p75/p90 are percentiles of the
+ * per-application cold-start %; BUSY counts the cold starts that found the
+ * app already running (concurrency). */
 static void print_table(const struct run *r, FILE *out)
 {
-	fprintf(out, "%-12s %12s %11s %8s %14s %9s %9s\n", "POLICY", "INVOCATIONS",
-		"COLD", "COLD%", "IDLE GB*s", "P50 +ms", "P99 +ms");
+	bool node = r->n && r->node[0];
+
+	fprintf(out, "%-12s %s %11s %9s %8s %7s %7s %7s %8s %13s %8s %9s%s\n", "POLICY",
+		node ? "NODE GB" : "", "INVOCATIONS", "COLD", "COLD%", "APP50%", "APP75%",
+		"APP90%", "BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms", node ? "    EVICT" : "");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
-		fprintf(out, "%-12s %12lu %11lu %8.3f %14.1f %9.3f %9.3f\n", x->policy,
+		fprintf(out, "%-12s ", x->policy);
+		if (node)
+			fprintf(out, "%8g ", (double)r->node[i] / (1u << 30));
+		fprintf(out, "%11lu %9lu %8.3f %7.2f %7.2f %7.2f %8lu %13.1f %8.4f %9.3f",
 			(unsigned long)x->invocations, (unsigned long)x->cold_starts,
-			x->cold_start_pct, x->idle_gb_s, x->p50_added_ms, x->p99_added_ms);
+			x->cold_start_pct, x->app_cold_p50, x->app_cold_p75, x->app_cold_p90,
+			(unsigned long)x->cold_starts_busy, x->idle_gb_s, x->mean_added_ms,
+			x->p999_added_ms);
+		if (node)
+			fprintf(out, " %9lu", (unsigned long)x->evictions);
+		fputc('\n', out);
 	}
 }
 
@@ -162,12 +219,48 @@ static int plot(const struct run *r, const char *png, struct slx_err *err)
 	return 0;
 }
 
+/* Under capacities: cold-start % against the node's memory, a line per
+ * policy (rows come policy by policy, capacities in the order given). */
+static int plot_node(const struct run *r, const char *png, struct slx_err *err)
+{
+	FILE *gp = popen("gnuplot", "w");
+	const char *sep = "plot ";
+	int st;
+
+	if (!gp)
+		return slx_error(err, errno, "%s: run gnuplot", VERB);
+	fprintf(gp, "set terminal pngcairo size 900,600 noenhanced font ',11'\n"
+		    "set output '%s'\nset grid\nset key top right\nset logscale x 2\n"
+		    "set title 'Trace replay on one node: cold starts against capacity'\n"
+		    "set xlabel 'node memory (GB)'\nset ylabel 'cold starts (%%)'\n",
+		png);
+	for (size_t i = 0; i < r->n; i++)
+		if (i == 0 || strcmp(r->res[i].policy, r->res[i - 1].policy)) {
+			fprintf(gp, "%s'-' using 1:2 with linespoints title '%s'", sep,
+				r->res[i].policy);
+			sep = ", ";
+		}
+	fputc('\n', gp);
+	for (size_t i = 0; i < r->n; i++) {
+		fprintf(gp, "%g %.5f\n", (double)r->node[i] / (1u << 30), r->res[i].cold_start_pct);
+		if (i + 1 == r->n || strcmp(r->res[i].policy, r->res[i + 1].policy))
+			fprintf(gp, "e\n");
+	}
+	st = pclose(gp);
+	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return slx_error(err, 0, "%s: gnuplot failed writing %s", VERB, png);
+	return 0;
+}
+
 static int run_all(const struct trace *t, const struct shim_replay_opts *o,
 		   struct run *r, struct slx_err *err)
 {
-	const char *const *named = o->n_policies ? o->policies : default_policies;
-	size_t n_named = o->n_policies ? o->n_policies
-				       : sizeof(default_policies) / sizeof(default_policies[0]);
+	const char *const *defaults = o->n_node_mem ? node_policies : default_policies;
+	size_t n_defaults = o->n_node_mem ? sizeof(node_policies) / sizeof(node_policies[0])
+					  : sizeof(default_policies) / sizeof(default_policies[0]);
+	const char *const *named = o->n_policies ? o->policies : defaults;
+	size_t n_named = o->n_policies ? o->n_policies : n_defaults;
+	size_t rows = o->n_node_mem ? n_named * o->n_node_mem : n_named + SWEEP_N;
 	struct replay_config rc;
 
 	replay_config_default(&rc);
@@ -175,15 +268,23 @@ static int run_all(const struct trace *t, const struct shim_replay_opts *o,
 	/* --time-scale N: N trace seconds pass in one (see replay.h) */
 	rc.time_scale = o->time_scale;
 	rc.tick_ns /= rc.time_scale;
-	r->res = calloc(n_named + SWEEP_N, sizeof(*r->res));
-	r->sweep = calloc(n_named + SWEEP_N, sizeof(*r->sweep));
-	if (!r->res || !r->sweep)
+	r->res = calloc(rows, sizeof(*r->res));
+	r->sweep = calloc(rows, sizeof(*r->sweep));
+	r->node = calloc(rows, sizeof(*r->node));
+	if (!r->res || !r->sweep || !r->node)
 		return slx_error(err, ENOMEM, "%s", VERB);
+	if (o->n_node_mem) {
+		for (size_t i = 0; i < n_named; i++)
+			for (size_t c = 0; c < o->n_node_mem; c++)
+				if (run_one(t, named[i], false, o->node_mem[c], &rc, r, err) < 0)
+					return -1;
+		return 0;
+	}
 	for (size_t i = 0; i < n_named; i++)
-		if (run_one(t, named[i], false, &rc, r, err) < 0)
+		if (run_one(t, named[i], false, 0, &rc, r, err) < 0)
 			return -1;
 	for (size_t i = 0; o->plot && i < SWEEP_N; i++)
-		if (run_one(t, sweep_policies[i], true, &rc, r, err) < 0)
+		if (run_one(t, sweep_policies[i], true, 0, &rc, r, err) < 0)
 			return -1;
 	return 0;
 }
@@ -208,12 +309,13 @@ int shim_replay(const struct shim_replay_opts *o, struct slx_err *err)
 		slx_error(err, errno, "%s: write output", VERB);
 		goto out;
 	}
-	if (o->plot && plot(&r, o->plot, err) < 0)
+	if (o->plot && (o->n_node_mem ? plot_node(&r, o->plot, err) : plot(&r, o->plot, err)) < 0)
 		goto out;
 	ret = 0;
 out:
 	free(r.res);
 	free(r.sweep);
+	free(r.node);
 	trace_free(&t);
 	return ret;
 }

@@ -57,6 +57,11 @@ struct shim_replay_opts {
 	unsigned cold_ms, time_scale;
 	bool csv;
 	const char *plot;
+	/* --node-memory SIZE[,SIZE...]: replay the whole trace on one node of
+	 * each capacity (bytes) instead of app by app; the plot is then
+	 * cold-start % against capacity, one line per policy. */
+	const uint64_t *node_mem;
+	size_t n_node_mem;
 };
 int shim_replay(const struct shim_replay_opts *o, struct slx_err *err);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* test_policy.c -- shim/policy.c on hand-built model snapshots: one test per
  * rule (allocate on demand, memory budget, CPU saturation, freeze, release,
- * LRU under pressure, pre-warm), the histogram and delta plans, parsing. */
+ * eviction under a budget in LRU, GDSF and delta order, pre-warm), the
+ * histogram and delta plans, parsing. */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -80,8 +81,14 @@ Test(policy_parse, names_and_errors)
 	cr_assert_str_eq(c.name, "delta:50");
 	cr_assert_eq(policy_parse("fixed:ten", &c, &err), -1);
 	cr_assert(strstr(err.msg, "fixed:ten"), "%s", err.msg);
-	cr_assert_eq(policy_parse("lru", &c, &err), -1);
-	cr_assert(strstr(err.msg, "unknown policy \"lru\""), "%s", err.msg);
+	c = pol_cfg("lru");
+	cr_assert_eq(c.kind, POLICY_LRU);
+	cr_assert_eq(c.keep_alive_ns, UINT64_MAX, "a cache: only the budget evicts");
+	c = pol_cfg("gdsf");
+	cr_assert_eq(c.kind, POLICY_GDSF);
+	cr_assert_eq(c.keep_alive_ns, UINT64_MAX);
+	cr_assert_eq(policy_parse("mru", &c, &err), -1);
+	cr_assert(strstr(err.msg, "unknown policy \"mru\""), "%s", err.msg);
 	cr_assert_eq(policy_parse("fixed:-1", &c, &err), -1);
 }
 
@@ -233,7 +240,10 @@ Test(policy_rules, releases_past_the_keep_alive)
 	model_function_fini(&f);
 }
 
-Test(policy_rules, memory_pressure_releases_least_recently_used_first)
+/* The budget is full; a needs one more sandbox.  Idle memory is evicted
+ * (least recently used first, for fixed) in the same decision and the
+ * allocation goes ahead: nothing queues while something idle can go. */
+Test(policy_rules, a_full_budget_evicts_idle_memory_before_it_queues)
 {
 	struct model_function f[2];
 	struct model m = { .fn = f, .n_fn = 2,
@@ -241,6 +251,7 @@ Test(policy_rules, memory_pressure_releases_least_recently_used_first)
 				     .mem_used_bytes = POL_MB(512) } };
 	struct policy_config c = pol_cfg("fixed:600");
 	struct pol_out o;
+	const struct policy_action *r;
 	uint64_t oldest;
 
 	model_function_init(&f[0], "a", POL_MB(128));
@@ -249,13 +260,17 @@ Test(policy_rules, memory_pressure_releases_least_recently_used_first)
 	pol_idle(&f[1], POL_S(20));
 	oldest = f[1].sb[0].id;
 	pol_idle(&f[1], POL_S(80));
-	f[0].queued = 1; /* a's idle sandbox serves it; one more would not fit */
+	f[0].queued = 1; /* a's only sandbox is busy; one more does not fit */
 	f[0].sb[0].state = MODEL_SB_BUSY;
 	pol_decide(&m, &c, POL_S(100), &o);
-	cr_assert_eq(pol_count(&o, POLICY_HOLD, NULL), 1);
-	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "128 MB wanted: one release");
-	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1);
-	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->sb, oldest);
+	cr_assert_eq(pol_count(&o, POLICY_HOLD, NULL), 0);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "128 MB wanted: one eviction");
+	r = pol_find(&o, POLICY_RELEASE);
+	cr_assert_eq(r->fn, 1);
+	cr_assert_eq(r->sb, oldest);
+	cr_assert(r->evict);
+	cr_assert_eq(pol_find(&o, POLICY_ALLOCATE)->fn, 0);
+	cr_assert_gt(pol_find(&o, POLICY_ALLOCATE) - o.a, r - o.a, "evict, then allocate");
 	/* PSI alone: one LRU release per decision. */
 	f[0].queued = 0;
 	m.host.mem_budget_bytes = 0;
@@ -264,6 +279,133 @@ Test(policy_rules, memory_pressure_releases_least_recently_used_first)
 	pol_decide(&m, &c, POL_S(100), &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->sb, oldest);
+	model_function_fini(&f[0]);
+	model_function_fini(&f[1]);
+}
+
+/* Every sandbox on the node is running: the allocation cannot evict
+ * anything, so it queues (hold), and nothing is released. */
+Test(policy_rules, a_full_budget_of_busy_sandboxes_queues)
+{
+	struct model_function f[2];
+	struct model m = { .fn = f, .n_fn = 2,
+			   .host = { .mem_budget_bytes = POL_MB(256),
+				     .mem_used_bytes = POL_MB(256) } };
+	struct policy_config c = pol_cfg("lru");
+	struct pol_out o;
+	unsigned held;
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	pol_idle(&f[0], POL_S(5))->state = MODEL_SB_BUSY;
+	pol_idle(&f[1], POL_S(5))->state = MODEL_SB_BUSY;
+	f[0].queued = 2;
+	pol_decide(&m, &c, POL_S(100), &o);
+	cr_assert_eq(pol_count(&o, POLICY_HOLD, &held), 1);
+	cr_assert_eq(held, 2);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 0);
+	model_function_fini(&f[0]);
+	model_function_fini(&f[1]);
+}
+
+/* FaasCache's order, not LRU's: b's sandbox is the more recently used but
+ * b was asked once, at 4x a's size; a was asked 50 times.  gdsf evicts b's
+ * (priority 0 + 1 x 0.005 s / 0.5 GB = 0.01 against a's 50 x 0.005 / 0.125
+ * = 2) and the clock rises to the evicted priority; lru would take a's. */
+Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
+{
+	struct model_function f[3];
+	struct model m = { .fn = f, .n_fn = 3,
+			   .host = { .mem_budget_bytes = POL_MB(768),
+				     .mem_used_bytes = POL_MB(768) } };
+	struct policy_config g = pol_cfg("gdsf"), l = pol_cfg("lru");
+	struct pol_out o;
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(512));
+	model_function_init(&f[2], "c", POL_MB(128));
+	pol_idle(&f[0], POL_S(10));
+	pol_idle(&f[1], POL_S(20));
+	pol_idle(&f[2], POL_S(30))->state = MODEL_SB_BUSY;
+	f[0].arrivals = 50;
+	f[1].arrivals = 1;
+	f[2].arrivals = f[2].queued = 1;
+	g.create_ns = l.create_ns = 5000000;
+	pol_decide(&m, &l, POL_S(100), &o);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "lru: a is the least recent");
+	pol_decide(&m, &g, POL_S(100), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "gdsf: b, rare and large");
+	cr_assert_float_eq(m.gdsf_clock, 0.005 / 0.5, 1e-12);
+	cr_assert_float_eq(f[2].sb[0].gdsf_clock, 0.0, 1e-12, "stamped before the eviction");
+	for (int i = 0; i < 3; i++)
+		model_function_fini(&f[i]);
+}
+
+/* Two functions, same size, whose last idle times were 1700 s and 1900 s
+ * (two samples: delta's plan is its fallback keep-alive, set long here so
+ * only the eviction order acts).  a ran a minute ago: its expected wait is
+ * (1640 + 1840) / 2 s; b ran 1740 s ago: 160 s.  lru evicts b, the
+ * stalest; delta evicts a, whose next use is furthest. */
+Test(policy_rules, delta_evicts_the_longest_expected_wait)
+{
+	struct model_function f[3];
+	struct model m = { .fn = f, .n_fn = 3,
+			   .host = { .mem_budget_bytes = POL_MB(384),
+				     .mem_used_bytes = POL_MB(384) } };
+	struct policy_config d = pol_cfg("delta:100000"), l = pol_cfg("lru");
+	struct pol_out o;
+	uint64_t now = POL_S(1800) * 4 + POL_S(60);
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	model_function_init(&f[2], "c", POL_MB(128));
+	d.keep_alive_ns = POL_S(7200);
+	f[0].it_recent[0] = f[1].it_recent[0] = POL_S(1700);
+	f[0].it_recent[1] = f[1].it_recent[1] = POL_S(1900);
+	f[0].it_n = f[1].it_n = 2;
+	f[0].last_end_ns = now - POL_S(60);
+	f[1].last_end_ns = now - POL_S(1740);
+	pol_idle(&f[0], f[0].last_end_ns);
+	pol_idle(&f[1], f[1].last_end_ns);
+	pol_idle(&f[2], now)->state = MODEL_SB_BUSY;
+	f[2].queued = 1;
+	pol_decide(&m, &l, now, &o);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "lru: b is the least recent");
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "delta: a's next use is furthest");
+	cr_assert(pol_find(&o, POLICY_RELEASE)->evict);
+	for (int i = 0; i < 3; i++)
+		model_function_fini(&f[i]);
+}
+
+/* policy_decide_function decides for its function only (b's sandbox past
+ * its keep-alive stays for b's own decision) but evicts across the node. */
+Test(policy_rules, one_functions_decision_evicts_across_the_node)
+{
+	struct model_function f[2];
+	struct model m = { .fn = f, .n_fn = 2,
+			   .host = { .mem_budget_bytes = POL_MB(256),
+				     .mem_used_bytes = POL_MB(256) } };
+	struct policy_config c = pol_cfg("fixed:60");
+	struct pol_out o;
+	uint64_t wake;
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	pol_idle(&f[1], POL_S(10));
+	pol_idle(&f[1], POL_S(90));
+	f[0].queued = 1;
+	o.n = policy_decide_function(&m, &c, 0, POL_S(100), o.a, 64, &wake);
+	cr_assert_eq(o.n, 2, "one eviction, one allocation");
+	cr_assert_eq(o.a[0].kind, POLICY_RELEASE);
+	cr_assert_eq(o.a[0].fn, 1);
+	cr_assert_eq(o.a[0].sb, f[1].sb[0].id, "the one past its keep-alive goes first");
+	cr_assert(o.a[0].evict);
+	cr_assert_eq(o.a[1].kind, POLICY_ALLOCATE);
+	cr_assert_eq(o.a[1].fn, 0);
 	model_function_fini(&f[0]);
 	model_function_fini(&f[1]);
 }

@@ -80,10 +80,33 @@ Test(replay_fixture, idle_memory_time_matches_the_hand_count)
 	 * 2879 x 0.1 s of work. */
 	cr_assert_float_eq(f.idle_gb_s, (28800 + 1616.99 + 1209.995 + 86096.995) / 8, 0.01);
 	cr_assert_float_eq(f.p99_added_ms, 5.0, 1e-9, "1.8%% cold: p99 is a cold start");
-	cr_assert_float_eq(f.p50_added_ms, 0.0, 1e-9);
 	d = rpl_run(&t, "delta");
 	cr_assert_lt(d.idle_gb_s, f.idle_gb_s);
 	cr_assert_leq(2 * d.cold_starts, f.cold_starts);
+	trace_free(&t);
+}
+
+/* fixed:600 on the fixture: 53 cold starts of 5 ms in 2936 invocations.
+ * Per app (sorted): D 1/2880, B 2/5, C 2/3, A 48/48; nearest rank over the
+ * four gives p50 = B, p75 = C, p90 = A.  C's second call (at 30 s) comes
+ * while its first (10-40 s) runs: the one busy cold start. */
+Test(replay_fixture, latency_mean_p999_and_per_app_percentiles)
+{
+	struct trace t;
+	struct replay_result f;
+
+	rpl_load_fixture(&t);
+	f = rpl_run(&t, "fixed:600");
+	cr_assert_eq(f.cold_starts, 53);
+	cr_expect_float_eq(f.mean_added_ms, 53 * 5.0 / 2936, 1e-9);
+	/* rank ceil(0.999 x 2936) = 2934 lies past the 2883 warm zeros */
+	cr_expect_float_eq(f.p999_added_ms, 5.0, 1e-9);
+	cr_expect_float_eq(f.app_cold_p50, 40.0, 1e-9);
+	cr_expect_float_eq(f.app_cold_p75, 200.0 / 3, 1e-9);
+	cr_expect_float_eq(f.app_cold_p90, 100.0, 1e-9);
+	cr_expect_float_eq(f.cold_start_pct, 100.0 * 53 / 2936, 1e-9);
+	cr_expect_eq(f.cold_starts_busy, 1);
+	cr_expect_eq(f.evictions, 0, "no budget, nothing evicted");
 	trace_free(&t);
 }
 
@@ -92,9 +115,11 @@ Test(replay_fixture, idle_memory_time_matches_the_hand_count)
  * rounds them).  A field added to replay_result belongs here too. */
 static void rpl_result_row(const struct replay_result *r, char *row, size_t size)
 {
-	snprintf(row, size, "%s,%lu,%lu,%a,%a,%a,%a", r->policy, (unsigned long)r->invocations,
-		 (unsigned long)r->cold_starts, r->cold_start_pct, r->idle_gb_s, r->p50_added_ms,
-		 r->p99_added_ms);
+	snprintf(row, size, "%s,%lu,%lu,%lu,%a,%a,%a,%a,%a,%a,%a,%a,%lu", r->policy,
+		 (unsigned long)r->invocations, (unsigned long)r->cold_starts,
+		 (unsigned long)r->cold_starts_busy, r->cold_start_pct, r->app_cold_p50,
+		 r->app_cold_p75, r->app_cold_p90, r->idle_gb_s, r->mean_added_ms,
+		 r->p99_added_ms, r->p999_added_ms, (unsigned long)r->evictions);
 }
 
 /* Every policy twice, the second pass on a freshly loaded trace and in the
@@ -284,5 +309,64 @@ Test(trace_parse, durations_and_memory_rows_are_checked)
 	cr_assert_eq(trace_load_memory(&t, in, "m.csv", &err), -1);
 	fclose(in);
 	cr_assert_str_eq(err.msg, "m.csv:1: header: expected 12 columns, got 3");
+	trace_free(&t);
+}
+
+/* ---- the node replay ---------------------------------------------------------- */
+
+static struct replay_result rpl_run_node(const struct trace *t, const char *spec,
+					 uint64_t budget)
+{
+	struct replay_config rc;
+	struct policy_config pc;
+	struct replay_result r;
+	struct slx_err err = { 0 };
+
+	replay_config_default(&rc);
+	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
+	pc.create_ns = rc.cold_ns;
+	cr_assert_eq(replay_run_node(t, &pc, &rc, budget, &r, &err), 0, "%s", err.msg);
+	return r;
+}
+
+/* With room for everything the apps do not meet: the node replay, all
+ * apps on one clock, must give every policy's per-app result exactly. */
+Test(replay_node, a_node_with_room_for_all_is_the_per_app_replay)
+{
+	static const char *const policies[] = { "fixed:600", "knative", "histogram", "delta",
+						"lru" };
+	struct trace t;
+
+	rpl_load_fixture(&t);
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct replay_result a = rpl_run(&t, policies[i]);
+		struct replay_result n = rpl_run_node(&t, policies[i], 100ull << 30);
+
+		cr_expect_eq(n.invocations, a.invocations, "%s", policies[i]);
+		cr_expect_eq(n.cold_starts, a.cold_starts, "%s: node %lu, apps %lu", policies[i],
+			     (unsigned long)n.cold_starts, (unsigned long)a.cold_starts);
+		cr_expect_float_eq(n.idle_gb_s, a.idle_gb_s, 1e-6, "%s", policies[i]);
+		cr_expect_eq(n.evictions, 0);
+	}
+	trace_free(&t);
+}
+
+/* The fixture's four apps at 128 MB on a node of two sandboxes (256 MB):
+ * lru keeps every idle sandbox, so with room for all (the row above) it has
+ * only the 5 first-call cold starts; squeezed, the apps take turns
+ * evicting each other's idle sandbox, and the evictions are paid in cold
+ * starts. */
+Test(replay_node, a_small_node_evicts_and_pays_in_cold_starts)
+{
+	struct trace t;
+	struct replay_result big, small;
+
+	rpl_load_fixture(&t);
+	big = rpl_run_node(&t, "lru", 100ull << 30);
+	small = rpl_run_node(&t, "lru", 256ull << 20);
+	cr_assert_eq(big.cold_starts, 5, "first calls of A, B, D; C's two overlapping");
+	cr_assert_gt(small.evictions, 0);
+	cr_assert_gt(small.cold_starts, big.cold_starts);
+	cr_assert_lt(small.idle_gb_s, big.idle_gb_s, "less room, less idle memory");
 	trace_free(&t);
 }

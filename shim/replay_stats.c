@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* replay_stats.c -- what a replay counts and how it is summed up: the added
+ * latencies (mean, p99, p99.9 over every invocation), the cold starts per
+ * application (their percentiles, Shahrad et al.'s headline metric).
+ * Shared by the per-application replay and the node replay. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "replay_stats.h"
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t c;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 1024;
+	p = realloc(*v, c * size);
+	if (!p)
+		return -1;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy)
+{
+	if (grow((void **)&s->added, &s->cap_added, s->n_added, sizeof(*s->added)) < 0)
+		return -1;
+	s->added[s->n_added++] = added_ns;
+	s->added_sum_ns += added_ns;
+	s->colds++;
+	s->colds_busy += busy;
+	return 0;
+}
+
+int replay_stats_app(struct replay_stats *s, uint64_t invocations, uint64_t colds)
+{
+	if (!invocations)
+		return 0;
+	if (grow((void **)&s->app_pct, &s->cap_apps, s->n_apps, sizeof(*s->app_pct)) < 0)
+		return -1;
+	s->app_pct[s->n_apps++] = 100.0 * (double)colds / (double)invocations;
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest rank: the smallest value with at least p% of n at or below it. */
+static size_t rank_of(double p, size_t n)
+{
+	size_t r = (size_t)ceil(p / 100.0 * (double)n - 1e-9);
+
+	return r ? r : 1;
+}
+
+/* The p-th percentile over all invocations, the zeros (warm) included. */
+static double added_percentile_ms(const struct replay_stats *s, double p)
+{
+	uint64_t zeros = s->invocations - s->n_added;
+	size_t rank;
+
+	if (!s->invocations)
+		return 0;
+	rank = rank_of(p, s->invocations);
+	if (rank <= zeros)
+		return 0;
+	return (double)s->added[rank - zeros - 1] / 1e6;
+}
+
+static double app_percentile(const struct replay_stats *s, double p)
+{
+	return s->n_apps ? s->app_pct[rank_of(p, s->n_apps) - 1] : 0;
+}
+
+void replay_stats_result(struct replay_stats *s, const char *policy,
+			 struct replay_result *out)
+{
+	qsort(s->added, s->n_added, sizeof(*s->added), cmp_u64);
+	qsort(s->app_pct, s->n_apps, sizeof(*s->app_pct), cmp_double);
+	*out = (struct replay_result){
+		.invocations = s->invocations,
+		.cold_starts = s->colds,
+		.cold_starts_busy = s->colds_busy,
+		.cold_start_pct = s->invocations
+					  ? 100.0 * (double)s->colds / (double)s->invocations
+					  : 0,
+		.app_cold_p50 = app_percentile(s, 50),
+		.app_cold_p75 = app_percentile(s, 75),
+		.app_cold_p90 = app_percentile(s, 90),
+		.idle_gb_s = s->idle_gb_s,
+		.mean_added_ms = s->invocations
+					 ? (double)s->added_sum_ns / 1e6 / (double)s->invocations
+					 : 0,
+		.p99_added_ms = added_percentile_ms(s, 99),
+		.p999_added_ms = added_percentile_ms(s, 99.9),
+		.evictions = s->evictions,
+	};
+	snprintf(out->policy, sizeof(out->policy), "%s", policy);
+}
+
+void replay_stats_free(struct replay_stats *s)
+{
+	free(s->added);
+	free(s->app_pct);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* replay_stats.h -- the counters a replay keeps while it runs, and the
+ * summary (struct replay_result) made of them.  Private to the replay. */
+#ifndef SLX_SHIM_REPLAY_STATS_H
+#define SLX_SHIM_REPLAY_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "replay.h"
+
+struct replay_stats {
+	uint64_t invocations, colds, colds_busy, evictions;
+	double idle_gb_s;
+	uint64_t *added; /* added latency of each cold start, ns */
+	size_t n_added, cap_added;
+	uint64_t added_sum_ns;
+	double *app_pct; /* cold-start % of each application with invocations */
+	size_t n_apps, cap_apps;
+};
+
+/* A cold start waited added_ns; busy: the app had an invocation in flight. */
+int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy);
+/* One application's totals (skipped when it had no invocation). */
+int replay_stats_app(struct replay_stats *s, uint64_t invocations, uint64_t colds);
+/* Sort and sum up; s keeps its arrays until replay_stats_free. */
+void replay_stats_result(struct replay_stats *s, const char *policy,
+			 struct replay_result *out);
+void replay_stats_free(struct replay_stats *s);
+
+#endif

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* replay_stream.c -- one application's arrivals in time order (see
+ * replay_stream.h). */
+#include <stdlib.h>
+
+#include "model.h"
+#include "replay_stream.h"
+
+#define NS MODEL_NS_PER_S
+
+static int cmp_arrival(const void *a, const void *b)
+{
+	const struct arrival *x = a, *y = b;
+
+	if (x->t_ns != y->t_ns)
+		return (x->t_ns > y->t_ns) - (x->t_ns < y->t_ns);
+	return (x->dur_ns > y->dur_ns) - (x->dur_ns < y->dur_ns);
+}
+
+int replay_stream_fill(struct replay_stream *s)
+{
+	uint32_t minute = UINT32_MAX;
+
+	s->n = s->pos = 0;
+	for (size_t i = 0; i < s->app->n_fns; i++) {
+		const struct trace_function *f = &s->t->fns[s->app->fns[i]];
+
+		if (s->cur[i] < f->n_min && f->min[s->cur[i]].minute < minute)
+			minute = f->min[s->cur[i]].minute;
+	}
+	if (minute == UINT32_MAX)
+		return 0;
+	for (size_t i = 0; i < s->app->n_fns; i++) {
+		const struct trace_function *f = &s->t->fns[s->app->fns[i]];
+		const struct trace_minute *m;
+
+		if (s->cur[i] >= f->n_min || f->min[s->cur[i]].minute != minute)
+			continue;
+		m = &f->min[s->cur[i]++];
+		if (s->n + m->count > s->cap) {
+			size_t cap = (s->n + m->count) * 2;
+			struct arrival *v = realloc(s->buf, cap * sizeof(*v));
+
+			if (!v)
+				return -1;
+			s->buf = v;
+			s->cap = cap;
+		}
+		for (uint32_t k = 0; k < m->count; k++)
+			s->buf[s->n++] = (struct arrival){
+				((uint64_t)minute * 60 * NS + (2 * k + 1) * 30 * NS / m->count) /
+					s->scale,
+				s->dur_ns[i],
+				false,
+			};
+	}
+	qsort(s->buf, s->n, sizeof(*s->buf), cmp_arrival);
+	return 1;
+}
+
