@@ -84,7 +84,13 @@ def proc_status(pid, field):
 
 
 def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
+    """The shim's settled fd count: the least of a few readings, so an fd a
+    request or a sandbox start holds for a moment is not counted."""
+    counts = []
+    for _ in range(5):
+        counts.append(len(os.listdir("/proc/%d/fd" % pid)))
+        time.sleep(0.1)
+    return min(counts)
 
 
 def pids_in_sandboxes(prefix):
