@@ -91,10 +91,10 @@ gone() {
 	echo "  container $1 or cgroup $2 still there"
 	return 1
 }
-# remove ID: kill, delete the task, delete the container, quietly (cleanup after a failure).
+# remove ID: kill, delete the task, delete the container, quietly, if containerd still has it.
 remove() {
-	c tasks kill -s SIGKILL "$1" >/dev/null 2>&1
-	wait_status "$1" STOPPED >/dev/null 2>&1
+	c containers ls -q | grep -qx "$1" || return 0
+	c tasks kill -s SIGKILL "$1" >/dev/null 2>&1 && wait_status "$1" STOPPED >/dev/null 2>&1
 	c tasks delete "$1" >/dev/null 2>&1
 	c containers delete "$1" >/dev/null 2>&1
 }
