@@ -11,7 +11,8 @@
 # limits (containerd's task Update request, sent to the task's shim by /slx/bin/task-update, since
 # ctr 1.6 has no verb for it); `ctr task pause`/`resume` freezing the cgroup; a pids limit given
 # at create (`ctr run --config`, as ctr has no pids flag) holding a burst of forks; a memory hog
-# OOM-killed and the /tasks/oom event reaching `ctr events`; nothing left in the cgroup tree.
+# OOM-killed and the /tasks/oom event reaching `ctr events`; nothing left in the cgroup tree. The
+# limit files slxrun leaves in the cgroup after create and after the update must be runc's.
 export PATH=/slx/bin:$PATH
 NS=slxtest
 W=/run/slx-ctrd
@@ -91,6 +92,18 @@ gone() {
 	echo "  container $1 or cgroup $2 still there"
 	return 1
 }
+# cgfiles CG NAME: the limit files of cgroup CG ("file: value" lines) into $W/cg-$RT-NAME.
+CGFILES="memory.max memory.high memory.low memory.min memory.swap.max memory.oom.group cpu.max
+cpu.weight cpu.weight.nice cpuset.cpus cpuset.mems pids.max io.weight"
+cgfiles() {
+	for f in $CGFILES; do
+		[ -e "$1/$f" ] && echo "$f: $(tr '\n' ' ' <"$1/$f")"
+	done >"$W/cg-$RT-$2"
+}
+# as_runc NAME: this runtime's cgroup files at NAME are runc's (the control's) for the same spec.
+as_runc() {
+	diff "$W/cg-runc-$1" "$W/cg-$RT-$1"
+}
 # remove ID: kill, delete the task, delete the container, quietly, if containerd still has it.
 remove() {
 	c containers ls -q | grep -qx "$1" || return 0
@@ -150,6 +163,9 @@ scenario_limits() {
 	check "cpu.max is --cpus 0.5" is cpu.max "$(cat "$cg/cpu.max")" "50000 100000"
 	# runc's conversion of cpu.shares 512: 1 + ((512 - 2) * 9999) / 262142.
 	check "cpu.weight is --cpu-shares 512 converted" is cpu.weight "$(cat "$cg/cpu.weight")" 20
+	cgfiles "$cg" create
+	[ "$RT" != runc ] && [ -f "$W/cg-runc-create" ] &&
+		check "cgroup files are runc's after create" as_runc create
 
 	METRICS=$(c tasks metrics "$id" 2>&1)
 	echo "$METRICS" | sed 's/^/SLX-VM:   metrics: /'
@@ -163,11 +179,18 @@ scenario_limits() {
 		"$(awk '$1 == "usage_usec" { print $2 }' "$cg/cpu.stat")"
 
 	addr=$(cat "$W/state/io.containerd.runtime.v2.task/$NS/$id/address")
-	out=$(task-update "$addr" "$id" \
-		'{"memory":{"limit":134217728},"cpu":{"quota":25000,"period":100000}}' "$NS" 2>&1)
+	out=$(task-update "$addr" "$id" '{"memory":{"limit":134217728,"swap":268435456},
+		"cpu":{"shares":256,"quota":25000,"period":100000},"pids":{"limit":30}}' "$NS" 2>&1)
 	check "task update answered: $out" is update "$out" ok
 	check "update: memory.max follows" is memory.max "$(cat "$cg/memory.max")" 134217728
+	check "update: memory.swap.max is swap - limit" \
+		is memory.swap.max "$(cat "$cg/memory.swap.max")" 134217728
 	check "update: cpu.max follows" is cpu.max "$(cat "$cg/cpu.max")" "25000 100000"
+	check "update: cpu.weight follows shares 256" is cpu.weight "$(cat "$cg/cpu.weight")" 10
+	check "update: pids.max follows" is pids.max "$(cat "$cg/pids.max")" 30
+	cgfiles "$cg" update
+	[ "$RT" != runc ] && [ -f "$W/cg-runc-update" ] &&
+		check "cgroup files are runc's after update" as_runc update
 	METRICS=$(c tasks metrics "$id" 2>&1)
 	check "update: metrics show the new limit" \
 		is memory.usage_limit "$(metric memory.usage_limit)" 134217728
