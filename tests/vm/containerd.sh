@@ -68,6 +68,11 @@ wait_status() {
 	echo "  $1 is '$(task_field "$1" 3)', expected $2"
 	return 1
 }
+matches() {
+	printf '%s' "$1" | grep -Eq "$2" && return 0
+	echo "  '$1' does not match $2"
+	return 1
+}
 # cgroup_of PID: the process's cgroup v2 path.
 cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
 # metric NAME: a value from the last `ctr task metrics` table in $METRICS.
@@ -188,6 +193,10 @@ scenario_limits() {
 	check "update: cpu.max follows" is cpu.max "$(cat "$cg/cpu.max")" "25000 100000"
 	check "update: cpu.weight follows shares 256" is cpu.weight "$(cat "$cg/cpu.weight")" 10
 	check "update: pids.max follows" is pids.max "$(cat "$cg/pids.max")" 30
+	# A period below the kernel's 1 ms: the runtime's refusal reaches the caller, nothing changes.
+	out=$(task-update "$addr" "$id" '{"cpu":{"quota":1000,"period":100}}' "$NS" 2>&1)
+	check "update refused by the kernel fails: $out" matches "$out" '^error [0-9]+: .+'
+	check "refused update: cpu.max unchanged" is cpu.max "$(cat "$cg/cpu.max")" "25000 100000"
 	cgfiles "$cg" update
 	[ "$RT" != runc ] && [ -f "$W/cg-runc-update" ] &&
 		check "cgroup files are runc's after update" as_runc update

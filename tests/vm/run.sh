@@ -5,7 +5,7 @@
 # ctr and runc with the busybox image as an OCI layout; pass only on the guest's success line.
 #
 # Usage: tests/vm/run.sh   (make test-vm builds what it needs first)
-# Environment: SLX_VM_TIMEOUT (seconds, default 280), SLX_VM_MEM (MiB, default 2048: containerd,
+# Environment: SLX_VM_TIMEOUT (seconds, default 400; a run takes about 160 s), SLX_VM_MEM (MiB, default 2048: containerd,
 # its shims and ~90 MB of Go binaries unpacked twice), SLX_VM_SUITES (default "cgroup containerd":
 # the cgroup unit, privileged and limits suites, then tests/vm/containerd.sh).
 # KVM hangs on the machines this was written on, so the guest always runs under tcg.
@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=$ROOT/build
 VM=$B/vm
 STAGE=$VM/initramfs
-TIMEOUT=${SLX_VM_TIMEOUT:-280}
+TIMEOUT=${SLX_VM_TIMEOUT:-400}
 MEM=${SLX_VM_MEM:-2048}
 SUITES=${SLX_VM_SUITES:-"cgroup containerd"}
 BUSYBOX=/bin/busybox
