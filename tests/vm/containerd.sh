@@ -13,7 +13,8 @@
 # at create (`ctr run --config`, as ctr has no pids flag) holding a burst of forks; a memory hog
 # OOM-killed and the /tasks/oom event reaching `ctr events`; nothing left in the cgroup tree. The
 # limit files slxrun leaves in the cgroup after create and after the update must be runc's.
-export PATH=/slx/bin:$PATH
+# shellcheck disable=SC2317,SC2086 # checks run through check(); $RTF is several words on purpose
+export PATH="/slx/bin:$PATH"
 NS=slxtest
 W=/run/slx-ctrd
 IMAGE=localhost/slxtest/busybox:latest
@@ -262,6 +263,7 @@ scenario_pids() {
 		return
 	}
 	check "pids.max is the spec's limit" is pids.max "$(cat "$cg/pids.max")" 16
+	# shellcheck disable=SC2016 # the container's shell expands it
 	c tasks exec --exec-id forks "$id" sh -c \
 		'i=0; while [ $i -lt 40 ]; do sleep 60 & i=$((i + 1)); done' >/dev/null 2>&1
 	check "pids: forks past the limit refused" between "pids.events max" \
@@ -299,8 +301,15 @@ scenario_oom() {
 RT=setup
 mkdir -p "$W"
 mount -t tmpfs tmpfs "$W"
-check "containerd $(containerd --version 2>/dev/null | awk '{ print $3 }') started" start_containerd ||
+version=$(containerd --version 2>/dev/null | awk '{ print $3 }')
+# Not through check(): CONTAINERD_PID must outlive it, for the teardown.
+if start_containerd >"$W/start.log" 2>&1; then
+	pass "containerd $version started"
+else
+	fail "containerd $version started"
+	sed 's/^/SLX-VM:     /' "$W/start.log"
 	exit 1
+fi
 if c images import --base-name "${IMAGE%:*}" /slx/busybox-layout.tar >"$W/import.log" 2>&1 &&
 	c images ls -q | grep -qx "$IMAGE"; then
 	pass "image $IMAGE imported"
@@ -328,7 +337,7 @@ if [ "$rc" -ne 0 ]; then
 	echo "SLX-VM: containerd log (warnings and errors):"
 	grep -v 'level=debug\|level=info' "$W/containerd.log" | tail -n 30
 fi
-kill "$CONTAINERD_PID"
+check "containerd stops" kill "$CONTAINERD_PID"
 wait "$CONTAINERD_PID"
 rmdir "/sys/fs/cgroup/$NS" 2>/dev/null
 umount -l "$W"

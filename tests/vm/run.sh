@@ -1,13 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh -- boot Debian's 6.1 kernel under qemu (tcg) on a pure cgroup v2 hierarchy with an
-# initramfs holding slxrun, its tests, the busybox bundle, and Debian's containerd, its runc.v2 shim,
-# ctr and runc with the busybox image as an OCI layout; pass only on the guest's success line.
+# initramfs holding slxrun, its tests, the busybox bundle, Debian's containerd, runc.v2 shim, ctr
+# and runc, and the busybox image as an OCI layout; pass only on the guest's success line.
 #
 # Usage: tests/vm/run.sh   (make test-vm builds what it needs first)
-# Environment: SLX_VM_TIMEOUT (seconds, default 400; a run takes about 160 s), SLX_VM_MEM (MiB, default 2048: containerd,
-# its shims and ~90 MB of Go binaries unpacked twice), SLX_VM_SUITES (default "cgroup containerd":
-# the cgroup unit, privileged and limits suites, then tests/vm/containerd.sh).
+# Environment: SLX_VM_TIMEOUT (seconds, default 400; a run takes about 160 s), SLX_VM_MEM (MiB,
+# default 2048: containerd, its shims and ~90 MB of Go binaries unpacked twice), SLX_VM_SUITES
+# (default "cgroup containerd": the cgroup unit, privileged and limits suites, then
+# tests/vm/containerd.sh).
 # KVM hangs on the machines this was written on, so the guest always runs under tcg.
 set -euo pipefail
 
