@@ -217,34 +217,11 @@ cleanup() {
 	exit "$status"
 }
 
-# blob FILE MEDIATYPE: move FILE into the layout's blobs by its digest; print its descriptor.
-blob() {
-	local digest size
-	digest=$(sha256sum "$1" | cut -d' ' -f1)
-	size=$(stat -c %s "$1")
-	mv "$1" "$WORK/image/blobs/sha256/$digest"
-	printf '{"mediaType":"%s","digest":"sha256:%s","size":%s}' "$2" "$digest" "$size"
-}
-
-# build_image: an OCI image layout of the busybox example (one gzip'd layer), tarred for import.
+# build_image: the busybox example's rootfs as an OCI image layout, tarred for import.
 build_image() {
-	local rootfs=$EXAMPLES/busybox/rootfs layer diff_id config manifest
+	local rootfs=$EXAMPLES/busybox/rootfs
 	[ -x "$rootfs/bin/busybox" ] || die "$rootfs/bin/busybox missing (run rootfs-examples/build.sh)"
-	mkdir -p "$WORK/image/blobs/sha256"
-	tar --sort=name --numeric-owner --owner=0 --group=0 --mtime=@0 -C "$rootfs" -cf "$WORK/layer.tar" .
-	diff_id=$(sha256sum "$WORK/layer.tar" | cut -d' ' -f1)
-	gzip -n "$WORK/layer.tar"
-	layer=$(blob "$WORK/layer.tar.gz" application/vnd.oci.image.layer.v1.tar+gzip)
-	printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["sh"]},%s}' \
-		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:$diff_id\"]}" >"$WORK/config.json"
-	config=$(blob "$WORK/config.json" application/vnd.oci.image.config.v1+json)
-	printf '{"schemaVersion":2,"mediaType":"%s","config":%s,"layers":[%s]}' \
-		application/vnd.oci.image.manifest.v1+json "$config" "$layer" >"$WORK/manifest.json"
-	manifest=$(blob "$WORK/manifest.json" application/vnd.oci.image.manifest.v1+json)
-	printf '{"schemaVersion":2,"manifests":[%s,"annotations":{"%s":"latest"}}]}' \
-		"${manifest%\}}" org.opencontainers.image.ref.name >"$WORK/image/index.json"
-	printf '{"imageLayoutVersion":"1.0.0"}' >"$WORK/image/oci-layout"
-	tar -C "$WORK/image" -cf "$WORK/layout.tar" oci-layout index.json blobs
+	"$(dirname "$0")/oci-layout.sh" "$rootfs" "$WORK/layout.tar"
 }
 
 import_image() {

@@ -1,10 +1,14 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # run.sh -- boot Debian's 6.1 kernel under qemu (tcg) on a pure cgroup v2 hierarchy with an
-# initramfs holding slxrun, its tests and the busybox bundle; pass only on the guest's success line.
+# initramfs holding slxrun, its tests, the busybox bundle, Debian's containerd, runc.v2 shim, ctr
+# and runc, and the busybox image as an OCI layout; pass only on the guest's success line.
 #
 # Usage: tests/vm/run.sh   (make test-vm builds what it needs first)
-# Environment: SLX_VM_TIMEOUT (seconds, default 280), SLX_VM_MEM (MiB, default 1024).
+# Environment: SLX_VM_TIMEOUT (seconds, default 400; a run takes about 160 s), SLX_VM_MEM (MiB,
+# default 2048: containerd, its shims and ~90 MB of Go binaries unpacked twice), SLX_VM_SUITES
+# (default "cgroup containerd": the cgroup unit, privileged and limits suites, then
+# tests/vm/containerd.sh).
 # KVM hangs on the machines this was written on, so the guest always runs under tcg.
 set -euo pipefail
 
@@ -12,8 +16,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=$ROOT/build
 VM=$B/vm
 STAGE=$VM/initramfs
-TIMEOUT=${SLX_VM_TIMEOUT:-280}
-MEM=${SLX_VM_MEM:-1024}
+TIMEOUT=${SLX_VM_TIMEOUT:-400}
+MEM=${SLX_VM_MEM:-2048}
+SUITES=${SLX_VM_SUITES:-"cgroup containerd"}
 BUSYBOX=/bin/busybox
 
 die() { echo "vm: $*" >&2; exit 1; }
@@ -79,9 +84,16 @@ build_initramfs() {
 	copy_with_libs "$B/privileged-tests" /slx/privileged-tests
 	copy_with_libs "$B/integration-tests" /slx/integration-tests
 	cp -a "$B/examples/busybox" "$STAGE/slx/examples/"
+	for bin in containerd containerd-shim-runc-v2 ctr runc; do
+		copy_with_libs "$(command -v "$bin")" "/slx/bin/$bin"
+	done
+	copy_with_libs "$B/vm-task-update" /slx/bin/task-update
+	"$ROOT/tests/containerd/oci-layout.sh" "$B/examples/busybox/rootfs" "$STAGE/slx/busybox-layout.tar"
 	cp "$VM"/kernel/modules/* "$STAGE/lib/modules/" 2>/dev/null || true
 	install -m 755 "$ROOT/tests/vm/init" "$STAGE/init"
 	install -m 755 "$ROOT/tests/vm/suite.sh" "$STAGE/slx/suite.sh"
+	install -m 755 "$ROOT/tests/vm/containerd.sh" "$STAGE/slx/containerd.sh"
+	echo "$SUITES" >"$STAGE/slx/suites"
 	(cd "$STAGE" && find . | cpio -o -H newc --quiet | gzip -1) >"$VM/initramfs.cpio.gz"
 }
 
@@ -99,10 +111,11 @@ boot() {
 	echo "vm: qemu exited with $qemu_rc after $(($(date +%s) - start))s; console in $VM/console.log"
 }
 
-for need in "$ROOT/slxrun" "$B/vm-tests" "$B/unit-tests" "$B/privileged-tests" "$B/integration-tests" "$B/examples/busybox/config.json"; do
+for need in "$ROOT/slxrun" "$B/vm-tests" "$B/vm-task-update" "$B/unit-tests" "$B/privileged-tests" \
+	"$B/integration-tests" "$B/examples/busybox/config.json"; do
 	[ -e "$need" ] || die "$need missing: run make test-vm"
 done
-"$ROOT/tests/deps.sh" qemu-system-x86 cpio busybox-static
+"$ROOT/tests/deps.sh" qemu-system-x86 cpio busybox-static containerd runc
 fetch_kernel
 build_initramfs
 boot

@@ -1,27 +1,38 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# suite.sh -- what the test VM runs: the cgroup unit and privileged (live) tests, then the cgroup
-# limit suite and the runtime's attack tests against the built slxrun, then a check that nothing
-# was left in the cgroup tree.
+# suite.sh -- what the test VM runs, by the suites /slx/suites names: "cgroup", the cgroup unit and
+# privileged (live) tests, the cgroup limit suite and the runtime's attack tests against the built
+# slxrun; "containerd", the containerd suite (containerd.sh); then a check that nothing was left in
+# the cgroup tree.
 # Exits non-zero on any failure.
 export SLXRUN=/slx/slxrun SLX_EXAMPLES=/slx/examples
 rc=0
+suites=$(cat /slx/suites)
 
-for suite in unit privileged; do
-	echo "SLX-VM: $suite tests cg*/* (ASAN)"
-	ASAN_OPTIONS=detect_leaks=1 /slx/$suite-tests --verbose --color=never --timeout 120 --jobs 1 \
-		--filter 'cg*/*' 2>&1 || rc=1
-done
+case " $suites " in *" cgroup "*)
+	for suite in unit privileged; do
+		echo "SLX-VM: $suite tests cg*/* (ASAN)"
+		ASAN_OPTIONS=detect_leaks=1 /slx/$suite-tests --verbose --color=never --timeout 120 \
+			--jobs 1 --filter 'cg*/*' 2>&1 || rc=1
+	done
 
-echo "SLX-VM: cgroup limits suite"
-/slx/vm-tests --verbose --color=never --timeout 120 --jobs 1 2>&1 || rc=1
+	echo "SLX-VM: cgroup limits suite"
+	/slx/vm-tests --verbose --color=never --timeout 120 --jobs 1 2>&1 || rc=1
 
-# The runtime's attack tests hold on a pure cgroup v2 host too.
-for suite in security_defaults rootfs_attacks state_safety; do
-	echo "SLX-VM: integration $suite/*"
-	/slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
-		--filter "$suite/*" 2>&1 || rc=1
-done
+	# The runtime's attack tests hold on a pure cgroup v2 host too.
+	for suite in security_defaults rootfs_attacks state_safety; do
+		echo "SLX-VM: integration $suite/*"
+		/slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
+			--filter "$suite/*" 2>&1 || rc=1
+	done
+	;;
+esac
+
+case " $suites " in *" containerd "*)
+	echo "SLX-VM: containerd suite"
+	/bin/sh /slx/containerd.sh 2>&1 || rc=1
+	;;
+esac
 
 # Every test removes what it made: no cgroup may be left but slxrun's own parent.
 left=$(find /sys/fs/cgroup -mindepth 1 -type d ! -path /sys/fs/cgroup/slxrun)
