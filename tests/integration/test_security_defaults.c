@@ -301,9 +301,8 @@ Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 	FILE *f;
 
 	bundle_make(&b,
-		    "[\"/bin/sh\",\"-c\",\"while :; do for p in /proc/[0-9]*; do "
-		    "case \\\"$(cat $p/cmdline 2>/dev/null)\\\" in *slxrun-attack-mark[e]r*) "
-		    "exec 3< $p/exe && break 2;; esac; done; done; touch /opened; "
+		    "[\"/bin/sh\",\"-c\",\"until p=$(grep -l slxrun-attack-mark[e]r /proc/[0-9]*/cmdline "
+		    "2>/dev/null); do :; done; p=${p%%/cmdline}; exec 3< $p/exe && touch /opened; "
 		    "while [ -e $p ]; do sleep 0.05; done; "
 		    "if dd if=/proc/self/fd/3 of=/proc/self/fd/3 bs=1 count=1 conv=notrunc 2>/dev/null; "
 		    "then echo WROTE; else echo REFUSED; fi > /result\"]",
@@ -316,11 +315,11 @@ Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 	config_replace(&b, "\"readonly\":true", "\"readonly\":false");
 	/* The exec'd slxrun blocks on its stdin until the watcher says it holds
 	 * the exe open, so a slow machine cannot make the attacker miss it. */
-	cmd_run(&r, NULL, 60,
+	cmd_run(&r, NULL, 150,
 		"%s --root %s run -d -b %s atk >/dev/null 2>&1 </dev/null && "
-		"(for i in $(seq 300); do test -e %s/rootfs/opened && break; sleep 0.05; done) | "
+		"(for i in $(seq 1200); do test -e %s/rootfs/opened && break; sleep 0.05; done) | "
 		"%s --root %s exec atk /proc/self/exe update -r - slxrun-attack-marker; "
-		"for i in $(seq 100); do test -s %s/rootfs/result && break; sleep 0.1; done; "
+		"for i in $(seq 300); do test -s %s/rootfs/result && break; sleep 0.1; done; "
 		"%s --root %s delete -f atk",
 		slxrun_bin(), b.root, b.dir, b.dir, slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root);
 	cmd_result_free(&r);
