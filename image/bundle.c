@@ -20,9 +20,7 @@
 #include "../oci/oci.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-/* Inside the (empty) bundle rootfs; a tmpcopyup tmpfs there gives each
- * container its own copy of upper/ and work/. */
-#define UPPER_DIR ".slxrun-upper"
+#define UPPER_DIR IMG_UPPER_DIR
 
 struct bundle_ctx {
 	struct img_store *st;
@@ -464,4 +462,35 @@ int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, stru
 	img_store_close(&st);
 	img_ref_free(&ref);
 	return r < 0 ? -1 : 0;
+}
+
+int img_overlay_skeleton(const char *root, char **path, struct slx_err *err)
+{
+	static const char *const dirs[] = { "", "/" UPPER_DIR, "/" UPPER_DIR "/upper",
+					    "/" UPPER_DIR "/work" };
+	struct img_store st;
+	struct stat s;
+	char tmp[64], d[96];
+	int r = 0;
+
+	if (img_store_open(root, &st, err) < 0)
+		return -1;
+	if (fstatat(st.dirfd, "skel", &s, AT_SYMLINK_NOFOLLOW) < 0) {
+		snprintf(tmp, sizeof(tmp), "tmp/skel-%d", (int)getpid());
+		(void)img_remove_tree_at(st.dirfd, tmp);
+		for (size_t i = 0; r == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+			snprintf(d, sizeof(d), "%s%s", tmp, dirs[i]);
+			if (mkdirat(st.dirfd, d, 0755) < 0 || fchmodat(st.dirfd, d, 0755, 0) < 0)
+				r = slx_error(err, errno, "image store: %s", d);
+		}
+		/* Another loader made it first: the same three empty directories. */
+		if (r == 0 && renameat(st.dirfd, tmp, st.dirfd, "skel") < 0 && errno != EEXIST &&
+		    errno != ENOTEMPTY)
+			r = slx_error(err, errno, "image store: skel");
+		(void)img_remove_tree_at(st.dirfd, tmp);
+	}
+	if (r == 0 && asprintf(path, "%s/skel", st.path) < 0)
+		r = slx_error(err, ENOMEM, "image store");
+	img_store_close(&st);
+	return r;
 }

@@ -205,7 +205,7 @@ static int set_xattrs(struct unpack *u, int pfd, const char *base, struct slx_er
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pfd, base);
 	archive_entry_xattr_reset(u->e);
 	while (archive_entry_xattr_next(u->e, &name, &value, &size) == ARCHIVE_OK) {
-		if (!strncmp(name, "trusted.overlay.", 16))
+		if (!strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13))
 			return slx_error(err, 0, "entry %s: xattr %s is overlayfs's own", u->raw, name);
 		if (lsetxattr(path, name, value, size, 0) < 0)
 			return slx_error(err, errno, "entry %s: xattr %s", u->raw, name);
@@ -239,8 +239,11 @@ static int whiteout(struct unpack *u, int pfd, const char *base, struct slx_err 
 {
 	bool dir;
 
+	/* Both namespaces: a sandbox's overlay, mounted in its user namespace,
+	 * cannot read trusted.* and is mounted with userxattr. */
 	if (!strcmp(base, WH_OPAQUE)) {
-		if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+		if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0 ||
+		    fsetxattr(pfd, "user.overlay.opaque", "y", 1, 0) < 0)
 			return slx_error(err, errno, "entry %s: mark opaque", u->raw);
 		return 0;
 	}
