@@ -57,14 +57,16 @@ void shim_floor_release(struct shim_floor *f);
 #define SHIM_FLOOR_UNSAFE_HINT " (--unsafe-sandbox to allow)"
 
 /* The sandbox's root (floor_root.c): the shared rootfs -- a plain bundle's
- * directory (resolved against bundle), or an image bundle's layers -- as
- * read-only overlay lowers over a private tmpfs upper of upper_mb.  A plain
- * bundle's root.path becomes skeleton (img_overlay_skeleton), the overlay
- * mounted on it; an overlay the bundle brings must keep its upperdir and
- * workdir in the tmpfs mounted just before it.  root.readonly then only
- * says whether the root is writable (into that upper) or read-only. */
+ * directory (resolved against bundle), or an image bundle's layers -- is
+ * never written.  An image's overlay must keep its upperdir and workdir in
+ * the tmpfs mounted just before it (capped at upper_mb); a plain bundle whose
+ * root.readonly is false gets the same: its rootfs the one lower, root.path
+ * the skeleton (img_overlay_skeleton) the overlay is mounted on; with
+ * root.readonly true its rootfs alone, read-only. */
 int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skeleton,
 		    uint32_t upper_mb, struct slx_err *err);
+/* True when shim_floor_root will need a skeleton for cfg. */
+bool shim_floor_root_needs_skeleton(const struct oci_config *cfg);
 /* "BASE:COUNT" for --sandbox-ids; COUNT at least 65536, no id below 65536. */
 int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_err *err);
 /* "memory, pids, cpu" for a CG_CTRL_* mask (the controllers missing). */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* floor_root.c -- a function sandbox's root under the floor: the shared
- * rootfs (a bundle's directory, an image's layers) as read-only overlay
- * lowers over a private, size-capped tmpfs upper, so nothing a sandbox
- * writes reaches another sandbox or the host.  Pure: the config is
- * rewritten here, mounted by the runtime. */
+ * rootfs (a bundle's directory, an image's layers) is never written.  A
+ * writable root is an overlay of it over a private, size-capped tmpfs upper,
+ * so nothing a sandbox writes reaches another sandbox or the host; a
+ * read-only one is the rootfs alone.  Pure: the config is rewritten here,
+ * mounted by the runtime. */
 #include "floor.h"
 
 #include <errno.h>
@@ -133,6 +134,17 @@ static int overlay_bundle_root(struct oci_config *cfg, const char *rootfs, const
 	return 0;
 }
 
+bool shim_floor_root_needs_skeleton(const struct oci_config *cfg)
+{
+	if (cfg->root.readonly)
+		return false;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].type && !strcmp(cfg->mounts[i].type, "overlay") &&
+		    is_root_dest(cfg->mounts[i].destination))
+			return false;
+	return true;
+}
+
 int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skeleton,
 		    uint32_t upper_mb, struct slx_err *err)
 {
@@ -155,7 +167,9 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 			return -1;
 		own |= is_root_dest(m->destination);
 	}
-	if (!own) {
+	/* A read-only root needs no upper: the rootfs bound read-only is the
+	 * lower alone, shared and never written. */
+	if (!own && !cfg->root.readonly) {
 		if (!skeleton)
 			return slx_error(err, EINVAL, "root.path: no skeleton to mount the overlay on");
 		if (overlay_bundle_root(cfg, rootfs, skeleton, size, err) < 0)

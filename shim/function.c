@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../common/cleanup.h"
 #include "../image/image.h"
@@ -110,6 +111,30 @@ static int load_settings(struct shim_function *fn, const struct shim_settings *s
 	return 0;
 }
 
+/* The sandbox mounts its root by path from inside its user namespace, as
+ * an id the host does not know: every directory on the way must be
+ * searchable by others, or the mount fails as a bare EACCES much later. */
+static int root_reachable(const struct shim_function *fn, struct slx_err *err)
+{
+	const char *p = fn->cfg->root.path;
+	char path[PATH_MAX], *slash;
+	struct stat s;
+
+	if (snprintf(path, sizeof(path), "%s%s%s", p[0] == '/' ? "" : fn->bundle,
+		     p[0] == '/' ? "" : "/", p) >= (int)sizeof(path))
+		return slx_error(err, ENAMETOOLONG, "root.path: %s", p);
+	for (slash = path; slash; slash = strchr(slash + 1, '/')) {
+		char keep = slash[1];
+
+		slash[1] = '\0';
+		if (stat(path, &s) == 0 && S_ISDIR(s.st_mode) && !(s.st_mode & S_IXOTH))
+			return slx_error(err, 0, "root.path: %s is not searchable by the sandbox's user namespace (chmod o+x %s, or --unsafe-sandbox)",
+					 path, path);
+		slash[1] = keep;
+	}
+	return 0;
+}
+
 static int load_floor(struct shim_function *fn, const char *root,
 		      const struct shim_floor_opts *floor, const struct shim_settings *settings,
 		      uint32_t memory, struct slx_err *err)
@@ -125,12 +150,13 @@ static int load_floor(struct shim_function *fn, const char *root,
 		return slx_error(err, 0, "--memory sizes the sandbox floor; with --unsafe-sandbox the bundle's own linux.resources stand");
 	if ((v = annotation(fn->cfg, ANN_TMP)) && parse_mb(ANN_TMP, v, 512, &tmp, err) < 0)
 		return -1;
-	if (!floor->unsafe && img_overlay_skeleton(root, &skeleton, err) < 0)
+	if (!floor->unsafe && shim_floor_root_needs_skeleton(fn->cfg) &&
+	    img_overlay_skeleton(root, &skeleton, err) < 0)
 		return -1;
 	if (shim_floor_apply(fn->cfg, floor, fn->bundle, skeleton, memory, tmp, &fn->floor,
 			     err) < 0)
 		return slx_error_prefix(err, "config.json");
-	return 0;
+	return floor->unsafe ? 0 : root_reachable(fn, err);
 }
 
 int shim_function_load(const char *bundle, const char *root, const struct shim_floor_opts *floor,
