@@ -408,6 +408,15 @@ static int bundle_build(struct bundle_ctx *b, const char *dest, struct slx_err *
 	return r;
 }
 
+static size_t diff_ids_count(char **v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
 int img_bundle_make(struct img_store *st, const char *manifest, char **bundle,
 		    struct slx_err *err)
 {
@@ -427,8 +436,13 @@ int img_bundle_make(struct img_store *st, const char *manifest, char **bundle,
 	if (bundle_load(st, manifest, &m, &b.c, err) < 0)
 		return -1;
 	b.bundle = abs;
+	if (diff_ids_count(b.c.diff_ids) != m.n_layers) {
+		slx_error(err, 0, "image config: rootfs.diff_ids has %zu entries for %zu layers",
+			  diff_ids_count(b.c.diff_ids), m.n_layers);
+		goto out;
+	}
 	for (size_t i = 0; i < m.n_layers; i++)
-		if (img_layer_unpack(st, &m.layers[i], err) < 0)
+		if (img_layer_unpack(st, &m.layers[i], b.c.diff_ids[i], err) < 0)
 			goto out;
 	if (fstatat(st->dirfd, dest, &s, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    (resolve_user(&b, err) < 0 || bundle_build(&b, dest, err) < 0))
