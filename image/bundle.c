@@ -179,59 +179,16 @@ static void gen_annotations(yajl_gen g, const struct bundle_ctx *b)
 	(void)yajl_gen_map_close(g);
 }
 
-/* The default linux object, with a memory limit from the memory label (MiB). */
-static void gen_linux(yajl_gen g, yajl_val def, long long memory)
-{
-	(void)yajl_gen_map_open(g);
-	for (size_t i = 0; i < def->u.object.len; i++) {
-		yajl_val v = def->u.object.values[i];
-		gen_s(g, def->u.object.keys[i]);
-		if (!memory || strcmp(def->u.object.keys[i], "resources") || !YAJL_IS_OBJECT(v)) {
-			gen_copy(g, v);
-			continue;
-		}
-		(void)yajl_gen_map_open(g);
-		for (size_t j = 0; j < v->u.object.len; j++) {
-			gen_s(g, v->u.object.keys[j]);
-			gen_copy(g, v->u.object.values[j]);
-		}
-		gen_s(g, "memory");
-		(void)yajl_gen_map_open(g);
-		gen_s(g, "limit");
-		(void)yajl_gen_integer(g, memory << 20);
-		(void)yajl_gen_map_close(g);
-		(void)yajl_gen_map_close(g);
-	}
-	(void)yajl_gen_map_close(g);
-}
-
-static int memory_mib(const struct bundle_ctx *b, long long *out, struct slx_err *err)
-{
-	const char *s = b->c.label_memory;
-	char *end;
-
-	*out = 0;
-	if (!s)
-		return 0;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end || errno || *out <= 0 || *out > (1LL << 30))
-		return slx_error(err, 0, "image label org.slxrun.function.memory: \"%s\" is not a "
-					 "positive whole number of MiB", s);
-	return 0;
-}
-
 static int gen_config(const struct bundle_ctx *b, char **out, size_t *len, struct slx_err *err)
 {
 	cleanup_free char *def_text = NULL;
 	char *overlay[3] = { NULL, NULL, NULL };
 	cleanup_yajl yajl_val def = NULL;
 	const unsigned char *buf;
-	long long memory;
 	yajl_gen g = NULL;
 	int r = -1;
 
-	if (memory_mib(b, &memory, err) < 0 || overlay_opts(b, overlay, err) < 0 ||
+	if (overlay_opts(b, overlay, err) < 0 ||
 	    oci_spec_default_json(false, 0, 0, &def_text, len, err) < 0 ||
 	    img_json_parse("default config", def_text, &def, err) < 0)
 		goto out;
@@ -253,8 +210,6 @@ static int gen_config(const struct bundle_ctx *b, char **out, size_t *len, struc
 			       yajl_gen_bool(g, 0), yajl_gen_map_close(g));
 		else if (!strcmp(k, "mounts"))
 			gen_mounts(g, v, overlay);
-		else if (!strcmp(k, "linux") && YAJL_IS_OBJECT(v))
-			gen_linux(g, v, memory);
 		else
 			gen_copy(g, v);
 	}
