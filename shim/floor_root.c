@@ -64,25 +64,30 @@ static int strv_add(struct oci_strv *v, const char *s)
 
 /* An overlay writes only into the tmpfs mounted just before it (inside the
  * rootfs), never into a host directory; that tmpfs gets the size cap. */
-static int check_overlay(struct oci_config *cfg, size_t i, const char *rootfs,
-			 const char *size, struct slx_err *err)
+static int check_overlay(struct oci_config *cfg, size_t i, const char *rootfs, const char *size,
+			 struct slx_err *err)
 {
 	struct oci_mount *m = &cfg->mounts[i], *t = i ? &cfg->mounts[i - 1] : NULL;
-	const char *dirs[] = { option_value(&m->options, "upperdir"),
-			       option_value(&m->options, "workdir") };
+	const char *dirs[] = {option_value(&m->options, "upperdir"),
+			      option_value(&m->options, "workdir")};
 	cleanup_free char *prefix = NULL;
 
 	if (!dirs[0] && !dirs[1])
 		return 0; /* lowers only: read-only by nature */
 	if (!t || !t->type || strcmp(t->type, "tmpfs") || !t->destination ||
 	    is_root_dest(t->destination))
-		return slx_error(err, 0, "mounts[%zu]: an overlay's upperdir and workdir must be in a tmpfs mounted just before it (a sandbox's writes stay its own)" SHIM_FLOOR_UNSAFE_HINT,
-				 i);
+		return slx_error(
+		    err, 0,
+		    "mounts[%zu]: an overlay's upperdir and workdir must be in a tmpfs mounted "
+		    "just before it (a sandbox's writes stay its own)" SHIM_FLOOR_UNSAFE_HINT,
+		    i);
 	if (asprintf(&prefix, "%s/%s/", rootfs, t->destination + strspn(t->destination, "/")) < 0)
 		return slx_error(err, ENOMEM, "mounts");
 	for (size_t k = 0; k < 2; k++)
 		if (!dirs[k] || strncmp(dirs[k], prefix, strlen(prefix)) || !clean_path(dirs[k]))
-			return slx_error(err, 0, "mounts[%zu]: overlay %s=%s is not inside the tmpfs at mounts[%zu] (%s)" SHIM_FLOOR_UNSAFE_HINT,
+			return slx_error(err, 0,
+					 "mounts[%zu]: overlay %s=%s is not inside the tmpfs at "
+					 "mounts[%zu] (%s)" SHIM_FLOOR_UNSAFE_HINT,
 					 i, k ? "workdir" : "upperdir", dirs[k] ? dirs[k] : "",
 					 i - 1, prefix);
 	if (!option_value(&t->options, "size") && strv_add(&t->options, size) < 0)
@@ -93,8 +98,8 @@ static int check_overlay(struct oci_config *cfg, size_t i, const char *rootfs,
 static int mount_set(struct oci_mount *m, const char *dest, const char *type,
 		     const char *const *opts)
 {
-	*m = (struct oci_mount){ .destination = strdup(dest), .type = strdup(type),
-				 .source = strdup(type) };
+	*m = (struct oci_mount){
+	    .destination = strdup(dest), .type = strdup(type), .source = strdup(type)};
 	if (!m->destination || !m->type || !m->source)
 		return -1;
 	for (size_t i = 0; opts[i]; i++)
@@ -113,7 +118,9 @@ static int overlay_bundle_root(struct oci_config *cfg, const char *rootfs, const
 	struct oci_mount *v;
 
 	if (strpbrk(rootfs, ",:\\"))
-		return slx_error(err, 0, "root.path: %s: a function's rootfs is an overlay lower, whose path cannot hold ',', ':' or '\\'",
+		return slx_error(err, 0,
+				 "root.path: %s: a function's rootfs is an overlay lower, whose "
+				 "path cannot hold ',', ':' or '\\'",
 				 rootfs);
 	if (asprintf(&lower, "lowerdir=%s", rootfs) < 0 ||
 	    asprintf(&upper, "upperdir=%s/" IMG_UPPER_DIR "/upper", skeleton) < 0 ||
@@ -125,9 +132,9 @@ static int overlay_bundle_root(struct oci_config *cfg, const char *rootfs, const
 	cfg->mounts = v;
 	cfg->n_mounts += 2;
 	if (mount_set(&v[0], "/" IMG_UPPER_DIR, "tmpfs",
-		      (const char *const[]){ "tmpcopyup", "mode=755", "nosuid", "nodev", size,
-					     NULL }) < 0 ||
-	    mount_set(&v[1], "/", "overlay", (const char *const[]){ lower, upper, work, NULL }) < 0)
+		      (const char *const[]){"tmpcopyup", "mode=755", "nosuid", "nodev", size,
+					    NULL}) < 0 ||
+	    mount_set(&v[1], "/", "overlay", (const char *const[]){lower, upper, work, NULL}) < 0)
 		return slx_error(err, ENOMEM, "mounts");
 	free(cfg->root.path);
 	cfg->root.path = steal_ptr(path);
@@ -171,7 +178,8 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 	 * lower alone, shared and never written. */
 	if (!own && !cfg->root.readonly) {
 		if (!skeleton)
-			return slx_error(err, EINVAL, "root.path: no skeleton to mount the overlay on");
+			return slx_error(err, EINVAL,
+					 "root.path: no skeleton to mount the overlay on");
 		if (overlay_bundle_root(cfg, rootfs, skeleton, size, err) < 0)
 			return -1;
 	}
