@@ -37,7 +37,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 TESTLIB_HARNESS := tests/lib/harness.c tests/lib/harness.h
 TESTLIB_SHIM    := tests/lib/shim_proc.c tests/lib/shim_proc.h
 
-.PHONY: all deps test test-unit test-privileged test-integration test-integration-asan test-vm test-containerd test-podman run bench clean format format-check examples soak soak-short
+.PHONY: all deps test test-unit test-privileged test-integration test-integration-asan test-vm test-containerd test-podman run bench bench-image python-image clean format format-check examples soak soak-short
 
 all: slxrun
 
@@ -108,6 +108,11 @@ examples: slxrun
 	./rootfs-examples/build.sh $(B)/examples
 	./rootfs-examples/build-bench.sh $(B)/examples
 
+# The Python function image (issue 12's example): Debian packages into an OCI layout,
+# build/examples/python-image, tag py.  Not part of `make run` (it downloads ~10 MB).
+python-image:
+	./rootfs-examples/build-python-image.sh $(B)/examples
+
 test: $(B)/.deps
 	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/privileged-tests $(B)/integration-tests examples
 	$(MAKE) test-unit test-privileged test-integration test-integration-asan soak-short test-vm test-containerd test-podman fuzz-smoke
@@ -154,6 +159,11 @@ run: $(B)/.deps
 bench: $(B)/.deps
 	$(MAKE) slxrun examples
 	./tests/bench/run.sh $(B)/examples
+
+# The image figures of README's Images section, the Python image side by side in one run.
+bench-image: $(B)/.deps
+	$(MAKE) slxrun python-image
+	./tests/bench/image_bench.sh $(B)/bench-image
 
 # slxrun as containerd-shim-runc-v2's BinaryName under a private containerd, runc as the control.
 test-containerd: $(B)/.deps

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* cmd_invoke.c -- `slxrun invoke [--data EVENT] [--timings] [--unsafe-sandbox] BUNDLE|IMAGE-REF`: the
+/* cmd_invoke.c -- `slxrun invoke [--data EVENT] [--timings] [--mode M] [--timeout S]
+ * [--memory MB] [--unsafe-sandbox] BUNDLE|IMAGE-REF`: the
  * flags, then shim_invoke. */
 #include "cli.h"
 #include "../shim/shim.h"
@@ -15,11 +16,15 @@ int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv,
 		{ "timings", 0, CLI_BOOL, &o.timings },
 		{ "unsafe-sandbox", 0, CLI_BOOL, &o.floor.unsafe },
 		{ "sandbox-ids", 0, CLI_STR, &ids },
+		{ "mode", 0, CLI_STR, &o.settings.mode },
+		{ "timeout", 0, CLI_STR, &o.settings.timeout },
+		{ "memory", 0, CLI_STR, &o.settings.memory },
 	};
 
 	if (cli_parse("invoke", argc, argv, &idx, CLI_FLAGS(flags), err) < 0 ||
 	    cli_expect_args("invoke", argc, idx, 1,
-			    "[--data EVENT] [--timings] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE|IMAGE-REF",
+			    "[--data EVENT] [--timings] [--mode M] [--timeout S] [--memory MB] "
+			    "[--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE|IMAGE-REF",
 			    err) < 0)
 		return -1;
 	if (ids && shim_floor_parse_ids(ids, &o.floor, err) < 0)

@@ -60,7 +60,7 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	const char *numbers[SERVE_N_NUMBERS] = {0};
 	struct cli_list listen = {0};
 	const char *ids = NULL;
-	struct cli_flag flags[7 + SERVE_N_NUMBERS] = {
+	struct cli_flag flags[10 + SERVE_N_NUMBERS] = {
 	    {"listen", 'l', CLI_LIST, &listen},
 	    {"policy", 'p', CLI_STR, &o->policy},
 	    {"unsafe-sandbox", 0, CLI_BOOL, &o->floor.unsafe},
@@ -68,11 +68,14 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	    {"auth-token-file", 0, CLI_STR, &o->auth_token_file},
 	    {"no-auth", 0, CLI_BOOL, &o->no_auth},
 	    {"public-metrics", 0, CLI_BOOL, &o->public_metrics},
+	    {"mode", 0, CLI_STR, &o->settings.mode},
+	    {"timeout", 0, CLI_STR, &o->settings.timeout},
+	    {"memory", 0, CLI_STR, &o->settings.memory},
 	};
 	int idx = 0;
 
 	for (size_t k = 0; k < SERVE_N_NUMBERS; k++)
-		flags[7 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
+		flags[10 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
 	/* Flags may come before and after the bundle. */
 	while (idx < argc) {
 		if (cli_parse("shim serve", argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
@@ -113,7 +116,7 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 				 "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] "
 				 "[--max-connections N] [--max-per-client N] [--header-timeout S] "
 				 "[--body-timeout S] [--body-budget-mb MB] "
-				 "[--time-scale N] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE|IMAGE-REF");
+				 "[--time-scale N] [--mode M] [--timeout S] [--memory MB] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE|IMAGE-REF");
 	if (o->min_warm > o->max)
 		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,
 				 o->max);

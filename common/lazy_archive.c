@@ -15,6 +15,11 @@
 	X(int, archive_read_support_filter_zstd, (struct archive * a), (a))                \
 	X(int, archive_read_support_filter_none, (struct archive * a), (a))                \
 	X(int, archive_read_support_format_tar, (struct archive * a), (a))                 \
+	X(int, archive_read_support_format_raw, (struct archive * a), (a))                 \
+	X(int, archive_read_open,                                                          \
+	  (struct archive * a, void *data, archive_open_callback *o,                       \
+	   archive_read_callback *r, archive_close_callback *c),                           \
+	  (a, data, o, r, c))                                                              \
 	X(int, archive_read_open_fd, (struct archive * a, int fd, size_t bs), (a, fd, bs)) \
 	X(int, archive_read_next_header, (struct archive * a, struct archive_entry * *e),   \
 	  (a, e))                                                                          \

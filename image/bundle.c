@@ -20,9 +20,7 @@
 #include "../oci/oci.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-/* Inside the (empty) bundle rootfs; a tmpcopyup tmpfs there gives each
- * container its own copy of upper/ and work/. */
-#define UPPER_DIR ".slxrun-upper"
+#define UPPER_DIR IMG_UPPER_DIR
 
 struct bundle_ctx {
 	struct img_store *st;
@@ -181,59 +179,16 @@ static void gen_annotations(yajl_gen g, const struct bundle_ctx *b)
 	(void)yajl_gen_map_close(g);
 }
 
-/* The default linux object, with a memory limit from the memory label (MiB). */
-static void gen_linux(yajl_gen g, yajl_val def, long long memory)
-{
-	(void)yajl_gen_map_open(g);
-	for (size_t i = 0; i < def->u.object.len; i++) {
-		yajl_val v = def->u.object.values[i];
-		gen_s(g, def->u.object.keys[i]);
-		if (!memory || strcmp(def->u.object.keys[i], "resources") || !YAJL_IS_OBJECT(v)) {
-			gen_copy(g, v);
-			continue;
-		}
-		(void)yajl_gen_map_open(g);
-		for (size_t j = 0; j < v->u.object.len; j++) {
-			gen_s(g, v->u.object.keys[j]);
-			gen_copy(g, v->u.object.values[j]);
-		}
-		gen_s(g, "memory");
-		(void)yajl_gen_map_open(g);
-		gen_s(g, "limit");
-		(void)yajl_gen_integer(g, memory << 20);
-		(void)yajl_gen_map_close(g);
-		(void)yajl_gen_map_close(g);
-	}
-	(void)yajl_gen_map_close(g);
-}
-
-static int memory_mib(const struct bundle_ctx *b, long long *out, struct slx_err *err)
-{
-	const char *s = b->c.label_memory;
-	char *end;
-
-	*out = 0;
-	if (!s)
-		return 0;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end || errno || *out <= 0 || *out > (1LL << 30))
-		return slx_error(err, 0, "image label org.slxrun.function.memory: \"%s\" is not a "
-					 "positive whole number of MiB", s);
-	return 0;
-}
-
 static int gen_config(const struct bundle_ctx *b, char **out, size_t *len, struct slx_err *err)
 {
 	cleanup_free char *def_text = NULL;
 	char *overlay[3] = { NULL, NULL, NULL };
 	cleanup_yajl yajl_val def = NULL;
 	const unsigned char *buf;
-	long long memory;
 	yajl_gen g = NULL;
 	int r = -1;
 
-	if (memory_mib(b, &memory, err) < 0 || overlay_opts(b, overlay, err) < 0 ||
+	if (overlay_opts(b, overlay, err) < 0 ||
 	    oci_spec_default_json(false, 0, 0, &def_text, len, err) < 0 ||
 	    img_json_parse("default config", def_text, &def, err) < 0)
 		goto out;
@@ -255,8 +210,6 @@ static int gen_config(const struct bundle_ctx *b, char **out, size_t *len, struc
 			       yajl_gen_bool(g, 0), yajl_gen_map_close(g));
 		else if (!strcmp(k, "mounts"))
 			gen_mounts(g, v, overlay);
-		else if (!strcmp(k, "linux") && YAJL_IS_OBJECT(v))
-			gen_linux(g, v, memory);
 		else
 			gen_copy(g, v);
 	}
@@ -410,6 +363,15 @@ static int bundle_build(struct bundle_ctx *b, const char *dest, struct slx_err *
 	return r;
 }
 
+static size_t diff_ids_count(char **v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
 int img_bundle_make(struct img_store *st, const char *manifest, char **bundle,
 		    struct slx_err *err)
 {
@@ -429,8 +391,13 @@ int img_bundle_make(struct img_store *st, const char *manifest, char **bundle,
 	if (bundle_load(st, manifest, &m, &b.c, err) < 0)
 		return -1;
 	b.bundle = abs;
+	if (diff_ids_count(b.c.diff_ids) != m.n_layers) {
+		slx_error(err, 0, "image config: rootfs.diff_ids has %zu entries for %zu layers",
+			  diff_ids_count(b.c.diff_ids), m.n_layers);
+		goto out;
+	}
 	for (size_t i = 0; i < m.n_layers; i++)
-		if (img_layer_unpack(st, &m.layers[i], err) < 0)
+		if (img_layer_unpack(st, &m.layers[i], b.c.diff_ids[i], err) < 0)
 			goto out;
 	if (fstatat(st->dirfd, dest, &s, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    (resolve_user(&b, err) < 0 || bundle_build(&b, dest, err) < 0))
@@ -464,4 +431,35 @@ int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, stru
 	img_store_close(&st);
 	img_ref_free(&ref);
 	return r < 0 ? -1 : 0;
+}
+
+int img_overlay_skeleton(const char *root, char **path, struct slx_err *err)
+{
+	static const char *const dirs[] = { "", "/" UPPER_DIR, "/" UPPER_DIR "/upper",
+					    "/" UPPER_DIR "/work" };
+	struct img_store st;
+	struct stat s;
+	char tmp[64], d[96];
+	int r = 0;
+
+	if (img_store_open(root, &st, err) < 0)
+		return -1;
+	if (fstatat(st.dirfd, "skel", &s, AT_SYMLINK_NOFOLLOW) < 0) {
+		snprintf(tmp, sizeof(tmp), "tmp/skel-%d", (int)getpid());
+		(void)img_remove_tree_at(st.dirfd, tmp);
+		for (size_t i = 0; r == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+			snprintf(d, sizeof(d), "%s%s", tmp, dirs[i]);
+			if (mkdirat(st.dirfd, d, 0755) < 0 || fchmodat(st.dirfd, d, 0755, 0) < 0)
+				r = slx_error(err, errno, "image store: %s", d);
+		}
+		/* Another loader made it first: the same three empty directories. */
+		if (r == 0 && renameat(st.dirfd, tmp, st.dirfd, "skel") < 0 && errno != EEXIST &&
+		    errno != ENOTEMPTY)
+			r = slx_error(err, errno, "image store: skel");
+		(void)img_remove_tree_at(st.dirfd, tmp);
+	}
+	if (r == 0 && asprintf(path, "%s/skel", st.path) < 0)
+		r = slx_error(err, ENOMEM, "image store");
+	img_store_close(&st);
+	return r;
 }

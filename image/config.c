@@ -61,7 +61,9 @@ int img_config_parse(const char *json, struct img_config *c, struct slx_err *err
 	    str_copy(cfg, "StopSignal", &c->stop_signal, err) < 0 ||
 	    str_copy(labels, "org.slxrun.function.mode", &c->label_mode, err) < 0 ||
 	    str_copy(labels, "org.slxrun.function.timeout", &c->label_timeout, err) < 0 ||
-	    str_copy(labels, "org.slxrun.function.memory", &c->label_memory, err) < 0) {
+	    str_copy(labels, "org.slxrun.function.memory", &c->label_memory, err) < 0 ||
+	    strv_copy(img_json_get(img_json_get(root, "rootfs"), "diff_ids"), "rootfs.diff_ids",
+		      &c->diff_ids, err) < 0) {
 		img_config_free(c);
 		return -1;
 	}
@@ -86,5 +88,6 @@ void img_config_free(struct img_config *c)
 	free(c->label_mode);
 	free(c->label_timeout);
 	free(c->label_memory);
+	strv_free(c->diff_ids);
 	*c = (struct img_config){ 0 };
 }

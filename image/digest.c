@@ -79,3 +79,24 @@ int img_sha256_fd(int fd, char digest[IMG_DIGEST_MAX], int64_t *size, struct slx
 		*size = total;
 	return digest_end(c, digest, err);
 }
+
+int img_sha256_begin(struct img_sha256 *h, struct slx_err *err)
+{
+	h->ctx = NULL;
+	return digest_begin((EVP_MD_CTX **)&h->ctx, err);
+}
+
+int img_sha256_update(struct img_sha256 *h, const void *buf, size_t len)
+{
+	return EVP_DigestUpdate(h->ctx, buf, len) == 1 ? 0 : -1;
+}
+
+int img_sha256_end(struct img_sha256 *h, char digest[IMG_DIGEST_MAX], struct slx_err *err)
+{
+	return digest_end(h->ctx, digest, err);
+}
+
+void img_sha256_release(struct img_sha256 *h)
+{
+	md_ctx_freep((EVP_MD_CTX **)&h->ctx);
+}

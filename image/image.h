@@ -100,6 +100,15 @@ int img_unpack_fd(int fd, int dirfd, const struct img_unpack_opts *o,
 int img_bundle_make(struct img_store *st, const char *manifest, char **bundle,
 		    struct slx_err *err);
 
+/* Inside an overlay bundle's (empty) rootfs: a tmpcopyup tmpfs mounted
+ * there gives each container its own copy of upper/ and work/. */
+#define IMG_UPPER_DIR ".slxrun-upper"
+
+/* <root>/images/skel: a rootfs holding only IMG_UPPER_DIR/{upper,work}, the
+ * root.path of a plain bundle's rootfs turned overlay lower (the function
+ * floor's); made once, atomically.  *path is heap. */
+int img_overlay_skeleton(const char *root, char **path, struct slx_err *err);
+
 /* Pull when the store has no such ref yet, then img_bundle_make. */
 int img_bundle_for_ref(const char *root, const char *refstr, char **bundle,
 		       struct slx_err *err);

@@ -32,6 +32,20 @@ int img_sha256_fd(int fd, char digest[IMG_DIGEST_MAX], int64_t *size, struct slx
 int img_sha256_buf(const void *buf, size_t len, char digest[IMG_DIGEST_MAX],
 		   struct slx_err *err);
 
+/* sha256 fed piece by piece (a layer's uncompressed stream). */
+struct img_sha256 {
+	void *ctx;
+};
+int img_sha256_begin(struct img_sha256 *h, struct slx_err *err);
+int img_sha256_update(struct img_sha256 *h, const void *buf, size_t len);
+int img_sha256_end(struct img_sha256 *h, char digest[IMG_DIGEST_MAX], struct slx_err *err);
+void img_sha256_release(struct img_sha256 *h);
+
+/* img_unpack_fd, also giving the sha256 of the uncompressed tar (the
+ * layer's diff_id) when diff_id is not NULL. */
+int img_unpack_fd_digest(int fd, int dirfd, const struct img_unpack_opts *o,
+			 char diff_id[IMG_DIGEST_MAX], struct slx_err *err);
+
 /* A temporary file in <store>/tmp, unlinked on close unless committed. */
 struct img_tmp {
 	int fd;
@@ -97,14 +111,18 @@ int img_copy_fd(int in, int out, struct slx_err *err);
  * cannot point a read outside it. */
 int img_open_in(int dirfd, const char *path, int flags);
 
-/* Unpack a stored layer blob into layers/<hex>, once. */
-int img_layer_unpack(struct img_store *st, const struct img_desc *d, struct slx_err *err);
+/* Unpack a stored layer blob into layers/<hex>, once, checking its
+ * uncompressed digest against diff_id (the image config's
+ * rootfs.diff_ids[i]); a layer already there was checked when unpacked. */
+int img_layer_unpack(struct img_store *st, const struct img_desc *d, const char *diff_id,
+		     struct slx_err *err);
 
 /* The image config fields a process needs. */
 struct img_config {
 	char **entrypoint, **cmd, **env; /* NULL-terminated or NULL */
 	char *workdir, *user, *stop_signal;
 	char *label_mode, *label_timeout, *label_memory;
+	char **diff_ids; /* rootfs.diff_ids, NULL-terminated or NULL */
 };
 int img_config_parse(const char *json, struct img_config *c, struct slx_err *err);
 void img_config_free(struct img_config *c);

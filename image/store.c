@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,27 +17,60 @@
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 
-static const char *const store_dirs[] = { "blobs", "blobs/sha256", "layers", "bundles", "tmp" };
+/* A function sandbox mounts its layers and bundle by path from inside its
+ * user namespace, as an id the host does not know: the way there must be
+ * searchable by anyone (0711, nothing listable); blobs and temp stay 0700. */
+static const struct {
+	const char *name;
+	mode_t mode;
+} store_dirs[] = {
+	{ "blobs", 0700 }, { "blobs/sha256", 0700 }, { "layers", 0711 },
+	{ "bundles", 0711 }, { "tmp", 0700 },
+};
+
+static int searchable(int dirfd, const char *name, mode_t mode)
+{
+	struct stat s;
+
+	if (fstatat(dirfd, name, &s, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if ((s.st_mode & 0111) == 0111)
+		return 0;
+	return fchmodat(dirfd, name, (s.st_mode & 07777) | mode, 0);
+}
 
 int img_store_open(const char *root, struct img_store *st, struct slx_err *err)
 {
 	cleanup_free char *path = NULL;
+	char abs[PATH_MAX];
 
 	*st = (struct img_store){ .dirfd = -1 };
 	if (asprintf(&path, "%s/images", root) < 0)
 		return slx_error(err, ENOMEM, "image store");
-	if (slx_mkdir_p(path, 0700, err) < 0)
+	if (slx_mkdir_p(path, 0711, err) < 0)
 		return slx_error_prefix(err, "image store");
-	st->dirfd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (st->dirfd < 0)
+	/* Absolute and without symlinks: overlay options name these paths, and
+	 * the mounts happen from another working directory. */
+	if (!realpath(path, abs))
 		return slx_error(err, errno, "image store %s", path);
+	if (searchable(AT_FDCWD, root, 0111) < 0 || searchable(AT_FDCWD, abs, 0111) < 0)
+		return slx_error(err, errno, "image store %s: make it searchable", abs);
+	st->dirfd = open(abs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (st->dirfd < 0)
+		return slx_error(err, errno, "image store %s", abs);
 	for (size_t i = 0; i < sizeof(store_dirs) / sizeof(store_dirs[0]); i++)
-		if (mkdirat(st->dirfd, store_dirs[i], 0700) < 0 && errno != EEXIST) {
-			slx_error(err, errno, "image store %s/%s", path, store_dirs[i]);
+		if ((mkdirat(st->dirfd, store_dirs[i].name, store_dirs[i].mode) < 0 &&
+		     errno != EEXIST) ||
+		    (store_dirs[i].mode & 0001 &&
+		     searchable(st->dirfd, store_dirs[i].name, store_dirs[i].mode) < 0)) {
+			slx_error(err, errno, "image store %s/%s", abs, store_dirs[i].name);
 			img_store_close(st);
 			return -1;
 		}
-	st->path = steal_ptr(path);
+	if (!(st->path = strdup(abs))) {
+		img_store_close(st);
+		return slx_error(err, ENOMEM, "image store");
+	}
 	return 0;
 }
 

@@ -3,8 +3,9 @@
  * one directory, entry by entry through fds: every parent is resolved with
  * openat2(RESOLVE_IN_ROOT) so no name, symlink or hardlink reaches outside,
  * and the last component is only ever created, never followed.  Whiteouts
- * become overlayfs whiteouts here (char 0:0, trusted.overlay.opaque=y), so
- * each layer directory is usable as an overlay lower as it is. */
+ * become overlayfs whiteouts here (char 0:0, overlay.opaque=y), so each
+ * layer directory is usable as an overlay lower as it is.  The uncompressed
+ * stream is hashed on the way through: a layer's diff_id. */
 #include "internal.h"
 
 #include <archive.h>
@@ -205,7 +206,7 @@ static int set_xattrs(struct unpack *u, int pfd, const char *base, struct slx_er
 	snprintf(path, sizeof(path), "/proc/self/fd/%d/%s", pfd, base);
 	archive_entry_xattr_reset(u->e);
 	while (archive_entry_xattr_next(u->e, &name, &value, &size) == ARCHIVE_OK) {
-		if (!strncmp(name, "trusted.overlay.", 16))
+		if (!strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13))
 			return slx_error(err, 0, "entry %s: xattr %s is overlayfs's own", u->raw, name);
 		if (lsetxattr(path, name, value, size, 0) < 0)
 			return slx_error(err, errno, "entry %s: xattr %s", u->raw, name);
@@ -239,8 +240,11 @@ static int whiteout(struct unpack *u, int pfd, const char *base, struct slx_err 
 {
 	bool dir;
 
+	/* Both namespaces: a sandbox's overlay, mounted in its user namespace,
+	 * cannot read trusted.* and is mounted with userxattr. */
 	if (!strcmp(base, WH_OPAQUE)) {
-		if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+		if (fsetxattr(pfd, "trusted.overlay.opaque", "y", 1, 0) < 0 ||
+		    fsetxattr(pfd, "user.overlay.opaque", "y", 1, 0) < 0)
 			return slx_error(err, errno, "entry %s: mark opaque", u->raw);
 		return 0;
 	}
@@ -313,32 +317,110 @@ static void archive_freep(struct archive **a)
 	*a = NULL;
 }
 
-int img_unpack_fd(int fd, int dirfd, const struct img_unpack_opts *o, struct slx_err *err)
+/* The decompressed stream: a "raw" reader decompresses the blob, the tar
+ * reader reads from it through feed_read, and each piece is hashed. */
+struct feed {
+	struct archive *raw;
+	struct img_sha256 *h;
+	char buf[1 << 16];
+};
+
+static la_ssize_t feed_read(struct archive *a, void *data, const void **out)
 {
-	__attribute__((cleanup(archive_freep))) struct archive *a = NULL;
-	struct unpack u = { .root = dirfd, .o = o };
-	mode_t old_umask;
+	struct feed *f = data;
+	la_ssize_t n = archive_read_data(f->raw, f->buf, sizeof(f->buf));
+
+	(void)a;
+	if (n > 0 && f->h && img_sha256_update(f->h, f->buf, (size_t)n) < 0)
+		return -1;
+	*out = f->buf;
+	return n;
+}
+
+static int feed_open(struct feed *f, int fd, struct slx_err *err)
+{
+	struct archive_entry *e;
+
+	if (!(f->raw = archive_read_new()))
+		return slx_error(err, ENOMEM, "archive");
+	(void)archive_read_support_filter_gzip(f->raw);
+	(void)archive_read_support_filter_zstd(f->raw);
+	(void)archive_read_support_filter_none(f->raw);
+	(void)archive_read_support_format_raw(f->raw);
+	if (archive_read_open_fd(f->raw, fd, 1 << 16) != ARCHIVE_OK ||
+	    archive_read_next_header(f->raw, &e) != ARCHIVE_OK)
+		return slx_error(err, 0, "not a tar (plain, gzip or zstd): %s",
+				 archive_error_string(f->raw));
+	return 0;
+}
+
+/* What follows the tar's end (its zero blocks, padding) is in the diff_id. */
+static int feed_drain(struct feed *f, struct slx_err *err)
+{
+	const void *p;
+	la_ssize_t n;
+
+	while ((n = feed_read(NULL, f, &p)) > 0)
+		;
+	if (n < 0)
+		return slx_error(err, 0, "layer stream: %s", archive_error_string(f->raw));
+	return 0;
+}
+
+static int unpack_entries(struct unpack *u, struct slx_err *err)
+{
+	mode_t old_umask = umask(0);
 	int r;
 
-	if (slx_lazy_load_archive(err) < 0)
-		return -1;
-	u.a = a = archive_read_new();
-	if (!a)
-		return slx_error(err, ENOMEM, "archive");
-	(void)archive_read_support_filter_gzip(a);
-	(void)archive_read_support_filter_zstd(a);
-	(void)archive_read_support_filter_none(a);
-	(void)archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK)
-		return slx_error(err, 0, "not a tar (plain, gzip or zstd): %s", archive_error_string(a));
-	old_umask = umask(0);
-	while ((r = archive_read_next_header(a, &u.e)) == ARCHIVE_OK || r == ARCHIVE_WARN)
-		if (unpack_entry(&u, err) < 0)
+	while ((r = archive_read_next_header(u->a, &u->e)) == ARCHIVE_OK || r == ARCHIVE_WARN)
+		if (unpack_entry(u, err) < 0)
 			break;
 	umask(old_umask);
 	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
 		return -1;
 	if (r != ARCHIVE_EOF)
-		return slx_error(err, 0, "tar: %s", archive_error_string(a));
+		return slx_error(err, 0, "tar: %s", archive_error_string(u->a));
 	return 0;
+}
+
+int img_unpack_fd_digest(int fd, int dirfd, const struct img_unpack_opts *o,
+			 char diff_id[IMG_DIGEST_MAX], struct slx_err *err)
+{
+	__attribute__((cleanup(archive_freep))) struct archive *a = NULL;
+	__attribute__((cleanup(archive_freep))) struct archive *raw = NULL;
+	struct unpack u = { .root = dirfd, .o = o };
+	struct img_sha256 h = { 0 };
+	cleanup_free struct feed *f = calloc(1, sizeof(*f));
+	int r = -1;
+
+	if (!f)
+		return slx_error(err, ENOMEM, "archive");
+	if (slx_lazy_load_archive(err) < 0 || (diff_id && img_sha256_begin(&h, err) < 0))
+		goto out;
+	f->h = diff_id ? &h : NULL;
+	r = feed_open(f, fd, err);
+	raw = f->raw;
+	if (r < 0)
+		goto out;
+	r = -1;
+	if (!(u.a = a = archive_read_new())) {
+		slx_error(err, ENOMEM, "archive");
+		goto out;
+	}
+	(void)archive_read_support_format_tar(a);
+	if (archive_read_open(a, f, NULL, feed_read, NULL) != ARCHIVE_OK) {
+		slx_error(err, 0, "not a tar (plain, gzip or zstd): %s", archive_error_string(a));
+		goto out;
+	}
+	if (unpack_entries(&u, err) == 0 && (!diff_id || (feed_drain(f, err) == 0 &&
+							  img_sha256_end(&h, diff_id, err) == 0)))
+		r = 0;
+out:
+	img_sha256_release(&h);
+	return r;
+}
+
+int img_unpack_fd(int fd, int dirfd, const struct img_unpack_opts *o, struct slx_err *err)
+{
+	return img_unpack_fd_digest(fd, dirfd, o, NULL, err);
 }

@@ -13,7 +13,7 @@
 #include "../cgroups/cgroups.h"
 #include "../runtime/runtime.h"
 
-#define UNSAFE_HINT " (--unsafe-sandbox to allow)"
+#define UNSAFE_HINT SHIM_FLOOR_UNSAFE_HINT
 
 static const enum oci_ns_type floor_ns[] = {
 	OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_IPC, OCI_NS_UTS,
@@ -165,16 +165,15 @@ static bool has_option(const struct oci_strv *o, const char *word)
 	return false;
 }
 
-/* Read-only root, read-only binds, no host hooks; the floor's /tmp replaces
- * any the bundle mounts. */
-static int floor_filesystem(struct oci_config *cfg, uint32_t tmp_mb, struct slx_err *err)
+/* The shared root never written (floor_root.c), read-only binds, no host
+ * hooks; the floor's /tmp replaces any the bundle mounts. */
+static int floor_filesystem(struct oci_config *cfg, const char *bundle, const char *skeleton,
+			    uint32_t tmp_mb, struct slx_err *err)
 {
 	char size[32];
 	struct oci_mount *m;
 	size_t k = 0;
 
-	if (!cfg->root.readonly)
-		return slx_error(err, 0, "root.readonly: a function's root is shared by all its sandboxes and must be read-only (/tmp is writable)" UNSAFE_HINT);
 	if (cfg->hooks.prestart.n || cfg->hooks.create_runtime.n || cfg->hooks.create_container.n ||
 	    cfg->hooks.start_container.n || cfg->hooks.poststart.n || cfg->hooks.poststop.n)
 		return slx_error(err, 0, "hooks: a function sandbox runs no hooks (they run on the host)" UNSAFE_HINT);
@@ -199,7 +198,9 @@ static int floor_filesystem(struct oci_config *cfg, uint32_t tmp_mb, struct slx_
 		cfg->mounts[k++] = *m;
 	}
 	cfg->n_mounts = k;
-	if (!(m = realloc(cfg->mounts, (k + 1) * sizeof(*m))))
+	if (shim_floor_root(cfg, bundle, skeleton, tmp_mb, err) < 0)
+		return -1;
+	if (!(m = realloc(cfg->mounts, (cfg->n_mounts + 1) * sizeof(*m))))
 		return slx_error(err, ENOMEM, "mounts");
 	cfg->mounts = m;
 	snprintf(size, sizeof(size), "size=%" PRIu32 "m", tmp_mb);
@@ -287,8 +288,8 @@ static int floor_seccomp(struct oci_seccomp *s, struct shim_floor *f, struct slx
 }
 
 int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o,
-		     uint32_t memory_mb, uint32_t tmp_mb, struct shim_floor *f,
-		     struct slx_err *err)
+		     const char *bundle, const char *skeleton, uint32_t memory_mb,
+		     uint32_t tmp_mb, struct shim_floor *f, struct slx_err *err)
 {
 	memset(f, 0, sizeof(*f));
 	f->memory_mb = memory_mb;
@@ -299,7 +300,7 @@ int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o,
 	cfg->has_linux = true;
 	if (floor_namespaces(&cfg->linux_, err) < 0 || floor_ids(&cfg->linux_, o, err) < 0 ||
 	    floor_identity(&cfg->process, o, f, err) < 0 ||
-	    floor_filesystem(cfg, tmp_mb, err) < 0 ||
+	    floor_filesystem(cfg, bundle, skeleton, tmp_mb, err) < 0 ||
 	    floor_limits(&cfg->linux_.resources, memory_mb, f, err) < 0 ||
 	    floor_seccomp(&cfg->linux_.seccomp, f, err) < 0) {
 		shim_floor_release(f);

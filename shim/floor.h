@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* floor.h -- the floor every function sandbox gets whatever its bundle says:
  * own namespaces (user and network included), ids from the shim's range, a
- * non-root function user, the default seccomp profile, limits, a read-only
- * root with a private /tmp.  The bundle may tighten, never loosen. */
+ * non-root function user, the default seccomp profile, limits, the shared
+ * root as read-only overlay lowers under a private upper, a private /tmp.  The bundle may tighten, never loosen. */
 #ifndef SLX_SHIM_FLOOR_H
 #define SLX_SHIM_FLOOR_H
 
@@ -50,9 +50,23 @@ struct shim_floor {
  * (pid 1) runs as root inside with CAP_SETUID, CAP_SETGID and CAP_KILL only;
  * out->uid/gid are what it runs the function as. */
 int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o,
-		     uint32_t memory_mb, uint32_t tmp_mb, struct shim_floor *out,
-		     struct slx_err *err);
+		     const char *bundle, const char *skeleton, uint32_t memory_mb,
+		     uint32_t tmp_mb, struct shim_floor *out, struct slx_err *err);
 void shim_floor_release(struct shim_floor *f);
+
+#define SHIM_FLOOR_UNSAFE_HINT " (--unsafe-sandbox to allow)"
+
+/* The sandbox's root (floor_root.c): the shared rootfs -- a plain bundle's
+ * directory (resolved against bundle), or an image bundle's layers -- is
+ * never written.  An image's overlay must keep its upperdir and workdir in
+ * the tmpfs mounted just before it (capped at upper_mb); a plain bundle whose
+ * root.readonly is false gets the same: its rootfs the one lower, root.path
+ * the skeleton (img_overlay_skeleton) the overlay is mounted on; with
+ * root.readonly true its rootfs alone, read-only. */
+int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skeleton,
+		    uint32_t upper_mb, struct slx_err *err);
+/* True when shim_floor_root will need a skeleton for cfg. */
+bool shim_floor_root_needs_skeleton(const struct oci_config *cfg);
 /* "BASE:COUNT" for --sandbox-ids; COUNT at least 65536, no id below 65536. */
 int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_err *err);
 /* "memory, pids, cpu" for a CG_CTRL_* mask (the controllers missing). */

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../common/cleanup.h"
 #include "../image/image.h"
@@ -34,19 +35,20 @@ static const char *annotation(const struct oci_config *cfg, const char *key)
 	return NULL;
 }
 
-static int parse_mode(const char *s, enum shim_mode *out, struct slx_err *err)
+static int parse_mode(const char *what, const char *s, enum shim_mode *out,
+		      struct slx_err *err)
 {
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(s, modes[i].name)) {
 			*out = modes[i].mode;
 			return 0;
 		}
-	return slx_error(err, 0, ANN_MODE ": unknown mode \"%s\" (exec or runtime-api)", s);
+	return slx_error(err, 0, "%s: unknown mode \"%s\" (exec or runtime-api)", what, s);
 }
 
 /* A positive whole number of seconds; Lambda's ceiling is 900 but a local
  * run may want longer, so only what a deadline in ms can hold is refused. */
-static int parse_timeout(const char *s, uint32_t *out, struct slx_err *err)
+static int parse_timeout(const char *what, const char *s, uint32_t *out, struct slx_err *err)
 {
 	char *end;
 	unsigned long v;
@@ -54,8 +56,8 @@ static int parse_timeout(const char *s, uint32_t *out, struct slx_err *err)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (!*s || *s < '0' || *s > '9' || *end || errno || v == 0 || v > 31536000)
-		return slx_error(err, 0, ANN_TIMEOUT ": \"%s\" is not a positive whole number of seconds",
-				 s);
+		return slx_error(err, 0, "%s: \"%s\" is not a positive whole number of seconds",
+				 what, s);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -77,27 +79,94 @@ static int parse_mb(const char *key, const char *s, uint32_t lo, uint32_t *out,
 	return 0;
 }
 
-static int load_floor(struct shim_function *fn, const struct shim_floor_opts *floor,
-		      struct slx_err *err)
+/* The operator's value when given (named by its flag), else the
+ * function's annotation. */
+static const char *setting(const struct shim_function *fn, const char *given, const char *flag,
+			   const char *key, const char **what)
 {
-	static const struct shim_floor_opts none = { 0 };
-	uint32_t memory = SHIM_FLOOR_MEMORY_MB, tmp = SHIM_FLOOR_TMP_MB;
-	const char *v;
+	*what = given ? flag : key;
+	return given ? given : annotation(fn->cfg, key);
+}
 
-	if ((v = annotation(fn->cfg, ANN_MEMORY)) && parse_mb(ANN_MEMORY, v, 16, &memory, err) < 0)
+static int load_settings(struct shim_function *fn, const struct shim_settings *set,
+			 uint32_t *memory, struct slx_err *err)
+{
+	const char *v, *what;
+
+	if ((v = setting(fn, set->mode, "--mode", ANN_MODE, &what)) &&
+	    parse_mode(what, v, &fn->mode, err) < 0)
 		return -1;
-	if ((v = annotation(fn->cfg, ANN_TMP)) && parse_mb(ANN_TMP, v, 512, &tmp, err) < 0)
+	if ((v = setting(fn, set->timeout, "--timeout", ANN_TIMEOUT, &what)) &&
+	    parse_timeout(what, v, &fn->timeout_s, err) < 0)
 		return -1;
-	if (shim_floor_apply(fn->cfg, floor ? floor : &none, memory, tmp, &fn->floor, err) < 0)
-		return slx_error_prefix(err, "config.json");
+	if ((v = setting(fn, set->memory, "--memory", ANN_MEMORY, &what)) &&
+	    parse_mb(what, v, 16, memory, err) < 0)
+		return -1;
+	/* The operator's size is the limit, whatever the bundle (or the image's
+	 * label) wrote into linux.resources: the floor fills it in again. */
+	if (set->memory) {
+		fn->cfg->linux_.resources.memory.limit.set = false;
+		fn->cfg->linux_.resources.memory.swap.set = false;
+	}
 	return 0;
 }
 
-int shim_function_load(const char *bundle, const struct shim_floor_opts *floor,
-		       struct shim_function **out, struct slx_err *err)
+/* The sandbox mounts its root by path from inside its user namespace, as
+ * an id the host does not know: every directory on the way must be
+ * searchable by others, or the mount fails as a bare EACCES much later. */
+static int root_reachable(const struct shim_function *fn, struct slx_err *err)
 {
+	const char *p = fn->cfg->root.path;
+	char path[PATH_MAX], *slash;
+	struct stat s;
+
+	if (snprintf(path, sizeof(path), "%s%s%s", p[0] == '/' ? "" : fn->bundle,
+		     p[0] == '/' ? "" : "/", p) >= (int)sizeof(path))
+		return slx_error(err, ENAMETOOLONG, "root.path: %s", p);
+	for (slash = path; slash; slash = strchr(slash + 1, '/')) {
+		char keep = slash[1];
+
+		slash[1] = '\0';
+		if (stat(path, &s) == 0 && S_ISDIR(s.st_mode) && !(s.st_mode & S_IXOTH))
+			return slx_error(err, 0, "root.path: %s is not searchable by the sandbox's user namespace (chmod o+x %s, or --unsafe-sandbox)",
+					 path, path);
+		slash[1] = keep;
+	}
+	return 0;
+}
+
+static int load_floor(struct shim_function *fn, const char *root,
+		      const struct shim_floor_opts *floor, const struct shim_settings *settings,
+		      uint32_t memory, struct slx_err *err)
+{
+	static const struct shim_floor_opts none = { 0 };
+	cleanup_free char *skeleton = NULL;
+	uint32_t tmp = SHIM_FLOOR_TMP_MB;
+	const char *v;
+
+	if (!floor)
+		floor = &none;
+	if (floor->unsafe && settings->memory)
+		return slx_error(err, 0, "--memory sizes the sandbox floor; with --unsafe-sandbox the bundle's own linux.resources stand");
+	if ((v = annotation(fn->cfg, ANN_TMP)) && parse_mb(ANN_TMP, v, 512, &tmp, err) < 0)
+		return -1;
+	if (!floor->unsafe && shim_floor_root_needs_skeleton(fn->cfg) &&
+	    img_overlay_skeleton(root, &skeleton, err) < 0)
+		return -1;
+	if (shim_floor_apply(fn->cfg, floor, fn->bundle, skeleton, memory, tmp, &fn->floor,
+			     err) < 0)
+		return slx_error_prefix(err, "config.json");
+	return floor->unsafe ? 0 : root_reachable(fn, err);
+}
+
+int shim_function_load(const char *bundle, const char *root, const struct shim_floor_opts *floor,
+		       const struct shim_settings *settings, struct shim_function **out,
+		       struct slx_err *err)
+{
+	static const struct shim_settings own = { 0 };
+	uint32_t memory = SHIM_FLOOR_MEMORY_MB;
 	char abs[PATH_MAX];
-	const char *mode, *timeout, *base;
+	const char *base;
 	struct shim_function *fn;
 
 	if (!realpath(bundle, abs))
@@ -106,19 +175,6 @@ int shim_function_load(const char *bundle, const struct shim_floor_opts *floor,
 		return slx_error(err, ENOMEM, "function");
 	fn->mode = SHIM_MODE_EXEC;
 	fn->timeout_s = DEFAULT_TIMEOUT_S;
-	if (oci_config_load(abs, &fn->cfg, err) < 0)
-		goto fail;
-	if (!fn->cfg->has_process || !fn->cfg->process.args.n) {
-		slx_error(err, 0, "config.json: process.args: a function needs a command");
-		goto fail;
-	}
-	if ((mode = annotation(fn->cfg, ANN_MODE)) && parse_mode(mode, &fn->mode, err) < 0)
-		goto fail;
-	if ((timeout = annotation(fn->cfg, ANN_TIMEOUT)) &&
-	    parse_timeout(timeout, &fn->timeout_s, err) < 0)
-		goto fail;
-	if (load_floor(fn, floor, err) < 0)
-		goto fail;
 	base = strrchr(abs, '/');
 	base = base && base[1] ? base + 1 : abs;
 	fn->bundle = strdup(abs);
@@ -127,6 +183,17 @@ int shim_function_load(const char *bundle, const struct shim_floor_opts *floor,
 		slx_error(err, ENOMEM, "function");
 		goto fail;
 	}
+	if (oci_config_load(abs, &fn->cfg, err) < 0)
+		goto fail;
+	if (!fn->cfg->has_process || !fn->cfg->process.args.n) {
+		slx_error(err, 0, "config.json: process.args: a function needs a command");
+		goto fail;
+	}
+	if (!settings)
+		settings = &own;
+	if (load_settings(fn, settings, &memory, err) < 0 ||
+	    load_floor(fn, root, floor, settings, memory, err) < 0)
+		goto fail;
 	*out = fn;
 	return 0;
 fail:

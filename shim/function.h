@@ -9,6 +9,7 @@
 #include "../common/err.h"
 #include "../oci/oci.h"
 #include "floor.h"
+#include "shim.h"
 
 enum shim_mode {
 	SHIM_MODE_EXEC, /* per invocation fork+exec process.args, event on stdin */
@@ -24,11 +25,14 @@ struct shim_function {
 	struct shim_floor floor; /* cfg is the sandbox's config, the floor applied */
 };
 
-/* Load <bundle>/config.json and the annotations, and apply the sandbox
- * floor (floor.h) unless floor->unsafe; errors name the annotation or
- * field: "org.slxrun.function.mode: unknown mode \"foo\" (exec or runtime-api)". */
-int shim_function_load(const char *bundle, const struct shim_floor_opts *floor,
-		       struct shim_function **out, struct slx_err *err);
+/* Load <bundle>/config.json and the annotations (each overridden by the
+ * operator's settings when given), and apply the sandbox floor (floor.h)
+ * unless floor->unsafe, its overlay skeleton made under root; errors name
+ * the annotation, flag or field: "org.slxrun.function.mode: unknown mode
+ * \"foo\" (exec or runtime-api)". */
+int shim_function_load(const char *bundle, const char *root, const struct shim_floor_opts *floor,
+		       const struct shim_settings *settings, struct shim_function **out,
+		       struct slx_err *err);
 void shim_function_free(struct shim_function *fn);
 
 /* The bundle a command line's BUNDLE names: an image reference (oci:,

@@ -163,7 +163,7 @@ static int print_result(const struct shim_result *res)
 	return 1;
 }
 
-static int invoke_cold(const char *bundle, const struct shim_floor_opts *floor,
+static int invoke_cold(const char *bundle, const struct shim_invoke_opts *o,
 		       const char *event, size_t len, bool timings, struct slx_err *err)
 {
 	uint64_t t0 = slx_now_ns(), t1, t2, t3;
@@ -174,7 +174,7 @@ static int invoke_cold(const char *bundle, const struct shim_floor_opts *floor,
 	char id[32], request_id[37];
 	int r;
 
-	if (shim_function_load(bundle, floor, &fn, err) < 0)
+	if (shim_function_load(bundle, o->root, &o->floor, &o->settings, &fn, err) < 0)
 		return -1;
 	snprintf(id, sizeof(id), "invoke-%d", (int)getpid());
 	if (shim_sandbox_create(fn, id, &sb, &ct, err) < 0) {
@@ -229,7 +229,7 @@ int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
 			goto out;
 		}
 	}
-	r = invoke_cold(abs, &o->floor, ev.p, ev.len, o->timings, err);
+	r = invoke_cold(abs, o, ev.p, ev.len, o->timings, err);
 out:
 	if (token) {
 		explicit_bzero(token, strlen(token));

@@ -269,7 +269,7 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 		if (http_addr_parse(s.opts.listen[i], &addrs[i], err) < 0)
 			return -1;
 	if (shim_function_bundle(s.opts.root, s.opts.bundle, &bundle, err) < 0 ||
-	    shim_function_load(bundle, &s.opts.floor, &s.fn, err) < 0)
+	    shim_function_load(bundle, s.opts.root, &s.opts.floor, &s.opts.settings, &s.fn, err) < 0)
 		return -1;
 	if (serve_setup(&s, addrs, err) == 0) {
 		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle, s.registry,

@@ -14,6 +14,14 @@
 
 #define SHIM_SERVE_MAX_LISTEN 8
 
+/* The operator's settings for a function, overriding its bundle's
+ * annotations or its image's labels (org.slxrun.function.mode, .timeout,
+ * .memory); NULL keeps the function's own.  Checked as the annotations are,
+ * errors naming the flag. */
+struct shim_settings {
+	const char *mode, *timeout, *memory;
+};
+
 /* `shim serve`: one function behind an HTTP front with a warm pool. */
 struct shim_serve_opts {
 	const char *root; /* the state root: registry socket, orphan records */
@@ -23,6 +31,7 @@ struct shim_serve_opts {
 	const char *policy; /* policy_parse's text: "delta", "fixed:600", ... */
 	unsigned min_warm, max, tick_ms, time_scale;
 	struct shim_floor_opts floor; /* --unsafe-sandbox, --sandbox-ids */
+	struct shim_settings settings; /* --mode, --timeout, --memory */
 	/* Who may invoke: a file holding the bearer token every request must
 	 * carry; no_auth lets a TCP listener serve without one (development);
 	 * public_metrics opens /metrics and /status to anyone who connects. */
@@ -44,6 +53,7 @@ struct shim_invoke_opts {
 	const char *data; /* the event; NULL: read it from stdin */
 	bool timings;
 	struct shim_floor_opts floor; /* for a cold one-shot */
+	struct shim_settings settings; /* for a cold one-shot */
 };
 int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err);
 

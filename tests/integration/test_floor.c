@@ -2,7 +2,8 @@
 /* test_floor.c -- the floor every function sandbox gets, tried from inside a
  * function as an attacker would: the shim's sockets, the host's 9001, the
  * root and /tmp, the agent, what an invocation leaves running, the user and
- * its host id, new namespaces; and bundles that ask for less, refused. */
+ * its host id, new namespaces, a writable root private to its sandbox; and
+ * bundles that ask for less, refused. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -140,6 +141,48 @@ Test(floor, root_is_read_only_and_tmp_is_writable_and_private_to_a_sandbox)
 	cmd_result_free(&r);
 }
 
+/* root.readonly false: the bundle's rootfs is the overlay's read-only
+ * lower, each sandbox writes into its own tmpfs upper; neither the next
+ * sandbox nor the bundle's directory sees a write.  Copy-up keeps owners, so
+ * only what a mapped id owns can be written: /data belongs to the function's
+ * host id (the floor's base + 993:990); /etc, host root's, stays unwritable. */
+Test(floor, a_writable_root_is_private_to_its_sandbox_and_never_the_bundles)
+{
+	const char *script = "read -r x\n"
+			     "cat /data/log 2>/dev/null\n"
+			     "echo $x >> /data/log && echo wrote-$x\n"
+			     "touch /etc/owned-by-host-root 2>/dev/null && echo wrote-etc\n"
+			     "true";
+	struct cmd_result r;
+
+	floor_t_bundle(script, "-e 's|\"readonly\": true|\"readonly\": false|'");
+	cmd_run(&r, NULL, 10,
+		"cd %s && cp -a %s/hello-exec/rootfs rootfs && mkdir rootfs/data && "
+		"chown 1879049185:1879049182 rootfs/data && "
+		"sed -i 's|\"path\": \"[^\"]*\"|\"path\": \"rootfs\"|' config.json",
+		floor_t_dir, examples_dir());
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "one", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "wrote-one\n", "err: %s", r.err);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "two", &r);
+	cr_assert_str_eq(r.out, "wrote-two\n", "the second sandbox saw the first one's write");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "[ -z \"$(ls -A %s/rootfs/data)\" ] && [ ! -e %s/rootfs/.slxrun-upper ]",
+		floor_t_dir, floor_t_dir);
+	cr_assert_eq(r.status, 0, "a sandbox wrote into the bundle's rootfs");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "sed -i 's|\"readonly\": false|\"readonly\": true|' %s/config.json",
+		floor_t_dir);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "three", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "", "a read-only root took a write: %s", r.out);
+	cmd_result_free(&r);
+}
+
 Test(floor, function_cannot_kill_or_read_the_agent)
 {
 	struct http_reply r;
@@ -215,7 +258,8 @@ Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
 	} cases[] = {
 		{ "-e 's|{ \"type\": \"network\" },|{ \"type\": \"network\", \"path\": \"/proc/1/ns/net\" },|'",
 		  "linux.namespaces[1].path: a function sandbox gets its own network namespace" },
-		{ "-e 's|\"readonly\": true|\"readonly\": false|'", "root.readonly:" },
+		{ "-e 's|\"mounts\": \\[|\"mounts\": [ { \"destination\": \"/mnt\", \"type\": \"overlay\", \"source\": \"overlay\", \"options\": [\"lowerdir=/etc\", \"upperdir=/var/tmp/u\", \"workdir=/var/tmp/w\"] },|'",
+		  "mounts[0]: an overlay's upperdir and workdir must be in a tmpfs" },
 		{ "-e 's|\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"\\]|\"CAP_KILL\", \"CAP_SYS_ADMIN\"]|'",
 		  "process.capabilities.bounding[2]: CAP_SYS_ADMIN is beyond" },
 		{ "-e 's|\\[\"rbind\", \"ro\"\\]|[\"rbind\"]|'", "mounts[0]: a bind mount" },
@@ -232,7 +276,9 @@ Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
 		cr_assert(strstr(r.err, "--unsafe-sandbox"), "case %zu: %s", i, r.err);
 		cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
 		cmd_result_free(&r);
-		if (i != 0 && i != 4) { /* no joining pid 1's net ns or mapping host root even so */
+		/* no joining pid 1's net ns, writing the host through an overlay
+		 * or mapping host root even so */
+		if (i != 0 && i != 1 && i != 4) {
 			floor_t_invoke(floor_t_dir, "--unsafe-sandbox", "{}", &r);
 			cr_assert_eq(r.status, 0, "case %zu: %s", i, r.err);
 			cr_assert_str_eq(r.out, "ran\n");

@@ -24,6 +24,8 @@ static void setup(void)
 
 	snprintf(work, sizeof(work), "/tmp/slx-image-XXXXXX");
 	cr_assert_not_null(mkdtemp(work));
+	/* Sandboxes mount the store by path as an id the host does not know. */
+	cr_assert_eq(chmod(work, 0711), 0);
 	cmd_run(&r, NULL, 60,
 		"cd %s && umoci init --layout oci && umoci new --image oci:v1 && "
 		"umoci unpack --image oci:v1 b >/dev/null && mkdir -p b/rootfs/bin b/rootfs/etc b/rootfs/tmp && chmod 1777 b/rootfs/tmp && "
@@ -154,5 +156,77 @@ Test(image_invoke, a_lambda_style_image_runs_in_runtime_api_mode)
 		work, examples_dir(), slxrun_bin());
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "{\"echo\":{\"a\":1}}");
+	cmd_result_free(&r);
+}
+
+/* The operator's flags over the image's labels: the label says runtime-api
+ * and 10 s, --mode exec and --timeout 1 win; a bad value names the flag. */
+Test(image_invoke, flags_override_the_images_function_labels)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 60,
+		"cd %s && umoci config --image oci:v1 --tag lab --config.entrypoint /bin/sh "
+		"--config.cmd -c --config.cmd 'read e; [ \"$e\" = slow ] && busybox sleep 3; echo ran-$e' "
+		"--config.label org.slxrun.function.mode=runtime-api "
+		"--config.label org.slxrun.function.timeout=10 && chmod -R a+rwX oci",
+		work);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	slx(&r, "invoke --data x oci:oci:lab");
+	cr_assert_neq(r.status, 0, "a shell that never polls the Runtime API answered: %s", r.out);
+	cmd_result_free(&r);
+	slx(&r, "invoke --mode exec --data x oci:oci:lab");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "ran-x\n");
+	cmd_result_free(&r);
+	slx(&r, "invoke --mode exec --timeout 1 --data slow oci:oci:lab");
+	cr_assert_neq(r.status, 0, "the 1 s timeout did not hold: %s", r.out);
+	cr_assert(strstr(r.err, "imed out") || strstr(r.err, "imeout"), "%s", r.err);
+	cmd_result_free(&r);
+	slx(&r, "invoke --mode exec --memory 5 --data x oci:oci:lab");
+	cr_assert_eq(r.status, 1);
+	cr_assert(strstr(r.err, "--memory: \"5\" is not a whole number of MB"), "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	slx(&r, "invoke --mode fast --data x oci:oci:lab");
+	cr_assert(strstr(r.err, "--mode: unknown mode \"fast\""), "%s", r.err);
+	cmd_result_free(&r);
+}
+
+/* A layer whose uncompressed stream is not what the config's diff_ids say
+ * (the blob itself intact): refused before anything runs, no layer kept. */
+Test(image_invoke, a_layer_that_is_not_its_diff_id_is_refused)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 60,
+		"set -e; cd %s && mkdir -p bad/blobs/sha256 l/bin && cp /bin/busybox l/bin/ && "
+		"tar -C l -cf l.tar bin && gzip -9n l.tar && "
+		"L=$(sha256sum l.tar.gz | cut -d' ' -f1) && cp l.tar.gz bad/blobs/sha256/$L && "
+		"W=$(printf other | sha256sum | cut -d' ' -f1) && "
+		"printf '{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/busybox\",\"true\"]},"
+		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%%s\"]}}' $W >c.json && "
+		"C=$(sha256sum c.json | cut -d' ' -f1) && cp c.json bad/blobs/sha256/$C && "
+		"printf '{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%%s\",\"size\":%%s},"
+		"\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:%%s\",\"size\":%%s}]}' "
+		"$C $(stat -c %%s c.json) $L $(stat -c %%s l.tar.gz) >m.json && "
+		"M=$(sha256sum m.json | cut -d' ' -f1) && cp m.json bad/blobs/sha256/$M && "
+		"printf '{\"imageLayoutVersion\":\"1.0.0\"}' >bad/oci-layout && "
+		"printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+		"\"digest\":\"sha256:%%s\",\"size\":%%s}]}' $M $(stat -c %%s m.json) >bad/index.json && "
+		"chmod -R a+rX bad",
+		work);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	slx(&r, "invoke --data x oci:bad");
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert(strstr(r.err, "but the image config's diff_id is sha256:"), "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "[ -z \"$(find %s/root/images/layers %s/root/images/tmp -mindepth 1)\" ]",
+		work, work);
+	cr_assert_eq(r.status, 0, "a layer or a temp dir was left behind");
 	cmd_result_free(&r);
 }

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,8 @@ static void setup(void)
 
 	snprintf(work, sizeof(work), "/tmp/slx-registry-XXXXXX");
 	cr_assert_not_null(mkdtemp(work));
+	/* Sandboxes mount the store by path as an id the host does not know. */
+	cr_assert_eq(chmod(work, 0711), 0);
 	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
 	cmd_run(&r, NULL, 60,
 		"cd %s && umoci init --layout oci && umoci new --image oci:v1 && "

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -131,6 +132,8 @@ void shim_proc_start(struct shim_proc *s, const char *bundle, const char *flags)
 {
 	snprintf(s->dir, sizeof(s->dir), "/tmp/slxtest-shim-XXXXXX");
 	cr_assert(mkdtemp(s->dir));
+	/* An image store under root is mounted by path from a sandbox's user namespace. */
+	cr_assert_eq(chmod(s->dir, 0711), 0);
 	snprintf(s->root, sizeof(s->root), "%s/root", s->dir);
 	snprintf(s->sock, sizeof(s->sock), "%s/s.sock", s->dir);
 	snprintf(s->log, sizeof(s->log), "%s/log", s->dir);

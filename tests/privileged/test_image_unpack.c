@@ -184,6 +184,10 @@ Test(image_unpack, whiteouts_become_overlayfs_whiteouts)
 	snprintf(p, sizeof(p), "%s/var/cache", layer);
 	cr_assert_eq(getxattr(p, "trusted.overlay.opaque", v, sizeof(v)), 1);
 	cr_assert_eq(v[0], 'y');
+	v[0] = '\0';
+	cr_assert_eq(getxattr(p, "user.overlay.opaque", v, sizeof(v)), 1,
+		     "no user.overlay.opaque: a sandbox's userxattr overlay sees through it");
+	cr_assert_eq(v[0], 'y');
 	cr_assert_not(exists_in(layer, "var/cache/.wh..wh..opq"));
 }
 
@@ -195,6 +199,10 @@ Test(image_unpack, an_overlay_xattr_from_the_tar_is_refused)
 		     "i.pax_headers = {'SCHILY.xattr.trusted.overlay.redirect': '/etc'}\nadd(i)");
 	cr_assert_eq(unpack(false, &err), -1);
 	cr_assert_str_eq(err.msg, "entry d/: xattr trusted.overlay.redirect is overlayfs's own");
+	make_tar("", "i = ti('d', tarfile.DIRTYPE)\n"
+		     "i.pax_headers = {'SCHILY.xattr.user.overlay.opaque': 'y'}\nadd(i)");
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert_str_eq(err.msg, "entry d/: xattr user.overlay.opaque is overlayfs's own");
 }
 
 static void check_attrs(void)

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* floor_root.c -- a function sandbox's root under the floor: the shared
+ * rootfs (a bundle's directory, an image's layers) is never written.  A
+ * writable root is an overlay of it over a private, size-capped tmpfs upper,
+ * so nothing a sandbox writes reaches another sandbox or the host; a
+ * read-only one is the rootfs alone.  Pure: the config is rewritten here,
+ * mounted by the runtime. */
+#include "floor.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/cleanup.h"
+#include "../image/image.h"
+
+static bool is_root_dest(const char *d)
+{
+	return d && d[0] == '/' && !d[strspn(d, "/")];
+}
+
+static const char *option_value(const struct oci_strv *o, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (size_t i = 0; i < o->n; i++)
+		if (!strncmp(o->v[i], key, n) && o->v[i][n] == '=')
+			return o->v[i] + n + 1;
+	return NULL;
+}
+
+static bool has_word(const struct oci_strv *o, const char *word)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (!strcmp(o->v[i], word))
+			return true;
+	return false;
+}
+
+/* No "." or ".." component: a prefix test on the text then holds. */
+static bool clean_path(const char *p)
+{
+	for (const char *c = p; (c = strchr(c, '/')); c++)
+		if ((c[1] == '.' && (c[2] == '/' || !c[2])) ||
+		    (c[1] == '.' && c[2] == '.' && (c[3] == '/' || !c[3])))
+			return false;
+	return true;
+}
+
+static int strv_add(struct oci_strv *v, const char *s)
+{
+	char **p = realloc(v->v, (v->n + 2) * sizeof(*p));
+
+	if (!p)
+		return -1;
+	v->v = p;
+	if (!(p[v->n] = strdup(s)))
+		return -1;
+	p[++v->n] = NULL;
+	return 0;
+}
+
+/* An overlay writes only into the tmpfs mounted just before it (inside the
+ * rootfs), never into a host directory; that tmpfs gets the size cap. */
+static int check_overlay(struct oci_config *cfg, size_t i, const char *rootfs, const char *size,
+			 struct slx_err *err)
+{
+	struct oci_mount *m = &cfg->mounts[i], *t = i ? &cfg->mounts[i - 1] : NULL;
+	const char *dirs[] = {option_value(&m->options, "upperdir"),
+			      option_value(&m->options, "workdir")};
+	cleanup_free char *prefix = NULL;
+
+	if (!dirs[0] && !dirs[1])
+		return 0; /* lowers only: read-only by nature */
+	if (!t || !t->type || strcmp(t->type, "tmpfs") || !t->destination ||
+	    is_root_dest(t->destination))
+		return slx_error(
+		    err, 0,
+		    "mounts[%zu]: an overlay's upperdir and workdir must be in a tmpfs mounted "
+		    "just before it (a sandbox's writes stay its own)" SHIM_FLOOR_UNSAFE_HINT,
+		    i);
+	if (asprintf(&prefix, "%s/%s/", rootfs, t->destination + strspn(t->destination, "/")) < 0)
+		return slx_error(err, ENOMEM, "mounts");
+	for (size_t k = 0; k < 2; k++)
+		if (!dirs[k] || strncmp(dirs[k], prefix, strlen(prefix)) || !clean_path(dirs[k]))
+			return slx_error(err, 0,
+					 "mounts[%zu]: overlay %s=%s is not inside the tmpfs at "
+					 "mounts[%zu] (%s)" SHIM_FLOOR_UNSAFE_HINT,
+					 i, k ? "workdir" : "upperdir", dirs[k] ? dirs[k] : "",
+					 i - 1, prefix);
+	if (!option_value(&t->options, "size") && strv_add(&t->options, size) < 0)
+		return slx_error(err, ENOMEM, "mounts");
+	return 0;
+}
+
+static int mount_set(struct oci_mount *m, const char *dest, const char *type,
+		     const char *const *opts)
+{
+	*m = (struct oci_mount){
+	    .destination = strdup(dest), .type = strdup(type), .source = strdup(type)};
+	if (!m->destination || !m->type || !m->source)
+		return -1;
+	for (size_t i = 0; opts[i]; i++)
+		if (strv_add(&m->options, opts[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* A plain bundle: its rootfs becomes the one lower, the skeleton (an empty
+ * rootfs holding IMG_UPPER_DIR/{upper,work}) the root.path the overlay is
+ * mounted on, as an image's bundle is. */
+static int overlay_bundle_root(struct oci_config *cfg, const char *rootfs, const char *skeleton,
+			       const char *size, struct slx_err *err)
+{
+	cleanup_free char *lower = NULL, *upper = NULL, *work = NULL, *path = NULL;
+	struct oci_mount *v;
+
+	if (strpbrk(rootfs, ",:\\"))
+		return slx_error(err, 0,
+				 "root.path: %s: a function's rootfs is an overlay lower, whose "
+				 "path cannot hold ',', ':' or '\\'",
+				 rootfs);
+	if (asprintf(&lower, "lowerdir=%s", rootfs) < 0 ||
+	    asprintf(&upper, "upperdir=%s/" IMG_UPPER_DIR "/upper", skeleton) < 0 ||
+	    asprintf(&work, "workdir=%s/" IMG_UPPER_DIR "/work", skeleton) < 0 ||
+	    !(path = strdup(skeleton)) ||
+	    !(v = realloc(cfg->mounts, (cfg->n_mounts + 2) * sizeof(*v))))
+		return slx_error(err, ENOMEM, "mounts");
+	memmove(v + 2, v, cfg->n_mounts * sizeof(*v));
+	cfg->mounts = v;
+	cfg->n_mounts += 2;
+	if (mount_set(&v[0], "/" IMG_UPPER_DIR, "tmpfs",
+		      (const char *const[]){"tmpcopyup", "mode=755", "nosuid", "nodev", size,
+					    NULL}) < 0 ||
+	    mount_set(&v[1], "/", "overlay", (const char *const[]){lower, upper, work, NULL}) < 0)
+		return slx_error(err, ENOMEM, "mounts");
+	free(cfg->root.path);
+	cfg->root.path = steal_ptr(path);
+	return 0;
+}
+
+bool shim_floor_root_needs_skeleton(const struct oci_config *cfg)
+{
+	if (cfg->root.readonly)
+		return false;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (cfg->mounts[i].type && !strcmp(cfg->mounts[i].type, "overlay") &&
+		    is_root_dest(cfg->mounts[i].destination))
+			return false;
+	return true;
+}
+
+int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skeleton,
+		    uint32_t upper_mb, struct slx_err *err)
+{
+	const char *p = cfg->root.path;
+	cleanup_free char *rootfs = NULL;
+	char size[32];
+	bool own = false;
+
+	if (!p || !*p)
+		return slx_error(err, 0, "root.path: required field missing");
+	if (asprintf(&rootfs, "%s%s%s", p[0] == '/' ? "" : bundle, p[0] == '/' ? "" : "/", p) < 0)
+		return slx_error(err, ENOMEM, "root.path");
+	snprintf(size, sizeof(size), "size=%" PRIu32 "m", upper_mb);
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		const struct oci_mount *m = &cfg->mounts[i];
+
+		if (!m->type || strcmp(m->type, "overlay"))
+			continue;
+		if (check_overlay(cfg, i, rootfs, size, err) < 0)
+			return -1;
+		own |= is_root_dest(m->destination);
+	}
+	/* A read-only root needs no upper: the rootfs bound read-only is the
+	 * lower alone, shared and never written. */
+	if (!own && !cfg->root.readonly) {
+		if (!skeleton)
+			return slx_error(err, EINVAL,
+					 "root.path: no skeleton to mount the overlay on");
+		if (overlay_bundle_root(cfg, rootfs, skeleton, size, err) < 0)
+			return -1;
+	}
+	/* The sandbox mounts in its user namespace, where trusted.* xattrs are
+	 * out of reach: overlay keeps its own (opaque dirs) in user.overlay.*. */
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		struct oci_mount *m = &cfg->mounts[i];
+
+		if (m->type && !strcmp(m->type, "overlay") && !has_word(&m->options, "userxattr") &&
+		    strv_add(&m->options, "userxattr") < 0)
+			return slx_error(err, ENOMEM, "mounts");
+	}
+	return 0;
+}

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# image_bench.sh -- issue 12's figures for the Python image (rootfs-examples/
+# build-python-image.sh), side by side in one run: cold invoke from a pulled but never
+# unpacked image and from the cache, warm p50/p99 through the shim, crun and runc running
+# the same image after `umoci unpack`, host memory and disk per extra warm sandbox, and
+# unpacking against `umoci unpack` and `tar -x` of the same layer.
+#
+# Usage: tests/bench/image_bench.sh [RESULTS_DIR]   (make bench-image)
+set -eu
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+HERE=$REPO/tests/bench
+SLXRUN=${SLXRUN:-$REPO/slxrun}
+OUT=$REPO/build/examples
+RESULTS=${1:-$REPO/build/bench-image}
+COLD_N=${COLD_N:-5} CACHED_N=${CACHED_N:-20} WARM_N=${WARM_N:-500} MEM_N=${MEM_N:-11}
+LAYOUT=$OUT/python-image
+REF=oci:$LAYOUT:py
+EVENT='{"name":"bench"}'
+W=$(mktemp -d /tmp/slx-image-bench.XXXXXX)
+chmod 711 "$W"
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$RESULTS"
+say() { echo "image_bench: $*" >&2; }
+ms() { echo "scale=1; ($2 - $1) / 1000000" | bc; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+"$REPO/rootfs-examples/build-python-image.sh" "$OUT" >&2
+gcc -O2 -o "$W/invoke_client" "$HERE/invoke_client.c" -lcurl
+BLOB=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"][7:])' \
+	"$LAYOUT/blobs/sha256/$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"][7:])' "$LAYOUT/index.json")")
+RAW=$(zcat "$LAYOUT/blobs/sha256/$BLOB" | wc -c)
+
+say "cold, pulled but never unpacked ($COLD_N fresh stores)"
+for i in $(seq "$COLD_N"); do
+	"$SLXRUN" --root "$W/cold$i" image pull "$REF" >/dev/null
+	t0=$(date +%s%N)
+	"$SLXRUN" --root "$W/cold$i" invoke --data "$EVENT" "$REF" >/dev/null
+	t1=$(date +%s%N)
+	ms "$t0" "$t1"
+done | median >"$RESULTS/cold-unpack.ms"
+
+say "cold from the cache ($CACHED_N runs)"
+"$SLXRUN" --root "$W/cached" invoke --data "$EVENT" "$REF" >/dev/null
+for i in $(seq "$CACHED_N"); do
+	t0=$(date +%s%N)
+	"$SLXRUN" --root "$W/cached" invoke --data "$EVENT" "$REF" >/dev/null
+	t1=$(date +%s%N)
+	ms "$t0" "$t1"
+done | median >"$RESULTS/cold-cached.ms"
+
+say "crun and runc after umoci unpack: python3 imports the handler and calls it once"
+umoci unpack --image "$LAYOUT:py" "$W/ub" >/dev/null
+python3 - "$W/ub/config.json" <<'PY'
+import json, sys
+p = sys.argv[1]; c = json.load(open(p))
+c["process"]["args"] = ["/usr/bin/python3.11", "-c",
+    "import sys, json; sys.path.insert(0, '/var/task'); import app; "
+    "print(json.dumps(app.handler({'name': 'bench'}, None)))"]
+c["process"]["terminal"] = False
+json.dump(c, open(p, "w"))
+PY
+# As run.sh does: crun 1.8 refuses this host's hybrid cgroups even with
+# --cgroup-manager=disabled, so the three run where /sys/fs/cgroup is a cgroup2 mount.
+export W RESULTS CACHED_N SLXRUN
+unshare --mount --pid --fork --mount-proc bash -c '
+	set -eu
+	mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup
+	for rt in "crun --cgroup-manager=disabled" runc "$SLXRUN"; do
+		name=${rt%% *}; name=${name##*/}
+		for i in $(seq "$CACHED_N"); do
+			t0=$(date +%s%N)
+			$rt --root "$W/rt-$name" run -b "$W/ub" "bench-$name" >/dev/null </dev/null
+			t1=$(date +%s%N)
+			echo "scale=1; ($t1 - $t0) / 1000000" | bc
+		done | sort -n | awk "{a[NR]=\$1} END {print a[int((NR+1)/2)]}" >"$RESULTS/run-$name.ms"
+	done'
+
+say "warm: $WARM_N invocations through the shim"
+python3 "$HERE/shim_bench.py" latency "$SLXRUN" "$W/shim-warm" "$REF" "$W/invoke_client" \
+	"$WARM_N" 50 "$RESULTS/warm" >/dev/null
+
+say "memory and disk: 1 then $MEM_N idle warm sandboxes"
+"$SLXRUN" --root "$W/mem" image pull "$REF" >/dev/null
+"$SLXRUN" --root "$W/mem" invoke --data "$EVENT" "$REF" >/dev/null
+disk0=$(du -sb "$W/mem/images" | cut -f1)
+python3 "$HERE/shim_bench.py" memory "$SLXRUN" "$W/mem" "$REF" 1 "$RESULTS/mem-1" >/dev/null
+python3 "$HERE/shim_bench.py" memory "$SLXRUN" "$W/mem" "$REF" "$MEM_N" "$RESULTS/mem-n" >/dev/null
+disk1=$(du -sb "$W/mem/images" | cut -f1)
+
+say "unpacking the ${RAW}-byte layer"
+"$SLXRUN" --root "$W/up" image pull "$REF" >/dev/null
+t0=$(date +%s%N); "$SLXRUN" --root "$W/up" invoke --data "$EVENT" "$REF" >/dev/null; t1=$(date +%s%N)
+slx_unpack=$(echo "$(ms "$t0" "$t1") - $(cat "$RESULTS/cold-cached.ms")" | bc)
+t0=$(date +%s%N); umoci unpack --image "$LAYOUT:py" "$W/umoci" >/dev/null; t1=$(date +%s%N)
+umoci_ms=$(ms "$t0" "$t1")
+mkdir "$W/tar"
+t0=$(date +%s%N); tar -xzf "$LAYOUT/blobs/sha256/$BLOB" -C "$W/tar"; t1=$(date +%s%N)
+tar_ms=$(ms "$t0" "$t1")
+
+python3 - "$RESULTS" "$RAW" "$slx_unpack" "$umoci_ms" "$tar_ms" "$disk0" "$disk1" "$MEM_N" <<'PY'
+import json, sys
+res, raw, slx, umoci, tar, d0, d1, n = sys.argv[1:]
+raw = int(raw); n = int(n)
+rd = lambda f: open("%s/%s" % (res, f)).read().strip()
+warm = json.load(open(res + "/warm.json"))
+ms = sorted(float(x) for x in open(res + "/warm.ms"))
+p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
+m1, mn = json.load(open(res + "/mem-1.json")), json.load(open(res + "/mem-n.json"))
+extra = lambda k: (mn["idle"][k] * n - m1["idle"][k]) / (n - 1)
+thr = lambda t: "%.0f MB/s" % (raw / 1e6 / (float(t) / 1000)) if float(t) > 0 else "n/a"
+rows = [
+    ("cold invoke, pulled but never unpacked (median)", rd("cold-unpack.ms") + " ms"),
+    ("cold invoke from the cache (median)", rd("cold-cached.ms") + " ms"),
+    ("warm invoke through the shim p50 / p99", "%.2f / %.2f ms (%s)" % (p(0.5), p(0.99), warm["status"])),
+    ("crun --cgroup-manager=disabled run, umoci-unpacked bundle (median)", rd("run-crun.ms") + " ms"),
+    ("runc run, same bundle (median)", rd("run-runc.ms") + " ms"),
+    ("slxrun run, same bundle (median)", rd("run-slxrun.ms") + " ms"),
+    ("memory per extra warm sandbox: PSS / PSS + kernel objects",
+     "%.2f / %.2f MiB (%s, %s)" % (extra("pss_mib_per_sandbox"), extra("pss_plus_kernel_mib_per_sandbox"),
+                                   m1["status"], mn["status"])),
+    ("disk added by %d warm sandboxes (store du before/after)" % n, "%d bytes" % (int(d1) - int(d0))),
+    ("unpack %.1f MB: slxrun (first invoke - cached invoke)" % (raw / 1e6), "%s ms, %s" % (slx, thr(slx))),
+    ("unpack: umoci unpack", "%s ms, %s" % (umoci, thr(umoci))),
+    ("unpack: tar -xzf", "%s ms, %s" % (tar, thr(tar))),
+]
+with open(res + "/summary.md", "w") as f:
+    f.write("| measure | figure |\n|---|---|\n")
+    for k, v in rows:
+        f.write("| %s | %s |\n" % (k, v))
+print(open(res + "/summary.md").read())
+PY
