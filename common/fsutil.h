@@ -28,9 +28,9 @@ int slx_read_fd_max(int fd, const char *name, size_t max, char **out, size_t *le
 int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,
 		      struct slx_err *err);
 
-/* Write to a fresh, unguessable temp file beside path (O_EXCL|O_NOFOLLOW) and
- * rename it onto path: readers see the old or the new content, never half,
- * and a planted symlink is never followed.  Not fsynced: for run-time files. */
+/* Write to a fresh, unguessable temp file beside path (O_EXCL|O_NOFOLLOW),
+ * fsync it, rename it onto path and fsync the directory: readers see the old
+ * or the new content, never half, and a planted symlink is never followed. */
 int slx_write_file_atomic(const char *path, const char *buf, size_t len,
 			  mode_t mode, struct slx_err *err);
 

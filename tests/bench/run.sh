@@ -58,6 +58,10 @@ setup_namespace() {
 	mount -t cgroup2 none /sys/fs/cgroup
 	WORK=$(mktemp -d /tmp/slx-bench.XXXXXX)
 	trap cleanup EXIT
+	# Every runtime's state root on a tmpfs, as /run (their default) is on a normal host: a
+	# durable state write (slxrun fsyncs its state files) then costs what it costs there.
+	mkdir -p "$WORK/state"
+	mount -t tmpfs -o mode=0700 slx-bench-state "$WORK/state"
 	mkdir -p "$WORK/bin" "$WORK/state/slxrun" "$WORK/state/crun" "$WORK/state/runc" "$RESULTS/raw"
 	rm -f "$RESULTS"/raw/* "$RESULTS"/*.status "$RESULTS"/*.times "$RESULTS"/*.series \
 		"$RESULTS"/*.json "$RESULTS"/*.ms "$RESULTS"/*.dat "$RESULTS"/*.png "$RESULTS"/loadavg.*
@@ -71,6 +75,7 @@ cleanup() {
 			$(runtime_cli "$runtime") delete -f "$id" >/dev/null 2>&1 || true
 		done
 	done
+	umount "$WORK/state" 2>/dev/null || true
 	rm -rf "$WORK"
 }
 
