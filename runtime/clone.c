@@ -26,6 +26,10 @@ pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd,
 	cleanup_close int own_pidns = -1;
 	pid_t pid;
 
+	/* clone3 takes no exit signal with CLONE_PARENT: the child gets the
+	 * caller's own (SIGCHLD for a fork()ed helper) for the shared parent. */
+	if (flags & CLONE_PARENT)
+		args.exit_signal = 0;
 	if (cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)cgroup_fd;

@@ -3,6 +3,7 @@
  * clone3 straight into the cgroup and namespaces, drive the child through
  * the sync protocol, and undo everything when any step fails. */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -245,7 +246,7 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 		slx_error(err, errno, "socketpair");
 		goto fail_cgroup;
 	}
-	pid = rt_clone_into((uint64_t)prep.plan.clone_flags,
+	pid = rt_clone_into((uint64_t)prep.plan.clone_flags | (req->clone_parent ? CLONE_PARENT : 0),
 			    req->cgroup_rel ? out->cg.dirfd : -1,
 			    prep.plan.join_fd[OCI_NS_PID], &pidfd, err);
 	if (pid == 0) {
@@ -263,6 +264,8 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 	if (after_clone(req, pid, sv[0], &out->timings, err) < 0) {
 		kill_and_reap(pid, pidfd);
 		close(pidfd);
+		if (req->clone_parent) /* not ours to reap: our parent's */
+			out->pid = pid;
 		goto fail_sock;
 	}
 	out->pid = pid;

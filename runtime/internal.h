@@ -152,6 +152,9 @@ struct rt_spawn_req {
 	/* Appended: a filter compiled once by the caller, loaded instead of
 	 * linux.seccomp; NULL: linux.seccomp's. */
 	const struct rt_seccomp *seccomp;
+	/* Appended: CLONE_PARENT (rt_sandbox_opts.clone_parent); a failure
+	 * after the clone leaves the killed child's pid in rt_spawned.pid. */
+	bool clone_parent;
 };
 struct rt_spawned {
 	pid_t pid;

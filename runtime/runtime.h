@@ -159,6 +159,11 @@ struct rt_sandbox_opts {
 	/* A filter compiled once by the caller and loaded in place of
 	 * linux.seccomp (which must then be absent); NULL: linux.seccomp. */
 	const struct rt_seccomp *seccomp;
+	/* The sandbox is born a child of the caller's parent (CLONE_PARENT),
+	 * for a helper process that makes sandboxes for another: only that
+	 * parent can reap it.  When the spawn fails after the clone, sb->pid
+	 * still names the killed child for the parent to reap. */
+	bool clone_parent;
 };
 
 /* Timings of a spawn, nanoseconds, for `invoke --timings`. */

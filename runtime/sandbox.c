@@ -62,9 +62,12 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
 		.start_listen_fd = -1, .auto_start = true, .entry = opts->entry,
 		.entry_arg = opts->entry_arg, .keep_fds = opts->keep_fds,
 		.n_keep_fds = opts->n_keep_fds, .seccomp = opts->seccomp,
+		.clone_parent = opts->clone_parent,
 	};
-	if (rt_spawn(&req, &sp, err) < 0)
+	if (rt_spawn(&req, &sp, err) < 0) {
+		sb->pid = sp.pid;
 		return -1;
+	}
 	close(sp.sync_fd);
 	sb->pid = sp.pid;
 	sb->pidfd = sp.pidfd;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,12 @@ struct shim_sandbox {
 	int fd; /* our end of the agent's socket */
 	char *id;
 	struct agent_rx rx;
+	/* The INVOKE frame being handed over: its head here, the event borrowed
+	 * from the caller; out_sent bytes of out_len + event_len are gone. */
+	char out[sizeof(struct agent_frame_hdr) + sizeof(struct agent_invoke) + 128];
+	size_t out_len, out_sent;
+	const char *event;
+	size_t event_len;
 	bool alive, busy;
 	char request_id[128];
 	uint64_t started_ns;
@@ -109,50 +116,80 @@ static int wait_ready(struct shim_sandbox *sb, struct slx_err *err)
 	}
 }
 
-int shim_sandbox_spawn(const struct shim_function *fn, const char *id,
-		       struct shim_sandbox **out, struct slx_err *err)
+static struct shim_sandbox *sandbox_new(const struct shim_function *fn, const char *id,
+				       struct slx_err *err)
 {
-	struct shim_sandbox *sb;
+	struct shim_sandbox *sb = calloc(1, sizeof(*sb));
+
+	if (!sb || !(sb->id = strdup(id))) {
+		free(sb);
+		slx_error(err, ENOMEM, "sandbox");
+		return NULL;
+	}
+	sb->fn = fn;
+	sb->fd = -1;
+	sb->rt.pidfd = sb->rt.cg.dirfd = -1;
+	return sb;
+}
+
+int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, bool clone_parent,
+			     struct rt_sandbox *rt, int *fd, struct slx_err *err)
+{
 	struct shim_agent_args args;
 	struct rt_sandbox_opts o;
-	int sv[2];
+	int sv[2], r;
 
+	*fd = -1;
+	memset(rt, 0, sizeof(*rt));
+	rt->pidfd = rt->cg.dirfd = -1;
 	/* The agent serves HTTP after pivot_root, where the library file is
 	 * out of reach: load it while the host's filesystem is ours. */
 	if (fn->mode == SHIM_MODE_RUNTIME_API && slx_lazy_load_mhd(err) < 0)
 		return -1;
-	if (!(sb = calloc(1, sizeof(*sb))))
-		return slx_error(err, ENOMEM, "sandbox");
-	sb->fn = fn;
-	sb->fd = -1;
-	sb->rt.pidfd = sb->rt.cg.dirfd = -1;
-	if (!(sb->id = strdup(id))) {
-		free(sb);
-		return slx_error(err, ENOMEM, "sandbox");
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		slx_error(err, errno, "sandbox %s: socketpair", id);
-		goto fail;
-	}
-	sb->fd = sv[0];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return slx_error(err, errno, "sandbox %s: socketpair", id);
 	args = (struct shim_agent_args){ .fn = fn, .sock = sv[1] };
 	o = (struct rt_sandbox_opts){ .cfg = fn->cfg, .bundle = fn->bundle, .id = id,
 				      .entry = shim_agent_main, .entry_arg = &args,
 				      .keep_fds = &sv[1], .n_keep_fds = 1,
-				      .seccomp = fn->floor.seccomp };
-	int r = rt_sandbox_spawn(&o, &sb->rt, err);
+				      .seccomp = fn->floor.seccomp, .clone_parent = clone_parent };
+	r = rt_sandbox_spawn(&o, rt, err);
 	close(sv[1]);
 	if (r < 0) {
-		slx_error_prefix(err, "sandbox %s", id);
-		goto fail;
+		close(sv[0]);
+		return slx_error_prefix(err, "sandbox %s", id);
 	}
+	*fd = sv[0];
+	return 0;
+}
+
+int shim_sandbox_adopt(const struct shim_function *fn, const char *id, struct rt_sandbox *rt,
+		       int fd, struct shim_sandbox **out, struct slx_err *err)
+{
+	struct shim_sandbox *sb = sandbox_new(fn, id, err);
+
+	if (!sb) {
+		(void)rt_sandbox_destroy(rt, &(struct slx_err){ 0 });
+		close(fd);
+		return -1;
+	}
+	sb->rt = *rt;
+	sb->fd = fd;
 	sb->alive = true;
 	sb->oom_kills = oom_kills(sb);
 	*out = sb;
 	return 0;
-fail:
-	shim_sandbox_destroy(sb);
-	return -1;
+}
+
+int shim_sandbox_spawn(const struct shim_function *fn, const char *id,
+		       struct shim_sandbox **out, struct slx_err *err)
+{
+	struct rt_sandbox rt;
+	int fd;
+
+	if (shim_sandbox_spawn_parts(fn, id, false, &rt, &fd, err) < 0)
+		return -1;
+	return shim_sandbox_adopt(fn, id, &rt, fd, out, err);
 }
 
 int shim_sandbox_create(const struct shim_function *fn, const char *id,
@@ -200,11 +237,54 @@ int shim_sandbox_cgroup_fd(const struct shim_sandbox *sb)
 	return sb->rt.cg.dirfd;
 }
 
+/* Send what the socket takes of the pending INVOKE frame: 1 all sent, 0
+ * more to send (EAGAIN), -1 the agent is gone (EPIPE, ECONNRESET). */
+static int flush_out(struct shim_sandbox *sb, struct slx_err *err)
+{
+	while (sb->out_sent < sb->out_len + sb->event_len) {
+		struct iovec iov[2];
+		struct msghdr mh = { .msg_iov = iov };
+		ssize_t w;
+
+		if (sb->out_sent < sb->out_len) {
+			iov[mh.msg_iovlen++] = (struct iovec){ sb->out + sb->out_sent,
+							       sb->out_len - sb->out_sent };
+			iov[mh.msg_iovlen++] = (struct iovec){ (void *)sb->event, sb->event_len };
+		} else {
+			iov[mh.msg_iovlen++] = (struct iovec){
+				(void *)(sb->event + (sb->out_sent - sb->out_len)),
+				sb->event_len - (sb->out_sent - sb->out_len)
+			};
+		}
+		w = sendmsg(sb->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (w < 0)
+			return slx_error(err, errno, "sandbox %s: invoke", sb->id);
+		sb->out_sent += (size_t)w;
+	}
+	return 1;
+}
+
+static void out_clear(struct shim_sandbox *sb)
+{
+	sb->out_len = sb->out_sent = sb->event_len = 0;
+	sb->event = NULL;
+}
+
+bool shim_sandbox_wants_write(const struct shim_sandbox *sb)
+{
+	return sb->busy && sb->out_sent < sb->out_len + sb->event_len;
+}
+
 int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id,
 			      const char *event, size_t len,
 			      uint64_t deadline_ms, struct slx_err *err)
 {
 	struct agent_invoke hdr = { .deadline_ms = deadline_ms };
+	struct agent_frame_hdr fh = { .type = AGENT_INVOKE };
 
 	if (!sb->alive)
 		return slx_error(err, 0, "sandbox %s: not alive", sb->id);
@@ -215,14 +295,24 @@ int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id,
 				 len, AGENT_PAYLOAD_MAX);
 	snprintf(sb->request_id, sizeof(sb->request_id), "%s", request_id);
 	hdr.request_id_len = (uint32_t)strlen(sb->request_id);
+	fh.len = (uint32_t)(sizeof(hdr) + hdr.request_id_len + len);
+	memcpy(sb->out, &fh, sizeof(fh));
+	memcpy(sb->out + sizeof(fh), &hdr, sizeof(hdr));
+	memcpy(sb->out + sizeof(fh) + sizeof(hdr), sb->request_id, hdr.request_id_len);
+	sb->out_len = sizeof(fh) + sizeof(hdr) + hdr.request_id_len;
+	sb->out_sent = 0;
+	sb->event = event;
+	sb->event_len = len;
 	sb->started_ns = slx_now_ns();
-	/* The agent reads whole frames at once whenever it is idle, so this
-	 * only stalls on a frozen or dying sandbox: bound it by the timeout. */
-	if (agent_send(sb->fd, AGENT_INVOKE, &hdr, sizeof(hdr), sb->request_id,
-		       hdr.request_id_len, event, len, (int)sb->fn->timeout_s * 1000,
-		       err) < 0)
-		return slx_error_prefix(err, "sandbox %s: invoke", sb->id);
 	sb->busy = true;
+	/* What the socket does not take now goes on writability (a frozen,
+	 * stopped or slow agent): never wait here. */
+	if (flush_out(sb, err) < 0) {
+		out_clear(sb);
+		sb->busy = false;
+		sb->alive = false;
+		return -1;
+	}
 	return 0;
 }
 
@@ -288,6 +378,9 @@ int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,
 	memset(res, 0, sizeof(*res));
 	if (!sb->busy)
 		return slx_error(err, 0, "sandbox %s: no invocation in flight", sb->id);
+	/* An agent that can no longer take the event is gone: its EOF says so. */
+	if (shim_sandbox_wants_write(sb) && flush_out(sb, err) < 0)
+		sb->rx.eof = true;
 	if (agent_rx_fill(&sb->rx, sb->fd, err) < 0)
 		sb->rx.eof = true;
 	while (agent_rx_frame(&sb->rx, &type, &payload, &len)) {
@@ -308,6 +401,11 @@ int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,
 		return slx_error(err, ENOMEM, "sandbox %s: result", sb->id);
 done:
 	res->duration_ns = slx_now_ns() - sb->started_ns;
+	/* A result before the whole event went out leaves half a frame on the
+	 * socket: the agent broke the protocol and the sandbox is done. */
+	if (shim_sandbox_wants_write(sb))
+		sb->alive = false;
+	out_clear(sb);
 	sb->busy = false;
 	if (res->outcome == SHIM_OOM)
 		sb->oom_kills = oom_kills(sb);
@@ -333,6 +431,7 @@ void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res)
 		(void)kill(sb->rt.pid, SIGKILL);
 	sb->alive = false;
 	sb->busy = false;
+	out_clear(sb);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(msg, sizeof(msg), "%s.%03" PRIu64 "Z %s Task timed out after %" PRIu32 ".00 seconds",
@@ -359,7 +458,8 @@ int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id,
 	deadline = sb->started_ns + timeout_ns;
 	for (;;) {
 		uint64_t now = slx_now_ns();
-		struct pollfd pfd = { .fd = sb->fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = sb->fd,
+				      .events = POLLIN | (shim_sandbox_wants_write(sb) ? POLLOUT : 0) };
 
 		if (now >= deadline) {
 			shim_sandbox_timeout(sb, res);

@@ -54,6 +54,16 @@ int shim_sandbox_spawn(const struct shim_function *fn, const char *id,
 		       struct shim_sandbox **out, struct slx_err *err);
 int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err);
 
+/* The spawn itself, for a process that makes sandboxes for another
+ * (creator.c): the runtime's sandbox and the shim's end of the agent's
+ * socket.  clone_parent makes the agent a child of the caller's parent. */
+struct rt_sandbox;
+int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, bool clone_parent,
+			     struct rt_sandbox *rt, int *fd, struct slx_err *err);
+/* A handle on a sandbox spawned so; takes rt and fd (destroyed on error). */
+int shim_sandbox_adopt(const struct shim_function *fn, const char *id, struct rt_sandbox *rt,
+		       int fd, struct shim_sandbox **out, struct slx_err *err);
+
 /* The fd to poll for readability while an invocation is in flight. */
 int shim_sandbox_fd(const struct shim_sandbox *sb);
 const char *shim_sandbox_id(const struct shim_sandbox *sb);
@@ -61,11 +71,16 @@ const char *shim_sandbox_id(const struct shim_sandbox *sb);
 int shim_sandbox_cgroup_fd(const struct shim_sandbox *sb);
 
 /* Hand an event to the agent (one invocation at a time).  request_id is
- * the Lambda request id; deadline_ms is the epoch-ms deadline. */
+ * the Lambda request id; deadline_ms is the epoch-ms deadline.  Never waits:
+ * what the socket does not take at once is sent by shim_sandbox_invoke_poll
+ * when the fd turns writable (shim_sandbox_wants_write); event is borrowed
+ * and must stay valid until the invocation ends. */
 int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id,
 			      const char *event, size_t len,
 			      uint64_t deadline_ms, struct slx_err *err);
-/* Call when shim_sandbox_fd() is readable: 1 and *res filled when the
+/* While an event is only partly handed over: poll the fd for writability too. */
+bool shim_sandbox_wants_write(const struct shim_sandbox *sb);
+/* Call when shim_sandbox_fd() is readable or writable: 1 and *res filled when the
  * invocation finished, 0 when more is to come, -1 on error.  An agent that
  * died yields SHIM_CRASH (or SHIM_OOM when memory.events says so). */
 int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,

@@ -175,7 +175,8 @@ struct pool_slot *pool_ready_slot(const struct pool *p)
 struct pool_slot *pool_creating_slot(const struct pool *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		if (p->slots[i]->state == POOL_CREATING && !p->slots[i]->sb)
+		if (p->slots[i]->state == POOL_CREATING && !p->slots[i]->sb &&
+		    !p->slots[i]->requested)
 			return p->slots[i];
 	return NULL;
 }

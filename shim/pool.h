@@ -40,6 +40,7 @@ struct pool_slot {
 	uint64_t created_ns; /* the sandbox became ready (0 while creating) */
 	uint64_t invocations;
 	struct shim_sandbox *sb;
+	bool requested; /* creating: its sandbox is being made elsewhere */
 	void *job; /* the invocation in flight while busy */
 	uint64_t deadline_ns;
 };
@@ -84,7 +85,8 @@ size_t pool_count(const struct pool *p, enum pool_state state);
 /* The slot to serve the next request: the most recently used idle one (so
  * the others age towards release), else a frozen one; NULL when none. */
 struct pool_slot *pool_ready_slot(const struct pool *p);
-/* The next creating slot to materialise (no sandbox spawned yet), or NULL. */
+/* The next creating slot to materialise (no sandbox spawned or asked for
+ * yet), or NULL. */
 struct pool_slot *pool_creating_slot(const struct pool *p);
 /* The slot whose model sandbox is model_id, or NULL. */
 struct pool_slot *pool_slot_by_model(const struct pool *p, uint64_t model_id);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* serve.c -- `shim serve`: one function behind an HTTP front with a warm
- * pool, driven by one single-threaded epoll loop (sandboxes are made with a
- * raw clone3 from this process, so no threads may exist).  The loop owns the
- * sources: MHD's epoll fds, each busy sandbox's fd, a timerfd armed for the
- * next tick or the policy's wake-up, and a signalfd.  Nothing here waits on
- * a sandbox or a client: a new sandbox's READY and every invocation's answer
- * arrive as events, bounded by the function's timeout.  What to create,
+ * pool, driven by one single-threaded epoll loop.  The loop owns the
+ * sources: MHD's epoll fds, each busy sandbox's fd, the creator's socket
+ * (creator.c makes the sandboxes in a helper process), a timerfd armed for
+ * the next tick or the policy's wake-up, and a signalfd.  Nothing here
+ * waits on a sandbox or a client: a made sandbox, its READY, the rest of a
+ * big event and every invocation's answer arrive as events, bounded by the
+ * function's timeout.  What to create,
  * freeze, thaw and release is policy_decide's answer over the pool's model,
  * the same code `shim replay` runs on traces. */
 #include <signal.h>
@@ -27,7 +28,7 @@
 /* 0 started; -1 the sandbox is unusable (released; the job is not). */
 static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = slot};
+	struct epoll_event ev = {.data.ptr = slot};
 	uint64_t timeout_ms = (uint64_t)s->fn->timeout_s * 1000;
 	struct slx_err err = {0};
 	const char *body;
@@ -38,8 +39,11 @@ static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 	shim_request_id_new(j->request_id);
 	body = http_call_body(j->call, &len);
 	if (shim_sandbox_invoke_start(slot->sb, j->request_id, body, len,
-				      shim_epoch_ms() + timeout_ms, &err) < 0 ||
-	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_fd(slot->sb), &ev) < 0)
+				      shim_epoch_ms() + timeout_ms, &err) < 0)
+		goto unusable;
+	/* The rest of a big event goes out as the agent takes it. */
+	ev.events = EPOLLIN | (shim_sandbox_wants_write(slot->sb) ? EPOLLOUT : 0);
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_fd(slot->sb), &ev) < 0)
 		goto unusable;
 	pool_slot_start(&s->pool, slot, slx_now_ns());
 	slot->job = j;
@@ -87,7 +91,9 @@ static void finish(struct serve *s, struct pool_slot *slot, const struct shim_re
 		serve_slot_release(s, slot);
 }
 
-static void on_sandbox_readable(struct serve *s, struct pool_slot *slot)
+/* A sandbox's fd is readable (its READY, an answer, its end) or writable
+ * (the rest of an event can go). */
+static void on_sandbox_event(struct serve *s, struct pool_slot *slot, uint32_t events)
 {
 	struct shim_result res = {0};
 	struct slx_err err = {0};
@@ -101,8 +107,13 @@ static void on_sandbox_readable(struct serve *s, struct pool_slot *slot)
 	if (slot->state != POOL_BUSY)
 		return;
 	r = shim_sandbox_invoke_poll(slot->sb, &res, &err);
-	if (r == 0)
+	if (r == 0) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = slot};
+
+		if ((events & EPOLLOUT) && !shim_sandbox_wants_write(slot->sb))
+			(void)epoll_ctl(s->epfd, EPOLL_CTL_MOD, shim_sandbox_fd(slot->sb), &ev);
 		return;
+	}
 	if (r < 0) { /* the agent broke the protocol: as good as a crash */
 		(void)shim_error_json(&b, "Runtime.ExitError", err.msg, strlen(err.msg));
 		res = (struct shim_result){.outcome = SHIM_CRASH, .body = b.p, .len = b.len};
@@ -199,8 +210,10 @@ static void loop_turn(struct serve *s)
 			on_signal(s);
 		else if (tag == &s->tag_tick)
 			serve_on_timer(s);
+		else if (tag == &s->tag_creator)
+			serve_on_created(s);
 		else if (tag != &s->tag_http)
-			on_sandbox_readable(s, tag);
+			on_sandbox_event(s, tag, evs[i].events);
 	}
 	http_front_run(s->http); /* new requests, answers to send, timeouts */
 	now = slx_now_ns();
@@ -208,7 +221,7 @@ static void loop_turn(struct serve *s)
 	serve_check_creating(s, now);
 	dispatch(s);
 	serve_apply_decisions(s, now);
-	serve_create_one(s);
+	serve_create_reserved(s);
 	dispatch(s);
 	http_front_run(s->http);
 	serve_arm_timer(s);
@@ -233,6 +246,7 @@ static void shutdown_all(struct serve *s)
 	}
 	while ((j = pool_dequeue(&s->pool)))
 		job_answer_error(j, 503, "ServiceUnavailable", "the shim is shutting down");
+	serve_creator_drain(s);
 	until = slx_now_ns() + NS_PER_S;
 	while (http_front_pending(s->http) && slx_now_ns() < until) {
 		struct epoll_event ev;
@@ -258,7 +272,8 @@ static int serve_policy(const struct shim_serve_opts *o, struct policy_config *c
 
 int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 {
-	struct serve s = {.opts = *o, .epfd = -1, .sigfd = -1, .tickfd = -1};
+	struct serve s = {.opts = *o, .epfd = -1, .sigfd = -1, .tickfd = -1,
+			  .creator = {.pid = -1, .fd = -1}};
 	struct http_addr addrs[SHIM_SERVE_MAX_LISTEN];
 	cleanup_free char *bundle = NULL;
 	int r = -1;

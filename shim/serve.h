@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "creator.h"
 #include "function.h"
 #include "function_sandbox.h"
 #include "http.h"
@@ -52,6 +53,7 @@ struct serve {
 	struct metrics m;
 	struct metrics_totals totals;
 	struct http_front *http;
+	struct shim_creator creator; /* makes the sandboxes, off the loop */
 	char *token; /* the bearer token, or NULL */
 	struct shim_orphans rec;
 	char registry[PATH_MAX];
@@ -62,7 +64,7 @@ struct serve {
 	bool made_root, made_shims; /* removed again when setup fails */
 	bool kick;		    /* a request was queued late in a turn: turn again at once */
 	/* epoll tags for the fixed sources; any other data.ptr is a pool_slot */
-	char tag_http, tag_signal, tag_tick;
+	char tag_http, tag_signal, tag_tick, tag_creator;
 };
 
 /* jobs.c: answer j (an error body of type/msg, or a finished invocation's
@@ -73,7 +75,13 @@ void job_answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
 
 /* slots.c */
 void serve_slot_release(struct serve *s, struct pool_slot *slot);
-void serve_create_one(struct serve *s);
+/* Ask the creator for every reserved sandbox not yet asked for. */
+void serve_create_reserved(struct serve *s);
+/* The creator's socket is readable: sandboxes made (or not). */
+void serve_on_created(struct serve *s);
+/* Wait (bounded) for what the creator still makes, so nothing it hands
+ * over after the shim stops is left behind. */
+void serve_creator_drain(struct serve *s);
 /* A creating slot's fd is readable: its READY, init error or death. */
 void serve_slot_on_ready_event(struct serve *s, struct pool_slot *slot);
 /* Creating slots past the function's timeout fail. */

@@ -58,6 +58,14 @@ static int open_loop_fds(struct serve *s, struct slx_err *err)
 	return 0;
 }
 
+/* Forked before any listener exists, so the helper holds none. */
+static int start_creator(struct serve *s, struct slx_err *err)
+{
+	if (shim_creator_start(&s->creator, s->fn, err) < 0)
+		return -1;
+	return add_fd(s, s->creator.fd, &s->tag_creator, err);
+}
+
 /* Sandbox ids: <function>-<pid>-<n>, unique across shims on the host. */
 static void id_prefix(const struct shim_function *fn, char *buf, size_t len)
 {
@@ -170,7 +178,7 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 	if (pool_init(&s->pool, &cfg, prefix, s->fn->name, err) < 0 ||
 	    shim_orphans_reap(s->opts.root, err) < 0 ||
 	    shim_orphans_claim(&s->rec, s->opts.root, key, err) < 0 || record_token(s, err) < 0 ||
-	    open_loop_fds(s, err) < 0 ||
+	    open_loop_fds(s, err) < 0 || start_creator(s, err) < 0 ||
 	    http_front_open(&ops, &fo, s->epfd, &s->tag_http, &s->http, err) < 0)
 		return -1;
 	return listen_all(s, addrs, err);
@@ -178,8 +186,10 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 
 void serve_teardown(struct serve *s)
 {
+	serve_creator_drain(s);
 	while (s->pool.n)
 		serve_slot_release(s, s->pool.slots[0]);
+	shim_creator_stop(&s->creator);
 	http_front_close(s->http);
 	s->http = NULL;
 	shim_orphans_release(&s->rec);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* slots.c -- the live pool's sandboxes: one spawned per loop turn (recorded
- * first, so a crash leaves a trace for the next shim), its agent's READY
- * awaited on the loop's epoll (never by blocking: a function's init may take
- * its whole timeout), released, and released when their agent died while
- * idle or frozen. */
+/* slots.c -- the live pool's sandboxes: asked of the creator process
+ * (recorded first, so a crash leaves a trace for the next shim), handed back
+ * and their agent's READY awaited on the loop's epoll (never by blocking: a
+ * function's init may take its whole timeout), released, and released when
+ * their agent died while idle or frozen. */
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/epoll.h>
 
 #include "../runtime/runtime.h"
@@ -53,25 +56,93 @@ static void create_failed(struct serve *s, struct pool_slot *slot, const struct 
 	}
 }
 
-/* Spawn one reserved sandbox (a few ms); its READY comes on the loop. */
-void serve_create_one(struct serve *s)
+/* Every reserved sandbox is asked of the creator (recorded first, so a
+ * crash leaves a trace for the next shim); it comes back on the loop. */
+void serve_create_reserved(struct serve *s)
 {
-	struct pool_slot *slot = pool_creating_slot(&s->pool);
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = slot};
-	struct slx_err err = {0};
+	struct pool_slot *slot;
 
-	if (!slot)
-		return;
-	if (record_sandbox(s, slot->id, &err) == 0 &&
-	    shim_sandbox_spawn(s->fn, slot->id, &slot->sb, &err) == 0) {
-		slot->deadline_ns = slx_now_ns() + (uint64_t)s->fn->timeout_s * NS_PER_S;
-		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_fd(slot->sb), &ev) == 0)
-			return;
-		slx_error(&err, errno, "sandbox %s: epoll_ctl", slot->id);
-	} else {
-		slot->sb = NULL;
+	while ((slot = pool_creating_slot(&s->pool))) {
+		struct slx_err err = {0};
+		int r = -1;
+
+		if (record_sandbox(s, slot->id, &err) == 0 &&
+		    (r = shim_creator_request(&s->creator, slot->id, &err)) == 1) {
+			slot->requested = true;
+			continue;
+		}
+		if (r == 0)
+			return; /* its socket is full: the next turn asks again */
+		create_failed(s, slot, &err);
 	}
-	create_failed(s, slot, &err);
+}
+
+static struct pool_slot *requested_slot(const struct serve *s, const char *id)
+{
+	for (size_t i = 0; i < s->pool.n; i++)
+		if (s->pool.slots[i]->requested && !strcmp(s->pool.slots[i]->id, id))
+			return s->pool.slots[i];
+	return NULL;
+}
+
+/* A sandbox made: its READY is awaited on the loop like any event. */
+static void created(struct serve *s, struct pool_slot *slot, struct shim_sandbox *sb,
+		    struct slx_err *err)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = slot};
+
+	slot->requested = false;
+	slot->sb = sb;
+	if (!sb) {
+		create_failed(s, slot, err);
+		return;
+	}
+	slot->deadline_ns = slx_now_ns() + (uint64_t)s->fn->timeout_s * NS_PER_S;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_fd(sb), &ev) == 0)
+		return;
+	slx_error(err, errno, "sandbox %s: epoll_ctl", slot->id);
+	create_failed(s, slot, err);
+}
+
+void serve_on_created(struct serve *s)
+{
+	char id[96];
+	struct shim_sandbox *sb;
+	struct slx_err err = {0};
+	int r;
+
+	while ((r = shim_creator_receive(&s->creator, s->fn, id, sizeof(id), &sb, &err)) == 1) {
+		struct pool_slot *slot = requested_slot(s, id);
+
+		if (slot)
+			created(s, slot, sb, &err);
+		else /* released while it was made */
+			shim_sandbox_destroy(sb);
+		err = (struct slx_err){0};
+	}
+	if (r < 0) { /* the creator is gone: nothing more will be made */
+		fprintf(stderr, "slxrun shim: %s\n", err.msg);
+		(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->creator.fd, NULL);
+		shim_creator_stop(&s->creator);
+		for (size_t i = 0; i < s->pool.n; i++)
+			if (s->pool.slots[i]->requested) {
+				s->pool.slots[i]->requested = false;
+				create_failed(s, s->pool.slots[i], &err);
+				i = (size_t)-1;
+			}
+	}
+}
+
+void serve_creator_drain(struct serve *s)
+{
+	uint64_t until = slx_now_ns() + 10 * NS_PER_S;
+
+	while (s->creator.fd >= 0 && s->creator.pending && slx_now_ns() < until) {
+		struct pollfd pfd = {.fd = s->creator.fd, .events = POLLIN};
+
+		(void)poll(&pfd, 1, 100);
+		serve_on_created(s);
+	}
 }
 
 void serve_slot_on_ready_event(struct serve *s, struct pool_slot *slot)

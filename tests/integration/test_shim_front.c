@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,5 +413,107 @@ Test(shim_front, slow_init_function_leaves_status_answered)
 	curl_multi_remove_handle(m, inv);
 	curl_easy_cleanup(inv);
 	curl_multi_cleanup(m);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
+
+/* ---- the loop never waits on a sandbox --------------------------------- */
+
+/* The host pid of the one process in sandbox id's cgroup (its agent, while
+ * idle), waiting up to 5 s for the sandbox to be idle. */
+static pid_t idle_agent_pid(const struct shim_proc *s)
+{
+	struct http_reply r;
+	const char *p, *q = NULL;
+	char path[512];
+	long pid = 0;
+	FILE *f;
+
+	for (int i = 0; i < 100 && shim_metric(s, "slxrun_sandboxes{state=\"idle\"}") +
+						  shim_metric(s, "slxrun_sandboxes{state=\"frozen\"}") <
+					  1;
+	     i++)
+		sleep_ms(50);
+	cr_assert_eq(http_request(s->sock, NULL, "/status", NULL, 0, &r), CURLE_OK);
+	p = strstr(r.body, "\"id\":\"");
+	cr_assert(p && (q = strchr(p + 6, '"')), "no sandbox in %s", r.body);
+	snprintf(path, sizeof(path), "%s/slxrun/%.*s/cgroup.procs", cgroup2_root(),
+		 (int)(q - p - 6), p + 6);
+	cr_assert((f = fopen(path, "r")), "%s", path);
+	cr_assert_eq(fscanf(f, "%ld", &pid), 1);
+	fclose(f);
+	return (pid_t)pid;
+}
+
+/* A 6 MB event handed to a sandbox whose agent is stopped (SIGSTOP: it reads
+ * nothing, the socket fills): /status is answered within 1 s meanwhile, and
+ * the event goes through once the agent runs again. */
+Test(shim_front, six_mb_event_to_a_stopped_sandbox_leaves_status_answered)
+{
+	static char body[6 * 1024 * 1024 - 64];
+	static struct http_reply ir;
+	CURLM *m = curl_multi_init();
+	CURL *inv;
+	int running = 1;
+	double t0, worst = 0;
+	pid_t agent;
+
+	memset(body, 'a', sizeof(body));
+	body[0] = '"';
+	body[sizeof(body) - 1] = '"';
+	shim_proc_start(&front_shim, example("bench-echo-exec"), "--min-warm 1 --max 1");
+	agent = idle_agent_pid(&front_shim);
+	cr_assert_eq(kill(agent, SIGSTOP), 0);
+	inv = http_easy(front_shim.sock, "http://localhost" SHIM_INVOKE_PATH, body, sizeof(body),
+			&ir);
+	curl_multi_add_handle(m, inv);
+	t0 = now_s();
+	while (now_s() - t0 < 4) {
+		double t;
+
+		/* Keep the upload going between the timed requests. */
+		for (int i = 0; i < 10; i++) {
+			curl_multi_perform(m, &running);
+			curl_multi_poll(m, NULL, 0, 10, NULL);
+		}
+		t = timed_status(&front_shim);
+		worst = t > worst ? t : worst;
+	}
+	cr_expect_eq(shim_metric(&front_shim, "slxrun_sandboxes{state=\"busy\"}"), 1,
+		     "the event was not handed over");
+	(void)kill(agent, SIGCONT); /* gone if the shim gave up on it */
+	while (running) {
+		curl_multi_perform(m, &running);
+		curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	curl_easy_getinfo(inv, CURLINFO_RESPONSE_CODE, &ir.status);
+	cr_log_info("6 MB to a stopped sandbox: worst /status %.3f s", worst);
+	cr_expect_lt(worst, 1.0, "/status took %.2f s while the event waited", worst);
+	cr_expect_eq(ir.status, 200, "the event's own request: %ld", ir.status);
+	cr_expect_eq(shim_metric(&front_shim, "slxrun_invocations_total{outcome=\"ok\"}"), 1);
+	curl_multi_remove_handle(m, inv);
+	curl_easy_cleanup(inv);
+	curl_multi_cleanup(m);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
+
+/* Eight sandboxes made at once (--min-warm 8): /status is answered within
+ * 0.5 s all along, and all eight end up idle. */
+Test(shim_front, making_many_sandboxes_leaves_status_answered)
+{
+	double t0, worst = 0;
+	int idle = 0;
+
+	shim_proc_start(&front_shim, example("lambda-bootstrap"), "--min-warm 8 --max 8");
+	t0 = now_s();
+	while (now_s() - t0 < 10 && idle < 8) {
+		double t = timed_status(&front_shim);
+
+		worst = t > worst ? t : worst;
+		idle = (int)(shim_metric(&front_shim, "slxrun_sandboxes{state=\"idle\"}") +
+			     shim_metric(&front_shim, "slxrun_sandboxes{state=\"frozen\"}"));
+	}
+	cr_log_info("8 sandboxes made in %.3f s, worst /status %.3f s", now_s() - t0, worst);
+	cr_expect_eq(idle, 8);
+	cr_expect_lt(worst, 0.5, "/status took %.2f s while sandboxes were made", worst);
 	cr_assert_eq(shim_proc_stop(&front_shim), 0);
 }

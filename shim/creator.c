@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* creator.c -- the helper process that makes a shim's sandboxes, so the
+ * loop never spends the spawn's milliseconds (namespaces, id maps, rootfs,
+ * the child's set-up stages).  A process, not a thread: the spawn is a raw
+ * clone3 whose child goes on to allocate, which from a threaded process
+ * could inherit a lock another thread held; and one long-lived helper, not a
+ * fork per sandbox, so the shim's own fork cost is paid once.  CLONE_PARENT
+ * makes each agent the shim's child: the shim reaps it, its
+ * PR_SET_PDEATHSIG names the shim, and teardown is unchanged. */
+#include "creator.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../runtime/runtime.h"
+
+struct creator_req {
+	char id[96];
+};
+
+/* Followed by the fds: the agent's socket, the pidfd, the cgroup's dir fd
+ * (when has_cg). */
+struct creator_reply {
+	char id[96];
+	int32_t ok;
+	int32_t pid; /* the agent; on failure a killed child to reap, or 0 */
+	uint32_t has_cg;
+	struct rt_timings timings;
+	char cg_path[PATH_MAX];
+	struct slx_err err;
+};
+
+#define CREATOR_FDS 3
+
+static int send_reply(int fd, const struct creator_reply *r, const int *fds, size_t n)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * CREATOR_FDS)] = { 0 };
+	struct iovec iov = { (void *)r, sizeof(*r) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (n) {
+		mh.msg_control = ctl;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
+		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
+	}
+	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/* One sandbox made and handed over; the helper keeps nothing of it. */
+static int creator_make(int fd, const struct shim_function *fn, const char *id)
+{
+	struct creator_reply *r = calloc(1, sizeof(*r));
+	struct rt_sandbox rt;
+	int sock = -1, fds[CREATOR_FDS], rc;
+	size_t n = 0;
+
+	if (!r)
+		return -1;
+	snprintf(r->id, sizeof(r->id), "%s", id);
+	if (shim_sandbox_spawn_parts(fn, id, true, &rt, &sock, &r->err) == 0) {
+		r->ok = 1;
+		r->pid = rt.pid;
+		r->timings = rt.timings;
+		fds[n++] = sock;
+		fds[n++] = rt.pidfd;
+		if (rt.cg.dirfd >= 0) {
+			r->has_cg = 1;
+			fds[n++] = rt.cg.dirfd;
+			snprintf(r->cg_path, sizeof(r->cg_path), "%s", rt.cg.path ? rt.cg.path : "");
+		}
+	} else {
+		r->pid = rt.pid;
+	}
+	rc = send_reply(fd, r, fds, n);
+	if (sock >= 0)
+		close(sock);
+	if (r->ok) {
+		close(rt.pidfd);
+		cg_handle_release(&rt.cg);
+	}
+	free(r);
+	return rc;
+}
+
+static __attribute__((noreturn)) void creator_main(int fd, pid_t shim,
+						   const struct shim_function *fn)
+{
+	struct creator_req req;
+	ssize_t n;
+
+	/* Gone with the shim, like the sandboxes; nothing of the shim's kept
+	 * open here but the socket and stdio. */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != shim)
+		_exit(0);
+	if (fd > 3)
+		(void)close_range(3, (unsigned)fd - 1, 0);
+	(void)close_range((unsigned)fd + 1, ~0u, 0);
+	(void)prctl(PR_SET_NAME, "slxrun-creator", 0, 0, 0);
+	for (;;) {
+		n = recv(fd, &req, sizeof(req), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(req))
+			_exit(n == 0 ? 0 : 1);
+		req.id[sizeof(req.id) - 1] = '\0';
+		if (creator_make(fd, fn, req.id) < 0)
+			_exit(1);
+	}
+}
+
+int shim_creator_start(struct shim_creator *c, const struct shim_function *fn,
+		       struct slx_err *err)
+{
+	pid_t shim = getpid();
+	int sv[2];
+
+	c->pid = -1;
+	c->fd = -1;
+	c->pending = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return slx_error(err, errno, "sandbox creator: socketpair");
+	c->pid = fork();
+	if (c->pid < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return slx_error(err, errno, "sandbox creator: fork");
+	}
+	if (c->pid == 0) {
+		close(sv[0]);
+		creator_main(sv[1], shim, fn);
+	}
+	close(sv[1]);
+	c->fd = sv[0];
+	if (fcntl(c->fd, F_SETFL, O_NONBLOCK) < 0) {
+		slx_error(err, errno, "sandbox creator: fcntl");
+		shim_creator_stop(c);
+		return -1;
+	}
+	return 0;
+}
+
+int shim_creator_request(struct shim_creator *c, const char *id, struct slx_err *err)
+{
+	struct creator_req req = { 0 };
+
+	if (strlen(id) >= sizeof(req.id))
+		return slx_error(err, ENAMETOOLONG, "sandbox %s", id);
+	strcpy(req.id, id);
+	for (;;) {
+		if (send(c->fd, &req, sizeof(req), MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof(req)) {
+			c->pending++;
+			return 1;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		if (errno != EINTR)
+			return slx_error(err, errno, "sandbox creator");
+	}
+}
+
+/* The fds of one answer, -1 where absent. */
+static ssize_t recv_reply(int fd, struct creator_reply *r, int fds[CREATOR_FDS])
+{
+	char ctl[CMSG_SPACE(sizeof(int) * CREATOR_FDS)];
+	struct iovec iov = { r, sizeof(*r) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
+			     .msg_controllen = sizeof(ctl) };
+	ssize_t n;
+
+	for (int i = 0; i < CREATOR_FDS; i++)
+		fds[i] = -1;
+	do
+		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			memcpy(fds, CMSG_DATA(cm), sizeof(int) * (k > CREATOR_FDS ? CREATOR_FDS : k));
+		}
+	return n;
+}
+
+static void close_fds(int fds[CREATOR_FDS])
+{
+	for (int i = 0; i < CREATOR_FDS; i++)
+		slx_closep(&fds[i]);
+}
+
+int shim_creator_receive(struct shim_creator *c, const struct shim_function *fn, char *id,
+			 size_t id_len, struct shim_sandbox **sb, struct slx_err *err)
+{
+	cleanup_free struct creator_reply *r = malloc(sizeof(*r));
+	struct rt_sandbox rt = { .pidfd = -1, .cg = { .dirfd = -1 } };
+	int fds[CREATOR_FDS];
+	ssize_t n;
+
+	*sb = NULL;
+	if (!r)
+		return slx_error(err, ENOMEM, "sandbox creator");
+	n = recv_reply(c->fd, r, fds);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n != (ssize_t)sizeof(*r) || (r->ok && (fds[0] < 0 || fds[1] < 0 ||
+						   (r->has_cg && fds[2] < 0)))) {
+		close_fds(fds);
+		return slx_error(err, n < 0 ? errno : EPROTO, "sandbox creator");
+	}
+	c->pending--;
+	r->id[sizeof(r->id) - 1] = '\0';
+	snprintf(id, id_len, "%s", r->id);
+	if (!r->ok) {
+		close_fds(fds);
+		/* The child the failed spawn killed is ours to reap (CLONE_PARENT). */
+		if (r->pid > 0)
+			while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		r->err.msg[sizeof(r->err.msg) - 1] = '\0';
+		*err = r->err;
+		return 1;
+	}
+	rt.pid = r->pid;
+	rt.pidfd = fds[1];
+	rt.timings = r->timings;
+	if (r->has_cg) {
+		rt.cg.dirfd = fds[2];
+		rt.cg.created = true;
+		r->cg_path[sizeof(r->cg_path) - 1] = '\0';
+		if (!(rt.cg.path = strdup(r->cg_path))) {
+			slx_error(err, ENOMEM, "sandbox %s", id);
+			(void)rt_sandbox_destroy(&rt, &(struct slx_err){ 0 });
+			close(fds[0]);
+			return 1;
+		}
+	}
+	if (shim_sandbox_adopt(fn, id, &rt, fds[0], sb, err) < 0)
+		*sb = NULL;
+	return 1;
+}
+
+void shim_creator_stop(struct shim_creator *c)
+{
+	slx_closep(&c->fd);
+	if (c->pid > 0)
+		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	c->pid = -1;
+	c->pending = 0;
+}
