@@ -21,6 +21,9 @@ enum agent_frame_type {
 	AGENT_INVOKE, /* shim -> agent: struct agent_invoke, request id, event */
 	AGENT_RESULT, /* agent -> shim: struct agent_result, error type, body */
 	AGENT_INIT_ERROR, /* agent -> shim: the error JSON; the agent then exits */
+	/* agent -> shim: the runtime is gone, and the event in hand, if any,
+	 * never reached it (nothing ran); the agent then exits. */
+	AGENT_GONE,
 };
 
 /* Every frame: this header (host byte order, both ends are one host), then

@@ -384,7 +384,9 @@ static int on_sock(struct rapi *a)
 }
 
 /* The bootstrap exited: an init error before /next, a crash during an
- * invocation; either way the sandbox is done. */
+ * invocation it took; otherwise (idle, or an event it never got: killed
+ * while the sandbox was frozen) GONE, so the shim runs that event
+ * elsewhere.  Either way the sandbox is done. */
 static void on_boot_exit(struct rapi *a, int status)
 {
 	struct slx_buf b = { 0 };
@@ -394,12 +396,15 @@ static void on_boot_exit(struct rapi *a, int status)
 	if (!a->ready) {
 		snprintf(msg, sizeof(msg), "Runtime exited with error: %s", what);
 		(void)agent_send_init_error(a->sock, "Runtime.ExitError", msg);
-	} else if (a->have_inv) {
+	} else if (a->have_inv && a->delivered) {
 		snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s",
 			 a->request_id, what);
 		if (shim_error_json(&b, "Runtime.ExitError", msg, strlen(msg)) == 0)
 			(void)agent_send_result(a->sock, SHIM_CRASH, "Unhandled", b.p, b.len);
 		slx_buf_release(&b);
+	} else {
+		(void)agent_send(a->sock, AGENT_GONE, NULL, 0, NULL, 0, NULL, 0, -1,
+				 &(struct slx_err){ 0 });
 	}
 	a->dying = true;
 }
@@ -422,13 +427,17 @@ static int rapi_loop(struct rapi *a)
 			tmo = to > INT_MAX ? INT_MAX : (int)to;
 		if (poll(pf, 3, tmo) < 0 && errno != EINTR)
 			return 1;
+		/* The bootstrap's end first: after a thaw both it and an INVOKE
+		 * may be pending, and an event must not go to a runtime already dead. */
+		if (pf[1].revents && agent_reap(a->sigfd, a->boot, &status)) {
+			on_boot_exit(a, status);
+			break;
+		}
 		if (a->have_inv && (pf[0].revents & (POLLHUP | POLLERR)))
 			return 0;
 		if (!a->have_inv && pf[0].revents && on_sock(a) < 0)
 			return 0;
 		MHD_run(a->d);
-		if (pf[1].revents && agent_reap(a->sigfd, a->boot, &status))
-			on_boot_exit(a, status);
 	}
 	return 1;
 }

@@ -384,6 +384,12 @@ int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,
 	if (agent_rx_fill(&sb->rx, sb->fd, err) < 0)
 		sb->rx.eof = true;
 	while (agent_rx_frame(&sb->rx, &type, &payload, &len)) {
+		if (type == AGENT_GONE) {
+			agent_rx_consume(&sb->rx);
+			sb->alive = sb->busy = false;
+			out_clear(sb);
+			return 2;
+		}
 		if (type != AGENT_RESULT) {
 			agent_rx_consume(&sb->rx);
 			continue;
@@ -471,6 +477,8 @@ int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id,
 		if (r <= 0)
 			continue;
 		r = shim_sandbox_invoke_poll(sb, res, err);
+		if (r == 2) /* one sandbox, no elsewhere: the runtime's end is the answer */
+			return result_agent_died(sb, res) < 0 ? slx_error(err, ENOMEM, "result") : 0;
 		if (r != 0)
 			return r < 0 ? -1 : 0;
 	}

@@ -80,7 +80,9 @@ int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id,
 			      uint64_t deadline_ms, struct slx_err *err);
 /* While an event is only partly handed over: poll the fd for writability too. */
 bool shim_sandbox_wants_write(const struct shim_sandbox *sb);
-/* Call when shim_sandbox_fd() is readable or writable: 1 and *res filled when the
+/* Call when shim_sandbox_fd() is readable or writable: 2 when the sandbox
+ * ended before the event reached the function (nothing ran: the caller may
+ * run it elsewhere), 1 and *res filled when the
  * invocation finished, 0 when more is to come, -1 on error.  An agent that
  * died yields SHIM_CRASH (or SHIM_OOM when memory.events says so). */
 int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,

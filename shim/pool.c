@@ -138,6 +138,15 @@ void pool_slot_finish(struct pool *p, struct pool_slot *s, uint64_t now_ns)
 		model_function_finish(&p->fn, msb, now_ns, p->cfg.tick_ns);
 }
 
+int pool_slot_unstart(struct pool *p, struct pool_slot *s, void *job, uint64_t now_ns)
+{
+	pool_slot_finish(p, s, now_ns);
+	if (pool_requeue_front(p, job) < 0)
+		return -1;
+	p->fn.queued++;
+	return 0;
+}
+
 void pool_slot_freeze(struct pool *p, struct pool_slot *s, bool frozen)
 {
 	struct model_sandbox *msb = pool_slot_model(p, s);

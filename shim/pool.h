@@ -78,6 +78,10 @@ void pool_slot_ready(struct pool *p, struct pool_slot *s, uint64_t now_ns);
 void pool_slot_start(struct pool *p, struct pool_slot *s, uint64_t now_ns);
 /* The invocation on s ended: idle from now (the caller may release it). */
 void pool_slot_finish(struct pool *p, struct pool_slot *s, uint64_t now_ns);
+/* The job on s never ran (its sandbox ended first): s is idle (the caller
+ * releases it) and the job waits at the head of the queue again, counted
+ * as waiting in the model; -1 when the queue is full. */
+int pool_slot_unstart(struct pool *p, struct pool_slot *s, void *job, uint64_t now_ns);
 /* Frozen or thawed; the idle-since time is kept, keep-alive counts from it. */
 void pool_slot_freeze(struct pool *p, struct pool_slot *s, bool frozen);
 

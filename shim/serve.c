@@ -55,6 +55,18 @@ unusable:
 	return -1;
 }
 
+/* A job whose sandbox failed before running it: answered once it has had
+ * its attempts, else false (the caller puts it back). */
+static bool out_of_attempts(struct serve *s, struct job *j)
+{
+	if (++j->attempts < SERVE_MAX_ATTEMPTS)
+		return false;
+	pool_abandon(&s->pool);
+	s->m.invocations[SHIM_CRASH]++;
+	job_answer_error(j, 200, "Runtime.ExitError", "the sandbox failed before running the request");
+	return true;
+}
+
 /* Hand waiting requests to ready sandboxes, oldest first. */
 static void dispatch(struct serve *s)
 {
@@ -65,15 +77,25 @@ static void dispatch(struct serve *s)
 		j = pool_dequeue(&s->pool);
 		if (start_on(s, slot, j) == 0)
 			continue;
-		if (++j->attempts >= SERVE_MAX_ATTEMPTS) {
-			pool_abandon(&s->pool);
-			s->m.invocations[SHIM_CRASH]++;
-			job_answer_error(j, 200, "Runtime.ExitError",
-				     "the sandbox failed before running the request");
-		} else {
+		if (!out_of_attempts(s, j))
 			(void)pool_requeue_front(&s->pool, j);
-		}
 	}
+}
+
+/* The sandbox ended before its event reached the function (a runtime
+ * killed while frozen): nothing ran, so the request waits for another. */
+static void unstart(struct serve *s, struct pool_slot *slot)
+{
+	struct job *j = slot->job;
+
+	slot->job = NULL;
+	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
+	if (out_of_attempts(s, j))
+		pool_slot_finish(&s->pool, slot, slx_now_ns());
+	else if (pool_slot_unstart(&s->pool, slot, j, slx_now_ns()) < 0)
+		job_answer_error(j, 429, "TooManyRequestsException", "the queue is full");
+	serve_slot_release(s, slot);
+	s->kick = true;
 }
 
 /* An invocation ended: answer it; keep the sandbox only after ok/error. */
@@ -107,6 +129,10 @@ static void on_sandbox_event(struct serve *s, struct pool_slot *slot, uint32_t e
 	if (slot->state != POOL_BUSY)
 		return;
 	r = shim_sandbox_invoke_poll(slot->sb, &res, &err);
+	if (r == 2) {
+		unstart(s, slot);
+		return;
+	}
 	if (r == 0) {
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = slot};
 

@@ -415,3 +415,165 @@ Test(shim, bad_flags_are_one_line_errors_that_leave_nothing)
 		cmd_result_free(&c);
 	}
 }
+
+/* ---- runtime-api: a crashed or timed-out runtime takes its sandbox --------- */
+
+/* The host pids in sandbox id's cgroup; their count. */
+static size_t shim_t_sandbox_pids(const char *id, pid_t *pids, size_t max)
+{
+	char path[512];
+	long pid;
+	size_t n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/slxrun/%s/cgroup.procs", cgroup2_root(), id);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	while (n < max && fscanf(f, "%ld", &pid) == 1)
+		pids[n++] = (pid_t)pid;
+	fclose(f);
+	return n;
+}
+
+/* Within 5 s the sandbox's cgroup and every process it had are gone. */
+static void shim_t_expect_gone(const char *id, const pid_t *pids, size_t n)
+{
+	bool gone = false;
+
+	for (int i = 0; i < 100 && !gone; i++) {
+		gone = !shim_t_cgroup_exists(id);
+		for (size_t k = 0; k < n; k++)
+			gone = gone && kill(pids[k], 0) < 0;
+		if (!gone)
+			sleep_ms(50);
+	}
+	cr_expect_not(shim_t_cgroup_exists(id), "sandbox %s: its cgroup is left", id);
+	for (size_t k = 0; k < n; k++)
+		cr_expect_neq(kill(pids[k], 0), 0, "sandbox %s: pid %d is left", id, (int)pids[k]);
+}
+
+/* One warm runtime-api sandbox after an invocation: its id and processes
+ * (the agent and the bootstrap at least). */
+static size_t shim_t_runtime_api_sandbox(char *id, size_t len, pid_t *pids, size_t max)
+{
+	struct http_reply r;
+	size_t n;
+
+	shim_proc_start(&shim_t_cur, shim_t_example("lambda-bootstrap"), "--max 1");
+	shim_invoke(&shim_t_cur, "{\"k\":1}", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	shim_t_sandbox_ids(&shim_t_cur, id, len);
+	cr_assert(id[0], "no sandbox after an invocation");
+	id[strcspn(id, " ")] = '\0';
+	n = shim_t_sandbox_pids(id, pids, max);
+	cr_assert_geq(n, 2, "sandbox %s has %zu processes", id, n);
+	return n;
+}
+
+/* The next invocation is served, cold, by a sandbox other than `old`. */
+static void shim_t_expect_fresh_sandbox(const char *old)
+{
+	struct http_reply r;
+	char ids[512];
+
+	shim_invoke(&shim_t_cur, "{\"k\":2}", &r);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"k\":2"), "%s", r.body);
+	cr_expect(strstr(r.headers, "X-Slxrun-Start: cold"), "%s", r.headers);
+	shim_t_sandbox_ids(&shim_t_cur, ids, sizeof(ids));
+	cr_expect_null(strstr(ids, old), "the old sandbox %s still serves (%s)", old, ids);
+}
+
+/* SIGKILL every process of the sandbox but its agent (the shim's child):
+ * the runtime and whatever it started. */
+static void shim_t_kill_runtime(const pid_t *pids, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		char path[64], line[128];
+		long ppid = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pids[k]);
+		cr_assert((f = fopen(path, "r")));
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "PPid:", 5))
+				ppid = atol(line + 5);
+		fclose(f);
+		if (ppid != shim_t_cur.pid)
+			cr_assert_eq(kill(pids[k], SIGKILL), 0);
+	}
+}
+
+/* The bootstrap killed from outside while it waits on /next: its sandbox
+ * goes at once, not at the next invocation. */
+Test(shim, runtime_api_bootstrap_killed_while_idle_takes_its_sandbox)
+{
+	char id[512];
+	pid_t pids[16];
+	size_t n = shim_t_runtime_api_sandbox(id, sizeof(id), pids, 16);
+
+	shim_t_kill_runtime(pids, n);
+	shim_t_expect_gone(id, pids, n);
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}") +
+			 shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}"),
+		     0);
+	shim_t_expect_fresh_sandbox(id);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
+/* The same once the idle sandbox is frozen (after 1 s): SIGKILL gets
+ * through the freezer but the frozen agent sees it only when thawed, by the
+ * next request, which must not be the one to fail: it runs elsewhere, and
+ * the dead sandbox goes then. */
+Test(shim, runtime_api_bootstrap_killed_while_frozen_takes_its_sandbox)
+{
+	char id[512];
+	pid_t pids[16];
+	size_t n = shim_t_runtime_api_sandbox(id, sizeof(id), pids, 16);
+
+	for (int i = 0; i < 60 && shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}") < 1; i++)
+		sleep_ms(50);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}"), 1);
+	shim_t_kill_runtime(pids, n);
+	shim_t_expect_fresh_sandbox(id);
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 2,
+		     "the request after the kill was not served");
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"crash\"}"), 0);
+	shim_t_expect_gone(id, pids, n);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
+/* The bootstrap aborts on an event: the answer is the crash, and the sandbox
+ * with every process in it is gone. */
+Test(shim, runtime_api_bootstrap_crash_takes_its_sandbox)
+{
+	struct http_reply r;
+	char id[512];
+	pid_t pids[16];
+	size_t n = shim_t_runtime_api_sandbox(id, sizeof(id), pids, 16);
+
+	shim_invoke(&shim_t_cur, "\"crash\"", &r);
+	cr_expect_eq(r.status, 200);
+	cr_expect(strstr(r.headers, "X-Amz-Function-Error: Unhandled"), "%s", r.headers);
+	cr_expect(strstr(r.body, "Runtime.ExitError"), "%s", r.body);
+	shim_t_expect_gone(id, pids, n);
+	shim_t_expect_fresh_sandbox(id);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
+/* The bootstrap overruns the timeout (10 s): Lambda's message, and the
+ * sandbox with every process in it is gone. */
+Test(shim, runtime_api_timeout_takes_its_sandbox, .timeout = 60)
+{
+	struct http_reply r;
+	char id[512];
+	pid_t pids[16];
+	size_t n = shim_t_runtime_api_sandbox(id, sizeof(id), pids, 16);
+
+	shim_invoke(&shim_t_cur, "\"sleep\"", &r);
+	cr_expect_eq(r.status, 200);
+	cr_expect(strstr(r.body, "Task timed out after 10.00 seconds"), "%s", r.body);
+	shim_t_expect_gone(id, pids, n);
+	shim_t_expect_fresh_sandbox(id);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
