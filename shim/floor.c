@@ -67,7 +67,7 @@ static int strv_set(struct oci_strv *v, const char *const *src, size_t n)
 
 static int floor_namespaces(struct oci_linux *l, struct slx_err *err)
 {
-	bool have[OCI_NS_USER + 1] = { 0 };
+	bool have[OCI_NS_COUNT] = { 0 };
 	size_t n = l->n_namespaces;
 	struct oci_namespace *v;
 
@@ -241,10 +241,10 @@ static int unified_add(struct oci_kvv *u, const char *key, const char *value)
 /* memory.max and no swap from the memory size, pids.max, cpu.weight in
  * proportion to memory (100, a default cgroup's, at 128 MB).  A limit the
  * host's cgroup v2 cannot hold is left out and reported in f->missing. */
-static int floor_limits(struct oci_resources *r, uint32_t mb, struct shim_floor *f,
-			struct slx_err *err)
+static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_floor_opts *o,
+			struct shim_floor *f, struct slx_err *err)
 {
-	unsigned have = cg_available_controllers();
+	unsigned have = o->controllers ? *o->controllers : cg_available_controllers();
 	int64_t bytes = (int64_t)mb << 20;
 	char weight[16];
 
@@ -301,7 +301,7 @@ int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o,
 	if (floor_namespaces(&cfg->linux_, err) < 0 || floor_ids(&cfg->linux_, o, err) < 0 ||
 	    floor_identity(&cfg->process, o, f, err) < 0 ||
 	    floor_filesystem(cfg, bundle, skeleton, tmp_mb, err) < 0 ||
-	    floor_limits(&cfg->linux_.resources, memory_mb, f, err) < 0 ||
+	    floor_limits(&cfg->linux_.resources, memory_mb, o, f, err) < 0 ||
 	    floor_seccomp(&cfg->linux_.seccomp, f, err) < 0) {
 		shim_floor_release(f);
 		return -1;
@@ -319,17 +319,37 @@ void shim_floor_release(struct shim_floor *f)
 	f->seccomp = f->bundle_seccomp = NULL;
 }
 
+int shim_floor_parse_mb(const char *key, const char *s, uint32_t lo, uint32_t *out,
+			struct slx_err *err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!*s || *s < '0' || *s > '9' || *end || errno || v < lo || v > 10240)
+		return slx_error(err, 0, "%s: \"%s\" is not a whole number of MB from %" PRIu32 " to 10240",
+				 key, s, lo);
+	*out = (uint32_t)v;
+	return 0;
+}
+
 int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_err *err)
 {
 	unsigned long long base, count;
 	char *end;
 
+	/* strtoull takes "-1" as its largest value: digits only, and each
+	 * bound checked before the sum, which must not wrap. */
 	errno = 0;
+	if (*s < '0' || *s > '9')
+		goto bad;
 	base = strtoull(s, &end, 10);
-	if (*end != ':' || end == s || errno)
+	if (*end != ':' || errno || end[1] < '0' || end[1] > '9')
 		goto bad;
 	count = strtoull(end + 1, &end, 10);
-	if (*end || errno || base < 65536 || count < 65536 || base + count > UINT32_MAX)
+	if (*end || errno || base < 65536 || count < 65536 || base > UINT32_MAX ||
+	    count > UINT32_MAX - base)
 		goto bad;
 	o->id_base = (uint32_t)base;
 	o->id_count = (uint32_t)count;

@@ -29,6 +29,9 @@
 struct shim_floor_opts {
 	bool unsafe; /* --unsafe-sandbox: the bundle exactly as written */
 	uint32_t id_base, id_count; /* --sandbox-ids BASE:COUNT; 0: the defaults */
+	/* The CG_CTRL_* this host's cgroup v2 holds; NULL: asked of the host
+	 * (a caller that knows, a unit test, passes its own). */
+	const unsigned *controllers;
 };
 
 /* What the floor decided for one function. */
@@ -67,6 +70,11 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 		    uint32_t upper_mb, struct slx_err *err);
 /* True when shim_floor_root will need a skeleton for cfg. */
 bool shim_floor_root_needs_skeleton(const struct oci_config *cfg);
+/* A size in MB for key (an annotation or its flag), from lo to 10240 as
+ * Lambda's: memory from 16 (128 on Lambda; smaller for local tests), /tmp
+ * from 512.  An error names key and the value. */
+int shim_floor_parse_mb(const char *key, const char *s, uint32_t lo, uint32_t *out,
+			struct slx_err *err);
 /* "BASE:COUNT" for --sandbox-ids; COUNT at least 65536, no id below 65536. */
 int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_err *err);
 /* "memory, pids, cpu" for a CG_CTRL_* mask (the controllers missing). */

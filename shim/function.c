@@ -62,23 +62,6 @@ static int parse_timeout(const char *what, const char *s, uint32_t *out, struct 
 	return 0;
 }
 
-/* Megabytes within Lambda's range for the key: memory 128..10240 (16 and
- * up allowed for local tests of small functions), /tmp 512..10240. */
-static int parse_mb(const char *key, const char *s, uint32_t lo, uint32_t *out,
-		    struct slx_err *err)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!*s || *s < '0' || *s > '9' || *end || errno || v < lo || v > 10240)
-		return slx_error(err, 0, "%s: \"%s\" is not a whole number of MB from %" PRIu32 " to 10240",
-				 key, s, lo);
-	*out = (uint32_t)v;
-	return 0;
-}
-
 /* The operator's value when given (named by its flag), else the
  * function's annotation. */
 static const char *setting(const struct shim_function *fn, const char *given, const char *flag,
@@ -100,7 +83,7 @@ static int load_settings(struct shim_function *fn, const struct shim_settings *s
 	    parse_timeout(what, v, &fn->timeout_s, err) < 0)
 		return -1;
 	if ((v = setting(fn, set->memory, "--memory", ANN_MEMORY, &what)) &&
-	    parse_mb(what, v, 16, memory, err) < 0)
+	    shim_floor_parse_mb(what, v, 16, memory, err) < 0)
 		return -1;
 	/* The operator's size is the limit, whatever the bundle (or the image's
 	 * label) wrote into linux.resources: the floor fills it in again. */
@@ -148,7 +131,7 @@ static int load_floor(struct shim_function *fn, const char *root,
 		floor = &none;
 	if (floor->unsafe && settings->memory)
 		return slx_error(err, 0, "--memory sizes the sandbox floor; with --unsafe-sandbox the bundle's own linux.resources stand");
-	if ((v = annotation(fn->cfg, ANN_TMP)) && parse_mb(ANN_TMP, v, 512, &tmp, err) < 0)
+	if ((v = annotation(fn->cfg, ANN_TMP)) && shim_floor_parse_mb(ANN_TMP, v, SHIM_FLOOR_TMP_MB, &tmp, err) < 0)
 		return -1;
 	if (!floor->unsafe && shim_floor_root_needs_skeleton(fn->cfg) &&
 	    img_overlay_skeleton(root, &skeleton, err) < 0)

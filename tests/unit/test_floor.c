@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_floor.c -- the function sandbox's floor as rules (shim/floor.c): a
+ * bundle's config in, the floored config or the refusal naming the field
+ * out; what the bundle leaves out is filled, what would loosen it refused;
+ * the annotations that size a sandbox.  Pure: runs as nobody. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cgroups/cgroups.h"
+#include "shim/floor.h"
+
+#define ALL_CTRL (CG_CTRL_MEMORY | CG_CTRL_PIDS | CG_CTRL_CPU)
+#define MB	 (1ll << 20)
+
+/* A function bundle that asks for nothing: a read-only root and a command. */
+#define CFG_HEAD                                                                                   \
+	"{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\",\"readonly\":true},"              \
+	"\"process\":{\"args\":[\"/f\"],\"cwd\":\"/\""
+
+/* What the floor is sized by: memory and /tmp, the controllers the "host" holds. */
+struct floor_t_sizes {
+	uint32_t memory_mb, tmp_mb;
+	unsigned controllers;
+};
+
+struct floored {
+	struct oci_config *cfg;
+	struct shim_floor f;
+	struct slx_err err;
+	int rc;
+};
+
+static struct floor_t_sizes floor_t_sizes(uint32_t memory_mb, uint32_t tmp_mb, unsigned ctrl)
+{
+	return (struct floor_t_sizes){
+	    .memory_mb = memory_mb, .tmp_mb = tmp_mb, .controllers = ctrl};
+}
+
+/* process_extra goes inside "process", rest after it (",\"linux\":{...}"). */
+static void floor_t_apply(struct floored *t, const char *process_extra, const char *rest,
+			  const struct shim_floor_opts *o, struct floor_t_sizes sz)
+{
+	struct shim_floor_opts opts = o ? *o : (struct shim_floor_opts){0};
+	char json[4096];
+	int n = snprintf(json, sizeof(json), CFG_HEAD "%s}%s}", process_extra ? process_extra : "",
+			 rest ? rest : "");
+
+	memset(t, 0, sizeof(*t));
+	cr_assert_eq(oci_config_parse("config.json", json, (size_t)n, &t->cfg, &t->err), 0,
+		     "%s: %s", json, t->err.msg);
+	opts.controllers = &sz.controllers;
+	t->rc = shim_floor_apply(t->cfg, &opts, "/bundle", "/skeleton", sz.memory_mb, sz.tmp_mb,
+				 &t->f, &t->err);
+}
+
+static void floor_t_release(struct floored *t)
+{
+	shim_floor_release(&t->f);
+	oci_config_free(t->cfg);
+}
+
+static void floor_t_refused(const char *process_extra, const char *rest, const char *msg)
+{
+	struct floored t;
+
+	floor_t_apply(&t, process_extra, rest, NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, -1, "accepted, wanted \"%s\"", msg);
+	cr_assert_str_eq(t.err.msg, msg);
+	floor_t_release(&t);
+}
+
+static const struct oci_mount *floor_t_mount(const struct oci_config *cfg, const char *dst,
+					     size_t *count)
+{
+	const struct oci_mount *m = NULL;
+
+	*count = 0;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (!strcmp(cfg->mounts[i].destination, dst)) {
+			m = &cfg->mounts[i];
+			(*count)++;
+		}
+	return m;
+}
+
+static const char *floor_t_unified(const struct oci_resources *r, const char *key)
+{
+	for (size_t i = 0; i < r->unified.n; i++)
+		if (!strcmp(r->unified.v[i].key, key))
+			return r->unified.v[i].value;
+	return NULL;
+}
+
+/* ---- what is filled ------------------------------------------------- */
+
+Test(floor_rules, every_namespace_is_added_once)
+{
+	static const enum oci_ns_type want[] = {OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_IPC,
+						OCI_NS_UTS, OCI_NS_MOUNT,   OCI_NS_CGROUP,
+						OCI_NS_USER};
+	struct floored t;
+
+	floor_t_apply(&t, NULL,
+		      ",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"}]}", NULL,
+		      floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.cfg->linux_.n_namespaces, 7);
+	for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+		size_t seen = 0;
+
+		for (size_t i = 0; i < t.cfg->linux_.n_namespaces; i++)
+			if (t.cfg->linux_.namespaces[i].type == want[w]) {
+				seen++;
+				cr_assert_null(t.cfg->linux_.namespaces[i].path);
+			}
+		cr_assert_eq(seen, 1, "namespace type %d seen %zu times", want[w], seen);
+	}
+	floor_t_release(&t);
+}
+
+Test(floor_rules, ids_map_root_to_the_reserved_range)
+{
+	struct shim_floor_opts o = {.id_base = 200000, .id_count = 70000};
+	struct floored t;
+
+	floor_t_apply(&t, NULL, NULL, NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.cfg->linux_.n_uid_mappings, 1);
+	cr_assert_eq(t.cfg->linux_.n_gid_mappings, 1);
+	cr_assert_eq(t.cfg->linux_.uid_mappings[0].container_id, 0);
+	cr_assert_eq(t.cfg->linux_.uid_mappings[0].host_id, SHIM_FLOOR_ID_BASE);
+	cr_assert_eq(t.cfg->linux_.uid_mappings[0].size, SHIM_FLOOR_ID_COUNT);
+	cr_assert_eq(t.cfg->linux_.gid_mappings[0].host_id, SHIM_FLOOR_ID_BASE);
+	floor_t_release(&t);
+
+	floor_t_apply(&t, NULL, NULL, &o, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.cfg->linux_.uid_mappings[0].host_id, 200000);
+	cr_assert_eq(t.cfg->linux_.uid_mappings[0].size, 70000);
+	floor_t_release(&t);
+}
+
+Test(floor_rules, root_function_runs_as_lambdas_sbx_user_and_the_agent_as_root)
+{
+	struct floored t;
+
+	floor_t_apply(&t, ",\"user\":{\"uid\":0,\"gid\":0}", NULL, NULL,
+		      floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert(t.f.on);
+	cr_assert_eq(t.f.uid, 993);
+	cr_assert_eq(t.f.gid, 990);
+	/* the config is the agent's: root inside, three capabilities, no_new_privs */
+	cr_assert_eq(t.cfg->process.user.uid, 0);
+	cr_assert_eq(t.cfg->process.user.gid, 0);
+	cr_assert(t.cfg->process.no_new_privileges);
+	cr_assert_eq(t.cfg->process.caps.bounding.n, 3);
+	cr_assert_str_eq(t.cfg->process.caps.bounding.v[0], "CAP_SETUID");
+	cr_assert_str_eq(t.cfg->process.caps.bounding.v[1], "CAP_SETGID");
+	cr_assert_str_eq(t.cfg->process.caps.bounding.v[2], "CAP_KILL");
+	cr_assert_eq(t.cfg->process.caps.effective.n, 3);
+	cr_assert_eq(t.cfg->process.caps.permitted.n, 3);
+	cr_assert_eq(t.cfg->process.caps.inheritable.n, 0);
+	cr_assert_eq(t.cfg->process.caps.ambient.n, 0);
+	floor_t_release(&t);
+}
+
+Test(floor_rules, a_non_root_user_and_its_groups_are_kept_for_the_function)
+{
+	struct floored t;
+
+	floor_t_apply(&t, ",\"user\":{\"uid\":1000,\"gid\":1001,\"additionalGids\":[5,6]}", NULL,
+		      NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.f.uid, 1000);
+	cr_assert_eq(t.f.gid, 1001);
+	cr_assert_eq(t.f.n_gids, 2);
+	cr_assert_eq(t.f.gids[0], 5);
+	cr_assert_eq(t.f.gids[1], 6);
+	cr_assert_eq(t.cfg->process.user.n_additional_gids, 0, "the agent has no extra groups");
+	floor_t_release(&t);
+}
+
+Test(floor_rules, default_capabilities_named_by_the_bundle_are_accepted)
+{
+	struct floored t;
+
+	floor_t_apply(&t,
+		      ",\"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_NET_BIND_SERVICE\"]}",
+		      NULL, NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.cfg->process.caps.bounding.n, 3, "the agent's set replaces the bundle's");
+	floor_t_release(&t);
+}
+
+Test(floor_rules, a_private_size_capped_tmp_replaces_the_bundles)
+{
+	struct floored t;
+	const struct oci_mount *m;
+	size_t n;
+
+	floor_t_apply(
+	    &t, NULL,
+	    ",\"mounts\":[{\"destination\":\"/tmp\",\"type\":\"bind\",\"source\":\"/tmp\","
+	    "\"options\":[\"rbind\",\"ro\"]},{\"destination\":\"/proc\",\"type\":\"proc\","
+	    "\"source\":\"proc\"}]",
+	    NULL, floor_t_sizes(128, 1024, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	m = floor_t_mount(t.cfg, "/tmp", &n);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(m->type, "tmpfs");
+	cr_assert_str_eq(m->source, "tmpfs");
+	cr_assert_eq(m->options.n, 4);
+	cr_assert_str_eq(m->options.v[0], "nosuid");
+	cr_assert_str_eq(m->options.v[1], "nodev");
+	cr_assert_str_eq(m->options.v[2], "mode=1777");
+	cr_assert_str_eq(m->options.v[3], "size=1024m");
+	floor_t_mount(t.cfg, "/proc", &n);
+	cr_assert_eq(n, 1, "other mounts stay");
+	floor_t_release(&t);
+}
+
+Test(floor_rules, a_read_only_bind_is_accepted)
+{
+	struct floored t;
+
+	floor_t_apply(&t, NULL,
+		      ",\"mounts\":[{\"destination\":\"/data\",\"source\":\"/srv\","
+		      "\"options\":[\"bind\",\"ro\"]}]",
+		      NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	floor_t_release(&t);
+}
+
+Test(floor_rules, limits_follow_the_memory_size)
+{
+	static const struct {
+		uint32_t mb;
+		const char *weight;
+	} cases[] = {{128, "100"}, {256, "200"}, {1024, "800"}, {16, "12"}, {10240, "8000"}};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct oci_resources *r;
+		struct floored t;
+
+		floor_t_apply(&t, NULL, NULL, NULL, floor_t_sizes(cases[i].mb, 512, ALL_CTRL));
+		cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+		r = &t.cfg->linux_.resources;
+		cr_assert(r->present);
+		cr_assert(r->memory.limit.set);
+		cr_assert_eq(r->memory.limit.v, (int64_t)cases[i].mb * MB);
+		/* OCI's swap is memory+swap: equal to the limit means no swap */
+		cr_assert(r->memory.swap.set);
+		cr_assert_eq(r->memory.swap.v, r->memory.limit.v);
+		cr_assert(r->pids.limit.set);
+		cr_assert_eq(r->pids.limit.v, SHIM_FLOOR_PIDS);
+		cr_assert_str_eq(floor_t_unified(r, "cpu.weight"), cases[i].weight, "at %u MB",
+				 cases[i].mb);
+		cr_assert_eq(t.f.missing, 0);
+		cr_assert_eq(t.f.memory_mb, cases[i].mb);
+		floor_t_release(&t);
+	}
+}
+
+Test(floor_rules, a_bundle_may_tighten_the_limits)
+{
+	const struct oci_resources *r;
+	struct floored t;
+
+	floor_t_apply(&t, NULL,
+		      ",\"linux\":{\"resources\":{\"memory\":{\"limit\":33554432},"
+		      "\"pids\":{\"limit\":64},\"cpu\":{\"shares\":512}}}",
+		      NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	r = &t.cfg->linux_.resources;
+	cr_assert_eq(r->memory.limit.v, 32 * MB);
+	cr_assert_eq(r->memory.swap.v, 32 * MB, "no swap on top of the bundle's limit either");
+	cr_assert_eq(r->pids.limit.v, 64);
+	cr_assert_null(floor_t_unified(r, "cpu.weight"), "the bundle's cpu.shares stands");
+	floor_t_release(&t);
+}
+
+Test(floor_rules, a_bundle_cpu_weight_stands)
+{
+	struct floored t;
+
+	floor_t_apply(&t, NULL, ",\"linux\":{\"resources\":{\"unified\":{\"cpu.weight\":\"7\"}}}",
+		      NULL, floor_t_sizes(512, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_str_eq(floor_t_unified(&t.cfg->linux_.resources, "cpu.weight"), "7");
+	cr_assert_eq(t.cfg->linux_.resources.unified.n, 1);
+	floor_t_release(&t);
+}
+
+Test(floor_rules, limits_a_host_cannot_hold_are_left_out_and_reported)
+{
+	const struct oci_resources *r;
+	struct floored t;
+	char names[32];
+
+	floor_t_apply(&t, NULL, NULL, NULL, floor_t_sizes(128, 512, CG_CTRL_PIDS));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	r = &t.cfg->linux_.resources;
+	cr_assert_not(r->memory.limit.set);
+	cr_assert_not(r->memory.swap.set);
+	cr_assert_eq(r->pids.limit.v, SHIM_FLOOR_PIDS);
+	cr_assert_null(floor_t_unified(r, "cpu.weight"));
+	cr_assert_eq(t.f.missing, CG_CTRL_MEMORY | CG_CTRL_CPU);
+	shim_floor_missing_names(t.f.missing, names, sizeof(names));
+	cr_assert_str_eq(names, "memory, cpu");
+	floor_t_release(&t);
+
+	floor_t_apply(&t, NULL, NULL, NULL, floor_t_sizes(128, 512, 0));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.f.missing, ALL_CTRL);
+	shim_floor_missing_names(t.f.missing, names, sizeof(names));
+	cr_assert_str_eq(names, "memory, pids, cpu");
+	floor_t_release(&t);
+}
+
+Test(floor_rules, the_default_seccomp_profile_is_loaded_and_the_bundles_stacked)
+{
+	struct floored t;
+
+	floor_t_apply(&t, NULL, NULL, NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_not_null(t.f.seccomp);
+	cr_assert_null(t.f.bundle_seccomp);
+	floor_t_release(&t);
+
+	floor_t_apply(&t, NULL,
+		      ",\"linux\":{\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":"
+		      "[{\"names\":[\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\"}]}}",
+		      NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_not_null(t.f.seccomp);
+	cr_assert_not_null(t.f.bundle_seccomp, "the bundle's filter goes on the function");
+	cr_assert_not(t.cfg->linux_.seccomp.present,
+		      "the agent loads the floor's, not the bundle's");
+	floor_t_release(&t);
+}
+
+Test(floor_rules, unsafe_leaves_the_bundle_as_written)
+{
+	struct shim_floor_opts o = {.unsafe = true};
+	struct floored t;
+
+	floor_t_apply(&t, ",\"user\":{\"uid\":0,\"gid\":0}",
+		      ",\"root\":{\"path\":\"r\",\"readonly\":false}", &o,
+		      floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_not(t.f.on);
+	cr_assert_eq(t.cfg->linux_.n_namespaces, 0);
+	cr_assert_eq(t.cfg->linux_.n_uid_mappings, 0);
+	cr_assert_not(t.cfg->linux_.resources.memory.limit.set);
+	cr_assert_eq(t.cfg->n_mounts, 0);
+	cr_assert_null(t.f.seccomp);
+	floor_t_release(&t);
+}
+
+/* ---- what is refused --------------------------------------------------- */
+
+#define HINT " (--unsafe-sandbox to allow)"
+
+Test(floor_rules, joining_a_namespace_is_refused)
+{
+	floor_t_refused(NULL,
+			",\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+			"{\"type\":\"network\",\"path\":\"/proc/1/ns/net\"}]}",
+			"linux.namespaces[1].path: a function sandbox gets its own network "
+			"namespace, not /proc/1/ns/net" HINT);
+	floor_t_refused(
+	    NULL, ",\"linux\":{\"namespaces\":[{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]}",
+	    "linux.namespaces[0].path: a function sandbox gets its own user namespace, not "
+	    "/proc/1/ns/user" HINT);
+}
+
+Test(floor_rules, the_bundles_own_id_mappings_are_refused)
+{
+	floor_t_refused(
+	    NULL, ",\"linux\":{\"uidMappings\":[{\"containerID\":0,\"hostID\":0,\"size\":1}]}",
+	    "linux.uidMappings: a function sandbox's ids are the shim's (--sandbox-ids), not the "
+	    "bundle's" HINT);
+	floor_t_refused(
+	    NULL, ",\"linux\":{\"gidMappings\":[{\"containerID\":0,\"hostID\":0,\"size\":1}]}",
+	    "linux.gidMappings: a function sandbox's ids are the shim's (--sandbox-ids), not the "
+	    "bundle's" HINT);
+}
+
+Test(floor_rules, capabilities_beyond_the_default_set_are_refused)
+{
+	floor_t_refused(",\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"CAP_SYS_ADMIN\"]}", NULL,
+			"process.capabilities.bounding[1]: CAP_SYS_ADMIN is beyond a function "
+			"sandbox's default set" HINT);
+	floor_t_refused(",\"capabilities\":{\"ambient\":[\"CAP_SYS_PTRACE\"]}", NULL,
+			"process.capabilities.ambient[0]: CAP_SYS_PTRACE is beyond a function "
+			"sandbox's default set" HINT);
+}
+
+Test(floor_rules, a_user_outside_the_sandboxs_ids_is_refused)
+{
+	floor_t_refused(",\"user\":{\"uid\":70000,\"gid\":1}", NULL,
+			"process.user: 70000:1 is outside the sandbox's 65536 ids");
+	floor_t_refused(",\"user\":{\"uid\":1000,\"gid\":65536}", NULL,
+			"process.user: 1000:65536 is outside the sandbox's 65536 ids");
+	floor_t_refused(
+	    ",\"user\":{\"uid\":1000,\"gid\":1000,\"additionalGids\":[4,0]}", NULL,
+	    "process.user.additionalGids[1]: 0 is root's group or outside the sandbox's ids");
+}
+
+/* The shared rootfs is never written: read-only it is the root alone; a
+ * writable one becomes an overlay lower under a private tmpfs upper of the
+ * /tmp size, mounted on the skeleton. */
+Test(floor_rules, a_writable_root_becomes_an_overlay_on_a_private_upper)
+{
+	const struct oci_mount *m;
+	struct floored t;
+	size_t n;
+
+	floor_t_apply(&t, NULL, NULL, NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_str_eq(t.cfg->root.path, "rootfs");
+	floor_t_mount(t.cfg, "/", &n);
+	cr_assert_eq(n, 0, "a read-only root needs no overlay");
+	floor_t_release(&t);
+
+	floor_t_apply(&t, NULL, ",\"root\":{\"path\":\"rootfs\",\"readonly\":false}", NULL,
+		      floor_t_sizes(128, 1024, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_str_eq(t.cfg->root.path, "/skeleton");
+	m = floor_t_mount(t.cfg, "/", &n);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(m->type, "overlay");
+	cr_assert_str_eq(m->options.v[0], "lowerdir=/bundle/rootfs");
+	cr_assert(m > t.cfg->mounts && !strcmp(m[-1].type, "tmpfs"), "no tmpfs upper before it");
+	floor_t_release(&t);
+}
+
+Test(floor_rules, hooks_are_refused)
+{
+	floor_t_refused(NULL, ",\"hooks\":{\"prestart\":[{\"path\":\"/bin/true\"}]}",
+			"hooks: a function sandbox runs no hooks (they run on the host)" HINT);
+	floor_t_refused(NULL, ",\"hooks\":{\"poststop\":[{\"path\":\"/bin/true\"}]}",
+			"hooks: a function sandbox runs no hooks (they run on the host)" HINT);
+}
+
+Test(floor_rules, a_writable_bind_mount_is_refused)
+{
+	floor_t_refused(
+	    NULL,
+	    ",\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+	    "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"/"
+	    "srv\",\"options\":[\"rbind\"]}]",
+	    "mounts[1]: a bind mount into a function sandbox must be read-only (add \"ro\")" HINT);
+	floor_t_refused(
+	    NULL,
+	    ",\"mounts\":[{\"destination\":\"/data\",\"source\":\"/"
+	    "srv\",\"options\":[\"bind\",\"rw\"]}]",
+	    "mounts[0]: a bind mount into a function sandbox must be read-only (add \"ro\")" HINT);
+}
+
+Test(floor_rules, limits_above_the_floor_are_refused)
+{
+	floor_t_refused(NULL, ",\"linux\":{\"resources\":{\"memory\":{\"limit\":134217729}}}",
+			"linux.resources.memory.limit: 134217729 is above "
+			"org.slxrun.function.memory (128 MB)" HINT);
+	floor_t_refused(NULL, ",\"linux\":{\"resources\":{\"pids\":{\"limit\":1025}}}",
+			"linux.resources.pids.limit: 1025 is above a function sandbox's 1024" HINT);
+	floor_t_refused(NULL, ",\"linux\":{\"resources\":{\"pids\":{\"limit\":-1}}}",
+			"linux.resources.pids.limit: -1 is above a function sandbox's 1024" HINT);
+	floor_t_refused(NULL, ",\"linux\":{\"resources\":{\"pids\":{\"limit\":0}}}",
+			"linux.resources.pids.limit: 0 is above a function sandbox's 1024" HINT);
+}
+
+/* ---- the annotations that size a sandbox ------------------------------ */
+
+Test(floor_rules, sizes_in_range_are_taken)
+{
+	struct slx_err err = {0};
+	uint32_t mb = 0;
+
+	cr_assert_eq(shim_floor_parse_mb("org.slxrun.function.memory", "16", 16, &mb, &err), 0);
+	cr_assert_eq(mb, 16);
+	cr_assert_eq(shim_floor_parse_mb("org.slxrun.function.memory", "10240", 16, &mb, &err), 0);
+	cr_assert_eq(mb, 10240);
+	cr_assert_eq(
+	    shim_floor_parse_mb("org.slxrun.function.ephemeral-storage", "512", 512, &mb, &err), 0);
+	cr_assert_eq(mb, 512);
+}
+
+Test(floor_rules, sizes_out_of_range_or_not_numbers_are_refused)
+{
+	static const char *const bad_memory[] = {"15",
+						 "10241",
+						 "0",
+						 "",
+						 "-1",
+						 "+128",
+						 " 128",
+						 "128 ",
+						 "12x",
+						 "1e3",
+						 "99999999999999999999"};
+	struct slx_err err = {0};
+	uint32_t mb = 77;
+	char msg[256];
+
+	for (size_t i = 0; i < sizeof(bad_memory) / sizeof(bad_memory[0]); i++) {
+		cr_assert_eq(
+		    shim_floor_parse_mb("org.slxrun.function.memory", bad_memory[i], 16, &mb, &err),
+		    -1, "memory \"%s\" accepted", bad_memory[i]);
+		snprintf(
+		    msg, sizeof(msg),
+		    "org.slxrun.function.memory: \"%s\" is not a whole number of MB from 16 to "
+		    "10240",
+		    bad_memory[i]);
+		cr_assert_str_eq(err.msg, msg);
+		cr_assert_eq(mb, 77, "refused, yet written");
+	}
+	cr_assert_eq(shim_floor_parse_mb("--memory", "8", 16, &mb, &err), -1);
+	cr_assert_str_eq(err.msg, "--memory: \"8\" is not a whole number of MB from 16 to 10240");
+	cr_assert_eq(
+	    shim_floor_parse_mb("org.slxrun.function.ephemeral-storage", "511", 512, &mb, &err),
+	    -1);
+	cr_assert_str_eq(err.msg, "org.slxrun.function.ephemeral-storage: \"511\" is not a whole "
+				  "number of MB from 512 to 10240");
+}
+
+/* ---- --sandbox-ids ------------------------------------------------------ */
+
+Test(floor_rules, sandbox_ids_are_base_and_count_above_65535)
+{
+	struct shim_floor_opts o = {0};
+	struct slx_err err = {0};
+	static const char *const bad[] = {"65535:65536",
+					  "65536:65535",
+					  "x",
+					  "100000",
+					  ":65536",
+					  "100000:",
+					  "4294901760:65536",
+					  "100000:65536x",
+					  "-1:65536",
+					  "100000:-1",
+					  "18446744073709486080:65536"};
+
+	cr_assert_eq(shim_floor_parse_ids("1879048192:65536", &o, &err), 0, "%s", err.msg);
+	cr_assert_eq(o.id_base, 1879048192u);
+	cr_assert_eq(o.id_count, 65536u);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char msg[160];
+
+		cr_assert_eq(shim_floor_parse_ids(bad[i], &o, &err), -1, "\"%s\" accepted", bad[i]);
+		snprintf(
+		    msg, sizeof(msg),
+		    "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536",
+		    bad[i]);
+		cr_assert_str_eq(err.msg, msg);
+	}
+}
