@@ -44,9 +44,9 @@ struct creator_reply {
 
 static int send_reply(int fd, const struct creator_reply *r, const int *fds, size_t n)
 {
-	char ctl[CMSG_SPACE(sizeof(int) * CREATOR_FDS)] = { 0 };
-	struct iovec iov = { (void *)r, sizeof(*r) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	char ctl[CMSG_SPACE(sizeof(int) * CREATOR_FDS)] = {0};
+	struct iovec iov = {(void *)r, sizeof(*r)};
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	struct cmsghdr *cm;
 
 	if (n) {
@@ -84,7 +84,8 @@ static int creator_make(int fd, const struct shim_function *fn, const char *id)
 		if (rt.cg.dirfd >= 0) {
 			r->has_cg = 1;
 			fds[n++] = rt.cg.dirfd;
-			snprintf(r->cg_path, sizeof(r->cg_path), "%s", rt.cg.path ? rt.cg.path : "");
+			snprintf(r->cg_path, sizeof(r->cg_path), "%s",
+				 rt.cg.path ? rt.cg.path : "");
 		}
 	} else {
 		r->pid = rt.pid;
@@ -127,8 +128,7 @@ static __attribute__((noreturn)) void creator_main(int fd, pid_t shim,
 	}
 }
 
-int shim_creator_start(struct shim_creator *c, const struct shim_function *fn,
-		       struct slx_err *err)
+int shim_creator_start(struct shim_creator *c, const struct shim_function *fn, struct slx_err *err)
 {
 	pid_t shim = getpid();
 	int sv[2];
@@ -160,13 +160,14 @@ int shim_creator_start(struct shim_creator *c, const struct shim_function *fn,
 
 int shim_creator_request(struct shim_creator *c, const char *id, struct slx_err *err)
 {
-	struct creator_req req = { 0 };
+	struct creator_req req = {0};
 
 	if (strlen(id) >= sizeof(req.id))
 		return slx_error(err, ENAMETOOLONG, "sandbox %s", id);
 	strcpy(req.id, id);
 	for (;;) {
-		if (send(c->fd, &req, sizeof(req), MSG_NOSIGNAL | MSG_DONTWAIT) == (ssize_t)sizeof(req)) {
+		if (send(c->fd, &req, sizeof(req), MSG_NOSIGNAL | MSG_DONTWAIT) ==
+		    (ssize_t)sizeof(req)) {
 			c->pending++;
 			return 1;
 		}
@@ -181,9 +182,9 @@ int shim_creator_request(struct shim_creator *c, const char *id, struct slx_err 
 static ssize_t recv_reply(int fd, struct creator_reply *r, int fds[CREATOR_FDS])
 {
 	char ctl[CMSG_SPACE(sizeof(int) * CREATOR_FDS)];
-	struct iovec iov = { r, sizeof(*r) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl,
-			     .msg_controllen = sizeof(ctl) };
+	struct iovec iov = {r, sizeof(*r)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
 	ssize_t n;
 
 	for (int i = 0; i < CREATOR_FDS; i++)
@@ -195,7 +196,8 @@ static ssize_t recv_reply(int fd, struct creator_reply *r, int fds[CREATOR_FDS])
 		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
 			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 
-			memcpy(fds, CMSG_DATA(cm), sizeof(int) * (k > CREATOR_FDS ? CREATOR_FDS : k));
+			memcpy(fds, CMSG_DATA(cm),
+			       sizeof(int) * (k > CREATOR_FDS ? CREATOR_FDS : k));
 		}
 	return n;
 }
@@ -210,7 +212,7 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *fn,
 			 size_t id_len, struct shim_sandbox **sb, struct slx_err *err)
 {
 	cleanup_free struct creator_reply *r = malloc(sizeof(*r));
-	struct rt_sandbox rt = { .pidfd = -1, .cg = { .dirfd = -1 } };
+	struct rt_sandbox rt = {.pidfd = -1, .cg = {.dirfd = -1}};
 	int fds[CREATOR_FDS];
 	ssize_t n;
 
@@ -220,8 +222,8 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *fn,
 	n = recv_reply(c->fd, r, fds);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
-	if (n != (ssize_t)sizeof(*r) || (r->ok && (fds[0] < 0 || fds[1] < 0 ||
-						   (r->has_cg && fds[2] < 0)))) {
+	if (n != (ssize_t)sizeof(*r) ||
+	    (r->ok && (fds[0] < 0 || fds[1] < 0 || (r->has_cg && fds[2] < 0)))) {
 		close_fds(fds);
 		return slx_error(err, n < 0 ? errno : EPROTO, "sandbox creator");
 	}
@@ -247,7 +249,7 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *fn,
 		r->cg_path[sizeof(r->cg_path) - 1] = '\0';
 		if (!(rt.cg.path = strdup(r->cg_path))) {
 			slx_error(err, ENOMEM, "sandbox %s", id);
-			(void)rt_sandbox_destroy(&rt, &(struct slx_err){ 0 });
+			(void)rt_sandbox_destroy(&rt, &(struct slx_err){0});
 			close(fds[0]);
 			return 1;
 		}

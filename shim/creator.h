@@ -15,14 +15,13 @@
 #include "function_sandbox.h"
 
 struct shim_creator {
-	pid_t pid; /* the helper; -1: none */
-	int fd; /* the shim's end: requests out, sandboxes in (non-blocking) */
+	pid_t pid;	  /* the helper; -1: none */
+	int fd;		  /* the shim's end: requests out, sandboxes in (non-blocking) */
 	unsigned pending; /* asked for, not yet handed back */
 };
 
 /* Fork the helper for fn (which it keeps its own copy of). */
-int shim_creator_start(struct shim_creator *c, const struct shim_function *fn,
-		       struct slx_err *err);
+int shim_creator_start(struct shim_creator *c, const struct shim_function *fn, struct slx_err *err);
 /* Ask for sandbox id: 1 asked, 0 the socket is full (ask again later), -1
  * the helper is gone. */
 int shim_creator_request(struct shim_creator *c, const char *id, struct slx_err *err);
