@@ -132,10 +132,10 @@ test-integration: $(B)/integration-tests slxrun examples
 
 # The cgroup v2 limits suite and the containerd suite, run inside a qemu VM on a pure v2 kernel
 # (tests/vm/run.sh).
-VM_TEST_SRCS := $(wildcard tests/vm/*.c) $(filter %.c,$(TESTLIB_HARNESS))
+VM_TEST_SRCS := $(wildcard tests/vm/*.c) $(filter %.c,$(TESTLIB_HARNESS) $(TESTLIB_SHIM))
 test-vm: $(B)/.deps
 	$(MAKE) slxrun $(B)/unit-tests $(B)/privileged-tests $(B)/integration-tests examples
-	$(CC) $(BASE) -O1 -g -o $(B)/vm-tests $(VM_TEST_SRCS) -lcriterion
+	$(CC) $(BASE) -O1 -g -o $(B)/vm-tests $(VM_TEST_SRCS) -lcriterion -lcurl
 	$(CC) $(BASE) -O1 -g -o $(B)/vm-task-update tests/vm/tools/task-update.c
 	./tests/vm/run.sh
 

@@ -79,6 +79,9 @@ build_initramfs() {
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$STAGE/etc/passwd"
 	printf 'root:x:0:\n' >"$STAGE/etc/group"
 	copy_with_libs "$ROOT/slxrun" /slx/slxrun
+	# shim serve loads libmicrohttpd at run time (ldd does not name it).
+	mhd=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 .*x86-64/ { print $NF; exit }')
+	copy_with_libs "$mhd" "$mhd"
 	copy_with_libs "$B/vm-tests" /slx/vm-tests
 	copy_with_libs "$B/unit-tests" /slx/unit-tests
 	copy_with_libs "$B/privileged-tests" /slx/privileged-tests
