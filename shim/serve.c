@@ -63,7 +63,8 @@ static bool out_of_attempts(struct serve *s, struct job *j)
 		return false;
 	pool_abandon(&s->pool);
 	s->m.invocations[SHIM_CRASH]++;
-	job_answer_error(j, 200, "Runtime.ExitError", "the sandbox failed before running the request");
+	job_answer_error(j, 200, "Runtime.ExitError",
+			 "the sandbox failed before running the request");
 	return true;
 }
 
@@ -236,8 +237,8 @@ static void loop_turn(struct serve *s)
 			on_signal(s);
 		else if (tag == &s->tag_tick)
 			serve_on_timer(s);
-		else if (tag == &s->tag_creator)
-			serve_on_created(s);
+		else if (serve_creator_of(s, tag))
+			serve_on_created(s, tag);
 		else if (tag != &s->tag_http)
 			on_sandbox_event(s, tag, evs[i].events);
 	}
@@ -287,7 +288,8 @@ static void shutdown_all(struct serve *s)
 /* The policy as the live shim runs it: its own freeze grace, the measured
  * creation time left at the policy's default (the replay's --cold-ms
  * default too), and --time-scale applied as `shim replay` applies it. */
-static int serve_policy(const struct shim_serve_opts *o, struct policy_config *cfg, struct slx_err *err)
+static int serve_policy(const struct shim_serve_opts *o, struct policy_config *cfg,
+			struct slx_err *err)
 {
 	if (policy_parse(o->policy, cfg, err) < 0)
 		return slx_error_prefix(err, "shim serve: --policy");
@@ -298,8 +300,11 @@ static int serve_policy(const struct shim_serve_opts *o, struct policy_config *c
 
 int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 {
-	struct serve s = {.opts = *o, .epfd = -1, .sigfd = -1, .tickfd = -1,
-			  .creator = {.pid = -1, .fd = -1}};
+	struct serve s = {.opts = *o,
+			  .epfd = -1,
+			  .sigfd = -1,
+			  .tickfd = -1,
+			  .creators = {[0 ... SERVE_CREATORS - 1] = {.pid = -1, .fd = -1}}};
 	struct http_addr addrs[SHIM_SERVE_MAX_LISTEN];
 	cleanup_free char *bundle = NULL;
 	int r = -1;
@@ -310,7 +315,8 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 		if (http_addr_parse(s.opts.listen[i], &addrs[i], err) < 0)
 			return -1;
 	if (shim_function_bundle(s.opts.root, s.opts.bundle, &bundle, err) < 0 ||
-	    shim_function_load(bundle, s.opts.root, &s.opts.floor, &s.opts.settings, &s.fn, err) < 0)
+	    shim_function_load(bundle, s.opts.root, &s.opts.floor, &s.opts.settings, &s.fn, err) <
+		0)
 		return -1;
 	if (serve_setup(&s, addrs, err) == 0) {
 		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle, s.registry,

@@ -29,6 +29,9 @@
 /* A sandbox that fails before running a request gets it retried elsewhere
  * this many times in all. */
 #define SERVE_MAX_ATTEMPTS 3
+/* Sandbox creators (creator.c): two, so a burst of creation uses both
+ * cores of a small host (one spawn waits on its child's set-up stages). */
+#define SERVE_CREATORS 2
 #define NS_PER_S	   1000000000ull
 #define NS_PER_MS	   1000000ull
 
@@ -53,7 +56,8 @@ struct serve {
 	struct metrics m;
 	struct metrics_totals totals;
 	struct http_front *http;
-	struct shim_creator creator; /* makes the sandboxes, off the loop */
+	/* make the sandboxes, off the loop; each is its own epoll tag */
+	struct shim_creator creators[SERVE_CREATORS];
 	char *token; /* the bearer token, or NULL */
 	struct shim_orphans rec;
 	char registry[PATH_MAX];
@@ -64,7 +68,7 @@ struct serve {
 	bool made_root, made_shims; /* removed again when setup fails */
 	bool kick;		    /* a request was queued late in a turn: turn again at once */
 	/* epoll tags for the fixed sources; any other data.ptr is a pool_slot */
-	char tag_http, tag_signal, tag_tick, tag_creator;
+	char tag_http, tag_signal, tag_tick;
 };
 
 /* jobs.c: answer j (an error body of type/msg, or a finished invocation's
@@ -77,8 +81,10 @@ void job_answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
 void serve_slot_release(struct serve *s, struct pool_slot *slot);
 /* Ask the creator for every reserved sandbox not yet asked for. */
 void serve_create_reserved(struct serve *s);
-/* The creator's socket is readable: sandboxes made (or not). */
-void serve_on_created(struct serve *s);
+/* A creator's socket is readable: sandboxes made (or not). */
+void serve_on_created(struct serve *s, struct shim_creator *c);
+/* The creator tag names, or NULL. */
+struct shim_creator *serve_creator_of(struct serve *s, void *tag);
 /* Wait (bounded) for what the creator still makes, so nothing it hands
  * over after the shim stops is left behind. */
 void serve_creator_drain(struct serve *s);

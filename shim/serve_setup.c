@@ -58,12 +58,14 @@ static int open_loop_fds(struct serve *s, struct slx_err *err)
 	return 0;
 }
 
-/* Forked before any listener exists, so the helper holds none. */
+/* Forked before any listener exists, so the helpers hold none. */
 static int start_creator(struct serve *s, struct slx_err *err)
 {
-	if (shim_creator_start(&s->creator, s->fn, err) < 0)
-		return -1;
-	return add_fd(s, s->creator.fd, &s->tag_creator, err);
+	for (size_t i = 0; i < SERVE_CREATORS; i++)
+		if (shim_creator_start(&s->creators[i], s->fn, err) < 0 ||
+		    add_fd(s, s->creators[i].fd, &s->creators[i], err) < 0)
+			return -1;
+	return 0;
 }
 
 /* Sandbox ids: <function>-<pid>-<n>, unique across shims on the host. */
@@ -189,7 +191,8 @@ void serve_teardown(struct serve *s)
 	serve_creator_drain(s);
 	while (s->pool.n)
 		serve_slot_release(s, s->pool.slots[0]);
-	shim_creator_stop(&s->creator);
+	for (size_t i = 0; i < SERVE_CREATORS; i++)
+		shim_creator_stop(&s->creators[i]);
 	http_front_close(s->http);
 	s->http = NULL;
 	shim_orphans_release(&s->rec);

@@ -56,7 +56,27 @@ static void create_failed(struct serve *s, struct pool_slot *slot, const struct 
 	}
 }
 
-/* Every reserved sandbox is asked of the creator (recorded first, so a
+struct shim_creator *serve_creator_of(struct serve *s, void *tag)
+{
+	for (size_t i = 0; i < SERVE_CREATORS; i++)
+		if (tag == &s->creators[i])
+			return &s->creators[i];
+	return NULL;
+}
+
+/* The live creator with the least work, or -1 when none is left. */
+static int least_busy_creator(const struct serve *s)
+{
+	int best = -1;
+
+	for (int i = 0; i < SERVE_CREATORS; i++)
+		if (s->creators[i].fd >= 0 &&
+		    (best < 0 || s->creators[i].pending < s->creators[best].pending))
+			best = i;
+	return best;
+}
+
+/* Every reserved sandbox is asked of a creator (recorded first, so a
  * crash leaves a trace for the next shim); it comes back on the loop. */
 void serve_create_reserved(struct serve *s)
 {
@@ -64,11 +84,14 @@ void serve_create_reserved(struct serve *s)
 
 	while ((slot = pool_creating_slot(&s->pool))) {
 		struct slx_err err = {0};
-		int r = -1;
+		int c = least_busy_creator(s), r = -1;
 
-		if (record_sandbox(s, slot->id, &err) == 0 &&
-		    (r = shim_creator_request(&s->creator, slot->id, &err)) == 1) {
+		if (c < 0)
+			slx_error(&err, 0, "sandbox %s: no sandbox creator is left", slot->id);
+		else if (record_sandbox(s, slot->id, &err) == 0 &&
+			 (r = shim_creator_request(&s->creators[c], slot->id, &err)) == 1) {
 			slot->requested = true;
+			slot->creator = (unsigned)c;
 			continue;
 		}
 		if (r == 0)
@@ -104,14 +127,33 @@ static void created(struct serve *s, struct pool_slot *slot, struct shim_sandbox
 	create_failed(s, slot, err);
 }
 
-void serve_on_created(struct serve *s)
+/* A creator is gone: what it was making fails, nothing more is asked of it. */
+static void creator_lost(struct serve *s, struct shim_creator *c, struct slx_err *err)
+{
+	unsigned k = (unsigned)(c - s->creators);
+
+	fprintf(stderr, "slxrun shim: %s\n", err->msg);
+	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	shim_creator_stop(c);
+	for (size_t i = 0; i < s->pool.n; i++) {
+		struct pool_slot *slot = s->pool.slots[i];
+
+		if (slot->requested && slot->creator == k) {
+			slot->requested = false;
+			create_failed(s, slot, err);
+			i = (size_t)-1;
+		}
+	}
+}
+
+void serve_on_created(struct serve *s, struct shim_creator *c)
 {
 	char id[96];
 	struct shim_sandbox *sb;
 	struct slx_err err = {0};
 	int r;
 
-	while ((r = shim_creator_receive(&s->creator, s->fn, id, sizeof(id), &sb, &err)) == 1) {
+	while ((r = shim_creator_receive(c, s->fn, id, sizeof(id), &sb, &err)) == 1) {
 		struct pool_slot *slot = requested_slot(s, id);
 
 		if (slot)
@@ -120,28 +162,23 @@ void serve_on_created(struct serve *s)
 			shim_sandbox_destroy(sb);
 		err = (struct slx_err){0};
 	}
-	if (r < 0) { /* the creator is gone: nothing more will be made */
-		fprintf(stderr, "slxrun shim: %s\n", err.msg);
-		(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, s->creator.fd, NULL);
-		shim_creator_stop(&s->creator);
-		for (size_t i = 0; i < s->pool.n; i++)
-			if (s->pool.slots[i]->requested) {
-				s->pool.slots[i]->requested = false;
-				create_failed(s, s->pool.slots[i], &err);
-				i = (size_t)-1;
-			}
-	}
+	if (r < 0)
+		creator_lost(s, c, &err);
 }
 
 void serve_creator_drain(struct serve *s)
 {
 	uint64_t until = slx_now_ns() + 10 * NS_PER_S;
 
-	while (s->creator.fd >= 0 && s->creator.pending && slx_now_ns() < until) {
-		struct pollfd pfd = {.fd = s->creator.fd, .events = POLLIN};
+	for (size_t i = 0; i < SERVE_CREATORS; i++) {
+		struct shim_creator *c = &s->creators[i];
 
-		(void)poll(&pfd, 1, 100);
-		serve_on_created(s);
+		while (c->fd >= 0 && c->pending && slx_now_ns() < until) {
+			struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+
+			(void)poll(&pfd, 1, 100);
+			serve_on_created(s, c);
+		}
 	}
 }
 
