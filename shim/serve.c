@@ -2,7 +2,7 @@
 /* serve.c -- `shim serve`: one function behind an HTTP front with a warm
  * pool, driven by one single-threaded epoll loop.  The loop owns the
  * sources: MHD's epoll fds, each busy sandbox's fd, the creator's socket
- * (creator.c makes the sandboxes in a helper process), a timerfd armed for
+ * (creator.c makes the sandboxes in helper processes), a timerfd armed for
  * the next tick or the policy's wake-up, and a signalfd.  Nothing here
  * waits on a sandbox or a client: a made sandbox, its READY, the rest of a
  * big event and every invocation's answer arrive as events, bounded by the
