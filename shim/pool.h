@@ -40,9 +40,9 @@ struct pool_slot {
 	uint64_t created_ns; /* the sandbox became ready (0 while creating) */
 	uint64_t invocations;
 	struct shim_sandbox *sb;
-	bool requested; /* creating: its sandbox is being made elsewhere */
+	bool requested;	  /* creating: its sandbox is being made elsewhere */
 	unsigned creator; /* requested: by which of the serve's creators */
-	void *job; /* the invocation in flight while busy */
+	void *job;	  /* the invocation in flight while busy */
 	uint64_t deadline_ns;
 };
 

@@ -32,8 +32,8 @@
 /* Sandbox creators (creator.c): two, so a burst of creation uses both
  * cores of a small host (one spawn waits on its child's set-up stages). */
 #define SERVE_CREATORS 2
-#define NS_PER_S	   1000000000ull
-#define NS_PER_MS	   1000000ull
+#define NS_PER_S       1000000000ull
+#define NS_PER_MS      1000000ull
 
 /* One waiting or running invocation. */
 struct job {
