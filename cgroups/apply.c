@@ -86,9 +86,9 @@ static int cg_apply_cpu(int fd, const struct oci_resources *res, struct slx_err 
 	/* "max" or the quota, then the period if given: the kernel keeps the
 	 * current period when only one word is written. */
 	if ((c->quota.set && c->quota.v) || c->period.set) {
-		int n = c->quota.set && c->quota.v > 0 ?
-				snprintf(buf, sizeof(buf), "%" PRId64, c->quota.v) :
-				snprintf(buf, sizeof(buf), "max");
+		int n = c->quota.set && c->quota.v > 0
+			    ? snprintf(buf, sizeof(buf), "%" PRId64, c->quota.v)
+			    : snprintf(buf, sizeof(buf), "max");
 
 		if (c->period.set)
 			snprintf(buf + n, sizeof(buf) - (size_t)n, " %" PRIu64, c->period.v);
@@ -121,15 +121,15 @@ static int cg_apply_pids(int fd, const struct oci_resources *res, struct slx_err
 	if (!res->pids.limit.set)
 		return 0;
 	/* runc: a limit <= 0 is "no limit". */
-	return cg_write(fd, "linux.resources.pids.limit", "pids.max",
-			cg_i64_or_max(buf, sizeof(buf), res->pids.limit.v > 0 ? res->pids.limit.v : -1),
-			err);
+	return cg_write(
+	    fd, "linux.resources.pids.limit", "pids.max",
+	    cg_i64_or_max(buf, sizeof(buf), res->pids.limit.v > 0 ? res->pids.limit.v : -1), err);
 }
 
 /* A blkio weight: io.bfq.weight takes v1's range as is when BFQ is there;
  * otherwise io.weight with runc's conversion.  prefix is "" or "MAJ:MIN ". */
-static int cg_apply_weight(int fd, const char *field, const char *prefix,
-			   uint64_t w, struct slx_err *err)
+static int cg_apply_weight(int fd, const char *field, const char *prefix, uint64_t w,
+			   struct slx_err *err)
 {
 	char buf[64];
 
@@ -143,8 +143,7 @@ static int cg_apply_weight(int fd, const char *field, const char *prefix,
 }
 
 static int cg_apply_throttle(int fd, const char *field, const char *key,
-			     const struct oci_throttle_device *d, size_t n,
-			     struct slx_err *err)
+			     const struct oci_throttle_device *d, size_t n, struct slx_err *err)
 {
 	char buf[96];
 
@@ -199,16 +198,16 @@ static int cg_apply_hugetlb(int fd, const struct oci_resources *res, struct slx_
 	return 0;
 }
 
-int cg_resources_apply(const struct cg_handle *h,
-		       const struct oci_resources *res, struct slx_err *err)
+int cg_resources_apply(const struct cg_handle *h, const struct oci_resources *res,
+		       struct slx_err *err)
 {
 	if (!res)
 		return 0;
 	/* `update` may ask for a controller create did not need.  One the host
 	 * lacks is left to fail below, naming the field and file. */
-	if (h->path && cg_enable_controllers(h->path,
-					     cg_resources_controllers(res) & cg_available_controllers(),
-					     0, err) < 0)
+	if (h->path &&
+	    cg_enable_controllers(
+		h->path, cg_resources_controllers(res) & cg_available_controllers(), 0, err) < 0)
 		return -1;
 	if (cg_apply_memory(h->dirfd, res, err) < 0 || cg_apply_cpu(h->dirfd, res, err) < 0 ||
 	    cg_apply_pids(h->dirfd, res, err) < 0 || cg_apply_block_io(h->dirfd, res, err) < 0 ||
@@ -220,7 +219,8 @@ int cg_resources_apply(const struct cg_handle *h,
 
 		/* Never follow a key out of this directory, validated or not. */
 		if (strchr(kv->key, '/') || kv->key[0] == '.')
-			return slx_error(err, 0, "linux.resources.unified: \"%s\": not a file name", kv->key);
+			return slx_error(err, 0, "linux.resources.unified: \"%s\": not a file name",
+					 kv->key);
 		if (cg_write_raw(h->dirfd, kv->key, kv->value) < 0)
 			return slx_error(err, errno, "linux.resources.unified: write %s", kv->key);
 	}

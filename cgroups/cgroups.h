@@ -36,8 +36,8 @@ unsigned cg_available_controllers(void);
  * cgroups_path gives "slxrun/<id>".  Any ".." component is an error naming
  * linux.cgroupsPath.  Pure apart from reading /proc/self/cgroup for the
  * relative case. */
-int cg_resolve_path(const char *cgroups_path, const char *id,
-		    bool systemd_cgroup, char **out, struct slx_err *err);
+int cg_resolve_path(const char *cgroups_path, const char *id, bool systemd_cgroup, char **out,
+		    struct slx_err *err);
 
 /* Check linux.resources against what this host's cgroup v2 offers and against
  * the kernel's rules, without touching anything: every requested controller
@@ -45,15 +45,14 @@ int cg_resolve_path(const char *cgroups_path, const char *id,
  * ("memory.max", no "/", "..", whitespace; controller enabled).  Errors name
  * the field: "linux.resources.memory: the memory controller is not available
  * in cgroup v2 on this host". */
-int cg_resources_validate(const struct oci_resources *res, unsigned available,
-			  struct slx_err *err);
+int cg_resources_validate(const struct oci_resources *res, unsigned available, struct slx_err *err);
 
 /* A container's cgroup, held open. */
 struct cg_handle {
-	int dirfd; /* O_RDONLY|O_DIRECTORY fd of the cgroup dir, usable with
-		    * CLONE_INTO_CGROUP and as a BPF attach target (O_PATH is
-		    * refused by bpf() on older kernels) */
-	char *path; /* absolute path */
+	int dirfd;    /* O_RDONLY|O_DIRECTORY fd of the cgroup dir, usable with
+		       * CLONE_INTO_CGROUP and as a BPF attach target (O_PATH is
+		       * refused by bpf() on older kernels) */
+	char *path;   /* absolute path */
 	bool created; /* we made it (so destroy removes it) */
 };
 
@@ -63,8 +62,8 @@ struct cg_handle {
  * too when the host has them (best effort), so cg_stats_read sees
  * memory.current and pids.current.  With no controllers to enable this is
  * mkdir + open.  out->created is false when the leaf already existed. */
-int cg_create(const char *rel_path, const struct oci_resources *res,
-	      struct cg_handle *out, struct slx_err *err);
+int cg_create(const char *rel_path, const struct oci_resources *res, struct cg_handle *out,
+	      struct slx_err *err);
 /* Open an existing cgroup by absolute path. */
 int cg_open(const char *abs_path, struct cg_handle *out, struct slx_err *err);
 void cg_handle_release(struct cg_handle *h); /* closes, frees; safe twice */
@@ -72,8 +71,8 @@ void cg_handle_release(struct cg_handle *h); /* closes, frees; safe twice */
 /* Write linux.resources into the cgroup (memory.max, cpu.weight, ...).  The
  * device filter is cg_devices_apply's, composed by the runtime, which knows
  * the devices the container creates.  Used at create and `update`. */
-int cg_resources_apply(const struct cg_handle *h,
-		       const struct oci_resources *res, struct slx_err *err);
+int cg_resources_apply(const struct cg_handle *h, const struct oci_resources *res,
+		       struct slx_err *err);
 
 /* Conversions runc and crun use on cgroup v2. */
 uint64_t cg_cpu_shares_to_weight(uint64_t shares);
@@ -81,8 +80,7 @@ uint64_t cg_cpu_shares_to_weight(uint64_t shares);
 uint64_t cg_io_weight_from_blkio(uint64_t weight);
 /* v1 memory.memsw (memory+swap) -> v2 memory.swap.max; -1 = "max".  Error when
  * swap < limit. */
-int cg_swap_v1_to_v2(int64_t swap, int64_t limit, int64_t *out,
-		     struct slx_err *err);
+int cg_swap_v1_to_v2(int64_t swap, int64_t limit, int64_t *out, struct slx_err *err);
 
 /* Freeze or thaw and wait (bounded) until cgroup.events says so. */
 int cg_freeze(const struct cg_handle *h, bool frozen, struct slx_err *err);
@@ -91,8 +89,7 @@ int cg_is_frozen(const struct cg_handle *h, bool *frozen, struct slx_err *err);
 /* Kill every process (cgroup.kill; falls back to SIGKILL per pid). */
 int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err);
 /* Pids in cgroup.procs of the cgroup and its descendants. */
-int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n,
-	    struct slx_err *err);
+int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct slx_err *err);
 /* Kill what remains, wait (bounded) until unpopulated, rmdir (child cgroups
  * first). Missing is fine.  Acts only when h->created (a cgroup that existed
  * before cg_create, or came from cg_open, is just released): a caller that
@@ -134,15 +131,13 @@ unsigned cg_resources_controllers(const struct oci_resources *res);
  * cgroup.subtree_control of every ancestor of abs_path below the unified
  * root, so abs_path gets those controllers.  cg_create and
  * cg_resources_apply call it; a path outside the unified root is left alone. */
-int cg_enable_controllers(const char *abs_path, unsigned need, unsigned want,
-			  struct slx_err *err);
+int cg_enable_controllers(const char *abs_path, unsigned need, unsigned want, struct slx_err *err);
 /* Read a small cgroup file into buf (NUL-terminated, truncated to size-1);
  * returns the length or -1 with errno set.  No allocation. */
 ssize_t cg_read_at(int dirfd, const char *name, char *buf, size_t size);
 /* Wait until cgroup.events of dirfd shows "key want" (poll POLLPRI);
  * ETIMEDOUT after timeout_ms. */
-int cg_wait_event(int dirfd, const char *key, long long want, int timeout_ms,
-		  struct slx_err *err);
+int cg_wait_event(int dirfd, const char *key, long long want, int timeout_ms, struct slx_err *err);
 
 /* The device rules runc appends after linux.resources.devices so a container
  * always has its standard /dev nodes: mknod of anything, and rwm on null,
@@ -152,8 +147,8 @@ extern const size_t cg_n_default_device_rules;
 /* Load a BPF_PROG_TYPE_CGROUP_DEVICE program enforcing exactly `rules`
  * (last match wins, unmatched access denied) and attach it to the cgroup
  * `dirfd`, replacing any device program attached before. */
-int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules,
-		      size_t n, struct slx_err *err);
+int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules, size_t n,
+		      struct slx_err *err);
 /* The filter every container gets, as runc's: `rules` (linux.resources.
  * devices; deny-all when there are none), the default rules, then `created`
  * (allow rules for the nodes the container makes, from linux.devices). */

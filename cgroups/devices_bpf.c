@@ -15,29 +15,29 @@
 #include "../common/cleanup.h"
 
 const struct oci_device_cgroup cg_default_device_rules[] = {
-	{ .allow = true, .type = 'c', .major = -1, .minor = -1, .access = "m" },
-	{ .allow = true, .type = 'b', .major = -1, .minor = -1, .access = "m" },
-	{ .allow = true, .type = 'c', .major = 1, .minor = 3, .access = "rwm" }, /* null */
-	{ .allow = true, .type = 'c', .major = 1, .minor = 5, .access = "rwm" }, /* zero */
-	{ .allow = true, .type = 'c', .major = 1, .minor = 7, .access = "rwm" }, /* full */
-	{ .allow = true, .type = 'c', .major = 1, .minor = 8, .access = "rwm" }, /* random */
-	{ .allow = true, .type = 'c', .major = 1, .minor = 9, .access = "rwm" }, /* urandom */
-	{ .allow = true, .type = 'c', .major = 5, .minor = 0, .access = "rwm" }, /* tty */
-	{ .allow = true, .type = 'c', .major = 5, .minor = 2, .access = "rwm" }, /* ptmx */
-	{ .allow = true, .type = 'c', .major = 136, .minor = -1, .access = "rwm" }, /* pts */
+    {.allow = true, .type = 'c', .major = -1, .minor = -1, .access = "m"},
+    {.allow = true, .type = 'b', .major = -1, .minor = -1, .access = "m"},
+    {.allow = true, .type = 'c', .major = 1, .minor = 3, .access = "rwm"},    /* null */
+    {.allow = true, .type = 'c', .major = 1, .minor = 5, .access = "rwm"},    /* zero */
+    {.allow = true, .type = 'c', .major = 1, .minor = 7, .access = "rwm"},    /* full */
+    {.allow = true, .type = 'c', .major = 1, .minor = 8, .access = "rwm"},    /* random */
+    {.allow = true, .type = 'c', .major = 1, .minor = 9, .access = "rwm"},    /* urandom */
+    {.allow = true, .type = 'c', .major = 5, .minor = 0, .access = "rwm"},    /* tty */
+    {.allow = true, .type = 'c', .major = 5, .minor = 2, .access = "rwm"},    /* ptmx */
+    {.allow = true, .type = 'c', .major = 136, .minor = -1, .access = "rwm"}, /* pts */
 };
 const size_t cg_n_default_device_rules =
-	sizeof(cg_default_device_rules) / sizeof(cg_default_device_rules[0]);
+    sizeof(cg_default_device_rules) / sizeof(cg_default_device_rules[0]);
 
 /* The few instruction shapes the filter uses (the kernel's filter.h names). */
-#define INSN(c, d, s, o, i)                                                    \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
-#define LDX_W(dst, src, off) INSN(BPF_LDX | BPF_W | BPF_MEM, dst, src, off, 0)
-#define ALU32_IMM(op, dst, imm) INSN(BPF_ALU | (op) | BPF_K, dst, 0, 0, imm)
-#define MOV32_REG(dst, src) INSN(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0)
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
+#define LDX_W(dst, src, off)	     INSN(BPF_LDX | BPF_W | BPF_MEM, dst, src, off, 0)
+#define ALU32_IMM(op, dst, imm)	     INSN(BPF_ALU | (op) | BPF_K, dst, 0, 0, imm)
+#define MOV32_REG(dst, src)	     INSN(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0)
 #define JMP32_IMM(op, dst, imm, off) INSN(BPF_JMP32 | (op) | BPF_K, dst, 0, off, imm)
-#define MOV64_IMM(dst, imm) INSN(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm)
-#define EXIT() INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define MOV64_IMM(dst, imm)	     INSN(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm)
+#define EXIT()			     INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 /* Registers after the prologue: r2 device type, r3 access, r4 major, r5 minor. */
 enum { R_TYPE = 2, R_ACCESS = 3, R_MAJOR = 4, R_MINOR = 5, R_TMP = 1 };
@@ -50,9 +50,10 @@ static unsigned cg_access_mask(const char *access)
 	if (!access)
 		return BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE | BPF_DEVCG_ACC_MKNOD;
 	for (; *access; access++)
-		m |= *access == 'r' ? BPF_DEVCG_ACC_READ :
-		     *access == 'w' ? BPF_DEVCG_ACC_WRITE :
-		     *access == 'm' ? BPF_DEVCG_ACC_MKNOD : 0;
+		m |= *access == 'r'   ? BPF_DEVCG_ACC_READ
+		     : *access == 'w' ? BPF_DEVCG_ACC_WRITE
+		     : *access == 'm' ? BPF_DEVCG_ACC_MKNOD
+				      : 0;
 	return m;
 }
 
@@ -65,14 +66,15 @@ static size_t cg_rule_block(const struct oci_device_cgroup *r, struct bpf_insn *
 {
 	unsigned mask = cg_access_mask(r->access), all = cg_access_mask(NULL);
 	size_t n = 0;
-	bool test[4] = { r->type == 'b' || r->type == 'c', mask != all, r->major >= 0,
-			 r->minor >= 0 };
+	bool test[4] = {r->type == 'b' || r->type == 'c', mask != all, r->major >= 0,
+			r->minor >= 0};
 	size_t len = 2 + test[0] + 3 * test[1] + test[2] + test[3];
 
 #define SKIP ((short)(len - n - 1))
 	if (test[0])
 		b[n] = JMP32_IMM(BPF_JNE, R_TYPE,
-				 r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, SKIP), n++;
+				 r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, SKIP),
+		n++;
 	if (test[1]) {
 		b[n++] = MOV32_REG(R_TMP, R_ACCESS);
 		b[n++] = ALU32_IMM(BPF_AND, R_TMP, r->allow ? (int)(~mask & all) : (int)mask);
@@ -91,8 +93,8 @@ static size_t cg_rule_block(const struct oci_device_cgroup *r, struct bpf_insn *
 /* Rules are emitted last first, so the first block that matches is the last
  * rule that matches: "last match wins", as in the v1 devices list.  No match
  * denies.  Sized for the prologue, a full block per rule and the epilogue. */
-static struct bpf_insn *cg_devices_program(const struct oci_device_cgroup *rules,
-					   size_t n_rules, size_t *n_insns)
+static struct bpf_insn *cg_devices_program(const struct oci_device_cgroup *rules, size_t n_rules,
+					   size_t *n_insns)
 {
 	struct bpf_insn *p = calloc(6 + n_rules * CG_MAX_BLOCK + 2, sizeof(*p));
 	size_t n = 0;
@@ -127,8 +129,7 @@ static int cg_bpf(int cmd, union bpf_attr *attr)
 	return slx_bpf(cmd, attr);
 }
 
-static int cg_devices_load(const struct bpf_insn *insns, size_t n_insns,
-			   struct slx_err *err)
+static int cg_devices_load(const struct bpf_insn *insns, size_t n_insns, struct slx_err *err)
 {
 	union bpf_attr attr;
 	int fd;
@@ -202,8 +203,7 @@ static struct {
 } prog_cache[CG_PROG_CACHE];
 static size_t prog_cache_next;
 
-static int cg_devices_prog(const struct oci_device_cgroup *rules, size_t n,
-			   struct slx_err *err)
+static int cg_devices_prog(const struct oci_device_cgroup *rules, size_t n, struct slx_err *err)
 {
 	struct bpf_insn *insns;
 	size_t n_insns = 0, slot;
@@ -234,8 +234,8 @@ static int cg_devices_prog(const struct oci_device_cgroup *rules, size_t n,
 	return fd;
 }
 
-int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules,
-		      size_t n, struct slx_err *err)
+int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules, size_t n,
+		      struct slx_err *err)
 {
 	uint32_t old[64], n_old = sizeof(old) / sizeof(old[0]);
 	union bpf_attr attr;
@@ -262,11 +262,10 @@ int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules,
 }
 
 int cg_devices_apply(int dirfd, const struct oci_device_cgroup *rules, size_t n_rules,
-		     const struct oci_device_cgroup *created, size_t n_created,
-		     struct slx_err *err)
+		     const struct oci_device_cgroup *created, size_t n_created, struct slx_err *err)
 {
-	static const struct oci_device_cgroup deny_all = { .allow = false, .type = 'a',
-							    .major = -1, .minor = -1 };
+	static const struct oci_device_cgroup deny_all = {
+	    .allow = false, .type = 'a', .major = -1, .minor = -1};
 	size_t n_user = n_rules ? n_rules : 1;
 	size_t n = n_user + cg_n_default_device_rules + n_created;
 	cleanup_free struct oci_device_cgroup *all = calloc(n, sizeof(*all));
@@ -274,11 +273,9 @@ int cg_devices_apply(int dirfd, const struct oci_device_cgroup *rules, size_t n_
 	if (!all)
 		return slx_error(err, ENOMEM, "device filter");
 	memcpy(all, n_rules ? rules : &deny_all, n_user * sizeof(*all));
-	memcpy(all + n_user, cg_default_device_rules,
-	       cg_n_default_device_rules * sizeof(*all));
+	memcpy(all + n_user, cg_default_device_rules, cg_n_default_device_rules * sizeof(*all));
 	if (n_created)
-		memcpy(all + n_user + cg_n_default_device_rules, created,
-		       n_created * sizeof(*all));
+		memcpy(all + n_user + cg_n_default_device_rules, created, n_created * sizeof(*all));
 	if (cg_devices_attach(dirfd, all, n, err) < 0)
 		return slx_error_prefix(err, "linux.resources.devices");
 	return 0;

@@ -32,8 +32,7 @@ static long long cg_keyed_value(const char *text, const char *key)
 	return -1;
 }
 
-int cg_wait_event(int dirfd, const char *key, long long want, int timeout_ms,
-		  struct slx_err *err)
+int cg_wait_event(int dirfd, const char *key, long long want, int timeout_ms, struct slx_err *err)
 {
 	cleanup_close int fd = openat(dirfd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 	unsigned long long deadline = slx_now_ns() + (unsigned long long)timeout_ms * 1000000ULL;
@@ -43,7 +42,7 @@ int cg_wait_event(int dirfd, const char *key, long long want, int timeout_ms,
 		return slx_error(err, errno, "open cgroup.events");
 	for (;;) {
 		ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-		struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+		struct pollfd pfd = {.fd = fd, .events = POLLPRI};
 		unsigned long long now;
 
 		if (n < 0)
@@ -104,8 +103,7 @@ static int cg_pids_push(pid_t **pids, size_t *n, size_t *cap, pid_t pid)
 	return 0;
 }
 
-static int cg_pids_walk(int dirfd, pid_t **pids, size_t *n, size_t *cap,
-			struct slx_err *err)
+static int cg_pids_walk(int dirfd, pid_t **pids, size_t *n, size_t *cap, struct slx_err *err)
 {
 	cleanup_free char *procs = NULL;
 	cleanup_dir DIR *d = NULL;
@@ -145,8 +143,7 @@ static int cg_pids_walk(int dirfd, pid_t **pids, size_t *n, size_t *cap,
 	return 0;
 }
 
-int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n,
-	    struct slx_err *err)
+int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct slx_err *err)
 {
 	cleanup_free pid_t *out = NULL;
 	size_t cap = 0;

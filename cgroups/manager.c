@@ -46,8 +46,7 @@ static void cg_controller_list(unsigned mask, char *buf, size_t cap)
 
 /* Enable `need` (must succeed) and `want` (best effort: a parent holding
  * processes refuses delegation) in one ancestor's cgroup.subtree_control. */
-static int cg_delegate_one(const char *dir, unsigned need, unsigned want,
-			   struct slx_err *err)
+static int cg_delegate_one(const char *dir, unsigned need, unsigned want, struct slx_err *err)
 {
 	cleanup_close int fd = cg_open_dir(dir);
 	char buf[256];
@@ -56,7 +55,8 @@ static int cg_delegate_one(const char *dir, unsigned need, unsigned want,
 	if (fd < 0)
 		return slx_error(err, errno, "linux.cgroupsPath: open %s", dir);
 	if (cg_read_at(fd, "cgroup.subtree_control", buf, sizeof(buf)) < 0)
-		return slx_error(err, errno, "linux.cgroupsPath: read %s/cgroup.subtree_control", dir);
+		return slx_error(err, errno, "linux.cgroupsPath: read %s/cgroup.subtree_control",
+				 dir);
 	missing = (need | want) & ~cg_parse_controllers(buf);
 	if (!missing)
 		return 0;
@@ -68,8 +68,9 @@ static int cg_delegate_one(const char *dir, unsigned need, unsigned want,
 		return 0;
 	cg_controller_list(missing, buf, sizeof(buf));
 	if (slx_write_file_at(fd, "cgroup.subtree_control", buf, strlen(buf), err) < 0)
-		return slx_error(err, errno, "linux.cgroupsPath: enable %s in %s/cgroup.subtree_control",
-				 buf, dir);
+		return slx_error(err, errno,
+				 "linux.cgroupsPath: enable %s in %s/cgroup.subtree_control", buf,
+				 dir);
 	return 0;
 }
 
@@ -92,8 +93,7 @@ static void cg_delegated_remember(const char *abs, size_t parent_len, unsigned m
 	cg_delegated_mask = mask;
 }
 
-int cg_enable_controllers(const char *abs, unsigned need, unsigned want,
-			  struct slx_err *err)
+int cg_enable_controllers(const char *abs, unsigned need, unsigned want, struct slx_err *err)
 {
 	const char *root = cg_unified_root(), *slash = strrchr(abs, '/');
 	size_t root_len = root ? strlen(root) : 0, parent_len = slash ? (size_t)(slash - abs) : 0;
@@ -118,8 +118,7 @@ int cg_enable_controllers(const char *abs, unsigned need, unsigned want,
 
 /* mkdir -p for abs below the root; *first_made is the length of the first
  * prefix this call created (0 when it made nothing). */
-static int cg_mkdirs(char *abs, size_t root_len, size_t *first_made,
-		     struct slx_err *err)
+static int cg_mkdirs(char *abs, size_t root_len, size_t *first_made, struct slx_err *err)
 {
 	*first_made = 0;
 	if (mkdir(abs, 0755) == 0) {
@@ -130,7 +129,7 @@ static int cg_mkdirs(char *abs, size_t root_len, size_t *first_made,
 		return 0;
 	if (errno != ENOENT)
 		return slx_error(err, errno, "linux.cgroupsPath: mkdir %s", abs);
-	for (char *p = abs + root_len + 1; ; p++) {
+	for (char *p = abs + root_len + 1;; p++) {
 		char c = *p;
 
 		if (c != '/' && c != '\0')
@@ -165,15 +164,15 @@ static void cg_rmdirs(char *abs, size_t first_made)
 	}
 }
 
-int cg_create(const char *rel_path, const struct oci_resources *res,
-	      struct cg_handle *out, struct slx_err *err)
+int cg_create(const char *rel_path, const struct oci_resources *res, struct cg_handle *out,
+	      struct slx_err *err)
 {
 	const char *root = cg_unified_root();
 	unsigned avail = cg_available_controllers();
 	cleanup_free char *abs = NULL;
 	size_t root_len, first_made = 0;
 
-	*out = (struct cg_handle){ .dirfd = -1 };
+	*out = (struct cg_handle){.dirfd = -1};
 	if (!root)
 		return slx_error(err, 0, "cgroup v2 is not mounted on this host");
 	while (*rel_path == '/')
@@ -201,7 +200,7 @@ fail:
 
 int cg_open(const char *abs_path, struct cg_handle *out, struct slx_err *err)
 {
-	*out = (struct cg_handle){ .dirfd = -1 };
+	*out = (struct cg_handle){.dirfd = -1};
 	out->path = strdup(abs_path);
 	if (!out->path)
 		return slx_error(err, ENOMEM, "open cgroup %s", abs_path);
@@ -269,7 +268,7 @@ int cg_destroy(struct cg_handle *h, struct slx_err *err)
 	}
 	while ((rc = cg_rmdir_tree(AT_FDCWD, h->path)) < 0 && errno == EBUSY &&
 	       slx_now_ns() < deadline) {
-		struct timespec ts = { 0, 10 * 1000000L };
+		struct timespec ts = {0, 10 * 1000000L};
 
 		nanosleep(&ts, NULL);
 	}

@@ -23,8 +23,8 @@ static const char *cg_root_cache;
 static void cg_root_probe(void)
 {
 	static const char *const candidates[] = {
-		"/sys/fs/cgroup",
-		"/sys/fs/cgroup/unified",
+	    "/sys/fs/cgroup",
+	    "/sys/fs/cgroup/unified",
 	};
 
 	for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
@@ -50,10 +50,9 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } cg_ctrl_names[] = {
-	{ "cpu", CG_CTRL_CPU },	      { "cpuset", CG_CTRL_CPUSET },
-	{ "memory", CG_CTRL_MEMORY }, { "pids", CG_CTRL_PIDS },
-	{ "io", CG_CTRL_IO },	      { "hugetlb", CG_CTRL_HUGETLB },
-	{ "rdma", CG_CTRL_RDMA },     { "misc", CG_CTRL_MISC },
+    {"cpu", CG_CTRL_CPU},   {"cpuset", CG_CTRL_CPUSET}, {"memory", CG_CTRL_MEMORY},
+    {"pids", CG_CTRL_PIDS}, {"io", CG_CTRL_IO},		{"hugetlb", CG_CTRL_HUGETLB},
+    {"rdma", CG_CTRL_RDMA}, {"misc", CG_CTRL_MISC},
 };
 
 unsigned cg_controller_bit(const char *name, size_t len)
@@ -137,14 +136,15 @@ ssize_t cg_read_at(int dirfd, const char *name, char *buf, size_t size)
 
 /* Append component [s, s+len) to out (capacity PATH-sized), with a slash
  * separator.  Rejects the components that would leave the subtree. */
-static int cg_path_append(char *out, size_t cap, const char *s, size_t len,
-			  const char *orig, struct slx_err *err)
+static int cg_path_append(char *out, size_t cap, const char *s, size_t len, const char *orig,
+			  struct slx_err *err)
 {
 	size_t used = strlen(out);
 
 	if ((len == 1 && s[0] == '.') || (len == 2 && s[0] == '.' && s[1] == '.'))
-		return slx_error(err, 0, "linux.cgroupsPath: \"%s\": \".\" and \"..\" components are not allowed",
-				 orig);
+		return slx_error(
+		    err, 0,
+		    "linux.cgroupsPath: \"%s\": \".\" and \"..\" components are not allowed", orig);
 	if (used + len + 2 > cap)
 		return slx_error(err, ENAMETOOLONG, "linux.cgroupsPath: \"%s\"", orig);
 	if (used)
@@ -155,8 +155,8 @@ static int cg_path_append(char *out, size_t cap, const char *s, size_t len,
 }
 
 /* Split a slash path into components, skipping empty ones ("a//b", "/a/"). */
-static int cg_path_append_all(char *out, size_t cap, const char *path,
-			      const char *orig, struct slx_err *err)
+static int cg_path_append_all(char *out, size_t cap, const char *path, const char *orig,
+			      struct slx_err *err)
 {
 	while (*path) {
 		size_t len = strcspn(path, "/");
@@ -182,7 +182,8 @@ static int cg_self_path(char *out, size_t cap, struct slx_err *err)
 	while (strncmp(line, "0::", 3) != 0) {
 		line = strchr(line, '\n');
 		if (!line || !*++line)
-			return slx_error(err, 0, "linux.cgroupsPath: /proc/self/cgroup has no cgroup v2 entry");
+			return slx_error(
+			    err, 0, "linux.cgroupsPath: /proc/self/cgroup has no cgroup v2 entry");
 	}
 	line += 3;
 	len = strcspn(line, "\n");
@@ -195,8 +196,8 @@ static int cg_self_path(char *out, size_t cap, struct slx_err *err)
 
 /* "a-b-c.slice" -> "a.slice/a-b.slice/a-b-c.slice", the way systemd nests
  * slices; "-.slice" is the root slice and adds nothing. */
-static int cg_expand_slice(char *out, size_t cap, const char *slice,
-			   const char *orig, struct slx_err *err)
+static int cg_expand_slice(char *out, size_t cap, const char *slice, const char *orig,
+			   struct slx_err *err)
 {
 	size_t len = strlen(slice), base;
 	char part[256];
@@ -222,8 +223,8 @@ static int cg_expand_slice(char *out, size_t cap, const char *slice,
 }
 
 /* Copy field [s, s+len) into a fixed buffer, naming the path on overflow. */
-static int cg_field(char *dst, size_t cap, const char *s, size_t len,
-		    const char *orig, struct slx_err *err)
+static int cg_field(char *dst, size_t cap, const char *s, size_t len, const char *orig,
+		    struct slx_err *err)
 {
 	if (len >= cap)
 		return slx_error(err, ENAMETOOLONG, "linux.cgroupsPath: \"%s\"", orig);
@@ -235,8 +236,8 @@ static int cg_field(char *dst, size_t cap, const char *s, size_t len,
 /* systemd driver: "slice:prefix:name" -> <slice path>/<prefix>-<name>.scope;
  * empty means "system.slice:slxrun:<id>", an empty slice "system.slice", as
  * runc does.  A name that is itself a slice is used as the leaf. */
-static int cg_resolve_systemd(char *out, size_t cap, const char *path,
-			      const char *id, struct slx_err *err)
+static int cg_resolve_systemd(char *out, size_t cap, const char *path, const char *id,
+			      struct slx_err *err)
 {
 	char slice[256] = "system.slice", prefix[256] = "slxrun", name[256], unit[800];
 	const char *c1 = strchr(path, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -247,10 +248,14 @@ static int cg_resolve_systemd(char *out, size_t cap, const char *path,
 			return -1;
 	} else {
 		if (!c2 || strchr(c2 + 1, ':'))
-			return slx_error(err, 0, "linux.cgroupsPath: \"%s\": expected \"slice:prefix:name\" with the systemd cgroup driver",
+			return slx_error(err, 0,
+					 "linux.cgroupsPath: \"%s\": expected "
+					 "\"slice:prefix:name\" with the systemd cgroup driver",
 					 path);
-		if ((c1 > path && cg_field(slice, sizeof(slice), path, (size_t)(c1 - path), path, err) < 0) ||
-		    cg_field(prefix, sizeof(prefix), c1 + 1, (size_t)(c2 - c1 - 1), path, err) < 0 ||
+		if ((c1 > path &&
+		     cg_field(slice, sizeof(slice), path, (size_t)(c1 - path), path, err) < 0) ||
+		    cg_field(prefix, sizeof(prefix), c1 + 1, (size_t)(c2 - c1 - 1), path, err) <
+			0 ||
 		    cg_field(name, sizeof(name), c2 + 1, strlen(c2 + 1), path, err) < 0)
 			return -1;
 	}
@@ -266,12 +271,13 @@ static int cg_resolve_systemd(char *out, size_t cap, const char *path,
 	else
 		snprintf(unit, sizeof(unit), "%s.scope", name);
 	if (strchr(unit, '/') || strcmp(name, "..") == 0)
-		return slx_error(err, 0, "linux.cgroupsPath: \"%s\": invalid unit name \"%s\"", path, unit);
+		return slx_error(err, 0, "linux.cgroupsPath: \"%s\": invalid unit name \"%s\"",
+				 path, unit);
 	return cg_path_append(out, cap, unit, strlen(unit), path, err);
 }
 
-int cg_resolve_path(const char *cgroups_path, const char *id,
-		    bool systemd_cgroup, char **out, struct slx_err *err)
+int cg_resolve_path(const char *cgroups_path, const char *id, bool systemd_cgroup, char **out,
+		    struct slx_err *err)
 {
 	char buf[4096] = "";
 	const char *p = cgroups_path ? cgroups_path : "";

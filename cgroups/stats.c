@@ -15,21 +15,24 @@ struct cg_key {
 	size_t off; /* of a uint64_t in struct cg_stats */
 };
 
-#define K(name, field) { name, offsetof(struct cg_stats, field) }
+#define K(name, field)                                                                             \
+	{                                                                                          \
+		name, offsetof(struct cg_stats, field)                                             \
+	}
 static const struct cg_key cg_cpu_keys[] = {
-	K("usage_usec", cpu_usage_usec),     K("user_usec", cpu_user_usec),
-	K("system_usec", cpu_system_usec),   K("nr_periods", cpu_nr_periods),
-	K("nr_throttled", cpu_nr_throttled), K("throttled_usec", cpu_throttled_usec),
+    K("usage_usec", cpu_usage_usec),	 K("user_usec", cpu_user_usec),
+    K("system_usec", cpu_system_usec),	 K("nr_periods", cpu_nr_periods),
+    K("nr_throttled", cpu_nr_throttled), K("throttled_usec", cpu_throttled_usec),
 };
 static const struct cg_key cg_memory_stat_keys[] = {
-	K("anon", memory_anon),
-	K("file", memory_file),
-	K("kernel", memory_kernel),
+    K("anon", memory_anon),
+    K("file", memory_file),
+    K("kernel", memory_kernel),
 };
 static const struct cg_key cg_memory_events_keys[] = {
-	K("max", memory_events_max),
-	K("oom", memory_events_oom),
-	K("oom_kill", memory_events_oom_kill),
+    K("max", memory_events_max),
+    K("oom", memory_events_oom),
+    K("oom_kill", memory_events_oom_kill),
 };
 #undef K
 
@@ -43,7 +46,7 @@ static void cg_parse_keyed(const char *buf, const struct cg_key *keys, size_t n,
 		for (size_t i = 0; i < n && line[klen] == ' '; i++) {
 			if (strlen(keys[i].key) == klen && !memcmp(keys[i].key, line, klen)) {
 				*(uint64_t *)((char *)st + keys[i].off) =
-					strtoull(line + klen + 1, NULL, 10);
+				    strtoull(line + klen + 1, NULL, 10);
 				break;
 			}
 		}
@@ -52,8 +55,8 @@ static void cg_parse_keyed(const char *buf, const struct cg_key *keys, size_t n,
 	}
 }
 
-static bool cg_read_keyed(int dirfd, const char *file, const struct cg_key *keys,
-			  size_t n, struct cg_stats *st)
+static bool cg_read_keyed(int dirfd, const char *file, const struct cg_key *keys, size_t n,
+			  struct cg_stats *st)
 {
 	char buf[8192];
 
@@ -78,10 +81,10 @@ static bool cg_read_u64(int dirfd, const char *file, uint64_t *v)
 static bool cg_read_io(int dirfd, struct cg_stats *st)
 {
 	static const struct cg_key keys[] = {
-		{ "rbytes", offsetof(struct cg_stats, io_rbytes) },
-		{ "wbytes", offsetof(struct cg_stats, io_wbytes) },
-		{ "rios", offsetof(struct cg_stats, io_rios) },
-		{ "wios", offsetof(struct cg_stats, io_wios) },
+	    {"rbytes", offsetof(struct cg_stats, io_rbytes)},
+	    {"wbytes", offsetof(struct cg_stats, io_wbytes)},
+	    {"rios", offsetof(struct cg_stats, io_rios)},
+	    {"wios", offsetof(struct cg_stats, io_wios)},
 	};
 	char buf[8192];
 
@@ -94,7 +97,8 @@ static bool cg_read_io(int dirfd, struct cg_stats *st)
 		for (size_t i = 0; eq && i < sizeof(keys) / sizeof(keys[0]); i++) {
 			if (strlen(keys[i].key) == (size_t)(eq - tok) &&
 			    !memcmp(keys[i].key, tok, (size_t)(eq - tok)))
-				*(uint64_t *)((char *)st + keys[i].off) += strtoull(eq + 1, NULL, 10);
+				*(uint64_t *)((char *)st + keys[i].off) +=
+				    strtoull(eq + 1, NULL, 10);
 		}
 		tok += len;
 		tok += strspn(tok, " \n");
@@ -103,8 +107,7 @@ static bool cg_read_io(int dirfd, struct cg_stats *st)
 }
 
 /* "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" (and a "full" line). */
-static bool cg_read_psi(int dirfd, const char *file, struct cg_psi *some,
-			struct cg_psi *full)
+static bool cg_read_psi(int dirfd, const char *file, struct cg_psi *some, struct cg_psi *full)
 {
 	char buf[256];
 	const char *line;
@@ -112,8 +115,9 @@ static bool cg_read_psi(int dirfd, const char *file, struct cg_psi *some,
 	if (cg_read_at(dirfd, file, buf, sizeof(buf)) < 0)
 		return false;
 	for (line = buf; *line; line += strcspn(line, "\n"), line += *line == '\n') {
-		struct cg_psi *p = !strncmp(line, "some ", 5) ? some :
-				   !strncmp(line, "full ", 5) ? full : NULL;
+		struct cg_psi *p = !strncmp(line, "some ", 5)	? some
+				   : !strncmp(line, "full ", 5) ? full
+								: NULL;
 		unsigned long long total;
 
 		if (p && sscanf(line + 5, "avg10=%lf avg60=%lf avg300=%lf total=%llu", &p->avg10,
@@ -137,10 +141,11 @@ int cg_stats_read(int dirfd, struct cg_stats *st, struct slx_err *err)
 		(void)cg_read_u64(dirfd, "memory.max", &st->memory_max);
 		(void)cg_read_u64(dirfd, "memory.swap.current", &st->memory_swap_current);
 		(void)cg_read_keyed(dirfd, "memory.stat", cg_memory_stat_keys,
-				    sizeof(cg_memory_stat_keys) / sizeof(cg_memory_stat_keys[0]), st);
-		(void)cg_read_keyed(dirfd, "memory.events", cg_memory_events_keys,
-				    sizeof(cg_memory_events_keys) / sizeof(cg_memory_events_keys[0]),
+				    sizeof(cg_memory_stat_keys) / sizeof(cg_memory_stat_keys[0]),
 				    st);
+		(void)cg_read_keyed(
+		    dirfd, "memory.events", cg_memory_events_keys,
+		    sizeof(cg_memory_events_keys) / sizeof(cg_memory_events_keys[0]), st);
 	}
 	st->have_pids = cg_read_u64(dirfd, "pids.current", &st->pids_current);
 	if (st->have_pids)

@@ -9,8 +9,8 @@
 
 #include "cli.h"
 
-static const struct cli_flag *find_flag(const struct cli_flag *flags, size_t n,
-					const char *name, size_t len)
+static const struct cli_flag *find_flag(const struct cli_flag *flags, size_t n, const char *name,
+					size_t len)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (len == 1 && flags[i].alias == name[0])
@@ -21,8 +21,8 @@ static const struct cli_flag *find_flag(const struct cli_flag *flags, size_t n,
 	return NULL;
 }
 
-static int set_value(const char *verb, const struct cli_flag *f,
-		     const char *val, struct slx_err *err)
+static int set_value(const char *verb, const struct cli_flag *f, const char *val,
+		     struct slx_err *err)
 {
 	char *end;
 	long v;
@@ -34,8 +34,8 @@ static int set_value(const char *verb, const struct cli_flag *f,
 		else if (!strcmp(val, "false") || !strcmp(val, "0"))
 			*(bool *)f->dest = false;
 		else
-			return slx_error(err, 0, "%s: --%s: invalid boolean %s", verb,
-					 f->name, val);
+			return slx_error(err, 0, "%s: --%s: invalid boolean %s", verb, f->name,
+					 val);
 		return 0;
 	case CLI_STR:
 		*(const char **)f->dest = val;
@@ -52,8 +52,7 @@ static int set_value(const char *verb, const struct cli_flag *f,
 		errno = 0;
 		v = strtol(val, &end, 10);
 		if (errno || !*val || *end || v < INT_MIN || v > INT_MAX)
-			return slx_error(err, 0, "%s: --%s: invalid number %s", verb,
-					 f->name, val);
+			return slx_error(err, 0, "%s: --%s: invalid number %s", verb, f->name, val);
 		*(int *)f->dest = (int)v;
 		return 0;
 	}
@@ -61,24 +60,27 @@ static int set_value(const char *verb, const struct cli_flag *f,
 }
 
 /* --help: the verb's flags from its own table, so it cannot go stale. */
-static __attribute__((noreturn)) void print_help(const char *verb,
-						 const struct cli_flag *flags, size_t n)
+static __attribute__((noreturn)) void print_help(const char *verb, const struct cli_flag *flags,
+						 size_t n)
 {
-	static const char *const kinds[] = { [CLI_BOOL] = "", [CLI_STR] = " VALUE",
-					     [CLI_INT] = " N", [CLI_LIST] = " VALUE (repeatable)" };
+	static const char *const kinds[] = {[CLI_BOOL] = "",
+					    [CLI_STR] = " VALUE",
+					    [CLI_INT] = " N",
+					    [CLI_LIST] = " VALUE (repeatable)"};
 
 	printf("usage: slxrun %s [flags] ...\nflags:\n", verb);
 	for (size_t i = 0; i < n; i++) {
 		if (flags[i].alias)
-			printf("  -%c, --%s%s\n", flags[i].alias, flags[i].name, kinds[flags[i].kind]);
+			printf("  -%c, --%s%s\n", flags[i].alias, flags[i].name,
+			       kinds[flags[i].kind]);
 		else
 			printf("      --%s%s\n", flags[i].name, kinds[flags[i].kind]);
 	}
 	exit(0);
 }
 
-int cli_parse(const char *verb, int argc, char **argv, int *idx,
-	      const struct cli_flag *flags, size_t n_flags, struct slx_err *err)
+int cli_parse(const char *verb, int argc, char **argv, int *idx, const struct cli_flag *flags,
+	      size_t n_flags, struct slx_err *err)
 {
 	while (*idx < argc) {
 		const char *a = argv[*idx], *name, *eq;
@@ -106,8 +108,8 @@ int cli_parse(const char *verb, int argc, char **argv, int *idx,
 			*(bool *)f->dest = true;
 		} else {
 			if (*idx >= argc)
-				return slx_error(err, 0, "%s: flag --%s needs a value",
-						 verb, f->name);
+				return slx_error(err, 0, "%s: flag --%s needs a value", verb,
+						 f->name);
 			if (set_value(verb, f, argv[(*idx)++], err) < 0)
 				return -1;
 		}
@@ -115,12 +117,11 @@ int cli_parse(const char *verb, int argc, char **argv, int *idx,
 	return 0;
 }
 
-int cli_expect_args(const char *verb, int argc, int idx, int want,
-		    const char *usage, struct slx_err *err)
+int cli_expect_args(const char *verb, int argc, int idx, int want, const char *usage,
+		    struct slx_err *err)
 {
 	if (argc - idx != want)
 		return slx_error(err, 0, "%s: expected %d argument%s, got %d (usage: slxrun %s %s)",
-				 verb, want, want == 1 ? "" : "s", argc - idx,
-				 verb, usage);
+				 verb, want, want == 1 ? "" : "s", argc - idx, verb, usage);
 	return 0;
 }

@@ -29,15 +29,14 @@ struct cli_flag {
 /* Parse flags from argv[*idx] on until the first positional argument (or
  * "--").  Unknown flags are an error naming them: "create: unknown flag
  * --foo". */
-int cli_parse(const char *verb, int argc, char **argv, int *idx,
-	      const struct cli_flag *flags, size_t n_flags, struct slx_err *err);
+int cli_parse(const char *verb, int argc, char **argv, int *idx, const struct cli_flag *flags,
+	      size_t n_flags, struct slx_err *err);
 
 /* Exactly `want` positionals left, else a usage error. */
-int cli_expect_args(const char *verb, int argc, int idx, int want,
-		    const char *usage, struct slx_err *err);
+int cli_expect_args(const char *verb, int argc, int idx, int want, const char *usage,
+		    struct slx_err *err);
 
-typedef int (*cli_verb_fn)(const struct rt_ctx *ctx, int argc, char **argv,
-			   struct slx_err *err);
+typedef int (*cli_verb_fn)(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err);
 
 #define CLI_FLAGS(arr) (arr), (sizeof(arr) / sizeof((arr)[0]))
 

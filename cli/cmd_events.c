@@ -147,8 +147,8 @@ int cmd_events(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *
 	long ms = 5000, waited = 0;
 	int idx = 0;
 	const struct cli_flag flags[] = {
-		{ "stats", 0, CLI_BOOL, &stats_once },
-		{ "interval", 0, CLI_STR, &interval },
+	    {"stats", 0, CLI_BOOL, &stats_once},
+	    {"interval", 0, CLI_STR, &interval},
 	};
 
 	if (cli_parse("events", argc, argv, &idx, CLI_FLAGS(flags), err) < 0 ||

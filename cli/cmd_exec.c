@@ -40,8 +40,8 @@ static void apply_lsm_flags(struct oci_process *p, const struct exec_flags *f)
 static int apply_lsm_flags_owned(struct oci_process *p, const struct exec_flags *f,
 				 struct slx_err *err)
 {
-	const char *src[2] = { f->apparmor, f->label };
-	char **dst[2] = { &p->apparmor_profile, &p->selinux_label };
+	const char *src[2] = {f->apparmor, f->label};
+	char **dst[2] = {&p->apparmor_profile, &p->selinux_label};
 
 	for (int i = 0; i < 2; i++) {
 		char *copy;
@@ -60,8 +60,8 @@ static int apply_lsm_flags_owned(struct oci_process *p, const struct exec_flags 
 /* --cap adds to the bounding, effective and permitted sets, as runc does. */
 static int add_caps(const struct cli_list *add, struct built_process *b, struct slx_err *err)
 {
-	struct oci_strv *sets[3] = { &b->p.caps.bounding, &b->p.caps.effective,
-				     &b->p.caps.permitted };
+	struct oci_strv *sets[3] = {&b->p.caps.bounding, &b->p.caps.effective,
+				    &b->p.caps.permitted};
 
 	for (int i = 0; i < 3; i++) {
 		size_t n = sets[i]->n;
@@ -72,15 +72,14 @@ static int add_caps(const struct cli_list *add, struct built_process *b, struct 
 		if (n)
 			memcpy(b->caps[i], sets[i]->v, n * sizeof(char *));
 		memcpy(b->caps[i] + n, add->v, add->n * sizeof(char *));
-		*sets[i] = (struct oci_strv){ .v = b->caps[i], .n = n + add->n };
+		*sets[i] = (struct oci_strv){.v = b->caps[i], .n = n + add->n};
 	}
 	b->p.caps.present = true;
 	return 0;
 }
 
-static int build_process(const struct oci_process *base, const struct exec_flags *f,
-			 int argc, char **argv, struct built_process *b,
-			 struct slx_err *err)
+static int build_process(const struct oci_process *base, const struct exec_flags *f, int argc,
+			 char **argv, struct built_process *b, struct slx_err *err)
 {
 	size_t n = base->env.n;
 
@@ -104,7 +103,8 @@ static int build_process(const struct oci_process *base, const struct exec_flags
 		int k = sscanf(f->user, "%u:%u", &uid, &gid);
 
 		if (k < 1)
-			return slx_error(err, 0, "exec: --user: expected UID[:GID], got %s", f->user);
+			return slx_error(err, 0, "exec: --user: expected UID[:GID], got %s",
+					 f->user);
 		b->p.user.uid = uid;
 		b->p.user.gid = k == 2 ? gid : 0;
 		b->p.user.n_additional_gids = 0;
@@ -113,8 +113,7 @@ static int build_process(const struct oci_process *base, const struct exec_flags
 	return f->caps.n ? add_caps(&f->caps, b, err) : 0;
 }
 
-static int load_process_file(const char *path, struct oci_process **out,
-			     struct slx_err *err)
+static int load_process_file(const char *path, struct oci_process **out, struct slx_err *err)
 {
 	cleanup_free char *json = NULL;
 	size_t len;
@@ -124,13 +123,13 @@ static int load_process_file(const char *path, struct oci_process **out,
 	return oci_process_parse("process.json", json, len, out, err);
 }
 
-static int exec_with_flags(const struct rt_ctx *ctx, const char *id,
-			   const struct exec_flags *f, int argc, char **argv,
-			   const struct rt_exec_opts *o, int *status, struct slx_err *err)
+static int exec_with_flags(const struct rt_ctx *ctx, const char *id, const struct exec_flags *f,
+			   int argc, char **argv, const struct rt_exec_opts *o, int *status,
+			   struct slx_err *err)
 {
 	struct oci_state *st = NULL;
 	struct oci_config *cfg = NULL;
-	struct built_process b = { 0 };
+	struct built_process b = {0};
 	int r = -1;
 
 	if (argc < 1)
@@ -148,27 +147,27 @@ static int exec_with_flags(const struct rt_ctx *ctx, const char *id,
 
 int cmd_exec(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
-	struct exec_flags f = { 0 };
-	struct rt_exec_opts o = { 0 };
+	struct exec_flags f = {0};
+	struct rt_exec_opts o = {0};
 	const char *cgroup = NULL;
 	bool ignore_paused = false;
 	int idx = 0, status = 0, r;
 	const struct cli_flag flags[] = {
-		{ "process", 'p', CLI_STR, &f.process },
-		{ "console-socket", 0, CLI_STR, &o.console_socket },
-		{ "detach", 'd', CLI_BOOL, &o.detach },
-		{ "pid-file", 0, CLI_STR, &o.pid_file },
-		{ "tty", 't', CLI_BOOL, &f.tty },
-		{ "cwd", 0, CLI_STR, &f.cwd },
-		{ "env", 'e', CLI_LIST, &f.env },
-		{ "user", 'u', CLI_STR, &f.user },
-		{ "cap", 'c', CLI_LIST, &f.caps },
-		{ "no-new-privs", 0, CLI_BOOL, &f.no_new_privs },
-		{ "preserve-fds", 0, CLI_INT, &o.preserve_fds },
-		{ "process-label", 0, CLI_STR, &f.label },
-		{ "apparmor", 0, CLI_STR, &f.apparmor },
-		{ "ignore-paused", 0, CLI_BOOL, &ignore_paused },
-		{ "cgroup", 0, CLI_STR, &cgroup },
+	    {"process", 'p', CLI_STR, &f.process},
+	    {"console-socket", 0, CLI_STR, &o.console_socket},
+	    {"detach", 'd', CLI_BOOL, &o.detach},
+	    {"pid-file", 0, CLI_STR, &o.pid_file},
+	    {"tty", 't', CLI_BOOL, &f.tty},
+	    {"cwd", 0, CLI_STR, &f.cwd},
+	    {"env", 'e', CLI_LIST, &f.env},
+	    {"user", 'u', CLI_STR, &f.user},
+	    {"cap", 'c', CLI_LIST, &f.caps},
+	    {"no-new-privs", 0, CLI_BOOL, &f.no_new_privs},
+	    {"preserve-fds", 0, CLI_INT, &o.preserve_fds},
+	    {"process-label", 0, CLI_STR, &f.label},
+	    {"apparmor", 0, CLI_STR, &f.apparmor},
+	    {"ignore-paused", 0, CLI_BOOL, &ignore_paused},
+	    {"cgroup", 0, CLI_STR, &cgroup},
 	};
 
 	if (cli_parse("exec", argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
@@ -185,8 +184,8 @@ int cmd_exec(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 			r = rt_exec(ctx, argv[idx], p, &o, &status, err);
 		oci_process_free(p);
 	} else {
-		r = exec_with_flags(ctx, argv[idx], &f, argc - idx - 1, argv + idx + 1, &o,
-				    &status, err);
+		r = exec_with_flags(ctx, argv[idx], &f, argc - idx - 1, argv + idx + 1, &o, &status,
+				    err);
 	}
 	return r < 0 ? -1 : status;
 }

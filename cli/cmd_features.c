@@ -6,8 +6,7 @@
 #include "../common/cleanup.h"
 #include "cli.h"
 
-int cmd_features(const struct rt_ctx *ctx, int argc, char **argv,
-		 struct slx_err *err)
+int cmd_features(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
 	cleanup_free char *json = NULL;
 	size_t len;

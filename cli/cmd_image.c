@@ -80,8 +80,8 @@ static const struct {
 	const char *name;
 	int (*fn)(struct img_store *, int, char **, struct slx_err *);
 } subverbs[] = {
-	{ "pull", image_pull }, { "ls", image_ls },	  { "inspect", image_inspect },
-	{ "rm", image_rm },	{ "prune", image_prune },
+    {"pull", image_pull}, {"ls", image_ls},	  {"inspect", image_inspect},
+    {"rm", image_rm},	  {"prune", image_prune},
 };
 
 int cmd_image(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
@@ -100,5 +100,6 @@ int cmd_image(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *e
 		img_store_close(&st);
 		return r < 0 ? -1 : 0;
 	}
-	return slx_error(err, 0, "image: unknown command %s (pull, ls, inspect, rm, prune)", argv[0]);
+	return slx_error(err, 0, "image: unknown command %s (pull, ls, inspect, rm, prune)",
+			 argv[0]);
 }

@@ -5,20 +5,19 @@
 #include "cli.h"
 #include "../shim/shim.h"
 
-int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv,
-	       struct slx_err *err)
+int cmd_invoke(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
-	struct shim_invoke_opts o = { .root = ctx->root };
+	struct shim_invoke_opts o = {.root = ctx->root};
 	const char *ids = NULL;
 	int idx = 0;
 	const struct cli_flag flags[] = {
-		{ "data", 'd', CLI_STR, &o.data },
-		{ "timings", 0, CLI_BOOL, &o.timings },
-		{ "unsafe-sandbox", 0, CLI_BOOL, &o.floor.unsafe },
-		{ "sandbox-ids", 0, CLI_STR, &ids },
-		{ "mode", 0, CLI_STR, &o.settings.mode },
-		{ "timeout", 0, CLI_STR, &o.settings.timeout },
-		{ "memory", 0, CLI_STR, &o.settings.memory },
+	    {"data", 'd', CLI_STR, &o.data},
+	    {"timings", 0, CLI_BOOL, &o.timings},
+	    {"unsafe-sandbox", 0, CLI_BOOL, &o.floor.unsafe},
+	    {"sandbox-ids", 0, CLI_STR, &ids},
+	    {"mode", 0, CLI_STR, &o.settings.mode},
+	    {"timeout", 0, CLI_STR, &o.settings.timeout},
+	    {"memory", 0, CLI_STR, &o.settings.memory},
 	};
 
 	if (cli_parse("invoke", argc, argv, &idx, CLI_FLAGS(flags), err) < 0 ||

@@ -18,9 +18,8 @@ static void print_row(const struct oci_state *st, bool json, bool first)
 		free(text);
 		return;
 	}
-	printf("%-24s %-8d %-10s %-40s %-32s %s\n", st->id, st->pid,
-	       oci_status_name(st->status), st->bundle, st->created,
-	       st->owner && *st->owner ? st->owner : "root");
+	printf("%-24s %-8d %-10s %-40s %-32s %s\n", st->id, st->pid, oci_status_name(st->status),
+	       st->bundle, st->created, st->owner && *st->owner ? st->owner : "root");
 }
 
 int cmd_list(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
@@ -31,8 +30,8 @@ int cmd_list(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 	size_t n = 0;
 	int idx = 0;
 	const struct cli_flag flags[] = {
-		{ "format", 'f', CLI_STR, &format },
-		{ "quiet", 'q', CLI_BOOL, &quiet },
+	    {"format", 'f', CLI_STR, &format},
+	    {"quiet", 'q', CLI_BOOL, &quiet},
 	};
 
 	if (cli_parse("list", argc, argv, &idx, CLI_FLAGS(flags), err) < 0 ||
@@ -47,8 +46,8 @@ int cmd_list(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 	if (json)
 		printf("[");
 	else if (!quiet)
-		printf("%-24s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS",
-		       "BUNDLE", "CREATED", "OWNER");
+		printf("%-24s %-8s %-10s %-40s %-32s %s\n", "ID", "PID", "STATUS", "BUNDLE",
+		       "CREATED", "OWNER");
 	for (size_t i = 0; i < n; i++) {
 		struct oci_state *st = NULL;
 		struct slx_err ignored;

@@ -47,8 +47,7 @@ static void filter_lines(FILE *in, const pid_t *pids, size_t n)
 
 /* `ps ARGS...` (or `ps -ef`) by execvp with its output on a pipe: each
  * argument stays one argv entry, so nothing in one is ever shell syntax. */
-static int print_table(const pid_t *pids, size_t n, int argc, char **argv,
-		       struct slx_err *err)
+static int print_table(const pid_t *pids, size_t n, int argc, char **argv, struct slx_err *err)
 {
 	cleanup_free char **args = calloc((size_t)argc + 2, sizeof(char *));
 	cleanup_file FILE *in = NULL;
@@ -97,15 +96,14 @@ int cmd_ps(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 	pid_t *pids = NULL;
 	size_t n = 0;
 	int idx = 0, r = 0;
-	const struct cli_flag flags[] = { { "format", 'f', CLI_STR, &format } };
+	const struct cli_flag flags[] = {{"format", 'f', CLI_STR, &format}};
 
 	if (cli_parse("ps", argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
 		return -1;
 	if (argc - idx < 1)
 		return cli_expect_args("ps", argc, idx, 1, "[--format table|json] ID", err);
 	if (strcmp(format, "json") && strcmp(format, "table"))
-		return slx_error(err, 0, "ps: --format: unknown format %s (table or json)",
-				 format);
+		return slx_error(err, 0, "ps: --format: unknown format %s (table or json)", format);
 	if (rt_pids(ctx, argv[idx], &pids, &n, err) < 0)
 		return -1;
 	if (!strcmp(format, "json")) {

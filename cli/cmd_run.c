@@ -4,19 +4,19 @@
 
 int cmd_run(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
-	struct rt_create_opts o = { .bundle = "." };
+	struct rt_create_opts o = {.bundle = "."};
 	bool detach = false, keep = false, no_subreaper = false;
 	int idx = 0, status = 0;
 	const struct cli_flag flags[] = {
-		{ "bundle", 'b', CLI_STR, &o.bundle },
-		{ "pid-file", 0, CLI_STR, &o.pid_file },
-		{ "console-socket", 0, CLI_STR, &o.console_socket },
-		{ "detach", 'd', CLI_BOOL, &detach },
-		{ "keep", 0, CLI_BOOL, &keep },
-		{ "no-pivot", 0, CLI_BOOL, &o.no_pivot },
-		{ "no-new-keyring", 0, CLI_BOOL, &o.no_new_keyring },
-		{ "preserve-fds", 0, CLI_INT, &o.preserve_fds },
-		{ "no-subreaper", 0, CLI_BOOL, &no_subreaper },
+	    {"bundle", 'b', CLI_STR, &o.bundle},
+	    {"pid-file", 0, CLI_STR, &o.pid_file},
+	    {"console-socket", 0, CLI_STR, &o.console_socket},
+	    {"detach", 'd', CLI_BOOL, &detach},
+	    {"keep", 0, CLI_BOOL, &keep},
+	    {"no-pivot", 0, CLI_BOOL, &o.no_pivot},
+	    {"no-new-keyring", 0, CLI_BOOL, &o.no_new_keyring},
+	    {"preserve-fds", 0, CLI_INT, &o.preserve_fds},
+	    {"no-subreaper", 0, CLI_BOOL, &no_subreaper},
 	};
 
 	if (cli_parse("run", argc, argv, &idx, CLI_FLAGS(flags), err) < 0 ||

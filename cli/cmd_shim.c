@@ -110,13 +110,15 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 	if (parse_flags(f, argc, argv, err) < 0)
 		return -1;
 	if (!o->bundle)
-		return slx_error(err, 0,
-				 "usage: slxrun shim serve [--listen ADDR]... [--auth-token-file F | "
-				 "--no-auth] [--public-metrics] [--policy P] "
-				 "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] "
-				 "[--max-connections N] [--max-per-client N] [--header-timeout S] "
-				 "[--body-timeout S] [--body-budget-mb MB] "
-				 "[--time-scale N] [--mode M] [--timeout S] [--memory MB] [--unsafe-sandbox] [--sandbox-ids BASE:COUNT] BUNDLE|IMAGE-REF");
+		return slx_error(
+		    err, 0,
+		    "usage: slxrun shim serve [--listen ADDR]... [--auth-token-file F | "
+		    "--no-auth] [--public-metrics] [--policy P] "
+		    "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] "
+		    "[--max-connections N] [--max-per-client N] [--header-timeout S] "
+		    "[--body-timeout S] [--body-budget-mb MB] "
+		    "[--time-scale N] [--mode M] [--timeout S] [--memory MB] [--unsafe-sandbox] "
+		    "[--sandbox-ids BASE:COUNT] BUNDLE|IMAGE-REF");
 	if (o->min_warm > o->max)
 		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,
 				 o->max);
@@ -138,7 +140,7 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 
 static int serve(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
-	struct serve_flags f = { .o = { .root = ctx->root } };
+	struct serve_flags f = {.o = {.root = ctx->root}};
 
 	if (parse_opts(&f, argc, argv, err) < 0)
 		return -1;

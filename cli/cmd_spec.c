@@ -21,8 +21,8 @@ int cmd_spec(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 	size_t len;
 	int idx = 0;
 	const struct cli_flag flags[] = {
-		{ "bundle", 'b', CLI_STR, &bundle },
-		{ "rootless", 0, CLI_BOOL, &rootless },
+	    {"bundle", 'b', CLI_STR, &bundle},
+	    {"rootless", 0, CLI_BOOL, &rootless},
 	};
 
 	(void)ctx;

@@ -2,8 +2,7 @@
 /* cmd_start.c -- `slxrun start ID`: release a created container. */
 #include "cli.h"
 
-int cmd_start(const struct rt_ctx *ctx, int argc, char **argv,
-	      struct slx_err *err)
+int cmd_start(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
 	int idx = 0;
 

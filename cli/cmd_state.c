@@ -5,8 +5,7 @@
 
 #include "cli.h"
 
-int cmd_state(const struct rt_ctx *ctx, int argc, char **argv,
-	      struct slx_err *err)
+int cmd_state(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
 	char *json = NULL;

@@ -14,14 +14,12 @@
 #include "cli.h"
 
 /* runc's RAMInBytes: "64M", "1g", "512k", plain bytes; -1 stays -1. */
-static int parse_bytes(const char *flag, const char *s, int64_t *out,
-		       struct slx_err *err)
+static int parse_bytes(const char *flag, const char *s, int64_t *out, struct slx_err *err)
 {
 	static const struct {
 		char unit;
 		int64_t mul;
-	} units[] = { { 'k', 1LL << 10 }, { 'm', 1LL << 20 }, { 'g', 1LL << 30 },
-		      { 't', 1LL << 40 } };
+	} units[] = {{'k', 1LL << 10}, {'m', 1LL << 20}, {'g', 1LL << 30}, {'t', 1LL << 40}};
 	char *end;
 	double v;
 
@@ -43,8 +41,7 @@ static int parse_bytes(const char *flag, const char *s, int64_t *out,
 	return 0;
 }
 
-static int parse_i64(const char *flag, const char *s, int64_t *out,
-		     struct slx_err *err)
+static int parse_i64(const char *flag, const char *s, int64_t *out, struct slx_err *err)
 {
 	char *end;
 
@@ -56,13 +53,11 @@ static int parse_i64(const char *flag, const char *s, int64_t *out,
 }
 
 struct update_flags {
-	const char *resources, *memory, *memory_reservation, *memory_swap,
-		*cpu_quota, *cpu_period, *cpu_shares, *cpuset_cpus, *cpuset_mems,
-		*pids_limit, *blkio_weight;
+	const char *resources, *memory, *memory_reservation, *memory_swap, *cpu_quota, *cpu_period,
+	    *cpu_shares, *cpuset_cpus, *cpuset_mems, *pids_limit, *blkio_weight;
 };
 
-static int load_resources(const char *path, struct oci_resources **res,
-			  struct slx_err *err)
+static int load_resources(const char *path, struct oci_resources **res, struct slx_err *err)
 {
 	cleanup_free char *json = NULL;
 	size_t len;
@@ -71,42 +66,40 @@ static int load_resources(const char *path, struct oci_resources **res,
 		*res = calloc(1, sizeof(**res));
 		return *res ? 0 : slx_error(err, ENOMEM, "update");
 	}
-	if ((strcmp(path, "-") ?
-		     slx_read_file_max_at(AT_FDCWD, path, OCI_RESOURCES_MAX, &json, &len, err) :
-		     slx_read_fd_max(STDIN_FILENO, "stdin", OCI_RESOURCES_MAX, &json, &len, err)) < 0)
+	if ((strcmp(path, "-")
+		 ? slx_read_file_max_at(AT_FDCWD, path, OCI_RESOURCES_MAX, &json, &len, err)
+		 : slx_read_fd_max(STDIN_FILENO, "stdin", OCI_RESOURCES_MAX, &json, &len, err)) < 0)
 		return slx_error_prefix(err, "update: --resources");
 	return oci_resources_parse("resources", json, len, res, err);
 }
 
-static int apply_flags(const struct update_flags *f, struct oci_resources *r,
-		       struct slx_err *err)
+static int apply_flags(const struct update_flags *f, struct oci_resources *r, struct slx_err *err)
 {
 	int64_t v;
 
-#define I64(str, name, parse, dst, sect)                                              \
-	if (str) {                                                                    \
-		if (parse(name, str, &v, err) < 0)                                    \
-			return -1;                                                    \
-		dst.set = true;                                                       \
-		dst.v = v;                                                            \
-		r->sect.present = true;                                               \
+#define I64(str, name, parse, dst, sect)                                                           \
+	if (str) {                                                                                 \
+		if (parse(name, str, &v, err) < 0)                                                 \
+			return -1;                                                                 \
+		dst.set = true;                                                                    \
+		dst.v = v;                                                                         \
+		r->sect.present = true;                                                            \
 	}
 	I64(f->memory, "memory", parse_bytes, r->memory.limit, memory)
-	I64(f->memory_reservation, "memory-reservation", parse_bytes,
-	    r->memory.reservation, memory)
+	I64(f->memory_reservation, "memory-reservation", parse_bytes, r->memory.reservation, memory)
 	I64(f->memory_swap, "memory-swap", parse_bytes, r->memory.swap, memory)
 	I64(f->cpu_quota, "cpu-quota", parse_i64, r->cpu.quota, cpu)
 	I64(f->pids_limit, "pids-limit", parse_i64, r->pids.limit, pids)
 #undef I64
-#define U64(str, name, dst, sect)                                                     \
-	if (str) {                                                                    \
-		if (parse_i64(name, str, &v, err) < 0)                                \
-			return -1;                                                    \
-		if (v < 0)                                                            \
-			return slx_error(err, 0, "update: --%s: must not be negative", name); \
-		dst.set = true;                                                       \
-		dst.v = (uint64_t)v;                                                  \
-		r->sect.present = true;                                               \
+#define U64(str, name, dst, sect)                                                                  \
+	if (str) {                                                                                 \
+		if (parse_i64(name, str, &v, err) < 0)                                             \
+			return -1;                                                                 \
+		if (v < 0)                                                                         \
+			return slx_error(err, 0, "update: --%s: must not be negative", name);      \
+		dst.set = true;                                                                    \
+		dst.v = (uint64_t)v;                                                               \
+		r->sect.present = true;                                                            \
 	}
 	U64(f->cpu_period, "cpu-period", r->cpu.period, cpu)
 	U64(f->cpu_shares, "cpu-shares", r->cpu.shares, cpu)
@@ -124,21 +117,21 @@ static int apply_flags(const struct update_flags *f, struct oci_resources *r,
 
 int cmd_update(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 {
-	struct update_flags f = { 0 };
+	struct update_flags f = {0};
 	struct oci_resources *res = NULL;
 	int idx = 0, r;
 	const struct cli_flag flags[] = {
-		{ "resources", 'r', CLI_STR, &f.resources },
-		{ "memory", 0, CLI_STR, &f.memory },
-		{ "memory-reservation", 0, CLI_STR, &f.memory_reservation },
-		{ "memory-swap", 0, CLI_STR, &f.memory_swap },
-		{ "cpu-quota", 0, CLI_STR, &f.cpu_quota },
-		{ "cpu-period", 0, CLI_STR, &f.cpu_period },
-		{ "cpu-shares", 0, CLI_STR, &f.cpu_shares },
-		{ "cpuset-cpus", 0, CLI_STR, &f.cpuset_cpus },
-		{ "cpuset-mems", 0, CLI_STR, &f.cpuset_mems },
-		{ "pids-limit", 0, CLI_STR, &f.pids_limit },
-		{ "blkio-weight", 0, CLI_STR, &f.blkio_weight },
+	    {"resources", 'r', CLI_STR, &f.resources},
+	    {"memory", 0, CLI_STR, &f.memory},
+	    {"memory-reservation", 0, CLI_STR, &f.memory_reservation},
+	    {"memory-swap", 0, CLI_STR, &f.memory_swap},
+	    {"cpu-quota", 0, CLI_STR, &f.cpu_quota},
+	    {"cpu-period", 0, CLI_STR, &f.cpu_period},
+	    {"cpu-shares", 0, CLI_STR, &f.cpu_shares},
+	    {"cpuset-cpus", 0, CLI_STR, &f.cpuset_cpus},
+	    {"cpuset-mems", 0, CLI_STR, &f.cpuset_mems},
+	    {"pids-limit", 0, CLI_STR, &f.pids_limit},
+	    {"blkio-weight", 0, CLI_STR, &f.blkio_weight},
 	};
 
 	if (cli_parse("update", argc, argv, &idx, CLI_FLAGS(flags), err) < 0 ||

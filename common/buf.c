@@ -49,11 +49,11 @@ int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 		int r;
 
 		if (c == '"' || c == '\\')
-			r = slx_buf_add(b, (char[]){ '\\', (char)c }, 2);
+			r = slx_buf_add(b, (char[]){'\\', (char)c}, 2);
 		else if (c == '\n')
 			r = slx_buf_add(b, "\\n", 2);
 		else if (c < 0x20 || c == 0x7f)
@@ -69,5 +69,5 @@ int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n)
 void slx_buf_release(struct slx_buf *b)
 {
 	free(b->p);
-	*b = (struct slx_buf){ 0 };
+	*b = (struct slx_buf){0};
 }

@@ -40,23 +40,23 @@ static inline void slx_fclosep(FILE **f)
 	*f = NULL;
 }
 
-#define cleanup_free __attribute__((cleanup(slx_freep)))
+#define cleanup_free  __attribute__((cleanup(slx_freep)))
 #define cleanup_close __attribute__((cleanup(slx_closep)))
-#define cleanup_dir __attribute__((cleanup(slx_closedirp)))
-#define cleanup_file __attribute__((cleanup(slx_fclosep)))
+#define cleanup_dir   __attribute__((cleanup(slx_closedirp)))
+#define cleanup_file  __attribute__((cleanup(slx_fclosep)))
 
 /* Hand ownership out of a cleanup-scoped variable. */
-#define steal_ptr(p)                                                           \
-	({                                                                     \
-		__typeof__(p) steal_tmp_ = (p);                                \
-		(p) = NULL;                                                    \
-		steal_tmp_;                                                    \
+#define steal_ptr(p)                                                                               \
+	({                                                                                         \
+		__typeof__(p) steal_tmp_ = (p);                                                    \
+		(p) = NULL;                                                                        \
+		steal_tmp_;                                                                        \
 	})
-#define steal_fd(fd)                                                           \
-	({                                                                     \
-		int steal_fd_ = (fd);                                          \
-		(fd) = -1;                                                     \
-		steal_fd_;                                                     \
+#define steal_fd(fd)                                                                               \
+	({                                                                                         \
+		int steal_fd_ = (fd);                                                              \
+		(fd) = -1;                                                                         \
+		steal_fd_;                                                                         \
 	})
 
 #endif

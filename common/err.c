@@ -23,7 +23,9 @@ static void escape_controls(char *msg, size_t size)
 			out[o++] = (char)*p;
 		else if (*p == '\n' || *p == '\t' || *p == '\r')
 			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\%c",
-					      *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+					      *p == '\n'   ? 'n'
+					      : *p == '\t' ? 't'
+							   : 'r');
 		else
 			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\u%04x", *p);
 	}

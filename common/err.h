@@ -18,11 +18,11 @@ struct slx_err {
 /* Fill err and return -1, so callers can `return slx_error(err, errno, ...)`.
  * When errnum is non-zero, ": strerror(errnum)" is appended. */
 int slx_error(struct slx_err *err, int errnum, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepend "context: " to an error already filled; returns -1. */
 int slx_error_prefix(struct slx_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Reset to "no error". */
 void slx_err_clear(struct slx_err *err);

@@ -67,8 +67,7 @@ int slx_read_fd_max(int fd, const char *name, size_t max, char **out, size_t *le
 	return 0;
 }
 
-int slx_read_fd(int fd, const char *name, char **out, size_t *len,
-		struct slx_err *err)
+int slx_read_fd(int fd, const char *name, char **out, size_t *len, struct slx_err *err)
 {
 	return slx_read_fd_max(fd, name, SIZE_MAX - 1, out, len, err);
 }
@@ -83,14 +82,12 @@ int slx_read_file_max_at(int dirfd, const char *path, size_t max, char **out, si
 	return slx_read_fd_max(fd, path, max, out, len, err);
 }
 
-int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
-		     struct slx_err *err)
+int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len, struct slx_err *err)
 {
 	return slx_read_file_max_at(dirfd, path, SIZE_MAX - 1, out, len, err);
 }
 
-int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,
-		      struct slx_err *err)
+int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len, struct slx_err *err)
 {
 	cleanup_close int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
@@ -123,8 +120,7 @@ static int write_all(int fd, const char *buf, size_t len)
 
 /* A fresh ".<base>.XXXXXX" in dirfd, created O_EXCL|O_NOFOLLOW: nothing
  * planted under a guessable name (a symlink, a fifo) is ever opened. */
-static int create_unique_temp(int dirfd, const char *base, mode_t mode, char *tmp,
-			      size_t len)
+static int create_unique_temp(int dirfd, const char *base, mode_t mode, char *tmp, size_t len)
 {
 	for (int tries = 0; tries < 64; tries++) {
 		uint64_t r;
@@ -137,8 +133,7 @@ static int create_unique_temp(int dirfd, const char *base, mode_t mode, char *tm
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    mode);
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
@@ -146,8 +141,8 @@ static int create_unique_temp(int dirfd, const char *base, mode_t mode, char *tm
 	return -1;
 }
 
-int slx_write_file_atomic(const char *path, const char *buf, size_t len,
-			  mode_t mode, struct slx_err *err)
+int slx_write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode,
+			  struct slx_err *err)
 {
 	cleanup_free char *dir = strdup(path);
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;

@@ -10,12 +10,10 @@
 
 /* Read a whole file (relative to dirfd, AT_FDCWD for a path) into a
  * NUL-terminated heap buffer; *len gets its size when len is not NULL. */
-int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len,
-		     struct slx_err *err);
+int slx_read_file_at(int dirfd, const char *path, char **out, size_t *len, struct slx_err *err);
 
 /* Read everything from an open fd (stdin for "-"); name is for errors. */
-int slx_read_fd(int fd, const char *name, char **out, size_t *len,
-		struct slx_err *err);
+int slx_read_fd(int fd, const char *name, char **out, size_t *len, struct slx_err *err);
 
 /* The same, refusing input past max bytes ("NAME: larger than 4 MiB", EFBIG)
  * instead of reading on: for files someone else may have written. */
@@ -31,8 +29,8 @@ int slx_write_file_at(int dirfd, const char *path, const char *buf, size_t len,
 /* Write to a fresh, unguessable temp file beside path (O_EXCL|O_NOFOLLOW),
  * fsync it, rename it onto path and fsync the directory: readers see the old
  * or the new content, never half, and a planted symlink is never followed. */
-int slx_write_file_atomic(const char *path, const char *buf, size_t len,
-			  mode_t mode, struct slx_err *err);
+int slx_write_file_atomic(const char *path, const char *buf, size_t len, mode_t mode,
+			  struct slx_err *err);
 
 /* mkdir -p; existing directories are fine. */
 int slx_mkdir_p(const char *path, mode_t mode, struct slx_err *err);

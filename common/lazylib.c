@@ -49,19 +49,40 @@ void slx_lazy_require(struct slx_lazy_lib *lib)
 /* ---- libmicrohttpd ------------------------------------------------------ */
 
 enum {
-	M_START_VA, M_STOP, M_RUN, M_QUIESCE, M_GET_TIMEOUT, M_DAEMON_INFO,
-	M_LOOKUP, M_SUSPEND, M_RESUME, M_RESP_BUF, M_ADD_HEADER, M_QUEUE,
-	M_DESTROY, M_CONN_INFO, M_COUNT
+	M_START_VA,
+	M_STOP,
+	M_RUN,
+	M_QUIESCE,
+	M_GET_TIMEOUT,
+	M_DAEMON_INFO,
+	M_LOOKUP,
+	M_SUSPEND,
+	M_RESUME,
+	M_RESP_BUF,
+	M_ADD_HEADER,
+	M_QUEUE,
+	M_DESTROY,
+	M_CONN_INFO,
+	M_COUNT
 };
 static const char *const mhd_names[M_COUNT] = {
-	"MHD_start_daemon_va", "MHD_stop_daemon", "MHD_run", "MHD_quiesce_daemon",
-	"MHD_get_timeout", "MHD_get_daemon_info", "MHD_lookup_connection_value",
-	"MHD_suspend_connection", "MHD_resume_connection",
-	"MHD_create_response_from_buffer", "MHD_add_response_header",
-	"MHD_queue_response", "MHD_destroy_response", "MHD_get_connection_info",
+    "MHD_start_daemon_va",
+    "MHD_stop_daemon",
+    "MHD_run",
+    "MHD_quiesce_daemon",
+    "MHD_get_timeout",
+    "MHD_get_daemon_info",
+    "MHD_lookup_connection_value",
+    "MHD_suspend_connection",
+    "MHD_resume_connection",
+    "MHD_create_response_from_buffer",
+    "MHD_add_response_header",
+    "MHD_queue_response",
+    "MHD_destroy_response",
+    "MHD_get_connection_info",
 };
 static void *mhd_slots[M_COUNT];
-static struct slx_lazy_lib mhd_lib = { "libmicrohttpd.so.12", mhd_names, mhd_slots, M_COUNT, false };
+static struct slx_lazy_lib mhd_lib = {"libmicrohttpd.so.12", mhd_names, mhd_slots, M_COUNT, false};
 
 int slx_lazy_load_mhd(struct slx_err *err)
 {
@@ -70,9 +91,8 @@ int slx_lazy_load_mhd(struct slx_err *err)
 
 #define MHD_FN(idx, name) ((__typeof__(&name))(slx_lazy_require(&mhd_lib), mhd_slots[idx]))
 
-struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port,
-				    MHD_AcceptPolicyCallback apc, void *apc_cls,
-				    MHD_AccessHandlerCallback dh, void *dh_cls, ...)
+struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc,
+				    void *apc_cls, MHD_AccessHandlerCallback dh, void *dh_cls, ...)
 {
 	struct MHD_Daemon *d;
 	va_list ap;
@@ -110,8 +130,8 @@ const union MHD_DaemonInfo *MHD_get_daemon_info(struct MHD_Daemon *daemon,
 	return MHD_FN(M_DAEMON_INFO, MHD_get_daemon_info)(daemon, info_type);
 }
 
-const char *MHD_lookup_connection_value(struct MHD_Connection *connection,
-					enum MHD_ValueKind kind, const char *key)
+const char *MHD_lookup_connection_value(struct MHD_Connection *connection, enum MHD_ValueKind kind,
+					const char *key)
 {
 	return MHD_FN(M_LOOKUP, MHD_lookup_connection_value)(connection, kind, key);
 }
@@ -132,14 +152,14 @@ struct MHD_Response *MHD_create_response_from_buffer(size_t size, void *buffer,
 	return MHD_FN(M_RESP_BUF, MHD_create_response_from_buffer)(size, buffer, mode);
 }
 
-enum MHD_Result MHD_add_response_header(struct MHD_Response *response,
-					const char *header, const char *content)
+enum MHD_Result MHD_add_response_header(struct MHD_Response *response, const char *header,
+					const char *content)
 {
 	return MHD_FN(M_ADD_HEADER, MHD_add_response_header)(response, header, content);
 }
 
-enum MHD_Result MHD_queue_response(struct MHD_Connection *connection,
-				   unsigned int status_code, struct MHD_Response *response)
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+				   struct MHD_Response *response)
 {
 	return MHD_FN(M_QUEUE, MHD_queue_response)(connection, status_code, response);
 }
@@ -159,16 +179,25 @@ const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *c
 /* ---- libcurl ------------------------------------------------------------- */
 
 enum {
-	C_INIT, C_SETOPT, C_PERFORM, C_CLEANUP, C_GETINFO, C_STRERROR,
-	C_SLIST_APPEND, C_SLIST_FREE, C_ESCAPE, C_FREE, C_COUNT
+	C_INIT,
+	C_SETOPT,
+	C_PERFORM,
+	C_CLEANUP,
+	C_GETINFO,
+	C_STRERROR,
+	C_SLIST_APPEND,
+	C_SLIST_FREE,
+	C_ESCAPE,
+	C_FREE,
+	C_COUNT
 };
 static const char *const curl_names[C_COUNT] = {
-	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
-	"curl_easy_cleanup", "curl_easy_getinfo", "curl_easy_strerror",
-	"curl_slist_append", "curl_slist_free_all", "curl_easy_escape", "curl_free",
+    "curl_easy_init",	 "curl_easy_setopt",   "curl_easy_perform", "curl_easy_cleanup",
+    "curl_easy_getinfo", "curl_easy_strerror", "curl_slist_append", "curl_slist_free_all",
+    "curl_easy_escape",	 "curl_free",
 };
 static void *curl_slots[C_COUNT];
-static struct slx_lazy_lib curl_lib = { "libcurl.so.4", curl_names, curl_slots, C_COUNT, false };
+static struct slx_lazy_lib curl_lib = {"libcurl.so.4", curl_names, curl_slots, C_COUNT, false};
 
 int slx_lazy_load_curl(struct slx_err *err)
 {

@@ -20,7 +20,7 @@
 #include "../oci/oci.h"
 
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define UPPER_DIR IMG_UPPER_DIR
+#define UPPER_DIR    IMG_UPPER_DIR
 
 struct bundle_ctx {
 	struct img_store *st;
@@ -153,8 +153,8 @@ static void gen_mount(yajl_gen g, const char *dest, const char *type, const char
  * per container), then the overlay on "/" itself, then the defaults on it. */
 static void gen_mounts(yajl_gen g, yajl_val def, char *const overlay[3])
 {
-	const char *const tmpfs_opts[] = { "tmpcopyup", "mode=755", "nodev", NULL };
-	const char *const ovl_opts[] = { overlay[0], overlay[1], overlay[2], NULL };
+	const char *const tmpfs_opts[] = {"tmpcopyup", "mode=755", "nodev", NULL};
+	const char *const ovl_opts[] = {overlay[0], overlay[1], overlay[2], NULL};
 
 	(void)yajl_gen_array_open(g);
 	gen_mount(g, "/" UPPER_DIR, "tmpfs", tmpfs_opts);
@@ -182,7 +182,7 @@ static void gen_annotations(yajl_gen g, const struct bundle_ctx *b)
 static int gen_config(const struct bundle_ctx *b, char **out, size_t *len, struct slx_err *err)
 {
 	cleanup_free char *def_text = NULL;
-	char *overlay[3] = { NULL, NULL, NULL };
+	char *overlay[3] = {NULL, NULL, NULL};
 	cleanup_yajl yajl_val def = NULL;
 	const unsigned char *buf;
 	yajl_gen g = NULL;
@@ -206,8 +206,8 @@ static int gen_config(const struct bundle_ctx *b, char **out, size_t *len, struc
 		if (!strcmp(k, "process"))
 			gen_process(g, v, b);
 		else if (!strcmp(k, "root"))
-			(void)(yajl_gen_map_open(g), gen_kv(g, "path", "rootfs"), gen_s(g, "readonly"),
-			       yajl_gen_bool(g, 0), yajl_gen_map_close(g));
+			(void)(yajl_gen_map_open(g), gen_kv(g, "path", "rootfs"),
+			       gen_s(g, "readonly"), yajl_gen_bool(g, 0), yajl_gen_map_close(g));
 		else if (!strcmp(k, "mounts"))
 			gen_mounts(g, v, overlay);
 		else
@@ -291,7 +291,8 @@ static int workdir_make(const struct bundle_ctx *b, const char *tmp, struct slx_
 	if (!w || !w[strspn(w, "/")] || layers_have(b, w + strspn(w, "/")))
 		return 0;
 	if (strstr(w, "..") || w[0] != '/')
-		return slx_error(err, 0, "image config: WorkingDir \"%s\": not a clean absolute path", w);
+		return slx_error(err, 0,
+				 "image config: WorkingDir \"%s\": not a clean absolute path", w);
 	if (asprintf(&path, "%s/%s/rootfs/" UPPER_DIR "/upper%s", b->st->path, tmp, w) < 0)
 		return slx_error(err, ENOMEM, "bundle");
 	return slx_mkdir_p(path, 0755, err);
@@ -301,8 +302,9 @@ static int bundle_write(struct bundle_ctx *b, const char *tmp, struct slx_err *e
 {
 	cleanup_free char *json = NULL;
 	cleanup_free char *path = NULL;
-	static const char *const dirs[] = { "rootfs", "rootfs/" UPPER_DIR,
-					    "rootfs/" UPPER_DIR "/upper", "rootfs/" UPPER_DIR "/work" };
+	static const char *const dirs[] = {"rootfs", "rootfs/" UPPER_DIR,
+					   "rootfs/" UPPER_DIR "/upper",
+					   "rootfs/" UPPER_DIR "/work"};
 	size_t len;
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
@@ -372,11 +374,10 @@ static size_t diff_ids_count(char **v)
 	return n;
 }
 
-int img_bundle_make(struct img_store *st, const char *manifest, char **bundle,
-		    struct slx_err *err)
+int img_bundle_make(struct img_store *st, const char *manifest, char **bundle, struct slx_err *err)
 {
 	struct img_manifest m;
-	struct bundle_ctx b = { .st = st, .m = &m };
+	struct bundle_ctx b = {.st = st, .m = &m};
 	char dest[96];
 	cleanup_free char *abs = NULL;
 	struct stat s;
@@ -435,8 +436,8 @@ int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, stru
 
 int img_overlay_skeleton(const char *root, char **path, struct slx_err *err)
 {
-	static const char *const dirs[] = { "", "/" UPPER_DIR, "/" UPPER_DIR "/upper",
-					    "/" UPPER_DIR "/work" };
+	static const char *const dirs[] = {"", "/" UPPER_DIR, "/" UPPER_DIR "/upper",
+					   "/" UPPER_DIR "/work"};
 	struct img_store st;
 	struct stat s;
 	char tmp[64], d[96];

@@ -22,7 +22,8 @@ static int strv_copy(yajl_val v, const char *where, char ***out, struct slx_err 
 	*out = sv;
 	for (size_t i = 0; i < v->u.array.len; i++) {
 		if (!YAJL_IS_STRING(v->u.array.values[i]))
-			return slx_error(err, 0, "image config: %s[%zu]: expected a string", where, i);
+			return slx_error(err, 0, "image config: %s[%zu]: expected a string", where,
+					 i);
 		if (!(sv[i] = strdup(v->u.array.values[i]->u.string)))
 			return slx_error(err, ENOMEM, "image config");
 	}
@@ -48,7 +49,7 @@ int img_config_parse(const char *json, struct img_config *c, struct slx_err *err
 	cleanup_yajl yajl_val root = NULL;
 	yajl_val cfg, labels;
 
-	*c = (struct img_config){ 0 };
+	*c = (struct img_config){0};
 	if (img_json_parse("image config", json, &root, err) < 0)
 		return -1;
 	cfg = img_json_get(root, "config");
@@ -89,5 +90,5 @@ void img_config_free(struct img_config *c)
 	free(c->label_timeout);
 	free(c->label_memory);
 	strv_free(c->diff_ids);
-	*c = (struct img_config){ 0 };
+	*c = (struct img_config){0};
 }

@@ -49,7 +49,8 @@ int img_inspect(struct img_store *st, const char *name, FILE *out, struct slx_er
 	int r = img_refs_get(st, name, digest, err);
 
 	if (r == 0)
-		return slx_error(err, ENOENT, "image %s: not in the store (see slxrun image ls)", name);
+		return slx_error(err, ENOENT, "image %s: not in the store (see slxrun image ls)",
+				 name);
 	if (r < 0 || img_blob_read_doc(st, digest, &doc, &len, err) < 0 ||
 	    img_manifest_parse(doc, len, &m, err) < 0)
 		return -1;
@@ -78,7 +79,8 @@ int img_remove(struct img_store *st, const char *name, struct slx_err *err)
 		;
 	if (i == r.n) {
 		img_refs_free(&r);
-		return slx_error(err, ENOENT, "image %s: not in the store (see slxrun image ls)", name);
+		return slx_error(err, ENOENT, "image %s: not in the store (see slxrun image ls)",
+				 name);
 	}
 	free(r.names[i]);
 	free(r.digests[i]);
@@ -174,9 +176,9 @@ static int sweep(struct img_store *st, const char *dir, const struct keep *k, un
 
 int img_prune(struct img_store *st, unsigned *removed, struct slx_err *err)
 {
-	static const char *const dirs[] = { "blobs/sha256", "layers", "bundles", "tmp" };
+	static const char *const dirs[] = {"blobs/sha256", "layers", "bundles", "tmp"};
 	cleanup_close int gc = img_gc_lock(st, true, err), lock = -1;
-	struct keep k = { 0 };
+	struct keep k = {0};
 	struct img_refs r;
 	int ret = 0;
 

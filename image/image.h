@@ -15,20 +15,20 @@
 #define IMG_DIGEST_MAX 72
 
 enum img_transport {
-	IMG_OCI_DIR, /* oci:DIR[:TAG] */
-	IMG_OCI_ARCHIVE, /* oci-archive:FILE[:TAG] */
+	IMG_OCI_DIR,	    /* oci:DIR[:TAG] */
+	IMG_OCI_ARCHIVE,    /* oci-archive:FILE[:TAG] */
 	IMG_DOCKER_ARCHIVE, /* docker-archive:FILE */
-	IMG_DOCKER, /* docker://HOST[:PORT]/REPO(:TAG|@sha256:...) */
+	IMG_DOCKER,	    /* docker://HOST[:PORT]/REPO(:TAG|@sha256:...) */
 };
 
 struct img_ref {
 	enum img_transport transport;
-	char *path; /* layout directory or archive file, absolute */
-	char *tag; /* layout ref.name or registry tag; NULL: the only one / "latest" */
-	char *host; /* registry host[:port] */
-	char *repo; /* registry repository */
+	char *path;   /* layout directory or archive file, absolute */
+	char *tag;    /* layout ref.name or registry tag; NULL: the only one / "latest" */
+	char *host;   /* registry host[:port] */
+	char *repo;   /* registry repository */
 	char *digest; /* registry manifest digest when pinned */
-	char *name; /* canonical text: the key of the store's refs */
+	char *name;   /* canonical text: the key of the store's refs */
 };
 
 /* True when s names an image (a known transport prefix) rather than a bundle. */
@@ -48,25 +48,22 @@ struct img_desc {
 };
 
 /* An index (or Docker manifest list): the linux/amd64 manifest in it. */
-int img_index_select(const char *json, size_t len, struct img_desc *out,
-		     struct slx_err *err);
+int img_index_select(const char *json, size_t len, struct img_desc *out, struct slx_err *err);
 /* An index's entry named tag (org.opencontainers.image.ref.name), or its only
  * entry when tag is NULL. */
-int img_index_find_tag(const char *json, size_t len, const char *tag,
-		       struct img_desc *out, struct slx_err *err);
+int img_index_find_tag(const char *json, size_t len, const char *tag, struct img_desc *out,
+		       struct slx_err *err);
 
 enum img_kind { IMG_KIND_MANIFEST, IMG_KIND_INDEX };
 /* Which of the two a document is (mediaType, or the fields it has). */
-int img_doc_kind(const char *json, size_t len, enum img_kind *out,
-		 struct slx_err *err);
+int img_doc_kind(const char *json, size_t len, enum img_kind *out, struct slx_err *err);
 
 struct img_manifest {
 	struct img_desc config;
 	struct img_desc *layers;
 	size_t n_layers;
 };
-int img_manifest_parse(const char *json, size_t len, struct img_manifest *m,
-		       struct slx_err *err);
+int img_manifest_parse(const char *json, size_t len, struct img_manifest *m, struct slx_err *err);
 void img_manifest_free(struct img_manifest *m);
 
 /* The store: <root>/images, opened by fd; every path below is resolved from
@@ -80,25 +77,23 @@ void img_store_close(struct img_store *st);
 
 /* Fetch ref into the store (every blob verified) and record ref->name ->
  * manifest digest; *manifest gets that digest. */
-int img_pull(struct img_store *st, const struct img_ref *ref,
-	     char manifest[IMG_DIGEST_MAX], struct slx_err *err);
+int img_pull(struct img_store *st, const struct img_ref *ref, char manifest[IMG_DIGEST_MAX],
+	     struct slx_err *err);
 
 struct img_unpack_opts {
-	bool allow_devices; /* write char/block device entries (never by default) */
+	bool allow_devices;	/* write char/block device entries (never by default) */
 	bool overlay_whiteouts; /* .wh. entries -> overlayfs whiteouts */
-	bool keep_owners; /* chown entries to their uid/gid */
+	bool keep_owners;	/* chown entries to their uid/gid */
 };
 /* Unpack one tar stream read from fd into the directory dirfd, which it
  * never leaves; errors name the entry. */
-int img_unpack_fd(int fd, int dirfd, const struct img_unpack_opts *o,
-		  struct slx_err *err);
+int img_unpack_fd(int fd, int dirfd, const struct img_unpack_opts *o, struct slx_err *err);
 
 /* Unpack every layer of a stored manifest (each once, in its own directory)
  * and write the bundle <store>/bundles/<hex>/config.json: the layers as
  * read-only overlay lowers, a private tmpfs upper per container.  *bundle
  * gets the bundle directory (heap). */
-int img_bundle_make(struct img_store *st, const char *manifest, char **bundle,
-		    struct slx_err *err);
+int img_bundle_make(struct img_store *st, const char *manifest, char **bundle, struct slx_err *err);
 
 /* Inside an overlay bundle's (empty) rootfs: a tmpcopyup tmpfs mounted
  * there gives each container its own copy of upper/ and work/. */
@@ -110,13 +105,11 @@ int img_bundle_make(struct img_store *st, const char *manifest, char **bundle,
 int img_overlay_skeleton(const char *root, char **path, struct slx_err *err);
 
 /* Pull when the store has no such ref yet, then img_bundle_make. */
-int img_bundle_for_ref(const char *root, const char *refstr, char **bundle,
-		       struct slx_err *err);
+int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, struct slx_err *err);
 
 /* ls: one line per ref; inspect: the manifest, config and layers as JSON. */
 int img_list(struct img_store *st, FILE *out, struct slx_err *err);
-int img_inspect(struct img_store *st, const char *name, FILE *out,
-		struct slx_err *err);
+int img_inspect(struct img_store *st, const char *name, FILE *out, struct slx_err *err);
 /* Forget a ref (its blobs stay until prune). */
 int img_remove(struct img_store *st, const char *name, struct slx_err *err);
 /* Remove blobs, layers and bundles no ref reaches; counts what went. */

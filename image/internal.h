@@ -29,8 +29,7 @@ int img_desc_parse(yajl_val v, const char *where, struct img_desc *d, struct slx
 
 /* sha256 of a whole fd from offset 0 as "sha256:<hex>", and its size. */
 int img_sha256_fd(int fd, char digest[IMG_DIGEST_MAX], int64_t *size, struct slx_err *err);
-int img_sha256_buf(const void *buf, size_t len, char digest[IMG_DIGEST_MAX],
-		   struct slx_err *err);
+int img_sha256_buf(const void *buf, size_t len, char digest[IMG_DIGEST_MAX], struct slx_err *err);
 
 /* sha256 fed piece by piece (a layer's uncompressed stream). */
 struct img_sha256 {
@@ -68,8 +67,7 @@ int img_blob_read_doc(struct img_store *st, const char *digest, char **out, size
 int img_refs_lock(struct img_store *st, struct slx_err *err);
 int img_refs_get(struct img_store *st, const char *name, char digest[IMG_DIGEST_MAX],
 		 struct slx_err *err);
-int img_refs_set(struct img_store *st, const char *name, const char *digest,
-		 struct slx_err *err);
+int img_refs_set(struct img_store *st, const char *name, const char *digest, struct slx_err *err);
 /* All refs: parallel arrays of names and digests (freed with img_refs_free). */
 struct img_refs {
 	char **names, **digests;
@@ -89,21 +87,18 @@ int img_remove_tree_at(int dirfd, const char *name);
 struct img_source {
 	int (*top)(struct img_source *src, struct img_store *st, struct img_desc *out,
 		   struct slx_err *err);
-	int (*fetch)(struct img_source *src, const struct img_desc *d, int fd,
-		     struct slx_err *err);
+	int (*fetch)(struct img_source *src, const struct img_desc *d, int fd, struct slx_err *err);
 	void (*close)(struct img_source *src);
 };
-int img_source_layout(const struct img_ref *ref, struct img_store *st,
-		      struct img_source **out, struct slx_err *err);
+int img_source_layout(const struct img_ref *ref, struct img_store *st, struct img_source **out,
+		      struct slx_err *err);
 int img_source_docker_archive(const struct img_ref *ref, struct img_store *st,
 			      struct img_source **out, struct slx_err *err);
-int img_source_registry(const struct img_ref *ref, struct img_source **out,
-			struct slx_err *err);
+int img_source_registry(const struct img_ref *ref, struct img_source **out, struct slx_err *err);
 
 /* Extract an archive file (oci-archive, docker-archive) into a fresh
  * directory <store>/tmp/<name>; plain files, directories and symlinks only. */
-int img_archive_extract(struct img_store *st, const char *file, char name[64],
-			struct slx_err *err);
+int img_archive_extract(struct img_store *st, const char *file, char name[64], struct slx_err *err);
 
 /* Copy all of in to out. */
 int img_copy_fd(int in, int out, struct slx_err *err);

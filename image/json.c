@@ -44,7 +44,7 @@ int img_desc_parse(yajl_val v, const char *where, struct img_desc *d, struct slx
 	const char *mt = img_json_str(v, "mediaType"), *digest = img_json_str(v, "digest");
 	yajl_val size = img_json_get(v, "size");
 
-	*d = (struct img_desc){ 0 };
+	*d = (struct img_desc){0};
 	if (!YAJL_IS_OBJECT(v))
 		return slx_error(err, 0, "%s: expected a descriptor object", where);
 	if (!digest || !img_digest_valid(digest))

@@ -20,7 +20,7 @@
 static int unpack_into(struct img_store *st, const struct img_desc *d, const char *diff_id,
 		       const char *tmp, struct slx_err *err)
 {
-	const struct img_unpack_opts o = { .overlay_whiteouts = true, .keep_owners = true };
+	const struct img_unpack_opts o = {.overlay_whiteouts = true, .keep_owners = true};
 	cleanup_close int blob = img_blob_open(st, d->digest, err), dir = -1;
 	char got[IMG_DIGEST_MAX];
 
@@ -32,7 +32,8 @@ static int unpack_into(struct img_store *st, const struct img_desc *d, const cha
 	if (img_unpack_fd_digest(blob, dir, &o, got, err) < 0)
 		return -1;
 	if (diff_id && strcmp(got, diff_id))
-		return slx_error(err, 0, "uncompressed digest %s, but the image config's diff_id is %s",
+		return slx_error(err, 0,
+				 "uncompressed digest %s, but the image config's diff_id is %s",
 				 got, diff_id);
 	/* The layer's root is a lower's root: the usual 0755; it keeps the
 	 * diff_id it was checked against, for the next image using it. */
@@ -46,16 +47,18 @@ static int check_unpacked(struct img_store *st, const char *dest, const struct i
 			  const char *diff_id, struct slx_err *err)
 {
 	char got[IMG_DIGEST_MAX] = "";
-	cleanup_close int dir = openat(st->dirfd, dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-								O_CLOEXEC);
+	cleanup_close int dir =
+	    openat(st->dirfd, dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	ssize_t n = dir < 0 ? -1 : fgetxattr(dir, DIFF_ID_XATTR, got, sizeof(got) - 1);
 
 	if (!diff_id || n < 0)
 		return 0; /* none to check, or unpacked before diff_ids were recorded */
 	got[n] = '\0';
 	if (strcmp(got, diff_id))
-		return slx_error(err, 0, "layer %s: uncompressed digest %s, but the image config's diff_id is %s",
-				 d->digest, got, diff_id);
+		return slx_error(
+		    err, 0,
+		    "layer %s: uncompressed digest %s, but the image config's diff_id is %s",
+		    d->digest, got, diff_id);
 	return 0;
 }
 

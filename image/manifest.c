@@ -11,12 +11,12 @@
 #define REF_NAME "org.opencontainers.image.ref.name"
 
 static const char *const index_types[] = {
-	"application/vnd.oci.image.index.v1+json",
-	"application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
 };
 static const char *const manifest_types[] = {
-	"application/vnd.oci.image.manifest.v1+json",
-	"application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
 };
 
 static bool in_list(const char *s, const char *const *v, size_t n)
@@ -76,8 +76,9 @@ int img_index_select(const char *json, size_t len, struct img_desc *out, struct 
 			return img_desc_parse(m, where, out, err);
 		}
 		if (used < sizeof(seen))
-			used += (size_t)snprintf(seen + used, sizeof(seen) - used, "%s%s/%s",
-						 used ? ", " : "", os ? os : "?", arch ? arch : "?");
+			used +=
+			    (size_t)snprintf(seen + used, sizeof(seen) - used, "%s%s/%s",
+					     used ? ", " : "", os ? os : "?", arch ? arch : "?");
 	}
 	return slx_error(err, 0, "index: no linux/amd64 manifest (it has: %s)",
 			 used ? seen : "nothing");
@@ -113,7 +114,7 @@ int img_manifest_parse(const char *json, size_t len, struct img_manifest *m, str
 	yajl_val layers;
 
 	(void)len;
-	*m = (struct img_manifest){ 0 };
+	*m = (struct img_manifest){0};
 	if (img_json_parse("manifest", json, &root, err) < 0)
 		return -1;
 	if (img_desc_parse(img_json_get(root, "config"), "manifest: config", &m->config, err) < 0)
@@ -140,5 +141,5 @@ int img_manifest_parse(const char *json, size_t len, struct img_manifest *m, str
 void img_manifest_free(struct img_manifest *m)
 {
 	free(m->layers);
-	*m = (struct img_manifest){ 0 };
+	*m = (struct img_manifest){0};
 }

@@ -13,10 +13,10 @@ static const struct {
 	const char *prefix;
 	enum img_transport transport;
 } transports[] = {
-	{ "oci:", IMG_OCI_DIR },
-	{ "oci-archive:", IMG_OCI_ARCHIVE },
-	{ "docker-archive:", IMG_DOCKER_ARCHIVE },
-	{ "docker://", IMG_DOCKER },
+    {"oci:", IMG_OCI_DIR},
+    {"oci-archive:", IMG_OCI_ARCHIVE},
+    {"docker-archive:", IMG_DOCKER_ARCHIVE},
+    {"docker://", IMG_DOCKER},
 };
 
 #define N_TRANSPORTS (sizeof(transports) / sizeof(transports[0]))
@@ -47,8 +47,7 @@ static bool repo_valid(const char *r)
 
 	if (!n || n > 255 || strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789._-/") != n)
 		return false;
-	if (r[0] == '/' || r[n - 1] == '/' || strstr(r, "//") || strstr(r, "/.") ||
-	    r[0] == '.')
+	if (r[0] == '/' || r[n - 1] == '/' || strstr(r, "//") || strstr(r, "/.") || r[0] == '.')
 		return false;
 	return true;
 }
@@ -58,7 +57,8 @@ static bool host_valid(const char *h)
 	size_t n = strlen(h);
 
 	return n && n < 256 &&
-	       strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == n;
+	       strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") ==
+		   n;
 }
 
 bool img_digest_valid(const char *d)
@@ -82,29 +82,32 @@ static int parse_docker(const char *rest, struct img_ref *ref, struct slx_err *e
 		colon = NULL;
 	repo_len = at ? (size_t)(at - rest) : colon ? (size_t)(colon - rest) : strlen(rest);
 	if (colon && (!at || colon < at))
-		ref->tag = strndup(colon + 1, (size_t)((at ? at : colon + strlen(colon)) - colon - 1));
+		ref->tag =
+		    strndup(colon + 1, (size_t)((at ? at : colon + strlen(colon)) - colon - 1));
 	ref->repo = strndup(rest, repo_len);
 	if (at)
 		ref->digest = strdup(at + 1);
 	if (!ref->host || !ref->repo || (at && !ref->digest) || (colon && !ref->tag))
 		return slx_error(err, ENOMEM, "image reference");
 	if (!host_valid(ref->host))
-		return slx_error(err, 0, "image docker://%s: bad registry host \"%s\"", rest, ref->host);
+		return slx_error(err, 0, "image docker://%s: bad registry host \"%s\"", rest,
+				 ref->host);
 	if (!repo_valid(ref->repo))
-		return slx_error(err, 0, "image docker://%s/%s: bad repository name \"%s\"", ref->host,
-				 rest, ref->repo);
+		return slx_error(err, 0, "image docker://%s/%s: bad repository name \"%s\"",
+				 ref->host, rest, ref->repo);
 	if (ref->tag && !tag_valid(ref->tag))
 		return slx_error(err, 0, "image docker://%s/%s: bad tag \"%s\"", ref->host, rest,
 				 ref->tag);
 	if (ref->digest && !img_digest_valid(ref->digest))
-		return slx_error(err, 0, "image docker://%s/%s: bad digest \"%s\" (sha256:<64 hex>)",
+		return slx_error(err, 0,
+				 "image docker://%s/%s: bad digest \"%s\" (sha256:<64 hex>)",
 				 ref->host, rest, ref->digest);
 	if (!ref->tag && !ref->digest && !(ref->tag = strdup("latest")))
 		return slx_error(err, ENOMEM, "image reference");
 	return asprintf(&ref->name, "docker://%s/%s%s%s", ref->host, ref->repo,
 			ref->digest ? "@" : ":", ref->digest ? ref->digest : ref->tag) < 0
-		       ? slx_error(err, ENOMEM, "image reference")
-		       : 0;
+		   ? slx_error(err, ENOMEM, "image reference")
+		   : 0;
 }
 
 /* PATH[:TAG], split at the first colon as skopeo does; the path must exist. */
@@ -132,13 +135,13 @@ static int parse_local(const char *prefix, const char *rest, struct img_ref *ref
 		return slx_error(err, ENOMEM, "image reference");
 	return asprintf(&ref->name, "%s%s%s%s", prefix, abs, colon ? ":" : "",
 			colon ? colon + 1 : "") < 0
-		       ? slx_error(err, ENOMEM, "image reference")
-		       : 0;
+		   ? slx_error(err, ENOMEM, "image reference")
+		   : 0;
 }
 
 int img_ref_parse(const char *s, struct img_ref *ref, struct slx_err *err)
 {
-	*ref = (struct img_ref){ 0 };
+	*ref = (struct img_ref){0};
 	for (size_t i = 0; i < N_TRANSPORTS; i++) {
 		size_t n = strlen(transports[i].prefix);
 		int r;
@@ -146,15 +149,16 @@ int img_ref_parse(const char *s, struct img_ref *ref, struct slx_err *err)
 		if (strncmp(s, transports[i].prefix, n))
 			continue;
 		ref->transport = transports[i].transport;
-		r = ref->transport == IMG_DOCKER ? parse_docker(s + n, ref, err)
-						 : parse_local(transports[i].prefix, s + n, ref, err);
+		r = ref->transport == IMG_DOCKER
+			? parse_docker(s + n, ref, err)
+			: parse_local(transports[i].prefix, s + n, ref, err);
 		if (r < 0)
 			img_ref_free(ref);
 		return r;
 	}
-	return slx_error(err, 0,
-			 "image %s: unknown transport (oci:, oci-archive:, docker-archive:, docker://)",
-			 s);
+	return slx_error(
+	    err, 0, "image %s: unknown transport (oci:, oci-archive:, docker-archive:, docker://)",
+	    s);
 }
 
 void img_ref_free(struct img_ref *ref)
@@ -165,5 +169,5 @@ void img_ref_free(struct img_ref *ref)
 	free(ref->repo);
 	free(ref->digest);
 	free(ref->name);
-	*ref = (struct img_ref){ 0 };
+	*ref = (struct img_ref){0};
 }

@@ -37,7 +37,7 @@ void img_refs_free(struct img_refs *r)
 	}
 	free(r->names);
 	free(r->digests);
-	*r = (struct img_refs){ 0 };
+	*r = (struct img_refs){0};
 }
 
 static int refs_add(struct img_refs *r, const char *name, const char *digest)
@@ -68,7 +68,7 @@ int img_refs_load(struct img_store *st, struct img_refs *r, struct slx_err *err)
 	cleanup_free char *text = NULL;
 	cleanup_yajl yajl_val root = NULL;
 
-	*r = (struct img_refs){ 0 };
+	*r = (struct img_refs){0};
 	if (slx_read_file_max_at(st->dirfd, "refs.json", IMG_DOC_MAX, &text, NULL, err) < 0) {
 		if (err->errnum == ENOENT)
 			return 0;
@@ -109,7 +109,8 @@ int img_refs_save(struct img_store *st, const struct img_refs *r, struct slx_err
 	(void)yajl_gen_map_open(g);
 	for (size_t i = 0; i < r->n; i++) {
 		(void)yajl_gen_string(g, (const unsigned char *)r->names[i], strlen(r->names[i]));
-		(void)yajl_gen_string(g, (const unsigned char *)r->digests[i], strlen(r->digests[i]));
+		(void)yajl_gen_string(g, (const unsigned char *)r->digests[i],
+				      strlen(r->digests[i]));
 	}
 	(void)yajl_gen_map_close(g);
 	(void)yajl_gen_get_buf(g, &buf, &len);
@@ -135,8 +136,7 @@ int img_refs_get(struct img_store *st, const char *name, char digest[IMG_DIGEST_
 	return found;
 }
 
-int img_refs_set(struct img_store *st, const char *name, const char *digest,
-		 struct slx_err *err)
+int img_refs_set(struct img_store *st, const char *name, const char *digest, struct slx_err *err)
 {
 	cleanup_close int lock = img_refs_lock(st, err);
 	struct img_refs r;

@@ -18,10 +18,10 @@
 #include "../common/cleanup.h"
 #include "../common/lazylib.h"
 
-#define ACCEPT                                                                             \
-	"Accept: application/vnd.oci.image.index.v1+json, "                                \
-	"application/vnd.oci.image.manifest.v1+json, "                                     \
-	"application/vnd.docker.distribution.manifest.list.v2+json, "                      \
+#define ACCEPT                                                                                     \
+	"Accept: application/vnd.oci.image.index.v1+json, "                                        \
+	"application/vnd.oci.image.manifest.v1+json, "                                             \
+	"application/vnd.docker.distribution.manifest.list.v2+json, "                              \
 	"application/vnd.docker.distribution.manifest.v2+json"
 #define BLOB_ATTEMPTS 4
 
@@ -30,7 +30,7 @@ struct reg_source {
 	const struct img_ref *ref;
 	char scheme[8];
 	char *token; /* Bearer token once one was needed */
-	char *top; /* the top manifest's bytes */
+	char *top;   /* the top manifest's bytes */
 	size_t top_len;
 	char top_digest[IMG_DIGEST_MAX];
 };
@@ -43,7 +43,7 @@ struct reply {
 	size_t len, cap;
 	char auth[1024];
 	bool too_big;
-	bool discard; /* the current response is not a 2xx: its body is no blob */
+	bool discard;	 /* the current response is not a 2xx: its body is no blob */
 	curl_off_t from; /* bytes already in fd, asked for with Range */
 };
 
@@ -190,7 +190,7 @@ static int fetch_token(struct reg_source *s, const char *challenge, struct slx_e
 {
 	char realm[512], service[256] = "", scope[512] = "";
 	cleanup_free char *url = NULL, *esvc = NULL, *escope = NULL;
-	struct reply r = { .fd = -1 };
+	struct reply r = {.fd = -1};
 	cleanup_yajl yajl_val doc = NULL;
 	const char *tok;
 	long status;
@@ -255,7 +255,9 @@ static int reg_get(struct reg_source *s, const char *kind, const char *what, cur
 	if (*status == 200 || *status == 206)
 		return 0;
 	return slx_error(err, 0, "%s: HTTP %ld%s", url, *status,
-			 *status == 404 ? " (not found)" : *status == 401 ? " (unauthorized)" : "");
+			 *status == 404	  ? " (not found)"
+			 : *status == 401 ? " (unauthorized)"
+					  : "");
 }
 
 static bool is_manifest_type(const char *mt)
@@ -267,7 +269,7 @@ static int reg_top(struct img_source *src, struct img_store *st, struct img_desc
 		   struct slx_err *err)
 {
 	struct reg_source *s = (struct reg_source *)src;
-	struct reply r = { .fd = -1 };
+	struct reply r = {.fd = -1};
 	long status;
 
 	(void)st;
@@ -287,7 +289,7 @@ static int reg_top(struct img_source *src, struct img_store *st, struct img_desc
 	if (s->ref->digest && strcmp(s->ref->digest, s->top_digest))
 		return slx_error(err, 0, "manifest %s: the registry sent content with digest %s",
 				 s->ref->digest, s->top_digest);
-	*out = (struct img_desc){ .size = (int64_t)r.len };
+	*out = (struct img_desc){.size = (int64_t)r.len};
 	strcpy(out->digest, s->top_digest);
 	return 0;
 }
@@ -298,7 +300,7 @@ static int reg_blob(struct reg_source *s, const char *digest, int fd, struct slx
 {
 	for (int attempt = 1;; attempt++) {
 		struct stat st;
-		struct reply r = { .fd = fd };
+		struct reply r = {.fd = fd};
 		long status = 0;
 
 		if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0)
@@ -307,21 +309,21 @@ static int reg_blob(struct reg_source *s, const char *digest, int fd, struct slx
 		if (reg_get(s, "blobs", digest, r.from, &r, &status, err) == 0)
 			return 0;
 		if ((status != 200 && status != 206) || attempt == BLOB_ATTEMPTS)
-			return attempt > 1 ? slx_error_prefix(err, "after %d attempts", attempt) : -1;
+			return attempt > 1 ? slx_error_prefix(err, "after %d attempts", attempt)
+					   : -1;
 	}
 }
 
-static int reg_fetch(struct img_source *src, const struct img_desc *d, int fd,
-		     struct slx_err *err)
+static int reg_fetch(struct img_source *src, const struct img_desc *d, int fd, struct slx_err *err)
 {
 	struct reg_source *s = (struct reg_source *)src;
-	struct reply r = { .fd = fd };
+	struct reply r = {.fd = fd};
 	long status;
 
 	if (s->top && !strcmp(d->digest, s->top_digest))
 		return write(fd, s->top, s->top_len) == (ssize_t)s->top_len
-			       ? 0
-			       : slx_error(err, errno, "write");
+			   ? 0
+			   : slx_error(err, errno, "write");
 	if (is_manifest_type(d->media_type))
 		return reg_get(s, "manifests", d->digest, 0, &r, &status, err);
 	return reg_blob(s, d->digest, fd, err);
@@ -340,7 +342,8 @@ static bool host_is_local(const char *host)
 {
 	size_t n = strcspn(host, ":");
 
-	return (n == 9 && !strncmp(host, "127.0.0.1", 9)) || (n == 9 && !strncmp(host, "localhost", 9));
+	return (n == 9 && !strncmp(host, "127.0.0.1", 9)) ||
+	       (n == 9 && !strncmp(host, "localhost", 9));
 }
 
 int img_source_registry(const struct img_ref *ref, struct img_source **out, struct slx_err *err)
@@ -351,7 +354,7 @@ int img_source_registry(const struct img_ref *ref, struct img_source **out, stru
 		return -1;
 	if (!(s = calloc(1, sizeof(*s))))
 		return slx_error(err, ENOMEM, "registry");
-	s->base = (struct img_source){ reg_top, reg_fetch, reg_close };
+	s->base = (struct img_source){reg_top, reg_fetch, reg_close};
 	s->ref = ref;
 	strcpy(s->scheme, host_is_local(ref->host) ? "http" : "https");
 	*out = &s->base;

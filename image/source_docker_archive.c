@@ -34,8 +34,7 @@ struct dar_source {
 	size_t n;
 };
 
-static int dar_hash(struct dar_source *s, const char *path, struct dar_blob *b,
-		    struct slx_err *err)
+static int dar_hash(struct dar_source *s, const char *path, struct dar_blob *b, struct slx_err *err)
 {
 	cleanup_close int fd = img_open_in(s->dirfd, path, O_RDONLY);
 
@@ -135,21 +134,20 @@ static int dar_top(struct img_source *src, struct img_store *st, struct img_desc
 
 	(void)st;
 	(void)err;
-	*out = (struct img_desc){ .size = (int64_t)s->manifest_len };
+	*out = (struct img_desc){.size = (int64_t)s->manifest_len};
 	strcpy(out->media_type, "application/vnd.docker.distribution.manifest.v2+json");
 	strcpy(out->digest, s->manifest_digest);
 	return 0;
 }
 
-static int dar_fetch(struct img_source *src, const struct img_desc *d, int out,
-		     struct slx_err *err)
+static int dar_fetch(struct img_source *src, const struct img_desc *d, int out, struct slx_err *err)
 {
 	struct dar_source *s = (struct dar_source *)src;
 
 	if (!strcmp(d->digest, s->manifest_digest))
 		return write(out, s->manifest, s->manifest_len) == (ssize_t)s->manifest_len
-			       ? 0
-			       : slx_error(err, errno, "write");
+			   ? 0
+			   : slx_error(err, errno, "write");
 	for (size_t i = 0; i < s->n; i++)
 		if (!strcmp(d->digest, s->blobs[i].digest)) {
 			cleanup_close int fd = img_open_in(s->dirfd, s->blobs[i].path, O_RDONLY);
@@ -181,7 +179,7 @@ int img_source_docker_archive(const struct img_ref *ref, struct img_store *st,
 
 	if (!s)
 		return slx_error(err, ENOMEM, "source");
-	s->base = (struct img_source){ dar_top, dar_fetch, dar_close };
+	s->base = (struct img_source){dar_top, dar_fetch, dar_close};
 	s->st = st;
 	s->dirfd = -1;
 	if (img_archive_extract(st, ref->path, s->tmp, err) < 0) {

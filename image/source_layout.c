@@ -49,16 +49,15 @@ int img_copy_fd(int in, int out, struct slx_err *err)
 
 int img_open_in(int dirfd, const char *path, int flags)
 {
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
+			       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
 
 	return slx_openat2(dirfd, path, &how);
 }
 
-int img_archive_extract(struct img_store *st, const char *file, char name[64],
-			struct slx_err *err)
+int img_archive_extract(struct img_store *st, const char *file, char name[64], struct slx_err *err)
 {
-	const struct img_unpack_opts o = { 0 };
+	const struct img_unpack_opts o = {0};
 	cleanup_close int in = open(file, O_RDONLY | O_CLOEXEC), dir = -1;
 	unsigned char r[8];
 
@@ -66,8 +65,8 @@ int img_archive_extract(struct img_store *st, const char *file, char name[64],
 		return slx_error(err, errno, "%s", file);
 	if (getrandom(r, sizeof(r), 0) != sizeof(r))
 		return slx_error(err, errno, "getrandom");
-	snprintf(name, 64, "tmp/src-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3],
-		 r[4], r[5], r[6], r[7]);
+	snprintf(name, 64, "tmp/src-%02x%02x%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4],
+		 r[5], r[6], r[7]);
 	if (mkdirat(st->dirfd, name, 0700) < 0 ||
 	    (dir = openat(st->dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return slx_error(err, errno, "image store: %s", name);
@@ -125,8 +124,7 @@ int img_source_layout(const struct img_ref *ref, struct img_store *st, struct im
 
 	if (!l)
 		return slx_error(err, ENOMEM, "source");
-	*l = (struct layout_source){ { layout_top, layout_fetch, layout_close }, st, -1, "",
-				     ref->tag };
+	*l = (struct layout_source){{layout_top, layout_fetch, layout_close}, st, -1, "", ref->tag};
 	if (ref->transport == IMG_OCI_ARCHIVE) {
 		if (img_archive_extract(st, ref->path, l->tmp, err) < 0) {
 			l->tmp[0] = '\0';

@@ -24,8 +24,7 @@ static const struct {
 	const char *name;
 	mode_t mode;
 } store_dirs[] = {
-	{ "blobs", 0700 }, { "blobs/sha256", 0700 }, { "layers", 0711 },
-	{ "bundles", 0711 }, { "tmp", 0700 },
+    {"blobs", 0700}, {"blobs/sha256", 0700}, {"layers", 0711}, {"bundles", 0711}, {"tmp", 0700},
 };
 
 static int searchable(int dirfd, const char *name, mode_t mode)
@@ -44,7 +43,7 @@ int img_store_open(const char *root, struct img_store *st, struct slx_err *err)
 	cleanup_free char *path = NULL;
 	char abs[PATH_MAX];
 
-	*st = (struct img_store){ .dirfd = -1 };
+	*st = (struct img_store){.dirfd = -1};
 	if (asprintf(&path, "%s/images", root) < 0)
 		return slx_error(err, ENOMEM, "image store");
 	if (slx_mkdir_p(path, 0711, err) < 0)
@@ -99,8 +98,8 @@ int img_tmp_open(struct img_store *st, struct img_tmp *t, struct slx_err *err)
 	t->fd = -1;
 	if (tmp_name("blob", t->name, err) < 0)
 		return -1;
-	t->fd = openat(st->dirfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		       0600);
+	t->fd =
+	    openat(st->dirfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (t->fd < 0)
 		return slx_error(err, errno, "image store: create %s", t->name);
 	return 0;

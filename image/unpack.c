@@ -63,8 +63,8 @@ static int clean_name(const char *raw, char out[PATH_MAX], struct slx_err *err)
 static int open_in_root(int root, const char *path)
 {
 	struct open_how how = {
-		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
+	    .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
 
 	return slx_openat2(root, *path ? path : ".", &how);
@@ -129,8 +129,8 @@ static int clear_slot(int pfd, const char *base, bool want_dir, bool *exists_dir
 
 static int write_data(struct unpack *u, int pfd, const char *base, struct slx_err *err)
 {
-	cleanup_close int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				      0600);
+	cleanup_close int fd =
+	    openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	static __thread char buf[1 << 16];
 	la_ssize_t n;
 
@@ -161,7 +161,8 @@ static int make_hardlink(struct unpack *u, int pfd, const char *base, struct slx
 	const char *raw = u->raw;
 
 	u->raw = archive_entry_hardlink(u->e);
-	if (clean_name(u->raw, target, err) < 0 || (tfd = parent_open(u, target, &tbase, err)) < 0) {
+	if (clean_name(u->raw, target, err) < 0 ||
+	    (tfd = parent_open(u, target, &tbase, err)) < 0) {
 		u->raw = raw;
 		return slx_error_prefix(err, "entry %s: hardlink", raw);
 	}
@@ -178,15 +179,14 @@ static int make_hardlink(struct unpack *u, int pfd, const char *base, struct slx
 	return 0;
 }
 
-static int make_node(struct unpack *u, int pfd, const char *base, mode_t type,
-		     struct slx_err *err)
+static int make_node(struct unpack *u, int pfd, const char *base, mode_t type, struct slx_err *err)
 {
 	dev_t dev = 0;
 
 	if (type == AE_IFCHR || type == AE_IFBLK) {
 		if (!u->o->allow_devices)
-			return slx_error(err, 0, "entry %s: device nodes are not allowed in a layer",
-					 u->raw);
+			return slx_error(
+			    err, 0, "entry %s: device nodes are not allowed in a layer", u->raw);
 		dev = makedev(archive_entry_rdevmajor(u->e), archive_entry_rdevminor(u->e));
 	}
 	if (mknodat(pfd, base, type | 0600, dev) < 0)
@@ -207,24 +207,23 @@ static int set_xattrs(struct unpack *u, int pfd, const char *base, struct slx_er
 	archive_entry_xattr_reset(u->e);
 	while (archive_entry_xattr_next(u->e, &name, &value, &size) == ARCHIVE_OK) {
 		if (!strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13))
-			return slx_error(err, 0, "entry %s: xattr %s is overlayfs's own", u->raw, name);
+			return slx_error(err, 0, "entry %s: xattr %s is overlayfs's own", u->raw,
+					 name);
 		if (lsetxattr(path, name, value, size, 0) < 0)
 			return slx_error(err, errno, "entry %s: xattr %s", u->raw, name);
 	}
 	return 0;
 }
 
-static int set_meta(struct unpack *u, int pfd, const char *base, mode_t type,
-		    struct slx_err *err)
+static int set_meta(struct unpack *u, int pfd, const char *base, mode_t type, struct slx_err *err)
 {
 	struct timespec ts[2] = {
-		{ .tv_nsec = UTIME_OMIT },
-		{ archive_entry_mtime(u->e), archive_entry_mtime_nsec(u->e) },
+	    {.tv_nsec = UTIME_OMIT},
+	    {archive_entry_mtime(u->e), archive_entry_mtime_nsec(u->e)},
 	};
 
-	if (u->o->keep_owners &&
-	    fchownat(pfd, base, (uid_t)archive_entry_uid(u->e), (gid_t)archive_entry_gid(u->e),
-		     AT_SYMLINK_NOFOLLOW) < 0)
+	if (u->o->keep_owners && fchownat(pfd, base, (uid_t)archive_entry_uid(u->e),
+					  (gid_t)archive_entry_gid(u->e), AT_SYMLINK_NOFOLLOW) < 0)
 		return slx_error(err, errno, "entry %s: chown", u->raw);
 	/* After chown, which clears set-id bits. */
 	if (type != AE_IFLNK && fchmodat(pfd, base, archive_entry_perm(u->e) & 07777, 0) < 0)
@@ -251,7 +250,8 @@ static int whiteout(struct unpack *u, int pfd, const char *base, struct slx_err 
 	base += strlen(WH_PREFIX);
 	if (!*base || !strcmp(base, ".") || !strcmp(base, ".."))
 		return slx_error(err, 0, "entry %s: whiteout of nothing", u->raw);
-	if (clear_slot(pfd, base, false, &dir) < 0 || mknodat(pfd, base, S_IFCHR | 0, makedev(0, 0)) < 0)
+	if (clear_slot(pfd, base, false, &dir) < 0 ||
+	    mknodat(pfd, base, S_IFCHR | 0, makedev(0, 0)) < 0)
 		return slx_error(err, errno, "entry %s: whiteout", u->raw);
 	return 0;
 }
@@ -388,8 +388,8 @@ int img_unpack_fd_digest(int fd, int dirfd, const struct img_unpack_opts *o,
 {
 	__attribute__((cleanup(archive_freep))) struct archive *a = NULL;
 	__attribute__((cleanup(archive_freep))) struct archive *raw = NULL;
-	struct unpack u = { .root = dirfd, .o = o };
-	struct img_sha256 h = { 0 };
+	struct unpack u = {.root = dirfd, .o = o};
+	struct img_sha256 h = {0};
 	cleanup_free struct feed *f = calloc(1, sizeof(*f));
 	int r = -1;
 
@@ -412,8 +412,8 @@ int img_unpack_fd_digest(int fd, int dirfd, const struct img_unpack_opts *o,
 		slx_error(err, 0, "not a tar (plain, gzip or zstd): %s", archive_error_string(a));
 		goto out;
 	}
-	if (unpack_entries(&u, err) == 0 && (!diff_id || (feed_drain(f, err) == 0 &&
-							  img_sha256_end(&h, diff_id, err) == 0)))
+	if (unpack_entries(&u, err) == 0 &&
+	    (!diff_id || (feed_drain(f, err) == 0 && img_sha256_end(&h, diff_id, err) == 0)))
 		r = 0;
 out:
 	img_sha256_release(&h);

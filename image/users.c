@@ -31,7 +31,7 @@ static bool db_find(const char *db, const char *name, const unsigned *id, unsign
 	for (const char *line = db; line && *line;) {
 		const char *start = line, *eol = strchr(line, '\n');
 		size_t n = eol ? (size_t)(eol - line) : strlen(line);
-		char buf[512], *fields[4] = { 0 }, *p = buf;
+		char buf[512], *fields[4] = {0}, *p = buf;
 		unsigned a = 0, b = 0;
 		size_t k = 0;
 
@@ -42,7 +42,8 @@ static bool db_find(const char *db, const char *name, const unsigned *id, unsign
 		buf[n] = '\0';
 		for (char *t; k < 4 && (t = strsep(&p, ":")); k++)
 			fields[k] = t;
-		if (k < 3 || !parse_id(fields[2], &a) || (name ? strcmp(fields[0], name) : a != *id))
+		if (k < 3 || !parse_id(fields[2], &a) ||
+		    (name ? strcmp(fields[0], name) : a != *id))
 			continue;
 		*f2 = a;
 		if (f3 && k == 4 && parse_id(fields[3], &b))
@@ -69,13 +70,15 @@ int img_user_resolve(const char *spec, const char *passwd, const char *group, un
 		if (passwd)
 			(void)db_find(passwd, NULL, uid, uid, gid);
 	} else if (!passwd || !db_find(passwd, user, NULL, uid, gid)) {
-		return slx_error(err, 0, "image config: User \"%s\": no user %s in the image's /etc/passwd",
+		return slx_error(err, 0,
+				 "image config: User \"%s\": no user %s in the image's /etc/passwd",
 				 spec, user);
 	}
 	if (!grp || parse_id(grp, gid))
 		return 0;
 	if (!group || !db_find(group, grp, NULL, gid, NULL))
-		return slx_error(err, 0, "image config: User \"%s\": no group %s in the image's /etc/group",
+		return slx_error(err, 0,
+				 "image config: User \"%s\": no group %s in the image's /etc/group",
 				 spec, grp);
 	return 0;
 }

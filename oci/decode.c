@@ -11,12 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t path_append(struct oci_dctx *c, const char *fmt, const char *s,
-			  size_t i)
+static size_t path_append(struct oci_dctx *c, const char *fmt, const char *s, size_t i)
 {
 	size_t old = c->path_len, room = sizeof(c->path) - old;
-	int n = s ? snprintf(c->path + old, room, fmt, s) :
-		    snprintf(c->path + old, room, fmt, i);
+	int n = s ? snprintf(c->path + old, room, fmt, s) : snprintf(c->path + old, room, fmt, i);
 
 	if (n < 0)
 		n = 0;
@@ -76,11 +74,9 @@ int oci_derror(struct oci_dctx *c, const char *fmt, ...)
 	return slx_error(c->err, 0, "%s", safe);
 }
 
-int oci_dexpected(struct oci_dctx *c, const char *what,
-		  const struct oci_jnode *n)
+int oci_dexpected(struct oci_dctx *c, const char *what, const struct oci_jnode *n)
 {
-	if (n->type == OCI_J_NUMBER && n->num.is_float &&
-	    strcmp(what, "an integer") == 0)
+	if (n->type == OCI_J_NUMBER && n->num.is_float && strcmp(what, "an integer") == 0)
 		return oci_derror(c, "expected an integer, got a float");
 	return oci_derror(c, "expected %s, got %s", what, oci_json_type_name(n));
 }
@@ -97,20 +93,18 @@ static int want_integer(struct oci_dctx *c, const struct oci_jnode *n)
 	return 0;
 }
 
-static int get_i64(struct oci_dctx *c, const struct oci_jnode *n, int64_t lo,
-		   int64_t hi, int64_t *out)
+static int get_i64(struct oci_dctx *c, const struct oci_jnode *n, int64_t lo, int64_t hi,
+		   int64_t *out)
 {
 	if (want_integer(c, n) < 0)
 		return -1;
 	if (!n->num.fits_i64 || n->num.i < lo || n->num.i > hi)
-		return oci_derror(c, "integer out of range (%" PRId64 "..%" PRId64 ")",
-				  lo, hi);
+		return oci_derror(c, "integer out of range (%" PRId64 "..%" PRId64 ")", lo, hi);
 	*out = n->num.i;
 	return 0;
 }
 
-static int get_u64(struct oci_dctx *c, const struct oci_jnode *n, uint64_t hi,
-		   uint64_t *out)
+static int get_u64(struct oci_dctx *c, const struct oci_jnode *n, uint64_t hi, uint64_t *out)
 {
 	if (want_integer(c, n) < 0)
 		return -1;
@@ -137,8 +131,7 @@ static int get_str(struct oci_dctx *c, const struct oci_jnode *n, char **out)
 	return *out ? 0 : doom(c);
 }
 
-static int dec_strv(struct oci_dctx *c, const struct oci_jnode *n,
-		    struct oci_strv *v)
+static int dec_strv(struct oci_dctx *c, const struct oci_jnode *n, struct oci_strv *v)
 {
 	size_t i = 0;
 
@@ -158,8 +151,7 @@ static int dec_strv(struct oci_dctx *c, const struct oci_jnode *n,
 	return 0;
 }
 
-static int dec_kvv(struct oci_dctx *c, const struct oci_jnode *n,
-		   struct oci_kvv *v)
+static int dec_kvv(struct oci_dctx *c, const struct oci_jnode *n, struct oci_kvv *v)
 {
 	if (n->type != OCI_J_OBJECT)
 		return oci_dexpected(c, "an object", n);
@@ -181,8 +173,7 @@ static int dec_kvv(struct oci_dctx *c, const struct oci_jnode *n,
 	return 0;
 }
 
-static int dec_u32v(struct oci_dctx *c, const struct oci_jnode *n,
-		    uint32_t **out, size_t *count)
+static int dec_u32v(struct oci_dctx *c, const struct oci_jnode *n, uint32_t **out, size_t *count)
 {
 	size_t i = 0;
 	uint64_t u;
@@ -204,20 +195,19 @@ static int dec_u32v(struct oci_dctx *c, const struct oci_jnode *n,
 	return 0;
 }
 
-static int dec_char(struct oci_dctx *c, const struct oci_jnode *n,
-		    const char *chars, char *out)
+static int dec_char(struct oci_dctx *c, const struct oci_jnode *n, const char *chars, char *out)
 {
 	if (n->type != OCI_J_STRING)
 		return oci_dexpected(c, "a string", n);
 	if (n->str.len != 1 || !strchr(chars, n->str.s[0]))
-		return oci_derror(c, "invalid value \"%s\" (expected one of \"%s\")",
-				  n->str.s, chars);
+		return oci_derror(c, "invalid value \"%s\" (expected one of \"%s\")", n->str.s,
+				  chars);
 	*out = n->str.s[0];
 	return 0;
 }
 
-static int dec_objv(struct oci_dctx *c, const struct oci_field *f,
-		    const struct oci_jnode *n, char *base)
+static int dec_objv(struct oci_dctx *c, const struct oci_field *f, const struct oci_jnode *n,
+		    char *base)
 {
 	const struct oci_obj *d = f->obj;
 	size_t i = 0;
@@ -244,14 +234,14 @@ static int dec_objv(struct oci_dctx *c, const struct oci_field *f,
 
 /* Scalars are written with memcpy: fields of distinct but same-sized types
  * (unsigned long long pid_start_time through a uint64_t) stay alias-safe. */
-static int dec_number(struct oci_dctx *c, const struct oci_field *f,
-		      const struct oci_jnode *n, void *dst)
+static int dec_number(struct oci_dctx *c, const struct oci_field *f, const struct oci_jnode *n,
+		      void *dst)
 {
 	int64_t i;
 	uint64_t u;
 	int iv;
-	struct oci_opt_i64 oi = { .set = true };
-	struct oci_opt_u64 ou = { .set = true };
+	struct oci_opt_i64 oi = {.set = true};
+	struct oci_opt_u64 ou = {.set = true};
 
 	switch (f->kind) {
 	case OCI_K_INT:
@@ -263,7 +253,7 @@ static int dec_number(struct oci_dctx *c, const struct oci_field *f,
 	case OCI_K_U32:
 		if (get_u64(c, n, UINT32_MAX, &u) < 0)
 			return -1;
-		memcpy(dst, &(uint32_t){ (uint32_t)u }, sizeof(uint32_t));
+		memcpy(dst, &(uint32_t){(uint32_t)u}, sizeof(uint32_t));
 		return 0;
 	case OCI_K_I64:
 		if (get_i64(c, n, INT64_MIN, INT64_MAX, &i) < 0)
@@ -288,8 +278,8 @@ static int dec_number(struct oci_dctx *c, const struct oci_field *f,
 	}
 }
 
-static int dec_field(struct oci_dctx *c, const struct oci_field *f,
-		     const struct oci_jnode *n, char *base)
+static int dec_field(struct oci_dctx *c, const struct oci_field *f, const struct oci_jnode *n,
+		     char *base)
 {
 	void *dst = base + f->off;
 
@@ -321,8 +311,7 @@ static int dec_field(struct oci_dctx *c, const struct oci_field *f,
 }
 
 /* The last member with this key wins, as with Go's encoding/json. */
-static const struct oci_jnode *obj_get(const struct oci_jnode *n,
-				       const char *key)
+static const struct oci_jnode *obj_get(const struct oci_jnode *n, const char *key)
 {
 	const struct oci_jnode *found = NULL;
 	size_t len = strlen(key);
@@ -333,8 +322,8 @@ static const struct oci_jnode *obj_get(const struct oci_jnode *n,
 	return found;
 }
 
-int oci_obj_decode(struct oci_dctx *c, const struct oci_obj *desc,
-		   const struct oci_jnode *n, void *dst)
+int oci_obj_decode(struct oci_dctx *c, const struct oci_obj *desc, const struct oci_jnode *n,
+		   void *dst)
 {
 	char *base = dst;
 
@@ -424,10 +413,10 @@ void oci_obj_free(const struct oci_obj *desc, void *dst)
 	}
 }
 
-int oci_doc_decode(const char *name, const char *json, size_t len,
-		   const struct oci_obj *desc, void **out, struct slx_err *err)
+int oci_doc_decode(const char *name, const char *json, size_t len, const struct oci_obj *desc,
+		   void **out, struct slx_err *err)
 {
-	struct oci_dctx c = { .err = err };
+	struct oci_dctx c = {.err = err};
 	struct oci_jdoc doc;
 	void *obj;
 

@@ -243,15 +243,15 @@ static int jb_key(void *ctx, const unsigned char *s, size_t len)
 }
 
 static const yajl_callbacks jb_callbacks = {
-	.yajl_null = jb_null,
-	.yajl_boolean = jb_bool,
-	.yajl_number = jb_number,
-	.yajl_string = jb_string,
-	.yajl_start_map = jb_start_map,
-	.yajl_map_key = jb_key,
-	.yajl_end_map = jb_close,
-	.yajl_start_array = jb_start_array,
-	.yajl_end_array = jb_close,
+    .yajl_null = jb_null,
+    .yajl_boolean = jb_bool,
+    .yajl_number = jb_number,
+    .yajl_string = jb_string,
+    .yajl_start_map = jb_start_map,
+    .yajl_map_key = jb_key,
+    .yajl_end_map = jb_close,
+    .yajl_start_array = jb_start_array,
+    .yajl_end_array = jb_close,
 };
 
 /* yajl's message ("lexical error: invalid char in json text.\n") without
@@ -269,8 +269,8 @@ static void jyajl_message(yajl_handle h, char *buf, size_t size)
 		buf[--n] = '\0';
 }
 
-static int jerror_at(const char *name, const char *json, size_t off,
-		     const char *what, struct slx_err *err)
+static int jerror_at(const char *name, const char *json, size_t off, const char *what,
+		     struct slx_err *err)
 {
 	size_t line = 1, col = 1;
 
@@ -285,10 +285,10 @@ static int jerror_at(const char *name, const char *json, size_t off,
 	return slx_error(err, 0, "%s:%zu:%zu: %s", name, line, col, what);
 }
 
-int oci_json_parse(const char *name, const char *json, size_t len,
-		   struct oci_jdoc *doc, struct slx_err *err)
+int oci_json_parse(const char *name, const char *json, size_t len, struct oci_jdoc *doc,
+		   struct slx_err *err)
 {
-	struct jbuild b = { .arena = calloc(1, sizeof(struct oci_jarena)) };
+	struct jbuild b = {.arena = calloc(1, sizeof(struct oci_jarena))};
 	yajl_handle h;
 	yajl_status st;
 	size_t off;
@@ -337,9 +337,8 @@ void oci_json_free(struct oci_jdoc *doc)
 const char *oci_json_type_name(const struct oci_jnode *n)
 {
 	static const char *const names[] = {
-		[OCI_J_NULL] = "null",	       [OCI_J_BOOL] = "a boolean",
-		[OCI_J_NUMBER] = "a number",   [OCI_J_STRING] = "a string",
-		[OCI_J_ARRAY] = "an array",    [OCI_J_OBJECT] = "an object",
+	    [OCI_J_NULL] = "null",	 [OCI_J_BOOL] = "a boolean", [OCI_J_NUMBER] = "a number",
+	    [OCI_J_STRING] = "a string", [OCI_J_ARRAY] = "an array", [OCI_J_OBJECT] = "an object",
 	};
 	return names[n->type];
 }
@@ -395,8 +394,7 @@ int oci_gen_finish(yajl_gen g, char **out, size_t *len, struct slx_err *err)
 
 	if (st != yajl_gen_status_ok) {
 		yajl_gen_free(g);
-		return slx_error(err, 0, "generating JSON failed (yajl_gen status %d)",
-				 (int)st);
+		return slx_error(err, 0, "generating JSON failed (yajl_gen status %d)", (int)st);
 	}
 	*out = malloc(n + 1);
 	if (!*out) {

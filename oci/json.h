@@ -76,8 +76,8 @@ struct oci_jdoc {
 /* Parse one JSON value (object or not) with trailing garbage, NUL in strings,
  * invalid UTF-8 and nesting past OCI_JSON_MAX_DEPTH all rejected.  Errors read
  * "<name>:<line>:<column>: <what>". */
-int oci_json_parse(const char *name, const char *json, size_t len,
-		   struct oci_jdoc *doc, struct slx_err *err);
+int oci_json_parse(const char *name, const char *json, size_t len, struct oci_jdoc *doc,
+		   struct slx_err *err);
 void oci_json_free(struct oci_jdoc *doc);
 
 /* "a string", "an object", ... for "expected X, got Y" messages. */

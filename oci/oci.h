@@ -54,7 +54,7 @@ struct oci_capabilities {
 };
 
 struct oci_rlimit {
-	char *type; /* "RLIMIT_NOFILE" */
+	char *type;   /* "RLIMIT_NOFILE" */
 	int resource; /* RLIMIT_NOFILE */
 	uint64_t soft, hard;
 };
@@ -98,8 +98,8 @@ struct oci_hookv {
 	size_t n;
 };
 struct oci_hooks {
-	struct oci_hookv prestart, create_runtime, create_container,
-		start_container, poststart, poststop;
+	struct oci_hookv prestart, create_runtime, create_container, start_container, poststart,
+	    poststop;
 };
 
 enum oci_ns_type {
@@ -131,9 +131,9 @@ struct oci_device {
 
 struct oci_device_cgroup {
 	bool allow;
-	char type; /* 'a', 'c', 'b'; 'a' when absent */
+	char type;	      /* 'a', 'c', 'b'; 'a' when absent */
 	int64_t major, minor; /* -1 = wildcard */
-	char *access; /* "rwm" subset; NULL = all */
+	char *access;	      /* "rwm" subset; NULL = all */
 };
 
 struct oci_weight_device {
@@ -176,9 +176,9 @@ struct oci_resources {
 		struct oci_weight_device *weight_device;
 		size_t n_weight_device;
 		struct oci_throttle_device *throttle_read_bps, *throttle_write_bps,
-			*throttle_read_iops, *throttle_write_iops;
-		size_t n_throttle_read_bps, n_throttle_write_bps,
-			n_throttle_read_iops, n_throttle_write_iops;
+		    *throttle_read_iops, *throttle_write_iops;
+		size_t n_throttle_read_bps, n_throttle_write_bps, n_throttle_read_iops,
+		    n_throttle_write_iops;
 	} block_io;
 	struct oci_hugepage_limit *hugepage_limits;
 	size_t n_hugepage_limits;
@@ -257,36 +257,35 @@ struct oci_config {
  * Errors name the JSON path: "config.json: process.args[1]: expected a
  * string, got a number".  Unknown fields are ignored.  On success *out owns
  * everything and is released with oci_config_free(). */
-int oci_config_parse(const char *name, const char *json, size_t len,
-		     struct oci_config **out, struct slx_err *err);
+int oci_config_parse(const char *name, const char *json, size_t len, struct oci_config **out,
+		     struct slx_err *err);
 /* Caps on the documents we read, so a hostile or runaway file (or a fifo fed
  * forever) is refused with its name instead of eating memory.  Real configs
  * are a few KiB and a large seccomp profile ~30 KiB: 4 MiB is two orders
  * above anything sane for config.json and an exec process.json.  state.json
  * is ours; its only unbounded part is annotations, which Kubernetes caps at
  * 256 KiB in total, so 1 MiB.  A resources object is a few hundred bytes. */
-#define OCI_CONFIG_MAX ((size_t)4 << 20)
-#define OCI_PROCESS_MAX ((size_t)4 << 20)
-#define OCI_STATE_MAX ((size_t)1 << 20)
+#define OCI_CONFIG_MAX	  ((size_t)4 << 20)
+#define OCI_PROCESS_MAX	  ((size_t)4 << 20)
+#define OCI_STATE_MAX	  ((size_t)1 << 20)
 #define OCI_RESOURCES_MAX ((size_t)1 << 20)
 
 /* Read and parse <bundle>/config.json (at most OCI_CONFIG_MAX bytes). */
-int oci_config_load(const char *bundle, struct oci_config **out,
-		    struct slx_err *err);
+int oci_config_load(const char *bundle, struct oci_config **out, struct slx_err *err);
 /* The same, also handing back the exact text parsed (heap, *text), so a
  * caller can keep what it acted on rather than read the file again. */
-int oci_config_load_text(const char *bundle, struct oci_config **out, char **text,
-			 size_t *len, struct slx_err *err);
+int oci_config_load_text(const char *bundle, struct oci_config **out, char **text, size_t *len,
+			 struct slx_err *err);
 void oci_config_free(struct oci_config *cfg);
 
 /* Parse a bare OCI process object (runc exec --process FILE). */
-int oci_process_parse(const char *name, const char *json, size_t len,
-		      struct oci_process **out, struct slx_err *err);
+int oci_process_parse(const char *name, const char *json, size_t len, struct oci_process **out,
+		      struct slx_err *err);
 void oci_process_free(struct oci_process *p);
 
 /* Parse a LinuxResources object (runc update --resources -). */
-int oci_resources_parse(const char *name, const char *json, size_t len,
-			struct oci_resources **out, struct slx_err *err);
+int oci_resources_parse(const char *name, const char *json, size_t len, struct oci_resources **out,
+			struct slx_err *err);
 void oci_resources_free(struct oci_resources *r);
 
 /* Namespace type names as the spec spells them ("pid", "network", ...). */
@@ -325,18 +324,18 @@ struct oci_state {
 /* Serialize; *out is heap (NUL-terminated).  `full` adds the private fields
  * (for state.json); without it prints what `slxrun state` shows (runc's shape:
  * ociVersion, id, pid, status, bundle, rootfs, created, owner, annotations). */
-int oci_state_to_json(const struct oci_state *st, bool full, char **out,
-		      size_t *len, struct slx_err *err);
-int oci_state_parse(const char *name, const char *json, size_t len,
-		    struct oci_state **out, struct slx_err *err);
+int oci_state_to_json(const struct oci_state *st, bool full, char **out, size_t *len,
+		      struct slx_err *err);
+int oci_state_parse(const char *name, const char *json, size_t len, struct oci_state **out,
+		    struct slx_err *err);
 void oci_state_free(struct oci_state *st);
 
 /* --- generated documents -------------------------------------------- */
 
 /* The default config.json `slxrun spec` writes (runc spec's shape); rootless
  * adds a user namespace with uid/gid mappings for `uid`/`gid`. */
-int oci_spec_default_json(bool rootless, uid_t uid, gid_t gid, char **out,
-			  size_t *len, struct slx_err *err);
+int oci_spec_default_json(bool rootless, uid_t uid, gid_t gid, char **out, size_t *len,
+			  struct slx_err *err);
 
 /* What `slxrun features` prints (runtime-spec features.md). */
 int oci_features_json(char **out, size_t *len, struct slx_err *err);

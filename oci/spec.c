@@ -8,7 +8,7 @@
 
 #include "json.h"
 
-#define LIST(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define LIST(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 struct spec_mount {
 	const char *destination, *type, *source;
@@ -16,39 +16,41 @@ struct spec_mount {
 };
 
 static const struct spec_mount spec_mounts[] = {
-	{ "/proc", "proc", "proc", NULL },
-	{ "/dev", "tmpfs", "tmpfs",
-	  LIST("nosuid", "strictatime", "mode=755", "size=65536k") },
-	{ "/dev/pts", "devpts", "devpts",
-	  LIST("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-	       "gid=5") },
-	{ "/dev/shm", "tmpfs", "shm",
-	  LIST("nosuid", "noexec", "nodev", "mode=1777", "size=65536k") },
-	{ "/dev/mqueue", "mqueue", "mqueue", LIST("nosuid", "noexec", "nodev") },
-	{ "/sys", "sysfs", "sysfs", LIST("nosuid", "noexec", "nodev", "ro") },
-	{ "/sys/fs/cgroup", "cgroup", "cgroup",
-	  LIST("nosuid", "noexec", "nodev", "relatime", "ro") },
+    {"/proc", "proc", "proc", NULL},
+    {"/dev", "tmpfs", "tmpfs", LIST("nosuid", "strictatime", "mode=755", "size=65536k")},
+    {"/dev/pts", "devpts", "devpts",
+     LIST("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")},
+    {"/dev/shm", "tmpfs", "shm", LIST("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")},
+    {"/dev/mqueue", "mqueue", "mqueue", LIST("nosuid", "noexec", "nodev")},
+    {"/sys", "sysfs", "sysfs", LIST("nosuid", "noexec", "nodev", "ro")},
+    {"/sys/fs/cgroup", "cgroup", "cgroup", LIST("nosuid", "noexec", "nodev", "relatime", "ro")},
 };
 
 /* Without a user namespace owning the network namespace sysfs cannot be
  * mounted fresh, so rootless binds the host's, read-only, as runc does. */
-static const struct spec_mount rootless_sys = {
-	"/sys", "none", "/sys", LIST("rbind", "nosuid", "noexec", "nodev", "ro")
-};
+static const struct spec_mount rootless_sys = {"/sys", "none", "/sys",
+					       LIST("rbind", "nosuid", "noexec", "nodev", "ro")};
 
-static const char *const default_caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL",
-					    "CAP_NET_BIND_SERVICE", NULL };
+static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
+					   NULL};
 
 static const char *const masked_paths[] = {
-	"/proc/acpi",	      "/proc/asound",	  "/proc/kcore",
-	"/proc/keys",	      "/proc/latency_stats", "/proc/timer_list",
-	"/proc/timer_stats",  "/proc/sched_debug", "/sys/firmware",
-	"/proc/scsi",	      "/sys/devices/virtual/tpm", NULL,
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/sys/firmware",
+    "/proc/scsi",
+    "/sys/devices/virtual/tpm",
+    NULL,
 };
 
 static const char *const readonly_paths[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
-	NULL,
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
 static void gen_spec_process(yajl_gen g)
@@ -62,9 +64,10 @@ static void gen_spec_process(yajl_gen g)
 	oci_gen_key_int(g, "gid", 0);
 	(void)yajl_gen_map_close(g);
 	oci_gen_key_strlist(g, "args", LIST("sh"));
-	oci_gen_key_strlist(g, "env",
-			    LIST("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-				 "TERM=xterm"));
+	oci_gen_key_strlist(
+	    g, "env",
+	    LIST("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+		 "TERM=xterm"));
 	oci_gen_key_str(g, "cwd", "/");
 	oci_gen_str(g, "capabilities");
 	(void)yajl_gen_map_open(g);
@@ -130,12 +133,12 @@ static void gen_id_mapping(yajl_gen g, const char *key, unsigned id)
 
 static void gen_spec_linux(yajl_gen g, bool rootless, uid_t uid, gid_t gid)
 {
-	static const char *const ns_rootful[] = { "pid", "network", "ipc", "uts",
-						  "mount", "cgroup", NULL };
+	static const char *const ns_rootful[] = {"pid",	  "network", "ipc", "uts",
+						 "mount", "cgroup",  NULL};
 	/* runc's ToRootless: no network namespace (no way to wire it up
 	 * unprivileged), a user namespace appended, the rest kept. */
-	static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount",
-						   "cgroup", "user", NULL };
+	static const char *const ns_rootless[] = {"pid",    "ipc",  "uts", "mount",
+						  "cgroup", "user", NULL};
 
 	oci_gen_str(g, "linux");
 	(void)yajl_gen_map_open(g);
@@ -167,8 +170,8 @@ static void gen_spec_linux(yajl_gen g, bool rootless, uid_t uid, gid_t gid)
 	(void)yajl_gen_map_close(g);
 }
 
-int oci_spec_default_json(bool rootless, uid_t uid, gid_t gid, char **out,
-			  size_t *len, struct slx_err *err)
+int oci_spec_default_json(bool rootless, uid_t uid, gid_t gid, char **out, size_t *len,
+			  struct slx_err *err)
 {
 	yajl_gen g = oci_gen_new(true, "\t");
 
@@ -192,62 +195,140 @@ int oci_spec_default_json(bool rootless, uid_t uid, gid_t gid, char **out,
 /* --- features ------------------------------------------------------------- */
 
 static const char *const feature_mount_options[] = {
-	"async",      "atime",	       "bind",	      "defaults",    "dev",
-	"diratime",   "dirsync",       "exec",	      "iversion",    "lazytime",
-	"loud",	      "mand",	       "noatime",     "nodev",	     "nodiratime",
-	"noexec",     "noiversion",    "nolazytime",  "nomand",	     "norelatime",
-	"nostrictatime", "nosuid",     "nosymfollow", "private",     "ratime",
-	"rbind",      "rdev",	       "rdiratime",   "relatime",    "remount",
-	"rexec",      "rnoatime",      "rnodev",      "rnodiratime", "rnoexec",
-	"rnorelatime", "rnostrictatime", "rnosuid",   "rnosymfollow", "ro",
-	"rprivate",   "rrelatime",     "rro",	      "rrw",	     "rshared",
-	"rslave",     "rstrictatime",  "rsuid",	      "rsymfollow",  "runbindable",
-	"rw",	      "shared",	       "silent",      "slave",	     "strictatime",
-	"suid",	      "symfollow",     "sync",	      "unbindable",  NULL,
+    "async",
+    "atime",
+    "bind",
+    "defaults",
+    "dev",
+    "diratime",
+    "dirsync",
+    "exec",
+    "iversion",
+    "lazytime",
+    "loud",
+    "mand",
+    "noatime",
+    "nodev",
+    "nodiratime",
+    "noexec",
+    "noiversion",
+    "nolazytime",
+    "nomand",
+    "norelatime",
+    "nostrictatime",
+    "nosuid",
+    "nosymfollow",
+    "private",
+    "ratime",
+    "rbind",
+    "rdev",
+    "rdiratime",
+    "relatime",
+    "remount",
+    "rexec",
+    "rnoatime",
+    "rnodev",
+    "rnodiratime",
+    "rnoexec",
+    "rnorelatime",
+    "rnostrictatime",
+    "rnosuid",
+    "rnosymfollow",
+    "ro",
+    "rprivate",
+    "rrelatime",
+    "rro",
+    "rrw",
+    "rshared",
+    "rslave",
+    "rstrictatime",
+    "rsuid",
+    "rsymfollow",
+    "runbindable",
+    "rw",
+    "shared",
+    "silent",
+    "slave",
+    "strictatime",
+    "suid",
+    "symfollow",
+    "sync",
+    "unbindable",
+    NULL,
 };
 
 /* Every capability up to CAP_CHECKPOINT_RESTORE (40), in number order. */
 static const char *const feature_caps[] = {
-	"CAP_CHOWN",	       "CAP_DAC_OVERRIDE",    "CAP_DAC_READ_SEARCH",
-	"CAP_FOWNER",	       "CAP_FSETID",	      "CAP_KILL",
-	"CAP_SETGID",	       "CAP_SETUID",	      "CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",       "CAP_NET_RAW",	      "CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",       "CAP_SYS_MODULE",      "CAP_SYS_RAWIO",
-	"CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",      "CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN",       "CAP_SYS_BOOT",	      "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",    "CAP_SYS_TIME",	      "CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",	       "CAP_LEASE",	      "CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL",   "CAP_SETFCAP",	      "CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN",       "CAP_SYSLOG",	      "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",   "CAP_AUDIT_READ",      "CAP_PERFMON",
-	"CAP_BPF",	       "CAP_CHECKPOINT_RESTORE", NULL,
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+    NULL,
 };
 
 /* SCMP_ACT_NOTIFY is left out: slxrun has no seccomp listener support. */
 static const char *const feature_seccomp_actions[] = {
-	"SCMP_ACT_ALLOW",	 "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",
-	"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
-	"SCMP_ACT_TRACE",	 "SCMP_ACT_TRAP",  NULL,
+    "SCMP_ACT_ALLOW",	     "SCMP_ACT_ERRNO",	     "SCMP_ACT_KILL",
+    "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+    "SCMP_ACT_TRACE",	     "SCMP_ACT_TRAP",	     NULL,
 };
 
 static const char *const feature_seccomp_ops[] = {
-	"SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",	    "SCMP_CMP_LE",
-	"SCMP_CMP_LT", "SCMP_CMP_NE", "SCMP_CMP_MASKED_EQ", NULL,
+    "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT",	"SCMP_CMP_LE",
+    "SCMP_CMP_LT", "SCMP_CMP_NE", "SCMP_CMP_MASKED_EQ", NULL,
 };
 
 static const char *const feature_seccomp_archs[] = {
-	"SCMP_ARCH_AARCH64",   "SCMP_ARCH_ARM",	    "SCMP_ARCH_MIPS",
-	"SCMP_ARCH_MIPS64",    "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",
-	"SCMP_ARCH_MIPSEL64",  "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
-	"SCMP_ARCH_PPC64",     "SCMP_ARCH_PPC64LE", "SCMP_ARCH_RISCV64",
-	"SCMP_ARCH_S390",      "SCMP_ARCH_S390X",   "SCMP_ARCH_X32",
-	"SCMP_ARCH_X86",       "SCMP_ARCH_X86_64",  NULL,
+    "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",	   "SCMP_ARCH_MIPS",
+    "SCMP_ARCH_MIPS64",	  "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",
+    "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+    "SCMP_ARCH_PPC64",	  "SCMP_ARCH_PPC64LE",	   "SCMP_ARCH_RISCV64",
+    "SCMP_ARCH_S390",	  "SCMP_ARCH_S390X",	   "SCMP_ARCH_X32",
+    "SCMP_ARCH_X86",	  "SCMP_ARCH_X86_64",	   NULL,
 };
 
 static const char *const feature_seccomp_flags[] = {
-	"SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
-	"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL,
+    "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+    "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+    NULL,
 };
 
 static void gen_enabled(yajl_gen g, const char *key, bool enabled)
@@ -260,7 +341,7 @@ static void gen_enabled(yajl_gen g, const char *key, bool enabled)
 
 static void gen_features_linux(yajl_gen g)
 {
-	const char *ns[OCI_NS_COUNT + 1] = { NULL };
+	const char *ns[OCI_NS_COUNT + 1] = {NULL};
 
 	for (int t = 0; t < OCI_NS_COUNT; t++)
 		ns[t] = oci_ns_type_name((enum oci_ns_type)t);
@@ -299,8 +380,8 @@ int oci_features_json(char **out, size_t *len, struct slx_err *err)
 	oci_gen_key_str(g, "ociVersionMin", "1.0.0");
 	oci_gen_key_str(g, "ociVersionMax", "1.3.0");
 	oci_gen_key_strlist(g, "hooks",
-			    LIST("prestart", "createRuntime", "createContainer",
-				 "startContainer", "poststart", "poststop"));
+			    LIST("prestart", "createRuntime", "createContainer", "startContainer",
+				 "poststart", "poststop"));
 	oci_gen_key_strlist(g, "mountOptions", feature_mount_options);
 	gen_features_linux(g);
 	oci_gen_str(g, "annotations");

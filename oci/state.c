@@ -11,19 +11,17 @@
 #include "json.h"
 
 static const char *const status_names[] = {
-	[OCI_STATUS_CREATING] = "creating", [OCI_STATUS_CREATED] = "created",
-	[OCI_STATUS_RUNNING] = "running",   [OCI_STATUS_STOPPED] = "stopped",
-	[OCI_STATUS_PAUSED] = "paused",
+    [OCI_STATUS_CREATING] = "creating", [OCI_STATUS_CREATED] = "created",
+    [OCI_STATUS_RUNNING] = "running",	[OCI_STATUS_STOPPED] = "stopped",
+    [OCI_STATUS_PAUSED] = "paused",
 };
 
 const char *oci_status_name(enum oci_status s)
 {
-	return (unsigned)s < OCI_ARRAY_SIZE(status_names) ? status_names[s] :
-							      "unknown";
+	return (unsigned)s < OCI_ARRAY_SIZE(status_names) ? status_names[s] : "unknown";
 }
 
-static int status_decode(struct oci_dctx *c, const struct oci_jnode *n,
-			 void *dst)
+static int status_decode(struct oci_dctx *c, const struct oci_jnode *n, void *dst)
 {
 	if (n->type != OCI_J_STRING)
 		return oci_dexpected(c, "a string", n);
@@ -39,35 +37,33 @@ static int status_decode(struct oci_dctx *c, const struct oci_jnode *n,
 _Static_assert(sizeof(unsigned long long) == sizeof(uint64_t),
 	       "pidStartTime is decoded as a uint64");
 
-#define SFIELD(k, kd, m, ...)                                                  \
-	{ .key = (k), .kind = (kd), .off = offsetof(struct oci_state, m), __VA_ARGS__ }
-#define SHOOKV(k, m)                                                           \
-	SFIELD(k, OCI_K_OBJV, m.v, .off_n = offsetof(struct oci_state, m.n),   \
-	       .obj = &oci_hook_desc)
+#define SFIELD(k, kd, m, ...)                                                                      \
+	{                                                                                          \
+		.key = (k), .kind = (kd), .off = offsetof(struct oci_state, m), __VA_ARGS__        \
+	}
+#define SHOOKV(k, m)                                                                               \
+	SFIELD(k, OCI_K_OBJV, m.v, .off_n = offsetof(struct oci_state, m.n), .obj = &oci_hook_desc)
 static const struct oci_field state_fields[] = {
-	SFIELD("ociVersion", OCI_K_STR, oci_version),
-	SFIELD("id", OCI_K_STR, id, .flags = OCI_F_REQUIRED),
-	SFIELD("status", OCI_K_FN, status, .flags = OCI_F_REQUIRED,
-	       .fn = status_decode),
-	SFIELD("pid", OCI_K_INT, pid),
-	SFIELD("pidStartTime", OCI_K_U64, pid_start_time),
-	SFIELD("bundle", OCI_K_STR, bundle, .flags = OCI_F_REQUIRED),
-	SFIELD("rootfs", OCI_K_STR, rootfs),
-	SFIELD("created", OCI_K_STR, created),
-	SFIELD("owner", OCI_K_STR, owner),
-	SFIELD("cgroupPath", OCI_K_STR, cgroup_path),
-	SFIELD("annotations", OCI_K_KVV, annotations),
-	SHOOKV("poststart", poststart),
-	SHOOKV("poststop", poststop),
-	SFIELD("systemdCgroup", OCI_K_BOOL, systemd_cgroup),
+    SFIELD("ociVersion", OCI_K_STR, oci_version),
+    SFIELD("id", OCI_K_STR, id, .flags = OCI_F_REQUIRED),
+    SFIELD("status", OCI_K_FN, status, .flags = OCI_F_REQUIRED, .fn = status_decode),
+    SFIELD("pid", OCI_K_INT, pid),
+    SFIELD("pidStartTime", OCI_K_U64, pid_start_time),
+    SFIELD("bundle", OCI_K_STR, bundle, .flags = OCI_F_REQUIRED),
+    SFIELD("rootfs", OCI_K_STR, rootfs),
+    SFIELD("created", OCI_K_STR, created),
+    SFIELD("owner", OCI_K_STR, owner),
+    SFIELD("cgroupPath", OCI_K_STR, cgroup_path),
+    SFIELD("annotations", OCI_K_KVV, annotations),
+    SHOOKV("poststart", poststart),
+    SHOOKV("poststop", poststop),
+    SFIELD("systemdCgroup", OCI_K_BOOL, systemd_cgroup),
 };
 static const struct oci_obj state_desc = {
-	state_fields, OCI_ARRAY_SIZE(state_fields), sizeof(struct oci_state), -1,
-	NULL, NULL
-};
+    state_fields, OCI_ARRAY_SIZE(state_fields), sizeof(struct oci_state), -1, NULL, NULL};
 
-int oci_state_parse(const char *name, const char *json, size_t len,
-		    struct oci_state **out, struct slx_err *err)
+int oci_state_parse(const char *name, const char *json, size_t len, struct oci_state **out,
+		    struct slx_err *err)
 {
 	return oci_doc_decode(name, json, len, &state_desc, (void **)out, err);
 }
@@ -117,8 +113,8 @@ static void gen_private(yajl_gen g, const struct oci_state *st)
 
 /* The short form mirrors `runc state` (two-space indent, annotations only
  * when there are some); the full form is compact, it is read by programs. */
-int oci_state_to_json(const struct oci_state *st, bool full, char **out,
-		      size_t *len, struct slx_err *err)
+int oci_state_to_json(const struct oci_state *st, bool full, char **out, size_t *len,
+		      struct slx_err *err)
 {
 	yajl_gen g = oci_gen_new(!full, "  ");
 
@@ -137,8 +133,7 @@ int oci_state_to_json(const struct oci_state *st, bool full, char **out,
 		oci_gen_str(g, "annotations");
 		(void)yajl_gen_map_open(g);
 		for (size_t i = 0; i < st->annotations.n; i++)
-			oci_gen_key_str(g, st->annotations.v[i].key,
-					st->annotations.v[i].value);
+			oci_gen_key_str(g, st->annotations.v[i].key, st->annotations.v[i].value);
 		(void)yajl_gen_map_close(g);
 	}
 	if (full)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* lambda-bootstrap.c -- an AWS Lambda custom runtime (echo function) written against the public Runtime API docs. */
+/* lambda-bootstrap.c -- an AWS Lambda custom runtime (echo function) written against the public
+ * Runtime API docs. */
 
 /*
  * Loop: GET /2018-06-01/runtime/invocation/next, answer the event, POST the answer to
  * .../invocation/{id}/response. One connection per request (Connection: close), bodies framed by
- * Content-Length. Test events: "crash" aborts, "error" reports a function error, "sleep" sleeps 60 s.
+ * Content-Length. Test events: "crash" aborts, "error" reports a function error, "sleep" sleeps 60
+ * s.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -18,7 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define API "/2018-06-01/runtime"
+#define API	       "/2018-06-01/runtime"
 #define MAX_JSON_DEPTH 512
 
 struct reply {
@@ -171,7 +173,7 @@ static int http(const char *method, const char *path, const char *extra_headers,
 
 static void post(const char *path, const char *extra_headers, const char *body, size_t len)
 {
-	struct reply r = { 0 };
+	struct reply r = {0};
 
 	if (http("POST", path, extra_headers, body, len, &r) < 0)
 		fail("POST %s: %s", path, strerror(errno));
@@ -256,7 +258,7 @@ static const char *json_container(const char *p, const char *end, int depth, cha
 
 static const char *json_value(const char *p, const char *end, int depth)
 {
-	static const char *const literals[] = { "true", "false", "null" };
+	static const char *const literals[] = {"true", "false", "null"};
 
 	p = json_ws(p, end);
 	if (p >= end || depth > MAX_JSON_DEPTH)
@@ -271,7 +273,8 @@ static const char *json_value(const char *p, const char *end, int depth)
 		size_t i;
 
 		for (i = 0; i < 3; i++)
-			if ((size_t)(end - p) >= strlen(literals[i]) && !strncmp(p, literals[i], strlen(literals[i])))
+			if ((size_t)(end - p) >= strlen(literals[i]) &&
+			    !strncmp(p, literals[i], strlen(literals[i])))
 				break;
 		p = i < 3 ? p + strlen(literals[i]) : NULL;
 	}
@@ -283,7 +286,8 @@ static int is_json(const char *s, size_t len)
 	return json_value(s, s + len, 0) == s + len;
 }
 
-/* {"echo":<event>} for a JSON event (outer whitespace dropped); any other event as a JSON string. */
+/* {"echo":<event>} for a JSON event (outer whitespace dropped); any other event as a JSON string.
+ */
 static char *echo_answer(const char *event, size_t len, size_t *out_len)
 {
 	char *out = malloc(len * 6 + 16), *o = out;
@@ -327,12 +331,14 @@ static int event_is(const char *event, size_t len, const char *word)
 	while (end > event && isspace((unsigned char)end[-1]))
 		end--;
 	snprintf(quoted, sizeof(quoted), "\"%s\"", word);
-	return (size_t)(end - event) == strlen(quoted) && memcmp(event, quoted, strlen(quoted)) == 0;
+	return (size_t)(end - event) == strlen(quoted) &&
+	       memcmp(event, quoted, strlen(quoted)) == 0;
 }
 
 static void handle(const struct reply *next)
 {
-	static const char error_body[] = "{\"errorMessage\":\"requested error\",\"errorType\":\"TestError\"}";
+	static const char error_body[] =
+	    "{\"errorMessage\":\"requested error\",\"errorType\":\"TestError\"}";
 	char path[512];
 	size_t len;
 
@@ -357,7 +363,8 @@ int main(void)
 	const char *api = getenv("AWS_LAMBDA_RUNTIME_API");
 
 	if (!api || !*api)
-		fail("AWS_LAMBDA_RUNTIME_API is not set; this program runs under a Lambda Runtime API");
+		fail("AWS_LAMBDA_RUNTIME_API is not set; this program runs under a Lambda Runtime "
+		     "API");
 	parse_api(api);
 	/* A slow initialiser (a runtime loading a large model, say), for the
 	 * shim's tests: it must not stall the shim while it starts. */
@@ -365,12 +372,13 @@ int main(void)
 	if (init_sleep && atoi(init_sleep) > 0)
 		sleep((unsigned)atoi(init_sleep));
 	for (;;) {
-		struct reply next = { 0 };
+		struct reply next = {0};
 
 		if (http("GET", API "/invocation/next", NULL, "", 0, &next) < 0)
 			fail("GET %s/invocation/next from %s: %s", API, api, strerror(errno));
 		if (next.status != 200 || !next.request_id[0])
-			fail("GET %s/invocation/next: HTTP %d without a request id", API, next.status);
+			fail("GET %s/invocation/next: HTTP %d without a request id", API,
+			     next.status);
 		handle(&next);
 		free(next.body);
 	}

@@ -17,18 +17,16 @@
 static const struct {
 	const char *name;
 	size_t names_off; /* struct oci_strv in oci_capabilities */
-	size_t mask_off; /* uint64_t in rt_caps */
+	size_t mask_off;  /* uint64_t in rt_caps */
 } cap_sets[] = {
-	{ "bounding", offsetof(struct oci_capabilities, bounding),
-	  offsetof(struct rt_caps, bounding) },
-	{ "effective", offsetof(struct oci_capabilities, effective),
-	  offsetof(struct rt_caps, effective) },
-	{ "inheritable", offsetof(struct oci_capabilities, inheritable),
-	  offsetof(struct rt_caps, inheritable) },
-	{ "permitted", offsetof(struct oci_capabilities, permitted),
-	  offsetof(struct rt_caps, permitted) },
-	{ "ambient", offsetof(struct oci_capabilities, ambient),
-	  offsetof(struct rt_caps, ambient) },
+    {"bounding", offsetof(struct oci_capabilities, bounding), offsetof(struct rt_caps, bounding)},
+    {"effective", offsetof(struct oci_capabilities, effective),
+     offsetof(struct rt_caps, effective)},
+    {"inheritable", offsetof(struct oci_capabilities, inheritable),
+     offsetof(struct rt_caps, inheritable)},
+    {"permitted", offsetof(struct oci_capabilities, permitted),
+     offsetof(struct rt_caps, permitted)},
+    {"ambient", offsetof(struct oci_capabilities, ambient), offsetof(struct rt_caps, ambient)},
 };
 
 /* Highest capability the running kernel knows.  libcap probes it once when
@@ -52,8 +50,8 @@ static int caps_parse_name(const char *name, cap_value_t *cap)
 	return cap_from_name(name, cap);
 }
 
-static int caps_set_from_names(const struct oci_strv *names, const char *set,
-			       uint64_t *mask, struct slx_err *err)
+static int caps_set_from_names(const struct oci_strv *names, const char *set, uint64_t *mask,
+			       struct slx_err *err)
 {
 	int last = caps_last_cap();
 
@@ -62,8 +60,9 @@ static int caps_set_from_names(const struct oci_strv *names, const char *set,
 		cap_value_t cap;
 
 		if (caps_parse_name(names->v[i], &cap) < 0)
-			return slx_error(err, 0, "process.capabilities.%s[%zu]: unknown capability %s",
-					 set, i, names->v[i]);
+			return slx_error(err, 0,
+					 "process.capabilities.%s[%zu]: unknown capability %s", set,
+					 i, names->v[i]);
 		/* Known to libcap but not to this kernel: runc drops it quietly. */
 		if (cap > last)
 			continue;
@@ -72,8 +71,7 @@ static int caps_set_from_names(const struct oci_strv *names, const char *set,
 	return 0;
 }
 
-int rt_caps_prepare(const struct oci_capabilities *c, struct rt_caps *out,
-		    struct slx_err *err)
+int rt_caps_prepare(const struct oci_capabilities *c, struct rt_caps *out, struct slx_err *err)
 {
 	/* No capabilities object means none at all, as runc does: the
 	 * process must not keep the full set the runtime itself runs with. */
@@ -82,7 +80,7 @@ int rt_caps_prepare(const struct oci_capabilities *c, struct rt_caps *out,
 		return 0;
 	for (size_t i = 0; i < sizeof(cap_sets) / sizeof(cap_sets[0]); i++) {
 		const struct oci_strv *names =
-			(const void *)((const char *)c + cap_sets[i].names_off);
+		    (const void *)((const char *)c + cap_sets[i].names_off);
 		uint64_t *mask = (void *)((char *)out + cap_sets[i].mask_off);
 
 		if (caps_set_from_names(names, cap_sets[i].name, mask, err) < 0)
@@ -99,7 +97,8 @@ int rt_caps_apply_bounding(const struct rt_caps *c, struct slx_err *err)
 		if (c->bounding & (UINT64_C(1) << cap))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, (unsigned long)cap, 0L, 0L, 0L) < 0)
-			return slx_error(err, errno, "drop capability %d from the bounding set", cap);
+			return slx_error(err, errno, "drop capability %d from the bounding set",
+					 cap);
 	}
 	return 0;
 }
@@ -108,8 +107,8 @@ int rt_caps_apply_bounding(const struct rt_caps *c, struct slx_err *err)
 static int caps_capset(const struct rt_caps *c, struct slx_err *err)
 {
 	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-		.pid = 0,
+	    .version = _LINUX_CAPABILITY_VERSION_3,
+	    .pid = 0,
 	};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
@@ -119,11 +118,11 @@ static int caps_capset(const struct rt_caps *c, struct slx_err *err)
 		data[i].inheritable = (uint32_t)(c->inheritable >> (32 * i));
 	}
 	if (slx_capset(&hdr, data) < 0)
-		return slx_error(err, errno,
-				 "set capabilities (effective %#llx, permitted %#llx, inheritable %#llx)",
-				 (unsigned long long)c->effective,
-				 (unsigned long long)c->permitted,
-				 (unsigned long long)c->inheritable);
+		return slx_error(
+		    err, errno,
+		    "set capabilities (effective %#llx, permitted %#llx, inheritable %#llx)",
+		    (unsigned long long)c->effective, (unsigned long long)c->permitted,
+		    (unsigned long long)c->inheritable);
 	return 0;
 }
 
@@ -143,7 +142,8 @@ int rt_caps_apply(const struct rt_caps *c, struct slx_err *err)
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)cap, 0L, 0L) < 0 &&
 		    errno != EPERM)
-			return slx_error(err, errno, "process.capabilities.ambient: raise capability %d", cap);
+			return slx_error(err, errno,
+					 "process.capabilities.ambient: raise capability %d", cap);
 	}
 	return 0;
 }

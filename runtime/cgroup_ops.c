@@ -11,8 +11,8 @@
  * a rootfs can carry device nodes of its own (image layers do), and the
  * filter is what stands between them and the host's devices.  The nodes
  * the container creates (linux.devices) stay allowed whatever res says. */
-int rt_device_filter_apply(const struct oci_config *cfg, const struct oci_resources *res,
-			   int dirfd, struct slx_err *err)
+int rt_device_filter_apply(const struct oci_config *cfg, const struct oci_resources *res, int dirfd,
+			   struct slx_err *err)
 {
 	size_t n = cfg->linux_.n_devices;
 	cleanup_free struct oci_device_cgroup *created = calloc(n ? n : 1, sizeof(*created));
@@ -23,17 +23,19 @@ int rt_device_filter_apply(const struct oci_config *cfg, const struct oci_resour
 		const struct oci_device *d = &cfg->linux_.devices[i];
 
 		created[i] = (struct oci_device_cgroup){
-			.allow = true, .type = d->type == 'u' ? 'c' : d->type,
-			.major = d->major, .minor = d->minor, .access = "rwm",
+		    .allow = true,
+		    .type = d->type == 'u' ? 'c' : d->type,
+		    .major = d->major,
+		    .minor = d->minor,
+		    .access = "rwm",
 		};
 	}
 	return cg_devices_apply(dirfd, res->devices, res->n_devices, created, n, err);
 }
 
 /* Load the state and open the container's cgroup; refuses stopped ones. */
-static int open_live(const struct rt_ctx *ctx, const char *id,
-		     struct oci_state **st, struct cg_handle *cg,
-		     struct slx_err *err)
+static int open_live(const struct rt_ctx *ctx, const char *id, struct oci_state **st,
+		     struct cg_handle *cg, struct slx_err *err)
 {
 	cg->dirfd = -1;
 	if (rt_state(ctx, id, st, err) < 0)
@@ -56,8 +58,7 @@ static int open_live(const struct rt_ctx *ctx, const char *id,
 	return 0;
 }
 
-static int set_frozen(const struct rt_ctx *ctx, const char *id, bool frozen,
-		      struct slx_err *err)
+static int set_frozen(const struct rt_ctx *ctx, const char *id, bool frozen, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
 	struct cg_handle cg;
@@ -92,8 +93,7 @@ int rt_resume(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 	return set_frozen(ctx, id, false, err);
 }
 
-int rt_pids(const struct rt_ctx *ctx, const char *id, pid_t **pids, size_t *n,
-	    struct slx_err *err)
+int rt_pids(const struct rt_ctx *ctx, const char *id, pid_t **pids, size_t *n, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
 	struct cg_handle cg;
@@ -115,8 +115,8 @@ int rt_pids(const struct rt_ctx *ctx, const char *id, pid_t **pids, size_t *n,
 	return r;
 }
 
-int rt_update(const struct rt_ctx *ctx, const char *id,
-	      const struct oci_resources *res, struct slx_err *err)
+int rt_update(const struct rt_ctx *ctx, const char *id, const struct oci_resources *res,
+	      struct slx_err *err)
 {
 	struct oci_state *st = NULL;
 	struct cg_handle cg;
@@ -143,8 +143,7 @@ int rt_update(const struct rt_ctx *ctx, const char *id,
 	return r;
 }
 
-int rt_stats(const struct rt_ctx *ctx, const char *id, struct cg_stats *stats,
-	     struct slx_err *err)
+int rt_stats(const struct rt_ctx *ctx, const char *id, struct cg_stats *stats, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
 	struct cg_handle cg;

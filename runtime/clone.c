@@ -15,13 +15,12 @@
  * own pid_for_children at the one to join around the clone3, then back
  * (no other thread of ours may clone meanwhile: slxrun and the shim have
  * one). */
-pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd,
-		    struct slx_err *err)
+pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd, struct slx_err *err)
 {
 	struct clone_args args = {
-		.flags = flags | CLONE_PIDFD,
-		.pidfd = (uint64_t)(uintptr_t)pidfd,
-		.exit_signal = SIGCHLD,
+	    .flags = flags | CLONE_PIDFD,
+	    .pidfd = (uint64_t)(uintptr_t)pidfd,
+	    .exit_signal = SIGCHLD,
 	};
 	cleanup_close int own_pidns = -1;
 	pid_t pid;

@@ -33,8 +33,7 @@ void rt_confine_release(struct rt_confine *c)
  * CAP_SYS_ADMIN left by then, so the filter goes in first, while the process
  * still has its privileges (runc's order): the syscalls that drop them must
  * then be allowed by the profile, as every container default profile does. */
-int rt_process_confine(const struct oci_process *p, const struct rt_confine *c,
-		       struct slx_err *err)
+int rt_process_confine(const struct oci_process *p, const struct rt_confine *c, struct slx_err *err)
 {
 	if (rt_lsm_apply(&c->lsm, err) < 0)
 		return -1;

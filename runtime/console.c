@@ -16,7 +16,7 @@
 
 int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	cleanup_close int s = -1;
 
 	if (strlen(path) >= sizeof(addr.sun_path))
@@ -33,11 +33,10 @@ int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err)
 
 static int send_fd(int sock, const char *name, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
 
 	c->cmsg_level = SOL_SOCKET;
@@ -47,8 +46,7 @@ static int send_fd(int sock, const char *name, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
-int rt_console_setup(int sock, const struct oci_process *p,
-		     struct slx_err *err)
+int rt_console_setup(int sock, const struct oci_process *p, struct slx_err *err)
 {
 	cleanup_close int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	cleanup_close int slave = -1;
@@ -62,8 +60,8 @@ int rt_console_setup(int sock, const struct oci_process *p,
 	if (slave < 0)
 		return slx_error(err, errno, "process.terminal: open %s", name);
 	if (p->console_height.set || p->console_width.set) {
-		struct winsize ws = { .ws_row = (unsigned short)p->console_height.v,
-				      .ws_col = (unsigned short)p->console_width.v };
+		struct winsize ws = {.ws_row = (unsigned short)p->console_height.v,
+				     .ws_col = (unsigned short)p->console_width.v};
 
 		(void)ioctl(slave, TIOCSWINSZ, &ws);
 	}

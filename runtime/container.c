@@ -32,8 +32,7 @@ static void prep_release(struct spawn_prep *p)
 	rt_confine_release(&p->confine);
 }
 
-static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p,
-		   struct slx_err *err)
+static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p, struct slx_err *err)
 {
 	const struct oci_config *cfg = req->cfg;
 
@@ -70,16 +69,17 @@ static bool cgroup_populated(const struct cg_handle *cg)
 	return strstr(events, "populated 1") != NULL;
 }
 
-static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg,
-			struct slx_err *err)
+static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg, struct slx_err *err)
 {
 	const struct oci_resources *res = &req->cfg->linux_.resources;
 
 	/* Without a cgroup there is no device filter and no limit: refuse
 	 * rather than run a container that only looks confined. */
 	if (!req->cgroup_rel)
-		return slx_error(err, 0,
-				 "no cgroup v2 hierarchy (looked at /sys/fs/cgroup and /sys/fs/cgroup/unified): a container needs one for its device filter and limits");
+		return slx_error(
+		    err, 0,
+		    "no cgroup v2 hierarchy (looked at /sys/fs/cgroup and /sys/fs/cgroup/unified): "
+		    "a container needs one for its device filter and limits");
 	if (cg_resources_validate(res, cg_available_controllers(), err) < 0)
 		return -1;
 	if (cg_create(req->cgroup_rel, res, cg, err) < 0)
@@ -117,8 +117,7 @@ static void kill_and_reap(pid_t pid, int pidfd)
  * and startContainer all see "created": the runtime environment exists and
  * the user's process has not run (runtime.md's lifecycle; the runtime-tools
  * validation and crun agree).  NULL with err set on failure. */
-static char *hook_state_json(const struct rt_spawn_req *req, pid_t pid,
-			     struct slx_err *err)
+static char *hook_state_json(const struct rt_spawn_req *req, pid_t pid, struct slx_err *err)
 {
 	char *json = NULL;
 	size_t len;
@@ -133,8 +132,7 @@ static char *hook_state_json(const struct rt_spawn_req *req, pid_t pid,
 }
 
 /* GO carries the state only when the child runs hooks that read it. */
-static int send_state(const struct rt_spawn_req *req, int fd, pid_t pid,
-		      struct slx_err *err)
+static int send_state(const struct rt_spawn_req *req, int fd, pid_t pid, struct slx_err *err)
 {
 	const struct oci_hooks *h = &req->cfg->hooks;
 	cleanup_free char *json = NULL;
@@ -147,17 +145,16 @@ static int send_state(const struct rt_spawn_req *req, int fd, pid_t pid,
 	return 0;
 }
 
-static int run_runtime_hooks(const struct rt_spawn_req *req, int fd,
-			     pid_t pid, struct slx_err *err)
+static int run_runtime_hooks(const struct rt_spawn_req *req, int fd, pid_t pid, struct slx_err *err)
 {
 	cleanup_free char *json = hook_state_json(req, pid, err);
 
-	if (!json ||
-	    rt_hooks_run("prestart", &req->cfg->hooks.prestart, json, err) < 0 ||
+	if (!json || rt_hooks_run("prestart", &req->cfg->hooks.prestart, json, err) < 0 ||
 	    rt_hooks_run("createRuntime", &req->cfg->hooks.create_runtime, json, err) < 0)
 		return -1;
-	return rt_sync_send(fd, RT_SYNC_GO, 0, 0, NULL, 0) < 0 ?
-		       slx_error(err, errno, "signal the container process") : 0;
+	return rt_sync_send(fd, RT_SYNC_GO, 0, 0, NULL, 0) < 0
+		   ? slx_error(err, errno, "signal the container process")
+		   : 0;
 }
 
 /* Drive the child until READY (and, with auto_start, until it has exec'd). */
@@ -205,8 +202,7 @@ static int after_clone(const struct rt_spawn_req *req, pid_t pid, int fd,
 {
 	const struct oci_process *p = &req->cfg->process;
 
-	if (req->cfg->linux_.n_uid_mappings &&
-	    rt_ns_write_id_maps(pid, req->cfg, err) < 0)
+	if (req->cfg->linux_.n_uid_mappings && rt_ns_write_id_maps(pid, req->cfg, err) < 0)
 		return -1;
 	if (p->oom_score_adj.set) {
 		char path[64], val[32];
@@ -223,11 +219,10 @@ static int after_clone(const struct rt_spawn_req *req, pid_t pid, int fd,
 	return drive_child(req, fd, pid, timings, err);
 }
 
-int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
-	     struct slx_err *err)
+int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out, struct slx_err *err)
 {
-	struct spawn_prep prep = { 0 };
-	int sv[2] = { -1, -1 };
+	struct spawn_prep prep = {0};
+	int sv[2] = {-1, -1};
 	int pidfd = -1;
 	unsigned long long t0 = slx_now_ns(), t1, t2;
 	pid_t pid;
@@ -246,9 +241,9 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
 		slx_error(err, errno, "socketpair");
 		goto fail_cgroup;
 	}
-	pid = rt_clone_into((uint64_t)prep.plan.clone_flags | (req->clone_parent ? CLONE_PARENT : 0),
-			    req->cgroup_rel ? out->cg.dirfd : -1,
-			    prep.plan.join_fd[OCI_NS_PID], &pidfd, err);
+	pid = rt_clone_into(
+	    (uint64_t)prep.plan.clone_flags | (req->clone_parent ? CLONE_PARENT : 0),
+	    req->cgroup_rel ? out->cg.dirfd : -1, prep.plan.join_fd[OCI_NS_PID], &pidfd, err);
 	if (pid == 0) {
 		struct rt_spawn_req child = *req;
 

@@ -14,7 +14,7 @@
 static void wait_gone(const struct oci_state *st)
 {
 	cleanup_close int pidfd = pidfd_open(st->pid, 0);
-	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
 
 	if (pidfd < 0)
 		return;
@@ -31,13 +31,12 @@ static int kill_for_delete(struct oci_state *st, struct slx_err *err)
 		(void)rt_signal_container(st, SIGKILL, false, &ignored);
 	wait_gone(st);
 	if (rt_pid_start_time(st->pid) == st->pid_start_time && st->pid_start_time)
-		return slx_error(err, 0, "container %s: process %d did not die",
-				 st->id, st->pid);
+		return slx_error(err, 0, "container %s: process %d did not die", st->id, st->pid);
 	return 0;
 }
 
-int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st,
-		      struct cg_handle *cg, struct slx_err *err)
+int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_handle *cg,
+		      struct slx_err *err)
 {
 	st->status = OCI_STATUS_STOPPED;
 	if (cg->dirfd >= 0) {
@@ -49,21 +48,19 @@ int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st,
 	return rt_state_remove(ctx, st->id, err);
 }
 
-int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
-	      struct slx_err *err)
+int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
-	struct cg_handle cg = { .dirfd = -1 };
+	struct cg_handle cg = {.dirfd = -1};
 	cleanup_close int lock = -1;
 	int r = -1;
 
 	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)
 		/* runc: forcing the delete of a container that is gone succeeds. */
 		return force && err->errnum == ENOENT ? 0 : -1;
-	if ((st->status == OCI_STATUS_RUNNING || st->status == OCI_STATUS_PAUSED) &&
-	    !force) {
-		slx_error(err, 0, "cannot delete container %s that is not stopped: %s",
-			  id, oci_status_name(st->status));
+	if ((st->status == OCI_STATUS_RUNNING || st->status == OCI_STATUS_PAUSED) && !force) {
+		slx_error(err, 0, "cannot delete container %s that is not stopped: %s", id,
+			  oci_status_name(st->status));
 		goto out;
 	}
 	if (st->status != OCI_STATUS_STOPPED && kill_for_delete(st, err) < 0)

@@ -18,11 +18,8 @@
 static const struct {
 	const char *name, *target;
 } dev_links[] = {
-	{ "ptmx", "pts/ptmx" },
-	{ "fd", "/proc/self/fd" },
-	{ "stdin", "/proc/self/fd/0" },
-	{ "stdout", "/proc/self/fd/1" },
-	{ "stderr", "/proc/self/fd/2" },
+    {"ptmx", "pts/ptmx"},	   {"fd", "/proc/self/fd"},	  {"stdin", "/proc/self/fd/0"},
+    {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"},
 };
 
 /* A user namespace may not mknod devices: bind the host's node onto an
@@ -30,9 +27,8 @@ static const struct {
 static int node_bind(int dirfd, const char *name, const char *host_path)
 {
 	char tpath[32];
-	cleanup_close int fd = openat(dirfd, name,
-				      O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
-				      0000);
+	cleanup_close int fd =
+	    openat(dirfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
 
 	if (fd < 0)
 		return -1;
@@ -81,8 +77,7 @@ static int dev_links_create(int rootfd, struct slx_err *err)
 	if (devfd < 0)
 		return slx_error(err, errno, "open /dev in the rootfs");
 	for (size_t i = 0; i < sizeof(dev_links) / sizeof(dev_links[0]); i++)
-		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0 &&
-		    errno != EEXIST)
+		if (symlinkat(dev_links[i].target, devfd, dev_links[i].name) < 0 && errno != EEXIST)
 			return slx_error(err, errno, "symlink /dev/%s", dev_links[i].name);
 	return 0;
 }

@@ -47,7 +47,8 @@ static int detached_mount(const char *type, const char *lowerdir)
 	    (lowerdir && fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lowerdir, 0) < 0) ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
 		return -1;
-	return fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
+	return fsmount(fs, FSMOUNT_CLOEXEC,
+		       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
 }
 
 /* runc 1.2's way: a private read-only overlay of the binary's directory,
@@ -113,7 +114,9 @@ int rt_exe_seal(char **argv, struct slx_err *err)
 	if (exe_is_sealed(self))
 		return 0;
 	if (again)
-		return slx_error(err, 0, "the slxrun binary is still writable after re-executing through a sealed copy");
+		return slx_error(
+		    err, 0,
+		    "the slxrun binary is still writable after re-executing through a sealed copy");
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n < 0)
 		return slx_error(err, errno, "readlink /proc/self/exe");
@@ -125,7 +128,9 @@ int rt_exe_seal(char **argv, struct slx_err *err)
 		view = exe_memfd_copy(self);
 	}
 	if (view < 0)
-		return slx_error(err, errno, "protect the slxrun binary from the container (overlay and sealed memfd both failed)");
+		return slx_error(err, errno,
+				 "protect the slxrun binary from the container (overlay and sealed "
+				 "memfd both failed)");
 	if (setenv(SEALED_ENV, "1", 1) < 0)
 		return slx_error(err, errno, "setenv");
 	execveat(view, "", argv, environ, AT_EMPTY_PATH);

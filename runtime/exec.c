@@ -75,10 +75,8 @@ static int confine_prepare(struct exec_plan *p, struct slx_err *err)
 	return rt_confine_prepare(&labeled, p->cfg, &p->confine, err);
 }
 
-static int plan_build(const struct rt_ctx *ctx, const char *id,
-		      const struct oci_process *proc,
-		      const struct rt_exec_opts *opts, struct exec_plan *p,
-		      struct slx_err *err)
+static int plan_build(const struct rt_ctx *ctx, const char *id, const struct oci_process *proc,
+		      const struct rt_exec_opts *opts, struct exec_plan *p, struct slx_err *err)
 {
 	p->proc = proc;
 	p->preserve_fds = opts->preserve_fds;
@@ -95,7 +93,8 @@ static int plan_build(const struct rt_ctx *ctx, const char *id,
 	if (rt_config_load(ctx, id, &p->cfg, err) < 0 || confine_prepare(p, err) < 0)
 		return -1;
 	if (proc->terminal && !opts->console_socket && opts->detach)
-		return slx_error(err, 0, "process.terminal is true: --console-socket is required when detached");
+		return slx_error(
+		    err, 0, "process.terminal is true: --console-socket is required when detached");
 	if (opts->console_socket &&
 	    rt_console_socket_connect(opts->console_socket, &p->console_fd, err) < 0)
 		return -1;
@@ -115,8 +114,8 @@ static int enter_shared_root(pid_t pid, struct slx_err *err)
 	return 0;
 }
 
-static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
-		      size_t pathlen, struct slx_err *err)
+static int exec_setup(const struct exec_plan *p, int sync_fd, char *path, size_t pathlen,
+		      struct slx_err *err)
 {
 	const struct oci_process *proc = p->proc;
 	struct rt_confine confine = p->confine; /* the child opens its LSM attribute */
@@ -128,12 +127,10 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
 	/* A container sharing our mount namespace is a chroot in it. */
 	if (!(p->ns_flags & CLONE_NEWNS) && enter_shared_root(p->st->pid, err) < 0)
 		return -1;
-	if (proc->terminal && p->console_fd >= 0 &&
-	    rt_console_setup(p->console_fd, proc, err) < 0)
+	if (proc->terminal && p->console_fd >= 0 && rt_console_setup(p->console_fd, proc, err) < 0)
 		return -1;
 	if (rt_exec_lookup(proc, path, pathlen, err) < 0 || rt_process_chdir(proc, err) < 0 ||
-	    rt_process_rlimits(proc, err) < 0 ||
-	    rt_process_confine(proc, &confine, err) < 0)
+	    rt_process_rlimits(proc, err) < 0 || rt_process_confine(proc, &confine, err) < 0)
 		return -1;
 	rt_close_fds_from(3 + p->preserve_fds, &sync_fd, 1);
 	return rt_process_seccomp_last(proc, &confine, err);
@@ -141,20 +138,19 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path,
 
 static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int sync_fd)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char path[PATH_MAX];
 
 	/* Host code inside the container's reach (CVE-2019-5736). */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (exec_setup(p, sync_fd, path, sizeof(path), &err) < 0)
 		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
-	execve(path, p->proc->args.v, p->proc->env.v ? p->proc->env.v : (char *[]){ NULL });
+	execve(path, p->proc->args.v, p->proc->env.v ? p->proc->env.v : (char *[]){NULL});
 	slx_error(&err, errno, "exec %s", path);
 	rt_sync_fail(sync_fd, RT_STAGE_EXEC, &err);
 }
 
-static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd,
-		      struct slx_err *err)
+static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, struct slx_err *err)
 {
 	int sv[2];
 	struct rt_sync_hdr hdr;
@@ -163,8 +159,8 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd,
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return slx_error(err, errno, "socketpair");
-	pid = rt_clone_into(0, p->cg.dirfd,
-			    p->ns_flags & CLONE_NEWPID ? p->target_pidfd : -1, pidfd, err);
+	pid = rt_clone_into(0, p->cg.dirfd, p->ns_flags & CLONE_NEWPID ? p->target_pidfd : -1,
+			    pidfd, err);
 	if (pid == 0) {
 		close(sv[0]);
 		exec_child(p, sv[1]);
@@ -188,18 +184,16 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd,
 	return 0;
 }
 
-int rt_exec(const struct rt_ctx *ctx, const char *id,
-	    const struct oci_process *proc, const struct rt_exec_opts *opts,
-	    int *exit_status, struct slx_err *err)
+int rt_exec(const struct rt_ctx *ctx, const char *id, const struct oci_process *proc,
+	    const struct rt_exec_opts *opts, int *exit_status, struct slx_err *err)
 {
-	struct exec_plan p = { .target_pidfd = -1, .console_fd = -1, .cg.dirfd = -1 };
+	struct exec_plan p = {.target_pidfd = -1, .console_fd = -1, .cg.dirfd = -1};
 	int pidfd = -1, r = -1;
 	pid_t pid = -1;
 	char buf[32];
 
 	*exit_status = 0;
-	if (plan_build(ctx, id, proc, opts, &p, err) < 0 ||
-	    exec_start(&p, &pid, &pidfd, err) < 0)
+	if (plan_build(ctx, id, proc, opts, &p, err) < 0 || exec_start(&p, &pid, &pidfd, err) < 0)
 		goto out;
 	if (opts->pid_file) {
 		int n = snprintf(buf, sizeof(buf), "%d", pid);

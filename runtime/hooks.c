@@ -32,16 +32,15 @@ struct hook_proc {
 
 static void hook_exec(const struct oci_hook *h, int in_fd)
 {
-	char *default_argv[] = { h->path, NULL };
-	char *empty_env[] = { NULL };
+	char *default_argv[] = {h->path, NULL};
+	char *empty_env[] = {NULL};
 
 	/* Its own process group, so a timeout kills whatever it forked too. */
 	(void)setpgid(0, 0);
 	if (dup2(in_fd, 0) < 0)
 		_exit(127);
 	rt_close_fds_except(NULL, 0);
-	execve(h->path, h->args.v ? h->args.v : default_argv,
-	       h->env.v ? h->env.v : empty_env);
+	execve(h->path, h->args.v ? h->args.v : default_argv, h->env.v ? h->env.v : empty_env);
 	_exit(127);
 }
 
@@ -90,11 +89,13 @@ static int hook_wait(struct hook_proc *hp, int64_t timeout_s, int *status)
 	unsigned long long deadline = slx_now_ns() + (unsigned long long)ms * 1000000ULL;
 
 	while (hp->pidfd >= 0) {
-		struct pollfd pfd[2] = { { .fd = hp->pidfd, .events = POLLIN },
-					 { .fd = hp->in_fd, .events = POLLOUT } };
+		struct pollfd pfd[2] = {{.fd = hp->pidfd, .events = POLLIN},
+					{.fd = hp->in_fd, .events = POLLOUT}};
 		unsigned long long now = slx_now_ns();
-		int r, wait_ms = timeout_s > 0 ? (now >= deadline ? 0 :
-						(int)((deadline - now + 999999) / 1000000)) : -1;
+		int r, wait_ms =
+			   timeout_s > 0
+			       ? (now >= deadline ? 0 : (int)((deadline - now + 999999) / 1000000))
+			       : -1;
 
 		r = poll(pfd, 2, wait_ms);
 		if (r < 0 && errno != EINTR)
@@ -118,11 +119,11 @@ static int hook_wait(struct hook_proc *hp, int64_t timeout_s, int *status)
 	return 0;
 }
 
-static int hook_run(const char *kind, size_t i, const struct oci_hook *h,
-		    const char *state_json, struct slx_err *err)
+static int hook_run(const char *kind, size_t i, const struct oci_hook *h, const char *state_json,
+		    struct slx_err *err)
 {
-	struct hook_proc hp = { .pidfd = -1, .in_fd = -1, .buf = state_json,
-				.left = strlen(state_json) };
+	struct hook_proc hp = {
+	    .pidfd = -1, .in_fd = -1, .buf = state_json, .left = strlen(state_json)};
 	int status = 0, r;
 
 	/* A hook that closes its stdin early gets EPIPE, not us a SIGPIPE. */
@@ -133,24 +134,24 @@ static int hook_run(const char *kind, size_t i, const struct oci_hook *h,
 	slx_closep(&hp.in_fd);
 	slx_closep(&hp.pidfd);
 	if (r == -ETIMEDOUT)
-		return slx_error(err, 0, "hook %s[%zu] %s: timed out after %lld s",
-				 kind, i, h->path, (long long)h->timeout.v);
+		return slx_error(err, 0, "hook %s[%zu] %s: timed out after %lld s", kind, i,
+				 h->path, (long long)h->timeout.v);
 	if (r < 0)
 		return slx_error(err, -r, "hook %s[%zu] %s: wait", kind, i, h->path);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return slx_error(err, 0, "hook %s[%zu] %s: could not be executed",
-				 kind, i, h->path);
+		return slx_error(err, 0, "hook %s[%zu] %s: could not be executed", kind, i,
+				 h->path);
 	if (WIFEXITED(status) && WEXITSTATUS(status))
-		return slx_error(err, 0, "hook %s[%zu] %s: exit status %d", kind,
-				 i, h->path, WEXITSTATUS(status));
+		return slx_error(err, 0, "hook %s[%zu] %s: exit status %d", kind, i, h->path,
+				 WEXITSTATUS(status));
 	if (WIFSIGNALED(status))
-		return slx_error(err, 0, "hook %s[%zu] %s: killed by signal %d",
-				 kind, i, h->path, WTERMSIG(status));
+		return slx_error(err, 0, "hook %s[%zu] %s: killed by signal %d", kind, i, h->path,
+				 WTERMSIG(status));
 	return 0;
 }
 
-int rt_hooks_run(const char *kind, const struct oci_hookv *hooks,
-		 const char *state_json, struct slx_err *err)
+int rt_hooks_run(const char *kind, const struct oci_hookv *hooks, const char *state_json,
+		 struct slx_err *err)
 {
 	for (size_t i = 0; i < hooks->n; i++)
 		if (hook_run(kind, i, &hooks->v[i], state_json, err) < 0)

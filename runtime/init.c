@@ -25,10 +25,10 @@ struct init_ctx {
 	struct slx_err err;
 };
 
-#define INIT_CHECK(ic, stage, call)                                            \
-	do {                                                                   \
-		if ((call) < 0)                                                \
-			rt_sync_fail((ic)->sync_fd, (stage), &(ic)->err);      \
+#define INIT_CHECK(ic, stage, call)                                                                \
+	do {                                                                                       \
+		if ((call) < 0)                                                                    \
+			rt_sync_fail((ic)->sync_fd, (stage), &(ic)->err);                          \
 	} while (0)
 
 static int wait_go(struct init_ctx *ic)
@@ -57,8 +57,7 @@ static int setup_identity(struct init_ctx *ic)
 		return -1;
 	/* In a new user namespace we are still the unmapped host uid: become
 	 * the namespace's root so files we create are owned by a mapped id. */
-	if (ic->plan->new_ns[OCI_NS_USER] &&
-	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+	if (ic->plan->new_ns[OCI_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return slx_error(&ic->err, errno, "become root in the user namespace");
 	if (cfg->hostname && *cfg->hostname &&
 	    sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
@@ -66,8 +65,7 @@ static int setup_identity(struct init_ctx *ic)
 	if (cfg->domainname && *cfg->domainname &&
 	    setdomainname(cfg->domainname, strlen(cfg->domainname)) < 0)
 		return slx_error(&ic->err, errno, "domainname: setdomainname");
-	if (cfg->linux_.sysctl.n &&
-	    rt_sysctl_apply(&cfg->linux_.sysctl, &ic->err) < 0)
+	if (cfg->linux_.sysctl.n && rt_sysctl_apply(&cfg->linux_.sysctl, &ic->err) < 0)
 		return -1;
 	if (ic->plan->new_ns[OCI_NS_NETWORK] && rt_netlink_lo_up(&ic->err) < 0)
 		return -1;
@@ -82,11 +80,9 @@ static int setup_process(struct init_ctx *ic)
 	if (p->terminal && req->console_fd >= 0 &&
 	    rt_console_setup(req->console_fd, p, &ic->err) < 0)
 		return -1;
-	if (!req->entry &&
-	    rt_exec_lookup(p, ic->exec_path, sizeof(ic->exec_path), &ic->err) < 0)
+	if (!req->entry && rt_exec_lookup(p, ic->exec_path, sizeof(ic->exec_path), &ic->err) < 0)
 		return -1;
-	if (rt_process_chdir(p, &ic->err) < 0 ||
-	    rt_process_rlimits(p, &ic->err) < 0)
+	if (rt_process_chdir(p, &ic->err) < 0 || rt_process_rlimits(p, &ic->err) < 0)
 		return -1;
 	return rt_process_confine(p, &ic->confine, &ic->err);
 }
@@ -132,25 +128,22 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 		close(ic->sync_fd);
 		_exit(req->entry(req->entry_arg));
 	}
-	execve(ic->exec_path, p->args.v, p->env.v ? p->env.v : (char *[]){ NULL });
+	execve(ic->exec_path, p->args.v, p->env.v ? p->env.v : (char *[]){NULL});
 	slx_error(&ic->err, errno, "exec %s", ic->exec_path);
 	rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
 }
 
 void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
-		  const struct rt_confine *confine,
-		  int sync_fd)
+		  const struct rt_confine *confine, int sync_fd)
 {
-	struct init_ctx ic = { .req = req, .plan = plan, .confine = *confine,
-			       .sync_fd = sync_fd };
+	struct init_ctx ic = {.req = req, .plan = plan, .confine = *confine, .sync_fd = sync_fd};
 	uint64_t t[3];
-	struct rt_rootfs_opts ro = { .rootfs = req->rootfs,
-				     .no_pivot = req->no_pivot,
-				     .plan = req->mount_plan,
-				     .userns = plan->new_ns[OCI_NS_USER] ||
-					       plan->join_fd[OCI_NS_USER] >= 0,
-				     .host_mntns = !plan->new_ns[OCI_NS_MOUNT] &&
-						   plan->join_fd[OCI_NS_MOUNT] < 0 };
+	struct rt_rootfs_opts ro = {
+	    .rootfs = req->rootfs,
+	    .no_pivot = req->no_pivot,
+	    .plan = req->mount_plan,
+	    .userns = plan->new_ns[OCI_NS_USER] || plan->join_fd[OCI_NS_USER] >= 0,
+	    .host_mntns = !plan->new_ns[OCI_NS_MOUNT] && plan->join_fd[OCI_NS_MOUNT] < 0};
 
 	/* Nobody may open our /proc/<pid>/exe (the host's slxrun) while we
 	 * run host code inside the container's reach (CVE-2019-5736);
@@ -169,8 +162,7 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 	}
 	if (req->cfg->hooks.create_container.n)
 		INIT_CHECK(&ic, RT_STAGE_HOOK_CREATE_CONTAINER,
-			   rt_hooks_run("createContainer",
-					&req->cfg->hooks.create_container,
+			   rt_hooks_run("createContainer", &req->cfg->hooks.create_container,
 					ic.state_json ? ic.state_json : "{}", &ic.err));
 	INIT_CHECK(&ic, RT_STAGE_PIVOT, rt_rootfs_finish(req->cfg, &ro, &ic.err));
 	t[2] = slx_now_ns();
@@ -178,8 +170,7 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 	/* READY carries how long namespaces and rootfs took, for --timings. */
 	t[2] -= t[1];
 	t[1] -= t[0];
-	(void)rt_sync_send(sync_fd, RT_SYNC_READY, 0, 0, (const char *)&t[1],
-			   2 * sizeof(uint64_t));
+	(void)rt_sync_send(sync_fd, RT_SYNC_READY, 0, 0, (const char *)&t[1], 2 * sizeof(uint64_t));
 	if (!req->auto_start)
 		wait_start(&ic);
 	finish_and_exec(&ic);

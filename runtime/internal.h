@@ -32,10 +32,10 @@ const char *rt_stage_name(enum rt_stage s);
 /* ---- sync protocol (SOCK_SEQPACKET socketpair) ---------------------- */
 enum rt_sync_type {
 	RT_SYNC_GO = 1, /* parent -> child: carry on; payload = state JSON */
-	RT_SYNC_HOOKS, /* child -> parent: run prestart/createRuntime now */
-	RT_SYNC_READY, /* child -> parent: set up, waiting for start */
-	RT_SYNC_START, /* parent -> child: exec now */
-	RT_SYNC_ERROR, /* child -> parent: failed; errnum, stage, message */
+	RT_SYNC_HOOKS,	/* child -> parent: run prestart/createRuntime now */
+	RT_SYNC_READY,	/* child -> parent: set up, waiting for start */
+	RT_SYNC_START,	/* parent -> child: exec now */
+	RT_SYNC_ERROR,	/* child -> parent: failed; errnum, stage, message */
 };
 struct rt_sync_hdr {
 	uint32_t type;
@@ -44,47 +44,42 @@ struct rt_sync_hdr {
 	uint32_t len; /* payload bytes following */
 };
 #define RT_SYNC_MAX 65536
-int rt_sync_send(int fd, enum rt_sync_type type, int errnum, int stage,
-		 const char *payload, size_t len);
+int rt_sync_send(int fd, enum rt_sync_type type, int errnum, int stage, const char *payload,
+		 size_t len);
 /* Receive one message; payload (NUL-terminated, heap) may be NULL.  EOF is
  * an error with errnum 0 and *type 0. */
-int rt_sync_recv(int fd, struct rt_sync_hdr *hdr, char **payload,
-		 struct slx_err *err);
+int rt_sync_recv(int fd, struct rt_sync_hdr *hdr, char **payload, struct slx_err *err);
 /* Child: report err at stage and _exit(1). */
-__attribute__((noreturn)) void rt_sync_fail(int fd, enum rt_stage stage,
-					    const struct slx_err *err);
+__attribute__((noreturn)) void rt_sync_fail(int fd, enum rt_stage stage, const struct slx_err *err);
 
 /* ---- namespaces ------------------------------------------------------- */
 struct rt_ns_plan {
-	int clone_flags; /* new namespaces created by clone3 */
-	int unshare_flags; /* new namespaces the child unshares itself (cgroup, time) */
+	int clone_flags;	   /* new namespaces created by clone3 */
+	int unshare_flags;	   /* new namespaces the child unshares itself (cgroup, time) */
 	int join_fd[OCI_NS_COUNT]; /* -1 or an fd to setns into */
 	bool new_ns[OCI_NS_COUNT];
 	bool any;
 };
-int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan,
-		     struct slx_err *err);
+int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan, struct slx_err *err);
 void rt_ns_plan_release(struct rt_ns_plan *plan);
 int rt_ns_clone_flag(enum oci_ns_type t);
 const char *rt_ns_proc_name(enum oci_ns_type t); /* "mnt", "net", ... */
 /* Parent, right after clone: write uid_map/gid_map of pid. */
-int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg,
-			struct slx_err *err);
+int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg, struct slx_err *err);
 /* Child: join namespaces by fd (user first), unshare cgroup/time. */
-int rt_ns_enter(const struct oci_config *cfg, const struct rt_ns_plan *plan,
-		struct slx_err *err);
+int rt_ns_enter(const struct oci_config *cfg, const struct rt_ns_plan *plan, struct slx_err *err);
 
 /* ---- device filter (cgroup_ops.c) -------------------------------------- */
 /* Attach the container's device filter to the cgroup dirfd: res's rules
  * (deny-all when none), runc's defaults, then cfg's linux.devices. */
-int rt_device_filter_apply(const struct oci_config *cfg, const struct oci_resources *res,
-			   int dirfd, struct slx_err *err);
+int rt_device_filter_apply(const struct oci_config *cfg, const struct oci_resources *res, int dirfd,
+			   struct slx_err *err);
 
 /* ---- hooks ------------------------------------------------------------ */
 /* Run hooks in order, state JSON on each one's stdin; stop at the first
  * failure ("hook prestart[1] /usr/bin/x: exit status 3"). */
-int rt_hooks_run(const char *kind, const struct oci_hookv *hooks,
-		 const char *state_json, struct slx_err *err);
+int rt_hooks_run(const char *kind, const struct oci_hookv *hooks, const char *state_json,
+		 struct slx_err *err);
 /* Hooks whose failure the spec says to log and go on past (poststart,
  * poststop): run them with st on stdin, log a failure as a warning. */
 void rt_hooks_run_logged(const char *kind, const struct oci_hookv *hooks,
@@ -125,8 +120,7 @@ int rt_preserve_fds_check(int n, struct slx_err *err);
 /* ---- console ------------------------------------------------------------ */
 /* Child: open a pty, make it the controlling terminal and stdio, send the
  * master over sock (SCM_RIGHTS, runc's message shape).  Needs /dev/pts. */
-int rt_console_setup(int sock, const struct oci_process *p,
-		     struct slx_err *err);
+int rt_console_setup(int sock, const struct oci_process *p, struct slx_err *err);
 int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err);
 
 /* ---- spawn -------------------------------------------------------------- */
@@ -137,9 +131,9 @@ struct rt_spawn_req {
 	const char *id;
 	const char *cgroup_rel; /* relative to the unified root, NULL: no cgroup */
 	bool no_pivot;
-	int console_fd; /* connected console socket, or -1 */
+	int console_fd;	     /* connected console socket, or -1 */
 	int start_listen_fd; /* create: the child accepts `start` here (SEQPACKET) */
-	bool auto_start; /* run / sandbox: no separate start */
+	bool auto_start;     /* run / sandbox: no separate start */
 	rt_entry_fn entry;
 	void *entry_arg;
 	const int *keep_fds;
@@ -166,60 +160,54 @@ struct rt_spawned {
 /* Validate, prepare, clone into the cgroup, drive the child to READY (or,
  * with auto_start, to exec).  On failure nothing is left: child killed and
  * reaped, cgroup removed. */
-int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out,
-	     struct slx_err *err);
+int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out, struct slx_err *err);
 
 /* clone3 (fork-like: 0 in the child) with CLONE_PIDFD into *pidfd, new
  * namespaces from flags, into the cgroup cgroup_fd (-1: ours), into the pid
  * namespace pidns_fd (a namespace fd or a pidfd; -1: a new one per flags,
  * else ours).  clone.c, for create/run/sandboxes and exec alike. */
-pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd,
-		    struct slx_err *err);
+pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd, struct slx_err *err);
 
 /* The child's side of rt_spawn (init.c); never returns. */
 __attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,
 					    const struct rt_ns_plan *plan,
-					    const struct rt_confine *confine,
-					    int sync_fd);
+					    const struct rt_confine *confine, int sync_fd);
 
 /* Signal the container st records: its init, or with all every process in
  * its cgroup (the init alone when it has none).  kill.c. */
-int rt_signal_container(const struct oci_state *st, int sig, bool all,
-			struct slx_err *err);
+int rt_signal_container(const struct oci_state *st, int sig, bool all, struct slx_err *err);
 
 /* The end of delete for a container whose processes are gone: its cgroup
  * (cg, open or dirfd -1), poststop hooks, the state directory.  delete.c;
  * run (lifecycle.c) ends with it too. */
-int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st,
-		      struct cg_handle *cg, struct slx_err *err);
+int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_handle *cg,
+		      struct slx_err *err);
 
 /* Wait for our child pid, forwarding termination signals to it; the
  * shell-style status goes to *exit_status. */
 int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status);
 
 /* ---- state store ------------------------------------------------------ */
-int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
-		 size_t len, struct slx_err *err);
+int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf, size_t len,
+		 struct slx_err *err);
 /* The container's lock, so verbs on one id run one at a time: flock on its
  * state directory, held until *fd is closed.  ENOENT "container ID does not
  * exist" when the directory is gone, also when it went while we waited.  Not
  * held across a clone: the child would keep it (create does not take it; the
  * state directory made by mkdir is its exclusion). */
 int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_err *err);
-int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
-		   struct slx_err *err);
+int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st, struct slx_err *err);
 /* The config.json text a container was created with, kept in its state
  * directory: exec and every later verb act on that, never on the bundle's
  * file as it is now (which whoever can write the bundle could change). */
-int rt_state_config_write(const struct rt_ctx *ctx, const char *id, const char *text,
-			  size_t len, struct slx_err *err);
-int rt_state_read(const struct rt_ctx *ctx, const char *id,
-		  struct oci_state **out, struct slx_err *err);
+int rt_state_config_write(const struct rt_ctx *ctx, const char *id, const char *text, size_t len,
+			  struct slx_err *err);
+int rt_state_read(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
+		  struct slx_err *err);
 /* Refine st->status: stopped when the pid is gone or reused, paused when
  * the cgroup is frozen. */
 void rt_state_refresh(struct oci_state *st);
-int rt_state_remove(const struct rt_ctx *ctx, const char *id,
-		    struct slx_err *err);
+int rt_state_remove(const struct rt_ctx *ctx, const char *id, struct slx_err *err);
 char *rt_now_rfc3339(void);
 
 #endif

@@ -14,17 +14,15 @@ static const struct {
 	const char *name;
 	int sig;
 } signal_table[] = {
-	{ "HUP", SIGHUP },     { "INT", SIGINT },       { "QUIT", SIGQUIT },
-	{ "ILL", SIGILL },     { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },
-	{ "IOT", SIGIOT },     { "BUS", SIGBUS },       { "FPE", SIGFPE },
-	{ "KILL", SIGKILL },   { "USR1", SIGUSR1 },     { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 },   { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },
-	{ "TERM", SIGTERM },   { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },
-	{ "CONT", SIGCONT },   { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },
-	{ "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },     { "URG", SIGURG },
-	{ "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM },
-	{ "PROF", SIGPROF },   { "WINCH", SIGWINCH },   { "IO", SIGIO },
-	{ "POLL", SIGPOLL },   { "PWR", SIGPWR },       { "SYS", SIGSYS },
+    {"HUP", SIGHUP},	   {"INT", SIGINT},   {"QUIT", SIGQUIT},     {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT}, {"IOT", SIGIOT},	     {"BUS", SIGBUS},
+    {"FPE", SIGFPE},	   {"KILL", SIGKILL}, {"USR1", SIGUSR1},     {"SEGV", SIGSEGV},
+    {"USR2", SIGUSR2},	   {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},     {"TERM", SIGTERM},
+    {"STKFLT", SIGSTKFLT}, {"CHLD", SIGCHLD}, {"CONT", SIGCONT},     {"STOP", SIGSTOP},
+    {"TSTP", SIGTSTP},	   {"TTIN", SIGTTIN}, {"TTOU", SIGTTOU},     {"URG", SIGURG},
+    {"XCPU", SIGXCPU},	   {"XFSZ", SIGXFSZ}, {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF},
+    {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"POLL", SIGPOLL},     {"PWR", SIGPWR},
+    {"SYS", SIGSYS},
 };
 
 int rt_signal_parse(const char *s)
@@ -60,14 +58,13 @@ static int signal_pid(const struct oci_state *st, int sig, struct slx_err *err)
 		return slx_error(err, 0, "container not running");
 	if (pidfd_send_signal(pidfd, sig, NULL, 0) < 0)
 		return slx_error(err, errno == ESRCH ? 0 : errno,
-				 errno == ESRCH ? "process already finished" :
-						  "kill %d", st->pid);
+				 errno == ESRCH ? "process already finished" : "kill %d", st->pid);
 	return 0;
 }
 
 static int signal_all(const struct oci_state *st, int sig, struct slx_err *err)
 {
-	struct cg_handle cg = { .dirfd = -1 };
+	struct cg_handle cg = {.dirfd = -1};
 	pid_t *pids = NULL;
 	size_t n = 0;
 	int r;
@@ -88,14 +85,12 @@ static int signal_all(const struct oci_state *st, int sig, struct slx_err *err)
 	return r;
 }
 
-int rt_signal_container(const struct oci_state *st, int sig, bool all,
-			struct slx_err *err)
+int rt_signal_container(const struct oci_state *st, int sig, bool all, struct slx_err *err)
 {
 	return all ? signal_all(st, sig, err) : signal_pid(st, sig, err);
 }
 
-int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all,
-	    struct slx_err *err)
+int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
 	cleanup_close int lock = -1;

@@ -51,21 +51,19 @@ static void launch_release(struct launch *l)
 	cg_handle_release(&l->sp.cg);
 }
 
-static int resolve_paths(struct launch *l, const char *bundle,
-			 struct slx_err *err)
+static int resolve_paths(struct launch *l, const char *bundle, struct slx_err *err)
 {
 	if (!realpath(bundle, l->bundle))
 		return slx_error(err, errno, "bundle %s", bundle);
 	return rt_rootfs_resolve(l->cfg, l->bundle, l->rootfs, err);
 }
 
-static int make_state_dir(const struct rt_ctx *ctx, const char *id,
-			  struct launch *l, struct slx_err *err)
+static int make_state_dir(const struct rt_ctx *ctx, const char *id, struct launch *l,
+			  struct slx_err *err)
 {
 	if (rt_state_dir(ctx, id, l->dir, sizeof(l->dir), err) < 0)
 		return -1;
-	if (mkdir(ctx->root, 0700) < 0 && errno != EEXIST &&
-	    slx_mkdir_p(ctx->root, 0700, err) < 0)
+	if (mkdir(ctx->root, 0700) < 0 && errno != EEXIST && slx_mkdir_p(ctx->root, 0700, err) < 0)
 		return -1;
 	if (mkdir(l->dir, 0700) < 0) {
 		if (errno == EEXIST)
@@ -78,14 +76,13 @@ static int make_state_dir(const struct rt_ctx *ctx, const char *id,
 
 static int listen_start_socket(struct launch *l, struct slx_err *err)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 
-	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/start.sock",
-			     l->dir) >= sizeof(addr.sun_path))
+	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/start.sock", l->dir) >=
+	    sizeof(addr.sun_path))
 		return slx_error(err, ENAMETOOLONG, "state directory %s", l->dir);
 	l->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (l->listen_fd < 0 ||
-	    bind(l->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	if (l->listen_fd < 0 || bind(l->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    listen(l->listen_fd, 1) < 0)
 		return slx_error(err, errno, "start socket %s", addr.sun_path);
 	return 0;
@@ -107,20 +104,18 @@ static void fill_state(const struct rt_ctx *ctx, const char *id, struct launch *
 	l->st.cgroup_path = "";
 }
 
-static int check_console(const struct rt_create_opts *opts, struct launch *l,
-			 bool detached, struct slx_err *err)
+static int check_console(const struct rt_create_opts *opts, struct launch *l, bool detached,
+			 struct slx_err *err)
 {
 	bool tty = l->cfg->process.terminal;
 
 	if (tty && !opts->console_socket && detached)
-		return slx_error(err, 0,
-				 "process.terminal is true: --console-socket is required when detached");
+		return slx_error(
+		    err, 0, "process.terminal is true: --console-socket is required when detached");
 	if (!tty && opts->console_socket)
-		return slx_error(err, 0,
-				 "--console-socket given but process.terminal is false");
+		return slx_error(err, 0, "--console-socket given but process.terminal is false");
 	if (opts->console_socket)
-		return rt_console_socket_connect(opts->console_socket,
-						 &l->console_fd, err);
+		return rt_console_socket_connect(opts->console_socket, &l->console_fd, err);
 	return 0;
 }
 
@@ -134,11 +129,10 @@ static int write_pid_file(const char *path, pid_t pid, struct slx_err *err)
 
 /* Shared by create and run: everything up to a container waiting (create)
  * or exec'd (run). */
-static int launch(const struct rt_ctx *ctx, const char *id,
-		  const struct rt_create_opts *opts, bool auto_start,
-		  bool detached, struct launch *l, struct slx_err *err)
+static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts,
+		  bool auto_start, bool detached, struct launch *l, struct slx_err *err)
 {
-	struct rt_spawn_req req = { 0 };
+	struct rt_spawn_req req = {0};
 
 	if (rt_preserve_fds_check(opts->preserve_fds, err) < 0 ||
 	    make_state_dir(ctx, id, l, err) < 0)
@@ -149,20 +143,25 @@ static int launch(const struct rt_ctx *ctx, const char *id,
 	    resolve_paths(l, opts->bundle ? opts->bundle : ".", err) < 0 ||
 	    check_console(opts, l, detached, err) < 0)
 		return -1;
-	if (cg_unified_root() &&
-	    cg_resolve_path(l->cfg->linux_.cgroups_path, id, ctx->systemd_cgroup,
-			    &l->cgroup_rel, err) < 0)
+	if (cg_unified_root() && cg_resolve_path(l->cfg->linux_.cgroups_path, id,
+						 ctx->systemd_cgroup, &l->cgroup_rel, err) < 0)
 		return -1;
 	if (!auto_start && listen_start_socket(l, err) < 0)
 		return -1;
 	l->created = rt_now_rfc3339();
 	fill_state(ctx, id, l);
 	req = (struct rt_spawn_req){
-		.cfg = l->cfg, .bundle = l->bundle, .rootfs = l->rootfs, .id = id,
-		.cgroup_rel = l->cgroup_rel, .no_pivot = opts->no_pivot,
-		.console_fd = l->console_fd, .start_listen_fd = l->listen_fd,
-		.auto_start = auto_start, .preserve_fds = opts->preserve_fds,
-		.state = &l->st,
+	    .cfg = l->cfg,
+	    .bundle = l->bundle,
+	    .rootfs = l->rootfs,
+	    .id = id,
+	    .cgroup_rel = l->cgroup_rel,
+	    .no_pivot = opts->no_pivot,
+	    .console_fd = l->console_fd,
+	    .start_listen_fd = l->listen_fd,
+	    .auto_start = auto_start,
+	    .preserve_fds = opts->preserve_fds,
+	    .state = &l->st,
 	};
 	if (rt_spawn(&req, &l->sp, err) < 0)
 		return -1;
@@ -175,8 +174,7 @@ static int launch(const struct rt_ctx *ctx, const char *id,
 }
 
 /* Undo a failed launch: the child (if any), its cgroup, the state dir. */
-static void launch_abort(const struct rt_ctx *ctx, const char *id,
-			 struct launch *l)
+static void launch_abort(const struct rt_ctx *ctx, const char *id, struct launch *l)
 {
 	struct slx_err ignored;
 
@@ -190,11 +188,11 @@ static void launch_abort(const struct rt_ctx *ctx, const char *id,
 		(void)rt_state_remove(ctx, id, &ignored);
 }
 
-int rt_create(const struct rt_ctx *ctx, const char *id,
-	      const struct rt_create_opts *opts, struct slx_err *err)
+int rt_create(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts,
+	      struct slx_err *err)
 {
-	struct launch l = { .console_fd = -1, .listen_fd = -1,
-			    .sp = { .pidfd = -1, .sync_fd = -1, .cg.dirfd = -1 } };
+	struct launch l = {
+	    .console_fd = -1, .listen_fd = -1, .sp = {.pidfd = -1, .sync_fd = -1, .cg.dirfd = -1}};
 	int r = launch(ctx, id, opts, false, true, &l, err);
 
 	if (r < 0)
@@ -203,11 +201,10 @@ int rt_create(const struct rt_ctx *ctx, const char *id,
 	return r;
 }
 
-
 int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	cleanup_close int fd = -1;
 	struct rt_sync_hdr hdr;
 	cleanup_free char *payload = NULL;
@@ -221,8 +218,7 @@ int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 			  oci_status_name(st->status), id);
 		goto out;
 	}
-	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s/start.sock",
-		 ctx->root, id);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s/start.sock", ctx->root, id);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		slx_error(err, errno, "start %s", id);
@@ -252,39 +248,36 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status)
 
 	sigemptyset(&set);
 	for (int s = SIGHUP; s <= SIGTERM; s++)
-		if (s != SIGKILL && s != SIGSEGV && s != SIGBUS && s != SIGFPE &&
-		    s != SIGILL && s != SIGABRT && s != SIGTRAP && s != SIGPIPE)
+		if (s != SIGKILL && s != SIGSEGV && s != SIGBUS && s != SIGFPE && s != SIGILL &&
+		    s != SIGABRT && s != SIGTRAP && s != SIGPIPE)
 			sigaddset(&set, s);
 	sigaddset(&set, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = pidfd, .events = POLLIN },
-					 { .fd = sfd, .events = POLLIN } };
+		struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
+					{.fd = sfd, .events = POLLIN}};
 		struct signalfd_siginfo si;
 
 		if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents)
 			break;
-		if (sfd >= 0 && pfd[1].revents &&
-		    read(sfd, &si, sizeof(si)) == sizeof(si))
+		if (sfd >= 0 && pfd[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
 			(void)pidfd_send_signal(pidfd, (int)si.ssi_signo, NULL, 0);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
-	*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) :
-					   128 + WTERMSIG(status);
+	*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return 0;
 }
 
-int rt_run(const struct rt_ctx *ctx, const char *id,
-	   const struct rt_create_opts *opts, bool detach, int *exit_status,
-	   struct slx_err *err)
+int rt_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts, bool detach,
+	   int *exit_status, struct slx_err *err)
 {
-	struct launch l = { .console_fd = -1, .listen_fd = -1,
-			    .sp = { .pidfd = -1, .sync_fd = -1, .cg.dirfd = -1 } };
+	struct launch l = {
+	    .console_fd = -1, .listen_fd = -1, .sp = {.pidfd = -1, .sync_fd = -1, .cg.dirfd = -1}};
 	struct slx_err derr;
 	int r = launch(ctx, id, opts, true, detach, &l, err);
 

@@ -71,13 +71,11 @@ void rt_log(const char *level, const char *fmt, ...)
 	if (log_json) {
 		json_escape(esc, sizeof(esc), msg);
 		n = snprintf(line, sizeof(line),
-			     "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
-			     level, esc, ts);
+			     "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n", level, esc, ts);
 	} else {
-		n = snprintf(line, sizeof(line), "time=\"%s\" level=%s msg=\"%s\"\n",
-			     ts, level, msg);
+		n = snprintf(line, sizeof(line), "time=\"%s\" level=%s msg=\"%s\"\n", ts, level,
+			     msg);
 	}
 	if (n > 0)
-		(void)!write(log_fd, line, (size_t)n < sizeof(line) ? (size_t)n :
-								   sizeof(line) - 1);
+		(void)!write(log_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

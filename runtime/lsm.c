@@ -14,7 +14,8 @@
 static bool apparmor_enabled(void)
 {
 	char c = 0;
-	cleanup_close int fd = open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+	cleanup_close int fd =
+	    open("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
 
 	return fd >= 0 && read(fd, &c, 1) == 1 && c == 'Y';
 }
@@ -31,7 +32,8 @@ int rt_lsm_prepare(const struct oci_process *p, const char *mount_label, struct 
 	if (p->apparmor_profile && *p->apparmor_profile) {
 		if (!apparmor_enabled())
 			return slx_error(err, 0,
-					 "process.apparmorProfile: AppArmor is not enabled on this host, cannot apply %s",
+					 "process.apparmorProfile: AppArmor is not enabled on this "
+					 "host, cannot apply %s",
 					 p->apparmor_profile);
 		if (snprintf(out->exec_attr, sizeof(out->exec_attr), "exec %s",
 			     p->apparmor_profile) >= (int)sizeof(out->exec_attr))
@@ -41,11 +43,14 @@ int rt_lsm_prepare(const struct oci_process *p, const char *mount_label, struct 
 	if (p->selinux_label && *p->selinux_label) {
 		if (!selinux_enabled())
 			return slx_error(err, 0,
-					 "process.selinuxLabel: SELinux is not enabled on this host, cannot apply %s",
+					 "process.selinuxLabel: SELinux is not enabled on this "
+					 "host, cannot apply %s",
 					 p->selinux_label);
 		if (out->attr_name)
-			return slx_error(err, 0,
-					 "process.selinuxLabel: cannot apply with process.apparmorProfile, the host runs one LSM for exec labels");
+			return slx_error(
+			    err, 0,
+			    "process.selinuxLabel: cannot apply with process.apparmorProfile, the "
+			    "host runs one LSM for exec labels");
 		if (snprintf(out->exec_attr, sizeof(out->exec_attr), "%s", p->selinux_label) >=
 		    (int)sizeof(out->exec_attr))
 			return slx_error(err, ENAMETOOLONG, "process.selinuxLabel");
@@ -55,9 +60,9 @@ int rt_lsm_prepare(const struct oci_process *p, const char *mount_label, struct 
 	 * until that is built a mount label is refused, never silently lost. */
 	if (mount_label && *mount_label)
 		return slx_error(err, 0, "linux.mountLabel: %s",
-				 selinux_enabled() ?
-					 "SELinux mount labels are not supported by slxrun" :
-					 "SELinux is not enabled on this host");
+				 selinux_enabled()
+				     ? "SELinux mount labels are not supported by slxrun"
+				     : "SELinux is not enabled on this host");
 	return 0;
 }
 
@@ -86,8 +91,8 @@ int rt_lsm_apply(const struct rt_lsm *l, struct slx_err *err)
 		return 0;
 	if (write(l->fd, l->exec_attr, len) != (ssize_t)len)
 		return slx_error(err, errno, "%s: set the label for exec to %s",
-				 strcmp(l->attr_name, "exec") ? "process.apparmorProfile" :
-								"process.selinuxLabel",
+				 strcmp(l->attr_name, "exec") ? "process.apparmorProfile"
+							      : "process.selinuxLabel",
 				 l->exec_attr);
 	return 0;
 }

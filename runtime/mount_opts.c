@@ -10,12 +10,12 @@
 #include "../common/cleanup.h"
 
 enum opt_kind {
-	OPT_SET, /* MS_* flag on */
+	OPT_SET,   /* MS_* flag on */
 	OPT_CLEAR, /* MS_* flag off */
 	OPT_PROPAGATION,
 	OPT_BIND,
 	OPT_RBIND,
-	OPT_REC_SET, /* MOUNT_ATTR_* on, recursively */
+	OPT_REC_SET,   /* MOUNT_ATTR_* on, recursively */
 	OPT_REC_CLEAR, /* MOUNT_ATTR_* off, recursively */
 	OPT_REC_ATIME, /* MOUNT_ATTR_<atime>: an enum in the kernel, not a bit */
 	OPT_NOOP,
@@ -30,70 +30,70 @@ struct opt_entry {
 };
 
 static const struct opt_entry opt_table[] = {
-	{ "defaults", OPT_NOOP, 0 },
-	{ "ro", OPT_SET, MS_RDONLY },
-	{ "rw", OPT_CLEAR, MS_RDONLY },
-	{ "nosuid", OPT_SET, MS_NOSUID },
-	{ "suid", OPT_CLEAR, MS_NOSUID },
-	{ "nodev", OPT_SET, MS_NODEV },
-	{ "dev", OPT_CLEAR, MS_NODEV },
-	{ "noexec", OPT_SET, MS_NOEXEC },
-	{ "exec", OPT_CLEAR, MS_NOEXEC },
-	{ "sync", OPT_SET, MS_SYNCHRONOUS },
-	{ "async", OPT_CLEAR, MS_SYNCHRONOUS },
-	{ "dirsync", OPT_SET, MS_DIRSYNC },
-	{ "remount", OPT_SET, MS_REMOUNT },
-	{ "mand", OPT_SET, MS_MANDLOCK },
-	{ "nomand", OPT_CLEAR, MS_MANDLOCK },
-	{ "noatime", OPT_SET, MS_NOATIME },
-	{ "atime", OPT_CLEAR, MS_NOATIME },
-	{ "nodiratime", OPT_SET, MS_NODIRATIME },
-	{ "diratime", OPT_CLEAR, MS_NODIRATIME },
-	{ "relatime", OPT_SET, MS_RELATIME },
-	{ "norelatime", OPT_CLEAR, MS_RELATIME },
-	{ "strictatime", OPT_SET, MS_STRICTATIME },
-	{ "nostrictatime", OPT_CLEAR, MS_STRICTATIME },
-	{ "lazytime", OPT_SET, MS_LAZYTIME },
-	{ "nolazytime", OPT_CLEAR, MS_LAZYTIME },
-	{ "silent", OPT_SET, MS_SILENT },
-	{ "loud", OPT_CLEAR, MS_SILENT },
-	{ "iversion", OPT_SET, MS_I_VERSION },
-	{ "noiversion", OPT_CLEAR, MS_I_VERSION },
-	{ "nosymfollow", OPT_SET, MS_NOSYMFOLLOW },
-	{ "symfollow", OPT_CLEAR, MS_NOSYMFOLLOW },
-	{ "bind", OPT_BIND, MS_BIND },
-	{ "rbind", OPT_RBIND, MS_BIND | MS_REC },
-	{ "private", OPT_PROPAGATION, MS_PRIVATE },
-	{ "rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC },
-	{ "shared", OPT_PROPAGATION, MS_SHARED },
-	{ "rshared", OPT_PROPAGATION, MS_SHARED | MS_REC },
-	{ "slave", OPT_PROPAGATION, MS_SLAVE },
-	{ "rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC },
-	{ "unbindable", OPT_PROPAGATION, MS_UNBINDABLE },
-	{ "runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC },
-	{ "rro", OPT_REC_SET, MOUNT_ATTR_RDONLY },
-	{ "rrw", OPT_REC_CLEAR, MOUNT_ATTR_RDONLY },
-	{ "rnosuid", OPT_REC_SET, MOUNT_ATTR_NOSUID },
-	{ "rsuid", OPT_REC_CLEAR, MOUNT_ATTR_NOSUID },
-	{ "rnodev", OPT_REC_SET, MOUNT_ATTR_NODEV },
-	{ "rdev", OPT_REC_CLEAR, MOUNT_ATTR_NODEV },
-	{ "rnoexec", OPT_REC_SET, MOUNT_ATTR_NOEXEC },
-	{ "rexec", OPT_REC_CLEAR, MOUNT_ATTR_NOEXEC },
-	{ "rnodiratime", OPT_REC_SET, MOUNT_ATTR_NODIRATIME },
-	{ "rdiratime", OPT_REC_CLEAR, MOUNT_ATTR_NODIRATIME },
-	{ "rnosymfollow", OPT_REC_SET, MOUNT_ATTR_NOSYMFOLLOW },
-	{ "rsymfollow", OPT_REC_CLEAR, MOUNT_ATTR_NOSYMFOLLOW },
-	{ "rnoatime", OPT_REC_ATIME, MOUNT_ATTR_NOATIME },
-	{ "rstrictatime", OPT_REC_ATIME, MOUNT_ATTR_STRICTATIME },
-	{ "rrelatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME },
-	/* Leaving atime, relatime or strictatime falls back to the kernel's
-	 * default, relatime. */
-	{ "ratime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME },
-	{ "rnorelatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME },
-	{ "rnostrictatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME },
-	{ "tmpcopyup", OPT_COPYUP, 0 },
-	{ "idmap", OPT_UNSUPPORTED, 0 },
-	{ "ridmap", OPT_UNSUPPORTED, 0 },
+    {"defaults", OPT_NOOP, 0},
+    {"ro", OPT_SET, MS_RDONLY},
+    {"rw", OPT_CLEAR, MS_RDONLY},
+    {"nosuid", OPT_SET, MS_NOSUID},
+    {"suid", OPT_CLEAR, MS_NOSUID},
+    {"nodev", OPT_SET, MS_NODEV},
+    {"dev", OPT_CLEAR, MS_NODEV},
+    {"noexec", OPT_SET, MS_NOEXEC},
+    {"exec", OPT_CLEAR, MS_NOEXEC},
+    {"sync", OPT_SET, MS_SYNCHRONOUS},
+    {"async", OPT_CLEAR, MS_SYNCHRONOUS},
+    {"dirsync", OPT_SET, MS_DIRSYNC},
+    {"remount", OPT_SET, MS_REMOUNT},
+    {"mand", OPT_SET, MS_MANDLOCK},
+    {"nomand", OPT_CLEAR, MS_MANDLOCK},
+    {"noatime", OPT_SET, MS_NOATIME},
+    {"atime", OPT_CLEAR, MS_NOATIME},
+    {"nodiratime", OPT_SET, MS_NODIRATIME},
+    {"diratime", OPT_CLEAR, MS_NODIRATIME},
+    {"relatime", OPT_SET, MS_RELATIME},
+    {"norelatime", OPT_CLEAR, MS_RELATIME},
+    {"strictatime", OPT_SET, MS_STRICTATIME},
+    {"nostrictatime", OPT_CLEAR, MS_STRICTATIME},
+    {"lazytime", OPT_SET, MS_LAZYTIME},
+    {"nolazytime", OPT_CLEAR, MS_LAZYTIME},
+    {"silent", OPT_SET, MS_SILENT},
+    {"loud", OPT_CLEAR, MS_SILENT},
+    {"iversion", OPT_SET, MS_I_VERSION},
+    {"noiversion", OPT_CLEAR, MS_I_VERSION},
+    {"nosymfollow", OPT_SET, MS_NOSYMFOLLOW},
+    {"symfollow", OPT_CLEAR, MS_NOSYMFOLLOW},
+    {"bind", OPT_BIND, MS_BIND},
+    {"rbind", OPT_RBIND, MS_BIND | MS_REC},
+    {"private", OPT_PROPAGATION, MS_PRIVATE},
+    {"rprivate", OPT_PROPAGATION, MS_PRIVATE | MS_REC},
+    {"shared", OPT_PROPAGATION, MS_SHARED},
+    {"rshared", OPT_PROPAGATION, MS_SHARED | MS_REC},
+    {"slave", OPT_PROPAGATION, MS_SLAVE},
+    {"rslave", OPT_PROPAGATION, MS_SLAVE | MS_REC},
+    {"unbindable", OPT_PROPAGATION, MS_UNBINDABLE},
+    {"runbindable", OPT_PROPAGATION, MS_UNBINDABLE | MS_REC},
+    {"rro", OPT_REC_SET, MOUNT_ATTR_RDONLY},
+    {"rrw", OPT_REC_CLEAR, MOUNT_ATTR_RDONLY},
+    {"rnosuid", OPT_REC_SET, MOUNT_ATTR_NOSUID},
+    {"rsuid", OPT_REC_CLEAR, MOUNT_ATTR_NOSUID},
+    {"rnodev", OPT_REC_SET, MOUNT_ATTR_NODEV},
+    {"rdev", OPT_REC_CLEAR, MOUNT_ATTR_NODEV},
+    {"rnoexec", OPT_REC_SET, MOUNT_ATTR_NOEXEC},
+    {"rexec", OPT_REC_CLEAR, MOUNT_ATTR_NOEXEC},
+    {"rnodiratime", OPT_REC_SET, MOUNT_ATTR_NODIRATIME},
+    {"rdiratime", OPT_REC_CLEAR, MOUNT_ATTR_NODIRATIME},
+    {"rnosymfollow", OPT_REC_SET, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rsymfollow", OPT_REC_CLEAR, MOUNT_ATTR_NOSYMFOLLOW},
+    {"rnoatime", OPT_REC_ATIME, MOUNT_ATTR_NOATIME},
+    {"rstrictatime", OPT_REC_ATIME, MOUNT_ATTR_STRICTATIME},
+    {"rrelatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME},
+    /* Leaving atime, relatime or strictatime falls back to the kernel's
+     * default, relatime. */
+    {"ratime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME},
+    {"rnorelatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME},
+    {"rnostrictatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME},
+    {"tmpcopyup", OPT_COPYUP, 0},
+    {"idmap", OPT_UNSUPPORTED, 0},
+    {"ridmap", OPT_UNSUPPORTED, 0},
 };
 
 static const struct opt_entry *opt_lookup(const char *name)
@@ -156,8 +156,7 @@ static void opt_apply(struct rt_mount_opts *o, const struct opt_entry *e)
 
 /* Append an option mount(2) passes to the filesystem; the buffer is sized
  * once for the worst case (every option unknown). */
-static int data_append(struct rt_mount_opts *o, const struct oci_strv *options,
-		       const char *opt)
+static int data_append(struct rt_mount_opts *o, const struct oci_strv *options, const char *opt)
 {
 	size_t len;
 
@@ -176,8 +175,8 @@ static int data_append(struct rt_mount_opts *o, const struct oci_strv *options,
 	return 0;
 }
 
-int rt_mount_opts_parse(const struct oci_strv *options, size_t index,
-			struct rt_mount_opts *out, struct slx_err *err)
+int rt_mount_opts_parse(const struct oci_strv *options, size_t index, struct rt_mount_opts *out,
+			struct slx_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; options && i < options->n; i++) {
@@ -189,9 +188,8 @@ int rt_mount_opts_parse(const struct oci_strv *options, size_t index,
 		e = opt_lookup(opt);
 		if (e && e->kind == OPT_UNSUPPORTED) {
 			rt_mount_opts_release(out);
-			return slx_error(err, 0,
-					 "mounts[%zu].options: %s is not supported",
-					 index, opt);
+			return slx_error(err, 0, "mounts[%zu].options: %s is not supported", index,
+					 opt);
 		}
 		if (e) {
 			opt_apply(out, e);
@@ -218,16 +216,12 @@ static const struct {
 	unsigned long ms;
 	uint64_t attr;
 } attr_table[] = {
-	{ MS_RDONLY, MOUNT_ATTR_RDONLY },
-	{ MS_NOSUID, MOUNT_ATTR_NOSUID },
-	{ MS_NODEV, MOUNT_ATTR_NODEV },
-	{ MS_NOEXEC, MOUNT_ATTR_NOEXEC },
-	{ MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
-	{ MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW },
+    {MS_RDONLY, MOUNT_ATTR_RDONLY},	    {MS_NOSUID, MOUNT_ATTR_NOSUID},
+    {MS_NODEV, MOUNT_ATTR_NODEV},	    {MS_NOEXEC, MOUNT_ATTR_NOEXEC},
+    {MS_NODIRATIME, MOUNT_ATTR_NODIRATIME}, {MS_NOSYMFOLLOW, MOUNT_ATTR_NOSYMFOLLOW},
 };
 
-void rt_mount_opts_attrs(const struct rt_mount_opts *o, uint64_t *set,
-			 uint64_t *clr)
+void rt_mount_opts_attrs(const struct rt_mount_opts *o, uint64_t *set, uint64_t *clr)
 {
 	const unsigned long atime = MS_NOATIME | MS_RELATIME | MS_STRICTATIME;
 

@@ -15,17 +15,17 @@
 #include "internal.h"
 
 static const int ns_flags[OCI_NS_COUNT] = {
-	[OCI_NS_PID] = CLONE_NEWPID,       [OCI_NS_NETWORK] = CLONE_NEWNET,
-	[OCI_NS_MOUNT] = CLONE_NEWNS,      [OCI_NS_IPC] = CLONE_NEWIPC,
-	[OCI_NS_UTS] = CLONE_NEWUTS,       [OCI_NS_USER] = CLONE_NEWUSER,
-	[OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
+    [OCI_NS_PID] = CLONE_NEWPID,       [OCI_NS_NETWORK] = CLONE_NEWNET,
+    [OCI_NS_MOUNT] = CLONE_NEWNS,      [OCI_NS_IPC] = CLONE_NEWIPC,
+    [OCI_NS_UTS] = CLONE_NEWUTS,       [OCI_NS_USER] = CLONE_NEWUSER,
+    [OCI_NS_CGROUP] = CLONE_NEWCGROUP, [OCI_NS_TIME] = CLONE_NEWTIME,
 };
 
 /* Their names under /proc/<pid>/ns/. */
 static const char *const ns_proc_names[OCI_NS_COUNT] = {
-	[OCI_NS_PID] = "pid",       [OCI_NS_NETWORK] = "net",   [OCI_NS_MOUNT] = "mnt",
-	[OCI_NS_IPC] = "ipc",       [OCI_NS_UTS] = "uts",       [OCI_NS_USER] = "user",
-	[OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
+    [OCI_NS_PID] = "pid",	[OCI_NS_NETWORK] = "net", [OCI_NS_MOUNT] = "mnt",
+    [OCI_NS_IPC] = "ipc",	[OCI_NS_UTS] = "uts",	  [OCI_NS_USER] = "user",
+    [OCI_NS_CGROUP] = "cgroup", [OCI_NS_TIME] = "time",
 };
 
 int rt_ns_clone_flag(enum oci_ns_type t)
@@ -38,25 +38,21 @@ const char *rt_ns_proc_name(enum oci_ns_type t)
 	return ns_proc_names[t];
 }
 
-static int ns_open_checked(const struct oci_namespace *ns, size_t i,
-			   struct slx_err *err)
+static int ns_open_checked(const struct oci_namespace *ns, size_t i, struct slx_err *err)
 {
 	cleanup_close int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
 	int type;
 
 	if (fd < 0)
-		return slx_error(err, errno, "linux.namespaces[%zu].path: %s", i,
-				 ns->path);
+		return slx_error(err, errno, "linux.namespaces[%zu].path: %s", i, ns->path);
 	type = ioctl(fd, NS_GET_NSTYPE);
 	if (type >= 0 && type != ns_flags[ns->type])
-		return slx_error(err, 0,
-				 "linux.namespaces[%zu].path: %s is not a %s namespace",
-				 i, ns->path, oci_ns_type_name(ns->type));
+		return slx_error(err, 0, "linux.namespaces[%zu].path: %s is not a %s namespace", i,
+				 ns->path, oci_ns_type_name(ns->type));
 	return steal_fd(fd);
 }
 
-int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan,
-		     struct slx_err *err)
+int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan, struct slx_err *err)
 {
 	const struct oci_linux *l = &cfg->linux_;
 
@@ -86,18 +82,19 @@ int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan,
 		else
 			plan->clone_flags |= ns_flags[ns->type];
 	}
-	if (plan->new_ns[OCI_NS_USER] &&
-	    (!l->n_uid_mappings || !l->n_gid_mappings)) {
+	if (plan->new_ns[OCI_NS_USER] && (!l->n_uid_mappings || !l->n_gid_mappings)) {
 		rt_ns_plan_release(plan);
-		return slx_error(err, 0,
-				 "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+		return slx_error(
+		    err, 0,
+		    "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
 	}
 	/* A joined namespace is the container's own too (runc and crun agree);
 	 * only the host's, by leaving uts out, is refused. */
 	if (!plan->new_ns[OCI_NS_UTS] && plan->join_fd[OCI_NS_UTS] < 0 &&
 	    ((cfg->hostname && *cfg->hostname) || (cfg->domainname && *cfg->domainname))) {
 		rt_ns_plan_release(plan);
-		return slx_error(err, 0, "%s: setting it needs a uts namespace of the container's own",
+		return slx_error(err, 0,
+				 "%s: setting it needs a uts namespace of the container's own",
 				 cfg->hostname && *cfg->hostname ? "hostname" : "domainname");
 	}
 	return 0;
@@ -109,31 +106,28 @@ void rt_ns_plan_release(struct rt_ns_plan *plan)
 		slx_closep(&plan->join_fd[t]);
 }
 
-static int write_map(pid_t pid, const char *file,
-		     const struct oci_id_mapping *m, size_t n,
+static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
 		     struct slx_err *err)
 {
 	char path[64], buf[4096];
 	size_t off = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(buf + off, sizeof(buf) - off, "%u %u %u\n",
-				 m[i].container_id, m[i].host_id, m[i].size);
+		int w = snprintf(buf + off, sizeof(buf) - off, "%u %u %u\n", m[i].container_id,
+				 m[i].host_id, m[i].size);
 
 		if (w < 0 || (size_t)w >= sizeof(buf) - off)
-			return slx_error(err, E2BIG, "linux.%s: too many mappings",
-					 file);
+			return slx_error(err, E2BIG, "linux.%s: too many mappings", file);
 		off += (size_t)w;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	if (slx_write_file_at(AT_FDCWD, path, buf, off, err) < 0)
-		return slx_error_prefix(err, "linux.%s", strcmp(file, "uid_map") ?
-						 "gidMappings" : "uidMappings");
+		return slx_error_prefix(err, "linux.%s",
+					strcmp(file, "uid_map") ? "gidMappings" : "uidMappings");
 	return 0;
 }
 
-int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg,
-			struct slx_err *err)
+int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg, struct slx_err *err)
 {
 	const struct oci_linux *l = &cfg->linux_;
 
@@ -149,29 +143,25 @@ static int write_time_offsets(const struct oci_linux *l, struct slx_err *err)
 
 	if (l->time_monotonic.set)
 		n += snprintf(buf + n, sizeof(buf) - n, "monotonic %lld %u\n",
-			      (long long)l->time_monotonic.secs,
-			      l->time_monotonic.nanosecs);
+			      (long long)l->time_monotonic.secs, l->time_monotonic.nanosecs);
 	if (l->time_boottime.set)
 		n += snprintf(buf + n, sizeof(buf) - n, "boottime %lld %u\n",
-			      (long long)l->time_boottime.secs,
-			      l->time_boottime.nanosecs);
+			      (long long)l->time_boottime.secs, l->time_boottime.nanosecs);
 	if (!n)
 		return 0;
-	if (slx_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf,
-			      (size_t)n, err) < 0)
+	if (slx_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t)n, err) < 0)
 		return slx_error_prefix(err, "linux.timeOffsets");
 	return 0;
 }
 
-int rt_ns_enter(const struct oci_config *cfg, const struct rt_ns_plan *plan,
-		struct slx_err *err)
+int rt_ns_enter(const struct oci_config *cfg, const struct rt_ns_plan *plan, struct slx_err *err)
 {
 	/* The user namespace first: joining the others needs its capabilities.
 	 * A pid namespace is joined by the parent before clone3 (setns only
 	 * moves pid_for_children). */
 	static const enum oci_ns_type order[] = {
-		OCI_NS_USER, OCI_NS_MOUNT,  OCI_NS_NETWORK, OCI_NS_IPC,
-		OCI_NS_UTS,  OCI_NS_CGROUP, OCI_NS_TIME,
+	    OCI_NS_USER, OCI_NS_MOUNT,	OCI_NS_NETWORK, OCI_NS_IPC,
+	    OCI_NS_UTS,	 OCI_NS_CGROUP, OCI_NS_TIME,
 	};
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {

@@ -22,7 +22,7 @@ int rt_netlink_lo_up(struct slx_err *err)
 	 * runs in the container's child. libmnl builds and parses. */
 	cleanup_close int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	char buf[8192] __attribute__((aligned(8))); /* MNL_SOCKET_BUFFER_SIZE is a VLA */
-	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	const unsigned int seq = 1;

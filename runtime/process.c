@@ -30,20 +30,17 @@ static bool is_executable_file(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	       access(path, X_OK) == 0;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen,
-		   struct slx_err *err)
+int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen, struct slx_err *err)
 {
 	const char *name = p->args.v[0];
 	const char *dirs = env_path(p);
 
 	if (strchr(name, '/')) {
 		if (!is_executable_file(name))
-			return slx_error(err, errno ? errno : EACCES,
-					 "exec: \"%s\"", name);
+			return slx_error(err, errno ? errno : EACCES, "exec: \"%s\"", name);
 		if (snprintf(buf, buflen, "%s", name) >= (int)buflen)
 			return slx_error(err, ENAMETOOLONG, "exec: \"%s\"", name);
 		return 0;
@@ -51,16 +48,15 @@ int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen,
 	while (*dirs) {
 		size_t len = strcspn(dirs, ":");
 
-		if (snprintf(buf, buflen, "%.*s/%s", (int)len, len ? dirs : ".",
-			     name) < (int)buflen &&
+		if (snprintf(buf, buflen, "%.*s/%s", (int)len, len ? dirs : ".", name) <
+			(int)buflen &&
 		    is_executable_file(buf))
 			return 0;
 		dirs += len;
 		if (*dirs == ':')
 			dirs++;
 	}
-	return slx_error(err, 0, "exec: \"%s\": executable file not found in $PATH",
-			 name);
+	return slx_error(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 int rt_process_chdir(const struct oci_process *p, struct slx_err *err)
@@ -73,8 +69,7 @@ int rt_process_chdir(const struct oci_process *p, struct slx_err *err)
 	 * reports it as unreachable (runc CVE-2024-21626). */
 	if (!getcwd(buf, sizeof(buf)) || buf[0] != '/')
 		return slx_error(err, errno ? errno : EPERM,
-				 "process.cwd: %s is outside the container's root",
-				 p->cwd);
+				 "process.cwd: %s is outside the container's root", p->cwd);
 	return 0;
 }
 
@@ -82,11 +77,10 @@ int rt_process_rlimits(const struct oci_process *p, struct slx_err *err)
 {
 	for (size_t i = 0; i < p->n_rlimits; i++) {
 		const struct oci_rlimit *r = &p->rlimits[i];
-		struct rlimit rl = { .rlim_cur = r->soft, .rlim_max = r->hard };
+		struct rlimit rl = {.rlim_cur = r->soft, .rlim_max = r->hard};
 
 		if (setrlimit(r->resource, &rl) < 0)
-			return slx_error(err, errno,
-					 "process.rlimits[%zu]: setrlimit %s %llu/%llu",
+			return slx_error(err, errno, "process.rlimits[%zu]: setrlimit %s %llu/%llu",
 					 i, r->type, (unsigned long long)r->soft,
 					 (unsigned long long)r->hard);
 	}
@@ -97,8 +91,7 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err)
 {
 	const struct oci_user *u = &p->user;
 	gid_t gids[NGROUPS_MAX];
-	size_t n = u->n_additional_gids < NGROUPS_MAX ? u->n_additional_gids :
-							  NGROUPS_MAX;
+	size_t n = u->n_additional_gids < NGROUPS_MAX ? u->n_additional_gids : NGROUPS_MAX;
 
 	for (size_t i = 0; i < n; i++)
 		gids[i] = u->additional_gids[i];

@@ -21,8 +21,8 @@
 
 /* --- root.path ------------------------------------------------------ */
 
-int rt_rootfs_resolve(const struct oci_config *cfg, const char *bundle,
-		      char out[PATH_MAX], struct slx_err *err)
+int rt_rootfs_resolve(const struct oci_config *cfg, const char *bundle, char out[PATH_MAX],
+		      struct slx_err *err)
 {
 	const char *root = cfg->root.path;
 	char joined[PATH_MAX];
@@ -40,8 +40,8 @@ int rt_rootfs_resolve(const struct oci_config *cfg, const char *bundle,
 /* --- validate ------------------------------------------------------- */
 
 static const char *const known_fs_types[] = {
-	"proc",	   "sysfs",   "tmpfs",	 "devpts",   "mqueue", "cgroup",
-	"cgroup2", "overlay", "ramfs",	 "devtmpfs", "bind",   "none",
+    "proc",    "sysfs",	  "tmpfs", "devpts",   "mqueue", "cgroup",
+    "cgroup2", "overlay", "ramfs", "devtmpfs", "bind",	 "none",
 };
 
 /* Anything the kernel lists in /proc/filesystems mounts too; read only when
@@ -55,8 +55,7 @@ static bool fs_type_known(const char *type, char **proc_fs)
 			return true;
 	if (!*proc_fs) {
 		struct slx_err ignored;
-		if (slx_read_file_at(AT_FDCWD, "/proc/filesystems", proc_fs, NULL,
-				     &ignored) < 0)
+		if (slx_read_file_at(AT_FDCWD, "/proc/filesystems", proc_fs, NULL, &ignored) < 0)
 			return false;
 	}
 	if (strlen(type) > sizeof(line) - 3)
@@ -65,8 +64,7 @@ static bool fs_type_known(const char *type, char **proc_fs)
 	return strstr(*proc_fs, line) != NULL;
 }
 
-int rt_rootfs_validate(const struct oci_config *cfg, const char *rootfs,
-		       struct slx_err *err)
+int rt_rootfs_validate(const struct oci_config *cfg, const char *rootfs, struct slx_err *err)
 {
 	cleanup_free char *proc_fs = NULL;
 	struct stat st;
@@ -147,8 +145,8 @@ static bool covers_root(const struct rt_mount_op *op)
 	       !op->dest[strspn(op->dest, "/")];
 }
 
-static int run_ops(const struct rt_mount_plan *plan, size_t from, int *rootfd,
-		   const char *rootfs, struct slx_err *err)
+static int run_ops(const struct rt_mount_plan *plan, size_t from, int *rootfd, const char *rootfs,
+		   struct slx_err *err)
 {
 	mode_t old_umask = umask(0);
 	size_t i;
@@ -176,8 +174,8 @@ static int run_ops(const struct rt_mount_plan *plan, size_t from, int *rootfd,
 	return ret;
 }
 
-int rt_rootfs_prepare(const struct oci_config *cfg,
-		      const struct rt_rootfs_opts *opts, struct slx_err *err)
+int rt_rootfs_prepare(const struct oci_config *cfg, const struct rt_rootfs_opts *opts,
+		      struct slx_err *err)
 {
 	unsigned long prop = opts->plan->root_propagation;
 	cleanup_close int rootfd = -1;
@@ -224,8 +222,8 @@ static int pivot(const char *rootfs, bool old_root_slave, struct slx_err *err)
 		return slx_error(err, errno, "pivot_root %s", rootfs);
 	/* A shared old root would propagate the detach to its peers (the
 	 * host); by default "/" is already rslave and this is skipped. */
-	if (oldroot >= 0 && (fchdir(oldroot) < 0 ||
-			     mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0))
+	if (oldroot >= 0 &&
+	    (fchdir(oldroot) < 0 || mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0))
 		return slx_error(err, errno, "make the old root rslave");
 	if (umount2(".", MNT_DETACH) < 0)
 		return slx_error(err, errno, "detach the old root");
@@ -247,7 +245,7 @@ static int move_root(const char *rootfs, struct slx_err *err)
  * source stay; MS_REMOUNT would have to restate them or fail. */
 static int root_readonly(void)
 {
-	struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY };
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
 
 	return mount_setattr(AT_FDCWD, "/", 0, &a, sizeof(a));
 }
@@ -261,8 +259,8 @@ static size_t pivot_index(const struct rt_mount_plan *plan)
 	return i;
 }
 
-int rt_rootfs_finish(const struct oci_config *cfg,
-		     const struct rt_rootfs_opts *opts, struct slx_err *err)
+int rt_rootfs_finish(const struct oci_config *cfg, const struct rt_rootfs_opts *opts,
+		     struct slx_err *err)
 {
 	const struct rt_mount_plan *plan = opts->plan;
 	unsigned long prop = plan->root_propagation;

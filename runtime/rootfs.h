@@ -16,8 +16,8 @@
 
 /* One mount's options mapped to mount(2) arguments. */
 struct rt_mount_opts {
-	unsigned long flags; /* MS_* to set */
-	unsigned long clear; /* MS_* the options explicitly cleared (rw, suid, ...) */
+	unsigned long flags;	   /* MS_* to set */
+	unsigned long clear;	   /* MS_* the options explicitly cleared (rw, suid, ...) */
 	unsigned long propagation; /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (|MS_REC) */
 	bool bind, rbind;
 	char *data; /* comma-joined options mount(2) doesn't know, or NULL */
@@ -29,8 +29,8 @@ struct rt_mount_opts {
 /* Pure: map mounts[i].options (ro, rw, nosuid, nodev, noexec, relatime,
  * strictatime, bind, rbind, private, rshared, ... via a table).  Unknown
  * options go to data.  Errors name "mounts[i].options". */
-int rt_mount_opts_parse(const struct oci_strv *options, size_t index,
-			struct rt_mount_opts *out, struct slx_err *err);
+int rt_mount_opts_parse(const struct oci_strv *options, size_t index, struct rt_mount_opts *out,
+			struct slx_err *err);
 void rt_mount_opts_release(struct rt_mount_opts *o);
 
 /* --- the mount plan --------------------------------------------------
@@ -40,18 +40,18 @@ void rt_mount_opts_release(struct rt_mount_opts *o);
  * from the config, which must outlive the plan; a plan is reusable for any
  * number of containers of that config. */
 enum rt_mount_op_kind {
-	RT_MOP_BIND, /* bind source (file or directory) onto dest */
-	RT_MOP_FS, /* mount a filesystem (tmpfs, devpts, mqueue, ...) */
+	RT_MOP_BIND,	     /* bind source (file or directory) onto dest */
+	RT_MOP_FS,	     /* mount a filesystem (tmpfs, devpts, mqueue, ...) */
 	RT_MOP_TMPFS_COPYUP, /* tmpfs holding a copy of the directory it covers */
-	RT_MOP_PROC, /* procfs, checked to be procfs after mounting */
-	RT_MOP_SYSFS, /* sysfs; in a user namespace, a read-only bind of /sys */
-	RT_MOP_CGROUP_BIND, /* no cgroupns: read-only bind of the container's own cgroup */
-	RT_MOP_CGROUP2, /* cgroupns: cgroup2, the namespace's root */
-	RT_MOP_DEVICE, /* one device node (default or linux.devices) */
-	RT_MOP_DEV_LINKS, /* /dev/ptmx, fd, stdin, stdout, stderr */
-	RT_MOP_PIVOT, /* pivot_root: ops after it run inside the new root */
-	RT_MOP_MASK, /* maskedPaths entry */
-	RT_MOP_READONLY, /* readonlyPaths entry */
+	RT_MOP_PROC,	     /* procfs, checked to be procfs after mounting */
+	RT_MOP_SYSFS,	     /* sysfs; in a user namespace, a read-only bind of /sys */
+	RT_MOP_CGROUP_BIND,  /* no cgroupns: read-only bind of the container's own cgroup */
+	RT_MOP_CGROUP2,	     /* cgroupns: cgroup2, the namespace's root */
+	RT_MOP_DEVICE,	     /* one device node (default or linux.devices) */
+	RT_MOP_DEV_LINKS,    /* /dev/ptmx, fd, stdin, stdout, stderr */
+	RT_MOP_PIVOT,	     /* pivot_root: ops after it run inside the new root */
+	RT_MOP_MASK,	     /* maskedPaths entry */
+	RT_MOP_READONLY,     /* readonlyPaths entry */
 };
 
 struct rt_dev_node {
@@ -66,15 +66,15 @@ struct rt_dev_node {
 struct rt_mount_op {
 	enum rt_mount_op_kind kind;
 	const char *field; /* "mounts", "linux.devices", ... for error messages */
-	size_t index; /* the entry in that field */
+	size_t index;	   /* the entry in that field */
 	const char *source, *dest, *fstype;
-	unsigned long flags; /* mount(2) flags of a new filesystem */
-	char *data; /* owned: mount(2) data, or NULL */
-	uint64_t attr_set, attr_clr; /* mount_setattr on the mount itself */
+	unsigned long flags;		     /* mount(2) flags of a new filesystem */
+	char *data;			     /* owned: mount(2) data, or NULL */
+	uint64_t attr_set, attr_clr;	     /* mount_setattr on the mount itself */
 	uint64_t rec_attr_set, rec_attr_clr; /* ... and on every mount below it */
-	unsigned long propagation; /* MS_SHARED, ... (|MS_REC), or 0 */
-	bool recursive; /* rbind */
-	bool strict; /* special destination: no symlink anywhere on the way */
+	unsigned long propagation;	     /* MS_SHARED, ... (|MS_REC), or 0 */
+	bool recursive;			     /* rbind */
+	bool strict;		 /* special destination: no symlink anywhere on the way */
 	struct rt_dev_node node; /* RT_MOP_DEVICE */
 };
 
@@ -95,21 +95,20 @@ const char *rt_mount_op_kind_name(enum rt_mount_op_kind kind);
 struct rt_rootfs_opts {
 	const char *rootfs; /* absolute, resolved path of the bundle's rootfs */
 	bool no_pivot;
-	bool userns; /* in a user namespace (kept for callers; the plan knows) */
+	bool userns;	 /* in a user namespace (kept for callers; the plan knows) */
 	bool host_mntns; /* no mount namespace of its own: chroot, mount nothing */
 	const struct rt_mount_plan *plan; /* what to do; built by rt_mount_plan_build */
 };
 
 /* root.path as an absolute, symlink-free path: relative to bundle (itself
  * absolute) unless absolute; missing or "" is an error naming the field. */
-int rt_rootfs_resolve(const struct oci_config *cfg, const char *bundle,
-		      char out[PATH_MAX], struct slx_err *err);
+int rt_rootfs_resolve(const struct oci_config *cfg, const char *bundle, char out[PATH_MAX],
+		      struct slx_err *err);
 
 /* Before clone: rootfs exists and is a directory, every mount type is one
  * this kernel knows.  Error names the field ("mounts[3].type: unknown
  * filesystem type foo").  The rest is checked by rt_mount_plan_build. */
-int rt_rootfs_validate(const struct oci_config *cfg, const char *rootfs,
-		       struct slx_err *err);
+int rt_rootfs_validate(const struct oci_config *cfg, const char *rootfs, struct slx_err *err);
 
 /* A container sharing the host's mount namespace gets a chroot and no
  * mounts: refuse, naming the field, a config that asks for any. */
@@ -118,22 +117,21 @@ int rt_rootfs_validate_host_mntns(const struct oci_config *cfg, struct slx_err *
 /* In the child, in the new mount namespace, before createContainer hooks:
  * set rootfs propagation (default rslave), bind rootfs onto itself, then
  * the plan's ops up to RT_MOP_PIVOT.  cfg is unused beyond the plan. */
-int rt_rootfs_prepare(const struct oci_config *cfg,
-		      const struct rt_rootfs_opts *opts, struct slx_err *err);
+int rt_rootfs_prepare(const struct oci_config *cfg, const struct rt_rootfs_opts *opts,
+		      struct slx_err *err);
 
 /* In the child, after createContainer hooks: pivot_root (or MS_MOVE+chroot
  * with no_pivot), the plan's ops after RT_MOP_PIVOT (masked and read-only
  * paths, resolved from the new root without following any symlink),
  * root.readonly, rootfsPropagation.  cwd is "/" afterwards. */
-int rt_rootfs_finish(const struct oci_config *cfg,
-		     const struct rt_rootfs_opts *opts, struct slx_err *err);
+int rt_rootfs_finish(const struct oci_config *cfg, const struct rt_rootfs_opts *opts,
+		     struct slx_err *err);
 
 /* --- appended: helpers shared by the rootfs files ------------------------ */
 
 /* The non-recursive flags/clear of o as mount_setattr(2) attributes, so a
  * bind mount changes only what its options name (locked flags survive). */
-void rt_mount_opts_attrs(const struct rt_mount_opts *o, uint64_t *set,
-			 uint64_t *clr);
+void rt_mount_opts_attrs(const struct rt_mount_opts *o, uint64_t *set, uint64_t *clr);
 
 /* "rprivate", "shared", ... -> MS_PRIVATE|MS_REC, MS_SHARED, ...; -1 when
  * the word is not a propagation mode. */

@@ -17,8 +17,8 @@
 int rt_rootfs_open_how(int rootfd, const char *path, int flags, uint64_t resolve)
 {
 	struct open_how how = {
-		.flags = (uint64_t)(flags | O_CLOEXEC),
-		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
+	    .flags = (uint64_t)(flags | O_CLOEXEC),
+	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
 	};
 
 	return slx_openat2(rootfd, path, &how);
@@ -31,8 +31,7 @@ int rt_rootfs_open_at(int rootfd, const char *path, int flags)
 
 /* Split a copy of path into parent and last component; trailing slashes go.
  * A path with no parent ("x", "/x") gets parent "/". */
-static int path_split(const char *path, char *buf, const char **parent,
-		      const char **base)
+static int path_split(const char *path, char *buf, const char **parent, const char **base)
 {
 	size_t len = strlen(path);
 	char *slash;
@@ -110,6 +109,5 @@ int rt_rootfs_mkfile_at(int rootfd, const char *path)
 		return -1;
 	/* O_NOFOLLOW: a dangling symlink here fails instead of creating its
 	 * target wherever it points. */
-	return openat(pfd, base, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC,
-		      0644);
+	return openat(pfd, base, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 }

@@ -15,7 +15,7 @@
 #include "../common/err.h"
 #include "../oci/oci.h"
 
-#define SLX_VERSION "0.1.0"
+#define SLX_VERSION	"0.1.0"
 #define RT_DEFAULT_ROOT "/run/slxrun"
 
 /* Options every call shares (slxrun sets them from its global flags). */
@@ -45,43 +45,36 @@ int rt_exe_seal(char **argv, struct slx_err *err);
 int rt_id_validate(const char *id, struct slx_err *err);
 
 /* create: set the container up and leave its process waiting before exec. */
-int rt_create(const struct rt_ctx *ctx, const char *id,
-	      const struct rt_create_opts *opts, struct slx_err *err);
+int rt_create(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts,
+	      struct slx_err *err);
 /* start: release a created container's process; runs poststart hooks. */
 int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err);
 /* run: create + start, then wait; *exit_status gets the shell-style status
  * (code, or 128+signal).  With detach, return after start. */
-int rt_run(const struct rt_ctx *ctx, const char *id,
-	   const struct rt_create_opts *opts, bool detach, int *exit_status,
-	   struct slx_err *err);
-int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all,
-	    struct slx_err *err);
-int rt_delete(const struct rt_ctx *ctx, const char *id, bool force,
-	      struct slx_err *err);
+int rt_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts, bool detach,
+	   int *exit_status, struct slx_err *err);
+int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all, struct slx_err *err);
+int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_err *err);
 /* The config the container was created with (saved in its state directory
  * at create), not the bundle's config.json as it may be now. */
 int rt_config_load(const struct rt_ctx *ctx, const char *id, struct oci_config **out,
 		   struct slx_err *err);
 /* Load state.json and refine the status from the live process and cgroup. */
-int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
-	     struct slx_err *err);
+int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out, struct slx_err *err);
 /* Ids of every container under ctx->root (sorted). */
-int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n,
-	    struct slx_err *err);
+int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n, struct slx_err *err);
 void rt_strv_free(char **v, size_t n);
 
 /* ---- cgroup-backed operations (cgroup_ops.c) ----------------------- */
 int rt_pause(const struct rt_ctx *ctx, const char *id, struct slx_err *err);
 int rt_resume(const struct rt_ctx *ctx, const char *id, struct slx_err *err);
 /* Pids of every process in the container's cgroup. */
-int rt_pids(const struct rt_ctx *ctx, const char *id, pid_t **pids, size_t *n,
-	    struct slx_err *err);
+int rt_pids(const struct rt_ctx *ctx, const char *id, pid_t **pids, size_t *n, struct slx_err *err);
 /* Validate and write new linux.resources to a running container. */
-int rt_update(const struct rt_ctx *ctx, const char *id,
-	      const struct oci_resources *res, struct slx_err *err);
+int rt_update(const struct rt_ctx *ctx, const char *id, const struct oci_resources *res,
+	      struct slx_err *err);
 /* Read the container's counters. */
-int rt_stats(const struct rt_ctx *ctx, const char *id, struct cg_stats *st,
-	     struct slx_err *err);
+int rt_stats(const struct rt_ctx *ctx, const char *id, struct cg_stats *st, struct slx_err *err);
 
 /* exec: run a further process inside a running container. */
 struct rt_exec_opts {
@@ -91,15 +84,13 @@ struct rt_exec_opts {
 	int preserve_fds;
 };
 /* Without detach, *exit_status gets the process's status (code or 128+sig). */
-int rt_exec(const struct rt_ctx *ctx, const char *id,
-	    const struct oci_process *proc, const struct rt_exec_opts *opts,
-	    int *exit_status, struct slx_err *err);
+int rt_exec(const struct rt_ctx *ctx, const char *id, const struct oci_process *proc,
+	    const struct rt_exec_opts *opts, int *exit_status, struct slx_err *err);
 
 /* Resolve process.args[0] against the PATH in process.env, in the current
  * root (inside a container: after pivot_root) into buf: an executable
  * regular file, or runc's "executable file not found in $PATH". */
-int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen,
-		   struct slx_err *err);
+int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen, struct slx_err *err);
 
 /* Start time of pid (field 22 of /proc/pid/stat): with the pid it names a
  * process for good (a reused pid has another).  0 if gone or a zombie. */
@@ -116,8 +107,7 @@ int rt_signal_parse(const char *s);
 void rt_log_open(const char *path, bool json, bool debug);
 /* One line at level ("debug", "warning", "error", ...): containerd reads
  * the last "error" line as the reason a runtime call failed. */
-void rt_log(const char *level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void rt_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- seccomp ------------------------------------------------------- */
 struct rt_seccomp; /* a compiled BPF program plus its load flags */
@@ -128,8 +118,7 @@ struct rt_seccomp; /* a compiled BPF program plus its load flags */
  * unknown actions/ops/architectures/flags are errors naming the field
  * ("linux.seccomp.syscalls[3].action: unknown action SCMP_ACT_FOO").
  * *out is NULL when seccomp is absent. */
-int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out,
-		       struct slx_err *err);
+int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out, struct slx_err *err);
 /* Load the precompiled program (seccomp(2)); needs no_new_privs or
  * CAP_SYS_ADMIN.  Call last before execve. */
 int rt_seccomp_load(const struct rt_seccomp *s, struct slx_err *err);
@@ -151,8 +140,8 @@ typedef int (*rt_entry_fn)(void *arg);
 struct rt_sandbox_opts {
 	const struct oci_config *cfg;
 	const char *bundle; /* absolute */
-	const char *id; /* names the cgroup: slxrun/<id> unless cgroupsPath set */
-	rt_entry_fn entry; /* NULL: exec process.args */
+	const char *id;	    /* names the cgroup: slxrun/<id> unless cgroupsPath set */
+	rt_entry_fn entry;  /* NULL: exec process.args */
 	void *entry_arg;
 	const int *keep_fds; /* fds the child keeps open (others are closed) */
 	size_t n_keep_fds;
@@ -168,8 +157,7 @@ struct rt_sandbox_opts {
 
 /* Timings of a spawn, nanoseconds, for `invoke --timings`. */
 struct rt_timings {
-	uint64_t prepare_ns, cgroup_ns, clone_ns, namespaces_ns, rootfs_ns,
-		ready_ns;
+	uint64_t prepare_ns, cgroup_ns, clone_ns, namespaces_ns, rootfs_ns, ready_ns;
 };
 
 struct rt_sandbox {
@@ -186,8 +174,8 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
 /* The cgroup rt_sandbox_spawn will place sandbox id in (the absolute path
  * it will hold in sb->cg.path), known before it exists so a caller can
  * record it first; "" when the host has no cgroup v2 hierarchy. */
-int rt_sandbox_cgroup_path(const struct oci_config *cfg, const char *id, char *buf,
-			   size_t len, struct slx_err *err);
+int rt_sandbox_cgroup_path(const struct oci_config *cfg, const char *id, char *buf, size_t len,
+			   struct slx_err *err);
 /* Kill pid 1 and reap it, then kill whatever is left in the cgroup and
  * remove it.  Safe on a sandbox whose spawn failed, and twice. */
 int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err);

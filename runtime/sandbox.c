@@ -25,8 +25,8 @@ static int sandbox_cgroup_rel(const struct oci_config *cfg, const char *id, char
 	return cg_resolve_path(cfg->linux_.cgroups_path, id, false, rel, err);
 }
 
-int rt_sandbox_cgroup_path(const struct oci_config *cfg, const char *id, char *buf,
-			   size_t len, struct slx_err *err)
+int rt_sandbox_cgroup_path(const struct oci_config *cfg, const char *id, char *buf, size_t len,
+			   struct slx_err *err)
 {
 	cleanup_free char *rel = NULL;
 
@@ -41,8 +41,7 @@ int rt_sandbox_cgroup_path(const struct oci_config *cfg, const char *id, char *b
 	return 0;
 }
 
-int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
-		     struct slx_err *err)
+int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb, struct slx_err *err)
 {
 	const struct oci_config *cfg = opts->cfg;
 	char rootfs[PATH_MAX];
@@ -57,12 +56,20 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
 	    sandbox_cgroup_rel(cfg, opts->id, &cg_rel, err) < 0)
 		return -1;
 	req = (struct rt_spawn_req){
-		.cfg = cfg, .bundle = opts->bundle, .rootfs = rootfs,
-		.id = opts->id, .cgroup_rel = cg_rel, .console_fd = -1,
-		.start_listen_fd = -1, .auto_start = true, .entry = opts->entry,
-		.entry_arg = opts->entry_arg, .keep_fds = opts->keep_fds,
-		.n_keep_fds = opts->n_keep_fds, .seccomp = opts->seccomp,
-		.clone_parent = opts->clone_parent,
+	    .cfg = cfg,
+	    .bundle = opts->bundle,
+	    .rootfs = rootfs,
+	    .id = opts->id,
+	    .cgroup_rel = cg_rel,
+	    .console_fd = -1,
+	    .start_listen_fd = -1,
+	    .auto_start = true,
+	    .entry = opts->entry,
+	    .entry_arg = opts->entry_arg,
+	    .keep_fds = opts->keep_fds,
+	    .n_keep_fds = opts->n_keep_fds,
+	    .seccomp = opts->seccomp,
+	    .clone_parent = opts->clone_parent,
 	};
 	if (rt_spawn(&req, &sp, err) < 0) {
 		sb->pid = sp.pid;

@@ -31,50 +31,53 @@ static const struct {
 	uint32_t base;
 	bool takes_ret;
 } seccomp_actions[] = {
-	{ "SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, false },
-	{ "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false },
-	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false },
-	{ "SCMP_ACT_TRAP", SCMP_ACT_TRAP, false },
-	{ "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true },
-	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true },
-	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false },
-	{ "SCMP_ACT_LOG", SCMP_ACT_LOG, false },
-	{ "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false },
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD, false},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD, false},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS, false},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP, false},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0), true},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG, false},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false},
 };
 
 static const struct {
 	const char *name;
 	enum scmp_compare op;
 } seccomp_ops[] = {
-	{ "SCMP_CMP_NE", SCMP_CMP_NE },	    { "SCMP_CMP_LT", SCMP_CMP_LT },
-	{ "SCMP_CMP_LE", SCMP_CMP_LE },	    { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-	{ "SCMP_CMP_GE", SCMP_CMP_GE },	    { "SCMP_CMP_GT", SCMP_CMP_GT },
-	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 static const struct {
 	const char *name;
 	uint32_t token;
 } seccomp_arches[] = {
-	{ "SCMP_ARCH_X86", SCMP_ARCH_X86 },
-	{ "SCMP_ARCH_X86_64", SCMP_ARCH_X86_64 },
-	{ "SCMP_ARCH_X32", SCMP_ARCH_X32 },
-	{ "SCMP_ARCH_ARM", SCMP_ARCH_ARM },
-	{ "SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64 },
-	{ "SCMP_ARCH_MIPS", SCMP_ARCH_MIPS },
-	{ "SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64 },
-	{ "SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32 },
-	{ "SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL },
-	{ "SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64 },
-	{ "SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32 },
-	{ "SCMP_ARCH_PPC", SCMP_ARCH_PPC },
-	{ "SCMP_ARCH_PPC64", SCMP_ARCH_PPC64 },
-	{ "SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE },
-	{ "SCMP_ARCH_S390", SCMP_ARCH_S390 },
-	{ "SCMP_ARCH_S390X", SCMP_ARCH_S390X },
-	{ "SCMP_ARCH_PARISC", SCMP_ARCH_PARISC },
-	{ "SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64 },
-	{ "SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64 },
+    {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64},
+    {"SCMP_ARCH_X32", SCMP_ARCH_X32},
+    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+    {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+    {"SCMP_ARCH_MIPS", SCMP_ARCH_MIPS},
+    {"SCMP_ARCH_MIPS64", SCMP_ARCH_MIPS64},
+    {"SCMP_ARCH_MIPS64N32", SCMP_ARCH_MIPS64N32},
+    {"SCMP_ARCH_MIPSEL", SCMP_ARCH_MIPSEL},
+    {"SCMP_ARCH_MIPSEL64", SCMP_ARCH_MIPSEL64},
+    {"SCMP_ARCH_MIPSEL64N32", SCMP_ARCH_MIPSEL64N32},
+    {"SCMP_ARCH_PPC", SCMP_ARCH_PPC},
+    {"SCMP_ARCH_PPC64", SCMP_ARCH_PPC64},
+    {"SCMP_ARCH_PPC64LE", SCMP_ARCH_PPC64LE},
+    {"SCMP_ARCH_S390", SCMP_ARCH_S390},
+    {"SCMP_ARCH_S390X", SCMP_ARCH_S390X},
+    {"SCMP_ARCH_PARISC", SCMP_ARCH_PARISC},
+    {"SCMP_ARCH_PARISC64", SCMP_ARCH_PARISC64},
+    {"SCMP_ARCH_RISCV64", SCMP_ARCH_RISCV64},
 };
 
 /* TSYNC is accepted and ignored as runc does: the child that loads the
@@ -83,10 +86,10 @@ static const struct {
 	const char *name;
 	unsigned int flag;
 } seccomp_flags[] = {
-	{ "SECCOMP_FILTER_FLAG_TSYNC", 0 },
-	{ "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
-	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
-	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
+    {"SECCOMP_FILTER_FLAG_TSYNC", 0},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
+    {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV},
 };
 
 static void seccomp_ctx_releasep(scmp_filter_ctx *ctx)
@@ -98,8 +101,8 @@ static void seccomp_ctx_releasep(scmp_filter_ctx *ctx)
 
 /* Resolve an action name plus its optional errnoRet; `field` is the JSON
  * path of the action ("linux.seccomp.syscalls[3].action"). */
-static int seccomp_action(const char *name, const struct oci_opt_u64 *ret,
-			  const char *field, uint32_t *out, struct slx_err *err)
+static int seccomp_action(const char *name, const struct oci_opt_u64 *ret, const char *field,
+			  uint32_t *out, struct slx_err *err)
 {
 	for (size_t i = 0; name && i < ARRAY_LEN(seccomp_actions); i++) {
 		if (strcmp(name, seccomp_actions[i].name) != 0)
@@ -129,19 +132,19 @@ static int seccomp_add_arches(scmp_filter_ctx ctx, const struct oci_strv *arches
 		       strcmp(arches->v[i], seccomp_arches[k].name) != 0)
 			k++;
 		if (k == ARRAY_LEN(seccomp_arches))
-			return slx_error(err, 0, "linux.seccomp.architectures[%zu]: unknown architecture %s",
-					 i, arches->v[i]);
+			return slx_error(
+			    err, 0, "linux.seccomp.architectures[%zu]: unknown architecture %s", i,
+			    arches->v[i]);
 		/* The native architecture is in the context already. */
 		rc = seccomp_arch_add(ctx, seccomp_arches[k].token);
 		if (rc < 0 && rc != -EEXIST)
-			return slx_error(err, -rc, "linux.seccomp.architectures[%zu]: add %s",
-					 i, arches->v[i]);
+			return slx_error(err, -rc, "linux.seccomp.architectures[%zu]: add %s", i,
+					 arches->v[i]);
 	}
 	return 0;
 }
 
-static int seccomp_parse_flags(const struct oci_strv *flags, unsigned int *out,
-			       struct slx_err *err)
+static int seccomp_parse_flags(const struct oci_strv *flags, unsigned int *out, struct slx_err *err)
 {
 	*out = 0;
 	for (size_t i = 0; i < flags->n; i++) {
@@ -151,18 +154,17 @@ static int seccomp_parse_flags(const struct oci_strv *flags, unsigned int *out,
 		       strcmp(flags->v[i], seccomp_flags[k].name) != 0)
 			k++;
 		if (k == ARRAY_LEN(seccomp_flags))
-			return slx_error(err, 0, "linux.seccomp.flags[%zu]: unknown flag %s",
-					 i, flags->v[i]);
+			return slx_error(err, 0, "linux.seccomp.flags[%zu]: unknown flag %s", i,
+					 flags->v[i]);
 		*out |= seccomp_flags[k].flag;
 	}
 	return 0;
 }
 
 static int seccomp_conditions(const struct oci_seccomp_syscall *sc, size_t idx,
-			      struct scmp_arg_cmp *conds, bool *same_index,
-			      struct slx_err *err)
+			      struct scmp_arg_cmp *conds, bool *same_index, struct slx_err *err)
 {
-	unsigned int per_index[6] = { 0 };
+	unsigned int per_index[6] = {0};
 
 	*same_index = false;
 	for (size_t a = 0; a < sc->n_args; a++) {
@@ -170,20 +172,23 @@ static int seccomp_conditions(const struct oci_seccomp_syscall *sc, size_t idx,
 		size_t k = 0;
 
 		if (arg->index >= ARRAY_LEN(per_index))
-			return slx_error(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].index: %u is out of range (0-5)",
-					 idx, a, arg->index);
+			return slx_error(
+			    err, 0,
+			    "linux.seccomp.syscalls[%zu].args[%zu].index: %u is out of range (0-5)",
+			    idx, a, arg->index);
 		while (k < ARRAY_LEN(seccomp_ops) &&
 		       (!arg->op || strcmp(arg->op, seccomp_ops[k].name) != 0))
 			k++;
 		if (k == ARRAY_LEN(seccomp_ops))
-			return slx_error(err, 0, "linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator %s",
-					 idx, a, arg->op ? arg->op : "(none)");
+			return slx_error(
+			    err, 0, "linux.seccomp.syscalls[%zu].args[%zu].op: unknown operator %s",
+			    idx, a, arg->op ? arg->op : "(none)");
 		/* For MASKED_EQ libseccomp reads datum_a as the mask and
 		 * datum_b as the value, which is runc's value/valueTwo. */
-		conds[a] = (struct scmp_arg_cmp){ .arg = arg->index,
-						  .op = seccomp_ops[k].op,
-						  .datum_a = arg->value,
-						  .datum_b = arg->value_two };
+		conds[a] = (struct scmp_arg_cmp){.arg = arg->index,
+						 .op = seccomp_ops[k].op,
+						 .datum_a = arg->value,
+						 .datum_b = arg->value_two};
 		if (++per_index[arg->index] > 1)
 			*same_index = true;
 	}
@@ -215,11 +220,13 @@ static int seccomp_add_syscall(scmp_filter_ctx ctx, const struct oci_seccomp_sys
 		if (nr == __NR_SCMP_ERROR)
 			continue;
 		if (!same_index)
-			rc = seccomp_rule_add_array(ctx, action, nr, (unsigned int)sc->n_args, conds);
+			rc = seccomp_rule_add_array(ctx, action, nr, (unsigned int)sc->n_args,
+						    conds);
 		for (size_t a = 0; same_index && rc == 0 && a < sc->n_args; a++)
 			rc = seccomp_rule_add_array(ctx, action, nr, 1, &conds[a]);
 		if (rc < 0)
-			return slx_error(err, -rc, "linux.seccomp.syscalls[%zu].names[%zu]: add rule for %s",
+			return slx_error(err, -rc,
+					 "linux.seccomp.syscalls[%zu].names[%zu]: add rule for %s",
 					 idx, n, sc->names.v[n]);
 	}
 	return 0;
@@ -247,8 +254,8 @@ static int seccomp_add_syscalls(scmp_filter_ctx ctx, const struct oci_seccomp *s
 
 /* Export through a memfd (a pipe could fill up and block) and read the
  * instructions back into one allocation. */
-static int seccomp_export(scmp_filter_ctx ctx, unsigned int flags,
-			  struct rt_seccomp **out, struct slx_err *err)
+static int seccomp_export(scmp_filter_ctx ctx, unsigned int flags, struct rt_seccomp **out,
+			  struct slx_err *err)
 {
 	cleanup_close int fd = memfd_create("slx-seccomp", MFD_CLOEXEC);
 	cleanup_free struct rt_seccomp *prog = NULL;
@@ -277,8 +284,7 @@ static int seccomp_export(scmp_filter_ctx ctx, unsigned int flags,
 	return 0;
 }
 
-int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out,
-		       struct slx_err *err)
+int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out, struct slx_err *err)
 {
 	__attribute__((cleanup(seccomp_ctx_releasep))) scmp_filter_ctx ctx = NULL;
 	uint32_t default_action;
@@ -289,9 +295,10 @@ int rt_seccomp_prepare(const struct oci_seccomp *s, struct rt_seccomp **out,
 	if (!s || !s->present)
 		return 0;
 	if (s->listener_path)
-		return slx_error(err, 0, "linux.seccomp.listenerPath: SCMP_ACT_NOTIFY is not supported");
-	if (seccomp_action(s->default_action, &s->default_errno_ret,
-			   "linux.seccomp.defaultAction", &default_action, err) < 0)
+		return slx_error(err, 0,
+				 "linux.seccomp.listenerPath: SCMP_ACT_NOTIFY is not supported");
+	if (seccomp_action(s->default_action, &s->default_errno_ret, "linux.seccomp.defaultAction",
+			   &default_action, err) < 0)
 		return -1;
 	if (seccomp_parse_flags(&s->flags, &flags, err) < 0)
 		return -1;

@@ -23,8 +23,7 @@ struct rt_caps {
  * "process.capabilities.bounding[2]: unknown capability CAP_FOO".
  * Capabilities this kernel does not know (above CAP_LAST_CAP) are dropped
  * silently, as runc does. */
-int rt_caps_prepare(const struct oci_capabilities *c, struct rt_caps *out,
-		    struct slx_err *err);
+int rt_caps_prepare(const struct oci_capabilities *c, struct rt_caps *out, struct slx_err *err);
 /* In the child, after mounts and before switching user: drop from the
  * bounding set everything not in `bounding`.  Needs CAP_SETPCAP. */
 int rt_caps_apply_bounding(const struct rt_caps *c, struct slx_err *err);
@@ -38,8 +37,8 @@ int rt_caps_apply(const struct rt_caps *c, struct slx_err *err);
 /* --- LSM labels -------------------------------------------------------- */
 struct rt_lsm {
 	const char *attr_name; /* "apparmor/exec", "exec" (SELinux), NULL: none */
-	char exec_attr[512]; /* what is written there */
-	int fd; /* child: the open attribute, -1 */
+	char exec_attr[512];   /* what is written there */
+	int fd;		       /* child: the open attribute, -1 */
 };
 /* Parent: refuse what the host cannot apply ("process.apparmorProfile:
  * AppArmor is not enabled on this host, cannot apply foo"), mountLabel

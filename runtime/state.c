@@ -22,7 +22,7 @@
 /* Names the runtime itself keeps in <root>/ beside the containers' state
  * directories: an id equal to one would share or shadow it. */
 static const char *const reserved_ids[] = {
-	"shims", /* the shim registry: shim/registry.c, shim/orphans.c */
+    "shims", /* the shim registry: shim/registry.c, shim/orphans.c */
 };
 
 static bool id_reserved(const char *id)
@@ -46,15 +46,16 @@ int rt_id_validate(const char *id, struct slx_err *err)
 	for (const char *c = id; *c; c++)
 		if (!isalnum((unsigned char)*c) && !strchr("_+-.", *c))
 			return slx_error(err, 0,
-					 "container id %s: invalid character '%c' (allowed: letters, digits, _+-.)",
+					 "container id %s: invalid character '%c' (allowed: "
+					 "letters, digits, _+-.)",
 					 id, *c);
 	if (id_reserved(id))
 		return slx_error(err, 0, "container id %s: reserved for the runtime's own use", id);
 	return 0;
 }
 
-int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf,
-		 size_t len, struct slx_err *err)
+int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf, size_t len,
+		 struct slx_err *err)
 {
 	if (rt_id_validate(id, err) < 0)
 		return -1;
@@ -102,8 +103,8 @@ static int state_file(const struct rt_ctx *ctx, const char *id, const char *name
 }
 
 /* A file of the state directory, whole, at most max bytes. */
-static int state_file_read(const struct rt_ctx *ctx, const char *id, const char *name,
-			   size_t max, char **out, size_t *len, struct slx_err *err)
+static int state_file_read(const struct rt_ctx *ctx, const char *id, const char *name, size_t max,
+			   char **out, size_t *len, struct slx_err *err)
 {
 	char path[PATH_MAX];
 
@@ -112,8 +113,7 @@ static int state_file_read(const struct rt_ctx *ctx, const char *id, const char 
 	return slx_read_file_max_at(AT_FDCWD, path, max, out, len, err);
 }
 
-int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
-		   struct slx_err *err)
+int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st, struct slx_err *err)
 {
 	char path[PATH_MAX];
 	cleanup_free char *json = NULL;
@@ -125,8 +125,8 @@ int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st,
 	return slx_write_file_atomic(path, json, len, 0600, err);
 }
 
-int rt_state_read(const struct rt_ctx *ctx, const char *id,
-		  struct oci_state **out, struct slx_err *err)
+int rt_state_read(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
+		  struct slx_err *err)
 {
 	cleanup_free char *json = NULL;
 	size_t len;
@@ -139,8 +139,8 @@ int rt_state_read(const struct rt_ctx *ctx, const char *id,
 	return oci_state_parse("state.json", json, len, out, err);
 }
 
-int rt_state_config_write(const struct rt_ctx *ctx, const char *id, const char *text,
-			  size_t len, struct slx_err *err)
+int rt_state_config_write(const struct rt_ctx *ctx, const char *id, const char *text, size_t len,
+			  struct slx_err *err)
 {
 	char path[PATH_MAX];
 
@@ -195,7 +195,7 @@ unsigned long long rt_pid_start_time(pid_t pid)
 void rt_state_refresh(struct oci_state *st)
 {
 	bool frozen = false;
-	struct cg_handle cg = { .dirfd = -1 };
+	struct cg_handle cg = {.dirfd = -1};
 	struct slx_err err;
 
 	if (st->status == OCI_STATUS_STOPPED)
@@ -204,19 +204,17 @@ void rt_state_refresh(struct oci_state *st)
 		st->status = OCI_STATUS_STOPPED;
 		return;
 	}
-	if (st->status == OCI_STATUS_CREATING || !st->cgroup_path ||
-	    !*st->cgroup_path)
+	if (st->status == OCI_STATUS_CREATING || !st->cgroup_path || !*st->cgroup_path)
 		return;
-	if (cg_open(st->cgroup_path, &cg, &err) == 0 &&
-	    cg_is_frozen(&cg, &frozen, &err) == 0 && frozen)
+	if (cg_open(st->cgroup_path, &cg, &err) == 0 && cg_is_frozen(&cg, &frozen, &err) == 0 &&
+	    frozen)
 		st->status = OCI_STATUS_PAUSED;
 	else if (st->status == OCI_STATUS_PAUSED)
 		st->status = OCI_STATUS_RUNNING;
 	cg_handle_release(&cg);
 }
 
-int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
-	     struct slx_err *err)
+int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out, struct slx_err *err)
 {
 	if (rt_state_read(ctx, id, out, err) < 0)
 		return -1;
@@ -224,8 +222,7 @@ int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out,
 	return 0;
 }
 
-int rt_state_remove(const struct rt_ctx *ctx, const char *id,
-		    struct slx_err *err)
+int rt_state_remove(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 {
 	char path[PATH_MAX];
 	cleanup_close int dfd = -1;
@@ -254,8 +251,7 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n,
-	    struct slx_err *err)
+int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n, struct slx_err *err)
 {
 	cleanup_dir DIR *d = opendir(ctx->root);
 	char **v = NULL;

@@ -11,17 +11,17 @@
 #include "internal.h"
 
 static const char *const stage_names[] = {
-	[RT_STAGE_PREPARE] = "prepare",
-	[RT_STAGE_CLONE] = "clone",
-	[RT_STAGE_NAMESPACES] = "namespaces",
-	[RT_STAGE_ROOTFS] = "rootfs",
-	[RT_STAGE_HOOK_PRESTART] = "prestart hook",
-	[RT_STAGE_HOOK_CREATE_RUNTIME] = "createRuntime hook",
-	[RT_STAGE_HOOK_CREATE_CONTAINER] = "createContainer hook",
-	[RT_STAGE_PIVOT] = "pivot_root",
-	[RT_STAGE_PROCESS] = "process setup",
-	[RT_STAGE_HOOK_START_CONTAINER] = "startContainer hook",
-	[RT_STAGE_EXEC] = "exec",
+    [RT_STAGE_PREPARE] = "prepare",
+    [RT_STAGE_CLONE] = "clone",
+    [RT_STAGE_NAMESPACES] = "namespaces",
+    [RT_STAGE_ROOTFS] = "rootfs",
+    [RT_STAGE_HOOK_PRESTART] = "prestart hook",
+    [RT_STAGE_HOOK_CREATE_RUNTIME] = "createRuntime hook",
+    [RT_STAGE_HOOK_CREATE_CONTAINER] = "createContainer hook",
+    [RT_STAGE_PIVOT] = "pivot_root",
+    [RT_STAGE_PROCESS] = "process setup",
+    [RT_STAGE_HOOK_START_CONTAINER] = "startContainer hook",
+    [RT_STAGE_EXEC] = "exec",
 };
 
 const char *rt_stage_name(enum rt_stage s)
@@ -31,16 +31,16 @@ const char *rt_stage_name(enum rt_stage s)
 	return "unknown stage";
 }
 
-int rt_sync_send(int fd, enum rt_sync_type type, int errnum, int stage,
-		 const char *payload, size_t len)
+int rt_sync_send(int fd, enum rt_sync_type type, int errnum, int stage, const char *payload,
+		 size_t len)
 {
-	struct rt_sync_hdr hdr = { .type = type, .errnum = errnum,
-				   .stage = stage, .len = (uint32_t)len };
+	struct rt_sync_hdr hdr = {
+	    .type = type, .errnum = errnum, .stage = stage, .len = (uint32_t)len};
 	struct iovec iov[2] = {
-		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
-		{ .iov_base = (void *)payload, .iov_len = len },
+	    {.iov_base = &hdr, .iov_len = sizeof(hdr)},
+	    {.iov_base = (void *)payload, .iov_len = len},
 	};
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
 	ssize_t n;
 
 	if (len > RT_SYNC_MAX)
@@ -51,8 +51,7 @@ int rt_sync_send(int fd, enum rt_sync_type type, int errnum, int stage,
 	return n < 0 ? -1 : 0;
 }
 
-int rt_sync_recv(int fd, struct rt_sync_hdr *hdr, char **payload,
-		 struct slx_err *err)
+int rt_sync_recv(int fd, struct rt_sync_hdr *hdr, char **payload, struct slx_err *err)
 {
 	static char buf[sizeof(struct rt_sync_hdr) + RT_SYNC_MAX + 1];
 	ssize_t n;

@@ -58,8 +58,7 @@ static bool sysctl_key_is_clean(const char *key)
 	}
 }
 
-static const struct oci_namespace *sysctl_find_ns(const struct oci_linux *l,
-						  enum oci_ns_type type)
+static const struct oci_namespace *sysctl_find_ns(const struct oci_linux *l, enum oci_ns_type type)
 {
 	for (size_t i = 0; i < l->n_namespaces; i++)
 		if (l->namespaces[i].type == type)
@@ -69,8 +68,7 @@ static const struct oci_namespace *sysctl_find_ns(const struct oci_linux *l,
 
 /* net.* is refused in the caller's own network namespace.  As runc does, a
  * joined namespace counts as the container's own unless it is ours. */
-static int sysctl_check_net(const struct oci_linux *l, const char *key,
-			    struct slx_err *err)
+static int sysctl_check_net(const struct oci_linux *l, const char *key, struct slx_err *err)
 {
 	const struct oci_namespace *ns = sysctl_find_ns(l, OCI_NS_NETWORK);
 	struct stat joined, self;
@@ -80,19 +78,21 @@ static int sysctl_check_net(const struct oci_linux *l, const char *key,
 	if (!ns->path)
 		return 0;
 	if (stat(ns->path, &joined) < 0)
-		return slx_error(err, errno, "linux.sysctl: %s: network namespace %s", key, ns->path);
+		return slx_error(err, errno, "linux.sysctl: %s: network namespace %s", key,
+				 ns->path);
 	if (stat("/proc/self/ns/net", &self) < 0)
 		return slx_error(err, errno, "linux.sysctl: %s: stat /proc/self/ns/net", key);
 	if (joined.st_dev == self.st_dev && joined.st_ino == self.st_ino)
-		return slx_error(err, 0, "linux.sysctl: %s is not allowed in the host network namespace", key);
+		return slx_error(
+		    err, 0, "linux.sysctl: %s is not allowed in the host network namespace", key);
 	return 0;
 }
 
 static bool sysctl_is_ipc(const char *key)
 {
 	static const char *const ipc_keys[] = {
-		"kernel.shmmax", "kernel.shmall", "kernel.shmmni", "kernel.shm_rmid_forced",
-		"kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+	    "kernel.shmmax", "kernel.shmall", "kernel.shmmni", "kernel.shm_rmid_forced",
+	    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
 	};
 
 	for (size_t i = 0; i < sizeof(ipc_keys) / sizeof(ipc_keys[0]); i++)
@@ -102,8 +102,8 @@ static bool sysctl_is_ipc(const char *key)
 }
 
 /* `key` is the config's spelling, used in messages; `dotted` is compared. */
-static int sysctl_check_key(const struct oci_config *cfg, const char *key,
-			    const char *dotted, struct slx_err *err)
+static int sysctl_check_key(const struct oci_config *cfg, const char *key, const char *dotted,
+			    struct slx_err *err)
 {
 	const struct oci_linux *l = &cfg->linux_;
 
@@ -140,7 +140,8 @@ int rt_sysctl_validate(const struct oci_config *cfg, struct slx_err *err)
 		if (!sysctl->v[i].key || !sysctl->v[i].value)
 			return slx_error(err, 0, "linux.sysctl: entry %zu has no key or value", i);
 		if (strlen(sysctl->v[i].key) >= sizeof(dotted) - strlen("/proc/sys/"))
-			return slx_error(err, 0, "linux.sysctl: key %.64s... is too long", sysctl->v[i].key);
+			return slx_error(err, 0, "linux.sysctl: key %.64s... is too long",
+					 sysctl->v[i].key);
 		sysctl_dotted(sysctl->v[i].key, dotted, sizeof(dotted));
 		if (sysctl_check_key(cfg, sysctl->v[i].key, dotted, err) < 0)
 			return -1;
@@ -165,7 +166,8 @@ int rt_sysctl_apply(const struct oci_kvv *sysctl, struct slx_err *err)
 		if (n < 0)
 			return slx_error(err, errno, "linux.sysctl: write %s to %s", value, path);
 		if ((size_t)n != strlen(value))
-			return slx_error(err, EIO, "linux.sysctl: short write of %s to %s", value, path);
+			return slx_error(err, EIO, "linux.sysctl: short write of %s to %s", value,
+					 path);
 	}
 	return 0;
 }

@@ -25,16 +25,16 @@ int agent_exec_main(const struct shim_function *fn, int sock, int sigfd);
 int agent_rapi_main(const struct shim_function *fn, int sock, int sigfd);
 
 /* Frames the agent sends (agent_io.c). */
-int agent_send_result(int sock, unsigned outcome, const char *error_type,
-		      const char *body, size_t len);
+int agent_send_result(int sock, unsigned outcome, const char *error_type, const char *body,
+		      size_t len);
 int agent_send_init_error(int sock, const char *type, const char *msg);
 
 /* vfork-speed spawn (clone CLONE_VM|CLONE_VFORK) of path with fds[0..2] as
  * stdio, default signal dispositions and an empty mask (the agent blocks
  * SIGCHLD for its signalfd); under floor->on as the function's user and
  * groups with the bundle's own seccomp filter, else as the agent is. */
-int agent_spawn(const char *path, char *const argv[], char *const envp[],
-		const int fds[3], const struct shim_floor *floor, pid_t *pid);
+int agent_spawn(const char *path, char *const argv[], char *const envp[], const int fds[3],
+		const struct shim_floor *floor, pid_t *pid);
 /* Exec mode, after an invocation: SIGKILL every other process of the
  * sandbox (kill -1 from its pid 1) and reap them all, so nothing an
  * invocation started outlives it.  Only as pid 1 of a pid namespace. */

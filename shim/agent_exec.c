@@ -88,8 +88,8 @@ static void drain(struct exec_inv *inv, int *fd, bool is_stdout)
 static void feed_stdin(struct exec_inv *inv)
 {
 	while (inv->in_fd >= 0 && inv->event_off < inv->event_len) {
-		ssize_t n = write(inv->in_fd, inv->event + inv->event_off,
-				  inv->event_len - inv->event_off);
+		ssize_t n =
+		    write(inv->in_fd, inv->event + inv->event_off, inv->event_len - inv->event_off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -115,16 +115,14 @@ static int pipe_for(int fds[2], bool parent_reads)
 static int exec_spawn(struct exec_agent *a)
 {
 	const struct oci_process *p = &a->fn->cfg->process;
-	int in[2], out[2] = { -1, -1 }, er[2] = { -1, -1 };
+	int in[2], out[2] = {-1, -1}, er[2] = {-1, -1};
 	int r = -1;
 
 	if (pipe_for(in, false) < 0)
 		return -1;
 	if (pipe_for(out, true) == 0 && pipe_for(er, true) == 0)
-		r = agent_spawn(a->path, p->args.v,
-				p->env.v ? p->env.v : (char *[]){ NULL },
-				(int[]){ in[0], out[1], er[1] }, &a->fn->floor,
-				&a->inv.pid);
+		r = agent_spawn(a->path, p->args.v, p->env.v ? p->env.v : (char *[]){NULL},
+				(int[]){in[0], out[1], er[1]}, &a->fn->floor, &a->inv.pid);
 	int saved = errno;
 	close(in[0]);
 	slx_closep(&out[1]);
@@ -139,7 +137,7 @@ static int exec_spawn(struct exec_agent *a)
 static void exec_finish(struct exec_agent *a, int status)
 {
 	struct exec_inv *inv = &a->inv;
-	struct slx_buf b = { 0 };
+	struct slx_buf b = {0};
 	char what[96], msg[512];
 	size_t tl = inv->tail_len;
 
@@ -151,7 +149,8 @@ static void exec_finish(struct exec_agent *a, int status)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !inv->out_overflow) {
 		(void)agent_send_result(a->sock, SHIM_OK, NULL, inv->out.p, inv->out.len);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		snprintf(msg, sizeof(msg), "Response payload size exceeded maximum allowed payload size (%u bytes).",
+		snprintf(msg, sizeof(msg),
+			 "Response payload size exceeded maximum allowed payload size (%u bytes).",
 			 AGENT_PAYLOAD_MAX);
 		(void)shim_error_json(&b, "Function.ResponseSizeTooLarge", msg, strlen(msg));
 		(void)agent_send_result(a->sock, SHIM_ERROR, "Unhandled", b.p, b.len);
@@ -180,14 +179,14 @@ static void exec_start(struct exec_agent *a, const char *payload, size_t len)
 {
 	struct exec_inv *inv = &a->inv;
 	struct agent_invoke_msg m;
-	struct slx_buf b = { 0 };
+	struct slx_buf b = {0};
 	char msg[PATH_MAX + 64];
 
-	*inv = (struct exec_inv){ .in_fd = -1, .out_fd = -1, .err_fd = -1 };
+	*inv = (struct exec_inv){.in_fd = -1, .out_fd = -1, .err_fd = -1};
 	if (agent_invoke_parse(payload, len, &m) < 0)
 		return;
-	snprintf(inv->request_id, sizeof(inv->request_id), "%.*s",
-		 (int)m.request_id_len, m.request_id);
+	snprintf(inv->request_id, sizeof(inv->request_id), "%.*s", (int)m.request_id_len,
+		 m.request_id);
 	inv->event = m.event;
 	inv->event_len = m.event_len;
 	if (exec_spawn(a) < 0) {
@@ -237,11 +236,11 @@ static int exec_loop(struct exec_agent *a)
 
 	for (;;) {
 		struct pollfd pf[5] = {
-			{ .fd = a->sock, .events = a->busy ? 0 : POLLIN },
-			{ .fd = a->sigfd, .events = POLLIN },
-			{ .fd = a->busy ? inv->in_fd : -1, .events = POLLOUT },
-			{ .fd = a->busy ? inv->out_fd : -1, .events = POLLIN },
-			{ .fd = a->busy ? inv->err_fd : -1, .events = POLLIN },
+		    {.fd = a->sock, .events = a->busy ? 0 : POLLIN},
+		    {.fd = a->sigfd, .events = POLLIN},
+		    {.fd = a->busy ? inv->in_fd : -1, .events = POLLOUT},
+		    {.fd = a->busy ? inv->out_fd : -1, .events = POLLIN},
+		    {.fd = a->busy ? inv->err_fd : -1, .events = POLLIN},
 		};
 
 		if (poll(pf, 5, -1) < 0 && errno != EINTR)
@@ -266,16 +265,15 @@ static int exec_loop(struct exec_agent *a)
 
 int agent_exec_main(const struct shim_function *fn, int sock, int sigfd)
 {
-	struct exec_agent a = { .fn = fn, .sock = sock, .sigfd = sigfd };
-	struct slx_err err = { 0 };
+	struct exec_agent a = {.fn = fn, .sock = sock, .sigfd = sigfd};
+	struct slx_err err = {0};
 	int r;
 
 	if (rt_exec_lookup(&fn->cfg->process, a.path, sizeof(a.path), &err) < 0) {
 		(void)agent_send_init_error(sock, "Runtime.InvalidEntrypoint", err.msg);
 		return 1;
 	}
-	if (agent_send(sock, AGENT_READY, NULL, 0, NULL, 0, NULL, 0, -1,
-		       &(struct slx_err){ 0 }) < 0)
+	if (agent_send(sock, AGENT_READY, NULL, 0, NULL, 0, NULL, 0, -1, &(struct slx_err){0}) < 0)
 		return 1;
 	r = exec_loop(&a);
 	agent_rx_release(&a.rx);

@@ -43,7 +43,7 @@ int agent_rx_fill(struct agent_rx *rx, int fd, struct slx_err *err)
 		}
 		rx->len += (size_t)n;
 		/* One frame at a time: stop once a whole one is in. */
-		whole = agent_frame_parse(rx->buf, rx->len, &(struct agent_frame){ 0 });
+		whole = agent_frame_parse(rx->buf, rx->len, &(struct agent_frame){0});
 		if (whole < 0)
 			return slx_error(err, EMSGSIZE, "agent frame");
 		if (whole)
@@ -51,8 +51,7 @@ int agent_rx_fill(struct agent_rx *rx, int fd, struct slx_err *err)
 	}
 }
 
-static int send_part(int fd, const char *p, size_t n, int timeout_ms,
-		     struct slx_err *err)
+static int send_part(int fd, const char *p, size_t n, int timeout_ms, struct slx_err *err)
 {
 	while (n) {
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -60,7 +59,7 @@ static int send_part(int fd, const char *p, size_t n, int timeout_ms,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+			struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 			int r = poll(&pfd, 1, timeout_ms);
 
 			if (r == 0)
@@ -77,15 +76,13 @@ static int send_part(int fd, const char *p, size_t n, int timeout_ms,
 	return 0;
 }
 
-int agent_send(int fd, uint32_t type, const void *a, size_t alen,
-	       const void *b, size_t blen, const void *c, size_t clen,
-	       int timeout_ms, struct slx_err *err)
+int agent_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen,
+	       const void *c, size_t clen, int timeout_ms, struct slx_err *err)
 {
-	struct agent_frame_hdr h = { .type = type, .len = (uint32_t)(alen + blen + clen) };
+	struct agent_frame_hdr h = {.type = type, .len = (uint32_t)(alen + blen + clen)};
 
 	if (alen + blen + clen > AGENT_FRAME_MAX)
-		return slx_error(err, EMSGSIZE, "agent frame of %zu bytes",
-				 alen + blen + clen);
+		return slx_error(err, EMSGSIZE, "agent frame of %zu bytes", alen + blen + clen);
 	if (send_part(fd, (const char *)&h, sizeof(h), timeout_ms, err) < 0 ||
 	    send_part(fd, a, alen, timeout_ms, err) < 0 ||
 	    send_part(fd, b, blen, timeout_ms, err) < 0 ||
@@ -94,26 +91,25 @@ int agent_send(int fd, uint32_t type, const void *a, size_t alen,
 	return 0;
 }
 
-int agent_send_result(int sock, unsigned outcome, const char *error_type,
-		      const char *body, size_t len)
+int agent_send_result(int sock, unsigned outcome, const char *error_type, const char *body,
+		      size_t len)
 {
-	struct agent_result r = { .outcome = outcome,
-				  .error_type_len = error_type ? (uint32_t)strlen(error_type) : 0 };
+	struct agent_result r = {.outcome = outcome,
+				 .error_type_len = error_type ? (uint32_t)strlen(error_type) : 0};
 	struct slx_err err;
 
-	return agent_send(sock, AGENT_RESULT, &r, sizeof(r), error_type,
-			  r.error_type_len, body, len, -1, &err);
+	return agent_send(sock, AGENT_RESULT, &r, sizeof(r), error_type, r.error_type_len, body,
+			  len, -1, &err);
 }
 
 int agent_send_init_error(int sock, const char *type, const char *msg)
 {
-	struct slx_buf b = { 0 };
+	struct slx_buf b = {0};
 	struct slx_err err;
 	int r = -1;
 
 	if (shim_error_json(&b, type, msg, strlen(msg)) == 0)
-		r = agent_send(sock, AGENT_INIT_ERROR, b.p, b.len, NULL, 0,
-			       NULL, 0, -1, &err);
+		r = agent_send(sock, AGENT_INIT_ERROR, b.p, b.len, NULL, 0, NULL, 0, -1, &err);
 	slx_buf_release(&b);
 	return r;
 }

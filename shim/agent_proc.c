@@ -32,7 +32,7 @@ static int spawn_child_main(void *arg)
 {
 	struct spawn_child *c = arg;
 	const struct shim_floor *f = c->floor;
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 	struct slx_err err;
 
@@ -59,13 +59,13 @@ fail:
 	_exit(127);
 }
 
-int agent_spawn(const char *path, char *const argv[], char *const envp[],
-		const int fds[3], const struct shim_floor *floor, pid_t *pid)
+int agent_spawn(const char *path, char *const argv[], char *const envp[], const int fds[3],
+		const struct shim_floor *floor, pid_t *pid)
 {
 	/* The parent sleeps until the child execs (CLONE_VFORK): one stack
 	 * serves every spawn. */
 	static char stack[64 * 1024] __attribute__((aligned(16)));
-	struct spawn_child c = { path, argv, envp, fds, floor, 0 };
+	struct spawn_child c = {path, argv, envp, fds, floor, 0};
 	pid_t p;
 
 	p = clone(spawn_child_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &c);

@@ -18,8 +18,7 @@ int agent_frame_parse(const char *buf, size_t len, struct agent_frame *f)
 		return -1;
 	if (len - sizeof(h) < h.len)
 		return 0;
-	*f = (struct agent_frame){ .type = h.type, .payload = buf + sizeof(h),
-				   .len = h.len };
+	*f = (struct agent_frame){.type = h.type, .payload = buf + sizeof(h), .len = h.len};
 	return 1;
 }
 
@@ -33,11 +32,11 @@ int agent_invoke_parse(const char *p, size_t len, struct agent_invoke_msg *m)
 	if (h.request_id_len > len - sizeof(h))
 		return -1;
 	*m = (struct agent_invoke_msg){
-		.deadline_ms = h.deadline_ms,
-		.request_id = p + sizeof(h),
-		.request_id_len = h.request_id_len,
-		.event = p + sizeof(h) + h.request_id_len,
-		.event_len = len - sizeof(h) - h.request_id_len,
+	    .deadline_ms = h.deadline_ms,
+	    .request_id = p + sizeof(h),
+	    .request_id_len = h.request_id_len,
+	    .event = p + sizeof(h) + h.request_id_len,
+	    .event_len = len - sizeof(h) - h.request_id_len,
 	};
 	return 0;
 }
@@ -52,17 +51,16 @@ int agent_result_parse(const char *p, size_t len, struct agent_result_msg *m)
 	if (h.error_type_len > len - sizeof(h))
 		return -1;
 	*m = (struct agent_result_msg){
-		.outcome = h.outcome,
-		.error_type = h.error_type_len ? p + sizeof(h) : NULL,
-		.error_type_len = h.error_type_len,
-		.body = p + sizeof(h) + h.error_type_len,
-		.body_len = len - sizeof(h) - h.error_type_len,
+	    .outcome = h.outcome,
+	    .error_type = h.error_type_len ? p + sizeof(h) : NULL,
+	    .error_type_len = h.error_type_len,
+	    .body = p + sizeof(h) + h.error_type_len,
+	    .body_len = len - sizeof(h) - h.error_type_len,
 	};
 	return 0;
 }
 
-int agent_rx_frame(const struct agent_rx *rx, uint32_t *type,
-		   const char **payload, size_t *len)
+int agent_rx_frame(const struct agent_rx *rx, uint32_t *type, const char **payload, size_t *len)
 {
 	struct agent_frame f;
 

@@ -17,9 +17,9 @@
 #define AGENT_FRAME_MAX (AGENT_PAYLOAD_MAX + 64 * 1024)
 
 enum agent_frame_type {
-	AGENT_READY = 1, /* agent -> shim: ready for INVOKE; no payload */
-	AGENT_INVOKE, /* shim -> agent: struct agent_invoke, request id, event */
-	AGENT_RESULT, /* agent -> shim: struct agent_result, error type, body */
+	AGENT_READY = 1,  /* agent -> shim: ready for INVOKE; no payload */
+	AGENT_INVOKE,	  /* shim -> agent: struct agent_invoke, request id, event */
+	AGENT_RESULT,	  /* agent -> shim: struct agent_result, error type, body */
 	AGENT_INIT_ERROR, /* agent -> shim: the error JSON; the agent then exits */
 	/* agent -> shim: the runtime is gone, and the event in hand, if any,
 	 * never reached it (nothing ran); the agent then exits. */
@@ -43,7 +43,7 @@ struct agent_invoke {
 
 /* RESULT payload: this, then error_type_len bytes, then the body. */
 struct agent_result {
-	uint32_t outcome; /* enum shim_outcome */
+	uint32_t outcome;	 /* enum shim_outcome */
 	uint32_t error_type_len; /* 0: no error type */
 };
 
@@ -75,10 +75,8 @@ struct agent_result_msg {
 	size_t body_len;
 };
 /* 0, or -1 when the fixed part or a length runs past the payload. */
-int agent_invoke_parse(const char *payload, size_t len,
-		       struct agent_invoke_msg *m);
-int agent_result_parse(const char *payload, size_t len,
-		       struct agent_result_msg *m);
+int agent_invoke_parse(const char *payload, size_t len, struct agent_invoke_msg *m);
+int agent_result_parse(const char *payload, size_t len, struct agent_result_msg *m);
 
 /* A frame being received on a non-blocking fd. */
 struct agent_rx {
@@ -94,8 +92,7 @@ struct agent_rx {
 int agent_rx_fill(struct agent_rx *rx, int fd, struct slx_err *err);
 /* A complete frame at the head of rx: 1 and type/payload/len (pointing into
  * rx, valid until agent_rx_consume), else 0. */
-int agent_rx_frame(const struct agent_rx *rx, uint32_t *type,
-		   const char **payload, size_t *len);
+int agent_rx_frame(const struct agent_rx *rx, uint32_t *type, const char **payload, size_t *len);
 /* Drop the frame at the head of rx (nothing unless a whole one is there). */
 void agent_rx_consume(struct agent_rx *rx);
 void agent_rx_release(struct agent_rx *rx);
@@ -103,8 +100,7 @@ void agent_rx_release(struct agent_rx *rx);
 /* Write one frame of up to three parts, waiting for the peer (poll) at
  * most timeout_ms per stall (-1: no bound).  MSG_NOSIGNAL: a dead peer is
  * EPIPE, not a signal.  (agent_io.c) */
-int agent_send(int fd, uint32_t type, const void *a, size_t alen,
-	       const void *b, size_t blen, const void *c, size_t clen,
-	       int timeout_ms, struct slx_err *err);
+int agent_send(int fd, uint32_t type, const void *a, size_t alen, const void *b, size_t blen,
+	       const void *c, size_t clen, int timeout_ms, struct slx_err *err);
 
 #endif

@@ -25,11 +25,11 @@
 #include "function_sandbox.h"
 #include "lambda.h"
 
-#define RAPI_PORT 9001
-#define RAPI_ADDR "127.0.0.1:9001"
-#define RAPI_PREFIX "/2018-06-01/runtime"
+#define RAPI_PORT	9001
+#define RAPI_ADDR	"127.0.0.1:9001"
+#define RAPI_PREFIX	"/2018-06-01/runtime"
 #define RAPI_INVOCATION RAPI_PREFIX "/invocation/"
-#define RAPI_REGION "us-east-1"
+#define RAPI_REGION	"us-east-1"
 
 struct rapi {
 	const struct shim_function *fn;
@@ -53,11 +53,11 @@ struct rapi_req {
 	bool too_big;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
-			     const char *body, size_t len)
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body,
+			     size_t len)
 {
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	if (!r)
@@ -68,10 +68,10 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status,
 	return ret;
 }
 
-static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
-				   const char *type, const char *msg)
+static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, const char *type,
+				   const char *msg)
 {
-	struct slx_buf b = { 0 };
+	struct slx_buf b = {0};
 	enum MHD_Result ret = MHD_NO;
 
 	if (shim_error_json(&b, type, msg, strlen(msg)) == 0)
@@ -82,7 +82,7 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status,
 
 static void trace_id(char *buf, size_t len)
 {
-	unsigned char r[20] = { 0 };
+	unsigned char r[20] = {0};
 	char hex[41];
 
 	(void)getrandom(r, sizeof(r), GRND_NONBLOCK);
@@ -94,8 +94,8 @@ static void trace_id(char *buf, size_t len)
 
 static enum MHD_Result send_event(struct rapi *a, struct MHD_Connection *c)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		a->event_len, (void *)a->event, MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(a->event_len, (void *)a->event, MHD_RESPMEM_MUST_COPY);
 	char deadline[32], arn[512], trace[128];
 	enum MHD_Result ret;
 
@@ -122,7 +122,7 @@ static enum MHD_Result on_next(struct rapi *a, struct MHD_Connection *c)
 	if (!a->ready) {
 		a->ready = true;
 		if (agent_send(a->sock, AGENT_READY, NULL, 0, NULL, 0, NULL, 0, -1,
-			       &(struct slx_err){ 0 }) < 0)
+			       &(struct slx_err){0}) < 0)
 			a->dying = true;
 	}
 	if (a->have_inv && !a->delivered)
@@ -142,11 +142,10 @@ static void inv_end(struct rapi *a)
 	agent_rx_consume(&a->rx);
 }
 
-static enum MHD_Result on_result(struct rapi *a, struct MHD_Connection *c,
-				 const char *id, size_t id_len, bool is_error,
-				 struct rapi_req *rq)
+static enum MHD_Result on_result(struct rapi *a, struct MHD_Connection *c, const char *id,
+				 size_t id_len, bool is_error, struct rapi_req *rq)
 {
-	struct slx_buf b = { 0 };
+	struct slx_buf b = {0};
 	char msg[128];
 
 	if (!a->have_inv || !a->delivered || id_len != strlen(a->request_id) ||
@@ -154,7 +153,8 @@ static enum MHD_Result on_result(struct rapi *a, struct MHD_Connection *c,
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, "InvalidRequestID",
 				   "Invalid request ID");
 	if (rq->too_big) {
-		snprintf(msg, sizeof(msg), "Response payload size exceeded maximum allowed payload size (%u bytes).",
+		snprintf(msg, sizeof(msg),
+			 "Response payload size exceeded maximum allowed payload size (%u bytes).",
 			 AGENT_PAYLOAD_MAX);
 		(void)shim_error_json(&b, "Function.ResponseSizeTooLarge", msg, strlen(msg));
 		(void)agent_send_result(a->sock, SHIM_ERROR, "Unhandled", b.p, b.len);
@@ -164,7 +164,7 @@ static enum MHD_Result on_result(struct rapi *a, struct MHD_Connection *c,
 	}
 	if (is_error && !rq->body.len) {
 		const char *type = MHD_lookup_connection_value(
-			c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
+		    c, MHD_HEADER_KIND, "Lambda-Runtime-Function-Error-Type");
 		const char *m = "Unknown application error occurred";
 
 		(void)shim_error_json(&b, type ? type : "Unhandled", m, strlen(m));
@@ -172,36 +172,33 @@ static enum MHD_Result on_result(struct rapi *a, struct MHD_Connection *c,
 		slx_buf_release(&b);
 	} else {
 		(void)agent_send_result(a->sock, is_error ? SHIM_ERROR : SHIM_OK,
-					is_error ? "Unhandled" : NULL, rq->body.p,
-					rq->body.len);
+					is_error ? "Unhandled" : NULL, rq->body.p, rq->body.len);
 	}
 	inv_end(a);
 	return reply(c, MHD_HTTP_ACCEPTED, "{\"status\":\"OK\"}", 15);
 }
 
-static enum MHD_Result on_init_error(struct rapi *a, struct MHD_Connection *c,
-				     struct rapi_req *rq)
+static enum MHD_Result on_init_error(struct rapi *a, struct MHD_Connection *c, struct rapi_req *rq)
 {
 	const char *m = "Runtime failed to initialize";
-	struct slx_buf b = { 0 };
+	struct slx_buf b = {0};
 
 	if (a->ready)
 		return reply_error(c, MHD_HTTP_FORBIDDEN, "InvalidStateTransition",
 				   "init/error after the first /next");
 	if (rq->body.len)
-		(void)agent_send(a->sock, AGENT_INIT_ERROR, rq->body.p, rq->body.len,
-				 NULL, 0, NULL, 0, -1, &(struct slx_err){ 0 });
+		(void)agent_send(a->sock, AGENT_INIT_ERROR, rq->body.p, rq->body.len, NULL, 0, NULL,
+				 0, -1, &(struct slx_err){0});
 	else if (shim_error_json(&b, "Runtime.Unknown", m, strlen(m)) == 0)
-		(void)agent_send(a->sock, AGENT_INIT_ERROR, b.p, b.len, NULL, 0,
-				 NULL, 0, -1, &(struct slx_err){ 0 });
+		(void)agent_send(a->sock, AGENT_INIT_ERROR, b.p, b.len, NULL, 0, NULL, 0, -1,
+				 &(struct slx_err){0});
 	slx_buf_release(&b);
 	a->dying = true; /* Lambda ends the sandbox after an init error */
 	return reply(c, MHD_HTTP_ACCEPTED, "{\"status\":\"OK\"}", 15);
 }
 
-static enum MHD_Result route(struct rapi *a, struct MHD_Connection *c,
-			     const char *url, const char *method,
-			     struct rapi_req *rq)
+static enum MHD_Result route(struct rapi *a, struct MHD_Connection *c, const char *url,
+			     const char *method, struct rapi_req *rq)
 {
 	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
 
@@ -220,9 +217,8 @@ static enum MHD_Result route(struct rapi *a, struct MHD_Connection *c,
 	return reply_error(c, MHD_HTTP_NOT_FOUND, "NotFound", "404 page not found");
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
-				  const char *url, const char *method,
-				  const char *version, const char *upload,
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
 	struct rapi_req *rq = *con_cls;
@@ -263,25 +259,29 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 static int start_http(struct rapi *a)
 {
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(RAPI_PORT),
-				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons(RAPI_PORT),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 
 	/* No internal thread: the agent's loop drives MHD through its epoll fd. */
-	a->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, RAPI_PORT,
-				NULL, NULL, on_request, a,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
+	a->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, RAPI_PORT, NULL, NULL,
+				on_request, a, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
-				MHD_OPTION_CONNECTION_TIMEOUT, 0u,
-				MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
 	return a->d ? 0 : -1;
 }
 
 /* ---- the bootstrap -------------------------------------------------------- */
 
 static const char *const reserved_env[] = {
-	"AWS_LAMBDA_RUNTIME_API=", "AWS_LAMBDA_FUNCTION_NAME=", "AWS_LAMBDA_FUNCTION_VERSION=",
-	"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=", "AWS_REGION=", "AWS_DEFAULT_REGION=",
-	"AWS_LAMBDA_LOG_GROUP_NAME=", "AWS_LAMBDA_LOG_STREAM_NAME=",
+    "AWS_LAMBDA_RUNTIME_API=",
+    "AWS_LAMBDA_FUNCTION_NAME=",
+    "AWS_LAMBDA_FUNCTION_VERSION=",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=",
+    "AWS_REGION=",
+    "AWS_DEFAULT_REGION=",
+    "AWS_LAMBDA_LOG_GROUP_NAME=",
+    "AWS_LAMBDA_LOG_STREAM_NAME=",
 };
 
 static bool env_has(const struct oci_strv *env, const char *prefix)
@@ -307,7 +307,8 @@ static char **boot_env(const struct shim_function *fn, char (*own)[320])
 	const struct oci_strv *env = &fn->cfg->process.env;
 	const struct oci_resources *res = &fn->cfg->linux_.resources;
 	long long mem = res->memory.limit.set && res->memory.limit.v > 0
-				? res->memory.limit.v / (1024 * 1024) : 128;
+			    ? res->memory.limit.v / (1024 * 1024)
+			    : 128;
 	char **v = calloc(env->n + 12, sizeof(char *));
 	size_t n = 0, k = 0;
 
@@ -345,7 +346,7 @@ static int start_bootstrap(struct rapi *a, char *path, size_t len, struct slx_er
 	if (!(env = boot_env(a->fn, own)) || pipe2(in, O_CLOEXEC) < 0)
 		return slx_error(err, errno, "exec: \"%s\"", p->args.v[0]);
 	close(in[1]);
-	r = agent_spawn(path, p->args.v, env, (int[]){ in[0], 2, 2 }, &a->fn->floor, &a->boot);
+	r = agent_spawn(path, p->args.v, env, (int[]){in[0], 2, 2}, &a->fn->floor, &a->boot);
 	close(in[0]);
 	return r < 0 ? slx_error(err, errno, "exec: \"%s\"", p->args.v[0]) : 0;
 }
@@ -360,7 +361,7 @@ static int on_sock(struct rapi *a)
 	size_t len;
 	uint32_t type;
 
-	if (agent_rx_fill(&a->rx, a->sock, &(struct slx_err){ 0 }) < 0 || a->rx.eof)
+	if (agent_rx_fill(&a->rx, a->sock, &(struct slx_err){0}) < 0 || a->rx.eof)
 		return -1;
 	if (!agent_rx_frame(&a->rx, &type, &p, &len))
 		return 0;
@@ -389,7 +390,7 @@ static int on_sock(struct rapi *a)
  * elsewhere.  Either way the sandbox is done. */
 static void on_boot_exit(struct rapi *a, int status)
 {
-	struct slx_buf b = { 0 };
+	struct slx_buf b = {0};
 	char what[96], msg[512];
 
 	shim_exit_text(status, what, sizeof(what));
@@ -404,7 +405,7 @@ static void on_boot_exit(struct rapi *a, int status)
 		slx_buf_release(&b);
 	} else {
 		(void)agent_send(a->sock, AGENT_GONE, NULL, 0, NULL, 0, NULL, 0, -1,
-				 &(struct slx_err){ 0 });
+				 &(struct slx_err){0});
 	}
 	a->dying = true;
 }
@@ -416,9 +417,9 @@ static int rapi_loop(struct rapi *a)
 
 	while (!a->dying) {
 		struct pollfd pf[3] = {
-			{ .fd = a->sock, .events = a->have_inv ? 0 : POLLIN },
-			{ .fd = a->sigfd, .events = POLLIN },
-			{ .fd = epfd, .events = POLLIN },
+		    {.fd = a->sock, .events = a->have_inv ? 0 : POLLIN},
+		    {.fd = a->sigfd, .events = POLLIN},
+		    {.fd = epfd, .events = POLLIN},
 		};
 		MHD_UNSIGNED_LONG_LONG to;
 		int tmo = -1;
@@ -444,9 +445,9 @@ static int rapi_loop(struct rapi *a)
 
 int agent_rapi_main(const struct shim_function *fn, int sock, int sigfd)
 {
-	struct rapi a = { .fn = fn, .sock = sock, .sigfd = sigfd };
+	struct rapi a = {.fn = fn, .sock = sock, .sigfd = sigfd};
 	char path[PATH_MAX], msg[PATH_MAX + 128];
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	int r;
 
 	if (start_http(&a) < 0) {

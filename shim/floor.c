@@ -16,24 +16,24 @@
 #define UNSAFE_HINT SHIM_FLOOR_UNSAFE_HINT
 
 static const enum oci_ns_type floor_ns[] = {
-	OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_IPC, OCI_NS_UTS,
-	OCI_NS_MOUNT, OCI_NS_CGROUP, OCI_NS_USER,
+    OCI_NS_PID, OCI_NS_NETWORK, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_MOUNT, OCI_NS_CGROUP, OCI_NS_USER,
 };
 static const char *const ns_names[] = {
-	[OCI_NS_PID] = "pid", [OCI_NS_NETWORK] = "network", [OCI_NS_IPC] = "ipc",
-	[OCI_NS_UTS] = "uts", [OCI_NS_MOUNT] = "mount", [OCI_NS_CGROUP] = "cgroup",
-	[OCI_NS_USER] = "user",
+    [OCI_NS_PID] = "pid",   [OCI_NS_NETWORK] = "network", [OCI_NS_IPC] = "ipc",
+    [OCI_NS_UTS] = "uts",   [OCI_NS_MOUNT] = "mount",	  [OCI_NS_CGROUP] = "cgroup",
+    [OCI_NS_USER] = "user",
 };
 
 /* Docker's default capability set: the most a bundle may name. */
 static const char *const default_caps[] = {
-	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
-	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
-	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE",
+    "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",	       "CAP_FOWNER",
+    "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",	       "CAP_SETUID",
+    "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+    "CAP_KILL",	   "CAP_AUDIT_WRITE",
 };
 /* The agent's: switch to the function's user, clear the sandbox between
  * invocations (kill -1). */
-static const char *const agent_caps[] = { "CAP_SETUID", "CAP_SETGID", "CAP_KILL" };
+static const char *const agent_caps[] = {"CAP_SETUID", "CAP_SETGID", "CAP_KILL"};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -54,7 +54,7 @@ static int strv_set(struct oci_strv *v, const char *const *src, size_t n)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (!(p[i] = strdup(src[i]))) {
-			struct oci_strv tmp = { p, i };
+			struct oci_strv tmp = {p, i};
 
 			strv_release(&tmp);
 			return -1;
@@ -67,7 +67,7 @@ static int strv_set(struct oci_strv *v, const char *const *src, size_t n)
 
 static int floor_namespaces(struct oci_linux *l, struct slx_err *err)
 {
-	bool have[OCI_NS_COUNT] = { 0 };
+	bool have[OCI_NS_COUNT] = {0};
 	size_t n = l->n_namespaces;
 	struct oci_namespace *v;
 
@@ -76,7 +76,8 @@ static int floor_namespaces(struct oci_linux *l, struct slx_err *err)
 
 		if (ns->path && *ns->path && (size_t)ns->type < N(ns_names) && ns_names[ns->type])
 			return slx_error(err, 0,
-					 "linux.namespaces[%zu].path: a function sandbox gets its own %s namespace, not %s" UNSAFE_HINT,
+					 "linux.namespaces[%zu].path: a function sandbox gets its "
+					 "own %s namespace, not %s" UNSAFE_HINT,
 					 i, ns_names[ns->type], ns->path);
 		if ((size_t)ns->type < N(have))
 			have[ns->type] = true;
@@ -86,25 +87,26 @@ static int floor_namespaces(struct oci_linux *l, struct slx_err *err)
 	l->namespaces = v;
 	for (size_t i = 0; i < N(floor_ns); i++)
 		if (!have[floor_ns[i]])
-			v[l->n_namespaces++] = (struct oci_namespace){ .type = floor_ns[i] };
+			v[l->n_namespaces++] = (struct oci_namespace){.type = floor_ns[i]};
 	return 0;
 }
 
-static int floor_ids(struct oci_linux *l, const struct shim_floor_opts *o,
-		     struct slx_err *err)
+static int floor_ids(struct oci_linux *l, const struct shim_floor_opts *o, struct slx_err *err)
 {
 	uint32_t base = o->id_base ? o->id_base : SHIM_FLOOR_ID_BASE;
 	uint32_t count = o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT;
 
 	if (l->n_uid_mappings || l->n_gid_mappings)
-		return slx_error(err, 0, "linux.%s: a function sandbox's ids are the shim's (--sandbox-ids), not the bundle's" UNSAFE_HINT,
+		return slx_error(err, 0,
+				 "linux.%s: a function sandbox's ids are the shim's "
+				 "(--sandbox-ids), not the bundle's" UNSAFE_HINT,
 				 l->n_uid_mappings ? "uidMappings" : "gidMappings");
 	l->uid_mappings = calloc(1, sizeof(*l->uid_mappings));
 	l->gid_mappings = calloc(1, sizeof(*l->gid_mappings));
 	if (!l->uid_mappings || !l->gid_mappings)
 		return slx_error(err, ENOMEM, "linux.uidMappings");
 	*l->uid_mappings = *l->gid_mappings =
-		(struct oci_id_mapping){ .container_id = 0, .host_id = base, .size = count };
+	    (struct oci_id_mapping){.container_id = 0, .host_id = base, .size = count};
 	l->n_uid_mappings = l->n_gid_mappings = 1;
 	return 0;
 }
@@ -122,25 +124,31 @@ static int floor_identity(struct oci_process *p, const struct shim_floor_opts *o
 			  struct shim_floor *f, struct slx_err *err)
 {
 	uint32_t count = o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT;
-	const struct oci_strv *sets[] = { &p->caps.bounding, &p->caps.effective,
-					  &p->caps.inheritable, &p->caps.permitted,
-					  &p->caps.ambient };
-	static const char *const set_names[] = { "bounding", "effective", "inheritable",
-						 "permitted", "ambient" };
+	const struct oci_strv *sets[] = {&p->caps.bounding, &p->caps.effective,
+					 &p->caps.inheritable, &p->caps.permitted,
+					 &p->caps.ambient};
+	static const char *const set_names[] = {"bounding", "effective", "inheritable", "permitted",
+						"ambient"};
 
 	for (size_t s = 0; s < N(sets); s++)
 		for (size_t i = 0; i < sets[s]->n; i++)
 			if (!is_default_cap(sets[s]->v[i]))
-				return slx_error(err, 0, "process.capabilities.%s[%zu]: %s is beyond a function sandbox's default set" UNSAFE_HINT,
+				return slx_error(err, 0,
+						 "process.capabilities.%s[%zu]: %s is beyond a "
+						 "function sandbox's default set" UNSAFE_HINT,
 						 set_names[s], i, sets[s]->v[i]);
 	f->uid = p->user.uid ? p->user.uid : SHIM_FLOOR_UID;
 	f->gid = p->user.uid ? p->user.gid : SHIM_FLOOR_GID;
 	if (f->uid >= count || f->gid >= count)
-		return slx_error(err, 0, "process.user: %" PRIu32 ":%" PRIu32 " is outside the sandbox's %" PRIu32 " ids",
+		return slx_error(err, 0,
+				 "process.user: %" PRIu32 ":%" PRIu32
+				 " is outside the sandbox's %" PRIu32 " ids",
 				 f->uid, f->gid, count);
 	for (size_t i = 0; i < p->user.n_additional_gids; i++)
 		if (!p->user.additional_gids[i] || p->user.additional_gids[i] >= count)
-			return slx_error(err, 0, "process.user.additionalGids[%zu]: %" PRIu32 " is root's group or outside the sandbox's ids",
+			return slx_error(err, 0,
+					 "process.user.additionalGids[%zu]: %" PRIu32
+					 " is root's group or outside the sandbox's ids",
 					 i, p->user.additional_gids[i]);
 	f->gids = p->user.additional_gids;
 	f->n_gids = p->user.n_additional_gids;
@@ -176,14 +184,18 @@ static int floor_filesystem(struct oci_config *cfg, const char *bundle, const ch
 
 	if (cfg->hooks.prestart.n || cfg->hooks.create_runtime.n || cfg->hooks.create_container.n ||
 	    cfg->hooks.start_container.n || cfg->hooks.poststart.n || cfg->hooks.poststop.n)
-		return slx_error(err, 0, "hooks: a function sandbox runs no hooks (they run on the host)" UNSAFE_HINT);
+		return slx_error(
+		    err, 0,
+		    "hooks: a function sandbox runs no hooks (they run on the host)" UNSAFE_HINT);
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		m = &cfg->mounts[i];
-		bool bind = (m->type && !strcmp(m->type, "bind")) || has_option(&m->options, "bind") ||
-			    has_option(&m->options, "rbind");
+		bool bind = (m->type && !strcmp(m->type, "bind")) ||
+			    has_option(&m->options, "bind") || has_option(&m->options, "rbind");
 
 		if (bind && !has_option(&m->options, "ro"))
-			return slx_error(err, 0, "mounts[%zu]: a bind mount into a function sandbox must be read-only (add \"ro\")" UNSAFE_HINT,
+			return slx_error(err, 0,
+					 "mounts[%zu]: a bind mount into a function sandbox must "
+					 "be read-only (add \"ro\")" UNSAFE_HINT,
 					 i);
 	}
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
@@ -205,10 +217,11 @@ static int floor_filesystem(struct oci_config *cfg, const char *bundle, const ch
 	cfg->mounts = m;
 	snprintf(size, sizeof(size), "size=%" PRIu32 "m", tmp_mb);
 	m = &cfg->mounts[cfg->n_mounts];
-	*m = (struct oci_mount){ .destination = strdup("/tmp"), .type = strdup("tmpfs"),
-				 .source = strdup("tmpfs") };
+	*m = (struct oci_mount){
+	    .destination = strdup("/tmp"), .type = strdup("tmpfs"), .source = strdup("tmpfs")};
 	if (!m->destination || !m->type || !m->source ||
-	    strv_set(&m->options, (const char *const[]){ "nosuid", "nodev", "mode=1777", size }, 4) < 0) {
+	    strv_set(&m->options, (const char *const[]){"nosuid", "nodev", "mode=1777", size}, 4) <
+		0) {
 		free(m->destination);
 		free(m->type);
 		free(m->source);
@@ -228,7 +241,7 @@ static int unified_add(struct oci_kvv *u, const char *key, const char *value)
 	if (!(v = realloc(u->v, (u->n + 1) * sizeof(*v))))
 		return -1;
 	u->v = v;
-	v[u->n] = (struct oci_kv){ .key = strdup(key), .value = strdup(value) };
+	v[u->n] = (struct oci_kv){.key = strdup(key), .value = strdup(value)};
 	if (!v[u->n].key || !v[u->n].value) {
 		free(v[u->n].key);
 		free(v[u->n].value);
@@ -249,22 +262,27 @@ static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_
 	char weight[16];
 
 	if (r->memory.limit.set && r->memory.limit.v > bytes)
-		return slx_error(err, 0, "linux.resources.memory.limit: %" PRId64 " is above org.slxrun.function.memory (%" PRIu32 " MB)" UNSAFE_HINT,
+		return slx_error(err, 0,
+				 "linux.resources.memory.limit: %" PRId64
+				 " is above org.slxrun.function.memory (%" PRIu32
+				 " MB)" UNSAFE_HINT,
 				 r->memory.limit.v, mb);
 	if (r->pids.limit.set && (r->pids.limit.v <= 0 || r->pids.limit.v > SHIM_FLOOR_PIDS))
-		return slx_error(err, 0, "linux.resources.pids.limit: %" PRId64 " is above a function sandbox's %d" UNSAFE_HINT,
+		return slx_error(err, 0,
+				 "linux.resources.pids.limit: %" PRId64
+				 " is above a function sandbox's %d" UNSAFE_HINT,
 				 r->pids.limit.v, SHIM_FLOOR_PIDS);
 	f->missing = (CG_CTRL_MEMORY | CG_CTRL_PIDS | CG_CTRL_CPU) & ~have;
 	if (have & CG_CTRL_MEMORY) {
 		r->present = r->memory.present = true;
 		if (!r->memory.limit.set)
-			r->memory.limit = (struct oci_opt_i64){ true, bytes };
+			r->memory.limit = (struct oci_opt_i64){true, bytes};
 		r->memory.swap = r->memory.limit;
 	}
 	if (have & CG_CTRL_PIDS) {
 		r->present = r->pids.present = true;
 		if (!r->pids.limit.set)
-			r->pids.limit = (struct oci_opt_i64){ true, SHIM_FLOOR_PIDS };
+			r->pids.limit = (struct oci_opt_i64){true, SHIM_FLOOR_PIDS};
 	}
 	if ((have & CG_CTRL_CPU) && !r->cpu.shares.set) {
 		snprintf(weight, sizeof(weight), "%" PRIu32, mb * 100 / 128 ? mb * 100 / 128 : 1);
@@ -287,9 +305,9 @@ static int floor_seccomp(struct oci_seccomp *s, struct shim_floor *f, struct slx
 				   shim_seccomp_default_bpf_flags, &f->seccomp, err);
 }
 
-int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o,
-		     const char *bundle, const char *skeleton, uint32_t memory_mb,
-		     uint32_t tmp_mb, struct shim_floor *f, struct slx_err *err)
+int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o, const char *bundle,
+		     const char *skeleton, uint32_t memory_mb, uint32_t tmp_mb,
+		     struct shim_floor *f, struct slx_err *err)
 {
 	memset(f, 0, sizeof(*f));
 	f->memory_mb = memory_mb;
@@ -328,7 +346,8 @@ int shim_floor_parse_mb(const char *key, const char *s, uint32_t lo, uint32_t *o
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (!*s || *s < '0' || *s > '9' || *end || errno || v < lo || v > 10240)
-		return slx_error(err, 0, "%s: \"%s\" is not a whole number of MB from %" PRIu32 " to 10240",
+		return slx_error(err, 0,
+				 "%s: \"%s\" is not a whole number of MB from %" PRIu32 " to 10240",
 				 key, s, lo);
 	*out = (uint32_t)v;
 	return 0;
@@ -355,7 +374,9 @@ int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_er
 	o->id_count = (uint32_t)count;
 	return 0;
 bad:
-	return slx_error(err, 0, "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536", s);
+	return slx_error(
+	    err, 0, "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536",
+	    s);
 }
 
 void shim_floor_missing_names(unsigned missing, char *buf, size_t len)
@@ -372,13 +393,15 @@ void shim_floor_report(const struct shim_floor *f)
 	char names[32];
 
 	if (!f->on) {
-		fprintf(stderr, "slxrun shim: warning: --unsafe-sandbox: sandboxes get only what the bundle asks for\n");
+		fprintf(stderr, "slxrun shim: warning: --unsafe-sandbox: sandboxes get only what "
+				"the bundle asks for\n");
 		return;
 	}
 	if (!f->missing)
 		return;
 	shim_floor_missing_names(f->missing, names, sizeof(names));
 	fprintf(stderr,
-		"slxrun shim: warning: this host's cgroup v2 has no %s controller(s): sandboxes run without their %s limits (the rest of the floor holds)\n",
+		"slxrun shim: warning: this host's cgroup v2 has no %s controller(s): sandboxes "
+		"run without their %s limits (the rest of the floor holds)\n",
 		names, names);
 }

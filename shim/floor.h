@@ -2,7 +2,8 @@
 /* floor.h -- the floor every function sandbox gets whatever its bundle says:
  * own namespaces (user and network included), ids from the shim's range, a
  * non-root function user, the default seccomp profile, limits, the shared
- * root as read-only overlay lowers under a private upper, a private /tmp.  The bundle may tighten, never loosen. */
+ * root as read-only overlay lowers under a private upper, a private /tmp.  The bundle may tighten,
+ * never loosen. */
 #ifndef SLX_SHIM_FLOOR_H
 #define SLX_SHIM_FLOOR_H
 
@@ -16,18 +17,18 @@
 
 /* Host ids of every sandbox: systemd hands containers 524288..1879048191 and
  * leaves this block unassigned; root inside is SHIM_FLOOR_ID_BASE outside. */
-#define SHIM_FLOOR_ID_BASE 1879048192u
+#define SHIM_FLOOR_ID_BASE  1879048192u
 #define SHIM_FLOOR_ID_COUNT 65536u
 /* The function's user when the bundle says root: Lambda's sbx_user1051. */
-#define SHIM_FLOOR_UID 993u
-#define SHIM_FLOOR_GID 990u
+#define SHIM_FLOOR_UID	     993u
+#define SHIM_FLOOR_GID	     990u
 #define SHIM_FLOOR_MEMORY_MB 128u /* org.slxrun.function.memory, as Lambda */
-#define SHIM_FLOOR_TMP_MB 512u /* org.slxrun.function.ephemeral-storage, as Lambda */
-#define SHIM_FLOOR_PIDS 1024 /* Lambda's process/thread ceiling */
+#define SHIM_FLOOR_TMP_MB    512u /* org.slxrun.function.ephemeral-storage, as Lambda */
+#define SHIM_FLOOR_PIDS	     1024 /* Lambda's process/thread ceiling */
 
 /* The operator's say (shim serve / invoke flags). */
 struct shim_floor_opts {
-	bool unsafe; /* --unsafe-sandbox: the bundle exactly as written */
+	bool unsafe;		    /* --unsafe-sandbox: the bundle exactly as written */
 	uint32_t id_base, id_count; /* --sandbox-ids BASE:COUNT; 0: the defaults */
 	/* The CG_CTRL_* this host's cgroup v2 holds; NULL: asked of the host
 	 * (a caller that knows, a unit test, passes its own). */
@@ -41,8 +42,8 @@ struct shim_floor {
 	uint32_t *gids;
 	size_t n_gids;
 	uint32_t memory_mb, tmp_mb;
-	unsigned missing; /* CG_CTRL_* whose limits this host cannot hold */
-	struct rt_seccomp *seccomp; /* the default profile, on the agent and all below it */
+	unsigned missing;		   /* CG_CTRL_* whose limits this host cannot hold */
+	struct rt_seccomp *seccomp;	   /* the default profile, on the agent and all below it */
 	struct rt_seccomp *bundle_seccomp; /* the bundle's own, stacked on the function */
 };
 
@@ -52,9 +53,9 @@ struct shim_floor {
  * namespace, not /proc/1/ns/net (--unsafe-sandbox to allow)").  The agent
  * (pid 1) runs as root inside with CAP_SETUID, CAP_SETGID and CAP_KILL only;
  * out->uid/gid are what it runs the function as. */
-int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o,
-		     const char *bundle, const char *skeleton, uint32_t memory_mb,
-		     uint32_t tmp_mb, struct shim_floor *out, struct slx_err *err);
+int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o, const char *bundle,
+		     const char *skeleton, uint32_t memory_mb, uint32_t tmp_mb,
+		     struct shim_floor *out, struct slx_err *err);
 void shim_floor_release(struct shim_floor *f);
 
 #define SHIM_FLOOR_UNSAFE_HINT " (--unsafe-sandbox to allow)"

@@ -13,18 +13,18 @@
 #include "../common/cleanup.h"
 #include "../image/image.h"
 
-#define ANN_MODE "org.slxrun.function.mode"
-#define ANN_TIMEOUT "org.slxrun.function.timeout"
-#define ANN_MEMORY "org.slxrun.function.memory"
-#define ANN_TMP "org.slxrun.function.ephemeral-storage"
+#define ANN_MODE	  "org.slxrun.function.mode"
+#define ANN_TIMEOUT	  "org.slxrun.function.timeout"
+#define ANN_MEMORY	  "org.slxrun.function.memory"
+#define ANN_TMP		  "org.slxrun.function.ephemeral-storage"
 #define DEFAULT_TIMEOUT_S 30
 
 static const struct {
 	const char *name;
 	enum shim_mode mode;
 } modes[] = {
-	{ "exec", SHIM_MODE_EXEC },
-	{ "runtime-api", SHIM_MODE_RUNTIME_API },
+    {"exec", SHIM_MODE_EXEC},
+    {"runtime-api", SHIM_MODE_RUNTIME_API},
 };
 
 static const char *annotation(const struct oci_config *cfg, const char *key)
@@ -35,8 +35,7 @@ static const char *annotation(const struct oci_config *cfg, const char *key)
 	return NULL;
 }
 
-static int parse_mode(const char *what, const char *s, enum shim_mode *out,
-		      struct slx_err *err)
+static int parse_mode(const char *what, const char *s, enum shim_mode *out, struct slx_err *err)
 {
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (!strcmp(s, modes[i].name)) {
@@ -111,7 +110,9 @@ static int root_reachable(const struct shim_function *fn, struct slx_err *err)
 
 		slash[1] = '\0';
 		if (stat(path, &s) == 0 && S_ISDIR(s.st_mode) && !(s.st_mode & S_IXOTH))
-			return slx_error(err, 0, "root.path: %s is not searchable by the sandbox's user namespace (chmod o+x %s, or --unsafe-sandbox)",
+			return slx_error(err, 0,
+					 "root.path: %s is not searchable by the sandbox's user "
+					 "namespace (chmod o+x %s, or --unsafe-sandbox)",
 					 path, path);
 		slash[1] = keep;
 	}
@@ -122,7 +123,7 @@ static int load_floor(struct shim_function *fn, const char *root,
 		      const struct shim_floor_opts *floor, const struct shim_settings *settings,
 		      uint32_t memory, struct slx_err *err)
 {
-	static const struct shim_floor_opts none = { 0 };
+	static const struct shim_floor_opts none = {0};
 	cleanup_free char *skeleton = NULL;
 	uint32_t tmp = SHIM_FLOOR_TMP_MB;
 	const char *v;
@@ -130,14 +131,17 @@ static int load_floor(struct shim_function *fn, const char *root,
 	if (!floor)
 		floor = &none;
 	if (floor->unsafe && settings->memory)
-		return slx_error(err, 0, "--memory sizes the sandbox floor; with --unsafe-sandbox the bundle's own linux.resources stand");
-	if ((v = annotation(fn->cfg, ANN_TMP)) && shim_floor_parse_mb(ANN_TMP, v, SHIM_FLOOR_TMP_MB, &tmp, err) < 0)
+		return slx_error(err, 0,
+				 "--memory sizes the sandbox floor; with --unsafe-sandbox the "
+				 "bundle's own linux.resources stand");
+	if ((v = annotation(fn->cfg, ANN_TMP)) &&
+	    shim_floor_parse_mb(ANN_TMP, v, SHIM_FLOOR_TMP_MB, &tmp, err) < 0)
 		return -1;
 	if (!floor->unsafe && shim_floor_root_needs_skeleton(fn->cfg) &&
 	    img_overlay_skeleton(root, &skeleton, err) < 0)
 		return -1;
-	if (shim_floor_apply(fn->cfg, floor, fn->bundle, skeleton, memory, tmp, &fn->floor,
-			     err) < 0)
+	if (shim_floor_apply(fn->cfg, floor, fn->bundle, skeleton, memory, tmp, &fn->floor, err) <
+	    0)
 		return slx_error_prefix(err, "config.json");
 	return floor->unsafe ? 0 : root_reachable(fn, err);
 }
@@ -146,7 +150,7 @@ int shim_function_load(const char *bundle, const char *root, const struct shim_f
 		       const struct shim_settings *settings, struct shim_function **out,
 		       struct slx_err *err)
 {
-	static const struct shim_settings own = { 0 };
+	static const struct shim_settings own = {0};
 	uint32_t memory = SHIM_FLOOR_MEMORY_MB;
 	char abs[PATH_MAX];
 	const char *base;
@@ -195,8 +199,7 @@ void shim_function_free(struct shim_function *fn)
 	free(fn);
 }
 
-int shim_function_bundle(const char *root, const char *arg, char **bundle,
-			 struct slx_err *err)
+int shim_function_bundle(const char *root, const char *arg, char **bundle, struct slx_err *err)
 {
 	if (img_ref_is_image(arg))
 		return img_bundle_for_ref(root, arg, bundle, err);

@@ -12,7 +12,7 @@
 #include "shim.h"
 
 enum shim_mode {
-	SHIM_MODE_EXEC, /* per invocation fork+exec process.args, event on stdin */
+	SHIM_MODE_EXEC,	       /* per invocation fork+exec process.args, event on stdin */
 	SHIM_MODE_RUNTIME_API, /* long-lived bootstrap polling the Lambda Runtime API */
 };
 
@@ -20,8 +20,8 @@ struct shim_function {
 	char *bundle; /* absolute */
 	struct oci_config *cfg;
 	enum shim_mode mode;
-	uint32_t timeout_s; /* org.slxrun.function.timeout, default 30 */
-	char *name; /* basename of the bundle: the function's name in ARNs and ids */
+	uint32_t timeout_s;	 /* org.slxrun.function.timeout, default 30 */
+	char *name;		 /* basename of the bundle: the function's name in ARNs and ids */
 	struct shim_floor floor; /* cfg is the sandbox's config, the floor applied */
 };
 
@@ -39,7 +39,6 @@ void shim_function_free(struct shim_function *fn);
  * oci-archive:, docker-archive:, docker://) becomes the bundle the image
  * store under root makes of it, pulled when missing; a directory stays as
  * it is.  *bundle is heap. */
-int shim_function_bundle(const char *root, const char *arg, char **bundle,
-			 struct slx_err *err);
+int shim_function_bundle(const char *root, const char *arg, char **bundle, struct slx_err *err);
 
 #endif

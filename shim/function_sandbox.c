@@ -43,8 +43,8 @@ struct shim_sandbox {
 };
 
 static const char *const outcome_names[] = {
-	[SHIM_OK] = "ok", [SHIM_ERROR] = "error", [SHIM_TIMEOUT] = "timeout",
-	[SHIM_OOM] = "oom", [SHIM_CRASH] = "crash", [SHIM_INIT_ERROR] = "init_error",
+    [SHIM_OK] = "ok",	[SHIM_ERROR] = "error", [SHIM_TIMEOUT] = "timeout",
+    [SHIM_OOM] = "oom", [SHIM_CRASH] = "crash", [SHIM_INIT_ERROR] = "init_error",
 };
 
 const char *shim_outcome_name(enum shim_outcome o)
@@ -91,7 +91,8 @@ int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err)
 		agent_rx_consume(&sb->rx);
 	}
 	if (sb->rx.eof)
-		return slx_error(err, 0, "sandbox %s: the agent exited before it was ready", sb->id);
+		return slx_error(err, 0, "sandbox %s: the agent exited before it was ready",
+				 sb->id);
 	return 0;
 }
 
@@ -102,14 +103,15 @@ static int wait_ready(struct shim_sandbox *sb, struct slx_err *err)
 
 	for (;;) {
 		uint64_t now = slx_now_ns();
-		struct pollfd pfd = { .fd = sb->fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = sb->fd, .events = POLLIN};
 		int r = shim_sandbox_ready_poll(sb, err);
 
 		if (r != 0)
 			return r < 0 ? -1 : 0;
 		if (now >= deadline)
-			return slx_error(err, ETIMEDOUT, "sandbox %s: not ready within %" PRIu32 " s",
-					 sb->id, sb->fn->timeout_s);
+			return slx_error(err, ETIMEDOUT,
+					 "sandbox %s: not ready within %" PRIu32 " s", sb->id,
+					 sb->fn->timeout_s);
 		r = poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1));
 		if (r < 0 && errno != EINTR)
 			return slx_error(err, errno, "sandbox %s: poll", sb->id);
@@ -117,7 +119,7 @@ static int wait_ready(struct shim_sandbox *sb, struct slx_err *err)
 }
 
 static struct shim_sandbox *sandbox_new(const struct shim_function *fn, const char *id,
-				       struct slx_err *err)
+					struct slx_err *err)
 {
 	struct shim_sandbox *sb = calloc(1, sizeof(*sb));
 
@@ -148,11 +150,16 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 		return -1;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return slx_error(err, errno, "sandbox %s: socketpair", id);
-	args = (struct shim_agent_args){ .fn = fn, .sock = sv[1] };
-	o = (struct rt_sandbox_opts){ .cfg = fn->cfg, .bundle = fn->bundle, .id = id,
-				      .entry = shim_agent_main, .entry_arg = &args,
-				      .keep_fds = &sv[1], .n_keep_fds = 1,
-				      .seccomp = fn->floor.seccomp, .clone_parent = clone_parent };
+	args = (struct shim_agent_args){.fn = fn, .sock = sv[1]};
+	o = (struct rt_sandbox_opts){.cfg = fn->cfg,
+				     .bundle = fn->bundle,
+				     .id = id,
+				     .entry = shim_agent_main,
+				     .entry_arg = &args,
+				     .keep_fds = &sv[1],
+				     .n_keep_fds = 1,
+				     .seccomp = fn->floor.seccomp,
+				     .clone_parent = clone_parent};
 	r = rt_sandbox_spawn(&o, rt, err);
 	close(sv[1]);
 	if (r < 0) {
@@ -169,7 +176,7 @@ int shim_sandbox_adopt(const struct shim_function *fn, const char *id, struct rt
 	struct shim_sandbox *sb = sandbox_new(fn, id, err);
 
 	if (!sb) {
-		(void)rt_sandbox_destroy(rt, &(struct slx_err){ 0 });
+		(void)rt_sandbox_destroy(rt, &(struct slx_err){0});
 		close(fd);
 		return -1;
 	}
@@ -181,8 +188,8 @@ int shim_sandbox_adopt(const struct shim_function *fn, const char *id, struct rt
 	return 0;
 }
 
-int shim_sandbox_spawn(const struct shim_function *fn, const char *id,
-		       struct shim_sandbox **out, struct slx_err *err)
+int shim_sandbox_spawn(const struct shim_function *fn, const char *id, struct shim_sandbox **out,
+		       struct slx_err *err)
 {
 	struct rt_sandbox rt;
 	int fd;
@@ -192,8 +199,7 @@ int shim_sandbox_spawn(const struct shim_function *fn, const char *id,
 	return shim_sandbox_adopt(fn, id, &rt, fd, out, err);
 }
 
-int shim_sandbox_create(const struct shim_function *fn, const char *id,
-			struct shim_sandbox **out,
+int shim_sandbox_create(const struct shim_function *fn, const char *id, struct shim_sandbox **out,
 			struct shim_cold_timings *timings, struct slx_err *err)
 {
 	struct shim_sandbox *sb;
@@ -208,10 +214,10 @@ int shim_sandbox_create(const struct shim_function *fn, const char *id,
 	}
 	if (timings)
 		*timings = (struct shim_cold_timings){
-			.namespaces_ns = sb->rt.timings.namespaces_ns,
-			.rootfs_ns = sb->rt.timings.rootfs_ns,
-			.cgroup_ns = sb->rt.timings.cgroup_ns,
-			.agent_ready_ns = slx_now_ns() - t0,
+		    .namespaces_ns = sb->rt.timings.namespaces_ns,
+		    .rootfs_ns = sb->rt.timings.rootfs_ns,
+		    .cgroup_ns = sb->rt.timings.cgroup_ns,
+		    .agent_ready_ns = slx_now_ns() - t0,
 		};
 	*out = sb;
 	return 0;
@@ -243,18 +249,17 @@ static int flush_out(struct shim_sandbox *sb, struct slx_err *err)
 {
 	while (sb->out_sent < sb->out_len + sb->event_len) {
 		struct iovec iov[2];
-		struct msghdr mh = { .msg_iov = iov };
+		struct msghdr mh = {.msg_iov = iov};
 		ssize_t w;
 
 		if (sb->out_sent < sb->out_len) {
-			iov[mh.msg_iovlen++] = (struct iovec){ sb->out + sb->out_sent,
-							       sb->out_len - sb->out_sent };
-			iov[mh.msg_iovlen++] = (struct iovec){ (void *)sb->event, sb->event_len };
+			iov[mh.msg_iovlen++] =
+			    (struct iovec){sb->out + sb->out_sent, sb->out_len - sb->out_sent};
+			iov[mh.msg_iovlen++] = (struct iovec){(void *)sb->event, sb->event_len};
 		} else {
-			iov[mh.msg_iovlen++] = (struct iovec){
-				(void *)(sb->event + (sb->out_sent - sb->out_len)),
-				sb->event_len - (sb->out_sent - sb->out_len)
-			};
+			iov[mh.msg_iovlen++] =
+			    (struct iovec){(void *)(sb->event + (sb->out_sent - sb->out_len)),
+					   sb->event_len - (sb->out_sent - sb->out_len)};
 		}
 		w = sendmsg(sb->fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0 && errno == EINTR)
@@ -279,20 +284,19 @@ bool shim_sandbox_wants_write(const struct shim_sandbox *sb)
 	return sb->busy && sb->out_sent < sb->out_len + sb->event_len;
 }
 
-int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id,
-			      const char *event, size_t len,
-			      uint64_t deadline_ms, struct slx_err *err)
+int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id, const char *event,
+			      size_t len, uint64_t deadline_ms, struct slx_err *err)
 {
-	struct agent_invoke hdr = { .deadline_ms = deadline_ms };
-	struct agent_frame_hdr fh = { .type = AGENT_INVOKE };
+	struct agent_invoke hdr = {.deadline_ms = deadline_ms};
+	struct agent_frame_hdr fh = {.type = AGENT_INVOKE};
 
 	if (!sb->alive)
 		return slx_error(err, 0, "sandbox %s: not alive", sb->id);
 	if (sb->busy)
 		return slx_error(err, EBUSY, "sandbox %s: an invocation is in flight", sb->id);
 	if (len > AGENT_PAYLOAD_MAX)
-		return slx_error(err, EMSGSIZE, "event of %zu bytes exceeds %u bytes",
-				 len, AGENT_PAYLOAD_MAX);
+		return slx_error(err, EMSGSIZE, "event of %zu bytes exceeds %u bytes", len,
+				 AGENT_PAYLOAD_MAX);
 	snprintf(sb->request_id, sizeof(sb->request_id), "%s", request_id);
 	hdr.request_id_len = (uint32_t)strlen(sb->request_id);
 	fh.len = (uint32_t)(sizeof(hdr) + hdr.request_id_len + len);
@@ -316,9 +320,8 @@ int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id,
 	return 0;
 }
 
-static int fill_result(struct shim_result *res, enum shim_outcome o,
-		       const char *error_type, size_t et_len, const char *body,
-		       size_t len)
+static int fill_result(struct shim_result *res, enum shim_outcome o, const char *error_type,
+		       size_t et_len, const char *body, size_t len)
 {
 	res->outcome = o;
 	res->len = len;
@@ -336,7 +339,7 @@ static int fill_result(struct shim_result *res, enum shim_outcome o,
 /* The agent is gone without a RESULT: the OOM killer, or something killed it. */
 static int result_agent_died(struct shim_sandbox *sb, struct shim_result *res)
 {
-	struct slx_buf b = { 0 };
+	struct slx_buf b = {0};
 	char msg[256];
 	bool oom = oom_kills(sb) > sb->oom_kills;
 	int r;
@@ -344,8 +347,8 @@ static int result_agent_died(struct shim_sandbox *sb, struct shim_result *res)
 	snprintf(msg, sizeof(msg), "RequestId: %s Error: %s", sb->request_id,
 		 oom ? "Runtime exited with error: signal: killed"
 		     : "Runtime exited without providing a reason");
-	if (shim_error_json(&b, oom ? "Runtime.OutOfMemory" : "Runtime.ExitError",
-			     msg, strlen(msg)) < 0)
+	if (shim_error_json(&b, oom ? "Runtime.OutOfMemory" : "Runtime.ExitError", msg,
+			    strlen(msg)) < 0)
 		return -1;
 	r = fill_result(res, oom ? SHIM_OOM : SHIM_CRASH, "Unhandled", 9, b.p, b.len);
 	slx_buf_release(&b);
@@ -364,12 +367,10 @@ static int result_from_frame(struct shim_sandbox *sb, const char *p, size_t len,
 	/* A function killed by a signal may have been the OOM killer's doing. */
 	if (o == SHIM_CRASH && oom_kills(sb) > sb->oom_kills)
 		return result_agent_died(sb, res);
-	return fill_result(res, o, m.error_type, m.error_type_len, m.body,
-			   m.body_len);
+	return fill_result(res, o, m.error_type, m.error_type_len, m.body, m.body_len);
 }
 
-int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,
-			     struct slx_err *err)
+int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res, struct slx_err *err)
 {
 	const char *payload;
 	size_t len;
@@ -424,7 +425,7 @@ done:
 
 void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res)
 {
-	struct slx_buf b = { 0 };
+	struct slx_buf b = {0};
 	struct slx_err err;
 	char msg[256], stamp[32];
 	time_t now = time(NULL);
@@ -440,8 +441,9 @@ void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res)
 	out_clear(sb);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(msg, sizeof(msg), "%s.%03" PRIu64 "Z %s Task timed out after %" PRIu32 ".00 seconds",
-		 stamp, ms, sb->request_id, sb->fn->timeout_s);
+	snprintf(msg, sizeof(msg),
+		 "%s.%03" PRIu64 "Z %s Task timed out after %" PRIu32 ".00 seconds", stamp, ms,
+		 sb->request_id, sb->fn->timeout_s);
 	memset(res, 0, sizeof(*res));
 	if (shim_error_json(&b, "Sandbox.Timedout", msg, strlen(msg)) == 0)
 		(void)fill_result(res, SHIM_TIMEOUT, "Unhandled", 9, b.p, b.len);
@@ -450,9 +452,8 @@ void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res)
 	slx_buf_release(&b);
 }
 
-int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id,
-			const char *event, size_t len, struct shim_result *res,
-			struct slx_err *err)
+int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id, const char *event,
+			size_t len, struct shim_result *res, struct slx_err *err)
 {
 	uint64_t timeout_ns = (uint64_t)sb->fn->timeout_s * 1000000000ull;
 	uint64_t deadline;
@@ -464,8 +465,8 @@ int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id,
 	deadline = sb->started_ns + timeout_ns;
 	for (;;) {
 		uint64_t now = slx_now_ns();
-		struct pollfd pfd = { .fd = sb->fd,
-				      .events = POLLIN | (shim_sandbox_wants_write(sb) ? POLLOUT : 0) };
+		struct pollfd pfd = {
+		    .fd = sb->fd, .events = POLLIN | (shim_sandbox_wants_write(sb) ? POLLOUT : 0)};
 
 		if (now >= deadline) {
 			shim_sandbox_timeout(sb, res);
@@ -478,14 +479,14 @@ int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id,
 			continue;
 		r = shim_sandbox_invoke_poll(sb, res, err);
 		if (r == 2) /* one sandbox, no elsewhere: the runtime's end is the answer */
-			return result_agent_died(sb, res) < 0 ? slx_error(err, ENOMEM, "result") : 0;
+			return result_agent_died(sb, res) < 0 ? slx_error(err, ENOMEM, "result")
+							      : 0;
 		if (r != 0)
 			return r < 0 ? -1 : 0;
 	}
 }
 
-int shim_sandbox_freeze(struct shim_sandbox *sb, bool frozen,
-			struct slx_err *err)
+int shim_sandbox_freeze(struct shim_sandbox *sb, bool frozen, struct slx_err *err)
 {
 	if (sb->rt.cg.dirfd < 0)
 		return slx_error(err, ENOTSUP, "sandbox %s: no cgroup to freeze", sb->id);
@@ -494,7 +495,7 @@ int shim_sandbox_freeze(struct shim_sandbox *sb, bool frozen,
 
 bool shim_sandbox_alive(const struct shim_sandbox *sb)
 {
-	struct pollfd pfd = { .fd = sb->rt.pidfd, .events = POLLIN };
+	struct pollfd pfd = {.fd = sb->rt.pidfd, .events = POLLIN};
 
 	if (!sb->alive || sb->rx.eof)
 		return false;

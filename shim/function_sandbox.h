@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* function_sandbox.h -- the shim's handle on one sandbox running a function: a container (through the runtime library,
- * in-process) whose pid 1 is slxrun's agent, and the shim's end of the
- * agent's socket.  Non-blocking so one event loop can drive many. */
+/* function_sandbox.h -- the shim's handle on one sandbox running a function: a container (through
+ * the runtime library, in-process) whose pid 1 is slxrun's agent, and the shim's end of the agent's
+ * socket.  Non-blocking so one event loop can drive many. */
 #ifndef SLX_SHIM_FUNCTION_SANDBOX_H
 #define SLX_SHIM_FUNCTION_SANDBOX_H
 
@@ -18,10 +18,10 @@ struct shim_sandbox;
 /* How an invocation ended. */
 enum shim_outcome {
 	SHIM_OK,
-	SHIM_ERROR, /* the function reported an error (exit != 0, /error) */
-	SHIM_TIMEOUT, /* deadline passed; the sandbox was killed */
-	SHIM_OOM, /* killed by the OOM killer (memory.events oom_kill grew) */
-	SHIM_CRASH, /* the function or bootstrap died (signal, exit in runtime-api mode) */
+	SHIM_ERROR,	 /* the function reported an error (exit != 0, /error) */
+	SHIM_TIMEOUT,	 /* deadline passed; the sandbox was killed */
+	SHIM_OOM,	 /* killed by the OOM killer (memory.events oom_kill grew) */
+	SHIM_CRASH,	 /* the function or bootstrap died (signal, exit in runtime-api mode) */
 	SHIM_INIT_ERROR, /* runtime-api: /init/error, or bootstrap died before /next */
 };
 const char *shim_outcome_name(enum shim_outcome o); /* "ok", "error", ... */
@@ -43,15 +43,14 @@ struct shim_cold_timings {
 /* Create a sandbox and wait (bounded by the function's timeout) until its
  * agent is ready: exec mode at once; runtime-api once the bootstrap has
  * polled /next.  A bootstrap that fails init is an error here. */
-int shim_sandbox_create(const struct shim_function *fn, const char *id,
-			struct shim_sandbox **out,
+int shim_sandbox_create(const struct shim_function *fn, const char *id, struct shim_sandbox **out,
 			struct shim_cold_timings *timings, struct slx_err *err);
 
 /* The same in two steps, for an event loop that must not wait: spawn, then
  * on each readability of shim_sandbox_fd() ready_poll: 1 ready, 0 not yet,
  * -1 failed (err says why).  The caller bounds the wait by the timeout. */
-int shim_sandbox_spawn(const struct shim_function *fn, const char *id,
-		       struct shim_sandbox **out, struct slx_err *err);
+int shim_sandbox_spawn(const struct shim_function *fn, const char *id, struct shim_sandbox **out,
+		       struct slx_err *err);
 int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err);
 
 /* The spawn itself, for a process that makes sandboxes for another
@@ -75,9 +74,8 @@ int shim_sandbox_cgroup_fd(const struct shim_sandbox *sb);
  * what the socket does not take at once is sent by shim_sandbox_invoke_poll
  * when the fd turns writable (shim_sandbox_wants_write); event is borrowed
  * and must stay valid until the invocation ends. */
-int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id,
-			      const char *event, size_t len,
-			      uint64_t deadline_ms, struct slx_err *err);
+int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id, const char *event,
+			      size_t len, uint64_t deadline_ms, struct slx_err *err);
 /* While an event is only partly handed over: poll the fd for writability too. */
 bool shim_sandbox_wants_write(const struct shim_sandbox *sb);
 /* Call when shim_sandbox_fd() is readable or writable: 2 when the sandbox
@@ -85,18 +83,15 @@ bool shim_sandbox_wants_write(const struct shim_sandbox *sb);
  * run it elsewhere), 1 and *res filled when the
  * invocation finished, 0 when more is to come, -1 on error.  An agent that
  * died yields SHIM_CRASH (or SHIM_OOM when memory.events says so). */
-int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res,
-			     struct slx_err *err);
+int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res, struct slx_err *err);
 /* Deadline passed: kill the sandbox's processes (cgroup.kill) and fill the
  * timeout result ("Task timed out after N.00 seconds"). */
 void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res);
 /* Blocking convenience: start, poll until done or deadline. */
-int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id,
-			const char *event, size_t len, struct shim_result *res,
-			struct slx_err *err);
+int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id, const char *event,
+			size_t len, struct shim_result *res, struct slx_err *err);
 
-int shim_sandbox_freeze(struct shim_sandbox *sb, bool frozen,
-			struct slx_err *err);
+int shim_sandbox_freeze(struct shim_sandbox *sb, bool frozen, struct slx_err *err);
 /* Whether the agent is still alive and usable. */
 bool shim_sandbox_alive(const struct shim_sandbox *sb);
 /* Kill, reap, remove the cgroup; frees sb. */

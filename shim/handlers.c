@@ -66,5 +66,5 @@ static int on_status(void *ctx, char **body, size_t *len)
 
 struct http_ops serve_http_ops(struct serve *s)
 {
-	return (struct http_ops){ s, on_invoke, on_metrics, on_status };
+	return (struct http_ops){s, on_invoke, on_metrics, on_status};
 }

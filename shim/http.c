@@ -53,8 +53,8 @@ struct http_front {
 	void *tag;
 	struct http_daemon d[HTTP_MAX_DAEMONS];
 	size_t n;
-	size_t calls; /* live struct http_call */
-	size_t body_bytes; /* held by calls: request bodies and answers */
+	size_t calls;		/* live struct http_call */
+	size_t body_bytes;	/* held by calls: request bodies and answers */
 	struct http_conn conns; /* list head */
 	uint64_t next_sweep_ns;
 };
@@ -103,8 +103,8 @@ static int parse_unix_options(const char *spec, const char *opt, struct http_add
 			errno = 0;
 			unsigned long m = strtoul(val, &stop, 8);
 			if (errno || stop != opt + n || stop == val || m > 0777)
-				return slx_error(err, 0, "--listen %s: mode must be octal, at most 0777",
-						 spec);
+				return slx_error(
+				    err, 0, "--listen %s: mode must be octal, at most 0777", spec);
 			out->mode = (unsigned)m;
 		} else if (!strncmp(opt, "group=", 6) && n > 6 && n - 6 < sizeof(out->group)) {
 			memcpy(out->group, opt + 6, n - 6);
@@ -409,8 +409,8 @@ static void sweep(struct http_front *f)
 static bool authorized(const struct http_front *f, struct MHD_Connection *conn)
 {
 	static const char scheme[] = "Bearer ";
-	const char *h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	volatile unsigned char diff = 0;
 	size_t n;
 
@@ -688,12 +688,12 @@ static struct MHD_Daemon *start_daemon(struct http_daemon *d, int fd)
 {
 	const struct http_front_opts *o = &d->front->opts;
 
-	return MHD_start_daemon(
-	    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_access, d,
-	    MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, d, MHD_OPTION_CONNECTION_TIMEOUT,
-	    HTTP_IDLE_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_client, MHD_OPTION_END);
+	return MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, on_access,
+				d, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
+				on_completed, d, MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
+				MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_client, MHD_OPTION_END);
 }
 
 int http_front_listen(struct http_front *f, const struct http_addr *a, struct slx_err *err)
@@ -745,8 +745,9 @@ int http_front_timeout_ms(struct http_front *f)
 			best = (long long)t;
 	}
 	if (f->next_sweep_ns != UINT64_MAX) {
-		long long t = f->next_sweep_ns > now ? (long long)((f->next_sweep_ns - now) / 1000000) + 1
-						     : 0;
+		long long t = f->next_sweep_ns > now
+				  ? (long long)((f->next_sweep_ns - now) / 1000000) + 1
+				  : 0;
 
 		if (best < 0 || t < best)
 			best = t;

@@ -18,12 +18,12 @@
 
 /* The front's limits: over one, a client is refused with a clear status,
  * never queued without bound (DESIGN.md, "Trust boundaries"). */
-#define HTTP_MAX_CONNS	     1024u /* per listener */
-#define HTTP_MAX_PER_CLIENT  64u   /* per TCP source address and listener */
-#define HTTP_HEADER_TIMEOUT_S 10u  /* from accept (or the last answer) to the headers */
-#define HTTP_BODY_TIMEOUT_S  30u   /* from the headers to the body; to send an answer */
-#define HTTP_BODY_BUDGET     (32u * 1024 * 1024) /* request and answer bodies held */
-#define HTTP_UNIX_MODE	     0600u
+#define HTTP_MAX_CONNS	      1024u /* per listener */
+#define HTTP_MAX_PER_CLIENT   64u   /* per TCP source address and listener */
+#define HTTP_HEADER_TIMEOUT_S 10u   /* from accept (or the last answer) to the headers */
+#define HTTP_BODY_TIMEOUT_S   30u   /* from the headers to the body; to send an answer */
+#define HTTP_BODY_BUDGET      (32u * 1024 * 1024) /* request and answer bodies held */
+#define HTTP_UNIX_MODE	      0600u
 
 /* A listen address: unix:PATH[,mode=OCTAL][,group=G], tcp:127.0.0.1:PORT
  * or tcp:[::1]:PORT. */
@@ -31,7 +31,7 @@ struct http_addr {
 	struct sockaddr_storage sa;
 	socklen_t len;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* unix only */
-	unsigned mode;	/* unix: the socket file's mode */
+	unsigned mode;						/* unix: the socket file's mode */
 	char group[64]; /* unix: its group, a name or a number; "" leaves root's */
 };
 
@@ -45,7 +45,7 @@ static inline bool http_addr_is_tcp(const struct http_addr *a)
 /* Who may call and how much the front holds.  With a token, every request
  * but the public ones must carry `Authorization: Bearer TOKEN`. */
 struct http_front_opts {
-	const char *token; /* NULL: none asked; copied */
+	const char *token;   /* NULL: none asked; copied */
 	bool public_metrics; /* /metrics and /status without the token */
 	unsigned max_conns, per_client, header_timeout_s, body_timeout_s;
 	size_t body_budget;

@@ -75,9 +75,9 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 static int invoke_warm(const char *sock, const char *token, const char *event, size_t len,
 		       int *status, struct slx_err *err)
 {
-	struct warm_reply w = { 0 };
+	struct warm_reply w = {0};
 	struct curl_slist *hdrs = NULL;
-	struct slx_buf auth = { 0 };
+	struct slx_buf auth = {0};
 	CURL *c;
 	CURLcode rc;
 	long code = 0;
@@ -129,22 +129,18 @@ static int invoke_warm(const char *sock, const char *token, const char *event, s
 
 /* ---- cold one-shot ------------------------------------------------------ */
 
-static void print_timings(const struct rt_timings *rt, uint64_t agent_ns,
-			  uint64_t fn_ns, uint64_t teardown_ns, uint64_t total_ns)
+static void print_timings(const struct rt_timings *rt, uint64_t agent_ns, uint64_t fn_ns,
+			  uint64_t teardown_ns, uint64_t total_ns)
 {
 	const struct {
 		const char *name;
 		uint64_t ns;
 	} rows[] = {
-		{ "prepare", rt->prepare_ns },
-		{ "cgroup", rt->cgroup_ns },
-		{ "clone", rt->clone_ns },
-		{ "namespaces", rt->namespaces_ns },
-		{ "rootfs", rt->rootfs_ns },
-		{ "agent ready", agent_ns },
-		{ "function", fn_ns },
-		{ "teardown", teardown_ns },
-		{ "total", total_ns },
+	    {"prepare", rt->prepare_ns}, {"cgroup", rt->cgroup_ns},
+	    {"clone", rt->clone_ns},	 {"namespaces", rt->namespaces_ns},
+	    {"rootfs", rt->rootfs_ns},	 {"agent ready", agent_ns},
+	    {"function", fn_ns},	 {"teardown", teardown_ns},
+	    {"total", total_ns},
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
@@ -163,14 +159,14 @@ static int print_result(const struct shim_result *res)
 	return 1;
 }
 
-static int invoke_cold(const char *bundle, const struct shim_invoke_opts *o,
-		       const char *event, size_t len, bool timings, struct slx_err *err)
+static int invoke_cold(const char *bundle, const struct shim_invoke_opts *o, const char *event,
+		       size_t len, bool timings, struct slx_err *err)
 {
 	uint64_t t0 = slx_now_ns(), t1, t2, t3;
 	struct shim_function *fn = NULL;
 	struct shim_sandbox *sb = NULL;
 	struct shim_cold_timings ct;
-	struct shim_result res = { 0 };
+	struct shim_result res = {0};
 	char id[32], request_id[37];
 	int r;
 
@@ -200,7 +196,7 @@ static int invoke_cold(const char *bundle, const struct shim_invoke_opts *o,
 
 int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
 {
-	struct slx_buf ev = { 0 };
+	struct slx_buf ev = {0};
 	char abs[PATH_MAX], sock[PATH_MAX];
 	cleanup_free char *bundle = NULL;
 	struct stat st;

@@ -11,12 +11,10 @@
 
 #include "../common/fsutil.h"
 
-int shim_error_json(struct slx_buf *b, const char *type, const char *msg,
-		    size_t msg_len)
+int shim_error_json(struct slx_buf *b, const char *type, const char *msg, size_t msg_len)
 {
 	b->len = 0;
-	if (slx_buf_add(b, "{\"errorMessage\":", 16) < 0 ||
-	    slx_buf_json_str(b, msg, msg_len) < 0 ||
+	if (slx_buf_add(b, "{\"errorMessage\":", 16) < 0 || slx_buf_json_str(b, msg, msg_len) < 0 ||
 	    slx_buf_add(b, ",\"errorType\":", 13) < 0 ||
 	    slx_buf_json_str(b, type, strlen(type)) < 0)
 		return -1;
@@ -47,8 +45,8 @@ void shim_request_id_new(char buf[37])
 	b[6] = (b[6] & 0x0f) | 0x40; /* UUID v4, the shape Lambda uses */
 	b[8] = (b[8] & 0x3f) | 0x80;
 	snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-		 b[11], b[12], b[13], b[14], b[15]);
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
 }
 
 uint64_t shim_epoch_ms(void)

@@ -10,8 +10,7 @@
 #include "../common/buf.h"
 
 /* {"errorMessage":<msg>,"errorType":<type>} into b (emptied first). */
-int shim_error_json(struct slx_buf *b, const char *type, const char *msg,
-		    size_t msg_len);
+int shim_error_json(struct slx_buf *b, const char *type, const char *msg, size_t msg_len);
 /* "exit status N" or "signal: segmentation fault", as Lambda words it. */
 void shim_exit_text(int status, char *buf, size_t len);
 /* A fresh Lambda-style request id (UUID v4 text, 36 chars + NUL). */

@@ -20,8 +20,8 @@
 #define TOKEN_MIN 16
 #define TOKEN_MAX 512
 
-int shim_registry_socket_path(const char *root, const char *bundle_abs,
-			      char *buf, size_t len, struct slx_err *err)
+int shim_registry_socket_path(const char *root, const char *bundle_abs, char *buf, size_t len,
+			      struct slx_err *err)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 
@@ -71,9 +71,10 @@ int shim_token_load(const char *path, char **token, struct slx_err *err)
 	if (fd < 0 || fstat(fd, &st) < 0)
 		return slx_error(err, errno, "--auth-token-file %s", path);
 	if (st.st_mode & 077)
-		return slx_error(err, EPERM,
-				 "--auth-token-file %s: readable by others (mode %04o); chmod 600 it",
-				 path, (unsigned)(st.st_mode & 07777));
+		return slx_error(
+		    err, EPERM,
+		    "--auth-token-file %s: readable by others (mode %04o); chmod 600 it", path,
+		    (unsigned)(st.st_mode & 07777));
 	if (slx_read_fd_max(fd, path, TOKEN_MAX + 2, &t, &n, err) < 0)
 		return slx_error_prefix(err, "--auth-token-file");
 	while (n && (t[n - 1] == '\n' || t[n - 1] == '\r'))
@@ -81,9 +82,10 @@ int shim_token_load(const char *path, char **token, struct slx_err *err)
 	if (!token_ok(t, n)) {
 		explicit_bzero(t, n);
 		free(t);
-		return slx_error(err, EINVAL,
-				 "--auth-token-file %s: want one line of %d to %d visible characters",
-				 path, TOKEN_MIN, TOKEN_MAX);
+		return slx_error(
+		    err, EINVAL,
+		    "--auth-token-file %s: want one line of %d to %d visible characters", path,
+		    TOKEN_MIN, TOKEN_MAX);
 	}
 	*token = t;
 	return 0;

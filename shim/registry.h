@@ -10,8 +10,8 @@
 #include "../common/err.h"
 
 /* "<root>/shims/<16 hex digits of FNV-1a 64 of bundle_abs>.sock" */
-int shim_registry_socket_path(const char *root, const char *bundle_abs,
-			      char *buf, size_t len, struct slx_err *err);
+int shim_registry_socket_path(const char *root, const char *bundle_abs, char *buf, size_t len,
+			      struct slx_err *err);
 
 /* The token of the shim serving bundle_abs, readable by root only:
  * "<root>/shims/<key>.d/token".  0 and a NUL-terminated *token (free it),

@@ -10,9 +10,9 @@
 #include "trace.h"
 
 #define INV_FIXED 4 /* HashOwner,HashApp,HashFunction,Trigger */
-#define INV_COLS (INV_FIXED + TRACE_MINUTES)
-#define DUR_COLS 14
-#define MEM_COLS 12
+#define INV_COLS  (INV_FIXED + TRACE_MINUTES)
+#define DUR_COLS  14
+#define MEM_COLS  12
 
 /* ---- a string-keyed index ---------------------------------------------- */
 
@@ -37,8 +37,8 @@ static const char *fn_key(const struct trace *t, size_t i)
 	return t->fns[i].key;
 }
 
-static size_t *index_slot(const struct trace *t, const struct trace_index *x,
-			  key_of_fn key_of, const char *key)
+static size_t *index_slot(const struct trace *t, const struct trace_index *x, key_of_fn key_of,
+			  const char *key)
 {
 	size_t i = hash_str(key) & (x->cap - 1);
 
@@ -48,8 +48,8 @@ static size_t *index_slot(const struct trace *t, const struct trace_index *x,
 }
 
 /* -1 when absent. */
-static long index_find(const struct trace *t, const struct trace_index *x,
-		       key_of_fn key_of, const char *key)
+static long index_find(const struct trace *t, const struct trace_index *x, key_of_fn key_of,
+		       const char *key)
 {
 	size_t *s;
 
@@ -59,11 +59,10 @@ static long index_find(const struct trace *t, const struct trace_index *x,
 	return *s ? (long)(*s - 1) : -1;
 }
 
-static int index_put(const struct trace *t, struct trace_index *x,
-		     key_of_fn key_of, size_t idx)
+static int index_put(const struct trace *t, struct trace_index *x, key_of_fn key_of, size_t idx)
 {
 	if (2 * (x->n + 1) > x->cap) {
-		struct trace_index bigger = { .cap = x->cap ? 2 * x->cap : 64 };
+		struct trace_index bigger = {.cap = x->cap ? 2 * x->cap : 64};
 
 		bigger.slot = calloc(bigger.cap, sizeof(size_t));
 		if (!bigger.slot)
@@ -71,7 +70,7 @@ static int index_put(const struct trace *t, struct trace_index *x,
 		for (size_t i = 0; i < x->cap; i++)
 			if (x->slot[i])
 				*index_slot(t, &bigger, key_of, key_of(t, x->slot[i] - 1)) =
-					x->slot[i];
+				    x->slot[i];
 		free(x->slot);
 		bigger.n = x->n;
 		*x = bigger;
@@ -134,7 +133,7 @@ static long app_get(struct trace *t, const char *owner, const char *app)
 		return i;
 	if (grow((void **)&t->apps, &t->cap_apps, t->n_apps, sizeof(*t->apps)) < 0)
 		return -1;
-	t->apps[t->n_apps++] = (struct trace_app){ .key = steal_ptr(key) };
+	t->apps[t->n_apps++] = (struct trace_app){.key = steal_ptr(key)};
 	if (index_put(t, &t->app_index, app_key, t->n_apps - 1) < 0)
 		return -1;
 	return (long)t->n_apps - 1;
@@ -158,7 +157,7 @@ static long fn_get(struct trace *t, char **col)
 	if (grow((void **)&a->fns, &a->cap_fns, a->n_fns, sizeof(*a->fns)) < 0)
 		return -1;
 	i = (long)t->n_fns++;
-	t->fns[i] = (struct trace_function){ .key = steal_ptr(key), .app = (size_t)ai };
+	t->fns[i] = (struct trace_function){.key = steal_ptr(key), .app = (size_t)ai};
 	t->fns[i].trigger = strdup(col[3]);
 	a->fns[a->n_fns++] = (size_t)i;
 	if (!t->fns[i].trigger || index_put(t, &t->fn_index, fn_key, (size_t)i) < 0)
@@ -189,32 +188,32 @@ static size_t split(char *line, char **col, size_t max)
 	}
 }
 
-static int parse_count(const char *s, uint32_t *out, const char *name,
-		       unsigned line, size_t column, struct slx_err *err)
+static int parse_count(const char *s, uint32_t *out, const char *name, unsigned line, size_t column,
+		       struct slx_err *err)
 {
 	uint64_t v = 0;
 
 	if (*s == '-')
-		return slx_error(err, 0, "%s:%u: column %zu: negative count %s", name,
-				 line, column, s);
+		return slx_error(err, 0, "%s:%u: column %zu: negative count %s", name, line, column,
+				 s);
 	if (!*s)
-		return slx_error(err, 0, "%s:%u: column %zu: empty count", name, line,
-				 column);
+		return slx_error(err, 0, "%s:%u: column %zu: empty count", name, line, column);
 	for (const char *p = s; *p; p++) {
 		if (*p < '0' || *p > '9')
-			return slx_error(err, 0, "%s:%u: column %zu: not a count: \"%.32s\"",
-					 name, line, column, s);
+			return slx_error(err, 0, "%s:%u: column %zu: not a count: \"%.32s\"", name,
+					 line, column, s);
 		v = v * 10 + (uint64_t)(*p - '0');
 		if (v > TRACE_MAX_PER_MINUTE)
-			return slx_error(err, 0, "%s:%u: column %zu: count %.32s above %u per minute",
-					 name, line, column, s, TRACE_MAX_PER_MINUTE);
+			return slx_error(err, 0,
+					 "%s:%u: column %zu: count %.32s above %u per minute", name,
+					 line, column, s, TRACE_MAX_PER_MINUTE);
 	}
 	*out = (uint32_t)v;
 	return 0;
 }
 
-static int parse_real(const char *s, double max, double *out, const char *name,
-		      unsigned line, size_t column, struct slx_err *err)
+static int parse_real(const char *s, double max, double *out, const char *name, unsigned line,
+		      size_t column, struct slx_err *err)
 {
 	char *end;
 	double v;
@@ -222,24 +221,25 @@ static int parse_real(const char *s, double max, double *out, const char *name,
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !isfinite(v))
-		return slx_error(err, 0, "%s:%u: column %zu: not a number: \"%.32s\"", name,
-				 line, column, s);
+		return slx_error(err, 0, "%s:%u: column %zu: not a number: \"%.32s\"", name, line,
+				 column, s);
 	if (v < 0 || v > max)
-		return slx_error(err, 0, "%s:%u: column %zu: %.32s out of range 0..%g", name,
-				 line, column, s, max);
+		return slx_error(err, 0, "%s:%u: column %zu: %.32s out of range 0..%g", name, line,
+				 column, s, max);
 	*out = v;
 	return 0;
 }
 
-static int check_header(char **col, size_t n, size_t want, const char *const *names,
-			size_t n_names, const char *name, struct slx_err *err)
+static int check_header(char **col, size_t n, size_t want, const char *const *names, size_t n_names,
+			const char *name, struct slx_err *err)
 {
 	if (n != want)
-		return slx_error(err, 0, "%s:1: header: expected %zu columns, got %zu", name,
-				 want, n);
+		return slx_error(err, 0, "%s:1: header: expected %zu columns, got %zu", name, want,
+				 n);
 	for (size_t i = 0; i < n_names; i++)
 		if (strcmp(col[i], names[i]))
-			return slx_error(err, 0, "%s:1: header: column %zu is \"%.40s\", expected \"%s\"",
+			return slx_error(err, 0,
+					 "%s:1: header: column %zu is \"%.40s\", expected \"%s\"",
 					 name, i + 1, col[i], names[i]);
 	return 0;
 }
@@ -249,18 +249,18 @@ static int check_keys(char **col, size_t n_keys, const char *name, unsigned line
 {
 	for (size_t i = 0; i < n_keys; i++)
 		if (!*col[i])
-			return slx_error(err, 0, "%s:%u: column %zu: empty hash", name, line, i + 1);
+			return slx_error(err, 0, "%s:%u: column %zu: empty hash", name, line,
+					 i + 1);
 	return 0;
 }
 
 /* One pass over a CSV file: header check, then row() per non-blank line
  * with exactly `cols` columns. */
-typedef int (*row_fn)(struct trace *t, char **col, const char *name,
-		      unsigned line, struct slx_err *err);
+typedef int (*row_fn)(struct trace *t, char **col, const char *name, unsigned line,
+		      struct slx_err *err);
 
 static int each_row(struct trace *t, FILE *in, const char *name, size_t cols,
-		    const char *const *head, size_t n_head, row_fn row,
-		    struct slx_err *err)
+		    const char *const *head, size_t n_head, row_fn row, struct slx_err *err)
 {
 	cleanup_free char *buf = NULL;
 	cleanup_free char **col = calloc(cols, sizeof(char *));
@@ -280,8 +280,8 @@ static int each_row(struct trace *t, FILE *in, const char *name, size_t cols,
 			continue;
 		}
 		if (n != cols)
-			return slx_error(err, 0, "%s:%u: expected %zu columns, got %zu", name,
-					 line, cols, n);
+			return slx_error(err, 0, "%s:%u: expected %zu columns, got %zu", name, line,
+					 cols, n);
 		if (row(t, col, name, line, err) < 0)
 			return -1;
 	}
@@ -294,8 +294,7 @@ static int each_row(struct trace *t, FILE *in, const char *name, size_t cols,
 
 /* ---- the three files ------------------------------------------------------ */
 
-static const char *const inv_head[] = { "HashOwner", "HashApp", "HashFunction",
-					"Trigger" };
+static const char *const inv_head[] = {"HashOwner", "HashApp", "HashFunction", "Trigger"};
 
 static int inv_row(struct trace *t, char **col, const char *name, unsigned line,
 		   struct slx_err *err)
@@ -308,30 +307,28 @@ static int inv_row(struct trace *t, char **col, const char *name, unsigned line,
 	if (check_keys(col, 3, name, line, err) < 0)
 		return -1;
 	for (size_t m = 0; m < TRACE_MINUTES; m++)
-		if (parse_count(col[INV_FIXED + m], &counts[m], name, line,
-				INV_FIXED + m + 1, err) < 0)
+		if (parse_count(col[INV_FIXED + m], &counts[m], name, line, INV_FIXED + m + 1,
+				err) < 0)
 			return -1;
 	fi = fn_get(t, col);
 	if (fi < 0)
 		return slx_error(err, ENOMEM, "%s:%u", name, line);
 	f = &t->fns[fi];
 	if (f->last_day == t->days)
-		return slx_error(err, 0, "%s:%u: function %.80s listed twice", name, line,
-				 f->key);
+		return slx_error(err, 0, "%s:%u: function %.80s listed twice", name, line, f->key);
 	f->last_day = t->days;
 	for (uint32_t m = 0; m < TRACE_MINUTES; m++) {
 		if (!counts[m])
 			continue;
 		if (grow((void **)&f->min, &f->cap_min, f->n_min, sizeof(*f->min)) < 0)
 			return slx_error(err, ENOMEM, "%s:%u", name, line);
-		f->min[f->n_min++] = (struct trace_minute){ base + m, counts[m] };
+		f->min[f->n_min++] = (struct trace_minute){base + m, counts[m]};
 		t->invocations += counts[m];
 	}
 	return 0;
 }
 
-int trace_load_invocations(struct trace *t, FILE *in, const char *name,
-			   struct slx_err *err)
+int trace_load_invocations(struct trace *t, FILE *in, const char *name, struct slx_err *err)
 {
 	char minute_names[TRACE_MINUTES][8];
 	const char *head[INV_COLS];
@@ -348,10 +345,20 @@ int trace_load_invocations(struct trace *t, FILE *in, const char *name,
 }
 
 static const char *const dur_head[] = {
-	"HashOwner", "HashApp", "HashFunction", "Average", "Count", "Minimum", "Maximum",
-	"percentile_Average_0", "percentile_Average_1", "percentile_Average_25",
-	"percentile_Average_50", "percentile_Average_75", "percentile_Average_99",
-	"percentile_Average_100",
+    "HashOwner",
+    "HashApp",
+    "HashFunction",
+    "Average",
+    "Count",
+    "Minimum",
+    "Maximum",
+    "percentile_Average_0",
+    "percentile_Average_1",
+    "percentile_Average_25",
+    "percentile_Average_50",
+    "percentile_Average_75",
+    "percentile_Average_99",
+    "percentile_Average_100",
 };
 
 static int dur_row(struct trace *t, char **col, const char *name, unsigned line,
@@ -377,17 +384,24 @@ static int dur_row(struct trace *t, char **col, const char *name, unsigned line,
 	return 0;
 }
 
-int trace_load_durations(struct trace *t, FILE *in, const char *name,
-			 struct slx_err *err)
+int trace_load_durations(struct trace *t, FILE *in, const char *name, struct slx_err *err)
 {
 	return each_row(t, in, name, DUR_COLS, dur_head, DUR_COLS, dur_row, err);
 }
 
 static const char *const mem_head[] = {
-	"HashOwner", "HashApp", "SampleCount", "AverageAllocatedMb",
-	"AverageAllocatedMb_pct1", "AverageAllocatedMb_pct5", "AverageAllocatedMb_pct25",
-	"AverageAllocatedMb_pct50", "AverageAllocatedMb_pct75", "AverageAllocatedMb_pct95",
-	"AverageAllocatedMb_pct99", "AverageAllocatedMb_pct100",
+    "HashOwner",
+    "HashApp",
+    "SampleCount",
+    "AverageAllocatedMb",
+    "AverageAllocatedMb_pct1",
+    "AverageAllocatedMb_pct5",
+    "AverageAllocatedMb_pct25",
+    "AverageAllocatedMb_pct50",
+    "AverageAllocatedMb_pct75",
+    "AverageAllocatedMb_pct95",
+    "AverageAllocatedMb_pct99",
+    "AverageAllocatedMb_pct100",
 };
 
 static int mem_row(struct trace *t, char **col, const char *name, unsigned line,
@@ -413,8 +427,7 @@ static int mem_row(struct trace *t, char **col, const char *name, unsigned line,
 	return 0;
 }
 
-int trace_load_memory(struct trace *t, FILE *in, const char *name,
-		      struct slx_err *err)
+int trace_load_memory(struct trace *t, FILE *in, const char *name, struct slx_err *err)
 {
 	return each_row(t, in, name, MEM_COLS, mem_head, MEM_COLS, mem_row, err);
 }

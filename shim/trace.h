@@ -11,9 +11,9 @@
 
 #include "../common/err.h"
 
-#define TRACE_MINUTES 1440
+#define TRACE_MINUTES	     1440
 #define TRACE_MAX_PER_MINUTE 1000000u /* above: a broken file, not a workload */
-#define TRACE_MAX_DAYS 366
+#define TRACE_MAX_DAYS	     366
 
 /* A minute with invocations, counted from the start of the first day. */
 struct trace_minute {
@@ -32,7 +32,7 @@ struct trace_function {
 };
 
 struct trace_app {
-	char *key; /* "HashOwner,HashApp" */
+	char *key;			/* "HashOwner,HashApp" */
 	double mem_sum_mb, mem_samples; /* SampleCount-weighted AverageAllocatedMb */
 	size_t *fns;
 	size_t n_fns, cap_fns;
@@ -58,14 +58,11 @@ void trace_free(struct trace *t);
 
 /* invocations_per_function_md.anon.dNN.csv: appended as the next day.
  * `name` is used in errors: "NAME:17: expected 1444 columns, got 12". */
-int trace_load_invocations(struct trace *t, FILE *in, const char *name,
-			   struct slx_err *err);
+int trace_load_invocations(struct trace *t, FILE *in, const char *name, struct slx_err *err);
 /* function_durations_percentiles.anon.dNN.csv: Average (ms) per function. */
-int trace_load_durations(struct trace *t, FILE *in, const char *name,
-			 struct slx_err *err);
+int trace_load_durations(struct trace *t, FILE *in, const char *name, struct slx_err *err);
 /* app_memory_percentiles.anon.dNN.csv: AverageAllocatedMb per app. */
-int trace_load_memory(struct trace *t, FILE *in, const char *name,
-		      struct slx_err *err);
+int trace_load_memory(struct trace *t, FILE *in, const char *name, struct slx_err *err);
 /* Open path and call one of the loaders above. */
 int trace_load_path(struct trace *t, const char *path,
 		    int (*load)(struct trace *, FILE *, const char *, struct slx_err *),

@@ -12,7 +12,7 @@
 
 int main(void)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_config *cfg = NULL;
 	struct rt_seccomp *prog = NULL;
 	const struct sock_filter *insns;

@@ -3,7 +3,8 @@
  *
  * Usage: burst N COMMAND ARG...   (every "%i" in an argument becomes the copy's index, so each
  * container gets its own id). posix_spawn (vfork) keeps the launcher's own cost per copy far below
- * a container start; hyperfine times the whole call. Exits 1 if any copy failed, naming the first. */
+ * a container start; hyperfine times the whole call. Exits 1 if any copy failed, naming the first.
+ */
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,8 @@ int main(int argc, char **argv)
 	while ((pid = wait(&status)) > 0)
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			if (!failed)
-				fprintf(stderr, "burst: pid %d exited with status %#x\n", (int)pid, status);
+				fprintf(stderr, "burst: pid %d exited with status %#x\n", (int)pid,
+					status);
 			failed++;
 		}
 	return failed ? 1 : 0;

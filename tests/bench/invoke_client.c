@@ -67,7 +67,7 @@ static double one(CURL *c, struct reply *r, long i)
 	long code = 0;
 	CURLcode rc;
 
-	*r = (struct reply){ 0 };
+	*r = (struct reply){0};
 	rc = curl_easy_perform(c);
 	t = now_ms() - t0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);

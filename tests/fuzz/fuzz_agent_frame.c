@@ -35,7 +35,7 @@ static void check_payload(const struct agent_frame *f)
  * the frames seen must be the ones agent_frame_parse found. */
 static void walk_rx(const uint8_t *data, size_t size, size_t frames)
 {
-	struct agent_rx rx = { .buf = malloc(size ? size : 1), .len = size, .cap = size };
+	struct agent_rx rx = {.buf = malloc(size ? size : 1), .len = size, .cap = size};
 	const char *payload;
 	uint32_t type;
 	size_t len, seen = 0;

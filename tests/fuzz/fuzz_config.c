@@ -53,7 +53,7 @@ static void check_config(const struct oci_config *cfg)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct oci_config *cfg = NULL;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	if (oci_config_parse("config.json", (const char *)data, size, &cfg, &err) < 0) {
 		fuzz_check_error(cfg, &err);

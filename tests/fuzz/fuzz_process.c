@@ -18,7 +18,7 @@ static void check_strv(const struct oci_strv *v)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct oci_process *p = NULL;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	if (oci_process_parse("process.json", (const char *)data, size, &p, &err) < 0) {
 		fuzz_check_error(p, &err);

@@ -32,7 +32,7 @@ static void check_same(const struct oci_state *a, const struct oci_state *b)
 static void round_trip(const struct oci_state *st)
 {
 	struct oci_state *again = NULL;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char *text = NULL;
 	size_t len;
 
@@ -53,7 +53,7 @@ static void round_trip(const struct oci_state *st)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct oci_state *st = NULL;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	if (oci_state_parse("state.json", (const char *)data, size, &st, &err) < 0) {
 		fuzz_check_error(st, &err);

@@ -7,8 +7,8 @@
 
 typedef int (*trace_loader)(struct trace *, FILE *, const char *, struct slx_err *);
 
-static const trace_loader loaders[] = { trace_load_invocations, trace_load_durations,
-					trace_load_memory };
+static const trace_loader loaders[] = {trace_load_invocations, trace_load_durations,
+				       trace_load_memory};
 
 /* Every minute the trace holds is in range, in order within a function, and
  * the counts add up to the total. */
@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data, *end = p + size;
 	struct trace t;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	trace_init(&t);
 	for (size_t i = 0; i < 3 && p < end; i++) {

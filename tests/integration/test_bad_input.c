@@ -19,8 +19,8 @@ static void create_refused(struct bundle *b, const char *id, struct cmd_result *
 	cr_assert_neq(r->status, 0, "accepted: %s", r->out);
 	cr_assert_eq(count_lines(r->err), 1, "not one line: %s", r->err);
 	leftovers_take(b, &after);
-	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s] %d/%d",
-		  after.cgroups, after.states, before.mounts, after.mounts);
+	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s] %d/%d", after.cgroups,
+		  after.states, before.mounts, after.mounts);
 }
 
 /* The same, expecting a message that contains `expect`. */
@@ -68,7 +68,8 @@ Test(bad_input, trailing_garbage_names_file_line_and_column)
 {
 	refused_config("{\"ociVersion\":\"1.2.0\",\n \"root\":{\"path\":\"rootfs\"}}\n}\n",
 		       "config.json:3:1: parse error: trailing garbage");
-	refused_config("{\"ociVersion\":\"1.2.0\"} x", "config.json:1:24: parse error: trailing garbage");
+	refused_config("{\"ociVersion\":\"1.2.0\"} x",
+		       "config.json:1:24: parse error: trailing garbage");
 }
 
 Test(bad_input, missing_executable_is_named)
@@ -114,7 +115,8 @@ Test(bad_input, bogus_mount_type_is_named)
 		char cmd[800];
 
 		snprintf(cmd, sizeof(cmd),
-			 "sed -i 's|\"type\":\"sysfs\"|\"type\":\"bogusfs\"|' %s/config.json", b.dir);
+			 "sed -i 's|\"type\":\"sysfs\"|\"type\":\"bogusfs\"|' %s/config.json",
+			 b.dir);
 		cr_assert_eq(system(cmd), 0);
 	}
 	expect_refused(&b, "m1", "mounts[4].type: unknown filesystem type bogusfs");
@@ -172,7 +174,8 @@ Test(bad_input, unavailable_controller_is_named_not_ignored)
 	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL,
 		    ",\"resources\":{\"memory\":{\"limit\":33554432}}");
 	expect_refused(&b, "r1",
-		       "linux.resources.memory: the memory controller is not available in cgroup v2 on this host");
+		       "linux.resources.memory: the memory controller is not available in cgroup "
+		       "v2 on this host");
 	bundle_remove(&b);
 }
 

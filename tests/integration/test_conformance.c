@@ -31,10 +31,10 @@ static void bundle_write(struct bundle *b, const char *config)
 	fclose(f);
 }
 
-#define PROCESS(args)                                                                    \
-	"\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":" args ","                 \
+#define PROCESS(args)                                                                              \
+	"\"process\":{\"user\":{\"uid\":0,\"gid\":0},\"args\":" args ","                           \
 	"\"env\":[\"PATH=/bin\"],\"cwd\":\"/\",\"noNewPrivileges\":true}"
-#define ROOT "\"root\":{\"path\":\"%s\"}"
+#define ROOT   "\"root\":{\"path\":\"%s\"}"
 #define CGROUP "\"cgroupsPath\":\"/slxrun/%s\""
 
 /* The pid `slxrun state` reports for id. */
@@ -66,10 +66,11 @@ static void link_of(char *buf, size_t len, const char *fmt, long pid)
 
 /* --- no mount namespace ---------------------------------------------- */
 
-static const char no_mntns_config[] =
-	"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"sleep\",\"30\"]") "," ROOT ","
-	"\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
-	"{\"type\":\"network\"}]," CGROUP "}}";
+static const char no_mntns_config[] = "{\"ociVersion\":\"1.2.0\"," PROCESS(
+    "[\"sleep\",\"30\"]") "," ROOT ","
+			  "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"ipc\"},{"
+			  "\"type\":\"uts\"},"
+			  "{\"type\":\"network\"}]," CGROUP "}}";
 
 Test(conformance, no_mount_namespace_runs_chrooted_in_the_hosts)
 {
@@ -108,10 +109,11 @@ Test(conformance, no_mount_namespace_runs_chrooted_in_the_hosts)
 /* Every mount would land in the host's namespace: refused by field. */
 Test(conformance, no_mount_namespace_refuses_mounts_by_name)
 {
-	static const char config[] =
-		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"true\"]") "," ROOT ","
-		"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}],"
-		"\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]," CGROUP "}}";
+	static const char config[] = "{\"ociVersion\":\"1.2.0\"," PROCESS(
+	    "[\"true\"]") "," ROOT ","
+			  "\"mounts\":[{\"destination\":\"/"
+			  "proc\",\"type\":\"proc\",\"source\":\"proc\"}],"
+			  "\"linux\":{\"namespaces\":[{\"type\":\"pid\"}]," CGROUP "}}";
 	struct bundle b;
 	struct cmd_result r;
 	char mounts_before[64], mounts_after[64];
@@ -122,8 +124,8 @@ Test(conformance, no_mount_namespace_refuses_mounts_by_name)
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
 	cr_expect_neq(r.status, 0);
-	cr_expect(strstr(r.err, "mounts: needs a mount namespace of the container's own"),
-		  "%s", r.err);
+	cr_expect(strstr(r.err, "mounts: needs a mount namespace of the container's own"), "%s",
+		  r.err);
 	cr_expect_eq(count_lines(r.err), 1, "one line: %s", r.err);
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 10, "grep -c %s/busybox/rootfs /proc/self/mountinfo", examples_dir());
@@ -137,11 +139,11 @@ Test(conformance, no_mount_namespace_refuses_mounts_by_name)
 
 Test(conformance, hostname_is_set_in_a_joined_uts_namespace)
 {
-	static const char config[] =
-		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"hostname\"]") "," ROOT ","
-		"\"hostname\":\"joined-uts\","
-		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"},"
-		"{\"type\":\"uts\",\"path\":\"/proc/%s/ns/uts\"}]," CGROUP "}}";
+	static const char config[] = "{\"ociVersion\":\"1.2.0\"," PROCESS(
+	    "[\"hostname\"]") "," ROOT ","
+			      "\"hostname\":\"joined-uts\","
+			      "\"linux\":{\"namespaces\":[{\"type\":\"mount\"},"
+			      "{\"type\":\"uts\",\"path\":\"/proc/%s/ns/uts\"}]," CGROUP "}}";
 	char holder_pid[32], cfg[sizeof(config) + 32];
 	struct bundle b;
 	struct cmd_result r;
@@ -169,10 +171,10 @@ Test(conformance, hostname_is_set_in_a_joined_uts_namespace)
 
 Test(conformance, hostname_without_a_uts_namespace_is_refused)
 {
-	static const char config[] =
-		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"true\"]") "," ROOT ","
-		"\"hostname\":\"nope\","
-		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]," CGROUP "}}";
+	static const char config[] = "{\"ociVersion\":\"1.2.0\"," PROCESS(
+	    "[\"true\"]") "," ROOT ","
+			  "\"hostname\":\"nope\","
+			  "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]," CGROUP "}}";
 	struct bundle b;
 	struct cmd_result r;
 
@@ -187,10 +189,10 @@ Test(conformance, hostname_without_a_uts_namespace_is_refused)
 /* Without a uts namespace setdomainname would rename the host's domain. */
 Test(conformance, domainname_without_a_uts_namespace_is_refused)
 {
-	static const char config[] =
-		"{\"ociVersion\":\"1.2.0\"," PROCESS("[\"true\"]") "," ROOT ","
-		"\"domainname\":\"slxtest.invalid\","
-		"\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]," CGROUP "}}";
+	static const char config[] = "{\"ociVersion\":\"1.2.0\"," PROCESS(
+	    "[\"true\"]") "," ROOT ","
+			  "\"domainname\":\"slxtest.invalid\","
+			  "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}]," CGROUP "}}";
 	struct bundle b;
 	struct cmd_result r;
 	char before[256];
@@ -213,7 +215,7 @@ Test(conformance, domainname_without_a_uts_namespace_is_refused)
 
 /* A host hook that saves its stdin as <bundle>/<name>.json (@DIR@ becomes
  * the bundle directory once it exists: bundle_at). */
-#define SAVE_HOOK(name)                                                                   \
+#define SAVE_HOOK(name)                                                                            \
 	"{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat > @DIR@/" name ".json\"]}"
 
 static void bundle_at(const struct bundle *b)
@@ -241,13 +243,21 @@ static void expect_status(const char *dir, const char *name, const char *status)
 Test(conformance, each_hook_kind_reads_its_status)
 {
 	/* startContainer runs inside the container: its stdout is run's. */
-	static const char hooks[] =
-		",\"hooks\":{\"prestart\":[" SAVE_HOOK("prestart") "],"
-		"\"createRuntime\":[" SAVE_HOOK("createRuntime") "],"
-		"\"createContainer\":[" SAVE_HOOK("createContainer") "],"
-		"\"startContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"cat\"]}],"
-		"\"poststart\":[" SAVE_HOOK("poststart") "],"
-		"\"poststop\":[" SAVE_HOOK("poststop") "]}";
+	static const char hooks[] = ",\"hooks\":{\"prestart\":[" SAVE_HOOK(
+	    "prestart") "],"
+			"\"createRuntime\":[" SAVE_HOOK(
+			    "createRuntime") "],"
+					     "\"createContainer\":[" SAVE_HOOK(
+						 "createContainer") "],"
+								    "\"startContainer\":[{\"path\":"
+								    "\"/bin/"
+								    "sh\",\"args\":[\"sh\",\"-c\","
+								    "\"cat\"]}],"
+								    "\"poststart\":[" SAVE_HOOK(
+									"poststart") "],"
+										     "\"poststop\":"
+										     "[" SAVE_HOOK(
+											 "poststop") "]}";
 	struct bundle b;
 	struct cmd_result r;
 
@@ -255,7 +265,8 @@ Test(conformance, each_hook_kind_reads_its_status)
 	bundle_at(&b);
 	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
 	cr_assert_eq(r.status, 0, "run: %s", r.err);
-	cr_expect(strstr(r.out, "\"status\":\"created\"") || strstr(r.out, "\"status\": \"created\""),
+	cr_expect(strstr(r.out, "\"status\":\"created\"") ||
+		      strstr(r.out, "\"status\": \"created\""),
 		  "startContainer read %s", r.out);
 	cmd_result_free(&r);
 	expect_status(b.dir, "prestart", "created");
@@ -294,12 +305,11 @@ static void failing_hook_is_a_warning(const char *kind, const char *verbs)
 	bundle_remove(&b);
 }
 
-static const char run_verbs[] =
-	"%s --root %s --log %s/log.json --log-format json run -b %s c1"
-	"%.0s%.0s%.0s";
+static const char run_verbs[] = "%s --root %s --log %s/log.json --log-format json run -b %s c1"
+				"%.0s%.0s%.0s";
 static const char create_start_verbs[] =
-	"%s --root %s create -b %s c1 && "
-	"%.0s%s --root %s --log %s/log.json --log-format json start c1";
+    "%s --root %s create -b %s c1 && "
+    "%.0s%s --root %s --log %s/log.json --log-format json start c1";
 
 Test(conformance, failing_poststart_hook_is_a_warning_with_run)
 {
@@ -324,12 +334,13 @@ Test(conformance, failing_poststart_hook_warns_on_stderr_without_a_log)
 	struct cmd_result r;
 
 	bundle_make(&b, "[\"true\"]", NULL,
-		    ",\"hooks\":{\"poststart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"exit 3\"]}]}",
+		    ",\"hooks\":{\"poststart\":[{\"path\":\"/bin/"
+		    "sh\",\"args\":[\"sh\",\"-c\",\"exit 3\"]}]}",
 		    NULL);
 	cmd_run(&r, NULL, 30, "%s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "slxrun: warning: ") && strstr(r.err, "poststart") &&
-			  strstr(r.err, "exit status 3"),
+		      strstr(r.err, "exit status 3"),
 		  "%s", r.err);
 	cmd_result_free(&r);
 	bundle_remove(&b);

@@ -15,9 +15,9 @@
 static int recv_master(int conn, char *name, size_t len)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = name, .iov_len = len - 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct iovec iov = {.iov_base = name, .iov_len = len - 1};
+	struct msghdr msg = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 	ssize_t n = recvmsg(conn, &msg, 0);
 	int fd = -1;
@@ -54,14 +54,14 @@ static void console_receiver(int lsock, const char *out)
 Test(console, pty_master_arrives_over_the_console_socket)
 {
 	struct bundle b;
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct cmd_result r;
 	char out[400];
 	int lsock, status;
 	pid_t rx;
 
-	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"tty; echo hi-from-tty\"]",
-		    ",\"terminal\":true", NULL, NULL);
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"tty; echo hi-from-tty\"]", ",\"terminal\":true",
+		    NULL, NULL);
 	cr_assert(snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/console.sock", b.dir) <
 		  (int)sizeof(addr.sun_path));
 	snprintf(out, sizeof(out), "%s/console.out", b.dir);
@@ -72,8 +72,9 @@ Test(console, pty_master_arrives_over_the_console_socket)
 	if (rx == 0)
 		console_receiver(lsock, out);
 	close(lsock);
-	cmd_run(&r, NULL, 30, "%s --root %s create --console-socket %s -b %s tty1 && "
-			      "%s --root %s start tty1",
+	cmd_run(&r, NULL, 30,
+		"%s --root %s create --console-socket %s -b %s tty1 && "
+		"%s --root %s start tty1",
 		slxrun_bin(), b.root, addr.sun_path, b.dir, slxrun_bin(), b.root);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);

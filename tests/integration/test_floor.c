@@ -80,7 +80,8 @@ Test(floor, function_cannot_reach_the_shims_tcp_port_or_unix_socket)
 	struct http_reply r;
 
 	snprintf(script, sizeof(script),
-		 "printf 'GET /status HTTP/1.0\\r\\n\\r\\n' | nc -w 2 127.0.0.1 %d | grep -q HTTP && echo tcp-reached || echo tcp-refused\n"
+		 "printf 'GET /status HTTP/1.0\\r\\n\\r\\n' | nc -w 2 127.0.0.1 %d | grep -q HTTP "
+		 "&& echo tcp-reached || echo tcp-refused\n"
 		 "[ -e %s/shim.sock ] && echo unix-reached || echo unix-unreachable",
 		 port, "/tmp/slxtest-shim");
 	floor_t_bundle(script, NULL);
@@ -97,7 +98,7 @@ Test(floor, function_cannot_reach_the_shims_tcp_port_or_unix_socket)
 /* True while the host's 0.0.0.0:9001 can be bound. */
 static bool floor_t_host_9001_free(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9001) };
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(9001)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
 	/* SO_REUSEADDR: past connections' TIME_WAIT does not count, a listener does. */
 	bool ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
@@ -113,10 +114,12 @@ Test(floor, runtime_api_never_takes_the_hosts_9001)
 	/* A bootstrap that polls /next once and waits: the agent's Runtime API
 	 * is up and the sandbox is ready.  The bundle has no network namespace. */
 	floor_t_bundle("exec wget -q -O - http://127.0.0.1:9001/2018-06-01/runtime/invocation/next",
-		       "-e 's|\"org.slxrun.function.mode\": \"exec\"|\"org.slxrun.function.mode\": \"runtime-api\"|'");
+		       "-e 's|\"org.slxrun.function.mode\": \"exec\"|\"org.slxrun.function.mode\": "
+		       "\"runtime-api\"|'");
 	cr_assert(floor_t_host_9001_free(), "9001 is busy before the test");
 	shim_proc_start(&floor_t_shim, floor_t_dir, "--min-warm 1");
-	for (int i = 0; i < 100 && shim_metric(&floor_t_shim, "slxrun_sandboxes{state=\"idle\"}") < 1; i++)
+	for (int i = 0;
+	     i < 100 && shim_metric(&floor_t_shim, "slxrun_sandboxes{state=\"idle\"}") < 1; i++)
 		sleep_ms(50);
 	cr_assert_eq(shim_metric(&floor_t_shim, "slxrun_sandboxes{state=\"idle\"}"), 1);
 	cr_assert(floor_t_host_9001_free(), "the sandbox's Runtime API took the host's 9001");
@@ -170,7 +173,8 @@ Test(floor, a_writable_root_is_private_to_its_sandbox_and_never_the_bundles)
 	floor_t_invoke(floor_t_dir, NULL, "two", &r);
 	cr_assert_str_eq(r.out, "wrote-two\n", "the second sandbox saw the first one's write");
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 10, "[ -z \"$(ls -A %s/rootfs/data)\" ] && [ ! -e %s/rootfs/.slxrun-upper ]",
+	cmd_run(&r, NULL, 10,
+		"[ -z \"$(ls -A %s/rootfs/data)\" ] && [ ! -e %s/rootfs/.slxrun-upper ]",
 		floor_t_dir, floor_t_dir);
 	cr_assert_eq(r.status, 0, "a sandbox wrote into the bundle's rootfs");
 	cmd_result_free(&r);
@@ -207,10 +211,11 @@ Test(floor, nothing_an_invocation_leaves_running_survives_into_the_next)
 {
 	struct http_reply r;
 
-	floor_t_bundle("read -r x\n"
-		       "if [ \"$x\" = one ]; then sleep 1000 </dev/null >/dev/null 2>&1 & echo started; "
-		       "else ps -o comm,args | grep -c '[s]leep 1000'; fi; true",
-		       NULL);
+	floor_t_bundle(
+	    "read -r x\n"
+	    "if [ \"$x\" = one ]; then sleep 1000 </dev/null >/dev/null 2>&1 & echo started; "
+	    "else ps -o comm,args | grep -c '[s]leep 1000'; fi; true",
+	    NULL);
 	shim_proc_start(&floor_t_shim, floor_t_dir, NULL);
 	shim_invoke(&floor_t_shim, "one", &r);
 	cr_assert_str_eq(r.body, "started\n");
@@ -256,15 +261,20 @@ Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
 	static const struct {
 		const char *sed, *field;
 	} cases[] = {
-		{ "-e 's|{ \"type\": \"network\" },|{ \"type\": \"network\", \"path\": \"/proc/1/ns/net\" },|'",
-		  "linux.namespaces[1].path: a function sandbox gets its own network namespace" },
-		{ "-e 's|\"mounts\": \\[|\"mounts\": [ { \"destination\": \"/mnt\", \"type\": \"overlay\", \"source\": \"overlay\", \"options\": [\"lowerdir=/etc\", \"upperdir=/var/tmp/u\", \"workdir=/var/tmp/w\"] },|'",
-		  "mounts[0]: an overlay's upperdir and workdir must be in a tmpfs" },
-		{ "-e 's|\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"\\]|\"CAP_KILL\", \"CAP_SYS_ADMIN\"]|'",
-		  "process.capabilities.bounding[2]: CAP_SYS_ADMIN is beyond" },
-		{ "-e 's|\\[\"rbind\", \"ro\"\\]|[\"rbind\"]|'", "mounts[0]: a bind mount" },
-		{ "-e 's|\"linux\": {|\"linux\": { \"uidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": 1}],|'",
-		  "linux.uidMappings:" },
+	    {"-e 's|{ \"type\": \"network\" },|{ \"type\": \"network\", \"path\": "
+	     "\"/proc/1/ns/net\" },|'",
+	     "linux.namespaces[1].path: a function sandbox gets its own network namespace"},
+	    {"-e 's|\"mounts\": \\[|\"mounts\": [ { \"destination\": \"/mnt\", \"type\": "
+	     "\"overlay\", \"source\": \"overlay\", \"options\": [\"lowerdir=/etc\", "
+	     "\"upperdir=/var/tmp/u\", \"workdir=/var/tmp/w\"] },|'",
+	     "mounts[0]: an overlay's upperdir and workdir must be in a tmpfs"},
+	    {"-e 's|\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"\\]|\"CAP_KILL\", \"CAP_SYS_ADMIN\"]|'",
+	     "process.capabilities.bounding[2]: CAP_SYS_ADMIN is beyond"},
+	    {"-e 's|\\[\"rbind\", \"ro\"\\]|[\"rbind\"]|'", "mounts[0]: a bind mount"},
+	    {"-e 's|\"linux\": {|\"linux\": { \"uidMappings\": [{\"containerID\": 0, \"hostID\": "
+	     "0, \"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": "
+	     "1}],|'",
+	     "linux.uidMappings:"},
 	};
 	struct cmd_result r;
 

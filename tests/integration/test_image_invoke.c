@@ -26,18 +26,21 @@ static void setup(void)
 	cr_assert_not_null(mkdtemp(work));
 	/* Sandboxes mount the store by path as an id the host does not know. */
 	cr_assert_eq(chmod(work, 0711), 0);
-	cmd_run(&r, NULL, 60,
-		"cd %s && umoci init --layout oci && umoci new --image oci:v1 && "
-		"umoci unpack --image oci:v1 b >/dev/null && mkdir -p b/rootfs/bin b/rootfs/etc b/rootfs/tmp && chmod 1777 b/rootfs/tmp && "
-		"cp /bin/busybox b/rootfs/bin/ && ln -s busybox b/rootfs/bin/sh && "
-		"printf 'root:x:0:0::/:/bin/sh\\napp:x:1000:1001::/:/bin/sh\\n' >b/rootfs/etc/passwd && "
-		"printf 'root:x:0:\\napp:x:1001:\\n' >b/rootfs/etc/group && "
-		"umoci repack --image oci:v1 b && "
-		"umoci config --image oci:v1 --config.entrypoint /bin/sh --config.cmd -c "
-		"--config.cmd 'read e; echo \"$e from $(busybox id -u):$(busybox id -g) in $(pwd)\"; "
-		"busybox cat /tmp/mark 2>/dev/null; echo w >/tmp/mark' "
-		"--config.user app --config.workingdir /srv && chmod -R a+rwX oci",
-		work);
+	cmd_run(
+	    &r, NULL, 60,
+	    "cd %s && umoci init --layout oci && umoci new --image oci:v1 && "
+	    "umoci unpack --image oci:v1 b >/dev/null && mkdir -p b/rootfs/bin b/rootfs/etc "
+	    "b/rootfs/tmp && chmod 1777 b/rootfs/tmp && "
+	    "cp /bin/busybox b/rootfs/bin/ && ln -s busybox b/rootfs/bin/sh && "
+	    "printf 'root:x:0:0::/:/bin/sh\\napp:x:1000:1001::/:/bin/sh\\n' >b/rootfs/etc/passwd "
+	    "&& "
+	    "printf 'root:x:0:\\napp:x:1001:\\n' >b/rootfs/etc/group && "
+	    "umoci repack --image oci:v1 b && "
+	    "umoci config --image oci:v1 --config.entrypoint /bin/sh --config.cmd -c "
+	    "--config.cmd 'read e; echo \"$e from $(busybox id -u):$(busybox id -g) in $(pwd)\"; "
+	    "busybox cat /tmp/mark 2>/dev/null; echo w >/tmp/mark' "
+	    "--config.user app --config.workingdir /srv && chmod -R a+rwX oci",
+	    work);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 }
@@ -96,7 +99,8 @@ Test(image_invoke, image_pull_ls_inspect_rm_prune)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "\"User\":\"app\""), "%s", r.out);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "cd %s && '%s' --root root image rm oci:oci:v1 && '%s' --root root image prune",
+	cmd_run(&r, NULL, 30,
+		"cd %s && '%s' --root root image rm oci:oci:v1 && '%s' --root root image prune",
 		work, slxrun_bin(), slxrun_bin());
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "removed 3"), "%s", r.out);
@@ -118,7 +122,8 @@ Test(image_invoke, a_bad_reference_is_one_line)
 	cmd_result_free(&r);
 	slx(&r, "invoke --data x oci-archive:missing.tar");
 	cr_assert_eq(r.status, 1);
-	cr_assert(strstr(r.err, "image oci-archive:missing.tar: missing.tar: No such file"), "%s", r.err);
+	cr_assert(strstr(r.err, "image oci-archive:missing.tar: missing.tar: No such file"), "%s",
+		  r.err);
 	cmd_result_free(&r);
 }
 
@@ -146,7 +151,8 @@ Test(image_invoke, a_lambda_style_image_runs_in_runtime_api_mode)
 
 	cmd_run(&r, NULL, 60,
 		"cd %s && umoci init --layout lam && umoci new --image lam:v1 && "
-		"umoci unpack --image lam:v1 l >/dev/null && cp -a %s/lambda-bootstrap/rootfs/. l/rootfs/ && "
+		"umoci unpack --image lam:v1 l >/dev/null && cp -a %s/lambda-bootstrap/rootfs/. "
+		"l/rootfs/ && "
 		"mkdir -p l/rootfs/var/task && umoci repack --image lam:v1 l && "
 		"umoci config --image lam:v1 --config.entrypoint /var/runtime/bootstrap "
 		"--config.cmd app.handler --config.workingdir /var/task "
@@ -167,7 +173,8 @@ Test(image_invoke, flags_override_the_images_function_labels)
 
 	cmd_run(&r, NULL, 60,
 		"cd %s && umoci config --image oci:v1 --tag lab --config.entrypoint /bin/sh "
-		"--config.cmd -c --config.cmd 'read e; [ \"$e\" = slow ] && busybox sleep 3; echo ran-$e' "
+		"--config.cmd -c --config.cmd 'read e; [ \"$e\" = slow ] && busybox sleep 3; echo "
+		"ran-$e' "
 		"--config.label org.slxrun.function.mode=runtime-api "
 		"--config.label org.slxrun.function.timeout=10 && chmod -R a+rwX oci",
 		work);
@@ -200,24 +207,33 @@ Test(image_invoke, a_layer_that_is_not_its_diff_id_is_refused)
 {
 	struct cmd_result r;
 
-	cmd_run(&r, NULL, 60,
-		"set -e; cd %s && mkdir -p bad/blobs/sha256 l/bin && cp /bin/busybox l/bin/ && "
-		"tar -C l -cf l.tar bin && gzip -9n l.tar && "
-		"L=$(sha256sum l.tar.gz | cut -d' ' -f1) && cp l.tar.gz bad/blobs/sha256/$L && "
-		"W=$(printf other | sha256sum | cut -d' ' -f1) && "
-		"printf '{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/busybox\",\"true\"]},"
-		"\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%%s\"]}}' $W >c.json && "
-		"C=$(sha256sum c.json | cut -d' ' -f1) && cp c.json bad/blobs/sha256/$C && "
-		"printf '{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-		"\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%%s\",\"size\":%%s},"
-		"\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:%%s\",\"size\":%%s}]}' "
-		"$C $(stat -c %%s c.json) $L $(stat -c %%s l.tar.gz) >m.json && "
-		"M=$(sha256sum m.json | cut -d' ' -f1) && cp m.json bad/blobs/sha256/$M && "
-		"printf '{\"imageLayoutVersion\":\"1.0.0\"}' >bad/oci-layout && "
-		"printf '{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-		"\"digest\":\"sha256:%%s\",\"size\":%%s}]}' $M $(stat -c %%s m.json) >bad/index.json && "
-		"chmod -R a+rX bad",
-		work);
+	cmd_run(
+	    &r, NULL, 60,
+	    "set -e; cd %s && mkdir -p bad/blobs/sha256 l/bin && cp /bin/busybox l/bin/ && "
+	    "tar -C l -cf l.tar bin && gzip -9n l.tar && "
+	    "L=$(sha256sum l.tar.gz | cut -d' ' -f1) && cp l.tar.gz bad/blobs/sha256/$L && "
+	    "W=$(printf other | sha256sum | cut -d' ' -f1) && "
+	    "printf "
+	    "'{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Cmd\":[\"/bin/"
+	    "busybox\",\"true\"]},"
+	    "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:%%s\"]}}' $W >c.json && "
+	    "C=$(sha256sum c.json | cut -d' ' -f1) && cp c.json bad/blobs/sha256/$C && "
+	    "printf "
+	    "'{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+	    "\"config\":{\"mediaType\":\"application/"
+	    "vnd.oci.image.config.v1+json\",\"digest\":\"sha256:%%s\",\"size\":%%s},"
+	    "\"layers\":[{\"mediaType\":\"application/"
+	    "vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"sha256:%%s\",\"size\":%%s}]}' "
+	    "$C $(stat -c %%s c.json) $L $(stat -c %%s l.tar.gz) >m.json && "
+	    "M=$(sha256sum m.json | cut -d' ' -f1) && cp m.json bad/blobs/sha256/$M && "
+	    "printf '{\"imageLayoutVersion\":\"1.0.0\"}' >bad/oci-layout && "
+	    "printf "
+	    "'{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/"
+	    "vnd.oci.image.manifest.v1+json\","
+	    "\"digest\":\"sha256:%%s\",\"size\":%%s}]}' $M $(stat -c %%s m.json) >bad/index.json "
+	    "&& "
+	    "chmod -R a+rX bad",
+	    work);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	slx(&r, "invoke --data x oci:bad");
@@ -225,8 +241,9 @@ Test(image_invoke, a_layer_that_is_not_its_diff_id_is_refused)
 	cr_assert(strstr(r.err, "but the image config's diff_id is sha256:"), "%s", r.err);
 	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 10, "[ -z \"$(find %s/root/images/layers %s/root/images/tmp -mindepth 1)\" ]",
-		work, work);
+	cmd_run(&r, NULL, 10,
+		"[ -z \"$(find %s/root/images/layers %s/root/images/tmp -mindepth 1)\" ]", work,
+		work);
 	cr_assert_eq(r.status, 0, "a layer or a temp dir was left behind");
 	cmd_result_free(&r);
 }

@@ -26,16 +26,17 @@ static void setup(void)
 	/* Sandboxes mount the store by path as an id the host does not know. */
 	cr_assert_eq(chmod(work, 0711), 0);
 	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
-	cmd_run(&r, NULL, 60,
-		"cd %s && umoci init --layout oci && umoci new --image oci:v1 && "
-		"umoci unpack --image oci:v1 b >/dev/null && mkdir -p b/rootfs/bin && "
-		"cp /bin/busybox b/rootfs/bin/ && umoci repack --image oci:v1 b && "
-		"umoci config --image oci:v1 --config.cmd /bin/busybox --config.cmd echo "
-		"--config.cmd pulled && "
-		"(setsid python3 %s/tests/integration/fake_registry.py oci port log >fake.out 2>&1 & "
-		"echo $! >fake.pid) && i=0; while [ ! -e port ] && [ $i -lt 50 ]; do sleep 0.1; "
-		"i=$((i+1)); done; [ -e port ]",
-		work, cwd);
+	cmd_run(
+	    &r, NULL, 60,
+	    "cd %s && umoci init --layout oci && umoci new --image oci:v1 && "
+	    "umoci unpack --image oci:v1 b >/dev/null && mkdir -p b/rootfs/bin && "
+	    "cp /bin/busybox b/rootfs/bin/ && umoci repack --image oci:v1 b && "
+	    "umoci config --image oci:v1 --config.cmd /bin/busybox --config.cmd echo "
+	    "--config.cmd pulled && "
+	    "(setsid python3 %s/tests/integration/fake_registry.py oci port log >fake.out 2>&1 & "
+	    "echo $! >fake.pid) && i=0; while [ ! -e port ] && [ $i -lt 50 ]; do sleep 0.1; "
+	    "i=$((i+1)); done; [ -e port ]",
+	    work, cwd);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	snprintf(path, sizeof(path), "%s/port", work);
@@ -77,8 +78,9 @@ Test(image_registry, a_token_protected_registry_that_drops_blobs_midway_still_pu
 	cr_assert(strstr(r.out, "auth=Bearer T0K3N"), "no token used: %s", r.out);
 	cr_assert(strstr(r.out, "range=bytes="), "no resumed blob: %s", r.out);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 60, "cd %s && '%s' --root root invoke --data x docker://127.0.0.1:%d/fn/echo:v1",
-		work, slxrun_bin(), fake_port);
+	cmd_run(&r, NULL, 60,
+		"cd %s && '%s' --root root invoke --data x docker://127.0.0.1:%d/fn/echo:v1", work,
+		slxrun_bin(), fake_port);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "pulled\n");
 	cmd_result_free(&r);
@@ -101,8 +103,9 @@ Test(image_registry, http_errors_and_corrupt_blobs_are_one_line_and_leave_nothin
 	cr_assert_eq(r.status, 1);
 	cr_assert(strstr(r.err, "content has digest sha256:"), "%s", r.err);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 10, "cd %s/root/images && [ -z \"$(ls tmp)\" ] && [ -z \"$(ls layers)\" ] && "
-			      "! [ -e refs.json ]",
+	cmd_run(&r, NULL, 10,
+		"cd %s/root/images && [ -z \"$(ls tmp)\" ] && [ -z \"$(ls layers)\" ] && "
+		"! [ -e refs.json ]",
 		work);
 	cr_assert_eq(r.status, 0, "something was left in the store");
 	cmd_result_free(&r);
@@ -112,15 +115,18 @@ Test(image_registry, debians_docker_registry_serves_what_skopeo_pushed)
 {
 	struct cmd_result r;
 
-	cmd_run(&r, NULL, 60,
-		"cd %s && printf 'version: 0.1\\nstorage:\\n  filesystem:\\n    rootdirectory: %s/reg\\n"
-		"http:\\n  addr: 127.0.0.1:%d\\n' >reg.yml && "
-		"(docker-registry serve reg.yml >reg.log 2>&1 & echo $! >registry.pid) && "
-		"i=0; until curl -sf http://127.0.0.1:%d/v2/ >/dev/null || [ $i -gt 50 ]; do sleep 0.1; "
-		"i=$((i+1)); done && "
-		"skopeo copy -q --dest-tls-verify=false oci:oci:v1 docker://127.0.0.1:%d/fn/echo:v1 && "
-		"'%s' --root root invoke --data x docker://127.0.0.1:%d/fn/echo:v1",
-		work, work, fake_port + 1, fake_port + 1, fake_port + 1, slxrun_bin(), fake_port + 1);
+	cmd_run(
+	    &r, NULL, 60,
+	    "cd %s && printf 'version: 0.1\\nstorage:\\n  filesystem:\\n    rootdirectory: "
+	    "%s/reg\\n"
+	    "http:\\n  addr: 127.0.0.1:%d\\n' >reg.yml && "
+	    "(docker-registry serve reg.yml >reg.log 2>&1 & echo $! >registry.pid) && "
+	    "i=0; until curl -sf http://127.0.0.1:%d/v2/ >/dev/null || [ $i -gt 50 ]; do sleep "
+	    "0.1; "
+	    "i=$((i+1)); done && "
+	    "skopeo copy -q --dest-tls-verify=false oci:oci:v1 docker://127.0.0.1:%d/fn/echo:v1 && "
+	    "'%s' --root root invoke --data x docker://127.0.0.1:%d/fn/echo:v1",
+	    work, work, fake_port + 1, fake_port + 1, fake_port + 1, slxrun_bin(), fake_port + 1);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "pulled\n");
 	cmd_result_free(&r);

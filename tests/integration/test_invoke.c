@@ -13,16 +13,16 @@
 /* Appended to a command that ran slxrun as `& p=$!; wait $p; s=$?;`: says
  * LEFTOVER on stderr when the sandbox's cgroup (slxrun/invoke-<pid of
  * slxrun>) survived the invoke, and exits with slxrun's status. */
-#define LEFTOVER_CHECK                                                         \
+#define LEFTOVER_CHECK                                                                             \
 	"if [ -e /sys/fs/cgroup/unified/slxrun/invoke-$p ]; then echo LEFTOVER >&2; fi; exit $s"
 
 /* Run one of the built examples. */
-static void invoke_example(struct cmd_result *r, const char *example,
-			   const char *data, int timeout_s)
+static void invoke_example(struct cmd_result *r, const char *example, const char *data,
+			   int timeout_s)
 {
 	cmd_run(r, NULL, timeout_s,
-		"'%s' --root /tmp/slxtest-invoke-root invoke --data '%s' '%s/%s' & p=$!; wait $p; s=$?; "
-		LEFTOVER_CHECK,
+		"'%s' --root /tmp/slxtest-invoke-root invoke --data '%s' '%s/%s' & p=$!; wait $p; "
+		"s=$?; " LEFTOVER_CHECK,
 		slxrun_bin(), data, examples_dir(), example);
 }
 
@@ -32,9 +32,8 @@ static bool left_nothing(const struct cmd_result *r)
 }
 
 /* A busybox bundle with these process args and annotations (a JSON object). */
-static void invoke_bundle(struct cmd_result *r, const char *args,
-			  const char *annotations, const char *stdin_data,
-			  const char *flags)
+static void invoke_bundle(struct cmd_result *r, const char *args, const char *annotations,
+			  const char *stdin_data, const char *flags)
 {
 	struct bundle b;
 	char top[512];
@@ -42,7 +41,9 @@ static void invoke_bundle(struct cmd_result *r, const char *args,
 	snprintf(top, sizeof(top), ",\"annotations\":%s", annotations);
 	bundle_make(&b, args, NULL, top, NULL);
 	/* An async list's stdin is /dev/null: hand it ours through fd 3. */
-	cmd_run(r, stdin_data, 30, "exec 3<&0; '%s' --root '%s' invoke %s '%s' 0<&3 3<&- & p=$!; wait $p; s=$?; " LEFTOVER_CHECK,
+	cmd_run(r, stdin_data, 30,
+		"exec 3<&0; '%s' --root '%s' invoke %s '%s' 0<&3 3<&- & p=$!; wait $p; "
+		"s=$?; " LEFTOVER_CHECK,
 		slxrun_bin(), b.root, flags, b.dir);
 	bundle_remove(&b);
 }
@@ -67,8 +68,7 @@ Test(invoke, exec_mode_reads_a_large_event_from_stdin)
 	cr_assert(event);
 	memset(event, 'x', n);
 	event[n] = '\0';
-	invoke_bundle(&r, "[\"/bin/sh\",\"-c\",\"cat\"]", "{}",
-		      event, "");
+	invoke_bundle(&r, "[\"/bin/sh\",\"-c\",\"cat\"]", "{}", event, "");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_eq(strlen(r.out), n);
 	cr_assert_str_eq(r.out, event);
@@ -161,8 +161,8 @@ Test(invoke, bad_timeout_annotation_is_named)
 {
 	struct cmd_result r;
 
-	invoke_bundle(&r, "[\"/bin/true\"]", "{\"org.slxrun.function.timeout\":\"0\"}",
-		      NULL, "--data {}");
+	invoke_bundle(&r, "[\"/bin/true\"]", "{\"org.slxrun.function.timeout\":\"0\"}", NULL,
+		      "--data {}");
 	cr_assert_eq(r.status, 1);
 	cr_assert_eq(count_lines(r.err), 1, "stderr: %s", r.err);
 	cr_assert(strstr(r.err, "org.slxrun.function.timeout"), "stderr: %s", r.err);
@@ -173,23 +173,24 @@ Test(invoke, bad_mode_annotation_is_named)
 {
 	struct cmd_result r;
 
-	invoke_bundle(&r, "[\"/bin/true\"]", "{\"org.slxrun.function.mode\":\"http\"}",
-		      NULL, "--data {}");
+	invoke_bundle(&r, "[\"/bin/true\"]", "{\"org.slxrun.function.mode\":\"http\"}", NULL,
+		      "--data {}");
 	cr_assert_eq(r.status, 1);
 	cr_assert_eq(count_lines(r.err), 1, "stderr: %s", r.err);
-	cr_assert(strstr(r.err, "org.slxrun.function.mode: unknown mode \"http\""),
-		  "stderr: %s", r.err);
+	cr_assert(strstr(r.err, "org.slxrun.function.mode: unknown mode \"http\""), "stderr: %s",
+		  r.err);
 	cmd_result_free(&r);
 }
 
 Test(invoke, timings_print_every_phase)
 {
-	static const char *const phases[] = { "prepare", "cgroup", "clone",
-					      "namespaces", "rootfs", "agent ready",
-					      "function", "teardown", "total" };
+	static const char *const phases[] = {"prepare",	   "cgroup",   "clone",
+					     "namespaces", "rootfs",   "agent ready",
+					     "function",   "teardown", "total"};
 	struct cmd_result r;
 
-	cmd_run(&r, NULL, 20, "'%s' --root /tmp/slxtest-invoke-root invoke --timings --data '{}' '%s/hello-exec'",
+	cmd_run(&r, NULL, 20,
+		"'%s' --root /tmp/slxtest-invoke-root invoke --timings --data '{}' '%s/hello-exec'",
 		slxrun_bin(), examples_dir());
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_eq(count_lines(r.err), 9, "stderr: %s", r.err);

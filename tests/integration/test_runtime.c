@@ -13,8 +13,7 @@ static struct cmd_result run_in(struct bundle *b, const char *id)
 {
 	struct cmd_result r;
 
-	cmd_run(&r, NULL, 30, "%s --root %s run -b %s %s", slxrun_bin(), b->root,
-		b->dir, id);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s %s", slxrun_bin(), b->root, b->dir, id);
 	return r;
 }
 
@@ -65,8 +64,8 @@ Test(runtime, configured_mounts_are_visible)
 
 Test(runtime, masked_paths_read_empty)
 {
-	struct cmd_result r = run_sh("wc -c < /proc/keys; ls /sys/firmware | wc -l", NULL,
-				     NULL, NULL);
+	struct cmd_result r =
+	    run_sh("wc -c < /proc/keys; ls /sys/firmware | wc -l", NULL, NULL, NULL);
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "0\n0\n");
@@ -75,9 +74,9 @@ Test(runtime, masked_paths_read_empty)
 
 Test(runtime, readonly_paths_refuse_writes)
 {
-	struct cmd_result r = run_sh(
-		"echo 1 > /proc/sys/kernel/domainname && echo written; touch /newfile && echo rootwritten; echo done",
-		NULL, NULL, NULL);
+	struct cmd_result r = run_sh("echo 1 > /proc/sys/kernel/domainname && echo written; touch "
+				     "/newfile && echo rootwritten; echo done",
+				     NULL, NULL, NULL);
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "done\n");
@@ -87,8 +86,8 @@ Test(runtime, readonly_paths_refuse_writes)
 
 Test(runtime, capabilities_match_the_config)
 {
-	struct cmd_result r = run_sh("grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status", NULL,
-				     NULL, NULL);
+	struct cmd_result r =
+	    run_sh("grep -E '^Cap(Eff|Prm|Bnd)' /proc/self/status", NULL, NULL, NULL);
 
 	/* CAP_KILL (5), CAP_NET_BIND_SERVICE (10), CAP_AUDIT_WRITE (29). */
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -107,10 +106,10 @@ Test(runtime, no_new_privileges_is_set)
 
 Test(runtime, seccomp_rule_returns_its_errno)
 {
-	struct cmd_result r = run_sh(
-		"mkdir /tmp/x 2>&1; echo rc=$?", NULL, NULL,
-		",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
-		"[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}");
+	struct cmd_result r =
+	    run_sh("mkdir /tmp/x 2>&1; echo rc=$?", NULL, NULL,
+		   ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+		   "[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}");
 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "Function not implemented"), "%s", r.out);
@@ -123,8 +122,7 @@ Test(runtime, user_namespace_maps_the_uid)
 	struct bundle b;
 	struct cmd_result r;
 
-	bundle_make_ns(&b, "[\"/bin/sh\",\"-c\",\"cat /proc/self/uid_map; id -u\"]", NULL,
-		       NULL,
+	bundle_make_ns(&b, "[\"/bin/sh\",\"-c\",\"cat /proc/self/uid_map; id -u\"]", NULL, NULL,
 		       ",\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
 		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]",
 		       "[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
@@ -234,8 +232,7 @@ Test(runtime, host_binary_cannot_be_overwritten_through_proc_exe)
 
 	cmd_run(&hash_before, NULL, 10, "sha256sum < %s", slxrun_bin());
 	bundle_make(&a, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
-	cmd_run(&r, NULL, 30, "%s --root %s create -b %s victim", slxrun_bin(), a.root,
-		a.dir);
+	cmd_run(&r, NULL, 30, "%s --root %s create -b %s victim", slxrun_bin(), a.root, a.dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	cmd_run(&st, NULL, 10, "%s --root %s state victim | grep '\"pid\"' | tr -dc 0-9",
@@ -272,21 +269,29 @@ Test(runtime, hooks_run_in_order_with_the_state_on_stdin)
 
 	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
 	snprintf(log, sizeof(log), "%s/hooks.log", b.dir);
-#define HOOK(name)                                                                      \
-	"[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"echo " name                   \
+#define HOOK(name)                                                                                 \
+	"[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\",\"echo " name                              \
 	" $(tr -d ' \\\\n') >> %s\"]}]"
-	snprintf(hooks, sizeof(hooks),
-		 ",\"hooks\":{\"prestart\":" HOOK("prestart") ",\"createRuntime\":" HOOK(
-			 "createRuntime") ",\"createContainer\":" HOOK("createContainer")
-		 ",\"poststart\":" HOOK("poststart") ",\"poststop\":" HOOK("poststop") "}",
-		 log, log, log, log, log);
+	snprintf(
+	    hooks, sizeof(hooks),
+	    ",\"hooks\":{\"prestart\":" HOOK("prestart") ",\"createRuntime\":" HOOK(
+		"createRuntime") ",\"createContainer\":" HOOK("createContainer") ",\"poststart\""
+										 ":" HOOK("poststar"
+											  "t") ",\""
+											       "pos"
+											       "tst"
+											       "op"
+											       "\""
+											       ":" HOOK("poststop") "}",
+	    log, log, log, log, log);
 #undef HOOK
 	bundle_remove(&b);
 	bundle_make(&b, "[\"/bin/true\"]", NULL, hooks, NULL);
 	snprintf(log, sizeof(log), "%s/hooks.log", b.dir);
 	/* The hook log path was computed for the first bundle dir: rewrite. */
-	cmd_run(&r, NULL, 10, "sed -i 's|/tmp/slxtest-bundle-[A-Za-z0-9]*/hooks.log|%s|g' %s/config.json",
-		log, b.dir);
+	cmd_run(&r, NULL, 10,
+		"sed -i 's|/tmp/slxtest-bundle-[A-Za-z0-9]*/hooks.log|%s|g' %s/config.json", log,
+		b.dir);
 	cmd_result_free(&r);
 	r = run_in(&b, "h1");
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -388,8 +393,9 @@ Test(runtime, list_shows_containers_as_table_and_json)
 	struct cmd_result r;
 
 	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
-	cmd_run(&r, NULL, 30, "%s --root %s create -b %s l1 && %s --root %s list && "
-			      "%s --root %s list --format=json",
+	cmd_run(&r, NULL, 30,
+		"%s --root %s create -b %s l1 && %s --root %s list && "
+		"%s --root %s list --format=json",
 		slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root, slxrun_bin(), b.root);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "l1 "), "%s", r.out);

@@ -48,11 +48,13 @@ static void config_replace(const struct bundle *b, const char *from, const char 
 /* Drop process.capabilities from the bundle's config. */
 static void config_drop_capabilities(const struct bundle *b)
 {
-	config_replace(b,
-		       "\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-		       "\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-		       "\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},",
-		       "");
+	config_replace(
+	    b,
+	    "\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_"
+	    "SERVICE\"],"
+	    "\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+	    "\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},",
+	    "");
 }
 
 static struct cmd_result run_bundle(struct bundle *b, const char *id)
@@ -68,8 +70,9 @@ Test(security_defaults, no_capabilities_object_means_no_capabilities)
 	struct bundle b;
 	struct cmd_result r;
 
-	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status\"]",
-		    NULL, NULL, NULL);
+	bundle_make(
+	    &b, "[\"/bin/sh\",\"-c\",\"grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status\"]",
+	    NULL, NULL, NULL);
 	config_drop_capabilities(&b);
 	r = run_bundle(&b, "nocaps");
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -142,23 +145,23 @@ Test(security_defaults, image_device_node_is_not_usable)
  * profile in the style of the container default (Kubernetes RuntimeDefault),
  * without mkdir/mkdirat so the filter's effect shows. */
 static const char *allow_list =
-	"\"read\",\"write\",\"writev\",\"readv\",\"pread64\",\"open\",\"openat\",\"close\","
-	"\"close_range\",\"fstat\",\"newfstatat\",\"stat\",\"lstat\",\"statx\",\"lseek\","
-	"\"mmap\",\"mprotect\",\"munmap\",\"brk\",\"rt_sigaction\",\"rt_sigprocmask\","
-	"\"rt_sigreturn\",\"ioctl\",\"access\",\"faccessat\",\"faccessat2\",\"execve\","
-	"\"execveat\",\"exit\",\"exit_group\",\"wait4\",\"waitid\",\"getpid\",\"getppid\","
-	"\"gettid\",\"getuid\",\"geteuid\",\"getgid\",\"getegid\",\"getgroups\",\"setuid\","
-	"\"setgid\",\"setresuid\",\"setresgid\",\"setgroups\",\"capget\",\"capset\",\"prctl\","
-	"\"arch_prctl\",\"set_tid_address\",\"set_robust_list\",\"rseq\",\"fcntl\",\"dup\","
-	"\"dup2\",\"dup3\",\"pipe\",\"pipe2\",\"clone\",\"clone3\",\"fork\",\"vfork\",\"getcwd\","
-	"\"chdir\",\"fchdir\",\"uname\",\"readlink\",\"readlinkat\",\"getdents64\",\"futex\","
-	"\"sched_getaffinity\",\"sched_yield\",\"prlimit64\",\"getrlimit\",\"setrlimit\","
-	"\"getrandom\",\"sysinfo\",\"accept\",\"accept4\",\"recvmsg\",\"sendmsg\",\"recvfrom\","
-	"\"sendto\",\"poll\",\"ppoll\",\"select\",\"pselect6\",\"nanosleep\",\"clock_nanosleep\","
-	"\"clock_gettime\",\"gettimeofday\",\"time\",\"kill\",\"tgkill\",\"sigaltstack\","
-	"\"umask\",\"getpgrp\",\"setpgid\",\"getpgid\",\"setsid\",\"getsid\",\"madvise\","
-	"\"mremap\",\"socket\",\"connect\",\"shutdown\",\"socketpair\",\"getsockopt\","
-	"\"setsockopt\",\"getpeername\",\"getsockname\",\"membarrier\",\"restart_syscall\"";
+    "\"read\",\"write\",\"writev\",\"readv\",\"pread64\",\"open\",\"openat\",\"close\","
+    "\"close_range\",\"fstat\",\"newfstatat\",\"stat\",\"lstat\",\"statx\",\"lseek\","
+    "\"mmap\",\"mprotect\",\"munmap\",\"brk\",\"rt_sigaction\",\"rt_sigprocmask\","
+    "\"rt_sigreturn\",\"ioctl\",\"access\",\"faccessat\",\"faccessat2\",\"execve\","
+    "\"execveat\",\"exit\",\"exit_group\",\"wait4\",\"waitid\",\"getpid\",\"getppid\","
+    "\"gettid\",\"getuid\",\"geteuid\",\"getgid\",\"getegid\",\"getgroups\",\"setuid\","
+    "\"setgid\",\"setresuid\",\"setresgid\",\"setgroups\",\"capget\",\"capset\",\"prctl\","
+    "\"arch_prctl\",\"set_tid_address\",\"set_robust_list\",\"rseq\",\"fcntl\",\"dup\","
+    "\"dup2\",\"dup3\",\"pipe\",\"pipe2\",\"clone\",\"clone3\",\"fork\",\"vfork\",\"getcwd\","
+    "\"chdir\",\"fchdir\",\"uname\",\"readlink\",\"readlinkat\",\"getdents64\",\"futex\","
+    "\"sched_getaffinity\",\"sched_yield\",\"prlimit64\",\"getrlimit\",\"setrlimit\","
+    "\"getrandom\",\"sysinfo\",\"accept\",\"accept4\",\"recvmsg\",\"sendmsg\",\"recvfrom\","
+    "\"sendto\",\"poll\",\"ppoll\",\"select\",\"pselect6\",\"nanosleep\",\"clock_nanosleep\","
+    "\"clock_gettime\",\"gettimeofday\",\"time\",\"kill\",\"tgkill\",\"sigaltstack\","
+    "\"umask\",\"getpgrp\",\"setpgid\",\"getpgid\",\"setsid\",\"getsid\",\"madvise\","
+    "\"mremap\",\"socket\",\"connect\",\"shutdown\",\"socketpair\",\"getsockopt\","
+    "\"setsockopt\",\"getpeername\",\"getsockname\",\"membarrier\",\"restart_syscall\"";
 
 static void seccomp_without_nnp(const char *user)
 {
@@ -252,8 +255,8 @@ Test(security_defaults, host_binary_is_not_writable_through_proc_exe)
 
 	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
 	snprintf(pidfile, sizeof(pidfile), "%s/pid", b.dir);
-	cmd_run(&r, NULL, 30, "%s --root %s create --pid-file %s -b %s exe1", slxrun_bin(),
-		b.root, pidfile, b.dir);
+	cmd_run(&r, NULL, 30, "%s --root %s create --pid-file %s -b %s exe1", slxrun_bin(), b.root,
+		pidfile, b.dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	f = fopen(pidfile, "r");
@@ -300,13 +303,14 @@ Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 	char setup[1024], result[600];
 	FILE *f;
 
-	bundle_make(&b,
-		    "[\"/bin/sh\",\"-c\",\"until p=$(grep -l slxrun-attack-mark[e]r /proc/[0-9]*/cmdline "
-		    "2>/dev/null); do :; done; p=${p%%/cmdline}; exec 3< $p/exe && touch /opened; "
-		    "while [ -e $p ]; do sleep 0.05; done; "
-		    "if dd if=/proc/self/fd/3 of=/proc/self/fd/3 bs=1 count=1 conv=notrunc 2>/dev/null; "
-		    "then echo WROTE; else echo REFUSED; fi > /result\"]",
-		    NULL, NULL, NULL);
+	bundle_make(
+	    &b,
+	    "[\"/bin/sh\",\"-c\",\"until p=$(grep -l slxrun-attack-mark[e]r /proc/[0-9]*/cmdline "
+	    "2>/dev/null); do :; done; p=${p%%/cmdline}; exec 3< $p/exe && touch /opened; "
+	    "while [ -e $p ]; do sleep 0.05; done; "
+	    "if dd if=/proc/self/fd/3 of=/proc/self/fd/3 bs=1 count=1 conv=notrunc 2>/dev/null; "
+	    "then echo WROTE; else echo REFUSED; fi > /result\"]",
+	    NULL, NULL, NULL);
 	snprintf(setup, sizeof(setup),
 		 "for l in $(/lib64/ld-linux-x86-64.so.2 --list %s | grep -o '/[^ ]*'); do "
 		 "mkdir -p .$(dirname $l) && cp -L $l .$l; done",
@@ -321,7 +325,8 @@ Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 		"%s --root %s exec atk /proc/self/exe update -r - slxrun-attack-marker; "
 		"for i in $(seq 300); do test -s %s/rootfs/result && break; sleep 0.1; done; "
 		"%s --root %s delete -f atk",
-		slxrun_bin(), b.root, b.dir, b.dir, slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root);
+		slxrun_bin(), b.root, b.dir, b.dir, slxrun_bin(), b.root, b.dir, slxrun_bin(),
+		b.root);
 	cmd_result_free(&r);
 	snprintf(result, sizeof(result), "%s/rootfs/result", b.dir);
 	f = fopen(result, "r");
@@ -339,24 +344,28 @@ Test(security_defaults, exec_uses_the_config_the_container_was_created_with)
 	struct bundle b;
 	struct cmd_result r;
 
-	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL,
-		    ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-		    "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+	bundle_make(
+	    &b, "[\"/bin/sleep\",\"30\"]", NULL, NULL,
+	    ",\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+	    "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
 	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s cfg1 </dev/null >/dev/null 2>&1",
 		slxrun_bin(), b.root, b.dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	config_replace(&b, "\"SCMP_ACT_ERRNO\"", "\"SCMP_ACT_ALLOW\"");
 	config_replace(&b, "\"bounding\":[\"CAP_AUDIT_WRITE\"", "\"bounding\":[\"CAP_SYS_ADMIN\"");
-	config_replace(&b, "\"effective\":[\"CAP_AUDIT_WRITE\"", "\"effective\":[\"CAP_SYS_ADMIN\"");
-	config_replace(&b, "\"permitted\":[\"CAP_AUDIT_WRITE\"", "\"permitted\":[\"CAP_SYS_ADMIN\"");
+	config_replace(&b, "\"effective\":[\"CAP_AUDIT_WRITE\"",
+		       "\"effective\":[\"CAP_SYS_ADMIN\"");
+	config_replace(&b, "\"permitted\":[\"CAP_AUDIT_WRITE\"",
+		       "\"permitted\":[\"CAP_SYS_ADMIN\"");
 	cmd_run(&r, NULL, 30,
-		"%s --root %s exec cfg1 sh -c 'mkdir /tmp/d || echo DENIED; grep CapEff /proc/self/status'",
+		"%s --root %s exec cfg1 sh -c 'mkdir /tmp/d || echo DENIED; grep CapEff "
+		"/proc/self/status'",
 		slxrun_bin(), b.root);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "DENIED\n"), "the edited bundle's seccomp applied: %s", r.out);
-	cr_expect(strstr(r.out, "CapEff:\t0000000020000420\n"), "the edited bundle's capabilities applied: %s",
-		  r.out);
+	cr_expect(strstr(r.out, "CapEff:\t0000000020000420\n"),
+		  "the edited bundle's capabilities applied: %s", r.out);
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 30, "%s --root %s delete -f cfg1", slxrun_bin(), b.root);
 	cmd_result_free(&r);
@@ -393,8 +402,9 @@ Test(security_defaults, update_with_device_rules_keeps_the_created_devices)
 	struct bundle b;
 	struct cmd_result r;
 
-	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL,
-		    ",\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11}]");
+	bundle_make(
+	    &b, "[\"/bin/sleep\",\"30\"]", NULL, NULL,
+	    ",\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11}]");
 	cmd_run(&r, NULL, 30,
 		"%s --root %s run -d -b %s upd </dev/null >/dev/null 2>&1 && "
 		"echo '{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}' | "

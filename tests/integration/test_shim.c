@@ -151,8 +151,7 @@ Test(shim, timeout_answers_lambdas_message_and_the_pool_recovers)
 	cr_assert(strstr(r.body, "Task timed out after 1.00 seconds"), "%s", r.body);
 	shim_invoke(&shim_t_cur, "quick", &r);
 	cr_assert_str_eq(r.body, "ok:quick\n");
-	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"timeout\"}"),
-		     1);
+	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"timeout\"}"), 1);
 	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"busy\"}"), 0);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
@@ -172,8 +171,8 @@ Test(shim, two_hundred_concurrent_requests_on_four_sandboxes_are_each_answered_o
 	cr_assert(m);
 	for (int i = 0; i < N; i++) {
 		snprintf(events[i], sizeof(events[i]), "n%d", i);
-		easy[i] = http_easy(shim_t_cur.sock, "http://localhost" SHIM_INVOKE_PATH, events[i], strlen(events[i]),
-				      &replies[i]);
+		easy[i] = http_easy(shim_t_cur.sock, "http://localhost" SHIM_INVOKE_PATH, events[i],
+				    strlen(events[i]), &replies[i]);
 		curl_multi_add_handle(m, easy[i]);
 	}
 	do {
@@ -338,15 +337,15 @@ Test(shim, bad_requests_get_4xx_and_the_shim_keeps_serving)
 	cr_assert_eq(http_request(shim_t_cur.sock, NULL, "/nope", NULL, 0, &r), CURLE_OK);
 	cr_assert_eq(r.status, 404);
 	cr_assert_eq(http_request(shim_t_cur.sock, NULL,
-				 "/2015-03-31/functions/function/invocations", NULL, 0, &r),
+				  "/2015-03-31/functions/function/invocations", NULL, 0, &r),
 		     CURLE_OK);
 	cr_assert_eq(r.status, 405);
 	cr_assert_eq(http_request(shim_t_cur.sock, "DELETE", "/metrics", NULL, 0, &r), CURLE_OK);
 	cr_assert_eq(r.status, 405);
 	memset(big, 'a', sizeof(big));
 	cr_assert_eq(http_request(shim_t_cur.sock, NULL,
-				 "/2015-03-31/functions/function/invocations", big, sizeof(big),
-				 &r),
+				  "/2015-03-31/functions/function/invocations", big, sizeof(big),
+				  &r),
 		     CURLE_OK);
 	cr_assert_eq(r.status, 413);
 	cr_assert(strstr(r.body, "RequestEntityTooLarge"), "%s", r.body);
@@ -531,7 +530,8 @@ Test(shim, runtime_api_bootstrap_killed_while_frozen_takes_its_sandbox)
 	pid_t pids[16];
 	size_t n = shim_t_runtime_api_sandbox(id, sizeof(id), pids, 16);
 
-	for (int i = 0; i < 60 && shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}") < 1; i++)
+	for (int i = 0;
+	     i < 60 && shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}") < 1; i++)
 		sleep_ms(50);
 	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}"), 1);
 	shim_t_kill_runtime(pids, n);

@@ -149,8 +149,8 @@ Test(shim_front, tcp_without_the_token_is_401_and_the_token_is_never_logged)
 	cr_expect_str_eq(r.body, "hello from slxrun: tok\n");
 
 	/* slxrun invoke finds the token through the registry, root-only. */
-	cmd_run(&c, "via-invoke", 30, "'%s' --root '%s' invoke '%s'", slxrun_bin(),
-		front_shim.root, example("hello-exec"));
+	cmd_run(&c, "via-invoke", 30, "'%s' --root '%s' invoke '%s'", slxrun_bin(), front_shim.root,
+		example("hello-exec"));
 	cr_expect_eq(c.status, 0, "%s", c.err);
 	cr_expect_str_eq(c.out, "hello from slxrun: via-invoke\n");
 	cmd_result_free(&c);
@@ -190,8 +190,10 @@ Test(shim_front, a_world_readable_token_file_is_refused)
 	snprintf(tokfile, sizeof(tokfile), "/tmp/slxtest-fronttok-%d", (int)getpid());
 	write_token(tokfile, "world-readable-token-1234");
 	chmod(tokfile, 0644);
-	cmd_run(&c, NULL, 10, "'%s' --root /tmp/slxtest-front-none shim serve --auth-token-file %s "
-		"--listen tcp:127.0.0.1:1 '%s'", slxrun_bin(), tokfile, example("hello-exec"));
+	cmd_run(&c, NULL, 10,
+		"'%s' --root /tmp/slxtest-front-none shim serve --auth-token-file %s "
+		"--listen tcp:127.0.0.1:1 '%s'",
+		slxrun_bin(), tokfile, example("hello-exec"));
 	unlink(tokfile);
 	cr_expect_neq(c.status, 0);
 	cr_expect(strstr(c.err, "readable by others"), "%s", c.err);
@@ -356,7 +358,8 @@ Test(shim_front, big_body_flood_keeps_memory_bounded)
 			answered++;
 		else if (st == 503 || st == 429) {
 			refused++;
-			cr_expect(strstr(rs[i].headers, "Retry-After:"), "%ld without Retry-After", st);
+			cr_expect(strstr(rs[i].headers, "Retry-After:"), "%ld without Retry-After",
+				  st);
 		} else {
 			cr_expect_fail("request %d: HTTP %ld", i, st);
 		}
@@ -429,8 +432,8 @@ static pid_t idle_agent_pid(const struct shim_proc *s)
 	FILE *f;
 
 	for (int i = 0; i < 100 && shim_metric(s, "slxrun_sandboxes{state=\"idle\"}") +
-						  shim_metric(s, "slxrun_sandboxes{state=\"frozen\"}") <
-					  1;
+					   shim_metric(s, "slxrun_sandboxes{state=\"frozen\"}") <
+				       1;
 	     i++)
 		sleep_ms(50);
 	cr_assert_eq(http_request(s->sock, NULL, "/status", NULL, 0, &r), CURLE_OK);

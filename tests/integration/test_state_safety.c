@@ -74,8 +74,8 @@ static void expect_refused(struct bundle *b, const char *cmd, const char *const 
 		cr_assert(strstr(r.err, *expect), "expected '%s' in: %s", *expect, r.err);
 	cr_assert_eq(count_lines(r.err), 1, "not one line: %s", r.err);
 	leftovers_take(b, &after);
-	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s] %d/%d",
-		  after.cgroups, after.states, before.mounts, after.mounts);
+	cr_assert(leftovers_equal(&before, &after), "left behind: [%s] [%s] %d/%d", after.cgroups,
+		  after.states, before.mounts, after.mounts);
 	cmd_result_free(&r);
 }
 
@@ -101,7 +101,7 @@ Test(state_safety, oversized_config_json_is_refused_by_name)
 	snprintf(path, sizeof(path), "%s/config.json", b.dir);
 	pad_file(path, 16 << 20);
 	snprintf(cmd, sizeof(cmd), "%s --root %s create -b %s big", slxrun_bin(), b.root, b.dir);
-	expect_refused(&b, cmd, (const char *[]){ "config.json", "larger than 4 MiB", NULL });
+	expect_refused(&b, cmd, (const char *[]){"config.json", "larger than 4 MiB", NULL});
 	bundle_remove(&b);
 }
 
@@ -118,9 +118,8 @@ Test(state_safety, oversized_process_json_is_refused_by_name)
 	snprintf(path, sizeof(path), "%s/process.json", b.dir);
 	write_text(path, "{\"args\":[\"/bin/true\"],\"cwd\":\"/\"}");
 	pad_file(path, 16 << 20);
-	snprintf(cmd, sizeof(cmd), "%s --root %s exec --process %s px", slxrun_bin(), b.root,
-		 path);
-	expect_refused(&b, cmd, (const char *[]){ "process.json", "larger than 4 MiB", NULL });
+	snprintf(cmd, sizeof(cmd), "%s --root %s exec --process %s px", slxrun_bin(), b.root, path);
+	expect_refused(&b, cmd, (const char *[]){"process.json", "larger than 4 MiB", NULL});
 	cmd_run(&r, NULL, 30, "%s --root %s delete -f px", slxrun_bin(), b.root);
 	cmd_result_free(&r);
 	bundle_remove(&b);
@@ -159,7 +158,7 @@ Test(state_safety, id_shims_is_reserved_for_the_shim_registry)
 
 	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
 	snprintf(cmd, sizeof(cmd), "%s --root %s run -b %s shims", slxrun_bin(), b.root, b.dir);
-	expect_refused(&b, cmd, (const char *[]){ "container id shims", "reserved", NULL });
+	expect_refused(&b, cmd, (const char *[]){"container id shims", "reserved", NULL});
 	bundle_remove(&b);
 }
 
@@ -203,7 +202,7 @@ static int sleepers(const char *marker, bool kill_them)
 
 	cr_assert(d);
 	while ((e = readdir(d))) {
-		char path[300], argv[256] = { 0 };
+		char path[300], argv[256] = {0};
 		size_t n;
 		FILE *f;
 
@@ -266,7 +265,7 @@ static void hook_times_out(const char *args, const char *marker, const char *mem
 		config_add_member(&b, member);
 	snprintf(cmd, sizeof(cmd), "%s --root %s create -b %s hk", slxrun_bin(), b.root, b.dir);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	expect_refused(&b, cmd, (const char *[]){ "hook prestart[0]", "timed out after 1 s", NULL });
+	expect_refused(&b, cmd, (const char *[]){"hook prestart[0]", "timed out after 1 s", NULL});
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	usleep(200 * 1000); /* a SIGKILLed orphan needs a moment to be reaped */
@@ -297,10 +296,11 @@ static struct cmd_result delete_twice(const struct bundle *b, const char *flags,
 {
 	struct cmd_result r;
 
-	cmd_run(&r, NULL, 60,
-		"(%s --root %s delete %s %s; echo rc=$?) & (%s --root %s delete %s %s; echo rc=$?); "
-		"wait",
-		slxrun_bin(), b->root, flags, id, slxrun_bin(), b->root, flags, id);
+	cmd_run(
+	    &r, NULL, 60,
+	    "(%s --root %s delete %s %s; echo rc=$?) & (%s --root %s delete %s %s; echo rc=$?); "
+	    "wait",
+	    slxrun_bin(), b->root, flags, id, slxrun_bin(), b->root, flags, id);
 	return r;
 }
 
@@ -341,8 +341,8 @@ Test(state_safety, two_concurrent_deletes_serialize)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	r = delete_twice(&b, "", "d1");
-	cr_assert_eq(count_str(r.out, "rc=0"), 1, "not exactly one delete succeeded: %s|%s",
-		     r.out, r.err);
+	cr_assert_eq(count_str(r.out, "rc=0"), 1, "not exactly one delete succeeded: %s|%s", r.out,
+		     r.err);
 	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
 	cr_assert(strstr(r.err, "container d1 does not exist"), "%s", r.err);
 	snprintf(path, sizeof(path), "%s/poststop", b.dir);

@@ -72,17 +72,16 @@ static void child_exec(const char *cmd, int in[2], int out[2], int errp[2])
 
 /* Read until the command exits, then take what is already buffered: a
  * created container inherits our pipes and would keep them open. */
-static int collect(pid_t pid, int out, int errfd, struct cmd_result *r,
-		   int timeout_s)
+static int collect(pid_t pid, int out, int errfd, struct cmd_result *r, int timeout_s)
 {
-	struct sink so = { 0 }, se = { 0 };
+	struct sink so = {0}, se = {0};
 	bool oo = true, eo = true, exited = false;
 	time_t end = time(NULL) + timeout_s;
 	int status = 0;
 
 	while ((oo || eo) && !exited) {
-		struct pollfd p[2] = { { .fd = oo ? out : -1, .events = POLLIN },
-				       { .fd = eo ? errfd : -1, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = oo ? out : -1, .events = POLLIN},
+				      {.fd = eo ? errfd : -1, .events = POLLIN}};
 
 		if (time(NULL) > end) {
 			kill(-pid, SIGKILL);
@@ -98,8 +97,8 @@ static int collect(pid_t pid, int out, int errfd, struct cmd_result *r,
 			sink_read(&se, errfd, &eo);
 	}
 	while (oo || eo) {
-		struct pollfd p[2] = { { .fd = oo ? out : -1, .events = POLLIN },
-				       { .fd = eo ? errfd : -1, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = oo ? out : -1, .events = POLLIN},
+				      {.fd = eo ? errfd : -1, .events = POLLIN}};
 
 		if (poll(p, 2, 0) <= 0)
 			break;
@@ -120,8 +119,7 @@ static int collect(pid_t pid, int out, int errfd, struct cmd_result *r,
 	return r->status;
 }
 
-int cmd_run(struct cmd_result *r, const char *stdin_data, int timeout_s,
-	    const char *fmt, ...)
+int cmd_run(struct cmd_result *r, const char *stdin_data, int timeout_s, const char *fmt, ...)
 {
 	char cmd[8192];
 	int in[2], out[2], errp[2];
@@ -157,13 +155,11 @@ void cmd_result_free(struct cmd_result *r)
 	r->out = r->err = NULL;
 }
 
-static const char *default_ns =
-	"[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
-	"{\"type\":\"uts\"},{\"type\":\"mount\"}]";
+static const char *default_ns = "[{\"type\":\"pid\"},{\"type\":\"network\"},{\"type\":\"ipc\"},"
+				"{\"type\":\"uts\"},{\"type\":\"mount\"}]";
 
-void bundle_make_ns(struct bundle *b, const char *process_args,
-		    const char *extra_process, const char *extra_top,
-		    const char *extra_linux, const char *namespaces)
+void bundle_make_ns(struct bundle *b, const char *process_args, const char *extra_process,
+		    const char *extra_top, const char *extra_linux, const char *namespaces)
 {
 	char path[512];
 	FILE *f;
@@ -174,36 +170,46 @@ void bundle_make_ns(struct bundle *b, const char *process_args,
 	snprintf(path, sizeof(path), "%s/config.json", b->dir);
 	f = fopen(path, "w");
 	cr_assert(f);
-	fprintf(f,
-		"{\"ociVersion\":\"1.2.0\",\"process\":{\"terminal\":false,"
-		"\"user\":{\"uid\":0,\"gid\":0},\"args\":%s,"
-		"\"env\":[\"PATH=/bin:/usr/bin\"],\"cwd\":\"/\","
-		"\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-		"\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
-		"\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
-		"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
-		"\"noNewPrivileges\":true%s},"
-		"\"root\":{\"path\":\"%s/busybox/rootfs\",\"readonly\":true},"
-		"\"hostname\":\"slxtest\","
-		"\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
-		"{\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\",\"mode=755\",\"size=65536k\"]},"
-		"{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\",\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]},"
-		"{\"destination\":\"/dev/shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"mode=1777\",\"size=65536k\"]},"
-		"{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\",\"nodev\",\"ro\"]},"
-		"{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"nodev\"]}]%s,"
-		"\"linux\":{\"namespaces\":%s,\"cgroupsPath\":\"/slxrun/%s\","
-		"\"maskedPaths\":[\"/proc/kcore\",\"/proc/keys\",\"/proc/timer_list\",\"/sys/firmware\",\"/proc/acpi\"],"
-		"\"readonlyPaths\":[\"/proc/sys\",\"/proc/sysrq-trigger\",\"/proc/bus\"]%s}}\n",
-		process_args, extra_process ? extra_process : "", examples_dir(),
-		extra_top ? extra_top : "", namespaces ? namespaces : default_ns,
-		strrchr(b->dir, '/') + 1,
-		extra_linux ? extra_linux : "");
+	fprintf(
+	    f,
+	    "{\"ociVersion\":\"1.2.0\",\"process\":{\"terminal\":false,"
+	    "\"user\":{\"uid\":0,\"gid\":0},\"args\":%s,"
+	    "\"env\":[\"PATH=/bin:/usr/bin\"],\"cwd\":\"/\","
+	    "\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_"
+	    "SERVICE\"],"
+	    "\"effective\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"],"
+	    "\"permitted\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_SERVICE\"]},"
+	    "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1024,\"soft\":1024}],"
+	    "\"noNewPrivileges\":true%s},"
+	    "\"root\":{\"path\":\"%s/busybox/rootfs\",\"readonly\":true},"
+	    "\"hostname\":\"slxtest\","
+	    "\"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+	    "{\"destination\":\"/"
+	    "dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"strictatime\","
+	    "\"mode=755\",\"size=65536k\"]},"
+	    "{\"destination\":\"/dev/"
+	    "pts\",\"type\":\"devpts\",\"source\":\"devpts\",\"options\":[\"nosuid\",\"noexec\","
+	    "\"newinstance\",\"ptmxmode=0666\",\"mode=0620\"]},"
+	    "{\"destination\":\"/dev/"
+	    "shm\",\"type\":\"tmpfs\",\"source\":\"shm\",\"options\":[\"nosuid\",\"noexec\","
+	    "\"nodev\",\"mode=1777\",\"size=65536k\"]},"
+	    "{\"destination\":\"/"
+	    "sys\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"nosuid\",\"noexec\","
+	    "\"nodev\",\"ro\"]},"
+	    "{\"destination\":\"/"
+	    "tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"nodev\"]}]%s,"
+	    "\"linux\":{\"namespaces\":%s,\"cgroupsPath\":\"/slxrun/%s\","
+	    "\"maskedPaths\":[\"/proc/kcore\",\"/proc/keys\",\"/proc/timer_list\",\"/sys/"
+	    "firmware\",\"/proc/acpi\"],"
+	    "\"readonlyPaths\":[\"/proc/sys\",\"/proc/sysrq-trigger\",\"/proc/bus\"]%s}}\n",
+	    process_args, extra_process ? extra_process : "", examples_dir(),
+	    extra_top ? extra_top : "", namespaces ? namespaces : default_ns,
+	    strrchr(b->dir, '/') + 1, extra_linux ? extra_linux : "");
 	fclose(f);
 }
 
-void bundle_make(struct bundle *b, const char *process_args,
-		 const char *extra_process, const char *extra_top,
-		 const char *extra_linux)
+void bundle_make(struct bundle *b, const char *process_args, const char *extra_process,
+		 const char *extra_top, const char *extra_linux)
 {
 	bundle_make_ns(b, process_args, extra_process, extra_top, extra_linux, NULL);
 }
@@ -229,16 +235,16 @@ static void list_dir(const char *path, const char *prefix, char *buf, size_t len
 	while ((e = readdir(d)))
 		if (e->d_type == DT_DIR && e->d_name[0] != '.' &&
 		    !strncmp(e->d_name, prefix, strlen(prefix)))
-			off += (size_t)snprintf(buf + off, off < len ? len - off : 0,
-						"%s ", e->d_name);
+			off += (size_t)snprintf(buf + off, off < len ? len - off : 0, "%s ",
+						e->d_name);
 	closedir(d);
 }
 
 const char *cgroup2_root(void)
 {
-	return access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0 ?
-		       "/sys/fs/cgroup/unified" :
-		       "/sys/fs/cgroup";
+	return access("/sys/fs/cgroup/unified/cgroup.controllers", F_OK) == 0
+		   ? "/sys/fs/cgroup/unified"
+		   : "/sys/fs/cgroup";
 }
 
 void leftovers_take(const struct bundle *b, struct leftovers *l)

@@ -17,11 +17,11 @@ struct cmd_result {
 };
 
 /* Run `sh -c CMD` with stdin_data (may be NULL) and a timeout in seconds. */
-int cmd_run(struct cmd_result *r, const char *stdin_data, int timeout_s,
-	    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int cmd_run(struct cmd_result *r, const char *stdin_data, int timeout_s, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 void cmd_result_free(struct cmd_result *r);
 
-const char *slxrun_bin(void); /* $SLXRUN */
+const char *slxrun_bin(void);	/* $SLXRUN */
 const char *examples_dir(void); /* $SLX_EXAMPLES */
 
 /* A temporary bundle: dir holds config.json; the rootfs is the busybox
@@ -34,13 +34,11 @@ struct bundle {
 	char dir[256];
 	char root[300]; /* a private --root for this test */
 };
-void bundle_make(struct bundle *b, const char *process_args,
-		 const char *extra_process, const char *extra_top,
-		 const char *extra_linux);
+void bundle_make(struct bundle *b, const char *process_args, const char *extra_process,
+		 const char *extra_top, const char *extra_linux);
 /* Same, with the namespaces array given (JSON array). */
-void bundle_make_ns(struct bundle *b, const char *process_args,
-		    const char *extra_process, const char *extra_top,
-		    const char *extra_linux, const char *namespaces);
+void bundle_make_ns(struct bundle *b, const char *process_args, const char *extra_process,
+		    const char *extra_top, const char *extra_linux, const char *namespaces);
 void bundle_remove(struct bundle *b);
 
 /* Where cgroup2 is mounted: /sys/fs/cgroup/unified on a hybrid host (this

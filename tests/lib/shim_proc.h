@@ -11,14 +11,17 @@
 #include <sys/types.h>
 
 struct shim_proc {
-	pid_t pid; /* -1: not running */
+	pid_t pid;    /* -1: not running */
 	char dir[64]; /* private: holds the --root, the socket and the log */
 	char root[96];
 	char sock[96];
 	char log[96];
 };
 
-#define SHIM_PROC_INIT {.pid = -1}
+#define SHIM_PROC_INIT                                                                             \
+	{                                                                                          \
+		.pid = -1                                                                          \
+	}
 #define SHIM_INVOKE_PATH "/2015-03-31/functions/function/invocations"
 
 struct http_reply {

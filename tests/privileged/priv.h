@@ -7,9 +7,9 @@
 
 #include <stdint.h>
 
-#define PRIV_STRV(...)                                                         \
-	((struct oci_strv){ .v = (char *[]){ __VA_ARGS__, NULL },              \
-			    .n = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *) })
+#define PRIV_STRV(...)                                                                             \
+	((struct oci_strv){.v = (char *[]){__VA_ARGS__, NULL},                                     \
+			   .n = sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
 #define PRIV_BIT(c) (UINT64_C(1) << (c))
 
 /* Run fn in a forked child and return its raw wait status; the child never

@@ -28,8 +28,8 @@ static uint64_t sec_status_mask(const char *field)
 static int sec_child_drop_bounding(void)
 {
 	struct oci_capabilities c = {
-		.present = true,
-		.bounding = PRIV_STRV("CAP_CHOWN", "CAP_KILL", "CAP_SETPCAP"),
+	    .present = true,
+	    .bounding = PRIV_STRV("CAP_CHOWN", "CAP_KILL", "CAP_SETPCAP"),
 	};
 	uint64_t before = sec_status_mask("CapBnd");
 	struct rt_caps caps;
@@ -57,12 +57,12 @@ Test(rt_caps, bounding_set_is_cut_to_the_list)
 static int sec_child_set_caps(void)
 {
 	struct oci_capabilities c = {
-		.present = true,
-		.bounding = PRIV_STRV("CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"),
-		.effective = PRIV_STRV("CAP_CHOWN", "CAP_KILL"),
-		.permitted = PRIV_STRV("CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"),
-		.inheritable = PRIV_STRV("CAP_KILL", "CAP_NET_BIND_SERVICE"),
-		.ambient = PRIV_STRV("CAP_NET_BIND_SERVICE"),
+	    .present = true,
+	    .bounding = PRIV_STRV("CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"),
+	    .effective = PRIV_STRV("CAP_CHOWN", "CAP_KILL"),
+	    .permitted = PRIV_STRV("CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"),
+	    .inheritable = PRIV_STRV("CAP_KILL", "CAP_NET_BIND_SERVICE"),
+	    .ambient = PRIV_STRV("CAP_NET_BIND_SERVICE"),
 	};
 	struct rt_caps caps;
 	struct slx_err err;
@@ -90,10 +90,10 @@ Test(rt_caps, sets_and_ambient_are_applied)
 static int sec_child_ambient_not_inheritable(void)
 {
 	struct oci_capabilities c = {
-		.present = true,
-		.effective = PRIV_STRV("CAP_CHOWN"),
-		.permitted = PRIV_STRV("CAP_CHOWN"),
-		.ambient = PRIV_STRV("CAP_CHOWN"),
+	    .present = true,
+	    .effective = PRIV_STRV("CAP_CHOWN"),
+	    .permitted = PRIV_STRV("CAP_CHOWN"),
+	    .ambient = PRIV_STRV("CAP_CHOWN"),
 	};
 	struct rt_caps caps;
 	struct slx_err err;

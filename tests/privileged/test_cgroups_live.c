@@ -28,7 +28,7 @@ static struct {
 	struct cg_handle h;
 	pid_t child;
 	bool undo_root_hugetlb; /* we turned hugetlb on in the root's subtree_control */
-} cgt = { .h = { .dirfd = -1 }, .child = -1 };
+} cgt = {.h = {.dirfd = -1}, .child = -1};
 
 static void cgt_rmdir_tree(const char *path)
 {
@@ -83,7 +83,7 @@ static bool cgt_exists(const char *path)
 /* Create "<base>/<leaf>" through cg_create. */
 static void cgt_create(const char *leaf, const struct oci_resources *res)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char rel[300];
 
 	snprintf(rel, sizeof(rel), "%s/%s", cgt.base + strlen(cg_unified_root()) + 1, leaf);
@@ -94,8 +94,8 @@ static void cgt_create(const char *leaf, const struct oci_resources *res)
  * CLONE_INTO_CGROUP, the way the runtime starts containers. */
 static void cgt_spawn_busy(void)
 {
-	struct clone_args args = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
-				   .cgroup = (uint64_t)cgt.h.dirfd };
+	struct clone_args args = {
+	    .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)cgt.h.dirfd};
 	long pid = syscall(SYS_clone3, &args, sizeof(args));
 
 	cr_assert_geq(pid, 0, "clone3: %s", strerror(errno));
@@ -107,7 +107,7 @@ static void cgt_spawn_busy(void)
 
 Test(cg_live, create_then_destroy_leaves_nothing)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char *leaf;
 
 	cgt_create("a/b", NULL);
@@ -126,7 +126,7 @@ Test(cg_live, create_then_destroy_leaves_nothing)
 
 Test(cg_live, failed_create_removes_what_it_made)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char rel[600];
 
 	/* "cgroup.procs" is a file, so the mkdir below it fails after the
@@ -140,7 +140,7 @@ Test(cg_live, failed_create_removes_what_it_made)
 
 Test(cg_live, open_names_a_missing_cgroup)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(cg_open(cgt.base, &cgt.h, &err), -1);
 	cr_assert_eq(err.errnum, ENOENT);
@@ -150,7 +150,7 @@ Test(cg_live, open_names_a_missing_cgroup)
 
 Test(cg_live, freeze_thaw_and_kill_a_busy_child)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	bool frozen = true;
 	pid_t *pids = NULL;
 	size_t n = 0;
@@ -182,7 +182,7 @@ Test(cg_live, freeze_thaw_and_kill_a_busy_child)
 
 Test(cg_live, kill_with_another_signal_goes_per_pid)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	int status;
 
 	cgt_create("t", NULL);
@@ -195,7 +195,7 @@ Test(cg_live, kill_with_another_signal_goes_per_pid)
 
 Test(cg_live, destroy_kills_what_is_still_running)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char path[512];
 	int status;
 
@@ -211,7 +211,7 @@ Test(cg_live, destroy_kills_what_is_still_running)
 
 Test(cg_live, cpu_usage_grows_for_a_busy_child)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct cg_stats a, b;
 	int tries = 0;
 
@@ -237,10 +237,10 @@ static int cgt_probe_devices(int go)
 		const char *path;
 		int flags, bit;
 	} probes[] = {
-		{ "/dev/null", O_RDWR, 1 },
-		{ "/dev/zero", O_RDONLY, 2 },
-		{ "/dev/kmsg", O_RDONLY | O_NONBLOCK, 4 },
-		{ "/dev/null", O_RDONLY, 8 },
+	    {"/dev/null", O_RDWR, 1},
+	    {"/dev/zero", O_RDONLY, 2},
+	    {"/dev/kmsg", O_RDONLY | O_NONBLOCK, 4},
+	    {"/dev/null", O_RDONLY, 8},
 	};
 	char c;
 	int bits = 0;
@@ -264,7 +264,7 @@ static int cgt_probe_devices(int go)
  * return its exit code. */
 static int cgt_probe_in_cgroup(void)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	int go[2], status;
 	char pid[16];
 
@@ -290,10 +290,10 @@ static int cgt_probe_in_cgroup(void)
 Test(cg_live, device_filter_denies_all_but_null)
 {
 	struct oci_device_cgroup rules[] = {
-		{ .allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm" },
-		{ .allow = true, .type = 'c', .major = 1, .minor = 3, .access = NULL },
+	    {.allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm"},
+	    {.allow = true, .type = 'c', .major = 1, .minor = 3, .access = NULL},
 	};
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cgt_create("dev", NULL);
 	cr_assert_eq(cg_devices_attach(cgt.h.dirfd, rules, 2, &err), 0, "%s", err.msg);
@@ -303,10 +303,10 @@ Test(cg_live, device_filter_denies_all_but_null)
 Test(cg_live, device_filter_last_match_wins_and_update_replaces)
 {
 	struct oci_device_cgroup rules[] = {
-		{ .allow = true, .type = 'a', .major = -1, .minor = -1, .access = "rwm" },
-		{ .allow = false, .type = 'c', .major = 1, .minor = 3, .access = "w" },
+	    {.allow = true, .type = 'a', .major = -1, .minor = -1, .access = "rwm"},
+	    {.allow = false, .type = 'c', .major = 1, .minor = 3, .access = "w"},
 	};
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cgt_create("dev2", NULL);
 	cr_assert_eq(cg_devices_attach(cgt.h.dirfd, rules, 2, &err), 0, "%s", err.msg);
@@ -318,10 +318,10 @@ Test(cg_live, device_filter_last_match_wins_and_update_replaces)
 
 Test(cg_live, apply_deny_all_keeps_the_default_devices)
 {
-	struct oci_device_cgroup deny = { .allow = false, .type = 'a', .major = -1, .minor = -1,
-					  .access = "rwm" };
-	struct oci_resources res = { .present = true, .devices = &deny, .n_devices = 1 };
-	struct slx_err err = { 0 };
+	struct oci_device_cgroup deny = {
+	    .allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm"};
+	struct oci_resources res = {.present = true, .devices = &deny, .n_devices = 1};
+	struct slx_err err = {0};
 
 	cgt_create("dev3", &res);
 	cr_assert_eq(cg_devices_apply(cgt.h.dirfd, res.devices, res.n_devices, NULL, 0, &err), 0,
@@ -331,22 +331,24 @@ Test(cg_live, apply_deny_all_keeps_the_default_devices)
 
 Test(cg_live, apply_errors_name_field_and_file)
 {
-	struct oci_resources res = { .present = true };
-	struct slx_err err = { 0 };
+	struct oci_resources res = {.present = true};
+	struct slx_err err = {0};
 
 	if (cg_available_controllers() & CG_CTRL_MEMORY)
 		cr_skip_test("memory controller present: nothing to refuse");
 	cgt_create("ap", NULL);
-	res.memory.limit = (struct oci_opt_i64){ true, 1 << 20 };
+	res.memory.limit = (struct oci_opt_i64){true, 1 << 20};
 	cr_assert_eq(cg_resources_apply(&cgt.h, &res, &err), -1);
-	cr_assert_str_eq(err.msg, "linux.resources.memory.limit: write memory.max: No such file or directory");
+	cr_assert_str_eq(
+	    err.msg, "linux.resources.memory.limit: write memory.max: No such file or directory");
 }
 
 Test(cg_live, hugetlb_limit_is_delegated_and_written)
 {
-	struct oci_hugepage_limit hp = { .page_size = "2MB", .limit = 4 << 21 };
-	struct oci_resources res = { .present = true, .hugepage_limits = &hp, .n_hugepage_limits = 1 };
-	struct slx_err err = { 0 };
+	struct oci_hugepage_limit hp = {.page_size = "2MB", .limit = 4 << 21};
+	struct oci_resources res = {
+	    .present = true, .hugepage_limits = &hp, .n_hugepage_limits = 1};
+	struct slx_err err = {0};
 	char root_ctl[256], val[64], want[64];
 	int rootfd;
 

@@ -43,8 +43,10 @@ static void setup(void)
 	   "umoci unpack --image oci:v1 b >/dev/null && mkdir -p b/rootfs/etc b/rootfs/bin && "
 	   "echo one > b/rootfs/etc/one && echo gone > b/rootfs/etc/gone && "
 	   "cp /bin/busybox b/rootfs/bin/ && umoci repack --refresh-bundle --image oci:v1 b && "
-	   "rm b/rootfs/etc/gone && echo two > b/rootfs/etc/two && umoci repack --image oci:v1 b && "
-	   "umoci config --image oci:v1 --config.cmd /bin/busybox --config.cmd true", work);
+	   "rm b/rootfs/etc/gone && echo two > b/rootfs/etc/two && umoci repack --image oci:v1 b "
+	   "&& "
+	   "umoci config --image oci:v1 --config.cmd /bin/busybox --config.cmd true",
+	   work);
 }
 
 static void teardown(void)
@@ -92,11 +94,12 @@ static size_t count(const char *sub)
 Test(image_store, every_source_format_pulls_the_same_layers_and_a_bundle)
 {
 	char ref[256], d[IMG_DIGEST_MAX], *bundle = NULL, p[512];
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct stat st;
 
 	sh("cd %s && skopeo copy -q oci:oci:v1 oci-archive:img.oci.tar:v1 && "
-	   "skopeo copy -q oci:oci:v1 docker-archive:img.docker.tar:fn:v1", work);
+	   "skopeo copy -q oci:oci:v1 docker-archive:img.docker.tar:fn:v1",
+	   work);
 	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
 	cr_assert_eq(pull(ref, d, &err), 0, "%s", err.msg);
 	snprintf(ref, sizeof(ref), "oci-archive:%s/img.oci.tar:v1", work);
@@ -116,18 +119,20 @@ Test(image_store, every_source_format_pulls_the_same_layers_and_a_bundle)
 	/* The layout's gzip blobs differ from the archive's plain ones: four. */
 	cr_assert_eq(count("layers"), 4);
 	sh("n=0; for l in %s/images/layers/*; do [ -c $l/etc/gone ] && n=$((n+1)); "
-	   "[ -f $l/etc/one ] && n=$((n+10)); done; [ $n -ge 12 ]", root);
+	   "[ -f $l/etc/one ] && n=$((n+10)); done; [ $n -ge 12 ]",
+	   root);
 	free(bundle);
 }
 
 Test(image_store, a_blob_with_the_wrong_digest_is_refused_and_not_kept)
 {
 	char ref[256], d[IMG_DIGEST_MAX];
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	/* Flip the content of the biggest blob (a layer) keeping its size. */
 	sh("cd %s/oci/blobs/sha256 && f=$(ls -S | head -1) && chmod u+w $f && "
-	   "printf 'XXXX' | dd of=$f bs=1 seek=100 conv=notrunc status=none", work);
+	   "printf 'XXXX' | dd of=$f bs=1 seek=100 conv=notrunc status=none",
+	   work);
 	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
 	cr_assert_eq(pull(ref, d, &err), -1);
 	cr_assert(strstr(err.msg, ": content has digest sha256:"), "%s", err.msg);
@@ -140,7 +145,7 @@ Test(image_store, a_blob_with_the_wrong_digest_is_refused_and_not_kept)
 Test(image_store, a_missing_blob_is_named)
 {
 	char ref[256], d[IMG_DIGEST_MAX];
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	sh("cd %s/oci/blobs/sha256 && rm -f $(ls -S | head -1)", work);
 	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
@@ -152,7 +157,7 @@ Test(image_store, a_missing_blob_is_named)
 Test(image_store, an_index_without_linux_amd64_is_refused)
 {
 	char ref[256], d[IMG_DIGEST_MAX];
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	/* Wrap the manifest in a nested index that offers only arm64. */
 	sh("cd %s/oci && python3 - <<'EOF'\n"
@@ -160,10 +165,12 @@ Test(image_store, an_index_without_linux_amd64_is_refused)
 	   "ix = json.load(open('index.json'))\n"
 	   "m = ix['manifests'][0]\n"
 	   "inner = {'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.index.v1+json',\n"
-	   "  'manifests': [dict(m, platform={'os': 'linux', 'architecture': 'arm64'}, annotations={})]}\n"
+	   "  'manifests': [dict(m, platform={'os': 'linux', 'architecture': 'arm64'}, "
+	   "annotations={})]}\n"
 	   "b = json.dumps(inner).encode(); h = hashlib.sha256(b).hexdigest()\n"
 	   "open('blobs/sha256/' + h, 'wb').write(b)\n"
-	   "ix['manifests'] = [{'mediaType': inner['mediaType'], 'digest': 'sha256:' + h, 'size': len(b),\n"
+	   "ix['manifests'] = [{'mediaType': inner['mediaType'], 'digest': 'sha256:' + h, 'size': "
+	   "len(b),\n"
 	   "  'annotations': m['annotations']}]\n"
 	   "json.dump(ix, open('index.json', 'w'))\nEOF",
 	   work);
@@ -176,7 +183,7 @@ Test(image_store, an_index_without_linux_amd64_is_refused)
 Test(image_store, a_full_disk_fails_cleanly)
 {
 	char ref[256], d[IMG_DIGEST_MAX];
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(mkdir(root, 0700), 0);
 	cr_assert_eq(mount("tmpfs", root, "tmpfs", 0, "size=256k"), 0);
@@ -185,13 +192,14 @@ Test(image_store, a_full_disk_fails_cleanly)
 	cr_assert(strstr(err.msg, "No space left on device"), "%s", err.msg);
 	cr_assert_eq(count("tmp"), 0, "a partial blob was left");
 	sh("for f in %s/images/blobs/sha256/*; do [ ! -e $f ] || "
-	   "[ sha256:$(sha256sum $f | cut -c1-64) = sha256:$(basename $f) ]; done", root);
+	   "[ sha256:$(sha256sum $f | cut -c1-64) = sha256:$(basename $f) ]; done",
+	   root);
 }
 
 Test(image_store, concurrent_pulls_of_one_image_agree)
 {
 	char ref[256], d[IMG_DIGEST_MAX];
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	pid_t pids[4];
 	int status;
 
@@ -217,7 +225,7 @@ Test(image_store, concurrent_pulls_of_one_image_agree)
 Test(image_store, rm_then_prune_removes_what_no_ref_reaches)
 {
 	char ref[256], d[IMG_DIGEST_MAX], *b = NULL;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct img_store st;
 	unsigned removed;
 

@@ -46,13 +46,15 @@ static void make_tar(const char *mode, const char *body)
 	snprintf(path, sizeof(path), "%s/mk.py", work);
 	f = fopen(path, "w");
 	cr_assert_not_null(f);
-	fprintf(f, "import io, tarfile\nOUT = %s%s%s\n"
-		   "t = tarfile.open('%s/layer.tar', 'w:%s', format=tarfile.PAX_FORMAT)\n"
-		   "def add(i, data=b''):\n    i.size = len(data)\n    t.addfile(i, io.BytesIO(data))\n"
-		   "def ti(name, type=tarfile.REGTYPE, **kw):\n    i = tarfile.TarInfo(name)\n"
-		   "    i.type = type\n    i.mode = 0o644\n    [setattr(i, k, v) for k, v in kw.items()]\n"
-		   "    return i\n%s\nt.close()\n",
-		"'", outside, "'", work, mode, body);
+	fprintf(
+	    f,
+	    "import io, tarfile\nOUT = %s%s%s\n"
+	    "t = tarfile.open('%s/layer.tar', 'w:%s', format=tarfile.PAX_FORMAT)\n"
+	    "def add(i, data=b''):\n    i.size = len(data)\n    t.addfile(i, io.BytesIO(data))\n"
+	    "def ti(name, type=tarfile.REGTYPE, **kw):\n    i = tarfile.TarInfo(name)\n"
+	    "    i.type = type\n    i.mode = 0o644\n    [setattr(i, k, v) for k, v in kw.items()]\n"
+	    "    return i\n%s\nt.close()\n",
+	    "'", outside, "'", work, mode, body);
 	fclose(f);
 	snprintf(path, sizeof(path), "python3 %s/mk.py", work);
 	cr_assert_eq(system(path), 0, "python tar maker failed");
@@ -60,9 +62,8 @@ static void make_tar(const char *mode, const char *body)
 
 static int unpack(bool allow_devices, struct slx_err *err)
 {
-	const struct img_unpack_opts o = { .allow_devices = allow_devices,
-					   .overlay_whiteouts = true,
-					   .keep_owners = true };
+	const struct img_unpack_opts o = {
+	    .allow_devices = allow_devices, .overlay_whiteouts = true, .keep_owners = true};
 	char path[160];
 	int fd, dir, r;
 
@@ -89,7 +90,7 @@ TestSuite(image_unpack, .init = setup, .fini = teardown);
 
 Test(image_unpack, a_dotdot_entry_is_refused_and_nothing_lands_outside)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	make_tar("", "add(ti('ok'), b'1')\nadd(ti('../outside/pwned'), b'x')");
 	cr_assert_eq(unpack(false, &err), -1);
@@ -99,7 +100,7 @@ Test(image_unpack, a_dotdot_entry_is_refused_and_nothing_lands_outside)
 
 Test(image_unpack, an_absolute_name_lands_inside_the_layer)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char name[200];
 
 	make_tar("", "add(ti(OUT + '/pwned'), b'x')");
@@ -114,7 +115,7 @@ Test(image_unpack, an_absolute_name_lands_inside_the_layer)
  * entry fails; never outside. */
 Test(image_unpack, a_file_through_a_symlink_to_outside_stays_inside)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	make_tar("gz", "add(ti('etc', tarfile.DIRTYPE))\n"
 		       "add(ti('root', tarfile.SYMTYPE, linkname='/'))\n"
@@ -133,7 +134,7 @@ Test(image_unpack, a_file_through_a_symlink_to_outside_stays_inside)
 
 Test(image_unpack, a_hardlink_to_outside_is_refused)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char victim[160];
 	struct stat st;
 
@@ -154,7 +155,7 @@ Test(image_unpack, a_hardlink_to_outside_is_refused)
 
 Test(image_unpack, device_nodes_only_when_the_caller_allows_them)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char p[160];
 	struct stat st;
 
@@ -170,7 +171,7 @@ Test(image_unpack, device_nodes_only_when_the_caller_allows_them)
 
 Test(image_unpack, whiteouts_become_overlayfs_whiteouts)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char p[160], v[8] = "";
 	struct stat st;
 
@@ -193,7 +194,7 @@ Test(image_unpack, whiteouts_become_overlayfs_whiteouts)
 
 Test(image_unpack, an_overlay_xattr_from_the_tar_is_refused)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	make_tar("", "i = ti('d', tarfile.DIRTYPE)\n"
 		     "i.pax_headers = {'SCHILY.xattr.trusted.overlay.redirect': '/etc'}\nadd(i)");
@@ -225,16 +226,16 @@ static void check_attrs(void)
 	cr_assert_eq(getxattr(p, "user.slx", target, sizeof(target)), 2);
 }
 
-#define ATTR_TAR                                                                        \
-	"add(ti('bin', tarfile.DIRTYPE, mode=0o755))\n"                               \
-	"add(ti('bin/tool', mode=0o4755, uid=1000, gid=1001, mtime=1234567890), b'#!')\n" \
-	"add(ti('bin/tool-link', tarfile.LNKTYPE, linkname='bin/tool'))\n"            \
-	"add(ti('bin/sh', tarfile.SYMTYPE, linkname='tool'))\n"                       \
+#define ATTR_TAR                                                                                   \
+	"add(ti('bin', tarfile.DIRTYPE, mode=0o755))\n"                                            \
+	"add(ti('bin/tool', mode=0o4755, uid=1000, gid=1001, mtime=1234567890), b'#!')\n"          \
+	"add(ti('bin/tool-link', tarfile.LNKTYPE, linkname='bin/tool'))\n"                         \
+	"add(ti('bin/sh', tarfile.SYMTYPE, linkname='tool'))\n"                                    \
 	"i = ti('etc/conf')\ni.pax_headers = {'SCHILY.xattr.user.slx': 'ok'}\nadd(i, b'c')"
 
 Test(image_unpack, modes_owners_links_and_xattrs_survive_plain)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	make_tar("", ATTR_TAR);
 	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
@@ -243,7 +244,7 @@ Test(image_unpack, modes_owners_links_and_xattrs_survive_plain)
 
 Test(image_unpack, modes_owners_links_and_xattrs_survive_gzip)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	make_tar("gz", ATTR_TAR);
 	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
@@ -252,12 +253,13 @@ Test(image_unpack, modes_owners_links_and_xattrs_survive_gzip)
 
 Test(image_unpack, modes_owners_links_and_xattrs_survive_zstd)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char cmd[256];
 
 	make_tar("", ATTR_TAR);
-	snprintf(cmd, sizeof(cmd), "zstd -q --rm %s/layer.tar -o %s/layer.zst && mv %s/layer.zst %s/layer.tar",
-		 work, work, work, work);
+	snprintf(cmd, sizeof(cmd),
+		 "zstd -q --rm %s/layer.tar -o %s/layer.zst && mv %s/layer.zst %s/layer.tar", work,
+		 work, work, work);
 	cr_assert_eq(system(cmd), 0);
 	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
 	check_attrs();
@@ -265,7 +267,7 @@ Test(image_unpack, modes_owners_links_and_xattrs_survive_zstd)
 
 Test(image_unpack, a_truncated_or_foreign_stream_is_an_error)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char cmd[200];
 
 	make_tar("gz", "import os\nadd(ti('big'), os.urandom(100000))");

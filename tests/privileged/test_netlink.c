@@ -14,7 +14,7 @@
 static int sec_lo_flags(short *flags)
 {
 	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct ifreq ifr = { .ifr_name = "lo" };
+	struct ifreq ifr = {.ifr_name = "lo"};
 
 	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
 		return -1;

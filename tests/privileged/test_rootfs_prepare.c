@@ -21,9 +21,9 @@
 #include "common/fsutil.h"
 #include "runtime/rootfs.h"
 
-#define RFT_STRV(...)                                                          \
-	((struct oci_strv){ .v = (char *[]){ __VA_ARGS__, NULL },              \
-			    .n = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *) })
+#define RFT_STRV(...)                                                                              \
+	((struct oci_strv){.v = (char *[]){__VA_ARGS__, NULL},                                     \
+			   .n = sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
 
 /* Layout under one temp dir T: T/rootfs is the container's root, T/outside
  * a directory the image's symlink rootfs/evil points at (and that exists in
@@ -47,9 +47,9 @@ static void rft_write(const char *path, const char *text)
 
 static void rft_world_build(struct rft_world *w)
 {
-	static const char *const dirs[] = { "proc", "dev", "data", "etc", "etc/hidden", "opt",
-					    "opt/sub" };
-	struct slx_err err = { 0 };
+	static const char *const dirs[] = {"proc",	 "dev", "data",	  "etc",
+					   "etc/hidden", "opt", "opt/sub"};
+	struct slx_err err = {0};
 	char p[256];
 
 	strcpy(w->top, "/tmp/slx-rootfs-XXXXXX");
@@ -121,14 +121,14 @@ static ssize_t rft_read_len(const char *path)
 static int rft_inside_checks(const struct rft_world *w)
 {
 	struct stat st;
-	char buf[128] = { 0 };
+	char buf[128] = {0};
 	DIR *d;
 	int hidden_entries = 0;
 
 	if (access("/proc/self", F_OK) < 0)
 		return 1;
-	if (stat("/dev/null", &st) < 0 || !S_ISCHR(st.st_mode) ||
-	    st.st_rdev != makedev(1, 3) || (st.st_mode & 0777) != 0666)
+	if (stat("/dev/null", &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3) ||
+	    (st.st_mode & 0777) != 0666)
 		return 2;
 	if (rft_read_len("/etc/secret") != 0)
 		return 3;
@@ -171,28 +171,35 @@ static int rft_inside_checks(const struct rft_world *w)
 static void rft_run_child(const struct rft_world *w, bool no_pivot)
 {
 	struct oci_mount mounts[] = {
-		{ .destination = "/proc", .type = "proc", .source = "proc" },
-		{ .destination = "/dev", .type = "tmpfs", .source = "tmpfs",
-		  .options = RFT_STRV("nosuid", "strictatime", "mode=755", "size=65536k") },
-		{ .destination = "/data", .type = "tmpfs", .source = "tmpfs" },
-		{ .destination = "/etc/bound", .type = "bind", .source = (char *)w->hostfile,
-		  .options = RFT_STRV("rbind", "ro", "nosuid") },
-		{ .destination = "/evil/escaped", .type = "tmpfs", .source = "tmpfs" },
-		{ .destination = "/opt", .type = "tmpfs", .source = "tmpfs",
-		  .options = RFT_STRV("tmpcopyup", "nosuid", "mode=755") },
+	    {.destination = "/proc", .type = "proc", .source = "proc"},
+	    {.destination = "/dev",
+	     .type = "tmpfs",
+	     .source = "tmpfs",
+	     .options = RFT_STRV("nosuid", "strictatime", "mode=755", "size=65536k")},
+	    {.destination = "/data", .type = "tmpfs", .source = "tmpfs"},
+	    {.destination = "/etc/bound",
+	     .type = "bind",
+	     .source = (char *)w->hostfile,
+	     .options = RFT_STRV("rbind", "ro", "nosuid")},
+	    {.destination = "/evil/escaped", .type = "tmpfs", .source = "tmpfs"},
+	    {.destination = "/opt",
+	     .type = "tmpfs",
+	     .source = "tmpfs",
+	     .options = RFT_STRV("tmpcopyup", "nosuid", "mode=755")},
 	};
 	struct oci_config cfg = {
-		.mounts = mounts,
-		.n_mounts = sizeof(mounts) / sizeof(mounts[0]),
-		.root = { .readonly = true },
-		.linux_ = {
-			.masked_paths = RFT_STRV("/etc/secret", "/etc/hidden", "/proc/nonexistent"),
-			.readonly_paths = RFT_STRV("/data", "/nonexistent"),
+	    .mounts = mounts,
+	    .n_mounts = sizeof(mounts) / sizeof(mounts[0]),
+	    .root = {.readonly = true},
+	    .linux_ =
+		{
+		    .masked_paths = RFT_STRV("/etc/secret", "/etc/hidden", "/proc/nonexistent"),
+		    .readonly_paths = RFT_STRV("/data", "/nonexistent"),
 		},
 	};
 	struct rt_mount_plan *plan = NULL;
-	struct rt_rootfs_opts opts = { .rootfs = w->rootfs, .no_pivot = no_pivot };
-	struct slx_err err = { 0 };
+	struct rt_rootfs_opts opts = {.rootfs = w->rootfs, .no_pivot = no_pivot};
+	struct slx_err err = {0};
 
 	if (unshare(CLONE_NEWNS) < 0)
 		_exit(100);

@@ -18,7 +18,7 @@ static struct rt_seccomp *sec_prog;
 
 static void sec_prepare(const struct oci_seccomp *s)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(rt_seccomp_prepare(s, &sec_prog, &err), 0, "%s", err.msg);
 	cr_assert_not_null(sec_prog);
@@ -44,12 +44,15 @@ static int sec_child_getcwd_errno(void)
 
 Test(rt_seccomp, errno_ret_reaches_the_caller, .fini = sec_prog_free)
 {
-	struct oci_seccomp_syscall sc = { .names = PRIV_STRV("getcwd"), .action = "SCMP_ACT_ERRNO",
-					  .errno_ret = { .set = true, .v = 38 } };
-	struct oci_seccomp s = { .present = true, .default_action = "SCMP_ACT_ALLOW",
-				 .flags = PRIV_STRV("SECCOMP_FILTER_FLAG_LOG"),
-				 .architectures = PRIV_STRV("SCMP_ARCH_X86", "SCMP_ARCH_X32"),
-				 .syscalls = &sc, .n_syscalls = 1 };
+	struct oci_seccomp_syscall sc = {.names = PRIV_STRV("getcwd"),
+					 .action = "SCMP_ACT_ERRNO",
+					 .errno_ret = {.set = true, .v = 38}};
+	struct oci_seccomp s = {.present = true,
+				.default_action = "SCMP_ACT_ALLOW",
+				.flags = PRIV_STRV("SECCOMP_FILTER_FLAG_LOG"),
+				.architectures = PRIV_STRV("SCMP_ARCH_X86", "SCMP_ARCH_X32"),
+				.syscalls = &sc,
+				.n_syscalls = 1};
 
 	sec_prepare(&s);
 	priv_assert_child_ok(sec_child_getcwd_errno);
@@ -68,9 +71,9 @@ static int sec_child_errno_default_is_eperm(void)
 
 Test(rt_seccomp, errno_without_errno_ret_is_eperm, .fini = sec_prog_free)
 {
-	struct oci_seccomp_syscall sc = { .names = PRIV_STRV("getppid"), .action = "SCMP_ACT_ERRNO" };
-	struct oci_seccomp s = { .present = true, .default_action = "SCMP_ACT_ALLOW",
-				 .syscalls = &sc, .n_syscalls = 1 };
+	struct oci_seccomp_syscall sc = {.names = PRIV_STRV("getppid"), .action = "SCMP_ACT_ERRNO"};
+	struct oci_seccomp s = {
+	    .present = true, .default_action = "SCMP_ACT_ALLOW", .syscalls = &sc, .n_syscalls = 1};
 
 	sec_prepare(&s);
 	priv_assert_child_ok(sec_child_errno_default_is_eperm);
@@ -98,14 +101,16 @@ static int sec_child_args_and(void)
 Test(rt_seccomp, conditions_on_different_args_are_anded, .fini = sec_prog_free)
 {
 	struct oci_seccomp_arg args[] = {
-		{ .index = 0, .value = PRIO_PROCESS, .op = "SCMP_CMP_EQ" },
-		{ .index = 1, .value = 424242, .op = "SCMP_CMP_EQ" },
+	    {.index = 0, .value = PRIO_PROCESS, .op = "SCMP_CMP_EQ"},
+	    {.index = 1, .value = 424242, .op = "SCMP_CMP_EQ"},
 	};
-	struct oci_seccomp_syscall sc = { .names = PRIV_STRV("getpriority"), .action = "SCMP_ACT_ERRNO",
-					  .errno_ret = { .set = true, .v = 38 },
-					  .args = args, .n_args = 2 };
-	struct oci_seccomp s = { .present = true, .default_action = "SCMP_ACT_ALLOW",
-				 .syscalls = &sc, .n_syscalls = 1 };
+	struct oci_seccomp_syscall sc = {.names = PRIV_STRV("getpriority"),
+					 .action = "SCMP_ACT_ERRNO",
+					 .errno_ret = {.set = true, .v = 38},
+					 .args = args,
+					 .n_args = 2};
+	struct oci_seccomp s = {
+	    .present = true, .default_action = "SCMP_ACT_ALLOW", .syscalls = &sc, .n_syscalls = 1};
 
 	sec_prepare(&s);
 	priv_assert_child_ok(sec_child_args_and);
@@ -133,15 +138,17 @@ static int sec_child_args_or(void)
 Test(rt_seccomp, conditions_on_the_same_arg_are_ored, .fini = sec_prog_free)
 {
 	struct oci_seccomp_arg args[] = {
-		{ .index = 0, .value = 90001, .op = "SCMP_CMP_EQ" },
-		{ .index = 0, .value = 90002, .op = "SCMP_CMP_EQ" },
-		{ .index = 0, .value = 0xff00, .value_two = 0x4200, .op = "SCMP_CMP_MASKED_EQ" },
+	    {.index = 0, .value = 90001, .op = "SCMP_CMP_EQ"},
+	    {.index = 0, .value = 90002, .op = "SCMP_CMP_EQ"},
+	    {.index = 0, .value = 0xff00, .value_two = 0x4200, .op = "SCMP_CMP_MASKED_EQ"},
 	};
-	struct oci_seccomp_syscall sc = { .names = PRIV_STRV("close"), .action = "SCMP_ACT_ERRNO",
-					  .errno_ret = { .set = true, .v = 38 },
-					  .args = args, .n_args = 3 };
-	struct oci_seccomp s = { .present = true, .default_action = "SCMP_ACT_ALLOW",
-				 .syscalls = &sc, .n_syscalls = 1 };
+	struct oci_seccomp_syscall sc = {.names = PRIV_STRV("close"),
+					 .action = "SCMP_ACT_ERRNO",
+					 .errno_ret = {.set = true, .v = 38},
+					 .args = args,
+					 .n_args = 3};
+	struct oci_seccomp s = {
+	    .present = true, .default_action = "SCMP_ACT_ALLOW", .syscalls = &sc, .n_syscalls = 1};
 
 	sec_prepare(&s);
 	priv_assert_child_ok(sec_child_args_or);
@@ -149,7 +156,7 @@ Test(rt_seccomp, conditions_on_the_same_arg_are_ored, .fini = sec_prog_free)
 
 static int sec_child_kill_process(void)
 {
-	struct rlimit no_core = { 0, 0 };
+	struct rlimit no_core = {0, 0};
 	struct slx_err err;
 
 	/* SIGSYS dumps core by default; leave no core file behind. */
@@ -163,9 +170,10 @@ static int sec_child_kill_process(void)
 
 Test(rt_seccomp, kill_process_action_kills_with_sigsys, .fini = sec_prog_free)
 {
-	struct oci_seccomp_syscall sc = { .names = PRIV_STRV("getppid"), .action = "SCMP_ACT_KILL_PROCESS" };
-	struct oci_seccomp s = { .present = true, .default_action = "SCMP_ACT_ALLOW",
-				 .syscalls = &sc, .n_syscalls = 1 };
+	struct oci_seccomp_syscall sc = {.names = PRIV_STRV("getppid"),
+					 .action = "SCMP_ACT_KILL_PROCESS"};
+	struct oci_seccomp s = {
+	    .present = true, .default_action = "SCMP_ACT_ALLOW", .syscalls = &sc, .n_syscalls = 1};
 	int status;
 
 	sec_prepare(&s);

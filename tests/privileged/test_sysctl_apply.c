@@ -29,10 +29,10 @@ static int sec_read_sysctl(const char *path, char *buf, size_t size)
 static int sec_child_sysctl_apply(void)
 {
 	struct oci_kv kv[] = {
-		{ .key = "kernel.shmmni", .value = "1234" },
-		{ .key = "net/ipv4/ip_forward", .value = "1" },
+	    {.key = "kernel.shmmni", .value = "1234"},
+	    {.key = "net/ipv4/ip_forward", .value = "1"},
 	};
-	struct oci_kvv sysctl = { .v = kv, .n = 2 };
+	struct oci_kvv sysctl = {.v = kv, .n = 2};
 	struct slx_err err;
 	char buf[64];
 
@@ -40,9 +40,11 @@ static int sec_child_sysctl_apply(void)
 		return 1;
 	if (rt_sysctl_apply(&sysctl, &err) < 0)
 		return 2;
-	if (sec_read_sysctl("/proc/sys/kernel/shmmni", buf, sizeof(buf)) < 0 || strcmp(buf, "1234\n"))
+	if (sec_read_sysctl("/proc/sys/kernel/shmmni", buf, sizeof(buf)) < 0 ||
+	    strcmp(buf, "1234\n"))
 		return 3;
-	if (sec_read_sysctl("/proc/sys/net/ipv4/ip_forward", buf, sizeof(buf)) < 0 || strcmp(buf, "1\n"))
+	if (sec_read_sysctl("/proc/sys/net/ipv4/ip_forward", buf, sizeof(buf)) < 0 ||
+	    strcmp(buf, "1\n"))
 		return 4;
 	return 0;
 }
@@ -54,10 +56,11 @@ Test(rt_sysctl, apply_writes_proc_sys)
 
 Test(rt_sysctl, apply_error_names_the_file)
 {
-	struct oci_kv kv = { .key = "kernel.no_such_knob", .value = "1" };
-	struct oci_kvv sysctl = { .v = &kv, .n = 1 };
-	struct slx_err err = { 0 };
+	struct oci_kv kv = {.key = "kernel.no_such_knob", .value = "1"};
+	struct oci_kvv sysctl = {.v = &kv, .n = 1};
+	struct slx_err err = {0};
 
 	cr_assert_eq(rt_sysctl_apply(&sysctl, &err), -1);
-	cr_assert_str_eq(err.msg, "linux.sysctl: open /proc/sys/kernel/no_such_knob: No such file or directory");
+	cr_assert_str_eq(
+	    err.msg, "linux.sysctl: open /proc/sys/kernel/no_such_knob: No such file or directory");
 }

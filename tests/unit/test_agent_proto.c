@@ -8,10 +8,10 @@
 #include "shim/agent_proto.h"
 
 /* One frame into buf: header, then the parts; returns its size. */
-static size_t put_frame(char *buf, uint32_t type, const void *a, size_t alen,
-			const void *b, size_t blen)
+static size_t put_frame(char *buf, uint32_t type, const void *a, size_t alen, const void *b,
+			size_t blen)
 {
-	struct agent_frame_hdr h = { .type = type, .len = (uint32_t)(alen + blen) };
+	struct agent_frame_hdr h = {.type = type, .len = (uint32_t)(alen + blen)};
 
 	memcpy(buf, &h, sizeof(h));
 	memcpy(buf + sizeof(h), a, alen);
@@ -36,7 +36,7 @@ Test(agent_proto, a_frame_is_found_only_once_all_of_it_arrived)
 
 Test(agent_proto, a_header_announcing_more_than_a_frame_is_refused_at_once)
 {
-	struct agent_frame_hdr h = { .type = AGENT_RESULT, .len = AGENT_FRAME_MAX + 1 };
+	struct agent_frame_hdr h = {.type = AGENT_RESULT, .len = AGENT_FRAME_MAX + 1};
 	struct agent_frame f;
 
 	cr_assert_eq(agent_frame_parse((const char *)&h, sizeof(h), &f), -1);
@@ -49,7 +49,7 @@ Test(agent_proto, consume_drops_one_whole_frame_and_never_a_partial_one)
 	char buf[128];
 	size_t n = put_frame(buf, AGENT_READY, "xy", 2, NULL, 0);
 	size_t m = put_frame(buf + n, AGENT_INIT_ERROR, "{}", 2, NULL, 0);
-	struct agent_rx rx = { .buf = buf, .len = n + m - 1, .cap = sizeof(buf) };
+	struct agent_rx rx = {.buf = buf, .len = n + m - 1, .cap = sizeof(buf)};
 	const char *p;
 	uint32_t type;
 	size_t len;
@@ -63,7 +63,7 @@ Test(agent_proto, consume_drops_one_whole_frame_and_never_a_partial_one)
 
 Test(agent_proto, invoke_splits_request_id_and_event)
 {
-	struct agent_invoke h = { .deadline_ms = 42, .request_id_len = 3 };
+	struct agent_invoke h = {.deadline_ms = 42, .request_id_len = 3};
 	char buf[64];
 	struct agent_invoke_msg m;
 
@@ -79,8 +79,8 @@ Test(agent_proto, invoke_splits_request_id_and_event)
 
 Test(agent_proto, invoke_with_a_request_id_past_the_payload_is_refused)
 {
-	struct agent_invoke h = { .request_id_len = 11 };
-	char buf[64] = { 0 };
+	struct agent_invoke h = {.request_id_len = 11};
+	char buf[64] = {0};
 	struct agent_invoke_msg m;
 
 	memcpy(buf, &h, sizeof(h));
@@ -93,7 +93,7 @@ Test(agent_proto, invoke_with_a_request_id_past_the_payload_is_refused)
 
 Test(agent_proto, result_splits_error_type_and_body_and_refuses_overruns)
 {
-	struct agent_result h = { .outcome = 1, .error_type_len = 9 };
+	struct agent_result h = {.outcome = 1, .error_type_len = 9};
 	char buf[64];
 	struct agent_result_msg m;
 

@@ -17,7 +17,7 @@
 
 static char *cgt_resolve(const char *path, bool systemd)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char *out = NULL;
 
 	cr_assert_eq(cg_resolve_path(path, "ctr1", systemd, &out, &err), 0, "%s: %s", path,
@@ -27,7 +27,7 @@ static char *cgt_resolve(const char *path, bool systemd)
 
 static void cgt_resolve_fails(const char *path, bool systemd, const char *want)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char *out = NULL;
 
 	cr_assert_eq(cg_resolve_path(path, "ctr1", systemd, &out, &err), -1, "%s", path);
@@ -35,11 +35,11 @@ static void cgt_resolve_fails(const char *path, bool systemd, const char *want)
 	cr_assert(strstr(err.msg, want), "%s: got \"%s\"", path, err.msg);
 }
 
-#define CGT_RESOLVES(in, systemd, want)                                        \
-	do {                                                                   \
-		char *got_ = cgt_resolve(in, systemd);                         \
-		cr_assert_str_eq(got_, want, "%s", in);                        \
-		free(got_);                                                    \
+#define CGT_RESOLVES(in, systemd, want)                                                            \
+	do {                                                                                       \
+		char *got_ = cgt_resolve(in, systemd);                                             \
+		cr_assert_str_eq(got_, want, "%s", in);                                            \
+		free(got_);                                                                        \
 	} while (0)
 
 Test(cg_path, absolute_paths_are_taken_under_the_root)
@@ -98,7 +98,7 @@ Test(cg_path, bad_paths_name_linux_cgroups_path)
 Test(cg_convert, cpu_shares_to_weight_matches_runc)
 {
 	static const uint64_t table[][2] = {
-		{ 2, 1 }, { 1024, 39 }, { 512, 20 }, { 262144, 10000 }, { 1, 1 }, { 300000, 10000 },
+	    {2, 1}, {1024, 39}, {512, 20}, {262144, 10000}, {1, 1}, {300000, 10000},
 	};
 
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
@@ -111,11 +111,11 @@ Test(cg_convert, cpu_shares_to_weight_matches_runc)
 Test(cg_convert, swap_is_memsw_minus_memory)
 {
 	static const int64_t ok[][3] = {
-		/* swap, limit, v2 */
-		{ -1, 1000, -1 }, { 0, -1, -1 }, { 0, 1000, 0 }, { 3000, 1000, 2000 },
-		{ 1000, 1000, 0 }, { -1, -1, -1 },
+	    /* swap, limit, v2 */
+	    {-1, 1000, -1},	{0, -1, -1},	 {0, 1000, 0},
+	    {3000, 1000, 2000}, {1000, 1000, 0}, {-1, -1, -1},
 	};
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	int64_t out;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -123,7 +123,8 @@ Test(cg_convert, swap_is_memsw_minus_memory)
 		cr_assert_eq(out, ok[i][2], "swap %ld limit %ld", (long)ok[i][0], (long)ok[i][1]);
 	}
 	cr_assert_eq(cg_swap_v1_to_v2(500, 1000, &out, &err), -1);
-	cr_assert_str_eq(err.msg, "linux.resources.memory.swap: memory+swap (500) must not be below the memory limit (1000)");
+	cr_assert_str_eq(err.msg, "linux.resources.memory.swap: memory+swap (500) must not be "
+				  "below the memory limit (1000)");
 	cr_assert_eq(cg_swap_v1_to_v2(500, 0, &out, &err), -1);
 	cr_assert(strstr(err.msg, "needs a memory limit"), "%s", err.msg);
 }
@@ -132,7 +133,7 @@ Test(cg_convert, swap_is_memsw_minus_memory)
 
 static void cgt_invalid(const struct oci_resources *res, unsigned avail, const char *want)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(cg_resources_validate(res, avail, &err), -1, "expected: %s", want);
 	cr_assert_str_eq(err.msg, want);
@@ -140,46 +141,58 @@ static void cgt_invalid(const struct oci_resources *res, unsigned avail, const c
 
 Test(cg_validate, hybrid_host_refuses_memory_limit)
 {
-	struct oci_resources res = { .present = true };
+	struct oci_resources res = {.present = true};
 
 	res.memory.present = true;
-	res.memory.limit = (struct oci_opt_i64){ true, 64 << 20 };
-	cgt_invalid(&res, 0, "linux.resources.memory: the memory controller is not available in cgroup v2 on this host");
+	res.memory.limit = (struct oci_opt_i64){true, 64 << 20};
+	cgt_invalid(&res, 0,
+		    "linux.resources.memory: the memory controller is not available in cgroup v2 "
+		    "on this host");
 	cr_assert_eq(cg_resources_validate(&res, CG_CTRL_MEMORY, NULL), 0);
 	res.memory.limit.v = 0;
-	cgt_invalid(&res, CG_CTRL_MEMORY, "linux.resources.memory.limit: must be positive or -1 (unlimited), got 0");
+	cgt_invalid(&res, CG_CTRL_MEMORY,
+		    "linux.resources.memory.limit: must be positive or -1 (unlimited), got 0");
 }
 
 Test(cg_validate, each_section_names_its_controller)
 {
-	struct oci_resources res = { .present = true };
-	struct oci_hugepage_limit hp = { .page_size = "2MB", .limit = 1 };
+	struct oci_resources res = {.present = true};
+	struct oci_hugepage_limit hp = {.page_size = "2MB", .limit = 1};
 
-	res.pids.limit = (struct oci_opt_i64){ true, 10 };
-	cgt_invalid(&res, CG_CTRL_MEMORY, "linux.resources.pids: the pids controller is not available in cgroup v2 on this host");
+	res.pids.limit = (struct oci_opt_i64){true, 10};
+	cgt_invalid(
+	    &res, CG_CTRL_MEMORY,
+	    "linux.resources.pids: the pids controller is not available in cgroup v2 on this host");
 	res.pids.limit.set = false;
 	res.cpu.cpus = "0-1";
-	cgt_invalid(&res, CG_CTRL_CPU, "linux.resources.cpu.cpus: the cpuset controller is not available in cgroup v2 on this host");
+	cgt_invalid(&res, CG_CTRL_CPU,
+		    "linux.resources.cpu.cpus: the cpuset controller is not available in cgroup v2 "
+		    "on this host");
 	res.cpu.cpus = NULL;
 	res.hugepage_limits = &hp;
 	res.n_hugepage_limits = 1;
-	cgt_invalid(&res, 0, "linux.resources.hugepageLimits: the hugetlb controller is not available in cgroup v2 on this host");
+	cgt_invalid(&res, 0,
+		    "linux.resources.hugepageLimits: the hugetlb controller is not available in "
+		    "cgroup v2 on this host");
 	cr_assert_eq(cg_resources_validate(&res, CG_CTRL_HUGETLB, NULL), 0);
 	hp.page_size = "2M";
-	cgt_invalid(&res, CG_CTRL_HUGETLB, "linux.resources.hugepageLimits[0].pageSize: \"2M\" is not like \"2MB\"");
+	cgt_invalid(&res, CG_CTRL_HUGETLB,
+		    "linux.resources.hugepageLimits[0].pageSize: \"2M\" is not like \"2MB\"");
 }
 
 Test(cg_validate, cpu_values_follow_the_kernel)
 {
-	struct oci_resources res = { .present = true };
+	struct oci_resources res = {.present = true};
 	unsigned all = CG_CTRL_CPU | CG_CTRL_CPUSET;
 
-	res.cpu.quota = (struct oci_opt_i64){ true, 50000 };
+	res.cpu.quota = (struct oci_opt_i64){true, 50000};
 	cgt_invalid(&res, all, "linux.resources.cpu.quota: a quota needs a period");
-	res.cpu.period = (struct oci_opt_u64){ true, 100000 };
+	res.cpu.period = (struct oci_opt_u64){true, 100000};
 	cr_assert_eq(cg_resources_validate(&res, all, NULL), 0);
-	cgt_invalid(&res, 0, "linux.resources.cpu: the cpu controller is not available in cgroup v2 on this host");
-	res.cpu.shares = (struct oci_opt_u64){ true, 1 };
+	cgt_invalid(
+	    &res, 0,
+	    "linux.resources.cpu: the cpu controller is not available in cgroup v2 on this host");
+	res.cpu.shares = (struct oci_opt_u64){true, 1};
 	cgt_invalid(&res, all, "linux.resources.cpu.shares: 1 is outside [2, 262144]");
 	res.cpu.shares.v = 262145;
 	cgt_invalid(&res, all, "linux.resources.cpu.shares: 262145 is outside [2, 262144]");
@@ -190,17 +203,22 @@ Test(cg_validate, unified_keys_are_controller_dot_file)
 	static const struct {
 		const char *key, *msg;
 	} bad[] = {
-		{ "memory", "linux.resources.unified: \"memory\": expected \"<controller>.<file>\"" },
-		{ "memory/../x.max", "linux.resources.unified: \"memory/../x.max\": expected \"<controller>.<file>\"" },
-		{ "memory..max", "linux.resources.unified: \"memory..max\": expected \"<controller>.<file>\"" },
-		{ "memory.m ax", "linux.resources.unified: \"memory.m ax\": expected \"<controller>.<file>\"" },
-		{ "memory.max\n", "linux.resources.unified: \"memory.max\\n\": expected \"<controller>.<file>\"" },
-		{ "foo.bar", "linux.resources.unified: foo.bar: unknown controller \"foo\"" },
-		{ "cgroup.procs", "linux.resources.unified: cgroup.procs: managed by the runtime" },
-		{ "memory.max", "linux.resources.unified: memory.max: the memory controller is not available in cgroup v2 on this host" },
+	    {"memory", "linux.resources.unified: \"memory\": expected \"<controller>.<file>\""},
+	    {"memory/../x.max",
+	     "linux.resources.unified: \"memory/../x.max\": expected \"<controller>.<file>\""},
+	    {"memory..max",
+	     "linux.resources.unified: \"memory..max\": expected \"<controller>.<file>\""},
+	    {"memory.m ax",
+	     "linux.resources.unified: \"memory.m ax\": expected \"<controller>.<file>\""},
+	    {"memory.max\n",
+	     "linux.resources.unified: \"memory.max\\n\": expected \"<controller>.<file>\""},
+	    {"foo.bar", "linux.resources.unified: foo.bar: unknown controller \"foo\""},
+	    {"cgroup.procs", "linux.resources.unified: cgroup.procs: managed by the runtime"},
+	    {"memory.max", "linux.resources.unified: memory.max: the memory controller is not "
+			   "available in cgroup v2 on this host"},
 	};
-	struct oci_kv kv = { .value = "1" };
-	struct oci_resources res = { .present = true, .unified = { &kv, 1 } };
+	struct oci_kv kv = {.value = "1"};
+	struct oci_resources res = {.present = true, .unified = {&kv, 1}};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		kv.key = (char *)bad[i].key;
@@ -214,12 +232,14 @@ Test(cg_validate, unified_keys_are_controller_dot_file)
 
 Test(cg_validate, device_rules_need_no_controller)
 {
-	struct oci_device_cgroup dev = { .allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm" };
-	struct oci_resources res = { .present = true, .devices = &dev, .n_devices = 1 };
+	struct oci_device_cgroup dev = {
+	    .allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm"};
+	struct oci_resources res = {.present = true, .devices = &dev, .n_devices = 1};
 
 	cr_assert_eq(cg_resources_validate(&res, 0, NULL), 0);
 	dev.access = "rwx";
-	cgt_invalid(&res, 0, "linux.resources.devices[0].access: \"rwx\" is not a subset of \"rwm\"");
+	cgt_invalid(&res, 0,
+		    "linux.resources.devices[0].access: \"rwx\" is not a subset of \"rwm\"");
 }
 
 /* --- file formats, against a scratch directory standing in for a cgroup -- */
@@ -256,7 +276,8 @@ static int cgt_fake_cgroup(const char *const files[][2], size_t n)
 		int f = openat(fd, files[i][0], O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 		cr_assert_geq(f, 0);
-		cr_assert_eq(write(f, files[i][1], strlen(files[i][1])), (ssize_t)strlen(files[i][1]));
+		cr_assert_eq(write(f, files[i][1], strlen(files[i][1])),
+			     (ssize_t)strlen(files[i][1]));
 		close(f);
 	}
 	return fd;
@@ -265,24 +286,24 @@ static int cgt_fake_cgroup(const char *const files[][2], size_t n)
 Test(cg_files, stats_parse_every_counter)
 {
 	static const char *const files[][2] = {
-		{ "cpu.stat", "usage_usec 300\nuser_usec 200\nsystem_usec 100\nnr_periods 7\n"
-			      "nr_throttled 2\nthrottled_usec 50\nnr_bursts 0\n" },
-		{ "memory.current", "4096\n" },
-		{ "memory.max", "max\n" },
-		{ "memory.swap.current", "0\n" },
-		{ "memory.stat", "anon 10\nfile 20\nkernel 30\nkernel_stack 5\nanon_thp 99\n" },
-		{ "memory.events", "low 0\nhigh 0\nmax 4\noom 2\noom_kill 1\noom_group_kill 0\n" },
-		{ "pids.current", "3\n" },
-		{ "pids.max", "64\n" },
-		{ "io.stat", "8:0 rbytes=100 wbytes=200 rios=1 wios=2 dbytes=0 dios=0\n"
-			     "8:16 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0\n" },
-		{ "cpu.pressure", "some avg10=1.50 avg60=0.25 avg300=0.00 total=12345\n"
-				  "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n" },
-		{ "memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=7\n"
-				     "full avg10=0.00 avg60=0.00 avg300=0.00 total=5\n" },
+	    {"cpu.stat", "usage_usec 300\nuser_usec 200\nsystem_usec 100\nnr_periods 7\n"
+			 "nr_throttled 2\nthrottled_usec 50\nnr_bursts 0\n"},
+	    {"memory.current", "4096\n"},
+	    {"memory.max", "max\n"},
+	    {"memory.swap.current", "0\n"},
+	    {"memory.stat", "anon 10\nfile 20\nkernel 30\nkernel_stack 5\nanon_thp 99\n"},
+	    {"memory.events", "low 0\nhigh 0\nmax 4\noom 2\noom_kill 1\noom_group_kill 0\n"},
+	    {"pids.current", "3\n"},
+	    {"pids.max", "64\n"},
+	    {"io.stat", "8:0 rbytes=100 wbytes=200 rios=1 wios=2 dbytes=0 dios=0\n"
+			"8:16 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0\n"},
+	    {"cpu.pressure", "some avg10=1.50 avg60=0.25 avg300=0.00 total=12345\n"
+			     "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"},
+	    {"memory.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=7\n"
+				"full avg10=0.00 avg60=0.00 avg300=0.00 total=5\n"},
 	};
 	int fd = cgt_fake_cgroup(files, sizeof(files) / sizeof(files[0]));
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct cg_stats st;
 
 	cr_assert_eq(cg_stats_read(fd, &st, &err), 0, "%s", err.msg);
@@ -315,9 +336,9 @@ Test(cg_files, stats_parse_every_counter)
 
 Test(cg_files, absent_files_leave_have_flags_false)
 {
-	static const char *const files[][2] = { { "cpu.stat", "usage_usec 1\n" } };
+	static const char *const files[][2] = {{"cpu.stat", "usage_usec 1\n"}};
 	int fd = cgt_fake_cgroup(files, 1);
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct cg_stats st;
 
 	cr_assert_eq(cg_stats_read(fd, &st, &err), 0, "%s", err.msg);
@@ -338,28 +359,28 @@ static void cgt_expect_file(int fd, const char *name, const char *want)
 Test(cg_files, apply_writes_what_runc_writes)
 {
 	static const char *const files[][2] = {
-		{ "memory.max", "" }, { "memory.low", "" },   { "memory.swap.max", "" },
-		{ "cpu.weight", "" }, { "cpu.max", "" },      { "cpuset.cpus", "" },
-		{ "pids.max", "" },   { "io.weight", "" },    { "io.max", "" },
-		{ "hugetlb.2MB.max", "" }, { "memory.high", "" },
+	    {"memory.max", ""},	     {"memory.low", ""},  {"memory.swap.max", ""},
+	    {"cpu.weight", ""},	     {"cpu.max", ""},	  {"cpuset.cpus", ""},
+	    {"pids.max", ""},	     {"io.weight", ""},	  {"io.max", ""},
+	    {"hugetlb.2MB.max", ""}, {"memory.high", ""},
 	};
-	struct oci_throttle_device rbps = { .major = 8, .minor = 0, .rate = 1048576 };
-	struct oci_hugepage_limit hp = { .page_size = "2MB", .limit = 2097152 };
-	struct oci_kv kv = { .key = "memory.high", .value = "1000000" };
-	struct oci_resources res = { .present = true, .hugepage_limits = &hp,
-				     .n_hugepage_limits = 1, .unified = { &kv, 1 } };
-	struct cg_handle h = { .dirfd = cgt_fake_cgroup(files, sizeof(files) / sizeof(files[0])) };
-	struct slx_err err = { 0 };
+	struct oci_throttle_device rbps = {.major = 8, .minor = 0, .rate = 1048576};
+	struct oci_hugepage_limit hp = {.page_size = "2MB", .limit = 2097152};
+	struct oci_kv kv = {.key = "memory.high", .value = "1000000"};
+	struct oci_resources res = {
+	    .present = true, .hugepage_limits = &hp, .n_hugepage_limits = 1, .unified = {&kv, 1}};
+	struct cg_handle h = {.dirfd = cgt_fake_cgroup(files, sizeof(files) / sizeof(files[0]))};
+	struct slx_err err = {0};
 
-	res.memory.limit = (struct oci_opt_i64){ true, -1 };
-	res.memory.reservation = (struct oci_opt_i64){ true, 1024 };
-	res.memory.swap = (struct oci_opt_i64){ true, -1 };
-	res.cpu.shares = (struct oci_opt_u64){ true, 1024 };
-	res.cpu.quota = (struct oci_opt_i64){ true, 50000 };
-	res.cpu.period = (struct oci_opt_u64){ true, 100000 };
+	res.memory.limit = (struct oci_opt_i64){true, -1};
+	res.memory.reservation = (struct oci_opt_i64){true, 1024};
+	res.memory.swap = (struct oci_opt_i64){true, -1};
+	res.cpu.shares = (struct oci_opt_u64){true, 1024};
+	res.cpu.quota = (struct oci_opt_i64){true, 50000};
+	res.cpu.period = (struct oci_opt_u64){true, 100000};
 	res.cpu.cpus = "0-1";
-	res.pids.limit = (struct oci_opt_i64){ true, 0 };
-	res.block_io.weight = (struct oci_opt_u64){ true, 500 };
+	res.pids.limit = (struct oci_opt_i64){true, 0};
+	res.block_io.weight = (struct oci_opt_u64){true, 500};
 	res.block_io.throttle_read_bps = &rbps;
 	res.block_io.n_throttle_read_bps = 1;
 	cr_assert_eq(cg_resources_apply(&h, &res, &err), 0, "%s", err.msg);
@@ -379,13 +400,13 @@ Test(cg_files, apply_writes_what_runc_writes)
 
 Test(cg_files, apply_converts_swap_against_the_limit)
 {
-	static const char *const files[][2] = { { "memory.max", "" }, { "memory.swap.max", "" } };
-	struct cg_handle h = { .dirfd = cgt_fake_cgroup(files, 2) };
-	struct oci_resources res = { .present = true };
-	struct slx_err err = { 0 };
+	static const char *const files[][2] = {{"memory.max", ""}, {"memory.swap.max", ""}};
+	struct cg_handle h = {.dirfd = cgt_fake_cgroup(files, 2)};
+	struct oci_resources res = {.present = true};
+	struct slx_err err = {0};
 
-	res.memory.limit = (struct oci_opt_i64){ true, 1000 };
-	res.memory.swap = (struct oci_opt_i64){ true, 1000 };
+	res.memory.limit = (struct oci_opt_i64){true, 1000};
+	res.memory.swap = (struct oci_opt_i64){true, 1000};
 	cr_assert_eq(cg_resources_apply(&h, &res, &err), 0, "%s", err.msg);
 	cgt_expect_file(h.dirfd, "memory.max", "1000");
 	cgt_expect_file(h.dirfd, "memory.swap.max", "0");

@@ -19,9 +19,10 @@ static const char *parse_err(const char *s)
 Test(image_ref, a_registry_reference_splits_into_host_repo_and_tag)
 {
 	struct img_ref r;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
-	cr_assert_eq(img_ref_parse("docker://127.0.0.1:5000/fn/echo:v2", &r, &err), 0, "%s", err.msg);
+	cr_assert_eq(img_ref_parse("docker://127.0.0.1:5000/fn/echo:v2", &r, &err), 0, "%s",
+		     err.msg);
 	cr_assert_eq(r.transport, IMG_DOCKER);
 	cr_assert_str_eq(r.host, "127.0.0.1:5000");
 	cr_assert_str_eq(r.repo, "fn/echo");
@@ -34,7 +35,7 @@ Test(image_ref, a_registry_reference_splits_into_host_repo_and_tag)
 Test(image_ref, no_tag_means_latest_and_a_digest_pins)
 {
 	struct img_ref r;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	const char *d = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	char s[160];
 
@@ -65,7 +66,7 @@ Test(image_ref, bad_references_say_which_part_is_wrong)
 Test(image_ref, a_layout_path_is_made_absolute_in_the_name)
 {
 	struct img_ref r;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(img_ref_parse("oci:/tmp/../tmp:v1", &r, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(r.path, "/tmp");
@@ -81,22 +82,23 @@ Test(image_ref, a_layout_path_is_made_absolute_in_the_name)
 #define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
 
 static const char index_multi[] =
-	"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
-	"\"manifests\":["
-	"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D1
-	"\",\"size\":10,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
-	"{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D2
-	"\",\"size\":20,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
+    "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+    "\"manifests\":["
+    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D1
+    "\",\"size\":10,\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
+    "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" D2
+    "\",\"size\":20,\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}}]}";
 
 Test(image_index, linux_amd64_is_chosen_from_a_manifest_list)
 {
 	struct img_desc d;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	enum img_kind k;
 
 	cr_assert_eq(img_doc_kind(index_multi, strlen(index_multi), &k, &err), 0);
 	cr_assert_eq(k, IMG_KIND_INDEX);
-	cr_assert_eq(img_index_select(index_multi, strlen(index_multi), &d, &err), 0, "%s", err.msg);
+	cr_assert_eq(img_index_select(index_multi, strlen(index_multi), &d, &err), 0, "%s",
+		     err.msg);
 	cr_assert_str_eq(d.digest, D2);
 	cr_assert_eq(d.size, 20);
 }
@@ -108,19 +110,21 @@ Test(image_index, an_index_without_linux_amd64_says_what_it_has)
 			"{\"digest\":\"" D2 "\",\"size\":1,"
 			"\"platform\":{\"os\":\"windows\",\"architecture\":\"amd64\"}}]}";
 	struct img_desc d;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(img_index_select(j, strlen(j), &d, &err), -1);
-	cr_assert_str_eq(err.msg, "index: no linux/amd64 manifest (it has: linux/arm64, windows/amd64)");
+	cr_assert_str_eq(err.msg,
+			 "index: no linux/amd64 manifest (it has: linux/arm64, windows/amd64)");
 }
 
 Test(image_index, a_tag_picks_its_entry_and_no_tag_needs_exactly_one)
 {
-	const char *j = "{\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1,\"annotations\":"
-			"{\"org.opencontainers.image.ref.name\":\"v1\"}},{\"digest\":\"" D2
-			"\",\"size\":2,\"annotations\":{\"org.opencontainers.image.ref.name\":\"v2\"}}]}";
+	const char *j =
+	    "{\"manifests\":[{\"digest\":\"" D1 "\",\"size\":1,\"annotations\":"
+	    "{\"org.opencontainers.image.ref.name\":\"v1\"}},{\"digest\":\"" D2
+	    "\",\"size\":2,\"annotations\":{\"org.opencontainers.image.ref.name\":\"v2\"}}]}";
 	struct img_desc d;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(img_index_find_tag(j, strlen(j), "v2", &d, &err), 0);
 	cr_assert_str_eq(d.digest, D2);
@@ -140,10 +144,11 @@ Test(image_manifest, a_bad_digest_or_size_is_named_by_its_place)
 			 "{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+zstd\","
 			 "\"digest\":\"" D2 "\",\"size\":7}]}";
 	struct img_manifest m;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(img_manifest_parse(bad_digest, strlen(bad_digest), &m, &err), -1);
-	cr_assert_str_eq(err.msg, "manifest: layers[1].digest: \"sha256:XYZ\" is not sha256:<64 hex>");
+	cr_assert_str_eq(err.msg,
+			 "manifest: layers[1].digest: \"sha256:XYZ\" is not sha256:<64 hex>");
 	cr_assert_eq(img_manifest_parse(bad_size, strlen(bad_size), &m, &err), -1);
 	cr_assert_str_eq(err.msg, "manifest: config.size: missing or not a size");
 	cr_assert_eq(img_manifest_parse(ok, strlen(ok), &m, &err), 0, "%s", err.msg);
@@ -156,24 +161,28 @@ Test(image_manifest, a_bad_digest_or_size_is_named_by_its_place)
 Test(image_digest, sha256_of_known_bytes_and_the_digest_grammar)
 {
 	char d[IMG_DIGEST_MAX];
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(img_sha256_buf("abc", 3, d, &err), 0, "%s", err.msg);
-	cr_assert_str_eq(d, "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	cr_assert_str_eq(d,
+			 "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	cr_assert(img_digest_valid(d));
-	cr_assert_not(img_digest_valid("sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"));
-	cr_assert_not(img_digest_valid("sha512:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+	cr_assert_not(img_digest_valid(
+	    "sha256:BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"));
+	cr_assert_not(img_digest_valid(
+	    "sha512:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
 	cr_assert_not(img_digest_valid("sha256:../../etc/passwd"));
 }
 
 Test(image_config, process_fields_and_function_labels_are_read)
 {
-	const char *j = "{\"architecture\":\"amd64\",\"config\":{\"Entrypoint\":[\"/bootstrap\"],"
-			"\"Cmd\":[\"app.handler\"],\"Env\":[\"A=1\"],\"WorkingDir\":\"/var/task\","
-			"\"User\":\"app\",\"StopSignal\":\"SIGINT\",\"Labels\":{"
-			"\"org.slxrun.function.mode\":\"runtime-api\",\"org.slxrun.function.timeout\":\"5\"}}}";
+	const char *j =
+	    "{\"architecture\":\"amd64\",\"config\":{\"Entrypoint\":[\"/bootstrap\"],"
+	    "\"Cmd\":[\"app.handler\"],\"Env\":[\"A=1\"],\"WorkingDir\":\"/var/task\","
+	    "\"User\":\"app\",\"StopSignal\":\"SIGINT\",\"Labels\":{"
+	    "\"org.slxrun.function.mode\":\"runtime-api\",\"org.slxrun.function.timeout\":\"5\"}}}";
 	struct img_config c;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(img_config_parse(j, &c, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(c.entrypoint[0], "/bootstrap");
@@ -199,7 +208,7 @@ static const char group[] = "root:x:0:\nstaff:x:50:app\n";
 Test(image_user, names_resolve_in_the_images_own_databases)
 {
 	unsigned uid, gid;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(img_user_resolve("app", passwd, group, &uid, &gid, &err), 0, "%s", err.msg);
 	cr_assert_eq(uid, 1000);
@@ -212,7 +221,9 @@ Test(image_user, names_resolve_in_the_images_own_databases)
 	cr_assert_eq(uid, 4242);
 	cr_assert_eq(gid, 7);
 	cr_assert_eq(img_user_resolve("nobody", passwd, group, &uid, &gid, &err), -1);
-	cr_assert_str_eq(err.msg, "image config: User \"nobody\": no user nobody in the image's /etc/passwd");
+	cr_assert_str_eq(
+	    err.msg, "image config: User \"nobody\": no user nobody in the image's /etc/passwd");
 	cr_assert_eq(img_user_resolve("app:wheel", passwd, group, &uid, &gid, &err), -1);
-	cr_assert_str_eq(err.msg, "image config: User \"app:wheel\": no group wheel in the image's /etc/group");
+	cr_assert_str_eq(
+	    err.msg, "image config: User \"app:wheel\": no group wheel in the image's /etc/group");
 }

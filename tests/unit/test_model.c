@@ -5,12 +5,12 @@
 
 #include "shim/model.h"
 
-#define MDL_S(x) ((uint64_t)(x) * MODEL_NS_PER_S)
-#define MDL_MIN(x) ((uint64_t)(x) * 60 * MODEL_NS_PER_S)
+#define MDL_S(x)   ((uint64_t)(x)*MODEL_NS_PER_S)
+#define MDL_MIN(x) ((uint64_t)(x)*60 * MODEL_NS_PER_S)
 
 Test(model_hist, percentiles_are_the_bins_that_reach_them)
 {
-	struct model_hist h = { 0 };
+	struct model_hist h = {0};
 
 	/* 100 samples: 5 in minute 2, 90 in minute 10, 5 in minute 100. */
 	for (int i = 0; i < 5; i++)
@@ -28,7 +28,7 @@ Test(model_hist, percentiles_are_the_bins_that_reach_them)
 
 Test(model_hist, out_of_bounds_are_counted_apart)
 {
-	struct model_hist h = { 0 };
+	struct model_hist h = {0};
 
 	model_hist_add(&h, MDL_MIN(239) + MDL_S(59));
 	model_hist_add(&h, MDL_MIN(240));
@@ -40,7 +40,7 @@ Test(model_hist, out_of_bounds_are_counted_apart)
 
 Test(model_hist, cv_tells_a_peak_from_a_flat_spread)
 {
-	struct model_hist peak = { 0 }, flat = { 0 };
+	struct model_hist peak = {0}, flat = {0};
 
 	cr_assert_eq(model_hist_percentile_bin(&peak, 50), -1);
 	for (int i = 0; i < 240; i++) {
@@ -54,12 +54,12 @@ Test(model_hist, cv_tells_a_peak_from_a_flat_spread)
 
 Test(model_loghist, samples_land_between_their_bin_edges)
 {
-	struct model_loghist h = { 0 };
-	uint64_t v[] = { 0, MDL_S(1) / 4, MODEL_LOG_BASE_NS, MDL_S(1), MDL_S(30),
-			 MDL_MIN(60), MDL_MIN(24 * 60) };
+	struct model_loghist h = {0};
+	uint64_t v[] = {0,	   MDL_S(1) / 4, MODEL_LOG_BASE_NS, MDL_S(1),
+			MDL_S(30), MDL_MIN(60),	 MDL_MIN(24 * 60)};
 
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		struct model_loghist one = { 0 };
+		struct model_loghist one = {0};
 		int b = 0;
 
 		model_loghist_add(&one, v[i]);
@@ -74,9 +74,9 @@ Test(model_loghist, samples_land_between_their_bin_edges)
 
 Test(model_sandbox, ring_keeps_deltas_against_the_previous_tick)
 {
-	struct model_sandbox sb = { 0 };
-	struct model_r r = { .have_cpu = true, .have_mem = true, .cpu_usec = 1000,
-			     .mem_bytes = 4096 };
+	struct model_sandbox sb = {0};
+	struct model_r r = {
+	    .have_cpu = true, .have_mem = true, .cpu_usec = 1000, .mem_bytes = 4096};
 
 	model_sandbox_push(&sb, MDL_S(1), &r, 1, 1);
 	r.cpu_usec = 1500;
@@ -96,8 +96,8 @@ Test(model_sandbox, ring_keeps_deltas_against_the_previous_tick)
 
 Test(model_sandbox, quiet_when_cpu_delta_is_below_the_share)
 {
-	struct model_sandbox sb = { 0 };
-	struct model_r r = { .have_cpu = true, .cpu_usec = 0 };
+	struct model_sandbox sb = {0};
+	struct model_r r = {.have_cpu = true, .cpu_usec = 0};
 
 	cr_assert(model_sandbox_quiet(&sb, 0.01), "no history: the state decides");
 	model_sandbox_push(&sb, MDL_S(1), &r, 0, 1);
@@ -164,7 +164,7 @@ Test(model_function, trend_is_taken_per_tick)
 Test(model, totals_sum_the_sandboxes)
 {
 	struct model_function fn[2];
-	struct model m = { .fn = fn, .n_fn = 2 };
+	struct model m = {.fn = fn, .n_fn = 2};
 	struct model_totals t;
 
 	model_function_init(&fn[0], "a", 100);

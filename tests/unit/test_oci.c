@@ -13,9 +13,8 @@
 #include "oci/oci.h"
 
 /* A minimal valid prefix, so each error case differs in one field only. */
-#define OCIT_HEAD "\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}"
-#define OCIT_PROC(extra) \
-	"{" OCIT_HEAD ",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"" extra "}}"
+#define OCIT_HEAD	 "\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"rootfs\"}"
+#define OCIT_PROC(extra) "{" OCIT_HEAD ",\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"" extra "}}"
 #define OCIT_LINUX(body) "{" OCIT_HEAD ",\"linux\":{" body "}}"
 
 struct ocit_case {
@@ -26,7 +25,7 @@ struct ocit_case {
 /* Parse json as config.json; the parse must fail with exactly msg. */
 static void ocit_expect_error(const char *json, size_t len, const char *msg)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_config *cfg = (void *)1;
 	int rc = oci_config_parse("config.json", json, len, &cfg, &err);
 
@@ -40,17 +39,16 @@ static void ocit_expect_error(const char *json, size_t len, const char *msg)
 static void ocit_expect_errors(const struct ocit_case *cases, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		ocit_expect_error(cases[i].json, strlen(cases[i].json),
-				  cases[i].msg);
+		ocit_expect_error(cases[i].json, strlen(cases[i].json), cases[i].msg);
 }
 
 static struct oci_config *ocit_parse_ok(const char *json)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_config *cfg = NULL;
 
-	cr_assert_eq(oci_config_parse("config.json", json, strlen(json), &cfg, &err),
-		     0, "rejected (%s): %s", err.msg, json);
+	cr_assert_eq(oci_config_parse("config.json", json, strlen(json), &cfg, &err), 0,
+		     "rejected (%s): %s", err.msg, json);
 	cr_assert_not_null(cfg);
 	return cfg;
 }
@@ -58,20 +56,17 @@ static struct oci_config *ocit_parse_ok(const char *json)
 Test(oci_syntax, errors_name_file_line_and_column)
 {
 	static const struct ocit_case cases[] = {
-		{ "{} x", "config.json:1:4: parse error: trailing garbage" },
-		{ "{\"a\":1}\n{\"b\":2}", "config.json:2:1: parse error: trailing garbage" },
-		{ "{\n  \"a\": [1,}\n",
-		  "config.json:2:11: parse error: unallowed token at this point in JSON text" },
-		{ "", "config.json:1:1: parse error: premature EOF" },
-		{ "{\"a\":", "config.json:1:6: parse error: premature EOF" },
-		{ "{\"a\":\"\xff\"}",
-		  "config.json:1:7: lexical error: invalid bytes in UTF8 string" },
-		{ "{\"a\":\"x\xc3\"}",
-		  "config.json:1:9: lexical error: invalid bytes in UTF8 string" },
-		{ "{\"a\":\"x\\u0000y\"}",
-		  "config.json:1:15: string contains a NUL character" },
-		{ "{\"a\\u0000\":1}", "config.json:1:10: string contains a NUL character" },
-		{ "[]", "config.json: expected an object, got an array" },
+	    {"{} x", "config.json:1:4: parse error: trailing garbage"},
+	    {"{\"a\":1}\n{\"b\":2}", "config.json:2:1: parse error: trailing garbage"},
+	    {"{\n  \"a\": [1,}\n",
+	     "config.json:2:11: parse error: unallowed token at this point in JSON text"},
+	    {"", "config.json:1:1: parse error: premature EOF"},
+	    {"{\"a\":", "config.json:1:6: parse error: premature EOF"},
+	    {"{\"a\":\"\xff\"}", "config.json:1:7: lexical error: invalid bytes in UTF8 string"},
+	    {"{\"a\":\"x\xc3\"}", "config.json:1:9: lexical error: invalid bytes in UTF8 string"},
+	    {"{\"a\":\"x\\u0000y\"}", "config.json:1:15: string contains a NUL character"},
+	    {"{\"a\\u0000\":1}", "config.json:1:10: string contains a NUL character"},
+	    {"[]", "config.json: expected an object, got an array"},
 	};
 	ocit_expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -79,7 +74,7 @@ Test(oci_syntax, errors_name_file_line_and_column)
 Test(oci_syntax, nul_byte_in_raw_input_is_rejected)
 {
 	static const char json[] = "{\"a\":\"x\0y\"}";
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_config *cfg = NULL;
 
 	/* yajl reports string-internal errors one byte early or late, so
@@ -101,8 +96,7 @@ Test(oci_syntax, nesting_is_limited_to_64_levels)
 	for (; i < 130; i++)
 		deep[i] = ']';
 	deep[i] = '\0';
-	ocit_expect_error(deep, strlen(deep),
-			  "config.json:1:65: nesting deeper than 64 levels");
+	ocit_expect_error(deep, strlen(deep), "config.json:1:65: nesting deeper than 64 levels");
 	/* 64 levels is still valid JSON; it only fails as a config. */
 	memcpy(ok, deep + 1, 128);
 	ok[128] = '\0';
@@ -112,40 +106,41 @@ Test(oci_syntax, nesting_is_limited_to_64_levels)
 Test(oci_parse, wrong_type_names_the_path)
 {
 	static const struct ocit_case cases[] = {
-		{ OCIT_PROC(",\"args\":[\"sh\",1]"),
-		  "config.json: process.args[1]: expected a string, got a number" },
-		{ "{" OCIT_HEAD ",\"process\":\"sh\"}",
-		  "config.json: process: expected an object, got a string" },
-		{ "{" OCIT_HEAD ",\"hostname\":7}",
-		  "config.json: hostname: expected a string, got a number" },
-		{ "{" OCIT_HEAD ",\"mounts\":{}}",
-		  "config.json: mounts: expected an array, got an object" },
-		{ "{" OCIT_HEAD ",\"mounts\":[{\"destination\":\"/a\"},[]]}",
-		  "config.json: mounts[1]: expected an object, got an array" },
-		{ "{" OCIT_HEAD ",\"annotations\":{\"a\":\"b\",\"c\":true}}",
-		  "config.json: annotations.c: expected a string, got a boolean" },
-		{ "{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\",\"readonly\":\"yes\"}}",
-		  "config.json: root.readonly: expected a boolean, got a string" },
-		{ OCIT_PROC(",\"terminal\":1"),
-		  "config.json: process.terminal: expected a boolean, got a number" },
-		{ OCIT_PROC(",\"env\":\"PATH=/bin\""),
-		  "config.json: process.env: expected an array, got a string" },
-		{ OCIT_PROC(",\"user\":{\"uid\":\"0\"}"),
-		  "config.json: process.user.uid: expected an integer, got a string" },
-		{ OCIT_PROC(",\"user\":{\"additionalGids\":[1,\"2\"]}"),
-		  "config.json: process.user.additionalGids[1]: expected an integer, got a string" },
-		{ OCIT_PROC(",\"capabilities\":{\"bounding\":[\"CAP_KILL\",null]}"),
-		  "config.json: process.capabilities.bounding[1]: expected a string, got null" },
-		{ OCIT_LINUX("\"resources\":{\"memory\":{\"limit\":\"1G\"}}"),
-		  "config.json: linux.resources.memory.limit: expected an integer, got a string" },
-		{ OCIT_LINUX("\"sysctl\":{\"net.ipv4.ip_forward\":1}"),
-		  "config.json: linux.sysctl.net.ipv4.ip_forward: expected a string, got a number" },
-		{ OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-			     "\"syscalls\":[{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ERRNO\","
-			     "\"args\":[{\"index\":0,\"value\":\"9\",\"op\":\"SCMP_CMP_EQ\"}]}]}"),
-		  "config.json: linux.seccomp.syscalls[0].args[0].value: expected an integer, got a string" },
-		{ "{" OCIT_HEAD ",\"hooks\":{\"poststop\":[{\"path\":\"/h\",\"args\":[3]}]}}",
-		  "config.json: hooks.poststop[0].args[0]: expected a string, got a number" },
+	    {OCIT_PROC(",\"args\":[\"sh\",1]"),
+	     "config.json: process.args[1]: expected a string, got a number"},
+	    {"{" OCIT_HEAD ",\"process\":\"sh\"}",
+	     "config.json: process: expected an object, got a string"},
+	    {"{" OCIT_HEAD ",\"hostname\":7}",
+	     "config.json: hostname: expected a string, got a number"},
+	    {"{" OCIT_HEAD ",\"mounts\":{}}",
+	     "config.json: mounts: expected an array, got an object"},
+	    {"{" OCIT_HEAD ",\"mounts\":[{\"destination\":\"/a\"},[]]}",
+	     "config.json: mounts[1]: expected an object, got an array"},
+	    {"{" OCIT_HEAD ",\"annotations\":{\"a\":\"b\",\"c\":true}}",
+	     "config.json: annotations.c: expected a string, got a boolean"},
+	    {"{\"ociVersion\":\"1.2.0\",\"root\":{\"path\":\"r\",\"readonly\":\"yes\"}}",
+	     "config.json: root.readonly: expected a boolean, got a string"},
+	    {OCIT_PROC(",\"terminal\":1"),
+	     "config.json: process.terminal: expected a boolean, got a number"},
+	    {OCIT_PROC(",\"env\":\"PATH=/bin\""),
+	     "config.json: process.env: expected an array, got a string"},
+	    {OCIT_PROC(",\"user\":{\"uid\":\"0\"}"),
+	     "config.json: process.user.uid: expected an integer, got a string"},
+	    {OCIT_PROC(",\"user\":{\"additionalGids\":[1,\"2\"]}"),
+	     "config.json: process.user.additionalGids[1]: expected an integer, got a string"},
+	    {OCIT_PROC(",\"capabilities\":{\"bounding\":[\"CAP_KILL\",null]}"),
+	     "config.json: process.capabilities.bounding[1]: expected a string, got null"},
+	    {OCIT_LINUX("\"resources\":{\"memory\":{\"limit\":\"1G\"}}"),
+	     "config.json: linux.resources.memory.limit: expected an integer, got a string"},
+	    {OCIT_LINUX("\"sysctl\":{\"net.ipv4.ip_forward\":1}"),
+	     "config.json: linux.sysctl.net.ipv4.ip_forward: expected a string, got a number"},
+	    {OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			"\"syscalls\":[{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ERRNO\","
+			"\"args\":[{\"index\":0,\"value\":\"9\",\"op\":\"SCMP_CMP_EQ\"}]}]}"),
+	     "config.json: linux.seccomp.syscalls[0].args[0].value: expected an integer, got a "
+	     "string"},
+	    {"{" OCIT_HEAD ",\"hooks\":{\"poststop\":[{\"path\":\"/h\",\"args\":[3]}]}}",
+	     "config.json: hooks.poststop[0].args[0]: expected a string, got a number"},
 	};
 	ocit_expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -153,14 +148,14 @@ Test(oci_parse, wrong_type_names_the_path)
 Test(oci_parse, float_where_integer_expected_is_an_error)
 {
 	static const struct ocit_case cases[] = {
-		{ OCIT_PROC(",\"user\":{\"uid\":1.5}"),
-		  "config.json: process.user.uid: expected an integer, got a float" },
-		{ OCIT_PROC(",\"user\":{\"uid\":1e3}"),
-		  "config.json: process.user.uid: expected an integer, got a float" },
-		{ OCIT_PROC(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1024.0,\"hard\":1}]"),
-		  "config.json: process.rlimits[0].soft: expected an integer, got a float" },
-		{ OCIT_LINUX("\"resources\":{\"cpu\":{\"quota\":-0.5}}"),
-		  "config.json: linux.resources.cpu.quota: expected an integer, got a float" },
+	    {OCIT_PROC(",\"user\":{\"uid\":1.5}"),
+	     "config.json: process.user.uid: expected an integer, got a float"},
+	    {OCIT_PROC(",\"user\":{\"uid\":1e3}"),
+	     "config.json: process.user.uid: expected an integer, got a float"},
+	    {OCIT_PROC(",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1024.0,\"hard\":1}]"),
+	     "config.json: process.rlimits[0].soft: expected an integer, got a float"},
+	    {OCIT_LINUX("\"resources\":{\"cpu\":{\"quota\":-0.5}}"),
+	     "config.json: linux.resources.cpu.quota: expected an integer, got a float"},
 	};
 	ocit_expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -168,18 +163,19 @@ Test(oci_parse, float_where_integer_expected_is_an_error)
 Test(oci_parse, integers_out_of_range_are_errors)
 {
 	static const struct ocit_case cases[] = {
-		{ OCIT_PROC(",\"user\":{\"uid\":4294967296}"),
-		  "config.json: process.user.uid: integer out of range (0..4294967295)" },
-		{ OCIT_PROC(",\"user\":{\"gid\":-1}"),
-		  "config.json: process.user.gid: integer out of range (0..4294967295)" },
-		{ OCIT_LINUX("\"resources\":{\"memory\":{\"limit\":9223372036854775808}}"),
-		  "config.json: linux.resources.memory.limit: integer out of range "
-		  "(-9223372036854775808..9223372036854775807)" },
-		{ OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-			     "\"syscalls\":[{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ERRNO\","
-			     "\"args\":[{\"index\":0,\"value\":18446744073709551616,\"op\":\"SCMP_CMP_EQ\"}]}]}"),
-		  "config.json: linux.seccomp.syscalls[0].args[0].value: integer out of range "
-		  "(0..18446744073709551615)" },
+	    {OCIT_PROC(",\"user\":{\"uid\":4294967296}"),
+	     "config.json: process.user.uid: integer out of range (0..4294967295)"},
+	    {OCIT_PROC(",\"user\":{\"gid\":-1}"),
+	     "config.json: process.user.gid: integer out of range (0..4294967295)"},
+	    {OCIT_LINUX("\"resources\":{\"memory\":{\"limit\":9223372036854775808}}"),
+	     "config.json: linux.resources.memory.limit: integer out of range "
+	     "(-9223372036854775808..9223372036854775807)"},
+	    {OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			"\"syscalls\":[{\"names\":[\"kill\"],\"action\":\"SCMP_ACT_ERRNO\","
+			"\"args\":[{\"index\":0,\"value\":18446744073709551616,\"op\":\"SCMP_CMP_"
+			"EQ\"}]}]}"),
+	     "config.json: linux.seccomp.syscalls[0].args[0].value: integer out of range "
+	     "(0..18446744073709551615)"},
 	};
 	ocit_expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -187,39 +183,39 @@ Test(oci_parse, integers_out_of_range_are_errors)
 Test(oci_parse, required_fields_missing)
 {
 	static const struct ocit_case cases[] = {
-		{ "{\"root\":{\"path\":\"r\"}}", "config.json: ociVersion: required field missing" },
-		{ "{\"ociVersion\":\"1.2.0\"}", "config.json: root: required field missing" },
-		{ "{\"ociVersion\":\"1.2.0\",\"root\":{\"readonly\":true}}",
-		  "config.json: root.path: required field missing" },
-		{ "{" OCIT_HEAD ",\"process\":{\"args\":[\"sh\"]}}",
-		  "config.json: process.cwd: required field missing" },
-		{ "{" OCIT_HEAD ",\"process\":{\"cwd\":\"/\"}}",
-		  "config.json: process.args: required field missing" },
-		{ "{" OCIT_HEAD ",\"process\":{\"args\":null,\"cwd\":\"/\"}}",
-		  "config.json: process.args: required field missing" },
-		{ "{" OCIT_HEAD ",\"mounts\":[{\"type\":\"proc\"}]}",
-		  "config.json: mounts[0].destination: required field missing" },
-		{ "{" OCIT_HEAD ",\"hooks\":{\"prestart\":[{\"args\":[\"x\"]}]}}",
-		  "config.json: hooks.prestart[0].path: required field missing" },
-		{ OCIT_LINUX("\"namespaces\":[{\"path\":\"/proc/1/ns/net\"}]"),
-		  "config.json: linux.namespaces[0].type: required field missing" },
-		{ OCIT_PROC(",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":0}]"),
-		  "config.json: process.rlimits[0].hard: required field missing" },
-		{ OCIT_LINUX("\"uidMappings\":[{\"containerID\":0,\"hostID\":1000}]"),
-		  "config.json: linux.uidMappings[0].size: required field missing" },
-		{ OCIT_LINUX("\"devices\":[{\"path\":\"/dev/fuse\"}]"),
-		  "config.json: linux.devices[0].type: required field missing" },
-		{ OCIT_LINUX("\"resources\":{\"devices\":[{\"access\":\"rwm\"}]}"),
-		  "config.json: linux.resources.devices[0].allow: required field missing" },
-		{ OCIT_LINUX("\"seccomp\":{\"syscalls\":[]}"),
-		  "config.json: linux.seccomp.defaultAction: required field missing" },
-		{ OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
-			     "\"syscalls\":[{\"action\":\"SCMP_ACT_ERRNO\"}]}"),
-		  "config.json: linux.seccomp.syscalls[0].names: required field missing" },
-		{ OCIT_LINUX("\"personality\":{\"flags\":[]}"),
-		  "config.json: linux.personality.domain: required field missing" },
-		{ OCIT_LINUX("\"resources\":{\"hugepageLimits\":[{\"limit\":1}]}"),
-		  "config.json: linux.resources.hugepageLimits[0].pageSize: required field missing" },
+	    {"{\"root\":{\"path\":\"r\"}}", "config.json: ociVersion: required field missing"},
+	    {"{\"ociVersion\":\"1.2.0\"}", "config.json: root: required field missing"},
+	    {"{\"ociVersion\":\"1.2.0\",\"root\":{\"readonly\":true}}",
+	     "config.json: root.path: required field missing"},
+	    {"{" OCIT_HEAD ",\"process\":{\"args\":[\"sh\"]}}",
+	     "config.json: process.cwd: required field missing"},
+	    {"{" OCIT_HEAD ",\"process\":{\"cwd\":\"/\"}}",
+	     "config.json: process.args: required field missing"},
+	    {"{" OCIT_HEAD ",\"process\":{\"args\":null,\"cwd\":\"/\"}}",
+	     "config.json: process.args: required field missing"},
+	    {"{" OCIT_HEAD ",\"mounts\":[{\"type\":\"proc\"}]}",
+	     "config.json: mounts[0].destination: required field missing"},
+	    {"{" OCIT_HEAD ",\"hooks\":{\"prestart\":[{\"args\":[\"x\"]}]}}",
+	     "config.json: hooks.prestart[0].path: required field missing"},
+	    {OCIT_LINUX("\"namespaces\":[{\"path\":\"/proc/1/ns/net\"}]"),
+	     "config.json: linux.namespaces[0].type: required field missing"},
+	    {OCIT_PROC(",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":0}]"),
+	     "config.json: process.rlimits[0].hard: required field missing"},
+	    {OCIT_LINUX("\"uidMappings\":[{\"containerID\":0,\"hostID\":1000}]"),
+	     "config.json: linux.uidMappings[0].size: required field missing"},
+	    {OCIT_LINUX("\"devices\":[{\"path\":\"/dev/fuse\"}]"),
+	     "config.json: linux.devices[0].type: required field missing"},
+	    {OCIT_LINUX("\"resources\":{\"devices\":[{\"access\":\"rwm\"}]}"),
+	     "config.json: linux.resources.devices[0].allow: required field missing"},
+	    {OCIT_LINUX("\"seccomp\":{\"syscalls\":[]}"),
+	     "config.json: linux.seccomp.defaultAction: required field missing"},
+	    {OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+			"\"syscalls\":[{\"action\":\"SCMP_ACT_ERRNO\"}]}"),
+	     "config.json: linux.seccomp.syscalls[0].names: required field missing"},
+	    {OCIT_LINUX("\"personality\":{\"flags\":[]}"),
+	     "config.json: linux.personality.domain: required field missing"},
+	    {OCIT_LINUX("\"resources\":{\"hugepageLimits\":[{\"limit\":1}]}"),
+	     "config.json: linux.resources.hugepageLimits[0].pageSize: required field missing"},
 	};
 	ocit_expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -227,35 +223,40 @@ Test(oci_parse, required_fields_missing)
 Test(oci_parse, bad_values_are_named)
 {
 	static const struct ocit_case cases[] = {
-		{ OCIT_PROC(",\"cwd\":\"tmp\""),
-		  "config.json: process.cwd: must be an absolute path, got \"tmp\"" },
-		{ OCIT_PROC(",\"args\":[]"), "config.json: process.args: must not be empty" },
-		{ OCIT_PROC(",\"rlimits\":[{\"type\":\"RLIMIT_FOO\",\"soft\":1,\"hard\":1}]"),
-		  "config.json: process.rlimits[0].type: unknown rlimit type \"RLIMIT_FOO\"" },
-		{ OCIT_PROC(",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":1,\"hard\":1},"
-			    "{\"type\":\"RLIMIT_CORE\",\"soft\":2,\"hard\":2}]"),
-		  "config.json: process.rlimits[1].type: duplicate rlimit type \"RLIMIT_CORE\"" },
-		{ OCIT_LINUX("\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"foo\"}]"),
-		  "config.json: linux.namespaces[2].type: unknown namespace type \"foo\"" },
-		{ OCIT_LINUX("\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]"),
-		  "config.json: linux.namespaces[1].type: duplicate namespace type \"pid\"" },
-		{ "{" OCIT_HEAD ",\"hooks\":{\"prestart\":[{\"path\":\"hook\"}]}}",
-		  "config.json: hooks.prestart[0].path: must be an absolute path, got \"hook\"" },
-		{ "{" OCIT_HEAD ",\"hooks\":{\"poststart\":[{\"path\":\"/h\",\"timeout\":0}]}}",
-		  "config.json: hooks.poststart[0].timeout: must be greater than zero" },
-		{ OCIT_LINUX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"x\"}]"),
-		  "config.json: linux.devices[0].type: invalid value \"x\" (expected one of \"cbup\")" },
-		{ OCIT_LINUX("\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"cc\"}]}"),
-		  "config.json: linux.resources.devices[0].type: invalid value \"cc\" (expected one of \"acb\")" },
-		{ OCIT_LINUX("\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}"),
-		  "config.json: linux.resources.devices[0].access: invalid access \"rwx\" (expected letters of \"rwm\")" },
-		{ OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_NOPE\"}"),
-		  "config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_NOPE\"" },
-		{ OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"a\"],"
-			     "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":\"EQ\"}]}]}"),
-		  "config.json: linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator \"EQ\"" },
-		{ OCIT_LINUX("\"personality\":{\"domain\":\"BSD\"}"),
-		  "config.json: linux.personality.domain: unknown personality domain \"BSD\"" },
+	    {OCIT_PROC(",\"cwd\":\"tmp\""),
+	     "config.json: process.cwd: must be an absolute path, got \"tmp\""},
+	    {OCIT_PROC(",\"args\":[]"), "config.json: process.args: must not be empty"},
+	    {OCIT_PROC(",\"rlimits\":[{\"type\":\"RLIMIT_FOO\",\"soft\":1,\"hard\":1}]"),
+	     "config.json: process.rlimits[0].type: unknown rlimit type \"RLIMIT_FOO\""},
+	    {OCIT_PROC(",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":1,\"hard\":1},"
+		       "{\"type\":\"RLIMIT_CORE\",\"soft\":2,\"hard\":2}]"),
+	     "config.json: process.rlimits[1].type: duplicate rlimit type \"RLIMIT_CORE\""},
+	    {OCIT_LINUX(
+		 "\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"mount\"},{\"type\":\"foo\"}]"),
+	     "config.json: linux.namespaces[2].type: unknown namespace type \"foo\""},
+	    {OCIT_LINUX("\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"pid\"}]"),
+	     "config.json: linux.namespaces[1].type: duplicate namespace type \"pid\""},
+	    {"{" OCIT_HEAD ",\"hooks\":{\"prestart\":[{\"path\":\"hook\"}]}}",
+	     "config.json: hooks.prestart[0].path: must be an absolute path, got \"hook\""},
+	    {"{" OCIT_HEAD ",\"hooks\":{\"poststart\":[{\"path\":\"/h\",\"timeout\":0}]}}",
+	     "config.json: hooks.poststart[0].timeout: must be greater than zero"},
+	    {OCIT_LINUX("\"devices\":[{\"path\":\"/dev/x\",\"type\":\"x\"}]"),
+	     "config.json: linux.devices[0].type: invalid value \"x\" (expected one of \"cbup\")"},
+	    {OCIT_LINUX("\"resources\":{\"devices\":[{\"allow\":true,\"type\":\"cc\"}]}"),
+	     "config.json: linux.resources.devices[0].type: invalid value \"cc\" (expected one of "
+	     "\"acb\")"},
+	    {OCIT_LINUX("\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rwx\"}]}"),
+	     "config.json: linux.resources.devices[0].access: invalid access \"rwx\" (expected "
+	     "letters of \"rwm\")"},
+	    {OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_NOPE\"}"),
+	     "config.json: linux.seccomp.defaultAction: unknown seccomp action \"SCMP_ACT_NOPE\""},
+	    {OCIT_LINUX("\"seccomp\":{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{"
+			"\"names\":[\"a\"],"
+			"\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,\"op\":"
+			"\"EQ\"}]}]}"),
+	     "config.json: linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator \"EQ\""},
+	    {OCIT_LINUX("\"personality\":{\"domain\":\"BSD\"}"),
+	     "config.json: linux.personality.domain: unknown personality domain \"BSD\""},
 	};
 	ocit_expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
@@ -265,33 +266,34 @@ Test(oci_parse, bad_values_are_named)
 Test(oci_parse, control_characters_quoted_in_errors_are_escaped)
 {
 	static const struct ocit_case cases[] = {
-		{ "{" OCIT_HEAD ",\"annotations\":{\"a\\nb\\tc\":1}}",
-		  "config.json: annotations.a\\nb\\tc: expected a string, got a number" },
-		{ OCIT_PROC(",\"cwd\":\"x\\u001b[2J\\r\""),
-		  "config.json: process.cwd: must be an absolute path, got \"x\\u001b[2J\\u000d\"" },
+	    {"{" OCIT_HEAD ",\"annotations\":{\"a\\nb\\tc\":1}}",
+	     "config.json: annotations.a\\nb\\tc: expected a string, got a number"},
+	    {OCIT_PROC(",\"cwd\":\"x\\u001b[2J\\r\""),
+	     "config.json: process.cwd: must be an absolute path, got \"x\\u001b[2J\\u000d\""},
 	};
 	ocit_expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 Test(oci_parse, oci_version_is_checked)
 {
-	static const char *const bad[] = { "0.9", "2.0.0", "garbage", "1.4.0", "1.0",
-					   "1.0.x", "", "v1.0.0", "1.2.0beta" };
-	static const char *const good[] = { "1.0.0", "1.0.2-dev", "1.1.0", "1.2.1",
-					    "1.3.0", "1.0.0-rc5+dev" };
+	static const char *const bad[] = {"0.9",   "2.0.0", "garbage", "1.4.0",	   "1.0",
+					  "1.0.x", "",	    "v1.0.0",  "1.2.0beta"};
+	static const char *const good[] = {"1.0.0", "1.0.2-dev", "1.1.0",
+					   "1.2.1", "1.3.0",	 "1.0.0-rc5+dev"};
 	char json[256], msg[256];
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(json, sizeof(json),
-			 "{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}", bad[i]);
+		snprintf(json, sizeof(json), "{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}",
+			 bad[i]);
 		snprintf(msg, sizeof(msg),
 			 "config.json: ociVersion: unsupported version \"%s\" "
-			 "(slxrun supports 1.0.0 to 1.3.x)", bad[i]);
+			 "(slxrun supports 1.0.0 to 1.3.x)",
+			 bad[i]);
 		ocit_expect_error(json, strlen(json), msg);
 	}
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		snprintf(json, sizeof(json),
-			 "{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}", good[i]);
+		snprintf(json, sizeof(json), "{\"ociVersion\":\"%s\",\"root\":{\"path\":\"r\"}}",
+			 good[i]);
 		struct oci_config *cfg = ocit_parse_ok(json);
 		cr_expect_str_eq(cfg->oci_version, good[i]);
 		oci_config_free(cfg);
@@ -300,7 +302,8 @@ Test(oci_parse, oci_version_is_checked)
 
 Test(oci_parse, minimal_config_leaves_optional_parts_absent)
 {
-	struct oci_config *cfg = ocit_parse_ok("{" OCIT_HEAD ",\"hostname\":null,\"x-unknown\":[1,{}]}");
+	struct oci_config *cfg =
+	    ocit_parse_ok("{" OCIT_HEAD ",\"hostname\":null,\"x-unknown\":[1,{}]}");
 
 	cr_expect_not(cfg->has_process);
 	cr_expect_not(cfg->has_linux);
@@ -315,109 +318,116 @@ Test(oci_parse, minimal_config_leaves_optional_parts_absent)
 
 Test(oci_parse, duplicate_keys_last_one_wins)
 {
-	struct oci_config *cfg = ocit_parse_ok("{" OCIT_HEAD ",\"hostname\":\"a\",\"hostname\":\"b\"}");
+	struct oci_config *cfg =
+	    ocit_parse_ok("{" OCIT_HEAD ",\"hostname\":\"a\",\"hostname\":\"b\"}");
 
 	cr_expect_str_eq(cfg->hostname, "b");
 	oci_config_free(cfg);
 }
 
 static const char ocit_full_config[] =
-	"{\n"
-	"  \"ociVersion\": \"1.0.2-dev\",\n"
-	"  \"process\": {\n"
-	"    \"terminal\": true,\n"
-	"    \"consoleSize\": {\"height\": 25, \"width\": 80},\n"
-	"    \"user\": {\"uid\": 1000, \"gid\": 1001, \"umask\": 18,\n"
-	"             \"additionalGids\": [5, 6, 7], \"username\": \"app\"},\n"
-	"    \"args\": [\"/bin/sh\", \"-c\", \"echo h\\u00e9llo\"],\n"
-	"    \"env\": [\"PATH=/usr/bin:/bin\", \"TERM=xterm\"],\n"
-	"    \"cwd\": \"/srv\",\n"
-	"    \"capabilities\": {\n"
-	"      \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
-	"      \"effective\": [\"CAP_KILL\"],\n"
-	"      \"inheritable\": [],\n"
-	"      \"permitted\": [\"CAP_KILL\"],\n"
-	"      \"ambient\": [\"CAP_NET_BIND_SERVICE\"]\n"
-	"    },\n"
-	"    \"rlimits\": [\n"
-	"      {\"type\": \"RLIMIT_NOFILE\", \"hard\": 4096, \"soft\": 1024},\n"
-	"      {\"type\": \"RLIMIT_CORE\", \"hard\": 18446744073709551615, \"soft\": 0}\n"
-	"    ],\n"
-	"    \"noNewPrivileges\": true,\n"
-	"    \"oomScoreAdj\": -500,\n"
-	"    \"apparmorProfile\": \"slx-default\",\n"
-	"    \"selinuxLabel\": \"system_u:system_r:container_t:s0\"\n"
-	"  },\n"
-	"  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
-	"  \"hostname\": \"fn-1\",\n"
-	"  \"domainname\": \"example.org\",\n"
-	"  \"mounts\": [\n"
-	"    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
-	"    {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
-	"     \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},\n"
-	"    {\"destination\": \"/data\", \"source\": \"/srv/data\", \"options\": [\"rbind\", \"ro\"]}\n"
-	"  ],\n"
-	"  \"hooks\": {\n"
-	"    \"prestart\": [{\"path\": \"/usr/bin/netns-setup\", \"args\": [\"netns-setup\", \"up\"],\n"
-	"                   \"env\": [\"A=1\"], \"timeout\": 5}],\n"
-	"    \"createRuntime\": [{\"path\": \"/bin/cr\"}],\n"
-	"    \"createContainer\": [{\"path\": \"/bin/cc\"}],\n"
-	"    \"startContainer\": [{\"path\": \"/bin/sc\"}],\n"
-	"    \"poststart\": [{\"path\": \"/bin/ps1\"}, {\"path\": \"/bin/ps2\"}],\n"
-	"    \"poststop\": [{\"path\": \"/bin/cleanup\", \"args\": [\"cleanup\"]}]\n"
-	"  },\n"
-	"  \"annotations\": {\"com.example.key\": \"value\", \"org.slxrun.mode\": \"exec\"},\n"
-	"  \"linux\": {\n"
-	"    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\", \"path\": \"/var/run/netns/fn\"},\n"
-	"                   {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"},\n"
-	"                   {\"type\": \"user\"}, {\"type\": \"cgroup\"}, {\"type\": \"time\"}],\n"
-	"    \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],\n"
-	"    \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 65536}],\n"
-	"    \"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229,\n"
-	"                 \"fileMode\": 438, \"uid\": 0, \"gid\": 0}],\n"
-	"    \"cgroupsPath\": \"/slxrun/fn-1\",\n"
-	"    \"resources\": {\n"
-	"      \"devices\": [{\"allow\": false, \"access\": \"rwm\"},\n"
-	"                  {\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": \"rw\"}],\n"
-	"      \"memory\": {\"limit\": 536870912, \"reservation\": 268435456, \"swap\": -1,\n"
-	"                 \"kernelTCP\": 1048576, \"swappiness\": 0, \"disableOOMKiller\": false,\n"
-	"                 \"checkBeforeUpdate\": true},\n"
-	"      \"cpu\": {\"shares\": 1024, \"quota\": 50000, \"burst\": 10000, \"period\": 100000,\n"
-	"              \"realtimeRuntime\": 950000, \"realtimePeriod\": 1000000,\n"
-	"              \"cpus\": \"0-1\", \"mems\": \"0\", \"idle\": 0},\n"
-	"      \"pids\": {\"limit\": 64},\n"
-	"      \"blockIO\": {\"weight\": 500, \"leafWeight\": 300,\n"
-	"                  \"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 600}],\n"
-	"                  \"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": 104857600}],\n"
-	"                  \"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 16, \"rate\": 1000}]},\n"
-	"      \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 209715200}],\n"
-	"      \"unified\": {\"memory.high\": \"400M\", \"io.weight\": \"default 100\"}\n"
-	"    },\n"
-	"    \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"},\n"
-	"    \"seccomp\": {\n"
-	"      \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
-	"      \"defaultErrnoRet\": 1,\n"
-	"      \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"],\n"
-	"      \"flags\": [\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],\n"
-	"      \"syscalls\": [\n"
-	"        {\"names\": [\"read\", \"write\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"},\n"
-	"        {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\",\n"
-	"         \"args\": [{\"index\": 0, \"value\": 4294967295, \"op\": \"SCMP_CMP_EQ\"}]},\n"
-	"        {\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38,\n"
-	"         \"args\": [{\"index\": 0, \"value\": 2114060288, \"valueTwo\": 18446744073709551615,\n"
-	"                   \"op\": \"SCMP_CMP_MASKED_EQ\"}]}\n"
-	"      ]\n"
-	"    },\n"
-	"    \"rootfsPropagation\": \"rslave\",\n"
-	"    \"maskedPaths\": [\"/proc/kcore\", \"/sys/firmware\"],\n"
-	"    \"readonlyPaths\": [\"/proc/sys\"],\n"
-	"    \"mountLabel\": \"system_u:object_r:container_file_t:s0\",\n"
-	"    \"personality\": {\"domain\": \"LINUX32\", \"flags\": []},\n"
-	"    \"timeOffsets\": {\"monotonic\": {\"secs\": -3600, \"nanosecs\": 5},\n"
-	"                    \"boottime\": {\"secs\": 86400}},\n"
-	"    \"intelRdt\": {\"closID\": \"ignored\"}\n"
-	"  }\n"
-	"}\n";
+    "{\n"
+    "  \"ociVersion\": \"1.0.2-dev\",\n"
+    "  \"process\": {\n"
+    "    \"terminal\": true,\n"
+    "    \"consoleSize\": {\"height\": 25, \"width\": 80},\n"
+    "    \"user\": {\"uid\": 1000, \"gid\": 1001, \"umask\": 18,\n"
+    "             \"additionalGids\": [5, 6, 7], \"username\": \"app\"},\n"
+    "    \"args\": [\"/bin/sh\", \"-c\", \"echo h\\u00e9llo\"],\n"
+    "    \"env\": [\"PATH=/usr/bin:/bin\", \"TERM=xterm\"],\n"
+    "    \"cwd\": \"/srv\",\n"
+    "    \"capabilities\": {\n"
+    "      \"bounding\": [\"CAP_AUDIT_WRITE\", \"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"],\n"
+    "      \"effective\": [\"CAP_KILL\"],\n"
+    "      \"inheritable\": [],\n"
+    "      \"permitted\": [\"CAP_KILL\"],\n"
+    "      \"ambient\": [\"CAP_NET_BIND_SERVICE\"]\n"
+    "    },\n"
+    "    \"rlimits\": [\n"
+    "      {\"type\": \"RLIMIT_NOFILE\", \"hard\": 4096, \"soft\": 1024},\n"
+    "      {\"type\": \"RLIMIT_CORE\", \"hard\": 18446744073709551615, \"soft\": 0}\n"
+    "    ],\n"
+    "    \"noNewPrivileges\": true,\n"
+    "    \"oomScoreAdj\": -500,\n"
+    "    \"apparmorProfile\": \"slx-default\",\n"
+    "    \"selinuxLabel\": \"system_u:system_r:container_t:s0\"\n"
+    "  },\n"
+    "  \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
+    "  \"hostname\": \"fn-1\",\n"
+    "  \"domainname\": \"example.org\",\n"
+    "  \"mounts\": [\n"
+    "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},\n"
+    "    {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\",\n"
+    "     \"options\": [\"nosuid\", \"strictatime\", \"mode=755\", \"size=65536k\"]},\n"
+    "    {\"destination\": \"/data\", \"source\": \"/srv/data\", \"options\": [\"rbind\", "
+    "\"ro\"]}\n"
+    "  ],\n"
+    "  \"hooks\": {\n"
+    "    \"prestart\": [{\"path\": \"/usr/bin/netns-setup\", \"args\": [\"netns-setup\", \"up\"],\n"
+    "                   \"env\": [\"A=1\"], \"timeout\": 5}],\n"
+    "    \"createRuntime\": [{\"path\": \"/bin/cr\"}],\n"
+    "    \"createContainer\": [{\"path\": \"/bin/cc\"}],\n"
+    "    \"startContainer\": [{\"path\": \"/bin/sc\"}],\n"
+    "    \"poststart\": [{\"path\": \"/bin/ps1\"}, {\"path\": \"/bin/ps2\"}],\n"
+    "    \"poststop\": [{\"path\": \"/bin/cleanup\", \"args\": [\"cleanup\"]}]\n"
+    "  },\n"
+    "  \"annotations\": {\"com.example.key\": \"value\", \"org.slxrun.mode\": \"exec\"},\n"
+    "  \"linux\": {\n"
+    "    \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"network\", \"path\": "
+    "\"/var/run/netns/fn\"},\n"
+    "                   {\"type\": \"ipc\"}, {\"type\": \"uts\"}, {\"type\": \"mount\"},\n"
+    "                   {\"type\": \"user\"}, {\"type\": \"cgroup\"}, {\"type\": \"time\"}],\n"
+    "    \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000, \"size\": 65536}],\n"
+    "    \"gidMappings\": [{\"containerID\": 0, \"hostID\": 200000, \"size\": 65536}],\n"
+    "    \"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229,\n"
+    "                 \"fileMode\": 438, \"uid\": 0, \"gid\": 0}],\n"
+    "    \"cgroupsPath\": \"/slxrun/fn-1\",\n"
+    "    \"resources\": {\n"
+    "      \"devices\": [{\"allow\": false, \"access\": \"rwm\"},\n"
+    "                  {\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, "
+    "\"access\": \"rw\"}],\n"
+    "      \"memory\": {\"limit\": 536870912, \"reservation\": 268435456, \"swap\": -1,\n"
+    "                 \"kernelTCP\": 1048576, \"swappiness\": 0, \"disableOOMKiller\": false,\n"
+    "                 \"checkBeforeUpdate\": true},\n"
+    "      \"cpu\": {\"shares\": 1024, \"quota\": 50000, \"burst\": 10000, \"period\": 100000,\n"
+    "              \"realtimeRuntime\": 950000, \"realtimePeriod\": 1000000,\n"
+    "              \"cpus\": \"0-1\", \"mems\": \"0\", \"idle\": 0},\n"
+    "      \"pids\": {\"limit\": 64},\n"
+    "      \"blockIO\": {\"weight\": 500, \"leafWeight\": 300,\n"
+    "                  \"weightDevice\": [{\"major\": 8, \"minor\": 0, \"weight\": 600}],\n"
+    "                  \"throttleReadBpsDevice\": [{\"major\": 8, \"minor\": 0, \"rate\": "
+    "104857600}],\n"
+    "                  \"throttleWriteIOPSDevice\": [{\"major\": 8, \"minor\": 16, \"rate\": "
+    "1000}]},\n"
+    "      \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 209715200}],\n"
+    "      \"unified\": {\"memory.high\": \"400M\", \"io.weight\": \"default 100\"}\n"
+    "    },\n"
+    "    \"sysctl\": {\"net.ipv4.ip_forward\": \"1\"},\n"
+    "    \"seccomp\": {\n"
+    "      \"defaultAction\": \"SCMP_ACT_ERRNO\",\n"
+    "      \"defaultErrnoRet\": 1,\n"
+    "      \"architectures\": [\"SCMP_ARCH_X86_64\", \"SCMP_ARCH_X86\", \"SCMP_ARCH_X32\"],\n"
+    "      \"flags\": [\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],\n"
+    "      \"syscalls\": [\n"
+    "        {\"names\": [\"read\", \"write\", \"exit_group\"], \"action\": \"SCMP_ACT_ALLOW\"},\n"
+    "        {\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\",\n"
+    "         \"args\": [{\"index\": 0, \"value\": 4294967295, \"op\": \"SCMP_CMP_EQ\"}]},\n"
+    "        {\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 38,\n"
+    "         \"args\": [{\"index\": 0, \"value\": 2114060288, \"valueTwo\": "
+    "18446744073709551615,\n"
+    "                   \"op\": \"SCMP_CMP_MASKED_EQ\"}]}\n"
+    "      ]\n"
+    "    },\n"
+    "    \"rootfsPropagation\": \"rslave\",\n"
+    "    \"maskedPaths\": [\"/proc/kcore\", \"/sys/firmware\"],\n"
+    "    \"readonlyPaths\": [\"/proc/sys\"],\n"
+    "    \"mountLabel\": \"system_u:object_r:container_file_t:s0\",\n"
+    "    \"personality\": {\"domain\": \"LINUX32\", \"flags\": []},\n"
+    "    \"timeOffsets\": {\"monotonic\": {\"secs\": -3600, \"nanosecs\": 5},\n"
+    "                    \"boottime\": {\"secs\": 86400}},\n"
+    "    \"intelRdt\": {\"closID\": \"ignored\"}\n"
+    "  }\n"
+    "}\n";
 
 static void ocit_check_full_process(const struct oci_process *p)
 {
@@ -576,7 +586,7 @@ Test(oci_parse, errors_late_in_a_full_config_free_cleanly)
 	 * LeakSanitizer proves the partial structure is released. */
 	char *json = strdup(ocit_full_config);
 	char *p = strstr(json, "\"rslave\"");
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_config *cfg = NULL;
 
 	cr_assert_not_null(p);
@@ -591,7 +601,7 @@ Test(oci_load, reads_bundle_config_json)
 {
 	char dir[] = "/tmp/ocit-bundle-XXXXXX";
 	char path[64];
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_config *cfg = NULL;
 	FILE *f;
 
@@ -614,15 +624,15 @@ Test(oci_load, reads_bundle_config_json)
 Test(oci_process, bare_process_object)
 {
 	static const char json[] =
-		"{\"terminal\":false,\"user\":{\"uid\":5,\"gid\":6},\"args\":[\"ls\",\"-l\"],"
-		"\"env\":[\"A=b\"],\"cwd\":\"/tmp\",\"rlimits\":[{\"type\":\"RLIMIT_NPROC\","
-		"\"soft\":10,\"hard\":20}]}";
+	    "{\"terminal\":false,\"user\":{\"uid\":5,\"gid\":6},\"args\":[\"ls\",\"-l\"],"
+	    "\"env\":[\"A=b\"],\"cwd\":\"/tmp\",\"rlimits\":[{\"type\":\"RLIMIT_NPROC\","
+	    "\"soft\":10,\"hard\":20}]}";
 	static const char rel[] = "{\"args\":[\"ls\"],\"cwd\":\"rel\"}";
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_process *p = NULL;
 
-	cr_assert_eq(oci_process_parse("process.json", json, strlen(json), &p, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(oci_process_parse("process.json", json, strlen(json), &p, &err), 0, "%s",
+		     err.msg);
 	cr_expect_eq(p->user.uid, 5);
 	cr_expect_str_eq(p->args.v[1], "-l");
 	cr_expect_eq(p->rlimits[0].resource, RLIMIT_NPROC);
@@ -638,7 +648,7 @@ Test(oci_resources, bare_resources_object)
 	static const char json[] = "{\"memory\":{\"limit\":1048576},\"pids\":{\"limit\":-1},"
 				   "\"cpu\":{\"cpus\":\"1\"}}";
 	static const char bad[] = "{\"memory\":{\"limit\":\"x\"}}";
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_resources *r = NULL;
 
 	cr_assert_eq(oci_resources_parse("-", json, strlen(json), &r, &err), 0, "%s", err.msg);
@@ -655,26 +665,25 @@ Test(oci_resources, bare_resources_object)
 
 static struct oci_state ocit_sample_state(void)
 {
-	static struct oci_kv ann[] = { { (char *)"a.b", (char *)"c" } };
-	static char *hook_args[] = { (char *)"cleanup", (char *)"--all", NULL };
+	static struct oci_kv ann[] = {{(char *)"a.b", (char *)"c"}};
+	static char *hook_args[] = {(char *)"cleanup", (char *)"--all", NULL};
 	static struct oci_hook hooks[] = {
-		{ .path = (char *)"/bin/cleanup", .args = { hook_args, 2 },
-		  .timeout = { true, 7 } },
+	    {.path = (char *)"/bin/cleanup", .args = {hook_args, 2}, .timeout = {true, 7}},
 	};
 	struct oci_state st = {
-		.oci_version = (char *)"1.2.0",
-		.id = (char *)"fn-1",
-		.status = OCI_STATUS_RUNNING,
-		.pid = 4242,
-		.pid_start_time = 123456789012ULL,
-		.bundle = (char *)"/srv/bundles/fn",
-		.rootfs = (char *)"/srv/bundles/fn/rootfs",
-		.created = (char *)"2026-01-02T03:04:05.123456789Z",
-		.owner = (char *)"",
-		.cgroup_path = (char *)"/sys/fs/cgroup/slxrun/fn-1",
-		.annotations = { ann, 1 },
-		.poststop = { hooks, 1 },
-		.systemd_cgroup = true,
+	    .oci_version = (char *)"1.2.0",
+	    .id = (char *)"fn-1",
+	    .status = OCI_STATUS_RUNNING,
+	    .pid = 4242,
+	    .pid_start_time = 123456789012ULL,
+	    .bundle = (char *)"/srv/bundles/fn",
+	    .rootfs = (char *)"/srv/bundles/fn/rootfs",
+	    .created = (char *)"2026-01-02T03:04:05.123456789Z",
+	    .owner = (char *)"",
+	    .cgroup_path = (char *)"/sys/fs/cgroup/slxrun/fn-1",
+	    .annotations = {ann, 1},
+	    .poststop = {hooks, 1},
+	    .systemd_cgroup = true,
 	};
 	return st;
 }
@@ -683,14 +692,14 @@ Test(oci_state, full_form_round_trips)
 {
 	struct oci_state st = ocit_sample_state();
 	struct oci_state *back = NULL;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char *json = NULL;
 	size_t len = 0;
 
 	cr_assert_eq(oci_state_to_json(&st, true, &json, &len, &err), 0, "%s", err.msg);
 	cr_expect_eq(strlen(json), len);
-	cr_assert_eq(oci_state_parse("state.json", json, len, &back, &err), 0, "%s: %s",
-		     err.msg, json);
+	cr_assert_eq(oci_state_parse("state.json", json, len, &back, &err), 0, "%s: %s", err.msg,
+		     json);
 	cr_expect_str_eq(back->id, "fn-1");
 	cr_expect_eq(back->status, OCI_STATUS_RUNNING);
 	cr_expect_eq(back->pid, 4242);
@@ -714,7 +723,7 @@ Test(oci_state, full_form_round_trips)
 Test(oci_state, short_form_is_runc_state_output)
 {
 	struct oci_state st = ocit_sample_state();
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char *json = NULL;
 	size_t len;
 
@@ -734,7 +743,7 @@ Test(oci_state, status_names_and_bad_state)
 {
 	static const char bad[] = "{\"id\":\"x\",\"status\":\"zombie\",\"bundle\":\"/b\"}";
 	static const char missing[] = "{\"id\":\"x\",\"status\":\"created\"}";
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_state *st = NULL;
 
 	cr_expect_str_eq(oci_status_name(OCI_STATUS_CREATING), "creating");
@@ -748,13 +757,13 @@ Test(oci_state, status_names_and_bad_state)
 
 static struct oci_config *ocit_spec(bool rootless)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct oci_config *cfg = NULL;
 	char *json = NULL;
 	size_t len;
 
-	cr_assert_eq(oci_spec_default_json(rootless, 1000, 1001, &json, &len, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(oci_spec_default_json(rootless, 1000, 1001, &json, &len, &err), 0, "%s",
+		     err.msg);
 	cr_assert_eq(oci_config_parse("config.json", json, len, &cfg, &err), 0, "%s", err.msg);
 	free(json);
 	return cfg;
@@ -815,10 +824,9 @@ Test(oci_spec, rootless_spec_maps_the_caller)
 	oci_config_free(cfg);
 }
 
-static yajl_val ocit_get(yajl_val root, const char *a, const char *b,
-			       const char *c)
+static yajl_val ocit_get(yajl_val root, const char *a, const char *b, const char *c)
 {
-	const char *path[] = { a, b, c, NULL };
+	const char *path[] = {a, b, c, NULL};
 
 	return yajl_tree_get(root, path, yajl_t_any);
 }
@@ -836,7 +844,7 @@ static bool ocit_array_has(yajl_val arr, const char *s)
 
 Test(oci_features, lists_what_slxrun_supports)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	char *json = NULL, ebuf[128];
 	size_t len;
 	yajl_val root, caps, mopts;
@@ -858,8 +866,10 @@ Test(oci_features, lists_what_slxrun_supports)
 	cr_expect(YAJL_IS_FALSE(ocit_get(root, "linux", "cgroup", "v1")));
 	cr_expect(YAJL_IS_TRUE(ocit_get(root, "linux", "seccomp", "enabled")));
 	cr_expect(ocit_array_has(ocit_get(root, "linux", "seccomp", "actions"), "SCMP_ACT_ERRNO"));
-	cr_expect_not(ocit_array_has(ocit_get(root, "linux", "seccomp", "actions"), "SCMP_ACT_NOTIFY"));
-	cr_expect(ocit_array_has(ocit_get(root, "linux", "seccomp", "operators"), "SCMP_CMP_MASKED_EQ"));
+	cr_expect_not(
+	    ocit_array_has(ocit_get(root, "linux", "seccomp", "actions"), "SCMP_ACT_NOTIFY"));
+	cr_expect(
+	    ocit_array_has(ocit_get(root, "linux", "seccomp", "operators"), "SCMP_CMP_MASKED_EQ"));
 	cr_expect(ocit_array_has(ocit_get(root, "linux", "seccomp", "archs"), "SCMP_ARCH_X86_64"));
 	cr_expect(ocit_array_has(ocit_get(root, "linux", "seccomp", "supportedFlags"),
 				 "SECCOMP_FILTER_FLAG_SPEC_ALLOW"));

@@ -13,14 +13,14 @@
 
 #include "runtime/rootfs.h"
 
-#define RFT_STRV(...)                                                          \
-	((struct oci_strv){ .v = (char *[]){ __VA_ARGS__, NULL },              \
-			    .n = sizeof((char *[]){ __VA_ARGS__ }) / sizeof(char *) })
+#define RFT_STRV(...)                                                                              \
+	((struct oci_strv){.v = (char *[]){__VA_ARGS__, NULL},                                     \
+			   .n = sizeof((char *[]){__VA_ARGS__}) / sizeof(char *)})
 
 static struct rt_mount_opts rft_parse_ok(struct oci_strv opts)
 {
 	struct rt_mount_opts o;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(rt_mount_opts_parse(&opts, 0, &o, &err), 0, "%s", err.msg);
 	return o;
@@ -63,14 +63,14 @@ Test(rt_mount_opts, propagation_is_separate_from_flags)
 
 Test(rt_mount_opts, unknown_options_join_into_data)
 {
-	struct rt_mount_opts o = rft_parse_ok(
-		RFT_STRV("nosuid", "mode=755", "strictatime", "size=65536k"));
+	struct rt_mount_opts o =
+	    rft_parse_ok(RFT_STRV("nosuid", "mode=755", "strictatime", "size=65536k"));
 
 	cr_assert_eq(o.flags, MS_NOSUID | MS_STRICTATIME);
 	cr_assert_str_eq(o.data, "mode=755,size=65536k");
 	rt_mount_opts_release(&o);
-	o = rft_parse_ok(RFT_STRV("nosuid", "noexec", "newinstance", "ptmxmode=0666",
-				  "mode=0620", "gid=5"));
+	o = rft_parse_ok(
+	    RFT_STRV("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"));
 	cr_assert_str_eq(o.data, "newinstance,ptmxmode=0666,mode=0620,gid=5");
 	rt_mount_opts_release(&o);
 }
@@ -104,7 +104,7 @@ Test(rt_mount_opts, idmap_is_refused_by_name)
 {
 	struct oci_strv opts = RFT_STRV("bind", "idmap");
 	struct rt_mount_opts o;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(rt_mount_opts_parse(&opts, 4, &o, &err), -1);
 	cr_assert_str_eq(err.msg, "mounts[4].options: idmap is not supported");
@@ -126,21 +126,20 @@ static void rft_validate_teardown(void)
 }
 
 static struct oci_mount rft_mounts[] = {
-	{ .destination = "/proc", .type = "proc", .source = "proc" },
-	{ .destination = "/dev", .type = "tmpfs", .source = "tmpfs" },
-	{ .destination = "/data", .source = "/tmp", .options = RFT_STRV("rbind", "ro") },
-	{ .destination = "/mnt", .type = "ext4", .source = "/dev/sda1" },
+    {.destination = "/proc", .type = "proc", .source = "proc"},
+    {.destination = "/dev", .type = "tmpfs", .source = "tmpfs"},
+    {.destination = "/data", .source = "/tmp", .options = RFT_STRV("rbind", "ro")},
+    {.destination = "/mnt", .type = "ext4", .source = "/dev/sda1"},
 };
 
 static struct oci_config rft_valid_config(void)
 {
-	return (struct oci_config){ .mounts = rft_mounts, .n_mounts = 4 };
+	return (struct oci_config){.mounts = rft_mounts, .n_mounts = 4};
 }
 
-static void rft_validate_fails(const struct oci_config *cfg, const char *root,
-			       const char *want)
+static void rft_validate_fails(const struct oci_config *cfg, const char *root, const char *want)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	struct rt_mount_plan *plan = NULL;
 	int ret = rt_rootfs_validate(cfg, root, &err);
 
@@ -157,7 +156,7 @@ Test(rt_rootfs_validate, good_config_passes, .init = rft_validate_setup,
      .fini = rft_validate_teardown)
 {
 	struct oci_config cfg = rft_valid_config();
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	struct rt_mount_plan *plan = NULL;
 
@@ -170,7 +169,7 @@ Test(rt_rootfs_validate, unknown_type_names_the_mount, .init = rft_validate_setu
      .fini = rft_validate_teardown)
 {
 	struct oci_mount mounts[4];
-	struct oci_config cfg = { .mounts = mounts, .n_mounts = 4 };
+	struct oci_config cfg = {.mounts = mounts, .n_mounts = 4};
 
 	memcpy(mounts, rft_mounts, sizeof(mounts));
 	mounts[3].type = "bogusfs";
@@ -190,8 +189,8 @@ Test(rt_rootfs_validate, bad_fields_are_named, .init = rft_validate_setup,
      .fini = rft_validate_teardown)
 {
 	struct oci_mount mounts[4];
-	struct oci_device dev = { .path = "/etc/null", .type = 'c', .major = 1, .minor = 3 };
-	struct oci_config cfg = { .mounts = mounts, .n_mounts = 4 };
+	struct oci_device dev = {.path = "/etc/null", .type = 'c', .major = 1, .minor = 3};
+	struct oci_config cfg = {.mounts = mounts, .n_mounts = 4};
 
 	memcpy(mounts, rft_mounts, sizeof(mounts));
 	mounts[1].destination = "dev";
@@ -202,8 +201,7 @@ Test(rt_rootfs_validate, bad_fields_are_named, .init = rft_validate_setup,
 	rft_validate_fails(&cfg, rft_validate_dir, "mounts[0].options: idmap is not supported");
 	mounts[0] = rft_mounts[0];
 	mounts[2].source = NULL;
-	rft_validate_fails(&cfg, rft_validate_dir,
-			   "mounts[2].source: a bind mount needs a source");
+	rft_validate_fails(&cfg, rft_validate_dir, "mounts[2].source: a bind mount needs a source");
 	mounts[2] = rft_mounts[2];
 	mounts[2].options = RFT_STRV("ro");
 	rft_validate_fails(&cfg, rft_validate_dir,
@@ -212,8 +210,9 @@ Test(rt_rootfs_validate, bad_fields_are_named, .init = rft_validate_setup,
 
 	cfg.linux_.devices = &dev;
 	cfg.linux_.n_devices = 1;
-	rft_validate_fails(&cfg, rft_validate_dir,
-			   "linux.devices[0].path: must be an absolute path under /dev, got /etc/null");
+	rft_validate_fails(
+	    &cfg, rft_validate_dir,
+	    "linux.devices[0].path: must be an absolute path under /dev, got /etc/null");
 	dev.path = "/dev/null";
 	dev.type = 'x';
 	rft_validate_fails(&cfg, rft_validate_dir,

@@ -222,8 +222,8 @@ int main(int argc, char **argv)
 	p = resp;
 	end = resp + len;
 	while (p < end) {
-		if (get_varint(&p, end, &key) < 0 || (key & 7) != 2 || get_varint(&p, end, &v) < 0 ||
-		    v > (uint64_t)(end - p))
+		if (get_varint(&p, end, &key) < 0 || (key & 7) != 2 ||
+		    get_varint(&p, end, &v) < 0 || v > (uint64_t)(end - p))
 			die("%s", "malformed response from the shim");
 		if (key >> 3 == 1)
 			code = parse_status(p, p + v, errmsg, sizeof(errmsg));
