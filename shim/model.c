@@ -276,6 +276,7 @@ void model_function_start(struct model_function *f, struct model_sandbox *sb,
 		f->queued--;
 	f->in_flight++;
 	sb->state = MODEL_SB_BUSY;
+	sb->uses++;
 	conc_note(f, now_ns);
 }
 

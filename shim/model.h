@@ -63,6 +63,7 @@ struct model_sandbox {
 	uint64_t mem_bytes; /* what it holds while live */
 	uint64_t caller_ns; /* the caller's (the replay: when its invocation ends) */
 	double gdsf_clock; /* gdsf: the node's clock when it last ran (policy_decide's) */
+	uint64_t uses; /* invocations it has started: gdsf's per-sandbox frequency */
 	struct model_point ring[MODEL_RING];
 	unsigned ring_next, ring_n;
 };
@@ -106,7 +107,6 @@ struct model_function {
 	uint64_t last_arrival_ns, last_end_ns; /* 0: none yet */
 	uint64_t it_total; /* ITs ever recorded */
 	uint64_t arrivals; /* invocations ever arrived */
-	uint64_t gdsf_since; /* gdsf: arrivals when it last had no sandbox (policy_decide's) */
 
 	/* The policy's memo of its window for these ITs: a cache of a pure
 	 * function of it_recent, so it never changes a decision, only its cost. */
