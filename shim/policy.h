@@ -96,8 +96,10 @@ size_t policy_actions_max(const struct model *m);
  *   delta  the longest expected wait until its next use times its size
  *          (R_i's memory): for the first sandbox the residual of the
  *          function's recent idle times past its idle so far, for the k-th
- *          how rarely the last hour's concurrency reached that level, shortened
- *          while ΔA_i rises;
+ *          how rarely the last hour's concurrency reached that level (at
+ *          most 4x the sandbox's own idle so far), shortened while ΔA_i
+ *          rises; and under a budget delta releases only to make room,
+ *          never on its plan;
  *   others least recently used. */
 size_t policy_decide(struct model *m, const struct policy_config *cfg,
 		     uint64_t now_ns, struct policy_action *out, size_t max,

@@ -415,6 +415,74 @@ Test(policy_rules, delta_evicts_the_longest_expected_wait)
 		model_function_fini(&f[i]);
 }
 
+/* a's spare (level 2, a level the last hour never reached: 7200 s by the
+ * hour alone) went idle 2 s ago, so its wait is taken as 4 x 2 = 8 s; b's
+ * only sandbox waits the residual of its 900 s idle times, 600 s.  delta
+ * evicts b's: the spare is in a burst its peaks have not shown yet. */
+Test(policy_rules, delta_keeps_a_spare_that_just_ran)
+{
+	struct model_function f[3];
+	struct model m = { .fn = f, .n_fn = 3,
+			   .host = { .mem_budget_bytes = POL_MB(512),
+				     .mem_used_bytes = POL_MB(512) } };
+	struct policy_config d = pol_cfg("delta");
+	struct pol_out o;
+	uint64_t now = POL_S(10000);
+
+	for (int i = 0; i < 3; i++)
+		model_function_init(&f[i], i == 0 ? "a" : i == 1 ? "b" : "c", POL_MB(128));
+	d.keep_alive_ns = POL_S(7200);
+	pol_idle(&f[0], now)->state = MODEL_SB_BUSY;
+	f[0].in_flight = 1;
+	pol_idle(&f[0], now - POL_S(2));
+	f[1].it_recent[0] = f[1].it_recent[1] = f[1].it_recent[2] = POL_S(900);
+	f[1].it_n = 3;
+	f[1].last_end_ns = now - POL_S(300);
+	pol_idle(&f[1], f[1].last_end_ns);
+	pol_idle(&f[2], now)->state = MODEL_SB_BUSY;
+	f[2].queued = 1;
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b's, not a's spare");
+	for (int i = 0; i < 3; i++)
+		model_function_fini(&f[i]);
+}
+
+/* A sandbox past delta's plan (its cost search says release now) is
+ * released on an unlimited host, but kept on a node with room: free
+ * memory buys nothing.  When the room is needed it is the one evicted. */
+Test(policy_rules, delta_keeps_past_its_plan_while_the_node_has_room)
+{
+	struct model_function f[2];
+	struct model m = { .fn = f, .n_fn = 2 };
+	struct policy_config d = pol_cfg("delta:1");
+	struct pol_out o;
+	uint64_t now = POL_S(20000);
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	for (int i = 0; i < 5; i++)
+		f[0].it_recent[i] = POL_S(3600);
+	f[0].it_n = 5;
+	f[0].last_end_ns = now - POL_S(100);
+	pol_idle(&f[0], f[0].last_end_ns);
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "unlimited: the plan releases");
+	m.host.mem_budget_bytes = POL_MB(256);
+	m.host.mem_used_bytes = POL_MB(128);
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0, "room on the node: kept");
+	pol_idle(&f[1], now)->state = MODEL_SB_BUSY;
+	m.host.mem_used_bytes = POL_MB(256);
+	f[1].queued = 1;
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert(pol_find(&o, POLICY_RELEASE)->evict, "released for the room");
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 1);
+	for (int i = 0; i < 2; i++)
+		model_function_fini(&f[i]);
+}
+
 /* policy_decide_function decides for its function only (b's sandbox past
  * its keep-alive stays for b's own decision) but evicts across the node. */
 Test(policy_rules, one_functions_decision_evicts_across_the_node)
