@@ -99,6 +99,7 @@ struct model_function {
 	 * arrival, recorded only when nothing was in flight (Shahrad's
 	 * definition, the app idle). */
 	struct model_hist idle_hist, iat_hist;
+	double idle_bin0_s; /* sum of the idle times in idle_hist's first bin, s */
 	struct model_loghist idle_log;
 	uint64_t it_recent[MODEL_IT_RECENT]; /* ring of exact ITs */
 	unsigned it_next, it_n;
@@ -115,6 +116,7 @@ struct model_function {
 		const void *cfg;
 		uint64_t it_total, mem;
 		uint64_t start, end;
+		double bin0_n, bin0_s; /* idle_hist's first bin then: count, sum */
 	} memo;
 
 	/* Peak in-flight count of each of the last MODEL_CONC_MINUTES minutes. */
