@@ -10,11 +10,12 @@
 #define VERB "shim replay"
 #define USAGE "TRACE... [--policy P]... [--durations FILE]... [--memory FILE]... " \
 	      "[--cold-ms N] [--time-scale N] [--node-memory SIZE[,SIZE...]] " \
-	      "[--format table|csv] [--plot OUT.png]"
+	      "[--sweep] [--format table|csv] [--plot OUT.png]"
 
 struct replay_opts {
 	struct cli_list traces, policy, durations, memory;
 	int cold_ms, time_scale;
+	bool sweep;
 	const char *format, *plot, *node_memory;
 	uint64_t node_mem[CLI_LIST_MAX];
 	size_t n_node_mem;
@@ -66,6 +67,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 		{ "format", 0, CLI_STR, &o->format },
 		{ "plot", 0, CLI_STR, &o->plot },
 		{ "node-memory", 0, CLI_STR, &o->node_memory },
+		{ "sweep", 0, CLI_BOOL, &o->sweep },
 	};
 	int idx = 0;
 
@@ -112,7 +114,7 @@ int cmd_shim_replay(int argc, char **argv, struct slx_err *err)
 		.policies = o.policy.v, .n_policies = o.policy.n,
 		.cold_ms = (unsigned)o.cold_ms, .time_scale = (unsigned)o.time_scale,
 		.csv = !strcmp(o.format, "csv"), .plot = o.plot,
-		.node_mem = o.node_mem, .n_node_mem = o.n_node_mem,
+		.node_mem = o.node_mem, .n_node_mem = o.n_node_mem, .sweep = o.sweep,
 	};
 	return shim_replay(&r, err);
 }
