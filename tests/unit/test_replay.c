@@ -9,10 +9,12 @@
  *   app C, three 30 s calls in minute 1 (at 10, 30, 50 s): 2 cold (overlap);
  *   app D, two calls a minute all day: 1 cold. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "shim/replay.h"
+#include "shim/replay_frontier.h"
 
 #define RPL_FIXTURE "tests/traces/fixture/"
 
@@ -389,4 +391,25 @@ Test(replay_node, a_small_node_evicts_and_pays_in_cold_starts)
 	cr_assert_gt(small.cold_starts, big.cold_starts);
 	cr_assert_lt(small.idle_gb_s, big.idle_gb_s, "less room, less idle memory");
 	trace_free(&t);
+}
+
+/* A curve is its frontier: sorted by idle memory-time, a point with more
+ * cold starts than one using less memory dropped.  Read between two
+ * points it is linear; outside the curve it is no number. */
+Test(replay_frontier, keeps_the_frontier_and_reads_it_linearly)
+{
+	struct frontier_point p[] = {
+		{ 300, 10 }, { 100, 50 }, { 200, 60 }, { 400, 4 }, { 250, 20 },
+	};
+	size_t n = frontier_build(p, 5);
+
+	cr_assert_eq(n, 4, "(200, 60) is beaten by (100, 50)");
+	cr_assert_float_eq(p[0].idle_gb_s, 100, 1e-12);
+	cr_assert_float_eq(p[1].idle_gb_s, 250, 1e-12);
+	cr_assert_float_eq(p[3].colds, 4, 1e-12);
+	cr_assert_float_eq(frontier_at(p, n, 100), 50, 1e-12);
+	cr_assert_float_eq(frontier_at(p, n, 175), 35, 1e-12);
+	cr_assert_float_eq(frontier_at(p, n, 350), 7, 1e-12);
+	cr_assert(isnan(frontier_at(p, n, 99)));
+	cr_assert(isnan(frontier_at(p, n, 401)));
 }
