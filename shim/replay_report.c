@@ -112,16 +112,16 @@ static void print_csv(const struct run *r, FILE *out)
 {
 	fprintf(out, "policy,invocations,cold_starts,cold_start_pct,idle_gb_s,app_cold_p50,"
 		     "app_cold_p75,app_cold_p90,cold_busy,mean_added_ms,p99_added_ms,"
-		     "p999_added_ms,node_gb,evictions\n");
+		     "p999_added_ms,node_gb,evictions,imbalance\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
-		fprintf(out, "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu\n",
+		fprintf(out, "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu,%.3f\n",
 			x->policy, (unsigned long)x->invocations, (unsigned long)x->cold_starts,
 			x->cold_start_pct, x->idle_gb_s, x->app_cold_p50, x->app_cold_p75,
 			x->app_cold_p90, (unsigned long)x->cold_starts_busy, x->mean_added_ms,
 			x->p99_added_ms, x->p999_added_ms, (double)r->node[i] / (1u << 30),
-			(unsigned long)x->evictions);
+			(unsigned long)x->evictions, x->imbalance);
 	}
 }
 
@@ -134,7 +134,8 @@ static void print_table(const struct run *r, FILE *out)
 
 	fprintf(out, "%-12s %s %11s %9s %8s %7s %7s %7s %8s %13s %8s %9s%s\n", "POLICY",
 		node ? "NODE GB" : "", "INVOCATIONS", "COLD", "COLD%", "APP50%", "APP75%",
-		"APP90%", "BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms", node ? "    EVICT" : "");
+		"APP90%", "BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms",
+		node ? "    EVICT IMBALANCE" : "");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
@@ -147,7 +148,7 @@ static void print_table(const struct run *r, FILE *out)
 			(unsigned long)x->cold_starts_busy, x->idle_gb_s, x->mean_added_ms,
 			x->p999_added_ms);
 		if (node)
-			fprintf(out, " %9lu", (unsigned long)x->evictions);
+			fprintf(out, " %9lu %9.2f", (unsigned long)x->evictions, x->imbalance);
 		fputc('\n', out);
 	}
 }
@@ -315,6 +316,9 @@ static int run_all(const struct trace *t, const struct shim_replay_opts *o,
 	/* --time-scale N: N trace seconds pass in one (see replay.h) */
 	rc.time_scale = o->time_scale;
 	rc.tick_ns /= rc.time_scale;
+	rc.nodes = o->nodes ? o->nodes : 1;
+	if (o->placement && replay_placement_parse(o->placement, &rc.placement, err) < 0)
+		return -1;
 	r->res = calloc(rows, sizeof(*r->res));
 	r->sweep = calloc(rows, sizeof(*r->sweep));
 	r->node = calloc(rows, sizeof(*r->node));

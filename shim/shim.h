@@ -66,6 +66,10 @@ struct shim_replay_opts {
 	 * every capacity) and compare them as curves: each point against the
 	 * other policy's frontier at its idle memory-time. */
 	bool sweep;
+	/* --nodes K --placement hash|least|warm: each capacity split over K
+	 * simulated nodes behind the placement (replay.h). */
+	unsigned nodes;
+	const char *placement;
 };
 int shim_replay(const struct shim_replay_opts *o, struct slx_err *err);
 

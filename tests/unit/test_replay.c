@@ -413,3 +413,57 @@ Test(replay_frontier, keeps_the_frontier_and_reads_it_linearly)
 	cr_assert(isnan(frontier_at(p, n, 99)));
 	cr_assert(isnan(frontier_at(p, n, 401)));
 }
+
+static struct replay_result rpl_run_nodes(const struct trace *t, const char *spec,
+					  uint64_t budget, unsigned k,
+					  enum replay_placement place)
+{
+	struct replay_config rc;
+	struct policy_config pc;
+	struct replay_result r;
+	struct slx_err err = { 0 };
+
+	replay_config_default(&rc);
+	rc.nodes = k;
+	rc.placement = place;
+	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
+	pc.create_ns = rc.cold_ns;
+	cr_assert_eq(replay_run_node(t, &pc, &rc, budget, &r, &err), 0, "%s", err.msg);
+	return r;
+}
+
+/* Two roomy nodes: hashing sends every call of an app to its home, and the
+ * warm placement to the node holding its sandbox, so each app pays only its
+ * first calls, as on one node (lru's 5); the busiest node takes between all
+ * and half of the calls. */
+Test(replay_nodes, placements_that_keep_an_app_together_pay_as_one_node)
+{
+	static const enum replay_placement places[] = { PLACE_HASH, PLACE_WARM };
+	struct trace t;
+
+	rpl_load_fixture(&t);
+	for (size_t i = 0; i < 2; i++) {
+		struct replay_result r = rpl_run_nodes(&t, "lru", 100ull << 30, 2, places[i]);
+
+		cr_assert_eq(r.cold_starts, 5, "placement %zu", i);
+		cr_assert_geq(r.imbalance, 1.0);
+		cr_assert_leq(r.imbalance, 2.0);
+	}
+	trace_free(&t);
+}
+
+/* The warm placement sends an app's calls where its idle sandbox is; the
+ * least-loaded one ignores where, and on two nodes of 256 MB (two of the
+ * fixture's sandboxes each) it splits apps and pays for it. */
+Test(replay_nodes, least_loaded_pays_for_ignoring_where_sandboxes_are)
+{
+	struct trace t;
+	struct replay_result warm, least;
+
+	rpl_load_fixture(&t);
+	warm = rpl_run_nodes(&t, "lru", 512ull << 20, 2, PLACE_WARM);
+	least = rpl_run_nodes(&t, "lru", 512ull << 20, 2, PLACE_LEAST);
+	cr_assert_eq(warm.invocations, least.invocations);
+	cr_assert_lt(warm.cold_starts, least.cold_starts);
+	trace_free(&t);
+}
