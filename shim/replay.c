@@ -291,7 +291,7 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	if (r == 0)
 		r = replay_stats_app(&s->st, s->st.invocations - inv0, s->st.colds - cold0);
 	model_function_fini(&s->f);
-	free(st.buf);
+	replay_stream_free(&st);
 	return r;
 }
 

@@ -484,7 +484,7 @@ static void node_fini(struct node *n)
 	for (size_t ai = 0; n->src && ai < n->n_app; ai++) {
 		free(n->src[ai].st.cur);
 		free(n->src[ai].st.dur_ns);
-		free(n->src[ai].st.buf);
+		replay_stream_free(&n->src[ai].st);
 	}
 	for (size_t s = 0; n->app && s < (size_t)n->k_nodes * n->n_app; s++)
 		free(n->app[s].pend);
