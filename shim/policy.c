@@ -301,27 +301,32 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	double w = cfg->cold_cost_gb_s / mem_gb;
 	struct window_cost best;
 
+	/* A memo that holds was made from a plan past the fallback (the ring
+	 * only grows since), so the ring's sort, most of delta's time when
+	 * busy functions call it per event, is skipped. */
+	if (f->last_end_ns && memo_holds(f, cfg, w)) {
+		f->memo.it_total = f->it_total;
+		plan_window(f, f->memo.start, f->memo.end, "cost", p);
+		return;
+	}
 	memcpy(s, f->it_recent, k * sizeof(s[0]));
 	qsort(s, k, sizeof(s[0]), cmp_u64);
 	if (!f->last_end_ns || (k < cfg->delta_min_samples && !ring_tight(s, k, cfg))) {
 		plan_keep_alive(cfg->keep_alive_ns, "fallback", p);
 		return;
 	}
-	if (!memo_holds(f, cfg, w)) {
-		if (ring_tight(s, k, cfg))
-			tight_window(s, k, cfg, &best);
-		else
-			cost_search(pt, idle_points(f, cfg, pt), cfg, w, &best);
-		f->memo.valid = true;
-		f->memo.cfg = cfg;
-		f->memo.it_total = f->it_total;
-		f->memo.mem = f->mem_per_sandbox;
-		f->memo.start = best.start;
-		f->memo.end = best.end;
-		f->memo.bin0_n = f->idle_hist.bin[0];
-		f->memo.bin0_s = f->idle_bin0_s;
-	}
+	if (ring_tight(s, k, cfg))
+		tight_window(s, k, cfg, &best);
+	else
+		cost_search(pt, idle_points(f, cfg, pt), cfg, w, &best);
+	f->memo.valid = true;
+	f->memo.cfg = cfg;
 	f->memo.it_total = f->it_total;
+	f->memo.mem = f->mem_per_sandbox;
+	f->memo.start = best.start;
+	f->memo.end = best.end;
+	f->memo.bin0_n = f->idle_hist.bin[0];
+	f->memo.bin0_s = f->idle_bin0_s;
 	plan_window(f, f->memo.start, f->memo.end, "cost", p);
 }
 
