@@ -140,7 +140,7 @@ static void idle_sandbox(struct decide *d, size_t fi, const struct model_sandbox
 	/* Under a budget delta keeps what its plan would release: free memory
 	 * buys nothing, and an idle sandbox in it costs nothing until another
 	 * function needs the room, when its rank (evict_key) decides.  Releasing
-	 * on the plan had 2-7x lru's cold starts at 16-32 GB on seeds 2-3. */
+	 * on the plan had 1.5-5x lru's cold starts at 16-32 GB on seeds 2-3. */
 	if (d->cfg->kind == POLICY_DELTA && d->mem_free != NEVER)
 		t = NEVER;
 	if (t <= d->now) {
