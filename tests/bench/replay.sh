@@ -36,7 +36,9 @@ run() {
 # "frontier" rows compare each point with the other policy at equal idle
 # memory-time.
 tests/traces/gen -s "$seed" -a "$apps" -d "$days" "$out/synthetic"
-sweep=1 run synthetic "$out/synthetic" "$out/synthetic.png"
+sweep=1
+run synthetic "$out/synthetic" "$out/synthetic.png"
+sweep=
 run fixture "$fixture" "$out/fixture.png"
 names="synthetic fixture"
 for s in $heldout; do
@@ -49,15 +51,16 @@ done
 # Under a capacity: seed SEED at NODE_APPS apps over one day on one node of
 # each NODE_MEM size (the node must hold the busy working set, so the sizes
 # follow the app count), cold-start % against capacity per policy.
-node_apps=${NODE_APPS:-60} node_mem=${NODE_MEM:-8G,10G,12G,16G,32G}
+node_apps=${NODE_APPS:-60} node_mem=${NODE_MEM:-8G,9G,10G,12G,16G,32G}
 tests/traces/gen -s "$seed" -a "$node_apps" -d 1 "$out/node"
 ./slxrun shim replay "$out"/node/invocations_per_function_md.anon.d01.csv \
 	--durations "$out"/node/function_durations_percentiles.anon.d01.csv \
 	--memory "$out"/node/app_memory_percentiles.anon.d01.csv \
 	--node-memory "$node_mem" --cold-ms "$cold" --format csv --plot "$out/node.png" \
-	>"$out/node.csv"
+	--sweep >"$out/node.csv"
 echo "== node ($out/node.csv, $out/node.png)"
 cat "$out/node.csv"
+awk -F, '$1 == "frontier" && $7 != "" && ($3 == "delta" || $3 ~ /^fixed:/ || $3 == "gdsf" || $3 == "lru") { printf "node %s GB: %s at %s GB*s: delta / other = %s\n", $2, $3, $4, $8 }' "$out/node.csv"
 awk -F, '$1 == "gdsf" { g[$13] = $3 } $1 == "delta" { d[$13] = $3 } $1 == "lru" { l[$13] = $3 }
 END { for (c in g) printf "node %s GB: delta %d cold starts, gdsf %d (%s), lru %d (gdsf %s)\n", c, d[c], g[c], d[c] <= g[c] ? "no more" : "MORE", l[c], g[c] <= l[c] ? "no more" : "MORE" }' "$out/node.csv"
 
