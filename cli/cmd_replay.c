@@ -10,12 +10,14 @@
 #define VERB "shim replay"
 #define USAGE "TRACE... [--policy P]... [--durations FILE]... [--memory FILE]... " \
 	      "[--cold-ms N] [--time-scale N] [--node-memory SIZE[,SIZE...]] " \
-	      "[--format table|csv] [--plot OUT.png]"
+	      "[--nodes K] [--placement hash|least|warm] [--sweep] [--format table|csv] " \
+	      "[--plot OUT.png]"
 
 struct replay_opts {
 	struct cli_list traces, policy, durations, memory;
-	int cold_ms, time_scale;
-	const char *format, *plot, *node_memory;
+	int cold_ms, time_scale, nodes;
+	bool sweep;
+	const char *format, *plot, *node_memory, *placement;
 	uint64_t node_mem[CLI_LIST_MAX];
 	size_t n_node_mem;
 };
@@ -66,10 +68,14 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 		{ "format", 0, CLI_STR, &o->format },
 		{ "plot", 0, CLI_STR, &o->plot },
 		{ "node-memory", 0, CLI_STR, &o->node_memory },
+		{ "sweep", 0, CLI_BOOL, &o->sweep },
+		{ "nodes", 0, CLI_INT, &o->nodes },
+		{ "placement", 0, CLI_STR, &o->placement },
 	};
 	int idx = 0;
 
-	*o = (struct replay_opts){ .cold_ms = 5, .time_scale = 1, .format = "table" };
+	*o = (struct replay_opts){ .cold_ms = 5, .time_scale = 1, .nodes = 1, .format = "table",
+				   .placement = "hash" };
 	/* Flags may come before and after the trace files. */
 	while (idx < argc) {
 		if (cli_parse(VERB, argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
@@ -90,6 +96,10 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 	if (o->time_scale < 1 || o->time_scale > 3600)
 		return slx_error(err, 0, "%s: --time-scale %d out of range 1..3600", VERB,
 				 o->time_scale);
+	if (o->nodes < 1 || o->nodes > 1024)
+		return slx_error(err, 0, "%s: --nodes %d out of range 1..1024", VERB, o->nodes);
+	if (o->nodes > 1 && !o->node_memory)
+		return slx_error(err, 0, "%s: --nodes splits --node-memory: give a capacity", VERB);
 	if (o->node_memory && parse_sizes(o->node_memory, o->node_mem, &o->n_node_mem, err) < 0)
 		return -1;
 	if (strcmp(o->format, "table") && strcmp(o->format, "csv"))
@@ -112,7 +122,8 @@ int cmd_shim_replay(int argc, char **argv, struct slx_err *err)
 		.policies = o.policy.v, .n_policies = o.policy.n,
 		.cold_ms = (unsigned)o.cold_ms, .time_scale = (unsigned)o.time_scale,
 		.csv = !strcmp(o.format, "csv"), .plot = o.plot,
-		.node_mem = o.node_mem, .n_node_mem = o.n_node_mem,
+		.node_mem = o.node_mem, .n_node_mem = o.n_node_mem, .sweep = o.sweep,
+		.nodes = (unsigned)o.nodes, .placement = o.placement,
 	};
 	return shim_replay(&r, err);
 }

@@ -250,6 +250,8 @@ void model_function_arrive(struct model_function *f, uint64_t now_ns,
 		uint64_t it = now_ns - f->last_end_ns;
 
 		model_hist_add(&f->idle_hist, it);
+		if (it < MODEL_HIST_BIN_NS)
+			f->idle_bin0_s += (double)it / MODEL_NS_PER_S;
 		model_loghist_add(&f->idle_log, it);
 		f->it_total++;
 		f->it_recent[f->it_next] = it;
@@ -276,6 +278,7 @@ void model_function_start(struct model_function *f, struct model_sandbox *sb,
 		f->queued--;
 	f->in_flight++;
 	sb->state = MODEL_SB_BUSY;
+	sb->uses++;
 	conc_note(f, now_ns);
 }
 

@@ -63,6 +63,7 @@ struct model_sandbox {
 	uint64_t mem_bytes; /* what it holds while live */
 	uint64_t caller_ns; /* the caller's (the replay: when its invocation ends) */
 	double gdsf_clock; /* gdsf: the node's clock when it last ran (policy_decide's) */
+	uint64_t uses; /* invocations it has started: gdsf's per-sandbox frequency */
 	struct model_point ring[MODEL_RING];
 	unsigned ring_next, ring_n;
 };
@@ -98,6 +99,7 @@ struct model_function {
 	 * arrival, recorded only when nothing was in flight (Shahrad's
 	 * definition, the app idle). */
 	struct model_hist idle_hist, iat_hist;
+	double idle_bin0_s; /* sum of the idle times in idle_hist's first bin, s */
 	struct model_loghist idle_log;
 	uint64_t it_recent[MODEL_IT_RECENT]; /* ring of exact ITs */
 	unsigned it_next, it_n;
@@ -106,7 +108,6 @@ struct model_function {
 	uint64_t last_arrival_ns, last_end_ns; /* 0: none yet */
 	uint64_t it_total; /* ITs ever recorded */
 	uint64_t arrivals; /* invocations ever arrived */
-	uint64_t gdsf_since; /* gdsf: arrivals when it last had no sandbox (policy_decide's) */
 
 	/* The policy's memo of its window for these ITs: a cache of a pure
 	 * function of it_recent, so it never changes a decision, only its cost. */
@@ -115,6 +116,7 @@ struct model_function {
 		const void *cfg;
 		uint64_t it_total, mem;
 		uint64_t start, end;
+		double bin0_n, bin0_s; /* idle_hist's first bin then: count, sum */
 	} memo;
 
 	/* Peak in-flight count of each of the last MODEL_CONC_MINUTES minutes. */

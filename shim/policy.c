@@ -208,10 +208,16 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
 	double bin = (double)MODEL_HIST_BIN_NS / NS, m = cfg->delta_margin, oob = 0;
 	size_t n = 0;
 
+	/* The first bin's idle times are taken at their exact mean, not the
+	 * bin's centre: a busy function's gaps are milliseconds, and at 30 s
+	 * each keeping it warm looked dearer than a cold start per call once
+	 * the weight fell under 30 s (delta:12 had 8x fixed:60's cold starts
+	 * at less idle memory on seed 2). */
 	for (int b = 0; b < MODEL_HIST_BINS; b++)
 		if (h->bin[b])
-			pt[n++] = (struct it_point){ (b + 0.5) * bin, h->bin[b],
-						     b * bin * (1 - m), (b + 1) * bin * (1 + m) };
+			pt[n++] = (struct it_point){ b ? (b + 0.5) * bin : f->idle_bin0_s / h->bin[0],
+						     h->bin[b], b * bin * (1 - m),
+						     (b + 1) * bin * (1 + m) };
 	if (h->n_oob && f->oob_n) {
 		for (unsigned i = 0; i < f->oob_n; i++)
 			oob += (double)f->it_oob_recent[i] / NS / f->oob_n;
@@ -262,9 +268,10 @@ static void cost_search(const struct it_point *pt, size_t n,
 
 /* Whether the memo still holds.  Beyond the same inputs: idle times under
  * a minute added since a keep-warm window (start 0) was chosen raise the
- * cost of every keep-warm window by the same 30 s and every other window by
- * at least that (they are cold there), so the choice stands exactly and the
- * search, the costly part for busy functions, is skipped. */
+ * cost of every keep-warm window by the same idle seconds (the first bin's
+ * sum) and every other window by w per idle time (they are cold there), so
+ * while the sum grew by no more than w per added time the choice stands
+ * exactly and the search, the costly part for busy functions, is skipped. */
 static bool memo_holds(const struct model_function *f, const struct policy_config *cfg,
 		       double w)
 {
@@ -275,7 +282,7 @@ static bool memo_holds(const struct model_function *f, const struct policy_confi
 	if (!added)
 		return true;
 	if (f->memo.start || !f->memo.end || added > f->it_n ||
-	    w < (double)MODEL_HIST_BIN_NS / NS / 2)
+	    f->idle_bin0_s - f->memo.bin0_s > w * ((double)f->idle_hist.bin[0] - f->memo.bin0_n))
 		return false;
 	for (uint64_t i = 1; i <= added; i++)
 		if (f->it_recent[(f->it_next + MODEL_IT_RECENT - i) % MODEL_IT_RECENT] >=
@@ -294,25 +301,32 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	double w = cfg->cold_cost_gb_s / mem_gb;
 	struct window_cost best;
 
+	/* A memo that holds was made from a plan past the fallback (the ring
+	 * only grows since), so the ring's sort, most of delta's time when
+	 * busy functions call it per event, is skipped. */
+	if (f->last_end_ns && memo_holds(f, cfg, w)) {
+		f->memo.it_total = f->it_total;
+		plan_window(f, f->memo.start, f->memo.end, "cost", p);
+		return;
+	}
 	memcpy(s, f->it_recent, k * sizeof(s[0]));
 	qsort(s, k, sizeof(s[0]), cmp_u64);
 	if (!f->last_end_ns || (k < cfg->delta_min_samples && !ring_tight(s, k, cfg))) {
 		plan_keep_alive(cfg->keep_alive_ns, "fallback", p);
 		return;
 	}
-	if (!memo_holds(f, cfg, w)) {
-		if (ring_tight(s, k, cfg))
-			tight_window(s, k, cfg, &best);
-		else
-			cost_search(pt, idle_points(f, cfg, pt), cfg, w, &best);
-		f->memo.valid = true;
-		f->memo.cfg = cfg;
-		f->memo.it_total = f->it_total;
-		f->memo.mem = f->mem_per_sandbox;
-		f->memo.start = best.start;
-		f->memo.end = best.end;
-	}
+	if (ring_tight(s, k, cfg))
+		tight_window(s, k, cfg, &best);
+	else
+		cost_search(pt, idle_points(f, cfg, pt), cfg, w, &best);
+	f->memo.valid = true;
+	f->memo.cfg = cfg;
 	f->memo.it_total = f->it_total;
+	f->memo.mem = f->mem_per_sandbox;
+	f->memo.start = best.start;
+	f->memo.end = best.end;
+	f->memo.bin0_n = f->idle_hist.bin[0];
+	f->memo.bin0_s = f->idle_bin0_s;
 	plan_window(f, f->memo.start, f->memo.end, "cost", p);
 }
 

@@ -86,18 +86,20 @@ size_t policy_actions_max(const struct model *m);
 /* The decision.  Writes at most max actions to out (policy_actions_max is
  * always enough) and returns how many; *wake_ns is the earliest time the
  * answer changes with no new event.  No I/O, no clock: deterministic.  It
- * writes nothing but each function's plan memo and gdsf's clock, stamps and
- * frequency base (see model.h).
+ * writes nothing but each function's plan memo and gdsf's clock and stamps
+ * (see model.h).
  *
  * Under a budget (host.mem_budget_bytes) an allocation that does not fit
  * first evicts idle sandboxes, in the policy's order:
- *   gdsf   lowest priority clock + frequency x cold-start cost / size, and
+ *   gdsf   lowest priority clock + the sandbox's uses x cold-start cost / size, and
  *          the clock rises to the evicted priority (FaasCache);
  *   delta  the longest expected wait until its next use times its size
  *          (R_i's memory): for the first sandbox the residual of the
  *          function's recent idle times past its idle so far, for the k-th
- *          how rarely the last hour's concurrency reached that level, shortened
- *          while ΔA_i rises;
+ *          how rarely the last hour's concurrency reached that level (at
+ *          most 4x the sandbox's own idle so far), shortened while ΔA_i
+ *          rises; and under a budget delta releases only to make room,
+ *          never on its plan;
  *   others least recently used. */
 size_t policy_decide(struct model *m, const struct policy_config *cfg,
 		     uint64_t now_ns, struct policy_action *out, size_t max,

@@ -24,7 +24,22 @@ void replay_config_default(struct replay_config *rc)
 		.default_memory_mb = 128,
 		.tick_ns = NS,
 		.time_scale = 1,
+		.nodes = 1,
+		.placement = PLACE_HASH,
 	};
+}
+
+int replay_placement_parse(const char *s, enum replay_placement *out, struct slx_err *err)
+{
+	static const char *const names[] = { [PLACE_HASH] = "hash", [PLACE_LEAST] = "least",
+					     [PLACE_WARM] = "warm" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum replay_placement)i;
+			return 0;
+		}
+	return slx_error(err, 0, "unknown placement \"%s\" (hash, least, warm)", s);
 }
 
 void replay_policy_time_scale(struct policy_config *pc, unsigned n)
@@ -276,7 +291,7 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	if (r == 0)
 		r = replay_stats_app(&s->st, s->st.invocations - inv0, s->st.colds - cold0);
 	model_function_fini(&s->f);
-	free(st.buf);
+	replay_stream_free(&st);
 	return r;
 }
 

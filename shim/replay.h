@@ -22,6 +22,19 @@
  *    a co-located mix the trace does not give);
  *  - a frozen sandbox costs its full memory (freezing frees no memory) and
  *    thaws for free; creation time is not idle time. */
+/* --nodes K: how an invocation picks its node. */
+enum replay_placement {
+	/* OpenWhisk's: the app hashes to a home node; when the home has no
+	 * idle sandbox of it and no free memory for one, the next node that
+	 * has either, in order (the home when none has). */
+	PLACE_HASH,
+	PLACE_LEAST, /* the node with the least memory in use */
+	/* The model's R_i: a node holding an idle sandbox of the app (the
+	 * most free memory among them), else the node with the most free
+	 * memory, so an app's warm sandboxes are found where they are. */
+	PLACE_WARM,
+};
+
 struct replay_config {
 	uint64_t cold_ns; /* creation time of a sandbox (--cold-ms) */
 	double default_duration_ms; /* functions with no durations row */
@@ -31,6 +44,10 @@ struct replay_config {
 	 * the horizon) are divided by N, so N trace seconds pass in one.
 	 * cold_ns is a real creation time and is not scaled. */
 	unsigned time_scale;
+	/* The node replay's cluster: the capacity split evenly over nodes
+	 * (1: one node) behind the placement. */
+	unsigned nodes;
+	enum replay_placement placement;
 };
 
 struct replay_result {
@@ -48,6 +65,9 @@ struct replay_result {
 	 * cold starts under 1 % the p99 is 0, so the mean and the p99.9 speak. */
 	double mean_added_ms, p99_added_ms, p999_added_ms;
 	uint64_t evictions; /* sandboxes released for the node's budget */
+	/* With several nodes: the busiest node's invocations over the mean
+	 * node's (1: even). */
+	double imbalance;
 };
 
 void replay_config_default(struct replay_config *rc);
@@ -66,12 +86,18 @@ int replay_run(const struct trace *t, const struct policy_config *pc,
 	       const struct replay_config *rc, struct replay_result *out,
 	       struct slx_err *err);
 
+/* Parse "hash", "least" or "warm". */
+int replay_placement_parse(const char *s, enum replay_placement *out, struct slx_err *err);
+
 /* The whole trace on one node of mem_budget bytes (0: unlimited): every
  * application on one clock, the budget shared, each event decided by
  * policy_decide_function for its app, which may evict other apps' idle
  * sandboxes (counted in evictions) or hold the invocation until memory
  * frees (its wait is added latency, and it is a cold start).  Otherwise
  * the model above: an app's sandbox takes the app's memory while live. */
+/* With rc->nodes = K > 1 the budget is split over K such nodes, each with
+ * its own model; each invocation goes to the node rc->placement picks, and
+ * an app may hold sandboxes on several. */
 int replay_run_node(const struct trace *t, const struct policy_config *pc,
 		    const struct replay_config *rc, uint64_t mem_budget,
 		    struct replay_result *out, struct slx_err *err);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* replay_node.c -- the replay of a whole node: every application of the
- * trace on one clock, sharing one memory budget.  Each event (an arrival,
- * a completion, a finished creation, a wake-up) asks
- * policy_decide_function for its application, which may evict idle
- * sandboxes of any other to make room, or hold the demand until memory
- * frees. */
+/* replay_node.c -- the replay of a whole node, or of K nodes splitting its
+ * capacity: every application of the trace on one clock, each node's
+ * memory budget shared by the apps placed there.  Each event (a completion,
+ * a finished creation, a wake-up of an app on a node) asks
+ * policy_decide_function for that app on that node's model, which may
+ * evict idle sandboxes of any other app there, or hold the demand until
+ * memory frees; an arrival first picks its node (rc->placement). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -19,9 +20,8 @@
 #define NEVER UINT64_MAX
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
+/* An app on one node: its queue there and its place on the event heap. */
 struct node_app {
-	struct replay_stream st;
-	int more; /* st has an arrival at st.buf[st.pos] */
 	struct arrival *pend; /* FIFO of invocations waiting for a sandbox */
 	size_t p_head, p_len, p_cap;
 	uint64_t wake, key; /* policy's wake-up; the time it is queued under */
@@ -29,16 +29,26 @@ struct node_app {
 	bool held; /* its last decision held demand for memory */
 };
 
+/* An app's arrivals, placed as they come: slot K * n_app + ai on the heap. */
+struct app_src {
+	struct replay_stream st;
+	int more; /* st has an arrival at st.buf[st.pos] */
+	uint64_t key;
+};
+
 struct heap_ent {
 	uint64_t t;
-	size_t app;
+	size_t slot; /* k * n_app + ai: app ai on node k; past them, arrivals */
 };
 
 struct node {
 	const struct policy_config *pc;
 	const struct replay_config *rc;
-	struct model m;
-	struct node_app *app;
+	unsigned k_nodes;
+	struct model *m; /* one model per node */
+	struct node_app *app; /* k_nodes * n_app */
+	struct app_src *src; /* n_app */
+	uint64_t *placed; /* invocations per node */
 	size_t n_app;
 	struct heap_ent *heap;
 	size_t n_heap, cap_heap;
@@ -51,7 +61,7 @@ struct node {
 
 /* ---- the event heap: one live entry per app (key), stale ones skipped ---- */
 
-static int heap_push(struct node *n, uint64_t t, size_t a)
+static int heap_push(struct node *n, uint64_t t, size_t slot)
 {
 	size_t i;
 
@@ -69,7 +79,7 @@ static int heap_push(struct node *n, uint64_t t, size_t a)
 		n->heap[i] = n->heap[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	n->heap[i] = (struct heap_ent){ t, a };
+	n->heap[i] = (struct heap_ent){ t, slot };
 	return 0;
 }
 
@@ -142,10 +152,10 @@ static struct model_sandbox *ready_sandbox(struct model_function *f)
 	return best;
 }
 
-static int dispatch(struct node *n, size_t ai, uint64_t now)
+static int dispatch(struct node *n, size_t slot, uint64_t now)
 {
-	struct node_app *a = &n->app[ai];
-	struct model_function *f = &n->m.fn[ai];
+	struct node_app *a = &n->app[slot];
+	struct model_function *f = &n->m[slot / n->n_app].fn[slot % n->n_app];
 	struct model_sandbox *sb;
 
 	while (a->p_len && (sb = ready_sandbox(f))) {
@@ -165,9 +175,10 @@ static int dispatch(struct node *n, size_t ai, uint64_t now)
 	return 0;
 }
 
-static int apply(struct node *n, const struct policy_action *act, uint64_t now)
+static int apply(struct node *n, struct model *m, const struct policy_action *act,
+		 uint64_t now)
 {
-	struct model_function *f = &n->m.fn[act->fn];
+	struct model_function *f = &m->fn[act->fn];
 	struct model_sandbox *sb;
 
 	switch (act->kind) {
@@ -175,7 +186,7 @@ static int apply(struct node *n, const struct policy_action *act, uint64_t now)
 		for (unsigned k = 0; k < act->n; k++) {
 			if (!model_sandbox_add(f, now, now + n->rc->cold_ns))
 				return -1;
-			n->m.host.mem_used_bytes += f->mem_per_sandbox;
+			m->host.mem_used_bytes += f->mem_per_sandbox;
 			n->n_live++;
 		}
 		return 0;
@@ -183,7 +194,7 @@ static int apply(struct node *n, const struct policy_action *act, uint64_t now)
 		sb = model_sandbox_find(f, act->sb);
 		if (sb) {
 			idle_end(n, sb, now);
-			n->m.host.mem_used_bytes -= sb->mem_bytes;
+			m->host.mem_used_bytes -= sb->mem_bytes;
 			n->n_live--;
 			n->st.evictions += act->evict;
 			n->freed = true;
@@ -197,7 +208,7 @@ static int apply(struct node *n, const struct policy_action *act, uint64_t now)
 			sb->state = act->kind == POLICY_FREEZE ? MODEL_SB_FROZEN : MODEL_SB_IDLE;
 		return 0;
 	case POLICY_HOLD:
-		n->app[act->fn].held = true;
+		n->app[(size_t)(m - n->m) * n->n_app + act->fn].held = true;
 		return 0;
 	case POLICY_PREWARM: /* the wake-up brings the allocation */
 		return 0;
@@ -205,9 +216,10 @@ static int apply(struct node *n, const struct policy_action *act, uint64_t now)
 	return 0;
 }
 
-static int decide(struct node *n, size_t ai, uint64_t now)
+static int decide(struct node *n, size_t slot, uint64_t now)
 {
 	size_t need = 2 * n->n_live + 3 * n->n_app + 8, k;
+	struct model *m = &n->m[slot / n->n_app];
 
 	if (need > n->acts_cap) {
 		struct policy_action *v = realloc(n->acts, 2 * need * sizeof(*v));
@@ -217,19 +229,19 @@ static int decide(struct node *n, size_t ai, uint64_t now)
 		n->acts = v;
 		n->acts_cap = 2 * need;
 	}
-	n->app[ai].held = false;
-	k = policy_decide_function(&n->m, n->pc, ai, now, n->acts, n->acts_cap,
-				   &n->app[ai].wake);
+	n->app[slot].held = false;
+	k = policy_decide_function(m, n->pc, slot % n->n_app, now, n->acts, n->acts_cap,
+				   &n->app[slot].wake);
 	for (size_t i = 0; i < k; i++)
-		if (apply(n, &n->acts[i], now) < 0)
+		if (apply(n, m, &n->acts[i], now) < 0)
 			return -1;
-	return dispatch(n, ai, now);
+	return dispatch(n, slot, now);
 }
 
 /* Completions and finished creations of app ai due at now. */
-static void settle(struct node *n, size_t ai, uint64_t now)
+static void settle(struct node *n, size_t slot, uint64_t now)
 {
-	struct model_function *f = &n->m.fn[ai];
+	struct model_function *f = &n->m[slot / n->n_app].fn[slot % n->n_app];
 
 	for (size_t i = 0; i < f->n_sb; i++) {
 		struct model_sandbox *sb = &f->sb[i];
@@ -244,16 +256,14 @@ static void settle(struct node *n, size_t ai, uint64_t now)
 	}
 }
 
-/* The app's next event: an arrival, a completion, a creation, its wake-up;
- * past the horizon only while invocations still wait. */
-static uint64_t next_event(const struct node *n, size_t ai)
+/* The app's next event on its node: a completion, a creation, its
+ * wake-up; past the horizon only while invocations still wait. */
+static uint64_t next_event(const struct node *n, size_t slot)
 {
-	const struct node_app *a = &n->app[ai];
-	const struct model_function *f = &n->m.fn[ai];
+	const struct node_app *a = &n->app[slot];
+	const struct model_function *f = &n->m[slot / n->n_app].fn[slot % n->n_app];
 	uint64_t t = a->wake;
 
-	if (a->more && a->st.buf[a->st.pos].t_ns < t)
-		t = a->st.buf[a->st.pos].t_ns;
 	for (size_t i = 0; i < f->n_sb; i++) {
 		const struct model_sandbox *sb = &f->sb[i];
 
@@ -267,48 +277,126 @@ static uint64_t next_event(const struct node *n, size_t ai)
 	return t;
 }
 
-/* Queue the app under its next event's time, unless it is queued there
- * already: one live entry per app, so an event is never stepped twice. */
-static int requeue(struct node *n, size_t ai)
+/* Queue the slot under its next event's time, unless it is queued there
+ * already: one live entry per slot, so an event is never stepped twice. */
+static int requeue(struct node *n, size_t slot)
 {
-	uint64_t t = next_event(n, ai);
+	size_t arrivals = (size_t)n->k_nodes * n->n_app;
+	uint64_t t, *key;
 
-	if (t == n->app[ai].key)
+	if (slot >= arrivals) {
+		struct app_src *src = &n->src[slot - arrivals];
+
+		t = src->more ? src->st.buf[src->st.pos].t_ns : NEVER;
+		key = &src->key;
+	} else {
+		t = next_event(n, slot);
+		key = &n->app[slot].key;
+	}
+	if (t == *key)
 		return 0;
-	n->app[ai].key = t;
-	return t == NEVER ? 0 : heap_push(n, t, ai);
+	*key = t;
+	return t == NEVER ? 0 : heap_push(n, t, slot);
 }
 
-static int step(struct node *n, size_t ai, uint64_t now)
+static int step(struct node *n, size_t slot, uint64_t now)
 {
-	struct node_app *a = &n->app[ai];
-	struct model_function *f = &n->m.fn[ai];
+	settle(n, slot, now);
+	if (dispatch(n, slot, now) < 0 || decide(n, slot, now) < 0)
+		return -1;
+	return requeue(n, slot);
+}
 
-	settle(n, ai, now);
-	while (a->more && a->st.buf[a->st.pos].t_ns == now) {
-		struct arrival v = a->st.buf[a->st.pos++];
+static uint64_t mem_free(const struct model *m)
+{
+	const struct model_host *h = &m->host;
 
+	if (!h->mem_budget_bytes)
+		return NEVER;
+	return h->mem_used_bytes < h->mem_budget_bytes ? h->mem_budget_bytes - h->mem_used_bytes
+							 : 0;
+}
+
+static bool has_idle(const struct model_function *f)
+{
+	return model_function_count(f, MODEL_SB_IDLE) + model_function_count(f, MODEL_SB_FROZEN) >
+	       f->queued;
+}
+
+/* FNV-1a of the app's key: its home node. */
+static size_t home_node(const struct node *n, size_t ai)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (const char *p = n->m[0].fn[ai].name; p && *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	return (size_t)(h % n->k_nodes);
+}
+
+static size_t place(const struct node *n, size_t ai)
+{
+	size_t home = home_node(n, ai), best = home;
+
+	switch (n->rc->placement) {
+	case PLACE_HASH:
+		for (size_t i = 0; i < n->k_nodes; i++) {
+			size_t k = (home + i) % n->k_nodes;
+			const struct model_function *f = &n->m[k].fn[ai];
+
+			if (has_idle(f) || mem_free(&n->m[k]) >= f->mem_per_sandbox)
+				return k;
+		}
+		return home;
+	case PLACE_LEAST:
+		for (size_t k = 0; k < n->k_nodes; k++)
+			if (n->m[k].host.mem_used_bytes < n->m[best].host.mem_used_bytes)
+				best = k;
+		return best;
+	case PLACE_WARM:
+		for (size_t k = 0; k < n->k_nodes; k++) {
+			bool w = has_idle(&n->m[k].fn[ai]), bw = has_idle(&n->m[best].fn[ai]);
+
+			if ((w && !bw) || (w == bw && mem_free(&n->m[k]) > mem_free(&n->m[best])))
+				best = k;
+		}
+		return best;
+	}
+	return home;
+}
+
+/* The app's arrivals due now, each placed and queued on its node, which
+ * then decides. */
+static int arrive(struct node *n, size_t ai, uint64_t now)
+{
+	struct app_src *src = &n->src[ai];
+
+	while (src->more && src->st.buf[src->st.pos].t_ns == now) {
+		struct arrival v = src->st.buf[src->st.pos++];
+		size_t k = place(n, ai), slot = k * n->n_app + ai;
+		struct model_function *f = &n->m[k].fn[ai];
+
+		settle(n, slot, now);
 		v.busy = f->in_flight > 0;
 		n->st.invocations++;
-		a->invocations++;
+		n->app[slot].invocations++;
+		n->placed[k]++;
 		model_function_arrive(f, now, n->rc->tick_ns);
-		if (push_pending(a, v) < 0)
+		if (push_pending(&n->app[slot], v) < 0 || dispatch(n, slot, now) < 0 ||
+		    decide(n, slot, now) < 0 || requeue(n, slot) < 0)
 			return -1;
-		if (a->st.pos == a->st.n && (a->more = replay_stream_fill(&a->st)) < 0)
+		if (src->st.pos == src->st.n && (src->more = replay_stream_fill(&src->st)) < 0)
 			return -1;
 	}
-	if (dispatch(n, ai, now) < 0 || decide(n, ai, now) < 0)
-		return -1;
-	return requeue(n, ai);
+	return requeue(n, (size_t)n->k_nodes * n->n_app + ai);
 }
 
 /* Memory was freed: the apps whose demand was held try again, in order. */
 static int retry_held(struct node *n, uint64_t now)
 {
-	for (size_t ai = 0; ai < n->n_app; ai++) {
-		if (!n->app[ai].held)
+	for (size_t slot = 0; slot < (size_t)n->k_nodes * n->n_app; slot++) {
+		if (!n->app[slot].held)
 			continue;
-		if (decide(n, ai, now) < 0 || requeue(n, ai) < 0)
+		if (decide(n, slot, now) < 0 || requeue(n, slot) < 0)
 			return -1;
 	}
 	return 0;
@@ -316,20 +404,24 @@ static int retry_held(struct node *n, uint64_t now)
 
 static int run_events(struct node *n)
 {
+	size_t arrivals = (size_t)n->k_nodes * n->n_app;
 	bool any_held;
 
 	while (n->n_heap) {
 		struct heap_ent e = heap_pop(n);
+		uint64_t *key = e.slot >= arrivals ? &n->src[e.slot - arrivals].key
+						   : &n->app[e.slot].key;
 
-		if (e.t != n->app[e.app].key)
-			continue; /* stale: the app was queued again since */
-		n->app[e.app].key = NEVER;
+		if (e.t != *key)
+			continue; /* stale: the slot was queued again since */
+		*key = NEVER;
 		n->freed = false;
-		if (step(n, e.app, e.t) < 0)
+		if ((e.slot >= arrivals ? arrive(n, e.slot - arrivals, e.t)
+					: step(n, e.slot, e.t)) < 0)
 			return -1;
 		any_held = false;
-		for (size_t ai = 0; n->freed && ai < n->n_app && !any_held; ai++)
-			any_held = n->app[ai].held;
+		for (size_t s = 0; n->freed && s < arrivals && !any_held; s++)
+			any_held = n->app[s].held;
 		if (any_held && retry_held(n, e.t) < 0)
 			return -1;
 	}
@@ -341,47 +433,70 @@ static int run_events(struct node *n)
 static int node_init(struct node *n, const struct trace *t, uint64_t budget)
 {
 	unsigned scale = n->rc->time_scale ? n->rc->time_scale : 1;
+	size_t n_app = t->n_apps;
 
-	n->app = calloc(t->n_apps + 1, sizeof(*n->app));
-	n->m.fn = calloc(t->n_apps + 1, sizeof(*n->m.fn));
-	if (!n->app || !n->m.fn)
+	n->app = calloc(n->k_nodes * n_app + 1, sizeof(*n->app));
+	n->src = calloc(n_app + 1, sizeof(*n->src));
+	n->m = calloc(n->k_nodes, sizeof(*n->m));
+	n->placed = calloc(n->k_nodes, sizeof(*n->placed));
+	if (!n->app || !n->src || !n->m || !n->placed)
 		return -1;
-	n->m.host = (struct model_host){ .mem_budget_bytes = budget,
-					 .tick_ns = n->rc->tick_ns };
-	for (size_t ai = 0; ai < t->n_apps; ai++) {
+	for (unsigned k = 0; k < n->k_nodes; k++) {
+		n->m[k].fn = calloc(n_app + 1, sizeof(*n->m[k].fn));
+		if (!n->m[k].fn)
+			return -1;
+		n->m[k].host = (struct model_host){ .mem_budget_bytes = budget / n->k_nodes,
+						    .tick_ns = n->rc->tick_ns };
+	}
+	for (size_t ai = 0; ai < n_app; ai++) {
 		const struct trace_app *app = &t->apps[ai];
-		struct node_app *a = &n->app[ai];
 		double mb = trace_app_memory_mb(app, n->rc->default_memory_mb);
+		struct app_src *src = &n->src[ai];
 
-		model_function_init(&n->m.fn[ai], app->key, (uint64_t)(mb * 1024 * 1024));
-		n->m.n_fn = n->n_app = ai + 1;
-		a->st = (struct replay_stream){ .t = t, .app = app, .scale = scale,
-						.cur = calloc(app->n_fns + 1, sizeof(size_t)),
-						.dur_ns = calloc(app->n_fns + 1, sizeof(uint64_t)) };
-		a->wake = a->key = NEVER;
-		if (!a->st.cur || !a->st.dur_ns)
+		for (unsigned k = 0; k < n->k_nodes; k++) {
+			model_function_init(&n->m[k].fn[ai], app->key, (uint64_t)(mb * 1024 * 1024));
+			n->m[k].n_fn = ai + 1;
+			n->app[k * n_app + ai].wake = n->app[k * n_app + ai].key = NEVER;
+		}
+		n->n_app = ai + 1;
+		src->st = (struct replay_stream){ .t = t, .app = app, .scale = scale,
+						  .cur = calloc(app->n_fns + 1, sizeof(size_t)),
+						  .dur_ns = calloc(app->n_fns + 1, sizeof(uint64_t)) };
+		src->key = NEVER;
+		if (!src->st.cur || !src->st.dur_ns)
 			return -1;
 		for (size_t i = 0; i < app->n_fns; i++)
-			a->st.dur_ns[i] = (uint64_t)llround(trace_function_duration_ms(
-						  &t->fns[app->fns[i]], n->rc->default_duration_ms) *
-					  1e6) / scale;
-		if ((a->more = replay_stream_fill(&a->st)) < 0 || requeue(n, ai) < 0)
+			src->st.dur_ns[i] = (uint64_t)llround(trace_function_duration_ms(
+						    &t->fns[app->fns[i]], n->rc->default_duration_ms) *
+					    1e6) / scale;
+		if ((src->more = replay_stream_fill(&src->st)) < 0)
 			return -1;
 	}
+	/* Slots are numbered with the final n_app: queue the arrivals now. */
+	for (size_t ai = 0; ai < n->n_app; ai++)
+		if (requeue(n, (size_t)n->k_nodes * n->n_app + ai) < 0)
+			return -1;
 	return 0;
 }
 
 static void node_fini(struct node *n)
 {
-	for (size_t ai = 0; ai < n->n_app; ai++) {
-		free(n->app[ai].st.cur);
-		free(n->app[ai].st.dur_ns);
-		free(n->app[ai].st.buf);
-		free(n->app[ai].pend);
-		model_function_fini(&n->m.fn[ai]);
+	for (size_t ai = 0; n->src && ai < n->n_app; ai++) {
+		free(n->src[ai].st.cur);
+		free(n->src[ai].st.dur_ns);
+		replay_stream_free(&n->src[ai].st);
 	}
+	for (size_t s = 0; n->app && s < (size_t)n->k_nodes * n->n_app; s++)
+		free(n->app[s].pend);
+	for (unsigned k = 0; n->m && k < n->k_nodes; k++) {
+		for (size_t ai = 0; n->m[k].fn && ai < n->n_app; ai++)
+			model_function_fini(&n->m[k].fn[ai]);
+		free(n->m[k].fn);
+	}
+	free(n->m);
 	free(n->app);
-	free(n->m.fn);
+	free(n->src);
+	free(n->placed);
 	free(n->heap);
 	free(n->acts);
 	replay_stats_free(&n->st);
@@ -390,30 +505,51 @@ static void node_fini(struct node *n)
 static int node_finish(struct node *n)
 {
 	for (size_t ai = 0; ai < n->n_app; ai++) {
-		struct model_function *f = &n->m.fn[ai];
+		uint64_t inv = 0, colds = 0;
 
-		for (size_t i = 0; i < f->n_sb; i++)
-			if (f->sb[i].state == MODEL_SB_IDLE || f->sb[i].state == MODEL_SB_FROZEN)
-				idle_end(n, &f->sb[i], n->horizon);
-		if (replay_stats_app(&n->st, n->app[ai].invocations, n->app[ai].colds) < 0)
+		for (unsigned k = 0; k < n->k_nodes; k++) {
+			struct model_function *f = &n->m[k].fn[ai];
+
+			for (size_t i = 0; i < f->n_sb; i++)
+				if (f->sb[i].state == MODEL_SB_IDLE ||
+				    f->sb[i].state == MODEL_SB_FROZEN)
+					idle_end(n, &f->sb[i], n->horizon);
+			inv += n->app[k * n->n_app + ai].invocations;
+			colds += n->app[k * n->n_app + ai].colds;
+		}
+		if (replay_stats_app(&n->st, inv, colds) < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* The busiest node's invocations over the mean node's. */
+static double imbalance(const struct node *n)
+{
+	uint64_t max = 0, sum = 0;
+
+	for (unsigned k = 0; k < n->k_nodes; k++) {
+		sum += n->placed[k];
+		max = n->placed[k] > max ? n->placed[k] : max;
+	}
+	return sum ? (double)max * n->k_nodes / (double)sum : 1.0;
 }
 
 int replay_run_node(const struct trace *t, const struct policy_config *pc,
 		    const struct replay_config *rc, uint64_t mem_budget,
 		    struct replay_result *out, struct slx_err *err)
 {
-	struct node n = { .pc = pc, .rc = rc,
+	struct node n = { .pc = pc, .rc = rc, .k_nodes = rc->nodes ? rc->nodes : 1,
 			  .horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS /
 				     (rc->time_scale ? rc->time_scale : 1) };
 	int r = 0;
 
 	if (node_init(&n, t, mem_budget) < 0 || run_events(&n) < 0 || node_finish(&n) < 0)
 		r = -1;
-	if (r == 0)
+	if (r == 0) {
 		replay_stats_result(&n.st, pc->name, out);
+		out->imbalance = imbalance(&n);
+	}
 	node_fini(&n);
 	if (r < 0)
 		return slx_error(err, ENOMEM, "replay %s on a node", pc->name);

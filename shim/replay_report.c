@@ -5,6 +5,7 @@
  * against idle memory-time with a sweep of fixed keep-alives as the
  * reference, or against the node's capacity. */
 #include <errno.h>
+#include <math.h>
 #include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 
 #include "../common/cleanup.h"
 #include "replay.h"
+#include "replay_frontier.h"
 #include "shim.h"
 
 #define VERB "shim replay"
@@ -25,6 +27,12 @@ static const char *const sweep_policies[] = { "fixed:60",   "fixed:120",  "fixed
 					      "fixed:600",  "fixed:1200", "fixed:1800",
 					      "fixed:3600", "fixed:7200" };
 #define SWEEP_N (sizeof(sweep_policies) / sizeof(sweep_policies[0]))
+/* delta's curve: its cold-start weight (GB*s of idle memory a cold start is
+ * worth) from 3 to 6144, the default 384 among them. */
+static const char *const delta_sweep[] = { "delta:3",   "delta:12",  "delta:48",
+					   "delta:96",  "delta:192", "delta:384",
+					   "delta:768", "delta:1536", "delta:6144" };
+#define DELTA_SWEEP_N (sizeof(delta_sweep) / sizeof(delta_sweep[0]))
 /* Under a capacity: the caches of FaasCache next to the keep-alive policies. */
 static const char *const node_policies[] = { "lru", "gdsf", "fixed:600", "histogram",
 					     "delta" };
@@ -104,16 +112,16 @@ static void print_csv(const struct run *r, FILE *out)
 {
 	fprintf(out, "policy,invocations,cold_starts,cold_start_pct,idle_gb_s,app_cold_p50,"
 		     "app_cold_p75,app_cold_p90,cold_busy,mean_added_ms,p99_added_ms,"
-		     "p999_added_ms,node_gb,evictions\n");
+		     "p999_added_ms,node_gb,evictions,imbalance\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
-		fprintf(out, "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu\n",
+		fprintf(out, "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu,%.3f\n",
 			x->policy, (unsigned long)x->invocations, (unsigned long)x->cold_starts,
 			x->cold_start_pct, x->idle_gb_s, x->app_cold_p50, x->app_cold_p75,
 			x->app_cold_p90, (unsigned long)x->cold_starts_busy, x->mean_added_ms,
 			x->p99_added_ms, x->p999_added_ms, (double)r->node[i] / (1u << 30),
-			(unsigned long)x->evictions);
+			(unsigned long)x->evictions, x->imbalance);
 	}
 }
 
@@ -126,7 +134,8 @@ static void print_table(const struct run *r, FILE *out)
 
 	fprintf(out, "%-12s %s %11s %9s %8s %7s %7s %7s %8s %13s %8s %9s%s\n", "POLICY",
 		node ? "NODE GB" : "", "INVOCATIONS", "COLD", "COLD%", "APP50%", "APP75%",
-		"APP90%", "BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms", node ? "    EVICT" : "");
+		"APP90%", "BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms",
+		node ? "    EVICT IMBALANCE" : "");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
@@ -139,7 +148,7 @@ static void print_table(const struct run *r, FILE *out)
 			(unsigned long)x->cold_starts_busy, x->idle_gb_s, x->mean_added_ms,
 			x->p999_added_ms);
 		if (node)
-			fprintf(out, " %9lu", (unsigned long)x->evictions);
+			fprintf(out, " %9lu %9.2f", (unsigned long)x->evictions, x->imbalance);
 		fputc('\n', out);
 	}
 }
@@ -161,32 +170,45 @@ static bool in_path(const char *prog)
 	return false;
 }
 
-/* The reference curve's points in keep-alive order (named fixed:S rows
- * included), so the line does not double back. */
-static void plot_fixed_curve(const struct run *r, FILE *gp)
+/* Which curve a row belongs to: fixed:S rows to fixed's, delta and delta:W
+ * rows to delta's; NULL for the others (single points). */
+static const char *curve_of(const char *policy)
 {
-	double last = -1;
+	if (!strncmp(policy, "fixed:", 6))
+		return "fixed";
+	if (!strcmp(policy, "delta") || !strncmp(policy, "delta:", 6))
+		return "delta";
+	return NULL;
+}
 
-	for (;;) {
-		const struct replay_result *next = NULL;
-		double next_s = 0;
+/* The frontier of one curve among the rows of one node capacity; pts has
+ * room for r->n points. */
+static size_t curve_points(const struct run *r, const char *curve, uint64_t node,
+			   struct frontier_point *pts)
+{
+	size_t n = 0;
 
-		for (size_t i = 0; i < r->n; i++) {
-			double ka;
+	for (size_t i = 0; i < r->n; i++) {
+		const char *c = curve_of(r->res[i].policy);
 
-			if (strncmp(r->res[i].policy, "fixed:", 6))
-				continue;
-			ka = strtod(r->res[i].policy + 6, NULL);
-			if (ka > last && (!next || ka < next_s)) {
-				next = &r->res[i];
-				next_s = ka;
-			}
-		}
-		if (!next)
-			return;
-		fprintf(gp, "%.3f %.5f\n", next->idle_gb_s, next->cold_start_pct);
-		last = next_s;
+		if (c && !strcmp(c, curve) && r->node[i] == node)
+			pts[n++] = (struct frontier_point){ r->res[i].idle_gb_s,
+							    (double)r->res[i].cold_starts };
 	}
+	return frontier_build(pts, n);
+}
+
+static void plot_curve(const struct run *r, const char *curve, FILE *gp)
+{
+	cleanup_free struct frontier_point *pts = calloc(r->n + 1, sizeof(*pts));
+	uint64_t inv = r->n ? r->res[0].invocations : 0;
+	size_t n;
+
+	if (!pts || !inv)
+		return;
+	n = curve_points(r, curve, 0, pts);
+	for (size_t i = 0; i < n; i++)
+		fprintf(gp, "%.3f %.5f\n", pts[i].idle_gb_s, 100.0 * pts[i].colds / (double)inv);
 }
 
 /* gnuplot reads its script and data from a pipe: the sweep as a line, each
@@ -203,10 +225,13 @@ static int plot(const struct run *r, const char *png, struct slx_err *err)
 		    "set output '%s'\nset grid\nset key top right\n"
 		    "set title 'Trace replay: cold starts against idle memory-time'\n"
 		    "set xlabel 'idle warm memory-time (GB*s)'\nset ylabel 'cold starts (%%)'\n"
-		    "plot '-' using 1:2 with linespoints title 'fixed keep-alive 1..120 min', "
+		    "plot '-' using 1:2 with linespoints title 'fixed keep-alive (frontier)', "
+		    "'-' using 1:2 with linespoints title 'delta, cold-start weight 3..6144 GB*s (frontier)', "
 		    "'-' using 1:2:3 with labels point pt 7 offset 1,1 notitle\n",
 		png);
-	plot_fixed_curve(r, gp);
+	plot_curve(r, "fixed", gp);
+	fprintf(gp, "e\n");
+	plot_curve(r, "delta", gp);
 	fprintf(gp, "e\n");
 	for (size_t i = 0; i < r->n; i++)
 		if (!r->sweep[i])
@@ -234,21 +259,43 @@ static int plot_node(const struct run *r, const char *png, struct slx_err *err)
 		    "set title 'Trace replay on one node: cold starts against capacity'\n"
 		    "set xlabel 'node memory (GB)'\nset ylabel 'cold starts (%%)'\n",
 		png);
-	for (size_t i = 0; i < r->n; i++)
+	size_t n = 0;
+
+	while (n < r->n && !r->sweep[n]) /* the named rows come first */
+		n++;
+	for (size_t i = 0; i < n; i++)
 		if (i == 0 || strcmp(r->res[i].policy, r->res[i - 1].policy)) {
 			fprintf(gp, "%s'-' using 1:2 with linespoints title '%s'", sep,
 				r->res[i].policy);
 			sep = ", ";
 		}
 	fputc('\n', gp);
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		fprintf(gp, "%g %.5f\n", (double)r->node[i] / (1u << 30), r->res[i].cold_start_pct);
-		if (i + 1 == r->n || strcmp(r->res[i].policy, r->res[i + 1].policy))
+		if (i + 1 == n || strcmp(r->res[i].policy, r->res[i + 1].policy))
 			fprintf(gp, "e\n");
 	}
 	st = pclose(gp);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 		return slx_error(err, 0, "%s: gnuplot failed writing %s", VERB, png);
+	return 0;
+}
+
+static int run_sweeps(const struct trace *t, const struct shim_replay_opts *o,
+		      const struct replay_config *rc, struct run *r, struct slx_err *err)
+{
+	size_t n_node = o->n_node_mem ? o->n_node_mem : 1;
+
+	for (size_t c = 0; c < n_node; c++) {
+		uint64_t node = o->n_node_mem ? o->node_mem[c] : 0;
+
+		for (size_t i = 0; i < SWEEP_N; i++)
+			if (run_one(t, sweep_policies[i], true, node, rc, r, err) < 0)
+				return -1;
+		for (size_t i = 0; o->sweep && i < DELTA_SWEEP_N; i++)
+			if (run_one(t, delta_sweep[i], true, node, rc, r, err) < 0)
+				return -1;
+	}
 	return 0;
 }
 
@@ -260,7 +307,8 @@ static int run_all(const struct trace *t, const struct shim_replay_opts *o,
 					  : sizeof(default_policies) / sizeof(default_policies[0]);
 	const char *const *named = o->n_policies ? o->policies : defaults;
 	size_t n_named = o->n_policies ? o->n_policies : n_defaults;
-	size_t rows = o->n_node_mem ? n_named * o->n_node_mem : n_named + SWEEP_N;
+	size_t n_node = o->n_node_mem ? o->n_node_mem : 1;
+	size_t rows = (n_named + SWEEP_N + DELTA_SWEEP_N) * n_node;
 	struct replay_config rc;
 
 	replay_config_default(&rc);
@@ -268,25 +316,76 @@ static int run_all(const struct trace *t, const struct shim_replay_opts *o,
 	/* --time-scale N: N trace seconds pass in one (see replay.h) */
 	rc.time_scale = o->time_scale;
 	rc.tick_ns /= rc.time_scale;
+	rc.nodes = o->nodes ? o->nodes : 1;
+	if (o->placement && replay_placement_parse(o->placement, &rc.placement, err) < 0)
+		return -1;
 	r->res = calloc(rows, sizeof(*r->res));
 	r->sweep = calloc(rows, sizeof(*r->sweep));
 	r->node = calloc(rows, sizeof(*r->node));
 	if (!r->res || !r->sweep || !r->node)
 		return slx_error(err, ENOMEM, "%s", VERB);
-	if (o->n_node_mem) {
-		for (size_t i = 0; i < n_named; i++)
-			for (size_t c = 0; c < o->n_node_mem; c++)
-				if (run_one(t, named[i], false, o->node_mem[c], &rc, r, err) < 0)
-					return -1;
-		return 0;
-	}
 	for (size_t i = 0; i < n_named; i++)
-		if (run_one(t, named[i], false, 0, &rc, r, err) < 0)
-			return -1;
-	for (size_t i = 0; o->plot && i < SWEEP_N; i++)
-		if (run_one(t, sweep_policies[i], true, 0, &rc, r, err) < 0)
-			return -1;
+		for (size_t c = 0; c < n_node; c++)
+			if (run_one(t, named[i], false, o->n_node_mem ? o->node_mem[c] : 0, &rc,
+				    r, err) < 0)
+				return -1;
+	/* The curves: the fixed keep-alive's for the unlimited plot (as
+	 * before), both curves with --sweep, at every capacity. */
+	if (o->sweep || (o->plot && !o->n_node_mem))
+		return run_sweeps(t, o, &rc, r, err);
 	return 0;
+}
+
+/* Each point against the other curve at its idle memory-time: a delta
+ * point against fixed's frontier, any other point (fixed:S, histogram, a
+ * cache) against delta's.  RATIO is always delta's cold starts over the
+ * other's; "-" where the idle figure is outside the curve's range. */
+static void print_frontier(const struct run *r, bool csv, FILE *out)
+{
+	cleanup_free struct frontier_point *fx = calloc(r->n + 1, sizeof(*fx));
+	cleanup_free struct frontier_point *dl = calloc(r->n + 1, sizeof(*dl));
+	uint64_t node = UINT64_MAX;
+	size_t n_fx = 0, n_dl = 0;
+
+	if (!fx || !dl)
+		return;
+	if (csv)
+		fprintf(out, "frontier,node_gb,point,idle_gb_s,cold_starts,curve,curve_cold_starts,ratio\n");
+	else
+		fprintf(out, "\nFRONTIER: cold starts at equal idle memory-time (RATIO = delta / other)\n"
+			     "%8s %-14s %13s %9s %6s %12s %6s\n", "NODE GB", "POINT", "IDLE GB*s",
+			"COLD", "CURVE", "CURVE COLD", "RATIO");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct replay_result *x = &r->res[i];
+		const char *c = curve_of(x->policy);
+		bool is_delta = c && !strcmp(c, "delta");
+		double at, ratio;
+
+		if (r->node[i] != node) {
+			node = r->node[i];
+			n_fx = curve_points(r, "fixed", node, fx);
+			n_dl = curve_points(r, "delta", node, dl);
+		}
+		at = is_delta ? frontier_at(fx, n_fx, x->idle_gb_s)
+			      : frontier_at(dl, n_dl, x->idle_gb_s);
+		ratio = is_delta ? (double)x->cold_starts / at : at / (double)x->cold_starts;
+		if (csv) {
+			fprintf(out, "frontier,%g,%s,%.1f,%lu,%s,", (double)node / (1u << 30),
+				x->policy, x->idle_gb_s, (unsigned long)x->cold_starts,
+				is_delta ? "fixed" : "delta");
+			if (isnan(at))
+				fprintf(out, ",\n");
+			else
+				fprintf(out, "%.1f,%.3f\n", at, ratio);
+			continue;
+		}
+		fprintf(out, "%8g %-14s %13.1f %9lu %6s ", (double)node / (1u << 30), x->policy,
+			x->idle_gb_s, (unsigned long)x->cold_starts, is_delta ? "fixed" : "delta");
+		if (isnan(at))
+			fprintf(out, "%12s %6s\n", "-", "-");
+		else
+			fprintf(out, "%12.0f %6.2f\n", at, ratio);
+	}
 }
 
 int shim_replay(const struct shim_replay_opts *o, struct slx_err *err)
@@ -305,6 +404,8 @@ int shim_replay(const struct shim_replay_opts *o, struct slx_err *err)
 		print_csv(&r, stdout);
 	else
 		print_table(&r, stdout);
+	if (o->sweep)
+		print_frontier(&r, o->csv, stdout);
 	if (fflush(stdout) == EOF) {
 		slx_error(err, errno, "%s: write output", VERB);
 		goto out;

@@ -24,10 +24,14 @@ struct replay_stream {
 	unsigned scale; /* --time-scale: trace times divided by it */
 	struct arrival *buf; /* the current minute, sorted */
 	size_t n, cap, pos;
+	struct arrival *tmp; /* scratch for merging the functions' runs */
+	size_t tmp_cap;
 };
 
 /* Fill buf with the next minute that has invocations: 1, 0 at the end, -1
  * on ENOMEM. */
 int replay_stream_fill(struct replay_stream *s);
+/* Free the stream's buffers (cur and dur_ns are the caller's). */
+void replay_stream_free(struct replay_stream *s);
 
 #endif

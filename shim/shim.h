@@ -72,6 +72,14 @@ struct shim_replay_opts {
 	 * cold-start % against capacity, one line per policy. */
 	const uint64_t *node_mem;
 	size_t n_node_mem;
+	/* --sweep: also replay fixed:S and delta:W over their parameters (at
+	 * every capacity) and compare them as curves: each point against the
+	 * other policy's frontier at its idle memory-time. */
+	bool sweep;
+	/* --nodes K --placement hash|least|warm: each capacity split over K
+	 * simulated nodes behind the placement (replay.h). */
+	unsigned nodes;
+	const char *placement;
 };
 int shim_replay(const struct shim_replay_opts *o, struct slx_err *err);
 

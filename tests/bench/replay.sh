@@ -3,13 +3,14 @@
 # replay.sh -- the policy comparison: replay the synthetic trace and the
 # hand-written fixture through every policy, write CSVs and the plots.
 # Usage: tests/bench/replay.sh [OUTDIR]
-#   env: SEED=1 APPS=200 DAYS=2 COLD_MS=5, HELDOUT="2 3 4": the seeds delta's
+#   env: SEED=1 APPS=200 DAYS=2 COLD_MS=5, NODES=4 NODES_MEM=16G,32G,
+#   HELDOUT="2 3 4": the seeds delta's
 #   constants were tuned on, replayed (without plots) so a result on SEED
 #   is seen next to the traces it was fitted to.
 set -eu
 cd "$(dirname "$0")/../.."
 out=${1:-build/bench-replay}
-seed=${SEED:-1} apps=${APPS:-200} days=${DAYS:-2} cold=${COLD_MS:-5}
+seed=${SEED:-1} apps=${APPS:-200} days=${DAYS:-2} cold=${COLD_MS:-5} sweep=
 heldout=${HELDOUT-2 3 4}
 fixture=tests/traces/fixture
 mkdir -p "$out"
@@ -26,13 +27,18 @@ run() {
 	for f in "$dir"/app_memory_percentiles.anon.d*.csv; do set -- "$@" --memory "$f"; done
 	replay "$@" --cold-ms "$cold" --policy fixed:600 --policy knative \
 		--policy histogram --policy delta --format csv ${plot:+--plot "$plot"} \
-		>"$out/$name.csv"
+		${sweep:+--sweep} >"$out/$name.csv"
 	echo "== $name ($out/$name.csv${plot:+, $plot})"
 	cat "$out/$name.csv"
 }
 
+# The synthetic trace with both curves swept (fixed:S, delta:W): the CSV's
+# "frontier" rows compare each point with the other policy at equal idle
+# memory-time.
 tests/traces/gen -s "$seed" -a "$apps" -d "$days" "$out/synthetic"
+sweep=1
 run synthetic "$out/synthetic" "$out/synthetic.png"
+sweep=
 run fixture "$fixture" "$out/fixture.png"
 names="synthetic fixture"
 for s in $heldout; do
@@ -45,17 +51,33 @@ done
 # Under a capacity: seed SEED at NODE_APPS apps over one day on one node of
 # each NODE_MEM size (the node must hold the busy working set, so the sizes
 # follow the app count), cold-start % against capacity per policy.
-node_apps=${NODE_APPS:-60} node_mem=${NODE_MEM:-8G,10G,12G,16G,32G}
+node_apps=${NODE_APPS:-60} node_mem=${NODE_MEM:-8G,9G,10G,12G,16G,32G}
 tests/traces/gen -s "$seed" -a "$node_apps" -d 1 "$out/node"
 ./slxrun shim replay "$out"/node/invocations_per_function_md.anon.d01.csv \
 	--durations "$out"/node/function_durations_percentiles.anon.d01.csv \
 	--memory "$out"/node/app_memory_percentiles.anon.d01.csv \
 	--node-memory "$node_mem" --cold-ms "$cold" --format csv --plot "$out/node.png" \
-	>"$out/node.csv"
+	--sweep >"$out/node.csv"
 echo "== node ($out/node.csv, $out/node.png)"
 cat "$out/node.csv"
-awk -F, '$1 == "gdsf" { g[$13] = $3 } $1 == "delta" { d[$13] = $3 }
-END { for (c in g) printf "node %s GB: delta %d cold starts, gdsf %d (%s)\n", c, d[c], g[c], d[c] <= g[c] ? "no more" : "MORE" }' "$out/node.csv"
+awk -F, '$1 == "frontier" && $7 != "" && ($3 == "delta" || $3 ~ /^fixed:/ || $3 == "gdsf" || $3 == "lru") { printf "node %s GB: %s at %s GB*s: delta / other = %s\n", $2, $3, $4, $8 }' "$out/node.csv"
+awk -F, '$1 == "gdsf" { g[$13] = $3 } $1 == "delta" { d[$13] = $3 } $1 == "lru" { l[$13] = $3 }
+END { for (c in g) printf "node %s GB: delta %d cold starts, gdsf %d (%s), lru %d (gdsf %s)\n", c, d[c], g[c], d[c] <= g[c] ? "no more" : "MORE", l[c], g[c] <= l[c] ? "no more" : "MORE" }' "$out/node.csv"
+
+# K nodes splitting the same capacities, one placement at a time: cold
+# starts and the busiest node's share of invocations over the mean's.
+for pl in hash least warm; do
+	./slxrun shim replay "$out"/node/invocations_per_function_md.anon.d01.csv \
+		--durations "$out"/node/function_durations_percentiles.anon.d01.csv \
+		--memory "$out"/node/app_memory_percentiles.anon.d01.csv \
+		--node-memory "${NODES_MEM:-16G,32G}" --nodes "${NODES:-4}" --placement "$pl" \
+		--policy lru --policy gdsf --policy delta --cold-ms "$cold" --format csv \
+		>"$out/nodes-$pl.csv"
+	echo "== ${NODES:-4} nodes, placement $pl ($out/nodes-$pl.csv)"
+	cat "$out/nodes-$pl.csv"
+done
+
+awk -F, '$1 == "frontier" && $2 == 0 && $7 != "" { printf "frontier: %s at %s GB*s: delta / other = %s\n", $3, $4, $8 }' "$out/synthetic.csv"
 
 # The targets, printed (timings and ratios are measured, never asserted).
 for name in $names; do

@@ -310,7 +310,7 @@ Test(policy_rules, a_full_budget_of_busy_sandboxes_queues)
 }
 
 /* FaasCache's order, not LRU's: b's sandbox is the more recently used but
- * b was asked once, at 4x a's size; a was asked 50 times.  gdsf evicts b's
+ * ran once, at 4x a's size; a's ran 50 times.  gdsf evicts b's
  * (priority 0 + 1 x 0.005 s / 0.5 GB = 0.01 against a's 50 x 0.005 / 0.125
  * = 2) and the clock rises to the evicted priority; lru would take a's. */
 Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
@@ -328,8 +328,8 @@ Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
 	pol_idle(&f[0], POL_S(10));
 	pol_idle(&f[1], POL_S(20));
 	pol_idle(&f[2], POL_S(30))->state = MODEL_SB_BUSY;
-	f[0].arrivals = 50;
-	f[1].arrivals = 1;
+	f[0].sb[0].uses = 50;
+	f[1].sb[0].uses = 1;
 	f[2].arrivals = f[2].queued = 1;
 	g.create_ns = l.create_ns = 5000000;
 	pol_decide(&m, &l, POL_S(100), &o);
@@ -339,6 +339,40 @@ Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "gdsf: b, rare and large");
 	cr_assert_float_eq(m.gdsf_clock, 0.005 / 0.5, 1e-12);
 	cr_assert_float_eq(f[2].sb[0].gdsf_clock, 0.0, 1e-12, "stamped before the eviction");
+	for (int i = 0; i < 3; i++)
+		model_function_fini(&f[i]);
+}
+
+/* The frequency is each sandbox's own: a is busy (1000 uses on its first
+ * sandbox) but its second ran twice; b's one sandbox ran 20 times.  gdsf
+ * evicts a's second (2 x 0.005 / 0.125 = 0.08 against b's 0.8); counted per
+ * function it would carry a's 1002 and b's would go. */
+Test(policy_rules, gdsf_counts_each_sandboxs_own_uses)
+{
+	struct model_function f[3];
+	struct model m = { .fn = f, .n_fn = 3,
+			   .host = { .mem_budget_bytes = POL_MB(512),
+				     .mem_used_bytes = POL_MB(512) } };
+	struct policy_config g = pol_cfg("gdsf");
+	struct pol_out o;
+	const struct policy_action *r;
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	model_function_init(&f[2], "c", POL_MB(128));
+	pol_idle(&f[0], POL_S(50))->uses = 1000;
+	pol_idle(&f[0], POL_S(10))->uses = 2;
+	pol_idle(&f[1], POL_S(20))->uses = 20;
+	f[0].arrivals = 1002;
+	f[1].arrivals = 20;
+	f[2].arrivals = f[2].queued = 1;
+	g.create_ns = 5000000;
+	pol_decide(&m, &g, POL_S(100), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	r = pol_find(&o, POLICY_RELEASE);
+	cr_assert_eq(r->fn, 0, "a's spare, not b's");
+	cr_assert_eq(r->sb, f[0].sb[1].id);
+	cr_assert_float_eq(m.gdsf_clock, 2 * 0.005 / 0.125, 1e-12);
 	for (int i = 0; i < 3; i++)
 		model_function_fini(&f[i]);
 }
@@ -378,6 +412,74 @@ Test(policy_rules, delta_evicts_the_longest_expected_wait)
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "delta: a's next use is furthest");
 	cr_assert(pol_find(&o, POLICY_RELEASE)->evict);
 	for (int i = 0; i < 3; i++)
+		model_function_fini(&f[i]);
+}
+
+/* a's spare (level 2, a level the last hour never reached: 7200 s by the
+ * hour alone) went idle 2 s ago, so its wait is taken as 4 x 2 = 8 s; b's
+ * only sandbox waits the residual of its 900 s idle times, 600 s.  delta
+ * evicts b's: the spare is in a burst its peaks have not shown yet. */
+Test(policy_rules, delta_keeps_a_spare_that_just_ran)
+{
+	struct model_function f[3];
+	struct model m = { .fn = f, .n_fn = 3,
+			   .host = { .mem_budget_bytes = POL_MB(512),
+				     .mem_used_bytes = POL_MB(512) } };
+	struct policy_config d = pol_cfg("delta");
+	struct pol_out o;
+	uint64_t now = POL_S(10000);
+
+	for (int i = 0; i < 3; i++)
+		model_function_init(&f[i], i == 0 ? "a" : i == 1 ? "b" : "c", POL_MB(128));
+	d.keep_alive_ns = POL_S(7200);
+	pol_idle(&f[0], now)->state = MODEL_SB_BUSY;
+	f[0].in_flight = 1;
+	pol_idle(&f[0], now - POL_S(2));
+	f[1].it_recent[0] = f[1].it_recent[1] = f[1].it_recent[2] = POL_S(900);
+	f[1].it_n = 3;
+	f[1].last_end_ns = now - POL_S(300);
+	pol_idle(&f[1], f[1].last_end_ns);
+	pol_idle(&f[2], now)->state = MODEL_SB_BUSY;
+	f[2].queued = 1;
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b's, not a's spare");
+	for (int i = 0; i < 3; i++)
+		model_function_fini(&f[i]);
+}
+
+/* A sandbox past delta's plan (its cost search says release now) is
+ * released on an unlimited host, but kept on a node with room: free
+ * memory buys nothing.  When the room is needed it is the one evicted. */
+Test(policy_rules, delta_keeps_past_its_plan_while_the_node_has_room)
+{
+	struct model_function f[2];
+	struct model m = { .fn = f, .n_fn = 2 };
+	struct policy_config d = pol_cfg("delta:1");
+	struct pol_out o;
+	uint64_t now = POL_S(20000);
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	for (int i = 0; i < 5; i++)
+		f[0].it_recent[i] = POL_S(3600);
+	f[0].it_n = 5;
+	f[0].last_end_ns = now - POL_S(100);
+	pol_idle(&f[0], f[0].last_end_ns);
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "unlimited: the plan releases");
+	m.host.mem_budget_bytes = POL_MB(256);
+	m.host.mem_used_bytes = POL_MB(128);
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0, "room on the node: kept");
+	pol_idle(&f[1], now)->state = MODEL_SB_BUSY;
+	m.host.mem_used_bytes = POL_MB(256);
+	f[1].queued = 1;
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert(pol_find(&o, POLICY_RELEASE)->evict, "released for the room");
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 1);
+	for (int i = 0; i < 2; i++)
 		model_function_fini(&f[i]);
 }
 

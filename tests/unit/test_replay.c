@@ -9,10 +9,12 @@
  *   app C, three 30 s calls in minute 1 (at 10, 30, 50 s): 2 cold (overlap);
  *   app D, two calls a minute all day: 1 cold. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "shim/replay.h"
+#include "shim/replay_frontier.h"
 
 #define RPL_FIXTURE "tests/traces/fixture/"
 
@@ -330,11 +332,11 @@ static struct replay_result rpl_run_node(const struct trace *t, const char *spec
 }
 
 /* With room for everything the apps do not meet: the node replay, all
- * apps on one clock, must give every policy's per-app result exactly. */
+ * apps on one clock, must give every policy's per-app result exactly
+ * (delta aside: under a budget it keeps what its plan releases, below). */
 Test(replay_node, a_node_with_room_for_all_is_the_per_app_replay)
 {
-	static const char *const policies[] = { "fixed:600", "knative", "histogram", "delta",
-						"lru" };
+	static const char *const policies[] = { "fixed:600", "knative", "histogram", "lru" };
 	struct trace t;
 
 	rpl_load_fixture(&t);
@@ -348,6 +350,26 @@ Test(replay_node, a_node_with_room_for_all_is_the_per_app_replay)
 		cr_expect_float_eq(n.idle_gb_s, a.idle_gb_s, 1e-6, "%s", policies[i]);
 		cr_expect_eq(n.evictions, 0);
 	}
+	trace_free(&t);
+}
+
+/* On a node with room delta keeps what its plan would release: of the
+ * fixture's 8 cold starts unlimited (A's timer 3, B 2, C 2, D 1) only the
+ * first calls are left, lru's 5 (A no longer pays while delta learns its
+ * period, B's call after its 17-minute gap finds its sandbox), and the idle
+ * memory-time grows by what was kept. */
+Test(replay_node, delta_with_room_keeps_past_its_plan)
+{
+	struct trace t;
+	struct replay_result a, n;
+
+	rpl_load_fixture(&t);
+	a = rpl_run(&t, "delta");
+	n = rpl_run_node(&t, "delta", 100ull << 30);
+	cr_assert_eq(a.cold_starts, 8);
+	cr_assert_eq(n.cold_starts, 5, "only the first calls");
+	cr_assert_gt(n.idle_gb_s, a.idle_gb_s);
+	cr_assert_eq(n.evictions, 0);
 	trace_free(&t);
 }
 
@@ -368,5 +390,80 @@ Test(replay_node, a_small_node_evicts_and_pays_in_cold_starts)
 	cr_assert_gt(small.evictions, 0);
 	cr_assert_gt(small.cold_starts, big.cold_starts);
 	cr_assert_lt(small.idle_gb_s, big.idle_gb_s, "less room, less idle memory");
+	trace_free(&t);
+}
+
+/* A curve is its frontier: sorted by idle memory-time, a point with more
+ * cold starts than one using less memory dropped.  Read between two
+ * points it is linear; outside the curve it is no number. */
+Test(replay_frontier, keeps_the_frontier_and_reads_it_linearly)
+{
+	struct frontier_point p[] = {
+		{ 300, 10 }, { 100, 50 }, { 200, 60 }, { 400, 4 }, { 250, 20 },
+	};
+	size_t n = frontier_build(p, 5);
+
+	cr_assert_eq(n, 4, "(200, 60) is beaten by (100, 50)");
+	cr_assert_float_eq(p[0].idle_gb_s, 100, 1e-12);
+	cr_assert_float_eq(p[1].idle_gb_s, 250, 1e-12);
+	cr_assert_float_eq(p[3].colds, 4, 1e-12);
+	cr_assert_float_eq(frontier_at(p, n, 100), 50, 1e-12);
+	cr_assert_float_eq(frontier_at(p, n, 175), 35, 1e-12);
+	cr_assert_float_eq(frontier_at(p, n, 350), 7, 1e-12);
+	cr_assert(isnan(frontier_at(p, n, 99)));
+	cr_assert(isnan(frontier_at(p, n, 401)));
+}
+
+static struct replay_result rpl_run_nodes(const struct trace *t, const char *spec,
+					  uint64_t budget, unsigned k,
+					  enum replay_placement place)
+{
+	struct replay_config rc;
+	struct policy_config pc;
+	struct replay_result r;
+	struct slx_err err = { 0 };
+
+	replay_config_default(&rc);
+	rc.nodes = k;
+	rc.placement = place;
+	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
+	pc.create_ns = rc.cold_ns;
+	cr_assert_eq(replay_run_node(t, &pc, &rc, budget, &r, &err), 0, "%s", err.msg);
+	return r;
+}
+
+/* Two roomy nodes: hashing sends every call of an app to its home, and the
+ * warm placement to the node holding its sandbox, so each app pays only its
+ * first calls, as on one node (lru's 5); the busiest node takes between all
+ * and half of the calls. */
+Test(replay_nodes, placements_that_keep_an_app_together_pay_as_one_node)
+{
+	static const enum replay_placement places[] = { PLACE_HASH, PLACE_WARM };
+	struct trace t;
+
+	rpl_load_fixture(&t);
+	for (size_t i = 0; i < 2; i++) {
+		struct replay_result r = rpl_run_nodes(&t, "lru", 100ull << 30, 2, places[i]);
+
+		cr_assert_eq(r.cold_starts, 5, "placement %zu", i);
+		cr_assert_geq(r.imbalance, 1.0);
+		cr_assert_leq(r.imbalance, 2.0);
+	}
+	trace_free(&t);
+}
+
+/* The warm placement sends an app's calls where its idle sandbox is; the
+ * least-loaded one ignores where, and on two nodes of 256 MB (two of the
+ * fixture's sandboxes each) it splits apps and pays for it. */
+Test(replay_nodes, least_loaded_pays_for_ignoring_where_sandboxes_are)
+{
+	struct trace t;
+	struct replay_result warm, least;
+
+	rpl_load_fixture(&t);
+	warm = rpl_run_nodes(&t, "lru", 512ull << 20, 2, PLACE_WARM);
+	least = rpl_run_nodes(&t, "lru", 512ull << 20, 2, PLACE_LEAST);
+	cr_assert_eq(warm.invocations, least.invocations);
+	cr_assert_lt(warm.cold_starts, least.cold_starts);
 	trace_free(&t);
 }
