@@ -115,7 +115,7 @@ python-image:
 
 test: $(B)/.deps
 	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/privileged-tests $(B)/integration-tests examples
-	$(MAKE) test-unit test-privileged test-integration test-integration-asan soak-short test-vm test-containerd test-podman fuzz-smoke
+	$(MAKE) format-check test-unit test-privileged test-integration test-integration-asan soak-short test-vm test-containerd test-podman fuzz-smoke
 
 # Unit tests are pure: run by root, they drop to nobody to prove they need no
 # privileges (the checkout must be readable by nobody).

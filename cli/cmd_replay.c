@@ -8,10 +8,11 @@
 #include "../shim/shim.h"
 
 #define VERB "shim replay"
-#define USAGE "TRACE... [--policy P]... [--durations FILE]... [--memory FILE]... " \
-	      "[--cold-ms N] [--time-scale N] [--node-memory SIZE[,SIZE...]] " \
-	      "[--nodes K] [--placement hash|least|warm] [--sweep] [--format table|csv] " \
-	      "[--plot OUT.png]"
+#define USAGE                                                                                      \
+	"TRACE... [--policy P]... [--durations FILE]... [--memory FILE]... "                       \
+	"[--cold-ms N] [--time-scale N] [--node-memory SIZE[,SIZE...]] "                           \
+	"[--nodes K] [--placement hash|least|warm] [--sweep] [--format table|csv] "                \
+	"[--plot OUT.png]"
 
 struct replay_opts {
 	struct cli_list traces, policy, durations, memory;
@@ -39,13 +40,24 @@ static int parse_sizes(const char *list, uint64_t *out, size_t *n, struct slx_er
 			return slx_error(err, 0, "%s: --node-memory %s: expected SIZE[,SIZE...]",
 					 VERB, list);
 		switch (*end) {
-		case 'K': shift = 10; end++; break;
-		case 'M': shift = 20; end++; break;
-		case 'G': shift = 30; end++; break;
-		case 'T': shift = 40; end++; break;
+		case 'K':
+			shift = 10;
+			end++;
+			break;
+		case 'M':
+			shift = 20;
+			end++;
+			break;
+		case 'G':
+			shift = 30;
+			end++;
+			break;
+		case 'T':
+			shift = 40;
+			end++;
+			break;
 		}
-		if (!v || v > (UINT64_MAX >> shift) || (*end && *end != ',') ||
-		    *n == CLI_LIST_MAX)
+		if (!v || v > (UINT64_MAX >> shift) || (*end && *end != ',') || *n == CLI_LIST_MAX)
 			return slx_error(err, 0, "%s: --node-memory %s: expected SIZE[,SIZE...]",
 					 VERB, list);
 		out[(*n)++] = (uint64_t)v << shift;
@@ -56,26 +68,25 @@ static int parse_sizes(const char *list, uint64_t *out, size_t *n, struct slx_er
 	return 0;
 }
 
-static int parse_opts(int argc, char **argv, struct replay_opts *o,
-		      struct slx_err *err)
+static int parse_opts(int argc, char **argv, struct replay_opts *o, struct slx_err *err)
 {
 	const struct cli_flag flags[] = {
-		{ "policy", 'p', CLI_LIST, &o->policy },
-		{ "durations", 0, CLI_LIST, &o->durations },
-		{ "memory", 0, CLI_LIST, &o->memory },
-		{ "cold-ms", 0, CLI_INT, &o->cold_ms },
-		{ "time-scale", 0, CLI_INT, &o->time_scale },
-		{ "format", 0, CLI_STR, &o->format },
-		{ "plot", 0, CLI_STR, &o->plot },
-		{ "node-memory", 0, CLI_STR, &o->node_memory },
-		{ "sweep", 0, CLI_BOOL, &o->sweep },
-		{ "nodes", 0, CLI_INT, &o->nodes },
-		{ "placement", 0, CLI_STR, &o->placement },
+	    {"policy", 'p', CLI_LIST, &o->policy},
+	    {"durations", 0, CLI_LIST, &o->durations},
+	    {"memory", 0, CLI_LIST, &o->memory},
+	    {"cold-ms", 0, CLI_INT, &o->cold_ms},
+	    {"time-scale", 0, CLI_INT, &o->time_scale},
+	    {"format", 0, CLI_STR, &o->format},
+	    {"plot", 0, CLI_STR, &o->plot},
+	    {"node-memory", 0, CLI_STR, &o->node_memory},
+	    {"sweep", 0, CLI_BOOL, &o->sweep},
+	    {"nodes", 0, CLI_INT, &o->nodes},
+	    {"placement", 0, CLI_STR, &o->placement},
 	};
 	int idx = 0;
 
-	*o = (struct replay_opts){ .cold_ms = 5, .time_scale = 1, .nodes = 1, .format = "table",
-				   .placement = "hash" };
+	*o = (struct replay_opts){
+	    .cold_ms = 5, .time_scale = 1, .nodes = 1, .format = "table", .placement = "hash"};
 	/* Flags may come before and after the trace files. */
 	while (idx < argc) {
 		if (cli_parse(VERB, argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
@@ -88,8 +99,8 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 		o->traces.v[o->traces.n++] = argv[idx++];
 	}
 	if (!o->traces.n)
-		return slx_error(err, 0, "%s: no trace file (usage: slxrun %s %s)", VERB,
-				 VERB, USAGE);
+		return slx_error(err, 0, "%s: no trace file (usage: slxrun %s %s)", VERB, VERB,
+				 USAGE);
 	if (o->cold_ms < 0 || o->cold_ms > 600000)
 		return slx_error(err, 0, "%s: --cold-ms %d out of range 0..600000", VERB,
 				 o->cold_ms);
@@ -103,8 +114,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o,
 	if (o->node_memory && parse_sizes(o->node_memory, o->node_mem, &o->n_node_mem, err) < 0)
 		return -1;
 	if (strcmp(o->format, "table") && strcmp(o->format, "csv"))
-		return slx_error(err, 0, "%s: --format %s: expected table or csv", VERB,
-				 o->format);
+		return slx_error(err, 0, "%s: --format %s: expected table or csv", VERB, o->format);
 	return 0;
 }
 
@@ -116,14 +126,23 @@ int cmd_shim_replay(int argc, char **argv, struct slx_err *err)
 	if (parse_opts(argc, argv, &o, err) < 0)
 		return -1;
 	r = (struct shim_replay_opts){
-		.traces = o.traces.v, .n_traces = o.traces.n,
-		.durations = o.durations.v, .n_durations = o.durations.n,
-		.memory = o.memory.v, .n_memory = o.memory.n,
-		.policies = o.policy.v, .n_policies = o.policy.n,
-		.cold_ms = (unsigned)o.cold_ms, .time_scale = (unsigned)o.time_scale,
-		.csv = !strcmp(o.format, "csv"), .plot = o.plot,
-		.node_mem = o.node_mem, .n_node_mem = o.n_node_mem, .sweep = o.sweep,
-		.nodes = (unsigned)o.nodes, .placement = o.placement,
+	    .traces = o.traces.v,
+	    .n_traces = o.traces.n,
+	    .durations = o.durations.v,
+	    .n_durations = o.durations.n,
+	    .memory = o.memory.v,
+	    .n_memory = o.memory.n,
+	    .policies = o.policy.v,
+	    .n_policies = o.policy.n,
+	    .cold_ms = (unsigned)o.cold_ms,
+	    .time_scale = (unsigned)o.time_scale,
+	    .csv = !strcmp(o.format, "csv"),
+	    .plot = o.plot,
+	    .node_mem = o.node_mem,
+	    .n_node_mem = o.n_node_mem,
+	    .sweep = o.sweep,
+	    .nodes = (unsigned)o.nodes,
+	    .placement = o.placement,
 	};
 	return shim_replay(&r, err);
 }

@@ -80,23 +80,22 @@ void model_loghist_add(struct model_loghist *h, uint64_t v_ns)
 
 /* ---- per sandbox ------------------------------------------------------- */
 
-const struct model_point *model_sandbox_at(const struct model_sandbox *sb,
-					   unsigned back)
+const struct model_point *model_sandbox_at(const struct model_sandbox *sb, unsigned back)
 {
 	if (back >= sb->ring_n)
 		return NULL;
 	return &sb->ring[(sb->ring_next + MODEL_RING - 1 - back) % MODEL_RING];
 }
 
-void model_sandbox_push(struct model_sandbox *sb, uint64_t t_ns,
-			const struct model_r *r, unsigned a, unsigned c)
+void model_sandbox_push(struct model_sandbox *sb, uint64_t t_ns, const struct model_r *r,
+			unsigned a, unsigned c)
 {
 	const struct model_point *prev = model_sandbox_at(sb, 0);
 	struct model_point *p = &sb->ring[sb->ring_next];
-	struct model_r zero = { 0 };
+	struct model_r zero = {0};
 	const struct model_r *pr = prev ? &prev->r : &zero;
 
-	*p = (struct model_point){ .t_ns = t_ns, .r = *r, .a = a, .c = c };
+	*p = (struct model_point){.t_ns = t_ns, .r = *r, .a = a, .c = c};
 	p->dr.cpu_usec = (int64_t)(r->cpu_usec - pr->cpu_usec);
 	p->dr.mem_bytes = (int64_t)(r->mem_bytes - pr->mem_bytes);
 	p->dr.pids = (int64_t)(r->pids - pr->pids);
@@ -123,8 +122,7 @@ bool model_sandbox_quiet(const struct model_sandbox *sb, double max_cpu_frac)
 
 /* ---- per function ------------------------------------------------------ */
 
-void model_function_init(struct model_function *f, const char *name,
-			 uint64_t mem_per_sandbox)
+void model_function_init(struct model_function *f, const char *name, uint64_t mem_per_sandbox)
 {
 	memset(f, 0, sizeof(*f));
 	f->name = name;
@@ -139,8 +137,8 @@ void model_function_fini(struct model_function *f)
 	f->n_sb = f->cap_sb = 0;
 }
 
-struct model_sandbox *model_sandbox_add(struct model_function *f,
-					uint64_t now_ns, uint64_t ready_ns)
+struct model_sandbox *model_sandbox_add(struct model_function *f, uint64_t now_ns,
+					uint64_t ready_ns)
 {
 	struct model_sandbox *sb;
 
@@ -155,11 +153,11 @@ struct model_sandbox *model_sandbox_add(struct model_function *f,
 	}
 	sb = &f->sb[f->n_sb++];
 	*sb = (struct model_sandbox){
-		.id = f->next_id++,
-		.state = MODEL_SB_CREATING,
-		.ready_ns = ready_ns,
-		.idle_since_ns = now_ns,
-		.mem_bytes = f->mem_per_sandbox,
+	    .id = f->next_id++,
+	    .state = MODEL_SB_CREATING,
+	    .ready_ns = ready_ns,
+	    .idle_since_ns = now_ns,
+	    .mem_bytes = f->mem_per_sandbox,
 	};
 	return sb;
 }
@@ -182,8 +180,7 @@ bool model_sandbox_remove(struct model_function *f, uint64_t id)
 	return true;
 }
 
-void model_function_roll(struct model_function *f, uint64_t now_ns,
-			 uint64_t tick_ns)
+void model_function_roll(struct model_function *f, uint64_t now_ns, uint64_t tick_ns)
 {
 	unsigned a = f->in_flight + f->queued;
 
@@ -211,8 +208,7 @@ static void conc_note(struct model_function *f, uint64_t now_ns)
 		f->conc_peak[slot] = f->in_flight;
 }
 
-unsigned model_function_conc_peak(const struct model_function *f,
-				  uint64_t now_ns, unsigned minutes)
+unsigned model_function_conc_peak(const struct model_function *f, uint64_t now_ns, unsigned minutes)
 {
 	uint64_t minute = now_ns / (60 * MODEL_NS_PER_S);
 	unsigned peak = f->in_flight;
@@ -220,8 +216,8 @@ unsigned model_function_conc_peak(const struct model_function *f,
 	if (minutes > MODEL_CONC_MINUTES)
 		minutes = MODEL_CONC_MINUTES;
 	for (unsigned i = 0; i < MODEL_CONC_MINUTES; i++)
-		if (f->conc_minute[i] + minutes > minute &&
-		    f->conc_minute[i] <= minute && f->conc_peak[i] > peak)
+		if (f->conc_minute[i] + minutes > minute && f->conc_minute[i] <= minute &&
+		    f->conc_peak[i] > peak)
 			peak = f->conc_peak[i];
 	return peak;
 }
@@ -240,8 +236,7 @@ unsigned model_function_conc_minutes(const struct model_function *f, uint64_t no
 	return n;
 }
 
-void model_function_arrive(struct model_function *f, uint64_t now_ns,
-			   uint64_t tick_ns)
+void model_function_arrive(struct model_function *f, uint64_t now_ns, uint64_t tick_ns)
 {
 	model_function_roll(f, now_ns, tick_ns);
 	if (f->last_arrival_ns)
@@ -270,8 +265,8 @@ void model_function_arrive(struct model_function *f, uint64_t now_ns,
 	f->queued++;
 }
 
-void model_function_start(struct model_function *f, struct model_sandbox *sb,
-			  uint64_t now_ns, uint64_t tick_ns)
+void model_function_start(struct model_function *f, struct model_sandbox *sb, uint64_t now_ns,
+			  uint64_t tick_ns)
 {
 	model_function_roll(f, now_ns, tick_ns);
 	if (f->queued)
@@ -288,8 +283,8 @@ void model_function_drop(struct model_function *f)
 		f->queued--;
 }
 
-void model_function_finish(struct model_function *f, struct model_sandbox *sb,
-			   uint64_t now_ns, uint64_t tick_ns)
+void model_function_finish(struct model_function *f, struct model_sandbox *sb, uint64_t now_ns,
+			   uint64_t tick_ns)
 {
 	model_function_roll(f, now_ns, tick_ns);
 	if (f->in_flight)
@@ -300,8 +295,7 @@ void model_function_finish(struct model_function *f, struct model_sandbox *sb,
 	sb->last_used_ns = now_ns;
 }
 
-size_t model_function_count(const struct model_function *f,
-			    enum model_sb_state s)
+size_t model_function_count(const struct model_function *f, enum model_sb_state s)
 {
 	size_t n = 0;
 
@@ -312,7 +306,7 @@ size_t model_function_count(const struct model_function *f,
 
 void model_totals(const struct model *m, struct model_totals *out)
 {
-	*out = (struct model_totals){ 0 };
+	*out = (struct model_totals){0};
 	for (size_t i = 0; i < m->n_fn; i++) {
 		const struct model_function *f = &m->fn[i];
 

@@ -10,21 +10,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MODEL_NS_PER_S 1000000000ull
-#define MODEL_RING 8 /* ticks of history per sandbox */
-#define MODEL_IT_RECENT 32 /* exact idle times kept per function */
-#define MODEL_HIST_BINS 240 /* Shahrad et al.: 1-minute bins over 4 hours */
-#define MODEL_HIST_BIN_NS (60 * MODEL_NS_PER_S)
+#define MODEL_NS_PER_S	   1000000000ull
+#define MODEL_RING	   8   /* ticks of history per sandbox */
+#define MODEL_IT_RECENT	   32  /* exact idle times kept per function */
+#define MODEL_HIST_BINS	   240 /* Shahrad et al.: 1-minute bins over 4 hours */
+#define MODEL_HIST_BIN_NS  (60 * MODEL_NS_PER_S)
 #define MODEL_CONC_MINUTES 60 /* per-minute concurrency peaks kept */
 
 /* delta's idle-time distribution: log-spaced bins (bin 0 is [0, 0.5 s),
  * bin b >= 1 is [0.5 s * 1.35^(b-1), 0.5 s * 1.35^b)), reaching past ten
  * days; counts halve when they pass MODEL_LOG_DECAY so the shape follows
  * the function as it changes. */
-#define MODEL_LOG_BINS 48
+#define MODEL_LOG_BINS	  48
 #define MODEL_LOG_BASE_NS 500000000ull
-#define MODEL_LOG_RATIO 1.35
-#define MODEL_LOG_DECAY 1024.0
+#define MODEL_LOG_RATIO	  1.35
+#define MODEL_LOG_DECAY	  1024.0
 
 /* R_i(t): counters as the cgroup reports them; have_* false when the host
  * lacks the file (cgroup v1 hosts have no PSI, hybrid hosts no memory.current). */
@@ -44,7 +44,7 @@ struct model_point {
 	struct model_r r;
 	struct model_dr dr;
 	unsigned a, c; /* A_i(t), C_i(t) */
-	int da, dc; /* ΔA_i(t), ΔC_i(t) */
+	int da, dc;    /* ΔA_i(t), ΔC_i(t) */
 };
 
 enum model_sb_state {
@@ -57,13 +57,13 @@ enum model_sb_state {
 struct model_sandbox {
 	uint64_t id; /* the caller's handle; actions name sandboxes by it */
 	enum model_sb_state state;
-	uint64_t ready_ns; /* creation done (or expected) */
+	uint64_t ready_ns;	/* creation done (or expected) */
 	uint64_t idle_since_ns; /* entered idle or frozen */
-	uint64_t last_used_ns; /* end of its last invocation; 0: never used */
-	uint64_t mem_bytes; /* what it holds while live */
-	uint64_t caller_ns; /* the caller's (the replay: when its invocation ends) */
-	double gdsf_clock; /* gdsf: the node's clock when it last ran (policy_decide's) */
-	uint64_t uses; /* invocations it has started: gdsf's per-sandbox frequency */
+	uint64_t last_used_ns;	/* end of its last invocation; 0: never used */
+	uint64_t mem_bytes;	/* what it holds while live */
+	uint64_t caller_ns;	/* the caller's (the replay: when its invocation ends) */
+	double gdsf_clock;	/* gdsf: the node's clock when it last ran (policy_decide's) */
+	uint64_t uses;		/* invocations it has started: gdsf's per-sandbox frequency */
 	struct model_point ring[MODEL_RING];
 	unsigned ring_next, ring_n;
 };
@@ -106,8 +106,8 @@ struct model_function {
 	uint64_t it_oob_recent[4]; /* ring of out-of-bounds ITs */
 	unsigned oob_next, oob_n;
 	uint64_t last_arrival_ns, last_end_ns; /* 0: none yet */
-	uint64_t it_total; /* ITs ever recorded */
-	uint64_t arrivals; /* invocations ever arrived */
+	uint64_t it_total;		       /* ITs ever recorded */
+	uint64_t arrivals;		       /* invocations ever arrived */
 
 	/* The policy's memo of its window for these ITs: a cache of a pure
 	 * function of it_recent, so it never changes a decision, only its cost. */
@@ -160,52 +160,47 @@ uint64_t model_loghist_edge(int b);
 
 /* ---- per sandbox ------------------------------------------------------- */
 /* Append tick t: ΔR against the previous point (against zero on the first). */
-void model_sandbox_push(struct model_sandbox *sb, uint64_t t_ns,
-			const struct model_r *r, unsigned a, unsigned c);
+void model_sandbox_push(struct model_sandbox *sb, uint64_t t_ns, const struct model_r *r,
+			unsigned a, unsigned c);
 /* back = 0 is the latest point; NULL past the history. */
-const struct model_point *model_sandbox_at(const struct model_sandbox *sb,
-					   unsigned back);
+const struct model_point *model_sandbox_at(const struct model_sandbox *sb, unsigned back);
 /* The sandbox used at most max_cpu_frac of one core over its last tick, or
  * has no history yet (then the state alone says idle). */
 bool model_sandbox_quiet(const struct model_sandbox *sb, double max_cpu_frac);
 
 /* ---- per function ------------------------------------------------------ */
-void model_function_init(struct model_function *f, const char *name,
-			 uint64_t mem_per_sandbox);
+void model_function_init(struct model_function *f, const char *name, uint64_t mem_per_sandbox);
 void model_function_fini(struct model_function *f);
 /* A new sandbox in MODEL_SB_CREATING, ready at ready_ns; NULL on ENOMEM. */
-struct model_sandbox *model_sandbox_add(struct model_function *f,
-					uint64_t now_ns, uint64_t ready_ns);
+struct model_sandbox *model_sandbox_add(struct model_function *f, uint64_t now_ns,
+					uint64_t ready_ns);
 struct model_sandbox *model_sandbox_find(struct model_function *f, uint64_t id);
 /* Remove by id (order of the others is not kept); false if unknown. */
 bool model_sandbox_remove(struct model_function *f, uint64_t id);
 
 /* An invocation arrived: it queues (A rises), the IT / inter-arrival are
  * recorded. */
-void model_function_arrive(struct model_function *f, uint64_t now_ns,
-			   uint64_t tick_ns);
+void model_function_arrive(struct model_function *f, uint64_t now_ns, uint64_t tick_ns);
 /* A queued invocation starts on sb (idle, frozen or just created). */
-void model_function_start(struct model_function *f, struct model_sandbox *sb,
-			  uint64_t now_ns, uint64_t tick_ns);
+void model_function_start(struct model_function *f, struct model_sandbox *sb, uint64_t now_ns,
+			  uint64_t tick_ns);
 /* A queued invocation left without starting (answered with an error after
  * its sandboxes failed): A falls, no idle time is recorded. */
 void model_function_drop(struct model_function *f);
 /* The invocation on sb ended; sb becomes idle. */
-void model_function_finish(struct model_function *f, struct model_sandbox *sb,
-			   uint64_t now_ns, uint64_t tick_ns);
+void model_function_finish(struct model_function *f, struct model_sandbox *sb, uint64_t now_ns,
+			   uint64_t tick_ns);
 /* Move the tick forward to now, taking ΔA at each tick boundary. */
-void model_function_roll(struct model_function *f, uint64_t now_ns,
-			 uint64_t tick_ns);
+void model_function_roll(struct model_function *f, uint64_t now_ns, uint64_t tick_ns);
 /* Highest in-flight count seen in the last `minutes` minutes (<= MODEL_CONC_MINUTES). */
-unsigned model_function_conc_peak(const struct model_function *f,
-				  uint64_t now_ns, unsigned minutes);
+unsigned model_function_conc_peak(const struct model_function *f, uint64_t now_ns,
+				  unsigned minutes);
 /* How many of the last `minutes` minutes (<= MODEL_CONC_MINUTES) had a
  * peak in-flight count of at least level. */
 unsigned model_function_conc_minutes(const struct model_function *f, uint64_t now_ns,
 				     unsigned minutes, unsigned level);
 /* Count of sandboxes in a state. */
-size_t model_function_count(const struct model_function *f,
-			    enum model_sb_state s);
+size_t model_function_count(const struct model_function *f, enum model_sb_state s);
 
 /* R(t), A(t), C(t): the sums over every function's sandboxes. */
 struct model_totals {

@@ -10,7 +10,7 @@
 
 #include "policy.h"
 
-#define NS MODEL_NS_PER_S
+#define NS  MODEL_NS_PER_S
 #define GIB (1024.0 * 1024.0 * 1024.0)
 
 /* ---- configuration ---------------------------------------------------- */
@@ -18,29 +18,28 @@
 static void config_defaults(struct policy_config *cfg)
 {
 	*cfg = (struct policy_config){
-		.keep_alive_ns = 600 * NS, /* the industry's 10 minutes */
-		.freeze_grace_ns = 10 * NS,
-		.create_ns = 5000000, /* a measured slxrun cold start */
-		.quiet_cpu_frac = 0.01,
-		.cpu_saturated = 0.95,
-		.psi_mem_limit = 10.0,
-		.hist_pw_pct = 5,
-		.hist_ka_pct = 99,
-		.hist_margin = 0.10,
-		.hist_cv_min = 2.0,
-		.hist_min_samples = 10,
-		.oob_share = 0.5,
-		.cold_cost_gb_s = 384.0,
-		.delta_min_samples = 3,
-		.delta_margin = 0,
-		.min_unload_ns = 60 * NS,
-		.conc_minutes = MODEL_CONC_MINUTES,
-		.surplus_grace_ns = 30 * NS,
+	    .keep_alive_ns = 600 * NS, /* the industry's 10 minutes */
+	    .freeze_grace_ns = 10 * NS,
+	    .create_ns = 5000000, /* a measured slxrun cold start */
+	    .quiet_cpu_frac = 0.01,
+	    .cpu_saturated = 0.95,
+	    .psi_mem_limit = 10.0,
+	    .hist_pw_pct = 5,
+	    .hist_ka_pct = 99,
+	    .hist_margin = 0.10,
+	    .hist_cv_min = 2.0,
+	    .hist_min_samples = 10,
+	    .oob_share = 0.5,
+	    .cold_cost_gb_s = 384.0,
+	    .delta_min_samples = 3,
+	    .delta_margin = 0,
+	    .min_unload_ns = 60 * NS,
+	    .conc_minutes = MODEL_CONC_MINUTES,
+	    .surplus_grace_ns = 30 * NS,
 	};
 }
 
-static int parse_seconds(const char *spec, const char *s, double *out,
-			 struct slx_err *err)
+static int parse_seconds(const char *spec, const char *s, double *out, struct slx_err *err)
 {
 	char *end;
 	double v;
@@ -48,14 +47,13 @@ static int parse_seconds(const char *spec, const char *s, double *out,
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || v < 0 || v > 1e7)
-		return slx_error(err, 0, "policy %s: expected a number 0..1e7, got \"%s\"",
-				 spec, s);
+		return slx_error(err, 0, "policy %s: expected a number 0..1e7, got \"%s\"", spec,
+				 s);
 	*out = v;
 	return 0;
 }
 
-int policy_parse(const char *spec, struct policy_config *cfg,
-		 struct slx_err *err)
+int policy_parse(const char *spec, struct policy_config *cfg, struct slx_err *err)
 {
 	const char *colon = strchr(spec, ':');
 	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
@@ -95,26 +93,27 @@ int policy_parse(const char *spec, struct policy_config *cfg,
 		cfg->keep_alive_ns = 60 * NS;
 		return 0;
 	}
-	return slx_error(err, 0,
-			 "unknown policy \"%s\" (fixed:SECONDS, knative, histogram, lru, gdsf, delta[:GB_S])",
-			 spec);
+	return slx_error(
+	    err, 0,
+	    "unknown policy \"%s\" (fixed:SECONDS, knative, histogram, lru, gdsf, delta[:GB_S])",
+	    spec);
 }
 
 /* ---- plans -------------------------------------------------------------- */
 
 static void plan_keep_alive(uint64_t ka, const char *why, struct policy_plan *p)
 {
-	*p = (struct policy_plan){ .keep_alive_ns = ka, .why = why };
+	*p = (struct policy_plan){.keep_alive_ns = ka, .why = why};
 }
 
-static void plan_window(const struct model_function *f, uint64_t start,
-			uint64_t end, const char *why, struct policy_plan *p)
+static void plan_window(const struct model_function *f, uint64_t start, uint64_t end,
+			const char *why, struct policy_plan *p)
 {
 	*p = (struct policy_plan){
-		.window = true,
-		.win_start_ns = f->last_end_ns + start,
-		.win_end_ns = f->last_end_ns + end,
-		.why = why,
+	    .window = true,
+	    .win_start_ns = f->last_end_ns + start,
+	    .win_end_ns = f->last_end_ns + end,
+	    .why = why,
 	};
 }
 
@@ -131,8 +130,8 @@ static void plan_oob(const struct model_function *f, struct policy_plan *p)
 	plan_window(f, (uint64_t)(sum * 0.85), (uint64_t)(sum * 1.15), "oob", p);
 }
 
-static void plan_histogram(const struct model_function *f,
-			   const struct policy_config *cfg, struct policy_plan *p)
+static void plan_histogram(const struct model_function *f, const struct policy_config *cfg,
+			   struct policy_plan *p)
 {
 	const struct model_hist *h = &f->idle_hist;
 	uint64_t total = h->n_in + h->n_oob;
@@ -188,7 +187,7 @@ static void tight_window(const uint64_t *s, unsigned k, const struct policy_conf
 	uint64_t slack = (s[k - 1] - s[0]) + NS + s[k - 1] / 500;
 	uint64_t start = s[0] > slack + cfg->create_ns ? s[0] - slack - cfg->create_ns : 0;
 
-	*best = (struct window_cost){ .start = start, .end = s[k - 1] + slack };
+	*best = (struct window_cost){.start = start, .end = s[k - 1] + slack};
 }
 
 /* One group of idle times for the search, in seconds: c of them at about
@@ -215,13 +214,13 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
 	 * at less idle memory on seed 2). */
 	for (int b = 0; b < MODEL_HIST_BINS; b++)
 		if (h->bin[b])
-			pt[n++] = (struct it_point){ b ? (b + 0.5) * bin : f->idle_bin0_s / h->bin[0],
-						     h->bin[b], b * bin * (1 - m),
-						     (b + 1) * bin * (1 + m) };
+			pt[n++] = (struct it_point){
+			    b ? (b + 0.5) * bin : f->idle_bin0_s / h->bin[0], h->bin[b],
+			    b * bin * (1 - m), (b + 1) * bin * (1 + m)};
 	if (h->n_oob && f->oob_n) {
 		for (unsigned i = 0; i < f->oob_n; i++)
 			oob += (double)f->it_oob_recent[i] / NS / f->oob_n;
-		pt[n++] = (struct it_point){ oob, (double)h->n_oob, oob * 0.85, oob * 1.15 };
+		pt[n++] = (struct it_point){oob, (double)h->n_oob, oob * 0.85, oob * 1.15};
 	}
 	return n;
 }
@@ -233,18 +232,17 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
  * v - start.  Starts are 0 or a point's lo less the creation lead (never
  * sooner than min_unload: unloading for a shorter gap saves little), ends a
  * point's hi; "release at once" (every one cold) is the baseline. */
-static void cost_search(const struct it_point *pt, size_t n,
-			const struct policy_config *cfg, double w,
-			struct window_cost *best)
+static void cost_search(const struct it_point *pt, size_t n, const struct policy_config *cfg,
+			double w, struct window_cost *best)
 {
-	double c[MODEL_HIST_BINS + 2] = { 0 }, cv[MODEL_HIST_BINS + 2] = { 0 };
+	double c[MODEL_HIST_BINS + 2] = {0}, cv[MODEL_HIST_BINS + 2] = {0};
 	double unload = (double)cfg->min_unload_ns / NS, lead = (double)cfg->create_ns / NS;
 
 	for (size_t i = 0; i < n; i++) {
 		c[i + 1] = c[i] + pt[i].c;
 		cv[i + 1] = cv[i] + pt[i].c * pt[i].v;
 	}
-	*best = (struct window_cost){ .cost = w * c[n], .colds = c[n] };
+	*best = (struct window_cost){.cost = w * c[n], .colds = c[n]};
 	for (size_t i = 0; i < n; i++) {
 		double start = pt[i].lo - lead;
 
@@ -260,8 +258,8 @@ static void cost_search(const struct it_point *pt, size_t n,
 			double cost = w * colds + idle;
 
 			if (cost < best->cost || (cost == best->cost && colds < best->colds))
-				*best = (struct window_cost){ cost, colds, (uint64_t)(start * NS),
-							      (uint64_t)(end * NS) };
+				*best = (struct window_cost){cost, colds, (uint64_t)(start * NS),
+							     (uint64_t)(end * NS)};
 		}
 	}
 }
@@ -272,8 +270,7 @@ static void cost_search(const struct it_point *pt, size_t n,
  * sum) and every other window by w per idle time (they are cold there), so
  * while the sum grew by no more than w per added time the choice stands
  * exactly and the search, the costly part for busy functions, is skipped. */
-static bool memo_holds(const struct model_function *f, const struct policy_config *cfg,
-		       double w)
+static bool memo_holds(const struct model_function *f, const struct policy_config *cfg, double w)
 {
 	uint64_t added = f->it_total - f->memo.it_total;
 
@@ -334,7 +331,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
  * the first is worth its memory while its level recurs at least once per
  * cold-cost-worth of idle time (w seconds), so the window is w / CONC_RECUR,
  * capped by conc_minutes and never under CONC_MIN_MINUTES. */
-#define CONC_RECUR 1.5
+#define CONC_RECUR	 1.5
 #define CONC_MIN_MINUTES 5u
 
 static unsigned conc_window(const struct model_function *f, const struct policy_config *cfg)
@@ -348,9 +345,8 @@ static unsigned conc_window(const struct model_function *f, const struct policy_
 	return minutes > CONC_MIN_MINUTES ? (unsigned)minutes : CONC_MIN_MINUTES;
 }
 
-void policy_plan_function(struct model_function *f,
-			  const struct policy_config *cfg, uint64_t now_ns,
-			  struct policy_plan *out)
+void policy_plan_function(struct model_function *f, const struct policy_config *cfg,
+			  uint64_t now_ns, struct policy_plan *out)
 {
 	switch (cfg->kind) {
 	case POLICY_FIXED:
@@ -365,8 +361,7 @@ void policy_plan_function(struct model_function *f,
 	case POLICY_DELTA:
 		plan_delta(f, cfg, out);
 		if (cfg->conc_minutes) {
-			unsigned peak = model_function_conc_peak(f, now_ns,
-								 conc_window(f, cfg));
+			unsigned peak = model_function_conc_peak(f, now_ns, conc_window(f, cfg));
 
 			peak += (unsigned)(cfg->conc_headroom * peak + 0.999);
 			out->reserve = peak > f->in_flight + 1 ? peak - f->in_flight - 1 : 0;

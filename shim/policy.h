@@ -21,23 +21,23 @@
 #include "model.h"
 
 enum policy_kind {
-	POLICY_FIXED, /* release after a fixed keep-alive (fixed:600 = Lambda, OpenWhisk) */
-	POLICY_KNATIVE, /* Knative KPA scale-to-zero: a 60 s stable window */
+	POLICY_FIXED,	  /* release after a fixed keep-alive (fixed:600 = Lambda, OpenWhisk) */
+	POLICY_KNATIVE,	  /* Knative KPA scale-to-zero: a 60 s stable window */
 	POLICY_HISTOGRAM, /* Shahrad et al., ATC 2020, hybrid histogram */
-	POLICY_DELTA, /* ours: exact idle times, cost-optimal window, trend */
-	POLICY_LRU, /* keep every idle sandbox; under a budget evict the least recently used */
+	POLICY_DELTA,	  /* ours: exact idle times, cost-optimal window, trend */
+	POLICY_LRU,  /* keep every idle sandbox; under a budget evict the least recently used */
 	POLICY_GDSF, /* FaasCache (Fuerst & Sharma, ASPLOS 2021): Greedy-Dual-Size-Frequency */
 };
 
 struct policy_config {
 	enum policy_kind kind;
-	char name[32]; /* as given, for reports: "fixed:600", "delta" */
-	uint64_t keep_alive_ns; /* fixed, knative; histogram's and delta's fallback */
+	char name[32];		  /* as given, for reports: "fixed:600", "delta" */
+	uint64_t keep_alive_ns;	  /* fixed, knative; histogram's and delta's fallback */
 	uint64_t freeze_grace_ns; /* idle and quiet this long: frozen; 0 never */
-	uint64_t create_ns; /* expected creation time: pre-warm lead */
-	double quiet_cpu_frac; /* ΔR_cpu under this share of a core: idle */
-	double cpu_saturated; /* ΣΔR_cpu / (cores x tick) at or above: queue */
-	double psi_mem_limit; /* memory.pressure some avg10 (%) above: pressure */
+	uint64_t create_ns;	  /* expected creation time: pre-warm lead */
+	double quiet_cpu_frac;	  /* ΔR_cpu under this share of a core: idle */
+	double cpu_saturated;	  /* ΣΔR_cpu / (cores x tick) at or above: queue */
+	double psi_mem_limit;	  /* memory.pressure some avg10 (%) above: pressure */
 
 	/* histogram (Shahrad): percentiles of the idle-time histogram, the
 	 * margin applied to both, representativeness thresholds. */
@@ -48,35 +48,34 @@ struct policy_config {
 	/* delta: one cold start weighs as much as this much idle memory-time. */
 	double cold_cost_gb_s;
 	unsigned delta_min_samples;
-	double delta_margin; /* window widened by this share each side */
-	uint64_t min_unload_ns; /* pre-warm windows start no sooner than this */
-	unsigned conc_minutes; /* concurrency peak window kept warm */
-	double conc_headroom; /* and this share above the peak */
+	double delta_margin;	   /* window widened by this share each side */
+	uint64_t min_unload_ns;	   /* pre-warm windows start no sooner than this */
+	unsigned conc_minutes;	   /* concurrency peak window kept warm */
+	double conc_headroom;	   /* and this share above the peak */
 	uint64_t surplus_grace_ns; /* idle sandboxes past the peak: kept this long */
 };
 
 /* Parse "fixed:SECONDS", "knative", "histogram", "lru", "gdsf", "delta" or
  * "delta:COLD_COST_GB_S" into cfg (defaults for everything else).
  * create_ns is left at its default (5 ms); callers set their own. */
-int policy_parse(const char *spec, struct policy_config *cfg,
-		 struct slx_err *err);
+int policy_parse(const char *spec, struct policy_config *cfg, struct slx_err *err);
 
 enum policy_act {
 	POLICY_ALLOCATE, /* create n sandboxes for fn now */
-	POLICY_PREWARM, /* plan: create n for fn at at_ns (wake says when to act) */
-	POLICY_THAW, /* thaw sandbox sb of fn: demand waits for it */
-	POLICY_FREEZE, /* freeze sandbox sb of fn: idle past the grace */
-	POLICY_RELEASE, /* destroy sandbox sb of fn */
-	POLICY_HOLD, /* n requests of fn stay queued: budget or CPU saturation */
+	POLICY_PREWARM,	 /* plan: create n for fn at at_ns (wake says when to act) */
+	POLICY_THAW,	 /* thaw sandbox sb of fn: demand waits for it */
+	POLICY_FREEZE,	 /* freeze sandbox sb of fn: idle past the grace */
+	POLICY_RELEASE,	 /* destroy sandbox sb of fn */
+	POLICY_HOLD,	 /* n requests of fn stay queued: budget or CPU saturation */
 };
 const char *policy_act_name(enum policy_act a);
 
 struct policy_action {
 	enum policy_act kind;
-	bool evict; /* a release that makes room under the node's budget */
-	size_t fn; /* index into model.fn */
-	uint64_t sb; /* model_sandbox.id, for thaw/freeze/release */
-	unsigned n; /* allocate, pre-warm, hold */
+	bool evict;	/* a release that makes room under the node's budget */
+	size_t fn;	/* index into model.fn */
+	uint64_t sb;	/* model_sandbox.id, for thaw/freeze/release */
+	unsigned n;	/* allocate, pre-warm, hold */
 	uint64_t at_ns; /* pre-warm */
 };
 
@@ -101,9 +100,8 @@ size_t policy_actions_max(const struct model *m);
  *          rises; and under a budget delta releases only to make room,
  *          never on its plan;
  *   others least recently used. */
-size_t policy_decide(struct model *m, const struct policy_config *cfg,
-		     uint64_t now_ns, struct policy_action *out, size_t max,
-		     uint64_t *wake_ns);
+size_t policy_decide(struct model *m, const struct policy_config *cfg, uint64_t now_ns,
+		     struct policy_action *out, size_t max, uint64_t *wake_ns);
 
 /* The same decision for one function fi only (its event: an arrival, a
  * completion, its wake-up), with the node's budget over all of them: when
@@ -111,9 +109,9 @@ size_t policy_decide(struct model *m, const struct policy_config *cfg,
  * (evict set) in the policy's order until it does, and what still does not
  * fit holds.  What the replay of a whole node calls per event; policy_decide
  * is this over every function. */
-size_t policy_decide_function(struct model *m, const struct policy_config *cfg,
-			      size_t fi, uint64_t now_ns, struct policy_action *out,
-			      size_t max, uint64_t *wake_ns);
+size_t policy_decide_function(struct model *m, const struct policy_config *cfg, size_t fi,
+			      uint64_t now_ns, struct policy_action *out, size_t max,
+			      uint64_t *wake_ns);
 
 /* A function's plan, the part of the decision tests look at directly.
  * Idle sandboxes live keep_alive_ns past their idle_since, or, when window
@@ -124,10 +122,9 @@ struct policy_plan {
 	bool window;
 	uint64_t win_start_ns, win_end_ns;
 	unsigned reserve; /* idle sandboxes worth keeping beyond the first */
-	const char *why; /* "fixed", "histogram", "fallback", "oob", "cost" */
+	const char *why;  /* "fixed", "histogram", "fallback", "oob", "cost" */
 };
-void policy_plan_function(struct model_function *f,
-			  const struct policy_config *cfg, uint64_t now_ns,
-			  struct policy_plan *out);
+void policy_plan_function(struct model_function *f, const struct policy_config *cfg,
+			  uint64_t now_ns, struct policy_plan *out);
 
 #endif

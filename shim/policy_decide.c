@@ -10,13 +10,12 @@
 #include "policy.h"
 
 #define NEVER UINT64_MAX
-#define NS MODEL_NS_PER_S
-#define GIB (1024.0 * 1024.0 * 1024.0)
+#define NS    MODEL_NS_PER_S
+#define GIB   (1024.0 * 1024.0 * 1024.0)
 
 static const char *const act_names[] = {
-	[POLICY_ALLOCATE] = "allocate", [POLICY_PREWARM] = "prewarm",
-	[POLICY_THAW] = "thaw",		[POLICY_FREEZE] = "freeze",
-	[POLICY_RELEASE] = "release",	[POLICY_HOLD] = "hold",
+    [POLICY_ALLOCATE] = "allocate", [POLICY_PREWARM] = "prewarm", [POLICY_THAW] = "thaw",
+    [POLICY_FREEZE] = "freeze",	    [POLICY_RELEASE] = "release", [POLICY_HOLD] = "hold",
 };
 
 const char *policy_act_name(enum policy_act a)
@@ -33,9 +32,9 @@ struct decide {
 	struct policy_action *out;
 	size_t n, max;
 	uint64_t wake;
-	uint64_t mem_free; /* budget R(t) leaves; UINT64_MAX: unlimited */
+	uint64_t mem_free;   /* budget R(t) leaves; UINT64_MAX: unlimited */
 	uint64_t mem_wanted; /* bytes held demand would need */
-	uint64_t mem_freed; /* bytes this decision releases */
+	uint64_t mem_freed;  /* bytes this decision releases */
 	bool cpu_saturated;
 	/* delta, for the function at hand: warm sandboxes idle since before
 	 * (cut_t, cut_id) are past the reserve, the surplus. */
@@ -62,8 +61,7 @@ static bool is_warm(const struct model_sandbox *sb)
 
 /* Rank of sb among the function's sandboxes in the same state, most
  * recently idle first: demand takes the freshest, the stalest age out. */
-static unsigned mru_rank(const struct model_function *f,
-			 const struct model_sandbox *sb)
+static unsigned mru_rank(const struct model_function *f, const struct model_sandbox *sb)
 {
 	unsigned r = 0;
 
@@ -88,37 +86,34 @@ static bool serving(const struct model_function *f, const struct model_sandbox *
 static bool released(const struct decide *d, size_t fi, uint64_t id)
 {
 	for (size_t i = 0; i < d->n; i++)
-		if (d->out[i].kind == POLICY_RELEASE && d->out[i].fn == fi &&
-		    d->out[i].sb == id)
+		if (d->out[i].kind == POLICY_RELEASE && d->out[i].fn == fi && d->out[i].sb == id)
 			return true;
 	return false;
 }
 
-static void release(struct decide *d, size_t fi, const struct model_sandbox *sb,
-		    bool evict)
+static void release(struct decide *d, size_t fi, const struct model_sandbox *sb, bool evict)
 {
-	emit(d, (struct policy_action){ .kind = POLICY_RELEASE, .fn = fi, .sb = sb->id,
-					.evict = evict });
+	emit(d, (struct policy_action){
+		    .kind = POLICY_RELEASE, .fn = fi, .sb = sb->id, .evict = evict});
 	d->mem_freed += sb->mem_bytes;
 }
 
 /* When an idle sandbox is due for release under the plan. */
 static uint64_t release_time(const struct decide *d, const struct model_function *f,
-			     const struct model_sandbox *sb,
-			     const struct policy_plan *p)
+			     const struct model_sandbox *sb, const struct policy_plan *p)
 {
 	bool app_idle = !f->in_flight && !f->queued;
 	uint64_t t;
 
 	if (!p->window)
-		t = p->keep_alive_ns > NEVER - sb->idle_since_ns ? NEVER
-								: sb->idle_since_ns + p->keep_alive_ns;
+		t = p->keep_alive_ns > NEVER - sb->idle_since_ns
+			? NEVER
+			: sb->idle_since_ns + p->keep_alive_ns;
 	else if (!app_idle && d->cfg->kind == POLICY_DELTA)
-		t = NEVER; /* the app's own window starts when it goes idle */
+		t = NEVER;  /* the app's own window starts when it goes idle */
 	else if (!app_idle) /* the window's length, from this sandbox's idle start */
 		t = sb->idle_since_ns + (p->win_end_ns - f->last_end_ns);
-	else if (d->now < p->win_start_ns &&
-		 p->win_start_ns - d->now > d->cfg->create_ns)
+	else if (d->now < p->win_start_ns && p->win_start_ns - d->now > d->cfg->create_ns)
 		t = d->now; /* unload now, pre-warm for the window */
 	else
 		t = p->win_end_ns;
@@ -154,7 +149,7 @@ static void idle_sandbox(struct decide *d, size_t fi, const struct model_sandbox
 	if (fz > d->now)
 		wake_at(d, fz);
 	else if (model_sandbox_quiet(sb, d->cfg->quiet_cpu_frac))
-		emit(d, (struct policy_action){ .kind = POLICY_FREEZE, .fn = fi, .sb = sb->id });
+		emit(d, (struct policy_action){.kind = POLICY_FREEZE, .fn = fi, .sb = sb->id});
 }
 
 /* ---- eviction: which idle sandbox the budget takes ----------------------- */
@@ -193,9 +188,8 @@ static double gdsf_priority(const struct decide *d, const struct model_function 
  * taken to be as long again (at least a minute). */
 static double residual_idle_s(const struct model_function *f, uint64_t now)
 {
-	double tau = f->last_end_ns && now > f->last_end_ns
-			     ? (double)(now - f->last_end_ns) / NS
-			     : 0;
+	double tau =
+	    f->last_end_ns && now > f->last_end_ns ? (double)(now - f->last_end_ns) / NS : 0;
 	double sum = 0;
 	unsigned n = 0;
 
@@ -229,8 +223,8 @@ static unsigned warm_rank(const struct model_function *f, const struct model_san
 }
 
 #define DELTA_CONC_MINUTES 60u
-#define DELTA_NEVER_S 7200.0 /* a level the last hour never reached */
-#define DELTA_SPARE_RATIO 4.0 /* tuned on seeds 2-3 */
+#define DELTA_NEVER_S	   7200.0 /* a level the last hour never reached */
+#define DELTA_SPARE_RATIO  4.0	  /* tuned on seeds 2-3 */
 
 /* delta: seconds until sb is expected to run again.  It is the level-th
  * sandbox the function would need: the first waits out the function's idle
@@ -275,8 +269,8 @@ static double evict_key(const struct decide *d, const struct model_function *f,
 
 /* The idle sandbox to evict next: warm, not about to serve its function's
  * queue, not thawing, not released already. */
-static bool pick_victim(const struct decide *d, size_t *fi_out,
-			const struct model_sandbox **sb_out, double *key_out)
+static bool pick_victim(const struct decide *d, size_t *fi_out, const struct model_sandbox **sb_out,
+			double *key_out)
 {
 	const struct model_sandbox *best = NULL;
 	double best_key = 0;
@@ -342,9 +336,9 @@ static void allocate(struct decide *d, size_t fi, unsigned need)
 	if (d->mem_free != NEVER)
 		d->mem_free -= (uint64_t)n * mem;
 	if (n)
-		emit(d, (struct policy_action){ .kind = POLICY_ALLOCATE, .fn = fi, .n = n });
+		emit(d, (struct policy_action){.kind = POLICY_ALLOCATE, .fn = fi, .n = n});
 	if (n < need) {
-		emit(d, (struct policy_action){ .kind = POLICY_HOLD, .fn = fi, .n = need - n });
+		emit(d, (struct policy_action){.kind = POLICY_HOLD, .fn = fi, .n = need - n});
 		if (!d->cpu_saturated)
 			d->mem_wanted += (uint64_t)(need - n) * mem;
 	}
@@ -364,7 +358,8 @@ static void demand(struct decide *d, size_t fi)
 		const struct model_sandbox *sb = &f->sb[i];
 
 		if (sb->state == MODEL_SB_FROZEN && mru_rank(f, sb) < rest) {
-			emit(d, (struct policy_action){ .kind = POLICY_THAW, .fn = fi, .sb = sb->id });
+			emit(d,
+			     (struct policy_action){.kind = POLICY_THAW, .fn = fi, .sb = sb->id});
 			thaw++;
 		}
 	}
@@ -386,8 +381,8 @@ static void demand(struct decide *d, size_t fi)
 			extra = (unsigned)(d->mem_free / mem);
 		if (extra && !d->cpu_saturated) {
 			d->mem_free -= d->mem_free != NEVER ? (uint64_t)extra * mem : 0;
-			emit(d, (struct policy_action){ .kind = POLICY_ALLOCATE, .fn = fi,
-							.n = extra });
+			emit(d,
+			     (struct policy_action){.kind = POLICY_ALLOCATE, .fn = fi, .n = extra});
 		}
 	}
 }
@@ -395,8 +390,7 @@ static void demand(struct decide *d, size_t fi)
 static bool thawing(const struct decide *d, size_t fi, uint64_t id)
 {
 	for (size_t i = 0; i < d->n; i++)
-		if (d->out[i].kind == POLICY_THAW && d->out[i].fn == fi &&
-		    d->out[i].sb == id)
+		if (d->out[i].kind == POLICY_THAW && d->out[i].fn == fi && d->out[i].sb == id)
 			return true;
 	return false;
 }
@@ -419,8 +413,8 @@ static void prewarm(struct decide *d, size_t fi, const struct policy_plan *p)
 			allocate(d, fi, 1 + p->reserve);
 		return;
 	}
-	emit(d, (struct policy_action){ .kind = POLICY_PREWARM, .fn = fi,
-					.n = 1 + p->reserve, .at_ns = t });
+	emit(d, (struct policy_action){
+		    .kind = POLICY_PREWARM, .fn = fi, .n = 1 + p->reserve, .at_ns = t});
 	wake_at(d, t);
 }
 
@@ -439,8 +433,7 @@ static int cmp_key_desc(const void *a, const void *b)
 
 /* The (reserve+1)-th most recently idle warm sandbox marks the cut: older
  * ones are surplus.  One sort per call rather than a rank per sandbox. */
-static void surplus_cut(struct decide *d, const struct model_function *f,
-			unsigned reserve)
+static void surplus_cut(struct decide *d, const struct model_function *f, unsigned reserve)
 {
 	struct warm_key keys[256];
 	size_t n = 0;
@@ -453,7 +446,7 @@ static void surplus_cut(struct decide *d, const struct model_function *f,
 			continue;
 		if (n == sizeof(keys) / sizeof(keys[0]))
 			return; /* a pool this large keeps its sandboxes */
-		keys[n++] = (struct warm_key){ f->sb[i].idle_since_ns, f->sb[i].id };
+		keys[n++] = (struct warm_key){f->sb[i].idle_since_ns, f->sb[i].id};
 	}
 	if (n <= reserve + 1)
 		return;
@@ -499,8 +492,8 @@ static void relieve_pressure(struct decide *d)
 {
 	const struct model_host *h = &d->m->host;
 	uint64_t over = h->mem_budget_bytes && h->mem_used_bytes > h->mem_budget_bytes
-				? h->mem_used_bytes - h->mem_budget_bytes
-				: 0;
+			    ? h->mem_used_bytes - h->mem_budget_bytes
+			    : 0;
 	uint64_t want = over + d->mem_wanted;
 	bool psi = h->have_psi && h->psi_mem_some10 > d->cfg->psi_mem_limit;
 	const struct model_sandbox *sb;
@@ -522,20 +515,24 @@ size_t policy_actions_max(const struct model *m)
 	return n;
 }
 
-static void decide_init(struct decide *d, struct model *m,
-			const struct policy_config *cfg, uint64_t now_ns,
-			struct policy_action *out, size_t max)
+static void decide_init(struct decide *d, struct model *m, const struct policy_config *cfg,
+			uint64_t now_ns, struct policy_action *out, size_t max)
 {
 	const struct model_host *h = &m->host;
 
 	*d = (struct decide){
-		.m = m, .cfg = cfg, .now = now_ns, .out = out, .max = max,
-		.wake = NEVER, .mem_free = NEVER,
+	    .m = m,
+	    .cfg = cfg,
+	    .now = now_ns,
+	    .out = out,
+	    .max = max,
+	    .wake = NEVER,
+	    .mem_free = NEVER,
 	};
 	if (h->mem_budget_bytes)
 		d->mem_free = h->mem_used_bytes < h->mem_budget_bytes
-				      ? h->mem_budget_bytes - h->mem_used_bytes
-				      : 0;
+				  ? h->mem_budget_bytes - h->mem_used_bytes
+				  : 0;
 	/* ΣΔR_cpu over the tick already fills the cores: another sandbox would
 	 * only contend, so demand queues. */
 	if (h->cores && h->tick_ns)
@@ -543,9 +540,8 @@ static void decide_init(struct decide *d, struct model *m,
 				   cfg->cpu_saturated * h->cores * (double)h->tick_ns / 1000.0;
 }
 
-size_t policy_decide(struct model *m, const struct policy_config *cfg,
-		     uint64_t now_ns, struct policy_action *out, size_t max,
-		     uint64_t *wake_ns)
+size_t policy_decide(struct model *m, const struct policy_config *cfg, uint64_t now_ns,
+		     struct policy_action *out, size_t max, uint64_t *wake_ns)
 {
 	struct decide d;
 
@@ -557,9 +553,9 @@ size_t policy_decide(struct model *m, const struct policy_config *cfg,
 	return d.n;
 }
 
-size_t policy_decide_function(struct model *m, const struct policy_config *cfg,
-			      size_t fi, uint64_t now_ns, struct policy_action *out,
-			      size_t max, uint64_t *wake_ns)
+size_t policy_decide_function(struct model *m, const struct policy_config *cfg, size_t fi,
+			      uint64_t now_ns, struct policy_action *out, size_t max,
+			      uint64_t *wake_ns)
 {
 	struct decide d;
 

@@ -12,27 +12,27 @@
 #include "replay_stats.h"
 #include "replay_stream.h"
 
-#define NS MODEL_NS_PER_S
+#define NS    MODEL_NS_PER_S
 #define NEVER UINT64_MAX
-#define GIB (1024.0 * 1024.0 * 1024.0)
+#define GIB   (1024.0 * 1024.0 * 1024.0)
 
 void replay_config_default(struct replay_config *rc)
 {
 	*rc = (struct replay_config){
-		.cold_ns = 5000000,
-		.default_duration_ms = 1000,
-		.default_memory_mb = 128,
-		.tick_ns = NS,
-		.time_scale = 1,
-		.nodes = 1,
-		.placement = PLACE_HASH,
+	    .cold_ns = 5000000,
+	    .default_duration_ms = 1000,
+	    .default_memory_mb = 128,
+	    .tick_ns = NS,
+	    .time_scale = 1,
+	    .nodes = 1,
+	    .placement = PLACE_HASH,
 	};
 }
 
 int replay_placement_parse(const char *s, enum replay_placement *out, struct slx_err *err)
 {
-	static const char *const names[] = { [PLACE_HASH] = "hash", [PLACE_LEAST] = "least",
-					     [PLACE_WARM] = "warm" };
+	static const char *const names[] = {
+	    [PLACE_HASH] = "hash", [PLACE_LEAST] = "least", [PLACE_WARM] = "warm"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(s, names[i])) {
@@ -75,8 +75,8 @@ static void idle_end(struct sim *s, const struct model_sandbox *sb, uint64_t now
 	uint64_t end = now < s->horizon ? now : s->horizon;
 
 	if (end > sb->idle_since_ns)
-		s->st.idle_gb_s += (double)(end - sb->idle_since_ns) / NS *
-				(double)sb->mem_bytes / GIB;
+		s->st.idle_gb_s +=
+		    (double)(end - sb->idle_since_ns) / NS * (double)sb->mem_bytes / GIB;
 }
 
 static int push_pending(struct sim *s, struct arrival a)
@@ -128,8 +128,7 @@ static int dispatch(struct sim *s, uint64_t now)
 		idle_end(s, sb, now);
 		model_function_start(&s->f, sb, now, s->rc->tick_ns);
 		sb->caller_ns = now + a.dur_ns;
-		if (now > a.t_ns &&
-		    replay_stats_cold(&s->st, now - a.t_ns, a.busy) < 0)
+		if (now > a.t_ns && replay_stats_cold(&s->st, now - a.t_ns, a.busy) < 0)
 			return -1;
 	}
 	return 0;
@@ -159,7 +158,7 @@ static int apply(struct sim *s, const struct policy_action *a, uint64_t now)
 			sb->state = a->kind == POLICY_FREEZE ? MODEL_SB_FROZEN : MODEL_SB_IDLE;
 		return 0;
 	case POLICY_PREWARM: /* the wake-up brings the allocation */
-	case POLICY_HOLD: /* unlimited host: never returned */
+	case POLICY_HOLD:    /* unlimited host: never returned */
 		return 0;
 	}
 	return 0;
@@ -271,7 +270,7 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	cleanup_free size_t *cur = calloc(app->n_fns + 1, sizeof(size_t));
 	cleanup_free uint64_t *dur = calloc(app->n_fns + 1, sizeof(uint64_t));
 	unsigned scale = s->rc->time_scale ? s->rc->time_scale : 1;
-	struct replay_stream st = { .t = t, .app = app, .cur = cur, .dur_ns = dur, .scale = scale };
+	struct replay_stream st = {.t = t, .app = app, .cur = cur, .dur_ns = dur, .scale = scale};
 	double mb = trace_app_memory_mb(app, s->rc->default_memory_mb);
 	uint64_t inv0, cold0;
 	int r;
@@ -279,10 +278,12 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	if (!cur || !dur)
 		return -1;
 	for (size_t i = 0; i < app->n_fns; i++)
-		dur[i] = (uint64_t)llround(trace_function_duration_ms(
-				 &t->fns[app->fns[i]], s->rc->default_duration_ms) * 1e6) / scale;
+		dur[i] = (uint64_t)llround(trace_function_duration_ms(&t->fns[app->fns[i]],
+								      s->rc->default_duration_ms) *
+					   1e6) /
+			 scale;
 	model_function_init(&s->f, app->key, (uint64_t)(mb * 1024 * 1024));
-	s->m = (struct model){ .fn = &s->f, .n_fn = 1, .host = { .tick_ns = s->rc->tick_ns } };
+	s->m = (struct model){.fn = &s->f, .n_fn = 1, .host = {.tick_ns = s->rc->tick_ns}};
 	s->wake = NEVER;
 	s->p_head = s->p_len = 0;
 	inv0 = s->st.invocations;
@@ -296,12 +297,12 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 }
 
 int replay_run(const struct trace *t, const struct policy_config *pc,
-	       const struct replay_config *rc, struct replay_result *out,
-	       struct slx_err *err)
+	       const struct replay_config *rc, struct replay_result *out, struct slx_err *err)
 {
-	struct sim s = { .pc = pc, .rc = rc,
-			 .horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS /
-				    (rc->time_scale ? rc->time_scale : 1) };
+	struct sim s = {.pc = pc,
+			.rc = rc,
+			.horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS /
+				   (rc->time_scale ? rc->time_scale : 1)};
 	int r = 0;
 
 	for (size_t ai = 0; ai < t->n_apps && r == 0; ai++)

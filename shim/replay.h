@@ -36,10 +36,10 @@ enum replay_placement {
 };
 
 struct replay_config {
-	uint64_t cold_ns; /* creation time of a sandbox (--cold-ms) */
+	uint64_t cold_ns;	    /* creation time of a sandbox (--cold-ms) */
 	double default_duration_ms; /* functions with no durations row */
-	double default_memory_mb; /* apps with no memory row */
-	uint64_t tick_ns; /* the period ΔA is taken over */
+	double default_memory_mb;   /* apps with no memory row */
+	uint64_t tick_ns;	    /* the period ΔA is taken over */
 	/* Time compression (--time-scale N): trace times (arrivals, durations,
 	 * the horizon) are divided by N, so N trace seconds pass in one.
 	 * cold_ns is a real creation time and is not scaled. */
@@ -83,8 +83,7 @@ void replay_config_default(struct replay_config *rc);
 void replay_policy_time_scale(struct policy_config *pc, unsigned n);
 
 int replay_run(const struct trace *t, const struct policy_config *pc,
-	       const struct replay_config *rc, struct replay_result *out,
-	       struct slx_err *err);
+	       const struct replay_config *rc, struct replay_result *out, struct slx_err *err);
 
 /* Parse "hash", "least" or "warm". */
 int replay_placement_parse(const char *s, enum replay_placement *out, struct slx_err *err);
@@ -99,7 +98,7 @@ int replay_placement_parse(const char *s, enum replay_placement *out, struct slx
  * its own model; each invocation goes to the node rc->placement picks, and
  * an app may hold sandboxes on several. */
 int replay_run_node(const struct trace *t, const struct policy_config *pc,
-		    const struct replay_config *rc, uint64_t mem_budget,
-		    struct replay_result *out, struct slx_err *err);
+		    const struct replay_config *rc, uint64_t mem_budget, struct replay_result *out,
+		    struct slx_err *err);
 
 #endif

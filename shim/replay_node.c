@@ -16,9 +16,9 @@
 #include "replay_stats.h"
 #include "replay_stream.h"
 
-#define NS MODEL_NS_PER_S
+#define NS    MODEL_NS_PER_S
 #define NEVER UINT64_MAX
-#define GIB (1024.0 * 1024.0 * 1024.0)
+#define GIB   (1024.0 * 1024.0 * 1024.0)
 
 /* An app on one node: its queue there and its place on the event heap. */
 struct node_app {
@@ -45,10 +45,10 @@ struct node {
 	const struct policy_config *pc;
 	const struct replay_config *rc;
 	unsigned k_nodes;
-	struct model *m; /* one model per node */
+	struct model *m;      /* one model per node */
 	struct node_app *app; /* k_nodes * n_app */
-	struct app_src *src; /* n_app */
-	uint64_t *placed; /* invocations per node */
+	struct app_src *src;  /* n_app */
+	uint64_t *placed;     /* invocations per node */
 	size_t n_app;
 	struct heap_ent *heap;
 	size_t n_heap, cap_heap;
@@ -79,7 +79,7 @@ static int heap_push(struct node *n, uint64_t t, size_t slot)
 		n->heap[i] = n->heap[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	n->heap[i] = (struct heap_ent){ t, slot };
+	n->heap[i] = (struct heap_ent){t, slot};
 	return 0;
 }
 
@@ -112,8 +112,8 @@ static void idle_end(struct node *n, const struct model_sandbox *sb, uint64_t no
 	uint64_t end = now < n->horizon ? now : n->horizon;
 
 	if (end > sb->idle_since_ns)
-		n->st.idle_gb_s += (double)(end - sb->idle_since_ns) / NS *
-				   (double)sb->mem_bytes / GIB;
+		n->st.idle_gb_s +=
+		    (double)(end - sb->idle_since_ns) / NS * (double)sb->mem_bytes / GIB;
 }
 
 static int push_pending(struct node_app *a, struct arrival v)
@@ -175,8 +175,7 @@ static int dispatch(struct node *n, size_t slot, uint64_t now)
 	return 0;
 }
 
-static int apply(struct node *n, struct model *m, const struct policy_action *act,
-		 uint64_t now)
+static int apply(struct node *n, struct model *m, const struct policy_action *act, uint64_t now)
 {
 	struct model_function *f = &m->fn[act->fn];
 	struct model_sandbox *sb;
@@ -314,7 +313,7 @@ static uint64_t mem_free(const struct model *m)
 	if (!h->mem_budget_bytes)
 		return NEVER;
 	return h->mem_used_bytes < h->mem_budget_bytes ? h->mem_budget_bytes - h->mem_used_bytes
-							 : 0;
+						       : 0;
 }
 
 static bool has_idle(const struct model_function *f)
@@ -409,8 +408,8 @@ static int run_events(struct node *n)
 
 	while (n->n_heap) {
 		struct heap_ent e = heap_pop(n);
-		uint64_t *key = e.slot >= arrivals ? &n->src[e.slot - arrivals].key
-						   : &n->app[e.slot].key;
+		uint64_t *key =
+		    e.slot >= arrivals ? &n->src[e.slot - arrivals].key : &n->app[e.slot].key;
 
 		if (e.t != *key)
 			continue; /* stale: the slot was queued again since */
@@ -445,8 +444,8 @@ static int node_init(struct node *n, const struct trace *t, uint64_t budget)
 		n->m[k].fn = calloc(n_app + 1, sizeof(*n->m[k].fn));
 		if (!n->m[k].fn)
 			return -1;
-		n->m[k].host = (struct model_host){ .mem_budget_bytes = budget / n->k_nodes,
-						    .tick_ns = n->rc->tick_ns };
+		n->m[k].host = (struct model_host){.mem_budget_bytes = budget / n->k_nodes,
+						   .tick_ns = n->rc->tick_ns};
 	}
 	for (size_t ai = 0; ai < n_app; ai++) {
 		const struct trace_app *app = &t->apps[ai];
@@ -454,21 +453,27 @@ static int node_init(struct node *n, const struct trace *t, uint64_t budget)
 		struct app_src *src = &n->src[ai];
 
 		for (unsigned k = 0; k < n->k_nodes; k++) {
-			model_function_init(&n->m[k].fn[ai], app->key, (uint64_t)(mb * 1024 * 1024));
+			model_function_init(&n->m[k].fn[ai], app->key,
+					    (uint64_t)(mb * 1024 * 1024));
 			n->m[k].n_fn = ai + 1;
 			n->app[k * n_app + ai].wake = n->app[k * n_app + ai].key = NEVER;
 		}
 		n->n_app = ai + 1;
-		src->st = (struct replay_stream){ .t = t, .app = app, .scale = scale,
-						  .cur = calloc(app->n_fns + 1, sizeof(size_t)),
-						  .dur_ns = calloc(app->n_fns + 1, sizeof(uint64_t)) };
+		src->st =
+		    (struct replay_stream){.t = t,
+					   .app = app,
+					   .scale = scale,
+					   .cur = calloc(app->n_fns + 1, sizeof(size_t)),
+					   .dur_ns = calloc(app->n_fns + 1, sizeof(uint64_t))};
 		src->key = NEVER;
 		if (!src->st.cur || !src->st.dur_ns)
 			return -1;
 		for (size_t i = 0; i < app->n_fns; i++)
 			src->st.dur_ns[i] = (uint64_t)llround(trace_function_duration_ms(
-						    &t->fns[app->fns[i]], n->rc->default_duration_ms) *
-					    1e6) / scale;
+								  &t->fns[app->fns[i]],
+								  n->rc->default_duration_ms) *
+							      1e6) /
+					    scale;
 		if ((src->more = replay_stream_fill(&src->st)) < 0)
 			return -1;
 	}
@@ -536,12 +541,14 @@ static double imbalance(const struct node *n)
 }
 
 int replay_run_node(const struct trace *t, const struct policy_config *pc,
-		    const struct replay_config *rc, uint64_t mem_budget,
-		    struct replay_result *out, struct slx_err *err)
+		    const struct replay_config *rc, uint64_t mem_budget, struct replay_result *out,
+		    struct slx_err *err)
 {
-	struct node n = { .pc = pc, .rc = rc, .k_nodes = rc->nodes ? rc->nodes : 1,
-			  .horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS /
-				     (rc->time_scale ? rc->time_scale : 1) };
+	struct node n = {.pc = pc,
+			 .rc = rc,
+			 .k_nodes = rc->nodes ? rc->nodes : 1,
+			 .horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS /
+				    (rc->time_scale ? rc->time_scale : 1)};
 	int r = 0;
 
 	if (node_init(&n, t, mem_budget) < 0 || run_events(&n) < 0 || node_finish(&n) < 0)

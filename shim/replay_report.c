@@ -20,32 +20,29 @@
 
 #define VERB "shim replay"
 
-static const char *const default_policies[] = { "fixed:600", "knative", "histogram",
-						 "delta" };
+static const char *const default_policies[] = {"fixed:600", "knative", "histogram", "delta"};
 /* The reference curve: fixed keep-alives of 1 to 120 minutes. */
-static const char *const sweep_policies[] = { "fixed:60",   "fixed:120",  "fixed:300",
-					      "fixed:600",  "fixed:1200", "fixed:1800",
-					      "fixed:3600", "fixed:7200" };
+static const char *const sweep_policies[] = {"fixed:60",   "fixed:120",	 "fixed:300",
+					     "fixed:600",  "fixed:1200", "fixed:1800",
+					     "fixed:3600", "fixed:7200"};
 #define SWEEP_N (sizeof(sweep_policies) / sizeof(sweep_policies[0]))
 /* delta's curve: its cold-start weight (GB*s of idle memory a cold start is
  * worth) from 3 to 6144, the default 384 among them. */
-static const char *const delta_sweep[] = { "delta:3",   "delta:12",  "delta:48",
-					   "delta:96",  "delta:192", "delta:384",
-					   "delta:768", "delta:1536", "delta:6144" };
+static const char *const delta_sweep[] = {"delta:3",   "delta:12",   "delta:48",
+					  "delta:96",  "delta:192",  "delta:384",
+					  "delta:768", "delta:1536", "delta:6144"};
 #define DELTA_SWEEP_N (sizeof(delta_sweep) / sizeof(delta_sweep[0]))
 /* Under a capacity: the caches of FaasCache next to the keep-alive policies. */
-static const char *const node_policies[] = { "lru", "gdsf", "fixed:600", "histogram",
-					     "delta" };
+static const char *const node_policies[] = {"lru", "gdsf", "fixed:600", "histogram", "delta"};
 
 struct run {
 	struct replay_result *res;
-	bool *sweep; /* the row belongs to the reference curve only */
+	bool *sweep;	/* the row belongs to the reference curve only */
 	uint64_t *node; /* the row's node capacity, bytes; 0: app by app */
 	size_t n;
 };
 
-static int load_trace(struct trace *t, const struct shim_replay_opts *o,
-		      struct slx_err *err)
+static int load_trace(struct trace *t, const struct shim_replay_opts *o, struct slx_err *err)
 {
 	for (size_t i = 0; i < o->n_traces; i++)
 		if (trace_load_path(t, o->traces[i], trace_load_invocations, err) < 0)
@@ -69,8 +66,8 @@ static double seconds_now(void)
 
 /* The replay's cost grows with the minutes that have invocations (each
  * fills a stream), not with the invocations in them: both rates, on stderr. */
-static void print_speed(const struct trace *t, const struct replay_result *x,
-			uint64_t node, double secs)
+static void print_speed(const struct trace *t, const struct replay_result *x, uint64_t node,
+			double secs)
 {
 	uint64_t fn_minutes = 0;
 
@@ -133,9 +130,8 @@ static void print_table(const struct run *r, FILE *out)
 	bool node = r->n && r->node[0];
 
 	fprintf(out, "%-12s %s %11s %9s %8s %7s %7s %7s %8s %13s %8s %9s%s\n", "POLICY",
-		node ? "NODE GB" : "", "INVOCATIONS", "COLD", "COLD%", "APP50%", "APP75%",
-		"APP90%", "BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms",
-		node ? "    EVICT IMBALANCE" : "");
+		node ? "NODE GB" : "", "INVOCATIONS", "COLD", "COLD%", "APP50%", "APP75%", "APP90%",
+		"BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms", node ? "    EVICT IMBALANCE" : "");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
@@ -192,8 +188,8 @@ static size_t curve_points(const struct run *r, const char *curve, uint64_t node
 		const char *c = curve_of(r->res[i].policy);
 
 		if (c && !strcmp(c, curve) && r->node[i] == node)
-			pts[n++] = (struct frontier_point){ r->res[i].idle_gb_s,
-							    (double)r->res[i].cold_starts };
+			pts[n++] = (struct frontier_point){r->res[i].idle_gb_s,
+							   (double)r->res[i].cold_starts};
 	}
 	return frontier_build(pts, n);
 }
@@ -221,13 +217,15 @@ static int plot(const struct run *r, const char *png, struct slx_err *err)
 	gp = popen("gnuplot", "w");
 	if (!gp)
 		return slx_error(err, errno, "%s: run gnuplot", VERB);
-	fprintf(gp, "set terminal pngcairo size 900,600 noenhanced font ',11'\n"
-		    "set output '%s'\nset grid\nset key top right\n"
-		    "set title 'Trace replay: cold starts against idle memory-time'\n"
-		    "set xlabel 'idle warm memory-time (GB*s)'\nset ylabel 'cold starts (%%)'\n"
-		    "plot '-' using 1:2 with linespoints title 'fixed keep-alive (frontier)', "
-		    "'-' using 1:2 with linespoints title 'delta, cold-start weight 3..6144 GB*s (frontier)', "
-		    "'-' using 1:2:3 with labels point pt 7 offset 1,1 notitle\n",
+	fprintf(gp,
+		"set terminal pngcairo size 900,600 noenhanced font ',11'\n"
+		"set output '%s'\nset grid\nset key top right\n"
+		"set title 'Trace replay: cold starts against idle memory-time'\n"
+		"set xlabel 'idle warm memory-time (GB*s)'\nset ylabel 'cold starts (%%)'\n"
+		"plot '-' using 1:2 with linespoints title 'fixed keep-alive (frontier)', "
+		"'-' using 1:2 with linespoints title 'delta, cold-start weight 3..6144 GB*s "
+		"(frontier)', "
+		"'-' using 1:2:3 with labels point pt 7 offset 1,1 notitle\n",
 		png);
 	plot_curve(r, "fixed", gp);
 	fprintf(gp, "e\n");
@@ -254,10 +252,11 @@ static int plot_node(const struct run *r, const char *png, struct slx_err *err)
 
 	if (!gp)
 		return slx_error(err, errno, "%s: run gnuplot", VERB);
-	fprintf(gp, "set terminal pngcairo size 900,600 noenhanced font ',11'\n"
-		    "set output '%s'\nset grid\nset key top right\nset logscale x 2\n"
-		    "set title 'Trace replay on one node: cold starts against capacity'\n"
-		    "set xlabel 'node memory (GB)'\nset ylabel 'cold starts (%%)'\n",
+	fprintf(gp,
+		"set terminal pngcairo size 900,600 noenhanced font ',11'\n"
+		"set output '%s'\nset grid\nset key top right\nset logscale x 2\n"
+		"set title 'Trace replay on one node: cold starts against capacity'\n"
+		"set xlabel 'node memory (GB)'\nset ylabel 'cold starts (%%)'\n",
 		png);
 	size_t n = 0;
 
@@ -299,8 +298,8 @@ static int run_sweeps(const struct trace *t, const struct shim_replay_opts *o,
 	return 0;
 }
 
-static int run_all(const struct trace *t, const struct shim_replay_opts *o,
-		   struct run *r, struct slx_err *err)
+static int run_all(const struct trace *t, const struct shim_replay_opts *o, struct run *r,
+		   struct slx_err *err)
 {
 	const char *const *defaults = o->n_node_mem ? node_policies : default_policies;
 	size_t n_defaults = o->n_node_mem ? sizeof(node_policies) / sizeof(node_policies[0])
@@ -326,8 +325,8 @@ static int run_all(const struct trace *t, const struct shim_replay_opts *o,
 		return slx_error(err, ENOMEM, "%s", VERB);
 	for (size_t i = 0; i < n_named; i++)
 		for (size_t c = 0; c < n_node; c++)
-			if (run_one(t, named[i], false, o->n_node_mem ? o->node_mem[c] : 0, &rc,
-				    r, err) < 0)
+			if (run_one(t, named[i], false, o->n_node_mem ? o->node_mem[c] : 0, &rc, r,
+				    err) < 0)
 				return -1;
 	/* The curves: the fixed keep-alive's for the unlimited plot (as
 	 * before), both curves with --sweep, at every capacity. */
@@ -350,11 +349,15 @@ static void print_frontier(const struct run *r, bool csv, FILE *out)
 	if (!fx || !dl)
 		return;
 	if (csv)
-		fprintf(out, "frontier,node_gb,point,idle_gb_s,cold_starts,curve,curve_cold_starts,ratio\n");
+		fprintf(
+		    out,
+		    "frontier,node_gb,point,idle_gb_s,cold_starts,curve,curve_cold_starts,ratio\n");
 	else
-		fprintf(out, "\nFRONTIER: cold starts at equal idle memory-time (RATIO = delta / other)\n"
-			     "%8s %-14s %13s %9s %6s %12s %6s\n", "NODE GB", "POINT", "IDLE GB*s",
-			"COLD", "CURVE", "CURVE COLD", "RATIO");
+		fprintf(
+		    out,
+		    "\nFRONTIER: cold starts at equal idle memory-time (RATIO = delta / other)\n"
+		    "%8s %-14s %13s %9s %6s %12s %6s\n",
+		    "NODE GB", "POINT", "IDLE GB*s", "COLD", "CURVE", "CURVE COLD", "RATIO");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 		const char *c = curve_of(x->policy);
@@ -391,12 +394,12 @@ static void print_frontier(const struct run *r, bool csv, FILE *out)
 int shim_replay(const struct shim_replay_opts *o, struct slx_err *err)
 {
 	struct trace t;
-	struct run r = { 0 };
+	struct run r = {0};
 	int ret = -1;
 
 	if (o->plot && !in_path("gnuplot"))
-		return slx_error(err, 0, "%s: --plot needs gnuplot in PATH (apt install gnuplot-nox)",
-				 VERB);
+		return slx_error(
+		    err, 0, "%s: --plot needs gnuplot in PATH (apt install gnuplot-nox)", VERB);
 	trace_init(&t);
 	if (load_trace(&t, o, err) < 0 || run_all(&t, o, &r, err) < 0)
 		goto out;

@@ -87,28 +87,25 @@ static double app_percentile(const struct replay_stats *s, double p)
 	return s->n_apps ? s->app_pct[rank_of(p, s->n_apps) - 1] : 0;
 }
 
-void replay_stats_result(struct replay_stats *s, const char *policy,
-			 struct replay_result *out)
+void replay_stats_result(struct replay_stats *s, const char *policy, struct replay_result *out)
 {
 	qsort(s->added, s->n_added, sizeof(*s->added), cmp_u64);
 	qsort(s->app_pct, s->n_apps, sizeof(*s->app_pct), cmp_double);
 	*out = (struct replay_result){
-		.invocations = s->invocations,
-		.cold_starts = s->colds,
-		.cold_starts_busy = s->colds_busy,
-		.cold_start_pct = s->invocations
-					  ? 100.0 * (double)s->colds / (double)s->invocations
-					  : 0,
-		.app_cold_p50 = app_percentile(s, 50),
-		.app_cold_p75 = app_percentile(s, 75),
-		.app_cold_p90 = app_percentile(s, 90),
-		.idle_gb_s = s->idle_gb_s,
-		.mean_added_ms = s->invocations
-					 ? (double)s->added_sum_ns / 1e6 / (double)s->invocations
-					 : 0,
-		.p99_added_ms = added_percentile_ms(s, 99),
-		.p999_added_ms = added_percentile_ms(s, 99.9),
-		.evictions = s->evictions,
+	    .invocations = s->invocations,
+	    .cold_starts = s->colds,
+	    .cold_starts_busy = s->colds_busy,
+	    .cold_start_pct =
+		s->invocations ? 100.0 * (double)s->colds / (double)s->invocations : 0,
+	    .app_cold_p50 = app_percentile(s, 50),
+	    .app_cold_p75 = app_percentile(s, 75),
+	    .app_cold_p90 = app_percentile(s, 90),
+	    .idle_gb_s = s->idle_gb_s,
+	    .mean_added_ms =
+		s->invocations ? (double)s->added_sum_ns / 1e6 / (double)s->invocations : 0,
+	    .p99_added_ms = added_percentile_ms(s, 99),
+	    .p999_added_ms = added_percentile_ms(s, 99.9),
+	    .evictions = s->evictions,
 	};
 	snprintf(out->policy, sizeof(out->policy), "%s", policy);
 }

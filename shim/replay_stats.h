@@ -25,8 +25,7 @@ int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy);
 /* One application's totals (skipped when it had no invocation). */
 int replay_stats_app(struct replay_stats *s, uint64_t invocations, uint64_t colds);
 /* Sort and sum up; s keeps its arrays until replay_stats_free. */
-void replay_stats_result(struct replay_stats *s, const char *policy,
-			 struct replay_result *out);
+void replay_stats_result(struct replay_stats *s, const char *policy, struct replay_result *out);
 void replay_stats_free(struct replay_stats *s);
 
 #endif

@@ -85,14 +85,13 @@ int replay_stream_fill(struct replay_stream *s)
 		}
 		for (uint32_t k = 0; k < m->count; k++)
 			s->buf[s->n++] = (struct arrival){
-				((uint64_t)minute * 60 * NS + (2 * k + 1) * 30 * NS / m->count) /
-					s->scale,
-				s->dur_ns[i],
-				false,
+			    ((uint64_t)minute * 60 * NS + (2 * k + 1) * 30 * NS / m->count) /
+				s->scale,
+			    s->dur_ns[i],
+			    false,
 			};
 		if (merge_runs(s, mid) < 0)
 			return -1;
 	}
 	return 1;
 }
-

@@ -21,7 +21,7 @@ struct replay_stream {
 	const struct trace_app *app;
 	size_t *cur; /* per function of the app: next index into its minutes */
 	uint64_t *dur_ns;
-	unsigned scale; /* --time-scale: trace times divided by it */
+	unsigned scale;	     /* --time-scale: trace times divided by it */
 	struct arrival *buf; /* the current minute, sorted */
 	size_t n, cap, pos;
 	struct arrival *tmp; /* scratch for merging the functions' runs */

@@ -30,7 +30,7 @@ struct shim_serve_opts {
 	size_t n_listen;
 	const char *policy; /* policy_parse's text: "delta", "fixed:600", ... */
 	unsigned min_warm, max, tick_ms, time_scale;
-	struct shim_floor_opts floor; /* --unsafe-sandbox, --sandbox-ids */
+	struct shim_floor_opts floor;  /* --unsafe-sandbox, --sandbox-ids */
 	struct shim_settings settings; /* --mode, --timeout, --memory */
 	/* Who may invoke: a file holding the bearer token every request must
 	 * carry; no_auth lets a TCP listener serve without one (development);
@@ -52,7 +52,7 @@ struct shim_invoke_opts {
 	const char *bundle;
 	const char *data; /* the event; NULL: read it from stdin */
 	bool timings;
-	struct shim_floor_opts floor; /* for a cold one-shot */
+	struct shim_floor_opts floor;  /* for a cold one-shot */
 	struct shim_settings settings; /* for a cold one-shot */
 };
 int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err);

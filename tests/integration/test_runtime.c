@@ -276,13 +276,17 @@ Test(runtime, hooks_run_in_order_with_the_state_on_stdin)
 	    hooks, sizeof(hooks),
 	    ",\"hooks\":{\"prestart\":" HOOK("prestart") ",\"createRuntime\":" HOOK(
 		"createRuntime") ",\"createContainer\":" HOOK("createContainer") ",\"poststart\""
-										 ":" HOOK("poststar"
-											  "t") ",\""
-											       "pos"
-											       "tst"
-											       "op"
-											       "\""
-											       ":" HOOK("poststop") "}",
+										 ":" HOOK(
+										     "poststar"
+										     "t") ",\""
+											  "pos"
+											  "tst"
+											  "op"
+											  "\""
+											  ":" HOOK(
+											      "post"
+											      "sto"
+											      "p") "}",
 	    log, log, log, log, log);
 #undef HOOK
 	bundle_remove(&b);

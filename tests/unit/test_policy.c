@@ -8,13 +8,13 @@
 
 #include "shim/policy.h"
 
-#define POL_S(x) ((uint64_t)(x) * MODEL_NS_PER_S)
+#define POL_S(x)  ((uint64_t)(x)*MODEL_NS_PER_S)
 #define POL_MB(x) ((uint64_t)(x) << 20)
 
 static struct policy_config pol_cfg(const char *spec)
 {
 	struct policy_config c;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert_eq(policy_parse(spec, &c, &err), 0, "%s: %s", spec, err.msg);
 	return c;
@@ -69,7 +69,7 @@ static const struct policy_action *pol_find(const struct pol_out *o, enum policy
 Test(policy_parse, names_and_errors)
 {
 	struct policy_config c;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	c = pol_cfg("fixed:600");
 	cr_assert_eq(c.kind, POLICY_FIXED);
@@ -95,7 +95,7 @@ Test(policy_parse, names_and_errors)
 Test(policy_rules, allocates_for_queued_demand_and_the_rising_trend)
 {
 	struct model_function f;
-	struct model m = { .fn = &f, .n_fn = 1 };
+	struct model m = {.fn = &f, .n_fn = 1};
 	struct policy_config fixed = pol_cfg("fixed:600"), delta = pol_cfg("delta");
 	struct pol_out o;
 	unsigned n;
@@ -119,7 +119,7 @@ Test(policy_rules, allocates_for_queued_demand_and_the_rising_trend)
 Test(policy_rules, delta_doubles_the_pool_while_demand_ramps)
 {
 	struct model_function f;
-	struct model m = { .fn = &f, .n_fn = 1 };
+	struct model m = {.fn = &f, .n_fn = 1};
 	struct policy_config fixed = pol_cfg("fixed:600"), delta = pol_cfg("delta");
 	struct pol_out o;
 	unsigned n;
@@ -139,7 +139,7 @@ Test(policy_rules, delta_doubles_the_pool_while_demand_ramps)
 Test(policy_rules, thaws_a_frozen_sandbox_before_creating)
 {
 	struct model_function f;
-	struct model m = { .fn = &f, .n_fn = 1 };
+	struct model m = {.fn = &f, .n_fn = 1};
 	struct policy_config c = pol_cfg("fixed:600");
 	struct model_sandbox *sb;
 	struct pol_out o;
@@ -158,9 +158,10 @@ Test(policy_rules, thaws_a_frozen_sandbox_before_creating)
 Test(policy_rules, never_allocates_past_the_memory_budget)
 {
 	struct model_function f;
-	struct model m = { .fn = &f, .n_fn = 1,
-			   .host = { .mem_budget_bytes = POL_MB(1024),
-				     .mem_used_bytes = POL_MB(768) } };
+	struct model m = {
+	    .fn = &f,
+	    .n_fn = 1,
+	    .host = {.mem_budget_bytes = POL_MB(1024), .mem_used_bytes = POL_MB(768)}};
 	struct policy_config c = pol_cfg("fixed:600");
 	struct pol_out o;
 	unsigned n;
@@ -178,8 +179,8 @@ Test(policy_rules, never_allocates_past_the_memory_budget)
 Test(policy_rules, queues_when_the_cpu_is_saturated)
 {
 	struct model_function f;
-	struct model m = { .fn = &f, .n_fn = 1,
-			   .host = { .cores = 2, .tick_ns = POL_S(1), .cpu_dr_usec = 1950000 } };
+	struct model m = {
+	    .fn = &f, .n_fn = 1, .host = {.cores = 2, .tick_ns = POL_S(1), .cpu_dr_usec = 1950000}};
 	struct policy_config c = pol_cfg("delta");
 	struct pol_out o;
 	unsigned n;
@@ -200,9 +201,9 @@ Test(policy_rules, queues_when_the_cpu_is_saturated)
 Test(policy_rules, freezes_a_quiet_idle_sandbox_after_the_grace)
 {
 	struct model_function f;
-	struct model m = { .fn = &f, .n_fn = 1 };
+	struct model m = {.fn = &f, .n_fn = 1};
 	struct policy_config c = pol_cfg("fixed:600");
-	struct model_r r = { .have_cpu = true };
+	struct model_r r = {.have_cpu = true};
 	struct model_sandbox *sb;
 	struct pol_out o;
 
@@ -225,7 +226,7 @@ Test(policy_rules, freezes_a_quiet_idle_sandbox_after_the_grace)
 Test(policy_rules, releases_past_the_keep_alive)
 {
 	struct model_function f;
-	struct model m = { .fn = &f, .n_fn = 1 };
+	struct model m = {.fn = &f, .n_fn = 1};
 	struct policy_config c = pol_cfg("fixed:600");
 	struct pol_out o;
 
@@ -246,9 +247,9 @@ Test(policy_rules, releases_past_the_keep_alive)
 Test(policy_rules, a_full_budget_evicts_idle_memory_before_it_queues)
 {
 	struct model_function f[2];
-	struct model m = { .fn = f, .n_fn = 2,
-			   .host = { .mem_budget_bytes = POL_MB(512),
-				     .mem_used_bytes = POL_MB(512) } };
+	struct model m = {.fn = f,
+			  .n_fn = 2,
+			  .host = {.mem_budget_bytes = POL_MB(512), .mem_used_bytes = POL_MB(512)}};
 	struct policy_config c = pol_cfg("fixed:600");
 	struct pol_out o;
 	const struct policy_action *r;
@@ -288,9 +289,9 @@ Test(policy_rules, a_full_budget_evicts_idle_memory_before_it_queues)
 Test(policy_rules, a_full_budget_of_busy_sandboxes_queues)
 {
 	struct model_function f[2];
-	struct model m = { .fn = f, .n_fn = 2,
-			   .host = { .mem_budget_bytes = POL_MB(256),
-				     .mem_used_bytes = POL_MB(256) } };
+	struct model m = {.fn = f,
+			  .n_fn = 2,
+			  .host = {.mem_budget_bytes = POL_MB(256), .mem_used_bytes = POL_MB(256)}};
 	struct policy_config c = pol_cfg("lru");
 	struct pol_out o;
 	unsigned held;
@@ -316,9 +317,9 @@ Test(policy_rules, a_full_budget_of_busy_sandboxes_queues)
 Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
 {
 	struct model_function f[3];
-	struct model m = { .fn = f, .n_fn = 3,
-			   .host = { .mem_budget_bytes = POL_MB(768),
-				     .mem_used_bytes = POL_MB(768) } };
+	struct model m = {.fn = f,
+			  .n_fn = 3,
+			  .host = {.mem_budget_bytes = POL_MB(768), .mem_used_bytes = POL_MB(768)}};
 	struct policy_config g = pol_cfg("gdsf"), l = pol_cfg("lru");
 	struct pol_out o;
 
@@ -350,9 +351,9 @@ Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
 Test(policy_rules, gdsf_counts_each_sandboxs_own_uses)
 {
 	struct model_function f[3];
-	struct model m = { .fn = f, .n_fn = 3,
-			   .host = { .mem_budget_bytes = POL_MB(512),
-				     .mem_used_bytes = POL_MB(512) } };
+	struct model m = {.fn = f,
+			  .n_fn = 3,
+			  .host = {.mem_budget_bytes = POL_MB(512), .mem_used_bytes = POL_MB(512)}};
 	struct policy_config g = pol_cfg("gdsf");
 	struct pol_out o;
 	const struct policy_action *r;
@@ -385,9 +386,9 @@ Test(policy_rules, gdsf_counts_each_sandboxs_own_uses)
 Test(policy_rules, delta_evicts_the_longest_expected_wait)
 {
 	struct model_function f[3];
-	struct model m = { .fn = f, .n_fn = 3,
-			   .host = { .mem_budget_bytes = POL_MB(384),
-				     .mem_used_bytes = POL_MB(384) } };
+	struct model m = {.fn = f,
+			  .n_fn = 3,
+			  .host = {.mem_budget_bytes = POL_MB(384), .mem_used_bytes = POL_MB(384)}};
 	struct policy_config d = pol_cfg("delta:100000"), l = pol_cfg("lru");
 	struct pol_out o;
 	uint64_t now = POL_S(1800) * 4 + POL_S(60);
@@ -422,9 +423,9 @@ Test(policy_rules, delta_evicts_the_longest_expected_wait)
 Test(policy_rules, delta_keeps_a_spare_that_just_ran)
 {
 	struct model_function f[3];
-	struct model m = { .fn = f, .n_fn = 3,
-			   .host = { .mem_budget_bytes = POL_MB(512),
-				     .mem_used_bytes = POL_MB(512) } };
+	struct model m = {.fn = f,
+			  .n_fn = 3,
+			  .host = {.mem_budget_bytes = POL_MB(512), .mem_used_bytes = POL_MB(512)}};
 	struct policy_config d = pol_cfg("delta");
 	struct pol_out o;
 	uint64_t now = POL_S(10000);
@@ -454,7 +455,7 @@ Test(policy_rules, delta_keeps_a_spare_that_just_ran)
 Test(policy_rules, delta_keeps_past_its_plan_while_the_node_has_room)
 {
 	struct model_function f[2];
-	struct model m = { .fn = f, .n_fn = 2 };
+	struct model m = {.fn = f, .n_fn = 2};
 	struct policy_config d = pol_cfg("delta:1");
 	struct pol_out o;
 	uint64_t now = POL_S(20000);
@@ -488,9 +489,9 @@ Test(policy_rules, delta_keeps_past_its_plan_while_the_node_has_room)
 Test(policy_rules, one_functions_decision_evicts_across_the_node)
 {
 	struct model_function f[2];
-	struct model m = { .fn = f, .n_fn = 2,
-			   .host = { .mem_budget_bytes = POL_MB(256),
-				     .mem_used_bytes = POL_MB(256) } };
+	struct model m = {.fn = f,
+			  .n_fn = 2,
+			  .host = {.mem_budget_bytes = POL_MB(256), .mem_used_bytes = POL_MB(256)}};
 	struct policy_config c = pol_cfg("fixed:60");
 	struct pol_out o;
 	uint64_t wake;
@@ -562,7 +563,7 @@ Test(policy_plan, histogram_follows_shahrad_percentiles_and_margins)
 Test(policy_rules, prewarms_ahead_of_the_predicted_arrival)
 {
 	struct model_function f;
-	struct model m = { .fn = &f, .n_fn = 1 };
+	struct model m = {.fn = &f, .n_fn = 1};
 	struct policy_config c = pol_cfg("histogram");
 	struct pol_out o;
 	uint64_t end, start;
@@ -708,25 +709,26 @@ static void pol_expect_same(const char *spec, const struct pol_out *a, const str
 	for (size_t i = 0; i < a->n && i < b->n; i++) {
 		const struct policy_action *x = &a->a[i], *y = &b->a[i];
 
-		cr_expect(x->kind == y->kind && x->fn == y->fn && x->sb == y->sb && x->n == y->n &&
-				  x->at_ns == y->at_ns,
-			  "%s: action %zu: %s fn %zu sb %lu n %u at %lu, then %s fn %zu sb %lu n %u "
-			  "at %lu",
-			  spec, i, policy_act_name(x->kind), x->fn, (unsigned long)x->sb, x->n,
-			  (unsigned long)x->at_ns, policy_act_name(y->kind), y->fn,
-			  (unsigned long)y->sb, y->n, (unsigned long)y->at_ns);
+		cr_expect(
+		    x->kind == y->kind && x->fn == y->fn && x->sb == y->sb && x->n == y->n &&
+			x->at_ns == y->at_ns,
+		    "%s: action %zu: %s fn %zu sb %lu n %u at %lu, then %s fn %zu sb %lu n %u "
+		    "at %lu",
+		    spec, i, policy_act_name(x->kind), x->fn, (unsigned long)x->sb, x->n,
+		    (unsigned long)x->at_ns, policy_act_name(y->kind), y->fn, (unsigned long)y->sb,
+		    y->n, (unsigned long)y->at_ns);
 	}
 }
 
 /* Every policy, asked twice in the same state, answers the same. */
 Test(policy_decide, is_deterministic)
 {
-	static const char *const specs[] = { "fixed:600", "fixed:0", "knative", "histogram",
-					     "delta" };
+	static const char *const specs[] = {"fixed:600", "fixed:0", "knative", "histogram",
+					    "delta"};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		struct model_function f;
-		struct model m = { .fn = &f, .n_fn = 1 };
+		struct model m = {.fn = &f, .n_fn = 1};
 		struct policy_config c = pol_cfg(specs[i]);
 		struct pol_out a, b;
 

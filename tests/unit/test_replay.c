@@ -20,15 +20,18 @@
 
 static void rpl_load_fixture(struct trace *t)
 {
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	trace_init(t);
 	cr_assert_eq(trace_load_path(t, RPL_FIXTURE "invocations_per_function_md.anon.d01.csv",
-				     trace_load_invocations, &err), 0, "%s", err.msg);
+				     trace_load_invocations, &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(trace_load_path(t, RPL_FIXTURE "function_durations_percentiles.anon.d01.csv",
-				     trace_load_durations, &err), 0, "%s", err.msg);
+				     trace_load_durations, &err),
+		     0, "%s", err.msg);
 	cr_assert_eq(trace_load_path(t, RPL_FIXTURE "app_memory_percentiles.anon.d01.csv",
-				     trace_load_memory, &err), 0, "%s", err.msg);
+				     trace_load_memory, &err),
+		     0, "%s", err.msg);
 }
 
 static struct replay_result rpl_run(const struct trace *t, const char *spec)
@@ -36,7 +39,7 @@ static struct replay_result rpl_run(const struct trace *t, const char *spec)
 	struct replay_config rc;
 	struct policy_config pc;
 	struct replay_result r;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	replay_config_default(&rc);
 	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
@@ -51,10 +54,10 @@ Test(replay_fixture, cold_starts_match_the_hand_count)
 	static const struct {
 		const char *policy;
 		uint64_t colds;
-	} want[] = { { "fixed:600", 48 + 2 + 2 + 1 },
-		     { "knative", 48 + 3 + 2 + 1 },
-		     { "histogram", 11 + 2 + 2 + 1 },
-		     { "delta", 3 + 2 + 2 + 1 } };
+	} want[] = {{"fixed:600", 48 + 2 + 2 + 1},
+		    {"knative", 48 + 3 + 2 + 1},
+		    {"histogram", 11 + 2 + 2 + 1},
+		    {"delta", 3 + 2 + 2 + 1}};
 	struct trace t;
 
 	rpl_load_fixture(&t);
@@ -120,8 +123,8 @@ static void rpl_result_row(const struct replay_result *r, char *row, size_t size
 	snprintf(row, size, "%s,%lu,%lu,%lu,%a,%a,%a,%a,%a,%a,%a,%a,%lu", r->policy,
 		 (unsigned long)r->invocations, (unsigned long)r->cold_starts,
 		 (unsigned long)r->cold_starts_busy, r->cold_start_pct, r->app_cold_p50,
-		 r->app_cold_p75, r->app_cold_p90, r->idle_gb_s, r->mean_added_ms,
-		 r->p99_added_ms, r->p999_added_ms, (unsigned long)r->evictions);
+		 r->app_cold_p75, r->app_cold_p90, r->idle_gb_s, r->mean_added_ms, r->p99_added_ms,
+		 r->p999_added_ms, (unsigned long)r->evictions);
 }
 
 /* Every policy twice, the second pass on a freshly loaded trace and in the
@@ -129,8 +132,8 @@ static void rpl_result_row(const struct replay_result *r, char *row, size_t size
  * may change any policy's row. */
 Test(replay_fixture, every_policy_gives_the_same_rows_on_a_second_pass)
 {
-	static const char *const policies[] = { "fixed:600", "fixed:0", "knative",
-						"histogram", "delta", "delta:6" };
+	static const char *const policies[] = {"fixed:600", "fixed:0", "knative",
+					       "histogram", "delta",   "delta:6"};
 	enum { N = sizeof(policies) / sizeof(policies[0]) };
 	char first[N][256], again[256];
 	struct trace t;
@@ -202,7 +205,7 @@ static void rpl_expect_error(const char *rows, const char *msg)
 {
 	char *text = rpl_inv_file(rows);
 	struct trace t;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	trace_init(&t);
 	cr_expect_eq(rpl_parse(text, &t, &err), -1, "accepted, expected: %s", msg);
@@ -230,7 +233,8 @@ Test(trace_parse, bad_counts_are_refused)
 	char *empty = rpl_row(",a,f,http", 2, "1");
 
 	rpl_expect_error(neg, "trace.csv:2: column 9: negative count -3");
-	rpl_expect_error(huge, "trace.csv:2: column 1444: count 99999999999 above 1000000 per minute");
+	rpl_expect_error(huge,
+			 "trace.csv:2: column 1444: count 99999999999 above 1000000 per minute");
 	rpl_expect_error(word, "trace.csv:2: column 6: not a count: \"1x\"");
 	rpl_expect_error(empty, "trace.csv:2: column 1: empty hash");
 	free(neg);
@@ -245,7 +249,7 @@ Test(trace_parse, bad_header_and_duplicates)
 	char *row = rpl_row("o,a,f,http", 1, "1");
 	char *dup = NULL;
 	struct trace t;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	trace_init(&t);
 	cr_assert_eq(rpl_parse(text, &t, &err), -1);
@@ -267,7 +271,7 @@ Test(trace_parse, days_chain_and_functions_group_by_app)
 	char *r2 = rpl_row("o,a,g,timer", 1, "2");
 	char *rows = NULL, *day1, *day2;
 	struct trace t;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	cr_assert(asprintf(&rows, "%s%s", r1, r2) > 0);
 	day1 = rpl_inv_file(rows);
@@ -299,7 +303,7 @@ Test(trace_parse, durations_and_memory_rows_are_checked)
 			  "percentile_Average_100\no,a,f,-5,1,1,1,1,1,1,1,1,1,1\n";
 	const char *mem = "HashOwner,HashApp,SampleCount\n";
 	struct trace t;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 	FILE *in;
 
 	trace_init(&t);
@@ -316,13 +320,12 @@ Test(trace_parse, durations_and_memory_rows_are_checked)
 
 /* ---- the node replay ---------------------------------------------------------- */
 
-static struct replay_result rpl_run_node(const struct trace *t, const char *spec,
-					 uint64_t budget)
+static struct replay_result rpl_run_node(const struct trace *t, const char *spec, uint64_t budget)
 {
 	struct replay_config rc;
 	struct policy_config pc;
 	struct replay_result r;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	replay_config_default(&rc);
 	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
@@ -336,7 +339,7 @@ static struct replay_result rpl_run_node(const struct trace *t, const char *spec
  * (delta aside: under a budget it keeps what its plan releases, below). */
 Test(replay_node, a_node_with_room_for_all_is_the_per_app_replay)
 {
-	static const char *const policies[] = { "fixed:600", "knative", "histogram", "lru" };
+	static const char *const policies[] = {"fixed:600", "knative", "histogram", "lru"};
 	struct trace t;
 
 	rpl_load_fixture(&t);
@@ -399,7 +402,7 @@ Test(replay_node, a_small_node_evicts_and_pays_in_cold_starts)
 Test(replay_frontier, keeps_the_frontier_and_reads_it_linearly)
 {
 	struct frontier_point p[] = {
-		{ 300, 10 }, { 100, 50 }, { 200, 60 }, { 400, 4 }, { 250, 20 },
+	    {300, 10}, {100, 50}, {200, 60}, {400, 4}, {250, 20},
 	};
 	size_t n = frontier_build(p, 5);
 
@@ -414,14 +417,13 @@ Test(replay_frontier, keeps_the_frontier_and_reads_it_linearly)
 	cr_assert(isnan(frontier_at(p, n, 401)));
 }
 
-static struct replay_result rpl_run_nodes(const struct trace *t, const char *spec,
-					  uint64_t budget, unsigned k,
-					  enum replay_placement place)
+static struct replay_result rpl_run_nodes(const struct trace *t, const char *spec, uint64_t budget,
+					  unsigned k, enum replay_placement place)
 {
 	struct replay_config rc;
 	struct policy_config pc;
 	struct replay_result r;
-	struct slx_err err = { 0 };
+	struct slx_err err = {0};
 
 	replay_config_default(&rc);
 	rc.nodes = k;
@@ -438,7 +440,7 @@ static struct replay_result rpl_run_nodes(const struct trace *t, const char *spe
  * and half of the calls. */
 Test(replay_nodes, placements_that_keep_an_app_together_pay_as_one_node)
 {
-	static const enum replay_placement places[] = { PLACE_HASH, PLACE_WARM };
+	static const enum replay_placement places[] = {PLACE_HASH, PLACE_WARM};
 	struct trace t;
 
 	rpl_load_fixture(&t);
