@@ -132,11 +132,12 @@ static void idle_sandbox(struct decide *d, size_t fi, const struct model_sandbox
 	const struct model_function *f = &d->m->fn[fi];
 	uint64_t t = release_time(d, f, sb, p), fz;
 
-	/* Under a budget delta keeps what its plan would release: free memory
-	 * buys nothing, and an idle sandbox in it costs nothing until another
-	 * function needs the room, when its rank (evict_key) decides.  Releasing
-	 * on the plan had 1.5-5x lru's cold starts at 16-32 GB on seeds 2-3. */
-	if (d->cfg->kind == POLICY_DELTA && d->mem_free != NEVER)
+	/* On a node given to the functions delta keeps what its plan would
+	 * release: free memory buys nothing, and an idle sandbox in it costs
+	 * nothing until another function needs the room, when its rank
+	 * (evict_key) decides.  Releasing on the plan had 1.5-5x lru's cold
+	 * starts at 16-32 GB on seeds 2-3.  On a shared host the plan holds. */
+	if (d->cfg->kind == POLICY_DELTA && d->mem_free != NEVER && d->m->host.dedicated)
 		t = NEVER;
 	if (t <= d->now) {
 		release(d, fi, sb, false);

@@ -445,6 +445,7 @@ static int node_init(struct node *n, const struct trace *t, uint64_t budget)
 		if (!n->m[k].fn)
 			return -1;
 		n->m[k].host = (struct model_host){.mem_budget_bytes = budget / n->k_nodes,
+						   .dedicated = budget != 0,
 						   .tick_ns = n->rc->tick_ns};
 	}
 	for (size_t ai = 0; ai < n_app; ai++) {

@@ -503,6 +503,27 @@ static void shim_t_kill_runtime(const pid_t *pids, size_t n)
 	}
 }
 
+/* Until each of pids has died (a zombie its frozen agent has not reaped, or
+ * gone): SIGKILL gets through the freezer, but the death itself is not
+ * instant, and a request sent before it lands races the runtime's end. */
+static void shim_t_wait_dead(const pid_t *pids, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		for (int i = 0; i < 200; i++) {
+			char path[64], buf[512], *p;
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/proc/%d/stat", (int)pids[k]);
+			if (!(f = fopen(path, "r")))
+				break;
+			p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+			fclose(f);
+			if (!p || p[2] == 'Z' || p[2] == 'X')
+				break;
+			sleep_ms(10);
+		}
+}
+
 /* The bootstrap killed from outside while it waits on /next: its sandbox
  * goes at once, not at the next invocation. */
 Test(shim, runtime_api_bootstrap_killed_while_idle_takes_its_sandbox)
@@ -535,6 +556,7 @@ Test(shim, runtime_api_bootstrap_killed_while_frozen_takes_its_sandbox)
 		sleep_ms(50);
 	cr_assert_eq(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}"), 1);
 	shim_t_kill_runtime(pids, n);
+	shim_t_wait_dead(pids, n);
 	shim_t_expect_fresh_sandbox(id);
 	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 2,
 		     "the request after the kill was not served");

@@ -425,7 +425,9 @@ Test(policy_rules, delta_keeps_a_spare_that_just_ran)
 	struct model_function f[3];
 	struct model m = {.fn = f,
 			  .n_fn = 3,
-			  .host = {.mem_budget_bytes = POL_MB(512), .mem_used_bytes = POL_MB(512)}};
+			  .host = {.mem_budget_bytes = POL_MB(512),
+				   .mem_used_bytes = POL_MB(512),
+				   .dedicated = true}};
 	struct policy_config d = pol_cfg("delta");
 	struct pol_out o;
 	uint64_t now = POL_S(10000);
@@ -471,6 +473,10 @@ Test(policy_rules, delta_keeps_past_its_plan_while_the_node_has_room)
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "unlimited: the plan releases");
 	m.host.mem_budget_bytes = POL_MB(256);
 	m.host.mem_used_bytes = POL_MB(128);
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1,
+		     "room on a shared host (the live shim's budget): the plan releases");
+	m.host.dedicated = true;
 	pol_decide(&m, &d, now, &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0, "room on the node: kept");
 	pol_idle(&f[1], now)->state = MODEL_SB_BUSY;
