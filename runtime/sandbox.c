@@ -15,14 +15,18 @@
 #include "../common/cleanup.h"
 #include "internal.h"
 
-/* The cgroup of sandbox id, relative to the unified root; NULL without one. */
+/* The cgroup of sandbox id, relative to the unified root; NULL without one.
+ * Every sandbox has its own, slxrun/<id>, whatever the config's cgroupsPath:
+ * many sandboxes come from one config, and none may share a cgroup with
+ * another (nor with the one it replaces while that one is torn down). */
 static int sandbox_cgroup_rel(const struct oci_config *cfg, const char *id, char **rel,
 			      struct slx_err *err)
 {
+	(void)cfg;
 	*rel = NULL;
 	if (!cg_unified_root())
 		return 0;
-	return cg_resolve_path(cfg->linux_.cgroups_path, id, false, rel, err);
+	return cg_resolve_path(NULL, id, false, rel, err);
 }
 
 int rt_sandbox_cgroup_path(const struct oci_config *cfg, const char *id, char *buf, size_t len,

@@ -117,6 +117,36 @@ Test(shim, runtime_api_bootstrap_is_reused_warm)
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
+/* A bundle that names a cgroupsPath still gets a cgroup per sandbox: two
+ * warm sandboxes of it (and a sandbox and the one it replaces) never share
+ * one, which the runtime refuses as "already holds processes". */
+Test(shim, sandboxes_of_a_bundle_with_a_cgroups_path_each_get_their_own)
+{
+	const char *b = shim_t_script_bundle("read -r x; echo ok:$x", 10);
+	struct http_reply r;
+	char ids[512];
+	int ready = 0;
+
+	shim_proc_start(&shim_t_cur, b, "--min-warm 2 --max 2");
+	for (int i = 0; i < 100 && ready < 2; i++) {
+		ready = (int)(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}") +
+			      shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}"));
+		sleep_ms(50);
+	}
+	cr_assert_eq(ready, 2, "not two warm sandboxes of one bundle");
+	shim_t_sandbox_ids(&shim_t_cur, ids, sizeof(ids));
+	for (char *save = NULL, *id = strtok_r(ids, " ", &save); id;
+	     id = strtok_r(NULL, " ", &save)) {
+		char dir[512];
+
+		snprintf(dir, sizeof(dir), "%s/slxrun/%s/cgroup.procs", cgroup2_root(), id);
+		cr_assert_eq(access(dir, F_OK), 0, "sandbox %s has no cgroup of its own", id);
+	}
+	shim_invoke(&shim_t_cur, "x", &r);
+	cr_assert_str_eq(r.body, "ok:x\n");
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
 Test(shim, crash_is_an_unhandled_error_and_the_next_request_succeeds)
 {
 	const char *b = shim_t_script_bundle(
