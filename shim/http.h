@@ -37,6 +37,11 @@ struct http_addr {
 
 /* Pure: parse a --listen value; the error names --listen and the value. */
 int http_addr_parse(const char *spec, struct http_addr *out, struct slx_err *err);
+/* A listening socket for a (non-blocking, close-on-exec): a unix one with the
+ * mode and group asked, refused over a path a live process still serves. */
+int http_addr_bind(const struct http_addr *a, struct slx_err *err);
+/* "unix:PATH" or "tcp:HOST:PORT" for messages. */
+const char *http_addr_name(const struct http_addr *a, char *buf, size_t len);
 static inline bool http_addr_is_tcp(const struct http_addr *a)
 {
 	return !a->path[0];
