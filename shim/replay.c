@@ -14,7 +14,6 @@
 
 #define NS    MODEL_NS_PER_S
 #define NEVER UINT64_MAX
-#define GIB   (1024.0 * 1024.0 * 1024.0)
 
 void replay_config_default(struct replay_config *rc)
 {
@@ -65,66 +64,22 @@ struct sim {
 	struct policy_action *acts;
 	size_t acts_cap;
 	uint64_t wake, horizon;
-	struct arrival *pend; /* FIFO of invocations waiting for a sandbox */
-	size_t p_head, p_len, p_cap;
+	struct arrival_queue pend; /* invocations waiting for a sandbox */
 	struct replay_stats st;
 };
 
 static void idle_end(struct sim *s, const struct model_sandbox *sb, uint64_t now)
 {
-	uint64_t end = now < s->horizon ? now : s->horizon;
-
-	if (end > sb->idle_since_ns)
-		s->st.idle_gb_s +=
-		    (double)(end - sb->idle_since_ns) / NS * (double)sb->mem_bytes / GIB;
-}
-
-static int push_pending(struct sim *s, struct arrival a)
-{
-	if (s->p_len == s->p_cap) {
-		size_t cap = s->p_cap ? s->p_cap * 2 : 64;
-		struct arrival *v = malloc(cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		for (size_t i = 0; i < s->p_len; i++)
-			v[i] = s->pend[(s->p_head + i) % s->p_cap];
-		free(s->pend);
-		s->pend = v;
-		s->p_cap = cap;
-		s->p_head = 0;
-	}
-	s->pend[(s->p_head + s->p_len++) % s->p_cap] = a;
-	return 0;
-}
-
-/* The sandbox a waiting invocation goes to: the most recently idle, so the
- * others age towards release; frozen ones only when none is idle. */
-static struct model_sandbox *ready_sandbox(struct sim *s)
-{
-	struct model_sandbox *best = NULL;
-
-	for (size_t i = 0; i < s->f.n_sb; i++) {
-		struct model_sandbox *sb = &s->f.sb[i];
-
-		if (sb->state != MODEL_SB_IDLE && sb->state != MODEL_SB_FROZEN)
-			continue;
-		if (!best || (best->state == MODEL_SB_FROZEN && sb->state == MODEL_SB_IDLE) ||
-		    (best->state == sb->state && sb->idle_since_ns > best->idle_since_ns))
-			best = sb;
-	}
-	return best;
+	replay_stats_idle(&s->st, sb, now, s->horizon);
 }
 
 static int dispatch(struct sim *s, uint64_t now)
 {
 	struct model_sandbox *sb;
 
-	while (s->p_len && (sb = ready_sandbox(s))) {
-		struct arrival a = s->pend[s->p_head];
+	while (s->pend.len && (sb = replay_ready_sandbox(&s->f))) {
+		struct arrival a = arrival_queue_pop(&s->pend);
 
-		s->p_head = (s->p_head + 1) % s->p_cap;
-		s->p_len--;
 		idle_end(s, sb, now);
 		model_function_start(&s->f, sb, now, s->rc->tick_ns);
 		sb->caller_ns = now + a.dur_ns;
@@ -222,7 +177,7 @@ static int sim_step(struct sim *s, struct replay_stream *st, uint64_t now, uint6
 		a.busy = s->f.in_flight > 0;
 		s->st.invocations++;
 		model_function_arrive(&s->f, now, s->rc->tick_ns);
-		if (push_pending(s, a) < 0)
+		if (arrival_queue_push(&s->pend, a) < 0)
 			return -1;
 		if (st->pos == st->n) {
 			int r = replay_stream_fill(st);
@@ -248,7 +203,7 @@ static int sim_app(struct sim *s, struct replay_stream *st)
 		uint64_t t_int = next_internal(s);
 		uint64_t now = t_arr < t_int ? t_arr : t_int;
 
-		if (now == NEVER || (now > s->horizon && !s->p_len))
+		if (now == NEVER || (now > s->horizon && !s->pend.len))
 			break;
 		if (sim_step(s, st, now, t_arr) < 0)
 			return -1;
@@ -285,7 +240,7 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	model_function_init(&s->f, app->key, (uint64_t)(mb * 1024 * 1024));
 	s->m = (struct model){.fn = &s->f, .n_fn = 1, .host = {.tick_ns = s->rc->tick_ns}};
 	s->wake = NEVER;
-	s->p_head = s->p_len = 0;
+	s->pend.head = s->pend.len = 0;
 	inv0 = s->st.invocations;
 	cold0 = s->st.colds;
 	r = sim_app(s, &st);
@@ -310,7 +265,7 @@ int replay_run(const struct trace *t, const struct policy_config *pc,
 	if (r == 0)
 		replay_stats_result(&s.st, pc->name, out);
 	free(s.acts);
-	free(s.pend);
+	arrival_queue_free(&s.pend);
 	replay_stats_free(&s.st);
 	if (r < 0)
 		return slx_error(err, ENOMEM, "replay %s", pc->name);

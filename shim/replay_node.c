@@ -18,13 +18,11 @@
 
 #define NS    MODEL_NS_PER_S
 #define NEVER UINT64_MAX
-#define GIB   (1024.0 * 1024.0 * 1024.0)
 
 /* An app on one node: its queue there and its place on the event heap. */
 struct node_app {
-	struct arrival *pend; /* FIFO of invocations waiting for a sandbox */
-	size_t p_head, p_len, p_cap;
-	uint64_t wake, key; /* policy's wake-up; the time it is queued under */
+	struct arrival_queue pend; /* invocations waiting for a sandbox */
+	uint64_t wake, key;	   /* policy's wake-up; the time it is queued under */
 	uint64_t invocations, colds;
 	bool held; /* its last decision held demand for memory */
 };
@@ -109,47 +107,7 @@ static struct heap_ent heap_pop(struct node *n)
 
 static void idle_end(struct node *n, const struct model_sandbox *sb, uint64_t now)
 {
-	uint64_t end = now < n->horizon ? now : n->horizon;
-
-	if (end > sb->idle_since_ns)
-		n->st.idle_gb_s +=
-		    (double)(end - sb->idle_since_ns) / NS * (double)sb->mem_bytes / GIB;
-}
-
-static int push_pending(struct node_app *a, struct arrival v)
-{
-	if (a->p_len == a->p_cap) {
-		size_t cap = a->p_cap ? a->p_cap * 2 : 16;
-		struct arrival *p = malloc(cap * sizeof(*p));
-
-		if (!p)
-			return -1;
-		for (size_t i = 0; i < a->p_len; i++)
-			p[i] = a->pend[(a->p_head + i) % a->p_cap];
-		free(a->pend);
-		a->pend = p;
-		a->p_cap = cap;
-		a->p_head = 0;
-	}
-	a->pend[(a->p_head + a->p_len++) % a->p_cap] = v;
-	return 0;
-}
-
-/* The most recently idle sandbox, frozen ones only when none is idle. */
-static struct model_sandbox *ready_sandbox(struct model_function *f)
-{
-	struct model_sandbox *best = NULL;
-
-	for (size_t i = 0; i < f->n_sb; i++) {
-		struct model_sandbox *sb = &f->sb[i];
-
-		if (sb->state != MODEL_SB_IDLE && sb->state != MODEL_SB_FROZEN)
-			continue;
-		if (!best || (best->state == MODEL_SB_FROZEN && sb->state == MODEL_SB_IDLE) ||
-		    (best->state == sb->state && sb->idle_since_ns > best->idle_since_ns))
-			best = sb;
-	}
-	return best;
+	replay_stats_idle(&n->st, sb, now, n->horizon);
 }
 
 static int dispatch(struct node *n, size_t slot, uint64_t now)
@@ -158,11 +116,9 @@ static int dispatch(struct node *n, size_t slot, uint64_t now)
 	struct model_function *f = &n->m[slot / n->n_app].fn[slot % n->n_app];
 	struct model_sandbox *sb;
 
-	while (a->p_len && (sb = ready_sandbox(f))) {
-		struct arrival v = a->pend[a->p_head];
+	while (a->pend.len && (sb = replay_ready_sandbox(f))) {
+		struct arrival v = arrival_queue_pop(&a->pend);
 
-		a->p_head = (a->p_head + 1) % a->p_cap;
-		a->p_len--;
 		idle_end(n, sb, now);
 		model_function_start(f, sb, now, n->rc->tick_ns);
 		sb->caller_ns = now + v.dur_ns;
@@ -271,7 +227,7 @@ static uint64_t next_event(const struct node *n, size_t slot)
 		else if (sb->state == MODEL_SB_CREATING && sb->ready_ns < t)
 			t = sb->ready_ns;
 	}
-	if (t > n->horizon && !a->p_len && !f->in_flight)
+	if (t > n->horizon && !a->pend.len && !f->in_flight)
 		return NEVER;
 	return t;
 }
@@ -380,7 +336,7 @@ static int arrive(struct node *n, size_t ai, uint64_t now)
 		n->app[slot].invocations++;
 		n->placed[k]++;
 		model_function_arrive(f, now, n->rc->tick_ns);
-		if (push_pending(&n->app[slot], v) < 0 || dispatch(n, slot, now) < 0 ||
+		if (arrival_queue_push(&n->app[slot].pend, v) < 0 || dispatch(n, slot, now) < 0 ||
 		    decide(n, slot, now) < 0 || requeue(n, slot) < 0)
 			return -1;
 		if (src->st.pos == src->st.n && (src->more = replay_stream_fill(&src->st)) < 0)
@@ -493,7 +449,7 @@ static void node_fini(struct node *n)
 		replay_stream_free(&n->src[ai].st);
 	}
 	for (size_t s = 0; n->app && s < (size_t)n->k_nodes * n->n_app; s++)
-		free(n->app[s].pend);
+		arrival_queue_free(&n->app[s].pend);
 	for (unsigned k = 0; n->m && k < n->k_nodes; k++) {
 		for (size_t ai = 0; n->m[k].fn && ai < n->n_app; ai++)
 			model_function_fini(&n->m[k].fn[ai]);

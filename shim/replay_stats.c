@@ -9,6 +9,18 @@
 
 #include "replay_stats.h"
 
+#define GIB (1024.0 * 1024.0 * 1024.0)
+
+void replay_stats_idle(struct replay_stats *s, const struct model_sandbox *sb, uint64_t now,
+		       uint64_t horizon)
+{
+	uint64_t end = now < horizon ? now : horizon;
+
+	if (end > sb->idle_since_ns)
+		s->idle_gb_s += (double)(end - sb->idle_since_ns) / MODEL_NS_PER_S *
+				(double)sb->mem_bytes / GIB;
+}
+
 static int grow(void **v, size_t *cap, size_t n, size_t size)
 {
 	size_t c;

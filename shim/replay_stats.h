@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
 #include "replay.h"
 
 struct replay_stats {
@@ -20,6 +21,10 @@ struct replay_stats {
 	size_t n_apps, cap_apps;
 };
 
+/* The idle memory-time sb has run up since it went idle, counted until now
+ * but never past horizon (the trace's end). */
+void replay_stats_idle(struct replay_stats *s, const struct model_sandbox *sb, uint64_t now,
+		       uint64_t horizon);
 /* A cold start waited added_ns; busy: the app had an invocation in flight. */
 int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy);
 /* One application's totals (skipped when it had no invocation). */

@@ -95,3 +95,53 @@ int replay_stream_fill(struct replay_stream *s)
 	}
 	return 1;
 }
+
+int arrival_queue_push(struct arrival_queue *q, struct arrival a)
+{
+	if (q->len == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 16;
+		struct arrival *v = malloc(cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		for (size_t i = 0; i < q->len; i++)
+			v[i] = q->v[(q->head + i) % q->cap];
+		free(q->v);
+		q->v = v;
+		q->cap = cap;
+		q->head = 0;
+	}
+	q->v[(q->head + q->len++) % q->cap] = a;
+	return 0;
+}
+
+struct arrival arrival_queue_pop(struct arrival_queue *q)
+{
+	struct arrival a = q->v[q->head];
+
+	q->head = (q->head + 1) % q->cap;
+	q->len--;
+	return a;
+}
+
+void arrival_queue_free(struct arrival_queue *q)
+{
+	free(q->v);
+	*q = (struct arrival_queue){0};
+}
+
+struct model_sandbox *replay_ready_sandbox(struct model_function *f)
+{
+	struct model_sandbox *best = NULL;
+
+	for (size_t i = 0; i < f->n_sb; i++) {
+		struct model_sandbox *sb = &f->sb[i];
+
+		if (sb->state != MODEL_SB_IDLE && sb->state != MODEL_SB_FROZEN)
+			continue;
+		if (!best || (best->state == MODEL_SB_FROZEN && sb->state == MODEL_SB_IDLE) ||
+		    (best->state == sb->state && sb->idle_since_ns > best->idle_since_ns))
+			best = sb;
+	}
+	return best;
+}

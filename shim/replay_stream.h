@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
 #include "trace.h"
 
 struct arrival {
@@ -27,6 +28,20 @@ struct replay_stream {
 	struct arrival *tmp; /* scratch for merging the functions' runs */
 	size_t tmp_cap;
 };
+
+/* Invocations waiting for a sandbox, first come first served (a ring that
+ * doubles when full). */
+struct arrival_queue {
+	struct arrival *v;
+	size_t head, len, cap;
+};
+int arrival_queue_push(struct arrival_queue *q, struct arrival a); /* -1 on ENOMEM */
+struct arrival arrival_queue_pop(struct arrival_queue *q);	   /* q->len > 0 */
+void arrival_queue_free(struct arrival_queue *q);
+
+/* The sandbox a waiting invocation goes to: the most recently idle, so the
+ * others age towards release; frozen ones only when none is idle. */
+struct model_sandbox *replay_ready_sandbox(struct model_function *f);
 
 /* Fill buf with the next minute that has invocations: 1, 0 at the end, -1
  * on ENOMEM. */
