@@ -27,34 +27,23 @@
 # BinaryName in the config.toml written below, so the config is the one place that names it.
 set -eu
 
+SUITE=containerd
+. "$(cd "$(dirname "$0")" && pwd)/../lib/client_suite.sh"
+
 [ $# -eq 2 ] || { echo "usage: $0 SLXRUN EXAMPLES" >&2; exit 2; }
 SLXRUN=$(realpath "$1")
 EXAMPLES=$(realpath "$2")
 RUNTIMES=${RUNTIMES:-"runc slxrun"}
 NS=slxtest
+SUITE_CGROUP=$NS
 IMAGE=localhost/slxtest/busybox:latest
 SCENARIOS="run status detached exec exectty ps pause kill killall killexited tty fail notfound shares
 badflag"
 # Every ctr call is bounded, so a runtime that hangs fails its scenario instead of the test.
 CTR_TIMEOUT=30
 
-say() { printf 'containerd-test: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
 
-# enter_namespace: re-run this script as pid 1 of a new mount + pid namespace.
-enter_namespace() {
-	[ "${SLX_CTRD_INSIDE:-}" = 1 ] && return 0
-	SLX_CTRD_INSIDE=1 exec unshare --mount --pid --fork --mount-proc "$BASH" "$0" "$@"
-}
 
-# The cgroup directories a run may create (ctr puts every container under /<namespace>/<id>),
-# in every hierarchy; cleanup removes the ones that did not exist before.
-cgroup_parents() {
-	local d
-	for d in /sys/fs/cgroup/*/; do
-		[ -d "$d" ] && echo "${d%/}/$NS"
-	done
-}
 
 setup_namespace() {
 	mount --make-rprivate /
@@ -160,44 +149,9 @@ stop_containerd() {
 	CONTAINERD_PID=
 }
 
-# our_cgroups: the cgroup directories this run created, deepest first.
-our_cgroups() {
-	local d
-	for d in $(cgroup_parents); do
-		case $PRE_CGROUPS in *" $d "*) continue ;; esac
-		[ -d "$d" ] && find "$d" -depth -type d
-	done
-}
 
-# kill_leftovers: whatever a failed run left in this pid namespace (shims, container processes)
-# is ours; thaw first, since a task in a frozen v1 freezer cgroup does not act on SIGKILL.
-kill_leftovers() {
-	local d p
-	for d in $(our_cgroups); do
-		[ -f "$d/freezer.state" ] && echo THAWED >"$d/freezer.state"
-		[ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze"
-	done
-	for p in /proc/[0-9]*; do
-		[ "${p#/proc/}" = "$$" ] || kill -KILL "${p#/proc/}" 2>/dev/null
-	done
-}
 
-# remove_cgroups: rmdir what this run created; a killed process leaves its cgroup once reaped.
-remove_cgroups() {
-	local d
-	for _ in $(seq 1 50); do
-		for d in $(our_cgroups); do rmdir "$d" 2>/dev/null; done
-		[ -z "$(our_cgroups)" ] && return 0
-		sleep 0.1
-	done
-	say "cleanup: could not remove cgroups: $(our_cgroups | tr '\n' ' ')"
-}
 
-# interrupted: stop the run, which then cleans up; a signal during cleanup must not cut it short.
-interrupted() {
-	[ -n "${CLEANING:-}" ] && return 0
-	exit 130
-}
 
 # cleanup: everything the run made, in reverse: containers, containerd, leftover processes,
 # mounts under WORK (rootfs snapshots), our tmpfs, the cgroups containers left, the temp dir.
@@ -235,16 +189,7 @@ import_image() {
 # P (the container id prefix), RTFLAGS (ctr run's runtime selection) and RUNFLAGS (those and the
 # spec options every scenario shares) set, logs to stdout, returns non-zero on failure.
 
-expect() { # expect DESCRIPTION COMMAND...: run a check, log it, fail the scenario when it fails.
-	local what=$1
-	shift
-	if "$@"; then echo "  ok: $what"; else echo "  FAILED: $what"; return 1; fi
-}
 task_field() { c tasks ls 2>/dev/null | awk -v id="$1" -v f="$2" '$1 == id { print $f }'; }
-contains() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
-contains_ci() { contains "${1,,}" "${2,,}"; }
-matches() { printf '%s' "$1" | grep -Eq "$2"; }
-equals() { [ "$1" = "$2" ]; }
 # wait_status ID STATUS: poll ctr's view of the task until it reports STATUS (containerd applies
 # a task's exit asynchronously, after the kill returns).
 wait_status() {
@@ -253,30 +198,6 @@ wait_status() {
 		sleep 0.1
 	done
 	echo "  $1 is '$(task_field "$1" 3)', expected $2"
-	return 1
-}
-# frozen PID: the process's cgroup says it is frozen, in whichever hierarchy holds its freezer
-# (runc on the hybrid host: v1 freezer.state; slxrun, or runc on cgroup2: cgroup.events).
-frozen() {
-	local line ctrls path mnt
-	while IFS= read -r line; do
-		ctrls=${line#*:}; path=${ctrls#*:}; ctrls=${ctrls%%:*}
-		if [ -z "$ctrls" ]; then
-			for mnt in /sys/fs/cgroup /sys/fs/cgroup/unified; do
-				[ "$(stat -f -c %T "$mnt" 2>/dev/null)" = cgroup2fs ] || continue
-				grep -qx 'frozen 1' "$mnt$path/cgroup.events" 2>/dev/null && return 0
-			done
-		elif contains ",$ctrls," ",freezer,"; then
-			grep -qx FROZEN "/sys/fs/cgroup/freezer$path/freezer.state" 2>/dev/null && return 0
-		fi
-	done <"/proc/$1/cgroup"
-	return 1
-}
-wait_frozen() { # wait_frozen PID yes|no: a freeze settles once every task has stopped.
-	for _ in $(seq 1 20); do
-		if frozen "$1"; then [ "$2" = yes ] && return 0; else [ "$2" = no ] && return 0; fi
-		sleep 0.1
-	done
 	return 1
 }
 # known ID: the runtime has state for ID under the root the shim gives it (<runc-root>/<namespace>).

@@ -21,6 +21,10 @@
 # With these, every scenario below runs with runc; none is host-limited.
 set -eu
 
+SUITE=podman
+SUITE_CGROUP=libpod_parent
+. "$(cd "$(dirname "$0")" && pwd)/../lib/client_suite.sh"
+
 [ $# -eq 2 ] || { echo "usage: $0 SLXRUN EXAMPLES" >&2; exit 2; }
 SLXRUN=$(realpath "$1")
 EXAMPLES=$(realpath "$2")
@@ -30,23 +34,8 @@ SCENARIOS="run status tty detached exec logs ps top pause kill stop fail rmclean
 # Every podman call is bounded, so a runtime that hangs fails its scenario instead of the test.
 PODMAN_TIMEOUT=30
 
-say() { printf 'podman-test: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
 
-# enter_namespace: re-run this script as pid 1 of a new mount + pid namespace.
-enter_namespace() {
-	[ "${SLX_PODMAN_INSIDE:-}" = 1 ] && return 0
-	SLX_PODMAN_INSIDE=1 exec unshare --mount --pid --fork --mount-proc "$BASH" "$0" "$@"
-}
 
-# The cgroup directories podman (cgroupfs manager) puts containers under, in every hierarchy;
-# cleanup removes the ones that did not exist before.
-cgroup_parents() {
-	local d
-	for d in /sys/fs/cgroup/*/; do
-		[ -d "$d" ] && echo "${d%/}/libpod_parent"
-	done
-}
 
 # private_run DIR: a tmpfs over DIR (created, and later removed, when missing).
 private_run() {
@@ -93,42 +82,9 @@ p() {
 		--tmpdir "$WORK/tmp" --storage-driver vfs "$@"
 }
 
-# our_cgroups: the cgroup directories this run created, deepest first.
-our_cgroups() {
-	local d
-	for d in $(cgroup_parents); do
-		case $PRE_CGROUPS in *" $d "*) continue ;; esac
-		[ -d "$d" ] && find "$d" -depth -type d
-	done
-}
 
-# kill_leftovers: every process in this pid namespace but us (conmons, containers); thaw first,
-# since a task in a frozen v1 freezer cgroup does not act on SIGKILL.
-kill_leftovers() {
-	local d pid
-	for d in $(our_cgroups) $(find /sys/fs/cgroup/*/libpod_parent -depth -type d 2>/dev/null); do
-		[ -f "$d/freezer.state" ] && echo THAWED >"$d/freezer.state"
-		[ -f "$d/cgroup.freeze" ] && echo 0 >"$d/cgroup.freeze"
-	done
-	for pid in /proc/[0-9]*; do
-		[ "${pid#/proc/}" = "$$" ] || kill -KILL "${pid#/proc/}" 2>/dev/null
-	done
-}
 
-remove_cgroups() {
-	local d
-	for _ in $(seq 1 50); do
-		for d in $(our_cgroups); do rmdir "$d" 2>/dev/null; done
-		[ -z "$(our_cgroups)" ] && return 0
-		sleep 0.1
-	done
-	say "cleanup: could not remove cgroups: $(our_cgroups | tr '\n' ' ')"
-}
 
-interrupted() {
-	[ -n "${CLEANING:-}" ] && return 0
-	exit 130
-}
 
 # cleanup: containers through podman, leftover processes, mounts under WORK and our tmpfs,
 # the cgroups containers left, the temp dir.
@@ -137,7 +93,7 @@ cleanup() {
 	CLEANING=1
 	set +e
 	p rm -af -t 0 >/dev/null 2>&1
-	kill_leftovers
+	kill_leftovers $(find /sys/fs/cgroup/*/libpod_parent -depth -type d 2>/dev/null)
 	while IFS= read -r m; do
 		umount -l "$m"
 	done < <(awk -v w="$WORK" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r)
@@ -164,15 +120,6 @@ import_image() {
 # name prefix) and RUNFLAGS (the runtime and the flags every run shares) set, logs to stdout,
 # returns non-zero on failure.
 
-expect() { # expect DESCRIPTION COMMAND...: run a check, log it, fail the scenario when it fails.
-	local what=$1
-	shift
-	if "$@"; then echo "  ok: $what"; else echo "  FAILED: $what"; return 1; fi
-}
-contains() { case $1 in *"$2"*) return 0 ;; esac; return 1; }
-contains_ci() { contains "${1,,}" "${2,,}"; }
-matches() { printf '%s' "$1" | grep -Eq "$2"; }
-equals() { [ "$1" = "$2" ]; }
 state_of() { p inspect -f '{{.State.Status}}' "$1" 2>/dev/null; }
 wait_state() { # wait_state NAME STATUS: podman applies an exit asynchronously (conmon).
 	for _ in $(seq 1 50); do
@@ -180,27 +127,6 @@ wait_state() { # wait_state NAME STATUS: podman applies an exit asynchronously (
 		sleep 0.1
 	done
 	echo "  $1 is '$(state_of "$1")', expected $2"
-	return 1
-}
-# frozen PID: the process's cgroup says it is frozen, in whichever hierarchy holds its freezer
-# (runc on the hybrid host: v1 freezer.state; slxrun: cgroup.events in the unified hierarchy).
-frozen() {
-	local line ctrls path
-	while IFS= read -r line; do
-		ctrls=${line#*:}; path=${ctrls#*:}; ctrls=${ctrls%%:*}
-		if [ -z "$ctrls" ]; then
-			grep -qx 'frozen 1' "/sys/fs/cgroup/unified$path/cgroup.events" 2>/dev/null && return 0
-		elif contains ",$ctrls," ",freezer,"; then
-			grep -qx FROZEN "/sys/fs/cgroup/freezer$path/freezer.state" 2>/dev/null && return 0
-		fi
-	done <"/proc/$1/cgroup"
-	return 1
-}
-wait_frozen() { # wait_frozen PID yes|no
-	for _ in $(seq 1 20); do
-		if frozen "$1"; then [ "$2" = yes ] && return 0; else [ "$2" = no ] && return 0; fi
-		sleep 0.1
-	done
 	return 1
 }
 pid_of() { p inspect -f '{{.State.Pid}}' "$1" 2>/dev/null; }
