@@ -14,41 +14,10 @@
 
 #include "tests/lib/harness.h"
 
-/* Replace the first `from` in the bundle's config.json with `to`. */
-static void config_replace(const struct bundle *b, const char *from, const char *to)
-{
-	char path[512], *buf, *at, *out;
-	FILE *f;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/config.json", b->dir);
-	f = fopen(path, "r");
-	cr_assert(f);
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	buf = calloc(1, (size_t)len + 1);
-	cr_assert(buf && fread(buf, 1, (size_t)len, f) == (size_t)len);
-	fclose(f);
-	at = strstr(buf, from);
-	cr_assert(at, "%s not in config.json", from);
-	out = calloc(1, (size_t)len + strlen(to) + 1);
-	cr_assert(out);
-	memcpy(out, buf, (size_t)(at - buf));
-	strcat(out, to);
-	strcat(out, at + strlen(from));
-	f = fopen(path, "w");
-	cr_assert(f);
-	fputs(out, f);
-	fclose(f);
-	free(buf);
-	free(out);
-}
-
 /* Drop process.capabilities from the bundle's config. */
 static void config_drop_capabilities(const struct bundle *b)
 {
-	config_replace(
+	bundle_config_replace(
 	    b,
 	    "\"capabilities\":{\"bounding\":[\"CAP_AUDIT_WRITE\",\"CAP_KILL\",\"CAP_NET_BIND_"
 	    "SERVICE\"],"
@@ -120,7 +89,7 @@ static void bundle_private_rootfs(struct bundle *b, const char *setup)
 	cmd_result_free(&r);
 	snprintf(from, sizeof(from), "\"path\":\"%s/busybox/rootfs\"", examples_dir());
 	snprintf(to, sizeof(to), "\"path\":\"%s/rootfs\"", b->dir);
-	config_replace(b, from, to);
+	bundle_config_replace(b, from, to);
 }
 
 /* An image may ship device nodes (tar layers can carry them).  Without a
@@ -178,8 +147,8 @@ static void seccomp_without_nnp(const char *user)
 		    "[\"/bin/sh\",\"-c\",\"grep -E '^(Uid|NoNewPrivs|Seccomp):' /proc/self/status; "
 		    "mkdir /tmp/d || echo DENIED\"]",
 		    NULL, NULL, linux_);
-	config_replace(&b, "\"noNewPrivileges\":true", "\"noNewPrivileges\":false");
-	config_replace(&b, "\"user\":{\"uid\":0,\"gid\":0}", user);
+	bundle_config_replace(&b, "\"noNewPrivileges\":true", "\"noNewPrivileges\":false");
+	bundle_config_replace(&b, "\"user\":{\"uid\":0,\"gid\":0}", user);
 	r = run_bundle(&b, "secc");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "NoNewPrivs:\t0\n"), "%s", r.out);
@@ -316,7 +285,7 @@ Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 		 "mkdir -p .$(dirname $l) && cp -L $l .$l; done",
 		 slxrun_bin());
 	bundle_private_rootfs(&b, setup);
-	config_replace(&b, "\"readonly\":true", "\"readonly\":false");
+	bundle_config_replace(&b, "\"readonly\":true", "\"readonly\":false");
 	/* The exec'd slxrun blocks on its stdin until the watcher says it holds
 	 * the exe open, so a slow machine cannot make the attacker miss it. */
 	cmd_run(&r, NULL, 150,
@@ -352,12 +321,13 @@ Test(security_defaults, exec_uses_the_config_the_container_was_created_with)
 		slxrun_bin(), b.root, b.dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
-	config_replace(&b, "\"SCMP_ACT_ERRNO\"", "\"SCMP_ACT_ALLOW\"");
-	config_replace(&b, "\"bounding\":[\"CAP_AUDIT_WRITE\"", "\"bounding\":[\"CAP_SYS_ADMIN\"");
-	config_replace(&b, "\"effective\":[\"CAP_AUDIT_WRITE\"",
-		       "\"effective\":[\"CAP_SYS_ADMIN\"");
-	config_replace(&b, "\"permitted\":[\"CAP_AUDIT_WRITE\"",
-		       "\"permitted\":[\"CAP_SYS_ADMIN\"");
+	bundle_config_replace(&b, "\"SCMP_ACT_ERRNO\"", "\"SCMP_ACT_ALLOW\"");
+	bundle_config_replace(&b, "\"bounding\":[\"CAP_AUDIT_WRITE\"",
+			      "\"bounding\":[\"CAP_SYS_ADMIN\"");
+	bundle_config_replace(&b, "\"effective\":[\"CAP_AUDIT_WRITE\"",
+			      "\"effective\":[\"CAP_SYS_ADMIN\"");
+	bundle_config_replace(&b, "\"permitted\":[\"CAP_AUDIT_WRITE\"",
+			      "\"permitted\":[\"CAP_SYS_ADMIN\"");
 	cmd_run(&r, NULL, 30,
 		"%s --root %s exec cfg1 sh -c 'mkdir /tmp/d || echo DENIED; grep CapEff "
 		"/proc/self/status'",

@@ -226,26 +226,11 @@ static int sleepers(const char *marker, bool kill_them)
 /* Give config.json a top-level member `member` (JSON, no comma). */
 static void config_add_member(const struct bundle *b, const char *member)
 {
-	char path[600];
-	FILE *f;
-	char *text;
-	long n;
+	char *open = NULL;
 
-	snprintf(path, sizeof(path), "%s/config.json", b->dir);
-	f = fopen(path, "r");
-	cr_assert(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	text = calloc(1, (size_t)n + 1);
-	cr_assert_eq(fread(text, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	cr_assert_eq(text[0], '{');
-	f = fopen(path, "w");
-	cr_assert(f);
-	fprintf(f, "{%s,%s", member, text + 1);
-	cr_assert_eq(fclose(f), 0);
-	free(text);
+	cr_assert(asprintf(&open, "{%s,", member) > 0);
+	bundle_config_replace(b, "{", open);
+	free(open);
 }
 
 /* create with one prestart hook `args` (timeout 1 s) must fail within a

@@ -298,3 +298,34 @@ int wait_exit(pid_t pid, int timeout_ms)
 	}
 	return -1;
 }
+
+/* Replace the first `from` in the bundle's config.json with `to`. */
+void bundle_config_replace(const struct bundle *b, const char *from, const char *to)
+{
+	char path[512], *buf, *at, *out;
+	FILE *f;
+	long len;
+
+	snprintf(path, sizeof(path), "%s/config.json", b->dir);
+	f = fopen(path, "r");
+	cr_assert(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	buf = calloc(1, (size_t)len + 1);
+	cr_assert(buf && fread(buf, 1, (size_t)len, f) == (size_t)len);
+	fclose(f);
+	at = strstr(buf, from);
+	cr_assert(at, "%s not in config.json", from);
+	out = calloc(1, (size_t)len + strlen(to) + 1);
+	cr_assert(out);
+	memcpy(out, buf, (size_t)(at - buf));
+	strcat(out, to);
+	strcat(out, at + strlen(from));
+	f = fopen(path, "w");
+	cr_assert(f);
+	fputs(out, f);
+	fclose(f);
+	free(buf);
+	free(out);
+}

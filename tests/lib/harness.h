@@ -40,6 +40,9 @@ void bundle_make(struct bundle *b, const char *process_args, const char *extra_p
 void bundle_make_ns(struct bundle *b, const char *process_args, const char *extra_process,
 		    const char *extra_top, const char *extra_linux, const char *namespaces);
 void bundle_remove(struct bundle *b);
+/* Replace the first `from` in the bundle's config.json with `to` (the test
+ * fails when `from` is not there). */
+void bundle_config_replace(const struct bundle *b, const char *from, const char *to);
 
 /* Where cgroup2 is mounted: /sys/fs/cgroup/unified on a hybrid host (this
  * one), /sys/fs/cgroup on a pure v2 host (the VM). */
