@@ -174,8 +174,7 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
 /* The cgroup rt_sandbox_spawn will place sandbox id in (the absolute path
  * it will hold in sb->cg.path), known before it exists so a caller can
  * record it first; "" when the host has no cgroup v2 hierarchy. */
-int rt_sandbox_cgroup_path(const struct oci_config *cfg, const char *id, char *buf, size_t len,
-			   struct slx_err *err);
+int rt_sandbox_cgroup_path(const char *id, char *buf, size_t len, struct slx_err *err);
 /* Kill pid 1 and reap it, then kill whatever is left in the cgroup and
  * remove it.  Safe on a sandbox whose spawn failed, and twice. */
 int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err);

@@ -33,7 +33,7 @@ static int record_sandbox(struct serve *s, const char *id, struct slx_err *err)
 {
 	char path[PATH_MAX];
 
-	if (rt_sandbox_cgroup_path(s->fn->cfg, id, path, sizeof(path), err) < 0)
+	if (rt_sandbox_cgroup_path(id, path, sizeof(path), err) < 0)
 		return -1;
 	return shim_orphans_add_sandbox(&s->rec, id, path, err);
 }
