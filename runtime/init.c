@@ -138,12 +138,11 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 {
 	struct init_ctx ic = {.req = req, .plan = plan, .confine = *confine, .sync_fd = sync_fd};
 	uint64_t t[3];
-	struct rt_rootfs_opts ro = {
-	    .rootfs = req->rootfs,
-	    .no_pivot = req->no_pivot,
-	    .plan = req->mount_plan,
-	    .userns = plan->new_ns[OCI_NS_USER] || plan->join_fd[OCI_NS_USER] >= 0,
-	    .host_mntns = !plan->new_ns[OCI_NS_MOUNT] && plan->join_fd[OCI_NS_MOUNT] < 0};
+	struct rt_rootfs_opts ro = {.rootfs = req->rootfs,
+				    .no_pivot = req->no_pivot,
+				    .plan = req->mount_plan,
+				    .host_mntns = !plan->new_ns[OCI_NS_MOUNT] &&
+						  plan->join_fd[OCI_NS_MOUNT] < 0};
 
 	/* Nobody may open our /proc/<pid>/exe (the host's slxrun) while we
 	 * run host code inside the container's reach (CVE-2019-5736);

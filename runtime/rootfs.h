@@ -95,8 +95,7 @@ const char *rt_mount_op_kind_name(enum rt_mount_op_kind kind);
 struct rt_rootfs_opts {
 	const char *rootfs; /* absolute, resolved path of the bundle's rootfs */
 	bool no_pivot;
-	bool userns;	 /* in a user namespace (kept for callers; the plan knows) */
-	bool host_mntns; /* no mount namespace of its own: chroot, mount nothing */
+	bool host_mntns;		  /* no mount namespace of its own: chroot, mount nothing */
 	const struct rt_mount_plan *plan; /* what to do; built by rt_mount_plan_build */
 };
 
