@@ -209,6 +209,12 @@ static int set_xattrs(struct unpack *u, int pfd, const char *base, struct slx_er
 		if (!strncmp(name, "trusted.overlay.", 16) || !strncmp(name, "user.overlay.", 13))
 			return slx_error(err, 0, "entry %s: xattr %s is overlayfs's own", u->raw,
 					 name);
+		/* File capabilities are set-id by another name (see set_meta). */
+		if (!strcmp(name, "security.capability"))
+			return slx_error(
+			    err, 0,
+			    "entry %s: xattr security.capability (file capabilities) is refused",
+			    u->raw);
 		if (lsetxattr(path, name, value, size, 0) < 0)
 			return slx_error(err, errno, "entry %s: xattr %s", u->raw, name);
 	}
@@ -225,8 +231,11 @@ static int set_meta(struct unpack *u, int pfd, const char *base, mode_t type, st
 	if (u->o->keep_owners && fchownat(pfd, base, (uid_t)archive_entry_uid(u->e),
 					  (gid_t)archive_entry_gid(u->e), AT_SYMLINK_NOFOLLOW) < 0)
 		return slx_error(err, errno, "entry %s: chown", u->raw);
-	/* After chown, which clears set-id bits. */
-	if (type != AE_IFLNK && fchmodat(pfd, base, archive_entry_perm(u->e) & 07777, 0) < 0)
+	/* Without the set-id bits: a layer lives on the host (the store is
+	 * searchable so sandboxes can reach it), where a set-uid-root file from
+	 * an image would be a root shell for any local user; inside a sandbox
+	 * its owner is not mapped, so set-id would do nothing there anyway. */
+	if (type != AE_IFLNK && fchmodat(pfd, base, archive_entry_perm(u->e) & 01777, 0) < 0)
 		return slx_error(err, errno, "entry %s: chmod", u->raw);
 	if (set_xattrs(u, pfd, base, err) < 0)
 		return -1;
