@@ -173,6 +173,20 @@ static bool has_option(const struct oci_strv *o, const char *word)
 	return false;
 }
 
+/* Whether a bind mount with these options ends read-only (options apply in
+ * order: the last of ro and rw wins).  rbind carries every mount below the
+ * source, which only rro makes read-only too: the floor adds it, last, so
+ * the whole tree is read-only whatever came before. */
+static int bind_read_only(struct oci_strv *o, bool *ro)
+{
+	*ro = false;
+	for (size_t i = 0; i < o->n; i++)
+		*ro = !strcmp(o->v[i], "ro") ? true : !strcmp(o->v[i], "rw") ? false : *ro;
+	if (*ro && has_option(o, "rbind"))
+		return floor_strv_add(o, "rro");
+	return 0;
+}
+
 /* The shared root never written (floor_root.c), read-only binds, no host
  * hooks; the floor's /tmp replaces any the bundle mounts. */
 static int floor_filesystem(struct oci_config *cfg, const char *bundle, const char *skeleton,
@@ -192,7 +206,13 @@ static int floor_filesystem(struct oci_config *cfg, const char *bundle, const ch
 		bool bind = (m->type && !strcmp(m->type, "bind")) ||
 			    has_option(&m->options, "bind") || has_option(&m->options, "rbind");
 
-		if (bind && !has_option(&m->options, "ro"))
+		/* A /tmp of the bundle's is replaced by the floor's below: the
+		 * word is enough there; anywhere else the mount must end read-only. */
+		bool is_tmp = m->destination && !strcmp(m->destination, "/tmp"), ro = false;
+
+		if (bind && !is_tmp && bind_read_only(&m->options, &ro) < 0)
+			return slx_error(err, ENOMEM, "mounts[%zu]", i);
+		if (bind && !(is_tmp ? has_option(&m->options, "ro") : ro))
 			return slx_error(err, 0,
 					 "mounts[%zu]: a bind mount into a function sandbox must "
 					 "be read-only (add \"ro\")" UNSAFE_HINT,

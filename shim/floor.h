@@ -69,6 +69,8 @@ void shim_floor_release(struct shim_floor *f);
  * root.readonly true its rootfs alone, read-only. */
 int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skeleton,
 		    uint32_t upper_mb, struct slx_err *err);
+/* Append a copy of s to v (kept NULL-terminated); -1 on ENOMEM. */
+int floor_strv_add(struct oci_strv *v, const char *s);
 /* True when shim_floor_root will need a skeleton for cfg. */
 bool shim_floor_root_needs_skeleton(const struct oci_config *cfg);
 /* A size in MB for key (an annotation or its flag), from lo to 10240 as

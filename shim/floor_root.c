@@ -49,7 +49,7 @@ static bool clean_path(const char *p)
 	return true;
 }
 
-static int strv_add(struct oci_strv *v, const char *s)
+int floor_strv_add(struct oci_strv *v, const char *s)
 {
 	char **p = realloc(v->v, (v->n + 2) * sizeof(*p));
 
@@ -90,7 +90,7 @@ static int check_overlay(struct oci_config *cfg, size_t i, const char *rootfs, c
 					 "mounts[%zu] (%s)" SHIM_FLOOR_UNSAFE_HINT,
 					 i, k ? "workdir" : "upperdir", dirs[k] ? dirs[k] : "",
 					 i - 1, prefix);
-	if (!option_value(&t->options, "size") && strv_add(&t->options, size) < 0)
+	if (!option_value(&t->options, "size") && floor_strv_add(&t->options, size) < 0)
 		return slx_error(err, ENOMEM, "mounts");
 	return 0;
 }
@@ -103,7 +103,7 @@ static int mount_set(struct oci_mount *m, const char *dest, const char *type,
 	if (!m->destination || !m->type || !m->source)
 		return -1;
 	for (size_t i = 0; opts[i]; i++)
-		if (strv_add(&m->options, opts[i]) < 0)
+		if (floor_strv_add(&m->options, opts[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -189,7 +189,7 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 		struct oci_mount *m = &cfg->mounts[i];
 
 		if (m->type && !strcmp(m->type, "overlay") && !has_word(&m->options, "userxattr") &&
-		    strv_add(&m->options, "userxattr") < 0)
+		    floor_strv_add(&m->options, "userxattr") < 0)
 			return slx_error(err, ENOMEM, "mounts");
 	}
 	return 0;

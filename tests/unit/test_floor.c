@@ -460,6 +460,38 @@ Test(floor_rules, a_writable_bind_mount_is_refused)
 	    "mounts[0]: a bind mount into a function sandbox must be read-only (add \"ro\")" HINT);
 }
 
+/* The attacker's read: "ro" then "rw" ends writable (options apply in
+ * order), and rbind + ro alone leaves every mount below the source
+ * writable, so the floor adds rro. */
+Test(floor_rules, a_bind_mount_read_only_in_name_only_is_refused)
+{
+	const char *bad[] = {"\"rbind\",\"ro\",\"rw\"", "\"bind\",\"ro\",\"rw\"",
+			     "\"rbind\",\"rro\",\"rrw\""};
+	const struct oci_mount *m;
+	size_t n;
+	char rest[512];
+	struct floored t;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(rest, sizeof(rest),
+			 ",\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\","
+			 "\"source\":\"/srv\",\"options\":[%s]}]",
+			 bad[i]);
+		floor_t_refused(NULL, rest,
+				"mounts[0]: a bind mount into a function sandbox must be read-only "
+				"(add \"ro\")" HINT);
+	}
+	floor_t_apply(&t, NULL,
+		      ",\"mounts\":[{\"destination\":\"/data\",\"type\":\"bind\","
+		      "\"source\":\"/srv\",\"options\":[\"rbind\",\"ro\"]}]",
+		      NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "rbind + ro refused: %s", t.err.msg);
+	m = floor_t_mount(t.cfg, "/data", &n);
+	cr_assert_eq(n, 1);
+	cr_assert_str_eq(m->options.v[m->options.n - 1], "rro", "the tree below stays writable");
+	floor_t_release(&t);
+}
+
 Test(floor_rules, limits_above_the_floor_are_refused)
 {
 	floor_t_refused(NULL, ",\"linux\":{\"resources\":{\"memory\":{\"limit\":134217729}}}",
