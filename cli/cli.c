@@ -125,3 +125,36 @@ int cli_expect_args(const char *verb, int argc, int idx, int want, const char *u
 				 verb, want, want == 1 ? "" : "s", argc - idx, verb, usage);
 	return 0;
 }
+
+int cli_parse_sizes(const char *verb, const char *flag, const char *list, uint64_t *out, size_t max,
+		    size_t *n, struct slx_err *err)
+{
+	const char *p = list;
+
+	*n = 0;
+	while (*p) {
+		static const char units[] = "KMGT";
+		const char *u;
+		char *end;
+		unsigned long long v;
+		unsigned shift = 0;
+
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno || end == p || *p == '-')
+			return slx_error(err, 0, "%s: %s %s: expected SIZE[,SIZE...]", verb, flag,
+					 list);
+		if (*end && (u = strchr(units, *end))) {
+			shift = 10 * (unsigned)(u - units + 1);
+			end++;
+		}
+		if (!v || v > (UINT64_MAX >> shift) || (*end && *end != ',') || *n == max)
+			return slx_error(err, 0, "%s: %s %s: expected SIZE[,SIZE...]", verb, flag,
+					 list);
+		out[(*n)++] = (uint64_t)v << shift;
+		p = *end ? end + 1 : end;
+	}
+	if (!*n)
+		return slx_error(err, 0, "%s: %s: no size", verb, flag);
+	return 0;
+}

@@ -33,6 +33,10 @@ int cli_parse(const char *verb, int argc, char **argv, int *idx, const struct cl
 	      size_t n_flags, struct slx_err *err);
 
 /* Exactly `want` positionals left, else a usage error. */
+/* "2G,4G,512M": at most max sizes, each with an optional K, M, G or T
+ * (powers of 1024); the error names verb, flag and the text. */
+int cli_parse_sizes(const char *verb, const char *flag, const char *list, uint64_t *out, size_t max,
+		    size_t *n, struct slx_err *err);
 int cli_expect_args(const char *verb, int argc, int idx, int want, const char *usage,
 		    struct slx_err *err);
 

@@ -23,51 +23,6 @@ struct replay_opts {
 	size_t n_node_mem;
 };
 
-/* "2G,4G,512M": sizes with an optional K, M, G or T suffix (powers of 1024). */
-static int parse_sizes(const char *list, uint64_t *out, size_t *n, struct slx_err *err)
-{
-	const char *p = list;
-
-	*n = 0;
-	while (*p) {
-		char *end;
-		unsigned long long v;
-		unsigned shift = 0;
-
-		errno = 0;
-		v = strtoull(p, &end, 10);
-		if (errno || end == p)
-			return slx_error(err, 0, "%s: --node-memory %s: expected SIZE[,SIZE...]",
-					 VERB, list);
-		switch (*end) {
-		case 'K':
-			shift = 10;
-			end++;
-			break;
-		case 'M':
-			shift = 20;
-			end++;
-			break;
-		case 'G':
-			shift = 30;
-			end++;
-			break;
-		case 'T':
-			shift = 40;
-			end++;
-			break;
-		}
-		if (!v || v > (UINT64_MAX >> shift) || (*end && *end != ',') || *n == CLI_LIST_MAX)
-			return slx_error(err, 0, "%s: --node-memory %s: expected SIZE[,SIZE...]",
-					 VERB, list);
-		out[(*n)++] = (uint64_t)v << shift;
-		p = *end ? end + 1 : end;
-	}
-	if (!*n)
-		return slx_error(err, 0, "%s: --node-memory: no size", VERB);
-	return 0;
-}
-
 static int parse_opts(int argc, char **argv, struct replay_opts *o, struct slx_err *err)
 {
 	const struct cli_flag flags[] = {
@@ -111,7 +66,8 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, struct slx_e
 		return slx_error(err, 0, "%s: --nodes %d out of range 1..1024", VERB, o->nodes);
 	if (o->nodes > 1 && !o->node_memory)
 		return slx_error(err, 0, "%s: --nodes splits --node-memory: give a capacity", VERB);
-	if (o->node_memory && parse_sizes(o->node_memory, o->node_mem, &o->n_node_mem, err) < 0)
+	if (o->node_memory && cli_parse_sizes(VERB, "--node-memory", o->node_memory, o->node_mem,
+					      CLI_LIST_MAX, &o->n_node_mem, err) < 0)
 		return -1;
 	if (strcmp(o->format, "table") && strcmp(o->format, "csv"))
 		return slx_error(err, 0, "%s: --format %s: expected table or csv", VERB, o->format);

@@ -59,8 +59,8 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	struct shim_serve_opts *o = &f->o;
 	const char *numbers[SERVE_N_NUMBERS] = {0};
 	struct cli_list listen = {0};
-	const char *ids = NULL;
-	struct cli_flag flags[10 + SERVE_N_NUMBERS] = {
+	const char *ids = NULL, *node_memory = NULL;
+	struct cli_flag flags[11 + SERVE_N_NUMBERS] = {
 	    {"listen", 'l', CLI_LIST, &listen},
 	    {"policy", 'p', CLI_STR, &o->policy},
 	    {"unsafe-sandbox", 0, CLI_BOOL, &o->floor.unsafe},
@@ -71,20 +71,29 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	    {"mode", 0, CLI_STR, &o->settings.mode},
 	    {"timeout", 0, CLI_STR, &o->settings.timeout},
 	    {"memory", 0, CLI_STR, &o->settings.memory},
+	    {"node-memory", 0, CLI_STR, &node_memory},
 	};
 	int idx = 0;
 
 	for (size_t k = 0; k < SERVE_N_NUMBERS; k++)
-		flags[10 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
-	/* Flags may come before and after the bundle. */
+		flags[11 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
+	/* Flags may come before, between and after the functions. */
 	while (idx < argc) {
 		if (cli_parse("shim serve", argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
 			return -1;
 		if (idx >= argc)
 			break;
-		if (o->bundle)
-			return slx_error(err, 0, "shim serve: unexpected argument %s", argv[idx]);
-		o->bundle = argv[idx++];
+		if (o->n_functions == SHIM_SERVE_MAX_FUNCTIONS)
+			return slx_error(err, 0, "shim serve: at most %d functions",
+					 SHIM_SERVE_MAX_FUNCTIONS);
+		o->functions[o->n_functions++] = argv[idx++];
+	}
+	if (node_memory) {
+		size_t n;
+
+		if (cli_parse_sizes("shim serve", "--node-memory", node_memory, &o->node_memory, 1,
+				    &n, err) < 0)
+			return -1;
 	}
 	if (listen.n > SHIM_SERVE_MAX_LISTEN)
 		return slx_error(err, 0, "shim serve: --listen: at most %d addresses",
@@ -109,7 +118,7 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 	o->time_scale = 1;
 	if (parse_flags(f, argc, argv, err) < 0)
 		return -1;
-	if (!o->bundle)
+	if (!o->n_functions)
 		return slx_error(
 		    err, 0,
 		    "usage: slxrun shim serve [--listen ADDR]... [--auth-token-file F | "
@@ -118,7 +127,8 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 		    "[--max-connections N] [--max-per-client N] [--header-timeout S] "
 		    "[--body-timeout S] [--body-budget-mb MB] "
 		    "[--time-scale N] [--mode M] [--timeout S] [--memory MB] [--unsafe-sandbox] "
-		    "[--sandbox-ids BASE:COUNT] BUNDLE|IMAGE-REF");
+		    "[--sandbox-ids BASE:COUNT] [--node-memory SIZE] "
+		    "[NAME=]BUNDLE|IMAGE-REF...");
 	if (o->min_warm > o->max)
 		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,
 				 o->max);

@@ -140,8 +140,11 @@ typedef int (*rt_entry_fn)(void *arg);
 struct rt_sandbox_opts {
 	const struct oci_config *cfg;
 	const char *bundle; /* absolute */
-	const char *id;	    /* names the cgroup: slxrun/<id> unless cgroupsPath set */
-	rt_entry_fn entry;  /* NULL: exec process.args */
+	const char *id;	    /* names the cgroup: slxrun/<id>, or <cgroup_parent>/<id> */
+	/* The parent of its cgroup, relative to the unified root (the
+	 * caller's own, made beforehand); NULL: slxrun. */
+	const char *cgroup_parent;
+	rt_entry_fn entry; /* NULL: exec process.args */
 	void *entry_arg;
 	const int *keep_fds; /* fds the child keeps open (others are closed) */
 	size_t n_keep_fds;
@@ -171,10 +174,12 @@ struct rt_sandbox {
  * given.  Returns once the child is set up and running. */
 int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb,
 		     struct slx_err *err);
-/* The cgroup rt_sandbox_spawn will place sandbox id in (the absolute path
- * it will hold in sb->cg.path), known before it exists so a caller can
- * record it first; "" when the host has no cgroup v2 hierarchy. */
-int rt_sandbox_cgroup_path(const char *id, char *buf, size_t len, struct slx_err *err);
+/* The cgroup rt_sandbox_spawn will place sandbox id in under parent (NULL:
+ * slxrun), the absolute path it will hold in sb->cg.path, known before it
+ * exists so a caller can record it first; "" when the host has no cgroup v2
+ * hierarchy. */
+int rt_sandbox_cgroup_path(const char *parent, const char *id, char *buf, size_t len,
+			   struct slx_err *err);
 /* Kill pid 1 and reap it, then kill whatever is left in the cgroup and
  * remove it.  Safe on a sandbox whose spawn failed, and twice. */
 int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err);

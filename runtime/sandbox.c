@@ -16,22 +16,30 @@
 #include "internal.h"
 
 /* The cgroup of sandbox id, relative to the unified root; NULL without one.
- * Every sandbox has its own, slxrun/<id>, whatever the config's cgroupsPath:
- * many sandboxes come from one config, and none may share a cgroup with
- * another (nor with the one it replaces while that one is torn down). */
-static int sandbox_cgroup_rel(const char *id, char **rel, struct slx_err *err)
+ * Every sandbox has its own, slxrun/<id> or <parent>/<id>, whatever the
+ * config's cgroupsPath: many sandboxes come from one config, and none may
+ * share a cgroup with another (nor with the one it replaces while that one
+ * is torn down). */
+static int sandbox_cgroup_rel(const char *parent, const char *id, char **rel, struct slx_err *err)
 {
 	*rel = NULL;
 	if (!cg_unified_root())
 		return 0;
-	return cg_resolve_path(NULL, id, false, rel, err);
+	if (!parent)
+		return cg_resolve_path(NULL, id, false, rel, err);
+	if (asprintf(rel, "%s/%s", parent, id) < 0) {
+		*rel = NULL;
+		return slx_error(err, ENOMEM, "cgroup of sandbox %s", id);
+	}
+	return 0;
 }
 
-int rt_sandbox_cgroup_path(const char *id, char *buf, size_t len, struct slx_err *err)
+int rt_sandbox_cgroup_path(const char *parent, const char *id, char *buf, size_t len,
+			   struct slx_err *err)
 {
 	cleanup_free char *rel = NULL;
 
-	if (sandbox_cgroup_rel(id, &rel, err) < 0)
+	if (sandbox_cgroup_rel(parent, id, &rel, err) < 0)
 		return -1;
 	if (!rel) {
 		snprintf(buf, len, "%s", "");
@@ -54,7 +62,7 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb, 
 	sb->cg.dirfd = -1;
 	sb->pidfd = -1;
 	if (rt_rootfs_resolve(cfg, opts->bundle, rootfs, err) < 0 ||
-	    sandbox_cgroup_rel(opts->id, &cg_rel, err) < 0)
+	    sandbox_cgroup_rel(opts->cgroup_parent, opts->id, &cg_rel, err) < 0)
 		return -1;
 	req = (struct rt_spawn_req){
 	    .cfg = cfg,

@@ -1,30 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* actions.c -- the policy's decisions carried out on the live pool: ask
  * policy_decide about the model each turn, then allocate, freeze, thaw and
- * release; --min-warm is a floor the policy does not know of. */
+ * release; --min-warm is a floor the policy does not know of (per function). */
 #include <stdlib.h>
 
 #include "serve.h"
 
 /* Creation for no waiting request (pre-warm, reserve, min-warm) waits out a
  * failed creation and stops with the shutdown. */
-static bool may_create_warm(const struct serve *s, uint64_t now)
+static bool may_create_warm(const struct serve *s, const struct serve_fn *f, uint64_t now)
 {
-	return now >= s->create_retry_ns && !s->stopping;
+	return now >= f->create_retry_ns && !s->stopping;
 }
 
 static void act_allocate(struct serve *s, const struct policy_action *a, uint64_t now)
 {
-	if (!s->pool.q_len && !may_create_warm(s, now))
+	struct serve_fn *f = &s->fns[a->fn];
+
+	if (!f->pool.q_len && !may_create_warm(s, f, now))
 		return;
 	for (unsigned k = 0; k < a->n; k++)
-		if (!pool_slot_add(&s->pool, now, now + s->policy.create_ns))
+		if (!pool_slot_add(&f->pool, now, now + s->policy.create_ns))
 			return; /* at --max: the rest stay queued */
 }
 
 static void act_freeze(struct serve *s, const struct policy_action *a, uint64_t now)
 {
-	struct pool_slot *slot = pool_slot_by_model(&s->pool, a->sb);
+	struct serve_fn *f = &s->fns[a->fn];
+	struct pool_slot *slot = pool_slot_by_model(&f->pool, a->sb);
 	bool frozen = a->kind == POLICY_FREEZE;
 	struct slx_err err;
 
@@ -32,20 +35,24 @@ static void act_freeze(struct serve *s, const struct policy_action *a, uint64_t 
 	if (!slot || slot->state != (frozen ? POOL_IDLE : POOL_FROZEN))
 		return;
 	if (shim_sandbox_freeze(slot->sb, frozen, &err) == 0)
-		pool_slot_freeze(&s->pool, slot, frozen);
+		pool_slot_freeze(&f->pool, slot, frozen);
 	else
 		serve_slot_release(s, slot);
 }
 
 static void act_release(struct serve *s, const struct policy_action *a, uint64_t now)
 {
-	struct pool_slot *slot = pool_slot_by_model(&s->pool, a->sb);
+	struct serve_fn *f = &s->fns[a->fn];
+	struct pool_slot *slot = pool_slot_by_model(&f->pool, a->sb);
 
 	(void)now;
 	/* --min-warm is a floor the policy does not know of */
-	if (slot && (slot->state == POOL_IDLE || slot->state == POOL_FROZEN) &&
-	    s->pool.n > s->pool.cfg.min_warm)
-		serve_slot_release(s, slot);
+	if (!slot || !(slot->state == POOL_IDLE || slot->state == POOL_FROZEN) ||
+	    f->pool.n <= f->pool.cfg.min_warm)
+		return;
+	if (a->evict)
+		f->m.evictions++;
+	serve_slot_release(s, slot);
 }
 
 /* PREWARM is the plan (the wake-up brings its ALLOCATE); HOLD keeps the
@@ -62,10 +69,27 @@ static void (*const act_fns[])(struct serve *, const struct policy_action *, uin
     [POLICY_FREEZE] = act_freeze,     [POLICY_RELEASE] = act_release, [POLICY_HOLD] = act_nothing,
 };
 
+/* On a node the budget counts what the sandboxes reserve, creating ones
+ * included, as of now (the tick's figure is older than this turn's
+ * allocations and releases); and R(t) when the parent holds more. */
+static void node_used(struct serve *s)
+{
+	uint64_t used = 0;
+
+	if (!s->node.budget)
+		return;
+	for (size_t fi = 0; fi < s->model.n_fn; fi++)
+		for (size_t i = 0; i < s->model.fn[fi].n_sb; i++)
+			used += s->model.fn[fi].sb[i].mem_bytes;
+	if (s->node.r.have_mem && s->node.r.mem_bytes > used)
+		used = s->node.r.mem_bytes;
+	s->model.host.mem_used_bytes = used;
+}
+
 /* Ask the policy about the model as it stands and carry the answer out. */
 void serve_apply_decisions(struct serve *s, uint64_t now)
 {
-	size_t need = policy_actions_max(&s->pool.model), n;
+	size_t need = policy_actions_max(&s->model), n;
 
 	if (need > s->acts_cap) {
 		struct policy_action *v = realloc(s->acts, need * sizeof(*v));
@@ -75,11 +99,17 @@ void serve_apply_decisions(struct serve *s, uint64_t now)
 		s->acts = v;
 		s->acts_cap = need;
 	}
-	n = policy_decide(&s->pool.model, &s->policy, now, s->acts, s->acts_cap, &s->wake_ns);
+	node_used(s);
+	n = policy_decide(&s->model, &s->policy, now, s->acts, s->acts_cap, &s->wake_ns);
 	for (size_t i = 0; i < n; i++)
-		if ((size_t)s->acts[i].kind < sizeof(act_fns) / sizeof(act_fns[0]))
+		if ((size_t)s->acts[i].kind < sizeof(act_fns) / sizeof(act_fns[0]) &&
+		    s->acts[i].fn < s->n_fns)
 			act_fns[s->acts[i].kind](s, &s->acts[i], now);
-	while (s->pool.n < s->pool.cfg.min_warm && may_create_warm(s, now) &&
-	       pool_slot_add(&s->pool, now, now + s->policy.create_ns))
-		;
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		struct serve_fn *f = &s->fns[fi];
+
+		while (f->pool.n < f->pool.cfg.min_warm && may_create_warm(s, f, now) &&
+		       pool_slot_add(&f->pool, now, now + s->policy.create_ns))
+			;
+	}
 }

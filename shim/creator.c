@@ -25,12 +25,14 @@
 #include "../runtime/runtime.h"
 
 struct creator_req {
+	uint32_t fi;
 	char id[96];
 };
 
 /* Followed by the fds: the agent's socket, the pidfd, the cgroup's dir fd
  * (when has_cg). */
 struct creator_reply {
+	uint32_t fi;
 	char id[96];
 	int32_t ok;
 	int32_t pid; /* the agent; on failure a killed child to reap, or 0 */
@@ -65,7 +67,7 @@ static int send_reply(int fd, const struct creator_reply *r, const int *fds, siz
 }
 
 /* One sandbox made and handed over; the helper keeps nothing of it. */
-static int creator_make(int fd, const struct shim_function *fn, const char *id)
+static int creator_make(int fd, const struct shim_function *fn, uint32_t fi, const char *id)
 {
 	struct creator_reply *r = calloc(1, sizeof(*r));
 	struct rt_sandbox rt;
@@ -74,6 +76,7 @@ static int creator_make(int fd, const struct shim_function *fn, const char *id)
 
 	if (!r)
 		return -1;
+	r->fi = fi;
 	snprintf(r->id, sizeof(r->id), "%s", id);
 	if (shim_sandbox_spawn_parts(fn, id, true, &rt, &sock, &r->err) == 0) {
 		r->ok = 1;
@@ -101,8 +104,8 @@ static int creator_make(int fd, const struct shim_function *fn, const char *id)
 	return rc;
 }
 
-static __attribute__((noreturn)) void creator_main(int fd, pid_t shim,
-						   const struct shim_function *fn)
+static __attribute__((noreturn)) void
+creator_main(int fd, pid_t shim, const struct shim_function *const *fns, size_t n_fns)
 {
 	struct creator_req req;
 	ssize_t n;
@@ -123,12 +126,13 @@ static __attribute__((noreturn)) void creator_main(int fd, pid_t shim,
 		if (n != (ssize_t)sizeof(req))
 			_exit(n == 0 ? 0 : 1);
 		req.id[sizeof(req.id) - 1] = '\0';
-		if (creator_make(fd, fn, req.id) < 0)
+		if (req.fi >= n_fns || creator_make(fd, fns[req.fi], req.fi, req.id) < 0)
 			_exit(1);
 	}
 }
 
-int shim_creator_start(struct shim_creator *c, const struct shim_function *fn, struct slx_err *err)
+int shim_creator_start(struct shim_creator *c, const struct shim_function *const *fns, size_t n,
+		       struct slx_err *err)
 {
 	pid_t shim = getpid();
 	int sv[2];
@@ -146,7 +150,7 @@ int shim_creator_start(struct shim_creator *c, const struct shim_function *fn, s
 	}
 	if (c->pid == 0) {
 		close(sv[0]);
-		creator_main(sv[1], shim, fn);
+		creator_main(sv[1], shim, fns, n);
 	}
 	close(sv[1]);
 	c->fd = sv[0];
@@ -158,9 +162,9 @@ int shim_creator_start(struct shim_creator *c, const struct shim_function *fn, s
 	return 0;
 }
 
-int shim_creator_request(struct shim_creator *c, const char *id, struct slx_err *err)
+int shim_creator_request(struct shim_creator *c, size_t fi, const char *id, struct slx_err *err)
 {
-	struct creator_req req = {0};
+	struct creator_req req = {.fi = (uint32_t)fi};
 
 	if (strlen(id) >= sizeof(req.id))
 		return slx_error(err, ENAMETOOLONG, "sandbox %s", id);
@@ -208,8 +212,9 @@ static void close_fds(int fds[CREATOR_FDS])
 		slx_closep(&fds[i]);
 }
 
-int shim_creator_receive(struct shim_creator *c, const struct shim_function *fn, char *id,
-			 size_t id_len, struct shim_sandbox **sb, struct slx_err *err)
+int shim_creator_receive(struct shim_creator *c, const struct shim_function *const *fns,
+			 size_t n_fns, size_t *fi, char *id, size_t id_len,
+			 struct shim_sandbox **sb, struct slx_err *err)
 {
 	cleanup_free struct creator_reply *r = malloc(sizeof(*r));
 	struct rt_sandbox rt = {.pidfd = -1, .cg = {.dirfd = -1}};
@@ -222,7 +227,7 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *fn,
 	n = recv_reply(c->fd, r, fds);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
-	if (n != (ssize_t)sizeof(*r) ||
+	if (n != (ssize_t)sizeof(*r) || r->fi >= n_fns ||
 	    (r->ok && (fds[0] < 0 || fds[1] < 0 || (r->has_cg && fds[2] < 0)))) {
 		close_fds(fds);
 		return slx_error(err, n < 0 ? errno : EPROTO, "sandbox creator");
@@ -230,6 +235,7 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *fn,
 	c->pending--;
 	r->id[sizeof(r->id) - 1] = '\0';
 	snprintf(id, id_len, "%s", r->id);
+	*fi = r->fi;
 	if (!r->ok) {
 		close_fds(fds);
 		/* The child the failed spawn killed is ours to reap (CLONE_PARENT). */
@@ -254,7 +260,7 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *fn,
 			return 1;
 		}
 	}
-	if (shim_sandbox_adopt(fn, id, &rt, fds[0], sb, err) < 0)
+	if (shim_sandbox_adopt(fns[r->fi], id, &rt, fds[0], sb, err) < 0)
 		*sb = NULL;
 	return 1;
 }

@@ -20,15 +20,17 @@ struct shim_creator {
 	unsigned pending; /* asked for, not yet handed back */
 };
 
-/* Fork the helper for fn (which it keeps its own copy of). */
-int shim_creator_start(struct shim_creator *c, const struct shim_function *fn, struct slx_err *err);
-/* Ask for sandbox id: 1 asked, 0 the socket is full (ask again later), -1
- * the helper is gone. */
-int shim_creator_request(struct shim_creator *c, const char *id, struct slx_err *err);
-/* One answer, without waiting: 1 with id filled and *sb (NULL and err set
- * when the spawn failed), 0 none ready, -1 the helper is gone. */
-int shim_creator_receive(struct shim_creator *c, const struct shim_function *fn, char *id,
-			 size_t id_len, struct shim_sandbox **sb, struct slx_err *err);
+/* Fork the helper for the functions fns[0..n) (it keeps its own copy). */
+int shim_creator_start(struct shim_creator *c, const struct shim_function *const *fns, size_t n,
+		       struct slx_err *err);
+/* Ask for sandbox id of function fi: 1 asked, 0 the socket is full (ask
+ * again later), -1 the helper is gone. */
+int shim_creator_request(struct shim_creator *c, size_t fi, const char *id, struct slx_err *err);
+/* One answer, without waiting: 1 with *fi, id and *sb filled (*sb NULL and
+ * err set when the spawn failed), 0 none ready, -1 the helper is gone. */
+int shim_creator_receive(struct shim_creator *c, const struct shim_function *const *fns, size_t n,
+			 size_t *fi, char *id, size_t id_len, struct shim_sandbox **sb,
+			 struct slx_err *err);
 /* Close the socket, wait for the helper to exit.  Safe twice. */
 void shim_creator_stop(struct shim_creator *c);
 

@@ -23,6 +23,9 @@ struct shim_function {
 	uint32_t timeout_s;	 /* org.slxrun.function.timeout, default 30 */
 	char *name;		 /* basename of the bundle: the function's name in ARNs and ids */
 	struct shim_floor floor; /* cfg is the sandbox's config, the floor applied */
+	/* Its sandboxes' parent cgroup, relative to the unified root (the
+	 * node's, with a memory budget), borrowed; NULL: slxrun. */
+	const char *cgroup_parent;
 };
 
 /* Load <bundle>/config.json and the annotations (each overridden by the

@@ -154,6 +154,7 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 	o = (struct rt_sandbox_opts){.cfg = fn->cfg,
 				     .bundle = fn->bundle,
 				     .id = id,
+				     .cgroup_parent = fn->cgroup_parent,
 				     .entry = shim_agent_main,
 				     .entry_arg = &args,
 				     .keep_fds = &sv[1],

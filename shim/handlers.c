@@ -6,11 +6,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../common/cleanup.h"
 #include "serve.h"
+
+/* The function a call names: by name or registry key; with one function,
+ * any name (as the RIE routes).  NULL: none. */
+static struct serve_fn *route(struct serve *s, const char *name)
+{
+	if (s->n_fns == 1)
+		return &s->fns[0];
+	for (size_t fi = 0; fi < s->n_fns; fi++)
+		if (!strcmp(s->fns[fi].fn->name, name) || !strcmp(s->fns[fi].key, name))
+			return &s->fns[fi];
+	return NULL;
+}
 
 static void on_invoke(void *ctx, struct http_call *call)
 {
 	struct serve *s = ctx;
+	struct serve_fn *f = route(s, http_call_function(call));
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (!j) {
@@ -27,8 +41,15 @@ static void on_invoke(void *ctx, struct http_call *call)
 		job_answer_error(j, 503, "ServiceUnavailable", "the shim is shutting down");
 		return;
 	}
-	if (pool_enqueue(&s->pool, j, j->arrival_ns) < 0) {
-		s->m.rejected++;
+	if (!f) {
+		char msg[HTTP_FUNCTION_MAX + 32];
+
+		snprintf(msg, sizeof(msg), "Function not found: %s", http_call_function(call));
+		job_answer_error(j, 404, "ResourceNotFoundException", msg);
+		return;
+	}
+	if (pool_enqueue(&f->pool, j, j->arrival_ns) < 0) {
+		f->m.rejected++;
 		job_answer_error(j, 429, "TooManyRequestsException", "queue full");
 		return;
 	}
@@ -42,25 +63,46 @@ static int render(FILE **f, char **body, size_t *len)
 	return *f ? 0 : -1;
 }
 
+/* The view metrics.c renders: each function's counters and pool, the node. */
+static struct metrics_fn *view(struct serve *s, struct metrics_node *node)
+{
+	struct metrics_fn *v = calloc(s->n_fns, sizeof(*v));
+
+	*node = (struct metrics_node){.budget = s->node.budget,
+				      .reserved = s->model.host.mem_used_bytes,
+				      .have_r = s->node.have_cg,
+				      .r = s->node.r};
+	for (size_t fi = 0; v && fi < s->n_fns; fi++)
+		v[fi] = (struct metrics_fn){.name = s->fns[fi].fn->name,
+					    .m = &s->fns[fi].m,
+					    .pool = &s->fns[fi].pool,
+					    .totals = &s->fns[fi].totals};
+	return v;
+}
+
 static int on_metrics(void *ctx, char **body, size_t *len)
 {
 	struct serve *s = ctx;
+	struct metrics_node node;
+	cleanup_free struct metrics_fn *v = view(s, &node);
 	FILE *f;
 
-	if (render(&f, body, len) < 0)
+	if (!v || render(&f, body, len) < 0)
 		return -1;
-	metrics_render(&s->m, &s->pool, f);
+	metrics_render(v, s->n_fns, &node, f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
 static int on_status(void *ctx, char **body, size_t *len)
 {
 	struct serve *s = ctx;
+	struct metrics_node node;
+	cleanup_free struct metrics_fn *v = view(s, &node);
 	FILE *f;
 
-	if (render(&f, body, len) < 0)
+	if (!v || render(&f, body, len) < 0)
 		return -1;
-	metrics_render_status(&s->pool, s->fn->name, s->policy.name, &s->totals, f);
+	metrics_render_status(v, s->n_fns, s->policy.name, &node, f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 

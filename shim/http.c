@@ -64,8 +64,9 @@ struct http_call {
 	size_t held; /* bytes counted in front->body_bytes */
 	uint64_t arrival_ns;
 	bool too_large, over_budget;
-	bool owned;  /* handed to ops.invoke, not answered yet */
-	bool closed; /* MHD is done with the connection */
+	bool owned;			      /* handed to ops.invoke, not answered yet */
+	bool closed;			      /* MHD is done with the connection */
+	char function[HTTP_FUNCTION_MAX + 1]; /* the path's NAME */
 };
 
 enum http_route { ROUTE_NONE, ROUTE_INVOKE, ROUTE_METRICS, ROUTE_STATUS };
@@ -298,9 +299,19 @@ static bool body_fits(struct http_front *f, struct http_call *c, size_t more)
 }
 
 /* First call of a request: everything but an invocation is answered now. */
-static enum MHD_Result on_first(struct http_front *f, struct MHD_Connection *conn, const char *url,
+/* The NAME of /2015-03-31/functions/NAME/invocations, cut at max. */
+static void function_of(const char *url, char *out, size_t max)
+{
+	const char *name = url + strlen("/2015-03-31/functions/");
+	size_t len = strcspn(name, "/");
+
+	snprintf(out, max + 1, "%.*s", (int)(len > max ? max : len), name);
+}
+
+static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *conn, const char *url,
 				const char *method, void **con_cls)
 {
+	struct http_front *f = d->front;
 	enum http_route route = route_of(url);
 	const char *clen;
 	unsigned long long want = 0;
@@ -334,6 +345,7 @@ static enum MHD_Result on_first(struct http_front *f, struct MHD_Connection *con
 	c->front = f;
 	c->conn = conn;
 	c->arrival_ns = slx_now_ns();
+	function_of(url, c->function, HTTP_FUNCTION_MAX);
 	f->calls++;
 	*con_cls = c;
 	return MHD_YES;
@@ -376,7 +388,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 
 	(void)version;
 	if (!c)
-		return on_first(f, conn, url, method, con_cls);
+		return on_first(d, conn, url, method, con_cls);
 	if (c->resp) { /* resumed with the answer */
 		ret = MHD_queue_response(conn, c->status, c->resp);
 		MHD_destroy_response(c->resp);
@@ -438,6 +450,11 @@ const char *http_call_body(const struct http_call *c, size_t *len)
 uint64_t http_call_arrival_ns(const struct http_call *c)
 {
 	return c->arrival_ns;
+}
+
+const char *http_call_function(const struct http_call *c)
+{
+	return c->function;
 }
 
 void http_call_answer(struct http_call *c, const struct http_answer *a)

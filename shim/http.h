@@ -98,6 +98,10 @@ size_t http_front_pending(const struct http_front *f);
 void http_front_close(struct http_front *f);
 
 const char *http_call_body(const struct http_call *c, size_t *len);
+/* The NAME of its path /2015-03-31/functions/NAME/invocations (at most
+ * HTTP_FUNCTION_MAX bytes of it: a Lambda ARN's length). */
+#define HTTP_FUNCTION_MAX 140
+const char *http_call_function(const struct http_call *c);
 /* Arrival time (slx_now_ns). */
 uint64_t http_call_arrival_ns(const struct http_call *c);
 /* Answer and resume the connection; the call may be freed at once. */

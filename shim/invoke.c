@@ -23,7 +23,9 @@
 #include "lambda.h"
 #include "shim.h"
 
-#define INVOKE_PATH "/2015-03-31/functions/function/invocations"
+/* The function is named by its registry key (the socket's name less
+ * ".sock"): a node serving several functions routes by it. */
+#define INVOKE_URL "http://localhost/2015-03-31/functions/%.*s/invocations"
 
 static int read_stdin(struct slx_buf *b, struct slx_err *err)
 {
@@ -78,6 +80,8 @@ static int invoke_warm(const char *sock, const char *token, const char *event, s
 	struct warm_reply w = {0};
 	struct curl_slist *hdrs = NULL;
 	struct slx_buf auth = {0};
+	const char *key = strrchr(sock, '/') ? strrchr(sock, '/') + 1 : sock;
+	char url[160];
 	CURL *c;
 	CURLcode rc;
 	long code = 0;
@@ -94,7 +98,8 @@ static int invoke_warm(const char *sock, const char *token, const char *event, s
 	    slx_buf_add(&auth, token, strlen(token)) == 0)
 		hdrs = curl_slist_append(hdrs, auth.p);
 	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(c, CURLOPT_URL, "http://localhost" INVOKE_PATH);
+	snprintf(url, sizeof(url), INVOKE_URL, (int)(strlen(key) - strlen(".sock")), key);
+	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, event);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

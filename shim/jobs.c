@@ -27,7 +27,7 @@ void job_answer_error(struct job *j, unsigned status, const char *type, const ch
 }
 
 /* Answer a finished invocation; the job is freed. */
-void job_answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
+void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j,
 		       const struct shim_result *res)
 {
 	bool cold = j->cold;
@@ -42,7 +42,7 @@ void job_answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
 	    .sandbox = slot->id,
 	};
 
-	metrics_observe(&s->m, res->outcome, cold, (double)(slx_now_ns() - j->arrival_ns) / 1e9);
+	metrics_observe(&f->m, res->outcome, cold, (double)(slx_now_ns() - j->arrival_ns) / 1e9);
 	http_call_answer(j->call, &a);
 	free(j);
 }

@@ -4,6 +4,7 @@
 #include "metrics.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 
 /* Upper bounds, seconds: warm exec calls land in the first few, cold starts
  * and slow functions further up. */
@@ -82,12 +83,12 @@ static void render_histogram(const struct metrics *m, FILE *out)
 
 void metrics_totals_take(struct metrics_totals *t, const struct pool *p)
 {
-	struct metrics_totals n = {.a = p->fn.in_flight + p->fn.queued};
+	struct metrics_totals n = {.a = p->fn->in_flight + p->fn->queued};
 
-	for (size_t i = 0; i < p->fn.n_sb; i++) {
-		const struct model_point *pt = model_sandbox_at(&p->fn.sb[i], 0);
+	for (size_t i = 0; i < p->fn->n_sb; i++) {
+		const struct model_point *pt = model_sandbox_at(&p->fn->sb[i], 0);
 
-		if (p->fn.sb[i].state == MODEL_SB_CREATING || !pt)
+		if (p->fn->sb[i].state == MODEL_SB_CREATING || !pt)
 			continue;
 		n.r.have_cpu |= pt->r.have_cpu;
 		n.r.have_mem |= pt->r.have_mem;
@@ -105,14 +106,36 @@ void metrics_totals_take(struct metrics_totals *t, const struct pool *p)
 	*t = n;
 }
 
-static void render_pool(const struct pool *p, FILE *out)
+/* A label value: backslash, quote and newline escaped. */
+static void label(FILE *out, const char *v)
 {
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(out, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*v, out);
+	}
+}
+
+static void render_pools(const struct metrics_fn *fns, size_t n, FILE *out)
+{
+	size_t q = 0;
+
 	fputs("# HELP slxrun_sandboxes Sandboxes by state.\n"
 	      "# TYPE slxrun_sandboxes gauge\n",
 	      out);
-	for (int s = 0; s < POOL_N_STATES; s++)
+	for (int st = 0; st < POOL_N_STATES; st++) {
+		size_t c = 0;
+
+		for (size_t k = 0; k < n; k++)
+			c += pool_count(fns[k].pool, (enum pool_state)st);
 		fprintf(out, "slxrun_sandboxes{state=\"%s\"} %zu\n",
-			pool_state_name((enum pool_state)s), pool_count(p, (enum pool_state)s));
+			pool_state_name((enum pool_state)st), c);
+	}
+	for (size_t k = 0; k < n; k++)
+		q += fns[k].pool->q_len;
 	fprintf(
 	    out,
 	    "# HELP slxrun_queue_length Requests waiting for a sandbox.\n"
@@ -120,31 +143,119 @@ static void render_pool(const struct pool *p, FILE *out)
 	    "slxrun_queue_length %zu\n"
 	    "# HELP slxrun_sandbox_cpu_seconds_total CPU time of each live sandbox (cpu.stat).\n"
 	    "# TYPE slxrun_sandbox_cpu_seconds_total counter\n",
-	    p->q_len);
-	for (size_t i = 0; i < p->n; i++) {
-		const struct model_point *pt = latest(p, p->slots[i]);
+	    q);
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < fns[k].pool->n; i++) {
+			const struct pool *p = fns[k].pool;
+			const struct model_point *pt = latest(p, p->slots[i]);
 
-		if (pt && pt->r.have_cpu)
-			fprintf(out, "slxrun_sandbox_cpu_seconds_total{sandbox=\"%s\"} %.6f\n",
-				p->slots[i]->id, (double)pt->r.cpu_usec / 1e6);
-	}
+			if (pt && pt->r.have_cpu)
+				fprintf(out,
+					"slxrun_sandbox_cpu_seconds_total{sandbox=\"%s\"} %.6f\n",
+					p->slots[i]->id, (double)pt->r.cpu_usec / 1e6);
+		}
 	fputs("# HELP slxrun_sandbox_memory_bytes memory.current of each live sandbox.\n"
 	      "# TYPE slxrun_sandbox_memory_bytes gauge\n",
 	      out);
-	for (size_t i = 0; i < p->n; i++) {
-		const struct model_point *pt = latest(p, p->slots[i]);
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < fns[k].pool->n; i++) {
+			const struct pool *p = fns[k].pool;
+			const struct model_point *pt = latest(p, p->slots[i]);
 
-		if (pt && pt->r.have_mem)
-			fprintf(out, "slxrun_sandbox_memory_bytes{sandbox=\"%s\"} %" PRIu64 "\n",
-				p->slots[i]->id, pt->r.mem_bytes);
+			if (pt && pt->r.have_mem)
+				fprintf(out,
+					"slxrun_sandbox_memory_bytes{sandbox=\"%s\"} %" PRIu64 "\n",
+					p->slots[i]->id, pt->r.mem_bytes);
+		}
+}
+
+static void render_functions(const struct metrics_fn *fns, size_t n, FILE *out)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} per[] = {
+	    {"cold_starts", "Invocations that waited for a new sandbox, per function.",
+	     offsetof(struct metrics, cold_starts)},
+	    {"evictions", "Idle sandboxes released to make room for another allocation.",
+	     offsetof(struct metrics, evictions)},
+	};
+
+	fputs("# HELP slxrun_function_invocations_total Invocations answered, per function.\n"
+	      "# TYPE slxrun_function_invocations_total counter\n",
+	      out);
+	for (size_t k = 0; k < n; k++)
+		for (size_t o = 0; o < METRICS_N_OUTCOMES; o++) {
+			fputs("slxrun_function_invocations_total{function=\"", out);
+			label(out, fns[k].name);
+			fprintf(out, "\",outcome=\"%s\"} %" PRIu64 "\n",
+				shim_outcome_name((enum shim_outcome)o), fns[k].m->invocations[o]);
+		}
+	for (size_t c = 0; c < sizeof(per) / sizeof(per[0]); c++) {
+		fprintf(out,
+			"# HELP slxrun_function_%s_total %s\n"
+			"# TYPE slxrun_function_%s_total counter\n",
+			per[c].name, per[c].help, per[c].name);
+		for (size_t k = 0; k < n; k++) {
+			fprintf(out, "slxrun_function_%s_total{function=\"", per[c].name);
+			label(out, fns[k].name);
+			fprintf(out, "\"} %" PRIu64 "\n",
+				*(const uint64_t *)((const char *)fns[k].m + per[c].off));
+		}
 	}
 }
 
-void metrics_render(const struct metrics *m, const struct pool *p, FILE *out)
+static void render_node(const struct metrics *sum, const struct metrics_node *node, FILE *out)
 {
-	render_counters(m, out);
-	render_histogram(m, out);
-	render_pool(p, out);
+	fprintf(out,
+		"# HELP slxrun_evictions_total Idle sandboxes released to make room.\n"
+		"# TYPE slxrun_evictions_total counter\n"
+		"slxrun_evictions_total %" PRIu64 "\n"
+		"# HELP slxrun_node_reserved_bytes Memory the live sandboxes reserve.\n"
+		"# TYPE slxrun_node_reserved_bytes gauge\n"
+		"slxrun_node_reserved_bytes %" PRIu64 "\n",
+		sum->evictions, node->reserved);
+	if (node->budget)
+		fprintf(out,
+			"# HELP slxrun_node_memory_budget_bytes The node's memory budget.\n"
+			"# TYPE slxrun_node_memory_budget_bytes gauge\n"
+			"slxrun_node_memory_budget_bytes %" PRIu64 "\n",
+			node->budget);
+	if (node->have_r && node->r.have_mem)
+		fprintf(out,
+			"# HELP slxrun_node_memory_bytes memory.current of the node's cgroup.\n"
+			"# TYPE slxrun_node_memory_bytes gauge\n"
+			"slxrun_node_memory_bytes %" PRIu64 "\n",
+			node->r.mem_bytes);
+}
+
+static void metrics_add(struct metrics *sum, const struct metrics *m)
+{
+	for (size_t o = 0; o < METRICS_N_OUTCOMES; o++)
+		sum->invocations[o] += m->invocations[o];
+	sum->cold_starts += m->cold_starts;
+	sum->warm_starts += m->warm_starts;
+	sum->rejected += m->rejected;
+	sum->create_failures += m->create_failures;
+	sum->evictions += m->evictions;
+	for (size_t i = 0; i < METRICS_N_BUCKETS; i++)
+		sum->duration_buckets[i] += m->duration_buckets[i];
+	sum->duration_count += m->duration_count;
+	sum->duration_sum_s += m->duration_sum_s;
+}
+
+void metrics_render(const struct metrics_fn *fns, size_t n, const struct metrics_node *node,
+		    FILE *out)
+{
+	struct metrics sum = {0};
+
+	for (size_t k = 0; k < n; k++)
+		metrics_add(&sum, fns[k].m);
+	render_counters(&sum, out);
+	render_histogram(&sum, out);
+	render_pools(fns, n, out);
+	render_functions(fns, n, out);
+	render_node(&sum, node, out);
 }
 
 /* A counter the host lacks is null, not 0: 0 would be a reading. */
@@ -201,13 +312,23 @@ static void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-void metrics_render_status(const struct pool *p, const char *function, const char *policy,
-			   const struct metrics_totals *t, FILE *out)
+static void json_node(FILE *out, const struct metrics_node *node)
 {
-	fputs("{\"function\":", out);
-	json_string(out, function);
-	fputs(",\"policy\":", out);
-	json_string(out, policy);
+	fprintf(out, "\"node\":{\"budget\":%" PRIu64 ",\"reserved\":%" PRIu64 ",", node->budget,
+		node->reserved);
+	json_counter(out, "memory_current", node->have_r && node->r.have_mem,
+		     (int64_t)node->r.mem_bytes, false);
+	fputc('}', out);
+}
+
+/* One function's fields, without the braces. */
+static void json_function(FILE *out, const struct metrics_fn *f)
+{
+	const struct pool *p = f->pool;
+	const struct metrics_totals *t = f->totals;
+
+	fputs("\"function\":", out);
+	json_string(out, f->name);
 	fprintf(out, ",\"queue\":%zu,\"sandboxes\":[", p->q_len);
 	for (size_t i = 0; i < p->n; i++) {
 		if (i)
@@ -216,5 +337,34 @@ void metrics_render_status(const struct pool *p, const char *function, const cha
 	}
 	fputs("],\"totals\":{", out);
 	json_r(out, &t->r, &t->dr);
-	fprintf(out, ",\"A\":%u,\"dA\":%d,\"C\":%u,\"dC\":%d}}\n", t->a, t->da, t->c, t->dc);
+	fprintf(out,
+		",\"A\":%u,\"dA\":%d,\"C\":%u,\"dC\":%d},\"cold_starts\":%" PRIu64
+		",\"evictions\":%" PRIu64,
+		t->a, t->da, t->c, t->dc, f->m->cold_starts, f->m->evictions);
+}
+
+void metrics_render_status(const struct metrics_fn *fns, size_t n, const char *policy,
+			   const struct metrics_node *node, FILE *out)
+{
+	if (n == 1) {
+		fputc('{', out);
+		json_function(out, &fns[0]);
+		fputs(",\"policy\":", out);
+		json_string(out, policy);
+		fputc(',', out);
+		json_node(out, node);
+		fputs("}\n", out);
+		return;
+	}
+	fputs("{\"policy\":", out);
+	json_string(out, policy);
+	fputc(',', out);
+	json_node(out, node);
+	fputs(",\"functions\":[", out);
+	for (size_t k = 0; k < n; k++) {
+		fputs(k ? ",{" : "{", out);
+		json_function(out, &fns[k]);
+		fputc('}', out);
+	}
+	fputs("]}\n", out);
 }

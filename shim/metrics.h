@@ -22,6 +22,7 @@ struct metrics {
 	uint64_t cold_starts, warm_starts;
 	uint64_t rejected; /* 429: queue full */
 	uint64_t create_failures;
+	uint64_t evictions; /* idle sandboxes released to make room for another's */
 	uint64_t duration_buckets[METRICS_N_BUCKETS]; /* cumulative on render */
 	uint64_t duration_count;
 	double duration_sum_s;
@@ -43,13 +44,32 @@ void metrics_totals_take(struct metrics_totals *t, const struct pool *p);
  * arrival to answer. */
 void metrics_observe(struct metrics *m, enum shim_outcome o, bool cold, double seconds);
 
-/* Prometheus text format 0.0.4. */
-void metrics_render(const struct metrics *m, const struct pool *p, FILE *out);
+/* One function of the node, as rendered. */
+struct metrics_fn {
+	const char *name;
+	const struct metrics *m;
+	const struct pool *pool;
+	const struct metrics_totals *totals;
+};
 
-/* {"function":..,"policy":..,"queue":n,
+/* The node: its budget (0: none given), R(t) of the parent cgroup when
+ * there is one, the sandboxes' reserved memory. */
+struct metrics_node {
+	uint64_t budget, reserved;
+	bool have_r;
+	struct model_r r;
+};
+
+/* Prometheus text format 0.0.4: the node's sums under the unlabelled
+ * names, each function's under slxrun_function_*{function="..."}. */
+void metrics_render(const struct metrics_fn *fns, size_t n, const struct metrics_node *node,
+		    FILE *out);
+/* One function: {"function":..,"policy":..,"queue":n,
  *  "sandboxes":[{id,state,invocations,R,dR,A,dA,C,dC,ticks}],
- *  "totals":{R,dR,A,dA,C,dC}} */
-void metrics_render_status(const struct pool *p, const char *function, const char *policy,
-			   const struct metrics_totals *t, FILE *out);
+ *  "totals":{R,dR,A,dA,C,dC},"node":{...}}
+ * several: {"policy":..,"node":{budget,reserved,R},"functions":[{function,
+ *  queue,sandboxes,totals,cold_starts,evictions},...]} */
+void metrics_render_status(const struct metrics_fn *fns, size_t n, const char *policy,
+			   const struct metrics_node *node, FILE *out);
 
 #endif

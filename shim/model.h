@@ -127,10 +127,11 @@ struct model_function {
 /* The host budget that R(t) leaves.  mem_budget 0 means unlimited. */
 struct model_host {
 	uint64_t mem_budget_bytes;
-	/* The budget is a node given to the functions (--node-memory): memory
-	 * they leave free is worth nothing to anyone else, so an idle sandbox
-	 * in it costs nothing.  The live shim's budget is what the host has
-	 * available, shared with everything else on it: not dedicated. */
+	/* The budget is a node given to the functions (--node-memory, live or
+	 * replayed): memory they leave free is worth nothing to anyone else,
+	 * so an idle sandbox in it costs nothing.  Without --node-memory the
+	 * live shim's budget is what the host has available, shared with
+	 * everything else on it: not dedicated. */
 	bool dedicated;
 	uint64_t mem_used_bytes; /* R_mem(t): Σ memory.current of live sandboxes */
 	unsigned cores;

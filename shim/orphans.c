@@ -23,6 +23,8 @@
 #define PIDFILE	       "pid"
 #define SANDBOX_PREFIX "sb."
 #define SOCKET_PREFIX  "sock."
+#define LINK_PREFIX    "link."
+#define PARENT_PREFIX  "parent."
 /* A directory without a pidfile yet belongs to a shim still starting. */
 #define CLAIM_GRACE_S 10
 
@@ -86,25 +88,55 @@ static void remove_socket(int dirfd, const char *name)
 	(void)unlinkat(dirfd, name, 0);
 }
 
-/* Empty a record directory: sandboxes first, then sockets, then the rest. */
+/* A registry link the record names, if it still is one. */
+static void remove_link(int dirfd, const char *name)
+{
+	cleanup_free char *path = NULL;
+	struct slx_err ignored;
+	struct stat st;
+	size_t len;
+
+	if (slx_read_file_at(dirfd, name, &path, &len, &ignored) == 0 && len) {
+		path[strcspn(path, "\n")] = '\0';
+		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+			(void)unlink(path);
+	}
+	(void)unlinkat(dirfd, name, 0);
+}
+
+static bool has_prefix(const char *name, const char *prefix)
+{
+	return !strncmp(name, prefix, strlen(prefix));
+}
+
+/* Empty a record directory: sandboxes, sockets and links first, then the
+ * parent cgroup the sandboxes were in (a second pass: it must be empty
+ * first), then the rest. */
 static void sweep_dir(int dirfd)
 {
-	int fd = dup(dirfd);
-	cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *e;
+	for (int pass = 0; pass < 2; pass++) {
+		int fd = dup(dirfd);
+		cleanup_dir DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *e;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	while ((e = readdir(d))) {
-		if (!strncmp(e->d_name, SANDBOX_PREFIX, strlen(SANDBOX_PREFIX)))
-			remove_sandbox_cgroup(dirfd, e->d_name);
-		else if (!strncmp(e->d_name, SOCKET_PREFIX, strlen(SOCKET_PREFIX)))
-			remove_socket(dirfd, e->d_name);
-		else if (e->d_name[0] != '.')
-			(void)unlinkat(dirfd, e->d_name, 0);
+		if (!d) {
+			if (fd >= 0)
+				close(fd);
+			return;
+		}
+		rewinddir(d); /* the dup shares the offset the first pass moved */
+		while ((e = readdir(d))) {
+			if (pass == 0 && has_prefix(e->d_name, SANDBOX_PREFIX))
+				remove_sandbox_cgroup(dirfd, e->d_name);
+			else if (pass == 0 && has_prefix(e->d_name, SOCKET_PREFIX))
+				remove_socket(dirfd, e->d_name);
+			else if (pass == 0 && has_prefix(e->d_name, LINK_PREFIX))
+				remove_link(dirfd, e->d_name);
+			else if (pass == 1 && has_prefix(e->d_name, PARENT_PREFIX))
+				remove_sandbox_cgroup(dirfd, e->d_name);
+			else if (pass == 1 && e->d_name[0] != '.')
+				(void)unlinkat(dirfd, e->d_name, 0);
+		}
 	}
 }
 
@@ -199,7 +231,21 @@ int shim_orphans_add_socket(struct shim_orphans *o, const char *path, struct slx
 	return write_record(o, name, path, err);
 }
 
-/* Only our own records: the sockets and sandboxes are gone by now. */
+int shim_orphans_add_link(struct shim_orphans *o, const char *path, struct slx_err *err)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), LINK_PREFIX "%u", o->n_sockets++);
+	return write_record(o, name, path, err);
+}
+
+int shim_orphans_add_parent(struct shim_orphans *o, const char *cgroup_path, struct slx_err *err)
+{
+	return write_record(o, PARENT_PREFIX "node", cgroup_path, err);
+}
+
+/* Our own records, and the links they name (the sockets, sandboxes and the
+ * parent cgroup are gone by now). */
 void shim_orphans_release(struct shim_orphans *o)
 {
 	cleanup_close int fd = -1;
@@ -213,7 +259,9 @@ void shim_orphans_release(struct shim_orphans *o)
 		struct dirent *e;
 
 		while (d && (e = readdir(d)))
-			if (e->d_name[0] != '.')
+			if (has_prefix(e->d_name, LINK_PREFIX))
+				remove_link(fd, e->d_name);
+			else if (e->d_name[0] != '.')
 				(void)unlinkat(fd, e->d_name, 0);
 		if (!d && dup_fd >= 0)
 			close(dup_fd);

@@ -27,13 +27,13 @@ static bool is_ready(enum pool_state s)
 	return s == POOL_IDLE || s == POOL_FROZEN;
 }
 
-int pool_init(struct pool *p, const struct pool_config *cfg, const char *id_prefix,
-	      const char *function, struct slx_err *err)
+int pool_init(struct pool *p, const struct pool_config *cfg, const char *id_prefix, struct model *m,
+	      size_t fi, struct slx_err *err)
 {
 	memset(p, 0, sizeof(*p));
 	p->cfg = *cfg;
-	model_function_init(&p->fn, function, cfg->mem_per_sandbox);
-	p->model = (struct model){.fn = &p->fn, .n_fn = 1, .host = {.tick_ns = cfg->tick_ns}};
+	p->fi = fi;
+	p->fn = &m->fn[fi];
 	if (snprintf(p->id_prefix, sizeof(p->id_prefix), "%s", id_prefix) >=
 	    (int)sizeof(p->id_prefix))
 		return slx_error(err, ENAMETOOLONG, "sandbox id prefix %s", id_prefix);
@@ -52,7 +52,6 @@ void pool_fini(struct pool *p)
 		free(p->slots[i]);
 	free(p->slots);
 	free(p->queue);
-	model_function_fini(&p->fn);
 	p->slots = NULL;
 	p->queue = NULL;
 	p->n = 0;
@@ -68,12 +67,13 @@ struct pool_slot *pool_slot_add(struct pool *p, uint64_t now_ns, uint64_t ready_
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	msb = model_sandbox_add(&p->fn, now_ns, ready_ns);
+	msb = model_sandbox_add(p->fn, now_ns, ready_ns);
 	if (!msb) {
 		free(s);
 		return NULL;
 	}
 	s->model_id = msb->id;
+	s->fi = p->fi;
 	snprintf(s->id, sizeof(s->id), "%s-%llu", p->id_prefix, (unsigned long long)++p->next_seq);
 	s->state = POOL_CREATING;
 	s->since_ns = now_ns;
@@ -86,7 +86,7 @@ void pool_slot_remove(struct pool *p, struct pool_slot *s)
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->slots[i] != s)
 			continue;
-		(void)model_sandbox_remove(&p->fn, s->model_id);
+		(void)model_sandbox_remove(p->fn, s->model_id);
 		p->slots[i] = p->slots[--p->n];
 		p->slots[p->n] = NULL;
 		free(s);
@@ -96,9 +96,9 @@ void pool_slot_remove(struct pool *p, struct pool_slot *s)
 
 struct model_sandbox *pool_slot_model(const struct pool *p, const struct pool_slot *s)
 {
-	for (size_t i = 0; i < p->fn.n_sb; i++)
-		if (p->fn.sb[i].id == s->model_id)
-			return &p->fn.sb[i];
+	for (size_t i = 0; i < p->fn->n_sb; i++)
+		if (p->fn->sb[i].id == s->model_id)
+			return &p->fn->sb[i];
 	return NULL;
 }
 
@@ -126,7 +126,7 @@ void pool_slot_start(struct pool *p, struct pool_slot *s, uint64_t now_ns)
 
 	set_state(s, POOL_BUSY, now_ns);
 	if (msb)
-		model_function_start(&p->fn, msb, now_ns, p->cfg.tick_ns);
+		model_function_start(p->fn, msb, now_ns, p->cfg.tick_ns);
 }
 
 void pool_slot_finish(struct pool *p, struct pool_slot *s, uint64_t now_ns)
@@ -135,7 +135,7 @@ void pool_slot_finish(struct pool *p, struct pool_slot *s, uint64_t now_ns)
 
 	set_state(s, POOL_IDLE, now_ns);
 	if (msb)
-		model_function_finish(&p->fn, msb, now_ns, p->cfg.tick_ns);
+		model_function_finish(p->fn, msb, now_ns, p->cfg.tick_ns);
 }
 
 int pool_slot_unstart(struct pool *p, struct pool_slot *s, void *job, uint64_t now_ns)
@@ -143,7 +143,7 @@ int pool_slot_unstart(struct pool *p, struct pool_slot *s, void *job, uint64_t n
 	pool_slot_finish(p, s, now_ns);
 	if (pool_requeue_front(p, job) < 0)
 		return -1;
-	p->fn.queued++;
+	p->fn->queued++;
 	return 0;
 }
 
@@ -205,9 +205,9 @@ int pool_enqueue(struct pool *p, void *job, uint64_t arrival_ns)
 	p->queue[(p->q_head + p->q_len++) % p->cfg.queue_max] = job;
 	/* A request whose body took longer can be queued after one that came
 	 * later: the model's arrivals stay in time order. */
-	if (arrival_ns < p->fn.last_arrival_ns)
-		arrival_ns = p->fn.last_arrival_ns;
-	model_function_arrive(&p->fn, arrival_ns, p->cfg.tick_ns);
+	if (arrival_ns < p->fn->last_arrival_ns)
+		arrival_ns = p->fn->last_arrival_ns;
+	model_function_arrive(p->fn, arrival_ns, p->cfg.tick_ns);
 	return 0;
 }
 
@@ -235,5 +235,5 @@ void *pool_dequeue(struct pool *p)
 
 void pool_abandon(struct pool *p)
 {
-	model_function_drop(&p->fn);
+	model_function_drop(p->fn);
 }

@@ -43,6 +43,7 @@ struct pool_slot {
 	bool requested;	  /* creating: its sandbox is being made elsewhere */
 	unsigned creator; /* requested: by which of the serve's creators */
 	void *job;	  /* the invocation in flight while busy */
+	size_t fi;	  /* its pool's function: the model's index */
 	uint64_t deadline_ns;
 };
 
@@ -55,17 +56,20 @@ struct pool {
 	void **queue; /* ring of waiting jobs */
 	size_t q_head, q_len;
 	uint64_t created, released;
-	/* The model policy_decide reads: one function, its sandboxes by
-	 * model_id, the host budget (set by the caller each tick). */
-	struct model model;
-	struct model_function fn;
+	/* The pool's function in the model policy_decide reads (the node's:
+	 * every function's pool shares one model and its budget), its
+	 * sandboxes by model_id. */
+	size_t fi;
+	struct model_function *fn;
 };
 
 /* The prefix makes sandbox ids unique across shims: <name>-<pid>.  The
- * model's function is named `function` (borrowed: it must outlive p). */
-int pool_init(struct pool *p, const struct pool_config *cfg, const char *id_prefix,
-	      const char *function, struct slx_err *err);
-/* Frees the slots (their sandboxes must be destroyed already). */
+ * pool is m->fn[fi]'s, which the caller initialised (model_function_init)
+ * and keeps, unmoved, for the pool's life. */
+int pool_init(struct pool *p, const struct pool_config *cfg, const char *id_prefix, struct model *m,
+	      size_t fi, struct slx_err *err);
+/* Frees the slots (their sandboxes must be destroyed already); the model's
+ * function stays the caller's. */
 void pool_fini(struct pool *p);
 
 /* A new slot in POOL_CREATING with a fresh id, in the model as creating,

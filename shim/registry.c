@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -40,8 +42,21 @@ int shim_registry_read_token(const char *root, const char *bundle_abs, char **to
 	char path[4096];
 	size_t n;
 
+	char link[4096];
+	ssize_t k;
+
 	if (shim_registry_socket_path(root, bundle_abs, path, sizeof(path) - 8, err) < 0)
 		return -1;
+	/* A node's further functions link to its socket: the token is the
+	 * node's, beside the link's target (a name in the same directory). */
+	k = readlink(path, link, sizeof(link) - 1);
+	if (k > 0) {
+		link[k] = '\0';
+		if (!strchr(link, '/') && strlen(link) > strlen(".sock") &&
+		    !strcmp(link + strlen(link) - strlen(".sock"), ".sock") &&
+		    (size_t)(strrchr(path, '/') + 1 - path) + strlen(link) < sizeof(path) - 8)
+			strcpy(strrchr(path, '/') + 1, link);
+	}
 	strcpy(path + strlen(path) - strlen(".sock"), ".d/token");
 	if (access(path, F_OK) < 0 && errno == ENOENT)
 		return 1;
@@ -88,5 +103,36 @@ int shim_token_load(const char *path, char **token, struct slx_err *err)
 		    TOKEN_MIN, TOKEN_MAX);
 	}
 	*token = t;
+	return 0;
+}
+
+/* Does a process accept connections on the unix socket at path? */
+static bool answers(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	cleanup_close int fd = -1;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+}
+
+int shim_registry_link(const char *path, const char *target, struct slx_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		if (answers(path))
+			return slx_error(err, EADDRINUSE, "a shim already serves this bundle (%s)",
+					 path);
+		if (!S_ISSOCK(st.st_mode) && !S_ISLNK(st.st_mode))
+			return slx_error(err, EEXIST, "%s: not a socket nor a link", path);
+		if (unlink(path) < 0 && errno != ENOENT)
+			return slx_error(err, errno, "unlink %s", path);
+	}
+	if (symlink(target, path) < 0)
+		return slx_error(err, errno, "symlink %s", path);
 	return 0;
 }

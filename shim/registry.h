@@ -13,9 +13,15 @@
 int shim_registry_socket_path(const char *root, const char *bundle_abs, char *buf, size_t len,
 			      struct slx_err *err);
 
+/* Link path (a function's registry socket) to target, the name of the
+ * node's socket in the same directory; a stale socket or link nobody
+ * answers on is replaced, a live one is an error. */
+int shim_registry_link(const char *path, const char *target, struct slx_err *err);
+
 /* The token of the shim serving bundle_abs, readable by root only:
- * "<root>/shims/<key>.d/token".  0 and a NUL-terminated *token (free it),
- * 1 when that shim asks for none, -1 on error. */
+ * "<root>/shims/<key>.d/token" (through a node's link: its target's key).
+ * 0 and a NUL-terminated *token (free it), 1 when that shim asks for none,
+ * -1 on error. */
 int shim_registry_read_token(const char *root, const char *bundle_abs, char **token,
 			     struct slx_err *err);
 

@@ -28,8 +28,9 @@
 /* 0 started; -1 the sandbox is unusable (released; the job is not). */
 static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 {
+	struct serve_fn *f = serve_fn_of(s, slot);
 	struct epoll_event ev = {.data.ptr = slot};
-	uint64_t timeout_ms = (uint64_t)s->fn->timeout_s * 1000;
+	uint64_t timeout_ms = (uint64_t)f->fn->timeout_s * 1000;
 	struct slx_err err = {0};
 	const char *body;
 	size_t len;
@@ -45,7 +46,7 @@ static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 	ev.events = EPOLLIN | (shim_sandbox_wants_write(slot->sb) ? EPOLLOUT : 0);
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_fd(slot->sb), &ev) < 0)
 		goto unusable;
-	pool_slot_start(&s->pool, slot, slx_now_ns());
+	pool_slot_start(&f->pool, slot, slx_now_ns());
 	slot->job = j;
 	slot->deadline_ns = slot->since_ns + timeout_ms * NS_PER_MS;
 	j->cold = slot->invocations++ == 0 && slot->created_ns > j->arrival_ns;
@@ -57,12 +58,12 @@ unusable:
 
 /* A job whose sandbox failed before running it: answered once it has had
  * its attempts, else false (the caller puts it back). */
-static bool out_of_attempts(struct serve *s, struct job *j)
+static bool out_of_attempts(struct serve_fn *f, struct job *j)
 {
 	if (++j->attempts < SERVE_MAX_ATTEMPTS)
 		return false;
-	pool_abandon(&s->pool);
-	s->m.invocations[SHIM_CRASH]++;
+	pool_abandon(&f->pool);
+	f->m.invocations[SHIM_CRASH]++;
 	job_answer_error(j, 200, "Runtime.ExitError",
 			 "the sandbox failed before running the request");
 	return true;
@@ -71,15 +72,18 @@ static bool out_of_attempts(struct serve *s, struct job *j)
 /* Hand waiting requests to ready sandboxes, oldest first. */
 static void dispatch(struct serve *s)
 {
-	struct pool_slot *slot;
-	struct job *j;
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		struct serve_fn *f = &s->fns[fi];
+		struct pool_slot *slot;
+		struct job *j;
 
-	while (s->pool.q_len && (slot = pool_ready_slot(&s->pool))) {
-		j = pool_dequeue(&s->pool);
-		if (start_on(s, slot, j) == 0)
-			continue;
-		if (!out_of_attempts(s, j))
-			(void)pool_requeue_front(&s->pool, j);
+		while (f->pool.q_len && (slot = pool_ready_slot(&f->pool))) {
+			j = pool_dequeue(&f->pool);
+			if (start_on(s, slot, j) == 0)
+				continue;
+			if (!out_of_attempts(f, j))
+				(void)pool_requeue_front(&f->pool, j);
+		}
 	}
 }
 
@@ -87,13 +91,14 @@ static void dispatch(struct serve *s)
  * killed while frozen): nothing ran, so the request waits for another. */
 static void unstart(struct serve *s, struct pool_slot *slot)
 {
+	struct serve_fn *f = serve_fn_of(s, slot);
 	struct job *j = slot->job;
 
 	slot->job = NULL;
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
-	if (out_of_attempts(s, j))
-		pool_slot_finish(&s->pool, slot, slx_now_ns());
-	else if (pool_slot_unstart(&s->pool, slot, j, slx_now_ns()) < 0)
+	if (out_of_attempts(f, j))
+		pool_slot_finish(&f->pool, slot, slx_now_ns());
+	else if (pool_slot_unstart(&f->pool, slot, j, slx_now_ns()) < 0)
 		job_answer_error(j, 429, "TooManyRequestsException", "the queue is full");
 	serve_slot_release(s, slot);
 	s->kick = true;
@@ -102,14 +107,15 @@ static void unstart(struct serve *s, struct pool_slot *slot)
 /* An invocation ended: answer it; keep the sandbox only after ok/error. */
 static void finish(struct serve *s, struct pool_slot *slot, const struct shim_result *res)
 {
+	struct serve_fn *f = serve_fn_of(s, slot);
 	struct job *j = slot->job;
 	bool keep = (res->outcome == SHIM_OK || res->outcome == SHIM_ERROR) &&
 		    shim_sandbox_alive(slot->sb) && !s->stopping;
 
 	slot->job = NULL;
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
-	job_answer_result(s, slot, j, res);
-	pool_slot_finish(&s->pool, slot, slx_now_ns());
+	job_answer_result(f, slot, j, res);
+	pool_slot_finish(&f->pool, slot, slx_now_ns());
 	if (!keep)
 		serve_slot_release(s, slot);
 }
@@ -152,16 +158,20 @@ static void on_sandbox_event(struct serve *s, struct pool_slot *slot, uint32_t e
 
 static void check_deadlines(struct serve *s, uint64_t now)
 {
-	for (size_t i = 0; i < s->pool.n; i++) {
-		struct pool_slot *slot = s->pool.slots[i];
-		struct shim_result res;
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		struct pool *p = &s->fns[fi].pool;
 
-		if (slot->state != POOL_BUSY || now < slot->deadline_ns)
-			continue;
-		shim_sandbox_timeout(slot->sb, &res);
-		finish(s, slot, &res);
-		shim_result_release(&res);
-		i = (size_t)-1; /* finish() reorders the slots: rescan */
+		for (size_t i = 0; i < p->n; i++) {
+			struct pool_slot *slot = p->slots[i];
+			struct shim_result res;
+
+			if (slot->state != POOL_BUSY || now < slot->deadline_ns)
+				continue;
+			shim_sandbox_timeout(slot->sb, &res);
+			finish(s, slot, &res);
+			shim_result_release(&res);
+			i = (size_t)-1; /* finish() reorders the slots: rescan */
+		}
 	}
 }
 
@@ -176,7 +186,7 @@ static void begin_stop(struct serve *s)
 		return;
 	}
 	s->stopping = true;
-	s->drain_deadline_ns = now + ((uint64_t)s->fn->timeout_s + 2) * NS_PER_S;
+	s->drain_deadline_ns = now + ((uint64_t)serve_max_timeout_s(s) + 2) * NS_PER_S;
 	http_front_quiesce(s->http);
 }
 
@@ -199,17 +209,24 @@ static int loop_timeout_ms(struct serve *s, uint64_t now)
 {
 	int t = http_front_timeout_ms(s->http);
 
-	if (s->kick || pool_creating_slot(&s->pool))
+	if (s->kick)
 		return 0;
-	for (size_t i = 0; i < s->pool.n; i++) {
-		const struct pool_slot *slot = s->pool.slots[i];
-		uint64_t left;
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		const struct pool *p = &s->fns[fi].pool;
 
-		if (slot->state != POOL_BUSY && !(slot->state == POOL_CREATING && slot->sb))
-			continue;
-		left = slot->deadline_ns > now ? (slot->deadline_ns - now) / NS_PER_MS + 1 : 0;
-		if (t < 0 || left < (uint64_t)t)
-			t = (int)left;
+		if (pool_creating_slot(p))
+			return 0;
+		for (size_t i = 0; i < p->n; i++) {
+			const struct pool_slot *slot = p->slots[i];
+			uint64_t left;
+
+			if (slot->state != POOL_BUSY && !(slot->state == POOL_CREATING && slot->sb))
+				continue;
+			left =
+			    slot->deadline_ns > now ? (slot->deadline_ns - now) / NS_PER_MS + 1 : 0;
+			if (t < 0 || left < (uint64_t)t)
+				t = (int)left;
+		}
 	}
 	return t;
 }
@@ -220,7 +237,10 @@ static bool drained(struct serve *s, uint64_t now)
 		return false;
 	if (now >= s->drain_deadline_ns)
 		return true;
-	return !s->pool.q_len && !pool_count(&s->pool, POOL_BUSY) && !http_front_pending(s->http);
+	for (size_t fi = 0; fi < s->n_fns; fi++)
+		if (s->fns[fi].pool.q_len || pool_count(&s->fns[fi].pool, POOL_BUSY))
+			return false;
+	return !http_front_pending(s->http);
 }
 
 static void loop_turn(struct serve *s)
@@ -260,19 +280,23 @@ static void shutdown_all(struct serve *s)
 	struct job *j;
 	uint64_t until;
 
-	for (size_t i = 0; i < s->pool.n; i++) {
-		struct pool_slot *slot = s->pool.slots[i];
-		struct shim_result res;
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		struct serve_fn *f = &s->fns[fi];
 
-		if (slot->state != POOL_BUSY)
-			continue;
-		shim_sandbox_timeout(slot->sb, &res);
-		job_answer_result(s, slot, slot->job, &res);
-		slot->job = NULL;
-		shim_result_release(&res);
+		for (size_t i = 0; i < f->pool.n; i++) {
+			struct pool_slot *slot = f->pool.slots[i];
+			struct shim_result res;
+
+			if (slot->state != POOL_BUSY)
+				continue;
+			shim_sandbox_timeout(slot->sb, &res);
+			job_answer_result(f, slot, slot->job, &res);
+			slot->job = NULL;
+			shim_result_release(&res);
+		}
+		while ((j = pool_dequeue(&f->pool)))
+			job_answer_error(j, 503, "ServiceUnavailable", "the shim is shutting down");
 	}
-	while ((j = pool_dequeue(&s->pool)))
-		job_answer_error(j, 503, "ServiceUnavailable", "the shim is shutting down");
 	serve_creator_drain(s);
 	until = slx_now_ns() + NS_PER_S;
 	while (http_front_pending(s->http) && slx_now_ns() < until) {
@@ -281,8 +305,9 @@ static void shutdown_all(struct serve *s)
 		http_front_run(s->http);
 		(void)epoll_wait(s->epfd, &ev, 1, 10);
 	}
-	while (s->pool.n)
-		serve_slot_release(s, s->pool.slots[0]);
+	for (size_t fi = 0; fi < s->n_fns; fi++)
+		while (s->fns[fi].pool.n)
+			serve_slot_release(s, s->fns[fi].pool.slots[0]);
 }
 
 /* The policy as the live shim runs it: its own freeze grace, the measured
@@ -298,6 +323,16 @@ static int serve_policy(const struct shim_serve_opts *o, struct policy_config *c
 	return 0;
 }
 
+uint32_t serve_max_timeout_s(const struct serve *s)
+{
+	uint32_t t = 0;
+
+	for (size_t fi = 0; fi < s->n_fns; fi++)
+		if (s->fns[fi].fn->timeout_s > t)
+			t = s->fns[fi].fn->timeout_s;
+	return t;
+}
+
 int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 {
 	struct serve s = {.opts = *o,
@@ -306,7 +341,6 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 			  .tickfd = -1,
 			  .creators = {[0 ... SERVE_CREATORS - 1] = {.pid = -1, .fd = -1}}};
 	struct http_addr addrs[SHIM_SERVE_MAX_LISTEN];
-	cleanup_free char *bundle = NULL;
 	int r = -1;
 
 	if (serve_policy(&s.opts, &s.policy, err) < 0)
@@ -314,15 +348,14 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 	for (size_t i = 0; i < s.opts.n_listen; i++)
 		if (http_addr_parse(s.opts.listen[i], &addrs[i], err) < 0)
 			return -1;
-	if (shim_function_bundle(s.opts.root, s.opts.bundle, &bundle, err) < 0 ||
-	    shim_function_load(bundle, s.opts.root, &s.opts.floor, &s.opts.settings, &s.fn, err) <
-		0)
-		return -1;
-	if (serve_setup(&s, addrs, err) == 0) {
-		printf("slxrun shim: serving %s on %s (pid %d)\n", s.fn->bundle, s.registry,
-		       (int)getpid());
+	if (serve_load_functions(&s, err) == 0 && serve_setup(&s, addrs, err) == 0) {
+		for (size_t fi = 0; fi < s.n_fns; fi++)
+			printf("slxrun shim: serving %s as %s on %s (pid %d)\n",
+			       s.fns[fi].fn->bundle, s.fns[fi].fn->name, s.fns[0].registry,
+			       (int)getpid());
 		fflush(stdout);
-		shim_floor_report(&s.fn->floor);
+		for (size_t fi = 0; fi < s.n_fns; fi++)
+			shim_floor_report(&s.fns[fi].fn->floor);
 		while (!drained(&s, slx_now_ns()))
 			loop_turn(&s);
 		shutdown_all(&s);

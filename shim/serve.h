@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../cgroups/cgroups.h"
 #include "creator.h"
 #include "function.h"
 #include "function_sandbox.h"
@@ -44,37 +45,72 @@ struct job {
 	char request_id[37];
 };
 
-struct serve {
+/* The node: with --node-memory every sandbox's cgroup is a child of one
+ * parent whose memory.max is the budget, and R(t) is that parent's. */
+struct serve_node {
+	uint64_t budget; /* bytes; 0: the host's available memory is the budget */
+	struct cg_handle cg;
+	bool have_cg;
+	char *rel;	  /* the parent's path under the unified root */
+	struct model_r r; /* R(t): the parent's counters at the last tick */
+};
+
+/* One function on the node: its bundle, pool, counters and the registry
+ * socket `slxrun invoke BUNDLE` finds it by. */
+struct serve_fn {
 	struct shim_function *fn;
-	struct shim_serve_opts opts;
 	struct pool pool;
+	struct metrics m;
+	struct metrics_totals totals;
+	char registry[PATH_MAX];  /* "" when an earlier function has the bundle's */
+	char key[32];		  /* the registry socket's name less ".sock": `invoke`
+				   * names the function by it */
+	uint64_t create_retry_ns; /* min-warm creation waits after a failure */
+};
+
+struct serve {
+	/* The functions, one pool each, sharing one model: its budget is the
+	 * node's, policy_decide sees every function's sandboxes at once. */
+	struct serve_fn *fns;
+	size_t n_fns;
+	struct model model;
+	struct shim_serve_opts opts;
 	struct policy_config policy;
 	struct policy_action *acts; /* room for policy_actions_max */
 	size_t acts_cap;
 	uint64_t wake_ns; /* the policy's next wake-up; UINT64_MAX: none */
 	uint64_t tick_ns, next_tick_ns, armed_ns;
-	struct metrics m;
-	struct metrics_totals totals;
+	uint64_t evictions; /* releases that made room for another allocation */
+	struct serve_node node;
+	const struct shim_function **fnv; /* fns[i].fn, for the creators */
 	struct http_front *http;
-	/* make the sandboxes, off the loop; each is its own epoll tag */
+	/* make the sandboxes of every function, off the loop; each is its own
+	 * epoll tag */
 	struct shim_creator creators[SERVE_CREATORS];
 	char *token; /* the bearer token, or NULL */
 	struct shim_orphans rec;
-	char registry[PATH_MAX];
 	int epfd, sigfd, tickfd;
 	bool stopping;
 	uint64_t drain_deadline_ns;
-	uint64_t create_retry_ns;   /* min-warm creation waits after a failure */
 	bool made_root, made_shims; /* removed again when setup fails */
 	bool kick;		    /* a request was queued late in a turn: turn again at once */
 	/* epoll tags for the fixed sources; any other data.ptr is a pool_slot */
 	char tag_http, tag_signal, tag_tick;
 };
 
+/* The function a slot belongs to. */
+static inline struct serve_fn *serve_fn_of(struct serve *s, const struct pool_slot *slot)
+{
+	return &s->fns[slot->fi];
+}
+
+/* The longest timeout of the node's functions (the drain waits for it). */
+uint32_t serve_max_timeout_s(const struct serve *s);
+
 /* jobs.c: answer j (an error body of type/msg, or a finished invocation's
  * result) and free it. */
 void job_answer_error(struct job *j, unsigned status, const char *type, const char *msg);
-void job_answer_result(struct serve *s, struct pool_slot *slot, struct job *j,
+void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j,
 		       const struct shim_result *res);
 
 /* slots.c */
@@ -103,6 +139,10 @@ void serve_apply_decisions(struct serve *s, uint64_t now);
 
 /* handlers.c: the HTTP front's callbacks, with s as their context. */
 struct http_ops serve_http_ops(struct serve *s);
+
+/* serve_setup.c: the functions of the command line, loaded, named and
+ * checked unique, each with its pool in the node's model. */
+int serve_load_functions(struct serve *s, struct slx_err *err);
 
 /* serve_setup.c */
 int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *err);

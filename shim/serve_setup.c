@@ -62,7 +62,7 @@ static int open_loop_fds(struct serve *s, struct slx_err *err)
 static int start_creator(struct serve *s, struct slx_err *err)
 {
 	for (size_t i = 0; i < SERVE_CREATORS; i++)
-		if (shim_creator_start(&s->creators[i], s->fn, err) < 0 ||
+		if (shim_creator_start(&s->creators[i], s->fnv, s->n_fns, err) < 0 ||
 		    add_fd(s, s->creators[i].fd, &s->creators[i], err) < 0)
 			return -1;
 	return 0;
@@ -128,9 +128,29 @@ static struct http_front_opts front_opts(const struct serve *s)
 	};
 }
 
+/* Every function after the first is found by `slxrun invoke BUNDLE` through
+ * a link from its bundle's registry path to the node's socket (the token
+ * is read beside the link's target). */
+static int link_registries(struct serve *s, struct slx_err *err)
+{
+	const char *target = strrchr(s->fns[0].registry, '/') + 1;
+
+	for (size_t fi = 1; fi < s->n_fns; fi++) {
+		struct serve_fn *f = &s->fns[fi];
+
+		if (!f->registry[0])
+			continue;
+		if (shim_orphans_add_link(&s->rec, f->registry, err) < 0 ||
+		    shim_registry_link(f->registry, target, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int listen_all(struct serve *s, const struct http_addr *addrs, struct slx_err *err)
 {
 	struct http_addr reg;
+	const char *registry = s->fns[0].registry;
 
 	for (size_t i = 0; i < s->opts.n_listen; i++) {
 		if (addrs[i].path[0] && shim_orphans_add_socket(&s->rec, addrs[i].path, err) < 0)
@@ -140,47 +160,189 @@ static int listen_all(struct serve *s, const struct http_addr *addrs, struct slx
 	}
 	if (http_addr_parse("unix:x", &reg, err) < 0)
 		return -1;
-	if (strlen(s->registry) >= sizeof(reg.path))
-		return slx_error(err, ENAMETOOLONG, "registry socket %s", s->registry);
-	strcpy(reg.path, s->registry);
-	strcpy(((struct sockaddr_un *)&reg.sa)->sun_path, s->registry);
-	if (shim_orphans_add_socket(&s->rec, s->registry, err) < 0)
+	if (strlen(registry) >= sizeof(reg.path))
+		return slx_error(err, ENAMETOOLONG, "registry socket %s", registry);
+	strcpy(reg.path, registry);
+	strcpy(((struct sockaddr_un *)&reg.sa)->sun_path, registry);
+	if (shim_orphans_add_socket(&s->rec, registry, err) < 0 ||
+	    http_front_listen(s->http, &reg, err) < 0)
 		return -1;
-	return http_front_listen(s->http, &reg, err);
+	return link_registries(s, err);
+}
+
+/* ---- the functions ---------------------------------------------------------- */
+
+/* A Lambda function name: letters, digits, - and _, at most 64. */
+static bool name_ok(const char *n, size_t len)
+{
+	if (!len || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((n[i] >= 'a' && n[i] <= 'z') || (n[i] >= 'A' && n[i] <= 'Z') ||
+		      (n[i] >= '0' && n[i] <= '9') || n[i] == '-' || n[i] == '_'))
+			return false;
+	return true;
+}
+
+/* "NAME=REF" when what precedes the first '=' is a name; else all of it
+ * is the reference and the name is the bundle's. */
+static const char *split_name(const char *arg, char *name, size_t len)
+{
+	const char *eq = strchr(arg, '=');
+
+	name[0] = '\0';
+	if (!eq || !name_ok(arg, (size_t)(eq - arg)) || (size_t)(eq - arg) >= len)
+		return arg;
+	snprintf(name, len, "%.*s", (int)(eq - arg), arg);
+	return eq + 1;
+}
+
+static int load_one(struct serve *s, size_t fi, struct slx_err *err)
+{
+	struct serve_fn *f = &s->fns[fi];
+	cleanup_free char *bundle = NULL;
+	char name[65];
+	const char *base, *ref = split_name(s->opts.functions[fi], name, sizeof(name));
+
+	if (shim_function_bundle(s->opts.root, ref, &bundle, err) < 0 ||
+	    shim_function_load(bundle, s->opts.root, &s->opts.floor, &s->opts.settings, &f->fn,
+			       err) < 0)
+		return -1;
+	if (name[0]) {
+		char *n = strdup(name);
+
+		if (!n)
+			return slx_error(err, ENOMEM, "function %s", name);
+		free(f->fn->name);
+		f->fn->name = n;
+	}
+	for (size_t k = 0; k < fi; k++)
+		if (!strcmp(s->fns[k].fn->name, f->fn->name))
+			return slx_error(err, EEXIST,
+					 "shim serve: two functions named %s: name them "
+					 "NAME=BUNDLE",
+					 f->fn->name);
+	if (shim_registry_socket_path(s->opts.root, f->fn->bundle, f->registry, sizeof(f->registry),
+				      err) < 0)
+		return -1;
+	base = strrchr(f->registry, '/') + 1;
+	snprintf(f->key, sizeof(f->key), "%.*s", (int)(strlen(base) - strlen(".sock")), base);
+	for (size_t k = 0; k < fi; k++) /* one bundle twice: invoke finds the first */
+		if (!strcmp(s->fns[k].registry, f->registry))
+			f->registry[0] = '\0';
+	s->fnv[fi] = f->fn;
+	return 0;
+}
+
+int serve_load_functions(struct serve *s, struct slx_err *err)
+{
+	size_t n = s->opts.n_functions;
+
+	s->fns = calloc(n, sizeof(*s->fns));
+	s->fnv = calloc(n, sizeof(*s->fnv));
+	s->model.fn = calloc(n, sizeof(*s->model.fn));
+	if (!s->fns || !s->fnv || !s->model.fn)
+		return slx_error(err, ENOMEM, "shim serve: %zu functions", n);
+	for (size_t fi = 0; fi < n; fi++) {
+		if (load_one(s, fi, err) < 0)
+			return -1;
+		s->n_fns++;
+	}
+	return 0;
+}
+
+/* With --node-memory, the parent cgroup of every sandbox: memory.max is
+ * the budget where this host's cgroup v2 has the memory controller (the
+ * policy keeps to it either way), recorded so a crash leaves nothing. */
+static int node_cgroup(struct serve *s, struct slx_err *err)
+{
+	struct oci_resources res = {0};
+	char rel[96], abs[PATH_MAX];
+
+	if (!s->opts.node_memory || !cg_unified_root())
+		return 0;
+	snprintf(rel, sizeof(rel), "slxrun/node-%d", (int)getpid());
+	if (cg_available_controllers() & CG_CTRL_MEMORY) {
+		res.present = res.memory.present = true;
+		res.memory.limit = (struct oci_opt_i64){true, (int64_t)s->opts.node_memory};
+	} else {
+		fprintf(stderr, "slxrun shim: warning: this host's cgroup v2 has no memory "
+				"controller: --node-memory is kept by the policy only, not "
+				"memory.max\n");
+	}
+	snprintf(abs, sizeof(abs), "%s/%s", cg_unified_root(), rel);
+	if (shim_orphans_add_parent(&s->rec, abs, err) < 0 ||
+	    cg_create(rel, &res, &s->node.cg, err) < 0)
+		return slx_error_prefix(err, "--node-memory");
+	s->node.have_cg = true;
+	if (res.present && cg_resources_apply(&s->node.cg, &res, err) < 0)
+		return slx_error_prefix(err, "--node-memory");
+	s->node.rel = strdup(rel);
+	if (!s->node.rel)
+		return slx_error(err, ENOMEM, "--node-memory");
+	for (size_t fi = 0; fi < s->n_fns; fi++)
+		s->fns[fi].fn->cgroup_parent = s->node.rel;
+	return 0;
+}
+
+/* A sandbox's size in the model: the memory the function is given (the
+ * floor's, even where this host cannot hold it as memory.max), else its
+ * bundle's limit, else the replay's default. */
+static uint64_t mem_per_sandbox(const struct shim_function *fn)
+{
+	const struct oci_resources *res = &fn->cfg->linux_.resources;
+
+	if (fn->floor.on && fn->floor.memory_mb)
+		return (uint64_t)fn->floor.memory_mb << 20;
+
+	return res->memory.limit.set && res->memory.limit.v > 0 ? (uint64_t)res->memory.limit.v
+								: SERVE_DEFAULT_MEM;
+}
+
+static int init_pools(struct serve *s, struct slx_err *err)
+{
+	/* A node's budget is given to its functions (dedicated), as the replay's
+	 * --node-memory is; the host's is shared with everything else. */
+	s->model.host = (struct model_host){.tick_ns = (uint64_t)s->opts.tick_ms * NS_PER_MS,
+					    .mem_budget_bytes = s->opts.node_memory,
+					    .dedicated = s->opts.node_memory != 0};
+	s->node.budget = s->opts.node_memory;
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		struct serve_fn *f = &s->fns[fi];
+		const struct pool_config cfg = {
+		    .min_warm = s->opts.min_warm,
+		    .max = s->opts.max,
+		    .queue_max = SERVE_QUEUE_MAX,
+		    .mem_per_sandbox = mem_per_sandbox(f->fn),
+		    .tick_ns = (uint64_t)s->opts.tick_ms * NS_PER_MS,
+		};
+		char prefix[64];
+
+		id_prefix(f->fn, prefix, sizeof(prefix));
+		model_function_init(&s->model.fn[fi], f->fn->name, cfg.mem_per_sandbox);
+		s->model.n_fn = fi + 1;
+		if (pool_init(&f->pool, &cfg, prefix, &s->model, fi, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *err)
 {
 	const struct http_ops ops = serve_http_ops(s);
 	struct http_front_opts fo;
-	const struct oci_resources *res = &s->fn->cfg->linux_.resources;
-	const struct pool_config cfg = {
-	    .min_warm = s->opts.min_warm,
-	    .max = s->opts.max,
-	    .queue_max = SERVE_QUEUE_MAX,
-	    .mem_per_sandbox = res->memory.limit.set && res->memory.limit.v > 0
-				   ? (uint64_t)res->memory.limit.v
-				   : SERVE_DEFAULT_MEM,
-	    .tick_ns = (uint64_t)s->opts.tick_ms * NS_PER_MS,
-	};
-	char prefix[64], key[32], shims[PATH_MAX];
-	const char *base;
+	char shims[PATH_MAX];
 
-	if (check_auth(s, addrs, err) < 0 ||
-	    shim_registry_socket_path(s->opts.root, s->fn->bundle, s->registry, sizeof(s->registry),
-				      err) < 0)
+	if (check_auth(s, addrs, err) < 0)
 		return -1;
 	fo = front_opts(s);
-	base = strrchr(s->registry, '/') + 1;
-	snprintf(key, sizeof(key), "%.*s", (int)(strlen(base) - strlen(".sock")), base);
-	id_prefix(s->fn, prefix, sizeof(prefix));
 	snprintf(shims, sizeof(shims), "%s/shims", s->opts.root);
 	s->made_root = access(s->opts.root, F_OK) != 0;
 	s->made_shims = access(shims, F_OK) != 0;
-	if (pool_init(&s->pool, &cfg, prefix, s->fn->name, err) < 0 ||
-	    shim_orphans_reap(s->opts.root, err) < 0 ||
-	    shim_orphans_claim(&s->rec, s->opts.root, key, err) < 0 || record_token(s, err) < 0 ||
-	    open_loop_fds(s, err) < 0 || start_creator(s, err) < 0 ||
+	if (init_pools(s, err) < 0 || shim_orphans_reap(s->opts.root, err) < 0 ||
+	    shim_orphans_claim(&s->rec, s->opts.root, s->fns[0].key, err) < 0 ||
+	    record_token(s, err) < 0 || node_cgroup(s, err) < 0 || open_loop_fds(s, err) < 0 ||
+	    start_creator(s, err) < 0 ||
 	    http_front_open(&ops, &fo, s->epfd, &s->tag_http, &s->http, err) < 0)
 		return -1;
 	return listen_all(s, addrs, err);
@@ -189,20 +351,39 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 void serve_teardown(struct serve *s)
 {
 	serve_creator_drain(s);
-	while (s->pool.n)
-		serve_slot_release(s, s->pool.slots[0]);
+	for (size_t fi = 0; fi < s->n_fns; fi++)
+		while (s->fns[fi].pool.n)
+			serve_slot_release(s, s->fns[fi].pool.slots[0]);
 	for (size_t i = 0; i < SERVE_CREATORS; i++)
 		shim_creator_stop(&s->creators[i]);
 	http_front_close(s->http);
 	s->http = NULL;
+	if (s->node.have_cg) {
+		(void)cg_destroy(&s->node.cg, &(struct slx_err){0});
+		cg_handle_release(&s->node.cg);
+		s->node.have_cg = false;
+	}
+	free(s->node.rel);
+	s->node.rel = NULL;
 	shim_orphans_release(&s->rec);
-	pool_fini(&s->pool);
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		pool_fini(&s->fns[fi].pool);
+		shim_function_free(s->fns[fi].fn);
+	}
+	for (size_t fi = 0; fi < s->model.n_fn; fi++)
+		model_function_fini(&s->model.fn[fi]);
+	free(s->model.fn);
+	free(s->fns);
+	free(s->fnv);
+	s->fns = NULL;
+	s->fnv = NULL;
+	s->model.fn = NULL;
+	s->n_fns = s->model.n_fn = 0;
 	free(s->acts);
 	s->acts = NULL;
 	slx_closep(&s->epfd);
 	slx_closep(&s->sigfd);
 	slx_closep(&s->tickfd);
-	shim_function_free(s->fn);
 	if (s->token) {
 		explicit_bzero(s->token, strlen(s->token));
 		free(s->token);

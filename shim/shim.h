@@ -22,10 +22,19 @@ struct shim_settings {
 	const char *mode, *timeout, *memory;
 };
 
-/* `shim serve`: one function behind an HTTP front with a warm pool. */
+/* `shim serve`: functions behind an HTTP front, a warm pool each, on one
+ * node: one model, one policy, one memory budget for all of them. */
+#define SHIM_SERVE_MAX_FUNCTIONS 1024
 struct shim_serve_opts {
 	const char *root; /* the state root: registry socket, orphan records */
-	const char *bundle;
+	/* "BUNDLE|IMAGE-REF" or "NAME=BUNDLE|IMAGE-REF"; NAME routes
+	 * /2015-03-31/functions/NAME/invocations (default: the bundle's
+	 * directory name), and with one function any name reaches it. */
+	const char *functions[SHIM_SERVE_MAX_FUNCTIONS];
+	size_t n_functions;
+	/* --node-memory: every sandbox under one parent cgroup with this
+	 * memory.max, the policy's budget; 0: the host's available memory. */
+	uint64_t node_memory;
 	const char *listen[SHIM_SERVE_MAX_LISTEN]; /* "unix:PATH", "tcp:HOST:PORT" */
 	size_t n_listen;
 	const char *policy; /* policy_parse's text: "delta", "fixed:600", ... */

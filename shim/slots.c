@@ -17,6 +17,8 @@
 
 void serve_slot_release(struct serve *s, struct pool_slot *slot)
 {
+	struct serve_fn *f = serve_fn_of(s, slot);
+
 	if (slot->sb) {
 		if (slot->state == POOL_BUSY || slot->state == POOL_CREATING)
 			(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
@@ -24,16 +26,16 @@ void serve_slot_release(struct serve *s, struct pool_slot *slot)
 		slot->sb = NULL;
 	}
 	shim_orphans_del_sandbox(&s->rec, slot->id);
-	s->pool.released++;
-	pool_slot_remove(&s->pool, slot);
+	f->pool.released++;
+	pool_slot_remove(&f->pool, slot);
 }
 
 /* The cgroup the runtime will make for id, recorded before it exists. */
-static int record_sandbox(struct serve *s, const char *id, struct slx_err *err)
+static int record_sandbox(struct serve *s, struct serve_fn *f, const char *id, struct slx_err *err)
 {
 	char path[PATH_MAX];
 
-	if (rt_sandbox_cgroup_path(id, path, sizeof(path), err) < 0)
+	if (rt_sandbox_cgroup_path(f->fn->cgroup_parent, id, path, sizeof(path), err) < 0)
 		return -1;
 	return shim_orphans_add_sandbox(&s->rec, id, path, err);
 }
@@ -43,15 +45,16 @@ static int record_sandbox(struct serve *s, const char *id, struct slx_err *err)
  * start drains its queue instead of retrying forever. */
 static void create_failed(struct serve *s, struct pool_slot *slot, const struct slx_err *err)
 {
+	struct serve_fn *f = serve_fn_of(s, slot);
 	struct job *j;
 
 	serve_slot_release(s, slot);
-	s->m.create_failures++;
-	s->create_retry_ns = slx_now_ns() + NS_PER_S;
-	j = pool_dequeue(&s->pool);
+	f->m.create_failures++;
+	f->create_retry_ns = slx_now_ns() + NS_PER_S;
+	j = pool_dequeue(&f->pool);
 	if (j) {
-		pool_abandon(&s->pool);
-		s->m.invocations[SHIM_INIT_ERROR]++;
+		pool_abandon(&f->pool);
+		f->m.invocations[SHIM_INIT_ERROR]++;
 		job_answer_error(j, 200, "Runtime.InitError", err->msg);
 	}
 }
@@ -80,31 +83,36 @@ static int least_busy_creator(const struct serve *s)
  * crash leaves a trace for the next shim); it comes back on the loop. */
 void serve_create_reserved(struct serve *s)
 {
-	struct pool_slot *slot;
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		struct serve_fn *f = &s->fns[fi];
+		struct pool_slot *slot;
 
-	while ((slot = pool_creating_slot(&s->pool))) {
-		struct slx_err err = {0};
-		int c = least_busy_creator(s), r = -1;
+		while ((slot = pool_creating_slot(&f->pool))) {
+			struct slx_err err = {0};
+			int c = least_busy_creator(s), r = -1;
 
-		if (c < 0)
-			slx_error(&err, 0, "sandbox %s: no sandbox creator is left", slot->id);
-		else if (record_sandbox(s, slot->id, &err) == 0 &&
-			 (r = shim_creator_request(&s->creators[c], slot->id, &err)) == 1) {
-			slot->requested = true;
-			slot->creator = (unsigned)c;
-			continue;
+			if (c < 0)
+				slx_error(&err, 0, "sandbox %s: no sandbox creator is left",
+					  slot->id);
+			else if (record_sandbox(s, f, slot->id, &err) == 0 &&
+				 (r = shim_creator_request(&s->creators[c], fi, slot->id, &err)) ==
+				     1) {
+				slot->requested = true;
+				slot->creator = (unsigned)c;
+				continue;
+			}
+			if (r == 0)
+				return; /* its socket is full: the next turn asks again */
+			create_failed(s, slot, &err);
 		}
-		if (r == 0)
-			return; /* its socket is full: the next turn asks again */
-		create_failed(s, slot, &err);
 	}
 }
 
-static struct pool_slot *requested_slot(const struct serve *s, const char *id)
+static struct pool_slot *requested_slot(const struct pool *p, const char *id)
 {
-	for (size_t i = 0; i < s->pool.n; i++)
-		if (s->pool.slots[i]->requested && !strcmp(s->pool.slots[i]->id, id))
-			return s->pool.slots[i];
+	for (size_t i = 0; i < p->n; i++)
+		if (p->slots[i]->requested && !strcmp(p->slots[i]->id, id))
+			return p->slots[i];
 	return NULL;
 }
 
@@ -120,7 +128,7 @@ static void created(struct serve *s, struct pool_slot *slot, struct shim_sandbox
 		create_failed(s, slot, err);
 		return;
 	}
-	slot->deadline_ns = slx_now_ns() + (uint64_t)s->fn->timeout_s * NS_PER_S;
+	slot->deadline_ns = slx_now_ns() + (uint64_t)serve_fn_of(s, slot)->fn->timeout_s * NS_PER_S;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_fd(sb), &ev) == 0)
 		return;
 	slx_error(err, errno, "sandbox %s: epoll_ctl", slot->id);
@@ -135,13 +143,17 @@ static void creator_lost(struct serve *s, struct shim_creator *c, struct slx_err
 	fprintf(stderr, "slxrun shim: %s\n", err->msg);
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	shim_creator_stop(c);
-	for (size_t i = 0; i < s->pool.n; i++) {
-		struct pool_slot *slot = s->pool.slots[i];
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		struct pool *p = &s->fns[fi].pool;
 
-		if (slot->requested && slot->creator == k) {
-			slot->requested = false;
-			create_failed(s, slot, err);
-			i = (size_t)-1;
+		for (size_t i = 0; i < p->n; i++) {
+			struct pool_slot *slot = p->slots[i];
+
+			if (slot->requested && slot->creator == k) {
+				slot->requested = false;
+				create_failed(s, slot, err);
+				i = (size_t)-1;
+			}
 		}
 	}
 }
@@ -151,10 +163,12 @@ void serve_on_created(struct serve *s, struct shim_creator *c)
 	char id[96];
 	struct shim_sandbox *sb;
 	struct slx_err err = {0};
+	size_t fi;
 	int r;
 
-	while ((r = shim_creator_receive(c, s->fn, id, sizeof(id), &sb, &err)) == 1) {
-		struct pool_slot *slot = requested_slot(s, id);
+	while ((r = shim_creator_receive(c, s->fnv, s->n_fns, &fi, id, sizeof(id), &sb, &err)) ==
+	       1) {
+		struct pool_slot *slot = requested_slot(&s->fns[fi].pool, id);
 
 		if (slot)
 			created(s, slot, sb, &err);
@@ -194,36 +208,44 @@ void serve_slot_on_ready_event(struct serve *s, struct pool_slot *slot)
 		return;
 	}
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
-	pool_slot_ready(&s->pool, slot, slx_now_ns());
-	s->pool.created++;
+	pool_slot_ready(&serve_fn_of(s, slot)->pool, slot, slx_now_ns());
+	serve_fn_of(s, slot)->pool.created++;
 	s->kick = true;
 }
 
 void serve_check_creating(struct serve *s, uint64_t now)
 {
-	for (size_t i = 0; i < s->pool.n; i++) {
-		struct pool_slot *slot = s->pool.slots[i];
-		struct slx_err err = {0};
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		struct serve_fn *f = &s->fns[fi];
 
-		if (slot->state != POOL_CREATING || !slot->sb || now < slot->deadline_ns)
-			continue;
-		slx_error(&err, ETIMEDOUT, "sandbox %s: not ready within %u s", slot->id,
-			  (unsigned)s->fn->timeout_s);
-		create_failed(s, slot, &err);
-		i = (size_t)-1; /* the slots were reordered: rescan */
+		for (size_t i = 0; i < f->pool.n; i++) {
+			struct pool_slot *slot = f->pool.slots[i];
+			struct slx_err err = {0};
+
+			if (slot->state != POOL_CREATING || !slot->sb || now < slot->deadline_ns)
+				continue;
+			slx_error(&err, ETIMEDOUT, "sandbox %s: not ready within %u s", slot->id,
+				  (unsigned)f->fn->timeout_s);
+			create_failed(s, slot, &err);
+			i = (size_t)-1; /* the slots were reordered: rescan */
+		}
 	}
 }
 
 /* Sandboxes whose agent died while idle or frozen are released. */
 void serve_reap_dead(struct serve *s)
 {
-	for (size_t i = 0; i < s->pool.n; i++) {
-		struct pool_slot *slot = s->pool.slots[i];
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		struct pool *p = &s->fns[fi].pool;
 
-		if ((slot->state == POOL_IDLE || slot->state == POOL_FROZEN) &&
-		    !shim_sandbox_alive(slot->sb)) {
-			serve_slot_release(s, slot);
-			i = (size_t)-1;
+		for (size_t i = 0; i < p->n; i++) {
+			struct pool_slot *slot = p->slots[i];
+
+			if ((slot->state == POOL_IDLE || slot->state == POOL_FROZEN) &&
+			    !shim_sandbox_alive(slot->sb)) {
+				serve_slot_release(s, slot);
+				i = (size_t)-1;
+			}
 		}
 	}
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* tick.c -- the tick: every tick_ms one cgroup read per live sandbox into
- * the model, the host's budget, the sums for /status; and the one timerfd
- * armed for the next tick or the policy's wake-up. */
+ * the model (R_i), the node's parent cgroup (R), the budget, the sums for
+ * /status; and the one timerfd armed for the next tick or the policy's
+ * wake-up. */
 #include <string.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -10,22 +11,37 @@
 #include "feed.h"
 #include "serve.h"
 
-/* The host budget R(t) leaves: what the kernel says is available plus what
- * our sandboxes already hold (they are not available to themselves). */
+/* The budget R(t) leaves.  On a node (--node-memory) a sandbox weighs
+ * what it reserves (its memory limit, as the replay weighs it) and R(t) is
+ * the parent cgroup's, whichever is more; else the host's: what the kernel
+ * says is available plus what our sandboxes hold (they are not available to
+ * themselves). */
 static void feed_host(struct serve *s, uint64_t cpu_dr_usec, bool have_psi, double psi)
 {
-	struct model_host *h = &s->pool.model.host;
+	struct model_host *h = &s->model.host;
 	struct feed_host fh;
 	struct slx_err err;
 	uint64_t used = 0;
 
-	for (size_t i = 0; i < s->pool.fn.n_sb; i++)
-		used += s->pool.fn.sb[i].mem_bytes;
-	h->mem_used_bytes = used;
+	for (size_t fi = 0; fi < s->model.n_fn; fi++)
+		for (size_t i = 0; i < s->model.fn[fi].n_sb; i++)
+			used += s->model.fn[fi].sb[i].mem_bytes;
 	h->tick_ns = s->tick_ns;
 	h->cpu_dr_usec = (int64_t)cpu_dr_usec;
 	h->have_psi = have_psi;
 	h->psi_mem_some10 = psi;
+	if (s->node.have_cg && feed_read(s->node.cg.dirfd, &s->node.r, &err) < 0)
+		memset(&s->node.r, 0, sizeof(s->node.r));
+	if (s->node.budget) {
+		if (s->node.r.have_mem && s->node.r.mem_bytes > used)
+			used = s->node.r.mem_bytes;
+		h->mem_used_bytes = used;
+		h->mem_budget_bytes = s->node.budget;
+		if (feed_host_read(&fh, &err) == 0)
+			h->cores = fh.cores;
+		return;
+	}
+	h->mem_used_bytes = used;
 	if (feed_host_read(&fh, &err) < 0)
 		return; /* the last budget stands */
 	h->cores = fh.cores;
@@ -33,17 +49,14 @@ static void feed_host(struct serve *s, uint64_t cpu_dr_usec, bool have_psi, doub
 	    fh.mem_available + used < fh.mem_total ? fh.mem_available + used : fh.mem_total;
 }
 
-/* The tick: one cgroup read per live sandbox into its ring in the model,
- * ΣΔR_cpu and the worst memory pressure for the host, the sums for /status. */
-static void feed_tick(struct serve *s, uint64_t now)
+/* One function's sandboxes: a cgroup read each into its ring in the model;
+ * adds its ΔR_cpu and worst memory pressure to the host's. */
+static void feed_function(struct serve *s, struct serve_fn *f, uint64_t now, uint64_t *cpu_dr,
+			  bool *have_psi, double *psi)
 {
-	uint64_t cpu_dr = 0;
-	double psi = 0;
-	bool have_psi = false;
-
-	for (size_t i = 0; i < s->pool.n; i++) {
-		struct pool_slot *slot = s->pool.slots[i];
-		struct model_sandbox *msb = pool_slot_model(&s->pool, slot);
+	for (size_t i = 0; i < f->pool.n; i++) {
+		struct pool_slot *slot = f->pool.slots[i];
+		struct model_sandbox *msb = pool_slot_model(&f->pool, slot);
 		const struct model_point *pt;
 		struct model_r r = {0};
 		struct slx_err err;
@@ -55,17 +68,31 @@ static void feed_tick(struct serve *s, uint64_t now)
 		if (fd >= 0 && feed_read(fd, &r, &err) < 0)
 			memset(&r, 0, sizeof(r));
 		model_sandbox_push(msb, now, &r, slot->state == POOL_BUSY, 1);
+		if (s->node.budget) /* it weighs what it reserves */
+			msb->mem_bytes = f->pool.fn->mem_per_sandbox;
 		pt = model_sandbox_at(msb, 0);
 		/* a first point's ΔR is all it used since creation, not this tick */
 		if (msb->ring_n > 1 && pt->dr.cpu_usec > 0)
-			cpu_dr += (uint64_t)pt->dr.cpu_usec;
-		if (r.have_psi && r.psi_mem_some10 > psi)
-			psi = r.psi_mem_some10;
-		have_psi |= r.have_psi;
+			*cpu_dr += (uint64_t)pt->dr.cpu_usec;
+		if (r.have_psi && r.psi_mem_some10 > *psi)
+			*psi = r.psi_mem_some10;
+		*have_psi |= r.have_psi;
 	}
-	model_function_roll(&s->pool.fn, now, s->tick_ns);
+	model_function_roll(f->pool.fn, now, s->tick_ns);
+	metrics_totals_take(&f->totals, &f->pool);
+}
+
+/* The tick: every function's sandboxes read into the model, ΣΔR_cpu and the
+ * worst memory pressure for the host, the node's R(t) and budget. */
+static void feed_tick(struct serve *s, uint64_t now)
+{
+	uint64_t cpu_dr = 0;
+	double psi = 0;
+	bool have_psi = false;
+
+	for (size_t fi = 0; fi < s->n_fns; fi++)
+		feed_function(s, &s->fns[fi], now, &cpu_dr, &have_psi, &psi);
 	feed_host(s, cpu_dr, have_psi, psi);
-	metrics_totals_take(&s->totals, &s->pool);
 }
 
 /* The timer fired: for the tick, the policy's wake-up, or both (the

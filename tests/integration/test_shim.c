@@ -255,7 +255,9 @@ Test(shim, status_lists_each_sandbox_with_its_counters_and_the_sums)
 	cr_assert(strstr(r.body, "\"dR\":{\"cpu_usage_usec\":"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"dA\":0,\"C\":1,\"dC\":0,\"ticks\":"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"totals\":{\"R\":"), "%s", r.body);
-	cr_assert(strstr(r.body, "\"A\":0,\"dA\":0,\"C\":2,\"dC\":0}}"), "%s", r.body);
+	cr_assert(strstr(r.body, "\"A\":0,\"dA\":0,\"C\":2,\"dC\":0},\"cold_starts\":"), "%s",
+		  r.body);
+	cr_assert(strstr(r.body, "\"node\":{\"budget\":0,"), "%s", r.body);
 	cr_assert(strstr(r.body, "\"policy\":\"delta\""), "%s", r.body);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }

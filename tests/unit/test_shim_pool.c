@@ -14,11 +14,22 @@
 static const struct pool_config pool_t_cfg = {
     .min_warm = 0, .max = 3, .queue_max = 4, .mem_per_sandbox = 128 << 20, .tick_ns = S / 10};
 
+/* The model the pool's function lives in (one function, as a node of one). */
+static struct model_function pool_t_fn;
+static struct model pool_t_model = {.fn = &pool_t_fn, .n_fn = 1, .host = {.tick_ns = S / 10}};
+
 static void pool_t_init(struct pool *p)
 {
 	struct slx_err e;
 
-	cr_assert_eq(pool_init(p, &pool_t_cfg, "t-1", "fn", &e), 0, "%s", e.msg);
+	model_function_init(&pool_t_fn, "fn", pool_t_cfg.mem_per_sandbox);
+	cr_assert_eq(pool_init(p, &pool_t_cfg, "t-1", &pool_t_model, 0, &e), 0, "%s", e.msg);
+}
+
+static void pool_t_fini(struct pool *p)
+{
+	pool_fini(p);
+	model_function_fini(&pool_t_fn);
 }
 
 /* The decision the serve loop makes: policy_decide over the pool's model. */
@@ -31,8 +42,9 @@ static size_t pool_t_decide(struct pool *p, const char *spec, uint64_t now, stru
 
 	cr_assert_eq(policy_parse(spec, &cfg, &e), 0, "%s", e.msg);
 	cfg.freeze_grace_ns = S;
-	cr_assert_geq(max, policy_actions_max(&p->model));
-	return policy_decide(&p->model, &cfg, now, a, max, &wake);
+	cr_assert_eq(p->fn, &pool_t_model.fn[p->fi], "the pool's function is the model's");
+	cr_assert_geq(max, policy_actions_max(&pool_t_model));
+	return policy_decide(&pool_t_model, &cfg, now, a, max, &wake);
 }
 
 Test(pool_model, each_slot_change_is_mirrored_in_the_model)
@@ -53,24 +65,24 @@ Test(pool_model, each_slot_change_is_mirrored_in_the_model)
 	cr_assert_eq(pool_slot_model(&p, s)->state, MODEL_SB_IDLE);
 	cr_assert_eq(pool_slot_model(&p, s)->idle_since_ns, 2 * S);
 	cr_assert_eq(pool_enqueue(&p, &job, 3 * S), 0);
-	cr_assert_eq(p.fn.queued, 1);
+	cr_assert_eq(p.fn->queued, 1);
 	cr_assert_eq(pool_dequeue(&p), &job);
 	pool_slot_start(&p, s, 3 * S);
 	cr_assert_eq(s->state, POOL_BUSY);
 	cr_assert_eq(pool_slot_model(&p, s)->state, MODEL_SB_BUSY);
-	cr_assert_eq(p.fn.queued, 0);
-	cr_assert_eq(p.fn.in_flight, 1);
+	cr_assert_eq(p.fn->queued, 0);
+	cr_assert_eq(p.fn->in_flight, 1);
 	pool_slot_finish(&p, s, 4 * S);
 	cr_assert_eq(s->state, POOL_IDLE);
 	cr_assert_eq(pool_slot_model(&p, s)->idle_since_ns, 4 * S);
-	cr_assert_eq(p.fn.last_end_ns, 4 * S);
+	cr_assert_eq(p.fn->last_end_ns, 4 * S);
 	pool_slot_freeze(&p, s, true);
 	cr_assert_eq(pool_slot_model(&p, s)->state, MODEL_SB_FROZEN);
 	cr_assert_eq(s->since_ns, 4 * S, "freezing keeps the idle-since time");
 	pool_slot_remove(&p, s);
-	cr_assert_eq(p.fn.n_sb, 0);
+	cr_assert_eq(p.fn->n_sb, 0);
 	cr_assert_eq(p.n, 0);
-	pool_fini(&p);
+	pool_t_fini(&p);
 }
 
 Test(pool_model, an_abandoned_request_leaves_the_demand)
@@ -81,10 +93,10 @@ Test(pool_model, an_abandoned_request_leaves_the_demand)
 	pool_t_init(&p);
 	cr_assert_eq(pool_enqueue(&p, &job, S), 0);
 	cr_assert_eq(pool_dequeue(&p), &job);
-	cr_assert_eq(p.fn.queued, 1, "dequeued is still demand until it starts");
+	cr_assert_eq(p.fn->queued, 1, "dequeued is still demand until it starts");
 	pool_abandon(&p);
-	cr_assert_eq(p.fn.queued, 0);
-	pool_fini(&p);
+	cr_assert_eq(p.fn->queued, 0);
+	pool_t_fini(&p);
 }
 
 Test(pool_decision, a_request_with_no_sandbox_allocates_one)
@@ -101,7 +113,7 @@ Test(pool_decision, a_request_with_no_sandbox_allocates_one)
 	/* one being created counts against the queue */
 	cr_assert(pool_slot_add(&p, S, S + 5));
 	cr_assert_eq(pool_t_decide(&p, "fixed:10", S, a, 16), 0);
-	pool_fini(&p);
+	pool_t_fini(&p);
 }
 
 Test(pool_decision, idle_freezes_after_the_grace_then_is_released_after_keep_alive)
@@ -124,7 +136,7 @@ Test(pool_decision, idle_freezes_after_the_grace_then_is_released_after_keep_ali
 	cr_assert_eq(n, 1);
 	cr_assert_eq(a[0].kind, POLICY_RELEASE);
 	cr_assert_eq(pool_slot_by_model(&p, a[0].sb), s);
-	pool_fini(&p);
+	pool_t_fini(&p);
 }
 
 Test(pool_decision, a_request_thaws_a_frozen_sandbox_instead_of_allocating)
@@ -142,7 +154,7 @@ Test(pool_decision, a_request_thaws_a_frozen_sandbox_instead_of_allocating)
 	cr_assert_eq(pool_t_decide(&p, "fixed:10", 3 * S, a, 16), 1);
 	cr_assert_eq(a[0].kind, POLICY_THAW);
 	cr_assert_eq(pool_slot_by_model(&p, a[0].sb), s);
-	pool_fini(&p);
+	pool_t_fini(&p);
 }
 
 Test(pool_queue, fifo_and_requeue)
@@ -154,7 +166,7 @@ Test(pool_queue, fifo_and_requeue)
 	for (int i = 0; i < 4; i++)
 		cr_assert_eq(pool_enqueue(&p, &x[i], (uint64_t)i), 0);
 	cr_assert_eq(pool_enqueue(&p, &x[4], 4), -1);
-	cr_assert_eq(p.fn.queued, 4, "a refused request is no arrival");
+	cr_assert_eq(p.fn->queued, 4, "a refused request is no arrival");
 	cr_assert_eq(pool_dequeue(&p), &x[0]);
 	cr_assert_eq(pool_requeue_front(&p, &x[5]), 0);
 	cr_assert_eq(pool_dequeue(&p), &x[5]);
@@ -172,7 +184,7 @@ Test(pool_queue, fifo_and_requeue)
 	pool_slot_remove(&p, s3);
 	pool_slot_remove(&p, s2);
 	cr_assert_eq(pool_ready_slot(&p), s1);
-	pool_fini(&p);
+	pool_t_fini(&p);
 }
 
 Test(feed, meminfo_gives_total_and_available_in_bytes)
