@@ -80,13 +80,17 @@ build_initramfs() {
 	printf 'root:x:0:\n' >"$STAGE/etc/group"
 	copy_with_libs "$ROOT/slxrun" /slx/slxrun
 	# shim serve loads libmicrohttpd at run time (ldd does not name it).
-	mhd=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 .*x86-64/ { print $NF; exit }')
+	mhd=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 .*x86-64/ && !found { print $NF; found = 1 }')
 	copy_with_libs "$mhd" "$mhd"
 	copy_with_libs "$B/vm-tests" /slx/vm-tests
 	copy_with_libs "$B/unit-tests" /slx/unit-tests
 	copy_with_libs "$B/privileged-tests" /slx/privileged-tests
 	copy_with_libs "$B/integration-tests" /slx/integration-tests
-	cp -a "$B/examples/busybox" "$STAGE/slx/examples/"
+	cp -a "$B/examples/busybox" "$B/examples/hello-exec" "$B/examples/bench-echo-exec" \
+		"$STAGE/slx/examples/"
+	# The node suite replays its trace from the repository's relative path.
+	mkdir -p "$STAGE/slx/tests/traces"
+	cp -a "$ROOT/tests/traces/node" "$STAGE/slx/tests/traces/"
 	for bin in containerd containerd-shim-runc-v2 ctr runc; do
 		copy_with_libs "$(command -v "$bin")" "/slx/bin/$bin"
 	done

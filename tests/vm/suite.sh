@@ -23,8 +23,8 @@ case " $suites " in *" cgroup "*)
 	# under one budget) is checked where memory.max holds it.
 	for suite in security_defaults rootfs_attacks state_safety node_live node_routing; do
 		echo "SLX-VM: integration $suite/*"
-		/slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
-			--filter "$suite/*" 2>&1 || rc=1
+		(cd /slx && /slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
+			--filter "$suite/*" 2>&1) || rc=1
 	done
 	;;
 esac
