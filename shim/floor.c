@@ -21,7 +21,7 @@ static const enum oci_ns_type floor_ns[] = {
 static const char *const ns_names[] = {
     [OCI_NS_PID] = "pid",   [OCI_NS_NETWORK] = "network", [OCI_NS_IPC] = "ipc",
     [OCI_NS_UTS] = "uts",   [OCI_NS_MOUNT] = "mount",	  [OCI_NS_CGROUP] = "cgroup",
-    [OCI_NS_USER] = "user",
+    [OCI_NS_USER] = "user", [OCI_NS_TIME] = "time",
 };
 
 /* Docker's default capability set: the most a bundle may name. */
@@ -65,6 +65,16 @@ static int strv_set(struct oci_strv *v, const char *const *src, size_t n)
 	return 0;
 }
 
+static bool floor_makes(enum oci_ns_type t)
+{
+	for (size_t i = 0; i < N(floor_ns); i++)
+		if (floor_ns[i] == t)
+			return true;
+	return false;
+}
+
+/* No namespace is joined by path, whatever its type: the floor's own are
+ * made fresh, and one it does not make (time) stays the host's. */
 static int floor_namespaces(struct oci_linux *l, struct slx_err *err)
 {
 	bool have[OCI_NS_COUNT] = {0};
@@ -73,12 +83,19 @@ static int floor_namespaces(struct oci_linux *l, struct slx_err *err)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct oci_namespace *ns = &l->namespaces[i];
+		const char *name = (size_t)ns->type < N(ns_names) && ns_names[ns->type]
+				       ? ns_names[ns->type]
+				       : "other";
 
-		if (ns->path && *ns->path && (size_t)ns->type < N(ns_names) && ns_names[ns->type])
-			return slx_error(err, 0,
-					 "linux.namespaces[%zu].path: a function sandbox gets its "
-					 "own %s namespace, not %s" UNSAFE_HINT,
-					 i, ns_names[ns->type], ns->path);
+		if (ns->path && *ns->path)
+			return slx_error(
+			    err, 0,
+			    floor_makes(ns->type)
+				? "linux.namespaces[%zu].path: a function sandbox gets "
+				  "its own %s namespace, not %s" UNSAFE_HINT
+				: "linux.namespaces[%zu].path: a function sandbox joins "
+				  "no %s namespace by path, not %s" UNSAFE_HINT,
+			    i, name, ns->path);
 		if ((size_t)ns->type < N(have))
 			have[ns->type] = true;
 	}

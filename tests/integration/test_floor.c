@@ -275,6 +275,9 @@ Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
 	     "0, \"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": "
 	     "1}],|'",
 	     "linux.uidMappings:"},
+	    {"-e 's|{ \"type\": \"mount\" }|{ \"type\": \"mount\" }, { \"type\": \"time\", "
+	     "\"path\": \"/proc/1/ns/time\" }|'",
+	     "linux.namespaces[5].path: a function sandbox joins no time namespace by path"},
 	};
 	struct cmd_result r;
 
@@ -286,9 +289,9 @@ Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
 		cr_assert(strstr(r.err, "--unsafe-sandbox"), "case %zu: %s", i, r.err);
 		cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
 		cmd_result_free(&r);
-		/* no joining pid 1's net ns, writing the host through an overlay
-		 * or mapping host root even so */
-		if (i != 0 && i != 1 && i != 4) {
+		/* no joining pid 1's net or time ns, writing the host through an
+		 * overlay or mapping host root even so */
+		if (i != 0 && i != 1 && i != 4 && i != 5) {
 			floor_t_invoke(floor_t_dir, "--unsafe-sandbox", "{}", &r);
 			cr_assert_eq(r.status, 0, "case %zu: %s", i, r.err);
 			cr_assert_str_eq(r.out, "ran\n");

@@ -376,6 +376,27 @@ Test(floor_rules, joining_a_namespace_is_refused)
 	    "/proc/1/ns/user" HINT);
 }
 
+/* A time namespace is not one the floor makes (the sandbox keeps the
+ * host's clocks), but joining one by path is refused as any other join:
+ * the floor's rule is "no namespace by path", not a list of types. */
+Test(floor_rules, joining_a_time_namespace_is_refused)
+{
+	floor_t_refused(
+	    NULL, ",\"linux\":{\"namespaces\":[{\"type\":\"time\",\"path\":\"/proc/1/ns/time\"}]}",
+	    "linux.namespaces[0].path: a function sandbox joins no time namespace by path, not "
+	    "/proc/1/ns/time" HINT);
+}
+
+Test(floor_rules, own_time_namespace_is_accepted)
+{
+	struct floored t;
+
+	floor_t_apply(&t, NULL, ",\"linux\":{\"namespaces\":[{\"type\":\"time\"}]}", NULL,
+		      floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	floor_t_release(&t);
+}
+
 Test(floor_rules, the_bundles_own_id_mappings_are_refused)
 {
 	floor_t_refused(
