@@ -154,8 +154,11 @@ static int floor_identity(struct oci_process *p, const struct shim_floor_opts *o
 						 "process.capabilities.%s[%zu]: %s is beyond a "
 						 "function sandbox's default set" UNSAFE_HINT,
 						 set_names[s], i, sets[s]->v[i]);
+	/* Root's user or group means the floor's, as Lambda's sbx_user1051:
+	 * gid 0 is also what a bundle or an image's `USER 1000` that names no
+	 * group says, so it is replaced rather than refused. */
 	f->uid = p->user.uid ? p->user.uid : SHIM_FLOOR_UID;
-	f->gid = p->user.uid ? p->user.gid : SHIM_FLOOR_GID;
+	f->gid = p->user.uid && p->user.gid ? p->user.gid : SHIM_FLOOR_GID;
 	if (f->uid >= count || f->gid >= count)
 		return slx_error(err, 0,
 				 "process.user: %" PRIu32 ":%" PRIu32

@@ -240,6 +240,20 @@ Test(floor, function_runs_as_a_non_root_user_mapped_to_an_unprivileged_host_id)
 	cmd_result_free(&r);
 }
 
+/* A bundle whose user is non-root but whose group is root's (what an
+ * image's `USER 1000` gives) runs in the floor's group, never gid 0. */
+Test(floor, function_never_runs_in_roots_group)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("id -g; id -G",
+		       "-e 's|\"uid\": 993, \"gid\": 990|\"uid\": 1000, \"gid\": 0|'");
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "990\n990\n", "the function's groups: %s", r.out);
+	cmd_result_free(&r);
+}
+
 Test(floor, function_cannot_make_namespaces_or_mounts)
 {
 	struct cmd_result r;

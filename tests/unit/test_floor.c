@@ -182,6 +182,28 @@ Test(floor_rules, a_non_root_user_and_its_groups_are_kept_for_the_function)
 	floor_t_release(&t);
 }
 
+/* A non-root user whose group is root's (gid 0 is also what a bundle that
+ * leaves the group out says) runs in the floor's group, as uid 0 runs as the
+ * floor's user: a function never holds root's group inside. */
+Test(floor_rules, a_function_never_runs_in_roots_group)
+{
+	struct floored t;
+
+	floor_t_apply(&t, ",\"user\":{\"uid\":1000,\"gid\":0}", NULL, NULL,
+		      floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.f.uid, 1000);
+	cr_assert_eq(t.f.gid, SHIM_FLOOR_GID, "the function runs with gid %u", t.f.gid);
+	floor_t_release(&t);
+
+	floor_t_apply(&t, ",\"user\":{\"uid\":0,\"gid\":5}", NULL, NULL,
+		      floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.f.uid, SHIM_FLOOR_UID);
+	cr_assert_eq(t.f.gid, SHIM_FLOOR_GID);
+	floor_t_release(&t);
+}
+
 Test(floor_rules, default_capabilities_named_by_the_bundle_are_accepted)
 {
 	struct floored t;
