@@ -254,6 +254,54 @@ Test(floor, function_never_runs_in_roots_group)
 	cmd_result_free(&r);
 }
 
+/* The attack: a device node anyone may open (a fuse node, 0666, made here:
+ * this host's own are 0600) is bound read-only into the sandbox's /dev, which
+ * the bind rule allows; the device filter is what keeps it shut.  A bundle that
+ * widens the filter, by an allow rule or through linux.devices (whose nodes
+ * the filter allows), is refused naming the field. */
+Test(floor, host_devices_beyond_the_default_set_stay_shut)
+{
+	static const struct {
+		const char *sed, *field;
+	} widen[] = {
+	    {"-e 's|\"linux\": {|\"linux\": { \"resources\": { \"devices\": [ { \"allow\": false, "
+	     "\"access\": \"rwm\" }, { \"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": "
+	     "229, \"access\": \"rw\" } ] },|'",
+	     "linux.resources.devices[1]: allows c 10:229 rw, beyond a function sandbox's devices"},
+	    {"-e 's|\"linux\": {|\"linux\": { \"devices\": [ { \"path\": \"/dev/fuse\", \"type\": "
+	     "\"c\", \"major\": 10, \"minor\": 229 } ],|'",
+	     "linux.devices[0]: /dev/fuse (c 10:229) is not one of a function sandbox's devices"},
+	};
+	static const char script[] =
+	    "(exec 3<>/dev/anyones-fuse) 2>/dev/null && echo opened-a-host-device || echo shut";
+	struct cmd_result r;
+	char node[128];
+
+	for (size_t i = 0; i <= sizeof(widen) / sizeof(widen[0]); i++) {
+		floor_t_bundle(script, i ? widen[i - 1].sed : NULL);
+		snprintf(node, sizeof(node), "%s/fuse", floor_t_dir);
+		cmd_run(&r, NULL, 10,
+			"mknod -m 0666 %s c 10 229 && sed -i 's|\"nodev\", \"ro\"\\] }|&, { "
+			"\"destination\": \"/dev/anyones-fuse\", \"type\": \"bind\", \"source\": "
+			"\"%s\", \"options\": [\"bind\", \"ro\"] }|' %s/config.json",
+			node, node, floor_t_dir);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		cmd_result_free(&r);
+		floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+		if (!i) {
+			cr_assert_eq(r.status, 0, "%s", r.err);
+			cr_assert_str_eq(r.out, "shut\n", "the filter let the node open");
+		} else {
+			cr_assert_neq(r.status, 0, "case %zu ran: %s", i, r.out);
+			cr_assert(strstr(r.err, widen[i - 1].field), "case %zu: %s", i, r.err);
+			cr_assert(strstr(r.err, "--unsafe-sandbox"), "case %zu: %s", i, r.err);
+			cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+		}
+		cmd_result_free(&r);
+		floor_t_fini();
+	}
+}
+
 Test(floor, function_cannot_make_namespaces_or_mounts)
 {
 	struct cmd_result r;
