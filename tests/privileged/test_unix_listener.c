@@ -18,7 +18,7 @@
 
 #include "shim/http.h"
 
-#define UL_GID	65534u /* nogroup: the group the listener is given */
+#define UL_GID	 65534u /* nogroup: the group the listener is given */
 #define UL_TRIES 400
 
 struct ul_dirs {
@@ -81,8 +81,8 @@ static void ul_watch(const struct ul_dirs *u, bool drop, void (*act)(const struc
 	}
 }
 
-static pid_t ul_spawn(const struct ul_dirs *u, bool drop,
-		      void (*act)(const struct ul_dirs *, int), int *out)
+static pid_t ul_spawn(const struct ul_dirs *u, bool drop, void (*act)(const struct ul_dirs *, int),
+		      int *out)
 {
 	int p[2];
 	char c;
