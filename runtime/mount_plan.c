@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 
 #include "../common/cleanup.h"
+#include "runtime.h"
 
 /* Destinations whose content the kernel, the runtime or the container's
  * tools trust: nothing in the image may redirect them. */
@@ -20,13 +21,11 @@ static const char *const special_dests[] = {
 };
 
 /* What runtime-spec calls the default devices: always there on a fresh /dev. */
-static const struct {
-	const char *path;
-	unsigned major, minor;
-} default_devices[] = {
+const struct rt_default_device rt_default_devices[] = {
     {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},	   {"/dev/full", 1, 7},
     {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 };
+const size_t rt_n_default_devices = sizeof(rt_default_devices) / sizeof(rt_default_devices[0]);
 
 struct plan_ctx {
 	struct rt_mount_plan *plan;
@@ -246,17 +245,17 @@ static int plan_config_device(struct plan_ctx *c, const struct oci_device *d, si
 static int plan_default_devices(struct plan_ctx *c, const struct oci_config *cfg,
 				struct slx_err *err)
 {
-	for (size_t i = 0; i < sizeof(default_devices) / sizeof(default_devices[0]); i++) {
+	for (size_t i = 0; i < rt_n_default_devices; i++) {
 		struct rt_mount_op *op;
 
-		if (config_has_device(cfg, default_devices[i].path))
+		if (config_has_device(cfg, rt_default_devices[i].path))
 			continue;
-		op = op_add(c, RT_MOP_DEVICE, "default device", i, default_devices[i].path);
+		op = op_add(c, RT_MOP_DEVICE, "default device", i, rt_default_devices[i].path);
 		if (!op)
 			return slx_error(err, ENOMEM, "default devices");
 		op->node = (struct rt_dev_node){
 		    .mode = S_IFCHR | 0666,
-		    .rdev = makedev(default_devices[i].major, default_devices[i].minor),
+		    .rdev = makedev(rt_default_devices[i].major, rt_default_devices[i].minor),
 		    .bind_host = c->userns,
 		};
 	}

@@ -109,6 +109,15 @@ void rt_log_open(const char *path, bool json, bool debug);
  * the last "error" line as the reason a runtime call failed. */
 void rt_log(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The nodes every fresh /dev gets (runtime-spec's default devices): null,
+ * zero, full, random, urandom, tty. */
+struct rt_default_device {
+	const char *path;
+	unsigned major, minor;
+};
+extern const struct rt_default_device rt_default_devices[];
+extern const size_t rt_n_default_devices;
+
 /* ---- seccomp ------------------------------------------------------- */
 struct rt_seccomp; /* a compiled BPF program plus its load flags */
 /* Build the filter from linux.seccomp with libseccomp and export it to BPF.

@@ -21,7 +21,7 @@ static const enum oci_ns_type floor_ns[] = {
 static const char *const ns_names[] = {
     [OCI_NS_PID] = "pid",   [OCI_NS_NETWORK] = "network", [OCI_NS_IPC] = "ipc",
     [OCI_NS_UTS] = "uts",   [OCI_NS_MOUNT] = "mount",	  [OCI_NS_CGROUP] = "cgroup",
-    [OCI_NS_USER] = "user",
+    [OCI_NS_USER] = "user", [OCI_NS_TIME] = "time",
 };
 
 /* Docker's default capability set: the most a bundle may name. */
@@ -65,6 +65,16 @@ static int strv_set(struct oci_strv *v, const char *const *src, size_t n)
 	return 0;
 }
 
+static bool floor_makes(enum oci_ns_type t)
+{
+	for (size_t i = 0; i < N(floor_ns); i++)
+		if (floor_ns[i] == t)
+			return true;
+	return false;
+}
+
+/* No namespace is joined by path, whatever its type: the floor's own are
+ * made fresh, and one it does not make (time) stays the host's. */
 static int floor_namespaces(struct oci_linux *l, struct slx_err *err)
 {
 	bool have[OCI_NS_COUNT] = {0};
@@ -73,12 +83,19 @@ static int floor_namespaces(struct oci_linux *l, struct slx_err *err)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct oci_namespace *ns = &l->namespaces[i];
+		const char *name = (size_t)ns->type < N(ns_names) && ns_names[ns->type]
+				       ? ns_names[ns->type]
+				       : "other";
 
-		if (ns->path && *ns->path && (size_t)ns->type < N(ns_names) && ns_names[ns->type])
-			return slx_error(err, 0,
-					 "linux.namespaces[%zu].path: a function sandbox gets its "
-					 "own %s namespace, not %s" UNSAFE_HINT,
-					 i, ns_names[ns->type], ns->path);
+		if (ns->path && *ns->path)
+			return slx_error(
+			    err, 0,
+			    floor_makes(ns->type)
+				? "linux.namespaces[%zu].path: a function sandbox gets "
+				  "its own %s namespace, not %s" UNSAFE_HINT
+				: "linux.namespaces[%zu].path: a function sandbox joins "
+				  "no %s namespace by path, not %s" UNSAFE_HINT,
+			    i, name, ns->path);
 		if ((size_t)ns->type < N(have))
 			have[ns->type] = true;
 	}
@@ -137,8 +154,11 @@ static int floor_identity(struct oci_process *p, const struct shim_floor_opts *o
 						 "process.capabilities.%s[%zu]: %s is beyond a "
 						 "function sandbox's default set" UNSAFE_HINT,
 						 set_names[s], i, sets[s]->v[i]);
+	/* Root's user or group means the floor's, as Lambda's sbx_user1051:
+	 * gid 0 is also what a bundle or an image's `USER 1000` that names no
+	 * group says, so it is replaced rather than refused. */
 	f->uid = p->user.uid ? p->user.uid : SHIM_FLOOR_UID;
-	f->gid = p->user.uid ? p->user.gid : SHIM_FLOOR_GID;
+	f->gid = p->user.uid && p->user.gid ? p->user.gid : SHIM_FLOOR_GID;
 	if (f->uid >= count || f->gid >= count)
 		return slx_error(err, 0,
 				 "process.user: %" PRIu32 ":%" PRIu32
@@ -162,6 +182,103 @@ static int floor_identity(struct oci_process *p, const struct shim_floor_opts *o
 	    strv_set(&p->caps.permitted, agent_caps, N(agent_caps)) < 0 ||
 	    strv_set(&p->caps.inheritable, NULL, 0) < 0 || strv_set(&p->caps.ambient, NULL, 0) < 0)
 		return slx_error(err, ENOMEM, "process.capabilities");
+	return 0;
+}
+
+/* "/dev/null, /dev/zero, ..." for messages. */
+static const char *default_device_names(char *buf, size_t len)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < rt_n_default_devices && k < len; i++)
+		k += (size_t)snprintf(buf + k, len - k, "%s%s", i ? ", " : "",
+				      rt_default_devices[i].path);
+	return buf;
+}
+
+/* linux.devices binds the host's node of that path (a user namespace may
+ * not mknod) and the device filter allows what it names: only the default
+ * nodes, exactly as they are, which the sandbox gets anyway. */
+static int floor_devices(const struct oci_linux *l, struct slx_err *err)
+{
+	char names[128];
+
+	for (size_t i = 0; i < l->n_devices; i++) {
+		const struct oci_device *d = &l->devices[i];
+		bool known = false;
+
+		for (size_t k = 0; k < rt_n_default_devices && !known; k++)
+			known = d->path && !strcmp(d->path, rt_default_devices[k].path) &&
+				(d->type == 'c' || d->type == 'u') &&
+				d->major == rt_default_devices[k].major &&
+				d->minor == rt_default_devices[k].minor;
+		if (!known)
+			return slx_error(
+			    err, 0,
+			    "linux.devices[%zu]: %s (%c %" PRId64 ":%" PRId64
+			    ") is not one of a function sandbox's devices (%s)" UNSAFE_HINT,
+			    i, d->path ? d->path : "no path", d->type ? d->type : '?', d->major,
+			    d->minor, default_device_names(names, sizeof(names)));
+	}
+	return 0;
+}
+
+static unsigned access_bits(const char *access)
+{
+	unsigned m = 0;
+
+	if (!access)
+		return 7;
+	for (; *access; access++)
+		m |= *access == 'r' ? 1 : *access == 'w' ? 2 : *access == 'm' ? 4 : 0;
+	return m;
+}
+
+/* Whether the default rules, which the filter always appends after the
+ * bundle's (the last match wins), already allow every access r allows. */
+static bool default_rules_allow(const struct oci_device_cgroup *r)
+{
+	unsigned want = access_bits(r->access);
+
+	for (size_t i = 0; i < cg_n_default_device_rules; i++) {
+		const struct oci_device_cgroup *d = &cg_default_device_rules[i];
+
+		if (d->allow && d->type == r->type && (d->major < 0 || d->major == r->major) &&
+		    (d->minor < 0 || d->minor == r->minor))
+			want &= ~access_bits(d->access);
+	}
+	return !want;
+}
+
+static const char *dev_number(int64_t v, char *buf, size_t len)
+{
+	if (v < 0)
+		return "*";
+	snprintf(buf, len, "%" PRId64, v);
+	return buf;
+}
+
+/* An allow rule beyond the defaults would open a host node bound in (a
+ * read-only bind still opens a device for writing) or shipped in a layer;
+ * deny rules only take away. */
+static int floor_device_rules(const struct oci_resources *res, struct slx_err *err)
+{
+	char major[24], minor[24];
+
+	for (size_t i = 0; i < res->n_devices; i++) {
+		const struct oci_device_cgroup *r = &res->devices[i];
+
+		if (!r->allow || default_rules_allow(r))
+			continue;
+		return slx_error(
+		    err, 0,
+		    "linux.resources.devices[%zu]: allows %c %s:%s %s, beyond a "
+		    "function sandbox's devices (null, zero, full, random, urandom, "
+		    "tty, ptmx, pts)" UNSAFE_HINT,
+		    i, r->type ? r->type : 'a', dev_number(r->major, major, sizeof(major)),
+		    dev_number(r->minor, minor, sizeof(minor)), r->access ? r->access : "rwm");
+	}
 	return 0;
 }
 
@@ -336,8 +453,9 @@ int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o, co
 		return 0;
 	f->on = true;
 	cfg->has_linux = true;
-	if (floor_namespaces(&cfg->linux_, err) < 0 || floor_ids(&cfg->linux_, o, err) < 0 ||
-	    floor_identity(&cfg->process, o, f, err) < 0 ||
+	if (floor_namespaces(&cfg->linux_, err) < 0 || floor_devices(&cfg->linux_, err) < 0 ||
+	    floor_device_rules(&cfg->linux_.resources, err) < 0 ||
+	    floor_ids(&cfg->linux_, o, err) < 0 || floor_identity(&cfg->process, o, f, err) < 0 ||
 	    floor_filesystem(cfg, bundle, skeleton, tmp_mb, err) < 0 ||
 	    floor_limits(&cfg->linux_.resources, memory_mb, o, f, err) < 0 ||
 	    floor_seccomp(&cfg->linux_.seccomp, f, err) < 0) {

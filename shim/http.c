@@ -25,19 +25,25 @@
 
 struct http_front;
 
+/* One accepted connection: when its current phase must be over.  A
+ * connection past its deadline is shut down, which MHD then closes.  Until
+ * a request on it shows the token (with none asked: until a request's
+ * headers are whole) it is unproven, and on its listener's unproven list,
+ * oldest first. */
+struct http_conn {
+	struct http_conn *prev, *next;
+	struct http_conn *uprev, *unext; /* unproven list; NULL once proven or cut */
+	int fd;
+	uint64_t deadline_ns; /* UINT64_MAX while its request waits on the pool */
+};
+
 struct http_daemon {
 	struct http_front *front;
 	struct MHD_Daemon *mhd;
 	char unix_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool quiesced;
-};
-
-/* One accepted connection: when its current phase must be over.  A
- * connection past its deadline is shut down, which MHD then closes. */
-struct http_conn {
-	struct http_conn *prev, *next;
-	int fd;
-	uint64_t deadline_ns; /* UINT64_MAX while its request waits on the pool */
+	struct http_conn unproven; /* list head */
+	size_t n_unproven;
 };
 
 struct http_front {
@@ -167,6 +173,62 @@ static void conn_set_deadline(struct http_front *f, struct MHD_Connection *conn,
 		f->next_sweep_ns = hc->deadline_ns;
 }
 
+/* ---- unproven connections --------------------------------------------------- */
+
+/* Every local client connects from 127.0.0.1, so a cap per source address
+ * is one cap for all of them, the token holder included.  Instead the
+ * connections that have not shown the token share --max-per-client per
+ * listener, and a new one past it cuts the unproven connection that has
+ * waited longest (nginx reuses its oldest idle connections alike when it
+ * runs out): a flood of half-sent headers holds at most that many
+ * connections and never keeps out a client that sends its headers at once,
+ * nor cuts a connection that showed the token. */
+static size_t unproven_cap(const struct http_front *f)
+{
+	unsigned cap = f->opts.per_client;
+
+	/* At --max-connections MHD stops accepting, and only an accepted
+	 * connection can make room: keep one slot beyond the unproven. */
+	if (f->opts.max_conns > 1 && cap > f->opts.max_conns - 1)
+		cap = f->opts.max_conns - 1;
+	return cap ? cap : 1;
+}
+
+static void unproven_remove(struct http_daemon *d, struct http_conn *hc)
+{
+	if (!hc->unext)
+		return;
+	hc->uprev->unext = hc->unext;
+	hc->unext->uprev = hc->uprev;
+	hc->uprev = hc->unext = NULL;
+	d->n_unproven--;
+}
+
+static void unproven_add(struct http_daemon *d, struct http_conn *hc)
+{
+	hc->unext = &d->unproven;
+	hc->uprev = d->unproven.uprev;
+	d->unproven.uprev->unext = hc;
+	d->unproven.uprev = hc;
+	d->n_unproven++;
+	while (d->n_unproven > unproven_cap(d->front)) {
+		struct http_conn *oldest = d->unproven.unext;
+
+		(void)shutdown(oldest->fd, SHUT_RDWR);
+		oldest->deadline_ns = UINT64_MAX;
+		unproven_remove(d, oldest);
+	}
+}
+
+/* A request on conn showed the token: never cut for room again. */
+static void conn_proven(struct http_daemon *d, struct MHD_Connection *conn)
+{
+	struct http_conn *hc = conn_of(conn);
+
+	if (hc)
+		unproven_remove(d, hc);
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
 {
@@ -177,6 +239,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 
 	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
 		if (hc) {
+			unproven_remove(d, hc);
 			hc->prev->next = hc->next;
 			hc->next->prev = hc->prev;
 			free(hc);
@@ -198,6 +261,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	f->conns.prev = hc;
 	*socket_context = hc;
 	conn_set_deadline(f, conn, f->opts.header_timeout_s);
+	unproven_add(d, hc);
 }
 
 /* Shut down every connection past its deadline (a trickled header, a slow
@@ -298,7 +362,6 @@ static bool body_fits(struct http_front *f, struct http_call *c, size_t more)
 	return true;
 }
 
-/* First call of a request: everything but an invocation is answered now. */
 /* The NAME of /2015-03-31/functions/NAME/invocations, cut at max. */
 static void function_of(const char *url, char *out, size_t max)
 {
@@ -308,19 +371,24 @@ static void function_of(const char *url, char *out, size_t max)
 	snprintf(out, max + 1, "%.*s", (int)(len > max ? max : len), name);
 }
 
+/* First call of a request (its headers are whole): everything but an
+ * invocation is answered now. */
 static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *conn, const char *url,
 				const char *method, void **con_cls)
 {
 	struct http_front *f = d->front;
 	enum http_route route = route_of(url);
+	bool token_ok = authorized(f, conn);
 	const char *clen;
 	unsigned long long want = 0;
 	struct http_call *c;
 
 	conn_set_deadline(f, conn, f->opts.body_timeout_s);
+	if (token_ok)
+		conn_proven(d, conn);
 	if (route == ROUTE_NONE)
 		return reply(conn, MHD_HTTP_NOT_FOUND, "{\"errorMessage\":\"not found\"}", NULL);
-	if (!(route != ROUTE_INVOKE && f->opts.public_metrics) && !authorized(f, conn))
+	if (!(route != ROUTE_INVOKE && f->opts.public_metrics) && !token_ok)
 		return reply_with(conn, MHD_HTTP_UNAUTHORIZED, unauthorized_body,
 				  MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
 	if (route != ROUTE_INVOKE)
@@ -525,8 +593,7 @@ static struct MHD_Daemon *start_daemon(struct http_daemon *d, int fd)
 				d, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_NOTIFY_COMPLETED,
 				on_completed, d, MHD_OPTION_NOTIFY_CONNECTION, on_connection, d,
 				MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_S,
-				MHD_OPTION_CONNECTION_LIMIT, o->max_conns,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, o->per_client, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_LIMIT, o->max_conns, MHD_OPTION_END);
 }
 
 int http_front_listen(struct http_front *f, const struct http_addr *a, struct slx_err *err)
@@ -543,6 +610,7 @@ int http_front_listen(struct http_front *f, const struct http_addr *a, struct sl
 	if (fd < 0)
 		return slx_error_prefix(err, "--listen %s", http_addr_name(a, name, sizeof(name)));
 	d->front = f;
+	d->unproven.unext = d->unproven.uprev = &d->unproven;
 	d->mhd = start_daemon(d, fd);
 	if (!d->mhd) {
 		close(fd);

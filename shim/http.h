@@ -19,7 +19,7 @@
 /* The front's limits: over one, a client is refused with a clear status,
  * never queued without bound (DESIGN.md, "Trust boundaries"). */
 #define HTTP_MAX_CONNS	      1024u /* per listener */
-#define HTTP_MAX_PER_CLIENT   64u   /* per TCP source address and listener */
+#define HTTP_MAX_PER_CLIENT   64u   /* per listener: connections yet to show the token */
 #define HTTP_HEADER_TIMEOUT_S 10u   /* from accept (or the last answer) to the headers */
 #define HTTP_BODY_TIMEOUT_S   30u   /* from the headers to the body; to send an answer */
 #define HTTP_BODY_BUDGET      (32u * 1024 * 1024) /* request and answer bodies held */
@@ -52,6 +52,9 @@ static inline bool http_addr_is_tcp(const struct http_addr *a)
 struct http_front_opts {
 	const char *token;   /* NULL: none asked; copied */
 	bool public_metrics; /* /metrics and /status without the token */
+	/* per_client: connections per listener that have not shown the token
+	 * (every local client is 127.0.0.1: one address is all of them); a new
+	 * one past it cuts the one that has waited longest. */
 	unsigned max_conns, per_client, header_timeout_s, body_timeout_s;
 	size_t body_budget;
 };

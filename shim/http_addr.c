@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* http_addr.c -- the shim's listen addresses: "unix:PATH[,mode=,group=]" and
  * "tcp:HOST:PORT" parsed, and a listening socket made for one (a unix socket
- * created with the operator's mode and group, never over a live one). */
+ * made in a private directory with the operator's mode and group and renamed
+ * into place, never over a live one). */
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 
 static int parse_port(const char *s, in_port_t *port)
 {
@@ -136,21 +138,109 @@ static int group_id(const char *name, gid_t *gid, struct slx_err *err)
 	return 0;
 }
 
-/* Nobody can connect before listen(): the socket file gets its mode and
- * group in between, so no client ever sees it wider than asked. */
-static int unix_restrict(const struct http_addr *a, struct slx_err *err)
+/* The directory a unix socket's path names, and the name in it. */
+struct unix_place {
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *name;
+};
+
+static int unix_place_of(const char *path, struct unix_place *p, struct slx_err *err)
+{
+	const char *slash = strrchr(path, '/');
+
+	p->name = slash ? slash + 1 : path;
+	if (!*p->name || !strcmp(p->name, ".") || !strcmp(p->name, ".."))
+		return slx_error(err, EINVAL, "a unix socket's path must end in a file name");
+	if (!slash)
+		strcpy(p->dir, ".");
+	else if (slash == path)
+		strcpy(p->dir, "/");
+	else
+		snprintf(p->dir, sizeof(p->dir), "%.*s", (int)(slash - path), path);
+	return 0;
+}
+
+/* A fresh directory beside the socket's path that only we may enter:
+ * made, then opened without following and checked to be ours, so a
+ * directory or symlink swapped in under its name is refused. */
+static int private_dir(int parent, char *name, size_t len, struct slx_err *err)
+{
+	struct stat st;
+	int fd;
+
+	for (int tries = 0;; tries++) {
+		snprintf(name, len, ".slxrun-bind-%d-%08lx", (int)getpid(),
+			 (unsigned long)random() ^ (unsigned long)slx_now_ns());
+		if (mkdirat(parent, name, 0700) == 0)
+			break;
+		if (errno != EEXIST || tries == 16)
+			return slx_error(err, errno, "mkdir %s", name);
+	}
+	fd = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		int e = fd < 0 ? errno : EPERM;
+
+		if (fd >= 0)
+			close(fd);
+		return slx_error(err, e, "%s was replaced while the socket was made", name);
+	}
+	return fd;
+}
+
+/* Group and mode of the socket "s" in the private directory priv: nobody
+ * but root can reach it there, so its path is not followed anywhere else. */
+static int unix_restrict(int priv, const struct http_addr *a, struct slx_err *err)
 {
 	gid_t gid = 0;
 
 	if (a->group[0]) {
 		if (group_id(a->group, &gid, err) < 0)
 			return -1;
-		if (chown(a->path, (uid_t)-1, gid) < 0)
+		if (fchownat(priv, "s", (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0)
 			return slx_error(err, errno, "chgrp %s", a->group);
 	}
-	if (chmod(a->path, (mode_t)a->mode) < 0)
+	if (fchmodat(priv, "s", (mode_t)a->mode, 0) < 0)
 		return slx_error(err, errno, "chmod %04o", a->mode);
 	return 0;
+}
+
+/* Bind, restrict and listen in the private directory, then rename into
+ * place: whoever looks the path up sees no socket, or the finished one
+ * with its mode and group, listening.  Setting them by path after bind
+ * instead followed whatever someone who may write the directory swapped
+ * in meanwhile (a symlink to /etc/shadow got the listener's mode and group). */
+static int unix_bind(int fd, const struct http_addr *a, struct slx_err *err)
+{
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	struct unix_place place;
+	cleanup_close int parent = -1, priv = -1;
+	char name[64];
+	int r = -1;
+	mode_t old;
+
+	if (unix_place_of(a->path, &place, err) < 0)
+		return -1;
+	parent = open(place.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (parent < 0)
+		return slx_error(err, errno, "open %s", place.dir);
+	priv = private_dir(parent, name, sizeof(name), err);
+	if (priv < 0)
+		return -1;
+	/* The directory's fd names it wherever it is moved meanwhile. */
+	snprintf(un.sun_path, sizeof(un.sun_path), "/proc/self/fd/%d/s", priv);
+	old = umask(0177);
+	r = bind(fd, (const struct sockaddr *)&un, sizeof(un));
+	umask(old);
+	if (r < 0)
+		slx_error(err, errno, "bind");
+	else if ((r = unix_restrict(priv, a, err)) == 0 && (r = listen(fd, 1024)) < 0)
+		slx_error(err, errno, "listen");
+	if (r == 0 && (r = renameat2(priv, "s", parent, place.name, RENAME_NOREPLACE)) < 0)
+		slx_error(err, errno, "rename into place (something appeared there meanwhile)");
+	if (r < 0)
+		(void)unlinkat(priv, "s", 0);
+	(void)unlinkat(parent, name, AT_REMOVEDIR);
+	return r;
 }
 
 int http_addr_bind(const struct http_addr *a, struct slx_err *err)
@@ -164,19 +254,16 @@ int http_addr_bind(const struct http_addr *a, struct slx_err *err)
 	fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return slx_error(err, errno, "socket");
-	if (!a->path[0])
-		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->path[0])
+		return unix_bind(fd, a, err) < 0 ? -1 : steal_fd(fd);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	old = umask(0177);
 	r = bind(fd, (const struct sockaddr *)&a->sa, a->len);
 	umask(old);
 	if (r < 0)
 		return slx_error(err, errno, "bind");
-	if ((a->path[0] && unix_restrict(a, err) < 0) ||
-	    (listen(fd, 1024) < 0 && slx_error(err, errno, "listen"))) {
-		if (a->path[0])
-			(void)unlink(a->path);
-		return -1;
-	}
+	if (listen(fd, 1024) < 0)
+		return slx_error(err, errno, "listen");
 	return steal_fd(fd);
 }
 

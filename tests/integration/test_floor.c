@@ -240,6 +240,68 @@ Test(floor, function_runs_as_a_non_root_user_mapped_to_an_unprivileged_host_id)
 	cmd_result_free(&r);
 }
 
+/* A bundle whose user is non-root but whose group is root's (what an
+ * image's `USER 1000` gives) runs in the floor's group, never gid 0. */
+Test(floor, function_never_runs_in_roots_group)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("id -g; id -G",
+		       "-e 's|\"uid\": 993, \"gid\": 990|\"uid\": 1000, \"gid\": 0|'");
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "990\n990\n", "the function's groups: %s", r.out);
+	cmd_result_free(&r);
+}
+
+/* The attack: a device node anyone may open (a fuse node, 0666, made here:
+ * this host's own are 0600) is bound read-only into the sandbox's /dev, which
+ * the bind rule allows; the device filter is what keeps it shut.  A bundle that
+ * widens the filter, by an allow rule or through linux.devices (whose nodes
+ * the filter allows), is refused naming the field. */
+Test(floor, host_devices_beyond_the_default_set_stay_shut)
+{
+	static const struct {
+		const char *sed, *field;
+	} widen[] = {
+	    {"-e 's|\"linux\": {|\"linux\": { \"resources\": { \"devices\": [ { \"allow\": false, "
+	     "\"access\": \"rwm\" }, { \"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": "
+	     "229, \"access\": \"rw\" } ] },|'",
+	     "linux.resources.devices[1]: allows c 10:229 rw, beyond a function sandbox's devices"},
+	    {"-e 's|\"linux\": {|\"linux\": { \"devices\": [ { \"path\": \"/dev/fuse\", \"type\": "
+	     "\"c\", \"major\": 10, \"minor\": 229 } ],|'",
+	     "linux.devices[0]: /dev/fuse (c 10:229) is not one of a function sandbox's devices"},
+	};
+	static const char script[] =
+	    "(exec 3<>/dev/anyones-fuse) 2>/dev/null && echo opened-a-host-device || echo shut";
+	struct cmd_result r;
+	char node[128];
+
+	for (size_t i = 0; i <= sizeof(widen) / sizeof(widen[0]); i++) {
+		floor_t_bundle(script, i ? widen[i - 1].sed : NULL);
+		snprintf(node, sizeof(node), "%s/fuse", floor_t_dir);
+		cmd_run(&r, NULL, 10,
+			"mknod -m 0666 %s c 10 229 && sed -i 's|\"nodev\", \"ro\"\\] }|&, { "
+			"\"destination\": \"/dev/anyones-fuse\", \"type\": \"bind\", \"source\": "
+			"\"%s\", \"options\": [\"bind\", \"ro\"] }|' %s/config.json",
+			node, node, floor_t_dir);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		cmd_result_free(&r);
+		floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+		if (!i) {
+			cr_assert_eq(r.status, 0, "%s", r.err);
+			cr_assert_str_eq(r.out, "shut\n", "the filter let the node open");
+		} else {
+			cr_assert_neq(r.status, 0, "case %zu ran: %s", i, r.out);
+			cr_assert(strstr(r.err, widen[i - 1].field), "case %zu: %s", i, r.err);
+			cr_assert(strstr(r.err, "--unsafe-sandbox"), "case %zu: %s", i, r.err);
+			cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+		}
+		cmd_result_free(&r);
+		floor_t_fini();
+	}
+}
+
 Test(floor, function_cannot_make_namespaces_or_mounts)
 {
 	struct cmd_result r;
@@ -275,6 +337,9 @@ Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
 	     "0, \"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": 0, \"size\": "
 	     "1}],|'",
 	     "linux.uidMappings:"},
+	    {"-e 's|{ \"type\": \"mount\" }|{ \"type\": \"mount\" }, { \"type\": \"time\", "
+	     "\"path\": \"/proc/1/ns/time\" }|'",
+	     "linux.namespaces[5].path: a function sandbox joins no time namespace by path"},
 	};
 	struct cmd_result r;
 
@@ -286,9 +351,9 @@ Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
 		cr_assert(strstr(r.err, "--unsafe-sandbox"), "case %zu: %s", i, r.err);
 		cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
 		cmd_result_free(&r);
-		/* no joining pid 1's net ns, writing the host through an overlay
-		 * or mapping host root even so */
-		if (i != 0 && i != 1 && i != 4) {
+		/* no joining pid 1's net or time ns, writing the host through an
+		 * overlay or mapping host root even so */
+		if (i != 0 && i != 1 && i != 4 && i != 5) {
 			floor_t_invoke(floor_t_dir, "--unsafe-sandbox", "{}", &r);
 			cr_assert_eq(r.status, 0, "case %zu: %s", i, r.err);
 			cr_assert_str_eq(r.out, "ran\n");

@@ -263,8 +263,9 @@ Test(node_routing, names_route_and_an_unknown_name_is_404)
 		snprintf(hello, sizeof(hello), "%s/hello-exec", b);
 		shim_proc_start(&node_t_cur, hello, flags);
 	}
-	cr_assert_eq(http_request(node_t_cur.sock, NULL, "/2015-03-31/functions/hello-exec/invocations",
-				  "{\"a\":1}", 7, &r),
+	cr_assert_eq(http_request(node_t_cur.sock, NULL,
+				  "/2015-03-31/functions/hello-exec/invocations", "{\"a\":1}", 7,
+				  &r),
 		     CURLE_OK);
 	cr_assert_eq(r.status, 200);
 	cr_assert(strstr(r.body, "hello from slxrun"), "%.*s", (int)r.len, r.body);
@@ -315,8 +316,8 @@ Test(node_routing, bad_nodes_are_refused_and_leave_nothing)
 		cr_assert(strstr(c.err, bad[i].want), "%s: %s", args, c.err);
 		cr_assert_eq(access(dir, F_OK), 0);
 		cmd_result_free(&c);
-		cmd_run(&c, NULL, 10, "find '%s' -mindepth 1 | grep -v '/root$' | grep -v '/root/shims$'",
-			dir);
+		cmd_run(&c, NULL, 10,
+			"find '%s' -mindepth 1 | grep -v '/root$' | grep -v '/root/shims$'", dir);
 		cr_assert_str_eq(c.out, "", "%s left: %s", args, c.out);
 		cmd_result_free(&c);
 	}

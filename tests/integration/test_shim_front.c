@@ -291,6 +291,94 @@ Test(shim_front, slowloris_leaves_status_answered)
 	cr_assert_eq(shim_proc_stop(&front_shim), 0);
 }
 
+/* Connections from 127.0.0.1 that stop halfway through their headers. */
+static int half_headers(int *fds, int n, int port)
+{
+	static const char part[] = "POST " SHIM_INVOKE_PATH " HTTP/1.1\r\nHost: x\r\n";
+	int opened = 0;
+
+	for (int i = 0; i < n; i++) {
+		fds[i] = connect_from("127.0.0.1", port);
+		if (fds[i] >= 0 && send(fds[i], part, sizeof(part) - 1, MSG_NOSIGNAL) > 0)
+			opened++;
+	}
+	return opened;
+}
+
+/* The attack: every local process connects from 127.0.0.1, so a process
+ * without the token that opens more connections than --max-per-client and
+ * never finishes their headers held every slot of "that client" until the
+ * header deadline (10 s) cut them, and the token holder's invocations were
+ * refused.  Connections that have not shown the token share the cap; past
+ * it the one that has waited longest is cut, and one that showed the token
+ * is never counted.  The token holder is answered within 2 s, on a new
+ * connection and on one kept alive through a second flood. */
+Test(shim_front, a_loopback_flood_of_half_headers_leaves_the_token_holder_served)
+{
+	enum { N = 300 };
+	static const char token[] = "flood-token-0123456789abcdef";
+	static int fds[2 * N];
+	char flags[512], tokfile[160], auth[128], url[128];
+	struct curl_slist *h;
+	struct http_reply r;
+	int port = free_port() + 4, opened;
+	long conns = -1;
+	CURL *kept;
+
+	raise_nofile();
+	snprintf(front_shim.dir, sizeof(front_shim.dir), "/tmp/slxtest-front-XXXXXX");
+	cr_assert(mkdtemp(front_shim.dir));
+	snprintf(front_shim.root, sizeof(front_shim.root), "%s/root", front_shim.dir);
+	snprintf(front_shim.sock, sizeof(front_shim.sock), "%s/s.sock", front_shim.dir);
+	snprintf(front_shim.log, sizeof(front_shim.log), "%s/log", front_shim.dir);
+	snprintf(tokfile, sizeof(tokfile), "%s/token", front_shim.dir);
+	write_token(tokfile, token);
+	snprintf(flags, sizeof(flags), "--auth-token-file %s --listen tcp:127.0.0.1:%d", tokfile,
+		 port);
+	shim_proc_spawn(&front_shim, example("hello-exec"), flags);
+	for (int i = 0; i < 500 && tcp_request(port, "/status", NULL, NULL, &r) != CURLE_OK; i++)
+		sleep_ms(10);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+
+	/* One kept-alive connection shows the token before the floods. */
+	h = curl_slist_append(NULL, auth);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, SHIM_INVOKE_PATH);
+	kept = http_easy(NULL, url, "kept", 4, &r);
+	curl_easy_setopt(kept, CURLOPT_UNIX_SOCKET_PATH, NULL);
+	curl_easy_setopt(kept, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(kept, CURLOPT_HTTPHEADER, h);
+	cr_assert_eq(curl_easy_perform(kept), CURLE_OK);
+
+	opened = half_headers(fds, N, port);
+	cr_log_info("flood: %d half-sent headers from 127.0.0.1", opened);
+	sleep_ms(300);
+	for (int round = 0; round < 3; round++) {
+		double t0 = now_s();
+		CURLcode rc = tcp_request(port, SHIM_INVOKE_PATH, "flood", auth, &r);
+
+		cr_assert_eq(rc, CURLE_OK, "round %d: the token holder was refused: %s", round,
+			     curl_easy_strerror(rc));
+		cr_expect_eq(r.status, 200, "round %d: %ld %s", round, r.status, r.body);
+		cr_expect_str_eq(r.body, "hello from slxrun: flood\n");
+		cr_expect_lt(now_s() - t0, 2.0, "round %d: answered after %.2f s", round,
+			     now_s() - t0);
+	}
+
+	opened = half_headers(fds + N, N, port);
+	sleep_ms(300);
+	memset(&r, 0, sizeof(r));
+	cr_assert_eq(curl_easy_perform(kept), CURLE_OK, "the kept-alive connection was cut");
+	curl_easy_getinfo(kept, CURLINFO_NUM_CONNECTS, &conns);
+	cr_expect_eq(conns, 0, "the token holder's kept-alive connection was cut by the flood");
+	cr_expect_str_eq(r.body, "hello from slxrun: kept\n");
+	curl_easy_cleanup(kept);
+	curl_slist_free_all(h);
+	for (int i = 0; i < 2 * N; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
+
 /* A connection that never finishes its headers is closed at the header
  * deadline, however steadily it trickles. */
 Test(shim_front, trickled_headers_are_cut_at_the_deadline)

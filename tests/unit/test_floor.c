@@ -182,6 +182,50 @@ Test(floor_rules, a_non_root_user_and_its_groups_are_kept_for_the_function)
 	floor_t_release(&t);
 }
 
+/* A non-root user whose group is root's (gid 0 is also what a bundle that
+ * leaves the group out says) runs in the floor's group, as uid 0 runs as the
+ * floor's user: a function never holds root's group inside. */
+Test(floor_rules, a_function_never_runs_in_roots_group)
+{
+	struct floored t;
+
+	floor_t_apply(&t, ",\"user\":{\"uid\":1000,\"gid\":0}", NULL, NULL,
+		      floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.f.uid, 1000);
+	cr_assert_eq(t.f.gid, SHIM_FLOOR_GID, "the function runs with gid %u", t.f.gid);
+	floor_t_release(&t);
+
+	floor_t_apply(&t, ",\"user\":{\"uid\":0,\"gid\":5}", NULL, NULL,
+		      floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.f.uid, SHIM_FLOOR_UID);
+	cr_assert_eq(t.f.gid, SHIM_FLOOR_GID);
+	floor_t_release(&t);
+}
+
+/* The default devices named as they are (runc-style configs list them) and
+ * device rules that allow no more than the defaults, or deny, are taken. */
+Test(floor_rules, default_devices_and_rules_within_them_are_accepted)
+{
+	struct floored t;
+
+	floor_t_apply(&t, NULL,
+		      ",\"linux\":{\"devices\":[{\"path\":\"/dev/null\",\"type\":\"c\","
+		      "\"major\":1,\"minor\":3},{\"path\":\"/dev/tty\",\"type\":\"c\","
+		      "\"major\":5,\"minor\":0,\"fileMode\":438}],"
+		      "\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+		      "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":9,\"access\":\"rw\"},"
+		      "{\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"},"
+		      "{\"allow\":true,\"type\":\"b\",\"access\":\"m\"},"
+		      "{\"allow\":false,\"type\":\"c\",\"major\":10,\"minor\":229}]}}",
+		      NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_eq(t.cfg->linux_.n_devices, 2);
+	cr_assert_eq(t.cfg->linux_.resources.n_devices, 5);
+	floor_t_release(&t);
+}
+
 Test(floor_rules, default_capabilities_named_by_the_bundle_are_accepted)
 {
 	struct floored t;
@@ -374,6 +418,85 @@ Test(floor_rules, joining_a_namespace_is_refused)
 	    NULL, ",\"linux\":{\"namespaces\":[{\"type\":\"user\",\"path\":\"/proc/1/ns/user\"}]}",
 	    "linux.namespaces[0].path: a function sandbox gets its own user namespace, not "
 	    "/proc/1/ns/user" HINT);
+}
+
+/* A time namespace is not one the floor makes (the sandbox keeps the
+ * host's clocks), but joining one by path is refused as any other join:
+ * the floor's rule is "no namespace by path", not a list of types. */
+Test(floor_rules, joining_a_time_namespace_is_refused)
+{
+	floor_t_refused(
+	    NULL, ",\"linux\":{\"namespaces\":[{\"type\":\"time\",\"path\":\"/proc/1/ns/time\"}]}",
+	    "linux.namespaces[0].path: a function sandbox joins no time namespace by path, not "
+	    "/proc/1/ns/time" HINT);
+}
+
+Test(floor_rules, own_time_namespace_is_accepted)
+{
+	struct floored t;
+
+	floor_t_apply(&t, NULL, ",\"linux\":{\"namespaces\":[{\"type\":\"time\"}]}", NULL,
+		      floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	floor_t_release(&t);
+}
+
+/* linux.devices binds the host's node of that path into the sandbox and
+ * lets its cgroup open it: only the default nodes, exactly as they are. */
+Test(floor_rules, host_devices_beyond_the_default_set_are_refused)
+{
+	floor_t_refused(NULL,
+			",\"linux\":{\"devices\":[{\"path\":\"/dev/null\",\"type\":\"c\","
+			"\"major\":1,\"minor\":3},{\"path\":\"/dev/fuse\",\"type\":\"c\","
+			"\"major\":10,\"minor\":229}]}",
+			"linux.devices[1]: /dev/fuse (c 10:229) is not one of a function sandbox's "
+			"devices (/dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom, "
+			"/dev/tty)" HINT);
+	/* a default path with another device's numbers: the filter would allow those */
+	floor_t_refused(NULL,
+			",\"linux\":{\"devices\":[{\"path\":\"/dev/null\",\"type\":\"c\","
+			"\"major\":10,\"minor\":232}]}",
+			"linux.devices[0]: /dev/null (c 10:232) is not one of a function sandbox's "
+			"devices (/dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom, "
+			"/dev/tty)" HINT);
+	floor_t_refused(NULL,
+			",\"linux\":{\"devices\":[{\"path\":\"/dev/sda\",\"type\":\"b\","
+			"\"major\":8,\"minor\":0}]}",
+			"linux.devices[0]: /dev/sda (b 8:0) is not one of a function sandbox's "
+			"devices (/dev/null, /dev/zero, /dev/full, /dev/random, /dev/urandom, "
+			"/dev/tty)" HINT);
+}
+
+/* An allow rule of linux.resources.devices beyond what the default rules
+ * already allow would open a host device bound in (or shipped) to the
+ * function: refused; deny rules only take away. */
+Test(floor_rules, device_rules_beyond_the_default_set_are_refused)
+{
+	floor_t_refused(
+	    NULL,
+	    ",\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,"
+	    "\"access\":\"rwm\"},{\"allow\":true,\"type\":\"c\",\"major\":10,"
+	    "\"minor\":229,\"access\":\"rw\"}]}}",
+	    "linux.resources.devices[1]: allows c 10:229 rw, beyond a function "
+	    "sandbox's devices (null, zero, full, random, urandom, tty, ptmx, pts)" HINT);
+	floor_t_refused(
+	    NULL,
+	    ",\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,"
+	    "\"access\":\"rwm\"}]}}",
+	    "linux.resources.devices[0]: allows a *:* rwm, beyond a function "
+	    "sandbox's devices (null, zero, full, random, urandom, tty, ptmx, pts)" HINT);
+	floor_t_refused(
+	    NULL,
+	    ",\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,"
+	    "\"type\":\"c\",\"major\":1,\"access\":\"rw\"}]}}",
+	    "linux.resources.devices[0]: allows c 1:* rw, beyond a function "
+	    "sandbox's devices (null, zero, full, random, urandom, tty, ptmx, pts)" HINT);
+	floor_t_refused(
+	    NULL,
+	    ",\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,"
+	    "\"type\":\"b\",\"major\":8,\"minor\":0,\"access\":\"r\"}]}}",
+	    "linux.resources.devices[0]: allows b 8:0 r, beyond a function "
+	    "sandbox's devices (null, zero, full, random, urandom, tty, ptmx, pts)" HINT);
 }
 
 Test(floor_rules, the_bundles_own_id_mappings_are_refused)
