@@ -117,6 +117,10 @@ struct cg_stats {
 	struct cg_psi psi_cpu_some, psi_memory_some, psi_memory_full, psi_io_some;
 };
 int cg_stats_read(int dirfd, struct cg_stats *st, struct slx_err *err);
+/* A pressure file under dirfd ("memory.pressure" of a cgroup, "memory" of
+ * /proc/pressure): "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" and a
+ * "full" line; false when it cannot be read. */
+bool cg_read_psi(int dirfd, const char *file, struct cg_psi *some, struct cg_psi *full);
 
 /* --- helpers shared inside cgroups/ and by callers that need them ------- */
 

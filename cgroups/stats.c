@@ -106,8 +106,7 @@ static bool cg_read_io(int dirfd, struct cg_stats *st)
 	return true;
 }
 
-/* "some avg10=0.00 avg60=0.00 avg300=0.00 total=0" (and a "full" line). */
-static bool cg_read_psi(int dirfd, const char *file, struct cg_psi *some, struct cg_psi *full)
+bool cg_read_psi(int dirfd, const char *file, struct cg_psi *some, struct cg_psi *full)
 {
 	char buf[256];
 	const char *line;

@@ -71,7 +71,7 @@ static void (*const act_fns[])(struct serve *, const struct policy_action *, uin
 
 /* On a node the budget counts what the sandboxes reserve, creating ones
  * included, as of now (the tick's figure is older than this turn's
- * allocations and releases); and R(t) when the parent holds more. */
+ * allocations and releases). */
 static void node_used(struct serve *s)
 {
 	uint64_t used = 0;
@@ -81,8 +81,6 @@ static void node_used(struct serve *s)
 	for (size_t fi = 0; fi < s->model.n_fn; fi++)
 		for (size_t i = 0; i < s->model.fn[fi].n_sb; i++)
 			used += s->model.fn[fi].sb[i].mem_bytes;
-	if (s->node.r.have_mem && s->node.r.mem_bytes > used)
-		used = s->node.r.mem_bytes;
 	s->model.host.mem_used_bytes = used;
 }
 

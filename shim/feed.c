@@ -80,3 +80,14 @@ int feed_host_read(struct feed_host *out, struct slx_err *err)
 	out->cores = cores > 0 ? (unsigned)cores : 1;
 	return 0;
 }
+
+bool feed_host_psi(double *some10)
+{
+	cleanup_close int fd = open("/proc/pressure", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct cg_psi some = {0}, full;
+
+	if (fd < 0 || !cg_read_psi(fd, "memory", &some, &full))
+		return false;
+	*some10 = some.avg10;
+	return true;
+}

@@ -5,6 +5,7 @@
 #ifndef SLX_SHIM_FEED_H
 #define SLX_SHIM_FEED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../common/err.h"
@@ -24,5 +25,8 @@ struct feed_host {
 int feed_meminfo_parse(const char *text, uint64_t *total, uint64_t *available);
 /* /proc/meminfo and the online cores. */
 int feed_host_read(struct feed_host *out, struct slx_err *err);
+/* The host's memory pressure, /proc/pressure/memory's some avg10 (%);
+ * false without PSI. */
+bool feed_host_psi(double *some10);
 
 #endif

@@ -388,6 +388,40 @@ static int unified_add(struct oci_kvv *u, const char *key, const char *value)
 	return 0;
 }
 
+/* A whole number in [0, max]. */
+static bool number_at_most(const char *v, uint64_t max)
+{
+	char *end;
+	unsigned long long n;
+
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	return !errno && end != v && !*end && v[0] != '-' && n <= max;
+}
+
+/* The bundle's unified keys are written after the typed limits, so they
+ * would win: only what tightens the floor is taken.  cpu.max (a quota) and
+ * memory.high (throttling below memory.max) only take away; cpu.weight at or
+ * below the floor's. */
+static int floor_unified(const struct oci_kvv *u, uint64_t weight, int64_t bytes,
+			 struct slx_err *err)
+{
+	for (size_t i = 0; i < u->n; i++) {
+		const char *k = u->v[i].key, *v = u->v[i].value ? u->v[i].value : "";
+
+		if (!strcmp(k, "cpu.max") ||
+		    (!strcmp(k, "cpu.weight") && number_at_most(v, weight)) ||
+		    (!strcmp(k, "memory.high") && number_at_most(v, (uint64_t)bytes)))
+			continue;
+		return slx_error(err, 0,
+				 "linux.resources.unified[\"%s\"]: a function sandbox's limits "
+				 "come from org.slxrun.function.memory; only cpu.weight, cpu.max "
+				 "and memory.high at or below the floor's may be set" UNSAFE_HINT,
+				 k);
+	}
+	return 0;
+}
+
 /* memory.max and no swap from the memory size, pids.max, cpu.weight in
  * proportion to memory (100, a default cgroup's, at 128 MB).  A limit the
  * host's cgroup v2 cannot hold is left out and reported in f->missing. */
@@ -396,7 +430,17 @@ static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_
 {
 	unsigned have = o->controllers ? *o->controllers : cg_available_controllers();
 	int64_t bytes = (int64_t)mb << 20;
+	uint64_t floor_weight = mb * 100 / 128 ? mb * 100 / 128 : 1;
 	char weight[16];
+
+	if (floor_unified(&r->unified, floor_weight, bytes, err) < 0)
+		return -1;
+	if (r->cpu.shares.set && cg_cpu_shares_to_weight(r->cpu.shares.v) > floor_weight)
+		return slx_error(err, 0,
+				 "linux.resources.cpu.shares: %" PRIu64
+				 " is above a function sandbox's weight (%" PRIu64 " at %" PRIu32
+				 " MB)" UNSAFE_HINT,
+				 r->cpu.shares.v, floor_weight, mb);
 
 	if (r->memory.limit.set && r->memory.limit.v > bytes)
 		return slx_error(err, 0,
@@ -422,7 +466,7 @@ static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_
 			r->pids.limit = (struct oci_opt_i64){true, SHIM_FLOOR_PIDS};
 	}
 	if ((have & CG_CTRL_CPU) && !r->cpu.shares.set) {
-		snprintf(weight, sizeof(weight), "%" PRIu32, mb * 100 / 128 ? mb * 100 / 128 : 1);
+		snprintf(weight, sizeof(weight), "%" PRIu64, floor_weight);
 		r->present = true;
 		if (unified_add(&r->unified, "cpu.weight", weight) < 0)
 			return slx_error(err, ENOMEM, "linux.resources");

@@ -15,10 +15,23 @@ static struct serve_fn *route(struct serve *s, const char *name)
 {
 	if (s->n_fns == 1)
 		return &s->fns[0];
+	for (size_t fi = 0; fi < s->n_fns; fi++) /* names first: a key never hides one */
+		if (!strcmp(s->fns[fi].fn->name, name))
+			return &s->fns[fi];
 	for (size_t fi = 0; fi < s->n_fns; fi++)
-		if (!strcmp(s->fns[fi].fn->name, name) || !strcmp(s->fns[fi].key, name))
+		if (!strcmp(s->fns[fi].key, name))
 			return &s->fns[fi];
 	return NULL;
+}
+
+/* The name as the 404 quotes it: printable ASCII, others as '?'. */
+static void printable(char *out, size_t len, const char *name)
+{
+	size_t k = 0;
+
+	for (; *name && k + 1 < len; name++, k++)
+		out[k] = *name >= ' ' && *name <= '~' ? *name : '?';
+	out[k] = '\0';
 }
 
 static void on_invoke(void *ctx, struct http_call *call)
@@ -42,9 +55,10 @@ static void on_invoke(void *ctx, struct http_call *call)
 		return;
 	}
 	if (!f) {
-		char msg[HTTP_FUNCTION_MAX + 32];
+		char msg[HTTP_FUNCTION_MAX + 32], name[HTTP_FUNCTION_MAX + 1];
 
-		snprintf(msg, sizeof(msg), "Function not found: %s", http_call_function(call));
+		printable(name, sizeof(name), http_call_function(call));
+		snprintf(msg, sizeof(msg), "Function not found: %s", name);
 		job_answer_error(j, 404, "ResourceNotFoundException", msg);
 		return;
 	}
@@ -68,7 +82,8 @@ static struct metrics_fn *view(struct serve *s, struct metrics_node *node)
 {
 	struct metrics_fn *v = calloc(s->n_fns, sizeof(*v));
 
-	*node = (struct metrics_node){.budget = s->node.budget,
+	*node = (struct metrics_node){.cgroup = s->node.have_cg ? s->node.cg.path : NULL,
+				      .budget = s->node.budget,
 				      .reserved = s->model.host.mem_used_bytes,
 				      .have_r = s->node.have_cg,
 				      .r = s->node.r};

@@ -317,7 +317,11 @@ static void json_node(FILE *out, const struct metrics_node *node)
 	fprintf(out, "\"node\":{\"budget\":%" PRIu64 ",\"reserved\":%" PRIu64 ",", node->budget,
 		node->reserved);
 	json_counter(out, "memory_current", node->have_r && node->r.have_mem,
-		     (int64_t)node->r.mem_bytes, false);
+		     (int64_t)node->r.mem_bytes, !!node->cgroup);
+	if (node->cgroup) {
+		fputs("\"cgroup\":", out);
+		json_string(out, node->cgroup);
+	}
 	fputc('}', out);
 }
 

@@ -55,6 +55,7 @@ struct metrics_fn {
 /* The node: its budget (0: none given), R(t) of the parent cgroup when
  * there is one, the sandboxes' reserved memory. */
 struct metrics_node {
+	const char *cgroup; /* the parent's path, or NULL */
 	uint64_t budget, reserved;
 	bool have_r;
 	struct model_r r;

@@ -88,18 +88,23 @@ static void remove_socket(int dirfd, const char *name)
 	(void)unlinkat(dirfd, name, 0);
 }
 
-/* A registry link the record names, if it still is one. */
+/* A registry link the record names ("PATH\nTARGET"), if it still is one
+ * and still points where this shim pointed it. */
 static void remove_link(int dirfd, const char *name)
 {
-	cleanup_free char *path = NULL;
+	cleanup_free char *rec = NULL;
 	struct slx_err ignored;
-	struct stat st;
+	char now[PATH_MAX], *target;
+	ssize_t n;
 	size_t len;
 
-	if (slx_read_file_at(dirfd, name, &path, &len, &ignored) == 0 && len) {
-		path[strcspn(path, "\n")] = '\0';
-		if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-			(void)unlink(path);
+	if (slx_read_file_at(dirfd, name, &rec, &len, &ignored) == 0 && len &&
+	    (target = strchr(rec, '\n'))) {
+		*target++ = '\0';
+		target[strcspn(target, "\n")] = '\0';
+		n = readlink(rec, now, sizeof(now) - 1);
+		if (n > 0 && (now[n] = '\0', !strcmp(now, target)))
+			(void)unlink(rec);
 	}
 	(void)unlinkat(dirfd, name, 0);
 }
@@ -231,12 +236,18 @@ int shim_orphans_add_socket(struct shim_orphans *o, const char *path, struct slx
 	return write_record(o, name, path, err);
 }
 
-int shim_orphans_add_link(struct shim_orphans *o, const char *path, struct slx_err *err)
+int shim_orphans_add_link(struct shim_orphans *o, const char *path, const char *target,
+			  struct slx_err *err)
 {
 	char name[32];
+	cleanup_free char *rec = NULL;
 
+	if (asprintf(&rec, "%s\n%s", path, target) < 0) {
+		rec = NULL;
+		return slx_error(err, ENOMEM, "record of %s", path);
+	}
 	snprintf(name, sizeof(name), LINK_PREFIX "%u", o->n_sockets++);
-	return write_record(o, name, path, err);
+	return write_record(o, name, rec, err);
 }
 
 int shim_orphans_add_parent(struct shim_orphans *o, const char *cgroup_path, struct slx_err *err)

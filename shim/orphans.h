@@ -27,9 +27,11 @@ int shim_orphans_add_sandbox(struct shim_orphans *o, const char *id, const char 
 			     struct slx_err *err);
 void shim_orphans_del_sandbox(struct shim_orphans *o, const char *id);
 int shim_orphans_add_socket(struct shim_orphans *o, const char *path, struct slx_err *err);
-/* A symlink the shim makes (a function's registry path to the node's
- * socket): unlinked at release and by a later shim's reap. */
-int shim_orphans_add_link(struct shim_orphans *o, const char *path, struct slx_err *err);
+/* A symlink the shim made (a function's registry path to the node's
+ * socket, target): unlinked at release and by a later shim's reap, only
+ * while it still points at target. */
+int shim_orphans_add_link(struct shim_orphans *o, const char *path, const char *target,
+			  struct slx_err *err);
 /* The node's parent cgroup: removed after the sandboxes under it. */
 int shim_orphans_add_parent(struct shim_orphans *o, const char *cgroup_path, struct slx_err *err);
 /* A clean exit: remove the records and the directory. */

@@ -319,20 +319,50 @@ static void make_room(struct decide *d, uint64_t want)
 		evict(d, fi, sb, key);
 }
 
+/* Whether the saturated cores hold fi's allocations: with several
+ * functions, only those using at least an equal share of what the sandboxes
+ * used over the tick (ΔR_cpu), so one function filling the cores queues its
+ * own demand, not every function's. */
+static bool cpu_holds(const struct decide *d, size_t fi)
+{
+	uint64_t own = 0, total = 0;
+	unsigned active = 0;
+
+	if (!d->cpu_saturated || d->m->n_fn == 1)
+		return d->cpu_saturated;
+	for (size_t k = 0; k < d->m->n_fn; k++) {
+		const struct model_function *f = &d->m->fn[k];
+		uint64_t use = 0;
+
+		for (size_t i = 0; i < f->n_sb; i++) {
+			const struct model_point *pt = model_sandbox_at(&f->sb[i], 0);
+
+			if (pt && f->sb[i].ring_n > 1 && pt->dr.cpu_usec > 0)
+				use += (uint64_t)pt->dr.cpu_usec;
+		}
+		active += use > 0;
+		total += use;
+		if (k == fi)
+			own = use;
+	}
+	return active && own * active >= total;
+}
+
 /* Create need sandboxes within the CPU and memory budget, evicting idle
  * ones to make room; the rest hold. */
 static void allocate(struct decide *d, size_t fi, unsigned need)
 {
 	uint64_t mem = d->m->fn[fi].mem_per_sandbox;
+	bool cpu_held = cpu_holds(d, fi);
 	unsigned n = need;
 
 	if (!need)
 		return;
-	if (d->cpu_saturated)
+	if (cpu_held)
 		n = 0;
 	else if (d->mem_free != NEVER && mem && d->mem_free / mem < n)
 		make_room(d, (uint64_t)n * mem);
-	if (!d->cpu_saturated && d->mem_free != NEVER && mem && d->mem_free / mem < n)
+	if (!cpu_held && d->mem_free != NEVER && mem && d->mem_free / mem < n)
 		n = (unsigned)(d->mem_free / mem);
 	if (d->mem_free != NEVER)
 		d->mem_free -= (uint64_t)n * mem;
@@ -340,7 +370,7 @@ static void allocate(struct decide *d, size_t fi, unsigned need)
 		emit(d, (struct policy_action){.kind = POLICY_ALLOCATE, .fn = fi, .n = n});
 	if (n < need) {
 		emit(d, (struct policy_action){.kind = POLICY_HOLD, .fn = fi, .n = need - n});
-		if (!d->cpu_saturated)
+		if (!cpu_held)
 			d->mem_wanted += (uint64_t)(need - n) * mem;
 	}
 }
@@ -380,7 +410,7 @@ static void demand(struct decide *d, size_t fi)
 		 * another function's sandbox for a guess thrashes a full node. */
 		if (d->mem_free != NEVER && mem && d->mem_free / mem < extra)
 			extra = (unsigned)(d->mem_free / mem);
-		if (extra && !d->cpu_saturated) {
+		if (extra && !cpu_holds(d, fi)) {
 			d->mem_free -= d->mem_free != NEVER ? (uint64_t)extra * mem : 0;
 			emit(d,
 			     (struct policy_action){.kind = POLICY_ALLOCATE, .fn = fi, .n = extra});
@@ -409,7 +439,7 @@ static void prewarm(struct decide *d, size_t fi, const struct policy_plan *p)
 	t = p->win_start_ns > d->cfg->create_ns ? p->win_start_ns - d->cfg->create_ns : 0;
 	if (d->now >= t) {
 		/* Speculative: never held, never worth contention. */
-		if (!d->cpu_saturated &&
+		if (!cpu_holds(d, fi) &&
 		    (d->mem_free == NEVER || d->mem_free >= f->mem_per_sandbox))
 			allocate(d, fi, 1 + p->reserve);
 		return;

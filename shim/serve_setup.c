@@ -3,12 +3,14 @@
  * signalfd, timerfd), the pool, the orphan records, the HTTP front and its
  * listen sockets (the registry's included); a failed start leaves nothing. */
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
@@ -68,9 +70,13 @@ static int start_creator(struct serve *s, struct slx_err *err)
 	return 0;
 }
 
-/* Sandbox ids: <function>-<pid>-<n>, unique across shims on the host. */
-static void id_prefix(const struct shim_function *fn, char *buf, size_t len)
+/* Sandbox ids: <function>-<pid>-<n>, unique across shims on the host; on a
+ * node of several, <function>-<pid>.<index>-<n>, since two names may share
+ * the 32 characters kept (found by an attacker's read: two functions'
+ * sandboxes took each other's ids, records and cgroups). */
+static void id_prefix(const struct serve *s, size_t fi, char *buf, size_t len)
 {
+	const struct shim_function *fn = s->fns[fi].fn;
 	size_t k = 0;
 
 	for (const char *p = fn->name; *p && k < 32; p++, k++) {
@@ -80,7 +86,10 @@ static void id_prefix(const struct shim_function *fn, char *buf, size_t len)
 
 		buf[k] = ok ? c : '_';
 	}
-	snprintf(buf + k, len - k, "-%d", (int)getpid());
+	if (s->n_fns > 1)
+		snprintf(buf + k, len - k, "-%d.%zu", (int)getpid(), fi);
+	else
+		snprintf(buf + k, len - k, "-%d", (int)getpid());
 }
 
 /* A TCP port on loopback is open to every local process, a function's
@@ -140,9 +149,15 @@ static int link_registries(struct serve *s, struct slx_err *err)
 
 		if (!f->registry[0])
 			continue;
-		if (shim_orphans_add_link(&s->rec, f->registry, err) < 0 ||
-		    shim_registry_link(f->registry, target, err) < 0)
+		/* Recorded once made, with its target: a failed start or a later
+		 * sweep never removes a link another node made (found by an
+		 * attacker's read). */
+		if (shim_registry_link(f->registry, target, err) < 0)
 			return -1;
+		if (shim_orphans_add_link(&s->rec, f->registry, target, err) < 0) {
+			(void)unlink(f->registry);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -208,6 +223,7 @@ static int load_one(struct serve *s, size_t fi, struct slx_err *err)
 	    shim_function_load(bundle, s->opts.root, &s->opts.floor, &s->opts.settings, &f->fn,
 			       err) < 0)
 		return -1;
+	s->n_fns = fi + 1; /* loaded: the teardown frees it */
 	if (name[0]) {
 		char *n = strdup(name);
 
@@ -216,6 +232,11 @@ static int load_one(struct serve *s, size_t fi, struct slx_err *err)
 		free(f->fn->name);
 		f->fn->name = n;
 	}
+	if (s->opts.n_functions > 1 && !name_ok(f->fn->name, strlen(f->fn->name)))
+		return slx_error(err, EINVAL,
+				 "shim serve: %s: \"%s\" is no function name (letters, digits, - "
+				 "and _, at most 64): name it NAME=%s",
+				 s->opts.functions[fi], f->fn->name, s->opts.functions[fi]);
 	for (size_t k = 0; k < fi; k++)
 		if (!strcmp(s->fns[k].fn->name, f->fn->name))
 			return slx_error(err, EEXIST,
@@ -243,11 +264,9 @@ int serve_load_functions(struct serve *s, struct slx_err *err)
 	s->model.fn = calloc(n, sizeof(*s->model.fn));
 	if (!s->fns || !s->fnv || !s->model.fn)
 		return slx_error(err, ENOMEM, "shim serve: %zu functions", n);
-	for (size_t fi = 0; fi < n; fi++) {
+	for (size_t fi = 0; fi < n; fi++)
 		if (load_one(s, fi, err) < 0)
 			return -1;
-		s->n_fns++;
-	}
 	return 0;
 }
 
@@ -259,9 +278,16 @@ static int node_cgroup(struct serve *s, struct slx_err *err)
 	struct oci_resources res = {0};
 	char rel[96], abs[PATH_MAX];
 
+	uint32_t salt;
+
 	if (!s->opts.node_memory || !cg_unified_root())
 		return 0;
-	snprintf(rel, sizeof(rel), "slxrun/node-%d", (int)getpid());
+	/* Never another node's: a name no earlier pid (nor a pid namespace's
+	 * pid 1) held, and it must be new (found by an attacker's read: two
+	 * nodes adopted one parent, and stopping one killed the other's). */
+	if (getrandom(&salt, sizeof(salt), 0) != (ssize_t)sizeof(salt))
+		return slx_error(err, errno, "--node-memory: getrandom");
+	snprintf(rel, sizeof(rel), "slxrun/node-%d-%08" PRIx32, (int)getpid(), salt);
 	if (cg_available_controllers() & CG_CTRL_MEMORY) {
 		res.present = res.memory.present = true;
 		res.memory.limit = (struct oci_opt_i64){true, (int64_t)s->opts.node_memory};
@@ -275,6 +301,8 @@ static int node_cgroup(struct serve *s, struct slx_err *err)
 	    cg_create(rel, &res, &s->node.cg, err) < 0)
 		return slx_error_prefix(err, "--node-memory");
 	s->node.have_cg = true;
+	if (!s->node.cg.created)
+		return slx_error(err, EEXIST, "--node-memory: cgroup %s exists already", abs);
 	if (res.present && cg_resources_apply(&s->node.cg, &res, err) < 0)
 		return slx_error_prefix(err, "--node-memory");
 	s->node.rel = strdup(rel);
@@ -299,6 +327,35 @@ static uint64_t mem_per_sandbox(const struct shim_function *fn)
 								: SERVE_DEFAULT_MEM;
 }
 
+/* A node must hold one sandbox of each function and every --min-warm
+ * sandbox: else a request waits for room that never comes. */
+static int check_budget(const struct serve *s, struct slx_err *err)
+{
+	uint64_t warm = 0;
+
+	if (!s->node.budget)
+		return 0;
+	if (s->node.budget > (uint64_t)INT64_MAX)
+		return slx_error(err, EINVAL, "--node-memory: %" PRIu64 " bytes is too large",
+				 s->node.budget);
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		uint64_t mem = s->model.fn[fi].mem_per_sandbox;
+
+		if (mem > s->node.budget)
+			return slx_error(err, EINVAL,
+					 "--node-memory: %" PRIu64 " MB cannot hold one sandbox of "
+					 "%s (%" PRIu64 " MB)",
+					 s->node.budget >> 20, s->fns[fi].fn->name, mem >> 20);
+		warm += (uint64_t)s->opts.min_warm * mem;
+	}
+	if (warm > s->node.budget)
+		return slx_error(err, EINVAL,
+				 "--node-memory: %" PRIu64 " MB cannot hold --min-warm %u of every "
+				 "function (%" PRIu64 " MB)",
+				 s->node.budget >> 20, s->opts.min_warm, warm >> 20);
+	return 0;
+}
+
 static int init_pools(struct serve *s, struct slx_err *err)
 {
 	/* A node's budget is given to its functions (dedicated), as the replay's
@@ -318,13 +375,13 @@ static int init_pools(struct serve *s, struct slx_err *err)
 		};
 		char prefix[64];
 
-		id_prefix(f->fn, prefix, sizeof(prefix));
+		id_prefix(s, fi, prefix, sizeof(prefix));
 		model_function_init(&s->model.fn[fi], f->fn->name, cfg.mem_per_sandbox);
 		s->model.n_fn = fi + 1;
 		if (pool_init(&f->pool, &cfg, prefix, &s->model, fi, err) < 0)
 			return -1;
 	}
-	return 0;
+	return check_budget(s, err);
 }
 
 int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *err)

@@ -16,7 +16,7 @@
  * the parent cgroup's, whichever is more; else the host's: what the kernel
  * says is available plus what our sandboxes hold (they are not available to
  * themselves). */
-static void feed_host(struct serve *s, uint64_t cpu_dr_usec, bool have_psi, double psi)
+static void feed_host(struct serve *s, uint64_t cpu_dr_usec)
 {
 	struct model_host *h = &s->model.host;
 	struct feed_host fh;
@@ -28,15 +28,17 @@ static void feed_host(struct serve *s, uint64_t cpu_dr_usec, bool have_psi, doub
 			used += s->model.fn[fi].sb[i].mem_bytes;
 	h->tick_ns = s->tick_ns;
 	h->cpu_dr_usec = (int64_t)cpu_dr_usec;
-	h->have_psi = have_psi;
-	h->psi_mem_some10 = psi;
 	if (s->node.have_cg && feed_read(s->node.cg.dirfd, &s->node.r, &err) < 0)
 		memset(&s->node.r, 0, sizeof(s->node.r));
 	if (s->node.budget) {
-		if (s->node.r.have_mem && s->node.r.mem_bytes > used)
-			used = s->node.r.mem_bytes;
+		/* Reservations, not the parent's memory.current: that holds the
+		 * page cache of sandboxes long gone, reclaimed only at memory.max,
+		 * which a node that believes itself full never reaches (found by
+		 * an attacker's read: four readers that crashed stalled the node).
+		 * memory.max holds the real use to the budget. */
 		h->mem_used_bytes = used;
 		h->mem_budget_bytes = s->node.budget;
+		h->have_psi = false;
 		if (feed_host_read(&fh, &err) == 0)
 			h->cores = fh.cores;
 		return;
@@ -45,14 +47,19 @@ static void feed_host(struct serve *s, uint64_t cpu_dr_usec, bool have_psi, doub
 	if (feed_host_read(&fh, &err) < 0)
 		return; /* the last budget stands */
 	h->cores = fh.cores;
+	/* Memory pressure releases idle sandboxes only while the host is short
+	 * of memory: a sandbox stalling against its own memory.max counts in
+	 * every pressure figure above it, and releasing other functions'
+	 * sandboxes gives it nothing (found by an attacker's read).  On a node
+	 * the budget and the parent's memory.max do this job. */
+	h->have_psi = fh.mem_available < fh.mem_total / 10 && feed_host_psi(&h->psi_mem_some10);
 	h->mem_budget_bytes =
 	    fh.mem_available + used < fh.mem_total ? fh.mem_available + used : fh.mem_total;
 }
 
 /* One function's sandboxes: a cgroup read each into its ring in the model;
- * adds its ΔR_cpu and worst memory pressure to the host's. */
-static void feed_function(struct serve *s, struct serve_fn *f, uint64_t now, uint64_t *cpu_dr,
-			  bool *have_psi, double *psi)
+ * adds its ΔR_cpu to the host's. */
+static void feed_function(struct serve *s, struct serve_fn *f, uint64_t now, uint64_t *cpu_dr)
 {
 	for (size_t i = 0; i < f->pool.n; i++) {
 		struct pool_slot *slot = f->pool.slots[i];
@@ -74,25 +81,20 @@ static void feed_function(struct serve *s, struct serve_fn *f, uint64_t now, uin
 		/* a first point's ΔR is all it used since creation, not this tick */
 		if (msb->ring_n > 1 && pt->dr.cpu_usec > 0)
 			*cpu_dr += (uint64_t)pt->dr.cpu_usec;
-		if (r.have_psi && r.psi_mem_some10 > *psi)
-			*psi = r.psi_mem_some10;
-		*have_psi |= r.have_psi;
 	}
 	model_function_roll(f->pool.fn, now, s->tick_ns);
 	metrics_totals_take(&f->totals, &f->pool);
 }
 
-/* The tick: every function's sandboxes read into the model, ΣΔR_cpu and the
- * worst memory pressure for the host, the node's R(t) and budget. */
+/* The tick: every function's sandboxes read into the model, ΣΔR_cpu for
+ * the host, the node's R(t) and budget, the host's pressure. */
 static void feed_tick(struct serve *s, uint64_t now)
 {
 	uint64_t cpu_dr = 0;
-	double psi = 0;
-	bool have_psi = false;
 
 	for (size_t fi = 0; fi < s->n_fns; fi++)
-		feed_function(s, &s->fns[fi], now, &cpu_dr, &have_psi, &psi);
-	feed_host(s, cpu_dr, have_psi, psi);
+		feed_function(s, &s->fns[fi], now, &cpu_dr);
+	feed_host(s, cpu_dr);
 }
 
 /* The timer fired: for the tick, the policy's wake-up, or both (the

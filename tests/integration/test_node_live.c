@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/lib/harness.h"
@@ -159,14 +160,29 @@ static void node_t_start(const char *policy, char names[][16])
 	shim_proc_start(&node_t_cur, last, flags);
 }
 
+/* The node's parent cgroup, from /status. */
+static void node_t_parent(char *out, size_t len)
+{
+	static struct http_reply r;
+	const char *p, *q;
+
+	cr_assert_eq(http_request(node_t_cur.sock, NULL, "/status", NULL, 0, &r), CURLE_OK);
+	p = strstr(r.body, "\"cgroup\":\"");
+	cr_assert(p, "no node cgroup in /status: %.*s", (int)r.len, r.body);
+	p += strlen("\"cgroup\":\"");
+	q = strchr(p, '"');
+	cr_assert(q && (size_t)(q - p) < len);
+	snprintf(out, len, "%.*s", (int)(q - p), p);
+}
+
 /* Where the host's cgroup v2 holds memory limits, the node's parent cgroup
  * has the budget as memory.max. */
 static void node_t_check_parent(void)
 {
-	char path[256], text[64] = "";
+	char path[512], text[64] = "";
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/slxrun/node-%d", cgroup2_root(), (int)node_t_cur.pid);
+	node_t_parent(path, sizeof(path) - 16);
 	cr_assert_eq(access(path, F_OK), 0, "%s: no node cgroup", path);
 	strcat(path, "/memory.max");
 	if (access(path, F_OK) != 0) {
@@ -184,7 +200,7 @@ static void node_t_compare(const char *policy)
 {
 	static struct node_t_arrival at[NODE_MAX_ARRIVALS];
 	static struct http_reply reply;
-	char names[NODE_APPS][16], path[128];
+	char names[NODE_APPS][16], path[128], parent[512];
 	size_t n = node_t_arrivals(at, NODE_MAX_ARRIVALS, names);
 	long inv = 0, colds, evictions, live_colds, live_ev, tol_c, tol_e;
 	double peak = 0;
@@ -212,8 +228,10 @@ static void node_t_compare(const char *policy)
 		     (double)n);
 	live_colds = (long)shim_metric(&node_t_cur, "slxrun_cold_starts_total");
 	live_ev = (long)shim_metric(&node_t_cur, "slxrun_evictions_total");
+	node_t_parent(parent, sizeof(parent));
 	cr_assert_eq(shim_proc_stop(&node_t_cur), 0);
 	cr_assert(shim_proc_root_clean(&node_t_cur));
+	cr_assert_neq(access(parent, F_OK), 0, "%s left", parent);
 	tol_c = colds / 5 > 2 ? colds / 5 : 2;
 	tol_e = evictions / 5 > 2 ? evictions / 5 : 2;
 	cr_log_info("policy %s: live %ld cold starts / %ld evictions, replay %ld / %ld; peak "
@@ -300,6 +318,11 @@ Test(node_routing, bad_nodes_are_refused_and_leave_nothing)
 	    {"--node-memory 12Q x=%s/hello-exec", "--node-memory 12Q"},
 	    {"--node-memory 0 x=%s/hello-exec", "--node-memory 0"},
 	    {"a=%s/hello-exec a=%s/bench-echo-exec", "two functions named a"},
+	    {"--node-memory 64M a=%s/hello-exec b=%s/bench-echo-exec",
+	     "--node-memory: 64 MB cannot hold one sandbox of a (128 MB)"},
+	    {"--node-memory 256M --min-warm 2 a=%s/hello-exec b=%s/bench-echo-exec",
+	     "--node-memory: 256 MB cannot hold --min-warm 2 of every function (512 MB)"},
+	    {"--node-memory 16777216T a=%s/hello-exec", "--node-memory 16777216T"},
 	};
 	const char *b = examples_dir();
 	char dir[] = "/tmp/slx-node-XXXXXX";
@@ -327,4 +350,76 @@ Test(node_routing, bad_nodes_are_refused_and_leave_nothing)
 		cmd_run(&c, NULL, 10, "rm -rf '%s'", dir);
 		cmd_result_free(&c);
 	}
+}
+
+/* Two names that share the 32 characters an id keeps: each function's
+ * sandboxes keep their own ids, records and cgroups (found by an attacker's
+ * read: they took each other's). */
+Test(node_routing, long_names_sharing_a_prefix_keep_their_own_sandboxes)
+{
+	static struct http_reply r;
+	static const char *const names[] = {"orders-service-production-handler-v1",
+					    "orders-service-production-handler-v2"};
+	char flags[512], last[512], id[2][96];
+	const char *b = examples_dir();
+
+	snprintf(flags, sizeof(flags), "'%s=%s/hello-exec'", names[0], b);
+	snprintf(last, sizeof(last), "%s=%s/bench-echo-exec", names[1], b);
+	shim_proc_start(&node_t_cur, last, flags);
+	for (int round = 0; round < 2; round++)
+		for (int k = 0; k < 2; k++) {
+			char path[160];
+			const char *h;
+
+			snprintf(path, sizeof(path), "/2015-03-31/functions/%s/invocations",
+				 names[k]);
+			cr_assert_eq(http_request(node_t_cur.sock, NULL, path, "{}", 2, &r),
+				     CURLE_OK);
+			cr_assert_eq(r.status, 200, "%s: %.*s", names[k], (int)r.len, r.body);
+			h = strstr(r.headers, "X-Slxrun-Sandbox: ");
+			cr_assert(h, "%s", r.headers);
+			sscanf(h + strlen("X-Slxrun-Sandbox: "), "%95s", id[k]);
+		}
+	cr_assert_str_neq(id[0], id[1]);
+	cr_assert_eq(shim_metric(&node_t_cur, "slxrun_sandboxes{state=\"idle\"}"), 2);
+	cr_assert_eq(shim_metric(&node_t_cur, "slxrun_cold_starts_total"), 2,
+		     "the second round ran warm in each function's own sandbox");
+	cr_assert_eq(shim_proc_stop(&node_t_cur), 0);
+	cr_assert(shim_proc_root_clean(&node_t_cur));
+}
+
+/* A node that cannot start (its function is served already) leaves the
+ * running node's registry link alone (found by an attacker's read: it
+ * removed it, and invoke then ran cold outside the node). */
+Test(node_routing, a_node_that_fails_to_start_leaves_anothers_link)
+{
+	char flags[512], link[256], hello[256];
+	const char *b = examples_dir();
+	struct cmd_result c;
+	struct stat st;
+
+	snprintf(flags, sizeof(flags), "'a=%s/bench-echo-exec'", b);
+	snprintf(hello, sizeof(hello), "b=%s/hello-exec", b);
+	shim_proc_start(&node_t_cur, hello, flags);
+	cmd_run(&c, NULL, 20, "find '%s/shims' -maxdepth 1 -type l", node_t_cur.root);
+	cr_assert_eq(count_lines(c.out), 1, "one link: %s", c.out);
+	snprintf(link, sizeof(link), "%.*s", (int)strcspn(c.out, "\n"), c.out);
+	cmd_result_free(&c);
+	cmd_run(&c, NULL, 20,
+		"'%s' --root '%s' shim serve --listen unix:%s/other.sock 'c=%s/busybox' "
+		"'b=%s/hello-exec'",
+		slxrun_bin(), node_t_cur.root, node_t_cur.dir, b, b);
+	cr_assert_neq(c.status, 0, "a second node served b: %s", c.out);
+	cr_assert(strstr(c.err, "a shim already serves this bundle"), "%s", c.err);
+	cmd_result_free(&c);
+	cr_assert_eq(lstat(link, &st), 0, "%s: the running node's link was removed", link);
+	cmd_run(&c, "{}", 30, "'%s' --root '%s' invoke '%s/hello-exec'", slxrun_bin(),
+		node_t_cur.root, b);
+	cr_assert_eq(c.status, 0, "%s", c.err);
+	cmd_result_free(&c);
+	cr_assert_eq(shim_metric(&node_t_cur, "slxrun_function_invocations_total{function=\"b\","
+					      "outcome=\"ok\"}"),
+		     1, "invoke went through the node");
+	cr_assert_eq(shim_proc_stop(&node_t_cur), 0);
+	cr_assert(shim_proc_root_clean(&node_t_cur));
 }

@@ -628,6 +628,50 @@ Test(floor_rules, limits_above_the_floor_are_refused)
 			"linux.resources.pids.limit: 0 is above a function sandbox's 1024" HINT);
 }
 
+/* unified keys are written after the typed limits, so they would win: only
+ * what tightens the floor is taken (found by an attacker's read: memory.max
+ * "max", pids.max "max" and cpu.weight 10000 went through). */
+Test(floor_rules, unified_keys_that_loosen_the_floor_are_refused)
+{
+	static const char *const bad[][2] = {
+	    {"memory.max", "max"},   {"memory.swap.max", "max"}, {"pids.max", "max"},
+	    {"cpu.weight", "10000"}, {"memory.low", "1"},	 {"memory.high", "134217729"},
+	    {"io.weight", "10000"},  {"cpu.max.burst", "1000"},
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char rest[256], msg[512];
+
+		snprintf(rest, sizeof(rest),
+			 ",\"linux\":{\"resources\":{\"unified\":{\"%s\":\"%s\"}}}", bad[i][0],
+			 bad[i][1]);
+		snprintf(
+		    msg, sizeof(msg),
+		    "linux.resources.unified[\"%s\"]: a function sandbox's limits come from "
+		    "org.slxrun.function.memory; only cpu.weight, cpu.max and memory.high at or "
+		    "below the floor's may be set" HINT,
+		    bad[i][0]);
+		floor_t_refused(NULL, rest, msg);
+	}
+	floor_t_refused(NULL, ",\"linux\":{\"resources\":{\"cpu\":{\"shares\":262144}}}",
+			"linux.resources.cpu.shares: 262144 is above a function sandbox's weight "
+			"(100 at 128 MB)" HINT);
+}
+
+Test(floor_rules, unified_keys_that_tighten_the_floor_are_taken)
+{
+	struct floored t;
+
+	floor_t_apply(&t, NULL,
+		      ",\"linux\":{\"resources\":{\"unified\":{\"cpu.max\":\"50000 100000\","
+		      "\"memory.high\":\"67108864\",\"cpu.weight\":\"50\"}}}",
+		      NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	cr_assert_str_eq(floor_t_unified(&t.cfg->linux_.resources, "cpu.max"), "50000 100000");
+	cr_assert_str_eq(floor_t_unified(&t.cfg->linux_.resources, "cpu.weight"), "50");
+	floor_t_release(&t);
+}
+
 /* ---- the annotations that size a sandbox ------------------------------ */
 
 Test(floor_rules, sizes_in_range_are_taken)

@@ -198,6 +198,41 @@ Test(policy_rules, queues_when_the_cpu_is_saturated)
 	model_function_fini(&f);
 }
 
+/* On a node, the cores one function fills hold that function's cold starts,
+ * not every function's (found by an attacker's read: a function spinning on
+ * every core queued the others' first requests). */
+Test(policy_rules, a_function_filling_the_cores_holds_only_its_own_allocations)
+{
+	struct model_function f[2];
+	struct model m = {
+	    .fn = f, .n_fn = 2, .host = {.cores = 2, .tick_ns = POL_S(1), .cpu_dr_usec = 1950000}};
+	struct policy_config c = pol_cfg("delta");
+	struct model_r r0 = {.have_cpu = true}, r1 = {.have_cpu = true, .cpu_usec = 1950000};
+	struct model_sandbox *busy;
+	struct pol_out o;
+	const struct policy_action *a;
+	unsigned n;
+
+	model_function_init(&f[0], "spinner", POL_MB(128));
+	model_function_init(&f[1], "quiet", POL_MB(128));
+	busy = model_sandbox_add(&f[0], 0, 0);
+	busy->state = MODEL_SB_BUSY;
+	model_sandbox_push(busy, 0, &r0, 1, 1);
+	model_sandbox_push(busy, POL_S(1), &r1, 1, 1);
+	f[0].queued = 2;
+	f[1].queued = 1;
+	pol_decide(&m, &c, POL_S(1), &o);
+	a = pol_find(&o, POLICY_ALLOCATE);
+	cr_assert_not_null(a, "the quiet function's first request waits on the spinner's cores");
+	cr_assert_eq(a->fn, 1);
+	cr_assert_eq(a->n, 1);
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 1);
+	pol_count(&o, POLICY_HOLD, &n);
+	cr_assert_eq(n, 2, "the spinner's own demand is held");
+	model_function_fini(&f[0]);
+	model_function_fini(&f[1]);
+}
+
 Test(policy_rules, freezes_a_quiet_idle_sandbox_after_the_grace)
 {
 	struct model_function f;
