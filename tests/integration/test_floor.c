@@ -146,9 +146,10 @@ Test(floor, root_is_read_only_and_tmp_is_writable_and_private_to_a_sandbox)
 
 /* root.readonly false: the bundle's rootfs is the overlay's read-only
  * lower, each sandbox writes into its own tmpfs upper; neither the next
- * sandbox nor the bundle's directory sees a write.  Copy-up keeps owners, so
- * only what a mapped id owns can be written: /data belongs to the function's
- * host id (the floor's base + 993:990); /etc, host root's, stays unwritable. */
+ * sandbox nor the bundle's directory sees a write.  The lower is seen
+ * through an idmapped view (host id X is X inside) and copy-up keeps
+ * owners: /data, the function's own 993:990, takes writes; /etc, root's,
+ * does not. */
 Test(floor, a_writable_root_is_private_to_its_sandbox_and_never_the_bundles)
 {
 	const char *script = "read -r x\n"
@@ -161,7 +162,7 @@ Test(floor, a_writable_root_is_private_to_its_sandbox_and_never_the_bundles)
 	floor_t_bundle(script, "-e 's|\"readonly\": true|\"readonly\": false|'");
 	cmd_run(&r, NULL, 10,
 		"cd %s && cp -a %s/hello-exec/rootfs rootfs && mkdir rootfs/data && "
-		"chown 1879049185:1879049182 rootfs/data && "
+		"chown 993:990 rootfs/data && "
 		"sed -i 's|\"path\": \"[^\"]*\"|\"path\": \"rootfs\"|' config.json",
 		floor_t_dir, examples_dir());
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -184,6 +185,29 @@ Test(floor, a_writable_root_is_private_to_its_sandbox_and_never_the_bundles)
 	floor_t_invoke(floor_t_dir, NULL, "three", &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "", "a read-only root took a write: %s", r.out);
+	cmd_result_free(&r);
+}
+
+/* A rootfs already chowned into the sandbox's range (what a runtime
+ * without idmapped mounts needs) is not idmapped again: its host ids
+ * 1879048192 + X are X inside, /data (the function's) takes writes. */
+Test(floor, a_rootfs_already_in_the_sandbox_range_is_left_as_it_is)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("echo w > /data/f && cat /data/f && stat -c %u:%g /data /etc",
+		       "-e 's|\"readonly\": true|\"readonly\": false|'");
+	cmd_run(&r, NULL, 10,
+		"cd %s && cp -a %s/hello-exec/rootfs rootfs && mkdir rootfs/data && "
+		"chown -R 1879048192:1879048192 rootfs && "
+		"chown 1879049185:1879049182 rootfs/data && "
+		"sed -i 's|\"path\": \"[^\"]*\"|\"path\": \"rootfs\"|' config.json",
+		floor_t_dir, examples_dir());
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "w\n993:990\n0:0\n", "out: %s err: %s", r.out, r.err);
 	cmd_result_free(&r);
 }
 
