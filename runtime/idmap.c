@@ -82,9 +82,9 @@ static const struct {
 	long magic;
 	const char *name;
 } fs_names[] = {
-    {TMPFS_MAGIC, "tmpfs"}, {EXT4_SUPER_MAGIC, "ext4"},	{XFS_SUPER_MAGIC, "xfs"},
+    {TMPFS_MAGIC, "tmpfs"},	  {EXT4_SUPER_MAGIC, "ext4"},		{XFS_SUPER_MAGIC, "xfs"},
     {BTRFS_SUPER_MAGIC, "btrfs"}, {OVERLAYFS_SUPER_MAGIC, "overlayfs"}, {RAMFS_MAGIC, "ramfs"},
-    {NFS_SUPER_MAGIC, "nfs"},	{SQUASHFS_MAGIC, "squashfs"},
+    {NFS_SUPER_MAGIC, "nfs"},	  {SQUASHFS_MAGIC, "squashfs"},
 };
 
 static const char *fs_name(int fd, char buf[32])
@@ -132,8 +132,8 @@ int rt_idmap_cover(int dirfd, const char *what, int userns_fd, struct slx_err *e
 	    .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 	    .userns_fd = (uint64_t)userns_fd,
 	};
-	cleanup_close int tree = open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-							  AT_EMPTY_PATH);
+	cleanup_close int tree =
+	    open_tree(dirfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
 	char release[65] = "", buf[32];
 
 	if (tree < 0)

@@ -21,10 +21,11 @@
 /* What this process has covered.  Its mount namespace is its own, so a
  * view made for one function serves the next one sharing the layer (and
  * an idmapped mount cannot be idmapped again). */
-static struct covered {
+struct covered {
 	dev_t dev;
 	ino_t ino;
-} *covered;
+};
+static struct covered *covered;
 static size_t n_covered;
 
 struct idmap_ctx {
@@ -95,8 +96,7 @@ static int cover_lower(struct idmap_ctx *c, const char *path, struct slx_err *er
 
 /* lowerdir=A:B:C, each absolute: the floor must know the directory the
  * sandbox will mount.  overlayfs's escapes ('\:') are refused, not parsed. */
-static int cover_lowers(struct idmap_ctx *c, size_t index, const char *lowers,
-			struct slx_err *err)
+static int cover_lowers(struct idmap_ctx *c, size_t index, const char *lowers, struct slx_err *err)
 {
 	cleanup_free char *copy = strdup(lowers);
 	char *save = NULL;
