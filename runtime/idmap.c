@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* idmap.c -- idmapped mounts: a mount namespace of this process's own, a
  * user namespace holding given id maps (made by a short-lived child, as crun
- * and containers-storage do), and a directory covered, in that mount
- * namespace, by a read-only view of itself through those maps. */
+ * and containers-storage do), a directory covered, in that mount namespace,
+ * by a read-only view of itself through those maps, and a container's
+ * idmapped binds (mounts[].uidMappings) as detached trees for its child. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/statfs.h>
@@ -155,4 +157,94 @@ int rt_idmap_cover(int dirfd, const char *what, int userns_fd, struct slx_err *e
 	if (move_mount(tree, "", dirfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return slx_error(err, errno, "%s: attach its idmapped view", what);
 	return 0;
+}
+
+static bool same_maps(const struct rt_mount_op *a, const struct rt_mount_op *b)
+{
+	return a->n_uid_map == b->n_uid_map && a->n_gid_map == b->n_gid_map &&
+	       !memcmp(a->uid_map, b->uid_map, a->n_uid_map * sizeof(*a->uid_map)) &&
+	       !memcmp(a->gid_map, b->gid_map, a->n_gid_map * sizeof(*a->gid_map));
+}
+
+/* The bind's source cloned detached, idmapped, then its flags: the child
+ * only attaches it.  ridmap maps every mount below the source too. */
+static int idmap_tree(const struct rt_mount_op *op, int userns, struct slx_err *err)
+{
+	unsigned rec = op->recursive ? AT_RECURSIVE : 0;
+	struct mount_attr idmap = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns};
+	struct mount_attr rec_attrs = {.attr_set = op->rec_attr_set, .attr_clr = op->rec_attr_clr};
+	struct mount_attr attrs = {.attr_set = op->attr_set, .attr_clr = op->attr_clr};
+	cleanup_close int tree =
+	    open_tree(AT_FDCWD, op->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec);
+	char release[65] = "";
+
+	if (tree < 0)
+		return slx_error(err, errno, "%s[%zu].source: %s", op->field, op->index,
+				 op->source);
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (op->idmap_recursive ? rec : 0), &idmap,
+			  sizeof(idmap)) < 0) {
+		int e = errno;
+
+		(void)kernel_version(release);
+		if (e == EINVAL)
+			return slx_error(err, 0,
+					 "%s[%zu]: Linux %s cannot idmap %s (its filesystem, or "
+					 "one below it with ridmap)",
+					 op->field, op->index, release, op->source);
+		return slx_error(err, e, "%s[%zu]: idmap %s", op->field, op->index, op->source);
+	}
+	if ((rec_attrs.attr_set || rec_attrs.attr_clr) &&
+	    mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &rec_attrs, sizeof(rec_attrs)) <
+		0)
+		return slx_error(err, errno, "%s[%zu]: recursive flags of %s", op->field, op->index,
+				 op->source);
+	if ((attrs.attr_set || attrs.attr_clr) &&
+	    mount_setattr(tree, "", AT_EMPTY_PATH, &attrs, sizeof(attrs)) < 0)
+		return slx_error(err, errno, "%s[%zu]: flags of %s", op->field, op->index,
+				 op->source);
+	return steal_fd(tree);
+}
+
+int rt_idmap_trees_open(const struct rt_mount_plan *plan, int **trees, struct slx_err *err)
+{
+	const struct rt_mount_op *made = NULL;
+	cleanup_close int userns = -1;
+	int *v = NULL;
+
+	*trees = NULL;
+	for (size_t i = 0; i < plan->n_ops; i++) {
+		const struct rt_mount_op *op = &plan->ops[i];
+
+		if (!op->idmap)
+			continue;
+		if (!v) {
+			if (!(v = malloc(plan->n_ops * sizeof(*v))))
+				return slx_error(err, ENOMEM, "idmapped mounts");
+			for (size_t k = 0; k < plan->n_ops; k++)
+				v[k] = -1;
+		}
+		/* One user namespace serves every bind with the same maps. */
+		if (!made || !same_maps(made, op)) {
+			slx_closep(&userns);
+			userns = rt_idmap_userns(op->uid_map, op->n_uid_map, op->gid_map,
+						 op->n_gid_map, err);
+			if (userns < 0)
+				goto fail;
+			made = op;
+		}
+		if ((v[i] = idmap_tree(op, userns, err)) < 0)
+			goto fail;
+	}
+	*trees = v;
+	return 0;
+fail:
+	rt_idmap_trees_close(v, plan->n_ops);
+	return -1;
+}
+
+void rt_idmap_trees_close(int *trees, size_t n)
+{
+	for (size_t i = 0; trees && i < n; i++)
+		slx_closep(&trees[i]);
+	free(trees);
 }

@@ -152,6 +152,9 @@ struct rt_spawn_req {
 	/* Appended: CLONE_PARENT (rt_sandbox_opts.clone_parent); a failure
 	 * after the clone leaves the killed child's pid in rt_spawned.pid. */
 	bool clone_parent;
+	/* Set by rt_spawn for its child: per mount op, an idmapped bind's
+	 * detached tree (rt_idmap_trees_open), or -1; NULL when none. */
+	const int *idmap_trees;
 };
 struct rt_spawned {
 	pid_t pid;
