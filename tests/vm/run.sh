@@ -104,10 +104,10 @@ build_initramfs() {
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$STAGE/etc/passwd"
 	printf 'root:x:0:\n' >"$STAGE/etc/group"
 	copy_with_libs "$ROOT/slxrun" /slx/slxrun
-	# shim serve loads libmicrohttpd at run time (ldd does not name it).
-	# shim serve and image pulls load these at run time (ldd does not name them).
+	# shim serve and image pulls load these at run time (ldd does not name them); awk reads to
+	# the end, as leaving early would SIGPIPE ldconfig, which pipefail makes fatal.
 	for so in libmicrohttpd.so.12 libarchive.so.13 libcrypto.so.3; do
-		lib=$(ldconfig -p | awk -v so="$so" '$1 == so && /x86-64/ { print $NF; exit }')
+		lib=$(ldconfig -p | awk -v so="$so" '$1 == so && /x86-64/ && !found { print $NF; found = 1 }')
 		copy_with_libs "$lib" "$lib"
 	done
 	copy_with_libs "$B/vm-tests" /slx/vm-tests

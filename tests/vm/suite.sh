@@ -29,15 +29,17 @@ case " $suites " in *" cgroup "*)
 	;;
 esac
 
-# An image's own owners inside its sandbox on Linux 6.1 (a store 6.1 cannot idmap refused by
-# name), and a writable-root bundle's likewise.
+# An image's own owners inside its sandbox on Linux 6.1 (a lower 6.1 cannot idmap refused by
+# name), a writable-root bundle's likewise, and the runtime's idmapped binds.
 case " $suites " in *" images "*)
 	echo "SLX-VM: integration image_owners/*"
 	/slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
 		--filter "image_owners/*" 2>&1 || rc=1
-	echo "SLX-VM: integration floor/a_*root*"
-	/slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
-		--filter "floor/a_*root*" 2>&1 || rc=1
+	for filter in "floor/a_*root*" "runtime/idmapped*"; do
+		echo "SLX-VM: integration $filter"
+		/slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
+			--filter "$filter" 2>&1 || rc=1
+	done
 	;;
 esac
 
