@@ -145,7 +145,7 @@ static int load_floor(struct shim_function *fn, const char *root,
 		return slx_error_prefix(err, "config.json");
 	if (floor->unsafe)
 		return 0;
-	return root_reachable(fn, err) < 0 ? -1 : shim_floor_idmap(fn->cfg, err);
+	return root_reachable(fn, err) < 0 ? -1 : shim_floor_idmap(fn->cfg, fn->bundle, root, err);
 }
 
 int shim_function_load(const char *bundle, const char *root, const struct shim_floor_opts *floor,
