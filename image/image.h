@@ -5,6 +5,7 @@
 #ifndef SLX_IMAGE_H
 #define SLX_IMAGE_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -103,6 +104,10 @@ int img_bundle_make(struct img_store *st, const char *manifest, char **bundle, s
  * root.path of a plain bundle's rootfs turned overlay lower (the function
  * floor's); made once, atomically.  *path is heap. */
 int img_overlay_skeleton(const char *root, char **path, struct slx_err *err);
+
+/* <root>/images as an absolute path without symlinks (its layers/ and
+ * bundles/ below it); -1 when there is no store. */
+int img_store_path(const char *root, char out[PATH_MAX]);
 
 /* Pull when the store has no such ref yet, then img_bundle_make. */
 int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, struct slx_err *err);

@@ -73,6 +73,15 @@ int img_store_open(const char *root, struct img_store *st, struct slx_err *err)
 	return 0;
 }
 
+int img_store_path(const char *root, char out[PATH_MAX])
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/images", root) >= sizeof(path))
+		return -1;
+	return realpath(path, out) ? 0 : -1;
+}
+
 void img_store_close(struct img_store *st)
 {
 	slx_closep(&st->dirfd);

@@ -195,11 +195,22 @@ static const struct oci_field root_fields[] = {
 };
 DESC(root_desc, struct oci_root, root_fields, -1, NULL, NULL);
 
+static const struct oci_field idmap_fields[] = {
+    FIELD(struct oci_id_mapping, "containerID", OCI_K_U32, container_id, REQ),
+    FIELD(struct oci_id_mapping, "hostID", OCI_K_U32, host_id, REQ),
+    FIELD(struct oci_id_mapping, "size", OCI_K_U32, size, REQ),
+};
+DESC(idmap_desc, struct oci_id_mapping, idmap_fields, -1, NULL, NULL);
+
 static const struct oci_field mount_fields[] = {
     FIELD(struct oci_mount, "destination", OCI_K_STR, destination, REQ),
     FIELD(struct oci_mount, "type", OCI_K_STR, type),
     FIELD(struct oci_mount, "source", OCI_K_STR, source),
     FIELD(struct oci_mount, "options", OCI_K_STRV, options),
+    FIELD(struct oci_mount, "uidMappings", OCI_K_OBJV, uid_mappings,
+	  .off_n = offsetof(struct oci_mount, n_uid_mappings), .obj = &idmap_desc),
+    FIELD(struct oci_mount, "gidMappings", OCI_K_OBJV, gid_mappings,
+	  .off_n = offsetof(struct oci_mount, n_gid_mappings), .obj = &idmap_desc),
 };
 DESC(mount_desc, struct oci_mount, mount_fields, -1, NULL, NULL);
 
@@ -260,13 +271,6 @@ static const struct oci_field ns_fields[] = {
     FIELD(struct oci_namespace, "path", OCI_K_STR, path),
 };
 DESC(ns_desc, struct oci_namespace, ns_fields, -1, NULL, NULL);
-
-static const struct oci_field idmap_fields[] = {
-    FIELD(struct oci_id_mapping, "containerID", OCI_K_U32, container_id, REQ),
-    FIELD(struct oci_id_mapping, "hostID", OCI_K_U32, host_id, REQ),
-    FIELD(struct oci_id_mapping, "size", OCI_K_U32, size, REQ),
-};
-DESC(idmap_desc, struct oci_id_mapping, idmap_fields, -1, NULL, NULL);
 
 static const struct oci_field device_fields[] = {
     FIELD(struct oci_device, "path", OCI_K_STR, path, REQ),

@@ -85,6 +85,10 @@ struct oci_mount {
 	char *type; /* may be NULL (bind mounts) */
 	char *source;
 	struct oci_strv options;
+	/* runtime-spec 1.1: an idmapped bind's maps, read as linux.uidMappings
+	 * (containerID is the id on disk, hostID what it becomes). */
+	struct oci_id_mapping *uid_mappings, *gid_mappings;
+	size_t n_uid_mappings, n_gid_mappings;
 };
 
 struct oci_hook {

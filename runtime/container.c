@@ -22,10 +22,14 @@ struct spawn_prep {
 	struct rt_ns_plan plan;
 	struct rt_confine confine;
 	struct rt_mount_plan *mounts; /* built here when the request has none */
+	int *trees;		      /* idmapped binds, per op of the plan used */
+	size_t n_trees;
 };
 
 static void prep_release(struct spawn_prep *p)
 {
+	rt_idmap_trees_close(p->trees, p->n_trees);
+	p->trees = NULL;
 	rt_mount_plan_free(p->mounts);
 	p->mounts = NULL;
 	rt_ns_plan_release(&p->plan);
@@ -46,6 +50,10 @@ static int prepare(const struct rt_spawn_req *req, struct spawn_prep *p, struct 
 	if (rt_rootfs_validate(cfg, req->rootfs, err) < 0 ||
 	    (!req->mount_plan && rt_mount_plan_build(cfg, &p->mounts, err) < 0) ||
 	    rt_sysctl_validate(cfg, err) < 0)
+		return -1;
+	/* The child, in its user namespace, cannot idmap: its binds are made here. */
+	p->n_trees = (req->mount_plan ? req->mount_plan : p->mounts)->n_ops;
+	if (rt_idmap_trees_open(req->mount_plan ? req->mount_plan : p->mounts, &p->trees, err) < 0)
 		return -1;
 	if (rt_confine_prepare(&cfg->process, cfg, &p->confine, err) < 0)
 		return -1;
@@ -249,6 +257,7 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out, struct slx_
 
 		if (!child.mount_plan)
 			child.mount_plan = prep.mounts;
+		child.idmap_trees = prep.trees;
 		close(sv[0]);
 		rt_init_main(&child, &prep.plan, &prep.confine, sv[1]);
 	}

@@ -141,6 +141,7 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 	struct rt_rootfs_opts ro = {.rootfs = req->rootfs,
 				    .no_pivot = req->no_pivot,
 				    .plan = req->mount_plan,
+				    .trees = req->idmap_trees,
 				    .host_mntns = !plan->new_ns[OCI_NS_MOUNT] &&
 						  plan->join_fd[OCI_NS_MOUNT] < 0};
 

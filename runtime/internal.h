@@ -66,6 +66,9 @@ int rt_ns_clone_flag(enum oci_ns_type t);
 const char *rt_ns_proc_name(enum oci_ns_type t); /* "mnt", "net", ... */
 /* Parent, right after clone: write uid_map/gid_map of pid. */
 int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg, struct slx_err *err);
+/* Write one of them ("uid_map" or "gid_map") of pid's user namespace. */
+int rt_ns_write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
+		    struct slx_err *err);
 /* Child: join namespaces by fd (user first), unshare cgroup/time. */
 int rt_ns_enter(const struct oci_config *cfg, const struct rt_ns_plan *plan, struct slx_err *err);
 
@@ -149,6 +152,9 @@ struct rt_spawn_req {
 	/* Appended: CLONE_PARENT (rt_sandbox_opts.clone_parent); a failure
 	 * after the clone leaves the killed child's pid in rt_spawned.pid. */
 	bool clone_parent;
+	/* Set by rt_spawn for its child: per mount op, an idmapped bind's
+	 * detached tree (rt_idmap_trees_open), or -1; NULL when none. */
+	const int *idmap_trees;
 };
 struct rt_spawned {
 	pid_t pid;

@@ -20,6 +20,7 @@ enum opt_kind {
 	OPT_REC_ATIME, /* MOUNT_ATTR_<atime>: an enum in the kernel, not a bit */
 	OPT_NOOP,
 	OPT_COPYUP,
+	OPT_IDMAP, /* runtime-spec 1.1's idmap (value 0) and ridmap (1) */
 	OPT_UNSUPPORTED,
 };
 
@@ -92,8 +93,8 @@ static const struct opt_entry opt_table[] = {
     {"rnorelatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME},
     {"rnostrictatime", OPT_REC_ATIME, MOUNT_ATTR_RELATIME},
     {"tmpcopyup", OPT_COPYUP, 0},
-    {"idmap", OPT_UNSUPPORTED, 0},
-    {"ridmap", OPT_UNSUPPORTED, 0},
+    {"idmap", OPT_IDMAP, 0},
+    {"ridmap", OPT_IDMAP, 1},
 };
 
 static const struct opt_entry *opt_lookup(const char *name)
@@ -148,6 +149,10 @@ static void opt_apply(struct rt_mount_opts *o, const struct opt_entry *e)
 	case OPT_COPYUP:
 		o->tmpcopyup = true;
 		break;
+	case OPT_IDMAP:
+		o->idmap = true;
+		o->ridmap |= e->value != 0;
+		break;
 	case OPT_NOOP:
 	case OPT_UNSUPPORTED:
 		break;
@@ -186,7 +191,10 @@ int rt_mount_opts_parse(const struct oci_strv *options, size_t index, struct rt_
 		if (!opt || !*opt)
 			continue;
 		e = opt_lookup(opt);
-		if (e && e->kind == OPT_UNSUPPORTED) {
+		/* crun's idmap=uids=...;gids=... is no runtime-spec: the maps
+		 * go in the mount's uidMappings and gidMappings. */
+		if ((e && e->kind == OPT_UNSUPPORTED) || !strncmp(opt, "idmap=", 6) ||
+		    !strncmp(opt, "ridmap=", 7)) {
 			rt_mount_opts_release(out);
 			return slx_error(err, 0, "mounts[%zu].options: %s is not supported", index,
 					 opt);

@@ -31,6 +31,7 @@ struct plan_ctx {
 	struct rt_mount_plan *plan;
 	size_t cap;
 	bool userns, cgroupns;
+	const struct oci_linux *linux_; /* the container's maps, for a bare idmap */
 };
 
 /* dest equals want, ignoring repeated and trailing slashes. */
@@ -104,6 +105,11 @@ static int plan_fs(struct plan_ctx *c, const struct oci_mount *m, size_t i, stru
 	struct rt_mount_op *op;
 	enum rt_mount_op_kind kind;
 
+	if (o->idmap || m->n_uid_mappings || m->n_gid_mappings)
+		return slx_error(err, 0,
+				 "mounts[%zu]: uidMappings, gidMappings, idmap and ridmap apply to "
+				 "bind mounts only",
+				 i);
 	if (!m->type || !strcmp(m->type, "none"))
 		return slx_error(err, 0, "mounts[%zu].type: missing (only bind mounts may omit it)",
 				 i);
@@ -145,6 +151,38 @@ static int plan_fs(struct plan_ctx *c, const struct oci_mount *m, size_t i, stru
 	return 0;
 }
 
+/* runtime-spec 1.1: a bind with uidMappings/gidMappings, or the idmap or
+ * ridmap option (the container's own maps when the mount names none), is
+ * idmapped; only a container with a user namespace has ids to map to. */
+static int plan_idmap(struct plan_ctx *c, const struct oci_mount *m, size_t i,
+		      const struct rt_mount_opts *o, struct rt_mount_op *op, struct slx_err *err)
+{
+	const struct oci_linux *l = c->linux_;
+
+	if (!o->idmap && !m->n_uid_mappings && !m->n_gid_mappings)
+		return 0;
+	if (!c->userns)
+		return slx_error(err, 0,
+				 "mounts[%zu]: an idmapped mount needs a user namespace "
+				 "(linux.namespaces)",
+				 i);
+	if (!m->n_uid_mappings != !m->n_gid_mappings)
+		return slx_error(err, 0, "mounts[%zu]: uidMappings and gidMappings go together", i);
+	op->idmap = true;
+	op->idmap_recursive = o->ridmap;
+	op->uid_map = m->n_uid_mappings ? m->uid_mappings : l->uid_mappings;
+	op->n_uid_map = m->n_uid_mappings ? m->n_uid_mappings : l->n_uid_mappings;
+	op->gid_map = m->n_gid_mappings ? m->gid_mappings : l->gid_mappings;
+	op->n_gid_map = m->n_gid_mappings ? m->n_gid_mappings : l->n_gid_mappings;
+	if (!op->n_uid_map || !op->n_gid_map)
+		return slx_error(
+		    err, 0,
+		    "mounts[%zu]: idmap without uidMappings takes the container's, and "
+		    "linux.uidMappings and gidMappings name none",
+		    i);
+	return 0;
+}
+
 static int plan_bind(struct plan_ctx *c, const struct oci_mount *m, size_t i,
 		     const struct rt_mount_opts *o, struct slx_err *err)
 {
@@ -162,7 +200,7 @@ static int plan_bind(struct plan_ctx *c, const struct oci_mount *m, size_t i,
 	op->rec_attr_clr = o->rec_attr_clr;
 	op->propagation = o->propagation;
 	op->strict = dest_special(m->destination);
-	return 0;
+	return plan_idmap(c, m, i, o, op, err);
 }
 
 static int plan_mount(struct plan_ctx *c, const struct oci_mount *m, size_t i, struct slx_err *err)
@@ -327,6 +365,7 @@ int rt_mount_plan_build(const struct oci_config *cfg, struct rt_mount_plan **out
 	    .plan = calloc(1, sizeof(struct rt_mount_plan)),
 	    .userns = ns_present(cfg, OCI_NS_USER),
 	    .cgroupns = ns_present(cfg, OCI_NS_CGROUP),
+	    .linux_ = &cfg->linux_,
 	};
 
 	*out = NULL;

@@ -106,8 +106,8 @@ void rt_ns_plan_release(struct rt_ns_plan *plan)
 		slx_closep(&plan->join_fd[t]);
 }
 
-static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
-		     struct slx_err *err)
+int rt_ns_write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
+		    struct slx_err *err)
 {
 	char path[64], buf[4096];
 	size_t off = 0;
@@ -117,23 +117,22 @@ static int write_map(pid_t pid, const char *file, const struct oci_id_mapping *m
 				 m[i].host_id, m[i].size);
 
 		if (w < 0 || (size_t)w >= sizeof(buf) - off)
-			return slx_error(err, E2BIG, "linux.%s: too many mappings", file);
+			return slx_error(err, E2BIG, "%s: too many mappings", file);
 		off += (size_t)w;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	if (slx_write_file_at(AT_FDCWD, path, buf, off, err) < 0)
-		return slx_error_prefix(err, "linux.%s",
-					strcmp(file, "uid_map") ? "gidMappings" : "uidMappings");
-	return 0;
+	return slx_write_file_at(AT_FDCWD, path, buf, off, err);
 }
 
 int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg, struct slx_err *err)
 {
 	const struct oci_linux *l = &cfg->linux_;
 
-	if (write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
-		return -1;
-	return write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err);
+	if (rt_ns_write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+		return slx_error_prefix(err, "linux.uidMappings");
+	if (rt_ns_write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
+		return slx_error_prefix(err, "linux.gidMappings");
+	return 0;
 }
 
 static int write_time_offsets(const struct oci_linux *l, struct slx_err *err)

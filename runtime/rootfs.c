@@ -145,8 +145,8 @@ static bool covers_root(const struct rt_mount_op *op)
 	       !op->dest[strspn(op->dest, "/")];
 }
 
-static int run_ops(const struct rt_mount_plan *plan, size_t from, int *rootfd, const char *rootfs,
-		   struct slx_err *err)
+static int run_ops(const struct rt_mount_plan *plan, const int *trees, size_t from, int *rootfd,
+		   const char *rootfs, struct slx_err *err)
 {
 	mode_t old_umask = umask(0);
 	size_t i;
@@ -160,6 +160,8 @@ static int run_ops(const struct rt_mount_plan *plan, size_t from, int *rootfd, c
 			ret = rt_device_op_run(*rootfd, op, err);
 		else if (op->kind == RT_MOP_MASK || op->kind == RT_MOP_READONLY)
 			ret = rt_mask_op_run(*rootfd, op, err);
+		else if (trees && trees[i] >= 0)
+			ret = rt_mount_op_attach(*rootfd, op, trees[i], err);
 		else
 			ret = rt_mount_op_run(*rootfd, op, err);
 		if (ret == 0 && rootfs && covers_root(op)) {
@@ -200,7 +202,7 @@ int rt_rootfs_prepare(const struct oci_config *cfg, const struct rt_rootfs_opts 
 	rootfd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return slx_error(err, errno, "root.path: %s", opts->rootfs);
-	return run_ops(opts->plan, 0, &rootfd, opts->rootfs, err);
+	return run_ops(opts->plan, opts->trees, 0, &rootfd, opts->rootfs, err);
 }
 
 /* --- finish --------------------------------------------------------- */
@@ -278,7 +280,7 @@ int rt_rootfs_finish(const struct oci_config *cfg, const struct rt_rootfs_opts *
 	rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return slx_error(err, errno, "open the new /");
-	if (run_ops(plan, pivot_index(plan) + 1, &rootfd, NULL, err) < 0)
+	if (run_ops(plan, opts->trees, pivot_index(plan) + 1, &rootfd, NULL, err) < 0)
 		return -1;
 	if (plan->root_readonly && root_readonly() < 0)
 		return slx_error(err, errno, "root.readonly: make / read-only");

@@ -24,7 +24,8 @@ struct rt_mount_opts {
 	/* Appended: recursive r* options (rro, rnosuid, ...) as mount_setattr(2)
 	 * MOUNT_ATTR_* bits, applied with AT_RECURSIVE after the mount. */
 	uint64_t rec_attr_set, rec_attr_clr;
-	bool tmpcopyup; /* tmpfs starts with a copy of the directory it covers */
+	bool tmpcopyup;	    /* tmpfs starts with a copy of the directory it covers */
+	bool idmap, ridmap; /* idmapped bind (ridmap: every mount below it too) */
 };
 /* Pure: map mounts[i].options (ro, rw, nosuid, nodev, noexec, relatime,
  * strictatime, bind, rbind, private, rshared, ... via a table).  Unknown
@@ -76,6 +77,11 @@ struct rt_mount_op {
 	bool recursive;			     /* rbind */
 	bool strict;		 /* special destination: no symlink anywhere on the way */
 	struct rt_dev_node node; /* RT_MOP_DEVICE */
+	/* RT_MOP_BIND idmapped (mounts[].uidMappings, idmap, ridmap): made by
+	 * the parent (rt_idmap_trees_open), attached by the child. */
+	bool idmap, idmap_recursive;
+	const struct oci_id_mapping *uid_map, *gid_map;
+	size_t n_uid_map, n_gid_map;
 };
 
 struct rt_mount_plan {
@@ -97,6 +103,7 @@ struct rt_rootfs_opts {
 	bool no_pivot;
 	bool host_mntns;		  /* no mount namespace of its own: chroot, mount nothing */
 	const struct rt_mount_plan *plan; /* what to do; built by rt_mount_plan_build */
+	const int *trees; /* per op: an idmapped bind's detached tree, or -1; may be NULL */
 };
 
 /* root.path as an absolute, symlink-free path: relative to bundle (itself
@@ -153,6 +160,16 @@ int rt_rootfs_open_how(int rootfd, const char *path, int flags, uint64_t resolve
 /* Execute one op of kind bind/fs/copyup/proc/sysfs/cgroup inside the rootfs
  * open at rootfd. */
 int rt_mount_op_run(int rootfd, const struct rt_mount_op *op, struct slx_err *err);
+/* An idmapped bind: attach tree (its maps and flags set by the parent) at
+ * op's destination, then its propagation. */
+int rt_mount_op_attach(int rootfd, const struct rt_mount_op *op, int tree, struct slx_err *err);
+
+/* Parent, before clone (idmap.c): each idmapped bind of plan as a detached
+ * tree with its maps and flags applied, which a process in the container's
+ * user namespace cannot do; (*trees)[i] for ops[i], -1 for other ops.
+ * Errors name the mount. */
+int rt_idmap_trees_open(const struct rt_mount_plan *plan, int **trees, struct slx_err *err);
+void rt_idmap_trees_close(int *trees, size_t n);
 
 /* tmpcopyup: copy the tree below directory fd `from` into directory fd `to`
  * (modes, owners, symlinks, nodes).  -1 with errno set. */

@@ -146,6 +146,29 @@ static int run_bind(int rootfd, const char *source, const struct rt_mount_op *op
 	return 0;
 }
 
+int rt_mount_op_attach(int rootfd, const struct rt_mount_op *op, int tree, struct slx_err *err)
+{
+	struct stat st;
+	cleanup_close int target = -1, mnt = -1;
+
+	if (fstat(tree, &st) < 0)
+		return slx_error(err, errno, "%s[%zu]: the idmapped %s", op->field, op->index,
+				 op->source);
+	target = dest_open(rootfd, op, !S_ISDIR(st.st_mode), err);
+	if (target < 0)
+		return -1;
+	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return slx_error(err, errno, "%s[%zu]: attach the idmapped %s on %s", op->field,
+				 op->index, op->source, op->dest);
+	if (!op->propagation)
+		return 0;
+	mnt = mounted_open(rootfd, op, O_PATH);
+	if (mnt < 0 || mount_attrs(mnt, 0, 0, op->propagation, op->propagation & MS_REC) < 0)
+		return slx_error(err, errno, "%s[%zu]: propagation of %s", op->field, op->index,
+				 op->dest);
+	return 0;
+}
+
 /* The container's own cgroup: clone3 put us in it, and without a cgroup
  * namespace /proc/self/cgroup's "0::" line is its path in the hierarchy. */
 static int own_cgroup_dir(char *buf, size_t len, struct slx_err *err)

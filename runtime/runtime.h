@@ -139,6 +139,24 @@ int rt_seccomp_from_bpf(const struct sock_filter *insns, size_t len, unsigned fl
 void rt_seccomp_bpf(const struct rt_seccomp *s, const struct sock_filter **insns, size_t *len,
 		    unsigned *flags);
 
+/* ---- idmapped mounts (idmap.c) ------------------------------------- */
+
+/* Move this process into a mount namespace of its own, "/" rslave so what
+ * it mounts never reaches the host's; once per process (later calls do
+ * nothing).  Its children and the sandboxes it spawns start from a copy. */
+int rt_mntns_private(struct slx_err *err);
+/* An fd of a new user namespace holding these maps, for MOUNT_ATTR_IDMAP. */
+int rt_idmap_userns(const struct oci_id_mapping *uids, size_t n_uids,
+		    const struct oci_id_mapping *gids, size_t n_gids, struct slx_err *err);
+/* Whether this kernel's overlayfs takes idmapped lowers (Linux 5.19); the
+ * error is one line naming what (a lower) and the kernel. */
+int rt_idmap_overlay_check(const char *what, struct slx_err *err);
+/* Cover the directory dirfd names, in this process's mount namespace
+ * (rt_mntns_private first), with a read-only, nosuid, nodev view of itself
+ * in which an id X on disk is what X maps to in userns_fd.  A filesystem
+ * the kernel cannot idmap (tmpfs before 6.3) is one line naming it. */
+int rt_idmap_cover(int dirfd, const char *what, int userns_fd, struct slx_err *err);
+
 /* ---- sandboxes, for the shim (no state directory, no CLI) ---------- */
 
 /* Runs as the container's pid 1 instead of execve of process.args, after

@@ -327,6 +327,15 @@ static int floor_filesystem(struct oci_config *cfg, const char *bundle, const ch
 		 * word is enough there; anywhere else the mount must end read-only. */
 		bool is_tmp = m->destination && !strcmp(m->destination, "/tmp"), ro = false;
 
+		/* An idmapped bind maps host owners to the bundle's choice of
+		 * sandbox ids (a root-only host file to the function's own). */
+		if (m->n_uid_mappings || m->n_gid_mappings || has_option(&m->options, "idmap") ||
+		    has_option(&m->options, "ridmap"))
+			return slx_error(err, 0,
+					 "mounts[%zu]: a function sandbox's mounts take no "
+					 "uidMappings or idmap (the floor maps the shared root "
+					 "itself)" UNSAFE_HINT,
+					 i);
 		if (bind && !is_tmp && bind_read_only(&m->options, &ro) < 0)
 			return slx_error(err, ENOMEM, "mounts[%zu]", i);
 		if (bind && !(is_tmp ? has_option(&m->options, "ro") : ro))

@@ -71,6 +71,21 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 		    uint32_t upper_mb, struct slx_err *err);
 /* Append a copy of s to v (kept NULL-terminated); -1 on ENOMEM. */
 int floor_strv_add(struct oci_strv *v, const char *s);
+/* The value of the option "key=value" in o, NULL when absent. */
+const char *floor_option_value(const struct oci_strv *o, const char *key);
+/* Each overlay lower of cfg (a sandbox's config, the floor applied) that is
+ * the sandbox's own -- a layer of the image when bundle (resolved) is one
+ * root's image store made, or a directory inside bundle -- shown with its
+ * own owners (floor_idmap.c): covered, in
+ * this process's own mount namespace, by a read-only view of itself idmapped
+ * through cfg's linux.uidMappings and gidMappings, so an id X on disk is X
+ * inside; made once per process, seen by every sandbox it spawns.  Every
+ * lowerdir is rewritten resolved.  A lower whose top directory those maps
+ * already reach is left as it is, one elsewhere on the host unmapped.  A
+ * kernel that cannot (overlayfs before 5.19, a filesystem it cannot idmap)
+ * is one line, never a sandbox with wrong owners. */
+int shim_floor_idmap(struct oci_config *cfg, const char *bundle, const char *root,
+		     struct slx_err *err);
 /* True when shim_floor_root will need a skeleton for cfg. */
 bool shim_floor_root_needs_skeleton(const struct oci_config *cfg);
 /* A size in MB for key (an annotation or its flag), from lo to 10240 as

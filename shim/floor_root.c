@@ -21,7 +21,7 @@ static bool is_root_dest(const char *d)
 	return d && d[0] == '/' && !d[strspn(d, "/")];
 }
 
-static const char *option_value(const struct oci_strv *o, const char *key)
+const char *floor_option_value(const struct oci_strv *o, const char *key)
 {
 	size_t n = strlen(key);
 
@@ -68,8 +68,8 @@ static int check_overlay(struct oci_config *cfg, size_t i, const char *rootfs, c
 			 struct slx_err *err)
 {
 	struct oci_mount *m = &cfg->mounts[i], *t = i ? &cfg->mounts[i - 1] : NULL;
-	const char *dirs[] = {option_value(&m->options, "upperdir"),
-			      option_value(&m->options, "workdir")};
+	const char *dirs[] = {floor_option_value(&m->options, "upperdir"),
+			      floor_option_value(&m->options, "workdir")};
 	cleanup_free char *prefix = NULL;
 
 	if (!dirs[0] && !dirs[1])
@@ -90,7 +90,7 @@ static int check_overlay(struct oci_config *cfg, size_t i, const char *rootfs, c
 					 "mounts[%zu] (%s)" SHIM_FLOOR_UNSAFE_HINT,
 					 i, k ? "workdir" : "upperdir", dirs[k] ? dirs[k] : "",
 					 i - 1, prefix);
-	if (!option_value(&t->options, "size") && floor_strv_add(&t->options, size) < 0)
+	if (!floor_option_value(&t->options, "size") && floor_strv_add(&t->options, size) < 0)
 		return slx_error(err, ENOMEM, "mounts");
 	return 0;
 }

@@ -143,7 +143,9 @@ static int load_floor(struct shim_function *fn, const char *root,
 	if (shim_floor_apply(fn->cfg, floor, fn->bundle, skeleton, memory, tmp, &fn->floor, err) <
 	    0)
 		return slx_error_prefix(err, "config.json");
-	return floor->unsafe ? 0 : root_reachable(fn, err);
+	if (floor->unsafe)
+		return 0;
+	return root_reachable(fn, err) < 0 ? -1 : shim_floor_idmap(fn->cfg, fn->bundle, root, err);
 }
 
 int shim_function_load(const char *bundle, const char *root, const struct shim_floor_opts *floor,

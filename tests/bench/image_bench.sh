@@ -3,8 +3,9 @@
 # image_bench.sh -- issue 12's figures for the Python image (rootfs-examples/
 # build-python-image.sh), side by side in one run: cold invoke from a pulled but never
 # unpacked image and from the cache, warm p50/p99 through the shim, crun and runc running
-# the same image after `umoci unpack`, host memory and disk per extra warm sandbox, and
-# unpacking against `umoci unpack` and `tar -x` of the same layer.
+# the same image after `umoci unpack`, podman running it (crun and runc) from its own storage,
+# host memory and disk per extra warm sandbox, and unpacking against `umoci unpack` and `tar -x`
+# of the same layer.
 #
 # Usage: tests/bench/image_bench.sh [RESULTS_DIR]   (make bench-image)
 set -eu
@@ -61,10 +62,18 @@ c["process"]["terminal"] = False
 json.dump(c, open(p, "w"))
 PY
 # As run.sh does: crun 1.8 refuses this host's hybrid cgroups even with
-# --cgroup-manager=disabled, so the three run where /sys/fs/cgroup is a cgroup2 mount.
-export W RESULTS CACHED_N SLXRUN
+# --cgroup-manager=disabled, so the runtimes run where /sys/fs/cgroup is a cgroup2 mount.
+# podman (through conmon) runs the same python3 -c on the image loaded from the layout into
+# its own overlay storage: with crun, its default, as --cgroups=disabled (crun 1.8 raises
+# RLIMIT_MEMLOCK for its device filter, which this host refuses), and with runc (cgroupfs).
+# Its containers.conf is tests/podman's: no default ulimits, pids_limit = 0.  A tmpfs over
+# /run keeps the runtimes' own state private.
+PYARGS=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["process"]["args"][2])' \
+	"$W/ub/config.json")
+export W RESULTS CACHED_N SLXRUN LAYOUT PYARGS
 unshare --mount --pid --fork --mount-proc bash -c '
 	set -eu
+	med() { sort -n | awk "{a[NR]=\$1} END {print a[int((NR+1)/2)]}"; }
 	mount --make-rprivate / && mount -t cgroup2 none /sys/fs/cgroup
 	for rt in "crun --cgroup-manager=disabled" runc "$SLXRUN"; do
 		name=${rt%% *}; name=${name##*/}
@@ -73,8 +82,40 @@ unshare --mount --pid --fork --mount-proc bash -c '
 			$rt --root "$W/rt-$name" run -b "$W/ub" "bench-$name" >/dev/null </dev/null
 			t1=$(date +%s%N)
 			echo "scale=1; ($t1 - $t0) / 1000000" | bc
-		done | sort -n | awk "{a[NR]=\$1} END {print a[int((NR+1)/2)]}" >"$RESULTS/run-$name.ms"
-	done'
+		done | med >"$RESULTS/run-$name.ms"
+	done
+	mount -t tmpfs tmpfs /run
+	P=$W/podman
+	mkdir -p "$P/root" "$P/runroot" "$P/tmp"
+	printf "[containers]\ndefault_ulimits = []\npids_limit = 0\n[engine]\n%s\n%s\n" \
+		"cgroup_manager = \"cgroupfs\"" "events_logger = \"file\"" >"$P/containers.conf"
+	export CONTAINERS_CONF=$P/containers.conf
+	p() { timeout 120 podman --root "$P/root" --runroot "$P/runroot" --tmpdir "$P/tmp" \
+		--storage-driver overlay "$@"; }
+	p pull -q "oci:$LAYOUT:py" >/dev/null
+	p tag "$(p images -q | head -1)" localhost/slxbench/python:py
+	run() {
+		local flags="--runtime runc --cgroup-parent /slxbench_podman"
+		[ "$1" = crun ] && flags="--runtime crun --cgroups=disabled"
+		p run --rm --network none --pull never $flags \
+			--entrypoint /usr/bin/python3.11 localhost/slxbench/python:py -c "$PYARGS"
+	}
+	# Rounds alternate the two runtimes, so a burst of load on this shared host falls on both.
+	for rt in crun runc; do
+		run "$rt" >/dev/null </dev/null || { echo "podman run ($rt) failed" >&2; exit 1; }
+	done
+	for i in $(seq "$CACHED_N"); do
+		for rt in crun runc; do
+			t0=$(date +%s%N)
+			run "$rt" >/dev/null </dev/null
+			t1=$(date +%s%N)
+			echo "scale=1; ($t1 - $t0) / 1000000" | bc >>"$P/$rt.ms"
+		done
+	done
+	for rt in crun runc; do med <"$P/$rt.ms" >"$RESULTS/podman-$rt.ms"; done
+	p rm -af >/dev/null 2>&1 || true
+	[ -d /sys/fs/cgroup/slxbench_podman ] &&
+		find /sys/fs/cgroup/slxbench_podman -depth -type d -exec rmdir {} + || true'
 
 say "warm: $WARM_N invocations through the shim"
 python3 "$HERE/shim_bench.py" latency "$SLXRUN" "$W/shim-warm" "$REF" "$W/invoke_client" \
@@ -116,6 +157,9 @@ rows = [
     ("crun --cgroup-manager=disabled run, umoci-unpacked bundle (median)", rd("run-crun.ms") + " ms"),
     ("runc run, same bundle (median)", rd("run-runc.ms") + " ms"),
     ("slxrun run, same bundle (median)", rd("run-slxrun.ms") + " ms"),
+    ("podman run of the image (crun, --cgroups=disabled; overlay storage) (median)",
+     rd("podman-crun.ms") + " ms"),
+    ("podman run, runc (median)", rd("podman-runc.ms") + " ms"),
     ("memory per extra warm sandbox: PSS / PSS + kernel objects",
      "%.2f / %.2f MiB (%s, %s)" % (extra("pss_mib_per_sandbox"), extra("pss_plus_kernel_mib_per_sandbox"),
                                    m1["status"], mn["status"])),

@@ -19,7 +19,7 @@
 #include "tests/lib/shim_proc.h"
 
 static struct shim_proc floor_t_shim = SHIM_PROC_INIT;
-static char floor_t_dir[64];
+static char floor_t_dir[64], floor_t_host[80];
 
 static void floor_t_fini(void)
 {
@@ -31,6 +31,11 @@ static void floor_t_fini(void)
 		cmd_result_free(&r);
 	}
 	floor_t_dir[0] = '\0';
+	if (floor_t_host[0]) {
+		cmd_run(&r, NULL, 10, "rm -rf '%s'", floor_t_host);
+		cmd_result_free(&r);
+	}
+	floor_t_host[0] = '\0';
 }
 
 TestSuite(floor, .fini = floor_t_fini);
@@ -146,9 +151,10 @@ Test(floor, root_is_read_only_and_tmp_is_writable_and_private_to_a_sandbox)
 
 /* root.readonly false: the bundle's rootfs is the overlay's read-only
  * lower, each sandbox writes into its own tmpfs upper; neither the next
- * sandbox nor the bundle's directory sees a write.  Copy-up keeps owners, so
- * only what a mapped id owns can be written: /data belongs to the function's
- * host id (the floor's base + 993:990); /etc, host root's, stays unwritable. */
+ * sandbox nor the bundle's directory sees a write.  The lower is seen
+ * through an idmapped view (host id X is X inside) and copy-up keeps
+ * owners: /data, the function's own 993:990, takes writes; /etc, root's,
+ * does not. */
 Test(floor, a_writable_root_is_private_to_its_sandbox_and_never_the_bundles)
 {
 	const char *script = "read -r x\n"
@@ -161,7 +167,7 @@ Test(floor, a_writable_root_is_private_to_its_sandbox_and_never_the_bundles)
 	floor_t_bundle(script, "-e 's|\"readonly\": true|\"readonly\": false|'");
 	cmd_run(&r, NULL, 10,
 		"cd %s && cp -a %s/hello-exec/rootfs rootfs && mkdir rootfs/data && "
-		"chown 1879049185:1879049182 rootfs/data && "
+		"chown 993:990 rootfs/data && "
 		"sed -i 's|\"path\": \"[^\"]*\"|\"path\": \"rootfs\"|' config.json",
 		floor_t_dir, examples_dir());
 	cr_assert_eq(r.status, 0, "%s", r.err);
@@ -184,6 +190,58 @@ Test(floor, a_writable_root_is_private_to_its_sandbox_and_never_the_bundles)
 	floor_t_invoke(floor_t_dir, NULL, "three", &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "", "a read-only root took a write: %s", r.out);
+	cmd_result_free(&r);
+}
+
+/* A rootfs already chowned into the sandbox's range (what a runtime
+ * without idmapped mounts needs) is not idmapped again: its host ids
+ * 1879048192 + X are X inside, /data (the function's) takes writes. */
+Test(floor, a_rootfs_already_in_the_sandbox_range_is_left_as_it_is)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("echo w > /data/f && cat /data/f && stat -c %u:%g /data /etc",
+		       "-e 's|\"readonly\": true|\"readonly\": false|'");
+	cmd_run(&r, NULL, 10,
+		"cd %s && cp -a %s/hello-exec/rootfs rootfs && mkdir rootfs/data && "
+		"chown -R 1879048192:1879048192 rootfs && "
+		"chown 1879049185:1879049182 rootfs/data && "
+		"sed -i 's|\"path\": \"[^\"]*\"|\"path\": \"rootfs\"|' config.json",
+		floor_t_dir, examples_dir());
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "w\n993:990\n0:0\n", "out: %s err: %s", r.out, r.err);
+	cmd_result_free(&r);
+}
+
+/* The attacker's bundle: a writable root over a host directory that is not
+ * its own (here a copy of the example's rootfs holding a root:42 0640 file,
+ * outside the bundle) and group 42 among the function's groups.  Only a
+ * bundle's own rootfs or an image's layers are seen with their owners; a
+ * host directory keeps them unmapped, so the file stays out of reach (named
+ * "/", it would have been the host's /etc/shadow). */
+Test(floor, a_writable_root_over_a_host_directory_never_gets_its_owners)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("cat /secret >/dev/null 2>&1 && echo read-the-hosts-file\n"
+		       "stat -c %u:%g /secret /etc",
+		       "-e 's|\"readonly\": true|\"readonly\": false|' "
+		       "-e 's|\"gid\": 990 }|\"gid\": 990, \"additionalGids\": [42] }|'");
+	snprintf(floor_t_host, sizeof(floor_t_host), "%s-host", floor_t_dir);
+	cmd_run(&r, NULL, 10,
+		"cp -a %s/hello-exec/rootfs %s && echo s >%s/secret && chown 0:42 %s/secret && "
+		"chmod 640 %s/secret && sed -i 's|\"path\": \"[^\"]*\"|\"path\": \"%s\"|' "
+		"%s/config.json",
+		examples_dir(), floor_t_host, floor_t_host, floor_t_host, floor_t_host,
+		floor_t_host, floor_t_dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "65534:65534\n65534:65534\n", "out: %s err: %s", r.out, r.err);
 	cmd_result_free(&r);
 }
 

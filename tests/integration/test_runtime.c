@@ -135,6 +135,66 @@ Test(runtime, user_namespace_maps_the_uid)
 	bundle_remove(&b);
 }
 
+/* A container of uid 1000 in a user namespace (0 -> host 100000) with a
+ * host directory bound at /tmp/data: 1000:1000's 0600 file and root's.
+ * `options` and `maps` complete the bind (its options, its own maps). */
+static struct cmd_result idmap_run(const char *options, const char *maps)
+{
+	char mount[1024];
+	struct cmd_result r;
+	struct bundle b;
+
+	bundle_make_ns(&b,
+		       "[\"/bin/sh\",\"-c\",\"cat /tmp/data/f 2>&1; stat -c %u:%g /tmp/data/f "
+		       "/tmp/data/r; cat /tmp/data/r 2>/dev/null || echo denied\"]",
+		       NULL, NULL,
+		       ",\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]",
+		       "[{\"type\":\"pid\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},"
+		       "{\"type\":\"mount\"},{\"type\":\"user\"},{\"type\":\"network\"}]");
+	cmd_run(&r, NULL, 10,
+		"cd %s && chmod 711 . && mkdir data && echo mine >data/f && echo root >data/r && "
+		"chown 1000:1000 data/f && chmod 600 data/f data/r",
+		b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	bundle_config_replace(&b, "\"user\":{\"uid\":0,\"gid\":0}",
+			      "\"user\":{\"uid\":1000,\"gid\":1000}");
+	snprintf(mount, sizeof(mount),
+		 "\"options\":[\"nosuid\",\"nodev\"]},{\"destination\":\"/tmp/data\","
+		 "\"type\":\"bind\",\"source\":\"%s/data\",\"options\":[\"bind\",\"ro\"%s]%s}]",
+		 b.dir, options, maps);
+	bundle_config_replace(&b, "\"options\":[\"nosuid\",\"nodev\"]}]", mount);
+	r = run_in(&b, "i1");
+	bundle_remove(&b);
+	return r;
+}
+
+/* runtime-spec 1.1's idmapped binds: through the container's own maps
+ * (idmap) the host's 1000 is 1000 inside, which reads its own 0600 file and
+ * not root's; without, both are the overflow id, out of its reach; with the
+ * mount's own maps (host 1000 shown as 2000) it is someone else's. */
+Test(runtime, idmapped_bind_shows_host_owners_through_the_maps_asked)
+{
+	struct cmd_result r = idmap_run(",\"idmap\"", "");
+
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "mine\n1000:1000\n0:0\ndenied\n", "out: %s err: %s", r.out, r.err);
+	cmd_result_free(&r);
+	r = idmap_run("", "");
+	cr_assert(strstr(r.out, "Permission denied\n65534:65534\n65534:65534\ndenied\n"),
+		  "out: %s err: %s", r.out, r.err);
+	cmd_result_free(&r);
+	r = idmap_run("", ",\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":1000},"
+			  "{\"containerID\":1000,\"hostID\":102000,\"size\":1}],"
+			  "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":1001}]");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(
+	    r.out, "cat: can't open '/tmp/data/f': Permission denied\n2000:1000\n0:0\ndenied\n",
+	    "out: %s err: %s", r.out, r.err);
+	cmd_result_free(&r);
+}
+
 Test(runtime, time_namespace_applies_its_offsets)
 {
 	struct bundle b;

@@ -583,6 +583,25 @@ Test(floor_rules, a_writable_bind_mount_is_refused)
 	    "mounts[0]: a bind mount into a function sandbox must be read-only (add \"ro\")" HINT);
 }
 
+/* An idmapped bind would map host owners to ids of the bundle's choosing
+ * (a root-only host file to the function's own uid). */
+Test(floor_rules, an_idmapped_bind_mount_is_refused)
+{
+	floor_t_refused(NULL,
+			",\"mounts\":[{\"destination\":\"/data\",\"source\":\"/srv\","
+			"\"options\":[\"bind\",\"ro\",\"idmap\"]}]",
+			"mounts[0]: a function sandbox's mounts take no uidMappings or idmap (the "
+			"floor maps the shared root itself)" HINT);
+	floor_t_refused(
+	    NULL,
+	    ",\"mounts\":[{\"destination\":\"/data\",\"source\":\"/srv\","
+	    "\"options\":[\"bind\",\"ro\"],\"uidMappings\":[{\"containerID\":0,"
+	    "\"hostID\":1879049185,\"size\":1}],\"gidMappings\":[{\"containerID\":0,"
+	    "\"hostID\":1879049182,\"size\":1}]}]",
+	    "mounts[0]: a function sandbox's mounts take no uidMappings or idmap (the floor maps "
+	    "the shared root itself)" HINT);
+}
+
 /* The attacker's read: "ro" then "rw" ends writable (options apply in
  * order), and rbind + ro alone leaves every mount below the source
  * writable, so the floor adds rro. */

@@ -267,6 +267,55 @@ Test(mount_plan, errors_name_the_field)
 
 /* One plan serves any number of containers: building twice from one config
  * gives the same ops, and the plan owns nothing the config does. */
+/* runtime-spec 1.1: a bind with uidMappings is idmapped with them; the
+ * idmap option alone takes the container's own; ridmap maps the mounts
+ * below too.  The parent makes the trees, so the plan carries the maps. */
+Test(mount_plan, idmapped_binds_carry_their_maps)
+{
+	struct oci_id_mapping own = {0, 100000, 65536}, mnt = {1000, 101000, 1};
+	struct oci_mount mounts[] = {
+	    {.destination = "/a",
+	     .source = "/srv/a",
+	     .options = MP_STRV("bind", "ro"),
+	     .uid_mappings = &mnt,
+	     .gid_mappings = &mnt,
+	     .n_uid_mappings = 1,
+	     .n_gid_mappings = 1},
+	    {.destination = "/b", .source = "/srv/b", .options = MP_STRV("rbind", "ridmap")},
+	    {.destination = "/c", .source = "/srv/c", .options = MP_STRV("bind")},
+	};
+	struct oci_namespace userns = {.type = OCI_NS_USER};
+	struct oci_config cfg = {
+	    .mounts = mounts,
+	    .n_mounts = 3,
+	    .linux_ = {.namespaces = &userns,
+		       .n_namespaces = 1,
+		       .uid_mappings = &own,
+		       .gid_mappings = &own,
+		       .n_uid_mappings = 1,
+		       .n_gid_mappings = 1},
+	};
+	struct rt_mount_plan *plan = mp_build(&cfg);
+	struct slx_err err = {0};
+
+	cr_assert(plan->ops[0].idmap && !plan->ops[0].idmap_recursive);
+	cr_assert_eq(plan->ops[0].uid_map, &mnt);
+	cr_assert_eq(plan->ops[0].attr_set, MOUNT_ATTR_RDONLY);
+	cr_assert(plan->ops[1].idmap && plan->ops[1].idmap_recursive && plan->ops[1].recursive);
+	cr_assert_eq(plan->ops[1].uid_map, &own);
+	cr_assert_eq(plan->ops[1].n_gid_map, 1);
+	cr_assert_not(plan->ops[2].idmap);
+	rt_mount_plan_free(plan);
+	mounts[0].n_gid_mappings = 0;
+	cr_assert_eq(rt_mount_plan_build(&cfg, &plan, &err), -1);
+	cr_assert_str_eq(err.msg, "mounts[0]: uidMappings and gidMappings go together");
+	mounts[0].n_uid_mappings = 0;
+	cfg.linux_.n_uid_mappings = 0;
+	cr_assert_eq(rt_mount_plan_build(&cfg, &plan, &err), -1);
+	cr_assert_str_eq(err.msg, "mounts[1]: idmap without uidMappings takes the container's, "
+				  "and linux.uidMappings and gidMappings name none");
+}
+
 Test(mount_plan, built_once_reused_freely)
 {
 	struct oci_config cfg = {.mounts = mp_default_mounts, .n_mounts = 6};

@@ -856,8 +856,12 @@ Test(oci_features, lists_what_slxrun_supports)
 	cr_expect_str_eq(YAJL_GET_STRING(ocit_get(root, "ociVersionMax", NULL, NULL)), "1.3.0");
 	cr_expect_eq(YAJL_GET_ARRAY(ocit_get(root, "hooks", NULL, NULL))->len, 6);
 	mopts = ocit_get(root, "mountOptions", NULL, NULL);
-	cr_expect_eq(YAJL_GET_ARRAY(mopts)->len, 59);
+	cr_expect_eq(YAJL_GET_ARRAY(mopts)->len, 61);
 	cr_expect(ocit_array_has(mopts, "rbind") && ocit_array_has(mopts, "nosymfollow"));
+	cr_expect(ocit_array_has(mopts, "idmap") && ocit_array_has(mopts, "ridmap"));
+	cr_expect(YAJL_IS_TRUE(yajl_tree_get(
+	    root, (const char *[]){"linux", "mountExtensions", "idmap", "enabled", NULL},
+	    yajl_t_any)));
 	cr_expect_eq(YAJL_GET_ARRAY(ocit_get(root, "linux", "namespaces", NULL))->len, 8);
 	caps = ocit_get(root, "linux", "capabilities", NULL);
 	cr_assert_eq(YAJL_GET_ARRAY(caps)->len, 41);

@@ -100,14 +100,20 @@ Test(rt_mount_opts, bind_flags_map_to_attrs)
 	rt_mount_opts_release(&o);
 }
 
-Test(rt_mount_opts, idmap_is_refused_by_name)
+/* runtime-spec's idmap and ridmap are options; crun's idmap=uids=... is no
+ * runtime-spec (the maps go in uidMappings) and is refused by name. */
+Test(rt_mount_opts, idmap_and_ridmap_parse_and_crun_s_idmap_equals_is_refused)
 {
-	struct oci_strv opts = RFT_STRV("bind", "idmap");
-	struct rt_mount_opts o;
+	struct oci_strv opts = RFT_STRV("bind", "idmap=uids=0-1000-1");
+	struct rt_mount_opts o = rft_parse_ok(RFT_STRV("bind", "idmap"));
 	struct slx_err err = {0};
 
+	cr_assert(o.idmap && !o.ridmap);
+	cr_assert_null(o.data);
+	o = rft_parse_ok(RFT_STRV("rbind", "ridmap"));
+	cr_assert(o.idmap && o.ridmap);
 	cr_assert_eq(rt_mount_opts_parse(&opts, 4, &o, &err), -1);
-	cr_assert_str_eq(err.msg, "mounts[4].options: idmap is not supported");
+	cr_assert_str_eq(err.msg, "mounts[4].options: idmap=uids=0-1000-1 is not supported");
 	cr_assert_null(o.data);
 }
 
@@ -198,8 +204,15 @@ Test(rt_rootfs_validate, bad_fields_are_named, .init = rft_validate_setup,
 			   "mounts[1].destination: must be an absolute path, got dev");
 	mounts[1] = rft_mounts[1];
 	mounts[0].options = RFT_STRV("idmap");
-	rft_validate_fails(&cfg, rft_validate_dir, "mounts[0].options: idmap is not supported");
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "mounts[0]: uidMappings, gidMappings, idmap and ridmap apply to bind "
+			   "mounts only");
 	mounts[0] = rft_mounts[0];
+	mounts[2].options = RFT_STRV("rbind", "ro", "idmap");
+	rft_validate_fails(
+	    &cfg, rft_validate_dir,
+	    "mounts[2]: an idmapped mount needs a user namespace (linux.namespaces)");
+	mounts[2] = rft_mounts[2];
 	mounts[2].source = NULL;
 	rft_validate_fails(&cfg, rft_validate_dir, "mounts[2].source: a bind mount needs a source");
 	mounts[2] = rft_mounts[2];

@@ -7,8 +7,8 @@
 # Usage: tests/vm/run.sh   (make test-vm builds what it needs first)
 # Environment: SLX_VM_TIMEOUT (seconds, default 400; a run takes about 160 s), SLX_VM_MEM (MiB,
 # default 2048: containerd, its shims and ~90 MB of Go binaries unpacked twice), SLX_VM_SUITES
-# (default "cgroup containerd": the cgroup unit, privileged and limits suites, then
-# tests/vm/containerd.sh).
+# (default "cgroup images containerd": the cgroup unit, privileged and limits suites, image
+# sandboxes' owners, then tests/vm/containerd.sh; see suite.sh).
 # KVM hangs on the machines this was written on, so the guest always runs under tcg.
 set -euo pipefail
 
@@ -18,7 +18,7 @@ VM=$B/vm
 STAGE=$VM/initramfs
 TIMEOUT=${SLX_VM_TIMEOUT:-400}
 MEM=${SLX_VM_MEM:-2048}
-SUITES=${SLX_VM_SUITES:-"cgroup containerd"}
+SUITES=${SLX_VM_SUITES:-"cgroup images containerd"}
 BUSYBOX=/bin/busybox
 
 die() { echo "vm: $*" >&2; exit 1; }
@@ -42,19 +42,44 @@ download_kernel() {
 	die "cannot download the kernel package (linux-image-amd64 -> '${pkg:-none}')"
 }
 
+# The modules the guest loads, with what they need: overlayfs (image layers, the sealed binary),
+# loop, crc32c and ext4 (/tmp on a filesystem Linux 6.1 can idmap, as a disk is; tmpfs only from 6.3).
+MODULES="overlay loop crc32c_generic ext4"
+
+# keep_module DIR NAME: NAME.ko and, first, every module it depends on (the depends= of its
+# .modinfo; the package ships no modules.dep) copied from the unpacked tree DIR into
+# build/vm/kernel/modules, numbered in load order.
+keep_module() {
+	local path dep n
+	path=$(find "$1" -name "$2.ko" -o -name "$(echo "$2" | tr _ -).ko" | head -1)
+	[ -n "$path" ] || die "module $2 not in the kernel package"
+	grep -qx "$path" "$VM/kernel/modules/order" 2>/dev/null && return 0
+	for dep in $(strings -a "$path" | sed -n 's/^depends=//p' | head -1 | tr , ' '); do
+		keep_module "$1" "$dep"
+	done
+	n=$(wc -l <"$VM/kernel/modules/order")
+	cp "$path" "$VM/kernel/modules/$(printf '%02d' "$n")-$(basename "$path")"
+	echo "$path" >>"$VM/kernel/modules/order"
+}
+
 # The kernel comes from the linux-image .deb unpacked into build/vm/kernel, never installed on the
 # host: no initramfs or bootloader hooks run, and the host's own kernel is left alone.
 fetch_kernel() {
-	[ -n "$(find "$VM/kernel/boot" -name 'vmlinuz-*' 2>/dev/null)" ] && return 0
+	[ -n "$(find "$VM/kernel/boot" -name 'vmlinuz-*' 2>/dev/null)" ] &&
+		[ "$(cat "$VM/kernel/modules/wanted" 2>/dev/null)" = "$MODULES" ] && return 0
 	rm -rf "$VM/deb" "$VM/kernel"
 	mkdir -p "$VM/deb"
 	echo "vm: fetching the Debian kernel package"
 	download_kernel "$VM/deb"
 	dpkg-deb -x "$VM"/deb/*.deb "$VM/deb/x"
-	# Keep the kernel and the one module a test may need (overlayfs); the rest is ~400 MB.
+	# Keep the kernel and the modules a test needs; the rest is ~400 MB.
 	mkdir -p "$VM/kernel/boot" "$VM/kernel/modules"
 	cp "$VM"/deb/x/boot/vmlinuz-* "$VM"/deb/x/boot/config-* "$VM/kernel/boot/"
-	find "$VM/deb/x/lib/modules" -name 'overlay.ko*' -exec cp {} "$VM/kernel/modules/" \;
+	: >"$VM/kernel/modules/order"
+	for m in $MODULES; do
+		keep_module "$VM/deb/x/lib/modules" "$m"
+	done
+	echo "$MODULES" >"$VM/kernel/modules/wanted"
 	rm -rf "$VM/deb"
 }
 
@@ -79,9 +104,12 @@ build_initramfs() {
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$STAGE/etc/passwd"
 	printf 'root:x:0:\n' >"$STAGE/etc/group"
 	copy_with_libs "$ROOT/slxrun" /slx/slxrun
-	# shim serve loads libmicrohttpd at run time (ldd does not name it).
-	mhd=$(ldconfig -p | awk '/libmicrohttpd\.so\.12 .*x86-64/ && !found { print $NF; found = 1 }')
-	copy_with_libs "$mhd" "$mhd"
+	# shim serve and image pulls load these at run time (ldd does not name them); awk reads to
+	# the end, as leaving early would SIGPIPE ldconfig, which pipefail makes fatal.
+	for so in libmicrohttpd.so.12 libarchive.so.13 libcrypto.so.3; do
+		lib=$(ldconfig -p | awk -v so="$so" '$1 == so && /x86-64/ && !found { print $NF; found = 1 }')
+		copy_with_libs "$lib" "$lib"
+	done
 	copy_with_libs "$B/vm-tests" /slx/vm-tests
 	copy_with_libs "$B/unit-tests" /slx/unit-tests
 	copy_with_libs "$B/privileged-tests" /slx/privileged-tests
@@ -96,7 +124,7 @@ build_initramfs() {
 	done
 	copy_with_libs "$B/vm-task-update" /slx/bin/task-update
 	"$ROOT/tests/containerd/oci-layout.sh" "$B/examples/busybox/rootfs" "$STAGE/slx/busybox-layout.tar"
-	cp "$VM"/kernel/modules/* "$STAGE/lib/modules/" 2>/dev/null || true
+	cp "$VM"/kernel/modules/*.ko "$STAGE/lib/modules/"
 	install -m 755 "$ROOT/tests/vm/init" "$STAGE/init"
 	install -m 755 "$ROOT/tests/vm/suite.sh" "$STAGE/slx/suite.sh"
 	install -m 755 "$ROOT/tests/vm/containerd.sh" "$STAGE/slx/containerd.sh"

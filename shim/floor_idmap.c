@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* floor_idmap.c -- a sandbox's shared lowers seen with their own owners.
+ * An image's layers keep the image's ids on the host, which the sandbox's
+ * user namespace does not map (inside they were the overflow id): each
+ * overlay lower that is the sandbox's own (its image's layers, its bundle's
+ * rootfs) is covered, in this process's own mount namespace, by a read-only
+ * view of itself idmapped through the sandbox's maps (id X on disk is host
+ * BASE+X, which is X inside), made once and copied into every sandbox this
+ * process spawns. */
+#include "floor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../common/buf.h"
+#include "../common/cleanup.h"
+#include "../image/image.h"
+#include "../runtime/runtime.h"
+
+/* What this process has covered.  Its mount namespace is its own, so a
+ * view made for one function serves the next one sharing the layer (and
+ * an idmapped mount cannot be idmapped again). */
+struct covered {
+	dev_t dev;
+	ino_t ino;
+};
+static struct covered *covered;
+static size_t n_covered;
+
+struct idmap_ctx {
+	const struct oci_linux *l;
+	char layers[PATH_MAX]; /* the store's layers/ when the bundle is one of its own, or "" */
+	const char *bundle;    /* the bundle directory, resolved */
+	int userns;	       /* -1 until a lower needs it */
+};
+
+static bool in_maps(uint32_t id, const struct oci_id_mapping *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (id >= m[i].host_id && id - m[i].host_id < m[i].size)
+			return true;
+	return false;
+}
+
+static bool was_covered(const struct stat *s)
+{
+	for (size_t i = 0; i < n_covered; i++)
+		if (covered[i].dev == s->st_dev && covered[i].ino == s->st_ino)
+			return true;
+	return false;
+}
+
+static int remember(const struct stat *s, struct slx_err *err)
+{
+	struct covered *v = realloc(covered, (n_covered + 1) * sizeof(*v));
+
+	if (!v)
+		return slx_error(err, ENOMEM, "idmapped lowers");
+	covered = v;
+	covered[n_covered++] = (struct covered){s->st_dev, s->st_ino};
+	return 0;
+}
+
+static bool under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return n && !strncmp(path, dir, n) && path[n] == '/';
+}
+
+/* Whose owners the sandbox may have: a layer of the image whose bundle the
+ * store made (it names its own layers), or a directory inside the bundle
+ * (its own rootfs).  Any other host directory, another image's layer named
+ * by a hand-written bundle included, keeps its owners unmapped, as a
+ * read-only bind of it does: mapping them would hand a bundle that names "/"
+ * and a group of its choosing the host's group-readable files. */
+static bool own_lower(const struct idmap_ctx *c, const char *real)
+{
+	return under(real, c->layers) || under(real, c->bundle);
+}
+
+/* A lower whose top directory the sandbox's maps already reach (a rootfs
+ * chowned into the range, as a runtime without idmapped mounts needs) is
+ * left as it is: idmapping it would push its owners out of the range. */
+static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *err)
+{
+	cleanup_close int fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char what[PATH_MAX + 32];
+	struct stat s;
+
+	snprintf(what, sizeof(what), "overlay lower %s", real);
+	if (fd < 0 || fstat(fd, &s) < 0)
+		return slx_error(err, errno, "%s", what);
+	if (was_covered(&s) || (in_maps(s.st_uid, c->l->uid_mappings, c->l->n_uid_mappings) &&
+				in_maps(s.st_gid, c->l->gid_mappings, c->l->n_gid_mappings)))
+		return 0;
+	if (c->userns < 0) {
+		if (rt_idmap_overlay_check(what, err) < 0 || rt_mntns_private(err) < 0)
+			return -1;
+		c->userns = rt_idmap_userns(c->l->uid_mappings, c->l->n_uid_mappings,
+					    c->l->gid_mappings, c->l->n_gid_mappings, err);
+		if (c->userns < 0)
+			return -1;
+		/* fd names a mount of the namespace we just left, which
+		 * open_tree cannot clone: the same directory, from ours. */
+		slx_closep(&fd);
+		fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return slx_error(err, errno, "%s", what);
+	}
+	if (rt_idmap_cover(fd, what, c->userns, err) < 0)
+		return -1;
+	return remember(&s, err);
+}
+
+/* lowerdir=A:B:C, each absolute (the floor must know the directory the
+ * sandbox will mount; overlayfs's escapes are refused, not parsed), is
+ * rewritten with each lower resolved: the sandbox mounts exactly the
+ * directory covered, whatever a symlink on the way says by then. */
+static int cover_lowers(struct idmap_ctx *c, size_t index, char **opt, struct slx_err *err)
+{
+	const char *lowers = *opt + strlen("lowerdir=");
+	cleanup_free char *copy = strdup(lowers);
+	struct slx_buf out = {0};
+	char *save = NULL, real[PATH_MAX];
+	int r = -1;
+
+	if (!copy || slx_buf_add(&out, "lowerdir=", strlen("lowerdir=")) < 0) {
+		slx_error(err, ENOMEM, "mounts[%zu]", index);
+		goto out;
+	}
+	if (strchr(copy, '\\')) {
+		slx_error(err, 0,
+			  "mounts[%zu]: overlay lowerdir %s: a function sandbox's lowers cannot "
+			  "hold overlayfs escapes ('\\')",
+			  index, lowers);
+		goto out;
+	}
+	for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+		if (p[0] != '/') {
+			slx_error(err, 0,
+				  "mounts[%zu]: overlay lowerdir %s: a function sandbox's lowers "
+				  "must be absolute paths",
+				  index, p);
+			goto out;
+		}
+		if (!realpath(p, real)) {
+			slx_error(err, errno, "mounts[%zu]: overlay lower %s", index, p);
+			goto out;
+		}
+		if (strpbrk(real, ":,\\")) {
+			slx_error(err, 0,
+				  "mounts[%zu]: overlay lower %s: its path cannot hold ',', ':' or "
+				  "'\\'",
+				  index, real);
+			goto out;
+		}
+		if (own_lower(c, real) && cover_lower(c, real, err) < 0)
+			goto out;
+		if ((out.len > strlen("lowerdir=") && slx_buf_add(&out, ":", 1) < 0) ||
+		    slx_buf_add(&out, real, strlen(real)) < 0) {
+			slx_error(err, ENOMEM, "mounts[%zu]", index);
+			goto out;
+		}
+	}
+	free(*opt);
+	*opt = steal_ptr(out.p);
+	r = 0;
+out:
+	slx_buf_release(&out);
+	return r;
+}
+
+int shim_floor_idmap(struct oci_config *cfg, const char *bundle, const char *root,
+		     struct slx_err *err)
+{
+	struct idmap_ctx c = {.l = &cfg->linux_, .bundle = bundle, .userns = -1};
+	char store[PATH_MAX], bundles[PATH_MAX + 16];
+	int r = 0;
+
+	if (img_store_path(root, store) == 0 &&
+	    (size_t)snprintf(bundles, sizeof(bundles), "%s/bundles", store) < sizeof(bundles) &&
+	    under(bundle, bundles))
+		snprintf(c.layers, sizeof(c.layers), "%s/layers", store);
+	for (size_t i = 0; r == 0 && i < cfg->n_mounts; i++) {
+		struct oci_mount *m = &cfg->mounts[i];
+
+		if (!m->type || strcmp(m->type, "overlay"))
+			continue;
+		for (size_t k = 0; r == 0 && k < m->options.n; k++)
+			if (!strncmp(m->options.v[k], "lowerdir=", strlen("lowerdir=")))
+				r = cover_lowers(&c, i, &m->options.v[k], err);
+	}
+	slx_closep(&c.userns);
+	return r;
+}
