@@ -5,7 +5,7 @@
 # and runc, and the busybox image as an OCI layout; pass only on the guest's success line.
 #
 # Usage: tests/vm/run.sh   (make test-vm builds what it needs first)
-# Environment: SLX_VM_TIMEOUT (seconds, default 400; a run takes about 160 s), SLX_VM_MEM (MiB,
+# Environment: SLX_VM_TIMEOUT (seconds, default 600; a run takes about 220 s), SLX_VM_MEM (MiB,
 # default 2048: containerd, its shims and ~90 MB of Go binaries unpacked twice), SLX_VM_SUITES
 # (default "cgroup images containerd": the cgroup unit, privileged and limits suites, image
 # sandboxes' owners, then tests/vm/containerd.sh; see suite.sh).
@@ -16,7 +16,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 B=$ROOT/build
 VM=$B/vm
 STAGE=$VM/initramfs
-TIMEOUT=${SLX_VM_TIMEOUT:-400}
+TIMEOUT=${SLX_VM_TIMEOUT:-600}
 MEM=${SLX_VM_MEM:-2048}
 SUITES=${SLX_VM_SUITES:-"cgroup images containerd"}
 BUSYBOX=/bin/busybox
