@@ -32,9 +32,10 @@ struct decide {
 	struct policy_action *out;
 	size_t n, max;
 	uint64_t wake;
-	uint64_t mem_free;   /* budget R(t) leaves; UINT64_MAX: unlimited */
-	uint64_t mem_wanted; /* bytes held demand would need */
-	uint64_t mem_freed;  /* bytes this decision releases */
+	uint64_t mem_free;    /* budget R(t) leaves; UINT64_MAX: unlimited */
+	uint64_t mem_wanted;  /* bytes held demand would need */
+	uint64_t mem_freed;   /* bytes this decision releases */
+	uint64_t mem_evicted; /* of which evicted to make room (back in mem_free) */
 	bool cpu_saturated;
 	/* delta, for the function at hand: warm sandboxes idle since before
 	 * (cut_t, cut_id) are past the reserve, the surplus. */
@@ -321,6 +322,7 @@ static bool pick_victim(const struct decide *d, size_t *fi_out, const struct mod
 static void evict(struct decide *d, size_t fi, const struct model_sandbox *sb, double key)
 {
 	release(d, fi, sb, true);
+	d->mem_evicted += sb->mem_bytes;
 	if (d->mem_free != NEVER)
 		d->mem_free += sb->mem_bytes;
 	if (d->cfg->kind == POLICY_GDSF && key > d->m->gdsf_clock)
@@ -364,6 +366,27 @@ static void allocate(struct decide *d, size_t fi, unsigned need)
 	}
 }
 
+/* Sandboxes of mem bytes a speculative allocation (the ramp's extras, a
+ * pre-warm) may make, at most want: only into memory that is free without
+ * evicting.  Not into the slack an eviction for real demand left either
+ * (the victim larger than the sandbox it made room for): on a full node
+ * that slack is all the free memory there is, and a guess that takes it
+ * makes the next real demand evict a sandbox that has just finished, whose
+ * own app then evicts back (seed 1 on 4 x 4 GB under hash placement: two
+ * busy apps evicting each other's sandboxes 0.1 s after they ran, 38,818
+ * cold starts against lru's 774). */
+static unsigned speculative_room(const struct decide *d, uint64_t mem, unsigned want)
+{
+	uint64_t room;
+
+	if (d->cpu_saturated)
+		return 0;
+	if (d->mem_free == NEVER || !mem)
+		return want;
+	room = d->mem_free > d->mem_evicted ? d->mem_free - d->mem_evicted : 0;
+	return room / mem < want ? (unsigned)(room / mem) : want;
+}
+
 /* Queued demand: idle sandboxes take it first, then thawed frozen ones,
  * then those being created; what is left (plus, for delta, the ramp or
  * the rising trend while demand is already unmet) is allocated. */
@@ -395,11 +418,10 @@ static void demand(struct decide *d, size_t fi)
 		unsigned extra = f->in_flight > da ? f->in_flight : da;
 		uint64_t mem = f->mem_per_sandbox;
 
-		/* Speculative, so under a budget only into free memory: evicting
-		 * another function's sandbox for a guess thrashes a full node. */
-		if (d->mem_free != NEVER && mem && d->mem_free / mem < extra)
-			extra = (unsigned)(d->mem_free / mem);
-		if (extra && !d->cpu_saturated) {
+		/* Speculative: evicting another function's sandbox for a guess
+		 * thrashes a full node. */
+		extra = speculative_room(d, mem, extra);
+		if (extra) {
 			d->mem_free -= d->mem_free != NEVER ? (uint64_t)extra * mem : 0;
 			emit(d,
 			     (struct policy_action){.kind = POLICY_ALLOCATE, .fn = fi, .n = extra});
@@ -427,10 +449,8 @@ static void prewarm(struct decide *d, size_t fi, const struct policy_plan *p)
 			return;
 	t = p->win_start_ns > d->cfg->create_ns ? p->win_start_ns - d->cfg->create_ns : 0;
 	if (d->now >= t) {
-		/* Speculative: never held, never worth contention. */
-		if (!d->cpu_saturated &&
-		    (d->mem_free == NEVER || d->mem_free >= f->mem_per_sandbox))
-			allocate(d, fi, 1 + p->reserve);
+		/* Speculative: never held, never worth an eviction. */
+		allocate(d, fi, speculative_room(d, f->mem_per_sandbox, 1 + p->reserve));
 		return;
 	}
 	emit(d, (struct policy_action){

@@ -142,6 +142,45 @@ Test(policy_rules, delta_doubles_the_pool_while_demand_ramps)
 	model_function_fini(&f);
 }
 
+/* Under a budget the ramp's extras are a guess, so they take only memory
+ * free without evicting.  a runs one sandbox and one call waits; the node
+ * (384 MB) is full, b's idle 256 MB sandbox goes to make room for the
+ * waiting call's 128 MB, and the 128 MB left over stays free: taken by an
+ * extra, the next call of b would have to evict a sandbox that had just
+ * run.  With 256 MB free to begin with, the extra is made. */
+Test(policy_rules, delta_speculation_never_takes_an_evictions_slack)
+{
+	struct model_function f[2];
+	struct model m = {.fn = f,
+			  .n_fn = 2,
+			  .host = {.mem_budget_bytes = POL_MB(384),
+				   .mem_used_bytes = POL_MB(384),
+				   .dedicated = true}};
+	struct policy_config delta = pol_cfg("delta");
+	struct pol_out o;
+	unsigned n;
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(256));
+	pol_idle(&f[0], POL_S(1))->state = MODEL_SB_BUSY;
+	f[0].in_flight = 1;
+	f[0].queued = 1;
+	pol_idle(&f[1], POL_S(1));
+	pol_decide(&m, &delta, POL_S(2), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "b's sandbox makes room");
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, &n), 1);
+	cr_assert_eq(n, 1, "the waiting call only, no extra into the slack");
+	model_sandbox_remove(&f[1], f[1].sb[0].id);
+	m.host.mem_budget_bytes = POL_MB(512);
+	m.host.mem_used_bytes = POL_MB(128);
+	pol_decide(&m, &delta, POL_S(2), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
+	pol_count(&o, POLICY_ALLOCATE, &n);
+	cr_assert_eq(n, 2, "free memory: the waiting call and one extra");
+	model_function_fini(&f[0]);
+	model_function_fini(&f[1]);
+}
+
 Test(policy_rules, thaws_a_frozen_sandbox_before_creating)
 {
 	struct model_function f;
@@ -835,7 +874,7 @@ static void pol_expect_same(const char *spec, const struct pol_out *a, const str
 Test(policy_decide, is_deterministic)
 {
 	static const char *const specs[] = {"fixed:600", "fixed:0", "knative", "histogram",
-					    "delta"};
+					    "delta",	 "lru",	    "gdsf",    "gdsf:faascache"};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		struct model_function f;
