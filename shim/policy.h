@@ -108,7 +108,9 @@ size_t policy_actions_max(const struct model *m);
  *          most 4x the sandbox's own idle so far), shortened while ΔA_i
  *          rises; and under a budget delta releases only to make room,
  *          never on its plan;
- *   others least recently used. */
+ *   others least recently used.
+ * Guesses (delta's ramp extras, a pre-warm) never evict: they take only
+ * memory free without this decision's evictions. */
 size_t policy_decide(struct model *m, const struct policy_config *cfg, uint64_t now_ns,
 		     struct policy_action *out, size_t max, uint64_t *wake_ns);
 
