@@ -63,7 +63,11 @@ struct model_sandbox {
 	uint64_t mem_bytes;	/* what it holds while live */
 	uint64_t caller_ns;	/* the caller's (the replay: when its invocation ends) */
 	double gdsf_clock;	/* gdsf: the node's clock when it last ran (policy_decide's) */
-	uint64_t uses;		/* invocations it has started: gdsf's per-sandbox frequency */
+	uint64_t uses;		/* invocations it has started */
+	/* gdsf's frequency: its uses that came after the clock had moved
+	 * since its previous one (uses with no eviction between them count
+	 * once), and how many of uses it has looked at (policy_decide's). */
+	uint64_t gdsf_freq, gdsf_seen;
 	struct model_point ring[MODEL_RING];
 	unsigned ring_next, ring_n;
 };

@@ -80,9 +80,10 @@ int policy_parse(const char *spec, struct policy_config *cfg, struct slx_err *er
 		cfg->kind = POLICY_HISTOGRAM;
 		return 0;
 	}
-	if (!colon && (!strcmp(spec, "lru") || !strcmp(spec, "gdsf"))) {
+	if (!strcmp(spec, "lru") || !strcmp(spec, "gdsf") || !strcmp(spec, "gdsf:faascache")) {
 		/* caches: nothing expires, only the budget evicts */
 		cfg->kind = spec[0] == 'l' ? POLICY_LRU : POLICY_GDSF;
+		cfg->gdsf_faascache = colon != NULL;
 		cfg->keep_alive_ns = UINT64_MAX;
 		return 0;
 	}
@@ -95,7 +96,8 @@ int policy_parse(const char *spec, struct policy_config *cfg, struct slx_err *er
 	}
 	return slx_error(
 	    err, 0,
-	    "unknown policy \"%s\" (fixed:SECONDS, knative, histogram, lru, gdsf, delta[:GB_S])",
+	    "unknown policy \"%s\" (fixed:SECONDS, knative, histogram, lru, gdsf[:faascache], "
+	    "delta[:GB_S])",
 	    spec);
 }
 

@@ -45,6 +45,11 @@ struct policy_config {
 	unsigned hist_min_samples;
 	double oob_share; /* more OOB than this share of ITs: the OOB path */
 
+	/* gdsf:faascache: FaasCache's own frequency, the uses of all the
+	 * function's live sandboxes, and one priority for all of them set at
+	 * its last use (its simulator's; kept to measure it against). */
+	bool gdsf_faascache;
+
 	/* delta: one cold start weighs as much as this much idle memory-time. */
 	double cold_cost_gb_s;
 	unsigned delta_min_samples;
@@ -55,8 +60,9 @@ struct policy_config {
 	uint64_t surplus_grace_ns; /* idle sandboxes past the peak: kept this long */
 };
 
-/* Parse "fixed:SECONDS", "knative", "histogram", "lru", "gdsf", "delta" or
- * "delta:COLD_COST_GB_S" into cfg (defaults for everything else).
+/* Parse "fixed:SECONDS", "knative", "histogram", "lru", "gdsf",
+ * "gdsf:faascache", "delta" or "delta:COLD_COST_GB_S" into cfg (defaults for
+ * everything else).
  * create_ns is left at its default (5 ms); callers set their own. */
 int policy_parse(const char *spec, struct policy_config *cfg, struct slx_err *err);
 
@@ -90,8 +96,11 @@ size_t policy_actions_max(const struct model *m);
  *
  * Under a budget (host.mem_budget_bytes) an allocation that does not fit
  * first evicts idle sandboxes, in the policy's order:
- *   gdsf   lowest priority clock + the sandbox's uses x cold-start cost / size, and
- *          the clock rises to the evicted priority (FaasCache);
+ *   gdsf   lowest priority clock + frequency x cold-start cost / size, the
+ *          clock rising to the evicted priority (FaasCache); the frequency
+ *          is the sandbox's uses that came after the clock had moved since
+ *          its previous one (a burst between two evictions counts once);
+ *          equal priorities go least recently used first;
  *   delta  the longest expected wait until its next use times its size
  *          (R_i's memory): for the first sandbox the residual of the
  *          function's recent idle times past its idle so far, for the k-th
@@ -99,7 +108,9 @@ size_t policy_actions_max(const struct model *m);
  *          most 4x the sandbox's own idle so far), shortened while ΔA_i
  *          rises; and under a budget delta releases only to make room,
  *          never on its plan;
- *   others least recently used. */
+ *   others least recently used.
+ * Guesses (delta's ramp extras, a pre-warm) never evict: they take only
+ * memory free without this decision's evictions. */
 size_t policy_decide(struct model *m, const struct policy_config *cfg, uint64_t now_ns,
 		     struct policy_action *out, size_t max, uint64_t *wake_ns);
 

@@ -32,9 +32,10 @@ struct decide {
 	struct policy_action *out;
 	size_t n, max;
 	uint64_t wake;
-	uint64_t mem_free;   /* budget R(t) leaves; UINT64_MAX: unlimited */
-	uint64_t mem_wanted; /* bytes held demand would need */
-	uint64_t mem_freed;  /* bytes this decision releases */
+	uint64_t mem_free;    /* budget R(t) leaves; UINT64_MAX: unlimited */
+	uint64_t mem_wanted;  /* bytes held demand would need */
+	uint64_t mem_freed;   /* bytes this decision releases */
+	uint64_t mem_evicted; /* of which evicted to make room (back in mem_free) */
 	bool cpu_saturated;
 	/* delta, for the function at hand: warm sandboxes idle since before
 	 * (cut_t, cut_id) are past the reserve, the surplus. */
@@ -166,22 +167,38 @@ static double size_gb(const struct model_function *f, const struct model_sandbox
 	return b ? (double)b / GIB : 0.125;
 }
 
-/* FaasCache's priority: clock at last use + frequency x cost / size.  The
- * frequency is the sandbox's own uses, as each FaasCache container counts
- * its own hits (reset when it terminates).  Its simulator sums them over
- * the function's live containers; counted per function that way, a busy
- * function's rarely used extra sandboxes carry its whole frequency and
- * outlive the idle ones of every quieter function (seeds 2 and 3 under
- * 8-16 GB: 1.03-1.9x the cold starts of per-sandbox counts).  The cost is
- * the creation time, the same for every function: the replay charges each
- * cold start that, so FaasCache's per-function init cost (its trace's
- * Maximum less Average duration) has nothing here to stand for. */
+/* FaasCache's priority: clock at last use + frequency x cost / size.
+ *
+ * The frequency is the sandbox's own (a FaasCache container counts its own
+ * hits and loses them when it terminates), but a use counts only when the
+ * clock has moved since the sandbox's previous one: uses with no eviction
+ * between them are one reference (LRU-K's correlated references, here with
+ * the Greedy-Dual clock as the period).  Counting every use, a sandbox that
+ * served a burst hours ago carried thousands of uses, a credit far above
+ * the clock, which rises only by what each eviction gives up, while a
+ * sandbox used every two minutes, evicted before it could count, started
+ * again from one (seeds 2-4, 10-16 GB: 0.77-3.7x lru's cold starts; counted
+ * this way 0.76-1.14x).  FaasCache's simulator sums the uses over the
+ * function's live containers and gives all of them the priority set at its
+ * last use: gdsf:faascache, measured worse still (0.88-5.8x lru there),
+ * as a busy function's rarely used spares carry its whole count.
+ *
+ * The cost is the creation time, the same for every function: the replay
+ * charges each cold start that, so FaasCache's per-function init cost (its
+ * trace's Maximum less Average duration) has nothing here to stand for. */
 static double gdsf_priority(const struct decide *d, const struct model_function *f,
 			    const struct model_sandbox *sb)
 {
-	double freq = (double)sb->uses;
+	double freq = (double)sb->gdsf_freq, stamp = sb->gdsf_clock;
 
-	return sb->gdsf_clock + freq * ((double)d->cfg->create_ns / NS) / size_gb(f, sb);
+	if (d->cfg->gdsf_faascache) {
+		freq = 0;
+		for (size_t i = 0; i < f->n_sb; i++) {
+			freq += (double)f->sb[i].uses;
+			stamp = f->sb[i].gdsf_clock > stamp ? f->sb[i].gdsf_clock : stamp;
+		}
+	}
+	return stamp + freq * ((double)d->cfg->create_ns / NS) / size_gb(f, sb);
 }
 
 /* The function's idle so far is tau: the mean of its recent idle times
@@ -287,7 +304,10 @@ static bool pick_victim(const struct decide *d, size_t *fi_out, const struct mod
 			    released(d, fi, sb->id))
 				continue;
 			key = evict_key(d, f, sb);
-			if (!best || key < best_key) {
+			/* equal keys: the least recently idle first (gdsf's
+			 * clock stands still between evictions) */
+			if (!best || key < best_key ||
+			    (key == best_key && sb->idle_since_ns < best->idle_since_ns)) {
 				best = sb;
 				best_key = key;
 				*fi_out = fi;
@@ -302,6 +322,7 @@ static bool pick_victim(const struct decide *d, size_t *fi_out, const struct mod
 static void evict(struct decide *d, size_t fi, const struct model_sandbox *sb, double key)
 {
 	release(d, fi, sb, true);
+	d->mem_evicted += sb->mem_bytes;
 	if (d->mem_free != NEVER)
 		d->mem_free += sb->mem_bytes;
 	if (d->cfg->kind == POLICY_GDSF && key > d->m->gdsf_clock)
@@ -375,6 +396,27 @@ static void allocate(struct decide *d, size_t fi, unsigned need)
 	}
 }
 
+/* Sandboxes of mem bytes a speculative allocation (the ramp's extras, a
+ * pre-warm) may make, at most want: only into memory that is free without
+ * evicting.  Not into the slack an eviction for real demand left either
+ * (the victim larger than the sandbox it made room for): on a full node
+ * that slack is all the free memory there is, and a guess that takes it
+ * makes the next real demand evict a sandbox that has just finished, whose
+ * own app then evicts back (seed 1 on 4 x 4 GB under hash placement: two
+ * busy apps evicting each other's sandboxes 0.1 s after they ran, 38,818
+ * cold starts against lru's 774). */
+static unsigned speculative_room(const struct decide *d, size_t fi, uint64_t mem, unsigned want)
+{
+	uint64_t room;
+
+	if (cpu_holds(d, fi))
+		return 0;
+	if (d->mem_free == NEVER || !mem)
+		return want;
+	room = d->mem_free > d->mem_evicted ? d->mem_free - d->mem_evicted : 0;
+	return room / mem < want ? (unsigned)(room / mem) : want;
+}
+
 /* Queued demand: idle sandboxes take it first, then thawed frozen ones,
  * then those being created; what is left (plus, for delta, the ramp or
  * the rising trend while demand is already unmet) is allocated. */
@@ -406,11 +448,10 @@ static void demand(struct decide *d, size_t fi)
 		unsigned extra = f->in_flight > da ? f->in_flight : da;
 		uint64_t mem = f->mem_per_sandbox;
 
-		/* Speculative, so under a budget only into free memory: evicting
-		 * another function's sandbox for a guess thrashes a full node. */
-		if (d->mem_free != NEVER && mem && d->mem_free / mem < extra)
-			extra = (unsigned)(d->mem_free / mem);
-		if (extra && !cpu_holds(d, fi)) {
+		/* Speculative: evicting another function's sandbox for a guess
+		 * thrashes a full node. */
+		extra = speculative_room(d, fi, mem, extra);
+		if (extra) {
 			d->mem_free -= d->mem_free != NEVER ? (uint64_t)extra * mem : 0;
 			emit(d,
 			     (struct policy_action){.kind = POLICY_ALLOCATE, .fn = fi, .n = extra});
@@ -438,10 +479,8 @@ static void prewarm(struct decide *d, size_t fi, const struct policy_plan *p)
 			return;
 	t = p->win_start_ns > d->cfg->create_ns ? p->win_start_ns - d->cfg->create_ns : 0;
 	if (d->now >= t) {
-		/* Speculative: never held, never worth contention. */
-		if (!cpu_holds(d, fi) &&
-		    (d->mem_free == NEVER || d->mem_free >= f->mem_per_sandbox))
-			allocate(d, fi, 1 + p->reserve);
+		/* Speculative: never held, never worth an eviction. */
+		allocate(d, fi, speculative_room(d, fi, f->mem_per_sandbox, 1 + p->reserve));
 		return;
 	}
 	emit(d, (struct policy_action){
@@ -488,12 +527,28 @@ static void surplus_cut(struct decide *d, const struct model_function *f, unsign
 }
 
 /* gdsf's bookkeeping: a running sandbox's priority starts from the clock
- * now (FaasCache refreshes it on each use). */
+ * now (FaasCache refreshes it on each use), and a new use counts toward its
+ * frequency if the clock has moved since the previous one (its first
+ * always).  A sandbox being created is stamped too: FaasCache stamps a
+ * container when it enters the pool. */
 static void gdsf_note(struct model *m, struct model_function *f)
 {
-	for (size_t i = 0; i < f->n_sb; i++)
-		if (f->sb[i].state == MODEL_SB_BUSY)
-			f->sb[i].gdsf_clock = m->gdsf_clock;
+	for (size_t i = 0; i < f->n_sb; i++) {
+		struct model_sandbox *sb = &f->sb[i];
+
+		if (sb->state == MODEL_SB_CREATING && !sb->uses) {
+			sb->gdsf_clock = m->gdsf_clock;
+			continue;
+		}
+		if (sb->state != MODEL_SB_BUSY)
+			continue;
+		if (sb->uses > sb->gdsf_seen) {
+			if (!sb->gdsf_seen || m->gdsf_clock > sb->gdsf_clock)
+				sb->gdsf_freq++;
+			sb->gdsf_seen = sb->uses;
+		}
+		sb->gdsf_clock = m->gdsf_clock;
+	}
 }
 
 static void decide_function(struct decide *d, size_t fi)

@@ -23,15 +23,18 @@
  *  - a frozen sandbox costs its full memory (freezing frees no memory) and
  *    thaws for free; creation time is not idle time. */
 /* --nodes K: how an invocation picks its node. */
+/* A node's load is its committed memory: sandboxes running or being
+ * created; its idle ones are room, as eviction can take them. */
 enum replay_placement {
 	/* OpenWhisk's: the app hashes to a home node; when the home has no
 	 * idle sandbox of it and no free memory for one, the next node that
-	 * has either, in order (the home when none has). */
+	 * has either, in order; when none has, the first in that order whose
+	 * committed memory leaves room for one (the home when none does). */
 	PLACE_HASH,
-	PLACE_LEAST, /* the node with the least memory in use */
+	PLACE_LEAST, /* the node with the least committed memory */
 	/* The model's R_i: a node holding an idle sandbox of the app (the
-	 * most free memory among them), else the node with the most free
-	 * memory, so an app's warm sandboxes are found where they are. */
+	 * most room among them), else the node with the most room, so an
+	 * app's warm sandboxes are found where they are. */
 	PLACE_WARM,
 };
 

@@ -64,6 +64,17 @@ awk -F, '$1 == "frontier" && $7 != "" && ($3 == "delta" || $3 ~ /^fixed:/ || $3 
 awk -F, '$1 == "gdsf" { g[$13] = $3 } $1 == "delta" { d[$13] = $3 } $1 == "lru" { l[$13] = $3 }
 END { for (c in g) printf "node %s GB: delta %d cold starts, gdsf %d (%s), lru %d (gdsf %s)\n", c, d[c], g[c], d[c] <= g[c] ? "no more" : "MORE", l[c], g[c] <= l[c] ? "no more" : "MORE" }' "$out/node.csv"
 
+# FaasCache's own frequency (gdsf:faascache: the uses of the function's
+# live containers) next to ours, on the same node.
+./slxrun shim replay "$out"/node/invocations_per_function_md.anon.d01.csv \
+	--durations "$out"/node/function_durations_percentiles.anon.d01.csv \
+	--memory "$out"/node/app_memory_percentiles.anon.d01.csv \
+	--node-memory "$node_mem" --cold-ms "$cold" --format csv \
+	--policy lru --policy gdsf --policy gdsf:faascache >"$out/node-gdsf.csv"
+echo "== node, FaasCache's frequency ($out/node-gdsf.csv)"
+awk -F, '$1 == "lru" { l[$13] = $3 } $1 == "gdsf" { g[$13] = $3 } $1 == "gdsf:faascache" { f[$13] = $3 }
+END { for (c in l) printf "node %s GB: lru %d, gdsf %d, gdsf:faascache %d\n", c, l[c], g[c], f[c] }' "$out/node-gdsf.csv"
+
 # K nodes splitting the same capacities, one placement at a time: cold
 # starts and the busiest node's share of invocations over the mean's.
 for pl in hash least warm; do

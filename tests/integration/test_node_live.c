@@ -257,6 +257,13 @@ Test(node_live, lru_cold_starts_and_evictions_match_the_replay)
 	node_t_compare("lru");
 }
 
+/* gdsf (FaasCache) evicts the lowest priority: clock + frequency x cost /
+ * size. */
+Test(node_live, gdsf_cold_starts_and_evictions_match_the_replay)
+{
+	node_t_compare("gdsf");
+}
+
 /* delta ranks idle sandboxes by their expected wait under the budget. */
 Test(node_live, delta_cold_starts_and_evictions_match_the_replay)
 {

@@ -87,6 +87,12 @@ Test(policy_parse, names_and_errors)
 	c = pol_cfg("gdsf");
 	cr_assert_eq(c.kind, POLICY_GDSF);
 	cr_assert_eq(c.keep_alive_ns, UINT64_MAX);
+	cr_assert(!c.gdsf_faascache);
+	c = pol_cfg("gdsf:faascache");
+	cr_assert_eq(c.kind, POLICY_GDSF);
+	cr_assert(c.gdsf_faascache);
+	cr_assert_eq(policy_parse("gdsf:lfu", &c, &err), -1);
+	cr_assert_eq(policy_parse("lru:1", &c, &err), -1);
 	cr_assert_eq(policy_parse("mru", &c, &err), -1);
 	cr_assert(strstr(err.msg, "unknown policy \"mru\""), "%s", err.msg);
 	cr_assert_eq(policy_parse("fixed:-1", &c, &err), -1);
@@ -134,6 +140,45 @@ Test(policy_rules, delta_doubles_the_pool_while_demand_ramps)
 	pol_count(&o, POLICY_ALLOCATE, &n);
 	cr_assert_eq(n, 4, "the waiting one and as many again as run");
 	model_function_fini(&f);
+}
+
+/* Under a budget the ramp's extras are a guess, so they take only memory
+ * free without evicting.  a runs one sandbox and one call waits; the node
+ * (384 MB) is full, b's idle 256 MB sandbox goes to make room for the
+ * waiting call's 128 MB, and the 128 MB left over stays free: taken by an
+ * extra, the next call of b would have to evict a sandbox that had just
+ * run.  With 256 MB free to begin with, the extra is made. */
+Test(policy_rules, delta_speculation_never_takes_an_evictions_slack)
+{
+	struct model_function f[2];
+	struct model m = {.fn = f,
+			  .n_fn = 2,
+			  .host = {.mem_budget_bytes = POL_MB(384),
+				   .mem_used_bytes = POL_MB(384),
+				   .dedicated = true}};
+	struct policy_config delta = pol_cfg("delta");
+	struct pol_out o;
+	unsigned n;
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(256));
+	pol_idle(&f[0], POL_S(1))->state = MODEL_SB_BUSY;
+	f[0].in_flight = 1;
+	f[0].queued = 1;
+	pol_idle(&f[1], POL_S(1));
+	pol_decide(&m, &delta, POL_S(2), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "b's sandbox makes room");
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, &n), 1);
+	cr_assert_eq(n, 1, "the waiting call only, no extra into the slack");
+	model_sandbox_remove(&f[1], f[1].sb[0].id);
+	m.host.mem_budget_bytes = POL_MB(512);
+	m.host.mem_used_bytes = POL_MB(128);
+	pol_decide(&m, &delta, POL_S(2), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
+	pol_count(&o, POLICY_ALLOCATE, &n);
+	cr_assert_eq(n, 2, "free memory: the waiting call and one extra");
+	model_function_fini(&f[0]);
+	model_function_fini(&f[1]);
 }
 
 Test(policy_rules, thaws_a_frozen_sandbox_before_creating)
@@ -364,8 +409,8 @@ Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
 	pol_idle(&f[0], POL_S(10));
 	pol_idle(&f[1], POL_S(20));
 	pol_idle(&f[2], POL_S(30))->state = MODEL_SB_BUSY;
-	f[0].sb[0].uses = 50;
-	f[1].sb[0].uses = 1;
+	f[0].sb[0].gdsf_freq = 50;
+	f[1].sb[0].gdsf_freq = 1;
 	f[2].arrivals = f[2].queued = 1;
 	g.create_ns = l.create_ns = 5000000;
 	pol_decide(&m, &l, POL_S(100), &o);
@@ -379,17 +424,18 @@ Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
 		model_function_fini(&f[i]);
 }
 
-/* The frequency is each sandbox's own: a is busy (1000 uses on its first
- * sandbox) but its second ran twice; b's one sandbox ran 20 times.  gdsf
- * evicts a's second (2 x 0.005 / 0.125 = 0.08 against b's 0.8); counted per
- * function it would carry a's 1002 and b's would go. */
+/* The frequency is each sandbox's own: a is busy (1000 on its first
+ * sandbox) but its second counted two; b's one sandbox counted 20.  gdsf
+ * evicts a's second (2 x 0.005 / 0.125 = 0.08 against b's 0.8);
+ * gdsf:faascache, FaasCache's sum over the function's live sandboxes, gives
+ * a's spare a's 1002 and evicts b's. */
 Test(policy_rules, gdsf_counts_each_sandboxs_own_uses)
 {
 	struct model_function f[3];
 	struct model m = {.fn = f,
 			  .n_fn = 3,
 			  .host = {.mem_budget_bytes = POL_MB(512), .mem_used_bytes = POL_MB(512)}};
-	struct policy_config g = pol_cfg("gdsf");
+	struct policy_config g = pol_cfg("gdsf"), fc = pol_cfg("gdsf:faascache");
 	struct pol_out o;
 	const struct policy_action *r;
 
@@ -399,16 +445,114 @@ Test(policy_rules, gdsf_counts_each_sandboxs_own_uses)
 	pol_idle(&f[0], POL_S(50))->uses = 1000;
 	pol_idle(&f[0], POL_S(10))->uses = 2;
 	pol_idle(&f[1], POL_S(20))->uses = 20;
+	for (int i = 0; i < 2; i++)
+		f[i].sb[0].gdsf_freq = f[i].sb[0].gdsf_seen = f[i].sb[0].uses;
+	f[0].sb[1].gdsf_freq = f[0].sb[1].gdsf_seen = 2;
 	f[0].arrivals = 1002;
 	f[1].arrivals = 20;
 	f[2].arrivals = f[2].queued = 1;
-	g.create_ns = 5000000;
+	g.create_ns = fc.create_ns = 5000000;
+	pol_decide(&m, &fc, POL_S(100), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "faascache: b's");
+	m.gdsf_clock = 0;
 	pol_decide(&m, &g, POL_S(100), &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	r = pol_find(&o, POLICY_RELEASE);
 	cr_assert_eq(r->fn, 0, "a's spare, not b's");
 	cr_assert_eq(r->sb, f[0].sb[1].id);
 	cr_assert_float_eq(m.gdsf_clock, 2 * 0.005 / 0.125, 1e-12);
+	for (int i = 0; i < 3; i++)
+		model_function_fini(&f[i]);
+}
+
+/* One invocation on sb at t, decided while it runs (gdsf's bookkeeping
+ * happens in the decision), done a second later. */
+static void pol_run_once(struct model *m, const struct policy_config *c, struct model_function *f,
+			 struct model_sandbox *sb, uint64_t t)
+{
+	struct pol_out o;
+
+	model_function_arrive(f, t, POL_S(1));
+	model_function_start(f, sb, t, POL_S(1));
+	pol_decide(m, c, t, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
+	model_function_finish(f, sb, t + POL_S(1), POL_S(1));
+}
+
+/* a served a burst of 1000 invocations with no eviction between them: one
+ * reference, frequency 1, at clock 0.  Then c's larger sandbox is evicted
+ * (0 + 0.005 / 0.25 = 0.02) and the clock rises to 0.02; b runs once after
+ * (its second reference), so its priority starts there (0.02 + 2 x 0.04),
+ * above a's 0.04 though a ran a thousand times: a, busy long ago, goes.  Counting every use, a's
+ * 1000 x 0.04 = 40 would have kept it above every sandbox used since. */
+Test(policy_rules, gdsf_a_burst_long_ago_no_longer_outranks_a_recent_use)
+{
+	struct model_function f[5];
+	struct model m = {.fn = f,
+			  .n_fn = 5,
+			  .host = {.mem_budget_bytes = POL_MB(512), .mem_used_bytes = POL_MB(512)}};
+	struct policy_config g = pol_cfg("gdsf");
+	struct model_sandbox *a, *b;
+	struct pol_out o;
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	model_function_init(&f[2], "c", POL_MB(256));
+	model_function_init(&f[3], "d", POL_MB(128));
+	model_function_init(&f[4], "e", POL_MB(128));
+	g.create_ns = 5000000;
+	a = pol_idle(&f[0], 0);
+	b = pol_idle(&f[1], 0);
+	b->uses = b->gdsf_seen = b->gdsf_freq = 1; /* it ran once, at clock 0 */
+	pol_run_once(&m, &g, &f[2], pol_idle(&f[2], 0), POL_S(1));
+	for (int i = 0; i < 1000; i++)
+		pol_run_once(&m, &g, &f[0], a, POL_S(10 + 2 * i));
+	cr_assert_eq(a->uses, 1000);
+	cr_assert_eq(a->gdsf_freq, 1, "a burst with the clock still is one reference");
+
+	f[3].arrivals = f[3].queued = 1;
+	pol_decide(&m, &g, POL_S(3000), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 2, "c: the largest, priority 0.02");
+	cr_assert_float_eq(m.gdsf_clock, 0.005 / 0.25, 1e-12, "the clock rises to it");
+	model_sandbox_remove(&f[2], f[2].sb[0].id);
+	f[3].queued = 0;
+	pol_idle(&f[3], POL_S(3000))->state = MODEL_SB_BUSY;
+	f[3].in_flight = 1;
+
+	pol_run_once(&m, &g, &f[1], b, POL_S(3100));
+	cr_assert_float_eq(b->gdsf_clock, 0.02, 1e-12);
+	cr_assert_eq(b->gdsf_freq, 2, "a use after the clock moved counts again");
+	f[4].arrivals = f[4].queued = 1;
+	pol_decide(&m, &g, POL_S(3200), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "a, busy long ago, before b");
+	cr_assert_float_eq(m.gdsf_clock, 0.005 / 0.125, 1e-12);
+	for (int i = 0; i < 5; i++)
+		model_function_fini(&f[i]);
+}
+
+/* Equal priorities (the clock has not moved, same size, same frequency):
+ * the least recently idle goes, as lru would pick. */
+Test(policy_rules, gdsf_breaks_ties_least_recently_used_first)
+{
+	struct model_function f[3];
+	struct model m = {.fn = f,
+			  .n_fn = 3,
+			  .host = {.mem_budget_bytes = POL_MB(256), .mem_used_bytes = POL_MB(256)}};
+	struct policy_config g = pol_cfg("gdsf");
+	struct pol_out o;
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	model_function_init(&f[2], "c", POL_MB(128));
+	pol_idle(&f[0], POL_S(50))->gdsf_freq = 1;
+	pol_idle(&f[1], POL_S(20))->gdsf_freq = 1;
+	f[2].arrivals = f[2].queued = 1;
+	pol_decide(&m, &g, POL_S(100), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b, idle since 20 s");
 	for (int i = 0; i < 3; i++)
 		model_function_fini(&f[i]);
 }
@@ -765,7 +909,7 @@ static void pol_expect_same(const char *spec, const struct pol_out *a, const str
 Test(policy_decide, is_deterministic)
 {
 	static const char *const specs[] = {"fixed:600", "fixed:0", "knative", "histogram",
-					    "delta"};
+					    "delta",	 "lru",	    "gdsf",    "gdsf:faascache"};
 
 	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
 		struct model_function f;
