@@ -6,7 +6,11 @@
  * (one trace minute a real second) and its cold starts and evictions are
  * compared with `shim replay --node-memory` of the same trace and budget,
  * within max(2, 20% of the replay's); after every answer the sandboxes'
- * reserved memory stays within the budget plus one sandbox.  Where this
+ * reserved memory stays within the budget plus one sandbox.  No two apps'
+ * arrivals fall at the same instant (2, 4 and 3 a minute): at a tie the
+ * replay may take the apps in another order than this test sends them,
+ * which moved gdsf by 3 cold starts; without ties live and replay agree
+ * exactly here.  Where this
  * host's cgroup v2 has the memory controller (the VM), the node's parent
  * cgroup holds the budget as memory.max.
  *
