@@ -4,6 +4,8 @@
  * every event updates the model and asks policy_decide what to do. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,22 +253,142 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	return r;
 }
 
+/* The apps are independent without a budget: threads take them from a
+ * shared counter, each with its own sim and stats, and the stats merge into
+ * the same totals whichever thread ran which app (replay_stats_merge).  The
+ * busiest apps go first, so no thread is left with a long one at the end. */
+struct app_queue {
+	const struct trace *t;
+	const size_t *order; /* app indices, most invocations first */
+	atomic_size_t next;
+	atomic_bool failed;
+};
+
+struct worker {
+	struct app_queue *q;
+	struct sim s;
+	pthread_t tid;
+	int r;
+} __attribute__((aligned(64))); /* no false sharing of the stats */
+
+static void *worker_run(void *arg)
+{
+	struct worker *w = arg;
+	struct app_queue *q = w->q;
+
+	for (;;) {
+		size_t k = atomic_fetch_add_explicit(&q->next, 1, memory_order_relaxed);
+
+		if (k >= q->t->n_apps || atomic_load_explicit(&q->failed, memory_order_relaxed))
+			break;
+		if (run_app(&w->s, q->t, q->order[k]) < 0) {
+			w->r = -1;
+			atomic_store_explicit(&q->failed, true, memory_order_relaxed);
+			break;
+		}
+	}
+	return NULL;
+}
+
+static uint64_t app_invocations(const struct trace *t, size_t ai)
+{
+	const struct trace_app *app = &t->apps[ai];
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < app->n_fns; i++) {
+		const struct trace_function *f = &t->fns[app->fns[i]];
+
+		for (size_t m = 0; m < f->n_min; m++)
+			n += f->min[m].count;
+	}
+	return n;
+}
+
+struct app_cost {
+	uint64_t n;
+	size_t ai;
+};
+
+static int cmp_cost_desc(const void *a, const void *b)
+{
+	const struct app_cost *x = a, *y = b;
+
+	if (x->n != y->n)
+		return (x->n < y->n) - (x->n > y->n);
+	return (x->ai > y->ai) - (x->ai < y->ai);
+}
+
+static size_t *busiest_first(const struct trace *t)
+{
+	cleanup_free struct app_cost *c = calloc(t->n_apps + 1, sizeof(*c));
+	size_t *order = calloc(t->n_apps + 1, sizeof(*order));
+
+	if (!c || !order) {
+		free(order);
+		return NULL;
+	}
+	for (size_t ai = 0; ai < t->n_apps; ai++)
+		c[ai] = (struct app_cost){app_invocations(t, ai), ai};
+	qsort(c, t->n_apps, sizeof(*c), cmp_cost_desc);
+	for (size_t k = 0; k < t->n_apps; k++)
+		order[k] = c[k].ai;
+	return order;
+}
+
+static void worker_fini(struct worker *w)
+{
+	free(w->s.acts);
+	arrival_queue_free(&w->s.pend);
+	replay_stats_free(&w->s.st);
+}
+
+static int run_workers(struct worker *w, size_t n, struct replay_stats *total)
+{
+	size_t started = 1;
+	int r = 0;
+
+	/* A thread that cannot start leaves its share to the others. */
+	while (started < n && pthread_create(&w[started].tid, NULL, worker_run, &w[started]) == 0)
+		started++;
+	worker_run(&w[0]);
+	for (size_t i = 1; i < started; i++)
+		pthread_join(w[i].tid, NULL);
+	for (size_t i = 0; i < started; i++)
+		if (w[i].r < 0 || replay_stats_merge(total, &w[i].s.st) < 0)
+			r = -1;
+	return r;
+}
+
 int replay_run(const struct trace *t, const struct policy_config *pc,
 	       const struct replay_config *rc, struct replay_result *out, struct slx_err *err)
 {
-	struct sim s = {.pc = pc,
-			.rc = rc,
-			.horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS /
-				   (rc->time_scale ? rc->time_scale : 1)};
-	int r = 0;
+	size_t n = rc->jobs > 1 ? rc->jobs : 1;
+	cleanup_free size_t *order = busiest_first(t);
+	struct app_queue q = {.t = t, .order = order};
+	struct replay_stats total = {0};
+	struct worker *w;
+	int r = -1;
 
-	for (size_t ai = 0; ai < t->n_apps && r == 0; ai++)
-		r = run_app(&s, t, ai);
+	if (n > t->n_apps)
+		n = t->n_apps ? t->n_apps : 1;
+	w = aligned_alloc(_Alignof(struct worker), n * sizeof(*w));
+	if (order && w) {
+		for (size_t i = 0; i < n; i++)
+			w[i] = (struct worker){
+			    .q = &q,
+			    .s = {.pc = pc,
+				  .rc = rc,
+				  .horizon = (uint64_t)t->days * TRACE_MINUTES * 60 * NS /
+					     (rc->time_scale ? rc->time_scale : 1)},
+			};
+		r = run_workers(w, n, &total);
+		for (size_t i = 0; i < n; i++)
+			worker_fini(&w[i]);
+	}
+	free(w);
 	if (r == 0)
-		replay_stats_result(&s.st, pc->name, out);
-	free(s.acts);
-	arrival_queue_free(&s.pend);
-	replay_stats_free(&s.st);
+		replay_stats_result(&total, pc->name, out);
+	replay_stats_free(&total);
 	if (r < 0)
 		return slx_error(err, ENOMEM, "replay %s", pc->name);
 	return 0;
