@@ -49,23 +49,43 @@ double model_hist_cv(const struct model_hist *h)
 	return sqrt(var > 0 ? var : 0) / mean;
 }
 
-uint64_t model_loghist_edge(int b)
+static uint64_t loghist_edge_pow(int b)
 {
 	return b <= 0 ? 0 : (uint64_t)((double)MODEL_LOG_BASE_NS * pow(MODEL_LOG_RATIO, b - 1));
+}
+
+/* The edges, computed once: a sample's bin is found among them rather
+ * than by a log and two pows per idle time. */
+static uint64_t loghist_edges[MODEL_LOG_BINS + 1];
+
+__attribute__((constructor)) static void loghist_edges_init(void)
+{
+	for (int b = 0; b <= MODEL_LOG_BINS; b++)
+		loghist_edges[b] = loghist_edge_pow(b);
+}
+
+uint64_t model_loghist_edge(int b)
+{
+	return b >= 0 && b <= MODEL_LOG_BINS ? loghist_edges[b] : loghist_edge_pow(b);
 }
 
 void model_loghist_add(struct model_loghist *h, uint64_t v_ns)
 {
 	int b = 0;
 
+	/* The last bin whose lower edge v reaches (the edges rise). */
 	if (v_ns >= MODEL_LOG_BASE_NS) {
-		b = 1 + (int)(log((double)v_ns / MODEL_LOG_BASE_NS) / log(MODEL_LOG_RATIO));
-		b = b < MODEL_LOG_BINS ? b : MODEL_LOG_BINS - 1;
-		/* floating point at an edge: settle on the bin that holds v */
-		while (b > 1 && v_ns < model_loghist_edge(b))
-			b--;
-		while (b + 1 < MODEL_LOG_BINS && v_ns >= model_loghist_edge(b + 1))
-			b++;
+		int lo = 1, hi = MODEL_LOG_BINS - 1;
+
+		while (lo < hi) {
+			int mid = (lo + hi + 1) / 2;
+
+			if (loghist_edges[mid] <= v_ns)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		b = lo;
 	}
 	if (h->n >= MODEL_LOG_DECAY) {
 		h->n = 0;

@@ -72,6 +72,30 @@ Test(model_loghist, samples_land_between_their_bin_edges)
 	cr_assert_float_eq(h.n, 7.0, 1e-9);
 }
 
+/* Each sample goes to the last bin whose lower edge it reaches: checked
+ * at every edge, one below and one above it, and far past the last. */
+Test(model_loghist, the_bin_is_the_last_edge_reached)
+{
+	for (int e = 1; e <= MODEL_LOG_BINS; e++)
+		for (int d = -1; d <= 1; d++) {
+			uint64_t v = model_loghist_edge(e) + (uint64_t)(int64_t)d;
+			struct model_loghist one = {0};
+			int want = 0, b = 0;
+
+			for (int k = 1; k < MODEL_LOG_BINS; k++)
+				if (model_loghist_edge(k) <= v)
+					want = k;
+			model_loghist_add(&one, v);
+			while (one.bin[b] == 0)
+				b++;
+			cr_expect_eq(b, want, "edge %d%+d", e, d);
+		}
+	struct model_loghist far = {0};
+
+	model_loghist_add(&far, UINT64_MAX);
+	cr_expect_float_eq(far.bin[MODEL_LOG_BINS - 1], 1.0, 1e-12);
+}
+
 Test(model_sandbox, ring_keeps_deltas_against_the_previous_tick)
 {
 	struct model_sandbox sb = {0};
