@@ -66,6 +66,11 @@ struct sim {
 	struct policy_action *acts;
 	size_t acts_cap;
 	uint64_t wake, horizon;
+	/* The earliest completion or finished creation (NEVER: none), kept as
+	 * sandboxes start and are made, so an event finds the next one without
+	 * a scan; int_dirty when an action took one away (then it is rescanned). */
+	uint64_t next_int;
+	bool int_dirty;
 	struct arrival_queue pend; /* invocations waiting for a sandbox */
 	struct replay_stats st;
 };
@@ -73,6 +78,33 @@ struct sim {
 static void idle_end(struct sim *s, const struct model_sandbox *sb, uint64_t now)
 {
 	replay_stats_idle(&s->st, sb, now, s->horizon);
+}
+
+static void internal_at(struct sim *s, uint64_t t)
+{
+	if (t < s->next_int)
+		s->next_int = t;
+}
+
+static bool is_internal(const struct model_sandbox *sb)
+{
+	return sb->state == MODEL_SB_BUSY || sb->state == MODEL_SB_CREATING;
+}
+
+/* When sb's next event is due (it has one only if is_internal). */
+static uint64_t internal_due(const struct model_sandbox *sb)
+{
+	return sb->state == MODEL_SB_BUSY ? sb->caller_ns : sb->ready_ns;
+}
+
+static uint64_t internal_first(const struct sim *s)
+{
+	uint64_t t = NEVER;
+
+	for (size_t i = 0; i < s->f.n_sb; i++)
+		if (is_internal(&s->f.sb[i]) && internal_due(&s->f.sb[i]) < t)
+			t = internal_due(&s->f.sb[i]);
+	return t;
 }
 
 static int dispatch(struct sim *s, uint64_t now)
@@ -85,6 +117,7 @@ static int dispatch(struct sim *s, uint64_t now)
 		idle_end(s, sb, now);
 		model_function_start(&s->f, sb, now, s->rc->tick_ns);
 		sb->caller_ns = now + a.dur_ns;
+		internal_at(s, sb->caller_ns);
 		if (now > a.t_ns && replay_stats_cold(&s->st, now - a.t_ns, a.busy) < 0)
 			return -1;
 	}
@@ -100,10 +133,12 @@ static int apply(struct sim *s, const struct policy_action *a, uint64_t now)
 		for (unsigned k = 0; k < a->n; k++)
 			if (!model_sandbox_add(&s->f, now, now + s->rc->cold_ns))
 				return -1;
+		internal_at(s, now + s->rc->cold_ns);
 		return 0;
 	case POLICY_RELEASE:
 		sb = model_sandbox_find(&s->f, a->sb);
 		if (sb) {
+			s->int_dirty |= is_internal(sb);
 			idle_end(s, sb, now);
 			model_sandbox_remove(&s->f, a->sb);
 		}
@@ -111,8 +146,11 @@ static int apply(struct sim *s, const struct policy_action *a, uint64_t now)
 	case POLICY_FREEZE:
 	case POLICY_THAW:
 		sb = model_sandbox_find(&s->f, a->sb);
-		if (sb) /* idle accounting runs on: freezing frees no memory */
-			sb->state = a->kind == POLICY_FREEZE ? MODEL_SB_FROZEN : MODEL_SB_IDLE;
+		if (sb) { /* idle accounting runs on: freezing frees no memory */
+			s->int_dirty |= is_internal(sb);
+			model_sandbox_set_state(
+			    &s->f, sb, a->kind == POLICY_FREEZE ? MODEL_SB_FROZEN : MODEL_SB_IDLE);
+		}
 		return 0;
 	case POLICY_PREWARM: /* the wake-up brings the allocation */
 	case POLICY_HOLD:    /* unlimited host: never returned */
@@ -137,37 +175,34 @@ static int decide(struct sim *s, uint64_t now)
 	for (size_t i = 0; i < n; i++)
 		if (apply(s, &s->acts[i], now) < 0)
 			return -1;
+	if (s->int_dirty) {
+		s->next_int = internal_first(s);
+		s->int_dirty = false;
+	}
 	return dispatch(s, now);
 }
 
-/* Completions and finished creations due at now. */
+/* Completions and finished creations due at now (none before next_int),
+ * and the next one after them. */
 static void settle(struct sim *s, uint64_t now)
 {
+	uint64_t next = NEVER;
+
+	if (now != s->next_int)
+		return;
 	for (size_t i = 0; i < s->f.n_sb; i++) {
 		struct model_sandbox *sb = &s->f.sb[i];
 
 		if (sb->state == MODEL_SB_BUSY && sb->caller_ns == now) {
 			model_function_finish(&s->f, sb, now, s->rc->tick_ns);
 		} else if (sb->state == MODEL_SB_CREATING && sb->ready_ns == now) {
-			sb->state = MODEL_SB_IDLE;
+			model_sandbox_set_state(&s->f, sb, MODEL_SB_IDLE);
 			sb->idle_since_ns = now;
+		} else if (is_internal(sb) && internal_due(sb) < next) {
+			next = internal_due(sb);
 		}
 	}
-}
-
-static uint64_t next_internal(const struct sim *s)
-{
-	uint64_t t = s->wake;
-
-	for (size_t i = 0; i < s->f.n_sb; i++) {
-		const struct model_sandbox *sb = &s->f.sb[i];
-
-		if (sb->state == MODEL_SB_BUSY && sb->caller_ns < t)
-			t = sb->caller_ns;
-		else if (sb->state == MODEL_SB_CREATING && sb->ready_ns < t)
-			t = sb->ready_ns;
-	}
-	return t;
+	s->next_int = next;
 }
 
 static int sim_step(struct sim *s, struct replay_stream *st, uint64_t now, uint64_t t_arr)
@@ -202,7 +237,7 @@ static int sim_app(struct sim *s, struct replay_stream *st)
 
 	while (more >= 0) {
 		uint64_t t_arr = more ? st->buf[st->pos].t_ns : NEVER;
-		uint64_t t_int = next_internal(s);
+		uint64_t t_int = s->wake < s->next_int ? s->wake : s->next_int;
 		uint64_t now = t_arr < t_int ? t_arr : t_int;
 
 		if (now == NEVER || (now > s->horizon && !s->pend.len))
@@ -240,8 +275,10 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 					   1e6) /
 			 scale;
 	model_function_init(&s->f, app->key, (uint64_t)(mb * 1024 * 1024));
+	model_function_keep_counts(&s->f);
 	s->m = (struct model){.fn = &s->f, .n_fn = 1, .host = {.tick_ns = s->rc->tick_ns}};
-	s->wake = NEVER;
+	s->wake = s->next_int = NEVER;
+	s->int_dirty = false;
 	s->pend.head = s->pend.len = 0;
 	inv0 = s->st.invocations;
 	cold0 = s->st.colds;
