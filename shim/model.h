@@ -118,6 +118,15 @@ struct model_function {
 		uint64_t start, end;
 		double bin0_n, bin0_s; /* idle_hist's first bin then: count, sum */
 	} memo;
+	/* delta's concurrency window for its cold cost and cap at this memory
+	 * size: a cache of a pure function of them (three divisions a
+	 * decision were a fifth of delta's replay). */
+	struct {
+		bool valid;
+		double cost;
+		unsigned cap, minutes;
+		uint64_t mem;
+	} conc_memo;
 
 	/* Peak in-flight count of each of the last MODEL_CONC_MINUTES minutes. */
 	unsigned conc_peak[MODEL_CONC_MINUTES];

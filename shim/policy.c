@@ -334,7 +334,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 #define CONC_RECUR	 1.5
 #define CONC_MIN_MINUTES 5u
 
-static unsigned conc_window(const struct model_function *f, const struct policy_config *cfg)
+static unsigned conc_window_of(const struct model_function *f, const struct policy_config *cfg)
 {
 	double mem_gb = f->mem_per_sandbox ? (double)f->mem_per_sandbox / GIB : 0.125;
 	double minutes = cfg->cold_cost_gb_s / mem_gb / 60 / CONC_RECUR;
@@ -343,6 +343,19 @@ static unsigned conc_window(const struct model_function *f, const struct policy_
 	if (minutes >= cap)
 		return cap;
 	return minutes > CONC_MIN_MINUTES ? (unsigned)minutes : CONC_MIN_MINUTES;
+}
+
+static unsigned conc_window(struct model_function *f, const struct policy_config *cfg)
+{
+	if (!f->conc_memo.valid || f->conc_memo.cost != cfg->cold_cost_gb_s ||
+	    f->conc_memo.cap != cfg->conc_minutes || f->conc_memo.mem != f->mem_per_sandbox) {
+		f->conc_memo.minutes = conc_window_of(f, cfg);
+		f->conc_memo.cost = cfg->cold_cost_gb_s;
+		f->conc_memo.cap = cfg->conc_minutes;
+		f->conc_memo.mem = f->mem_per_sandbox;
+		f->conc_memo.valid = true;
+	}
+	return f->conc_memo.minutes;
 }
 
 void policy_plan_function(struct model_function *f, const struct policy_config *cfg,
