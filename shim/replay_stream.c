@@ -111,6 +111,7 @@ int replay_stream_fill(struct replay_stream *s)
 	return 1;
 }
 
+/* cap is a power of two, so positions wrap with a mask, not a division. */
 int arrival_queue_push(struct arrival_queue *q, struct arrival a)
 {
 	if (q->len == q->cap) {
@@ -120,13 +121,13 @@ int arrival_queue_push(struct arrival_queue *q, struct arrival a)
 		if (!v)
 			return -1;
 		for (size_t i = 0; i < q->len; i++)
-			v[i] = q->v[(q->head + i) % q->cap];
+			v[i] = q->v[(q->head + i) & (q->cap - 1)];
 		free(q->v);
 		q->v = v;
 		q->cap = cap;
 		q->head = 0;
 	}
-	q->v[(q->head + q->len++) % q->cap] = a;
+	q->v[(q->head + q->len++) & (q->cap - 1)] = a;
 	return 0;
 }
 
@@ -134,7 +135,7 @@ struct arrival arrival_queue_pop(struct arrival_queue *q)
 {
 	struct arrival a = q->v[q->head];
 
-	q->head = (q->head + 1) % q->cap;
+	q->head = (q->head + 1) & (q->cap - 1);
 	q->len--;
 	return a;
 }
