@@ -118,15 +118,18 @@ struct model_function {
 		uint64_t start, end;
 		double bin0_n, bin0_s; /* idle_hist's first bin then: count, sum */
 	} memo;
-	/* delta's concurrency window for its cold cost and cap at this memory
-	 * size: a cache of a pure function of them (three divisions a
+	/* delta's constants for its cold cost and cap at this memory size,
+	 * the cold cost per GB (w) and the concurrency window: a cache of a
+	 * pure function of them (their four chained divisions on every
 	 * decision were a fifth of delta's replay). */
 	struct {
 		bool valid;
-		double cost;
-		unsigned cap, minutes;
+		double cost; /* the key: cold cost, cap, memory size */
+		unsigned cap;
 		uint64_t mem;
-	} conc_memo;
+		double w;
+		unsigned conc_minutes;
+	} size_memo;
 
 	/* Peak in-flight count of each of the last MODEL_CONC_MINUTES minutes. */
 	unsigned conc_peak[MODEL_CONC_MINUTES];

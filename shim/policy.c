@@ -288,15 +288,36 @@ static bool memo_holds(const struct model_function *f, const struct policy_confi
 	return true;
 }
 
+static unsigned conc_window_of(const struct model_function *f, const struct policy_config *cfg);
+
+/* delta's constants at f's size (see size_memo in model.h). */
+static void delta_sizes(struct model_function *f, const struct policy_config *cfg)
+{
+	double mem_gb;
+
+	if (f->size_memo.valid && f->size_memo.cost == cfg->cold_cost_gb_s &&
+	    f->size_memo.cap == cfg->conc_minutes && f->size_memo.mem == f->mem_per_sandbox)
+		return;
+	mem_gb = f->mem_per_sandbox ? (double)f->mem_per_sandbox / GIB : 0.125;
+	f->size_memo.w = cfg->cold_cost_gb_s / mem_gb;
+	f->size_memo.conc_minutes = conc_window_of(f, cfg);
+	f->size_memo.cost = cfg->cold_cost_gb_s;
+	f->size_memo.cap = cfg->conc_minutes;
+	f->size_memo.mem = f->mem_per_sandbox;
+	f->size_memo.valid = true;
+}
+
 static void plan_delta(struct model_function *f, const struct policy_config *cfg,
 		       struct policy_plan *p)
 {
 	uint64_t s[MODEL_IT_RECENT];
 	struct it_point pt[MODEL_HIST_BINS + 1];
 	unsigned k = f->it_n;
-	double mem_gb = f->mem_per_sandbox ? (double)f->mem_per_sandbox / GIB : 0.125;
-	double w = cfg->cold_cost_gb_s / mem_gb;
 	struct window_cost best;
+	double w;
+
+	delta_sizes(f, cfg);
+	w = f->size_memo.w;
 
 	/* A memo that holds was made from a plan past the fallback (the ring
 	 * only grows since), so the ring's sort, most of delta's time when
@@ -345,19 +366,6 @@ static unsigned conc_window_of(const struct model_function *f, const struct poli
 	return minutes > CONC_MIN_MINUTES ? (unsigned)minutes : CONC_MIN_MINUTES;
 }
 
-static unsigned conc_window(struct model_function *f, const struct policy_config *cfg)
-{
-	if (!f->conc_memo.valid || f->conc_memo.cost != cfg->cold_cost_gb_s ||
-	    f->conc_memo.cap != cfg->conc_minutes || f->conc_memo.mem != f->mem_per_sandbox) {
-		f->conc_memo.minutes = conc_window_of(f, cfg);
-		f->conc_memo.cost = cfg->cold_cost_gb_s;
-		f->conc_memo.cap = cfg->conc_minutes;
-		f->conc_memo.mem = f->mem_per_sandbox;
-		f->conc_memo.valid = true;
-	}
-	return f->conc_memo.minutes;
-}
-
 void policy_plan_function(struct model_function *f, const struct policy_config *cfg,
 			  uint64_t now_ns, struct policy_plan *out)
 {
@@ -374,9 +382,11 @@ void policy_plan_function(struct model_function *f, const struct policy_config *
 	case POLICY_DELTA:
 		plan_delta(f, cfg, out);
 		if (cfg->conc_minutes) {
-			unsigned peak = model_function_conc_peak(f, now_ns, conc_window(f, cfg));
+			unsigned peak =
+			    model_function_conc_peak(f, now_ns, f->size_memo.conc_minutes);
 
-			peak += (unsigned)(cfg->conc_headroom * peak + 0.999);
+			if (cfg->conc_headroom != 0) /* else it adds 0 */
+				peak += (unsigned)(cfg->conc_headroom * peak + 0.999);
 			out->reserve = peak > f->in_flight + 1 ? peak - f->in_flight - 1 : 0;
 		}
 		break;
