@@ -57,7 +57,7 @@ int policy_parse(const char *spec, struct policy_config *cfg, struct slx_err *er
 {
 	const char *colon = strchr(spec, ':');
 	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
-	double v;
+	double v = 0; /* set by parse_seconds; -O3 cannot tell */
 
 	config_defaults(cfg);
 	if (strlen(spec) >= sizeof(cfg->name))
