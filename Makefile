@@ -87,8 +87,18 @@ $(B)/asan/gen/seccomp_default_bpf.o: $(GEN_BPF)
 $(B)/libshim.a: $(B)/gen/seccomp_default_bpf.o
 $(B)/asan/libshim.a: $(B)/asan/gen/seccomp_default_bpf.o
 
+# The trace replay's hot path: every event calls from the replay into the
+# model and the policy, a few nanoseconds each, so these files are built at
+# -O3 with link-time optimisation and slxrun's link inlines across them
+# (about a tenth less time; the same results, there being no -ffast-math
+# or FMA).  Fat objects: a link without -flto still finds their code.
+HOT_OBJS := $(addprefix $(B)/shim/,model.o policy.o policy_decide.o replay.o replay_stream.o \
+	      replay_stats.o)
+HOT_FLAGS := -O3 -flto=auto -ffat-lto-objects
+$(HOT_OBJS): CFLAGS += $(HOT_FLAGS)
+
 slxrun: $(CLI_OBJS) $(LINKLIBS)
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJS) $(LINKLIBS) $(LIBS)
+	$(CC) $(CFLAGS) $(HOT_FLAGS) -o $@ $(CLI_OBJS) $(LINKLIBS) $(LIBS)
 
 # The same binary under ASAN+UBSAN: the integration suite runs against it too.
 $(B)/slxrun-asan: $(CLI_SOBJS) $(SLINKLIBS)

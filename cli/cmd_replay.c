@@ -12,11 +12,11 @@
 	"TRACE... [--policy P]... [--durations FILE]... [--memory FILE]... "                       \
 	"[--cold-ms N] [--time-scale N] [--node-memory SIZE[,SIZE...]] "                           \
 	"[--nodes K] [--placement hash|least|warm] [--sweep] [--format table|csv] "                \
-	"[--plot OUT.png]"
+	"[--plot OUT.png] [--jobs N]"
 
 struct replay_opts {
 	struct cli_list traces, policy, durations, memory;
-	int cold_ms, time_scale, nodes;
+	int cold_ms, time_scale, nodes, jobs;
 	bool sweep;
 	const char *format, *plot, *node_memory, *placement;
 	uint64_t node_mem[CLI_LIST_MAX];
@@ -37,6 +37,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, struct slx_e
 	    {"sweep", 0, CLI_BOOL, &o->sweep},
 	    {"nodes", 0, CLI_INT, &o->nodes},
 	    {"placement", 0, CLI_STR, &o->placement},
+	    {"jobs", 'j', CLI_INT, &o->jobs},
 	};
 	int idx = 0;
 
@@ -64,6 +65,9 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, struct slx_e
 				 o->time_scale);
 	if (o->nodes < 1 || o->nodes > 1024)
 		return slx_error(err, 0, "%s: --nodes %d out of range 1..1024", VERB, o->nodes);
+	/* 0: one thread per online core (replay_report.c) */
+	if (o->jobs < 0 || o->jobs > 1024)
+		return slx_error(err, 0, "%s: --jobs %d out of range 1..1024", VERB, o->jobs);
 	if (o->nodes > 1 && !o->node_memory)
 		return slx_error(err, 0, "%s: --nodes splits --node-memory: give a capacity", VERB);
 	if (o->node_memory && cli_parse_sizes(VERB, "--node-memory", o->node_memory, o->node_mem,
@@ -99,6 +103,7 @@ int cmd_shim_replay(int argc, char **argv, struct slx_err *err)
 	    .sweep = o.sweep,
 	    .nodes = (unsigned)o.nodes,
 	    .placement = o.placement,
+	    .jobs = (unsigned)o.jobs,
 	};
 	return shim_replay(&r, err);
 }

@@ -49,23 +49,43 @@ double model_hist_cv(const struct model_hist *h)
 	return sqrt(var > 0 ? var : 0) / mean;
 }
 
-uint64_t model_loghist_edge(int b)
+static uint64_t loghist_edge_pow(int b)
 {
 	return b <= 0 ? 0 : (uint64_t)((double)MODEL_LOG_BASE_NS * pow(MODEL_LOG_RATIO, b - 1));
+}
+
+/* The edges, computed once: a sample's bin is found among them rather
+ * than by a log and two pows per idle time. */
+static uint64_t loghist_edges[MODEL_LOG_BINS + 1];
+
+__attribute__((constructor)) static void loghist_edges_init(void)
+{
+	for (int b = 0; b <= MODEL_LOG_BINS; b++)
+		loghist_edges[b] = loghist_edge_pow(b);
+}
+
+uint64_t model_loghist_edge(int b)
+{
+	return b >= 0 && b <= MODEL_LOG_BINS ? loghist_edges[b] : loghist_edge_pow(b);
 }
 
 void model_loghist_add(struct model_loghist *h, uint64_t v_ns)
 {
 	int b = 0;
 
+	/* The last bin whose lower edge v reaches (the edges rise). */
 	if (v_ns >= MODEL_LOG_BASE_NS) {
-		b = 1 + (int)(log((double)v_ns / MODEL_LOG_BASE_NS) / log(MODEL_LOG_RATIO));
-		b = b < MODEL_LOG_BINS ? b : MODEL_LOG_BINS - 1;
-		/* floating point at an edge: settle on the bin that holds v */
-		while (b > 1 && v_ns < model_loghist_edge(b))
-			b--;
-		while (b + 1 < MODEL_LOG_BINS && v_ns >= model_loghist_edge(b + 1))
-			b++;
+		int lo = 1, hi = MODEL_LOG_BINS - 1;
+
+		while (lo < hi) {
+			int mid = (lo + hi + 1) / 2;
+
+			if (loghist_edges[mid] <= v_ns)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		b = lo;
 	}
 	if (h->n >= MODEL_LOG_DECAY) {
 		h->n = 0;
@@ -152,6 +172,7 @@ struct model_sandbox *model_sandbox_add(struct model_function *f, uint64_t now_n
 		f->cap_sb = cap;
 	}
 	sb = &f->sb[f->n_sb++];
+	f->n_in_state[MODEL_SB_CREATING] += f->counts_kept;
 	*sb = (struct model_sandbox){
 	    .id = f->next_id++,
 	    .state = MODEL_SB_CREATING,
@@ -176,6 +197,7 @@ bool model_sandbox_remove(struct model_function *f, uint64_t id)
 
 	if (!sb)
 		return false;
+	f->n_in_state[sb->state] -= f->counts_kept;
 	*sb = f->sb[--f->n_sb];
 	return true;
 }
@@ -195,6 +217,22 @@ void model_function_roll(struct model_function *f, uint64_t now_ns, uint64_t tic
 	f->tick_end_ns = now_ns - now_ns % tick_ns + tick_ns;
 }
 
+/* The peaks of the minutes before minute, for conc_peak (see model.h). */
+static void conc_before_make(struct model_function *f, uint64_t minute)
+{
+	f->conc_before[0] = f->conc_before[1] = 0;
+	for (unsigned w = 2; w <= MODEL_CONC_MINUTES; w++) {
+		uint64_t m = minute - (w - 1);
+		unsigned slot = m % MODEL_CONC_MINUTES, p = f->conc_before[w - 1];
+
+		if (minute >= w - 1 && f->conc_minute[slot] == m && f->conc_peak[slot] > p)
+			p = f->conc_peak[slot];
+		f->conc_before[w] = p;
+	}
+	f->conc_before_minute = minute;
+	f->conc_before_valid = true;
+}
+
 static void conc_note(struct model_function *f, uint64_t now_ns)
 {
 	uint64_t minute = now_ns / (60 * MODEL_NS_PER_S);
@@ -206,20 +244,25 @@ static void conc_note(struct model_function *f, uint64_t now_ns)
 	}
 	if (f->in_flight > f->conc_peak[slot])
 		f->conc_peak[slot] = f->in_flight;
+	/* a minute other than the cache's own: its window may hold this slot */
+	if (f->conc_before_minute != minute)
+		f->conc_before_valid = false;
 }
 
-unsigned model_function_conc_peak(const struct model_function *f, uint64_t now_ns, unsigned minutes)
+/* The scan conc_before stands for: over every slot whose minute is in the
+ * window (minute - minutes, minute]. */
+unsigned model_function_conc_peak(struct model_function *f, uint64_t now_ns, unsigned minutes)
 {
 	uint64_t minute = now_ns / (60 * MODEL_NS_PER_S);
-	unsigned peak = f->in_flight;
+	unsigned slot = minute % MODEL_CONC_MINUTES, peak = f->in_flight;
 
 	if (minutes > MODEL_CONC_MINUTES)
 		minutes = MODEL_CONC_MINUTES;
-	for (unsigned i = 0; i < MODEL_CONC_MINUTES; i++)
-		if (f->conc_minute[i] + minutes > minute && f->conc_minute[i] <= minute &&
-		    f->conc_peak[i] > peak)
-			peak = f->conc_peak[i];
-	return peak;
+	if (!f->conc_before_valid || f->conc_before_minute != minute)
+		conc_before_make(f, minute);
+	if (minutes && f->conc_minute[slot] == minute && f->conc_peak[slot] > peak)
+		peak = f->conc_peak[slot];
+	return f->conc_before[minutes] > peak ? f->conc_before[minutes] : peak;
 }
 
 unsigned model_function_conc_minutes(const struct model_function *f, uint64_t now_ns,
@@ -272,7 +315,7 @@ void model_function_start(struct model_function *f, struct model_sandbox *sb, ui
 	if (f->queued)
 		f->queued--;
 	f->in_flight++;
-	sb->state = MODEL_SB_BUSY;
+	model_sandbox_set_state(f, sb, MODEL_SB_BUSY);
 	sb->uses++;
 	conc_note(f, now_ns);
 }
@@ -290,15 +333,35 @@ void model_function_finish(struct model_function *f, struct model_sandbox *sb, u
 	if (f->in_flight)
 		f->in_flight--;
 	f->last_end_ns = now_ns;
-	sb->state = MODEL_SB_IDLE;
+	model_sandbox_set_state(f, sb, MODEL_SB_IDLE);
 	sb->idle_since_ns = now_ns;
 	sb->last_used_ns = now_ns;
+}
+
+void model_sandbox_set_state(struct model_function *f, struct model_sandbox *sb,
+			     enum model_sb_state s)
+{
+	if (f->counts_kept) {
+		f->n_in_state[sb->state]--;
+		f->n_in_state[s]++;
+	}
+	sb->state = s;
+}
+
+void model_function_keep_counts(struct model_function *f)
+{
+	memset(f->n_in_state, 0, sizeof(f->n_in_state));
+	for (size_t i = 0; i < f->n_sb; i++)
+		f->n_in_state[f->sb[i].state]++;
+	f->counts_kept = true;
 }
 
 size_t model_function_count(const struct model_function *f, enum model_sb_state s)
 {
 	size_t n = 0;
 
+	if (f->counts_kept)
+		return f->n_in_state[s];
 	for (size_t i = 0; i < f->n_sb; i++)
 		n += f->sb[i].state == s;
 	return n;

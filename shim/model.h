@@ -122,10 +122,38 @@ struct model_function {
 		uint64_t start, end;
 		double bin0_n, bin0_s; /* idle_hist's first bin then: count, sum */
 	} memo;
+	/* delta's constants for its cold cost and cap at this memory size,
+	 * the cold cost per GB (w) and the concurrency window: a cache of a
+	 * pure function of them (their four chained divisions on every
+	 * decision were a fifth of delta's replay). */
+	struct {
+		bool valid;
+		double cost; /* the key: cold cost, cap, memory size */
+		unsigned cap;
+		uint64_t mem;
+		double w;
+		unsigned conc_minutes;
+	} size_memo;
 
 	/* Peak in-flight count of each of the last MODEL_CONC_MINUTES minutes. */
 	unsigned conc_peak[MODEL_CONC_MINUTES];
 	uint64_t conc_minute[MODEL_CONC_MINUTES];
+	/* model_function_conc_peak's cache, made on its first call in a
+	 * minute: for that minute, conc_before[w] is the highest peak of the
+	 * w - 1 minutes before it.  A pure function of the two rings (only the
+	 * minute's own slot changes until the next), so it changes no answer,
+	 * only its cost: delta asks on every event. */
+	bool conc_before_valid;
+	uint64_t conc_before_minute;
+	unsigned conc_before[MODEL_CONC_MINUTES + 1];
+
+	/* Sandboxes in each state, kept by the functions below once
+	 * model_function_keep_counts was called (the per-app replay's, where
+	 * counting by scan on every event was a tenth of the time); then every
+	 * change of state goes through them or model_sandbox_set_state.  Not
+	 * kept, model_function_count scans. */
+	bool counts_kept;
+	unsigned n_in_state[MODEL_SB_FROZEN + 1];
 };
 
 /* The host budget that R(t) leaves.  mem_budget 0 means unlimited. */
@@ -202,15 +230,20 @@ void model_function_finish(struct model_function *f, struct model_sandbox *sb, u
 			   uint64_t tick_ns);
 /* Move the tick forward to now, taking ΔA at each tick boundary. */
 void model_function_roll(struct model_function *f, uint64_t now_ns, uint64_t tick_ns);
-/* Highest in-flight count seen in the last `minutes` minutes (<= MODEL_CONC_MINUTES). */
-unsigned model_function_conc_peak(const struct model_function *f, uint64_t now_ns,
-				  unsigned minutes);
+/* Highest in-flight count seen in the last `minutes` minutes (<= MODEL_CONC_MINUTES).
+ * Writes nothing but its cache (conc_before). */
+unsigned model_function_conc_peak(struct model_function *f, uint64_t now_ns, unsigned minutes);
 /* How many of the last `minutes` minutes (<= MODEL_CONC_MINUTES) had a
  * peak in-flight count of at least level. */
 unsigned model_function_conc_minutes(const struct model_function *f, uint64_t now_ns,
 				     unsigned minutes, unsigned level);
 /* Count of sandboxes in a state. */
 size_t model_function_count(const struct model_function *f, enum model_sb_state s);
+/* Keep the counts from now on (see counts_kept). */
+void model_function_keep_counts(struct model_function *f);
+/* sb goes to state s (the counts follow when kept). */
+void model_sandbox_set_state(struct model_function *f, struct model_sandbox *sb,
+			     enum model_sb_state s);
 
 /* R(t), A(t), C(t): the sums over every function's sandboxes. */
 struct model_totals {

@@ -57,7 +57,7 @@ int policy_parse(const char *spec, struct policy_config *cfg, struct slx_err *er
 {
 	const char *colon = strchr(spec, ':');
 	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
-	double v;
+	double v = 0; /* set by parse_seconds; -O3 cannot tell */
 
 	config_defaults(cfg);
 	if (strlen(spec) >= sizeof(cfg->name))
@@ -290,15 +290,36 @@ static bool memo_holds(const struct model_function *f, const struct policy_confi
 	return true;
 }
 
+static unsigned conc_window_of(const struct model_function *f, const struct policy_config *cfg);
+
+/* delta's constants at f's size (see size_memo in model.h). */
+static void delta_sizes(struct model_function *f, const struct policy_config *cfg)
+{
+	double mem_gb;
+
+	if (f->size_memo.valid && f->size_memo.cost == cfg->cold_cost_gb_s &&
+	    f->size_memo.cap == cfg->conc_minutes && f->size_memo.mem == f->mem_per_sandbox)
+		return;
+	mem_gb = f->mem_per_sandbox ? (double)f->mem_per_sandbox / GIB : 0.125;
+	f->size_memo.w = cfg->cold_cost_gb_s / mem_gb;
+	f->size_memo.conc_minutes = conc_window_of(f, cfg);
+	f->size_memo.cost = cfg->cold_cost_gb_s;
+	f->size_memo.cap = cfg->conc_minutes;
+	f->size_memo.mem = f->mem_per_sandbox;
+	f->size_memo.valid = true;
+}
+
 static void plan_delta(struct model_function *f, const struct policy_config *cfg,
 		       struct policy_plan *p)
 {
 	uint64_t s[MODEL_IT_RECENT];
 	struct it_point pt[MODEL_HIST_BINS + 1];
 	unsigned k = f->it_n;
-	double mem_gb = f->mem_per_sandbox ? (double)f->mem_per_sandbox / GIB : 0.125;
-	double w = cfg->cold_cost_gb_s / mem_gb;
 	struct window_cost best;
+	double w;
+
+	delta_sizes(f, cfg);
+	w = f->size_memo.w;
 
 	/* A memo that holds was made from a plan past the fallback (the ring
 	 * only grows since), so the ring's sort, most of delta's time when
@@ -336,7 +357,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 #define CONC_RECUR	 1.5
 #define CONC_MIN_MINUTES 5u
 
-static unsigned conc_window(const struct model_function *f, const struct policy_config *cfg)
+static unsigned conc_window_of(const struct model_function *f, const struct policy_config *cfg)
 {
 	double mem_gb = f->mem_per_sandbox ? (double)f->mem_per_sandbox / GIB : 0.125;
 	double minutes = cfg->cold_cost_gb_s / mem_gb / 60 / CONC_RECUR;
@@ -363,9 +384,11 @@ void policy_plan_function(struct model_function *f, const struct policy_config *
 	case POLICY_DELTA:
 		plan_delta(f, cfg, out);
 		if (cfg->conc_minutes) {
-			unsigned peak = model_function_conc_peak(f, now_ns, conc_window(f, cfg));
+			unsigned peak =
+			    model_function_conc_peak(f, now_ns, f->size_memo.conc_minutes);
 
-			peak += (unsigned)(cfg->conc_headroom * peak + 0.999);
+			if (cfg->conc_headroom != 0) /* else it adds 0 */
+				peak += (unsigned)(cfg->conc_headroom * peak + 0.999);
 			out->reserve = peak > f->in_flight + 1 ? peak - f->in_flight - 1 : 0;
 		}
 		break;

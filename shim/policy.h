@@ -91,8 +91,8 @@ size_t policy_actions_max(const struct model *m);
 /* The decision.  Writes at most max actions to out (policy_actions_max is
  * always enough) and returns how many; *wake_ns is the earliest time the
  * answer changes with no new event.  No I/O, no clock: deterministic.  It
- * writes nothing but each function's plan memo and gdsf's clock and stamps
- * (see model.h).
+ * writes nothing but each function's caches (its plan memo, its concurrency
+ * window and peaks) and gdsf's clock and stamps (see model.h).
  *
  * Under a budget (host.mem_budget_bytes) an allocation that does not fit
  * first evicts idle sandboxes, in the policy's order:

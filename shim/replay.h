@@ -51,6 +51,10 @@ struct replay_config {
 	 * (1: one node) behind the placement. */
 	unsigned nodes;
 	enum replay_placement placement;
+	/* Threads replaying apps (replay_run; 0 or 1: the caller's alone).
+	 * Apps are independent there, and the totals merge in integers, so
+	 * the result is the same bits for any count. */
+	unsigned jobs;
 };
 
 struct replay_result {

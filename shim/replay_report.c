@@ -56,6 +56,13 @@ static int load_trace(struct trace *t, const struct shim_replay_opts *o, struct 
 	return 0;
 }
 
+static unsigned online_cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
 static double seconds_now(void)
 {
 	struct timespec ts;
@@ -67,7 +74,7 @@ static double seconds_now(void)
 /* The replay's cost grows with the minutes that have invocations (each
  * fills a stream), not with the invocations in them: both rates, on stderr. */
 static void print_speed(const struct trace *t, const struct replay_result *x, uint64_t node,
-			double secs)
+			unsigned jobs, double secs)
 {
 	uint64_t fn_minutes = 0;
 
@@ -78,14 +85,16 @@ static void print_speed(const struct trace *t, const struct replay_result *x, ui
 	fprintf(stderr, "%s: %s", VERB, x->policy);
 	if (node)
 		fprintf(stderr, " on a %g GB node", (double)node / (1u << 30));
-	fprintf(stderr, ": %.2f s, %.0f function-minutes/s, %.0f invocations/s\n", secs,
-		(double)fn_minutes / secs, (double)x->invocations / secs);
+	fprintf(stderr, ": %.2f s on %u thread%s, %.0f function-minutes/s, %.0f invocations/s\n",
+		secs, jobs, jobs == 1 ? "" : "s", (double)fn_minutes / secs,
+		(double)x->invocations / secs);
 }
 
 static int run_one(const struct trace *t, const char *spec, bool sweep, uint64_t node,
 		   const struct replay_config *rc, struct run *r, struct slx_err *err)
 {
 	struct policy_config pc;
+	unsigned jobs;
 	double t0;
 
 	for (size_t i = 0; i < r->n; i++)
@@ -99,7 +108,10 @@ static int run_one(const struct trace *t, const char *spec, bool sweep, uint64_t
 	if (node ? replay_run_node(t, &pc, rc, node, &r->res[r->n], err)
 		 : replay_run(t, &pc, rc, &r->res[r->n], err))
 		return -1;
-	print_speed(t, &r->res[r->n], node, seconds_now() - t0);
+	jobs = node || rc->jobs <= 1 ? 1 : rc->jobs;
+	if (!node && jobs > t->n_apps) /* replay_run's own limit */
+		jobs = t->n_apps ? (unsigned)t->n_apps : 1;
+	print_speed(t, &r->res[r->n], node, jobs, seconds_now() - t0);
 	r->node[r->n] = node;
 	r->sweep[r->n++] = sweep;
 	return 0;
@@ -316,6 +328,7 @@ static int run_all(const struct trace *t, const struct shim_replay_opts *o, stru
 	rc.time_scale = o->time_scale;
 	rc.tick_ns /= rc.time_scale;
 	rc.nodes = o->nodes ? o->nodes : 1;
+	rc.jobs = o->jobs ? o->jobs : online_cores();
 	if (o->placement && replay_placement_parse(o->placement, &rc.placement, err) < 0)
 		return -1;
 	r->res = calloc(rows, sizeof(*r->res));

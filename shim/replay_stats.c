@@ -17,8 +17,7 @@ void replay_stats_idle(struct replay_stats *s, const struct model_sandbox *sb, u
 	uint64_t end = now < horizon ? now : horizon;
 
 	if (end > sb->idle_since_ns)
-		s->idle_gb_s += (double)(end - sb->idle_since_ns) / MODEL_NS_PER_S *
-				(double)sb->mem_bytes / GIB;
+		s->idle_ns_bytes += (unsigned __int128)(end - sb->idle_since_ns) * sb->mem_bytes;
 }
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
@@ -55,6 +54,43 @@ int replay_stats_app(struct replay_stats *s, uint64_t invocations, uint64_t cold
 	if (grow((void **)&s->app_pct, &s->cap_apps, s->n_apps, sizeof(*s->app_pct)) < 0)
 		return -1;
 	s->app_pct[s->n_apps++] = 100.0 * (double)colds / (double)invocations;
+	return 0;
+}
+
+/* Append n elements of size from src to *v (holding *len, room for *cap). */
+static int append(void **v, size_t *len, size_t *cap, const void *src, size_t n, size_t size)
+{
+	if (*len + n > *cap) {
+		size_t c = *cap ? *cap : 1024;
+		void *p;
+
+		while (c < *len + n)
+			c *= 2;
+		p = realloc(*v, c * size);
+		if (!p)
+			return -1;
+		*v = p;
+		*cap = c;
+	}
+	if (n)
+		memcpy((char *)*v + *len * size, src, n * size);
+	*len += n;
+	return 0;
+}
+
+int replay_stats_merge(struct replay_stats *dst, const struct replay_stats *src)
+{
+	if (append((void **)&dst->added, &dst->n_added, &dst->cap_added, src->added, src->n_added,
+		   sizeof(*src->added)) < 0 ||
+	    append((void **)&dst->app_pct, &dst->n_apps, &dst->cap_apps, src->app_pct, src->n_apps,
+		   sizeof(*src->app_pct)) < 0)
+		return -1;
+	dst->invocations += src->invocations;
+	dst->colds += src->colds;
+	dst->colds_busy += src->colds_busy;
+	dst->evictions += src->evictions;
+	dst->idle_ns_bytes += src->idle_ns_bytes;
+	dst->added_sum_ns += src->added_sum_ns;
 	return 0;
 }
 
@@ -112,7 +148,7 @@ void replay_stats_result(struct replay_stats *s, const char *policy, struct repl
 	    .app_cold_p50 = app_percentile(s, 50),
 	    .app_cold_p75 = app_percentile(s, 75),
 	    .app_cold_p90 = app_percentile(s, 90),
-	    .idle_gb_s = s->idle_gb_s,
+	    .idle_gb_s = (double)s->idle_ns_bytes / MODEL_NS_PER_S / GIB,
 	    .mean_added_ms =
 		s->invocations ? (double)s->added_sum_ns / 1e6 / (double)s->invocations : 0,
 	    .p99_added_ms = added_percentile_ms(s, 99),

@@ -13,7 +13,11 @@
 
 struct replay_stats {
 	uint64_t invocations, colds, colds_busy, evictions;
-	double idle_gb_s;
+	/* Idle memory-time in ns x bytes, summed exactly: integers add up to
+	 * the same total in any order, so apps replayed on several threads
+	 * merge into the very same idle_gb_s (a double's sum would depend on
+	 * the order). */
+	unsigned __int128 idle_ns_bytes;
 	uint64_t *added; /* added latency of each cold start, ns */
 	size_t n_added, cap_added;
 	uint64_t added_sum_ns;
@@ -29,6 +33,10 @@ void replay_stats_idle(struct replay_stats *s, const struct model_sandbox *sb, u
 int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy);
 /* One application's totals (skipped when it had no invocation). */
 int replay_stats_app(struct replay_stats *s, uint64_t invocations, uint64_t colds);
+/* Add src's counts to dst's (src is left as it was).  Every total comes
+ * out the same whatever the order of merges: counts and idle time are
+ * integers, and the arrays are sorted by replay_stats_result. */
+int replay_stats_merge(struct replay_stats *dst, const struct replay_stats *src);
 /* Sort and sum up; s keeps its arrays until replay_stats_free. */
 void replay_stats_result(struct replay_stats *s, const char *policy, struct replay_result *out);
 void replay_stats_free(struct replay_stats *s);

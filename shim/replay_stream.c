@@ -53,6 +53,27 @@ void replay_stream_free(struct replay_stream *s)
 	s->cap = s->tmp_cap = 0;
 }
 
+/* n arrivals in the minute, the k-th at ((2k + 1) x 30 s) / n into it,
+ * rounded down in ns: the offsets step by 2 x 30 s / n, their remainders
+ * carried, so the exact quotients come without a division each. */
+static void spread(struct replay_stream *s, uint32_t minute, uint32_t n, uint64_t dur_ns)
+{
+	const uint64_t half = 30 * NS, base = (uint64_t)minute * 60 * NS;
+	uint64_t off = half / n, rem = half % n, step = 2 * half / n, step_rem = 2 * half % n;
+
+	for (uint32_t k = 0; k < n; k++) {
+		uint64_t t = base + off;
+
+		s->buf[s->n++] = (struct arrival){s->scale > 1 ? t / s->scale : t, dur_ns, false};
+		off += step;
+		rem += step_rem;
+		if (rem >= n) {
+			rem -= n;
+			off++;
+		}
+	}
+}
+
 int replay_stream_fill(struct replay_stream *s)
 {
 	uint32_t minute = UINT32_MAX;
@@ -83,19 +104,14 @@ int replay_stream_fill(struct replay_stream *s)
 			s->buf = v;
 			s->cap = cap;
 		}
-		for (uint32_t k = 0; k < m->count; k++)
-			s->buf[s->n++] = (struct arrival){
-			    ((uint64_t)minute * 60 * NS + (2 * k + 1) * 30 * NS / m->count) /
-				s->scale,
-			    s->dur_ns[i],
-			    false,
-			};
+		spread(s, minute, m->count, s->dur_ns[i]);
 		if (merge_runs(s, mid) < 0)
 			return -1;
 	}
 	return 1;
 }
 
+/* cap is a power of two, so positions wrap with a mask, not a division. */
 int arrival_queue_push(struct arrival_queue *q, struct arrival a)
 {
 	if (q->len == q->cap) {
@@ -105,13 +121,13 @@ int arrival_queue_push(struct arrival_queue *q, struct arrival a)
 		if (!v)
 			return -1;
 		for (size_t i = 0; i < q->len; i++)
-			v[i] = q->v[(q->head + i) % q->cap];
+			v[i] = q->v[(q->head + i) & (q->cap - 1)];
 		free(q->v);
 		q->v = v;
 		q->cap = cap;
 		q->head = 0;
 	}
-	q->v[(q->head + q->len++) % q->cap] = a;
+	q->v[(q->head + q->len++) & (q->cap - 1)] = a;
 	return 0;
 }
 
@@ -119,7 +135,7 @@ struct arrival arrival_queue_pop(struct arrival_queue *q)
 {
 	struct arrival a = q->v[q->head];
 
-	q->head = (q->head + 1) % q->cap;
+	q->head = (q->head + 1) & (q->cap - 1);
 	q->len--;
 	return a;
 }

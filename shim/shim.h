@@ -89,6 +89,10 @@ struct shim_replay_opts {
 	 * simulated nodes behind the placement (replay.h). */
 	unsigned nodes;
 	const char *placement;
+	/* --jobs N: threads replaying apps app by app (0: one per online
+	 * core); the results are the same for any N.  A node's replay has one
+	 * clock for all apps and runs on one. */
+	unsigned jobs;
 };
 int shim_replay(const struct shim_replay_opts *o, struct slx_err *err);
 

@@ -72,6 +72,30 @@ Test(model_loghist, samples_land_between_their_bin_edges)
 	cr_assert_float_eq(h.n, 7.0, 1e-9);
 }
 
+/* Each sample goes to the last bin whose lower edge it reaches: checked
+ * at every edge, one below and one above it, and far past the last. */
+Test(model_loghist, the_bin_is_the_last_edge_reached)
+{
+	for (int e = 1; e <= MODEL_LOG_BINS; e++)
+		for (int d = -1; d <= 1; d++) {
+			uint64_t v = model_loghist_edge(e) + (uint64_t)(int64_t)d;
+			struct model_loghist one = {0};
+			int want = 0, b = 0;
+
+			for (int k = 1; k < MODEL_LOG_BINS; k++)
+				if (model_loghist_edge(k) <= v)
+					want = k;
+			model_loghist_add(&one, v);
+			while (one.bin[b] == 0)
+				b++;
+			cr_expect_eq(b, want, "edge %d%+d", e, d);
+		}
+	struct model_loghist far = {0};
+
+	model_loghist_add(&far, UINT64_MAX);
+	cr_expect_float_eq(far.bin[MODEL_LOG_BINS - 1], 1.0, 1e-12);
+}
+
 Test(model_sandbox, ring_keeps_deltas_against_the_previous_tick)
 {
 	struct model_sandbox sb = {0};
@@ -179,4 +203,100 @@ Test(model, totals_sum_the_sandboxes)
 	cr_assert_eq(t.a, 3);
 	model_function_fini(&fn[0]);
 	model_function_fini(&fn[1]);
+}
+
+/* Kept counts follow every change of state (made, started, finished,
+ * frozen, thawed, removed) and agree with a count by scan at each step. */
+static void mdl_expect_counts(struct model_function *f, const char *when)
+{
+	for (int s = MODEL_SB_CREATING; s <= MODEL_SB_FROZEN; s++) {
+		size_t scanned = 0;
+
+		for (size_t i = 0; i < f->n_sb; i++)
+			scanned += f->sb[i].state == (enum model_sb_state)s;
+		cr_expect_eq(model_function_count(f, (enum model_sb_state)s), scanned,
+			     "%s: state %d", when, s);
+	}
+}
+
+Test(model_function, kept_counts_follow_every_change_of_state)
+{
+	struct model_function f;
+	struct model_sandbox *a, *b;
+	uint64_t ida;
+
+	model_function_init(&f, "f", 128 << 20);
+	cr_assert_not_null(model_sandbox_add(&f, 0, MDL_S(1)));
+	model_function_keep_counts(&f);
+	mdl_expect_counts(&f, "kept after one was made");
+	a = model_sandbox_add(&f, 0, MDL_S(1));
+	b = model_sandbox_add(&f, 0, MDL_S(1));
+	cr_assert(a && b);
+	ida = a->id;
+	model_sandbox_set_state(&f, a, MODEL_SB_IDLE);
+	model_sandbox_set_state(&f, b, MODEL_SB_IDLE);
+	mdl_expect_counts(&f, "two ready");
+	model_function_arrive(&f, MDL_S(2), MDL_S(1));
+	model_function_start(&f, b, MDL_S(2), MDL_S(1));
+	mdl_expect_counts(&f, "one started");
+	model_sandbox_set_state(&f, a, MODEL_SB_FROZEN);
+	mdl_expect_counts(&f, "one frozen");
+	model_function_finish(&f, b, MDL_S(3), MDL_S(1));
+	mdl_expect_counts(&f, "finished");
+	cr_assert(model_sandbox_remove(&f, ida));
+	mdl_expect_counts(&f, "one removed");
+	cr_expect_eq(model_function_count(&f, MODEL_SB_IDLE), 1);
+	cr_expect_eq(model_function_count(&f, MODEL_SB_CREATING), 1);
+	model_function_fini(&f);
+}
+
+/* The peak over a window as the definition says: every minute's slot
+ * whose minute lies in (minute - minutes, minute]. */
+static unsigned mdl_conc_peak_scan(const struct model_function *f, uint64_t now, unsigned minutes)
+{
+	uint64_t minute = now / MDL_MIN(1);
+	unsigned peak = f->in_flight;
+
+	minutes = minutes > MODEL_CONC_MINUTES ? MODEL_CONC_MINUTES : minutes;
+	for (unsigned i = 0; i < MODEL_CONC_MINUTES; i++)
+		if (f->conc_minute[i] + minutes > minute && f->conc_minute[i] <= minute &&
+		    f->conc_peak[i] > peak)
+			peak = f->conc_peak[i];
+	return peak;
+}
+
+/* Starts and finishes over five hours with gaps of minutes to two hours,
+ * the peak asked over windows of 0 to 61 minutes before and after each:
+ * the cached answer is the scan's every time. */
+Test(model_function, conc_peak_answers_as_the_scan_does)
+{
+	static const unsigned windows[] = {0, 1, 2, 5, 17, 59, 60, 61};
+	struct model_function f;
+	unsigned x = 12345, running = 0;
+	uint64_t now = 0;
+
+	model_function_init(&f, "fn", 128 << 20);
+	for (int i = 0; i < 4000; i++) {
+		x = x * 1103515245u + 12345u;
+		now += (x >> 8) % 100 == 0 ? MDL_MIN((x >> 16) % 120) : MDL_S((x >> 16) % 20);
+		if (running < 40 && (x >> 4) % 3) {
+			struct model_sandbox *sb = model_sandbox_add(&f, now, now);
+
+			cr_assert_not_null(sb);
+			model_function_arrive(&f, now, MDL_S(1));
+			model_function_start(&f, sb, now, MDL_S(1));
+			running++;
+		} else if (running) {
+			model_function_finish(&f, &f.sb[f.n_sb - 1], now, MDL_S(1));
+			cr_assert(model_sandbox_remove(&f, f.sb[f.n_sb - 1].id));
+			running--;
+		}
+		for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
+			unsigned want = mdl_conc_peak_scan(&f, now, windows[w]);
+
+			cr_assert_eq(model_function_conc_peak(&f, now, windows[w]), want,
+				     "step %d, window %u", i, windows[w]);
+		}
+	}
+	model_function_fini(&f);
 }

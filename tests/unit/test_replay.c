@@ -156,6 +156,138 @@ Test(replay_fixture, every_policy_gives_the_same_rows_on_a_second_pass)
 	trace_free(&t);
 }
 
+/* ---- threads ------------------------------------------------------------------ */
+
+/* A day of N apps in the trace's three files, from a fixed LCG: timers,
+ * bursts of up to 40 a minute with quiet gaps, and sparse calls, 1 to 3
+ * functions an app, durations from 10 ms to 20 s (so invocations overlap
+ * and pools grow), memory from 64 to 1024 MB. */
+static unsigned rpl_lcg(unsigned *x)
+{
+	*x = *x * 1103515245u + 12345u;
+	return *x >> 8;
+}
+
+static void rpl_load_text(struct trace *t, const char *text,
+			  int (*load)(struct trace *, FILE *, const char *, struct slx_err *))
+{
+	FILE *in = fmemopen((void *)text, strlen(text), "r");
+	struct slx_err err = {0};
+
+	cr_assert_not_null(in);
+	cr_assert_eq(load(t, in, "synthetic", &err), 0, "%s", err.msg);
+	fclose(in);
+}
+
+static void rpl_synthetic(struct trace *t, unsigned seed, unsigned apps)
+{
+	char *inv = NULL, *dur = NULL, *mem = NULL;
+	size_t n_inv = 0, n_dur = 0, n_mem = 0;
+	FILE *fi = open_memstream(&inv, &n_inv), *fd = open_memstream(&dur, &n_dur);
+	FILE *fm = open_memstream(&mem, &n_mem);
+	unsigned x = seed;
+
+	cr_assert(fi && fd && fm);
+	fputs("HashOwner,HashApp,HashFunction,Trigger", fi);
+	for (int m = 1; m <= 1440; m++)
+		fprintf(fi, ",%d", m);
+	fputs("HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,"
+	      "percentile_Average_0,percentile_Average_1,percentile_Average_25,"
+	      "percentile_Average_50,percentile_Average_75,percentile_Average_99,"
+	      "percentile_Average_100\n",
+	      fd);
+	fputs("HashOwner,HashApp,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,"
+	      "AverageAllocatedMb_pct5,AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,"
+	      "AverageAllocatedMb_pct75,AverageAllocatedMb_pct95,AverageAllocatedMb_pct99,"
+	      "AverageAllocatedMb_pct100\n",
+	      fm);
+	fputc('\n', fi);
+	for (unsigned a = 0; a < apps; a++) {
+		unsigned fns = 1 + rpl_lcg(&x) % 3;
+
+		fprintf(fm, "o,a%u,1,%u,1,1,1,1,1,1,1,1\n", a, 64u << rpl_lcg(&x) % 5);
+		for (unsigned f = 0; f < fns; f++) {
+			unsigned kind = rpl_lcg(&x) % 3, period = 1 + rpl_lcg(&x) % 90;
+			unsigned rate = 1 + rpl_lcg(&x) % 40, on = 0;
+
+			fprintf(fi, "o,a%u,f%u,http", a, f);
+			for (unsigned m = 0; m < 1440; m++) {
+				unsigned c = 0;
+
+				if (kind == 0) /* a timer */
+					c = m % period == 0;
+				else if (kind == 1) { /* bursts and gaps */
+					if (!on && rpl_lcg(&x) % 100 < 3)
+						on = 1 + rpl_lcg(&x) % 20;
+					c = on ? rpl_lcg(&x) % (rate + 1) : 0;
+					on -= on > 0;
+				} else /* sparse */
+					c = rpl_lcg(&x) % 50 == 0 ? 1 + rpl_lcg(&x) % 3 : 0;
+				fprintf(fi, ",%u", c);
+			}
+			fputc('\n', fi);
+			fprintf(fd, "o,a%u,f%u,%u,1,1,1,1,1,1,1,1,1,1\n", a, f,
+				10u * (1 + rpl_lcg(&x) % 2000));
+		}
+	}
+	cr_assert_eq(fclose(fi) | fclose(fd) | fclose(fm), 0);
+	trace_init(t);
+	rpl_load_text(t, inv, trace_load_invocations);
+	rpl_load_text(t, dur, trace_load_durations);
+	rpl_load_text(t, mem, trace_load_memory);
+	free(inv);
+	free(dur);
+	free(mem);
+}
+
+static struct replay_result rpl_run_jobs(const struct trace *t, const char *spec, unsigned jobs)
+{
+	struct replay_config rc;
+	struct policy_config pc;
+	struct replay_result r;
+	struct slx_err err = {0};
+
+	replay_config_default(&rc);
+	rc.jobs = jobs;
+	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
+	pc.create_ns = rc.cold_ns;
+	cr_assert_eq(replay_run(t, &pc, &rc, &r, &err), 0, "%s", err.msg);
+	return r;
+}
+
+/* Apps replayed on 1, 2, 3 or 8 threads (more threads than the fixture
+ * has apps, too): every policy's row is the same bits, idle GB*s included,
+ * whichever thread ran which app. */
+Test(replay_threads, any_thread_count_gives_the_same_rows)
+{
+	static const char *const policies[] = {"fixed:600", "fixed:0", "knative", "histogram",
+					       "delta",	    "delta:6", "lru",	  "gdsf"};
+	static const unsigned jobs[] = {2, 3, 8};
+	struct trace t[2];
+
+	rpl_load_fixture(&t[0]);
+	rpl_synthetic(&t[1], 7, 40);
+	cr_assert_eq(t[1].n_apps, 40);
+	cr_assert_gt(t[1].invocations, 10000);
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+			struct replay_result one = rpl_run_jobs(&t[k], policies[i], 1);
+			char want[256], got[256];
+
+			cr_assert_gt(one.cold_starts, 0);
+			rpl_result_row(&one, want, sizeof(want));
+			for (size_t j = 0; j < sizeof(jobs) / sizeof(jobs[0]); j++) {
+				struct replay_result r = rpl_run_jobs(&t[k], policies[i], jobs[j]);
+
+				rpl_result_row(&r, got, sizeof(got));
+				cr_expect_str_eq(got, want, "trace %zu, %s on %u threads", k,
+						 policies[i], jobs[j]);
+			}
+		}
+	trace_free(&t[0]);
+	trace_free(&t[1]);
+}
+
 /* ---- the parser ------------------------------------------------------------ */
 
 static char *rpl_inv_file(const char *rows)
