@@ -603,7 +603,7 @@ Test(replay_nodes, least_loaded_pays_for_ignoring_where_sandboxes_are)
 }
 
 /* A trace in memory: its three files' text. */
-static void rpl_load_text(struct trace *t, const char *inv, const char *dur, const char *mem)
+static void rpl_load_texts(struct trace *t, const char *inv, const char *dur, const char *mem)
 {
 	static int (*const load[])(struct trace *, FILE *, const char *, struct slx_err *) = {
 	    trace_load_invocations, trace_load_durations, trace_load_memory};
@@ -648,21 +648,21 @@ Test(replay_nodes, a_busy_home_overflows_to_a_node_whose_sandboxes_are_idle)
 	fclose(f);
 	cr_assert_neq(asprintf(&rows, "%s%s%s", ra, rc, rb), -1);
 	inv = rpl_inv_file(rows);
-	rpl_load_text(&t, inv,
-		      "HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,"
-		      "percentile_Average_0,percentile_Average_1,percentile_Average_25,"
-		      "percentile_Average_50,percentile_Average_75,percentile_Average_99,"
-		      "percentile_Average_100\n"
-		      "o,a,fa,1000,1,1000,1000,1000,1000,1000,1000,1000,1000,1000\n"
-		      "o,c,fc,1000,1,1000,1000,1000,1000,1000,1000,1000,1000,1000\n"
-		      "o,b,fb,50000,1,50000,50000,50000,50000,50000,50000,50000,50000,50000\n",
-		      "HashOwner,HashApp,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,"
-		      "AverageAllocatedMb_pct5,AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,"
-		      "AverageAllocatedMb_pct75,AverageAllocatedMb_pct95,AverageAllocatedMb_pct99,"
-		      "AverageAllocatedMb_pct100\n"
-		      "o,a,1,128,128,128,128,128,128,128,128,128\n"
-		      "o,b,1,128,128,128,128,128,128,128,128,128\n"
-		      "o,c,1,128,128,128,128,128,128,128,128,128\n");
+	rpl_load_texts(&t, inv,
+		       "HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,"
+		       "percentile_Average_0,percentile_Average_1,percentile_Average_25,"
+		       "percentile_Average_50,percentile_Average_75,percentile_Average_99,"
+		       "percentile_Average_100\n"
+		       "o,a,fa,1000,1,1000,1000,1000,1000,1000,1000,1000,1000,1000\n"
+		       "o,c,fc,1000,1,1000,1000,1000,1000,1000,1000,1000,1000,1000\n"
+		       "o,b,fb,50000,1,50000,50000,50000,50000,50000,50000,50000,50000,50000\n",
+		       "HashOwner,HashApp,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,"
+		       "AverageAllocatedMb_pct5,AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,"
+		       "AverageAllocatedMb_pct75,AverageAllocatedMb_pct95,AverageAllocatedMb_pct99,"
+		       "AverageAllocatedMb_pct100\n"
+		       "o,a,1,128,128,128,128,128,128,128,128,128\n"
+		       "o,b,1,128,128,128,128,128,128,128,128,128\n"
+		       "o,c,1,128,128,128,128,128,128,128,128,128\n");
 	for (size_t p = 0; p < 3; p++)
 		for (size_t i = 0; i < 3; i++) {
 			struct replay_result r =
