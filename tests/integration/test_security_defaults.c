@@ -263,7 +263,10 @@ Test(security_defaults, host_binary_is_not_writable_through_proc_exe)
  * pid 1 watches for a process running /proc/self/exe (here brought in by
  * `exec`, whose args name it), holds its /proc/<pid>/exe open, waits for it
  * to exit and writes through the held file (putting back the byte already
- * there, so a failed defence changes nothing).  The rootfs carries the
+ * there, so a failed defence changes nothing).  It takes the one process
+ * whose argv[0] is /proc/self/exe: the runtime's own clone carries the
+ * marker in its arguments too until it execs, and two matches at once made
+ * the watcher's shell fail on a two-line path (a flake under load).  The rootfs carries the
  * libraries slxrun needs so the host binary really runs inside. */
 Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 {
@@ -274,8 +277,10 @@ Test(security_defaults, container_cannot_reopen_the_host_binary_it_was_run_with)
 
 	bundle_make(
 	    &b,
-	    "[\"/bin/sh\",\"-c\",\"until p=$(grep -l slxrun-attack-mark[e]r /proc/[0-9]*/cmdline "
-	    "2>/dev/null); do :; done; p=${p%%/cmdline}; exec 3< $p/exe && touch /opened; "
+	    "[\"/bin/sh\",\"-c\",\"until p=$(for c in $(grep -l slxrun-attack-mark[e]r "
+	    "/proc/[0-9]*/cmdline 2>/dev/null); do grep -q ^/proc/self/ex[e] $c 2>/dev/null && "
+	    "echo $c && break; done); [ ${#p} -gt 0 ]; do :; done; p=${p%%/cmdline}; "
+	    "exec 3< $p/exe && touch /opened; "
 	    "while [ -e $p ]; do sleep 0.05; done; "
 	    "if dd if=/proc/self/fd/3 of=/proc/self/fd/3 bs=1 count=1 conv=notrunc 2>/dev/null; "
 	    "then echo WROTE; else echo REFUSED; fi > /result\"]",
