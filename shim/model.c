@@ -217,11 +217,19 @@ void model_function_roll(struct model_function *f, uint64_t now_ns, uint64_t tic
 	f->tick_end_ns = now_ns - now_ns % tick_ns + tick_ns;
 }
 
-/* The peaks of the minutes before minute, for conc_peak (see model.h). */
-static void conc_before_make(struct model_function *f, uint64_t minute)
+/* The peaks of the minutes before minute, for conc_peak (see model.h):
+ * conc_before[2..upto], from where the cache stops (none if it is another
+ * minute's); a function asks for one window length, so the rest of the
+ * ring is never scanned. */
+static void conc_before_make(struct model_function *f, uint64_t minute, unsigned upto)
 {
-	f->conc_before[0] = f->conc_before[1] = 0;
-	for (unsigned w = 2; w <= MODEL_CONC_MINUTES; w++) {
+	unsigned w = 2;
+
+	if (f->conc_before_valid && f->conc_before_minute == minute)
+		w = f->conc_before_n + 1;
+	else
+		f->conc_before[0] = f->conc_before[1] = 0;
+	for (; w <= upto; w++) {
 		uint64_t m = minute - (w - 1);
 		unsigned slot = m % MODEL_CONC_MINUTES, p = f->conc_before[w - 1];
 
@@ -230,6 +238,7 @@ static void conc_before_make(struct model_function *f, uint64_t minute)
 		f->conc_before[w] = p;
 	}
 	f->conc_before_minute = minute;
+	f->conc_before_n = upto > 1 ? upto : 1;
 	f->conc_before_valid = true;
 }
 
@@ -258,8 +267,8 @@ unsigned model_function_conc_peak(struct model_function *f, uint64_t now_ns, uns
 
 	if (minutes > MODEL_CONC_MINUTES)
 		minutes = MODEL_CONC_MINUTES;
-	if (!f->conc_before_valid || f->conc_before_minute != minute)
-		conc_before_make(f, minute);
+	if (!f->conc_before_valid || f->conc_before_minute != minute || f->conc_before_n < minutes)
+		conc_before_make(f, minute, minutes);
 	if (minutes && f->conc_minute[slot] == minute && f->conc_peak[slot] > peak)
 		peak = f->conc_peak[slot];
 	return f->conc_before[minutes] > peak ? f->conc_before[minutes] : peak;
@@ -273,9 +282,11 @@ unsigned model_function_conc_minutes(const struct model_function *f, uint64_t no
 
 	if (minutes > MODEL_CONC_MINUTES)
 		minutes = MODEL_CONC_MINUTES;
-	for (unsigned i = 0; i < MODEL_CONC_MINUTES; i++)
-		n += f->conc_minute[i] + minutes > minute && f->conc_minute[i] <= minute &&
-		     f->conc_peak[i] >= level;
+	for (unsigned i = 0; i < minutes && i <= minute; i++) {
+		unsigned slot = (minute - i) % MODEL_CONC_MINUTES;
+
+		n += f->conc_minute[slot] == minute - i && f->conc_peak[slot] >= level;
+	}
 	return n;
 }
 

@@ -15,7 +15,7 @@
 #define MODEL_IT_RECENT	   32  /* exact idle times kept per function */
 #define MODEL_HIST_BINS	   240 /* Shahrad et al.: 1-minute bins over 4 hours */
 #define MODEL_HIST_BIN_NS  (60 * MODEL_NS_PER_S)
-#define MODEL_CONC_MINUTES 60 /* per-minute concurrency peaks kept */
+#define MODEL_CONC_MINUTES 240 /* per-minute concurrency peaks kept */
 
 /* delta's idle-time distribution: log-spaced bins (bin 0 is [0, 0.5 s),
  * bin b >= 1 is [0.5 s * 1.35^(b-1), 0.5 s * 1.35^b)), reaching past ten
@@ -139,12 +139,13 @@ struct model_function {
 	unsigned conc_peak[MODEL_CONC_MINUTES];
 	uint64_t conc_minute[MODEL_CONC_MINUTES];
 	/* model_function_conc_peak's cache, made on its first call in a
-	 * minute: for that minute, conc_before[w] is the highest peak of the
-	 * w - 1 minutes before it.  A pure function of the two rings (only the
+	 * minute: for that minute, conc_before[w] (w <= conc_before_n) is the
+	 * highest peak of the w - 1 minutes before it.  A pure function of the two rings (only the
 	 * minute's own slot changes until the next), so it changes no answer,
 	 * only its cost: delta asks on every event. */
 	bool conc_before_valid;
 	uint64_t conc_before_minute;
+	unsigned conc_before_n;
 	unsigned conc_before[MODEL_CONC_MINUTES + 1];
 
 	/* Sandboxes in each state, kept by the functions below once

@@ -55,6 +55,7 @@ struct policy_config {
 	unsigned delta_min_samples;
 	double delta_margin;	   /* window widened by this share each side */
 	uint64_t min_unload_ns;	   /* pre-warm windows start no sooner than this */
+	uint64_t timer_unload_ns;  /* a timer's (ring_tight) no sooner than this */
 	unsigned conc_minutes;	   /* concurrency peak window kept warm */
 	double conc_headroom;	   /* and this share above the peak */
 	uint64_t surplus_grace_ns; /* idle sandboxes past the peak: kept this long */

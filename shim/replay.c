@@ -50,6 +50,7 @@ void replay_policy_time_scale(struct policy_config *pc, unsigned n)
 	pc->keep_alive_ns /= n;
 	pc->freeze_grace_ns /= n;
 	pc->min_unload_ns /= n;
+	pc->timer_unload_ns /= n;
 	pc->surplus_grace_ns /= n;
 	pc->cold_cost_gb_s /= n;
 	if (pc->conc_minutes)

@@ -886,6 +886,93 @@ Test(policy_plan, delta_releases_at_once_when_keeping_costs_more)
 	model_function_fini(&f);
 }
 
+/* n calls of 1 s, the k-th at t0 + gaps[0] + ... + gaps[k-1]. */
+static void pol_gaps(struct model_function *f, const uint64_t *gaps, int n)
+{
+	uint64_t t = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct model_sandbox *sb;
+
+		t += gaps[i];
+		model_function_arrive(f, t, POL_S(1));
+		sb = model_sandbox_add(f, t, t);
+		cr_assert_not_null(sb);
+		model_function_start(f, sb, t, POL_S(1));
+		model_function_finish(f, sb, t + POL_S(1), POL_S(1));
+		cr_assert(model_sandbox_remove(f, sb->id));
+	}
+}
+
+/* A once-a-minute timer idles 59 s between calls: released after each and
+ * pre-warmed just before the next, not kept warm all day. */
+Test(policy_plan, delta_unloads_a_once_a_minute_timer)
+{
+	struct model_function f;
+	struct policy_config c = pol_cfg("delta");
+	struct policy_plan p;
+	uint64_t gaps[6];
+
+	for (int i = 0; i < 6; i++)
+		gaps[i] = POL_S(60);
+	model_function_init(&f, "fn", POL_MB(512));
+	pol_gaps(&f, gaps, 6);
+	policy_plan_function(&f, &c, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_gt(p.win_start_ns - f.last_end_ns, POL_S(55), "released for most of the gap");
+	cr_assert_lt(p.win_end_ns - f.last_end_ns, POL_S(62));
+	model_function_fini(&f);
+}
+
+/* Idle times of 10, 20 and 30 minutes: the next may be longer than any.  A
+ * cold start worth much keeps the sandbox past the longest seen; one worth
+ * little does not. */
+Test(policy_plan, delta_prices_the_gap_not_seen_yet)
+{
+	struct model_function f;
+	struct policy_config hi = pol_cfg("delta:6144"), lo = pol_cfg("delta:48");
+	struct policy_plan p;
+	const uint64_t gaps[] = {POL_S(1), POL_S(600), POL_S(1200), POL_S(1800)};
+
+	model_function_init(&f, "fn", POL_MB(128));
+	pol_gaps(&f, gaps, 4);
+	policy_plan_function(&f, &hi, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_gt(p.win_end_ns - f.last_end_ns, POL_S(31 * 60), "kept past the longest bin");
+	cr_assert_leq(p.win_end_ns - f.last_end_ns, POL_S(62 * 60));
+	policy_plan_function(&f, &lo, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_leq(p.win_end_ns - f.last_end_ns, POL_S(31 * 60));
+	model_function_fini(&f);
+}
+
+/* Three at once, then quiet for 100 minutes: a weight that makes a spare
+ * worth keeping for hours still counts that peak (the window once stopped
+ * at 60 minutes); the default weight has forgotten it. */
+Test(policy_plan, delta_remembers_a_concurrency_peak_for_hours)
+{
+	struct model_function f;
+	struct policy_config hi = pol_cfg("delta:6144"), def = pol_cfg("delta");
+	struct model_sandbox *sb[3];
+	struct policy_plan p;
+	uint64_t t = POL_S(60), now = t + POL_S(100 * 60);
+
+	model_function_init(&f, "fn", POL_MB(128));
+	for (int i = 0; i < 3; i++) {
+		model_function_arrive(&f, t, POL_S(1));
+		sb[i] = model_sandbox_add(&f, t, t);
+		cr_assert_not_null(sb[i]);
+		model_function_start(&f, sb[i], t, POL_S(1));
+	}
+	for (int i = 0; i < 3; i++)
+		model_function_finish(&f, sb[i], t + POL_S(1), POL_S(1));
+	policy_plan_function(&f, &hi, now, &p);
+	cr_assert_eq(p.reserve, 2, "two spares beside the first");
+	policy_plan_function(&f, &def, now, &p);
+	cr_assert_eq(p.reserve, 0);
+	model_function_fini(&f);
+}
+
 /* Field by field: a memcmp would compare the padding after kind and n. */
 static void pol_expect_same(const char *spec, const struct pol_out *a, const struct pol_out *b)
 {

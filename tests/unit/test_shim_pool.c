@@ -210,8 +210,9 @@ Test(time_scale, divides_the_policys_times_but_not_the_creation_time)
 	replay_policy_time_scale(&c, 60);
 	cr_assert_eq(c.keep_alive_ns, 10 * S);
 	cr_assert_eq(c.min_unload_ns, 1 * S);
+	cr_assert_eq(c.timer_unload_ns, 10 * S / 60);
 	cr_assert_float_eq(c.cold_cost_gb_s, 384.0 / 60, 1e-9);
-	cr_assert_eq(c.conc_minutes, 1);
+	cr_assert_eq(c.conc_minutes, 4); /* 240 minutes, rounded up */
 	cr_assert_eq(c.create_ns, 7);
 	cr_assert_eq(policy_parse("fixed:600", &c, &e), 0);
 	replay_policy_time_scale(&c, 1);
