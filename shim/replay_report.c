@@ -237,7 +237,7 @@ static int plot(const struct run *r, const char *png, struct slx_err *err)
 		"set title 'Trace replay: cold starts against idle memory-time'\n"
 		"set xlabel 'idle warm memory-time (GB*s)'\nset ylabel 'cold starts (%%)'\n"
 		"plot '-' using 1:2 with linespoints title 'fixed keep-alive (frontier)', "
-		"'-' using 1:2 with linespoints title 'delta, cold-start weight 3..6144 GB*s "
+		"'-' using 1:2 with linespoints title 'delta, cold-start weight 3..24576 GB*s "
 		"(frontier)', "
 		"'-' using 1:2:3 with labels point pt 7 offset 1,1 notitle\n",
 		png);
