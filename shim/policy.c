@@ -328,6 +328,23 @@ static void delta_sizes(struct model_function *f, const struct policy_config *cf
 	f->size_memo.valid = true;
 }
 
+/* Too few idle times for a plan: rent or buy.  Keeping a sandbox w
+ * seconds costs what its cold start is worth, the break-even of ski
+ * rental; delta keeps it half that, and never less than the keep-alive
+ * default (10 minutes).  With the default alone every weight forgot a new
+ * app after 10 minutes, and at the largest weights that was most of what
+ * delta still lost to fixed:3600 and fixed:7200 (seed 3 at fixed:3600:
+ * 0.58x fixed's cold starts, 0.46x with it); the whole w measured a little
+ * worse (seeds 2-4, 0-4 % from fixed:1200 up), and w alone, without the
+ * default under it, lost at the low end (seed 4 at fixed:60: 0.66x to
+ * 0.81x), where the default still catches a new app's first calls. */
+static uint64_t fallback_keep_alive(const struct policy_config *cfg, double w)
+{
+	double half = 0.5 * w * NS;
+
+	return half > (double)cfg->keep_alive_ns ? (uint64_t)half : cfg->keep_alive_ns;
+}
+
 static void plan_delta(struct model_function *f, const struct policy_config *cfg,
 		       struct policy_plan *p)
 {
@@ -351,7 +368,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	memcpy(s, f->it_recent, k * sizeof(s[0]));
 	qsort(s, k, sizeof(s[0]), cmp_u64);
 	if (!f->last_end_ns || (k < cfg->delta_min_samples && !ring_tight(s, k, cfg))) {
-		plan_keep_alive(cfg->keep_alive_ns, "fallback", p);
+		plan_keep_alive(fallback_keep_alive(cfg, w), "fallback", p);
 		return;
 	}
 	if (ring_tight(s, k, cfg))

@@ -946,6 +946,27 @@ Test(policy_plan, delta_prices_the_gap_not_seen_yet)
 	model_function_fini(&f);
 }
 
+/* One idle time is no plan: the keep-alive is half what a cold start is
+ * worth in idle seconds (rent or buy), never under the 10-minute default. */
+Test(policy_plan, delta_rents_a_new_app_for_half_its_cold_start)
+{
+	struct model_function f;
+	struct policy_config hi = pol_cfg("delta:6144"), lo = pol_cfg("delta:12");
+	struct policy_plan p;
+	const uint64_t gaps[] = {POL_S(1), POL_S(600)};
+
+	model_function_init(&f, "fn", POL_MB(512));
+	pol_gaps(&f, gaps, 2);
+	policy_plan_function(&f, &hi, f.last_end_ns, &p);
+	cr_assert_str_eq(p.why, "fallback");
+	/* 6144 GB*s over 0.5 GB: a cold start is worth 12288 s of idle */
+	cr_assert_eq(p.keep_alive_ns, POL_S(6144));
+	policy_plan_function(&f, &lo, f.last_end_ns, &p);
+	cr_assert_str_eq(p.why, "fallback");
+	cr_assert_eq(p.keep_alive_ns, POL_S(600));
+	model_function_fini(&f);
+}
+
 /* Three at once, then quiet for 100 minutes: a weight that makes a spare
  * worth keeping for hours still counts that peak (the window once stopped
  * at 60 minutes); the default weight has forgotten it. */
