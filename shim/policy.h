@@ -53,12 +53,13 @@ struct policy_config {
 	/* delta: one cold start weighs as much as this much idle memory-time. */
 	double cold_cost_gb_s;
 	unsigned delta_min_samples;
-	double delta_margin;	   /* window widened by this share each side */
-	uint64_t min_unload_ns;	   /* pre-warm windows start no sooner than this */
-	uint64_t timer_unload_ns;  /* a timer's (ring_tight) no sooner than this */
-	unsigned conc_minutes;	   /* concurrency peak window kept warm */
-	double conc_headroom;	   /* and this share above the peak */
-	uint64_t surplus_grace_ns; /* idle sandboxes past the peak: kept this long */
+	double delta_margin;	    /* window widened by this share each side */
+	uint64_t min_unload_ns;	    /* pre-warm windows start no sooner than this */
+	uint64_t timer_unload_ns;   /* a timer's (ring_tight) no sooner than this */
+	unsigned conc_minutes;	    /* concurrency peak window kept warm */
+	double conc_headroom;	    /* and this share above the peak */
+	uint64_t surplus_grace_ns;  /* idle sandboxes past the peak: kept this long */
+	uint64_t spare_min_idle_ns; /* delta's spares under a short window: at least this */
 };
 
 /* Parse "fixed:SECONDS", "knative", "histogram", "lru", "gdsf",
@@ -133,8 +134,9 @@ struct policy_plan {
 	uint64_t keep_alive_ns;
 	bool window;
 	uint64_t win_start_ns, win_end_ns;
-	unsigned reserve; /* idle sandboxes worth keeping beyond the first */
-	const char *why;  /* "fixed", "histogram", "fallback", "oob", "cost" */
+	unsigned reserve;	/* idle sandboxes worth keeping beyond the first */
+	uint64_t spare_idle_ns; /* 0, or: all but the freshest idle one go after this */
+	const char *why;	/* "fixed", "histogram", "fallback", "oob", "cost" */
 };
 void policy_plan_function(struct model_function *f, const struct policy_config *cfg,
 			  uint64_t now_ns, struct policy_plan *out);

@@ -41,6 +41,9 @@ struct decide {
 	 * (cut_t, cut_id) are past the reserve, the surplus. */
 	bool has_cut;
 	uint64_t cut_t, cut_id;
+	/* and the most recently idle one, which is no spare */
+	bool has_fresh;
+	uint64_t fresh_t, fresh_id;
 };
 
 static void emit(struct decide *d, struct policy_action a)
@@ -121,6 +124,12 @@ static uint64_t release_time(const struct decide *d, const struct model_function
 	if (d->has_cut && (sb->idle_since_ns < d->cut_t ||
 			   (sb->idle_since_ns == d->cut_t && sb->id < d->cut_id))) {
 		uint64_t s = sb->idle_since_ns + d->cfg->surplus_grace_ns;
+
+		t = s < t ? s : t;
+	}
+	if (p->spare_idle_ns && d->has_fresh &&
+	    (sb->idle_since_ns != d->fresh_t || sb->id != d->fresh_id)) {
+		uint64_t s = sb->idle_since_ns + p->spare_idle_ns;
 
 		t = s < t ? s : t;
 	}
@@ -508,15 +517,23 @@ static void surplus_cut(struct decide *d, const struct model_function *f, unsign
 	struct warm_key keys[256];
 	size_t n = 0;
 
-	d->has_cut = false;
+	d->has_cut = d->has_fresh = false;
 	if (d->cfg->kind != POLICY_DELTA)
 		return;
 	for (size_t i = 0; i < f->n_sb; i++) {
 		if (!is_warm(&f->sb[i]))
 			continue;
-		if (n == sizeof(keys) / sizeof(keys[0]))
+		if (n == sizeof(keys) / sizeof(keys[0])) {
+			d->has_fresh = false;
 			return; /* a pool this large keeps its sandboxes */
+		}
 		keys[n++] = (struct warm_key){f->sb[i].idle_since_ns, f->sb[i].id};
+		if (!d->has_fresh ||
+		    cmp_key_desc(&keys[n - 1], &(struct warm_key){d->fresh_t, d->fresh_id}) < 0) {
+			d->has_fresh = true;
+			d->fresh_t = f->sb[i].idle_since_ns;
+			d->fresh_id = f->sb[i].id;
+		}
 	}
 	if (n <= reserve + 1)
 		return;

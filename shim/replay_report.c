@@ -27,12 +27,13 @@ static const char *const sweep_policies[] = {"fixed:60",   "fixed:120",	 "fixed:
 					     "fixed:3600", "fixed:7200"};
 #define SWEEP_N (sizeof(sweep_policies) / sizeof(sweep_policies[0]))
 /* delta's curve: its cold-start weight (GB*s of idle memory a cold start is
- * worth) from 3 to 24576, the default 384 among them.  Points are close at
- * the low end, where a doubling of the weight moves the most memory (the
- * curve is read linearly between them, which overstates a convex one). */
-static const char *const delta_sweep[] = {"delta:3",   "delta:6",    "delta:12",   "delta:24",
-					  "delta:48",  "delta:96",   "delta:192",  "delta:384",
-					  "delta:768", "delta:1536", "delta:6144", "delta:24576"};
+ * worth), doubling from 3 to 24576, the default 384 among them (the curve
+ * is read linearly between points, which overstates a convex one where
+ * they are far apart). */
+static const char *const delta_sweep[] = {"delta:3",	 "delta:6",    "delta:12",   "delta:24",
+					  "delta:48",	 "delta:96",   "delta:192",  "delta:384",
+					  "delta:768",	 "delta:1536", "delta:3072", "delta:6144",
+					  "delta:12288", "delta:24576"};
 #define DELTA_SWEEP_N (sizeof(delta_sweep) / sizeof(delta_sweep[0]))
 /* Under a capacity: the caches of FaasCache next to the keep-alive policies. */
 static const char *const node_policies[] = {"lru", "gdsf", "fixed:600", "histogram", "delta"};

@@ -967,6 +967,41 @@ Test(policy_plan, delta_rents_a_new_app_for_half_its_cold_start)
 	model_function_fini(&f);
 }
 
+/* Three at once, done a second apart: at a low weight the two spares go
+ * once idle 2 minutes (the window alone would keep them 5), the freshest
+ * stays; the default weight keeps them all. */
+Test(policy_decide, delta_lets_spares_go_when_a_cold_start_is_cheap)
+{
+	struct model_function f;
+	struct model m = {.fn = &f, .n_fn = 1};
+	struct policy_config lo = pol_cfg("delta:12"), def = pol_cfg("delta");
+	struct model_sandbox *sb[3];
+	struct pol_out o;
+	uint64_t t = POL_S(60), ids[3];
+
+	model_function_init(&f, "fn", POL_MB(512));
+	for (int i = 0; i < 3; i++) {
+		model_function_arrive(&f, t, POL_S(1));
+		sb[i] = model_sandbox_add(&f, t, t);
+		cr_assert_not_null(sb[i]);
+		ids[i] = sb[i]->id;
+		model_function_start(&f, sb[i], t, POL_S(1));
+	}
+	for (int i = 0; i < 3; i++)
+		model_function_finish(&f, model_sandbox_find(&f, ids[i]), t + POL_S(1 + i),
+				      POL_S(1));
+	pol_decide(&m, &def, t + POL_S(125), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
+	pol_decide(&m, &lo, t + POL_S(118), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0, "idle under 2 minutes");
+	pol_decide(&m, &lo, t + POL_S(125), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 2);
+	for (size_t i = 0; i < o.n; i++)
+		if (o.a[i].kind == POLICY_RELEASE)
+			cr_assert_neq(o.a[i].sb, ids[2], "the freshest is no spare");
+	model_function_fini(&f);
+}
+
 /* Three at once, then quiet for 100 minutes: a weight that makes a spare
  * worth keeping for hours still counts that peak (the window once stopped
  * at 60 minutes); the default weight has forgotten it. */

@@ -211,6 +211,7 @@ Test(time_scale, divides_the_policys_times_but_not_the_creation_time)
 	cr_assert_eq(c.keep_alive_ns, 10 * S);
 	cr_assert_eq(c.min_unload_ns, 1 * S);
 	cr_assert_eq(c.timer_unload_ns, 10 * S / 60);
+	cr_assert_eq(c.spare_min_idle_ns, 2 * S);
 	cr_assert_float_eq(c.cold_cost_gb_s, 384.0 / 60, 1e-9);
 	cr_assert_eq(c.conc_minutes, 4); /* 240 minutes, rounded up */
 	cr_assert_eq(c.create_ns, 7);
