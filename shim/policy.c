@@ -208,7 +208,7 @@ struct it_point {
  * bins (never decayed, so a rare long gap weighs as much after an hour of
  * sub-second traffic as before it) and the out-of-bounds ones at the mean
  * of the recent. */
-static size_t idle_points(const struct model_function *f, const struct policy_config *cfg,
+static size_t idle_points(const struct model_function *f, const struct policy_config *cfg, double w,
 			  struct it_point *pt)
 {
 	const struct model_hist *h = &f->idle_hist;
@@ -232,17 +232,23 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
 	}
 	/* The gap not seen yet: after n idle times the next one is longer
 	 * than all of them with probability about 1 / (n + 1) (Laplace's rule
-	 * of succession), so one more is counted past the longest, between
-	 * its end and twice that.  Without it the longest window ended at the
-	 * longest gap seen and every longer gap was cold however much a cold
-	 * start weighed (on seed 2 delta:6144 had 2,332 cold starts at
-	 * 6.8 M GB*s, fixed:3600 3,026 at 7.2 M and fixed:7200 1,920 at
-	 * 8.8 M); it also prices that gap into every window, which matters
-	 * for an app seen a few times. */
+	 * of succession), so one more is counted past the longest window's end
+	 * (top).  How far past: with a scale-free tail, P(gap > x | gap > top)
+	 * = top / x, keeping on from top to E costs top * ln(E / top) idle
+	 * seconds and saves 1 - top / E cold starts, so the last second kept
+	 * costs E idle seconds per cold start it saves: the break-even end is
+	 * E = w, and the point sits at that tail's mean between top and E.
+	 * At least twice top, for weights too small to reach it.  Without it
+	 * the longest window ended at the longest gap seen whatever a cold
+	 * start weighed (seed 2: delta:6144 had 2,332 cold starts at 6.8 M
+	 * GB*s, fixed:7200 1,920 at 8.8 M); E = 2 top alone left seeds 2-4
+	 * 3-7 % worse at fixed:3600 and fixed:7200's memory.  It also prices
+	 * that gap into every window, which matters for an app seen a few
+	 * times. */
 	if (n) {
-		double top = pt[n - 1].hi;
+		double top = pt[n - 1].hi, end = w > 2 * top ? w : 2 * top;
 
-		pt[n++] = (struct it_point){1.5 * top, 1, top, 2 * top};
+		pt[n++] = (struct it_point){top * log(end / top) / (1 - top / end), 1, top, end};
 	}
 	return n;
 }
@@ -375,7 +381,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	if (ring_tight(s, k, cfg))
 		tight_window(s, k, cfg, &best);
 	else
-		cost_search(pt, idle_points(f, cfg, pt), cfg, w, &best);
+		cost_search(pt, idle_points(f, cfg, w, pt), cfg, w, &best);
 	f->memo.valid = true;
 	f->memo.cfg = cfg;
 	f->memo.it_total = f->it_total;

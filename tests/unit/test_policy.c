@@ -925,8 +925,8 @@ Test(policy_plan, delta_unloads_a_once_a_minute_timer)
 }
 
 /* Idle times of 10, 20 and 30 minutes: the next may be longer than any.  A
- * cold start worth much keeps the sandbox past the longest seen; one worth
- * little does not. */
+ * cold start worth much keeps the sandbox past the longest seen, as long
+ * as a cold start is worth in idle seconds; one worth little does not. */
 Test(policy_plan, delta_prices_the_gap_not_seen_yet)
 {
 	struct model_function f;
@@ -938,8 +938,8 @@ Test(policy_plan, delta_prices_the_gap_not_seen_yet)
 	pol_gaps(&f, gaps, 4);
 	policy_plan_function(&f, &hi, f.last_end_ns, &p);
 	cr_assert(p.window);
-	cr_assert_gt(p.win_end_ns - f.last_end_ns, POL_S(31 * 60), "kept past the longest bin");
-	cr_assert_leq(p.win_end_ns - f.last_end_ns, POL_S(62 * 60));
+	/* to the break-even of a scale-free tail: w = 6144 GB*s / 0.125 GB */
+	cr_assert_eq(p.win_end_ns - f.last_end_ns, POL_S(49152), "kept past the longest bin");
 	policy_plan_function(&f, &lo, f.last_end_ns, &p);
 	cr_assert(p.window);
 	cr_assert_leq(p.win_end_ns - f.last_end_ns, POL_S(31 * 60));
