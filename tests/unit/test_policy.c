@@ -1002,6 +1002,29 @@ Test(policy_decide, delta_lets_spares_go_when_a_cold_start_is_cheap)
 	model_function_fini(&f);
 }
 
+/* The largest weight on a 1 MB sandbox: w is 1e16 s; the plans stop at 30
+ * days, in range of the clock. */
+Test(policy_plan, delta_caps_what_the_weight_alone_keeps)
+{
+	struct model_function f;
+	struct policy_config c = pol_cfg("delta:10000000");
+	struct policy_plan p;
+	const uint64_t gaps[] = {POL_S(1), POL_S(600), POL_S(1200), POL_S(1800)};
+
+	model_function_init(&f, "fn", POL_MB(1));
+	pol_gaps(&f, gaps, 2);
+	policy_plan_function(&f, &c, f.last_end_ns, &p);
+	cr_assert_str_eq(p.why, "fallback");
+	cr_assert_eq(p.keep_alive_ns, POL_S(15 * 86400));
+	model_function_fini(&f);
+	model_function_init(&f, "fn", POL_MB(1));
+	pol_gaps(&f, gaps, 4);
+	policy_plan_function(&f, &c, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_eq(p.win_end_ns - f.last_end_ns, POL_S(30 * 86400));
+	model_function_fini(&f);
+}
+
 /* Three at once, then quiet for 100 minutes: a weight that makes a spare
  * worth keeping for hours still counts that peak (the window once stopped
  * at 60 minutes); the default weight has forgotten it. */
