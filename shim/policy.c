@@ -48,7 +48,7 @@ static int parse_seconds(const char *spec, const char *s, double *out, struct sl
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || v < 0 || v > 1e7)
+	if (errno || end == s || *end || !isfinite(v) || v < 0 || v > 1e7)
 		return slx_error(err, 0, "policy %s: expected a number 0..1e7, got \"%s\"", spec,
 				 s);
 	*out = v;

@@ -96,6 +96,9 @@ Test(policy_parse, names_and_errors)
 	cr_assert_eq(policy_parse("mru", &c, &err), -1);
 	cr_assert(strstr(err.msg, "unknown policy \"mru\""), "%s", err.msg);
 	cr_assert_eq(policy_parse("fixed:-1", &c, &err), -1);
+	cr_assert_eq(policy_parse("fixed:nan", &c, &err), -1);
+	cr_assert_eq(policy_parse("delta:nan", &c, &err), -1);
+	cr_assert_eq(policy_parse("delta:inf", &c, &err), -1);
 }
 
 Test(policy_rules, allocates_for_queued_demand_and_the_rising_trend)
