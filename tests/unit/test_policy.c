@@ -702,19 +702,23 @@ Test(policy_rules, one_functions_decision_evicts_across_the_node)
 }
 
 /* n arrivals 30 minutes apart from t0, one second of work each. */
+/* One call of 1 s at t on a sandbox of its own, removed after. */
+static void pol_call(struct model_function *f, uint64_t t)
+{
+	struct model_sandbox *sb;
+
+	model_function_arrive(f, t, POL_S(1));
+	sb = model_sandbox_add(f, t, t);
+	cr_assert_not_null(sb);
+	model_function_start(f, sb, t, POL_S(1));
+	model_function_finish(f, sb, t + POL_S(1), POL_S(1));
+	cr_assert(model_sandbox_remove(f, sb->id));
+}
+
 static void pol_periodic_from(struct model_function *f, uint64_t t0, int n)
 {
-	for (int i = 0; i < n; i++) {
-		uint64_t t = t0 + POL_S(1800) * (uint64_t)i;
-		struct model_sandbox *sb;
-
-		model_function_arrive(f, t, POL_S(1));
-		sb = model_sandbox_add(f, t, t);
-		cr_assert_not_null(sb);
-		model_function_start(f, sb, t, POL_S(1));
-		model_function_finish(f, sb, t + POL_S(1), POL_S(1));
-		cr_assert(model_sandbox_remove(f, sb->id));
-	}
+	for (int i = 0; i < n; i++)
+		pol_call(f, t0 + POL_S(1800) * (uint64_t)i);
 }
 
 static void pol_periodic(struct model_function *f, int n)
@@ -895,16 +899,26 @@ static void pol_gaps(struct model_function *f, const uint64_t *gaps, int n)
 	uint64_t t = 0;
 
 	for (int i = 0; i < n; i++) {
+		t += gaps[i];
+		pol_call(f, t);
+	}
+}
+
+/* n calls arriving together at t on sandboxes that stay, the i-th done at
+ * t + (i + 1) s; their ids in ids. */
+static void pol_concurrent(struct model_function *f, uint64_t t, int n, uint64_t *ids)
+{
+	for (int i = 0; i < n; i++) {
 		struct model_sandbox *sb;
 
-		t += gaps[i];
 		model_function_arrive(f, t, POL_S(1));
 		sb = model_sandbox_add(f, t, t);
 		cr_assert_not_null(sb);
+		ids[i] = sb->id;
 		model_function_start(f, sb, t, POL_S(1));
-		model_function_finish(f, sb, t + POL_S(1), POL_S(1));
-		cr_assert(model_sandbox_remove(f, sb->id));
 	}
+	for (int i = 0; i < n; i++)
+		model_function_finish(f, model_sandbox_find(f, ids[i]), t + POL_S(1 + i), POL_S(1));
 }
 
 /* A once-a-minute timer idles 59 s between calls: released after each and
@@ -978,21 +992,11 @@ Test(policy_decide, delta_lets_spares_go_when_a_cold_start_is_cheap)
 	struct model_function f;
 	struct model m = {.fn = &f, .n_fn = 1};
 	struct policy_config lo = pol_cfg("delta:12"), def = pol_cfg("delta");
-	struct model_sandbox *sb[3];
 	struct pol_out o;
 	uint64_t t = POL_S(60), ids[3];
 
 	model_function_init(&f, "fn", POL_MB(512));
-	for (int i = 0; i < 3; i++) {
-		model_function_arrive(&f, t, POL_S(1));
-		sb[i] = model_sandbox_add(&f, t, t);
-		cr_assert_not_null(sb[i]);
-		ids[i] = sb[i]->id;
-		model_function_start(&f, sb[i], t, POL_S(1));
-	}
-	for (int i = 0; i < 3; i++)
-		model_function_finish(&f, model_sandbox_find(&f, ids[i]), t + POL_S(1 + i),
-				      POL_S(1));
+	pol_concurrent(&f, t, 3, ids);
 	pol_decide(&m, &def, t + POL_S(125), &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
 	pol_decide(&m, &lo, t + POL_S(118), &o);
@@ -1035,19 +1039,11 @@ Test(policy_plan, delta_remembers_a_concurrency_peak_for_hours)
 {
 	struct model_function f;
 	struct policy_config hi = pol_cfg("delta:6144"), def = pol_cfg("delta");
-	struct model_sandbox *sb[3];
 	struct policy_plan p;
-	uint64_t t = POL_S(60), now = t + POL_S(100 * 60);
+	uint64_t t = POL_S(60), now = t + POL_S(100 * 60), ids[3];
 
 	model_function_init(&f, "fn", POL_MB(128));
-	for (int i = 0; i < 3; i++) {
-		model_function_arrive(&f, t, POL_S(1));
-		sb[i] = model_sandbox_add(&f, t, t);
-		cr_assert_not_null(sb[i]);
-		model_function_start(&f, sb[i], t, POL_S(1));
-	}
-	for (int i = 0; i < 3; i++)
-		model_function_finish(&f, sb[i], t + POL_S(1), POL_S(1));
+	pol_concurrent(&f, t, 3, ids);
 	policy_plan_function(&f, &hi, now, &p);
 	cr_assert_eq(p.reserve, 2, "two spares beside the first");
 	policy_plan_function(&f, &def, now, &p);
