@@ -203,6 +203,11 @@ static void tight_window(const uint64_t *s, unsigned k, const struct policy_conf
  * few MB, whose w in nanoseconds is past any uint64_t. */
 #define DELTA_MAX_KEEP_S (30.0 * 86400)
 
+static double weight_keep_s(double w)
+{
+	return w < DELTA_MAX_KEEP_S ? w : DELTA_MAX_KEEP_S;
+}
+
 /* One group of idle times for the search, in seconds: c of them at about
  * v, a window covering them runs from lo to hi. */
 struct it_point {
@@ -251,8 +256,7 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
 	 * that gap into every window, which matters for an app seen a few
 	 * times. */
 	if (n) {
-		double top = pt[n - 1].hi, e = w < DELTA_MAX_KEEP_S ? w : DELTA_MAX_KEEP_S;
-		double end = e > 2 * top ? e : 2 * top;
+		double top = pt[n - 1].hi, e = weight_keep_s(w), end = e > 2 * top ? e : 2 * top;
 
 		pt[n++] = (struct it_point){top * log(end / top) / (1 - top / end), 1, top, end};
 	}
@@ -353,7 +357,7 @@ static void delta_sizes(struct model_function *f, const struct policy_config *cf
  * 0.81x), where the default still catches a new app's first calls. */
 static uint64_t fallback_keep_alive(const struct policy_config *cfg, double w)
 {
-	double half = 0.5 * (w < DELTA_MAX_KEEP_S ? w : DELTA_MAX_KEEP_S) * NS;
+	double half = 0.5 * weight_keep_s(w) * NS;
 
 	return half > (double)cfg->keep_alive_ns ? (uint64_t)half : cfg->keep_alive_ns;
 }
