@@ -46,26 +46,6 @@ static void node_t_fini(void)
 	shim_proc_cleanup(&node_t_cur);
 }
 
-static uint64_t node_t_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void node_t_sleep_until(uint64_t t_ns)
-{
-	uint64_t now = node_t_now_ns();
-	struct timespec ts;
-
-	if (now >= t_ns)
-		return;
-	ts.tv_sec = (time_t)((t_ns - now) / 1000000000ull);
-	ts.tv_nsec = (long)((t_ns - now) % 1000000000ull);
-	nanosleep(&ts, NULL);
-}
-
 /* ---- the trace -------------------------------------------------------------- */
 
 struct node_t_arrival {
@@ -215,11 +195,11 @@ static void node_t_compare(const char *policy)
 	cr_assert_gt(evictions, 0, "the trace must make the node evict");
 	node_t_start(policy, names);
 	node_t_check_parent();
-	t0 = node_t_now_ns();
+	t0 = shim_clock_ns();
 	for (size_t i = 0; i < n; i++) {
 		double reserved;
 
-		node_t_sleep_until(t0 + at[i].t_ns);
+		shim_sleep_until(t0 + at[i].t_ns);
 		snprintf(path, sizeof(path), "/2015-03-31/functions/%s/invocations", at[i].fn);
 		cr_assert_eq(http_request(node_t_cur.sock, NULL, path, "{}", 2, &reply), CURLE_OK);
 		cr_assert_eq(reply.status, 200, "request %zu (%s): %.*s", i, at[i].fn,

@@ -30,26 +30,6 @@
 /* The running shim, so .fini stops it after a failure. */
 static struct shim_proc live_t_cur = SHIM_PROC_INIT;
 
-static uint64_t live_t_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static void live_t_sleep_until(uint64_t t_ns)
-{
-	uint64_t now = live_t_now_ns();
-	struct timespec ts;
-
-	if (now >= t_ns)
-		return;
-	ts.tv_sec = (time_t)((t_ns - now) / 1000000000ull);
-	ts.tv_nsec = (long)((t_ns - now) % 1000000000ull);
-	nanosleep(&ts, NULL);
-}
-
 /* ---- the trace -------------------------------------------------------------- */
 
 /* Arrival offsets (ns, compressed) of the trace's one function, as the
@@ -123,9 +103,9 @@ static void live_t_compare(const char *policy)
 		 LIVE_SCALE);
 	snprintf(bundle, sizeof(bundle), "%s/bench-echo-exec", examples_dir());
 	shim_proc_start(&live_t_cur, bundle, flags);
-	t0 = live_t_now_ns();
+	t0 = shim_clock_ns();
 	for (size_t i = 0; i < n; i++) {
-		live_t_sleep_until(t0 + at[i]);
+		shim_sleep_until(t0 + at[i]);
 		shim_invoke(&live_t_cur, "live", &reply);
 		cr_assert_eq(reply.status, 200, "request %zu: %s", i, reply.body);
 	}

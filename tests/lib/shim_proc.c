@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/lib/harness.h"
@@ -192,4 +193,24 @@ void shim_proc_cleanup(struct shim_proc *s)
 	}
 	s->dir[0] = '\0';
 	s->root[0] = '\0';
+}
+
+uint64_t shim_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void shim_sleep_until(uint64_t t_ns)
+{
+	uint64_t now = shim_clock_ns();
+	struct timespec ts;
+
+	if (now >= t_ns)
+		return;
+	ts.tv_sec = (time_t)((t_ns - now) / 1000000000ull);
+	ts.tv_nsec = (long)((t_ns - now) % 1000000000ull);
+	nanosleep(&ts, NULL);
 }

@@ -8,6 +8,7 @@
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct shim_proc {
@@ -60,5 +61,10 @@ void shim_proc_cleanup(struct shim_proc *s);
 void shim_invoke(const struct shim_proc *s, const char *event, struct http_reply *r);
 /* The value of one sample line of /metrics ("name{labels} value"). */
 double shim_metric(const struct shim_proc *s, const char *sample);
+
+/* For playing a trace against a shim: the monotonic clock in ns, and a
+ * sleep until it reads t_ns (none if it already does). */
+uint64_t shim_clock_ns(void);
+void shim_sleep_until(uint64_t t_ns);
 
 #endif
