@@ -30,6 +30,28 @@ static struct model_sandbox *pol_idle(struct model_function *f, uint64_t idle_si
 	return sb;
 }
 
+static const char *const pol_names[] = {"a", "b", "c", "d", "e"};
+
+/* A full node: n functions named a, b, c ... whose sandboxes take mb[i]
+ * MiB, sharing budget_mb MiB, all of it in use. */
+static void pol_node(struct model *m, struct model_function *f, size_t n, const unsigned *mb,
+		     unsigned budget_mb)
+{
+	cr_assert_leq(n, sizeof pol_names / sizeof pol_names[0]);
+	*m = (struct model){
+	    .fn = f,
+	    .n_fn = n,
+	    .host = {.mem_budget_bytes = POL_MB(budget_mb), .mem_used_bytes = POL_MB(budget_mb)}};
+	for (size_t i = 0; i < n; i++)
+		model_function_init(&f[i], pol_names[i], POL_MB(mb[i]));
+}
+
+static void pol_node_fini(struct model *m)
+{
+	for (size_t i = 0; i < m->n_fn; i++)
+		model_function_fini(&m->fn[i]);
+}
+
 struct pol_out {
 	struct policy_action a[64];
 	size_t n;
@@ -154,17 +176,13 @@ Test(policy_rules, delta_doubles_the_pool_while_demand_ramps)
 Test(policy_rules, delta_speculation_never_takes_an_evictions_slack)
 {
 	struct model_function f[2];
-	struct model m = {.fn = f,
-			  .n_fn = 2,
-			  .host = {.mem_budget_bytes = POL_MB(384),
-				   .mem_used_bytes = POL_MB(384),
-				   .dedicated = true}};
+	struct model m;
 	struct policy_config delta = pol_cfg("delta");
 	struct pol_out o;
 	unsigned n;
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(256));
+	pol_node(&m, f, 2, (const unsigned[]){128, 256}, 384);
+	m.host.dedicated = true;
 	pol_idle(&f[0], POL_S(1))->state = MODEL_SB_BUSY;
 	f[0].in_flight = 1;
 	f[0].queued = 1;
@@ -180,8 +198,7 @@ Test(policy_rules, delta_speculation_never_takes_an_evictions_slack)
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
 	pol_count(&o, POLICY_ALLOCATE, &n);
 	cr_assert_eq(n, 2, "free memory: the waiting call and one extra");
-	model_function_fini(&f[0]);
-	model_function_fini(&f[1]);
+	pol_node_fini(&m);
 }
 
 Test(policy_rules, thaws_a_frozen_sandbox_before_creating)
@@ -330,16 +347,13 @@ Test(policy_rules, releases_past_the_keep_alive)
 Test(policy_rules, a_full_budget_evicts_idle_memory_before_it_queues)
 {
 	struct model_function f[2];
-	struct model m = {.fn = f,
-			  .n_fn = 2,
-			  .host = {.mem_budget_bytes = POL_MB(512), .mem_used_bytes = POL_MB(512)}};
+	struct model m;
 	struct policy_config c = pol_cfg("fixed:600");
 	struct pol_out o;
 	const struct policy_action *r;
 	uint64_t oldest;
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(128));
+	pol_node(&m, f, 2, (const unsigned[]){128, 128}, 512);
 	pol_idle(&f[0], POL_S(50));
 	pol_idle(&f[1], POL_S(20));
 	oldest = f[1].sb[0].id;
@@ -363,8 +377,7 @@ Test(policy_rules, a_full_budget_evicts_idle_memory_before_it_queues)
 	pol_decide(&m, &c, POL_S(100), &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->sb, oldest);
-	model_function_fini(&f[0]);
-	model_function_fini(&f[1]);
+	pol_node_fini(&m);
 }
 
 /* Every sandbox on the node is running: the allocation cannot evict
@@ -372,15 +385,12 @@ Test(policy_rules, a_full_budget_evicts_idle_memory_before_it_queues)
 Test(policy_rules, a_full_budget_of_busy_sandboxes_queues)
 {
 	struct model_function f[2];
-	struct model m = {.fn = f,
-			  .n_fn = 2,
-			  .host = {.mem_budget_bytes = POL_MB(256), .mem_used_bytes = POL_MB(256)}};
+	struct model m;
 	struct policy_config c = pol_cfg("lru");
 	struct pol_out o;
 	unsigned held;
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(128));
+	pol_node(&m, f, 2, (const unsigned[]){128, 128}, 256);
 	pol_idle(&f[0], POL_S(5))->state = MODEL_SB_BUSY;
 	pol_idle(&f[1], POL_S(5))->state = MODEL_SB_BUSY;
 	f[0].queued = 2;
@@ -389,8 +399,7 @@ Test(policy_rules, a_full_budget_of_busy_sandboxes_queues)
 	cr_assert_eq(held, 2);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
 	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 0);
-	model_function_fini(&f[0]);
-	model_function_fini(&f[1]);
+	pol_node_fini(&m);
 }
 
 /* FaasCache's order, not LRU's: b's sandbox is the more recently used but
@@ -400,15 +409,11 @@ Test(policy_rules, a_full_budget_of_busy_sandboxes_queues)
 Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
 {
 	struct model_function f[3];
-	struct model m = {.fn = f,
-			  .n_fn = 3,
-			  .host = {.mem_budget_bytes = POL_MB(768), .mem_used_bytes = POL_MB(768)}};
+	struct model m;
 	struct policy_config g = pol_cfg("gdsf"), l = pol_cfg("lru");
 	struct pol_out o;
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(512));
-	model_function_init(&f[2], "c", POL_MB(128));
+	pol_node(&m, f, 3, (const unsigned[]){128, 512, 128}, 768);
 	pol_idle(&f[0], POL_S(10));
 	pol_idle(&f[1], POL_S(20));
 	pol_idle(&f[2], POL_S(30))->state = MODEL_SB_BUSY;
@@ -423,8 +428,7 @@ Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "gdsf: b, rare and large");
 	cr_assert_float_eq(m.gdsf_clock, 0.005 / 0.5, 1e-12);
 	cr_assert_float_eq(f[2].sb[0].gdsf_clock, 0.0, 1e-12, "stamped before the eviction");
-	for (int i = 0; i < 3; i++)
-		model_function_fini(&f[i]);
+	pol_node_fini(&m);
 }
 
 /* The frequency is each sandbox's own: a is busy (1000 on its first
@@ -435,16 +439,12 @@ Test(policy_rules, gdsf_evicts_the_lowest_priority_and_raises_the_clock)
 Test(policy_rules, gdsf_counts_each_sandboxs_own_uses)
 {
 	struct model_function f[3];
-	struct model m = {.fn = f,
-			  .n_fn = 3,
-			  .host = {.mem_budget_bytes = POL_MB(512), .mem_used_bytes = POL_MB(512)}};
+	struct model m;
 	struct policy_config g = pol_cfg("gdsf"), fc = pol_cfg("gdsf:faascache");
 	struct pol_out o;
 	const struct policy_action *r;
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(128));
-	model_function_init(&f[2], "c", POL_MB(128));
+	pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 512);
 	pol_idle(&f[0], POL_S(50))->uses = 1000;
 	pol_idle(&f[0], POL_S(10))->uses = 2;
 	pol_idle(&f[1], POL_S(20))->uses = 20;
@@ -465,8 +465,7 @@ Test(policy_rules, gdsf_counts_each_sandboxs_own_uses)
 	cr_assert_eq(r->fn, 0, "a's spare, not b's");
 	cr_assert_eq(r->sb, f[0].sb[1].id);
 	cr_assert_float_eq(m.gdsf_clock, 2 * 0.005 / 0.125, 1e-12);
-	for (int i = 0; i < 3; i++)
-		model_function_fini(&f[i]);
+	pol_node_fini(&m);
 }
 
 /* One invocation on sb at t, decided while it runs (gdsf's bookkeeping
@@ -492,18 +491,12 @@ static void pol_run_once(struct model *m, const struct policy_config *c, struct 
 Test(policy_rules, gdsf_a_burst_long_ago_no_longer_outranks_a_recent_use)
 {
 	struct model_function f[5];
-	struct model m = {.fn = f,
-			  .n_fn = 5,
-			  .host = {.mem_budget_bytes = POL_MB(512), .mem_used_bytes = POL_MB(512)}};
+	struct model m;
 	struct policy_config g = pol_cfg("gdsf");
 	struct model_sandbox *a, *b;
 	struct pol_out o;
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(128));
-	model_function_init(&f[2], "c", POL_MB(256));
-	model_function_init(&f[3], "d", POL_MB(128));
-	model_function_init(&f[4], "e", POL_MB(128));
+	pol_node(&m, f, 5, (const unsigned[]){128, 128, 256, 128, 128}, 512);
 	g.create_ns = 5000000;
 	a = pol_idle(&f[0], 0);
 	b = pol_idle(&f[1], 0);
@@ -532,8 +525,7 @@ Test(policy_rules, gdsf_a_burst_long_ago_no_longer_outranks_a_recent_use)
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "a, busy long ago, before b");
 	cr_assert_float_eq(m.gdsf_clock, 0.005 / 0.125, 1e-12);
-	for (int i = 0; i < 5; i++)
-		model_function_fini(&f[i]);
+	pol_node_fini(&m);
 }
 
 /* Equal priorities (the clock has not moved, same size, same frequency):
@@ -541,23 +533,18 @@ Test(policy_rules, gdsf_a_burst_long_ago_no_longer_outranks_a_recent_use)
 Test(policy_rules, gdsf_breaks_ties_least_recently_used_first)
 {
 	struct model_function f[3];
-	struct model m = {.fn = f,
-			  .n_fn = 3,
-			  .host = {.mem_budget_bytes = POL_MB(256), .mem_used_bytes = POL_MB(256)}};
+	struct model m;
 	struct policy_config g = pol_cfg("gdsf");
 	struct pol_out o;
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(128));
-	model_function_init(&f[2], "c", POL_MB(128));
+	pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 256);
 	pol_idle(&f[0], POL_S(50))->gdsf_freq = 1;
 	pol_idle(&f[1], POL_S(20))->gdsf_freq = 1;
 	f[2].arrivals = f[2].queued = 1;
 	pol_decide(&m, &g, POL_S(100), &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b, idle since 20 s");
-	for (int i = 0; i < 3; i++)
-		model_function_fini(&f[i]);
+	pol_node_fini(&m);
 }
 
 /* Two functions, same size, whose last idle times were 1700 s and 1900 s
@@ -568,16 +555,12 @@ Test(policy_rules, gdsf_breaks_ties_least_recently_used_first)
 Test(policy_rules, delta_evicts_the_longest_expected_wait)
 {
 	struct model_function f[3];
-	struct model m = {.fn = f,
-			  .n_fn = 3,
-			  .host = {.mem_budget_bytes = POL_MB(384), .mem_used_bytes = POL_MB(384)}};
+	struct model m;
 	struct policy_config d = pol_cfg("delta:100000"), l = pol_cfg("lru");
 	struct pol_out o;
 	uint64_t now = POL_S(1800) * 4 + POL_S(60);
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(128));
-	model_function_init(&f[2], "c", POL_MB(128));
+	pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 384);
 	d.keep_alive_ns = POL_S(7200);
 	f[0].it_recent[0] = f[1].it_recent[0] = POL_S(1700);
 	f[0].it_recent[1] = f[1].it_recent[1] = POL_S(1900);
@@ -594,8 +577,7 @@ Test(policy_rules, delta_evicts_the_longest_expected_wait)
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "delta: a's next use is furthest");
 	cr_assert(pol_find(&o, POLICY_RELEASE)->evict);
-	for (int i = 0; i < 3; i++)
-		model_function_fini(&f[i]);
+	pol_node_fini(&m);
 }
 
 /* a's spare (level 2, a level the last hour never reached: 7200 s by the
@@ -605,17 +587,13 @@ Test(policy_rules, delta_evicts_the_longest_expected_wait)
 Test(policy_rules, delta_keeps_a_spare_that_just_ran)
 {
 	struct model_function f[3];
-	struct model m = {.fn = f,
-			  .n_fn = 3,
-			  .host = {.mem_budget_bytes = POL_MB(512),
-				   .mem_used_bytes = POL_MB(512),
-				   .dedicated = true}};
+	struct model m;
 	struct policy_config d = pol_cfg("delta");
 	struct pol_out o;
 	uint64_t now = POL_S(10000);
 
-	for (int i = 0; i < 3; i++)
-		model_function_init(&f[i], i == 0 ? "a" : i == 1 ? "b" : "c", POL_MB(128));
+	pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 512);
+	m.host.dedicated = true;
 	d.keep_alive_ns = POL_S(7200);
 	pol_idle(&f[0], now)->state = MODEL_SB_BUSY;
 	f[0].in_flight = 1;
@@ -629,8 +607,7 @@ Test(policy_rules, delta_keeps_a_spare_that_just_ran)
 	pol_decide(&m, &d, now, &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b's, not a's spare");
-	for (int i = 0; i < 3; i++)
-		model_function_fini(&f[i]);
+	pol_node_fini(&m);
 }
 
 /* A sandbox past delta's plan (its cost search says release now) is
@@ -677,15 +654,12 @@ Test(policy_rules, delta_keeps_past_its_plan_while_the_node_has_room)
 Test(policy_rules, one_functions_decision_evicts_across_the_node)
 {
 	struct model_function f[2];
-	struct model m = {.fn = f,
-			  .n_fn = 2,
-			  .host = {.mem_budget_bytes = POL_MB(256), .mem_used_bytes = POL_MB(256)}};
+	struct model m;
 	struct policy_config c = pol_cfg("fixed:60");
 	struct pol_out o;
 	uint64_t wake;
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(128));
+	pol_node(&m, f, 2, (const unsigned[]){128, 128}, 256);
 	pol_idle(&f[1], POL_S(10));
 	pol_idle(&f[1], POL_S(90));
 	f[0].queued = 1;
@@ -697,8 +671,7 @@ Test(policy_rules, one_functions_decision_evicts_across_the_node)
 	cr_assert(o.a[0].evict);
 	cr_assert_eq(o.a[1].kind, POLICY_ALLOCATE);
 	cr_assert_eq(o.a[1].fn, 0);
-	model_function_fini(&f[0]);
-	model_function_fini(&f[1]);
+	pol_node_fini(&m);
 }
 
 /* n arrivals 30 minutes apart from t0, one second of work each. */
