@@ -113,15 +113,12 @@ static void write_token(const char *path, const char *token)
 	cr_assert_eq(chmod(path, 0600), 0);
 }
 
-/* ---- who may invoke ---------------------------------------------------- */
-
-Test(shim_front, tcp_without_the_token_is_401_and_the_token_is_never_logged)
+/* front_shim serving hello-exec on 127.0.0.1:port to holders of token (its
+ * file in the shim's directory), once it answers. */
+static void front_start_with_token(const char *token, int port)
 {
-	static const char token[] = "s3cret-token-0123456789abcdef";
-	char flags[512], tokfile[160], auth[128];
+	char flags[512], tokfile[160];
 	struct http_reply r;
-	int port = free_port();
-	struct cmd_result c;
 
 	snprintf(front_shim.dir, sizeof(front_shim.dir), "/tmp/slxtest-front-XXXXXX");
 	cr_assert(mkdtemp(front_shim.dir));
@@ -135,6 +132,19 @@ Test(shim_front, tcp_without_the_token_is_401_and_the_token_is_never_logged)
 	shim_proc_spawn(&front_shim, example("hello-exec"), flags);
 	for (int i = 0; i < 500 && tcp_request(port, "/status", NULL, NULL, &r) != CURLE_OK; i++)
 		sleep_ms(10);
+}
+
+/* ---- who may invoke ---------------------------------------------------- */
+
+Test(shim_front, tcp_without_the_token_is_401_and_the_token_is_never_logged)
+{
+	static const char token[] = "s3cret-token-0123456789abcdef";
+	char auth[128];
+	struct http_reply r;
+	int port = free_port();
+	struct cmd_result c;
+
+	front_start_with_token(token, port);
 
 	cr_assert_eq(tcp_request(port, SHIM_INVOKE_PATH, "x", NULL, &r), CURLE_OK);
 	cr_expect_eq(r.status, 401, "no token: %ld %s", r.status, r.body);
@@ -318,7 +328,7 @@ Test(shim_front, a_loopback_flood_of_half_headers_leaves_the_token_holder_served
 	enum { N = 300 };
 	static const char token[] = "flood-token-0123456789abcdef";
 	static int fds[2 * N];
-	char flags[512], tokfile[160], auth[128], url[128];
+	char auth[128], url[128];
 	struct curl_slist *h;
 	struct http_reply r;
 	int port = free_port() + 4, opened;
@@ -326,18 +336,7 @@ Test(shim_front, a_loopback_flood_of_half_headers_leaves_the_token_holder_served
 	CURL *kept;
 
 	raise_nofile();
-	snprintf(front_shim.dir, sizeof(front_shim.dir), "/tmp/slxtest-front-XXXXXX");
-	cr_assert(mkdtemp(front_shim.dir));
-	snprintf(front_shim.root, sizeof(front_shim.root), "%s/root", front_shim.dir);
-	snprintf(front_shim.sock, sizeof(front_shim.sock), "%s/s.sock", front_shim.dir);
-	snprintf(front_shim.log, sizeof(front_shim.log), "%s/log", front_shim.dir);
-	snprintf(tokfile, sizeof(tokfile), "%s/token", front_shim.dir);
-	write_token(tokfile, token);
-	snprintf(flags, sizeof(flags), "--auth-token-file %s --listen tcp:127.0.0.1:%d", tokfile,
-		 port);
-	shim_proc_spawn(&front_shim, example("hello-exec"), flags);
-	for (int i = 0; i < 500 && tcp_request(port, "/status", NULL, NULL, &r) != CURLE_OK; i++)
-		sleep_ms(10);
+	front_start_with_token(token, port);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 
 	/* One kept-alive connection shows the token before the floods. */
