@@ -177,18 +177,18 @@ unsigned long long rt_pid_start_time(pid_t pid)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	/* comm may hold spaces and parens: fields resume after the last ')'. */
+	/* comm may hold spaces and parens: fields resume after the last ')'.
+	 * The state (field 3) follows it; a zombie has exited, so it is gone.
+	 * comm is the process's to set ("x) Z y"): only the state after the
+	 * last ')' says zombie. */
 	p = strrchr(buf, ')');
-	if (!p)
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
 		return 0;
 	/* After ") " come fields 3.. ; start time is field 22. */
 	for (int field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
 	if (p)
 		start = strtoull(p + 1, NULL, 10);
-	/* A zombie has exited: treat it as gone. */
-	if (strstr(buf, ") Z ") || strstr(buf, ") X "))
-		return 0;
 	return start;
 }
 

@@ -151,6 +151,32 @@ Test(state_safety, ps_arguments_never_reach_a_shell)
 	bundle_remove(&b);
 }
 
+/* pid 1 names itself "x) Z y": its /proc stat line then holds ") Z " inside
+ * comm, which a zombie test over the whole line took for the state field,
+ * so the container looked stopped and kill, pause and exec refused it. */
+Test(state_safety, a_pid_1_named_like_a_zombie_still_runs)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"printf \\\"x) Z y\\\" > /proc/self/comm; "
+		    "while :; do sleep 1; done\"]",
+		    NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s zc", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "sleep 0.3; %s --root %s state zc", slxrun_bin(), b.root);
+	cr_expect(strstr(r.out, "\"running\""), "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s kill zc KILL", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "kill refused: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f zc", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 Test(state_safety, id_shims_is_reserved_for_the_shim_registry)
 {
 	struct bundle b;
