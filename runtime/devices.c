@@ -23,24 +23,38 @@ static const struct {
 };
 
 /* A user namespace may not mknod devices: bind the host's node onto an
- * empty file instead (what runc and crun do). */
-static int node_bind(int dirfd, const char *name, const char *host_path)
+ * empty file instead (what runc and crun do).  The host's node must be the
+ * device the config names (type and numbers): the path is the config's, and
+ * a file or a link there is not a device to hand in.  EMEDIUMTYPE: it is
+ * not. */
+static int node_bind(int dirfd, const char *name, const char *host_path,
+		     const struct rt_dev_node *n)
 {
-	char tpath[32];
-	cleanup_close int fd =
-	    openat(dirfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+	char tpath[32], spath[32];
+	cleanup_close int src = open(host_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd = -1;
+	struct stat st;
 
+	if (src < 0 || fstat(src, &st) < 0)
+		return -1;
+	if ((st.st_mode & S_IFMT) != (n->mode & S_IFMT) ||
+	    (!S_ISFIFO(st.st_mode) && st.st_rdev != n->rdev)) {
+		errno = EMEDIUMTYPE;
+		return -1;
+	}
+	fd = openat(dirfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
 	if (fd < 0)
 		return -1;
 	snprintf(tpath, sizeof(tpath), "/proc/self/fd/%d", fd);
-	return mount(host_path, tpath, NULL, MS_BIND, NULL);
+	snprintf(spath, sizeof(spath), "/proc/self/fd/%d", src);
+	return mount(spath, tpath, NULL, MS_BIND, NULL);
 }
 
 static int node_create(int dirfd, const char *name, const char *host_path,
 		       const struct rt_dev_node *n)
 {
 	if (n->bind_host)
-		return node_bind(dirfd, name, host_path);
+		return node_bind(dirfd, name, host_path, n);
 	if (mknodat(dirfd, name, n->mode, n->rdev) < 0) {
 		/* The image may ship the node: the config's word wins. */
 		if (errno != EEXIST || unlinkat(dirfd, name, 0) < 0 ||
@@ -88,7 +102,11 @@ int rt_device_op_run(int rootfd, const struct rt_mount_op *op, struct slx_err *e
 {
 	if (op->kind == RT_MOP_DEV_LINKS)
 		return dev_links_create(rootfd, err);
-	if (device_create(rootfd, op) < 0)
-		return slx_error(err, errno, "%s[%zu]: %s", op->field, op->index, op->dest);
-	return 0;
+	if (device_create(rootfd, op) == 0)
+		return 0;
+	if (errno == EMEDIUMTYPE)
+		return slx_error(err, 0, "%s[%zu]: the host's %s is not the device %u:%u named",
+				 op->field, op->index, op->dest, major(op->node.rdev),
+				 minor(op->node.rdev));
+	return slx_error(err, errno, "%s[%zu]: %s", op->field, op->index, op->dest);
 }

@@ -228,12 +228,29 @@ static bool config_has_device(const struct oci_config *cfg, const char *path)
 	return false;
 }
 
+/* Whether every component of path is a name: none empty, "." or "..".  A
+ * device's path is also where the host's node is bound from in a user
+ * namespace, so "/dev/../etc/shadow" would bind the host's file. */
+static bool path_plain(const char *path)
+{
+	for (const char *c = path + 1;; c++) {
+		size_t n = strcspn(c, "/");
+
+		if (!n || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return false;
+		c += n;
+		if (!*c)
+			return true;
+	}
+}
+
 static int validate_device(const struct oci_device *d, size_t i, struct slx_err *err)
 {
-	if (!d->path || strncmp(d->path, "/dev/", 5) != 0 || !d->path[5])
-		return slx_error(
-		    err, 0, "linux.devices[%zu].path: must be an absolute path under /dev, got %s",
-		    i, d->path ? d->path : "nothing");
+	if (!d->path || strncmp(d->path, "/dev/", 5) != 0 || !d->path[5] || !path_plain(d->path))
+		return slx_error(err, 0,
+				 "linux.devices[%zu].path: must be an absolute path under /dev "
+				 "without empty, . or .. parts, got %s",
+				 i, d->path ? d->path : "nothing");
 	if (!d->type || !strchr("cbup", d->type))
 		return slx_error(err, 0, "linux.devices[%zu].type: must be one of c, b, u, p", i);
 	if (d->type != 'p' && (d->major < 0 || d->minor < 0))

@@ -223,6 +223,68 @@ Test(rootfs_attacks, dev_pts_through_a_symlinked_dev_is_refused)
 	bundle_remove(&b);
 }
 
+/* Runs script in a user namespace (mknod is not allowed there, so each of
+ * linux.devices is the host's node bound in) with the one device given
+ * (JSON); the run must be refused with a line naming want, leaving nothing. */
+static struct cmd_result ra_userns_device_refused(const char *script, const char *device,
+						  const char *want)
+{
+	char linux_[512];
+	struct leftovers before, after;
+	struct bundle b;
+	struct cmd_result r;
+
+	snprintf(linux_, sizeof(linux_),
+		 ",\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+		 "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+		 "\"devices\":[%s]",
+		 device);
+	ra_bundle(&b, script, RA_MOUNTS_BASE, RA_NS ",{\"type\":\"user\"}]", NULL, linux_);
+	ra_sh(&b, "chmod 711 %1$s%2$s", ""); /* the mapped root walks to its rootfs */
+	leftovers_take(&b, &before);
+	r = ra_run(&b);
+	leftovers_take(&b, &after);
+	cr_expect_neq(r.status, 0, "accepted: %s", r.out);
+	cr_expect(strstr(r.err, want), "stderr: %s", r.err);
+	cr_expect_eq(count_lines(r.err), 1, "one line: %s", r.err);
+	cr_expect(leftovers_equal(&before, &after), "left behind: %s / %s", after.cgroups,
+		  after.states);
+	bundle_remove(&b);
+	return r;
+}
+
+/* A path climbing out of /dev bound the host's file there instead. */
+Test(rootfs_attacks, a_device_path_climbing_out_of_dev_is_refused)
+{
+	char secret[128], script[256], device[256];
+	struct cmd_result r;
+	FILE *f;
+
+	snprintf(secret, sizeof(secret), "/tmp/slxtest-devsecret-%d", (int)getpid());
+	f = fopen(secret, "w");
+	cr_assert(f);
+	fputs("host secret\n", f);
+	fclose(f);
+	snprintf(script, sizeof(script), "cat %s", secret);
+	snprintf(device, sizeof(device),
+		 "{\"path\":\"/dev/..%s\",\"type\":\"c\",\"major\":1,\"minor\":3}", secret);
+	r = ra_userns_device_refused(script, device, "linux.devices[0].path");
+	unlink(secret);
+	cr_expect(!strstr(r.out, "host secret"), "the host file was bound in: %s", r.out);
+	cmd_result_free(&r);
+}
+
+/* The host's node is bound only if it is the device named: /dev/null is
+ * 1:3, not 1:5 (the config's numbers would otherwise only be a label). */
+Test(rootfs_attacks, a_host_node_other_than_the_device_named_is_refused)
+{
+	struct cmd_result r = ra_userns_device_refused(
+	    "echo ran", "{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":5}",
+	    "linux.devices[0]: the host's /dev/null is not the device 1:5 named");
+
+	cmd_result_free(&r);
+}
+
 /* rootfs/etc/link -> /etc/keep; masking /etc/link must not mask keep. */
 Test(rootfs_attacks, masked_path_symlink_does_not_mask_its_target)
 {

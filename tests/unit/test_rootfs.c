@@ -223,9 +223,22 @@ Test(rt_rootfs_validate, bad_fields_are_named, .init = rft_validate_setup,
 
 	cfg.linux_.devices = &dev;
 	cfg.linux_.n_devices = 1;
-	rft_validate_fails(
-	    &cfg, rft_validate_dir,
-	    "linux.devices[0].path: must be an absolute path under /dev, got /etc/null");
+	rft_validate_fails(&cfg, rft_validate_dir,
+			   "linux.devices[0].path: must be an absolute path under /dev without "
+			   "empty, . or .. parts, got /etc/null");
+	/* a device's path is where a user namespace binds the host's node from */
+	for (size_t i = 0; i < 4; i++) {
+		static char *const bad[] = {"/dev/../etc/shadow", "/dev//null", "/dev/./null",
+					    "/dev/null/"};
+		char want[160];
+
+		dev.path = bad[i];
+		snprintf(want, sizeof(want),
+			 "linux.devices[0].path: must be an absolute path under /dev without "
+			 "empty, . or .. parts, got %s",
+			 bad[i]);
+		rft_validate_fails(&cfg, rft_validate_dir, want);
+	}
 	dev.path = "/dev/null";
 	dev.type = 'x';
 	rft_validate_fails(&cfg, rft_validate_dir,
