@@ -42,9 +42,11 @@ struct reply {
 	char *buf;
 	size_t len, cap;
 	char auth[1024];
-	bool too_big;
+	bool too_big, timed_out;
 	bool discard;	 /* the current response is not a 2xx: its body is no blob */
 	curl_off_t from; /* bytes already in fd, asked for with Range */
+	curl_off_t got;	 /* bytes this response wrote to fd */
+	int64_t size;	 /* fd: the bytes its descriptor gives, no more are taken */
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
@@ -54,8 +56,18 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 
 	if (r->discard)
 		return len;
-	if (r->fd >= 0)
-		return write(r->fd, p, len) == (ssize_t)len ? len : 0;
+	if (r->fd >= 0) {
+		/* a registry streaming past the descriptor's size would fill
+		 * the store's disk before the digest is checked */
+		if (r->from + r->got + (curl_off_t)len > r->size) {
+			r->too_big = true;
+			return 0;
+		}
+		if (write(r->fd, p, len) != (ssize_t)len)
+			return 0;
+		r->got += (curl_off_t)len;
+		return len;
+	}
 	if (r->len + len + 1 > IMG_DOC_MAX) {
 		r->too_big = true;
 		return 0;
@@ -89,6 +101,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 				return 0;
 			r->from = 0;
 		}
+		r->got = 0;
 	}
 	if (len > 17 && !strncasecmp(p, "www-authenticate:", 17) && len - 17 < sizeof(r->auth)) {
 		memcpy(r->auth, p + 17, len - 17);
@@ -133,8 +146,13 @@ static int http_get(const char *url, const char *token, curl_off_t from, struct 
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 30L);
+	/* A registry may not hold a pull (and with it the store's lock, which
+	 * prune and every image user wait on) for ever: a transfer under
+	 * 1 KiB/s for 20 s is cut, and each has a deadline, a minute for a
+	 * document and one more second for each 64 KiB of a blob. */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 20L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L + (r->fd >= 0 ? (long)(r->size >> 16) : 0));
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
@@ -145,8 +163,13 @@ static int http_get(const char *url, const char *token, curl_off_t from, struct 
 	rc = curl_easy_perform(c);
 	*status = 0;
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (r->too_big && r->fd >= 0)
+		return slx_error(err, EFBIG, "%s: more than the %lld bytes its descriptor gives",
+				 url, (long long)r->size);
 	if (r->too_big)
 		return slx_error(err, EFBIG, "%s: larger than %u MiB", url, IMG_DOC_MAX >> 20);
+	if (rc == CURLE_OPERATION_TIMEDOUT)
+		r->timed_out = true;
 	if (rc != CURLE_OK)
 		return slx_error(err, rc == CURLE_WRITE_ERROR ? errno : 0, "%s: %s", url,
 				 cerr[0] ? cerr : curl_easy_strerror(rc));
@@ -184,6 +207,16 @@ static char *escaped(const char *s)
 	return copy;
 }
 
+/* Plain http only on this host: host[:port][/path] is 127.0.0.1 or
+ * localhost. */
+static bool host_is_local(const char *host)
+{
+	size_t n = strcspn(host, ":/?#");
+
+	return (n == 9 && !strncmp(host, "127.0.0.1", 9)) ||
+	       (n == 9 && !strncmp(host, "localhost", 9));
+}
+
 /* The token a 401's challenge asks for: GET realm?service=..&scope=..,
  * {"token": ...} or {"access_token": ...}. */
 static int fetch_token(struct reg_source *s, const char *challenge, struct slx_err *err)
@@ -202,6 +235,21 @@ static int fetch_token(struct reg_source *s, const char *challenge, struct slx_e
 	if (strncmp(realm, "https://", 8) && strncmp(realm, "http://", 7))
 		return slx_error(err, 0, "registry %s: token realm %s is not http(s)", s->ref->host,
 				 realm);
+	/* The realm is the registry's word: fetched, its answer goes back to
+	 * the registry as the token.  Plain http, or this host, only for a
+	 * registry on this host, else a remote registry reads what a local
+	 * service answers (or one on the path, over http). */
+	if (!host_is_local(s->ref->host) &&
+	    (!strncmp(realm, "http://", 7) || host_is_local(strstr(realm, "//") + 2)))
+		return slx_error(err, 0,
+				 "registry %s: token realm %s: only https and not this host for a "
+				 "registry elsewhere",
+				 s->ref->host, realm);
+	if (!strncmp(realm, "http://", 7) && !host_is_local(realm + 7))
+		return slx_error(err, 0,
+				 "registry %s: token realm %s: plain http only to 127.0.0.1 or "
+				 "localhost",
+				 s->ref->host, realm);
 	(void)challenge_param(challenge, "service", service, sizeof(service));
 	(void)challenge_param(challenge, "scope", scope, sizeof(scope));
 	if (!(esvc = escaped(service)) || !(escope = escaped(scope)) ||
@@ -296,19 +344,20 @@ static int reg_top(struct img_source *src, struct img_store *st, struct img_desc
 
 /* Blobs resume where a dropped connection left them; HTTP errors do not
  * retry.  What arrived is verified by the store either way. */
-static int reg_blob(struct reg_source *s, const char *digest, int fd, struct slx_err *err)
+static int reg_blob(struct reg_source *s, const struct img_desc *d, int fd, struct slx_err *err)
 {
 	for (int attempt = 1;; attempt++) {
 		struct stat st;
-		struct reply r = {.fd = fd};
+		struct reply r = {.fd = fd, .size = d->size};
 		long status = 0;
 
 		if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0)
 			return slx_error(err, errno, "blob temp file");
 		r.from = st.st_size;
-		if (reg_get(s, "blobs", digest, r.from, &r, &status, err) == 0)
+		if (reg_get(s, "blobs", d->digest, r.from, &r, &status, err) == 0)
 			return 0;
-		if ((status != 200 && status != 206) || attempt == BLOB_ATTEMPTS)
+		if ((status != 200 && status != 206) || r.too_big || r.timed_out ||
+		    attempt == BLOB_ATTEMPTS)
 			return attempt > 1 ? slx_error_prefix(err, "after %d attempts", attempt)
 					   : -1;
 	}
@@ -317,7 +366,7 @@ static int reg_blob(struct reg_source *s, const char *digest, int fd, struct slx
 static int reg_fetch(struct img_source *src, const struct img_desc *d, int fd, struct slx_err *err)
 {
 	struct reg_source *s = (struct reg_source *)src;
-	struct reply r = {.fd = fd};
+	struct reply r = {.fd = fd, .size = d->size};
 	long status;
 
 	if (s->top && !strcmp(d->digest, s->top_digest))
@@ -326,7 +375,7 @@ static int reg_fetch(struct img_source *src, const struct img_desc *d, int fd, s
 			   : slx_error(err, errno, "write");
 	if (is_manifest_type(d->media_type))
 		return reg_get(s, "manifests", d->digest, 0, &r, &status, err);
-	return reg_blob(s, d->digest, fd, err);
+	return reg_blob(s, d, fd, err);
 }
 
 static void reg_close(struct img_source *src)
@@ -336,14 +385,6 @@ static void reg_close(struct img_source *src)
 	free(s->token);
 	free(s->top);
 	free(s);
-}
-
-static bool host_is_local(const char *host)
-{
-	size_t n = strcspn(host, ":");
-
-	return (n == 9 && !strncmp(host, "127.0.0.1", 9)) ||
-	       (n == 9 && !strncmp(host, "localhost", 9));
 }
 
 int img_source_registry(const struct img_ref *ref, struct img_source **out, struct slx_err *err)

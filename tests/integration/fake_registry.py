@@ -3,9 +3,11 @@
 # fake_registry.py -- a misbehaving OCI distribution endpoint for the image
 # tests: serves one OCI layout as repository fn/echo behind Bearer tokens,
 # drops the connection halfway through each blob's first GET (a Range GET
-# then resumes it), and answers 404 / 500 / corrupt blobs for named repos.
+# then resumes it), and answers 404 / 500 / corrupt blobs for named repos;
+# evil/endless streams each blob without end, evil/stall sends a blob's
+# headers and then nothing, evil/realm names a plain-http realm elsewhere.
 # usage: fake_registry.py LAYOUT PORTFILE LOGFILE
-import json, os, sys
+import json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LAYOUT, PORTFILE, LOG = sys.argv[1:4]
@@ -46,9 +48,11 @@ class H(BaseHTTPRequestHandler):
             return self.send(500, b'{"errors": [{"code": "UNKNOWN"}]}')
         if self.headers.get('Authorization') != 'Bearer T0K3N':
             realm = 'http://127.0.0.1:%d/token' % self.server.server_port
+            if repo == 'evil/realm':
+                realm = 'http://127.0.0.2:%d/latest/meta-data' % self.server.server_port
             challenge = 'Bearer realm="%s",service="fake",scope="repository:%s:pull"' % (realm, repo)
             return self.send(401, b'{"errors": []}', extra=[('WWW-Authenticate', challenge)])
-        if repo not in ('fn/echo', 'fn/corrupt'):
+        if repo not in ('fn/echo', 'fn/corrupt', 'evil/endless', 'evil/stall'):
             return self.send(404, b'{"errors": [{"code": "NAME_UNKNOWN"}]}')
         if kind == 'manifests':
             if not ref.startswith('sha256:'):
@@ -56,6 +60,25 @@ class H(BaseHTTPRequestHandler):
                 ref = index['manifests'][0]['digest']
             return self.send(200, blob(ref), 'application/vnd.oci.image.manifest.v1+json')
         data = blob(ref)
+        if repo == 'evil/endless':
+            self.send_response(200)
+            self.send_header('Connection', 'close')
+            self.end_headers()
+            self.close_connection = True
+            try:
+                self.wfile.write(data)
+                while True:
+                    self.wfile.write(b'\0' * 65536)
+            except OSError:
+                return
+        if repo == 'evil/stall':
+            self.send_response(200)
+            self.send_header('Content-Length', str(len(data)))
+            self.end_headers()
+            self.wfile.flush()
+            time.sleep(60)
+            self.close_connection = True
+            return
         if repo == 'fn/corrupt' and len(data) > 1000:
             data = data[:500] + b'X' + data[501:]
         rng = self.headers.get('Range')

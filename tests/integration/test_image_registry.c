@@ -111,6 +111,40 @@ Test(image_registry, http_errors_and_corrupt_blobs_are_one_line_and_leave_nothin
 	cmd_result_free(&r);
 }
 
+/* A hostile registry: a blob that streams past its descriptor's size
+ * would fill the store's disk before its digest is checked; one that
+ * sends headers and then nothing would hold the pull, and the store's lock
+ * with it, for ever; a plain-http realm elsewhere would have the pull
+ * fetch what another service on the path answers and hand it back to the
+ * registry as the token.  Each is one line, and leaves nothing. */
+Test(image_registry, a_hostile_registry_cannot_fill_the_disk_hold_the_pull_or_pick_the_realm)
+{
+	struct cmd_result r;
+
+	pull(&r, "evil/endless:v1");
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "bytes its descriptor gives"), "%s", r.err);
+	cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	pull(&r, "evil/realm:v1");
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "token realm http://127.0.0.2:"), "%s", r.err);
+	cr_expect(strstr(r.err, "plain http only to 127.0.0.1 or localhost"), "%s", r.err);
+	cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	pull(&r, "evil/stall:v1");
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "/v2/evil/stall/blobs/sha256:"), "%s", r.err);
+	cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10,
+		"cd %s/root/images && [ -z \"$(ls tmp)\" ] && [ -z \"$(ls layers)\" ] && "
+		"! [ -e refs.json ]",
+		work);
+	cr_expect_eq(r.status, 0, "something was left in the store");
+	cmd_result_free(&r);
+}
+
 Test(image_registry, debians_docker_registry_serves_what_skopeo_pushed)
 {
 	struct cmd_result r;
