@@ -46,7 +46,7 @@ static int send_fd(int sock, const char *name, int fd)
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
-int rt_console_setup(int sock, const struct oci_process *p, struct slx_err *err)
+static int console_setup(int sock, const struct oci_process *p, struct slx_err *err)
 {
 	cleanup_close int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	cleanup_close int slave = -1;
@@ -67,10 +67,19 @@ int rt_console_setup(int sock, const struct oci_process *p, struct slx_err *err)
 	}
 	if (send_fd(sock, name, master) < 0)
 		return slx_error(err, errno, "--console-socket: send the pty master");
-	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return slx_error(err, errno, "process.terminal: set controlling terminal");
 	for (int i = 0; i < 3; i++)
 		if (dup2(slave, i) < 0)
 			return slx_error(err, errno, "process.terminal: dup2");
+	return 0;
+}
+
+int rt_process_session(int sock, const struct oci_process *p, struct slx_err *err)
+{
+	if (setsid() < 0)
+		return slx_error(err, errno, "setsid");
+	if (p->terminal && sock >= 0)
+		return console_setup(sock, p, err);
 	return 0;
 }

@@ -77,8 +77,7 @@ static int setup_process(struct init_ctx *ic)
 	const struct rt_spawn_req *req = ic->req;
 	const struct oci_process *p = &req->cfg->process;
 
-	if (p->terminal && req->console_fd >= 0 &&
-	    rt_console_setup(req->console_fd, p, &ic->err) < 0)
+	if (rt_process_session(req->console_fd, p, &ic->err) < 0)
 		return -1;
 	if (!req->entry && rt_exec_lookup(p, ic->exec_path, sizeof(ic->exec_path), &ic->err) < 0)
 		return -1;

@@ -121,9 +121,12 @@ void rt_close_fds_from(int lowest, const int *keep, size_t n);
 int rt_preserve_fds_check(int n, struct slx_err *err);
 
 /* ---- console ------------------------------------------------------------ */
-/* Child: open a pty, make it the controlling terminal and stdio, send the
- * master over sock (SCM_RIGHTS, runc's message shape).  Needs /dev/pts. */
-int rt_console_setup(int sock, const struct oci_process *p, struct slx_err *err);
+/* Child: a session of its own (never the caller's terminal: from it a
+ * container could push keystrokes into the operator's shell with TIOCSTI),
+ * and with process.terminal and a console socket, a new pty as controlling
+ * terminal and stdio, its master sent over sock (SCM_RIGHTS, runc's message
+ * shape; needs /dev/pts). */
+int rt_process_session(int sock, const struct oci_process *p, struct slx_err *err);
 int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err);
 
 /* ---- spawn -------------------------------------------------------------- */

@@ -36,6 +36,10 @@ static int spawn_child_main(void *arg)
 	sigset_t none;
 	struct slx_err err;
 
+	/* the agent has no terminal (its sandbox's init began a session):
+	 * neither may the function come by one */
+	if (setsid() < 0)
+		goto fail;
 	for (int i = 0; i < 3; i++)
 		if ((c->fds[i] == i ? fcntl(i, F_SETFD, 0) : dup2(c->fds[i], i)) < 0)
 			goto fail;

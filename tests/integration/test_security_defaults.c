@@ -6,10 +6,14 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/lib/harness.h"
@@ -390,6 +394,79 @@ Test(security_defaults, update_with_device_rules_keeps_the_created_devices)
 	cr_expect_str_eq(r.out, "WROTE\n");
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 30, "%s --root %s delete -f upd", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* ---- the operator's terminal ------------------------------------------ */
+
+/* `sh -c cmd` with a new pseudo-terminal as its controlling terminal, as
+ * from an operator's interactive shell; what reached the terminal. */
+static char *on_a_terminal(const char *cmd)
+{
+	static char out[8192];
+	size_t len = 0;
+	int master, status;
+	pid_t pid = forkpty(&master, NULL, NULL, NULL);
+
+	cr_assert_geq(pid, 0, "forkpty: %s", strerror(errno));
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		struct pollfd p = {.fd = master, .events = POLLIN};
+		ssize_t n;
+
+		if (poll(&p, 1, 30000) <= 0)
+			break;
+		n = read(master, out + len, sizeof(out) - 1 - len);
+		if (n <= 0)
+			break; /* EIO: the last holder of the slave is gone */
+		len += (size_t)n;
+	}
+	out[len] = '\0';
+	close(master);
+	kill(pid, SIGKILL);
+	(void)waitpid(pid, &status, 0);
+	return out;
+}
+
+#define TTY_PROBE                                                                                  \
+	"if (echo probe >/dev/tty) 2>/dev/null; then echo TTY-OPENED; else echo TTY-REFUSED; fi"
+
+/* A process in the container that can open its controlling terminal can
+ * push keystrokes into the operator's shell with TIOCSTI (a Ctrl-C, then a
+ * command the shell runs as root).  Every container, exec'd process and
+ * sandbox starts a session of its own: /dev/tty is no terminal there. */
+Test(security_defaults, no_container_process_shares_the_operators_terminal)
+{
+	char cmd[2048];
+	struct bundle b;
+	struct cmd_result r;
+	const char *out;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"cat >/dev/null; " TTY_PROBE "\"]", NULL, NULL, NULL);
+	snprintf(cmd, sizeof(cmd), "%s --root %s run -b %s tty1 </dev/null", slxrun_bin(), b.root,
+		 b.dir);
+	out = on_a_terminal(cmd);
+	cr_expect(strstr(out, "TTY-REFUSED") && !strstr(out, "TTY-OPENED"), "run: %s", out);
+	snprintf(cmd, sizeof(cmd), "%s --root %s invoke --data x %s", slxrun_bin(), b.root, b.dir);
+	out = on_a_terminal(cmd);
+	cr_expect(strstr(out, "TTY-REFUSED") && !strstr(out, "TTY-OPENED"), "invoke: %s", out);
+
+	bundle_remove(&b);
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s tty2 </dev/null", slxrun_bin(), b.root,
+		b.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	snprintf(cmd, sizeof(cmd), "%s --root %s exec tty2 sh -c '" TTY_PROBE "'", slxrun_bin(),
+		 b.root);
+	out = on_a_terminal(cmd);
+	cr_expect(strstr(out, "TTY-REFUSED") && !strstr(out, "TTY-OPENED"), "exec: %s", out);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f tty2", slxrun_bin(), b.root);
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
