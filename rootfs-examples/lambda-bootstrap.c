@@ -6,7 +6,8 @@
  * Loop: GET /2018-06-01/runtime/invocation/next, answer the event, POST the answer to
  * .../invocation/{id}/response. One connection per request (Connection: close), bodies framed by
  * Content-Length. Test events: "crash" aborts, "error" reports a function error, "sleep" sleeps 60
- * s.
+ * s, "log-flood" writes 64 MiB to stderr, "log-attack" writes a line made to pass for the shim's
+ * and tries to read and truncate what its stderr is, answering what came of each.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -17,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define API	       "/2018-06-01/runtime"
@@ -335,6 +338,33 @@ static int event_is(const char *event, size_t len, const char *word)
 	       memcmp(event, quoted, strlen(quoted)) == 0;
 }
 
+/* What a function can do to its stderr: the shim's log, were it handed
+ * down.  The answer: {"fd2":"file"|"pipe"|..., "reopen":..., "truncate":...}. */
+static char *log_attack(size_t *len)
+{
+	static const char forged[] = "\033[2J\rslxrun shim: FORGED LINE\n";
+	struct stat st;
+	char *out;
+	int fd = open("/proc/self/fd/2", O_RDONLY | O_CLOEXEC);
+	const char *reopen = fd >= 0 ? "read" : "refused";
+	const char *trunc = ftruncate(2, 0) == 0 ? "done" : "refused";
+
+	if (fd >= 0)
+		close(fd);
+	if (write(2, forged, sizeof(forged) - 1) < 0)
+		reopen = "unwritable";
+	if (!(out = malloc(128)))
+		fail("out of memory");
+	snprintf(out, 128, "{\"fd2\":\"%s\",\"reopen\":\"%s\",\"truncate\":\"%s\"}",
+		 fstat(2, &st) < 0	? "closed"
+		 : S_ISREG(st.st_mode)	? "file"
+		 : S_ISFIFO(st.st_mode) ? "pipe"
+					: "other",
+		 reopen, trunc);
+	*len = strlen(out);
+	return out;
+}
+
 static void handle(const struct reply *next)
 {
 	static const char error_body[] =
@@ -352,7 +382,18 @@ static void handle(const struct reply *next)
 	}
 	if (event_is(next->body, next->body_len, "sleep"))
 		sleep(60);
-	char *answer = echo_answer(next->body, next->body_len, &len);
+	if (event_is(next->body, next->body_len, "log-flood")) {
+		static char line[1024];
+
+		memset(line, 'x', sizeof(line) - 1);
+		line[sizeof(line) - 1] = '\n';
+		for (int i = 0; i < 64 * 1024; i++)
+			if (write(2, line, sizeof(line)) < 0)
+				break;
+	}
+	char *answer = event_is(next->body, next->body_len, "log-attack")
+			   ? log_attack(&len)
+			   : echo_answer(next->body, next->body_len, &len);
 	snprintf(path, sizeof(path), API "/invocation/%s/response", next->request_id);
 	post(path, NULL, answer, len);
 	free(answer);

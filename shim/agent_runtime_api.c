@@ -22,6 +22,7 @@
 #include "../common/cleanup.h"
 #include "../runtime/runtime.h"
 #include "agent.h"
+#include "agent_log.h"
 #include "function_sandbox.h"
 #include "lambda.h"
 
@@ -45,6 +46,7 @@ struct rapi {
 	const char *event;
 	size_t event_len;
 	struct MHD_Connection *waiting; /* a suspended GET /next */
+	struct agent_log log;		/* the bootstrap's stdout and stderr */
 };
 
 /* One request's upload. */
@@ -332,22 +334,28 @@ static char **boot_env(const struct shim_function *fn, char (*own)[320])
 	return v;
 }
 
-/* stdin: an empty pipe (EOF); stdout and stderr: the agent's stderr, so
- * the function's logs reach the shim's log and never mix with answers. */
+/* stdin: an empty pipe (EOF); stdout and stderr: the log pipe, which the
+ * agent copies to the shim's log (agent_log.c), apart from the answers. */
 static int start_bootstrap(struct rapi *a, char *path, size_t len, struct slx_err *err)
 {
 	const struct oci_process *p = &a->fn->cfg->process;
 	char own[12][320];
 	cleanup_free char **env = NULL;
-	int in[2], r;
+	int in[2], log_w, r;
 
 	if (rt_exec_lookup(p, path, len, err) < 0)
 		return -1;
 	if (!(env = boot_env(a->fn, own)) || pipe2(in, O_CLOEXEC) < 0)
 		return slx_error(err, errno, "exec: \"%s\"", p->args.v[0]);
 	close(in[1]);
-	r = agent_spawn(path, p->args.v, env, (int[]){in[0], 2, 2}, &a->fn->floor, &a->boot);
+	if (agent_log_open(&a->log, a->fn->name, &log_w) < 0) {
+		close(in[0]);
+		return slx_error(err, errno, "exec: \"%s\": log pipe", p->args.v[0]);
+	}
+	r = agent_spawn(path, p->args.v, env, (int[]){in[0], log_w, log_w}, &a->fn->floor,
+			&a->boot);
 	close(in[0]);
+	close(log_w);
 	return r < 0 ? slx_error(err, errno, "exec: \"%s\"", p->args.v[0]) : 0;
 }
 
@@ -416,21 +424,25 @@ static int rapi_loop(struct rapi *a)
 	int status;
 
 	while (!a->dying) {
-		struct pollfd pf[3] = {
+		struct pollfd pf[4] = {
 		    {.fd = a->sock, .events = a->have_inv ? 0 : POLLIN},
 		    {.fd = a->sigfd, .events = POLLIN},
 		    {.fd = epfd, .events = POLLIN},
+		    {.fd = a->log.fd, .events = POLLIN},
 		};
 		MHD_UNSIGNED_LONG_LONG to;
 		int tmo = -1;
 
 		if (MHD_get_timeout(a->d, &to) == MHD_YES)
 			tmo = to > INT_MAX ? INT_MAX : (int)to;
-		if (poll(pf, 3, tmo) < 0 && errno != EINTR)
+		if (poll(pf, 4, tmo) < 0 && errno != EINTR)
 			return 1;
+		if (pf[3].revents)
+			agent_log_drain(&a->log, 2);
 		/* The bootstrap's end first: after a thaw both it and an INVOKE
 		 * may be pending, and an event must not go to a runtime already dead. */
 		if (pf[1].revents && agent_reap(a->sigfd, a->boot, &status)) {
+			agent_log_drain(&a->log, 2); /* its last words before its exit */
 			on_boot_exit(a, status);
 			break;
 		}
@@ -445,7 +457,7 @@ static int rapi_loop(struct rapi *a)
 
 int agent_rapi_main(const struct shim_function *fn, int sock, int sigfd)
 {
-	struct rapi a = {.fn = fn, .sock = sock, .sigfd = sigfd};
+	struct rapi a = {.fn = fn, .sock = sock, .sigfd = sigfd, .log = {.fd = -1}};
 	char path[PATH_MAX], msg[PATH_MAX + 128];
 	struct slx_err err = {0};
 	int r;
@@ -462,6 +474,7 @@ int agent_rapi_main(const struct shim_function *fn, int sock, int sigfd)
 		return 1;
 	}
 	r = rapi_loop(&a);
+	agent_log_close(&a.log, 2);
 	MHD_stop_daemon(a.d);
 	agent_rx_release(&a.rx);
 	return r;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/lib/harness.h"
@@ -120,6 +121,60 @@ Test(shim, runtime_api_bootstrap_is_reused_warm)
 /* A bundle that names a cgroupsPath still gets a cgroup per sandbox: two
  * warm sandboxes of it (and a sandbox and the one it replaces) never share
  * one, which the runtime refuses as "already holds processes". */
+/* The shim's log as a file's size and text (at most 64 KiB of its start). */
+static long shim_t_log(const struct shim_proc *s, char *text, size_t cap)
+{
+	struct stat st;
+	FILE *f = fopen(s->log, "r");
+	size_t n;
+
+	cr_assert(f, "%s", s->log);
+	n = fread(text, 1, cap - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	cr_assert_eq(stat(s->log, &st), 0);
+	return (long)st.st_size;
+}
+
+/* A bootstrap's stderr was the shim's own: it could truncate the shim's
+ * log, read what other functions logged there, write lines passing for
+ * the shim's, and fill the disk at the speed of write(2).  Now it is a
+ * pipe the agent copies from, each line after the function's name, with
+ * control characters escaped and a rate past which it drops. */
+Test(shim, a_bootstraps_log_is_its_own_pipe_named_escaped_and_rate_limited)
+{
+	static char text[65536];
+	struct http_reply r;
+	struct cmd_result c;
+	long before, after;
+
+	shim_proc_start(&shim_t_cur, shim_t_example("lambda-bootstrap"), NULL);
+	shim_invoke(&shim_t_cur, "\"first\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	before = shim_t_log(&shim_t_cur, text, sizeof(text));
+	cr_assert_gt(before, 0, "the shim logged nothing to start with");
+	shim_invoke(&shim_t_cur, "\"log-attack\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"fd2\":\"pipe\""), "stderr is not a pipe: %s", r.body);
+	cr_expect(strstr(r.body, "\"truncate\":\"refused\""), "%s", r.body);
+	shim_invoke(&shim_t_cur, "\"log-flood\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	sleep_ms(300);
+	after = shim_t_log(&shim_t_cur, text, sizeof(text));
+	cr_expect_geq(after, before, "the log was truncated: %ld bytes, %ld before", after, before);
+	cr_expect(!strstr(text, "\nslxrun shim: FORGED") && !strstr(text, "\033"),
+		  "a line passing for the shim's, or a raw escape: %.300s", text);
+	cr_expect(strstr(text, "[lambda-bootstrap] \\x1b[2J\\x0dslxrun shim: FORGED LINE"),
+		  "the function's line, named and escaped, is missing: %.300s", text);
+	cr_expect_lt(after, 8L << 20, "64 MiB of log reached %ld bytes", after);
+	cmd_run(&c, NULL, 10,
+		"grep -c 'function lambda-bootstrap: [0-9]* bytes of its log dropped' %s",
+		shim_t_cur.log);
+	cr_expect_eq(c.status, 0, "no word of the dropped log: %s", c.out);
+	cmd_result_free(&c);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
 Test(shim, sandboxes_of_a_bundle_with_a_cgroups_path_each_get_their_own)
 {
 	const char *b = shim_t_script_bundle("read -r x; echo ok:$x", 10);

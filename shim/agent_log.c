@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* agent_log.c -- a runtime-api function's log.  The bootstrap writes to a
+ * pipe the agent owns, never to the shim's stderr itself: with that file
+ * in hand it could truncate the shim's log, read back what other functions
+ * logged there, pass a line off as the shim's, or fill the disk at the
+ * speed of write(2).  The agent copies the pipe to its own stderr line by
+ * line, each line after "[NAME] ", control characters escaped, at most
+ * AGENT_LOG_RATE bytes a second (a bucket of AGENT_LOG_BURST); past it the
+ * lines are dropped, and one line says how much. */
+#include "agent_log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+
+#define AGENT_LOG_RATE	(1u << 20) /* bytes a second */
+#define AGENT_LOG_BURST (4u << 20)
+
+int agent_log_open(struct agent_log *l, const char *name, int *write_end)
+{
+	int p[2];
+
+	*l = (struct agent_log){.fd = -1, .name = name, .tokens = AGENT_LOG_BURST};
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	l->fd = p[0];
+	*write_end = p[1];
+	return 0;
+}
+
+/* s[0..n) with every byte outside printable ASCII (and the backslash) as
+ * \xNN, into out (4 bytes a byte at most); its length. */
+static size_t escape(const char *s, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out[o++] = (char)c;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	return o;
+}
+
+static void refill(struct agent_log *l)
+{
+	uint64_t now = slx_now_ns();
+
+	if (l->last_ns && now > l->last_ns) {
+		l->tokens += (double)(now - l->last_ns) * 1e-9 * AGENT_LOG_RATE;
+		if (l->tokens > AGENT_LOG_BURST)
+			l->tokens = AGENT_LOG_BURST;
+	}
+	l->last_ns = now;
+}
+
+/* Write all of buf to out; a stderr that fails (closed, full disk) loses
+ * the line, never the agent. */
+static void put(int out, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t w = write(out, buf, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		buf += w;
+		len -= (size_t)w;
+	}
+}
+
+static void say_dropped(struct agent_log *l, int out)
+{
+	char name[4 * 64 + 1], msg[512];
+	size_t n = escape(l->name, strnlen(l->name, 64), name);
+	int len;
+
+	name[n] = '\0';
+	len = snprintf(msg, sizeof(msg),
+		       "slxrun agent: function %s: %llu bytes of its log dropped (over %u KiB/s)\n",
+		       name, (unsigned long long)l->dropped, AGENT_LOG_RATE >> 10);
+	if (len > 0)
+		put(out, msg, (size_t)len < sizeof(msg) ? (size_t)len : sizeof(msg) - 1);
+	l->dropped = 0;
+}
+
+/* One line (without its newline), named and escaped, or dropped. */
+static void emit(struct agent_log *l, int out, const char *s, size_t n)
+{
+	char buf[4 * (64 + AGENT_LOG_LINE) + 8];
+	size_t o = 0;
+
+	refill(l);
+	if (l->tokens < (double)n + 1) {
+		l->dropped += n + 1;
+		return;
+	}
+	if (l->dropped)
+		say_dropped(l, out);
+	l->tokens -= (double)n + 1;
+	buf[o++] = '[';
+	o += escape(l->name, strnlen(l->name, 64), buf + o);
+	buf[o++] = ']';
+	buf[o++] = ' ';
+	o += escape(s, n, buf + o);
+	buf[o++] = '\n';
+	put(out, buf, o);
+}
+
+void agent_log_drain(struct agent_log *l, int out)
+{
+	char chunk[16384];
+
+	while (l->fd >= 0) {
+		ssize_t n = read(l->fd, chunk, sizeof(chunk));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) { /* every writer is gone */
+			agent_log_close(l, out);
+			return;
+		}
+		for (ssize_t i = 0; i < n; i++) {
+			if (chunk[i] == '\n' || l->len == AGENT_LOG_LINE) {
+				emit(l, out, l->line, l->len);
+				l->len = 0;
+				if (chunk[i] == '\n')
+					continue;
+			}
+			l->line[l->len++] = chunk[i];
+		}
+	}
+}
+
+void agent_log_close(struct agent_log *l, int out)
+{
+	if (l->len)
+		emit(l, out, l->line, l->len);
+	l->len = 0;
+	if (l->dropped)
+		say_dropped(l, out);
+	slx_closep(&l->fd);
+}
