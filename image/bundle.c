@@ -246,7 +246,7 @@ static char *etc_file(const struct bundle_ctx *b, const char *name)
 		if (!S_ISREG(s.st_mode))
 			return NULL;
 		slx_closep(&fd);
-		fd = img_open_in(layer, name, O_RDONLY);
+		fd = img_open_file_in(layer, name, name, &err);
 		if (fd >= 0 && slx_read_fd_max(fd, name, 1 << 20, &text, NULL, &err) == 0)
 			return text;
 		return NULL;

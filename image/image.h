@@ -85,6 +85,7 @@ struct img_unpack_opts {
 	bool allow_devices;	/* write char/block device entries (never by default) */
 	bool overlay_whiteouts; /* .wh. entries -> overlayfs whiteouts */
 	bool keep_owners;	/* chown entries to their uid/gid */
+	bool files_only;	/* an archive of an image: files, directories and links */
 };
 /* Unpack one tar stream read from fd into the directory dirfd, which it
  * never leaves; errors name the entry. */

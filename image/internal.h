@@ -105,6 +105,10 @@ int img_copy_fd(int in, int out, struct slx_err *err);
 /* openat2 of path under dirfd with RESOLVE_IN_ROOT: an archive's symlinks
  * cannot point a read outside it. */
 int img_open_in(int dirfd, const char *path, int flags);
+/* path under dirfd for reading, only if it is a regular file: a FIFO would
+ * block the pull, and the store's lock with it, for ever.  Errors begin with
+ * what. */
+int img_open_file_in(int dirfd, const char *path, const char *what, struct slx_err *err);
 
 /* Unpack a stored layer blob into layers/<hex>, once, checking its
  * uncompressed digest against diff_id (the image config's

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,10 +37,12 @@ struct dar_source {
 
 static int dar_hash(struct dar_source *s, const char *path, struct dar_blob *b, struct slx_err *err)
 {
-	cleanup_close int fd = img_open_in(s->dirfd, path, O_RDONLY);
+	char what[PATH_MAX];
+	cleanup_close int fd = -1;
 
-	if (fd < 0)
-		return slx_error(err, errno, "manifest.json: %s", path);
+	snprintf(what, sizeof(what), "manifest.json: %s", path);
+	if ((fd = img_open_file_in(s->dirfd, path, what, err)) < 0)
+		return -1;
 	if (!(b->path = strdup(path)))
 		return slx_error(err, ENOMEM, "docker-archive");
 	return img_sha256_fd(fd, b->digest, &b->size, err);
@@ -93,13 +96,13 @@ static int dar_read(struct dar_source *s, struct slx_err *err)
 {
 	cleanup_free char *text = NULL;
 	cleanup_yajl yajl_val root = NULL;
-	cleanup_close int fd = img_open_in(s->dirfd, "manifest.json", O_RDONLY);
+	cleanup_close int fd = img_open_file_in(s->dirfd, "manifest.json", "manifest.json", err);
 	yajl_val img, layers;
 	const char *config;
 	char msg[256] = "";
 
 	if (fd < 0)
-		return slx_error(err, errno, "manifest.json");
+		return -1;
 	if (slx_read_fd_max(fd, "manifest.json", IMG_DOC_MAX, &text, NULL, err) < 0)
 		return -1;
 	if (!(root = yajl_tree_parse(text, msg, sizeof(msg))) || !YAJL_IS_ARRAY(root))
@@ -150,9 +153,10 @@ static int dar_fetch(struct img_source *src, const struct img_desc *d, int out, 
 			   : slx_error(err, errno, "write");
 	for (size_t i = 0; i < s->n; i++)
 		if (!strcmp(d->digest, s->blobs[i].digest)) {
-			cleanup_close int fd = img_open_in(s->dirfd, s->blobs[i].path, O_RDONLY);
+			cleanup_close int fd =
+			    img_open_file_in(s->dirfd, s->blobs[i].path, s->blobs[i].path, err);
 			if (fd < 0)
-				return slx_error(err, errno, "%s", s->blobs[i].path);
+				return -1;
 			return img_copy_fd(fd, out, err);
 		}
 	return slx_error(err, ENOENT, "not in the archive");

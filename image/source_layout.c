@@ -55,9 +55,23 @@ int img_open_in(int dirfd, const char *path, int flags)
 	return slx_openat2(dirfd, path, &how);
 }
 
+int img_open_file_in(int dirfd, const char *path, const char *what, struct slx_err *err)
+{
+	int fd = img_open_in(dirfd, path, O_RDONLY | O_NONBLOCK);
+	struct stat st;
+
+	if (fd < 0)
+		return slx_error(err, errno, "%s", what);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return slx_error(err, 0, "%s: not a regular file", what);
+	}
+	return fd;
+}
+
 int img_archive_extract(struct img_store *st, const char *file, char name[64], struct slx_err *err)
 {
-	const struct img_unpack_opts o = {0};
+	const struct img_unpack_opts o = {.files_only = true};
 	cleanup_close int in = open(file, O_RDONLY | O_CLOEXEC), dir = -1;
 	unsigned char r[8];
 
@@ -82,12 +96,12 @@ static int layout_top(struct img_source *src, struct img_store *st, struct img_d
 {
 	struct layout_source *l = (struct layout_source *)src;
 	cleanup_free char *index = NULL;
-	cleanup_close int fd = img_open_in(l->dirfd, "index.json", O_RDONLY);
+	cleanup_close int fd = img_open_file_in(l->dirfd, "index.json", "index.json", err);
 	size_t len;
 
 	(void)st;
 	if (fd < 0)
-		return slx_error(err, errno, "index.json");
+		return -1;
 	if (slx_read_fd_max(fd, "index.json", IMG_DOC_MAX, &index, &len, err) < 0)
 		return -1;
 	return img_index_find_tag(index, len, l->tag, out, err);
@@ -97,13 +111,14 @@ static int layout_fetch(struct img_source *src, const struct img_desc *d, int ou
 			struct slx_err *err)
 {
 	struct layout_source *l = (struct layout_source *)src;
-	char path[96];
+	char path[96], what[128];
 	cleanup_close int fd = -1;
 
 	snprintf(path, sizeof(path), "blobs/sha256/%s", d->digest + 7);
-	fd = img_open_in(l->dirfd, path, O_RDONLY);
+	snprintf(what, sizeof(what), "missing from the layout (%s)", path);
+	fd = img_open_file_in(l->dirfd, path, what, err);
 	if (fd < 0)
-		return slx_error(err, errno, "missing from the layout (%s)", path);
+		return -1;
 	return img_copy_fd(fd, out, err);
 }
 

@@ -288,6 +288,12 @@ static int entry_create(struct unpack *u, int pfd, const char *base, mode_t type
 	case AE_IFCHR:
 	case AE_IFBLK:
 	case AE_IFIFO:
+		if (u->o->files_only)
+			return slx_error(
+			    err, 0,
+			    "entry %s: not a file, directory or link (an image archive "
+			    "holds no others)",
+			    u->raw);
 		return make_node(u, pfd, base, type, err);
 	default:
 		return slx_error(err, 0, "entry %s: unsupported file type 0%o", u->raw, type);

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "image/image.h"
@@ -152,6 +153,63 @@ Test(image_store, a_missing_blob_is_named)
 	cr_assert_eq(pull(ref, d, &err), -1);
 	cr_assert(strstr(err.msg, "missing from the layout (blobs/sha256/"), "%s", err.msg);
 	cr_assert_eq(count("tmp"), 0);
+}
+
+/* A FIFO where a document or blob should be (any user can mkfifo in a
+ * layout; an archive carries one as a tar entry) held the pull, and the
+ * store's lock that prune waits on, for ever.  Each pull runs in a child
+ * the test gives 20 s. */
+static int pull_in_time(const char *refstr, char *msg, size_t cap)
+{
+	int p[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	cr_assert_eq(pipe(p), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		char d[IMG_DIGEST_MAX];
+		struct slx_err err = {0};
+
+		alarm(20);
+		close(p[0]);
+		if (pull(refstr, d, &err) == 0)
+			_exit(0);
+		(void)!write(p[1], err.msg, strlen(err.msg));
+		_exit(1);
+	}
+	close(p[1]);
+	n = read(p[0], msg, cap - 1);
+	msg[n > 0 ? n : 0] = '\0';
+	close(p[0]);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(!WIFSIGNALED(status), "the pull of %s hung", refstr);
+	return WEXITSTATUS(status);
+}
+
+Test(image_store, a_fifo_for_a_document_blob_or_archive_entry_is_refused)
+{
+	char ref[256], msg[1024];
+
+	/* the layout's index.json, then its biggest blob, as FIFOs */
+	sh("cd %s && cp -a oci fifo && rm fifo/index.json && mkfifo fifo/index.json && "
+	   "cp -a oci fifob && cd fifob/blobs/sha256 && f=$(ls -S | head -1) && rm $f && mkfifo $f",
+	   work);
+	snprintf(ref, sizeof(ref), "oci:%s/fifo:v1", work);
+	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
+	cr_assert(strstr(msg, "index.json: not a regular file"), "%s", msg);
+	snprintf(ref, sizeof(ref), "oci:%s/fifob:v1", work);
+	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
+	cr_assert(strstr(msg, "missing from the layout (blobs/sha256/"), "%s", msg);
+	cr_assert(strstr(msg, "not a regular file"), "%s", msg);
+	/* a docker-archive whose manifest.json is a FIFO entry */
+	sh("cd %s && mkdir dar && mkfifo dar/manifest.json && tar -cf dar.tar -C dar manifest.json",
+	   work);
+	snprintf(ref, sizeof(ref), "docker-archive:%s/dar.tar", work);
+	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
+	cr_assert(strstr(msg, "entry manifest.json: not a file, directory or link"), "%s", msg);
+	cr_assert_eq(count("tmp"), 0, "an extraction was left behind");
 }
 
 Test(image_store, an_index_without_linux_amd64_is_refused)
