@@ -23,6 +23,8 @@
 	X(int, archive_read_open_fd, (struct archive * a, int fd, size_t bs), (a, fd, bs))         \
 	X(int, archive_read_next_header, (struct archive * a, struct archive_entry * *e), (a, e))  \
 	X(la_ssize_t, archive_read_data, (struct archive * a, void *buf, size_t n), (a, buf, n))   \
+	X(int, archive_read_data_block,                                                            \
+	  (struct archive * a, const void **buf, size_t *n, la_int64_t *off), (a, buf, n, off))    \
 	X(int, archive_read_free, (struct archive * a), (a))                                       \
 	X(const char *, archive_error_string, (struct archive * a), (a))                           \
 	X(const char *, archive_entry_pathname, (struct archive_entry * e), (e))                   \
@@ -33,6 +35,7 @@
 	X(la_int64_t, archive_entry_uid, (struct archive_entry * e), (e))                          \
 	X(la_int64_t, archive_entry_gid, (struct archive_entry * e), (e))                          \
 	X(la_int64_t, archive_entry_size, (struct archive_entry * e), (e))                         \
+	X(int, archive_entry_size_is_set, (struct archive_entry * e), (e))                         \
 	X(time_t, archive_entry_mtime, (struct archive_entry * e), (e))                            \
 	X(long, archive_entry_mtime_nsec, (struct archive_entry * e), (e))                         \
 	X(dev_t, archive_entry_rdevmajor, (struct archive_entry * e), (e))                         \

@@ -169,6 +169,41 @@ Test(image_unpack, device_nodes_only_when_the_caller_allows_them)
 	cr_assert(S_ISCHR(st.st_mode) && st.st_rdev == makedev(8, 0));
 }
 
+/* A sparse entry (GNU tar --sparse, pax 1.0): written out as zeros, a
+ * 10 KiB tar of a 1 GiB file with one byte in it took 1 GiB of the store;
+ * and a file ending in a hole came out empty. */
+Test(image_unpack, a_sparse_entry_keeps_its_holes_and_its_size)
+{
+	struct slx_err err = {0};
+	char cmd[512], p[160], c = 0;
+	struct stat st;
+	int fd;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && mkdir -p sp && truncate -s 1G sp/tail && printf x | dd of=sp/tail bs=1 "
+		 "seek=1073741823 conv=notrunc status=none && printf y >sp/head && truncate -s 64M "
+		 "sp/head && tar --sparse --format=pax -cf layer.tar -C sp tail head && "
+		 "[ $(stat -c %%s layer.tar) -lt 65536 ]",
+		 work);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/tail", layer);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_expect_eq(st.st_size, 1L << 30);
+	cr_expect_lt(st.st_blocks * 512, 1 << 20, "%lld bytes on disk",
+		     (long long)st.st_blocks * 512);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	cr_expect_eq(pread(fd, &c, 1, (1L << 30) - 1), 1);
+	cr_expect_eq(c, 'x');
+	close(fd);
+	snprintf(p, sizeof(p), "%s/head", layer);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_expect_eq(st.st_size, 64L << 20, "a file ending in a hole is %lld bytes",
+		     (long long)st.st_size);
+	cr_expect_lt(st.st_blocks * 512, 1 << 20);
+}
+
 Test(image_unpack, whiteouts_become_overlayfs_whiteouts)
 {
 	struct slx_err err = {0};
