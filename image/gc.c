@@ -160,24 +160,32 @@ static int sweep(struct img_store *st, const char *dir, const struct keep *k, un
 	cleanup_close int fd = openat(st->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	cleanup_dir DIR *d = NULL;
 	struct dirent *e;
+	bool failed = false;
 
 	if (fd < 0 || !(d = fdopendir(fd)))
 		return slx_error(err, errno, "image store: %s", dir);
 	fd = -1;
+	/* What cannot be removed is said (the first of it) but does not stop
+	 * the sweep: one bad layer kept every later prune from the rest. */
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.' || keep_has(k, e->d_name))
 			continue;
-		if (img_remove_tree_at(dirfd(d), e->d_name) < 0)
-			return slx_error(err, errno, "image store: remove %s/%s", dir, e->d_name);
+		if (img_remove_tree_at(dirfd(d), e->d_name) < 0) {
+			if (!failed)
+				slx_error(err, errno, "image store: remove %s/%s", dir, e->d_name);
+			failed = true;
+			continue;
+		}
 		(*removed)++;
 	}
-	return 0;
+	return failed ? -1 : 0;
 }
 
 int img_prune(struct img_store *st, unsigned *removed, struct slx_err *err)
 {
 	static const char *const dirs[] = {"blobs/sha256", "layers", "bundles", "tmp"};
 	cleanup_close int gc = img_gc_lock(st, true, err), lock = -1;
+	struct slx_err later = {0};
 	struct keep k = {0};
 	struct img_refs r;
 	int ret = 0;
@@ -187,9 +195,13 @@ int img_prune(struct img_store *st, unsigned *removed, struct slx_err *err)
 		return -1;
 	for (size_t i = 0; ret == 0 && i < r.n; i++)
 		ret = keep_mark(st, &k, r.digests[i], err);
-	/* With the gc lock held no pull is under way: tmp/ is all leftovers. */
-	for (size_t i = 0; ret == 0 && i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		ret = sweep(st, dirs[i], &k, removed, err);
+	/* With the gc lock held no pull is under way: tmp/ is all leftovers.
+	 * Every directory is swept even when one fails (the first error
+	 * stands); none is when what to keep is not known. */
+	if (ret == 0)
+		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+			if (sweep(st, dirs[i], &k, removed, ret < 0 ? &later : err) < 0)
+				ret = -1;
 	img_refs_free(&r);
 	free(k.hex);
 	return ret;

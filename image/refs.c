@@ -9,7 +9,9 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
@@ -162,21 +164,77 @@ int img_refs_set(struct img_store *st, const char *name, const char *digest, str
 	return ret;
 }
 
+/* Open directories at most while removing a tree. */
+#define TREE_FDS 32
+
+/* Empties the directory dfd (owned) of the tree whose top is top, depth
+ * levels down.  A subdirectory met TREE_FDS levels down is not opened but
+ * moved up to the top under a fresh name (*seq), to be emptied from
+ * there: however deep the tree, no more than TREE_FDS directories are
+ * open, and nothing is reached through "..".  Returns how many entries it
+ * moved up, -1 on an error. */
+static int empty_dir(int top, int dfd, unsigned depth, unsigned *seq)
+{
+	cleanup_dir DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	int moved = 0;
+
+	if (!d) {
+		close(dfd);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		int sub, r;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (e->d_type != DT_DIR &&
+		    (e->d_type != DT_UNKNOWN ||
+		     (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		      !S_ISDIR(st.st_mode)))) {
+			if (unlinkat(dirfd(d), e->d_name, 0) < 0 && errno != ENOENT)
+				return -1;
+			continue;
+		}
+		if (depth >= TREE_FDS) {
+			char up[32];
+
+			do
+				snprintf(up, sizeof(up), ".slx-up-%u", (*seq)++);
+			while ((r = renameat2(dirfd(d), e->d_name, top, up, RENAME_NOREPLACE)) <
+				   0 &&
+			       errno == EEXIST);
+			if (r < 0)
+				return -1;
+			moved++;
+			continue;
+		}
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || (r = empty_dir(top, sub, depth + 1, seq)) < 0)
+			return -1;
+		moved += r;
+		if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+			return -1;
+	}
+	return moved;
+}
+
 int img_remove_tree_at(int at, const char *name)
 {
-	cleanup_close int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	cleanup_dir DIR *d = NULL;
-	struct dirent *e;
+	cleanup_close int top = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	unsigned seq = 0;
+	int moved;
 
-	if (fd < 0)
+	if (top < 0)
 		return unlinkat(at, name, 0) < 0 && errno != ENOENT ? -1 : 0;
-	d = fdopendir(fd);
-	if (!d)
-		return -1;
-	fd = -1;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    img_remove_tree_at(dirfd(d), e->d_name) < 0)
+	/* Again while the last pass moved directories up: the top's listing
+	 * may not have shown them. */
+	do {
+		int dfd = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd < 0 || (moved = empty_dir(top, dfd, 1, &seq)) < 0)
 			return -1;
+	} while (moved);
 	return unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -1 : 0;
 }

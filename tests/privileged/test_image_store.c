@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -302,4 +303,68 @@ Test(image_store, rm_then_prune_removes_what_no_ref_reaches)
 	cr_assert_eq(count("blobs/sha256") + count("layers") + count("bundles"), 0);
 	img_store_close(&st);
 	cr_assert_eq(pull(ref, d, &err), 0, "%s", err.msg);
+}
+
+/* n directories nested under at/name (never a path longer than one name). */
+static void nest(int at, const char *name, int n)
+{
+	int fd;
+
+	cr_assert_eq(mkdirat(at, name, 0755), 0);
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; fd >= 0 && i < n; i++) {
+		int sub;
+
+		cr_assert_eq(mkdirat(fd, "d", 0755), 0);
+		if (i % 100 == 0)
+			close(openat(fd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+		sub = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = sub;
+	}
+	cr_assert_geq(fd, 0);
+	close(fd);
+}
+
+/* A layer can nest directories past any fd limit (symlinked parents make
+ * the depth cheap in a tar): removing it ran the recursion out of fds, and
+ * every later prune failed on it, sweeping nothing after it.  Pruned here
+ * with 64 fds, a 5,000-deep leftover in tmp/ and one in layers/ go, and
+ * so does a bundle no ref reaches, swept after them. */
+Test(image_store, prune_removes_a_tree_deeper_than_its_fds)
+{
+	char ref[256], d[IMG_DIGEST_MAX], p[256];
+	struct slx_err err = {0};
+	int status;
+	pid_t pid;
+
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	cr_assert_eq(pull(ref, d, &err), 0, "%s", err.msg);
+	snprintf(p, sizeof(p), "%s/images", root);
+	{
+		int images = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		cr_assert_geq(images, 0);
+		nest(images, "tmp/layer-deep", 5000);
+		nest(images, "layers/00deep", 5000);
+		cr_assert_eq(mkdirat(images, "bundles/unreached", 0755), 0);
+		close(images);
+	}
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct rlimit rl = {64, 64};
+		struct img_store st;
+		unsigned removed;
+
+		alarm(60);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || img_store_open(root, &st, &err) < 0)
+			_exit(2);
+		_exit(img_prune(&st, &removed, &err) == 0 && removed == 3 ? 0 : 1);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "prune failed: %#x", status);
+	cr_assert_eq(count("tmp"), 0);
+	cr_assert_eq(count("bundles"), 0);
+	cr_assert_eq(count("layers"), 0);
 }
