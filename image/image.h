@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "../common/err.h"
 
@@ -109,6 +110,11 @@ int img_overlay_skeleton(const char *root, char **path, struct slx_err *err);
 /* <root>/images as an absolute path without symlinks (its layers/ and
  * bundles/ below it); -1 when there is no store. */
 int img_store_path(const char *root, char out[PATH_MAX]);
+/* Let gid (the sandboxes' root group) search <root>/images, and no other
+ * host user (0710): call before sandboxes of that group mount from it.
+ * Nothing to do when there is no store.  One group per runtime root: the
+ * last admitted is the one that passes. */
+int img_store_admit(const char *root, gid_t gid, struct slx_err *err);
 
 /* Pull when the store has no such ref yet, then img_bundle_make. */
 int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, struct slx_err *err);

@@ -19,7 +19,12 @@
 
 /* A function sandbox mounts its layers and bundle by path from inside its
  * user namespace, as an id the host does not know: the way there must be
- * searchable by anyone (0711, nothing listable); blobs and temp stay 0700. */
+ * searchable by that id.  The runtime root is searchable by anyone (0711,
+ * nothing listable); images/ only by root and the sandboxes' group
+ * (img_store_admit), never by other host users: a layer keeps its image's
+ * owners and modes (a 1777 /tmp, files of uid 1000), and what a host user
+ * put there every sandbox of the image would run.  Inside it, layers/ and
+ * bundles/ are 0711, blobs and temp 0700. */
 static const struct {
 	const char *name;
 	mode_t mode;
@@ -38,6 +43,35 @@ static int searchable(int dirfd, const char *name, mode_t mode)
 	return fchmodat(dirfd, name, (s.st_mode & 07777) | mode, 0);
 }
 
+/* images/: 0710 when a group was admitted, else 0700 (an older store was
+ * 0711). */
+static int gate(const char *images)
+{
+	struct stat s;
+	mode_t want;
+
+	if (lstat(images, &s) < 0)
+		return -1;
+	want = s.st_gid ? 0710 : 0700;
+	return (s.st_mode & 07777) == want ? 0 : chmod(images, want);
+}
+
+int img_store_admit(const char *root, gid_t gid, struct slx_err *err)
+{
+	char path[PATH_MAX];
+	struct stat s;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/images", root) >= sizeof(path))
+		return slx_error(err, ENAMETOOLONG, "image store %s", root);
+	if (lstat(path, &s) < 0)
+		return errno == ENOENT ? 0 : slx_error(err, errno, "image store %s", path);
+	if (!S_ISDIR(s.st_mode))
+		return slx_error(err, ENOTDIR, "image store %s", path);
+	if ((s.st_gid != gid && lchown(path, (uid_t)-1, gid) < 0) || gate(path) < 0)
+		return slx_error(err, errno, "image store %s: admit group %u", path, (unsigned)gid);
+	return 0;
+}
+
 int img_store_open(const char *root, struct img_store *st, struct slx_err *err)
 {
 	cleanup_free char *path = NULL;
@@ -46,14 +80,14 @@ int img_store_open(const char *root, struct img_store *st, struct slx_err *err)
 	*st = (struct img_store){.dirfd = -1};
 	if (asprintf(&path, "%s/images", root) < 0)
 		return slx_error(err, ENOMEM, "image store");
-	if (slx_mkdir_p(path, 0711, err) < 0)
+	if (slx_mkdir_p(path, 0700, err) < 0)
 		return slx_error_prefix(err, "image store");
 	/* Absolute and without symlinks: overlay options name these paths, and
 	 * the mounts happen from another working directory. */
 	if (!realpath(path, abs))
 		return slx_error(err, errno, "image store %s", path);
-	if (searchable(AT_FDCWD, root, 0111) < 0 || searchable(AT_FDCWD, abs, 0111) < 0)
-		return slx_error(err, errno, "image store %s: make it searchable", abs);
+	if (searchable(AT_FDCWD, root, 0111) < 0 || gate(abs) < 0)
+		return slx_error(err, errno, "image store %s: set its mode", abs);
 	st->dirfd = open(abs, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (st->dirfd < 0)
 		return slx_error(err, errno, "image store %s", abs);

@@ -96,7 +96,9 @@ static int load_settings(struct shim_function *fn, const struct shim_settings *s
 /* The sandbox mounts its root by path from inside its user namespace, as
  * an id the host does not know: every directory on the way must be
  * searchable by others, or the mount fails as a bare EACCES much later. */
-static int root_reachable(const struct shim_function *fn, struct slx_err *err)
+/* Every directory down to root.path searchable by the sandbox's root: by
+ * anyone, or by its group (the image store's images/, img_store_admit). */
+static int root_reachable(const struct shim_function *fn, gid_t gid, struct slx_err *err)
 {
 	const char *p = fn->cfg->root.path;
 	char path[PATH_MAX], *slash;
@@ -109,7 +111,8 @@ static int root_reachable(const struct shim_function *fn, struct slx_err *err)
 		char keep = slash[1];
 
 		slash[1] = '\0';
-		if (stat(path, &s) == 0 && S_ISDIR(s.st_mode) && !(s.st_mode & S_IXOTH))
+		if (stat(path, &s) == 0 && S_ISDIR(s.st_mode) && !(s.st_mode & S_IXOTH) &&
+		    !(s.st_gid == gid && (s.st_mode & S_IXGRP)))
 			return slx_error(err, 0,
 					 "root.path: %s is not searchable by the sandbox's user "
 					 "namespace (chmod o+x %s, or --unsafe-sandbox)",
@@ -127,6 +130,7 @@ static int load_floor(struct shim_function *fn, const char *root,
 	cleanup_free char *skeleton = NULL;
 	uint32_t tmp = SHIM_FLOOR_TMP_MB;
 	const char *v;
+	gid_t gid;
 
 	if (!floor)
 		floor = &none;
@@ -145,7 +149,10 @@ static int load_floor(struct shim_function *fn, const char *root,
 		return slx_error_prefix(err, "config.json");
 	if (floor->unsafe)
 		return 0;
-	return root_reachable(fn, err) < 0 ? -1 : shim_floor_idmap(fn->cfg, fn->bundle, root, err);
+	gid = (gid_t)fn->cfg->linux_.gid_mappings[0].host_id;
+	if (img_store_admit(root, gid, err) < 0 || root_reachable(fn, gid, err) < 0)
+		return -1;
+	return shim_floor_idmap(fn->cfg, fn->bundle, root, err);
 }
 
 int shim_function_load(const char *bundle, const char *root, const struct shim_floor_opts *floor,

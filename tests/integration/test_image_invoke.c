@@ -84,6 +84,34 @@ Test(image_invoke, an_image_invokes_cold_with_its_user_workdir_and_a_private_upp
 	cmd_result_free(&r);
 }
 
+/* A layer keeps the image's owners and modes on the host: its 1777 /tmp,
+ * and any file of uid 1000, were writable by host users through the
+ * store's searchable path, and every sandbox of the image would run what
+ * they put there.  Only root and the sandboxes' own group pass the
+ * store's images/. */
+Test(image_invoke, host_users_cannot_reach_the_layers_sandboxes_run)
+{
+	struct cmd_result r;
+
+	slx(&r, "invoke --data hi oci:oci:v1");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "ls -d %s/root/images/layers/*/tmp | head -1", work);
+	cr_assert(strstr(r.out, "/tmp"), "no layer with the image's /tmp: %s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10,
+		"for l in %s/root/images/layers/*; do for u in 65534 1000; do "
+		"setpriv --reuid $u --regid $u --clear-groups touch $l/tmp/planted-$u 2>/dev/null "
+		"&& echo planted by $u; done; done; true",
+		work);
+	cr_expect_str_eq(r.out, "", "a host user wrote into a layer: %s", r.out);
+	cmd_result_free(&r);
+	slx(&r, "invoke --data again oci:oci:v1");
+	cr_expect_eq(r.status, 0, "sandboxes no longer reach the store: %s", r.err);
+	cr_expect_str_eq(r.out, "again from 1000:1001 in /srv\n");
+	cmd_result_free(&r);
+}
+
 Test(image_invoke, image_pull_ls_inspect_rm_prune)
 {
 	struct cmd_result r;
