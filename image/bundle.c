@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -374,7 +375,23 @@ static size_t diff_ids_count(char **v)
 	return n;
 }
 
-int img_bundle_make(struct img_store *st, const char *manifest, char **bundle, struct slx_err *err)
+/* A shared lock on the bundle's directory, taken under the gc lock (so
+ * no prune is between the bundle's making and its pin). */
+static int pin_bundle(struct img_store *st, const char *dest, int *pin, struct slx_err *err)
+{
+	int fd = openat(st->dirfd, dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 || flock(fd, LOCK_SH) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return slx_error(err, errno, "image store: pin %s", dest);
+	}
+	*pin = fd;
+	return 0;
+}
+
+int img_bundle_make(struct img_store *st, const char *manifest, char **bundle, int *pin,
+		    struct slx_err *err)
 {
 	struct img_manifest m;
 	struct bundle_ctx b = {.st = st, .m = &m};
@@ -403,6 +420,8 @@ int img_bundle_make(struct img_store *st, const char *manifest, char **bundle, s
 	if (fstatat(st->dirfd, dest, &s, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    (resolve_user(&b, err) < 0 || bundle_build(&b, dest, err) < 0))
 		goto out;
+	if (pin && pin_bundle(st, dest, pin, err) < 0)
+		goto out;
 	*bundle = steal_ptr(abs);
 	r = 0;
 out:
@@ -411,7 +430,8 @@ out:
 	return r;
 }
 
-int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, struct slx_err *err)
+int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, int *pin,
+		       struct slx_err *err)
 {
 	struct img_store st;
 	struct img_ref ref;
@@ -428,7 +448,7 @@ int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, stru
 	if (r == 0)
 		r = img_pull(&st, &ref, digest, err);
 	if (r >= 0)
-		r = img_bundle_make(&st, digest, bundle, err);
+		r = img_bundle_make(&st, digest, bundle, pin, err);
 	img_store_close(&st);
 	img_ref_free(&ref);
 	return r < 0 ? -1 : 0;

@@ -181,6 +181,34 @@ static int sweep(struct img_store *st, const char *dir, const struct keep *k, un
 	return failed ? -1 : 0;
 }
 
+/* A bundle someone holds (img_bundle_make's pin: a shim serving it, an
+ * invoke running it) is kept with all its image needs: its name is its
+ * manifest's hex.  Removed, the holder's next sandbox found no root. */
+static int keep_pinned(struct img_store *st, struct keep *k, struct slx_err *err)
+{
+	cleanup_close int fd = openat(st->dirfd, "bundles", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cleanup_dir DIR *d = NULL;
+	struct dirent *e;
+	char digest[IMG_DIGEST_MAX];
+
+	if (fd < 0 || !(d = fdopendir(fd)))
+		return slx_error(err, errno, "image store: bundles");
+	fd = -1;
+	while ((e = readdir(d))) {
+		cleanup_close int b = -1;
+
+		if (e->d_name[0] == '.' || strlen(e->d_name) != 64)
+			continue;
+		b = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (b < 0 || flock(b, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+			continue;
+		snprintf(digest, sizeof(digest), "sha256:%s", e->d_name);
+		if (keep_mark(st, k, digest, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int img_prune(struct img_store *st, unsigned *removed, struct slx_err *err)
 {
 	static const char *const dirs[] = {"blobs/sha256", "layers", "bundles", "tmp"};
@@ -195,6 +223,8 @@ int img_prune(struct img_store *st, unsigned *removed, struct slx_err *err)
 		return -1;
 	for (size_t i = 0; ret == 0 && i < r.n; i++)
 		ret = keep_mark(st, &k, r.digests[i], err);
+	if (ret == 0)
+		ret = keep_pinned(st, &k, err);
 	/* With the gc lock held no pull is under way: tmp/ is all leftovers.
 	 * Every directory is swept even when one fails (the first error
 	 * stands); none is when what to keep is not known. */

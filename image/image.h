@@ -95,8 +95,9 @@ int img_unpack_fd(int fd, int dirfd, const struct img_unpack_opts *o, struct slx
 /* Unpack every layer of a stored manifest (each once, in its own directory)
  * and write the bundle <store>/bundles/<hex>/config.json: the layers as
  * read-only overlay lowers, a private tmpfs upper per container.  *bundle
- * gets the bundle directory (heap). */
-int img_bundle_make(struct img_store *st, const char *manifest, char **bundle, struct slx_err *err);
+ * gets the bundle directory (heap); pin as img_bundle_for_ref's. */
+int img_bundle_make(struct img_store *st, const char *manifest, char **bundle, int *pin,
+		    struct slx_err *err);
 
 /* Inside an overlay bundle's (empty) rootfs: a tmpcopyup tmpfs mounted
  * there gives each container its own copy of upper/ and work/. */
@@ -116,8 +117,12 @@ int img_store_path(const char *root, char out[PATH_MAX]);
  * last admitted is the one that passes. */
 int img_store_admit(const char *root, gid_t gid, struct slx_err *err);
 
-/* Pull when the store has no such ref yet, then img_bundle_make. */
-int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, struct slx_err *err);
+/* Pull when the store has no such ref yet, then img_bundle_make.  With pin,
+ * *pin gets a descriptor holding the bundle: while it is open, prune keeps
+ * the bundle and everything its image needs (a shim serving it, an invoke
+ * running it).  Close it when done. */
+int img_bundle_for_ref(const char *root, const char *refstr, char **bundle, int *pin,
+		       struct slx_err *err);
 
 /* ls: one line per ref; inspect: the manifest, config and layers as JSON. */
 int img_list(struct img_store *st, FILE *out, struct slx_err *err);

@@ -167,7 +167,9 @@ int shim_function_load(const char *bundle, const char *root, const struct shim_f
 
 	if (!realpath(bundle, abs))
 		return slx_error(err, errno, "bundle %s", bundle);
-	if (!(fn = calloc(1, sizeof(*fn))))
+	if ((fn = calloc(1, sizeof(*fn))))
+		fn->pin = -1;
+	if (!fn)
 		return slx_error(err, ENOMEM, "function");
 	fn->mode = SHIM_MODE_EXEC;
 	fn->timeout_s = DEFAULT_TIMEOUT_S;
@@ -205,13 +207,16 @@ void shim_function_free(struct shim_function *fn)
 	shim_floor_release(&fn->floor);
 	free(fn->bundle);
 	free(fn->name);
+	slx_closep(&fn->pin);
 	free(fn);
 }
 
-int shim_function_bundle(const char *root, const char *arg, char **bundle, struct slx_err *err)
+int shim_function_bundle(const char *root, const char *arg, char **bundle, int *pin,
+			 struct slx_err *err)
 {
+	*pin = -1;
 	if (img_ref_is_image(arg))
-		return img_bundle_for_ref(root, arg, bundle, err);
+		return img_bundle_for_ref(root, arg, bundle, pin, err);
 	if (!(*bundle = strdup(arg)))
 		return slx_error(err, ENOMEM, "bundle");
 	return 0;

@@ -26,6 +26,7 @@ struct shim_function {
 	/* Its sandboxes' parent cgroup, relative to the unified root (the
 	 * node's, with a memory budget), borrowed; NULL: slxrun. */
 	const char *cgroup_parent;
+	int pin; /* an image's bundle held against prune (shim_function_bundle), or -1 */
 };
 
 /* Load <bundle>/config.json and the annotations (each overridden by the
@@ -40,8 +41,10 @@ void shim_function_free(struct shim_function *fn);
 
 /* The bundle a command line's BUNDLE names: an image reference (oci:,
  * oci-archive:, docker-archive:, docker://) becomes the bundle the image
- * store under root makes of it, pulled when missing; a directory stays as
- * it is.  *bundle is heap. */
-int shim_function_bundle(const char *root, const char *arg, char **bundle, struct slx_err *err);
+ * store under root makes of it, pulled when missing, and *pin a descriptor
+ * that keeps prune from it while open (hand it to the function's pin); a
+ * directory stays as it is, *pin -1.  *bundle is heap. */
+int shim_function_bundle(const char *root, const char *arg, char **bundle, int *pin,
+			 struct slx_err *err);
 
 #endif

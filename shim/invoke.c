@@ -204,11 +204,12 @@ int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
 	struct slx_buf ev = {0};
 	char abs[PATH_MAX], sock[PATH_MAX];
 	cleanup_free char *bundle = NULL;
+	cleanup_close int pin = -1; /* held until the answer is out */
 	struct stat st;
 	char *token = NULL;
 	int r = -1, status = 0;
 
-	if (shim_function_bundle(o->root, o->bundle, &bundle, err) < 0)
+	if (shim_function_bundle(o->root, o->bundle, &bundle, &pin, err) < 0)
 		return -1;
 	if (!realpath(bundle, abs))
 		return slx_error(err, errno, "bundle %s", bundle);

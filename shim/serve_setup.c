@@ -218,11 +218,13 @@ static int load_one(struct serve *s, size_t fi, struct slx_err *err)
 	cleanup_free char *bundle = NULL;
 	char name[65];
 	const char *base, *ref = split_name(s->opts.functions[fi], name, sizeof(name));
+	cleanup_close int pin = -1;
 
-	if (shim_function_bundle(s->opts.root, ref, &bundle, err) < 0 ||
+	if (shim_function_bundle(s->opts.root, ref, &bundle, &pin, err) < 0 ||
 	    shim_function_load(bundle, s->opts.root, &s->opts.floor, &s->opts.settings, &f->fn,
 			       err) < 0)
 		return -1;
+	f->fn->pin = steal_fd(pin);
 	s->n_fns = fi + 1; /* loaded: the teardown frees it */
 	if (name[0]) {
 		char *n = strdup(name);

@@ -171,6 +171,38 @@ Test(image_invoke, shim_serve_runs_an_image_warm)
 	shim_proc_cleanup(&s);
 }
 
+/* A serving shim pins its image's bundle: `image rm` then `image prune`
+ * removed the bundle and the layers its next sandboxes mount, which failed
+ * from then on (root.path: No such file or directory).  Once the shim is
+ * gone, prune takes them. */
+Test(image_invoke, prune_keeps_what_a_serving_shim_runs)
+{
+	struct shim_proc s = SHIM_PROC_INIT;
+	struct http_reply rep;
+	struct cmd_result r;
+	char ref[128];
+
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	shim_proc_start(&s, ref, "--keep-alive 0");
+	shim_invoke(&s, "one", &rep);
+	cr_assert_eq(rep.status, 200, "%.*s", (int)rep.len, rep.body);
+	cmd_run(&r, NULL, 30, "'%s' --root %s image rm %s && '%s' --root %s image prune",
+		slxrun_bin(), s.root, ref, slxrun_bin(), s.root);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	shim_invoke(&s, "two", &rep);
+	cr_expect_eq(rep.status, 200, "after prune: %.*s", (int)rep.len, rep.body);
+	cr_expect(rep.len >= 3 && !memcmp(rep.body, "two", 3), "%.*s", (int)rep.len, rep.body);
+	cr_assert_eq(shim_proc_stop(&s), 0);
+	cmd_run(&r, NULL, 30,
+		"'%s' --root %s image prune && "
+		"[ -z \"$(ls -A %s/images/bundles)$(ls -A %s/images/layers)\" ]",
+		slxrun_bin(), s.root, s.root, s.root);
+	cr_expect_eq(r.status, 0, "left after the shim stopped: %s%s", r.out, r.err);
+	cmd_result_free(&r);
+	shim_proc_cleanup(&s);
+}
+
 /* Lambda's container-image convention: the runtime client as ENTRYPOINT, the
  * handler as CMD, /var/task as WorkingDir, runtime-api mode from a label. */
 Test(image_invoke, a_lambda_style_image_runs_in_runtime_api_mode)

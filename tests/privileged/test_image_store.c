@@ -109,7 +109,7 @@ Test(image_store, every_source_format_pulls_the_same_layers_and_a_bundle)
 	snprintf(ref, sizeof(ref), "docker-archive:%s/img.docker.tar", work);
 	cr_assert_eq(pull(ref, d, &err), 0, "%s", err.msg);
 	cr_assert_eq(count("tmp"), 0, "an archive's extraction was left behind");
-	cr_assert_eq(img_bundle_for_ref(root, ref, &bundle, &err), 0, "%s", err.msg);
+	cr_assert_eq(img_bundle_for_ref(root, ref, &bundle, NULL, &err), 0, "%s", err.msg);
 	/* Only the docker-archive's two (plain tar) layers are unpacked yet. */
 	cr_assert_eq(count("layers"), 2);
 	snprintf(p, sizeof(p), "%s/config.json", bundle);
@@ -117,7 +117,7 @@ Test(image_store, every_source_format_pulls_the_same_layers_and_a_bundle)
 	free(bundle);
 	/* The second layer's deletion is an overlay whiteout in its own dir. */
 	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
-	cr_assert_eq(img_bundle_for_ref(root, ref, &bundle, &err), 0, "%s", err.msg);
+	cr_assert_eq(img_bundle_for_ref(root, ref, &bundle, NULL, &err), 0, "%s", err.msg);
 	/* The layout's gzip blobs differ from the archive's plain ones: four. */
 	cr_assert_eq(count("layers"), 4);
 	sh("n=0; for l in %s/images/layers/*; do [ -c $l/etc/gone ] && n=$((n+1)); "
@@ -268,7 +268,7 @@ Test(image_store, concurrent_pulls_of_one_image_agree)
 		cr_assert(pids[i] >= 0);
 		if (pids[i] == 0) {
 			char *b = NULL;
-			_exit(img_bundle_for_ref(root, ref, &b, &err) == 0 ? 0 : 1);
+			_exit(img_bundle_for_ref(root, ref, &b, NULL, &err) == 0 ? 0 : 1);
 		}
 	}
 	for (int i = 0; i < 4; i++) {
@@ -289,7 +289,7 @@ Test(image_store, rm_then_prune_removes_what_no_ref_reaches)
 	unsigned removed;
 
 	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
-	cr_assert_eq(img_bundle_for_ref(root, ref, &b, &err), 0, "%s", err.msg);
+	cr_assert_eq(img_bundle_for_ref(root, ref, &b, NULL, &err), 0, "%s", err.msg);
 	free(b);
 	cr_assert_eq(img_store_open(root, &st, &err), 0);
 	cr_assert_eq(img_prune(&st, &removed, &err), 0, "%s", err.msg);
