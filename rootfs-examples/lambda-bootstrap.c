@@ -6,8 +6,9 @@
  * Loop: GET /2018-06-01/runtime/invocation/next, answer the event, POST the answer to
  * .../invocation/{id}/response. One connection per request (Connection: close), bodies framed by
  * Content-Length. Test events: "crash" aborts, "error" reports a function error, "sleep" sleeps 60
- * s, "log-flood" writes 64 MiB to stderr, "log-attack" writes a line made to pass for the shim's
- * and tries to read and truncate what its stderr is, answering what came of each.
+ * s, "big-answer" answers a 6,000,000-byte string, "log-flood" writes 64 MiB to stderr,
+ * "log-attack" writes a line made to pass for the shim's and tries to read and truncate what its
+ * stderr is, answering what came of each.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -365,6 +366,20 @@ static char *log_attack(size_t *len)
 	return out;
 }
 
+/* A JSON string of 6,000,000 bytes, quotes included (Lambda's limit is
+ * 6 MB): a small request, a big answer. */
+static char *big_answer(size_t *len)
+{
+	char *out = malloc(6000000);
+
+	if (!out)
+		fail("out of memory");
+	memset(out, 'x', 6000000);
+	out[0] = out[5999999] = '"';
+	*len = 6000000;
+	return out;
+}
+
 static void handle(const struct reply *next)
 {
 	static const char error_body[] =
@@ -391,8 +406,9 @@ static void handle(const struct reply *next)
 			if (write(2, line, sizeof(line)) < 0)
 				break;
 	}
-	char *answer = event_is(next->body, next->body_len, "log-attack")
-			   ? log_attack(&len)
+	char *answer = event_is(next->body, next->body_len, "log-attack") ? log_attack(&len)
+		       : event_is(next->body, next->body_len, "big-answer")
+			   ? big_answer(&len)
 			   : echo_answer(next->body, next->body_len, &len);
 	snprintf(path, sizeof(path), API "/invocation/%s/response", next->request_id);
 	post(path, NULL, answer, len);

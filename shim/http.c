@@ -57,6 +57,7 @@ struct http_front {
 	size_t n;
 	size_t calls;		/* live struct http_call */
 	size_t body_bytes;	/* held by calls: request bodies and answers */
+	size_t answer_bytes;	/* the answers among them */
 	struct http_conn conns; /* list head */
 	uint64_t next_sweep_ns;
 };
@@ -71,6 +72,7 @@ struct http_call {
 	uint64_t arrival_ns;
 	bool too_large, over_budget;
 	bool owned;			      /* handed to ops.invoke, not answered yet */
+	bool answered;			      /* held is its answer's */
 	bool closed;			      /* MHD is done with the connection */
 	char function[HTTP_FUNCTION_MAX + 1]; /* the path's NAME */
 };
@@ -485,6 +487,8 @@ static void call_free(struct http_call *c)
 {
 	c->front->calls--;
 	c->front->body_bytes -= c->held;
+	if (c->answered)
+		c->front->answer_bytes -= c->held;
 	if (c->resp)
 		MHD_destroy_response(c->resp);
 	slx_buf_release(&c->body);
@@ -536,11 +540,14 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 		return;
 	}
 	/* The request body is done with; the answer is held instead, counted
-	 * over the budget (it is never refused: the work is done). */
+	 * over the budget (it is never refused: the work is done; instead no
+	 * call starts while answers fill the budget, http_front_answers_full). */
 	slx_buf_release(&c->body);
 	f->body_bytes += a->len;
 	f->body_bytes -= c->held;
 	c->held = a->len;
+	c->answered = true;
+	f->answer_bytes += a->len;
 	r = json_response(a->body, a->len);
 	if (r && a->function_error)
 		(void)MHD_add_response_header(r, "X-Amz-Function-Error", a->function_error);
@@ -681,6 +688,11 @@ size_t http_front_pending(const struct http_front *f)
 size_t http_front_body_bytes(const struct http_front *f)
 {
 	return f->body_bytes;
+}
+
+bool http_front_answers_full(const struct http_front *f)
+{
+	return f->answer_bytes >= f->opts.body_budget;
 }
 
 void http_front_close(struct http_front *f)

@@ -95,6 +95,10 @@ int http_front_timeout_ms(struct http_front *f);
 void http_front_quiesce(struct http_front *f);
 /* Bytes of request and answer bodies the front holds now. */
 size_t http_front_body_bytes(const struct http_front *f);
+/* Whether the answers waiting for their clients fill the body budget: start
+ * no call until they drain (clients that ask for 6 MB answers and never
+ * read them held them all, 300 of them 1.7 GB). */
+bool http_front_answers_full(const struct http_front *f);
 /* Calls (connections with a request) the front still tracks. */
 size_t http_front_pending(const struct http_front *f);
 /* Stop the daemons, unlink unix sockets, free.  NULL is fine. */

@@ -69,9 +69,13 @@ static bool out_of_attempts(struct serve_fn *f, struct job *j)
 	return true;
 }
 
-/* Hand waiting requests to ready sandboxes, oldest first. */
+/* Hand waiting requests to ready sandboxes, oldest first; none while the
+ * answers held for their clients fill the front's budget (they drain as
+ * clients read or their send deadline cuts them). */
 static void dispatch(struct serve *s)
 {
+	if (http_front_answers_full(s->http))
+		return;
 	for (size_t fi = 0; fi < s->n_fns; fi++) {
 		struct serve_fn *f = &s->fns[fi];
 		struct pool_slot *slot;
