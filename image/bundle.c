@@ -116,8 +116,20 @@ static void gen_process(yajl_gen g, yajl_val def, const struct bundle_ctx *b)
 	(void)yajl_gen_map_close(g);
 }
 
+/* Whether layer i appears again above it (later in the manifest). */
+static bool shadowed(const struct img_manifest *m, size_t i)
+{
+	for (size_t k = i + 1; k < m->n_layers; k++)
+		if (!strcmp(m->layers[k].digest, m->layers[i].digest))
+			return true;
+	return false;
+}
+
 /* overlay's options: the layers as lowers (the first is the top, and the
- * manifest lists the base first), the upper and work dirs in the tmpfs. */
+ * manifest lists the base first), the upper and work dirs in the tmpfs.  A
+ * layer listed twice (old builders repeat the empty layer) is a lower once,
+ * where it is topmost: overlayfs refuses a directory twice (ELOOP), and the
+ * lower copy adds nothing the upper one does not put back. */
 static int overlay_opts(const struct bundle_ctx *b, char *opts[3], struct slx_err *err)
 {
 	size_t cap = b->m->n_layers * (strlen(b->st->path) + 80) + 16, n;
@@ -127,8 +139,10 @@ static int overlay_opts(const struct bundle_ctx *b, char *opts[3], struct slx_er
 		return slx_error(err, ENOMEM, "bundle");
 	n = (size_t)snprintf(s, cap, "lowerdir=");
 	for (size_t i = b->m->n_layers; i-- > 0;)
-		n += (size_t)snprintf(s + n, cap - n, "%s/layers/%s%s", b->st->path,
-				      b->m->layers[i].digest + 7, i ? ":" : "");
+		if (!shadowed(b->m, i))
+			n += (size_t)snprintf(s + n, cap - n, "%s%s/layers/%s",
+					      n > strlen("lowerdir=") ? ":" : "", b->st->path,
+					      b->m->layers[i].digest + 7);
 	opts[0] = s;
 	if (asprintf(&opts[1], "upperdir=%s/rootfs/" UPPER_DIR "/upper", b->bundle) < 0 ||
 	    asprintf(&opts[2], "workdir=%s/rootfs/" UPPER_DIR "/work", b->bundle) < 0)

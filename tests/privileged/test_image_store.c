@@ -239,6 +239,41 @@ Test(image_store, an_index_without_linux_amd64_is_refused)
 		  err.msg);
 }
 
+/* Old builders repeat a layer (the empty one): overlayfs refuses a
+ * directory twice as a lower (ELOOP), so each is a lower once, where it is
+ * topmost.  The image here lists its two layers as A, B, A. */
+Test(image_store, a_layer_listed_twice_is_one_lower_where_it_is_topmost)
+{
+	char ref[256], *bundle = NULL;
+	struct slx_err err = {0};
+
+	sh("cd %s/oci && python3 - <<'EOF'\n"
+	   "import hashlib, json\n"
+	   "def put(o):\n"
+	   "    b = json.dumps(o).encode(); h = hashlib.sha256(b).hexdigest()\n"
+	   "    open('blobs/sha256/' + h, 'wb').write(b); return 'sha256:' + h, len(b)\n"
+	   "def get(d): return json.load(open('blobs/sha256/' + d.split(':')[1]))\n"
+	   "ix = json.load(open('index.json')); m = get(ix['manifests'][0]['digest'])\n"
+	   "c = get(m['config']['digest'])\n"
+	   "m['layers'] = m['layers'] + m['layers'][:1]\n"
+	   "c['rootfs']['diff_ids'] = c['rootfs']['diff_ids'] + c['rootfs']['diff_ids'][:1]\n"
+	   "m['config']['digest'], m['config']['size'] = put(c)\n"
+	   "ix['manifests'][0]['digest'], ix['manifests'][0]['size'] = put(m)\n"
+	   "json.dump(ix, open('index.json', 'w'))\n"
+	   "EOF",
+	   work);
+	snprintf(ref, sizeof(ref), "oci:%s/oci:v1", work);
+	cr_assert_eq(img_bundle_for_ref(root, ref, &bundle, NULL, &err), 0, "%s", err.msg);
+	/* one lower per layer, the repeated one on top, and overlayfs takes them */
+	sh("cd %s && o=$(grep -o 'lowerdir=[^\"]*' config.json | cut -d= -f2) && "
+	   "[ $(echo $o | tr ':' '\\n' | wc -l) -eq 2 ] && "
+	   "[ $(echo $o | tr ':' '\\n' | sort -u | wc -l) -eq 2 ] && mkdir -p %s/m && "
+	   "mount -t overlay overlay -o ro,lowerdir=$o %s/m && [ -e %s/m/etc/one ] && "
+	   "umount %s/m",
+	   bundle, work, work, work, work);
+	free(bundle);
+}
+
 Test(image_store, a_full_disk_fails_cleanly)
 {
 	char ref[256], d[IMG_DIGEST_MAX];
