@@ -9,10 +9,12 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <unistd.h>
 
 #include "../cgroups/cgroups.h"
 #include "../common/cleanup.h"
@@ -223,10 +225,70 @@ static long expected_magic(const struct rt_mount_op *op)
 	}
 }
 
+/* mount(2) copies one page of options.  An overlay of many layers names
+ * more (in the image store ~100 bytes a lower: past about 40 layers the
+ * options were cut, and the mount failed).  Its lowers are then opened
+ * one by one and named by descriptor, relative to /proc/self/fd entered for
+ * the mount ("12:13:14..."): the very directories the long names resolve to,
+ * a few bytes each.  E2BIG when even that does not fit. */
+#define MOUNT_DATA_MAX	   4095
+#define OVERLAY_LOWERS_MAX 500
+
+static int mount_overlay_by_fd(const char *target, const struct rt_mount_op *op)
+{
+	const char *data = op->data, *key = strstr(data, "lowerdir="), *lowers, *rest;
+	cleanup_free char *names = NULL, *opts = NULL;
+	cleanup_close int cwd = -1, fds = -1;
+	int fd[OVERLAY_LOWERS_MAX], n = 0, r = -1, saved;
+	size_t o = 0;
+
+	if (!key || (key != data && key[-1] != ',') || strchr(data, '\\'))
+		return errno = E2BIG, -1;
+	lowers = key + strlen("lowerdir=");
+	rest = lowers + strcspn(lowers, ",");
+	/* a descriptor's number may be longer than the path it stands for */
+	if (!(names = strndup(lowers, (size_t)(rest - lowers))) ||
+	    !(opts = malloc(strlen(data) + 12 * (OVERLAY_LOWERS_MAX + 1))))
+		return errno = ENOMEM, -1;
+	o = (size_t)(lowers - data);
+	memcpy(opts, data, o);
+	for (char *save = NULL, *p = strtok_r(names, ":", &save); p;
+	     p = strtok_r(NULL, ":", &save)) {
+		if (n == OVERLAY_LOWERS_MAX) {
+			errno = E2BIG;
+			goto out;
+		}
+		if ((fd[n] = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+			goto out;
+		o += (size_t)sprintf(opts + o, "%s%d", n ? ":" : "", fd[n]);
+		n++;
+	}
+	strcpy(opts + o, rest);
+	if (strlen(opts) > MOUNT_DATA_MAX) {
+		errno = E2BIG;
+		goto out;
+	}
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (fds = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 || fchdir(fds) < 0)
+		goto out;
+	r = mount(op->source, target, op->fstype, op->flags, opts);
+	saved = errno;
+	(void)fchdir(cwd);
+	errno = saved;
+out:
+	saved = errno;
+	while (n > 0)
+		close(fd[--n]);
+	errno = saved;
+	return r;
+}
+
 static int fs_attach(const struct rt_mount_op *op, int target)
 {
 	char tpath[FD_PATH_MAX];
 
+	if (op->data && strlen(op->data) > MOUNT_DATA_MAX && !strcmp(op->fstype, "overlay"))
+		return mount_overlay_by_fd(fd_path(tpath, target), op);
 	if (mount(op->source, fd_path(tpath, target), op->fstype, op->flags, op->data) == 0)
 		return 0;
 	if (errno == EPERM && op->kind == RT_MOP_SYSFS && op->node.bind_host)

@@ -112,6 +112,27 @@ Test(image_invoke, host_users_cannot_reach_the_layers_sandboxes_run)
 	cmd_result_free(&r);
 }
 
+/* mount(2) takes a page of options: a hundred layers' lowerdir (each a
+ * path into the store, ~100 bytes) is past it, and an image of more than
+ * about 40 layers failed with EINVAL.  The runtime names the lowers
+ * relative to the directory they share when the options would not fit. */
+Test(image_invoke, an_image_of_a_hundred_layers_runs)
+{
+	struct cmd_result r;
+	char cwd[512];
+
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	cmd_run(&r, NULL, 60, "python3 %s/tests/integration/many_layers.py %s/many 100 v1", cwd,
+		work);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	slx(&r, "invoke --data x oci:many:v1");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "0\n") && strstr(r.out, "99\n"), "%s", r.out);
+	cr_expect_eq(count_lines(r.out), 100, "%s", r.out);
+	cmd_result_free(&r);
+}
+
 Test(image_invoke, image_pull_ls_inspect_rm_prune)
 {
 	struct cmd_result r;
