@@ -96,6 +96,10 @@ int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct slx_err *
  * re-opens its own cgroup later, e.g. `delete` from state.json, sets
  * created = true before destroying. */
 int cg_destroy(struct cg_handle *h, struct slx_err *err);
+/* cg_destroy for a caller that must not wait: kill what remains and try
+ * the rmdir once.  1 removed (or nothing to remove; h released), 0 still
+ * populated (call again later), -1 error (h released). */
+int cg_try_destroy(struct cg_handle *h, struct slx_err *err);
 
 /* One read path for counters, shared by `events --stats`, `ps` and the shim's
  * model: every field read through the open dirfd, no path resolution per tick.

@@ -246,6 +246,26 @@ static int cg_rmdir_tree(int parent, const char *name)
 	return 0;
 }
 
+int cg_try_destroy(struct cg_handle *h, struct slx_err *err)
+{
+	struct slx_err e;
+
+	if (!h->created || !h->path) {
+		cg_handle_release(h);
+		return 1;
+	}
+	(void)cg_kill_all(h, SIGKILL, &e);
+	if (cg_rmdir_tree(AT_FDCWD, h->path) == 0 || errno == ENOENT) {
+		cg_handle_release(h);
+		return 1;
+	}
+	if (errno == EBUSY)
+		return 0;
+	slx_error(err, errno, "remove cgroup %s", h->path);
+	cg_handle_release(h);
+	return -1;
+}
+
 int cg_destroy(struct cg_handle *h, struct slx_err *err)
 {
 	unsigned long long deadline = slx_now_ns() + CG_DESTROY_TIMEOUT_MS * 1000000ULL;

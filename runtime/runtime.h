@@ -210,5 +210,13 @@ int rt_sandbox_cgroup_path(const char *parent, const char *id, char *buf, size_t
 /* Kill pid 1 and reap it, then kill whatever is left in the cgroup and
  * remove it.  Safe on a sandbox whose spawn failed, and twice. */
 int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err);
+/* rt_sandbox_destroy in two steps, for a caller that must not wait (the
+ * shim's loop): rt_sandbox_kill signals every process (pid 1 through its
+ * pidfd, the cgroup with cgroup.kill) and returns; rt_sandbox_reap, when
+ * the pidfd turns readable or later, reaps pid 1 and removes the cgroup
+ * without waiting: 1 done, 0 not yet (a process is still exiting: call
+ * again), -1 error (done all the same). */
+void rt_sandbox_kill(struct rt_sandbox *sb);
+int rt_sandbox_reap(struct rt_sandbox *sb, struct slx_err *err);
 
 #endif

@@ -92,6 +92,39 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb, 
 	return 0;
 }
 
+void rt_sandbox_kill(struct rt_sandbox *sb)
+{
+	struct slx_err e;
+
+	if (sb->pid > 0) {
+		if (sb->pidfd >= 0)
+			(void)pidfd_send_signal(sb->pidfd, SIGKILL, NULL, 0);
+		else
+			(void)kill(sb->pid, SIGKILL);
+	}
+	if (sb->cg.dirfd >= 0)
+		(void)cg_kill_all(&sb->cg, SIGKILL, &e);
+}
+
+int rt_sandbox_reap(struct rt_sandbox *sb, struct slx_err *err)
+{
+	int r;
+
+	if (sb->pid > 0) {
+		pid_t w = waitpid(sb->pid, NULL, WNOHANG);
+
+		if (w == 0 || (w < 0 && errno == EINTR))
+			return 0;
+		sb->pid = 0; /* reaped, or not ours to reap (ECHILD) */
+	}
+	r = 1;
+	if (sb->cg.dirfd >= 0 && (r = cg_try_destroy(&sb->cg, err)) == 0)
+		return 0;
+	slx_closep(&sb->pidfd);
+	cg_handle_release(&sb->cg);
+	return r;
+}
+
 int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err)
 {
 	int r = 0;

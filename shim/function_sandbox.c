@@ -504,6 +504,28 @@ bool shim_sandbox_alive(const struct shim_sandbox *sb)
 	return sb->rt.pidfd < 0 || poll(&pfd, 1, 0) == 0;
 }
 
+void shim_sandbox_bury(struct shim_sandbox *sb)
+{
+	rt_sandbox_kill(&sb->rt);
+	slx_closep(&sb->fd);
+	sb->alive = false;
+}
+
+int shim_sandbox_pidfd(const struct shim_sandbox *sb)
+{
+	return sb->rt.pidfd;
+}
+
+int shim_sandbox_reap(struct shim_sandbox *sb)
+{
+	struct slx_err err;
+
+	if (rt_sandbox_reap(&sb->rt, &err) == 0)
+		return 0;
+	shim_sandbox_destroy(sb);
+	return 1;
+}
+
 void shim_sandbox_destroy(struct shim_sandbox *sb)
 {
 	struct slx_err err;

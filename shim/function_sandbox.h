@@ -96,6 +96,16 @@ int shim_sandbox_freeze(struct shim_sandbox *sb, bool frozen, struct slx_err *er
 bool shim_sandbox_alive(const struct shim_sandbox *sb);
 /* Kill, reap, remove the cgroup; frees sb. */
 void shim_sandbox_destroy(struct shim_sandbox *sb);
+/* Teardown for a loop that must not wait on a sandbox: shim_sandbox_bury
+ * kills every process of it and closes the agent's socket, then returns;
+ * shim_sandbox_reap, when shim_sandbox_pidfd() turns readable or later,
+ * finishes it without waiting: 1 done (sb freed), 0 not yet (a process is
+ * still exiting).  A sandbox whose pid 1 cannot finish its exit (a zombie
+ * its pid namespace still holds, a process stuck in the kernel) held the
+ * shim's loop in waitpid, every request with it. */
+void shim_sandbox_bury(struct shim_sandbox *sb);
+int shim_sandbox_pidfd(const struct shim_sandbox *sb);
+int shim_sandbox_reap(struct shim_sandbox *sb);
 
 /* The runtime's spawn timings of this sandbox (prepare, cgroup, clone,
  * ready), for `invoke --timings`. */

@@ -261,6 +261,8 @@ static void loop_turn(struct serve *s)
 			on_signal(s);
 		else if (tag == &s->tag_tick)
 			serve_on_timer(s);
+		else if (tag == &s->tag_dying)
+			serve_reap_dying(s, false);
 		else if (serve_creator_of(s, tag))
 			serve_on_created(s, tag);
 		else if (tag != &s->tag_http)

@@ -94,8 +94,16 @@ struct serve {
 	uint64_t drain_deadline_ns;
 	bool made_root, made_shims; /* removed again when setup fails */
 	bool kick;		    /* a request was queued late in a turn: turn again at once */
+	/* Sandboxes torn down whose processes have not all gone yet: each
+	 * pidfd in epoll (one shot) under tag_dying, tried again every tick;
+	 * their orphan records stay until they are gone. */
+	struct serve_dying {
+		struct shim_sandbox *sb;
+		char id[96];
+	} * dying;
+	size_t n_dying, cap_dying;
 	/* epoll tags for the fixed sources; any other data.ptr is a pool_slot */
-	char tag_http, tag_signal, tag_tick;
+	char tag_http, tag_signal, tag_tick, tag_dying;
 };
 
 /* The function a slot belongs to. */
@@ -129,6 +137,9 @@ void serve_slot_on_ready_event(struct serve *s, struct pool_slot *slot);
 /* Creating slots past the function's timeout fail. */
 void serve_check_creating(struct serve *s, uint64_t now);
 void serve_reap_dead(struct serve *s);
+/* Finish what teardowns can (a pidfd turned readable, or a tick); with
+ * wait, all of them, waiting (the shim is stopping). */
+void serve_reap_dying(struct serve *s, bool wait);
 
 /* tick.c */
 void serve_on_timer(struct serve *s);

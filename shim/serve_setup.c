@@ -415,6 +415,10 @@ void serve_teardown(struct serve *s)
 			serve_slot_release(s, s->fns[fi].pool.slots[0]);
 	for (size_t i = 0; i < SERVE_CREATORS; i++)
 		shim_creator_stop(&s->creators[i]);
+	serve_reap_dying(s, true);
+	free(s->dying);
+	s->dying = NULL;
+	s->cap_dying = 0;
 	http_front_close(s->http);
 	s->http = NULL;
 	if (s->node.have_cg) {

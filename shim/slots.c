@@ -5,6 +5,7 @@
  * function's init may take its whole timeout), released, and released when
  * their agent died while idle or frozen. */
 #include <errno.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
@@ -15,6 +16,52 @@
 #include "../common/fsutil.h"
 #include "serve.h"
 
+/* Kill sb and finish its teardown now if it can be, else when its pidfd
+ * says pid 1 is gone (or a later tick): the loop never waits on it. */
+static void bury(struct serve *s, struct shim_sandbox *sb, const char *id)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = &s->tag_dying};
+	struct serve_dying *d;
+
+	shim_sandbox_bury(sb);
+	if (shim_sandbox_reap(sb)) {
+		shim_orphans_del_sandbox(&s->rec, id);
+		return;
+	}
+	if (s->n_dying == s->cap_dying) {
+		size_t cap = s->cap_dying ? 2 * s->cap_dying : 8;
+
+		if (!(d = realloc(s->dying, cap * sizeof(*d)))) { /* no room: wait for it */
+			shim_sandbox_destroy(sb);
+			shim_orphans_del_sandbox(&s->rec, id);
+			return;
+		}
+		s->dying = d;
+		s->cap_dying = cap;
+	}
+	d = &s->dying[s->n_dying++];
+	d->sb = sb;
+	snprintf(d->id, sizeof(d->id), "%s", id);
+	if (shim_sandbox_pidfd(sb) >= 0)
+		(void)epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_pidfd(sb), &ev);
+}
+
+void serve_reap_dying(struct serve *s, bool wait)
+{
+	for (size_t i = 0; i < s->n_dying;) {
+		struct serve_dying *d = &s->dying[i];
+
+		if (wait)
+			shim_sandbox_destroy(d->sb);
+		else if (!shim_sandbox_reap(d->sb)) {
+			i++;
+			continue;
+		}
+		shim_orphans_del_sandbox(&s->rec, d->id);
+		*d = s->dying[--s->n_dying];
+	}
+}
+
 void serve_slot_release(struct serve *s, struct pool_slot *slot)
 {
 	struct serve_fn *f = serve_fn_of(s, slot);
@@ -22,10 +69,11 @@ void serve_slot_release(struct serve *s, struct pool_slot *slot)
 	if (slot->sb) {
 		if (slot->state == POOL_BUSY || slot->state == POOL_CREATING)
 			(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
-		shim_sandbox_destroy(slot->sb);
+		bury(s, slot->sb, slot->id);
 		slot->sb = NULL;
+	} else {
+		shim_orphans_del_sandbox(&s->rec, slot->id);
 	}
-	shim_orphans_del_sandbox(&s->rec, slot->id);
 	f->pool.released++;
 	pool_slot_remove(&f->pool, slot);
 }
@@ -173,7 +221,7 @@ void serve_on_created(struct serve *s, struct shim_creator *c)
 		if (slot)
 			created(s, slot, sb, &err);
 		else /* released while it was made */
-			shim_sandbox_destroy(sb);
+			bury(s, sb, id);
 		err = (struct slx_err){0};
 	}
 	if (r < 0)

@@ -105,6 +105,8 @@ void serve_on_timer(struct serve *s)
 
 	(void)!read(s->tickfd, &expirations, sizeof(expirations));
 	s->armed_ns = 0;
+	if (s->n_dying) /* a cgroup still busy after its pid 1 went */
+		serve_reap_dying(s, false);
 	if (now < s->next_tick_ns)
 		return;
 	feed_tick(s, now);
