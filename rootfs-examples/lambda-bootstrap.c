@@ -6,7 +6,8 @@
  * Loop: GET /2018-06-01/runtime/invocation/next, answer the event, POST the answer to
  * .../invocation/{id}/response. One connection per request (Connection: close), bodies framed by
  * Content-Length. Test events: "crash" aborts, "error" reports a function error, "sleep" sleeps 60
- * s, "big-answer" answers a 6,000,000-byte string, "log-flood" writes 64 MiB to stderr,
+ * s, "big-answer" answers a 6,000,000-byte string, "log-flood" writes 64 MiB to stderr (in 1 KiB
+ * lines; "log-flood-short" 4 Mi lines of one byte),
  * "log-attack" writes a line made to pass for the shim's and tries to read and truncate what its
  * stderr is, answering what came of each.
  */
@@ -397,6 +398,10 @@ static void handle(const struct reply *next)
 	}
 	if (event_is(next->body, next->body_len, "sleep"))
 		sleep(60);
+	if (event_is(next->body, next->body_len, "log-flood-short"))
+		for (int i = 0; i < 4 * 1024 * 1024; i++)
+			if (write(2, "y\n", 2) < 0)
+				break;
 	if (event_is(next->body, next->body_len, "log-flood")) {
 		static char line[1024];
 

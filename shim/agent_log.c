@@ -19,7 +19,7 @@
 #include "../common/fsutil.h"
 
 #define AGENT_LOG_RATE	(1u << 20) /* bytes a second */
-#define AGENT_LOG_BURST (4u << 20)
+#define AGENT_LOG_BURST (1u << 20)
 
 int agent_log_open(struct agent_log *l, const char *name, int *write_end)
 {
@@ -56,7 +56,7 @@ static size_t escape(const char *s, size_t n, char *out)
 	return o;
 }
 
-static void refill(struct agent_log *l)
+static uint64_t refill(struct agent_log *l)
 {
 	uint64_t now = slx_now_ns();
 
@@ -66,6 +66,7 @@ static void refill(struct agent_log *l)
 			l->tokens = AGENT_LOG_BURST;
 	}
 	l->last_ns = now;
+	return now;
 }
 
 /* Write all of buf to out; a stderr that fails (closed, full disk) loses
@@ -84,41 +85,53 @@ static void put(int out, const char *buf, size_t len)
 	}
 }
 
-static void say_dropped(struct agent_log *l, int out)
+/* The count of what was dropped, at most once a second (it is charged
+ * like any line, so dropping cannot itself flood). */
+static void say_dropped(struct agent_log *l, int out, uint64_t now)
 {
 	char name[4 * 64 + 1], msg[512];
 	size_t n = escape(l->name, strnlen(l->name, 64), name);
 	int len;
 
+	if (l->said_ns && now - l->said_ns < 1000000000ull)
+		return;
 	name[n] = '\0';
 	len = snprintf(msg, sizeof(msg),
 		       "slxrun agent: function %s: %llu bytes of its log dropped (over %u KiB/s)\n",
 		       name, (unsigned long long)l->dropped, AGENT_LOG_RATE >> 10);
-	if (len > 0)
-		put(out, msg, (size_t)len < sizeof(msg) ? (size_t)len : sizeof(msg) - 1);
+	if (len <= 0)
+		return;
+	n = (size_t)len < sizeof(msg) ? (size_t)len : sizeof(msg) - 1;
+	put(out, msg, n);
+	l->tokens -= (double)n;
 	l->dropped = 0;
+	l->said_ns = now;
 }
 
-/* One line (without its newline), named and escaped, or dropped. */
+/* One line (without its newline), named and escaped, or dropped.  The
+ * bucket pays for what is written (the name, the escapes), not for what
+ * came in: a line of control characters is four times its size out. */
 static void emit(struct agent_log *l, int out, const char *s, size_t n)
 {
 	char buf[4 * (64 + AGENT_LOG_LINE) + 8];
 	size_t o = 0;
+	uint64_t now = refill(l);
 
-	refill(l);
-	if (l->tokens < (double)n + 1) {
-		l->dropped += n + 1;
-		return;
-	}
-	if (l->dropped)
-		say_dropped(l, out);
-	l->tokens -= (double)n + 1;
 	buf[o++] = '[';
 	o += escape(l->name, strnlen(l->name, 64), buf + o);
 	buf[o++] = ']';
 	buf[o++] = ' ';
 	o += escape(s, n, buf + o);
 	buf[o++] = '\n';
+	if (l->tokens < (double)o) {
+		l->dropped += n + 1;
+		if (l->tokens > 0 && l->dropped)
+			say_dropped(l, out, now);
+		return;
+	}
+	if (l->dropped)
+		say_dropped(l, out, now);
+	l->tokens -= (double)o;
 	put(out, buf, o);
 }
 
@@ -154,7 +167,9 @@ void agent_log_close(struct agent_log *l, int out)
 	if (l->len)
 		emit(l, out, l->line, l->len);
 	l->len = 0;
-	if (l->dropped)
-		say_dropped(l, out);
+	if (l->dropped) {
+		l->said_ns = 0;
+		say_dropped(l, out, slx_now_ns());
+	}
 	slx_closep(&l->fd);
 }

@@ -17,6 +17,7 @@ struct agent_log {
 	double tokens; /* the rate's bucket, bytes */
 	uint64_t last_ns;
 	uint64_t dropped; /* bytes dropped since the last line said so */
+	uint64_t said_ns; /* when a line last said so */
 };
 
 /* A pipe for the function's stdout and stderr: *write_end is the
