@@ -100,8 +100,9 @@ int img_source_registry(const struct img_ref *ref, struct img_source **out, stru
  * directory <store>/tmp/<name>; plain files, directories and symlinks only. */
 int img_archive_extract(struct img_store *st, const char *file, char name[64], struct slx_err *err);
 
-/* Copy all of in to out. */
-int img_copy_fd(int in, int out, struct slx_err *err);
+/* Copy all of in to out; more than max bytes (its descriptor's size) is an
+ * error, so a sparse or growing source cannot fill the store. */
+int img_copy_fd(int in, int out, int64_t max, struct slx_err *err);
 /* openat2 of path under dirfd with RESOLVE_IN_ROOT: an archive's symlinks
  * cannot point a read outside it. */
 int img_open_in(int dirfd, const char *path, int flags);

@@ -157,7 +157,7 @@ static int dar_fetch(struct img_source *src, const struct img_desc *d, int out, 
 			    img_open_file_in(s->dirfd, s->blobs[i].path, s->blobs[i].path, err);
 			if (fd < 0)
 				return -1;
-			return img_copy_fd(fd, out, err);
+			return img_copy_fd(fd, out, s->blobs[i].size, err);
 		}
 	return slx_error(err, ENOENT, "not in the archive");
 }

@@ -25,9 +25,10 @@ struct layout_source {
 	const char *tag;
 };
 
-int img_copy_fd(int in, int out, struct slx_err *err)
+int img_copy_fd(int in, int out, int64_t max, struct slx_err *err)
 {
 	static __thread char buf[1 << 16];
+	int64_t total = 0;
 	ssize_t n;
 
 	while ((n = read(in, buf, sizeof(buf))) != 0) {
@@ -35,6 +36,10 @@ int img_copy_fd(int in, int out, struct slx_err *err)
 			continue;
 		if (n < 0)
 			return slx_error(err, errno, "read");
+		if ((total += n) > max)
+			return slx_error(err, EFBIG,
+					 "more than the %lld bytes its descriptor gives",
+					 (long long)max);
 		for (ssize_t off = 0; off < n;) {
 			ssize_t w = write(out, buf + off, (size_t)(n - off));
 			if (w < 0 && errno == EINTR)
@@ -119,7 +124,7 @@ static int layout_fetch(struct img_source *src, const struct img_desc *d, int ou
 	fd = img_open_file_in(l->dirfd, path, what, err);
 	if (fd < 0)
 		return -1;
-	return img_copy_fd(fd, out, err);
+	return img_copy_fd(fd, out, d->size, err);
 }
 
 static void layout_close(struct img_source *src)

@@ -137,13 +137,19 @@ static int write_data(struct unpack *u, int pfd, const char *base, struct slx_er
 	    openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	const void *blk;
 	size_t len;
-	la_int64_t off;
+	la_int64_t off, next = 0;
 	int r;
 
 	if (fd < 0)
 		return slx_error(err, errno, "entry %s: create", u->raw);
 	while ((r = archive_read_data_block(u->a, &blk, &len, &off)) == ARCHIVE_OK ||
-	       r == ARCHIVE_WARN)
+	       r == ARCHIVE_WARN) {
+		/* an image archive's blobs are copied out densely: a sparse
+		 * one would write its apparent size (2 GiB from 1 MB) */
+		if (u->o->files_only && off != next)
+			return slx_error(err, 0, "entry %s: sparse (an image archive holds none)",
+					 u->raw);
+		next = off + (la_int64_t)len;
 		for (size_t done = 0; done < len;) {
 			ssize_t w = pwrite(fd, (const char *)blk + done, len - done,
 					   (off_t)off + (off_t)done);
@@ -153,8 +159,11 @@ static int write_data(struct unpack *u, int pfd, const char *base, struct slx_er
 				return slx_error(err, errno, "entry %s: write", u->raw);
 			done += (size_t)w;
 		}
+	}
 	if (r != ARCHIVE_EOF)
 		return slx_error(err, 0, "entry %s: %s", u->raw, archive_error_string(u->a));
+	if (u->o->files_only && archive_entry_size_is_set(u->e) && archive_entry_size(u->e) != next)
+		return slx_error(err, 0, "entry %s: sparse (an image archive holds none)", u->raw);
 	if (archive_entry_size_is_set(u->e) && ftruncate(fd, archive_entry_size(u->e)) < 0)
 		return slx_error(err, errno, "entry %s: size", u->raw);
 	return 0;

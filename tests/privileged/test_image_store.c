@@ -213,6 +213,27 @@ Test(image_store, a_fifo_for_a_document_blob_or_archive_entry_is_refused)
 	cr_assert_eq(count("tmp"), 0, "an extraction was left behind");
 }
 
+/* A blob made sparse, in an archive or a layout: extracted cheaply, it
+ * was copied out densely (2 GiB of the store from a 1 MB archive) before
+ * its digest failed.  An image archive holds no sparse entry, and a copy
+ * stops at the descriptor's size. */
+Test(image_store, a_sparse_or_oversized_blob_never_reaches_the_store)
+{
+	char ref[256], msg[1024];
+
+	sh("cd %s && cp -a oci sp && cd sp/blobs/sha256 && f=$(ls -S | head -1) && "
+	   "truncate -s 64M $f && cd ../.. && tar --sparse -cf ../sp.tar . && "
+	   "[ $(stat -c %%s ../sp.tar) -lt 4000000 ]",
+	   work);
+	snprintf(ref, sizeof(ref), "oci-archive:%s/sp.tar:v1", work);
+	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
+	cr_assert(strstr(msg, "sparse (an image archive holds none)"), "%s", msg);
+	snprintf(ref, sizeof(ref), "oci:%s/sp:v1", work);
+	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
+	cr_assert(strstr(msg, "bytes its descriptor gives"), "%s", msg);
+	cr_assert_eq(count("tmp"), 0, "a partial blob or an extraction was left");
+}
+
 Test(image_store, an_index_without_linux_amd64_is_refused)
 {
 	char ref[256], d[IMG_DIGEST_MAX];
