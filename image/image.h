@@ -113,8 +113,9 @@ int img_overlay_skeleton(const char *root, char **path, struct slx_err *err);
 int img_store_path(const char *root, char out[PATH_MAX]);
 /* Let gid (the sandboxes' root group) search <root>/images, and no other
  * host user (0710): call before sandboxes of that group mount from it.
- * Nothing to do when there is no store.  One group per runtime root: the
- * last admitted is the one that passes. */
+ * Nothing to do when there is no store.  One group per runtime root:
+ * another one, already admitted, is an error (it would lock the other
+ * range's sandboxes out). */
 int img_store_admit(const char *root, gid_t gid, struct slx_err *err);
 
 /* Pull when the store has no such ref yet, then img_bundle_make.  With pin,

@@ -67,6 +67,12 @@ int img_store_admit(const char *root, gid_t gid, struct slx_err *err)
 		return errno == ENOENT ? 0 : slx_error(err, errno, "image store %s", path);
 	if (!S_ISDIR(s.st_mode))
 		return slx_error(err, ENOTDIR, "image store %s", path);
+	/* Another range's group would lock that range's sandboxes out. */
+	if (s.st_gid != 0 && s.st_gid != gid)
+		return slx_error(err, 0,
+				 "image store %s: its sandboxes' group is %u, not %u: one "
+				 "--sandbox-ids range per runtime root",
+				 path, (unsigned)s.st_gid, (unsigned)gid);
 	if ((s.st_gid != gid && lchown(path, (uid_t)-1, gid) < 0) || gate(path) < 0)
 		return slx_error(err, errno, "image store %s: admit group %u", path, (unsigned)gid);
 	return 0;
