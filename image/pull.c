@@ -7,16 +7,33 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "../common/cleanup.h"
+
+/* The most a blob may be: a registry writes the descriptors it then
+ * serves, so its size alone bounds neither the disk a pull takes nor how
+ * long it may hold the store's lock (a declared 2^40-byte layer, sent at
+ * 2 KiB/s, had a deadline of 194 days).  Docker Hub takes layers to 10 GB. */
+#define IMG_BLOB_MAX (16ll << 30)
 
 static int blob_fetch(struct img_source *src, struct img_store *st, const struct img_desc *d,
 		      struct slx_err *err)
 {
+	struct statvfs v;
 	struct img_tmp t;
 
 	if (img_blob_exists(st, d->digest))
 		return 0;
+	if (d->size > IMG_BLOB_MAX)
+		return slx_error(err, EFBIG, "blob %s: %lld bytes, over the %lld a blob may have",
+				 d->digest, (long long)d->size, IMG_BLOB_MAX);
+	/* what the store has room for, before a byte is written */
+	if (fstatvfs(st->dirfd, &v) == 0 &&
+	    (unsigned long long)d->size > (unsigned long long)v.f_bavail * v.f_frsize)
+		return slx_error(err, ENOSPC,
+				 "blob %s: %lld bytes, more than the store's %llu free", d->digest,
+				 (long long)d->size, (unsigned long long)v.f_bavail * v.f_frsize);
 	if (img_tmp_open(st, &t, err) < 0)
 		return -1;
 	if (src->fetch(src, d, t.fd, err) < 0) {

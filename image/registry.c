@@ -7,11 +7,15 @@
  * Plain http only for 127.0.0.1 and localhost. */
 #include "internal.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -42,7 +46,9 @@ struct reply {
 	char *buf;
 	size_t len, cap;
 	char auth[1024];
-	bool too_big, timed_out;
+	bool too_big, timed_out, slow;
+	bool remote;	 /* the registry is elsewhere: no connection to this host */
+	bool refused;	 /* a connection to this host was refused */
 	bool discard;	 /* the current response is not a 2xx: its body is no blob */
 	curl_off_t from; /* bytes already in fd, asked for with Range */
 	curl_off_t got;	 /* bytes this response wrote to fd */
@@ -111,6 +117,47 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* Whether a is this host or its link: loopback, link-local, unspecified
+ * (IPv4, IPv6, IPv4-mapped). */
+static bool addr_is_local(const struct sockaddr *a)
+{
+	uint32_t v4;
+
+	if (a->sa_family == AF_INET6) {
+		const struct in6_addr *v6 =
+		    &((const struct sockaddr_in6 *)(const void *)a)->sin6_addr;
+
+		if (IN6_IS_ADDR_LOOPBACK(v6) || IN6_IS_ADDR_LINKLOCAL(v6) ||
+		    IN6_IS_ADDR_UNSPECIFIED(v6))
+			return true;
+		if (!IN6_IS_ADDR_V4MAPPED(v6))
+			return false;
+		memcpy(&v4, &v6->s6_addr[12], 4);
+	} else if (a->sa_family == AF_INET) {
+		v4 = ((const struct sockaddr_in *)(const void *)a)->sin_addr.s_addr;
+	} else {
+		return true;
+	}
+	v4 = ntohl(v4);
+	return (v4 >> 24) == 127 || (v4 >> 16) == 0xa9fe || v4 == 0;
+}
+
+/* A registry elsewhere may not send the pull to this host: every connection
+ * of its transfers (the registry, its token realm, their redirects) is
+ * checked where curl opens it, whatever name, spelling or redirect led
+ * there ("127.1", "[::1]", a name that resolves to 127.0.0.1). */
+static curl_socket_t open_guarded(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct reply *r = arg;
+
+	(void)purpose;
+	if (r->remote && addr_is_local(&a->addr)) {
+		r->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 static void curl_cleanupp(CURL **c)
 {
 	if (*c)
@@ -158,6 +205,8 @@ static int http_get(const char *url, const char *token, curl_off_t from, struct 
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_guarded);
+	curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, r);
 	if (from > 0)
 		curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, from);
 	rc = curl_easy_perform(c);
@@ -168,7 +217,14 @@ static int http_get(const char *url, const char *token, curl_off_t from, struct 
 				 url, (long long)r->size);
 	if (r->too_big)
 		return slx_error(err, EFBIG, "%s: larger than %u MiB", url, IMG_DOC_MAX >> 20);
-	if (rc == CURLE_OPERATION_TIMEDOUT)
+	if (r->refused)
+		return slx_error(err, 0,
+				 "%s: refused: a registry elsewhere may not reach this host", url);
+	/* curl says "timeout" for both: under the speed floor (resumed by the
+	 * caller) or past the deadline (not) */
+	if (rc == CURLE_OPERATION_TIMEDOUT && strstr(cerr, "too slow"))
+		r->slow = true;
+	else if (rc == CURLE_OPERATION_TIMEDOUT)
 		r->timed_out = true;
 	if (rc != CURLE_OK)
 		return slx_error(err, rc == CURLE_WRITE_ERROR ? errno : 0, "%s: %s", url,
@@ -211,10 +267,12 @@ static char *escaped(const char *s)
  * localhost. */
 static bool host_is_local(const char *host)
 {
-	size_t n = strcspn(host, ":/?#");
+	size_t auth = strcspn(host, "/?#"), n = strcspn(host, ":/?#");
 
-	return (n == 9 && !strncmp(host, "127.0.0.1", 9)) ||
-	       (n == 9 && !strncmp(host, "localhost", 9));
+	/* user@host: curl would connect to what follows the '@' */
+	if (memchr(host, '@', auth))
+		return false;
+	return n == 9 && (!strncasecmp(host, "127.0.0.1", 9) || !strncasecmp(host, "localhost", 9));
 }
 
 /* The token a 401's challenge asks for: GET realm?service=..&scope=..,
@@ -256,6 +314,7 @@ static int fetch_token(struct reg_source *s, const char *challenge, struct slx_e
 	    asprintf(&url, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", esvc,
 		     escope) < 0)
 		return slx_error(err, ENOMEM, "token");
+	r.remote = !host_is_local(s->ref->host);
 	if (http_get(url, NULL, 0, &r, &status, err) < 0)
 		goto out;
 	if (status != 200) {
@@ -286,6 +345,7 @@ static int reg_get(struct reg_source *s, const char *kind, const char *what, cur
 	if (asprintf(&url, "%s://%s/v2/%s/%s/%s", s->scheme, s->ref->host, s->ref->repo, kind,
 		     what) < 0)
 		return slx_error(err, ENOMEM, "registry");
+	r->remote = !host_is_local(s->ref->host);
 	if (http_get(url, s->token, from, r, status, err) < 0)
 		return -1;
 	if (*status == 401 && !s->token) {

@@ -5,7 +5,9 @@
 # drops the connection halfway through each blob's first GET (a Range GET
 # then resumes it), and answers 404 / 500 / corrupt blobs for named repos;
 # evil/endless streams each blob without end, evil/stall sends a blob's
-# headers and then nothing, evil/realm names a plain-http realm elsewhere.
+# headers and half of it and then nothing (the first time; a resumed GET is
+# served), evil/realm and evil/realm2 name a plain-http realm elsewhere (the
+# second behind "localhost:x@", which is a user name).
 # usage: fake_registry.py LAYOUT PORTFILE LOGFILE
 import json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,6 +52,8 @@ class H(BaseHTTPRequestHandler):
             realm = 'http://127.0.0.1:%d/token' % self.server.server_port
             if repo == 'evil/realm':
                 realm = 'http://127.0.0.2:%d/latest/meta-data' % self.server.server_port
+            if repo == 'evil/realm2':
+                realm = 'http://localhost:x@127.0.0.2:%d/token' % self.server.server_port
             challenge = 'Bearer realm="%s",service="fake",scope="repository:%s:pull"' % (realm, repo)
             return self.send(401, b'{"errors": []}', extra=[('WWW-Authenticate', challenge)])
         if repo not in ('fn/echo', 'fn/corrupt', 'evil/endless', 'evil/stall'):
@@ -71,12 +75,14 @@ class H(BaseHTTPRequestHandler):
                     self.wfile.write(b'\0' * 65536)
             except OSError:
                 return
-        if repo == 'evil/stall':
+        if repo == 'evil/stall' and len(data) > 1000 and not self.headers.get('Range') and ref not in dropped:
+            dropped.add(ref)
             self.send_response(200)
             self.send_header('Content-Length', str(len(data)))
             self.end_headers()
+            self.wfile.write(data[:len(data) // 2])
             self.wfile.flush()
-            time.sleep(60)
+            time.sleep(40)
             self.close_connection = True
             return
         if repo == 'fn/corrupt' and len(data) > 1000:
