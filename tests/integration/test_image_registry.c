@@ -60,10 +60,40 @@ static void teardown(void)
 
 TestSuite(image_registry, .init = setup, .fini = teardown);
 
+static void pull_from(struct cmd_result *r, const char *host, const char *repo)
+{
+	cmd_run(r, NULL, 60, "cd %s && '%s' --root root image pull docker://%s:%d/%s", work,
+		slxrun_bin(), host, fake_port, repo);
+}
+
 static void pull(struct cmd_result *r, const char *repo)
 {
-	cmd_run(r, NULL, 60, "cd %s && '%s' --root root image pull docker://127.0.0.1:%d/%s", work,
-		slxrun_bin(), fake_port, repo);
+	pull_from(r, "127.0.0.1", repo);
+}
+
+/* A pull from host of repo fails with one line holding want. */
+static void pull_refused(const char *host, const char *repo, const char *want)
+{
+	struct cmd_result r;
+
+	pull_from(&r, host, repo);
+	cr_expect_eq(r.status, 1, "%s: %s", repo, r.err);
+	cr_expect(strstr(r.err, want), "%s: %s", repo, r.err);
+	cr_expect_eq(count_lines(r.err), 1, "%s: %s", repo, r.err);
+	cmd_result_free(&r);
+}
+
+/* Nothing of a failed pull is left: no temp file, layer or ref. */
+static void store_left_empty(void)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 10,
+		"cd %s/root/images && [ -z \"$(ls tmp)\" ] && [ -z \"$(ls layers)\" ] && "
+		"! [ -e refs.json ]",
+		work);
+	cr_expect_eq(r.status, 0, "something was left in the store");
+	cmd_result_free(&r);
 }
 
 Test(image_registry, a_token_protected_registry_that_drops_blobs_midway_still_pulls)
@@ -88,27 +118,11 @@ Test(image_registry, a_token_protected_registry_that_drops_blobs_midway_still_pu
 
 Test(image_registry, http_errors_and_corrupt_blobs_are_one_line_and_leave_nothing)
 {
-	struct cmd_result r;
-
-	pull(&r, "fn/missing:v1");
-	cr_assert_eq(r.status, 1);
-	cr_assert(strstr(r.err, "/v2/fn/missing/manifests/v1: HTTP 404 (not found)"), "%s", r.err);
-	cr_assert_eq(count_lines(r.err), 1);
-	cmd_result_free(&r);
-	pull(&r, "fail/500:v1");
-	cr_assert_eq(r.status, 1);
-	cr_assert(strstr(r.err, "HTTP 500"), "%s", r.err);
-	cmd_result_free(&r);
-	pull(&r, "fn/corrupt:v1");
-	cr_assert_eq(r.status, 1);
-	cr_assert(strstr(r.err, "content has digest sha256:"), "%s", r.err);
-	cmd_result_free(&r);
-	cmd_run(&r, NULL, 10,
-		"cd %s/root/images && [ -z \"$(ls tmp)\" ] && [ -z \"$(ls layers)\" ] && "
-		"! [ -e refs.json ]",
-		work);
-	cr_assert_eq(r.status, 0, "something was left in the store");
-	cmd_result_free(&r);
+	pull_refused("127.0.0.1", "fn/missing:v1",
+		     "/v2/fn/missing/manifests/v1: HTTP 404 (not found)");
+	pull_refused("127.0.0.1", "fail/500:v1", "HTTP 500");
+	pull_refused("127.0.0.1", "fn/corrupt:v1", "content has digest sha256:");
+	store_left_empty();
 }
 
 /* A hostile registry: a blob that streams past its descriptor's size
@@ -119,34 +133,12 @@ Test(image_registry, http_errors_and_corrupt_blobs_are_one_line_and_leave_nothin
  * all, however its name is spelled.  Each is one line, and leaves nothing. */
 Test(image_registry, a_hostile_registry_cannot_fill_the_disk_or_pick_the_realm)
 {
-	struct cmd_result r;
-
-	pull(&r, "evil/endless:v1");
-	cr_expect_eq(r.status, 1, "%s", r.err);
-	cr_expect(strstr(r.err, "bytes its descriptor gives"), "%s", r.err);
-	cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
-	cmd_result_free(&r);
-	for (int i = 0; i < 2; i++) {
-		pull(&r, i ? "evil/realm2:v1" : "evil/realm:v1");
-		cr_expect_eq(r.status, 1, "%s", r.err);
-		cr_expect(strstr(r.err, "plain http only to 127.0.0.1 or localhost"), "%s", r.err);
-		cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
-		cmd_result_free(&r);
-	}
+	pull_refused("127.0.0.1", "evil/endless:v1", "bytes its descriptor gives");
+	pull_refused("127.0.0.1", "evil/realm:v1", "plain http only to 127.0.0.1 or localhost");
+	pull_refused("127.0.0.1", "evil/realm2:v1", "plain http only to 127.0.0.1 or localhost");
 	/* 127.0.0.2 is not this host's registry name, but it is this host */
-	cmd_run(&r, NULL, 60,
-		"cd %s && '%s' --root root image pull docker://127.0.0.2:%d/fn/echo:v1", work,
-		slxrun_bin(), fake_port);
-	cr_expect_eq(r.status, 1, "%s", r.err);
-	cr_expect(strstr(r.err, "a registry elsewhere may not reach this host"), "%s", r.err);
-	cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
-	cmd_result_free(&r);
-	cmd_run(&r, NULL, 10,
-		"cd %s/root/images && [ -z \"$(ls tmp)\" ] && [ -z \"$(ls layers)\" ] && "
-		"! [ -e refs.json ]",
-		work);
-	cr_expect_eq(r.status, 0, "something was left in the store");
-	cmd_result_free(&r);
+	pull_refused("127.0.0.2", "fn/echo:v1", "a registry elsewhere may not reach this host");
+	store_left_empty();
 }
 
 /* A registry that sends half a blob and then nothing held the pull, and
