@@ -5,10 +5,10 @@
  * function's init may take its whole timeout), released, and released when
  * their agent died while idle or frozen. */
 #include <errno.h>
-#include <stdlib.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 
