@@ -92,16 +92,22 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb, 
 	return 0;
 }
 
+/* SIGKILL to pid 1, through its pidfd when there is one. */
+static void kill_pid1(const struct rt_sandbox *sb)
+{
+	if (sb->pid <= 0)
+		return;
+	if (sb->pidfd >= 0)
+		(void)pidfd_send_signal(sb->pidfd, SIGKILL, NULL, 0);
+	else
+		(void)kill(sb->pid, SIGKILL);
+}
+
 void rt_sandbox_kill(struct rt_sandbox *sb)
 {
 	struct slx_err e;
 
-	if (sb->pid > 0) {
-		if (sb->pidfd >= 0)
-			(void)pidfd_send_signal(sb->pidfd, SIGKILL, NULL, 0);
-		else
-			(void)kill(sb->pid, SIGKILL);
-	}
+	kill_pid1(sb);
 	if (sb->cg.dirfd >= 0)
 		(void)cg_kill_all(&sb->cg, SIGKILL, &e);
 }
@@ -134,10 +140,7 @@ int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err)
 	 * killed pid 1 is still an unreaped zombie.  cg_destroy then kills
 	 * whatever is left in the cgroup and removes it. */
 	if (sb->pid > 0) {
-		if (sb->pidfd >= 0)
-			(void)pidfd_send_signal(sb->pidfd, SIGKILL, NULL, 0);
-		else
-			(void)kill(sb->pid, SIGKILL);
+		kill_pid1(sb);
 		while (waitpid(sb->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		sb->pid = 0;
