@@ -21,19 +21,6 @@
 #define AGENT_LOG_RATE	(1u << 20) /* bytes a second */
 #define AGENT_LOG_BURST (1u << 20)
 
-int agent_log_open(struct agent_log *l, const char *name, int *write_end)
-{
-	int p[2];
-
-	*l = (struct agent_log){.fd = -1, .name = name, .tokens = AGENT_LOG_BURST};
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
-	l->fd = p[0];
-	*write_end = p[1];
-	return 0;
-}
-
 /* s[0..n) with every byte outside printable ASCII (and the backslash) as
  * \xNN, into out (4 bytes a byte at most); its length. */
 static size_t escape(const char *s, size_t n, char *out)
@@ -54,6 +41,21 @@ static size_t escape(const char *s, size_t n, char *out)
 		out[o++] = hex[c & 15];
 	}
 	return o;
+}
+
+int agent_log_open(struct agent_log *l, const char *name, int *write_end)
+{
+	int p[2];
+
+	*l = (struct agent_log){.fd = -1, .tokens = AGENT_LOG_BURST};
+	l->name_len = escape(name, strnlen(name, 64), l->name);
+	l->name[l->name_len] = '\0';
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	l->fd = p[0];
+	*write_end = p[1];
+	return 0;
 }
 
 static uint64_t refill(struct agent_log *l)
@@ -89,16 +91,15 @@ static void put(int out, const char *buf, size_t len)
  * like any line, so dropping cannot itself flood). */
 static void say_dropped(struct agent_log *l, int out, uint64_t now)
 {
-	char name[4 * 64 + 1], msg[512];
-	size_t n = escape(l->name, strnlen(l->name, 64), name);
+	char msg[512];
+	size_t n;
 	int len;
 
 	if (l->said_ns && now - l->said_ns < 1000000000ull)
 		return;
-	name[n] = '\0';
 	len = snprintf(msg, sizeof(msg),
 		       "slxrun agent: function %s: %llu bytes of its log dropped (over %u KiB/s)\n",
-		       name, (unsigned long long)l->dropped, AGENT_LOG_RATE >> 10);
+		       l->name, (unsigned long long)l->dropped, AGENT_LOG_RATE >> 10);
 	if (len <= 0)
 		return;
 	n = (size_t)len < sizeof(msg) ? (size_t)len : sizeof(msg) - 1;
@@ -118,7 +119,8 @@ static void emit(struct agent_log *l, int out, const char *s, size_t n)
 	uint64_t now = refill(l);
 
 	buf[o++] = '[';
-	o += escape(l->name, strnlen(l->name, 64), buf + o);
+	memcpy(buf + o, l->name, l->name_len);
+	o += l->name_len;
 	buf[o++] = ']';
 	buf[o++] = ' ';
 	o += escape(s, n, buf + o);

@@ -10,8 +10,9 @@
 #define AGENT_LOG_LINE 4096 /* longer lines are cut in pieces of this */
 
 struct agent_log {
-	int fd; /* the pipe's read end, non-blocking; -1 once every writer left */
-	const char *name;
+	int fd;		       /* the pipe's read end, non-blocking; -1 once every writer left */
+	char name[4 * 64 + 1]; /* the function's, escaped once (at most 64 bytes of it) */
+	size_t name_len;
 	char line[AGENT_LOG_LINE];
 	size_t len;
 	double tokens; /* the rate's bucket, bytes */
