@@ -33,6 +33,7 @@ struct reg_source {
 	struct img_source base;
 	const struct img_ref *ref;
 	char scheme[8];
+	bool remote; /* not 127.0.0.1 or localhost: https, and never this host */
 	char *token; /* Bearer token once one was needed */
 	char *top;   /* the top manifest's bytes */
 	size_t top_len;
@@ -297,8 +298,7 @@ static int fetch_token(struct reg_source *s, const char *challenge, struct slx_e
 	 * the registry as the token.  Plain http, or this host, only for a
 	 * registry on this host, else a remote registry reads what a local
 	 * service answers (or one on the path, over http). */
-	if (!host_is_local(s->ref->host) &&
-	    (!strncmp(realm, "http://", 7) || host_is_local(strstr(realm, "//") + 2)))
+	if (s->remote && (!strncmp(realm, "http://", 7) || host_is_local(strstr(realm, "//") + 2)))
 		return slx_error(err, 0,
 				 "registry %s: token realm %s: only https and not this host for a "
 				 "registry elsewhere",
@@ -314,7 +314,7 @@ static int fetch_token(struct reg_source *s, const char *challenge, struct slx_e
 	    asprintf(&url, "%s%sservice=%s&scope=%s", realm, strchr(realm, '?') ? "&" : "?", esvc,
 		     escope) < 0)
 		return slx_error(err, ENOMEM, "token");
-	r.remote = !host_is_local(s->ref->host);
+	r.remote = s->remote;
 	if (http_get(url, NULL, 0, &r, &status, err) < 0)
 		goto out;
 	if (status != 200) {
@@ -345,7 +345,7 @@ static int reg_get(struct reg_source *s, const char *kind, const char *what, cur
 	if (asprintf(&url, "%s://%s/v2/%s/%s/%s", s->scheme, s->ref->host, s->ref->repo, kind,
 		     what) < 0)
 		return slx_error(err, ENOMEM, "registry");
-	r->remote = !host_is_local(s->ref->host);
+	r->remote = s->remote;
 	if (http_get(url, s->token, from, r, status, err) < 0)
 		return -1;
 	if (*status == 401 && !s->token) {
@@ -457,7 +457,8 @@ int img_source_registry(const struct img_ref *ref, struct img_source **out, stru
 		return slx_error(err, ENOMEM, "registry");
 	s->base = (struct img_source){reg_top, reg_fetch, reg_close};
 	s->ref = ref;
-	strcpy(s->scheme, host_is_local(ref->host) ? "http" : "https");
+	s->remote = !host_is_local(ref->host);
+	strcpy(s->scheme, s->remote ? "https" : "http");
 	*out = &s->base;
 	return 0;
 }
