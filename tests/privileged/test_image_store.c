@@ -189,27 +189,35 @@ static int pull_in_time(const char *refstr, char *msg, size_t cap)
 	return WEXITSTATUS(status);
 }
 
+/* A pull of <kind>:<work>/<rel> fails, in time, with a message holding
+ * want; the message, for more checks. */
+static const char *pull_refused(const char *kind, const char *rel, const char *want)
+{
+	static char msg[1024];
+	char ref[256];
+
+	snprintf(ref, sizeof(ref), "%s:%s/%s", kind, work, rel);
+	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1, "%s was pulled", ref);
+	cr_assert(strstr(msg, want), "%s", msg);
+	return msg;
+}
+
 Test(image_store, a_fifo_for_a_document_blob_or_archive_entry_is_refused)
 {
-	char ref[256], msg[1024];
+	const char *msg;
 
 	/* the layout's index.json, then its biggest blob, as FIFOs */
 	sh("cd %s && cp -a oci fifo && rm fifo/index.json && mkfifo fifo/index.json && "
 	   "cp -a oci fifob && cd fifob/blobs/sha256 && f=$(ls -S | head -1) && rm $f && mkfifo $f",
 	   work);
-	snprintf(ref, sizeof(ref), "oci:%s/fifo:v1", work);
-	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
-	cr_assert(strstr(msg, "index.json: not a regular file"), "%s", msg);
-	snprintf(ref, sizeof(ref), "oci:%s/fifob:v1", work);
-	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
-	cr_assert(strstr(msg, "missing from the layout (blobs/sha256/"), "%s", msg);
+	pull_refused("oci", "fifo:v1", "index.json: not a regular file");
+	msg = pull_refused("oci", "fifob:v1", "missing from the layout (blobs/sha256/");
 	cr_assert(strstr(msg, "not a regular file"), "%s", msg);
 	/* a docker-archive whose manifest.json is a FIFO entry */
 	sh("cd %s && mkdir dar && mkfifo dar/manifest.json && tar -cf dar.tar -C dar manifest.json",
 	   work);
-	snprintf(ref, sizeof(ref), "docker-archive:%s/dar.tar", work);
-	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
-	cr_assert(strstr(msg, "entry manifest.json: not a file, directory or link"), "%s", msg);
+	pull_refused("docker-archive", "dar.tar",
+		     "entry manifest.json: not a file, directory or link");
 	cr_assert_eq(count("tmp"), 0, "an extraction was left behind");
 }
 
@@ -219,18 +227,12 @@ Test(image_store, a_fifo_for_a_document_blob_or_archive_entry_is_refused)
  * stops at the descriptor's size. */
 Test(image_store, a_sparse_or_oversized_blob_never_reaches_the_store)
 {
-	char ref[256], msg[1024];
-
 	sh("cd %s && cp -a oci sp && cd sp/blobs/sha256 && f=$(ls -S | head -1) && "
 	   "truncate -s 64M $f && cd ../.. && tar --sparse -cf ../sp.tar . && "
 	   "[ $(stat -c %%s ../sp.tar) -lt 4000000 ]",
 	   work);
-	snprintf(ref, sizeof(ref), "oci-archive:%s/sp.tar:v1", work);
-	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
-	cr_assert(strstr(msg, "sparse (an image archive holds none)"), "%s", msg);
-	snprintf(ref, sizeof(ref), "oci:%s/sp:v1", work);
-	cr_assert_eq(pull_in_time(ref, msg, sizeof(msg)), 1);
-	cr_assert(strstr(msg, "bytes its descriptor gives"), "%s", msg);
+	pull_refused("oci-archive", "sp.tar:v1", "sparse (an image archive holds none)");
+	pull_refused("oci", "sp:v1", "bytes its descriptor gives");
 	cr_assert_eq(count("tmp"), 0, "a partial blob or an extraction was left");
 }
 
