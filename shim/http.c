@@ -55,9 +55,10 @@ struct http_front {
 	void *tag;
 	struct http_daemon d[HTTP_MAX_DAEMONS];
 	size_t n;
-	size_t calls;		/* live struct http_call */
-	size_t body_bytes;	/* held by calls: request bodies and answers */
-	size_t answer_bytes;	/* the answers among them */
+	size_t calls;	     /* live struct http_call */
+	size_t body_bytes;   /* held by calls: request bodies and answers */
+	size_t answer_bytes; /* the answers among them */
+	struct http_call *oldest_answer, *newest_answer;
 	struct http_conn conns; /* list head */
 	uint64_t next_sweep_ns;
 };
@@ -71,8 +72,11 @@ struct http_call {
 	size_t held; /* bytes counted in front->body_bytes */
 	uint64_t arrival_ns;
 	bool too_large, over_budget;
-	bool owned;			      /* handed to ops.invoke, not answered yet */
-	bool answered;			      /* held is its answer's */
+	bool owned;			 /* handed to ops.invoke, not answered yet */
+	bool answered;			 /* held is its answer's */
+	bool shed;			 /* its connection was cut to free the budget */
+	struct http_call *aprev, *anext; /* answers held, oldest first */
+	uint64_t answered_ns;
 	bool closed;			      /* MHD is done with the connection */
 	char function[HTTP_FUNCTION_MAX + 1]; /* the path's NAME */
 };
@@ -266,6 +270,30 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	unproven_add(d, hc);
 }
 
+/* While the answers held fill the budget no call starts: cut the ones left
+ * unread for HTTP_ANSWER_GRACE_S, oldest first, until those left fit.  A
+ * cut answer still counts until MHD has closed its connection. */
+static uint64_t shed_answers(struct http_front *f, uint64_t now, uint64_t next)
+{
+	const uint64_t grace = (uint64_t)HTTP_ANSWER_GRACE_S * 1000000000ull;
+	size_t left = f->answer_bytes;
+
+	for (struct http_call *c = f->oldest_answer; c && left >= f->opts.body_budget;
+	     c = c->anext) {
+		struct http_conn *hc;
+
+		if (!c->shed && now < c->answered_ns + grace)
+			return c->answered_ns + grace < next ? c->answered_ns + grace : next;
+		left -= c->held;
+		if (c->shed || !(hc = conn_of(c->conn)))
+			continue;
+		(void)shutdown(hc->fd, SHUT_RDWR);
+		hc->deadline_ns = UINT64_MAX;
+		c->shed = true;
+	}
+	return next;
+}
+
 /* Shut down every connection past its deadline (a trickled header, a slow
  * body, an answer nobody reads); MHD sees the end and closes it. */
 static void sweep(struct http_front *f)
@@ -282,7 +310,7 @@ static void sweep(struct http_front *f)
 			next = hc->deadline_ns;
 		}
 	}
-	f->next_sweep_ns = next;
+	f->next_sweep_ns = shed_answers(f, now, next);
 }
 
 /* ---- who may call ------------------------------------------------------------ */
@@ -487,8 +515,11 @@ static void call_free(struct http_call *c)
 {
 	c->front->calls--;
 	c->front->body_bytes -= c->held;
-	if (c->answered)
+	if (c->answered) {
 		c->front->answer_bytes -= c->held;
+		*(c->aprev ? &c->aprev->anext : &c->front->oldest_answer) = c->anext;
+		*(c->anext ? &c->anext->aprev : &c->front->newest_answer) = c->aprev;
+	}
 	if (c->resp)
 		MHD_destroy_response(c->resp);
 	slx_buf_release(&c->body);
@@ -547,7 +578,13 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 	f->body_bytes -= c->held;
 	c->held = a->len;
 	c->answered = true;
+	c->answered_ns = slx_now_ns();
+	c->aprev = f->newest_answer;
+	*(c->aprev ? &c->aprev->anext : &f->oldest_answer) = c;
+	f->newest_answer = c;
 	f->answer_bytes += a->len;
+	if (http_front_answers_full(f))
+		f->next_sweep_ns = slx_now_ns();
 	r = json_response(a->body, a->len);
 	if (r && a->function_error)
 		(void)MHD_add_response_header(r, "X-Amz-Function-Error", a->function_error);

@@ -23,7 +23,11 @@
 #define HTTP_HEADER_TIMEOUT_S 10u   /* from accept (or the last answer) to the headers */
 #define HTTP_BODY_TIMEOUT_S   30u   /* from the headers to the body; to send an answer */
 #define HTTP_BODY_BUDGET      (32u * 1024 * 1024) /* request and answer bodies held */
-#define HTTP_UNIX_MODE	      0600u
+/* While the answers held fill the budget, one its client has left unread
+ * this long is cut, oldest first (else one client holding its answers shut
+ * every other out until the send deadline). */
+#define HTTP_ANSWER_GRACE_S 2u
+#define HTTP_UNIX_MODE	    0600u
 
 /* A listen address: unix:PATH[,mode=OCTAL][,group=G], tcp:127.0.0.1:PORT
  * or tcp:[::1]:PORT. */
@@ -97,7 +101,8 @@ void http_front_quiesce(struct http_front *f);
 size_t http_front_body_bytes(const struct http_front *f);
 /* Whether the answers waiting for their clients fill the body budget: start
  * no call until they drain (clients that ask for 6 MB answers and never
- * read them held them all, 300 of them 1.7 GB). */
+ * read them held them all, 300 of them 1.7 GB) or HTTP_ANSWER_GRACE_S cuts
+ * the oldest. */
 bool http_front_answers_full(const struct http_front *f);
 /* Calls (connections with a request) the front still tracks. */
 size_t http_front_pending(const struct http_front *f);

@@ -465,6 +465,23 @@ Test(shim_front, big_body_flood_keeps_memory_bounded)
 	cr_assert_eq(shim_proc_stop(&front_shim), 0);
 }
 
+/* A request for a 6 MB answer, sent on a connection of its own that nobody
+ * reads; the connection's fd. */
+static const char big_answer_req[] = "POST " SHIM_INVOKE_PATH " HTTP/1.1\r\nHost: x\r\n"
+				     "Content-Length: 12\r\n\r\n\"big-answer\"";
+
+static int send_unread(const char *sock, const char *req)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", sock);
+	cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	return fd;
+}
+
 /* Clients that send a small request for a big answer and never read it:
  * the answers were held in memory without bound (300 of 6 MB took the shim
  * past 1.7 GB).  Once the answers held fill the body budget (32 MB) no
@@ -473,23 +490,14 @@ Test(shim_front, big_body_flood_keeps_memory_bounded)
 Test(shim_front, big_answers_to_clients_that_never_read_keep_memory_bounded)
 {
 	enum { N = 120 };
-	static const char req[] = "POST " SHIM_INVOKE_PATH " HTTP/1.1\r\nHost: x\r\n"
-				  "Content-Length: 12\r\n\r\n\"big-answer\"";
 	static int fds[N];
 	long before, peak;
 
 	raise_nofile();
 	shim_proc_start(&front_shim, example("lambda-bootstrap"), "--max 4 --min-warm 4");
 	before = shim_rss_kb(front_shim.pid, "VmRSS:");
-	for (int i = 0; i < N; i++) {
-		struct sockaddr_un a = {.sun_family = AF_UNIX};
-
-		fds[i] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		cr_assert_geq(fds[i], 0);
-		snprintf(a.sun_path, sizeof(a.sun_path), "%s", front_shim.sock);
-		cr_assert_eq(connect(fds[i], (struct sockaddr *)&a, sizeof(a)), 0);
-		cr_assert_eq(write(fds[i], req, sizeof(req) - 1), (ssize_t)sizeof(req) - 1);
-	}
+	for (int i = 0; i < N; i++)
+		fds[i] = send_unread(front_shim.sock, big_answer_req);
 	sleep_ms(4000);
 	peak = shim_rss_kb(front_shim.pid, "VmHWM:");
 	cr_log_info("unread big answers: RSS %ld kB -> peak %ld kB", before, peak);
@@ -499,6 +507,50 @@ Test(shim_front, big_answers_to_clients_that_never_read_keep_memory_bounded)
 	cr_expect_lt(timed_status(&front_shim), 1.0);
 	for (int i = 0; i < N; i++)
 		close(fds[i]);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
+
+/* A client with the token that asks for big answers and never reads them
+ * held every other call out (refused with 503, or queued) until its send
+ * deadline cut it (30 s by default; here 600 s, so only the fix can let the
+ * call through): once the
+ * held answers fill the budget, one unread for HTTP_ANSWER_GRACE_S is cut,
+ * oldest first, and calls start again. */
+Test(shim_front, unread_answers_do_not_shut_other_clients_out)
+{
+	enum { HOGS = 8 };
+	static int fds[HOGS];
+	static struct http_reply r;
+	size_t whole = 6000000, cut = 0;
+
+	shim_proc_start(&front_shim, example("lambda-bootstrap"),
+			"--max 4 --min-warm 4 --body-timeout 600");
+	for (int i = 0; i < HOGS; i++)
+		fds[i] = send_unread(front_shim.sock, big_answer_req);
+	sleep_ms(1000);
+	/* As a client told 503 with Retry-After: 1 would, for 30 s. */
+	for (int tries = 0; tries < 30; tries++) {
+		cr_assert_eq(http_request(front_shim.sock, NULL, SHIM_INVOKE_PATH, "{}", 2, &r),
+			     CURLE_OK, "the call waited out curl's timeout behind unread answers");
+		if (r.status != 503)
+			break;
+		sleep_ms(1000);
+	}
+	cr_expect_eq(r.status, 200, "HTTP %ld: %.*s", r.status, (int)r.len, r.body);
+	for (int i = 0; i < HOGS; i++) {
+		struct timeval tv = {.tv_sec = 3};
+		char buf[65536];
+		size_t got = 0;
+		ssize_t n;
+
+		/* A whole answer leaves the connection open for the next request. */
+		(void)setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		while ((n = read(fds[i], buf, sizeof(buf))) > 0)
+			got += (size_t)n;
+		cut += got < whole;
+		close(fds[i]);
+	}
+	cr_expect_gt(cut, 0, "no unread answer was cut");
 	cr_assert_eq(shim_proc_stop(&front_shim), 0);
 }
 
