@@ -5,14 +5,16 @@
  * logged there, pass a line off as the shim's, or fill the disk at the
  * speed of write(2).  The agent copies the pipe to its own stderr line by
  * line, each line after "[NAME] ", control characters escaped, at most
- * AGENT_LOG_RATE bytes a second (a bucket of AGENT_LOG_BURST); past it the
- * lines are dropped, and one line says how much. */
+ * AGENT_LOG_RATE bytes a second for the function, all its sandboxes
+ * together (a bucket of AGENT_LOG_BURST); past it the lines are dropped,
+ * and one line says how much. */
 #include "agent_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -20,6 +22,8 @@
 
 #define AGENT_LOG_RATE	(1u << 20) /* bytes a second */
 #define AGENT_LOG_BURST (1u << 20)
+#define NS_PER_S	1000000000ll
+#define FULL		((int64_t)AGENT_LOG_BURST * NS_PER_S) /* in byte-nanoseconds */
 
 /* s[0..n) with every byte outside printable ASCII (and the backslash) as
  * \xNN, into out (4 bytes a byte at most); its length. */
@@ -43,11 +47,57 @@ static size_t escape(const char *s, size_t n, char *out)
 	return o;
 }
 
-int agent_log_open(struct agent_log *l, const char *name, int *write_end)
+struct agent_log_rate *agent_log_rate_new(void)
+{
+	struct agent_log_rate *r =
+	    mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (r == MAP_FAILED)
+		return NULL;
+	atomic_init(&r->tokens, FULL);
+	atomic_init(&r->last_ns, slx_now_ns());
+	return r;
+}
+
+void agent_log_rate_free(struct agent_log_rate *r)
+{
+	if (r)
+		(void)munmap(r, sizeof(*r));
+}
+
+/* Credit the time since the last refill (whoever moves last_ns credits it,
+ * once), the bucket kept at FULL. */
+static uint64_t refill(struct agent_log_rate *r)
+{
+	uint64_t now = slx_now_ns(), last = atomic_load(&r->last_ns);
+	int64_t add, cur;
+
+	if (now <= last || !atomic_compare_exchange_strong(&r->last_ns, &last, now))
+		return now;
+	add = now - last >= (uint64_t)NS_PER_S ? FULL : (int64_t)(now - last) * AGENT_LOG_RATE;
+	cur = atomic_fetch_add(&r->tokens, add) + add;
+	while (cur > FULL && !atomic_compare_exchange_weak(&r->tokens, &cur, FULL))
+		;
+	return now;
+}
+
+/* Take n bytes' worth, or nothing. */
+static bool take(struct agent_log_rate *r, size_t n)
+{
+	int64_t cost = (int64_t)n * NS_PER_S;
+
+	if (atomic_fetch_sub(&r->tokens, cost) >= cost)
+		return true;
+	atomic_fetch_add(&r->tokens, cost);
+	return false;
+}
+
+int agent_log_open(struct agent_log *l, const char *name, struct agent_log_rate *rate,
+		   int *write_end)
 {
 	int p[2];
 
-	*l = (struct agent_log){.fd = -1, .tokens = AGENT_LOG_BURST};
+	*l = (struct agent_log){.fd = -1, .rate = rate};
 	l->name_len = escape(name, strnlen(name, 64), l->name);
 	l->name[l->name_len] = '\0';
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -56,19 +106,6 @@ int agent_log_open(struct agent_log *l, const char *name, int *write_end)
 	l->fd = p[0];
 	*write_end = p[1];
 	return 0;
-}
-
-static uint64_t refill(struct agent_log *l)
-{
-	uint64_t now = slx_now_ns();
-
-	if (l->last_ns && now > l->last_ns) {
-		l->tokens += (double)(now - l->last_ns) * 1e-9 * AGENT_LOG_RATE;
-		if (l->tokens > AGENT_LOG_BURST)
-			l->tokens = AGENT_LOG_BURST;
-	}
-	l->last_ns = now;
-	return now;
 }
 
 /* Write all of buf to out; a stderr that fails (closed, full disk) loses
@@ -104,7 +141,7 @@ static void say_dropped(struct agent_log *l, int out, uint64_t now)
 		return;
 	n = (size_t)len < sizeof(msg) ? (size_t)len : sizeof(msg) - 1;
 	put(out, msg, n);
-	l->tokens -= (double)n;
+	atomic_fetch_sub(&l->rate->tokens, (int64_t)n * NS_PER_S);
 	l->dropped = 0;
 	l->said_ns = now;
 }
@@ -116,7 +153,7 @@ static void emit(struct agent_log *l, int out, const char *s, size_t n)
 {
 	char buf[4 * (64 + AGENT_LOG_LINE) + 8];
 	size_t o = 0;
-	uint64_t now = refill(l);
+	uint64_t now = refill(l->rate);
 
 	buf[o++] = '[';
 	memcpy(buf + o, l->name, l->name_len);
@@ -125,15 +162,14 @@ static void emit(struct agent_log *l, int out, const char *s, size_t n)
 	buf[o++] = ' ';
 	o += escape(s, n, buf + o);
 	buf[o++] = '\n';
-	if (l->tokens < (double)o) {
+	if (!take(l->rate, o)) {
 		l->dropped += n + 1;
-		if (l->tokens > 0 && l->dropped)
+		if (atomic_load(&l->rate->tokens) > 0)
 			say_dropped(l, out, now);
 		return;
 	}
 	if (l->dropped)
 		say_dropped(l, out, now);
-	l->tokens -= (double)o;
 	put(out, buf, o);
 }
 

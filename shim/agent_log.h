@@ -4,10 +4,26 @@
 #ifndef SLX_SHIM_AGENT_LOG_H
 #define SLX_SHIM_AGENT_LOG_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define AGENT_LOG_LINE 4096 /* longer lines are cut in pieces of this */
+
+/* A function's log rate, one for all its sandboxes (else each new sandbox
+ * brought a fresh burst, and N of them N times the rate): a page mapped
+ * shared when the function is loaded, before the sandbox creator forks, so
+ * every agent it clones takes from the same bucket.  Tokens are counted in
+ * byte-nanoseconds (bytes x 1e9) so that frequent refills lose nothing. */
+struct agent_log_rate {
+	_Atomic int64_t tokens;
+	_Atomic uint64_t last_ns; /* last refill */
+};
+
+/* A full bucket, or NULL (errno set). */
+struct agent_log_rate *agent_log_rate_new(void);
+void agent_log_rate_free(struct agent_log_rate *r);
 
 struct agent_log {
 	int fd;		       /* the pipe's read end, non-blocking; -1 once every writer left */
@@ -15,15 +31,16 @@ struct agent_log {
 	size_t name_len;
 	char line[AGENT_LOG_LINE];
 	size_t len;
-	double tokens; /* the rate's bucket, bytes */
-	uint64_t last_ns;
-	uint64_t dropped; /* bytes dropped since the last line said so */
-	uint64_t said_ns; /* when a line last said so */
+	struct agent_log_rate *rate; /* the function's, shared */
+	uint64_t dropped;	     /* bytes dropped since the last line said so */
+	uint64_t said_ns;	     /* when a line last said so */
 };
 
 /* A pipe for the function's stdout and stderr: *write_end is the
- * function's (close-on-exec; the spawn dups it onto 1 and 2). */
-int agent_log_open(struct agent_log *l, const char *name, int *write_end);
+ * function's (close-on-exec; the spawn dups it onto 1 and 2); what is
+ * written is charged to rate. */
+int agent_log_open(struct agent_log *l, const char *name, struct agent_log_rate *rate,
+		   int *write_end);
 /* Copy what the pipe holds to out; at EOF, agent_log_close. */
 void agent_log_drain(struct agent_log *l, int out);
 /* The last partial line, the count of what was dropped, then the pipe. */

@@ -12,6 +12,7 @@
 
 #include "../common/cleanup.h"
 #include "../image/image.h"
+#include "agent_log.h"
 
 #define ANN_MODE	  "org.slxrun.function.mode"
 #define ANN_TIMEOUT	  "org.slxrun.function.timeout"
@@ -177,7 +178,8 @@ int shim_function_load(const char *bundle, const char *root, const struct shim_f
 	base = base && base[1] ? base + 1 : abs;
 	fn->bundle = strdup(abs);
 	fn->name = strdup(base);
-	if (!fn->bundle || !fn->name) {
+	fn->log_rate = agent_log_rate_new();
+	if (!fn->bundle || !fn->name || !fn->log_rate) {
 		slx_error(err, ENOMEM, "function");
 		goto fail;
 	}
@@ -207,6 +209,7 @@ void shim_function_free(struct shim_function *fn)
 	shim_floor_release(&fn->floor);
 	free(fn->bundle);
 	free(fn->name);
+	agent_log_rate_free(fn->log_rate);
 	slx_closep(&fn->pin);
 	free(fn);
 }

@@ -27,6 +27,7 @@ struct shim_function {
 	 * node's, with a memory budget), borrowed; NULL: slxrun. */
 	const char *cgroup_parent;
 	int pin; /* an image's bundle held against prune (shim_function_bundle), or -1 */
+	struct agent_log_rate *log_rate; /* its sandboxes' log, shared (agent_log.h) */
 };
 
 /* Load <bundle>/config.json and the annotations (each overridden by the

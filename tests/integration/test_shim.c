@@ -183,20 +183,62 @@ Test(shim, a_bootstraps_log_is_its_own_pipe_named_escaped_and_rate_limited)
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
+/* Each sandbox had a log bucket of its own: N warm sandboxes of one function
+ * logged N times the rate, and one recreated after its bootstrap exited
+ * started with a full burst again.  The bucket is the function's, shared by
+ * all its sandboxes: 6 floods at once add a burst and the rate, not six. */
+Test(shim, a_functions_log_rate_is_shared_by_its_sandboxes)
+{
+	enum { N = 6 };
+	static struct http_reply replies[N];
+	static char text[65536];
+	CURL *easy[N];
+	CURLM *m = curl_multi_init();
+	int running = 0;
+	long before, after;
+	double t0, secs, allowed;
+
+	shim_proc_start(&shim_t_cur, shim_t_example("lambda-bootstrap"), "--max 6 --min-warm 6");
+	cr_assert_eq(shim_wait_warm(&shim_t_cur, N), N);
+	before = shim_t_log(&shim_t_cur, text, sizeof(text));
+	t0 = shim_clock_ns() / 1e9;
+	for (int i = 0; i < N; i++) {
+		easy[i] = http_easy(shim_t_cur.sock, "http://localhost" SHIM_INVOKE_PATH,
+				    "\"log-flood\"", 11, &replies[i]);
+		curl_multi_add_handle(m, easy[i]);
+	}
+	do {
+		cr_assert_eq(curl_multi_perform(m, &running), CURLM_OK);
+		if (running)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	} while (running);
+	secs = shim_clock_ns() / 1e9 - t0;
+	for (int i = 0; i < N; i++) {
+		curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &replies[i].status);
+		cr_expect_eq(replies[i].status, 200, "%s", replies[i].body);
+		curl_multi_remove_handle(m, easy[i]);
+		curl_easy_cleanup(easy[i]);
+	}
+	curl_multi_cleanup(m);
+	sleep_ms(300);
+	after = shim_t_log(&shim_t_cur, text, sizeof(text));
+	/* one burst, the rate for as long as the floods took, the drop notices */
+	allowed = (1.0 + secs + 0.3) * (1 << 20) + 64 * 1024;
+	cr_log_info("%d floods in %.2f s logged %ld bytes (allowed %.0f)", N, secs, after - before,
+		    allowed);
+	cr_expect_lt((double)(after - before), allowed, "%d floods in %.2f s logged %ld bytes", N,
+		     secs, after - before);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
 Test(shim, sandboxes_of_a_bundle_with_a_cgroups_path_each_get_their_own)
 {
 	const char *b = shim_t_script_bundle("read -r x; echo ok:$x", 10);
 	struct http_reply r;
 	char ids[512];
-	int ready = 0;
 
 	shim_proc_start(&shim_t_cur, b, "--min-warm 2 --max 2");
-	for (int i = 0; i < 100 && ready < 2; i++) {
-		ready = (int)(shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"idle\"}") +
-			      shim_metric(&shim_t_cur, "slxrun_sandboxes{state=\"frozen\"}"));
-		sleep_ms(50);
-	}
-	cr_assert_eq(ready, 2, "not two warm sandboxes of one bundle");
+	cr_assert_eq(shim_wait_warm(&shim_t_cur, 2), 2, "not two warm sandboxes of one bundle");
 	shim_t_sandbox_ids(&shim_t_cur, ids, sizeof(ids));
 	for (char *save = NULL, *id = strtok_r(ids, " ", &save); id;
 	     id = strtok_r(NULL, " ", &save)) {

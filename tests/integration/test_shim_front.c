@@ -610,11 +610,7 @@ static pid_t idle_agent_pid(const struct shim_proc *s)
 	long pid = 0;
 	FILE *f;
 
-	for (int i = 0; i < 100 && shim_metric(s, "slxrun_sandboxes{state=\"idle\"}") +
-					   shim_metric(s, "slxrun_sandboxes{state=\"frozen\"}") <
-				       1;
-	     i++)
-		sleep_ms(50);
+	(void)shim_wait_warm(s, 1);
 	cr_assert_eq(http_request(s->sock, NULL, "/status", NULL, 0, &r), CURLE_OK);
 	p = strstr(r.body, "\"id\":\"");
 	cr_assert(p && (q = strchr(p + 6, '"')), "no sandbox in %s", r.body);

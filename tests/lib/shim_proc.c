@@ -98,6 +98,20 @@ double shim_metric(const struct shim_proc *s, const char *sample)
 	return -1;
 }
 
+int shim_wait_warm(const struct shim_proc *s, int n)
+{
+	int warm = 0;
+
+	for (int i = 0; i < 100; i++) {
+		warm = (int)(shim_metric(s, "slxrun_sandboxes{state=\"idle\"}") +
+			     shim_metric(s, "slxrun_sandboxes{state=\"frozen\"}"));
+		if (warm >= n)
+			break;
+		usleep(50000);
+	}
+	return warm;
+}
+
 void shim_proc_spawn(struct shim_proc *s, const char *bundle, const char *flags)
 {
 	char cmd[1024];

@@ -62,6 +62,9 @@ void shim_invoke(const struct shim_proc *s, const char *event, struct http_reply
 /* The value of one sample line of /metrics ("name{labels} value"). */
 double shim_metric(const struct shim_proc *s, const char *sample);
 
+/* Wait (5 s) until n sandboxes are idle or frozen; how many are. */
+int shim_wait_warm(const struct shim_proc *s, int n);
+
 /* For playing a trace against a shim: the monotonic clock in ns, and a
  * sleep until it reads t_ns (none if it already does). */
 uint64_t shim_clock_ns(void);
