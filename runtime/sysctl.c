@@ -7,11 +7,14 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/syscalls.h"
 
 /* Keys take two spellings, as with sysctl(8): "net.ipv4.ip_forward", or a
  * path "net/ipv4/conf/eth0.100/forwarding" whose dots are literal.  Checks
@@ -26,15 +29,16 @@ static void sysctl_dotted(const char *key, char *out, size_t size)
 			*p = '.';
 }
 
+/* The key's path under /proc/sys. */
 static int sysctl_path(const char *key, char *out, size_t size)
 {
-	int n = snprintf(out, size, "/proc/sys/%s", key);
+	int n = snprintf(out, size, "%s", key);
 
 	if (n < 0 || (size_t)n >= size)
 		return -1;
 	if (strchr(key, '/'))
 		return 0;
-	for (char *p = out + strlen("/proc/sys/"); *p; p++)
+	for (char *p = out; *p; p++)
 		if (*p == '.')
 			*p = '/';
 	return 0;
@@ -149,24 +153,53 @@ int rt_sysctl_validate(const struct oci_config *cfg, struct slx_err *err)
 	return 0;
 }
 
+/* /proc/sys of the mount namespace we are in, which may be one joined by
+ * path and so another's: it must be procfs itself, reached through no
+ * symlink. */
+static int proc_sys_open(struct slx_err *err)
+{
+	struct open_how how = {.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
+	struct statfs st;
+	int fd = slx_openat2(AT_FDCWD, "/proc/sys", &how);
+
+	if (fd < 0)
+		return slx_error(err, errno, "linux.sysctl: open /proc/sys");
+	if (fstatfs(fd, &st) < 0 || st.f_type != PROC_SUPER_MAGIC) {
+		close(fd);
+		return slx_error(err, EXDEV, "linux.sysctl: /proc/sys is not procfs");
+	}
+	return fd;
+}
+
 int rt_sysctl_apply(const struct oci_kvv *sysctl, struct slx_err *err)
 {
+	cleanup_close int dir = proc_sys_open(err);
+
+	if (dir < 0)
+		return -1;
 	for (size_t i = 0; i < sysctl->n; i++) {
 		const char *value = sysctl->v[i].value;
+		/* beneath /proc/sys, on its mount, through no symlink */
+		struct open_how how = {.flags = O_WRONLY | O_CLOEXEC,
+				       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+						  RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
 		char path[PATH_MAX];
 		cleanup_close int fd = -1;
 		ssize_t n;
 
 		if (sysctl_path(sysctl->v[i].key, path, sizeof(path)) < 0)
 			return slx_error(err, ENAMETOOLONG, "linux.sysctl: %s", sysctl->v[i].key);
-		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = slx_openat2(dir, path, &how);
 		if (fd < 0)
-			return slx_error(err, errno, "linux.sysctl: open %s", path);
+			return slx_error(err, errno, "linux.sysctl: open /proc/sys/%s", path);
 		n = write(fd, value, strlen(value));
 		if (n < 0)
-			return slx_error(err, errno, "linux.sysctl: write %s to %s", value, path);
+			return slx_error(err, errno, "linux.sysctl: write %s to /proc/sys/%s",
+					 value, path);
 		if ((size_t)n != strlen(value))
-			return slx_error(err, EIO, "linux.sysctl: short write of %s to %s", value,
+			return slx_error(err, EIO,
+					 "linux.sysctl: short write of %s to /proc/sys/%s", value,
 					 path);
 	}
 	return 0;

@@ -346,3 +346,55 @@ Test(rootfs_attacks, masked_path_swapped_for_a_symlink_during_setup)
 	cr_assert_str_eq(r.out, "host\n");
 	cmd_result_free(&r);
 }
+
+/* A mount namespace joined by path is another's, and what its /proc/sys
+ * holds is theirs: here a tmpfs over it whose kernel/ is a symlink to a
+ * directory of the host's.  linux.sysctl wrote the value through it, as
+ * root, into the host's file; now /proc/sys must be procfs and no component
+ * under it a symlink. */
+Test(rootfs_attacks, a_sysctl_in_a_joined_mount_namespace_follows_no_symlink)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char dir[256], ns[320], cmd[1024];
+	int ready[2];
+	pid_t holder;
+
+	snprintf(dir, sizeof(dir), "/tmp/slxtest-sysctl-%d", getpid());
+	cmd_run(&r, NULL, 10, "mkdir -p %s && echo host > %s/domainname", dir, dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cr_assert_eq(pipe(ready), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "mount --make-rprivate / && mount -t tmpfs t /proc/sys && "
+		 "ln -s %s /proc/sys/kernel && echo ok >&3 && exec sleep 60 3>&-",
+		 dir);
+	holder = fork();
+	cr_assert_geq(holder, 0);
+	if (holder == 0) {
+		close(ready[0]);
+		if (dup2(ready[1], 3) < 0)
+			_exit(127);
+		execlp("unshare", "unshare", "-m", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], cmd, 3), 3, "the namespace holder did not start");
+	close(ready[0]);
+	snprintf(ns, sizeof(ns),
+		 "[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":\"mount\","
+		 "\"path\":\"/proc/%d/ns/mnt\"}]",
+		 (int)holder);
+	ra_bundle(&b, "true", RA_MOUNTS_BASE, ns, NULL,
+		  ",\"sysctl\":{\"kernel.domainname\":\"pwned\"}");
+	r = ra_run(&b);
+	kill(holder, SIGKILL);
+	(void)waitpid(holder, NULL, 0);
+	cr_expect_neq(r.status, 0, "the sysctl through a symlink was accepted");
+	cr_expect(strstr(r.err, "linux.sysctl: /proc/sys is not procfs"), "stderr: %s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+	cmd_run(&r, NULL, 10, "cat %s/domainname && rm -rf %s", dir, dir);
+	cr_expect_str_eq(r.out, "host\n", "the host's file was written through /proc/sys");
+	cmd_result_free(&r);
+}
