@@ -40,6 +40,14 @@ int img_sha256_update(struct img_sha256 *h, const void *buf, size_t len);
 int img_sha256_end(struct img_sha256 *h, char digest[IMG_DIGEST_MAX], struct slx_err *err);
 void img_sha256_release(struct img_sha256 *h);
 
+/* What the store may still write on the filesystem of fd: its free space
+ * less a reserve of IMG_FS_RESERVE_PCT of its size, never below 0; INT64_MAX
+ * when the filesystem does not say.  A pull (a blob's declared size, a
+ * layer's unpacked bytes) never takes the reserve: a compression bomb fails
+ * without filling the disk every other writer on it needs. */
+#define IMG_FS_RESERVE_PCT 5
+int64_t img_fs_room(int fd);
+
 /* img_unpack_fd, also giving the sha256 of the uncompressed tar (the
  * layer's diff_id) when diff_id is not NULL. */
 int img_unpack_fd_digest(int fd, int dirfd, const struct img_unpack_opts *o,

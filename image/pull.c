@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/statvfs.h>
 
 #include "../common/cleanup.h"
 
@@ -20,7 +19,6 @@
 static int blob_fetch(struct img_source *src, struct img_store *st, const struct img_desc *d,
 		      struct slx_err *err)
 {
-	struct statvfs v;
 	struct img_tmp t;
 
 	if (img_blob_exists(st, d->digest))
@@ -29,11 +27,12 @@ static int blob_fetch(struct img_source *src, struct img_store *st, const struct
 		return slx_error(err, EFBIG, "blob %s: %lld bytes, over the %lld a blob may have",
 				 d->digest, (long long)d->size, IMG_BLOB_MAX);
 	/* what the store has room for, before a byte is written */
-	if (fstatvfs(st->dirfd, &v) == 0 &&
-	    (unsigned long long)d->size > (unsigned long long)v.f_bavail * v.f_frsize)
+	if (d->size > img_fs_room(st->dirfd))
 		return slx_error(err, ENOSPC,
-				 "blob %s: %lld bytes, more than the store's %llu free", d->digest,
-				 (long long)d->size, (unsigned long long)v.f_bavail * v.f_frsize);
+				 "blob %s: %lld bytes, more than the store may take (%lld, keeping "
+				 "%d%% of its filesystem free)",
+				 d->digest, (long long)d->size, (long long)img_fs_room(st->dirfd),
+				 IMG_FS_RESERVE_PCT);
 	if (img_tmp_open(st, &t, err) < 0)
 		return -1;
 	if (src->fetch(src, d, t.fd, err) < 0) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -194,6 +195,18 @@ int img_blob_commit(struct img_store *st, struct img_tmp *t, const char *want, i
 fail:
 	img_tmp_discard(st, t);
 	return -1;
+}
+
+int64_t img_fs_room(int fd)
+{
+	struct statvfs v;
+	unsigned long long avail, reserve;
+
+	if (fstatvfs(fd, &v) < 0 || !v.f_blocks)
+		return INT64_MAX;
+	avail = (unsigned long long)v.f_bavail * v.f_frsize;
+	reserve = (unsigned long long)v.f_blocks * v.f_frsize / 100 * IMG_FS_RESERVE_PCT;
+	return avail > reserve ? (int64_t)(avail - reserve) : 0;
 }
 
 static void blob_path(const char *digest, char path[96])

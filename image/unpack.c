@@ -33,6 +33,7 @@ struct unpack {
 	int root;
 	const struct img_unpack_opts *o;
 	const char *raw; /* the entry's name as the tar has it, for errors */
+	int64_t room;	 /* what the entries' data may still take (img_fs_room) */
 };
 
 /* Leading "/" and "./" dropped (names are relative to the layer's root, as
@@ -150,6 +151,13 @@ static int write_data(struct unpack *u, int pfd, const char *base, struct slx_er
 			return slx_error(err, 0, "entry %s: sparse (an image archive holds none)",
 					 u->raw);
 		next = off + (la_int64_t)len;
+		if ((int64_t)len > u->room)
+			return slx_error(
+			    err, ENOSPC,
+			    "entry %s: the layer would leave its filesystem under %d%% "
+			    "free (a compression bomb?)",
+			    u->raw, IMG_FS_RESERVE_PCT);
+		u->room -= (int64_t)len;
 		for (size_t done = 0; done < len;) {
 			ssize_t w = pwrite(fd, (const char *)blk + done, len - done,
 					   (off_t)off + (off_t)done);
@@ -422,7 +430,7 @@ int img_unpack_fd_digest(int fd, int dirfd, const struct img_unpack_opts *o,
 {
 	__attribute__((cleanup(archive_freep))) struct archive *a = NULL;
 	__attribute__((cleanup(archive_freep))) struct archive *raw = NULL;
-	struct unpack u = {.root = dirfd, .o = o};
+	struct unpack u = {.root = dirfd, .o = o, .room = img_fs_room(dirfd)};
 	struct img_sha256 h = {0};
 	cleanup_free struct feed *f = calloc(1, sizeof(*f));
 	int r = -1;

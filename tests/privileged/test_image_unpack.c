@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@ static void teardown(void)
 {
 	char cmd[128];
 
+	(void)umount2(layer, MNT_DETACH);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", work);
 	(void)system(cmd);
 }
@@ -336,4 +339,29 @@ Test(image_unpack, a_truncated_or_foreign_stream_is_an_error)
 	cr_assert_eq(system(cmd), 0);
 	cr_assert_eq(unpack(false, &err), -1);
 	cr_assert(strstr(err.msg, "tar"), "%s", err.msg);
+}
+
+/* A compression bomb: 31 KiB of gzip that is 31 MiB of zeros, unpacked onto
+ * a 32 MiB filesystem.  It filled it to the last 1 MiB (and a bigger one to
+ * the last byte, every other writer there failing with it); now a layer may
+ * not take the filesystem below 5 % free, and the error says so. */
+Test(image_unpack, a_compression_bomb_leaves_the_filesystem_its_reserve)
+{
+	struct slx_err err = {0};
+	struct statvfs v;
+	char cmd[512];
+
+	cr_assert_eq(mount("tmpfs", layer, "tmpfs", 0, "size=32m"), 0);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "cd %s && mkdir -p z && head -c 31M /dev/zero >z/zeros && "
+	    "tar -czf layer.tar -C z zeros && rm -r z && [ $(stat -c %%s layer.tar) -lt 65536 ]",
+	    work);
+	cr_assert_eq(system(cmd), 0, "%s", cmd);
+	cr_expect_eq(unpack(false, &err), -1, "31 MiB of zeros filled the filesystem to %s",
+		     "its last 1 MiB");
+	cr_expect(strstr(err.msg, "under 5% free"), "%s", err.msg);
+	cr_assert_eq(statvfs(layer, &v), 0);
+	cr_expect_geq(v.f_bavail * 20, v.f_blocks, "%llu of %llu blocks free",
+		      (unsigned long long)v.f_bavail, (unsigned long long)v.f_blocks);
 }
