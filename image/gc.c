@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* gc.c -- what the store holds and letting go of it: ls, inspect, rm (a
- * ref) and prune (every blob, layer and bundle no ref reaches, under the
- * store's lock so a pull recording its ref waits). */
+ * ref) and prune (every blob, layer and bundle no ref reaches and nobody
+ * holds, under the store's gc lock). */
 #include "internal.h"
 
 #include <dirent.h>
@@ -154,6 +154,15 @@ static int keep_mark(struct img_store *st, struct keep *k, const char *manifest,
 	return r < 0 ? slx_error(err, ENOMEM, "prune") : 0;
 }
 
+bool img_file_held(int dirfd, const char *name)
+{
+	/* non-blocking: a FIFO left in tmp/ is opened, not waited on */
+	cleanup_close int fd =
+	    openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC);
+
+	return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+}
+
 static int sweep(struct img_store *st, const char *dir, const struct keep *k, unsigned *removed,
 		 struct slx_err *err)
 {
@@ -168,7 +177,8 @@ static int sweep(struct img_store *st, const char *dir, const struct keep *k, un
 	/* What cannot be removed is said (the first of it) but does not stop
 	 * the sweep: one bad layer kept every later prune from the rest. */
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || keep_has(k, e->d_name))
+		if (e->d_name[0] == '.' || keep_has(k, e->d_name) ||
+		    img_file_held(dirfd(d), e->d_name))
 			continue;
 		if (img_remove_tree_at(dirfd(d), e->d_name) < 0) {
 			if (!failed)
@@ -195,12 +205,8 @@ static int keep_pinned(struct img_store *st, struct keep *k, struct slx_err *err
 		return slx_error(err, errno, "image store: bundles");
 	fd = -1;
 	while ((e = readdir(d))) {
-		cleanup_close int b = -1;
-
-		if (e->d_name[0] == '.' || strlen(e->d_name) != 64)
-			continue;
-		b = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (b < 0 || flock(b, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+		if (e->d_name[0] == '.' || strlen(e->d_name) != 64 ||
+		    !img_file_held(dirfd(d), e->d_name))
 			continue;
 		snprintf(digest, sizeof(digest), "sha256:%s", e->d_name);
 		if (keep_mark(st, k, digest, err) < 0)
@@ -225,9 +231,10 @@ int img_prune(struct img_store *st, unsigned *removed, struct slx_err *err)
 		ret = keep_mark(st, &k, r.digests[i], err);
 	if (ret == 0)
 		ret = keep_pinned(st, &k, err);
-	/* With the gc lock held no pull is under way: tmp/ is all leftovers.
-	 * Every directory is swept even when one fails (the first error
-	 * stands); none is when what to keep is not known. */
+	/* With the gc lock held no local pull or bundle is under way, and a
+	 * registry pull's blobs and temp files are held (pull.c): the rest of
+	 * tmp/ is leftovers.  Every directory is swept even when one fails (the
+	 * first error stands); none is when what to keep is not known. */
 	if (ret == 0)
 		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 			if (sweep(st, dirs[i], &k, removed, ret < 0 ? &later : err) < 0)

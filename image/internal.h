@@ -48,20 +48,30 @@ void img_sha256_release(struct img_sha256 *h);
 #define IMG_FS_RESERVE_PCT 5
 int64_t img_fs_room(int fd);
 
+/* Whether someone holds dirfd/name with flock (a pull's pin, a running
+ * bundle's): prune keeps it. */
+bool img_file_held(int dirfd, const char *name);
+
 /* img_unpack_fd, also giving the sha256 of the uncompressed tar (the
  * layer's diff_id) when diff_id is not NULL. */
 int img_unpack_fd_digest(int fd, int dirfd, const struct img_unpack_opts *o,
 			 char diff_id[IMG_DIGEST_MAX], struct slx_err *err);
 
-/* A temporary file in <store>/tmp, unlinked on close unless committed. */
+/* A temporary file in <store>/tmp, unlinked on close unless committed.
+ * With pin it is flock'ed (LOCK_SH) from its creation on, and a committed
+ * blob keeps the lock through t->fd, left open for the caller: prune passes
+ * over a file held so (img_file_held), which is how a registry pull keeps
+ * what it fetched without holding the store's gc lock for its transfers. */
 struct img_tmp {
 	int fd;
 	char name[64];
+	bool pin;
 };
 int img_tmp_open(struct img_store *st, struct img_tmp *t, struct slx_err *err);
 void img_tmp_discard(struct img_store *st, struct img_tmp *t);
 /* Verify the temp file's digest and size against want (size < 0: any) and
- * rename it to blobs/sha256/<hex>; a mismatch removes it and says so. */
+ * rename it to blobs/sha256/<hex>; a mismatch removes it and says so.  A
+ * blob another pull put there first stays (the temp file goes, t->fd -1). */
 int img_blob_commit(struct img_store *st, struct img_tmp *t, const char *want, int64_t size,
 		    struct slx_err *err);
 bool img_blob_exists(struct img_store *st, const char *digest);

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "../common/cleanup.h"
 
@@ -16,13 +18,70 @@
  * 2 KiB/s, had a deadline of 194 days).  Docker Hub takes layers to 10 GB. */
 #define IMG_BLOB_MAX (16ll << 30)
 
-static int blob_fetch(struct img_source *src, struct img_store *st, const struct img_desc *d,
-		      struct slx_err *err)
-{
-	struct img_tmp t;
+/* What a registry pull holds until its ref is set: every blob it fetched
+ * or found, open and flock'ed (LOCK_SH), so prune passes over them.  A
+ * registry decides how long its transfers take (a trickle just over the
+ * floor, for a blob it says is 16 GiB, for days), so such a pull takes the
+ * store's gc lock only for its short steps: prune never waits on a
+ * transfer.  A pull from a local layout or archive holds the gc lock
+ * throughout, as its extraction in tmp/ needs. */
+struct pins {
+	int *fd;
+	size_t n, cap;
+};
 
+static int pins_add(struct pins *p, int fd, struct slx_err *err)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 16;
+		int *n = realloc(p->fd, cap * sizeof(*n));
+
+		if (!n) {
+			close(fd);
+			return slx_error(err, ENOMEM, "pull");
+		}
+		p->fd = n;
+		p->cap = cap;
+	}
+	p->fd[p->n++] = fd;
+	return 0;
+}
+
+static void pins_release(struct pins *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		close(p->fd[i]);
+	free(p->fd);
+}
+
+/* A blob in the store, held for this pull (under the gc lock: prune cannot
+ * take it between the look and the lock). */
+static int pin_blob(struct img_store *st, const char *digest, struct pins *p, struct slx_err *err)
+{
+	int fd = img_blob_open(st, digest, err);
+
+	if (fd < 0)
+		return -1;
+	if (flock(fd, LOCK_SH) < 0) {
+		close(fd);
+		return slx_error(err, errno, "blob %s: lock", digest);
+	}
+	return pins_add(p, fd, err);
+}
+
+/* d into the store when missing.  With pins (a registry pull) the gc lock
+ * is held while the blob is looked for, its temp file made and committed,
+ * never during the transfer. */
+static int blob_fetch(struct img_source *src, struct img_store *st, const struct img_desc *d,
+		      struct pins *pins, struct slx_err *err)
+{
+	cleanup_close int gc = pins ? img_gc_lock(st, false, err) : -1;
+	struct img_tmp t = {.pin = pins != NULL};
+
+	if (pins && gc < 0)
+		return -1;
 	if (img_blob_exists(st, d->digest))
-		return 0;
+		return pins ? pin_blob(st, d->digest, pins, err) : 0;
 	if (d->size > IMG_BLOB_MAX)
 		return slx_error(err, EFBIG, "blob %s: %lld bytes, over the %lld a blob may have",
 				 d->digest, (long long)d->size, IMG_BLOB_MAX);
@@ -35,23 +94,33 @@ static int blob_fetch(struct img_source *src, struct img_store *st, const struct
 				 IMG_FS_RESERVE_PCT);
 	if (img_tmp_open(st, &t, err) < 0)
 		return -1;
+	slx_closep(&gc);
 	if (src->fetch(src, d, t.fd, err) < 0) {
 		img_tmp_discard(st, &t);
 		return slx_error_prefix(err, "blob %s", d->digest);
 	}
-	return img_blob_commit(st, &t, d->digest, d->size, err);
+	if (pins && (gc = img_gc_lock(st, false, err)) < 0) {
+		img_tmp_discard(st, &t);
+		return -1;
+	}
+	if (img_blob_commit(st, &t, d->digest, d->size, err) < 0)
+		return -1;
+	if (!pins)
+		return 0;
+	/* committed and held; or another pull's copy was there first */
+	return t.fd >= 0 ? pins_add(pins, t.fd, err) : pin_blob(st, d->digest, pins, err);
 }
 
 /* Follow indexes until a manifest; *m gets it parsed. */
 static int resolve_manifest(struct img_source *src, struct img_store *st, struct img_desc *d,
-			    struct img_manifest *m, struct slx_err *err)
+			    struct img_manifest *m, struct pins *pins, struct slx_err *err)
 {
 	for (int depth = 0; depth < 4; depth++) {
 		cleanup_free char *doc = NULL;
 		size_t len;
 		enum img_kind kind;
 
-		if (blob_fetch(src, st, d, err) < 0 ||
+		if (blob_fetch(src, st, d, pins, err) < 0 ||
 		    img_blob_read_doc(st, d->digest, &doc, &len, err) < 0 ||
 		    img_doc_kind(doc, len, &kind, err) < 0)
 			return -1;
@@ -79,18 +148,18 @@ static int open_source(const struct img_ref *ref, struct img_store *st, struct i
 }
 
 static int pull_from(struct img_source *src, struct img_store *st, const struct img_ref *ref,
-		     char manifest[IMG_DIGEST_MAX], struct slx_err *err)
+		     char manifest[IMG_DIGEST_MAX], struct pins *pins, struct slx_err *err)
 {
 	struct img_desc d;
 	struct img_manifest m;
 	int r = -1;
 
-	if (src->top(src, st, &d, err) < 0 || resolve_manifest(src, st, &d, &m, err) < 0)
+	if (src->top(src, st, &d, err) < 0 || resolve_manifest(src, st, &d, &m, pins, err) < 0)
 		return -1;
-	if (blob_fetch(src, st, &m.config, err) < 0)
+	if (blob_fetch(src, st, &m.config, pins, err) < 0)
 		goto out;
 	for (size_t i = 0; i < m.n_layers; i++)
-		if (blob_fetch(src, st, &m.layers[i], err) < 0)
+		if (blob_fetch(src, st, &m.layers[i], pins, err) < 0)
 			goto out;
 	strcpy(manifest, d.digest);
 	r = img_refs_set(st, ref->name, d.digest, err);
@@ -103,14 +172,17 @@ int img_pull(struct img_store *st, const struct img_ref *ref, char manifest[IMG_
 	     struct slx_err *err)
 {
 	struct img_source *src = NULL;
-	cleanup_close int gc = img_gc_lock(st, false, err);
+	bool remote = ref->transport == IMG_DOCKER;
+	cleanup_close int gc = remote ? -1 : img_gc_lock(st, false, err);
+	struct pins pins = {0};
 	int r;
 
-	if (gc < 0)
+	if (!remote && gc < 0)
 		return -1;
 	if (open_source(ref, st, &src, err) < 0)
 		return slx_error_prefix(err, "pull %s", ref->name);
-	r = pull_from(src, st, ref, manifest, err);
+	r = pull_from(src, st, ref, manifest, remote ? &pins : NULL, err);
 	src->close(src);
+	pins_release(&pins);
 	return r < 0 ? slx_error_prefix(err, "pull %s", ref->name) : 0;
 }

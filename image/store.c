@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -152,6 +153,11 @@ int img_tmp_open(struct img_store *st, struct img_tmp *t, struct slx_err *err)
 	    openat(st->dirfd, t->name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (t->fd < 0)
 		return slx_error(err, errno, "image store: create %s", t->name);
+	if (t->pin && flock(t->fd, LOCK_SH) < 0) {
+		slx_error(err, errno, "image store: lock %s", t->name);
+		img_tmp_discard(st, t);
+		return -1;
+	}
 	return 0;
 }
 
@@ -186,11 +192,16 @@ int img_blob_commit(struct img_store *st, struct img_tmp *t, const char *want, i
 	}
 	snprintf(dest, sizeof(dest), "blobs/sha256/%s", want + 7);
 	(void)fchmodat(st->dirfd, t->name, 0444, 0);
-	if (renameat(st->dirfd, t->name, st->dirfd, dest) < 0) {
+	if (renameat2(st->dirfd, t->name, st->dirfd, dest, RENAME_NOREPLACE) < 0) {
+		if (errno == EEXIST) { /* the same bytes, by their digest */
+			img_tmp_discard(st, t);
+			return 0;
+		}
 		slx_error(err, errno, "blob %s: rename into the store", want);
 		goto fail;
 	}
-	slx_closep(&t->fd);
+	if (!t->pin)
+		slx_closep(&t->fd);
 	return 0;
 fail:
 	img_tmp_discard(st, t);

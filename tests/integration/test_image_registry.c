@@ -6,8 +6,9 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/lib/harness.h"
@@ -153,6 +154,50 @@ Test(image_registry, a_stalled_blob_is_cut_and_resumed)
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 10, "cd %s && grep -c '/v2/evil/stall/blobs/.*range=bytes=' log", work);
 	cr_expect_neq(atoi(r.out), 0, "no blob was resumed");
+	cmd_result_free(&r);
+}
+
+/* A registry decides how long a pull's transfers take (a trickle just over
+ * the floor lasts days for a blob it says is big), and the pull held the
+ * store's gc lock throughout: `image prune` waited for it.  Now prune runs
+ * while a blob stalls, and keeps what the pull has fetched and is fetching:
+ * the pull still completes and the image runs. */
+Test(image_registry, prune_does_not_wait_on_a_stalled_pull_nor_take_its_blobs)
+{
+	struct cmd_result r;
+	char cmd[1024];
+	pid_t puller;
+	int status;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && exec '%s' --root root image pull docker://127.0.0.1:%d/evil/stall:v1",
+		 work, slxrun_bin(), fake_port);
+	puller = fork();
+	cr_assert_geq(puller, 0);
+	if (puller == 0) {
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	/* until the layer's first transfer has stalled (the registry logs it) */
+	cmd_run(&r, NULL, 30,
+		"cd %s && i=0; until grep -q '/v2/evil/stall/blobs/.*range=None' log && "
+		"[ -n \"$(ls root/images/tmp)\" ]; do i=$((i+1)); [ $i -lt 200 ] || exit 1; "
+		"sleep 0.05; done; sleep 0.5",
+		work);
+	cr_assert_eq(r.status, 0, "the pull never reached its stalled blob");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "cd %s && '%s' --root root image prune", work, slxrun_bin());
+	cr_expect_eq(r.status, 0, "prune waited on the pull's transfer: %s", r.err);
+	cmd_result_free(&r);
+	cr_expect_eq(waitpid(puller, &status, WNOHANG), 0, "the pull ended before prune did");
+	cr_assert_eq(waitpid(puller, &status, 0), puller);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the pull failed after a prune ran beside it");
+	cmd_run(&r, NULL, 60,
+		"cd %s && '%s' --root root invoke --data x docker://127.0.0.1:%d/evil/stall:v1",
+		work, slxrun_bin(), fake_port);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "pulled\n");
 	cmd_result_free(&r);
 }
 
