@@ -143,6 +143,10 @@ static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int 
 
 	/* Host code inside the container's reach (CVE-2019-5736). */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* Born in the container's pid namespace: nothing of the host's (the
+	 * cgroup's directory, the state lock, the log) stays open for its
+	 * processes to reach through /proc/<pid>/fd (init.c, close_inherited). */
+	rt_close_fds_from(3 + p->preserve_fds, (int[]){sync_fd, p->target_pidfd, p->console_fd}, 3);
 	if (exec_setup(p, sync_fd, path, sizeof(path), &err) < 0)
 		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
 	execve(path, p->proc->args.v, p->proc->env.v ? p->proc->env.v : (char *[]){NULL});

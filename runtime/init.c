@@ -132,6 +132,31 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 	rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
 }
 
+/* The clone copied every fd the parent had: its cgroup's directory on the
+ * host's cgroupfs, the --log file, the device filter's program.  A process
+ * in our pid namespace with CAP_SYS_PTRACE (an `exec` into a created
+ * container, a sibling sharing the namespace) could open them through
+ * /proc/1/fd until our execve, and from the cgroup's walk the host's whole
+ * cgroup tree.  Keep only what the child uses. */
+static void close_inherited(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
+			    int sync_fd)
+{
+	size_t n_trees = req->idmap_trees && req->mount_plan ? req->mount_plan->n_ops : 0;
+	int keep[3 + OCI_NS_COUNT + req->n_keep_fds + n_trees];
+	size_t n = 0;
+
+	keep[n++] = sync_fd;
+	keep[n++] = req->start_listen_fd;
+	keep[n++] = req->console_fd;
+	for (size_t i = 0; i < OCI_NS_COUNT; i++)
+		keep[n++] = plan->join_fd[i];
+	for (size_t i = 0; i < req->n_keep_fds; i++)
+		keep[n++] = req->keep_fds[i];
+	for (size_t i = 0; i < n_trees; i++)
+		keep[n++] = req->idmap_trees[i];
+	rt_close_fds_from(3 + req->preserve_fds, keep, n);
+}
+
 void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 		  const struct rt_confine *confine, int sync_fd)
 {
@@ -148,6 +173,7 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 	 * run host code inside the container's reach (CVE-2019-5736);
 	 * execve resets this for the container's own binary. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	close_inherited(req, plan, sync_fd);
 	signal(SIGPIPE, SIG_DFL);
 	wait_go(&ic);
 	t[0] = slx_now_ns();

@@ -470,3 +470,34 @@ Test(security_defaults, no_container_process_shares_the_operators_terminal)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* From its clone to its execve a container's first process held the host's
+ * cgroupfs directory of its cgroup: a process in its pid namespace with
+ * CAP_SYS_PTRACE (one `exec`'d into a created container, a sibling sharing
+ * the namespace) walked ../ from /proc/1/fd/N into the host's whole cgroup
+ * tree, out of its limits and device filter, to any other container's
+ * cgroup.kill.  It holds only what it needs now: stdio, its sync and start
+ * sockets. */
+Test(security_defaults, a_created_containers_first_process_holds_no_host_cgroup)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	for (int i = 0; i < 3; i++)
+		bundle_config_replace(&b, "[\"CAP_AUDIT_WRITE\",",
+				      "[\"CAP_SYS_PTRACE\",\"CAP_AUDIT_WRITE\",");
+	cmd_run(&r, NULL, 30,
+		"%s --root %s --log %s/runtime.log create -b %s cg1 && %s --root %s exec cg1 "
+		"sh -c 'for f in /proc/1/fd/*; do [ -e $f/../../cgroup.procs ] && "
+		"echo $$ >$f/../../cgroup.procs && echo ESCAPED; done; cat /proc/self/cgroup; "
+		"ls /proc/1/fd | wc -l'",
+		slxrun_bin(), b.root, b.dir, b.dir, slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_null(strstr(r.out, "ESCAPED"), "left its cgroup through pid 1's fd: %s", r.out);
+	cr_expect(strstr(r.out, "0::/slxrun/"), "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f cg1", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
