@@ -8,12 +8,28 @@
 
 #include "internal.h"
 
+/* (uid_t)-1 is no id: setresuid(-1, ...) and setresgid leave the ids as
+ * they are, so the process stayed root with its capabilities. */
+static int user_check(const struct oci_user *u, struct slx_err *err)
+{
+	if (u->uid == (uint32_t)-1)
+		return slx_error(err, EINVAL, "process.user.uid: %u is not a user id", u->uid);
+	if (u->gid == (uint32_t)-1)
+		return slx_error(err, EINVAL, "process.user.gid: %u is not a group id", u->gid);
+	for (size_t i = 0; i < u->n_additional_gids; i++)
+		if (u->additional_gids[i] == (uint32_t)-1)
+			return slx_error(err, EINVAL,
+					 "process.user.additionalGids[%zu]: %u is not a group id",
+					 i, u->additional_gids[i]);
+	return 0;
+}
+
 int rt_confine_prepare(const struct oci_process *p, const struct oci_config *cfg,
 		       struct rt_confine *out, struct slx_err *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->lsm.fd = -1;
-	if (rt_caps_prepare(&p->caps, &out->caps, err) < 0 ||
+	if (user_check(&p->user, err) < 0 || rt_caps_prepare(&p->caps, &out->caps, err) < 0 ||
 	    rt_lsm_prepare(p, cfg->linux_.mount_label, &out->lsm, err) < 0)
 		return -1;
 	return rt_seccomp_prepare(&cfg->linux_.seccomp, &out->seccomp, err);

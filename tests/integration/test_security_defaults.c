@@ -501,3 +501,32 @@ Test(security_defaults, a_created_containers_first_process_holds_no_host_cgroup)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* uid or gid 4294967295 is (uid_t)-1, which setresuid and setresgid take
+ * as "leave it": the container ran as root, with its capabilities.
+ * Refused, naming the field, for run and for exec --user. */
+Test(security_defaults, the_id_minus_one_is_refused_not_left_as_root)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/id\"]", NULL, NULL, NULL);
+	bundle_config_replace(&b, "\"user\":{\"uid\":0,\"gid\":0}",
+			      "\"user\":{\"uid\":4294967295,\"gid\":4294967295}");
+	r = run_bundle(&b, "idm1");
+	cr_expect_neq(r.status, 0, "ran as: %s", r.out);
+	cr_expect(strstr(r.err, "process.user.uid: 4294967295"), "%s", r.err);
+	cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30,
+		"%s --root %s run -d -b %s idm2 && %s --root %s exec --user -1 idm2 id",
+		slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root);
+	cr_expect_neq(r.status, 0, "exec ran as: %s", r.out);
+	cr_expect(strstr(r.err, "process.user.uid: 4294967295"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f idm2", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
