@@ -70,25 +70,32 @@ static const struct oci_namespace *sysctl_find_ns(const struct oci_linux *l, enu
 	return NULL;
 }
 
-/* net.* is refused in the caller's own network namespace.  As runc does, a
- * joined namespace counts as the container's own unless it is ours. */
-static int sysctl_check_net(const struct oci_linux *l, const char *key, struct slx_err *err)
+/* A namespaced key is refused in a namespace of the caller's own (net, uts
+ * or ipc): the container must have one of that type, and, as runc does, a
+ * joined one counts as the container's own unless it is ours (joined by
+ * path, /proc/self/ns/uts set the caller's hostname). */
+static int sysctl_check_own(const struct oci_linux *l, enum oci_ns_type type, const char *name,
+			    const char *key, struct slx_err *err)
 {
-	const struct oci_namespace *ns = sysctl_find_ns(l, OCI_NS_NETWORK);
+	const char *label = type == OCI_NS_NETWORK ? "network" : name;
+	const struct oci_namespace *ns = sysctl_find_ns(l, type);
 	struct stat joined, self;
+	char own[32];
 
 	if (!ns)
-		return slx_error(err, 0, "linux.sysctl: %s needs a new network namespace", key);
+		return slx_error(err, 0, "linux.sysctl: %s needs a new %s namespace", key, label);
 	if (!ns->path)
 		return 0;
+	snprintf(own, sizeof(own), "/proc/self/ns/%s", name);
 	if (stat(ns->path, &joined) < 0)
-		return slx_error(err, errno, "linux.sysctl: %s: network namespace %s", key,
+		return slx_error(err, errno, "linux.sysctl: %s: %s namespace %s", key, label,
 				 ns->path);
-	if (stat("/proc/self/ns/net", &self) < 0)
-		return slx_error(err, errno, "linux.sysctl: %s: stat /proc/self/ns/net", key);
+	if (stat(own, &self) < 0)
+		return slx_error(err, errno, "linux.sysctl: %s: stat %s", key, own);
 	if (joined.st_dev == self.st_dev && joined.st_ino == self.st_ino)
-		return slx_error(
-		    err, 0, "linux.sysctl: %s is not allowed in the host network namespace", key);
+		return slx_error(err, 0,
+				 "linux.sysctl: %s is not allowed in the caller's own %s namespace",
+				 key, label);
 	return 0;
 }
 
@@ -113,18 +120,15 @@ static int sysctl_check_key(const struct oci_config *cfg, const char *key, const
 
 	if (!sysctl_key_is_clean(key))
 		return slx_error(err, 0, "linux.sysctl: invalid key %s", key);
-	if (sysctl_is_ipc(dotted)) {
-		if (!sysctl_find_ns(l, OCI_NS_IPC))
-			return slx_error(err, 0, "linux.sysctl: %s needs an ipc namespace", key);
-		return 0;
-	}
+	if (sysctl_is_ipc(dotted))
+		return sysctl_check_own(l, OCI_NS_IPC, "ipc", key, err);
 	if (strncmp(dotted, "net.", strlen("net.")) == 0)
-		return sysctl_check_net(l, key, err);
+		return sysctl_check_own(l, OCI_NS_NETWORK, "net", key, err);
 	if (strcmp(dotted, "kernel.hostname") == 0 || strcmp(dotted, "kernel.domainname") == 0) {
 		bool host = strcmp(dotted, "kernel.hostname") == 0;
 
-		if (!sysctl_find_ns(l, OCI_NS_UTS))
-			return slx_error(err, 0, "linux.sysctl: %s needs a uts namespace", key);
+		if (sysctl_check_own(l, OCI_NS_UTS, "uts", key, err) < 0)
+			return -1;
 		/* Two sources for one value: refuse rather than pick one. */
 		if (host ? cfg->hostname != NULL : cfg->domainname != NULL)
 			return slx_error(err, 0, "linux.sysctl: %s conflicts with the %s field",
