@@ -96,6 +96,9 @@ int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct slx_err *
  * re-opens its own cgroup later, e.g. `delete` from state.json, sets
  * created = true before destroying. */
 int cg_destroy(struct cg_handle *h, struct slx_err *err);
+/* cg_destroy without the kill: wait (bounded) for what it holds to leave,
+ * then rmdir; still populated is an error (EBUSY), the cgroup left. */
+int cg_remove_when_empty(struct cg_handle *h, struct slx_err *err);
 /* cg_destroy for a caller that must not wait: kill what remains and try
  * the rmdir once.  1 removed (or nothing to remove; h released), 0 still
  * populated (call again later), -1 error (h released). */

@@ -266,7 +266,9 @@ int cg_try_destroy(struct cg_handle *h, struct slx_err *err)
 	return -1;
 }
 
-int cg_destroy(struct cg_handle *h, struct slx_err *err)
+/* Kill what the cgroup holds (or, without kill, only wait for it to leave)
+ * and remove it, within CG_DESTROY_TIMEOUT_MS. */
+static int destroy(struct cg_handle *h, bool kill, struct slx_err *err)
 {
 	unsigned long long deadline = slx_now_ns() + CG_DESTROY_TIMEOUT_MS * 1000000ULL;
 	int rc = 0;
@@ -280,7 +282,7 @@ int cg_destroy(struct cg_handle *h, struct slx_err *err)
 		struct slx_err e;
 
 		/* Gone already, or empty: nothing more to wait for. */
-		if (cg_kill_all(h, SIGKILL, &e) < 0 && e.errnum == ENOENT)
+		if (kill && cg_kill_all(h, SIGKILL, &e) < 0 && e.errnum == ENOENT)
 			break;
 		if (cg_wait_event(h->dirfd, "populated", 0, left > 0 ? (int)left : 0, &e) == 0 ||
 		    e.errnum != ETIMEDOUT || slx_now_ns() >= deadline)
@@ -296,4 +298,14 @@ int cg_destroy(struct cg_handle *h, struct slx_err *err)
 		rc = slx_error(err, errno, "remove cgroup %s", h->path);
 	cg_handle_release(h);
 	return rc;
+}
+
+int cg_destroy(struct cg_handle *h, struct slx_err *err)
+{
+	return destroy(h, true, err);
+}
+
+int cg_remove_when_empty(struct cg_handle *h, struct slx_err *err)
+{
+	return destroy(h, false, err);
 }

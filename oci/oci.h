@@ -323,6 +323,9 @@ struct oci_state {
 	struct oci_hookv poststop; /* kept so delete can run them */
 	struct oci_hookv poststart;
 	bool systemd_cgroup;
+	/* A pid namespace of its own: its processes die with its pid 1, so
+	 * once stopped what its cgroup holds is another's. */
+	bool own_pidns;
 };
 
 /* Serialize; *out is heap (NUL-terminated).  `full` adds the private fields

@@ -41,8 +41,18 @@ int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_
 	st->status = OCI_STATUS_STOPPED;
 	if (cg->dirfd >= 0) {
 		cg->created = true; /* the container's cgroup goes with it, as in runc */
-		if (cg_destroy(cg, err) < 0)
+		/* With a pid namespace of its own its processes died with its
+		 * pid 1: what the cgroup holds now is another container's that
+		 * took the empty cgroup (the same id under another --root, the
+		 * same cgroupsPath), which a kill here killed.  Left, and said. */
+		if (st->own_pidns && cg_remove_when_empty(cg, err) < 0) {
+			if (err->errnum != EBUSY)
+				return -1;
+			rt_log("warning", "delete %s: %s (its processes are another's)", st->id,
+			       err->msg);
+		} else if (!st->own_pidns && cg_destroy(cg, err) < 0) {
 			return -1;
+		}
 	}
 	rt_hooks_run_logged("poststop", &st->poststop, st);
 	return rt_state_remove(ctx, st->id, err);

@@ -98,7 +98,9 @@ int rt_kill(const struct rt_ctx *ctx, const char *id, int sig, bool all, struct 
 
 	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)
 		return -1;
-	if (st->status == OCI_STATUS_STOPPED && !all)
+	/* --all reaches what outlived pid 1, which only a shared pid namespace
+	 * allows; else the cgroup is empty or another's. */
+	if (st->status == OCI_STATUS_STOPPED && (!all || st->own_pidns))
 		r = slx_error(err, 0, "container not running");
 	else
 		r = rt_signal_container(st, sig, all, err);

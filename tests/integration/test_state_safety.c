@@ -389,3 +389,42 @@ Test(state_safety, two_concurrent_force_deletes_of_a_running_container)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* A stopped container's cgroup is empty, so another container may take it
+ * (the same id under another --root, or the same cgroupsPath); deleting the
+ * stopped one then killed the other: its delete wrote cgroup.kill.  With a
+ * pid namespace of its own, every process of a stopped container died with
+ * its pid 1, so delete only removes the cgroup when empty (runc's way) and
+ * `kill --all` says it is not running. */
+Test(state_safety, deleting_a_stopped_container_spares_the_one_now_in_its_cgroup)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char root2[320];
+
+	bundle_make(&b, "[\"/bin/sleep\",\"1\"]", NULL, NULL, NULL);
+	snprintf(root2, sizeof(root2), "%s/state2", b.dir);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s run -d -b %3$s same && i=0; until %1$s --root %2$s state same | "
+		"grep -q '\"stopped\"'; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.1; done",
+		slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "the first container did not stop: %s", r.err);
+	cmd_result_free(&r);
+	bundle_config_replace(&b, "[\"/bin/sleep\",\"1\"]", "[\"/bin/sleep\",\"30\"]");
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s same", slxrun_bin(), root2, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s kill --all same KILL", slxrun_bin(), b.root);
+	cr_expect_neq(r.status, 0, "kill --all of a stopped container succeeded");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete same", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s state same", slxrun_bin(), root2);
+	cr_expect(strstr(r.out, "\"running\""), "the other container: %s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f same", slxrun_bin(), root2);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
