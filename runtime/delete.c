@@ -2,6 +2,7 @@
 /* delete.c -- the end of a container: kill what is left (forced), then its
  * cgroup, the poststop hooks and the state directory, in that order. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/pidfd.h>
@@ -58,6 +59,31 @@ int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_
 	return rt_state_remove(ctx, st->id, err);
 }
 
+/* A state directory without state.json whose lock was free: the create
+ * that made it died before it was done (a caller's timeout during a
+ * createRuntime hook) and left the id unusable.  Its cgroup (from the
+ * config it kept) goes when empty, then the directory. */
+static int remove_half_created(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
+{
+	struct oci_config *cfg = NULL;
+	struct cg_handle cg = {.dirfd = -1};
+	char *rel = NULL, abs[PATH_MAX];
+	struct slx_err e;
+
+	if (rt_config_load(ctx, id, &cfg, &e) == 0 && cg_unified_root() &&
+	    cg_resolve_path(cfg->linux_.cgroups_path, id, ctx->systemd_cgroup, &rel, &e) == 0 &&
+	    (size_t)snprintf(abs, sizeof(abs), "%s/%s", cg_unified_root(), rel) < sizeof(abs) &&
+	    cg_open(abs, &cg, &e) == 0) {
+		cg.created = true;
+		if (cg_remove_when_empty(&cg, &e) < 0)
+			rt_log("warning", "delete %s: %s", id, e.msg);
+	}
+	cg_handle_release(&cg);
+	free(rel);
+	oci_config_free(cfg);
+	return rt_state_remove(ctx, id, err);
+}
+
 int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
@@ -65,9 +91,11 @@ int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_e
 	cleanup_close int lock = -1;
 	int r = -1;
 
-	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)
+	if (rt_state_lock(ctx, id, &lock, err) < 0)
 		/* runc: forcing the delete of a container that is gone succeeds. */
 		return force && err->errnum == ENOENT ? 0 : -1;
+	if (rt_state(ctx, id, &st, err) < 0)
+		return err->errnum == ENOENT ? remove_half_created(ctx, id, err) : -1;
 	if ((st->status == OCI_STATUS_RUNNING || st->status == OCI_STATUS_PAUSED) && !force) {
 		slx_error(err, 0, "cannot delete container %s that is not stopped: %s", id,
 			  oci_status_name(st->status));

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -35,6 +36,7 @@ struct launch {
 	struct rt_spawned sp;
 	int console_fd;
 	int listen_fd;
+	int lock; /* the state directory's flock, held until state.json is written */
 	bool dir_made;
 };
 
@@ -71,6 +73,12 @@ static int make_state_dir(const struct rt_ctx *ctx, const char *id, struct launc
 		return slx_error(err, errno, "create %s", l->dir);
 	}
 	l->dir_made = true;
+	/* Held until state.json is written or the directory removed: a verb
+	 * that finds the lock free and no state.json knows the create that
+	 * made it died half way (rt_delete removes what it left). */
+	l->lock = open(l->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (l->lock < 0 || flock(l->lock, LOCK_EX) < 0)
+		return slx_error(err, errno, "lock %s", l->dir);
 	return 0;
 }
 
@@ -194,12 +202,15 @@ static void launch_abort(const struct rt_ctx *ctx, const char *id, struct launch
 int rt_create(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts,
 	      struct slx_err *err)
 {
-	struct launch l = {
-	    .console_fd = -1, .listen_fd = -1, .sp = {.pidfd = -1, .sync_fd = -1, .cg.dirfd = -1}};
+	struct launch l = {.console_fd = -1,
+			   .listen_fd = -1,
+			   .lock = -1,
+			   .sp = {.pidfd = -1, .sync_fd = -1, .cg.dirfd = -1}};
 	int r = launch(ctx, id, opts, false, true, &l, err);
 
 	if (r < 0)
 		launch_abort(ctx, id, &l);
+	slx_closep(&l.lock);
 	launch_release(&l);
 	return r;
 }
@@ -279,14 +290,18 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status)
 int rt_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts, bool detach,
 	   int *exit_status, struct slx_err *err)
 {
-	struct launch l = {
-	    .console_fd = -1, .listen_fd = -1, .sp = {.pidfd = -1, .sync_fd = -1, .cg.dirfd = -1}};
+	struct launch l = {.console_fd = -1,
+			   .listen_fd = -1,
+			   .lock = -1,
+			   .sp = {.pidfd = -1, .sync_fd = -1, .cg.dirfd = -1}};
 	struct slx_err derr;
 	int r = launch(ctx, id, opts, true, detach, &l, err);
 
 	*exit_status = 0;
-	if (r < 0) {
+	if (r < 0)
 		launch_abort(ctx, id, &l);
+	slx_closep(&l.lock);
+	if (r < 0) {
 		launch_release(&l);
 		return -1;
 	}

@@ -40,13 +40,17 @@ const char *rt_ns_proc_name(enum oci_ns_type t)
 
 static int ns_open_checked(const struct oci_namespace *ns, size_t i, struct slx_err *err)
 {
-	cleanup_close int fd = open(ns->path, O_RDONLY | O_CLOEXEC);
+	/* non-blocking: a FIFO there hung the create (and its id) for ever */
+	cleanup_close int fd = open(ns->path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	int type;
 
 	if (fd < 0)
 		return slx_error(err, errno, "linux.namespaces[%zu].path: %s", i, ns->path);
 	type = ioctl(fd, NS_GET_NSTYPE);
-	if (type >= 0 && type != ns_flags[ns->type])
+	if (type < 0)
+		return slx_error(err, 0, "linux.namespaces[%zu].path: %s is not a namespace", i,
+				 ns->path);
+	if (type != ns_flags[ns->type])
 		return slx_error(err, 0, "linux.namespaces[%zu].path: %s is not a %s namespace", i,
 				 ns->path, oci_ns_type_name(ns->type));
 	return steal_fd(fd);

@@ -428,3 +428,66 @@ Test(state_safety, deleting_a_stopped_container_spares_the_one_now_in_its_cgroup
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* A `create` killed before it wrote state.json (a caller's timeout during a
+ * createRuntime hook) left its state directory and its cgroup: the id could
+ * not be used again ("container with id exists"), `delete --force` said 0
+ * and removed nothing.  Now delete removes what such a create left. */
+Test(state_safety, what_a_killed_create_left_is_deleted_and_the_id_reused)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char cg[512];
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL,
+		    ",\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/sleep\",\"args\":[\"sleep\","
+		    "\"29.5\"]}]}",
+		    NULL);
+	snprintf(cg, sizeof(cg), "%s/slxrun/%s", cgroup2_root(), strrchr(b.dir, '/') + 1);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s create -b %3$s half & p=$!; i=0; until [ -d %4$s ]; do "
+		"i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done; kill -9 $p; wait $p; "
+		"[ -d %2$s/half ]",
+		slxrun_bin(), b.root, b.dir, cg);
+	cr_assert_eq(r.status, 0, "the create was not caught half way: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete --force half", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "[ ! -e %s/half ] && [ ! -e %s ]", b.root, cg);
+	cr_expect_eq(r.status, 0, "the state directory or the cgroup was left");
+	cmd_result_free(&r);
+	bundle_config_replace(&b,
+			      ",\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/sleep\","
+			      "\"args\":[\"sleep\",\"29.5\"]}]}",
+			      "");
+	cmd_run(&r, NULL, 10, "pkill -x -f 'sleep 29.5'; true"); /* the killed create's hook */
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s run -b %s half", slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "the id could not be used again: %s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* A namespace path naming a FIFO hung `create` in open(2) for ever,
+ * holding its id; now it is refused at once, by field. */
+Test(state_safety, a_namespace_path_that_is_a_fifo_is_refused_not_waited_on)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char ns[400];
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(ns, sizeof(ns), "%s/fifo", b.dir);
+	cr_assert_eq(mkfifo(ns, 0600), 0);
+	bundle_config_replace(&b, "{\"type\":\"uts\"}", "{\"type\":\"uts\",\"path\":\"FIFO\"}");
+	bundle_config_replace(&b, "FIFO", ns);
+	cmd_run(&r, NULL, 10, "%s --root %s run -b %s ff", slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "fifo is not a namespace"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "[ ! -e %s/ff ]", b.root);
+	cr_expect_eq(r.status, 0, "the refused create left its state directory");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
