@@ -239,13 +239,24 @@ int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 		goto out;
 	}
 	(void)unlink(addr.sun_path);
+	/* Until its execve the process runs the startContainer hooks, which
+	 * the bundle chose and which may never end: kill and delete need the
+	 * lock meanwhile.  Taken again after, for what is there then. */
+	slx_closep(&lock);
 	if (rt_sync_recv(fd, &hdr, &payload, err) == 0 && hdr.type == RT_SYNC_ERROR) {
 		slx_error(err, hdr.errnum, "%s", payload ? payload : "start failed");
 		goto out;
 	}
-	st->status = OCI_STATUS_RUNNING;
-	if (rt_state_write(ctx, st, err) < 0)
+	oci_state_free(st);
+	st = NULL;
+	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)
 		goto out;
+	/* Already ended (a short process, a kill), or paused: as it is. */
+	if (st->status == OCI_STATUS_CREATED) {
+		st->status = OCI_STATUS_RUNNING;
+		if (rt_state_write(ctx, st, err) < 0)
+			goto out;
+	}
 	rt_hooks_run_logged("poststart", &st->poststart, st);
 	r = 0;
 out:

@@ -491,3 +491,29 @@ Test(state_safety, a_namespace_path_that_is_a_fifo_is_refused_not_waited_on)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* `start` held the container's lock while its first process ran the
+ * startContainer hooks: one that never ends (they run in the container,
+ * from its rootfs, chosen by the bundle) made `kill` and `delete --force`
+ * wait on the lock for ever.  The lock is not held across that wait. */
+Test(state_safety, a_start_hook_that_never_ends_leaves_the_container_killable)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL,
+		    ",\"hooks\":{\"startContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+		    "\"sleep 1000\"]}]}",
+		    NULL);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s create -b %3$s hk && { %1$s --root %2$s start hk & } && "
+		"sleep 0.5 && timeout 10 %1$s --root %2$s kill hk KILL && "
+		"timeout 10 %1$s --root %2$s delete --force hk",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "kill or delete waited on start: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "[ ! -e %s/hk ]", b.root);
+	cr_expect_eq(r.status, 0, "the container was left");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
