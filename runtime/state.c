@@ -263,7 +263,10 @@ int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n, struct slx_err *er
 	if (!d)
 		return errno == ENOENT ? 0 : slx_error(err, errno, "open %s", ctx->root);
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR || id_reserved(e->d_name))
+		struct slx_err ignored;
+
+		/* every directory a valid id names (".hidden" is one), no other */
+		if (e->d_type != DT_DIR || rt_id_validate(e->d_name, &ignored) < 0)
 			continue;
 		if (cnt == cap) {
 			char **g = realloc(v, (cap = cap ? cap * 2 : 16) * sizeof(*v));

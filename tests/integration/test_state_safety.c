@@ -517,3 +517,21 @@ Test(state_safety, a_start_hook_that_never_ends_leaves_the_container_killable)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* An id may start with a dot, and `list` skipped it: a running container
+ * nobody saw. */
+Test(state_safety, a_container_whose_id_starts_with_a_dot_is_listed)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30, "%1$s --root %2$s run -d -b %3$s .hidden && %1$s --root %2$s list -q",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, ".hidden\n");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f .hidden", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
