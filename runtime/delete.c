@@ -2,7 +2,10 @@
 /* delete.c -- the end of a container: kill what is left (forced), then its
  * cgroup, the poststop hooks and the state directory, in that order. */
 #include <errno.h>
+#include <dirent.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/pidfd.h>
@@ -59,29 +62,62 @@ int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_
 	return rt_state_remove(ctx, st->id, err);
 }
 
+/* Whether the directory holds only what a create writes before its
+ * state.json: config.json, start.sock, and their temp files (".NAME.*"). */
+static bool only_create_files(const struct rt_ctx *ctx, const char *id)
+{
+	char path[PATH_MAX];
+	struct slx_err e;
+	cleanup_dir DIR *d = NULL;
+	struct dirent *ent;
+
+	if (rt_state_dir(ctx, id, path, sizeof(path), &e) < 0 || !(d = opendir(path)))
+		return false;
+	while ((ent = readdir(d))) {
+		const char *n = ent->d_name + (ent->d_name[0] == '.');
+
+		if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..") &&
+		    strncmp(n, "config.json", 11) && strcmp(n, "start.sock"))
+			return false;
+	}
+	return true;
+}
+
 /* A state directory without state.json whose lock was free: the create
  * that made it died before it was done (a caller's timeout during a
  * createRuntime hook) and left the id unusable.  Its cgroup (from the
- * config it kept) goes when empty, then the directory. */
-static int remove_half_created(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
+ * config it kept) goes when empty, or with --force killed (the processes a
+ * create killed in a createContainer hook left), then the directory. */
+static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool force,
+			       struct slx_err *err)
 {
 	struct oci_config *cfg = NULL;
 	struct cg_handle cg = {.dirfd = -1};
 	char *rel = NULL, abs[PATH_MAX];
 	struct slx_err e;
+	int r = 0;
 
+	if (!only_create_files(ctx, id))
+		return slx_error(err, EINVAL,
+				 "%s: not a container's state directory (no state.json, and files "
+				 "a create does not write)",
+				 id);
 	if (rt_config_load(ctx, id, &cfg, &e) == 0 && cg_unified_root() &&
 	    cg_resolve_path(cfg->linux_.cgroups_path, id, ctx->systemd_cgroup, &rel, &e) == 0 &&
 	    (size_t)snprintf(abs, sizeof(abs), "%s/%s", cg_unified_root(), rel) < sizeof(abs) &&
 	    cg_open(abs, &cg, &e) == 0) {
 		cg.created = true;
-		if (cg_remove_when_empty(&cg, &e) < 0)
-			rt_log("warning", "delete %s: %s", id, e.msg);
+		r = force ? cg_destroy(&cg, err) : cg_remove_when_empty(&cg, err);
+		if (r < 0 && !force && err->errnum == EBUSY)
+			slx_error(err, EBUSY,
+				  "container %s: a create that did not finish left processes in "
+				  "its cgroup; delete --force kills them",
+				  id);
 	}
 	cg_handle_release(&cg);
 	free(rel);
 	oci_config_free(cfg);
-	return rt_state_remove(ctx, id, err);
+	return r < 0 ? -1 : rt_state_remove(ctx, id, err);
 }
 
 int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_err *err)
@@ -95,7 +131,7 @@ int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_e
 		/* runc: forcing the delete of a container that is gone succeeds. */
 		return force && err->errnum == ENOENT ? 0 : -1;
 	if (rt_state(ctx, id, &st, err) < 0)
-		return err->errnum == ENOENT ? remove_half_created(ctx, id, err) : -1;
+		return err->errnum == ENOENT ? remove_half_created(ctx, id, force, err) : -1;
 	if ((st->status == OCI_STATUS_RUNNING || st->status == OCI_STATUS_PAUSED) && !force) {
 		slx_error(err, 0, "cannot delete container %s that is not stopped: %s", id,
 			  oci_status_name(st->status));

@@ -41,7 +41,7 @@ struct rt_create_opts {
 int rt_exe_seal(char **argv, struct slx_err *err);
 
 /* Validate the id: non-empty, [A-Za-z0-9_+.-], no "..", <= 1024 bytes, not
- * a name the runtime keeps in its root ("shims"). */
+ * a name the runtime keeps in its root ("shims", "images"). */
 int rt_id_validate(const char *id, struct slx_err *err);
 
 /* create: set the container up and leave its process waiting before exec. */

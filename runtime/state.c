@@ -22,7 +22,8 @@
 /* Names the runtime itself keeps in <root>/ beside the containers' state
  * directories: an id equal to one would share or shadow it. */
 static const char *const reserved_ids[] = {
-    "shims", /* the shim registry: shim/registry.c, shim/orphans.c */
+    "shims",  /* the shim registry: shim/registry.c, shim/orphans.c */
+    "images", /* the image store: image/store.c */
 };
 
 static bool id_reserved(const char *id)

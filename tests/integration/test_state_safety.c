@@ -539,3 +539,69 @@ Test(state_safety, a_container_whose_id_starts_with_a_dot_is_listed)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* `delete images` took the image store (<root>/images: no state.json, its
+ * lock free) for what a killed create left, and unlinked its index and
+ * locks; the next prune removed every blob.  "images" is reserved like
+ * "shims", and delete removes only a directory holding what a create
+ * writes. */
+Test(state_safety, delete_never_takes_the_image_store_or_a_foreign_directory)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 10,
+		"mkdir -p %1$s/images %1$s/other && echo '{}' >%1$s/images/refs.json && "
+		"echo x >%1$s/other/mine",
+		b.root);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "%1$s --root %2$s delete images; %1$s --root %2$s delete -f images",
+		slxrun_bin(), b.root);
+	cr_expect(strstr(r.err, "reserved"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "%1$s --root %2$s delete other; %1$s --root %2$s delete -f other",
+		slxrun_bin(), b.root);
+	cr_expect(strstr(r.err, "not a container's state directory"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "[ -e %1$s/images/refs.json ] && [ -e %1$s/other/mine ]", b.root);
+	cr_expect_eq(r.status, 0, "delete removed what was not a container's");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* Killed during a createContainer hook (run by the container's first
+ * process) a create leaves that process and the hook in its cgroup: delete
+ * said 0, removed the state directory and left them, tracked by nothing,
+ * the id still refused.  Now delete refuses, naming --force, which kills
+ * them and removes the rest. */
+Test(state_safety, a_killed_creates_processes_go_with_delete_force)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char cg[512];
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL,
+		    ",\"hooks\":{\"createContainer\":[{\"path\":\"/bin/sleep\",\"args\":[\"sleep\","
+		    "\"300\"]}]}",
+		    NULL);
+	snprintf(cg, sizeof(cg), "%s/slxrun/%s", cgroup2_root(), strrchr(b.dir, '/') + 1);
+	cmd_run(
+	    &r, NULL, 30,
+	    "%1$s --root %2$s create -b %3$s cc & p=$!; i=0; until grep -q . %4$s/cgroup.procs "
+	    "2>/dev/null && [ $(wc -l <%4$s/cgroup.procs) -ge 2 ]; do i=$((i+1)); [ $i -lt 100 ] "
+	    "|| exit 1; sleep 0.05; done; kill -9 $p; wait $p; [ -d %2$s/cc ]",
+	    slxrun_bin(), b.root, b.dir, cg);
+	cr_assert_eq(r.status, 0, "the create was not caught in its hook: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete cc", slxrun_bin(), b.root);
+	cr_expect_neq(r.status, 0, "delete left the processes and said 0");
+	cr_expect(strstr(r.err, "delete --force kills them"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete --force cc", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	expect_no_state(&b, "cc");
+	cr_expect_neq(access(cg, F_OK), 0, "the cgroup %s was left", cg);
+	bundle_remove(&b);
+}
