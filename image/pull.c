@@ -25,33 +25,48 @@
  * store's gc lock only for its short steps: prune never waits on a
  * transfer.  A pull from a local layout or archive holds the gc lock
  * throughout, as its extraction in tmp/ needs. */
+struct pin {
+	int fd;
+	char digest[IMG_DIGEST_MAX];
+};
 struct pins {
-	int *fd;
+	struct pin *v;
 	size_t n, cap;
 };
 
-static int pins_add(struct pins *p, int fd, struct slx_err *err)
+/* Each blob is held once, however often the manifest names it (a layer
+ * listed 1,100 times ran the pull out of fds). */
+static bool pins_have(const struct pins *p, const char *digest)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].digest, digest))
+			return true;
+	return false;
+}
+
+static int pins_add(struct pins *p, int fd, const char *digest, struct slx_err *err)
 {
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? 2 * p->cap : 16;
-		int *n = realloc(p->fd, cap * sizeof(*n));
+		struct pin *n = realloc(p->v, cap * sizeof(*n));
 
 		if (!n) {
 			close(fd);
 			return slx_error(err, ENOMEM, "pull");
 		}
-		p->fd = n;
+		p->v = n;
 		p->cap = cap;
 	}
-	p->fd[p->n++] = fd;
+	p->v[p->n].fd = fd;
+	snprintf(p->v[p->n++].digest, IMG_DIGEST_MAX, "%s", digest);
 	return 0;
 }
 
 static void pins_release(struct pins *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		close(p->fd[i]);
-	free(p->fd);
+		close(p->v[i].fd);
+	free(p->v);
 }
 
 /* A blob in the store, held for this pull (under the gc lock: prune cannot
@@ -66,7 +81,7 @@ static int pin_blob(struct img_store *st, const char *digest, struct pins *p, st
 		close(fd);
 		return slx_error(err, errno, "blob %s: lock", digest);
 	}
-	return pins_add(p, fd, err);
+	return pins_add(p, fd, digest, err);
 }
 
 /* d into the store when missing.  With pins (a registry pull) the gc lock
@@ -75,10 +90,12 @@ static int pin_blob(struct img_store *st, const char *digest, struct pins *p, st
 static int blob_fetch(struct img_source *src, struct img_store *st, const struct img_desc *d,
 		      struct pins *pins, struct slx_err *err)
 {
-	cleanup_close int gc = pins ? img_gc_lock(st, false, err) : -1;
+	cleanup_close int gc = -1;
 	struct img_tmp t = {.pin = pins != NULL};
 
-	if (pins && gc < 0)
+	if (pins && pins_have(pins, d->digest))
+		return 0;
+	if (pins && (gc = img_gc_lock(st, false, err)) < 0)
 		return -1;
 	if (img_blob_exists(st, d->digest))
 		return pins ? pin_blob(st, d->digest, pins, err) : 0;
@@ -108,7 +125,8 @@ static int blob_fetch(struct img_source *src, struct img_store *st, const struct
 	if (!pins)
 		return 0;
 	/* committed and held; or another pull's copy was there first */
-	return t.fd >= 0 ? pins_add(pins, t.fd, err) : pin_blob(st, d->digest, pins, err);
+	return t.fd >= 0 ? pins_add(pins, t.fd, d->digest, err)
+			 : pin_blob(st, d->digest, pins, err);
 }
 
 /* Follow indexes until a manifest; *m gets it parsed. */

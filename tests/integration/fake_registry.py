@@ -7,9 +7,10 @@
 # evil/endless streams each blob without end, evil/stall sends a blob's
 # headers and half of it and then nothing (the first time; a resumed GET is
 # served), evil/realm and evil/realm2 name a plain-http realm elsewhere (the
-# second behind "localhost:x@", which is a user name).
+# second behind "localhost:x@", which is a user name), evil/many lists its one
+# layer 1,100 times.
 # usage: fake_registry.py LAYOUT PORTFILE LOGFILE
-import json, os, sys, time
+import hashlib, json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LAYOUT, PORTFILE, LOG = sys.argv[1:4]
@@ -56,12 +57,19 @@ class H(BaseHTTPRequestHandler):
                 realm = 'http://localhost:x@127.0.0.2:%d/token' % self.server.server_port
             challenge = 'Bearer realm="%s",service="fake",scope="repository:%s:pull"' % (realm, repo)
             return self.send(401, b'{"errors": []}', extra=[('WWW-Authenticate', challenge)])
-        if repo not in ('fn/echo', 'fn/corrupt', 'evil/endless', 'evil/stall'):
+        if repo not in ('fn/echo', 'fn/corrupt', 'evil/endless', 'evil/stall', 'evil/many'):
             return self.send(404, b'{"errors": [{"code": "NAME_UNKNOWN"}]}')
         if kind == 'manifests':
+            index = json.load(open(os.path.join(LAYOUT, 'index.json')))
+            top = index['manifests'][0]['digest']
+            if repo == 'evil/many':  # its one layer listed 1,100 times
+                m = json.loads(blob(top))
+                m['layers'] = m['layers'] * 1100
+                body = json.dumps(m).encode()
+                if not ref.startswith('sha256:') or ref == 'sha256:' + hashlib.sha256(body).hexdigest():
+                    return self.send(200, body, 'application/vnd.oci.image.manifest.v1+json')
             if not ref.startswith('sha256:'):
-                index = json.load(open(os.path.join(LAYOUT, 'index.json')))
-                ref = index['manifests'][0]['digest']
+                ref = top
             return self.send(200, blob(ref), 'application/vnd.oci.image.manifest.v1+json')
         data = blob(ref)
         if repo == 'evil/endless':

@@ -201,6 +201,21 @@ Test(image_registry, prune_does_not_wait_on_a_stalled_pull_nor_take_its_blobs)
 	cmd_result_free(&r);
 }
 
+/* A registry pull holds each blob it needs with an open fd: one layer the
+ * manifest lists 1,100 times took 1,100 fds, past a 1024 limit.  Each blob
+ * is held once. */
+Test(image_registry, a_layer_listed_many_times_is_held_once)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 60,
+		"cd %s && ulimit -n 256 && '%s' --root root image pull "
+		"docker://127.0.0.1:%d/evil/many:v1",
+		work, slxrun_bin(), fake_port);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+}
+
 Test(image_registry, debians_docker_registry_serves_what_skopeo_pushed)
 {
 	struct cmd_result r;
