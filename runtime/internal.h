@@ -6,6 +6,7 @@
 #define SLX_RT_INTERNAL_H
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -64,6 +65,9 @@ int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan, stru
 void rt_ns_plan_release(struct rt_ns_plan *plan);
 int rt_ns_clone_flag(enum oci_ns_type t);
 const char *rt_ns_proc_name(enum oci_ns_type t); /* "mnt", "net", ... */
+/* Whether ns (stat of a namespace file) is the caller's own namespace of
+ * type t: joined by path, it is the host's as far as the container goes. */
+bool rt_ns_is_callers(const struct stat *ns, enum oci_ns_type t);
 /* Parent, right after clone: write uid_map/gid_map of pid. */
 int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg, struct slx_err *err);
 /* Write one of them ("uid_map" or "gid_map") of pid's user namespace. */

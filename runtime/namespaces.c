@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <linux/nsfs.h>
 
@@ -38,6 +39,15 @@ const char *rt_ns_proc_name(enum oci_ns_type t)
 	return ns_proc_names[t];
 }
 
+bool rt_ns_is_callers(const struct stat *ns, enum oci_ns_type t)
+{
+	char own[64];
+	struct stat self;
+
+	snprintf(own, sizeof(own), "/proc/self/ns/%s", ns_proc_names[t]);
+	return stat(own, &self) == 0 && self.st_dev == ns->st_dev && self.st_ino == ns->st_ino;
+}
+
 static int ns_open_checked(const struct oci_namespace *ns, size_t i, struct slx_err *err)
 {
 	/* non-blocking: a FIFO there hung the create (and its id) for ever */
@@ -59,6 +69,7 @@ static int ns_open_checked(const struct oci_namespace *ns, size_t i, struct slx_
 int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan, struct slx_err *err)
 {
 	const struct oci_linux *l = &cfg->linux_;
+	struct stat st;
 
 	memset(plan, 0, sizeof(*plan));
 	for (int t = 0; t < OCI_NS_COUNT; t++)
@@ -92,10 +103,13 @@ int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan, stru
 		    err, 0,
 		    "linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
 	}
-	/* A joined namespace is the container's own too (runc and crun agree);
-	 * only the host's, by leaving uts out, is refused. */
-	if (!plan->new_ns[OCI_NS_UTS] && plan->join_fd[OCI_NS_UTS] < 0 &&
-	    ((cfg->hostname && *cfg->hostname) || (cfg->domainname && *cfg->domainname))) {
+	/* A joined namespace is the container's own too (runc and crun agree),
+	 * unless it is the caller's: joined as /proc/self/ns/uts, it set the
+	 * caller's hostname. */
+	if (((cfg->hostname && *cfg->hostname) || (cfg->domainname && *cfg->domainname)) &&
+	    !plan->new_ns[OCI_NS_UTS] &&
+	    (plan->join_fd[OCI_NS_UTS] < 0 ||
+	     (fstat(plan->join_fd[OCI_NS_UTS], &st) == 0 && rt_ns_is_callers(&st, OCI_NS_UTS)))) {
 		rt_ns_plan_release(plan);
 		return slx_error(err, 0,
 				 "%s: setting it needs a uts namespace of the container's own",

@@ -15,6 +15,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/syscalls.h"
+#include "internal.h"
 
 /* Keys take two spellings, as with sysctl(8): "net.ipv4.ip_forward", or a
  * path "net/ipv4/conf/eth0.100/forwarding" whose dots are literal.  Checks
@@ -79,20 +80,16 @@ static int sysctl_check_own(const struct oci_linux *l, enum oci_ns_type type, co
 {
 	const char *label = type == OCI_NS_NETWORK ? "network" : name;
 	const struct oci_namespace *ns = sysctl_find_ns(l, type);
-	struct stat joined, self;
-	char own[32];
+	struct stat joined;
 
 	if (!ns)
 		return slx_error(err, 0, "linux.sysctl: %s needs a new %s namespace", key, label);
 	if (!ns->path)
 		return 0;
-	snprintf(own, sizeof(own), "/proc/self/ns/%s", name);
 	if (stat(ns->path, &joined) < 0)
 		return slx_error(err, errno, "linux.sysctl: %s: %s namespace %s", key, label,
 				 ns->path);
-	if (stat(own, &self) < 0)
-		return slx_error(err, errno, "linux.sysctl: %s: stat %s", key, own);
-	if (joined.st_dev == self.st_dev && joined.st_ino == self.st_ino)
+	if (rt_ns_is_callers(&joined, type))
 		return slx_error(err, 0,
 				 "linux.sysctl: %s is not allowed in the caller's own %s namespace",
 				 key, label);
