@@ -169,15 +169,18 @@ static int run_runtime_hooks(const struct rt_spawn_req *req, int fd, pid_t pid, 
 static int drive_child(const struct rt_spawn_req *req, int fd, pid_t pid,
 		       struct rt_timings *timings, struct slx_err *err)
 {
-	bool ready = false;
+	bool ready = false, exec = false;
 
 	for (;;) {
 		struct rt_sync_hdr hdr;
 		cleanup_free char *payload = NULL;
 
 		if (rt_sync_recv(fd, &hdr, &payload, err) < 0) {
+			if (hdr.type == 0 && exec && err->errnum == 0)
+				return 0; /* EOF after EXEC: exec happened */
 			if (hdr.type == 0 && ready && err->errnum == 0)
-				return 0; /* EOF after READY: exec happened */
+				return slx_error(err, ECHILD,
+						 "the container's process ended before it ran");
 			return -1;
 		}
 		switch (hdr.type) {
@@ -194,6 +197,9 @@ static int drive_child(const struct rt_spawn_req *req, int fd, pid_t pid,
 			}
 			if (!req->auto_start)
 				return 0;
+			break;
+		case RT_SYNC_EXEC:
+			exec = ready;
 			break;
 		case RT_SYNC_ERROR:
 			slx_error(err, 0, "%s", payload ? payload : "unknown error");

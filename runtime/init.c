@@ -112,6 +112,7 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 	    rt_hooks_run("startContainer", &req->cfg->hooks.start_container,
 			 ic->state_json ? ic->state_json : "{}", &ic->err) < 0)
 		rt_sync_fail(ic->sync_fd, RT_STAGE_HOOK_START_CONTAINER, &ic->err);
+	(void)rt_sync_send(ic->sync_fd, RT_SYNC_EXEC, 0, 0, NULL, 0);
 	keep[nkeep++] = ic->sync_fd;
 	for (size_t i = 0; i < req->n_keep_fds; i++)
 		keep[nkeep++] = req->keep_fds[i];

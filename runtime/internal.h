@@ -37,6 +37,10 @@ enum rt_sync_type {
 	RT_SYNC_READY,	/* child -> parent: set up, waiting for start */
 	RT_SYNC_START,	/* parent -> child: exec now */
 	RT_SYNC_ERROR,	/* child -> parent: failed; errnum, stage, message */
+	/* child -> parent: its startContainer hooks done, it goes on to execve
+	 * (the end of the socket before this is a process that never ran: one
+	 * killed in its hooks also ends it) */
+	RT_SYNC_EXEC,
 };
 struct rt_sync_hdr {
 	uint32_t type;

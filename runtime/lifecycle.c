@@ -215,13 +215,35 @@ int rt_create(const struct rt_ctx *ctx, const char *id, const struct rt_create_o
 	return r;
 }
 
+/* What the started process said: EXEC then the socket's end (its execve
+ * closed it), or an error; the end before EXEC is a process that never ran
+ * (killed in its startContainer hooks). */
+static int start_result(int fd, struct slx_err *err)
+{
+	bool exec = false;
+
+	for (;;) {
+		struct rt_sync_hdr hdr;
+		cleanup_free char *payload = NULL;
+
+		if (rt_sync_recv(fd, &hdr, &payload, err) < 0) {
+			if (hdr.type != 0 || err->errnum)
+				return -1;
+			return exec ? 0
+				    : slx_error(err, ECHILD,
+						"the container's process ended before it ran");
+		}
+		if (hdr.type == RT_SYNC_ERROR)
+			return slx_error(err, hdr.errnum, "%s", payload ? payload : "start failed");
+		exec = hdr.type == RT_SYNC_EXEC;
+	}
+}
+
 int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	cleanup_close int fd = -1;
-	struct rt_sync_hdr hdr;
-	cleanup_free char *payload = NULL;
 	cleanup_close int lock = -1;
 	int r = -1;
 
@@ -243,10 +265,8 @@ int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 	 * the bundle chose and which may never end: kill and delete need the
 	 * lock meanwhile.  Taken again after, for what is there then. */
 	slx_closep(&lock);
-	if (rt_sync_recv(fd, &hdr, &payload, err) == 0 && hdr.type == RT_SYNC_ERROR) {
-		slx_error(err, hdr.errnum, "%s", payload ? payload : "start failed");
+	if (start_result(fd, err) < 0)
 		goto out;
-	}
 	oci_state_free(st);
 	st = NULL;
 	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)

@@ -58,15 +58,14 @@ int rt_sync_recv(int fd, struct rt_sync_hdr *hdr, char **payload, struct slx_err
 
 	if (payload)
 		*payload = NULL;
+	memset(hdr, 0, sizeof(*hdr)); /* type 0 and errnum 0 after: the end */
 	do
 		n = recv(fd, buf, sizeof(buf) - 1, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return slx_error(err, errno, "read from the container process");
-	if (n == 0) {
-		memset(hdr, 0, sizeof(*hdr));
+	if (n == 0)
 		return slx_error(err, 0, "the container process exited during start-up");
-	}
 	if ((size_t)n < sizeof(*hdr))
 		return slx_error(err, EPROTO, "short message from the container process");
 	memcpy(hdr, buf, sizeof(*hdr));

@@ -605,3 +605,30 @@ Test(state_safety, a_killed_creates_processes_go_with_delete_force)
 	cr_expect_neq(access(cg, F_OK), 0, "the cgroup %s was left", cg);
 	bundle_remove(&b);
 }
+
+/* `start` took the end of its socket for the process's execve; a process
+ * killed while its startContainer hooks ran ends the socket too, and start
+ * said 0 (and ran the poststart hooks) for a process that never ran.  The
+ * child now says when it goes on to execve. */
+Test(state_safety, start_of_a_process_killed_in_its_hooks_fails)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL,
+		    ",\"hooks\":{\"startContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+		    "\"sleep 5\"]}]}",
+		    NULL);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s create -b %3$s sk && { %1$s --root %2$s start sk; echo rc=$? "
+		">%3$s/start.rc; } & sleep 1 && %1$s --root %2$s kill sk KILL && wait && "
+		"cat %3$s/start.rc",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "rc=1\n", "start of a process that never ran: %s", r.out);
+	cr_expect(strstr(r.err, "before it ran"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f sk", slxrun_bin(), b.root);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
