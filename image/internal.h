@@ -47,6 +47,21 @@ void img_sha256_release(struct img_sha256 *h);
  * without filling the disk every other writer on it needs. */
 #define IMG_FS_RESERVE_PCT 5
 int64_t img_fs_room(int fd);
+/* img_fs_room checked as bytes are written, not once at the start (two
+ * pulls, each seeing room for its layer, filled the reserve together): the
+ * filesystem is asked again whenever the bytes taken since pass the next
+ * step, min(IMG_ROOM_STEP, a quarter of the room it last had), and
+ * IMG_ROOM_SLACK is kept for what other writers take between two of this
+ * one's checks (a step each: four writers at once stay out of the
+ * reserve). */
+#define IMG_ROOM_STEP  (256 << 10)
+#define IMG_ROOM_SLACK (1 << 20)
+struct img_room {
+	int fd;
+	int64_t since, step; /* step 0: ask before the first byte */
+};
+/* Take n bytes: 0, or -1 when they would reach into the reserve. */
+int img_room_take(struct img_room *r, int64_t n);
 
 /* Whether someone holds dirfd/name with flock (a pull's pin, a running
  * bundle's): prune keeps it. */

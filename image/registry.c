@@ -48,6 +48,8 @@ struct reply {
 	size_t len, cap;
 	char auth[1024];
 	bool too_big, timed_out, slow;
+	bool no_room; /* fd: the store's filesystem is at its reserve */
+	struct img_room room;
 	bool remote;	 /* the registry is elsewhere: no connection to this host */
 	bool refused;	 /* a connection to this host was refused */
 	bool discard;	 /* the current response is not a 2xx: its body is no blob */
@@ -68,6 +70,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 		 * the store's disk before the digest is checked */
 		if (r->from + r->got + (curl_off_t)len > r->size) {
 			r->too_big = true;
+			return 0;
+		}
+		if (img_room_take(&r->room, (int64_t)len) < 0) {
+			r->no_room = true;
 			return 0;
 		}
 		if (write(r->fd, p, len) != (ssize_t)len)
@@ -218,6 +224,10 @@ static int http_get(const char *url, const char *token, curl_off_t from, struct 
 				 url, (long long)r->size);
 	if (r->too_big)
 		return slx_error(err, EFBIG, "%s: larger than %u MiB", url, IMG_DOC_MAX >> 20);
+	if (r->no_room)
+		return slx_error(err, ENOSPC,
+				 "%s: the store's filesystem would be left under %d%% free", url,
+				 IMG_FS_RESERVE_PCT);
 	if (r->refused)
 		return slx_error(err, 0,
 				 "%s: refused: a registry elsewhere may not reach this host", url);
@@ -408,7 +418,7 @@ static int reg_blob(struct reg_source *s, const struct img_desc *d, int fd, stru
 {
 	for (int attempt = 1;; attempt++) {
 		struct stat st;
-		struct reply r = {.fd = fd, .size = d->size};
+		struct reply r = {.fd = fd, .size = d->size, .room = {.fd = fd}};
 		long status = 0;
 
 		if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0)
@@ -416,7 +426,7 @@ static int reg_blob(struct reg_source *s, const struct img_desc *d, int fd, stru
 		r.from = st.st_size;
 		if (reg_get(s, "blobs", d->digest, r.from, &r, &status, err) == 0)
 			return 0;
-		if ((status != 200 && status != 206) || r.too_big || r.timed_out ||
+		if ((status != 200 && status != 206) || r.too_big || r.no_room || r.timed_out ||
 		    attempt == BLOB_ATTEMPTS)
 			return attempt > 1 ? slx_error_prefix(err, "after %d attempts", attempt)
 					   : -1;
@@ -426,7 +436,7 @@ static int reg_blob(struct reg_source *s, const struct img_desc *d, int fd, stru
 static int reg_fetch(struct img_source *src, const struct img_desc *d, int fd, struct slx_err *err)
 {
 	struct reg_source *s = (struct reg_source *)src;
-	struct reply r = {.fd = fd, .size = d->size};
+	struct reply r = {.fd = fd, .size = d->size, .room = {.fd = fd}};
 	long status;
 
 	if (s->top && !strcmp(d->digest, s->top_digest))

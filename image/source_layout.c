@@ -28,6 +28,7 @@ struct layout_source {
 int img_copy_fd(int in, int out, int64_t max, struct slx_err *err)
 {
 	static __thread char buf[1 << 16];
+	struct img_room room = {.fd = out};
 	int64_t total = 0;
 	ssize_t n;
 
@@ -40,6 +41,10 @@ int img_copy_fd(int in, int out, int64_t max, struct slx_err *err)
 			return slx_error(err, EFBIG,
 					 "more than the %lld bytes its descriptor gives",
 					 (long long)max);
+		if (img_room_take(&room, n) < 0)
+			return slx_error(err, ENOSPC,
+					 "the store's filesystem would be left under %d%% free",
+					 IMG_FS_RESERVE_PCT);
 		for (ssize_t off = 0; off < n;) {
 			ssize_t w = write(out, buf + off, (size_t)(n - off));
 			if (w < 0 && errno == EINTR)

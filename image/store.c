@@ -220,6 +220,26 @@ int64_t img_fs_room(int fd)
 	return avail > reserve ? (int64_t)(avail - reserve) : 0;
 }
 
+int img_room_take(struct img_room *r, int64_t n)
+{
+	int64_t room;
+
+	r->since += n;
+	if (r->step && r->since < r->step)
+		return 0;
+	/* what was taken before n is written, so in the filesystem's figure;
+	 * a slack for what other writers have between their checks and writes */
+	room = img_fs_room(r->fd) - IMG_ROOM_SLACK;
+	if (room < n)
+		return -1;
+	room -= n;
+	r->since = 0;
+	r->step = room / 4 < IMG_ROOM_STEP ? room / 4 : IMG_ROOM_STEP;
+	if (r->step < 4096)
+		r->step = 4096;
+	return 0;
+}
+
 static void blob_path(const char *digest, char path[96])
 {
 	snprintf(path, 96, "blobs/sha256/%s", digest + 7);
