@@ -63,6 +63,7 @@ enum {
 	M_QUEUE,
 	M_DESTROY,
 	M_CONN_INFO,
+	M_RESP_CB,
 	M_COUNT
 };
 static const char *const mhd_names[M_COUNT] = {
@@ -80,6 +81,7 @@ static const char *const mhd_names[M_COUNT] = {
     "MHD_queue_response",
     "MHD_destroy_response",
     "MHD_get_connection_info",
+    "MHD_create_response_from_callback",
 };
 static void *mhd_slots[M_COUNT];
 static struct slx_lazy_lib mhd_lib = {"libmicrohttpd.so.12", mhd_names, mhd_slots, M_COUNT, false};
@@ -150,6 +152,14 @@ struct MHD_Response *MHD_create_response_from_buffer(size_t size, void *buffer,
 						     enum MHD_ResponseMemoryMode mode)
 {
 	return MHD_FN(M_RESP_BUF, MHD_create_response_from_buffer)(size, buffer, mode);
+}
+
+struct MHD_Response *MHD_create_response_from_callback(uint64_t size, size_t block_size,
+						       MHD_ContentReaderCallback crc, void *crc_cls,
+						       MHD_ContentReaderFreeCallback crfc)
+{
+	return MHD_FN(M_RESP_CB, MHD_create_response_from_callback)(size, block_size, crc, crc_cls,
+								    crfc);
 }
 
 enum MHD_Result MHD_add_response_header(struct MHD_Response *response, const char *header,

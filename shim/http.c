@@ -72,11 +72,12 @@ struct http_call {
 	size_t held; /* bytes counted in front->body_bytes */
 	uint64_t arrival_ns;
 	bool too_large, over_budget;
-	bool owned;			 /* handed to ops.invoke, not answered yet */
-	bool answered;			 /* held is its answer's */
-	bool shed;			 /* its connection was cut to free the budget */
-	struct http_call *aprev, *anext; /* answers held, oldest first */
-	uint64_t answered_ns;
+	bool owned;			      /* handed to ops.invoke, not answered yet */
+	bool answered;			      /* held is its answer's */
+	bool shed;			      /* its connection was cut to free the budget */
+	struct http_call *aprev, *anext;      /* answers held, oldest first */
+	char *answer;			      /* held until MHD has sent it */
+	uint64_t progress_ns;		      /* when MHD last took a block of the answer to send */
 	bool closed;			      /* MHD is done with the connection */
 	char function[HTTP_FUNCTION_MAX + 1]; /* the path's NAME */
 };
@@ -270,9 +271,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	unproven_add(d, hc);
 }
 
-/* While the answers held fill the budget no call starts: cut the ones left
- * unread for HTTP_ANSWER_GRACE_S, oldest first, until those left fit.  A
- * cut answer still counts until MHD has closed its connection. */
+/* While the answers held fill the budget no call starts: cut the ones whose
+ * client has taken nothing for HTTP_ANSWER_GRACE_S (MHD took no block of
+ * it to send), longest first, until those left fit; one being read goes on.
+ * A cut answer still counts until MHD has closed its connection. */
 static uint64_t shed_answers(struct http_front *f, uint64_t now, uint64_t next)
 {
 	const uint64_t grace = (uint64_t)HTTP_ANSWER_GRACE_S * 1000000000ull;
@@ -282,8 +284,11 @@ static uint64_t shed_answers(struct http_front *f, uint64_t now, uint64_t next)
 	     c = c->anext) {
 		struct http_conn *hc;
 
-		if (!c->shed && now < c->answered_ns + grace)
-			return c->answered_ns + grace < next ? c->answered_ns + grace : next;
+		if (!c->shed && now < c->progress_ns + grace) {
+			if (c->progress_ns + grace < next)
+				next = c->progress_ns + grace;
+			continue;
+		}
 		left -= c->held;
 		if (c->shed || !(hc = conn_of(c->conn)))
 			continue;
@@ -523,6 +528,7 @@ static void call_free(struct http_call *c)
 	if (c->resp)
 		MHD_destroy_response(c->resp);
 	slx_buf_release(&c->body);
+	free(c->answer);
 	free(c);
 }
 
@@ -560,10 +566,22 @@ const char *http_call_function(const struct http_call *c)
 	return c->function;
 }
 
+/* MHD takes the answer block by block as the client's socket drains: each
+ * block is progress (shed_answers). */
+static ssize_t answer_block(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct http_call *c = cls;
+	size_t n = c->held - (size_t)pos < max ? c->held - (size_t)pos : max;
+
+	memcpy(buf, c->answer + pos, n);
+	c->progress_ns = slx_now_ns();
+	return (ssize_t)n;
+}
+
 void http_call_answer(struct http_call *c, const struct http_answer *a)
 {
 	struct http_front *f = c->front;
-	struct MHD_Response *r;
+	struct MHD_Response *r = NULL;
 
 	c->owned = false;
 	if (c->closed) {
@@ -578,14 +596,19 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 	f->body_bytes -= c->held;
 	c->held = a->len;
 	c->answered = true;
-	c->answered_ns = slx_now_ns();
+	c->progress_ns = slx_now_ns();
 	c->aprev = f->newest_answer;
 	*(c->aprev ? &c->aprev->anext : &f->oldest_answer) = c;
 	f->newest_answer = c;
 	f->answer_bytes += a->len;
 	if (http_front_answers_full(f))
 		f->next_sweep_ns = slx_now_ns();
-	r = json_response(a->body, a->len);
+	if ((c->answer = malloc(a->len ? a->len : 1))) {
+		memcpy(c->answer, a->body, a->len);
+		r = MHD_create_response_from_callback(a->len, 64 * 1024, answer_block, c, NULL);
+	}
+	if (r)
+		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	if (r && a->function_error)
 		(void)MHD_add_response_header(r, "X-Amz-Function-Error", a->function_error);
 	if (r && a->start)

@@ -23,9 +23,9 @@
 #define HTTP_HEADER_TIMEOUT_S 10u   /* from accept (or the last answer) to the headers */
 #define HTTP_BODY_TIMEOUT_S   30u   /* from the headers to the body; to send an answer */
 #define HTTP_BODY_BUDGET      (32u * 1024 * 1024) /* request and answer bodies held */
-/* While the answers held fill the budget, one its client has left unread
- * this long is cut, oldest first (else one client holding its answers shut
- * every other out until the send deadline). */
+/* While the answers held fill the budget, one its client has taken nothing
+ * of for this long is cut, longest first (else one client holding its
+ * answers shut every other out until the send deadline). */
 #define HTTP_ANSWER_GRACE_S 2u
 #define HTTP_UNIX_MODE	    0600u
 

@@ -554,6 +554,38 @@ Test(shim_front, unread_answers_do_not_shut_other_clients_out)
 	cr_assert_eq(shim_proc_stop(&front_shim), 0);
 }
 
+/* The cut took the oldest answer held for 2 s, read or not: a client
+ * reading its 6 MB answer steadily (1.3 MB/s) was cut while others' unread
+ * answers filled the budget.  An answer is cut only when MHD took nothing
+ * of it for 2 s. */
+Test(shim_front, a_client_reading_its_answer_is_not_cut_for_the_unread)
+{
+	enum { HOGS = 12 };
+	static int fds[HOGS];
+	static char buf[65536];
+	struct timeval tv = {.tv_sec = 10};
+	size_t got = 0;
+	ssize_t n;
+	int reader;
+
+	shim_proc_start(&front_shim, example("lambda-bootstrap"),
+			"--max 4 --min-warm 4 --body-timeout 600");
+	reader = send_unread(front_shim.sock, big_answer_req);
+	(void)setsockopt(reader, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	cr_assert_gt(read(reader, buf, sizeof(buf)), 0, "no answer began");
+	for (int i = 0; i < HOGS; i++)
+		fds[i] = send_unread(front_shim.sock, big_answer_req);
+	while (got < 6000000 && (n = read(reader, buf, sizeof(buf))) > 0) {
+		got += (size_t)n;
+		sleep_ms(50);
+	}
+	cr_expect_geq(got, 6000000 - sizeof(buf), "the reader was cut after %zu bytes", got);
+	close(reader);
+	for (int i = 0; i < HOGS; i++)
+		close(fds[i]);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
+
 /* A runtime-api function that takes 10 s before its first /next: while it
  * starts, /status and /metrics are answered within 1 s. */
 Test(shim_front, slow_init_function_leaves_status_answered)
