@@ -511,12 +511,22 @@ Test(state_safety, a_start_hook_that_never_ends_leaves_the_container_killable)
 		    ",\"hooks\":{\"startContainer\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
 		    "\"sleep 1000\"]}]}",
 		    NULL);
+	cmd_run(&r, NULL, 30, "%1$s --root %2$s create -b %3$s hk", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	/* start, in the background, until its process is in the hook */
 	cmd_run(&r, NULL, 30,
-		"%1$s --root %2$s create -b %3$s hk && { %1$s --root %2$s start hk & } && "
-		"sleep 0.5 && timeout 10 %1$s --root %2$s kill hk KILL && "
-		"timeout 10 %1$s --root %2$s delete --force hk",
-		slxrun_bin(), b.root, b.dir);
-	cr_expect_eq(r.status, 0, "kill or delete waited on start: %s", r.err);
+		"{ %1$s --root %2$s start hk 2>/dev/null & } && i=0; until %1$s --root %2$s ps hk "
+		"2>/dev/null | grep -q 'sleep 1000'; do i=$((i+1)); [ $i -lt 200 ] || exit 1; "
+		"sleep 0.05; done",
+		slxrun_bin(), b.root);
+	cr_assert_eq(r.status, 0, "the startContainer hook never ran: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "timeout 10 %s --root %s kill hk KILL", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "kill waited on start: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "timeout 10 %s --root %s delete --force hk", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "delete waited on start: %s", r.err);
 	cmd_result_free(&r);
 	expect_no_state(&b, "hk");
 	bundle_remove(&b);
