@@ -63,6 +63,24 @@ struct http_front {
 	uint64_t next_sweep_ns;
 };
 
+/* An answer's bytes, held by its call and by its MHD response (whichever
+ * MHD lets go of last frees it), and when MHD last took a block of it to
+ * send: a client that reads makes progress (shed_answers). */
+struct http_answer_buf {
+	unsigned refs;
+	size_t len;
+	uint64_t progress_ns;
+	char bytes[];
+};
+
+static void answer_unref(void *cls)
+{
+	struct http_answer_buf *a = cls;
+
+	if (a && !--a->refs)
+		free(a);
+}
+
 struct http_call {
 	struct http_front *front;
 	struct MHD_Connection *conn;
@@ -76,8 +94,7 @@ struct http_call {
 	bool answered;			      /* held is its answer's */
 	bool shed;			      /* its connection was cut to free the budget */
 	struct http_call *aprev, *anext;      /* answers held, oldest first */
-	char *answer;			      /* held until MHD has sent it */
-	uint64_t progress_ns;		      /* when MHD last took a block of the answer to send */
+	struct http_answer_buf *answer;	      /* shared with its MHD response */
 	bool closed;			      /* MHD is done with the connection */
 	char function[HTTP_FUNCTION_MAX + 1]; /* the path's NAME */
 };
@@ -284,9 +301,11 @@ static uint64_t shed_answers(struct http_front *f, uint64_t now, uint64_t next)
 	     c = c->anext) {
 		struct http_conn *hc;
 
-		if (!c->shed && now < c->progress_ns + grace) {
-			if (c->progress_ns + grace < next)
-				next = c->progress_ns + grace;
+		uint64_t until = (c->answer ? c->answer->progress_ns : 0) + grace;
+
+		if (!c->shed && now < until) {
+			if (until < next)
+				next = until;
 			continue;
 		}
 		left -= c->held;
@@ -528,7 +547,7 @@ static void call_free(struct http_call *c)
 	if (c->resp)
 		MHD_destroy_response(c->resp);
 	slx_buf_release(&c->body);
-	free(c->answer);
+	answer_unref(c->answer);
 	free(c);
 }
 
@@ -570,11 +589,11 @@ const char *http_call_function(const struct http_call *c)
  * block is progress (shed_answers). */
 static ssize_t answer_block(void *cls, uint64_t pos, char *buf, size_t max)
 {
-	struct http_call *c = cls;
-	size_t n = c->held - (size_t)pos < max ? c->held - (size_t)pos : max;
+	struct http_answer_buf *a = cls;
+	size_t n = a->len - (size_t)pos < max ? a->len - (size_t)pos : max;
 
-	memcpy(buf, c->answer + pos, n);
-	c->progress_ns = slx_now_ns();
+	memcpy(buf, a->bytes + pos, n);
+	a->progress_ns = slx_now_ns();
 	return (ssize_t)n;
 }
 
@@ -596,16 +615,20 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 	f->body_bytes -= c->held;
 	c->held = a->len;
 	c->answered = true;
-	c->progress_ns = slx_now_ns();
 	c->aprev = f->newest_answer;
 	*(c->aprev ? &c->aprev->anext : &f->oldest_answer) = c;
 	f->newest_answer = c;
 	f->answer_bytes += a->len;
 	if (http_front_answers_full(f))
 		f->next_sweep_ns = slx_now_ns();
-	if ((c->answer = malloc(a->len ? a->len : 1))) {
-		memcpy(c->answer, a->body, a->len);
-		r = MHD_create_response_from_callback(a->len, 64 * 1024, answer_block, c, NULL);
+	if ((c->answer = malloc(sizeof(*c->answer) + a->len))) {
+		*c->answer =
+		    (struct http_answer_buf){.refs = 2, .len = a->len, .progress_ns = slx_now_ns()};
+		memcpy(c->answer->bytes, a->body, a->len);
+		r = MHD_create_response_from_callback(a->len, 64 * 1024, answer_block, c->answer,
+						      answer_unref);
+		if (!r)
+			c->answer->refs--;
 	}
 	if (r)
 		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
