@@ -99,6 +99,14 @@ static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg, st
 		cg_handle_release(cg);
 		return -1;
 	}
+	if (cg->created && req->cgroup_mark &&
+	    slx_write_file_atomic(req->cgroup_mark, cg->path, strlen(cg->path), 0600, err) < 0) {
+		struct slx_err ignored;
+
+		(void)cg_destroy(cg, &ignored);
+		cg_handle_release(cg);
+		return -1;
+	}
 	if ((res->present && cg_resources_apply(cg, res, err) < 0) ||
 	    rt_device_filter_apply(req->cfg, res, cg->dirfd, err) < 0) {
 		struct slx_err ignored;

@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* delete.c -- the end of a container: kill what is left (forced), then its
  * cgroup, the poststop hooks and the state directory, in that order. */
-#include <errno.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
-#include <stdlib.h>
-#include <string.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "internal.h"
 
 /* Wait (bounded) for a process that is not necessarily our child to die. */
@@ -63,7 +65,8 @@ int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_
 }
 
 /* Whether the directory holds only what a create writes before its
- * state.json: config.json, start.sock, and their temp files (".NAME.*"). */
+ * state.json: config.json, start.sock, cgroup (the mark of a cgroup it
+ * made), and their temp files (".NAME.*"). */
 static bool only_create_files(const struct rt_ctx *ctx, const char *id)
 {
 	char path[PATH_MAX];
@@ -77,7 +80,8 @@ static bool only_create_files(const struct rt_ctx *ctx, const char *id)
 		const char *n = ent->d_name + (ent->d_name[0] == '.');
 
 		if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..") &&
-		    strncmp(n, "config.json", 11) && strcmp(n, "start.sock"))
+		    strncmp(n, "config.json", 11) && strncmp(n, "cgroup", 6) &&
+		    strcmp(n, "start.sock"))
 			return false;
 	}
 	return true;
@@ -85,15 +89,16 @@ static bool only_create_files(const struct rt_ctx *ctx, const char *id)
 
 /* A state directory without state.json whose lock was free: the create
  * that made it died before it was done (a caller's timeout during a
- * createRuntime hook) and left the id unusable.  Its cgroup (from the
- * config it kept) goes when empty, or with --force killed (the processes a
- * create killed in a createContainer hook left), then the directory. */
+ * createRuntime hook) and left the id unusable.  The cgroup it made (its
+ * mark says which; one it only named may be another's, which a kill here
+ * killed) goes when empty, or with --force killed (the processes a create
+ * killed in a createContainer hook left), then the directory. */
 static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool force,
 			       struct slx_err *err)
 {
-	struct oci_config *cfg = NULL;
 	struct cg_handle cg = {.dirfd = -1};
-	char *rel = NULL, abs[PATH_MAX];
+	cleanup_free char *mark = NULL;
+	char dir[PATH_MAX];
 	struct slx_err e;
 	int r = 0;
 
@@ -102,10 +107,9 @@ static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool fo
 				 "%s: not a container's state directory (no state.json, and files "
 				 "a create does not write)",
 				 id);
-	if (rt_config_load(ctx, id, &cfg, &e) == 0 && cg_unified_root() &&
-	    cg_resolve_path(cfg->linux_.cgroups_path, id, ctx->systemd_cgroup, &rel, &e) == 0 &&
-	    (size_t)snprintf(abs, sizeof(abs), "%s/%s", cg_unified_root(), rel) < sizeof(abs) &&
-	    cg_open(abs, &cg, &e) == 0) {
+	if (rt_state_dir(ctx, id, dir, sizeof(dir) - strlen("/cgroup"), &e) == 0 &&
+	    slx_read_file_at(AT_FDCWD, strcat(dir, "/cgroup"), &mark, NULL, &e) == 0 &&
+	    cg_open(mark, &cg, &e) == 0) {
 		cg.created = true;
 		r = force ? cg_destroy(&cg, err) : cg_remove_when_empty(&cg, err);
 		if (r < 0 && !force && err->errnum == EBUSY)
@@ -115,8 +119,6 @@ static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool fo
 				  id);
 	}
 	cg_handle_release(&cg);
-	free(rel);
-	oci_config_free(cfg);
 	return r < 0 ? -1 : rt_state_remove(ctx, id, err);
 }
 

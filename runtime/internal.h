@@ -166,6 +166,10 @@ struct rt_spawn_req {
 	/* Set by rt_spawn for its child: per mount op, an idmapped bind's
 	 * detached tree (rt_idmap_trees_open), or -1; NULL when none. */
 	const int *idmap_trees;
+	/* Appended: a file rt_spawn writes the cgroup's path to once it has
+	 * made the cgroup (not when it found one), or NULL: what a killed
+	 * create made, and only that, delete may remove. */
+	const char *cgroup_mark;
 };
 struct rt_spawned {
 	pid_t pid;

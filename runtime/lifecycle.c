@@ -30,6 +30,7 @@ struct launch {
 	char bundle[PATH_MAX];
 	char rootfs[PATH_MAX];
 	char dir[PATH_MAX];
+	char cgroup_mark[PATH_MAX + 8]; /* <dir>/cgroup */
 	char *cgroup_rel;
 	char *created;
 	struct oci_state st;
@@ -161,6 +162,7 @@ static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_crea
 		return -1;
 	l->created = rt_now_rfc3339();
 	fill_state(ctx, id, l);
+	snprintf(l->cgroup_mark, sizeof(l->cgroup_mark), "%s/cgroup", l->dir);
 	req = (struct rt_spawn_req){
 	    .cfg = l->cfg,
 	    .bundle = l->bundle,
@@ -173,6 +175,7 @@ static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_crea
 	    .auto_start = auto_start,
 	    .preserve_fds = opts->preserve_fds,
 	    .state = &l->st,
+	    .cgroup_mark = l->cgroup_mark,
 	};
 	if (rt_spawn(&req, &l->sp, err) < 0)
 		return -1;

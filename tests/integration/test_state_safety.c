@@ -642,3 +642,35 @@ Test(state_safety, start_of_a_process_killed_in_its_hooks_fails)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* What a killed create left names a cgroup in its config.json, but the
+ * create may have died before it made one (waiting on a console socket),
+ * and the cgroup named may be another's: delete --force killed everything
+ * in it.  Only a cgroup the create marked as made is touched. */
+Test(state_safety, a_killed_creates_leftovers_never_reach_a_cgroup_it_did_not_make)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char cg[512];
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(cg, sizeof(cg), "%s/slxtest-foreign-%d", cgroup2_root(), getpid());
+	cmd_run(
+	    &r, NULL, 10,
+	    "mkdir -p %1$s && { sleep 300 & echo $! >%1$s/cgroup.procs; } && mkdir -p %2$s/hc && "
+	    "sed 's|\"cgroupsPath\":\"[^\"]*\"|\"cgroupsPath\":\"/%3$s\"|' %4$s/config.json "
+	    ">%2$s/hc/config.json",
+	    cg, b.root, strrchr(cg, '/') + 1, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete --force hc", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	expect_no_state(&b, "hc");
+	cmd_run(&r, NULL, 10, "grep -q . %s/cgroup.procs", cg);
+	cr_expect_eq(r.status, 0, "the other cgroup's process was killed");
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "echo 1 >%1$s/cgroup.kill; sleep 0.2; rmdir %1$s", cg);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
