@@ -218,10 +218,22 @@ int rt_create(const struct rt_ctx *ctx, const char *id, const struct rt_create_o
 	return r;
 }
 
+/* Whether the container's process lives on: the socket's end comes while
+ * a killed process is still exiting, so it is given 200 ms to be seen
+ * gone (its pidfd turns readable) before it is taken for running. */
+static bool lives_on(const struct oci_state *st)
+{
+	cleanup_close int fd = pidfd_open(st->pid, 0);
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return fd >= 0 && rt_pid_start_time(st->pid) == st->pid_start_time && poll(&p, 1, 200) == 0;
+}
+
 /* What the started process said: EXEC then the socket's end (its execve
  * closed it), or an error; the end before EXEC is a process that never ran
- * (killed in its startContainer hooks). */
-static int start_result(int fd, struct slx_err *err)
+ * (killed in its startContainer hooks) unless it lives: a process a binary
+ * before RT_SYNC_EXEC created says nothing before its execve. */
+static int start_result(int fd, const struct oci_state *st, struct slx_err *err)
 {
 	bool exec = false;
 
@@ -232,9 +244,10 @@ static int start_result(int fd, struct slx_err *err)
 		if (rt_sync_recv(fd, &hdr, &payload, err) < 0) {
 			if (hdr.type != 0 || err->errnum)
 				return -1;
-			return exec ? 0
-				    : slx_error(err, ECHILD,
-						"the container's process ended before it ran");
+			if (exec || lives_on(st))
+				return 0;
+			return slx_error(err, ECHILD,
+					 "the container's process ended before it ran");
 		}
 		if (hdr.type == RT_SYNC_ERROR)
 			return slx_error(err, hdr.errnum, "%s", payload ? payload : "start failed");
@@ -268,7 +281,7 @@ int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 	 * the bundle chose and which may never end: kill and delete need the
 	 * lock meanwhile.  Taken again after, for what is there then. */
 	slx_closep(&lock);
-	if (start_result(fd, err) < 0)
+	if (start_result(fd, st, err) < 0)
 		goto out;
 	oci_state_free(st);
 	st = NULL;
