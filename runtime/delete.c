@@ -3,8 +3,6 @@
  * cgroup, the poststop hooks and the state directory, in that order. */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -13,7 +11,6 @@
 #include <sys/wait.h>
 
 #include "../common/cleanup.h"
-#include "../common/fsutil.h"
 #include "internal.h"
 
 /* Wait (bounded) for a process that is not necessarily our child to die. */
@@ -51,13 +48,11 @@ int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_
 		 * pid 1: what the cgroup holds now is another container's that
 		 * took the empty cgroup (the same id under another --root, the
 		 * same cgroupsPath), which a kill here killed.  Left, and said. */
-		if (st->own_pidns && cg_remove_when_empty(cg, err) < 0) {
-			if (err->errnum != EBUSY)
+		if ((st->own_pidns ? cg_remove_when_empty(cg, err) : cg_destroy(cg, err)) < 0) {
+			if (!st->own_pidns || err->errnum != EBUSY)
 				return -1;
 			rt_log("warning", "delete %s: %s (its processes are another's)", st->id,
 			       err->msg);
-		} else if (!st->own_pidns && cg_destroy(cg, err) < 0) {
-			return -1;
 		}
 	}
 	rt_hooks_run_logged("poststop", &st->poststop, st);
@@ -80,7 +75,8 @@ static bool only_create_files(const struct rt_ctx *ctx, const char *id)
 		const char *n = ent->d_name + (ent->d_name[0] == '.');
 
 		if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..") &&
-		    strncmp(n, "config.json", 11) && strncmp(n, "cgroup", 6) &&
+		    strncmp(n, "config.json", 11) &&
+		    strncmp(n, RT_STATE_CGROUP_MARK, strlen(RT_STATE_CGROUP_MARK)) &&
 		    strcmp(n, "start.sock"))
 			return false;
 	}
@@ -98,7 +94,6 @@ static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool fo
 {
 	struct cg_handle cg = {.dirfd = -1};
 	cleanup_free char *mark = NULL;
-	char dir[PATH_MAX];
 	struct slx_err e;
 	int r = 0;
 
@@ -107,9 +102,7 @@ static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool fo
 				 "%s: not a container's state directory (no state.json, and files "
 				 "a create does not write)",
 				 id);
-	if (rt_state_dir(ctx, id, dir, sizeof(dir) - strlen("/cgroup"), &e) == 0 &&
-	    slx_read_file_at(AT_FDCWD, strcat(dir, "/cgroup"), &mark, NULL, &e) == 0 &&
-	    cg_open(mark, &cg, &e) == 0) {
+	if (rt_state_cgroup_mark(ctx, id, &mark, &e) == 0 && cg_open(mark, &cg, &e) == 0) {
 		cg.created = true;
 		r = force ? cg_destroy(&cg, err) : cg_remove_when_empty(&cg, err);
 		if (r < 0 && !force && err->errnum == EBUSY)

@@ -6,8 +6,8 @@
 #define SLX_RT_INTERNAL_H
 
 #include <stdbool.h>
-#include <sys/stat.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "rootfs.h"
@@ -209,6 +209,11 @@ int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_
 int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status);
 
 /* ---- state store ------------------------------------------------------ */
+/* <state dir>/cgroup: the path of the cgroup a create made (rt_spawn_req's
+ * cgroup_mark), so delete of what a killed create left takes that one only. */
+#define RT_STATE_CGROUP_MARK "cgroup"
+int rt_state_cgroup_mark(const struct rt_ctx *ctx, const char *id, char **path,
+			 struct slx_err *err);
 int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf, size_t len,
 		 struct slx_err *err);
 /* The container's lock, so verbs on one id run one at a time: flock on its

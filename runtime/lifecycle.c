@@ -30,7 +30,7 @@ struct launch {
 	char bundle[PATH_MAX];
 	char rootfs[PATH_MAX];
 	char dir[PATH_MAX];
-	char cgroup_mark[PATH_MAX + 8]; /* <dir>/cgroup */
+	char cgroup_mark[PATH_MAX + 8]; /* <dir>/RT_STATE_CGROUP_MARK */
 	char *cgroup_rel;
 	char *created;
 	struct oci_state st;
@@ -162,7 +162,7 @@ static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_crea
 		return -1;
 	l->created = rt_now_rfc3339();
 	fill_state(ctx, id, l);
-	snprintf(l->cgroup_mark, sizeof(l->cgroup_mark), "%s/cgroup", l->dir);
+	snprintf(l->cgroup_mark, sizeof(l->cgroup_mark), "%s/" RT_STATE_CGROUP_MARK, l->dir);
 	req = (struct rt_spawn_req){
 	    .cfg = l->cfg,
 	    .bundle = l->bundle,

@@ -162,6 +162,11 @@ int rt_config_load(const struct rt_ctx *ctx, const char *id, struct oci_config *
 	return oci_config_parse("config.json", json, len, out, err);
 }
 
+int rt_state_cgroup_mark(const struct rt_ctx *ctx, const char *id, char **path, struct slx_err *err)
+{
+	return state_file_read(ctx, id, RT_STATE_CGROUP_MARK, PATH_MAX, path, NULL, err);
+}
+
 unsigned long long rt_pid_start_time(pid_t pid)
 {
 	char path[64], buf[1024];
