@@ -75,10 +75,10 @@ static const struct oci_namespace *sysctl_find_ns(const struct oci_linux *l, enu
  * or ipc): the container must have one of that type, and, as runc does, a
  * joined one counts as the container's own unless it is ours (joined by
  * path, /proc/self/ns/uts set the caller's hostname). */
-static int sysctl_check_own(const struct oci_linux *l, enum oci_ns_type type, const char *name,
-			    const char *key, struct slx_err *err)
+static int sysctl_check_own(const struct oci_linux *l, enum oci_ns_type type, const char *key,
+			    struct slx_err *err)
 {
-	const char *label = type == OCI_NS_NETWORK ? "network" : name;
+	const char *label = type == OCI_NS_NETWORK ? "network" : rt_ns_proc_name(type);
 	const struct oci_namespace *ns = sysctl_find_ns(l, type);
 	struct stat joined;
 
@@ -118,13 +118,13 @@ static int sysctl_check_key(const struct oci_config *cfg, const char *key, const
 	if (!sysctl_key_is_clean(key))
 		return slx_error(err, 0, "linux.sysctl: invalid key %s", key);
 	if (sysctl_is_ipc(dotted))
-		return sysctl_check_own(l, OCI_NS_IPC, "ipc", key, err);
+		return sysctl_check_own(l, OCI_NS_IPC, key, err);
 	if (strncmp(dotted, "net.", strlen("net.")) == 0)
-		return sysctl_check_own(l, OCI_NS_NETWORK, "net", key, err);
+		return sysctl_check_own(l, OCI_NS_NETWORK, key, err);
 	if (strcmp(dotted, "kernel.hostname") == 0 || strcmp(dotted, "kernel.domainname") == 0) {
 		bool host = strcmp(dotted, "kernel.hostname") == 0;
 
-		if (sysctl_check_own(l, OCI_NS_UTS, "uts", key, err) < 0)
+		if (sysctl_check_own(l, OCI_NS_UTS, key, err) < 0)
 			return -1;
 		/* Two sources for one value: refuse rather than pick one. */
 		if (host ? cfg->hostname != NULL : cfg->domainname != NULL)
