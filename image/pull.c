@@ -92,6 +92,7 @@ static int blob_fetch(struct img_source *src, struct img_store *st, const struct
 {
 	cleanup_close int gc = -1;
 	struct img_tmp t = {.pin = pins != NULL};
+	int64_t room;
 
 	if (pins && pins_have(pins, d->digest))
 		return 0;
@@ -103,11 +104,11 @@ static int blob_fetch(struct img_source *src, struct img_store *st, const struct
 		return slx_error(err, EFBIG, "blob %s: %lld bytes, over the %lld a blob may have",
 				 d->digest, (long long)d->size, IMG_BLOB_MAX);
 	/* what the store has room for, before a byte is written */
-	if (d->size > img_fs_room(st->dirfd))
+	if (d->size > (room = img_fs_room(st->dirfd)))
 		return slx_error(err, ENOSPC,
 				 "blob %s: %lld bytes, more than the store may take (%lld, keeping "
 				 "%d%% of its filesystem free)",
-				 d->digest, (long long)d->size, (long long)img_fs_room(st->dirfd),
+				 d->digest, (long long)d->size, (long long)room,
 				 IMG_FS_RESERVE_PCT);
 	if (img_tmp_open(st, &t, err) < 0)
 		return -1;
