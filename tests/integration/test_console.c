@@ -84,8 +84,7 @@ Test(console, pty_master_arrives_over_the_console_socket)
 	cr_assert(strstr(r.out, "/dev/pts/0"), "%s", r.out);
 	cr_assert(strstr(r.out, "hi-from-tty"), "%s", r.out);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f tty1", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "tty1");
 	bundle_remove(&b);
 }
 

@@ -466,8 +466,7 @@ Test(runtime, list_shows_containers_as_table_and_json)
 	cr_assert(strstr(r.out, "created"), "%s", r.out);
 	cr_assert(strstr(r.out, "[{"), "%s", r.out);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f l1", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "l1");
 	bundle_remove(&b);
 }
 
@@ -483,7 +482,6 @@ Test(runtime, pid_file_holds_the_container_pid)
 		slxrun_bin(), b.root, b.dir, b.dir, b.dir, strrchr(b.dir, '/') + 1, b.dir);
 	cr_assert_str_eq(r.out, "ok\n", "%s", r.err);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f p1", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "p1");
 	bundle_remove(&b);
 }

@@ -76,8 +76,7 @@ Test(security_defaults, exec_process_file_without_capabilities_gets_none)
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out, "CapEff:\t0000000000000000\nCapBnd:\t0000000000000000\n");
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f ex1", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "ex1");
 	bundle_remove(&b);
 }
 
@@ -346,8 +345,7 @@ Test(security_defaults, exec_uses_the_config_the_container_was_created_with)
 	cr_expect(strstr(r.out, "CapEff:\t0000000020000420\n"),
 		  "the edited bundle's capabilities applied: %s", r.out);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f cfg1", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "cfg1");
 	bundle_remove(&b);
 }
 
@@ -393,8 +391,7 @@ Test(security_defaults, update_with_device_rules_keeps_the_created_devices)
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out, "WROTE\n");
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f upd", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "upd");
 	bundle_remove(&b);
 }
 
@@ -466,8 +463,7 @@ Test(security_defaults, no_container_process_shares_the_operators_terminal)
 		 b.root);
 	out = on_a_terminal(cmd);
 	cr_expect(strstr(out, "TTY-REFUSED") && !strstr(out, "TTY-OPENED"), "exec: %s", out);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f tty2", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "tty2");
 	bundle_remove(&b);
 }
 
@@ -497,8 +493,7 @@ Test(security_defaults, a_created_containers_first_process_holds_no_host_cgroup)
 	cr_expect_null(strstr(r.out, "ESCAPED"), "left its cgroup through pid 1's fd: %s", r.out);
 	cr_expect(strstr(r.out, "0::/slxrun/"), "%s", r.out);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f cg1", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "cg1");
 	bundle_remove(&b);
 }
 
@@ -526,7 +521,6 @@ Test(security_defaults, the_id_minus_one_is_refused_not_left_as_root)
 	cr_expect_neq(r.status, 0, "exec ran as: %s", r.out);
 	cr_expect(strstr(r.err, "process.user.uid: 4294967295"), "%s", r.err);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f idm2", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "idm2");
 	bundle_remove(&b);
 }

@@ -120,8 +120,7 @@ Test(state_safety, oversized_process_json_is_refused_by_name)
 	pad_file(path, 16 << 20);
 	snprintf(cmd, sizeof(cmd), "%s --root %s exec --process %s px", slxrun_bin(), b.root, path);
 	expect_refused(&b, cmd, (const char *[]){"process.json", "larger than 4 MiB", NULL});
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f px", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "px");
 	bundle_remove(&b);
 }
 
@@ -146,8 +145,7 @@ Test(state_safety, ps_arguments_never_reach_a_shell)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "PID") && strstr(r.out, "sleep 30"), "%s", r.out);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f ps1", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "ps1");
 	bundle_remove(&b);
 }
 
@@ -172,8 +170,7 @@ Test(state_safety, a_pid_1_named_like_a_zombie_still_runs)
 	cmd_run(&r, NULL, 30, "%s --root %s kill zc KILL", slxrun_bin(), b.root);
 	cr_expect_eq(r.status, 0, "kill refused: %s", r.err);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f zc", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "zc");
 	bundle_remove(&b);
 }
 
@@ -545,8 +542,7 @@ Test(state_safety, a_container_whose_id_starts_with_a_dot_is_listed)
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out, ".hidden\n");
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f .hidden", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, ".hidden");
 	bundle_remove(&b);
 }
 
@@ -638,8 +634,7 @@ Test(state_safety, start_of_a_process_killed_in_its_hooks_fails)
 	cr_expect_str_eq(r.out, "rc=1\n", "start of a process that never ran: %s", r.out);
 	cr_expect(strstr(r.err, "before it ran"), "%s", r.err);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f sk", slxrun_bin(), b.root);
-	cmd_result_free(&r);
+	bundle_force_delete(&b, "sk");
 	bundle_remove(&b);
 }
 

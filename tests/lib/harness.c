@@ -214,6 +214,14 @@ void bundle_make(struct bundle *b, const char *process_args, const char *extra_p
 	bundle_make_ns(b, process_args, extra_process, extra_top, extra_linux, NULL);
 }
 
+void bundle_force_delete(const struct bundle *b, const char *id)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f %s", slxrun_bin(), b->root, id);
+	cmd_result_free(&r);
+}
+
 void bundle_remove(struct bundle *b)
 {
 	struct cmd_result r;

@@ -40,6 +40,8 @@ void bundle_make(struct bundle *b, const char *process_args, const char *extra_p
 void bundle_make_ns(struct bundle *b, const char *process_args, const char *extra_process,
 		    const char *extra_top, const char *extra_linux, const char *namespaces);
 void bundle_remove(struct bundle *b);
+/* `delete -f id` under b's root, whatever it says: a test's cleanup. */
+void bundle_force_delete(const struct bundle *b, const char *id);
 /* Replace the first `from` in the bundle's config.json with `to` (the test
  * fails when `from` is not there). */
 void bundle_config_replace(const struct bundle *b, const char *from, const char *to);
