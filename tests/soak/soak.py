@@ -227,6 +227,9 @@ class Soak:
         with self.kill_lock:
             result = {}
             ev = self.next_event("hold")
+            # a sandbox torn down after the last kill may still be exiting
+            # (teardown is asynchronous): its "sleep 1" is not this call's
+            before = {pid for pid in pids_in_sandboxes(self.prefix) if cmdline(pid) == "sleep 1"}
             t = threading.Thread(target=lambda: result.update(r=self.invoke(ev)))
             t.start()
             victim = None
@@ -235,7 +238,7 @@ class Soak:
             until = time.time() + 0.5
             while victim is None and time.time() < until:
                 for pid in pids_in_sandboxes(self.prefix):
-                    if cmdline(pid) == "sleep 1":
+                    if pid not in before and cmdline(pid) == "sleep 1":
                         victim = pid if kind == "kill-fn" else ppid(pid)
                         break
                 else:
