@@ -69,19 +69,14 @@ static void (*const act_fns[])(struct serve *, const struct policy_action *, uin
     [POLICY_FREEZE] = act_freeze,     [POLICY_RELEASE] = act_release, [POLICY_HOLD] = act_nothing,
 };
 
-/* On a node the budget counts what the sandboxes reserve, creating ones
- * included, as of now (the tick's figure is older than this turn's
+/* On a node the budget counts what the sandboxes reserve, creating and
+ * dying ones included, as of now (the tick's figure is older than this turn's
  * allocations and releases). */
 static void node_used(struct serve *s)
 {
-	uint64_t used = 0;
-
-	if (!s->node.budget)
-		return;
-	for (size_t fi = 0; fi < s->model.n_fn; fi++)
-		for (size_t i = 0; i < s->model.fn[fi].n_sb; i++)
-			used += s->model.fn[fi].sb[i].mem_bytes;
-	s->model.host.mem_used_bytes = used;
+	if (s->node.budget)
+		serve_node_reserved(s, &s->model.host.mem_used_bytes,
+				    &s->model.host.mem_leaving_bytes);
 }
 
 /* Ask the policy about the model as it stands and carry the answer out. */

@@ -112,7 +112,10 @@ size_t policy_actions_max(const struct model *m);
  *          never on its plan;
  *   others least recently used.
  * Guesses (delta's ramp extras, a pre-warm) never evict: they take only
- * memory free without this decision's evictions. */
+ * memory free without this decision's evictions.  With host.release_waits
+ * an evicted sandbox's memory is free only once its processes are gone
+ * (host.mem_leaving_bytes until then): the allocation it made room for
+ * holds until then, and evicts no more for it. */
 size_t policy_decide(struct model *m, const struct policy_config *cfg, uint64_t now_ns,
 		     struct policy_action *out, size_t max, uint64_t *wake_ns);
 

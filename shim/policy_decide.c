@@ -36,6 +36,8 @@ struct decide {
 	uint64_t mem_wanted;  /* bytes held demand would need */
 	uint64_t mem_freed;   /* bytes this decision releases */
 	uint64_t mem_evicted; /* of which evicted to make room (back in mem_free) */
+	uint64_t leaving;     /* memory on its way out no held allocation waits for yet */
+	uint64_t claimed;     /* free memory the queued demand of functions not decided yet needs */
 	bool cpu_saturated;
 	/* delta, for the function at hand: warm sandboxes idle since before
 	 * (cut_t, cut_id) are past the reserve, the surplus. */
@@ -331,22 +333,38 @@ static bool pick_victim(const struct decide *d, size_t *fi_out, const struct mod
 static void evict(struct decide *d, size_t fi, const struct model_sandbox *sb, double key)
 {
 	release(d, fi, sb, true);
-	d->mem_evicted += sb->mem_bytes;
-	if (d->mem_free != NEVER)
-		d->mem_free += sb->mem_bytes;
+	if (d->m->host.release_waits) {
+		d->leaving += sb->mem_bytes;
+	} else {
+		d->mem_evicted += sb->mem_bytes;
+		if (d->mem_free != NEVER)
+			d->mem_free += sb->mem_bytes;
+	}
 	if (d->cfg->kind == POLICY_GDSF && key > d->m->gdsf_clock)
 		d->m->gdsf_clock = key;
 }
 
-/* Evict until want bytes are free or nothing idle is left. */
+/* Evict until want bytes are free, or will be once what is leaving has
+ * gone, or nothing idle is left. */
 static void make_room(struct decide *d, uint64_t want)
 {
 	const struct model_sandbox *sb;
 	size_t fi;
 	double key;
 
-	while (d->mem_free < want && pick_victim(d, &fi, &sb, &key))
+	while (d->mem_free + d->leaving < want && pick_victim(d, &fi, &sb, &key))
 		evict(d, fi, sb, key);
+}
+
+/* Held demand of want bytes waits first for memory on its way out (it
+ * claims it, so no other allocation counts on it too); the rest is wanted
+ * from eviction. */
+static void hold_for(struct decide *d, uint64_t want)
+{
+	uint64_t claim = d->leaving < want ? d->leaving : want;
+
+	d->leaving -= claim;
+	d->mem_wanted += want - claim;
 }
 
 /* Whether the saturated cores hold fi's allocations: with several
@@ -401,7 +419,7 @@ static void allocate(struct decide *d, size_t fi, unsigned need)
 	if (n < need) {
 		emit(d, (struct policy_action){.kind = POLICY_HOLD, .fn = fi, .n = need - n});
 		if (!cpu_held)
-			d->mem_wanted += (uint64_t)(need - n) * mem;
+			hold_for(d, (uint64_t)(need - n) * mem);
 	}
 }
 
@@ -416,14 +434,39 @@ static void allocate(struct decide *d, size_t fi, unsigned need)
  * cold starts against lru's 774). */
 static unsigned speculative_room(const struct decide *d, size_t fi, uint64_t mem, unsigned want)
 {
-	uint64_t room;
+	uint64_t room, keep;
 
 	if (cpu_holds(d, fi))
 		return 0;
 	if (d->mem_free == NEVER || !mem)
 		return want;
-	room = d->mem_free > d->mem_evicted ? d->mem_free - d->mem_evicted : 0;
+	keep = d->mem_evicted + d->claimed;
+	room = d->mem_free > keep ? d->mem_free - keep : 0;
 	return room / mem < want ? (unsigned)(room / mem) : want;
+}
+
+/* Queued calls of f that no idle, frozen or creating sandbox will take. */
+static unsigned unmet_demand(const struct model_function *f)
+{
+	unsigned have = (unsigned)(model_function_count(f, MODEL_SB_IDLE) +
+				   model_function_count(f, MODEL_SB_FROZEN) +
+				   model_function_count(f, MODEL_SB_CREATING));
+
+	return f->queued > have ? f->queued - have : 0;
+}
+
+/* Where a release frees memory only once its processes are gone (live),
+ * a call held for an eviction finds the room free a turn later: no
+ * function's guess decided before it may take that room (a pre-warm of
+ * another function did, and the held call evicted again: 15 cold starts
+ * live against the replay's 12).  Replayed, the room is taken in the turn
+ * of the eviction, and nothing is claimed. */
+static void claim_for_demand(struct decide *d)
+{
+	if (!d->m->host.release_waits || d->mem_free == NEVER)
+		return;
+	for (size_t fi = 0; fi < d->m->n_fn; fi++)
+		d->claimed += (uint64_t)unmet_demand(&d->m->fn[fi]) * d->m->fn[fi].mem_per_sandbox;
 }
 
 /* Queued demand: idle sandboxes take it first, then thawed frozen ones,
@@ -447,6 +490,11 @@ static void demand(struct decide *d, size_t fi)
 	}
 	rest -= thaw;
 	rest = rest > creating ? rest - creating : 0;
+	if (d->claimed) { /* fi's own claim, its demand at hand */
+		uint64_t own = (uint64_t)unmet_demand(f) * f->mem_per_sandbox;
+
+		d->claimed -= own < d->claimed ? own : d->claimed;
+	}
 	allocate(d, fi, rest);
 	if (d->cfg->kind == POLICY_DELTA && f->queued && rest) {
 		/* Demand already outruns the pool: it is ramping (a burst's first
@@ -594,8 +642,10 @@ static void decide_function(struct decide *d, size_t fi)
 static void relieve_pressure(struct decide *d)
 {
 	const struct model_host *h = &d->m->host;
-	uint64_t over = h->mem_budget_bytes && h->mem_used_bytes > h->mem_budget_bytes
-			    ? h->mem_used_bytes - h->mem_budget_bytes
+	uint64_t staying =
+	    h->mem_used_bytes > h->mem_leaving_bytes ? h->mem_used_bytes - h->mem_leaving_bytes : 0;
+	uint64_t over = h->mem_budget_bytes && staying > h->mem_budget_bytes
+			    ? staying - h->mem_budget_bytes
 			    : 0;
 	uint64_t want = over + d->mem_wanted;
 	bool psi = h->have_psi && h->psi_mem_some10 > d->cfg->psi_mem_limit;
@@ -632,10 +682,13 @@ static void decide_init(struct decide *d, struct model *m, const struct policy_c
 	    .wake = NEVER,
 	    .mem_free = NEVER,
 	};
-	if (h->mem_budget_bytes)
+	if (h->mem_budget_bytes) {
 		d->mem_free = h->mem_used_bytes < h->mem_budget_bytes
 				  ? h->mem_budget_bytes - h->mem_used_bytes
 				  : 0;
+		d->leaving = h->mem_leaving_bytes;
+	}
+	claim_for_demand(d);
 	/* ΣΔR_cpu over the tick already fills the cores: another sandbox would
 	 * only contend, so demand queues. */
 	if (h->cores && h->tick_ns)

@@ -99,6 +99,7 @@ struct serve {
 	 * their orphan records stay until they are gone. */
 	struct serve_dying {
 		struct shim_sandbox *sb;
+		uint64_t mem_bytes; /* what it reserves on a node until gone */
 		char id[96];
 	} * dying;
 	size_t n_dying, cap_dying;
@@ -140,6 +141,9 @@ void serve_reap_dead(struct serve *s);
 /* Finish what teardowns can (a pidfd turned readable, or a tick); with
  * wait, all of them, waiting (the shim is stopping). */
 void serve_reap_dying(struct serve *s, bool wait);
+/* What the sandboxes weigh in the budget, and of it (on a node) the dying
+ * ones'. */
+void serve_node_reserved(struct serve *s, uint64_t *used, uint64_t *leaving);
 
 /* tick.c */
 void serve_on_timer(struct serve *s);

@@ -364,7 +364,8 @@ static int init_pools(struct serve *s, struct slx_err *err)
 	 * --node-memory is; the host's is shared with everything else. */
 	s->model.host = (struct model_host){.tick_ns = (uint64_t)s->opts.tick_ms * NS_PER_MS,
 					    .mem_budget_bytes = s->opts.node_memory,
-					    .dedicated = s->opts.node_memory != 0};
+					    .dedicated = s->opts.node_memory != 0,
+					    .release_waits = true};
 	s->node.budget = s->opts.node_memory;
 	for (size_t fi = 0; fi < s->n_fns; fi++) {
 		struct serve_fn *f = &s->fns[fi];

@@ -18,7 +18,7 @@
 
 /* Kill sb and finish its teardown now if it can be, else when its pidfd
  * says pid 1 is gone (or a later tick): the loop never waits on it. */
-static void bury(struct serve *s, struct shim_sandbox *sb, const char *id)
+static void bury(struct serve *s, struct shim_sandbox *sb, const char *id, uint64_t mem)
 {
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = &s->tag_dying};
 	struct serve_dying *d;
@@ -41,6 +41,7 @@ static void bury(struct serve *s, struct shim_sandbox *sb, const char *id)
 	}
 	d = &s->dying[s->n_dying++];
 	d->sb = sb;
+	d->mem_bytes = mem;
 	snprintf(d->id, sizeof(d->id), "%s", id);
 	if (shim_sandbox_pidfd(sb) >= 0)
 		(void)epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_pidfd(sb), &ev);
@@ -62,6 +63,21 @@ void serve_reap_dying(struct serve *s, bool wait)
 	}
 }
 
+/* What the model's sandboxes weigh (on a node, what each reserves), plus
+ * on a node the released ones not gone yet: their pages are the kernel's
+ * to free as they exit, and a sandbox made in their place before then
+ * would push the parent cgroup past the budget. */
+void serve_node_reserved(struct serve *s, uint64_t *used, uint64_t *leaving)
+{
+	*used = *leaving = 0;
+	for (size_t fi = 0; fi < s->model.n_fn; fi++)
+		for (size_t i = 0; i < s->model.fn[fi].n_sb; i++)
+			*used += s->model.fn[fi].sb[i].mem_bytes;
+	for (size_t i = 0; i < s->n_dying; i++)
+		*leaving += s->dying[i].mem_bytes;
+	*used += *leaving;
+}
+
 void serve_slot_release(struct serve *s, struct pool_slot *slot)
 {
 	struct serve_fn *f = serve_fn_of(s, slot);
@@ -69,7 +85,7 @@ void serve_slot_release(struct serve *s, struct pool_slot *slot)
 	if (slot->sb) {
 		if (slot->state == POOL_BUSY || slot->state == POOL_CREATING)
 			(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
-		bury(s, slot->sb, slot->id);
+		bury(s, slot->sb, slot->id, s->node.budget ? f->pool.fn->mem_per_sandbox : 0);
 		slot->sb = NULL;
 	} else {
 		shim_orphans_del_sandbox(&s->rec, slot->id);
@@ -221,7 +237,7 @@ void serve_on_created(struct serve *s, struct shim_creator *c)
 		if (slot)
 			created(s, slot, sb, &err);
 		else /* released while it was made */
-			bury(s, sb, id);
+			bury(s, sb, id, s->node.budget ? s->fns[fi].pool.fn->mem_per_sandbox : 0);
 		err = (struct slx_err){0};
 	}
 	if (r < 0)

@@ -21,11 +21,9 @@ static void feed_host(struct serve *s, uint64_t cpu_dr_usec)
 	struct model_host *h = &s->model.host;
 	struct feed_host fh;
 	struct slx_err err;
-	uint64_t used = 0;
+	uint64_t used, leaving;
 
-	for (size_t fi = 0; fi < s->model.n_fn; fi++)
-		for (size_t i = 0; i < s->model.fn[fi].n_sb; i++)
-			used += s->model.fn[fi].sb[i].mem_bytes;
+	serve_node_reserved(s, &used, &leaving);
 	h->tick_ns = s->tick_ns;
 	h->cpu_dr_usec = (int64_t)cpu_dr_usec;
 	if (s->node.have_cg && feed_read(s->node.cg.dirfd, &s->node.r, &err) < 0)
@@ -37,6 +35,7 @@ static void feed_host(struct serve *s, uint64_t cpu_dr_usec)
 		 * an attacker's read: four readers that crashed stalled the node).
 		 * memory.max holds the real use to the budget. */
 		h->mem_used_bytes = used;
+		h->mem_leaving_bytes = leaving;
 		h->mem_budget_bytes = s->node.budget;
 		h->have_psi = false;
 		if (feed_host_read(&fh, &err) == 0)

@@ -201,6 +201,65 @@ Test(policy_rules, delta_speculation_never_takes_an_evictions_slack)
 	pol_node_fini(&m);
 }
 
+/* Live, an evicted sandbox's memory is free only once its processes have
+ * gone: the allocation it made room for holds until then (made at once, it
+ * would push the node's parent cgroup past its budget for as long as the
+ * victim takes to exit), and while it is leaving nothing more is evicted
+ * for that call, nor for another function's (it waits too, each for its own
+ * victim). */
+Test(policy_rules, an_eviction_frees_memory_only_once_the_victim_is_gone)
+{
+	struct model_function f[3];
+	struct model m;
+	struct policy_config lru = pol_cfg("lru");
+	struct pol_out o;
+	unsigned n;
+
+	pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 256);
+	m.host.dedicated = true;
+	m.host.release_waits = true;
+	pol_idle(&f[1], POL_S(1));
+	pol_idle(&f[2], POL_S(2));
+	f[0].queued = 1;
+	pol_decide(&m, &lru, POL_S(3), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "b's older sandbox makes room");
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 0, "not before b's has gone");
+	cr_assert_eq(pol_count(&o, POLICY_HOLD, &n), 1);
+	cr_assert_eq(n, 1);
+
+	/* b's sandbox is released, its processes still exiting */
+	model_sandbox_remove(&f[1], f[1].sb[0].id);
+	m.host.mem_leaving_bytes = POL_MB(128);
+	pol_decide(&m, &lru, POL_S(3), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0, "c's sandbox stays: b's is leaving");
+	cr_assert_eq(pol_count(&o, POLICY_HOLD, NULL), 1);
+	f[1].queued = 1;
+	pol_decide(&m, &lru, POL_S(3), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1,
+		     "b's own call finds the leaving memory claimed: c's sandbox goes");
+	for (size_t i = 0; i < o.n; i++)
+		if (o.a[i].kind == POLICY_RELEASE)
+			cr_assert_eq(o.a[i].fn, 2);
+	f[1].queued = 0;
+
+	/* gone: the held call is made */
+	m.host.mem_leaving_bytes = 0;
+	m.host.mem_used_bytes = POL_MB(128);
+	pol_decide(&m, &lru, POL_S(3), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0);
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, &n), 1);
+	cr_assert_eq(n, 1);
+
+	/* replayed, a release frees at once: evict and allocate in one turn */
+	pol_idle(&f[1], POL_S(3));
+	m.host.mem_used_bytes = POL_MB(256);
+	m.host.release_waits = false;
+	pol_decide(&m, &lru, POL_S(3), &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_count(&o, POLICY_ALLOCATE, NULL), 1);
+	pol_node_fini(&m);
+}
+
 Test(policy_rules, thaws_a_frozen_sandbox_before_creating)
 {
 	struct model_function f;
