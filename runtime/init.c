@@ -59,6 +59,8 @@ static int setup_identity(struct init_ctx *ic)
 	 * the namespace's root so files we create are owned by a mapped id. */
 	if (ic->plan->new_ns[OCI_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return slx_error(&ic->err, errno, "become root in the user namespace");
+	if (ic->req->new_keyring && rt_process_new_keyring(&ic->err) < 0)
+		return -1;
 	if (cfg->hostname && *cfg->hostname &&
 	    sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
 		return slx_error(&ic->err, errno, "hostname: sethostname");

@@ -127,6 +127,11 @@ void rt_close_fds_except(const int *keep, size_t n);
 void rt_close_fds_from(int lowest, const int *keep, size_t n);
 /* Refuse a --preserve-fds count below 0 or past the last possible fd. */
 int rt_preserve_fds_check(int n, struct slx_err *err);
+/* Child: a new session keyring of its own, as runc gives a container
+ * unless --no-new-keyring: keyrings are not namespaced, and the one it
+ * inherits is the caller's (its keys readable, clearable).  Where the
+ * kernel has no keyrings (ENOSYS) there is nothing to leave. */
+int rt_process_new_keyring(struct slx_err *err);
 
 /* ---- console ------------------------------------------------------------ */
 /* Child: a session of its own (never the caller's terminal: from it a
@@ -170,6 +175,9 @@ struct rt_spawn_req {
 	 * made the cgroup (not when it found one), or NULL: what a killed
 	 * create made, and only that, delete may remove. */
 	const char *cgroup_mark;
+	/* Appended: a session keyring of the container's own
+	 * (rt_process_new_keyring); create and run, unless --no-new-keyring. */
+	bool new_keyring;
 };
 struct rt_spawned {
 	pid_t pid;

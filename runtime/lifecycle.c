@@ -176,6 +176,7 @@ static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_crea
 	    .preserve_fds = opts->preserve_fds,
 	    .state = &l->st,
 	    .cgroup_mark = l->cgroup_mark,
+	    .new_keyring = !opts->no_new_keyring,
 	};
 	if (rt_spawn(&req, &l->sp, err) < 0)
 		return -1;

@@ -10,8 +10,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/close_range.h>
+#include <linux/keyctl.h>
 
 #include "../common/cleanup.h"
 #include "internal.h"
@@ -146,4 +148,13 @@ int rt_preserve_fds_check(int n, struct slx_err *err)
 	if (n < 0 || n > INT_MAX - 3)
 		return slx_error(err, 0, "--preserve-fds %d: must be 0 to %d", n, INT_MAX - 3);
 	return 0;
+}
+
+int rt_process_new_keyring(struct slx_err *err)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0 || errno == ENOSYS)
+		return 0;
+	return slx_error(err, errno,
+			 "join a session keyring of the container's own (--no-new-keyring keeps "
+			 "the caller's)");
 }

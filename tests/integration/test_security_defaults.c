@@ -56,6 +56,34 @@ Test(security_defaults, no_capabilities_object_means_no_capabilities)
 	bundle_remove(&b);
 }
 
+/* Keyrings are not namespaced: a container kept the session keyring of
+ * whoever ran slxrun, its keys readable and clearable from inside (what a
+ * root container lists in /proc/keys without the mask is what it
+ * possesses).  runc gives each container a keyring of its own unless
+ * --no-new-keyring, and so does run (and exec). */
+Test(security_defaults, a_container_does_not_hold_the_callers_keyring)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char desc[64];
+
+	snprintf(desc, sizeof(desc), "slxtest-key-%d", getpid());
+	keyring_possess_key(desc);
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"cat /proc/keys; echo done\"]", NULL, NULL, NULL);
+	bundle_config_replace(&b, "\"/proc/keys\",", "");
+	r = run_bundle(&b, "keys");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "done"), "%s", r.out);
+	cr_assert_null(strstr(r.out, desc), "the caller's key, in the container:\n%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s run --no-new-keyring -b %s keys2", slxrun_bin(), b.root,
+		b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, desc), "--no-new-keyring keeps the caller's: %s", r.out);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 Test(security_defaults, exec_process_file_without_capabilities_gets_none)
 {
 	struct bundle b;
@@ -444,6 +472,7 @@ Test(security_defaults, no_container_process_shares_the_operators_terminal)
 	const char *out;
 
 	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"cat >/dev/null; " TTY_PROBE "\"]", NULL, NULL, NULL);
+	bundle_own_rootfs(&b);
 	snprintf(cmd, sizeof(cmd), "%s --root %s run -b %s tty1 </dev/null", slxrun_bin(), b.root,
 		 b.dir);
 	out = on_a_terminal(cmd);

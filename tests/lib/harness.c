@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/keyctl.h>
 
 const char *slxrun_bin(void)
 {
@@ -222,6 +224,23 @@ void bundle_force_delete(const struct bundle *b, const char *id)
 	cmd_result_free(&r);
 }
 
+void bundle_own_rootfs(const struct bundle *b)
+{
+	struct cmd_result r;
+	char from[600];
+
+	cmd_run(
+	    &r, NULL, 30,
+	    "cp -al %s/busybox/rootfs %s/rootfs 2>/dev/null || cp -a %s/busybox/rootfs %s/rootfs",
+	    examples_dir(), b->dir, examples_dir(), b->dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	snprintf(from, sizeof(from), "\"path\":\"%s/busybox/rootfs\"", examples_dir());
+	bundle_config_replace(b, from, "\"path\":\"rootfs\"");
+	/* the sandbox's user namespace walks down to it as an unmapped id */
+	cr_assert_eq(chmod(b->dir, 0755), 0, "%s: %s", b->dir, strerror(errno));
+}
+
 void bundle_remove(struct bundle *b)
 {
 	struct cmd_result r;
@@ -336,4 +355,17 @@ void bundle_config_replace(const struct bundle *b, const char *from, const char 
 	fclose(f);
 	free(buf);
 	free(out);
+}
+
+void keyring_possess_key(const char *desc)
+{
+	long id;
+
+	cr_assert_geq(syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "slxtest"), 0,
+		      "join a session keyring: %s", strerror(errno));
+	id = syscall(SYS_add_key, "user", desc, "secret", 6, KEY_SPEC_SESSION_KEYRING);
+	cr_assert_geq(id, 0, "add_key: %s", strerror(errno));
+	/* possessor: view, read, write, search, link, setattr; nobody else */
+	cr_assert_eq(syscall(SYS_keyctl, KEYCTL_SETPERM, id, 0x3f000000), 0, "setperm: %s",
+		     strerror(errno));
 }

@@ -40,11 +40,18 @@ void bundle_make(struct bundle *b, const char *process_args, const char *extra_p
 void bundle_make_ns(struct bundle *b, const char *process_args, const char *extra_process,
 		    const char *extra_top, const char *extra_linux, const char *namespaces);
 void bundle_remove(struct bundle *b);
+/* Give b a rootfs of its own, hard links of the busybox example's (no
+ * copy), root.path "rootfs": a function bundle's root must be inside it. */
+void bundle_own_rootfs(const struct bundle *b);
 /* `delete -f id` under b's root, whatever it says: a test's cleanup. */
 void bundle_force_delete(const struct bundle *b, const char *id);
 /* Replace the first `from` in the bundle's config.json with `to` (the test
  * fails when `from` is not there). */
 void bundle_config_replace(const struct bundle *b, const char *from, const char *to);
+/* Join a new session keyring in this (the test's) process, holding a key
+ * named desc that only a possessor may view: what a process started from
+ * here sees in /proc/keys only while it still has this keyring. */
+void keyring_possess_key(const char *desc);
 
 /* Where cgroup2 is mounted: /sys/fs/cgroup/unified on a hybrid host (this
  * one), /sys/fs/cgroup on a pure v2 host (the VM). */
