@@ -339,6 +339,10 @@ void oci_state_free(struct oci_state *st);
 
 /* --- generated documents -------------------------------------------- */
 
+/* runc's default linux.maskedPaths and readonlyPaths, NULL-terminated:
+ * what `slxrun spec` writes, and what a function sandbox always gets. */
+extern const char *const oci_default_masked_paths[];
+extern const char *const oci_default_readonly_paths[];
 /* The default config.json `slxrun spec` writes (runc spec's shape); rootless
  * adds a user namespace with uid/gid mappings for `uid`/`gid`. */
 int oci_spec_default_json(bool rootless, uid_t uid, gid_t gid, char **out, size_t *len,

@@ -34,7 +34,7 @@ static const struct spec_mount rootless_sys = {"/sys", "none", "/sys",
 static const char *const default_caps[] = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
 					   NULL};
 
-static const char *const masked_paths[] = {
+const char *const oci_default_masked_paths[] = {
     "/proc/acpi",
     "/proc/asound",
     "/proc/kcore",
@@ -49,7 +49,7 @@ static const char *const masked_paths[] = {
     NULL,
 };
 
-static const char *const readonly_paths[] = {
+const char *const oci_default_readonly_paths[] = {
     "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
@@ -165,8 +165,8 @@ static void gen_spec_linux(yajl_gen g, bool rootless, uid_t uid, gid_t gid)
 		(void)yajl_gen_map_close(g);
 	}
 	(void)yajl_gen_array_close(g);
-	oci_gen_key_strlist(g, "maskedPaths", masked_paths);
-	oci_gen_key_strlist(g, "readonlyPaths", readonly_paths);
+	oci_gen_key_strlist(g, "maskedPaths", oci_default_masked_paths);
+	oci_gen_key_strlist(g, "readonlyPaths", oci_default_readonly_paths);
 	(void)yajl_gen_map_close(g);
 }
 

@@ -282,14 +282,6 @@ static int floor_device_rules(const struct oci_resources *res, struct slx_err *e
 	return 0;
 }
 
-static bool has_option(const struct oci_strv *o, const char *word)
-{
-	for (size_t i = 0; i < o->n; i++)
-		if (!strcmp(o->v[i], word))
-			return true;
-	return false;
-}
-
 /* Whether a bind mount with these options ends read-only (options apply in
  * order: the last of ro and rw wins).  rbind carries every mount below the
  * source, which only rro makes read-only too: the floor adds it, last, so
@@ -299,7 +291,7 @@ static int bind_read_only(struct oci_strv *o, bool *ro)
 	*ro = false;
 	for (size_t i = 0; i < o->n; i++)
 		*ro = !strcmp(o->v[i], "ro") ? true : !strcmp(o->v[i], "rw") ? false : *ro;
-	if (*ro && has_option(o, "rbind"))
+	if (*ro && floor_has_option(o, "rbind"))
 		return floor_strv_add(o, "rro");
 	return 0;
 }
@@ -321,7 +313,8 @@ static int floor_filesystem(struct oci_config *cfg, const char *bundle, const ch
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		m = &cfg->mounts[i];
 		bool bind = (m->type && !strcmp(m->type, "bind")) ||
-			    has_option(&m->options, "bind") || has_option(&m->options, "rbind");
+			    floor_has_option(&m->options, "bind") ||
+			    floor_has_option(&m->options, "rbind");
 
 		/* A /tmp of the bundle's is replaced by the floor's below: the
 		 * word is enough there; anywhere else the mount must end read-only. */
@@ -329,8 +322,9 @@ static int floor_filesystem(struct oci_config *cfg, const char *bundle, const ch
 
 		/* An idmapped bind maps host owners to the bundle's choice of
 		 * sandbox ids (a root-only host file to the function's own). */
-		if (m->n_uid_mappings || m->n_gid_mappings || has_option(&m->options, "idmap") ||
-		    has_option(&m->options, "ridmap"))
+		if (m->n_uid_mappings || m->n_gid_mappings ||
+		    floor_has_option(&m->options, "idmap") ||
+		    floor_has_option(&m->options, "ridmap"))
 			return slx_error(err, 0,
 					 "mounts[%zu]: a function sandbox's mounts take no "
 					 "uidMappings or idmap (the floor maps the shared root "
@@ -338,7 +332,7 @@ static int floor_filesystem(struct oci_config *cfg, const char *bundle, const ch
 					 i);
 		if (bind && !is_tmp && bind_read_only(&m->options, &ro) < 0)
 			return slx_error(err, ENOMEM, "mounts[%zu]", i);
-		if (bind && !(is_tmp ? has_option(&m->options, "ro") : ro))
+		if (bind && !(is_tmp ? floor_has_option(&m->options, "ro") : ro))
 			return slx_error(err, 0,
 					 "mounts[%zu]: a bind mount into a function sandbox must "
 					 "be read-only (add \"ro\")" UNSAFE_HINT,
@@ -431,6 +425,52 @@ static int floor_unified(const struct oci_kvv *u, uint64_t weight, int64_t bytes
 	return 0;
 }
 
+static bool strv_has(const struct oci_strv *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], s))
+			return true;
+	return false;
+}
+
+static int strv_union(struct oci_strv *v, const char *const *add)
+{
+	for (size_t i = 0; add[i]; i++)
+		if (!strv_has(v, add[i]) && floor_strv_add(v, add[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* runc's masked and read-only /proc and /sys paths whatever the bundle
+ * lists (an empty list showed /proc/keys, the keys of the keyring the
+ * sandbox inherits, and /proc/timer_list); and each devpts at most
+ * SHIM_FLOOR_PTYS ptys: the host's instances beyond its own share one
+ * pool of kernel.pty.max less pty.reserve (3,072), which one sandbox
+ * opening /dev/ptmx in a loop took whole. */
+static int floor_proc_paths(struct oci_config *cfg, struct slx_err *err)
+{
+	if (strv_union(&cfg->linux_.masked_paths, oci_default_masked_paths) < 0 ||
+	    strv_union(&cfg->linux_.readonly_paths, oci_default_readonly_paths) < 0)
+		return slx_error(err, ENOMEM, "linux.maskedPaths");
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		struct oci_mount *m = &cfg->mounts[i];
+		unsigned long n = SHIM_FLOOR_PTYS;
+		char max[32];
+
+		if (!m->type || strcmp(m->type, "devpts"))
+			continue;
+		/* the kernel takes the last max=; the bundle's may be tighter */
+		for (size_t k = 0; k < m->options.n; k++)
+			if (!strncmp(m->options.v[k], "max=", 4) && m->options.v[k][4] != '-' &&
+			    strtoul(m->options.v[k] + 4, NULL, 10) < n)
+				n = strtoul(m->options.v[k] + 4, NULL, 10);
+		snprintf(max, sizeof(max), "max=%lu", n);
+		if (floor_strv_add(&m->options, max) < 0)
+			return slx_error(err, ENOMEM, "mounts[%zu]", i);
+	}
+	return 0;
+}
+
 /* memory.max and no swap from the memory size, pids.max, cpu.weight in
  * proportion to memory (100, a default cgroup's, at 128 MB).  A limit the
  * host's cgroup v2 cannot hold is left out and reported in f->missing. */
@@ -510,6 +550,7 @@ int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o, co
 	    floor_device_rules(&cfg->linux_.resources, err) < 0 ||
 	    floor_ids(&cfg->linux_, o, err) < 0 || floor_identity(&cfg->process, o, f, err) < 0 ||
 	    floor_filesystem(cfg, bundle, skeleton, tmp_mb, err) < 0 ||
+	    floor_proc_paths(cfg, err) < 0 ||
 	    floor_limits(&cfg->linux_.resources, memory_mb, o, f, err) < 0 ||
 	    floor_seccomp(&cfg->linux_.seccomp, f, err) < 0) {
 		shim_floor_release(f);

@@ -25,6 +25,7 @@
 #define SHIM_FLOOR_MEMORY_MB 128u /* org.slxrun.function.memory, as Lambda */
 #define SHIM_FLOOR_TMP_MB    512u /* org.slxrun.function.ephemeral-storage, as Lambda */
 #define SHIM_FLOOR_PIDS	     1024 /* Lambda's process/thread ceiling */
+#define SHIM_FLOOR_PTYS	     16	  /* ptys per sandbox (devpts max=) */
 
 /* The operator's say (shim serve / invoke flags). */
 struct shim_floor_opts {
@@ -71,6 +72,17 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 		    uint32_t upper_mb, struct slx_err *err);
 /* Append a copy of s to v (kept NULL-terminated); -1 on ENOMEM. */
 int floor_strv_add(struct oci_strv *v, const char *s);
+/* Whether o holds the option word itself. */
+bool floor_has_option(const struct oci_strv *o, const char *word);
+/* A function sees only what is its own: root.path and every bind source
+ * must resolve inside the bundle's directory (fn's, resolved) and a bind
+ * be of a file or a directory (rewritten resolved), and only a bundle the
+ * image store under root made may bring an overlay (naming its layers).  A
+ * host directory, another function's bundle, the host's /proc, /dev or a
+ * unix socket are refused naming the field.  Run before shim_floor_apply,
+ * which adds the floor's own mounts. */
+int shim_floor_own_paths(struct oci_config *cfg, const char *bundle, const char *root,
+			 struct slx_err *err);
 /* The value of the option "key=value" in o, NULL when absent. */
 const char *floor_option_value(const struct oci_strv *o, const char *key);
 /* Each overlay lower of cfg (a sandbox's config, the floor applied) that is

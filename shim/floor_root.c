@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../common/cleanup.h"
 #include "../image/image.h"
@@ -31,7 +32,7 @@ const char *floor_option_value(const struct oci_strv *o, const char *key)
 	return NULL;
 }
 
-static bool has_word(const struct oci_strv *o, const char *word)
+bool floor_has_option(const struct oci_strv *o, const char *word)
 {
 	for (size_t i = 0; i < o->n; i++)
 		if (!strcmp(o->v[i], word))
@@ -188,9 +189,99 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		struct oci_mount *m = &cfg->mounts[i];
 
-		if (m->type && !strcmp(m->type, "overlay") && !has_word(&m->options, "userxattr") &&
+		if (m->type && !strcmp(m->type, "overlay") &&
+		    !floor_has_option(&m->options, "userxattr") &&
 		    floor_strv_add(&m->options, "userxattr") < 0)
 			return slx_error(err, ENOMEM, "mounts");
+	}
+	return 0;
+}
+
+/* real (resolved) is dir itself or inside it. */
+static bool within(const char *real, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return !strncmp(real, dir, n) && (real[n] == '/' || !real[n]);
+}
+
+/* path (absolute, or relative to the bundle) resolved; it must be the
+ * bundle's own: inside the bundle's directory. */
+static int own_path(const char *field, const char *path, const char *bundle, char real[PATH_MAX],
+		    struct slx_err *err)
+{
+	cleanup_free char *abs = NULL;
+
+	if (asprintf(&abs, "%s%s%s", path[0] == '/' ? "" : bundle, path[0] == '/' ? "" : "/",
+		     path) < 0)
+		return slx_error(err, ENOMEM, "%s", field);
+	if (!realpath(abs, real))
+		return slx_error(err, errno, "%s: %s", field, path);
+	if (!within(real, bundle))
+		return slx_error(err, 0,
+				 "%s: %s is outside the bundle (%s): a function sees only its "
+				 "own files" SHIM_FLOOR_UNSAFE_HINT,
+				 field, real, bundle);
+	return 0;
+}
+
+/* Whether bundle is one the image store under root made (its config and
+ * overlay are the store's, naming its layers). */
+static bool store_made(const char *bundle, const char *root)
+{
+	char store[PATH_MAX], bundles[PATH_MAX + 16];
+
+	return img_store_path(root, store) == 0 &&
+	       (size_t)snprintf(bundles, sizeof(bundles), "%s/bundles/", store) < sizeof(bundles) &&
+	       !strncmp(bundle, bundles, strlen(bundles));
+}
+
+int shim_floor_own_paths(struct oci_config *cfg, const char *bundle, const char *root,
+			 struct slx_err *err)
+{
+	bool made = store_made(bundle, root);
+	char real[PATH_MAX], field[48];
+	struct stat st;
+
+	if (cfg->root.path) {
+		char *p;
+
+		if (own_path("root.path", cfg->root.path, bundle, real, err) < 0)
+			return -1;
+		if (!(p = strdup(real)))
+			return slx_error(err, ENOMEM, "root.path");
+		free(cfg->root.path);
+		cfg->root.path = p;
+	}
+	for (size_t i = 0; i < cfg->n_mounts; i++) {
+		struct oci_mount *m = &cfg->mounts[i];
+		bool bind = (m->type && !strcmp(m->type, "bind")) ||
+			    floor_has_option(&m->options, "bind") ||
+			    floor_has_option(&m->options, "rbind");
+		char *src;
+
+		if (m->type && !strcmp(m->type, "overlay") && !made)
+			return slx_error(err, 0,
+					 "mounts[%zu]: a function bundle brings no overlay of its "
+					 "own (the floor makes its root's)" SHIM_FLOOR_UNSAFE_HINT,
+					 i);
+		/* the floor's own /tmp replaces a bundle's */
+		if (!bind || !m->source || (m->destination && !strcmp(m->destination, "/tmp")))
+			continue;
+		snprintf(field, sizeof(field), "mounts[%zu].source", i);
+		if (own_path(field, m->source, bundle, real, err) < 0)
+			return -1;
+		/* a socket, a FIFO or a device node inside is the host's too */
+		if (stat(real, &st) < 0)
+			return slx_error(err, errno, "%s: %s", field, real);
+		if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+			return slx_error(err, 0,
+					 "%s: %s is not a file or directory" SHIM_FLOOR_UNSAFE_HINT,
+					 field, real);
+		if (!(src = strdup(real)))
+			return slx_error(err, ENOMEM, "%s", field);
+		free(m->source);
+		m->source = src;
 	}
 	return 0;
 }

@@ -5,7 +5,7 @@
 # default allow-list).  The build never runs this: the shim embeds the result and reads no
 # file at run time.  Resolved for a process without capabilities on x86_64 and aarch64, with Docker's CAP_SYS_ADMIN gates added (podman leaves them to the missing
 # capability): no new namespaces (clone with CLONE_NEW*, unshare, setns), no mounts, no
-# clone3 (ENOSYS, so libc falls back to clone, whose flags a filter can see).
+# clone3 (ENOSYS, so libc falls back to clone, whose flags a filter can see); and no keyrings.
 #
 # Usage: shim/seccomp_default.py [/usr/share/containers/seccomp.json] > shim/gen/seccomp_default.c
 import json
@@ -17,6 +17,11 @@ SYS_ADMIN_GATED = {
     "quotactl", "quotactl_fd", "setdomainname", "sethostname", "setns", "syslog", "umount",
     "umount2", "unshare", "pivot_root", "clone",
 }
+# The kernel's keyrings are not namespaced: a function would read and clear the session
+# keyring of whoever started the shim, which the sandbox inherits (Docker's profile leaves
+# these out too; a sandbox gets no keyring of its own, as every one would count against the
+# one host uid the sandboxes share, 200 keys).
+NO_KEYRING = {"add_key", "keyctl", "request_key"}
 CLONE_NEW_MASK = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
 
 
@@ -30,7 +35,7 @@ def rules_for(profile, arches):
             continue
         if exc.get("arches") and set(exc["arches"]) & arches:
             continue
-        names = [n for n in rule["names"] if n not in SYS_ADMIN_GATED]
+        names = [n for n in rule["names"] if n not in SYS_ADMIN_GATED | NO_KEYRING]
         if not names:
             continue
         r = {"names": names, "action": rule["action"]}

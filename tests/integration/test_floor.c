@@ -40,9 +40,10 @@ static void floor_t_fini(void)
 
 TestSuite(floor, .fini = floor_t_fini);
 
-/* A function shaped as the example bundles are (hello-exec's config.json:
- * no /tmp mount, the bundle's namespaces) whose handler is `script`, bound
- * read-only over /function/handler.sh; `sed_extra` edits the config further. */
+/* A function shaped as the example bundles are (hello-exec's config.json
+ * and a copy of its rootfs: no /tmp mount, the bundle's namespaces) whose
+ * handler is `script`, bound read-only over /function/handler.sh;
+ * `sed_extra` edits the config further. */
 static const char *floor_t_bundle(const char *script, const char *sed_extra)
 {
 	static char cfg[128];
@@ -60,12 +61,13 @@ static const char *floor_t_bundle(const char *script, const char *sed_extra)
 	fclose(f);
 	cr_assert_eq(chmod(path, 0755), 0);
 	snprintf(cfg, sizeof(cfg), "%s/config.json", floor_t_dir);
-	cmd_run(&r, NULL, 10,
-		"sed -e 's|\"path\": \"rootfs\"|\"path\": \"%s/hello-exec/rootfs\"|' "
-		"-e 's|\"mounts\": \\[|\"mounts\": [ { \"destination\": \"/function/handler.sh\", "
-		"\"type\": \"bind\", \"source\": \"%s\", \"options\": [\"rbind\", \"ro\"] },|' %s "
-		"%s/hello-exec/config.json > %s",
-		examples_dir(), path, sed_extra ? sed_extra : "", examples_dir(), cfg);
+	cmd_run(
+	    &r, NULL, 10,
+	    "cp -a %s/hello-exec/rootfs %s/rootfs && "
+	    "sed -e 's|\"mounts\": \\[|\"mounts\": [ { \"destination\": \"/function/handler.sh\", "
+	    "\"type\": \"bind\", \"source\": \"%s\", \"options\": [\"rbind\", \"ro\"] },|' %s "
+	    "%s/hello-exec/config.json > %s",
+	    examples_dir(), floor_t_dir, path, sed_extra ? sed_extra : "", examples_dir(), cfg);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	return floor_t_dir;
@@ -216,20 +218,15 @@ Test(floor, a_rootfs_already_in_the_sandbox_range_is_left_as_it_is)
 	cmd_result_free(&r);
 }
 
-/* The attacker's bundle: a writable root over a host directory that is not
- * its own (here a copy of the example's rootfs holding a root:42 0640 file,
- * outside the bundle) and group 42 among the function's groups.  Only a
- * bundle's own rootfs or an image's layers are seen with their owners; a
- * host directory keeps them unmapped, so the file stays out of reach (named
- * "/", it would have been the host's /etc/shadow). */
-Test(floor, a_writable_root_over_a_host_directory_never_gets_its_owners)
+/* The attacker's bundle: a root over a host directory that is not its own
+ * (here a copy of the example's rootfs holding a root:42 0640 file, outside
+ * the bundle).  A function sees only its own files: refused, naming the
+ * field (named "/", it would have shown the sandbox the whole host). */
+Test(floor, a_root_outside_the_bundle_is_refused)
 {
 	struct cmd_result r;
 
-	floor_t_bundle("cat /secret >/dev/null 2>&1 && echo read-the-hosts-file\n"
-		       "stat -c %u:%g /secret /etc",
-		       "-e 's|\"readonly\": true|\"readonly\": false|' "
-		       "-e 's|\"gid\": 990 }|\"gid\": 990, \"additionalGids\": [42] }|'");
+	floor_t_bundle("cat /secret", "-e 's|\"readonly\": true|\"readonly\": false|'");
 	snprintf(floor_t_host, sizeof(floor_t_host), "%s-host", floor_t_dir);
 	cmd_run(&r, NULL, 10,
 		"cp -a %s/hello-exec/rootfs %s && echo s >%s/secret && chown 0:42 %s/secret && "
@@ -240,8 +237,43 @@ Test(floor, a_writable_root_over_a_host_directory_never_gets_its_owners)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_neq(r.status, 0, "ran: %s", r.out);
+	cr_assert(strstr(r.err, "root.path: ") && strstr(r.err, "is outside the bundle"), "%s",
+		  r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+}
+
+/* A function held the session keyring of whoever started the shim: an
+ * attacker's program read the operator's key and cleared the keyring (the
+ * keys are the host's: /proc/keys in the sandbox does not list them, but
+ * keyctl reaches them).  A sandbox gets no keyring of its own (each would
+ * count against the one host uid the sandboxes share, 200 keys): the floor's
+ * seccomp profile refuses the keyring calls, as Docker's does. */
+Test(floor, a_function_does_not_reach_the_operators_keyring)
+{
+	static const char prog[] =
+	    "#include <stdio.h>\n#include <unistd.h>\n#include <sys/syscall.h>\n"
+	    "#include <linux/keyctl.h>\n"
+	    "int main(void) { char d[256] = \"\"; long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, "
+	    "KEY_SPEC_SESSION_KEYRING, d, sizeof(d) - 1);\n"
+	    "printf(\"%s\\n\", n < 0 ? \"refused\" : d); return 0; }\n";
+	struct cmd_result r;
+	char path[256];
+	FILE *f;
+
+	keyring_possess_key("slxtest-operator-key");
+	floor_t_bundle("/keys", NULL);
+	snprintf(path, sizeof(path), "%s/keys.c", floor_t_dir);
+	cr_assert((f = fopen(path, "w")));
+	fputs(prog, f);
+	fclose(f);
+	cmd_run(&r, NULL, 60, "cc -static -O1 -o %s/rootfs/keys %s", floor_t_dir, path);
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "65534:65534\n65534:65534\n", "out: %s err: %s", r.out, r.err);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "refused\n", "the operator's keyring, from the sandbox: %s", r.out);
 	cmd_result_free(&r);
 }
 
@@ -331,18 +363,12 @@ Test(floor, host_devices_beyond_the_default_set_stay_shut)
 	     "linux.devices[0]: /dev/fuse (c 10:229) is not one of a function sandbox's devices"},
 	};
 	static const char script[] =
-	    "(exec 3<>/dev/anyones-fuse) 2>/dev/null && echo opened-a-host-device || echo shut";
+	    "(exec 3<>/anyones-fuse) 2>/dev/null && echo opened-a-host-device || echo shut";
 	struct cmd_result r;
-	char node[128];
 
 	for (size_t i = 0; i <= sizeof(widen) / sizeof(widen[0]); i++) {
 		floor_t_bundle(script, i ? widen[i - 1].sed : NULL);
-		snprintf(node, sizeof(node), "%s/fuse", floor_t_dir);
-		cmd_run(&r, NULL, 10,
-			"mknod -m 0666 %s c 10 229 && sed -i 's|\"nodev\", \"ro\"\\] }|&, { "
-			"\"destination\": \"/dev/anyones-fuse\", \"type\": \"bind\", \"source\": "
-			"\"%s\", \"options\": [\"bind\", \"ro\"] }|' %s/config.json",
-			node, node, floor_t_dir);
+		cmd_run(&r, NULL, 10, "mknod -m 0666 %s/rootfs/anyones-fuse c 10 229", floor_t_dir);
 		cr_assert_eq(r.status, 0, "%s", r.err);
 		cmd_result_free(&r);
 		floor_t_invoke(floor_t_dir, NULL, "{}", &r);
@@ -358,6 +384,81 @@ Test(floor, host_devices_beyond_the_default_set_stay_shut)
 		cmd_result_free(&r);
 		floor_t_fini();
 	}
+}
+
+/* What a bundle binds in must be its own file or directory: a bind of the
+ * host's /, /proc or /dev (an attacker's bundle read another function's
+ * config.json and its secrets, every host process's command line, and took
+ * every host pty through /dev/ptmx), of a directory through a symlink in
+ * its rootfs, or of a unix socket or device node even inside the bundle
+ * (connect() ignores "ro"), is refused naming the field, and nothing runs. */
+Test(floor, a_bundle_binds_in_only_its_own_files_and_directories)
+{
+	static const struct {
+		const char *source, *why;
+	} cases[] = {
+	    {"/", "is outside the bundle"},	    {"/proc", "is outside the bundle"},
+	    {"/dev", "is outside the bundle"},	    {"rootfs/up/host", "is outside the bundle"},
+	    {"fuse", "is not a file or directory"}, {"sock", "is not a file or directory"},
+	};
+	struct cmd_result r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		floor_t_bundle("echo ran", NULL);
+		cmd_run(&r, NULL, 10,
+			"cd %s && mkdir rootfs/up rootfs/mnt && ln -s /etc rootfs/up/host && "
+			"mknod -m 0666 fuse c 10 229 && python3 -c 'import socket; "
+			"socket.socket(socket.AF_UNIX).bind(\"sock\")' && "
+			"sed -i 's|\"nodev\", \"ro\"\\] }|&, { \"destination\": \"/mnt\", "
+			"\"type\": \"bind\", \"source\": \"%s\", \"options\": [\"rbind\", "
+			"\"ro\"] }|' config.json && grep -q '\"/mnt\"' config.json",
+			floor_t_dir, cases[i].source);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		cmd_result_free(&r);
+		floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+		cr_assert_neq(r.status, 0, "case %zu (%s) ran: %s", i, cases[i].source, r.out);
+		cr_assert(strstr(r.err, cases[i].why) && strstr(r.err, "].source: "),
+			  "case %zu: %s", i, r.err);
+		cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+		cmd_result_free(&r);
+		floor_t_fini();
+	}
+}
+
+/* An overlay the bundle brings wrote wherever its text said: a symlink
+ * copied up into the tmpfs below it (rootfs/up/h1 -> /var/tmp) passed the
+ * text check and the upper was the host's /var/tmp (the attacker filled it,
+ * and planted a file in another image's shared layer the same way).  Only a
+ * bundle the image store made may bring one; nothing is written. */
+Test(floor, a_bundles_own_overlay_is_refused_and_writes_nothing)
+{
+	struct cmd_result r;
+	char mark[64], sed[768];
+
+	snprintf(mark, sizeof(mark), "slxtest-ovl-%d", getpid());
+	snprintf(sed, sizeof(sed),
+		 "-e 's|\"mounts\": \\[|\"mounts\": [ { \"destination\": \"/up\", \"type\": "
+		 "\"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"tmpcopyup\", "
+		 "\"size=1m\"] }, { \"destination\": \"/mnt\", \"type\": \"overlay\", "
+		 "\"source\": \"overlay\", \"options\": [\"lowerdir=/srv\", "
+		 "\"upperdir=@B@/rootfs/up/h1\", \"workdir=@B@/rootfs/up/h2\"] },|'");
+	floor_t_bundle("echo x > /mnt/"
+		       "%s; echo ran",
+		       sed);
+	cmd_run(&r, NULL, 10,
+		"cd %s && mkdir -p rootfs/up rootfs/mnt && ln -s /var/tmp rootfs/up/h1 && "
+		"ln -s /tmp rootfs/up/h2 && sed -i 's|@B@|%s|g' config.json && "
+		"sed -i 's|%%s|%s|' handler.sh",
+		floor_t_dir, floor_t_dir, mark);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_neq(r.status, 0, "ran: %s", r.out);
+	cr_assert(strstr(r.err, "mounts[1]: a function bundle brings no overlay of its own"), "%s",
+		  r.err);
+	cmd_result_free(&r);
+	snprintf(sed, sizeof(sed), "/var/tmp/%s", mark);
+	cr_assert_neq(access(sed, F_OK), 0, "%s written on the host", sed);
 }
 
 Test(floor, function_cannot_make_namespaces_or_mounts)
@@ -387,7 +488,7 @@ Test(floor, bundle_asking_for_less_is_refused_naming_the_field)
 	    {"-e 's|\"mounts\": \\[|\"mounts\": [ { \"destination\": \"/mnt\", \"type\": "
 	     "\"overlay\", \"source\": \"overlay\", \"options\": [\"lowerdir=/etc\", "
 	     "\"upperdir=/var/tmp/u\", \"workdir=/var/tmp/w\"] },|'",
-	     "mounts[0]: an overlay's upperdir and workdir must be in a tmpfs"},
+	     "mounts[0]: a function bundle brings no overlay of its own"},
 	    {"-e 's|\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"\\]|\"CAP_KILL\", \"CAP_SYS_ADMIN\"]|'",
 	     "process.capabilities.bounding[2]: CAP_SYS_ADMIN is beyond"},
 	    {"-e 's|\\[\"rbind\", \"ro\"\\]|[\"rbind\"]|'", "mounts[0]: a bind mount"},

@@ -40,6 +40,7 @@ static void invoke_bundle(struct cmd_result *r, const char *args, const char *an
 
 	snprintf(top, sizeof(top), ",\"annotations\":%s", annotations);
 	bundle_make(&b, args, NULL, top, NULL);
+	bundle_own_rootfs(&b);
 	/* An async list's stdin is /dev/null: hand it ours through fd 3. */
 	cmd_run(r, stdin_data, 30,
 		"exec 3<&0; '%s' --root '%s' invoke %s '%s' 0<&3 3<&- & p=$!; wait $p; "

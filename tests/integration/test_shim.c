@@ -50,6 +50,7 @@ static const char *shim_t_script_bundle(const char *script, int timeout_s)
 		 "\"org.slxrun.function.timeout\":\"%d\"}",
 		 timeout_s);
 	bundle_make(&shim_t_bundle, args, NULL, top, NULL);
+	bundle_own_rootfs(&shim_t_bundle);
 	shim_t_have_bundle = true;
 	return shim_t_bundle.dir;
 }

@@ -119,6 +119,43 @@ Test(floor_rules, every_namespace_is_added_once)
 	floor_t_release(&t);
 }
 
+/* runc's masked and read-only paths whatever the bundle lists (an empty
+ * maskedPaths showed /proc/keys and /proc/timer_list), the bundle's own
+ * kept; a devpts takes at most SHIM_FLOOR_PTYS ptys unless the bundle's
+ * is tighter (one sandbox took the host's whole pool of 3,072). */
+Test(floor_rules, masked_paths_and_a_pty_cap_whatever_the_bundle_says)
+{
+	struct floored t;
+	const struct oci_mount *m;
+	size_t n;
+	char want[32];
+
+	floor_t_apply(&t, NULL,
+		      ",\"mounts\":[{\"destination\":\"/dev/pts\",\"type\":\"devpts\","
+		      "\"source\":\"devpts\",\"options\":[\"newinstance\",\"max=100000\"]},"
+		      "{\"destination\":\"/p2\",\"type\":\"devpts\",\"source\":\"devpts\","
+		      "\"options\":[\"max=4\",\"max=9999\"]}],"
+		      "\"linux\":{\"maskedPaths\":[\"/proc/mine\"],\"readonlyPaths\":[]}",
+		      NULL, floor_t_sizes(128, 512, ALL_CTRL));
+	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+	for (size_t i = 0; oci_default_masked_paths[i]; i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < t.cfg->linux_.masked_paths.n; k++)
+			found |=
+			    !strcmp(t.cfg->linux_.masked_paths.v[k], oci_default_masked_paths[i]);
+		cr_assert(found, "%s not masked", oci_default_masked_paths[i]);
+	}
+	cr_assert_str_eq(t.cfg->linux_.masked_paths.v[0], "/proc/mine");
+	cr_assert_geq(t.cfg->linux_.readonly_paths.n, 5);
+	m = floor_t_mount(t.cfg, "/dev/pts", &n);
+	snprintf(want, sizeof(want), "max=%d", SHIM_FLOOR_PTYS);
+	cr_assert_str_eq(m->options.v[m->options.n - 1], want);
+	m = floor_t_mount(t.cfg, "/p2", &n);
+	cr_assert_str_eq(m->options.v[m->options.n - 1], "max=4");
+	floor_t_release(&t);
+}
+
 Test(floor_rules, ids_map_root_to_the_reserved_range)
 {
 	struct shim_floor_opts o = {.id_base = 200000, .id_count = 70000};
