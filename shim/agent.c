@@ -4,8 +4,43 @@
  * (agent_exec.c or agent_runtime_api.c). */
 #include "agent.h"
 
+#include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/signalfd.h>
+#include <unistd.h>
+
+/* pid 1 of every sandbox is a clone of the shim (or of `invoke`): its
+ * command line, in /proc/1/cmdline for the function to read, was the
+ * operator's (every function of the node and its bundle's path, an
+ * invoke's event).  Overwritten in place with our own name (fields 48-49
+ * of /proc/self/stat say where it is; no capability needed). */
+static void agent_retitle(void)
+{
+	char stat[1024], *p;
+	uintptr_t start = 0, end = 0;
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	n = read(fd, stat, sizeof(stat) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	stat[n] = '\0';
+	if (!(p = strrchr(stat, ')')))
+		return;
+	/* p ends on the space before field 48, arg_start (field 3 follows ") ") */
+	for (int field = 3; p && field <= 48; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, " %" SCNuPTR " %" SCNuPTR, &start, &end) != 2 || !start || end <= start)
+		return;
+	memset((char *)start, 0, end - start);
+	snprintf((char *)start, end - start, "slxrun-agent");
+}
 
 int shim_agent_main(void *arg)
 {
@@ -15,6 +50,7 @@ int shim_agent_main(void *arg)
 
 	/* pid 1: SIGCHLD through a signalfd so reaping is one more poll fd;
 	 * SIGPIPE ignored so a function that closes stdin early is no death. */
+	agent_retitle();
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);

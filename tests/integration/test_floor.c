@@ -277,6 +277,22 @@ Test(floor, a_function_does_not_reach_the_operators_keyring)
 	cmd_result_free(&r);
 }
 
+/* pid 1 of a sandbox is a clone of the shim: /proc/1/cmdline showed the
+ * function the operator's command line (every function of the node and
+ * its bundle's path, an invoke's event).  The agent has its own. */
+Test(floor, the_agents_command_line_is_its_own)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("tr '\\\\0' ' ' </proc/1/cmdline; echo", NULL);
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "slxrun-agent"), "%s", r.out);
+	cr_assert_null(strstr(r.out, floor_t_dir), "the operator's command line: %s", r.out);
+	cr_assert_null(strstr(r.out, "invoke"), "the operator's command line: %s", r.out);
+	cmd_result_free(&r);
+}
+
 Test(floor, function_cannot_kill_or_read_the_agent)
 {
 	struct http_reply r;
