@@ -284,14 +284,16 @@ static int floor_device_rules(const struct oci_resources *res, struct slx_err *e
 
 /* Whether a bind mount with these options ends read-only (options apply in
  * order: the last of ro and rw wins).  rbind carries every mount below the
- * source, which only rro makes read-only too: the floor adds it, last, so
- * the whole tree is read-only whatever came before. */
+ * source, which only rro makes read-only too, and an rrw (applied after the
+ * bind, as recursive attributes are) made even a plain bind's "ro" writable:
+ * the floor adds rro, last, to every read-only bind, so the whole tree is
+ * read-only whatever came before. */
 static int bind_read_only(struct oci_strv *o, bool *ro)
 {
 	*ro = false;
 	for (size_t i = 0; i < o->n; i++)
 		*ro = !strcmp(o->v[i], "ro") ? true : !strcmp(o->v[i], "rw") ? false : *ro;
-	if (*ro && floor_has_option(o, "rbind"))
+	if (*ro)
 		return floor_strv_add(o, "rro");
 	return 0;
 }
@@ -462,8 +464,8 @@ static int floor_proc_paths(struct oci_config *cfg, struct slx_err *err)
 		/* the kernel takes the last max=; the bundle's may be tighter */
 		for (size_t k = 0; k < m->options.n; k++)
 			if (!strncmp(m->options.v[k], "max=", 4) && m->options.v[k][4] != '-' &&
-			    strtoul(m->options.v[k] + 4, NULL, 10) < n)
-				n = strtoul(m->options.v[k] + 4, NULL, 10);
+			    strtoul(m->options.v[k] + 4, NULL, 10) - 1 < n)
+				n = strtoul(m->options.v[k] + 4, NULL, 10); /* max=0: no cap */
 		snprintf(max, sizeof(max), "max=%lu", n);
 		if (floor_strv_add(&m->options, max) < 0)
 			return slx_error(err, ENOMEM, "mounts[%zu]", i);

@@ -441,6 +441,29 @@ Test(floor, a_bundle_binds_in_only_its_own_files_and_directories)
 	}
 }
 
+/* A bind's "ro" followed by "rrw" (recursive attributes are applied after
+ * the bind) was a writable view of the bundle's own rootfs, the shared root
+ * every sandbox runs: from it a sandbox could swap a checked bind source
+ * for a symlink to the host.  Every read-only bind ends rro. */
+Test(floor, a_read_only_bind_stays_read_only_whatever_follows)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("touch /mnt/x 2>/dev/null && echo wrote || echo read-only", NULL);
+	cmd_run(&r, NULL, 10,
+		"cd %s && mkdir -m 1777 rootfs/data && mkdir -p rootfs/mnt && "
+		"sed -i 's|\"nodev\", \"ro\"\\] }|&, { \"destination\": \"/mnt\", "
+		"\"type\": \"bind\", \"source\": \"rootfs/data\", \"options\": [\"bind\", "
+		"\"ro\", \"rrw\"] }|' config.json && grep -q rrw config.json",
+		floor_t_dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "read-only\n", "the bundle's rootfs, written from a sandbox");
+	cmd_result_free(&r);
+}
+
 /* An overlay the bundle brings wrote wherever its text said: a symlink
  * copied up into the tmpfs below it (rootfs/up/h1 -> /var/tmp) passed the
  * text check and the upper was the host's /var/tmp (the attacker filled it,

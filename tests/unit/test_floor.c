@@ -134,7 +134,9 @@ Test(floor_rules, masked_paths_and_a_pty_cap_whatever_the_bundle_says)
 		      ",\"mounts\":[{\"destination\":\"/dev/pts\",\"type\":\"devpts\","
 		      "\"source\":\"devpts\",\"options\":[\"newinstance\",\"max=100000\"]},"
 		      "{\"destination\":\"/p2\",\"type\":\"devpts\",\"source\":\"devpts\","
-		      "\"options\":[\"max=4\",\"max=9999\"]}],"
+		      "\"options\":[\"max=4\",\"max=9999\"]},"
+		      "{\"destination\":\"/p3\",\"type\":\"devpts\",\"source\":\"devpts\","
+		      "\"options\":[\"max=0\"]}],"
 		      "\"linux\":{\"maskedPaths\":[\"/proc/mine\"],\"readonlyPaths\":[]}",
 		      NULL, floor_t_sizes(128, 512, ALL_CTRL));
 	cr_assert_eq(t.rc, 0, "%s", t.err.msg);
@@ -153,6 +155,8 @@ Test(floor_rules, masked_paths_and_a_pty_cap_whatever_the_bundle_says)
 	cr_assert_str_eq(m->options.v[m->options.n - 1], want);
 	m = floor_t_mount(t.cfg, "/p2", &n);
 	cr_assert_str_eq(m->options.v[m->options.n - 1], "max=4");
+	m = floor_t_mount(t.cfg, "/p3", &n);
+	cr_assert_str_eq(m->options.v[m->options.n - 1], want, "max=0 is no cap at all");
 	floor_t_release(&t);
 }
 
