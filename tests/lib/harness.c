@@ -229,10 +229,11 @@ void bundle_own_rootfs(const struct bundle *b)
 	struct cmd_result r;
 	char from[600];
 
-	cmd_run(
-	    &r, NULL, 30,
-	    "cp -al %s/busybox/rootfs %s/rootfs 2>/dev/null || cp -a %s/busybox/rootfs %s/rootfs",
-	    examples_dir(), b->dir, examples_dir(), b->dir);
+	/* a partial cp -al (another filesystem) would take the copy inside */
+	cmd_run(&r, NULL, 30,
+		"cp -al %s/busybox/rootfs %s/rootfs 2>/dev/null || "
+		"{ rm -rf %s/rootfs && cp -a %s/busybox/rootfs %s/rootfs; }",
+		examples_dir(), b->dir, b->dir, examples_dir(), b->dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	snprintf(from, sizeof(from), "\"path\":\"%s/busybox/rootfs\"", examples_dir());

@@ -40,8 +40,9 @@ void bundle_make(struct bundle *b, const char *process_args, const char *extra_p
 void bundle_make_ns(struct bundle *b, const char *process_args, const char *extra_process,
 		    const char *extra_top, const char *extra_linux, const char *namespaces);
 void bundle_remove(struct bundle *b);
-/* Give b a rootfs of its own, hard links of the busybox example's (no
- * copy), root.path "rootfs": a function bundle's root must be inside it. */
+/* Give b a rootfs of its own, hard links of the busybox example's (a
+ * copy where they are on another filesystem, as in the VM), root.path "rootfs": a function bundle's
+ * root must be inside it. */
 void bundle_own_rootfs(const struct bundle *b);
 /* `delete -f id` under b's root, whatever it says: a test's cleanup. */
 void bundle_force_delete(const struct bundle *b, const char *id);

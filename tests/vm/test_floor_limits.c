@@ -47,6 +47,7 @@ static const char *fl_function(const char *script, unsigned memory_mb, unsigned 
 		 "\"org.slxrun.function.timeout\":\"%u\"%s}",
 		 timeout_s, mem);
 	bundle_make(&fl_bundle, args, NULL, top, NULL);
+	bundle_own_rootfs(&fl_bundle);
 	fl_have_bundle = true;
 	cmd_run(&r, NULL, 10, "sed -i 's|\"cgroupsPath\":\"[^\"]*\",||' %s/config.json",
 		fl_bundle.dir);

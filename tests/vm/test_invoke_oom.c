@@ -16,6 +16,7 @@ Test(invoke_oom, function_past_memory_max_is_reported_as_oom)
 		    ",\"annotations\":{\"org.slxrun.function.mode\":\"exec\","
 		    "\"org.slxrun.function.timeout\":\"20\"}",
 		    ",\"resources\":{\"memory\":{\"limit\":33554432,\"swap\":33554432}}");
+	bundle_own_rootfs(&b);
 	cmd_run(&r, NULL, 60, "%s --root %s invoke --data x %s", slxrun_bin(), b.root, b.dir);
 	cr_assert_neq(r.status, 0, "out: %s", r.out);
 	cr_assert(strstr(r.err, "Runtime.OutOfMemory"), "stderr: %s", r.err);
