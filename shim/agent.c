@@ -48,9 +48,9 @@ int shim_agent_main(void *arg)
 	sigset_t chld;
 	int sigfd;
 
+	agent_retitle();
 	/* pid 1: SIGCHLD through a signalfd so reaping is one more poll fd;
 	 * SIGPIPE ignored so a function that closes stdin early is no death. */
-	agent_retitle();
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &chld, NULL);
