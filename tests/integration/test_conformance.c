@@ -302,6 +302,7 @@ static void failing_hook_is_a_warning(const char *kind, const char *verbs)
 	cr_expect_eq(r.status, 0, "no warning logged for the failing %s hook", kind);
 	cr_expect(strstr(r.out, kind) && strstr(r.out, "exit status 3"), "%s", r.out);
 	cmd_result_free(&r);
+	bundle_force_delete(&b, "c1"); /* create+start leave the stopped c1 and its cgroup */
 	bundle_remove(&b);
 }
 
