@@ -16,9 +16,10 @@
 #include "../common/fsutil.h"
 #include "serve.h"
 
-/* Kill sb and finish its teardown now if it can be, else when its pidfd
- * says pid 1 is gone (or a later tick): the loop never waits on it. */
-static void bury(struct serve *s, struct shim_sandbox *sb, const char *id, uint64_t mem)
+/* Kill sb (of f) and finish its teardown now if it can be, else when its
+ * pidfd says pid 1 is gone (or a later tick): the loop never waits on it.
+ * On a node it reserves its function's memory until then. */
+static void bury(struct serve *s, const struct serve_fn *f, struct shim_sandbox *sb, const char *id)
 {
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = &s->tag_dying};
 	struct serve_dying *d;
@@ -41,7 +42,7 @@ static void bury(struct serve *s, struct shim_sandbox *sb, const char *id, uint6
 	}
 	d = &s->dying[s->n_dying++];
 	d->sb = sb;
-	d->mem_bytes = mem;
+	d->mem_bytes = s->node.budget ? f->pool.fn->mem_per_sandbox : 0;
 	snprintf(d->id, sizeof(d->id), "%s", id);
 	if (shim_sandbox_pidfd(sb) >= 0)
 		(void)epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_pidfd(sb), &ev);
@@ -85,7 +86,7 @@ void serve_slot_release(struct serve *s, struct pool_slot *slot)
 	if (slot->sb) {
 		if (slot->state == POOL_BUSY || slot->state == POOL_CREATING)
 			(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
-		bury(s, slot->sb, slot->id, s->node.budget ? f->pool.fn->mem_per_sandbox : 0);
+		bury(s, f, slot->sb, slot->id);
 		slot->sb = NULL;
 	} else {
 		shim_orphans_del_sandbox(&s->rec, slot->id);
@@ -237,7 +238,7 @@ void serve_on_created(struct serve *s, struct shim_creator *c)
 		if (slot)
 			created(s, slot, sb, &err);
 		else /* released while it was made */
-			bury(s, sb, id, s->node.budget ? s->fns[fi].pool.fn->mem_per_sandbox : 0);
+			bury(s, &s->fns[fi], sb, id);
 		err = (struct slx_err){0};
 	}
 	if (r < 0)
