@@ -50,9 +50,14 @@ static void act_release(struct serve *s, const struct policy_action *a, uint64_t
 	if (!slot || !(slot->state == POOL_IDLE || slot->state == POOL_FROZEN) ||
 	    f->pool.n <= f->pool.cfg.min_warm)
 		return;
-	if (a->evict)
-		f->m.evictions++;
 	serve_slot_release(s, slot);
+	/* The call this made room for waits until the victim is gone (a dying
+	 * one's pidfd wakes the loop; one reaped at once woke nothing): look
+	 * again now, not at the next tick. */
+	if (a->evict) {
+		f->m.evictions++;
+		s->kick = true;
+	}
 }
 
 /* PREWARM is the plan (the wake-up brings its ALLOCATE); HOLD keeps the

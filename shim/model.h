@@ -169,7 +169,7 @@ struct model_host {
 	uint64_t mem_used_bytes; /* R_mem(t): Σ memory.current of live sandboxes */
 	/* Released sandboxes whose processes have not all exited yet: counted
 	 * in mem_used_bytes until they have, and freed by that, not by
-	 * eviction.  With release_waits (live) an eviction's memory is leaving
+	 * eviction.  With release_waits (a live node) an eviction's memory is leaving
 	 * too, so the allocation it made room for holds until the victim is
 	 * gone; the replay frees it at once. */
 	uint64_t mem_leaving_bytes;

@@ -365,7 +365,7 @@ static int init_pools(struct serve *s, struct slx_err *err)
 	s->model.host = (struct model_host){.tick_ns = (uint64_t)s->opts.tick_ms * NS_PER_MS,
 					    .mem_budget_bytes = s->opts.node_memory,
 					    .dedicated = s->opts.node_memory != 0,
-					    .release_waits = true};
+					    .release_waits = s->opts.node_memory != 0};
 	s->node.budget = s->opts.node_memory;
 	for (size_t fi = 0; fi < s->n_fns; fi++) {
 		struct serve_fn *f = &s->fns[fi];
