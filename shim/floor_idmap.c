@@ -75,10 +75,11 @@ static bool under(const char *path, const char *dir)
 
 /* Whose owners the sandbox may have: a layer of the image whose bundle the
  * store made (it names its own layers), or a directory inside the bundle
- * (its own rootfs).  Any other host directory, another image's layer named
- * by a hand-written bundle included, keeps its owners unmapped, as a
- * read-only bind of it does: mapping them would hand a bundle that names "/"
- * and a group of its choosing the host's group-readable files. */
+ * (its own rootfs).  A hand-written bundle can name no other lower
+ * (shim_floor_own_paths refuses its overlays and a root.path outside it);
+ * anything else would keep its owners unmapped: mapping them would hand a
+ * bundle that names "/" and a group of its choosing the host's
+ * group-readable files. */
 static bool own_lower(const struct idmap_ctx *c, const char *real)
 {
 	return under(real, c->layers) || under(real, c->bundle);
