@@ -7,6 +7,7 @@
 #ifndef SLX_SHIM_FLOOR_H
 #define SLX_SHIM_FLOOR_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/filter.h>
@@ -74,6 +75,10 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 int floor_strv_add(struct oci_strv *v, const char *s);
 /* Whether o holds the option word itself. */
 bool floor_has_option(const struct oci_strv *o, const char *word);
+/* Whether bundle (resolved) is one the image store under root made: its
+ * config and overlay are the store's, naming its layers, whose directory
+ * goes to layers. */
+bool floor_store_bundle(const char *bundle, const char *root, char layers[PATH_MAX]);
 /* A function sees only what is its own: root.path and every bind source
  * must resolve inside the bundle's directory (fn's, resolved) and a bind
  * be of a file or a directory (rewritten resolved), and only a bundle the

@@ -181,13 +181,10 @@ int shim_floor_idmap(struct oci_config *cfg, const char *bundle, const char *roo
 		     struct slx_err *err)
 {
 	struct idmap_ctx c = {.l = &cfg->linux_, .bundle = bundle, .userns = -1};
-	char store[PATH_MAX], bundles[PATH_MAX + 16];
 	int r = 0;
 
-	if (img_store_path(root, store) == 0 &&
-	    (size_t)snprintf(bundles, sizeof(bundles), "%s/bundles", store) < sizeof(bundles) &&
-	    under(bundle, bundles))
-		snprintf(c.layers, sizeof(c.layers), "%s/layers", store);
+	if (!floor_store_bundle(bundle, root, c.layers))
+		c.layers[0] = '\0';
 	for (size_t i = 0; r == 0 && i < cfg->n_mounts; i++) {
 		struct oci_mount *m = &cfg->mounts[i];
 

@@ -225,22 +225,21 @@ static int own_path(const char *field, const char *path, const char *bundle, cha
 	return 0;
 }
 
-/* Whether bundle is one the image store under root made (its config and
- * overlay are the store's, naming its layers). */
-static bool store_made(const char *bundle, const char *root)
+bool floor_store_bundle(const char *bundle, const char *root, char layers[PATH_MAX])
 {
 	char store[PATH_MAX], bundles[PATH_MAX + 16];
 
 	return img_store_path(root, store) == 0 &&
 	       (size_t)snprintf(bundles, sizeof(bundles), "%s/bundles/", store) < sizeof(bundles) &&
-	       !strncmp(bundle, bundles, strlen(bundles));
+	       !strncmp(bundle, bundles, strlen(bundles)) &&
+	       (size_t)snprintf(layers, PATH_MAX, "%s/layers", store) < PATH_MAX;
 }
 
 int shim_floor_own_paths(struct oci_config *cfg, const char *bundle, const char *root,
 			 struct slx_err *err)
 {
-	bool made = store_made(bundle, root);
 	char real[PATH_MAX], field[48];
+	bool made = floor_store_bundle(bundle, root, real);
 	struct stat st;
 
 	if (cfg->root.path) {
