@@ -427,18 +427,10 @@ static int floor_unified(const struct oci_kvv *u, uint64_t weight, int64_t bytes
 	return 0;
 }
 
-static bool strv_has(const struct oci_strv *v, const char *s)
-{
-	for (size_t i = 0; i < v->n; i++)
-		if (!strcmp(v->v[i], s))
-			return true;
-	return false;
-}
-
 static int strv_union(struct oci_strv *v, const char *const *add)
 {
 	for (size_t i = 0; add[i]; i++)
-		if (!strv_has(v, add[i]) && floor_strv_add(v, add[i]) < 0)
+		if (!floor_has_option(v, add[i]) && floor_strv_add(v, add[i]) < 0)
 			return -1;
 	return 0;
 }
