@@ -5,7 +5,8 @@
 # default allow-list).  The build never runs this: the shim embeds the result and reads no
 # file at run time.  Resolved for a process without capabilities on x86_64 and aarch64, with Docker's CAP_SYS_ADMIN gates added (podman leaves them to the missing
 # capability): no new namespaces (clone with CLONE_NEW*, unshare, setns), no mounts, no
-# clone3 (ENOSYS, so libc falls back to clone, whose flags a filter can see); and no keyrings.
+# clone3 (ENOSYS, so libc falls back to clone, whose flags a filter can see); no keyrings; and
+# no making one's memory mergeable.
 #
 # Usage: shim/seccomp_default.py [/usr/share/containers/seccomp.json] > shim/gen/seccomp_default.c
 import json
@@ -22,6 +23,11 @@ SYS_ADMIN_GATED = {
 # these out too; a sandbox gets no keyring of its own, as every one would count against the
 # one host uid the sandboxes share, 200 keys).
 NO_KEYRING = {"add_key", "keyctl", "request_key"}
+# Same-page merging (KSM) is a timing side channel between the processes whose pages merge:
+# only a function whose operator lets its sandboxes share memory is mergeable (its sandbox is
+# made so before this filter), and no function may make itself so to probe those.
+PR_SET_MEMORY_MERGE, MADV_MERGEABLE = 67, 12
+NO_MERGE = {"prctl": (0, PR_SET_MEMORY_MERGE), "madvise": (2, MADV_MERGEABLE)}
 CLONE_NEW_MASK = 0x7E020000  # CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET
 
 
@@ -35,7 +41,8 @@ def rules_for(profile, arches):
             continue
         if exc.get("arches") and set(exc["arches"]) & arches:
             continue
-        names = [n for n in rule["names"] if n not in SYS_ADMIN_GATED | NO_KEYRING]
+        names = [n for n in rule["names"] if n not in SYS_ADMIN_GATED | NO_KEYRING | NO_MERGE.keys()]
+        assert not (set(rule["names"]) & NO_MERGE.keys() and rule["action"] != "SCMP_ACT_ALLOW")
         if not names:
             continue
         r = {"names": names, "action": rule["action"]}
@@ -47,6 +54,14 @@ def rules_for(profile, arches):
     out.append({"names": ["clone"], "action": "SCMP_ACT_ALLOW",
                 "args": [{"index": 0, "value": CLONE_NEW_MASK, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]})
     out.append({"names": ["clone3"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38})
+    # The kernel reads both as an int, so 67 with any high bits set is 67 too, and a filter
+    # compares all 64 bits: allowed is a low 32-bit word that differs from the value in some
+    # bit, one rule per bit (a filter has no "masked not-equal").
+    for name, (index, value) in sorted(NO_MERGE.items()):
+        for bit in range(32):
+            out.append({"names": [name], "action": "SCMP_ACT_ALLOW",
+                        "args": [{"index": index, "value": 1 << bit, "valueTwo": ~value & (1 << bit),
+                                  "op": "SCMP_CMP_MASKED_EQ"}]})
     return out
 
 

@@ -73,6 +73,22 @@ static const char *floor_t_bundle(const char *script, const char *sed_extra)
 	return floor_t_dir;
 }
 
+/* prog (C source) built static into the bundle's rootfs as /name. */
+static void floor_t_compile(const char *name, const char *prog)
+{
+	struct cmd_result r;
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s.c", floor_t_dir, name);
+	cr_assert((f = fopen(path, "w")));
+	fputs(prog, f);
+	fclose(f);
+	cmd_run(&r, NULL, 60, "cc -static -O1 -o %s/rootfs/%s %s", floor_t_dir, name, path);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+}
+
 static void floor_t_invoke(const char *bundle, const char *flags, const char *event,
 			   struct cmd_result *r)
 {
@@ -259,21 +275,45 @@ Test(floor, a_function_does_not_reach_the_operators_keyring)
 	    "KEY_SPEC_SESSION_KEYRING, d, sizeof(d) - 1);\n"
 	    "printf(\"%s\\n\", n < 0 ? \"refused\" : d); return 0; }\n";
 	struct cmd_result r;
-	char path[256];
-	FILE *f;
 
 	keyring_possess_key("slxtest-operator-key");
 	floor_t_bundle("/keys", NULL);
-	snprintf(path, sizeof(path), "%s/keys.c", floor_t_dir);
-	cr_assert((f = fopen(path, "w")));
-	fputs(prog, f);
-	fclose(f);
-	cmd_run(&r, NULL, 60, "cc -static -O1 -o %s/rootfs/keys %s", floor_t_dir, path);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cmd_result_free(&r);
+	floor_t_compile("keys", prog);
 	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "refused\n", "the operator's keyring, from the sandbox: %s", r.out);
+	cmd_result_free(&r);
+}
+
+/* Same-page merging (KSM) is a timing side channel between the processes
+ * whose pages it merges: a page of guessed content, merged or not, says
+ * whether another process holds it.  Only a function whose operator let its
+ * sandboxes share memory (--share-memory) is mergeable; any other that made
+ * itself so (prctl PR_SET_MEMORY_MERGE, Linux 6.4, or madvise
+ * MADV_MERGEABLE on its own pages) could probe those.  The floor's seccomp
+ * profile refuses both. */
+Test(floor, a_function_cannot_make_its_memory_mergeable)
+{
+	static const char prog[] =
+	    "#include <stdio.h>\n#include <unistd.h>\n#include <sys/mman.h>\n"
+	    "#include <sys/syscall.h>\n"
+	    "#define TRY(...) fputs(syscall(__VA_ARGS__) ? \" refused\" : \" merges\", stdout)\n"
+	    "int main(void) { void *p = mmap(0, 4096, PROT_READ | PROT_WRITE, "
+	    "MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+	    /* the kernel reads both as an int: high bits must not slip by */
+	    "TRY(SYS_prctl, 67UL, 1UL, 0UL, 0UL, 0UL); TRY(SYS_prctl, 0x100000043UL, 1UL, 0UL, "
+	    "0UL, "
+	    "0UL);\n"
+	    "TRY(SYS_madvise, p, 4096UL, 12UL); TRY(SYS_madvise, p, 4096UL, "
+	    "0xff0000000000000cUL);\n"
+	    "puts(\"\"); return 0; }\n";
+	struct cmd_result r;
+
+	floor_t_bundle("/merge", NULL);
+	floor_t_compile("merge", prog);
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, " refused refused refused refused\n", "%s", r.out);
 	cmd_result_free(&r);
 }
 
