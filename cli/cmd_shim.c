@@ -60,7 +60,7 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	const char *numbers[SERVE_N_NUMBERS] = {0};
 	struct cli_list listen = {0};
 	const char *ids = NULL, *node_memory = NULL;
-	struct cli_flag flags[11 + SERVE_N_NUMBERS] = {
+	struct cli_flag flags[12 + SERVE_N_NUMBERS] = {
 	    {"listen", 'l', CLI_LIST, &listen},
 	    {"policy", 'p', CLI_STR, &o->policy},
 	    {"unsafe-sandbox", 0, CLI_BOOL, &o->floor.unsafe},
@@ -72,11 +72,12 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	    {"timeout", 0, CLI_STR, &o->settings.timeout},
 	    {"memory", 0, CLI_STR, &o->settings.memory},
 	    {"node-memory", 0, CLI_STR, &node_memory},
+	    {"share-memory", 0, CLI_BOOL, &o->floor.share_memory},
 	};
 	int idx = 0;
 
 	for (size_t k = 0; k < SERVE_N_NUMBERS; k++)
-		flags[11 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
+		flags[12 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
 	/* Flags may come before, between and after the functions. */
 	while (idx < argc) {
 		if (cli_parse("shim serve", argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
@@ -127,7 +128,7 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 		    "[--max-connections N] [--max-per-client N] [--header-timeout S] "
 		    "[--body-timeout S] [--body-budget-mb MB] "
 		    "[--time-scale N] [--mode M] [--timeout S] [--memory MB] [--unsafe-sandbox] "
-		    "[--sandbox-ids BASE:COUNT] [--node-memory SIZE] "
+		    "[--sandbox-ids BASE:COUNT] [--node-memory SIZE] [--share-memory] "
 		    "[NAME=]BUNDLE|IMAGE-REF...");
 	if (o->min_warm > o->max)
 		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,

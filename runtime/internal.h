@@ -132,6 +132,14 @@ int rt_preserve_fds_check(int n, struct slx_err *err);
  * inherits is the caller's (its keys readable, clearable).  Where the
  * kernel has no keyrings (ENOSYS) there is nothing to leave. */
 int rt_process_new_keyring(struct slx_err *err);
+/* This process and all it starts may share pages with other processes:
+ * each page may be merged with an identical one elsewhere (KSM's
+ * PR_SET_MEMORY_MERGE, kept across fork and execve; merging happens while
+ * /sys/kernel/mm/ksm/run is 1), and what it execs is laid out at the same
+ * addresses every time (personality ADDR_NO_RANDOMIZE), so that processes
+ * started alike hold alike pages.  Before the seccomp filter, which
+ * refuses both to what runs after it. */
+int rt_process_share_memory(struct slx_err *err);
 
 /* ---- console ------------------------------------------------------------ */
 /* Child: a session of its own (never the caller's terminal: from it a
@@ -178,6 +186,8 @@ struct rt_spawn_req {
 	/* Appended: a session keyring of the container's own
 	 * (rt_process_new_keyring); create and run, unless --no-new-keyring. */
 	bool new_keyring;
+	/* Appended: rt_process_share_memory (rt_sandbox_opts.share_memory). */
+	bool share_memory;
 };
 struct rt_spawned {
 	pid_t pid;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -17,6 +18,10 @@
 
 #include "../common/cleanup.h"
 #include "internal.h"
+
+#ifndef PR_SET_MEMORY_MERGE
+#define PR_SET_MEMORY_MERGE 67 /* Linux 6.4; Debian 12's headers are 6.1's */
+#endif
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -147,6 +152,19 @@ int rt_preserve_fds_check(int n, struct slx_err *err)
 	/* Any count is kept whole; only one that names no fd at all is wrong. */
 	if (n < 0 || n > INT_MAX - 3)
 		return slx_error(err, 0, "--preserve-fds %d: must be 0 to %d", n, INT_MAX - 3);
+	return 0;
+}
+
+int rt_process_share_memory(struct slx_err *err)
+{
+	int per = personality(0xffffffff);
+
+	if (prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) < 0)
+		return slx_error(err, errno,
+				 "share memory: PR_SET_MEMORY_MERGE (same-page merging of a "
+				 "whole process needs Linux 6.4)");
+	if (per < 0 || personality((unsigned long)per | ADDR_NO_RANDOMIZE) < 0)
+		return slx_error(err, errno, "share memory: personality ADDR_NO_RANDOMIZE");
 	return 0;
 }
 

@@ -183,6 +183,11 @@ struct rt_sandbox_opts {
 	 * parent can reap it.  When the spawn fails after the clone, sb->pid
 	 * still names the killed child for the parent to reap. */
 	bool clone_parent;
+	/* The sandbox's pages may be merged with identical ones of other
+	 * processes, and what it execs is laid out alike every time, so that
+	 * sandboxes started alike share their pages (rt_process_share_memory:
+	 * KSM, Linux 6.4, and no ASLR). */
+	bool share_memory;
 };
 
 /* Timings of a spawn, nanoseconds, for `invoke --timings`. */

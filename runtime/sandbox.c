@@ -79,6 +79,7 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb, 
 	    .n_keep_fds = opts->n_keep_fds,
 	    .seccomp = opts->seccomp,
 	    .clone_parent = opts->clone_parent,
+	    .share_memory = opts->share_memory,
 	};
 	if (rt_spawn(&req, &sp, err) < 0) {
 		sb->pid = sp.pid;

@@ -35,6 +35,9 @@ struct shim_floor_opts {
 	/* The CG_CTRL_* this host's cgroup v2 holds; NULL: asked of the host
 	 * (a caller that knows, a unit test, passes its own). */
 	const unsigned *controllers;
+	/* --share-memory: every function's sandboxes may share their pages
+	 * (shim_floor_share_memory). */
+	bool share_memory;
 };
 
 /* What the floor decided for one function. */
@@ -47,6 +50,7 @@ struct shim_floor {
 	unsigned missing;		   /* CG_CTRL_* whose limits this host cannot hold */
 	struct rt_seccomp *seccomp;	   /* the default profile, on the agent and all below it */
 	struct rt_seccomp *bundle_seccomp; /* the bundle's own, stacked on the function */
+	bool share_memory;		   /* shim_floor_share_memory */
 };
 
 /* Turn cfg (a function's bundle) into its sandbox's config: fill what the
@@ -114,6 +118,23 @@ int shim_floor_parse_mb(const char *key, const char *s, uint32_t lo, uint32_t *o
 int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_err *err);
 /* "memory, pids, cpu" for a CG_CTRL_* mask (the controllers missing). */
 void shim_floor_missing_names(unsigned missing, char *buf, size_t len);
+
+/* --share-memory, the operator's choice for every function a shim serves
+ * (a bundle or an image cannot ask for it): each sandbox's pages may be
+ * merged with identical ones of every other sandbox that shares (KSM) and
+ * what it runs is laid out alike in each (no ASLR), so that a function's
+ * warm sandboxes, started alike, hold one copy of what they have alike.
+ * cfg's process gets PYTHONHASHSEED, one random seed per function (unless
+ * it sets its own): Python's hashes, and the pages of its dicts and sets,
+ * would differ in every interpreter.  The cost is the merge-timing side
+ * channel between the sandboxes that share, and ASLR within them; no other
+ * function can join them (the floor's seccomp refuses making memory
+ * mergeable).  A kernel without PR_SET_MEMORY_MERGE (before 6.4) is one
+ * line. */
+int shim_floor_share_memory(struct oci_config *cfg, struct shim_floor *f, struct slx_err *err);
+/* One line on stderr when sandboxes share memory but the host's KSM is
+ * not running (/sys/kernel/mm/ksm/run is not 1): nothing is merged then. */
+void shim_floor_report_ksm(void);
 
 /* One line on stderr when the floor is off or this host's cgroup v2 cannot
  * hold some of its limits: the operator must know what does not hold. */

@@ -149,6 +149,8 @@ static int load_floor(struct shim_function *fn, const char *root,
 	    shim_floor_apply(fn->cfg, floor, fn->bundle, skeleton, memory, tmp, &fn->floor, err) <
 		0)
 		return slx_error_prefix(err, "config.json");
+	if (floor->share_memory && shim_floor_share_memory(fn->cfg, &fn->floor, err) < 0)
+		return -1;
 	if (floor->unsafe)
 		return 0;
 	gid = (gid_t)fn->cfg->linux_.gid_mappings[0].host_id;

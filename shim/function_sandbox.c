@@ -160,7 +160,8 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 				     .keep_fds = &sv[1],
 				     .n_keep_fds = 1,
 				     .seccomp = fn->floor.seccomp,
-				     .clone_parent = clone_parent};
+				     .clone_parent = clone_parent,
+				     .share_memory = fn->floor.share_memory};
 	r = rt_sandbox_spawn(&o, rt, err);
 	close(sv[1]);
 	if (r < 0) {

@@ -362,6 +362,8 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 		fflush(stdout);
 		for (size_t fi = 0; fi < s.n_fns; fi++)
 			shim_floor_report(&s.fns[fi].fn->floor);
+		if (s.opts.floor.share_memory)
+			shim_floor_report_ksm();
 		while (!drained(&s, slx_now_ns()))
 			loop_turn(&s);
 		shutdown_all(&s);

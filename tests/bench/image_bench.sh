@@ -127,6 +127,10 @@ say "memory and disk: 1 then $MEM_N idle warm sandboxes"
 disk0=$(du -sb "$W/mem/images" | cut -f1)
 python3 "$HERE/shim_bench.py" memory "$SLXRUN" "$W/mem" "$REF" 1 "$RESULTS/mem-1" >/dev/null
 python3 "$HERE/shim_bench.py" memory "$SLXRUN" "$W/mem" "$REF" "$MEM_N" "$RESULTS/mem-n" >/dev/null
+say "memory with shim serve --share-memory (KSM on for the measurement): 1 then $MEM_N"
+python3 "$HERE/shim_bench.py" memory-shared "$SLXRUN" "$W/mem" "$REF" 1 "$RESULTS/mem-shared-1" >/dev/null
+python3 "$HERE/shim_bench.py" memory-shared "$SLXRUN" "$W/mem" "$REF" "$MEM_N" "$RESULTS/mem-shared-n" \
+	>/dev/null
 disk1=$(du -sb "$W/mem/images" | cut -f1)
 
 say "unpacking the ${RAW}-byte layer"
@@ -147,8 +151,17 @@ rd = lambda f: open("%s/%s" % (res, f)).read().strip()
 warm = json.load(open(res + "/warm.json"))
 ms = sorted(float(x) for x in open(res + "/warm.ms"))
 p = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
-m1, mn = json.load(open(res + "/mem-1.json")), json.load(open(res + "/mem-n.json"))
-extra = lambda k: (mn["idle"][k] * n - m1["idle"][k]) / (n - 1)
+mem = {f: json.load(open("%s/%s.json" % (res, f))) for f in ("mem-1", "mem-n", "mem-shared-1", "mem-shared-n")}
+
+
+def extra_row(one, many):
+    m1, mn = mem[one], mem[many]
+    if m1["status"] != "ok" or mn["status"] != "ok":
+        return "%s, %s" % (m1["status"], mn["status"])
+    extra = lambda k: (mn["idle"][k] * n - m1["idle"][k]) / (n - 1)
+    return "%.2f / %.2f MiB" % (extra("pss_mib_per_sandbox"), extra("pss_plus_kernel_mib_per_sandbox"))
+
+
 thr = lambda t: "%.0f MB/s" % (raw / 1e6 / (float(t) / 1000)) if float(t) > 0 else "n/a"
 rows = [
     ("cold invoke, pulled but never unpacked (median)", rd("cold-unpack.ms") + " ms"),
@@ -160,9 +173,9 @@ rows = [
     ("podman run of the image (crun, --cgroups=disabled; overlay storage) (median)",
      rd("podman-crun.ms") + " ms"),
     ("podman run, runc (median)", rd("podman-runc.ms") + " ms"),
-    ("memory per extra warm sandbox: PSS / PSS + kernel objects",
-     "%.2f / %.2f MiB (%s, %s)" % (extra("pss_mib_per_sandbox"), extra("pss_plus_kernel_mib_per_sandbox"),
-                                   m1["status"], mn["status"])),
+    ("memory per extra warm sandbox: PSS / PSS + kernel objects", extra_row("mem-1", "mem-n")),
+    ("the same with shim serve --share-memory (KSM scanned twice after the pool went idle)",
+     extra_row("mem-shared-1", "mem-shared-n")),
     ("disk added by %d warm sandboxes (store du before/after)" % n, "%d bytes" % (int(d1) - int(d0))),
     ("unpack %.1f MB: slxrun (first invoke - cached invoke)" % (raw / 1e6), "%s ms, %s" % (slx, thr(slx))),
     ("unpack: umoci unpack", "%s ms, %s" % (umoci, thr(umoci))),

@@ -4,6 +4,7 @@
 """Usage:
   shim_bench.py latency SLXRUN ROOT BUNDLE CLIENT N WARMUP OUT
   shim_bench.py memory SLXRUN ROOT BUNDLE N OUT
+  shim_bench.py memory-shared SLXRUN ROOT BUNDLE N OUT
 
 latency: a shim with --min-warm 1 --max 2; WARMUP requests, then N timed ones from CLIENT
 (invoke_client: one kept-alive connection); the per-request ms go to OUT.ms.
@@ -11,6 +12,9 @@ memory: a shim with --min-warm N --max N; once N sandboxes are idle, the PSS of 
 their cgroups, the growth of /proc/meminfo's Slab, PageTables and KernelStack and the drop of its
 MemAvailable since before the shim started (medians of a few readings); again once the pool has
 frozen them.
+memory-shared: the same with `shim serve --share-memory`, the kernel's same-page merging (KSM)
+running for the measurement and scanning quickly (its settings restored after): the figures are
+taken once KSM has scanned everything twice since the sandboxes went idle.
 Either way the shim then gets SIGTERM and must exit 0 leaving no sandbox process, cgroup or socket.
 OUT.json gets the figures and "status": "ok" or "failed: why" (the exit status is 0 either way,
 so one broken scenario does not stop the others).
@@ -28,6 +32,8 @@ import urllib.request
 
 INVOKE_PATH = "/2015-03-31/functions/function/invocations"
 MEMINFO_KEYS = ["MemAvailable", "Slab", "PageTables", "KernelStack"]
+KSM = "/sys/kernel/mm/ksm/"
+KSM_FAST = {"pages_to_scan": "5000", "sleep_millisecs": "20", "run": "1"}
 
 
 class Failed(Exception):
@@ -104,14 +110,33 @@ def alive(pid):
         return False
 
 
+def ksm_read(name):
+    with open(KSM + name) as f:
+        return f.read().strip()
+
+
+def ksm_write(name, value):
+    with open(KSM + name, "w") as f:
+        f.write(value)
+
+
+def ksm_settled(timeout=120):
+    """Wait until KSM has scanned every mergeable page twice from now."""
+    start, deadline = int(ksm_read("full_scans")), time.monotonic() + timeout
+    while int(ksm_read("full_scans")) < start + 2:
+        if time.monotonic() > deadline:
+            raise Failed("KSM did not finish two scans in %ds" % timeout)
+        time.sleep(0.2)
+
+
 class Shim:
-    def __init__(self, slxrun, root, bundle, min_warm, max_):
+    def __init__(self, slxrun, root, bundle, min_warm, max_, flags=()):
         self.root, self.port = root, free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.log = open(os.path.join(root, "shim.log"), "w+")
         self.proc = subprocess.Popen(
             [slxrun, "--root", root, "shim", "serve", "--no-auth", "--listen", "tcp:127.0.0.1:%d" % self.port,
-             "--min-warm", str(min_warm), "--max", str(max_), bundle],
+             "--min-warm", str(min_warm), "--max", str(max_)] + list(flags) + [bundle],
             stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.seen = {}  # sandbox id -> (cgroup dir, pids), for the cleanup check
 
@@ -225,11 +250,14 @@ def snapshot(ids, before):
     return snap
 
 
-def memory(shim, args, result, before):
+def memory(shim, args, result, before, shared=False):
     n = int(args[0])
     ids = shim.wait_state("idle", n, 120)
     shim.remember(ids)
     time.sleep(0.3)  # let the last sandboxes' start-up garbage settle
+    if shared:
+        ksm_settled()
+        result["ksm_pages_sharing"] = int(ksm_read("pages_sharing"))
     result["idle"] = snapshot(ids, before)
     # The pool freezes a sandbox idle for its grace (1 s); wait for every one of them.
     ids = shim.wait_state("frozen", n, 30)
@@ -238,7 +266,7 @@ def memory(shim, args, result, before):
 
 
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("latency", "memory"):
+    if len(sys.argv) < 3 or sys.argv[1] not in ("latency", "memory", "memory-shared"):
         sys.exit(__doc__)
     mode, slxrun, root, bundle = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
     args, out = sys.argv[5:], sys.argv[-1]
@@ -246,19 +274,25 @@ def main():
     os.makedirs(root, exist_ok=True)
     before = meminfo()
     warm = (1, 2) if mode == "latency" else (int(args[0]), int(args[0]))
-    shim = None
+    shim, shared = None, mode == "memory-shared"
+    ksm_was = {k: ksm_read(k) for k in KSM_FAST} if shared else {}
     try:
-        shim = Shim(slxrun, root, bundle, *warm)
+        for k, v in (KSM_FAST if shared else {}).items():
+            ksm_write(k, v)
+        shim = Shim(slxrun, root, bundle, *warm, flags=["--share-memory"] if shared else [])
         if mode == "latency":
             latency(shim, args, result)
         else:
-            memory(shim, args, result, before)
+            memory(shim, args, result, before, shared)
         shim.stop()
     except (Failed, OSError, ValueError) as e:
         result["status"] = "failed: %s" % e
     finally:
         if shim:
             shim.kill()
+        for k in ("pages_to_scan", "sleep_millisecs", "run"):
+            if k in ksm_was:
+                ksm_write(k, ksm_was[k])
     with open(out + ".json", "w") as f:
         json.dump(result, f, indent=1)
     print("%s %s: %s" % (mode, result["bundle"], result["status"]), file=sys.stderr)

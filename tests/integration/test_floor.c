@@ -11,12 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/lib/harness.h"
 #include "tests/lib/shim_proc.h"
+
+#ifndef PR_GET_MEMORY_MERGE
+#define PR_GET_MEMORY_MERGE 68 /* Linux 6.4; Debian 12's headers are 6.1's */
+#endif
 
 static struct shim_proc floor_t_shim = SHIM_PROC_INIT;
 static char floor_t_dir[64], floor_t_host[80];
@@ -315,6 +320,43 @@ Test(floor, a_function_cannot_make_its_memory_mergeable)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, " refused refused refused refused\n", "%s", r.out);
 	cmd_result_free(&r);
+}
+
+/* --share-memory (the operator's, for every function served): each
+ * sandbox mergeable as a whole (KSM), laid out alike (no ASLR), with one
+ * hash seed per function for Python; without it, none of that.  A kernel
+ * without per-process merging refuses it in one line. */
+Test(floor, sandboxes_share_memory_only_when_the_operator_says_so)
+{
+	struct http_reply r;
+	unsigned seed;
+
+	floor_t_bundle("cat /proc/self/personality; grep merge_any /proc/self/ksm_stat; "
+		       "echo \"seed:$PYTHONHASHSEED\"",
+		       NULL);
+	shim_proc_start(&floor_t_shim, floor_t_dir, NULL);
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert_str_eq(r.body, "00000000\nksm_merge_any: no\nseed:\n");
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+
+	if (prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) < 0 && errno == EINVAL) {
+		/* Linux before 6.4 (the VM's 6.1): one line, nothing served */
+		struct cmd_result c;
+
+		cmd_run(&c, NULL, 30, "%s --root %s/state shim serve --no-auth --share-memory %s",
+			slxrun_bin(), floor_t_dir, floor_t_dir);
+		cr_assert_neq(c.status, 0, "%s", c.out);
+		cr_assert(strstr(c.err, "--share-memory: this kernel cannot merge"), "%s", c.err);
+		cr_assert_eq(count_lines(c.err), 1, "%s", c.err);
+		cmd_result_free(&c);
+		return;
+	}
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--share-memory");
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert_eq(sscanf(r.body, "00040000\nksm_merge_any: yes\nseed:%u\n", &seed), 1, "%s",
+		     r.body);
+	cr_assert_gt(seed, 0u);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 
 /* pid 1 of a sandbox is a clone of the shim: /proc/1/cmdline showed the

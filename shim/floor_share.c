@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* floor_share.c -- --share-memory: a function's warm sandboxes hold one
+ * copy of the pages they have alike (KSM, no ASLR, one hash seed per
+ * function); what it costs is in floor.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "floor.h"
+
+#ifndef PR_GET_MEMORY_MERGE
+#define PR_GET_MEMORY_MERGE 68 /* Linux 6.4; Debian 12's headers are 6.1's */
+#endif
+#define KSM_RUN	  "/sys/kernel/mm/ksm/run"
+#define HASH_SEED "PYTHONHASHSEED="
+
+static bool env_has(const struct oci_strv *env, const char *prefix)
+{
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], prefix, strlen(prefix)))
+			return true;
+	return false;
+}
+
+int shim_floor_share_memory(struct oci_config *cfg, struct shim_floor *f, struct slx_err *err)
+{
+	char seed[sizeof(HASH_SEED) + 10];
+	uint32_t v = 0;
+
+	if (prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) < 0 && errno == EINVAL)
+		return slx_error(err, 0,
+				 "--share-memory: this kernel cannot merge a whole process's pages "
+				 "(PR_SET_MEMORY_MERGE needs Linux 6.4)");
+	if (!env_has(&cfg->process.env, HASH_SEED)) {
+		while (!v)
+			if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+				return slx_error(err, errno, "--share-memory: getrandom");
+		snprintf(seed, sizeof(seed), HASH_SEED "%" PRIu32, v);
+		if (floor_strv_add(&cfg->process.env, seed) < 0)
+			return slx_error(err, ENOMEM, "--share-memory");
+	}
+	f->share_memory = true;
+	return 0;
+}
+
+void shim_floor_report_ksm(void)
+{
+	char c = '0';
+	int fd = open(KSM_RUN, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		if (read(fd, &c, 1) != 1)
+			c = '0';
+		close(fd);
+	}
+	if (c != '1')
+		fprintf(stderr,
+			"slxrun shim: warning: --share-memory: the kernel's same-page merging is "
+			"not running (" KSM_RUN " is not 1): sandboxes share nothing until it is\n");
+}
