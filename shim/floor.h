@@ -126,7 +126,9 @@ void shim_floor_missing_names(unsigned missing, char *buf, size_t len);
  * warm sandboxes, started alike, hold one copy of what they have alike.
  * cfg's process gets PYTHONHASHSEED, one random seed per function (unless
  * it sets its own): Python's hashes, and the pages of its dicts and sets,
- * would differ in every interpreter.  The cost is the merge-timing side
+ * would differ in every interpreter; and GLIBC_TUNABLES without glibc's
+ * thread cache (unless it sets its own), whose random key in every freed
+ * chunk would.  The cost is the merge-timing side
  * channel between the sandboxes that share, and ASLR within them; no other
  * function can join them (the floor's seccomp refuses making memory
  * mergeable).  A kernel without PR_SET_MEMORY_MERGE (before 6.4) is one
