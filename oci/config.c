@@ -454,8 +454,20 @@ DESC(seccomp_desc, struct oci_seccomp, seccomp_fields, offsetof(struct oci_secco
 
 static const char *const personality_domains[] = {"LINUX", "LINUX32"};
 
+/* The spec defines no flags ("currently no flag values are supported"):
+ * one would be asked of the kernel and silently not given. */
 static int personality_check(struct oci_dctx *c, void *dst)
 {
+	const struct oci_strv *flags = &((struct oci_linux *)dst)->personality.flags;
+	size_t mark;
+
+	if (flags->n) {
+		mark = oci_path_push_key(c, "flags");
+		oci_path_push_index(c, 0);
+		oci_derror(c, "\"%s\": the runtime spec defines no personality flags", flags->v[0]);
+		oci_path_pop(c, mark);
+		return -1;
+	}
 	return check_str_in(c, "domain", ((struct oci_linux *)dst)->personality.domain,
 			    personality_domains, OCI_ARRAY_SIZE(personality_domains),
 			    "personality domain");

@@ -132,6 +132,9 @@ int rt_preserve_fds_check(int n, struct slx_err *err);
  * inherits is the caller's (its keys readable, clearable).  Where the
  * kernel has no keyrings (ENOSYS) there is nothing to leave. */
 int rt_process_new_keyring(struct slx_err *err);
+/* linux.personality's domain (LINUX or LINUX32), for the container's
+ * process and whatever exec runs in it, as runc. */
+int rt_process_personality(const struct oci_config *cfg, struct slx_err *err);
 /* This process and all it starts may share pages with other processes:
  * each page may be merged with an identical one elsewhere (KSM's
  * PR_SET_MEMORY_MERGE, kept across fork and execve; merging happens while

@@ -155,6 +155,17 @@ int rt_preserve_fds_check(int n, struct slx_err *err)
 	return 0;
 }
 
+int rt_process_personality(const struct oci_config *cfg, struct slx_err *err)
+{
+	const char *d = cfg->linux_.personality.domain;
+
+	if (!cfg->linux_.personality.present || !d)
+		return 0;
+	if (personality(strcmp(d, "LINUX32") ? PER_LINUX : PER_LINUX32) < 0)
+		return slx_error(err, errno, "linux.personality: %s", d);
+	return 0;
+}
+
 int rt_process_share_memory(struct slx_err *err)
 {
 	int per = personality(0xffffffff);
