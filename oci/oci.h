@@ -326,6 +326,8 @@ struct oci_state {
 	/* A pid namespace of its own: its processes die with its pid 1, so
 	 * once stopped what its cgroup holds is another's. */
 	bool own_pidns;
+	/* Created with --no-new-keyring: exec keeps its caller's keyring too. */
+	bool no_new_keyring;
 };
 
 /* Serialize; *out is heap (NUL-terminated).  `full` adds the private fields

@@ -59,6 +59,7 @@ static const struct oci_field state_fields[] = {
     SHOOKV("poststop", poststop),
     SFIELD("systemdCgroup", OCI_K_BOOL, systemd_cgroup),
     SFIELD("ownPidNs", OCI_K_BOOL, own_pidns),
+    SFIELD("noNewKeyring", OCI_K_BOOL, no_new_keyring),
 };
 static const struct oci_obj state_desc = {
     state_fields, OCI_ARRAY_SIZE(state_fields), sizeof(struct oci_state), -1, NULL, NULL};
@@ -109,6 +110,7 @@ static void gen_private(yajl_gen g, const struct oci_state *st)
 	oci_gen_key_str(g, "cgroupPath", st->cgroup_path);
 	oci_gen_key_bool(g, "systemdCgroup", st->systemd_cgroup);
 	oci_gen_key_bool(g, "ownPidNs", st->own_pidns);
+	oci_gen_key_bool(g, "noNewKeyring", st->no_new_keyring);
 	gen_hooks(g, "poststart", &st->poststart);
 	gen_hooks(g, "poststop", &st->poststop);
 }

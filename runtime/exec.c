@@ -127,7 +127,8 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path, size_t
 	/* A container sharing our mount namespace is a chroot in it. */
 	if (!(p->ns_flags & CLONE_NEWNS) && enter_shared_root(p->st->pid, err) < 0)
 		return -1;
-	if (rt_process_session(p->console_fd, proc, err) < 0 || rt_process_new_keyring(err) < 0 ||
+	if (rt_process_session(p->console_fd, proc, err) < 0 ||
+	    (!p->st->no_new_keyring && rt_process_new_keyring(err) < 0) ||
 	    rt_process_personality(p->cfg, err) < 0)
 		return -1;
 	if (rt_exec_lookup(proc, path, pathlen, err) < 0 || rt_process_chdir(proc, err) < 0 ||

@@ -162,6 +162,7 @@ static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_crea
 		return -1;
 	l->created = rt_now_rfc3339();
 	fill_state(ctx, id, l);
+	l->st.no_new_keyring = opts->no_new_keyring;
 	snprintf(l->cgroup_mark, sizeof(l->cgroup_mark), "%s/" RT_STATE_CGROUP_MARK, l->dir);
 	req = (struct rt_spawn_req){
 	    .cfg = l->cfg,

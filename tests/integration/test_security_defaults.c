@@ -84,6 +84,38 @@ Test(security_defaults, a_container_does_not_hold_the_callers_keyring)
 	bundle_remove(&b);
 }
 
+/* exec follows what the container was created with, as runc's: a new
+ * keyring of its own, or with --no-new-keyring the caller's. */
+Test(security_defaults, exec_keeps_the_keyring_choice_of_create)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char desc[64];
+
+	snprintf(desc, sizeof(desc), "slxtest-key-%d", getpid());
+	keyring_possess_key(desc);
+	bundle_make(&b, "[\"/bin/sleep\",\"60\"]", NULL, NULL, NULL);
+	bundle_config_replace(&b, "\"/proc/keys\",", "");
+	cmd_run(&r, NULL, 30, "%s --root %s run -d -b %s k1", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	bundle_config_replace(&b, "\"cgroupsPath\":\"/slxrun/", "\"cgroupsPath\":\"/slxrun/k2-");
+	cmd_run(&r, NULL, 30,
+		"%s --root %s run -d --no-new-keyring -b %s k2 && "
+		"%s --root %s exec k1 cat /proc/keys && echo === && "
+		"%s --root %s exec k2 cat /proc/keys",
+		slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root, slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "===") && strstr(strstr(r.out, "==="), desc),
+		  "exec into a --no-new-keyring container keeps the caller's: %s", r.out);
+	cr_expect(!strstr(r.out, desc) || strstr(r.out, desc) > strstr(r.out, "==="),
+		  "exec into a container of its own keyring got the caller's: %s", r.out);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "k1");
+	bundle_force_delete(&b, "k2");
+	bundle_remove(&b);
+}
+
 Test(security_defaults, exec_process_file_without_capabilities_gets_none)
 {
 	struct bundle b;
