@@ -5,17 +5,51 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/securebits.h>
 
 #include "../common/cleanup.h"
 #include "../common/syscalls.h"
 #include "internal.h"
 
+/* A new user namespace's owner is the euid of its creator: this thread
+ * takes owner as its euid for the clone, keeping its capabilities
+ * (SECBIT_NO_SETUID_FIXUP) and its file access as root (fsuid 0).  Raw
+ * syscalls: credentials are per thread, glibc's wrappers set them on all.
+ * The child, born in the new user namespace, starts with the default
+ * securebits (the kernel resets them there), so a later switch to the
+ * function's user drops its capabilities as ever. */
+static int owner_enter(uid_t owner, int *bits, struct slx_err *err)
+{
+	if ((*bits = prctl(PR_GET_SECUREBITS)) < 0 ||
+	    prctl(PR_SET_SECUREBITS, (unsigned long)*bits | SECBIT_NO_SETUID_FIXUP) < 0)
+		return slx_error(err, errno, "keep capabilities across the user namespace's owner");
+	if (syscall(SYS_setresuid, -1, owner, -1) < 0) {
+		slx_error(err, errno, "become the user namespace's owner (uid %u)",
+			  (unsigned)owner);
+		(void)prctl(PR_SET_SECUREBITS, (unsigned long)*bits);
+		return -1;
+	}
+	(void)syscall(SYS_setfsuid, 0);
+	return 0;
+}
+
+static void owner_leave(int bits)
+{
+	(void)syscall(SYS_setresuid, -1, 0, -1);
+	(void)prctl(PR_SET_SECUREBITS, (unsigned long)bits);
+}
+
 /* A process's pid namespace is fixed at birth, so the parent points its
  * own pid_for_children at the one to join around the clone3, then back
  * (no other thread of ours may clone meanwhile: slxrun and the shim have
  * one). */
-pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd, struct slx_err *err)
+pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, uid_t userns_owner, int *pidfd,
+		    struct slx_err *err)
 {
 	struct clone_args args = {
 	    .flags = flags | CLONE_PIDFD,
@@ -23,6 +57,8 @@ pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd, str
 	    .exit_signal = SIGCHLD,
 	};
 	cleanup_close int own_pidns = -1;
+	bool owned = userns_owner && (flags & CLONE_NEWUSER);
+	int bits = 0;
 	pid_t pid;
 
 	/* clone3 takes no exit signal with CLONE_PARENT: the child gets the
@@ -38,9 +74,16 @@ pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd, str
 		if (own_pidns < 0 || setns(pidns_fd, CLONE_NEWPID) < 0)
 			return slx_error(err, errno, "join the pid namespace");
 	}
+	if (owned && owner_enter(userns_owner, &bits, err) < 0) {
+		if (own_pidns >= 0)
+			(void)setns(own_pidns, CLONE_NEWPID);
+		return -1;
+	}
 	pid = slx_clone3(&args);
 	if (pid < 0)
 		slx_error(err, errno, "clone3");
+	if (owned && pid != 0)
+		owner_leave(bits);
 	if (pid != 0 && own_pidns >= 0)
 		(void)setns(own_pidns, CLONE_NEWPID);
 	return pid;

@@ -263,9 +263,10 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out, struct slx_
 		slx_error(err, errno, "socketpair");
 		goto fail_cgroup;
 	}
-	pid = rt_clone_into(
-	    (uint64_t)prep.plan.clone_flags | (req->clone_parent ? CLONE_PARENT : 0),
-	    req->cgroup_rel ? out->cg.dirfd : -1, prep.plan.join_fd[OCI_NS_PID], &pidfd, err);
+	pid =
+	    rt_clone_into((uint64_t)prep.plan.clone_flags | (req->clone_parent ? CLONE_PARENT : 0),
+			  req->cgroup_rel ? out->cg.dirfd : -1, prep.plan.join_fd[OCI_NS_PID],
+			  req->userns_owner, &pidfd, err);
 	if (pid == 0) {
 		struct rt_spawn_req child = *req;
 

@@ -165,7 +165,7 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, str
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return slx_error(err, errno, "socketpair");
-	pid = rt_clone_into(0, p->cg.dirfd, p->ns_flags & CLONE_NEWPID ? p->target_pidfd : -1,
+	pid = rt_clone_into(0, p->cg.dirfd, p->ns_flags & CLONE_NEWPID ? p->target_pidfd : -1, 0,
 			    pidfd, err);
 	if (pid == 0) {
 		close(sv[0]);

@@ -191,6 +191,8 @@ struct rt_spawn_req {
 	bool new_keyring;
 	/* Appended: rt_process_share_memory (rt_sandbox_opts.share_memory). */
 	bool share_memory;
+	/* Appended: rt_sandbox_opts.userns_owner. */
+	uid_t userns_owner;
 };
 struct rt_spawned {
 	pid_t pid;
@@ -207,8 +209,10 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out, struct slx_
 /* clone3 (fork-like: 0 in the child) with CLONE_PIDFD into *pidfd, new
  * namespaces from flags, into the cgroup cgroup_fd (-1: ours), into the pid
  * namespace pidns_fd (a namespace fd or a pidfd; -1: a new one per flags,
- * else ours).  clone.c, for create/run/sandboxes and exec alike. */
-pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd, struct slx_err *err);
+ * else ours); a new user namespace owned by host uid userns_owner (0: by
+ * us).  clone.c, for create/run/sandboxes and exec alike. */
+pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, uid_t userns_owner, int *pidfd,
+		    struct slx_err *err);
 
 /* The child's side of rt_spawn (init.c); never returns. */
 __attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,

@@ -188,6 +188,11 @@ struct rt_sandbox_opts {
 	 * sandboxes started alike share their pages (rt_process_share_memory:
 	 * KSM, Linux 6.4, and no ASLR). */
 	bool share_memory;
+	/* A new user namespace is owned by this host uid, not by the caller
+	 * (0): what the kernel counts per user at each namespace level
+	 * (inotify instances and watches, fanotify groups, namespaces) is
+	 * charged at the top to it, not to host root. */
+	uid_t userns_owner;
 };
 
 /* Timings of a spawn, nanoseconds, for `invoke --timings`. */

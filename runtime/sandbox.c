@@ -80,6 +80,7 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb, 
 	    .seccomp = opts->seccomp,
 	    .clone_parent = opts->clone_parent,
 	    .share_memory = opts->share_memory,
+	    .userns_owner = opts->userns_owner,
 	};
 	if (rt_spawn(&req, &sp, err) < 0) {
 		sb->pid = sp.pid;

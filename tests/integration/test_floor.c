@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -359,6 +360,45 @@ Test(floor, sandboxes_share_memory_only_when_the_operator_says_so)
 		     1, "%s", r.body);
 	cr_assert_gt(seed, 0u);
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
+/* The kernel charges an inotify instance, at each user namespace level, to
+ * the user owning the level below: a sandbox's user namespace made by root
+ * charged its function's instances, at the top, to host root, and one
+ * function holding 128 left host root's inotify_init1 failing (EMFILE: its
+ * services' file watches) while it ran.  The floor's user namespaces are
+ * owned by the sandboxes' own host id instead. */
+Test(floor, a_function_cannot_take_host_roots_inotify_instances)
+{
+	static const char prog[] =
+	    "#include <stdio.h>\n#include <unistd.h>\n#include <sys/inotify.h>\n"
+	    "#include <sys/prctl.h>\n"
+	    "int main(void) { int n = 0; while (inotify_init1(0) >= 0) n++;\n"
+	    "printf(\"%d securebits %d\\n\", n, prctl(PR_GET_SECUREBITS)); fflush(stdout); "
+	    "sleep(4); return 0; }\n";
+	struct cmd_result r;
+	int fd;
+
+	floor_t_bundle("/hold", NULL);
+	floor_t_compile("hold", prog);
+	cmd_run(&r, NULL, 30, "%s --root %s/state invoke --data '{}' %s > %s/out 2>&1 & sleep 2",
+		slxrun_bin(), floor_t_dir, floor_t_dir, floor_t_dir);
+	cmd_result_free(&r);
+	fd = inotify_init1(IN_CLOEXEC);
+	cr_expect_geq(fd, 0, "host root's inotify_init1, while a function holds all it can: %s",
+		      strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	/* the answer comes when the function exits, 4 s after its count */
+	cmd_run(&r, NULL, 30,
+		"for i in $(seq 100); do [ -s %s/out ] && break; sleep 0.1; done; "
+		"cat %s/out",
+		floor_t_dir, floor_t_dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_gt(atoi(r.out), 0, "the function made no inotify instance: %s", r.out);
+	/* the owner's uid was taken keeping capabilities: not the function */
+	cr_expect(strstr(r.out, " securebits 0\n"), "%s", r.out);
+	cmd_result_free(&r);
 }
 
 /* pid 1 of a sandbox is a clone of the shim: /proc/1/cmdline showed the
