@@ -157,6 +157,18 @@ int rt_idmap_overlay_check(const char *what, struct slx_err *err);
  * the kernel cannot idmap (tmpfs before 6.3) is one line naming it. */
 int rt_idmap_cover(int dirfd, const char *what, int userns_fd, struct slx_err *err);
 
+/* ---- views in that mount namespace (views.c) ------------------------ */
+
+/* A private tmpfs (0711) at path, in this process's own mount namespace
+ * (rt_mntns_private, made here when needed): room for rt_view_pin's
+ * mountpoints, seen by no other process but the sandboxes it spawns. */
+int rt_view_dir(const char *path, struct slx_err *err);
+/* What fd names (a directory with what is mounted below it, or a file),
+ * cloned by the descriptor and mounted at target, made for it (a directory
+ * or an empty file): a mount by target then gets that object, whatever its
+ * old path has become.  fd must be of this mount namespace. */
+int rt_view_pin(int fd, const char *what, const char *target, struct slx_err *err);
+
 /* ---- sandboxes, for the shim (no state directory, no CLI) ---------- */
 
 /* Runs as the container's pid 1 instead of execve of process.args, after

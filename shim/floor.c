@@ -314,9 +314,7 @@ static int floor_filesystem(struct oci_config *cfg, const char *bundle, const ch
 		    "hooks: a function sandbox runs no hooks (they run on the host)" UNSAFE_HINT);
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		m = &cfg->mounts[i];
-		bool bind = (m->type && !strcmp(m->type, "bind")) ||
-			    floor_has_option(&m->options, "bind") ||
-			    floor_has_option(&m->options, "rbind");
+		bool bind = floor_mount_is_bind(m);
 
 		/* A /tmp of the bundle's is replaced by the floor's below: the
 		 * word is enough there; anywhere else the mount must end read-only. */

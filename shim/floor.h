@@ -79,6 +79,8 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 int floor_strv_add(struct oci_strv *v, const char *s);
 /* Whether o holds the option word itself. */
 bool floor_has_option(const struct oci_strv *o, const char *word);
+/* Whether m is a bind mount (its type, or a bind or rbind option). */
+bool floor_mount_is_bind(const struct oci_mount *m);
 /* Whether bundle (resolved) is one the image store under root made: its
  * config and overlay are the store's, naming its layers, whose directory
  * goes to layers. */
@@ -92,6 +94,16 @@ bool floor_store_bundle(const char *bundle, const char *root, char layers[PATH_M
  * which adds the floor's own mounts. */
 int shim_floor_own_paths(struct oci_config *cfg, const char *bundle, const char *root,
 			 struct slx_err *err);
+/* What a sandbox mounts from inside the bundle (root.path, bind sources,
+ * overlay lowers; bundle resolved) pinned as it is now (floor_pin.c): each
+ * opened once, found where shim_floor_own_paths checked it, and cloned by
+ * its descriptor to a mountpoint in a private tmpfs of this process's own
+ * mount namespace (over /run/slxrun-views, made when missing), which the
+ * config then names.  A later rename or symlink swap in the bundle changes nothing a
+ * sandbox mounts.  A bundle root's image store made is left as it is (the
+ * store's, root's).  Run last, after shim_floor_idmap. */
+int shim_floor_pin(struct oci_config *cfg, const char *bundle, const char *root,
+		   struct slx_err *err);
 /* The value of the option "key=value" in o, NULL when absent. */
 const char *floor_option_value(const struct oci_strv *o, const char *key);
 /* Each overlay lower of cfg (a sandbox's config, the floor applied) that is

@@ -40,6 +40,12 @@ bool floor_has_option(const struct oci_strv *o, const char *word)
 	return false;
 }
 
+bool floor_mount_is_bind(const struct oci_mount *m)
+{
+	return (m->type && !strcmp(m->type, "bind")) || floor_has_option(&m->options, "bind") ||
+	       floor_has_option(&m->options, "rbind");
+}
+
 /* No "." or ".." component: a prefix test on the text then holds. */
 static bool clean_path(const char *p)
 {
@@ -254,9 +260,7 @@ int shim_floor_own_paths(struct oci_config *cfg, const char *bundle, const char 
 	}
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		struct oci_mount *m = &cfg->mounts[i];
-		bool bind = (m->type && !strcmp(m->type, "bind")) ||
-			    floor_has_option(&m->options, "bind") ||
-			    floor_has_option(&m->options, "rbind");
+		bool bind = floor_mount_is_bind(m);
 		char *src;
 
 		if (m->type && !strcmp(m->type, "overlay") && !made)

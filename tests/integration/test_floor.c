@@ -455,6 +455,40 @@ Test(floor, nothing_an_invocation_leaves_running_survives_into_the_next)
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 
+/* The floor checks a bundle's paths when it loads the function; each new
+ * sandbox mounted them by path, so the bundle's owner, a host user, could
+ * swap a checked file for a symlink while the shim served it and have the
+ * next sandbox bind in any host file.  What a sandbox mounts from its
+ * bundle is what was checked, held since the load. */
+Test(floor, a_bundle_swapped_after_load_binds_in_only_what_was_checked)
+{
+	char outside[64], cmd[512];
+	struct http_reply r;
+	FILE *f;
+
+	floor_t_bundle("read -r e; [ \"$e\" = slow ] && sleep 5; echo mine", NULL);
+	snprintf(floor_t_host, sizeof(floor_t_host), "/tmp/slxtest-outside-XXXXXX");
+	cr_assert(mkdtemp(floor_t_host));
+	cr_assert_eq(chmod(floor_t_host, 0755), 0);
+	snprintf(outside, sizeof(outside), "%s/h.sh", floor_t_host);
+	cr_assert((f = fopen(outside, "w")));
+	fputs("#!/bin/sh\necho outside\n", f);
+	fclose(f);
+	cr_assert_eq(chmod(outside, 0755), 0);
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--timeout 1");
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert_str_eq(r.body, "mine\n");
+	snprintf(cmd, sizeof(cmd), "mv %s/handler.sh %s/handler.old && ln -s %s %s/handler.sh",
+		 floor_t_dir, floor_t_dir, outside, floor_t_dir);
+	cr_assert_eq(system(cmd), 0);
+	/* past its timeout the sandbox goes: the next call gets a new one */
+	shim_invoke(&floor_t_shim, "slow", &r);
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert(strstr(r.headers, "X-Slxrun-Start: cold"), "%s", r.headers);
+	cr_assert_str_eq(r.body, "mine\n", "a new sandbox bound in the swapped path: %s", r.body);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
 Test(floor, function_runs_as_a_non_root_user_mapped_to_an_unprivileged_host_id)
 {
 	struct cmd_result r;
