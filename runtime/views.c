@@ -31,12 +31,13 @@ int rt_view_pin(int fd, const char *what, const char *target, struct slx_err *er
 
 	if (fstat(fd, &s) < 0)
 		return slx_error(err, errno, "%s", what);
-	if (S_ISDIR(s.st_mode) ? mkdir(target, 0711) < 0
-			       : (tree = open(target, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC,
-					      0600)) < 0)
+	if (S_ISDIR(s.st_mode)
+		? mkdir(target, 0711) < 0
+		: (tree = open(target, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600)) < 0)
 		return slx_error(err, errno, "%s: mountpoint %s", what, target);
 	slx_closep(&tree);
-	tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	tree =
+	    open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree < 0)
 		return slx_error(err, errno, "%s: open_tree", what);
 	if (move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
