@@ -87,6 +87,30 @@ $(B)/asan/gen/seccomp_default_bpf.o: $(GEN_BPF)
 $(B)/libshim.a: $(B)/gen/seccomp_default_bpf.o
 $(B)/asan/libshim.a: $(B)/asan/gen/seccomp_default_bpf.o
 
+# The helper a --share-memory sandbox's agent execs in place of each function
+# process (shim/gen/share_exec.c): static, without libc, embedded as bytes.
+SHARE_EXEC     := $(B)/gen/share-exec
+SHARE_EXEC_BIN := $(B)/gen/share_exec_bin.c
+$(SHARE_EXEC): shim/gen/share_exec.c
+	@mkdir -p $(dir $@)
+	$(CC) -static -nostdlib -Os -fno-stack-protector -fno-builtin \
+		-fno-asynchronous-unwind-tables $(WARN) -o $@ $<
+$(SHARE_EXEC_BIN): $(SHARE_EXEC)
+	{ echo '/* Generated from $(SHARE_EXEC) (shim/gen/share_exec.c). */'; \
+	  echo '#include "shim/floor.h"'; \
+	  echo 'const unsigned char shim_share_exec_bin[] = {'; \
+	  od -An -v -tx1 $< | sed 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; \
+	  echo 'const size_t shim_share_exec_bin_len = sizeof(shim_share_exec_bin);'; } >$@.tmp && \
+	mv $@.tmp $@
+$(B)/gen/share_exec_bin.o: $(SHARE_EXEC_BIN)
+	$(CC) $(BASE) $(CFLAGS) -c $< -o $@
+$(B)/asan/gen/share_exec_bin.o: $(SHARE_EXEC_BIN)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -O1 -g $(SAN) -c $< -o $@
+$(B)/libshim.a: $(B)/gen/share_exec_bin.o
+$(B)/asan/libshim.a: $(B)/asan/gen/share_exec_bin.o
+
 # The trace replay's hot path: every event calls from the replay into the
 # model and the policy, a few nanoseconds each, so these files are built at
 # -O3 with link-time optimisation and slxrun's link inlines across them

@@ -86,7 +86,7 @@ static int setup_process(struct init_ctx *ic)
 	if (rt_process_chdir(p, &ic->err) < 0 || rt_process_rlimits(p, &ic->err) < 0)
 		return -1;
 	if (rt_process_personality(req->cfg, &ic->err) < 0 ||
-	    (req->share_memory && rt_process_share_memory(&ic->err) < 0))
+	    (req->same_layout && rt_process_same_layout(&ic->err) < 0))
 		return -1;
 	return rt_process_confine(p, &ic->confine, &ic->err);
 }

@@ -120,8 +120,6 @@ int rt_process_confine(const struct oci_process *p, const struct rt_confine *c,
 		       struct slx_err *err);
 int rt_process_seccomp_last(const struct oci_process *p, const struct rt_confine *c,
 			    struct slx_err *err);
-/* Close every fd >= 3 except keep (close_range on the gaps). */
-void rt_close_fds_except(const int *keep, size_t n);
 /* Close every fd >= lowest (and >= 3) except keep: fds 3..lowest-1 are the
  * caller's --preserve-fds range, kept whatever its size. */
 void rt_close_fds_from(int lowest, const int *keep, size_t n);
@@ -135,14 +133,10 @@ int rt_process_new_keyring(struct slx_err *err);
 /* linux.personality's domain (LINUX or LINUX32), for the container's
  * process and whatever exec runs in it, as runc. */
 int rt_process_personality(const struct oci_config *cfg, struct slx_err *err);
-/* This process and all it starts may share pages with other processes:
- * each page may be merged with an identical one elsewhere (KSM's
- * PR_SET_MEMORY_MERGE, kept across fork and execve; merging happens while
- * /sys/kernel/mm/ksm/run is 1), and what it execs is laid out at the same
- * addresses every time (personality ADDR_NO_RANDOMIZE), so that processes
- * started alike hold alike pages.  Before the seccomp filter, which
- * refuses both to what runs after it. */
-int rt_process_share_memory(struct slx_err *err);
+/* What this process execs, and what that starts, is laid out at the same
+ * addresses every time (personality ADDR_NO_RANDOMIZE): processes started
+ * alike then hold alike pages.  Before the seccomp filter. */
+int rt_process_same_layout(struct slx_err *err);
 
 /* ---- console ------------------------------------------------------------ */
 /* Child: a session of its own (never the caller's terminal: from it a
@@ -189,8 +183,8 @@ struct rt_spawn_req {
 	/* Appended: a session keyring of the container's own
 	 * (rt_process_new_keyring); create and run, unless --no-new-keyring. */
 	bool new_keyring;
-	/* Appended: rt_process_share_memory (rt_sandbox_opts.share_memory). */
-	bool share_memory;
+	/* Appended: rt_process_same_layout (rt_sandbox_opts.same_layout). */
+	bool same_layout;
 	/* Appended: rt_sandbox_opts.userns_owner. */
 	uid_t userns_owner;
 };

@@ -19,10 +19,6 @@
 #include "../common/cleanup.h"
 #include "internal.h"
 
-#ifndef PR_SET_MEMORY_MERGE
-#define PR_SET_MEMORY_MERGE 67 /* Linux 6.4; Debian 12's headers are 6.1's */
-#endif
-
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static const char *env_path(const struct oci_process *p)
@@ -166,16 +162,12 @@ int rt_process_personality(const struct oci_config *cfg, struct slx_err *err)
 	return 0;
 }
 
-int rt_process_share_memory(struct slx_err *err)
+int rt_process_same_layout(struct slx_err *err)
 {
 	int per = personality(0xffffffff);
 
-	if (prctl(PR_SET_MEMORY_MERGE, 1, 0, 0, 0) < 0)
-		return slx_error(err, errno,
-				 "share memory: PR_SET_MEMORY_MERGE (same-page merging of a "
-				 "whole process needs Linux 6.4)");
 	if (per < 0 || personality((unsigned long)per | ADDR_NO_RANDOMIZE) < 0)
-		return slx_error(err, errno, "share memory: personality ADDR_NO_RANDOMIZE");
+		return slx_error(err, errno, "personality ADDR_NO_RANDOMIZE");
 	return 0;
 }
 

@@ -157,6 +157,9 @@ int rt_idmap_overlay_check(const char *what, struct slx_err *err);
  * the kernel cannot idmap (tmpfs before 6.3) is one line naming it. */
 int rt_idmap_cover(int dirfd, const char *what, int userns_fd, struct slx_err *err);
 
+/* Close every fd >= 3 except keep (close_range on the gaps; process.c). */
+void rt_close_fds_except(const int *keep, size_t n);
+
 /* ---- views in that mount namespace (views.c) ------------------------ */
 
 /* A private tmpfs (0711) at path, in this process's own mount namespace
@@ -195,11 +198,10 @@ struct rt_sandbox_opts {
 	 * parent can reap it.  When the spawn fails after the clone, sb->pid
 	 * still names the killed child for the parent to reap. */
 	bool clone_parent;
-	/* The sandbox's pages may be merged with identical ones of other
-	 * processes, and what it execs is laid out alike every time, so that
-	 * sandboxes started alike share their pages (rt_process_share_memory:
-	 * KSM, Linux 6.4, and no ASLR). */
-	bool share_memory;
+	/* What the sandbox execs is laid out at the same addresses every time
+	 * (no ASLR: rt_process_same_layout), so that sandboxes started alike
+	 * hold alike pages (shim serve --share-memory). */
+	bool same_layout;
 	/* A new user namespace is owned by this host uid, not by the caller
 	 * (0): what the kernel counts per user at each namespace level
 	 * (inotify instances and watches, fanotify groups, namespaces) is

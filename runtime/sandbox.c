@@ -79,7 +79,7 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb, 
 	    .n_keep_fds = opts->n_keep_fds,
 	    .seccomp = opts->seccomp,
 	    .clone_parent = opts->clone_parent,
-	    .share_memory = opts->share_memory,
+	    .same_layout = opts->same_layout,
 	    .userns_owner = opts->userns_owner,
 	};
 	if (rt_spawn(&req, &sp, err) < 0) {

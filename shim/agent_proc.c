@@ -4,6 +4,8 @@
  * pid 1), and clear the sandbox of what an invocation left running. */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -12,14 +14,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/cleanup.h"
 #include "../runtime/runtime.h"
 #include "agent.h"
 
 /* What the child of agent_spawn needs; it shares our memory (CLONE_VM)
- * until execve, so it only makes raw syscalls and writes back its errno. */
+ * until execve, so it only makes raw syscalls and writes back its errno.
+ * With --share-memory it execs share-exec (by its fd), which execs path. */
 struct spawn_child {
 	const char *path;
 	char *const *argv, *const *envp;
+	int exec_fd; /* share-exec, or -1 */
 	const int *fds;
 	const struct shim_floor *floor;
 	int err;
@@ -57,7 +62,10 @@ static int spawn_child_main(void *arg)
 		if (f->bundle_seccomp && rt_seccomp_load(f->bundle_seccomp, &err) < 0)
 			goto fail;
 	}
-	execve(c->path, c->argv, c->envp);
+	if (c->exec_fd >= 0)
+		execveat(c->exec_fd, "", c->argv, c->envp, AT_EMPTY_PATH);
+	else
+		execve(c->path, c->argv, c->envp);
 fail:
 	c->err = errno ? errno : EPERM;
 	_exit(127);
@@ -69,9 +77,25 @@ int agent_spawn(const char *path, char *const argv[], char *const envp[], const 
 	/* The parent sleeps until the child execs (CLONE_VFORK): one stack
 	 * serves every spawn. */
 	static char stack[64 * 1024] __attribute__((aligned(16)));
-	struct spawn_child c = {path, argv, envp, fds, floor, 0};
+	struct spawn_child c = {path, argv, envp, -1, fds, floor, 0};
+	cleanup_free char **via = NULL;
+	size_t n = 0;
 	pid_t p;
 
+	/* share-exec PATH ARGV0 ARGS... */
+	if (floor && floor->share_memory) {
+		while (argv[n])
+			n++;
+		if (!(via = calloc(n + 3, sizeof(*via)))) {
+			errno = ENOMEM;
+			return -1;
+		}
+		via[0] = (char *)"share-exec";
+		via[1] = (char *)path;
+		memcpy(via + 2, argv, n * sizeof(*via));
+		c.argv = via;
+		c.exec_fd = floor->share_exec_fd;
+	}
 	p = clone(spawn_child_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
 	if (p < 0)
 		return -1;

@@ -111,13 +111,17 @@ creator_main(int fd, pid_t shim, const struct shim_function *const *fns, size_t 
 	ssize_t n;
 
 	/* Gone with the shim, like the sandboxes; nothing of the shim's kept
-	 * open here but the socket and stdio. */
+	 * open here but the socket, stdio and share-exec (--share-memory: the
+	 * same for every function, handed to each sandbox). */
+	int keep[2] = {fd, -1};
+
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (getppid() != shim)
 		_exit(0);
-	if (fd > 3)
-		(void)close_range(3, (unsigned)fd - 1, 0);
-	(void)close_range((unsigned)fd + 1, ~0u, 0);
+	for (size_t i = 0; i < n_fns; i++)
+		if (fns[i]->floor.share_memory)
+			keep[1] = fns[i]->floor.share_exec_fd;
+	rt_close_fds_except(keep, keep[1] >= 0 ? 2 : 1);
 	(void)prctl(PR_SET_NAME, "slxrun-creator", 0, 0, 0);
 	for (;;) {
 		n = recv(fd, &req, sizeof(req), 0);

@@ -516,13 +516,18 @@ static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_
 }
 
 /* The default profile on the agent (inherited by every function process),
- * compiled at build time; the bundle's own stacked on the function, where it
- * can only take away. */
-static int floor_seccomp(struct oci_seccomp *s, struct shim_floor *f, struct slx_err *err)
+ * compiled at build time (with --share-memory the one that lets a process
+ * make itself mergeable, floor_share.c); the bundle's own stacked on the
+ * function, where it can only take away. */
+static int floor_seccomp(struct oci_seccomp *s, bool share, struct shim_floor *f,
+			 struct slx_err *err)
 {
 	if (s->present && rt_seccomp_prepare(s, &f->bundle_seccomp, err) < 0)
 		return -1;
 	s->present = false;
+	if (share)
+		return rt_seccomp_from_bpf(shim_seccomp_share_bpf, shim_seccomp_share_bpf_len,
+					   shim_seccomp_share_bpf_flags, &f->seccomp, err);
 	return rt_seccomp_from_bpf(shim_seccomp_default_bpf, shim_seccomp_default_bpf_len,
 				   shim_seccomp_default_bpf_flags, &f->seccomp, err);
 }
@@ -532,6 +537,7 @@ int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o, co
 		     struct shim_floor *f, struct slx_err *err)
 {
 	memset(f, 0, sizeof(*f));
+	f->share_exec_fd = -1;
 	f->memory_mb = memory_mb;
 	f->tmp_mb = tmp_mb;
 	if (o->unsafe)
@@ -544,7 +550,7 @@ int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o, co
 	    floor_filesystem(cfg, bundle, skeleton, tmp_mb, err) < 0 ||
 	    floor_proc_paths(cfg, err) < 0 ||
 	    floor_limits(&cfg->linux_.resources, memory_mb, o, f, err) < 0 ||
-	    floor_seccomp(&cfg->linux_.seccomp, f, err) < 0) {
+	    floor_seccomp(&cfg->linux_.seccomp, o->share_memory, f, err) < 0) {
 		shim_floor_release(f);
 		return -1;
 	}

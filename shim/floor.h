@@ -51,6 +51,7 @@ struct shim_floor {
 	struct rt_seccomp *seccomp;	   /* the default profile, on the agent and all below it */
 	struct rt_seccomp *bundle_seccomp; /* the bundle's own, stacked on the function */
 	bool share_memory;		   /* shim_floor_share_memory */
+	int share_exec_fd; /* share-exec, sealed, when share_memory (the process's) */
 };
 
 /* Turn cfg (a function's bundle) into its sandbox's config: fill what the
@@ -132,10 +133,12 @@ int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_er
 void shim_floor_missing_names(unsigned missing, char *buf, size_t len);
 
 /* --share-memory, the operator's choice for every function a shim serves
- * (a bundle or an image cannot ask for it): each sandbox's pages may be
- * merged with identical ones of every other sandbox that shares (KSM) and
- * what it runs is laid out alike in each (no ASLR), so that a function's
- * warm sandboxes, started alike, hold one copy of what they have alike.
+ * (a bundle or an image cannot ask for it): each function process's pages
+ * may be merged with identical ones of every other that shares (KSM; the
+ * agent execs it through share-exec, f->share_exec_fd, so that the agent,
+ * whose memory is a clone of the shim's, never is) and what it runs is
+ * laid out alike in each sandbox (no ASLR), so that a function's warm
+ * sandboxes, started alike, hold one copy of what they have alike.
  * cfg's process gets PYTHONHASHSEED, one random seed per function (unless
  * it sets its own): Python's hashes, and the pages of its dicts and sets,
  * would differ in every interpreter; and GLIBC_TUNABLES without glibc's
@@ -162,5 +165,14 @@ extern const char shim_seccomp_default_json[];
 extern const struct sock_filter shim_seccomp_default_bpf[];
 extern const size_t shim_seccomp_default_bpf_len;
 extern const unsigned shim_seccomp_default_bpf_flags;
+/* The same with prctl PR_SET_MEMORY_MERGE and madvise MADV_MERGEABLE
+ * allowed, for the sandboxes of a shim serve --share-memory. */
+extern const char shim_seccomp_share_json[];
+extern const struct sock_filter shim_seccomp_share_bpf[];
+extern const size_t shim_seccomp_share_bpf_len;
+extern const unsigned shim_seccomp_share_bpf_flags;
+/* share-exec (shim/gen/share_exec.c), built static at build time. */
+extern const unsigned char shim_share_exec_bin[];
+extern const size_t shim_share_exec_bin_len;
 
 #endif

@@ -1,14 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* floor_share.c -- --share-memory: a function's warm sandboxes hold one
  * copy of the pages they have alike (KSM, no ASLR, one hash seed per
- * function, no glibc thread cache); what it costs is in floor.h. */
+ * function, no glibc thread cache); what it costs is in floor.h.  Only the
+ * function's own processes are mergeable: the agent execs each through
+ * share-exec (shim/gen/share_exec.c), a fresh image that sets the flag
+ * and execs the function, handed to it as a sealed memfd. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "floor.h"
@@ -23,6 +28,39 @@
  * sandbox: without the cache they merge (a Python sandbox's unmerged heap
  * went from ~0.5 to ~0.2 MiB). */
 #define NO_TCACHE "GLIBC_TUNABLES=glibc.malloc.tcache_count=0"
+
+/* share-exec as a sealed, executable memfd: one per process, for every
+ * function it serves (and every sandbox, which keeps it open). */
+static int share_exec_fd(struct slx_err *err)
+{
+	static int fd = -1;
+	const unsigned char *p = shim_share_exec_bin;
+	size_t left = shim_share_exec_bin_len;
+	int m;
+
+	if (fd >= 0)
+		return fd;
+	if ((m = memfd_create("slxrun-share-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0)
+		return slx_error(err, errno, "--share-memory: memfd_create");
+	while (left) {
+		ssize_t n = write(m, p, left);
+
+		if (n <= 0) {
+			slx_error(err, n < 0 ? errno : EIO, "--share-memory: share-exec");
+			close(m);
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fchmod(m, 0555) < 0 ||
+	    fcntl(m, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+		slx_error(err, errno, "--share-memory: seal share-exec");
+		close(m);
+		return -1;
+	}
+	return fd = m;
+}
 
 static bool env_has(const struct oci_strv *env, const char *prefix)
 {
@@ -52,6 +90,8 @@ int shim_floor_share_memory(struct oci_config *cfg, struct shim_floor *f, struct
 	if (!env_has(&cfg->process.env, "GLIBC_TUNABLES=") &&
 	    floor_strv_add(&cfg->process.env, NO_TCACHE) < 0)
 		return slx_error(err, ENOMEM, "--share-memory");
+	if ((f->share_exec_fd = share_exec_fd(err)) < 0)
+		return -1;
 	f->share_memory = true;
 	return 0;
 }

@@ -149,10 +149,13 @@ static int load_floor(struct shim_function *fn, const char *root,
 	    shim_floor_apply(fn->cfg, floor, fn->bundle, skeleton, memory, tmp, &fn->floor, err) <
 		0)
 		return slx_error_prefix(err, "config.json");
+	if (floor->unsafe)
+		return floor->share_memory ? slx_error(err, 0,
+						       "--share-memory needs the sandbox floor "
+						       "(not --unsafe-sandbox)")
+					   : 0;
 	if (floor->share_memory && shim_floor_share_memory(fn->cfg, &fn->floor, err) < 0)
 		return -1;
-	if (floor->unsafe)
-		return 0;
 	gid = (gid_t)fn->cfg->linux_.gid_mappings[0].host_id;
 	if (img_store_admit(root, gid, err) < 0 || root_reachable(fn, gid, err) < 0)
 		return -1;

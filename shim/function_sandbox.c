@@ -139,7 +139,7 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 {
 	struct shim_agent_args args;
 	struct rt_sandbox_opts o;
-	int sv[2], r;
+	int sv[2], keep[2], r;
 
 	*fd = -1;
 	memset(rt, 0, sizeof(*rt));
@@ -151,6 +151,8 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return slx_error(err, errno, "sandbox %s: socketpair", id);
 	args = (struct shim_agent_args){.fn = fn, .sock = sv[1]};
+	keep[0] = sv[1];
+	keep[1] = fn->floor.share_exec_fd;
 	o = (struct rt_sandbox_opts){
 	    .cfg = fn->cfg,
 	    .bundle = fn->bundle,
@@ -158,11 +160,11 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 	    .cgroup_parent = fn->cgroup_parent,
 	    .entry = shim_agent_main,
 	    .entry_arg = &args,
-	    .keep_fds = &sv[1],
-	    .n_keep_fds = 1,
+	    .keep_fds = keep,
+	    .n_keep_fds = fn->floor.share_memory ? 2 : 1,
 	    .seccomp = fn->floor.seccomp,
 	    .clone_parent = clone_parent,
-	    .share_memory = fn->floor.share_memory,
+	    .same_layout = fn->floor.share_memory,
 	    /* what the kernel counts per user: the sandboxes' host id's */
 	    .userns_owner = fn->floor.on ? (uid_t)fn->cfg->linux_.uid_mappings[0].host_id : 0};
 	r = rt_sandbox_spawn(&o, rt, err);

@@ -332,6 +332,7 @@ Test(floor, sandboxes_share_memory_only_when_the_operator_says_so)
 	/* Linux before 6.4 (the VM's 6.1) has no per-process switch */
 	bool old_kernel = prctl(PR_GET_MEMORY_MERGE, 0, 0, 0, 0) < 0 && errno == EINVAL;
 	struct http_reply r;
+	struct cmd_result c;
 	unsigned seed;
 
 	floor_t_bundle("cat /proc/self/personality; grep merge_any /proc/self/ksm_stat; "
@@ -345,8 +346,6 @@ Test(floor, sandboxes_share_memory_only_when_the_operator_says_so)
 
 	if (old_kernel) {
 		/* one line, nothing served */
-		struct cmd_result c;
-
 		cmd_run(&c, NULL, 30, "%s --root %s/state shim serve --no-auth --share-memory %s",
 			slxrun_bin(), floor_t_dir, floor_t_dir);
 		cr_assert_neq(c.status, 0, "%s", c.out);
@@ -362,7 +361,25 @@ Test(floor, sandboxes_share_memory_only_when_the_operator_says_so)
 			    &seed),
 		     1, "%s", r.body);
 	cr_assert_gt(seed, 0u);
+	/* The agent is a clone of the shim: its memory holds the shim's (the
+	 * token, every function's config, the events in flight), which a
+	 * function probed page by page while the agent was mergeable. */
+	cmd_run(&c, NULL, 10,
+		"for p in /proc/[0-9]*; do [ \"$(tr -d '\\0' <$p/cmdline 2>/dev/null)\" = "
+		"slxrun-agent ] && grep -q %s $p/cgroup 2>/dev/null && "
+		"grep merge_any $p/ksm_stat; done; true",
+		strrchr(floor_t_dir, '/') + 1);
+	cr_assert(strstr(c.out, "ksm_merge_any: no") && !strstr(c.out, "yes"),
+		  "the agent's merge state: %s", c.out);
+	cmd_result_free(&c);
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+
+	cmd_run(&c, NULL, 30,
+		"%s --root %s/state shim serve --no-auth --share-memory --unsafe-sandbox %s",
+		slxrun_bin(), floor_t_dir, floor_t_dir);
+	cr_assert_neq(c.status, 0, "%s", c.out);
+	cr_assert(strstr(c.err, "--share-memory needs the sandbox floor"), "%s", c.err);
+	cmd_result_free(&c);
 }
 
 /* The kernel charges an inotify instance, at each user namespace level, to
