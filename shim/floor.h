@@ -82,6 +82,11 @@ int floor_strv_add(struct oci_strv *v, const char *s);
 bool floor_has_option(const struct oci_strv *o, const char *word);
 /* Whether m is a bind mount (its type, or a bind or rbind option). */
 bool floor_mount_is_bind(const struct oci_mount *m);
+/* *opt, "lowerdir=A:B:C" of mounts[index], rebuilt with each lower passed
+ * through each, which may replace it (heap) or fail naming it. */
+typedef int (*floor_lower_fn)(char **lower, size_t index, void *arg, struct slx_err *err);
+int floor_lowers_each(char **opt, size_t index, floor_lower_fn each, void *arg,
+		      struct slx_err *err);
 /* Whether bundle (resolved) is one the image store under root made: its
  * config and overlay are the store's, naming its layers, whose directory
  * goes to layers. */

@@ -17,7 +17,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../common/buf.h"
 #include "../common/cleanup.h"
 #include "../image/image.h"
 #include "../runtime/runtime.h"
@@ -119,62 +118,47 @@ static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *er
 	return remember(&s, err);
 }
 
-/* lowerdir=A:B:C, each absolute (the floor must know the directory the
- * sandbox will mount; overlayfs's escapes are refused, not parsed), is
- * rewritten with each lower resolved: the sandbox mounts exactly the
- * directory covered, whatever a symlink on the way says by then. */
+/* One lower of lowerdir=A:B:C, which must be absolute (the floor must
+ * know the directory the sandbox will mount), rewritten resolved: the
+ * sandbox mounts exactly the directory covered, whatever a symlink on the
+ * way says by then. */
+static int cover_one(char **lower, size_t index, void *arg, struct slx_err *err)
+{
+	struct idmap_ctx *c = arg;
+	char real[PATH_MAX], *p;
+
+	if ((*lower)[0] != '/')
+		return slx_error(err, 0,
+				 "mounts[%zu]: overlay lowerdir %s: a function sandbox's lowers "
+				 "must be absolute paths",
+				 index, *lower);
+	if (!realpath(*lower, real))
+		return slx_error(err, errno, "mounts[%zu]: overlay lower %s", index, *lower);
+	if (strpbrk(real, ":,\\"))
+		return slx_error(err, 0,
+				 "mounts[%zu]: overlay lower %s: its path cannot hold ',', ':' or "
+				 "'\\'",
+				 index, real);
+	if (own_lower(c, real) && cover_lower(c, real, err) < 0)
+		return -1;
+	if (!(p = strdup(real)))
+		return slx_error(err, ENOMEM, "mounts[%zu]", index);
+	free(*lower);
+	*lower = p;
+	return 0;
+}
+
+/* Overlayfs's escapes in lowerdir are refused, not parsed. */
 static int cover_lowers(struct idmap_ctx *c, size_t index, char **opt, struct slx_err *err)
 {
 	const char *lowers = *opt + strlen("lowerdir=");
-	cleanup_free char *copy = strdup(lowers);
-	struct slx_buf out = {0};
-	char *save = NULL, real[PATH_MAX];
-	int r = -1;
 
-	if (!copy || slx_buf_add(&out, "lowerdir=", strlen("lowerdir=")) < 0) {
-		slx_error(err, ENOMEM, "mounts[%zu]", index);
-		goto out;
-	}
-	if (strchr(copy, '\\')) {
-		slx_error(err, 0,
-			  "mounts[%zu]: overlay lowerdir %s: a function sandbox's lowers cannot "
-			  "hold overlayfs escapes ('\\')",
-			  index, lowers);
-		goto out;
-	}
-	for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
-		if (p[0] != '/') {
-			slx_error(err, 0,
-				  "mounts[%zu]: overlay lowerdir %s: a function sandbox's lowers "
-				  "must be absolute paths",
-				  index, p);
-			goto out;
-		}
-		if (!realpath(p, real)) {
-			slx_error(err, errno, "mounts[%zu]: overlay lower %s", index, p);
-			goto out;
-		}
-		if (strpbrk(real, ":,\\")) {
-			slx_error(err, 0,
-				  "mounts[%zu]: overlay lower %s: its path cannot hold ',', ':' or "
-				  "'\\'",
-				  index, real);
-			goto out;
-		}
-		if (own_lower(c, real) && cover_lower(c, real, err) < 0)
-			goto out;
-		if ((out.len > strlen("lowerdir=") && slx_buf_add(&out, ":", 1) < 0) ||
-		    slx_buf_add(&out, real, strlen(real)) < 0) {
-			slx_error(err, ENOMEM, "mounts[%zu]", index);
-			goto out;
-		}
-	}
-	free(*opt);
-	*opt = steal_ptr(out.p);
-	r = 0;
-out:
-	slx_buf_release(&out);
-	return r;
+	if (strchr(lowers, '\\'))
+		return slx_error(err, 0,
+				 "mounts[%zu]: overlay lowerdir %s: a function sandbox's lowers "
+				 "cannot hold overlayfs escapes ('\\')",
+				 index, lowers);
+	return floor_lowers_each(opt, index, cover_one, c, err);
 }
 
 int shim_floor_idmap(struct oci_config *cfg, const char *bundle, const char *root,

@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/buf.h"
 #include "../common/cleanup.h"
 #include "../image/image.h"
 #include "../runtime/runtime.h"
@@ -104,41 +103,14 @@ static int pin(const char *field, char **path, struct slx_err *err)
 	return 0;
 }
 
-/* lowerdir=A:B:C (absolute and resolved: shim_floor_idmap) with each lower
- * inside the bundle pinned. */
-static int pin_lowers(size_t index, char **opt, const struct pin_scope *sc, struct slx_err *err)
+/* One lower of lowerdir=A:B:C (absolute and resolved: shim_floor_idmap),
+ * pinned when it is inside the bundle. */
+static int pin_lower(char **lower, size_t index, void *arg, struct slx_err *err)
 {
-	cleanup_free char *copy = strdup(*opt + strlen("lowerdir="));
-	struct slx_buf out = {0};
-	char field[48], *save = NULL;
-	int r = -1;
+	char field[48];
 
 	snprintf(field, sizeof(field), "mounts[%zu] lowerdir", index);
-	if (!copy || slx_buf_add(&out, "lowerdir=", strlen("lowerdir=")) < 0) {
-		slx_error(err, ENOMEM, "%s", field);
-		goto out;
-	}
-	for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
-		cleanup_free char *lower = strdup(p);
-
-		if (!lower) {
-			slx_error(err, ENOMEM, "%s", field);
-			goto out;
-		}
-		if (swappable(lower, sc) && pin(field, &lower, err) < 0)
-			goto out;
-		if ((out.len > strlen("lowerdir=") && slx_buf_add(&out, ":", 1) < 0) ||
-		    slx_buf_add(&out, lower, strlen(lower)) < 0) {
-			slx_error(err, ENOMEM, "%s", field);
-			goto out;
-		}
-	}
-	free(*opt);
-	*opt = steal_ptr(out.p);
-	r = 0;
-out:
-	slx_buf_release(&out);
-	return r;
+	return swappable(*lower, arg) ? pin(field, lower, err) : 0;
 }
 
 int shim_floor_pin(struct oci_config *cfg, const char *bundle, const char *root,
@@ -158,7 +130,7 @@ int shim_floor_pin(struct oci_config *cfg, const char *bundle, const char *root,
 		if (m->type && !strcmp(m->type, "overlay")) {
 			for (size_t k = 0; k < m->options.n; k++)
 				if (!strncmp(m->options.v[k], "lowerdir=", strlen("lowerdir=")) &&
-				    pin_lowers(i, &m->options.v[k], &sc, err) < 0)
+				    floor_lowers_each(&m->options.v[k], i, pin_lower, &sc, err) < 0)
 					return -1;
 			continue;
 		}

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../common/buf.h"
 #include "../common/cleanup.h"
 #include "../image/image.h"
 
@@ -38,6 +39,40 @@ bool floor_has_option(const struct oci_strv *o, const char *word)
 		if (!strcmp(o->v[i], word))
 			return true;
 	return false;
+}
+
+int floor_lowers_each(char **opt, size_t index, floor_lower_fn each, void *arg, struct slx_err *err)
+{
+	cleanup_free char *copy = strdup(*opt + strlen("lowerdir="));
+	struct slx_buf out = {0};
+	char *save = NULL;
+	int r = -1;
+
+	if (!copy || slx_buf_add(&out, "lowerdir=", strlen("lowerdir=")) < 0) {
+		slx_error(err, ENOMEM, "mounts[%zu]", index);
+		goto out;
+	}
+	for (char *p = strtok_r(copy, ":", &save); p; p = strtok_r(NULL, ":", &save)) {
+		cleanup_free char *lower = strdup(p);
+
+		if (!lower) {
+			slx_error(err, ENOMEM, "mounts[%zu]", index);
+			goto out;
+		}
+		if (each(&lower, index, arg, err) < 0)
+			goto out;
+		if ((out.len > strlen("lowerdir=") && slx_buf_add(&out, ":", 1) < 0) ||
+		    slx_buf_add(&out, lower, strlen(lower)) < 0) {
+			slx_error(err, ENOMEM, "mounts[%zu]", index);
+			goto out;
+		}
+	}
+	free(*opt);
+	*opt = steal_ptr(out.p);
+	r = 0;
+out:
+	slx_buf_release(&out);
+	return r;
 }
 
 bool floor_mount_is_bind(const struct oci_mount *m)

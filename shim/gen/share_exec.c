@@ -40,7 +40,10 @@ static long sys(long n, long a, long b, long c)
 	register long x3 __asm__("x3") = 0;
 	register long x4 __asm__("x4") = 0;
 
-	__asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4)
+			 : "memory");
 	return x0;
 }
 __asm__(".text\n.global _start\n_start:\n\tmov x0, sp\n\tbl share_exec_main\n");
