@@ -130,8 +130,11 @@ int rt_idmap_overlay_check(const char *what, struct slx_err *err)
 
 int rt_idmap_cover(int dirfd, const char *what, int userns_fd, struct slx_err *err)
 {
+	/* private: what is mounted under the lower on the host later never
+	 * reaches the view */
 	struct mount_attr a = {
 	    .attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	    .propagation = MS_PRIVATE,
 	    .userns_fd = (uint64_t)userns_fd,
 	};
 	cleanup_close int tree =

@@ -19,13 +19,15 @@ int rt_view_dir(const char *path, struct slx_err *err)
 	if (rt_mntns_private(err) < 0)
 		return -1;
 	if (mount("slxrun-views", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "mode=0711,size=1m") < 0)
+		  "mode=0711,size=1m") < 0 ||
+	    mount(NULL, path, NULL, MS_PRIVATE, NULL) < 0)
 		return slx_error(err, errno, "a private tmpfs at %s", path);
 	return 0;
 }
 
 int rt_view_pin(int fd, const char *what, const char *target, struct slx_err *err)
 {
+	struct mount_attr private = {.propagation = MS_PRIVATE};
 	struct stat s;
 	cleanup_close int tree = -1;
 
@@ -40,6 +42,11 @@ int rt_view_pin(int fd, const char *what, const char *target, struct slx_err *er
 	    open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree < 0)
 		return slx_error(err, errno, "%s: open_tree", what);
+	/* A clone of a mount that receives the host's mounts would go on
+	 * receiving them: what the owner mounts under the path later (a FUSE
+	 * mount, writable) would reach the next sandbox. */
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &private, sizeof(private)) < 0)
+		return slx_error(err, errno, "%s: make it private", what);
 	if (move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return slx_error(err, errno, "%s: pin it at %s", what, target);
 	return 0;

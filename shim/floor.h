@@ -119,8 +119,10 @@ const char *floor_option_value(const struct oci_strv *o, const char *key);
  * this process's own mount namespace, by a read-only view of itself idmapped
  * through cfg's linux.uidMappings and gidMappings, so an id X on disk is X
  * inside; made once per process, seen by every sandbox it spawns.  Every
- * lowerdir is rewritten resolved.  A lower whose top directory those maps
- * already reach is left as it is, one elsewhere on the host unmapped.  A
+ * lower must be resolved already and the sandbox's own: one that resolves
+ * elsewhere now (a symlink swapped in since shim_floor_own_paths) is
+ * refused, never rewritten.  A lower whose top directory those maps already
+ * reach is left as it is.  A
  * kernel that cannot (overlayfs before 5.19, a filesystem it cannot idmap)
  * is one line, never a sandbox with wrong owners. */
 int shim_floor_idmap(struct oci_config *cfg, const char *bundle, const char *root,

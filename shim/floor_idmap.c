@@ -87,14 +87,35 @@ static bool own_lower(const struct idmap_ctx *c, const char *real)
 /* A lower whose top directory the sandbox's maps already reach (a rootfs
  * chowned into the range, as a runtime without idmapped mounts needs) is
  * left as it is: idmapping it would push its owners out of the range. */
+/* real opened, and found to be where it was checked: a directory on the
+ * way swapped for a symlink since then is a refusal, not another lower. */
+static int open_checked(const char *real, const char *what, struct slx_err *err)
+{
+	char link[64], now[PATH_MAX];
+	int fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return slx_error(err, errno, "%s", what);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, now, sizeof(now) - 1);
+	if (n < 0 || (now[n] = '\0', strcmp(now, real))) {
+		close(fd);
+		return slx_error(err, 0, "%s changed while the function was being loaded", what);
+	}
+	return fd;
+}
+
 static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *err)
 {
-	cleanup_close int fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	char what[PATH_MAX + 32];
+	cleanup_close int fd = -1;
 	struct stat s;
 
 	snprintf(what, sizeof(what), "overlay lower %s", real);
-	if (fd < 0 || fstat(fd, &s) < 0)
+	if ((fd = open_checked(real, what, err)) < 0)
+		return -1;
+	if (fstat(fd, &s) < 0)
 		return slx_error(err, errno, "%s", what);
 	if (was_covered(&s) || (in_maps(s.st_uid, c->l->uid_mappings, c->l->n_uid_mappings) &&
 				in_maps(s.st_gid, c->l->gid_mappings, c->l->n_gid_mappings)))
@@ -109,9 +130,8 @@ static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *er
 		/* fd names a mount of the namespace we just left, which
 		 * open_tree cannot clone: the same directory, from ours. */
 		slx_closep(&fd);
-		fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return slx_error(err, errno, "%s", what);
+		if ((fd = open_checked(real, what, err)) < 0)
+			return -1;
 	}
 	if (rt_idmap_cover(fd, what, c->userns, err) < 0)
 		return -1;
@@ -119,9 +139,9 @@ static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *er
 }
 
 /* One lower of lowerdir=A:B:C, which must be absolute (the floor must
- * know the directory the sandbox will mount), rewritten resolved: the
- * sandbox mounts exactly the directory covered, whatever a symlink on the
- * way says by then. */
+ * know the directory the sandbox will mount), resolved already and the
+ * sandbox's own (refused otherwise, never rewritten to where it points
+ * now), covered. */
 static int cover_one(char **lower, size_t index, void *arg, struct slx_err *err)
 {
 	struct idmap_ctx *c = arg;
@@ -139,7 +159,16 @@ static int cover_one(char **lower, size_t index, void *arg, struct slx_err *err)
 				 "mounts[%zu]: overlay lower %s: its path cannot hold ',', ':' or "
 				 "'\\'",
 				 index, real);
-	if (own_lower(c, real) && cover_lower(c, real, err) < 0)
+	/* Checked already: a hand-written bundle's one lower is its rootfs (the
+	 * floor's overlay), a store bundle's its layers.  A path that resolves
+	 * anywhere else now was swapped since (a symlink put on the way). */
+	if (!own_lower(c, real) || strcmp(real, *lower))
+		return slx_error(
+		    err, 0,
+		    "mounts[%zu]: overlay lower %s changed while the function was being "
+		    "loaded",
+		    index, *lower);
+	if (cover_lower(c, real, err) < 0)
 		return -1;
 	if (!(p = strdup(real)))
 		return slx_error(err, ENOMEM, "mounts[%zu]", index);

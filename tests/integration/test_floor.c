@@ -33,7 +33,8 @@ static void floor_t_fini(void)
 
 	shim_proc_cleanup(&floor_t_shim);
 	if (floor_t_dir[0]) {
-		cmd_run(&r, NULL, 10, "rm -rf '%s'", floor_t_dir);
+		cmd_run(&r, NULL, 10, "umount -R -l '%s' 2>/dev/null; rm -rf '%s'", floor_t_dir,
+			floor_t_dir);
 		cmd_result_free(&r);
 	}
 	floor_t_dir[0] = '\0';
@@ -506,6 +507,36 @@ Test(floor, a_bundle_swapped_after_load_binds_in_only_what_was_checked)
 	shim_invoke(&floor_t_shim, "{}", &r);
 	cr_assert(strstr(r.headers, "X-Slxrun-Start: cold"), "%s", r.headers);
 	cr_assert_str_eq(r.body, "mine\n", "a new sandbox bound in the swapped path: %s", r.body);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
+/* A pin cloned from a mount that receives the host's mounts went on
+ * receiving them: on a host whose "/" is shared (systemd's), what the
+ * bundle's owner mounted under the bundle after the load (fusermount is
+ * theirs to run) reached the next sandbox, writable.  A shared bind of the
+ * bundle's directory stands in for a shared "/" here. */
+Test(floor, a_mount_made_under_the_bundle_after_load_never_reaches_a_sandbox)
+{
+	char cmd[512];
+	struct http_reply r;
+
+	floor_t_bundle("read -r e; [ \"$e\" = slow ] && sleep 5; ls /mnt", NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "mount --bind %s %s && mount --make-shared %s && mkdir -p %s/rootfs/mnt",
+		 floor_t_dir, floor_t_dir, floor_t_dir, floor_t_dir);
+	cr_assert_eq(system(cmd), 0);
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--timeout 1");
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert_str_eq(r.body, "");
+	snprintf(cmd, sizeof(cmd),
+		 "mount -t tmpfs slxtest-later %s/rootfs/mnt && touch %s/rootfs/mnt/INJECTED",
+		 floor_t_dir, floor_t_dir);
+	cr_assert_eq(system(cmd), 0);
+	shim_invoke(&floor_t_shim, "slow", &r);
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert(strstr(r.headers, "X-Slxrun-Start: cold"), "%s", r.headers);
+	cr_assert_str_eq(r.body, "", "a mount made after the load reached a new sandbox: %s",
+			 r.body);
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 

@@ -4,8 +4,11 @@
  * out; what the bundle leaves out is filled, what would loosen it refused;
  * the annotations that size a sandbox.  Pure: runs as nobody. */
 #include <criterion/criterion.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroups/cgroups.h"
 #include "shim/floor.h"
@@ -817,4 +820,42 @@ Test(floor_rules, sandbox_ids_are_base_and_count_above_65535)
 		    bad[i]);
 		cr_assert_str_eq(err.msg, msg);
 	}
+}
+
+/* A bundle's one overlay lower (its rootfs, which the floor stacks) was
+ * checked to be inside the bundle; when the idmapped covers resolved it
+ * again, a directory swapped for a symlink since then made a host
+ * directory every sandbox's root (a reviewer's race, 5 runs in 30).  A
+ * lower that resolves elsewhere now is refused, never rewritten. */
+Test(floor_rules, an_overlay_lower_that_resolves_outside_the_bundle_is_refused)
+{
+	static const char *const outside[] = {"%s/alt", "/usr"};
+	char dir[] = "/tmp/slxtest-floor-unit-XXXXXX", real[PATH_MAX], link[PATH_MAX + 8],
+	     json[PATH_MAX + 256];
+	struct slx_err err = {0};
+
+	cr_assert(mkdtemp(dir));
+	cr_assert(realpath(dir, real));
+	snprintf(link, sizeof(link), "%s/alt", real);
+	cr_assert_eq(symlink("/usr", link), 0);
+	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		struct oci_config *cfg = NULL;
+		char lower[PATH_MAX + 8];
+		int n;
+
+		snprintf(lower, sizeof(lower), outside[i], real);
+		n = snprintf(json, sizeof(json),
+			     CFG_HEAD "},\"mounts\":[{\"destination\":\"/\",\"type\":\"overlay\","
+				      "\"source\":\"overlay\",\"options\":[\"lowerdir=%s\"]}]}",
+			     lower);
+		cr_assert_eq(oci_config_parse("config.json", json, (size_t)n, &cfg, &err), 0, "%s",
+			     err.msg);
+		cr_expect_eq(shim_floor_idmap(cfg, real, "/nonexistent-root", &err), -1,
+			     "lowerdir=%s accepted as %s", lower, cfg->mounts[0].options.v[0]);
+		cr_expect(strstr(err.msg, "changed while the function was being loaded"), "%s",
+			  err.msg);
+		oci_config_free(cfg);
+	}
+	unlink(link);
+	rmdir(dir);
 }
