@@ -150,11 +150,12 @@ void shim_floor_missing_names(unsigned missing, char *buf, size_t len);
  * it sets its own): Python's hashes, and the pages of its dicts and sets,
  * would differ in every interpreter; and GLIBC_TUNABLES without glibc's
  * thread cache (unless it sets its own), whose random key in every freed
- * chunk would.  The cost is the merge-timing side
- * channel between the sandboxes that share, and ASLR within them; no other
- * function can join them (the floor's seccomp refuses making memory
- * mergeable).  A kernel without PR_SET_MEMORY_MERGE (before 6.4) is one
- * line. */
+ * chunk would.  The costs (README): the merge side channel among the
+ * processes that share, exact (pagemap says whether a page is still one's
+ * own); ASLR, glibc's thread cache and a 128-bit hash key within them.  No
+ * other function can join them (the floor's seccomp refuses making memory
+ * mergeable; these sandboxes get shim_seccomp_share_bpf).  A kernel without
+ * PR_SET_MEMORY_MERGE (before 6.4) is one line. */
 int shim_floor_share_memory(struct oci_config *cfg, struct shim_floor *f, struct slx_err *err);
 /* One line on stderr when sandboxes share memory but the host's KSM is
  * not running (/sys/kernel/mm/ksm/run is not 1): nothing is merged then. */
