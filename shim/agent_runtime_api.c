@@ -286,14 +286,6 @@ static const char *const reserved_env[] = {
     "AWS_LAMBDA_LOG_STREAM_NAME=",
 };
 
-static bool env_has(const struct oci_strv *env, const char *prefix)
-{
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->v[i], prefix, strlen(prefix)))
-			return true;
-	return false;
-}
-
 static bool env_reserved(const char *kv)
 {
 	for (size_t i = 0; i < sizeof(reserved_env) / sizeof(reserved_env[0]); i++)
@@ -327,7 +319,7 @@ static char **boot_env(const struct shim_function *fn, char (*own)[320])
 	snprintf(own[k++], 320, "AWS_DEFAULT_REGION=" RAPI_REGION);
 	snprintf(own[k++], 320, "AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/%s", fn->name);
 	snprintf(own[k++], 320, "AWS_LAMBDA_LOG_STREAM_NAME=$LATEST");
-	if (!env_has(env, "LAMBDA_TASK_ROOT="))
+	if (!floor_env_has(env, "LAMBDA_TASK_ROOT="))
 		snprintf(own[k++], 320, "LAMBDA_TASK_ROOT=/var/task");
 	for (size_t i = 0; i < k; i++)
 		v[n++] = own[i];

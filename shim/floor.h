@@ -80,6 +80,8 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 int floor_strv_add(struct oci_strv *v, const char *s);
 /* Whether o holds the option word itself. */
 bool floor_has_option(const struct oci_strv *o, const char *word);
+/* Whether env (process.env) holds a variable starting with prefix ("K="). */
+bool floor_env_has(const struct oci_strv *env, const char *prefix);
 /* Whether m is a bind mount (its type, or a bind or rbind option). */
 bool floor_mount_is_bind(const struct oci_mount *m);
 /* *opt, "lowerdir=A:B:C" of mounts[index], rebuilt with each lower passed

@@ -75,6 +75,14 @@ out:
 	return r;
 }
 
+bool floor_env_has(const struct oci_strv *env, const char *prefix)
+{
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], prefix, strlen(prefix)))
+			return true;
+	return false;
+}
+
 bool floor_mount_is_bind(const struct oci_mount *m)
 {
 	return (m->type && !strcmp(m->type, "bind")) || floor_has_option(&m->options, "bind") ||

@@ -62,14 +62,6 @@ static int share_exec_fd(struct slx_err *err)
 	return fd = m;
 }
 
-static bool env_has(const struct oci_strv *env, const char *prefix)
-{
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->v[i], prefix, strlen(prefix)))
-			return true;
-	return false;
-}
-
 int shim_floor_share_memory(struct oci_config *cfg, struct shim_floor *f, struct slx_err *err)
 {
 	char seed[sizeof(HASH_SEED) + 10];
@@ -79,7 +71,7 @@ int shim_floor_share_memory(struct oci_config *cfg, struct shim_floor *f, struct
 		return slx_error(err, 0,
 				 "--share-memory: this kernel cannot merge a whole process's pages "
 				 "(PR_SET_MEMORY_MERGE needs Linux 6.4)");
-	if (!env_has(&cfg->process.env, HASH_SEED)) {
+	if (!floor_env_has(&cfg->process.env, HASH_SEED)) {
 		while (!v)
 			if (getrandom(&v, sizeof(v), 0) != sizeof(v))
 				return slx_error(err, errno, "--share-memory: getrandom");
@@ -87,7 +79,7 @@ int shim_floor_share_memory(struct oci_config *cfg, struct shim_floor *f, struct
 		if (floor_strv_add(&cfg->process.env, seed) < 0)
 			return slx_error(err, ENOMEM, "--share-memory");
 	}
-	if (!env_has(&cfg->process.env, "GLIBC_TUNABLES=") &&
+	if (!floor_env_has(&cfg->process.env, "GLIBC_TUNABLES=") &&
 	    floor_strv_add(&cfg->process.env, NO_TCACHE) < 0)
 		return slx_error(err, ENOMEM, "--share-memory");
 	if ((f->share_exec_fd = share_exec_fd(err)) < 0)
