@@ -80,6 +80,12 @@ int shim_floor_root(struct oci_config *cfg, const char *bundle, const char *skel
 int floor_strv_add(struct oci_strv *v, const char *s);
 /* Whether o holds the option word itself. */
 bool floor_has_option(const struct oci_strv *o, const char *word);
+/* path (resolved, checked) opened O_PATH|O_NOFOLLOW|flags, and found to be
+ * where it was checked (the path read back from the descriptor): a
+ * directory on the way swapped for a symlink since then is "WHAT changed
+ * while the function was being loaded", never another object.  The fd, or
+ * -1. */
+int floor_open_checked(const char *path, int flags, const char *what, struct slx_err *err);
 /* Whether env (process.env) holds a variable starting with prefix ("K="). */
 bool floor_env_has(const struct oci_strv *env, const char *prefix);
 /* Whether m is a bind mount (its type, or a bind or rbind option). */

@@ -87,25 +87,6 @@ static bool own_lower(const struct idmap_ctx *c, const char *real)
 /* A lower whose top directory the sandbox's maps already reach (a rootfs
  * chowned into the range, as a runtime without idmapped mounts needs) is
  * left as it is: idmapping it would push its owners out of the range. */
-/* real opened, and found to be where it was checked: a directory on the
- * way swapped for a symlink since then is a refusal, not another lower. */
-static int open_checked(const char *real, const char *what, struct slx_err *err)
-{
-	char link[64], now[PATH_MAX];
-	int fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return slx_error(err, errno, "%s", what);
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, now, sizeof(now) - 1);
-	if (n < 0 || (now[n] = '\0', strcmp(now, real))) {
-		close(fd);
-		return slx_error(err, 0, "%s changed while the function was being loaded", what);
-	}
-	return fd;
-}
-
 static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *err)
 {
 	char what[PATH_MAX + 32];
@@ -113,7 +94,7 @@ static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *er
 	struct stat s;
 
 	snprintf(what, sizeof(what), "overlay lower %s", real);
-	if ((fd = open_checked(real, what, err)) < 0)
+	if ((fd = floor_open_checked(real, O_DIRECTORY, what, err)) < 0)
 		return -1;
 	if (fstat(fd, &s) < 0)
 		return slx_error(err, errno, "%s", what);
@@ -130,7 +111,7 @@ static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *er
 		/* fd names a mount of the namespace we just left, which
 		 * open_tree cannot clone: the same directory, from ours. */
 		slx_closep(&fd);
-		if ((fd = open_checked(real, what, err)) < 0)
+		if ((fd = floor_open_checked(real, O_DIRECTORY, what, err)) < 0)
 			return -1;
 	}
 	if (rt_idmap_cover(fd, what, c->userns, err) < 0)

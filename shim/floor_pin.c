@@ -75,24 +75,18 @@ static bool swappable(const char *path, const struct pin_scope *sc)
 /* *path (resolved, checked) opened and pinned; *path becomes the pin. */
 static int pin(const char *field, char **path, struct slx_err *err)
 {
-	char link[64], real[PATH_MAX], target[sizeof(PINS) + 16], *p;
+	char what[PATH_MAX + 64], target[sizeof(PINS) + 16], *p;
 	cleanup_close int fd = -1;
 	struct stat s;
-	ssize_t n;
 
 	if (pins_ready(err) < 0)
 		return -1;
-	if ((fd = open(*path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return slx_error(err, errno, "%s: %s", field, *path);
 	/* what was opened is what was checked, not what a swap put there */
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	n = readlink(link, real, sizeof(real) - 1);
-	if (n < 0)
-		return slx_error(err, errno, "%s: %s", field, *path);
-	real[n] = '\0';
-	if (strcmp(real, *path) || fstat(fd, &s) < 0 || !(S_ISDIR(s.st_mode) || S_ISREG(s.st_mode)))
-		return slx_error(err, 0, "%s: %s changed while the function was being loaded",
-				 field, *path);
+	snprintf(what, sizeof(what), "%s: %s", field, *path);
+	if ((fd = floor_open_checked(*path, 0, what, err)) < 0)
+		return -1;
+	if (fstat(fd, &s) < 0 || !(S_ISDIR(s.st_mode) || S_ISREG(s.st_mode)))
+		return slx_error(err, 0, "%s changed while the function was being loaded", what);
 	snprintf(target, sizeof(target), PINS "/%u", n_pins++);
 	if (rt_view_pin(fd, field, target, err) < 0)
 		return -1;

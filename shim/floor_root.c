@@ -8,11 +8,13 @@
 #include "floor.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "../common/buf.h"
 #include "../common/cleanup.h"
@@ -73,6 +75,23 @@ int floor_lowers_each(char **opt, size_t index, floor_lower_fn each, void *arg, 
 out:
 	slx_buf_release(&out);
 	return r;
+}
+
+int floor_open_checked(const char *path, int flags, const char *what, struct slx_err *err)
+{
+	char link[64], now[PATH_MAX];
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC | flags);
+	ssize_t n;
+
+	if (fd < 0)
+		return slx_error(err, errno, "%s", what);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, now, sizeof(now) - 1);
+	if (n < 0 || (now[n] = '\0', strcmp(now, path))) {
+		close(fd);
+		return slx_error(err, 0, "%s changed while the function was being loaded", what);
+	}
+	return fd;
 }
 
 bool floor_env_has(const struct oci_strv *env, const char *prefix)
