@@ -103,6 +103,23 @@ static void floor_t_invoke(const char *bundle, const char *flags, const char *ev
 		flags ? flags : "", event, bundle);
 }
 
+/* A function that is prog (C, built static as /name), invoked once: it
+ * must answer want. */
+static void floor_t_prog_says(const char *name, const char *prog, const char *want,
+			      const char *what)
+{
+	char handler[80];
+	struct cmd_result r;
+
+	snprintf(handler, sizeof(handler), "/%s", name);
+	floor_t_bundle(handler, NULL);
+	floor_t_compile(name, prog);
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, want, "%s: %s", what, r.out);
+	cmd_result_free(&r);
+}
+
 Test(floor, function_cannot_reach_the_shims_tcp_port_or_unix_socket)
 {
 	int port = 20000 + getpid() % 20000;
@@ -281,15 +298,8 @@ Test(floor, a_function_does_not_reach_the_operators_keyring)
 	    "int main(void) { char d[256] = \"\"; long n = syscall(SYS_keyctl, KEYCTL_DESCRIBE, "
 	    "KEY_SPEC_SESSION_KEYRING, d, sizeof(d) - 1);\n"
 	    "printf(\"%s\\n\", n < 0 ? \"refused\" : d); return 0; }\n";
-	struct cmd_result r;
-
 	keyring_possess_key("slxtest-operator-key");
-	floor_t_bundle("/keys", NULL);
-	floor_t_compile("keys", prog);
-	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "refused\n", "the operator's keyring, from the sandbox: %s", r.out);
-	cmd_result_free(&r);
+	floor_t_prog_says("keys", prog, "refused\n", "the operator's keyring, from the sandbox");
 }
 
 /* Same-page merging (KSM) is a timing side channel between the processes
@@ -314,14 +324,8 @@ Test(floor, a_function_cannot_make_its_memory_mergeable)
 	    "TRY(SYS_madvise, p, 4096UL, 12UL); TRY(SYS_madvise, p, 4096UL, "
 	    "0xff0000000000000cUL);\n"
 	    "puts(\"\"); return 0; }\n";
-	struct cmd_result r;
-
-	floor_t_bundle("/merge", NULL);
-	floor_t_compile("merge", prog);
-	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, " refused refused refused refused\n", "%s", r.out);
-	cmd_result_free(&r);
+	floor_t_prog_says("merge", prog, " refused refused refused refused\n",
+			  "making its memory mergeable");
 }
 
 /* --share-memory (the operator's, for every function served): each
