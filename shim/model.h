@@ -68,6 +68,10 @@ struct model_sandbox {
 	 * since its previous one (uses with no eviction between them count
 	 * once), and how many of uses it has looked at (policy_decide's). */
 	uint64_t gdsf_freq, gdsf_seen;
+	/* Its concurrency level: the in-flight count when it last finished
+	 * (0: never used).  Demand takes the most recently idle sandbox, so
+	 * the k-th is idle exactly while fewer than k calls run. */
+	unsigned level;
 	struct model_point ring[MODEL_RING];
 	unsigned ring_next, ring_n;
 };
@@ -83,6 +87,17 @@ struct model_hist {
 struct model_loghist {
 	double bin[MODEL_LOG_BINS];
 	double n;
+};
+
+/* The idle times of one concurrency level (or a band of them, see
+ * model_level_band): from the moment fewer than k calls run to the moment
+ * k run again, how long the k-th sandbox waits.  keep_* is delta's memo
+ * of the keep-alive it chose for them (a pure function of hist and w). */
+#define MODEL_LEVEL_BANDS 13
+struct model_level {
+	struct model_loghist hist;
+	double keep_n, keep_w;
+	uint64_t keep_ns;
 };
 
 struct model_function {
@@ -134,6 +149,13 @@ struct model_function {
 		double w;
 		unsigned conc_minutes;
 	} size_memo;
+
+	/* Idle times per concurrency level from 2 up (allocated when the
+	 * function first runs two at once): level_since[k] is when the
+	 * in-flight count last fell below k (0: it is at k or has never been). */
+	struct model_level *levels;
+	uint64_t *level_since;
+	unsigned level_cap;
 
 	/* Peak in-flight count of each of the last MODEL_CONC_MINUTES minutes. */
 	unsigned conc_peak[MODEL_CONC_MINUTES];
@@ -233,6 +255,9 @@ void model_function_start(struct model_function *f, struct model_sandbox *sb, ui
 /* A queued invocation left without starting (answered with an error after
  * its sandboxes failed): A falls, no idle time is recorded. */
 void model_function_drop(struct model_function *f);
+/* The band of concurrency level k >= 2 in f->levels: levels 2-8 each
+ * their own, then 9-12, 13-16, 17-24, 25-32, 33-64 and 65 up. */
+unsigned model_level_band(unsigned k);
 /* The invocation on sb ended; sb becomes idle. */
 void model_function_finish(struct model_function *f, struct model_sandbox *sb, uint64_t now_ns,
 			   uint64_t tick_ns);

@@ -214,6 +214,16 @@ struct it_point {
 	double v, c, lo, hi;
 };
 
+/* The gap not seen yet past the longest window's end, top (see
+ * idle_points): one more, at a scale-free tail's mean between top and the
+ * end where keeping on stops paying, E = w, at least twice top. */
+static struct it_point unseen_gap(double top, double w)
+{
+	double e = weight_keep_s(w), end = e > 2 * top ? e : 2 * top;
+
+	return (struct it_point){top * log(end / top) / (1 - top / end), 1, top, end};
+}
+
 /* The function's whole idle-time history as points: Shahrad's one-minute
  * bins (never decayed, so a rare long gap weighs as much after an hour of
  * sub-second traffic as before it) and the out-of-bounds ones at the mean
@@ -256,9 +266,8 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
 	 * that gap into every window, which matters for an app seen a few
 	 * times. */
 	if (n) {
-		double top = pt[n - 1].hi, e = weight_keep_s(w), end = e > 2 * top ? e : 2 * top;
-
-		pt[n++] = (struct it_point){top * log(end / top) / (1 - top / end), 1, top, end};
+		pt[n] = unseen_gap(pt[n - 1].hi, w);
+		n++;
 	}
 	return n;
 }
@@ -437,6 +446,55 @@ static uint64_t spare_idle(const struct model_function *f, const struct policy_c
 	if (s >= CONC_MIN_MINUTES * 60.0)
 		return 0;
 	return (uint64_t)((s > floor_s ? s : floor_s) * NS);
+}
+
+/* A spare's keep-alive, from its level's idle times alone: the end that
+ * minimises w * colds + idle seconds over them and the gap not seen yet
+ * (no pre-warm: a spare's level is reached from a running app, not from a
+ * quiet one).  Before it, every spare was kept for the concurrency peak of
+ * the last minutes to hours (the window grew with the weight) and went
+ * once idle 2 minutes at low weights; by level, on seeds 1-4 of gen and
+ * 1-3 of gen-other, delta's cold starts at equal idle memory-time went
+ * from 0.31-1.05x fixed's to 0.21-0.91x at fixed:60 to fixed:1800 (README).
+ * Too few idle times (a level new to the function): half of w, rent or
+ * buy, as a new app (fallback_keep_alive) but with no 10-minute floor. */
+uint64_t policy_level_keep_ns(struct model_function *f, unsigned k, const struct policy_config *cfg)
+{
+	struct model_level *l = f->levels ? &f->levels[model_level_band(k)] : NULL;
+	double w = f->size_memo.w, colds, idle = 0, best, best_e = 0;
+	struct it_point pt[MODEL_LOG_BINS + 1];
+	size_t n = 0;
+
+	if (!l || l->hist.n < cfg->delta_min_samples)
+		return (uint64_t)(0.5 * weight_keep_s(w) * NS);
+	if (l->keep_n == l->hist.n && l->keep_w == w)
+		return l->keep_ns;
+	for (int b = 0; b < MODEL_LOG_BINS; b++) {
+		double lo = (double)model_loghist_edge(b) / NS;
+		double hi = (double)model_loghist_edge(b + 1) / NS;
+
+		if (l->hist.bin[b])
+			pt[n++] = (struct it_point){(lo + hi) / 2, l->hist.bin[b], lo, hi};
+	}
+	pt[n] = unseen_gap(pt[n - 1].hi, w);
+	n++;
+	colds = l->hist.n + 1;
+	best = w * colds; /* release at once: every wait cold */
+	for (size_t i = 0; i < n; i++) {
+		double cost;
+
+		colds -= pt[i].c;
+		idle += pt[i].c * pt[i].v;
+		cost = w * colds + idle + colds * pt[i].hi;
+		if (cost < best) {
+			best = cost;
+			best_e = pt[i].hi;
+		}
+	}
+	l->keep_n = l->hist.n;
+	l->keep_w = w;
+	l->keep_ns = (uint64_t)(best_e * NS);
+	return l->keep_ns;
 }
 
 void policy_plan_function(struct model_function *f, const struct policy_config *cfg,

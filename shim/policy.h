@@ -143,5 +143,10 @@ struct policy_plan {
 };
 void policy_plan_function(struct model_function *f, const struct policy_config *cfg,
 			  uint64_t now_ns, struct policy_plan *out);
+/* delta: how long an idle sandbox of concurrency level k >= 2 is worth
+ * keeping, from that level's idle times (policy_plan_function first: it
+ * sets the function's weight). */
+uint64_t policy_level_keep_ns(struct model_function *f, unsigned k,
+			      const struct policy_config *cfg);
 
 #endif

@@ -105,12 +105,16 @@ static void release(struct decide *d, size_t fi, const struct model_sandbox *sb,
 }
 
 /* When an idle sandbox is due for release under the plan. */
-static uint64_t release_time(const struct decide *d, const struct model_function *f,
+static uint64_t release_time(const struct decide *d, struct model_function *f,
 			     const struct model_sandbox *sb, const struct policy_plan *p)
 {
 	bool app_idle = !f->in_flight && !f->queued;
 	uint64_t t;
 
+	if (d->cfg->kind == POLICY_DELTA && sb->level >= 2) {
+		t = policy_level_keep_ns(f, sb->level, d->cfg);
+		return t > NEVER - sb->idle_since_ns ? NEVER : sb->idle_since_ns + t;
+	}
 	if (!p->window)
 		t = p->keep_alive_ns > NEVER - sb->idle_since_ns
 			? NEVER
@@ -141,7 +145,7 @@ static uint64_t release_time(const struct decide *d, const struct model_function
 static void idle_sandbox(struct decide *d, size_t fi, const struct model_sandbox *sb,
 			 const struct policy_plan *p)
 {
-	const struct model_function *f = &d->m->fn[fi];
+	struct model_function *f = &d->m->fn[fi];
 	uint64_t t = release_time(d, f, sb, p), fz;
 
 	/* On a node given to the functions delta keeps what its plan would
@@ -527,21 +531,26 @@ static bool thawing(const struct decide *d, size_t fi, uint64_t id)
 static void prewarm(struct decide *d, size_t fi, const struct policy_plan *p)
 {
 	const struct model_function *f = &d->m->fn[fi];
+	bool levels = d->cfg->kind == POLICY_DELTA;
+	unsigned reserve = levels ? 0 : p->reserve;
 	uint64_t t;
 
 	if (!p->window || f->in_flight || f->queued || d->now >= p->win_end_ns)
 		return;
+	/* delta keeps spares (level 2 and up) on their own idle times; the
+	 * window is the first sandbox's, pre-warmed though spares stay. */
 	for (size_t i = 0; i < f->n_sb; i++)
-		if (f->sb[i].state != MODEL_SB_BUSY && !released(d, fi, f->sb[i].id))
+		if (f->sb[i].state != MODEL_SB_BUSY && !released(d, fi, f->sb[i].id) &&
+		    (!levels || f->sb[i].level < 2))
 			return;
 	t = p->win_start_ns > d->cfg->create_ns ? p->win_start_ns - d->cfg->create_ns : 0;
 	if (d->now >= t) {
 		/* Speculative: never held, never worth an eviction. */
-		allocate(d, fi, speculative_room(d, fi, f->mem_per_sandbox, 1 + p->reserve));
+		allocate(d, fi, speculative_room(d, fi, f->mem_per_sandbox, 1 + reserve));
 		return;
 	}
 	emit(d, (struct policy_action){
-		    .kind = POLICY_PREWARM, .fn = fi, .n = 1 + p->reserve, .at_ns = t});
+		    .kind = POLICY_PREWARM, .fn = fi, .n = 1 + reserve, .at_ns = t});
 	wake_at(d, t);
 }
 
