@@ -38,6 +38,7 @@ static void config_defaults(struct policy_config *cfg)
 	    .conc_minutes = MODEL_CONC_MINUTES,
 	    .surplus_grace_ns = 30 * NS,
 	    .spare_min_idle_ns = 120 * NS,
+	    .ramp_min_worth_s = 240,
 	};
 }
 

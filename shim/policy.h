@@ -60,6 +60,7 @@ struct policy_config {
 	double conc_headroom;	    /* and this share above the peak */
 	uint64_t surplus_grace_ns;  /* idle sandboxes past the peak: kept this long */
 	uint64_t spare_min_idle_ns; /* delta's spares under a short window: at least this */
+	double ramp_min_worth_s;    /* delta ramps where a cold start is worth this idle */
 };
 
 /* Parse "fixed:SECONDS", "knative", "histogram", "lru", "gdsf",

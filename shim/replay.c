@@ -53,6 +53,7 @@ void replay_policy_time_scale(struct policy_config *pc, unsigned n)
 	pc->timer_unload_ns /= n;
 	pc->surplus_grace_ns /= n;
 	pc->spare_min_idle_ns /= n;
+	pc->ramp_min_worth_s /= n;
 	pc->cold_cost_gb_s /= n;
 	if (pc->conc_minutes)
 		pc->conc_minutes = (pc->conc_minutes + n - 1) / n;

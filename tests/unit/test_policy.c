@@ -152,6 +152,7 @@ Test(policy_rules, delta_doubles_the_pool_while_demand_ramps)
 	struct model_function f;
 	struct model m = {.fn = &f, .n_fn = 1};
 	struct policy_config fixed = pol_cfg("fixed:600"), delta = pol_cfg("delta");
+	struct policy_config cheap = pol_cfg("delta:12");
 	struct pol_out o;
 	unsigned n;
 
@@ -164,6 +165,11 @@ Test(policy_rules, delta_doubles_the_pool_while_demand_ramps)
 	pol_decide(&m, &delta, POL_S(2), &o);
 	pol_count(&o, POLICY_ALLOCATE, &n);
 	cr_assert_eq(n, 4, "the waiting one and as many again as run");
+	/* delta:12 on 128 MB: a cold start is worth 96 s of idle, under the
+	 * 240 s the doubling needs; only the waiting one */
+	pol_decide(&m, &cheap, POL_S(2), &o);
+	pol_count(&o, POLICY_ALLOCATE, &n);
+	cr_assert_eq(n, 1);
 	model_function_fini(&f);
 }
 
