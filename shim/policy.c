@@ -459,6 +459,27 @@ static uint64_t spare_idle(const struct model_function *f, const struct policy_c
  * from 0.31-1.05x fixed's to 0.21-0.91x at fixed:60 to fixed:1800 (README).
  * Too few idle times (a level new to the function): half of w, rent or
  * buy, as a new app (fallback_keep_alive) but with no 10-minute floor. */
+double policy_level_wait_s(const struct model_function *f, unsigned k, double idle_s)
+{
+	const struct model_level *l = f->levels && k >= 2 ? &f->levels[model_level_band(k)] : NULL;
+	double sum = 0, n = 0;
+
+	if (!l || l->hist.n < 3) /* delta_min_samples' default */
+		return -1;
+	for (int b = 0; b < MODEL_LOG_BINS; b++) {
+		double lo = (double)model_loghist_edge(b) / NS;
+		double hi = (double)model_loghist_edge(b + 1) / NS, v = (lo + hi) / 2;
+
+		if (l->hist.bin[b] && v > idle_s) {
+			sum += l->hist.bin[b] * (v - idle_s);
+			n += l->hist.bin[b];
+		}
+	}
+	if (n)
+		return sum / n;
+	return idle_s > 60 ? idle_s : 60;
+}
+
 uint64_t policy_level_keep_ns(struct model_function *f, unsigned k, const struct policy_config *cfg)
 {
 	struct model_level *l = f->levels ? &f->levels[model_level_band(k)] : NULL;

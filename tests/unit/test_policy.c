@@ -1095,6 +1095,27 @@ Test(policy_decide, delta_keeps_a_spare_by_its_levels_idle_times)
 	}
 }
 
+/* What a full node ranks a spare by: the wait its level has left.  Level
+ * 2 waited about 299 s five times: idle 100 s, about 200 s are left; idle
+ * past every wait seen, as long again. */
+Test(policy_decide, delta_ranks_a_spare_by_its_levels_wait)
+{
+	struct model_function f;
+	uint64_t ids[2];
+
+	model_function_init(&f, "fn", POL_MB(512));
+	for (int i = 0; i < 6; i++) {
+		pol_concurrent(&f, POL_S(300) * (uint64_t)(i + 1), 2, ids);
+		cr_assert(model_sandbox_remove(&f, ids[0]));
+		cr_assert(model_sandbox_remove(&f, ids[1]));
+	}
+	cr_assert_lt(policy_level_wait_s(&f, 3, 0), 0, "level 3: no history");
+	cr_assert_gt(policy_level_wait_s(&f, 2, 100), 150);
+	cr_assert_lt(policy_level_wait_s(&f, 2, 100), 250);
+	cr_assert_eq(policy_level_wait_s(&f, 2, 1000), 1000);
+	model_function_fini(&f);
+}
+
 /* A timer whose last call ran two at once: the first sandbox is unloaded
  * between calls, the spare (level 2, new) stays on its own; the pre-warm
  * for the next call still comes, though an idle spare is there (the
