@@ -449,16 +449,6 @@ static uint64_t spare_idle(const struct model_function *f, const struct policy_c
 	return (uint64_t)((s > floor_s ? s : floor_s) * NS);
 }
 
-/* A spare's keep-alive, from its level's idle times alone: the end that
- * minimises w * colds + idle seconds over them and the gap not seen yet
- * (no pre-warm: a spare's level is reached from a running app, not from a
- * quiet one).  Before it, every spare was kept for the concurrency peak of
- * the last minutes to hours (the window grew with the weight) and went
- * once idle 2 minutes at low weights; by level, on seeds 1-4 of gen and
- * 1-3 of gen-other, delta's cold starts at equal idle memory-time went
- * from 0.31-1.05x fixed's to 0.21-0.91x at fixed:60 to fixed:1800 (README).
- * Too few idle times (a level new to the function): half of w, rent or
- * buy, as a new app (fallback_keep_alive) but with no 10-minute floor. */
 double policy_level_wait_s(const struct model_function *f, unsigned k, double idle_s)
 {
 	const struct model_level *l = f->levels && k >= 2 ? &f->levels[model_level_band(k)] : NULL;
@@ -480,6 +470,16 @@ double policy_level_wait_s(const struct model_function *f, unsigned k, double id
 	return idle_s > 60 ? idle_s : 60;
 }
 
+/* A spare's keep-alive, from its level's idle times alone: the end that
+ * minimises w * colds + idle seconds over them and the gap not seen yet
+ * (no pre-warm: a spare's level is reached from a running app, not from a
+ * quiet one).  Before it, every spare was kept for the concurrency peak of
+ * the last minutes to hours (the window grew with the weight) and went
+ * once idle 2 minutes at low weights; by level, on seeds 1-4 of gen and
+ * 1-3 of gen-other, delta's cold starts at equal idle memory-time went
+ * from 0.31-1.05x fixed's to 0.21-0.91x at fixed:60 to fixed:1800 (README).
+ * Too few idle times (a level new to the function): half of w, rent or
+ * buy, as a new app (fallback_keep_alive) but with no 10-minute floor. */
 uint64_t policy_level_keep_ns(struct model_function *f, unsigned k, const struct policy_config *cfg)
 {
 	struct model_level *l = f->levels ? &f->levels[model_level_band(k)] : NULL;

@@ -147,11 +147,11 @@ void policy_plan_function(struct model_function *f, const struct policy_config *
 /* delta: how long an idle sandbox of concurrency level k >= 2 is worth
  * keeping, from that level's idle times (policy_plan_function first: it
  * sets the function's weight). */
+uint64_t policy_level_keep_ns(struct model_function *f, unsigned k,
+			      const struct policy_config *cfg);
 /* delta: the mean wait left for level k >= 2 after idle_s already idle,
  * from that level's idle times (none longer: as long again, at least a
  * minute); -1 with too few of them. */
 double policy_level_wait_s(const struct model_function *f, unsigned k, double idle_s);
-uint64_t policy_level_keep_ns(struct model_function *f, unsigned k,
-			      const struct policy_config *cfg);
 
 #endif
