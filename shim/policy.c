@@ -449,24 +449,46 @@ static uint64_t spare_idle(const struct model_function *f, const struct policy_c
 	return (uint64_t)((s > floor_s ? s : floor_s) * NS);
 }
 
-double policy_level_wait_s(const struct model_function *f, unsigned k, double idle_s)
+/* Level k's history (k >= 2) when it holds at least min_n idle times. */
+static struct model_level *level_of(const struct model_function *f, unsigned k, double min_n)
 {
-	const struct model_level *l = f->levels && k >= 2 ? &f->levels[model_level_band(k)] : NULL;
-	double sum = 0, n = 0;
+	struct model_level *l = f->levels && k >= 2 ? &f->levels[model_level_band(k)] : NULL;
 
-	if (!l || l->hist.n < 3) /* delta_min_samples' default */
-		return -1;
+	return l && l->hist.n >= min_n ? l : NULL;
+}
+
+/* Its idle times as points, one per bin that has any, at the bin's middle. */
+static size_t level_points(const struct model_level *l, struct it_point *pt)
+{
+	size_t n = 0;
+
 	for (int b = 0; b < MODEL_LOG_BINS; b++) {
 		double lo = (double)model_loghist_edge(b) / NS;
-		double hi = (double)model_loghist_edge(b + 1) / NS, v = (lo + hi) / 2;
+		double hi = (double)model_loghist_edge(b + 1) / NS;
 
-		if (l->hist.bin[b] && v > idle_s) {
-			sum += l->hist.bin[b] * (v - idle_s);
-			n += l->hist.bin[b];
-		}
+		if (l->hist.bin[b])
+			pt[n++] = (struct it_point){(lo + hi) / 2, l->hist.bin[b], lo, hi};
 	}
-	if (n)
-		return sum / n;
+	return n;
+}
+
+double policy_level_wait_s(const struct model_function *f, unsigned k, double idle_s)
+{
+	const struct model_level *l = level_of(f, k, 3); /* delta_min_samples' default */
+	struct it_point pt[MODEL_LOG_BINS];
+	double sum = 0, c = 0;
+	size_t n;
+
+	if (!l)
+		return -1;
+	n = level_points(l, pt);
+	for (size_t i = 0; i < n; i++)
+		if (pt[i].v > idle_s) {
+			sum += pt[i].c * (pt[i].v - idle_s);
+			c += pt[i].c;
+		}
+	if (c)
+		return sum / c;
 	return idle_s > 60 ? idle_s : 60;
 }
 
@@ -482,22 +504,16 @@ double policy_level_wait_s(const struct model_function *f, unsigned k, double id
  * buy, as a new app (fallback_keep_alive) but with no 10-minute floor. */
 uint64_t policy_level_keep_ns(struct model_function *f, unsigned k, const struct policy_config *cfg)
 {
-	struct model_level *l = f->levels ? &f->levels[model_level_band(k)] : NULL;
+	struct model_level *l = level_of(f, k, cfg->delta_min_samples);
 	double w = f->size_memo.w, colds, idle = 0, best, best_e = 0;
 	struct it_point pt[MODEL_LOG_BINS + 1];
-	size_t n = 0;
+	size_t n;
 
-	if (!l || l->hist.n < cfg->delta_min_samples)
+	if (!l)
 		return (uint64_t)(0.5 * weight_keep_s(w) * NS);
 	if (l->keep_n == l->hist.n && l->keep_w == w)
 		return l->keep_ns;
-	for (int b = 0; b < MODEL_LOG_BINS; b++) {
-		double lo = (double)model_loghist_edge(b) / NS;
-		double hi = (double)model_loghist_edge(b + 1) / NS;
-
-		if (l->hist.bin[b])
-			pt[n++] = (struct it_point){(lo + hi) / 2, l->hist.bin[b], lo, hi};
-	}
+	n = level_points(l, pt);
 	pt[n] = unseen_gap(pt[n - 1].hi, w);
 	n++;
 	colds = l->hist.n + 1;
