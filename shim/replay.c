@@ -121,7 +121,8 @@ static int dispatch(struct sim *s, uint64_t now)
 		model_function_start(&s->f, sb, now, s->rc->tick_ns);
 		sb->caller_ns = now + a.dur_ns;
 		internal_at(s, sb->caller_ns);
-		if (now > a.t_ns && replay_stats_cold(&s->st, now - a.t_ns, a.busy) < 0)
+		if (now > a.t_ns &&
+		    replay_stats_cold(&s->st, now - a.t_ns, a.busy, s->rc->cold_ns) < 0)
 			return -1;
 	}
 	return 0;

@@ -63,7 +63,14 @@ struct replay_result {
 	/* Cold starts that found the app already running an invocation: the
 	 * concurrency the one-instance-per-app model of Shahrad et al. has not. */
 	uint64_t cold_starts_busy;
+	/* Cold starts that waited longer than a creation: held for memory on
+	 * a full node (never without a budget). */
+	uint64_t cold_starts_held;
 	double cold_start_pct; /* invocation-weighted: all cold starts / all invocations */
+	/* FaasCache's cold-start %: the cold starts not held over the
+	 * invocations not held (its simulator drops a call it has no memory
+	 * for and counts it apart, as neither hit nor miss). */
+	double miss_pct;
 	/* Percentiles (nearest rank) of the per-application cold-start %, over
 	 * the apps with invocations: Shahrad et al.'s headline metric. */
 	double app_cold_p50, app_cold_p75, app_cold_p90;

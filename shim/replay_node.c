@@ -129,7 +129,7 @@ static int dispatch(struct node *n, size_t slot, uint64_t now)
 		n->committed[slot / n->n_app] += sb->mem_bytes;
 		sb->caller_ns = now + v.dur_ns;
 		if (now > v.t_ns) {
-			if (replay_stats_cold(&n->st, now - v.t_ns, v.busy) < 0)
+			if (replay_stats_cold(&n->st, now - v.t_ns, v.busy, n->rc->cold_ns) < 0)
 				return -1;
 			a->colds++;
 		}

@@ -124,29 +124,35 @@ static void print_csv(const struct run *r, FILE *out)
 {
 	fprintf(out, "policy,invocations,cold_starts,cold_start_pct,idle_gb_s,app_cold_p50,"
 		     "app_cold_p75,app_cold_p90,cold_busy,mean_added_ms,p99_added_ms,"
-		     "p999_added_ms,node_gb,evictions,imbalance\n");
+		     "p999_added_ms,node_gb,evictions,imbalance,cold_held,miss_pct\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
-		fprintf(out, "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu,%.3f\n",
-			x->policy, (unsigned long)x->invocations, (unsigned long)x->cold_starts,
-			x->cold_start_pct, x->idle_gb_s, x->app_cold_p50, x->app_cold_p75,
-			x->app_cold_p90, (unsigned long)x->cold_starts_busy, x->mean_added_ms,
-			x->p99_added_ms, x->p999_added_ms, (double)r->node[i] / (1u << 30),
-			(unsigned long)x->evictions, x->imbalance);
+		fprintf(
+		    out,
+		    "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu,%.3f,%lu,%.4f\n",
+		    x->policy, (unsigned long)x->invocations, (unsigned long)x->cold_starts,
+		    x->cold_start_pct, x->idle_gb_s, x->app_cold_p50, x->app_cold_p75,
+		    x->app_cold_p90, (unsigned long)x->cold_starts_busy, x->mean_added_ms,
+		    x->p99_added_ms, x->p999_added_ms, (double)r->node[i] / (1u << 30),
+		    (unsigned long)x->evictions, x->imbalance, (unsigned long)x->cold_starts_held,
+		    x->miss_pct);
 	}
 }
 
 /* COLD% is invocation-weighted; APP p50/p75/p90 are percentiles of the
  * per-application cold-start %; BUSY counts the cold starts that found the
- * app already running (concurrency). */
+ * app already running (concurrency).  On a node, HELD counts the cold
+ * starts held for memory and MISS% is FaasCache's cold-start %, which
+ * leaves them out. */
 static void print_table(const struct run *r, FILE *out)
 {
 	bool node = r->n && r->node[0];
 
 	fprintf(out, "%-12s %s %11s %9s %8s %7s %7s %7s %8s %13s %8s %9s%s\n", "POLICY",
 		node ? "NODE GB" : "", "INVOCATIONS", "COLD", "COLD%", "APP50%", "APP75%", "APP90%",
-		"BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms", node ? "    EVICT IMBALANCE" : "");
+		"BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms",
+		node ? "    EVICT IMBALANCE      HELD   MISS%" : "");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
@@ -159,7 +165,8 @@ static void print_table(const struct run *r, FILE *out)
 			(unsigned long)x->cold_starts_busy, x->idle_gb_s, x->mean_added_ms,
 			x->p999_added_ms);
 		if (node)
-			fprintf(out, " %9lu %9.2f", (unsigned long)x->evictions, x->imbalance);
+			fprintf(out, " %9lu %9.2f %9lu %7.3f", (unsigned long)x->evictions,
+				x->imbalance, (unsigned long)x->cold_starts_held, x->miss_pct);
 		fputc('\n', out);
 	}
 }

@@ -36,7 +36,7 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
-int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy)
+int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy, uint64_t cold_ns)
 {
 	if (grow((void **)&s->added, &s->cap_added, s->n_added, sizeof(*s->added)) < 0)
 		return -1;
@@ -44,6 +44,7 @@ int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy)
 	s->added_sum_ns += added_ns;
 	s->colds++;
 	s->colds_busy += busy;
+	s->colds_held += added_ns > cold_ns;
 	return 0;
 }
 
@@ -88,6 +89,7 @@ int replay_stats_merge(struct replay_stats *dst, const struct replay_stats *src)
 	dst->invocations += src->invocations;
 	dst->colds += src->colds;
 	dst->colds_busy += src->colds_busy;
+	dst->colds_held += src->colds_held;
 	dst->evictions += src->evictions;
 	dst->idle_ns_bytes += src->idle_ns_bytes;
 	dst->added_sum_ns += src->added_sum_ns;
@@ -143,6 +145,11 @@ void replay_stats_result(struct replay_stats *s, const char *policy, struct repl
 	    .invocations = s->invocations,
 	    .cold_starts = s->colds,
 	    .cold_starts_busy = s->colds_busy,
+	    .cold_starts_held = s->colds_held,
+	    .miss_pct = s->invocations > s->colds_held
+			    ? 100.0 * (double)(s->colds - s->colds_held) /
+				  (double)(s->invocations - s->colds_held)
+			    : 0,
 	    .cold_start_pct =
 		s->invocations ? 100.0 * (double)s->colds / (double)s->invocations : 0,
 	    .app_cold_p50 = app_percentile(s, 50),

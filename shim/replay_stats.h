@@ -13,6 +13,10 @@
 
 struct replay_stats {
 	uint64_t invocations, colds, colds_busy, evictions;
+	/* Cold starts that waited longer than a creation: held for memory,
+	 * FaasCache's dropped calls (its simulator counts them apart from its
+	 * misses, and its cold-start % leaves them out). */
+	uint64_t colds_held;
 	/* Idle memory-time in ns x bytes, summed exactly: integers add up to
 	 * the same total in any order, so apps replayed on several threads
 	 * merge into the very same idle_gb_s (a double's sum would depend on
@@ -29,8 +33,9 @@ struct replay_stats {
  * but never past horizon (the trace's end). */
 void replay_stats_idle(struct replay_stats *s, const struct model_sandbox *sb, uint64_t now,
 		       uint64_t horizon);
-/* A cold start waited added_ns; busy: the app had an invocation in flight. */
-int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy);
+/* A cold start waited added_ns; busy: the app had an invocation in flight;
+ * a wait past cold_ns (the creation time) was a wait for memory. */
+int replay_stats_cold(struct replay_stats *s, uint64_t added_ns, bool busy, uint64_t cold_ns);
 /* One application's totals (skipped when it had no invocation). */
 int replay_stats_app(struct replay_stats *s, uint64_t invocations, uint64_t colds);
 /* Add src's counts to dst's (src is left as it was).  Every total comes
