@@ -77,6 +77,8 @@ cat "$out/node.csv"
 awk -F, '$1 == "frontier" && $7 != "" && ($3 == "delta" || $3 ~ /^fixed:/ || $3 == "gdsf" || $3 == "lru") { printf "node %s GB: %s at %s GB*s: delta / other = %s\n", $2, $3, $4, $8 }' "$out/node.csv"
 awk -F, '$1 == "gdsf" { g[$13] = $3 } $1 == "delta" { d[$13] = $3 } $1 == "lru" { l[$13] = $3 }
 END { for (c in g) printf "node %s GB: delta %d cold starts, gdsf %d (%s), lru %d (gdsf %s)\n", c, d[c], g[c], d[c] <= g[c] ? "no more" : "MORE", l[c], g[c] <= l[c] ? "no more" : "MORE" }' "$out/node.csv"
+awk -F, '$1 == "gdsf" { g[$13] = $3 - $16; gh[$13] = $16 } $1 == "delta" { d[$13] = $3 - $16; dh[$13] = $16 }
+END { for (c in g) printf "node %s GB, without the calls held for memory: delta %d, gdsf %d (held: %d, %d)\n", c, d[c], g[c], dh[c], gh[c] }' "$out/node.csv"
 
 # FaasCache's own frequency (gdsf:faascache: the uses of the function's
 # live containers) next to ours, on the same node.
