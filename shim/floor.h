@@ -118,6 +118,15 @@ int shim_floor_own_paths(struct oci_config *cfg, const char *bundle, const char 
  * store's, root's).  Run last, after shim_floor_idmap. */
 int shim_floor_pin(struct oci_config *cfg, const char *bundle, const char *root,
 		   struct slx_err *err);
+/* When rootfs (root.path, resolved, inside bundle) is already shifted into
+ * the sandboxes' range of o (its top directory owned by one of those ids),
+ * no regular file in it is set-uid to an id of the range or set-gid (and
+ * group-executable) to one: the sandboxes' namespaces belong to the first,
+ * and the rootfs's path is searchable by any host user (floor_setid.c).
+ * Walked once, physically, on the rootfs's own file system; the first such
+ * file is refused by name. */
+int shim_floor_no_setid(const char *rootfs, const char *bundle, const struct shim_floor_opts *o,
+			struct slx_err *err);
 /* The value of the option "key=value" in o, NULL when absent. */
 const char *floor_option_value(const struct oci_strv *o, const char *key);
 /* Each overlay lower of cfg (a sandbox's config, the floor applied) that is

@@ -258,6 +258,51 @@ Test(floor, a_rootfs_already_in_the_sandbox_range_is_left_as_it_is)
 	cmd_result_free(&r);
 }
 
+/* A rootfs shifted into the sandboxes' range by a tool that keeps the
+ * set-id bits, holding a file set-uid to BASE: the sandboxes' user
+ * namespaces belong to BASE, so any host user who runs it through the
+ * rootfs's searchable path holds every capability over them.  The premise
+ * first (nobody runs it and is BASE), then: the function is refused at
+ * load, in one line naming the file, and nothing is left. */
+Test(floor, a_set_uid_file_of_a_sandbox_id_in_the_bundle_is_refused)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("echo ran", NULL);
+	floor_t_compile("euid", "#include <stdio.h>\n#include <unistd.h>\n"
+				"int main(void) { printf(\"%u\\n\", geteuid()); return 0; }\n");
+	cmd_run(&r, NULL, 10,
+		"chown -R 1879048192:1879048192 %s/rootfs && chmod 4755 %s/rootfs/euid && "
+		"setpriv --reuid=65534 --regid=65534 --clear-groups %s/rootfs/euid",
+		floor_t_dir, floor_t_dir, floor_t_dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "1879048192\n", "the host user did not become BASE: %s", r.out);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_neq(r.status, 0, "ran: %s", r.out);
+	cr_assert(strstr(r.err, "rootfs/euid is set-uid to 1879048192, a sandbox id"), "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "ls -A %s/state 2>/dev/null", floor_t_dir);
+	cr_assert_str_eq(r.out, "", "left behind: %s", r.out);
+	cmd_result_free(&r);
+	/* set-gid to a sandbox group, likewise; the bits cleared, it runs */
+	cmd_run(&r, NULL, 10,
+		"chown 1879048193:1879048193 %s/rootfs/euid && chmod 2755 %s/rootfs/euid",
+		floor_t_dir, floor_t_dir);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_neq(r.status, 0, "ran: %s", r.out);
+	cr_assert(strstr(r.err, "rootfs/euid is set-gid to 1879048193, a sandbox id"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "chmod 0755 %s/rootfs/euid", floor_t_dir);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "ran\n");
+	cmd_result_free(&r);
+}
+
 /* The attacker's bundle: a root over a host directory that is not its own
  * (here a copy of the example's rootfs holding a root:42 0640 file, outside
  * the bundle).  A function sees only its own files: refused, naming the
