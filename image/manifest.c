@@ -4,9 +4,12 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../common/cleanup.h"
 
 #define REF_NAME "org.opencontainers.image.ref.name"
 
@@ -108,6 +111,28 @@ int img_index_find_tag(const char *json, size_t len, const char *tag, struct img
 	return img_desc_parse(found, "index.json: manifests[]", out, err);
 }
 
+static int cmp_digest(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Layers listed more than once (old builders repeat the empty layer) are
+ * one lower each. */
+static size_t distinct_layers(const struct img_manifest *m)
+{
+	cleanup_free const char **v = calloc(m->n_layers, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return SIZE_MAX;
+	for (size_t i = 0; i < m->n_layers; i++)
+		v[i] = m->layers[i].digest;
+	qsort(v, m->n_layers, sizeof(*v), cmp_digest);
+	for (size_t i = 0; i < m->n_layers; i++)
+		n += !i || strcmp(v[i - 1], v[i]);
+	return n;
+}
+
 int img_manifest_parse(const char *json, size_t len, struct img_manifest *m, struct slx_err *err)
 {
 	cleanup_yajl yajl_val root = NULL;
@@ -134,6 +159,18 @@ int img_manifest_parse(const char *json, size_t len, struct img_manifest *m, str
 			return -1;
 		}
 		m->n_layers++;
+	}
+	if (m->n_layers > IMG_MAX_LAYERS) {
+		size_t n = distinct_layers(m);
+
+		if (n > IMG_MAX_LAYERS) {
+			img_manifest_free(m);
+			if (n == SIZE_MAX)
+				return slx_error(err, ENOMEM, "manifest");
+			return slx_error(
+			    err, 0, "manifest: %zu distinct layers; an overlay stacks at most %d",
+			    n, IMG_MAX_LAYERS);
+		}
 	}
 	return 0;
 }

@@ -8,7 +8,7 @@
 # headers and half of it and then nothing (the first time; a resumed GET is
 # served), evil/realm and evil/realm2 name a plain-http realm elsewhere (the
 # second behind "localhost:x@", which is a user name), evil/many lists its one
-# layer 1,100 times.
+# layer 1,100 times, evil/deep lists 1,100 distinct layers (served by no one).
 # usage: fake_registry.py LAYOUT PORTFILE LOGFILE
 import hashlib, json, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,14 +57,19 @@ class H(BaseHTTPRequestHandler):
                 realm = 'http://localhost:x@127.0.0.2:%d/token' % self.server.server_port
             challenge = 'Bearer realm="%s",service="fake",scope="repository:%s:pull"' % (realm, repo)
             return self.send(401, b'{"errors": []}', extra=[('WWW-Authenticate', challenge)])
-        if repo not in ('fn/echo', 'fn/corrupt', 'evil/endless', 'evil/stall', 'evil/many'):
+        if repo not in ('fn/echo', 'fn/corrupt', 'evil/endless', 'evil/stall', 'evil/many',
+                        'evil/deep'):
             return self.send(404, b'{"errors": [{"code": "NAME_UNKNOWN"}]}')
         if kind == 'manifests':
             index = json.load(open(os.path.join(LAYOUT, 'index.json')))
             top = index['manifests'][0]['digest']
-            if repo == 'evil/many':  # its one layer listed 1,100 times
+            if repo in ('evil/many', 'evil/deep'):
                 m = json.loads(blob(top))
-                m['layers'] = m['layers'] * 1100
+                if repo == 'evil/many':  # its one layer listed 1,100 times
+                    m['layers'] = m['layers'] * 1100
+                else:
+                    m['layers'] = [dict(m['layers'][0], digest='sha256:%064x' % i)
+                                   for i in range(1100)]
                 body = json.dumps(m).encode()
                 if not ref.startswith('sha256:') or ref == 'sha256:' + hashlib.sha256(body).hexdigest():
                     return self.send(200, body, 'application/vnd.oci.image.manifest.v1+json')

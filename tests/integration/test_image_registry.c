@@ -216,6 +216,31 @@ Test(image_registry, a_layer_listed_many_times_is_held_once)
 	cmd_result_free(&r);
 }
 
+/* 1,100 distinct layers, past a 1,024 fd limit (the pull pins each blob
+ * it fetches by an fd until it ends) and past the 500 lowers an overlay
+ * stacks: refused in one line when the manifest is read, before any blob
+ * is asked for, and nothing is left in the store's blobs or temp. */
+Test(image_registry, more_layers_than_an_overlay_stacks_are_refused_before_any_blob)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 60,
+		"cd %s && ulimit -n 1024 && '%s' --root root image pull "
+		"docker://127.0.0.1:%d/evil/deep:v1",
+		work, slxrun_bin(), fake_port);
+	cr_assert_neq(r.status, 0, "pulled: %s", r.out);
+	cr_assert(strstr(r.err, "1100 distinct layers; an overlay stacks at most 500"), "%s",
+		  r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "grep -c 'evil/deep/blobs' %s/log", work);
+	cr_assert_str_eq(r.out, "0\n", "blobs asked for: %s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "ls -A %s/root/images/tmp", work);
+	cr_assert_str_eq(r.out, "", "left in the store's temp: %s", r.out);
+	cmd_result_free(&r);
+}
+
 Test(image_registry, debians_docker_registry_serves_what_skopeo_pushed)
 {
 	struct cmd_result r;

@@ -158,6 +158,48 @@ Test(image_manifest, a_bad_digest_or_size_is_named_by_its_place)
 	img_manifest_free(&m);
 }
 
+/* A manifest of n layers; distinct: each its own digest, else one digest
+ * listed n times. */
+static char *img_t_layers(unsigned n, bool distinct)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cr_assert_not_null(f);
+	fputs("{\"config\":{\"digest\":\"" D1 "\",\"size\":5},\"layers\":[", f);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s{\"digest\":\"sha256:%064x\",\"size\":1}", i ? "," : "",
+			distinct ? i : 7);
+	fputs("]}", f);
+	fclose(f);
+	return buf;
+}
+
+/* A registry's manifest of 1,100 distinct layers ran a pull out of fds
+ * (each fetched blob is pinned by one until the pull ends) where the fd
+ * limit is 1,024; no overlay could stack them anyway (overlayfs: 500
+ * lowers).  Refused when read, before any blob is fetched; one layer
+ * listed 1,100 times (an old builder's empty layer) is one lower. */
+Test(image_manifest, more_distinct_layers_than_an_overlay_stacks_are_refused)
+{
+	char *many = img_t_layers(IMG_MAX_LAYERS + 1, true),
+	     *at = img_t_layers(IMG_MAX_LAYERS, true), *same = img_t_layers(1100, false);
+	struct img_manifest m;
+	struct slx_err err = {0};
+
+	cr_assert_eq(img_manifest_parse(many, strlen(many), &m, &err), -1);
+	cr_assert_str_eq(err.msg, "manifest: 501 distinct layers; an overlay stacks at most 500");
+	cr_assert_eq(img_manifest_parse(at, strlen(at), &m, &err), 0, "%s", err.msg);
+	img_manifest_free(&m);
+	cr_assert_eq(img_manifest_parse(same, strlen(same), &m, &err), 0, "%s", err.msg);
+	cr_assert_eq(m.n_layers, 1100);
+	img_manifest_free(&m);
+	free(many);
+	free(at);
+	free(same);
+}
+
 Test(image_digest, sha256_of_known_bytes_and_the_digest_grammar)
 {
 	char d[IMG_DIGEST_MAX];
