@@ -16,7 +16,8 @@
 /* "sha256:" + 64 hex digits + NUL. */
 #define IMG_DIGEST_MAX 72
 /* The distinct layers an image may have: overlayfs stacks at most 500
- * lowers (OVL_MAX_STACK), and a pull pins each layer it fetches by one fd. */
+ * lowers (OVL_MAX_STACK; runtime/rootfs_mount.c mounts that many by fd),
+ * and a pull pins each layer it fetches by one fd. */
 #define IMG_MAX_LAYERS 500
 
 enum img_transport {
