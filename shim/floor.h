@@ -118,15 +118,16 @@ int shim_floor_own_paths(struct oci_config *cfg, const char *bundle, const char 
  * store's, root's).  Run last, after shim_floor_idmap. */
 int shim_floor_pin(struct oci_config *cfg, const char *bundle, const char *root,
 		   struct slx_err *err);
-/* When rootfs (root.path, resolved, inside bundle) is already shifted into
- * the sandboxes' range of o (its top directory owned by one of those ids),
- * no regular file in it is set-uid to an id of the range or set-gid (and
- * group-executable) to one: the sandboxes' namespaces belong to the first,
- * and the rootfs's path is searchable by any host user (floor_setid.c).
- * Walked once, physically, on the rootfs's own file system; the first such
- * file is refused by name. */
-int shim_floor_no_setid(const char *rootfs, const char *bundle, const struct shim_floor_opts *o,
-			struct slx_err *err);
+/* No regular file that a sandbox mounts from bundle (resolved) --
+ * root.path, a bind's source, resolved by shim_floor_own_paths -- is set-uid
+ * or set-gid to an id of o's range and runnable by a host user: the
+ * sandboxes' namespaces belong to the first id, and the bundle's path is
+ * searchable by any host user (floor_setid.c).  Walked, physically and
+ * into mounts not nosuid, only where an id of the range owns the top or
+ * anything directly in it (a tree shifted into the range); the first such
+ * file is refused by name, with their count. */
+int shim_floor_no_setid(const struct oci_config *cfg, const char *bundle,
+			const struct shim_floor_opts *o, struct slx_err *err);
 /* The value of the option "key=value" in o, NULL when absent. */
 const char *floor_option_value(const struct oci_strv *o, const char *key);
 /* Each overlay lower of cfg (a sandbox's config, the floor applied) that is

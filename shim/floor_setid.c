@@ -1,31 +1,109 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* floor_setid.c -- no set-id file of a sandbox id in a rootfs shifted into
- * the sandboxes' range.  Their user namespaces belong to BASE, the first of
- * their host ids, so a host process running as BASE holds every capability
- * over them, and one running as another id of the range is a function's
- * own user to signal.  A bundle whose rootfs is already chowned into the
- * range (what a runtime without idmapped mounts needs; the floor leaves it
- * as it is) by a tool that keeps the set-id bits (Debian's su, passwd,
- * mount...) gives any host user that process: the rootfs's path is
- * searchable by others, as root_reachable asks.  Such a rootfs is walked
- * once when the function is loaded.  Any other rootfs is not: the image
- * store strips the bits from the layers it unpacks, and a set-id file of a
- * range id in a bundle of host ids is one a root extracting a hostile
- * tarball would have made a set-uid-root one as easily, a host's matter
- * that no runtime walks every rootfs for (the walk costs about 2 ms per
- * 1,000 files, warm: 140 ms on a 69,000-file rootfs). */
+/* floor_setid.c -- no set-id file of a sandbox id that a host user could
+ * run, in what a sandbox mounts from its bundle.  The sandboxes' user
+ * namespaces belong to BASE, the first of their host ids, so a host process
+ * running as BASE holds every capability over them, and one running as
+ * another id of the range is a function's own user to signal.  A rootfs
+ * chowned into the range (what a runtime without idmapped mounts needs;
+ * the floor leaves it as it is) by a tool that keeps the set-id bits
+ * (Debian's su, passwd, mount...) gives any host user that process: the
+ * rootfs's path is searchable by others, as root_reachable asks.
+ *
+ * What is walked: root.path and each bind source inside the bundle whose
+ * top directory, or anything directly in it, is owned by an id of the range
+ * (a shift by `chown -R B rootfs/...` or a tarball without "./" leaves the top
+ * as it was).  Anything else is not: the image store strips the bits from
+ * the layers it unpacks, and a set-id file of a range id deep in a tree of
+ * host ids is one that whoever extracted it could as easily have made
+ * set-uid root, a host's matter that no runtime walks every rootfs for.
+ * The walk costs about 2 ms per 1,000 files (warm: 140 ms on a 69,000-file
+ * rootfs), at load only; it descends into mounts under the tree, but not
+ * into one mounted nosuid. */
 #include "floor.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fts.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "../common/cleanup.h"
 
-static bool in_range(uint32_t id, uint32_t base, uint32_t count)
+struct setid_scan {
+	const char *bundle;
+	uint32_t base, count;
+	char first[PATH_MAX]; /* the first such file, relative to the bundle */
+	bool first_uid;	      /* it is set-uid (else set-gid) */
+	uint32_t first_id;
+	size_t n;
+};
+
+static bool in_range(const struct setid_scan *s, uint32_t id)
 {
-	return id >= base && id - base < count;
+	return id >= s->base && id - s->base < s->count;
+}
+
+/* Set-uid to a range id and runnable by a host user (others, or a group
+ * that is not the range's), or set-gid (group-executable, else the bit
+ * means mandatory locking) to a range id and runnable by others or by an
+ * owner that is not the range's. */
+static void note(struct setid_scan *s, const char *path, const struct stat *st)
+{
+	bool uid =
+	    (st->st_mode & S_ISUID) && in_range(s, st->st_uid) &&
+	    ((st->st_mode & S_IXOTH) || ((st->st_mode & S_IXGRP) && !in_range(s, st->st_gid)));
+	bool gid =
+	    (st->st_mode & S_ISGID) && (st->st_mode & S_IXGRP) && in_range(s, st->st_gid) &&
+	    ((st->st_mode & S_IXOTH) || ((st->st_mode & S_IXUSR) && !in_range(s, st->st_uid)));
+	size_t skip = strlen(s->bundle) + 1;
+
+	if (!S_ISREG(st->st_mode) || (!uid && !gid))
+		return;
+	if (!s->n++) {
+		snprintf(s->first, sizeof(s->first), "%s",
+			 strlen(path) > skip ? path + skip : path);
+		s->first_uid = uid;
+		s->first_id = uid ? st->st_uid : st->st_gid;
+	}
+}
+
+static bool owned_by_range(const struct setid_scan *s, const struct stat *st)
+{
+	return in_range(s, st->st_uid) || in_range(s, st->st_gid);
+}
+
+/* Whether an id of the range owns the directory or anything directly in it. */
+static int shifted(const struct setid_scan *s, const char *dir, const struct stat *top, bool *out,
+		   struct slx_err *err)
+{
+	cleanup_close int fd = -1;
+	struct dirent *d;
+	struct stat st;
+	DIR *dp;
+
+	*out = owned_by_range(s, top);
+	if (*out)
+		return 0;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    !(dp = fdopendir(fd)))
+		return slx_error(err, errno, "%s", dir);
+	fd = -1;
+	while (!*out && (d = readdir(dp)))
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..") &&
+		    fstatat(dirfd(dp), d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			*out = owned_by_range(s, &st);
+	closedir(dp);
+	return 0;
+}
+
+static bool nosuid(const char *path)
+{
+	struct statvfs v;
+
+	return statvfs(path, &v) == 0 && (v.f_flag & ST_NOSUID);
 }
 
 static void fts_closep(FTS **f)
@@ -34,51 +112,85 @@ static void fts_closep(FTS **f)
 		fts_close(*f);
 }
 
-int shim_floor_no_setid(const char *rootfs, const char *bundle, const struct shim_floor_opts *o,
-			struct slx_err *err)
+static int walk(struct setid_scan *s, const char *top, struct slx_err *err)
 {
-	uint32_t base = o->id_base ? o->id_base : SHIM_FLOOR_ID_BASE;
-	uint32_t count = o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT;
-	char *const top[] = {(char *)rootfs, NULL};
+	char *const v[] = {(char *)top, NULL};
 	__attribute__((cleanup(fts_closep))) FTS *fts = NULL;
-	size_t skip = strlen(bundle) + 1;
-	struct stat st;
 	FTSENT *e;
 
-	if (!rootfs || strncmp(rootfs, bundle, skip - 1) || rootfs[skip - 1] != '/')
-		return 0; /* not the bundle's own */
-	if (lstat(rootfs, &st) < 0)
-		return slx_error(err, errno, "root.path %s", rootfs);
-	if (!in_range(st.st_uid, base, count) && !in_range(st.st_gid, base, count))
-		return 0;
-	/* physical: a symlink is not followed; one file system: what is
-	 * mounted under the rootfs is the host's, not the bundle's */
-	if (!(fts = fts_open(top, FTS_PHYSICAL | FTS_NOCHDIR | FTS_XDEV, NULL)))
-		return slx_error(err, errno, "root.path %s", rootfs);
+	if (!(fts = fts_open(v, FTS_PHYSICAL | FTS_NOCHDIR, NULL)))
+		return slx_error(err, errno, "%s", top);
 	errno = 0;
 	while ((e = fts_read(fts))) {
-		const struct stat *s = e->fts_statp;
-		const char *rel = e->fts_pathlen > skip ? e->fts_path + skip : e->fts_path;
-
-		if (e->fts_info == FTS_DNR || e->fts_info == FTS_ERR || e->fts_info == FTS_NS)
-			return slx_error(err, e->fts_errno, "bundle %s: %s", bundle, rel);
-		if (e->fts_info != FTS_F)
-			continue;
-		if ((s->st_mode & S_ISUID) && in_range(s->st_uid, base, count))
-			return slx_error(err, 0,
-					 "bundle %s: %s is set-uid to %u, a sandbox id: any host "
-					 "user could run it as that id and reach the sandboxes "
-					 "(chmod u-s it)",
-					 bundle, rel, (unsigned)s->st_uid);
-		if ((s->st_mode & S_ISGID) && (s->st_mode & S_IXGRP) &&
-		    in_range(s->st_gid, base, count))
-			return slx_error(err, 0,
-					 "bundle %s: %s is set-gid to %u, a sandbox id: any host "
-					 "user could run it as that group and reach the sandboxes "
-					 "(chmod g-s it)",
-					 bundle, rel, (unsigned)s->st_gid);
+		switch (e->fts_info) {
+		case FTS_DNR:
+		case FTS_ERR:
+		case FTS_NS:
+			return slx_error(err, e->fts_errno, "%s", e->fts_path);
+		case FTS_D:
+			/* another file system: set-id means nothing on a nosuid one */
+			if ((e->fts_level == FTS_ROOTLEVEL ||
+			     e->fts_statp->st_dev != e->fts_parent->fts_statp->st_dev) &&
+			    nosuid(e->fts_path))
+				fts_set(fts, e, FTS_SKIP);
+			break;
+		case FTS_F:
+			note(s, e->fts_path, e->fts_statp);
+			break;
+		default:
+			break;
+		}
 	}
-	if (errno)
-		return slx_error(err, errno, "root.path %s", rootfs);
-	return 0;
+	return errno ? slx_error(err, errno, "%s", top) : 0;
+}
+
+/* path (resolved) when it is inside the bundle or is the bundle. */
+static int scan(struct setid_scan *s, const char *path, struct slx_err *err)
+{
+	size_t len = strlen(s->bundle);
+	struct stat st;
+	bool sh;
+
+	if (!path || strncmp(path, s->bundle, len) || (path[len] != '/' && path[len]))
+		return 0; /* not the bundle's own */
+	if (lstat(path, &st) < 0)
+		return slx_error(err, errno, "%s", path);
+	if (S_ISREG(st.st_mode)) {
+		if (!nosuid(path))
+			note(s, path, &st);
+		return 0;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return 0;
+	if (shifted(s, path, &st, &sh, err) < 0)
+		return -1;
+	return sh ? walk(s, path, err) : 0;
+}
+
+int shim_floor_no_setid(const struct oci_config *cfg, const char *bundle,
+			const struct shim_floor_opts *o, struct slx_err *err)
+{
+	struct setid_scan s = {
+	    .bundle = bundle,
+	    .base = o->id_base ? o->id_base : SHIM_FLOOR_ID_BASE,
+	    .count = o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT,
+	};
+	char more[48] = "";
+
+	if (scan(&s, cfg->root.path, err) < 0)
+		return -1;
+	for (size_t i = 0; i < cfg->n_mounts; i++)
+		if (floor_mount_is_bind(&cfg->mounts[i]) &&
+		    scan(&s, cfg->mounts[i].source, err) < 0)
+			return -1;
+	if (!s.n)
+		return 0;
+	if (s.n > 1)
+		snprintf(more, sizeof(more), " (one of %zu such files)", s.n);
+	return slx_error(err, 0,
+			 "bundle %s: %s is set-%s to %u, a sandbox id%s: any host user could run "
+			 "it as that id and reach the sandboxes (clear the bits: find %s -perm "
+			 "/6000 -exec chmod ug-s {} +)",
+			 bundle, s.first, s.first_uid ? "uid" : "gid", (unsigned)s.first_id, more,
+			 bundle);
 }

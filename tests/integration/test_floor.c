@@ -258,6 +258,37 @@ Test(floor, a_rootfs_already_in_the_sandbox_range_is_left_as_it_is)
 	cmd_result_free(&r);
 }
 
+/* A program printing its euid, in the bundle's rootfs as /euid. */
+static void floor_t_euid(void)
+{
+	floor_t_compile("euid", "#include <stdio.h>\n#include <unistd.h>\n"
+				"int main(void) { printf(\"%u\\n\", geteuid()); return 0; }\n");
+}
+
+/* The function refused at load, one line naming what; nothing left. */
+static void floor_t_refused(const char *what)
+{
+	struct cmd_result r;
+
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_neq(r.status, 0, "ran: %s", r.out);
+	cr_assert(strstr(r.err, what), "want \"%s\" in: %s", what, r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "ls -A %s/state 2>/dev/null", floor_t_dir);
+	cr_assert_str_eq(r.out, "", "left behind: %s", r.out);
+	cmd_result_free(&r);
+}
+
+static void floor_t_sh(const char *cmd)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 10, "cd %s && %s", floor_t_dir, cmd);
+	cr_assert_eq(r.status, 0, "%s: %s", cmd, r.err);
+	cmd_result_free(&r);
+}
+
 /* A rootfs shifted into the sandboxes' range by a tool that keeps the
  * set-id bits, holding a file set-uid to BASE: the sandboxes' user
  * namespaces belong to BASE, so any host user who runs it through the
@@ -269,8 +300,7 @@ Test(floor, a_set_uid_file_of_a_sandbox_id_in_the_bundle_is_refused)
 	struct cmd_result r;
 
 	floor_t_bundle("echo ran", NULL);
-	floor_t_compile("euid", "#include <stdio.h>\n#include <unistd.h>\n"
-				"int main(void) { printf(\"%u\\n\", geteuid()); return 0; }\n");
+	floor_t_euid();
 	cmd_run(&r, NULL, 10,
 		"chown -R 1879048192:1879048192 %s/rootfs && chmod 4755 %s/rootfs/euid && "
 		"setpriv --reuid=65534 --regid=65534 --clear-groups %s/rootfs/euid",
@@ -278,29 +308,52 @@ Test(floor, a_set_uid_file_of_a_sandbox_id_in_the_bundle_is_refused)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "1879048192\n", "the host user did not become BASE: %s", r.out);
 	cmd_result_free(&r);
-	floor_t_invoke(floor_t_dir, NULL, "x", &r);
-	cr_assert_neq(r.status, 0, "ran: %s", r.out);
-	cr_assert(strstr(r.err, "rootfs/euid is set-uid to 1879048192, a sandbox id"), "%s", r.err);
-	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
-	cmd_result_free(&r);
-	cmd_run(&r, NULL, 10, "ls -A %s/state 2>/dev/null", floor_t_dir);
-	cr_assert_str_eq(r.out, "", "left behind: %s", r.out);
-	cmd_result_free(&r);
-	/* set-gid to a sandbox group, likewise; the bits cleared, it runs */
-	cmd_run(&r, NULL, 10,
-		"chown 1879048193:1879048193 %s/rootfs/euid && chmod 2755 %s/rootfs/euid",
-		floor_t_dir, floor_t_dir);
-	cmd_result_free(&r);
-	floor_t_invoke(floor_t_dir, NULL, "x", &r);
-	cr_assert_neq(r.status, 0, "ran: %s", r.out);
-	cr_assert(strstr(r.err, "rootfs/euid is set-gid to 1879048193, a sandbox id"), "%s", r.err);
-	cmd_result_free(&r);
-	cmd_run(&r, NULL, 10, "chmod 0755 %s/rootfs/euid", floor_t_dir);
-	cmd_result_free(&r);
+	floor_t_refused("rootfs/euid is set-uid to 1879048192, a sandbox id: any host user");
+	/* set-gid to a sandbox group, likewise, and each such file counted */
+	floor_t_sh("chown 1879048193:1879048193 rootfs/euid && chmod 2755 rootfs/euid && "
+		   "cp -a rootfs/euid rootfs/euid2");
+	floor_t_refused("is set-gid to 1879048193, a sandbox id (one of 2 such files)");
+	/* the bits cleared, it runs */
+	floor_t_sh("chmod 0755 rootfs/euid rootfs/euid2");
 	floor_t_invoke(floor_t_dir, NULL, "x", &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "ran\n");
 	cmd_result_free(&r);
+}
+
+/* The shifts an operator gets half right, and what a host user cannot run.
+ * `chown -R B rootfs/...` leaves the top directory root's: still walked.  A
+ * set-uid file only the range's group may execute (as Debian's 4754
+ * dbus-daemon-launch-helper) is runnable by no host user: it loads.  A bind
+ * source in the bundle, shifted, is walked as the rootfs is, and so is a
+ * file system mounted under the rootfs (not nosuid: the path reaches it). */
+Test(floor, a_half_shifted_rootfs_a_bind_source_and_a_mount_under_it_are_walked)
+{
+	struct cmd_result r;
+
+	floor_t_bundle("echo ran", "-e 's|\"mounts\": \\[|\"mounts\": [ { \"destination\": "
+				   "\"/data\", \"type\": \"bind\", \"source\": \"data\", "
+				   "\"options\": [\"rbind\", \"ro\"] },|'");
+	floor_t_euid();
+	floor_t_sh("mkdir data rootfs/data && chown -R 1879048192:1879048192 rootfs/* && "
+		   "chown 1879048192 rootfs/euid && chmod 4755 rootfs/euid");
+	floor_t_refused("rootfs/euid is set-uid to 1879048192, a sandbox id");
+	floor_t_sh("chmod 4754 rootfs/euid");
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "ran\n");
+	cmd_result_free(&r);
+	floor_t_sh("cp -a rootfs/euid data/su && chown -R 1879048192:1879048192 data && "
+		   "chmod 4755 data/su");
+	floor_t_refused("data/su is set-uid to 1879048192, a sandbox id");
+	floor_t_sh("rm data/su && mount -t tmpfs slxtest rootfs/data && cp -a rootfs/euid "
+		   "rootfs/data/su && chmod 4755 rootfs/data/su");
+	floor_t_refused("rootfs/data/su is set-uid to 1879048192, a sandbox id");
+	floor_t_sh("mount -o remount,nosuid rootfs/data");
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_eq(r.status, 0, "nosuid: %s", r.err);
+	cmd_result_free(&r);
+	floor_t_sh("umount rootfs/data");
 }
 
 /* The attacker's bundle: a root over a host directory that is not its own
