@@ -7,7 +7,9 @@
 #   HELDOUT="2 3 4": the seeds delta's
 #   constants were tuned on, replayed (without plots) so a result on SEED
 #   is seen next to the traces it was fitted to; OTHER="1 2 3": seeds of
-#   tests/traces/gen-other, a generator delta was never tuned on.
+#   tests/traces/gen-other, a generator delta was never tuned on;
+#   OTHER_NODE=16G,24G,...: replay those seeds on nodes of these sizes too
+#   (minutes each; off unless set).
 set -eu
 cd "$(dirname "$0")/../.."
 out=${1:-build/bench-replay}
@@ -59,6 +61,16 @@ for s in ${OTHER-1 2 3}; do
 	run "other-s$s" "$out/other-s$s"
 	sweep=
 	others="$others other-s$s"
+	[ -n "${OTHER_NODE:-}" ] || continue
+	set --
+	for f in "$out/other-s$s"/invocations_per_function_md.anon.d*.csv; do set -- "$@" "$f"; done
+	for f in "$out/other-s$s"/function_durations_percentiles.anon.d*.csv; do set -- "$@" --durations "$f"; done
+	for f in "$out/other-s$s"/app_memory_percentiles.anon.d*.csv; do set -- "$@" --memory "$f"; done
+	replay "$@" --cold-ms "$cold" --node-memory "$OTHER_NODE" --policy lru --policy gdsf \
+		--policy fixed:600 --policy delta --format csv >"$out/other-s$s-node.csv"
+	echo "== other-s$s on nodes ($out/other-s$s-node.csv)"
+	awk -F, '$1 == "gdsf" { g[$13] = $3 } $1 == "delta" { d[$13] = $3 } $1 == "lru" { l[$13] = $3 }
+END { for (c in g) printf "node %s GB: delta %d, gdsf %d (delta / gdsf %.2f), lru %d\n", c, d[c], g[c], d[c] / g[c], l[c] }' "$out/other-s$s-node.csv"
 done
 names="$names$others"
 
