@@ -327,7 +327,7 @@ Test(floor, a_set_uid_file_of_a_sandbox_id_in_the_bundle_is_refused)
  * dbus-daemon-launch-helper) is runnable by no host user: it loads.  A bind
  * source in the bundle, shifted, is walked as the rootfs is, and so is a
  * file system mounted under the rootfs (not nosuid: the path reaches it). */
-Test(floor, a_half_shifted_rootfs_a_bind_source_and_a_mount_under_it_are_walked)
+Test(floor, a_half_shifted_tree_a_bind_source_and_a_mount_under_it_are_walked)
 {
 	struct cmd_result r;
 
