@@ -215,17 +215,18 @@ FUZZ_CC      := clang
 # clang 14 has no -Wformat-truncation, which BASE turns off for gcc.
 FUZZ_BASE    := $(BASE) -Wno-unknown-warning-option
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_NAMES   := config process state agent_frame trace
+FUZZ_NAMES   := config process state agent_frame trace image_doc
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS    := $(wildcard common/*.c oci/*.c) shim/agent_proto.c shim/trace.c
+FUZZ_SRCS    := $(wildcard common/*.c oci/*.c) shim/agent_proto.c shim/trace.c \
+                image/manifest.c image/json.c image/config.c image/ref.c
 FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(B)/fuzz/%.o)
-FUZZ_LIBS    := $(B)/fuzz/libshim.a $(B)/fuzz/liboci.a $(B)/fuzz/libcommon.a
+FUZZ_LIBS    := $(B)/fuzz/libshim.a $(B)/fuzz/libimage.a $(B)/fuzz/liboci.a $(B)/fuzz/libcommon.a
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 # New inputs go to $(B)/fuzz/corpus/NAME (the first directory), crashes to
 # $(B)/fuzz/NAME-crash-*; the committed seeds stay as they are.  The JSON
 # harnesses get the spec's keys as a dictionary.
 FUZZ_RUN = for n in $(FUZZ_NAMES); do mkdir -p $(B)/fuzz/corpus/$$n && \
-	case $$n in config|process|state) d=-dict=tests/fuzz/oci.dict;; *) d=;; esac && \
+	case $$n in config|process|state|image_doc) d=-dict=tests/fuzz/oci.dict;; *) d=;; esac && \
 	ASAN_OPTIONS=detect_leaks=1 $(B)/fuzz/fuzz_$$n -max_total_time=$(1) $$d \
 	-artifact_prefix=$(B)/fuzz/$$n- $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
@@ -240,7 +241,7 @@ $(B)/fuzz/lib$(1).a: $(filter $(B)/fuzz/$(1)/%,$(FUZZ_OBJS))
 	@rm -f $$@
 	ar rcs $$@ $$^
 endef
-$(foreach m,common oci shim,$(eval $(call fuzz_lib,$(m))))
+$(foreach m,common oci shim image,$(eval $(call fuzz_lib,$(m))))
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_BASE) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIBS) \
