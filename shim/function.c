@@ -142,13 +142,16 @@ static int load_floor(struct shim_function *fn, const char *root,
 	if ((v = annotation(fn->cfg, ANN_TMP)) &&
 	    shim_floor_parse_mb(ANN_TMP, v, SHIM_FLOOR_TMP_MB, &tmp, err) < 0)
 		return -1;
+	/* the bundle's own paths first: a bundle refused there makes nothing
+	 * in the store (the skeleton) */
+	if (!floor->unsafe && (shim_floor_own_paths(fn->cfg, fn->bundle, root, err) < 0 ||
+			       shim_floor_no_setid(fn->cfg, fn->bundle, floor, err) < 0))
+		return slx_error_prefix(err, "config.json");
 	if (!floor->unsafe && shim_floor_root_needs_skeleton(fn->cfg) &&
 	    img_overlay_skeleton(root, &skeleton, err) < 0)
 		return -1;
-	if ((!floor->unsafe && (shim_floor_own_paths(fn->cfg, fn->bundle, root, err) < 0 ||
-				shim_floor_no_setid(fn->cfg, fn->bundle, floor, err) < 0)) ||
-	    shim_floor_apply(fn->cfg, floor, fn->bundle, skeleton, memory, tmp, &fn->floor, err) <
-		0)
+	if (shim_floor_apply(fn->cfg, floor, fn->bundle, skeleton, memory, tmp, &fn->floor, err) <
+	    0)
 		return slx_error_prefix(err, "config.json");
 	if (floor->unsafe)
 		return floor->share_memory ? slx_error(err, 0,

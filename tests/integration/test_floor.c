@@ -380,6 +380,10 @@ Test(floor, a_root_outside_the_bundle_is_refused)
 		  r.err);
 	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
 	cmd_result_free(&r);
+	/* refused before the store was touched: no skeleton made for it */
+	cmd_run(&r, NULL, 10, "ls -A %s/state 2>/dev/null", floor_t_dir);
+	cr_assert_str_eq(r.out, "", "left behind: %s", r.out);
+	cmd_result_free(&r);
 }
 
 /* A function held the session keyring of whoever started the shim: an
