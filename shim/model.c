@@ -56,12 +56,21 @@ static uint64_t loghist_edge_pow(int b)
 
 /* The edges, computed once: a sample's bin is found among them rather
  * than by a log and two pows per idle time. */
+_Static_assert(MODEL_LOG_BINS <= 64, "model_loghist.nz has a bit per bin");
 static uint64_t loghist_edges[MODEL_LOG_BINS + 1];
+static double loghist_edges_s[MODEL_LOG_BINS + 1]; /* the same in seconds */
 
 __attribute__((constructor)) static void loghist_edges_init(void)
 {
-	for (int b = 0; b <= MODEL_LOG_BINS; b++)
+	for (int b = 0; b <= MODEL_LOG_BINS; b++) {
 		loghist_edges[b] = loghist_edge_pow(b);
+		loghist_edges_s[b] = (double)loghist_edges[b] / MODEL_NS_PER_S;
+	}
+}
+
+const double *model_loghist_edges_s(void)
+{
+	return loghist_edges_s;
 }
 
 uint64_t model_loghist_edge(int b)
@@ -96,6 +105,7 @@ static void loghist_put(struct model_loghist *h, uint64_t v_ns, double decay_at)
 	}
 	h->bin[b]++;
 	h->n++;
+	h->nz |= 1ull << b;
 }
 
 void model_loghist_add(struct model_loghist *h, uint64_t v_ns)

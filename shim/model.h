@@ -87,6 +87,7 @@ struct model_hist {
 struct model_loghist {
 	double bin[MODEL_LOG_BINS];
 	double n;
+	uint64_t nz; /* bit b: bin b was ever added to (a walk skips the rest) */
 };
 
 /* The idle times of one concurrency level (or a band of them, see
@@ -98,6 +99,9 @@ struct model_level {
 	struct model_loghist hist;
 	double keep_n, keep_w;
 	uint64_t keep_ns;
+	/* and of the gap not seen yet past the top bin, gap_top, at gap_w:
+	 * at gap_v, up to gap_end (the top bin moves seldom; a log each time) */
+	double gap_top, gap_w, gap_v, gap_end;
 };
 
 struct model_function {
@@ -225,6 +229,9 @@ double model_hist_cv(const struct model_hist *h);
 void model_loghist_add(struct model_loghist *h, uint64_t v_ns);
 /* Lower edge of bin b (b = MODEL_LOG_BINS: the upper edge of the last). */
 uint64_t model_loghist_edge(int b);
+/* Every edge (MODEL_LOG_BINS + 1 of them) in seconds, as (double)edge / 1e9:
+ * for the policy's walks over the bins, which read them per decision. */
+const double *model_loghist_edges_s(void);
 
 /* ---- per sandbox ------------------------------------------------------- */
 /* Append tick t: ΔR against the previous point (against zero on the first). */

@@ -460,14 +460,15 @@ static struct model_level *level_of(const struct model_function *f, unsigned k, 
 /* Its idle times as points, one per bin that has any, at the bin's middle. */
 static size_t level_points(const struct model_level *l, struct it_point *pt)
 {
+	const double *e = model_loghist_edges_s();
 	size_t n = 0;
 
-	for (int b = 0; b < MODEL_LOG_BINS; b++) {
-		double lo = (double)model_loghist_edge(b) / NS;
-		double hi = (double)model_loghist_edge(b + 1) / NS;
+	for (uint64_t m = l->hist.nz; m; m &= m - 1) {
+		int b = __builtin_ctzll(m);
 
 		if (l->hist.bin[b])
-			pt[n++] = (struct it_point){(lo + hi) / 2, l->hist.bin[b], lo, hi};
+			pt[n++] = (struct it_point){(e[b] + e[b + 1]) / 2, l->hist.bin[b], e[b],
+						    e[b + 1]};
 	}
 	return n;
 }
@@ -514,8 +515,15 @@ uint64_t policy_level_keep_ns(struct model_function *f, unsigned k, const struct
 	if (l->keep_n == l->hist.n && l->keep_w == w)
 		return l->keep_ns;
 	n = level_points(l, pt);
-	pt[n] = unseen_gap(pt[n - 1].hi, w);
-	n++;
+	if (l->gap_top != pt[n - 1].hi || l->gap_w != w) {
+		struct it_point g = unseen_gap(pt[n - 1].hi, w);
+
+		l->gap_top = g.lo;
+		l->gap_w = w;
+		l->gap_v = g.v;
+		l->gap_end = g.hi;
+	}
+	pt[n++] = (struct it_point){l->gap_v, 1, l->gap_top, l->gap_end};
 	colds = l->hist.n + 1;
 	best = w * colds; /* release at once: every wait cold */
 	for (size_t i = 0; i < n; i++) {
