@@ -289,6 +289,17 @@ static void floor_t_sh(const char *cmd)
 	cmd_result_free(&r);
 }
 
+/* The function loads and answers "ran". */
+static void floor_t_runs(void)
+{
+	struct cmd_result r;
+
+	floor_t_invoke(floor_t_dir, NULL, "x", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "ran\n");
+	cmd_result_free(&r);
+}
+
 /* A rootfs shifted into the sandboxes' range by a tool that keeps the
  * set-id bits, holding a file set-uid to BASE: the sandboxes' user
  * namespaces belong to BASE, so any host user who runs it through the
@@ -315,10 +326,7 @@ Test(floor, a_set_uid_file_of_a_sandbox_id_in_the_bundle_is_refused)
 	floor_t_refused("is set-gid to 1879048193, a sandbox id (one of 2 such files)");
 	/* the bits cleared, it runs */
 	floor_t_sh("chmod 0755 rootfs/euid rootfs/euid2");
-	floor_t_invoke(floor_t_dir, NULL, "x", &r);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "ran\n");
-	cmd_result_free(&r);
+	floor_t_runs();
 }
 
 /* The shifts an operator gets half right, and what a host user cannot run.
@@ -339,10 +347,7 @@ Test(floor, a_half_shifted_tree_a_bind_source_and_a_mount_under_it_are_walked)
 		   "chown 1879048192 rootfs/euid && chmod 4755 rootfs/euid");
 	floor_t_refused("rootfs/euid is set-uid to 1879048192, a sandbox id");
 	floor_t_sh("chmod 4754 rootfs/euid");
-	floor_t_invoke(floor_t_dir, NULL, "x", &r);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "ran\n");
-	cmd_result_free(&r);
+	floor_t_runs();
 	floor_t_sh("cp -a rootfs/euid data/su && chown -R 1879048192:1879048192 data && "
 		   "chmod 4755 data/su");
 	floor_t_refused("data/su is set-uid to 1879048192, a sandbox id");

@@ -603,6 +603,17 @@ Test(replay_nodes, least_loaded_pays_for_ignoring_where_sandboxes_are)
 	trace_free(&t);
 }
 
+/* The headers of the durations and memory files (Azure's). */
+#define RPL_DUR_HEADER                                                                             \
+	"HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,percentile_Average_0,"       \
+	"percentile_Average_1,percentile_Average_25,percentile_Average_50,"                        \
+	"percentile_Average_75,percentile_Average_99,percentile_Average_100\n"
+#define RPL_MEM_HEADER                                                                             \
+	"HashOwner,HashApp,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,"                \
+	"AverageAllocatedMb_pct5,AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,"               \
+	"AverageAllocatedMb_pct75,AverageAllocatedMb_pct95,AverageAllocatedMb_pct99,"              \
+	"AverageAllocatedMb_pct100\n"
+
 /* A trace in memory: its three files' text. */
 static void rpl_load_texts(struct trace *t, const char *inv, const char *dur, const char *mem)
 {
@@ -650,20 +661,13 @@ Test(replay_nodes, a_busy_home_overflows_to_a_node_whose_sandboxes_are_idle)
 	cr_assert_neq(asprintf(&rows, "%s%s%s", ra, rc, rb), -1);
 	inv = rpl_inv_file(rows);
 	rpl_load_texts(&t, inv,
-		       "HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,"
-		       "percentile_Average_0,percentile_Average_1,percentile_Average_25,"
-		       "percentile_Average_50,percentile_Average_75,percentile_Average_99,"
-		       "percentile_Average_100\n"
+		       RPL_DUR_HEADER
 		       "o,a,fa,1000,1,1000,1000,1000,1000,1000,1000,1000,1000,1000\n"
 		       "o,c,fc,1000,1,1000,1000,1000,1000,1000,1000,1000,1000,1000\n"
 		       "o,b,fb,50000,1,50000,50000,50000,50000,50000,50000,50000,50000,50000\n",
-		       "HashOwner,HashApp,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,"
-		       "AverageAllocatedMb_pct5,AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,"
-		       "AverageAllocatedMb_pct75,AverageAllocatedMb_pct95,AverageAllocatedMb_pct99,"
-		       "AverageAllocatedMb_pct100\n"
-		       "o,a,1,128,128,128,128,128,128,128,128,128\n"
-		       "o,b,1,128,128,128,128,128,128,128,128,128\n"
-		       "o,c,1,128,128,128,128,128,128,128,128,128\n");
+		       RPL_MEM_HEADER "o,a,1,128,128,128,128,128,128,128,128,128\n"
+				      "o,b,1,128,128,128,128,128,128,128,128,128\n"
+				      "o,c,1,128,128,128,128,128,128,128,128,128\n");
 	for (size_t p = 0; p < 3; p++)
 		for (size_t i = 0; i < 3; i++) {
 			struct replay_result r =
@@ -699,18 +703,11 @@ Test(replay_node, a_call_that_waited_for_memory_is_held)
 	cr_assert_neq(asprintf(&rows, "%s%s", ra, rb), -1);
 	inv = rpl_inv_file(rows);
 	rpl_load_texts(&t, inv,
-		       "HashOwner,HashApp,HashFunction,Average,Count,Minimum,Maximum,"
-		       "percentile_Average_0,percentile_Average_1,percentile_Average_25,"
-		       "percentile_Average_50,percentile_Average_75,percentile_Average_99,"
-		       "percentile_Average_100\n"
+		       RPL_DUR_HEADER
 		       "o,a,fa,30000,1,30000,30000,30000,30000,30000,30000,30000,30000,30000\n"
 		       "o,b,fb,1000,1,1000,1000,1000,1000,1000,1000,1000,1000,1000\n",
-		       "HashOwner,HashApp,SampleCount,AverageAllocatedMb,AverageAllocatedMb_pct1,"
-		       "AverageAllocatedMb_pct5,AverageAllocatedMb_pct25,AverageAllocatedMb_pct50,"
-		       "AverageAllocatedMb_pct75,AverageAllocatedMb_pct95,AverageAllocatedMb_pct99,"
-		       "AverageAllocatedMb_pct100\n"
-		       "o,a,1,128,128,128,128,128,128,128,128,128\n"
-		       "o,b,1,128,128,128,128,128,128,128,128,128\n");
+		       RPL_MEM_HEADER "o,a,1,128,128,128,128,128,128,128,128,128\n"
+				      "o,b,1,128,128,128,128,128,128,128,128,128\n");
 	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
 		struct replay_result one = rpl_run_node(&t, policies[i], 128ull << 20);
 		struct replay_result two = rpl_run_node(&t, policies[i], 256ull << 20);
