@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <fts.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -38,8 +39,30 @@ struct setid_scan {
 	char first[PATH_MAX]; /* the first such file, relative to the bundle */
 	bool first_uid;	      /* it is set-uid (else set-gid) */
 	uint32_t first_id;
-	size_t n;
+	/* each such file once, by inode: root.path and a bind source may
+	 * overlap, and a file may have several names */
+	struct stat *seen;
+	size_t n_seen, cap;
+	size_t n; /* such files */
 };
+
+static bool seen_before(struct setid_scan *s, const struct stat *st)
+{
+	for (size_t i = 0; i < s->n_seen; i++)
+		if (s->seen[i].st_dev == st->st_dev && s->seen[i].st_ino == st->st_ino)
+			return true;
+	if (s->n_seen == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		struct stat *v = realloc(s->seen, cap * sizeof(*v));
+
+		if (!v)
+			return false; /* counted again rather than not at all */
+		s->seen = v;
+		s->cap = cap;
+	}
+	s->seen[s->n_seen++] = *st;
+	return false;
+}
 
 static bool in_range(const struct setid_scan *s, uint32_t id)
 {
@@ -60,7 +83,7 @@ static void note(struct setid_scan *s, const char *path, const struct stat *st)
 	    ((st->st_mode & S_IXOTH) || ((st->st_mode & S_IXUSR) && !in_range(s, st->st_uid)));
 	size_t skip = strlen(s->bundle) + 1;
 
-	if (!S_ISREG(st->st_mode) || (!uid && !gid))
+	if (!S_ISREG(st->st_mode) || (!uid && !gid) || seen_before(s, st))
 		return;
 	if (!s->n++) {
 		snprintf(s->first, sizeof(s->first), "%s",
@@ -176,15 +199,14 @@ int shim_floor_no_setid(const struct oci_config *cfg, const char *bundle,
 	    .count = o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT,
 	};
 	char more[48] = "";
+	int r = scan(&s, cfg->root.path, err);
 
-	if (scan(&s, cfg->root.path, err) < 0)
-		return -1;
-	for (size_t i = 0; i < cfg->n_mounts; i++)
-		if (floor_mount_is_bind(&cfg->mounts[i]) &&
-		    scan(&s, cfg->mounts[i].source, err) < 0)
-			return -1;
-	if (!s.n)
-		return 0;
+	for (size_t i = 0; r == 0 && i < cfg->n_mounts; i++)
+		if (floor_mount_is_bind(&cfg->mounts[i]))
+			r = scan(&s, cfg->mounts[i].source, err);
+	free(s.seen);
+	if (r < 0 || !s.n)
+		return r;
 	if (s.n > 1)
 		snprintf(more, sizeof(more), " (one of %zu such files)", s.n);
 	return slx_error(err, 0,

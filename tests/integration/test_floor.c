@@ -320,9 +320,10 @@ Test(floor, a_set_uid_file_of_a_sandbox_id_in_the_bundle_is_refused)
 	cr_assert_str_eq(r.out, "1879048192\n", "the host user did not become BASE: %s", r.out);
 	cmd_result_free(&r);
 	floor_t_refused("rootfs/euid is set-uid to 1879048192, a sandbox id: any host user");
-	/* set-gid to a sandbox group, likewise, and each such file counted */
+	/* set-gid to a sandbox group, likewise, and each such file counted
+	 * once, whatever its names */
 	floor_t_sh("chown 1879048193:1879048193 rootfs/euid && chmod 2755 rootfs/euid && "
-		   "cp -a rootfs/euid rootfs/euid2");
+		   "cp -a rootfs/euid rootfs/euid2 && ln rootfs/euid rootfs/euid3");
 	floor_t_refused("is set-gid to 1879048193, a sandbox id (one of 2 such files)");
 	/* the bits cleared, it runs */
 	floor_t_sh("chmod 0755 rootfs/euid rootfs/euid2");
