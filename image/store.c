@@ -220,6 +220,37 @@ int64_t img_fs_room(int fd)
 	return avail > reserve ? (int64_t)(avail - reserve) : 0;
 }
 
+int64_t img_fs_inodes(int fd)
+{
+	struct statvfs v;
+	unsigned long long reserve;
+
+	if (fstatvfs(fd, &v) < 0 || !v.f_files)
+		return INT64_MAX;
+	reserve = (unsigned long long)v.f_files / 100 * IMG_FS_RESERVE_PCT;
+	return v.f_favail > reserve ? (int64_t)(v.f_favail - reserve) : 0;
+}
+
+int img_room_take_inodes(struct img_room *r, int64_t n)
+{
+	int64_t room;
+
+	r->inodes_since += n;
+	if (r->inodes_step && r->inodes_since < r->inodes_step)
+		return 0;
+	room = img_fs_inodes(r->fd);
+	if (room != INT64_MAX)
+		room -= IMG_ROOM_INODE_SLACK;
+	if (room < n)
+		return -1;
+	room -= n;
+	r->inodes_since = 0;
+	r->inodes_step = room / 4 < IMG_ROOM_INODE_STEP ? room / 4 : IMG_ROOM_INODE_STEP;
+	if (r->inodes_step < 1)
+		r->inodes_step = 1;
+	return 0;
+}
+
 int img_room_take(struct img_room *r, int64_t n)
 {
 	int64_t room;

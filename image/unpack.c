@@ -51,6 +51,17 @@ static int take_room(struct unpack *u, int64_t n, struct slx_err *err)
 			 u->raw, IMG_FS_RESERVE_PCT);
 }
 
+/* Each entry is an inode too (hard links aside, counted all the same). */
+static int take_inode(struct unpack *u, struct slx_err *err)
+{
+	if (img_room_take_inodes(&u->room, 1) == 0)
+		return 0;
+	return slx_error(err, ENOSPC,
+			 "entry %s: the layer would leave its filesystem under %d%% of its inodes "
+			 "free (a layer of countless files?)",
+			 u->raw, IMG_FS_RESERVE_PCT);
+}
+
 /* Leading "/" and "./" dropped (names are relative to the layer's root, as
  * containerd reads them); a ".." component is refused outright. */
 static int clean_name(const char *raw, char out[PATH_MAX], struct slx_err *err)
@@ -358,7 +369,8 @@ static int unpack_entry(struct unpack *u, struct slx_err *err)
 			  (archive_entry_symlink(u->e)
 			       ? (int64_t)strlen(archive_entry_symlink(u->e))
 			       : 0),
-		      err) < 0)
+		      err) < 0 ||
+	    take_inode(u, err) < 0)
 		return -1;
 	if (u->o->overlay_whiteouts && !strncmp(base, WH_PREFIX, strlen(WH_PREFIX)))
 		return whiteout(u, pfd, base, err);

@@ -389,6 +389,26 @@ Test(image_unpack, symlinks_count_against_the_reserve_too)
 	expect_reserve_kept();
 }
 
+/* Only bytes counted: a layer of empty files took a filesystem's every
+ * inode while its bytes were nearly all free (16,320 files, 124 KiB of
+ * gzip, on a 64 MiB ext4), and every other writer there failed.  Here
+ * 1,990 files on a filesystem of 2,000 inodes: the unpack stops before the
+ * reserve, saying why. */
+Test(image_unpack, empty_files_leave_the_filesystem_its_inodes)
+{
+	struct slx_err err = {0};
+	struct statvfs v;
+
+	cr_assert_eq(mount("tmpfs", layer, "tmpfs", 0, "size=32m,nr_inodes=2000"), 0);
+	make_tar("gz", "for i in range(1990):\n"
+		       "    add(ti('e%05d' % i), b'')\n");
+	cr_expect_eq(unpack(false, &err), -1, "1,990 empty files took the inode reserve");
+	cr_expect(strstr(err.msg, "under 5% of its inodes free"), "%s", err.msg);
+	cr_assert_eq(statvfs(layer, &v), 0);
+	cr_expect_geq(v.f_favail * 20, v.f_files, "%llu of %llu inodes free",
+		      (unsigned long long)v.f_favail, (unsigned long long)v.f_files);
+}
+
 /* Two unpacks at once each measured the room once, at their start, and
  * together took the reserve (two 15.5 MiB layers on 32 MiB: 3.3 % left).
  * The room is asked again as bytes go: one of them fails. */
