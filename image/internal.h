@@ -10,6 +10,15 @@
 
 /* Image documents (manifests, indexes, configs) larger than this are refused. */
 #define IMG_DOC_MAX (4u << 20)
+/* A document's shape before yajl's tree is built: yajl frees the tree by
+ * recursion (a document nested 400,000 deep, 800 KB, crashed slxrun in
+ * yajl_tree_free) and a tree takes about 50 times its text (a 4 MiB array
+ * of zeros: 207 MB).  No image document needs more of either. */
+#define IMG_JSON_MAX_DEPTH  64
+#define IMG_JSON_MAX_VALUES 200000
+/* Refused in one line naming what, unless json (NUL-terminated) nests at
+ * most IMG_JSON_MAX_DEPTH deep and holds at most IMG_JSON_MAX_VALUES values. */
+int img_json_shape(const char *what, const char *json, struct slx_err *err);
 
 static inline void img_yajl_freep(yajl_val *v)
 {

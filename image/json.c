@@ -5,10 +5,58 @@
 
 #include <string.h>
 
+int img_json_shape(const char *what, const char *json, struct slx_err *err)
+{
+	unsigned depth = 0;
+	size_t values = 0;
+	bool in_string = false, escaped = false;
+
+	for (const char *p = json; *p; p++) {
+		if (in_string) {
+			if (escaped)
+				escaped = false;
+			else if (*p == '\\')
+				escaped = true;
+			else if (*p == '"')
+				in_string = false;
+			continue;
+		}
+		switch (*p) {
+		case '"':
+			in_string = true;
+			break;
+		case '[':
+		case '{':
+			if (++depth > IMG_JSON_MAX_DEPTH)
+				return slx_error(err, 0, "%s: nested deeper than %d levels", what,
+						 IMG_JSON_MAX_DEPTH);
+			/* an array or object is a value, and so is what each
+			 * comma adds */
+			__attribute__((fallthrough));
+		case ',':
+			if (++values > IMG_JSON_MAX_VALUES)
+				return slx_error(err, 0, "%s: more than %d values", what,
+						 IMG_JSON_MAX_VALUES);
+			break;
+		case ']':
+		case '}':
+			if (depth)
+				depth--;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
 int img_json_parse(const char *what, const char *json, yajl_val *out, struct slx_err *err)
 {
 	char msg[256] = "";
 
+	*out = NULL;
+	if (img_json_shape(what, json, err) < 0)
+		return -1;
 	*out = yajl_tree_parse(json, msg, sizeof(msg));
 	if (!*out) {
 		msg[strcspn(msg, "\n")] = '\0';

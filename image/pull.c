@@ -166,6 +166,21 @@ static int open_source(const struct img_ref *ref, struct img_store *st, struct i
 	return slx_error(err, EINVAL, "image %s: unknown transport", ref->name);
 }
 
+/* The config is read now, not at the first invoke: one that cannot be
+ * read (nested too deep, not JSON) fails its pull, not every later use. */
+static int config_check(struct img_store *st, const struct img_desc *d, struct slx_err *err)
+{
+	cleanup_free char *doc = NULL;
+	struct img_config c;
+	size_t len;
+
+	if (img_blob_read_doc(st, d->digest, &doc, &len, err) < 0 ||
+	    img_config_parse(doc, &c, err) < 0)
+		return -1;
+	img_config_free(&c);
+	return 0;
+}
+
 static int pull_from(struct img_source *src, struct img_store *st, const struct img_ref *ref,
 		     char manifest[IMG_DIGEST_MAX], struct pins *pins, struct slx_err *err)
 {
@@ -175,7 +190,7 @@ static int pull_from(struct img_source *src, struct img_store *st, const struct 
 
 	if (src->top(src, st, &d, err) < 0 || resolve_manifest(src, st, &d, &m, pins, err) < 0)
 		return -1;
-	if (blob_fetch(src, st, &m.config, pins, err) < 0)
+	if (blob_fetch(src, st, &m.config, pins, err) < 0 || config_check(st, &m.config, err) < 0)
 		goto out;
 	for (size_t i = 0; i < m.n_layers; i++)
 		if (blob_fetch(src, st, &m.layers[i], pins, err) < 0)

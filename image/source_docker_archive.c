@@ -48,6 +48,53 @@ static int dar_hash(struct dar_source *s, const char *path, struct dar_blob *b, 
 	return img_sha256_fd(fd, b->digest, &b->size, err);
 }
 
+/* The archive's Layers, each path hashed once (one 10 MB layer listed 300
+ * times was 3 GB of hashing, and 300,000 times would be hours), and no
+ * more distinct ones than an overlay stacks, refused before any is hashed. */
+static int dar_layers(struct dar_source *s, yajl_val layers, struct slx_err *err)
+{
+	const char *path[IMG_MAX_LAYERS]; /* the distinct paths, as listed first */
+	size_t blob[IMG_MAX_LAYERS], distinct = 0, n = layers->u.array.len;
+
+	for (size_t i = 0; i < n; i++) {
+		yajl_val l = layers->u.array.values[i];
+		size_t j = 0;
+
+		if (!YAJL_IS_STRING(l))
+			return slx_error(err, 0, "manifest.json: [0].Layers[%zu]: not a path", i);
+		while (j < distinct && strcmp(path[j], l->u.string))
+			j++;
+		if (j < distinct)
+			continue;
+		if (distinct == IMG_MAX_LAYERS)
+			return slx_error(err, 0,
+					 "manifest.json: [0].Layers: more than %d distinct layers; "
+					 "an overlay stacks at most %d",
+					 IMG_MAX_LAYERS, IMG_MAX_LAYERS);
+		path[distinct++] = l->u.string;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *p = layers->u.array.values[i]->u.string;
+		/* counted at once: dar_close frees its path */
+		struct dar_blob *b = &s->blobs[s->n++];
+		size_t j = 0;
+
+		while (strcmp(path[j], p))
+			j++;
+		if (path[j] == p) { /* its first listing */
+			blob[j] = (size_t)(b - s->blobs);
+			if (dar_hash(s, p, b, err) < 0)
+				return -1;
+			continue;
+		}
+		strcpy(b->digest, s->blobs[blob[j]].digest);
+		b->size = s->blobs[blob[j]].size;
+		if (!(b->path = strdup(p)))
+			return slx_error(err, ENOMEM, "docker-archive");
+	}
+	return 0;
+}
+
 static void gen_desc(yajl_gen g, const char *media_type, const struct dar_blob *b)
 {
 	(void)yajl_gen_map_open(g);
@@ -105,6 +152,8 @@ static int dar_read(struct dar_source *s, struct slx_err *err)
 		return -1;
 	if (slx_read_fd_max(fd, "manifest.json", IMG_DOC_MAX, &text, NULL, err) < 0)
 		return -1;
+	if (img_json_shape("manifest.json", text, err) < 0)
+		return -1;
 	if (!(root = yajl_tree_parse(text, msg, sizeof(msg))) || !YAJL_IS_ARRAY(root))
 		return slx_error(err, 0, "manifest.json: expected an array of images");
 	if (root->u.array.len != 1)
@@ -120,14 +169,7 @@ static int dar_read(struct dar_source *s, struct slx_err *err)
 		return slx_error(err, ENOMEM, "docker-archive");
 	if (dar_hash(s, config, &s->blobs[s->n++], err) < 0)
 		return -1;
-	for (size_t i = 0; i < layers->u.array.len; i++) {
-		yajl_val l = layers->u.array.values[i];
-		if (!YAJL_IS_STRING(l))
-			return slx_error(err, 0, "manifest.json: [0].Layers[%zu]: not a path", i);
-		if (dar_hash(s, l->u.string, &s->blobs[s->n++], err) < 0)
-			return -1;
-	}
-	return dar_manifest(s, err);
+	return dar_layers(s, layers, err) < 0 ? -1 : dar_manifest(s, err);
 }
 
 static int dar_top(struct img_source *src, struct img_store *st, struct img_desc *out,

@@ -221,6 +221,23 @@ Test(image_store, a_fifo_for_a_document_blob_or_archive_entry_is_refused)
 	cr_assert_eq(count("tmp"), 0, "an extraction was left behind");
 }
 
+/* A docker-archive's Layers were each hashed, however often a path was
+ * listed (one 10 MB layer 300 times: 3 GB of hashing), and however many:
+ * more distinct layers than an overlay stacks are refused before a byte of
+ * them is read (none of these 501 exists), and nothing is left. */
+Test(image_store, a_docker_archive_of_more_layers_than_an_overlay_stacks_is_refused)
+{
+	sh("cd %s && mkdir deep && echo '{}' >deep/c.json && "
+	   "python3 -c 'import json; print(json.dumps([{\"Config\": \"c.json\", "
+	   "\"Layers\": [\"l%%d.tar\" %% i for i in range(501)]}]))' >deep/manifest.json && "
+	   "tar -cf deep.tar -C deep .",
+	   work);
+	pull_refused("docker-archive", "deep.tar",
+		     "manifest.json: [0].Layers: more than 500 distinct layers; an overlay stacks "
+		     "at most 500");
+	cr_assert_eq(count("tmp"), 0, "an extraction was left behind");
+}
+
 /* A blob made sparse, in an archive or a layout: extracted cheaply, it
  * was copied out densely (2 GiB of the store from a 1 MB archive) before
  * its digest failed.  An image archive holds no sparse entry, and a copy

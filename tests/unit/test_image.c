@@ -158,6 +158,39 @@ Test(image_manifest, a_bad_digest_or_size_is_named_by_its_place)
 	img_manifest_free(&m);
 }
 
+/* yajl frees its tree by recursion: a manifest nested 1,500,000 deep
+ * (3 MB, under the 4 MiB a document may be) crashed slxrun, and a config so
+ * nested was stored by its pull and crashed every invoke after.  A document
+ * is measured before it is parsed: 64 levels, 200,000 values. */
+Test(image_manifest, a_document_too_deep_or_too_wide_is_refused_before_yajl)
+{
+	size_t depth = 1500000, n = 0;
+	char *deep = malloc(2 * depth + 64), *wide = malloc(2 * 200001 + 64);
+	struct img_manifest m;
+	struct img_config c;
+	struct slx_err err = {0};
+
+	cr_assert(deep && wide);
+	n = (size_t)sprintf(deep, "{\"x\":");
+	memset(deep + n, '[', depth);
+	memset(deep + n + depth, ']', depth);
+	strcpy(deep + n + 2 * depth, "}");
+	cr_assert_eq(img_manifest_parse(deep, strlen(deep), &m, &err), -1);
+	cr_assert_str_eq(err.msg, "manifest: nested deeper than 64 levels");
+	cr_assert_eq(img_config_parse(deep, &c, &err), -1);
+	cr_assert(strstr(err.msg, "nested deeper than 64 levels"), "%s", err.msg);
+	n = (size_t)sprintf(wide, "{\"x\":[0");
+	for (int i = 0; i < 200000; i++)
+		n += (size_t)sprintf(wide + n, ",0");
+	strcpy(wide + n, "]}");
+	cr_assert_eq(img_manifest_parse(wide, strlen(wide), &m, &err), -1);
+	cr_assert_str_eq(err.msg, "manifest: more than 200000 values");
+	/* a bracket inside a string is text */
+	cr_assert_eq(img_json_shape("doc", "{\"a\":\"[[[[\\\"]]]\"}", &err), 0, "%s", err.msg);
+	free(deep);
+	free(wide);
+}
+
 /* A manifest of n layers; distinct: each its own digest, else one digest
  * listed n times. */
 static char *img_t_layers(unsigned n, bool distinct)
