@@ -73,10 +73,12 @@ int64_t img_fs_room(int fd);
 #define IMG_ROOM_INODE_STEP  1024
 #define IMG_ROOM_INODE_SLACK 64
 int64_t img_fs_inodes(int fd);
+struct img_room_meter {
+	int64_t since, step; /* step 0: ask before the first one */
+};
 struct img_room {
 	int fd;
-	int64_t since, step;		   /* step 0: ask before the first byte */
-	int64_t inodes_since, inodes_step; /* likewise, in inodes */
+	struct img_room_meter bytes, inodes;
 };
 /* Take n bytes: 0, or -1 when they would reach into the reserve. */
 int img_room_take(struct img_room *r, int64_t n);

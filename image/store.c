@@ -231,44 +231,39 @@ int64_t img_fs_inodes(int fd)
 	return v.f_favail > reserve ? (int64_t)(v.f_favail - reserve) : 0;
 }
 
-int img_room_take_inodes(struct img_room *r, int64_t n)
+/* Take n from a meter whose filesystem is asked (room_of) only once the
+ * amount taken since passes the step: min(step_max, a quarter of the room
+ * it last had), never under step_min; slack is kept for what other
+ * writers take between two of this one's checks.  What was taken before n
+ * is written, so in the filesystem's figure. */
+static int meter_take(struct img_room_meter *m, int fd, int64_t (*room_of)(int), int64_t slack,
+		      int64_t step_max, int64_t step_min, int64_t n)
 {
 	int64_t room;
 
-	r->inodes_since += n;
-	if (r->inodes_step && r->inodes_since < r->inodes_step)
+	m->since += n;
+	if (m->step && m->since < m->step)
 		return 0;
-	room = img_fs_inodes(r->fd);
-	if (room != INT64_MAX)
-		room -= IMG_ROOM_INODE_SLACK;
+	room = room_of(fd) - slack;
 	if (room < n)
 		return -1;
 	room -= n;
-	r->inodes_since = 0;
-	r->inodes_step = room / 4 < IMG_ROOM_INODE_STEP ? room / 4 : IMG_ROOM_INODE_STEP;
-	if (r->inodes_step < 1)
-		r->inodes_step = 1;
+	m->since = 0;
+	m->step = room / 4 < step_max ? room / 4 : step_max;
+	if (m->step < step_min)
+		m->step = step_min;
 	return 0;
 }
 
 int img_room_take(struct img_room *r, int64_t n)
 {
-	int64_t room;
+	return meter_take(&r->bytes, r->fd, img_fs_room, IMG_ROOM_SLACK, IMG_ROOM_STEP, 4096, n);
+}
 
-	r->since += n;
-	if (r->step && r->since < r->step)
-		return 0;
-	/* what was taken before n is written, so in the filesystem's figure;
-	 * a slack for what other writers have between their checks and writes */
-	room = img_fs_room(r->fd) - IMG_ROOM_SLACK;
-	if (room < n)
-		return -1;
-	room -= n;
-	r->since = 0;
-	r->step = room / 4 < IMG_ROOM_STEP ? room / 4 : IMG_ROOM_STEP;
-	if (r->step < 4096)
-		r->step = 4096;
-	return 0;
+int img_room_take_inodes(struct img_room *r, int64_t n)
+{
+	return meter_take(&r->inodes, r->fd, img_fs_inodes, IMG_ROOM_INODE_SLACK,
+			  IMG_ROOM_INODE_STEP, 1, n);
 }
 
 static void blob_path(const char *digest, char path[96])
