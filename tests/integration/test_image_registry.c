@@ -201,6 +201,14 @@ Test(image_registry, prune_does_not_wait_on_a_stalled_pull_nor_take_its_blobs)
 	cmd_result_free(&r);
 }
 
+/* `image pull` of the fake registry's repo:v1 under an fd limit. */
+static void reg_pull_under(int fds, const char *repo, struct cmd_result *r)
+{
+	cmd_run(r, NULL, 60,
+		"cd %s && ulimit -n %d && '%s' --root root image pull docker://127.0.0.1:%d/%s:v1",
+		work, fds, slxrun_bin(), fake_port, repo);
+}
+
 /* A registry pull holds each blob it needs with an open fd: one layer the
  * manifest lists 1,100 times took 1,100 fds, past a 1024 limit.  Each blob
  * is held once. */
@@ -208,10 +216,7 @@ Test(image_registry, a_layer_listed_many_times_is_held_once)
 {
 	struct cmd_result r;
 
-	cmd_run(&r, NULL, 60,
-		"cd %s && ulimit -n 256 && '%s' --root root image pull "
-		"docker://127.0.0.1:%d/evil/many:v1",
-		work, slxrun_bin(), fake_port);
+	reg_pull_under(256, "evil/many", &r);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 }
@@ -224,10 +229,7 @@ Test(image_registry, more_layers_than_an_overlay_stacks_are_refused_before_any_b
 {
 	struct cmd_result r;
 
-	cmd_run(&r, NULL, 60,
-		"cd %s && ulimit -n 1024 && '%s' --root root image pull "
-		"docker://127.0.0.1:%d/evil/deep:v1",
-		work, slxrun_bin(), fake_port);
+	reg_pull_under(1024, "evil/deep", &r);
 	cr_assert_neq(r.status, 0, "pulled: %s", r.out);
 	cr_assert(strstr(r.err, "1100 distinct layers; an overlay stacks at most 500"), "%s",
 		  r.err);
