@@ -30,19 +30,20 @@ struct creator_req {
 };
 
 /* Followed by the fds: the agent's socket, the pidfd, the cgroup's dir fd
- * (when has_cg). */
+ * (when has_cg), the one holding the user namespace's owner (when
+ * has_owner). */
 struct creator_reply {
 	uint32_t fi;
 	char id[96];
 	int32_t ok;
 	int32_t pid; /* the agent; on failure a killed child to reap, or 0 */
-	uint32_t has_cg;
+	uint32_t has_cg, has_owner;
 	struct rt_timings timings;
 	char cg_path[PATH_MAX];
 	struct slx_err err;
 };
 
-#define CREATOR_FDS 3
+#define CREATOR_FDS 4
 
 static int send_reply(int fd, const struct creator_reply *r, const int *fds, size_t n)
 {
@@ -71,14 +72,14 @@ static int creator_make(int fd, const struct shim_function *fn, uint32_t fi, con
 {
 	struct creator_reply *r = calloc(1, sizeof(*r));
 	struct rt_sandbox rt;
-	int sock = -1, fds[CREATOR_FDS], rc;
+	int sock = -1, owner_fd = -1, fds[CREATOR_FDS], rc;
 	size_t n = 0;
 
 	if (!r)
 		return -1;
 	r->fi = fi;
 	snprintf(r->id, sizeof(r->id), "%s", id);
-	if (shim_sandbox_spawn_parts(fn, id, true, &rt, &sock, &r->err) == 0) {
+	if (shim_sandbox_spawn_parts(fn, id, true, &rt, &sock, &owner_fd, &r->err) == 0) {
 		r->ok = 1;
 		r->pid = rt.pid;
 		r->timings = rt.timings;
@@ -90,12 +91,18 @@ static int creator_make(int fd, const struct shim_function *fn, uint32_t fi, con
 			snprintf(r->cg_path, sizeof(r->cg_path), "%s",
 				 rt.cg.path ? rt.cg.path : "");
 		}
+		if (owner_fd >= 0) { /* its lock goes with the shim's copy */
+			r->has_owner = 1;
+			fds[n++] = owner_fd;
+		}
 	} else {
 		r->pid = rt.pid;
 	}
 	rc = send_reply(fd, r, fds, n);
 	if (sock >= 0)
 		close(sock);
+	if (owner_fd >= 0)
+		close(owner_fd);
 	if (r->ok) {
 		close(rt.pidfd);
 		cg_handle_release(&rt.cg);
@@ -222,7 +229,7 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *con
 {
 	cleanup_free struct creator_reply *r = malloc(sizeof(*r));
 	struct rt_sandbox rt = {.pidfd = -1, .cg = {.dirfd = -1}};
-	int fds[CREATOR_FDS];
+	int fds[CREATOR_FDS], owner_fd;
 	ssize_t n;
 
 	*sb = NULL;
@@ -232,7 +239,8 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *con
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
 	if (n != (ssize_t)sizeof(*r) || r->fi >= n_fns ||
-	    (r->ok && (fds[0] < 0 || fds[1] < 0 || (r->has_cg && fds[2] < 0)))) {
+	    (r->ok && (fds[0] < 0 || fds[1] < 0 || (r->has_cg && fds[2] < 0) ||
+		       (r->has_owner && fds[2 + !!r->has_cg] < 0)))) {
 		close_fds(fds);
 		return slx_error(err, n < 0 ? errno : EPROTO, "sandbox creator");
 	}
@@ -253,6 +261,7 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *con
 	rt.pid = r->pid;
 	rt.pidfd = fds[1];
 	rt.timings = r->timings;
+	owner_fd = r->has_owner ? fds[2 + !!r->has_cg] : -1;
 	if (r->has_cg) {
 		rt.cg.dirfd = fds[2];
 		rt.cg.created = true;
@@ -261,10 +270,11 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *con
 			slx_error(err, ENOMEM, "sandbox %s", id);
 			(void)rt_sandbox_destroy(&rt, &(struct slx_err){0});
 			close(fds[0]);
+			slx_closep(&owner_fd);
 			return 1;
 		}
 	}
-	if (shim_sandbox_adopt(fns[r->fi], id, &rt, fds[0], sb, err) < 0)
+	if (shim_sandbox_adopt(fns[r->fi], id, &rt, fds[0], owner_fd, sb, err) < 0)
 		*sb = NULL;
 	return 1;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "../cgroups/cgroups.h"
 #include "../runtime/runtime.h"
@@ -515,6 +516,40 @@ static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_
 	return 0;
 }
 
+/* At most SHIM_FLOOR_PIDS processes of a user in the sandbox, as Lambda's
+ * `ulimit -u`.  RLIMIT_NPROC counts each user's processes in the sandbox's
+ * own user namespace, so it holds per sandbox, and where the host has no
+ * pids controller (pids.max left out) it is what holds a fork bomb at all.
+ * The bundle may ask for less. */
+static int floor_rlimits(struct oci_process *p, struct slx_err *err)
+{
+	struct oci_rlimit *v;
+	char *type;
+
+	for (size_t i = 0; i < p->n_rlimits; i++) /* once at most: the parser refuses twice */
+		if (p->rlimits[i].resource == RLIMIT_NPROC) {
+			if (p->rlimits[i].soft <= SHIM_FLOOR_PIDS &&
+			    p->rlimits[i].hard <= SHIM_FLOOR_PIDS)
+				return 0;
+			return slx_error(err, 0,
+					 "process.rlimits[%zu]: RLIMIT_NPROC %" PRIu64 "/%" PRIu64
+					 " is above a function sandbox's %d" UNSAFE_HINT,
+					 i, p->rlimits[i].soft, p->rlimits[i].hard,
+					 SHIM_FLOOR_PIDS);
+		}
+	if (!(type = strdup("RLIMIT_NPROC")) ||
+	    !(v = realloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*v)))) {
+		free(type);
+		return slx_error(err, ENOMEM, "process.rlimits");
+	}
+	p->rlimits = v;
+	v[p->n_rlimits++] = (struct oci_rlimit){.type = type,
+						.resource = RLIMIT_NPROC,
+						.soft = SHIM_FLOOR_PIDS,
+						.hard = SHIM_FLOOR_PIDS};
+	return 0;
+}
+
 /* The default profile on the agent (inherited by every function process),
  * compiled at build time (with --share-memory the one that lets a process
  * make itself mergeable, floor_share.c); the bundle's own stacked on the
@@ -550,6 +585,7 @@ int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o, co
 	    floor_filesystem(cfg, bundle, skeleton, tmp_mb, err) < 0 ||
 	    floor_proc_paths(cfg, err) < 0 ||
 	    floor_limits(&cfg->linux_.resources, memory_mb, o, f, err) < 0 ||
+	    floor_rlimits(&cfg->process, err) < 0 ||
 	    floor_seccomp(&cfg->linux_.seccomp, o->share_memory, f, err) < 0) {
 		shim_floor_release(f);
 		return -1;
@@ -589,7 +625,8 @@ int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_er
 	char *end;
 
 	/* strtoull takes "-1" as its largest value: digits only, and each
-	 * bound checked before the sum, which must not wrap. */
+	 * bound checked before the sum, which must not wrap: the range and
+	 * the owners after it end before (uid_t)-1. */
 	errno = 0;
 	if (*s < '0' || *s > '9')
 		goto bad;
@@ -597,16 +634,18 @@ int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_er
 	if (*end != ':' || errno || end[1] < '0' || end[1] > '9')
 		goto bad;
 	count = strtoull(end + 1, &end, 10);
-	if (*end || errno || base < 65536 || count < 65536 || base > UINT32_MAX ||
-	    count > UINT32_MAX - base)
+	if (*end || errno || base < 65536 || count < 65536 ||
+	    base > UINT32_MAX - SHIM_FLOOR_OWNERS || count > UINT32_MAX - SHIM_FLOOR_OWNERS - base)
 		goto bad;
 	o->id_base = (uint32_t)base;
 	o->id_count = (uint32_t)count;
 	return 0;
 bad:
 	return slx_error(
-	    err, 0, "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536",
-	    s);
+	    err, 0,
+	    "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536 and "
+	    "BASE+COUNT+%u (the owners' ids after the range) below 2^32",
+	    s, SHIM_FLOOR_OWNERS);
 }
 
 void shim_floor_missing_names(unsigned missing, char *buf, size_t len)

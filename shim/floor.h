@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <linux/filter.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../common/err.h"
 #include "../oci/oci.h"
@@ -20,6 +21,9 @@
  * leaves this block unassigned; root inside is SHIM_FLOOR_ID_BASE outside. */
 #define SHIM_FLOOR_ID_BASE  1879048192u
 #define SHIM_FLOOR_ID_COUNT 65536u
+/* The ids after the range that own the sandboxes' user namespaces, one
+ * per live sandbox (shim_floor_owner_take). */
+#define SHIM_FLOOR_OWNERS 65536u
 /* The function's user when the bundle says root: Lambda's sbx_user1051. */
 #define SHIM_FLOOR_UID	     993u
 #define SHIM_FLOOR_GID	     990u
@@ -120,14 +124,19 @@ int shim_floor_pin(struct oci_config *cfg, const char *bundle, const char *root,
 		   struct slx_err *err);
 /* No regular file that a sandbox mounts from bundle (resolved) --
  * root.path, a bind's source, resolved by shim_floor_own_paths -- is set-uid
- * or set-gid to an id of o's range and runnable by a host user: the
- * sandboxes' namespaces belong to the first id, and the bundle's path is
- * searchable by any host user (floor_setid.c).  Walked, physically and
- * into mounts not nosuid, only where an id of the range owns the top or
+ * or set-gid to an id of o's range or of the owners after it and runnable
+ * by a host user: each sandbox's namespace belongs to one of the owners,
+ * and the bundle's path is searchable by any host user (floor_setid.c).
+ * Walked, physically and into mounts not nosuid, only where such an id owns the top or
  * anything directly in it (a tree shifted into the range); the first such
  * file is refused by name, with their count. */
 int shim_floor_no_setid(const struct oci_config *cfg, const char *bundle,
 			const struct shim_floor_opts *o, struct slx_err *err);
+/* An owner for one sandbox's user namespace, free now on the whole host:
+ * one of the SHIM_FLOOR_OWNERS ids from first (the range's end), in
+ * *owner.  Returns the descriptor whose lock holds it, to be closed once the
+ * sandbox is gone (floor_owner.c), or -1. */
+int shim_floor_owner_take(uint32_t first, uid_t *owner, struct slx_err *err);
 /* The value of the option "key=value" in o, NULL when absent. */
 const char *floor_option_value(const struct oci_strv *o, const char *key);
 /* Each overlay lower of cfg (a sandbox's config, the floor applied) that is
@@ -152,7 +161,8 @@ bool shim_floor_root_needs_skeleton(const struct oci_config *cfg);
  * from 512.  An error names key and the value. */
 int shim_floor_parse_mb(const char *key, const char *s, uint32_t lo, uint32_t *out,
 			struct slx_err *err);
-/* "BASE:COUNT" for --sandbox-ids; COUNT at least 65536, no id below 65536. */
+/* "BASE:COUNT" for --sandbox-ids; COUNT at least 65536, no id below 65536,
+ * and room for the SHIM_FLOOR_OWNERS owners after the range. */
 int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_err *err);
 /* "memory, pids, cpu" for a CG_CTRL_* mask (the controllers missing). */
 void shim_floor_missing_names(unsigned missing, char *buf, size_t len);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* floor_setid.c -- no set-id file of a sandbox id that a host user could
- * run, in what a sandbox mounts from its bundle.  The sandboxes' user
- * namespaces belong to BASE, the first of their host ids, so a host process
- * running as BASE holds every capability over them, and one running as
- * another id of the range is a function's own user to signal.  A rootfs
+ * run, in what a sandbox mounts from its bundle.  Each sandbox's user
+ * namespace belongs to one of the ids after the range (floor_owner.c), so a
+ * host process running as it holds every capability over that sandbox, and
+ * one running as an id of the range is a function's own user to signal.  A rootfs
  * chowned into the range (what a runtime without idmapped mounts needs;
  * the floor leaves it as it is) by a tool that keeps the set-id bits
  * (Debian's su, passwd, mount...) gives any host user that process: the
@@ -196,7 +196,8 @@ int shim_floor_no_setid(const struct oci_config *cfg, const char *bundle,
 	struct setid_scan s = {
 	    .bundle = bundle,
 	    .base = o->id_base ? o->id_base : SHIM_FLOOR_ID_BASE,
-	    .count = o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT,
+	    /* and the owners of their namespaces after them */
+	    .count = (o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT) + SHIM_FLOOR_OWNERS,
 	};
 	char more[48] = "";
 	int r = scan(&s, cfg->root.path, err);

@@ -27,7 +27,8 @@
 struct shim_sandbox {
 	const struct shim_function *fn;
 	struct rt_sandbox rt;
-	int fd; /* our end of the agent's socket */
+	int fd;	      /* our end of the agent's socket */
+	int owner_fd; /* holds its user namespace's owner (floor_owner.c), or -1 */
 	char *id;
 	struct agent_rx rx;
 	/* The INVOKE frame being handed over: its head here, the event borrowed
@@ -129,27 +130,35 @@ static struct shim_sandbox *sandbox_new(const struct shim_function *fn, const ch
 		return NULL;
 	}
 	sb->fn = fn;
-	sb->fd = -1;
+	sb->fd = sb->owner_fd = -1;
 	sb->rt.pidfd = sb->rt.cg.dirfd = -1;
 	return sb;
 }
 
 int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, bool clone_parent,
-			     struct rt_sandbox *rt, int *fd, struct slx_err *err)
+			     struct rt_sandbox *rt, int *fd, int *owner_fd, struct slx_err *err)
 {
+	const struct oci_id_mapping *ids = fn->cfg->linux_.uid_mappings;
 	struct shim_agent_args args;
 	struct rt_sandbox_opts o;
 	int sv[2], keep[2], r;
+	uid_t owner = 0;
 
-	*fd = -1;
+	*fd = *owner_fd = -1;
 	memset(rt, 0, sizeof(*rt));
 	rt->pidfd = rt->cg.dirfd = -1;
 	/* The agent serves HTTP after pivot_root, where the library file is
 	 * out of reach: load it while the host's filesystem is ours. */
 	if (fn->mode == SHIM_MODE_RUNTIME_API && slx_lazy_load_mhd(err) < 0)
 		return -1;
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+	/* what the kernel counts per user: this sandbox's own owner's */
+	if (fn->floor.on &&
+	    (*owner_fd = shim_floor_owner_take(ids[0].host_id + ids[0].size, &owner, err)) < 0)
+		return slx_error_prefix(err, "sandbox %s", id);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		slx_closep(owner_fd);
 		return slx_error(err, errno, "sandbox %s: socketpair", id);
+	}
 	args = (struct shim_agent_args){.fn = fn, .sock = sv[1]};
 	keep[0] = sv[1];
 	keep[1] = fn->floor.share_exec_fd;
@@ -165,12 +174,13 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 	    .seccomp = fn->floor.seccomp,
 	    .clone_parent = clone_parent,
 	    .same_layout = fn->floor.share_memory,
-	    /* what the kernel counts per user: the sandboxes' host id's */
-	    .userns_owner = fn->floor.on ? (uid_t)fn->cfg->linux_.uid_mappings[0].host_id : 0};
+	    .userns_owner = owner,
+	};
 	r = rt_sandbox_spawn(&o, rt, err);
 	close(sv[1]);
 	if (r < 0) {
 		close(sv[0]);
+		slx_closep(owner_fd);
 		return slx_error_prefix(err, "sandbox %s", id);
 	}
 	*fd = sv[0];
@@ -178,17 +188,19 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 }
 
 int shim_sandbox_adopt(const struct shim_function *fn, const char *id, struct rt_sandbox *rt,
-		       int fd, struct shim_sandbox **out, struct slx_err *err)
+		       int fd, int owner_fd, struct shim_sandbox **out, struct slx_err *err)
 {
 	struct shim_sandbox *sb = sandbox_new(fn, id, err);
 
 	if (!sb) {
 		(void)rt_sandbox_destroy(rt, &(struct slx_err){0});
 		close(fd);
+		slx_closep(&owner_fd);
 		return -1;
 	}
 	sb->rt = *rt;
 	sb->fd = fd;
+	sb->owner_fd = owner_fd;
 	sb->alive = true;
 	sb->oom_kills = oom_kills(sb);
 	*out = sb;
@@ -199,11 +211,11 @@ int shim_sandbox_spawn(const struct shim_function *fn, const char *id, struct sh
 		       struct slx_err *err)
 {
 	struct rt_sandbox rt;
-	int fd;
+	int fd, owner_fd;
 
-	if (shim_sandbox_spawn_parts(fn, id, false, &rt, &fd, err) < 0)
+	if (shim_sandbox_spawn_parts(fn, id, false, &rt, &fd, &owner_fd, err) < 0)
 		return -1;
-	return shim_sandbox_adopt(fn, id, &rt, fd, out, err);
+	return shim_sandbox_adopt(fn, id, &rt, fd, owner_fd, out, err);
 }
 
 int shim_sandbox_create(const struct shim_function *fn, const char *id, struct shim_sandbox **out,
@@ -540,6 +552,9 @@ void shim_sandbox_destroy(struct shim_sandbox *sb)
 		return;
 	(void)rt_sandbox_destroy(&sb->rt, &err);
 	slx_closep(&sb->fd);
+	/* pid 1 is gone, and with it every process of the sandbox: its owner
+	 * may serve another */
+	slx_closep(&sb->owner_fd);
 	agent_rx_release(&sb->rx);
 	free(sb->id);
 	free(sb);

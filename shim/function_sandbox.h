@@ -54,14 +54,16 @@ int shim_sandbox_spawn(const struct shim_function *fn, const char *id, struct sh
 int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err);
 
 /* The spawn itself, for a process that makes sandboxes for another
- * (creator.c): the runtime's sandbox and the shim's end of the agent's
- * socket.  clone_parent makes the agent a child of the caller's parent. */
+ * (creator.c): the runtime's sandbox, the shim's end of the agent's socket
+ * and the descriptor holding its user namespace's owner (-1 without the
+ * floor).  clone_parent makes the agent a child of the caller's parent. */
 struct rt_sandbox;
 int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, bool clone_parent,
-			     struct rt_sandbox *rt, int *fd, struct slx_err *err);
-/* A handle on a sandbox spawned so; takes rt and fd (destroyed on error). */
+			     struct rt_sandbox *rt, int *fd, int *owner_fd, struct slx_err *err);
+/* A handle on a sandbox spawned so; takes rt, fd and owner_fd (destroyed
+ * on error). */
 int shim_sandbox_adopt(const struct shim_function *fn, const char *id, struct rt_sandbox *rt,
-		       int fd, struct shim_sandbox **out, struct slx_err *err);
+		       int fd, int owner_fd, struct shim_sandbox **out, struct slx_err *err);
 
 /* The fd to poll for readability while an invocation is in flight. */
 int shim_sandbox_fd(const struct shim_sandbox *sb);

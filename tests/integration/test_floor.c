@@ -325,6 +325,11 @@ Test(floor, a_set_uid_file_of_a_sandbox_id_in_the_bundle_is_refused)
 	floor_t_sh("chown 1879048193:1879048193 rootfs/euid && chmod 2755 rootfs/euid && "
 		   "cp -a rootfs/euid rootfs/euid2 && ln rootfs/euid rootfs/euid3");
 	floor_t_refused("is set-gid to 1879048193, a sandbox id (one of 2 such files)");
+	/* set-uid to an id after the range, which owns a sandbox's namespace
+	 * while it lives (floor_owner.c) */
+	floor_t_sh("chmod 0755 rootfs/euid2 && chown 1879113728 rootfs/euid && "
+		   "chmod 4755 rootfs/euid");
+	floor_t_refused("is set-uid to 1879113728, a sandbox id: any host user");
 	/* the bits cleared, it runs */
 	floor_t_sh("chmod 0755 rootfs/euid rootfs/euid2");
 	floor_t_runs();
@@ -501,19 +506,22 @@ Test(floor, sandboxes_share_memory_only_when_the_operator_says_so)
  * function holding 128 left host root's inotify_init1 failing (EMFILE: its
  * services' file watches) while it ran.  The floor's user namespaces are
  * owned by the sandboxes' own host id instead. */
+/* A function that makes every inotify instance it may have, says how many,
+ * and holds them 4 s. */
+static const char floor_t_inotify_hold[] =
+    "#include <stdio.h>\n#include <unistd.h>\n#include <sys/inotify.h>\n"
+    "#include <sys/prctl.h>\n"
+    "int main(void) { int n = 0; while (inotify_init1(0) >= 0) n++;\n"
+    "printf(\"%d securebits %d\\n\", n, prctl(PR_GET_SECUREBITS)); fflush(stdout); "
+    "sleep(4); return 0; }\n";
+
 Test(floor, inotify_instances_of_a_sandbox_are_never_host_roots)
 {
-	static const char prog[] =
-	    "#include <stdio.h>\n#include <unistd.h>\n#include <sys/inotify.h>\n"
-	    "#include <sys/prctl.h>\n"
-	    "int main(void) { int n = 0; while (inotify_init1(0) >= 0) n++;\n"
-	    "printf(\"%d securebits %d\\n\", n, prctl(PR_GET_SECUREBITS)); fflush(stdout); "
-	    "sleep(4); return 0; }\n";
 	struct cmd_result r;
 	int fd;
 
 	floor_t_bundle("/hold", NULL);
-	floor_t_compile("hold", prog);
+	floor_t_compile("hold", floor_t_inotify_hold);
 	cmd_run(&r, NULL, 30, "%s --root %s/state invoke --data '{}' %s > %s/out 2>&1 & sleep 2",
 		slxrun_bin(), floor_t_dir, floor_t_dir, floor_t_dir);
 	cmd_result_free(&r);
@@ -531,6 +539,70 @@ Test(floor, inotify_instances_of_a_sandbox_are_never_host_roots)
 	cr_expect_gt(atoi(r.out), 0, "the function made no inotify instance: %s", r.out);
 	/* the owner's uid was taken keeping capabilities: not the function */
 	cr_expect(strstr(r.out, " securebits 0\n"), "%s", r.out);
+	cmd_result_free(&r);
+}
+
+/* With one owner for every sandbox's user namespace, the sandboxes shared
+ * its 128 inotify instances (fs.inotify.max_user_instances, counted per
+ * owner at the host's level): one function holding them all left every
+ * other sandbox of the node none (its first inotify_init1 EMFILE) while it
+ * ran.  Each sandbox's namespace has an owner of its own now, one of the
+ * ids after the range, held node-wide while the sandbox lives: a second
+ * sandbox of a shim's pool (made by its creator process), and a one-shot
+ * invoke's beside them, make their own. */
+Test(floor, a_sandbox_holding_its_inotify_instances_leaves_the_others_theirs)
+{
+	int first = -1, second = -1, oneshot = -1;
+	struct cmd_result r;
+	char cmd[1024];
+
+	floor_t_bundle("/hold", NULL);
+	floor_t_compile("hold", floor_t_inotify_hold);
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth");
+	snprintf(cmd, sizeof(cmd),
+		 "call() { curl -s --max-time 30 --unix-socket %s "
+		 "http://shim" SHIM_INVOKE_PATH " -d '{}' > %s/$1; }; "
+		 "call first & sleep 2; call second & "
+		 "%s --root %s/state invoke --data '{}' %s > %s/oneshot; wait; "
+		 "cat %s/first %s/second %s/oneshot",
+		 floor_t_shim.sock, floor_t_dir, slxrun_bin(), floor_t_dir, floor_t_dir,
+		 floor_t_dir, floor_t_dir, floor_t_dir, floor_t_dir);
+	cmd_run(&r, NULL, 60, "%s", cmd);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(sscanf(r.out, "%d securebits 0\n%d securebits 0\n%d securebits 0\n", &first,
+			    &second, &oneshot),
+		     3, "%s", r.out);
+	cr_expect_gt(first, 0, "%s", r.out);
+	cr_expect_gt(second, 0,
+		     "a second sandbox of the pool, while the first holds all it can: %s", r.out);
+	cr_expect_gt(oneshot, 0, "a one-shot invoke's sandbox, while two hold all they can: %s",
+		     r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
+/* A fork bomb: on a host whose cgroup v2 has no pids controller (this
+ * build host; a hybrid host), pids.max is left out and nothing held a
+ * function's processes -- 2,000 made, as many as it asked -- short of the
+ * host's own limits, which every sandbox and host service share.  As on
+ * Lambda, a function's user may have at most 1,024 processes (RLIMIT_NPROC,
+ * counted in the sandbox's own user namespace, so per sandbox); with a pids
+ * controller pids.max holds it too. */
+Test(floor, a_fork_bomb_is_held_to_1024_processes_with_or_without_a_pids_controller)
+{
+	static const char prog[] =
+	    "#include <signal.h>\n#include <stdio.h>\n#include <unistd.h>\n"
+	    "int main(void) { int n = 0; while (n < 2000) { pid_t p = fork();\n"
+	    "if (p == 0) { pause(); _exit(0); } if (p < 0) break; n++; }\n"
+	    "printf(\"%d\\n\", n); return 0; }\n";
+	struct cmd_result r;
+
+	floor_t_bundle("/bomb", NULL);
+	floor_t_compile("bomb", prog);
+	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_gt(atoi(r.out), 100, "the function forked no more than %s", r.out);
+	cr_expect_lt(atoi(r.out), 1024, "a function's processes: %s", r.out);
 	cmd_result_free(&r);
 }
 

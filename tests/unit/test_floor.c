@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
@@ -369,6 +370,39 @@ Test(floor_rules, a_bundle_may_tighten_the_limits)
 	floor_t_release(&t);
 }
 
+/* A function's user may have SHIM_FLOOR_PIDS processes, as on Lambda:
+ * RLIMIT_NPROC is added where the bundle names none, and a bundle's lower
+ * one stands, whatever controllers the host has (without a pids
+ * controller it is all that holds a fork bomb). */
+Test(floor_rules, a_functions_processes_are_limited_whatever_the_controllers)
+{
+	static const char *const extra[] = {
+	    NULL, ",\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"soft\":64,\"hard\":64}]",
+	    ",\"rlimits\":[{\"type\":\"RLIMIT_NPROC\",\"soft\":16,\"hard\":32}]"};
+	static const uint64_t soft[] = {SHIM_FLOOR_PIDS, SHIM_FLOOR_PIDS, 16};
+	static const uint64_t hard[] = {SHIM_FLOOR_PIDS, SHIM_FLOOR_PIDS, 32};
+
+	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
+		for (unsigned ctrl = 0; ctrl <= ALL_CTRL; ctrl += ALL_CTRL) {
+			const struct oci_rlimit *nproc = NULL;
+			struct floored t;
+
+			floor_t_apply(&t, extra[i], NULL, NULL, floor_t_sizes(128, 512, ctrl));
+			cr_assert_eq(t.rc, 0, "%s", t.err.msg);
+			for (size_t k = 0; k < t.cfg->process.n_rlimits; k++)
+				if (t.cfg->process.rlimits[k].resource == RLIMIT_NPROC) {
+					cr_assert_null(nproc, "RLIMIT_NPROC twice");
+					nproc = &t.cfg->process.rlimits[k];
+				}
+			cr_assert_not_null(nproc, "case %zu: no RLIMIT_NPROC", i);
+			cr_assert_str_eq(nproc->type, "RLIMIT_NPROC");
+			cr_assert_eq(nproc->soft, soft[i], "case %zu", i);
+			cr_assert_eq(nproc->hard, hard[i], "case %zu", i);
+			cr_assert_eq(t.cfg->process.n_rlimits, i == 1 ? 2u : 1u);
+			floor_t_release(&t);
+		}
+}
+
 Test(floor_rules, a_bundle_cpu_weight_stands)
 {
 	struct floored t;
@@ -689,6 +723,11 @@ Test(floor_rules, limits_above_the_floor_are_refused)
 			"linux.resources.pids.limit: -1 is above a function sandbox's 1024" HINT);
 	floor_t_refused(NULL, ",\"linux\":{\"resources\":{\"pids\":{\"limit\":0}}}",
 			"linux.resources.pids.limit: 0 is above a function sandbox's 1024" HINT);
+	floor_t_refused(
+	    ",\"rlimits\":[{\"type\":\"RLIMIT_CORE\",\"soft\":0,\"hard\":0},"
+	    "{\"type\":\"RLIMIT_NPROC\",\"soft\":1024,\"hard\":4096}]",
+	    NULL,
+	    "process.rlimits[1]: RLIMIT_NPROC 1024/4096 is above a function sandbox's 1024" HINT);
 }
 
 /* unified keys are written after the typed limits, so they would win: only
@@ -795,6 +834,7 @@ Test(floor_rules, sandbox_ids_are_base_and_count_above_65535)
 {
 	struct shim_floor_opts o = {0};
 	struct slx_err err = {0};
+	/* the last: its owners would end at (uid_t)-1 */
 	static const char *const bad[] = {"65535:65536",
 					  "65536:65535",
 					  "x",
@@ -805,18 +845,22 @@ Test(floor_rules, sandbox_ids_are_base_and_count_above_65535)
 					  "100000:65536x",
 					  "-1:65536",
 					  "100000:-1",
-					  "18446744073709486080:65536"};
+					  "18446744073709486080:65536",
+					  "4294836224:65536"};
 
 	cr_assert_eq(shim_floor_parse_ids("1879048192:65536", &o, &err), 0, "%s", err.msg);
 	cr_assert_eq(o.id_base, 1879048192u);
 	cr_assert_eq(o.id_count, 65536u);
+	/* the last owner (uid_t)-2 */
+	cr_assert_eq(shim_floor_parse_ids("4294836223:65536", &o, &err), 0, "%s", err.msg);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char msg[160];
+		char msg[256];
 
 		cr_assert_eq(shim_floor_parse_ids(bad[i], &o, &err), -1, "\"%s\" accepted", bad[i]);
 		snprintf(
 		    msg, sizeof(msg),
-		    "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536",
+		    "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536 "
+		    "and BASE+COUNT+65536 (the owners' ids after the range) below 2^32",
 		    bad[i]);
 		cr_assert_str_eq(err.msg, msg);
 	}
