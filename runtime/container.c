@@ -224,7 +224,8 @@ static int after_clone(const struct rt_spawn_req *req, pid_t pid, int fd,
 {
 	const struct oci_process *p = &req->cfg->process;
 
-	if (req->cfg->linux_.n_uid_mappings && rt_ns_write_id_maps(pid, req->cfg, err) < 0)
+	if (req->cfg->linux_.n_uid_mappings &&
+	    rt_ns_write_id_maps(pid, req->cfg, req->uid_map, req->n_uid_map, err) < 0)
 		return -1;
 	if (p->oom_score_adj.set) {
 		char path[64], val[32];

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* idmap.c -- idmapped mounts: a mount namespace of this process's own, a
  * user namespace holding given id maps (made by a short-lived child, as crun
- * and containers-storage do), a directory covered, in that mount namespace,
- * by a read-only view of itself through those maps, and a container's
- * idmapped binds (mounts[].uidMappings) as detached trees for its child. */
+ * and containers-storage do), a read-only view of a directory through those
+ * maps as a detached tree (a sandbox covers the directory with it), and a
+ * container's idmapped binds (mounts[].uidMappings) as detached trees for
+ * its child. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -128,7 +129,7 @@ int rt_idmap_overlay_check(const char *what, struct slx_err *err)
 	return 0;
 }
 
-int rt_idmap_cover(int dirfd, const char *what, int userns_fd, struct slx_err *err)
+int rt_idmap_view(int dirfd, const char *what, int userns_fd, struct slx_err *err)
 {
 	/* private: what is mounted under the lower on the host later never
 	 * reaches the view */
@@ -156,10 +157,7 @@ int rt_idmap_cover(int dirfd, const char *what, int userns_fd, struct slx_err *e
 					 what, release, fs_name(dirfd, buf));
 		return slx_error(err, e, "%s: idmap", what);
 	}
-	/* Both ends by fd: what was cloned is what gets covered. */
-	if (move_mount(tree, "", dirfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return slx_error(err, errno, "%s: attach its idmapped view", what);
-	return 0;
+	return steal_fd(tree);
 }
 
 static bool same_maps(const struct rt_mount_op *a, const struct rt_mount_op *b)

@@ -148,7 +148,7 @@ static void close_inherited(const struct rt_spawn_req *req, const struct rt_ns_p
 			    int sync_fd)
 {
 	size_t n_trees = req->idmap_trees && req->mount_plan ? req->mount_plan->n_ops : 0;
-	int keep[3 + OCI_NS_COUNT + req->n_keep_fds + n_trees];
+	int keep[3 + OCI_NS_COUNT + req->n_keep_fds + n_trees + req->n_covers];
 	size_t n = 0;
 
 	keep[n++] = sync_fd;
@@ -160,6 +160,8 @@ static void close_inherited(const struct rt_spawn_req *req, const struct rt_ns_p
 		keep[n++] = req->keep_fds[i];
 	for (size_t i = 0; i < n_trees; i++)
 		keep[n++] = req->idmap_trees[i];
+	for (size_t i = 0; i < req->n_covers; i++)
+		keep[n++] = req->cover_trees[i];
 	rt_close_fds_from(3 + req->preserve_fds, keep, n);
 }
 
@@ -172,6 +174,9 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 				    .no_pivot = req->no_pivot,
 				    .plan = req->mount_plan,
 				    .trees = req->idmap_trees,
+				    .cover_paths = req->cover_paths,
+				    .cover_trees = req->cover_trees,
+				    .n_covers = req->n_covers,
 				    .host_mntns = !plan->new_ns[OCI_NS_MOUNT] &&
 						  plan->join_fd[OCI_NS_MOUNT] < 0};
 

@@ -72,8 +72,11 @@ const char *rt_ns_proc_name(enum oci_ns_type t); /* "mnt", "net", ... */
 /* Whether ns (stat of a namespace file) is the caller's own namespace of
  * type t: joined by path, it is the host's as far as the container goes. */
 bool rt_ns_is_callers(const struct stat *ns, enum oci_ns_type t);
-/* Parent, right after clone: write uid_map/gid_map of pid. */
-int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg, struct slx_err *err);
+/* Parent, right after clone: write uid_map/gid_map of pid (uid_map, when
+ * not NULL, in place of cfg's). */
+int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg,
+			const struct oci_id_mapping *uid_map, size_t n_uid_map,
+			struct slx_err *err);
 /* Write one of them ("uid_map" or "gid_map") of pid's user namespace. */
 int rt_ns_write_map(pid_t pid, const char *file, const struct oci_id_mapping *m, size_t n,
 		    struct slx_err *err);
@@ -187,6 +190,12 @@ struct rt_spawn_req {
 	bool same_layout;
 	/* Appended: rt_sandbox_opts.userns_owner. */
 	uid_t userns_owner;
+	/* Appended: rt_sandbox_opts.uid_map and the covers. */
+	const struct oci_id_mapping *uid_map;
+	size_t n_uid_map;
+	const char *const *cover_paths;
+	const int *cover_trees;
+	size_t n_covers;
 };
 struct rt_spawned {
 	pid_t pid;

@@ -142,11 +142,16 @@ int rt_ns_write_map(pid_t pid, const char *file, const struct oci_id_mapping *m,
 	return slx_write_file_at(AT_FDCWD, path, buf, off, err);
 }
 
-int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg, struct slx_err *err)
+int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg,
+			const struct oci_id_mapping *uid_map, size_t n_uid_map, struct slx_err *err)
 {
 	const struct oci_linux *l = &cfg->linux_;
 
-	if (rt_ns_write_map(pid, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+	if (!uid_map) {
+		uid_map = l->uid_mappings;
+		n_uid_map = l->n_uid_mappings;
+	}
+	if (rt_ns_write_map(pid, "uid_map", uid_map, n_uid_map, err) < 0)
 		return slx_error_prefix(err, "linux.uidMappings");
 	if (rt_ns_write_map(pid, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0)
 		return slx_error_prefix(err, "linux.gidMappings");

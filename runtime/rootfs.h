@@ -104,6 +104,11 @@ struct rt_rootfs_opts {
 	bool host_mntns;		  /* no mount namespace of its own: chroot, mount nothing */
 	const struct rt_mount_plan *plan; /* what to do; built by rt_mount_plan_build */
 	const int *trees; /* per op: an idmapped bind's detached tree, or -1; may be NULL */
+	/* before anything is mounted, each cover_paths[i] covered by the
+	 * detached tree cover_trees[i] (rt_sandbox_opts) */
+	const char *const *cover_paths;
+	const int *cover_trees;
+	size_t n_covers;
 };
 
 /* root.path as an absolute, symlink-free path: relative to bundle (itself

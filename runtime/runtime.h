@@ -151,11 +151,11 @@ int rt_idmap_userns(const struct oci_id_mapping *uids, size_t n_uids,
 /* Whether this kernel's overlayfs takes idmapped lowers (Linux 5.19); the
  * error is one line naming what (a lower) and the kernel. */
 int rt_idmap_overlay_check(const char *what, struct slx_err *err);
-/* Cover the directory dirfd names, in this process's mount namespace
- * (rt_mntns_private first), with a read-only, nosuid, nodev view of itself
- * in which an id X on disk is what X maps to in userns_fd.  A filesystem
- * the kernel cannot idmap (tmpfs before 6.3) is one line naming it. */
-int rt_idmap_cover(int dirfd, const char *what, int userns_fd, struct slx_err *err);
+/* A detached, read-only, nosuid, nodev, private view of the directory
+ * dirfd names, in which an id X on disk is what X maps to in userns_fd: a
+ * tree for rt_sandbox_opts.cover_trees.  A filesystem the kernel cannot
+ * idmap (tmpfs before 6.3) is one line naming it. */
+int rt_idmap_view(int dirfd, const char *what, int userns_fd, struct slx_err *err);
 
 /* Close every fd >= 3 except keep (close_range on the gaps; process.c). */
 void rt_close_fds_except(const int *keep, size_t n);
@@ -207,6 +207,16 @@ struct rt_sandbox_opts {
 	 * (inotify instances and watches, fanotify groups, namespaces) is
 	 * charged at the top to it, not to host root. */
 	uid_t userns_owner;
+	/* The user namespace's uid map in place of linux.uidMappings (NULL:
+	 * those): a map of this sandbox's own. */
+	const struct oci_id_mapping *uid_map;
+	size_t n_uid_map;
+	/* Each directory cover_paths[i] covered by the detached tree
+	 * cover_trees[i] (rt_idmap_view) in the sandbox's mount namespace,
+	 * before it mounts anything: views of its own made for this sandbox. */
+	const char *const *cover_paths;
+	const int *cover_trees;
+	size_t n_covers;
 };
 
 /* Timings of a spawn, nanoseconds, for `invoke --timings`. */

@@ -81,6 +81,11 @@ int rt_sandbox_spawn(const struct rt_sandbox_opts *opts, struct rt_sandbox *sb, 
 	    .clone_parent = opts->clone_parent,
 	    .same_layout = opts->same_layout,
 	    .userns_owner = opts->userns_owner,
+	    .uid_map = opts->uid_map,
+	    .n_uid_map = opts->n_uid_map,
+	    .cover_paths = opts->cover_paths,
+	    .cover_trees = opts->cover_trees,
+	    .n_covers = opts->n_covers,
 	};
 	if (rt_spawn(&req, &sp, err) < 0) {
 		sb->pid = sp.pid;

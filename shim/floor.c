@@ -596,6 +596,11 @@ int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o, co
 void shim_floor_release(struct shim_floor *f)
 {
 	free(f->gids);
+	for (size_t i = 0; i < f->n_views; i++)
+		free(f->views[i]);
+	free(f->views);
+	f->views = NULL;
+	f->n_views = 0;
 	rt_seccomp_free(f->seccomp);
 	rt_seccomp_free(f->bundle_seccomp);
 	f->gids = NULL;
@@ -625,8 +630,8 @@ int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_er
 	char *end;
 
 	/* strtoull takes "-1" as its largest value: digits only, and each
-	 * bound checked before the sum, which must not wrap: the range and
-	 * the owners after it end before (uid_t)-1. */
+	 * bound checked before the sum, which must not wrap: the range, the
+	 * owners and the function users after it end before (uid_t)-1. */
 	errno = 0;
 	if (*s < '0' || *s > '9')
 		goto bad;
@@ -635,7 +640,8 @@ int shim_floor_parse_ids(const char *s, struct shim_floor_opts *o, struct slx_er
 		goto bad;
 	count = strtoull(end + 1, &end, 10);
 	if (*end || errno || base < 65536 || count < 65536 ||
-	    base > UINT32_MAX - SHIM_FLOOR_OWNERS || count > UINT32_MAX - SHIM_FLOOR_OWNERS - base)
+	    base > UINT32_MAX - 2 * SHIM_FLOOR_OWNERS ||
+	    count > UINT32_MAX - 2 * SHIM_FLOOR_OWNERS - base)
 		goto bad;
 	o->id_base = (uint32_t)base;
 	o->id_count = (uint32_t)count;
@@ -644,8 +650,8 @@ bad:
 	return slx_error(
 	    err, 0,
 	    "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536 and "
-	    "BASE+COUNT+%u (the owners' ids after the range) below 2^32",
-	    s, SHIM_FLOOR_OWNERS);
+	    "BASE+COUNT+%u (the sandboxes' owners and users after the range) below 2^32",
+	    s, 2 * SHIM_FLOOR_OWNERS);
 }
 
 void shim_floor_missing_names(unsigned missing, char *buf, size_t len)

@@ -22,7 +22,8 @@
 #define SHIM_FLOOR_ID_BASE  1879048192u
 #define SHIM_FLOOR_ID_COUNT 65536u
 /* The ids after the range that own the sandboxes' user namespaces, one
- * per live sandbox (shim_floor_owner_take). */
+ * per live sandbox (shim_floor_owner_take); the as many after them are the
+ * sandboxes' function users, owner + SHIM_FLOOR_OWNERS. */
 #define SHIM_FLOOR_OWNERS 65536u
 /* The function's user when the bundle says root: Lambda's sbx_user1051. */
 #define SHIM_FLOOR_UID	     993u
@@ -56,6 +57,11 @@ struct shim_floor {
 	struct rt_seccomp *bundle_seccomp; /* the bundle's own, stacked on the function */
 	bool share_memory;		   /* shim_floor_share_memory */
 	int share_exec_fd; /* share-exec, sealed, when share_memory (the process's) */
+	/* shim_floor_views_plan: whether each sandbox's function user gets a
+	 * host id of its own, and the lowers it sees through views of its own */
+	bool own_user;
+	char **views;
+	size_t n_views;
 };
 
 /* Turn cfg (a function's bundle) into its sandbox's config: fill what the
@@ -119,7 +125,7 @@ int shim_floor_own_paths(struct oci_config *cfg, const char *bundle, const char 
  * mount namespace (over /run/slxrun-views, made when missing), which the
  * config then names.  A later rename or symlink swap in the bundle changes nothing a
  * sandbox mounts.  A bundle root's image store made is left as it is (the
- * store's, root's).  Run last, after shim_floor_idmap. */
+ * store's, root's).  Run after shim_floor_lowers. */
 int shim_floor_pin(struct oci_config *cfg, const char *bundle, const char *root,
 		   struct slx_err *err);
 /* No regular file that a sandbox mounts from bundle (resolved) --
@@ -139,21 +145,29 @@ int shim_floor_no_setid(const struct oci_config *cfg, const char *bundle,
 int shim_floor_owner_take(uint32_t first, uid_t *owner, struct slx_err *err);
 /* The value of the option "key=value" in o, NULL when absent. */
 const char *floor_option_value(const struct oci_strv *o, const char *key);
-/* Each overlay lower of cfg (a sandbox's config, the floor applied) that is
+/* Each overlay lower of cfg (a sandbox's config, the floor applied) must be
  * the sandbox's own -- a layer of the image when bundle (resolved) is one
- * root's image store made, or a directory inside bundle -- shown with its
- * own owners (floor_idmap.c): covered, in
- * this process's own mount namespace, by a read-only view of itself idmapped
- * through cfg's linux.uidMappings and gidMappings, so an id X on disk is X
- * inside; made once per process, seen by every sandbox it spawns.  Every
- * lower must be resolved already and the sandbox's own: one that resolves
- * elsewhere now (a symlink swapped in since shim_floor_own_paths) is
- * refused, never rewritten.  A lower whose top directory those maps already
- * reach is left as it is.  A
- * kernel that cannot (overlayfs before 5.19, a filesystem it cannot idmap)
- * is one line, never a sandbox with wrong owners. */
-int shim_floor_idmap(struct oci_config *cfg, const char *bundle, const char *root,
-		     struct slx_err *err);
+ * root's image store made, or a directory inside bundle -- absolute and
+ * resolved already: one that resolves elsewhere now (a symlink swapped in
+ * since shim_floor_own_paths) is refused, never rewritten (floor_idmap.c).
+ * A kernel that cannot stack an idmapped lower (overlayfs before 5.19) is
+ * one line, never a sandbox with wrong owners.  Run before shim_floor_pin. */
+int shim_floor_lowers(struct oci_config *cfg, const char *bundle, const char *root,
+		      struct slx_err *err);
+/* After shim_floor_pin: the lowers each sandbox sees through views of its
+ * own (f->views: every lower but one whose top directory the range already
+ * owns, left as it is), and whether the function's user may have a host id
+ * of its own (f->own_user: not when the root or a lower is such a tree,
+ * whose files of that user are BASE+X on disk).  The views are made once
+ * here too, so that a lower the kernel cannot idmap is refused at load. */
+int shim_floor_views_plan(struct oci_config *cfg, struct shim_floor *f, struct slx_err *err);
+/* For one sandbox: trees[i], a detached read-only view of f->views[i] in
+ * which an id X on disk is what the sandbox's maps (uids, gids) make of X,
+ * for rt_sandbox_opts.cover_trees.  A filesystem the kernel cannot idmap is
+ * one line naming it. */
+int shim_floor_views_make(const struct shim_floor *f, const struct oci_id_mapping *uids,
+			  size_t n_uids, const struct oci_id_mapping *gids, size_t n_gids,
+			  int *trees, struct slx_err *err);
 /* True when shim_floor_root will need a skeleton for cfg. */
 bool shim_floor_root_needs_skeleton(const struct oci_config *cfg);
 /* A size in MB for key (an annotation or its flag), from lo to 10240 as

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* floor_idmap.c -- a sandbox's shared lowers seen with their own owners.
- * An image's layers keep the image's ids on the host, which the sandbox's
- * user namespace does not map (inside they were the overflow id): each
- * overlay lower that is the sandbox's own (its image's layers, its bundle's
- * rootfs) is covered, in this process's own mount namespace, by a read-only
- * view of itself idmapped through the sandbox's maps (id X on disk is host
- * BASE+X, which is X inside), made once and copied into every sandbox this
- * process spawns. */
+/* floor_idmap.c -- a sandbox's lowers seen with their own owners, and its
+ * function user a host id of its own.  An image's layers keep the image's
+ * ids on the host, which the sandbox's user namespace does not map (inside
+ * they were the overflow id): each overlay lower that is the sandbox's own
+ * (its image's layers, its bundle's rootfs) is covered, in the sandbox's
+ * mount namespace, by a read-only view of itself idmapped through that
+ * sandbox's maps (id X on disk is host BASE+X, which is X inside; the
+ * function's user X is its own host id), made for each sandbox as it is
+ * spawned.  The lowers are checked once, at load. */
 #include "floor.h"
 
 #include <errno.h>
@@ -21,21 +22,11 @@
 #include "../image/image.h"
 #include "../runtime/runtime.h"
 
-/* What this process has covered.  Its mount namespace is its own, so a
- * view made for one function serves the next one sharing the layer (and
- * an idmapped mount cannot be idmapped again). */
-struct covered {
-	dev_t dev;
-	ino_t ino;
-};
-static struct covered *covered;
-static size_t n_covered;
-
 struct idmap_ctx {
 	const struct oci_linux *l;
 	char layers[PATH_MAX]; /* the store's layers/ when the bundle is one of its own, or "" */
 	const char *bundle;    /* the bundle directory, resolved */
-	int userns;	       /* -1 until a lower needs it */
+	bool checked;	       /* the kernel can stack idmapped lowers */
 };
 
 static bool in_maps(uint32_t id, const struct oci_id_mapping *m, size_t n)
@@ -44,25 +35,6 @@ static bool in_maps(uint32_t id, const struct oci_id_mapping *m, size_t n)
 		if (id >= m[i].host_id && id - m[i].host_id < m[i].size)
 			return true;
 	return false;
-}
-
-static bool was_covered(const struct stat *s)
-{
-	for (size_t i = 0; i < n_covered; i++)
-		if (covered[i].dev == s->st_dev && covered[i].ino == s->st_ino)
-			return true;
-	return false;
-}
-
-static int remember(const struct stat *s, struct slx_err *err)
-{
-	struct covered *v = realloc(covered, (n_covered + 1) * sizeof(*v));
-
-	if (!v)
-		return slx_error(err, ENOMEM, "idmapped lowers");
-	covered = v;
-	covered[n_covered++] = (struct covered){s->st_dev, s->st_ino};
-	return 0;
 }
 
 static bool under(const char *path, const char *dir)
@@ -87,7 +59,14 @@ static bool own_lower(const struct idmap_ctx *c, const char *real)
 /* A lower whose top directory the sandbox's maps already reach (a rootfs
  * chowned into the range, as a runtime without idmapped mounts needs) is
  * left as it is: idmapping it would push its owners out of the range. */
-static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *err)
+static bool shifted(const struct oci_linux *l, const struct stat *s)
+{
+	return in_maps(s->st_uid, l->uid_mappings, l->n_uid_mappings) &&
+	       in_maps(s->st_gid, l->gid_mappings, l->n_gid_mappings);
+}
+
+/* A lower that will be idmapped: the kernel must stack it in overlayfs. */
+static int check_lower(struct idmap_ctx *c, const char *real, struct slx_err *err)
 {
 	char what[PATH_MAX + 32];
 	cleanup_close int fd = -1;
@@ -98,32 +77,19 @@ static int cover_lower(struct idmap_ctx *c, const char *real, struct slx_err *er
 		return -1;
 	if (fstat(fd, &s) < 0)
 		return slx_error(err, errno, "%s", what);
-	if (was_covered(&s) || (in_maps(s.st_uid, c->l->uid_mappings, c->l->n_uid_mappings) &&
-				in_maps(s.st_gid, c->l->gid_mappings, c->l->n_gid_mappings)))
+	if (c->checked || shifted(c->l, &s))
 		return 0;
-	if (c->userns < 0) {
-		if (rt_idmap_overlay_check(what, err) < 0 || rt_mntns_private(err) < 0)
-			return -1;
-		c->userns = rt_idmap_userns(c->l->uid_mappings, c->l->n_uid_mappings,
-					    c->l->gid_mappings, c->l->n_gid_mappings, err);
-		if (c->userns < 0)
-			return -1;
-		/* fd names a mount of the namespace we just left, which
-		 * open_tree cannot clone: the same directory, from ours. */
-		slx_closep(&fd);
-		if ((fd = floor_open_checked(real, O_DIRECTORY, what, err)) < 0)
-			return -1;
-	}
-	if (rt_idmap_cover(fd, what, c->userns, err) < 0)
+	if (rt_idmap_overlay_check(what, err) < 0)
 		return -1;
-	return remember(&s, err);
+	c->checked = true;
+	return 0;
 }
 
 /* One lower of lowerdir=A:B:C, which must be absolute (the floor must
  * know the directory the sandbox will mount), resolved already and the
  * sandbox's own (refused otherwise, never rewritten to where it points
- * now), covered. */
-static int cover_one(char **lower, size_t index, void *arg, struct slx_err *err)
+ * now). */
+static int check_one(char **lower, size_t index, void *arg, struct slx_err *err)
 {
 	struct idmap_ctx *c = arg;
 	char real[PATH_MAX], *p;
@@ -149,7 +115,7 @@ static int cover_one(char **lower, size_t index, void *arg, struct slx_err *err)
 		    "mounts[%zu]: overlay lower %s changed while the function was being "
 		    "loaded",
 		    index, *lower);
-	if (cover_lower(c, real, err) < 0)
+	if (check_lower(c, real, err) < 0)
 		return -1;
 	if (!(p = strdup(real)))
 		return slx_error(err, ENOMEM, "mounts[%zu]", index);
@@ -159,7 +125,7 @@ static int cover_one(char **lower, size_t index, void *arg, struct slx_err *err)
 }
 
 /* Overlayfs's escapes in lowerdir are refused, not parsed. */
-static int cover_lowers(struct idmap_ctx *c, size_t index, char **opt, struct slx_err *err)
+static int check_lowers(struct idmap_ctx *c, size_t index, char **opt, struct slx_err *err)
 {
 	const char *lowers = *opt + strlen("lowerdir=");
 
@@ -168,13 +134,13 @@ static int cover_lowers(struct idmap_ctx *c, size_t index, char **opt, struct sl
 				 "mounts[%zu]: overlay lowerdir %s: a function sandbox's lowers "
 				 "cannot hold overlayfs escapes ('\\')",
 				 index, lowers);
-	return floor_lowers_each(opt, index, cover_one, c, err);
+	return floor_lowers_each(opt, index, check_one, c, err);
 }
 
-int shim_floor_idmap(struct oci_config *cfg, const char *bundle, const char *root,
-		     struct slx_err *err)
+int shim_floor_lowers(struct oci_config *cfg, const char *bundle, const char *root,
+		      struct slx_err *err)
 {
-	struct idmap_ctx c = {.l = &cfg->linux_, .bundle = bundle, .userns = -1};
+	struct idmap_ctx c = {.l = &cfg->linux_, .bundle = bundle};
 	int r = 0;
 
 	if (!floor_store_bundle(bundle, root, c.layers))
@@ -186,8 +152,100 @@ int shim_floor_idmap(struct oci_config *cfg, const char *bundle, const char *roo
 			continue;
 		for (size_t k = 0; r == 0 && k < m->options.n; k++)
 			if (!strncmp(m->options.v[k], "lowerdir=", strlen("lowerdir=")))
-				r = cover_lowers(&c, i, &m->options.v[k], err);
+				r = check_lowers(&c, i, &m->options.v[k], err);
 	}
-	slx_closep(&c.userns);
 	return r;
+}
+
+/* ---- per sandbox ---------------------------------------------------- */
+
+struct views_ctx {
+	const struct oci_linux *l;
+	struct shim_floor *f;
+};
+
+static int plan_one(char **lower, size_t index, void *arg, struct slx_err *err)
+{
+	struct views_ctx *c = arg;
+	char **v;
+	struct stat s;
+
+	if (stat(*lower, &s) < 0)
+		return slx_error(err, errno, "mounts[%zu]: overlay lower %s", index, *lower);
+	if (shifted(c->l, &s)) {
+		c->f->own_user = false;
+		return 0;
+	}
+	if (!(v = realloc(c->f->views, (c->f->n_views + 1) * sizeof(*v))) ||
+	    !(v[c->f->n_views] = strdup(*lower))) {
+		if (v)
+			c->f->views = v;
+		return slx_error(err, ENOMEM, "mounts[%zu]", index);
+	}
+	c->f->views = v;
+	c->f->n_views++;
+	return 0;
+}
+
+int shim_floor_views_plan(struct oci_config *cfg, struct shim_floor *f, struct slx_err *err)
+{
+	struct views_ctx c = {.l = &cfg->linux_, .f = f};
+	struct stat s;
+	int r = 0, *trees;
+
+	/* A root chowned into the range keeps its function user's files at
+	 * BASE+X, which only the shared map reaches. */
+	f->own_user = !(cfg->root.path && stat(cfg->root.path, &s) == 0 && shifted(c.l, &s));
+	for (size_t i = 0; r == 0 && i < cfg->n_mounts; i++) {
+		struct oci_mount *m = &cfg->mounts[i];
+
+		if (!m->type || strcmp(m->type, "overlay"))
+			continue;
+		for (size_t k = 0; r == 0 && k < m->options.n; k++)
+			if (!strncmp(m->options.v[k], "lowerdir=", strlen("lowerdir=")))
+				r = floor_lowers_each(&m->options.v[k], i, plan_one, &c, err);
+	}
+	if (r < 0 || !f->n_views)
+		return r;
+	/* Made once now, so that a lower the kernel cannot idmap is refused
+	 * when the function is loaded, not at each sandbox. */
+	if (!(trees = calloc(f->n_views, sizeof(*trees))))
+		return slx_error(err, ENOMEM, "overlay lowers");
+	r = shim_floor_views_make(f, c.l->uid_mappings, c.l->n_uid_mappings, c.l->gid_mappings,
+				  c.l->n_gid_mappings, trees, err);
+	for (size_t i = 0; r == 0 && i < f->n_views; i++)
+		close(trees[i]);
+	free(trees);
+	return r;
+}
+
+int shim_floor_views_make(const struct shim_floor *f, const struct oci_id_mapping *uids,
+			  size_t n_uids, const struct oci_id_mapping *gids, size_t n_gids,
+			  int *trees, struct slx_err *err)
+{
+	cleanup_close int userns = -1;
+
+	for (size_t i = 0; i < f->n_views; i++)
+		trees[i] = -1;
+	if (!f->n_views)
+		return 0;
+	if ((userns = rt_idmap_userns(uids, n_uids, gids, n_gids, err)) < 0)
+		return -1;
+	for (size_t i = 0; i < f->n_views; i++) {
+		char what[PATH_MAX + 32];
+		cleanup_close int fd = -1;
+
+		snprintf(what, sizeof(what), "overlay lower %s", f->views[i]);
+		if ((fd = open(f->views[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			slx_error(err, errno, "%s", what);
+			goto fail;
+		}
+		if ((trees[i] = rt_idmap_view(fd, what, userns, err)) < 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	for (size_t i = 0; i < f->n_views; i++)
+		slx_closep(&trees[i]);
+	return -1;
 }

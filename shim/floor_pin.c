@@ -97,7 +97,7 @@ static int pin(const char *field, char **path, struct slx_err *err)
 	return 0;
 }
 
-/* One lower of lowerdir=A:B:C (absolute and resolved: shim_floor_idmap),
+/* One lower of lowerdir=A:B:C (absolute and resolved: shim_floor_lowers),
  * pinned when it is inside the bundle. */
 static int pin_lower(char **lower, size_t index, void *arg, struct slx_err *err)
 {

@@ -196,8 +196,8 @@ int shim_floor_no_setid(const struct oci_config *cfg, const char *bundle,
 	struct setid_scan s = {
 	    .bundle = bundle,
 	    .base = o->id_base ? o->id_base : SHIM_FLOOR_ID_BASE,
-	    /* and the owners of their namespaces after them */
-	    .count = (o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT) + SHIM_FLOOR_OWNERS,
+	    /* and the owners of their namespaces and their users after them */
+	    .count = (o->id_count ? o->id_count : SHIM_FLOOR_ID_COUNT) + 2 * SHIM_FLOOR_OWNERS,
 	};
 	char more[48] = "";
 	int r = scan(&s, cfg->root.path, err);

@@ -163,9 +163,10 @@ static int load_floor(struct shim_function *fn, const char *root,
 	gid = (gid_t)fn->cfg->linux_.gid_mappings[0].host_id;
 	if (img_store_admit(root, gid, err) < 0 || root_reachable(fn, gid, err) < 0)
 		return -1;
-	if (shim_floor_idmap(fn->cfg, fn->bundle, root, err) < 0)
+	if (shim_floor_lowers(fn->cfg, fn->bundle, root, err) < 0 ||
+	    shim_floor_pin(fn->cfg, fn->bundle, root, err) < 0)
 		return -1;
-	return shim_floor_pin(fn->cfg, fn->bundle, root, err);
+	return shim_floor_views_plan(fn->cfg, &fn->floor, err);
 }
 
 int shim_function_load(const char *bundle, const char *root, const struct shim_floor_opts *floor,

@@ -135,10 +135,31 @@ static struct shim_sandbox *sandbox_new(const struct shim_function *fn, const ch
 	return sb;
 }
 
+/* The range's map with the function's user (inside id user) made host id
+ * host: what the kernel counts by host uid alone (fds in flight over unix
+ * sockets, pipe pages, epoll watches) is then this sandbox's own. */
+static size_t own_user_map(const struct oci_id_mapping *range, uint32_t user, uint32_t host,
+			   struct oci_id_mapping out[3])
+{
+	size_t n = 0;
+
+	if (user)
+		out[n++] = (struct oci_id_mapping){0, range->host_id, user};
+	out[n++] = (struct oci_id_mapping){user, host, 1};
+	if (user + 1 < range->size)
+		out[n++] = (struct oci_id_mapping){user + 1, range->host_id + user + 1,
+						   range->size - user - 1};
+	return n;
+}
+
 int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, bool clone_parent,
 			     struct rt_sandbox *rt, int *fd, int *owner_fd, struct slx_err *err)
 {
-	const struct oci_id_mapping *ids = fn->cfg->linux_.uid_mappings;
+	const struct oci_linux *l = &fn->cfg->linux_;
+	const struct oci_id_mapping *ids = l->uid_mappings;
+	struct oci_id_mapping own[3];
+	size_t n_own = 0;
+	int views[fn->floor.n_views + 1];
 	struct shim_agent_args args;
 	struct rt_sandbox_opts o;
 	int sv[2], keep[2], r;
@@ -155,9 +176,18 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 	if (fn->floor.on &&
 	    (*owner_fd = shim_floor_owner_take(ids[0].host_id + ids[0].size, &owner, err)) < 0)
 		return slx_error_prefix(err, "sandbox %s", id);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	if (fn->floor.on && fn->floor.own_user)
+		n_own = own_user_map(&ids[0], fn->floor.uid, owner + SHIM_FLOOR_OWNERS, own);
+	if (fn->floor.on &&
+	    shim_floor_views_make(&fn->floor, n_own ? own : ids, n_own ? n_own : l->n_uid_mappings,
+				  l->gid_mappings, l->n_gid_mappings, views, err) < 0) {
 		slx_closep(owner_fd);
-		return slx_error(err, errno, "sandbox %s: socketpair", id);
+		return slx_error_prefix(err, "sandbox %s", id);
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		slx_error(err, errno, "sandbox %s: socketpair", id);
+		r = -1;
+		goto out;
 	}
 	args = (struct shim_agent_args){.fn = fn, .sock = sv[1]};
 	keep[0] = sv[1];
@@ -175,16 +205,26 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 	    .clone_parent = clone_parent,
 	    .same_layout = fn->floor.share_memory,
 	    .userns_owner = owner,
+	    .uid_map = n_own ? own : NULL,
+	    .n_uid_map = n_own,
+	    .cover_paths = (const char *const *)fn->floor.views,
+	    .cover_trees = views,
+	    .n_covers = fn->floor.on ? fn->floor.n_views : 0,
 	};
 	r = rt_sandbox_spawn(&o, rt, err);
 	close(sv[1]);
 	if (r < 0) {
 		close(sv[0]);
-		slx_closep(owner_fd);
-		return slx_error_prefix(err, "sandbox %s", id);
+		slx_error_prefix(err, "sandbox %s", id);
+	} else {
+		*fd = sv[0];
 	}
-	*fd = sv[0];
-	return 0;
+out:
+	for (size_t i = 0; fn->floor.on && i < fn->floor.n_views; i++)
+		close(views[i]);
+	if (r < 0)
+		slx_closep(owner_fd);
+	return r;
 }
 
 int shim_sandbox_adopt(const struct shim_function *fn, const char *id, struct rt_sandbox *rt,

@@ -581,6 +581,63 @@ Test(floor, a_sandbox_holding_its_inotify_instances_leaves_the_others_theirs)
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 
+/* What the kernel counts by host uid alone, whatever the namespace, was
+ * shared by every sandbox while their function users were one host id
+ * (BASE+993): a function holding 1,265 fds in flight over a unix socket
+ * (the count is the user's, held to the sender's RLIMIT_NOFILE) and 64
+ * pipes of 1 MiB (fs.pipe-user-pages-soft) left a one-shot invoke's sandbox
+ * beside it unable to pass one fd (ETOOMANYREFS) or grow a pipe (an
+ * attacker's review).  Each sandbox's function user is a host id of its own. */
+Test(floor, fds_in_flight_and_pipe_pages_of_one_sandbox_leave_the_others_theirs)
+{
+	static const char prog[] =
+	    "#define _GNU_SOURCE\n#include <errno.h>\n#include <fcntl.h>\n#include <stdio.h>\n"
+	    "#include <string.h>\n#include <sys/socket.h>\n#include <unistd.h>\n"
+	    "static int send_fds(int s, int n) { char ctl[CMSG_SPACE(sizeof(int) * 253)]; "
+	    "char c = 'x';\n"
+	    "struct iovec iov = {&c, 1}; struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, "
+	    ".msg_control = ctl, .msg_controllen = CMSG_SPACE(sizeof(int) * n)};\n"
+	    "struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm->cmsg_level = SOL_SOCKET; "
+	    "cm->cmsg_type = SCM_RIGHTS; cm->cmsg_len = CMSG_LEN(sizeof(int) * n);\n"
+	    "for (int i = 0; i < n; i++) ((int *)CMSG_DATA(cm))[i] = 1;\n"
+	    "return sendmsg(s, &mh, MSG_DONTWAIT) < 0 ? -errno : 0; }\n"
+	    "int main(void) { char b[64] = \"\"; int sv[2], p[2]; ssize_t n = read(0, b, 63);\n"
+	    "b[n > 0 ? n : 0] = 0; socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);\n"
+	    "if (strstr(b, \"hog\")) { int in = 0, k = 0; while (send_fds(sv[0], 253) == 0) "
+	    "in += 253;\n"
+	    "for (;;) { if (pipe(p) < 0 || fcntl(p[0], F_SETPIPE_SZ, 1 << 20) < 0) break; "
+	    "close(p[1]); k++; }\n"
+	    "printf(\"hog %d %d\\n\", in, k); fflush(stdout); sleep(5); return 0; }\n"
+	    "int r = send_fds(sv[0], 1); pipe(p);\n"
+	    "printf(\"fd %s, pipe %s\\n\", r ? strerror(-r) : \"ok\", "
+	    "fcntl(p[0], F_SETPIPE_SZ, 1 << 20) < 0 ? strerror(errno) : \"ok\"); return 0; }\n";
+	int in = 0, pipes = 0;
+	struct cmd_result r;
+	char cmd[1024];
+
+	floor_t_bundle("/peruser", NULL);
+	floor_t_compile("peruser", prog);
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth");
+	snprintf(cmd, sizeof(cmd),
+		 "curl -s --max-time 30 --unix-socket %s http://shim" SHIM_INVOKE_PATH
+		 " -d '\"hog\"' > %s/hog & sleep 2; "
+		 "%s --root %s/state invoke --data '\"probe\"' %s; wait; cat %s/hog",
+		 floor_t_shim.sock, floor_t_dir, slxrun_bin(), floor_t_dir, floor_t_dir,
+		 floor_t_dir);
+	cmd_run(&r, NULL, 60, "%s", cmd);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.out, "hog ") &&
+		      sscanf(strstr(r.out, "hog "), "hog %d %d", &in, &pipes) == 2,
+		  "%s", r.out);
+	cr_expect_gt(in, 253, "the hog held no fds in flight: %s", r.out);
+	cr_expect_gt(pipes, 16, "the hog made no big pipes: %s", r.out);
+	cr_expect(!strncmp(r.out, "fd ok, pipe ok\n", 15),
+		  "a sandbox beside one holding its user's fds in flight and pipe pages: %s",
+		  r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
 /* A fork bomb: on a host whose cgroup v2 has no pids controller (this
  * build host; a hybrid host), pids.max is left out and nothing held a
  * function's processes -- 2,000 made, as many as it asked -- short of the

@@ -111,7 +111,7 @@ Test(image_invoke, host_users_cannot_reach_the_layers_sandboxes_run)
 	cr_expect_str_eq(r.out, "again from 1000:1001 in /srv\n");
 	cmd_result_free(&r);
 	/* another id range on this root would lock the first one's sandboxes out */
-	slx(&r, "invoke --sandbox-ids 1879179264:65536 --data other oci:oci:v1");
+	slx(&r, "invoke --sandbox-ids 1879310336:65536 --data other oci:oci:v1");
 	cr_expect_neq(r.status, 0, "a second range took the store: %s", r.out);
 	cr_expect(strstr(r.err, "one --sandbox-ids range per runtime root"), "%s", r.err);
 	cmd_result_free(&r);

@@ -834,7 +834,7 @@ Test(floor_rules, sandbox_ids_are_base_and_count_above_65535)
 {
 	struct shim_floor_opts o = {0};
 	struct slx_err err = {0};
-	/* the last: its owners would end at (uid_t)-1 */
+	/* the last: its function users would end at (uid_t)-1 */
 	static const char *const bad[] = {"65535:65536",
 					  "65536:65535",
 					  "x",
@@ -846,13 +846,13 @@ Test(floor_rules, sandbox_ids_are_base_and_count_above_65535)
 					  "-1:65536",
 					  "100000:-1",
 					  "18446744073709486080:65536",
-					  "4294836224:65536"};
+					  "4294770688:65536"};
 
 	cr_assert_eq(shim_floor_parse_ids("1879048192:65536", &o, &err), 0, "%s", err.msg);
 	cr_assert_eq(o.id_base, 1879048192u);
 	cr_assert_eq(o.id_count, 65536u);
-	/* the last owner (uid_t)-2 */
-	cr_assert_eq(shim_floor_parse_ids("4294836223:65536", &o, &err), 0, "%s", err.msg);
+	/* the last function user (uid_t)-2 */
+	cr_assert_eq(shim_floor_parse_ids("4294770687:65536", &o, &err), 0, "%s", err.msg);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char msg[256];
 
@@ -860,7 +860,8 @@ Test(floor_rules, sandbox_ids_are_base_and_count_above_65535)
 		snprintf(
 		    msg, sizeof(msg),
 		    "--sandbox-ids: \"%s\" is not BASE:COUNT with BASE and COUNT at least 65536 "
-		    "and BASE+COUNT+65536 (the owners' ids after the range) below 2^32",
+		    "and BASE+COUNT+131072 (the sandboxes' owners and users after the range) below "
+		    "2^32",
 		    bad[i]);
 		cr_assert_str_eq(err.msg, msg);
 	}
@@ -894,7 +895,7 @@ Test(floor_rules, an_overlay_lower_that_resolves_outside_the_bundle_is_refused)
 			     lower);
 		cr_assert_eq(oci_config_parse("config.json", json, (size_t)n, &cfg, &err), 0, "%s",
 			     err.msg);
-		cr_expect_eq(shim_floor_idmap(cfg, real, "/nonexistent-root", &err), -1,
+		cr_expect_eq(shim_floor_lowers(cfg, real, "/nonexistent-root", &err), -1,
 			     "lowerdir=%s accepted as %s", lower, cfg->mounts[0].options.v[0]);
 		cr_expect(strstr(err.msg, "changed while the function was being loaded"), "%s",
 			  err.msg);

@@ -34,7 +34,8 @@ TestSuite(floor_limits, .fini = fl_fini, .timeout = 240);
 /* A busybox exec function running `script` (the event on stdin), with the
  * memory annotation when memory_mb, under the floor: every sandbox gets its
  * own cgroup (no cgroupsPath). */
-static const char *fl_function(const char *script, unsigned memory_mb, unsigned timeout_s)
+static const char *fl_function_linux(const char *script, unsigned memory_mb, unsigned timeout_s,
+				     const char *extra_linux)
 {
 	char args[512], top[256], mem[64] = "";
 	struct cmd_result r;
@@ -46,7 +47,7 @@ static const char *fl_function(const char *script, unsigned memory_mb, unsigned 
 		 ",\"annotations\":{\"org.slxrun.function.mode\":\"exec\","
 		 "\"org.slxrun.function.timeout\":\"%u\"%s}",
 		 timeout_s, mem);
-	bundle_make(&fl_bundle, args, NULL, top, NULL);
+	bundle_make(&fl_bundle, args, NULL, top, extra_linux);
 	bundle_own_rootfs(&fl_bundle);
 	fl_have_bundle = true;
 	cmd_run(&r, NULL, 10, "sed -i 's|\"cgroupsPath\":\"[^\"]*\",||' %s/config.json",
@@ -54,6 +55,11 @@ static const char *fl_function(const char *script, unsigned memory_mb, unsigned 
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	return fl_bundle.dir;
+}
+
+static const char *fl_function(const char *script, unsigned memory_mb, unsigned timeout_s)
+{
+	return fl_function_linux(script, memory_mb, timeout_s, NULL);
 }
 
 static double fl_now(void)
@@ -165,9 +171,11 @@ static long fl_pids_hits(const struct shim_proc *s, long *peak)
 }
 
 /* A fork bomb in one sandbox: pids.max holds it (its pids.events max
- * grows, pids.current never passes 1024), /status and another sandbox
+ * grows, pids.current never passes it), /status and another sandbox
  * answer meanwhile, and the bomb ends at the timeout (30 s: under tcg the
- * bomb takes seconds to reach the limit) with the sandbox gone. */
+ * bomb takes seconds to reach the limit) with the sandbox gone.  The
+ * bundle tightens pids.max to 512: at the floor's 1024, the function
+ * user's 1024 processes (RLIMIT_NPROC, the floor's too) may hold it first. */
 Test(floor_limits, fork_bomb_is_held_by_pids_max_while_others_answer)
 {
 	static struct http_reply br, r;
@@ -177,11 +185,12 @@ Test(floor_limits, fork_bomb_is_held_by_pids_max_while_others_answer)
 	long peak = 0, hits = 0;
 	double t0, t, worst = 0;
 
-	shim_proc_start(&fl_shim,
-			fl_function("read -r x; if [ \\\"$x\\\" = bomb ]; then b() { b | b & }; b; "
-				    "exec sleep 60; fi; echo ok:$x",
-				    512, 30),
-			"--min-warm 2 --max 2");
+	shim_proc_start(
+	    &fl_shim,
+	    fl_function_linux("read -r x; if [ \\\"$x\\\" = bomb ]; then b() { b | b & }; "
+			      "b; exec sleep 60; fi; echo ok:$x",
+			      512, 30, ",\"resources\":{\"pids\":{\"limit\":512}}"),
+	    "--min-warm 2 --max 2");
 	fl_wait_idle(&fl_shim, 2);
 	bomb = http_easy(fl_shim.sock, "http://localhost" SHIM_INVOKE_PATH, "bomb", 4, &br);
 	curl_multi_add_handle(m, bomb);
@@ -213,7 +222,7 @@ Test(floor_limits, fork_bomb_is_held_by_pids_max_while_others_answer)
 		    "took at worst %.2f s meanwhile",
 		    peak, hits, worst);
 	cr_expect_gt(hits, 0, "pids.max was never hit");
-	cr_expect_leq(peak, 1024);
+	cr_expect_leq(peak, 512);
 	cr_expect_lt(worst, 10.0, "the shim or the other sandbox stalled %.1f s", worst);
 	cr_expect_eq(br.status, 200);
 	cr_expect(strstr(br.body, "Task timed out after 30.00 seconds"), "%s", br.body);
