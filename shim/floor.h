@@ -43,6 +43,10 @@ struct shim_floor_opts {
 	/* --share-memory: every function's sandboxes may share their pages
 	 * (shim_floor_share_memory). */
 	bool share_memory;
+	/* The lowers' views made once when a function is loaded, so that a
+	 * lower the kernel cannot idmap is refused then (shim serve; a
+	 * one-shot invoke meets it at its one sandbox, right after). */
+	bool views_at_load;
 };
 
 /* What the floor decided for one function. */
@@ -158,9 +162,10 @@ int shim_floor_lowers(struct oci_config *cfg, const char *bundle, const char *ro
  * own (f->views: every lower but one whose top directory the range already
  * owns, left as it is), and whether the function's user may have a host id
  * of its own (f->own_user: not when the root or a lower is such a tree,
- * whose files of that user are BASE+X on disk).  The views are made once
- * here too, so that a lower the kernel cannot idmap is refused at load. */
-int shim_floor_views_plan(struct oci_config *cfg, struct shim_floor *f, struct slx_err *err);
+ * whose files of that user are BASE+X on disk).  With made, the views are
+ * made once here too (shim_floor_opts.views_at_load). */
+int shim_floor_views_plan(struct oci_config *cfg, struct shim_floor *f, bool made,
+			  struct slx_err *err);
 /* For one sandbox: trees[i], a detached read-only view of f->views[i] in
  * which an id X on disk is what the sandbox's maps (uids, gids) make of X,
  * for rt_sandbox_opts.cover_trees.  A filesystem the kernel cannot idmap is

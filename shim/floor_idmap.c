@@ -187,7 +187,8 @@ static int plan_one(char **lower, size_t index, void *arg, struct slx_err *err)
 	return 0;
 }
 
-int shim_floor_views_plan(struct oci_config *cfg, struct shim_floor *f, struct slx_err *err)
+int shim_floor_views_plan(struct oci_config *cfg, struct shim_floor *f, bool made,
+			  struct slx_err *err)
 {
 	struct views_ctx c = {.l = &cfg->linux_, .f = f};
 	struct stat s;
@@ -205,7 +206,7 @@ int shim_floor_views_plan(struct oci_config *cfg, struct shim_floor *f, struct s
 			if (!strncmp(m->options.v[k], "lowerdir=", strlen("lowerdir=")))
 				r = floor_lowers_each(&m->options.v[k], i, plan_one, &c, err);
 	}
-	if (r < 0 || !f->n_views)
+	if (r < 0 || !f->n_views || !made)
 		return r;
 	/* Made once now, so that a lower the kernel cannot idmap is refused
 	 * when the function is loaded, not at each sandbox. */

@@ -166,7 +166,7 @@ static int load_floor(struct shim_function *fn, const char *root,
 	if (shim_floor_lowers(fn->cfg, fn->bundle, root, err) < 0 ||
 	    shim_floor_pin(fn->cfg, fn->bundle, root, err) < 0)
 		return -1;
-	return shim_floor_views_plan(fn->cfg, &fn->floor, err);
+	return shim_floor_views_plan(fn->cfg, &fn->floor, floor->views_at_load, err);
 }
 
 int shim_function_load(const char *bundle, const char *root, const struct shim_floor_opts *floor,

@@ -349,6 +349,8 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 	struct http_addr addrs[SHIM_SERVE_MAX_LISTEN];
 	int r = -1;
 
+	/* a lower the kernel cannot idmap is refused before anything is served */
+	s.opts.floor.views_at_load = true;
 	if (serve_policy(&s.opts, &s.policy, err) < 0)
 		return -1;
 	for (size_t i = 0; i < s.opts.n_listen; i++)
