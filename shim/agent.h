@@ -29,6 +29,12 @@ int agent_send_result(int sock, unsigned outcome, const char *error_type, const 
 		      size_t len);
 int agent_send_init_error(int sock, const char *type, const char *msg);
 
+/* pipe2(fds, O_CLOEXEC), the pipe charged to the function's user (under
+ * floor->on): the kernel charges a pipe's pages (fs.pipe-user-pages-*) to
+ * the real user who made it, also when an end's holder grows it, and made
+ * by the agent -- root inside, one host id in every sandbox -- a function's
+ * stdio took from every other sandbox's. */
+int agent_pipe(int fds[2], const struct shim_floor *floor);
 /* vfork-speed spawn (clone CLONE_VM|CLONE_VFORK) of path with fds[0..2] as
  * stdio, default signal dispositions and an empty mask (the agent blocks
  * SIGCHLD for its signalfd); under floor->on as the function's user and

@@ -104,9 +104,9 @@ static void feed_stdin(struct exec_inv *inv)
 
 /* A pipe whose parent end is non-blocking (the child's end stays blocking:
  * `cat` must not see EAGAIN). */
-static int pipe_for(int fds[2], bool parent_reads)
+static int pipe_for(int fds[2], bool parent_reads, const struct shim_floor *f)
 {
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (agent_pipe(fds, f) < 0)
 		return -1;
 	(void)fcntl(fds[parent_reads ? 0 : 1], F_SETFL, O_NONBLOCK);
 	return 0;
@@ -118,9 +118,9 @@ static int exec_spawn(struct exec_agent *a)
 	int in[2], out[2] = {-1, -1}, er[2] = {-1, -1};
 	int r = -1;
 
-	if (pipe_for(in, false) < 0)
+	if (pipe_for(in, false, &a->fn->floor) < 0)
 		return -1;
-	if (pipe_for(out, true) == 0 && pipe_for(er, true) == 0)
+	if (pipe_for(out, true, &a->fn->floor) == 0 && pipe_for(er, true, &a->fn->floor) == 0)
 		r = agent_spawn(a->path, p->args.v, p->env.v ? p->env.v : (char *[]){NULL},
 				(int[]){in[0], out[1], er[1]}, &a->fn->floor, &a->inv.pid);
 	int saved = errno;

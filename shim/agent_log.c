@@ -9,6 +9,7 @@
  * together (a bucket of AGENT_LOG_BURST); past it the lines are dropped,
  * and one line says how much. */
 #include "agent_log.h"
+#include "agent.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,14 +94,14 @@ static bool take(struct agent_log_rate *r, size_t n)
 }
 
 int agent_log_open(struct agent_log *l, const char *name, struct agent_log_rate *rate,
-		   int *write_end)
+		   const struct shim_floor *floor, int *write_end)
 {
 	int p[2];
 
 	*l = (struct agent_log){.fd = -1, .rate = rate};
 	l->name_len = escape(name, strnlen(name, 64), l->name);
 	l->name[l->name_len] = '\0';
-	if (pipe2(p, O_CLOEXEC) < 0)
+	if (agent_pipe(p, floor) < 0)
 		return -1;
 	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
 	l->fd = p[0];

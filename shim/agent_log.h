@@ -36,11 +36,13 @@ struct agent_log {
 	uint64_t said_ns;	     /* when a line last said so */
 };
 
-/* A pipe for the function's stdout and stderr: *write_end is the
- * function's (close-on-exec; the spawn dups it onto 1 and 2); what is
- * written is charged to rate. */
+/* A pipe for the function's stdout and stderr, made by agent_pipe (the
+ * function's user's, under floor): *write_end is the function's
+ * (close-on-exec; the spawn dups it onto 1 and 2); what is written is
+ * charged to rate. */
+struct shim_floor;
 int agent_log_open(struct agent_log *l, const char *name, struct agent_log_rate *rate,
-		   int *write_end);
+		   const struct shim_floor *floor, int *write_end);
 /* Copy what the pipe holds to out; at EOF, agent_log_close. */
 void agent_log_drain(struct agent_log *l, int out);
 /* The last partial line, the count of what was dropped, then the pipe. */

@@ -71,6 +71,24 @@ fail:
 	_exit(127);
 }
 
+int agent_pipe(int fds[2], const struct shim_floor *floor)
+{
+	int r, e;
+
+	if (!floor || !floor->on)
+		return pipe2(fds, O_CLOEXEC);
+	/* The real uid alone, on this thread (credentials are per thread):
+	 * the effective and saved stay root's, so the capabilities stay. */
+	if (syscall(SYS_setresuid, floor->uid, -1, -1) < 0)
+		return -1;
+	r = pipe2(fds, O_CLOEXEC);
+	e = errno;
+	if (syscall(SYS_setresuid, 0, -1, -1) < 0)
+		_exit(127); /* never go on as the function's real user */
+	errno = e;
+	return r;
+}
+
 int agent_spawn(const char *path, char *const argv[], char *const envp[], const int fds[3],
 		const struct shim_floor *floor, pid_t *pid)
 {

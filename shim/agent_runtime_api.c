@@ -337,10 +337,10 @@ static int start_bootstrap(struct rapi *a, char *path, size_t len, struct slx_er
 
 	if (rt_exec_lookup(p, path, len, err) < 0)
 		return -1;
-	if (!(env = boot_env(a->fn, own)) || pipe2(in, O_CLOEXEC) < 0)
+	if (!(env = boot_env(a->fn, own)) || agent_pipe(in, &a->fn->floor) < 0)
 		return slx_error(err, errno, "exec: \"%s\"", p->args.v[0]);
 	close(in[1]);
-	if (agent_log_open(&a->log, a->fn->name, a->fn->log_rate, &log_w) < 0) {
+	if (agent_log_open(&a->log, a->fn->name, a->fn->log_rate, &a->fn->floor, &log_w) < 0) {
 		close(in[0]);
 		return slx_error(err, errno, "exec: \"%s\": log pipe", p->args.v[0]);
 	}

@@ -638,6 +638,54 @@ Test(floor, fds_in_flight_and_pipe_pages_of_one_sandbox_leave_the_others_theirs)
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 
+/* The kernel charges a pipe's pages to the real user who made it, also
+ * when whoever holds an end grows it (F_SETPIPE_SZ): the function's stdin,
+ * stdout and stderr were the agent's, root inside, host id BASE in every
+ * sandbox, so a function growing its three to 1 MiB took 768 pages of
+ * BASE's 16,384 (fs.pipe-user-pages-soft), and 22 such sandboxes left every
+ * other sandbox's agent two-page pipes it could not grow (an attacker's
+ * review).  The agent makes them as the function's user now.  Measured by
+ * a host process running as BASE: the pages it can still have while such a
+ * function runs, against after. */
+Test(floor, a_functions_stdio_pipes_are_its_own_users_not_the_sandboxes_root)
+{
+	static const char prog[] =
+	    "#define _GNU_SOURCE\n#include <fcntl.h>\n#include <stdio.h>\n#include <unistd.h>\n"
+	    "int main(void) { int n = 0;\n"
+	    "for (int fd = 0; fd < 3; fd++) n += fcntl(fd, F_SETPIPE_SZ, 1 << 20) == 1 << 20;\n"
+	    "printf(\"grew %d\\n\", n); fflush(stdout); sleep(4); return 0; }\n";
+	static const char pages[] =
+	    "#define _GNU_SOURCE\n#include <fcntl.h>\n#include <stdio.h>\n#include <unistd.h>\n"
+	    "int main(void) { long n = 0; int p[2];\n"
+	    "while (pipe(p) == 0) { int sz = fcntl(p[0], F_SETPIPE_SZ, 1 << 20);\n"
+	    "if (sz < 0) { n += fcntl(p[0], F_GETPIPE_SZ) / 4096; break; } n += sz / 4096; }\n"
+	    "printf(\"%ld\\n\", n); return 0; }\n";
+	long during, after;
+	struct cmd_result r;
+	FILE *f;
+	char path[128];
+
+	floor_t_bundle("/grow", NULL);
+	floor_t_compile("grow", prog);
+	snprintf(path, sizeof(path), "%s/pages.c", floor_t_dir);
+	cr_assert((f = fopen(path, "w")));
+	fputs(pages, f);
+	fclose(f);
+	cmd_run(&r, NULL, 60,
+		"cc -O1 -o %s/pages %s && %s --root %s/state invoke --data '{}' %s > %s/out 2>&1 & "
+		"sleep 2; setpriv --reuid=1879048192 --regid=1879048192 --clear-groups %s/pages; "
+		"wait; setpriv --reuid=1879048192 --regid=1879048192 --clear-groups %s/pages; "
+		"cat %s/out",
+		floor_t_dir, path, slxrun_bin(), floor_t_dir, floor_t_dir, floor_t_dir, floor_t_dir,
+		floor_t_dir, floor_t_dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_eq(sscanf(r.out, "%ld\n%ld\n", &during, &after), 2, "%s", r.out);
+	cr_expect(strstr(r.out, "grew 3"), "the function could not grow its pipes: %s", r.out);
+	cr_expect_gt(after, 1000, "%s", r.out);
+	cr_expect_lt(after - during, 256, "pages the function's stdio took from BASE: %s", r.out);
+	cmd_result_free(&r);
+}
+
 /* A fork bomb: on a host whose cgroup v2 has no pids controller (this
  * build host; a hybrid host), pids.max is left out and nothing held a
  * function's processes -- 2,000 made, as many as it asked -- short of the
