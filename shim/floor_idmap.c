@@ -124,9 +124,30 @@ static int check_one(char **lower, size_t index, void *arg, struct slx_err *err)
 	return 0;
 }
 
-/* Overlayfs's escapes in lowerdir are refused, not parsed. */
-static int check_lowers(struct idmap_ctx *c, size_t index, char **opt, struct slx_err *err)
+typedef int lowerdir_fn(char **opt, size_t index, void *arg, struct slx_err *err);
+
+/* each on every "lowerdir=" option of cfg's overlay mounts (index: the
+ * mount's), until one fails. */
+static int each_lowerdir(struct oci_config *cfg, lowerdir_fn *each, void *arg, struct slx_err *err)
 {
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < cfg->n_mounts; i++) {
+		struct oci_mount *m = &cfg->mounts[i];
+
+		if (!m->type || strcmp(m->type, "overlay"))
+			continue;
+		for (size_t k = 0; r == 0 && k < m->options.n; k++)
+			if (!strncmp(m->options.v[k], "lowerdir=", strlen("lowerdir=")))
+				r = each(&m->options.v[k], i, arg, err);
+	}
+	return r;
+}
+
+/* Overlayfs's escapes in lowerdir are refused, not parsed. */
+static int check_lowers(char **opt, size_t index, void *arg, struct slx_err *err)
+{
+	struct idmap_ctx *c = arg;
 	const char *lowers = *opt + strlen("lowerdir=");
 
 	if (strchr(lowers, '\\'))
@@ -141,20 +162,10 @@ int shim_floor_lowers(struct oci_config *cfg, const char *bundle, const char *ro
 		      struct slx_err *err)
 {
 	struct idmap_ctx c = {.l = &cfg->linux_, .bundle = bundle};
-	int r = 0;
 
 	if (!floor_store_bundle(bundle, root, c.layers))
 		c.layers[0] = '\0';
-	for (size_t i = 0; r == 0 && i < cfg->n_mounts; i++) {
-		struct oci_mount *m = &cfg->mounts[i];
-
-		if (!m->type || strcmp(m->type, "overlay"))
-			continue;
-		for (size_t k = 0; r == 0 && k < m->options.n; k++)
-			if (!strncmp(m->options.v[k], "lowerdir=", strlen("lowerdir=")))
-				r = check_lowers(&c, i, &m->options.v[k], err);
-	}
-	return r;
+	return each_lowerdir(cfg, check_lowers, &c, err);
 }
 
 /* ---- per sandbox ---------------------------------------------------- */
@@ -187,25 +198,22 @@ static int plan_one(char **lower, size_t index, void *arg, struct slx_err *err)
 	return 0;
 }
 
+static int plan_lowers(char **opt, size_t index, void *arg, struct slx_err *err)
+{
+	return floor_lowers_each(opt, index, plan_one, arg, err);
+}
+
 int shim_floor_views_plan(struct oci_config *cfg, struct shim_floor *f, bool made,
 			  struct slx_err *err)
 {
 	struct views_ctx c = {.l = &cfg->linux_, .f = f};
 	struct stat s;
-	int r = 0, *trees;
+	int r, *trees;
 
 	/* A root chowned into the range keeps its function user's files at
 	 * BASE+X, which only the shared map reaches. */
 	f->own_user = !(cfg->root.path && stat(cfg->root.path, &s) == 0 && shifted(c.l, &s));
-	for (size_t i = 0; r == 0 && i < cfg->n_mounts; i++) {
-		struct oci_mount *m = &cfg->mounts[i];
-
-		if (!m->type || strcmp(m->type, "overlay"))
-			continue;
-		for (size_t k = 0; r == 0 && k < m->options.n; k++)
-			if (!strncmp(m->options.v[k], "lowerdir=", strlen("lowerdir=")))
-				r = floor_lowers_each(&m->options.v[k], i, plan_one, &c, err);
-	}
+	r = each_lowerdir(cfg, plan_lowers, &c, err);
 	if (r < 0 || !f->n_views || !made)
 		return r;
 	/* Made once now, so that a lower the kernel cannot idmap is refused
