@@ -196,12 +196,15 @@ int rt_rootfs_prepare(const struct oci_config *cfg, const struct rt_rootfs_opts 
 	if (!((prop & MS_REC) && (prop & (MS_SLAVE | MS_PRIVATE))) &&
 	    parent_mount_private(opts->rootfs, err) < 0)
 		return -1;
-	/* the sandbox's own views, over what the mounts below name */
-	for (size_t i = 0; i < opts->n_covers; i++)
+	/* the sandbox's own views, over what the mounts below name; attached,
+	 * their fds are of no more use to pid 1 */
+	for (size_t i = 0; i < opts->n_covers; i++) {
 		if (move_mount(opts->cover_trees[i], "", AT_FDCWD, opts->cover_paths[i],
 			       MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			return slx_error(err, errno, "cover %s with its view",
 					 opts->cover_paths[i]);
+		close(opts->cover_trees[i]);
+	}
 	/* pivot_root needs the new root to be a mount point. */
 	if (mount(opts->rootfs, opts->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return slx_error(err, errno, "bind %s onto itself", opts->rootfs);
