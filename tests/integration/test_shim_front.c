@@ -51,9 +51,20 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* A loopback port free now: the kernel's pick for a bind to port 0 (a
+ * port picked at random could be a client connection's, and the shim's
+ * listen then failed: CI saw it once). */
 static int free_port(void)
 {
-	return 20000 + (getpid() * 7 + (int)time(NULL)) % 30000;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0, "bind: %s", strerror(errno));
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
 }
 
 /* One request over TCP to 127.0.0.1:port with an optional header. */
@@ -178,7 +189,7 @@ Test(shim_front, public_metrics_opens_status_and_metrics_only)
 	static const char token[] = "another-token-0123456789";
 	char flags[512], tokfile[160];
 	struct http_reply r;
-	int port = free_port() + 1;
+	int port = free_port();
 
 	snprintf(tokfile, sizeof(tokfile), "/tmp/slxtest-fronttok-%d", (int)getpid());
 	write_token(tokfile, token);
@@ -271,7 +282,7 @@ Test(shim_front, slowloris_leaves_status_answered)
 	enum { N = 4100 };
 	static int fds[N];
 	char flags[128];
-	int port = free_port() + 2, opened = 0;
+	int port = free_port(), opened = 0;
 	struct http_reply r;
 
 	raise_nofile();
@@ -334,7 +345,7 @@ Test(shim_front, a_loopback_flood_of_half_headers_leaves_the_token_holder_served
 	char auth[128], url[128];
 	struct curl_slist *h;
 	struct http_reply r;
-	int port = free_port() + 4, opened;
+	int port = free_port(), opened;
 	long conns = -1;
 	CURL *kept;
 
@@ -386,7 +397,7 @@ Test(shim_front, a_loopback_flood_of_half_headers_leaves_the_token_holder_served
 Test(shim_front, trickled_headers_are_cut_at_the_deadline)
 {
 	char flags[128], buf[64];
-	int port = free_port() + 3, fd;
+	int port = free_port(), fd;
 	double t0 = now_s(), closed_at = -1;
 
 	snprintf(flags, sizeof(flags), "--no-auth --header-timeout 2 --listen tcp:127.0.0.1:%d",
