@@ -647,7 +647,7 @@ Test(floor, fds_in_flight_and_pipe_pages_of_one_sandbox_leave_the_others_theirs)
  * review).  The agent makes them as the function's user now.  Measured by
  * a host process running as BASE: the pages it can still have while such a
  * function runs, against after. */
-Test(floor, a_functions_stdio_pipes_are_its_own_users_not_the_sandboxes_root)
+Test(floor, stdio_pipes_are_charged_to_the_functions_own_user)
 {
 	static const char prog[] =
 	    "#define _GNU_SOURCE\n#include <fcntl.h>\n#include <stdio.h>\n#include <unistd.h>\n"

@@ -38,7 +38,10 @@ case " $suites " in *" images "*)
 	echo "SLX-VM: integration image_owners/*"
 	/slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
 		--filter "image_owners/*" 2>&1 || rc=1
-	for filter in "floor/a_*root*" "runtime/idmapped*" "floor/sandboxes_share*" \
+	# each floor test by name: the VM has no cc, which most floor tests need,
+	# and a glob took in two new ones that do
+	for filter in "floor/a_writable_root_is_private*" "floor/a_rootfs_already_in*" \
+		"floor/a_root_outside*" "runtime/idmapped*" "floor/sandboxes_share*" \
 		"floor/a_bundle_swapped*"; do
 		echo "SLX-VM: integration $filter"
 		/slx/integration-tests --verbose --color=never --timeout 120 --jobs 1 \
