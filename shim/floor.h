@@ -62,7 +62,8 @@ struct shim_floor {
 	bool share_memory;		   /* shim_floor_share_memory */
 	int share_exec_fd; /* share-exec, sealed, when share_memory (the process's) */
 	/* shim_floor_views_plan: whether each sandbox's function user gets a
-	 * host id of its own, and the lowers it sees through views of its own */
+	 * host id of its own, and the lowers it sees through views of its own
+	 * (false and none without the floor) */
 	bool own_user;
 	char **views;
 	size_t n_views;

@@ -176,10 +176,10 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 	if (fn->floor.on &&
 	    (*owner_fd = shim_floor_owner_take(ids[0].host_id + ids[0].size, &owner, err)) < 0)
 		return slx_error_prefix(err, "sandbox %s", id);
-	if (fn->floor.on && fn->floor.own_user)
+	/* own_user and views are the floor's: unset without it */
+	if (fn->floor.own_user)
 		n_own = own_user_map(&ids[0], fn->floor.uid, owner + SHIM_FLOOR_OWNERS, own);
-	if (fn->floor.on &&
-	    shim_floor_views_make(&fn->floor, n_own ? own : ids, n_own ? n_own : l->n_uid_mappings,
+	if (shim_floor_views_make(&fn->floor, n_own ? own : ids, n_own ? n_own : l->n_uid_mappings,
 				  l->gid_mappings, l->n_gid_mappings, views, err) < 0) {
 		slx_closep(owner_fd);
 		return slx_error_prefix(err, "sandbox %s", id);
@@ -209,7 +209,7 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 	    .n_uid_map = n_own,
 	    .cover_paths = (const char *const *)fn->floor.views,
 	    .cover_trees = views,
-	    .n_covers = fn->floor.on ? fn->floor.n_views : 0,
+	    .n_covers = fn->floor.n_views,
 	};
 	r = rt_sandbox_spawn(&o, rt, err);
 	close(sv[1]);
@@ -220,7 +220,7 @@ int shim_sandbox_spawn_parts(const struct shim_function *fn, const char *id, boo
 		*fd = sv[0];
 	}
 out:
-	for (size_t i = 0; fn->floor.on && i < fn->floor.n_views; i++)
+	for (size_t i = 0; i < fn->floor.n_views; i++)
 		close(views[i]);
 	if (r < 0)
 		slx_closep(owner_fd);
