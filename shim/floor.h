@@ -148,6 +148,15 @@ int shim_floor_no_setid(const struct oci_config *cfg, const char *bundle,
  * *owner.  Returns the descriptor whose lock holds it, to be closed once the
  * sandbox is gone (floor_owner.c), or -1. */
 int shim_floor_owner_take(uint32_t first, uid_t *owner, struct slx_err *err);
+/* The sandbox ids of o (the range and the owners and function users after
+ * it) held for this process's life, node-wide: refused in one line when
+ * they overlap a range another process on the host uses and are not that
+ * range exactly (floor_owner.c).  Once per process; again with the same
+ * range, nothing. */
+int shim_floor_range_hold(const struct shim_floor_opts *o, struct slx_err *err);
+/* The same through the registry at path: base:count's record taken and
+ * read-locked; returns the descriptor holding it, or -1. */
+int shim_floor_range_take(const char *path, uint32_t base, uint32_t count, struct slx_err *err);
 /* The value of the option "key=value" in o, NULL when absent. */
 const char *floor_option_value(const struct oci_strv *o, const char *key);
 /* Each overlay lower of cfg (a sandbox's config, the floor applied) must be

@@ -147,6 +147,8 @@ static int load_floor(struct shim_function *fn, const char *root,
 	if (!floor->unsafe && (shim_floor_own_paths(fn->cfg, fn->bundle, root, err) < 0 ||
 			       shim_floor_no_setid(fn->cfg, fn->bundle, floor, err) < 0))
 		return slx_error_prefix(err, "config.json");
+	if (!floor->unsafe && shim_floor_range_hold(floor, err) < 0)
+		return -1;
 	if (!floor->unsafe && shim_floor_root_needs_skeleton(fn->cfg) &&
 	    img_overlay_skeleton(root, &skeleton, err) < 0)
 		return -1;

@@ -693,6 +693,38 @@ Test(floor, stdio_pipes_are_charged_to_the_functions_own_user)
  * Lambda, a function's user may have at most 1,024 processes (RLIMIT_NPROC,
  * counted in the sandbox's own user namespace, so per sandbox); with a pids
  * controller pids.max holds it too. */
+/* Owners are allocated node-wide by id, so a range laid over another
+ * shim's owners or function users (here the next 65,536 ids: its ids are
+ * the shim's owners) gave one host id to sandboxes of both, which then
+ * share what the kernel counts per user.  Such a range is refused while
+ * the other is used, naming it, and leaves nothing; the same range is
+ * shared; once the other is gone the range is free. */
+Test(floor, a_range_over_another_shims_owners_is_refused_while_it_runs)
+{
+	static const char same[] = "--sandbox-ids 1879310336:65536",
+			  over[] = "--sandbox-ids 1879375872:65536";
+	struct cmd_result r;
+
+	floor_t_bundle("echo ok", NULL);
+	shim_proc_start(&floor_t_shim, floor_t_dir, same);
+	floor_t_invoke(floor_t_dir, over, "{}", &r);
+	cr_assert_neq(r.status, 0, "a range over the live shim's owners ran: %s", r.out);
+	cr_expect(strstr(r.err, "overlap 1879310336:65536's"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "ls -A %s/state 2>/dev/null", floor_t_dir);
+	cr_expect_str_empty(r.out, "left behind: %s", r.out);
+	cmd_result_free(&r);
+	floor_t_invoke(floor_t_dir, same, "{}", &r);
+	cr_assert_eq(r.status, 0, "the shim's own range: %s", r.err);
+	cr_assert_str_eq(r.out, "ok\n");
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+	floor_t_invoke(floor_t_dir, over, "{}", &r);
+	cr_assert_eq(r.status, 0, "once the shim is gone: %s", r.err);
+	cr_assert_str_eq(r.out, "ok\n");
+	cmd_result_free(&r);
+}
+
 Test(floor, a_fork_bomb_is_held_to_1024_processes_with_or_without_a_pids_controller)
 {
 	static const char prog[] =

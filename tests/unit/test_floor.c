@@ -2,13 +2,17 @@
 /* test_floor.c -- the function sandbox's floor as rules (shim/floor.c): a
  * bundle's config in, the floored config or the refusal naming the field
  * out; what the bundle leaves out is filled, what would loosen it refused;
- * the annotations that size a sandbox.  Pure: runs as nobody. */
+ * the annotations that size a sandbox; the registry of ranges in use,
+ * through a file of its own.  Runs as nobody. */
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroups/cgroups.h"
@@ -903,4 +907,71 @@ Test(floor_rules, an_overlay_lower_that_resolves_outside_the_bundle_is_refused)
 	}
 	unlink(link);
 	rmdir(dir);
+}
+
+/* The node-wide registry of ranges (floor_owner.c), through a file of the
+ * test's own: a range is refused while another process holds one it
+ * overlaps without being it, from either side or around it; the same range
+ * and a range apart are taken; a holder's exit frees its range. */
+static pid_t floor_t_holder(const char *path, uint32_t base, uint32_t count)
+{
+	int ready[2];
+	char c;
+	pid_t pid;
+
+	cr_assert_eq(pipe(ready), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		struct slx_err e;
+
+		close(ready[0]);
+		if (shim_floor_range_take(path, base, count, &e) < 0)
+			_exit(1);
+		(void)!write(ready[1], "r", 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], &c, 1), 1, "the holder could not take its range");
+	close(ready[0]);
+	return pid;
+}
+
+static bool floor_t_range_ok(const char *path, uint32_t base, uint32_t count, const char *want)
+{
+	struct slx_err e = {0};
+	int fd = shim_floor_range_take(path, base, count, &e);
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	cr_expect(want && strstr(e.msg, want), "%" PRIu32 ":%" PRIu32 ": %s", base, count, e.msg);
+	return false;
+}
+
+Test(floor_rules, a_range_is_refused_over_a_live_other_and_shared_when_the_same)
+{
+	const uint32_t b = 1879048192u, c = SHIM_FLOOR_ID_COUNT, span = c + 2 * SHIM_FLOOR_OWNERS;
+	char path[] = "/tmp/slxtest-ranges-XXXXXX";
+	int fd = mkstemp(path), status;
+	pid_t holder;
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	holder = floor_t_holder(path, b, c);
+	cr_expect(floor_t_range_ok(path, b, c, NULL), "the same range is shared");
+	cr_expect(!floor_t_range_ok(path, b + c, c, "overlap 1879048192:65536's"),
+		  "over the holder's owners");
+	cr_expect(!floor_t_range_ok(path, b + span - 1, c, "overlap"), "over its last id");
+	cr_expect(!floor_t_range_ok(path, b - c, c, "overlap"), "its users over the holder's ids");
+	cr_expect(!floor_t_range_ok(path, b, 2 * c, "overlap"), "the same base, more ids");
+	cr_expect(!floor_t_range_ok(path, b - c, 8 * c, "overlap"), "around it");
+	cr_expect(floor_t_range_ok(path, b + span, c, NULL), "right after its span");
+	cr_expect(floor_t_range_ok(path, b - span, c, NULL), "right before it");
+	kill(holder, SIGKILL);
+	cr_assert_eq(waitpid(holder, &status, 0), holder);
+	cr_expect(floor_t_range_ok(path, b + c, c, NULL), "once the holder is gone");
+	unlink(path);
 }
