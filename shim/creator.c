@@ -223,6 +223,39 @@ static void close_fds(int fds[CREATOR_FDS])
 		slx_closep(&fds[i]);
 }
 
+static void reap(pid_t pid)
+{
+	if (pid > 0)
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+}
+
+/* A sandbox made whose descriptors the kernel dropped on the way (this
+ * process out of open files: a reply's are cut to what fits): nobody can
+ * use it, so its pid 1 -- this process's child (CLONE_PARENT), reaped only
+ * here, so its pid is not anyone else's yet -- is killed and reaped, which
+ * the kernel lets happen only once every process of its pid namespace is
+ * gone; its cgroup, empty then, is removed by its path, which takes no
+ * descriptor (there may be none to take).  Else the cgroup and a zombie
+ * stayed for the shim's life. */
+static void discard_made(struct creator_reply *r)
+{
+	struct cg_handle cg = {.dirfd = -1};
+	struct slx_err ignored;
+
+	if (r->pid > 0)
+		(void)kill(r->pid, SIGKILL);
+	reap(r->pid);
+	r->cg_path[sizeof(r->cg_path) - 1] = '\0';
+	if (!r->has_cg || rmdir(r->cg_path) == 0 || errno == ENOENT)
+		return;
+	if (cg_open(r->cg_path, &cg, &ignored) == 0) { /* cgroups of its own below it */
+		cg.created = true;
+		(void)cg_destroy(&cg, &ignored);
+	}
+	cg_handle_release(&cg);
+}
+
 int shim_creator_receive(struct shim_creator *c, const struct shim_function *const *fns,
 			 size_t n_fns, size_t *fi, char *id, size_t id_len,
 			 struct shim_sandbox **sb, struct slx_err *err)
@@ -238,9 +271,7 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *con
 	n = recv_reply(c->fd, r, fds);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
-	if (n != (ssize_t)sizeof(*r) || r->fi >= n_fns ||
-	    (r->ok && (fds[0] < 0 || fds[1] < 0 || (r->has_cg && fds[2] < 0) ||
-		       (r->has_owner && fds[2 + !!r->has_cg] < 0)))) {
+	if (n != (ssize_t)sizeof(*r) || r->fi >= n_fns) {
 		close_fds(fds);
 		return slx_error(err, n < 0 ? errno : EPROTO, "sandbox creator");
 	}
@@ -248,12 +279,18 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *con
 	r->id[sizeof(r->id) - 1] = '\0';
 	snprintf(id, id_len, "%s", r->id);
 	*fi = r->fi;
+	if (r->ok && (fds[0] < 0 || fds[1] < 0 || (r->has_cg && fds[2] < 0) ||
+		      (r->has_owner && fds[2 + !!r->has_cg] < 0))) {
+		close_fds(fds);
+		discard_made(r);
+		slx_error(err, EMFILE, "sandbox %s: its descriptors did not all reach the shim",
+			  id);
+		return 1;
+	}
 	if (!r->ok) {
 		close_fds(fds);
 		/* The child the failed spawn killed is ours to reap (CLONE_PARENT). */
-		if (r->pid > 0)
-			while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
-				;
+		reap(r->pid);
 		r->err.msg[sizeof(r->err.msg) - 1] = '\0';
 		*err = r->err;
 		return 1;

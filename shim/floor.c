@@ -516,17 +516,42 @@ static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_
 	return 0;
 }
 
-/* At most SHIM_FLOOR_PIDS processes of a user in the sandbox, as Lambda's
- * `ulimit -u`.  RLIMIT_NPROC counts each user's processes in the sandbox's
- * own user namespace, so it holds per sandbox, and where the host has no
- * pids controller (pids.max left out) it is what holds a fork bomb at all.
- * The bundle may ask for less. */
-static int floor_rlimits(struct oci_process *p, struct slx_err *err)
+static int rlimit_add(struct oci_process *p, const char *name, int resource, uint64_t v_soft,
+		      uint64_t v_hard, struct slx_err *err)
 {
 	struct oci_rlimit *v;
 	char *type;
 
-	for (size_t i = 0; i < p->n_rlimits; i++) /* once at most: the parser refuses twice */
+	if (!(type = strdup(name)) || !(v = realloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*v)))) {
+		free(type);
+		return slx_error(err, ENOMEM, "process.rlimits");
+	}
+	p->rlimits = v;
+	v[p->n_rlimits++] =
+	    (struct oci_rlimit){.type = type, .resource = resource, .soft = v_soft, .hard = v_hard};
+	return 0;
+}
+
+/* At most SHIM_FLOOR_PIDS processes of a user in the sandbox, as Lambda's
+ * `ulimit -u`.  RLIMIT_NPROC counts each user's processes in the sandbox's
+ * own user namespace, so it holds per sandbox, and where the host has no
+ * pids controller (pids.max left out) it is what holds a fork bomb at all.
+ * The bundle may ask for less.  Open files, when the bundle says nothing,
+ * are Lambda's 1,024 (or the host's hard limit, if lower), not whatever the
+ * shim runs with: `shim serve` raises its own soft limit to the hard one. */
+static int floor_rlimits(struct oci_process *p, struct slx_err *err)
+{
+	struct rlimit host;
+	uint64_t files = SHIM_FLOOR_FILES;
+	bool has_files = false;
+
+	for (size_t i = 0; i < p->n_rlimits; i++) /* once each at most: the parser refuses twice */
+		has_files |= p->rlimits[i].resource == RLIMIT_NOFILE;
+	if (!has_files && getrlimit(RLIMIT_NOFILE, &host) == 0 && host.rlim_max < files)
+		files = host.rlim_max;
+	if (!has_files && rlimit_add(p, "RLIMIT_NOFILE", RLIMIT_NOFILE, files, files, err) < 0)
+		return -1;
+	for (size_t i = 0; i < p->n_rlimits; i++)
 		if (p->rlimits[i].resource == RLIMIT_NPROC) {
 			if (p->rlimits[i].soft <= SHIM_FLOOR_PIDS &&
 			    p->rlimits[i].hard <= SHIM_FLOOR_PIDS)
@@ -537,17 +562,7 @@ static int floor_rlimits(struct oci_process *p, struct slx_err *err)
 					 i, p->rlimits[i].soft, p->rlimits[i].hard,
 					 SHIM_FLOOR_PIDS);
 		}
-	if (!(type = strdup("RLIMIT_NPROC")) ||
-	    !(v = realloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*v)))) {
-		free(type);
-		return slx_error(err, ENOMEM, "process.rlimits");
-	}
-	p->rlimits = v;
-	v[p->n_rlimits++] = (struct oci_rlimit){.type = type,
-						.resource = RLIMIT_NPROC,
-						.soft = SHIM_FLOOR_PIDS,
-						.hard = SHIM_FLOOR_PIDS};
-	return 0;
+	return rlimit_add(p, "RLIMIT_NPROC", RLIMIT_NPROC, SHIM_FLOOR_PIDS, SHIM_FLOOR_PIDS, err);
 }
 
 /* The default profile on the agent (inherited by every function process),

@@ -32,6 +32,7 @@
 #define SHIM_FLOOR_TMP_MB    512u /* org.slxrun.function.ephemeral-storage, as Lambda */
 #define SHIM_FLOOR_PIDS	     1024 /* Lambda's process/thread ceiling */
 #define SHIM_FLOOR_PTYS	     16	  /* ptys per sandbox (devpts max=) */
+#define SHIM_FLOOR_FILES     1024 /* open files, when the bundle says nothing (Lambda's) */
 
 /* The operator's say (shim serve / invoke flags). */
 struct shim_floor_opts {

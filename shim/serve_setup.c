@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
@@ -387,6 +388,22 @@ static int init_pools(struct serve *s, struct slx_err *err)
 	return check_budget(s, err);
 }
 
+/* Each sandbox holds four or more of the shim's descriptors, and systemd
+ * starts a service with a soft limit of 1,024 open files: a few hundred
+ * sandboxes used them up, and the rest were made a few at a time (or their
+ * descriptors cut on the way, creator.c).  Raised to the hard limit, as
+ * Go's runtime does for containerd and podman; sandboxes do not inherit it
+ * (the floor gives a bundle without RLIMIT_NOFILE its own, floor.c). */
+static void raise_open_files(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *err)
 {
 	const struct http_ops ops = serve_http_ops(s);
@@ -395,6 +412,7 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 
 	if (check_auth(s, addrs, err) < 0)
 		return -1;
+	raise_open_files();
 	fo = front_opts(s);
 	snprintf(shims, sizeof(shims), "%s/shims", s->opts.root);
 	s->made_root = access(s->opts.root, F_OK) != 0;

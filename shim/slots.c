@@ -237,7 +237,7 @@ void serve_on_created(struct serve *s, struct shim_creator *c)
 
 		if (slot)
 			created(s, slot, sb, &err);
-		else /* released while it was made */
+		else if (sb) /* released while it was made */
 			bury(s, &s->fns[fi], sb, id);
 		err = (struct slx_err){0};
 	}

@@ -14,6 +14,7 @@
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -722,6 +723,86 @@ Test(floor, a_range_over_another_shims_owners_is_refused_while_it_runs)
 	floor_t_invoke(floor_t_dir, over, "{}", &r);
 	cr_assert_eq(r.status, 0, "once the shim is gone: %s", r.err);
 	cr_assert_str_eq(r.out, "ok\n");
+	cmd_result_free(&r);
+}
+
+/* Under systemd's default of 1,024 open files (soft) a shim ran out of
+ * descriptors with a few hundred sandboxes (each holds four or more), and
+ * failed the rest: here, started with a soft limit of 40, twelve calls at
+ * once (--max 12) got ...  The shim raises its soft limit
+ * to the hard one, as Go's runtime does for containerd and podman; a
+ * bundle without RLIMIT_NOFILE gets Lambda's 1,024, never the raise. */
+Test(floor, twelve_calls_at_once_under_a_low_open_files_limit_get_twelve_sandboxes)
+{
+	struct rlimit was, low;
+	struct cmd_result r;
+	char cmd[1024];
+
+	floor_t_bundle("sleep 3; ulimit -n; ulimit -Hn", "-e '/\"rlimits\"/,/\\]/d'");
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &was), 0);
+	cr_assert_gt(was.rlim_max, 1024, "this test wants a hard limit over 1024");
+	low = (struct rlimit){40, was.rlim_max};
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth --max 12");
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "for i in $(seq 12); do curl -s -D - --max-time 60 --unix-socket %s "
+		 "http://shim" SHIM_INVOKE_PATH " -d '{}' -o %s/out$i > %s/hdr$i & done; wait; "
+		 "cat %s/out* | sort | uniq -c | tr -s ' '; "
+		 "grep -h X-Slxrun-Sandbox %s/hdr* | sort -u | wc -l",
+		 floor_t_shim.sock, floor_t_dir, floor_t_dir, floor_t_dir, floor_t_dir);
+	cmd_run(&r, NULL, 90, "%s", cmd);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, " 24 1024\n12\n",
+			 "twelve answers of 1024 open files, from twelve sandboxes: %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+}
+
+/* Where the hard limit is low too, a shim out of open files got replies
+ * whose descriptors the kernel cut: it took each for a broken creator and
+ * stopped it ("no sandbox creator is left" for every later call), and each
+ * sandbox so made stayed, a zombie and a cgroup, for the shim's life and
+ * the cgroup after it.  Such a sandbox is now killed, reaped and removed,
+ * its call failed naming it, and the shim serves on. */
+Test(floor, a_shim_out_of_open_files_fails_calls_cleanly_and_serves_on)
+{
+	/* Each test is a process of its own: a hard limit lowered stays here. */
+	const struct rlimit low = {40, 40};
+	struct cmd_result r;
+	char cmd[1024];
+	const char *name;
+	int done = 0, failed = 0;
+
+	floor_t_bundle("sleep 2; echo done", "-e '/\"rlimits\"/,/\\]/d'");
+	name = strrchr(floor_t_dir, '/') + 1;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth --max 12");
+	snprintf(cmd, sizeof(cmd),
+		 "for i in $(seq 12); do curl -s --max-time 60 --unix-socket %s "
+		 "http://shim" SHIM_INVOKE_PATH " -d '{}' -o %s/out$i & done; wait; "
+		 "for i in $(seq 12); do cat %s/out$i; echo; done",
+		 floor_t_shim.sock, floor_t_dir, floor_t_dir);
+	cmd_run(&r, NULL, 90, "%s", cmd);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+		done += !strcmp(line, "done");
+		failed += strstr(line, "Runtime.InitError") && strstr(line, name) &&
+			  !strstr(line, "no sandbox creator");
+	}
+	cr_expect_eq(done + failed, 12, "each call done, or failed naming its sandbox: %s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "ps -o stat= --ppid %d | grep -c Z", floor_t_shim.pid);
+	cr_expect_str_eq(r.out, "0\n", "zombies of the shim: %s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30,
+		"curl -s --max-time 20 --unix-socket %s http://shim" SHIM_INVOKE_PATH " -d '{}'",
+		floor_t_shim.sock);
+	cr_expect_str_eq(r.out, "done\n", "a call after them: %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+	cmd_run(&r, NULL, 10, "ls %s/slxrun | grep -c '^%s-'", cgroup2_root(), name);
+	cr_expect_str_eq(r.out, "0\n", "cgroups left: %s", r.out);
 	cmd_result_free(&r);
 }
 

@@ -378,6 +378,23 @@ Test(floor_rules, a_bundle_may_tighten_the_limits)
  * RLIMIT_NPROC is added where the bundle names none, and a bundle's lower
  * one stands, whatever controllers the host has (without a pids
  * controller it is all that holds a fork bomb). */
+/* The rlimit of resource in t's config, at most once. */
+static const struct oci_rlimit *floor_t_rlimit(const struct floored *t, int resource)
+{
+	const struct oci_rlimit *found = NULL;
+
+	for (size_t k = 0; k < t->cfg->process.n_rlimits; k++)
+		if (t->cfg->process.rlimits[k].resource == resource) {
+			cr_assert_null(found, "resource %d twice", resource);
+			found = &t->cfg->process.rlimits[k];
+		}
+	cr_assert_not_null(found, "no rlimit for resource %d", resource);
+	return found;
+}
+
+/* Processes: at most SHIM_FLOOR_PIDS, the bundle may ask for fewer.  Open
+ * files: the bundle's own, else Lambda's 1,024 (the host's hard limit if
+ * lower), never what the shim runs with (it raises its own). */
 Test(floor_rules, a_functions_processes_are_limited_whatever_the_controllers)
 {
 	static const char *const extra[] = {
@@ -385,24 +402,27 @@ Test(floor_rules, a_functions_processes_are_limited_whatever_the_controllers)
 	    ",\"rlimits\":[{\"type\":\"RLIMIT_NPROC\",\"soft\":16,\"hard\":32}]"};
 	static const uint64_t soft[] = {SHIM_FLOOR_PIDS, SHIM_FLOOR_PIDS, 16};
 	static const uint64_t hard[] = {SHIM_FLOOR_PIDS, SHIM_FLOOR_PIDS, 32};
+	struct rlimit host;
+	uint64_t files;
 
+	cr_assert_eq(getrlimit(RLIMIT_NOFILE, &host), 0);
+	files = host.rlim_max < SHIM_FLOOR_FILES ? host.rlim_max : SHIM_FLOOR_FILES;
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
 		for (unsigned ctrl = 0; ctrl <= ALL_CTRL; ctrl += ALL_CTRL) {
-			const struct oci_rlimit *nproc = NULL;
+			const struct oci_rlimit *nproc, *nofile;
 			struct floored t;
 
 			floor_t_apply(&t, extra[i], NULL, NULL, floor_t_sizes(128, 512, ctrl));
 			cr_assert_eq(t.rc, 0, "%s", t.err.msg);
-			for (size_t k = 0; k < t.cfg->process.n_rlimits; k++)
-				if (t.cfg->process.rlimits[k].resource == RLIMIT_NPROC) {
-					cr_assert_null(nproc, "RLIMIT_NPROC twice");
-					nproc = &t.cfg->process.rlimits[k];
-				}
-			cr_assert_not_null(nproc, "case %zu: no RLIMIT_NPROC", i);
+			nproc = floor_t_rlimit(&t, RLIMIT_NPROC);
+			nofile = floor_t_rlimit(&t, RLIMIT_NOFILE);
 			cr_assert_str_eq(nproc->type, "RLIMIT_NPROC");
 			cr_assert_eq(nproc->soft, soft[i], "case %zu", i);
 			cr_assert_eq(nproc->hard, hard[i], "case %zu", i);
-			cr_assert_eq(t.cfg->process.n_rlimits, i == 1 ? 2u : 1u);
+			cr_assert_str_eq(nofile->type, "RLIMIT_NOFILE");
+			cr_assert_eq(nofile->soft, i == 1 ? 64 : files, "case %zu", i);
+			cr_assert_eq(nofile->hard, i == 1 ? 64 : files, "case %zu", i);
+			cr_assert_eq(t.cfg->process.n_rlimits, 2u);
 			floor_t_release(&t);
 		}
 }
