@@ -246,9 +246,10 @@ int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf, size_t len
 		 struct slx_err *err);
 /* The container's lock, so verbs on one id run one at a time: flock on its
  * state directory, held until *fd is closed.  ENOENT "container ID does not
- * exist" when the directory is gone, also when it went while we waited.  Not
- * held across a clone: the child would keep it (create does not take it; the
- * state directory made by mkdir is its exclusion). */
+ * exist" when the directory is gone, also when it went while we waited.
+ * create holds it (on the directory it made) until state.json is written,
+ * hooks included: a verb that finds it so is told at once that the
+ * container is being created, and waits on no other holder. */
 int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_err *err);
 int rt_state_write(const struct rt_ctx *ctx, const struct oci_state *st, struct slx_err *err);
 /* The config.json text a container was created with, kept in its state

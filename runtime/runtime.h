@@ -61,6 +61,9 @@ int rt_config_load(const struct rt_ctx *ctx, const char *id, struct oci_config *
 		   struct slx_err *err);
 /* Load state.json and refine the status from the live process and cgroup. */
 int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out, struct slx_err *err);
+/* Whether id's create is still running (its state directory locked and no
+ * state.json yet): the runtime spec's "creating". */
+bool rt_state_being_created(const struct rt_ctx *ctx, const char *id);
 /* Ids of every container under ctx->root (sorted). */
 int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n, struct slx_err *err);
 void rt_strv_free(char **v, size_t n);

@@ -65,6 +65,29 @@ int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf, size_t len
 	return 0;
 }
 
+/* Busy (another holds dfd's lock) and no state.json: a create at work. */
+static bool creating_in(int dfd)
+{
+	if (flock(dfd, LOCK_SH | LOCK_NB) == 0) {
+		(void)flock(dfd, LOCK_UN);
+		return false;
+	}
+	return errno == EWOULDBLOCK &&
+	       faccessat(dfd, "state.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+}
+
+bool rt_state_being_created(const struct rt_ctx *ctx, const char *id)
+{
+	char path[PATH_MAX];
+	struct slx_err ignored;
+	cleanup_close int dfd = -1;
+
+	if (rt_state_dir(ctx, id, path, sizeof(path), &ignored) < 0)
+		return false;
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return dfd >= 0 && creating_in(dfd);
+}
+
 int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_err *err)
 {
 	char path[PATH_MAX];
@@ -79,6 +102,15 @@ int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_
 		return slx_error(err, ENOENT, "container %s does not exist", id);
 	if (dfd < 0)
 		return slx_error(err, errno, "open %s", path);
+	/* A create holds the lock until state.json is written, through its
+	 * createRuntime and createContainer hooks, which may take as long as
+	 * they like: the container is "creating", which no verb waits on (the
+	 * runtime spec: a kill or delete of it is an error). */
+	if (creating_in(dfd))
+		return slx_error(err, 0,
+				 "container %s is being created (its create has not "
+				 "finished)",
+				 id);
 	while (flock(dfd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return slx_error(err, errno, "lock %s", path);

@@ -474,6 +474,51 @@ Test(state_safety, what_a_killed_create_left_is_deleted_and_the_id_reused)
 	bundle_remove(&b);
 }
 
+/* While a create runs its createRuntime hooks it holds the container's
+ * lock: `kill`, `delete` and `delete --force` waited for it (for ever,
+ * with a hook that never ends), while `state` said the container did not
+ * exist.  The runtime spec has such a container "creating", and a kill or
+ * delete of one is an error at once: each verb now says so in one line,
+ * and once the create is gone (a caller's timeout kills it) `delete
+ * --force` removes what it left. */
+Test(state_safety, a_container_being_created_is_said_so_at_once_by_every_verb)
+{
+	static const char *const verbs[] = {"state", "kill", "delete", "delete --force", "start"};
+	struct bundle b;
+	struct cmd_result r;
+	char cg[512];
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL,
+		    ",\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/sleep\",\"args\":[\"sleep\","
+		    "\"29.6\"]}]}",
+		    NULL);
+	snprintf(cg, sizeof(cg), "%s/slxrun/%s", cgroup2_root(), strrchr(b.dir, '/') + 1);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s create -b %3$s busy > %5$s/create.out 2>&1 & echo $! > %5$s/pid; "
+		"i=0; until [ -d %4$s ]; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done",
+		slxrun_bin(), b.root, b.dir, cg, b.dir);
+	cr_assert_eq(r.status, 0, "the create was not caught in its hook: %s", r.err);
+	cmd_result_free(&r);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		cmd_run(&r, NULL, 30, "timeout 5 %s --root %s %s busy", slxrun_bin(), b.root,
+			verbs[i]);
+		cr_expect(r.status != 0 && r.status != 124, "%s: status %d", verbs[i], r.status);
+		cr_expect(strstr(r.err, "container busy is being created") &&
+			      count_lines(r.err) == 1,
+			  "%s: %s", verbs[i], r.err);
+		cmd_result_free(&r);
+	}
+	cmd_run(&r, NULL, 30, "kill -9 $(cat %s/pid); %s --root %s delete --force busy", b.dir,
+		slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	expect_no_state(&b, "busy");
+	cr_expect_neq(access(cg, F_OK), 0, "the cgroup %s was left", cg);
+	cmd_run(&r, NULL, 10, "pkill -x -f 'sleep 29.6'; true"); /* the killed create's hook */
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* A namespace path naming a FIFO hung `create` in open(2) for ever,
  * holding its id; now it is refused at once, by field. */
 Test(state_safety, a_namespace_path_that_is_a_fifo_is_refused_not_waited_on)
