@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -42,6 +43,13 @@ static void agent_retitle(void)
 	snprintf((char *)start, end - start, "slxrun-agent");
 }
 
+/* And its name (comm: ps, top, /proc/1/status), which was its parent's:
+ * "slxrun" or, for a shim's sandboxes, "slxrun-creator". */
+static void agent_rename(void)
+{
+	(void)prctl(PR_SET_NAME, "slxrun-agent", 0, 0, 0);
+}
+
 int shim_agent_main(void *arg)
 {
 	const struct shim_agent_args *args = arg;
@@ -49,6 +57,7 @@ int shim_agent_main(void *arg)
 	int sigfd;
 
 	agent_retitle();
+	agent_rename();
 	/* pid 1: SIGCHLD through a signalfd so reaping is one more poll fd;
 	 * SIGPIPE ignored so a function that closes stdin early is no death. */
 	sigemptyset(&chld);

@@ -831,10 +831,11 @@ Test(floor, the_agents_command_line_is_its_own)
 {
 	struct cmd_result r;
 
-	floor_t_bundle("tr '\\\\0' ' ' </proc/1/cmdline; echo", NULL);
+	floor_t_bundle("tr '\\0' ' ' </proc/1/cmdline; echo; cat /proc/1/comm", NULL);
 	floor_t_invoke(floor_t_dir, NULL, "{}", &r);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "slxrun-agent"), "%s", r.out);
+	cr_assert(strstr(r.out, "\nslxrun-agent\n"), "its name (comm): %s", r.out);
 	cr_assert_null(strstr(r.out, floor_t_dir), "the operator's command line: %s", r.out);
 	cr_assert_null(strstr(r.out, "invoke"), "the operator's command line: %s", r.out);
 	cmd_result_free(&r);
