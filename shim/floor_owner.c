@@ -29,16 +29,37 @@
 #define OWNERS_FILE "/run/slxrun-owners"
 #define RANGES_FILE "/run/slxrun-ranges"
 
+/* One of this module's node-wide files, opened: a regular file of this
+ * process's user (root) that nobody else may open, since whoever can lock
+ * a byte of it can hold an owner, or every shim's guard, for ever. */
+static int node_file(const char *path, const char *what, struct slx_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	struct stat st;
+
+	if (fd < 0)
+		return slx_error(err, errno, "%s: %s", what, path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077)) {
+		close(fd);
+		return slx_error(err, 0,
+				 "%s: %s must be a regular file of uid %u that only it may open "
+				 "(mode 0600)",
+				 what, path, (unsigned)geteuid());
+	}
+	return fd;
+}
+
 int shim_floor_owner_take(uint32_t first, uid_t *owner, struct slx_err *err)
 {
 	/* Where this process looks first: past the last one it took, and a
 	 * different place in each process, so shims seldom probe each other's. */
 	static uint32_t next;
 	static bool seeded;
-	int fd = open(OWNERS_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = node_file(OWNERS_FILE, "the sandbox's user namespace owner", err);
 
 	if (fd < 0)
-		return slx_error(err, errno, "the sandbox's user namespace owner: %s", OWNERS_FILE);
+		return -1;
 	if (!seeded) {
 		next = ((uint32_t)getpid() * 2654435761u) % SHIM_FLOOR_OWNERS;
 		seeded = true;
@@ -84,6 +105,10 @@ int shim_floor_owner_take(uint32_t first, uid_t *owner, struct slx_err *err)
  * reader and writer of the records takes first, for the few microseconds of
  * a scan. */
 #define RANGE_AT 8
+/* Records at most: live ranges at once on one host (a free one is reused). */
+#define RANGES_MAX 4096
+/* The guard is held for a scan of microseconds; waited on for this long. */
+#define RANGE_GUARD_WAIT_MS 5000
 
 struct range_rec {
 	uint32_t base, count;
@@ -131,6 +156,8 @@ static ssize_t range_find(int fd, const char *path, uint32_t base, uint32_t coun
 	if (fstat(fd, &st) < 0)
 		return slx_error(err, errno, "sandbox ids: %s", path);
 	n = st.st_size > RANGE_AT ? (size_t)(st.st_size - RANGE_AT) / sizeof(struct range_rec) : 0;
+	if (n > RANGES_MAX)
+		n = RANGES_MAX; /* past it nothing this code wrote */
 	*mine = false;
 	for (size_t i = 0; i < n; i++) {
 		struct range_rec r;
@@ -161,22 +188,40 @@ static ssize_t range_find(int fd, const char *path, uint32_t base, uint32_t coun
 			    base, count, 2 * SHIM_FLOOR_OWNERS, base, end - 1, r.base, r.count,
 			    span_end(r.base, r.count) - 1);
 	}
+	if (free_slot < 0 && n == RANGES_MAX)
+		return slx_error(err, 0, "sandbox ids: %u ranges are in use on this host (%s)",
+				 RANGES_MAX, path);
 	return free_slot >= 0 ? free_slot : (ssize_t)n;
+}
+
+/* The guard, waited on for at most RANGE_GUARD_WAIT_MS. */
+static int range_guard(int fd, const char *path, struct slx_err *err)
+{
+	for (int ms = 0;; ms++) {
+		if (range_lock(fd, F_WRLCK, 0, 1, F_OFD_SETLK) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EACCES)
+			return slx_error(err, errno, "sandbox ids: lock %s", path);
+		if (ms == RANGE_GUARD_WAIT_MS)
+			return slx_error(err, 0,
+					 "sandbox ids: %s has been locked by another process for "
+					 "%d s",
+					 path, RANGE_GUARD_WAIT_MS / 1000);
+		usleep(1000);
+	}
 }
 
 int shim_floor_range_take(const char *path, uint32_t base, uint32_t count, struct slx_err *err)
 {
-	cleanup_close int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	cleanup_close int fd = node_file(path, "sandbox ids", err);
 	struct range_rec r = {base, count};
 	ssize_t slot, put;
 	off_t at;
 	bool mine = false;
 	int saved;
 
-	if (fd < 0)
-		return slx_error(err, errno, "sandbox ids: %s", path);
-	if (range_lock(fd, F_WRLCK, 0, 1, F_OFD_SETLKW) < 0)
-		return slx_error(err, errno, "sandbox ids: lock %s", path);
+	if (fd < 0 || range_guard(fd, path, err) < 0)
+		return -1;
 	slot = range_find(fd, path, base, count, &mine, err);
 	at = RANGE_AT + (off_t)slot * (off_t)sizeof(r);
 	if (slot >= 0 && !mine && (put = pwrite(fd, &r, sizeof(r), at)) != sizeof(r))

@@ -209,7 +209,10 @@ int shim_invoke(const struct shim_invoke_opts *o, struct slx_err *err)
 	char *token = NULL;
 	int r = -1, status = 0;
 
-	if (shim_function_bundle(o->root, o->bundle, &bundle, &pin, err) < 0)
+	/* The range first: an image ref is pulled and unpacked into the store
+	 * by shim_function_bundle, which a refused range must not leave. */
+	if ((!o->floor.unsafe && shim_floor_range_hold(&o->floor, err) < 0) ||
+	    shim_function_bundle(o->root, o->bundle, &bundle, &pin, err) < 0)
 		return -1;
 	if (!realpath(bundle, abs))
 		return slx_error(err, errno, "bundle %s", bundle);

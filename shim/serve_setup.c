@@ -267,6 +267,9 @@ int serve_load_functions(struct serve *s, struct slx_err *err)
 	s->model.fn = calloc(n, sizeof(*s->model.fn));
 	if (!s->fns || !s->fnv || !s->model.fn)
 		return slx_error(err, ENOMEM, "shim serve: %zu functions", n);
+	/* before an image ref puts anything in the store (shim/invoke.c) */
+	if (!s->opts.floor.unsafe && shim_floor_range_hold(&s->opts.floor, err) < 0)
+		return -1;
 	for (size_t fi = 0; fi < n; fi++)
 		if (load_one(s, fi, err) < 0)
 			return -1;
@@ -392,8 +395,11 @@ static int init_pools(struct serve *s, struct slx_err *err)
  * starts a service with a soft limit of 1,024 open files: a few hundred
  * sandboxes used them up, and the rest were made a few at a time (or their
  * descriptors cut on the way, creator.c).  Raised to the hard limit, as
- * Go's runtime does for containerd and podman; sandboxes do not inherit it
- * (the floor gives a bundle without RLIMIT_NOFILE its own, floor.c). */
+ * Go's runtime does for containerd and podman, in the shim alone: like Go,
+ * which gives what it execs the limit it started with, the creators are
+ * forked before, so that no sandbox inherits it (under the floor a bundle
+ * without RLIMIT_NOFILE gets Lambda's 1,024, floor.c; with
+ * --unsafe-sandbox, the limit the shim was started with). */
 static void raise_open_files(void)
 {
 	struct rlimit rl;
@@ -412,7 +418,6 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 
 	if (check_auth(s, addrs, err) < 0)
 		return -1;
-	raise_open_files();
 	fo = front_opts(s);
 	snprintf(shims, sizeof(shims), "%s/shims", s->opts.root);
 	s->made_root = access(s->opts.root, F_OK) != 0;
@@ -420,8 +425,10 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 	if (init_pools(s, err) < 0 || shim_orphans_reap(s->opts.root, err) < 0 ||
 	    shim_orphans_claim(&s->rec, s->opts.root, s->fns[0].key, err) < 0 ||
 	    record_token(s, err) < 0 || node_cgroup(s, err) < 0 || open_loop_fds(s, err) < 0 ||
-	    start_creator(s, err) < 0 ||
-	    http_front_open(&ops, &fo, s->epfd, &s->tag_http, &s->http, err) < 0)
+	    start_creator(s, err) < 0)
+		return -1;
+	raise_open_files(); /* after the creators, whose sandboxes keep the limit as it was */
+	if (http_front_open(&ops, &fo, s->epfd, &s->tag_http, &s->http, err) < 0)
 		return -1;
 	return listen_all(s, addrs, err);
 }

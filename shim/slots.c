@@ -105,10 +105,21 @@ static int record_sandbox(struct serve *s, struct serve_fn *f, const char *id, s
 	return shim_orphans_add_sandbox(&s->rec, id, path, err);
 }
 
+/* Whether a spawn failed for want of what the shim or the host has (open
+ * files, memory), not for anything of the function's. */
+static bool out_of_room(const struct slx_err *err)
+{
+	return err->errnum == EMFILE || err->errnum == ENFILE || err->errnum == ENOMEM;
+}
+
 /* A sandbox that could not be made or never became ready: released, and
  * the oldest waiting request answered with why, so a function that cannot
- * start drains its queue instead of retrying forever. */
-static void create_failed(struct serve *s, struct pool_slot *slot, const struct slx_err *err)
+ * start drains its queue instead of retrying forever.  Failed on the
+ * shim's side (service: out of room, its creators gone), the answer is
+ * Lambda's ServiceException (500), which a client may retry, rather than
+ * telling the function's author that its init failed. */
+static void create_failed(struct serve *s, struct pool_slot *slot, const struct slx_err *err,
+			  bool service)
 {
 	struct serve_fn *f = serve_fn_of(s, slot);
 	struct job *j;
@@ -117,11 +128,14 @@ static void create_failed(struct serve *s, struct pool_slot *slot, const struct 
 	f->m.create_failures++;
 	f->create_retry_ns = slx_now_ns() + NS_PER_S;
 	j = pool_dequeue(&f->pool);
-	if (j) {
-		pool_abandon(&f->pool);
-		f->m.invocations[SHIM_INIT_ERROR]++;
+	if (!j)
+		return;
+	pool_abandon(&f->pool);
+	f->m.invocations[SHIM_INIT_ERROR]++;
+	if (service)
+		job_answer_error(j, 500, "ServiceException", err->msg);
+	else
 		job_answer_error(j, 200, "Runtime.InitError", err->msg);
-	}
 }
 
 struct shim_creator *serve_creator_of(struct serve *s, void *tag)
@@ -168,7 +182,7 @@ void serve_create_reserved(struct serve *s)
 			}
 			if (r == 0)
 				return; /* its socket is full: the next turn asks again */
-			create_failed(s, slot, &err);
+			create_failed(s, slot, &err, true);
 		}
 	}
 }
@@ -190,14 +204,14 @@ static void created(struct serve *s, struct pool_slot *slot, struct shim_sandbox
 	slot->requested = false;
 	slot->sb = sb;
 	if (!sb) {
-		create_failed(s, slot, err);
+		create_failed(s, slot, err, out_of_room(err));
 		return;
 	}
 	slot->deadline_ns = slx_now_ns() + (uint64_t)serve_fn_of(s, slot)->fn->timeout_s * NS_PER_S;
 	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, shim_sandbox_fd(sb), &ev) == 0)
 		return;
 	slx_error(err, errno, "sandbox %s: epoll_ctl", slot->id);
-	create_failed(s, slot, err);
+	create_failed(s, slot, err, true);
 }
 
 /* A creator is gone: what it was making fails, nothing more is asked of it. */
@@ -216,7 +230,7 @@ static void creator_lost(struct serve *s, struct shim_creator *c, struct slx_err
 
 			if (slot->requested && slot->creator == k) {
 				slot->requested = false;
-				create_failed(s, slot, err);
+				create_failed(s, slot, err, true);
 				i = (size_t)-1;
 			}
 		}
@@ -269,7 +283,7 @@ void serve_slot_on_ready_event(struct serve *s, struct pool_slot *slot)
 	if (r == 0)
 		return;
 	if (r < 0) {
-		create_failed(s, slot, &err);
+		create_failed(s, slot, &err, false);
 		return;
 	}
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
@@ -291,7 +305,7 @@ void serve_check_creating(struct serve *s, uint64_t now)
 				continue;
 			slx_error(&err, ETIMEDOUT, "sandbox %s: not ready within %u s", slot->id,
 				  (unsigned)f->fn->timeout_s);
-			create_failed(s, slot, &err);
+			create_failed(s, slot, &err, false);
 			i = (size_t)-1; /* the slots were reordered: rescan */
 		}
 	}

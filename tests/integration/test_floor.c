@@ -757,14 +757,27 @@ Test(floor, twelve_calls_at_once_under_a_low_open_files_limit_get_twelve_sandbox
 			 "twelve answers of 1024 open files, from twelve sandboxes: %s", r.out);
 	cmd_result_free(&r);
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+	/* Without the floor the bundle's limits are the ones the shim started
+	 * with, as runc's are its caller's: not the raise. */
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth --unsafe-sandbox");
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &was), 0);
+	cmd_run(&r, NULL, 30,
+		"curl -s --max-time 20 --unix-socket %s http://shim" SHIM_INVOKE_PATH " -d '{}'",
+		floor_t_shim.sock);
+	snprintf(cmd, sizeof(cmd), "40\n%llu\n", (unsigned long long)was.rlim_max);
+	cr_expect_str_eq(r.out, cmd, "--unsafe-sandbox: %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 
 /* Where the hard limit is low too, a shim out of open files got replies
  * whose descriptors the kernel cut: it took each for a broken creator and
  * stopped it ("no sandbox creator is left" for every later call), and each
  * sandbox so made stayed, a zombie and a cgroup, for the shim's life and
- * the cgroup after it.  Such a sandbox is now killed, reaped and removed,
- * its call failed naming it, and the shim serves on. */
+ * the cgroup after it; the calls were told their function's init failed.
+ * Such a sandbox is now killed, reaped and removed, its call fails as
+ * Lambda's ServiceException (500) naming it, and the shim serves on. */
 Test(floor, a_shim_out_of_open_files_fails_calls_cleanly_and_serves_on)
 {
 	/* Each test is a process of its own: a hard limit lowered stays here. */
@@ -787,10 +800,11 @@ Test(floor, a_shim_out_of_open_files_fails_calls_cleanly_and_serves_on)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
 		done += !strcmp(line, "done");
-		failed += strstr(line, "Runtime.InitError") && strstr(line, name) &&
+		failed += strstr(line, "ServiceException") && strstr(line, name) &&
 			  !strstr(line, "no sandbox creator");
 	}
-	cr_expect_eq(done + failed, 12, "each call done, or failed naming its sandbox: %s", r.out);
+	cr_expect_eq(done + failed, 12,
+		     "each call done, or failed on the shim's side naming its sandbox: %s", r.out);
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 10, "ps -o stat= --ppid %d | grep -c Z", floor_t_shim.pid);
 	cr_expect_str_eq(r.out, "0\n", "zombies of the shim: %s", r.out);

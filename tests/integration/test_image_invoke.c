@@ -120,6 +120,32 @@ Test(image_invoke, host_users_cannot_reach_the_layers_sandboxes_run)
 	cmd_result_free(&r);
 }
 
+/* A range refused because another shim uses one it overlaps (test_floor.c)
+ * was refused only once the image was in the store: the pull, the layers
+ * and a bundle, 3 MB under a --root made for it, stayed.  The range is
+ * taken first now, so nothing is made. */
+Test(image_invoke, a_refused_range_makes_no_store)
+{
+	struct shim_proc other = SHIM_PROC_INIT;
+	struct cmd_result r;
+	char bundle[512];
+
+	snprintf(bundle, sizeof(bundle), "%s/hello-exec", examples_dir());
+	shim_proc_start(&other, bundle, "--no-auth --sandbox-ids 1879310336:65536");
+	cmd_run(&r, NULL, 60,
+		"cd %s && '%s' --root %s/fresh invoke --sandbox-ids 1879375872:65536 --data hi "
+		"oci:oci:v1",
+		work, slxrun_bin(), work);
+	cr_expect_neq(r.status, 0, "a range over the shim's owners ran: %s", r.out);
+	cr_expect(strstr(r.err, "overlap 1879310336:65536's"), "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "ls -A %s/fresh 2>&1", work);
+	cr_expect(strstr(r.out, "No such file"), "left behind: %s", r.out);
+	cmd_result_free(&r);
+	cr_expect_eq(shim_proc_stop(&other), 0);
+	shim_proc_cleanup(&other);
+}
+
 /* mount(2) takes a page of options: a hundred layers' lowerdir (each a
  * path into the store, ~100 bytes) is past it, and an image of more than
  * about 40 layers failed with EINVAL.  The runtime names the lowers

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -993,5 +994,11 @@ Test(floor_rules, a_range_is_refused_over_a_live_other_and_shared_when_the_same)
 	kill(holder, SIGKILL);
 	cr_assert_eq(waitpid(holder, &status, 0), holder);
 	cr_expect(floor_t_range_ok(path, b + c, c, NULL), "once the holder is gone");
+	/* Whoever could open it could hold its guard, and every shim, for ever. */
+	cr_assert_eq(chmod(path, 0644), 0);
+	cr_expect(!floor_t_range_ok(path, b, c, "only it may open (mode 0600)"), "mode 0644");
+	unlink(path);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_expect(!floor_t_range_ok(path, b, c, "must be a regular file"), "a FIFO");
 	unlink(path);
 }
