@@ -439,23 +439,53 @@ static void expect_no_state(const struct bundle *b, const char *id)
  * createRuntime hook) left its state directory and its cgroup: the id could
  * not be used again ("container with id exists"), `delete --force` said 0
  * and removed nothing.  Now delete removes what such a create left. */
+/* b: a bundle whose createRuntime hook sleeps secs; `create ID` of it is
+ * started in the background and caught in that hook (its cgroup, cg, made):
+ * the create's pid is in <b->dir>/pid. */
+static void create_in_hook(struct bundle *b, const char *id, const char *secs, char *cg, size_t len)
+{
+	struct cmd_result r;
+	char hooks[256];
+
+	snprintf(hooks, sizeof(hooks),
+		 ",\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/sleep\",\"args\":[\"sleep\","
+		 "\"%s\"]}]}",
+		 secs);
+	bundle_make(b, "[\"/bin/true\"]", NULL, hooks, NULL);
+	snprintf(cg, len, "%s/slxrun/%s", cgroup2_root(), strrchr(b->dir, '/') + 1);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s create -b %3$s %5$s > %3$s/create.out 2>&1 & echo $! > %3$s/pid; "
+		"i=0; until [ -d %4$s ]; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done",
+		slxrun_bin(), b->root, b->dir, cg, id);
+	cr_assert_eq(r.status, 0, "the create was not caught in its hook: %s", r.err);
+	cmd_result_free(&r);
+}
+
+/* Kill that create (a caller's timeout) and wait until it has exited: its
+ * lock goes with it. */
+static void create_kill(const struct bundle *b)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 30,
+		"p=$(cat %s/pid); kill -9 $p; i=0; while [ -e /proc/$p ] && "
+		"[ \"$(cut -d' ' -f3 /proc/$p/stat)\" != Z ]; do i=$((i+1)); [ $i -lt 200 ] || "
+		"exit 1; sleep 0.05; done",
+		b->dir);
+	cr_assert_eq(r.status, 0, "the create outlived SIGKILL: %s", r.err);
+	cmd_result_free(&r);
+}
+
 Test(state_safety, what_a_killed_create_left_is_deleted_and_the_id_reused)
 {
 	struct bundle b;
 	struct cmd_result r;
 	char cg[512];
 
-	bundle_make(&b, "[\"/bin/true\"]", NULL,
-		    ",\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/sleep\",\"args\":[\"sleep\","
-		    "\"29.5\"]}]}",
-		    NULL);
-	snprintf(cg, sizeof(cg), "%s/slxrun/%s", cgroup2_root(), strrchr(b.dir, '/') + 1);
-	cmd_run(&r, NULL, 30,
-		"%1$s --root %2$s create -b %3$s half & p=$!; i=0; until [ -d %4$s ]; do "
-		"i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done; kill -9 $p; wait $p; "
-		"[ -d %2$s/half ]",
-		slxrun_bin(), b.root, b.dir, cg);
-	cr_assert_eq(r.status, 0, "the create was not caught half way: %s", r.err);
+	create_in_hook(&b, "half", "29.5", cg, sizeof(cg));
+	create_kill(&b);
+	cmd_run(&r, NULL, 10, "[ -d %s/half ]", b.root);
+	cr_assert_eq(r.status, 0, "the killed create left no state directory");
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 30, "%s --root %s delete --force half", slxrun_bin(), b.root);
 	cr_expect_eq(r.status, 0, "%s", r.err);
@@ -488,17 +518,7 @@ Test(state_safety, a_container_being_created_is_said_so_at_once_by_every_verb)
 	struct cmd_result r;
 	char cg[512];
 
-	bundle_make(&b, "[\"/bin/true\"]", NULL,
-		    ",\"hooks\":{\"createRuntime\":[{\"path\":\"/bin/sleep\",\"args\":[\"sleep\","
-		    "\"29.6\"]}]}",
-		    NULL);
-	snprintf(cg, sizeof(cg), "%s/slxrun/%s", cgroup2_root(), strrchr(b.dir, '/') + 1);
-	cmd_run(&r, NULL, 30,
-		"%1$s --root %2$s create -b %3$s busy > %5$s/create.out 2>&1 & echo $! > %5$s/pid; "
-		"i=0; until [ -d %4$s ]; do i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.05; done",
-		slxrun_bin(), b.root, b.dir, cg, b.dir);
-	cr_assert_eq(r.status, 0, "the create was not caught in its hook: %s", r.err);
-	cmd_result_free(&r);
+	create_in_hook(&b, "busy", "29.6", cg, sizeof(cg));
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
 		cmd_run(&r, NULL, 30, "timeout 5 %s --root %s %s busy", slxrun_bin(), b.root,
 			verbs[i]);
@@ -508,8 +528,8 @@ Test(state_safety, a_container_being_created_is_said_so_at_once_by_every_verb)
 			  "%s: %s", verbs[i], r.err);
 		cmd_result_free(&r);
 	}
-	cmd_run(&r, NULL, 30, "kill -9 $(cat %s/pid); %s --root %s delete --force busy", b.dir,
-		slxrun_bin(), b.root);
+	create_kill(&b);
+	cmd_run(&r, NULL, 30, "%s --root %s delete --force busy", slxrun_bin(), b.root);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	expect_no_state(&b, "busy");
