@@ -64,6 +64,7 @@ int main(int argc, char **argv)
 	    {"help", 'h', CLI_BOOL, &help},
 	};
 
+	rt_caller_fds_note(); /* before anything is opened: --preserve-fds */
 	if (cli_parse("slxrun", argc, argv, &idx, CLI_FLAGS(flags), &err) < 0)
 		goto fail;
 	rt_log_open(log_path, !strcmp(log_format, "json"), ctx.debug);

@@ -134,7 +134,7 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path, size_t
 	if (rt_exec_lookup(proc, path, pathlen, err) < 0 || rt_process_chdir(proc, err) < 0 ||
 	    rt_process_rlimits(proc, err) < 0 || rt_process_confine(proc, &confine, err) < 0)
 		return -1;
-	rt_close_fds_from(3 + p->preserve_fds, &sync_fd, 1);
+	rt_close_fds_preserving(p->preserve_fds, &sync_fd, 1);
 	return rt_process_seccomp_last(proc, &confine, err);
 }
 
@@ -148,7 +148,8 @@ static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int 
 	/* Born in the container's pid namespace: nothing of the host's (the
 	 * cgroup's directory, the state lock, the log) stays open for its
 	 * processes to reach through /proc/<pid>/fd (init.c, close_inherited). */
-	rt_close_fds_from(3 + p->preserve_fds, (int[]){sync_fd, p->target_pidfd, p->console_fd}, 3);
+	rt_close_fds_preserving(p->preserve_fds, (int[]){sync_fd, p->target_pidfd, p->console_fd},
+				3);
 	if (exec_setup(p, sync_fd, path, sizeof(path), &err) < 0)
 		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
 	execve(path, p->proc->args.v, p->proc->env.v ? p->proc->env.v : (char *[]){NULL});

@@ -121,7 +121,7 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 	keep[nkeep++] = ic->sync_fd;
 	for (size_t i = 0; i < req->n_keep_fds; i++)
 		keep[nkeep++] = req->keep_fds[i];
-	rt_close_fds_from(3 + req->preserve_fds, keep, nkeep);
+	rt_close_fds_preserving(req->preserve_fds, keep, nkeep);
 	if (rt_process_seccomp_last(p, &ic->confine, &ic->err) < 0)
 		rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
 	if (req->entry) {
@@ -162,7 +162,7 @@ static void close_inherited(const struct rt_spawn_req *req, const struct rt_ns_p
 		keep[n++] = req->idmap_trees[i];
 	for (size_t i = 0; i < req->n_covers; i++)
 		keep[n++] = req->cover_trees[i];
-	rt_close_fds_from(3 + req->preserve_fds, keep, n);
+	rt_close_fds_preserving(req->preserve_fds, keep, n);
 }
 
 void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,

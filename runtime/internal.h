@@ -128,6 +128,11 @@ int rt_process_seccomp_last(const struct oci_process *p, const struct rt_confine
 void rt_close_fds_from(int lowest, const int *keep, size_t n);
 /* Refuse a --preserve-fds count below 0 or past the last possible fd. */
 int rt_preserve_fds_check(int n, struct slx_err *err);
+/* Close every fd from 3 but keep and, below 3+n, those the process had
+ * when rt_caller_fds_note ran (runtime.h): --preserve-fds n passes the
+ * caller's fds, never one of the runtime's that took a free number below
+ * 3+n.  Without the note, everything from 3+n but keep. */
+void rt_close_fds_preserving(int n, const int *keep, size_t nkeep);
 /* Child: a new session keyring of its own, as runc gives a container
  * unless --no-new-keyring: keyrings are not namespaced, and the one it
  * inherits is the caller's (its keys readable, clearable).  Where the

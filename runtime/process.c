@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* process.c -- the container process's own attributes, set in the child
  * after pivot_root: executable lookup, cwd, rlimits, user and groups, fds. */
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -141,6 +142,57 @@ void rt_close_fds_from(int lowest, const int *keep, size_t n)
 void rt_close_fds_except(const int *keep, size_t n)
 {
 	rt_close_fds_from(3, keep, n);
+}
+
+/* The fds (3 and up) the process had when it started: what a caller can
+ * mean by --preserve-fds.  Any other number below 3+N is one of the
+ * runtime's own (a count larger than the fds open leaves it free for the
+ * next open: the state lock, the cgroup's directory), never to be passed. */
+static int *caller_fds;
+static size_t n_caller_fds;
+static bool caller_noted;
+
+void rt_caller_fds_note(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int self;
+
+	if (!d)
+		return;
+	self = dirfd(d);
+	while ((e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		int *v;
+
+		if (*end || end == e->d_name || fd < 3 || fd == self || fd > INT_MAX)
+			continue;
+		if (!(v = realloc(caller_fds, (n_caller_fds + 1) * sizeof(*v))))
+			break;
+		caller_fds = v;
+		caller_fds[n_caller_fds++] = (int)fd;
+	}
+	closedir(d);
+	caller_noted = true;
+}
+
+void rt_close_fds_preserving(int n, const int *keep, size_t nkeep)
+{
+	int *all;
+	size_t m = 0;
+
+	if (n <= 0 || !caller_noted || !(all = malloc((nkeep + n_caller_fds) * sizeof(*all) + 1))) {
+		rt_close_fds_from(3 + (n > 0 ? n : 0), keep, nkeep);
+		return;
+	}
+	for (size_t i = 0; i < nkeep; i++)
+		all[m++] = keep[i];
+	for (size_t i = 0; i < n_caller_fds; i++)
+		if (caller_fds[i] < 3 + n)
+			all[m++] = caller_fds[i];
+	rt_close_fds_from(3, all, m);
+	free(all);
 }
 
 int rt_preserve_fds_check(int n, struct slx_err *err)

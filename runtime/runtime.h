@@ -59,6 +59,9 @@ int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_e
  * at create), not the bundle's config.json as it may be now. */
 int rt_config_load(const struct rt_ctx *ctx, const char *id, struct oci_config **out,
 		   struct slx_err *err);
+/* Note the fds (3 and up) this process was started with, before it opens
+ * any: what --preserve-fds may pass (the CLI's first call). */
+void rt_caller_fds_note(void);
 /* Load state.json and refine the status from the live process and cgroup. */
 int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out, struct slx_err *err);
 /* Whether id's create is still running (its state directory locked and no

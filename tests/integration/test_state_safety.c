@@ -461,6 +461,38 @@ static void create_in_hook(struct bundle *b, const char *id, const char *secs, c
 	cmd_result_free(&r);
 }
 
+/* With fewer fds open than --preserve-fds N counts, the runtime's own took
+ * the free numbers below 3+N, which the first process keeps: the state
+ * directory's lock (so `start`, waiting on it, never came: the container
+ * stuck until killed by hand), the host cgroup's directory and the device
+ * filter (an attacker's review).  Only the caller's own fds are preserved. */
+Test(state_safety, preserve_fds_pass_only_the_callers_fds_never_the_runtimes)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"ls -l /proc/self/fd/ | grep -c -- '->' \"]", NULL,
+		    NULL, NULL);
+	cmd_run(&r, NULL, 30,
+		"cd %1$s && busybox sh -c 'exec 3</dev/null; exec %2$s --root %3$s create "
+		"--preserve-fds 5 pf' </dev/null >/dev/null 2>%1$s/create.err && "
+		"ls -l /proc/$(cat %3$s/pf/state.json | sed 's/.*\"pid\":\\([0-9]*\\).*/\\1/')/fd/ "
+		"| grep -o -- '-> .*' | sort",
+		b.dir, slxrun_bin(), b.root);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_null(strstr(r.out, b.root), "the state directory (its lock) is held: %s", r.out);
+	cr_expect_null(strstr(r.out, "/sys/fs/cgroup"), "a host cgroup directory: %s", r.out);
+	cr_expect_null(strstr(r.out, "bpf"), "the device filter: %s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "timeout 5 %s --root %s start pf", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "start: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "timeout 10 %s --root %s delete --force pf", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "delete: %s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* Kill that create (a caller's timeout) and wait until it has exited: its
  * lock goes with it. */
 static void create_kill(const struct bundle *b)
