@@ -37,6 +37,9 @@ int cli_parse(const char *verb, int argc, char **argv, int *idx, const struct cl
  * (powers of 1024); the error names verb, flag and the text. */
 int cli_parse_sizes(const char *verb, const char *flag, const char *list, uint64_t *out, size_t max,
 		    size_t *n, struct slx_err *err);
+/* A verb's -1 for container id: an ENOENT "does not exist" becomes "is
+ * being created" when id's create is still running (its hooks); -1. */
+int cli_fail_on(const struct rt_ctx *ctx, const char *id, struct slx_err *err);
 int cli_expect_args(const char *verb, int argc, int idx, int want, const char *usage,
 		    struct slx_err *err);
 

@@ -156,7 +156,7 @@ int cmd_events(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *
 	    parse_interval_ms(interval, &ms, err) < 0)
 		return -1;
 	if (rt_stats(ctx, argv[idx], &st, err) < 0)
-		return -1;
+		return cli_fail_on(ctx, argv[idx], err);
 	if (stats_once) {
 		print_event("stats", argv[idx], &st);
 		return 0;

@@ -187,5 +187,5 @@ int cmd_exec(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 		r = exec_with_flags(ctx, argv[idx], &f, argc - idx - 1, argv + idx + 1, &o, &status,
 				    err);
 	}
-	return r < 0 ? -1 : status;
+	return r < 0 ? cli_fail_on(ctx, argv[idx], err) : status;
 }

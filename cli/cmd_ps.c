@@ -105,7 +105,7 @@ int cmd_ps(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *err)
 	if (strcmp(format, "json") && strcmp(format, "table"))
 		return slx_error(err, 0, "ps: --format: unknown format %s (table or json)", format);
 	if (rt_pids(ctx, argv[idx], &pids, &n, err) < 0)
-		return -1;
+		return cli_fail_on(ctx, argv[idx], err);
 	if (!strcmp(format, "json")) {
 		printf("[");
 		for (size_t i = 0; i < n; i++)

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_state.c -- `slxrun state ID`: the OCI state as JSON on stdout. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -17,12 +16,7 @@ int cmd_state(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *e
 	    cli_expect_args("state", argc, idx, 1, "ID", err) < 0)
 		return -1;
 	if (rt_state(ctx, argv[idx], &st, err) < 0)
-		return err->errnum == ENOENT && rt_state_being_created(ctx, argv[idx])
-			   ? slx_error(
-				 err, 0,
-				 "container %s is being created (its create has not finished)",
-				 argv[idx])
-			   : -1;
+		return cli_fail_on(ctx, argv[idx], err);
 	if (st->status == OCI_STATUS_STOPPED)
 		st->pid = 0;
 	r = oci_state_to_json(st, false, &json, &len, err);

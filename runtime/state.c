@@ -65,7 +65,10 @@ int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf, size_t len
 	return 0;
 }
 
-/* Busy (another holds dfd's lock) and no state.json: a create at work. */
+/* Busy (another holds dfd's lock), its config written and no state.json
+ * yet: a create at work.  A delete holding the lock removes config.json
+ * before state.json (rt_state_remove), so a verb that meets it half way
+ * waits for it instead. */
 static bool creating_in(int dfd)
 {
 	if (flock(dfd, LOCK_SH | LOCK_NB) == 0) {
@@ -73,6 +76,7 @@ static bool creating_in(int dfd)
 		return false;
 	}
 	return errno == EWOULDBLOCK &&
+	       faccessat(dfd, "config.json", F_OK, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       faccessat(dfd, "state.json", F_OK, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
 }
 
@@ -276,9 +280,13 @@ int rt_state_remove(const struct rt_ctx *ctx, const char *id, struct slx_err *er
 	if (!d)
 		return slx_error(err, errno, "open %s", path);
 	dfd = -1;
+	/* state.json last: until it goes, a verb waits for this delete rather
+	 * than take the container for one being created (creating_in). */
 	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strcmp(e->d_name, "state.json"))
 			(void)unlinkat(dirfd(d), e->d_name, 0);
+	(void)unlinkat(dirfd(d), "state.json", 0);
 	if (rmdir(path) < 0 && errno != ENOENT)
 		return slx_error(err, errno, "remove %s", path);
 	return 0;

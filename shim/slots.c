@@ -105,17 +105,18 @@ static int record_sandbox(struct serve *s, struct serve_fn *f, const char *id, s
 	return shim_orphans_add_sandbox(&s->rec, id, path, err);
 }
 
-/* Whether a spawn failed for want of what the shim or the host has (open
- * files, memory), not for anything of the function's. */
+/* Whether a spawn failed for want of open files, the shim's or the host's,
+ * not for anything of the function's (ENOMEM may be its own memory limit,
+ * met by a stage inside its sandbox, so it stays the function's). */
 static bool out_of_room(const struct slx_err *err)
 {
-	return err->errnum == EMFILE || err->errnum == ENFILE || err->errnum == ENOMEM;
+	return err->errnum == EMFILE || err->errnum == ENFILE;
 }
 
 /* A sandbox that could not be made or never became ready: released, and
  * the oldest waiting request answered with why, so a function that cannot
  * start drains its queue instead of retrying forever.  Failed on the
- * shim's side (service: out of room, its creators gone), the answer is
+ * shim's side (service: out of open files, its creators gone), the answer is
  * Lambda's ServiceException (500), which a client may retry, rather than
  * telling the function's author that its init failed. */
 static void create_failed(struct serve *s, struct pool_slot *slot, const struct slx_err *err,

@@ -5,7 +5,7 @@
 set -e
 PKGS="build-essential pkg-config python3 curl libcap-dev libseccomp-dev libyajl-dev libmnl-dev
 libcriterion-dev libmicrohttpd-dev libcurl4-openssl-dev musl-tools busybox-static crun runc hyperfine gnuplot-nox
-clang libclang-rt-14-dev clang-format-14 libarchive-dev libssl-dev umoci skopeo docker-registry"
+clang libclang-rt-14-dev clang-format-14 libarchive-dev libssl-dev umoci skopeo docker-registry strace"
 RECOMMENDS=""
 # Named packages come without their recommends: only what the script needs.
 [ $# -gt 0 ] && PKGS="$*" && RECOMMENDS=--no-install-recommends
