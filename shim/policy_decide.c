@@ -224,8 +224,8 @@ static double gdsf_priority(const struct decide *d, const struct model_function 
  * tau again, and at least a minute.  A busy app with sub-second gaps, idle a
  * second, was ranked as a minute away, so a full node evicted it before a
  * large app due in seconds (seed 4 at 12 GB: 226,129 cold starts against
- * gdsf's 222,814; now 222,556; 3-10 % fewer on seeds 1-2 and 6 below their
- * crossings, and on held-out gen-other 1-3 at 16-48 GB up to 6 %).  Not
+ * gdsf's 222,814; now 222,556; 1-8 % fewer on seeds 1, 2, 4 and 6 at 4-16
+ * GB, and on held-out gen-other 1-3 at 16-48 GB up to 6 %).  Not
  * capped, the tail's long waits evicted apps that came back (seed 2 at
  * 16 GB: 336 against 318). */
 static double residual_idle_s(const struct model_function *f, uint64_t now)
