@@ -162,7 +162,6 @@ int cli_parse_sizes(const char *verb, const char *flag, const char *list, uint64
 int cli_fail_on(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 {
 	if (err->errnum == ENOENT && rt_state_being_created(ctx, id))
-		slx_error(err, 0, "container %s is being created (its create has not finished)",
-			  id);
+		return rt_state_creating_error(id, err);
 	return -1;
 }

@@ -67,6 +67,8 @@ int rt_state(const struct rt_ctx *ctx, const char *id, struct oci_state **out, s
 /* Whether id's create is still running (its state directory locked and no
  * state.json yet): the runtime spec's "creating". */
 bool rt_state_being_created(const struct rt_ctx *ctx, const char *id);
+/* The one-line error every verb gives for such a container; -1. */
+int rt_state_creating_error(const char *id, struct slx_err *err);
 /* Ids of every container under ctx->root (sorted). */
 int rt_list(const struct rt_ctx *ctx, char ***ids, size_t *n, struct slx_err *err);
 void rt_strv_free(char **v, size_t n);

@@ -92,6 +92,11 @@ bool rt_state_being_created(const struct rt_ctx *ctx, const char *id)
 	return dfd >= 0 && creating_in(dfd);
 }
 
+int rt_state_creating_error(const char *id, struct slx_err *err)
+{
+	return slx_error(err, 0, "container %s is being created (its create has not finished)", id);
+}
+
 int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_err *err)
 {
 	char path[PATH_MAX];
@@ -111,10 +116,7 @@ int rt_state_lock(const struct rt_ctx *ctx, const char *id, int *fd, struct slx_
 	 * they like: the container is "creating", which no verb waits on (the
 	 * runtime spec: a kill or delete of it is an error). */
 	if (creating_in(dfd))
-		return slx_error(err, 0,
-				 "container %s is being created (its create has not "
-				 "finished)",
-				 id);
+		return rt_state_creating_error(id, err);
 	while (flock(dfd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return slx_error(err, errno, "lock %s", path);
