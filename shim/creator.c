@@ -111,8 +111,9 @@ static int creator_make(int fd, const struct shim_function *fn, uint32_t fi, con
 	return rc;
 }
 
-static __attribute__((noreturn)) void
-creator_main(int fd, pid_t shim, const struct shim_function *const *fns, size_t n_fns)
+static __attribute__((noreturn)) void creator_main(int fd, pid_t shim,
+						   const struct shim_function *const *fns,
+						   size_t n_fns, const struct rlimit *files)
 {
 	struct creator_req req;
 	ssize_t n;
@@ -123,7 +124,7 @@ creator_main(int fd, pid_t shim, const struct shim_function *const *fns, size_t 
 	int keep[2] = {fd, -1};
 
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != shim)
+	if (getppid() != shim || (files && setrlimit(RLIMIT_NOFILE, files) < 0))
 		_exit(0);
 	for (size_t i = 0; i < n_fns; i++)
 		if (fns[i]->floor.share_memory)
@@ -143,7 +144,7 @@ creator_main(int fd, pid_t shim, const struct shim_function *const *fns, size_t 
 }
 
 int shim_creator_start(struct shim_creator *c, const struct shim_function *const *fns, size_t n,
-		       struct slx_err *err)
+		       const struct rlimit *files, struct slx_err *err)
 {
 	pid_t shim = getpid();
 	int sv[2];
@@ -161,7 +162,7 @@ int shim_creator_start(struct shim_creator *c, const struct shim_function *const
 	}
 	if (c->pid == 0) {
 		close(sv[0]);
-		creator_main(sv[1], shim, fns, n);
+		creator_main(sv[1], shim, fns, n, files);
 	}
 	close(sv[1]);
 	c->fd = sv[0];
@@ -316,12 +317,15 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *con
 	return 1;
 }
 
-void shim_creator_stop(struct shim_creator *c)
+int shim_creator_stop(struct shim_creator *c)
 {
+	int status = -1;
+
 	slx_closep(&c->fd);
 	if (c->pid > 0)
-		while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
+		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
 			;
 	c->pid = -1;
 	c->pending = 0;
+	return status;
 }

@@ -8,6 +8,7 @@
 #define SLX_SHIM_CREATOR_H
 
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include "../common/err.h"
@@ -20,9 +21,10 @@ struct shim_creator {
 	unsigned pending; /* asked for, not yet handed back */
 };
 
-/* Fork the helper for the functions fns[0..n) (it keeps its own copy). */
+/* Fork the helper for the functions fns[0..n) (it keeps its own copy);
+ * with files, the open files limit it and its sandboxes start with. */
 int shim_creator_start(struct shim_creator *c, const struct shim_function *const *fns, size_t n,
-		       struct slx_err *err);
+		       const struct rlimit *files, struct slx_err *err);
 /* Ask for sandbox id of function fi: 1 asked, 0 the socket is full (ask
  * again later), -1 the helper is gone. */
 int shim_creator_request(struct shim_creator *c, size_t fi, const char *id, struct slx_err *err);
@@ -31,7 +33,8 @@ int shim_creator_request(struct shim_creator *c, size_t fi, const char *id, stru
 int shim_creator_receive(struct shim_creator *c, const struct shim_function *const *fns, size_t n,
 			 size_t *fi, char *id, size_t id_len, struct shim_sandbox **sb,
 			 struct slx_err *err);
-/* Close the socket, wait for the helper to exit.  Safe twice. */
-void shim_creator_stop(struct shim_creator *c);
+/* Close the socket, wait for the helper to exit: its wait status, or -1
+ * when there was none to wait for.  Safe twice. */
+int shim_creator_stop(struct shim_creator *c);
 
 #endif

@@ -574,6 +574,11 @@ int shim_sandbox_pidfd(const struct shim_sandbox *sb)
 	return sb->rt.pidfd;
 }
 
+pid_t shim_sandbox_pid(const struct shim_sandbox *sb)
+{
+	return sb->rt.pid;
+}
+
 int shim_sandbox_reap(struct shim_sandbox *sb)
 {
 	struct slx_err err;

@@ -107,6 +107,8 @@ void shim_sandbox_destroy(struct shim_sandbox *sb);
  * shim's loop in waitpid, every request with it. */
 void shim_sandbox_bury(struct shim_sandbox *sb);
 int shim_sandbox_pidfd(const struct shim_sandbox *sb);
+/* Its pid 1, or 0 once reaped. */
+pid_t shim_sandbox_pid(const struct shim_sandbox *sb);
 int shim_sandbox_reap(struct shim_sandbox *sb);
 
 /* The runtime's spawn timings of this sandbox (prepare, cgroup, clone,

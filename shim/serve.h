@@ -103,6 +103,16 @@ struct serve {
 		char id[96];
 	} * dying;
 	size_t n_dying, cap_dying;
+	/* Sandboxes a creator died making (lost.c): each one's cgroup, known
+	 * by its id, until it is gone; and whether children of the shim that
+	 * no creator answered for may be left to reap. */
+	struct serve_lost {
+		size_t fi;
+		char id[96];
+	} * lost;
+	size_t n_lost, cap_lost;
+	bool orphans;
+	struct rlimit files; /* the open files limit the shim started with */
 	/* epoll tags for the fixed sources; any other data.ptr is a pool_slot */
 	char tag_http, tag_signal, tag_tick, tag_dying;
 };
@@ -144,6 +154,19 @@ void serve_reap_dying(struct serve *s, bool wait);
 /* What the sandboxes weigh in the budget, and of it (on a node) the dying
  * ones'. */
 void serve_node_reserved(struct serve *s, uint64_t *used, uint64_t *leaving);
+
+/* lost.c */
+/* slot was being made by a creator that died: its cgroup is swept (and
+ * its orphan record kept until then), and the shim's children scanned. */
+void serve_lost_add(struct serve *s, const struct pool_slot *slot);
+/* Whether id is a sandbox a creator died making, whose cgroup may remain. */
+bool serve_lost_holds(const struct serve *s, const char *id);
+/* Remove what dead creators left that can be: on SIGCHLD, each tick, and
+ * when a creator's last pending sandbox comes back. */
+void serve_lost_sweep(struct serve *s);
+
+/* serve_setup.c: fork a creator in c's place and poll it. */
+int serve_creator_restart(struct serve *s, struct shim_creator *c, struct slx_err *err);
 
 /* tick.c */
 void serve_on_timer(struct serve *s);

@@ -65,9 +65,23 @@ static int open_loop_fds(struct serve *s, struct slx_err *err)
 static int start_creator(struct serve *s, struct slx_err *err)
 {
 	for (size_t i = 0; i < SERVE_CREATORS; i++)
-		if (shim_creator_start(&s->creators[i], s->fnv, s->n_fns, err) < 0 ||
+		if (shim_creator_start(&s->creators[i], s->fnv, s->n_fns, NULL, err) < 0 ||
 		    add_fd(s, s->creators[i].fd, &s->creators[i], err) < 0)
 			return -1;
+	return 0;
+}
+
+int serve_creator_restart(struct serve *s, struct shim_creator *c, struct slx_err *err)
+{
+	/* The replacement closes every fd it inherits but its socket, as the
+	 * first did; the open files limit it is given back is the one the
+	 * shim started with, which the first had (raise_open_files). */
+	if (shim_creator_start(c, s->fnv, s->n_fns, s->files.rlim_max ? &s->files : NULL, err) < 0)
+		return -1;
+	if (add_fd(s, c->fd, c, err) < 0) {
+		shim_creator_stop(c);
+		return -1;
+	}
 	return 0;
 }
 
@@ -400,11 +414,14 @@ static int init_pools(struct serve *s, struct slx_err *err)
  * forked before, so that no sandbox inherits it (under the floor a bundle
  * without RLIMIT_NOFILE gets Lambda's 1,024, floor.c; with
  * --unsafe-sandbox, the limit the shim was started with). */
-static void raise_open_files(void)
+static void raise_open_files(struct serve *s)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	s->files = rl;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
@@ -427,7 +444,7 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 	    record_token(s, err) < 0 || node_cgroup(s, err) < 0 || open_loop_fds(s, err) < 0 ||
 	    start_creator(s, err) < 0)
 		return -1;
-	raise_open_files(); /* after the creators, whose sandboxes keep the limit as it was */
+	raise_open_files(s); /* after the creators, whose sandboxes keep the limit as it was */
 	if (http_front_open(&ops, &fo, s->epfd, &s->tag_http, &s->http, err) < 0)
 		return -1;
 	return listen_all(s, addrs, err);
@@ -442,6 +459,16 @@ void serve_teardown(struct serve *s)
 	for (size_t i = 0; i < SERVE_CREATORS; i++)
 		shim_creator_stop(&s->creators[i]);
 	serve_reap_dying(s, true);
+	/* What a dead creator left: killed, so gone in moments; a record of
+	 * one that is not stays for the next shim. */
+	for (int tries = 0; s->orphans && tries < 100; tries++) {
+		serve_lost_sweep(s);
+		if (s->orphans)
+			(void)usleep(10000);
+	}
+	free(s->lost);
+	s->lost = NULL;
+	s->n_lost = s->cap_lost = 0;
 	free(s->dying);
 	s->dying = NULL;
 	s->cap_dying = 0;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 
 #include "../runtime/runtime.h"
 #include "../common/fsutil.h"
@@ -88,7 +89,7 @@ void serve_slot_release(struct serve *s, struct pool_slot *slot)
 			(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
 		bury(s, f, slot->sb, slot->id);
 		slot->sb = NULL;
-	} else {
+	} else if (!serve_lost_holds(s, slot->id)) {
 		shim_orphans_del_sandbox(&s->rec, slot->id);
 	}
 	f->pool.released++;
@@ -215,27 +216,50 @@ static void created(struct serve *s, struct pool_slot *slot, struct shim_sandbox
 	create_failed(s, slot, err, true);
 }
 
-/* A creator is gone: what it was making fails, nothing more is asked of it. */
-static void creator_lost(struct serve *s, struct shim_creator *c, struct slx_err *err)
+/* A creator is gone (every answer it sent read first): what it was making
+ * fails and is swept (lost.c), and another is started in its place, so the
+ * shim serves on; a creator that cannot be replaced leaves the other. */
+static void creator_lost(struct serve *s, struct shim_creator *c)
 {
 	unsigned k = (unsigned)(c - s->creators);
+	pid_t pid = c->pid;
+	char why[64];
+	int st;
 
-	fprintf(stderr, "slxrun shim: %s\n", err->msg);
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	shim_creator_stop(c);
+	st = shim_creator_stop(c);
+	if (st >= 0 && WIFSIGNALED(st))
+		snprintf(why, sizeof(why), "killed by signal %d", WTERMSIG(st));
+	else if (st >= 0 && WIFEXITED(st))
+		snprintf(why, sizeof(why), "exited with status %d", WEXITSTATUS(st));
+	else
+		snprintf(why, sizeof(why), "gone");
+	fprintf(stderr, "slxrun shim: the sandbox creator (pid %d) died: %s\n", (int)pid, why);
 	for (size_t fi = 0; fi < s->n_fns; fi++) {
 		struct pool *p = &s->fns[fi].pool;
 
 		for (size_t i = 0; i < p->n; i++) {
 			struct pool_slot *slot = p->slots[i];
+			struct slx_err err = {0};
 
-			if (slot->requested && slot->creator == k) {
-				slot->requested = false;
-				create_failed(s, slot, err, true);
-				i = (size_t)-1;
-			}
+			if (!slot->requested || slot->creator != k)
+				continue;
+			slot->requested = false;
+			serve_lost_add(s, slot);
+			slx_error(&err, 0, "sandbox %s: its creator died (%s)", slot->id, why);
+			create_failed(s, slot, &err, true);
+			i = (size_t)-1;
 		}
 	}
+	if (!s->stopping) {
+		struct slx_err err = {0};
+
+		if (serve_creator_restart(s, c, &err) < 0)
+			fprintf(stderr, "slxrun shim: no sandbox creator in its place: %s\n",
+				err.msg);
+	}
+	s->orphans = true;
+	serve_lost_sweep(s);
 }
 
 void serve_on_created(struct serve *s, struct shim_creator *c)
@@ -257,7 +281,9 @@ void serve_on_created(struct serve *s, struct shim_creator *c)
 		err = (struct slx_err){0};
 	}
 	if (r < 0)
-		creator_lost(s, c, &err);
+		creator_lost(s, c);
+	else if (s->orphans)
+		serve_lost_sweep(s);
 }
 
 void serve_creator_drain(struct serve *s)
@@ -315,6 +341,8 @@ void serve_check_creating(struct serve *s, uint64_t now)
 /* Sandboxes whose agent died while idle or frozen are released. */
 void serve_reap_dead(struct serve *s)
 {
+	if (s->orphans)
+		serve_lost_sweep(s);
 	for (size_t fi = 0; fi < s->n_fns; fi++) {
 		struct pool *p = &s->fns[fi].pool;
 

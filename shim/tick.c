@@ -106,6 +106,8 @@ void serve_on_timer(struct serve *s)
 	s->armed_ns = 0;
 	if (s->n_dying) /* a cgroup still busy after its pid 1 went */
 		serve_reap_dying(s, false);
+	if (s->orphans) /* what a dead creator left */
+		serve_lost_sweep(s);
 	if (now < s->next_tick_ns)
 		return;
 	feed_tick(s, now);

@@ -820,6 +820,54 @@ Test(floor, a_shim_out_of_open_files_fails_calls_cleanly_and_serves_on)
 	cmd_result_free(&r);
 }
 
+/* A creator that dies while it makes a sandbox (a crash, the OOM killer, a
+ * kill): the sandbox's pid 1 is the shim's child (CLONE_PARENT) and its
+ * cgroup the shim's, but the shim never heard of either.  strace holds each
+ * creator in one stage -- its clone3 returned (the child waits for the
+ * creator), or the sandbox made and its reply about to go -- while both
+ * creators are killed.  Before, the pid 1 stayed a zombie and the cgroup
+ * stayed, past the shim's exit, and every later call failed with "no
+ * sandbox creator is left". */
+Test(floor, a_creator_killed_while_it_makes_a_sandbox_leaves_nothing_and_is_replaced)
+{
+	static const char *const call[] = {"clone3", "sendmsg"};
+	static const char *const stage[] = {"clone3:delay_exit", "sendmsg:delay_enter"};
+	struct cmd_result r;
+	const char *name;
+
+	floor_t_bundle("echo done", NULL);
+	name = strrchr(floor_t_dir, '/') + 1;
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth --keep-alive 0");
+	for (size_t k = 0; k < sizeof(stage) / sizeof(stage[0]); k++) {
+		cmd_run(
+		    &r, NULL, 60,
+		    "set -e; c=$(pgrep -d' ' -P %1$d -x slxrun-creator); test -n \"$c\"; "
+		    "for p in $c; do strace -qq -o /dev/null -e trace=%7$s -e inject=%2$s=20000000 "
+		    "-p $p & done; sleep 1; "
+		    "curl -s --max-time 40 --unix-socket %3$s http://shim" SHIM_INVOKE_PATH
+		    " -d '{}' > %4$s/out & sleep 2; kill -9 $c; wait; cat %4$s/out; echo; "
+		    "sleep 1; ps -o stat= --ppid %1$d | grep -c Z || true; "
+		    "ls %5$s/slxrun | grep -c '^%6$s-' || true",
+		    floor_t_shim.pid, stage[k], floor_t_shim.sock, floor_t_dir, cgroup2_root(),
+		    name, call[k]);
+		cr_assert_eq(r.status, 0, "%s: %s", stage[k], r.err);
+		cr_expect(strstr(r.out, "ServiceException"), "%s: the call: %s", stage[k], r.out);
+		cr_expect(strstr(r.out, "}\n0\n0\n"), "%s: zombies, then cgroups of the shim: %s",
+			  stage[k], r.out);
+		cmd_result_free(&r);
+		cmd_run(&r, NULL, 30,
+			"curl -s --max-time 20 --unix-socket %s http://shim" SHIM_INVOKE_PATH
+			" -d '{}'",
+			floor_t_shim.sock);
+		cr_expect_str_eq(r.out, "done\n", "%s: a call after: %s", stage[k], r.out);
+		cmd_result_free(&r);
+	}
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+	cmd_run(&r, NULL, 10, "ls %s/slxrun | grep -c '^%s-'", cgroup2_root(), name);
+	cr_expect_str_eq(r.out, "0\n", "cgroups left: %s", r.out);
+	cmd_result_free(&r);
+}
+
 Test(floor, a_fork_bomb_is_held_to_1024_processes_with_or_without_a_pids_controller)
 {
 	static const char prog[] =
