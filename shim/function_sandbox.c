@@ -44,8 +44,13 @@ struct shim_sandbox {
 };
 
 static const char *const outcome_names[] = {
-    [SHIM_OK] = "ok",	[SHIM_ERROR] = "error", [SHIM_TIMEOUT] = "timeout",
-    [SHIM_OOM] = "oom", [SHIM_CRASH] = "crash", [SHIM_INIT_ERROR] = "init_error",
+    [SHIM_OK] = "ok",
+    [SHIM_ERROR] = "error",
+    [SHIM_TIMEOUT] = "timeout",
+    [SHIM_OOM] = "oom",
+    [SHIM_CRASH] = "crash",
+    [SHIM_INIT_ERROR] = "init_error",
+    [SHIM_SERVICE_ERROR] = "service_error",
 };
 
 const char *shim_outcome_name(enum shim_outcome o)

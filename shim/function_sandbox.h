@@ -23,6 +23,9 @@ enum shim_outcome {
 	SHIM_OOM,	 /* killed by the OOM killer (memory.events oom_kill grew) */
 	SHIM_CRASH,	 /* the function or bootstrap died (signal, exit in runtime-api mode) */
 	SHIM_INIT_ERROR, /* runtime-api: /init/error, or bootstrap died before /next */
+	/* the shim's side failed the call (out of open files, its sandbox's
+	 * creator died): never an agent's to report */
+	SHIM_SERVICE_ERROR,
 };
 const char *shim_outcome_name(enum shim_outcome o); /* "ok", "error", ... */
 

@@ -14,7 +14,7 @@
 #include "pool.h"
 #include "function_sandbox.h"
 
-#define METRICS_N_OUTCOMES (SHIM_INIT_ERROR + 1)
+#define METRICS_N_OUTCOMES (SHIM_SERVICE_ERROR + 1)
 #define METRICS_N_BUCKETS  14
 
 struct metrics {

@@ -133,7 +133,7 @@ static void create_failed(struct serve *s, struct pool_slot *slot, const struct 
 	if (!j)
 		return;
 	pool_abandon(&f->pool);
-	f->m.invocations[SHIM_INIT_ERROR]++;
+	f->m.invocations[service ? SHIM_SERVICE_ERROR : SHIM_INIT_ERROR]++;
 	if (service)
 		job_answer_error(j, 500, "ServiceException", err->msg);
 	else

@@ -806,6 +806,11 @@ Test(floor, a_shim_out_of_open_files_fails_calls_cleanly_and_serves_on)
 	cr_expect_eq(done + failed, 12,
 		     "each call done, or failed on the shim's side naming its sandbox: %s", r.out);
 	cmd_result_free(&r);
+	cr_expect_eq(
+	    shim_metric(&floor_t_shim, "slxrun_invocations_total{outcome=\"service_error\"}"),
+	    (double)failed);
+	cr_expect_eq(shim_metric(&floor_t_shim, "slxrun_invocations_total{outcome=\"init_error\"}"),
+		     0);
 	cmd_run(&r, NULL, 10, "ps -o stat= --ppid %d | grep -c Z", floor_t_shim.pid);
 	cr_expect_str_eq(r.out, "0\n", "zombies of the shim: %s", r.out);
 	cmd_result_free(&r);
@@ -861,6 +866,13 @@ Test(floor, a_creator_killed_while_it_makes_a_sandbox_leaves_nothing_and_is_repl
 			floor_t_shim.sock);
 		cr_expect_str_eq(r.out, "done\n", "%s: a call after: %s", stage[k], r.out);
 		cmd_result_free(&r);
+		/* counted as the shim's failure, not the function's init */
+		cr_expect_eq(shim_metric(&floor_t_shim,
+					 "slxrun_invocations_total{outcome=\"service_error\"}"),
+			     (double)(k + 1));
+		cr_expect_eq(
+		    shim_metric(&floor_t_shim, "slxrun_invocations_total{outcome=\"init_error\"}"),
+		    0);
 	}
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 	cmd_run(&r, NULL, 10, "ls %s/slxrun | grep -c '^%s-'", cgroup2_root(), name);

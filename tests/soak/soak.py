@@ -306,7 +306,8 @@ class Soak:
         rss1, fds1, hwm = proc_status(pid, "VmRSS"), fd_count(pid), proc_status(pid, "VmHWM")
         counted = {o: m.get('slxrun_invocations_total{outcome="%s"}' % o, 0)
                    - base.get('slxrun_invocations_total{outcome="%s"}' % o, 0)
-                   for o in ("ok", "error", "timeout", "oom", "crash", "init_error")}
+                   for o in ("ok", "error", "timeout", "oom", "crash", "init_error",
+                             "service_error")}
         self.proc.send_signal(signal.SIGTERM)
         try:
             code = self.proc.wait(timeout=30)
