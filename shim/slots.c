@@ -66,9 +66,9 @@ void serve_reap_dying(struct serve *s, bool wait)
 }
 
 /* What the model's sandboxes weigh (on a node, what each reserves), plus
- * on a node the released ones not gone yet: their pages are the kernel's
- * to free as they exit, and a sandbox made in their place before then
- * would push the parent cgroup past the budget. */
+ * on a node the released ones not gone yet (and those a dead creator left): their pages are the
+ * kernel's to free as they exit, and a sandbox made in their place before then would push the
+ * parent cgroup past the budget. */
 void serve_node_reserved(struct serve *s, uint64_t *used, uint64_t *leaving)
 {
 	*used = *leaving = 0;
@@ -77,6 +77,9 @@ void serve_node_reserved(struct serve *s, uint64_t *used, uint64_t *leaving)
 			*used += s->model.fn[fi].sb[i].mem_bytes;
 	for (size_t i = 0; i < s->n_dying; i++)
 		*leaving += s->dying[i].mem_bytes;
+	/* a dead creator's sandboxes, until their cgroups are gone (lost.c) */
+	for (size_t i = 0; s->node.budget && i < s->n_lost; i++)
+		*leaving += s->fns[s->lost[i].fi].pool.fn->mem_per_sandbox;
 	*used += *leaving;
 }
 
