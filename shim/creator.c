@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "../runtime/runtime.h"
 
 struct creator_req {
@@ -116,6 +117,7 @@ static __attribute__((noreturn)) void creator_main(int fd, pid_t shim,
 						   size_t n_fns, const struct rlimit *files)
 {
 	struct creator_req req;
+	struct rlimit now;
 	ssize_t n;
 
 	/* Gone with the shim, like the sandboxes; nothing of the shim's kept
@@ -124,8 +126,12 @@ static __attribute__((noreturn)) void creator_main(int fd, pid_t shim,
 	int keep[2] = {fd, -1};
 
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != shim || (files && setrlimit(RLIMIT_NOFILE, files) < 0))
+	if (getppid() != shim)
 		_exit(0);
+	if (files && getrlimit(RLIMIT_NOFILE, &now) == 0) { /* lowering the soft one never fails */
+		now.rlim_cur = files->rlim_cur < now.rlim_max ? files->rlim_cur : now.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &now);
+	}
 	for (size_t i = 0; i < n_fns; i++)
 		if (fns[i]->floor.share_memory)
 			keep[1] = fns[i]->floor.share_exec_fd;
@@ -166,6 +172,7 @@ int shim_creator_start(struct shim_creator *c, const struct shim_function *const
 	}
 	close(sv[1]);
 	c->fd = sv[0];
+	c->started_ns = slx_now_ns();
 	if (fcntl(c->fd, F_SETFL, O_NONBLOCK) < 0) {
 		slx_error(err, errno, "sandbox creator: fcntl");
 		shim_creator_stop(c);

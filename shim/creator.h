@@ -8,6 +8,7 @@
 #define SLX_SHIM_CREATOR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -19,10 +20,15 @@ struct shim_creator {
 	pid_t pid;	  /* the helper; -1: none */
 	int fd;		  /* the shim's end: requests out, sandboxes in (non-blocking) */
 	unsigned pending; /* asked for, not yet handed back */
+	/* Its life, for the shim's restarts: when it started, when one in its
+	 * place may be (once it is gone), and how many in a row died young. */
+	uint64_t started_ns, restart_ns;
+	unsigned young_deaths;
 };
 
 /* Fork the helper for the functions fns[0..n) (it keeps its own copy);
- * with files, the open files limit it and its sandboxes start with. */
+ * with files, the soft open files limit it and its sandboxes start with
+ * (never above the hard one, which it keeps). */
 int shim_creator_start(struct shim_creator *c, const struct shim_function *const *fns, size_t n,
 		       const struct rlimit *files, struct slx_err *err);
 /* Ask for sandbox id of function fi: 1 asked, 0 the socket is full (ask

@@ -31,8 +31,9 @@ void serve_lost_add(struct serve *s, const struct pool_slot *slot)
 	if (s->n_lost == s->cap_lost) {
 		size_t cap = s->cap_lost ? 2 * s->cap_lost : 4;
 
-		/* No room to remember it: its record stays for the next shim's
-		 * sweep, and the children's scan still reaps its pid 1. */
+		/* No room to remember it: its record stays (slot->lost) for
+		 * the next shim's sweep, and the children's scan still reaps
+		 * its pid 1. */
 		if (!(l = realloc(s->lost, cap * sizeof(*l))))
 			return;
 		s->lost = l;
@@ -43,29 +44,28 @@ void serve_lost_add(struct serve *s, const struct pool_slot *slot)
 	snprintf(l->id, sizeof(l->id), "%s", slot->id);
 }
 
-bool serve_lost_holds(const struct serve *s, const char *id)
-{
-	for (size_t i = 0; i < s->n_lost; i++)
-		if (!strcmp(s->lost[i].id, id))
-			return true;
-	return false;
-}
-
-/* 1 its cgroup is gone (or it never had one), 0 not yet. */
+/* 1 its cgroup is gone (or it never had one), 0 not yet (still
+ * populated, or no fd to open it with: tried again), -1 it cannot be
+ * removed here (its record is left to the next shim). */
 static int lost_cgroup_gone(const struct serve *s, const struct serve_lost *l)
 {
 	char path[PATH_MAX];
 	struct cg_handle cg;
 	struct slx_err err;
+	int r;
 
 	if (rt_sandbox_cgroup_path(s->fns[l->fi].fn->cgroup_parent, l->id, path, sizeof(path),
 				   &err) < 0 ||
 	    !path[0])
 		return 1;
 	if (cg_open(path, &cg, &err) < 0)
-		return err.errnum == ENOENT;
+		return err.errnum == ENOENT			      ? 1
+		       : err.errnum == EMFILE || err.errnum == ENFILE ? 0
+								      : -1;
 	cg.created = true; /* made for this sandbox: ours to remove */
-	return cg_try_destroy(&cg, &err) != 0;
+	r = cg_try_destroy(&cg, &err);
+	cg_handle_release(&cg); /* still populated: kept open by cg_try_destroy */
+	return r;
 }
 
 static bool pid_known(const struct serve *s, pid_t pid)
@@ -126,13 +126,18 @@ static bool creators_idle(const struct serve *s)
 void serve_lost_sweep(struct serve *s)
 {
 	for (size_t i = 0; i < s->n_lost;) {
-		if (!lost_cgroup_gone(s, &s->lost[i])) {
+		int r = lost_cgroup_gone(s, &s->lost[i]);
+
+		if (r == 0) {
 			i++;
 			continue;
 		}
-		shim_orphans_del_sandbox(&s->rec, s->lost[i].id);
+		if (r > 0)
+			shim_orphans_del_sandbox(&s->rec, s->lost[i].id);
 		s->lost[i] = s->lost[--s->n_lost];
 	}
-	if (s->orphans && creators_idle(s) && reap_unknown_children(s) == 0 && !s->n_lost)
+	/* Without the children's list (a kernel without CONFIG_PROC_CHILDREN)
+	 * the pid 1s stay zombies until the shim exits. */
+	if (s->orphans && creators_idle(s) && reap_unknown_children(s) <= 0 && !s->n_lost)
 		s->orphans = false;
 }

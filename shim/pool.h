@@ -42,6 +42,7 @@ struct pool_slot {
 	struct shim_sandbox *sb;
 	bool requested;	  /* creating: its sandbox is being made elsewhere */
 	unsigned creator; /* requested: by which of the serve's creators */
+	bool lost;	  /* its creator died making it: its record stays (lost.c) */
 	void *job;	  /* the invocation in flight while busy */
 	size_t fi;	  /* its pool's function: the model's index */
 	uint64_t deadline_ns;

@@ -159,14 +159,17 @@ void serve_node_reserved(struct serve *s, uint64_t *used, uint64_t *leaving);
 /* slot was being made by a creator that died: its cgroup is swept (and
  * its orphan record kept until then), and the shim's children scanned. */
 void serve_lost_add(struct serve *s, const struct pool_slot *slot);
-/* Whether id is a sandbox a creator died making, whose cgroup may remain. */
-bool serve_lost_holds(const struct serve *s, const char *id);
 /* Remove what dead creators left that can be: on SIGCHLD, each tick, and
  * when a creator's last pending sandbox comes back. */
 void serve_lost_sweep(struct serve *s);
 
-/* serve_setup.c: fork a creator in c's place and poll it. */
-int serve_creator_restart(struct serve *s, struct shim_creator *c, struct slx_err *err);
+/* serve_setup.c: creator c is gone (its sandboxes handled): one is
+ * started in its place at once, or, when creators there keep dying young
+ * (a fork that fails, a death at start), after a delay doubling from 0.1 s
+ * to 30 s, so that a creator that cannot live is no fork storm. */
+void serve_creator_died(struct serve *s, struct shim_creator *c, uint64_t now);
+/* Start the creators whose time has come (each tick). */
+void serve_creators_restart(struct serve *s, uint64_t now);
 
 /* tick.c */
 void serve_on_timer(struct serve *s);

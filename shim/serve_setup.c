@@ -71,11 +71,11 @@ static int start_creator(struct serve *s, struct slx_err *err)
 	return 0;
 }
 
-int serve_creator_restart(struct serve *s, struct shim_creator *c, struct slx_err *err)
+/* A creator in c's place: it closes every fd it inherits but its socket,
+ * as the first did, and is given back the soft open files limit the shim
+ * started with, which the first had (raise_open_files). */
+static int creator_restart(struct serve *s, struct shim_creator *c, struct slx_err *err)
 {
-	/* The replacement closes every fd it inherits but its socket, as the
-	 * first did; the open files limit it is given back is the one the
-	 * shim started with, which the first had (raise_open_files). */
 	if (shim_creator_start(c, s->fnv, s->n_fns, s->files.rlim_max ? &s->files : NULL, err) < 0)
 		return -1;
 	if (add_fd(s, c->fd, c, err) < 0) {
@@ -83,6 +83,42 @@ int serve_creator_restart(struct serve *s, struct shim_creator *c, struct slx_er
 		return -1;
 	}
 	return 0;
+}
+
+/* After n deaths in a row of creators that lived under a second (or
+ * restarts that failed): none yet, then 0.1 s doubling to 30 s. */
+static uint64_t restart_delay_ns(unsigned n)
+{
+	uint64_t d = NS_PER_S / 10;
+
+	if (!n)
+		return 0;
+	for (unsigned i = 1; i < n && d < 30 * NS_PER_S; i++)
+		d *= 2;
+	return d < 30 * NS_PER_S ? d : 30 * NS_PER_S;
+}
+
+void serve_creators_restart(struct serve *s, uint64_t now)
+{
+	for (size_t i = 0; i < SERVE_CREATORS && !s->stopping; i++) {
+		struct shim_creator *c = &s->creators[i];
+		struct slx_err err = {0};
+
+		if (c->fd >= 0 || now < c->restart_ns || creator_restart(s, c, &err) == 0)
+			continue;
+		c->restart_ns = now + restart_delay_ns(++c->young_deaths);
+		fprintf(
+		    stderr,
+		    "slxrun shim: no sandbox creator in its place, tried again in %llu ms: %s\n",
+		    (unsigned long long)((c->restart_ns - now) / NS_PER_MS), err.msg);
+	}
+}
+
+void serve_creator_died(struct serve *s, struct shim_creator *c, uint64_t now)
+{
+	c->young_deaths = now - c->started_ns >= NS_PER_S ? 0 : c->young_deaths + 1;
+	c->restart_ns = now + restart_delay_ns(c->young_deaths);
+	serve_creators_restart(s, now);
 }
 
 /* Sandbox ids: <function>-<pid>-<n>, unique across shims on the host; on a

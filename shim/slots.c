@@ -92,7 +92,7 @@ void serve_slot_release(struct serve *s, struct pool_slot *slot)
 			(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
 		bury(s, f, slot->sb, slot->id);
 		slot->sb = NULL;
-	} else if (!serve_lost_holds(s, slot->id)) {
+	} else if (!slot->lost) {
 		shim_orphans_del_sandbox(&s->rec, slot->id);
 	}
 	f->pool.released++;
@@ -163,6 +163,17 @@ static int least_busy_creator(const struct serve *s)
 	return best;
 }
 
+/* A request that c could not take (EPIPE): if c is dead -- killed before
+ * the loop saw its socket close -- what it sent is read and it is handled
+ * as lost (and replaced), and the request may go to another. */
+static bool creator_gone(struct serve *s, struct shim_creator *c)
+{
+	pid_t was = c->pid;
+
+	serve_on_created(s, c);
+	return c->pid != was;
+}
+
 /* Every reserved sandbox is asked of a creator (recorded first, so a
  * crash leaves a trace for the next shim); it comes back on the loop. */
 void serve_create_reserved(struct serve *s)
@@ -187,6 +198,8 @@ void serve_create_reserved(struct serve *s)
 			}
 			if (r == 0)
 				return; /* its socket is full: the next turn asks again */
+			if (r < 0 && c >= 0 && creator_gone(s, &s->creators[c]))
+				continue; /* asked again of another, or of its successor */
 			create_failed(s, slot, &err, true);
 		}
 	}
@@ -248,19 +261,14 @@ static void creator_lost(struct serve *s, struct shim_creator *c)
 			if (!slot->requested || slot->creator != k)
 				continue;
 			slot->requested = false;
+			slot->lost = true;
 			serve_lost_add(s, slot);
 			slx_error(&err, 0, "sandbox %s: its creator died (%s)", slot->id, why);
 			create_failed(s, slot, &err, true);
 			i = (size_t)-1;
 		}
 	}
-	if (!s->stopping) {
-		struct slx_err err = {0};
-
-		if (serve_creator_restart(s, c, &err) < 0)
-			fprintf(stderr, "slxrun shim: no sandbox creator in its place: %s\n",
-				err.msg);
-	}
+	serve_creator_died(s, c, slx_now_ns());
 	s->orphans = true;
 	serve_lost_sweep(s);
 }

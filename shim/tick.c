@@ -108,6 +108,7 @@ void serve_on_timer(struct serve *s)
 		serve_reap_dying(s, false);
 	if (s->orphans) /* what a dead creator left */
 		serve_lost_sweep(s);
+	serve_creators_restart(s, now);
 	if (now < s->next_tick_ns)
 		return;
 	feed_tick(s, now);

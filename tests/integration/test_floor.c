@@ -825,6 +825,17 @@ Test(floor, a_shim_out_of_open_files_fails_calls_cleanly_and_serves_on)
 	cmd_result_free(&r);
 }
 
+static int floor_t_fds(pid_t pid)
+{
+	struct cmd_result r;
+	int n;
+
+	cmd_run(&r, NULL, 10, "sleep 1; ls /proc/%d/fd | wc -l", (int)pid);
+	n = atoi(r.out);
+	cmd_result_free(&r);
+	return n;
+}
+
 /* A creator that dies while it makes a sandbox (a crash, the OOM killer, a
  * kill): the sandbox's pid 1 is the shim's child (CLONE_PARENT) and its
  * cgroup the shim's, but the shim never heard of either.  strace holds each
@@ -839,10 +850,12 @@ Test(floor, a_creator_killed_while_it_makes_a_sandbox_leaves_nothing_and_is_repl
 	static const char *const stage[] = {"clone3:delay_exit", "sendmsg:delay_enter"};
 	struct cmd_result r;
 	const char *name;
+	int fds;
 
 	floor_t_bundle("echo done", NULL);
 	name = strrchr(floor_t_dir, '/') + 1;
 	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth --keep-alive 0");
+	fds = floor_t_fds(floor_t_shim.pid);
 	for (size_t k = 0; k < sizeof(stage) / sizeof(stage[0]); k++) {
 		cmd_run(
 		    &r, NULL, 60,
@@ -874,10 +887,45 @@ Test(floor, a_creator_killed_while_it_makes_a_sandbox_leaves_nothing_and_is_repl
 		    shim_metric(&floor_t_shim, "slxrun_invocations_total{outcome=\"init_error\"}"),
 		    0);
 	}
+	/* the sweep of a cgroup still busy kept an fd of it per try */
+	cr_expect_eq(floor_t_fds(floor_t_shim.pid), fds, "the shim's fds, before and after");
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 	cmd_run(&r, NULL, 10, "ls %s/slxrun | grep -c '^%s-'", cgroup2_root(), name);
 	cr_expect_str_eq(r.out, "0\n", "cgroups left: %s", r.out);
 	cmd_result_free(&r);
+}
+
+/* A creator that cannot be replaced (the shim's fork fails: pids.max,
+ * RLIMIT_NPROC, memory) is tried again, after a delay that doubles, so
+ * the shim is no fork storm and serves again once a fork works.  Before,
+ * one failed restart left it without creators for good (an attacker's
+ * review; in its first form a creator dying at start was restarted ~440
+ * times a second). */
+Test(floor, a_creator_that_cannot_be_replaced_is_tried_again_later_and_no_faster)
+{
+	struct cmd_result r;
+	int tries;
+
+	floor_t_bundle("echo done", NULL);
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth");
+	cmd_run(&r, NULL, 30,
+		"set -e; c=$(pgrep -d' ' -P %1$d -x slxrun-creator); test -n \"$c\"; "
+		"strace -qq -o /dev/null -e trace=clone,clone3,fork,vfork "
+		"-e inject=clone,clone3,fork,vfork:error=EAGAIN -p %1$d & s=$!; sleep 1; "
+		"kill -9 $c; sleep 3; kill $s; wait $s || true; "
+		"grep -c 'no sandbox creator in its place' %2$s",
+		floor_t_shim.pid, floor_t_shim.log);
+	tries = atoi(r.out);
+	cr_expect(tries >= 4 && tries <= 16, "tries in 3 s of failing forks: %s %s", r.out, r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 40,
+		"for i in $(seq 60); do o=$(curl -s --max-time 10 --unix-socket %s "
+		"http://shim" SHIM_INVOKE_PATH " -d '{}'); "
+		"[ \"$o\" = done ] && break; sleep 0.5; done; echo \"$o\"",
+		floor_t_shim.sock);
+	cr_expect_str_eq(r.out, "done\n", "once forks work again: %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 
 Test(floor, a_fork_bomb_is_held_to_1024_processes_with_or_without_a_pids_controller)
