@@ -925,6 +925,24 @@ Test(floor, a_creator_that_cannot_be_replaced_is_tried_again_later_and_no_faster
 		floor_t_shim.sock);
 	cr_expect_str_eq(r.out, "done\n", "once forks work again: %s", r.out);
 	cmd_result_free(&r);
+	/* creators killed as they start (strace follows the shim's forks) */
+	cmd_run(&r, NULL, 30,
+		"set -e; c=$(pgrep -d' ' -P %1$d -x slxrun-creator); test -n \"$c\"; "
+		"strace -f -qq -o /dev/null -e trace=prctl -e inject=prctl:signal=SIGKILL "
+		"-p %1$d & s=$!; sleep 1; kill -9 $c; sleep 3; kill $s; wait $s || true; "
+		"grep -c 'died: killed by signal 9' %2$s",
+		floor_t_shim.pid, floor_t_shim.log);
+	tries = atoi(r.out);
+	cr_expect(tries >= 6 && tries <= 20, "deaths in 3 s of creators dying young: %s %s", r.out,
+		  r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 40,
+		"for i in $(seq 60); do o=$(curl -s --max-time 10 --unix-socket %s "
+		"http://shim" SHIM_INVOKE_PATH " -d '{}'); "
+		"[ \"$o\" = done ] && break; sleep 0.5; done; echo \"$o\"",
+		floor_t_shim.sock);
+	cr_expect_str_eq(r.out, "done\n", "once creators live again: %s", r.out);
+	cmd_result_free(&r);
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 
