@@ -103,7 +103,7 @@ int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err)
 }
 
 /* Wait for READY; an INIT_ERROR or an early exit is the error. */
-static int wait_ready(struct shim_sandbox *sb, struct slx_err *err)
+int shim_sandbox_wait_ready(struct shim_sandbox *sb, struct slx_err *err)
 {
 	uint64_t deadline = slx_now_ns() + (uint64_t)sb->fn->timeout_s * 1000000000ull;
 
@@ -261,30 +261,6 @@ int shim_sandbox_spawn(const struct shim_function *fn, const char *id, struct sh
 	if (shim_sandbox_spawn_parts(fn, id, false, &rt, &fd, &owner_fd, err) < 0)
 		return -1;
 	return shim_sandbox_adopt(fn, id, &rt, fd, owner_fd, out, err);
-}
-
-int shim_sandbox_create(const struct shim_function *fn, const char *id, struct shim_sandbox **out,
-			struct shim_cold_timings *timings, struct slx_err *err)
-{
-	struct shim_sandbox *sb;
-	uint64_t t0;
-
-	if (shim_sandbox_spawn(fn, id, &sb, err) < 0)
-		return -1;
-	t0 = slx_now_ns();
-	if (wait_ready(sb, err) < 0) {
-		shim_sandbox_destroy(sb);
-		return -1;
-	}
-	if (timings)
-		*timings = (struct shim_cold_timings){
-		    .namespaces_ns = sb->rt.timings.namespaces_ns,
-		    .rootfs_ns = sb->rt.timings.rootfs_ns,
-		    .cgroup_ns = sb->rt.timings.cgroup_ns,
-		    .agent_ready_ns = slx_now_ns() - t0,
-		};
-	*out = sb;
-	return 0;
 }
 
 const struct rt_timings *shim_sandbox_rt_timings(const struct shim_sandbox *sb)

@@ -38,23 +38,16 @@ struct shim_result {
 };
 void shim_result_release(struct shim_result *r);
 
-/* Timings of a cold start, for `invoke --timings`. */
-struct shim_cold_timings {
-	uint64_t namespaces_ns, rootfs_ns, cgroup_ns, agent_ready_ns;
-};
-
-/* Create a sandbox and wait (bounded by the function's timeout) until its
- * agent is ready: exec mode at once; runtime-api once the bootstrap has
- * polled /next.  A bootstrap that fails init is an error here. */
-int shim_sandbox_create(const struct shim_function *fn, const char *id, struct shim_sandbox **out,
-			struct shim_cold_timings *timings, struct slx_err *err);
-
-/* The same in two steps, for an event loop that must not wait: spawn, then
- * on each readability of shim_sandbox_fd() ready_poll: 1 ready, 0 not yet,
- * -1 failed (err says why).  The caller bounds the wait by the timeout. */
+/* Spawn a sandbox; it is ready once its agent says so: exec mode at once,
+ * runtime-api once the bootstrap has polled /next (a bootstrap that fails
+ * init is an error then).  An event loop that must not wait calls
+ * ready_poll on each readability of shim_sandbox_fd(): 1 ready, 0 not yet,
+ * -1 failed (err says why), and bounds the wait by the timeout;
+ * wait_ready waits, bounded by the function's timeout (0 ready). */
 int shim_sandbox_spawn(const struct shim_function *fn, const char *id, struct shim_sandbox **out,
 		       struct slx_err *err);
 int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err);
+int shim_sandbox_wait_ready(struct shim_sandbox *sb, struct slx_err *err);
 
 /* The spawn itself, for a process that makes sandboxes for another
  * (creator.c): the runtime's sandbox, the shim's end of the agent's socket

@@ -5,10 +5,12 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -164,38 +166,94 @@ static int print_result(const struct shim_result *res)
 	return 1;
 }
 
+/* A Ctrl-C, `timeout` or a closed terminal (SIGINT, SIGTERM, SIGHUP)
+ * while a one-shot runs: its pid 1 is killed at once, so the wait for it
+ * ends, the sandbox is torn down as after any end (its cgroup removed),
+ * and then the process dies of the signal, as its caller expects.  Before,
+ * it died at once and the sandbox's cgroup stayed for good.  A signal
+ * ignored when slxrun started (nohup, an async list's SIGINT) stays so. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static volatile sig_atomic_t cold_stop;
+static volatile sig_atomic_t cold_pidfd = -1;
+
+static void cold_on_signal(int sig)
+{
+	int saved = errno;
+
+	cold_stop = sig;
+	if (cold_pidfd >= 0)
+		(void)pidfd_send_signal(cold_pidfd, SIGKILL, NULL, 0);
+	errno = saved;
+}
+
+static void cold_signals(void)
+{
+	struct sigaction sa = {.sa_handler = cold_on_signal}, old;
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			(void)sigaction(stop_signals[i], &sa, NULL);
+}
+
+/* The sandbox is gone: die of the signal that asked for it, if one did. */
+static void cold_die_if_stopped(void)
+{
+	int sig = cold_stop;
+
+	if (!sig)
+		return;
+	(void)signal(sig, SIG_DFL);
+	(void)raise(sig);
+	_exit(128 + sig);
+}
+
 static int invoke_cold(const char *bundle, const struct shim_invoke_opts *o, const char *event,
 		       size_t len, bool timings, struct slx_err *err)
 {
-	uint64_t t0 = slx_now_ns(), t1, t2, t3;
+	uint64_t t0 = slx_now_ns(), t1, t2, t3, ready_ns;
 	struct shim_function *fn = NULL;
 	struct shim_sandbox *sb = NULL;
-	struct shim_cold_timings ct;
 	struct shim_result res = {0};
 	char id[32], request_id[37];
 	int r;
 
+	cold_signals();
 	if (shim_function_load(bundle, o->root, &o->floor, &o->settings, &fn, err) < 0)
 		return -1;
 	snprintf(id, sizeof(id), "invoke-%d", (int)getpid());
-	if (shim_sandbox_create(fn, id, &sb, &ct, err) < 0) {
+	if (cold_stop || shim_sandbox_spawn(fn, id, &sb, err) < 0) {
 		shim_function_free(fn);
+		cold_die_if_stopped();
 		return -1;
 	}
+	cold_pidfd = shim_sandbox_pidfd(sb);
+	if (cold_stop) /* came while it was made */
+		cold_on_signal(cold_stop);
+	ready_ns = slx_now_ns();
+	r = shim_sandbox_wait_ready(sb, err);
 	t1 = slx_now_ns();
-	shim_request_id_new(request_id);
-	r = shim_sandbox_invoke(sb, request_id, event, len, &res, err);
+	ready_ns = t1 - ready_ns;
+	if (r == 0 && !cold_stop) {
+		shim_request_id_new(request_id);
+		r = shim_sandbox_invoke(sb, request_id, event, len, &res, err);
+	}
 	t2 = slx_now_ns();
 	struct rt_timings rt = *shim_sandbox_rt_timings(sb);
+	cold_pidfd = -1;
 	shim_sandbox_destroy(sb);
 	shim_function_free(fn);
 	t3 = slx_now_ns();
+	if (cold_stop) {
+		shim_result_release(&res);
+		cold_die_if_stopped();
+	}
 	if (r < 0)
 		return -1;
 	r = print_result(&res);
 	shim_result_release(&res);
 	if (timings)
-		print_timings(&rt, ct.agent_ready_ns, t2 - t1, t3 - t2, t3 - t0);
+		print_timings(&rt, ready_ns, t2 - t1, t3 - t2, t3 - t0);
 	return r;
 }
 

@@ -3,6 +3,7 @@
  * functions cold, their errors, crashes and timeouts, bad annotations,
  * timings, and that nothing is left behind. */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,4 +200,42 @@ Test(invoke, timings_print_every_phase)
 		cr_assert(strstr(r.err, phases[i]), "no %s in: %s", phases[i], r.err);
 	cr_assert(strstr(r.err, " ms\n"), "stderr: %s", r.err);
 	cmd_result_free(&r);
+}
+
+/* A Ctrl-C, `timeout` or a closed terminal (SIGINT, SIGTERM, SIGHUP) while
+ * a one-shot runs: slxrun dies of the signal, as its caller expects, but
+ * only once it has torn the sandbox down.  Before, it died at once and
+ * the sandbox's cgroup (slxrun/invoke-<pid>) stayed for good.  Python
+ * starts it with the default dispositions (an async list's SIGINT is
+ * ignored, and so stays ignored). */
+Test(invoke, a_signal_ends_a_one_shot_and_leaves_nothing)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"sleep 37\"]", NULL, ",\"annotations\":{}", NULL);
+	bundle_own_rootfs(&b);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		cmd_run(&r, NULL, 30,
+			"python3 -c 'import signal, subprocess, sys, time\n"
+			"dfl = lambda: [signal.signal(s, signal.SIG_DFL) for s in (1, 2, 15)]\n"
+			"p = subprocess.Popen(sys.argv[1:], preexec_fn=dfl)\n"
+			"time.sleep(1.5); t = time.time(); p.send_signal(%d)\n"
+			"print(p.wait(), int(time.time() - t), p.pid)' "
+			"'%s' --root '%s' invoke --data x '%s' | "
+			"{ read rc secs p; echo \"$rc $secs\"; "
+			"ls -d /sys/fs/cgroup/unified/slxrun/invoke-$p 2>/dev/null; "
+			"for q in $(pgrep -f '^sleep 37$'); do ps -o pid=,ppid=,stat=,args= -p $q; "
+			"done; }",
+			sigs[i], slxrun_bin(), b.root, b.dir);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		cr_expect_eq(atoi(r.out), -sigs[i], "signal %d: died of it: %s", sigs[i], r.out);
+		cr_expect(strchr(r.out, ' ') && atoi(strchr(r.out, ' ') + 1) < 5,
+			  "signal %d: at once, not at the function's end: %s", sigs[i], r.out);
+		cr_expect_eq(strlen(r.out), strcspn(r.out, "\n") + 1,
+			     "signal %d: nothing left (cgroup, process): %s", sigs[i], r.out);
+		cmd_result_free(&r);
+	}
+	bundle_remove(&b);
 }
