@@ -50,6 +50,21 @@ static void agent_rename(void)
 	(void)prctl(PR_SET_NAME, "slxrun-agent", 0, 0, 0);
 }
 
+/* Entered without an exec, the agent would keep its spawner's handlers
+ * (a one-shot `invoke`'s for SIGINT, SIGTERM, SIGHUP, SIGQUIT): as pid 1
+ * it catches none, so such a signal from the function or a terminal is
+ * dropped, as an init's is. */
+static void agent_default_signals(void)
+{
+	for (int s = 1; s < NSIG; s++) {
+		struct sigaction sa;
+
+		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 &&
+		    sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN)
+			(void)signal(s, SIG_DFL);
+	}
+}
+
 int shim_agent_main(void *arg)
 {
 	const struct shim_agent_args *args = arg;
@@ -58,6 +73,7 @@ int shim_agent_main(void *arg)
 
 	agent_retitle();
 	agent_rename();
+	agent_default_signals();
 	/* pid 1: SIGCHLD through a signalfd so reaping is one more poll fd;
 	 * SIGPIPE ignored so a function that closes stdin early is no death. */
 	sigemptyset(&chld);

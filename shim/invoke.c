@@ -166,13 +166,16 @@ static int print_result(const struct shim_result *res)
 	return 1;
 }
 
-/* A Ctrl-C, `timeout` or a closed terminal (SIGINT, SIGTERM, SIGHUP)
- * while a one-shot runs: its pid 1 is killed at once, so the wait for it
- * ends, the sandbox is torn down as after any end (its cgroup removed),
- * and then the process dies of the signal, as its caller expects.  Before,
- * it died at once and the sandbox's cgroup stayed for good.  A signal
- * ignored when slxrun started (nohup, an async list's SIGINT) stays so. */
-static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+/* A Ctrl-C, `timeout` or a closed terminal (SIGINT, SIGTERM, SIGHUP,
+ * SIGQUIT) while a one-shot's sandbox exists: its pid 1 is killed at once,
+ * so the wait for it ends, the sandbox is torn down as after any end (its
+ * cgroup removed), and then, the handlers put back, the process dies of
+ * the signal, as its caller expects; one that comes after the teardown
+ * (while the answer is written) acts as it always did.  Before, it died at
+ * once and the sandbox's cgroup stayed for good.  A signal ignored when
+ * slxrun started (nohup, an async list's SIGINT) stays so. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define N_STOP_SIGNALS (sizeof(stop_signals) / sizeof(stop_signals[0]))
 static volatile sig_atomic_t cold_stop;
 static volatile sig_atomic_t cold_pidfd = -1;
 
@@ -186,26 +189,44 @@ static void cold_on_signal(int sig)
 	errno = saved;
 }
 
-static void cold_signals(void)
+/* SA_RESTART: only the waits on the sandbox (poll) should see EINTR. */
+static void cold_signals(struct sigaction old[N_STOP_SIGNALS])
 {
-	struct sigaction sa = {.sa_handler = cold_on_signal}, old;
+	struct sigaction sa = {.sa_handler = cold_on_signal, .sa_flags = SA_RESTART};
 
 	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		if (sigaction(stop_signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+	for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+		if (sigaction(stop_signals[i], NULL, &old[i]) == 0 && old[i].sa_handler != SIG_IGN)
 			(void)sigaction(stop_signals[i], &sa, NULL);
 }
 
-/* The sandbox is gone: die of the signal that asked for it, if one did. */
-static void cold_die_if_stopped(void)
+/* The sandbox is gone: the handlers put back, and death by the signal
+ * that asked for it, if one did. */
+static void cold_signals_done(const struct sigaction old[N_STOP_SIGNALS])
 {
-	int sig = cold_stop;
+	int sig;
 
-	if (!sig)
+	for (size_t i = 0; i < N_STOP_SIGNALS; i++)
+		(void)sigaction(stop_signals[i], &old[i], NULL);
+	if (!(sig = cold_stop))
 		return;
 	(void)signal(sig, SIG_DFL);
 	(void)raise(sig);
 	_exit(128 + sig);
+}
+
+/* A cgroup named for this process's pid is a killed invoke's (SIGKILL
+ * leaves it): removed, empty, so that this one's sandbox gets its own,
+ * made and removed by it, not one with that invoke's settings left in. */
+static int stale_cgroup_remove(const struct shim_function *fn, const char *id, struct slx_err *err)
+{
+	char path[PATH_MAX];
+
+	if (rt_sandbox_cgroup_path(fn->cgroup_parent, id, path, sizeof(path), err) < 0)
+		return -1;
+	if (!path[0] || rmdir(path) == 0 || errno == ENOENT)
+		return 0;
+	return slx_error(err, errno, "cgroup %s, left by a killed invoke", path);
 }
 
 static int invoke_cold(const char *bundle, const struct shim_invoke_opts *o, const char *event,
@@ -216,15 +237,19 @@ static int invoke_cold(const char *bundle, const struct shim_invoke_opts *o, con
 	struct shim_sandbox *sb = NULL;
 	struct shim_result res = {0};
 	char id[32], request_id[37];
+	struct sigaction old[N_STOP_SIGNALS];
 	int r;
 
-	cold_signals();
-	if (shim_function_load(bundle, o->root, &o->floor, &o->settings, &fn, err) < 0)
+	cold_signals(old);
+	if (shim_function_load(bundle, o->root, &o->floor, &o->settings, &fn, err) < 0) {
+		cold_signals_done(old);
 		return -1;
+	}
 	snprintf(id, sizeof(id), "invoke-%d", (int)getpid());
-	if (cold_stop || shim_sandbox_spawn(fn, id, &sb, err) < 0) {
+	if (cold_stop || stale_cgroup_remove(fn, id, err) < 0 ||
+	    shim_sandbox_spawn(fn, id, &sb, err) < 0) {
 		shim_function_free(fn);
-		cold_die_if_stopped();
+		cold_signals_done(old);
 		return -1;
 	}
 	cold_pidfd = shim_sandbox_pidfd(sb);
@@ -244,10 +269,9 @@ static int invoke_cold(const char *bundle, const struct shim_invoke_opts *o, con
 	shim_sandbox_destroy(sb);
 	shim_function_free(fn);
 	t3 = slx_now_ns();
-	if (cold_stop) {
+	if (cold_stop)
 		shim_result_release(&res);
-		cold_die_if_stopped();
-	}
+	cold_signals_done(old);
 	if (r < 0)
 		return -1;
 	r = print_result(&res);

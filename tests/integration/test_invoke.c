@@ -202,7 +202,7 @@ Test(invoke, timings_print_every_phase)
 	cmd_result_free(&r);
 }
 
-/* A Ctrl-C, `timeout` or a closed terminal (SIGINT, SIGTERM, SIGHUP) while
+/* A Ctrl-C, `timeout` or a closed terminal (SIGINT, SIGTERM, SIGHUP, SIGQUIT) while
  * a one-shot runs: slxrun dies of the signal, as its caller expects, but
  * only once it has torn the sandbox down.  Before, it died at once and
  * the sandbox's cgroup (slxrun/invoke-<pid>) stayed for good.  Python
@@ -210,7 +210,7 @@ Test(invoke, timings_print_every_phase)
  * ignored, and so stays ignored). */
 Test(invoke, a_signal_ends_a_one_shot_and_leaves_nothing)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 	struct bundle b;
 	struct cmd_result r;
 
@@ -238,4 +238,53 @@ Test(invoke, a_signal_ends_a_one_shot_and_leaves_nothing)
 		cmd_result_free(&r);
 	}
 	bundle_remove(&b);
+}
+
+/* The handlers are the one-shot's own while its sandbox exists: a signal
+ * while the answer is written (to a reader that takes none) kills it as it
+ * always did (it was swallowed, and the answer cut short with status 0: an
+ * attacker's review); the agent, entered without an exec, catches none of
+ * them (it caught SIGINT, SIGTERM and SIGHUP; an init drops them). */
+Test(invoke, the_signal_handlers_end_with_the_sandbox_and_never_reach_the_agent)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"grep SigCgt /proc/1/status; yes | head -c 1500000\"]",
+		    NULL, ",\"annotations\":{}", NULL);
+	bundle_own_rootfs(&b);
+	cmd_run(&r, NULL, 30,
+		"python3 -c 'import signal, subprocess, sys, time\n"
+		"dfl = lambda: [signal.signal(s, signal.SIG_DFL) for s in (1, 2, 3, 15)]\n"
+		"p = subprocess.Popen(sys.argv[1:], preexec_fn=dfl, stdout=subprocess.PIPE)\n"
+		"time.sleep(2); p.send_signal(15)\n"
+		"try:\n    print(p.wait(timeout=10))\nexcept subprocess.TimeoutExpired:\n"
+		"    p.kill(); print(\"hung\")\n"
+		"print(p.stdout.readline().decode().strip())' "
+		"'%s' --root '%s' invoke --data x '%s'",
+		slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_eq(atoi(r.out), -SIGTERM, "died of a SIGTERM while writing: %s", r.out);
+	cr_expect(strstr(r.out, "SigCgt:\t0000000000000000"), "the agent's caught signals: %s",
+		  r.out);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* SIGKILL leaves a one-shot's cgroup (slxrun/invoke-<pid>); an invoke that
+ * gets the pid later removes it and makes its own, rather than running in
+ * it (created by another, it was never removed after). */
+Test(invoke, a_cgroup_a_killed_invoke_left_is_not_taken_over)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 30,
+		"sh -c 'mkdir %1$s/slxrun/invoke-$$ && exec %2$s --root /tmp/slxtest-invoke-root "
+		"invoke --data x %3$s/hello-exec' & p=$!; wait $p; s=$?; "
+		"test -e %1$s/slxrun/invoke-$p && echo LEFT; exit $s",
+		cgroup2_root(), slxrun_bin(), examples_dir());
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "hello from slxrun: x\n");
+	cmd_result_free(&r);
 }
