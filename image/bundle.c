@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
@@ -241,32 +243,100 @@ out:
 	return r;
 }
 
-/* The image's own etc/<name>: the topmost layer that has it, NULL when a
- * whiteout or no layer does.  Read in each layer's root, never outside. */
-static char *etc_file(const struct bundle_ctx *b, const char *name)
+static int layer_open(const struct bundle_ctx *b, size_t i)
 {
 	char path[96];
-	struct slx_err err;
 
-	for (size_t i = b->m->n_layers; i-- > 0;) {
-		cleanup_close int layer = -1, fd = -1;
+	snprintf(path, sizeof(path), "layers/%s", b->m->layers[i].digest + 7);
+	return openat(b->st->dirfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static bool is_whiteout(const struct stat *s)
+{
+	return S_ISCHR(s->st_mode) && s->st_rdev == makedev(0, 0);
+}
+
+static bool is_opaque(int dir)
+{
+	char v[2];
+
+	return (fgetxattr(dir, "user.overlay.opaque", v, sizeof(v)) == 1 ||
+		fgetxattr(dir, "trusted.overlay.opaque", v, sizeof(v)) == 1) &&
+	       v[0] == 'y';
+}
+
+/* Layer `layer`'s say on path (relative, no "." or ".." in it): 1 it has
+ * it, 0 nothing (look below), -1 it hides it (a whiteout on the way, a file
+ * where a directory would be, or an opaque directory on the way that lacks
+ * the rest).  Parents are walked
+ * without following symlinks; one that is a symlink is resolved inside
+ * this layer, as the whole path was before. */
+static int layer_says(int layer, const char *path)
+{
+	cleanup_close int dir = dup(layer);
+	char comp[NAME_MAX + 1];
+	bool opaque = false;
+
+	for (const char *p = path; dir >= 0;) {
+		size_t n = strcspn(p, "/");
 		struct stat s;
-		char *text = NULL;
+		int next;
 
-		snprintf(path, sizeof(path), "layers/%s", b->m->layers[i].digest + 7);
-		layer = openat(b->st->dirfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		fd = layer < 0 ? -1 : img_open_in(layer, name, O_PATH);
-		if (fd < 0 || fstat(fd, &s) < 0)
-			continue;
-		if (!S_ISREG(s.st_mode))
-			return NULL;
-		slx_closep(&fd);
-		fd = img_open_file_in(layer, name, name, &err);
-		if (fd >= 0 && slx_read_fd_max(fd, name, 1 << 20, &text, NULL, &err) == 0)
-			return text;
-		return NULL;
+		if (!n || n > NAME_MAX)
+			return -1;
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		if (!strcmp(comp, ".") || !strcmp(comp, "..")) /* never out of the layer */
+			return -1;
+		p += n + strspn(p + n, "/");
+		if (fstatat(dir, comp, &s, AT_SYMLINK_NOFOLLOW) < 0)
+			return errno == ENOENT && !opaque ? 0 : -1;
+		if (is_whiteout(&s))
+			return -1;
+		if (!*p)
+			return 1;
+		if (S_ISLNK(s.st_mode)) {
+			cleanup_close int fd = img_open_in(layer, path, O_PATH);
+
+			return fd >= 0 ? 1 : -1;
+		}
+		if (!S_ISDIR(s.st_mode))
+			return -1;
+		next = openat(dir, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		slx_closep(&dir);
+		dir = next;
+		opaque |= dir >= 0 && is_opaque(dir);
 	}
-	return NULL;
+	return -1;
+}
+
+/* The topmost layer whose path the image's merged view shows (whiteouts and
+ * opaque directories above hide it, as overlayfs does), or -1. */
+static ssize_t layers_find(const struct bundle_ctx *b, const char *path)
+{
+	for (size_t i = b->m->n_layers; i-- > 0;) {
+		cleanup_close int layer = layer_open(b, i);
+		int r = layer < 0 ? 0 : layer_says(layer, path);
+
+		if (r)
+			return r > 0 ? (ssize_t)i : -1;
+	}
+	return -1;
+}
+
+/* The image's own etc/<name>, NULL when its view has none (or not a
+ * regular file).  Read in that layer's root, never outside. */
+static char *etc_file(const struct bundle_ctx *b, const char *name)
+{
+	ssize_t i = layers_find(b, name);
+	cleanup_close int layer = i < 0 ? -1 : layer_open(b, (size_t)i), fd = -1;
+	struct slx_err err;
+	char *text = NULL;
+
+	if (layer < 0 || (fd = img_open_file_in(layer, name, name, &err)) < 0 ||
+	    slx_read_fd_max(fd, name, 1 << 20, &text, NULL, &err) < 0)
+		return NULL;
+	return text;
 }
 
 static int resolve_user(struct bundle_ctx *b, struct slx_err *err)
@@ -280,22 +350,6 @@ static int resolve_user(struct bundle_ctx *b, struct slx_err *err)
 	return img_user_resolve(b->c.user, passwd, group, &b->uid, &b->gid, err);
 }
 
-/* Some layer has path (whiteouts and opaque directories aside). */
-static bool layers_have(const struct bundle_ctx *b, const char *path)
-{
-	char dir[96];
-
-	for (size_t i = 0; i < b->m->n_layers; i++) {
-		cleanup_close int layer = -1, fd = -1;
-
-		snprintf(dir, sizeof(dir), "layers/%s", b->m->layers[i].digest + 7);
-		layer = openat(b->st->dirfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (layer >= 0 && (fd = img_open_in(layer, path, O_PATH)) >= 0)
-			return true;
-	}
-	return false;
-}
-
 /* Docker makes a WorkingDir the image lacks; here it is made in the upper
  * every container gets a copy of, as root 0755, leaving the layers alone. */
 static int workdir_make(const struct bundle_ctx *b, const char *tmp, struct slx_err *err)
@@ -303,7 +357,7 @@ static int workdir_make(const struct bundle_ctx *b, const char *tmp, struct slx_
 	const char *w = b->c.workdir;
 	cleanup_free char *path = NULL;
 
-	if (!w || !w[strspn(w, "/")] || layers_have(b, w + strspn(w, "/")))
+	if (!w || !w[strspn(w, "/")] || layers_find(b, w + strspn(w, "/")) >= 0)
 		return 0;
 	if (strstr(w, "..") || w[0] != '/')
 		return slx_error(err, 0,

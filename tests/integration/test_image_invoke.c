@@ -167,6 +167,41 @@ Test(image_invoke, an_image_of_a_hundred_layers_runs)
 	cmd_result_free(&r);
 }
 
+/* What the image's own files say (its User's /etc/passwd, whether its
+ * WorkingDir exists) is read in the layers as the overlay will show them:
+ * a whiteout or an opaque directory in an upper layer hides what is below
+ * it.  Before, the topmost layer that had the file won whatever hid it: a
+ * User resolved in an /etc the image had removed, and a WorkingDir it had
+ * removed was taken to exist (the function's cwd was missing). */
+Test(image_invoke, a_file_an_upper_layer_hides_is_not_the_images)
+{
+	static const char *const cases[][2] = {
+	    {"plain", "1000\n"},
+	    {"opaque", "no user app in the image's /etc/passwd"},
+	    {"gone", "no user app in the image's /etc/passwd"},
+	    {"workdir", "/app\n"},
+	};
+	struct cmd_result r;
+	char cwd[512], args[64];
+
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	cmd_run(&r, NULL, 60, "python3 %s/tests/integration/hiding_layers.py %s/hiding", cwd, work);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(args, sizeof(args), "invoke --data x oci:hiding:%s", cases[i][0]);
+		slx(&r, args);
+		if (cases[i][1][0] == 'n') {
+			cr_expect_neq(r.status, 0, "%s: %s", cases[i][0], r.out);
+			cr_expect(strstr(r.err, cases[i][1]), "%s: %s", cases[i][0], r.err);
+		} else {
+			cr_expect_eq(r.status, 0, "%s: %s", cases[i][0], r.err);
+			cr_expect_str_eq(r.out, cases[i][1], "%s", cases[i][0]);
+		}
+		cmd_result_free(&r);
+	}
+}
+
 Test(image_invoke, image_pull_ls_inspect_rm_prune)
 {
 	struct cmd_result r;
