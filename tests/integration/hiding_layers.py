@@ -8,17 +8,13 @@
 #   gone     a top layer whiting out /etc, User app
 #   workdir  a top layer whiting out /app, WorkingDir /app: prints its cwd
 # usage: hiding_layers.py DIR
-import hashlib, io, json, os, sys, tarfile
+import io, os, sys, tarfile
 
-out = sys.argv[1]
-os.makedirs(out + '/blobs/sha256', exist_ok=True)
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oci_layout import Layout
 
-
-def put(data):
-    h = hashlib.sha256(data).hexdigest()
-    with open('%s/blobs/sha256/%s' % (out, h), 'wb') as f:
-        f.write(data)
-    return 'sha256:' + h, len(data)
+lay = Layout(sys.argv[1])
 
 
 def tar(entries):
@@ -35,7 +31,7 @@ def tar(entries):
             else:
                 info.mode, info.size = 0o644, len(data)
                 t.addfile(info, io.BytesIO(data))
-    return put(buf.getvalue())
+    return lay.put(buf.getvalue())
 
 
 base = tar([('bin', None), ('bin/busybox', None), ('etc', None),
@@ -47,25 +43,9 @@ tops = {
     'gone': tar([('.wh.etc', b'')]),
     'workdir': tar([('.wh.app', b'')]),
 }
-manifests = []
 for tag, top in tops.items():
-    layers = [base] + ([top] if top else [])
     cfg = {'Cmd': ['/bin/busybox', 'id', '-u'], 'User': 'app'}
     if tag == 'workdir':
         cfg = {'Cmd': ['/bin/busybox', 'pwd'], 'WorkingDir': '/app'}
-    config = {'architecture': 'amd64', 'os': 'linux', 'config': cfg,
-              'rootfs': {'type': 'layers', 'diff_ids': [d for d, _ in layers]}}
-    cd, cs = put(json.dumps(config).encode())
-    manifest = {'schemaVersion': 2,
-                'mediaType': 'application/vnd.oci.image.manifest.v1+json',
-                'config': {'mediaType': 'application/vnd.oci.image.config.v1+json',
-                           'digest': cd, 'size': cs},
-                'layers': [{'mediaType': 'application/vnd.oci.image.layer.v1.tar',
-                            'digest': d, 'size': s} for d, s in layers]}
-    md, ms = put(json.dumps(manifest).encode())
-    manifests.append({'mediaType': manifest['mediaType'], 'digest': md, 'size': ms,
-                      'annotations': {'org.opencontainers.image.ref.name': tag}})
-with open(out + '/oci-layout', 'w') as f:
-    json.dump({'imageLayoutVersion': '1.0.0'}, f)
-with open(out + '/index.json', 'w') as f:
-    json.dump({'schemaVersion': 2, 'manifests': manifests}, f)
+    lay.image(tag, [base] + ([top] if top else []), cfg)
+lay.close()

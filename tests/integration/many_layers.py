@@ -3,17 +3,14 @@
 # many_layers.py -- an OCI image layout of N layers for the image tests: the
 # first holds busybox, layer i adds /l/<i>; the command lists /l.
 # usage: many_layers.py DIR N TAG
-import hashlib, io, json, os, sys, tarfile
+import io, os, sys, tarfile
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oci_layout import Layout
 
 out, n, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-os.makedirs(out + '/blobs/sha256', exist_ok=True)
-
-
-def put(data):
-    h = hashlib.sha256(data).hexdigest()
-    with open('%s/blobs/sha256/%s' % (out, h), 'wb') as f:
-        f.write(data)
-    return 'sha256:' + h, len(data)
+lay = Layout(out)
 
 
 def layer(i):
@@ -31,24 +28,5 @@ def layer(i):
     return buf.getvalue()
 
 
-layers, diffs = [], []
-for i in range(n):
-    d, size = put(layer(i))
-    layers.append({'mediaType': 'application/vnd.oci.image.layer.v1.tar', 'digest': d,
-                   'size': size})
-    diffs.append(d)
-config = {'architecture': 'amd64', 'os': 'linux',
-          'config': {'Cmd': ['/bin/busybox', 'ls', '/l']},
-          'rootfs': {'type': 'layers', 'diff_ids': diffs}}
-cd, cs = put(json.dumps(config).encode())
-manifest = {'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json',
-            'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'digest': cd,
-                       'size': cs},
-            'layers': layers}
-md, ms = put(json.dumps(manifest).encode())
-with open(out + '/oci-layout', 'w') as f:
-    json.dump({'imageLayoutVersion': '1.0.0'}, f)
-with open(out + '/index.json', 'w') as f:
-    json.dump({'schemaVersion': 2, 'manifests': [
-        {'mediaType': manifest['mediaType'], 'digest': md, 'size': ms,
-         'annotations': {'org.opencontainers.image.ref.name': tag}}]}, f)
+lay.image(tag, [lay.put(layer(i)) for i in range(n)], {'Cmd': ['/bin/busybox', 'ls', '/l']})
+lay.close()

@@ -895,6 +895,20 @@ Test(floor, a_creator_killed_while_it_makes_a_sandbox_leaves_nothing_and_is_repl
 	cmd_result_free(&r);
 }
 
+/* Calls, a moment apart for up to 30 s, until one is answered. */
+static void floor_t_serves_again(const char *what)
+{
+	struct cmd_result r;
+
+	cmd_run(&r, NULL, 40,
+		"for i in $(seq 60); do o=$(curl -s --max-time 10 --unix-socket %s "
+		"http://shim" SHIM_INVOKE_PATH " -d '{}'); "
+		"[ \"$o\" = done ] && break; sleep 0.5; done; echo \"$o\"",
+		floor_t_shim.sock);
+	cr_expect_str_eq(r.out, "done\n", "%s: %s", what, r.out);
+	cmd_result_free(&r);
+}
+
 /* A creator that cannot be replaced (the shim's fork fails: pids.max,
  * RLIMIT_NPROC, memory) is tried again, after a delay that doubles, so
  * the shim is no fork storm and serves again once a fork works.  Before,
@@ -918,13 +932,7 @@ Test(floor, a_creator_that_cannot_be_replaced_is_tried_again_later_and_no_faster
 	tries = atoi(r.out);
 	cr_expect(tries >= 4 && tries <= 16, "tries in 3 s of failing forks: %s %s", r.out, r.err);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 40,
-		"for i in $(seq 60); do o=$(curl -s --max-time 10 --unix-socket %s "
-		"http://shim" SHIM_INVOKE_PATH " -d '{}'); "
-		"[ \"$o\" = done ] && break; sleep 0.5; done; echo \"$o\"",
-		floor_t_shim.sock);
-	cr_expect_str_eq(r.out, "done\n", "once forks work again: %s", r.out);
-	cmd_result_free(&r);
+	floor_t_serves_again("once forks work again");
 	/* creators killed as they start (strace follows the shim's forks) */
 	cmd_run(&r, NULL, 30,
 		"set -e; c=$(pgrep -d' ' -P %1$d -x slxrun-creator); test -n \"$c\"; "
@@ -936,13 +944,7 @@ Test(floor, a_creator_that_cannot_be_replaced_is_tried_again_later_and_no_faster
 	cr_expect(tries >= 6 && tries <= 20, "deaths in 3 s of creators dying young: %s %s", r.out,
 		  r.err);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 40,
-		"for i in $(seq 60); do o=$(curl -s --max-time 10 --unix-socket %s "
-		"http://shim" SHIM_INVOKE_PATH " -d '{}'); "
-		"[ \"$o\" = done ] && break; sleep 0.5; done; echo \"$o\"",
-		floor_t_shim.sock);
-	cr_expect_str_eq(r.out, "done\n", "once creators live again: %s", r.out);
-	cmd_result_free(&r);
+	floor_t_serves_again("once creators live again");
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 
