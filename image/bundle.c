@@ -268,9 +268,8 @@ static bool is_opaque(int dir)
 /* Layer `layer`'s say on path (relative, no "." or ".." in it): 1 it has
  * it, 0 nothing (look below), -1 it hides it (a whiteout on the way, a file
  * where a directory would be, or an opaque directory on the way that lacks
- * the rest).  Parents are walked
- * without following symlinks; one that is a symlink is resolved inside
- * this layer, as the whole path was before. */
+ * the rest).  Parents are walked without following symlinks; one that is
+ * a symlink is resolved inside this layer, as the whole path was before. */
 static int layer_says(int layer, const char *path)
 {
 	cleanup_close int dir = dup(layer);
