@@ -171,6 +171,34 @@ int shim_orphans_reap(const char *root, struct slx_err *err)
 	return 0;
 }
 
+void shim_orphans_reap_invokes(void)
+{
+	char path[PATH_MAX], *slash;
+	cleanup_dir DIR *d = NULL;
+	struct slx_err err;
+	struct dirent *e;
+
+	if (rt_sandbox_cgroup_path(NULL, "invoke-0", path, sizeof(path), &err) < 0 || !path[0] ||
+	    !(slash = strrchr(path, '/')))
+		return;
+	*slash = '\0';
+	if (!(d = opendir(path)))
+		return;
+	while ((e = readdir(d))) {
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, "invoke-", 7))
+			continue;
+		errno = 0;
+		pid = strtol(e->d_name + 7, &end, 10);
+		if (*end || errno || pid <= 0 || pid > INT_MAX || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		(void)unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+	}
+}
+
 static int write_record(struct shim_orphans *o, const char *name, const char *content,
 			struct slx_err *err)
 {

@@ -475,6 +475,7 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 	snprintf(shims, sizeof(shims), "%s/shims", s->opts.root);
 	s->made_root = access(s->opts.root, F_OK) != 0;
 	s->made_shims = access(shims, F_OK) != 0;
+	shim_orphans_reap_invokes();
 	if (init_pools(s, err) < 0 || shim_orphans_reap(s->opts.root, err) < 0 ||
 	    shim_orphans_claim(&s->rec, s->opts.root, s->fns[0].key, err) < 0 ||
 	    record_token(s, err) < 0 || node_cgroup(s, err) < 0 || open_loop_fds(s, err) < 0 ||

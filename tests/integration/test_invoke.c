@@ -219,7 +219,7 @@ Test(invoke, a_signal_ends_a_one_shot_and_leaves_nothing)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		cmd_run(&r, NULL, 30,
 			"python3 -c 'import signal, subprocess, sys, time\n"
-			"dfl = lambda: [signal.signal(s, signal.SIG_DFL) for s in (1, 2, 15)]\n"
+			"dfl = lambda: [signal.signal(s, signal.SIG_DFL) for s in (1, 2, 3, 15)]\n"
 			"p = subprocess.Popen(sys.argv[1:], preexec_fn=dfl)\n"
 			"time.sleep(1.5); t = time.time(); p.send_signal(%d)\n"
 			"print(p.wait(), int(time.time() - t), p.pid)' "

@@ -461,6 +461,39 @@ Test(shim, a_new_shim_removes_what_a_killed_one_left)
 	cr_assert(shim_proc_root_clean(&second));
 }
 
+/* A one-shot `invoke` killed with SIGKILL (nothing it can catch) leaves its
+ * sandbox's cgroup, invoke-<pid>, which it records nowhere: a shim that
+ * starts removes it, and never one of a live invoke (a second one-shot,
+ * running through the shim's start). */
+Test(shim, a_new_shim_removes_the_cgroup_a_killed_one_shot_left)
+{
+	struct cmd_result c;
+	struct bundle b;
+	char dead[32], live[32];
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"sleep 20\"]", NULL, ",\"annotations\":{}", NULL);
+	bundle_own_rootfs(&b);
+	cmd_run(&c, NULL, 30,
+		"'%1$s' --root '%2$s' invoke --data x '%3$s' >/dev/null 2>&1 & p=$!; sleep 1; "
+		"kill -9 $p; wait $p; "
+		"'%1$s' --root '%2$s' invoke --data x '%3$s' >/dev/null 2>&1 & sleep 1; echo $p $!",
+		slxrun_bin(), b.root, b.dir);
+	snprintf(dead, sizeof(dead), "invoke-%d", atoi(c.out));
+	snprintf(live, sizeof(live), "invoke-%d", atoi(strchr(c.out, ' ') + 1));
+	cmd_result_free(&c);
+	cr_assert(shim_t_cgroup_exists(dead), "a killed one-shot left no %s", dead);
+	cr_assert(shim_t_cgroup_exists(live), "the live one-shot has no %s", live);
+	shim_proc_start(&shim_t_cur, shim_t_example("hello-exec"), NULL);
+	cr_expect(!shim_t_cgroup_exists(dead), "%s left", dead);
+	cr_expect(shim_t_cgroup_exists(live), "a live one-shot's %s was removed", live);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+	cmd_run(&c, NULL, 30, "kill -TERM %s; while kill -0 %s 2>/dev/null; do sleep 0.1; done",
+		live + 7, live + 7);
+	cmd_result_free(&c);
+	cr_expect(!shim_t_cgroup_exists(live), "%s left after its SIGTERM", live);
+	bundle_remove(&b);
+}
+
 Test(shim, invoke_verb_goes_through_the_serving_shim)
 {
 	struct cmd_result c;
