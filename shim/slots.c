@@ -234,7 +234,8 @@ static void created(struct serve *s, struct pool_slot *slot, struct shim_sandbox
 
 /* A creator is gone (every answer it sent read first): what it was making
  * fails and is swept (lost.c), and another is started in its place, so the
- * shim serves on; a creator that cannot be replaced leaves the other. */
+ * shim serves on (at once, or later when creators there keep dying young;
+ * serve_creator_died). */
 static void creator_lost(struct serve *s, struct shim_creator *c)
 {
 	unsigned k = (unsigned)(c - s->creators);
