@@ -86,13 +86,15 @@ static bool pid_known(const struct serve *s, pid_t pid)
 	return false;
 }
 
-/* Reap the children no sandbox or creator accounts for: the number still
- * running, or -1 when the list could not be read. */
+/* Reap the children no sandbox or creator accounts for: how many there were
+ * (reaped or still running), or -1 when the list could not be read.  The
+ * sweep goes on until a scan finds none, since the list may skip a child
+ * that exits while it is read. */
 static int reap_unknown_children(const struct serve *s)
 {
 	cleanup_dir DIR *tasks = opendir("/proc/self/task");
 	struct dirent *de;
-	int running = 0;
+	int seen = 0;
 
 	if (!tasks)
 		return -1;
@@ -107,12 +109,13 @@ static int reap_unknown_children(const struct serve *s)
 		if (!(f = fopen(path, "re")))
 			return -1;
 		while (fscanf(f, "%ld", &pid) == 1)
-			if (pid > 0 && !pid_known(s, (pid_t)pid) &&
-			    waitpid((pid_t)pid, NULL, WNOHANG) == 0)
-				running++;
+			if (pid > 0 && !pid_known(s, (pid_t)pid)) {
+				(void)waitpid((pid_t)pid, NULL, WNOHANG);
+				seen++;
+			}
 		fclose(f);
 	}
-	return running;
+	return seen;
 }
 
 static bool creators_idle(const struct serve *s)
