@@ -103,6 +103,12 @@ int cg_remove_when_empty(struct cg_handle *h, struct slx_err *err);
  * the rmdir once.  1 removed (or nothing to remove; h released), 0 still
  * populated (call again later), -1 error (h released). */
 int cg_try_destroy(struct cg_handle *h, struct slx_err *err);
+/* Remove a cgroup the caller made but holds no handle of, by its absolute
+ * path: kill what it holds, then rmdir it and its children, waiting (as
+ * cg_destroy) or not (as cg_try_destroy).  1 gone (or never made), 0 not yet:
+ * still populated without wait, or no descriptor to open it with (EMFILE),
+ * -1 error. */
+int cg_remove_path(const char *path, bool wait, struct slx_err *err);
 
 /* One read path for counters, shared by `events --stats`, `ps` and the shim's
  * model: every field read through the open dirfd, no path resolution per tick.

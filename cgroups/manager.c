@@ -309,3 +309,28 @@ int cg_remove_when_empty(struct cg_handle *h, struct slx_err *err)
 {
 	return destroy(h, false, err);
 }
+
+int cg_remove_path(const char *path, bool wait, struct slx_err *err)
+{
+	struct cg_handle cg;
+	struct slx_err e;
+	int r;
+
+	/* Empty and childless, the usual case, takes no descriptor. */
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 1;
+	if (cg_open(path, &cg, &e) < 0) {
+		if (e.errnum == ENOENT)
+			return 1;
+		if (e.errnum == EMFILE || e.errnum == ENFILE)
+			return 0;
+		*err = e;
+		return -1;
+	}
+	cg.created = true; /* the caller made it: ours to remove */
+	if (wait)
+		return cg_destroy(&cg, err) < 0 ? -1 : 1;
+	r = cg_try_destroy(&cg, err);
+	cg_handle_release(&cg); /* still populated: kept open by cg_try_destroy */
+	return r;
+}

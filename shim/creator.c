@@ -248,20 +248,14 @@ static void reap(pid_t pid)
  * stayed for the shim's life. */
 static void discard_made(struct creator_reply *r)
 {
-	struct cg_handle cg = {.dirfd = -1};
 	struct slx_err ignored;
 
 	if (r->pid > 0)
 		(void)kill(r->pid, SIGKILL);
 	reap(r->pid);
 	r->cg_path[sizeof(r->cg_path) - 1] = '\0';
-	if (!r->has_cg || rmdir(r->cg_path) == 0 || errno == ENOENT)
-		return;
-	if (cg_open(r->cg_path, &cg, &ignored) == 0) { /* cgroups of its own below it */
-		cg.created = true;
-		(void)cg_destroy(&cg, &ignored);
-	}
-	cg_handle_release(&cg);
+	if (r->has_cg) /* with cgroups of its own below it, waited for */
+		(void)cg_remove_path(r->cg_path, true, &ignored);
 }
 
 int shim_creator_receive(struct shim_creator *c, const struct shim_function *const *fns,

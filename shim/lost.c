@@ -50,22 +50,13 @@ void serve_lost_add(struct serve *s, const struct pool_slot *slot)
 static int lost_cgroup_gone(const struct serve *s, const struct serve_lost *l)
 {
 	char path[PATH_MAX];
-	struct cg_handle cg;
 	struct slx_err err;
-	int r;
 
 	if (rt_sandbox_cgroup_path(s->fns[l->fi].fn->cgroup_parent, l->id, path, sizeof(path),
 				   &err) < 0 ||
 	    !path[0])
 		return 1;
-	if (cg_open(path, &cg, &err) < 0)
-		return err.errnum == ENOENT			      ? 1
-		       : err.errnum == EMFILE || err.errnum == ENFILE ? 0
-								      : -1;
-	cg.created = true; /* made for this sandbox: ours to remove */
-	r = cg_try_destroy(&cg, &err);
-	cg_handle_release(&cg); /* still populated: kept open by cg_try_destroy */
-	return r;
+	return cg_remove_path(path, false, &err);
 }
 
 static bool pid_known(const struct serve *s, pid_t pid)
