@@ -895,6 +895,45 @@ Test(floor, a_creator_killed_while_it_makes_a_sandbox_leaves_nothing_and_is_repl
 	cmd_result_free(&r);
 }
 
+/* Both creators killed just before the loop sends them a request, so it
+ * meets a socket whose peer is gone (EPIPE) before it has seen either die:
+ * strace holds the shim's first send(2), the request, while they are
+ * killed.  Each dead creator is then drained, handled as lost and replaced,
+ * and the request goes to a creator that lives: the call is answered.
+ * Before, it failed as if its sandbox could not be made. */
+Test(floor, a_request_to_a_creator_that_just_died_goes_to_one_that_lives)
+{
+	struct cmd_result r;
+	const char *name;
+
+	floor_t_bundle("echo done", NULL);
+	name = strrchr(floor_t_dir, '/') + 1;
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth --keep-alive 0");
+	cmd_run(&r, NULL, 60,
+		"set -e; c=$(pgrep -d' ' -P %1$d -x slxrun-creator); test -n \"$c\"; "
+		"strace -qq -o /dev/null -e trace=sendto "
+		"-e inject=sendto:delay_enter=3000000:when=1 -p %1$d & s=$!; sleep 1; "
+		"curl -s --max-time 40 --unix-socket %2$s http://shim" SHIM_INVOKE_PATH
+		" -d '{}' > %3$s/out & k=$!; sleep 1; kill -9 $c; wait $k; kill $s; "
+		"wait $s || true; cat %3$s/out; "
+		"n=$(pgrep -d' ' -P %1$d -x slxrun-creator); echo \"$n\" | wc -w; "
+		"for p in $c; do echo \" $n \" | grep -c \" $p \" || true; done",
+		floor_t_shim.pid, floor_t_shim.sock, floor_t_dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "done\n2\n0\n0\n",
+			 "the call, creators alive, then each dead one among them: %s", r.out);
+	cmd_result_free(&r);
+	cr_expect_eq(
+	    shim_metric(&floor_t_shim, "slxrun_invocations_total{outcome=\"service_error\"}"), 0);
+	cmd_run(&r, NULL, 10, "ps -o stat= --ppid %d | grep -c Z || true", floor_t_shim.pid);
+	cr_expect_str_eq(r.out, "0\n", "zombies of the shim: %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+	cmd_run(&r, NULL, 10, "ls %s/slxrun | grep -c '^%s-' || true", cgroup2_root(), name);
+	cr_expect_str_eq(r.out, "0\n", "cgroups left: %s", r.out);
+	cmd_result_free(&r);
+}
+
 /* Calls, a moment apart for up to 30 s, until one is answered. */
 static void floor_t_serves_again(const char *what)
 {
