@@ -23,6 +23,7 @@
 #include "registry.h"
 #include "function_sandbox.h"
 #include "lambda.h"
+#include "orphans.h"
 #include "shim.h"
 
 /* The function is named by its registry key (the socket's name less
@@ -278,6 +279,10 @@ static int invoke_cold(const char *bundle, const struct shim_invoke_opts *o, con
 	shim_result_release(&res);
 	if (timings)
 		print_timings(&rt, ready_ns, t2 - t1, t3 - t2, t3 - t0);
+	/* After the answer: what killed one-shots before it left, which
+	 * nothing else records (a readdir of slxrun/, where a shim's start
+	 * was the only other sweep). */
+	shim_orphans_reap_invokes();
 	return r;
 }
 

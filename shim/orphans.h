@@ -19,8 +19,8 @@ struct shim_orphans {
 int shim_orphans_reap(const char *root, struct slx_err *err);
 /* What a SIGKILLed one-shot `invoke` left, which nothing records: the
  * empty cgroup of its sandbox (invoke-<pid>), removed once that pid is
- * gone.  One of a live invoke is never removed: its pid is alive, and its
- * cgroup populated from the clone on. */
+ * gone (by a shim as it starts, and by each one-shot as it ends).  One of a live invoke is never
+ * removed: its pid is alive, and its cgroup populated from the clone on. */
 void shim_orphans_reap_invokes(void);
 
 /* Create <root>/shims (0700) and <key>.d with this process's pidfile; an

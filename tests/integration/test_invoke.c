@@ -272,6 +272,29 @@ Test(invoke, the_signal_handlers_end_with_the_sandbox_and_never_reach_the_agent)
 	bundle_remove(&b);
 }
 
+/* SIGKILL leaves a one-shot's cgroup, and no record of it: the next
+ * one-shot to end removes every invoke-<pid> cgroup whose pid is gone, as
+ * a shim does at start.  Before, it stayed until a shim started or an
+ * invoke got that pid. */
+Test(invoke, the_next_one_shot_removes_the_cgroup_a_killed_one_left)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"sleep 20\"]", NULL, ",\"annotations\":{}", NULL);
+	bundle_own_rootfs(&b);
+	cmd_run(&r, NULL, 60,
+		"'%1$s' --root '%2$s' invoke --data x '%3$s' >/dev/null 2>&1 & p=$!; sleep 1; "
+		"kill -9 $p; wait $p; c=%4$s/slxrun/invoke-$p; sleep 0.5; test -d $c; "
+		"'%1$s' --root '%2$s' invoke --data x '%5$s/hello-exec'; "
+		"test -d $c && echo LEFT; true",
+		slxrun_bin(), b.root, b.dir, cgroup2_root(), examples_dir());
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "hello from slxrun: x\n", "the killed one's cgroup: %s", r.out);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* SIGKILL leaves a one-shot's cgroup (slxrun/invoke-<pid>); an invoke that
  * gets the pid later removes it and makes its own, rather than running in
  * it (created by another, it was never removed after). */
