@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* exec.c -- a further process in a running container: clone3 into its
- * cgroup and pid namespace, setns(pidfd) into the rest, then the same
- * process setup as the init (user, caps, seccomp) before execve. */
+ * cgroup, setns(pidfd) into its namespaces, fork into its pid namespace,
+ * then the same process setup as the init (user, caps, seccomp) before
+ * execve. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -114,18 +115,15 @@ static int enter_shared_root(pid_t pid, struct slx_err *err)
 	return 0;
 }
 
+/* The process that execs, forked by the joiner: born in the container's
+ * pid namespace, and already in its other namespaces and root. */
 static int exec_setup(const struct exec_plan *p, int sync_fd, char *path, size_t pathlen,
 		      struct slx_err *err)
 {
 	const struct oci_process *proc = p->proc;
 	struct rt_confine confine = p->confine; /* the child opens its LSM attribute */
 
-	if (rt_lsm_open(&confine.lsm, err) < 0)
-		return -1;
-	if (setns(p->target_pidfd, p->ns_flags & ~CLONE_NEWPID) < 0)
-		return slx_error(err, errno, "join the container's namespaces");
-	/* A container sharing our mount namespace is a chroot in it. */
-	if (!(p->ns_flags & CLONE_NEWNS) && enter_shared_root(p->st->pid, err) < 0)
+	if (rt_lsm_open_in_root(&confine.lsm, err) < 0)
 		return -1;
 	if (rt_process_session(p->console_fd, proc, err) < 0 ||
 	    (!p->st->no_new_keyring && rt_process_new_keyring(err) < 0) ||
@@ -143,13 +141,6 @@ static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int 
 	struct slx_err err = {0};
 	char path[PATH_MAX];
 
-	/* Host code inside the container's reach (CVE-2019-5736). */
-	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	/* Born in the container's pid namespace: nothing of the host's (the
-	 * cgroup's directory, the state lock, the log) stays open for its
-	 * processes to reach through /proc/<pid>/fd (init.c, close_inherited). */
-	rt_close_fds_preserving(p->preserve_fds, (int[]){sync_fd, p->target_pidfd, p->console_fd},
-				3);
 	if (exec_setup(p, sync_fd, path, sizeof(path), &err) < 0)
 		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
 	execve(path, p->proc->args.v, p->proc->env.v ? p->proc->env.v : (char *[]){NULL});
@@ -157,22 +148,107 @@ static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int 
 	rt_sync_fail(sync_fd, RT_STAGE_EXEC, &err);
 }
 
-static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, struct slx_err *err)
+/* The joiner: born in the container's cgroup but in the caller's pid
+ * namespace, where no process of the container sees it, it joins the
+ * container's namespaces (its mount namespace, or for one that shares
+ * ours its root, before it goes into the pid namespace's view) and forks
+ * the process that execs as the caller's child (CLONE_PARENT).  Born into
+ * the pid namespace at once, that process spent its first moments in the
+ * host's mount namespace and root, where a container holding
+ * CAP_SYS_PTRACE took the host's / through /proc/<pid>/root (an
+ * attacker's review).  runc's nsexec and crun fork twice alike. */
+static __attribute__((noreturn)) void exec_joiner(const struct exec_plan *p, int sync_fd)
 {
-	int sv[2];
+	struct slx_err err = {0};
+	int pidfd = -1;
+	char buf[16];
+	pid_t pid;
+
+	/* Host code inside the container's reach (CVE-2019-5736): inherited
+	 * by the child until its execve. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* nothing of the host's (the cgroup's directory, the state lock, the
+	 * log) reaches the child, whose /proc/<pid>/fd the container sees
+	 * (init.c, close_inherited) */
+	rt_close_fds_preserving(p->preserve_fds, (int[]){sync_fd, p->target_pidfd, p->console_fd},
+				3);
+	if (setns(p->target_pidfd, p->ns_flags) < 0) {
+		slx_error(&err, errno, "join the container's namespaces");
+		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
+	}
+	/* A container sharing our mount namespace is a chroot in it. */
+	if (!(p->ns_flags & CLONE_NEWNS) && enter_shared_root(p->st->pid, &err) < 0)
+		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
+	close(p->target_pidfd);
+	pid = rt_clone_into(CLONE_PARENT, -1, -1, 0, &pidfd, &err);
+	if (pid == 0)
+		exec_child(p, sync_fd);
+	if (pid < 0)
+		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
+	snprintf(buf, sizeof(buf), "%d", (int)pid);
+	if (rt_sync_send(sync_fd, RT_SYNC_PID, 0, 0, buf, strlen(buf)) < 0)
+		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+	_exit(0);
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* The joiner's word: the pid of the process it forked, or its error. */
+static pid_t joiner_answer(int fd, pid_t joiner, struct slx_err *err)
+{
 	struct rt_sync_hdr hdr;
 	cleanup_free char *payload = NULL;
-	pid_t pid;
+	int r = rt_sync_recv(fd, &hdr, &payload, err);
+	long pid = 0;
+
+	reap(joiner);
+	if (r == 0 && hdr.type == RT_SYNC_ERROR) {
+		slx_error(err, 0, "%s", payload ? payload : "exec failed");
+		err->errnum = hdr.errnum;
+		return -1;
+	}
+	if (r == 0 && hdr.type == RT_SYNC_PID && payload)
+		pid = strtol(payload, NULL, 10);
+	if (pid <= 0) {
+		if (r == 0)
+			slx_error(err, EPROTO, "exec: no process was forked");
+		return -1;
+	}
+	return (pid_t)pid;
+}
+
+static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, struct slx_err *err)
+{
+	int sv[2], joiner_fd = -1;
+	struct rt_sync_hdr hdr;
+	cleanup_free char *payload = NULL;
+	pid_t joiner, pid;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return slx_error(err, errno, "socketpair");
-	pid = rt_clone_into(0, p->cg.dirfd, p->ns_flags & CLONE_NEWPID ? p->target_pidfd : -1, 0,
-			    pidfd, err);
-	if (pid == 0) {
+	joiner = rt_clone_into(0, p->cg.dirfd, -1, 0, &joiner_fd, err);
+	if (joiner == 0) {
 		close(sv[0]);
-		exec_child(p, sv[1]);
+		exec_joiner(p, sv[1]);
 	}
 	close(sv[1]);
+	if (joiner < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	close(joiner_fd);
+	pid = joiner_answer(sv[0], joiner, err);
+	/* our child (CLONE_PARENT), not reaped: its pid is its own */
+	if (pid > 0 && (*pidfd = pidfd_open(pid, 0)) < 0) {
+		slx_error(err, errno, "pidfd_open %d", (int)pid);
+		(void)kill(pid, SIGKILL);
+		reap(pid);
+		pid = -1;
+	}
 	if (pid < 0) {
 		close(sv[0]);
 		return -1;
@@ -182,8 +258,8 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, str
 		slx_error(err, 0, "%s", payload ? payload : "exec failed");
 		err->errnum = hdr.errnum;
 		close(sv[0]);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		slx_closep(pidfd);
+		reap(pid);
 		return -1;
 	}
 	close(sv[0]);

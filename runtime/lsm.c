@@ -7,9 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "../common/cleanup.h"
+#include "../common/syscalls.h"
 #include "internal.h"
+
+#define PROC_ROOT_INO 1 /* a procfs's root (include/linux/proc_ns.h, not uapi) */
 
 static bool apparmor_enabled(void)
 {
@@ -80,6 +86,31 @@ int rt_lsm_open(struct rt_lsm *l, struct slx_err *err)
 	l->fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (l->fd < 0)
 		return slx_error(err, errno, "open %s", path);
+	return 0;
+}
+
+int rt_lsm_open_in_root(struct rt_lsm *l, struct slx_err *err)
+{
+	struct open_how how = {.flags = O_WRONLY | O_CLOEXEC,
+			       .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS};
+	cleanup_close int proc = -1;
+	struct statfs fs;
+	struct stat st;
+	char path[64];
+
+	l->fd = -1;
+	if (!l->attr_name)
+		return 0;
+	proc = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (proc < 0 || fstatfs(proc, &fs) < 0 || fstat(proc, &st) < 0)
+		return slx_error(err, errno, "the container's /proc, for its label");
+	if (fs.f_type != PROC_SUPER_MAGIC || st.st_ino != PROC_ROOT_INO)
+		return slx_error(err, EXDEV,
+				 "the container's /proc is not a procfs, for its label");
+	snprintf(path, sizeof(path), "thread-self/attr/%s", l->attr_name);
+	l->fd = slx_openat2(proc, path, &how);
+	if (l->fd < 0)
+		return slx_error(err, errno, "open the container's /proc/%s", path);
 	return 0;
 }
 

@@ -47,6 +47,11 @@ int rt_lsm_prepare(const struct oci_process *p, const char *mount_label, struct 
 		   struct slx_err *err);
 /* Child, before the root changes: open /proc/thread-self/attr/<name>. */
 int rt_lsm_open(struct rt_lsm *l, struct slx_err *err);
+/* The same for a child already in the container's root (exec): through its
+ * /proc, which must be a procfs's root, crossing no mount on the way (one
+ * the container mounted or bound over the attribute would take the label,
+ * runc's CVE-2019-16884). */
+int rt_lsm_open_in_root(struct rt_lsm *l, struct slx_err *err);
 /* Child, before dropping privilege: the label the coming execve takes. */
 int rt_lsm_apply(const struct rt_lsm *l, struct slx_err *err);
 

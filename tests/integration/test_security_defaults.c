@@ -322,6 +322,47 @@ Test(security_defaults, host_binary_is_not_writable_through_proc_exe)
 	bundle_remove(&b);
 }
 
+/* A container given CAP_SYS_PTRACE (no user namespace) watches its pid
+ * namespace for a process whose /proc/<pid>/root is not its own root and
+ * copies a host file through it, writing the copy on the host.  `exec`'s
+ * child was born in the container's pid namespace but still in the host's
+ * mount namespace and root until its setns() (an attacker's review; strace
+ * holds every setns a second here, where the grab won on the first exec
+ * unheld).  runc and crun join the other namespaces first and only then
+ * fork into the pid namespace, as slxrun now does: nothing of the host is
+ * ever in the container's view. */
+Test(security_defaults, exec_is_never_in_the_containers_pid_namespace_with_the_hosts_root)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char args[1024], got[600];
+
+	/* its parent's path, so no path of the container's own rootfs */
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	snprintf(args, sizeof(args),
+		 "[\"/bin/sh\",\"-c\",\"while :; do for p in /proc/[0-9]*; do "
+		 "cat $p/root%1$s/mark > $p/root%1$s/got 2>/dev/null && exit 0; done; done\"]",
+		 b.dir);
+	bundle_config_replace(&b, "[\"/bin/true\"]", args);
+	cmd_run(&r, NULL, 30,
+		"set -e; cd %1$s; echo host-only > mark; "
+		"sed -i 's/\"CAP_KILL\"/\"CAP_KILL\",\"CAP_SYS_PTRACE\"/g' config.json; "
+		"grep -o CAP_SYS_PTRACE config.json | wc -l; "
+		"%2$s --root %3$s run -d -b %1$s xw </dev/null >/dev/null 2>&1; sleep 0.3; "
+		"for i in 1 2 3; do strace -f -qq -o /dev/null -e trace=setns "
+		"-e inject=setns:delay_enter=1000000:when=1 %2$s --root %3$s exec xw /bin/true "
+		"2>/dev/null || true; "
+		"test -e got && break; done; true",
+		b.dir, slxrun_bin(), b.root);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_geq(atoi(r.out), 3, "CAP_SYS_PTRACE given: %s", r.out);
+	cmd_result_free(&r);
+	snprintf(got, sizeof(got), "%s/got", b.dir);
+	cr_expect_neq(access(got, F_OK), 0, "the container copied a host file onto the host");
+	bundle_force_delete(&b, "xw");
+	bundle_remove(&b);
+}
+
 /* The same attack from inside, as CVE-2019-5736 was found: the container's
  * pid 1 watches for a process running /proc/self/exe (here brought in by
  * `exec`, whose args name it), holds its /proc/<pid>/exe open, waits for it
