@@ -34,7 +34,18 @@ struct unpack {
 	const struct img_unpack_opts *o;
 	const char *raw;      /* the entry's name as the tar has it, for errors */
 	struct img_room room; /* what entries may take of the filesystem */
+	int64_t charged;      /* bytes taken of the room so far */
+	int64_t entries;      /* entries taken so far */
 };
+
+/* What the decompressed stream may hold beyond what its entries take of
+ * the room: headers, padding, the end of the tar.  Past it the stream is a
+ * bomb that writes nothing, so no room check stops it: a sparse map in
+ * endless header blocks (libarchive lists it all before it returns the
+ * entry: a 52 KB layer took 4 GB of memory), data after the tar's end or a
+ * skipped body (a 17 KB layer held 35 s of CPU for 10 GiB of zeros). */
+#define UNWRITTEN_MAX	    (8 << 20)
+#define UNWRITTEN_PER_ENTRY 4096
 
 /* Each entry costs at least a block of metadata, a symlink its target too
  * (7,900 symlinks of 4,000 bytes each took a 32 MiB store to 3 % free
@@ -43,8 +54,10 @@ struct unpack {
 
 static int take_room(struct unpack *u, int64_t n, struct slx_err *err)
 {
-	if (img_room_take(&u->room, n) == 0)
+	if (img_room_take(&u->room, n) == 0) {
+		u->charged += n;
 		return 0;
+	}
 	return slx_error(err, ENOSPC,
 			 "entry %s: the layer would leave its filesystem under %d%% free (a "
 			 "compression bomb?)",
@@ -98,26 +111,52 @@ static int open_in_root(int root, const char *path)
 }
 
 /* The directory path (relative, clean) opened in the root, created with
- * its missing ancestors. */
+ * its missing ancestors: from the deepest that exists down, one component
+ * at a time (it recursed once per missing ancestor with a PATH_MAX buffer
+ * in each frame: a name 2,046 directories deep overflowed the stack, an
+ * attacker's review). */
 static int dir_open_or_make(int root, const char *path)
 {
 	char buf[PATH_MAX];
-	char *slash;
-	cleanup_close int pfd = -1;
+	size_t have, len = strlen(path);
 	int fd = open_in_root(root, path);
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	snprintf(buf, sizeof(buf), "%s", path);
-	slash = strrchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	pfd = dir_open_or_make(root, slash ? buf : "");
-	if (pfd < 0)
+	if (len >= sizeof(buf))
+		return errno = ENAMETOOLONG, -1;
+	memcpy(buf, path, len + 1);
+	/* the deepest ancestor there is (have: the '/' after it, 0 for the
+	 * layer's root) */
+	have = len;
+	do {
+		while (have && buf[have] != '/')
+			have--;
+		buf[have] = '\0';
+		fd = open_in_root(root, buf);
+	} while (fd < 0 && errno == ENOENT && have);
+	if (fd < 0)
 		return -1;
-	if (mkdirat(pfd, slash ? slash + 1 : buf, 0755) < 0 && errno != EEXIST)
-		return -1;
-	return open_in_root(root, path);
+	/* then each missing one, made and opened through its parent */
+	while (have < len) {
+		size_t start = have ? have + 1 : 0, stop = start + strcspn(path + start, "/");
+		int next, e;
+
+		memcpy(buf, path, stop);
+		buf[stop] = '\0';
+		if (mkdirat(fd, buf + start, 0755) == 0)
+			next = openat(fd, buf + start,
+				      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		else
+			next = errno == EEXIST ? open_in_root(root, buf) : -1;
+		e = errno;
+		close(fd);
+		if (next < 0)
+			return errno = e, -1;
+		fd = next;
+		have = stop;
+	}
+	return fd;
 }
 
 /* Split clean name into its parent (opened) and its last component. */
@@ -360,8 +399,12 @@ static int unpack_entry(struct unpack *u, struct slx_err *err)
 		return slx_error(err, 0, "entry without a name");
 	if (clean_name(u->raw, name, err) < 0)
 		return -1;
-	if (!*name) /* the layer's root itself: its metadata is the runtime's */
+	if (!*name) { /* the layer's root itself: its metadata is the runtime's */
+		if (type != AE_IFDIR)
+			return slx_error(err, 0, "entry %s: the layer's root is not a directory",
+					 u->raw);
 		return 0;
+	}
 	if ((pfd = parent_open(u, name, &base, err)) < 0)
 		return -1;
 	if (take_room(u,
@@ -372,6 +415,7 @@ static int unpack_entry(struct unpack *u, struct slx_err *err)
 		      err) < 0 ||
 	    take_inode(u, err) < 0)
 		return -1;
+	u->entries++;
 	if (u->o->overlay_whiteouts && !strncmp(base, WH_PREFIX, strlen(WH_PREFIX)))
 		return whiteout(u, pfd, base, err);
 	if (entry_create(u, pfd, base, type, err) < 0)
@@ -393,6 +437,9 @@ static void archive_freep(struct archive **a)
 struct feed {
 	struct archive *raw;
 	struct img_sha256 *h;
+	const struct unpack *u;
+	int64_t fed;	/* decompressed bytes so far */
+	bool unwritten; /* past UNWRITTEN_MAX */
 	char buf[1 << 16];
 };
 
@@ -404,6 +451,11 @@ static la_ssize_t feed_read(struct archive *a, void *data, const void **out)
 	(void)a;
 	if (n > 0 && f->h && img_sha256_update(f->h, f->buf, (size_t)n) < 0)
 		return -1;
+	if (n > 0 &&
+	    (f->fed += n) - f->u->charged > UNWRITTEN_MAX + UNWRITTEN_PER_ENTRY * f->u->entries) {
+		f->unwritten = true;
+		return -1;
+	}
 	*out = f->buf;
 	return n;
 }
@@ -469,6 +521,7 @@ int img_unpack_fd_digest(int fd, int dirfd, const struct img_unpack_opts *o,
 	if (slx_lazy_load_archive(err) < 0 || (diff_id && img_sha256_begin(&h, err) < 0))
 		goto out;
 	f->h = diff_id ? &h : NULL;
+	f->u = &u;
 	r = feed_open(f, fd, err);
 	raw = f->raw;
 	if (r < 0)
@@ -486,6 +539,11 @@ int img_unpack_fd_digest(int fd, int dirfd, const struct img_unpack_opts *o,
 	if (unpack_entries(&u, err) == 0 &&
 	    (!diff_id || (feed_drain(f, err) == 0 && img_sha256_end(&h, diff_id, err) == 0)))
 		r = 0;
+	if (f->unwritten)
+		slx_error(err, EFBIG,
+			  "the layer's stream holds over %d MiB more than its entries write (a "
+			  "decompression bomb?)",
+			  UNWRITTEN_MAX >> 20);
 out:
 	img_sha256_release(&h);
 	return r;

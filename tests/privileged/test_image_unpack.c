@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "image/image.h"
+#include "image/internal.h"
 
 static char work[64], layer[128], outside[128];
 
@@ -448,4 +449,74 @@ Test(image_unpack, two_unpacks_at_once_do_not_share_out_the_reserve)
 	}
 	cr_expect_geq(failed, 1, "both unpacks went through");
 	expect_reserve_kept();
+}
+
+/* The layer as img_unpack_fd_digest reads it when it hashes the diff_id
+ * (an invoke's unpack): the whole stream, up to its end. */
+static int unpack_hashed(struct slx_err *err)
+{
+	const struct img_unpack_opts o = {.overlay_whiteouts = true};
+	char path[160], diff_id[IMG_DIGEST_MAX];
+	int fd, dir, r;
+
+	snprintf(path, sizeof(path), "%s/layer.tar", work);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	dir = open(layer, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	cr_assert(fd >= 0 && dir >= 0);
+	r = img_unpack_fd_digest(fd, dir, &o, diff_id, err);
+	close(fd);
+	close(dir);
+	return r;
+}
+
+/* A name 2,000 directories deep (4,001 bytes): each missing ancestor was
+ * made by a recursion with a PATH_MAX buffer per frame, which overflowed
+ * the stack (SIGSEGV in every invoke of the image; an attacker's review). */
+Test(image_unpack, a_name_thousands_of_directories_deep_unpacks)
+{
+	struct slx_err err = {0};
+	char deep[4100];
+
+	make_tar("gz", "add(ti('a/' * 2000 + 'f'), b'deep')");
+	cr_assert_eq(unpack(false, &err), 0, "%s", err.msg);
+	memset(deep, 0, sizeof(deep));
+	for (int i = 0; i < 2000; i++)
+		memcpy(deep + 2 * i, "a/", 2);
+	memcpy(deep + 4000, "f", 1);
+	cr_expect(exists_in(layer, deep), "the deep file is not there");
+}
+
+/* Bombs that write nothing, so no room check stopped them (an attacker's
+ * review): 64 MiB of zeros after the tar's end (a 17 KB layer held 35 s of
+ * CPU for 10 GiB), an old GNU sparse map going on for 32 MiB of header
+ * blocks (libarchive lists the whole map before it returns the entry: a
+ * 52 KB layer took 4 GB), and a body on the layer's root entry (skipped,
+ * but decompressed all the same). */
+Test(image_unpack, a_stream_far_longer_than_what_it_writes_is_refused)
+{
+	static const char *const bomb[] = {
+	    "add(ti('hello'), b'hi')\nt.close()\n"
+	    "import gzip\nopen(t.name, 'ab').write(gzip.compress(b'\\0' * (64 << 20)))",
+	    "t.close()\nimport gzip\n"
+	    "def o(v, n): return ('%0*o' % (n - 1, v)).encode() + b'\\0'\n"
+	    "h = bytearray(512); h[0:4] = b'file'; h[100:108] = o(0o644, 8)\n"
+	    "h[108:116] = o(0, 8); h[116:124] = o(0, 8); h[124:136] = o(0, 12)\n"
+	    "h[136:148] = o(0, 12); h[156:157] = b'S'; h[257:265] = b'ustar  \\0'\n"
+	    "ent = o(1, 12) + o(0, 12)\nh[386:410] = ent; h[482] = 1; h[483:495] = o(1, 12)\n"
+	    "h[148:156] = b' ' * 8; h[148:156] = ('%06o\\0 ' % sum(h)).encode()\n"
+	    "x = bytearray(512); x[0:504] = ent * 21; x[504] = 1\n"
+	    "last = bytearray(x); last[504] = 0\n"
+	    "open(t.name, 'wb').write(gzip.compress(bytes(h) + bytes(x) * 65536 + bytes(last) "
+	    "+ b'\\0' * 1024))",
+	    "add(ti('.'), b'\\0' * (1 << 20))\nadd(ti('hello'), b'hi')",
+	};
+
+	for (size_t i = 0; i < sizeof(bomb) / sizeof(bomb[0]); i++) {
+		struct slx_err err = {0};
+
+		make_tar("gz", bomb[i]);
+		cr_expect_eq(unpack_hashed(&err), -1, "bomb %zu was unpacked", i);
+		cr_expect(strstr(err.msg, i < 2 ? "decompression bomb" : "root is not a directory"),
+			  "bomb %zu: %s", i, err.msg);
+	}
 }
