@@ -130,6 +130,18 @@ static int blob_fetch(struct img_source *src, struct img_store *st, const struct
 			 : pin_blob(st, d->digest, pins, err);
 }
 
+/* A manifest, index or config: read whole into memory, so one its
+ * descriptor says is larger than that may be is refused before a byte is
+ * fetched (it was fetched, committed, then refused, and left in the store). */
+static int doc_fetch(struct img_source *src, struct img_store *st, const struct img_desc *d,
+		     const char *what, struct pins *pins, struct slx_err *err)
+{
+	if (d->size > (int64_t)IMG_DOC_MAX)
+		return slx_error(err, EFBIG, "%s %s: %lld bytes, over the %u MiB it may have", what,
+				 d->digest, (long long)d->size, IMG_DOC_MAX >> 20);
+	return blob_fetch(src, st, d, pins, err);
+}
+
 /* Follow indexes until a manifest; *m gets it parsed. */
 static int resolve_manifest(struct img_source *src, struct img_store *st, struct img_desc *d,
 			    struct img_manifest *m, struct pins *pins, struct slx_err *err)
@@ -139,7 +151,7 @@ static int resolve_manifest(struct img_source *src, struct img_store *st, struct
 		size_t len;
 		enum img_kind kind;
 
-		if (blob_fetch(src, st, d, pins, err) < 0 ||
+		if (doc_fetch(src, st, d, "manifest", pins, err) < 0 ||
 		    img_blob_read_doc(st, d->digest, &doc, &len, err) < 0 ||
 		    img_doc_kind(doc, len, &kind, err) < 0)
 			return -1;
@@ -190,7 +202,8 @@ static int pull_from(struct img_source *src, struct img_store *st, const struct 
 
 	if (src->top(src, st, &d, err) < 0 || resolve_manifest(src, st, &d, &m, pins, err) < 0)
 		return -1;
-	if (blob_fetch(src, st, &m.config, pins, err) < 0 || config_check(st, &m.config, err) < 0)
+	if (doc_fetch(src, st, &m.config, "config", pins, err) < 0 ||
+	    config_check(st, &m.config, err) < 0)
 		goto out;
 	for (size_t i = 0; i < m.n_layers; i++)
 		if (blob_fetch(src, st, &m.layers[i], pins, err) < 0)

@@ -397,3 +397,33 @@ Test(image_invoke, a_layer_that_is_not_its_diff_id_is_refused)
 	cr_assert_eq(r.status, 0, "a layer or a temp dir was left behind");
 	cmd_result_free(&r);
 }
+
+/* A config of 5 MiB (its descriptor says so): refused before it is
+ * fetched, by its size.  It was fetched, committed, then refused, and
+ * stayed in the store (an attacker's review). */
+Test(image_invoke, a_config_larger_than_a_document_may_be_is_never_fetched)
+{
+	struct cmd_result r;
+	char cwd[PATH_MAX];
+
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	cmd_run(&r, NULL, 60,
+		"cd %s && python3 -c 'import io, sys, tarfile\n"
+		"sys.path.insert(0, \"%s/tests/integration\")\nimport oci_layout\n"
+		"b = io.BytesIO(); tarfile.open(fileobj=b, mode=\"w\").close()\n"
+		"o = oci_layout.Layout(\"big\")\n"
+		"o.image(\"v1\", [o.put(b.getvalue())], {\"Env\": [\"X=\" + \"x\" * (5 << 20)]})\n"
+		"o.close()'",
+		work, cwd);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	slx(&r, "image pull oci:big:v1");
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert(strstr(r.err, "config sha256:") && strstr(r.err, "over the 4 MiB it may have"),
+		  "%s", r.err);
+	cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "find %s/root/images -type f -size +4M | wc -l", work);
+	cr_assert_str_eq(r.out, "0\n", "a document too large was left in the store");
+	cmd_result_free(&r);
+}
