@@ -301,6 +301,120 @@ static int bind_read_only(struct oci_strv *o, bool *ro)
 
 /* The shared root never written (floor_root.c), read-only binds, no host
  * hooks; the floor's /tmp replaces any the bundle mounts. */
+/* A tmpfs option's size= in MB (rounded up), 0 when it names none, -1
+ * (err) for one that is not a plain size: a percentage of the host's
+ * memory, or nr_blocks, are refused rather than weighed. */
+static int64_t tmpfs_size_mb(const struct oci_strv *o, size_t i, struct slx_err *err)
+{
+	int64_t mb = 0;
+
+	for (size_t k = 0; k < o->n; k++) {
+		const char *v = o->v[k];
+		unsigned long long n;
+		char *end;
+		int shift = 0;
+
+		if (!strncmp(v, "nr_blocks=", 10))
+			return slx_error(err, 0, "mounts[%zu]: give a tmpfs's size as size=", i);
+		if (strncmp(v, "size=", 5))
+			continue;
+		errno = 0;
+		n = strtoull(v + 5, &end, 10);
+		switch (*end) {
+		case 'k':
+		case 'K':
+			shift = 10;
+			end++;
+			break;
+		case 'm':
+		case 'M':
+			shift = 20;
+			end++;
+			break;
+		case 'g':
+		case 'G':
+			shift = 30;
+			end++;
+			break;
+		case 't':
+		case 'T':
+			shift = 40;
+			end++;
+			break;
+		}
+		if (errno || end == v + 5 || *end || n > (1ULL << 50) >> shift)
+			return slx_error(
+			    err, 0,
+			    "mounts[%zu]: a tmpfs's size must be a number of bytes, k, m "
+			    "or g, not %s",
+			    i, v + 5);
+		mb = (int64_t)(((n << shift) + (1 << 20) - 1) >> 20);
+	}
+	return mb;
+}
+
+/* Each tmpfs of the bundle (/tmp aside: the floor's replaces it) holds at
+ * most the ephemeral storage, and all of them together too; one without a
+ * size gets what the sized ones leave, shared out.  Only /tmp was held:
+ * any other kept its own size, or none (half the host's memory), and
+ * where no memory controller charges its pages they were no process's for
+ * the OOM killer to take (an attacker's review: 2 GB in a /dev/shm of
+ * 11.8 G).  A ramfs has no size at all. */
+static int floor_tmpfs_sizes(struct oci_config *cfg, uint32_t tmp_mb, struct slx_err *err)
+{
+	int64_t sized = 0, unsized = 0, size;
+	char opt[32];
+
+	for (size_t pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < cfg->n_mounts; i++) {
+			struct oci_mount *m = &cfg->mounts[i];
+			char **v;
+
+			if (m->destination && !strcmp(m->destination, "/tmp"))
+				continue;
+			if (m->type && !strcmp(m->type, "ramfs"))
+				return slx_error(
+				    err, 0,
+				    "mounts[%zu]: a ramfs has no size limit; a function "
+				    "sandbox takes a tmpfs" SHIM_FLOOR_UNSAFE_HINT,
+				    i);
+			if (!m->type || strcmp(m->type, "tmpfs"))
+				continue;
+			if ((size = tmpfs_size_mb(&m->options, i, err)) < 0)
+				return -1;
+			if (pass == 0) {
+				if (size > tmp_mb)
+					return slx_error(
+					    err, 0,
+					    "mounts[%zu]: a tmpfs may hold at most the "
+					    "ephemeral storage, %" PRIu32 " MB, not %" PRId64
+					    " MB" SHIM_FLOOR_UNSAFE_HINT,
+					    i, tmp_mb, size);
+				sized += size;
+				unsized += !size;
+				continue;
+			}
+			if (size)
+				continue;
+			snprintf(opt, sizeof(opt), "size=%" PRId64 "m",
+				 ((int64_t)tmp_mb - sized) / unsized);
+			if (!(v = realloc(m->options.v, (m->options.n + 2) * sizeof(*v))))
+				return slx_error(err, ENOMEM, "mounts[%zu]", i);
+			m->options.v = v;
+			if (!(v[m->options.n] = strdup(opt)))
+				return slx_error(err, ENOMEM, "mounts[%zu]", i);
+			v[++m->options.n] = NULL;
+		}
+		if (pass == 0 &&
+		    (sized > tmp_mb || (unsized && ((int64_t)tmp_mb - sized) / unsized < 1)))
+			return slx_error(err, 0,
+					 "the bundle's tmpfs mounts together may hold at most the "
+					 "ephemeral storage, %" PRIu32 " MB" SHIM_FLOOR_UNSAFE_HINT,
+					 tmp_mb);
+	}
+	return 0;
+}
+
 static int floor_filesystem(struct oci_config *cfg, const char *bundle, const char *skeleton,
 			    uint32_t tmp_mb, struct slx_err *err)
 {
@@ -339,6 +453,8 @@ static int floor_filesystem(struct oci_config *cfg, const char *bundle, const ch
 					 "be read-only (add \"ro\")" UNSAFE_HINT,
 					 i);
 	}
+	if (floor_tmpfs_sizes(cfg, tmp_mb, err) < 0)
+		return -1;
 	for (size_t i = 0; i < cfg->n_mounts; i++) {
 		m = &cfg->mounts[i];
 		if (m->destination && !strcmp(m->destination, "/tmp")) {
