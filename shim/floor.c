@@ -368,7 +368,6 @@ static int floor_tmpfs_sizes(struct oci_config *cfg, uint32_t tmp_mb, struct slx
 	for (size_t pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < cfg->n_mounts; i++) {
 			struct oci_mount *m = &cfg->mounts[i];
-			char **v;
 
 			if (m->destination && !strcmp(m->destination, "/tmp"))
 				continue;
@@ -398,12 +397,8 @@ static int floor_tmpfs_sizes(struct oci_config *cfg, uint32_t tmp_mb, struct slx
 				continue;
 			snprintf(opt, sizeof(opt), "size=%" PRId64 "m",
 				 ((int64_t)tmp_mb - sized) / unsized);
-			if (!(v = realloc(m->options.v, (m->options.n + 2) * sizeof(*v))))
+			if (floor_strv_add(&m->options, opt) < 0)
 				return slx_error(err, ENOMEM, "mounts[%zu]", i);
-			m->options.v = v;
-			if (!(v[m->options.n] = strdup(opt)))
-				return slx_error(err, ENOMEM, "mounts[%zu]", i);
-			v[++m->options.n] = NULL;
 		}
 		if (pass == 0 &&
 		    (sized > tmp_mb || (unsized && ((int64_t)tmp_mb - sized) / unsized < 1)))
@@ -583,6 +578,47 @@ static int floor_proc_paths(struct oci_config *cfg, struct slx_err *err)
 /* memory.max and no swap from the memory size, pids.max, cpu.weight in
  * proportion to memory (100, a default cgroup's, at 128 MB).  A limit the
  * host's cgroup v2 cannot hold is left out and reported in f->missing. */
+static uint32_t floor_pids(const struct shim_floor_opts *o)
+{
+	return o->pids ? o->pids : SHIM_FLOOR_PIDS;
+}
+
+static uint64_t proc_sys_u64(const char *path)
+{
+	unsigned long long v = 0;
+	FILE *f = fopen(path, "re");
+
+	if (f && fscanf(f, "%llu", &v) != 1)
+		v = 0;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+int shim_floor_pids_share(uint64_t n, uint32_t *pids, struct slx_err *err)
+{
+	uint64_t pid_max = proc_sys_u64("/proc/sys/kernel/pid_max");
+	uint64_t threads = proc_sys_u64("/proc/sys/kernel/threads-max");
+	uint64_t host = threads && threads < pid_max ? threads : pid_max, each;
+
+	*pids = SHIM_FLOOR_PIDS;
+	if (!host || !n || (each = host / 2 / n) >= SHIM_FLOOR_PIDS)
+		return 0;
+	if (each < 16)
+		return slx_error(err, 0,
+				 "%" PRIu64 " sandboxes would have under 16 processes each of half "
+				 "this host's %" PRIu64
+				 " (kernel.pid_max, kernel.threads-max): lower "
+				 "--max",
+				 n, host);
+	*pids = (uint32_t)each;
+	fprintf(stderr,
+		"slxrun shim: %" PRIu64 " sandboxes of %d processes would pass half this host's "
+		"%" PRIu64 ": each may hold %" PRIu32 "\n",
+		n, SHIM_FLOOR_PIDS, host, *pids);
+	return 0;
+}
+
 static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_floor_opts *o,
 			struct shim_floor *f, struct slx_err *err)
 {
@@ -606,11 +642,11 @@ static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_
 				 " is above org.slxrun.function.memory (%" PRIu32
 				 " MB)" UNSAFE_HINT,
 				 r->memory.limit.v, mb);
-	if (r->pids.limit.set && (r->pids.limit.v <= 0 || r->pids.limit.v > SHIM_FLOOR_PIDS))
+	if (r->pids.limit.set && (r->pids.limit.v <= 0 || r->pids.limit.v > floor_pids(o)))
 		return slx_error(err, 0,
 				 "linux.resources.pids.limit: %" PRId64
-				 " is above a function sandbox's %d" UNSAFE_HINT,
-				 r->pids.limit.v, SHIM_FLOOR_PIDS);
+				 " is above a function sandbox's %" PRIu32 UNSAFE_HINT,
+				 r->pids.limit.v, floor_pids(o));
 	f->missing = (CG_CTRL_MEMORY | CG_CTRL_PIDS | CG_CTRL_CPU) & ~have;
 	if (have & CG_CTRL_MEMORY) {
 		r->present = r->memory.present = true;
@@ -621,7 +657,7 @@ static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_
 	if (have & CG_CTRL_PIDS) {
 		r->present = r->pids.present = true;
 		if (!r->pids.limit.set)
-			r->pids.limit = (struct oci_opt_i64){true, SHIM_FLOOR_PIDS};
+			r->pids.limit = (struct oci_opt_i64){true, floor_pids(o)};
 	}
 	if ((have & CG_CTRL_CPU) && !r->cpu.shares.set) {
 		snprintf(weight, sizeof(weight), "%" PRIu64, floor_weight);
@@ -655,7 +691,7 @@ static int rlimit_add(struct oci_process *p, const char *name, int resource, uin
  * The bundle may ask for less.  Open files, when the bundle says nothing,
  * are Lambda's 1,024 (or the host's hard limit, if lower), not whatever the
  * shim runs with: `shim serve` raises its own soft limit to the hard one. */
-static int floor_rlimits(struct oci_process *p, struct slx_err *err)
+static int floor_rlimits(struct oci_process *p, uint32_t pids, struct slx_err *err)
 {
 	struct rlimit host;
 	uint64_t files = SHIM_FLOOR_FILES;
@@ -669,16 +705,14 @@ static int floor_rlimits(struct oci_process *p, struct slx_err *err)
 		return -1;
 	for (size_t i = 0; i < p->n_rlimits; i++)
 		if (p->rlimits[i].resource == RLIMIT_NPROC) {
-			if (p->rlimits[i].soft <= SHIM_FLOOR_PIDS &&
-			    p->rlimits[i].hard <= SHIM_FLOOR_PIDS)
+			if (p->rlimits[i].soft <= pids && p->rlimits[i].hard <= pids)
 				return 0;
 			return slx_error(err, 0,
 					 "process.rlimits[%zu]: RLIMIT_NPROC %" PRIu64 "/%" PRIu64
-					 " is above a function sandbox's %d" UNSAFE_HINT,
-					 i, p->rlimits[i].soft, p->rlimits[i].hard,
-					 SHIM_FLOOR_PIDS);
+					 " is above a function sandbox's %" PRIu32 UNSAFE_HINT,
+					 i, p->rlimits[i].soft, p->rlimits[i].hard, pids);
 		}
-	return rlimit_add(p, "RLIMIT_NPROC", RLIMIT_NPROC, SHIM_FLOOR_PIDS, SHIM_FLOOR_PIDS, err);
+	return rlimit_add(p, "RLIMIT_NPROC", RLIMIT_NPROC, pids, pids, err);
 }
 
 /* The default profile on the agent (inherited by every function process),
@@ -716,7 +750,7 @@ int shim_floor_apply(struct oci_config *cfg, const struct shim_floor_opts *o, co
 	    floor_filesystem(cfg, bundle, skeleton, tmp_mb, err) < 0 ||
 	    floor_proc_paths(cfg, err) < 0 ||
 	    floor_limits(&cfg->linux_.resources, memory_mb, o, f, err) < 0 ||
-	    floor_rlimits(&cfg->process, err) < 0 ||
+	    floor_rlimits(&cfg->process, floor_pids(o), err) < 0 ||
 	    floor_seccomp(&cfg->linux_.seccomp, o->share_memory, f, err) < 0) {
 		shim_floor_release(f);
 		return -1;

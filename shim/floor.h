@@ -48,7 +48,17 @@ struct shim_floor_opts {
 	 * lower the kernel cannot idmap is refused then (shim serve; a
 	 * one-shot invoke meets it at its one sandbox, right after). */
 	bool views_at_load;
+	/* Processes (and threads) a sandbox may hold; 0: SHIM_FLOOR_PIDS.  A
+	 * shim serving many sandboxes gives each a share of the host's
+	 * (shim_floor_pids_share). */
+	uint32_t pids;
 };
+
+/* What each of n sandboxes may hold so that together they take at most
+ * half the host's processes (the least of kernel.pid_max and
+ * kernel.threads-max): SHIM_FLOOR_PIDS, or less when n of that would not
+ * fit (1 warning line on stderr then); an error under 16 each. */
+int shim_floor_pids_share(uint64_t n, uint32_t *pids, struct slx_err *err);
 
 /* What the floor decided for one function. */
 struct shim_floor {

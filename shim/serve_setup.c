@@ -317,6 +317,13 @@ int serve_load_functions(struct serve *s, struct slx_err *err)
 	s->model.fn = calloc(n, sizeof(*s->model.fn));
 	if (!s->fns || !s->fnv || !s->model.fn)
 		return slx_error(err, ENOMEM, "shim serve: %zu functions", n);
+	/* Every sandbox the node may hold, together, takes at most half the
+	 * host's processes: at --max 32 a function's 1,024 each held all of
+	 * this host's 32,768 pids, and forks failed host-wide (an attacker's
+	 * review). */
+	if (!s->opts.floor.unsafe &&
+	    shim_floor_pids_share((uint64_t)n * s->opts.max, &s->opts.floor.pids, err) < 0)
+		return slx_error_prefix(err, "shim serve");
 	/* before an image ref puts anything in the store (shim/invoke.c) */
 	if (!s->opts.floor.unsafe && shim_floor_range_hold(&s->opts.floor, err) < 0)
 		return -1;

@@ -987,6 +987,47 @@ Test(floor, a_creator_that_cannot_be_replaced_is_tried_again_later_and_no_faster
 	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
 }
 
+static unsigned long floor_t_proc_sys(const char *path)
+{
+	unsigned long v = 0;
+	FILE *f = fopen(path, "r");
+
+	cr_assert(f && fscanf(f, "%lu", &v) == 1, "%s", path);
+	fclose(f);
+	return v;
+}
+
+/* Every sandbox a shim may hold, together, takes at most half the host's
+ * processes: at --max 32 a function's 1,024 each could hold all of this
+ * host's 32,768 pids, and forks failed host-wide (an attacker's review).
+ * At --max 64 each gets its share, and the shim says so as it starts. */
+Test(floor, a_shims_sandboxes_together_hold_at_most_half_the_hosts_processes)
+{
+	static const char prog[] =
+	    "#include <stdio.h>\n#include <unistd.h>\n"
+	    "int main(void) { int n = 0; while (n < 2000) { pid_t p = fork();\n"
+	    "if (p == 0) { pause(); _exit(0); } if (p < 0) break; n++; }\n"
+	    "printf(\"%d\\n\", n); return 0; }\n";
+	unsigned long pid_max = floor_t_proc_sys("/proc/sys/kernel/pid_max");
+	unsigned long threads = floor_t_proc_sys("/proc/sys/kernel/threads-max");
+	unsigned long each = (threads < pid_max ? threads : pid_max) / 2 / 64;
+	struct http_reply r;
+	struct cmd_result c;
+
+	cr_assert_lt(each, 1024, "this host gives 64 sandboxes their 1,024 each");
+	floor_t_bundle("/bomb", NULL);
+	floor_t_compile("bomb", prog);
+	shim_proc_start(&floor_t_shim, floor_t_dir, "--no-auth --max 64");
+	shim_invoke(&floor_t_shim, "{}", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect_gt(atoi(r.body), (int)each / 2, "the function forked no more than %s", r.body);
+	cr_expect_lt(atoi(r.body), (int)each, "a sandbox's processes: %s", r.body);
+	cr_assert_eq(shim_proc_stop(&floor_t_shim), 0);
+	cmd_run(&c, NULL, 10, "grep -c 'each may hold %lu$' %s", each, floor_t_shim.log);
+	cr_expect_str_eq(c.out, "1\n", "the shim's word on it: %s", c.out);
+	cmd_result_free(&c);
+}
+
 /* Only /tmp was held to the ephemeral storage: any other tmpfs of the
  * bundle kept its own size, or none (half the host's memory), and where
  * no memory controller charges its pages they belonged to nothing the OOM
