@@ -58,6 +58,9 @@ struct http_front {
 	size_t calls;	     /* live struct http_call */
 	size_t body_bytes;   /* held by calls: request bodies and answers */
 	size_t answer_bytes; /* the answers among them */
+	/* request bodies by function (opts.functions; the last, any other
+	 * name), each within share when there are several */
+	size_t *fn_bytes, share;
 	struct http_call *oldest_answer, *newest_answer;
 	struct http_conn conns; /* list head */
 	uint64_t next_sweep_ns;
@@ -88,6 +91,7 @@ struct http_call {
 	unsigned status;
 	struct slx_buf body;
 	size_t held; /* bytes counted in front->body_bytes */
+	size_t fn;   /* its function's index in front->fn_bytes */
 	uint64_t arrival_ns;
 	bool too_large, over_budget;
 	bool owned;			      /* handed to ops.invoke, not answered yet */
@@ -409,11 +413,29 @@ static enum MHD_Result on_read_only(struct http_front *f, struct MHD_Connection 
  * reserved at once, a chunked body is counted as it arrives. */
 static bool body_fits(struct http_front *f, struct http_call *c, size_t more)
 {
-	if (f->body_bytes + more > f->opts.body_budget)
+	if (f->body_bytes + more > f->opts.body_budget ||
+	    (f->opts.n_functions > 1 && f->fn_bytes[c->fn] + more > f->share))
 		return false;
 	f->body_bytes += more;
+	f->fn_bytes[c->fn] += more;
 	c->held += more;
 	return true;
+}
+
+static size_t function_index(const struct http_front *f, const char *name)
+{
+	size_t i = 0;
+
+	while (i < f->opts.n_functions && strcmp(f->opts.functions[i], name))
+		i++;
+	return i;
+}
+
+/* The request body is done with (answered, or the call is gone). */
+static void body_done(struct http_call *c)
+{
+	if (!c->answered)
+		c->front->fn_bytes[c->fn] -= c->held;
 }
 
 /* The NAME of /2015-03-31/functions/NAME/invocations, cut at max. */
@@ -458,16 +480,18 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return MHD_NO;
+	function_of(url, c->function, HTTP_FUNCTION_MAX);
+	c->fn = function_index(f, c->function);
 	if (!body_fits(f, c, (size_t)want + 1) ||
 	    (want && slx_buf_reserve(&c->body, (size_t)want) < 0)) {
 		f->body_bytes -= c->held;
+		f->fn_bytes[c->fn] -= c->held;
 		free(c);
 		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, over_budget_body, NULL);
 	}
 	c->front = f;
 	c->conn = conn;
 	c->arrival_ns = slx_now_ns();
-	function_of(url, c->function, HTTP_FUNCTION_MAX);
 	f->calls++;
 	*con_cls = c;
 	return MHD_YES;
@@ -538,6 +562,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 static void call_free(struct http_call *c)
 {
 	c->front->calls--;
+	body_done(c);
 	c->front->body_bytes -= c->held;
 	if (c->answered) {
 		c->front->answer_bytes -= c->held;
@@ -611,6 +636,7 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 	 * over the budget (it is never refused: the work is done; instead no
 	 * call starts while answers fill the budget, http_front_answers_full). */
 	slx_buf_release(&c->body);
+	body_done(c);
 	f->body_bytes += a->len;
 	f->body_bytes -= c->held;
 	c->held = a->len;
@@ -660,9 +686,17 @@ int http_front_open(const struct http_ops *ops, const struct http_front_opts *op
 	f->ops = *ops;
 	f->opts = *opts;
 	f->opts.token = NULL;
+	if (!(f->fn_bytes = calloc(opts->n_functions + 1, sizeof(*f->fn_bytes)))) {
+		free(f);
+		return slx_error(err, ENOMEM, "http front");
+	}
+	f->share = opts->n_functions > 1 ? opts->body_budget / opts->n_functions : 0;
+	if (f->share < HTTP_MAX_BODY + 1)
+		f->share = HTTP_MAX_BODY + 1;
 	if (opts->token) {
 		f->token_len = strlen(opts->token);
 		if (!(f->token = strdup(opts->token))) {
+			free(f->fn_bytes);
 			free(f);
 			return slx_error(err, ENOMEM, "http front");
 		}
@@ -789,5 +823,6 @@ void http_front_close(struct http_front *f)
 		explicit_bzero(f->token, f->token_len);
 		free(f->token);
 	}
+	free(f->fn_bytes);
 	free(f);
 }

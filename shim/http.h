@@ -61,6 +61,13 @@ struct http_front_opts {
 	 * one past it cuts the one that has waited longest. */
 	unsigned max_conns, per_client, header_timeout_s, body_timeout_s;
 	size_t body_budget;
+	/* The node's function names (held by the caller while the front is
+	 * open): with several, the request bodies of one (waiting or running)
+	 * take at most its share of body_budget, the budget over their number
+	 * but at least one body of HTTP_MAX_BODY, so no slow function holds
+	 * every other out. */
+	const char *const *functions;
+	size_t n_functions;
 };
 
 struct http_front;

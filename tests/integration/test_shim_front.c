@@ -796,3 +796,45 @@ Test(shim_front, a_teardown_that_cannot_finish_leaves_the_shim_answering)
 	(void)waitpid(holder, NULL, 0);
 	cr_assert_eq(shim_proc_stop(&front_shim), 0);
 }
+
+/* A function whose calls wait (its code is slow) held its callers' bodies
+ * in the node's one budget from their headers to their answers, and every
+ * other function's bigger events were refused (503) for as long (an
+ * attacker's review: up to the function's timeout, 900 s).  With several
+ * functions each now takes at most its share of the budget (here 12 MiB
+ * over two, at least one 6 MiB body), and the other function's 1.5 MB
+ * event is served. */
+Test(shim_front, a_slow_function_does_not_hold_the_others_out_of_the_body_budget)
+{
+	char dir[] = "/tmp/slxtest-slow-XXXXXX", flags[600], hello[600];
+	struct cmd_result r;
+
+	cr_assert(mkdtemp(dir));
+	/* The sandbox's root is an unmapped id: it must be able to walk here. */
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cmd_run(&r, NULL, 30,
+		"cp -a %s %s/slow && echo 'sleep 4' > %s/slow/rootfs/function/handler.sh && "
+		"sed -i 's/function.timeout\": \"1\"/function.timeout\": \"10\"/' "
+		"%s/slow/config.json && grep -q '\"10\"' %s/slow/config.json && "
+		"head -c 6000000 /dev/zero | tr '\\0' e > %s/big && "
+		"head -c 1500000 /dev/zero | tr '\\0' e > %s/mid",
+		example("sleep-exec"), dir, dir, dir, dir, dir, dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	snprintf(flags, sizeof(flags), "--no-auth --max 2 --body-budget-mb 12 slow=%s/slow", dir);
+	snprintf(hello, sizeof(hello), "hello=%s", example("hello-exec"));
+	shim_proc_start(&front_shim, hello, flags);
+	cmd_run(
+	    &r, NULL, 60,
+	    "call() { curl -s -o /dev/null -w '%%{http_code}\\n' --max-time 30 --unix-socket %s "
+	    "http://x/2015-03-31/functions/$1/invocations --data-binary @%s/$2; }; "
+	    "call slow big > %s/s1 & sleep 1; call slow big > %s/s2 & sleep 1; "
+	    "echo hello $(call hello mid); wait; cat %s/s1 %s/s2 | sort | tr '\\n' ' '",
+	    front_shim.sock, dir, dir, dir, dir, dir);
+	cr_expect_str_eq(r.out, "hello 200\n200 503 ",
+			 "hello's 1.5 MB, then slow's two 6 MB (one over its share): %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+	cmd_run(&r, NULL, 10, "rm -rf %s", dir);
+	cmd_result_free(&r);
+}
