@@ -9,7 +9,8 @@
  * s, "big-answer" answers a 6,000,000-byte string, "log-flood" writes 64 MiB to stderr (in 1 KiB
  * lines; "log-flood-short" 4 Mi lines of one byte),
  * "log-attack" writes a line made to pass for the shim's and tries to read and truncate what its
- * stderr is, answering what came of each.
+ * stderr is, answering what came of each; "next-dropped", once answered, sends a /next and
+ * closes it unanswered, as a client whose timeout fired.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -381,6 +382,20 @@ static char *big_answer(size_t *len)
 	return out;
 }
 
+/* A /next whose client gives up (its timeout, a recycled connection):
+ * sent, then closed before any answer, as an HTTP client library does. */
+static void next_dropped(void)
+{
+	static const char get[] = "GET " API "/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n";
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&api_addr, sizeof(api_addr)) == 0 &&
+	    send_all(fd, get, sizeof(get) - 1) == 0)
+		usleep(100000);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void handle(const struct reply *next)
 {
 	static const char error_body[] =
@@ -418,6 +433,8 @@ static void handle(const struct reply *next)
 	snprintf(path, sizeof(path), API "/invocation/%s/response", next->request_id);
 	post(path, NULL, answer, len);
 	free(answer);
+	if (event_is(next->body, next->body_len, "next-dropped"))
+		next_dropped();
 }
 
 int main(void)

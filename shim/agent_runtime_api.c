@@ -46,6 +46,8 @@ struct rapi {
 	const char *event;
 	size_t event_len;
 	struct MHD_Connection *waiting; /* a suspended GET /next */
+	struct rapi_req *waiting_rq;	/* its request */
+	struct MHD_Connection *sending; /* the /next the event went to */
 	struct agent_log log;		/* the bootstrap's stdout and stderr */
 };
 
@@ -53,6 +55,7 @@ struct rapi {
 struct rapi_req {
 	struct slx_buf body;
 	bool too_big;
+	bool superseded; /* a parked /next a later one took the place of */
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *body,
@@ -114,13 +117,23 @@ static enum MHD_Result send_event(struct rapi *a, struct MHD_Connection *c)
 	MHD_add_response_header(r, "Lambda-Runtime-Trace-Id", trace);
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
-	if (ret == MHD_YES)
+	if (ret == MHD_YES) {
 		a->delivered = true;
+		a->sending = c;
+	}
 	return ret;
 }
 
-static enum MHD_Result on_next(struct rapi *a, struct MHD_Connection *c)
+/* A runtime asks /next again when its HTTP client gave up the long poll
+ * (a timeout, a recycled connection): the latest waits, and the one before
+ * (most likely hung up, never watched while suspended) is answered with an
+ * error.  It was the new one that was refused, and the next event went to
+ * the dead one, lost (an attacker's review). */
+static enum MHD_Result on_next(struct rapi *a, struct MHD_Connection *c, struct rapi_req *rq)
 {
+	if (rq->superseded)
+		return reply_error(c, MHD_HTTP_BAD_REQUEST, "InvalidStateTransition",
+				   "a later /next took this one's place");
 	if (!a->ready) {
 		a->ready = true;
 		if (agent_send(a->sock, AGENT_READY, NULL, 0, NULL, 0, NULL, 0, -1,
@@ -129,11 +142,13 @@ static enum MHD_Result on_next(struct rapi *a, struct MHD_Connection *c)
 	}
 	if (a->have_inv && !a->delivered)
 		return send_event(a, c);
-	if (a->waiting && a->waiting != c)
-		return reply_error(c, MHD_HTTP_BAD_REQUEST, "InvalidStateTransition",
-				   "another /next is already waiting");
+	if (a->waiting && a->waiting != c) {
+		a->waiting_rq->superseded = true;
+		MHD_resume_connection(a->waiting);
+	}
 	/* Long poll: park the connection until the shim sends an INVOKE. */
 	a->waiting = c;
+	a->waiting_rq = rq;
 	MHD_suspend_connection(c);
 	return MHD_YES;
 }
@@ -205,7 +220,7 @@ static enum MHD_Result route(struct rapi *a, struct MHD_Connection *c, const cha
 	bool get = !strcmp(method, "GET"), post = !strcmp(method, "POST");
 
 	if (get && !strcmp(url, RAPI_INVOCATION "next"))
-		return on_next(a, c);
+		return on_next(a, c, rq);
 	if (post && !strcmp(url, RAPI_PREFIX "/init/error"))
 		return on_init_error(a, c, rq);
 	if (post && !strncmp(url, RAPI_INVOCATION, strlen(RAPI_INVOCATION))) {
@@ -249,9 +264,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct rapi *a = cls;
 	struct rapi_req *rq = *con_cls;
 
-	(void)code;
 	if (a->waiting == c)
 		a->waiting = NULL;
+	/* The event did not all reach the runtime (its client hung up): not
+	 * delivered, so the next /next gets it, and a bootstrap that exits
+	 * now gives it back (GONE) to run elsewhere. */
+	if (a->sending == c) {
+		a->sending = NULL;
+		if (code != MHD_REQUEST_TERMINATED_COMPLETED_OK && a->have_inv)
+			a->delivered = false;
+	}
 	if (rq) {
 		slx_buf_release(&rq->body);
 		free(rq);

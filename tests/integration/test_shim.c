@@ -119,6 +119,27 @@ Test(shim, runtime_api_bootstrap_is_reused_warm)
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
+/* A runtime whose /next long poll is dropped (its HTTP client's timeout,
+ * a recycled connection) asks again: the agent refused the new one (400
+ * "another /next is already waiting") and handed the next event to the
+ * dead one, where it was lost (the caller timed out, the sandbox was
+ * killed; an attacker's review).  The latest /next now takes the place of
+ * the one before, and an event whose sending failed waits for the next. */
+Test(shim, a_dropped_next_long_poll_loses_no_event)
+{
+	struct http_reply r;
+
+	shim_proc_start(&shim_t_cur, shim_t_example("lambda-bootstrap"), "--max 1");
+	shim_invoke(&shim_t_cur, "\"next-dropped\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	usleep(300000);
+	shim_invoke(&shim_t_cur, "{\"k\":\"after\"}", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"k\":\"after\""), "%s", r.body);
+	cr_expect(strstr(r.headers, "X-Slxrun-Start: warm"), "the same sandbox: %s", r.headers);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
 /* A bundle that names a cgroupsPath still gets a cgroup per sandbox: two
  * warm sandboxes of it (and a sandbox and the one it replaces) never share
  * one, which the runtime refuses as "already holds processes". */
