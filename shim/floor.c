@@ -301,55 +301,72 @@ static int bind_read_only(struct oci_strv *o, bool *ro)
 
 /* The shared root never written (floor_root.c), read-only binds, no host
  * hooks; the floor's /tmp replaces any the bundle mounts. */
-/* A tmpfs option's size= in MB (rounded up), 0 when it names none, -1
- * (err) for one that is not a plain size: a percentage of the host's
- * memory, or nr_blocks, are refused rather than weighed. */
+/* One option word's size= in MB (rounded up) into *mb; -1 (err) for
+ * one not a plain size, a percentage of the host's memory, nr_blocks, or
+ * nr_inodes=0 (inodes without end) are refused rather than weighed. */
+static int tmpfs_word(const char *v, size_t len, size_t i, int64_t *mb, struct slx_err *err)
+{
+	unsigned long long n;
+	char *end;
+	int shift = 0;
+
+	if (len >= 10 && !strncmp(v, "nr_blocks=", 10))
+		return slx_error(err, 0, "mounts[%zu]: give a tmpfs's size as size=", i);
+	if (len >= 10 && !strncmp(v, "nr_inodes=", 10) && strtoull(v + 10, NULL, 10) == 0)
+		return slx_error(err, 0, "mounts[%zu]: a tmpfs takes no nr_inodes=0 (no limit)", i);
+	if (len < 5 || strncmp(v, "size=", 5))
+		return 0;
+	errno = 0;
+	n = strtoull(v + 5, &end, 10);
+	switch (end < v + len ? *end : '\0') {
+	case 'k':
+	case 'K':
+		shift = 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		end++;
+		break;
+	case 't':
+	case 'T':
+		shift = 40;
+		end++;
+		break;
+	}
+	if (errno || end == v + 5 || end != v + len || n > (1ULL << 50) >> shift)
+		return slx_error(
+		    err, 0,
+		    "mounts[%zu]: a tmpfs's size must be a number of bytes, k, m or g, "
+		    "not %.*s",
+		    i, (int)(len - 5), v + 5);
+	*mb = (int64_t)(((n << shift) + (1 << 20) - 1) >> 20);
+	return 0;
+}
+
+/* A tmpfs's options' size in MB, the last size= of them all as the kernel
+ * reads them (each option word split at its commas: "mode=1777,size=4g"
+ * is two, and was let through as none), 0 when they name none. */
 static int64_t tmpfs_size_mb(const struct oci_strv *o, size_t i, struct slx_err *err)
 {
 	int64_t mb = 0;
 
-	for (size_t k = 0; k < o->n; k++) {
-		const char *v = o->v[k];
-		unsigned long long n;
-		char *end;
-		int shift = 0;
+	for (size_t k = 0; k < o->n; k++)
+		for (const char *v = o->v[k];;) {
+			size_t len = strcspn(v, ",");
 
-		if (!strncmp(v, "nr_blocks=", 10))
-			return slx_error(err, 0, "mounts[%zu]: give a tmpfs's size as size=", i);
-		if (strncmp(v, "size=", 5))
-			continue;
-		errno = 0;
-		n = strtoull(v + 5, &end, 10);
-		switch (*end) {
-		case 'k':
-		case 'K':
-			shift = 10;
-			end++;
-			break;
-		case 'm':
-		case 'M':
-			shift = 20;
-			end++;
-			break;
-		case 'g':
-		case 'G':
-			shift = 30;
-			end++;
-			break;
-		case 't':
-		case 'T':
-			shift = 40;
-			end++;
-			break;
+			if (tmpfs_word(v, len, i, &mb, err) < 0)
+				return -1;
+			if (!v[len])
+				break;
+			v += len + 1;
 		}
-		if (errno || end == v + 5 || *end || n > (1ULL << 50) >> shift)
-			return slx_error(
-			    err, 0,
-			    "mounts[%zu]: a tmpfs's size must be a number of bytes, k, m "
-			    "or g, not %s",
-			    i, v + 5);
-		mb = (int64_t)(((n << shift) + (1 << 20) - 1) >> 20);
-	}
 	return mb;
 }
 

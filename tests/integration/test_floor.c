@@ -1044,6 +1044,10 @@ Test(floor, a_bundles_own_tmpfs_holds_no_more_than_the_ephemeral_storage)
 	     "\"shm\"|'",
 	     "mounts[4]: a ramfs"},
 	    {"-e 's|\"size=65536k\"|\"size=300m\"|g'", "the bundle's tmpfs mounts together"},
+	    /* one option word of two: the kernel reads its last size= */
+	    {"-e 's|\"size=65536k\"|\"size=1m\", \"mode=1777,size=4g\"|'",
+	     "mounts[2]: a tmpfs may hold"},
+	    {"-e 's|\"size=65536k\"|\"size=1m,nr_inodes=0\"|'", "no nr_inodes=0"},
 	};
 	struct cmd_result r;
 
