@@ -309,6 +309,9 @@ static int set_xattrs(struct unpack *u, int pfd, const char *base, struct slx_er
 			    err, 0,
 			    "entry %s: xattr security.capability (file capabilities) is refused",
 			    u->raw);
+		/* stored, and carried in the stream's pax headers */
+		if (take_room(u, (int64_t)(strlen(name) + size), err) < 0)
+			return -1;
 		if (lsetxattr(path, name, value, size, 0) < 0)
 			return slx_error(err, errno, "entry %s: xattr %s", u->raw, name);
 	}
