@@ -424,11 +424,9 @@ static bool body_fits(struct http_front *f, struct http_call *c, size_t more)
 
 static size_t function_index(const struct http_front *f, const char *name)
 {
-	size_t i = 0;
+	size_t i = f->ops.function_index ? f->ops.function_index(f->ops.ctx, name) : 0;
 
-	while (i < f->opts.n_functions && strcmp(f->opts.functions[i], name))
-		i++;
-	return i;
+	return i < f->opts.n_functions ? i : f->opts.n_functions;
 }
 
 /* The request body is done with (answered, or the call is gone). */

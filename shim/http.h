@@ -61,12 +61,10 @@ struct http_front_opts {
 	 * one past it cuts the one that has waited longest. */
 	unsigned max_conns, per_client, header_timeout_s, body_timeout_s;
 	size_t body_budget;
-	/* The node's function names (held by the caller while the front is
-	 * open): with several, the request bodies of one (waiting or running)
-	 * take at most its share of body_budget, the budget over their number
-	 * but at least one body of HTTP_MAX_BODY, so no slow function holds
-	 * every other out. */
-	const char *const *functions;
+	/* The node's functions: with several, the request bodies of one
+	 * (waiting or running; ops.function_index says whose) take at most its
+	 * share of body_budget, the budget over their number but at least one
+	 * body of HTTP_MAX_BODY, so no slow function holds every other out. */
 	size_t n_functions;
 };
 
@@ -81,6 +79,9 @@ struct http_ops {
 	/* GET /metrics and GET /status: a malloc'd body, or -1 for a 500. */
 	int (*metrics)(void *ctx, char **body, size_t *len);
 	int (*status)(void *ctx, char **body, size_t *len);
+	/* The index (below opts.n_functions) of the function a path's NAME
+	 * routes to, as invoke will; opts.n_functions for none. */
+	size_t (*function_index)(void *ctx, const char *name);
 };
 
 struct http_answer {

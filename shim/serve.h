@@ -83,7 +83,6 @@ struct serve {
 	uint64_t evictions; /* releases that made room for another allocation */
 	struct serve_node node;
 	const struct shim_function **fnv; /* fns[i].fn, for the creators */
-	const char **fn_names;		  /* fns[i].fn->name, for the front */
 	struct http_front *http;
 	/* make the sandboxes of every function, off the loop; each is its own
 	 * epoll tag */

@@ -185,7 +185,6 @@ static struct http_front_opts front_opts(const struct serve *s)
 	    .body_timeout_s = o->body_timeout_s ? o->body_timeout_s : HTTP_BODY_TIMEOUT_S,
 	    .body_budget =
 		o->body_budget_mb ? (size_t)o->body_budget_mb << 20 : (size_t)HTTP_BODY_BUDGET,
-	    .functions = s->fn_names,
 	    .n_functions = s->n_fns,
 	};
 }
@@ -317,8 +316,7 @@ int serve_load_functions(struct serve *s, struct slx_err *err)
 	s->fns = calloc(n, sizeof(*s->fns));
 	s->fnv = calloc(n, sizeof(*s->fnv));
 	s->model.fn = calloc(n, sizeof(*s->model.fn));
-	s->fn_names = calloc(n, sizeof(*s->fn_names));
-	if (!s->fns || !s->fnv || !s->model.fn || !s->fn_names)
+	if (!s->fns || !s->fnv || !s->model.fn)
 		return slx_error(err, ENOMEM, "shim serve: %zu functions", n);
 	/* Every sandbox the node may hold, together, takes at most half the
 	 * host's processes: at --max 32 a function's 1,024 each held all of
@@ -330,11 +328,9 @@ int serve_load_functions(struct serve *s, struct slx_err *err)
 	/* before an image ref puts anything in the store (shim/invoke.c) */
 	if (!s->opts.floor.unsafe && shim_floor_range_hold(&s->opts.floor, err) < 0)
 		return -1;
-	for (size_t fi = 0; fi < n; fi++) {
+	for (size_t fi = 0; fi < n; fi++)
 		if (load_one(s, fi, err) < 0)
 			return -1;
-		s->fn_names[fi] = s->fns[fi].fn->name;
-	}
 	return 0;
 }
 
@@ -540,7 +536,6 @@ void serve_teardown(struct serve *s)
 	free(s->model.fn);
 	free(s->fns);
 	free(s->fnv);
-	free(s->fn_names);
 	s->fns = NULL;
 	s->fnv = NULL;
 	s->model.fn = NULL;
