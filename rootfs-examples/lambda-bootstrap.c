@@ -10,7 +10,8 @@
  * lines; "log-flood-short" 4 Mi lines of one byte),
  * "log-attack" writes a line made to pass for the shim's and tries to read and truncate what its
  * stderr is, answering what came of each; "next-dropped", once answered, sends a /next and
- * closes it unanswered, as a client whose timeout fired.
+ * closes it unanswered, as a client whose timeout fired ("next-dropped-wait" then waits 1 s
+ * before it asks again).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -433,8 +434,11 @@ static void handle(const struct reply *next)
 	snprintf(path, sizeof(path), API "/invocation/%s/response", next->request_id);
 	post(path, NULL, answer, len);
 	free(answer);
-	if (event_is(next->body, next->body_len, "next-dropped"))
+	if (event_is(next->body, next->body_len, "next-dropped") ||
+	    event_is(next->body, next->body_len, "next-dropped-wait"))
 		next_dropped();
+	if (event_is(next->body, next->body_len, "next-dropped-wait"))
+		sleep(1);
 }
 
 int main(void)

@@ -375,6 +375,18 @@ static int start_bootstrap(struct rapi *a, char *path, size_t len, struct slx_er
 
 /* ---- the loop ------------------------------------------------------------- */
 
+/* Whether a parked /next's client has hung up (read EOF): the agent never
+ * watches a suspended connection, and an event sent to a dead one was
+ * lost when the send still "completed" (the peer's reset comes after). */
+static bool next_gone(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	char b;
+
+	return i && recv(i->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 /* An INVOKE: hand it to the parked /next, if any. */
 static int on_sock(struct rapi *a)
 {
@@ -400,6 +412,10 @@ static int on_sock(struct rapi *a)
 	a->have_inv = true;
 	a->delivered = false;
 	if (a->waiting) {
+		/* one that hung up is answered (to no one) and the event waits
+		 * for the runtime's next /next */
+		if (next_gone(a->waiting))
+			a->waiting_rq->superseded = true;
 		MHD_resume_connection(a->waiting);
 		a->waiting = NULL;
 	}

@@ -137,6 +137,16 @@ Test(shim, a_dropped_next_long_poll_loses_no_event)
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_expect(strstr(r.body, "\"k\":\"after\""), "%s", r.body);
 	cr_expect(strstr(r.headers, "X-Slxrun-Start: warm"), "the same sandbox: %s", r.headers);
+	/* A runtime that asks again only a second later: the event came while
+	 * only the dead /next was parked, and its send "completed" into the
+	 * dead connection (the review); it now waits for the new /next. */
+	shim_invoke(&shim_t_cur, "\"next-dropped-wait\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	usleep(300000);
+	shim_invoke(&shim_t_cur, "{\"k\":\"later\"}", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "\"k\":\"later\""), "%s", r.body);
+	cr_expect(strstr(r.headers, "X-Slxrun-Start: warm"), "the same sandbox: %s", r.headers);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
