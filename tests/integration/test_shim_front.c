@@ -841,3 +841,36 @@ Test(shim_front, a_slow_function_does_not_hold_the_others_out_of_the_body_budget
 	cmd_run(&r, NULL, 10, "rm -rf %s", dir);
 	cmd_result_free(&r);
 }
+
+/* Clients that declare a 6 MB body, send some of it and hang up: the
+ * front never saw them go (MHD had stopped reading them), and their
+ * declared lengths stayed held until the connections timed out (30 s;
+ * five such uploads kept every 4 MB call on 503 for as long: an
+ * attacker's review).  A client gone mid-body now frees its share within
+ * a second or so. */
+Test(shim_front, an_upload_its_client_abandons_frees_the_budget)
+{
+	int port = free_port();
+	struct cmd_result r;
+	char flags[128], big[600];
+
+	snprintf(flags, sizeof(flags), "--no-auth --body-budget-mb 12 --listen tcp:127.0.0.1:%d",
+		 port);
+	shim_proc_start(&front_shim, example("hello-exec"), flags);
+	snprintf(big, sizeof(big), "%s/mid", front_shim.dir);
+	cmd_run(
+	    &r, NULL, 60,
+	    "head -c 5000000 /dev/zero | tr '\\0' e > %1$s; "
+	    "python3 -c 'import socket, sys\n"
+	    "for i in range(2):\n"
+	    "    s = socket.create_connection((\"127.0.0.1\", int(sys.argv[1])))\n"
+	    "    s.sendall(b\"POST /2015-03-31/functions/f/invocations HTTP/1.1\\r\\nHost: x\\r\\n"
+	    "Content-Length: 6000000\\r\\n\\r\\n\" + b\"e\" * 100000); s.close()' %2$d; "
+	    "sleep 2.5; curl -s -o /dev/null -w '%%{http_code}\\n' --max-time 30 "
+	    "http://127.0.0.1:%2$d/2015-03-31/functions/f/invocations --data-binary @%1$s",
+	    big, port);
+	cr_expect_str_eq(r.out, "200\n", "a 5 MB call 2.5 s after two 6 MB uploads were left: %s",
+			 r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+}
