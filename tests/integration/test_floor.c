@@ -1057,6 +1057,7 @@ Test(floor, a_bundles_own_tmpfs_holds_no_more_than_the_ephemeral_storage)
 		cr_expect_neq(r.status, 0, "case %zu ran: %s", i, r.out);
 		cr_expect(strstr(r.err, c[i].want), "case %zu: %s", i, r.err);
 		cmd_result_free(&r);
+		floor_t_fini();
 	}
 	/* one without a size gets the ephemeral storage's */
 	floor_t_bundle("df -k /dev/shm | tail -1",
