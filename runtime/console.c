@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/sock.h"
 #include "internal.h"
 
 int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err)
@@ -29,21 +30,6 @@ int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err)
 		return slx_error(err, errno, "--console-socket: connect %s", path);
 	*fd = steal_fd(s);
 	return 0;
-}
-
-static int send_fd(int sock, const char *name, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
-	struct iovec iov = {.iov_base = (void *)name, .iov_len = strlen(name)};
-	struct msghdr msg = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
 static int console_setup(int sock, const struct oci_process *p, struct slx_err *err)
@@ -65,7 +51,7 @@ static int console_setup(int sock, const struct oci_process *p, struct slx_err *
 
 		(void)ioctl(slave, TIOCSWINSZ, &ws);
 	}
-	if (send_fd(sock, name, master) < 0)
+	if (slx_send_fds(sock, name, strlen(name), &master, 1) < 0)
 		return slx_error(err, errno, "--console-socket: send the pty master");
 	if (ioctl(slave, TIOCSCTTY, 0) < 0)
 		return slx_error(err, errno, "process.terminal: set controlling terminal");

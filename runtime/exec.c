@@ -20,6 +20,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "../common/sock.h"
 #include "internal.h"
 
 #ifndef P_PIDFD
@@ -153,32 +154,6 @@ static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int 
 	rt_sync_fail(sync_fd, RT_STAGE_EXEC, &err);
 }
 
-/* RT_SYNC_PID, the process's pidfd with it (SCM_RIGHTS). */
-static int send_pidfd(int sync_fd, int pidfd)
-{
-	struct rt_sync_hdr hdr = {.type = RT_SYNC_PID};
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u = {0};
-	struct iovec iov = {.iov_base = &hdr, .iov_len = sizeof(hdr)};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	ssize_t n;
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
-	do
-		n = sendmsg(sync_fd, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -1 : 0;
-}
-
 /* The joiner: born in the container's cgroup but in the caller's pid
  * namespace, where no process of the container sees it, it joins the
  * container's namespaces (its mount namespace, or for one that shares
@@ -215,7 +190,8 @@ static __attribute__((noreturn)) void exec_joiner(const struct exec_plan *p, int
 		exec_child(p, sync_fd);
 	if (pid < 0)
 		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
-	if (send_pidfd(sync_fd, pidfd) < 0)
+	if (slx_send_fds(sync_fd, &(struct rt_sync_hdr){.type = RT_SYNC_PID},
+			 sizeof(struct rt_sync_hdr), &pidfd, 1) < 0)
 		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 	_exit(0);
 }
@@ -224,41 +200,6 @@ static void reap(pid_t pid)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
-}
-
-/* One message on the sync socket, with the pidfd it may carry (-1). */
-static ssize_t recv_msg(int fd, char *buf, size_t len, int *pidfd)
-{
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {.iov_base = buf, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov,
-			     .msg_iovlen = 1,
-			     .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf)};
-	struct cmsghdr *c;
-	ssize_t n;
-
-	*pidfd = -1;
-	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	for (c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			int fds[8] = {0};
-
-			memcpy(fds, CMSG_DATA(c), (k < 8 ? k : 8) * sizeof(int));
-			for (size_t i = 0; i < k && i < 8; i++) {
-				if (*pidfd < 0 && i == 0)
-					*pidfd = fds[i];
-				else
-					close(fds[i]);
-			}
-		}
-	return n;
 }
 
 /* The pid a pidfd names, in our pid namespace (its fdinfo). */
@@ -313,7 +254,7 @@ static int joiner_answer(int fd, pid_t joiner, pid_t *pid, struct slx_err *err)
 	for (int tries = 0; tries < 16; tries++) {
 		struct rt_sync_hdr hdr;
 		int pidfd;
-		ssize_t n = recv_msg(fd, buf, sizeof(buf) - 1, &pidfd);
+		ssize_t n = slx_recv_fds(fd, buf, sizeof(buf) - 1, 0, &pidfd, 1);
 
 		if (n <= 0) {
 			joiner_status(joiner, &reaped);

@@ -20,6 +20,7 @@
 
 #include "../common/buf.h"
 #include "../common/cleanup.h"
+#include "../common/sock.h"
 #include "../runtime/runtime.h"
 #include "agent.h"
 #include "agent_log.h"
@@ -375,16 +376,15 @@ static int start_bootstrap(struct rapi *a, char *path, size_t len, struct slx_er
 
 /* ---- the loop ------------------------------------------------------------- */
 
-/* Whether a parked /next's client has hung up (read EOF): the agent never
- * watches a suspended connection, and an event sent to a dead one was
- * lost when the send still "completed" (the peer's reset comes after). */
+/* Whether a parked /next's client has hung up: the agent never watches a
+ * suspended connection, and an event sent to a dead one was lost when the
+ * send still "completed" (the peer's reset comes after). */
 static bool next_gone(struct MHD_Connection *c)
 {
 	const union MHD_ConnectionInfo *i =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-	char b;
 
-	return i && recv(i->connect_fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+	return i && slx_peer_gone(i->connect_fd);
 }
 
 /* An INVOKE: hand it to the parked /next, if any. */

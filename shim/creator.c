@@ -23,6 +23,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "../common/sock.h"
 #include "../runtime/runtime.h"
 
 struct creator_req {
@@ -45,28 +46,6 @@ struct creator_reply {
 };
 
 #define CREATOR_FDS 4
-
-static int send_reply(int fd, const struct creator_reply *r, const int *fds, size_t n)
-{
-	char ctl[CMSG_SPACE(sizeof(int) * CREATOR_FDS)] = {0};
-	struct iovec iov = {(void *)r, sizeof(*r)};
-	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-	struct cmsghdr *cm;
-
-	if (n) {
-		mh.msg_control = ctl;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int) * n);
-		memcpy(CMSG_DATA(cm), fds, sizeof(int) * n);
-	}
-	while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
-		if (errno != EINTR)
-			return -1;
-	return 0;
-}
 
 /* One sandbox made and handed over; the helper keeps nothing of it. */
 static int creator_make(int fd, const struct shim_function *fn, uint32_t fi, const char *id)
@@ -99,7 +78,7 @@ static int creator_make(int fd, const struct shim_function *fn, uint32_t fi, con
 	} else {
 		r->pid = rt.pid;
 	}
-	rc = send_reply(fd, r, fds, n);
+	rc = slx_send_fds(fd, r, sizeof(*r), fds, n);
 	if (sock >= 0)
 		close(sock);
 	if (owner_fd >= 0)
@@ -201,30 +180,6 @@ int shim_creator_request(struct shim_creator *c, size_t fi, const char *id, stru
 	}
 }
 
-/* The fds of one answer, -1 where absent. */
-static ssize_t recv_reply(int fd, struct creator_reply *r, int fds[CREATOR_FDS])
-{
-	char ctl[CMSG_SPACE(sizeof(int) * CREATOR_FDS)];
-	struct iovec iov = {r, sizeof(*r)};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
-	ssize_t n;
-
-	for (int i = 0; i < CREATOR_FDS; i++)
-		fds[i] = -1;
-	do
-		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	for (struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
-			size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			memcpy(fds, CMSG_DATA(cm),
-			       sizeof(int) * (k > CREATOR_FDS ? CREATOR_FDS : k));
-		}
-	return n;
-}
-
 static void close_fds(int fds[CREATOR_FDS])
 {
 	for (int i = 0; i < CREATOR_FDS; i++)
@@ -270,7 +225,7 @@ int shim_creator_receive(struct shim_creator *c, const struct shim_function *con
 	*sb = NULL;
 	if (!r)
 		return slx_error(err, ENOMEM, "sandbox creator");
-	n = recv_reply(c->fd, r, fds);
+	n = slx_recv_fds(c->fd, r, sizeof(*r), MSG_DONTWAIT, fds, CREATOR_FDS);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return 0;
 	if (n != (ssize_t)sizeof(*r) || r->fi >= n_fns) {

@@ -6,7 +6,6 @@
 #include "http.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <limits.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 #include "../common/buf.h"
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "../common/sock.h"
 
 #define HTTP_MAX_DAEMONS 16
 /* MHD's own idle timeout, behind the front's deadlines: a connection idle
@@ -60,8 +60,8 @@ struct http_front {
 	size_t calls;	     /* live struct http_call */
 	size_t body_bytes;   /* held by calls: request bodies and answers */
 	size_t answer_bytes; /* the answers among them */
-	/* request bodies by function (opts.functions; the last, any other
-	 * name), each within share when there are several */
+	/* request bodies by function (ops.function_index; the last, any
+	 * other name), each within share when there are several */
 	size_t *fn_bytes, share;
 	struct http_call *oldest_answer, *newest_answer;
 	struct http_conn conns; /* list head */
@@ -193,7 +193,7 @@ static struct http_conn *conn_of(struct MHD_Connection *conn)
 }
 
 /* While a body comes the sweep looks at least every second whether its
- * client is still there (peer_gone). */
+ * client is still there. */
 static void conn_in_body(struct http_front *f, struct MHD_Connection *conn, struct http_call *c)
 {
 	struct http_conn *hc = conn_of(conn);
@@ -203,19 +203,6 @@ static void conn_in_body(struct http_front *f, struct MHD_Connection *conn, stru
 		hc->in_body = c;
 	if (hc && c && soon < f->next_sweep_ns)
 		f->next_sweep_ns = soon;
-}
-
-/* Whether the client has hung up (its end shut, unread bytes before it
- * or not): one that leaves mid-body was not seen by MHD, which had
- * stopped reading it (nor after a shutdown), and its declared length
- * stayed held until the connection timed out (five aborted 6 MB uploads
- * kept 4 MB calls on 503 for 30 s; an attacker's review).  Its body is
- * let go here. */
-static bool peer_gone(int fd)
-{
-	struct pollfd p = {.fd = fd, .events = POLLRDHUP};
-
-	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
 static void conn_set_deadline(struct http_front *f, struct MHD_Connection *conn, unsigned s)
@@ -377,7 +364,12 @@ static void sweep(struct http_front *f)
 	if (now < f->next_sweep_ns)
 		return;
 	for (struct http_conn *hc = f->conns.next; hc != &f->conns; hc = hc->next) {
-		if (hc->in_body && peer_gone(hc->fd)) {
+		/* A client that leaves mid-body was not seen by MHD, which had
+		 * stopped reading it (nor after a shutdown), and its declared
+		 * length stayed held until the connection timed out (five
+		 * aborted 6 MB uploads kept 4 MB calls on 503 for 30 s; an
+		 * attacker's review).  Its body is let go here. */
+		if (hc->in_body && slx_peer_gone(hc->fd)) {
 			body_abandoned(hc->in_body);
 			hc->in_body = NULL;
 		}

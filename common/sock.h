@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* sock.h -- unix socket helpers shared by the runtime and the shim: one
+ * message with descriptors (SCM_RIGHTS), and whether a peer has hung up. */
+#ifndef SLX_SOCK_H
+#define SLX_SOCK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SLX_FDS_MAX 8 /* descriptors one message carries at most */
+
+/* Send buf (len bytes) with n descriptors (n <= SLX_FDS_MAX), retrying
+ * EINTR, never raising SIGPIPE: 0, or -1 with errno. */
+int slx_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t n);
+/* Receive one message into buf and up to max descriptors into fds
+ * (close-on-exec; -1 where none came; any beyond max closed), recvmsg's
+ * flags added, EINTR retried: recvmsg's count. */
+ssize_t slx_recv_fds(int sock, void *buf, size_t len, int flags, int *fds, size_t max);
+/* Whether fd's peer has shut its end (unread bytes before the end or not). */
+bool slx_peer_gone(int fd);
+
+#endif
