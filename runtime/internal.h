@@ -41,8 +41,9 @@ enum rt_sync_type {
 	 * (the end of the socket before this is a process that never ran: one
 	 * killed in its hooks also ends it) */
 	RT_SYNC_EXEC,
-	/* exec's first child -> parent: the pid (decimal) of the process it
-	 * forked into the container's pid namespace, the caller's child */
+	/* exec's first child -> parent: a pidfd (SCM_RIGHTS, no payload) of
+	 * the process it forked into the container's pid namespace, the
+	 * caller's child */
 	RT_SYNC_PID,
 };
 struct rt_sync_hdr {

@@ -299,8 +299,6 @@ static int bind_read_only(struct oci_strv *o, bool *ro)
 	return 0;
 }
 
-/* The shared root never written (floor_root.c), read-only binds, no host
- * hooks; the floor's /tmp replaces any the bundle mounts. */
 /* One option word's size= in MB (rounded up) into *mb; -1 (err) for
  * one not a plain size, a percentage of the host's memory, nr_blocks, or
  * nr_inodes=0 (inodes without end) are refused rather than weighed. */
@@ -427,6 +425,8 @@ static int floor_tmpfs_sizes(struct oci_config *cfg, uint32_t tmp_mb, struct slx
 	return 0;
 }
 
+/* The shared root never written (floor_root.c), read-only binds, no host
+ * hooks; the floor's /tmp replaces any the bundle mounts. */
 static int floor_filesystem(struct oci_config *cfg, const char *bundle, const char *skeleton,
 			    uint32_t tmp_mb, struct slx_err *err)
 {
@@ -592,9 +592,6 @@ static int floor_proc_paths(struct oci_config *cfg, struct slx_err *err)
 	return 0;
 }
 
-/* memory.max and no swap from the memory size, pids.max, cpu.weight in
- * proportion to memory (100, a default cgroup's, at 128 MB).  A limit the
- * host's cgroup v2 cannot hold is left out and reported in f->missing. */
 static uint32_t floor_pids(const struct shim_floor_opts *o)
 {
 	return o->pids ? o->pids : SHIM_FLOOR_PIDS;
@@ -636,6 +633,9 @@ int shim_floor_pids_share(uint64_t n, uint32_t *pids, struct slx_err *err)
 	return 0;
 }
 
+/* memory.max and no swap from the memory size, pids.max, cpu.weight in
+ * proportion to memory (100, a default cgroup's, at 128 MB).  A limit the
+ * host's cgroup v2 cannot hold is left out and reported in f->missing. */
 static int floor_limits(struct oci_resources *r, uint32_t mb, const struct shim_floor_opts *o,
 			struct shim_floor *f, struct slx_err *err)
 {
