@@ -43,8 +43,10 @@ ssize_t slx_recv_fds(int sock, void *buf, size_t len, int flags, int *fds, size_
 {
 	union slx_cmsg u;
 	struct iovec iov = {.iov_base = buf, .iov_len = len};
-	struct msghdr msg = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf)};
+	struct msghdr msg = {.msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf)};
 	size_t got = 0;
 	ssize_t n;
 
