@@ -82,6 +82,11 @@ struct replay_result {
 	/* With several nodes: the busiest node's invocations over the mean
 	 * node's (1: even). */
 	double imbalance;
+	/* On a node: the most memory its sandboxes running an invocation held
+	 * at once, GiB (the busiest node's, with several).  Given room, it is
+	 * the trace's own peak; where it reaches the capacity, calls were held
+	 * for memory at the trace's peaks, under any policy. */
+	double peak_running_gb;
 };
 
 void replay_config_default(struct replay_config *rc);

@@ -52,6 +52,11 @@ struct node {
 	 * never released by the cache-like policies, so a node's memory in
 	 * use is its whole budget and says nothing of its load). */
 	uint64_t *committed;
+	/* Per node, bytes of sandboxes running an invocation, and the most
+	 * any node's held at once: on a node with room for every call, the
+	 * trace's own peak; a smaller node holds calls for memory around that
+	 * peak, whatever its policy. */
+	uint64_t *running, peak_running;
 	size_t n_app;
 	struct heap_ent *heap;
 	size_t n_heap, cap_heap;
@@ -127,6 +132,9 @@ static int dispatch(struct node *n, size_t slot, uint64_t now)
 		idle_end(n, sb, now);
 		model_function_start(f, sb, now, n->rc->tick_ns);
 		n->committed[slot / n->n_app] += sb->mem_bytes;
+		n->running[slot / n->n_app] += sb->mem_bytes;
+		if (n->running[slot / n->n_app] > n->peak_running)
+			n->peak_running = n->running[slot / n->n_app];
 		sb->caller_ns = now + v.dur_ns;
 		if (now > v.t_ns) {
 			if (replay_stats_cold(&n->st, now - v.t_ns, v.busy, n->rc->cold_ns) < 0)
@@ -212,6 +220,7 @@ static void settle(struct node *n, size_t slot, uint64_t now)
 		if (sb->state == MODEL_SB_BUSY && sb->caller_ns == now) {
 			model_function_finish(f, sb, now, n->rc->tick_ns);
 			*committed -= sb->mem_bytes;
+			n->running[slot / n->n_app] -= sb->mem_bytes;
 			n->freed = true;
 		} else if (sb->state == MODEL_SB_CREATING && sb->ready_ns == now) {
 			sb->state = MODEL_SB_IDLE;
@@ -430,7 +439,8 @@ static int node_init(struct node *n, const struct trace *t, uint64_t budget)
 	n->m = calloc(n->k_nodes, sizeof(*n->m));
 	n->placed = calloc(n->k_nodes, sizeof(*n->placed));
 	n->committed = calloc(n->k_nodes, sizeof(*n->committed));
-	if (!n->app || !n->src || !n->m || !n->placed || !n->committed)
+	n->running = calloc(n->k_nodes, sizeof(*n->running));
+	if (!n->app || !n->src || !n->m || !n->placed || !n->committed || !n->running)
 		return -1;
 	for (unsigned k = 0; k < n->k_nodes; k++) {
 		n->m[k].fn = calloc(n_app + 1, sizeof(*n->m[k].fn));
@@ -496,6 +506,7 @@ static void node_fini(struct node *n)
 	free(n->src);
 	free(n->placed);
 	free(n->committed);
+	free(n->running);
 	free(n->heap);
 	free(n->acts);
 	replay_stats_free(&n->st);
@@ -550,6 +561,7 @@ int replay_run_node(const struct trace *t, const struct policy_config *pc,
 	if (r == 0) {
 		replay_stats_result(&n.st, pc->name, out);
 		out->imbalance = imbalance(&n);
+		out->peak_running_gb = (double)n.peak_running / (1u << 30);
 	}
 	node_fini(&n);
 	if (r < 0)

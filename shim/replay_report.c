@@ -124,19 +124,19 @@ static void print_csv(const struct run *r, FILE *out)
 {
 	fprintf(out, "policy,invocations,cold_starts,cold_start_pct,idle_gb_s,app_cold_p50,"
 		     "app_cold_p75,app_cold_p90,cold_busy,mean_added_ms,p99_added_ms,"
-		     "p999_added_ms,node_gb,evictions,imbalance,cold_held,miss_pct\n");
+		     "p999_added_ms,node_gb,evictions,imbalance,cold_held,miss_pct,peak_running_gb\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
 		fprintf(
 		    out,
-		    "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu,%.3f,%lu,%.4f\n",
+		    "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu,%.3f,%lu,%.4f,%.3f\n",
 		    x->policy, (unsigned long)x->invocations, (unsigned long)x->cold_starts,
 		    x->cold_start_pct, x->idle_gb_s, x->app_cold_p50, x->app_cold_p75,
 		    x->app_cold_p90, (unsigned long)x->cold_starts_busy, x->mean_added_ms,
 		    x->p99_added_ms, x->p999_added_ms, (double)r->node[i] / (1u << 30),
 		    (unsigned long)x->evictions, x->imbalance, (unsigned long)x->cold_starts_held,
-		    x->miss_pct);
+		    x->miss_pct, x->peak_running_gb);
 	}
 }
 
@@ -152,7 +152,7 @@ static void print_table(const struct run *r, FILE *out)
 	fprintf(out, "%-12s %s %11s %9s %8s %7s %7s %7s %8s %13s %8s %9s%s\n", "POLICY",
 		node ? "NODE GB" : "", "INVOCATIONS", "COLD", "COLD%", "APP50%", "APP75%", "APP90%",
 		"BUSY", "IDLE GB*s", "MEAN +ms", "P99.9 +ms",
-		node ? "    EVICT IMBALANCE      HELD   MISS%" : "");
+		node ? "    EVICT IMBALANCE      HELD   MISS% PEAK RUN GB" : "");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
@@ -165,8 +165,9 @@ static void print_table(const struct run *r, FILE *out)
 			(unsigned long)x->cold_starts_busy, x->idle_gb_s, x->mean_added_ms,
 			x->p999_added_ms);
 		if (node)
-			fprintf(out, " %9lu %9.2f %9lu %7.3f", (unsigned long)x->evictions,
-				x->imbalance, (unsigned long)x->cold_starts_held, x->miss_pct);
+			fprintf(out, " %9lu %9.2f %9lu %7.3f %11.2f", (unsigned long)x->evictions,
+				x->imbalance, (unsigned long)x->cold_starts_held, x->miss_pct,
+				x->peak_running_gb);
 		fputc('\n', out);
 	}
 }

@@ -120,12 +120,12 @@ Test(replay_fixture, latency_mean_p999_and_per_app_percentiles)
  * rounds them).  A field added to replay_result belongs here too. */
 static void rpl_result_row(const struct replay_result *r, char *row, size_t size)
 {
-	snprintf(row, size, "%s,%lu,%lu,%lu,%lu,%a,%a,%a,%a,%a,%a,%a,%a,%a,%lu", r->policy,
+	snprintf(row, size, "%s,%lu,%lu,%lu,%lu,%a,%a,%a,%a,%a,%a,%a,%a,%a,%lu,%a,%a", r->policy,
 		 (unsigned long)r->invocations, (unsigned long)r->cold_starts,
 		 (unsigned long)r->cold_starts_busy, (unsigned long)r->cold_starts_held,
 		 r->cold_start_pct, r->miss_pct, r->app_cold_p50, r->app_cold_p75, r->app_cold_p90,
 		 r->idle_gb_s, r->mean_added_ms, r->p99_added_ms, r->p999_added_ms,
-		 (unsigned long)r->evictions);
+		 (unsigned long)r->evictions, r->imbalance, r->peak_running_gb);
 }
 
 /* Every policy twice, the second pass on a freshly loaded trace and in the
@@ -692,7 +692,9 @@ Test(replay_nodes, a_busy_home_overflows_to_a_node_whose_sandboxes_are_idle)
  * a's call ends at 60.005 s, then for its creation: 15.01 s, past the
  * 5 ms a creation takes, so it is held, FaasCache's dropped call, left
  * out of the MISS% as its simulator leaves it out of hits and misses.
- * With room for two it is warm, and nothing is held. */
+ * With room for two it is warm, and nothing is held.  The running peak
+ * is one sandbox on the small node, and a's and b's together (45 to 46 s)
+ * on the larger one. */
 Test(replay_node, a_call_that_waited_for_memory_is_held)
 {
 	static const char *const policies[] = {"lru", "gdsf", "fixed:600", "delta"};
@@ -723,6 +725,8 @@ Test(replay_node, a_call_that_waited_for_memory_is_held)
 		cr_expect_eq(two.cold_starts, 2, "%s", policies[i]);
 		cr_expect_eq(two.cold_starts_held, 0, "%s", policies[i]);
 		cr_expect_float_eq(two.miss_pct, 200.0 / 3, 1e-9, "%s", policies[i]);
+		cr_expect_float_eq(one.peak_running_gb, 0.125, 1e-9, "%s", policies[i]);
+		cr_expect_float_eq(two.peak_running_gb, 0.25, 1e-9, "%s", policies[i]);
 	}
 	trace_free(&t);
 	free(inv);
