@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 union slx_cmsg {
-	char buf[CMSG_SPACE(sizeof(int) * SLX_FDS_MAX)];
+	char buf[CMSG_SPACE(sizeof(int) * SLX_FDS_MAX) + CMSG_SPACE(sizeof(struct ucred))];
 	struct cmsghdr align;
 };
 
@@ -39,7 +39,7 @@ int slx_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t n
 	return r < 0 ? -1 : 0;
 }
 
-ssize_t slx_recv_fds(int sock, void *buf, size_t len, int flags, int *fds, size_t max)
+ssize_t slx_recv_msg(int sock, void *buf, size_t len, int flags, int *fds, size_t max, pid_t *from)
 {
 	union slx_cmsg u;
 	struct iovec iov = {.iov_base = buf, .iov_len = len};
@@ -52,12 +52,21 @@ ssize_t slx_recv_fds(int sock, void *buf, size_t len, int flags, int *fds, size_
 
 	for (size_t i = 0; i < max; i++)
 		fds[i] = -1;
+	if (from)
+		*from = -1;
 	do
 		n = recvmsg(sock, &msg, flags | MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	for (struct cmsghdr *c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c)) {
 		size_t k;
 
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS && from &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+			struct ucred cred;
+
+			memcpy(&cred, CMSG_DATA(c), sizeof(cred));
+			*from = cred.pid;
+		}
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -72,6 +81,11 @@ ssize_t slx_recv_fds(int sock, void *buf, size_t len, int flags, int *fds, size_
 		}
 	}
 	return n;
+}
+
+ssize_t slx_recv_fds(int sock, void *buf, size_t len, int flags, int *fds, size_t max)
+{
+	return slx_recv_msg(sock, buf, len, flags, fds, max, NULL);
 }
 
 bool slx_peer_gone(int fd)

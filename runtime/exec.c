@@ -228,73 +228,82 @@ static bool our_child(int pidfd)
 	return syscall(SYS_waitid, P_PIDFD, pidfd, &si, WEXITED | WNOHANG | WNOWAIT, NULL) == 0;
 }
 
-static int joiner_status(pid_t joiner, int *reaped)
+/* Whether pid is our child, running or not yet waited for. */
+static bool our_child_pid(pid_t pid)
 {
-	int status = 0;
+	siginfo_t si;
 
-	if (*reaped >= 0)
-		return *reaped;
-	while (waitpid(joiner, &status, 0) < 0 && errno == EINTR)
-		;
-	return *reaped = status;
+	return pid > 0 && waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
 }
 
-/* The joiner's word: the pidfd of the process it forked, or its error.
- * The process shares the socket from its birth, and a container holding
- * CAP_SYS_PTRACE can take it from there and write first (it named a host
- * pid that the parent then signalled, waited for and wrote as the
- * --pid-file: an attacker's review of the joiner's first form).  So the
- * pid comes as a pidfd, taken only if it is our child; an error counts
- * only if the joiner, which sends none after the fork, failed. */
-static int joiner_answer(int fd, pid_t joiner, pid_t *pid, struct slx_err *err)
+/* What exec's socket holds, read to its end: the joiner's pidfd of the
+ * process it forked, or an error from the joiner or that process.  Both
+ * share the socket, the process from its birth, and a container holding
+ * CAP_SYS_PTRACE can take it from there and write: it named a host pid
+ * that slxrun then signalled, waited for and wrote as the --pid-file (an
+ * attacker's review of the joiner's first form); it wrote 16 answers
+ * ahead of the joiner's, and exec gave up and left its process running;
+ * it forged the process's error, and exec said it failed and killed it.
+ * So each message counts by its sender, which the kernel names
+ * (SO_PASSCRED): the pidfd only from the joiner, and only of our child;
+ * an error only from the joiner or from our other child, the process.
+ * The rest is the container's, dropped.  The end comes once the process
+ * has exec'd (the socket is close-on-exec) or died. */
+struct exec_word {
+	int pidfd;
+	pid_t pid;
+	bool failed;
+};
+
+static int exec_read(int fd, pid_t joiner, struct exec_word *w, struct slx_err *err)
 {
 	static char buf[sizeof(struct rt_sync_hdr) + RT_SYNC_MAX + 1];
-	int reaped = -1;
 
-	for (int tries = 0; tries < 16; tries++) {
+	for (;;) {
 		struct rt_sync_hdr hdr;
-		int pidfd;
-		ssize_t n = slx_recv_fds(fd, buf, sizeof(buf) - 1, 0, &pidfd, 1);
+		int got;
+		pid_t from, pid;
+		ssize_t n = slx_recv_msg(fd, buf, sizeof(buf) - 1, 0, &got, 1, &from);
 
-		if (n <= 0) {
-			joiner_status(joiner, &reaped);
-			if (n == 0)
-				return slx_error(err, 0, "exec: the process was not made");
-			return slx_error(err, errno, "exec: read from the joiner");
-		}
-		if ((size_t)n < sizeof(hdr)) {
-			slx_closep(&pidfd);
+		if (n <= 0)
+			return n == 0 ? 0 : slx_error(err, errno, "exec: read from its process");
+		if ((size_t)n < sizeof(hdr) || from <= 0) {
+			slx_closep(&got);
 			continue;
 		}
 		memcpy(&hdr, buf, sizeof(hdr));
-		if (hdr.type == RT_SYNC_PID && pidfd >= 0 && our_child(pidfd) &&
-		    (*pid = pidfd_pid(pidfd)) > 0) {
-			joiner_status(joiner, &reaped);
-			return pidfd;
+		if (from == joiner && hdr.type == RT_SYNC_PID && w->pidfd < 0 && got >= 0 &&
+		    our_child(got) && (pid = pidfd_pid(got)) > 0) {
+			w->pidfd = got;
+			w->pid = pid;
+			continue;
 		}
-		slx_closep(&pidfd);
-		if (hdr.type == RT_SYNC_ERROR && joiner_status(joiner, &reaped) != 0) {
-			buf[n] = '\0';
-			slx_error(err, 0, "%s",
-				  hdr.len == (size_t)n - sizeof(hdr) ? buf + sizeof(hdr)
-								     : "exec failed");
-			err->errnum = hdr.errnum;
-			return -1;
-		}
+		slx_closep(&got);
+		if (hdr.type != RT_SYNC_ERROR || w->failed ||
+		    (from != joiner && from != w->pid && !our_child_pid(from)))
+			continue;
+		buf[n] = '\0';
+		slx_error(err, 0, "%s",
+			  hdr.len == (size_t)n - sizeof(hdr) ? buf + sizeof(hdr) : "exec failed");
+		err->errnum = hdr.errnum;
+		w->failed = true;
 	}
-	joiner_status(joiner, &reaped);
-	return slx_error(err, EPROTO, "exec: no word from the joiner among what the socket held");
 }
 
 static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, struct slx_err *err)
 {
-	int sv[2], joiner_fd = -1;
-	struct rt_sync_hdr hdr;
-	cleanup_free char *payload = NULL;
-	pid_t joiner, pid = -1;
+	struct exec_word w = {.pidfd = -1, .pid = -1};
+	int sv[2], joiner_fd = -1, one = 1, r;
+	pid_t joiner;
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return slx_error(err, errno, "socketpair");
+	if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+		slx_error(err, errno, "exec: SO_PASSCRED");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
 	joiner = rt_clone_into(0, p->cg.dirfd, -1, 0, &joiner_fd, err);
 	if (joiner == 0) {
 		close(sv[0]);
@@ -306,24 +315,22 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, str
 		return -1;
 	}
 	close(joiner_fd);
-	if ((*pidfd = joiner_answer(sv[0], joiner, &pid, err)) < 0) {
-		close(sv[0]);
-		return -1;
-	}
-	/* EOF means execve succeeded (the socket is close-on-exec). */
-	if (rt_sync_recv(sv[0], &hdr, &payload, err) == 0 && hdr.type == RT_SYNC_ERROR) {
-		slx_error(err, 0, "%s", payload ? payload : "exec failed");
-		err->errnum = hdr.errnum;
-		close(sv[0]);
-		/* gone already, or (a message the container forged) killed */
-		(void)pidfd_send_signal(*pidfd, SIGKILL, NULL, 0);
-		slx_closep(pidfd);
-		reap(pid);
-		return -1;
-	}
+	r = exec_read(sv[0], joiner, &w, err);
 	close(sv[0]);
-	*pid_out = pid;
-	return 0;
+	reap(joiner);
+	if (r == 0 && !w.failed && w.pidfd >= 0) {
+		*pidfd = w.pidfd;
+		*pid_out = w.pid;
+		return 0;
+	}
+	if (r == 0 && !w.failed)
+		slx_error(err, 0, "exec: the process was not made");
+	if (w.pidfd >= 0) { /* gone already, or killed */
+		(void)pidfd_send_signal(w.pidfd, SIGKILL, NULL, 0);
+		close(w.pidfd);
+		reap(w.pid);
+	}
+	return -1;
 }
 
 int rt_exec(const struct rt_ctx *ctx, const char *id, const struct oci_process *proc,

@@ -122,21 +122,22 @@ static int run_one(const struct trace *t, const char *spec, bool sweep, uint64_t
 
 static void print_csv(const struct run *r, FILE *out)
 {
-	fprintf(out, "policy,invocations,cold_starts,cold_start_pct,idle_gb_s,app_cold_p50,"
-		     "app_cold_p75,app_cold_p90,cold_busy,mean_added_ms,p99_added_ms,"
-		     "p999_added_ms,node_gb,evictions,imbalance,cold_held,miss_pct,peak_running_gb\n");
+	fprintf(out,
+		"policy,invocations,cold_starts,cold_start_pct,idle_gb_s,app_cold_p50,"
+		"app_cold_p75,app_cold_p90,cold_busy,mean_added_ms,p99_added_ms,"
+		"p999_added_ms,node_gb,evictions,imbalance,cold_held,miss_pct,peak_running_gb\n");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct replay_result *x = &r->res[i];
 
-		fprintf(
-		    out,
-		    "%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu,%.3f,%lu,%.4f,%.3f\n",
-		    x->policy, (unsigned long)x->invocations, (unsigned long)x->cold_starts,
-		    x->cold_start_pct, x->idle_gb_s, x->app_cold_p50, x->app_cold_p75,
-		    x->app_cold_p90, (unsigned long)x->cold_starts_busy, x->mean_added_ms,
-		    x->p99_added_ms, x->p999_added_ms, (double)r->node[i] / (1u << 30),
-		    (unsigned long)x->evictions, x->imbalance, (unsigned long)x->cold_starts_held,
-		    x->miss_pct, x->peak_running_gb);
+		fprintf(out,
+			"%s,%lu,%lu,%.4f,%.1f,%.3f,%.3f,%.3f,%lu,%.5f,%.3f,%.3f,%g,%lu,%.3f,%lu,%."
+			"4f,%.3f\n",
+			x->policy, (unsigned long)x->invocations, (unsigned long)x->cold_starts,
+			x->cold_start_pct, x->idle_gb_s, x->app_cold_p50, x->app_cold_p75,
+			x->app_cold_p90, (unsigned long)x->cold_starts_busy, x->mean_added_ms,
+			x->p99_added_ms, x->p999_added_ms, (double)r->node[i] / (1u << 30),
+			(unsigned long)x->evictions, x->imbalance,
+			(unsigned long)x->cold_starts_held, x->miss_pct, x->peak_running_gb);
 	}
 }
 

@@ -382,7 +382,14 @@ Test(security_defaults, exec_is_never_in_the_containers_pid_namespace_with_the_h
  * over the process's dumpable 0) and writes first, naming a host pid as
  * the process exec made.  slxrun wrote that pid as the --pid-file, and
  * would have signalled and waited for it (an attacker's review of the
- * joiner's first form).  Only a pidfd of its own child counts now. */
+ * joiner's first form).  Only a pidfd of its own child counts now.  It
+ * also floods the socket (64 forged answers ahead of the joiner's: exec
+ * read 16 and failed, leaving its process running) and, once exec waits
+ * for the end of the socket, forges the process's error (exec said it
+ * failed and killed the process).  Only the joiner's word and its
+ * process's own count now, told apart by the kernel's SCM_CREDENTIALS.
+ * strace holds the joiner's send and the process's execve, so the
+ * container always wins the race to the socket. */
 static const char forge_prog[] =
     "#define _GNU_SOURCE\n#include <dirent.h>\n#include <stdlib.h>\n#include <string.h>\n"
     "#include <sys/socket.h>\n#include <sys/syscall.h>\n#include <unistd.h>\n"
@@ -397,7 +404,9 @@ static const char forge_prog[] =
     "        if (s >= 0 && !getsockopt(s, SOL_SOCKET, SO_TYPE, &t, &l) && t == SOCK_SEQPACKET) {\n"
     "          struct iovec v[2] = {{&h, sizeof(h)}, {argv[1], h.len}};\n"
     "          struct msghdr m = {.msg_iov = v, .msg_iovlen = 2};\n"
-    "          sendmsg(s, &m, MSG_NOSIGNAL); return 0; }\n"
+    "          for (int k = 0; k < 64; k++) sendmsg(s, &m, MSG_NOSIGNAL);\n"
+    "          usleep(1000000); h.type = 5; h.errnum = 1; h.len = 6; v[1].iov_base = \"forged\";\n"
+    "          v[1].iov_len = 6; sendmsg(s, &m, MSG_NOSIGNAL); return 0; }\n"
     "        if (s >= 0) close(s); }\n"
     "      close(pfd); }\n"
     "    closedir(d); } }\n";
@@ -423,8 +432,9 @@ Test(security_defaults, exec_takes_its_process_from_its_joiner_not_from_the_cont
 		"-e \"s|\\[\\\"/bin/true\\\"\\]|[\\\"/bin/sh\\\",\\\"-c\\\",\\\"/forge $v \\& "
 		"exec sleep 1000\\\"]|\" config.json; "
 		"%2$s --root %3$s run -d -b %1$s fg </dev/null >/dev/null 2>&1; sleep 0.3; "
-		"strace -f -qq -o /dev/null -e trace=sendmsg "
-		"-e inject=sendmsg:delay_enter=300000:when=1 %2$s --root %3$s exec -d "
+		"strace -f -qq -o /dev/null -e trace=sendmsg,execve "
+		"-e inject=sendmsg:delay_enter=300000:when=1 "
+		"-e inject=execve:delay_enter=300000:when=1 %2$s --root %3$s exec -d "
 		"--pid-file %1$s/pid fg /bin/sleep 5 </dev/null >/dev/null 2>&1 || true; "
 		"p=$(cat pid 2>/dev/null || true); echo \"victim $v pid-file $p\"; "
 		"[ \"$p\" != \"$v\" ] && kill -0 $v && grep -m1 Name: /proc/$p/status",
