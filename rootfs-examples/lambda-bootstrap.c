@@ -11,7 +11,8 @@
  * "log-attack" writes a line made to pass for the shim's and tries to read and truncate what its
  * stderr is, answering what came of each; "next-dropped", once answered, sends a /next and
  * closes it unanswered, as a client whose timeout fired ("next-dropped-wait" then waits 1 s
- * before it asks again).
+ * before it asks again).  With BOOTSTRAP_GONE_BEFORE_EVENT set it sends one /next, hangs up and
+ * exits before any event can reach it, as a runtime that dies between its /next and its event.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -385,14 +386,14 @@ static char *big_answer(size_t *len)
 
 /* A /next whose client gives up (its timeout, a recycled connection):
  * sent, then closed before any answer, as an HTTP client library does. */
-static void next_dropped(void)
+static void next_dropped(useconds_t linger_us)
 {
 	static const char get[] = "GET " API "/invocation/next HTTP/1.1\r\nHost: x\r\n\r\n";
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&api_addr, sizeof(api_addr)) == 0 &&
-	    send_all(fd, get, sizeof(get) - 1) == 0)
-		usleep(100000);
+	    send_all(fd, get, sizeof(get) - 1) == 0 && linger_us)
+		usleep(linger_us);
 	if (fd >= 0)
 		close(fd);
 }
@@ -436,7 +437,7 @@ static void handle(const struct reply *next)
 	free(answer);
 	if (event_is(next->body, next->body_len, "next-dropped") ||
 	    event_is(next->body, next->body_len, "next-dropped-wait"))
-		next_dropped();
+		next_dropped(100000);
 	if (event_is(next->body, next->body_len, "next-dropped-wait"))
 		sleep(1);
 }
@@ -454,6 +455,11 @@ int main(void)
 	const char *init_sleep = getenv("BOOTSTRAP_INIT_SLEEP_S");
 	if (init_sleep && atoi(init_sleep) > 0)
 		sleep((unsigned)atoi(init_sleep));
+	if (getenv("BOOTSTRAP_GONE_BEFORE_EVENT")) {
+		next_dropped(0);
+		usleep(300000);
+		return 0;
+	}
 	for (;;) {
 		struct reply next = {0};
 

@@ -60,9 +60,15 @@ struct http_front {
 	size_t calls;	     /* live struct http_call */
 	size_t body_bytes;   /* held by calls: request bodies and answers */
 	size_t answer_bytes; /* the answers among them */
-	/* request bodies by function (ops.function_index; the last, any
-	 * other name), each within share when there are several */
-	size_t *fn_bytes, share;
+	/* By function (ops.function_index; the last, any other name): what
+	 * its calls hold, request bodies and answers, and the answers among
+	 * them.  With several functions a body is taken only within its
+	 * function's share, and a function whose answers fill its share starts
+	 * no call: a function's slow readers held the node's one budget with
+	 * its answers, and every other function's calls got 503 (an
+	 * attacker's review). */
+	size_t *fn_bytes, *fn_answers, share;
+	size_t *fn_left; /* shed_answers' own count */
 	struct http_call *oldest_answer, *newest_answer;
 	struct http_conn conns; /* list head */
 	uint64_t next_sweep_ns;
@@ -307,27 +313,39 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	unproven_add(d, hc);
 }
 
-/* While the answers held fill the budget no call starts: cut the ones whose
- * client has taken nothing for HTTP_ANSWER_GRACE_S (MHD took no block of
- * it to send), longest first, until those left fit; one being read goes on.
- * A cut answer still counts until MHD has closed its connection. */
+/* Whether the answers held stop fn's calls from starting: they fill the
+ * budget, or with several functions fn's share (left: fn's answers). */
+static bool answers_fill(const struct http_front *f, size_t left, size_t fn_left)
+{
+	return left >= f->opts.body_budget || (f->opts.n_functions > 1 && fn_left >= f->share);
+}
+
+/* While the answers held fill the budget (or a function's share) no call
+ * (of that function) starts: cut the ones whose client has taken nothing
+ * for HTTP_ANSWER_GRACE_S (MHD took no block of it to send), longest
+ * first, until those left fit; one being read goes on.  A cut answer still
+ * counts until MHD has closed its connection. */
 static uint64_t shed_answers(struct http_front *f, uint64_t now, uint64_t next)
 {
 	const uint64_t grace = (uint64_t)HTTP_ANSWER_GRACE_S * 1000000000ull;
 	size_t left = f->answer_bytes;
 
-	for (struct http_call *c = f->oldest_answer; c && left >= f->opts.body_budget;
-	     c = c->anext) {
+	for (size_t i = 0; i <= f->opts.n_functions; i++)
+		f->fn_left[i] = f->fn_answers[i];
+	for (struct http_call *c = f->oldest_answer; c; c = c->anext) {
 		struct http_conn *hc;
 
 		uint64_t until = (c->answer ? c->answer->progress_ns : 0) + grace;
 
+		if (!answers_fill(f, left, f->fn_left[c->fn]))
+			continue;
 		if (!c->shed && now < until) {
 			if (until < next)
 				next = until;
 			continue;
 		}
 		left -= c->held;
+		f->fn_left[c->fn] -= c->held;
 		if (c->shed || !(hc = conn_of(c->conn)))
 			continue;
 		(void)shutdown(hc->fd, SHUT_RDWR);
@@ -337,18 +355,11 @@ static uint64_t shed_answers(struct http_front *f, uint64_t now, uint64_t next)
 	return next;
 }
 
-/* The request body is done with (answered, or the call is gone). */
-static void body_done(struct http_call *c)
-{
-	if (!c->answered)
-		c->front->fn_bytes[c->fn] -= c->held;
-}
-
 /* A body whose client left: its bytes and their budget go now, and the
  * rest of it is dropped (the call ends as over budget, to no one). */
 static void body_abandoned(struct http_call *c)
 {
-	body_done(c);
+	c->front->fn_bytes[c->fn] -= c->held;
 	c->front->body_bytes -= c->held;
 	c->held = 0;
 	slx_buf_release(&c->body);
@@ -451,12 +462,26 @@ static enum MHD_Result on_read_only(struct http_front *f, struct MHD_Connection 
 	return reply_text(conn, r, body, len, "application/json");
 }
 
-/* A body is held only within the front's budget: its declared length is
- * reserved at once, a chunked body is counted as it arrives. */
+/* What the functions hold within their shares: a function's answers past
+ * its share (they are never refused, the work is done) are its own to
+ * wait out, not the others'. */
+static size_t shared_bytes(const struct http_front *f)
+{
+	size_t sum = 0;
+
+	for (size_t i = 0; i <= f->opts.n_functions; i++)
+		sum += f->fn_bytes[i] < f->share ? f->fn_bytes[i] : f->share;
+	return sum;
+}
+
+/* A body is held only within the front's budget (with several functions,
+ * within its function's share and what the shares hold): its declared
+ * length is reserved at once, a chunked body is counted as it arrives. */
 static bool body_fits(struct http_front *f, struct http_call *c, size_t more)
 {
-	if (f->body_bytes + more > f->opts.body_budget ||
-	    (f->opts.n_functions > 1 && f->fn_bytes[c->fn] + more > f->share))
+	if (f->opts.n_functions > 1 ? f->fn_bytes[c->fn] + more > f->share ||
+					  shared_bytes(f) + more > f->opts.body_budget
+				    : f->body_bytes + more > f->opts.body_budget)
 		return false;
 	f->body_bytes += more;
 	f->fn_bytes[c->fn] += more;
@@ -597,10 +622,11 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 static void call_free(struct http_call *c)
 {
 	c->front->calls--;
-	body_done(c);
+	c->front->fn_bytes[c->fn] -= c->held;
 	c->front->body_bytes -= c->held;
 	if (c->answered) {
 		c->front->answer_bytes -= c->held;
+		c->front->fn_answers[c->fn] -= c->held;
 		*(c->aprev ? &c->aprev->anext : &c->front->oldest_answer) = c->anext;
 		*(c->anext ? &c->anext->aprev : &c->front->newest_answer) = c->aprev;
 	}
@@ -669,19 +695,22 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 		return;
 	}
 	/* The request body is done with; the answer is held instead, counted
-	 * over the budget (it is never refused: the work is done; instead no
-	 * call starts while answers fill the budget, http_front_answers_full). */
+	 * over the budget and its function's share (it is never refused: the
+	 * work is done; instead no call of the function starts while answers
+	 * fill either, http_front_answers_full). */
 	slx_buf_release(&c->body);
-	body_done(c);
 	f->body_bytes += a->len;
 	f->body_bytes -= c->held;
+	f->fn_bytes[c->fn] += a->len;
+	f->fn_bytes[c->fn] -= c->held;
+	f->fn_answers[c->fn] += a->len;
 	c->held = a->len;
 	c->answered = true;
 	c->aprev = f->newest_answer;
 	*(c->aprev ? &c->aprev->anext : &f->oldest_answer) = c;
 	f->newest_answer = c;
 	f->answer_bytes += a->len;
-	if (http_front_answers_full(f))
+	if (http_front_answers_full(f, c->fn))
 		f->next_sweep_ns = slx_now_ns();
 	if ((c->answer = malloc(sizeof(*c->answer) + a->len))) {
 		*c->answer =
@@ -712,6 +741,18 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 
 /* ---- daemons --------------------------------------------------------------- */
 
+static void front_free(struct http_front *f)
+{
+	if (f->token) {
+		explicit_bzero(f->token, f->token_len);
+		free(f->token);
+	}
+	free(f->fn_bytes);
+	free(f->fn_answers);
+	free(f->fn_left);
+	free(f);
+}
+
 int http_front_open(const struct http_ops *ops, const struct http_front_opts *opts, int epfd,
 		    void *tag, struct http_front **out, struct slx_err *err)
 {
@@ -722,8 +763,11 @@ int http_front_open(const struct http_ops *ops, const struct http_front_opts *op
 	f->ops = *ops;
 	f->opts = *opts;
 	f->opts.token = NULL;
-	if (!(f->fn_bytes = calloc(opts->n_functions + 1, sizeof(*f->fn_bytes)))) {
-		free(f);
+	f->fn_bytes = calloc(opts->n_functions + 1, sizeof(*f->fn_bytes));
+	f->fn_answers = calloc(opts->n_functions + 1, sizeof(*f->fn_answers));
+	f->fn_left = calloc(opts->n_functions + 1, sizeof(*f->fn_left));
+	if (!f->fn_bytes || !f->fn_answers || !f->fn_left) {
+		front_free(f);
 		return slx_error(err, ENOMEM, "http front");
 	}
 	f->share = opts->n_functions > 1 ? opts->body_budget / opts->n_functions : 0;
@@ -732,8 +776,7 @@ int http_front_open(const struct http_ops *ops, const struct http_front_opts *op
 	if (opts->token) {
 		f->token_len = strlen(opts->token);
 		if (!(f->token = strdup(opts->token))) {
-			free(f->fn_bytes);
-			free(f);
+			front_free(f);
 			return slx_error(err, ENOMEM, "http front");
 		}
 	}
@@ -843,9 +886,11 @@ size_t http_front_body_bytes(const struct http_front *f)
 	return f->body_bytes;
 }
 
-bool http_front_answers_full(const struct http_front *f)
+bool http_front_answers_full(const struct http_front *f, size_t fn)
 {
-	return f->answer_bytes >= f->opts.body_budget;
+	return answers_fill(f, f->answer_bytes,
+			    fn < f->opts.n_functions ? f->fn_answers[fn]
+						     : f->fn_answers[f->opts.n_functions]);
 }
 
 void http_front_close(struct http_front *f)
@@ -855,10 +900,5 @@ void http_front_close(struct http_front *f)
 	http_front_quiesce(f);
 	for (size_t i = 0; i < f->n; i++)
 		MHD_stop_daemon(f->d[i].mhd);
-	if (f->token) {
-		explicit_bzero(f->token, f->token_len);
-		free(f->token);
-	}
-	free(f->fn_bytes);
-	free(f);
+	front_free(f);
 }

@@ -107,11 +107,12 @@ int http_front_timeout_ms(struct http_front *f);
 void http_front_quiesce(struct http_front *f);
 /* Bytes of request and answer bodies the front holds now. */
 size_t http_front_body_bytes(const struct http_front *f);
-/* Whether the answers waiting for their clients fill the body budget: start
- * no call until they drain (clients that ask for 6 MB answers and never
- * read them held them all, 300 of them 1.7 GB) or HTTP_ANSWER_GRACE_S cuts
- * the oldest. */
-bool http_front_answers_full(const struct http_front *f);
+/* Whether the answers waiting for their clients fill the body budget, or
+ * with several functions function fn's share of it: start no call (of fn)
+ * until they drain (clients that ask for 6 MB answers and never read them
+ * held them all, 300 of them 1.7 GB) or HTTP_ANSWER_GRACE_S cuts the
+ * oldest.  fn is ops.function_index's. */
+bool http_front_answers_full(const struct http_front *f, size_t fn);
 /* Calls (connections with a request) the front still tracks. */
 size_t http_front_pending(const struct http_front *f);
 /* Stop the daemons, unlink unix sockets, free.  NULL is fine. */

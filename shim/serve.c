@@ -57,35 +57,41 @@ unusable:
 }
 
 /* A job whose sandbox failed before running it: answered once it has had
- * its attempts, else false (the caller puts it back). */
-static bool out_of_attempts(struct serve_fn *f, struct job *j)
+ * its attempts, else false (the caller puts it back).  queued: the model
+ * still counts it among the function's queue (it was never started; a
+ * started one left the count when it started, and taking it out again
+ * left the model one short: the last call queued never got a sandbox, an
+ * attacker's review). */
+static bool out_of_attempts(struct serve_fn *f, struct job *j, bool queued)
 {
 	if (++j->attempts < SERVE_MAX_ATTEMPTS)
 		return false;
-	pool_abandon(&f->pool);
+	if (queued)
+		pool_abandon(&f->pool);
 	f->m.invocations[SHIM_CRASH]++;
 	job_answer_error(j, 200, "Runtime.ExitError",
 			 "the sandbox failed before running the request");
 	return true;
 }
 
-/* Hand waiting requests to ready sandboxes, oldest first; none while the
- * answers held for their clients fill the front's budget (they drain as
- * clients read or their send deadline cuts them). */
+/* Hand waiting requests to ready sandboxes, oldest first; none of a
+ * function while the answers held for their clients fill the front's
+ * budget or its share (they drain as clients read or their send deadline
+ * cuts them). */
 static void dispatch(struct serve *s)
 {
-	if (http_front_answers_full(s->http))
-		return;
 	for (size_t fi = 0; fi < s->n_fns; fi++) {
 		struct serve_fn *f = &s->fns[fi];
 		struct pool_slot *slot;
 		struct job *j;
 
+		if (http_front_answers_full(s->http, fi))
+			continue;
 		while (f->pool.q_len && (slot = pool_ready_slot(&f->pool))) {
 			j = pool_dequeue(&f->pool);
 			if (start_on(s, slot, j) == 0)
 				continue;
-			if (!out_of_attempts(f, j))
+			if (!out_of_attempts(f, j, true))
 				(void)pool_requeue_front(&f->pool, j);
 		}
 	}
@@ -100,7 +106,7 @@ static void unstart(struct serve *s, struct pool_slot *slot)
 
 	slot->job = NULL;
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
-	if (out_of_attempts(f, j))
+	if (out_of_attempts(f, j, false))
 		pool_slot_finish(&f->pool, slot, slx_now_ns());
 	else if (pool_slot_unstart(&f->pool, slot, j, slx_now_ns()) < 0)
 		job_answer_error(j, 429, "TooManyRequestsException", "the queue is full");

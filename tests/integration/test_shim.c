@@ -150,6 +150,41 @@ Test(shim, a_dropped_next_long_poll_loses_no_event)
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
+/* A runtime that dies between its /next and its event: the call goes
+ * back to the queue for another sandbox, three times, then is answered.
+ * The third time the model's queue was decremented twice (once when the
+ * call started, once more when it was given up), the last of four calls
+ * at once was never given a sandbox, and it waited for ever (an
+ * attacker's review).  All four are answered now. */
+Test(shim, calls_whose_sandboxes_all_end_before_their_event_are_all_answered)
+{
+	char dir[] = "/tmp/slxtest-gone-XXXXXX", fn[600];
+	struct cmd_result r;
+
+	cr_assert(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cmd_run(&r, NULL, 30,
+		"cp -a %1$s %2$s/gone && sed -i 's|\"LAMBDA_TASK_ROOT=/var/task\"|"
+		"\"LAMBDA_TASK_ROOT=/var/task\", \"BOOTSTRAP_GONE_BEFORE_EVENT=1\"|' "
+		"%2$s/gone/config.json && grep -q GONE_BEFORE %2$s/gone/config.json",
+		shim_t_example("lambda-bootstrap"), dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	snprintf(fn, sizeof(fn), "%s/gone", dir);
+	shim_proc_start(&shim_t_cur, fn, "--max 1");
+	cmd_run(&r, NULL, 60,
+		"for i in 1 2 3 4; do curl -s -o /dev/null -w '%%{http_code}\\n' --max-time 20 "
+		"--unix-socket %s http://x/2015-03-31/functions/gone/invocations -d '{}' & done; "
+		"wait",
+		shim_t_cur.sock);
+	cr_expect_eq(r.status, 0);
+	cr_expect(!strstr(r.out, "000"), "every call answered (000: none within 20 s): %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+	cmd_run(&r, NULL, 10, "rm -rf %s", dir);
+	cmd_result_free(&r);
+}
+
 /* A bundle that names a cgroupsPath still gets a cgroup per sandbox: two
  * warm sandboxes of it (and a sandbox and the one it replaces) never share
  * one, which the runtime refuses as "already holds processes". */

@@ -842,6 +842,69 @@ Test(shim_front, a_slow_function_does_not_hold_the_others_out_of_the_body_budget
 	cmd_result_free(&r);
 }
 
+/* A function whose callers take its large answers slowly (a 64 KB block
+ * every 0.3 s is progress, so none is cut) held the answers in the node's
+ * one budget, and every other function's calls were refused (503) or
+ * waited, since no call of any function started while answers filled it
+ * (an attacker's review: 80 % of another function's calls refused for a
+ * minute, for 2.5 MB/s of reading).  Answers now count in their function's
+ * share too: four 4 MB answers read slowly fill big's share (12 MiB over
+ * two functions) and stop big alone, and hello's 1.5 MB event is served. */
+static const char slow_reader_py[] =
+    "import socket, sys, time\n"
+    "s = socket.socket(socket.AF_UNIX)\n"
+    "s.connect(sys.argv[1])\n"
+    "s.sendall(b'POST /2015-03-31/functions/big/invocations HTTP/1.1\\r\\nHost: x\\r\\n'\n"
+    "          b'Content-Length: 2\\r\\n\\r\\n{}')\n"
+    "end = time.time() + 12\n"
+    "while time.time() < end and s.recv(65536):\n"
+    "    time.sleep(0.3)\n";
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	cr_assert((f = fopen(path, "w")), "%s", path);
+	fputs(text, f);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(shim_front, a_function_whose_answers_are_read_slowly_does_not_hold_the_others_out)
+{
+	char dir[] = "/tmp/slxtest-slowread-XXXXXX", flags[600], hello[600];
+	struct cmd_result r;
+
+	cr_assert(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	cmd_run(&r, NULL, 30,
+		"cp -a %1$s %2$s/big && head -c 1500000 /dev/zero | tr '\\0' e > %2$s/mid && "
+		"sed -i 's/function.timeout\": \"1\"/function.timeout\": \"10\"/' "
+		"%2$s/big/config.json && grep -q '\"10\"' %2$s/big/config.json",
+		example("sleep-exec"), dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	write_text(dir, "big/rootfs/function/handler.sh",
+		   "#!/bin/sh\nhead -c 4000000 /dev/zero | tr '\\0' a\n");
+	write_text(dir, "reader.py", slow_reader_py);
+	snprintf(flags, sizeof(flags), "--no-auth --max 2 --body-budget-mb 12 big=%s/big", dir);
+	snprintf(hello, sizeof(hello), "hello=%s", example("hello-exec"));
+	shim_proc_start(&front_shim, hello, flags);
+	cmd_run(&r, NULL, 90,
+		"for i in 1 2 3 4; do python3 %2$s/reader.py %1$s & done; sleep 4; "
+		"curl -s -o /dev/null -w '%%{http_code}\\n' --max-time 6 --unix-socket %1$s "
+		"http://x/2015-03-31/functions/hello/invocations --data-binary @%2$s/mid; "
+		"kill $(jobs -p) 2>/dev/null; wait",
+		front_shim.sock, dir);
+	cr_expect(!strncmp(r.out, "200\n", 4),
+		  "hello's 1.5 MB event while big's answers are read slowly: %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+	cmd_run(&r, NULL, 10, "rm -rf %s", dir);
+	cmd_result_free(&r);
+}
+
 /* Clients that declare a 6 MB body, send some of it and hang up: the
  * front never saw them go (MHD had stopped reading them), and their
  * declared lengths stayed held until the connections timed out (30 s;
