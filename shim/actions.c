@@ -84,6 +84,21 @@ static void node_used(struct serve *s)
 				    &s->model.host.mem_leaving_bytes);
 }
 
+/* --min-warm refills only into what the node's budget leaves, sandboxes
+ * on their way out counted (made at once, the refills of a pool whose
+ * sandboxes were released together took the node past its budget until
+ * those were gone: an attacker's read).  The startup check makes the
+ * budget hold every function's --min-warm. */
+static bool node_room_for(struct serve *s, const struct serve_fn *f)
+{
+	uint64_t used, leaving;
+
+	if (!s->node.budget)
+		return true;
+	serve_node_reserved(s, &used, &leaving);
+	return used + f->pool.fn->mem_per_sandbox <= s->node.budget;
+}
+
 /* Ask the policy about the model as it stands and carry the answer out. */
 void serve_apply_decisions(struct serve *s, uint64_t now)
 {
@@ -107,6 +122,7 @@ void serve_apply_decisions(struct serve *s, uint64_t now)
 		struct serve_fn *f = &s->fns[fi];
 
 		while (f->pool.n < f->pool.cfg.min_warm && may_create_warm(s, f, now) &&
+		       node_room_for(s, f) &&
 		       pool_slot_add(&f->pool, now, now + s->policy.create_ns))
 			;
 	}
