@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* kill.c -- signals to a container: names to numbers, its init through a
  * pidfd pinned against pid reuse, or every process in its cgroup. */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -40,11 +41,21 @@ int rt_signal_parse(const char *s)
 	for (size_t i = 0; i < sizeof(signal_table) / sizeof(signal_table[0]); i++)
 		if (!strcasecmp(s, signal_table[i].name))
 			return signal_table[i].sig;
-	if (!strncasecmp(s, "RTMIN+", 6)) {
+	/* RTMIN+n and RTMAX-n, n within the real-time range only: a sign or
+	 * an overflow made RTMIN+-25 SIGKILL (an attacker's review), past a
+	 * caller's filter that allows "RTMIN+" names. */
+	if ((!strncasecmp(s, "RTMIN+", 6) || !strncasecmp(s, "RTMAX-", 6)) && s[6] >= '0' &&
+	    s[6] <= '9') {
+		errno = 0;
 		n = strtol(s + 6, &end, 10);
-		if (!*end && SIGRTMIN + n <= SIGRTMAX)
-			return SIGRTMIN + (int)n;
+		if (*end || errno || n > SIGRTMAX - SIGRTMIN)
+			return -1;
+		return toupper((unsigned char)s[3]) == 'I' ? SIGRTMIN + (int)n : SIGRTMAX - (int)n;
 	}
+	if (!strcasecmp(s, "RTMIN"))
+		return SIGRTMIN;
+	if (!strcasecmp(s, "RTMAX"))
+		return SIGRTMAX;
 	return -1;
 }
 

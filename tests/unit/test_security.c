@@ -4,9 +4,11 @@
  * tests/privileged/ (test_caps_apply.c, test_seccomp_load.c, ...). */
 #include <criterion/criterion.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "runtime/runtime.h"
 #include "runtime/security.h"
 
 #define SEC_STRV(...)                                                                              \
@@ -315,4 +317,30 @@ Test(rt_sysctl, validation_matrix)
 		cr_expect_eq(rc, -1, "%s accepted", cases[i].key);
 		cr_expect_str_eq(err.msg, cases[i].want);
 	}
+}
+
+/* --- signal names ------------------------------------------------------ */
+
+/* kill's names and numbers, runc's real-time forms among them; a sign or
+ * an overflow in RTMIN+n made RTMIN+-25 SIGKILL and RTMIN+-34 signal 0 (an
+ * attacker's review). */
+Test(rt_signal, names_numbers_and_the_real_time_range)
+{
+	cr_expect_eq(rt_signal_parse("TERM"), SIGTERM);
+	cr_expect_eq(rt_signal_parse("sigkill"), SIGKILL);
+	cr_expect_eq(rt_signal_parse("15"), SIGTERM);
+	cr_expect_eq(rt_signal_parse("RTMIN"), SIGRTMIN);
+	cr_expect_eq(rt_signal_parse("RTMIN+3"), SIGRTMIN + 3);
+	cr_expect_eq(rt_signal_parse("SIGRTMAX-2"), SIGRTMAX - 2);
+	cr_expect_eq(rt_signal_parse("RTMAX"), SIGRTMAX);
+	cr_expect_eq(rt_signal_parse("RTMIN+30"), SIGRTMIN + 30 <= SIGRTMAX ? SIGRTMIN + 30 : -1);
+	cr_expect_eq(rt_signal_parse("RTMIN+-25"), -1);
+	cr_expect_eq(rt_signal_parse("RTMIN+-34"), -1);
+	cr_expect_eq(rt_signal_parse("RTMIN++1"), -1);
+	cr_expect_eq(rt_signal_parse("RTMIN+ 1"), -1);
+	cr_expect_eq(rt_signal_parse("RTMIN+9223372036854775807"), -1);
+	cr_expect_eq(rt_signal_parse("RTMAX-99"), -1);
+	cr_expect_eq(rt_signal_parse("0"), -1);
+	cr_expect_eq(rt_signal_parse("65"), -1);
+	cr_expect_eq(rt_signal_parse("NOPE"), -1);
 }
