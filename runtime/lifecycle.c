@@ -257,8 +257,18 @@ static int start_result(int fd, const struct oci_state *st, struct slx_err *err)
 	}
 }
 
+/* Whether the container under id now is the one mine describes: while
+ * the lock was let go its id may have been deleted and taken again, and a
+ * foreground run woken from a stop deleted the new container's state and
+ * left its process untracked (an attacker's review). */
+static bool still_ours(const struct oci_state *now, const struct oci_state *mine)
+{
+	return now->pid == mine->pid && now->pid_start_time == mine->pid_start_time;
+}
+
 int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 {
+	struct oci_state mine = {0};
 	struct oci_state *st = NULL;
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	cleanup_close int fd = -1;
@@ -285,18 +295,27 @@ int rt_start(const struct rt_ctx *ctx, const char *id, struct slx_err *err)
 	slx_closep(&lock);
 	if (start_result(fd, st, err) < 0)
 		goto out;
+	mine.pid = st->pid;
+	mine.pid_start_time = st->pid_start_time;
 	oci_state_free(st);
 	st = NULL;
 	if (rt_state_lock(ctx, id, &lock, err) < 0 || rt_state(ctx, id, &st, err) < 0)
 		goto out;
+	r = 0;
+	if (!still_ours(st, &mine))
+		goto out;
 	/* Already ended (a short process, a kill), or paused: as it is. */
 	if (st->status == OCI_STATUS_CREATED) {
 		st->status = OCI_STATUS_RUNNING;
-		if (rt_state_write(ctx, st, err) < 0)
+		if (rt_state_write(ctx, st, err) < 0) {
+			r = -1;
 			goto out;
+		}
 	}
+	/* The hooks are the bundle's and may never end: kill and delete do
+	 * not wait for them (they waited for the lock). */
+	slx_closep(&lock);
 	rt_hooks_run_logged("poststart", &st->poststart, st);
-	r = 0;
 out:
 	oci_state_free(st);
 	return r;
@@ -336,6 +355,16 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status)
 	return 0;
 }
 
+static bool ours_still_there(const struct rt_ctx *ctx, const char *id, const struct oci_state *mine)
+{
+	struct oci_state *now = NULL;
+	struct slx_err e;
+	bool same = rt_state(ctx, id, &now, &e) == 0 && still_ours(now, mine);
+
+	oci_state_free(now);
+	return same;
+}
+
 int rt_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts *opts, bool detach,
 	   int *exit_status, struct slx_err *err)
 {
@@ -361,7 +390,7 @@ int rt_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts
 		/* Delete from what we hold: no state.json to re-read.  Unless a
 		 * `delete` got there first (the lock says it is gone). */
 		rt_wait_forwarding(l.sp.pid, l.sp.pidfd, exit_status);
-		if (rt_state_lock(ctx, id, &lock, &derr) == 0 &&
+		if (rt_state_lock(ctx, id, &lock, &derr) == 0 && ours_still_there(ctx, id, &l.st) &&
 		    rt_remove_stopped(ctx, &l.st, &l.sp.cg, &derr) < 0)
 			rt_log("warning", "delete %s: %s", id, derr.msg);
 	}

@@ -653,6 +653,75 @@ Test(state_safety, a_start_hook_that_never_ends_leaves_the_container_killable)
 	bundle_remove(&b);
 }
 
+/* The poststart hooks ran under the lock `start` takes again after the
+ * process runs: one that never ends (they run on the host, chosen by the
+ * bundle) made `kill` and `delete --force` wait for it (an attacker's
+ * review).  The lock is let go before them, as `run` does. */
+Test(state_safety, a_poststart_hook_that_never_ends_leaves_the_container_deletable)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"1000\"]", NULL,
+		    ",\"hooks\":{\"poststart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
+		    "\"exec sleep 997\"]}]}",
+		    NULL);
+	cmd_run(&r, NULL, 30, "%1$s --root %2$s create -b %3$s ph", slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30,
+		"{ %1$s --root %2$s start ph >/dev/null 2>&1 & } && i=0; "
+		"until pgrep -f 'sleep 99[7]' >/dev/null; do i=$((i+1)); [ $i -lt 200 ] || exit 1; "
+		"sleep 0.05; done",
+		slxrun_bin(), b.root);
+	cr_assert_eq(r.status, 0, "the poststart hook never ran: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "timeout 10 %s --root %s delete --force ph", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "delete waited on the poststart hook: %s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "pkill -f 'sleep 99[7]'; true");
+	cmd_result_free(&r);
+	expect_no_state(&b, "ph");
+	bundle_remove(&b);
+}
+
+/* A foreground `run` held (Ctrl-Z; SIGSTOP here) while its container
+ * ended, was deleted and its id created again: woken, it deleted the new
+ * container's state and left its process running, untracked (an
+ * attacker's review).  It removes only the container it ran. */
+Test(state_safety, a_woken_foreground_run_leaves_a_new_container_of_its_id_alone)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char pid[32] = "";
+
+	bundle_make(&b, "[\"/bin/sleep\",\"1\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30,
+		"setsid %1$s --root %2$s run -b %3$s rr </dev/null >/dev/null 2>&1 & p=$!; "
+		"sleep 0.5; kill -STOP $p; echo $p",
+		slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(pid, sizeof(pid), "%s", r.out);
+	pid[strcspn(pid, "\n")] = '\0';
+	cmd_result_free(&r);
+	sleep(2);
+	cmd_run(&r, NULL, 30, "%s --root %s delete rr", slxrun_bin(), b.root);
+	cr_assert_eq(r.status, 0, "the stopped container: %s", r.err);
+	cmd_result_free(&r);
+	bundle_config_replace(&b, "\"1\"]", "\"1000\"]");
+	cmd_run(
+	    &r, NULL, 30,
+	    "%1$s --root %2$s create -b %3$s rr </dev/null >/dev/null 2>&1 && kill -CONT %4$s && "
+	    "i=0; while kill -0 %4$s 2>/dev/null; do i=$((i+1)); [ $i -lt 200 ] || exit 1; "
+	    "sleep 0.05; done; %1$s --root %2$s state rr",
+	    slxrun_bin(), b.root, b.dir, pid);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "\"created\""), "the new rr is still there: %s %s", r.out, r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "rr");
+	bundle_remove(&b);
+}
+
 /* An id may start with a dot, and `list` skipped it: a running container
  * nobody saw. */
 Test(state_safety, a_container_whose_id_starts_with_a_dot_is_listed)
