@@ -13,6 +13,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "walk.h"
 
 #define CG_FREEZE_TIMEOUT_MS 2000
 
@@ -103,57 +104,58 @@ static int cg_pids_push(pid_t **pids, size_t *n, size_t *cap, pid_t pid)
 	return 0;
 }
 
-static int cg_pids_walk(int dirfd, pid_t **pids, size_t *n, size_t *cap, struct slx_err *err)
+struct pids_acc {
+	pid_t *pids;
+	size_t n, cap;
+	bool failed; /* err says why */
+	struct slx_err *err;
+};
+
+/* The pids of one cgroup's cgroup.procs, added. */
+static int pids_add(int dirfd, struct pids_acc *a)
 {
 	cleanup_free char *procs = NULL;
-	cleanup_dir DIR *d = NULL;
-	struct dirent *de;
-	int fd;
 
-	if (slx_read_file_at(dirfd, "cgroup.procs", &procs, NULL, err) < 0)
+	if (slx_read_file_at(dirfd, "cgroup.procs", &procs, NULL, a->err) < 0)
 		return -1;
 	for (char *p = procs, *end; *p; p = end) {
 		long v = strtol(p, &end, 10);
 
 		if (end == p)
 			break;
-		if (v > 0 && cg_pids_push(pids, n, cap, (pid_t)v) < 0)
-			return slx_error(err, ENOMEM, "cgroup.procs");
-	}
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			(void)close(fd);
-		return slx_error(err, errno, "list cgroup");
-	}
-	while ((de = readdir(d))) {
-		cleanup_close int child = -1;
-
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		child = openat(dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		/* A child cgroup removed while we walk is simply gone. */
-		if (child < 0 && errno == ENOENT)
-			continue;
-		if (child < 0)
-			return slx_error(err, errno, "open %s", de->d_name);
-		if (cg_pids_walk(child, pids, n, cap, err) < 0)
-			return slx_error_prefix(err, "%s", de->d_name);
+		if (v > 0 && cg_pids_push(&a->pids, &a->n, &a->cap, (pid_t)v) < 0)
+			return slx_error(a->err, ENOMEM, "cgroup.procs");
 	}
 	return 0;
 }
 
+/* A child cgroup's: one removed while we walk is simply gone. */
+static int pids_of_child(int fd, void *ctx)
+{
+	struct pids_acc *a = ctx;
+
+	if (pids_add(fd, a) == 0 || errno == ENOENT || errno == ENODEV)
+		return 0;
+	a->failed = true;
+	return -1;
+}
+
 int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct slx_err *err)
 {
-	cleanup_free pid_t *out = NULL;
-	size_t cap = 0;
+	struct pids_acc a = {.err = err};
 
 	*n = 0;
-	if (cg_pids_walk(h->dirfd, &out, n, &cap, err) < 0) {
-		*n = 0;
+	if (pids_add(h->dirfd, &a) < 0)
+		a.failed = true;
+	else if (cg_walk(h->dirfd, &(struct cg_walk_ops){.enter = pids_of_child}, &a) < 0 &&
+		 !a.failed)
+		a.failed = slx_error(err, errno, "list cgroup") < 0;
+	if (a.failed) {
+		free(a.pids);
 		return slx_error_prefix(err, "%s", h->path);
 	}
-	*pids = steal_ptr(out);
+	*pids = a.pids;
+	*n = a.n;
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 /* manager.c -- a container's cgroup as a held-open directory: create (with
  * parents and controller delegation), open, release, destroy. */
 #include "cgroups.h"
+#include "walk.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -223,24 +224,23 @@ void cg_handle_release(struct cg_handle *h)
 	h->path = NULL;
 }
 
+static int rmdir_child(int parent, const char *name, void *ctx)
+{
+	(void)ctx;
+	(void)unlinkat(parent, name, AT_REMOVEDIR);
+	return 0;
+}
+
 /* Remove child cgroups depth first (a container with cgroupns may have made
- * some), then the directory itself.  ENOENT counts as removed. */
+ * some, at any depth: walk.c), then the directory itself.  ENOENT counts
+ * as removed. */
 static int cg_rmdir_tree(int parent, const char *name)
 {
 	cleanup_close int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	cleanup_dir DIR *d = NULL;
-	struct dirent *de;
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
-	d = fdopendir(fd);
-	if (!d)
-		return -1;
-	fd = -1;
-	while ((de = readdir(d))) {
-		if (de->d_type == DT_DIR && strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			(void)cg_rmdir_tree(dirfd(d), de->d_name);
-	}
+	(void)cg_walk(fd, &(struct cg_walk_ops){.leave = rmdir_child}, NULL);
 	if (unlinkat(parent, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		return -1;
 	return 0;

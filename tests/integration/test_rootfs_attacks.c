@@ -161,6 +161,41 @@ Test(rootfs_attacks, cgroup_mount_with_cgroupns_is_the_namespace_root)
 	bundle_remove(&b);
 }
 
+/* A container with a cgroup namespace and its cgroup mounted read-write
+ * makes a chain of cgroups deeper than the runtime has descriptors (1,100
+ * levels under `ulimit -n 1024`): the walks held one per level, so `ps`
+ * failed and `delete -f` left the whole tree, under the cgroup path a
+ * later container of the id takes (an attacker's review). */
+Test(rootfs_attacks, a_cgroup_tree_deeper_than_the_open_files_limit_goes_whole)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char cg[512];
+
+	ra_bundle(
+	    &b,
+	    "cd /sys/fs/cgroup && i=0 && while [ $i -lt 1100 ]; do mkdir d && cd d || exit 1; "
+	    "i=$((i+1)); done; touch /made; exec sleep 1000",
+	    RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS ",{\"type\":\"cgroup\"}]", NULL, NULL);
+	snprintf(cg, sizeof(cg), "%s/slxrun/%s", cgroup2_root(), strrchr(b.dir, '/') + 1);
+	cmd_run(
+	    &r, NULL, 60,
+	    "%1$s --root %2$s run -d -b %3$s deep </dev/null >/dev/null 2>&1 && i=0; "
+	    "until [ -e %3$s/rootfs/made ]; do i=$((i+1)); [ $i -lt 600 ] || exit 1; sleep 0.05; "
+	    "done; ulimit -n 1024; %1$s --root %2$s ps deep >/dev/null && "
+	    "%1$s --root %2$s delete -f deep",
+	    slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "ps and delete -f under 1,024 open files: %s", r.err);
+	cmd_result_free(&r);
+	cr_expect_neq(access(cg, F_OK), 0, "the container's cgroup tree was left: %s", cg);
+	cmd_run(&r, NULL, 60,
+		"%s --root %s delete -f deep 2>/dev/null; "
+		"[ -d %s ] && find %s -depth -type d -exec rmdir {} + ; true",
+		slxrun_bin(), b.root, cg, cg);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* rootfs/proc replaced by a symlink: the run fails naming the mount, and
  * leaves no state, cgroup or mount behind. */
 static void ra_proc_symlink_is_refused(const char *target, const char *want)
