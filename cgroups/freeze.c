@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -159,6 +160,36 @@ int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct slx_err *
 	return 0;
 }
 
+/* Whether pid is in h's cgroup or one under it, by /proc/<pid>/cgroup:
+ * read after the caller pinned pid with a pidfd, so a pid another process
+ * took since cgroup.procs was read is seen as that process's (and a
+ * process that died since leaves the pidfd naming no one). */
+static bool pid_in_cgroup(const struct cg_handle *h, pid_t pid)
+{
+	const char *root = cg_unified_root(), *rel, *line;
+	cleanup_free char *text = NULL;
+	char path[64];
+	size_t rl, len;
+
+	if (!root || strncmp(h->path, root, rl = strlen(root)) ||
+	    (h->path[rl] != '/' && h->path[rl] != '\0'))
+		return false;
+	rel = h->path[rl] ? h->path + rl : "/";
+	len = strlen(rel);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (slx_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+		return false;
+	for (line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line += 3;
+		return !strncmp(line, rel, len) &&
+		       (line[len] == '\n' || line[len] == '\0' || line[len] == '/' ||
+			(len == 1 && rel[0] == '/'));
+	}
+	return false;
+}
+
 int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err)
 {
 	cleanup_free pid_t *pids = NULL;
@@ -174,8 +205,19 @@ int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err)
 	}
 	if (cg_pids(h, &pids, &n, err) < 0)
 		return -1;
+	/* Each pid pinned by a pidfd and found still in the cgroup before it
+	 * is signalled: a container's process that exited between the read
+	 * and the kill left its pid to a host process, which got the signal
+	 * (an attacker's review; runc freezes the cgroup around the kills). */
 	for (size_t i = 0; i < n; i++) {
-		if (kill(pids[i], sig) < 0 && errno != ESRCH)
+		cleanup_close int pidfd = pidfd_open(pids[i], 0);
+
+		if (pidfd < 0 && errno == ESRCH)
+			continue;
+		if (pidfd < 0)
+			return slx_error(err, errno, "pidfd of %d in %s", (int)pids[i], h->path);
+		if (pid_in_cgroup(h, pids[i]) && pidfd_send_signal(pidfd, sig, NULL, 0) < 0 &&
+		    errno != ESRCH)
 			return slx_error(err, errno, "kill %d in %s", (int)pids[i], h->path);
 	}
 	return 0;

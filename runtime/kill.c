@@ -76,22 +76,13 @@ static int signal_pid(const struct oci_state *st, int sig, struct slx_err *err)
 static int signal_all(const struct oci_state *st, int sig, struct slx_err *err)
 {
 	struct cg_handle cg = {.dirfd = -1};
-	pid_t *pids = NULL;
-	size_t n = 0;
 	int r;
 
 	if (!st->cgroup_path || !*st->cgroup_path)
 		return signal_pid(st, sig, err);
 	if (cg_open(st->cgroup_path, &cg, err) < 0)
 		return -1;
-	if (sig == SIGKILL) {
-		r = cg_kill_all(&cg, sig, err);
-	} else {
-		r = cg_pids(&cg, &pids, &n, err);
-		for (size_t i = 0; r == 0 && i < n; i++)
-			(void)kill(pids[i], sig);
-		free(pids);
-	}
+	r = cg_kill_all(&cg, sig, err);
 	cg_handle_release(&cg);
 	return r;
 }

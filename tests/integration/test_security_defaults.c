@@ -448,6 +448,48 @@ Test(security_defaults, exec_takes_its_process_from_its_joiner_not_from_the_cont
 	bundle_remove(&b);
 }
 
+/* `kill --all` with a signal other than KILL read the container's pids from
+ * its cgroup and signalled each number: one that exited between the two
+ * left its pid to whatever the host started next, which got the signal (an
+ * attacker's review; a container decides when its processes exit, and on
+ * a host of 32,768 pids it can churn the counter).  strace holds each
+ * signal 3 s; the container's `sleep 2` ends meanwhile (its shell reaps
+ * it) and a host `sleep` is given its pid (ns_last_pid).  Each pid is
+ * pinned by a pidfd now and signalled only while it is in the container's
+ * cgroup. */
+Test(security_defaults, kill_all_never_signals_a_host_process_that_took_a_containers_pid)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	needs_tools("strace");
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"sleep 2 & wait; exec sleep 1000\"]", NULL, NULL,
+		    NULL);
+	cmd_run(
+	    &r, NULL, 60,
+	    "S=%1$s; R=%2$s; $S --root $R run -d -b %3$s ka </dev/null >/dev/null 2>&1 || exit 2; "
+	    "sleep 0.3; init=$($S --root $R state ka | sed -n 's/.*\"pid\": "
+	    "*\\([0-9]*\\).*/\\1/p'); "
+	    "p=$($S --root $R ps --format json ka | tr -d '[]' | tr ',' '\\n' | grep -vx "
+	    "\"$init\"); "
+	    "[ -n \"$p\" ] || exit 3; "
+	    "strace -f -qq -o /dev/null -e trace=kill,pidfd_open,pidfd_send_signal "
+	    "-e inject=kill:delay_enter=3000000 -e inject=pidfd_open:delay_enter=3000000 "
+	    "$S --root $R kill --all ka USR1 & k=$!; "
+	    "while [ -e /proc/$p ]; do sleep 0.05; done; "
+	    "echo $((p - 1)) > /proc/sys/kernel/ns_last_pid; sleep 30 & h=$!; "
+	    "[ \"$h\" = \"$p\" ] || { echo \"pid $p not reused ($h)\"; kill $h; exit 4; }; "
+	    "wait $k; sleep 0.2; if kill -0 $h 2>/dev/null; then echo alive; kill $h; "
+	    "else echo signalled; fi",
+	    slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect(strstr(r.out, "alive"), "the host process that took the container's pid: %s",
+		  r.out);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "ka");
+	bundle_remove(&b);
+}
+
 /* The same attack from inside, as CVE-2019-5736 was found: the container's
  * pid 1 watches for a process running /proc/self/exe (here brought in by
  * `exec`, whose args name it), holds its /proc/<pid>/exe open, waits for it
