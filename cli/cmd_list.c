@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* cmd_list.c -- `slxrun list [--format table|json] [--quiet]`. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +51,16 @@ int cmd_list(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 		       "CREATED", "OWNER");
 	for (size_t i = 0; i < n; i++) {
 		struct oci_state *st = NULL;
-		struct slx_err ignored;
+		struct slx_err why;
 
-		if (rt_state(ctx, ids[i], &st, &ignored) < 0)
+		/* One whose state cannot be read is said so, as runc does: left
+		 * out silently, its running processes were no one's to see (an
+		 * attacker's review).  Not one created or deleted meanwhile. */
+		if (rt_state(ctx, ids[i], &st, &why) < 0) {
+			if (why.errnum != ENOENT && !rt_state_being_created(ctx, ids[i]))
+				rt_log("warning", "list: %s: %s", ids[i], why.msg);
 			continue;
+		}
 		if (st->status == OCI_STATUS_STOPPED)
 			st->pid = 0;
 		if (quiet && !json)

@@ -115,6 +115,38 @@ static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool fo
 	return r < 0 ? -1 : rt_state_remove(ctx, id, err);
 }
 
+/* A state.json that cannot be read (cut short by a full disk, a crash):
+ * its processes and cgroup were no verb's to reach (an attacker's review;
+ * runc's delete fails the same way).  With --force the cgroup its create
+ * made (the mark says which) is killed and removed, then the directory. */
+static int remove_unreadable(const struct rt_ctx *ctx, const char *id, const char *why,
+			     struct slx_err *err)
+{
+	struct cg_handle cg = {.dirfd = -1};
+	cleanup_free char *mark = NULL;
+	struct slx_err e;
+	int r = 0;
+
+	if (rt_state_cgroup_mark(ctx, id, &mark, &e) < 0)
+		return slx_error(err, 0,
+				 "container %s: its state cannot be read (%s), and it made no "
+				 "cgroup to find its processes by; left as it is",
+				 id, why);
+	if (cg_open(mark, &cg, &e) == 0) {
+		cg.created = true;
+		r = cg_destroy(&cg, err);
+	} else if (e.errnum != ENOENT) {
+		*err = e;
+		r = -1;
+	}
+	cg_handle_release(&cg);
+	if (r == 0)
+		rt_log("warning",
+		       "delete %s: its state could not be read (%s); its cgroup %s is gone", id,
+		       why, mark);
+	return r < 0 ? -1 : rt_state_remove(ctx, id, err);
+}
+
 int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_err *err)
 {
 	struct oci_state *st = NULL;
@@ -125,8 +157,16 @@ int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_e
 	if (rt_state_lock(ctx, id, &lock, err) < 0)
 		/* runc: forcing the delete of a container that is gone succeeds. */
 		return force && err->errnum == ENOENT ? 0 : -1;
-	if (rt_state(ctx, id, &st, err) < 0)
-		return err->errnum == ENOENT ? remove_half_created(ctx, id, force, err) : -1;
+	if (rt_state(ctx, id, &st, err) < 0) {
+		char why[sizeof(err->msg)];
+
+		if (err->errnum == ENOENT)
+			return remove_half_created(ctx, id, force, err);
+		if (!force)
+			return -1;
+		snprintf(why, sizeof(why), "%s", err->msg);
+		return remove_unreadable(ctx, id, why, err);
+	}
 	if ((st->status == OCI_STATUS_RUNNING || st->status == OCI_STATUS_PAUSED) && !force) {
 		slx_error(err, 0, "cannot delete container %s that is not stopped: %s", id,
 			  oci_status_name(st->status));

@@ -722,6 +722,61 @@ Test(state_safety, a_woken_foreground_run_leaves_a_new_container_of_its_id_alone
 	bundle_remove(&b);
 }
 
+/* Whether pid is a live process: not gone, not a zombie (a container's
+ * pid 1 after `run -d` is the host init's to reap). */
+static bool pid_runs(int pid)
+{
+	char path[64], buf[512], *paren;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (!(f = fopen(path, "r")))
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+/* A state.json cut short (a full disk, a crash): `list` left the container
+ * out without a word and `delete -f` failed on the parse, so its process
+ * and cgroup ran on, no verb's to reach (an attacker's review).  `list`
+ * names it now, and `delete -f` kills and removes it by the cgroup its
+ * create made. */
+Test(state_safety, a_container_whose_state_is_cut_short_is_listed_and_deleted_by_force)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"1000\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s run -d -b %3$s cut </dev/null >/dev/null 2>&1 && "
+		"%1$s --root %2$s state cut | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p' && "
+		"truncate -s 40 %2$s/cut/state.json",
+		slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(atoi(r.out) > 0, "%s", r.out);
+	{
+		int pid = atoi(r.out);
+
+		cmd_result_free(&r);
+		cmd_run(&r, NULL, 30, "%s --root %s list", slxrun_bin(), b.root);
+		cr_expect_eq(r.status, 0, "%s", r.err);
+		cr_expect(strstr(r.err, "list: cut: "), "list names what it cannot read: %s",
+			  r.err);
+		cmd_result_free(&r);
+		cmd_run(&r, NULL, 30, "%s --root %s delete -f cut", slxrun_bin(), b.root);
+		cr_expect_eq(r.status, 0, "delete -f: %s", r.err);
+		cmd_result_free(&r);
+		cr_expect(!pid_runs(pid), "the container's process %d runs on", pid);
+	}
+	expect_no_state(&b, "cut");
+	bundle_force_delete(&b, "cut");
+	bundle_remove(&b);
+}
+
 /* An id may start with a dot, and `list` skipped it: a running container
  * nobody saw. */
 Test(state_safety, a_container_whose_id_starts_with_a_dot_is_listed)
