@@ -125,16 +125,18 @@ static int parse_interval_ms(const char *s, long *ms, struct slx_err *err)
 	char *end;
 	double v = strtod(s, &end);
 
-	if (end == s || v <= 0)
+	if (end == s || !(v > 0))
 		return slx_error(err, 0, "events: --interval: invalid duration %s", s);
-	if (!strcmp(end, "ms"))
-		*ms = (long)v;
+	if (!strcmp(end, "m"))
+		v *= 60000;
 	else if (!*end || !strcmp(end, "s"))
-		*ms = (long)(v * 1000);
-	else if (!strcmp(end, "m"))
-		*ms = (long)(v * 60000);
-	else
+		v *= 1000;
+	else if (strcmp(end, "ms"))
 		return slx_error(err, 0, "events: --interval: invalid duration %s", s);
+	/* a day at most: past what a long holds, the conversion is undefined */
+	if (!(v >= 1 && v <= 86400000))
+		return slx_error(err, 0, "events: --interval: %s: from 1ms to 24h", s);
+	*ms = (long)v;
 	return 0;
 }
 

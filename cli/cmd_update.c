@@ -37,6 +37,10 @@ static int parse_bytes(const char *flag, const char *s, int64_t *out, struct slx
 			return slx_error(err, 0, "update: --%s: invalid size %s", flag, s);
 		v *= (double)mul;
 	}
+	/* -1 (unlimited) or a size an int64 holds: past it the conversion is
+	 * undefined (1e19 came out negative) */
+	if (!(v == -1 || (v >= 0 && v < 9223372036854775807.0)))
+		return slx_error(err, 0, "update: --%s: invalid size %s", flag, s);
 	*out = (int64_t)v;
 	return 0;
 }

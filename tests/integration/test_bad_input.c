@@ -155,6 +155,29 @@ Test(bad_input, unknown_flag_is_named)
 	cmd_result_free(&r);
 }
 
+/* Numbers past what the runtime's integers hold were converted anyway
+ * (undefined; `update --memory 1e19` came out negative), and a signal
+ * named RTMIN+-25 was SIGKILL (an attacker's review): each is refused
+ * by name, before any container is looked up. */
+Test(bad_input, numbers_past_their_range_are_refused_by_name)
+{
+	static const char *const cases[][2] = {
+	    {"events --interval 1e30 x", "--interval: 1e30"},
+	    {"events --interval nan x", "--interval: invalid duration nan"},
+	    {"update --memory 1e19 x", "--memory: invalid size 1e19"},
+	    {"update --memory-swap -5 x", "--memory-swap: invalid size -5"},
+	    {"kill x RTMIN+-25", "RTMIN+-25"},
+	};
+	struct cmd_result r;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cmd_run(&r, NULL, 10, "%s --root /tmp/slxtest-none %s", slxrun_bin(), cases[i][0]);
+		cr_expect_neq(r.status, 0, "%s", cases[i][0]);
+		cr_expect(strstr(r.err, cases[i][1]), "%s: %s", cases[i][0], r.err);
+		cmd_result_free(&r);
+	}
+}
+
 Test(bad_input, missing_container_does_not_exist)
 {
 	struct cmd_result r;
