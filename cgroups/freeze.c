@@ -130,12 +130,16 @@ static int pids_add(int dirfd, struct pids_acc *a)
 	return 0;
 }
 
-/* A child cgroup's: one removed while we walk is simply gone. */
+/* A child cgroup's: one removed while we walk is simply gone, and a
+ * threaded one has no cgroup.procs (EOPNOTSUPP): its processes are listed
+ * at its thread root, above it (one such child made `ps` and `kill --all`
+ * fail outright: an attacker's review). */
 static int pids_of_child(int fd, void *ctx)
 {
 	struct pids_acc *a = ctx;
 
-	if (pids_add(fd, a) == 0 || errno == ENOENT || errno == ENODEV)
+	if (pids_add(fd, a) == 0 || a->err->errnum == ENOENT || a->err->errnum == ENODEV ||
+	    a->err->errnum == EOPNOTSUPP)
 		return 0;
 	a->failed = true;
 	return -1;

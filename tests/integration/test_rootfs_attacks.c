@@ -196,6 +196,34 @@ Test(rootfs_attacks, a_cgroup_tree_deeper_than_the_open_files_limit_goes_whole)
 	bundle_remove(&b);
 }
 
+/* A threaded child cgroup has no cgroup.procs (EOPNOTSUPP), and the walk
+ * gave up on it: `ps` failed and `kill --all` with any signal but KILL
+ * signalled nobody (an attacker's review).  Its processes are listed at
+ * its thread root, the container's cgroup, and the walk goes on. */
+Test(rootfs_attacks, a_threaded_child_cgroup_hides_nothing_from_ps_or_kill_all)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	ra_bundle(&b,
+		  "mkdir /sys/fs/cgroup/t && echo threaded > /sys/fs/cgroup/t/cgroup.type && "
+		  "touch /made; exec sleep 1000",
+		  RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS ",{\"type\":\"cgroup\"}]", NULL, NULL);
+	cmd_run(
+	    &r, NULL, 60,
+	    "%1$s --root %2$s run -d -b %3$s thr </dev/null >/dev/null 2>&1 && i=0; "
+	    "until [ -e %3$s/rootfs/made ]; do i=$((i+1)); [ $i -lt 200 ] || exit 1; sleep 0.05; "
+	    "done; %1$s --root %2$s ps --format json thr && %1$s --root %2$s kill --all thr HUP",
+	    slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "ps and kill --all with a threaded child cgroup: %s", r.err);
+	cr_expect(strchr(r.out, '[') && atoi(strchr(r.out, '[') + 1) > 0, "ps: %s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f thr", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* rootfs/proc replaced by a symlink: the run fails naming the mount, and
  * leaves no state, cgroup or mount behind. */
 static void ra_proc_symlink_is_refused(const char *target, const char *want)
