@@ -18,6 +18,7 @@
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "../common/sock.h"
+#include "lambda.h"
 
 #define HTTP_MAX_DAEMONS 16
 /* MHD's own idle timeout, behind the front's deadlines: a connection idle
@@ -60,7 +61,8 @@ struct http_front {
 	size_t calls;	     /* live struct http_call */
 	size_t body_bytes;   /* held by calls: request bodies and answers */
 	size_t answer_bytes; /* the answers among them */
-	/* By function (ops.function_index; the last, any other name): what
+	/* By function (ops.function_index; the last, a name none has, which
+	 * on a node of several is answered at its headers and holds nothing): what
 	 * its calls hold, request bodies and answers, and the answers among
 	 * them.  With several functions a body is taken only within its
 	 * function's share, and a function whose answers fill its share starts
@@ -162,6 +164,24 @@ static const char over_budget_body[] =
     "\"errorType\":\"ServiceUnavailableException\"}";
 static const char unauthorized_body[] =
     "{\"errorMessage\":\"missing or wrong bearer token\",\"errorType\":\"Unauthorized\"}";
+
+/* Lambda's 404 for a name no function of the node has, the name printable. */
+static enum MHD_Result function_not_found(struct MHD_Connection *conn, const char *name)
+{
+	char msg[HTTP_FUNCTION_MAX + 32];
+	struct slx_buf b = {0};
+	enum MHD_Result ret = MHD_NO;
+	size_t k = (size_t)snprintf(msg, sizeof(msg), "Function not found: ");
+
+	for (; *name && k + 1 < sizeof(msg); name++)
+		msg[k++] = *name >= ' ' && *name <= '~' ? *name : '?';
+	msg[k] = '\0';
+	if (shim_error_json(&b, "ResourceNotFoundException", msg, k) == 0 &&
+	    slx_buf_add(&b, "", 1) == 0)
+		ret = reply(conn, MHD_HTTP_NOT_FOUND, b.p, NULL);
+	slx_buf_release(&b);
+	return ret;
+}
 
 static enum MHD_Result reply_text(struct MHD_Connection *conn, int r, char *body, size_t len,
 				  const char *type)
@@ -540,6 +560,16 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 		return MHD_NO;
 	function_of(url, c->function, HTTP_FUNCTION_MAX);
 	c->fn = function_index(f, c->function);
+	/* A name no function of the node has is answered at its headers, with
+	 * nothing taken of the budget: such calls had a share of their own,
+	 * and a caller holding it beside one function's share left a node of
+	 * two functions none for the other (an attacker's review). */
+	if (f->opts.n_functions > 1 && c->fn == f->opts.n_functions) {
+		enum MHD_Result ret = function_not_found(conn, c->function);
+
+		free(c);
+		return ret;
+	}
 	if (!body_fits(f, c, (size_t)want + 1) ||
 	    (want && slx_buf_reserve(&c->body, (size_t)want) < 0)) {
 		f->body_bytes -= c->held;

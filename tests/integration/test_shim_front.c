@@ -905,6 +905,46 @@ Test(shim_front, a_function_whose_answers_are_read_slowly_does_not_hold_the_othe
 	cmd_result_free(&r);
 }
 
+static const char body_holder_py[] =
+    "import socket, sys, time\n"
+    "s = socket.socket(socket.AF_UNIX)\n"
+    "s.connect(sys.argv[1])\n"
+    "s.sendall(('POST /2015-03-31/functions/%s/invocations HTTP/1.1\\r\\nHost: x\\r\\n'\n"
+    "           'Content-Length: 6291455\\r\\n\\r\\n' % sys.argv[2]).encode())\n"
+    "print(s.recv(200).decode(errors='replace').split('\\r\\n')[0], flush=True)\n";
+
+/* A name no function of the node has took a share of the body budget of
+ * its own: a caller holding it (a declared 6 MB body, never sent) beside
+ * one function's share left a node of two functions none for the other,
+ * whose 1.5 MB event got 503 (an attacker's review of the shares).  Such
+ * a name is answered 404 at its headers now, holding nothing. */
+Test(shim_front, a_name_no_function_has_holds_none_of_the_budget)
+{
+	char flags[600], hello[600], dir[] = "/tmp/slxtest-nofn-XXXXXX";
+	struct cmd_result r;
+
+	cr_assert(mkdtemp(dir));
+	write_text(dir, "hold.py", body_holder_py);
+	snprintf(flags, sizeof(flags), "--no-auth --max 2 --body-budget-mb 12 'echo=%s'",
+		 example("bench-echo-exec"));
+	snprintf(hello, sizeof(hello), "hello=%s", example("hello-exec"));
+	shim_proc_start(&front_shim, hello, flags);
+	cmd_run(
+	    &r, NULL, 60,
+	    "head -c 1500000 /dev/zero | tr '\\0' e > %2$s/mid; "
+	    "timeout 8 python3 %2$s/hold.py %1$s echo & timeout 8 python3 %2$s/hold.py %1$s nosuch "
+	    "& sleep 1; curl -s -o /dev/null -w 'hello %%{http_code}\\n' --max-time 5 "
+	    "--unix-socket %1$s http://x/2015-03-31/functions/hello/invocations "
+	    "--data-binary @%2$s/mid; wait",
+	    front_shim.sock, dir);
+	cr_expect(strstr(r.out, "hello 200\n"), "hello's event beside two held shares: %s", r.out);
+	cr_expect(strstr(r.out, "404"), "the unknown name at its headers: %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+	cmd_run(&r, NULL, 10, "rm -rf %s", dir);
+	cmd_result_free(&r);
+}
+
 /* Clients that declare a 6 MB body, send some of it and hang up: the
  * front never saw them go (MHD had stopped reading them), and their
  * declared lengths stayed held until the connections timed out (30 s;
