@@ -115,10 +115,31 @@ static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool fo
 	return r < 0 ? -1 : rt_state_remove(ctx, id, err);
 }
 
+/* Whether the container had a pid namespace of its own, by the config it
+ * was created with; unknown (unreadable) counts as yes, the careful side. */
+static bool saved_own_pidns(const struct rt_ctx *ctx, const char *id)
+{
+	struct oci_config *cfg = NULL;
+	struct slx_err e;
+	bool own = true;
+
+	if (rt_config_load(ctx, id, &cfg, &e) < 0)
+		return true;
+	for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
+		if (cfg->linux_.namespaces[i].type == OCI_NS_PID)
+			own = !cfg->linux_.namespaces[i].path;
+	oci_config_free(cfg);
+	return own;
+}
+
 /* A state.json that cannot be read (cut short by a full disk, a crash):
  * its processes and cgroup were no verb's to reach (an attacker's review;
  * runc's delete fails the same way).  With --force the cgroup its create
- * made (the mark says which) is killed and removed, then the directory. */
+ * made (the mark says which) goes as rt_remove_stopped's would: killed,
+ * or with a pid namespace of its own only once empty, since without
+ * state.json nothing tells its processes from another container's that
+ * took the cgroup after it stopped (a first form killed such a one: the
+ * review of that fix).  Then the directory. */
 static int remove_unreadable(const struct rt_ctx *ctx, const char *id, const char *why,
 			     struct slx_err *err)
 {
@@ -134,17 +155,23 @@ static int remove_unreadable(const struct rt_ctx *ctx, const char *id, const cha
 				 id, why);
 	if (cg_open(mark, &cg, &e) == 0) {
 		cg.created = true;
-		r = cg_destroy(&cg, err);
+		if (!saved_own_pidns(ctx, id))
+			r = cg_destroy(&cg, err);
+		else if ((r = cg_remove_when_empty(&cg, err)) < 0 && err->errnum == EBUSY)
+			slx_error(err, EBUSY,
+				  "container %s: its state cannot be read (%s), and its cgroup %s "
+				  "holds processes that may be another container's: not killed",
+				  id, why, mark);
 	} else if (e.errnum != ENOENT) {
 		*err = e;
 		r = -1;
 	}
 	cg_handle_release(&cg);
-	if (r == 0)
-		rt_log("warning",
-		       "delete %s: its state could not be read (%s); its cgroup %s is gone", id,
-		       why, mark);
-	return r < 0 ? -1 : rt_state_remove(ctx, id, err);
+	if (r < 0)
+		return -1;
+	rt_log("warning", "delete %s: its state could not be read (%s); its cgroup %s is gone", id,
+	       why, mark);
+	return rt_state_remove(ctx, id, err);
 }
 
 int rt_delete(const struct rt_ctx *ctx, const char *id, bool force, struct slx_err *err)

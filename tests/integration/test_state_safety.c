@@ -743,19 +743,28 @@ static bool pid_runs(int pid)
 /* A state.json cut short (a full disk, a crash): `list` left the container
  * out without a word and `delete -f` failed on the parse, so its process
  * and cgroup ran on, no verb's to reach (an attacker's review).  `list`
- * names it now, and `delete -f` kills and removes it by the cgroup its
- * create made. */
+ * names it now.  `delete -f` removes it by the cgroup its create made, as
+ * a readable one's: with a pid namespace of its own only once that cgroup
+ * is empty, since without state.json nothing tells its processes from
+ * another container's that took the cgroup (the same id under another
+ * --root: the first form of the fix killed that one, the review of it).
+ * Here that other container holds the cgroup: it is not killed, and the
+ * error says why; once it is gone the delete goes through. */
 Test(state_safety, a_container_whose_state_is_cut_short_is_listed_and_deleted_by_force)
 {
 	struct bundle b;
 	struct cmd_result r;
+	char other[600];
 
 	bundle_make(&b, "[\"/bin/sleep\",\"1000\"]", NULL, NULL, NULL);
+	snprintf(other, sizeof(other), "%s-other", b.root);
 	cmd_run(&r, NULL, 30,
 		"%1$s --root %2$s run -d -b %3$s cut </dev/null >/dev/null 2>&1 && "
-		"%1$s --root %2$s state cut | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p' && "
+		"%1$s --root %2$s kill cut KILL && sleep 0.3 && "
+		"%1$s --root %4$s run -d -b %3$s cut </dev/null >/dev/null 2>&1 && "
+		"%1$s --root %4$s state cut | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p' && "
 		"truncate -s 40 %2$s/cut/state.json",
-		slxrun_bin(), b.root, b.dir);
+		slxrun_bin(), b.root, b.dir, other);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(atoi(r.out) > 0, "%s", r.out);
 	{
@@ -768,12 +777,19 @@ Test(state_safety, a_container_whose_state_is_cut_short_is_listed_and_deleted_by
 			  r.err);
 		cmd_result_free(&r);
 		cmd_run(&r, NULL, 30, "%s --root %s delete -f cut", slxrun_bin(), b.root);
-		cr_expect_eq(r.status, 0, "delete -f: %s", r.err);
+		cr_expect_neq(r.status, 0, "delete -f of the unreadable one, the cgroup another's");
+		cr_expect(strstr(r.err, "may be another container's: not killed"), "%s", r.err);
 		cmd_result_free(&r);
-		cr_expect(!pid_runs(pid), "the container's process %d runs on", pid);
+		cr_expect(pid_runs(pid), "the other container's process %d was killed", pid);
 	}
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %3$s delete -f cut && %1$s --root %2$s delete -f cut && "
+		"%1$s --root %2$s list -q",
+		slxrun_bin(), b.root, other);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "", "%s", r.out);
+	cmd_result_free(&r);
 	expect_no_state(&b, "cut");
-	bundle_force_delete(&b, "cut");
 	bundle_remove(&b);
 }
 
