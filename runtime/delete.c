@@ -116,12 +116,13 @@ static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool fo
 }
 
 /* Whether the container had a pid namespace of its own, by the config it
- * was created with; unknown (unreadable) counts as yes, the careful side. */
+ * was created with, as create reads it (none named: the host's); unknown
+ * (the config unreadable too) counts as yes, the careful side. */
 static bool saved_own_pidns(const struct rt_ctx *ctx, const char *id)
 {
 	struct oci_config *cfg = NULL;
 	struct slx_err e;
-	bool own = true;
+	bool own = false;
 
 	if (rt_config_load(ctx, id, &cfg, &e) < 0)
 		return true;

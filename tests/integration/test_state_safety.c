@@ -661,25 +661,27 @@ Test(state_safety, a_poststart_hook_that_never_ends_leaves_the_container_deletab
 {
 	struct bundle b;
 	struct cmd_result r;
+	char mark[600];
 
 	bundle_make(&b, "[\"/bin/sleep\",\"1000\"]", NULL,
 		    ",\"hooks\":{\"poststart\":[{\"path\":\"/bin/sh\",\"args\":[\"sh\",\"-c\","
-		    "\"exec sleep 997\"]}]}",
+		    "\"echo $$ > HOOKPID; exec sleep 997\"]}]}",
 		    NULL);
+	snprintf(mark, sizeof(mark), "%s/hook.pid", b.dir);
+	bundle_config_replace(&b, "HOOKPID", mark);
 	cmd_run(&r, NULL, 30, "%1$s --root %2$s create -b %3$s ph", slxrun_bin(), b.root, b.dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 30,
 		"{ %1$s --root %2$s start ph >/dev/null 2>&1 & } && i=0; "
-		"until pgrep -f 'sleep 99[7]' >/dev/null; do i=$((i+1)); [ $i -lt 200 ] || exit 1; "
-		"sleep 0.05; done",
-		slxrun_bin(), b.root);
+		"until [ -s %3$s ]; do i=$((i+1)); [ $i -lt 400 ] || exit 1; sleep 0.05; done",
+		slxrun_bin(), b.root, mark);
 	cr_assert_eq(r.status, 0, "the poststart hook never ran: %s", r.err);
 	cmd_result_free(&r);
 	cmd_run(&r, NULL, 30, "timeout 10 %s --root %s delete --force ph", slxrun_bin(), b.root);
 	cr_expect_eq(r.status, 0, "delete waited on the poststart hook: %s", r.err);
 	cmd_result_free(&r);
-	cmd_run(&r, NULL, 10, "pkill -f 'sleep 99[7]'; true");
+	cmd_run(&r, NULL, 10, "kill $(cat %s); true", mark);
 	cmd_result_free(&r);
 	expect_no_state(&b, "ph");
 	bundle_remove(&b);
@@ -790,6 +792,36 @@ Test(state_safety, a_container_whose_state_is_cut_short_is_listed_and_deleted_by
 	cr_expect_str_eq(r.out, "", "%s", r.out);
 	cmd_result_free(&r);
 	expect_no_state(&b, "cut");
+	bundle_remove(&b);
+}
+
+/* The same in the host's pid namespace (no pid namespace named): its
+ * processes are the container's, killed as a readable state's would be
+ * (the review of the fix: it took "none named" for one of its own, and
+ * left them running). */
+Test(state_safety, a_cut_short_container_in_the_hosts_pid_namespace_is_killed_by_force)
+{
+	struct bundle b;
+	struct cmd_result r;
+	int pid;
+
+	bundle_make_ns(&b, "[\"/bin/sleep\",\"1000\"]", NULL, NULL, NULL,
+		       "[{\"type\":\"mount\"},{\"type\":\"ipc\"},{\"type\":\"uts\"}]");
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s run -d -b %3$s hcut </dev/null >/dev/null && "
+		"%1$s --root %2$s state hcut | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p' && "
+		"truncate -s 40 %2$s/hcut/state.json",
+		slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	pid = atoi(r.out);
+	cr_assert(pid > 0, "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f hcut", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "delete -f: %s", r.err);
+	cmd_result_free(&r);
+	cr_expect(!pid_runs(pid), "the container's process %d runs on", pid);
+	expect_no_state(&b, "hcut");
+	bundle_force_delete(&b, "hcut");
 	bundle_remove(&b);
 }
 
