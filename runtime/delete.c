@@ -137,10 +137,10 @@ static bool saved_own_pidns(const struct rt_ctx *ctx, const char *id)
  * its processes and cgroup were no verb's to reach (an attacker's review;
  * runc's delete fails the same way).  With --force the cgroup its create
  * made (the mark says which) goes as rt_remove_stopped's would: killed,
- * or with a pid namespace of its own only once empty, since without
- * state.json nothing tells its processes from another container's that
- * took the cgroup after it stopped (a first form killed such a one: the
- * review of that fix).  Then the directory. */
+ * or with a pid namespace of its own while its first process runs (pid1
+ * says which), else only once empty: what it holds then is another
+ * container's that took the cgroup after it stopped (a first form killed
+ * such a one: the review of that fix).  Then the directory. */
 static int remove_unreadable(const struct rt_ctx *ctx, const char *id, const char *why,
 			     struct slx_err *err)
 {
@@ -156,7 +156,7 @@ static int remove_unreadable(const struct rt_ctx *ctx, const char *id, const cha
 				 id, why);
 	if (cg_open(mark, &cg, &e) == 0) {
 		cg.created = true;
-		if (!saved_own_pidns(ctx, id))
+		if (!saved_own_pidns(ctx, id) || rt_state_pid1_alive(ctx, id))
 			r = cg_destroy(&cg, err);
 		else if ((r = cg_remove_when_empty(&cg, err)) < 0 && err->errnum == EBUSY)
 			slx_error(err, EBUSY,

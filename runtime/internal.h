@@ -251,6 +251,14 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status);
 #define RT_STATE_CGROUP_MARK "cgroup"
 int rt_state_cgroup_mark(const struct rt_ctx *ctx, const char *id, char **path,
 			 struct slx_err *err);
+/* <state dir>/pid1: "PID START" of the container's first process, written
+ * beside state.json by create: when state.json cannot be read, what tells
+ * the container's processes in its cgroup from another container's that
+ * took the cgroup after it stopped (delete.c). */
+#define RT_STATE_PID1 "pid1"
+int rt_state_pid1_write(const struct rt_ctx *ctx, const struct oci_state *st, struct slx_err *err);
+/* Whether the first process pid1 names still runs (the same start time). */
+bool rt_state_pid1_alive(const struct rt_ctx *ctx, const char *id);
 int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf, size_t len,
 		 struct slx_err *err);
 /* The container's lock, so verbs on one id run one at a time: flock on its

@@ -186,7 +186,9 @@ static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_crea
 	l->st.status = auto_start ? OCI_STATUS_RUNNING : OCI_STATUS_CREATED;
 	if (opts->pid_file && write_pid_file(opts->pid_file, l->sp.pid, err) < 0)
 		return -1;
-	return rt_state_write(ctx, &l->st, err);
+	if (rt_state_write(ctx, &l->st, err) < 0)
+		return -1;
+	return rt_state_pid1_write(ctx, &l->st, err);
 }
 
 /* Undo a failed launch: the child (if any), its cgroup, the state dir. */

@@ -205,6 +205,29 @@ int rt_state_cgroup_mark(const struct rt_ctx *ctx, const char *id, char **path, 
 	return state_file_read(ctx, id, RT_STATE_CGROUP_MARK, PATH_MAX, path, NULL, err);
 }
 
+int rt_state_pid1_write(const struct rt_ctx *ctx, const struct oci_state *st, struct slx_err *err)
+{
+	char path[PATH_MAX], text[64];
+	int n = snprintf(text, sizeof(text), "%d %llu\n", st->pid, st->pid_start_time);
+
+	if (state_file(ctx, st->id, RT_STATE_PID1, path, err) < 0)
+		return -1;
+	return slx_write_file_atomic(path, text, (size_t)n, 0600, err);
+}
+
+bool rt_state_pid1_alive(const struct rt_ctx *ctx, const char *id)
+{
+	cleanup_free char *text = NULL;
+	unsigned long long start = 0;
+	struct slx_err e;
+	int pid = 0;
+
+	if (state_file_read(ctx, id, RT_STATE_PID1, 64, &text, NULL, &e) < 0 ||
+	    sscanf(text, "%d %llu", &pid, &start) != 2)
+		return false;
+	return pid > 0 && start && rt_pid_start_time(pid) == start;
+}
+
 unsigned long long rt_pid_start_time(pid_t pid)
 {
 	char path[64], buf[1024];

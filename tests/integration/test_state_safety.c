@@ -795,6 +795,36 @@ Test(state_safety, a_container_whose_state_is_cut_short_is_listed_and_deleted_by
 	bundle_remove(&b);
 }
 
+/* A running container with a pid namespace of its own whose state.json is
+ * cut short: its first process, recorded beside state.json at create
+ * (pid1), still runs, so its cgroup is its own and `delete -f` kills it
+ * (before pid1, nothing told it from another's: left running, and the
+ * error said so; the review of that fix). */
+Test(state_safety, a_running_container_whose_state_is_cut_short_goes_by_force)
+{
+	struct bundle b;
+	struct cmd_result r;
+	int pid;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"1000\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s run -d -b %3$s rcut </dev/null >/dev/null && "
+		"%1$s --root %2$s state rcut | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p' && "
+		"truncate -s 40 %2$s/rcut/state.json",
+		slxrun_bin(), b.root, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	pid = atoi(r.out);
+	cr_assert(pid > 0, "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f rcut", slxrun_bin(), b.root);
+	cr_expect_eq(r.status, 0, "delete -f: %s", r.err);
+	cmd_result_free(&r);
+	cr_expect(!pid_runs(pid), "the container's process %d runs on", pid);
+	expect_no_state(&b, "rcut");
+	bundle_force_delete(&b, "rcut");
+	bundle_remove(&b);
+}
+
 /* The same in the host's pid namespace (no pid namespace named): its
  * processes are the container's, killed as a readable state's would be
  * (the review of the fix: it took "none named" for one of its own, and
