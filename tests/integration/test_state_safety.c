@@ -795,6 +795,31 @@ Test(state_safety, a_container_whose_state_is_cut_short_is_listed_and_deleted_by
 	bundle_remove(&b);
 }
 
+/* Run `sleep 1000` as id in b, cut its state.json short, `delete -f` it:
+ * the container's process must be gone and its state with it. */
+static void cut_short_then_delete_force(struct bundle *b, const char *id)
+{
+	struct cmd_result r;
+	int pid;
+
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s run -d -b %3$s %4$s </dev/null >/dev/null && "
+		"%1$s --root %2$s state %4$s | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p' && "
+		"truncate -s 40 %2$s/%4$s/state.json",
+		slxrun_bin(), b->root, b->dir, id);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	pid = atoi(r.out);
+	cr_assert(pid > 0, "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete -f %s", slxrun_bin(), b->root, id);
+	cr_expect_eq(r.status, 0, "delete -f: %s", r.err);
+	cmd_result_free(&r);
+	cr_expect(!pid_runs(pid), "the container's process %d runs on", pid);
+	expect_no_state(b, id);
+	bundle_force_delete(b, id);
+	bundle_remove(b);
+}
+
 /* A running container with a pid namespace of its own whose state.json is
  * cut short: its first process, recorded beside state.json at create
  * (pid1), still runs, so its cgroup is its own and `delete -f` kills it
@@ -803,26 +828,9 @@ Test(state_safety, a_container_whose_state_is_cut_short_is_listed_and_deleted_by
 Test(state_safety, a_running_container_whose_state_is_cut_short_goes_by_force)
 {
 	struct bundle b;
-	struct cmd_result r;
-	int pid;
 
 	bundle_make(&b, "[\"/bin/sleep\",\"1000\"]", NULL, NULL, NULL);
-	cmd_run(&r, NULL, 30,
-		"%1$s --root %2$s run -d -b %3$s rcut </dev/null >/dev/null && "
-		"%1$s --root %2$s state rcut | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p' && "
-		"truncate -s 40 %2$s/rcut/state.json",
-		slxrun_bin(), b.root, b.dir);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	pid = atoi(r.out);
-	cr_assert(pid > 0, "%s", r.out);
-	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f rcut", slxrun_bin(), b.root);
-	cr_expect_eq(r.status, 0, "delete -f: %s", r.err);
-	cmd_result_free(&r);
-	cr_expect(!pid_runs(pid), "the container's process %d runs on", pid);
-	expect_no_state(&b, "rcut");
-	bundle_force_delete(&b, "rcut");
-	bundle_remove(&b);
+	cut_short_then_delete_force(&b, "rcut");
 }
 
 /* The same in the host's pid namespace (no pid namespace named): its
@@ -832,27 +840,10 @@ Test(state_safety, a_running_container_whose_state_is_cut_short_goes_by_force)
 Test(state_safety, a_cut_short_container_in_the_hosts_pid_namespace_is_killed_by_force)
 {
 	struct bundle b;
-	struct cmd_result r;
-	int pid;
 
 	bundle_make_ns(&b, "[\"/bin/sleep\",\"1000\"]", NULL, NULL, NULL,
 		       "[{\"type\":\"mount\"},{\"type\":\"ipc\"},{\"type\":\"uts\"}]");
-	cmd_run(&r, NULL, 30,
-		"%1$s --root %2$s run -d -b %3$s hcut </dev/null >/dev/null && "
-		"%1$s --root %2$s state hcut | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p' && "
-		"truncate -s 40 %2$s/hcut/state.json",
-		slxrun_bin(), b.root, b.dir);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	pid = atoi(r.out);
-	cr_assert(pid > 0, "%s", r.out);
-	cmd_result_free(&r);
-	cmd_run(&r, NULL, 30, "%s --root %s delete -f hcut", slxrun_bin(), b.root);
-	cr_expect_eq(r.status, 0, "delete -f: %s", r.err);
-	cmd_result_free(&r);
-	cr_expect(!pid_runs(pid), "the container's process %d runs on", pid);
-	expect_no_state(&b, "hcut");
-	bundle_force_delete(&b, "hcut");
-	bundle_remove(&b);
+	cut_short_then_delete_force(&b, "hcut");
 }
 
 /* An id may start with a dot, and `list` skipped it: a running container
