@@ -482,6 +482,12 @@ Test(security_defaults, kill_all_never_signals_a_host_process_that_took_a_contai
 	    "wait $k; sleep 0.2; if kill -0 $h 2>/dev/null; then echo alive; kill $h; "
 	    "else echo signalled; fi",
 	    slxrun_bin(), b.root, b.dir);
+	if (r.status == 4) { /* another process (a kernel thread) took the pid first */
+		cmd_result_free(&r);
+		bundle_force_delete(&b, "ka");
+		bundle_remove(&b);
+		cr_skip_test("the container's pid went to another process before the test's");
+	}
 	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
 	cr_expect(strstr(r.out, "alive"), "the host process that took the container's pid: %s",
 		  r.out);

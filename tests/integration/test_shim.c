@@ -172,13 +172,13 @@ Test(shim, calls_whose_sandboxes_all_end_before_their_event_are_all_answered)
 	cmd_result_free(&r);
 	snprintf(fn, sizeof(fn), "%s/gone", dir);
 	shim_proc_start(&shim_t_cur, fn, "--max 1");
-	cmd_run(&r, NULL, 60,
-		"for i in 1 2 3 4; do curl -s -o /dev/null -w '%%{http_code}\\n' --max-time 20 "
+	cmd_run(&r, NULL, 90,
+		"for i in 1 2 3 4; do curl -s -o /dev/null -w '%%{http_code}\\n' --max-time 40 "
 		"--unix-socket %s http://x/2015-03-31/functions/gone/invocations -d '{}' & done; "
 		"wait",
 		shim_t_cur.sock);
 	cr_expect_eq(r.status, 0);
-	cr_expect(!strstr(r.out, "000"), "every call answered (000: none within 20 s): %s", r.out);
+	cr_expect(!strstr(r.out, "000"), "every call answered (000: none within 40 s): %s", r.out);
 	cmd_result_free(&r);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 	cmd_run(&r, NULL, 10, "rm -rf %s", dir);

@@ -699,8 +699,9 @@ Test(state_safety, a_woken_foreground_run_leaves_a_new_container_of_its_id_alone
 
 	bundle_make(&b, "[\"/bin/sleep\",\"1\"]", NULL, NULL, NULL);
 	cmd_run(&r, NULL, 30,
-		"setsid %1$s --root %2$s run -b %3$s rr </dev/null >/dev/null 2>&1 & p=$!; "
-		"sleep 0.5; kill -STOP $p; echo $p",
+		"setsid %1$s --root %2$s run -b %3$s rr </dev/null >/dev/null 2>&1 & p=$!; i=0; "
+		"until %1$s --root %2$s state rr 2>/dev/null | grep -q '\"running\"'; do "
+		"i=$((i+1)); [ $i -lt 200 ] || exit 1; sleep 0.02; done; kill -STOP $p; echo $p",
 		slxrun_bin(), b.root, b.dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	snprintf(pid, sizeof(pid), "%s", r.out);
