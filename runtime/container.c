@@ -237,6 +237,13 @@ static int after_clone(const struct rt_spawn_req *req, pid_t pid, int fd,
 	}
 	if (req->state)
 		req->state->pid_start_time = rt_pid_start_time(pid);
+	if (req->pid1_mark) {
+		char text[64];
+		int n = snprintf(text, sizeof(text), "%d %llu\n", (int)pid, rt_pid_start_time(pid));
+
+		if (slx_write_file_atomic(req->pid1_mark, text, (size_t)n, 0600, err) < 0)
+			return -1;
+	}
 	if (send_state(req, fd, pid, err) < 0)
 		return -1;
 	return drive_child(req, fd, pid, timings, err);

@@ -60,7 +60,7 @@ int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_
 }
 
 /* Whether the directory holds only what a create writes before its
- * state.json: config.json, start.sock, cgroup (the mark of a cgroup it
+ * state.json: config.json, start.sock, pid1, cgroup (the mark of a cgroup it
  * made), and their temp files (".NAME.*"). */
 static bool only_create_files(const struct rt_ctx *ctx, const char *id)
 {
@@ -77,42 +77,10 @@ static bool only_create_files(const struct rt_ctx *ctx, const char *id)
 		if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..") &&
 		    strncmp(n, "config.json", 11) &&
 		    strncmp(n, RT_STATE_CGROUP_MARK, strlen(RT_STATE_CGROUP_MARK)) &&
-		    strcmp(n, "start.sock"))
+		    strncmp(n, RT_STATE_PID1, strlen(RT_STATE_PID1)) && strcmp(n, "start.sock"))
 			return false;
 	}
 	return true;
-}
-
-/* A state directory without state.json whose lock was free: the create
- * that made it died before it was done (a caller's timeout during a
- * createRuntime hook) and left the id unusable.  The cgroup it made (its
- * mark says which; one it only named may be another's, which a kill here
- * killed) goes when empty, or with --force killed (the processes a create
- * killed in a createContainer hook left), then the directory. */
-static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool force,
-			       struct slx_err *err)
-{
-	struct cg_handle cg = {.dirfd = -1};
-	cleanup_free char *mark = NULL;
-	struct slx_err e;
-	int r = 0;
-
-	if (!only_create_files(ctx, id))
-		return slx_error(err, EINVAL,
-				 "%s: not a container's state directory (no state.json, and files "
-				 "a create does not write)",
-				 id);
-	if (rt_state_cgroup_mark(ctx, id, &mark, &e) == 0 && cg_open(mark, &cg, &e) == 0) {
-		cg.created = true;
-		r = force ? cg_destroy(&cg, err) : cg_remove_when_empty(&cg, err);
-		if (r < 0 && !force && err->errnum == EBUSY)
-			slx_error(err, EBUSY,
-				  "container %s: a create that did not finish left processes in "
-				  "its cgroup; delete --force kills them",
-				  id);
-	}
-	cg_handle_release(&cg);
-	return r < 0 ? -1 : rt_state_remove(ctx, id, err);
 }
 
 /* Whether the container had a pid namespace of its own, by the config it
@@ -131,6 +99,48 @@ static bool saved_own_pidns(const struct rt_ctx *ctx, const char *id)
 			own = !cfg->linux_.namespaces[i].path;
 	oci_config_free(cfg);
 	return own;
+}
+
+/* A state directory without state.json whose lock was free: the create
+ * that made it died before it was done (a caller's timeout during a
+ * createRuntime hook) and left the id unusable.  The cgroup it made (its
+ * mark says which; one it only named may be another's, which a kill here
+ * killed) goes when empty, or with --force killed (the processes a create
+ * killed in a createContainer hook left), then the directory: with a pid
+ * namespace of its own only while its first process runs (pid1), since
+ * once that died what the emptied cgroup holds is another container's
+ * that took it (the review of the unreadable-state fix). */
+static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool force,
+			       struct slx_err *err)
+{
+	struct cg_handle cg = {.dirfd = -1};
+	cleanup_free char *mark = NULL;
+	struct slx_err e;
+	int r = 0;
+
+	if (!only_create_files(ctx, id))
+		return slx_error(err, EINVAL,
+				 "%s: not a container's state directory (no state.json, and files "
+				 "a create does not write)",
+				 id);
+	if (rt_state_cgroup_mark(ctx, id, &mark, &e) == 0 && cg_open(mark, &cg, &e) == 0) {
+		cg.created = true;
+		bool kill = force && (!saved_own_pidns(ctx, id) || rt_state_pid1_alive(ctx, id));
+
+		r = kill ? cg_destroy(&cg, err) : cg_remove_when_empty(&cg, err);
+		if (r < 0 && !force && err->errnum == EBUSY)
+			slx_error(err, EBUSY,
+				  "container %s: a create that did not finish left processes in "
+				  "its cgroup; delete --force kills them",
+				  id);
+		else if (r < 0 && err->errnum == EBUSY)
+			slx_error(err, EBUSY,
+				  "container %s: its cgroup %s holds processes, and its first "
+				  "process is gone: they may be another container's, not killed",
+				  id, mark);
+	}
+	cg_handle_release(&cg);
+	return r < 0 ? -1 : rt_state_remove(ctx, id, err);
 }
 
 /* A state.json that cannot be read (cut short by a full disk, a crash):

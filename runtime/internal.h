@@ -192,6 +192,9 @@ struct rt_spawn_req {
 	 * made the cgroup (not when it found one), or NULL: what a killed
 	 * create made, and only that, delete may remove. */
 	const char *cgroup_mark;
+	/* Appended: a file rt_spawn writes "PID START" of the first process to
+	 * as soon as it is cloned, before its hooks, or NULL (RT_STATE_PID1). */
+	const char *pid1_mark;
 	/* Appended: a session keyring of the container's own
 	 * (rt_process_new_keyring); create and run, unless --no-new-keyring. */
 	bool new_keyring;
@@ -252,11 +255,11 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status);
 int rt_state_cgroup_mark(const struct rt_ctx *ctx, const char *id, char **path,
 			 struct slx_err *err);
 /* <state dir>/pid1: "PID START" of the container's first process, written
- * beside state.json by create: when state.json cannot be read, what tells
- * the container's processes in its cgroup from another container's that
- * took the cgroup after it stopped (delete.c). */
+ * by create once it is cloned (rt_spawn_req's pid1_mark): when state.json
+ * cannot be read, or a killed create left none, what tells the container's
+ * processes in its cgroup from another container's that took the cgroup
+ * after it stopped (delete.c). */
 #define RT_STATE_PID1 "pid1"
-int rt_state_pid1_write(const struct rt_ctx *ctx, const struct oci_state *st, struct slx_err *err);
 /* Whether the first process pid1 names still runs (the same start time). */
 bool rt_state_pid1_alive(const struct rt_ctx *ctx, const char *id);
 int rt_state_dir(const struct rt_ctx *ctx, const char *id, char *buf, size_t len,

@@ -31,6 +31,7 @@ struct launch {
 	char rootfs[PATH_MAX];
 	char dir[PATH_MAX];
 	char cgroup_mark[PATH_MAX + 8]; /* <dir>/RT_STATE_CGROUP_MARK */
+	char pid1_mark[PATH_MAX + 8];	/* <dir>/RT_STATE_PID1 */
 	char *cgroup_rel;
 	char *created;
 	struct oci_state st;
@@ -164,6 +165,7 @@ static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_crea
 	fill_state(ctx, id, l);
 	l->st.no_new_keyring = opts->no_new_keyring;
 	snprintf(l->cgroup_mark, sizeof(l->cgroup_mark), "%s/" RT_STATE_CGROUP_MARK, l->dir);
+	snprintf(l->pid1_mark, sizeof(l->pid1_mark), "%s/" RT_STATE_PID1, l->dir);
 	req = (struct rt_spawn_req){
 	    .cfg = l->cfg,
 	    .bundle = l->bundle,
@@ -177,6 +179,7 @@ static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_crea
 	    .preserve_fds = opts->preserve_fds,
 	    .state = &l->st,
 	    .cgroup_mark = l->cgroup_mark,
+	    .pid1_mark = l->pid1_mark,
 	    .new_keyring = !opts->no_new_keyring,
 	};
 	if (rt_spawn(&req, &l->sp, err) < 0)
@@ -186,9 +189,7 @@ static int launch(const struct rt_ctx *ctx, const char *id, const struct rt_crea
 	l->st.status = auto_start ? OCI_STATUS_RUNNING : OCI_STATUS_CREATED;
 	if (opts->pid_file && write_pid_file(opts->pid_file, l->sp.pid, err) < 0)
 		return -1;
-	if (rt_state_write(ctx, &l->st, err) < 0)
-		return -1;
-	return rt_state_pid1_write(ctx, &l->st, err);
+	return rt_state_write(ctx, &l->st, err);
 }
 
 /* Undo a failed launch: the child (if any), its cgroup, the state dir. */

@@ -205,16 +205,6 @@ int rt_state_cgroup_mark(const struct rt_ctx *ctx, const char *id, char **path, 
 	return state_file_read(ctx, id, RT_STATE_CGROUP_MARK, PATH_MAX, path, NULL, err);
 }
 
-int rt_state_pid1_write(const struct rt_ctx *ctx, const struct oci_state *st, struct slx_err *err)
-{
-	char path[PATH_MAX], text[64];
-	int n = snprintf(text, sizeof(text), "%d %llu\n", st->pid, st->pid_start_time);
-
-	if (state_file(ctx, st->id, RT_STATE_PID1, path, err) < 0)
-		return -1;
-	return slx_write_file_atomic(path, text, (size_t)n, 0600, err);
-}
-
 bool rt_state_pid1_alive(const struct rt_ctx *ctx, const char *id)
 {
 	cleanup_free char *text = NULL;

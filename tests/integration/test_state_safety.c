@@ -930,6 +930,57 @@ Test(state_safety, a_killed_creates_processes_go_with_delete_force)
 	bundle_remove(&b);
 }
 
+/* The same killed create, whose first process then died too (the cgroup
+ * emptied), and another container (another --root, the same cgroupsPath)
+ * took the cgroup: delete --force killed it (the review of the
+ * unreadable-state fix).  The first process is recorded once cloned
+ * (pid1); gone, the cgroup's processes are not the create's, and are left,
+ * the error saying why.  Once the other container is gone, the delete goes
+ * through. */
+Test(state_safety, a_killed_creates_delete_force_spares_a_container_that_took_its_cgroup)
+{
+	struct bundle b, o;
+	struct cmd_result r;
+	char cg[512], from[600], to[600];
+	int pid;
+
+	bundle_make(&b, "[\"/bin/true\"]", NULL,
+		    ",\"hooks\":{\"createContainer\":[{\"path\":\"/bin/sleep\",\"args\":[\"sleep\","
+		    "\"300\"]}]}",
+		    NULL);
+	bundle_make(&o, "[\"/bin/sleep\",\"1000\"]", NULL, NULL, NULL);
+	snprintf(from, sizeof(from), "\"/slxrun/%s\"", strrchr(o.dir, '/') + 1);
+	snprintf(to, sizeof(to), "\"/slxrun/%s\"", strrchr(b.dir, '/') + 1);
+	bundle_config_replace(&o, from, to);
+	snprintf(cg, sizeof(cg), "%s/slxrun/%s", cgroup2_root(), strrchr(b.dir, '/') + 1);
+	cmd_run(
+	    &r, NULL, 30,
+	    "%1$s --root %2$s create -b %3$s cc & p=$!; i=0; until grep -q . %4$s/cgroup.procs "
+	    "2>/dev/null && [ $(wc -l <%4$s/cgroup.procs) -ge 2 ]; do i=$((i+1)); [ $i -lt 100 ] "
+	    "|| exit 1; sleep 0.05; done; kill -9 $p; wait $p; kill -9 $(cat %4$s/cgroup.procs); "
+	    "i=0; "
+	    "while grep -q . %4$s/cgroup.procs; do i=$((i+1)); [ $i -lt 100 ] || exit 1; "
+	    "sleep 0.05; done; %1$s --root %5$s run -d -b %6$s cc </dev/null >/dev/null && "
+	    "%1$s --root %5$s state cc | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p'",
+	    slxrun_bin(), b.root, b.dir, cg, o.root, o.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	pid = atoi(r.out);
+	cr_assert(pid > 0, "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "%s --root %s delete --force cc", slxrun_bin(), b.root);
+	cr_expect_neq(r.status, 0, "delete --force of the killed create, its cgroup another's");
+	cr_expect(strstr(r.err, "may be another container's"), "%s", r.err);
+	cmd_result_free(&r);
+	cr_expect(pid_runs(pid), "the other container's process %d was killed", pid);
+	cmd_run(&r, NULL, 30, "%1$s --root %2$s delete -f cc && %1$s --root %3$s delete --force cc",
+		slxrun_bin(), o.root, b.root);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	expect_no_state(&b, "cc");
+	bundle_remove(&o);
+	bundle_remove(&b);
+}
+
 /* `start` took the end of its socket for the process's execve; a process
  * killed while its startContainer hooks ran ends the socket too, and start
  * said 0 (and ran the poststart hooks) for a process that never ran.  The
