@@ -223,6 +223,7 @@ static int after_clone(const struct rt_spawn_req *req, pid_t pid, int fd,
 		       struct rt_timings *timings, struct slx_err *err)
 {
 	const struct oci_process *p = &req->cfg->process;
+	unsigned long long start;
 
 	if (req->cfg->linux_.n_uid_mappings &&
 	    rt_ns_write_id_maps(pid, req->cfg, req->uid_map, req->n_uid_map, err) < 0)
@@ -235,11 +236,12 @@ static int after_clone(const struct rt_spawn_req *req, pid_t pid, int fd,
 		if (slx_write_file_at(AT_FDCWD, path, val, (size_t)n, err) < 0)
 			return slx_error_prefix(err, "process.oomScoreAdj");
 	}
+	start = req->state || req->pid1_mark ? rt_pid_start_time(pid) : 0;
 	if (req->state)
-		req->state->pid_start_time = rt_pid_start_time(pid);
+		req->state->pid_start_time = start;
 	if (req->pid1_mark) {
 		char text[64];
-		int n = snprintf(text, sizeof(text), "%d %llu\n", (int)pid, rt_pid_start_time(pid));
+		int n = snprintf(text, sizeof(text), "%d %llu\n", (int)pid, start);
 
 		if (slx_write_file_atomic(req->pid1_mark, text, (size_t)n, 0600, err) < 0)
 			return -1;

@@ -83,22 +83,23 @@ static bool only_create_files(const struct rt_ctx *ctx, const char *id)
 	return true;
 }
 
-/* Whether the container had a pid namespace of its own, by the config it
- * was created with, as create reads it (none named: the host's); unknown
- * (the config unreadable too) counts as yes, the careful side. */
-static bool saved_own_pidns(const struct rt_ctx *ctx, const char *id)
+/* Whether what the cgroup a create marked holds is that container's, when
+ * its state.json says nothing: with no pid namespace of its own (by the
+ * config it was created with) as readable ones are taken; with one, only
+ * while its first process runs (pid1): once that died the emptied cgroup
+ * may be another container's that took it.  The config unreadable too
+ * counts as a namespace of its own, the careful side. */
+static bool marked_cgroup_is_its_own(const struct rt_ctx *ctx, const char *id)
 {
 	struct oci_config *cfg = NULL;
 	struct slx_err e;
-	bool own = false;
+	bool own;
 
 	if (rt_config_load(ctx, id, &cfg, &e) < 0)
-		return true;
-	for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
-		if (cfg->linux_.namespaces[i].type == OCI_NS_PID)
-			own = !cfg->linux_.namespaces[i].path;
+		return rt_state_pid1_alive(ctx, id);
+	own = rt_ns_own_pid(cfg);
 	oci_config_free(cfg);
-	return own;
+	return !own || rt_state_pid1_alive(ctx, id);
 }
 
 /* A state directory without state.json whose lock was free: the create
@@ -125,7 +126,7 @@ static int remove_half_created(const struct rt_ctx *ctx, const char *id, bool fo
 				 id);
 	if (rt_state_cgroup_mark(ctx, id, &mark, &e) == 0 && cg_open(mark, &cg, &e) == 0) {
 		cg.created = true;
-		bool kill = force && (!saved_own_pidns(ctx, id) || rt_state_pid1_alive(ctx, id));
+		bool kill = force && marked_cgroup_is_its_own(ctx, id);
 
 		r = kill ? cg_destroy(&cg, err) : cg_remove_when_empty(&cg, err);
 		if (r < 0 && !force && err->errnum == EBUSY)
@@ -166,7 +167,7 @@ static int remove_unreadable(const struct rt_ctx *ctx, const char *id, const cha
 				 id, why);
 	if (cg_open(mark, &cg, &e) == 0) {
 		cg.created = true;
-		if (!saved_own_pidns(ctx, id) || rt_state_pid1_alive(ctx, id))
+		if (marked_cgroup_is_its_own(ctx, id))
 			r = cg_destroy(&cg, err);
 		else if ((r = cg_remove_when_empty(&cg, err)) < 0 && err->errnum == EBUSY)
 			slx_error(err, EBUSY,

@@ -76,6 +76,9 @@ const char *rt_ns_proc_name(enum oci_ns_type t); /* "mnt", "net", ... */
 /* Whether ns (stat of a namespace file) is the caller's own namespace of
  * type t: joined by path, it is the host's as far as the container goes. */
 bool rt_ns_is_callers(const struct stat *ns, enum oci_ns_type t);
+/* Whether cfg gives the container a pid namespace of its own (one named
+ * without a path; none named is the host's). */
+bool rt_ns_own_pid(const struct oci_config *cfg);
 /* Parent, right after clone: write uid_map/gid_map of pid (uid_map, when
  * not NULL, in place of cfg's). */
 int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg,

@@ -112,9 +112,7 @@ static void fill_state(const struct rt_ctx *ctx, const char *id, struct launch *
 	l->st.poststop = l->cfg->hooks.poststop;
 	l->st.systemd_cgroup = ctx->systemd_cgroup;
 	l->st.cgroup_path = "";
-	for (size_t i = 0; i < l->cfg->linux_.n_namespaces; i++)
-		if (l->cfg->linux_.namespaces[i].type == OCI_NS_PID)
-			l->st.own_pidns = !l->cfg->linux_.namespaces[i].path;
+	l->st.own_pidns = rt_ns_own_pid(l->cfg);
 }
 
 static int check_console(const struct rt_create_opts *opts, struct launch *l, bool detached,

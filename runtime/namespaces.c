@@ -39,6 +39,16 @@ const char *rt_ns_proc_name(enum oci_ns_type t)
 	return ns_proc_names[t];
 }
 
+bool rt_ns_own_pid(const struct oci_config *cfg)
+{
+	bool own = false;
+
+	for (size_t i = 0; i < cfg->linux_.n_namespaces; i++)
+		if (cfg->linux_.namespaces[i].type == OCI_NS_PID)
+			own = !cfg->linux_.namespaces[i].path;
+	return own;
+}
+
 bool rt_ns_is_callers(const struct stat *ns, enum oci_ns_type t)
 {
 	char own[64];
