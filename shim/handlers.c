@@ -24,20 +24,11 @@ static struct serve_fn *route(struct serve *s, const char *name)
 	return NULL;
 }
 
-/* The name as the 404 quotes it: printable ASCII, others as '?'. */
-static void printable(char *out, size_t len, const char *name)
-{
-	size_t k = 0;
-
-	for (; *name && k + 1 < len; name++, k++)
-		out[k] = *name >= ' ' && *name <= '~' ? *name : '?';
-	out[k] = '\0';
-}
-
 static void on_invoke(void *ctx, struct http_call *call)
 {
 	struct serve *s = ctx;
-	struct serve_fn *f = route(s, http_call_function(call));
+	size_t fi = http_call_function_index(call);
+	struct serve_fn *f = fi < s->n_fns ? &s->fns[fi] : NULL;
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (!j) {
@@ -54,12 +45,8 @@ static void on_invoke(void *ctx, struct http_call *call)
 		job_answer_error(j, 503, "ServiceUnavailable", "the shim is shutting down");
 		return;
 	}
-	if (!f) {
-		char msg[HTTP_FUNCTION_MAX + 32], name[HTTP_FUNCTION_MAX + 1];
-
-		printable(name, sizeof(name), http_call_function(call));
-		snprintf(msg, sizeof(msg), "Function not found: %s", name);
-		job_answer_error(j, 404, "ResourceNotFoundException", msg);
+	if (!f) { /* the front answers such a name at its headers (http.c) */
+		job_answer_error(j, 404, "ResourceNotFoundException", "Function not found");
 		return;
 	}
 	if (pool_enqueue(&f->pool, j, j->arrival_ns) < 0) {

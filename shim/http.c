@@ -104,13 +104,12 @@ struct http_call {
 	size_t fn;   /* its function's index in front->fn_bytes */
 	uint64_t arrival_ns;
 	bool too_large, over_budget;
-	bool owned;			      /* handed to ops.invoke, not answered yet */
-	bool answered;			      /* held is its answer's */
-	bool shed;			      /* its connection was cut to free the budget */
-	struct http_call *aprev, *anext;      /* answers held, oldest first */
-	struct http_answer_buf *answer;	      /* shared with its MHD response */
-	bool closed;			      /* MHD is done with the connection */
-	char function[HTTP_FUNCTION_MAX + 1]; /* the path's NAME */
+	bool owned;			 /* handed to ops.invoke, not answered yet */
+	bool answered;			 /* held is its answer's */
+	bool shed;			 /* its connection was cut to free the budget */
+	struct http_call *aprev, *anext; /* answers held, oldest first */
+	struct http_answer_buf *answer;	 /* shared with its MHD response */
+	bool closed;			 /* MHD is done with the connection */
 };
 
 enum http_route { ROUTE_NONE, ROUTE_INVOKE, ROUTE_METRICS, ROUTE_STATUS };
@@ -535,7 +534,9 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 	bool token_ok = authorized(f, conn);
 	const char *clen;
 	unsigned long long want = 0;
+	char name[HTTP_FUNCTION_MAX + 1];
 	struct http_call *c;
+	size_t fn;
 
 	conn_set_deadline(f, conn, f->opts.body_timeout_s);
 	if (token_ok)
@@ -555,21 +556,18 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 		want = strtoull(clen, NULL, 10);
 	if (want > HTTP_MAX_BODY)
 		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, too_large_body, NULL);
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return MHD_NO;
-	function_of(url, c->function, HTTP_FUNCTION_MAX);
-	c->fn = function_index(f, c->function);
+	function_of(url, name, HTTP_FUNCTION_MAX);
+	fn = function_index(f, name);
 	/* A name no function of the node has is answered at its headers, with
 	 * nothing taken of the budget: such calls had a share of their own,
 	 * and a caller holding it beside one function's share left a node of
 	 * two functions none for the other (an attacker's review). */
-	if (f->opts.n_functions > 1 && c->fn == f->opts.n_functions) {
-		enum MHD_Result ret = function_not_found(conn, c->function);
-
-		free(c);
-		return ret;
-	}
+	if (f->opts.n_functions > 1 && fn == f->opts.n_functions)
+		return function_not_found(conn, name);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return MHD_NO;
+	c->fn = fn;
 	if (!body_fits(f, c, (size_t)want + 1) ||
 	    (want && slx_buf_reserve(&c->body, (size_t)want) < 0)) {
 		f->body_bytes -= c->held;
@@ -697,9 +695,9 @@ uint64_t http_call_arrival_ns(const struct http_call *c)
 	return c->arrival_ns;
 }
 
-const char *http_call_function(const struct http_call *c)
+size_t http_call_function_index(const struct http_call *c)
 {
-	return c->function;
+	return c->fn;
 }
 
 /* MHD takes the answer block by block as the client's socket drains: each

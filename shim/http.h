@@ -120,9 +120,12 @@ void http_front_close(struct http_front *f);
 
 const char *http_call_body(const struct http_call *c, size_t *len);
 /* The NAME of its path /2015-03-31/functions/NAME/invocations (at most
- * HTTP_FUNCTION_MAX bytes of it: a Lambda ARN's length). */
+ * HTTP_FUNCTION_MAX bytes of it: a Lambda ARN's length), as
+ * ops.function_index placed it when its headers came: a name no function
+ * of several has was answered 404 then, so a call handed to ops.invoke is
+ * always one function's. */
 #define HTTP_FUNCTION_MAX 140
-const char *http_call_function(const struct http_call *c);
+size_t http_call_function_index(const struct http_call *c);
 /* Arrival time (slx_now_ns). */
 uint64_t http_call_arrival_ns(const struct http_call *c);
 /* Answer and resume the connection; the call may be freed at once. */
