@@ -172,7 +172,30 @@ static int record_token(struct serve *s, struct slx_err *err)
 	return slx_write_file_atomic(path, s->token, strlen(s->token), 0600, err);
 }
 
-static struct http_front_opts front_opts(const struct serve *s)
+/* Bodies held at once: each function's share is at least one whole body,
+ * so the default grows to that many, and a budget given smaller is refused
+ * (shares past it overlapped: the callers of the others left a function
+ * less than one body, its share untouched). */
+static int body_budget(const struct serve *s, size_t *out, struct slx_err *err)
+{
+	size_t least = s->n_fns > 1 ? s->n_fns * ((size_t)HTTP_MAX_BODY + 1) : 0;
+	unsigned mb = s->opts.body_budget_mb;
+
+	if (!mb) {
+		*out = least > HTTP_BODY_BUDGET ? least : (size_t)HTTP_BODY_BUDGET;
+		return 0;
+	}
+	*out = (size_t)mb << 20;
+	if (*out < least)
+		return slx_error(
+		    err, EINVAL,
+		    "--body-budget-mb: %u MB cannot hold one %u MB body for each of %zu "
+		    "functions (%zu MB at least)",
+		    mb, HTTP_MAX_BODY >> 20, s->n_fns, (least >> 20) + 1);
+	return 0;
+}
+
+static struct http_front_opts front_opts(const struct serve *s, size_t budget)
 {
 	const struct shim_serve_opts *o = &s->opts;
 
@@ -183,8 +206,7 @@ static struct http_front_opts front_opts(const struct serve *s)
 	    .per_client = o->per_client ? o->per_client : HTTP_MAX_PER_CLIENT,
 	    .header_timeout_s = o->header_timeout_s ? o->header_timeout_s : HTTP_HEADER_TIMEOUT_S,
 	    .body_timeout_s = o->body_timeout_s ? o->body_timeout_s : HTTP_BODY_TIMEOUT_S,
-	    .body_budget =
-		o->body_budget_mb ? (size_t)o->body_budget_mb << 20 : (size_t)HTTP_BODY_BUDGET,
+	    .body_budget = budget,
 	    .n_functions = s->n_fns,
 	};
 }
@@ -476,10 +498,11 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 	const struct http_ops ops = serve_http_ops(s);
 	struct http_front_opts fo;
 	char shims[PATH_MAX];
+	size_t budget;
 
-	if (check_auth(s, addrs, err) < 0)
+	if (check_auth(s, addrs, err) < 0 || body_budget(s, &budget, err) < 0)
 		return -1;
-	fo = front_opts(s);
+	fo = front_opts(s, budget);
 	snprintf(shims, sizeof(shims), "%s/shims", s->opts.root);
 	s->made_root = access(s->opts.root, F_OK) != 0;
 	s->made_shims = access(shims, F_OK) != 0;

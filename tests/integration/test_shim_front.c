@@ -801,7 +801,7 @@ Test(shim_front, a_teardown_that_cannot_finish_leaves_the_shim_answering)
  * in the node's one budget from their headers to their answers, and every
  * other function's bigger events were refused (503) for as long (an
  * attacker's review: up to the function's timeout, 900 s).  With several
- * functions each now takes at most its share of the budget (here 12 MiB
+ * functions each now takes at most its share of the budget (here 13 MiB
  * over two, at least one 6 MiB body), and the other function's 1.5 MB
  * event is served; a call by the function's key (slow is the first, whose
  * key names the node's socket) counts as the function's (it was counted
@@ -823,7 +823,7 @@ Test(shim_front, a_slow_function_does_not_hold_the_others_out_of_the_body_budget
 		example("sleep-exec"), dir, dir, dir, dir, dir, dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
-	snprintf(flags, sizeof(flags), "--no-auth --max 2 --body-budget-mb 12 slow=%s/slow", dir);
+	snprintf(flags, sizeof(flags), "--no-auth --max 2 --body-budget-mb 13 slow=%s/slow", dir);
 	snprintf(hello, sizeof(hello), "hello=%s", example("hello-exec"));
 	shim_proc_start(&front_shim, hello, flags);
 	cmd_run(
@@ -848,7 +848,7 @@ Test(shim_front, a_slow_function_does_not_hold_the_others_out_of_the_body_budget
  * waited, since no call of any function started while answers filled it
  * (an attacker's review: 80 % of another function's calls refused for a
  * minute, for 2.5 MB/s of reading).  Answers now count in their function's
- * share too: four 4 MB answers read slowly fill big's share (12 MiB over
+ * share too: four 4 MB answers read slowly fill big's share (13 MiB over
  * two functions) and stop big alone, and hello's 1.5 MB event is served. */
 static const char slow_reader_py[] =
     "import socket, sys, time\n"
@@ -888,7 +888,7 @@ Test(shim_front, a_function_whose_answers_are_read_slowly_does_not_hold_the_othe
 	write_text(dir, "big/rootfs/function/handler.sh",
 		   "#!/bin/sh\nhead -c 4000000 /dev/zero | tr '\\0' a\n");
 	write_text(dir, "reader.py", slow_reader_py);
-	snprintf(flags, sizeof(flags), "--no-auth --max 2 --body-budget-mb 12 big=%s/big", dir);
+	snprintf(flags, sizeof(flags), "--no-auth --max 2 --body-budget-mb 13 big=%s/big", dir);
 	snprintf(hello, sizeof(hello), "hello=%s", example("hello-exec"));
 	shim_proc_start(&front_shim, hello, flags);
 	cmd_run(&r, NULL, 90,
@@ -925,7 +925,7 @@ Test(shim_front, a_name_no_function_has_holds_none_of_the_budget)
 
 	cr_assert(mkdtemp(dir));
 	write_text(dir, "hold.py", body_holder_py);
-	snprintf(flags, sizeof(flags), "--no-auth --max 2 --body-budget-mb 12 'echo=%s'",
+	snprintf(flags, sizeof(flags), "--no-auth --max 2 --body-budget-mb 13 'echo=%s'",
 		 example("bench-echo-exec"));
 	snprintf(hello, sizeof(hello), "hello=%s", example("hello-exec"));
 	shim_proc_start(&front_shim, hello, flags);
@@ -939,6 +939,59 @@ Test(shim_front, a_name_no_function_has_holds_none_of_the_budget)
 	    front_shim.sock, dir);
 	cr_expect(strstr(r.out, "hello 200\n"), "hello's event beside two held shares: %s", r.out);
 	cr_expect(strstr(r.out, "404"), "the unknown name at its headers: %s", r.out);
+	cmd_result_free(&r);
+	cr_assert_eq(shim_proc_stop(&front_shim), 0);
+	cmd_run(&r, NULL, 10, "rm -rf %s", dir);
+	cmd_result_free(&r);
+}
+
+/* Each function's share is at least one 6 MB body, so on a budget under
+ * that many bodies the shares overlapped: on the default 32 MiB, the
+ * callers of five functions of six, each holding one 6 MB body (declared,
+ * never sent), left the sixth function's 6 MB event 503 with its own share
+ * untouched.  A default budget now grows to one body per function, and a
+ * budget given too small is refused by name, before anything is made. */
+Test(shim_front, every_function_of_a_node_has_room_for_one_whole_body)
+{
+	char flags[1024], hello[600], dir[] = "/tmp/slxtest-shares-XXXXXX";
+	struct cmd_result r;
+	const char *nl;
+
+	cr_assert(mkdtemp(dir));
+	cr_assert_eq(chmod(dir, 0755), 0);
+	write_text(dir, "hold.py", body_holder_py);
+	cmd_run(&r, NULL, 30,
+		"for i in 1 2 3 4 5; do cp -a %1$s %2$s/e$i || exit 1; done; "
+		"head -c 6000000 /dev/zero | tr '\\0' e > %2$s/big",
+		example("bench-echo-exec"), dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	snprintf(hello, sizeof(hello), "hello=%s", example("hello-exec"));
+
+	cmd_run(&r, NULL, 20,
+		"'%1$s' --root %2$s/root shim serve --no-auth --body-budget-mb 18 "
+		"--listen unix:%2$s/s.sock e1=%2$s/e1 e2=%2$s/e2 %3$s; s=$?; ls -A %2$s/root "
+		"2>/dev/null | wc -l; exit $s",
+		slxrun_bin(), dir, hello);
+	cr_expect_neq(r.status, 0, "18 MB for three functions' bodies was taken");
+	nl = strchr(r.err, '\n');
+	cr_expect(strstr(r.err, "--body-budget-mb: 18 MB") && strstr(r.err, "3 functions") && nl &&
+		      !nl[1],
+		  "%s", r.err);
+	cr_expect_str_eq(r.out, "0\n", "left under its root: %s", r.out);
+	cmd_result_free(&r);
+
+	snprintf(flags, sizeof(flags),
+		 "--no-auth e1=%1$s/e1 e2=%1$s/e2 e3=%1$s/e3 e4=%1$s/e4 e5=%1$s/e5", dir);
+	shim_proc_start(&front_shim, hello, flags);
+	cmd_run(&r, NULL, 60,
+		"for i in 1 2 3 4 5; do timeout 8 python3 %2$s/hold.py %1$s e$i & done; sleep 1; "
+		"curl -s -o /dev/null -w 'hello %%{http_code}\\n' --max-time 5 --unix-socket %1$s "
+		"http://x/2015-03-31/functions/hello/invocations --data-binary @%2$s/big; wait",
+		front_shim.sock, dir);
+	cr_expect(strstr(r.out, "hello 200\n"), "hello's 6 MB event beside five held bodies: %s",
+		  r.out);
+	cr_expect(!strstr(r.out, "503"), "a holder was refused its one body: %s", r.out);
 	cmd_result_free(&r);
 	cr_assert_eq(shim_proc_stop(&front_shim), 0);
 	cmd_run(&r, NULL, 10, "rm -rf %s", dir);
