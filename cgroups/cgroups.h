@@ -69,8 +69,7 @@ int cg_open(const char *abs_path, struct cg_handle *out, struct slx_err *err);
 void cg_handle_release(struct cg_handle *h); /* closes, frees; safe twice */
 
 /* Write linux.resources into the cgroup (memory.max, cpu.weight, ...).  The
- * device filter is cg_devices_apply's, composed by the runtime, which knows
- * the devices the container creates.  Used at create and `update`. */
+ * device filter is cg_devices_apply's.  Used at create and `update`. */
 int cg_resources_apply(const struct cg_handle *h, const struct oci_resources *res,
 		       struct slx_err *err);
 
@@ -167,10 +166,9 @@ extern const size_t cg_n_default_device_rules;
 int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules, size_t n,
 		      struct slx_err *err);
 /* The filter every container gets, as runc's: `rules` (linux.resources.
- * devices; deny-all when there are none), the default rules, then `created`
- * (allow rules for the nodes the container makes, from linux.devices). */
+ * devices; deny-all when there are none), then runc's default nodes.  The
+ * nodes linux.devices makes get no rule of their own: the rules decide. */
 int cg_devices_apply(int dirfd, const struct oci_device_cgroup *rules, size_t n_rules,
-		     const struct oci_device_cgroup *created, size_t n_created,
 		     struct slx_err *err);
 
 #endif

@@ -262,20 +262,18 @@ int cg_devices_attach(int dirfd, const struct oci_device_cgroup *rules, size_t n
 }
 
 int cg_devices_apply(int dirfd, const struct oci_device_cgroup *rules, size_t n_rules,
-		     const struct oci_device_cgroup *created, size_t n_created, struct slx_err *err)
+		     struct slx_err *err)
 {
 	static const struct oci_device_cgroup deny_all = {
 	    .allow = false, .type = 'a', .major = -1, .minor = -1};
 	size_t n_user = n_rules ? n_rules : 1;
-	size_t n = n_user + cg_n_default_device_rules + n_created;
+	size_t n = n_user + cg_n_default_device_rules;
 	cleanup_free struct oci_device_cgroup *all = calloc(n, sizeof(*all));
 
 	if (!all)
 		return slx_error(err, ENOMEM, "device filter");
 	memcpy(all, n_rules ? rules : &deny_all, n_user * sizeof(*all));
 	memcpy(all + n_user, cg_default_device_rules, cg_n_default_device_rules * sizeof(*all));
-	if (n_created)
-		memcpy(all + n_user + cg_n_default_device_rules, created, n_created * sizeof(*all));
 	if (cg_devices_attach(dirfd, all, n, err) < 0)
 		return slx_error_prefix(err, "linux.resources.devices");
 	return 0;

@@ -7,32 +7,6 @@
 #include "../common/cleanup.h"
 #include "internal.h"
 
-/* Every container gets a device filter, as with runc, whatever its config:
- * a rootfs can carry device nodes of its own (image layers do), and the
- * filter is what stands between them and the host's devices.  The nodes
- * the container creates (linux.devices) stay allowed whatever res says. */
-int rt_device_filter_apply(const struct oci_config *cfg, const struct oci_resources *res, int dirfd,
-			   struct slx_err *err)
-{
-	size_t n = cfg->linux_.n_devices;
-	cleanup_free struct oci_device_cgroup *created = calloc(n ? n : 1, sizeof(*created));
-
-	if (!created)
-		return slx_error(err, ENOMEM, "linux.devices");
-	for (size_t i = 0; i < n; i++) {
-		const struct oci_device *d = &cfg->linux_.devices[i];
-
-		created[i] = (struct oci_device_cgroup){
-		    .allow = true,
-		    .type = d->type == 'u' ? 'c' : d->type,
-		    .major = d->major,
-		    .minor = d->minor,
-		    .access = "rwm",
-		};
-	}
-	return cg_devices_apply(dirfd, res->devices, res->n_devices, created, n, err);
-}
-
 /* Load the state and open the container's cgroup; refuses stopped ones. */
 static int open_live(const struct rt_ctx *ctx, const char *id, struct oci_state **st,
 		     struct cg_handle *cg, struct slx_err *err)
@@ -128,16 +102,9 @@ int rt_update(const struct rt_ctx *ctx, const char *id, const struct oci_resourc
 	if (rt_state_lock(ctx, id, &lock, err) < 0 || open_live(ctx, id, &st, &cg, err) < 0)
 		return -1;
 	r = cg_resources_apply(&cg, res, err);
-	/* New device rules replace the old ones; the nodes the container was
-	 * created with (its saved config's linux.devices) stay usable. */
-	if (r == 0 && res->n_devices) {
-		struct oci_config *cfg = NULL;
-
-		r = rt_config_load(ctx, id, &cfg, err);
-		if (r == 0)
-			r = rt_device_filter_apply(cfg, res, cg.dirfd, err);
-		oci_config_free(cfg);
-	}
+	/* New device rules replace the old ones, as they would at create. */
+	if (r == 0 && res->n_devices)
+		r = cg_devices_apply(cg.dirfd, res->devices, res->n_devices, err);
 	cg_handle_release(&cg);
 	oci_state_free(st);
 	return r;

@@ -108,7 +108,7 @@ static int setup_cgroup(const struct rt_spawn_req *req, struct cg_handle *cg, st
 		return -1;
 	}
 	if ((res->present && cg_resources_apply(cg, res, err) < 0) ||
-	    rt_device_filter_apply(req->cfg, res, cg->dirfd, err) < 0) {
+	    cg_devices_apply(cg->dirfd, res->devices, res->n_devices, err) < 0) {
 		struct slx_err ignored;
 
 		(void)cg_destroy(cg, &ignored);

@@ -90,12 +90,6 @@ int rt_ns_write_map(pid_t pid, const char *file, const struct oci_id_mapping *m,
 /* Child: join namespaces by fd (user first), unshare cgroup/time. */
 int rt_ns_enter(const struct oci_config *cfg, const struct rt_ns_plan *plan, struct slx_err *err);
 
-/* ---- device filter (cgroup_ops.c) -------------------------------------- */
-/* Attach the container's device filter to the cgroup dirfd: res's rules
- * (deny-all when none), runc's defaults, then cfg's linux.devices. */
-int rt_device_filter_apply(const struct oci_config *cfg, const struct oci_resources *res, int dirfd,
-			   struct slx_err *err);
-
 /* ---- hooks ------------------------------------------------------------ */
 /* Run hooks in order, state JSON on each one's stdin; stop at the first
  * failure ("hook prestart[1] /usr/bin/x: exit status 3"). */

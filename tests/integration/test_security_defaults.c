@@ -606,24 +606,47 @@ Test(security_defaults, no_cgroup2_hierarchy_is_refused)
 	bundle_remove(&b);
 }
 
-/* update with device rules replaces the filter; the nodes the container was
- * created with (linux.devices) must stay usable, as they were at create. */
-Test(security_defaults, update_with_device_rules_keeps_the_created_devices)
+/* linux.devices makes a node; linux.resources.devices says whether it may be
+ * opened, as with runc.  Every listed node was allowed after the config's
+ * own rules (an attacker's review): a config that denied every device but
+ * listed /dev/kmsg wrote the host's kernel log.  update's rules replace the
+ * filter the same way: what they allow, no more. */
+Test(security_defaults, the_device_rules_decide_even_for_the_nodes_linux_devices_makes)
 {
+	static const char kmsg[] =
+	    ",\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11}]";
 	struct bundle b;
 	struct cmd_result r;
+	char linux_[400];
 
-	bundle_make(
-	    &b, "[\"/bin/sleep\",\"30\"]", NULL, NULL,
-	    ",\"devices\":[{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11}]");
-	cmd_run(&r, NULL, 30,
-		"%s --root %s run -d -b %s upd </dev/null >/dev/null 2>&1 && "
-		"echo '{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}' | "
-		"%s --root %s update -r - upd && "
-		"%s --root %s exec upd sh -c 'echo slxrun-update-test > /dev/kmsg && echo WROTE'",
-		slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root, slxrun_bin(), b.root);
-	cr_expect_eq(r.status, 0, "%s", r.err);
-	cr_expect_str_eq(r.out, "WROTE\n");
+	snprintf(linux_, sizeof(linux_),
+		 "%s,\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}", kmsg);
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"echo slxrun-device-test > /dev/kmsg && echo WROTE\"]",
+		    NULL, NULL, linux_);
+	r = run_bundle(&b, "devdeny");
+	cr_expect_neq(r.status, 0, "a node denied by the rules was written: %s", r.out);
+	cr_expect_eq(strstr(r.out, "WROTE"), NULL);
+	cr_expect(strstr(r.err, "Operation not permitted"), "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+
+	snprintf(linux_, sizeof(linux_),
+		 "%s,\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+		 "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":11,\"access\":\"rw\"}]}",
+		 kmsg);
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, linux_);
+	cmd_run(
+	    &r, NULL, 30,
+	    "%1$s --root %2$s run -d -b %3$s upd </dev/null >/dev/null 2>&1 && "
+	    "%1$s --root %2$s exec upd sh -c 'echo slxrun-update-test > /dev/kmsg && echo WROTE' "
+	    "&& echo '{\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}' | "
+	    "%1$s --root %2$s update -r - upd && "
+	    "%1$s --root %2$s exec upd sh -c 'echo slxrun-update-test > /dev/kmsg && echo WROTE'",
+	    slxrun_bin(), b.root, b.dir);
+	cr_expect_neq(r.status, 0, "update's deny-all left /dev/kmsg open: %s", r.out);
+	cr_expect_str_eq(r.out, "WROTE\n", "allowed at create, denied by update: %s", r.out);
+	cr_expect(strstr(r.err, "Operation not permitted"), "%s", r.err);
 	cmd_result_free(&r);
 	bundle_force_delete(&b, "upd");
 	bundle_remove(&b);

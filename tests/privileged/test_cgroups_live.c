@@ -324,8 +324,8 @@ Test(cg_live, apply_deny_all_keeps_the_default_devices)
 	struct slx_err err = {0};
 
 	cgt_create("dev3", &res);
-	cr_assert_eq(cg_devices_apply(cgt.h.dirfd, res.devices, res.n_devices, NULL, 0, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(cg_devices_apply(cgt.h.dirfd, res.devices, res.n_devices, &err), 0, "%s",
+		     err.msg);
 	cr_assert_eq(cgt_probe_in_cgroup(), 1 | 2 | 8, "null and zero stay, kmsg goes");
 }
 
