@@ -124,7 +124,7 @@ static int enter_shared_root(pid_t pid, struct slx_err *err)
 /* The process that execs, forked by the joiner: born in the container's
  * pid namespace, and already in its other namespaces and root. */
 static int exec_setup(const struct exec_plan *p, int sync_fd, char *path, size_t pathlen,
-		      struct slx_err *err)
+		      char *home, size_t homelen, struct slx_err *err)
 {
 	const struct oci_process *proc = p->proc;
 	struct rt_confine confine = p->confine; /* the child opens its LSM attribute */
@@ -136,7 +136,10 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path, size_t
 	    rt_process_personality(p->cfg, err) < 0)
 		return -1;
 	if (rt_exec_lookup(proc, path, pathlen, err) < 0 || rt_process_chdir(proc, err) < 0 ||
-	    rt_process_rlimits(proc, err) < 0 || rt_process_confine(proc, &confine, err) < 0)
+	    rt_process_rlimits(proc, err) < 0)
+		return -1;
+	rt_process_home(proc, home, homelen);
+	if (rt_process_confine(proc, &confine, err) < 0)
 		return -1;
 	rt_close_fds_preserving(p->preserve_fds, &sync_fd, 1);
 	return rt_process_seccomp_last(proc, &confine, err);
@@ -145,11 +148,11 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path, size_t
 static __attribute__((noreturn)) void exec_child(const struct exec_plan *p, int sync_fd)
 {
 	struct slx_err err = {0};
-	char path[PATH_MAX];
+	char path[PATH_MAX], home[PATH_MAX + 8];
 
-	if (exec_setup(p, sync_fd, path, sizeof(path), &err) < 0)
+	if (exec_setup(p, sync_fd, path, sizeof(path), home, sizeof(home), &err) < 0)
 		rt_sync_fail(sync_fd, RT_STAGE_PROCESS, &err);
-	execve(path, p->proc->args.v, p->proc->env.v ? p->proc->env.v : (char *[]){NULL});
+	execve(path, p->proc->args.v, rt_process_env(p->proc, home));
 	slx_error(&err, errno, "exec %s", path);
 	rt_sync_fail(sync_fd, RT_STAGE_EXEC, &err);
 }

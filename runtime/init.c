@@ -22,6 +22,7 @@ struct init_ctx {
 	int sync_fd;
 	char *state_json;
 	char exec_path[PATH_MAX];
+	char home[PATH_MAX + 8]; /* "HOME=..." when the env has none */
 	struct slx_err err;
 };
 
@@ -88,6 +89,8 @@ static int setup_process(struct init_ctx *ic)
 	if (rt_process_personality(req->cfg, &ic->err) < 0 ||
 	    (req->same_layout && rt_process_same_layout(&ic->err) < 0))
 		return -1;
+	if (!req->entry)
+		rt_process_home(p, ic->home, sizeof(ic->home));
 	return rt_process_confine(p, &ic->confine, &ic->err);
 }
 
@@ -133,7 +136,7 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 		close(ic->sync_fd);
 		_exit(req->entry(req->entry_arg));
 	}
-	execve(ic->exec_path, p->args.v, p->env.v ? p->env.v : (char *[]){NULL});
+	execve(ic->exec_path, p->args.v, rt_process_env(p, ic->home));
 	slx_error(&ic->err, errno, "exec %s", ic->exec_path);
 	rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
 }

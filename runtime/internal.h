@@ -104,8 +104,15 @@ void rt_hooks_run_logged(const char *kind, const struct oci_hookv *hooks,
 /* chdir(cwd) and verify it is inside the root (CVE-2024-21626). */
 int rt_process_chdir(const struct oci_process *p, struct slx_err *err);
 int rt_process_rlimits(const struct oci_process *p, struct slx_err *err);
-/* setgroups/setresgid/setresuid, keeping capabilities across the switch. */
+/* setgroups/setresgid/setresuid, keeping capabilities across the switch;
+ * the umask (022 when none is given). */
 int rt_process_user(const struct oci_process *p, struct slx_err *err);
+/* "HOME=..." into home (len bytes) when p's env has no HOME: its uid's home
+ * in /etc/passwd, else "/"; "" when env has one.  Call in the root, before
+ * the user switch. */
+void rt_process_home(const struct oci_process *p, char *home, size_t len);
+/* p's env for execve, with home (from rt_process_home) added when set. */
+char **rt_process_env(const struct oci_process *p, const char *home);
 /* What confines the process, prepared in the parent (errors name the field). */
 struct rt_confine {
 	struct rt_caps caps;

@@ -3,8 +3,10 @@
  * after pivot_root: executable lookup, cwd, rlimits, user and groups, fds. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +101,10 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err)
 
 	for (size_t i = 0; i < n; i++)
 		gids[i] = u->additional_gids[i];
-	if (setgroups(n, gids) < 0 && errno != EPERM)
+	/* A user namespace whose setgroups is "deny" keeps the groups it has:
+	 * fine when none were asked for, as runc; asked for, they are refused
+	 * (they were dropped in silence). */
+	if (setgroups(n, n ? gids : NULL) < 0 && (errno != EPERM || n))
 		return slx_error(err, errno, "process.user.additionalGids: setgroups");
 	if (setresgid(u->gid, u->gid, u->gid) < 0)
 		return slx_error(err, errno, "process.user.gid: setresgid %u", u->gid);
@@ -109,9 +114,55 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err)
 		return slx_error(err, errno, "process.user.uid: setresuid %u", u->uid);
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return slx_error(err, errno, "prctl PR_SET_KEEPCAPS");
-	if (u->umask.set)
-		umask((mode_t)u->umask.v);
+	/* runc's 0022 when none is given, not the caller's */
+	umask(u->umask.set ? (mode_t)u->umask.v : 022);
 	return 0;
+}
+
+#define PASSWD_MAX (4u << 20)
+
+/* HOME for a process whose env has none: the home of its uid in the
+ * container's /etc/passwd, else "/", as runc.  Read before the user switch;
+ * only a regular file, never waited on (a FIFO there would hang the
+ * create), and none larger than PASSWD_MAX. */
+void rt_process_home(const struct oci_process *p, char *home, size_t len)
+{
+	cleanup_close int fd = -1;
+	struct passwd *pw;
+	struct stat st;
+	FILE *f;
+
+	home[0] = '\0';
+	for (size_t i = 0; i < p->env.n; i++)
+		if (!strncmp(p->env.v[i], "HOME=", 5))
+			return;
+	snprintf(home, len, "HOME=/");
+	fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PASSWD_MAX)
+		return;
+	if (!(f = fdopen(fd, "r")))
+		return;
+	fd = -1;
+	while ((pw = fgetpwent(f)))
+		if (pw->pw_uid == p->user.uid) {
+			if (pw->pw_dir && *pw->pw_dir)
+				snprintf(home, len, "HOME=%s", pw->pw_dir);
+			break;
+		}
+	fclose(f);
+}
+
+char **rt_process_env(const struct oci_process *p, const char *home)
+{
+	static char *none[] = {NULL};
+	char **v;
+
+	if (!home[0] || !(v = calloc(p->env.n + 2, sizeof(*v))))
+		return p->env.v ? p->env.v : none;
+	for (size_t i = 0; i < p->env.n; i++)
+		v[i] = p->env.v[i];
+	v[p->env.n] = (char *)home;
+	return v;
 }
 
 /* The smallest entry of keep at or above from, or -1. */

@@ -5,6 +5,7 @@
  * failures that are warnings. */
 #include <criterion/criterion.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -375,5 +376,36 @@ Test(conformance, failing_poststart_hook_warns_on_stderr_without_a_log)
 		      strstr(r.err, "exit status 3"),
 		  "%s", r.err);
 	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
+/* --- the process's defaults, as runc's ----------------------------------- */
+
+/* With no process.user.umask the container got its caller's umask (0077
+ * under a careful operator, 0000 under a shim that sets none), and with no
+ * HOME in its env an empty one; runc gives 0022 and the user's home from the
+ * container's /etc/passwd ("/" when it has none), for run and exec alike. */
+Test(conformance, umask_and_home_default_as_runc)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"umask; echo home=$HOME; sleep 30\"]", NULL, NULL,
+		    NULL);
+	cmd_run(&r, NULL, 30,
+		"umask 077; %1$s --root %2$s run -d -b %3$s c1 >%3$s/out 2>&1 </dev/null && "
+		"sleep 0.5 && %1$s --root %2$s exec c1 sh -c 'umask; echo home=$HOME' && "
+		"%1$s --root %2$s exec --env HOME=/given c1 sh -c 'echo home=$HOME' && "
+		"%1$s --root %2$s exec --user 65534:65534 c1 sh -c 'echo home=$HOME' && "
+		"%1$s --root %2$s exec --user 4242:4242 c1 sh -c 'echo home=$HOME' && cat %3$s/out",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(
+	    r.out,
+	    "0022\nhome=/root\nhome=/given\nhome=/nonexistent\nhome=/\n"
+	    "0022\nhome=/root\n",
+	    "exec, exec with HOME, as nobody, as a user /etc/passwd lacks, then run: %s", r.out);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "c1");
 	bundle_remove(&b);
 }

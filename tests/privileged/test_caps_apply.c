@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sched.h>
 
 #include "common/cleanup.h"
+#include "runtime/internal.h"
 #include "runtime/security.h"
 #include "tests/privileged/priv.h"
 
@@ -111,4 +113,46 @@ static int sec_child_ambient_not_inheritable(void)
 Test(rt_caps, ambient_outside_inheritable_is_left_out_as_runc_does)
 {
 	priv_assert_child_ok(sec_child_ambient_not_inheritable);
+}
+
+/* A user namespace whose setgroups is "deny" (one mapped by itself, as a
+ * rootless one is) keeps the groups it has: additionalGids there were
+ * dropped in silence; they are refused by name now, as runc refuses them.
+ * Without any, the switch goes on (runc's way too). */
+static int self_mapped_userns(void)
+{
+	static const char *const files[] = {"/proc/self/setgroups", "/proc/self/uid_map",
+					    "/proc/self/gid_map"};
+	static const char *const text[] = {"deny", "0 0 1", "0 0 1"};
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		return -1;
+	for (size_t i = 0; i < 3; i++) {
+		cleanup_file FILE *f = fopen(files[i], "we");
+
+		if (!f || fputs(text[i], f) < 0 || fflush(f) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int sec_child_groups_where_setgroups_is_denied(void)
+{
+	struct oci_process asked = {
+	    .user = {.n_additional_gids = 1, .additional_gids = (uint32_t[]){0}}};
+	struct oci_process none = {0};
+	struct slx_err err = {0};
+
+	if (self_mapped_userns() < 0)
+		return 1;
+	if (rt_process_user(&asked, &err) == 0 || !strstr(err.msg, "additionalGids"))
+		return 2;
+	if (rt_process_user(&none, &err) < 0)
+		return 3;
+	return 0;
+}
+
+Test(caps_apply, additional_gids_where_setgroups_is_denied_are_refused)
+{
+	priv_assert_child_ok(sec_child_groups_where_setgroups_is_denied);
 }
