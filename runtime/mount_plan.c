@@ -244,6 +244,18 @@ static bool path_plain(const char *path)
 	}
 }
 
+static mode_t device_ifmt(char type)
+{
+	switch (type) {
+	case 'b':
+		return S_IFBLK;
+	case 'p':
+		return S_IFIFO;
+	default: /* 'c' and 'u' (unbuffered) are both character devices */
+		return S_IFCHR;
+	}
+}
+
 static int validate_device(const struct oci_device *d, size_t i, struct slx_err *err)
 {
 	if (!d->path || strncmp(d->path, "/dev/", 5) != 0 || !d->path[5] || !path_plain(d->path))
@@ -256,23 +268,15 @@ static int validate_device(const struct oci_device *d, size_t i, struct slx_err 
 	if (d->type != 'p' && (d->major < 0 || d->minor < 0))
 		return slx_error(err, 0, "linux.devices[%zu]: %s needs major and minor numbers", i,
 				 d->path);
-	if (d->file_mode.set && d->file_mode.v > 07777)
+	/* The node's own type bits may come with it (podman's 020666, Go's
+	 * os.FileMode as st_mode); no others. */
+	if (d->file_mode.set && (d->file_mode.v & ~(uint64_t)07777) &&
+	    (d->file_mode.v & ~(uint64_t)07777) != device_ifmt(d->type))
 		return slx_error(err, 0,
-				 "linux.devices[%zu].fileMode: %#llo is not a permission mode", i,
-				 (unsigned long long)d->file_mode.v);
+				 "linux.devices[%zu].fileMode: %#llo is not a permission mode of a "
+				 "type %c node",
+				 i, (unsigned long long)d->file_mode.v, d->type);
 	return 0;
-}
-
-static mode_t device_ifmt(char type)
-{
-	switch (type) {
-	case 'b':
-		return S_IFBLK;
-	case 'p':
-		return S_IFIFO;
-	default: /* 'c' and 'u' (unbuffered) are both character devices */
-		return S_IFCHR;
-	}
 }
 
 static int plan_config_device(struct plan_ctx *c, const struct oci_device *d, size_t i,

@@ -265,6 +265,45 @@ Test(mount_plan, errors_name_the_field)
 	cr_assert_str_eq(err.msg, "linux.readonlyPaths[1]: must be an absolute path, got rel");
 }
 
+/* podman writes linux.devices[].fileMode with the node's type bits (Go's
+ * os.FileMode as st_mode: 020666 for a character device), and every
+ * `podman run --device` and `--privileged` was refused.  Type bits that
+ * agree with the type are taken; others, or bits past a mode, are not. */
+Test(mount_plan, a_device_file_mode_may_carry_its_own_type_bits)
+{
+	struct oci_device d[] = {
+	    {.path = "/dev/null2",
+	     .type = 'c',
+	     .major = 1,
+	     .minor = 3,
+	     .file_mode = {.set = true, .v = 020666}},
+	    {.path = "/dev/loop9",
+	     .type = 'b',
+	     .major = 7,
+	     .minor = 9,
+	     .file_mode = {.set = true, .v = 060640}},
+	};
+	struct oci_config cfg = {.linux_ = {.devices = d, .n_devices = 2}};
+	struct rt_mount_plan *plan = mp_build(&cfg);
+	static const struct {
+		char type;
+		uint64_t mode;
+	} bad[] = {{'c', 060666}, {'c', 0100644}, {'p', 020666}, {'c', 01020666}};
+	struct slx_err err = {0};
+
+	cr_assert_eq(plan->ops[0].node.mode, S_IFCHR | 0666);
+	cr_assert_eq(plan->ops[1].node.mode, S_IFBLK | 0640);
+	rt_mount_plan_free(plan);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		d[0].type = bad[i].type;
+		d[0].file_mode.v = bad[i].mode;
+		plan = (void *)1;
+		cr_assert_eq(rt_mount_plan_build(&cfg, &plan, &err), -1, "%c %llo", bad[i].type,
+			     (unsigned long long)bad[i].mode);
+		cr_assert(strstr(err.msg, "linux.devices[0].fileMode"), "%s", err.msg);
+	}
+}
+
 /* One plan serves any number of containers: building twice from one config
  * gives the same ops, and the plan owns nothing the config does. */
 /* runtime-spec 1.1: a bind with uidMappings is idmapped with them; the
