@@ -77,13 +77,12 @@ static int mask_file(int rootfd, int target)
 }
 
 /* A detached recursive clone made read-only, then attached: the path is
- * never visible writable, and flags locked by a user namespace stay. */
+ * never visible writable, and flags locked by a user namespace stay.  Only
+ * read-only, as runc: the path's own nosuid, nodev and noexec are kept,
+ * none added (a program on a read-only path did not run). */
 static int make_readonly(int target)
 {
-	struct mount_attr a = {
-	    .attr_set =
-		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-	};
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_RDONLY};
 	cleanup_close int tree = open_tree(
 	    target, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 

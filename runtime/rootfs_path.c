@@ -62,52 +62,129 @@ static int path_split(const char *path, char *buf, const char **parent, const ch
 	return 0;
 }
 
-/* The directory path's last component goes in (created when missing, as
- * its ancestors are); *base is that component, kept in buf. */
-static int parent_at(int rootfd, const char *path, char buf[PATH_MAX], const char **base)
-{
-	const char *parent;
+/* Symlinks followed while making a path, as the kernel's own limit. */
+#define LINKS_MAX 40
 
-	if (path_split(path, buf, &parent, base) < 0)
+static int mkdir_in(int rootfd, const char *path, int links);
+
+/* The directory path's last component goes in (created when missing, as
+ * its ancestors are); *base is that component, kept in buf, and *parent
+ * the rest. */
+static int parent_at(int rootfd, const char *path, char buf[PATH_MAX], const char **parent,
+		     const char **base, int links)
+{
+	if (path_split(path, buf, parent, base) < 0)
 		return -1;
-	return rt_rootfs_mkdir_at(rootfd, parent);
+	return mkdir_in(rootfd, *parent, links);
+}
+
+/* When parent/base (base in the directory pfd) is a symlink, the path it
+ * names, in the root's terms: its target, absolute, or joined to parent.
+ * An image's dangling links are common (/etc/resolv.conf ->
+ * ../run/systemd/resolve/stub-resolv.conf, /var/lock -> ../run/lock), and
+ * runc makes what they name; made through mkdir_in and mkfile_in, it stays
+ * inside the root like any other path. */
+static int link_names(int pfd, const char *parent, const char *base, char out[PATH_MAX])
+{
+	char target[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int w;
+
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -1;
+	if (!S_ISLNK(st.st_mode)) {
+		errno = EEXIST;
+		return -1;
+	}
+	n = readlinkat(pfd, base, target, sizeof(target) - 1);
+	if (n <= 0) {
+		errno = n < 0 ? errno : ENOENT;
+		return -1;
+	}
+	target[n] = '\0';
+	w = target[0] == '/' ? snprintf(out, PATH_MAX, "%s", target)
+			     : snprintf(out, PATH_MAX, "%s/%s", parent, target);
+	if (w < 0 || w >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }
 
 /* The common case (the directory exists) costs one openat2; missing
- * ancestors are created on the way back down. */
-int rt_rootfs_mkdir_at(int rootfd, const char *path)
+ * ancestors are created on the way back down, and what a dangling symlink
+ * on the way names. */
+static int mkdir_in(int rootfd, const char *path, int links)
 {
 	const int flags = O_PATH | O_DIRECTORY;
-	char buf[PATH_MAX];
-	const char *base;
+	char buf[PATH_MAX], target[PATH_MAX];
+	const char *parent, *base;
 	cleanup_close int pfd = -1;
 	int fd = rt_rootfs_open_at(rootfd, path, flags);
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	pfd = parent_at(rootfd, path, buf, &base);
+	pfd = parent_at(rootfd, path, buf, &parent, &base, links);
 	if (pfd < 0)
 		return -1;
-	if (mkdirat(pfd, base, 0755) < 0 && errno != EEXIST)
-		return -1;
+	if (mkdirat(pfd, base, 0755) < 0) {
+		if (errno != EEXIST)
+			return -1;
+		if (link_names(pfd, parent, base, target) == 0) {
+			if (links >= LINKS_MAX) {
+				errno = ELOOP;
+				return -1;
+			}
+			fd = mkdir_in(rootfd, target, links + 1);
+			if (fd < 0)
+				return -1;
+			close(fd);
+		}
+	}
 	/* Re-resolve in the root rather than openat(pfd, base): base may be
 	 * ".." or a symlink someone raced in. */
 	return rt_rootfs_open_at(rootfd, path, flags);
 }
 
-int rt_rootfs_mkfile_at(int rootfd, const char *path)
+int rt_rootfs_mkdir_at(int rootfd, const char *path)
 {
-	char buf[PATH_MAX];
-	const char *base;
+	return mkdir_in(rootfd, path, 0);
+}
+
+static int mkfile_in(int rootfd, const char *path, int links)
+{
+	char buf[PATH_MAX], target[PATH_MAX];
+	const char *parent, *base;
 	cleanup_close int pfd = -1;
 	int fd = rt_rootfs_open_at(rootfd, path, O_PATH);
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	pfd = parent_at(rootfd, path, buf, &base);
+	pfd = parent_at(rootfd, path, buf, &parent, &base, links);
 	if (pfd < 0)
 		return -1;
-	/* O_NOFOLLOW: a dangling symlink here fails instead of creating its
-	 * target wherever it points. */
-	return openat(pfd, base, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+	/* O_NOFOLLOW: a dangling symlink here is made by what it names, in the
+	 * root, not by open(2) wherever it points. */
+	fd = openat(pfd, base, O_CREAT | O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
+	if (fd >= 0 || errno != ELOOP)
+		return fd;
+	if (link_names(pfd, parent, base, target) < 0) {
+		errno = ELOOP;
+		return -1;
+	}
+	if (links >= LINKS_MAX) {
+		errno = ELOOP;
+		return -1;
+	}
+	fd = mkfile_in(rootfd, target, links + 1);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return rt_rootfs_open_at(rootfd, path, O_PATH);
+}
+
+int rt_rootfs_mkfile_at(int rootfd, const char *path)
+{
+	return mkfile_in(rootfd, path, 0);
 }

@@ -296,6 +296,56 @@ Test(rootfs_attacks, dev_pts_through_a_symlinked_dev_is_refused)
 	bundle_remove(&b);
 }
 
+/* An image's dangling links on a mount's way: /etc/resolv.conf ->
+ * ../run/systemd/resolve/stub-resolv.conf (systemd images) under a bind of
+ * the runtime's resolv.conf, /var/run -> ../run with no /run under a
+ * Kubernetes secret's bind.  runc makes what they name, inside the root;
+ * slxrun refused both.  A link that names a path past the root ("../../..",
+ * absolute) is made inside it, as the kernel resolves it in the root: the
+ * host gets nothing. */
+Test(rootfs_attacks, a_dangling_link_on_a_mounts_way_is_made_inside_the_root)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char mounts[2048], escape[64];
+
+	snprintf(escape, sizeof(escape), "slxtest-escape-%d", (int)getpid());
+	snprintf(mounts, sizeof(mounts),
+		 RA_MOUNTS_BASE ",{\"destination\":\"/etc/resolv.conf\",\"type\":\"bind\","
+				"\"source\":\"/etc/hostname\",\"options\":[\"rbind\",\"ro\"]},"
+				"{\"destination\":\"/var/run/secrets/sa\",\"type\":\"tmpfs\","
+				"\"source\":\"tmpfs\"},"
+				"{\"destination\":\"/esc/dir\",\"type\":\"tmpfs\","
+				"\"source\":\"tmpfs\"},"
+				"{\"destination\":\"/abs\",\"type\":\"bind\","
+				"\"source\":\"/etc/hostname\",\"options\":[\"rbind\",\"ro\"]}");
+	ra_bundle(&b,
+		  "cat /etc/resolv.conf; ls -d /run/systemd/resolve /run/secrets/sa "
+		  "/tmp/%s/dir /tmp/%s-abs; echo ran",
+		  mounts, RA_NS "]", NULL, NULL);
+	ra_sh(&b,
+	      "cd %1$s/rootfs && mkdir -p var && ln -sf ../run/systemd/resolve/stub-resolv.conf "
+	      "etc/resolv.conf && ln -s ../run var/run && ln -s ../../../../../tmp/%2$s esc && "
+	      "ln -s /tmp/%2$s-abs abs",
+	      escape);
+	cmd_run(&r, NULL, 10, "sed -i 's/%%s/%s/g' %s/config.json", escape, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	r = ra_run(&b);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "ran\n"), "%s", r.out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10,
+		"ls %1$s/rootfs/run/systemd/resolve/stub-resolv.conf %1$s/rootfs/tmp/%2$s/dir "
+		"%1$s/rootfs/tmp/%2$s-abs && ! ls -d /tmp/%2$s /tmp/%2$s-abs 2>/dev/null",
+		b.dir, escape);
+	cr_expect_eq(r.status, 0, "made inside the root, nothing on the host: %s %s", r.out, r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "rm -rf /tmp/%1$s /tmp/%1$s-abs", escape);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* Runs script in a user namespace (mknod is not allowed there, so each of
  * linux.devices is the host's node bound in) with the one device given
  * (JSON); the run must be refused with a line naming want, leaving nothing. */

@@ -84,6 +84,38 @@ Test(runtime, readonly_paths_refuse_writes)
 	cmd_result_free(&r);
 }
 
+/* readonlyPaths makes a path read-only and nothing more, as runc: it added
+ * noexec, nosuid and nodev too, and a program on a bind listed there did
+ * not run (an attacker's review, against runc). */
+Test(runtime, readonly_paths_keep_programs_running)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char mount[700];
+
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"/tmp/opt/sh -c 'echo ran'; touch /tmp/opt/x && echo "
+		    "written; true\"]",
+		    NULL, NULL, NULL);
+	cmd_run(&r, NULL, 10, "mkdir %1$s/opt && cp %2$s/busybox/rootfs/bin/busybox %1$s/opt/sh",
+		b.dir, examples_dir());
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	/* after the /tmp tmpfs, the last of the mounts */
+	snprintf(mount, sizeof(mount),
+		 "\"options\":[\"nosuid\",\"nodev\"]},{\"destination\":\"/tmp/opt\",\"type\":"
+		 "\"bind\",\"source\":\"%s/opt\",\"options\":[\"rbind\"]}]",
+		 b.dir);
+	bundle_config_replace(&b, "\"options\":[\"nosuid\",\"nodev\"]}]", mount);
+	bundle_config_replace(&b, "\"readonlyPaths\":[", "\"readonlyPaths\":[\"/tmp/opt\",");
+	r = run_in(&b, "c1");
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "ran\n", "%s", r.err);
+	cr_expect(strstr(r.err, "Read-only file system"), "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 Test(runtime, capabilities_match_the_config)
 {
 	struct cmd_result r =
