@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -32,7 +33,25 @@ int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err)
 	return 0;
 }
 
-static int console_setup(int sock, const struct oci_process *p, struct slx_err *err)
+/* runtime-spec: a container with a terminal finds it at /dev/console too,
+ * the pty bound there (made as an empty file when /dev lacks it; an image's
+ * node is covered, never opened). */
+static int mount_console(const char *pty, struct slx_err *err)
+{
+	cleanup_close int fd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0600);
+	if (fd < 0)
+		return slx_error(err, errno, "process.terminal: make /dev/console");
+	if (mount(pty, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return slx_error(err, errno, "process.terminal: bind %s on /dev/console", pty);
+	return 0;
+}
+
+static int console_setup(int sock, const struct oci_process *p, bool dev_console,
+			 struct slx_err *err)
 {
 	cleanup_close int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	cleanup_close int slave = -1;
@@ -45,6 +64,8 @@ static int console_setup(int sock, const struct oci_process *p, struct slx_err *
 	slave = open(name, O_RDWR | O_NOCTTY);
 	if (slave < 0)
 		return slx_error(err, errno, "process.terminal: open %s", name);
+	if (dev_console && mount_console(name, err) < 0)
+		return -1;
 	if (p->console_height.set || p->console_width.set) {
 		struct winsize ws = {.ws_row = (unsigned short)p->console_height.v,
 				     .ws_col = (unsigned short)p->console_width.v};
@@ -61,11 +82,11 @@ static int console_setup(int sock, const struct oci_process *p, struct slx_err *
 	return 0;
 }
 
-int rt_process_session(int sock, const struct oci_process *p, struct slx_err *err)
+int rt_process_session(int sock, const struct oci_process *p, bool dev_console, struct slx_err *err)
 {
 	if (setsid() < 0)
 		return slx_error(err, errno, "setsid");
 	if (p->terminal && sock >= 0)
-		return console_setup(sock, p, err);
+		return console_setup(sock, p, dev_console, err);
 	return 0;
 }

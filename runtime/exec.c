@@ -131,12 +131,12 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path, size_t
 
 	if (rt_lsm_open_in_root(&confine.lsm, err) < 0)
 		return -1;
-	if (rt_process_session(p->console_fd, proc, err) < 0 ||
+	if (rt_process_session(p->console_fd, proc, false, err) < 0 ||
 	    (!p->st->no_new_keyring && rt_process_new_keyring(err) < 0) ||
 	    rt_process_personality(p->cfg, err) < 0)
 		return -1;
-	if (rt_exec_lookup(proc, path, pathlen, err) < 0 || rt_process_chdir(proc, err) < 0 ||
-	    rt_process_rlimits(proc, err) < 0)
+	if (rt_exec_lookup(proc, path, pathlen, err) < 0 ||
+	    rt_process_chdir(proc, false, err) < 0 || rt_process_rlimits(proc, err) < 0)
 		return -1;
 	rt_process_home(proc, home, homelen);
 	if (rt_process_confine(proc, &confine, err) < 0)

@@ -80,11 +80,11 @@ static int setup_process(struct init_ctx *ic)
 	const struct rt_spawn_req *req = ic->req;
 	const struct oci_process *p = &req->cfg->process;
 
-	if (rt_process_session(req->console_fd, p, &ic->err) < 0)
+	if (rt_process_session(req->console_fd, p, !req->entry, &ic->err) < 0)
 		return -1;
 	if (!req->entry && rt_exec_lookup(p, ic->exec_path, sizeof(ic->exec_path), &ic->err) < 0)
 		return -1;
-	if (rt_process_chdir(p, &ic->err) < 0 || rt_process_rlimits(p, &ic->err) < 0)
+	if (rt_process_chdir(p, !req->entry, &ic->err) < 0 || rt_process_rlimits(p, &ic->err) < 0)
 		return -1;
 	if (rt_process_personality(req->cfg, &ic->err) < 0 ||
 	    (req->same_layout && rt_process_same_layout(&ic->err) < 0))

@@ -101,8 +101,9 @@ void rt_hooks_run_logged(const char *kind, const struct oci_hookv *hooks,
 			 const struct oci_state *st);
 
 /* ---- process setup (child side) -------------------------------------- */
-/* chdir(cwd) and verify it is inside the root (CVE-2024-21626). */
-int rt_process_chdir(const struct oci_process *p, struct slx_err *err);
+/* chdir(cwd) and verify it is inside the root (CVE-2024-21626); make it
+ * first (0755, as root) when it is missing and make is set (create). */
+int rt_process_chdir(const struct oci_process *p, bool make, struct slx_err *err);
 int rt_process_rlimits(const struct oci_process *p, struct slx_err *err);
 /* setgroups/setresgid/setresuid, keeping capabilities across the switch;
  * the umask (022 when none is given). */
@@ -159,8 +160,10 @@ int rt_process_same_layout(struct slx_err *err);
  * container could push keystrokes into the operator's shell with TIOCSTI),
  * and with process.terminal and a console socket, a new pty as controlling
  * terminal and stdio, its master sent over sock (SCM_RIGHTS, runc's message
- * shape; needs /dev/pts). */
-int rt_process_session(int sock, const struct oci_process *p, struct slx_err *err);
+ * shape; needs /dev/pts), bound on /dev/console too when dev_console (the
+ * first process, as the runtime-spec asks). */
+int rt_process_session(int sock, const struct oci_process *p, bool dev_console,
+		       struct slx_err *err);
 int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err);
 
 /* ---- spawn -------------------------------------------------------------- */

@@ -20,6 +20,7 @@
 #include <linux/keyctl.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "internal.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -65,11 +66,24 @@ int rt_exec_lookup(const struct oci_process *p, char *buf, size_t buflen, struct
 	return slx_error(err, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
-int rt_process_chdir(const struct oci_process *p, struct slx_err *err)
+int rt_process_chdir(const struct oci_process *p, bool make, struct slx_err *err)
 {
 	char buf[PATH_MAX];
+	int r = chdir(p->cwd);
 
-	if (chdir(p->cwd) < 0)
+	/* A cwd the image lacks is made, as runc makes it (a Kubernetes
+	 * workingDir need not be in the image); in our root already, so a
+	 * symlink on the way resolves inside it. */
+	if (r < 0 && errno == ENOENT && make) {
+		mode_t old = umask(022);
+
+		r = slx_mkdir_p(p->cwd, 0755, err);
+		umask(old);
+		if (r < 0)
+			return slx_error_prefix(err, "process.cwd");
+		r = chdir(p->cwd);
+	}
+	if (r < 0)
 		return slx_error(err, errno, "process.cwd: chdir %s", p->cwd);
 	/* A cwd reached through a leaked fd lies outside our root and getcwd
 	 * reports it as unreachable (runc CVE-2024-21626). */
@@ -93,6 +107,33 @@ int rt_process_rlimits(const struct oci_process *p, struct slx_err *err)
 	return 0;
 }
 
+/* The process's stdio is its user's to reopen (/dev/stdout is
+ * /proc/self/fd/1, which checks the inode's owner): pipes and sockets, and
+ * with a terminal a pseudo-terminal of the container's /dev/pts, are given to its uid,
+ * as runc does (non-root images logging to /dev/stdout failed).  Unlike
+ * runc, never a file or another device: a regular file of the caller's, or
+ * the operator's own terminal, stays whose it was.  Where the owner is not
+ * mapped in the user namespace (EPERM, EINVAL) or read-only, left alone. */
+static int give_stdio(const struct oci_process *p, struct slx_err *err)
+{
+	struct stat pts;
+	bool own_pts = p->terminal && stat("/dev/pts", &pts) == 0;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || st.st_uid == p->user.uid)
+			continue;
+		if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) &&
+		    !(own_pts && S_ISCHR(st.st_mode) && st.st_dev == pts.st_dev && isatty(fd)))
+			continue;
+		if (fchown(fd, p->user.uid, (gid_t)-1) < 0 && errno != EPERM && errno != EINVAL &&
+		    errno != EROFS)
+			return slx_error(err, errno, "give stdio fd %d to uid %u", fd, p->user.uid);
+	}
+	return 0;
+}
+
 int rt_process_user(const struct oci_process *p, struct slx_err *err)
 {
 	const struct oci_user *u = &p->user;
@@ -106,6 +147,8 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err)
 	 * (they were dropped in silence). */
 	if (setgroups(n, n ? gids : NULL) < 0 && (errno != EPERM || n))
 		return slx_error(err, errno, "process.user.additionalGids: setgroups");
+	if (give_stdio(p, err) < 0)
+		return -1;
 	if (setresgid(u->gid, u->gid, u->gid) < 0)
 		return slx_error(err, errno, "process.user.gid: setresgid %u", u->gid);
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)

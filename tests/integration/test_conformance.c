@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/lib/harness.h"
@@ -407,5 +408,56 @@ Test(conformance, umask_and_home_default_as_runc)
 	    "exec, exec with HOME, as nobody, as a user /etc/passwd lacks, then run: %s", r.out);
 	cmd_result_free(&r);
 	bundle_force_delete(&b, "c1");
+	bundle_remove(&b);
+}
+
+/* /dev/stdout is /proc/self/fd/1, and reopening it checks the pipe's owner:
+ * a container process of another uid than the caller's could not write its
+ * own output there (non-root images logging to /dev/stdout, under podman and
+ * containerd alike), run or exec.  Its stdio pipes are its user's now, as
+ * with runc; a regular file given as stdio stays the caller's. */
+Test(conformance, a_non_root_process_can_reopen_its_own_stdio)
+{
+	struct bundle b;
+	struct cmd_result r;
+	struct stat st;
+	char file[300];
+
+	bundle_make(
+	    &b, "[\"/bin/sh\",\"-c\",\"echo run > /dev/stdout; echo err > /dev/stderr; sleep 30\"]",
+	    NULL, NULL, NULL);
+	bundle_config_replace(&b, "\"user\":{\"uid\":0,\"gid\":0}",
+			      "\"user\":{\"uid\":1000,\"gid\":1000}");
+	snprintf(file, sizeof(file), "%s/out.txt", b.dir);
+	cmd_run(
+	    &r, NULL, 30,
+	    "%1$s --root %2$s run -d -b %3$s c1 </dev/null 2>&1 | cat > %3$s/run.out & sleep 1; "
+	    "%1$s --root %2$s exec c1 sh -c 'echo exec > /dev/stdout' | cat; "
+	    "%1$s --root %2$s exec c1 sh -c 'echo file > /dev/stdout' > %4$s; cat %3$s/run.out",
+	    slxrun_bin(), b.root, b.dir, file);
+	cr_expect(strstr(r.out, "exec\n"), "exec's pipe: %s (%s)", r.out, r.err);
+	cr_expect(strstr(r.out, "run\n") && strstr(r.out, "err\n"), "run's pipe: %s (%s)", r.out,
+		  r.err);
+	cr_expect_eq(stat(file, &st), 0);
+	cr_expect_eq(st.st_uid, 0, "the caller's file was given to uid %u", (unsigned)st.st_uid);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "c1");
+	bundle_remove(&b);
+}
+
+/* A cwd the image lacks is made at create, as runc makes it (a Kubernetes
+ * workingDir need not be in the image; containerd's `ctr run --cwd` failed
+ * with ENOENT); exec still needs one that exists. */
+Test(conformance, a_missing_cwd_is_made_for_the_first_process)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"pwd; ls -ld . | cut -c1-10\"]", NULL, NULL, NULL);
+	bundle_config_replace(&b, "\"cwd\":\"/\"", "\"cwd\":\"/tmp/work/deep\"");
+	cmd_run(&r, NULL, 30, "umask 077; %s --root %s run -b %s c1", slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "/tmp/work/deep\ndrwxr-xr-x\n");
+	cmd_result_free(&r);
 	bundle_remove(&b);
 }

@@ -60,8 +60,14 @@ Test(console, pty_master_arrives_over_the_console_socket)
 	int lsock, status;
 	pid_t rx;
 
-	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"tty; echo hi-from-tty\"]", ",\"terminal\":true",
-		    NULL, NULL);
+	/* As uid 1000: its terminal is its own to reopen (it stayed root's),
+	 * and it is /dev/console too (there was none), as with runc. */
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"tty; echo hi-from-tty; echo via-console > /dev/console; "
+		    "echo via-tty > $(tty)\"]",
+		    ",\"terminal\":true", NULL, NULL);
+	bundle_config_replace(&b, "\"user\":{\"uid\":0,\"gid\":0}",
+			      "\"user\":{\"uid\":1000,\"gid\":1000}");
 	cr_assert(snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/console.sock", b.dir) <
 		  (int)sizeof(addr.sun_path));
 	snprintf(out, sizeof(out), "%s/console.out", b.dir);
@@ -83,6 +89,8 @@ Test(console, pty_master_arrives_over_the_console_socket)
 	cmd_run(&r, NULL, 10, "cat %s", out);
 	cr_assert(strstr(r.out, "/dev/pts/0"), "%s", r.out);
 	cr_assert(strstr(r.out, "hi-from-tty"), "%s", r.out);
+	cr_expect(strstr(r.out, "via-console"), "%s", r.out);
+	cr_expect(strstr(r.out, "via-tty"), "%s", r.out);
 	cmd_result_free(&r);
 	bundle_force_delete(&b, "tty1");
 	bundle_remove(&b);
