@@ -7,12 +7,16 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/securebits.h>
 
 #include "../common/cleanup.h"
+#include "../common/sock.h"
 #include "../common/syscalls.h"
 #include "internal.h"
 
@@ -87,4 +91,73 @@ pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, uid_t userns_ow
 	if (pid != 0 && own_pidns >= 0)
 		(void)setns(own_pidns, CLONE_NEWPID);
 	return pid;
+}
+
+/* What the helper of rt_clone_in_userns tells its parent. */
+struct userns_clone_reply {
+	pid_t pid; /* the child's, or -1 */
+	int errnum;
+	char msg[SLX_ERR_MSG_MAX];
+};
+
+/* The helper: joins the user namespace, clones the child from inside it as
+ * its parent's (CLONE_PARENT), sends the pid and pidfd, and exits.  Returns
+ * only in the child. */
+static void userns_helper(int userns_fd, uint64_t flags, int cgroup_fd, int pidns_fd, int sock)
+{
+	struct userns_clone_reply rep = {.pid = -1};
+	struct slx_err e = {0};
+	int pidfd = -1;
+
+	if (setns(userns_fd, CLONE_NEWUSER) < 0) {
+		slx_error(&e, errno, "join the user namespace");
+	} else {
+		rep.pid = rt_clone_into(flags | CLONE_PARENT, cgroup_fd, pidns_fd, 0, &pidfd, &e);
+		if (rep.pid == 0) {
+			close(sock);
+			return;
+		}
+	}
+	rep.errnum = e.errnum;
+	memcpy(rep.msg, e.msg, sizeof(rep.msg));
+	(void)slx_send_fds(sock, &rep, sizeof(rep), &pidfd, pidfd >= 0 ? 1 : 0);
+	_exit(0);
+}
+
+pid_t rt_clone_in_userns(int userns_fd, uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd,
+			 struct slx_err *err)
+{
+	struct userns_clone_reply rep = {.pid = -1};
+	cleanup_close int ours = -1;
+	int sv[2], status;
+	ssize_t n;
+	pid_t helper;
+
+	if (flags & CLONE_PARENT)
+		return slx_error(err, EINVAL, "a sandbox cannot join a user namespace by path");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return slx_error(err, errno, "socketpair");
+	helper = fork();
+	if (helper < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return slx_error(err, errno, "fork");
+	}
+	if (helper == 0) {
+		close(sv[0]);
+		userns_helper(userns_fd, flags, cgroup_fd, pidns_fd, sv[1]);
+		return 0;
+	}
+	ours = sv[0];
+	close(sv[1]);
+	n = slx_recv_fds(ours, &rep, sizeof(rep), 0, pidfd, 1);
+	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(rep))
+		return slx_error(err, n < 0 ? errno : EPROTO, "clone in the joined user namespace");
+	if (rep.pid < 0) {
+		rep.msg[sizeof(rep.msg) - 1] = '\0';
+		return slx_error(err, rep.errnum, "%s", rep.msg);
+	}
+	return rep.pid;
 }

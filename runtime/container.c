@@ -273,18 +273,30 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out, struct slx_
 		slx_error(err, errno, "socketpair");
 		goto fail_cgroup;
 	}
-	pid =
-	    rt_clone_into((uint64_t)prep.plan.clone_flags | (req->clone_parent ? CLONE_PARENT : 0),
-			  req->cgroup_rel ? out->cg.dirfd : -1, prep.plan.join_fd[OCI_NS_PID],
-			  req->userns_owner, &pidfd, err);
+	if (prep.plan.join_fd[OCI_NS_USER] >= 0)
+		pid = rt_clone_in_userns(prep.plan.join_fd[OCI_NS_USER],
+					 (uint64_t)prep.plan.clone_flags |
+					     (req->clone_parent ? CLONE_PARENT : 0),
+					 req->cgroup_rel ? out->cg.dirfd : -1,
+					 prep.plan.join_fd[OCI_NS_PID], &pidfd, err);
+	else
+		pid = rt_clone_into((uint64_t)prep.plan.clone_flags |
+					(req->clone_parent ? CLONE_PARENT : 0),
+				    req->cgroup_rel ? out->cg.dirfd : -1,
+				    prep.plan.join_fd[OCI_NS_PID], req->userns_owner, &pidfd, err);
 	if (pid == 0) {
 		struct rt_spawn_req child = *req;
+		struct rt_ns_plan plan = prep.plan;
 
 		if (!child.mount_plan)
 			child.mount_plan = prep.mounts;
 		child.idmap_trees = prep.trees;
+		if (plan.join_fd[OCI_NS_USER] >= 0) {
+			plan.join_fd[OCI_NS_USER] = -1;
+			plan.born_in_user = true;
+		}
 		close(sv[0]);
-		rt_init_main(&child, &prep.plan, &prep.confine, sv[1]);
+		rt_init_main(&child, &plan, &prep.confine, sv[1]);
 	}
 	close(sv[1]);
 	if (pid < 0)

@@ -56,9 +56,11 @@ static int setup_identity(struct init_ctx *ic)
 
 	if (rt_ns_enter(cfg, ic->plan, &ic->err) < 0)
 		return -1;
-	/* In a new user namespace we are still the unmapped host uid: become
-	 * the namespace's root so files we create are owned by a mapped id. */
-	if (ic->plan->new_ns[OCI_NS_USER] && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+	/* In a new user namespace, or one joined at birth, we are still the
+	 * host's uid: become the namespace's root (as runc's nsexec) so files we
+	 * create are owned by a mapped id. */
+	if ((ic->plan->new_ns[OCI_NS_USER] || ic->plan->born_in_user) &&
+	    (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		return slx_error(&ic->err, errno, "become root in the user namespace");
 	if (ic->req->new_keyring && rt_process_new_keyring(&ic->err) < 0)
 		return -1;

@@ -68,6 +68,7 @@ struct rt_ns_plan {
 	int join_fd[OCI_NS_COUNT]; /* -1 or an fd to setns into */
 	bool new_ns[OCI_NS_COUNT];
 	bool any;
+	bool born_in_user; /* the child was cloned inside the joined user namespace */
 };
 int rt_ns_plan_build(const struct oci_config *cfg, struct rt_ns_plan *plan, struct slx_err *err);
 void rt_ns_plan_release(struct rt_ns_plan *plan);
@@ -235,6 +236,12 @@ int rt_spawn(const struct rt_spawn_req *req, struct rt_spawned *out, struct slx_
  * us).  clone.c, for create/run/sandboxes and exec alike. */
 pid_t rt_clone_into(uint64_t flags, int cgroup_fd, int pidns_fd, uid_t userns_owner, int *pidfd,
 		    struct slx_err *err);
+/* The same from inside the user namespace userns_fd, so the new namespaces
+ * are its own (a fork()ed helper joins it and clones the child as our own,
+ * CLONE_PARENT; runc's nsexec joins, then unshares).  The child is born in
+ * that user namespace: it must not join it again. */
+pid_t rt_clone_in_userns(int userns_fd, uint64_t flags, int cgroup_fd, int pidns_fd, int *pidfd,
+			 struct slx_err *err);
 
 /* The child's side of rt_spawn (init.c); never returns. */
 __attribute__((noreturn)) void rt_init_main(const struct rt_spawn_req *req,

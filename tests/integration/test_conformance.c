@@ -461,3 +461,80 @@ Test(conformance, a_missing_cwd_is_made_for_the_first_process)
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
+
+/* --- a user namespace joined by path ------------------------------------ */
+
+/* A pod's containers join its user namespace by path and make the rest new
+ * (Kubernetes with hostUsers: false, podman pods with --userns): namespaces
+ * made before the join belonged to the host's user namespace, and the
+ * container could not mount in its own mount namespace ("set propagation
+ * of /: Operation not permitted").  They are made inside the joined one
+ * now, as runc's nsexec does, and the process is root there. */
+static void runs_in_a_joined_user_namespace(const char *map)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char holder[32], ns[400];
+
+	cmd_run(&r, NULL, 10, "unshare --user %s sleep 60 >/dev/null 2>&1 & echo $!",
+		map ? "" : "--map-root-user");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	snprintf(holder, sizeof(holder), "%ld", strtol(r.out, NULL, 10));
+	cmd_result_free(&r);
+	usleep(300000);
+	if (map) { /* written by us, root of the parent namespace, as a runtime does */
+		cmd_run(&r, NULL, 10,
+			"echo '%1$s' > /proc/%2$s/uid_map && echo '%1$s' > /proc/%2$s/gid_map", map,
+			holder);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		cmd_result_free(&r);
+	}
+	snprintf(
+	    ns, sizeof(ns),
+	    "[{\"type\":\"user\",\"path\":\"/proc/%s/ns/user\"},{\"type\":\"pid\"},"
+	    "{\"type\":\"mount\"},{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"network\"}]",
+	    holder);
+	bundle_make_ns(&b,
+		       "[\"/bin/sh\",\"-c\",\"head -1 /proc/self/uid_map | tr -s ' '; id -u; "
+		       "echo pid $$; hostname; readlink /proc/self/ns/user\"]",
+		       NULL, NULL, NULL, ns);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s run -b %3$s u1 && readlink /proc/%4$s/ns/user && "
+		"%1$s --root %2$s list -q | wc -l",
+		slxrun_bin(), b.root, b.dir, holder);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "\n0\npid 1\nslxtest\nuser:["), "%s", r.out);
+	if (strstr(r.out, "user:[")) {
+		const char *in = strstr(r.out, "user:["), *out = strstr(in + 1, "user:[");
+
+		cr_expect(out && !strncmp(in, out, (size_t)(strchr(in, ']') - in)),
+			  "the joined namespace: %s", r.out);
+	}
+	cmd_result_free(&r);
+	/* and exec joins it as the container's own */
+	bundle_config_replace(&b, "\"hostname\":\"slxtest\",", "\"hostname\":\"slxtest2\",");
+	bundle_config_replace(&b, "readlink /proc/self/ns/user\"]", "sleep 30\"]");
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s run -d -b %3$s u2 </dev/null >/dev/null 2>&1 || exit 1; "
+		"%1$s --root %2$s exec u2 sh -c 'id -u; hostname; readlink /proc/self/ns/user'; "
+		"readlink /proc/%4$s/ns/user",
+		slxrun_bin(), b.root, b.dir, holder);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect(!strncmp(r.out, "0\nslxtest2\nuser:[", strlen("0\nslxtest2\nuser:[")), "%s",
+		  r.out);
+	cmd_result_free(&r);
+	kill((pid_t)strtol(holder, NULL, 10), SIGKILL);
+	bundle_force_delete(&b, "u1");
+	bundle_force_delete(&b, "u2");
+	bundle_remove(&b);
+}
+
+Test(conformance, a_user_namespace_joined_by_path_owns_the_new_ones)
+{
+	runs_in_a_joined_user_namespace(NULL);
+}
+
+Test(conformance, a_joined_user_namespace_mapping_a_range)
+{
+	runs_in_a_joined_user_namespace("0 100000 65536");
+}
