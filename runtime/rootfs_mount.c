@@ -74,7 +74,8 @@ static int dest_error(const struct rt_mount_op *op, int rootfd, int e, struct sl
 
 /* The destination as an O_PATH fd, created (directory, or file when
  * is_file) when missing.  A strict op refuses any symlink on the way. */
-static int dest_open(int rootfd, const struct rt_mount_op *op, bool is_file, struct slx_err *err)
+static int dest_open_any(int rootfd, const struct rt_mount_op *op, bool is_file,
+			 struct slx_err *err)
 {
 	int flags = O_PATH | (is_file ? 0 : O_DIRECTORY);
 	int fd;
@@ -93,6 +94,50 @@ static int dest_open(int rootfd, const struct rt_mount_op *op, bool is_file, str
 		fd = rt_rootfs_open_how(rootfd, op->dest, flags, STRICT);
 	}
 	return fd >= 0 ? fd : dest_error(op, rootfd, errno, err);
+}
+
+/* Inside /proc only what lxcfs covers may be mounted, as runc (its
+ * CVE-2019-16884 fix): anything else there hides what the kernel shows (a
+ * writable tmpfs over /proc/sys/kernel, files of the container's own in
+ * the kernel's place).  Judged where the destination resolved, so a link
+ * that leads into /proc counts too. */
+static int outside_proc(int fd, const struct rt_mount_op *op, struct slx_err *err)
+{
+	static const char *const lxcfs[] = {
+	    "/proc/cpuinfo", "/proc/diskstats",
+	    "/proc/meminfo", "/proc/stat",
+	    "/proc/swaps",   "/proc/uptime",
+	    "/proc/loadavg", "/proc/slabinfo",
+	    "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+	};
+	struct statfs fs;
+
+	if (op->kind == RT_MOP_PROC)
+		return 0;
+	if (fstatfs(fd, &fs) < 0)
+		return slx_error(err, errno, "%s[%zu].destination: %s", op->field, op->index,
+				 op->dest);
+	if (fs.f_type != PROC_SUPER_MAGIC)
+		return 0;
+	for (size_t i = 0; i < sizeof(lxcfs) / sizeof(lxcfs[0]); i++)
+		if (!strcmp(op->dest, lxcfs[i]))
+			return 0;
+	return slx_error(err, 0,
+			 "%s[%zu].destination: %s is inside /proc, where only what lxcfs covers "
+			 "(/proc/cpuinfo, /proc/meminfo, ...) may be mounted",
+			 op->field, op->index, op->dest);
+}
+
+/* dest_open_any's, never inside /proc but where lxcfs mounts. */
+static int dest_open(int rootfd, const struct rt_mount_op *op, bool is_file, struct slx_err *err)
+{
+	int fd = dest_open_any(rootfd, op, is_file, err);
+
+	if (fd >= 0 && outside_proc(fd, op, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* With no per-mount flags a bind is one mount(2).  With flags, the clone is

@@ -346,6 +346,46 @@ Test(rootfs_attacks, a_dangling_link_on_a_mounts_way_is_made_inside_the_root)
 	bundle_remove(&b);
 }
 
+/* A mount inside /proc covers what the kernel shows there: over
+ * /proc/sys/kernel (or through a link that leads there) a writable tmpfs
+ * hid the read-only one, and a container's own files stood in for the
+ * kernel's.  runc refuses any but the few lxcfs covers (CVE-2019-16884's
+ * fix); slxrun took them all.  Those few are still taken. */
+Test(rootfs_attacks, a_mount_inside_proc_is_refused_but_lxcfs_ones)
+{
+	static const char *const refused[][2] = {
+	    {"/proc/sys/kernel", "/proc/sys/kernel"},
+	    {"/kern", "/kern"}, /* rootfs/kern -> proc/sys/kernel */
+	};
+	struct bundle b;
+	struct cmd_result r;
+	char mounts[1024];
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(mounts, sizeof(mounts),
+			 RA_MOUNTS_BASE ",{\"destination\":\"%s\",\"type\":\"tmpfs\","
+					"\"source\":\"tmpfs\"}",
+			 refused[i][0]);
+		ra_bundle(&b, "echo ran", mounts, RA_NS "]", NULL, NULL);
+		ra_sh(&b, "ln -s proc/sys/kernel %1$s/rootfs/kern", "");
+		r = ra_run(&b);
+		cr_expect_neq(r.status, 0, "a tmpfs over %s was taken: %s", refused[i][0], r.out);
+		cr_expect(strstr(r.err, "mounts[3].destination") && strstr(r.err, "inside /proc"),
+			  "%s", r.err);
+		cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
+		cmd_result_free(&r);
+		bundle_remove(&b);
+	}
+	snprintf(mounts, sizeof(mounts),
+		 RA_MOUNTS_BASE ",{\"destination\":\"/proc/uptime\",\"type\":\"bind\","
+				"\"source\":\"/etc/hostname\",\"options\":[\"rbind\",\"ro\"]}");
+	ra_bundle(&b, "cat /proc/uptime", mounts, RA_NS "]", NULL, NULL);
+	r = ra_run(&b);
+	cr_expect_eq(r.status, 0, "an lxcfs-like bind on /proc/uptime: %s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* Runs script in a user namespace (mknod is not allowed there, so each of
  * linux.devices is the host's node bound in) with the one device given
  * (JSON); the run must be refused with a line naming want, leaving nothing. */
