@@ -3,6 +3,7 @@
  * console socket over SCM_RIGHTS (runc's protocol), the slave becomes stdio. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -89,4 +90,97 @@ int rt_process_session(int sock, const struct oci_process *p, bool dev_console, 
 	if (p->terminal && sock >= 0)
 		return console_setup(sock, p, dev_console, err);
 	return 0;
+}
+
+int rt_console_pair(int *child, int *ours, struct slx_err *err)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return slx_error(err, errno, "process.terminal: socketpair");
+	*ours = sv[0];
+	*child = sv[1];
+	return 0;
+}
+
+int rt_console_master(int ours)
+{
+	char name[128];
+	int master = -1;
+
+	if (ours < 0 || slx_recv_fds(ours, name, sizeof(name), 0, &master, 1) <= 0)
+		return -1;
+	return master;
+}
+
+void rt_term_begin(struct rt_term *t, int master)
+{
+	*t = (struct rt_term){.in = -1, .master = master};
+	if (master < 0)
+		return;
+	t->in = STDIN_FILENO;
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t->saved) == 0) {
+		struct termios raw = t->saved;
+
+		cfmakeraw(&raw);
+		t->raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+	}
+	rt_term_resize(t);
+}
+
+static void write_all(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		buf += w;
+		n -= (size_t)w;
+	}
+}
+
+/* At the end of our stdin nothing more goes in, as with runc: the
+ * container's terminal stays open until it ends. */
+void rt_term_input(struct rt_term *t)
+{
+	char buf[4096];
+	ssize_t n = read(t->in, buf, sizeof(buf));
+
+	if (n > 0)
+		write_all(t->master, buf, (size_t)n);
+	else if (!(n < 0 && errno == EINTR))
+		t->in = -1;
+}
+
+void rt_term_output(struct rt_term *t)
+{
+	char buf[4096];
+	ssize_t n = read(t->master, buf, sizeof(buf));
+
+	if (n > 0)
+		write_all(STDOUT_FILENO, buf, (size_t)n);
+	else if (!(n < 0 && errno == EINTR))
+		t->master = -1; /* EIO: every slave is closed */
+}
+
+void rt_term_resize(const struct rt_term *t)
+{
+	struct winsize ws;
+
+	if (t->master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(t->master, TIOCSWINSZ, &ws);
+}
+
+/* What the container wrote before it ended, then our terminal as it was. */
+void rt_term_end(struct rt_term *t)
+{
+	struct pollfd p = {.fd = t->master, .events = POLLIN};
+
+	while (t->master >= 0 && poll(&p, 1, 100) > 0)
+		rt_term_output(t);
+	if (t->raw)
+		(void)tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
 }

@@ -35,6 +35,7 @@ struct exec_plan {
 	int target_pidfd;
 	int ns_flags; /* namespaces of the container that differ from ours */
 	int console_fd;
+	int console_peer; /* foreground with a terminal: where the master comes */
 	int preserve_fds;
 	struct cg_handle cg;
 };
@@ -46,6 +47,7 @@ static void plan_release(struct exec_plan *p)
 	oci_state_free(p->st);
 	slx_closep(&p->target_pidfd);
 	slx_closep(&p->console_fd);
+	slx_closep(&p->console_peer);
 	cg_handle_release(&p->cg);
 }
 
@@ -104,6 +106,10 @@ static int plan_build(const struct rt_ctx *ctx, const char *id, const struct oci
 		    err, 0, "process.terminal is true: --console-socket is required when detached");
 	if (opts->console_socket &&
 	    rt_console_socket_connect(opts->console_socket, &p->console_fd, err) < 0)
+		return -1;
+	/* in the foreground, the master comes to us (rt_run's way) */
+	if (proc->terminal && !opts->console_socket &&
+	    rt_console_pair(&p->console_fd, &p->console_peer, err) < 0)
 		return -1;
 	if (p->st->cgroup_path && *p->st->cgroup_path &&
 	    cg_open(p->st->cgroup_path, &p->cg, err) < 0)
@@ -339,7 +345,8 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, str
 int rt_exec(const struct rt_ctx *ctx, const char *id, const struct oci_process *proc,
 	    const struct rt_exec_opts *opts, int *exit_status, struct slx_err *err)
 {
-	struct exec_plan p = {.target_pidfd = -1, .console_fd = -1, .cg.dirfd = -1};
+	struct exec_plan p = {
+	    .target_pidfd = -1, .console_fd = -1, .console_peer = -1, .cg.dirfd = -1};
 	int pidfd = -1, r = -1;
 	pid_t pid = -1;
 	char buf[32];
@@ -355,8 +362,11 @@ int rt_exec(const struct rt_ctx *ctx, const char *id, const struct oci_process *
 			goto out;
 		}
 	}
-	if (!opts->detach)
-		rt_wait_forwarding(pid, pidfd, exit_status);
+	if (!opts->detach) {
+		cleanup_close int master = rt_console_master(p.console_peer);
+
+		rt_wait_forwarding(pid, pidfd, master, exit_status);
+	}
 	r = 0;
 out:
 	slx_closep(&pidfd);

@@ -6,6 +6,7 @@
 #define SLX_RT_INTERNAL_H
 
 #include <stdbool.h>
+#include <termios.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -166,6 +167,23 @@ int rt_process_same_layout(struct slx_err *err);
 int rt_process_session(int sock, const struct oci_process *p, bool dev_console,
 		       struct slx_err *err);
 int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err);
+/* A console socket of our own for a foreground run or exec: *child goes to
+ * the process as its console socket, *ours receives the master. */
+int rt_console_pair(int *child, int *ours, struct slx_err *err);
+/* The master that came over ours (-1 when ours is -1 or none came). */
+int rt_console_master(int ours);
+/* Our terminal carried to a pty's master: stdin to it, its output to stdout
+ * (in and master are -1 when done or absent, so poll skips them). */
+struct rt_term {
+	int in, master;
+	bool raw; /* our stdin's terminal was made raw; saved holds how it was */
+	struct termios saved;
+};
+void rt_term_begin(struct rt_term *t, int master);
+void rt_term_input(struct rt_term *t);
+void rt_term_output(struct rt_term *t);
+void rt_term_resize(const struct rt_term *t);
+void rt_term_end(struct rt_term *t);
 
 /* ---- spawn -------------------------------------------------------------- */
 struct rt_spawn_req {
@@ -259,8 +277,10 @@ int rt_remove_stopped(const struct rt_ctx *ctx, struct oci_state *st, struct cg_
 		      struct slx_err *err);
 
 /* Wait for our child pid, forwarding termination signals to it; the
- * shell-style status goes to *exit_status. */
-int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status);
+ * shell-style status goes to *exit_status.  With a pty's master (else -1),
+ * our stdin goes to it and its output to our stdout meanwhile, our terminal
+ * raw and its size followed (rt_term). */
+int rt_wait_forwarding(pid_t pid, int pidfd, int master, int *exit_status);
 
 /* ---- state store ------------------------------------------------------ */
 /* <state dir>/cgroup: the path of the cgroup a create made (rt_spawn_req's

@@ -37,6 +37,7 @@ struct launch {
 	struct oci_state st;
 	struct rt_spawned sp;
 	int console_fd;
+	int console_peer; /* foreground run with a terminal: where the master comes */
 	int listen_fd;
 	int lock; /* the state directory's flock, held until state.json is written */
 	bool dir_made;
@@ -49,6 +50,7 @@ static void launch_release(struct launch *l)
 	free(l->cgroup_rel);
 	free(l->created);
 	slx_closep(&l->console_fd);
+	slx_closep(&l->console_peer);
 	slx_closep(&l->listen_fd);
 	slx_closep(&l->sp.pidfd);
 	slx_closep(&l->sp.sync_fd);
@@ -127,6 +129,10 @@ static int check_console(const struct rt_create_opts *opts, struct launch *l, bo
 		return slx_error(err, 0, "--console-socket given but process.terminal is false");
 	if (opts->console_socket)
 		return rt_console_socket_connect(opts->console_socket, &l->console_fd, err);
+	/* In the foreground with no socket, as runc: the pty's master comes to
+	 * us, and rt_run carries our terminal to it. */
+	if (tty)
+		return rt_console_pair(&l->console_fd, &l->console_peer, err);
 	return 0;
 }
 
@@ -209,6 +215,7 @@ int rt_create(const struct rt_ctx *ctx, const char *id, const struct rt_create_o
 	      struct slx_err *err)
 {
 	struct launch l = {.console_fd = -1,
+			   .console_peer = -1,
 			   .listen_fd = -1,
 			   .lock = -1,
 			   .sp = {.pidfd = -1, .sync_fd = -1, .cg.dirfd = -1}};
@@ -322,11 +329,13 @@ out:
 	return r;
 }
 
-/* Forward the usual termination signals to the container and wait for it. */
-int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status)
+/* Forward the usual termination signals to the container and wait for it;
+ * with a pty's master, carry our terminal to it meanwhile. */
+int rt_wait_forwarding(pid_t pid, int pidfd, int master, int *exit_status)
 {
 	sigset_t set;
 	cleanup_close int sfd = -1;
+	struct rt_term term;
 	int status = 0;
 
 	sigemptyset(&set);
@@ -337,18 +346,30 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int *exit_status)
 	sigaddset(&set, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
+	rt_term_begin(&term, master);
 	for (;;) {
-		struct pollfd pfd[2] = {{.fd = pidfd, .events = POLLIN},
-					{.fd = sfd, .events = POLLIN}};
+		struct pollfd pfd[4] = {{.fd = pidfd, .events = POLLIN},
+					{.fd = sfd, .events = POLLIN},
+					{.fd = term.in, .events = POLLIN},
+					{.fd = term.master, .events = POLLIN}};
 		struct signalfd_siginfo si;
 
-		if (poll(pfd, sfd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
+		if (poll(pfd, 4, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents)
 			break;
-		if (sfd >= 0 && pfd[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si))
-			(void)pidfd_send_signal(pidfd, (int)si.ssi_signo, NULL, 0);
+		if (sfd >= 0 && pfd[1].revents && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (si.ssi_signo == SIGWINCH && term.master >= 0)
+				rt_term_resize(&term);
+			else
+				(void)pidfd_send_signal(pidfd, (int)si.ssi_signo, NULL, 0);
+		}
+		if (pfd[2].revents)
+			rt_term_input(&term);
+		if (pfd[3].revents)
+			rt_term_output(&term);
 	}
+	rt_term_end(&term);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
@@ -370,6 +391,7 @@ int rt_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts
 	   int *exit_status, struct slx_err *err)
 {
 	struct launch l = {.console_fd = -1,
+			   .console_peer = -1,
 			   .listen_fd = -1,
 			   .lock = -1,
 			   .sp = {.pidfd = -1, .sync_fd = -1, .cg.dirfd = -1}};
@@ -390,7 +412,9 @@ int rt_run(const struct rt_ctx *ctx, const char *id, const struct rt_create_opts
 
 		/* Delete from what we hold: no state.json to re-read.  Unless a
 		 * `delete` got there first (the lock says it is gone). */
-		rt_wait_forwarding(l.sp.pid, l.sp.pidfd, exit_status);
+		cleanup_close int master = rt_console_master(l.console_peer);
+
+		rt_wait_forwarding(l.sp.pid, l.sp.pidfd, master, exit_status);
 		if (rt_state_lock(ctx, id, &lock, &derr) == 0 && ours_still_there(ctx, id, &l.st) &&
 		    rt_remove_stopped(ctx, &l.st, &l.sp.cg, &derr) < 0)
 			rt_log("warning", "delete %s: %s", id, derr.msg);

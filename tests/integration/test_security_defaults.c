@@ -725,6 +725,52 @@ Test(security_defaults, no_container_process_shares_the_operators_terminal)
 	bundle_remove(&b);
 }
 
+/* `slxrun spec` writes terminal: true, and a foreground `run` of it gave
+ * the container no terminal at all (`tty`: not a tty; an interactive shell
+ * had no prompt).  As runc, it gets a pty of its own, whose master slxrun
+ * carries to its caller: the caller's terminal made raw and given back,
+ * the caller's stdin in. */
+Test(security_defaults, a_foreground_run_with_a_terminal_gets_a_pty_of_its_own)
+{
+	char cmd[2048];
+	struct bundle b;
+	const char *out;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"tty; echo $((6*7)); " TTY_PROBE "\"]",
+		    ",\"terminal\":true", NULL, NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "%s --root %s run -b %s pty1; echo status=$?; stty -a | grep -o -- '-\\?icanon'",
+		 slxrun_bin(), b.root, b.dir);
+	out = on_a_terminal(cmd);
+	cr_expect(strstr(out, "/dev/pts/0") && strstr(out, "42"), "run: %s", out);
+	cr_expect(strstr(out, "TTY-OPENED"), "its own pty is its controlling terminal: %s", out);
+	cr_expect(strstr(out, "status=0"), "%s", out);
+	cr_expect(strstr(out, "\nicanon") || strstr(out, " icanon"), "our terminal given back: %s",
+		  out);
+	bundle_remove(&b);
+
+	bundle_make(&b, "[\"/bin/sh\"]", ",\"terminal\":true", NULL, NULL);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "echo 'echo from-$((1+1))-stdin; exit 3' | %s --root %s run -b %s pty2; echo status=$?",
+	    slxrun_bin(), b.root, b.dir);
+	out = on_a_terminal(cmd);
+	cr_expect(strstr(out, "from-2-stdin") && strstr(out, "status=3"), "stdin in: %s", out);
+	bundle_remove(&b);
+
+	/* and so does a foreground exec -t */
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	snprintf(cmd, sizeof(cmd),
+		 "%1$s --root %2$s run -d -b %3$s pty3 </dev/null >/dev/null 2>&1; "
+		 "%1$s --root %2$s exec -t pty3 sh -c 'tty; " TTY_PROBE "'; echo status=$?",
+		 slxrun_bin(), b.root, b.dir);
+	out = on_a_terminal(cmd);
+	cr_expect(strstr(out, "/dev/pts/") && strstr(out, "TTY-OPENED") && strstr(out, "status=0"),
+		  "exec -t: %s", out);
+	bundle_force_delete(&b, "pty3");
+	bundle_remove(&b);
+}
+
 /* From its clone to its execve a container's first process held the host's
  * cgroupfs directory of its cgroup: a process in its pid namespace with
  * CAP_SYS_PTRACE (one `exec`'d into a created container, a sibling sharing
