@@ -42,7 +42,18 @@ static int node_bind(int dirfd, const char *name, const char *host_path,
 		errno = EMEDIUMTYPE;
 		return -1;
 	}
-	fd = openat(dirfd, name, O_CREAT | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+	/* Never open what is there (an image's own /dev may ship any node):
+	 * an empty file left by an earlier run of this rootfs is taken as it
+	 * is, anything else goes. */
+	fd = openat(dirfd, name, O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+	if (fd < 0 && errno == EEXIST) {
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_size == 0)
+			fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		else if (unlinkat(dirfd, name, 0) == 0)
+			fd = openat(dirfd, name,
+				    O_CREAT | O_EXCL | O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+	}
 	if (fd < 0)
 		return -1;
 	snprintf(tpath, sizeof(tpath), "/proc/self/fd/%d", fd);
@@ -53,13 +64,27 @@ static int node_bind(int dirfd, const char *name, const char *host_path,
 static int node_create(int dirfd, const char *name, const char *host_path,
 		       const struct rt_dev_node *n)
 {
+	struct stat st;
+
 	if (n->bind_host)
 		return node_bind(dirfd, name, host_path, n);
 	if (mknodat(dirfd, name, n->mode, n->rdev) < 0) {
-		/* The image may ship the node: the config's word wins. */
-		if (errno != EEXIST || unlinkat(dirfd, name, 0) < 0 ||
-		    mknodat(dirfd, name, n->mode, n->rdev) < 0)
+		if (errno != EEXIST)
 			return -1;
+		/* The image may ship the node, or an earlier run of a shared
+		 * rootfs made it: the same node stays (recreated, it was
+		 * missing for a moment to a container starting beside), with
+		 * the mode named; anything else there goes, the config's word
+		 * winning. */
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (st.st_mode & S_IFMT) == (n->mode & S_IFMT) && st.st_rdev == n->rdev) {
+			if ((st.st_mode & 07777) != (n->mode & 07777) &&
+			    fchmodat(dirfd, name, n->mode & 07777, 0) < 0)
+				return -1;
+		} else if (unlinkat(dirfd, name, 0) < 0 ||
+			   mknodat(dirfd, name, n->mode, n->rdev) < 0) {
+			return -1;
+		}
 	}
 	if (n->chown && fchownat(dirfd, name, n->uid, n->gid, AT_SYMLINK_NOFOLLOW) < 0)
 		return -1;

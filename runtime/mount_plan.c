@@ -323,7 +323,9 @@ static int plan_default_devices(struct plan_ctx *c, const struct oci_config *cfg
 	return 0;
 }
 
-/* A fresh filesystem on /dev gets the default nodes; a /dev bound from
+/* A fresh filesystem on /dev gets the default nodes, and so does the
+ * image's own /dev when nothing is mounted there, as runc makes them (a
+ * masked file is masked by the container's /dev/null); a /dev bound from
  * elsewhere is someone else's directory: never mknod into it. */
 static int plan_devices(struct plan_ctx *c, const struct oci_config *cfg, struct slx_err *err)
 {
@@ -334,7 +336,7 @@ static int plan_devices(struct plan_ctx *c, const struct oci_config *cfg, struct
 			dev = c->plan->ops[i].kind == RT_MOP_BIND ? DEV_BIND : DEV_NEW;
 	if (dev == DEV_BIND)
 		return 0;
-	if (dev == DEV_NEW && plan_default_devices(c, cfg, err) < 0)
+	if (plan_default_devices(c, cfg, err) < 0)
 		return -1;
 	for (size_t i = 0; i < cfg->linux_.n_devices; i++)
 		if (plan_config_device(c, &cfg->linux_.devices[i], i, err) < 0)

@@ -386,6 +386,26 @@ Test(rootfs_attacks, a_mount_inside_proc_is_refused_but_lxcfs_ones)
 	bundle_remove(&b);
 }
 
+/* A config with no /dev mount uses the image's /dev, and runc makes its
+ * default nodes there (null, zero, ...) as it would on a tmpfs; slxrun made
+ * none, and a masked file (masked by the container's /dev/null) failed the
+ * run: "mask /proc/keys: No such file or directory". */
+Test(rootfs_attacks, the_images_own_dev_gets_the_default_nodes)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	ra_bundle(&b,
+		  "wc -c < /proc/keys; ls -l /dev/null | cut -c1; echo x > /dev/null && echo ran",
+		  "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}", RA_NS "]",
+		  NULL, ",\"maskedPaths\":[\"/proc/keys\"]");
+	r = ra_run(&b);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "0\nc\nran\n", "%s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* Runs script in a user namespace (mknod is not allowed there, so each of
  * linux.devices is the host's node bound in) with the one device given
  * (JSON); the run must be refused with a line naming want, leaving nothing. */
