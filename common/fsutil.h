@@ -3,6 +3,7 @@
 #ifndef SLX_FSUTIL_H
 #define SLX_FSUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -34,6 +35,10 @@ int slx_write_file_atomic(const char *path, const char *buf, size_t len, mode_t 
 
 /* mkdir -p; existing directories are fine. */
 int slx_mkdir_p(const char *path, mode_t mode, struct slx_err *err);
+
+/* write(2) until all of buf is out, through EINTR and short writes; false
+ * when the fd failed first (closed, full: the caller's to lose). */
+bool slx_write_all(int fd, const void *buf, size_t len);
 
 /* Monotonic clock in nanoseconds. */
 unsigned long long slx_now_ns(void);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "../common/sock.h"
 #include "internal.h"
 
@@ -128,20 +129,6 @@ void rt_term_begin(struct rt_term *t, int master)
 	rt_term_resize(t);
 }
 
-static void write_all(int fd, const char *buf, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		n -= (size_t)w;
-	}
-}
-
 /* At the end of our stdin nothing more goes in, as with runc: the
  * container's terminal stays open until it ends. */
 void rt_term_input(struct rt_term *t)
@@ -150,7 +137,7 @@ void rt_term_input(struct rt_term *t)
 	ssize_t n = read(t->in, buf, sizeof(buf));
 
 	if (n > 0)
-		write_all(t->master, buf, (size_t)n);
+		(void)slx_write_all(t->master, buf, (size_t)n);
 	else if (!(n < 0 && errno == EINTR))
 		t->in = -1;
 }
@@ -161,7 +148,7 @@ void rt_term_output(struct rt_term *t)
 	ssize_t n = read(t->master, buf, sizeof(buf));
 
 	if (n > 0)
-		write_all(STDOUT_FILENO, buf, (size_t)n);
+		(void)slx_write_all(STDOUT_FILENO, buf, (size_t)n);
 	else if (!(n < 0 && errno == EINTR))
 		t->master = -1; /* EIO: every slave is closed */
 }

@@ -112,6 +112,23 @@ static int link_names(int pfd, const char *parent, const char *base, char out[PA
 	return 0;
 }
 
+/* What a link names, made by make (mkdir_in or mkfile_in), one link deeper. */
+static int make_named(int rootfd, const char *target, int links,
+		      int (*make)(int rootfd, const char *path, int links))
+{
+	int fd;
+
+	if (links >= LINKS_MAX) {
+		errno = ELOOP;
+		return -1;
+	}
+	fd = make(rootfd, target, links + 1);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 /* The common case (the directory exists) costs one openat2; missing
  * ancestors are created on the way back down, and what a dangling symlink
  * on the way names. */
@@ -131,16 +148,9 @@ static int mkdir_in(int rootfd, const char *path, int links)
 	if (mkdirat(pfd, base, 0755) < 0) {
 		if (errno != EEXIST)
 			return -1;
-		if (link_names(pfd, parent, base, target) == 0) {
-			if (links >= LINKS_MAX) {
-				errno = ELOOP;
-				return -1;
-			}
-			fd = mkdir_in(rootfd, target, links + 1);
-			if (fd < 0)
-				return -1;
-			close(fd);
-		}
+		if (link_names(pfd, parent, base, target) == 0 &&
+		    make_named(rootfd, target, links, mkdir_in) < 0)
+			return -1;
 	}
 	/* Re-resolve in the root rather than openat(pfd, base): base may be
 	 * ".." or a symlink someone raced in. */
@@ -173,14 +183,8 @@ static int mkfile_in(int rootfd, const char *path, int links)
 		errno = ELOOP;
 		return -1;
 	}
-	if (links >= LINKS_MAX) {
-		errno = ELOOP;
+	if (make_named(rootfd, target, links, mkfile_in) < 0)
 		return -1;
-	}
-	fd = mkfile_in(rootfd, target, links + 1);
-	if (fd < 0)
-		return -1;
-	close(fd);
 	return rt_rootfs_open_at(rootfd, path, O_PATH);
 }
 

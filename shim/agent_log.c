@@ -109,22 +109,6 @@ int agent_log_open(struct agent_log *l, const char *name, struct agent_log_rate 
 	return 0;
 }
 
-/* Write all of buf to out; a stderr that fails (closed, full disk) loses
- * the line, never the agent. */
-static void put(int out, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t w = write(out, buf, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		buf += w;
-		len -= (size_t)w;
-	}
-}
-
 /* The count of what was dropped, at most once a second (it is charged
  * like any line, so dropping cannot itself flood). */
 static void say_dropped(struct agent_log *l, int out, uint64_t now)
@@ -141,7 +125,7 @@ static void say_dropped(struct agent_log *l, int out, uint64_t now)
 	if (len <= 0)
 		return;
 	n = (size_t)len < sizeof(msg) ? (size_t)len : sizeof(msg) - 1;
-	put(out, msg, n);
+	(void)slx_write_all(out, msg, n); /* a failing stderr loses the line, never the agent */
 	atomic_fetch_sub(&l->rate->tokens, (int64_t)n * NS_PER_S);
 	l->dropped = 0;
 	l->said_ns = now;
@@ -171,7 +155,7 @@ static void emit(struct agent_log *l, int out, const char *s, size_t n)
 	}
 	if (l->dropped)
 		say_dropped(l, out, now);
-	put(out, buf, o);
+	(void)slx_write_all(out, buf, o);
 }
 
 void agent_log_drain(struct agent_log *l, int out)
