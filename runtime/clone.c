@@ -109,7 +109,14 @@ static void userns_helper(int userns_fd, uint64_t flags, int cgroup_fd, int pidn
 	struct slx_err e = {0};
 	int pidfd = -1;
 
-	if (setns(userns_fd, CLONE_NEWUSER) < 0) {
+	/* Still the host's root, with every descriptor of ours and in our mount
+	 * namespace, and in the joined namespace its root could reach us with
+	 * ptrace or pidfd_getfd (an attacker's review: it ran a program of its
+	 * own as the host's root): non-dumpable first, as the container's
+	 * first process and exec's joiner are.  Its child inherits it. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
+		slx_error(&e, errno, "prctl PR_SET_DUMPABLE");
+	} else if (setns(userns_fd, CLONE_NEWUSER) < 0) {
 		slx_error(&e, errno, "join the user namespace");
 	} else {
 		rep.pid = rt_clone_into(flags | CLONE_PARENT, cgroup_fd, pidns_fd, 0, &pidfd, &e);
@@ -157,7 +164,9 @@ pid_t rt_clone_in_userns(int userns_fd, uint64_t flags, int cgroup_fd, int pidns
 		return slx_error(err, n < 0 ? errno : EPROTO, "clone in the joined user namespace");
 	if (rep.pid < 0) {
 		rep.msg[sizeof(rep.msg) - 1] = '\0';
-		return slx_error(err, rep.errnum, "%s", rep.msg);
+		slx_error(err, 0, "%s", rep.msg); /* its errno is in it already */
+		err->errnum = rep.errnum;
+		return -1;
 	}
 	return rep.pid;
 }

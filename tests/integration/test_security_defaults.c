@@ -377,6 +377,105 @@ Test(security_defaults, exec_is_never_in_the_containers_pid_namespace_with_the_h
 	bundle_remove(&b);
 }
 
+/* A container that joins another's user namespace by path is cloned by a
+ * helper that joins it first (rt_clone_in_userns).  That helper was
+ * dumpable and, in the joined namespace, open to its root: a container
+ * owning that namespace, with CAP_SYS_PTRACE there and the host's pids in
+ * view, attached to the helper, still the host's root in the host's mount
+ * namespace, and made it run a program of its own as the host's root (an
+ * attacker's review).  strace holds the helper a moment after its setns
+ * (so here the watcher takes its descriptors, as ptrace would be strace's);
+ * the watcher, trying every process of its namespace named slxrun, must
+ * reach none. */
+static const char attach_prog[] =
+    "#include <dirent.h>\n#include <fcntl.h>\n#include <stdio.h>\n#include <stdlib.h>\n"
+    "#include <string.h>\n#include <sys/syscall.h>\n#include <unistd.h>\n"
+    "static int in_ns(const char *pid, const char *me) { char p[64], l[64]; ssize_t n;\n"
+    "  snprintf(p, sizeof(p), \"/proc/%s/ns/user\", pid);\n"
+    "  n = readlink(p, l, sizeof(l) - 1); if (n < 0) return 0; l[n] = 0; return !strcmp(l, me); }\n"
+    "static int named(const char *pid, const char *name) { char p[64], c[32] = \"\"; FILE *f;\n"
+    "  snprintf(p, sizeof(p), \"/proc/%s/comm\", pid);\n"
+    "  if (!(f = fopen(p, \"r\"))) return 0; fgets(c, sizeof(c), f); fclose(f);\n"
+    "  c[strcspn(c, \"\\n\")] = 0; return !strcmp(c, name); }\n"
+    "int main(void) { char me[64]; ssize_t n = readlink(\"/proc/self/ns/user\", me, 63);\n"
+    "  me[n > 0 ? n : 0] = 0;\n"
+    "  for (;;) { DIR *d = opendir(\"/proc\"); struct dirent *e;\n"
+    "    while ((e = readdir(d))) { int pid = atoi(e->d_name);\n"
+    "      if (pid <= 1 || !in_ns(e->d_name, me) || !named(e->d_name, \"slxrun\")) continue;\n"
+    "      int pfd = syscall(SYS_pidfd_open, pid, 0);\n"
+    "      for (int fd = 3; pfd >= 0 && fd < 64; fd++) { int s = syscall(SYS_pidfd_getfd, pfd, fd, "
+    "0);\n"
+    "        char p[64], l[256]; ssize_t n; FILE *f;\n"
+    "        if (s < 0) continue;\n"
+    "        snprintf(p, sizeof(p), \"/proc/self/fd/%d\", s); n = readlink(p, l, sizeof(l) - 1);\n"
+    "        l[n > 0 ? n : 0] = 0; f = fopen(\"/tmp/out/got\", \"w\");\n"
+    "        fprintf(f, \"took fd %d (%s) of %d\\n\", fd, l, pid); fclose(f); return 0; }\n"
+    "      if (pfd >= 0) close(pfd); }\n"
+    "    closedir(d); } }\n";
+
+Test(security_defaults, a_joined_user_namespace_cannot_reach_the_helper_that_joins_it)
+{
+	struct bundle a, v;
+	struct cmd_result r;
+	char out[600], mounts[900], ns[300], path[700];
+	long pid;
+	FILE *f;
+
+	needs_tools("cc strace");
+	bundle_make_ns(&a, "[\"/tmp/out/attach\"]", NULL, NULL,
+		       ",\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}],"
+		       "\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]",
+		       "[{\"type\":\"user\"},{\"type\":\"mount\"},{\"type\":\"network\"},"
+		       "{\"type\":\"uts\"},{\"type\":\"ipc\"}]");
+	snprintf(out, sizeof(out), "%s/out", a.dir);
+	cr_assert_eq(chmod(a.dir, 0755), 0); /* the namespace's root must walk here */
+	cr_assert_eq(mkdir(out, 0777), 0);
+	cr_assert_eq(chmod(out, 0777), 0);
+	snprintf(path, sizeof(path), "%s/attach.c", a.dir);
+	cr_assert((f = fopen(path, "w")));
+	fputs(attach_prog, f);
+	fclose(f);
+	cmd_run(&r, NULL, 60, "cc -static -O1 -o %1$s/attach %2$s", out, path);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	/* the host's /proc (no pid namespace of its own) and a way out */
+	bundle_config_replace(&a,
+			      "{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"}",
+			      "{\"destination\":\"/proc\",\"type\":\"bind\",\"source\":\"/proc\","
+			      "\"options\":[\"rbind\"]}");
+	snprintf(mounts, sizeof(mounts),
+		 "\"options\":[\"nosuid\",\"nodev\"]},{\"destination\":\"/tmp/out\",\"type\":"
+		 "\"bind\",\"source\":\"%s\",\"options\":[\"rbind\"]}]",
+		 out);
+	bundle_config_replace(&a, "\"options\":[\"nosuid\",\"nodev\"]}]", mounts);
+	cmd_run(&r, NULL, 30,
+		"cd %1$s; sed -i 's/\"CAP_KILL\"/\"CAP_KILL\",\"CAP_SYS_PTRACE\"/g' config.json; "
+		"%2$s --root %3$s run -d -b %1$s watcher </dev/null >/dev/null || exit 1; "
+		"%2$s --root %3$s state watcher | grep -o '\"pid\": *[0-9]*' | grep -o '[0-9]*$'",
+		a.dir, slxrun_bin(), a.root);
+	cr_assert_eq(r.status, 0, "the watcher: %s", r.err);
+	pid = atol(r.out);
+	cmd_result_free(&r);
+	snprintf(ns, sizeof(ns),
+		 "[{\"type\":\"user\",\"path\":\"/proc/%ld/ns/user\"},{\"type\":\"pid\"},"
+		 "{\"type\":\"mount\"},{\"type\":\"uts\"},{\"type\":\"ipc\"},"
+		 "{\"type\":\"network\"}]",
+		 pid);
+	bundle_make_ns(&v, "[\"/bin/true\"]", NULL, NULL, NULL, ns);
+	cmd_run(&r, NULL, 60,
+		"for i in 1 2 3; do strace -f -qq -o /dev/null -e trace=setns "
+		"-e inject=setns:delay_exit=1500000 %1$s --root %2$s run -b %3$s v$i; "
+		"test -s %4$s/got && break; done; true",
+		slxrun_bin(), v.root, v.dir, out);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 10, "cat %s/got 2>/dev/null", out);
+	cr_expect_str_eq(r.out, "", "the watcher %s", r.out);
+	cmd_result_free(&r);
+	bundle_remove(&v);
+	bundle_force_delete(&a, "watcher");
+	bundle_remove(&a);
+}
+
 /* The same container goes after the socket `exec`'s process shares with
  * slxrun from its birth: it takes it (pidfd_getfd; CAP_SYS_PTRACE passes
  * over the process's dumpable 0) and writes first, naming a host pid as
