@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -38,17 +39,19 @@ int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err)
 /* runtime-spec: a container with a terminal finds it at /dev/console too,
  * the pty bound there (made as an empty file when /dev lacks it; an image's
  * node is covered, never opened). */
-static int mount_console(const char *pty, struct slx_err *err)
+static int mount_console(int slave, const char *name, struct slx_err *err)
 {
 	cleanup_close int fd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	char from[32];
 
 	if (fd < 0 && errno == ENOENT)
 		fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			  0600);
 	if (fd < 0)
 		return slx_error(err, errno, "process.terminal: make /dev/console");
-	if (mount(pty, "/dev/console", NULL, MS_BIND, NULL) < 0)
-		return slx_error(err, errno, "process.terminal: bind %s on /dev/console", pty);
+	snprintf(from, sizeof(from), "/proc/self/fd/%d", slave);
+	if (mount(from, "/dev/console", NULL, MS_BIND, NULL) < 0)
+		return slx_error(err, errno, "process.terminal: bind %s on /dev/console", name);
 	return 0;
 }
 
@@ -63,10 +66,15 @@ static int console_setup(int sock, const struct oci_process *p, bool dev_console
 		return slx_error(err, errno, "process.terminal: open /dev/ptmx");
 	if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof(name)))
 		return slx_error(err, errno, "process.terminal: unlockpt");
-	slave = open(name, O_RDWR | O_NOCTTY);
+	/* From the master, never by its name in the container's /dev/pts,
+	 * and the process's user's to reopen (runc gives it too). */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0)
 		return slx_error(err, errno, "process.terminal: open %s", name);
-	if (dev_console && mount_console(name, err) < 0)
+	if (fchown(slave, p->user.uid, (gid_t)-1) < 0 && errno != EPERM && errno != EINVAL)
+		return slx_error(err, errno, "process.terminal: give %s to uid %u", name,
+				 p->user.uid);
+	if (dev_console && mount_console(slave, name, err) < 0)
 		return -1;
 	if (p->console_height.set || p->console_width.set) {
 		struct winsize ws = {.ws_row = (unsigned short)p->console_height.v,

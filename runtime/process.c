@@ -14,14 +14,17 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/close_range.h>
 #include <linux/keyctl.h>
+#include <linux/magic.h>
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "internal.h"
+#include "rootfs.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -75,12 +78,16 @@ int rt_process_chdir(const struct oci_process *p, bool make, struct slx_err *err
 	 * workingDir need not be in the image); in our root already, so a
 	 * symlink on the way resolves inside it. */
 	if (r < 0 && errno == ENOENT && make) {
+		cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		cleanup_close int made = -1;
 		mode_t old = umask(022);
 
-		r = slx_mkdir_p(p->cwd, 0755, err);
+		/* through the image's links in its root, never a /proc magic link
+		 * (one to /proc/<pid>/root made it on the host) */
+		made = root < 0 ? -1 : rt_rootfs_mkdir_at(root, p->cwd);
 		umask(old);
-		if (r < 0)
-			return slx_error_prefix(err, "process.cwd");
+		if (made < 0)
+			return slx_error(err, errno, "process.cwd: make %s", p->cwd);
 		r = chdir(p->cwd);
 	}
 	if (r < 0)
@@ -108,27 +115,23 @@ int rt_process_rlimits(const struct oci_process *p, struct slx_err *err)
 }
 
 /* The process's stdio is its user's to reopen (/dev/stdout is
- * /proc/self/fd/1, which checks the inode's owner): pipes and sockets, and
- * with a terminal a pseudo-terminal of the container's /dev/pts, are given to its uid,
- * as runc does (non-root images logging to /dev/stdout failed).  Unlike
- * runc, never a file or another device: a regular file of the caller's, or
- * the operator's own terminal, stays whose it was.  Where the owner is not
- * mapped in the user namespace (EPERM, EINVAL) or read-only, left alone. */
+ * /proc/self/fd/1, which checks the inode's owner): its anonymous pipes
+ * and sockets are given to its uid, as runc does (non-root images logging
+ * to /dev/stdout failed; a terminal's pty is given where it is made,
+ * console.c).  Never a file, a named FIFO or a device of the caller's, as
+ * runc would: those stay whose they were.  Where the owner is not mapped in
+ * the user namespace (EPERM, EINVAL), left alone. */
 static int give_stdio(const struct oci_process *p, struct slx_err *err)
 {
-	struct stat pts;
-	bool own_pts = p->terminal && stat("/dev/pts", &pts) == 0;
-
 	for (int fd = 0; fd <= 2; fd++) {
+		struct statfs fs;
 		struct stat st;
 
-		if (fstat(fd, &st) < 0 || st.st_uid == p->user.uid)
+		if (fstat(fd, &st) < 0 || st.st_uid == p->user.uid || fstatfs(fd, &fs) < 0)
 			continue;
-		if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) &&
-		    !(own_pts && S_ISCHR(st.st_mode) && st.st_dev == pts.st_dev && isatty(fd)))
+		if (fs.f_type != PIPEFS_MAGIC && fs.f_type != SOCKFS_MAGIC)
 			continue;
-		if (fchown(fd, p->user.uid, (gid_t)-1) < 0 && errno != EPERM && errno != EINVAL &&
-		    errno != EROFS)
+		if (fchown(fd, p->user.uid, (gid_t)-1) < 0 && errno != EPERM && errno != EINVAL)
 			return slx_error(err, errno, "give stdio fd %d to uid %u", fd, p->user.uid);
 	}
 	return 0;
@@ -165,14 +168,19 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err)
 #define PASSWD_MAX (4u << 20)
 
 /* HOME for a process whose env has none: the home of its uid in the
- * container's /etc/passwd, else "/", as runc.  Read before the user switch;
- * only a regular file, never waited on (a FIFO there would hang the
- * create), and none larger than PASSWD_MAX. */
+ * container's /etc/passwd, else "/", as runc.  Read before the user switch,
+ * in the root through no magic link (one to /proc/<pid>/root read a host
+ * file), from a real filesystem (/proc/self/pagemap there never ended), at
+ * most PASSWD_MAX of it, and never waited on (a FIFO there would hang the
+ * create). */
 void rt_process_home(const struct oci_process *p, char *home, size_t len)
 {
-	cleanup_close int fd = -1;
+	cleanup_close int root = -1, fd = -1;
+	cleanup_free char *text = NULL;
 	struct passwd *pw;
-	struct stat st;
+	struct statfs fs;
+	struct slx_err e;
+	size_t n = 0;
 	FILE *f;
 
 	home[0] = '\0';
@@ -180,12 +188,15 @@ void rt_process_home(const struct oci_process *p, char *home, size_t len)
 		if (!strncmp(p->env.v[i], "HOME=", 5))
 			return;
 	snprintf(home, len, "HOME=/");
-	fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PASSWD_MAX)
+	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
 		return;
-	if (!(f = fdopen(fd, "r")))
+	fd = rt_rootfs_open_at(root, "/etc/passwd", O_RDONLY | O_NONBLOCK);
+	if (fd < 0 || fstatfs(fd, &fs) < 0 || fs.f_type == PROC_SUPER_MAGIC ||
+	    fs.f_type == SYSFS_MAGIC ||
+	    slx_read_fd_max(fd, "/etc/passwd", PASSWD_MAX, &text, &n, &e) < 0 ||
+	    !(f = fmemopen(text, n, "r")))
 		return;
-	fd = -1;
 	while ((pw = fgetpwent(f)))
 		if (pw->pw_uid == p->user.uid) {
 			if (pw->pw_dir && *pw->pw_dir)

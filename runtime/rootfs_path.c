@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,7 +71,7 @@ static int mkdir_in(int rootfd, const char *path, int links);
 /* The directory path's last component goes in (created when missing, as
  * its ancestors are); *base is that component, kept in buf, and *parent
  * the rest. */
-static int parent_at(int rootfd, const char *path, char buf[PATH_MAX], const char **parent,
+static int parent_at(int rootfd, const char *path, char *buf, const char **parent,
 		     const char **base, int links)
 {
 	if (path_split(path, buf, parent, base) < 0)
@@ -84,7 +85,7 @@ static int parent_at(int rootfd, const char *path, char buf[PATH_MAX], const cha
  * ../run/systemd/resolve/stub-resolv.conf, /var/lock -> ../run/lock), and
  * runc makes what they name; made through mkdir_in and mkfile_in, it stays
  * inside the root like any other path. */
-static int link_names(int pfd, const char *parent, const char *base, char out[PATH_MAX])
+static int link_names(int pfd, const char *parent, const char *base, char *out)
 {
 	char target[PATH_MAX];
 	struct stat st;
@@ -135,13 +136,19 @@ static int make_named(int rootfd, const char *target, int links,
 static int mkdir_in(int rootfd, const char *path, int links)
 {
 	const int flags = O_PATH | O_DIRECTORY;
-	char buf[PATH_MAX], target[PATH_MAX];
+	/* One frame per missing directory: the paths on the heap (a link
+	 * 2,000 directories deep overflowed the stack with them on it). */
+	cleanup_free char *buf = NULL, *target = NULL;
 	const char *parent, *base;
 	cleanup_close int pfd = -1;
 	int fd = rt_rootfs_open_at(rootfd, path, flags);
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
+	if (!(buf = malloc(PATH_MAX)) || !(target = malloc(PATH_MAX))) {
+		errno = ENOMEM;
+		return -1;
+	}
 	pfd = parent_at(rootfd, path, buf, &parent, &base, links);
 	if (pfd < 0)
 		return -1;
@@ -164,13 +171,17 @@ int rt_rootfs_mkdir_at(int rootfd, const char *path)
 
 static int mkfile_in(int rootfd, const char *path, int links)
 {
-	char buf[PATH_MAX], target[PATH_MAX];
+	cleanup_free char *buf = NULL, *target = NULL;
 	const char *parent, *base;
 	cleanup_close int pfd = -1;
 	int fd = rt_rootfs_open_at(rootfd, path, O_PATH);
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
+	if (!(buf = malloc(PATH_MAX)) || !(target = malloc(PATH_MAX))) {
+		errno = ENOMEM;
+		return -1;
+	}
 	pfd = parent_at(rootfd, path, buf, &parent, &base, links);
 	if (pfd < 0)
 		return -1;

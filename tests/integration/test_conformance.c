@@ -415,7 +415,8 @@ Test(conformance, umask_and_home_default_as_runc)
  * a container process of another uid than the caller's could not write its
  * own output there (non-root images logging to /dev/stdout, under podman and
  * containerd alike), run or exec.  Its stdio pipes are its user's now, as
- * with runc; a regular file given as stdio stays the caller's. */
+ * with runc; a regular file or a named FIFO given as stdio stays the
+ * caller's (the FIFO was given away: an attacker's review). */
 Test(conformance, a_non_root_process_can_reopen_its_own_stdio)
 {
 	struct bundle b;
@@ -433,13 +434,17 @@ Test(conformance, a_non_root_process_can_reopen_its_own_stdio)
 	    &r, NULL, 30,
 	    "%1$s --root %2$s run -d -b %3$s c1 </dev/null 2>&1 | cat > %3$s/run.out & sleep 1; "
 	    "%1$s --root %2$s exec c1 sh -c 'echo exec > /dev/stdout' | cat; "
-	    "%1$s --root %2$s exec c1 sh -c 'echo file > /dev/stdout' > %4$s; cat %3$s/run.out",
+	    "%1$s --root %2$s exec c1 sh -c 'echo file > /dev/stdout' > %4$s; "
+	    "mkfifo -m 600 %3$s/fifo; cat %3$s/fifo > /dev/null & "
+	    "%1$s --root %2$s exec c1 true > %3$s/fifo; wait $!; stat -c 'fifo %%u' %3$s/fifo; "
+	    "cat %3$s/run.out",
 	    slxrun_bin(), b.root, b.dir, file);
 	cr_expect(strstr(r.out, "exec\n"), "exec's pipe: %s (%s)", r.out, r.err);
 	cr_expect(strstr(r.out, "run\n") && strstr(r.out, "err\n"), "run's pipe: %s (%s)", r.out,
 		  r.err);
 	cr_expect_eq(stat(file, &st), 0);
 	cr_expect_eq(st.st_uid, 0, "the caller's file was given to uid %u", (unsigned)st.st_uid);
+	cr_expect(strstr(r.out, "fifo 0\n"), "the caller's named FIFO was given away: %s", r.out);
 	cmd_result_free(&r);
 	bundle_force_delete(&b, "c1");
 	bundle_remove(&b);

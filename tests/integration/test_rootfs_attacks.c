@@ -406,6 +406,62 @@ Test(rootfs_attacks, the_images_own_dev_gets_the_default_nodes)
 	bundle_remove(&b);
 }
 
+/* What the image names on the way to the process's cwd and HOME is read
+ * in its root, through no /proc magic link (an attacker's review):
+ * - with no pid namespace, an image link /work -> /proc/<pid>/root/tmp and a
+ *   cwd under it made the cwd in the host's /tmp before the check refused
+ *   it;
+ * - /etc/passwd -> /proc/self/pagemap (a "regular file" of no size that
+ *   never ends) held `run` at 100 % CPU for ever, looking for HOME;
+ * - a dangling link 2,000 directories deep under a mount's destination
+ *   overflowed the stack, one frame of two paths per directory. */
+Test(rootfs_attacks, what_the_cwd_home_and_links_name_stays_in_the_root_and_ends)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char host_dir[128], mounts[1024], deep[4200] = "";
+	size_t len = 0;
+
+	snprintf(host_dir, sizeof(host_dir), "/tmp/slxtest-cwd-%d", (int)getpid());
+	ra_bundle(&b, "pwd", RA_MOUNTS_BASE,
+		  "[{\"type\":\"mount\"},{\"type\":\"network\"},{\"type\":\"uts\"}]", NULL, NULL);
+	snprintf(mounts, sizeof(mounts), "%d", (int)getpid()); /* a host process: ours */
+	ra_sh(&b, "ln -s /proc/%2$s/root/tmp %1$s/rootfs/work", mounts);
+	cmd_run(&r, NULL, 10, "sed -i 's|\"cwd\":\"/\"|\"cwd\":\"/work/%s\"|' %s/config.json",
+		strrchr(host_dir, '/') + 1, b.dir);
+	cmd_result_free(&r);
+	r = ra_run(&b);
+	cr_expect_neq(access(host_dir, F_OK), 0, "the cwd was made on the host: %s", host_dir);
+	cr_expect_neq(r.status, 0, "ran in %s", r.out);
+	cr_expect(strstr(r.err, "process.cwd"), "%s", r.err);
+	cmd_result_free(&r);
+	rmdir(host_dir);
+	bundle_remove(&b);
+
+	ra_bundle(&b, "echo home=$HOME", RA_MOUNTS_BASE, RA_NS "]", NULL, NULL);
+	ra_sh(&b, "ln -sf /proc/self/pagemap %1$s/rootfs/etc/passwd", "");
+	cmd_run(&r, NULL, 20, "%s --root %s run -b %s ra1", slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "home=/\n");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+
+	while (len + 2 < 4000)
+		len += (size_t)snprintf(deep + len, sizeof(deep) - len, "a/");
+	snprintf(mounts, sizeof(mounts),
+		 RA_MOUNTS_BASE ",{\"destination\":\"/etc/resolv.conf\",\"type\":\"bind\","
+				"\"source\":\"/etc/hostname\",\"options\":[\"rbind\",\"ro\"]}");
+	ra_bundle(&b, "echo ran", mounts, RA_NS "]", NULL, NULL);
+	cmd_run(&r, NULL, 10, "ln -sf %sx %s/rootfs/etc/resolv.conf", deep, b.dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	r = ra_run(&b);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "ran\n");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* Runs script in a user namespace (mknod is not allowed there, so each of
  * linux.devices is the host's node bound in) with the one device given
  * (JSON); the run must be refused with a line naming want, leaving nothing. */
