@@ -38,7 +38,7 @@ NS=slxtest
 SUITE_CGROUP=$NS
 IMAGE=localhost/slxtest/busybox:latest
 SCENARIOS="run status detached exec exectty ps pause kill killall killexited tty fail notfound shares
-badflag"
+badflag workdir"
 # Every ctr call is bounded, so a runtime that hangs fails its scenario instead of the test.
 CTR_TIMEOUT=30
 
@@ -210,6 +210,15 @@ scenario_run() {
 	out=$(c run --rm "${RUNFLAGS[@]}" "$IMAGE" "$P-id1" echo hello 2>&1)
 	echo "  ctr run --rm ... echo hello: exit $?, output: $out"
 	expect "output is hello" equals "$out" hello && expect "container removed" gone "$P-id1"
+}
+
+# A working directory the image lacks (a Kubernetes workingDir) is made, as runc makes it:
+# slxrun failed with chdir ENOENT.
+scenario_workdir() {
+	local out
+	out=$(c run --rm --cwd /made/here "${RUNFLAGS[@]}" "$IMAGE" "$P-id9" pwd 2>&1)
+	echo "  ctr run --cwd /made/here ... pwd: exit $?, output: $out"
+	expect "the cwd was made" equals "$out" /made/here && expect "container removed" gone "$P-id9"
 }
 
 scenario_detached() {

@@ -30,7 +30,7 @@ SLXRUN=$(realpath "$1")
 EXAMPLES=$(realpath "$2")
 RUNTIMES=${RUNTIMES:-"runc slxrun"}
 IMAGE=localhost/slxtest/busybox:latest
-SCENARIOS="run status tty detached exec logs ps top pause kill stop fail rmclean"
+SCENARIOS="run status tty detached exec logs ps top pause kill stop fail device user rmclean"
 # Every podman call is bounded, so a runtime that hangs fails its scenario instead of the test.
 PODMAN_TIMEOUT=30
 
@@ -231,6 +231,27 @@ scenario_stop() {
 	expect "SIGTERM reached the trap: exit code 0" test "$code" = 0 &&
 		expect "podman rm" p rm "$P-s" &&
 		expect "gone from podman ps -a" eval "! p ps -a --format '{{.Names}}' | grep -qx '$P-s'"
+}
+
+# podman writes linux.devices[].fileMode with the node's type bits (020666): every --device
+# (and --privileged) was refused.
+scenario_device() {
+	local out rc=0
+	out=$(p run --rm "${RUNFLAGS[@]}" --device /dev/null:/dev/xnull "$IMAGE" \
+		sh -c 'test -c /dev/xnull && echo x > /dev/xnull && echo usable' 2>&1) || rc=$?
+	echo "  podman run --device /dev/null:/dev/xnull ...: exit $rc, output: $out"
+	expect "exit 0" test "$rc" -eq 0 && expect "the device is usable" equals "$out" usable
+}
+
+# A non-root process reopens its own stdout (/dev/stdout is /proc/self/fd/1, conmon's pipe):
+# denied until the runtime gave the pipe to the process's user, as runc does.
+scenario_user() {
+	local out rc=0
+	out=$(p run --rm "${RUNFLAGS[@]}" --user 1000:1000 "$IMAGE" \
+		sh -c 'echo to-stdout > /dev/stdout; id -u' 2>&1) || rc=$?
+	echo "  podman run --user 1000 ... > /dev/stdout: exit $rc, output: $out"
+	expect "exit 0" test "$rc" -eq 0 && expect "written as uid 1000" equals "$out" "to-stdout
+1000"
 }
 
 # The wording matters, not only the meaning: podman maps "no such file or directory" in the
