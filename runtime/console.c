@@ -128,7 +128,12 @@ void rt_term_begin(struct rt_term *t, int master)
 	if (master < 0)
 		return;
 	t->in = STDIN_FILENO;
-	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t->saved) == 0) {
+	/* never blocked on the container: a terminal it does not read must not
+	 * stop us forwarding signals or seeing it end */
+	(void)fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+	/* raw only in the foreground: from a background group tcsetattr stops us */
+	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() &&
+	    tcgetattr(STDIN_FILENO, &t->saved) == 0) {
 		struct termios raw = t->saved;
 
 		cfmakeraw(&raw);
@@ -137,28 +142,67 @@ void rt_term_begin(struct rt_term *t, int master)
 	rt_term_resize(t);
 }
 
-/* At the end of our stdin nothing more goes in, as with runc: the
- * container's terminal stays open until it ends. */
-void rt_term_input(struct rt_term *t)
+void rt_term_poll(const struct rt_term *t, struct pollfd *in, struct pollfd *master)
 {
-	char buf[4096];
-	ssize_t n = read(t->in, buf, sizeof(buf));
-
-	if (n > 0)
-		(void)slx_write_all(t->master, buf, (size_t)n);
-	else if (!(n < 0 && errno == EINTR))
-		t->in = -1;
+	*in = (struct pollfd){.fd = t->pend_len ? -1 : t->in, .events = POLLIN};
+	*master = (struct pollfd){.fd = t->master,
+				  .events = (short)(POLLIN | (t->pend_len ? POLLOUT : 0))};
 }
 
-void rt_term_output(struct rt_term *t)
+/* What of our stdin the master takes now; the rest waits for POLLOUT. */
+static void flush_input(struct rt_term *t)
+{
+	while (t->pend_len) {
+		ssize_t w = write(t->master, t->pend + t->pend_off, t->pend_len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return;
+		if (w <= 0) { /* the container's terminal is gone: drop it */
+			t->pend_len = 0;
+			return;
+		}
+		t->pend_off += (size_t)w;
+		t->pend_len -= (size_t)w;
+	}
+	t->pend_off = 0;
+}
+
+/* At the end of our stdin nothing more goes in, as with runc: the
+ * container's terminal stays open until it ends. */
+static void read_input(struct rt_term *t)
+{
+	ssize_t n = read(t->in, t->pend, sizeof(t->pend));
+
+	if (n > 0) {
+		t->pend_len = (size_t)n;
+		t->pend_off = 0;
+		flush_input(t);
+	} else if (!(n < 0 && (errno == EINTR || errno == EAGAIN))) {
+		t->in = -1;
+	}
+}
+
+static void read_output(struct rt_term *t)
 {
 	char buf[4096];
 	ssize_t n = read(t->master, buf, sizeof(buf));
 
 	if (n > 0)
 		(void)slx_write_all(STDOUT_FILENO, buf, (size_t)n);
-	else if (!(n < 0 && errno == EINTR))
+	else if (!(n < 0 && (errno == EINTR || errno == EAGAIN)))
 		t->master = -1; /* EIO: every slave is closed */
+}
+
+void rt_term_step(struct rt_term *t, short in, short master)
+{
+	if (in)
+		read_input(t);
+	if (master & POLLOUT)
+		flush_input(t);
+	if (master & (POLLIN | POLLHUP | POLLERR))
+		read_output(t);
 }
 
 void rt_term_resize(const struct rt_term *t)
@@ -175,7 +219,7 @@ void rt_term_end(struct rt_term *t)
 	struct pollfd p = {.fd = t->master, .events = POLLIN};
 
 	while (t->master >= 0 && poll(&p, 1, 100) > 0)
-		rt_term_output(t);
+		read_output(t);
 	if (t->raw)
 		(void)tcsetattr(STDIN_FILENO, TCSANOW, &t->saved);
 }

@@ -5,6 +5,7 @@
 #ifndef SLX_RT_INTERNAL_H
 #define SLX_RT_INTERNAL_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <termios.h>
 #include <stdint.h>
@@ -175,13 +176,16 @@ int rt_console_master(int ours);
 /* Our terminal carried to a pty's master: stdin to it, its output to stdout
  * (in and master are -1 when done or absent, so poll skips them). */
 struct rt_term {
-	int in, master;
-	bool raw; /* our stdin's terminal was made raw; saved holds how it was */
+	int in, master; /* the master is non-blocking */
+	bool raw;	/* our stdin's terminal was made raw; saved holds how it was */
 	struct termios saved;
+	char pend[4096]; /* stdin read, not yet taken by the master */
+	size_t pend_len, pend_off;
 };
 void rt_term_begin(struct rt_term *t, int master);
-void rt_term_input(struct rt_term *t);
-void rt_term_output(struct rt_term *t);
+/* The two pollfds the loop waits on (fd -1: not now), and what came. */
+void rt_term_poll(const struct rt_term *t, struct pollfd *in, struct pollfd *master);
+void rt_term_step(struct rt_term *t, short in, short master);
 void rt_term_resize(const struct rt_term *t);
 void rt_term_end(struct rt_term *t);
 

@@ -349,11 +349,10 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int master, int *exit_status)
 	rt_term_begin(&term, master);
 	for (;;) {
 		struct pollfd pfd[4] = {{.fd = pidfd, .events = POLLIN},
-					{.fd = sfd, .events = POLLIN},
-					{.fd = term.in, .events = POLLIN},
-					{.fd = term.master, .events = POLLIN}};
+					{.fd = sfd, .events = POLLIN}};
 		struct signalfd_siginfo si;
 
+		rt_term_poll(&term, &pfd[2], &pfd[3]);
 		if (poll(pfd, 4, -1) < 0 && errno != EINTR)
 			break;
 		if (pfd[0].revents)
@@ -364,10 +363,7 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int master, int *exit_status)
 			else
 				(void)pidfd_send_signal(pidfd, (int)si.ssi_signo, NULL, 0);
 		}
-		if (pfd[2].revents)
-			rt_term_input(&term);
-		if (pfd[3].revents)
-			rt_term_output(&term);
+		rt_term_step(&term, pfd[2].revents, pfd[3].revents);
 	}
 	rt_term_end(&term);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

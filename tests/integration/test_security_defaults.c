@@ -870,6 +870,27 @@ Test(security_defaults, a_foreground_run_with_a_terminal_gets_a_pty_of_its_own)
 	bundle_remove(&b);
 }
 
+/* The terminal carried to a foreground run wrote our stdin into the
+ * container's pty in the loop that forwards signals and waits for the
+ * container: a container that never reads its terminal, with stdin still
+ * coming, left slxrun asleep in that write for good, its container
+ * ended and unreaped (a review of the carrying).  What the pty does not
+ * take now waits, and the run ends with its container. */
+Test(security_defaults, a_container_that_never_reads_its_terminal_does_not_hold_run)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"sleep 2; exit 7\"]", ",\"terminal\":true", NULL,
+		    NULL);
+	cmd_run(&r, NULL, 40, "yes | timeout 20 %s --root %s run -b %s unread; echo status=$?",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect(strstr(r.out, "status=7"), "run held by its stdin: %s %s", r.out, r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "unread");
+	bundle_remove(&b);
+}
+
 /* From its clone to its execve a container's first process held the host's
  * cgroupfs directory of its cgroup: a process in its pid namespace with
  * CAP_SYS_PTRACE (one `exec`'d into a created container, a sibling sharing
