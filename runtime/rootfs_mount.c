@@ -99,8 +99,9 @@ static int dest_open_any(int rootfd, const struct rt_mount_op *op, bool is_file,
 /* Inside /proc only what lxcfs covers may be mounted, as runc (its
  * CVE-2019-16884 fix): anything else there hides what the kernel shows (a
  * writable tmpfs over /proc/sys/kernel, files of the container's own in
- * the kernel's place).  Judged where the destination resolved, so a link
- * that leads into /proc counts too. */
+ * the kernel's place; a procfs of its own, runc allows only at /proc).
+ * Judged where the destination resolved, so a link that leads into /proc
+ * counts too. */
 static int outside_proc(int fd, const struct rt_mount_op *op, struct slx_err *err)
 {
 	static const char *const lxcfs[] = {
@@ -112,8 +113,6 @@ static int outside_proc(int fd, const struct rt_mount_op *op, struct slx_err *er
 	};
 	struct statfs fs;
 
-	if (op->kind == RT_MOP_PROC)
-		return 0;
 	if (fstatfs(fd, &fs) < 0)
 		return slx_error(err, errno, "%s[%zu].destination: %s", op->field, op->index,
 				 op->dest);

@@ -63,20 +63,24 @@ static int path_split(const char *path, char *buf, const char **parent, const ch
 	return 0;
 }
 
-/* Symlinks followed while making a path, as the kernel's own limit. */
+/* Symlinks followed while making a path, as the kernel's own limit; and
+ * directories made in one go, every link's included: each missing one is a
+ * frame (30 links each naming 2,000 missing directories overflowed the
+ * stack), and a path has at most PATH_MAX / 2 parts. */
 #define LINKS_MAX 40
+#define DEPTH_MAX (PATH_MAX / 2 + LINKS_MAX)
 
-static int mkdir_in(int rootfd, const char *path, int links);
+static int mkdir_in(int rootfd, const char *path, int links, int depth);
 
 /* The directory path's last component goes in (created when missing, as
  * its ancestors are); *base is that component, kept in buf, and *parent
  * the rest. */
 static int parent_at(int rootfd, const char *path, char *buf, const char **parent,
-		     const char **base, int links)
+		     const char **base, int links, int depth)
 {
 	if (path_split(path, buf, parent, base) < 0)
 		return -1;
-	return mkdir_in(rootfd, *parent, links);
+	return mkdir_in(rootfd, *parent, links, depth + 1);
 }
 
 /* When parent/base (base in the directory pfd) is a symlink, the path it
@@ -114,8 +118,8 @@ static int link_names(int pfd, const char *parent, const char *base, char *out)
 }
 
 /* What a link names, made by make (mkdir_in or mkfile_in), one link deeper. */
-static int make_named(int rootfd, const char *target, int links,
-		      int (*make)(int rootfd, const char *path, int links))
+static int make_named(int rootfd, const char *target, int links, int depth,
+		      int (*make)(int rootfd, const char *path, int links, int depth))
 {
 	int fd;
 
@@ -123,7 +127,7 @@ static int make_named(int rootfd, const char *target, int links,
 		errno = ELOOP;
 		return -1;
 	}
-	fd = make(rootfd, target, links + 1);
+	fd = make(rootfd, target, links + 1, depth + 1);
 	if (fd < 0)
 		return -1;
 	close(fd);
@@ -133,7 +137,7 @@ static int make_named(int rootfd, const char *target, int links,
 /* The common case (the directory exists) costs one openat2; missing
  * ancestors are created on the way back down, and what a dangling symlink
  * on the way names. */
-static int mkdir_in(int rootfd, const char *path, int links)
+static int mkdir_in(int rootfd, const char *path, int links, int depth)
 {
 	const int flags = O_PATH | O_DIRECTORY;
 	/* One frame per missing directory: the paths on the heap (a link
@@ -145,18 +149,22 @@ static int mkdir_in(int rootfd, const char *path, int links)
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
+	if (depth >= DEPTH_MAX) {
+		errno = ELOOP;
+		return -1;
+	}
 	if (!(buf = malloc(PATH_MAX)) || !(target = malloc(PATH_MAX))) {
 		errno = ENOMEM;
 		return -1;
 	}
-	pfd = parent_at(rootfd, path, buf, &parent, &base, links);
+	pfd = parent_at(rootfd, path, buf, &parent, &base, links, depth);
 	if (pfd < 0)
 		return -1;
 	if (mkdirat(pfd, base, 0755) < 0) {
 		if (errno != EEXIST)
 			return -1;
 		if (link_names(pfd, parent, base, target) == 0 &&
-		    make_named(rootfd, target, links, mkdir_in) < 0)
+		    make_named(rootfd, target, links, depth, mkdir_in) < 0)
 			return -1;
 	}
 	/* Re-resolve in the root rather than openat(pfd, base): base may be
@@ -166,10 +174,10 @@ static int mkdir_in(int rootfd, const char *path, int links)
 
 int rt_rootfs_mkdir_at(int rootfd, const char *path)
 {
-	return mkdir_in(rootfd, path, 0);
+	return mkdir_in(rootfd, path, 0, 0);
 }
 
-static int mkfile_in(int rootfd, const char *path, int links)
+static int mkfile_in(int rootfd, const char *path, int links, int depth)
 {
 	cleanup_free char *buf = NULL, *target = NULL;
 	const char *parent, *base;
@@ -178,11 +186,15 @@ static int mkfile_in(int rootfd, const char *path, int links)
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
+	if (depth >= DEPTH_MAX) {
+		errno = ELOOP;
+		return -1;
+	}
 	if (!(buf = malloc(PATH_MAX)) || !(target = malloc(PATH_MAX))) {
 		errno = ENOMEM;
 		return -1;
 	}
-	pfd = parent_at(rootfd, path, buf, &parent, &base, links);
+	pfd = parent_at(rootfd, path, buf, &parent, &base, links, depth);
 	if (pfd < 0)
 		return -1;
 	/* O_NOFOLLOW: a dangling symlink here is made by what it names, in the
@@ -194,12 +206,12 @@ static int mkfile_in(int rootfd, const char *path, int links)
 		errno = ELOOP;
 		return -1;
 	}
-	if (make_named(rootfd, target, links, mkfile_in) < 0)
+	if (make_named(rootfd, target, links, depth, mkfile_in) < 0)
 		return -1;
 	return rt_rootfs_open_at(rootfd, path, O_PATH);
 }
 
 int rt_rootfs_mkfile_at(int rootfd, const char *path)
 {
-	return mkfile_in(rootfd, path, 0);
+	return mkfile_in(rootfd, path, 0, 0);
 }

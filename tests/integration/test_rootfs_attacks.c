@@ -354,8 +354,9 @@ Test(rootfs_attacks, a_dangling_link_on_a_mounts_way_is_made_inside_the_root)
 Test(rootfs_attacks, a_mount_inside_proc_is_refused_but_lxcfs_ones)
 {
 	static const char *const refused[][2] = {
-	    {"/proc/sys/kernel", "/proc/sys/kernel"},
-	    {"/kern", "/kern"}, /* rootfs/kern -> proc/sys/kernel */
+	    {"/proc/sys/kernel", "tmpfs"},
+	    {"/kern", "tmpfs"},	   /* rootfs/kern -> proc/sys/kernel */
+	    {"/proc/sys", "proc"}, /* a procfs of its own: only /proc may have one */
 	};
 	struct bundle b;
 	struct cmd_result r;
@@ -363,13 +364,14 @@ Test(rootfs_attacks, a_mount_inside_proc_is_refused_but_lxcfs_ones)
 
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		snprintf(mounts, sizeof(mounts),
-			 RA_MOUNTS_BASE ",{\"destination\":\"%s\",\"type\":\"tmpfs\","
-					"\"source\":\"tmpfs\"}",
-			 refused[i][0]);
+			 RA_MOUNTS_BASE ",{\"destination\":\"%s\",\"type\":\"%s\","
+					"\"source\":\"%s\"}",
+			 refused[i][0], refused[i][1], refused[i][1]);
 		ra_bundle(&b, "echo ran", mounts, RA_NS "]", NULL, NULL);
 		ra_sh(&b, "ln -s proc/sys/kernel %1$s/rootfs/kern", "");
 		r = ra_run(&b);
-		cr_expect_neq(r.status, 0, "a tmpfs over %s was taken: %s", refused[i][0], r.out);
+		cr_expect_neq(r.status, 0, "a %s over %s was taken: %s", refused[i][1],
+			      refused[i][0], r.out);
 		cr_expect(strstr(r.err, "mounts[3].destination") && strstr(r.err, "inside /proc"),
 			  "%s", r.err);
 		cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
@@ -414,7 +416,10 @@ Test(rootfs_attacks, the_images_own_dev_gets_the_default_nodes)
  * - /etc/passwd -> /proc/self/pagemap (a "regular file" of no size that
  *   never ends) held `run` at 100 % CPU for ever, looking for HOME;
  * - a dangling link 2,000 directories deep under a mount's destination
- *   overflowed the stack, one frame of two paths per directory. */
+ *   overflowed the stack, one frame of two paths per directory; with the
+ *   paths on the heap, 25 links each naming the next 1,990 directories
+ *   down still did (the review of the fix): what one path may make is
+ *   bounded now. */
 Test(rootfs_attacks, what_the_cwd_home_and_links_name_stays_in_the_root_and_ends)
 {
 	struct bundle b;
@@ -458,6 +463,21 @@ Test(rootfs_attacks, what_the_cwd_home_and_links_name_stays_in_the_root_and_ends
 	r = ra_run(&b);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out, "ran\n");
+	cmd_result_free(&r);
+	bundle_remove(&b);
+
+	ra_bundle(&b, "echo ran", RA_MOUNTS_BASE, RA_NS "]", NULL, NULL);
+	deep[len - 1] = '\0'; /* "a/a/.../a" */
+	for (int i = 1; i <= 25; i++) {
+		cmd_run(&r, NULL, 10, "ln -s /x%d/%s %s/rootfs/x%d", i + 1, deep, b.dir, i);
+		cr_assert_eq(r.status, 0, "%s", r.err);
+		cmd_result_free(&r);
+	}
+	cmd_run(&r, NULL, 10, "sed -i 's|\"cwd\":\"/\"|\"cwd\":\"/x1/a\"|' %s/config.json", b.dir);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 60, "%s --root %s run -b %s ra1", slxrun_bin(), b.root, b.dir);
+	cr_expect_neq(r.status, 0, "made 25 x 1,990 directories: %s", r.out);
+	cr_expect(strstr(r.err, "process.cwd") && !strstr(r.err, "start-up"), "%s", r.err);
 	cmd_result_free(&r);
 	bundle_remove(&b);
 }
