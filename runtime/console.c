@@ -17,6 +17,7 @@
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "../common/sock.h"
+#include "../common/syscalls.h"
 #include "internal.h"
 
 int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err)
@@ -42,15 +43,18 @@ int rt_console_socket_connect(const char *path, int *fd, struct slx_err *err)
 static int mount_console(int slave, const char *name, struct slx_err *err)
 {
 	cleanup_close int fd = open("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	char from[32];
+	cleanup_close int tree = -1;
 
 	if (fd < 0 && errno == ENOENT)
 		fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			  0600);
 	if (fd < 0)
 		return slx_error(err, errno, "process.terminal: make /dev/console");
-	snprintf(from, sizeof(from), "/proc/self/fd/%d", slave);
-	if (mount(from, "/dev/console", NULL, MS_BIND, NULL) < 0)
+	/* the pty itself, by its descriptor: no path of the container's (its
+	 * /proc, its /dev/pts) decides what is bound */
+	tree = open_tree(slave, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0 ||
+	    move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return slx_error(err, errno, "process.terminal: bind %s on /dev/console", name);
 	return 0;
 }
