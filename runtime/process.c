@@ -75,15 +75,14 @@ int rt_process_chdir(const struct oci_process *p, bool make, struct slx_err *err
 	int r = chdir(p->cwd);
 
 	/* A cwd the image lacks is made, as runc makes it (a Kubernetes
-	 * workingDir need not be in the image); in our root already, so a
-	 * symlink on the way resolves inside it. */
+	 * workingDir need not be in the image): through the image's links in
+	 * its root, never a /proc magic link (one to /proc/<pid>/root made it
+	 * on the host). */
 	if (r < 0 && errno == ENOENT && make) {
 		cleanup_close int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		cleanup_close int made = -1;
 		mode_t old = umask(022);
 
-		/* through the image's links in its root, never a /proc magic link
-		 * (one to /proc/<pid>/root made it on the host) */
 		made = root < 0 ? -1 : rt_rootfs_mkdir_at(root, p->cwd);
 		umask(old);
 		if (made < 0)
