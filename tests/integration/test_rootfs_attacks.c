@@ -312,13 +312,13 @@ Test(rootfs_attacks, a_dangling_link_on_a_mounts_way_is_made_inside_the_root)
 	snprintf(escape, sizeof(escape), "slxtest-escape-%d", (int)getpid());
 	snprintf(mounts, sizeof(mounts),
 		 RA_MOUNTS_BASE ",{\"destination\":\"/etc/resolv.conf\",\"type\":\"bind\","
-				"\"source\":\"/etc/hostname\",\"options\":[\"rbind\",\"ro\"]},"
+				"\"source\":\"/dev/null\",\"options\":[\"rbind\",\"ro\"]},"
 				"{\"destination\":\"/var/run/secrets/sa\",\"type\":\"tmpfs\","
 				"\"source\":\"tmpfs\"},"
 				"{\"destination\":\"/esc/dir\",\"type\":\"tmpfs\","
 				"\"source\":\"tmpfs\"},"
 				"{\"destination\":\"/abs\",\"type\":\"bind\","
-				"\"source\":\"/etc/hostname\",\"options\":[\"rbind\",\"ro\"]}");
+				"\"source\":\"/dev/null\",\"options\":[\"rbind\",\"ro\"]}");
 	ra_bundle(&b,
 		  "cat /etc/resolv.conf; ls -d /run/systemd/resolve /run/secrets/sa "
 		  "/tmp/%s/dir /tmp/%s-abs; echo ran",
@@ -380,7 +380,7 @@ Test(rootfs_attacks, a_mount_inside_proc_is_refused_but_lxcfs_ones)
 	}
 	snprintf(mounts, sizeof(mounts),
 		 RA_MOUNTS_BASE ",{\"destination\":\"/proc/uptime\",\"type\":\"bind\","
-				"\"source\":\"/etc/hostname\",\"options\":[\"rbind\",\"ro\"]}");
+				"\"source\":\"/dev/null\",\"options\":[\"rbind\",\"ro\"]}");
 	ra_bundle(&b, "cat /proc/uptime", mounts, RA_NS "]", NULL, NULL);
 	r = ra_run(&b);
 	cr_expect_eq(r.status, 0, "an lxcfs-like bind on /proc/uptime: %s", r.err);
@@ -455,7 +455,7 @@ Test(rootfs_attacks, what_the_cwd_home_and_links_name_stays_in_the_root_and_ends
 		len += (size_t)snprintf(deep + len, sizeof(deep) - len, "a/");
 	snprintf(mounts, sizeof(mounts),
 		 RA_MOUNTS_BASE ",{\"destination\":\"/etc/resolv.conf\",\"type\":\"bind\","
-				"\"source\":\"/etc/hostname\",\"options\":[\"rbind\",\"ro\"]}");
+				"\"source\":\"/dev/null\",\"options\":[\"rbind\",\"ro\"]}");
 	ra_bundle(&b, "echo ran", mounts, RA_NS "]", NULL, NULL);
 	cmd_run(&r, NULL, 10, "ln -sf %sx %s/rootfs/etc/resolv.conf", deep, b.dir);
 	cr_assert_eq(r.status, 0, "%s", r.err);
