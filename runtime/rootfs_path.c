@@ -134,30 +134,36 @@ static int make_named(int rootfd, const char *target, int links, int depth,
 	return 0;
 }
 
+/* For a path found missing: its parent made (or there), and the buffers a
+ * frame needs, on the heap; no deeper than DEPTH_MAX. */
+static int missing_parent(int rootfd, const char *path, int links, int depth, char **buf,
+			  char **target, const char **parent, const char **base)
+{
+	if (depth >= DEPTH_MAX) {
+		errno = ELOOP;
+		return -1;
+	}
+	if (!(*buf = malloc(PATH_MAX)) || !(*target = malloc(PATH_MAX))) {
+		errno = ENOMEM;
+		return -1;
+	}
+	return parent_at(rootfd, path, *buf, parent, base, links, depth);
+}
+
 /* The common case (the directory exists) costs one openat2; missing
  * ancestors are created on the way back down, and what a dangling symlink
  * on the way names. */
 static int mkdir_in(int rootfd, const char *path, int links, int depth)
 {
 	const int flags = O_PATH | O_DIRECTORY;
-	/* One frame per missing directory: the paths on the heap (a link
-	 * 2,000 directories deep overflowed the stack with them on it). */
-	cleanup_free char *buf = NULL, *target = NULL;
+	cleanup_free char *buf = NULL, *target = NULL; /* on the heap: a frame per directory */
 	const char *parent, *base;
 	cleanup_close int pfd = -1;
 	int fd = rt_rootfs_open_at(rootfd, path, flags);
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	if (depth >= DEPTH_MAX) {
-		errno = ELOOP;
-		return -1;
-	}
-	if (!(buf = malloc(PATH_MAX)) || !(target = malloc(PATH_MAX))) {
-		errno = ENOMEM;
-		return -1;
-	}
-	pfd = parent_at(rootfd, path, buf, &parent, &base, links, depth);
+	pfd = missing_parent(rootfd, path, links, depth, &buf, &target, &parent, &base);
 	if (pfd < 0)
 		return -1;
 	if (mkdirat(pfd, base, 0755) < 0) {
@@ -186,15 +192,7 @@ static int mkfile_in(int rootfd, const char *path, int links, int depth)
 
 	if (fd >= 0 || errno != ENOENT)
 		return fd;
-	if (depth >= DEPTH_MAX) {
-		errno = ELOOP;
-		return -1;
-	}
-	if (!(buf = malloc(PATH_MAX)) || !(target = malloc(PATH_MAX))) {
-		errno = ENOMEM;
-		return -1;
-	}
-	pfd = parent_at(rootfd, path, buf, &parent, &base, links, depth);
+	pfd = missing_parent(rootfd, path, links, depth, &buf, &target, &parent, &base);
 	if (pfd < 0)
 		return -1;
 	/* O_NOFOLLOW: a dangling symlink here is made by what it names, in the
