@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../common/cleanup.h"
+#include "lambda.h"
 #include "serve.h"
 
 /* The function a call names: by name or registry key; with one function,
@@ -41,6 +42,7 @@ static void on_invoke(void *ctx, struct http_call *call)
 	}
 	j->call = call;
 	j->arrival_ns = http_call_arrival_ns(call);
+	shim_request_id_new(j->request_id);
 	if (s->stopping) {
 		job_answer_error(j, 503, "ServiceUnavailable", "the shim is shutting down");
 		return;
@@ -49,7 +51,9 @@ static void on_invoke(void *ctx, struct http_call *call)
 		job_answer_error(j, 404, "ResourceNotFoundException", "Function not found");
 		return;
 	}
-	if (pool_enqueue(&f->pool, j, j->arrival_ns) < 0) {
+	if (http_call_invocation(call) == HTTP_INVOKE_EVENT
+		? serve_event_accept(s, f, j) < 0
+		: pool_enqueue(&f->pool, j, j->arrival_ns) < 0) {
 		f->m.rejected++;
 		job_answer_error(j, 429, "TooManyRequestsException", "queue full");
 		return;

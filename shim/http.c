@@ -103,6 +103,8 @@ struct http_call {
 	size_t held; /* bytes counted in front->body_bytes */
 	size_t fn;   /* its function's index in front->fn_bytes */
 	uint64_t arrival_ns;
+	size_t max_body; /* HTTP_MAX_BODY, or HTTP_MAX_EVENT for an Event */
+	enum http_invocation invocation;
 	bool too_large, over_budget;
 	bool owned;			 /* handed to ops.invoke, not answered yet */
 	bool answered;			 /* held is its answer's */
@@ -149,6 +151,18 @@ static enum MHD_Result reply_with(struct MHD_Connection *conn, unsigned status, 
 	return ret;
 }
 
+static enum MHD_Result reply_empty(struct MHD_Connection *conn, unsigned status)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body,
 			     const char *allow)
 {
@@ -158,6 +172,12 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const
 static const char too_large_body[] =
     "{\"errorMessage\":\"Request must be smaller than 6291456 bytes for the "
     "InvokeFunction operation\",\"errorType\":\"RequestEntityTooLarge\"}";
+static const char event_too_large_body[] =
+    "{\"errorMessage\":\"Request must be smaller than 1048576 bytes for an Event "
+    "invocation\",\"errorType\":\"RequestEntityTooLarge\"}";
+static const char bad_invocation_body[] =
+    "{\"errorMessage\":\"X-Amz-Invocation-Type must be RequestResponse, Event or "
+    "DryRun\",\"errorType\":\"InvalidParameterValueException\"}";
 static const char over_budget_body[] =
     "{\"errorMessage\":\"the shim holds as many request bodies as it may; retry\","
     "\"errorType\":\"ServiceUnavailableException\"}";
@@ -524,6 +544,24 @@ static void function_of(const char *url, char *out, size_t max)
 	snprintf(out, max + 1, "%.*s", (int)(len > max ? max : len), name);
 }
 
+/* X-Amz-Invocation-Type, spelt as Lambda's API spells it; absent is
+ * RequestResponse.  -1: another value. */
+static int invocation_of(struct MHD_Connection *conn, enum http_invocation *out)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Invocation-Type");
+
+	*out = HTTP_INVOKE_SYNC;
+	if (!v || !strcmp(v, "RequestResponse"))
+		return 0;
+	if (!strcmp(v, "Event"))
+		*out = HTTP_INVOKE_EVENT;
+	else if (!strcmp(v, "DryRun"))
+		*out = HTTP_INVOKE_DRYRUN;
+	else
+		return -1;
+	return 0;
+}
+
 /* First call of a request (its headers are whole): everything but an
  * invocation is answered now. */
 static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *conn, const char *url,
@@ -535,8 +573,9 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 	const char *clen;
 	unsigned long long want = 0;
 	char name[HTTP_FUNCTION_MAX + 1];
+	enum http_invocation inv;
 	struct http_call *c;
-	size_t fn;
+	size_t fn, max;
 
 	conn_set_deadline(f, conn, f->opts.body_timeout_s);
 	if (token_ok)
@@ -551,11 +590,15 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 	if (strcmp(method, MHD_HTTP_METHOD_POST))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
 			     "{\"errorMessage\":\"method not allowed\"}", "POST");
+	if (invocation_of(conn, &inv) < 0)
+		return reply(conn, MHD_HTTP_BAD_REQUEST, bad_invocation_body, NULL);
+	max = inv == HTTP_INVOKE_EVENT ? HTTP_MAX_EVENT : HTTP_MAX_BODY;
 	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (clen)
 		want = strtoull(clen, NULL, 10);
-	if (want > HTTP_MAX_BODY)
-		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, too_large_body, NULL);
+	if (want > max)
+		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+			     max == HTTP_MAX_BODY ? too_large_body : event_too_large_body, NULL);
 	function_of(url, name, HTTP_FUNCTION_MAX);
 	fn = function_index(f, name);
 	/* A name no function of the node has is answered at its headers, with
@@ -564,10 +607,15 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 	 * two functions none for the other (an attacker's review). */
 	if (f->opts.n_functions > 1 && fn == f->opts.n_functions)
 		return function_not_found(conn, name);
+	/* Lambda's DryRun: the function is there and the caller may call it. */
+	if (inv == HTTP_INVOKE_DRYRUN)
+		return reply_empty(conn, MHD_HTTP_NO_CONTENT);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return MHD_NO;
 	c->fn = fn;
+	c->max_body = max;
+	c->invocation = inv;
 	if (!body_fits(f, c, (size_t)want + 1) ||
 	    (want && slx_buf_reserve(&c->body, (size_t)want) < 0)) {
 		f->body_bytes -= c->held;
@@ -593,14 +641,14 @@ static void append_body(struct http_call *c, const char *data, size_t n)
 
 	if (c->too_large || c->over_budget)
 		return;
-	if (c->body.len + n > HTTP_MAX_BODY) {
+	if (c->body.len + n > c->max_body) {
 		c->too_large = true;
 		return;
 	}
 	if (need > cap) {
 		cap = cap * 2 > need ? cap * 2 : need;
-		if (cap > HTTP_MAX_BODY + 1)
-			cap = HTTP_MAX_BODY + 1;
+		if (cap > c->max_body + 1)
+			cap = c->max_body + 1;
 		if (!body_fits(f, c, cap - c->held) || slx_buf_reserve(&c->body, cap - 1) < 0) {
 			c->over_budget = true;
 			return;
@@ -634,7 +682,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
 		return MHD_YES;
 	}
 	if (c->too_large)
-		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE, too_large_body, NULL);
+		return reply(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+			     c->max_body == HTTP_MAX_BODY ? too_large_body : event_too_large_body,
+			     NULL);
 	if (c->over_budget)
 		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, over_budget_body, NULL);
 	if (c->owned)
@@ -688,6 +738,17 @@ const char *http_call_body(const struct http_call *c, size_t *len)
 {
 	*len = c->body.len;
 	return c->body.p ? c->body.p : "";
+}
+
+void http_call_take_body(struct http_call *c, struct slx_buf *out)
+{
+	*out = c->body;
+	c->body = (struct slx_buf){0};
+}
+
+enum http_invocation http_call_invocation(const struct http_call *c)
+{
+	return c->invocation;
 }
 
 uint64_t http_call_arrival_ns(const struct http_call *c)
@@ -751,6 +812,10 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 	}
 	if (r)
 		(void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+	if (r && a->request_id)
+		(void)MHD_add_response_header(r, "X-Amzn-RequestId", a->request_id);
+	if (r && a->request_id && a->status == 200)
+		(void)MHD_add_response_header(r, "X-Amz-Executed-Version", "$LATEST");
 	if (r && a->function_error)
 		(void)MHD_add_response_header(r, "X-Amz-Function-Error", a->function_error);
 	if (r && a->start)

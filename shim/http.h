@@ -11,10 +11,16 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "../common/buf.h"
 #include "../common/err.h"
 
-/* Lambda's synchronous invocation payload limit. */
-#define HTTP_MAX_BODY (6u * 1024 * 1024)
+/* Lambda's invocation payload limits: synchronous, and an Event's. */
+#define HTTP_MAX_BODY  (6u * 1024 * 1024)
+#define HTTP_MAX_EVENT (1u * 1024 * 1024)
+
+/* X-Amz-Invocation-Type: RequestResponse (the default), Event (answered
+ * 202 once queued) or DryRun (answered 204 at its headers, nothing run). */
+enum http_invocation { HTTP_INVOKE_SYNC, HTTP_INVOKE_EVENT, HTTP_INVOKE_DRYRUN };
 
 /* The front's limits: over one, a client is refused with a clear status,
  * never queued without bound (DESIGN.md, "Trust boundaries"). */
@@ -91,6 +97,7 @@ struct http_answer {
 	const char *function_error; /* X-Amz-Function-Error, or NULL */
 	const char *start;	    /* X-Slxrun-Start: cold|warm, or NULL */
 	const char *sandbox;	    /* X-Slxrun-Sandbox: the sandbox id, or NULL */
+	const char *request_id;	    /* X-Amzn-RequestId, or NULL */
 };
 
 /* The daemons' epoll fds are added to epfd with data.ptr = tag. */
@@ -119,6 +126,11 @@ size_t http_front_pending(const struct http_front *f);
 void http_front_close(struct http_front *f);
 
 const char *http_call_body(const struct http_call *c, size_t *len);
+/* Move the body out into out (empty before); the front counts it as held
+ * until the call is answered. */
+void http_call_take_body(struct http_call *c, struct slx_buf *out);
+/* Its X-Amz-Invocation-Type (a DryRun never reaches ops.invoke). */
+enum http_invocation http_call_invocation(const struct http_call *c);
 /* The NAME of its path /2015-03-31/functions/NAME/invocations (at most
  * HTTP_FUNCTION_MAX bytes of it: a Lambda ARN's length), as
  * ops.function_index placed it when its headers came: a name no function

@@ -19,19 +19,32 @@ void job_answer_error(struct job *j, unsigned status, const char *type, const ch
 	    .body = ok ? b.p : fallback,
 	    .len = ok ? b.len : strlen(fallback),
 	    .function_error = status == 200 ? "Unhandled" : NULL,
+	    .request_id = j->request_id[0] ? j->request_id : NULL,
 	};
 
+	if (!j->call) { /* an Event: its caller was answered when it was queued */
+		slx_buf_release(&b);
+		serve_event_drop(j, msg);
+		return;
+	}
 	http_call_answer(j->call, &a);
 	slx_buf_release(&b);
 	free(j);
 }
 
-/* Answer a finished invocation; the job is freed. */
-void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j,
+/* Answer a finished invocation (an Event's goes to async.c); the job is
+ * freed or kept to run again. */
+void job_answer_result(struct serve *s, struct serve_fn *f, struct pool_slot *slot, struct job *j,
 		       const struct shim_result *res)
 {
 	bool cold = j->cold;
-	struct http_answer a = {
+	struct http_answer a;
+
+	if (!j->call) {
+		serve_event_finished(s, f, j, res);
+		return;
+	}
+	a = (struct http_answer){
 	    .status = 200,
 	    .body = res->body ? res->body : "",
 	    .len = res->body ? res->len : 0,
@@ -40,6 +53,7 @@ void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j
 						      : "Unhandled",
 	    .start = cold ? "cold" : "warm",
 	    .sandbox = slot->id,
+	    .request_id = j->request_id,
 	};
 
 	metrics_observe(&f->m, res->outcome, cold, (double)(slx_now_ns() - j->arrival_ns) / 1e9);

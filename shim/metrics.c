@@ -58,8 +58,12 @@ static void render_counters(const struct metrics *m, FILE *out)
 		"slxrun_rejected_total %" PRIu64 "\n"
 		"# HELP slxrun_sandbox_create_failures_total Sandboxes that failed to start.\n"
 		"# TYPE slxrun_sandbox_create_failures_total counter\n"
-		"slxrun_sandbox_create_failures_total %" PRIu64 "\n",
-		m->cold_starts, m->warm_starts, m->rejected, m->create_failures);
+		"slxrun_sandbox_create_failures_total %" PRIu64 "\n"
+		"# HELP slxrun_events_dropped_total Event invocations given up: out of runs, "
+		"or the shim stopped.\n"
+		"# TYPE slxrun_events_dropped_total counter\n"
+		"slxrun_events_dropped_total %" PRIu64 "\n",
+		m->cold_starts, m->warm_starts, m->rejected, m->create_failures, m->events_dropped);
 }
 
 static void render_histogram(const struct metrics *m, FILE *out)
@@ -236,6 +240,7 @@ static void metrics_add(struct metrics *sum, const struct metrics *m)
 	sum->cold_starts += m->cold_starts;
 	sum->warm_starts += m->warm_starts;
 	sum->rejected += m->rejected;
+	sum->events_dropped += m->events_dropped;
 	sum->create_failures += m->create_failures;
 	sum->evictions += m->evictions;
 	for (size_t i = 0; i < METRICS_N_BUCKETS; i++)

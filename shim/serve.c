@@ -37,8 +37,12 @@ static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 
 	if (slot->state == POOL_FROZEN && shim_sandbox_freeze(slot->sb, false, &err) < 0)
 		goto unusable;
-	shim_request_id_new(j->request_id);
-	body = http_call_body(j->call, &len);
+	if (j->call) {
+		body = http_call_body(j->call, &len);
+	} else {
+		body = j->event.p ? j->event.p : "";
+		len = j->event.len;
+	}
 	if (shim_sandbox_invoke_start(slot->sb, j->request_id, body, len,
 				      shim_epoch_ms() + timeout_ms, &err) < 0)
 		goto unusable;
@@ -124,7 +128,7 @@ static void finish(struct serve *s, struct pool_slot *slot, const struct shim_re
 
 	slot->job = NULL;
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
-	job_answer_result(f, slot, j, res);
+	job_answer_result(s, f, slot, j, res);
 	pool_slot_finish(&f->pool, slot, slx_now_ns());
 	if (!keep)
 		serve_slot_release(s, slot);
@@ -197,6 +201,7 @@ static void begin_stop(struct serve *s)
 	}
 	s->stopping = true;
 	s->drain_deadline_ns = now + ((uint64_t)serve_max_timeout_s(s) + 2) * NS_PER_S;
+	serve_events_drop_waiting(s);
 	http_front_quiesce(s->http);
 }
 
@@ -217,7 +222,7 @@ static void on_signal(struct serve *s)
 
 static int loop_timeout_ms(struct serve *s, uint64_t now)
 {
-	int t = http_front_timeout_ms(s->http);
+	int t = serve_events_timeout_ms(s, now, http_front_timeout_ms(s->http));
 
 	if (s->kick)
 		return 0;
@@ -278,6 +283,7 @@ static void loop_turn(struct serve *s)
 	now = slx_now_ns();
 	check_deadlines(s, now);
 	serve_check_creating(s, now);
+	serve_events_due(s, now);
 	dispatch(s);
 	serve_apply_decisions(s, now);
 	serve_create_reserved(s);
@@ -302,7 +308,7 @@ static void shutdown_all(struct serve *s)
 			if (slot->state != POOL_BUSY)
 				continue;
 			shim_sandbox_timeout(slot->sb, &res);
-			job_answer_result(f, slot, slot->job, &res);
+			job_answer_result(s, f, slot, slot->job, &res);
 			slot->job = NULL;
 			shim_result_release(&res);
 		}

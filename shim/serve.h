@@ -36,13 +36,22 @@
 #define NS_PER_S       1000000000ull
 #define NS_PER_MS      1000000ull
 
-/* One waiting or running invocation. */
+/* Lambda runs an Event up to this many times in all (two retries). */
+#define SERVE_EVENT_RUNS 3
+
+/* One waiting or running invocation.  An Event's caller was answered when
+ * it was queued: call is NULL, and the job holds its event (async.c). */
 struct job {
 	struct http_call *call;
 	uint64_t arrival_ns;
 	unsigned attempts;
 	bool cold; /* served by a sandbox made while it waited, as its first call */
 	char request_id[37];
+	struct slx_buf event;
+	struct serve_fn *owner; /* an Event's function, whose event bytes it holds */
+	unsigned runs;		/* an Event's runs so far */
+	uint64_t due_ns;	/* an Event waiting to run again: when */
+	struct job *next;	/* in its function's list of those */
 };
 
 /* The node: with --node-memory every sandbox's cgroup is a child of one
@@ -66,6 +75,8 @@ struct serve_fn {
 	char key[32];		  /* the registry socket's name less ".sock": `invoke`
 				   * names the function by it */
 	uint64_t create_retry_ns; /* min-warm creation waits after a failure */
+	size_t event_bytes;	  /* held by its Events, queued, running or waiting */
+	struct job *retries;	  /* Events waiting to run again, in due order */
 };
 
 struct serve {
@@ -92,6 +103,7 @@ struct serve {
 	int epfd, sigfd, tickfd;
 	bool stopping;
 	uint64_t drain_deadline_ns;
+	size_t event_share;	    /* bytes of Events each function may hold: its body share */
 	bool made_root, made_shims; /* removed again when setup fails */
 	bool kick;		    /* a request was queued late in a turn: turn again at once */
 	/* Sandboxes torn down whose processes have not all gone yet: each
@@ -129,8 +141,25 @@ uint32_t serve_max_timeout_s(const struct serve *s);
 /* jobs.c: answer j (an error body of type/msg, or a finished invocation's
  * result) and free it. */
 void job_answer_error(struct job *j, unsigned status, const char *type, const char *msg);
-void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j,
+void job_answer_result(struct serve *s, struct serve_fn *f, struct pool_slot *slot, struct job *j,
 		       const struct shim_result *res);
+
+/* async.c: Lambda's Event invocations. */
+/* Take j's event and answer its caller 202: 0, or -1 (the function holds
+ * as many Events as it may; j is untouched, for a 429). */
+int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j);
+/* An Event ran: counted, then waits to run again after an error, a
+ * timeout or a crash, a minute then two (over --time-scale), or goes. */
+void serve_event_finished(struct serve *s, struct serve_fn *f, struct job *j,
+			  const struct shim_result *res);
+/* j, an Event, will not run (again): logged as dropped, freed. */
+void serve_event_drop(struct job *j, const char *why);
+/* Queue the Events due again by now; the ms until the next one is due
+ * (t when that is later, or there is none). */
+void serve_events_due(struct serve *s, uint64_t now);
+int serve_events_timeout_ms(const struct serve *s, uint64_t now, int t);
+/* The shim stops: every Event waiting to run again is dropped. */
+void serve_events_drop_waiting(struct serve *s);
 
 /* slots.c */
 void serve_slot_release(struct serve *s, struct pool_slot *slot);

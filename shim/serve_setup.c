@@ -503,6 +503,7 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 	if (check_auth(s, addrs, err) < 0 || body_budget(s, &budget, err) < 0)
 		return -1;
 	fo = front_opts(s, budget);
+	s->event_share = budget / s->n_fns;
 	snprintf(shims, sizeof(shims), "%s/shims", s->opts.root);
 	s->made_root = access(s->opts.root, F_OK) != 0;
 	s->made_shims = access(shims, F_OK) != 0;

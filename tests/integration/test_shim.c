@@ -845,3 +845,120 @@ Test(shim, runtime_api_timeout_takes_its_sandbox, .timeout = 60)
 	shim_t_expect_fresh_sandbox(id);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
+
+/* One POST to the invocation path with X-Amz-Invocation-Type: type. */
+static void shim_t_invoke_as(const char *type, const char *event, size_t len, struct http_reply *r)
+{
+	char header[96];
+	struct curl_slist *h;
+	CURL *c = http_easy(shim_t_cur.sock, "http://localhost" SHIM_INVOKE_PATH, event, len, r);
+
+	snprintf(header, sizeof(header), "X-Amz-Invocation-Type: %s", type);
+	h = curl_slist_append(NULL, header);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+}
+
+/* The request id an answer names, or "" (X-Amzn-RequestId). */
+static const char *shim_t_request_id(const struct http_reply *r)
+{
+	static char id[64];
+	const char *p = strstr(r->headers, "X-Amzn-RequestId: ");
+
+	id[0] = '\0';
+	if (p)
+		sscanf(p + strlen("X-Amzn-RequestId: "), "%63[0-9a-f-]", id);
+	return id;
+}
+
+/* Wait (at most s seconds) until a /metrics sample reaches want. */
+static double shim_t_metric_reaches(const char *sample, double want, int s)
+{
+	double v = 0;
+
+	for (int i = 0; i < s * 10 && (v = shim_metric(&shim_t_cur, sample)) < want; i++)
+		sleep_ms(100);
+	return v;
+}
+
+/* Lambda's invocation types: an Event is answered 202 with its request id
+ * once queued and runs after; one that fails runs twice more (a minute,
+ * then two, over --time-scale), then is logged as dropped; DryRun is 204
+ * and runs nothing; any other type is a 400.  Before, the header was
+ * ignored: an Event was answered 200 when it had run, a failed one never
+ * ran again, a DryRun ran the function. */
+Test(shim, lambdas_invocation_types_event_dryrun_and_request_ids, .timeout = 90)
+{
+	const char *b = shim_t_script_bundle("read -r x; [ \\\"$x\\\" = fail ] && exit 3; "
+					     "[ \\\"$x\\\" = slow ] && sleep 2; echo ok:$x",
+					     10);
+	static char big[1024 * 1024 + 1];
+	struct http_reply r;
+	char id[64];
+	struct cmd_result c;
+
+	shim_proc_start(&shim_t_cur, b, "--time-scale 60");
+	shim_invoke(&shim_t_cur, "sync", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect_eq(strlen(shim_t_request_id(&r)), 36, "%s", r.headers);
+	cr_expect(strstr(r.headers, "X-Amz-Executed-Version: $LATEST"), "%s", r.headers);
+
+	shim_t_invoke_as("Event", "slow", 4, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	cr_expect_eq(r.len, 0, "%s", r.body);
+	cr_expect_eq(strlen(shim_t_request_id(&r)), 36, "%s", r.headers);
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 1,
+		     "the Event had run before its caller was answered");
+	cr_assert_eq(shim_t_metric_reaches("slxrun_invocations_total{outcome=\"ok\"}", 2, 20), 2,
+		     "the Event never ran");
+
+	shim_t_invoke_as("Event", "fail", 4, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	snprintf(id, sizeof(id), "%s", shim_t_request_id(&r));
+	cr_assert_eq(shim_t_metric_reaches("slxrun_events_dropped_total", 1, 30), 1,
+		     "the failing Event was never given up");
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"error\"}"), 3,
+		     "a failing Event runs three times in all");
+	cmd_run(&c, NULL, 10, "grep -c 'Event %s dropped after 3 run' %s", id, shim_t_cur.log);
+	cr_expect_eq(c.status, 0, "no line names the dropped Event %s: %s", id, c.out);
+	cmd_result_free(&c);
+
+	shim_t_invoke_as("DryRun", "x", 1, &r);
+	cr_expect_eq(r.status, 204, "%s", r.body);
+	shim_t_invoke_as("event", "x", 1, &r);
+	cr_expect_eq(r.status, 400, "%s", r.body);
+	cr_expect(strstr(r.body, "InvalidParameterValueException"), "%s", r.body);
+	memset(big, 'b', sizeof(big));
+	shim_t_invoke_as("Event", big, sizeof(big), &r);
+	cr_expect_eq(r.status, 413, "%s", r.body);
+	cr_expect(strstr(r.body, "RequestEntityTooLarge"), "%s", r.body);
+	sleep_ms(300);
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 2,
+		     "a DryRun, a bad type or a too large Event ran the function");
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
+/* The Events a function holds (their callers gone) stay within its share
+ * of the body budget: past it, 429. */
+Test(shim, events_held_stay_within_the_body_budget, .timeout = 90)
+{
+	const char *b = shim_t_script_bundle("read -r x; sleep 1; echo ok", 5);
+	static char ev[1024 * 1024];
+	unsigned accepted = 0, refused = 0;
+	struct http_reply r;
+
+	memset(ev, 'e', sizeof(ev));
+	shim_proc_start(&shim_t_cur, b, "--max 1 --body-budget-mb 8");
+	for (int i = 0; i < 12; i++) {
+		shim_t_invoke_as("Event", ev, sizeof(ev), &r);
+		accepted += r.status == 202;
+		refused += r.status == 429;
+	}
+	cr_expect_leq(accepted, 8, "%u Events of 1 MiB held on an 8 MB budget", accepted);
+	cr_expect_geq(refused, 4, "%u refused", refused);
+	cr_expect_eq(accepted + refused, 12);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
