@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "cli.h"
 
 static bool has_pid(const pid_t *pids, size_t n, long pid)
@@ -80,8 +81,7 @@ static int print_table(const pid_t *pids, size_t n, int argc, char **argv, struc
 		filter_lines(in, pids, n);
 	else
 		close(pipefd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	(void)slx_waitpid(pid, &status);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		return slx_error(err, 0, "ps: cannot run ps");
 	if (!WIFEXITED(status) || WEXITSTATUS(status))

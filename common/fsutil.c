@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -219,4 +220,13 @@ bool slx_write_all(int fd, const void *buf, size_t len)
 		len -= (size_t)w;
 	}
 	return true;
+}
+
+pid_t slx_waitpid(pid_t pid, int *status)
+{
+	pid_t r;
+
+	while ((r = waitpid(pid, status, 0)) < 0 && errno == EINTR)
+		;
+	return r;
 }

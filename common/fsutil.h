@@ -39,6 +39,8 @@ int slx_mkdir_p(const char *path, mode_t mode, struct slx_err *err);
 /* write(2) until all of buf is out, through EINTR and short writes; false
  * when the fd failed first (closed, full: the caller's to lose). */
 bool slx_write_all(int fd, const void *buf, size_t len);
+/* waitpid(pid, status, 0), asked again when a signal interrupts it. */
+pid_t slx_waitpid(pid_t pid, int *status);
 
 /* Monotonic clock in nanoseconds. */
 unsigned long long slx_now_ns(void);

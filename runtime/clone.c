@@ -16,6 +16,7 @@
 #include <linux/securebits.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "../common/sock.h"
 #include "../common/syscalls.h"
 #include "internal.h"
@@ -158,8 +159,7 @@ pid_t rt_clone_in_userns(int userns_fd, uint64_t flags, int cgroup_fd, int pidns
 	ours = sv[0];
 	close(sv[1]);
 	n = slx_recv_fds(ours, &rep, sizeof(rep), 0, pidfd, 1);
-	while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
-		;
+	(void)slx_waitpid(helper, &status);
 	if (n != (ssize_t)sizeof(rep))
 		return slx_error(err, n < 0 ? errno : EPROTO, "clone in the joined user namespace");
 	if (rep.pid < 0) {

@@ -124,8 +124,7 @@ static void kill_and_reap(pid_t pid, int pidfd)
 		(void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 	else
 		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	(void)slx_waitpid(pid, NULL);
 }
 
 /* The state hooks read on stdin, with the container's pid ("{}" for

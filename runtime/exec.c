@@ -207,8 +207,7 @@ static __attribute__((noreturn)) void exec_joiner(const struct exec_plan *p, int
 
 static void reap(pid_t pid)
 {
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	(void)slx_waitpid(pid, NULL);
 }
 
 /* The pid a pidfd names, in our pid namespace (its fdinfo). */

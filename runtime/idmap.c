@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "../common/syscalls.h"
 #include "internal.h"
 
@@ -76,8 +77,7 @@ int rt_idmap_userns(const struct oci_id_mapping *uids, size_t n_uids,
 	else if ((ns = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		slx_error(err, errno, "idmap user namespace: open %s", path);
 	slx_closep(&wr);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	(void)slx_waitpid(pid, NULL);
 	return ns;
 }
 

@@ -366,8 +366,7 @@ int rt_wait_forwarding(pid_t pid, int pidfd, int master, int *exit_status)
 		rt_term_step(&term, pfd[2].revents, pfd[3].revents);
 	}
 	rt_term_end(&term);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	(void)slx_waitpid(pid, &status);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 	*exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	return 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "internal.h"
 
 /* The cgroup of sandbox id, relative to the unified root; NULL without one.
@@ -148,8 +149,7 @@ int rt_sandbox_destroy(struct rt_sandbox *sb, struct slx_err *err)
 	 * whatever is left in the cgroup and removes it. */
 	if (sb->pid > 0) {
 		kill_pid1(sb);
-		while (waitpid(sb->pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		(void)slx_waitpid(sb->pid, NULL);
 		sb->pid = 0;
 	}
 	if (sb->cg.dirfd >= 0)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 #include "../runtime/runtime.h"
 #include "agent.h"
 
@@ -118,8 +119,7 @@ int agent_spawn(const char *path, char *const argv[], char *const envp[], const 
 	if (p < 0)
 		return -1;
 	if (c.err) {
-		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
-			;
+		(void)slx_waitpid(p, NULL);
 		errno = c.err;
 		return -1;
 	}

@@ -189,8 +189,7 @@ static void close_fds(int fds[CREATOR_FDS])
 static void reap(pid_t pid)
 {
 	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		(void)slx_waitpid(pid, NULL);
 }
 
 /* A sandbox made whose descriptors the kernel dropped on the way (this
@@ -279,8 +278,7 @@ int shim_creator_stop(struct shim_creator *c)
 
 	slx_closep(&c->fd);
 	if (c->pid > 0)
-		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
-			;
+		(void)slx_waitpid(c->pid, &status);
 	c->pid = -1;
 	c->pending = 0;
 	return status;
