@@ -37,7 +37,7 @@ INTEG_SRCS := $(wildcard tests/integration/*.c)
 TESTLIB_HARNESS := tests/lib/harness.c tests/lib/harness.h
 TESTLIB_SHIM    := tests/lib/shim_proc.c tests/lib/shim_proc.h
 
-.PHONY: all deps test test-unit test-privileged test-integration test-integration-asan test-vm test-containerd test-podman run bench bench-image python-image clean format format-check examples soak soak-short
+.PHONY: all deps test test-unit test-privileged test-integration test-integration-asan test-vm test-containerd test-podman test-lambda-ric run bench bench-image python-image clean format format-check examples soak soak-short
 
 all: slxrun
 
@@ -149,7 +149,7 @@ python-image:
 
 test: $(B)/.deps
 	$(MAKE) slxrun $(B)/slxrun-asan $(B)/unit-tests $(B)/privileged-tests $(B)/integration-tests examples
-	$(MAKE) format-check test-unit test-privileged test-integration test-integration-asan soak-short test-vm test-containerd test-podman fuzz-smoke
+	$(MAKE) format-check test-unit test-privileged test-integration test-integration-asan soak-short test-vm test-containerd test-podman test-lambda-ric fuzz-smoke
 
 # Unit tests are pure: run by root, they drop to nobody to prove they need no
 # privileges (the checkout must be readable by nobody).
@@ -208,6 +208,12 @@ test-containerd: $(B)/.deps
 test-podman: $(B)/.deps
 	$(MAKE) slxrun examples
 	./tests/podman/run.sh ./slxrun $(B)/examples
+
+# AWS's Lambda Runtime Interface Client for Node.js (npm aws-lambda-ric, built once into
+# $(B)/lambda-ric) as a function's bootstrap under shim serve and invoke.
+test-lambda-ric: $(B)/.deps
+	$(MAKE) slxrun examples
+	./tests/lambda-ric/run.sh ./slxrun $(B)/examples $(B)/lambda-ric
 
 # libFuzzer harnesses (tests/fuzz/): the parsers built again by clang with the
 # fuzzer's coverage and ASAN+UBSAN into $(B)/fuzz/, one binary per parser.

@@ -26,8 +26,10 @@
 #define NS_PER_S	1000000000ll
 #define FULL		((int64_t)AGENT_LOG_BURST * NS_PER_S) /* in byte-nanoseconds */
 
-/* s[0..n) with every byte outside printable ASCII (and the backslash) as
- * \xNN, into out (4 bytes a byte at most); its length. */
+/* s[0..n) with every byte outside printable ASCII and tab (and the
+ * backslash) as \xNN, into out (4 bytes a byte at most); its length.  Tab
+ * stays: Lambda's runtimes separate a line's fields with it, and it moves
+ * no line. */
 static size_t escape(const char *s, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -36,7 +38,7 @@ static size_t escape(const char *s, size_t n, char *out)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '\\') {
+		if ((c >= 0x20 && c < 0x7f && c != '\\') || c == '\t') {
 			out[o++] = (char)c;
 			continue;
 		}
