@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* lazy_archive.c -- stubs for the libarchive and libcrypto functions the image
- * store uses, forwarding to the libraries dlopen'ed on first use: `slxrun run`
- * links nothing new, only a pull or an unpack loads them. */
+ * store uses (and the shim's base64 of a call's log), forwarding to the
+ * libraries dlopen'ed on first use: `slxrun run` links nothing new, only a
+ * pull, an unpack or a call asking for its log loads them. */
 #include "lazylib.h"
 
 #include <archive.h>
@@ -50,7 +51,9 @@
 	X(const EVP_MD *, EVP_sha256, (void), ())                                                  \
 	X(int, EVP_DigestInit_ex, (EVP_MD_CTX * c, const EVP_MD *md, ENGINE *eng), (c, md, eng))   \
 	X(int, EVP_DigestUpdate, (EVP_MD_CTX * c, const void *d, size_t n), (c, d, n))             \
-	X(int, EVP_DigestFinal_ex, (EVP_MD_CTX * c, unsigned char *md, unsigned int *n), (c, md, n))
+	X(int, EVP_DigestFinal_ex, (EVP_MD_CTX * c, unsigned char *md, unsigned int *n),           \
+	  (c, md, n))                                                                              \
+	X(int, EVP_EncodeBlock, (unsigned char *t, const unsigned char *f, int n), (t, f, n))
 
 #define X_INDEX(ret, name, params, args) I_##name,
 #define X_NAME(ret, name, params, args)	 #name,

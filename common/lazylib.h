@@ -2,7 +2,7 @@
 /* lazylib.h -- shared libraries loaded on first use, not at exec:
  * libmicrohttpd and libcurl (with their TLS stacks ~3 ms of start-up on every
  * `slxrun` run, which only the shim's HTTP paths need), libarchive and
- * libcrypto (only image pulls need them). */
+ * libcrypto (only image pulls, and a call asking for its log, need them). */
 #ifndef SLX_LAZYLIB_H
 #define SLX_LAZYLIB_H
 

@@ -28,6 +28,8 @@ int agent_rapi_main(const struct shim_function *fn, int sock, int sigfd);
 int agent_send_result(int sock, unsigned outcome, const char *error_type, const char *body,
 		      size_t len);
 int agent_send_init_error(int sock, const char *type, const char *msg);
+/* The call's log tail (AGENT_LOG), before its RESULT. */
+int agent_send_log(int sock, const char *log, size_t len);
 
 /* pipe2(fds, O_CLOEXEC), the pipe charged to the function's user (under
  * floor->on): the kernel charges a pipe's pages (fs.pipe-user-pages-*) to

@@ -16,10 +16,9 @@
 #include "../common/cleanup.h"
 #include "../runtime/runtime.h"
 #include "agent.h"
+#include "agent_log.h"
 #include "function_sandbox.h"
 #include "lambda.h"
-
-#define STDERR_TAIL 4096
 
 struct exec_inv {
 	pid_t pid;
@@ -29,8 +28,8 @@ struct exec_inv {
 	size_t event_len, event_off;
 	struct slx_buf out;
 	bool out_overflow;
-	char tail[STDERR_TAIL];
-	size_t tail_len;
+	struct agent_tail tail; /* its stderr's last bytes */
+	uint32_t flags;		/* the INVOKE's */
 };
 
 struct exec_agent {
@@ -41,23 +40,6 @@ struct exec_agent {
 	struct exec_inv inv;
 	bool busy;
 };
-
-static void tail_keep(struct exec_inv *inv, const char *p, size_t n)
-{
-	if (n >= STDERR_TAIL) {
-		memcpy(inv->tail, p + n - STDERR_TAIL, STDERR_TAIL);
-		inv->tail_len = STDERR_TAIL;
-		return;
-	}
-	if (inv->tail_len + n > STDERR_TAIL) {
-		size_t drop = inv->tail_len + n - STDERR_TAIL;
-
-		memmove(inv->tail, inv->tail + drop, inv->tail_len - drop);
-		inv->tail_len -= drop;
-	}
-	memcpy(inv->tail + inv->tail_len, p, n);
-	inv->tail_len += n;
-}
 
 /* Read what fd has; stdout is kept up to the payload limit, stderr's tail.
  * Closes the fd at EOF. */
@@ -77,7 +59,7 @@ static void drain(struct exec_inv *inv, int *fd, bool is_stdout)
 			return;
 		}
 		if (!is_stdout)
-			tail_keep(inv, buf, (size_t)n);
+			agent_tail_keep(&inv->tail, buf, (size_t)n);
 		else if (inv->out.len + (size_t)n > AGENT_PAYLOAD_MAX || inv->out_overflow)
 			inv->out_overflow = true;
 		else if (slx_buf_add(&inv->out, buf, (size_t)n) < 0)
@@ -139,13 +121,15 @@ static void exec_finish(struct exec_agent *a, int status)
 	struct exec_inv *inv = &a->inv;
 	struct slx_buf b = {0};
 	char what[96], msg[512];
-	size_t tl = inv->tail_len;
+	size_t tl = inv->tail.len;
 
 	/* Whatever the invocation left running dies before its answer goes
 	 * out: it can neither write into this answer nor see the next event. */
 	agent_clear_sandbox();
 	drain(inv, &inv->out_fd, true);
 	drain(inv, &inv->err_fd, false);
+	if (inv->flags & AGENT_INVOKE_TAIL) /* its log is its stderr */
+		(void)agent_send_log(a->sock, inv->tail.buf, inv->tail.len);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !inv->out_overflow) {
 		(void)agent_send_result(a->sock, SHIM_OK, NULL, inv->out.p, inv->out.len);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -156,12 +140,12 @@ static void exec_finish(struct exec_agent *a, int status)
 		(void)agent_send_result(a->sock, SHIM_ERROR, "Unhandled", b.p, b.len);
 	} else {
 		shim_exit_text(status, what, sizeof(what));
-		while (tl && (inv->tail[tl - 1] == '\n' || inv->tail[tl - 1] == '\r'))
+		while (tl && (inv->tail.buf[tl - 1] == '\n' || inv->tail.buf[tl - 1] == '\r'))
 			tl--;
 		snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s",
 			 inv->request_id, what);
 		if (WIFEXITED(status) && tl)
-			(void)shim_error_json(&b, "Runtime.ExitError", inv->tail, tl);
+			(void)shim_error_json(&b, "Runtime.ExitError", inv->tail.buf, tl);
 		else
 			(void)shim_error_json(&b, "Runtime.ExitError", msg, strlen(msg));
 		(void)agent_send_result(a->sock, WIFEXITED(status) ? SHIM_ERROR : SHIM_CRASH,
@@ -187,6 +171,7 @@ static void exec_start(struct exec_agent *a, const char *payload, size_t len)
 		return;
 	snprintf(inv->request_id, sizeof(inv->request_id), "%.*s", (int)m.request_id_len,
 		 m.request_id);
+	inv->flags = m.flags;
 	inv->event = m.event;
 	inv->event_len = m.event_len;
 	if (exec_spawn(a) < 0) {

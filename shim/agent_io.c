@@ -102,6 +102,13 @@ int agent_send_result(int sock, unsigned outcome, const char *error_type, const 
 			  len, -1, &err);
 }
 
+int agent_send_log(int sock, const char *log, size_t len)
+{
+	struct slx_err err;
+
+	return agent_send(sock, AGENT_LOG, log, len, NULL, 0, NULL, 0, -1, &err);
+}
+
 int agent_send_init_error(int sock, const char *type, const char *msg)
 {
 	struct slx_buf b = {0};

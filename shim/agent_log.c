@@ -133,6 +133,23 @@ static void say_dropped(struct agent_log *l, int out, uint64_t now)
 	l->said_ns = now;
 }
 
+void agent_tail_keep(struct agent_tail *t, const char *p, size_t n)
+{
+	if (n >= AGENT_TAIL_MAX) {
+		memcpy(t->buf, p + n - AGENT_TAIL_MAX, AGENT_TAIL_MAX);
+		t->len = AGENT_TAIL_MAX;
+		return;
+	}
+	if (t->len + n > AGENT_TAIL_MAX) {
+		size_t drop = t->len + n - AGENT_TAIL_MAX;
+
+		memmove(t->buf, t->buf + drop, t->len - drop);
+		t->len -= drop;
+	}
+	memcpy(t->buf + t->len, p, n);
+	t->len += n;
+}
+
 /* One line (without its newline), named and escaped, or dropped.  The
  * bucket pays for what is written (the name, the escapes), not for what
  * came in: a line of control characters is four times its size out. */
@@ -142,6 +159,10 @@ static void emit(struct agent_log *l, int out, const char *s, size_t n)
 	size_t o = 0;
 	uint64_t now = refill(l->rate);
 
+	if (l->tail) { /* the call's own log, whatever the shim's rate drops */
+		agent_tail_keep(l->tail, s, n);
+		agent_tail_keep(l->tail, "\n", 1);
+	}
 	buf[o++] = '[';
 	memcpy(buf + o, l->name, l->name_len);
 	o += l->name_len;

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "agent_proto.h"
+
 #define AGENT_LOG_LINE 4096 /* longer lines are cut in pieces of this */
 
 /* A function's log rate, one for all its sandboxes (else each new sandbox
@@ -25,6 +27,14 @@ struct agent_log_rate {
 struct agent_log_rate *agent_log_rate_new(void);
 void agent_log_rate_free(struct agent_log_rate *r);
 
+/* The last AGENT_TAIL_MAX bytes written to it: an exec function's stderr,
+ * the log lines of the call in flight for X-Amz-Log-Type: Tail. */
+struct agent_tail {
+	char buf[AGENT_TAIL_MAX];
+	size_t len;
+};
+void agent_tail_keep(struct agent_tail *t, const char *p, size_t n);
+
 struct agent_log {
 	int fd;		       /* the pipe's read end, non-blocking; -1 once every writer left */
 	char name[4 * 64 + 1]; /* the function's, escaped once (at most 64 bytes of it) */
@@ -34,6 +44,7 @@ struct agent_log {
 	struct agent_log_rate *rate; /* the function's, shared */
 	uint64_t dropped;	     /* bytes dropped since the last line said so */
 	uint64_t said_ns;	     /* when a line last said so */
+	struct agent_tail *tail;     /* non-NULL: each line (unescaped) kept here too */
 };
 
 /* A pipe for the function's stdout and stderr, made by agent_pipe (the

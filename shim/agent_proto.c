@@ -33,6 +33,7 @@ int agent_invoke_parse(const char *p, size_t len, struct agent_invoke_msg *m)
 		return -1;
 	*m = (struct agent_invoke_msg){
 	    .deadline_ms = h.deadline_ms,
+	    .flags = h.flags,
 	    .request_id = p + sizeof(h),
 	    .request_id_len = h.request_id_len,
 	    .event = p + sizeof(h) + h.request_id_len,

@@ -24,7 +24,13 @@ enum agent_frame_type {
 	/* agent -> shim: the runtime is gone, and the event in hand, if any,
 	 * never reached it (nothing ran); the agent then exits. */
 	AGENT_GONE,
+	/* agent -> shim, before a RESULT, for an INVOKE with AGENT_INVOKE_TAIL:
+	 * the last AGENT_TAIL_MAX bytes the function logged during it. */
+	AGENT_LOG,
 };
+
+#define AGENT_INVOKE_TAIL 1u /* agent_invoke.flags: send the call's log (AGENT_LOG) */
+#define AGENT_TAIL_MAX	  4096u
 
 /* Every frame: this header (host byte order, both ends are one host), then
  * `len` bytes of payload. */
@@ -38,7 +44,7 @@ struct agent_frame_hdr {
 struct agent_invoke {
 	uint64_t deadline_ms; /* epoch milliseconds */
 	uint32_t request_id_len;
-	uint32_t reserved;
+	uint32_t flags; /* AGENT_INVOKE_* */
 };
 
 /* RESULT payload: this, then error_type_len bytes, then the body. */
@@ -61,6 +67,7 @@ int agent_frame_parse(const char *buf, size_t len, struct agent_frame *f);
 /* An INVOKE payload split into its parts (pointing into the payload). */
 struct agent_invoke_msg {
 	uint64_t deadline_ms;
+	uint32_t flags;
 	const char *request_id; /* not NUL-terminated */
 	size_t request_id_len;
 	const char *event;

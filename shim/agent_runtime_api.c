@@ -50,6 +50,7 @@ struct rapi {
 	struct rapi_req *waiting_rq;	/* its request */
 	struct MHD_Connection *sending; /* the /next the event went to */
 	struct agent_log log;		/* the bootstrap's stdout and stderr */
+	struct agent_tail tail;		/* what it logged during the call, when asked */
 };
 
 /* One request's upload. */
@@ -154,6 +155,17 @@ static enum MHD_Result on_next(struct rapi *a, struct MHD_Connection *c, struct 
 	return MHD_YES;
 }
 
+/* The call's log, when asked for it: what the pipe still holds first (a
+ * runtime logs before it posts its answer). */
+static void send_tail(struct rapi *a)
+{
+	if (!a->log.tail)
+		return;
+	agent_log_drain(&a->log, 2);
+	(void)agent_send_log(a->sock, a->tail.buf, a->tail.len);
+	a->log.tail = NULL;
+}
+
 static void inv_end(struct rapi *a)
 {
 	a->have_inv = a->delivered = false;
@@ -170,6 +182,7 @@ static enum MHD_Result on_result(struct rapi *a, struct MHD_Connection *c, const
 	    memcmp(id, a->request_id, id_len))
 		return reply_error(c, MHD_HTTP_BAD_REQUEST, "InvalidRequestID",
 				   "Invalid request ID");
+	send_tail(a);
 	if (rq->too_big) {
 		snprintf(msg, sizeof(msg),
 			 "Response payload size exceeded maximum allowed payload size (%u bytes).",
@@ -322,10 +335,7 @@ static bool env_reserved(const char *kv)
 static char **boot_env(const struct shim_function *fn, char (*own)[320])
 {
 	const struct oci_strv *env = &fn->cfg->process.env;
-	const struct oci_resources *res = &fn->cfg->linux_.resources;
-	long long mem = res->memory.limit.set && res->memory.limit.v > 0
-			    ? res->memory.limit.v / (1024 * 1024)
-			    : 128;
+	long long mem = shim_function_memory_mb(fn);
 	char **v = calloc(env->n + 12, sizeof(char *));
 	size_t n = 0, k = 0;
 
@@ -407,6 +417,8 @@ static int on_sock(struct rapi *a)
 	memcpy(a->request_id, m.request_id, m.request_id_len);
 	a->request_id[m.request_id_len] = '\0';
 	a->deadline_ms = m.deadline_ms;
+	a->tail.len = 0;
+	a->log.tail = m.flags & AGENT_INVOKE_TAIL ? &a->tail : NULL;
 	a->event = m.event;
 	a->event_len = m.event_len;
 	a->have_inv = true;
@@ -438,6 +450,7 @@ static void on_boot_exit(struct rapi *a, int status)
 	} else if (a->have_inv && a->delivered) {
 		snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s",
 			 a->request_id, what);
+		send_tail(a);
 		if (shim_error_json(&b, "Runtime.ExitError", msg, strlen(msg)) == 0)
 			(void)agent_send_result(a->sock, SHIM_CRASH, "Unhandled", b.p, b.len);
 		slx_buf_release(&b);

@@ -216,6 +216,15 @@ fail:
 	return -1;
 }
 
+long long shim_function_memory_mb(const struct shim_function *fn)
+{
+	const struct oci_resources *res = &fn->cfg->linux_.resources;
+
+	return res->memory.limit.set && res->memory.limit.v > 0
+		   ? res->memory.limit.v / (1024 * 1024)
+		   : 128;
+}
+
 void shim_function_free(struct shim_function *fn)
 {
 	if (!fn)

@@ -39,6 +39,9 @@ int shim_function_load(const char *bundle, const char *root, const struct shim_f
 		       const struct shim_settings *settings, struct shim_function **out,
 		       struct slx_err *err);
 void shim_function_free(struct shim_function *fn);
+/* Its memory size in MB, as Lambda states it: the bundle's memory limit,
+ * else Lambda's default 128. */
+long long shim_function_memory_mb(const struct shim_function *fn);
 
 /* The bundle a command line's BUNDLE names: an image reference (oci:,
  * oci-archive:, docker-archive:, docker://) becomes the bundle the image

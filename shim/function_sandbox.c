@@ -39,6 +39,8 @@ struct shim_sandbox {
 	size_t event_len;
 	bool alive, busy;
 	char request_id[128];
+	char *log; /* the call's log tail (AGENT_LOG), until its result takes it */
+	size_t log_len;
 	uint64_t started_ns;
 	uint64_t oom_kills; /* memory.events oom_kill when the sandbox was made */
 };
@@ -64,8 +66,9 @@ void shim_result_release(struct shim_result *r)
 {
 	free(r->body);
 	free(r->error_type);
-	r->body = r->error_type = NULL;
-	r->len = 0;
+	free(r->log);
+	r->body = r->error_type = r->log = NULL;
+	r->len = r->log_len = 0;
 }
 
 static uint64_t oom_kills(const struct shim_sandbox *sb)
@@ -325,9 +328,10 @@ bool shim_sandbox_wants_write(const struct shim_sandbox *sb)
 }
 
 int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id, const char *event,
-			      size_t len, uint64_t deadline_ms, struct slx_err *err)
+			      size_t len, uint64_t deadline_ms, bool want_log, struct slx_err *err)
 {
-	struct agent_invoke hdr = {.deadline_ms = deadline_ms};
+	struct agent_invoke hdr = {.deadline_ms = deadline_ms,
+				   .flags = want_log ? AGENT_INVOKE_TAIL : 0};
 	struct agent_frame_hdr fh = {.type = AGENT_INVOKE};
 
 	if (!sb->alive)
@@ -347,6 +351,9 @@ int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id, c
 	sb->out_sent = 0;
 	sb->event = event;
 	sb->event_len = len;
+	free(sb->log);
+	sb->log = NULL;
+	sb->log_len = 0;
 	sb->started_ns = slx_now_ns();
 	sb->busy = true;
 	/* What the socket does not take now goes on writability (a frozen,
@@ -431,6 +438,11 @@ int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res, s
 			out_clear(sb);
 			return 2;
 		}
+		if (type == AGENT_LOG && !sb->log && len <= AGENT_TAIL_MAX &&
+		    (sb->log = malloc(len + 1))) {
+			memcpy(sb->log, payload, len);
+			sb->log_len = len;
+		}
 		if (type != AGENT_RESULT) {
 			agent_rx_consume(&sb->rx);
 			continue;
@@ -448,6 +460,10 @@ int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res, s
 		return slx_error(err, ENOMEM, "sandbox %s: result", sb->id);
 done:
 	res->duration_ns = slx_now_ns() - sb->started_ns;
+	res->log = sb->log;
+	res->log_len = sb->log_len;
+	sb->log = NULL;
+	sb->log_len = 0;
 	/* A result before the whole event went out leaves half a frame on the
 	 * socket: the agent broke the protocol and the sandbox is done. */
 	if (shim_sandbox_wants_write(sb))
@@ -500,7 +516,7 @@ int shim_sandbox_invoke(struct shim_sandbox *sb, const char *request_id, const c
 	int r;
 
 	if (shim_sandbox_invoke_start(sb, request_id, event, len,
-				      shim_epoch_ms() + timeout_ns / 1000000, err) < 0)
+				      shim_epoch_ms() + timeout_ns / 1000000, false, err) < 0)
 		return -1;
 	deadline = sb->started_ns + timeout_ns;
 	for (;;) {
@@ -582,6 +598,7 @@ void shim_sandbox_destroy(struct shim_sandbox *sb)
 	 * may serve another */
 	slx_closep(&sb->owner_fd);
 	agent_rx_release(&sb->rx);
+	free(sb->log);
 	free(sb->id);
 	free(sb);
 }

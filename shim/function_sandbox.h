@@ -34,6 +34,8 @@ struct shim_result {
 	char *body; /* the answer, or the error JSON ({"errorMessage","errorType"}) */
 	size_t len;
 	char *error_type; /* X-Amz-Function-Error / errorType, e.g. "Unhandled"; NULL on ok */
+	char *log;	  /* with AGENT_INVOKE_TAIL: what the call logged (its tail), or NULL */
+	size_t log_len;
 	uint64_t duration_ns;
 };
 void shim_result_release(struct shim_result *r);
@@ -71,9 +73,10 @@ int shim_sandbox_cgroup_fd(const struct shim_sandbox *sb);
  * the Lambda request id; deadline_ms is the epoch-ms deadline.  Never waits:
  * what the socket does not take at once is sent by shim_sandbox_invoke_poll
  * when the fd turns writable (shim_sandbox_wants_write); event is borrowed
- * and must stay valid until the invocation ends. */
+ * and must stay valid until the invocation ends.  want_log: the result
+ * carries what the call logged (its last AGENT_TAIL_MAX bytes). */
 int shim_sandbox_invoke_start(struct shim_sandbox *sb, const char *request_id, const char *event,
-			      size_t len, uint64_t deadline_ms, struct slx_err *err);
+			      size_t len, uint64_t deadline_ms, bool want_log, struct slx_err *err);
 /* While an event is only partly handed over: poll the fd for writability too. */
 bool shim_sandbox_wants_write(const struct shim_sandbox *sb);
 /* Call when shim_sandbox_fd() is readable or writable: 2 when the sandbox

@@ -43,6 +43,7 @@ static void on_invoke(void *ctx, struct http_call *call)
 	j->call = call;
 	j->arrival_ns = http_call_arrival_ns(call);
 	shim_request_id_new(j->request_id);
+	j->tail = http_call_log_tail(call);
 	if (s->stopping) {
 		job_answer_error(j, 503, "ServiceUnavailable", "the shim is shutting down");
 		return;

@@ -105,6 +105,7 @@ struct http_call {
 	uint64_t arrival_ns;
 	size_t max_body; /* HTTP_MAX_BODY, or HTTP_MAX_EVENT for an Event */
 	enum http_invocation invocation;
+	bool log_tail;
 	bool too_large, over_budget;
 	bool owned;			 /* handed to ops.invoke, not answered yet */
 	bool answered;			 /* held is its answer's */
@@ -178,6 +179,8 @@ static const char event_too_large_body[] =
 static const char bad_invocation_body[] =
     "{\"errorMessage\":\"X-Amz-Invocation-Type must be RequestResponse, Event or "
     "DryRun\",\"errorType\":\"InvalidParameterValueException\"}";
+static const char bad_log_type_body[] = "{\"errorMessage\":\"X-Amz-Log-Type must be None or Tail\","
+					"\"errorType\":\"InvalidParameterValueException\"}";
 static const char over_budget_body[] =
     "{\"errorMessage\":\"the shim holds as many request bodies as it may; retry\","
     "\"errorType\":\"ServiceUnavailableException\"}";
@@ -562,6 +565,15 @@ static int invocation_of(struct MHD_Connection *conn, enum http_invocation *out)
 	return 0;
 }
 
+/* X-Amz-Log-Type: None (or absent) or Tail.  -1: another value. */
+static int log_type_of(struct MHD_Connection *conn, bool *tail)
+{
+	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Log-Type");
+
+	*tail = v && !strcmp(v, "Tail");
+	return !v || *tail || !strcmp(v, "None") ? 0 : -1;
+}
+
 /* First call of a request (its headers are whole): everything but an
  * invocation is answered now. */
 static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *conn, const char *url,
@@ -574,6 +586,7 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 	unsigned long long want = 0;
 	char name[HTTP_FUNCTION_MAX + 1];
 	enum http_invocation inv;
+	bool tail;
 	struct http_call *c;
 	size_t fn, max;
 
@@ -592,6 +605,8 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 			     "{\"errorMessage\":\"method not allowed\"}", "POST");
 	if (invocation_of(conn, &inv) < 0)
 		return reply(conn, MHD_HTTP_BAD_REQUEST, bad_invocation_body, NULL);
+	if (log_type_of(conn, &tail) < 0)
+		return reply(conn, MHD_HTTP_BAD_REQUEST, bad_log_type_body, NULL);
 	max = inv == HTTP_INVOKE_EVENT ? HTTP_MAX_EVENT : HTTP_MAX_BODY;
 	clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (clen)
@@ -616,6 +631,7 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 	c->fn = fn;
 	c->max_body = max;
 	c->invocation = inv;
+	c->log_tail = tail && inv == HTTP_INVOKE_SYNC;
 	if (!body_fits(f, c, (size_t)want + 1) ||
 	    (want && slx_buf_reserve(&c->body, (size_t)want) < 0)) {
 		f->body_bytes -= c->held;
@@ -751,6 +767,11 @@ enum http_invocation http_call_invocation(const struct http_call *c)
 	return c->invocation;
 }
 
+bool http_call_log_tail(const struct http_call *c)
+{
+	return c->log_tail;
+}
+
 uint64_t http_call_arrival_ns(const struct http_call *c)
 {
 	return c->arrival_ns;
@@ -816,6 +837,8 @@ void http_call_answer(struct http_call *c, const struct http_answer *a)
 		(void)MHD_add_response_header(r, "X-Amzn-RequestId", a->request_id);
 	if (r && a->request_id && a->status == 200)
 		(void)MHD_add_response_header(r, "X-Amz-Executed-Version", "$LATEST");
+	if (r && a->log_result)
+		(void)MHD_add_response_header(r, "X-Amz-Log-Result", a->log_result);
 	if (r && a->function_error)
 		(void)MHD_add_response_header(r, "X-Amz-Function-Error", a->function_error);
 	if (r && a->start)

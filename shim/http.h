@@ -98,6 +98,7 @@ struct http_answer {
 	const char *start;	    /* X-Slxrun-Start: cold|warm, or NULL */
 	const char *sandbox;	    /* X-Slxrun-Sandbox: the sandbox id, or NULL */
 	const char *request_id;	    /* X-Amzn-RequestId, or NULL */
+	const char *log_result;	    /* X-Amz-Log-Result (base64), or NULL */
 };
 
 /* The daemons' epoll fds are added to epfd with data.ptr = tag. */
@@ -131,6 +132,8 @@ const char *http_call_body(const struct http_call *c, size_t *len);
 void http_call_take_body(struct http_call *c, struct slx_buf *out);
 /* Its X-Amz-Invocation-Type (a DryRun never reaches ops.invoke). */
 enum http_invocation http_call_invocation(const struct http_call *c);
+/* X-Amz-Log-Type: Tail on a RequestResponse call (Lambda ignores it on an Event). */
+bool http_call_log_tail(const struct http_call *c);
 /* The NAME of its path /2015-03-31/functions/NAME/invocations (at most
  * HTTP_FUNCTION_MAX bytes of it: a Lambda ARN's length), as
  * ops.function_index placed it when its headers came: a name no function

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* jobs.c -- a job: one waiting or running invocation, answered exactly
  * once (its HTTP call answered, its outcome counted, the job freed). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,11 +40,17 @@ void job_answer_result(struct serve *s, struct serve_fn *f, struct pool_slot *sl
 {
 	bool cold = j->cold;
 	struct http_answer a;
+	struct slx_buf log = {0};
+	struct slx_err err = {0};
 
 	if (!j->call) {
 		serve_event_finished(s, f, j, res);
 		return;
 	}
+	if (j->tail && shim_log_result(&log, j->request_id, res->log ? res->log : "", res->log_len,
+				       res->duration_ns, shim_function_memory_mb(f->fn), &err) < 0)
+		fprintf(stderr, "slxrun shim: %s: the log of %s: %s\n", f->fn->name, j->request_id,
+			err.msg);
 	a = (struct http_answer){
 	    .status = 200,
 	    .body = res->body ? res->body : "",
@@ -54,9 +61,11 @@ void job_answer_result(struct serve *s, struct serve_fn *f, struct pool_slot *sl
 	    .start = cold ? "cold" : "warm",
 	    .sandbox = slot->id,
 	    .request_id = j->request_id,
+	    .log_result = log.len ? log.p : NULL,
 	};
 
 	metrics_observe(&f->m, res->outcome, cold, (double)(slx_now_ns() - j->arrival_ns) / 1e9);
 	http_call_answer(j->call, &a);
+	slx_buf_release(&log);
 	free(j);
 }

@@ -3,6 +3,8 @@
  * error JSON, a process's end, request ids, epoch-ms deadlines. */
 #include "lambda.h"
 
+#include <errno.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -10,6 +12,45 @@
 #include <time.h>
 
 #include "../common/fsutil.h"
+#include "../common/lazylib.h"
+
+#define LOG_RESULT_MAX 4096 /* Lambda's "last 4 KB" */
+
+int shim_log_result(struct slx_buf *b, const char *request_id, const char *log, size_t len,
+		    uint64_t duration_ns, long long memory_mb, struct slx_err *err)
+{
+	struct slx_buf text = {0};
+	double ms = (double)duration_ns / 1e6;
+	unsigned long long billed = (duration_ns + 999999) / 1000000;
+	char head[128], foot[384];
+	size_t start, n;
+	int r = -1;
+
+	snprintf(head, sizeof(head), "START RequestId: %s Version: $LATEST\n", request_id);
+	snprintf(foot, sizeof(foot),
+		 "%sEND RequestId: %s\nREPORT RequestId: %s\tDuration: %.2f ms\t"
+		 "Billed Duration: %llu ms\tMemory Size: %lld MB\t\n",
+		 len && log[len - 1] != '\n' ? "\n" : "", request_id, request_id, ms,
+		 billed ? billed : 1, memory_mb);
+	if (slx_buf_add(&text, head, strlen(head)) < 0 || slx_buf_add(&text, log, len) < 0 ||
+	    slx_buf_add(&text, foot, strlen(foot)) < 0)
+		goto out;
+	start = text.len > LOG_RESULT_MAX ? text.len - LOG_RESULT_MAX : 0;
+	n = text.len - start;
+	if (slx_lazy_load_crypto(err) < 0)
+		goto out;
+	b->len = 0;
+	if (slx_buf_reserve(b, 4 * ((n + 2) / 3) + 1) < 0)
+		goto out;
+	b->len = (size_t)EVP_EncodeBlock((unsigned char *)b->p,
+					 (const unsigned char *)text.p + start, (int)n);
+	r = 0;
+out:
+	if (r < 0 && !err->msg[0])
+		slx_error(err, ENOMEM, "the call's log");
+	slx_buf_release(&text);
+	return r;
+}
 
 int shim_error_json(struct slx_buf *b, const char *type, const char *msg, size_t msg_len)
 {

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../common/buf.h"
+#include "../common/err.h"
 
 /* {"errorMessage":<msg>,"errorType":<type>} into b (emptied first). */
 int shim_error_json(struct slx_buf *b, const char *type, const char *msg, size_t msg_len);
@@ -15,6 +16,11 @@ int shim_error_json(struct slx_buf *b, const char *type, const char *msg, size_t
 void shim_exit_text(int status, char *buf, size_t len);
 /* A fresh Lambda-style request id (UUID v4 text, 36 chars + NUL). */
 void shim_request_id_new(char buf[37]);
+/* X-Amz-Log-Result for a call that asked for its log (X-Amz-Log-Type:
+ * Tail): the last 4 KB of Lambda's execution log (START, what the call
+ * logged, END, REPORT with its duration and memory size), base64, into b. */
+int shim_log_result(struct slx_buf *b, const char *request_id, const char *log, size_t len,
+		    uint64_t duration_ns, long long memory_mb, struct slx_err *err);
 /* Wall clock in epoch milliseconds (deadlines as Lambda states them). */
 uint64_t shim_epoch_ms(void);
 

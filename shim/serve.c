@@ -44,7 +44,7 @@ static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 		len = j->event.len;
 	}
 	if (shim_sandbox_invoke_start(slot->sb, j->request_id, body, len,
-				      shim_epoch_ms() + timeout_ms, &err) < 0)
+				      shim_epoch_ms() + timeout_ms, j->tail, &err) < 0)
 		goto unusable;
 	/* The rest of a big event goes out as the agent takes it. */
 	ev.events = EPOLLIN | (shim_sandbox_wants_write(slot->sb) ? EPOLLOUT : 0);

@@ -46,6 +46,7 @@ struct job {
 	uint64_t arrival_ns;
 	unsigned attempts;
 	bool cold; /* served by a sandbox made while it waited, as its first call */
+	bool tail; /* X-Amz-Log-Type: Tail (a RequestResponse call) */
 	char request_id[37];
 	struct slx_buf event;
 	struct serve_fn *owner; /* an Event's function, whose event bytes it holds */

@@ -846,20 +846,32 @@ Test(shim, runtime_api_timeout_takes_its_sandbox, .timeout = 60)
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
-/* One POST to the invocation path with X-Amz-Invocation-Type: type. */
-static void shim_t_invoke_as(const char *type, const char *event, size_t len, struct http_reply *r)
+/* One POST of event to the invocation path with one more header. */
+static void shim_t_invoke_with(const char *header, const char *event, size_t len,
+			       struct http_reply *r)
 {
-	char header[96];
-	struct curl_slist *h;
+	struct curl_slist *h = curl_slist_append(NULL, header);
 	CURL *c = http_easy(shim_t_cur.sock, "http://localhost" SHIM_INVOKE_PATH, event, len, r);
 
-	snprintf(header, sizeof(header), "X-Amz-Invocation-Type: %s", type);
-	h = curl_slist_append(NULL, header);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	curl_easy_cleanup(c);
 	curl_slist_free_all(h);
+}
+
+static void shim_t_invoke_hdr(const char *header, const char *event, struct http_reply *r)
+{
+	shim_t_invoke_with(header, event, strlen(event), r);
+}
+
+/* With X-Amz-Invocation-Type: type. */
+static void shim_t_invoke_as(const char *type, const char *event, size_t len, struct http_reply *r)
+{
+	char header[96];
+
+	snprintf(header, sizeof(header), "X-Amz-Invocation-Type: %s", type);
+	shim_t_invoke_with(header, event, len, r);
 }
 
 /* The request id an answer names, or "" (X-Amzn-RequestId). */
@@ -960,5 +972,66 @@ Test(shim, events_held_stay_within_the_body_budget, .timeout = 90)
 	cr_expect_leq(accepted, 8, "%u Events of 1 MiB held on an 8 MB budget", accepted);
 	cr_expect_geq(refused, 4, "%u refused", refused);
 	cr_expect_eq(accepted + refused, 12);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
+/* X-Amz-Log-Result of an answer, decoded, into out ("" without one). */
+static void shim_t_log_result(const struct http_reply *r, char *out, size_t cap)
+{
+	char b64[8192] = "";
+	const char *p = strstr(r->headers, "X-Amz-Log-Result: ");
+	struct cmd_result c;
+
+	out[0] = '\0';
+	if (!p)
+		return;
+	sscanf(p + strlen("X-Amz-Log-Result: "), "%8191[A-Za-z0-9+/=]", b64);
+	cmd_run(&c, b64, 10, "base64 -d");
+	cr_assert_eq(c.status, 0, "not base64: %s", b64);
+	snprintf(out, cap, "%s", c.out);
+	cmd_result_free(&c);
+}
+
+/* X-Amz-Log-Type: Tail: the answer carries the last 4 KB of Lambda's
+ * execution log of the call (START, what it wrote to stderr, END, REPORT),
+ * base64; None or no header, nothing; another value, 400.  Before, the
+ * header was ignored. */
+Test(shim, log_type_tail_answers_with_the_calls_own_log)
+{
+	const char *b = shim_t_script_bundle("read -r x; echo log:$x >&2; [ \\\"$x\\\" = big ] && "
+					     "yes zzzzzzzzz | head -c 9000 >&2; echo ok:$x",
+					     10);
+	static char log[16384];
+	struct http_reply r;
+	char want[256];
+	const char *id;
+	char *h;
+
+	shim_proc_start(&shim_t_cur, b, NULL);
+	h = "X-Amz-Log-Type: Tail";
+	shim_t_invoke_hdr(h, "one", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_assert_str_eq(r.body, "ok:one\n");
+	id = shim_t_request_id(&r);
+	shim_t_log_result(&r, log, sizeof(log));
+	snprintf(want, sizeof(want),
+		 "START RequestId: %s Version: $LATEST\nlog:one\nEND RequestId: %s\nREPORT "
+		 "RequestId: %s\tDuration: ",
+		 id, id, id);
+	cr_expect(!strncmp(log, want, strlen(want)), "want %s, got %s", want, log);
+	cr_expect(strstr(log, "\tMemory Size: 128 MB\t\n"), "%s", log);
+
+	shim_t_invoke_hdr(h, "big", &r);
+	shim_t_log_result(&r, log, sizeof(log));
+	cr_expect_eq(strlen(log), 4096, "%zu bytes of log", strlen(log));
+	cr_expect_null(strstr(log, "START"), "the tail is the log's last 4 KB: %.60s", log);
+	cr_expect(strstr(log, "zzz\nEND RequestId: "), "%.200s", log + strlen(log) / 2);
+
+	shim_t_invoke_hdr("X-Amz-Log-Type: None", "none", &r);
+	cr_expect_eq(r.status, 200, "%s", r.body);
+	cr_expect_null(strstr(r.headers, "X-Amz-Log-Result"), "%s", r.headers);
+	shim_t_invoke_hdr("X-Amz-Log-Type: tail", "bad", &r);
+	cr_expect_eq(r.status, 400, "%s", r.body);
+	cr_expect(strstr(r.body, "InvalidParameterValueException"), "%s", r.body);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }

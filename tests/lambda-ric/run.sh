@@ -128,6 +128,18 @@ for _ in $(seq 1 100); do grep -q "ran $id" "$LOG" && break; sleep 0.1; done
 check "the handler logged its request id, fields tab-separated" \
 	grep -q "\[$NAME\] [0-9T:.-]*Z${tab}$id${tab}INFO${tab}ran $id" "$LOG"
 
+echo "scenario: X-Amz-Log-Type: Tail brings the call's own log"
+call $NAME "X-Amz-Log-Type: Tail" <<<'{"t":1}'
+id=$(header X-Amzn-RequestId)
+log=$(header X-Amz-Log-Result | base64 -d)
+check "200" eq "$STATUS" 200
+check "its START line" has "$log" "START RequestId: $id Version: \$LATEST"
+check "the handler's line, as the RIC wrote it" has "$log" "${tab}$id${tab}INFO${tab}ran $id"
+check "its END and REPORT lines" has "$log" "END RequestId: $id
+REPORT RequestId: $id${tab}Duration: "
+call $NAME <<<'{"t":2}'
+check "none unasked" eq "$(header X-Amz-Log-Result)" ""
+
 echo "scenario: a handler the RIC cannot load is an init error"
 call badinit <<<'{}'
 check "200 with X-Amz-Function-Error" eq "$STATUS $(header X-Amz-Function-Error)" "200 Unhandled"

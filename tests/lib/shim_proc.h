@@ -29,7 +29,7 @@ struct http_reply {
 	long status;
 	char body[65536];
 	size_t len;
-	char headers[4096];
+	char headers[16384];
 	size_t hlen;
 };
 
