@@ -64,6 +64,7 @@ enum {
 	M_DESTROY,
 	M_CONN_INFO,
 	M_RESP_CB,
+	M_VALUES,
 	M_COUNT
 };
 static const char *const mhd_names[M_COUNT] = {
@@ -82,6 +83,7 @@ static const char *const mhd_names[M_COUNT] = {
     "MHD_destroy_response",
     "MHD_get_connection_info",
     "MHD_create_response_from_callback",
+    "MHD_get_connection_values",
 };
 static void *mhd_slots[M_COUNT];
 static struct slx_lazy_lib mhd_lib = {"libmicrohttpd.so.12", mhd_names, mhd_slots, M_COUNT, false};
@@ -136,6 +138,13 @@ const char *MHD_lookup_connection_value(struct MHD_Connection *connection, enum 
 					const char *key)
 {
 	return MHD_FN(M_LOOKUP, MHD_lookup_connection_value)(connection, kind, key);
+}
+
+int MHD_get_connection_values(struct MHD_Connection *connection, enum MHD_ValueKind kind,
+			      MHD_KeyValueIterator iterator, void *iterator_cls)
+{
+	return MHD_FN(M_VALUES, MHD_get_connection_values)(connection, kind, iterator,
+							   iterator_cls);
 }
 
 void MHD_suspend_connection(struct MHD_Connection *connection)

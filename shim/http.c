@@ -152,14 +152,18 @@ static enum MHD_Result reply_with(struct MHD_Connection *conn, unsigned status, 
 	return ret;
 }
 
-static enum MHD_Result reply_empty(struct MHD_Connection *conn, unsigned status)
+/* Lambda's DryRun: 204 and a request id, nothing run. */
+static enum MHD_Result reply_dry_run(struct MHD_Connection *conn)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
 	enum MHD_Result ret;
+	char id[37];
 
 	if (!r)
 		return MHD_NO;
-	ret = MHD_queue_response(conn, status, r);
+	shim_request_id_new(id);
+	(void)MHD_add_response_header(r, "X-Amzn-RequestId", id);
+	ret = MHD_queue_response(conn, MHD_HTTP_NO_CONTENT, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -547,13 +551,58 @@ static void function_of(const char *url, char *out, size_t max)
 	snprintf(out, max + 1, "%.*s", (int)(len > max ? max : len), name);
 }
 
+struct header_count {
+	const char *name;
+	unsigned n;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct header_count *c = cls;
+
+	(void)kind;
+	(void)value;
+	c->n += !strcasecmp(key, c->name);
+	return MHD_YES;
+}
+
+/* Lambda's header name: its one value (its trailing blanks, which
+ * libmicrohttpd keeps, cut), NULL when absent; -1 when it comes twice
+ * (the first would win in silence: an Event then DryRun ran as a DryRun). */
+static int one_header(struct MHD_Connection *conn, const char *name, char *out, size_t cap,
+		      const char **value)
+{
+	struct header_count c = {name, 0};
+	const char *v;
+	size_t n;
+
+	*value = NULL;
+	(void)MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
+	if (c.n > 1)
+		return -1;
+	if (!(v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name)))
+		return 0;
+	for (n = strlen(v); n && (v[n - 1] == ' ' || v[n - 1] == '\t'); n--)
+		;
+	if (n >= cap)
+		return -1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	*value = out;
+	return 0;
+}
+
 /* X-Amz-Invocation-Type, spelt as Lambda's API spells it; absent is
- * RequestResponse.  -1: another value. */
+ * RequestResponse.  -1: another value, or two. */
 static int invocation_of(struct MHD_Connection *conn, enum http_invocation *out)
 {
-	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Invocation-Type");
+	char buf[32];
+	const char *v;
 
 	*out = HTTP_INVOKE_SYNC;
+	if (one_header(conn, "X-Amz-Invocation-Type", buf, sizeof(buf), &v) < 0)
+		return -1;
 	if (!v || !strcmp(v, "RequestResponse"))
 		return 0;
 	if (!strcmp(v, "Event"))
@@ -565,11 +614,15 @@ static int invocation_of(struct MHD_Connection *conn, enum http_invocation *out)
 	return 0;
 }
 
-/* X-Amz-Log-Type: None (or absent) or Tail.  -1: another value. */
+/* X-Amz-Log-Type: None (or absent) or Tail.  -1: another value, or two. */
 static int log_type_of(struct MHD_Connection *conn, bool *tail)
 {
-	const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Amz-Log-Type");
+	char buf[32];
+	const char *v;
 
+	*tail = false;
+	if (one_header(conn, "X-Amz-Log-Type", buf, sizeof(buf), &v) < 0)
+		return -1;
 	*tail = v && !strcmp(v, "Tail");
 	return !v || *tail || !strcmp(v, "None") ? 0 : -1;
 }
@@ -624,7 +677,7 @@ static enum MHD_Result on_first(struct http_daemon *d, struct MHD_Connection *co
 		return function_not_found(conn, name);
 	/* Lambda's DryRun: the function is there and the caller may call it. */
 	if (inv == HTTP_INVOKE_DRYRUN)
-		return reply_empty(conn, MHD_HTTP_NO_CONTENT);
+		return reply_dry_run(conn);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return MHD_NO;

@@ -25,7 +25,7 @@ void job_answer_error(struct job *j, unsigned status, const char *type, const ch
 
 	if (!j->call) { /* an Event: its caller was answered when it was queued */
 		slx_buf_release(&b);
-		serve_event_drop(j, msg);
+		serve_event_failed(j, type);
 		return;
 	}
 	http_call_answer(j->call, &a);
@@ -35,7 +35,7 @@ void job_answer_error(struct job *j, unsigned status, const char *type, const ch
 
 /* Answer a finished invocation (an Event's goes to async.c); the job is
  * freed or kept to run again. */
-void job_answer_result(struct serve *s, struct serve_fn *f, struct pool_slot *slot, struct job *j,
+void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j,
 		       const struct shim_result *res)
 {
 	bool cold = j->cold;
@@ -44,7 +44,7 @@ void job_answer_result(struct serve *s, struct serve_fn *f, struct pool_slot *sl
 	struct slx_err err = {0};
 
 	if (!j->call) {
-		serve_event_finished(s, f, j, res);
+		serve_event_finished(f, j, res);
 		return;
 	}
 	if (j->tail && shim_log_result(&log, j->request_id, res->log ? res->log : "", res->log_len,

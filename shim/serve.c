@@ -128,7 +128,7 @@ static void finish(struct serve *s, struct pool_slot *slot, const struct shim_re
 
 	slot->job = NULL;
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
-	job_answer_result(s, f, slot, j, res);
+	job_answer_result(f, slot, j, res);
 	pool_slot_finish(&f->pool, slot, slx_now_ns());
 	if (!keep)
 		serve_slot_release(s, slot);
@@ -308,7 +308,7 @@ static void shutdown_all(struct serve *s)
 			if (slot->state != POOL_BUSY)
 				continue;
 			shim_sandbox_timeout(slot->sb, &res);
-			job_answer_result(s, f, slot, slot->job, &res);
+			job_answer_result(f, slot, slot->job, &res);
 			slot->job = NULL;
 			shim_result_release(&res);
 		}

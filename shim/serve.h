@@ -36,8 +36,13 @@
 #define NS_PER_S       1000000000ull
 #define NS_PER_MS      1000000ull
 
-/* Lambda runs an Event up to this many times in all (two retries). */
-#define SERVE_EVENT_RUNS 3
+/* Lambda runs an Event up to this many times in all (two retries), and
+ * keeps one at most 6 hours (both over --time-scale). */
+#define SERVE_EVENT_RUNS   3
+#define SERVE_EVENT_AGE_NS (6 * 3600 * NS_PER_S)
+/* A function's Events (queued, running, waiting to run again) take at most
+ * half its queue: the rest is its synchronous callers'. */
+#define SERVE_EVENTS_MAX (SERVE_QUEUE_MAX / 2)
 
 /* One waiting or running invocation.  An Event's caller was answered when
  * it was queued: call is NULL, and the job holds its event (async.c). */
@@ -51,6 +56,7 @@ struct job {
 	struct slx_buf event;
 	struct serve_fn *owner; /* an Event's function, whose event bytes it holds */
 	unsigned runs;		/* an Event's runs so far */
+	uint64_t first_ns;	/* an Event's arrival (arrival_ns is its run's) */
 	uint64_t due_ns;	/* an Event waiting to run again: when */
 	struct job *next;	/* in its function's list of those */
 };
@@ -68,6 +74,7 @@ struct serve_node {
 /* One function on the node: its bundle, pool, counters and the registry
  * socket `slxrun invoke BUNDLE` finds it by. */
 struct serve_fn {
+	struct serve *serve; /* the node it is one function of */
 	struct shim_function *fn;
 	struct pool pool;
 	struct metrics m;
@@ -77,6 +84,7 @@ struct serve_fn {
 				   * names the function by it */
 	uint64_t create_retry_ns; /* min-warm creation waits after a failure */
 	size_t event_bytes;	  /* held by its Events, queued, running or waiting */
+	unsigned events;	  /* and how many they are (SERVE_EVENTS_MAX) */
 	struct job *retries;	  /* Events waiting to run again, in due order */
 };
 
@@ -142,7 +150,7 @@ uint32_t serve_max_timeout_s(const struct serve *s);
 /* jobs.c: answer j (an error body of type/msg, or a finished invocation's
  * result) and free it. */
 void job_answer_error(struct job *j, unsigned status, const char *type, const char *msg);
-void job_answer_result(struct serve *s, struct serve_fn *f, struct pool_slot *slot, struct job *j,
+void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j,
 		       const struct shim_result *res);
 
 /* async.c: Lambda's Event invocations. */
@@ -151,10 +159,11 @@ void job_answer_result(struct serve *s, struct serve_fn *f, struct pool_slot *sl
 int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j);
 /* An Event ran: counted, then waits to run again after an error, a
  * timeout or a crash, a minute then two (over --time-scale), or goes. */
-void serve_event_finished(struct serve *s, struct serve_fn *f, struct job *j,
-			  const struct shim_result *res);
-/* j, an Event, will not run (again): logged as dropped, freed. */
-void serve_event_drop(struct job *j, const char *why);
+void serve_event_finished(struct serve_fn *f, struct job *j, const struct shim_result *res);
+/* j, an Event, failed before it ran (its sandbox could not be made, or
+ * failed it, or the shim is stopping): it runs again as after an error,
+ * or is dropped (logged, counted, freed). */
+void serve_event_failed(struct job *j, const char *why);
 /* Queue the Events due again by now; the ms until the next one is due
  * (t when that is later, or there is none). */
 void serve_events_due(struct serve *s, uint64_t now);

@@ -350,9 +350,11 @@ int serve_load_functions(struct serve *s, struct slx_err *err)
 	/* before an image ref puts anything in the store (shim/invoke.c) */
 	if (!s->opts.floor.unsafe && shim_floor_range_hold(&s->opts.floor, err) < 0)
 		return -1;
-	for (size_t fi = 0; fi < n; fi++)
+	for (size_t fi = 0; fi < n; fi++) {
+		s->fns[fi].serve = s;
 		if (load_one(s, fi, err) < 0)
 			return -1;
+	}
 	return 0;
 }
 

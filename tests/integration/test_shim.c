@@ -846,13 +846,16 @@ Test(shim, runtime_api_timeout_takes_its_sandbox, .timeout = 60)
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
-/* One POST of event to the invocation path with one more header. */
-static void shim_t_invoke_with(const char *header, const char *event, size_t len,
+/* One POST of event to the invocation path with one header more, or two
+ * (h2 may be NULL). */
+static void shim_t_invoke_with(const char *h1, const char *h2, const char *event, size_t len,
 			       struct http_reply *r)
 {
-	struct curl_slist *h = curl_slist_append(NULL, header);
+	struct curl_slist *h = curl_slist_append(NULL, h1);
 	CURL *c = http_easy(shim_t_cur.sock, "http://localhost" SHIM_INVOKE_PATH, event, len, r);
 
+	if (h2)
+		h = curl_slist_append(h, h2);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	cr_assert_eq(curl_easy_perform(c), CURLE_OK);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
@@ -862,7 +865,7 @@ static void shim_t_invoke_with(const char *header, const char *event, size_t len
 
 static void shim_t_invoke_hdr(const char *header, const char *event, struct http_reply *r)
 {
-	shim_t_invoke_with(header, event, strlen(event), r);
+	shim_t_invoke_with(header, NULL, event, strlen(event), r);
 }
 
 /* With X-Amz-Invocation-Type: type. */
@@ -871,7 +874,7 @@ static void shim_t_invoke_as(const char *type, const char *event, size_t len, st
 	char header[96];
 
 	snprintf(header, sizeof(header), "X-Amz-Invocation-Type: %s", type);
-	shim_t_invoke_with(header, event, len, r);
+	shim_t_invoke_with(header, NULL, event, len, r);
 }
 
 /* The request id an answer names, or "" (X-Amzn-RequestId). */
@@ -940,9 +943,15 @@ Test(shim, lambdas_invocation_types_event_dryrun_and_request_ids, .timeout = 90)
 
 	shim_t_invoke_as("DryRun", "x", 1, &r);
 	cr_expect_eq(r.status, 204, "%s", r.body);
+	cr_expect_eq(strlen(shim_t_request_id(&r)), 36, "%s", r.headers);
 	shim_t_invoke_as("event", "x", 1, &r);
 	cr_expect_eq(r.status, 400, "%s", r.body);
 	cr_expect(strstr(r.body, "InvalidParameterValueException"), "%s", r.body);
+	/* named twice, the first won in silence: an Event then a DryRun ran
+	 * nothing (the review) */
+	shim_t_invoke_with("X-Amz-Invocation-Type: Event", "X-Amz-Invocation-Type: DryRun", "x", 1,
+			   &r);
+	cr_expect_eq(r.status, 400, "%s", r.body);
 	memset(big, 'b', sizeof(big));
 	shim_t_invoke_as("Event", big, sizeof(big), &r);
 	cr_expect_eq(r.status, 413, "%s", r.body);
@@ -1033,5 +1042,57 @@ Test(shim, log_type_tail_answers_with_the_calls_own_log)
 	shim_t_invoke_hdr("X-Amz-Log-Type: tail", "bad", &r);
 	cr_expect_eq(r.status, 400, "%s", r.body);
 	cr_expect(strstr(r.body, "InvalidParameterValueException"), "%s", r.body);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
+/* An Event is answered at once, so one connection could fill the queue
+ * the function's synchronous callers share (a review: 1,028 Events from
+ * one client left the next call 429).  Events take at most half of it. */
+Test(shim, events_leave_half_the_queue_to_synchronous_calls, .timeout = 120)
+{
+	const char *b =
+	    shim_t_script_bundle("read -r x; [ \\\"$x\\\" = e ] && sleep 5; echo ok:$x", 10);
+	unsigned accepted = 0, refused = 0;
+	struct http_reply r;
+
+	shim_proc_start(&shim_t_cur, b, "--max 1");
+	for (int i = 0; i < 600; i++) {
+		shim_t_invoke_as("Event", "e", 1, &r);
+		accepted += r.status == 202;
+		refused += r.status == 429;
+	}
+	/* less those that ran and went while the others came */
+	cr_expect_leq(accepted - (unsigned)shim_metric(&shim_t_cur,
+						       "slxrun_invocations_total{outcome=\"ok\"}"),
+		      512, "%u Events queued", accepted);
+	cr_expect_geq(accepted, 500, "%u Events queued", accepted);
+	cr_expect_eq(accepted + refused, 600, "%u + %u", accepted, refused);
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_rejected_total"), refused);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
+/* An Event whose sandbox cannot start (a runtime-api bundle whose
+ * bootstrap is missing) runs again as after a function error, as Lambda
+ * retries init errors; it was dropped at once ("after 0 run(s)"). */
+Test(shim, an_event_whose_function_cannot_start_is_retried, .timeout = 60)
+{
+	static char args[] = "[\"/no/such/bootstrap\"]";
+	struct http_reply r;
+	struct cmd_result c;
+	char id[64];
+
+	bundle_make(&shim_t_bundle, args, NULL,
+		    ",\"annotations\":{\"org.slxrun.function.mode\":\"runtime-api\"}", NULL);
+	bundle_own_rootfs(&shim_t_bundle);
+	shim_t_have_bundle = true;
+	shim_proc_start(&shim_t_cur, shim_t_bundle.dir, "--time-scale 60");
+	shim_t_invoke_as("Event", "{}", 2, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	snprintf(id, sizeof(id), "%s", shim_t_request_id(&r));
+	cr_assert_eq(shim_t_metric_reaches("slxrun_events_dropped_total", 1, 30), 1,
+		     "the Event was never given up");
+	cmd_run(&c, NULL, 10, "grep 'Event %s dropped' %s", id, shim_t_cur.log);
+	cr_expect(strstr(c.out, "dropped after 3 run(s)"), "%s", c.out);
+	cmd_result_free(&c);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
