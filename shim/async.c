@@ -122,9 +122,11 @@ void serve_events_due(struct serve *s, uint64_t now)
 				full = j;
 			}
 		}
-		while ((j = full)) {
+		while ((j = full)) { /* at least 10 ms, however fast time runs */
+			uint64_t wait = scaled(s, NS_PER_S);
+
 			full = j->next;
-			wait_until(f, j, now + scaled(s, NS_PER_S));
+			wait_until(f, j, now + (wait > 10 * NS_PER_MS ? wait : 10 * NS_PER_MS));
 		}
 	}
 }
