@@ -45,18 +45,6 @@ static int mount_attrs(int mntfd, uint64_t set, uint64_t clr, unsigned long prop
 			     sizeof(a));
 }
 
-/* r* options, then propagation, on the root of the mount at mntfd. */
-static int attrs_after(int mntfd, const struct rt_mount_op *op)
-{
-	if ((op->rec_attr_set || op->rec_attr_clr) &&
-	    mount_attrs(mntfd, op->rec_attr_set, op->rec_attr_clr, 0, true) < 0)
-		return -1;
-	if (op->propagation &&
-	    mount_attrs(mntfd, 0, 0, op->propagation, op->propagation & MS_REC) < 0)
-		return -1;
-	return 0;
-}
-
 static int dest_error(const struct rt_mount_op *op, int rootfd, int e, struct slx_err *err)
 {
 	cleanup_close int fd = -1;
@@ -140,40 +128,49 @@ static int dest_open(int rootfd, const struct rt_mount_op *op, bool is_file, str
 }
 
 /* With no per-mount flags a bind is one mount(2).  With flags, the clone is
- * built detached (open_tree), flagged, then attached: it is never visible
+ * built detached (open_tree), flagged (r* options, the others, the r* ones
+ * again: they have the last word), then attached: it is never visible
  * writable, and mount_setattr changes only the named flags, so flags locked
- * by a user namespace survive where MS_REMOUNT would fail with EPERM. */
+ * by a user namespace survive where MS_REMOUNT would fail with EPERM.  Its
+ * propagation is then set through the same descriptor, which names the
+ * attached mount: the destination is never looked up again (a second
+ * lookup, by path, raced a symlink swapped in by whoever shares a
+ * directory on the way, and an `rro` volume was left writable, or another
+ * bind made writable: an attacker's review). */
 static int bind_attach(const char *source, const struct rt_mount_op *op, int target)
 {
 	char tpath[FD_PATH_MAX];
+	bool rec = op->rec_attr_set || op->rec_attr_clr;
 	cleanup_close int tree = -1;
 
-	if (!op->attr_set && !op->attr_clr)
+	if (!op->attr_set && !op->attr_clr && !rec && !op->propagation)
 		return mount(source, fd_path(tpath, target), NULL,
 			     MS_BIND | (op->recursive ? MS_REC : 0), NULL);
 	tree = open_tree(AT_FDCWD, source,
 			 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (op->recursive ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return -1;
-	if ((op->rec_attr_set || op->rec_attr_clr) &&
+	if (rec && mount_attrs(tree, op->rec_attr_set, op->rec_attr_clr, 0, true) < 0)
+		return -1;
+	if ((op->attr_set || op->attr_clr) &&
+	    mount_attrs(tree, op->attr_set, op->attr_clr, 0, false) < 0)
+		return -1;
+	if (rec && (op->attr_set || op->attr_clr) &&
 	    mount_attrs(tree, op->rec_attr_set, op->rec_attr_clr, 0, true) < 0)
 		return -1;
-	if (mount_attrs(tree, op->attr_set, op->attr_clr, 0, false) < 0)
+	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return -1;
-	return move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-}
-
-/* The mount just attached at dest, reopened (strictly when the op is). */
-static int mounted_open(int rootfd, const struct rt_mount_op *op, int flags)
-{
-	return rt_rootfs_open_how(rootfd, op->dest, flags, op->strict ? STRICT : 0);
+	if (op->propagation &&
+	    mount_attrs(tree, 0, 0, op->propagation, op->propagation & MS_REC) < 0)
+		return -1;
+	return 0;
 }
 
 static int run_bind(int rootfd, const char *source, const struct rt_mount_op *op,
 		    struct slx_err *err)
 {
 	struct stat st;
-	cleanup_close int target = -1, mnt = -1;
+	cleanup_close int target = -1;
 
 	if (stat(source, &st) < 0)
 		return slx_error(err, errno, "%s[%zu].source: %s", op->field, op->index, source);
@@ -183,19 +180,13 @@ static int run_bind(int rootfd, const char *source, const struct rt_mount_op *op
 	if (bind_attach(source, op, target) < 0)
 		return slx_error(err, errno, "%s[%zu]: bind %s on %s", op->field, op->index, source,
 				 op->dest);
-	if (!op->propagation && !op->rec_attr_set && !op->rec_attr_clr)
-		return 0;
-	mnt = mounted_open(rootfd, op, O_PATH);
-	if (mnt < 0 || attrs_after(mnt, op) < 0)
-		return slx_error(err, errno, "%s[%zu]: attributes of %s", op->field, op->index,
-				 op->dest);
 	return 0;
 }
 
 int rt_mount_op_attach(int rootfd, const struct rt_mount_op *op, int tree, struct slx_err *err)
 {
 	struct stat st;
-	cleanup_close int target = -1, mnt = -1;
+	cleanup_close int target = -1;
 
 	if (fstat(tree, &st) < 0)
 		return slx_error(err, errno, "%s[%zu]: the idmapped %s", op->field, op->index,
@@ -206,10 +197,9 @@ int rt_mount_op_attach(int rootfd, const struct rt_mount_op *op, int tree, struc
 	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return slx_error(err, errno, "%s[%zu]: attach the idmapped %s on %s", op->field,
 				 op->index, op->source, op->dest);
-	if (!op->propagation)
-		return 0;
-	mnt = mounted_open(rootfd, op, O_PATH);
-	if (mnt < 0 || mount_attrs(mnt, 0, 0, op->propagation, op->propagation & MS_REC) < 0)
+	/* tree names the mount attached now: no second lookup of dest */
+	if (op->propagation &&
+	    mount_attrs(tree, 0, 0, op->propagation, op->propagation & MS_REC) < 0)
 		return slx_error(err, errno, "%s[%zu]: propagation of %s", op->field, op->index,
 				 op->dest);
 	return 0;
@@ -239,15 +229,18 @@ static int own_cgroup_dir(char *buf, size_t len, struct slx_err *err)
 
 /* sysfs cannot be mounted from a user namespace that does not own the
  * network namespace; runc's answer, a recursive bind of the host's /sys
- * made read-only, is ours too. */
-static int sysfs_fallback(int target)
+ * made read-only, is ours too (with the op's r* options and propagation,
+ * none of them taking that away). */
+#define SYSFS_BIND_ATTRS                                                                           \
+	(MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
+static int sysfs_fallback(const struct rt_mount_op *op, int target)
 {
 	struct rt_mount_op bind = {
 	    .recursive = true,
-	    .attr_set =
-		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-	    .rec_attr_set =
-		MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+	    .attr_set = SYSFS_BIND_ATTRS,
+	    .rec_attr_set = SYSFS_BIND_ATTRS | op->rec_attr_set,
+	    .rec_attr_clr = op->rec_attr_clr & ~(uint64_t)SYSFS_BIND_ATTRS,
+	    .propagation = op->propagation,
 	};
 
 	return bind_attach("/sys", &bind, target);
@@ -336,18 +329,78 @@ static int fs_attach(const struct rt_mount_op *op, int target)
 	if (mount(op->source, fd_path(tpath, target), op->fstype, op->flags, op->data) == 0)
 		return 0;
 	if (errno == EPERM && op->kind == RT_MOP_SYSFS && op->node.bind_host)
-		return sysfs_fallback(target);
+		return sysfs_fallback(op, target);
 	return -1;
 }
 
-static int fs_after(int rootfd, const struct rt_mount_op *op, int below, struct slx_err *err)
+/* MS_* flags as the mount's attributes (fsmount), and the superblock's
+ * (fsconfig), as mount(2) would have split them. */
+static uint64_t ms_attrs(unsigned long f)
+{
+	return (f & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) | (f & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+	       (f & MS_NODEV ? MOUNT_ATTR_NODEV : 0) | (f & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0) |
+	       (f & MS_NOATIME ? MOUNT_ATTR_NOATIME : 0) |
+	       (f & MS_NODIRATIME ? MOUNT_ATTR_NODIRATIME : 0) |
+	       (f & MS_STRICTATIME ? MOUNT_ATTR_STRICTATIME : 0);
+}
+
+static int sb_flags(int fs, unsigned long f)
+{
+	static const struct {
+		unsigned long ms;
+		const char *name;
+	} sb[] = {{MS_RDONLY, "ro"},
+		  {MS_SYNCHRONOUS, "sync"},
+		  {MS_DIRSYNC, "dirsync"},
+		  {MS_LAZYTIME, "lazytime"},
+		  {MS_MANDLOCK, "mand"}};
+
+	for (size_t i = 0; i < sizeof(sb) / sizeof(sb[0]); i++)
+		if ((f & sb[i].ms) && fsconfig(fs, FSCONFIG_SET_FLAG, sb[i].name, NULL, 0) < 0)
+			return -1;
+	return 0;
+}
+
+/* The op's filesystem made detached (fsopen, fsconfig, fsmount): what is
+ * done to it after (its type checked, tmpcopyup, r* options, propagation)
+ * goes through this descriptor, never through dest looked up again, where
+ * a symlink swapped in by whoever shares a directory on the way took the
+ * attributes to another mount (an attacker's review).  Its options one by
+ * one, as mount(2) splits them for these filesystems. */
+static int fs_detached(const struct rt_mount_op *op)
+{
+	cleanup_close int fs = fsopen(op->fstype, FSOPEN_CLOEXEC);
+	cleanup_free char *data = op->data ? strdup(op->data) : NULL;
+	char *save = NULL;
+
+	if (fs < 0 || (op->data && !data))
+		return -1;
+	if (op->source && *op->source &&
+	    fsconfig(fs, FSCONFIG_SET_STRING, "source", op->source, 0) < 0)
+		return -1;
+	for (char *o = data ? strtok_r(data, ",", &save) : NULL; o;
+	     o = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(o, '=');
+
+		if (eq)
+			*eq = '\0';
+		if (fsconfig(fs, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, o,
+			     eq ? eq + 1 : NULL, 0) < 0)
+			return -1;
+	}
+	if (sb_flags(fs, op->flags) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		return -1;
+	return fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)ms_attrs(op->flags));
+}
+
+/* Type check, tmpcopyup, r* options and propagation on the filesystem at
+ * mnt (detached; attached at target once done, where propagation follows). */
+static int fs_after(const struct rt_mount_op *op, int mnt, int below, int target,
+		    struct slx_err *err)
 {
 	struct mount_attr ro = {.attr_set = op->attr_set};
-	cleanup_close int mnt = mounted_open(rootfd, op, O_RDONLY | O_DIRECTORY);
 	struct statfs sfs;
 
-	if (mnt < 0)
-		return slx_error(err, errno, "%s[%zu]: open %s", op->field, op->index, op->dest);
 	if (expected_magic(op) && (fstatfs(mnt, &sfs) < 0 || sfs.f_type != expected_magic(op)))
 		return slx_error(err, 0, "%s[%zu]: %s is not %s after mounting it", op->field,
 				 op->index, op->dest, op->fstype);
@@ -356,32 +409,49 @@ static int fs_after(int rootfd, const struct rt_mount_op *op, int below, struct 
 	     (ro.attr_set && mount_setattr(mnt, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)))
 		return slx_error(err, errno, "%s[%zu]: tmpcopyup %s", op->field, op->index,
 				 op->dest);
-	if (attrs_after(mnt, op) < 0)
+	if ((op->rec_attr_set || op->rec_attr_clr) &&
+	    mount_attrs(mnt, op->rec_attr_set, op->rec_attr_clr, 0, true) < 0)
 		return slx_error(err, errno, "%s[%zu]: attributes of %s", op->field, op->index,
+				 op->dest);
+	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		return slx_error(err, errno, "%s[%zu]: mount %s on %s", op->field, op->index,
+				 op->fstype, op->dest);
+	if (op->propagation &&
+	    mount_attrs(mnt, 0, 0, op->propagation, op->propagation & MS_REC) < 0)
+		return slx_error(err, errno, "%s[%zu]: propagation of %s", op->field, op->index,
 				 op->dest);
 	return 0;
 }
 
 static int run_fs(int rootfd, const struct rt_mount_op *op, struct slx_err *err)
 {
-	cleanup_close int target = -1, below = -1;
+	cleanup_close int target = -1, below = -1, mnt = -1;
 
 	target = dest_open(rootfd, op, false, err);
 	if (target < 0)
 		return -1;
-	if (op->kind == RT_MOP_TMPFS_COPYUP) {
-		below = mounted_open(rootfd, op, O_RDONLY | O_DIRECTORY);
-		if (below < 0)
-			return slx_error(err, errno, "%s[%zu]: open %s", op->field, op->index,
-					 op->dest);
+	if (!expected_magic(op) && op->kind != RT_MOP_TMPFS_COPYUP && !op->propagation &&
+	    !op->rec_attr_set && !op->rec_attr_clr) {
+		if (fs_attach(op, target) < 0)
+			return slx_error(err, errno, "%s[%zu]: mount %s on %s", op->field,
+					 op->index, op->fstype, op->dest);
+		return 0;
 	}
-	if (fs_attach(op, target) < 0)
+	/* what it covers, from the very directory it goes on */
+	if (op->kind == RT_MOP_TMPFS_COPYUP &&
+	    (below = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return slx_error(err, errno, "%s[%zu]: open %s", op->field, op->index, op->dest);
+	mnt = fs_detached(op);
+	if (mnt < 0 && errno == EPERM && op->kind == RT_MOP_SYSFS && op->node.bind_host) {
+		if (sysfs_fallback(op, target) < 0)
+			return slx_error(err, errno, "%s[%zu]: mount %s on %s", op->field,
+					 op->index, op->fstype, op->dest);
+		return 0;
+	}
+	if (mnt < 0)
 		return slx_error(err, errno, "%s[%zu]: mount %s on %s", op->field, op->index,
 				 op->fstype, op->dest);
-	if (!expected_magic(op) && below < 0 && !op->propagation && !op->rec_attr_set &&
-	    !op->rec_attr_clr)
-		return 0;
-	return fs_after(rootfd, op, below, err);
+	return fs_after(op, mnt, below, target, err);
 }
 
 int rt_mount_op_run(int rootfd, const struct rt_mount_op *op, struct slx_err *err)

@@ -3,6 +3,7 @@
  * would try them: a cgroup mount reaching host cgroups, /proc and masked
  * paths as symlinks, a masked path swapped for a symlink during setup. */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -696,4 +697,56 @@ Test(rootfs_attacks, the_callers_own_uts_or_ipc_namespace_is_never_written)
 		cmd_result_free(&r);
 		bundle_remove(&b);
 	}
+}
+
+/* The attributes a bind's options ask for (`rro` here) were set through
+ * its destination looked up a second time, after the mount: whoever shares
+ * a directory on the way (a volume of several containers) swapped in a
+ * symlink between the two lookups and took `rro` to another mount, and
+ * the read-only volume was written (an attacker's review: 110 runs of
+ * 300).  Every attribute goes on through the mount's own descriptor now.
+ * A racer swaps vol/ro, where the volume goes, with a symlink to /other,
+ * again and again while containers start. */
+Test(rootfs_attacks, a_binds_attributes_follow_the_mount_not_its_path, .timeout = 180)
+{
+	char mounts[2048], vol[300], link[300], written[300];
+	struct cmd_result r;
+	struct bundle b;
+	unsigned ran = 0;
+	pid_t racer;
+
+	snprintf(mounts, sizeof(mounts),
+		 RA_MOUNTS_BASE
+		 ",{\"destination\":\"/other\",\"type\":\"bind\",\"source\":"
+		 "\"BDIR/other\",\"options\":[\"rbind\"]},"
+		 "{\"destination\":\"/data\",\"type\":\"bind\",\"source\":\"BDIR/vol\","
+		 "\"options\":[\"rbind\"]},{\"destination\":\"/data/ro\",\"type\":"
+		 "\"bind\",\"source\":\"BDIR/rosrc\",\"options\":[\"rbind\",\"rro\"]}");
+	ra_bundle(&b,
+		  "for d in /data/ro /data/ro_link /other; do echo pwned > $d/WTEST; done "
+		  "2>/dev/null; true",
+		  mounts, RA_NS "]", NULL, NULL);
+	ra_sh(&b,
+	      "sed -i 's|BDIR|%1$s|g' %1$s/config.json && mkdir -p %1$s/vol/ro %1$s/rosrc "
+	      "%1$s/other && ln -s /other %1$s/vol/ro_link%2$s",
+	      "");
+	snprintf(vol, sizeof(vol), "%s/vol/ro", b.dir);
+	snprintf(link, sizeof(link), "%s/vol/ro_link", b.dir);
+	snprintf(written, sizeof(written), "%s/rosrc/WTEST", b.dir);
+	racer = fork();
+	cr_assert_geq(racer, 0);
+	if (racer == 0)
+		for (;;)
+			(void)renameat2(AT_FDCWD, vol, AT_FDCWD, link, RENAME_EXCHANGE);
+	for (int i = 0; i < 60 && access(written, F_OK) != 0; i++) {
+		r = ra_run(&b);
+		ran += r.status == 0;
+		cmd_result_free(&r);
+	}
+	kill(racer, SIGKILL);
+	waitpid(racer, NULL, 0);
+	cr_expect_neq(access(written, F_OK), 0,
+		      "the read-only volume was written: its rro went to another mount");
+	cr_expect_geq(ran, 10, "only %u of the containers ran", ran);
+	bundle_remove(&b);
 }
