@@ -9,10 +9,14 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <linux/nsfs.h>
+#include <linux/openat2.h>
+#include <sys/statfs.h>
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "../common/syscalls.h"
 #include "internal.h"
 
 static const int ns_flags[OCI_NS_COUNT] = {
@@ -170,6 +174,8 @@ int rt_ns_write_id_maps(pid_t pid, const struct oci_config *cfg,
 
 static int write_time_offsets(const struct oci_linux *l, struct slx_err *err)
 {
+	cleanup_close int proc = -1, fd = -1;
+	struct statfs st;
 	char buf[128];
 	int n = 0;
 
@@ -181,8 +187,25 @@ static int write_time_offsets(const struct oci_linux *l, struct slx_err *err)
 			      (long long)l->time_boottime.secs, l->time_boottime.nanosecs);
 	if (!n)
 		return 0;
-	if (slx_write_file_at(AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t)n, err) < 0)
-		return slx_error_prefix(err, "linux.timeOffsets");
+	/* /proc of the mount namespace we are in, which may be one joined by
+	 * path and so another's (as linux.sysctl's): procfs itself, reached
+	 * through no symlink, and the file on its mount */
+	proc =
+	    slx_openat2(AT_FDCWD, "/proc",
+			&(struct open_how){.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+					   .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS});
+	if (proc < 0)
+		return slx_error(err, errno, "linux.timeOffsets: open /proc");
+	if (fstatfs(proc, &st) < 0 || st.f_type != PROC_SUPER_MAGIC)
+		return slx_error(err, EXDEV, "linux.timeOffsets: /proc is not procfs");
+	fd = slx_openat2(proc, "self/timens_offsets",
+			 &(struct open_how){.flags = O_WRONLY | O_CLOEXEC,
+					    .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS |
+						       RESOLVE_NO_XDEV});
+	if (fd < 0)
+		return slx_error(err, errno, "linux.timeOffsets: open /proc/self/timens_offsets");
+	if (!slx_write_all(fd, buf, (size_t)n))
+		return slx_error(err, errno, "linux.timeOffsets: write /proc/self/timens_offsets");
 	return 0;
 }
 

@@ -750,3 +750,54 @@ Test(rootfs_attacks, a_binds_attributes_follow_the_mount_not_its_path, .timeout 
 	cr_expect_geq(ran, 10, "only %u of the containers ran", ran);
 	bundle_remove(&b);
 }
+
+/* The same for linux.timeOffsets: they were written to
+ * /proc/self/timens_offsets by path, in a mount namespace joined by path,
+ * whose /proc is its owner's to make (a review of runc's CVE-2025-52881):
+ * here a tmpfs whose self is a symlink to a host directory. */
+Test(rootfs_attacks, time_offsets_in_a_joined_mount_namespace_follow_no_symlink)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char dir[256], ns[320], cmd[1024];
+	int ready[2];
+	pid_t holder;
+
+	snprintf(dir, sizeof(dir), "/tmp/slxtest-timens-%d", getpid());
+	cmd_run(&r, NULL, 10, "mkdir -p %s && echo host > %s/timens_offsets", dir, dir);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cmd_result_free(&r);
+	cr_assert_eq(pipe(ready), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "mount --make-rprivate / && mount -t tmpfs t /proc && ln -s %s /proc/self && "
+		 "echo ok >&3 && exec sleep 60 3>&-",
+		 dir);
+	holder = fork();
+	cr_assert_geq(holder, 0);
+	if (holder == 0) {
+		close(ready[0]);
+		if (dup2(ready[1], 3) < 0)
+			_exit(127);
+		execlp("unshare", "unshare", "-m", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(ready[1]);
+	cr_assert_eq(read(ready[0], cmd, 3), 3, "the namespace holder did not start");
+	close(ready[0]);
+	snprintf(ns, sizeof(ns),
+		 "[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":\"time\"},{\"type\":\"mount\","
+		 "\"path\":\"/proc/%d/ns/mnt\"}]",
+		 (int)holder);
+	ra_bundle(&b, "true", RA_MOUNTS_BASE, ns, NULL,
+		  ",\"timeOffsets\":{\"boottime\":{\"secs\":864000,\"nanosecs\":0}}");
+	r = ra_run(&b);
+	kill(holder, SIGKILL);
+	(void)waitpid(holder, NULL, 0);
+	cr_expect_neq(r.status, 0, "time offsets through a symlink were accepted");
+	cr_expect(strstr(r.err, "linux.timeOffsets: /proc is not procfs"), "stderr: %s", r.err);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+	cmd_run(&r, NULL, 10, "cat %s/timens_offsets && rm -rf %s", dir, dir);
+	cr_expect_str_eq(r.out, "host\n", "the host's file was written through /proc/self");
+	cmd_result_free(&r);
+}
