@@ -9,7 +9,9 @@
  * s, "big-answer" answers a 6,000,000-byte string, "log-flood" writes 64 MiB to stderr (in 1 KiB
  * lines; "log-flood-short" 4 Mi lines of one byte),
  * "log-attack" writes a line made to pass for the shim's and tries to read and truncate what its
- * stderr is, answering what came of each; "next-dropped", once answered, sends a /next and
+ * stderr is, answering what came of each; "log-late" logs "in-call", answers, then 0.3 s later
+ * logs "after-answer" (before its next /next); "log-partial" logs "partial-no-newline" with no
+ * newline before it answers; "next-dropped", once answered, sends a /next and
  * closes it unanswered, as a client whose timeout fired ("next-dropped-wait" then waits 1 s
  * before it asks again).  With BOOTSTRAP_GONE_BEFORE_EVENT set it sends one /next, hangs up and
  * exits before any event can reach it, as a runtime that dies between its /next and its event.
@@ -428,6 +430,11 @@ static void handle(const struct reply *next)
 			if (write(2, line, sizeof(line)) < 0)
 				break;
 	}
+	if (event_is(next->body, next->body_len, "log-late") && write(2, "in-call\n", 8) < 0)
+		fail("write stderr: %s", strerror(errno));
+	if (event_is(next->body, next->body_len, "log-partial") &&
+	    write(2, "partial-no-newline", 18) < 0)
+		fail("write stderr: %s", strerror(errno));
 	char *answer = event_is(next->body, next->body_len, "log-attack") ? log_attack(&len)
 		       : event_is(next->body, next->body_len, "big-answer")
 			   ? big_answer(&len)
@@ -435,6 +442,11 @@ static void handle(const struct reply *next)
 	snprintf(path, sizeof(path), API "/invocation/%s/response", next->request_id);
 	post(path, NULL, answer, len);
 	free(answer);
+	if (event_is(next->body, next->body_len, "log-late")) {
+		usleep(300000);
+		if (write(2, "after-answer\n", 13) < 0)
+			fail("write stderr: %s", strerror(errno));
+	}
 	if (event_is(next->body, next->body_len, "next-dropped") ||
 	    event_is(next->body, next->body_len, "next-dropped-wait"))
 		next_dropped(100000);

@@ -121,15 +121,17 @@ static void exec_finish(struct exec_agent *a, int status)
 	struct exec_inv *inv = &a->inv;
 	struct slx_buf b = {0};
 	char what[96], msg[512];
-	size_t tl = inv->tail.len;
+	char tail[AGENT_TAIL_MAX];
+	size_t tl;
 
 	/* Whatever the invocation left running dies before its answer goes
 	 * out: it can neither write into this answer nor see the next event. */
 	agent_clear_sandbox();
 	drain(inv, &inv->out_fd, true);
 	drain(inv, &inv->err_fd, false);
+	tl = agent_tail_copy(&inv->tail, tail);
 	if (inv->flags & AGENT_INVOKE_TAIL) /* its log is its stderr */
-		(void)agent_send_log(a->sock, inv->tail.buf, inv->tail.len);
+		(void)agent_send_log(a->sock, tail, tl);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !inv->out_overflow) {
 		(void)agent_send_result(a->sock, SHIM_OK, NULL, inv->out.p, inv->out.len);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
@@ -140,12 +142,12 @@ static void exec_finish(struct exec_agent *a, int status)
 		(void)agent_send_result(a->sock, SHIM_ERROR, "Unhandled", b.p, b.len);
 	} else {
 		shim_exit_text(status, what, sizeof(what));
-		while (tl && (inv->tail.buf[tl - 1] == '\n' || inv->tail.buf[tl - 1] == '\r'))
+		while (tl && (tail[tl - 1] == '\n' || tail[tl - 1] == '\r'))
 			tl--;
 		snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s",
 			 inv->request_id, what);
 		if (WIFEXITED(status) && tl)
-			(void)shim_error_json(&b, "Runtime.ExitError", inv->tail.buf, tl);
+			(void)shim_error_json(&b, "Runtime.ExitError", tail, tl);
 		else
 			(void)shim_error_json(&b, "Runtime.ExitError", msg, strlen(msg));
 		(void)agent_send_result(a->sock, WIFEXITED(status) ? SHIM_ERROR : SHIM_CRASH,

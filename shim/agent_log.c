@@ -135,19 +135,29 @@ static void say_dropped(struct agent_log *l, int out, uint64_t now)
 
 void agent_tail_keep(struct agent_tail *t, const char *p, size_t n)
 {
+	size_t first;
+
 	if (n >= AGENT_TAIL_MAX) {
 		memcpy(t->buf, p + n - AGENT_TAIL_MAX, AGENT_TAIL_MAX);
+		t->head = 0;
 		t->len = AGENT_TAIL_MAX;
 		return;
 	}
-	if (t->len + n > AGENT_TAIL_MAX) {
-		size_t drop = t->len + n - AGENT_TAIL_MAX;
+	first = AGENT_TAIL_MAX - t->head < n ? AGENT_TAIL_MAX - t->head : n;
+	memcpy(t->buf + t->head, p, first);
+	memcpy(t->buf, p + first, n - first);
+	t->head = (t->head + n) % AGENT_TAIL_MAX;
+	t->len = t->len + n < AGENT_TAIL_MAX ? t->len + n : AGENT_TAIL_MAX;
+}
 
-		memmove(t->buf, t->buf + drop, t->len - drop);
-		t->len -= drop;
-	}
-	memcpy(t->buf + t->len, p, n);
-	t->len += n;
+size_t agent_tail_copy(const struct agent_tail *t, char *out)
+{
+	size_t start = (t->head + AGENT_TAIL_MAX - t->len) % AGENT_TAIL_MAX;
+	size_t first = AGENT_TAIL_MAX - start < t->len ? AGENT_TAIL_MAX - start : t->len;
+
+	memcpy(out, t->buf + start, first);
+	memcpy(out + first, t->buf, t->len - first);
+	return t->len;
 }
 
 /* One line (without its newline), named and escaped, or dropped.  The
@@ -160,9 +170,12 @@ static void emit(struct agent_log *l, int out, const char *s, size_t n)
 	uint64_t now = refill(l->rate);
 
 	if (l->tail) { /* the call's own log, whatever the shim's rate drops */
-		agent_tail_keep(l->tail, s, n);
+		size_t from = l->tail_from < n ? l->tail_from : n;
+
+		agent_tail_keep(l->tail, s + from, n - from);
 		agent_tail_keep(l->tail, "\n", 1);
 	}
+	l->tail_from = 0;
 	buf[o++] = '[';
 	memcpy(buf + o, l->name, l->name_len);
 	o += l->name_len;
@@ -181,11 +194,28 @@ static void emit(struct agent_log *l, int out, const char *s, size_t n)
 	(void)slx_write_all(out, buf, o);
 }
 
+void agent_log_tail_start(struct agent_log *l, struct agent_tail *t)
+{
+	*t = (struct agent_tail){0};
+	l->tail = t;
+	l->tail_from = l->len;
+}
+
+void agent_log_tail_end(struct agent_log *l)
+{
+	if (l->tail && l->len > l->tail_from)
+		agent_tail_keep(l->tail, l->line + l->tail_from, l->len - l->tail_from);
+	l->tail_from = l->len;
+	l->tail = NULL;
+}
+
 void agent_log_drain(struct agent_log *l, int out)
 {
 	char chunk[16384];
 
-	while (l->fd >= 0) {
+	/* at most 256 KiB a pass: a writer that never stops must not hold the
+	 * agent here (its loop comes back while the pipe is readable) */
+	for (int pass = 0; pass < 16 && l->fd >= 0; pass++) {
 		ssize_t n = read(l->fd, chunk, sizeof(chunk));
 
 		if (n < 0 && errno == EINTR)

@@ -27,13 +27,15 @@ struct agent_log_rate {
 struct agent_log_rate *agent_log_rate_new(void);
 void agent_log_rate_free(struct agent_log_rate *r);
 
-/* The last AGENT_TAIL_MAX bytes written to it: an exec function's stderr,
- * the log lines of the call in flight for X-Amz-Log-Type: Tail. */
+/* The last AGENT_TAIL_MAX bytes written to it (a ring): an exec function's
+ * stderr, the log lines of the call in flight for X-Amz-Log-Type: Tail. */
 struct agent_tail {
 	char buf[AGENT_TAIL_MAX];
-	size_t len;
+	size_t head, len; /* the next byte's place; how many are kept */
 };
 void agent_tail_keep(struct agent_tail *t, const char *p, size_t n);
+/* What it keeps, oldest first, into out (AGENT_TAIL_MAX bytes); its length. */
+size_t agent_tail_copy(const struct agent_tail *t, char *out);
 
 struct agent_log {
 	int fd;		       /* the pipe's read end, non-blocking; -1 once every writer left */
@@ -45,6 +47,7 @@ struct agent_log {
 	uint64_t dropped;	     /* bytes dropped since the last line said so */
 	uint64_t said_ns;	     /* when a line last said so */
 	struct agent_tail *tail;     /* non-NULL: each line (unescaped) kept here too */
+	size_t tail_from;	     /* of the line in hand, what came before the tail began */
 };
 
 /* A pipe for the function's stdout and stderr, made by agent_pipe (the
@@ -54,8 +57,14 @@ struct agent_log {
 struct shim_floor;
 int agent_log_open(struct agent_log *l, const char *name, struct agent_log_rate *rate,
 		   const struct shim_floor *floor, int *write_end);
-/* Copy what the pipe holds to out; at EOF, agent_log_close. */
+/* Copy what the pipe holds to out (at most 256 KiB a call); at EOF,
+ * agent_log_close. */
 void agent_log_drain(struct agent_log *l, int out);
+/* From now on what is logged is kept in t too (emptied first), what came
+ * before of the line in hand not; until agent_log_tail_end, which adds
+ * what came of a line not ended yet (once: the next tail has none of it). */
+void agent_log_tail_start(struct agent_log *l, struct agent_tail *t);
+void agent_log_tail_end(struct agent_log *l);
 /* The last partial line, the count of what was dropped, then the pipe. */
 void agent_log_close(struct agent_log *l, int out);
 

@@ -51,6 +51,7 @@ struct rapi {
 	struct MHD_Connection *sending; /* the /next the event went to */
 	struct agent_log log;		/* the bootstrap's stdout and stderr */
 	struct agent_tail tail;		/* what it logged during the call, when asked */
+	bool want_tail;			/* the call in hand asks for it */
 };
 
 /* One request's upload. */
@@ -122,6 +123,10 @@ static enum MHD_Result send_event(struct rapi *a, struct MHD_Connection *c)
 	if (ret == MHD_YES) {
 		a->delivered = true;
 		a->sending = c;
+		if (a->want_tail) { /* the call's log starts here: what came before is not its */
+			agent_log_drain(&a->log, 2);
+			agent_log_tail_start(&a->log, &a->tail);
+		}
 	}
 	return ret;
 }
@@ -159,11 +164,13 @@ static enum MHD_Result on_next(struct rapi *a, struct MHD_Connection *c, struct 
  * runtime logs before it posts its answer). */
 static void send_tail(struct rapi *a)
 {
+	char out[AGENT_TAIL_MAX];
+
 	if (!a->log.tail)
 		return;
 	agent_log_drain(&a->log, 2);
-	(void)agent_send_log(a->sock, a->tail.buf, a->tail.len);
-	a->log.tail = NULL;
+	agent_log_tail_end(&a->log); /* a line it has not ended yet is its too */
+	(void)agent_send_log(a->sock, out, agent_tail_copy(&a->tail, out));
 }
 
 static void inv_end(struct rapi *a)
@@ -417,8 +424,8 @@ static int on_sock(struct rapi *a)
 	memcpy(a->request_id, m.request_id, m.request_id_len);
 	a->request_id[m.request_id_len] = '\0';
 	a->deadline_ms = m.deadline_ms;
-	a->tail.len = 0;
-	a->log.tail = m.flags & AGENT_INVOKE_TAIL ? &a->tail : NULL;
+	a->want_tail = m.flags & AGENT_INVOKE_TAIL;
+	a->log.tail = NULL;
 	a->event = m.event;
 	a->event_len = m.event_len;
 	a->have_inv = true;

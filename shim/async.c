@@ -6,9 +6,10 @@
  * of the body budget and half its queue) and runs it as any call.  After a
  * function error, a timeout, a crash, or a failure before it ran (its
  * sandbox's init), it runs again a minute later, then two minutes after
- * that (Lambda's two retries, with the same request id); one whose time
- * comes while the queue is full waits a second more, up to Lambda's six
- * hours (all over --time-scale).  An Event out of runs or time, or one the
+ * that (Lambda's two retries, with the same request id), all over
+ * --time-scale.  At most four per sandbox of --max wait in the queue ahead
+ * of the synchronous calls; the rest wait here, due, until it has room,
+ * up to Lambda's six hours.  An Event out of runs or time, or one the
  * shim stops before running, is logged as dropped and counted
  * (slxrun_events_dropped_total), where Lambda would hand it to a
  * dead-letter queue. */
@@ -37,14 +38,38 @@ static uint64_t scaled(const struct serve *s, uint64_t ns)
 	return ns / (s->opts.time_scale ? s->opts.time_scale : 1);
 }
 
+static void wait_until(struct serve_fn *f, struct job *j, uint64_t due);
+
+/* Events in f's queue, ahead of whatever synchronous call comes next: at
+ * most a few rounds of its sandboxes (the rest wait among the retries, due
+ * now).  With one queue for both, a function sleeping 8 s behind 500
+ * Events held every synchronous call 17 minutes (a review). */
+static size_t events_queued(const struct serve_fn *f)
+{
+	const struct pool *p = &f->pool;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->q_len; i++)
+		n += !((const struct job *)p->queue[(p->q_head + i) % p->cfg.queue_max])->call;
+	return n;
+}
+
+static bool queue_has_room(const struct serve *s, const struct serve_fn *f)
+{
+	size_t cap = 4 * (size_t)(s->opts.max ? s->opts.max : 1);
+
+	return events_queued(f) < cap && f->pool.q_len < f->pool.cfg.queue_max;
+}
+
 int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j)
 {
 	struct http_call *call = j->call;
+	bool now = queue_has_room(s, f);
 	size_t len;
 
 	(void)http_call_body(call, &len);
 	if (f->events >= SERVE_EVENTS_MAX || f->event_bytes + len + sizeof(*j) > s->event_share ||
-	    pool_enqueue(&f->pool, j, j->arrival_ns) < 0)
+	    (now && pool_enqueue(&f->pool, j, j->arrival_ns) < 0))
 		return -1;
 	http_call_take_body(call, &j->event);
 	j->owner = f;
@@ -52,6 +77,8 @@ int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j)
 	j->first_ns = j->arrival_ns;
 	f->event_bytes += event_cost(j);
 	f->events++;
+	if (!now)
+		wait_until(f, j, j->arrival_ns);
 	http_call_answer(
 	    call, &(struct http_answer){.status = 202, .body = "", .request_id = j->request_id});
 	return 0;
@@ -83,8 +110,12 @@ static void run_failed(struct serve_fn *f, struct job *j, const char *why)
 	struct serve *s = f->serve;
 	uint64_t now = slx_now_ns();
 
-	if (++j->runs >= SERVE_EVENT_RUNS || s->stopping) {
-		event_drop(j, s->stopping ? "the shim is shutting down" : why);
+	if (s->stopping) { /* this run never started */
+		event_drop(j, "the shim is shutting down");
+		return;
+	}
+	if (++j->runs >= SERVE_EVENT_RUNS) {
+		event_drop(j, why);
 		return;
 	}
 	j->attempts = 0;
@@ -109,24 +140,20 @@ void serve_events_due(struct serve *s, uint64_t now)
 {
 	for (size_t fi = 0; fi < s->n_fns; fi++) {
 		struct serve_fn *f = &s->fns[fi];
-		struct job *j, *full = NULL;
+		struct job *j;
 
 		while ((j = f->retries) && j->due_ns <= now) {
+			if (now - j->first_ns <= scaled(s, SERVE_EVENT_AGE_NS) &&
+			    !queue_has_room(s, f))
+				break; /* until a dispatch makes room: it turns the loop */
 			f->retries = j->next;
 			j->next = NULL;
-			j->arrival_ns = now;
 			if (now - j->first_ns > scaled(s, SERVE_EVENT_AGE_NS)) {
 				event_drop(j, "older than 6 hours");
-			} else if (pool_enqueue(&f->pool, j, now) < 0) {
-				j->next = full; /* after this pass: it would be due again at once */
-				full = j;
+				continue;
 			}
-		}
-		while ((j = full)) { /* at least 10 ms, however fast time runs */
-			uint64_t wait = scaled(s, NS_PER_S);
-
-			full = j->next;
-			wait_until(f, j, now + (wait > 10 * NS_PER_MS ? wait : 10 * NS_PER_MS));
+			j->arrival_ns = now;
+			(void)pool_enqueue(&f->pool, j, now); /* there is room */
 		}
 	}
 }
@@ -137,7 +164,7 @@ int serve_events_timeout_ms(const struct serve *s, uint64_t now, int t)
 		const struct job *j = s->fns[fi].retries;
 		uint64_t left;
 
-		if (!j)
+		if (!j || (j->due_ns <= now && !queue_has_room(s, &s->fns[fi])))
 			continue;
 		left = j->due_ns > now ? (j->due_ns - now) / NS_PER_MS + 1 : 0;
 		if (left > INT32_MAX)

@@ -40,6 +40,7 @@ void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j
 {
 	bool cold = j->cold;
 	struct http_answer a;
+	static bool log_failed;
 	struct slx_buf log = {0};
 	struct slx_err err = {0};
 
@@ -47,10 +48,15 @@ void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j
 		serve_event_finished(f, j, res);
 		return;
 	}
-	if (j->tail && shim_log_result(&log, j->request_id, res->log ? res->log : "", res->log_len,
-				       res->duration_ns, shim_function_memory_mb(f->fn), &err) < 0)
-		fprintf(stderr, "slxrun shim: %s: the log of %s: %s\n", f->fn->name, j->request_id,
-			err.msg);
+	/* without it the answer goes without its log; said once, not on every
+	 * call a client asks it for */
+	if (j->tail &&
+	    shim_log_result(&log, j->request_id, res->log ? res->log : "", res->log_len,
+			    res->duration_ns, shim_function_memory_mb(f->fn), &err) < 0 &&
+	    !log_failed) {
+		fprintf(stderr, "slxrun shim: answers go without X-Amz-Log-Result: %s\n", err.msg);
+		log_failed = true;
+	}
 	a = (struct http_answer){
 	    .status = 200,
 	    .body = res->body ? res->body : "",

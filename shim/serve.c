@@ -287,6 +287,7 @@ static void loop_turn(struct serve *s)
 	dispatch(s);
 	serve_apply_decisions(s, now);
 	serve_create_reserved(s);
+	serve_events_due(s, now); /* into the room the dispatch made */
 	dispatch(s);
 	http_front_run(s->http);
 	serve_arm_timer(s);

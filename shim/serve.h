@@ -164,8 +164,9 @@ void serve_event_finished(struct serve_fn *f, struct job *j, const struct shim_r
  * failed it, or the shim is stopping): it runs again as after an error,
  * or is dropped (logged, counted, freed). */
 void serve_event_failed(struct job *j, const char *why);
-/* Queue the Events due again by now; the ms until the next one is due
- * (t when that is later, or there is none). */
+/* Queue the Events due by now, as the queue has room for them; the ms
+ * until the next one is due (t when that is later, or there is none, or
+ * only ones waiting for room, which a dispatch makes). */
 void serve_events_due(struct serve *s, uint64_t now);
 int serve_events_timeout_ms(const struct serve *s, uint64_t now, int t);
 /* The shim stops: every Event waiting to run again is dropped. */

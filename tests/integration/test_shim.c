@@ -1096,3 +1096,57 @@ Test(shim, an_event_whose_function_cannot_start_is_retried, .timeout = 60)
 	cmd_result_free(&c);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
+
+/* A runtime's X-Amz-Log-Result is its own call's: what it logs from the
+ * moment the event is handed over to its answer, a line it has not ended
+ * yet included.  A review found what a runtime logged after answering in
+ * the next caller's log (the tail began when the agent got the event, not
+ * when the runtime did), and a line without its newline two calls later. */
+Test(shim, a_runtimes_log_tail_is_its_own_calls)
+{
+	static char log[16384];
+	struct http_reply r;
+	const char *h = "X-Amz-Log-Type: Tail";
+
+	shim_proc_start(&shim_t_cur, shim_t_example("lambda-bootstrap"), NULL);
+	shim_t_invoke_hdr(h, "\"log-late\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	shim_t_log_result(&r, log, sizeof(log));
+	cr_expect(strstr(log, "\nin-call\nEND RequestId: "), "%s", log);
+	/* sent while the runtime sleeps before its "after-answer" and /next */
+	shim_t_invoke_hdr(h, "\"log-partial\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	shim_t_log_result(&r, log, sizeof(log));
+	cr_expect_null(strstr(log, "after-answer"), "logged after the last answer: %s", log);
+	cr_expect(strstr(log, "\npartial-no-newline\nEND RequestId: "), "%s", log);
+	shim_t_invoke_hdr(h, "\"plain\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	shim_t_log_result(&r, log, sizeof(log));
+	cr_expect_null(strstr(log, "partial"), "the last call's unended line: %s", log);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
+/* Events wait in the queue ahead of synchronous calls only a few rounds
+ * of the function's sandboxes deep (four per --max); the rest wait their
+ * turn beside it.  With one queue for both, a synchronous call waited
+ * behind every Event (a review: 17 minutes behind 500 of 8 s). */
+Test(shim, a_synchronous_call_does_not_wait_behind_every_event, .timeout = 120)
+{
+	const char *b =
+	    shim_t_script_bundle("read -r x; [ \\\"$x\\\" = e ] && sleep 1; echo ok:$x", 10);
+	struct http_reply r;
+	double ran;
+
+	shim_proc_start(&shim_t_cur, b, "--max 1");
+	for (int i = 0; i < 30; i++) {
+		shim_t_invoke_as("Event", "e", 1, &r);
+		cr_assert_eq(r.status, 202, "%s", r.body);
+	}
+	shim_invoke(&shim_t_cur, "sync", &r);
+	ran = shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}");
+	cr_expect_str_eq(r.body, "ok:sync\n");
+	cr_expect_leq(ran, 8, "the call waited for %.0f Events of 30 (and itself)", ran);
+	cr_expect_eq(shim_t_metric_reaches("slxrun_invocations_total{outcome=\"ok\"}", 31, 60), 31,
+		     "not every Event ran");
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
