@@ -607,28 +607,28 @@ Test(rootfs_attacks, masked_path_swapped_for_a_symlink_during_setup)
 	cmd_result_free(&r);
 }
 
-/* A mount namespace joined by path is another's, and what its /proc/sys
- * holds is theirs: here a tmpfs over it whose kernel/ is a symlink to a
- * directory of the host's.  linux.sysctl wrote the value through it, as
- * root, into the host's file; now /proc/sys must be procfs and no component
- * under it a symlink. */
-Test(rootfs_attacks, a_sysctl_in_a_joined_mount_namespace_follows_no_symlink)
+/* A config joining, by /proc/PID/ns/mnt, a mount namespace where setup
+ * (a shell command given the host directory DIR) has made a procfs path a
+ * link to DIR, which holds the host's `file`: the run must fail with want
+ * and leave the file as it was. */
+static void ra_joined_mount_ns_attack(const char *setup, const char *file, const char *more_ns,
+				      const char *extra_linux, const char *want)
 {
-	struct bundle b;
+	char dir[256], ns[320], cmd[1024], ok[3];
 	struct cmd_result r;
-	char dir[256], ns[320], cmd[1024];
+	struct bundle b;
 	int ready[2];
 	pid_t holder;
 
-	snprintf(dir, sizeof(dir), "/tmp/slxtest-sysctl-%d", getpid());
-	cmd_run(&r, NULL, 10, "mkdir -p %s && echo host > %s/domainname", dir, dir);
+	snprintf(dir, sizeof(dir), "/tmp/slxtest-joined-%d", getpid());
+	cmd_run(&r, NULL, 10, "mkdir -p %s && echo host > %s/%s", dir, dir, file);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cmd_result_free(&r);
 	cr_assert_eq(pipe(ready), 0);
 	snprintf(cmd, sizeof(cmd),
-		 "mount --make-rprivate / && mount -t tmpfs t /proc/sys && "
-		 "ln -s %s /proc/sys/kernel && echo ok >&3 && exec sleep 60 3>&-",
-		 dir);
+		 "mount --make-rprivate / && DIR=%s && %s && echo ok >&3 && "
+		 "exec sleep 60 3>&-",
+		 dir, setup);
 	holder = fork();
 	cr_assert_geq(holder, 0);
 	if (holder == 0) {
@@ -639,24 +639,35 @@ Test(rootfs_attacks, a_sysctl_in_a_joined_mount_namespace_follows_no_symlink)
 		_exit(127);
 	}
 	close(ready[1]);
-	cr_assert_eq(read(ready[0], cmd, 3), 3, "the namespace holder did not start");
+	cr_assert_eq(read(ready[0], ok, 3), 3, "the namespace holder did not start");
 	close(ready[0]);
 	snprintf(ns, sizeof(ns),
-		 "[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":\"mount\","
+		 "[{\"type\":\"pid\"},{\"type\":\"uts\"}%s,{\"type\":\"mount\","
 		 "\"path\":\"/proc/%d/ns/mnt\"}]",
-		 (int)holder);
-	ra_bundle(&b, "true", RA_MOUNTS_BASE, ns, NULL,
-		  ",\"sysctl\":{\"kernel.domainname\":\"pwned\"}");
+		 more_ns, (int)holder);
+	ra_bundle(&b, "true", RA_MOUNTS_BASE, ns, NULL, extra_linux);
 	r = ra_run(&b);
 	kill(holder, SIGKILL);
 	(void)waitpid(holder, NULL, 0);
-	cr_expect_neq(r.status, 0, "the sysctl through a symlink was accepted");
-	cr_expect(strstr(r.err, "linux.sysctl: /proc/sys is not procfs"), "stderr: %s", r.err);
+	cr_expect_neq(r.status, 0, "the write through a symlink was accepted");
+	cr_expect(strstr(r.err, want), "stderr: %s", r.err);
 	cmd_result_free(&r);
 	bundle_remove(&b);
-	cmd_run(&r, NULL, 10, "cat %s/domainname && rm -rf %s", dir, dir);
-	cr_expect_str_eq(r.out, "host\n", "the host's file was written through /proc/sys");
+	cmd_run(&r, NULL, 10, "cat %s/%s && rm -rf %s", dir, file, dir);
+	cr_expect_str_eq(r.out, "host\n", "the host's %s was written through the link", file);
 	cmd_result_free(&r);
+}
+
+/* A mount namespace joined by path is another's, and what its /proc/sys
+ * holds is theirs: here a tmpfs over it whose kernel/ is a symlink to a
+ * directory of the host's.  linux.sysctl wrote the value through it, as
+ * root, into the host's file; now /proc/sys must be procfs and no component
+ * under it a symlink. */
+Test(rootfs_attacks, a_sysctl_in_a_joined_mount_namespace_follows_no_symlink)
+{
+	ra_joined_mount_ns_attack("mount -t tmpfs t /proc/sys && ln -s $DIR /proc/sys/kernel",
+				  "domainname", "", ",\"sysctl\":{\"kernel.domainname\":\"pwned\"}",
+				  "linux.sysctl: /proc/sys is not procfs");
 }
 
 /* A uts or ipc namespace joined by path may be the caller's own: the
@@ -757,47 +768,9 @@ Test(rootfs_attacks, a_binds_attributes_follow_the_mount_not_its_path, .timeout 
  * here a tmpfs whose self is a symlink to a host directory. */
 Test(rootfs_attacks, time_offsets_in_a_joined_mount_namespace_follow_no_symlink)
 {
-	struct bundle b;
-	struct cmd_result r;
-	char dir[256], ns[320], cmd[1024];
-	int ready[2];
-	pid_t holder;
-
-	snprintf(dir, sizeof(dir), "/tmp/slxtest-timens-%d", getpid());
-	cmd_run(&r, NULL, 10, "mkdir -p %s && echo host > %s/timens_offsets", dir, dir);
-	cr_assert_eq(r.status, 0, "%s", r.err);
-	cmd_result_free(&r);
-	cr_assert_eq(pipe(ready), 0);
-	snprintf(cmd, sizeof(cmd),
-		 "mount --make-rprivate / && mount -t tmpfs t /proc && ln -s %s /proc/self && "
-		 "echo ok >&3 && exec sleep 60 3>&-",
-		 dir);
-	holder = fork();
-	cr_assert_geq(holder, 0);
-	if (holder == 0) {
-		close(ready[0]);
-		if (dup2(ready[1], 3) < 0)
-			_exit(127);
-		execlp("unshare", "unshare", "-m", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	close(ready[1]);
-	cr_assert_eq(read(ready[0], cmd, 3), 3, "the namespace holder did not start");
-	close(ready[0]);
-	snprintf(ns, sizeof(ns),
-		 "[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":\"time\"},{\"type\":\"mount\","
-		 "\"path\":\"/proc/%d/ns/mnt\"}]",
-		 (int)holder);
-	ra_bundle(&b, "true", RA_MOUNTS_BASE, ns, NULL,
-		  ",\"timeOffsets\":{\"boottime\":{\"secs\":864000,\"nanosecs\":0}}");
-	r = ra_run(&b);
-	kill(holder, SIGKILL);
-	(void)waitpid(holder, NULL, 0);
-	cr_expect_neq(r.status, 0, "time offsets through a symlink were accepted");
-	cr_expect(strstr(r.err, "linux.timeOffsets: /proc is not procfs"), "stderr: %s", r.err);
-	cmd_result_free(&r);
-	bundle_remove(&b);
-	cmd_run(&r, NULL, 10, "cat %s/timens_offsets && rm -rf %s", dir, dir);
-	cr_expect_str_eq(r.out, "host\n", "the host's file was written through /proc/self");
-	cmd_result_free(&r);
+	ra_joined_mount_ns_attack(
+	    "mount -t tmpfs t /proc && ln -s $DIR /proc/self", "timens_offsets",
+	    ",{\"type\":\"time\"}",
+	    ",\"timeOffsets\":{\"boottime\":{\"secs\":864000,\"nanosecs\":0}}",
+	    "linux.timeOffsets: /proc is not procfs");
 }
