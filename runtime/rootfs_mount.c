@@ -320,17 +320,15 @@ out:
 	return r;
 }
 
+/* A filesystem with nothing to do after it, by mount(2) (procfs, sysfs and
+ * cgroup2 are checked after, so they are made detached: run_fs). */
 static int fs_attach(const struct rt_mount_op *op, int target)
 {
 	char tpath[FD_PATH_MAX];
 
 	if (op->data && strlen(op->data) > MOUNT_DATA_MAX && !strcmp(op->fstype, "overlay"))
 		return mount_overlay_by_fd(fd_path(tpath, target), op);
-	if (mount(op->source, fd_path(tpath, target), op->fstype, op->flags, op->data) == 0)
-		return 0;
-	if (errno == EPERM && op->kind == RT_MOP_SYSFS && op->node.bind_host)
-		return sysfs_fallback(op, target);
-	return -1;
+	return mount(op->source, fd_path(tpath, target), op->fstype, op->flags, op->data);
 }
 
 /* MS_* flags as the mount's attributes (fsmount), and the superblock's
