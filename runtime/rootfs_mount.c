@@ -262,73 +262,132 @@ static long expected_magic(const struct rt_mount_op *op)
 	}
 }
 
-/* mount(2) copies one page of options.  An overlay of many layers names
- * more (in the image store ~100 bytes a lower: past about 40 layers the
- * options were cut, and the mount failed).  Its lowers are then opened
- * one by one and named by descriptor, relative to /proc/self/fd entered for
- * the mount ("12:13:14..."): the very directories the long names resolve to,
- * a few bytes each.  E2BIG when even that does not fit. */
+/* mount(2) copies one page of options, and fsconfig(2) 255 bytes a value.
+ * An overlay of many layers names more (in the image store ~100 bytes a
+ * lower: past about 40 layers mount(2) cut the options and failed), and a
+ * detached overlay (fs_detached) failed at three long layer names.  Its
+ * directories (lowerdir, upperdir, workdir) are then opened one by one and
+ * named by descriptor, relative to /proc/self/fd entered for the mount
+ * ("12:13::14"): the very directories the long names resolve to, a few
+ * bytes each. */
 #define MOUNT_DATA_MAX	   4095
-#define OVERLAY_LOWERS_MAX 500
+#define FSCONFIG_VALUE_MAX 255
+#define OVERLAY_DIRS_MAX   502
 
-static int mount_overlay_by_fd(const char *target, const struct rt_mount_op *op)
+struct ovl_fds {
+	int fd[OVERLAY_DIRS_MAX];
+	size_t n;
+	int cwd; /* where the caller was before entering /proc/self/fd, or -1 */
+};
+
+static bool ovl_dir_key(const char *opt, size_t keylen)
 {
-	const char *data = op->data, *key = strstr(data, "lowerdir="), *lowers, *rest;
-	cleanup_free char *names = NULL, *opts = NULL;
-	cleanup_close int cwd = -1, fds = -1;
-	int fd[OVERLAY_LOWERS_MAX], n = 0, r = -1, saved;
-	size_t o = 0;
+	static const char *const keys[] = {"lowerdir", "upperdir", "workdir"};
 
-	if (!key || (key != data && key[-1] != ',') || strchr(data, '\\'))
-		return errno = E2BIG, -1;
-	lowers = key + strlen("lowerdir=");
-	rest = lowers + strcspn(lowers, ",");
-	/* a descriptor's number may be longer than the path it stands for */
-	if (!(names = strndup(lowers, (size_t)(rest - lowers))) ||
-	    !(opts = malloc(strlen(data) + 12 * (OVERLAY_LOWERS_MAX + 1))))
-		return errno = ENOMEM, -1;
-	o = (size_t)(lowers - data);
-	memcpy(opts, data, o);
-	for (char *save = NULL, *p = strtok_r(names, ":", &save); p;
-	     p = strtok_r(NULL, ":", &save)) {
-		if (n == OVERLAY_LOWERS_MAX) {
-			errno = E2BIG;
-			goto out;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keylen == strlen(keys[i]) && !strncmp(opt, keys[i], keylen))
+			return true;
+	return false;
+}
+
+/* names[0..len) ("a:b::c"; the "::" before data-only layers kept) with each
+ * directory's descriptor for its name, appended at out. */
+static int ovl_names_by_fd(const char *names, size_t len, struct ovl_fds *f, char **out)
+{
+	const char *end = names + len;
+
+	for (const char *p = names;; p++) {
+		const char *stop = memchr(p, ':', (size_t)(end - p));
+		cleanup_free char *one = NULL;
+
+		if (!stop)
+			stop = end;
+		if (stop > p) {
+			if (f->n == OVERLAY_DIRS_MAX)
+				return errno = E2BIG, -1;
+			if (!(one = strndup(p, (size_t)(stop - p))))
+				return -1;
+			if ((f->fd[f->n] = open(one, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+				return -1;
+			*out += sprintf(*out, "%d", f->fd[f->n++]);
 		}
-		if ((fd[n] = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-			goto out;
-		o += (size_t)sprintf(opts + o, "%s%d", n ? ":" : "", fd[n]);
-		n++;
+		if (stop == end)
+			return 0;
+		*(*out)++ = ':';
+		p = stop;
 	}
-	strcpy(opts + o, rest);
-	if (strlen(opts) > MOUNT_DATA_MAX) {
-		errno = E2BIG;
-		goto out;
+}
+
+/* data with its overlay directories named by descriptor (a new string),
+ * and /proc/self/fd entered: ovl_fds_leave undoes both.  Escaped names
+ * ("\:") are not taken apart: EINVAL. */
+static char *ovl_data_by_fd(const char *data, struct ovl_fds *f)
+{
+	cleanup_free char *out = NULL;
+	cleanup_close int fds = -1;
+	char *o;
+
+	f->n = 0;
+	f->cwd = -1;
+	if (strchr(data, '\\'))
+		return errno = EINVAL, NULL;
+	/* a descriptor's number may be longer than the name it stands for */
+	if (!(out = o = malloc(strlen(data) + 12 * OVERLAY_DIRS_MAX)))
+		return NULL;
+	for (const char *p = data; *p;) {
+		size_t optlen = strcspn(p, ","), keylen = strcspn(p, "=,");
+
+		if (keylen < optlen && ovl_dir_key(p, keylen)) {
+			o = mempcpy(o, p, keylen + 1);
+			if (ovl_names_by_fd(p + keylen + 1, optlen - keylen - 1, f, &o) < 0)
+				return NULL;
+		} else {
+			o = mempcpy(o, p, optlen);
+		}
+		p += optlen;
+		if (*p)
+			*o++ = *p++;
 	}
-	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	*o = '\0';
+	if ((f->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
 	    (fds = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 || fchdir(fds) < 0)
-		goto out;
-	r = mount(op->source, target, op->fstype, op->flags, opts);
-	saved = errno;
-	(void)fchdir(cwd);
+		return NULL;
+	return steal_ptr(out);
+}
+
+static void ovl_fds_leave(struct ovl_fds *f)
+{
+	int saved = errno;
+
+	if (f->cwd >= 0) {
+		(void)fchdir(f->cwd);
+		close(f->cwd);
+		f->cwd = -1;
+	}
+	while (f->n > 0)
+		close(f->fd[--f->n]);
 	errno = saved;
-out:
-	saved = errno;
-	while (n > 0)
-		close(fd[--n]);
-	errno = saved;
-	return r;
 }
 
 /* A filesystem with nothing to do after it, by mount(2) (procfs, sysfs and
  * cgroup2 are checked after, so they are made detached: run_fs). */
 static int fs_attach(const struct rt_mount_op *op, int target)
 {
+	struct ovl_fds f = {.cwd = -1};
+	cleanup_free char *opts = NULL;
 	char tpath[FD_PATH_MAX];
+	int r;
 
-	if (op->data && strlen(op->data) > MOUNT_DATA_MAX && !strcmp(op->fstype, "overlay"))
-		return mount_overlay_by_fd(fd_path(tpath, target), op);
-	return mount(op->source, fd_path(tpath, target), op->fstype, op->flags, op->data);
+	if (!op->data || strlen(op->data) <= MOUNT_DATA_MAX || strcmp(op->fstype, "overlay"))
+		return mount(op->source, fd_path(tpath, target), op->fstype, op->flags, op->data);
+	opts = ovl_data_by_fd(op->data, &f);
+	if (opts && strlen(opts) > MOUNT_DATA_MAX)
+		errno = E2BIG;
+	r = opts && strlen(opts) <= MOUNT_DATA_MAX
+		? mount(op->source, fd_path(tpath, target), op->fstype, op->flags, opts)
+		: -1;
+	ovl_fds_leave(&f);
+	return r;
 }
 
 /* MS_* flags as the mount's attributes (fsmount), and the superblock's
@@ -359,36 +418,104 @@ static int sb_flags(int fs, unsigned long f)
 	return 0;
 }
 
+/* Whether an option of data ("a=b,c") has a value over fsconfig's limit. */
+static bool fs_value_over(const char *data)
+{
+	for (const char *p = data; *p; p += *p == ',') {
+		size_t optlen = strcspn(p, ",");
+		const char *eq = memchr(p, '=', optlen);
+
+		if (eq && optlen - (size_t)(eq + 1 - p) > FSCONFIG_VALUE_MAX)
+			return true;
+		p += optlen;
+	}
+	return false;
+}
+
+/* One option of a detached filesystem: -1 with errno, or -1 with err said
+ * (*said) for a value fsconfig(2) cannot take.  An overlay's lowerdir
+ * still over the limit once named by descriptor (about 60 layers) goes
+ * one layer at a time, as lowerdir+ and, past "::", datadir+ (Linux 6.8;
+ * *layered says so, for the error of a kernel without them). */
+static int fs_option(int fs, const char *key, const char *value, const struct rt_mount_op *op,
+		     bool *layered, bool *said, struct slx_err *err)
+{
+	cleanup_free char *layers = NULL;
+	const char *plus = "lowerdir+";
+	char *save = NULL;
+
+	if (!value)
+		return fsconfig(fs, FSCONFIG_SET_FLAG, key, NULL, 0);
+	if (strlen(value) <= FSCONFIG_VALUE_MAX)
+		return fsconfig(fs, FSCONFIG_SET_STRING, key, value, 0);
+	if (strcmp(op->fstype, "overlay") || strcmp(key, "lowerdir"))
+		return *said = true,
+		       slx_error(err, 0,
+				 "%s[%zu]: option %s of the mount on %s is %zu bytes, over the "
+				 "%d fsconfig(2) takes",
+				 op->field, op->index, key, op->dest, strlen(value),
+				 FSCONFIG_VALUE_MAX);
+	if (!(layers = strdup(value)))
+		return -1;
+	*layered = true;
+	/* strtok_r ends each layer with a '\0', and skips the second ':' of "::" */
+	for (char *l = strtok_r(layers, ":", &save); l; l = strtok_r(NULL, ":", &save)) {
+		if (l > layers && l[-1] == ':')
+			plus = "datadir+";
+		if (fsconfig(fs, FSCONFIG_SET_STRING, plus, l, 0) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 /* The op's filesystem made detached (fsopen, fsconfig, fsmount): what is
  * done to it after (its type checked, tmpcopyup, r* options, propagation)
  * goes through this descriptor, never through dest looked up again, where
  * a symlink swapped in by whoever shares a directory on the way took the
  * attributes to another mount (an attacker's review).  Its options one by
  * one, as mount(2) splits them for these filesystems. */
-static int fs_detached(const struct rt_mount_op *op)
+static int fs_detached(const struct rt_mount_op *op, bool *said, struct slx_err *err)
 {
 	cleanup_close int fs = fsopen(op->fstype, FSOPEN_CLOEXEC);
-	cleanup_free char *data = op->data ? strdup(op->data) : NULL;
+	cleanup_free char *data = NULL;
+	struct ovl_fds f = {.cwd = -1};
+	bool layered = false;
 	char *save = NULL;
+	int r = -1;
 
-	if (fs < 0 || (op->data && !data))
+	if (fs < 0)
 		return -1;
+	if (op->data && !strcmp(op->fstype, "overlay") && fs_value_over(op->data))
+		data = ovl_data_by_fd(op->data, &f);
+	else if (op->data)
+		data = strdup(op->data);
+	if (op->data && !data)
+		goto out;
 	if (op->source && *op->source &&
-	    fsconfig(fs, FSCONFIG_SET_STRING, "source", op->source, 0) < 0)
-		return -1;
+	    fs_option(fs, "source", op->source, op, &layered, said, err))
+		goto out;
 	for (char *o = data ? strtok_r(data, ",", &save) : NULL; o;
 	     o = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(o, '=');
 
 		if (eq)
 			*eq = '\0';
-		if (fsconfig(fs, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, o,
-			     eq ? eq + 1 : NULL, 0) < 0)
-			return -1;
+		if (fs_option(fs, o, eq ? eq + 1 : NULL, op, &layered, said, err) < 0)
+			goto out;
 	}
 	if (sb_flags(fs, op->flags) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-		return -1;
-	return fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)ms_attrs(op->flags));
+		goto out;
+	r = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)ms_attrs(op->flags));
+out:
+	ovl_fds_leave(&f);
+	if (r < 0 && layered && errno == EINVAL && !*said)
+		*said = true,
+		slx_error(err, 0,
+			  "%s[%zu]: mount overlay on %s: Invalid argument (its layers, too "
+			  "many for one fsconfig(2) value, went one at a time as lowerdir+, "
+			  "which needs Linux 6.8)",
+			  op->field, op->index, op->dest);
+	return r;
 }
 
 /* Type check, tmpcopyup, r* options and propagation on the filesystem at
@@ -423,6 +550,7 @@ static int fs_after(const struct rt_mount_op *op, int mnt, int below, int target
 
 static int run_fs(int rootfd, const struct rt_mount_op *op, struct slx_err *err)
 {
+	bool said = false;
 	cleanup_close int target = -1, below = -1, mnt = -1;
 
 	target = dest_open(rootfd, op, false, err);
@@ -439,7 +567,9 @@ static int run_fs(int rootfd, const struct rt_mount_op *op, struct slx_err *err)
 	if (op->kind == RT_MOP_TMPFS_COPYUP &&
 	    (below = openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return slx_error(err, errno, "%s[%zu]: open %s", op->field, op->index, op->dest);
-	mnt = fs_detached(op);
+	mnt = fs_detached(op, &said, err);
+	if (said)
+		return -1;
 	if (mnt < 0 && errno == EPERM && op->kind == RT_MOP_SYSFS && op->node.bind_host) {
 		if (sysfs_fallback(op, target) < 0)
 			return slx_error(err, errno, "%s[%zu]: mount %s on %s", op->field,
