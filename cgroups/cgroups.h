@@ -151,6 +151,9 @@ int cg_enable_controllers(const char *abs_path, unsigned need, unsigned want, st
 /* Read a small cgroup file into buf (NUL-terminated, truncated to size-1);
  * returns the length or -1 with errno set.  No allocation. */
 ssize_t cg_read_at(int dirfd, const char *name, char *buf, size_t size);
+/* A cgroup file holding one number ("max" reads as UINT64_MAX); false when
+ * it cannot be read. */
+bool cg_read_u64(int dirfd, const char *file, uint64_t *v);
 /* Wait until cgroup.events of dirfd shows "key want" (poll POLLPRI);
  * ETIMEDOUT after timeout_ms. */
 int cg_wait_event(int dirfd, const char *key, long long want, int timeout_ms, struct slx_err *err);

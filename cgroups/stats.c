@@ -66,8 +66,7 @@ static bool cg_read_keyed(int dirfd, const char *file, const struct cg_key *keys
 	return true;
 }
 
-/* A single number, or "max" as UINT64_MAX. */
-static bool cg_read_u64(int dirfd, const char *file, uint64_t *v)
+bool cg_read_u64(int dirfd, const char *file, uint64_t *v)
 {
 	char buf[64];
 

@@ -504,6 +504,11 @@ void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res)
 	if (shim_error_json(&b, "Sandbox.Timedout", msg, strlen(msg)) == 0)
 		(void)fill_result(res, SHIM_TIMEOUT, "Unhandled", 9, b.p, b.len);
 	res->outcome = SHIM_TIMEOUT;
+	/* what Lambda logs for it; what the call logged went with its sandbox */
+	if (asprintf(&res->log, "%s\n", msg) < 0)
+		res->log = NULL;
+	else
+		res->log_len = strlen(res->log);
 	res->duration_ns = slx_now_ns() - sb->started_ns;
 	slx_buf_release(&b);
 }

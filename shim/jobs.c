@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../common/buf.h"
+#include "../cgroups/cgroups.h"
 #include "../common/fsutil.h"
 #include "lambda.h"
 #include "serve.h"
@@ -50,12 +51,24 @@ void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j
 	}
 	/* without it the answer goes without its log; said once, not on every
 	 * call a client asks it for */
-	if (j->tail &&
-	    shim_log_result(&log, j->request_id, res->log ? res->log : "", res->log_len,
-			    res->duration_ns, shim_function_memory_mb(f->fn), &err) < 0 &&
-	    !log_failed) {
-		fprintf(stderr, "slxrun shim: answers go without X-Amz-Log-Result: %s\n", err.msg);
-		log_failed = true;
+	if (j->tail) {
+		struct shim_report rep = {
+		    .duration_ns = res->duration_ns,
+		    .memory_mb = shim_function_memory_mb(f->fn),
+		    .init_ns = cold ? slot->init_ns : 0,
+		    .status = res->outcome == SHIM_TIMEOUT ? "timeout" : NULL,
+		};
+
+		if (slot->sb)
+			(void)cg_read_u64(shim_sandbox_cgroup_fd(slot->sb), "memory.peak",
+					  &rep.max_memory_bytes);
+		if (shim_log_result(&log, j->request_id, res->log ? res->log : "", res->log_len,
+				    &rep, &err) < 0 &&
+		    !log_failed) {
+			fprintf(stderr, "slxrun shim: answers go without X-Amz-Log-Result: %s\n",
+				err.msg);
+			log_failed = true;
+		}
 	}
 	a = (struct http_answer){
 	    .status = 200,

@@ -17,21 +17,31 @@
 #define LOG_RESULT_MAX 4096 /* Lambda's "last 4 KB" */
 
 int shim_log_result(struct slx_buf *b, const char *request_id, const char *log, size_t len,
-		    uint64_t duration_ns, long long memory_mb, struct slx_err *err)
+		    const struct shim_report *rep, struct slx_err *err)
 {
 	struct slx_buf text = {0};
-	double ms = (double)duration_ns / 1e6;
-	unsigned long long billed = (duration_ns + 999999) / 1000000;
-	char head[128], foot[384];
-	size_t start, n;
+	double ms = (double)rep->duration_ns / 1e6;
+	unsigned long long billed = (rep->duration_ns + 999999) / 1000000;
+	char head[128], foot[512], more[160] = "";
+	size_t start, n, m = 0;
 	int r = -1;
 
 	snprintf(head, sizeof(head), "START RequestId: %s Version: $LATEST\n", request_id);
+	/* Lambda's own order; MB as it counts them, rounded up */
+	if (rep->max_memory_bytes)
+		m +=
+		    (size_t)snprintf(more + m, sizeof(more) - m, "Max Memory Used: %llu MB\t",
+				     (unsigned long long)((rep->max_memory_bytes + 1048575) >> 20));
+	if (rep->init_ns)
+		m += (size_t)snprintf(more + m, sizeof(more) - m, "Init Duration: %.2f ms\t",
+				      (double)rep->init_ns / 1e6);
+	if (rep->status)
+		snprintf(more + m, sizeof(more) - m, "Status: %s\t", rep->status);
 	snprintf(foot, sizeof(foot),
 		 "%sEND RequestId: %s\nREPORT RequestId: %s\tDuration: %.2f ms\t"
-		 "Billed Duration: %llu ms\tMemory Size: %lld MB\t\n",
+		 "Billed Duration: %llu ms\tMemory Size: %lld MB\t%s\n",
 		 len && log[len - 1] != '\n' ? "\n" : "", request_id, request_id, ms,
-		 billed ? billed : 1, memory_mb);
+		 billed ? billed : 1, rep->memory_mb, more);
 	if (slx_buf_add(&text, head, strlen(head)) < 0 || slx_buf_add(&text, log, len) < 0 ||
 	    slx_buf_add(&text, foot, strlen(foot)) < 0)
 		goto out;

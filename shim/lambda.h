@@ -16,11 +16,22 @@ int shim_error_json(struct slx_buf *b, const char *type, const char *msg, size_t
 void shim_exit_text(int status, char *buf, size_t len);
 /* A fresh Lambda-style request id (UUID v4 text, 36 chars + NUL). */
 void shim_request_id_new(char buf[37]);
+/* What a call's REPORT line says: its duration and the function's memory
+ * size; the sandbox's peak memory (memory.peak; 0 where the cgroup has
+ * none), how long the sandbox took to start for a cold call (0 on a warm
+ * one) and, for a timed-out call, "timeout". */
+struct shim_report {
+	uint64_t duration_ns;
+	long long memory_mb;
+	uint64_t max_memory_bytes;
+	uint64_t init_ns;
+	const char *status;
+};
 /* X-Amz-Log-Result for a call that asked for its log (X-Amz-Log-Type:
  * Tail): the last 4 KB of Lambda's execution log (START, what the call
- * logged, END, REPORT with its duration and memory size), base64, into b. */
+ * logged, END, REPORT), base64, into b. */
 int shim_log_result(struct slx_buf *b, const char *request_id, const char *log, size_t len,
-		    uint64_t duration_ns, long long memory_mb, struct slx_err *err);
+		    const struct shim_report *rep, struct slx_err *err);
 /* Wall clock in epoch milliseconds (deadlines as Lambda states them). */
 uint64_t shim_epoch_ms(void);
 

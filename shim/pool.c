@@ -113,6 +113,7 @@ void pool_slot_ready(struct pool *p, struct pool_slot *s, uint64_t now_ns)
 	struct model_sandbox *msb = pool_slot_model(p, s);
 
 	s->created_ns = now_ns;
+	s->init_ns = s->state == POOL_CREATING && now_ns > s->since_ns ? now_ns - s->since_ns : 0;
 	set_state(s, POOL_IDLE, now_ns);
 	if (msb) {
 		msb->state = MODEL_SB_IDLE;

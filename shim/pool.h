@@ -38,6 +38,7 @@ struct pool_slot {
 	enum pool_state state;
 	uint64_t since_ns;   /* entered `state` */
 	uint64_t created_ns; /* the sandbox became ready (0 while creating) */
+	uint64_t init_ns;    /* how long it took to be ready: a cold call's Init Duration */
 	uint64_t invocations;
 	struct shim_sandbox *sb;
 	bool requested;	  /* creating: its sandbox is being made elsewhere */

@@ -1001,6 +1001,38 @@ static void shim_t_log_result(const struct http_reply *r, char *out, size_t cap)
 	cmd_result_free(&c);
 }
 
+/* Whether the sandbox that answered r has a memory.peak (a memory
+ * controller in its cgroup: the VM's, not this hybrid host's). */
+static bool shim_t_memory_peak(const struct http_reply *r)
+{
+	const char *p = strstr(r->headers, "X-Slxrun-Sandbox: ");
+	char id[128] = "", a[512], b[512];
+
+	cr_assert(p, "%s", r->headers);
+	sscanf(p + strlen("X-Slxrun-Sandbox: "), "%127[^\r\n]", id);
+	snprintf(a, sizeof(a), "/sys/fs/cgroup/unified/slxrun/%s/memory.peak", id);
+	snprintf(b, sizeof(b), "/sys/fs/cgroup/slxrun/%s/memory.peak", id);
+	return access(a, F_OK) == 0 || access(b, F_OK) == 0;
+}
+
+/* A timed-out call's log is what Lambda's says: the line naming the
+ * timeout, and Status: timeout on its REPORT (before, an empty log). */
+Test(shim, a_timed_out_calls_log_says_so)
+{
+	const char *b = shim_t_script_bundle("sleep 5", 1);
+	static char log[8192];
+	struct http_reply r;
+
+	shim_proc_start(&shim_t_cur, b, NULL);
+	shim_t_invoke_hdr("X-Amz-Log-Type: Tail", "x", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.body, "Task timed out after 1.00 seconds"), "%s", r.body);
+	shim_t_log_result(&r, log, sizeof(log));
+	cr_expect(strstr(log, " Task timed out after 1.00 seconds\nEND RequestId: "), "%s", log);
+	cr_expect(strstr(log, "\tStatus: timeout\t\n"), "%s", log);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
 /* X-Amz-Log-Type: Tail: the answer carries the last 4 KB of Lambda's
  * execution log of the call (START, what it wrote to stderr, END, REPORT),
  * base64; None or no header, nothing; another value, 400.  Before, the
@@ -1028,13 +1060,21 @@ Test(shim, log_type_tail_answers_with_the_calls_own_log)
 		 "RequestId: %s\tDuration: ",
 		 id, id, id);
 	cr_expect(!strncmp(log, want, strlen(want)), "want %s, got %s", want, log);
-	cr_expect(strstr(log, "\tMemory Size: 128 MB\t\n"), "%s", log);
+	cr_expect(strstr(log, "\tMemory Size: 128 MB\t"), "%s", log);
+	/* the sandbox's peak where its cgroup counts one, and a cold call's
+	 * start, as Lambda's REPORT has them */
+	cr_expect(strstr(r.headers, "X-Slxrun-Start: cold"), "%s", r.headers);
+	cr_expect(strstr(log, "\tInit Duration: "), "a cold call's: %s", log);
+	cr_expect_eq(strstr(log, "\tMax Memory Used: ") != NULL, shim_t_memory_peak(&r), "%s", log);
+	cr_expect_null(strstr(log, "Status:"), "%s", log);
 
 	shim_t_invoke_hdr(h, "big", &r);
 	shim_t_log_result(&r, log, sizeof(log));
 	cr_expect_eq(strlen(log), 4096, "%zu bytes of log", strlen(log));
 	cr_expect_null(strstr(log, "START"), "the tail is the log's last 4 KB: %.60s", log);
 	cr_expect(strstr(log, "zzz\nEND RequestId: "), "%.200s", log + strlen(log) / 2);
+	cr_expect(strstr(r.headers, "X-Slxrun-Start: warm"), "%s", r.headers);
+	cr_expect_null(strstr(log, "Init Duration"), "a warm call's: %s", log);
 
 	shim_t_invoke_hdr("X-Amz-Log-Type: None", "none", &r);
 	cr_expect_eq(r.status, 200, "%s", r.body);
