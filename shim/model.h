@@ -141,6 +141,13 @@ struct model_function {
 		uint64_t start, end;
 		double bin0_n, bin0_s; /* idle_hist's first bin then: count, sum */
 	} memo;
+	/* delta's next window once the memo's has passed with no call, from
+	 * the idle times longer than what has passed (plan_delta); a cache of
+	 * a pure function of the same and last_end_ns. */
+	struct {
+		bool valid;
+		uint64_t last_end, it_total, from, start, end;
+	} next;
 	/* delta's constants for its cold cost and cap at this memory size,
 	 * the cold cost per GB (w) and the concurrency window: a cache of a
 	 * pure function of them (their four chained divisions on every

@@ -281,10 +281,10 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
  * sooner than min_unload: unloading for a shorter gap saves little), ends a
  * point's hi; "release at once" (every one cold) is the baseline. */
 static void cost_search(const struct it_point *pt, size_t n, const struct policy_config *cfg,
-			double w, struct window_cost *best)
+			double w, double unload, struct window_cost *best)
 {
 	double c[MODEL_HIST_BINS + 3] = {0}, cv[MODEL_HIST_BINS + 3] = {0};
-	double unload = (double)cfg->min_unload_ns / NS, lead = (double)cfg->create_ns / NS;
+	double lead = (double)cfg->create_ns / NS;
 
 	for (size_t i = 0; i < n; i++) {
 		c[i + 1] = c[i] + pt[i].c;
@@ -372,8 +372,67 @@ static uint64_t fallback_keep_alive(const struct policy_config *cfg, double w)
 	return half > (double)cfg->keep_alive_ns ? (uint64_t)half : cfg->keep_alive_ns;
 }
 
+/* The window after the one that ended, from (after the last execution),
+ * with no call: the idle times seen longer than from are what this gap can
+ * still be, so the same search over them, shifted to from (nothing to
+ * unload: the sandbox is gone), says whether another window pays.  False
+ * when none does. */
+static bool next_window(const struct model_function *f, const struct policy_config *cfg, double w,
+			uint64_t from, struct window_cost *best)
+{
+	struct it_point pt[MODEL_HIST_BINS + 2], q[MODEL_HIST_BINS + 2];
+	size_t n = idle_points(f, cfg, w, pt), m = 0;
+	double x = (double)from / NS;
+
+	for (size_t i = 0; i < n; i++)
+		if (pt[i].v > x && pt[i].hi > x)
+			q[m++] = (struct it_point){pt[i].v - x, pt[i].c,
+						   pt[i].lo > x ? pt[i].lo - x : 0, pt[i].hi - x};
+	if (!m)
+		return false;
+	cost_search(q, m, cfg, w, 0, best);
+	if (!best->end)
+		return false;
+	best->start += from;
+	best->end += from;
+	return true;
+}
+
+/* Past the plan's window with no call, the next one (next_window), again
+ * and again as each passes; f->next caches it.  Without it a function
+ * past its window was cold whatever its history said: a timer that
+ * skipped a beat, gaps of minutes and of hours. */
+static void plan_next(struct model_function *f, const struct policy_config *cfg, double w,
+		      uint64_t now_ns, struct policy_plan *p)
+{
+	uint64_t from = p->win_end_ns - f->last_end_ns;
+	struct window_cost best;
+
+	if (f->next.valid && f->next.last_end == f->last_end_ns &&
+	    f->next.it_total == f->it_total) {
+		if (!f->next.end) /* none pays */
+			return;
+		if (now_ns < f->last_end_ns + f->next.end) {
+			plan_window(f, f->next.start, f->next.end, "next", p);
+			return;
+		}
+		from = f->next.end;
+	}
+	f->next = (typeof(f->next)){
+	    .valid = true, .last_end = f->last_end_ns, .it_total = f->it_total, .from = from};
+	while (next_window(f, cfg, w, from, &best)) {
+		if (now_ns < f->last_end_ns + best.end) {
+			f->next.start = best.start;
+			f->next.end = best.end;
+			plan_window(f, best.start, best.end, "next", p);
+			return;
+		}
+		from = best.end;
+	}
+}
+
 static void plan_delta(struct model_function *f, const struct policy_config *cfg,
-		       struct policy_plan *p)
+		       uint64_t now_ns, struct policy_plan *p)
 {
 	uint64_t s[MODEL_IT_RECENT];
 	struct it_point pt[MODEL_HIST_BINS + 2];
@@ -390,6 +449,8 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	if (f->last_end_ns && memo_holds(f, cfg, w)) {
 		f->memo.it_total = f->it_total;
 		plan_window(f, f->memo.start, f->memo.end, "cost", p);
+		if (f->memo.end && !f->in_flight && !f->queued && now_ns >= p->win_end_ns)
+			plan_next(f, cfg, w, now_ns, p);
 		return;
 	}
 	memcpy(s, f->it_recent, k * sizeof(s[0]));
@@ -401,7 +462,8 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	if (ring_tight(s, k, cfg))
 		tight_window(s, k, cfg, &best);
 	else
-		cost_search(pt, idle_points(f, cfg, w, pt), cfg, w, &best);
+		cost_search(pt, idle_points(f, cfg, w, pt), cfg, w,
+			    (double)cfg->min_unload_ns / NS, &best);
 	f->memo.valid = true;
 	f->memo.cfg = cfg;
 	f->memo.it_total = f->it_total;
@@ -411,6 +473,8 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	f->memo.bin0_n = f->idle_hist.bin[0];
 	f->memo.bin0_s = f->idle_bin0_s;
 	plan_window(f, f->memo.start, f->memo.end, "cost", p);
+	if (f->memo.end && !f->in_flight && !f->queued && now_ns >= p->win_end_ns)
+		plan_next(f, cfg, w, now_ns, p);
 }
 
 /* How many minutes of concurrency peaks delta keeps warm: a sandbox past
@@ -557,7 +621,7 @@ void policy_plan_function(struct model_function *f, const struct policy_config *
 		plan_histogram(f, cfg, out);
 		break;
 	case POLICY_DELTA:
-		plan_delta(f, cfg, out);
+		plan_delta(f, cfg, now_ns, out);
 		if (cfg->conc_minutes) {
 			unsigned peak =
 			    model_function_conc_peak(f, now_ns, f->size_memo.conc_minutes);

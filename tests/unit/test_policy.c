@@ -1001,6 +1001,37 @@ Test(policy_plan, delta_prices_the_gap_not_seen_yet)
 	model_function_fini(&f);
 }
 
+/* Bursts 20 s apart with 40 minutes between them, at a weight that keeps
+ * a sandbox through the bursts but not through 40 minutes idle: once the
+ * minute after a call has passed with no call, the gap is one of the
+ * long ones, and the sandbox comes back just before 40 minutes.  Before,
+ * nothing was planned past the first window and every burst began cold. */
+Test(policy_plan, delta_plans_again_once_its_window_has_passed)
+{
+	struct model_function f;
+	struct policy_config c = pol_cfg("delta");
+	struct policy_plan p;
+	uint64_t gaps[37];
+
+	gaps[0] = POL_S(1);
+	for (int i = 1; i < 37; i++)
+		gaps[i] = i % 6 ? POL_S(20) : POL_S(2400);
+	model_function_init(&f, "fn", POL_MB(1024));
+	pol_gaps(&f, gaps, 37);
+	policy_plan_function(&f, &c, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_eq(p.win_start_ns, f.last_end_ns, "kept through the burst");
+	cr_assert_leq(p.win_end_ns - f.last_end_ns, POL_S(120), "not through 40 minutes");
+	policy_plan_function(&f, &c, p.win_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_str_eq(p.why, "next");
+	/* the long gaps idle 2,399 s: the bin from 39 to 40 minutes */
+	cr_assert_geq(p.win_start_ns - f.last_end_ns, POL_S(2339), "released in between");
+	cr_assert_lt(p.win_start_ns - f.last_end_ns, POL_S(2399), "back before the call");
+	cr_assert_geq(p.win_end_ns - f.last_end_ns, POL_S(2400));
+	model_function_fini(&f);
+}
+
 /* One idle time is no plan: the keep-alive is half what a cold start is
  * worth in idle seconds (rent or buy), never under the 10-minute default. */
 Test(policy_plan, delta_rents_a_new_app_for_half_its_cold_start)
