@@ -103,8 +103,7 @@ static const char *fs_name(int fd, char buf[32])
 	return buf;
 }
 
-/* The kernel's release as major * 1000 + minor ("6.1.0-56-amd64": 6001). */
-static int kernel_version(char release[65])
+int rt_kernel_version(char release[65])
 {
 	struct utsname u;
 	unsigned major = 0, minor = 0;
@@ -121,7 +120,7 @@ int rt_idmap_overlay_check(const char *what, struct slx_err *err)
 
 	/* Before 5.19 overlayfs refuses an idmapped layer (EINVAL at mount,
 	 * deep in the sandbox's start): say so here, by name. */
-	if (kernel_version(release) < 5019)
+	if (rt_kernel_version(release) < 5019)
 		return slx_error(err, 0,
 				 "%s: Linux %s cannot stack idmapped mounts in overlayfs (5.19 or "
 				 "later can), which a sandbox needs to see its image's owners",
@@ -148,7 +147,7 @@ int rt_idmap_view(int dirfd, const char *what, int userns_fd, struct slx_err *er
 	if (mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0) {
 		int e = errno;
 
-		(void)kernel_version(release);
+		(void)rt_kernel_version(release);
 		if (e == EINVAL || e == ENOSYS)
 			return slx_error(err, 0,
 					 "%s: Linux %s cannot make an idmapped mount of %s, which "
@@ -186,7 +185,7 @@ static int idmap_tree(const struct rt_mount_op *op, int userns, struct slx_err *
 			  sizeof(idmap)) < 0) {
 		int e = errno;
 
-		(void)kernel_version(release);
+		(void)rt_kernel_version(release);
 		if (e == EINVAL)
 			return slx_error(err, 0,
 					 "%s[%zu]: Linux %s cannot idmap %s (its filesystem, or "

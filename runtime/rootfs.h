@@ -159,6 +159,10 @@ int rt_rootfs_open_at(int rootfd, const char *path, int flags);
 int rt_rootfs_mkdir_at(int rootfd, const char *path);
 int rt_rootfs_mkfile_at(int rootfd, const char *path);
 
+/* The kernel's release as major * 1000 + minor ("6.1.0-56-amd64": 6001),
+ * its text in release; 0 when uname says nothing readable. */
+int rt_kernel_version(char release[65]);
+
 /* Like rt_rootfs_open_at with extra RESOLVE_* flags (RESOLVE_NO_SYMLINKS). */
 int rt_rootfs_open_how(int rootfd, const char *path, int flags, uint64_t resolve);
 

@@ -266,10 +266,11 @@ static long expected_magic(const struct rt_mount_op *op)
  * An overlay of many layers names more (in the image store ~100 bytes a
  * lower: past about 40 layers mount(2) cut the options and failed), and a
  * detached overlay (fs_detached) failed at three long layer names.  Its
- * directories (lowerdir, upperdir, workdir) are then opened one by one and
- * named by descriptor, relative to /proc/self/fd entered for the mount
- * ("12:13::14"): the very directories the long names resolve to, a few
- * bytes each. */
+ * directories are then opened one by one and named by descriptor,
+ * "/proc/self/fd/12", the very directories the long names resolve to.
+ * Only past a page even so (about 220 layers) are they named relative to
+ * /proc/self/fd entered for the mount ("12:13::14"), which needs a working
+ * directory it can come back to. */
 #define MOUNT_DATA_MAX	   4095
 #define FSCONFIG_VALUE_MAX 255
 #define OVERLAY_DIRS_MAX   502
@@ -280,79 +281,58 @@ struct ovl_fds {
 	int cwd; /* where the caller was before entering /proc/self/fd, or -1 */
 };
 
-static bool ovl_dir_key(const char *opt, size_t keylen)
-{
-	static const char *const keys[] = {"lowerdir", "upperdir", "workdir"};
+/* An overlay option naming directories: lowerdir a list ("a:b::c", the
+ * "::" before data-only layers), upperdir, workdir, lowerdir+ and datadir+
+ * one each (a ':' in them is the name's). */
+enum ovl_key { OVL_NONE, OVL_LIST, OVL_ONE };
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (keylen == strlen(keys[i]) && !strncmp(opt, keys[i], keylen))
-			return true;
-	return false;
+static enum ovl_key ovl_key_of(const char *key, size_t len)
+{
+	static const char *const one[] = {"upperdir", "workdir", "lowerdir+", "datadir+"};
+
+	if (len == strlen("lowerdir") && !strncmp(key, "lowerdir", len))
+		return OVL_LIST;
+	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
+		if (len == strlen(one[i]) && !strncmp(key, one[i], len))
+			return OVL_ONE;
+	return OVL_NONE;
 }
 
-/* names[0..len) ("a:b::c"; the "::" before data-only layers kept) with each
- * directory's descriptor for its name, appended at out. */
-static int ovl_names_by_fd(const char *names, size_t len, struct ovl_fds *f, char **out)
+/* name[0..len) opened, its descriptor's name appended at *out. */
+static int ovl_dir_by_fd(const char *name, size_t len, struct ovl_fds *f, bool rel, char **out)
 {
-	const char *end = names + len;
+	cleanup_free char *one = strndup(name, len);
 
-	for (const char *p = names;; p++) {
+	if (!one)
+		return -1;
+	if (f->n == OVERLAY_DIRS_MAX)
+		return errno = E2BIG, -1;
+	if ((f->fd[f->n] = open(one, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	*out += sprintf(*out, rel ? "%d" : "/proc/self/fd/%d", f->fd[f->n++]);
+	return 0;
+}
+
+/* A value of kind k named by descriptor, appended at *out. */
+static int ovl_value_by_fd(const char *v, size_t len, enum ovl_key k, struct ovl_fds *f, bool rel,
+			   char **out)
+{
+	const char *end = v + len;
+
+	if (k == OVL_ONE)
+		return ovl_dir_by_fd(v, len, f, rel, out);
+	for (const char *p = v;; p++) {
 		const char *stop = memchr(p, ':', (size_t)(end - p));
-		cleanup_free char *one = NULL;
 
 		if (!stop)
 			stop = end;
-		if (stop > p) {
-			if (f->n == OVERLAY_DIRS_MAX)
-				return errno = E2BIG, -1;
-			if (!(one = strndup(p, (size_t)(stop - p))))
-				return -1;
-			if ((f->fd[f->n] = open(one, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-				return -1;
-			*out += sprintf(*out, "%d", f->fd[f->n++]);
-		}
+		if (stop > p && ovl_dir_by_fd(p, (size_t)(stop - p), f, rel, out) < 0)
+			return -1;
 		if (stop == end)
 			return 0;
 		*(*out)++ = ':';
 		p = stop;
 	}
-}
-
-/* data with its overlay directories named by descriptor (a new string),
- * and /proc/self/fd entered: ovl_fds_leave undoes both.  Escaped names
- * ("\:") are not taken apart: EINVAL. */
-static char *ovl_data_by_fd(const char *data, struct ovl_fds *f)
-{
-	cleanup_free char *out = NULL;
-	cleanup_close int fds = -1;
-	char *o;
-
-	f->n = 0;
-	f->cwd = -1;
-	if (strchr(data, '\\'))
-		return errno = EINVAL, NULL;
-	/* a descriptor's number may be longer than the name it stands for */
-	if (!(out = o = malloc(strlen(data) + 12 * OVERLAY_DIRS_MAX)))
-		return NULL;
-	for (const char *p = data; *p;) {
-		size_t optlen = strcspn(p, ","), keylen = strcspn(p, "=,");
-
-		if (keylen < optlen && ovl_dir_key(p, keylen)) {
-			o = mempcpy(o, p, keylen + 1);
-			if (ovl_names_by_fd(p + keylen + 1, optlen - keylen - 1, f, &o) < 0)
-				return NULL;
-		} else {
-			o = mempcpy(o, p, optlen);
-		}
-		p += optlen;
-		if (*p)
-			*o++ = *p++;
-	}
-	*o = '\0';
-	if ((f->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    (fds = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 || fchdir(fds) < 0)
-		return NULL;
-	return steal_ptr(out);
 }
 
 static void ovl_fds_leave(struct ovl_fds *f)
@@ -369,6 +349,43 @@ static void ovl_fds_leave(struct ovl_fds *f)
 	errno = saved;
 }
 
+/* data with its overlay directories named by descriptor (a new string);
+ * with rel, relative to /proc/self/fd, entered.  ovl_fds_leave undoes it.
+ * An escaped name ("\:") is not taken apart: EINVAL. */
+static char *ovl_data_by_fd(const char *data, struct ovl_fds *f, bool rel)
+{
+	cleanup_free char *out = NULL;
+	cleanup_close int fds = -1;
+	char *o;
+
+	if (strchr(data, '\\'))
+		return errno = EINVAL, NULL;
+	/* a descriptor's name may be longer than the name it stands for */
+	if (!(out = o = malloc(strlen(data) + 24 * OVERLAY_DIRS_MAX)))
+		return NULL;
+	for (const char *p = data; *p;) {
+		size_t optlen = strcspn(p, ","), keylen = strcspn(p, "=,");
+		enum ovl_key k = keylen < optlen ? ovl_key_of(p, keylen) : OVL_NONE;
+
+		if (k != OVL_NONE) {
+			o = mempcpy(o, p, keylen + 1);
+			if (ovl_value_by_fd(p + keylen + 1, optlen - keylen - 1, k, f, rel, &o) < 0)
+				return NULL;
+		} else {
+			o = mempcpy(o, p, optlen);
+		}
+		p += optlen;
+		if (*p)
+			*o++ = *p++;
+	}
+	*o = '\0';
+	if (rel && ((f->cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+		    (fds = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+		    fchdir(fds) < 0))
+		return NULL;
+	return steal_ptr(out);
+}
+
 /* A filesystem with nothing to do after it, by mount(2) (procfs, sysfs and
  * cgroup2 are checked after, so they are made detached: run_fs). */
 static int fs_attach(const struct rt_mount_op *op, int target)
@@ -376,16 +393,22 @@ static int fs_attach(const struct rt_mount_op *op, int target)
 	struct ovl_fds f = {.cwd = -1};
 	cleanup_free char *opts = NULL;
 	char tpath[FD_PATH_MAX];
-	int r;
+	int r = -1;
 
 	if (!op->data || strlen(op->data) <= MOUNT_DATA_MAX || strcmp(op->fstype, "overlay"))
 		return mount(op->source, fd_path(tpath, target), op->fstype, op->flags, op->data);
-	opts = ovl_data_by_fd(op->data, &f);
-	if (opts && strlen(opts) > MOUNT_DATA_MAX)
-		errno = E2BIG;
-	r = opts && strlen(opts) <= MOUNT_DATA_MAX
-		? mount(op->source, fd_path(tpath, target), op->fstype, op->flags, opts)
-		: -1;
+	for (int rel = 0; rel < 2 && r < 0; rel++) {
+		free(opts);
+		ovl_fds_leave(&f);
+		if (!(opts = ovl_data_by_fd(op->data, &f, rel)))
+			break;
+		if (strlen(opts) > MOUNT_DATA_MAX)
+			errno = E2BIG;
+		else
+			r = mount(op->source, fd_path(tpath, target), op->fstype, op->flags, opts);
+		if (r < 0 && errno != E2BIG)
+			break;
+	}
 	ovl_fds_leave(&f);
 	return r;
 }
@@ -418,54 +441,97 @@ static int sb_flags(int fs, unsigned long f)
 	return 0;
 }
 
-/* Whether an option of data ("a=b,c") has a value over fsconfig's limit. */
-static bool fs_value_over(const char *data)
+/* Whether an option key=... follows in rest (strtok_r's remains). */
+static bool option_follows(const char *rest, const char *key)
 {
-	for (const char *p = data; *p; p += *p == ',') {
-		size_t optlen = strcspn(p, ",");
-		const char *eq = memchr(p, '=', optlen);
+	size_t len = strlen(key);
 
-		if (eq && optlen - (size_t)(eq + 1 - p) > FSCONFIG_VALUE_MAX)
+	for (const char *p = rest; p && *p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, len) && p[len] == '=')
 			return true;
-		p += optlen;
-	}
 	return false;
 }
 
-/* One option of a detached filesystem: -1 with errno, or -1 with err said
- * (*said) for a value fsconfig(2) cannot take.  An overlay's lowerdir
- * still over the limit once named by descriptor (about 60 layers) goes
- * one layer at a time, as lowerdir+ and, past "::", datadir+ (Linux 6.8;
- * *layered says so, for the error of a kernel without them). */
-static int fs_option(int fs, const char *key, const char *value, const struct rt_mount_op *op,
-		     bool *layered, bool *said, struct slx_err *err)
+static int fs_too_long(const struct rt_mount_op *op, const char *key, const char *value,
+		       const char *why, bool *said, struct slx_err *err)
 {
-	cleanup_free char *layers = NULL;
-	const char *plus = "lowerdir+";
-	char *save = NULL;
+	*said = true;
+	return slx_error(err, 0, "%s[%zu]: option \"%s\" of the mount on %s is %zu bytes, %s",
+			 op->field, op->index, key, op->dest, strlen(value), why);
+}
+
+/* An overlay's lowerdir over the limit: one layer at a time, lowerdir+ and,
+ * after "::", datadir+, each by its name or, past the limit, by
+ * descriptor (Linux 6.8); before 6.8 the list by descriptor if that fits. */
+static int fs_ovl_lowers(int fs, const char *value, const struct rt_mount_op *op, struct ovl_fds *f,
+			 bool *said, struct slx_err *err)
+{
+	cleanup_free char *names = NULL;
+	char release[65], *o;
+
+	if (strchr(value, '\\'))
+		return fs_too_long(
+		    op, "lowerdir", value,
+		    "and its names are escaped: over 255, they go one by one, unescaped", said,
+		    err);
+	if (rt_kernel_version(release) < 6008) {
+		if (!(names = o = malloc(strlen(value) + 24 * OVERLAY_DIRS_MAX)))
+			return -1;
+		if (ovl_value_by_fd(value, strlen(value), OVL_LIST, f, false, &o) < 0)
+			return -1;
+		*o = '\0';
+		if (o - names > FSCONFIG_VALUE_MAX)
+			return fs_too_long(
+			    op, "lowerdir", value,
+			    "more layers than one fsconfig(2) value holds before Linux "
+			    "6.8 (lowerdir+)",
+			    said, err);
+		return fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", names, 0);
+	}
+	for (const char *p = value, *end = value + strlen(value); p < end;) {
+		bool data = p > value + 1 && p[-1] == ':' && p[-2] == ':';
+		size_t len = strcspn(p, ":");
+		char one[32], *q = one;
+		cleanup_free char *name = strndup(p, len);
+
+		if (!name)
+			return -1;
+		if (len > FSCONFIG_VALUE_MAX && ovl_dir_by_fd(p, len, f, false, &q) < 0)
+			return -1;
+		if (len && fsconfig(fs, FSCONFIG_SET_STRING, data ? "datadir+" : "lowerdir+",
+				    len > FSCONFIG_VALUE_MAX ? one : name, 0) < 0)
+			return -1;
+		p += len;
+		p += *p == ':';
+	}
+	return 0;
+}
+
+/* One option of a detached filesystem: -1 with errno, or -1 with err said
+ * (*said) for a value fsconfig(2) cannot take.  An overlay's directories
+ * over the limit are named by descriptor, its lowerdir one layer at a
+ * time (fs_ovl_lowers); any other value that long is refused. */
+static int fs_option(int fs, const char *key, const char *value, const struct rt_mount_op *op,
+		     struct ovl_fds *f, bool *said, struct slx_err *err)
+{
+	enum ovl_key k = strcmp(op->fstype, "overlay") ? OVL_NONE : ovl_key_of(key, strlen(key));
+	char one[32], *q = one;
 
 	if (!value)
 		return fsconfig(fs, FSCONFIG_SET_FLAG, key, NULL, 0);
 	if (strlen(value) <= FSCONFIG_VALUE_MAX)
 		return fsconfig(fs, FSCONFIG_SET_STRING, key, value, 0);
-	if (strcmp(op->fstype, "overlay") || strcmp(key, "lowerdir"))
-		return *said = true,
-		       slx_error(err, 0,
-				 "%s[%zu]: option %s of the mount on %s is %zu bytes, over the "
-				 "%d fsconfig(2) takes",
-				 op->field, op->index, key, op->dest, strlen(value),
-				 FSCONFIG_VALUE_MAX);
-	if (!(layers = strdup(value)))
+	if (k == OVL_LIST)
+		return fs_ovl_lowers(fs, value, op, f, said, err);
+	if (k == OVL_NONE)
+		return fs_too_long(op, key, value, "over the 255 fsconfig(2) takes", said, err);
+	if (strchr(value, '\\'))
+		return fs_too_long(op, key, value,
+				   "and escaped: over 255, it is named by descriptor, unescaped",
+				   said, err);
+	if (ovl_dir_by_fd(value, strlen(value), f, false, &q) < 0)
 		return -1;
-	*layered = true;
-	/* strtok_r ends each layer with a '\0', and skips the second ':' of "::" */
-	for (char *l = strtok_r(layers, ":", &save); l; l = strtok_r(NULL, ":", &save)) {
-		if (l > layers && l[-1] == ':')
-			plus = "datadir+";
-		if (fsconfig(fs, FSCONFIG_SET_STRING, plus, l, 0) < 0)
-			return -1;
-	}
-	return 0;
+	return fsconfig(fs, FSCONFIG_SET_STRING, key, one, 0);
 }
 
 /* The op's filesystem made detached (fsopen, fsconfig, fsmount): what is
@@ -473,26 +539,19 @@ static int fs_option(int fs, const char *key, const char *value, const struct rt
  * goes through this descriptor, never through dest looked up again, where
  * a symlink swapped in by whoever shares a directory on the way took the
  * attributes to another mount (an attacker's review).  Its options one by
- * one, as mount(2) splits them for these filesystems. */
+ * one, as mount(2) splits them for these filesystems; of several
+ * lowerdirs the last, as mount(2) takes it. */
 static int fs_detached(const struct rt_mount_op *op, bool *said, struct slx_err *err)
 {
 	cleanup_close int fs = fsopen(op->fstype, FSOPEN_CLOEXEC);
-	cleanup_free char *data = NULL;
+	cleanup_free char *data = op->data ? strdup(op->data) : NULL;
 	struct ovl_fds f = {.cwd = -1};
-	bool layered = false;
 	char *save = NULL;
 	int r = -1;
 
-	if (fs < 0)
+	if (fs < 0 || (op->data && !data))
 		return -1;
-	if (op->data && !strcmp(op->fstype, "overlay") && fs_value_over(op->data))
-		data = ovl_data_by_fd(op->data, &f);
-	else if (op->data)
-		data = strdup(op->data);
-	if (op->data && !data)
-		goto out;
-	if (op->source && *op->source &&
-	    fs_option(fs, "source", op->source, op, &layered, said, err))
+	if (op->source && *op->source && fs_option(fs, "source", op->source, op, &f, said, err))
 		goto out;
 	for (char *o = data ? strtok_r(data, ",", &save) : NULL; o;
 	     o = strtok_r(NULL, ",", &save)) {
@@ -500,7 +559,10 @@ static int fs_detached(const struct rt_mount_op *op, bool *said, struct slx_err 
 
 		if (eq)
 			*eq = '\0';
-		if (fs_option(fs, o, eq ? eq + 1 : NULL, op, &layered, said, err) < 0)
+		if (eq && !strcmp(o, "lowerdir") && !strcmp(op->fstype, "overlay") &&
+		    option_follows(save, "lowerdir"))
+			continue;
+		if (fs_option(fs, o, eq ? eq + 1 : NULL, op, &f, said, err) < 0)
 			goto out;
 	}
 	if (sb_flags(fs, op->flags) < 0 || fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
@@ -508,13 +570,6 @@ static int fs_detached(const struct rt_mount_op *op, bool *said, struct slx_err 
 	r = fsmount(fs, FSMOUNT_CLOEXEC, (unsigned)ms_attrs(op->flags));
 out:
 	ovl_fds_leave(&f);
-	if (r < 0 && layered && errno == EINVAL && !*said)
-		*said = true,
-		slx_error(err, 0,
-			  "%s[%zu]: mount overlay on %s: Invalid argument (its layers, too "
-			  "many for one fsconfig(2) value, went one at a time as lowerdir+, "
-			  "which needs Linux 6.8)",
-			  op->field, op->index, op->dest);
 	return r;
 }
 

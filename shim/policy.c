@@ -431,8 +431,8 @@ static void plan_next(struct model_function *f, const struct policy_config *cfg,
 	}
 }
 
-static void plan_delta(struct model_function *f, const struct policy_config *cfg,
-		       uint64_t now_ns, struct policy_plan *p)
+static void plan_delta(struct model_function *f, const struct policy_config *cfg, uint64_t now_ns,
+		       struct policy_plan *p)
 {
 	uint64_t s[MODEL_IT_RECENT];
 	struct it_point pt[MODEL_HIST_BINS + 2];
@@ -462,8 +462,8 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	if (ring_tight(s, k, cfg))
 		tight_window(s, k, cfg, &best);
 	else
-		cost_search(pt, idle_points(f, cfg, w, pt), cfg, w,
-			    (double)cfg->min_unload_ns / NS, &best);
+		cost_search(pt, idle_points(f, cfg, w, pt), cfg, w, (double)cfg->min_unload_ns / NS,
+			    &best);
 	f->memo.valid = true;
 	f->memo.cfg = cfg;
 	f->memo.it_total = f->it_total;

@@ -780,22 +780,33 @@ Test(rootfs_attacks, time_offsets_in_a_joined_mount_namespace_follow_no_symlink)
  * A filesystem with anything to do after it (r* options, propagation) is
  * made detached, and fsconfig(2) takes option values under 256 bytes
  * where mount(2) took a page: an overlay of three layers with long names
- * and `rro` failed with EINVAL.  Its layers are named by descriptor there
- * too, and a list still too long (a hundred layers) goes one layer at a
- * time (Linux 6.8's lowerdir+; an older kernel, the VM's 6.1, refuses it
- * in one line).  Any other value that long is refused, named. */
-static void ra_overlay_run(size_t layers, size_t namelen, const char *more, const char *want_out,
-			   const char *want_err)
+ * and `rro` failed with EINVAL.  Its lowerdir goes one layer at a time
+ * now (Linux 6.8's lowerdir+; before it, the VM's 6.1, the layers named
+ * by descriptor when that fits, else refused in one line), a directory
+ * name over the limit by descriptor, any other value that long refused,
+ * named.  A review of that: the working directory it left and came back
+ * to (a user namespace's root could not come back to the caller's 0700
+ * one), a second lowerdir (the last wins, as with mount(2)), "::". */
+struct ra_ovl {
+	size_t layers, namelen;
+	const char *before, *after; /* more options around lowerdir=... */
+	bool userns;		    /* in a user namespace, run from a 0700 directory */
+	const char *out, *err;
+};
+
+static void ra_overlay_run(const struct ra_ovl *c)
 {
 	char mounts[8192], lowers[6144] = "", top[64] = "/tmp/slxtest-ovl-XXXXXX", name[128];
+	char cwd[64] = "/tmp/slxtest-cwd-XXXXXX";
 	struct cmd_result r;
 	struct bundle b;
 	size_t o = 0;
 
-	cr_assert(mkdtemp(top));
-	memset(name, 'l', namelen);
-	name[namelen] = '\0';
-	for (size_t i = 0; i < layers; i++) {
+	cr_assert(mkdtemp(top) && mkdtemp(cwd));
+	cr_assert_eq(chmod(top, 0755), 0);
+	memset(name, 'l', c->namelen);
+	name[c->namelen] = '\0';
+	for (size_t i = 0; i < c->layers; i++) {
 		o += (size_t)snprintf(lowers + o, sizeof(lowers) - o, "%s%s/%s%zu", i ? ":" : "",
 				      top, name, i);
 		cmd_run(&r, NULL, 10, "mkdir %1$s/%2$s%3$zu && echo %3$zu > %1$s/%2$s%3$zu/%4$c",
@@ -805,51 +816,87 @@ static void ra_overlay_run(size_t layers, size_t namelen, const char *more, cons
 	}
 	cr_assert_lt(o, sizeof(lowers) - 1);
 	snprintf(mounts, sizeof(mounts),
-		 RA_MOUNTS_BASE ",{\"destination\":\"/ovl\",\"type\":\"overlay\",\"source\":"
-				"\"overlay\",\"options\":[\"lowerdir=%s\",\"rro\",\"rprivate\"%s]}",
-		 lowers, more);
-	ra_bundle(&b,
-		  "cat /ovl/a /ovl/b /ovl/c; touch /ovl/w 2>/dev/null || echo read-only; "
-		  "grep -c ' /ovl .* ro,' /proc/self/mountinfo",
-		  mounts, RA_NS "]", NULL, NULL);
-	ra_sh(&b, "mkdir -p %s/rootfs/ovl%s", "");
-	r = ra_run(&b);
-	if (want_err) {
+		 RA_MOUNTS_BASE
+		 ",{\"destination\":\"/ovl\",\"type\":\"overlay\",\"source\":"
+		 "\"overlay\",\"options\":[%s\"lowerdir=%s\",\"rro\",\"rprivate\"%s]}",
+		 c->before ? c->before : "", lowers, c->after ? c->after : "");
+	ra_bundle(
+	    &b,
+	    "cat /ovl/a /ovl/b /ovl/c; touch /ovl/w 2>/dev/null || echo read-only; "
+	    "grep -c ' /ovl .* ro,' /proc/self/mountinfo; "
+	    "grep -q ' /ovl .*/proc/self/fd' /proc/self/mountinfo && echo by-descriptor; true",
+	    mounts, c->userns ? RA_NS ",{\"type\":\"user\"}]" : RA_NS "]", NULL,
+	    c->userns ? ",\"uidMappings\":[{\"containerID\":0,\"hostID\":100000,\"size\":"
+			"65536}],\"gidMappings\":[{\"containerID\":0,\"hostID\":100000,"
+			"\"size\":65536}]"
+		      : NULL);
+	ra_sh(&b, "mkdir -p %1$s/rootfs/ovl%2$s && chmod 755 %1$s", "");
+	cmd_run(&r, NULL, 30, "cd %s && %s --root %s run -b %s ra1", cwd, slxrun_bin(), b.root,
+		b.dir);
+	if (c->err) {
 		cr_expect_neq(r.status, 0, "ran: %s", r.out);
-		cr_expect(strstr(r.err, want_err), "%s", r.err);
+		cr_expect(strstr(r.err, c->err), "%s", r.err);
 		cr_expect_eq(count_lines(r.err), 1, "%s", r.err);
 	} else {
-		cr_expect_eq(r.status, 0, "%zu layers: %s", layers, r.err);
-		cr_expect_str_eq(r.out, want_out, "%zu layers: %s", layers, r.err);
+		cr_expect_eq(r.status, 0, "%zu layers: %s", c->layers, r.err);
+		cr_expect_str_eq(r.out, c->out, "%zu layers: %s", c->layers, r.err);
 	}
 	cmd_result_free(&r);
 	bundle_remove(&b);
-	cmd_run(&r, NULL, 10, "rm -rf %s", top);
+	cmd_run(&r, NULL, 10, "rm -rf %s %s", top, cwd);
 	cmd_result_free(&r);
+}
+
+static bool ra_linux_at_least(unsigned want_major, unsigned want_minor)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	cr_assert_eq(uname(&u), 0);
+	cr_assert_eq(sscanf(u.release, "%u.%u", &major, &minor), 2, "%s", u.release);
+	return major > want_major || (major == want_major && minor >= want_minor);
 }
 
 Test(rootfs_attacks, an_overlay_with_long_layer_names_keeps_its_r_options)
 {
-	struct utsname u;
-	unsigned major = 0, minor = 0;
-	bool plus;
+	bool plus = ra_linux_at_least(6, 8);
+	const char *ok = "0\n1\n2\nread-only\n1\n";
+	const struct ra_ovl cases[] = {
+	    {.layers = 3,
+	     .namelen = 120,
+	     .out = plus ? ok : "0\n1\n2\nread-only\n1\nby-descriptor\n"},
+	    {.layers = 3,
+	     .namelen = 120,
+	     .userns = true,
+	     .out = plus ? ok : "0\n1\n2\nread-only\n1\nby-descriptor\n"},
+	    {.layers = 3,
+	     .namelen = 120,
+	     .before = "\"lowerdir=/nonexistent\",",
+	     .out = plus ? ok : "0\n1\n2\nread-only\n1\nby-descriptor\n"},
+	    {.layers = 100,
+	     .namelen = 4,
+	     .out = ok,
+	     .err = plus
+			? NULL
+			: "mounts[3]: option \"lowerdir\" of the mount on /ovl is 2690 bytes, more "
+			  "layers than one fsconfig(2) value holds before Linux 6.8 (lowerdir+)"},
+	};
 
-	cr_assert_eq(uname(&u), 0);
-	cr_assert_eq(sscanf(u.release, "%u.%u", &major, &minor), 2, "%s", u.release);
-	plus = major > 6 || (major == 6 && minor >= 8);
-	ra_overlay_run(3, 120, "", "0\n1\n2\nread-only\n1\n", NULL);
-	ra_overlay_run(100, 4, "", "0\n1\n2\nread-only\n1\n",
-		       plus ? NULL
-			    : "mounts[3]: mount overlay on /ovl: Invalid argument (its layers");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ra_overlay_run(&cases[i]);
 }
 
 Test(rootfs_attacks, an_option_value_fsconfig_cannot_take_is_refused_named)
 {
 	char more[400] = ",\"redirect_dir=";
+	const struct ra_ovl c = {
+	    .layers = 2,
+	    .namelen = 4,
+	    .after = more,
+	    .err = "mounts[3]: option \"redirect_dir\" of the mount on /ovl is 300 bytes, over the "
+		   "255 fsconfig(2) takes"};
 
 	memset(more + strlen(more), 'x', 300);
 	strcat(more, "\"");
-	ra_overlay_run(2, 4, more, NULL,
-		       "mounts[3]: option redirect_dir of the mount on /ovl is 300 bytes, over the "
-		       "255 fsconfig(2) takes");
+	ra_overlay_run(&c);
 }
