@@ -878,7 +878,7 @@ Test(rootfs_attacks, an_overlay_with_long_layer_names_keeps_its_r_options)
 	     .out = ok,
 	     .err = plus
 			? NULL
-			: "mounts[3]: option \"lowerdir\" of the mount on /ovl is 2690 bytes, more "
+			: "mounts[3]: option \"lowerdir\" of the mount on /ovl is 3089 bytes, more "
 			  "layers than one fsconfig(2) value holds before Linux 6.8 (lowerdir+)"},
 	};
 

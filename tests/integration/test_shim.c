@@ -1001,18 +1001,23 @@ static void shim_t_log_result(const struct http_reply *r, char *out, size_t cap)
 	cmd_result_free(&c);
 }
 
-/* Whether the sandbox that answered r has a memory.peak (a memory
- * controller in its cgroup: the VM's, not this hybrid host's). */
+/* Whether the sandbox that answered r has the memory controller (the
+ * VM's pure cgroup v2, not this hybrid host's), and so memory.peak. */
 static bool shim_t_memory_peak(const struct http_reply *r)
 {
 	const char *p = strstr(r->headers, "X-Slxrun-Sandbox: ");
-	char id[128] = "", a[512], b[512];
+	char id[128] = "", path[512];
+	struct cmd_result c;
+	bool has;
 
 	cr_assert(p, "%s", r->headers);
 	sscanf(p + strlen("X-Slxrun-Sandbox: "), "%127[^\r\n]", id);
-	snprintf(a, sizeof(a), "/sys/fs/cgroup/unified/slxrun/%s/memory.peak", id);
-	snprintf(b, sizeof(b), "/sys/fs/cgroup/slxrun/%s/memory.peak", id);
-	return access(a, F_OK) == 0 || access(b, F_OK) == 0;
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/unified/slxrun/%s /sys/fs/cgroup/slxrun/%s",
+		 id, id);
+	cmd_run(&c, NULL, 10, "for d in %s; do cat $d/cgroup.controllers 2>/dev/null; done", path);
+	has = strstr(c.out, "memory") != NULL;
+	cmd_result_free(&c);
+	return has;
 }
 
 /* A timed-out call's log is what Lambda's says: the line naming the
