@@ -197,4 +197,10 @@ build_lambda lambda-bootstrap 10 ""
 # Takes 10 s to initialise before its first /next: the shim must not wait.
 build_lambda lambda-slow-init 15 ',
 			"BOOTSTRAP_INIT_SLEEP_S=10"'
+# Logs while it initialises; and cannot load its handler (an init error).
+build_lambda lambda-init-log 10 ',
+			"BOOTSTRAP_INIT_LOG=loading function.handler"'
+build_lambda lambda-init-error 10 ',
+			"BOOTSTRAP_INIT_LOG=loading function.handler",
+			"BOOTSTRAP_INIT_ERROR=Runtime.ImportModuleError"'
 

@@ -467,6 +467,22 @@ int main(void)
 	const char *init_sleep = getenv("BOOTSTRAP_INIT_SLEEP_S");
 	if (init_sleep && atoi(init_sleep) > 0)
 		sleep((unsigned)atoi(init_sleep));
+	/* What a runtime logs while it loads its handler, and a handler it
+	 * cannot load: its init error, as a runtime reports one. */
+	const char *init_log = getenv("BOOTSTRAP_INIT_LOG");
+	if (init_log)
+		fprintf(stderr, "%s\n", init_log);
+	const char *init_error = getenv("BOOTSTRAP_INIT_ERROR");
+	if (init_error) {
+		char body[512];
+
+		snprintf(
+		    body, sizeof(body),
+		    "{\"errorMessage\":\"Cannot find module 'function'\",\"errorType\":\"%s\"}",
+		    init_error);
+		post(API "/init/error", "", body, strlen(body));
+		return 1;
+	}
 	if (getenv("BOOTSTRAP_GONE_BEFORE_EVENT")) {
 		next_dropped(0);
 		usleep(300000);

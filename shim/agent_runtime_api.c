@@ -131,6 +131,23 @@ static enum MHD_Result send_event(struct rapi *a, struct MHD_Connection *c)
 	return ret;
 }
 
+/* The call's log, when asked for it, or its init's: what the pipe still
+ * holds first (a runtime logs before it posts its answer).  An init's, only
+ * when it logged anything. */
+static void send_tail(struct rapi *a)
+{
+	char out[AGENT_TAIL_MAX];
+	size_t n;
+
+	if (!a->log.tail)
+		return;
+	agent_log_drain(&a->log, 2);
+	agent_log_tail_end(&a->log); /* a line it has not ended yet is its too */
+	n = agent_tail_copy(&a->tail, out);
+	if (n || a->have_inv)
+		(void)agent_send_log(a->sock, out, n);
+}
+
 /* A runtime asks /next again when its HTTP client gave up the long poll
  * (a timeout, a recycled connection): the latest waits, and the one before
  * (most likely hung up, never watched while suspended) is answered with an
@@ -143,6 +160,7 @@ static enum MHD_Result on_next(struct rapi *a, struct MHD_Connection *c, struct 
 				   "a later /next took this one's place");
 	if (!a->ready) {
 		a->ready = true;
+		send_tail(a); /* what it logged while it started: a cold call's */
 		if (agent_send(a->sock, AGENT_READY, NULL, 0, NULL, 0, NULL, 0, -1,
 			       &(struct slx_err){0}) < 0)
 			a->dying = true;
@@ -158,19 +176,6 @@ static enum MHD_Result on_next(struct rapi *a, struct MHD_Connection *c, struct 
 	a->waiting_rq = rq;
 	MHD_suspend_connection(c);
 	return MHD_YES;
-}
-
-/* The call's log, when asked for it: what the pipe still holds first (a
- * runtime logs before it posts its answer). */
-static void send_tail(struct rapi *a)
-{
-	char out[AGENT_TAIL_MAX];
-
-	if (!a->log.tail)
-		return;
-	agent_log_drain(&a->log, 2);
-	agent_log_tail_end(&a->log); /* a line it has not ended yet is its too */
-	(void)agent_send_log(a->sock, out, agent_tail_copy(&a->tail, out));
 }
 
 static void inv_end(struct rapi *a)
@@ -224,6 +229,7 @@ static enum MHD_Result on_init_error(struct rapi *a, struct MHD_Connection *c, s
 	if (a->ready)
 		return reply_error(c, MHD_HTTP_FORBIDDEN, "InvalidStateTransition",
 				   "init/error after the first /next");
+	send_tail(a);
 	if (rq->body.len)
 		(void)agent_send(a->sock, AGENT_INIT_ERROR, rq->body.p, rq->body.len, NULL, 0, NULL,
 				 0, -1, &(struct slx_err){0});
@@ -453,6 +459,7 @@ static void on_boot_exit(struct rapi *a, int status)
 	shim_exit_text(status, what, sizeof(what));
 	if (!a->ready) {
 		snprintf(msg, sizeof(msg), "Runtime exited with error: %s", what);
+		send_tail(a);
 		(void)agent_send_init_error(a->sock, "Runtime.ExitError", msg);
 	} else if (a->have_inv && a->delivered) {
 		snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited with error: %s",
@@ -523,6 +530,8 @@ int agent_rapi_main(const struct shim_function *fn, int sock, int sigfd)
 		MHD_stop_daemon(a.d);
 		return 1;
 	}
+	/* its init's log, for a cold call's or its init error's Tail */
+	agent_log_tail_start(&a.log, &a.tail);
 	r = rapi_loop(&a);
 	agent_log_close(&a.log, 2);
 	MHD_stop_daemon(a.d);

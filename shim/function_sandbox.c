@@ -41,6 +41,10 @@ struct shim_sandbox {
 	char request_id[128];
 	char *log; /* the call's log tail (AGENT_LOG), until its result takes it */
 	size_t log_len;
+	/* what its runtime logged while it started, until its first call, and
+	 * the error it reported when it could not (runtime-api mode) */
+	char *init_log, *init_error;
+	size_t init_log_len, init_error_len;
 	uint64_t started_ns;
 	uint64_t oom_kills; /* memory.events oom_kill when the sandbox was made */
 };
@@ -94,9 +98,23 @@ int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err)
 			agent_rx_consume(&sb->rx);
 			return 1;
 		}
-		if (type == AGENT_INIT_ERROR)
+		if (type == AGENT_INIT_ERROR) {
+			free(sb->init_error);
+			if ((sb->init_error = malloc(len + 1))) {
+				memcpy(sb->init_error, payload, len);
+				sb->init_error[len] = '\0';
+				sb->init_error_len = len;
+			}
 			return slx_error(err, 0, "function init failed: %.*s",
 					 (int)(len > 900 ? 900 : len), payload);
+		}
+		if (type == AGENT_LOG && len <= AGENT_TAIL_MAX) {
+			free(sb->init_log);
+			if ((sb->init_log = malloc(len + 1))) {
+				memcpy(sb->init_log, payload, len);
+				sb->init_log_len = len;
+			}
+		}
 		agent_rx_consume(&sb->rx);
 	}
 	if (sb->rx.eof)
@@ -604,6 +622,27 @@ void shim_sandbox_destroy(struct shim_sandbox *sb)
 	slx_closep(&sb->owner_fd);
 	agent_rx_release(&sb->rx);
 	free(sb->log);
+	free(sb->init_log);
+	free(sb->init_error);
 	free(sb->id);
 	free(sb);
+}
+
+const char *shim_sandbox_init_log(const struct shim_sandbox *sb, size_t *len)
+{
+	*len = sb->init_log ? sb->init_log_len : 0;
+	return sb->init_log;
+}
+
+const char *shim_sandbox_init_error(const struct shim_sandbox *sb, size_t *len)
+{
+	*len = sb->init_error ? sb->init_error_len : 0;
+	return sb->init_error;
+}
+
+void shim_sandbox_init_log_drop(struct shim_sandbox *sb)
+{
+	free(sb->init_log);
+	sb->init_log = NULL;
+	sb->init_log_len = 0;
 }

@@ -34,6 +34,51 @@ void job_answer_error(struct job *j, unsigned status, const char *type, const ch
 	free(j);
 }
 
+/* A call whose sandbox could not start: the runtime's own error JSON, as
+ * Lambda answers an init error (else why it failed, as Runtime.InitError),
+ * with its init's log when the call asked for it. */
+void job_answer_init_error(struct serve_fn *f, struct job *j, const struct shim_sandbox *sb,
+			   const char *why)
+{
+	size_t elen = 0;
+	const char *ejson = sb ? shim_sandbox_init_error(sb, &elen) : NULL;
+	char type[128] = "Runtime.InitError";
+	struct slx_buf log = {0};
+	struct slx_err err = {0};
+	struct http_answer a;
+
+	if (!ejson || shim_error_type_of(ejson, type, sizeof(type)) < 0) {
+		job_answer_error(j, 200, "Runtime.InitError", why);
+		return;
+	}
+	if (!j->call) {
+		serve_event_failed(j, type);
+		return;
+	}
+	if (j->tail) {
+		struct shim_report rep = {
+		    .duration_ns = slx_now_ns() - j->arrival_ns,
+		    .memory_mb = shim_function_memory_mb(f->fn),
+		    .status = "error",
+		    .error_type = type,
+		};
+
+		rep.init_log = shim_sandbox_init_log(sb, &rep.init_log_len);
+		(void)shim_log_result(&log, j->request_id, "", 0, &rep, &err);
+	}
+	a = (struct http_answer){
+	    .status = 200,
+	    .body = ejson,
+	    .len = elen,
+	    .function_error = "Unhandled",
+	    .request_id = j->request_id,
+	    .log_result = log.len ? log.p : NULL,
+	};
+	http_call_answer(j->call, &a);
+	slx_buf_release(&log);
+	free(j);
+}
+
 /* Answer a finished invocation (an Event's goes to async.c); the job is
  * freed or kept to run again. */
 void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j,
@@ -59,9 +104,12 @@ void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j
 		    .status = res->outcome == SHIM_TIMEOUT ? "timeout" : NULL,
 		};
 
-		if (slot->sb)
+		if (slot->sb) {
 			(void)cg_read_u64(shim_sandbox_cgroup_fd(slot->sb), "memory.peak",
 					  &rep.max_memory_bytes);
+			if (cold)
+				rep.init_log = shim_sandbox_init_log(slot->sb, &rep.init_log_len);
+		}
 		if (shim_log_result(&log, j->request_id, res->log ? res->log : "", res->log_len,
 				    &rep, &err) < 0 &&
 		    !log_failed) {
@@ -83,6 +131,8 @@ void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j
 	    .log_result = log.len ? log.p : NULL,
 	};
 
+	if (slot->sb) /* a sandbox's first call is its only cold one */
+		shim_sandbox_init_log_drop(slot->sb);
 	metrics_observe(&f->m, res->outcome, cold, (double)(slx_now_ns() - j->arrival_ns) / 1e9);
 	http_call_answer(j->call, &a);
 	slx_buf_release(&log);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <yajl/yajl_tree.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -22,7 +23,7 @@ int shim_log_result(struct slx_buf *b, const char *request_id, const char *log, 
 	struct slx_buf text = {0};
 	double ms = (double)rep->duration_ns / 1e6;
 	unsigned long long billed = (rep->duration_ns + 999999) / 1000000;
-	char head[128], foot[512], more[160] = "";
+	char head[128], foot[640], more[256] = "";
 	size_t start, n, m = 0;
 	int r = -1;
 
@@ -36,13 +37,18 @@ int shim_log_result(struct slx_buf *b, const char *request_id, const char *log, 
 		m += (size_t)snprintf(more + m, sizeof(more) - m, "Init Duration: %.2f ms\t",
 				      (double)rep->init_ns / 1e6);
 	if (rep->status)
-		snprintf(more + m, sizeof(more) - m, "Status: %s\t", rep->status);
+		m += (size_t)snprintf(more + m, sizeof(more) - m, "Status: %s\t", rep->status);
+	if (rep->error_type && m < sizeof(more))
+		snprintf(more + m, sizeof(more) - m, "Error Type: %.64s\t", rep->error_type);
 	snprintf(foot, sizeof(foot),
 		 "%sEND RequestId: %s\nREPORT RequestId: %s\tDuration: %.2f ms\t"
 		 "Billed Duration: %llu ms\tMemory Size: %lld MB\t%s\n",
 		 len && log[len - 1] != '\n' ? "\n" : "", request_id, request_id, ms,
 		 billed ? billed : 1, rep->memory_mb, more);
-	if (slx_buf_add(&text, head, strlen(head)) < 0 || slx_buf_add(&text, log, len) < 0 ||
+	if ((rep->init_log_len && slx_buf_add(&text, rep->init_log, rep->init_log_len) < 0) ||
+	    (rep->init_log_len && rep->init_log[rep->init_log_len - 1] != '\n' &&
+	     slx_buf_add(&text, "\n", 1) < 0) ||
+	    slx_buf_add(&text, head, strlen(head)) < 0 || slx_buf_add(&text, log, len) < 0 ||
 	    slx_buf_add(&text, foot, strlen(foot)) < 0)
 		goto out;
 	start = text.len > LOG_RESULT_MAX ? text.len - LOG_RESULT_MAX : 0;
@@ -59,6 +65,22 @@ out:
 	if (r < 0 && !err->msg[0])
 		slx_error(err, ENOMEM, "the call's log");
 	slx_buf_release(&text);
+	return r;
+}
+
+int shim_error_type_of(const char *json, char *type, size_t cap)
+{
+	static const char *const path[] = {"errorType", NULL};
+	char msg[128];
+	yajl_val v = yajl_tree_parse(json, msg, sizeof(msg)), t;
+	int r = -1;
+
+	if (v && YAJL_IS_OBJECT(v) && (t = yajl_tree_get(v, (const char **)path, yajl_t_string)) &&
+	    *YAJL_GET_STRING(t)) {
+		snprintf(type, cap, "%s", YAJL_GET_STRING(t));
+		r = 0;
+	}
+	yajl_tree_free(v);
 	return r;
 }
 

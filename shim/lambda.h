@@ -19,14 +19,21 @@ void shim_request_id_new(char buf[37]);
 /* What a call's REPORT line says: its duration and the function's memory
  * size; the sandbox's peak memory (memory.peak; 0 where the cgroup has
  * none), how long the sandbox took to start for a cold call (0 on a warm
- * one) and, for a timed-out call, "timeout". */
+ * one), "timeout" for a timed-out call, "error" with the error type for
+ * one whose sandbox could not start; and what its runtime logged while
+ * it started (a cold call's, before START). */
 struct shim_report {
 	uint64_t duration_ns;
 	long long memory_mb;
 	uint64_t max_memory_bytes;
 	uint64_t init_ns;
-	const char *status;
+	const char *status, *error_type;
+	const char *init_log;
+	size_t init_log_len;
 };
+/* The errorType of a runtime's error JSON (an object with a string
+ * errorType, NUL-terminated) into type[cap]: 0, or -1 when it is not one. */
+int shim_error_type_of(const char *json, char *type, size_t cap);
 /* X-Amz-Log-Result for a call that asked for its log (X-Amz-Log-Type:
  * Tail): the last 4 KB of Lambda's execution log (START, what the call
  * logged, END, REPORT), base64, into b. */

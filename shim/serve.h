@@ -150,6 +150,8 @@ uint32_t serve_max_timeout_s(const struct serve *s);
 /* jobs.c: answer j (an error body of type/msg, or a finished invocation's
  * result) and free it. */
 void job_answer_error(struct job *j, unsigned status, const char *type, const char *msg);
+void job_answer_init_error(struct serve_fn *f, struct job *j, const struct shim_sandbox *sb,
+			   const char *why);
 void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j,
 		       const struct shim_result *res);
 

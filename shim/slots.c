@@ -127,20 +127,19 @@ static void create_failed(struct serve *s, struct pool_slot *slot, const struct 
 			  bool service)
 {
 	struct serve_fn *f = serve_fn_of(s, slot);
-	struct job *j;
+	struct job *j = pool_dequeue(&f->pool);
 
-	serve_slot_release(s, slot);
 	f->m.create_failures++;
 	f->create_retry_ns = slx_now_ns() + NS_PER_S;
-	j = pool_dequeue(&f->pool);
-	if (!j)
-		return;
-	pool_abandon(&f->pool);
-	f->m.invocations[service ? SHIM_SERVICE_ERROR : SHIM_INIT_ERROR]++;
-	if (service)
-		job_answer_error(j, 500, "ServiceException", err->msg);
-	else
-		job_answer_error(j, 200, "Runtime.InitError", err->msg);
+	if (j) { /* answered from its sandbox's init error, before it goes */
+		pool_abandon(&f->pool);
+		f->m.invocations[service ? SHIM_SERVICE_ERROR : SHIM_INIT_ERROR]++;
+		if (service)
+			job_answer_error(j, 500, "ServiceException", err->msg);
+		else
+			job_answer_init_error(f, j, slot->sb, err->msg);
+	}
+	serve_slot_release(s, slot);
 }
 
 struct shim_creator *serve_creator_of(struct serve *s, void *tag)

@@ -1090,6 +1090,42 @@ Test(shim, log_type_tail_answers_with_the_calls_own_log)
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
+/* What a runtime logs while it starts is its first call's, before START,
+ * as Lambda's Tail has it; a runtime that cannot load its handler is
+ * answered with its own init error (its type, Runtime.ImportModuleError,
+ * not a wrapper's) and that log.  Before, both logs were lost and the
+ * answer was Runtime.InitError around the runtime's JSON. */
+Test(shim, a_runtimes_init_log_and_error_are_its_first_calls)
+{
+	static char log[8192];
+	struct http_reply r;
+	const char *h = "X-Amz-Log-Type: Tail",
+		   *start = "loading function.handler\nSTART RequestId: ";
+
+	shim_proc_start(&shim_t_cur, shim_t_example("lambda-init-log"), NULL);
+	shim_t_invoke_hdr(h, "\"one\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	shim_t_log_result(&r, log, sizeof(log));
+	cr_expect(!strncmp(log, start, strlen(start)), "%s", log);
+	shim_t_invoke_hdr(h, "\"two\"", &r);
+	shim_t_log_result(&r, log, sizeof(log));
+	cr_expect(!strncmp(log, "START RequestId: ", 17), "a warm call's: %s", log);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+
+	shim_proc_start(&shim_t_cur, shim_t_example("lambda-init-error"), NULL);
+	shim_t_invoke_hdr(h, "\"one\"", &r);
+	cr_assert_eq(r.status, 200, "%s", r.body);
+	cr_expect(strstr(r.headers, "X-Amz-Function-Error: Unhandled"), "%s", r.headers);
+	cr_expect_str_eq(r.body,
+			 "{\"errorMessage\":\"Cannot find module 'function'\",\"errorType\":"
+			 "\"Runtime.ImportModuleError\"}");
+	shim_t_log_result(&r, log, sizeof(log));
+	cr_expect(!strncmp(log, start, strlen(start)), "%s", log);
+	cr_expect(strstr(log, "\tStatus: error\tError Type: Runtime.ImportModuleError\t\n"), "%s",
+		  log);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+}
+
 /* An Event is answered at once, so one connection could fill the queue
  * the function's synchronous callers share (a review: 1,028 Events from
  * one client left the next call 429).  Events take at most half of it. */
