@@ -75,10 +75,16 @@ int shim_error_type_of(const char *json, char *type, size_t cap)
 	yajl_val v = yajl_tree_parse(json, msg, sizeof(msg)), t;
 	int r = -1;
 
-	if (v && YAJL_IS_OBJECT(v) && (t = yajl_tree_get(v, (const char **)path, yajl_t_string)) &&
-	    *YAJL_GET_STRING(t)) {
-		snprintf(type, cap, "%s", YAJL_GET_STRING(t));
-		r = 0;
+	if (v && YAJL_IS_OBJECT(v) && (t = yajl_tree_get(v, (const char **)path, yajl_t_string))) {
+		const char *s = YAJL_GET_STRING(t);
+		size_t n = strlen(s);
+
+		/* a word, as Lambda's are: it goes into log lines and the REPORT */
+		r = n && n < cap && n <= 64 ? 0 : -1;
+		for (size_t i = 0; i < n && !r; i++)
+			r = s[i] > ' ' && s[i] < 0x7f ? 0 : -1;
+		if (!r)
+			memcpy(type, s, n + 1);
 	}
 	yajl_tree_free(v);
 	return r;

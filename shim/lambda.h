@@ -32,7 +32,8 @@ struct shim_report {
 	size_t init_log_len;
 };
 /* The errorType of a runtime's error JSON (an object with a string
- * errorType, NUL-terminated) into type[cap]: 0, or -1 when it is not one. */
+ * errorType, NUL-terminated) into type[cap]: 0, or -1 when it is not one
+ * or not a word (printable ASCII, no blank, at most 64 bytes). */
 int shim_error_type_of(const char *json, char *type, size_t cap);
 /* X-Amz-Log-Result for a call that asked for its log (X-Amz-Log-Type:
  * Tail): the last 4 KB of Lambda's execution log (START, what the call
