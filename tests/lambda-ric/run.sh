@@ -141,9 +141,12 @@ call $NAME <<<'{"t":2}'
 check "none unasked" eq "$(header X-Amz-Log-Result)" ""
 
 echo "scenario: a handler the RIC cannot load is an init error"
-call badinit <<<'{}'
+call badinit "X-Amz-Log-Type: Tail" <<<'{}'
 check "200 with X-Amz-Function-Error" eq "$STATUS $(header X-Amz-Function-Error)" "200 Unhandled"
-check "Runtime.ImportModuleError" has "$BODY" "Runtime.ImportModuleError"
+check "the RIC's own error, as Lambda answers it" has "$(json errorType)" "Runtime.ImportModuleError"
+log=$(header X-Amz-Log-Result | base64 -d)
+check "its init's log: what the RIC logged" has "$log" "Runtime.ImportModuleError"
+check "its REPORT: Status: error" has "$log" "${tab}Status: error${tab}Error Type: Runtime.ImportModuleError"
 
 echo "scenario: the shim stops and leaves nothing"
 kill -TERM "$SHIM_PID"
