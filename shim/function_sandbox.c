@@ -42,9 +42,11 @@ struct shim_sandbox {
 	char *log; /* the call's log tail (AGENT_LOG), until its result takes it */
 	size_t log_len;
 	/* what its runtime logged while it started, until its first call, and
-	 * the error it reported when it could not (runtime-api mode) */
+	 * the error it reported when it could not, as Lambda answers it
+	 * (runtime-api mode; shim_init_error_answer) */
 	char *init_log, *init_error;
 	size_t init_log_len, init_error_len;
+	char init_error_type[72];
 	uint64_t started_ns;
 	uint64_t oom_kills; /* memory.events oom_kill when the sandbox was made */
 };
@@ -99,12 +101,17 @@ int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err)
 			return 1;
 		}
 		if (type == AGENT_INIT_ERROR) {
+			struct slx_buf b = {0};
+
 			free(sb->init_error);
-			if ((sb->init_error = malloc(len + 1))) {
-				memcpy(sb->init_error, payload, len);
-				sb->init_error[len] = '\0';
-				sb->init_error_len = len;
+			sb->init_error = NULL;
+			sb->init_error_len = 0;
+			if (shim_init_error_answer(payload, len, &b, sb->init_error_type,
+						   sizeof(sb->init_error_type)) == 0) {
+				sb->init_error = steal_ptr(b.p);
+				sb->init_error_len = b.len;
 			}
+			slx_buf_release(&b);
 			return slx_error(err, 0, "function init failed: %.*s",
 					 (int)(len > 900 ? 900 : len), payload);
 		}
@@ -634,9 +641,10 @@ const char *shim_sandbox_init_log(const struct shim_sandbox *sb, size_t *len)
 	return sb->init_log;
 }
 
-const char *shim_sandbox_init_error(const struct shim_sandbox *sb, size_t *len)
+const char *shim_sandbox_init_error(const struct shim_sandbox *sb, size_t *len, const char **type)
 {
 	*len = sb->init_error ? sb->init_error_len : 0;
+	*type = sb->init_error_type;
 	return sb->init_error;
 }
 

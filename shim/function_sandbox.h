@@ -69,11 +69,12 @@ const char *shim_sandbox_id(const struct shim_sandbox *sb);
 /* The cgroup dir fd, for cg_stats_read each tick. */
 int shim_sandbox_cgroup_fd(const struct shim_sandbox *sb);
 /* What the sandbox's runtime logged while it started (runtime-api mode),
- * kept for its first call's Tail until dropped, and the error JSON it
- * reported when it could not start; NULL (len 0) when none. */
+ * kept for its first call's Tail until dropped, and the answer to the
+ * error it reported when it could not start (shim_init_error_answer) and
+ * its type; NULL (len 0) when none, or when the report was no such error. */
 const char *shim_sandbox_init_log(const struct shim_sandbox *sb, size_t *len);
 void shim_sandbox_init_log_drop(struct shim_sandbox *sb);
-const char *shim_sandbox_init_error(const struct shim_sandbox *sb, size_t *len);
+const char *shim_sandbox_init_error(const struct shim_sandbox *sb, size_t *len, const char **type);
 
 /* Hand an event to the agent (one invocation at a time).  request_id is
  * the Lambda request id; deadline_ms is the epoch-ms deadline.  Never waits:

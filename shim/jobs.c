@@ -41,13 +41,12 @@ void job_answer_init_error(struct serve_fn *f, struct job *j, const struct shim_
 			   const char *why)
 {
 	size_t elen = 0;
-	const char *ejson = sb ? shim_sandbox_init_error(sb, &elen) : NULL;
-	char type[128] = "Runtime.InitError";
+	const char *type = NULL, *ejson = sb ? shim_sandbox_init_error(sb, &elen, &type) : NULL;
 	struct slx_buf log = {0};
 	struct slx_err err = {0};
 	struct http_answer a;
 
-	if (!ejson || shim_error_type_of(ejson, type, sizeof(type)) < 0) {
+	if (!ejson) {
 		job_answer_error(j, 200, "Runtime.InitError", why);
 		return;
 	}
@@ -90,7 +89,9 @@ void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j
 	struct slx_buf log = {0};
 	struct slx_err err = {0};
 
-	if (!j->call) {
+	if (!j->call) { /* an Event's first call has no Tail to take it either */
+		if (slot->sb)
+			shim_sandbox_init_log_drop(slot->sb);
 		serve_event_finished(f, j, res);
 		return;
 	}

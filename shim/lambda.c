@@ -5,7 +5,7 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
-#include <yajl/yajl_tree.h>
+#include <yajl/yajl_parse.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -68,25 +68,146 @@ out:
 	return r;
 }
 
-int shim_error_type_of(const char *json, char *type, size_t cap)
+/* A runtime's init error read as a stream (never a tree: a hostile one
+ * nested half a million arrays deep and overflowed the shim's stack freeing
+ * it): the top level's errorType and errorMessage, once each. */
+#define INIT_ERROR_MAX	 (256 * 1024)
+#define INIT_ERROR_DEPTH 64
+
+struct err_scan {
+	int depth;
+	int key; /* at depth 1, the value that follows: 0 other, 1 type, 2 message */
+	bool have_type, have_msg, ok_top;
+	struct slx_buf type, msg;
+};
+
+static int es_scalar(struct err_scan *e)
 {
-	static const char *const path[] = {"errorType", NULL};
-	char msg[128];
-	yajl_val v = yajl_tree_parse(json, msg, sizeof(msg)), t;
+	if (e->depth == 1 && e->key == 1)
+		return 0; /* an errorType that is no string */
+	e->key = 0;
+	return 1;
+}
+
+static int es_null(void *c)
+{
+	return es_scalar(c);
+}
+
+static int es_bool(void *c, int v)
+{
+	(void)v;
+	return es_scalar(c);
+}
+
+static int es_number(void *c, const char *s, size_t n)
+{
+	(void)s;
+	(void)n;
+	return es_scalar(c);
+}
+
+static int es_string(void *c, const unsigned char *s, size_t n)
+{
+	struct err_scan *e = c;
+	struct slx_buf *to = e->depth != 1 ? NULL
+			     : e->key == 1 ? &e->type
+			     : e->key == 2 ? &e->msg
+					   : NULL;
+
+	e->key = 0;
+	if (!to)
+		return e->depth >= 1;
+	if (memchr(s, '\0', n))
+		return 0;
+	return slx_buf_add(to, (const char *)s, n) == 0;
+}
+
+static int es_open(void *c)
+{
+	struct err_scan *e = c;
+
+	if (e->depth == 0)
+		e->ok_top = true;
+	if (e->depth == 1 && e->key == 1)
+		return 0;
+	e->key = 0;
+	return ++e->depth <= INIT_ERROR_DEPTH;
+}
+
+static int es_open_array(void *c)
+{
+	struct err_scan *e = c;
+
+	return e->depth > 0 && es_open(c);
+}
+
+static int es_close(void *c)
+{
+	((struct err_scan *)c)->depth--;
+	return 1;
+}
+
+static int es_key(void *c, const unsigned char *k, size_t n)
+{
+	struct err_scan *e = c;
+
+	e->key = 0;
+	if (e->depth != 1)
+		return 1;
+	if (n == 9 && !memcmp(k, "errorType", 9)) {
+		e->key = 1;
+		return !e->have_type && (e->have_type = true);
+	}
+	if (n == 12 && !memcmp(k, "errorMessage", 12)) {
+		e->key = 2;
+		return !e->have_msg && (e->have_msg = true);
+	}
+	return 1;
+}
+
+static const yajl_callbacks es_callbacks = {
+    .yajl_null = es_null,
+    .yajl_boolean = es_bool,
+    .yajl_number = es_number,
+    .yajl_string = es_string,
+    .yajl_start_map = es_open,
+    .yajl_map_key = es_key,
+    .yajl_end_map = es_close,
+    .yajl_start_array = es_open_array,
+    .yajl_end_array = es_close,
+};
+
+/* A word, as Lambda's error types are: it goes into log lines and the REPORT. */
+static bool is_word(const char *s, size_t n)
+{
+	if (!n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] <= ' ' || s[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+int shim_init_error_answer(const char *body, size_t len, struct slx_buf *out, char *type,
+			   size_t cap)
+{
+	struct err_scan e = {0};
+	yajl_handle h;
 	int r = -1;
 
-	if (v && YAJL_IS_OBJECT(v) && (t = yajl_tree_get(v, (const char **)path, yajl_t_string))) {
-		const char *s = YAJL_GET_STRING(t);
-		size_t n = strlen(s);
-
-		/* a word, as Lambda's are: it goes into log lines and the REPORT */
-		r = n && n < cap && n <= 64 ? 0 : -1;
-		for (size_t i = 0; i < n && !r; i++)
-			r = s[i] > ' ' && s[i] < 0x7f ? 0 : -1;
-		if (!r)
-			memcpy(type, s, n + 1);
+	if (len > INIT_ERROR_MAX || !(h = yajl_alloc(&es_callbacks, NULL, &e)))
+		return -1;
+	if (yajl_parse(h, (const unsigned char *)body, len) == yajl_status_ok &&
+	    yajl_complete_parse(h) == yajl_status_ok && e.ok_top && e.have_type &&
+	    is_word(e.type.p, e.type.len) && e.type.len < cap) {
+		memcpy(type, e.type.p, e.type.len);
+		type[e.type.len] = '\0';
+		r = shim_error_json(out, type, e.msg.len ? e.msg.p : "", e.msg.len);
 	}
-	yajl_tree_free(v);
+	yajl_free(h);
+	slx_buf_release(&e.type);
+	slx_buf_release(&e.msg);
 	return r;
 }
 

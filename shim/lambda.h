@@ -31,10 +31,13 @@ struct shim_report {
 	const char *init_log;
 	size_t init_log_len;
 };
-/* The errorType of a runtime's error JSON (an object with a string
- * errorType, NUL-terminated) into type[cap]: 0, or -1 when it is not one
- * or not a word (printable ASCII, no blank, at most 64 bytes). */
-int shim_error_type_of(const char *json, char *type, size_t cap);
+/* A runtime's init error body as Lambda answers it: when it is one JSON
+ * object (at most 256 KB, 64 deep, no NUL, no comments) whose errorType,
+ * given once, is a word (printable ASCII, no blank, at most 64 bytes; it
+ * goes into log lines and the REPORT), {"errorMessage","errorType"} made
+ * anew from it into out and the type into type[cap]: 0; else -1. */
+int shim_init_error_answer(const char *body, size_t len, struct slx_buf *out, char *type,
+			   size_t cap);
 /* X-Amz-Log-Result for a call that asked for its log (X-Amz-Log-Type:
  * Tail): the last 4 KB of Lambda's execution log (START, what the call
  * logged, END, REPORT), base64, into b. */

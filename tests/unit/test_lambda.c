@@ -1,42 +1,87 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* test_lambda.c -- shim/lambda.c's wording: a runtime's errorType taken
- * only when it is a word, and a Tail's execution log (an init's log before
- * START, the REPORT's fields in Lambda's order). */
+/* test_lambda.c -- shim/lambda.c's wording: a runtime's init error
+ * answered anew only when its errorType is a word, and a Tail's execution
+ * log (an init's log before START, the REPORT's fields in Lambda's order). */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "shim/lambda.h"
 
-Test(lambda, an_error_type_is_taken_only_when_it_is_a_word)
+/* A runtime's init error is answered anew from its errorType and
+ * errorMessage, or not at all (the caller wraps it): never its own bytes.
+ * An attacker's review: a body nested half a million arrays deep
+ * overflowed the shim's stack (yajl's tree, freed recursively), a NUL
+ * hid what followed it from the check, a second errorType or a comment
+ * went out to clients unchecked. */
+Test(lambda, an_init_error_is_answered_anew_from_a_word_errortype)
 {
 	static const struct {
 		const char *json, *want;
 	} cases[] = {
-	    {"{\"errorMessage\":\"x\",\"errorType\":\"Runtime.ImportModuleError\"}",
-	     "Runtime.ImportModuleError"},
+	    {"{\"errorMessage\":\"no \\\"x\\\"\",\"errorType\":\"Runtime.ImportModuleError\","
+	     "\"stack\":[\"a\",{\"b\":[1]}]}",
+	     "{\"errorMessage\":\"no \\\"x\\\"\",\"errorType\":\"Runtime.ImportModuleError\"}"},
+	    {"{\"errorType\":\"T\"}", "{\"errorMessage\":\"\",\"errorType\":\"T\"}"},
 	    {"{\"errorType\":\"Bad\\nREPORT forged\"}", NULL},
 	    {"{\"errorType\":\"two words\"}", NULL},
 	    {"{\"errorType\":\"\"}", NULL},
 	    {"{\"errorType\":7}", NULL},
+	    {"{\"errorType\":[\"T\"]}", NULL},
+	    {"{\"errorType\":\"X\",\"errorType\":\"Y\"}", NULL},
+	    {"{\"errorType\":\"A\\u0000B\"}", NULL},
+	    {"{\"errorType\":\"Ok\"/*c*/}", NULL},
+	    {"{\"errorType\":\"Ok\"} trailing", NULL},
 	    {"[\"errorType\"]", NULL},
+	    {"\"errorType\"", NULL},
 	    {"not json", NULL},
-	    {"{\"errorType\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
+	    {"{\"errorType\":"
+	     "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}",
 	     NULL},
 	};
-	char type[128];
+	struct slx_buf b = {0};
+	char type[72];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int r = shim_error_type_of(cases[i].json, type, sizeof(type));
+		int r = shim_init_error_answer(cases[i].json, strlen(cases[i].json), &b, type,
+					       sizeof(type));
 
 		if (cases[i].want) {
 			cr_expect_eq(r, 0, "%s", cases[i].json);
-			cr_expect_str_eq(type, cases[i].want);
+			cr_expect_eq(b.len, strlen(cases[i].want), "%s", cases[i].json);
+			cr_expect(!memcmp(b.p, cases[i].want, b.len), "%.*s", (int)b.len, b.p);
 		} else {
 			cr_expect_eq(r, -1, "%s: took %s", cases[i].json, type);
 		}
 	}
+	slx_buf_release(&b);
+}
+
+/* A hundred thousand arrays deep (inside the 256 KB read), or a NUL byte
+ * before more: refused, and with no tree; past 256 KB nothing is read. */
+Test(lambda, a_hostile_init_error_is_refused_without_a_tree)
+{
+	size_t n = 100000, len = 400 * 1024;
+	char *j = malloc(len), type[72];
+	struct slx_buf b = {0};
+	size_t o;
+
+	cr_assert_not_null(j);
+	o = (size_t)sprintf(j, "{\"errorType\":\"Deep\",\"a\":");
+	memset(j + o, '[', n);
+	memset(j + o + n, ']', n);
+	strcpy(j + o + 2 * n, "}");
+	cr_expect_eq(shim_init_error_answer(j, strlen(j), &b, type, sizeof(type)), -1);
+	cr_expect_eq(
+	    shim_init_error_answer("{\"errorType\":\"X\"}\0<script>", 26, &b, type, sizeof(type)),
+	    -1);
+	memset(j, ' ', 300 * 1024);
+	memcpy(j + 300 * 1024 - 18, "{\"errorType\":\"X\"}", 17);
+	cr_expect_eq(shim_init_error_answer(j, 300 * 1024, &b, type, sizeof(type)), -1);
+	free(j);
+	slx_buf_release(&b);
 }
 
 /* The base64 of b decoded into out (NUL-terminated), by coreutils. */
@@ -73,9 +118,10 @@ Test(lambda, a_tails_log_has_the_init_log_first_and_the_reports_fields_in_order)
 
 	cr_assert_eq(shim_log_result(&b, "id1", "line\n", 5, &rep, &err), 0, "%s", err.msg);
 	lambda_decode(&b, text, sizeof(text));
-	cr_expect_str_eq(text, "loading\nSTART RequestId: id1 Version: $LATEST\nline\nEND RequestId: "
-			       "id1\nREPORT RequestId: id1\tDuration: 1.50 ms\tBilled Duration: 2 "
-			       "ms\tMemory Size: 128 MB\tMax Memory Used: 4 MB\tInit Duration: "
-			       "25.00 ms\tStatus: error\tError Type: Runtime.ImportModuleError\t\n");
+	cr_expect_str_eq(text,
+			 "loading\nSTART RequestId: id1 Version: $LATEST\nline\nEND RequestId: "
+			 "id1\nREPORT RequestId: id1\tDuration: 1.50 ms\tBilled Duration: 2 "
+			 "ms\tMemory Size: 128 MB\tMax Memory Used: 4 MB\tInit Duration: "
+			 "25.00 ms\tStatus: error\tError Type: Runtime.ImportModuleError\t\n");
 	slx_buf_release(&b);
 }
