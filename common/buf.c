@@ -41,6 +41,31 @@ int slx_buf_reserve(struct slx_buf *b, size_t n)
 	return 0;
 }
 
+/* The length of the well-formed UTF-8 sequence at s[0..n) (RFC 3629: no
+ * overlong form, no surrogate, nothing past U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	unsigned char lo = 0x80, hi = 0xbf; /* the second byte's range */
+
+	if (s[0] < 0xc2 || s[0] > 0xf4 || n < len)
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
 int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -50,6 +75,7 @@ int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+		size_t u;
 		int r;
 
 		if (c == '"' || c == '\\')
@@ -58,8 +84,14 @@ int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n)
 			r = slx_buf_add(b, "\\n", 2);
 		else if (c < 0x20 || c == 0x7f)
 			r = slx_buf_add(b, esc, sizeof(esc));
-		else
+		else if (c < 0x80)
 			r = slx_buf_add(b, &s[i], 1);
+		else if ((u = utf8_len((const unsigned char *)s + i, n - i))) {
+			r = slx_buf_add(b, &s[i], u);
+			i += u - 1;
+		} else { /* not UTF-8: JSON text must be, so U+FFFD in its place */
+			r = slx_buf_add(b, "\\ufffd", 6);
+		}
 		if (r < 0)
 			return -1;
 	}

@@ -16,7 +16,8 @@ int slx_buf_add(struct slx_buf *b, const void *s, size_t n);
 /* Room for n bytes in all (and the NUL) without growing again: exactly
  * that much when the buffer must grow. */
 int slx_buf_reserve(struct slx_buf *b, size_t n);
-/* Append s[0..n) as a JSON string, quotes included. */
+/* Append s[0..n) as a JSON string, quotes included; bytes that are not
+ * well-formed UTF-8 become U+FFFD (JSON text must be UTF-8). */
 int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n);
 /* Frees and empties; safe twice. */
 void slx_buf_release(struct slx_buf *b);

@@ -386,6 +386,19 @@ static char *ovl_data_by_fd(const char *data, struct ovl_fds *f, bool rel)
 	return steal_ptr(out);
 }
 
+/* An overlay whose options mount(2) cannot take, on a kernel where it goes
+ * one layer at a time detached (fs_ovl_lowers): so, not through fs_attach's
+ * names relative to /proc/self/fd, which need a working directory to come
+ * back to (a user namespace's root started from a 0700 one has none: an
+ * attacker's review). */
+static bool overlay_past_a_page(const struct rt_mount_op *op)
+{
+	char release[65];
+
+	return op->data && strlen(op->data) > MOUNT_DATA_MAX && !strcmp(op->fstype, "overlay") &&
+	       rt_kernel_version(release) >= 6008;
+}
+
 /* A filesystem with nothing to do after it, by mount(2) (procfs, sysfs and
  * cgroup2 are checked after, so they are made detached: run_fs). */
 static int fs_attach(const struct rt_mount_op *op, int target)
@@ -492,9 +505,15 @@ static int fs_ovl_lowers(int fs, const char *value, const struct rt_mount_op *op
 		bool data = p > value + 1 && p[-1] == ':' && p[-2] == ':';
 		size_t len = strcspn(p, ":");
 		char one[32], *q = one;
-		cleanup_free char *name = strndup(p, len);
+		cleanup_free char *name = NULL;
 
-		if (!name)
+		/* as the kernel splits a lowerdir: one "::" before each data
+		 * layer, no ':' first, last or three together */
+		if (!len && (p == value || p + 1 >= end || data || p[1] == ':'))
+			return fs_too_long(op, "lowerdir", value,
+					   "and its layers are not \"a:b\" or \"a::data\"", said,
+					   err);
+		if (!(name = strndup(p, len)))
 			return -1;
 		if (len > FSCONFIG_VALUE_MAX && ovl_dir_by_fd(p, len, f, false, &q) < 0)
 			return -1;
@@ -502,6 +521,10 @@ static int fs_ovl_lowers(int fs, const char *value, const struct rt_mount_op *op
 				    len > FSCONFIG_VALUE_MAX ? one : name, 0) < 0)
 			return -1;
 		p += len;
+		if (*p == ':' && p + 1 == end) /* a trailing ':' */
+			return fs_too_long(op, "lowerdir", value,
+					   "and its layers are not \"a:b\" or \"a::data\"", said,
+					   err);
 		p += *p == ':';
 	}
 	return 0;
@@ -612,7 +635,7 @@ static int run_fs(int rootfd, const struct rt_mount_op *op, struct slx_err *err)
 	if (target < 0)
 		return -1;
 	if (!expected_magic(op) && op->kind != RT_MOP_TMPFS_COPYUP && !op->propagation &&
-	    !op->rec_attr_set && !op->rec_attr_clr) {
+	    !op->rec_attr_set && !op->rec_attr_clr && !overlay_past_a_page(op)) {
 		if (fs_attach(op, target) < 0)
 			return slx_error(err, errno, "%s[%zu]: mount %s on %s", op->field,
 					 op->index, op->fstype, op->dest);

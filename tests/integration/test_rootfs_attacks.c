@@ -790,13 +790,15 @@ Test(rootfs_attacks, time_offsets_in_a_joined_mount_namespace_follow_no_symlink)
 struct ra_ovl {
 	size_t layers, namelen;
 	const char *before, *after; /* more options around lowerdir=... */
+	const char *suffix;	    /* after the layers, in lowerdir */
 	bool userns;		    /* in a user namespace, run from a 0700 directory */
+	bool plain;		    /* without rro and rprivate: by mount(2) when it fits */
 	const char *out, *err;
 };
 
 static void ra_overlay_run(const struct ra_ovl *c)
 {
-	char mounts[8192], lowers[6144] = "", top[64] = "/tmp/slxtest-ovl-XXXXXX", name[128];
+	char mounts[16384], lowers[12288] = "", top[64] = "/tmp/slxtest-ovl-XXXXXX", name[128];
 	char cwd[64] = "/tmp/slxtest-cwd-XXXXXX";
 	struct cmd_result r;
 	struct bundle b;
@@ -816,10 +818,10 @@ static void ra_overlay_run(const struct ra_ovl *c)
 	}
 	cr_assert_lt(o, sizeof(lowers) - 1);
 	snprintf(mounts, sizeof(mounts),
-		 RA_MOUNTS_BASE
-		 ",{\"destination\":\"/ovl\",\"type\":\"overlay\",\"source\":"
-		 "\"overlay\",\"options\":[%s\"lowerdir=%s\",\"rro\",\"rprivate\"%s]}",
-		 c->before ? c->before : "", lowers, c->after ? c->after : "");
+		 RA_MOUNTS_BASE ",{\"destination\":\"/ovl\",\"type\":\"overlay\",\"source\":"
+				"\"overlay\",\"options\":[%s\"lowerdir=%s%s\"%s%s]}",
+		 c->before ? c->before : "", lowers, c->suffix ? c->suffix : "",
+		 c->plain ? "" : ",\"rro\",\"rprivate\"", c->after ? c->after : "");
 	ra_bundle(
 	    &b,
 	    "cat /ovl/a /ovl/b /ovl/c; touch /ovl/w 2>/dev/null || echo read-only; "
@@ -880,6 +882,22 @@ Test(rootfs_attacks, an_overlay_with_long_layer_names_keeps_its_r_options)
 			? NULL
 			: "mounts[3]: option \"lowerdir\" of the mount on /ovl is 3089 bytes, more "
 			  "layers than one fsconfig(2) value holds before Linux 6.8 (lowerdir+)"},
+	    /* past a page by mount(2): one layer at a time on 6.8, in a user
+	     * namespace from a 0700 directory too; before it, names relative
+	     * to /proc/self/fd, which need a directory to come back to */
+	    {.layers = 300,
+	     .namelen = 2,
+	     .plain = true,
+	     .userns = true,
+	     .out = ok,
+	     .err = plus ? NULL : "mounts[3]: mount overlay on /ovl: Permission denied"},
+	    /* a trailing ':' is no layer, as the kernel splits lowerdir */
+	    {.layers = 3,
+	     .namelen = 120,
+	     .suffix = ":",
+	     .err = plus ? "mounts[3]: option \"lowerdir\" of the mount on /ovl is 438 bytes, and "
+			   "its layers are not \"a:b\" or \"a::data\""
+			 : "mounts[3]: mount overlay on /ovl: Invalid argument"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)

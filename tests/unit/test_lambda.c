@@ -125,3 +125,32 @@ Test(lambda, a_tails_log_has_the_init_log_first_and_the_reports_fields_in_order)
 			 "25.00 ms\tStatus: error\tError Type: Runtime.ImportModuleError\t\n");
 	slx_buf_release(&b);
 }
+
+/* JSON text is UTF-8: an error message a runtime wrote in anything else
+ * (an overlong form, a surrogate, a stray byte) goes out as U+FFFD, what is
+ * UTF-8 as it is (a review: the shim's own error JSON was no UTF-8). */
+Test(lambda, an_error_message_goes_out_as_utf8)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"bad \xff\xfe", "bad \\ufffd\\ufffd"},
+	    {"\xc0\x80", "\\ufffd\\ufffd"},
+	    {"\xed\xa0\x80", "\\ufffd\\ufffd\\ufffd"},
+	    {"\xf5\x80\x80\x80", "\\ufffd\\ufffd\\ufffd\\ufffd"},
+	    {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	     "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"},
+	    {"cut \xe2\x82", "cut \\ufffd\\ufffd"},
+	};
+	struct slx_buf b = {0};
+	char want[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(shim_error_json(&b, "T", cases[i].in, strlen(cases[i].in)), 0);
+		snprintf(want, sizeof(want), "{\"errorMessage\":\"%s\",\"errorType\":\"T\"}",
+			 cases[i].want);
+		cr_expect_eq(b.len, strlen(want), "case %zu: %.*s", i, (int)b.len, b.p);
+		cr_expect(!memcmp(b.p, want, b.len), "case %zu: %.*s", i, (int)b.len, b.p);
+	}
+	slx_buf_release(&b);
+}
