@@ -504,27 +504,26 @@ static int fs_ovl_lowers(int fs, const char *value, const struct rt_mount_op *op
 	for (const char *p = value, *end = value + strlen(value); p < end;) {
 		bool data = p > value + 1 && p[-1] == ':' && p[-2] == ':';
 		size_t len = strcspn(p, ":");
-		char one[32], *q = one;
-		cleanup_free char *name = NULL;
+		char name[FSCONFIG_VALUE_MAX + 1], *q = name;
 
 		/* as the kernel splits a lowerdir: one "::" before each data
 		 * layer, no ':' first, last or three together */
-		if (!len && (p == value || p + 1 >= end || data || p[1] == ':'))
+		if ((!len && (p == value || p + 1 >= end || data || p[1] == ':')) ||
+		    (p[len] == ':' && p + len + 1 == end))
 			return fs_too_long(op, "lowerdir", value,
 					   "and its layers are not \"a:b\" or \"a::data\"", said,
 					   err);
-		if (!(name = strndup(p, len)))
-			return -1;
-		if (len > FSCONFIG_VALUE_MAX && ovl_dir_by_fd(p, len, f, false, &q) < 0)
-			return -1;
-		if (len && fsconfig(fs, FSCONFIG_SET_STRING, data ? "datadir+" : "lowerdir+",
-				    len > FSCONFIG_VALUE_MAX ? one : name, 0) < 0)
+		if (len > FSCONFIG_VALUE_MAX) {
+			if (ovl_dir_by_fd(p, len, f, false, &q) < 0)
+				return -1;
+		} else {
+			memcpy(name, p, len);
+			name[len] = '\0';
+		}
+		if (len &&
+		    fsconfig(fs, FSCONFIG_SET_STRING, data ? "datadir+" : "lowerdir+", name, 0) < 0)
 			return -1;
 		p += len;
-		if (*p == ':' && p + 1 == end) /* a trailing ':' */
-			return fs_too_long(op, "lowerdir", value,
-					   "and its layers are not \"a:b\" or \"a::data\"", said,
-					   err);
 		p += *p == ':';
 	}
 	return 0;

@@ -87,6 +87,16 @@ static uint64_t oom_kills(const struct shim_sandbox *sb)
 	return st.memory_events_oom_kill;
 }
 
+/* An AGENT_LOG frame's log kept (a call's, or the sandbox's init's); one
+ * past AGENT_TAIL_MAX is the agent's fault, and dropped. */
+static void keep_log(char **to, size_t *to_len, const char *payload, size_t len)
+{
+	if (len <= AGENT_TAIL_MAX && (*to = malloc(len + 1))) {
+		memcpy(*to, payload, len);
+		*to_len = len;
+	}
+}
+
 int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err)
 {
 	const char *payload;
@@ -115,12 +125,9 @@ int shim_sandbox_ready_poll(struct shim_sandbox *sb, struct slx_err *err)
 			return slx_error(err, 0, "function init failed: %.*s",
 					 (int)(len > 900 ? 900 : len), payload);
 		}
-		if (type == AGENT_LOG && len <= AGENT_TAIL_MAX) {
-			free(sb->init_log);
-			if ((sb->init_log = malloc(len + 1))) {
-				memcpy(sb->init_log, payload, len);
-				sb->init_log_len = len;
-			}
+		if (type == AGENT_LOG) { /* the latest, should there be more */
+			shim_sandbox_init_log_drop(sb);
+			keep_log(&sb->init_log, &sb->init_log_len, payload, len);
 		}
 		agent_rx_consume(&sb->rx);
 	}
@@ -463,11 +470,8 @@ int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res, s
 			out_clear(sb);
 			return 2;
 		}
-		if (type == AGENT_LOG && !sb->log && len <= AGENT_TAIL_MAX &&
-		    (sb->log = malloc(len + 1))) {
-			memcpy(sb->log, payload, len);
-			sb->log_len = len;
-		}
+		if (type == AGENT_LOG && !sb->log)
+			keep_log(&sb->log, &sb->log_len, payload, len);
 		if (type != AGENT_RESULT) {
 			agent_rx_consume(&sb->rx);
 			continue;

@@ -146,7 +146,7 @@ struct model_function {
 	 * a pure function of the same and last_end_ns. */
 	struct {
 		bool valid;
-		uint64_t last_end, it_total, from, start, end;
+		uint64_t last_end, it_total, start, end;
 	} next;
 	/* delta's constants for its cold cost and cap at this memory size,
 	 * the cold cost per GB (w) and the concurrency window: a cache of a

@@ -418,8 +418,8 @@ static void plan_next(struct model_function *f, const struct policy_config *cfg,
 		}
 		from = f->next.end;
 	}
-	f->next = (typeof(f->next)){
-	    .valid = true, .last_end = f->last_end_ns, .it_total = f->it_total, .from = from};
+	f->next =
+	    (typeof(f->next)){.valid = true, .last_end = f->last_end_ns, .it_total = f->it_total};
 	while (next_window(f, cfg, w, from, &best)) {
 		if (now_ns < f->last_end_ns + best.end) {
 			f->next.start = best.start;
@@ -429,6 +429,15 @@ static void plan_next(struct model_function *f, const struct policy_config *cfg,
 		}
 		from = best.end;
 	}
+}
+
+/* The memo's window, or once it has passed idle, the next (plan_next). */
+static void plan_memo(struct model_function *f, const struct policy_config *cfg, double w,
+		      uint64_t now_ns, struct policy_plan *p)
+{
+	plan_window(f, f->memo.start, f->memo.end, "cost", p);
+	if (f->memo.end && !f->in_flight && !f->queued && now_ns >= p->win_end_ns)
+		plan_next(f, cfg, w, now_ns, p);
 }
 
 static void plan_delta(struct model_function *f, const struct policy_config *cfg, uint64_t now_ns,
@@ -448,9 +457,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	 * busy functions call it per event, is skipped. */
 	if (f->last_end_ns && memo_holds(f, cfg, w)) {
 		f->memo.it_total = f->it_total;
-		plan_window(f, f->memo.start, f->memo.end, "cost", p);
-		if (f->memo.end && !f->in_flight && !f->queued && now_ns >= p->win_end_ns)
-			plan_next(f, cfg, w, now_ns, p);
+		plan_memo(f, cfg, w, now_ns, p);
 		return;
 	}
 	memcpy(s, f->it_recent, k * sizeof(s[0]));
@@ -472,9 +479,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	f->memo.end = best.end;
 	f->memo.bin0_n = f->idle_hist.bin[0];
 	f->memo.bin0_s = f->idle_bin0_s;
-	plan_window(f, f->memo.start, f->memo.end, "cost", p);
-	if (f->memo.end && !f->in_flight && !f->queued && now_ns >= p->win_end_ns)
-		plan_next(f, cfg, w, now_ns, p);
+	plan_memo(f, cfg, w, now_ns, p);
 }
 
 /* How many minutes of concurrency peaks delta keeps warm: a sandbox past
