@@ -194,6 +194,8 @@ hold*) exec sleep 1 ;;
 *) printf '\''ok:%s'\'' "$ev" ;;
 esac'
 build_lambda lambda-bootstrap 10 ""
+# Times out at 1 s ("sleep" sleeps 60).
+build_lambda lambda-timeout 1 ""
 # Takes 10 s to initialise before its first /next: the shim must not wait.
 build_lambda lambda-slow-init 15 ',
 			"BOOTSTRAP_INIT_SLEEP_S=10"'

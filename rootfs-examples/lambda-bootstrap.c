@@ -5,16 +5,16 @@
 /*
  * Loop: GET /2018-06-01/runtime/invocation/next, answer the event, POST the answer to
  * .../invocation/{id}/response. One connection per request (Connection: close), bodies framed by
- * Content-Length. Test events: "crash" aborts, "error" reports a function error, "sleep" sleeps 60
- * s, "big-answer" answers a 6,000,000-byte string, "log-flood" writes 64 MiB to stderr (in 1 KiB
- * lines; "log-flood-short" 4 Mi lines of one byte),
- * "log-attack" writes a line made to pass for the shim's and tries to read and truncate what its
- * stderr is, answering what came of each; "log-late" logs "in-call", answers, then 0.3 s later
- * logs "after-answer" (before its next /next); "log-partial" logs "partial-no-newline" with no
- * newline before it answers; "next-dropped", once answered, sends a /next and
- * closes it unanswered, as a client whose timeout fired ("next-dropped-wait" then waits 1 s
- * before it asks again).  With BOOTSTRAP_GONE_BEFORE_EVENT set it sends one /next, hangs up and
- * exits before any event can reach it, as a runtime that dies between its /next and its event.
+ * Content-Length. Test events: "crash" aborts, "error" reports a function error, "sleep" logs
+ * "sleeping" and sleeps 60 s, "big-answer" answers a 6,000,000-byte string, "log-flood" writes 64
+ * MiB to stderr (in 1 KiB lines; "log-flood-short" 4 Mi lines of one byte), "log-attack" writes a
+ * line made to pass for the shim's and tries to read and truncate what its stderr is, answering
+ * what came of each; "log-late" logs "in-call", answers, then 0.3 s later logs "after-answer"
+ * (before its next /next); "log-partial" logs "partial-no-newline" with no newline before it
+ * answers; "next-dropped", once answered, sends a /next and closes it unanswered, as a client whose
+ * timeout fired ("next-dropped-wait" then waits 1 s before it asks again).  With
+ * BOOTSTRAP_GONE_BEFORE_EVENT set it sends one /next, hangs up and exits before any event can reach
+ * it, as a runtime that dies between its /next and its event.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -415,8 +415,10 @@ static void handle(const struct reply *next)
 		     sizeof(error_body) - 1);
 		return;
 	}
-	if (event_is(next->body, next->body_len, "sleep"))
+	if (event_is(next->body, next->body_len, "sleep")) {
+		fprintf(stderr, "sleeping\n");
 		sleep(60);
+	}
 	if (event_is(next->body, next->body_len, "log-flood-short"))
 		for (int i = 0; i < 4 * 1024 * 1024; i++)
 			if (write(2, "y\n", 2) < 0)
@@ -476,10 +478,10 @@ int main(void)
 	if (init_error) {
 		char body[512];
 
-		snprintf(
-		    body, sizeof(body),
-		    "{\"errorMessage\":\"Cannot find module 'function'\",\"errorType\":\"%s\"}",
-		    init_error);
+		snprintf(body, sizeof(body),
+			 "{\"errorType\":\"%s\",\"errorMessage\":\"Cannot find module 'function'\","
+			 "\"trace\":[\"%s: Cannot find module 'function'\",\"    at load\"]}",
+			 init_error, init_error);
 		post(API "/init/error", "", body, strlen(body));
 		return 1;
 	}

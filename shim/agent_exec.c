@@ -30,6 +30,8 @@ struct exec_inv {
 	bool out_overflow;
 	struct agent_tail tail; /* its stderr's last bytes */
 	uint32_t flags;		/* the INVOKE's */
+	uint64_t deadline_ms;
+	bool log_early; /* its log went ahead of its deadline (agent_log_early_ms) */
 };
 
 struct exec_agent {
@@ -174,6 +176,7 @@ static void exec_start(struct exec_agent *a, const char *payload, size_t len)
 	snprintf(inv->request_id, sizeof(inv->request_id), "%.*s", (int)m.request_id_len,
 		 m.request_id);
 	inv->flags = m.flags;
+	inv->deadline_ms = m.deadline_ms;
 	inv->event = m.event;
 	inv->event_len = m.event_len;
 	if (exec_spawn(a) < 0) {
@@ -216,6 +219,23 @@ static int exec_on_sock(struct exec_agent *a)
 	return 0;
 }
 
+/* Until its log goes ahead of its deadline, when it asked for it; -1 not. */
+static int early_log_ms(const struct exec_agent *a)
+{
+	if (!a->busy || !(a->inv.flags & AGENT_INVOKE_TAIL) || a->inv.log_early)
+		return -1;
+	return agent_log_early_ms(a->inv.deadline_ms);
+}
+
+static void send_early_log(struct exec_agent *a)
+{
+	char tail[AGENT_TAIL_MAX];
+
+	drain(&a->inv, &a->inv.err_fd, false);
+	(void)agent_send_log(a->sock, tail, agent_tail_copy(&a->inv.tail, tail));
+	a->inv.log_early = true;
+}
+
 static int exec_loop(struct exec_agent *a)
 {
 	struct exec_inv *inv = &a->inv;
@@ -230,7 +250,7 @@ static int exec_loop(struct exec_agent *a)
 		    {.fd = a->busy ? inv->err_fd : -1, .events = POLLIN},
 		};
 
-		if (poll(pf, 5, -1) < 0 && errno != EINTR)
+		if (poll(pf, 5, early_log_ms(a)) < 0 && errno != EINTR)
 			return 1;
 		if (a->busy && (pf[0].revents & (POLLHUP | POLLERR)))
 			return 0;
@@ -247,6 +267,8 @@ static int exec_loop(struct exec_agent *a)
 			exec_finish(a, status);
 			agent_rx_consume(&a->rx);
 		}
+		if (early_log_ms(a) == 0)
+			send_early_log(a);
 	}
 }
 

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,6 +21,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "lambda.h"
 
 #define AGENT_LOG_RATE	(1u << 20) /* bytes a second */
 #define AGENT_LOG_BURST (1u << 20)
@@ -207,6 +209,28 @@ void agent_log_tail_end(struct agent_log *l)
 		agent_tail_keep(l->tail, l->line + l->tail_from, l->len - l->tail_from);
 	l->tail_from = l->len;
 	l->tail = NULL;
+}
+
+size_t agent_log_tail_peek(const struct agent_log *l, char *out)
+{
+	struct agent_tail t;
+
+	if (!l->tail)
+		return 0;
+	t = *l->tail;
+	if (l->len > l->tail_from)
+		agent_tail_keep(&t, l->line + l->tail_from, l->len - l->tail_from);
+	return agent_tail_copy(&t, out);
+}
+
+int agent_log_early_ms(uint64_t deadline_ms)
+{
+	uint64_t now = shim_epoch_ms();
+	uint64_t at = deadline_ms > AGENT_LOG_EARLY_MS ? deadline_ms - AGENT_LOG_EARLY_MS : 0;
+
+	if (now >= at)
+		return 0;
+	return at - now > INT_MAX ? INT_MAX : (int)(at - now);
 }
 
 void agent_log_drain(struct agent_log *l, int out)

@@ -65,6 +65,19 @@ void agent_log_drain(struct agent_log *l, int out);
  * what came of a line not ended yet (once: the next tail has none of it). */
 void agent_log_tail_start(struct agent_log *l, struct agent_tail *t);
 void agent_log_tail_end(struct agent_log *l);
+/* What the tail holds so far and the line not ended yet, oldest first,
+ * into out (AGENT_TAIL_MAX bytes), leaving both as they are; its length. */
+size_t agent_log_tail_peek(const struct agent_log *l, char *out);
+
+/* A call that asked for its log sends it once before its deadline too,
+ * AGENT_LOG_EARLY_MS ahead, so that a call that times out (its sandbox
+ * killed at the deadline, the agent with it) still has what it logged until
+ * then; its answer's log, when it answers, replaces that one.  The ahead
+ * covers an agent slowed by its function's CPU limit. */
+#define AGENT_LOG_EARLY_MS 200
+/* Milliseconds until that moment for a call due at deadline_ms (epoch), 0
+ * once it has come. */
+int agent_log_early_ms(uint64_t deadline_ms);
 /* The last partial line, the count of what was dropped, then the pipe. */
 void agent_log_close(struct agent_log *l, int out);
 

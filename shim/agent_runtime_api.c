@@ -52,6 +52,7 @@ struct rapi {
 	struct agent_log log;		/* the bootstrap's stdout and stderr */
 	struct agent_tail tail;		/* what it logged during the call, when asked */
 	bool want_tail;			/* the call in hand asks for it */
+	bool log_early; /* its log went ahead of its deadline (agent_log_early_ms) */
 };
 
 /* One request's upload. */
@@ -431,6 +432,7 @@ static int on_sock(struct rapi *a)
 	a->request_id[m.request_id_len] = '\0';
 	a->deadline_ms = m.deadline_ms;
 	a->want_tail = m.flags & AGENT_INVOKE_TAIL;
+	a->log_early = false;
 	a->log.tail = NULL;
 	a->event = m.event;
 	a->event_len = m.event_len;
@@ -475,6 +477,24 @@ static void on_boot_exit(struct rapi *a, int status)
 	a->dying = true;
 }
 
+/* Until the call's log goes ahead of its deadline, once the runtime has
+ * its event and the call asked for its log; -1 not. */
+static int early_log_ms(const struct rapi *a)
+{
+	if (!a->have_inv || !a->delivered || !a->log.tail || a->log_early)
+		return -1;
+	return agent_log_early_ms(a->deadline_ms);
+}
+
+static void send_early_log(struct rapi *a)
+{
+	char out[AGENT_TAIL_MAX];
+
+	agent_log_drain(&a->log, 2);
+	(void)agent_send_log(a->sock, out, agent_log_tail_peek(&a->log, out));
+	a->log_early = true;
+}
+
 static int rapi_loop(struct rapi *a)
 {
 	int epfd = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
@@ -488,10 +508,12 @@ static int rapi_loop(struct rapi *a)
 		    {.fd = a->log.fd, .events = POLLIN},
 		};
 		MHD_UNSIGNED_LONG_LONG to;
-		int tmo = -1;
+		int tmo = -1, early = early_log_ms(a);
 
 		if (MHD_get_timeout(a->d, &to) == MHD_YES)
 			tmo = to > INT_MAX ? INT_MAX : (int)to;
+		if (early >= 0 && (tmo < 0 || early < tmo))
+			tmo = early;
 		if (poll(pf, 4, tmo) < 0 && errno != EINTR)
 			return 1;
 		if (pf[3].revents)
@@ -508,6 +530,8 @@ static int rapi_loop(struct rapi *a)
 		if (!a->have_inv && pf[0].revents && on_sock(a) < 0)
 			return 0;
 		MHD_run(a->d);
+		if (early_log_ms(a) == 0)
+			send_early_log(a);
 	}
 	return 1;
 }

@@ -470,8 +470,13 @@ int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res, s
 			out_clear(sb);
 			return 2;
 		}
-		if (type == AGENT_LOG && !sb->log)
+		if (type ==
+		    AGENT_LOG) { /* the latest: one ahead of the deadline, then the answer's */
+			free(sb->log);
+			sb->log = NULL;
+			sb->log_len = 0;
 			keep_log(&sb->log, &sb->log_len, payload, len);
+		}
 		if (type != AGENT_RESULT) {
 			agent_rx_consume(&sb->rx);
 			continue;
@@ -533,11 +538,16 @@ void shim_sandbox_timeout(struct shim_sandbox *sb, struct shim_result *res)
 	if (shim_error_json(&b, "Sandbox.Timedout", msg, strlen(msg)) == 0)
 		(void)fill_result(res, SHIM_TIMEOUT, "Unhandled", 9, b.p, b.len);
 	res->outcome = SHIM_TIMEOUT;
-	/* what Lambda logs for it; what the call logged went with its sandbox */
-	if (asprintf(&res->log, "%s\n", msg) < 0)
+	/* What the call logged until shortly before (agent_log_early_ms), then
+	 * what Lambda logs for it. */
+	if (asprintf(&res->log, "%.*s%s%s\n", (int)sb->log_len, sb->log ? sb->log : "",
+		     sb->log_len && sb->log[sb->log_len - 1] != '\n' ? "\n" : "", msg) < 0)
 		res->log = NULL;
 	else
 		res->log_len = strlen(res->log);
+	free(sb->log);
+	sb->log = NULL;
+	sb->log_len = 0;
 	res->duration_ns = slx_now_ns() - sb->started_ns;
 	slx_buf_release(&b);
 }

@@ -70,22 +70,21 @@ out:
 
 /* A runtime's init error read as a stream (never a tree: a hostile one
  * nested half a million arrays deep and overflowed the shim's stack freeing
- * it): the top level's errorType and errorMessage, once each. */
+ * it): the top level's errorType, once (is_word refuses a NUL in it). */
 #define INIT_ERROR_MAX	 (256 * 1024)
 #define INIT_ERROR_DEPTH 64
 
 struct err_scan {
 	int depth;
-	int key; /* at depth 1, the value that follows: 0 other, 1 type, 2 message */
-	bool have_type, have_msg, ok_top;
-	struct slx_buf type, msg;
+	bool type_next; /* at depth 1, the value that follows is errorType's */
+	bool have_type, ok_top;
+	struct slx_buf type;
 };
 
 static int es_scalar(struct err_scan *e)
 {
-	if (e->depth == 1 && e->key == 1)
+	if (e->type_next)
 		return 0; /* an errorType that is no string */
-	e->key = 0;
 	return 1;
 }
 
@@ -110,17 +109,12 @@ static int es_number(void *c, const char *s, size_t n)
 static int es_string(void *c, const unsigned char *s, size_t n)
 {
 	struct err_scan *e = c;
-	struct slx_buf *to = e->depth != 1 ? NULL
-			     : e->key == 1 ? &e->type
-			     : e->key == 2 ? &e->msg
-					   : NULL;
+	bool type = e->type_next;
 
-	e->key = 0;
-	if (!to)
-		return e->depth >= 1;
-	if (memchr(s, '\0', n))
+	e->type_next = false;
+	if (e->depth < 1)
 		return 0;
-	return slx_buf_add(to, (const char *)s, n) == 0;
+	return !type || slx_buf_add(&e->type, (const char *)s, n) == 0;
 }
 
 static int es_open(void *c)
@@ -129,9 +123,8 @@ static int es_open(void *c)
 
 	if (e->depth == 0)
 		e->ok_top = true;
-	if (e->depth == 1 && e->key == 1)
+	if (e->type_next)
 		return 0;
-	e->key = 0;
 	return ++e->depth <= INIT_ERROR_DEPTH;
 }
 
@@ -152,18 +145,10 @@ static int es_key(void *c, const unsigned char *k, size_t n)
 {
 	struct err_scan *e = c;
 
-	e->key = 0;
-	if (e->depth != 1)
+	if (e->depth != 1 || n != 9 || memcmp(k, "errorType", 9))
 		return 1;
-	if (n == 9 && !memcmp(k, "errorType", 9)) {
-		e->key = 1;
-		return !e->have_type && (e->have_type = true);
-	}
-	if (n == 12 && !memcmp(k, "errorMessage", 12)) {
-		e->key = 2;
-		return !e->have_msg && (e->have_msg = true);
-	}
-	return 1;
+	e->type_next = true;
+	return !e->have_type && (e->have_type = true);
 }
 
 static const yajl_callbacks es_callbacks = {
@@ -203,11 +188,11 @@ int shim_init_error_answer(const char *body, size_t len, struct slx_buf *out, ch
 	    is_word(e.type.p, e.type.len) && e.type.len < cap) {
 		memcpy(type, e.type.p, e.type.len);
 		type[e.type.len] = '\0';
-		r = shim_error_json(out, type, e.msg.len ? e.msg.p : "", e.msg.len);
+		out->len = 0;
+		r = slx_buf_add(out, body, len);
 	}
 	yajl_free(h);
 	slx_buf_release(&e.type);
-	slx_buf_release(&e.msg);
 	return r;
 }
 

@@ -1020,22 +1020,31 @@ static bool shim_t_memory_peak(const struct http_reply *r)
 	return has;
 }
 
-/* A timed-out call's log is what Lambda's says: the line naming the
- * timeout, and Status: timeout on its REPORT (before, an empty log). */
+/* A timed-out call's log is what Lambda's says: what the call logged, the
+ * line naming the timeout, and Status: timeout on its REPORT, in exec and
+ * runtime-api mode.  At first the log was empty; then it had the timeout's
+ * line alone (what the call logged went with its sandbox). */
 Test(shim, a_timed_out_calls_log_says_so)
 {
-	const char *b = shim_t_script_bundle("sleep 5", 1);
+	const char *bundles[] = {shim_t_script_bundle("echo sleeping >&2; sleep 5", 1),
+				 shim_t_example("lambda-timeout")};
 	static char log[8192];
 	struct http_reply r;
+	char *p;
 
-	shim_proc_start(&shim_t_cur, b, NULL);
-	shim_t_invoke_hdr("X-Amz-Log-Type: Tail", "x", &r);
-	cr_assert_eq(r.status, 200, "%s", r.body);
-	cr_expect(strstr(r.body, "Task timed out after 1.00 seconds"), "%s", r.body);
-	shim_t_log_result(&r, log, sizeof(log));
-	cr_expect(strstr(log, " Task timed out after 1.00 seconds\nEND RequestId: "), "%s", log);
-	cr_expect(strstr(log, "\tStatus: timeout\t\n"), "%s", log);
-	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+	for (size_t i = 0; i < 2; i++) {
+		shim_proc_start(&shim_t_cur, bundles[i], NULL);
+		shim_t_invoke_hdr("X-Amz-Log-Type: Tail", i ? "\"sleep\"" : "x", &r);
+		cr_assert_eq(r.status, 200, "%s", r.body);
+		cr_expect(strstr(r.body, "Task timed out after 1.00 seconds"), "%s", r.body);
+		shim_t_log_result(&r, log, sizeof(log));
+		p = strstr(log, "\nsleeping\n");
+		cr_expect(p, "%zu: %s", i, log);
+		cr_expect(p && strstr(p, " Task timed out after 1.00 seconds\nEND RequestId: "),
+			  "%zu: %s", i, log);
+		cr_expect(strstr(log, "\tStatus: timeout\t\n"), "%s", log);
+		cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+	}
 }
 
 /* X-Amz-Log-Type: Tail: the answer carries the last 4 KB of Lambda's
@@ -1092,9 +1101,10 @@ Test(shim, log_type_tail_answers_with_the_calls_own_log)
 
 /* What a runtime logs while it starts is its first call's, before START,
  * as Lambda's Tail has it; a runtime that cannot load its handler is
- * answered with its own init error (its type, Runtime.ImportModuleError,
- * not a wrapper's) and that log.  Before, both logs were lost and the
- * answer was Runtime.InitError around the runtime's JSON. */
+ * answered with its own init error, the body it posted (its type,
+ * Runtime.ImportModuleError, not a wrapper's, and its trace) and that log.
+ * Before, both logs were lost and the answer was Runtime.InitError around
+ * the runtime's JSON; then the answer kept only errorType and errorMessage. */
 Test(shim, a_runtimes_init_log_and_error_are_its_first_calls)
 {
 	static char log[8192];
@@ -1116,9 +1126,10 @@ Test(shim, a_runtimes_init_log_and_error_are_its_first_calls)
 	shim_t_invoke_hdr(h, "\"one\"", &r);
 	cr_assert_eq(r.status, 200, "%s", r.body);
 	cr_expect(strstr(r.headers, "X-Amz-Function-Error: Unhandled"), "%s", r.headers);
-	cr_expect_str_eq(r.body,
-			 "{\"errorMessage\":\"Cannot find module 'function'\",\"errorType\":"
-			 "\"Runtime.ImportModuleError\"}");
+	cr_expect_str_eq(
+	    r.body, "{\"errorType\":\"Runtime.ImportModuleError\",\"errorMessage\":\"Cannot find "
+		    "module 'function'\",\"trace\":[\"Runtime.ImportModuleError: Cannot find "
+		    "module 'function'\",\"    at load\"]}");
 	shim_t_log_result(&r, log, sizeof(log));
 	cr_expect(!strncmp(log, start, strlen(start)), "%s", log);
 	cr_expect(strstr(log, "\tStatus: error\tError Type: Runtime.ImportModuleError\t\n"), "%s",

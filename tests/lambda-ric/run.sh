@@ -144,6 +144,7 @@ echo "scenario: a handler the RIC cannot load is an init error"
 call badinit "X-Amz-Log-Type: Tail" <<<'{}'
 check "200 with X-Amz-Function-Error" eq "$STATUS $(header X-Amz-Function-Error)" "200 Unhandled"
 check "the RIC's own error, as Lambda answers it" has "$(json errorType)" "Runtime.ImportModuleError"
+check "and its trace, as the RIC posted it" has "$(json trace)" "Runtime.ImportModuleError"
 log=$(header X-Amz-Log-Result | base64 -d)
 check "its init's log: what the RIC logged" has "$log" "Runtime.ImportModuleError"
 check "its REPORT: Status: error" has "$log" "${tab}Status: error${tab}Error Type: Runtime.ImportModuleError"
