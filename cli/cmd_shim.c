@@ -60,7 +60,7 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	const char *numbers[SERVE_N_NUMBERS] = {0};
 	struct cli_list listen = {0};
 	const char *ids = NULL, *node_memory = NULL;
-	struct cli_flag flags[12 + SERVE_N_NUMBERS] = {
+	struct cli_flag flags[13 + SERVE_N_NUMBERS] = {
 	    {"listen", 'l', CLI_LIST, &listen},
 	    {"policy", 'p', CLI_STR, &o->policy},
 	    {"unsafe-sandbox", 0, CLI_BOOL, &o->floor.unsafe},
@@ -73,11 +73,12 @@ static int parse_flags(struct serve_flags *f, int argc, char **argv, struct slx_
 	    {"memory", 0, CLI_STR, &o->settings.memory},
 	    {"node-memory", 0, CLI_STR, &node_memory},
 	    {"share-memory", 0, CLI_BOOL, &o->floor.share_memory},
+	    {"event-spool", 0, CLI_STR, &o->event_spool},
 	};
 	int idx = 0;
 
 	for (size_t k = 0; k < SERVE_N_NUMBERS; k++)
-		flags[12 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
+		flags[13 + k] = (struct cli_flag){serve_numbers[k].name, 0, CLI_STR, &numbers[k]};
 	/* Flags may come before, between and after the functions. */
 	while (idx < argc) {
 		if (cli_parse("shim serve", argc, argv, &idx, CLI_FLAGS(flags), err) < 0)
@@ -126,7 +127,7 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 		    "--no-auth] [--public-metrics] [--policy P] "
 		    "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] "
 		    "[--max-connections N] [--max-per-client N] [--header-timeout S] "
-		    "[--body-timeout S] [--body-budget-mb MB] "
+		    "[--body-timeout S] [--body-budget-mb MB] [--event-spool DIR] "
 		    "[--time-scale N] [--mode M] [--timeout S] [--memory MB] [--unsafe-sandbox] "
 		    "[--sandbox-ids BASE:COUNT] [--node-memory SIZE] [--share-memory] "
 		    "[NAME=]BUNDLE|IMAGE-REF...");

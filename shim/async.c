@@ -12,12 +12,17 @@
  * up to Lambda's six hours.  An Event out of runs or time, or one the
  * shim stops before running, is logged as dropped and counted
  * (slxrun_events_dropped_total), where Lambda would hand it to a
- * dead-letter queue. */
+ * dead-letter queue.  With --event-spool each accepted Event is also kept
+ * on disk until it ran or was dropped (spool.c): one the shim stops before
+ * it ran stays there, and the next shim runs it (serve_events_restore). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../common/fsutil.h"
+#include "lambda.h"
 #include "serve.h"
+#include "spool.h"
 
 /* What an Event holds: its body and its job. */
 static size_t event_cost(const struct job *j)
@@ -25,8 +30,11 @@ static size_t event_cost(const struct job *j)
 	return j->event.len + sizeof(*j);
 }
 
-static void event_free(struct job *j)
+/* Freed; unspool: its file goes too (it ran well, or was dropped). */
+static void event_free(struct job *j, bool unspool)
 {
+	if (unspool && j->owner->serve->spool_fd >= 0)
+		spool_remove(j->owner->spool, j->request_id);
 	j->owner->event_bytes -= event_cost(j);
 	j->owner->events--;
 	slx_buf_release(&j->event);
@@ -61,16 +69,23 @@ static bool queue_has_room(const struct serve *s, const struct serve_fn *f)
 	return events_queued(f) < cap && f->pool.q_len < f->pool.cfg.queue_max;
 }
 
-int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j)
+int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j, struct slx_err *err)
 {
 	struct http_call *call = j->call;
 	bool now = queue_has_room(s, f);
 	size_t len;
+	const char *body = http_call_body(call, &len);
 
-	(void)http_call_body(call, &len);
-	if (f->events >= SERVE_EVENTS_MAX || f->event_bytes + len + sizeof(*j) > s->event_share ||
-	    (now && pool_enqueue(&f->pool, j, j->arrival_ns) < 0))
+	if (f->events >= SERVE_EVENTS_MAX || f->event_bytes + len + sizeof(*j) > s->event_share)
 		return -1;
+	if (s->spool_fd >= 0 &&
+	    spool_put(f->spool, j->request_id, body, len, shim_epoch_ms(), err) < 0)
+		return -2;
+	if (now && pool_enqueue(&f->pool, j, j->arrival_ns) < 0) {
+		if (s->spool_fd >= 0)
+			spool_remove(f->spool, j->request_id);
+		return -1;
+	}
 	http_call_take_body(call, &j->event);
 	j->owner = f;
 	j->call = NULL;
@@ -86,10 +101,16 @@ int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j)
 
 static void event_drop(struct job *j, const char *why)
 {
+	if (j->owner->serve->stopping && j->owner->serve->spool_fd >= 0) {
+		fprintf(stderr, "slxrun shim: %s: Event %s kept in the spool after %u run(s)\n",
+			j->owner->fn->name, j->request_id, j->runs);
+		event_free(j, false);
+		return;
+	}
 	j->owner->m.events_dropped++;
 	fprintf(stderr, "slxrun shim: %s: Event %s dropped after %u run(s): %s\n",
 		j->owner->fn->name, j->request_id, j->runs, why);
-	event_free(j);
+	event_free(j, true);
 }
 
 /* j waits until due among its function's Events to run again. */
@@ -118,6 +139,8 @@ static void run_failed(struct serve_fn *f, struct job *j, const char *why)
 		event_drop(j, why);
 		return;
 	}
+	if (s->spool_fd >= 0)
+		spool_set_runs(f->spool, j->request_id, j->runs);
 	j->attempts = 0;
 	wait_until(f, j, now + scaled(s, (uint64_t)j->runs * 60 * NS_PER_S));
 }
@@ -131,7 +154,7 @@ void serve_event_finished(struct serve_fn *f, struct job *j, const struct shim_r
 {
 	metrics_observe(&f->m, res->outcome, j->cold, (double)(slx_now_ns() - j->arrival_ns) / 1e9);
 	if (res->outcome == SHIM_OK)
-		event_free(j);
+		event_free(j, true);
 	else
 		run_failed(f, j, shim_outcome_name(res->outcome));
 }
@@ -184,5 +207,53 @@ void serve_events_drop_waiting(struct serve *s)
 			s->fns[fi].retries = j->next;
 			event_drop(j, "the shim is shutting down");
 		}
+	}
+}
+
+/* One Event a shim before kept, held again as if just accepted, due at
+ * once (its wait to run again, if it was waiting, is not kept): within the
+ * function's Events and its share of the body budget, else left on disk
+ * for a later start. */
+static int restore_one(void *ctx, struct spool_event *ev)
+{
+	struct serve_fn *f = ctx;
+	uint64_t now = slx_now_ns(), now_ms = shim_epoch_ms();
+	uint64_t age_ns = (now_ms > ev->first_ms ? now_ms - ev->first_ms : 0) * NS_PER_MS;
+	struct job *j;
+
+	if (f->events >= SERVE_EVENTS_MAX ||
+	    f->event_bytes + ev->len + sizeof(*j) > f->serve->event_share) {
+		fprintf(stderr,
+			"slxrun shim: %s: Event %s left in the spool: more than the function may "
+			"hold\n",
+			f->fn->name, ev->id);
+		return -1;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j || slx_buf_add(&j->event, ev->body, ev->len) < 0) {
+		free(j);
+		return -1;
+	}
+	memcpy(j->request_id, ev->id, sizeof(j->request_id));
+	j->owner = f;
+	j->runs = ev->runs;
+	j->first_ns = age_ns < now ? now - age_ns : 0;
+	j->arrival_ns = now;
+	f->event_bytes += event_cost(j);
+	f->events++;
+	wait_until(f, j, now);
+	return 0;
+}
+
+void serve_events_restore(struct serve *s)
+{
+	if (s->spool_fd < 0)
+		return;
+	for (size_t fi = 0; fi < s->n_fns; fi++) {
+		int n = spool_each(s->fns[fi].spool, s->fns[fi].fn->name, restore_one, &s->fns[fi]);
+
+		if (n)
+			fprintf(stderr, "slxrun shim: %s: %d Event(s) from the spool\n",
+				s->fns[fi].fn->name, n);
 	}
 }

@@ -52,9 +52,25 @@ static void on_invoke(void *ctx, struct http_call *call)
 		job_answer_error(j, 404, "ResourceNotFoundException", "Function not found");
 		return;
 	}
-	if (http_call_invocation(call) == HTTP_INVOKE_EVENT
-		? serve_event_accept(s, f, j) < 0
-		: pool_enqueue(&f->pool, j, j->arrival_ns) < 0) {
+	if (http_call_invocation(call) == HTTP_INVOKE_EVENT) {
+		static bool said;
+		struct slx_err err = {0};
+		int r = serve_event_accept(s, f, j, &err);
+
+		if (r == -2) { /* the spool's disk: said once, each caller answered */
+			if (!said)
+				fprintf(stderr, "slxrun shim: %s: %s (said once)\n", f->fn->name,
+					err.msg);
+			said = true;
+			job_answer_error(j, 500, "ServiceException", "the Event could not be kept");
+			return;
+		}
+		if (r < 0) {
+			f->m.rejected++;
+			job_answer_error(j, 429, "TooManyRequestsException", "queue full");
+			return;
+		}
+	} else if (pool_enqueue(&f->pool, j, j->arrival_ns) < 0) {
 		f->m.rejected++;
 		job_answer_error(j, 429, "TooManyRequestsException", "queue full");
 		return;

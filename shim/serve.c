@@ -358,6 +358,7 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 			  .epfd = -1,
 			  .sigfd = -1,
 			  .tickfd = -1,
+			  .spool_fd = -1,
 			  .creators = {[0 ... SERVE_CREATORS - 1] = {.pid = -1, .fd = -1}}};
 	struct http_addr addrs[SHIM_SERVE_MAX_LISTEN];
 	int r = -1;
@@ -379,6 +380,7 @@ int shim_serve(const struct shim_serve_opts *o, struct slx_err *err)
 			shim_floor_report(&s.fns[fi].fn->floor);
 		if (s.opts.floor.share_memory)
 			shim_floor_report_ksm();
+		serve_events_restore(&s);
 		while (!drained(&s, slx_now_ns()))
 			loop_turn(&s);
 		shutdown_all(&s);

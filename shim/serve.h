@@ -86,6 +86,7 @@ struct serve_fn {
 	size_t event_bytes;	  /* held by its Events, queued, running or waiting */
 	unsigned events;	  /* and how many they are (SERVE_EVENTS_MAX) */
 	struct job *retries;	  /* Events waiting to run again, in due order */
+	int spool;		  /* its directory in the Event spool, when there is one */
 };
 
 struct serve {
@@ -113,6 +114,7 @@ struct serve {
 	bool stopping;
 	uint64_t drain_deadline_ns;
 	size_t event_share;	    /* bytes of Events each function may hold: its body share */
+	int spool_fd;		    /* --event-spool, held and locked; -1: none */
 	bool made_root, made_shims; /* removed again when setup fails */
 	bool kick;		    /* a request was queued late in a turn: turn again at once */
 	/* Sandboxes torn down whose processes have not all gone yet: each
@@ -156,9 +158,10 @@ void job_answer_result(struct serve_fn *f, struct pool_slot *slot, struct job *j
 		       const struct shim_result *res);
 
 /* async.c: Lambda's Event invocations. */
-/* Take j's event and answer its caller 202: 0, or -1 (the function holds
- * as many Events as it may; j is untouched, for a 429). */
-int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j);
+/* Take j's event (kept in the spool first, when there is one) and answer
+ * its caller 202: 0; -1 the function holds as many Events as it may (j is
+ * untouched, for a 429); -2 the spool could not keep it (err says why). */
+int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j, struct slx_err *err);
 /* An Event ran: counted, then waits to run again after an error, a
  * timeout or a crash, a minute then two (over --time-scale), or goes. */
 void serve_event_finished(struct serve_fn *f, struct job *j, const struct shim_result *res);
@@ -171,8 +174,11 @@ void serve_event_failed(struct job *j, const char *why);
  * only ones waiting for room, which a dispatch makes). */
 void serve_events_due(struct serve *s, uint64_t now);
 int serve_events_timeout_ms(const struct serve *s, uint64_t now, int t);
-/* The shim stops: every Event waiting to run again is dropped. */
+/* The shim stops: every Event waiting to run again is dropped (with a
+ * spool, kept there for the next shim). */
 void serve_events_drop_waiting(struct serve *s);
+/* The Events the spool holds, each waiting to run (at start). */
+void serve_events_restore(struct serve *s);
 
 /* slots.c */
 void serve_slot_release(struct serve *s, struct pool_slot *slot);

@@ -21,6 +21,7 @@
 #include "../common/fsutil.h"
 #include "registry.h"
 #include "serve.h"
+#include "spool.h"
 
 static int add_fd(struct serve *s, int fd, void *tag, struct slx_err *err)
 {
@@ -495,6 +496,31 @@ static void raise_open_files(struct serve *s)
 	}
 }
 
+/* --event-spool: the directory, and one in it per function, by name
+ * (checked before anything is made). */
+static int open_spool(struct serve *s, struct slx_err *err)
+{
+	if (!s->opts.event_spool)
+		return 0;
+	for (size_t fi = 0; fi < s->n_fns; fi++)
+		if (!name_ok(s->fns[fi].fn->name, strlen(s->fns[fi].fn->name)))
+			return slx_error(err, 0,
+					 "shim serve: --event-spool: \"%s\" is no function name "
+					 "(letters, digits, - and _; give it one: NAME=BUNDLE)",
+					 s->fns[fi].fn->name);
+	if (spool_open(s->opts.event_spool, &s->spool_fd, err) < 0)
+		return slx_error_prefix(err, "shim serve");
+	for (size_t fi = 0; fi < s->n_fns; fi++)
+		if (spool_open_function(s->spool_fd, s->fns[fi].fn->name, &s->fns[fi].spool, err) <
+		    0) {
+			while (fi--)
+				slx_closep(&s->fns[fi].spool);
+			slx_closep(&s->spool_fd);
+			return slx_error_prefix(err, "shim serve");
+		}
+	return 0;
+}
+
 int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *err)
 {
 	const struct http_ops ops = serve_http_ops(s);
@@ -516,9 +542,10 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 	    start_creator(s, err) < 0)
 		return -1;
 	raise_open_files(s); /* after the creators, whose sandboxes keep the limit as it was */
-	if (http_front_open(&ops, &fo, s->epfd, &s->tag_http, &s->http, err) < 0)
+	if (http_front_open(&ops, &fo, s->epfd, &s->tag_http, &s->http, err) < 0 ||
+	    listen_all(s, addrs, err) < 0)
 		return -1;
-	return listen_all(s, addrs, err);
+	return open_spool(s, err);
 }
 
 void serve_teardown(struct serve *s)
@@ -556,7 +583,10 @@ void serve_teardown(struct serve *s)
 	for (size_t fi = 0; fi < s->n_fns; fi++) {
 		pool_fini(&s->fns[fi].pool);
 		shim_function_free(s->fns[fi].fn);
+		if (s->spool_fd >= 0)
+			slx_closep(&s->fns[fi].spool);
 	}
+	slx_closep(&s->spool_fd);
 	for (size_t fi = 0; fi < s->model.n_fn; fi++)
 		model_function_fini(&s->model.fn[fi]);
 	free(s->model.fn);

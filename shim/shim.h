@@ -48,6 +48,10 @@ struct shim_serve_opts {
 	bool no_auth, public_metrics;
 	/* The HTTP front's limits; 0 takes http.h's default. */
 	unsigned max_conns, per_client, header_timeout_s, body_timeout_s, body_budget_mb;
+	/* --event-spool: a directory where accepted Events are kept until they
+	 * ran, so that a shim started after one that stopped or died runs them
+	 * (spool.c); NULL: in memory only. */
+	const char *event_spool;
 };
 /* Serve until SIGTERM/SIGINT and the drain after it; 0 on a clean stop. */
 int shim_serve(const struct shim_serve_opts *o, struct slx_err *err);

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* spool.c -- Events kept on disk (`shim serve --event-spool DIR`), so that
+ * an Event answered 202 runs although the shim stops or dies before it has
+ * (Lambda's asynchronous queue outlives its workers).  One directory per
+ * function (its name), one file per Event: REQUEST-ID.event, a header line
+ * (the runs so far and its arrival, epoch milliseconds) and the body.  A
+ * file is written whole under a temporary name and renamed into place; it
+ * goes when its Event ran well or was dropped.  Not across a power loss:
+ * no fsync (it would stall the shim's one loop on every Event).  The
+ * directory is the shim's alone: 0700, its owner's, held by flock against
+ * a second shim. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/fsutil.h"
+#include "http.h"
+#include "spool.h"
+
+#define HEADER_FMT "slxrun-event 1 %u %020" PRIu64 "\n"
+#define HEADER_LEN 38 /* "slxrun-event 1 " R " " 20 digits "\n" */
+#define RUNS_AT	   15 /* where R is */
+
+int spool_open(const char *dir, int *out, struct slx_err *err)
+{
+	struct stat st;
+	bool made = mkdir(dir, 0700) == 0;
+	int fd;
+
+	if (!made && errno != EEXIST)
+		return slx_error(err, errno, "--event-spool %s", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return slx_error(err, errno, "--event-spool %s", dir);
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		close(fd);
+		return slx_error(err, 0,
+				 "--event-spool %s: not a directory only its owner (uid %u) "
+				 "may enter",
+				 dir, (unsigned)geteuid());
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		close(fd);
+		if (made)
+			(void)rmdir(dir);
+		return slx_error(err, e == EWOULDBLOCK ? 0 : e,
+				 "--event-spool %s: another shim holds it", dir);
+	}
+	*out = fd;
+	return 0;
+}
+
+int spool_open_function(int spool, const char *name, int *out, struct slx_err *err)
+{
+	struct stat st;
+	int fd;
+
+	if (mkdirat(spool, name, 0700) < 0 && errno != EEXIST)
+		return slx_error(err, errno, "--event-spool: %s", name);
+	fd = openat(spool, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return slx_error(err, errno, "--event-spool: %s", name);
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
+		close(fd);
+		return slx_error(err, 0,
+				 "--event-spool: %s: not a directory only its owner may "
+				 "enter",
+				 name);
+	}
+	*out = fd;
+	return 0;
+}
+
+static void event_name(const char *id, bool tmp, char out[64])
+{
+	snprintf(out, 64, tmp ? ".%s.tmp" : "%s.event", id);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int spool_put(int dir, const char *id, const char *body, size_t len, uint64_t first_ms,
+	      struct slx_err *err)
+{
+	char tmp[64], name[64], head[HEADER_LEN + 1];
+	bool ok;
+	int fd, e;
+
+	event_name(id, true, tmp);
+	event_name(id, false, name);
+	snprintf(head, sizeof(head), HEADER_FMT, 0u, first_ms);
+	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return slx_error(err, errno, "the Event could not be kept: %s", tmp);
+	ok = write_all(fd, head, HEADER_LEN) == 0 && write_all(fd, body, len) == 0;
+	e = errno;
+	if (close(fd) < 0 && ok) {
+		ok = false;
+		e = errno;
+	}
+	if (ok && renameat(dir, tmp, dir, name) == 0)
+		return 0;
+	if (ok)
+		e = errno;
+	(void)unlinkat(dir, tmp, 0);
+	return slx_error(err, e, "the Event could not be kept");
+}
+
+void spool_set_runs(int dir, const char *id, unsigned runs)
+{
+	char name[64], c = (char)('0' + (runs > 9 ? 9 : runs));
+	int fd;
+
+	event_name(id, false, name);
+	fd = openat(dir, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	(void)!pwrite(fd, &c, 1, RUNS_AT);
+	close(fd);
+}
+
+void spool_remove(int dir, const char *id)
+{
+	char name[64];
+
+	event_name(id, false, name);
+	(void)unlinkat(dir, name, 0);
+}
+
+/* A request id as the shim makes them: 36 of [0-9a-f-], dashes where a
+ * UUID has them. */
+static bool id_ok(const char *s, size_t n)
+{
+	if (n != 36)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-'
+			 : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	}
+	return true;
+}
+
+/* One file's Event, or why not. */
+static const char *read_event(int dir, const char *name, struct spool_event *ev)
+{
+	char head[HEADER_LEN + 1], check[HEADER_LEN + 1];
+	struct stat st;
+	unsigned runs;
+	uint64_t first;
+	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	const char *why = NULL;
+	ssize_t n;
+
+	if (fd < 0)
+		return strerror(errno);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
+		why = "not a regular file of its own";
+	else if (st.st_size < HEADER_LEN || st.st_size > HEADER_LEN + (off_t)HTTP_MAX_EVENT)
+		why = "not the size of an Event";
+	else if (pread(fd, head, HEADER_LEN, 0) != HEADER_LEN)
+		why = "cannot be read";
+	if (!why) {
+		head[HEADER_LEN] = '\0';
+		if (sscanf(head, "slxrun-event 1 %u %" SCNu64, &runs, &first) != 2 ||
+		    (snprintf(check, sizeof(check), HEADER_FMT, runs, first),
+		     strcmp(check, head)) ||
+		    runs > 9)
+			why = "no Event header";
+	}
+	if (!why) {
+		ev->len = (size_t)st.st_size - HEADER_LEN;
+		ev->body = malloc(ev->len ? ev->len : 1);
+		if (!ev->body)
+			why = "out of memory";
+		else if ((n = pread(fd, ev->body, ev->len, HEADER_LEN)) < 0 || (size_t)n != ev->len)
+			why = "cannot be read";
+	}
+	close(fd);
+	if (why) {
+		free(ev->body);
+		ev->body = NULL;
+		return why;
+	}
+	ev->runs = runs;
+	ev->first_ms = first;
+	return NULL;
+}
+
+int spool_each(int dir, const char *fn_name, int (*take)(void *ctx, struct spool_event *ev),
+	       void *ctx)
+{
+	int fd = dup(dir);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+	int taken = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "slxrun shim: --event-spool: %s: %s\n", fn_name, strerror(errno));
+		return 0;
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		struct spool_event ev = {0};
+		const char *why;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (n == 41 && e->d_name[0] == '.' && !strcmp(e->d_name + 37, ".tmp") &&
+		    id_ok(e->d_name + 1, 36)) { /* half written when a shim died */
+			(void)unlinkat(dir, e->d_name, 0);
+			continue;
+		}
+		if (n != 42 || strcmp(e->d_name + 36, ".event") || !id_ok(e->d_name, 36))
+			why = "no Event's name";
+		else
+			why = read_event(dir, e->d_name, &ev);
+		if (why) {
+			fprintf(stderr, "slxrun shim: --event-spool: %s/%s: %s; left as it is\n",
+				fn_name, e->d_name, why);
+			continue;
+		}
+		memcpy(ev.id, e->d_name, 36);
+		ev.id[36] = '\0';
+		taken += take(ctx, &ev) == 0;
+		free(ev.body);
+	}
+	closedir(d);
+	return taken;
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* test_spool.c -- shim/spool.c: an Event kept on disk reads back as it was
+ * put, with its runs; a file that is no Event is left unread (its header
+ * not the one the shim writes, its size, its name, a link). */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim/spool.h"
+
+static char spool_t_dir[64];
+
+static void spool_t_setup(void)
+{
+	snprintf(spool_t_dir, sizeof(spool_t_dir), "/tmp/slxtest-uspool-XXXXXX");
+	cr_assert_not_null(mkdtemp(spool_t_dir));
+}
+
+static void spool_t_teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", spool_t_dir);
+	cr_expect_eq(system(cmd), 0);
+}
+
+struct spool_t_seen {
+	int n;
+	struct spool_event ev[4];
+	char body[4][64];
+};
+
+static int spool_t_take(void *ctx, struct spool_event *ev)
+{
+	struct spool_t_seen *s = ctx;
+
+	if (s->n == 4 || ev->len >= sizeof(s->body[0]))
+		return -1;
+	s->ev[s->n] = *ev;
+	memcpy(s->body[s->n], ev->body, ev->len);
+	s->ev[s->n].body = s->body[s->n];
+	s->n++;
+	return 0;
+}
+
+static void spool_t_file(int dir, const char *name, const char *text)
+{
+	int fd = openat(dir, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	cr_assert_geq(fd, 0, "%s", name);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+Test(spool, an_event_reads_back_as_put_and_what_is_none_is_left, .init = spool_t_setup,
+     .fini = spool_t_teardown)
+{
+	const char *id = "0a1b2c3d-0000-4000-8000-00000000000a";
+	static const char *bad[] = {
+	    "slxrun-event 1 0 +0000000000000000001\n", "slxrun-event 1  0 0000000000000000001\n",
+	    "slxrun-event 2 0 00000000000000000001\n", "slxrun-event 1 0 0000000000000000001\n\n",
+	    "slxrun-event 1 0 00000000000000000001 ",  "slxrun-event 1 0 0000000000000000000a\n",
+	};
+	char root[96], name[64];
+	struct spool_t_seen seen = {0};
+	struct slx_err err = {0};
+	int top, fn;
+
+	snprintf(root, sizeof(root), "%s/s", spool_t_dir);
+	cr_assert_eq(spool_open(root, &top, &err), 0, "%s", err.msg);
+	cr_assert_eq(spool_open_function(top, "fn", &fn, &err), 0, "%s", err.msg);
+	cr_assert_eq(spool_put(fn, id, "{\"a\":1}", 7, 1234567, &err), 0, "%s", err.msg);
+	spool_set_runs(fn, id, 2);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(name, sizeof(name), "0a1b2c3d-0000-4000-8000-00000000010%zu.event", i);
+		spool_t_file(fn, name, bad[i]);
+	}
+	spool_t_file(fn, "0A1B2C3D-0000-4000-8000-00000000000a.event",
+		     "slxrun-event 1 0 00000000000000000001\n");
+	cr_assert_eq(symlinkat("0a1b2c3d-0000-4000-8000-00000000000a.event", fn,
+			       "0a1b2c3d-0000-4000-8000-00000000000b.event"),
+		     0);
+	cr_assert_eq(spool_each(fn, "fn", spool_t_take, &seen), 1);
+	cr_assert_eq(seen.n, 1);
+	cr_expect_str_eq(seen.ev[0].id, id);
+	cr_expect_eq(seen.ev[0].len, 7);
+	cr_expect(!memcmp(seen.body[0], "{\"a\":1}", 7));
+	cr_expect_eq(seen.ev[0].runs, 2);
+	cr_expect_eq(seen.ev[0].first_ms, 1234567);
+	spool_remove(fn, id);
+	seen.n = 0;
+	cr_expect_eq(spool_each(fn, "fn", spool_t_take, &seen), 0);
+	close(fn);
+	close(top);
+}
+
+/* The spool is one shim's: a second holder is refused, as is a directory
+ * others may enter. */
+Test(spool, a_held_or_open_spool_is_refused, .init = spool_t_setup, .fini = spool_t_teardown)
+{
+	char root[96], open_dir[96];
+	struct slx_err err = {0};
+	int a, b;
+
+	snprintf(root, sizeof(root), "%s/s", spool_t_dir);
+	cr_assert_eq(spool_open(root, &a, &err), 0, "%s", err.msg);
+	cr_expect_eq(spool_open(root, &b, &err), -1);
+	cr_expect(strstr(err.msg, "another shim holds it"), "%s", err.msg);
+	close(a);
+	snprintf(open_dir, sizeof(open_dir), "%s/o", spool_t_dir);
+	cr_assert_eq(mkdir(open_dir, 0755), 0);
+	cr_assert_eq(chmod(open_dir, 0755), 0);
+	cr_expect_eq(spool_open(open_dir, &b, &err), -1);
+	cr_expect(strstr(err.msg, "only its owner"), "%s", err.msg);
+}
