@@ -45,8 +45,8 @@ chmod 755 "$WORK"
 
 # bundle DIR HANDLER: node with its libraries, the RIC and index.mjs under /var/task, as a
 # runtime-api function whose bootstrap is the RIC's own entry point.
-bundle() {
-	local dir=$1 handler=$2 r=$1/rootfs lib
+bundle() { # bundle DIR HANDLER [TIMEOUT_S]
+	local dir=$1 handler=$2 timeout=${3:-20} r=$1/rootfs lib
 	mkdir -p "$r/usr/bin" "$r/var/task" "$r/lib64" "$r/proc" "$r/dev" "$r/sys" "$r/tmp" "$r/etc"
 	cp "$(command -v node)" "$r/usr/bin/node"
 	for lib in $(ldd "$(command -v node)" | awk '/=> \// { print $3 } /^\t\/lib64/ { print $1 }'); do
@@ -58,7 +58,7 @@ bundle() {
 	sed -e 's#"args": \["/var/runtime/bootstrap"\]#"args": ["/usr/bin/node", "/var/task/node_modules/aws-lambda-ric/bin/index.mjs", "'"$handler"'"]#' \
 		-e 's#"_HANDLER=function.handler"#"_HANDLER='"$handler"'"#' \
 		-e 's#"cwd": "/"#"cwd": "/var/task"#' \
-		-e 's#"org.slxrun.function.timeout": "10"#"org.slxrun.function.timeout": "20"#' \
+		-e 's#"org.slxrun.function.timeout": "10"#"org.slxrun.function.timeout": "'"$timeout"'"#' \
 		"$EXAMPLES/lambda-bootstrap/config.json" >"$dir/config.json"
 	grep -q aws-lambda-ric "$dir/config.json" || die "the example's config.json changed shape"
 	chmod -R o+rX "$dir"
@@ -67,10 +67,11 @@ bundle() {
 	die "aws-lambda-ric $RIC_VERSION has no bin/index.mjs: $(ls "$RIC/node_modules/aws-lambda-ric")"
 bundle "$WORK/$NAME" index.handler
 bundle "$WORK/badinit" nope.handler
+bundle "$WORK/slowfn" index.handler 2
 
 SOCK=$WORK/shim.sock LOG=$WORK/shim.log ROOT=$WORK/root
 "$SLXRUN" --root "$ROOT" shim serve --listen "unix:$SOCK" --no-auth --time-scale 60 \
-	"$WORK/$NAME" "$WORK/badinit" >"$LOG" 2>&1 &
+	"$WORK/$NAME" "$WORK/badinit" "$WORK/slowfn" >"$LOG" 2>&1 &
 SHIM_PID=$!
 for _ in $(seq 1 50); do
 	curl -s --unix-socket "$SOCK" -o /dev/null http://x/status && break
@@ -148,6 +149,17 @@ check "and its trace, as the RIC posted it" has "$(json trace)" "Runtime.ImportM
 log=$(header X-Amz-Log-Result | base64 -d)
 check "its init's log: what the RIC logged" has "$log" "Runtime.ImportModuleError"
 check "its REPORT: Status: error" has "$log" "${tab}Status: error${tab}Error Type: Runtime.ImportModuleError"
+
+echo "scenario: a call that times out keeps what it logged"
+call slowfn "X-Amz-Log-Type: Tail" <<<'{"sleep":true}'
+id=$(header X-Amzn-RequestId)
+log=$(header X-Amz-Log-Result | base64 -d)
+check "200 with X-Amz-Function-Error" eq "$STATUS $(header X-Amz-Function-Error)" "200 Unhandled"
+check "Lambda's timeout message" has "$(json errorMessage)" "Task timed out after 2.00 seconds"
+check "its log: the handler's line, then the timeout's" has "$log" "${tab}$id${tab}INFO${tab}sleeping $id
+"
+check "its log: then the timeout's line" has "$log" " $id Task timed out after 2.00 seconds
+END RequestId: $id"
 
 echo "scenario: the shim stops and leaves nothing"
 kill -TERM "$SHIM_PID"
