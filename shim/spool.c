@@ -29,24 +29,44 @@
 #define HEADER_LEN 38 /* "slxrun-event 1 " R " " 20 digits "\n" */
 #define RUNS_AT	   15 /* where R is */
 
-int spool_open(const char *dir, int *out, struct slx_err *err)
+/* The directory path (under at), made 0700 when missing (*made), opened:
+ * the shim's user's, that no one else may enter.  -1 with errno, or EPERM
+ * for one that is not. */
+static int own_dir(int at, const char *path, bool *made)
 {
 	struct stat st;
-	bool made = mkdir(dir, 0700) == 0;
 	int fd;
 
-	if (!made && errno != EEXIST)
-		return slx_error(err, errno, "--event-spool %s", dir);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	*made = mkdirat(at, path, 0700) == 0;
+	if (!*made && errno != EEXIST)
+		return -1;
+	fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return slx_error(err, errno, "--event-spool %s", dir);
+		return -1;
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
 		close(fd);
-		return slx_error(err, 0,
-				 "--event-spool %s: not a directory only its owner (uid %u) "
-				 "may enter",
-				 dir, (unsigned)geteuid());
+		errno = EPERM;
+		return -1;
 	}
+	return fd;
+}
+
+static int refused(struct slx_err *err, const char *what)
+{
+	if (errno == EPERM)
+		return slx_error(
+		    err, 0, "--event-spool %s: not a directory only its owner (uid %u) may enter",
+		    what, (unsigned)geteuid());
+	return slx_error(err, errno, "--event-spool %s", what);
+}
+
+int spool_open(const char *dir, int *out, struct slx_err *err)
+{
+	bool made;
+	int fd = own_dir(AT_FDCWD, dir, &made);
+
+	if (fd < 0)
+		return refused(err, dir);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 
@@ -62,21 +82,11 @@ int spool_open(const char *dir, int *out, struct slx_err *err)
 
 int spool_open_function(int spool, const char *name, int *out, struct slx_err *err)
 {
-	struct stat st;
-	int fd;
+	bool made;
+	int fd = own_dir(spool, name, &made);
 
-	if (mkdirat(spool, name, 0700) < 0 && errno != EEXIST)
-		return slx_error(err, errno, "--event-spool: %s", name);
-	fd = openat(spool, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return slx_error(err, errno, "--event-spool: %s", name);
-	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077)) {
-		close(fd);
-		return slx_error(err, 0,
-				 "--event-spool: %s: not a directory only its owner may "
-				 "enter",
-				 name);
-	}
+		return refused(err, name);
 	*out = fd;
 	return 0;
 }
@@ -84,21 +94,6 @@ int spool_open_function(int spool, const char *name, int *out, struct slx_err *e
 static void event_name(const char *id, bool tmp, char out[64])
 {
 	snprintf(out, 64, tmp ? ".%s.tmp" : "%s.event", id);
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 int spool_put(int dir, const char *id, const char *body, size_t len, uint64_t first_ms,
@@ -114,7 +109,7 @@ int spool_put(int dir, const char *id, const char *body, size_t len, uint64_t fi
 	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return slx_error(err, errno, "the Event could not be kept: %s", tmp);
-	ok = write_all(fd, head, HEADER_LEN) == 0 && write_all(fd, body, len) == 0;
+	ok = slx_write_all(fd, head, HEADER_LEN) && slx_write_all(fd, body, len);
 	e = errno;
 	if (close(fd) < 0 && ok) {
 		ok = false;
