@@ -66,6 +66,16 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+bool slx_utf8_valid(const char *s, size_t n)
+{
+	for (size_t i = 0, u; i < n; i += u)
+		if (!(u = (unsigned char)s[i] < 0x80
+			      ? 1
+			      : utf8_len((const unsigned char *)s + i, n - i)))
+			return false;
+	return true;
+}
+
 int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";

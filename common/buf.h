@@ -4,6 +4,7 @@
 #ifndef SLX_BUF_H
 #define SLX_BUF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct slx_buf {
@@ -19,6 +20,9 @@ int slx_buf_reserve(struct slx_buf *b, size_t n);
 /* Append s[0..n) as a JSON string, quotes included; bytes that are not
  * well-formed UTF-8 become U+FFFD (JSON text must be UTF-8). */
 int slx_buf_json_str(struct slx_buf *b, const char *s, size_t n);
+/* s[0..n) is well-formed UTF-8 (RFC 3629: no overlong form, no surrogate,
+ * nothing past U+10FFFF). */
+bool slx_utf8_valid(const char *s, size_t n);
 /* Frees and empties; safe twice. */
 void slx_buf_release(struct slx_buf *b);
 

@@ -46,6 +46,14 @@ static uint64_t scaled(const struct serve *s, uint64_t ns)
 	return ns / (s->opts.time_scale ? s->opts.time_scale : 1);
 }
 
+/* Older than Lambda's six hours (over --time-scale), by the wall clock. */
+static bool too_old(const struct serve *s, const struct job *j)
+{
+	uint64_t now = shim_epoch_ms();
+
+	return now > j->first_ms && (now - j->first_ms) * NS_PER_MS > scaled(s, SERVE_EVENT_AGE_NS);
+}
+
 static void wait_until(struct serve_fn *f, struct job *j, uint64_t due);
 
 /* Events in f's queue, ahead of whatever synchronous call comes next: at
@@ -80,7 +88,7 @@ int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j, struc
 		return -1;
 	if (s->spool_fd >= 0 &&
 	    spool_put(f->spool, j->request_id, body, len, shim_epoch_ms(), err) < 0)
-		return -2;
+		return -2; /* before the 202: an Event answered is an Event kept */
 	if (now && pool_enqueue(&f->pool, j, j->arrival_ns) < 0) {
 		if (s->spool_fd >= 0)
 			spool_remove(f->spool, j->request_id);
@@ -89,7 +97,7 @@ int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j, struc
 	http_call_take_body(call, &j->event);
 	j->owner = f;
 	j->call = NULL;
-	j->first_ns = j->arrival_ns;
+	j->first_ms = shim_epoch_ms();
 	f->event_bytes += event_cost(j);
 	f->events++;
 	if (!now)
@@ -125,13 +133,17 @@ static void wait_until(struct serve_fn *f, struct job *j, uint64_t due)
 	*at = j;
 }
 
-/* A run of j failed (why): again after a minute, then two, or dropped. */
-static void run_failed(struct serve_fn *f, struct job *j, const char *why)
+/* j failed (why), after a run (ran) or before one could start (its
+ * sandbox's init): again after a minute, then two, or dropped.  A run
+ * counts also when the shim is stopping (one cut short by the stop, or
+ * failed during the drain): with the spool, not counting it gave a poison
+ * Event a run more at every restart (an attacker's review). */
+static void run_failed(struct serve_fn *f, struct job *j, bool ran, const char *why)
 {
 	struct serve *s = f->serve;
 	uint64_t now = slx_now_ns();
 
-	if (s->stopping) { /* this run never started */
+	if (s->stopping && !ran) { /* it never started: its runs stand */
 		event_drop(j, "the shim is shutting down");
 		return;
 	}
@@ -141,13 +153,23 @@ static void run_failed(struct serve_fn *f, struct job *j, const char *why)
 	}
 	if (s->spool_fd >= 0)
 		spool_set_runs(f->spool, j->request_id, j->runs);
+	if (s->stopping) {
+		event_drop(j, "the shim is shutting down");
+		return;
+	}
 	j->attempts = 0;
 	wait_until(f, j, now + scaled(s, (uint64_t)j->runs * 60 * NS_PER_S));
 }
 
 void serve_event_failed(struct job *j, const char *why)
 {
-	run_failed(j->owner, j, why);
+	run_failed(j->owner, j, false, why);
+}
+
+void serve_event_started(struct serve_fn *f, const struct job *j)
+{
+	if (f->serve->spool_fd >= 0)
+		spool_set_runs(f->spool, j->request_id, j->runs + 1);
 }
 
 void serve_event_finished(struct serve_fn *f, struct job *j, const struct shim_result *res)
@@ -156,7 +178,7 @@ void serve_event_finished(struct serve_fn *f, struct job *j, const struct shim_r
 	if (res->outcome == SHIM_OK)
 		event_free(j, true);
 	else
-		run_failed(f, j, shim_outcome_name(res->outcome));
+		run_failed(f, j, true, shim_outcome_name(res->outcome));
 }
 
 void serve_events_due(struct serve *s, uint64_t now)
@@ -166,12 +188,13 @@ void serve_events_due(struct serve *s, uint64_t now)
 		struct job *j;
 
 		while ((j = f->retries) && j->due_ns <= now) {
-			if (now - j->first_ns <= scaled(s, SERVE_EVENT_AGE_NS) &&
-			    !queue_has_room(s, f))
+			bool old = too_old(s, j);
+
+			if (!old && !queue_has_room(s, f))
 				break; /* until a dispatch makes room: it turns the loop */
 			f->retries = j->next;
 			j->next = NULL;
-			if (now - j->first_ns > scaled(s, SERVE_EVENT_AGE_NS)) {
+			if (old) {
 				event_drop(j, "older than 6 hours");
 				continue;
 			}
@@ -217,8 +240,7 @@ void serve_events_drop_waiting(struct serve *s)
 static int restore_one(void *ctx, struct spool_event *ev)
 {
 	struct serve_fn *f = ctx;
-	uint64_t now = slx_now_ns(), now_ms = shim_epoch_ms();
-	uint64_t age_ns = (now_ms > ev->first_ms ? now_ms - ev->first_ms : 0) * NS_PER_MS;
+	uint64_t now = slx_now_ns();
 	struct job *j;
 
 	if (f->events >= SERVE_EVENTS_MAX ||
@@ -237,11 +259,17 @@ static int restore_one(void *ctx, struct spool_event *ev)
 	memcpy(j->request_id, ev->id, sizeof(j->request_id));
 	j->owner = f;
 	j->runs = ev->runs;
-	j->first_ns = age_ns < now ? now - age_ns : 0;
+	j->first_ms = ev->first_ms;
 	j->arrival_ns = now;
 	f->event_bytes += event_cost(j);
 	f->events++;
-	wait_until(f, j, now);
+	/* its runs on disk count the one a shim died during */
+	if (j->runs >= SERVE_EVENT_RUNS)
+		event_drop(j, "its shim ended during its last run");
+	else if (too_old(f->serve, j))
+		event_drop(j, "older than 6 hours");
+	else
+		wait_until(f, j, now);
 	return 0;
 }
 

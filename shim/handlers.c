@@ -53,15 +53,15 @@ static void on_invoke(void *ctx, struct http_call *call)
 		return;
 	}
 	if (http_call_invocation(call) == HTTP_INVOKE_EVENT) {
-		static bool said;
+		static char said[sizeof(((struct slx_err *)0)->msg)];
 		struct slx_err err = {0};
 		int r = serve_event_accept(s, f, j, &err);
 
-		if (r == -2) { /* the spool's disk: said once, each caller answered */
-			if (!said)
+		if (r == -2) { /* the spool's disk: each reason said once */
+			if (strcmp(said, err.msg))
 				fprintf(stderr, "slxrun shim: %s: %s (said once)\n", f->fn->name,
 					err.msg);
-			said = true;
+			snprintf(said, sizeof(said), "%s", err.msg);
 			job_answer_error(j, 500, "ServiceException", "the Event could not be kept");
 			return;
 		}

@@ -77,7 +77,7 @@ out:
 struct err_scan {
 	int depth;
 	bool type_next; /* at depth 1, the value that follows is errorType's */
-	bool have_type, ok_top;
+	bool have_type, have_msg, ok_top;
 	struct slx_buf type;
 };
 
@@ -145,7 +145,11 @@ static int es_key(void *c, const unsigned char *k, size_t n)
 {
 	struct err_scan *e = c;
 
-	if (e->depth != 1 || n != 9 || memcmp(k, "errorType", 9))
+	if (e->depth != 1)
+		return 1;
+	if (n == 12 && !memcmp(k, "errorMessage", 12)) /* one, or clients read different ones */
+		return !e->have_msg && (e->have_msg = true);
+	if (n != 9 || memcmp(k, "errorType", 9))
 		return 1;
 	e->type_next = true;
 	return !e->have_type && (e->have_type = true);
@@ -181,7 +185,10 @@ int shim_init_error_answer(const char *body, size_t len, struct slx_buf *out, ch
 	yajl_handle h;
 	int r = -1;
 
-	if (len > INIT_ERROR_MAX || !(h = yajl_alloc(&es_callbacks, NULL, &e)))
+	/* yajl lets overlong forms and surrogates through; what goes out as
+	 * it came must be UTF-8 */
+	if (len > INIT_ERROR_MAX || !slx_utf8_valid(body, len) ||
+	    !(h = yajl_alloc(&es_callbacks, NULL, &e)))
 		return -1;
 	if (yajl_parse(h, (const unsigned char *)body, len) == yajl_status_ok &&
 	    yajl_complete_parse(h) == yajl_status_ok && e.ok_top && e.have_type &&

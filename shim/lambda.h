@@ -32,11 +32,11 @@ struct shim_report {
 	size_t init_log_len;
 };
 /* A runtime's init error body as Lambda answers it: when it is one JSON
- * object (at most 256 KB, 64 deep, no comments)
- * whose errorType, given once, is a word (printable ASCII, no blank, at
- * most 64 bytes; it goes into log lines and the REPORT), the body itself
- * into out, all its fields as the runtime wrote them (a stack trace too),
- * and the type into type[cap]: 0; else -1. */
+ * object (at most 256 KB, 64 deep, no comments, strict UTF-8, its
+ * errorMessage given once at most) whose errorType, given once, is a word (printable ASCII, no
+ * blank, at most 64 bytes; it goes into log lines and the REPORT), the body itself into out, all
+ * its fields as the runtime wrote them (a stack trace too), and the type into type[cap]: 0; else
+ * -1. */
 int shim_init_error_answer(const char *body, size_t len, struct slx_buf *out, char *type,
 			   size_t cap);
 /* X-Amz-Log-Result for a call that asked for its log (X-Amz-Log-Type:

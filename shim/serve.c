@@ -52,6 +52,8 @@ static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 		goto unusable;
 	pool_slot_start(&f->pool, slot, slx_now_ns());
 	slot->job = j;
+	if (!j->call)
+		serve_event_started(f, j);
 	slot->deadline_ns = slot->since_ns + timeout_ms * NS_PER_MS;
 	j->cold = slot->invocations++ == 0 && slot->created_ns > j->arrival_ns;
 	return 0;

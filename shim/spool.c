@@ -29,16 +29,15 @@
 #define HEADER_LEN 38 /* "slxrun-event 1 " R " " 20 digits "\n" */
 #define RUNS_AT	   15 /* where R is */
 
-/* The directory path (under at), made 0700 when missing (*made), opened:
+/* The directory path (under at), made 0700 when missing, opened:
  * the shim's user's, that no one else may enter.  -1 with errno, or EPERM
  * for one that is not. */
-static int own_dir(int at, const char *path, bool *made)
+static int own_dir(int at, const char *path)
 {
 	struct stat st;
 	int fd;
 
-	*made = mkdirat(at, path, 0700) == 0;
-	if (!*made && errno != EEXIST)
+	if (mkdirat(at, path, 0700) < 0 && errno != EEXIST)
 		return -1;
 	fd = openat(at, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -62,17 +61,15 @@ static int refused(struct slx_err *err, const char *what)
 
 int spool_open(const char *dir, int *out, struct slx_err *err)
 {
-	bool made;
-	int fd = own_dir(AT_FDCWD, dir, &made);
+	int fd = own_dir(AT_FDCWD, dir);
 
 	if (fd < 0)
 		return refused(err, dir);
+	/* held: another shim's, made or not (a lost race to make it too) */
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 
 		close(fd);
-		if (made)
-			(void)rmdir(dir);
 		return slx_error(err, e == EWOULDBLOCK ? 0 : e,
 				 "--event-spool %s: another shim holds it", dir);
 	}
@@ -82,8 +79,7 @@ int spool_open(const char *dir, int *out, struct slx_err *err)
 
 int spool_open_function(int spool, const char *name, int *out, struct slx_err *err)
 {
-	bool made;
-	int fd = own_dir(spool, name, &made);
+	int fd = own_dir(spool, name);
 
 	if (fd < 0)
 		return refused(err, name);
@@ -108,7 +104,7 @@ int spool_put(int dir, const char *id, const char *body, size_t len, uint64_t fi
 	snprintf(head, sizeof(head), HEADER_FMT, 0u, first_ms);
 	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return slx_error(err, errno, "the Event could not be kept: %s", tmp);
+		return slx_error(err, errno, "the Event could not be kept");
 	ok = slx_write_all(fd, head, HEADER_LEN) && slx_write_all(fd, body, len);
 	e = errno;
 	if (close(fd) < 0 && ok) {

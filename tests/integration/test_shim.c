@@ -1007,8 +1007,10 @@ static int shim_t_spooled(const char *spool)
  * restart"). */
 Test(shim, events_in_the_spool_outlive_their_shim, .timeout = 120)
 {
-	const char *b = shim_t_script_bundle(
-	    "read -r x; [ \\\"$x\\\" = fail ] && exit 3; sleep 1; echo ok:$x", 10);
+	const char *b =
+	    shim_t_script_bundle("read -r x; [ \\\"$x\\\" = fail ] && exit 3; sleep 1; "
+				 "[ \\\"$x\\\" = slowfail ] && sleep 1 && exit 3; echo ok:$x",
+				 10);
 	char tmpl[] = "/tmp/slxtest-spool-XXXXXX", fn[600], flags[400], spool[64];
 	struct shim_proc other = SHIM_PROC_INIT;
 	struct http_reply r;
@@ -1036,7 +1038,11 @@ Test(shim, events_in_the_spool_outlive_their_shim, .timeout = 120)
 		"cd %s/fn && ln -s /etc/passwd 00000000-0000-4000-8000-000000000001.event && "
 		"printf 'slxrun-event 1 0 x\\n' > 00000000-0000-4000-8000-000000000002.event && "
 		"head -c 2000000 /dev/zero > 00000000-0000-4000-8000-000000000003.event && "
-		"echo hi > notes.txt && touch .00000000-0000-4000-8000-000000000004.tmp",
+		"echo hi > notes.txt && touch .00000000-0000-4000-8000-000000000004.tmp && "
+		"printf 'slxrun-event 1 0 %%020d\\nold' $(( $(date +%%s%%3N) - 7 * 3600000 )) "
+		"> 00000000-0000-4000-8000-000000000005.event && "
+		"printf 'slxrun-event 1 3 %%020d\\nran' $(date +%%s%%3N) "
+		"> 00000000-0000-4000-8000-000000000006.event",
 		spool);
 	cr_assert_eq(c.status, 0, "%s", c.out);
 	cmd_result_free(&c);
@@ -1051,6 +1057,15 @@ Test(shim, events_in_the_spool_outlive_their_shim, .timeout = 120)
 	cmd_result_free(&c);
 	cmd_run(&c, NULL, 10, "grep -c 'left as it is' %s", shim_t_cur.log);
 	cr_expect_eq(atoi(c.out), 4, "not one line for each file that is no Event: %s", c.out);
+	cmd_result_free(&c);
+	/* one older than six hours (a shim's monotonic clock starts again at a
+	 * reboot), one whose shim died during its third run: dropped */
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_events_dropped_total"), 2);
+	cmd_run(&c, NULL, 10,
+		"grep -c -e '5 dropped after 0 run(s): older than 6 hours' -e '6 dropped after 3 "
+		"run(s): its shim ended during its last run' %s",
+		shim_t_cur.log);
+	cr_expect_eq(atoi(c.out), 2, "%s", c.out);
 	cmd_result_free(&c);
 
 	/* a second shim on the same spool, or one others may enter: refused */
@@ -1086,7 +1101,19 @@ Test(shim, events_in_the_spool_outlive_their_shim, .timeout = 120)
 	cr_expect_eq(c.status, 0, "%s", c.out);
 	cmd_result_free(&c);
 	cr_expect_eq(shim_t_spooled(spool), 3, "a dropped Event is still in the spool");
+
+	/* a run counts from its start on disk, and when it fails during the
+	 * drain: before, each restart during a run gave an Event one more */
+	shim_t_invoke_as("Event", "slowfail", 8, &r);
+	cr_assert_eq(r.status, 202, "%s", r.body);
+	cr_assert_eq(shim_t_metric_reaches("slxrun_sandboxes{state=\"busy\"}", 1, 10), 1);
+	cmd_run(&c, NULL, 10, "head -c 16 %s/fn/%s.event", spool, shim_t_request_id(&r));
+	cr_expect_str_eq(c.out, "slxrun-event 1 1", "a run under way is not counted");
+	cmd_result_free(&c);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+	cmd_run(&c, NULL, 10, "grep -c 'kept in the spool after 1 run' %s", shim_t_cur.log);
+	cr_expect_eq(atoi(c.out), 1, "the run that failed in the drain was not counted: %s", c.out);
+	cmd_result_free(&c);
 	cmd_run(&c, NULL, 10, "rm -rf %s", tmpl);
 	cmd_result_free(&c);
 }
