@@ -46,12 +46,13 @@ static uint64_t scaled(const struct serve *s, uint64_t ns)
 	return ns / (s->opts.time_scale ? s->opts.time_scale : 1);
 }
 
-/* Older than Lambda's six hours (over --time-scale), by the wall clock. */
+/* Older than Lambda's six hours (over --time-scale): by the monotonic
+ * clock in one shim, what it had from the shims before added (by the wall
+ * clock: a restore after a reboot starts the monotonic clock anew, an
+ * attacker's review). */
 static bool too_old(const struct serve *s, const struct job *j)
 {
-	uint64_t now = shim_epoch_ms();
-
-	return now > j->first_ms && (now - j->first_ms) * NS_PER_MS > scaled(s, SERVE_EVENT_AGE_NS);
+	return slx_now_ns() - j->first_ns + j->age_ns > scaled(s, SERVE_EVENT_AGE_NS);
 }
 
 static void wait_until(struct serve_fn *f, struct job *j, uint64_t due);
@@ -97,7 +98,7 @@ int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j, struc
 	http_call_take_body(call, &j->event);
 	j->owner = f;
 	j->call = NULL;
-	j->first_ms = shim_epoch_ms();
+	j->first_ns = j->arrival_ns;
 	f->event_bytes += event_cost(j);
 	f->events++;
 	if (!now)
@@ -109,16 +110,23 @@ int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j, struc
 
 static void event_drop(struct job *j, const char *why)
 {
-	if (j->owner->serve->stopping && j->owner->serve->spool_fd >= 0) {
-		fprintf(stderr, "slxrun shim: %s: Event %s kept in the spool after %u run(s)\n",
-			j->owner->fn->name, j->request_id, j->runs);
-		event_free(j, false);
-		return;
-	}
 	j->owner->m.events_dropped++;
 	fprintf(stderr, "slxrun shim: %s: Event %s dropped after %u run(s): %s\n",
 		j->owner->fn->name, j->request_id, j->runs, why);
 	event_free(j, true);
+}
+
+/* The shim stops before j ran again: kept in the spool for the next shim,
+ * or without one dropped. */
+static void event_stop(struct job *j)
+{
+	if (j->owner->serve->spool_fd < 0) {
+		event_drop(j, "the shim is shutting down");
+		return;
+	}
+	fprintf(stderr, "slxrun shim: %s: Event %s kept in the spool after %u run(s)\n",
+		j->owner->fn->name, j->request_id, j->runs);
+	event_free(j, false);
 }
 
 /* j waits until due among its function's Events to run again. */
@@ -144,7 +152,7 @@ static void run_failed(struct serve_fn *f, struct job *j, bool ran, const char *
 	uint64_t now = slx_now_ns();
 
 	if (s->stopping && !ran) { /* it never started: its runs stand */
-		event_drop(j, "the shim is shutting down");
+		event_stop(j);
 		return;
 	}
 	if (++j->runs >= SERVE_EVENT_RUNS) {
@@ -154,7 +162,7 @@ static void run_failed(struct serve_fn *f, struct job *j, bool ran, const char *
 	if (s->spool_fd >= 0)
 		spool_set_runs(f->spool, j->request_id, j->runs);
 	if (s->stopping) {
-		event_drop(j, "the shim is shutting down");
+		event_stop(j);
 		return;
 	}
 	j->attempts = 0;
@@ -166,10 +174,10 @@ void serve_event_failed(struct job *j, const char *why)
 	run_failed(j->owner, j, false, why);
 }
 
-void serve_event_started(struct serve_fn *f, const struct job *j)
+void serve_event_running(struct serve_fn *f, const struct job *j, bool running)
 {
 	if (f->serve->spool_fd >= 0)
-		spool_set_runs(f->spool, j->request_id, j->runs + 1);
+		spool_set_runs(f->spool, j->request_id, j->runs + running);
 }
 
 void serve_event_finished(struct serve_fn *f, struct job *j, const struct shim_result *res)
@@ -228,7 +236,7 @@ void serve_events_drop_waiting(struct serve *s)
 
 		while ((j = s->fns[fi].retries)) {
 			s->fns[fi].retries = j->next;
-			event_drop(j, "the shim is shutting down");
+			event_stop(j);
 		}
 	}
 }
@@ -240,7 +248,7 @@ void serve_events_drop_waiting(struct serve *s)
 static int restore_one(void *ctx, struct spool_event *ev)
 {
 	struct serve_fn *f = ctx;
-	uint64_t now = slx_now_ns();
+	uint64_t now = slx_now_ns(), now_ms = shim_epoch_ms();
 	struct job *j;
 
 	if (f->events >= SERVE_EVENTS_MAX ||
@@ -259,8 +267,8 @@ static int restore_one(void *ctx, struct spool_event *ev)
 	memcpy(j->request_id, ev->id, sizeof(j->request_id));
 	j->owner = f;
 	j->runs = ev->runs;
-	j->first_ms = ev->first_ms;
-	j->arrival_ns = now;
+	j->first_ns = j->arrival_ns = now;
+	j->age_ns = now_ms > ev->first_ms ? (now_ms - ev->first_ms) * NS_PER_MS : 0;
 	f->event_bytes += event_cost(j);
 	f->events++;
 	/* its runs on disk count the one a shim died during */
@@ -268,9 +276,11 @@ static int restore_one(void *ctx, struct spool_event *ev)
 		event_drop(j, "its shim ended during its last run");
 	else if (too_old(f->serve, j))
 		event_drop(j, "older than 6 hours");
-	else
+	else {
 		wait_until(f, j, now);
-	return 0;
+		return 0;
+	}
+	return 1; /* not held: not counted among those from the spool */
 }
 
 void serve_events_restore(struct serve *s)

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <openssl/evp.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 #include <stdio.h>
 #include <string.h>
@@ -70,7 +71,11 @@ out:
 
 /* A runtime's init error read as a stream (never a tree: a hostile one
  * nested half a million arrays deep and overflowed the shim's stack freeing
- * it): the top level's errorType, once (is_word refuses a NUL in it). */
+ * it) and written anew as it is read (yajl_gen), so that what goes out is
+ * what was checked: the top level's errorType once (is_word refuses a NUL
+ * in it), errorMessage once at most, every string and key UTF-8 as decoded
+ * (yajl passes overlong forms, and decodes a lone low surrogate escape to
+ * one). */
 #define INIT_ERROR_MAX	 (256 * 1024)
 #define INIT_ERROR_DEPTH 64
 
@@ -79,31 +84,29 @@ struct err_scan {
 	bool type_next; /* at depth 1, the value that follows is errorType's */
 	bool have_type, have_msg, ok_top;
 	struct slx_buf type;
+	yajl_gen g; /* the answer */
 };
+
+#define GEN(call) ((call) == yajl_gen_status_ok)
 
 static int es_scalar(struct err_scan *e)
 {
-	if (e->type_next)
-		return 0; /* an errorType that is no string */
-	return 1;
+	return !e->type_next; /* an errorType that is no string */
 }
 
 static int es_null(void *c)
 {
-	return es_scalar(c);
+	return es_scalar(c) && GEN(yajl_gen_null(((struct err_scan *)c)->g));
 }
 
 static int es_bool(void *c, int v)
 {
-	(void)v;
-	return es_scalar(c);
+	return es_scalar(c) && GEN(yajl_gen_bool(((struct err_scan *)c)->g, v));
 }
 
 static int es_number(void *c, const char *s, size_t n)
 {
-	(void)s;
-	(void)n;
-	return es_scalar(c);
+	return es_scalar(c) && GEN(yajl_gen_number(((struct err_scan *)c)->g, s, n));
 }
 
 static int es_string(void *c, const unsigned char *s, size_t n)
@@ -112,15 +115,15 @@ static int es_string(void *c, const unsigned char *s, size_t n)
 	bool type = e->type_next;
 
 	e->type_next = false;
-	if (e->depth < 1)
+	if (e->depth < 1 || !slx_utf8_valid((const char *)s, n))
 		return 0;
-	return !type || slx_buf_add(&e->type, (const char *)s, n) == 0;
+	if (type && slx_buf_add(&e->type, (const char *)s, n) < 0)
+		return 0;
+	return GEN(yajl_gen_string(e->g, s, n));
 }
 
-static int es_open(void *c)
+static int es_open(struct err_scan *e)
 {
-	struct err_scan *e = c;
-
 	if (e->depth == 0)
 		e->ok_top = true;
 	if (e->type_next)
@@ -128,31 +131,53 @@ static int es_open(void *c)
 	return ++e->depth <= INIT_ERROR_DEPTH;
 }
 
+static int es_open_map(void *c)
+{
+	struct err_scan *e = c;
+
+	return es_open(e) && GEN(yajl_gen_map_open(e->g));
+}
+
 static int es_open_array(void *c)
 {
 	struct err_scan *e = c;
 
-	return e->depth > 0 && es_open(c);
+	return e->depth > 0 && es_open(e) && GEN(yajl_gen_array_open(e->g));
 }
 
-static int es_close(void *c)
+static int es_close_map(void *c)
 {
-	((struct err_scan *)c)->depth--;
-	return 1;
+	struct err_scan *e = c;
+
+	e->depth--;
+	return GEN(yajl_gen_map_close(e->g));
+}
+
+static int es_close_array(void *c)
+{
+	struct err_scan *e = c;
+
+	e->depth--;
+	return GEN(yajl_gen_array_close(e->g));
 }
 
 static int es_key(void *c, const unsigned char *k, size_t n)
 {
 	struct err_scan *e = c;
 
-	if (e->depth != 1)
-		return 1;
-	if (n == 12 && !memcmp(k, "errorMessage", 12)) /* one, or clients read different ones */
-		return !e->have_msg && (e->have_msg = true);
-	if (n != 9 || memcmp(k, "errorType", 9))
-		return 1;
-	e->type_next = true;
-	return !e->have_type && (e->have_type = true);
+	if (!slx_utf8_valid((const char *)k, n))
+		return 0;
+	if (e->depth == 1 && n == 12 && !memcmp(k, "errorMessage", 12)) {
+		if (e->have_msg) /* one, or clients read different ones */
+			return 0;
+		e->have_msg = true;
+	}
+	if (e->depth == 1 && n == 9 && !memcmp(k, "errorType", 9)) {
+		if (e->have_type)
+			return 0;
+		e->have_type = e->type_next = true;
+	}
+	return GEN(yajl_gen_string(e->g, k, n));
 }
 
 static const yajl_callbacks es_callbacks = {
@@ -160,11 +185,11 @@ static const yajl_callbacks es_callbacks = {
     .yajl_boolean = es_bool,
     .yajl_number = es_number,
     .yajl_string = es_string,
-    .yajl_start_map = es_open,
+    .yajl_start_map = es_open_map,
     .yajl_map_key = es_key,
-    .yajl_end_map = es_close,
+    .yajl_end_map = es_close_map,
     .yajl_start_array = es_open_array,
-    .yajl_end_array = es_close,
+    .yajl_end_array = es_close_array,
 };
 
 /* A word, as Lambda's error types are: it goes into log lines and the REPORT. */
@@ -182,23 +207,28 @@ int shim_init_error_answer(const char *body, size_t len, struct slx_buf *out, ch
 			   size_t cap)
 {
 	struct err_scan e = {0};
-	yajl_handle h;
+	yajl_handle h = NULL;
+	const unsigned char *g;
+	size_t glen;
 	int r = -1;
 
-	/* yajl lets overlong forms and surrogates through; what goes out as
-	 * it came must be UTF-8 */
-	if (len > INIT_ERROR_MAX || !slx_utf8_valid(body, len) ||
+	if (len > INIT_ERROR_MAX || !(e.g = yajl_gen_alloc(NULL)) ||
 	    !(h = yajl_alloc(&es_callbacks, NULL, &e)))
-		return -1;
+		goto out;
 	if (yajl_parse(h, (const unsigned char *)body, len) == yajl_status_ok &&
 	    yajl_complete_parse(h) == yajl_status_ok && e.ok_top && e.have_type &&
-	    is_word(e.type.p, e.type.len) && e.type.len < cap) {
+	    is_word(e.type.p, e.type.len) && e.type.len < cap &&
+	    GEN(yajl_gen_get_buf(e.g, &g, &glen))) {
 		memcpy(type, e.type.p, e.type.len);
 		type[e.type.len] = '\0';
 		out->len = 0;
-		r = slx_buf_add(out, body, len);
+		r = slx_buf_add(out, g, glen);
 	}
-	yajl_free(h);
+out:
+	if (h)
+		yajl_free(h);
+	if (e.g)
+		yajl_gen_free(e.g);
 	slx_buf_release(&e.type);
 	return r;
 }

@@ -53,7 +53,7 @@ static int start_on(struct serve *s, struct pool_slot *slot, struct job *j)
 	pool_slot_start(&f->pool, slot, slx_now_ns());
 	slot->job = j;
 	if (!j->call)
-		serve_event_started(f, j);
+		serve_event_running(f, j, true);
 	slot->deadline_ns = slot->since_ns + timeout_ms * NS_PER_MS;
 	j->cold = slot->invocations++ == 0 && slot->created_ns > j->arrival_ns;
 	return 0;
@@ -112,6 +112,8 @@ static void unstart(struct serve *s, struct pool_slot *slot)
 
 	slot->job = NULL;
 	(void)epoll_ctl(s->epfd, EPOLL_CTL_DEL, shim_sandbox_fd(slot->sb), NULL);
+	if (!j->call)
+		serve_event_running(f, j, false);
 	if (out_of_attempts(f, j, false))
 		pool_slot_finish(&f->pool, slot, slx_now_ns());
 	else if (pool_slot_unstart(&f->pool, slot, j, slx_now_ns()) < 0)

@@ -56,8 +56,9 @@ struct job {
 	struct slx_buf event;
 	struct serve_fn *owner; /* an Event's function, whose event bytes it holds */
 	unsigned runs;		/* an Event's runs so far */
-	uint64_t first_ms;	/* an Event's arrival, epoch ms (arrival_ns is its run's):
-				 * it ages across shims (spool.c), and a host's reboot */
+	uint64_t first_ns;	/* an Event's arrival (arrival_ns is its run's), or its
+				 * restore from the spool, */
+	uint64_t age_ns;	/* and how old it was then (by the wall clock, spool.c) */
 	uint64_t due_ns;	/* an Event waiting to run again: when */
 	struct job *next;	/* in its function's list of those */
 };
@@ -170,9 +171,10 @@ void serve_event_finished(struct serve_fn *f, struct job *j, const struct shim_r
  * failed it, or the shim is stopping): it runs again as after an error,
  * or is dropped (logged, counted, freed). */
 void serve_event_failed(struct job *j, const char *why);
-/* j, an Event, starts a run: the spool counts it now (a shim killed
- * during it must not give it a run more). */
-void serve_event_started(struct serve_fn *f, const struct job *j);
+/* j, an Event, starts a run (running), or goes back to wait having not
+ * reached its function: the spool counts the run from its start (a shim
+ * killed during it must not give it a run more), and not once it went back. */
+void serve_event_running(struct serve_fn *f, const struct job *j, bool running);
 /* Queue the Events due by now, as the queue has room for them; the ms
  * until the next one is due (t when that is later, or there is none, or
  * only ones waiting for room, which a dispatch makes). */
