@@ -221,9 +221,9 @@ FUZZ_CC      := clang
 # clang 14 has no -Wformat-truncation, which BASE turns off for gcc.
 FUZZ_BASE    := $(BASE) -Wno-unknown-warning-option
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_NAMES   := config process state agent_frame trace image_doc
+FUZZ_NAMES   := config process state agent_frame trace image_doc init_error
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS    := $(wildcard common/*.c oci/*.c) shim/agent_proto.c shim/trace.c \
+FUZZ_SRCS    := $(wildcard common/*.c oci/*.c) shim/agent_proto.c shim/trace.c shim/lambda.c \
                 image/manifest.c image/json.c image/config.c image/ref.c
 FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(B)/fuzz/%.o)
 FUZZ_LIBS    := $(B)/fuzz/libshim.a $(B)/fuzz/libimage.a $(B)/fuzz/liboci.a $(B)/fuzz/libcommon.a
@@ -251,7 +251,7 @@ $(foreach m,common oci shim image,$(eval $(call fuzz_lib,$(m))))
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_BASE) -O1 -g -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_LIBS) \
-		-Wl,-Bstatic -lyajl_s -Wl,-Bdynamic -lm
+		-Wl,-Bstatic -lyajl_s -Wl,-Bdynamic -lcrypto -lm
 
 # Each harness for FUZZ_SECONDS; fuzz-smoke (part of make test) for seconds.
 fuzz: $(B)/.deps
