@@ -1001,6 +1001,29 @@ Test(policy_plan, delta_prices_the_gap_not_seen_yet)
 	model_function_fini(&f);
 }
 
+/* Idle times of 20 to 30 minutes, none shorter: the next may be shorter
+ * than any, as likely as longer than any.  A cold start worth much keeps
+ * the sandbox from the call (before, it was released and pre-warmed just
+ * before 19 minutes); one worth little still releases it. */
+Test(policy_plan, delta_prices_a_gap_shorter_than_any_seen)
+{
+	struct model_function f;
+	struct policy_config hi = pol_cfg("delta:6144"), lo = pol_cfg("delta:48");
+	struct policy_plan p;
+	const uint64_t gaps[] = {POL_S(1),    POL_S(1200), POL_S(1500), POL_S(1800),
+				 POL_S(1260), POL_S(1620), POL_S(1380)};
+
+	model_function_init(&f, "fn", POL_MB(128));
+	pol_gaps(&f, gaps, 7);
+	policy_plan_function(&f, &hi, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_eq(p.win_start_ns, f.last_end_ns, "kept from the call");
+	policy_plan_function(&f, &lo, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_gt(p.win_start_ns - f.last_end_ns, POL_S(1000), "released after the call");
+	model_function_fini(&f);
+}
+
 /* Bursts 20 s apart with 40 minutes between them, at a weight that keeps
  * a sandbox through the bursts but not through 40 minutes idle: once the
  * minute after a call has passed with no call, the gap is one of the
