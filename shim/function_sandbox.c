@@ -470,8 +470,8 @@ int shim_sandbox_invoke_poll(struct shim_sandbox *sb, struct shim_result *res, s
 			out_clear(sb);
 			return 2;
 		}
-		if (type ==
-		    AGENT_LOG) { /* the latest: one ahead of the deadline, then the answer's */
+		/* the latest: one ahead of the deadline, then the answer's */
+		if (type == AGENT_LOG) {
 			free(sb->log);
 			sb->log = NULL;
 			sb->log_len = 0;

@@ -20,7 +20,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "http.h"
 #include "spool.h"
