@@ -46,6 +46,13 @@ static uint64_t scaled(const struct serve *s, uint64_t ns)
 	return ns / (s->opts.time_scale ? s->opts.time_scale : 1);
 }
 
+/* Lambda's wait before the next run after `runs` failed: a minute, then
+ * two. */
+static uint64_t retry_wait(const struct serve *s, unsigned runs)
+{
+	return scaled(s, (uint64_t)runs * 60 * NS_PER_S);
+}
+
 /* Older than Lambda's six hours (over --time-scale): by the monotonic
  * clock in one shim, what it had from the shims before added (by the wall
  * clock: a restore after a reboot starts the monotonic clock anew, an
@@ -160,13 +167,14 @@ static void run_failed(struct serve_fn *f, struct job *j, bool ran, const char *
 		return;
 	}
 	if (s->spool_fd >= 0)
-		spool_set_runs(f->spool, j->request_id, j->runs);
+		spool_set_runs(f->spool, j->request_id, j->runs,
+			       shim_epoch_ms() + retry_wait(s, j->runs) / NS_PER_MS);
 	if (s->stopping) {
 		event_stop(j);
 		return;
 	}
 	j->attempts = 0;
-	wait_until(f, j, now + scaled(s, (uint64_t)j->runs * 60 * NS_PER_S));
+	wait_until(f, j, now + retry_wait(s, j->runs));
 }
 
 void serve_event_failed(struct job *j, const char *why)
@@ -174,10 +182,16 @@ void serve_event_failed(struct job *j, const char *why)
 	run_failed(j->owner, j, false, why);
 }
 
+/* On disk a run counts from its start, and so does the wait after it: a
+ * shim that dies during it leaves the Event as if that run failed. */
 void serve_event_running(struct serve_fn *f, const struct job *j, bool running)
 {
+	unsigned runs = j->runs + running;
+
 	if (f->serve->spool_fd >= 0)
-		spool_set_runs(f->spool, j->request_id, j->runs + running);
+		spool_set_runs(f->spool, j->request_id, runs,
+			       running ? shim_epoch_ms() + retry_wait(f->serve, runs) / NS_PER_MS
+				       : 0);
 }
 
 void serve_event_finished(struct serve_fn *f, struct job *j, const struct shim_result *res)
@@ -241,10 +255,10 @@ void serve_events_drop_waiting(struct serve *s)
 	}
 }
 
-/* One Event a shim before kept, held again as if just accepted, due at
- * once (its wait to run again, if it was waiting, is not kept): within the
- * function's Events and its share of the body budget, else left on disk
- * for a later start. */
+/* One Event a shim before kept, held again as if just accepted, due when
+ * it was (what is left of its wait to run again, by the wall clock, at most
+ * the whole wait): within the function's Events and its share of the body
+ * budget, else left on disk for a later start. */
 static int restore_one(void *ctx, struct spool_event *ev)
 {
 	struct serve_fn *f = ctx;
@@ -277,7 +291,10 @@ static int restore_one(void *ctx, struct spool_event *ev)
 	else if (too_old(f->serve, j))
 		event_drop(j, "older than 6 hours");
 	else {
-		wait_until(f, j, now);
+		uint64_t wait = retry_wait(f->serve, j->runs);
+		uint64_t left_ms = ev->due_ms > now_ms ? ev->due_ms - now_ms : 0;
+
+		wait_until(f, j, now + (left_ms < wait / NS_PER_MS ? left_ms * NS_PER_MS : wait));
 		return 0;
 	}
 	return 1; /* not held: not counted among those from the spool */

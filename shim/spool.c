@@ -3,7 +3,8 @@
  * an Event answered 202 runs although the shim stops or dies before it has
  * (Lambda's asynchronous queue outlives its workers).  One directory per
  * function (its name), one file per Event: REQUEST-ID.event, a header line
- * (the runs so far and its arrival, epoch milliseconds) and the body.  A
+ * (the runs so far, its arrival and when it may run again, epoch
+ * milliseconds) and the body.  A
  * file is written whole under a temporary name and renamed into place; it
  * goes when its Event ran well or was dropped.  Not across a power loss:
  * no fsync (it would stall the shim's one loop on every Event).  The
@@ -24,9 +25,14 @@
 #include "http.h"
 #include "spool.h"
 
-#define HEADER_FMT "slxrun-event 1 %u %020" PRIu64 "\n"
-#define HEADER_LEN 38 /* "slxrun-event 1 " R " " 20 digits "\n" */
+#define HEADER_FMT "slxrun-event 2 %u %020" PRIu64 " %020" PRIu64 "\n"
+#define HEADER_LEN 59 /* "slxrun-event 2 " R " " 20 digits " " 20 digits "\n" */
 #define RUNS_AT	   15 /* where R is */
+#define DUE_AT	   38 /* and the due time */
+/* The first shim with a spool wrote no due time: its Events are read, due
+ * at once, and keep that header. */
+#define HEADER1_FMT "slxrun-event 1 %u %020" PRIu64 "\n"
+#define HEADER1_LEN 38
 
 /* The directory path (under at), made 0700 when missing, opened:
  * the shim's user's, that no one else may enter.  -1 with errno, or EPERM
@@ -100,7 +106,7 @@ int spool_put(int dir, const char *id, const char *body, size_t len, uint64_t fi
 
 	event_name(id, true, tmp);
 	event_name(id, false, name);
-	snprintf(head, sizeof(head), HEADER_FMT, 0u, first_ms);
+	snprintf(head, sizeof(head), HEADER_FMT, 0u, first_ms, (uint64_t)0);
 	fd = openat(dir, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return slx_error(err, errno, "the Event could not be kept");
@@ -118,16 +124,19 @@ int spool_put(int dir, const char *id, const char *body, size_t len, uint64_t fi
 	return slx_error(err, e, "the Event could not be kept");
 }
 
-void spool_set_runs(int dir, const char *id, unsigned runs)
+void spool_set_runs(int dir, const char *id, unsigned runs, uint64_t due_ms)
 {
-	char name[64], c = (char)('0' + (runs > 9 ? 9 : runs));
+	char name[64], c = (char)('0' + (runs > 9 ? 9 : runs)), version = 0, due[21];
 	int fd;
 
 	event_name(id, false, name);
-	fd = openat(dir, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dir, name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	(void)!pwrite(fd, &c, 1, RUNS_AT);
+	snprintf(due, sizeof(due), "%020" PRIu64, due_ms);
+	if (pwrite(fd, &c, 1, RUNS_AT) == 1 && pread(fd, &version, 1, RUNS_AT - 2) == 1 &&
+	    version == '2')
+		(void)!pwrite(fd, due, 20, DUE_AT);
 	close(fd);
 }
 
@@ -155,39 +164,57 @@ static bool id_ok(const char *s, size_t n)
 	return true;
 }
 
+/* The header's length, its runs, arrival and due time, or 0 when head (a
+ * string) does not start with one exactly as the shim writes it. */
+static size_t parse_header(const char *head, unsigned *runs, uint64_t *first, uint64_t *due)
+{
+	char check[HEADER_LEN + 1];
+
+	*due = 0;
+	if (sscanf(head, "slxrun-event 2 %u %" SCNu64 " %" SCNu64, runs, first, due) == 3) {
+		snprintf(check, sizeof(check), HEADER_FMT, *runs, *first, *due);
+		return !strncmp(check, head, HEADER_LEN) && *runs <= 9 ? HEADER_LEN : 0;
+	}
+	if (sscanf(head, "slxrun-event 1 %u %" SCNu64, runs, first) == 2) {
+		snprintf(check, sizeof(check), HEADER1_FMT, *runs, *first);
+		return !strncmp(check, head, HEADER1_LEN) && *runs <= 9 ? HEADER1_LEN : 0;
+	}
+	return 0;
+}
+
 /* One file's Event, or why not. */
 static const char *read_event(int dir, const char *name, struct spool_event *ev)
 {
-	char head[HEADER_LEN + 1], check[HEADER_LEN + 1];
+	char head[HEADER_LEN + 1];
 	struct stat st;
-	unsigned runs;
-	uint64_t first;
+	unsigned runs = 0;
+	uint64_t first = 0, due = 0;
 	int fd = openat(dir, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	const char *why = NULL;
-	ssize_t n;
+	size_t hlen = 0;
+	ssize_t n = 0;
 
 	if (fd < 0)
 		return strerror(errno);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
 		why = "not a regular file of its own";
-	else if (st.st_size < HEADER_LEN || st.st_size > HEADER_LEN + (off_t)HTTP_MAX_EVENT)
+	else if (st.st_size < HEADER1_LEN || st.st_size > HEADER_LEN + (off_t)HTTP_MAX_EVENT)
 		why = "not the size of an Event";
-	else if (pread(fd, head, HEADER_LEN, 0) != HEADER_LEN)
+	else if ((n = pread(fd, head, HEADER_LEN, 0)) < HEADER1_LEN)
 		why = "cannot be read";
 	if (!why) {
-		head[HEADER_LEN] = '\0';
-		if (sscanf(head, "slxrun-event 1 %u %" SCNu64, &runs, &first) != 2 ||
-		    (snprintf(check, sizeof(check), HEADER_FMT, runs, first),
-		     strcmp(check, head)) ||
-		    runs > 9)
+		head[n] = '\0';
+		hlen = parse_header(head, &runs, &first, &due);
+		if (!hlen || (size_t)st.st_size - hlen > HTTP_MAX_EVENT)
 			why = "no Event header";
 	}
 	if (!why) {
-		ev->len = (size_t)st.st_size - HEADER_LEN;
+		ev->len = (size_t)st.st_size - hlen;
 		ev->body = malloc(ev->len ? ev->len : 1);
 		if (!ev->body)
 			why = "out of memory";
-		else if ((n = pread(fd, ev->body, ev->len, HEADER_LEN)) < 0 || (size_t)n != ev->len)
+		else if ((n = pread(fd, ev->body, ev->len, (off_t)hlen)) < 0 ||
+			 (size_t)n != ev->len)
 			why = "cannot be read";
 	}
 	close(fd);
@@ -198,6 +225,7 @@ static const char *read_event(int dir, const char *name, struct spool_event *ev)
 	}
 	ev->runs = runs;
 	ev->first_ms = first;
+	ev->due_ms = due;
 	return NULL;
 }
 

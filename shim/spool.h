@@ -16,10 +16,12 @@ int spool_open(const char *dir, int *out, struct slx_err *err);
 int spool_open_function(int spool, const char *name, int *out, struct slx_err *err);
 
 /* An accepted Event kept in a function's directory, whole or not at all;
- * its runs so far (after a failed run); gone (it ran, or was dropped). */
+ * its runs so far and when it may run again (epoch milliseconds, 0 at once;
+ * set when a run starts and when one fails); gone (it ran, or was
+ * dropped). */
 int spool_put(int dir, const char *id, const char *body, size_t len, uint64_t first_ms,
 	      struct slx_err *err);
-void spool_set_runs(int dir, const char *id, unsigned runs);
+void spool_set_runs(int dir, const char *id, unsigned runs, uint64_t due_ms);
 void spool_remove(int dir, const char *id);
 
 /* One Event read back; take() owns nothing of it (it copies the body). */
@@ -28,7 +30,7 @@ struct spool_event {
 	char *body;
 	size_t len;
 	unsigned runs;
-	uint64_t first_ms;
+	uint64_t first_ms, due_ms;
 };
 /* Every Event in a function's directory, to take (0: taken); a file that
  * is none (its name, its header, its size, a link) is said on stderr and

@@ -999,7 +999,9 @@ static int shim_t_spooled(const char *spool)
 /* With --event-spool, an Event answered 202 runs although its shim is
  * killed before it ran: the next shim on the spool runs it, with the runs
  * it had (a third failed run drops it, not a fourth), and an Event waiting
- * to run again when a shim stops stays for the next.  Files that are no
+ * to run again when a shim stops stays for the next, which runs it when it
+ * was due (before, at once: a failing Event's retries came as fast as its
+ * shim restarted).  Files that are no
  * Event (a link, a bad header, too large, a bad name) are said and left,
  * one half written removed; a second shim on a held spool, or a spool
  * others may enter, is refused in one line.  Before, the Events a shim
@@ -1020,7 +1022,7 @@ Test(shim, events_in_the_spool_outlive_their_shim, .timeout = 120)
 	cr_assert_not_null(mkdtemp(tmpl));
 	snprintf(spool, sizeof(spool), "%s/spool", tmpl);
 	snprintf(fn, sizeof(fn), "fn=%s", b);
-	snprintf(flags, sizeof(flags), "--max 1 --time-scale 60 --event-spool %s", spool);
+	snprintf(flags, sizeof(flags), "--max 1 --time-scale 10 --event-spool %s", spool);
 
 	shim_proc_start(&shim_t_cur, fn, flags);
 	for (int i = 0; i < 4; i++) {
@@ -1083,7 +1085,8 @@ Test(shim, events_in_the_spool_outlive_their_shim, .timeout = 120)
 	cr_expect_eq(strchr(c.out, '\n'), strrchr(c.out, '\n'), "more than one line: %s", c.out);
 	cmd_result_free(&c);
 
-	/* waiting to run again when its shim stops: kept, with its runs */
+	/* waiting to run again when its shim stops: kept, with its runs and
+	 * when it is due (a minute after its failure, 6 s at --time-scale 10) */
 	shim_t_invoke_as("Event", "fail", 4, &r);
 	cr_assert_eq(r.status, 202, "%s", r.body);
 	snprintf(id, sizeof(id), "%s", shim_t_request_id(&r));
@@ -1093,6 +1096,9 @@ Test(shim, events_in_the_spool_outlive_their_shim, .timeout = 120)
 	cr_expect_eq(shim_t_spooled(spool), 4, "the Event waiting to run again went with its shim");
 	shim_proc_start(&other, fn, flags);
 	shim_t_cur = other;
+	sleep_ms(2000);
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"error\"}"), 0,
+		     "the restored Event ran again before it was due");
 	cr_expect_eq(shim_t_metric_reaches("slxrun_events_dropped_total", 1, 30), 1,
 		     "the Event from the spool was never given up");
 	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"error\"}"), 2,
@@ -1108,7 +1114,7 @@ Test(shim, events_in_the_spool_outlive_their_shim, .timeout = 120)
 	cr_assert_eq(r.status, 202, "%s", r.body);
 	cr_assert_eq(shim_t_metric_reaches("slxrun_sandboxes{state=\"busy\"}", 1, 10), 1);
 	cmd_run(&c, NULL, 10, "head -c 16 %s/fn/%s.event", spool, shim_t_request_id(&r));
-	cr_expect_str_eq(c.out, "slxrun-event 1 1", "a run under way is not counted");
+	cr_expect_str_eq(c.out, "slxrun-event 2 1", "a run under way is not counted");
 	cmd_result_free(&c);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 	cmd_run(&c, NULL, 10, "grep -c 'kept in the spool after 1 run' %s", shim_t_cur.log);

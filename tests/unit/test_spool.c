@@ -61,9 +61,14 @@ Test(spool, an_event_reads_back_as_put_and_what_is_none_is_left, .init = spool_t
 {
 	const char *id = "0a1b2c3d-0000-4000-8000-00000000000a";
 	static const char *bad[] = {
-	    "slxrun-event 1 0 +0000000000000000001\n", "slxrun-event 1  0 0000000000000000001\n",
-	    "slxrun-event 2 0 00000000000000000001\n", "slxrun-event 1 0 0000000000000000001\n\n",
-	    "slxrun-event 1 0 00000000000000000001 ",  "slxrun-event 1 0 0000000000000000000a\n",
+	    "slxrun-event 1 0 +0000000000000000001\n",
+	    "slxrun-event 1  0 0000000000000000001\n",
+	    "slxrun-event 2 0 00000000000000000001\n",
+	    "slxrun-event 1 0 0000000000000000001\n\n",
+	    "slxrun-event 1 0 00000000000000000001 ",
+	    "slxrun-event 1 0 0000000000000000000a\n",
+	    "slxrun-event 2 0 00000000000000000001 0000000000000000001\n",
+	    "slxrun-event 2 0 00000000000000000001 +0000000000000000001\n",
 	};
 	char root[96], name[64];
 	struct spool_t_seen seen = {0};
@@ -74,9 +79,9 @@ Test(spool, an_event_reads_back_as_put_and_what_is_none_is_left, .init = spool_t
 	cr_assert_eq(spool_open(root, &top, &err), 0, "%s", err.msg);
 	cr_assert_eq(spool_open_function(top, "fn", &fn, &err), 0, "%s", err.msg);
 	cr_assert_eq(spool_put(fn, id, "{\"a\":1}", 7, 1234567, &err), 0, "%s", err.msg);
-	spool_set_runs(fn, id, 2);
+	spool_set_runs(fn, id, 2, 99887766);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(name, sizeof(name), "0a1b2c3d-0000-4000-8000-00000000010%zu.event", i);
+		snprintf(name, sizeof(name), "0a1b2c3d-0000-4000-8000-0000000001%02zu.event", i);
 		spool_t_file(fn, name, bad[i]);
 	}
 	spool_t_file(fn, "0A1B2C3D-0000-4000-8000-00000000000a.event",
@@ -91,9 +96,37 @@ Test(spool, an_event_reads_back_as_put_and_what_is_none_is_left, .init = spool_t
 	cr_expect(!memcmp(seen.body[0], "{\"a\":1}", 7));
 	cr_expect_eq(seen.ev[0].runs, 2);
 	cr_expect_eq(seen.ev[0].first_ms, 1234567);
+	cr_expect_eq(seen.ev[0].due_ms, 99887766);
 	spool_remove(fn, id);
 	seen.n = 0;
 	cr_expect_eq(spool_each(fn, "fn", spool_t_take, &seen), 0);
+	close(fn);
+	close(top);
+}
+
+/* An Event the first spool's shims kept (a header with no due time) is
+ * read, due at once, and its runs are set without harm to its body. */
+Test(spool, an_event_of_the_first_format_is_read_and_kept_whole, .init = spool_t_setup,
+     .fini = spool_t_teardown)
+{
+	const char *id = "0a1b2c3d-0000-4000-8000-00000000000c";
+	char root[96], name[64];
+	struct spool_t_seen seen = {0};
+	struct slx_err err = {0};
+	int top, fn;
+
+	snprintf(root, sizeof(root), "%s/s", spool_t_dir);
+	cr_assert_eq(spool_open(root, &top, &err), 0, "%s", err.msg);
+	cr_assert_eq(spool_open_function(top, "fn", &fn, &err), 0, "%s", err.msg);
+	snprintf(name, sizeof(name), "%s.event", id);
+	spool_t_file(fn, name, "slxrun-event 1 1 00000000000001234567\n{\"old\":true}");
+	spool_set_runs(fn, id, 2, 99887766);
+	cr_assert_eq(spool_each(fn, "fn", spool_t_take, &seen), 1);
+	cr_expect_eq(seen.ev[0].runs, 2);
+	cr_expect_eq(seen.ev[0].first_ms, 1234567);
+	cr_expect_eq(seen.ev[0].due_ms, 0);
+	cr_expect_eq(seen.ev[0].len, 12);
+	cr_expect(!memcmp(seen.body[0], "{\"old\":true}", 12));
 	close(fn);
 	close(top);
 }
