@@ -14,7 +14,9 @@
  * (slxrun_events_dropped_total), where Lambda would hand it to a
  * dead-letter queue.  With --event-spool each accepted Event is also kept
  * on disk until it ran or was dropped (spool.c): one the shim stops before
- * it ran stays there, and the next shim runs it (serve_events_restore). */
+ * it ran stays there, and the next shim runs it (serve_events_restore);
+ * those past what the function holds in memory wait there only, held as
+ * room frees (unspool). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,13 +32,17 @@ static size_t event_cost(const struct job *j)
 	return j->event.len + sizeof(*j);
 }
 
-/* Freed; unspool: its file goes too (it ran well, or was dropped). */
+/* Freed; unspool: its file goes too (it ran well, or was dropped).  Its
+ * room may take the next Event waiting in the spool only. */
 static void event_free(struct job *j, bool unspool)
 {
-	if (unspool && j->owner->serve->spool_fd >= 0)
-		spool_remove(j->owner->spool, j->request_id);
-	j->owner->event_bytes -= event_cost(j);
-	j->owner->events--;
+	struct serve_fn *f = j->owner;
+
+	if (unspool && f->serve->spool_fd >= 0)
+		spool_remove(f->spool, j->request_id);
+	f->event_bytes -= event_cost(j);
+	f->events--;
+	f->unspool = f->m.events_spooled > 0;
 	slx_buf_release(&j->event);
 	free(j);
 }
@@ -63,6 +69,7 @@ static bool too_old(const struct serve *s, const struct job *j)
 }
 
 static void wait_until(struct serve_fn *f, struct job *j, uint64_t due);
+static void unspool(struct serve_fn *f);
 
 /* Events in f's queue, ahead of whatever synchronous call comes next: at
  * most a few rounds of its sandboxes (the rest wait among the retries, due
@@ -85,14 +92,65 @@ static bool queue_has_room(const struct serve *s, const struct serve_fn *f)
 	return events_queued(f) < cap && f->pool.q_len < f->pool.cfg.queue_max;
 }
 
+/* id joins f's Events in the spool only, last; -1 when they are
+ * SERVE_EVENTS_SPOOLED_MAX already or there is no memory for it. */
+static int spooled_push(struct serve_fn *f, const char *id)
+{
+	size_t n = f->m.events_spooled;
+
+	if (n >= SERVE_EVENTS_SPOOLED_MAX)
+		return -1;
+	if (n == f->spooled_cap) {
+		size_t cap = f->spooled_cap ? 2 * f->spooled_cap : 64;
+		char(*v)[37] = malloc(cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			memcpy(v[i], f->spooled[(f->spooled_head + i) % f->spooled_cap],
+			       sizeof(*v));
+		free(f->spooled);
+		f->spooled = v;
+		f->spooled_cap = cap;
+		f->spooled_head = 0;
+	}
+	memcpy(f->spooled[(f->spooled_head + n) % f->spooled_cap], id, sizeof(*f->spooled));
+	f->m.events_spooled++;
+	return 0;
+}
+
+/* Past what f holds in memory, or behind Events that are in the spool
+ * only, an Event waits there too: kept, answered 202, its job freed.  It
+ * is held when its turn comes (unspool). */
+static int spool_only(struct serve_fn *f, struct job *j, const char *body, size_t len,
+		      struct slx_err *err)
+{
+	if (f->m.events_spooled >= SERVE_EVENTS_SPOOLED_MAX)
+		return -1;
+	if (spool_put(f->spool, j->request_id, body, len, shim_epoch_ms(), err) < 0)
+		return -2;
+	if (spooled_push(f, j->request_id) < 0) {
+		spool_remove(f->spool, j->request_id);
+		return -1;
+	}
+	http_call_answer(
+	    j->call, &(struct http_answer){.status = 202, .body = "", .request_id = j->request_id});
+	free(j);
+	return 0;
+}
+
 int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j, struct slx_err *err)
 {
 	struct http_call *call = j->call;
 	bool now = queue_has_room(s, f);
 	size_t len;
 	const char *body = http_call_body(call, &len);
+	bool room =
+	    f->events < SERVE_EVENTS_MAX && f->event_bytes + len + sizeof(*j) <= s->event_share;
 
-	if (f->events >= SERVE_EVENTS_MAX || f->event_bytes + len + sizeof(*j) > s->event_share)
+	if (s->spool_fd >= 0 && (!room || f->m.events_spooled))
+		return spool_only(f, j, body, len, err);
+	if (!room)
 		return -1;
 	if (s->spool_fd >= 0 &&
 	    spool_put(f->spool, j->request_id, body, len, shim_epoch_ms(), err) < 0)
@@ -209,6 +267,8 @@ void serve_events_due(struct serve *s, uint64_t now)
 		struct serve_fn *f = &s->fns[fi];
 		struct job *j;
 
+		if (f->unspool && !s->stopping)
+			unspool(f);
 		while ((j = f->retries) && j->due_ns <= now) {
 			bool old = too_old(s, j);
 
@@ -232,6 +292,8 @@ int serve_events_timeout_ms(const struct serve *s, uint64_t now, int t)
 		const struct job *j = s->fns[fi].retries;
 		uint64_t left;
 
+		if (s->fns[fi].unspool && !s->stopping)
+			return 0; /* an Event went late in the turn: hold the next now */
 		if (!j || (j->due_ns <= now && !queue_has_room(s, &s->fns[fi])))
 			continue;
 		left = j->due_ns > now ? (j->due_ns - now) / NS_PER_MS + 1 : 0;
@@ -255,24 +317,18 @@ void serve_events_drop_waiting(struct serve *s)
 	}
 }
 
-/* One Event a shim before kept, held again as if just accepted, due when
- * it was (what is left of its wait to run again, by the wall clock, at most
- * the whole wait): within the function's Events and its share of the body
- * budget, else left on disk for a later start. */
-static int restore_one(void *ctx, struct spool_event *ev)
+/* An Event from the spool (a shim before kept it, or it waited there
+ * only), held again as if just accepted, due when it was (what is left of
+ * its wait to run again, by the wall clock, at most the whole wait): 0, or
+ * 1 dropped, or -1 when the function holds as much as it may. */
+static int hold(struct serve_fn *f, struct spool_event *ev)
 {
-	struct serve_fn *f = ctx;
 	uint64_t now = slx_now_ns(), now_ms = shim_epoch_ms();
 	struct job *j;
 
 	if (f->events >= SERVE_EVENTS_MAX ||
-	    f->event_bytes + ev->len + sizeof(*j) > f->serve->event_share) {
-		fprintf(stderr,
-			"slxrun shim: %s: Event %s left in the spool: more than the function may "
-			"hold\n",
-			f->fn->name, ev->id);
+	    f->event_bytes + ev->len + sizeof(*j) > f->serve->event_share)
 		return -1;
-	}
 	j = calloc(1, sizeof(*j));
 	if (!j || slx_buf_add(&j->event, ev->body, ev->len) < 0) {
 		free(j);
@@ -297,7 +353,47 @@ static int restore_one(void *ctx, struct spool_event *ev)
 		wait_until(f, j, now + (left_ms < wait / NS_PER_MS ? left_ms * NS_PER_MS : wait));
 		return 0;
 	}
-	return 1; /* not held: not counted among those from the spool */
+	return 1;
+}
+
+/* A shim before kept it: held, or past what the function may hold, in the
+ * spool only until there is room. */
+static int restore_one(void *ctx, struct spool_event *ev)
+{
+	struct serve_fn *f = ctx;
+	int r = hold(f, ev);
+
+	if (r < 0 && spooled_push(f, ev->id) < 0)
+		fprintf(stderr,
+			"slxrun shim: %s: Event %s left in the spool for a later shim: more than "
+			"the function may hold\n",
+			f->fn->name, ev->id);
+	return r < 0 ? 0 : r; /* 1, not held: not counted among those from the spool */
+}
+
+/* The Events in the spool only, first in first out, held as room frees
+ * (an Event went), until one does not fit: it waits for the next to go.
+ * One that is no longer there or no longer an Event is said and
+ * forgotten. */
+static void unspool(struct serve_fn *f)
+{
+	f->unspool = false;
+	while (f->m.events_spooled) {
+		const char *id = f->spooled[f->spooled_head];
+		struct spool_event ev = {0};
+		const char *why = spool_get(f->spool, id, &ev);
+
+		if (why)
+			fprintf(stderr, "slxrun shim: --event-spool: %s/%s.event: %s; forgotten\n",
+				f->fn->name, id, why);
+		else if (hold(f, &ev) < 0) {
+			free(ev.body);
+			return;
+		}
+		free(ev.body);
+		f->spooled_head = (f->spooled_head + 1) % f->spooled_cap;
+		f->m.events_spooled--;
+	}
 }
 
 void serve_events_restore(struct serve *s)

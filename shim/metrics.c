@@ -62,8 +62,13 @@ static void render_counters(const struct metrics *m, FILE *out)
 		"# HELP slxrun_events_dropped_total Event invocations given up: out of runs, "
 		"or the shim stopped.\n"
 		"# TYPE slxrun_events_dropped_total counter\n"
-		"slxrun_events_dropped_total %" PRIu64 "\n",
-		m->cold_starts, m->warm_starts, m->rejected, m->create_failures, m->events_dropped);
+		"slxrun_events_dropped_total %" PRIu64 "\n"
+		"# HELP slxrun_events_spooled Event invocations waiting in the spool only, "
+		"past what the shim holds in memory.\n"
+		"# TYPE slxrun_events_spooled gauge\n"
+		"slxrun_events_spooled %" PRIu64 "\n",
+		m->cold_starts, m->warm_starts, m->rejected, m->create_failures, m->events_dropped,
+		m->events_spooled);
 }
 
 static void render_histogram(const struct metrics *m, FILE *out)
@@ -241,6 +246,7 @@ static void metrics_add(struct metrics *sum, const struct metrics *m)
 	sum->warm_starts += m->warm_starts;
 	sum->rejected += m->rejected;
 	sum->events_dropped += m->events_dropped;
+	sum->events_spooled += m->events_spooled;
 	sum->create_failures += m->create_failures;
 	sum->evictions += m->evictions;
 	for (size_t i = 0; i < METRICS_N_BUCKETS; i++)

@@ -22,6 +22,7 @@ struct metrics {
 	uint64_t cold_starts, warm_starts;
 	uint64_t rejected;	 /* 429: queue full */
 	uint64_t events_dropped; /* Events given up (async.c) */
+	uint64_t events_spooled; /* a gauge: Events waiting on disk only (async.c) */
 	uint64_t create_failures;
 	uint64_t evictions; /* idle sandboxes released to make room for another's */
 	uint64_t duration_buckets[METRICS_N_BUCKETS]; /* cumulative on render */

@@ -43,6 +43,9 @@
 /* A function's Events (queued, running, waiting to run again) take at most
  * half its queue: the rest is its synchronous callers'. */
 #define SERVE_EVENTS_MAX (SERVE_QUEUE_MAX / 2)
+/* With --event-spool, the Events past that wait in the spool only (their
+ * bodies on disk, 37 bytes each here), up to this many a function. */
+#define SERVE_EVENTS_SPOOLED_MAX 65536u
 
 /* One waiting or running invocation.  An Event's caller was answered when
  * it was queued: call is NULL, and the job holds its event (async.c). */
@@ -89,6 +92,11 @@ struct serve_fn {
 	unsigned events;	  /* and how many they are (SERVE_EVENTS_MAX) */
 	struct job *retries;	  /* Events waiting to run again, in due order */
 	int spool;		  /* its directory in the Event spool, when there is one */
+	/* Events in the spool only, by request id, first in first out: ring
+	 * slots [spooled_head, +m.events_spooled) mod spooled_cap */
+	char (*spooled)[37];
+	size_t spooled_head, spooled_cap;
+	bool unspool; /* an Event went: try to hold the next of them */
 };
 
 struct serve {

@@ -585,6 +585,7 @@ void serve_teardown(struct serve *s)
 		shim_function_free(s->fns[fi].fn);
 		if (s->spool_fd >= 0)
 			slx_closep(&s->fns[fi].spool);
+		free(s->fns[fi].spooled);
 	}
 	slx_closep(&s->spool_fd);
 	for (size_t fi = 0; fi < s->model.n_fn; fi++)

@@ -229,6 +229,15 @@ static const char *read_event(int dir, const char *name, struct spool_event *ev)
 	return NULL;
 }
 
+const char *spool_get(int dir, const char *id, struct spool_event *ev)
+{
+	char name[64];
+
+	event_name(id, false, name);
+	snprintf(ev->id, sizeof(ev->id), "%s", id);
+	return read_event(dir, name, ev);
+}
+
 int spool_each(int dir, const char *fn_name, int (*take)(void *ctx, struct spool_event *ev),
 	       void *ctx)
 {

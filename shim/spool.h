@@ -32,6 +32,9 @@ struct spool_event {
 	unsigned runs;
 	uint64_t first_ms, due_ms;
 };
+/* One Event by its id, as spool_each reads it (ev->body is the caller's
+ * to free): NULL, or why not. */
+const char *spool_get(int dir, const char *id, struct spool_event *ev);
 /* Every Event in a function's directory, to take (0: taken); a file that
  * is none (its name, its header, its size, a link) is said on stderr and
  * left, one half written by a shim that died removed.  How many taken. */

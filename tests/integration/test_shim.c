@@ -1124,6 +1124,59 @@ Test(shim, events_in_the_spool_outlive_their_shim, .timeout = 120)
 	cmd_result_free(&c);
 }
 
+/* With --event-spool, Events past what a function holds in memory wait in
+ * the spool only and run as room frees, also those a killed shim left
+ * past what the next may hold.  Before, a spool kept only what memory
+ * held: the caller of a ninth 1 MiB Event on an 8 MB budget got 429 with
+ * the disk to spare, and a restart left Events past the hold on disk
+ * until a later shim. */
+Test(shim, events_past_memory_wait_in_the_spool, .timeout = 120)
+{
+	const char *b = shim_t_script_bundle("cat >/dev/null; sleep 0.5; echo ok", 10);
+	static char ev[1024 * 1024];
+	char tmpl[] = "/tmp/slxtest-spool-XXXXXX", fn[600], flags[400], spool[64];
+	struct http_reply r;
+	struct cmd_result c;
+	unsigned accepted = 0;
+	int ran_before, spooled_at_start;
+
+	memset(ev, 'e', sizeof(ev));
+	cr_assert_not_null(mkdtemp(tmpl));
+	snprintf(spool, sizeof(spool), "%s/spool", tmpl);
+	snprintf(fn, sizeof(fn), "fn=%s", b);
+	/* an Event running when the shim is killed waits as if it failed: a
+	 * minute, 6 s here */
+	snprintf(flags, sizeof(flags),
+		 "--max 1 --body-budget-mb 8 --time-scale 10 --event-spool %s", spool);
+	shim_proc_start(&shim_t_cur, fn, flags);
+	for (int i = 0; i < 12; i++) {
+		shim_t_invoke_as("Event", ev, sizeof(ev), &r);
+		accepted += r.status == 202;
+	}
+	cr_expect_eq(accepted, 12, "an Event past the memory budget was refused with a spool");
+	cr_expect_gt(shim_metric(&shim_t_cur, "slxrun_events_spooled"), 0);
+	ran_before = (int)shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}");
+	kill(shim_t_cur.pid, SIGKILL);
+	waitpid(shim_t_cur.pid, NULL, 0);
+	shim_t_cur.pid = -1;
+	shim_proc_cleanup(&shim_t_cur);
+	cr_assert_geq(shim_t_spooled(spool), 12 - ran_before);
+
+	shim_proc_start(&shim_t_cur, fn, flags);
+	spooled_at_start = (int)shim_metric(&shim_t_cur, "slxrun_events_spooled");
+	cr_expect_gt(spooled_at_start, 0, "the restart held every Event in memory");
+	for (int i = 0; i < 300 && shim_t_spooled(spool) > 0; i++)
+		sleep_ms(100);
+	cr_expect_eq(shim_t_spooled(spool), 0, "Events past the hold never ran");
+	cr_expect_geq(
+	    ran_before + shim_metric(&shim_t_cur, "slxrun_invocations_total{outcome=\"ok\"}"), 12);
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_events_spooled"), 0);
+	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_events_dropped_total"), 0);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+	cmd_run(&c, NULL, 10, "rm -rf %s", tmpl);
+	cmd_result_free(&c);
+}
+
 /* X-Amz-Log-Result of an answer, decoded, into out ("" without one). */
 static void shim_t_log_result(const struct http_reply *r, char *out, size_t cap)
 {
