@@ -36,6 +36,7 @@ static const struct serve_number {
     {"header-timeout", offsetof(struct serve_flags, o.header_timeout_s), 1, 3600},
     {"body-timeout", offsetof(struct serve_flags, o.body_timeout_s), 1, 3600},
     {"body-budget-mb", offsetof(struct serve_flags, o.body_budget_mb), 7, 65536},
+    {"event-spool-mb", offsetof(struct serve_flags, o.event_spool_mb), 1, 1048576},
 };
 #define SERVE_N_NUMBERS (sizeof(serve_numbers) / sizeof(serve_numbers[0]))
 
@@ -127,10 +128,13 @@ static int parse_opts(struct serve_flags *f, int argc, char **argv, struct slx_e
 		    "--no-auth] [--public-metrics] [--policy P] "
 		    "[--min-warm N] [--max N] [--keep-alive S] [--tick-ms MS] "
 		    "[--max-connections N] [--max-per-client N] [--header-timeout S] "
-		    "[--body-timeout S] [--body-budget-mb MB] [--event-spool DIR] "
+		    "[--body-timeout S] [--body-budget-mb MB] [--event-spool DIR [--event-spool-mb "
+		    "MB]] "
 		    "[--time-scale N] [--mode M] [--timeout S] [--memory MB] [--unsafe-sandbox] "
 		    "[--sandbox-ids BASE:COUNT] [--node-memory SIZE] [--share-memory] "
 		    "[NAME=]BUNDLE|IMAGE-REF...");
+	if (o->event_spool_mb && !o->event_spool)
+		return slx_error(err, 0, "shim serve: --event-spool-mb needs --event-spool DIR");
 	if (o->min_warm > o->max)
 		return slx_error(err, 0, "shim serve: --min-warm %u exceeds --max %u", o->min_warm,
 				 o->max);

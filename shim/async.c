@@ -92,29 +92,39 @@ static bool queue_has_room(const struct serve *s, const struct serve_fn *f)
 	return events_queued(f) < cap && f->pool.q_len < f->pool.cfg.queue_max;
 }
 
-/* id joins f's Events in the spool only, last; -1 when they are
- * SERVE_EVENTS_SPOOLED_MAX already or there is no memory for it. */
-static int spooled_push(struct serve_fn *f, const char *id)
+/* Whether one more Event of len bytes may wait in f's spool only. */
+static bool spooled_room(const struct serve_fn *f, size_t len)
+{
+	return f->m.events_spooled < SERVE_EVENTS_SPOOLED_MAX &&
+	       f->spooled_bytes + len <= f->serve->spool_share;
+}
+
+/* id joins f's Events in the spool only, last; -1 when there is no room
+ * (spooled_room) or no memory for it. */
+static int spooled_push(struct serve_fn *f, const char *id, size_t len)
 {
 	size_t n = f->m.events_spooled;
+	struct serve_spooled *at;
 
-	if (n >= SERVE_EVENTS_SPOOLED_MAX)
+	if (!spooled_room(f, len))
 		return -1;
 	if (n == f->spooled_cap) {
 		size_t cap = f->spooled_cap ? 2 * f->spooled_cap : 64;
-		char(*v)[37] = malloc(cap * sizeof(*v));
+		struct serve_spooled *v = malloc(cap * sizeof(*v));
 
 		if (!v)
 			return -1;
 		for (size_t i = 0; i < n; i++)
-			memcpy(v[i], f->spooled[(f->spooled_head + i) % f->spooled_cap],
-			       sizeof(*v));
+			v[i] = f->spooled[(f->spooled_head + i) % f->spooled_cap];
 		free(f->spooled);
 		f->spooled = v;
 		f->spooled_cap = cap;
 		f->spooled_head = 0;
 	}
-	memcpy(f->spooled[(f->spooled_head + n) % f->spooled_cap], id, sizeof(*f->spooled));
+	at = &f->spooled[(f->spooled_head + n) % f->spooled_cap];
+	memcpy(at->id, id, sizeof(at->id));
+	at->len = (uint32_t)len;
+	f->spooled_bytes += len;
 	f->m.events_spooled++;
 	return 0;
 }
@@ -125,11 +135,11 @@ static int spooled_push(struct serve_fn *f, const char *id)
 static int spool_only(struct serve_fn *f, struct job *j, const char *body, size_t len,
 		      struct slx_err *err)
 {
-	if (f->m.events_spooled >= SERVE_EVENTS_SPOOLED_MAX)
+	if (!spooled_room(f, len))
 		return -1;
 	if (spool_put(f->spool, j->request_id, body, len, shim_epoch_ms(), err) < 0)
 		return -2;
-	if (spooled_push(f, j->request_id) < 0) {
+	if (spooled_push(f, j->request_id, len) < 0) {
 		spool_remove(f->spool, j->request_id);
 		return -1;
 	}
@@ -363,10 +373,10 @@ static int restore_one(void *ctx, struct spool_event *ev)
 	struct serve_fn *f = ctx;
 	int r = hold(f, ev);
 
-	if (r < 0 && spooled_push(f, ev->id) < 0)
+	if (r < 0 && spooled_push(f, ev->id, ev->len) < 0)
 		fprintf(stderr,
 			"slxrun shim: %s: Event %s left in the spool for a later shim: more than "
-			"the function may hold\n",
+			"the function may have waiting there\n",
 			f->fn->name, ev->id);
 	return r < 0 ? 0 : r; /* 1, not held: not counted among those from the spool */
 }
@@ -379,7 +389,8 @@ static void unspool(struct serve_fn *f)
 {
 	f->unspool = false;
 	while (f->m.events_spooled) {
-		const char *id = f->spooled[f->spooled_head];
+		const struct serve_spooled *sp = &f->spooled[f->spooled_head];
+		const char *id = sp->id;
 		struct spool_event ev = {0};
 		const char *why = spool_get(f->spool, id, &ev);
 
@@ -391,6 +402,7 @@ static void unspool(struct serve_fn *f)
 			return;
 		}
 		free(ev.body);
+		f->spooled_bytes -= sp->len;
 		f->spooled_head = (f->spooled_head + 1) % f->spooled_cap;
 		f->m.events_spooled--;
 	}

@@ -44,8 +44,10 @@
  * half its queue: the rest is its synchronous callers'. */
 #define SERVE_EVENTS_MAX (SERVE_QUEUE_MAX / 2)
 /* With --event-spool, the Events past that wait in the spool only (their
- * bodies on disk, 37 bytes each here), up to this many a function. */
+ * bodies on disk, 44 bytes each here), up to this many a function and its
+ * share of --event-spool-mb (default 1 GiB) of bodies. */
 #define SERVE_EVENTS_SPOOLED_MAX 65536u
+#define SERVE_EVENT_SPOOL_MB	 1024u
 
 /* One waiting or running invocation.  An Event's caller was answered when
  * it was queued: call is NULL, and the job holds its event (async.c). */
@@ -94,9 +96,13 @@ struct serve_fn {
 	int spool;		  /* its directory in the Event spool, when there is one */
 	/* Events in the spool only, by request id, first in first out: ring
 	 * slots [spooled_head, +m.events_spooled) mod spooled_cap */
-	char (*spooled)[37];
+	struct serve_spooled {
+		char id[37];
+		uint32_t len; /* its body's */
+	} * spooled;
 	size_t spooled_head, spooled_cap;
-	bool unspool; /* an Event went: try to hold the next of them */
+	size_t spooled_bytes; /* their bodies, within the serve's spool_share */
+	bool unspool;	      /* an Event went: try to hold the next of them */
 };
 
 struct serve {
@@ -125,6 +131,7 @@ struct serve {
 	uint64_t drain_deadline_ns;
 	size_t event_share;	    /* bytes of Events each function may hold: its body share */
 	int spool_fd;		    /* --event-spool, held and locked; -1: none */
+	size_t spool_share;	    /* bytes of Events in the spool only each function may have */
 	bool made_root, made_shims; /* removed again when setup fails */
 	bool kick;		    /* a request was queued late in a turn: turn again at once */
 	/* Sandboxes torn down whose processes have not all gone yet: each

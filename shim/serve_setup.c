@@ -532,6 +532,10 @@ int serve_setup(struct serve *s, const struct http_addr *addrs, struct slx_err *
 		return -1;
 	fo = front_opts(s, budget);
 	s->event_share = budget / s->n_fns;
+	s->spool_share =
+	    ((size_t)(s->opts.event_spool_mb ? s->opts.event_spool_mb : SERVE_EVENT_SPOOL_MB)
+	     << 20) /
+	    s->n_fns;
 	snprintf(shims, sizeof(shims), "%s/shims", s->opts.root);
 	s->made_root = access(s->opts.root, F_OK) != 0;
 	s->made_shims = access(shims, F_OK) != 0;

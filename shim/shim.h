@@ -52,6 +52,7 @@ struct shim_serve_opts {
 	 * ran, so that a shim started after one that stopped or died runs them
 	 * (spool.c); NULL: in memory only. */
 	const char *event_spool;
+	unsigned event_spool_mb; /* bodies waiting there only, at most; 0: the default */
 };
 /* Serve until SIGTERM/SIGINT and the drain after it; 0 on a clean stop. */
 int shim_serve(const struct shim_serve_opts *o, struct slx_err *err);

@@ -1173,6 +1173,26 @@ Test(shim, events_past_memory_wait_in_the_spool, .timeout = 120)
 	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_events_spooled"), 0);
 	cr_expect_eq(shim_metric(&shim_t_cur, "slxrun_events_dropped_total"), 0);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+
+	/* the disk has a bound too: --event-spool-mb (1 GiB unless given) */
+	snprintf(flags, sizeof(flags),
+		 "--max 1 --body-budget-mb 8 --event-spool %s --event-spool-mb 2", spool);
+	shim_proc_start(&shim_t_cur, fn, flags);
+	accepted = 0;
+	for (int i = 0; i < 12; i++) {
+		shim_t_invoke_as("Event", ev, sizeof(ev), &r);
+		accepted += r.status == 202;
+		cr_expect(r.status == 202 || r.status == 429, "%u: %s", r.status, r.body);
+	}
+	cr_expect_leq(accepted, 10, "%u Events of 1 MiB on 8 MB of memory and 2 MB of spool",
+		      accepted);
+	cr_expect_leq(shim_metric(&shim_t_cur, "slxrun_events_spooled"), 2);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+	cmd_run(&c, NULL, 10, "'%s' --root %s/r shim serve --event-spool-mb 2 fn=%s 2>&1",
+		slxrun_bin(), tmpl, b);
+	cr_expect_neq(c.status, 0);
+	cr_expect(strstr(c.out, "--event-spool-mb needs --event-spool"), "%s", c.out);
+	cmd_result_free(&c);
 	cmd_run(&c, NULL, 10, "rm -rf %s", tmpl);
 	cmd_result_free(&c);
 }
