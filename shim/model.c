@@ -78,24 +78,28 @@ uint64_t model_loghist_edge(int b)
 	return b >= 0 && b <= MODEL_LOG_BINS ? loghist_edges[b] : loghist_edge_pow(b);
 }
 
-static void loghist_put(struct model_loghist *h, uint64_t v_ns, double decay_at)
+int model_loghist_bin(uint64_t v_ns)
 {
-	int b = 0;
+	int lo = 1, hi = MODEL_LOG_BINS - 1;
 
 	/* The last bin whose lower edge v reaches (the edges rise). */
-	if (v_ns >= MODEL_LOG_BASE_NS) {
-		int lo = 1, hi = MODEL_LOG_BINS - 1;
+	if (v_ns < MODEL_LOG_BASE_NS)
+		return 0;
+	while (lo < hi) {
+		int mid = (lo + hi + 1) / 2;
 
-		while (lo < hi) {
-			int mid = (lo + hi + 1) / 2;
-
-			if (loghist_edges[mid] <= v_ns)
-				lo = mid;
-			else
-				hi = mid - 1;
-		}
-		b = lo;
+		if (loghist_edges[mid] <= v_ns)
+			lo = mid;
+		else
+			hi = mid - 1;
 	}
+	return lo;
+}
+
+static void loghist_put(struct model_loghist *h, uint64_t v_ns, double decay_at)
+{
+	int b = model_loghist_bin(v_ns);
+
 	if (h->n >= decay_at) {
 		h->n = 0;
 		for (int i = 0; i < MODEL_LOG_BINS; i++) {
@@ -319,8 +323,14 @@ void model_function_arrive(struct model_function *f, uint64_t now_ns, uint64_t t
 		uint64_t it = now_ns - f->last_end_ns;
 
 		model_hist_add(&f->idle_hist, it);
-		if (it < MODEL_HIST_BIN_NS)
+		if (it < MODEL_HIST_BIN_NS) {
+			int b = model_loghist_bin(it);
+
 			f->idle_bin0_s += (double)it / MODEL_NS_PER_S;
+			b = b < MODEL_SUB_BINS ? b : MODEL_SUB_BINS - 1;
+			f->sub_n[b]++;
+			f->sub_s[b] += (double)it / MODEL_NS_PER_S;
+		}
 		model_loghist_add(&f->idle_log, it);
 		f->it_total++;
 		f->it_recent[f->it_next] = it;
@@ -333,6 +343,12 @@ void model_function_arrive(struct model_function *f, uint64_t now_ns, uint64_t t
 			if (f->oob_n < 4)
 				f->oob_n++;
 		}
+	}
+	if (!f->in_flight && !f->queued) {
+		f->wakes++;
+		f->wake_size = 1;
+	} else if (!f->in_flight && ++f->wake_size <= MODEL_WAKE_MAX + 1) {
+		f->wake_ge[f->wake_size - 2]++;
 	}
 	f->last_arrival_ns = now_ns;
 	f->arrivals++;

@@ -16,6 +16,7 @@
 #define MODEL_HIST_BINS	   240 /* Shahrad et al.: 1-minute bins over 4 hours */
 #define MODEL_HIST_BIN_NS  (60 * MODEL_NS_PER_S)
 #define MODEL_CONC_MINUTES 240 /* per-minute concurrency peaks kept */
+#define MODEL_WAKE_MAX	   7   /* wake batch sizes counted: 2 to 8 */
 
 /* delta's idle-time distribution: log-spaced bins (bin 0 is [0, 0.5 s),
  * bin b >= 1 is [0.5 s * 1.35^(b-1), 0.5 s * 1.35^b)), reaching past ten
@@ -25,6 +26,7 @@
 #define MODEL_LOG_BASE_NS 500000000ull
 #define MODEL_LOG_RATIO	  1.35
 #define MODEL_LOG_DECAY	  1024.0
+#define MODEL_SUB_BINS	  17 /* idle_log's bins that start under a minute */
 
 /* R_i(t): counters as the cgroup reports them; have_* false when the host
  * lacks the file (cgroup v1 hosts have no PSI, hybrid hosts no memory.current). */
@@ -123,12 +125,21 @@ struct model_function {
 	 * definition, the app idle). */
 	struct model_hist idle_hist, iat_hist;
 	double idle_bin0_s; /* sum of the idle times in idle_hist's first bin, s */
+	/* The same first minute by idle_log's bins (the last cut at a
+	 * minute): count and sum of each, never decayed. */
+	double sub_n[MODEL_SUB_BINS], sub_s[MODEL_SUB_BINS];
 	struct model_loghist idle_log;
 	uint64_t it_recent[MODEL_IT_RECENT]; /* ring of exact ITs */
 	unsigned it_next, it_n;
 	uint64_t it_oob_recent[4]; /* ring of out-of-bounds ITs */
 	unsigned oob_next, oob_n;
 	uint64_t last_arrival_ns, last_end_ns; /* 0: none yet */
+	/* Wakes: arrivals to the function with nothing in flight or queued.
+	 * wake_ge[k] of them had at least k + 2 calls waiting before any
+	 * started (the replay's calls of one instant, a batch), wake_size the
+	 * current wake's count so far.  Never decayed, as the levels' waits. */
+	uint64_t wakes, wake_ge[MODEL_WAKE_MAX];
+	unsigned wake_size;
 	uint64_t it_total;		       /* ITs ever recorded */
 	uint64_t arrivals;		       /* invocations ever arrived */
 
@@ -140,6 +151,7 @@ struct model_function {
 		uint64_t it_total, mem;
 		uint64_t start, end;
 		double bin0_n, bin0_s; /* idle_hist's first bin then: count, sum */
+		double in, idle;       /* the idle times it catches, its idle seconds */
 	} memo;
 	/* delta's next window once the memo's has passed with no call, from
 	 * the idle times longer than what has passed (plan_delta); a cache of
@@ -147,6 +159,7 @@ struct model_function {
 	struct {
 		bool valid;
 		uint64_t last_end, it_total, start, end;
+		double in, idle;
 	} next;
 	/* delta's constants for its cold cost and cap at this memory size,
 	 * the cold cost per GB (w) and the concurrency window: a cache of a
@@ -234,6 +247,8 @@ int model_hist_percentile_bin(const struct model_hist *h, double p);
 double model_hist_cv(const struct model_hist *h);
 
 void model_loghist_add(struct model_loghist *h, uint64_t v_ns);
+/* The bin v falls in. */
+int model_loghist_bin(uint64_t v_ns);
 /* Lower edge of bin b (b = MODEL_LOG_BINS: the upper edge of the last). */
 uint64_t model_loghist_edge(int b);
 /* Every edge (MODEL_LOG_BINS + 1 of them) in seconds, as (double)edge / 1e9:

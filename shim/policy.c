@@ -173,6 +173,7 @@ static int cmp_u64(const void *a, const void *b)
 struct window_cost {
 	double cost, colds;
 	uint64_t start, end;
+	double in, idle; /* the idle times inside, the idle seconds it keeps */
 };
 
 /* A timer: the recent idle times agree to within 2% (and a second), and
@@ -195,8 +196,11 @@ static void tight_window(const uint64_t *s, unsigned k, const struct policy_conf
 {
 	uint64_t slack = (s[k - 1] - s[0]) + NS + s[k - 1] / 500;
 	uint64_t start = s[0] > slack + cfg->create_ns ? s[0] - slack - cfg->create_ns : 0;
+	double idle = 0;
 
-	*best = (struct window_cost){.start = start, .end = s[k - 1] + slack};
+	for (unsigned i = 0; i < k; i++)
+		idle += (double)(s[i] - start) / NS;
+	*best = (struct window_cost){.start = start, .end = s[k - 1] + slack, .in = k, .idle = idle};
 }
 
 /* The longest delta keeps an idle sandbox on the weight alone (the
@@ -225,6 +229,10 @@ static struct it_point unseen_gap(double top, double w)
 	return (struct it_point){top * log(end / top) / (1 - top / end), 1, top, end};
 }
 
+/* idle_points' most: the first minute's sub-bins, the other minutes', the
+ * out-of-bounds, the gaps longer and shorter than any seen. */
+#define IT_POINTS_MAX (MODEL_SUB_BINS + MODEL_HIST_BINS + 2)
+
 /* The function's whole idle-time history as points: Shahrad's one-minute
  * bins (never decayed, so a rare long gap weighs as much after an hour of
  * sub-second traffic as before it) and the out-of-bounds ones at the mean
@@ -234,18 +242,35 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
 {
 	const struct model_hist *h = &f->idle_hist;
 	double bin = (double)MODEL_HIST_BIN_NS / NS, m = cfg->delta_margin, oob = 0;
+	const double *e = model_loghist_edges_s();
 	size_t n = 0;
 
-	/* The first bin's idle times are taken at their exact mean, not the
-	 * bin's centre: a busy function's gaps are milliseconds, and at 30 s
-	 * each keeping it warm looked dearer than a cold start per call once
-	 * the weight fell under 30 s (delta:12 had 8x fixed:60's cold starts
-	 * at less idle memory on seed 2). */
-	for (int b = 0; b < MODEL_HIST_BINS; b++)
-		if (h->bin[b])
+	/* The first minute's idle times are taken at their exact mean, not
+	 * the bin's centre: a busy function's gaps are milliseconds, and at
+	 * 30 s each keeping it warm looked dearer than a cold start per call
+	 * once the weight fell under 30 s (delta:12 had 8x fixed:60's cold
+	 * starts at less idle memory on seed 2).  And at their own scale, each
+	 * of idle_log's bins under a minute a point at its exact mean (never
+	 * decayed, as the minutes are), so a keep-warm window may end inside
+	 * the first minute: with one bin it ended at a minute or not at all,
+	 * and an app whose cold start is worth less than a minute of its
+	 * memory was released after every call though most of its gaps were
+	 * seconds (gen-other seeds 4-6 at fixed:60's memory, delta:32: 2,360,
+	 * 6,256 and 2,985 such cold starts of 25,184, 25,932 and 30,634).
+	 * With it, at fixed:60's memory gen-other 4-6 went from 0.541 / 0.495
+	 * / 0.567 of fixed's cold starts to 0.536 / 0.492 / 0.566, gen seeds
+	 * 2-4 from 0.312 / 0.293 / 0.455 to 0.300 / 0.290 / 0.445, at
+	 * fixed:7200's from 0.656 / 0.596 / 0.679 to 0.646 / 0.587 / 0.675;
+	 * no point from fixed:60 to fixed:7200 rose by more than 0.001. */
+	for (int b = 0; b < MODEL_SUB_BINS; b++)
+		if (f->sub_n[b])
 			pt[n++] = (struct it_point){
-			    b ? (b + 0.5) * bin : f->idle_bin0_s / h->bin[0], h->bin[b],
-			    b * bin * (1 - m), (b + 1) * bin * (1 + m)};
+			    f->sub_s[b] / f->sub_n[b], f->sub_n[b], e[b] * (1 - m),
+			    (b + 1 < MODEL_SUB_BINS ? e[b + 1] : bin) * (1 + m)};
+	for (int b = 1; b < MODEL_HIST_BINS; b++)
+		if (h->bin[b])
+			pt[n++] = (struct it_point){(b + 0.5) * bin, h->bin[b], b * bin * (1 - m),
+						    (b + 1) * bin * (1 + m)};
 	if (h->n_oob && f->oob_n) {
 		for (unsigned i = 0; i < f->oob_n; i++)
 			oob += (double)f->it_oob_recent[i] / NS / f->oob_n;
@@ -285,7 +310,7 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
 	 * 0.51 / 0.51, at fixed:3600 by 0.01-0.03, and no point under it
 	 * rose; held out, gen-other 1-3 from 0.68 / 0.59 / 0.81 to 0.64 / 0.56
 	 * / 0.74 and gen seeds 1 and 6 from 0.55 / 0.54 to 0.51 / 0.50. */
-	if (n && pt[0].lo > 0) {
+	if (n && !h->bin[0]) {
 		memmove(pt + 1, pt, n * sizeof(*pt));
 		pt[0] = (struct it_point){pt[1].lo / 2, 1, 0, pt[1].lo};
 		n++;
@@ -303,7 +328,7 @@ static size_t idle_points(const struct model_function *f, const struct policy_co
 static void cost_search(const struct it_point *pt, size_t n, const struct policy_config *cfg,
 			double w, double unload, struct window_cost *best)
 {
-	double c[MODEL_HIST_BINS + 4] = {0}, cv[MODEL_HIST_BINS + 4] = {0};
+	double c[IT_POINTS_MAX + 1] = {0}, cv[IT_POINTS_MAX + 1] = {0};
 	double lead = (double)cfg->create_ns / NS;
 
 	for (size_t i = 0; i < n; i++) {
@@ -326,8 +351,12 @@ static void cost_search(const struct it_point *pt, size_t n, const struct policy
 			double cost = w * colds + idle;
 
 			if (cost < best->cost || (cost == best->cost && colds < best->colds))
-				*best = (struct window_cost){cost, colds, (uint64_t)(start * NS),
-							     (uint64_t)(end * NS)};
+				*best = (struct window_cost){cost,
+							     colds,
+							     (uint64_t)(start * NS),
+							     (uint64_t)(end * NS),
+							     in,
+							     idle};
 		}
 	}
 }
@@ -351,10 +380,15 @@ static bool memo_holds(const struct model_function *f, const struct policy_confi
 	if (f->memo.start || !f->memo.end || added > f->it_n || !f->memo.bin0_n ||
 	    f->idle_bin0_s - f->memo.bin0_s > w * ((double)f->idle_hist.bin[0] - f->memo.bin0_n))
 		return false;
-	for (uint64_t i = 1; i <= added; i++)
-		if (f->it_recent[(f->it_next + MODEL_IT_RECENT - i) % MODEL_IT_RECENT] >=
-		    MODEL_HIST_BIN_NS)
+	/* and each under the window's end and under w: a keep-warm window
+	 * ending in the first minute before such an idle time pays w and its
+	 * end for it, no less than the memo's pays (the idle time itself) */
+	for (uint64_t i = 1; i <= added; i++) {
+		uint64_t it = f->it_recent[(f->it_next + MODEL_IT_RECENT - i) % MODEL_IT_RECENT];
+
+		if (it >= MODEL_HIST_BIN_NS || it >= f->memo.end || (double)it > w * NS)
 			return false;
+	}
 	return true;
 }
 
@@ -402,7 +436,7 @@ static uint64_t fallback_keep_alive(const struct policy_config *cfg, double w)
 static bool next_window(const struct model_function *f, const struct policy_config *cfg, double w,
 			uint64_t from, struct window_cost *best)
 {
-	struct it_point pt[MODEL_HIST_BINS + 3], q[MODEL_HIST_BINS + 3];
+	struct it_point pt[IT_POINTS_MAX], q[IT_POINTS_MAX];
 	size_t n = idle_points(f, cfg, w, pt), m = 0;
 	double x = (double)from / NS;
 
@@ -418,6 +452,37 @@ static bool next_window(const struct model_function *f, const struct policy_conf
 	best->start += from;
 	best->end += from;
 	return true;
+}
+
+/* How many sandboxes beyond the first a pre-warm window [start, end)
+ * brings, for the calls that wake the function together (several
+ * functions of an app on one schedule, a batch): the first is worth
+ * pre-warming because w * in, the cold starts it saves, outweighs the idle
+ * seconds it keeps; the (k + 1)-th saves a cold start only when the wake
+ * brings k + 1 calls or more, so it is worth the same idle seconds while
+ * w * in * P(wake >= k + 1) still outweighs them.  Before it a spare was
+ * never pre-warmed (its level is most often reached from a running app),
+ * and the second call of a wake met no sandbox.  None for a window from
+ * the call's end: those keep a sandbox warm, and spares their levels'.
+ * Calls of one instant to an idle app are most of the concurrency cold
+ * starts at fixed:60's memory (gen-other 4-6, delta:32: 7,121, 5,435 and
+ * 10,146 of 12,727, 8,650 and 13,305), but nearly all of them came while
+ * the first sandbox was kept warm (start 0), where this does not reach:
+ * there the spare's keep-alive is its level's, whose waits between such
+ * wakes are minutes.  With it, gen seeds 2-4 went from 0.388 / 0.445 /
+ * 0.482 / 0.488 at fixed:1200 ... fixed:7200 (seed 2) to 0.372 / 0.428 /
+ * 0.465 / 0.474, seeds 3-4 by 0.004-0.013, gen-other 4-6 by 0.000-0.002;
+ * no point of the six rose. */
+static unsigned wake_extra(const struct model_function *f, double w, uint64_t start, double in,
+			   double idle)
+{
+	unsigned k = 0;
+
+	if (!start || !f->wakes || in <= 0)
+		return 0;
+	while (k < MODEL_WAKE_MAX && w * in * (double)f->wake_ge[k] / (double)f->wakes > idle)
+		k++;
+	return k;
 }
 
 /* Past the plan's window with no call, the next one (next_window), again
@@ -436,6 +501,7 @@ static void plan_next(struct model_function *f, const struct policy_config *cfg,
 			return;
 		if (now_ns < f->last_end_ns + f->next.end) {
 			plan_window(f, f->next.start, f->next.end, "next", p);
+			p->extra = wake_extra(f, w, f->next.start, f->next.in, f->next.idle);
 			return;
 		}
 		from = f->next.end;
@@ -446,7 +512,10 @@ static void plan_next(struct model_function *f, const struct policy_config *cfg,
 		if (now_ns < f->last_end_ns + best.end) {
 			f->next.start = best.start;
 			f->next.end = best.end;
+			f->next.in = best.in;
+			f->next.idle = best.idle;
 			plan_window(f, best.start, best.end, "next", p);
+			p->extra = wake_extra(f, w, best.start, best.in, best.idle);
 			return;
 		}
 		from = best.end;
@@ -458,6 +527,7 @@ static void plan_memo(struct model_function *f, const struct policy_config *cfg,
 		      uint64_t now_ns, struct policy_plan *p)
 {
 	plan_window(f, f->memo.start, f->memo.end, "cost", p);
+	p->extra = wake_extra(f, w, f->memo.start, f->memo.in, f->memo.idle);
 	if (f->memo.end && !f->in_flight && !f->queued && now_ns >= p->win_end_ns)
 		plan_next(f, cfg, w, now_ns, p);
 }
@@ -466,7 +536,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 		       struct policy_plan *p)
 {
 	uint64_t s[MODEL_IT_RECENT];
-	struct it_point pt[MODEL_HIST_BINS + 3];
+	struct it_point pt[IT_POINTS_MAX];
 	unsigned k = f->it_n;
 	struct window_cost best;
 	double w;
@@ -501,6 +571,8 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	f->memo.end = best.end;
 	f->memo.bin0_n = f->idle_hist.bin[0];
 	f->memo.bin0_s = f->idle_bin0_s;
+	f->memo.in = best.in;
+	f->memo.idle = best.idle;
 	plan_memo(f, cfg, w, now_ns, p);
 }
 

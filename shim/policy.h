@@ -140,6 +140,7 @@ struct policy_plan {
 	uint64_t win_start_ns, win_end_ns;
 	unsigned reserve;	/* idle sandboxes worth keeping beyond the first */
 	uint64_t spare_idle_ns; /* 0, or: all but the freshest idle one go after this */
+	unsigned extra;		/* delta: pre-warmed beyond the first, for a wake's batch */
 	const char *why;	/* "fixed", "histogram", "fallback", "oob", "cost" */
 };
 void policy_plan_function(struct model_function *f, const struct policy_config *cfg,

@@ -128,6 +128,10 @@ static uint64_t release_time(const struct decide *d, struct model_function *f,
 		t = d->now; /* unload now, pre-warm for the window */
 	else
 		t = p->win_end_ns;
+	/* a wake's batch, pre-warmed with the first (wake_extra), waits for
+	 * the wake as the first does */
+	if (d->cfg->kind == POLICY_DELTA && app_idle && p->window && p->extra && !sb->uses)
+		return t;
 	if (d->has_cut && (sb->idle_since_ns < d->cut_t ||
 			   (sb->idle_since_ns == d->cut_t && sb->id < d->cut_id))) {
 		uint64_t s = sb->idle_since_ns + d->cfg->surplus_grace_ns;
@@ -567,24 +571,29 @@ static void prewarm(struct decide *d, size_t fi, const struct policy_plan *p)
 	const struct model_function *f = &d->m->fn[fi];
 	bool levels = d->cfg->kind == POLICY_DELTA;
 	unsigned reserve = levels ? 0 : p->reserve;
+	unsigned extra = levels ? p->extra : 0;
 	uint64_t t;
 
 	if (!p->window || f->in_flight || f->queued || d->now >= p->win_end_ns)
 		return;
 	/* delta keeps spares (level 2 and up) on their own idle times; the
-	 * window is the first sandbox's, pre-warmed though spares stay. */
-	for (size_t i = 0; i < f->n_sb; i++)
-		if (f->sb[i].state != MODEL_SB_BUSY && !released(d, fi, f->sb[i].id) &&
-		    (!levels || f->sb[i].level < 2))
+	 * window is the first sandbox's, pre-warmed though spares stay, and
+	 * with it the wake's batch (wake_extra) less the spares still kept. */
+	for (size_t i = 0; i < f->n_sb; i++) {
+		if (f->sb[i].state == MODEL_SB_BUSY || released(d, fi, f->sb[i].id))
+			continue;
+		if (!levels || f->sb[i].level < 2)
 			return;
+		extra -= extra > 0;
+	}
 	t = p->win_start_ns > d->cfg->create_ns ? p->win_start_ns - d->cfg->create_ns : 0;
 	if (d->now >= t) {
 		/* Speculative: never held, never worth an eviction. */
-		allocate(d, fi, speculative_room(d, fi, f->mem_per_sandbox, 1 + reserve));
+		allocate(d, fi, speculative_room(d, fi, f->mem_per_sandbox, 1 + reserve + extra));
 		return;
 	}
 	emit(d, (struct policy_action){
-		    .kind = POLICY_PREWARM, .fn = fi, .n = 1 + reserve, .at_ns = t});
+		    .kind = POLICY_PREWARM, .fn = fi, .n = 1 + reserve + extra, .at_ns = t});
 	wake_at(d, t);
 }
 

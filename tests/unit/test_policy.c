@@ -1055,6 +1055,71 @@ Test(policy_plan, delta_plans_again_once_its_window_has_passed)
 	model_function_fini(&f);
 }
 
+/* Idle times of 2 s, and some of 50 s, at a weight where a cold start is
+ * worth 24 s of the sandbox: keeping it warm through the 2 s gaps and
+ * releasing it after pays, and the window ends seconds after the call.
+ * Before, the first minute was one point, and a keep-warm window ended at
+ * a minute or not at all: here at a minute, through the 50 s gaps too. */
+Test(policy_plan, delta_ends_a_window_inside_the_first_minute)
+{
+	struct model_function f;
+	struct policy_config c = pol_cfg("delta:24");
+	struct policy_plan p;
+	uint64_t gaps[41];
+
+	gaps[0] = POL_S(1);
+	for (int i = 1; i < 41; i++)
+		gaps[i] = i % 4 ? POL_S(3) : POL_S(51); /* idle 2 s, 50 s (calls last 1 s) */
+	model_function_init(&f, "fn", POL_MB(1024));
+	pol_gaps(&f, gaps, 41);
+	policy_plan_function(&f, &c, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_eq(p.win_start_ns, f.last_end_ns, "kept from the call");
+	cr_assert_geq(p.win_end_ns - f.last_end_ns, POL_S(2), "through the 2 s gaps");
+	cr_assert_lt(p.win_end_ns - f.last_end_ns, POL_S(10), "not through the 50 s ones");
+	model_function_fini(&f);
+}
+
+/* Two calls at once after every 20 minutes idle (two functions of one
+ * app on one schedule): the sandbox is released and pre-warmed for the
+ * next wake with a second for its second call.  Before, a spare was never
+ * pre-warmed and every wake's second call was cold. */
+Test(policy_rules, delta_prewarms_a_wakes_batch)
+{
+	struct model_function f;
+	struct model m = {.fn = &f, .n_fn = 1};
+	struct policy_config c = pol_cfg("delta");
+	const struct policy_action *a;
+	struct pol_out o;
+	uint64_t t = 0;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	for (int i = 0; i < 12; i++) {
+		struct model_sandbox *sb[2];
+
+		t += POL_S(1200 + 7 * (i % 5));
+		model_function_arrive(&f, t, POL_S(1));
+		model_function_arrive(&f, t, POL_S(1));
+		for (int k = 0; k < 2; k++) {
+			sb[k] = model_sandbox_add(&f, t, t);
+			cr_assert_not_null(sb[k]);
+			model_function_start(&f, sb[k], t, POL_S(1));
+		}
+		for (int k = 0; k < 2; k++) {
+			model_function_finish(&f, sb[k], t + POL_S(1), POL_S(1));
+			cr_assert(model_sandbox_remove(&f, sb[k]->id));
+		}
+	}
+	pol_idle(&f, f.last_end_ns);
+	pol_decide(&m, &c, f.last_end_ns, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "unloaded until the window");
+	a = pol_find(&o, POLICY_PREWARM);
+	cr_assert_not_null(a);
+	cr_assert_eq(a->n, 2, "the wake's second call has no sandbox");
+	cr_assert_gt(a->at_ns - f.last_end_ns, POL_S(1000));
+	model_function_fini(&f);
+}
+
 /* One idle time is no plan: the keep-alive is half what a cold start is
  * worth in idle seconds (rent or buy), never under the 10-minute default. */
 Test(policy_plan, delta_rents_a_new_app_for_half_its_cold_start)
