@@ -92,22 +92,23 @@ static bool queue_has_room(const struct serve *s, const struct serve_fn *f)
 	return events_queued(f) < cap && f->pool.q_len < f->pool.cfg.queue_max;
 }
 
-/* Whether one more Event of len bytes may wait in f's spool only. */
+/* Whether one more Event of len bytes may wait in f's spool only: each
+ * charged its file's blocks, at least one (an empty Event charged nothing
+ * filled 263 MB under a 1 MB bound, an attacker's review). */
 static bool spooled_room(const struct serve_fn *f, size_t len)
 {
 	return f->m.events_spooled < SERVE_EVENTS_SPOOLED_MAX &&
-	       f->spooled_bytes + len <= f->serve->spool_share;
+	       f->spooled_bytes + spool_cost(len) <= f->serve->spool_share;
 }
 
-/* id joins f's Events in the spool only, last; -1 when there is no room
- * (spooled_room) or no memory for it. */
+/* id joins f's Events in the spool only, last; -1 when there is no memory
+ * for it.  The caller checked spooled_room, or the Event is one a shim
+ * before accepted: a smaller bound now does not leave it behind. */
 static int spooled_push(struct serve_fn *f, const char *id, size_t len)
 {
 	size_t n = f->m.events_spooled;
 	struct serve_spooled *at;
 
-	if (!spooled_room(f, len))
-		return -1;
 	if (n == f->spooled_cap) {
 		size_t cap = f->spooled_cap ? 2 * f->spooled_cap : 64;
 		struct serve_spooled *v = malloc(cap * sizeof(*v));
@@ -124,7 +125,7 @@ static int spooled_push(struct serve_fn *f, const char *id, size_t len)
 	at = &f->spooled[(f->spooled_head + n) % f->spooled_cap];
 	memcpy(at->id, id, sizeof(at->id));
 	at->len = (uint32_t)len;
-	f->spooled_bytes += len;
+	f->spooled_bytes += spool_cost(len);
 	f->m.events_spooled++;
 	return 0;
 }
@@ -158,8 +159,10 @@ int serve_event_accept(struct serve *s, struct serve_fn *f, struct job *j, struc
 	bool room =
 	    f->events < SERVE_EVENTS_MAX && f->event_bytes + len + sizeof(*j) <= s->event_share;
 
-	if (s->spool_fd >= 0 && (!room || f->m.events_spooled))
+	if (s->spool_fd >= 0 && (!room || f->m.events_spooled)) {
+		f->unspool |= room && !s->stopping; /* behind them, with room: hold them */
 		return spool_only(f, j, body, len, err);
+	}
 	if (!room)
 		return -1;
 	if (s->spool_fd >= 0 &&
@@ -277,7 +280,7 @@ void serve_events_due(struct serve *s, uint64_t now)
 		struct serve_fn *f = &s->fns[fi];
 		struct job *j;
 
-		if (f->unspool && !s->stopping)
+		if ((f->unspool || (f->unspool_at_ns && now >= f->unspool_at_ns)) && !s->stopping)
 			unspool(f);
 		while ((j = f->retries) && j->due_ns <= now) {
 			bool old = too_old(s, j);
@@ -304,6 +307,12 @@ int serve_events_timeout_ms(const struct serve *s, uint64_t now, int t)
 
 		if (s->fns[fi].unspool && !s->stopping)
 			return 0; /* an Event went late in the turn: hold the next now */
+		if (s->fns[fi].unspool_at_ns && !s->stopping) {
+			uint64_t at = s->fns[fi].unspool_at_ns;
+			int ms = at > now ? (int)((at - now) / NS_PER_MS + 1) : 0;
+
+			t = t < 0 || ms < t ? ms : t;
+		}
 		if (!j || (j->due_ns <= now && !queue_has_room(s, &s->fns[fi])))
 			continue;
 		left = j->due_ns > now ? (j->due_ns - now) / NS_PER_MS + 1 : 0;
@@ -373,36 +382,48 @@ static int restore_one(void *ctx, struct spool_event *ev)
 	struct serve_fn *f = ctx;
 	int r = hold(f, ev);
 
-	if (r < 0 && spooled_push(f, ev->id, ev->len) < 0)
+	if (r < 0 && spooled_push(f, ev->id, ev->len) < 0) {
 		fprintf(stderr,
-			"slxrun shim: %s: Event %s left in the spool for a later shim: more than "
-			"the function may have waiting there\n",
+			"slxrun shim: %s: Event %s left in the spool for a later shim: out of "
+			"memory\n",
 			f->fn->name, ev->id);
+		return 1;
+	}
 	return r < 0 ? 0 : r; /* 1, not held: not counted among those from the spool */
 }
 
 /* The Events in the spool only, first in first out, held as room frees
- * (an Event went), until one does not fit: it waits for the next to go.
- * One that is no longer there or no longer an Event is said and
- * forgotten. */
+ * (an Event went, or one came behind them with room), until one does not
+ * fit: it waits for the next to go.  One no longer there or no longer an
+ * Event is said and forgotten; one that cannot be read now (out of memory
+ * or descriptors) is tried again in a second (forgotten, it stayed on disk
+ * outside the bound until a restart, an attacker's review). */
 static void unspool(struct serve_fn *f)
 {
 	f->unspool = false;
+	f->unspool_at_ns = 0;
 	while (f->m.events_spooled) {
 		const struct serve_spooled *sp = &f->spooled[f->spooled_head];
-		const char *id = sp->id;
 		struct spool_event ev = {0};
-		const char *why = spool_get(f->spool, id, &ev);
+		const char *why;
+		bool again;
+		int r = -1;
 
-		if (why)
-			fprintf(stderr, "slxrun shim: --event-spool: %s/%s.event: %s; forgotten\n",
-				f->fn->name, id, why);
-		else if (hold(f, &ev) < 0) {
-			free(ev.body);
+		if (f->events >= SERVE_EVENTS_MAX ||
+		    f->event_bytes + sp->len + sizeof(struct job) > f->serve->event_share)
+			return; /* read nothing that cannot be held yet */
+		why = spool_get(f->spool, sp->id, &ev, &again);
+		if (!why)
+			r = hold(f, &ev);
+		free(ev.body);
+		if ((why && again) || r < 0) {
+			f->unspool_at_ns = slx_now_ns() + NS_PER_S;
 			return;
 		}
-		free(ev.body);
-		f->spooled_bytes -= sp->len;
+		if (why)
+			fprintf(stderr, "slxrun shim: --event-spool: %s/%s.event: %s; forgotten\n",
+				f->fn->name, sp->id, why);
+		f->spooled_bytes -= spool_cost(sp->len);
 		f->spooled_head = (f->spooled_head + 1) % f->spooled_cap;
 		f->m.events_spooled--;
 	}

@@ -140,8 +140,8 @@ struct model_function {
 	 * current wake's count so far.  Never decayed, as the levels' waits. */
 	uint64_t wakes, wake_ge[MODEL_WAKE_MAX];
 	unsigned wake_size;
-	uint64_t it_total;		       /* ITs ever recorded */
-	uint64_t arrivals;		       /* invocations ever arrived */
+	uint64_t it_total; /* ITs ever recorded */
+	uint64_t arrivals; /* invocations ever arrived */
 
 	/* The policy's memo of its window for these ITs: a cache of a pure
 	 * function of it_recent, so it never changes a decision, only its cost. */

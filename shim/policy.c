@@ -200,7 +200,8 @@ static void tight_window(const uint64_t *s, unsigned k, const struct policy_conf
 
 	for (unsigned i = 0; i < k; i++)
 		idle += (double)(s[i] - start) / NS;
-	*best = (struct window_cost){.start = start, .end = s[k - 1] + slack, .in = k, .idle = idle};
+	*best =
+	    (struct window_cost){.start = start, .end = s[k - 1] + slack, .in = k, .idle = idle};
 }
 
 /* The longest delta keeps an idle sandbox on the weight alone (the
@@ -351,12 +352,9 @@ static void cost_search(const struct it_point *pt, size_t n, const struct policy
 			double cost = w * colds + idle;
 
 			if (cost < best->cost || (cost == best->cost && colds < best->colds))
-				*best = (struct window_cost){cost,
-							     colds,
-							     (uint64_t)(start * NS),
-							     (uint64_t)(end * NS),
-							     in,
-							     idle};
+				*best = (struct window_cost){
+				    cost, colds, (uint64_t)(start * NS), (uint64_t)(end * NS),
+				    in,	  idle};
 		}
 	}
 }

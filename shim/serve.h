@@ -101,8 +101,9 @@ struct serve_fn {
 		uint32_t len; /* its body's */
 	} * spooled;
 	size_t spooled_head, spooled_cap;
-	size_t spooled_bytes; /* their bodies, within the serve's spool_share */
-	bool unspool;	      /* an Event went: try to hold the next of them */
+	size_t spooled_bytes;	/* their files (spool_cost), within the serve's spool_share */
+	bool unspool;		/* an Event went: try to hold the next of them */
+	uint64_t unspool_at_ns; /* or then: the head could not be read or held */
 };
 
 struct serve {

@@ -182,8 +182,10 @@ static size_t parse_header(const char *head, unsigned *runs, uint64_t *first, ui
 	return 0;
 }
 
-/* One file's Event, or why not. */
-static const char *read_event(int dir, const char *name, struct spool_event *ev)
+/* One file's Event, or why not; *again when the reason may pass (out of
+ * memory or file descriptors, a read error), not when the file is gone or
+ * is no Event. */
+static const char *read_event(int dir, const char *name, struct spool_event *ev, bool *again)
 {
 	char head[HEADER_LEN + 1];
 	struct stat st;
@@ -194,14 +196,19 @@ static const char *read_event(int dir, const char *name, struct spool_event *ev)
 	size_t hlen = 0;
 	ssize_t n = 0;
 
-	if (fd < 0)
+	*again = false;
+	if (fd < 0) {
+		*again = errno != ENOENT && errno != ELOOP && errno != ENOTDIR;
 		return strerror(errno);
+	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
 		why = "not a regular file of its own";
 	else if (st.st_size < HEADER1_LEN || st.st_size > HEADER_LEN + (off_t)HTTP_MAX_EVENT)
 		why = "not the size of an Event";
-	else if ((n = pread(fd, head, HEADER_LEN, 0)) < HEADER1_LEN)
+	else if ((n = pread(fd, head, HEADER_LEN, 0)) < HEADER1_LEN) {
 		why = "cannot be read";
+		*again = n < 0;
+	}
 	if (!why) {
 		head[n] = '\0';
 		hlen = parse_header(head, &runs, &first, &due);
@@ -216,6 +223,7 @@ static const char *read_event(int dir, const char *name, struct spool_event *ev)
 		else if ((n = pread(fd, ev->body, ev->len, (off_t)hlen)) < 0 ||
 			 (size_t)n != ev->len)
 			why = "cannot be read";
+		*again = !ev->body || n < 0;
 	}
 	close(fd);
 	if (why) {
@@ -229,13 +237,18 @@ static const char *read_event(int dir, const char *name, struct spool_event *ev)
 	return NULL;
 }
 
-const char *spool_get(int dir, const char *id, struct spool_event *ev)
+const char *spool_get(int dir, const char *id, struct spool_event *ev, bool *again)
 {
 	char name[64];
 
 	event_name(id, false, name);
 	snprintf(ev->id, sizeof(ev->id), "%s", id);
-	return read_event(dir, name, ev);
+	return read_event(dir, name, ev, again);
+}
+
+size_t spool_cost(size_t len)
+{
+	return (len + HEADER_LEN + 4095) & ~(size_t)4095;
 }
 
 int spool_each(int dir, const char *fn_name, int (*take)(void *ctx, struct spool_event *ev),
@@ -268,7 +281,7 @@ int spool_each(int dir, const char *fn_name, int (*take)(void *ctx, struct spool
 		if (n != 42 || strcmp(e->d_name + 36, ".event") || !id_ok(e->d_name, 36))
 			why = "no Event's name";
 		else
-			why = read_event(dir, e->d_name, &ev);
+			why = read_event(dir, e->d_name, &ev, &(bool){false});
 		if (why) {
 			fprintf(stderr, "slxrun shim: --event-spool: %s/%s: %s; left as it is\n",
 				fn_name, e->d_name, why);

@@ -33,8 +33,12 @@ struct spool_event {
 	uint64_t first_ms, due_ms;
 };
 /* One Event by its id, as spool_each reads it (ev->body is the caller's
- * to free): NULL, or why not. */
-const char *spool_get(int dir, const char *id, struct spool_event *ev);
+ * to free): NULL, or why not, *again when the reason may pass (out of
+ * memory or descriptors, a read error) rather than the file being gone or
+ * no Event. */
+const char *spool_get(int dir, const char *id, struct spool_event *ev, bool *again);
+/* What an Event of len bytes takes on disk, at least: its file's blocks. */
+size_t spool_cost(size_t len);
 /* Every Event in a function's directory, to take (0: taken); a file that
  * is none (its name, its header, its size, a link) is said on stderr and
  * left, one half written by a shim that died removed.  How many taken. */

@@ -1162,6 +1162,11 @@ Test(shim, events_past_memory_wait_in_the_spool, .timeout = 120)
 	shim_proc_cleanup(&shim_t_cur);
 	cr_assert_geq(shim_t_spooled(spool), 12 - ran_before);
 
+	/* a smaller bound at the restart than what waits there leaves none
+	 * behind: the bound refuses new Events, not those answered already */
+	snprintf(flags, sizeof(flags),
+		 "--max 1 --body-budget-mb 8 --time-scale 10 --event-spool %s --event-spool-mb 1",
+		 spool);
 	shim_proc_start(&shim_t_cur, fn, flags);
 	spooled_at_start = (int)shim_metric(&shim_t_cur, "slxrun_events_spooled");
 	cr_expect_gt(spooled_at_start, 0, "the restart held every Event in memory");
@@ -1187,6 +1192,20 @@ Test(shim, events_past_memory_wait_in_the_spool, .timeout = 120)
 	cr_expect_leq(accepted, 10, "%u Events of 1 MiB on 8 MB of memory and 2 MB of spool",
 		      accepted);
 	cr_expect_leq(shim_metric(&shim_t_cur, "slxrun_events_spooled"), 2);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+
+	/* an empty Event is charged its file's block: 1 MB holds 256 of them
+	 * past the 512 memory holds (before, an empty Event was charged
+	 * nothing, and a flood filled the disk under any bound) */
+	snprintf(flags, sizeof(flags), "--max 1 --event-spool %s/spool2 --event-spool-mb 1", tmpl);
+	shim_proc_start(&shim_t_cur, fn, flags);
+	accepted = 0;
+	for (int i = 0; i < 800; i++) {
+		shim_t_invoke_as("Event", "", 0, &r);
+		accepted += r.status == 202;
+	}
+	cr_expect_lt(accepted, 800, "800 empty Events on 1 MB of spool");
+	cr_expect_leq(shim_metric(&shim_t_cur, "slxrun_events_spooled"), 256);
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 	cmd_run(&c, NULL, 10, "'%s' --root %s/r shim serve --event-spool-mb 2 fn=%s 2>&1",
 		slxrun_bin(), tmpl, b);
