@@ -56,6 +56,17 @@ static void spool_t_file(int dir, const char *name, const char *text)
 	close(fd);
 }
 
+/* The spool (spool_t_dir/s) and function "fn"'s directory in it. */
+static void spool_t_open(int *top, int *fn)
+{
+	char root[96];
+	struct slx_err err = {0};
+
+	snprintf(root, sizeof(root), "%s/s", spool_t_dir);
+	cr_assert_eq(spool_open(root, top, &err), 0, "%s", err.msg);
+	cr_assert_eq(spool_open_function(*top, "fn", fn, &err), 0, "%s", err.msg);
+}
+
 Test(spool, an_event_reads_back_as_put_and_what_is_none_is_left, .init = spool_t_setup,
      .fini = spool_t_teardown)
 {
@@ -70,14 +81,12 @@ Test(spool, an_event_reads_back_as_put_and_what_is_none_is_left, .init = spool_t
 	    "slxrun-event 2 0 00000000000000000001 0000000000000000001\n",
 	    "slxrun-event 2 0 00000000000000000001 +0000000000000000001\n",
 	};
-	char root[96], name[64];
+	char name[64];
 	struct spool_t_seen seen = {0};
 	struct slx_err err = {0};
 	int top, fn;
 
-	snprintf(root, sizeof(root), "%s/s", spool_t_dir);
-	cr_assert_eq(spool_open(root, &top, &err), 0, "%s", err.msg);
-	cr_assert_eq(spool_open_function(top, "fn", &fn, &err), 0, "%s", err.msg);
+	spool_t_open(&top, &fn);
 	cr_assert_eq(spool_put(fn, id, "{\"a\":1}", 7, 1234567, &err), 0, "%s", err.msg);
 	spool_set_runs(fn, id, 2, 99887766);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -110,14 +119,11 @@ Test(spool, an_event_of_the_first_format_is_read_and_kept_whole, .init = spool_t
      .fini = spool_t_teardown)
 {
 	const char *id = "0a1b2c3d-0000-4000-8000-00000000000c";
-	char root[96], name[64];
+	char name[64];
 	struct spool_t_seen seen = {0};
-	struct slx_err err = {0};
 	int top, fn;
 
-	snprintf(root, sizeof(root), "%s/s", spool_t_dir);
-	cr_assert_eq(spool_open(root, &top, &err), 0, "%s", err.msg);
-	cr_assert_eq(spool_open_function(top, "fn", &fn, &err), 0, "%s", err.msg);
+	spool_t_open(&top, &fn);
 	snprintf(name, sizeof(name), "%s.event", id);
 	spool_t_file(fn, name, "slxrun-event 1 1 00000000000001234567\n{\"old\":true}");
 	spool_set_runs(fn, id, 2, 99887766);
