@@ -1216,6 +1216,49 @@ Test(shim, events_past_memory_wait_in_the_spool, .timeout = 120)
 	cmd_result_free(&c);
 }
 
+/* An Event waiting in the spool only that cannot be read for a while (the
+ * shim out of file descriptors) is tried again, not forgotten.  Before, it
+ * was said "forgotten" and stayed on disk, unrun and outside the bound,
+ * until a restart (an attacker's review). */
+Test(shim, a_spooled_event_unreadable_for_a_while_runs_later, .timeout = 120)
+{
+	const char *b = shim_t_script_bundle("cat >/dev/null; sleep 1; echo ok", 10);
+	static char ev[1024 * 1024];
+	char tmpl[] = "/tmp/slxtest-spool-XXXXXX", fn[600], flags[400], spool[64];
+	struct http_reply r;
+	struct cmd_result c;
+
+	memset(ev, 'e', sizeof(ev));
+	cr_assert_not_null(mkdtemp(tmpl));
+	snprintf(spool, sizeof(spool), "%s/spool", tmpl);
+	snprintf(fn, sizeof(fn), "fn=%s", b);
+	snprintf(flags, sizeof(flags), "--max 1 --body-budget-mb 7 --event-spool %s", spool);
+	shim_proc_start(&shim_t_cur, fn, flags);
+	for (int i = 0; i < 10; i++) {
+		shim_t_invoke_as("Event", ev, sizeof(ev), &r);
+		cr_assert_eq(r.status, 202, "%s", r.body);
+	}
+	cr_assert_gt(shim_metric(&shim_t_cur, "slxrun_events_spooled"), 0);
+	/* no descriptor left to open an Event's file with for 4 s */
+	cmd_run(&c, NULL, 10,
+		"p=%d; was=$(prlimit --pid $p --nofile --output SOFT --noheadings) && "
+		"n=0; while [ -e /proc/$p/fd/$n ]; do n=$((n + 1)); done; "
+		"prlimit --pid $p --nofile=$n: && sleep 4 && "
+		"prlimit --pid $p --nofile=$was:",
+		(int)shim_t_cur.pid);
+	cr_assert_eq(c.status, 0, "%s", c.out);
+	cmd_result_free(&c);
+	for (int i = 0; i < 300 && shim_t_spooled(spool) > 0; i++)
+		sleep_ms(100);
+	cr_expect_eq(shim_t_spooled(spool), 0, "an Event unreadable for a while never ran");
+	cmd_run(&c, NULL, 10, "grep -c forgotten %s", shim_t_cur.log);
+	cr_expect_eq(atoi(c.out), 0, "%s", c.out);
+	cmd_result_free(&c);
+	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
+	cmd_run(&c, NULL, 10, "rm -rf %s", tmpl);
+	cmd_result_free(&c);
+}
+
 /* X-Amz-Log-Result of an answer, decoded, into out ("" without one). */
 static void shim_t_log_result(const struct http_reply *r, char *out, size_t cap)
 {
