@@ -113,8 +113,16 @@ static uint64_t release_time(const struct decide *d, struct model_function *f,
 	uint64_t t;
 
 	if (d->cfg->kind == POLICY_DELTA && sb->level >= 2) {
+		/* from when its level fell, which is when it went idle but for
+		 * a spare that stood in for the first (model.c's stood_in):
+		 * its call does not renew the level's keep */
+		uint64_t from = sb->idle_since_ns;
+
+		if (sb->level < f->level_cap && f->level_since[sb->level] &&
+		    f->level_since[sb->level] < from)
+			from = f->level_since[sb->level];
 		t = policy_level_keep_ns(f, sb->level, d->cfg);
-		return t > NEVER - sb->idle_since_ns ? NEVER : sb->idle_since_ns + t;
+		return t > NEVER - from ? NEVER : from + t;
 	}
 	if (!p->window)
 		t = p->keep_alive_ns > NEVER - sb->idle_since_ns

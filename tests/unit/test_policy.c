@@ -1261,6 +1261,42 @@ Test(policy_decide, delta_prewarms_the_first_though_a_spare_stays)
 	model_function_fini(&f);
 }
 
+/* The same timer, and a call off its beat while the first is unloaded: it
+ * takes the spare, which stood in for the first and stays level 2's (kept
+ * to its level's wait from when it went idle); the first is pre-warmed
+ * again.  Relabelled level 1, it left the pool one sandbox short until two
+ * ran at once again (gen-other seed 4, a 2-minute timer sharing its app
+ * with rare calls: delta:3072 had 20 cold starts there, lru 2). */
+Test(policy_decide, delta_keeps_a_spare_that_stood_in_for_the_first)
+{
+	struct model_function f;
+	struct model m = {.fn = &f, .n_fn = 1};
+	struct policy_config c = pol_cfg("delta");
+	struct pol_out o;
+	uint64_t gaps[6], ids[2], t;
+	struct model_sandbox *sb;
+
+	for (int i = 0; i < 6; i++)
+		gaps[i] = POL_S(60);
+	model_function_init(&f, "fn", POL_MB(512));
+	pol_gaps(&f, gaps, 6);
+	t = f.last_arrival_ns + POL_S(60);
+	pol_concurrent(&f, t, 2, ids);
+	pol_decide(&m, &c, t + POL_S(2), &o);
+	cr_assert(pol_released(&o, ids[1]));
+	model_sandbox_remove(&f, ids[1]);
+	sb = model_sandbox_find(&f, ids[0]);
+	model_function_arrive(&f, t + POL_S(20), POL_S(1));
+	model_function_start(&f, sb, t + POL_S(20), POL_S(1));
+	model_function_finish(&f, sb, t + POL_S(21), POL_S(1));
+	cr_assert_eq(sb->level, 2, "still the spare");
+	pol_decide(&m, &c, t + POL_S(21), &o);
+	cr_assert_not(pol_released(&o, ids[0]));
+	cr_assert_eq(pol_count(&o, POLICY_PREWARM, NULL) + pol_count(&o, POLICY_ALLOCATE, NULL), 1,
+		     "the first comes back");
+	model_function_fini(&f);
+}
+
 /* The largest weight on a 1 MB sandbox: w is 1e16 s; the plans stop at 30
  * days, in range of the clock. */
 Test(policy_plan, delta_caps_what_the_weight_alone_keeps)
