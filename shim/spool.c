@@ -182,9 +182,18 @@ static size_t parse_header(const char *head, unsigned *runs, uint64_t *first, ui
 	return 0;
 }
 
-/* One file's Event, or why not; *again when the reason may pass (out of
- * memory or file descriptors, a read error), not when the file is gone or
- * is no Event. */
+/* Whether a failure with errno e may pass: out of descriptors, memory or
+ * buffers, an I/O error, an interruption.  Anything else (gone, a link, a
+ * socket's ENXIO, no permission) is the file's and stays: tried again a
+ * second later for ever, it would hold the Events behind it. */
+static bool may_pass(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS || e == EIO ||
+	       e == EINTR || e == EAGAIN;
+}
+
+/* One file's Event, or why not; *again when the reason may pass (see
+ * may_pass), not when the file is gone or is no Event. */
 static const char *read_event(int dir, const char *name, struct spool_event *ev, bool *again)
 {
 	char head[HEADER_LEN + 1];
@@ -198,7 +207,7 @@ static const char *read_event(int dir, const char *name, struct spool_event *ev,
 
 	*again = false;
 	if (fd < 0) {
-		*again = errno != ENOENT && errno != ELOOP && errno != ENOTDIR;
+		*again = may_pass(errno);
 		return strerror(errno);
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1)
@@ -207,7 +216,7 @@ static const char *read_event(int dir, const char *name, struct spool_event *ev,
 		why = "not the size of an Event";
 	else if ((n = pread(fd, head, HEADER_LEN, 0)) < HEADER1_LEN) {
 		why = "cannot be read";
-		*again = n < 0;
+		*again = n < 0 && may_pass(errno);
 	}
 	if (!why) {
 		head[n] = '\0';
@@ -223,7 +232,7 @@ static const char *read_event(int dir, const char *name, struct spool_event *ev,
 		else if ((n = pread(fd, ev->body, ev->len, (off_t)hlen)) < 0 ||
 			 (size_t)n != ev->len)
 			why = "cannot be read";
-		*again = !ev->body || n < 0;
+		*again = !ev->body || (n < 0 && may_pass(errno));
 	}
 	close(fd);
 	if (why) {

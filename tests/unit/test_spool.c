@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "shim/spool.h"
@@ -155,4 +157,33 @@ Test(spool, a_held_or_open_spool_is_refused, .init = spool_t_setup, .fini = spoo
 	cr_assert_eq(chmod(open_dir, 0755), 0);
 	cr_expect_eq(spool_open(open_dir, &b, &err), -1);
 	cr_expect(strstr(err.msg, "only its owner"), "%s", err.msg);
+}
+
+/* What stands in an Event's place and is no file (a socket: open says
+ * ENXIO) is no Event for good, not a read to try again: a second later,
+ * for ever, it would hold every spooled Event behind it (an attacker's
+ * review).  A read that may pass is one out of descriptors or memory. */
+Test(spool, a_socket_in_an_events_place_is_no_event_for_good, .init = spool_t_setup,
+     .fini = spool_t_teardown)
+{
+	const char *id = "0a1b2c3d-0000-4000-8000-00000000000d";
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct spool_event ev = {0};
+	struct slx_err err = {0};
+	bool again = true;
+	int top, fn, s;
+
+	spool_t_open(&top, &fn);
+	cr_assert_eq(spool_put(fn, id, "{}", 2, 1, &err), 0, "%s", err.msg);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s/fn/%s.event", spool_t_dir, id);
+	cr_assert_eq(unlink(sa.sun_path), 0);
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(s, 0);
+	cr_assert_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0, "%s", sa.sun_path);
+	cr_expect_not_null(spool_get(fn, id, &ev, &again));
+	cr_expect_not(again);
+	cr_expect_null(ev.body);
+	close(s);
+	close(fn);
+	close(top);
 }
