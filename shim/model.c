@@ -332,6 +332,14 @@ void model_function_arrive(struct model_function *f, uint64_t now_ns, uint64_t t
 			f->sub_s[b] += (double)it / MODEL_NS_PER_S;
 		}
 		model_loghist_add(&f->idle_log, it);
+		if (f->memo.valid && f->memo.beat_start) {
+			f->beat_n++;
+			if (it < f->memo.beat_start && !f->n_in_state[MODEL_SB_IDLE] &&
+			    !f->n_in_state[MODEL_SB_FROZEN]) {
+				f->beat_early++;
+				f->beat_early_s += (double)it / MODEL_NS_PER_S;
+			}
+		}
 		f->it_total++;
 		f->it_recent[f->it_next] = it;
 		f->it_next = (f->it_next + 1) % MODEL_IT_RECENT;

@@ -152,7 +152,14 @@ struct model_function {
 		uint64_t start, end;
 		double bin0_n, bin0_s; /* idle_hist's first bin then: count, sum */
 		double in, idle;       /* the idle times it catches, its idle seconds */
+		uint64_t beat_start;   /* a timer's beat window's start; 0: none */
 	} memo;
+	/* The idle times that ended while the ring beat as a timer's
+	 * (memo.beat_start), and how many of them came before the beat to no
+	 * idle sandbox (a spare serves one warm), with their seconds; never
+	 * decayed (halved, an app with such a call every six hours swapped
+	 * plans just before each, policy.c tight_or_keep). */
+	double beat_n, beat_early, beat_early_s;
 	/* delta's next window once the memo's has passed with no call, from
 	 * the idle times longer than what has passed (plan_delta); a cache of
 	 * a pure function of the same and last_end_ns. */

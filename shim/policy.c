@@ -530,6 +530,43 @@ static void plan_memo(struct model_function *f, const struct policy_config *cfg,
 		plan_next(f, cfg, w, now_ns, p);
 }
 
+/* A timer's window (the ring is tight), or keeping its sandbox warm from
+ * the call to the window's end when the calls that came before the beat
+ * cost more than releasing saves: a timer with manual calls on top (gen-
+ * other's cron) was released each period, as its last 32 idle times were
+ * all its period, though one in 15 of its calls came between two beats,
+ * each a cold start worth far more at a high weight than the idle seconds
+ * saved.  Judged on the idle times that ended while the ring beat
+ * (beat_n, model.c), not on the whole history: a busy app quiet but for
+ * its timer has its busy hours' gaps there, all "before the beat".  Not
+ * where the beat brings a batch (wake_extra): a sandbox kept from the call
+ * brings none, and two timers of an app beating together each hour lost a
+ * call each hour.  Returns the beat window's start, kept in the memo for
+ * the count. */
+static uint64_t tight_or_keep(const struct model_function *f, const struct policy_config *cfg,
+			      double w, const uint64_t *s, unsigned k, struct window_cost *best)
+{
+	double period = 0, p, early_s, per;
+	uint64_t beat;
+
+	tight_window(s, k, cfg, best);
+	beat = best->start;
+	if (!beat || f->beat_n < MODEL_IT_RECENT ||
+	    wake_extra(f, w, best->start, best->in, best->idle))
+		return beat;
+	for (unsigned i = 0; i < k; i++)
+		period += (double)s[i] / NS / k;
+	p = f->beat_early / f->beat_n;
+	early_s = f->beat_early ? f->beat_early_s / f->beat_early : 0;
+	per = best->in > 0 ? best->idle / best->in : 0;
+	if (p * early_s + (1 - p) * period < p * w + (1 - p) * per)
+		*best = (struct window_cost){.cost = best->in * period,
+					     .end = best->end,
+					     .in = best->in,
+					     .idle = best->in * period};
+	return beat;
+}
+
 static void plan_delta(struct model_function *f, const struct policy_config *cfg, uint64_t now_ns,
 		       struct policy_plan *p)
 {
@@ -537,6 +574,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	struct it_point pt[IT_POINTS_MAX];
 	unsigned k = f->it_n;
 	struct window_cost best;
+	uint64_t beat = 0;
 	double w;
 
 	delta_sizes(f, cfg);
@@ -557,7 +595,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 		return;
 	}
 	if (ring_tight(s, k, cfg))
-		tight_window(s, k, cfg, &best);
+		beat = tight_or_keep(f, cfg, w, s, k, &best);
 	else
 		cost_search(pt, idle_points(f, cfg, w, pt), cfg, w, (double)cfg->min_unload_ns / NS,
 			    &best);
@@ -571,6 +609,7 @@ static void plan_delta(struct model_function *f, const struct policy_config *cfg
 	f->memo.bin0_s = f->idle_bin0_s;
 	f->memo.in = best.in;
 	f->memo.idle = best.idle;
+	f->memo.beat_start = beat;
 	plan_memo(f, cfg, w, now_ns, p);
 }
 

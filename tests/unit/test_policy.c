@@ -979,6 +979,41 @@ Test(policy_plan, delta_unloads_a_once_a_minute_timer)
 	model_function_fini(&f);
 }
 
+/* A 2-minute timer with a manual call now and then between two beats
+ * (gen-other's cron): where that call's cold start is worth more than the
+ * idle seconds releasing saves over the beats, the sandbox is kept from the
+ * call to the beat's end; where it is worth little, released after each
+ * call and pre-warmed for the beat (before, always the latter: the ring's
+ * last 32 idle times were all the beat). */
+Test(policy_plan, delta_keeps_a_timer_warm_for_calls_off_its_beat)
+{
+	for (int cheap = 0; cheap < 2; cheap++) {
+		struct policy_config c = pol_cfg(cheap ? "delta:3" : "delta:6144");
+		struct model_function f;
+		struct policy_plan p;
+		uint64_t t = POL_S(120);
+
+		model_function_init(&f, "fn", POL_MB(128));
+		for (int i = 0; i < 400; i++, t += POL_S(120)) {
+			pol_call(&f, t);
+			policy_plan_function(&f, &c, f.last_end_ns, &p);
+			if (i % 40)
+				continue;
+			pol_call(&f, t + POL_S(60));
+			policy_plan_function(&f, &c, f.last_end_ns, &p);
+		}
+		cr_assert(p.window);
+		if (cheap)
+			cr_assert_gt(p.win_start_ns - f.last_end_ns, POL_S(115),
+				     "released until the beat");
+		else
+			cr_assert_eq(p.win_start_ns, f.last_end_ns, "kept from the call");
+		cr_assert_gt(p.win_end_ns - f.last_end_ns, POL_S(119));
+		cr_assert_lt(p.win_end_ns - f.last_end_ns, POL_S(122), "to the beat's end");
+		model_function_fini(&f);
+	}
+}
+
 /* Idle times of 10, 20 and 30 minutes: the next may be longer than any.  A
  * cold start worth much keeps the sandbox past the longest seen, as long
  * as a cold start is worth in idle seconds; one worth little does not. */
