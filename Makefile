@@ -221,18 +221,21 @@ FUZZ_CC      := clang
 # clang 14 has no -Wformat-truncation, which BASE turns off for gcc.
 FUZZ_BASE    := $(BASE) -Wno-unknown-warning-option
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_NAMES   := config process state agent_frame trace image_doc init_error
+FUZZ_NAMES   := config process state agent_frame trace image_doc init_error unpack users
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS    := $(wildcard common/*.c oci/*.c) shim/agent_proto.c shim/trace.c shim/lambda.c \
-                image/manifest.c image/json.c image/config.c image/ref.c
+                image/manifest.c image/json.c image/config.c image/ref.c image/users.c \
+                image/unpack.c image/store.c image/refs.c image/digest.c
 FUZZ_OBJS    := $(FUZZ_SRCS:%.c=$(B)/fuzz/%.o)
 FUZZ_LIBS    := $(B)/fuzz/libshim.a $(B)/fuzz/libimage.a $(B)/fuzz/liboci.a $(B)/fuzz/libcommon.a
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 # New inputs go to $(B)/fuzz/corpus/NAME (the first directory), crashes to
 # $(B)/fuzz/NAME-crash-*; the committed seeds stay as they are.  The JSON
-# harnesses get the spec's keys as a dictionary.
+# harnesses get the spec's keys as a dictionary; an unpack is bounded in time
+# (libFuzzer's own bound is 20 minutes).
 FUZZ_RUN = for n in $(FUZZ_NAMES); do mkdir -p $(B)/fuzz/corpus/$$n && \
-	case $$n in config|process|state|image_doc) d=-dict=tests/fuzz/oci.dict;; *) d=;; esac && \
+	case $$n in config|process|state|image_doc) d=-dict=tests/fuzz/oci.dict;; \
+	unpack) d=-timeout=30;; *) d=;; esac && \
 	ASAN_OPTIONS=detect_leaks=1 $(B)/fuzz/fuzz_$$n -max_total_time=$(1) $$d \
 	-artifact_prefix=$(B)/fuzz/$$n- $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
