@@ -379,6 +379,9 @@ static int entry_create(struct unpack *u, int pfd, const char *base, mode_t type
 			return slx_error(err, errno, "entry %s: mkdir", u->raw);
 		return 0;
 	case AE_IFLNK:
+		/* an empty target is no target: libarchive gives NULL */
+		if (!archive_entry_symlink(u->e))
+			return slx_error(err, 0, "entry %s: a symlink without a target", u->raw);
 		if (symlinkat(archive_entry_symlink(u->e), pfd, base) < 0)
 			return slx_error(err, errno, "entry %s: symlink", u->raw);
 		return 0;

@@ -137,6 +137,18 @@ Test(image_unpack, a_file_through_a_symlink_to_outside_stays_inside)
 	cr_assert_not(exists_in(outside, "pwned"));
 }
 
+/* A symlink entry with an empty target (libarchive hands back NULL for it)
+ * is refused by name; it went to symlinkat as NULL (found by fuzz_unpack). */
+Test(image_unpack, a_symlink_without_a_target_is_refused)
+{
+	struct slx_err err = {0};
+
+	make_tar("", "add(ti('ok'), b'1')\nadd(ti('empty', tarfile.SYMTYPE, linkname=''))");
+	cr_assert_eq(unpack(false, &err), -1);
+	cr_assert_str_eq(err.msg, "entry empty: a symlink without a target");
+	cr_assert_not(exists_in(layer, "empty"));
+}
+
 Test(image_unpack, a_hardlink_to_outside_is_refused)
 {
 	struct slx_err err = {0};
