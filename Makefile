@@ -231,11 +231,11 @@ FUZZ_LIBS    := $(B)/fuzz/libshim.a $(B)/fuzz/libimage.a $(B)/fuzz/liboci.a $(B)
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
 # New inputs go to $(B)/fuzz/corpus/NAME (the first directory), crashes to
 # $(B)/fuzz/NAME-crash-*; the committed seeds stay as they are.  The JSON
-# harnesses get the spec's keys as a dictionary; an unpack is bounded in time
-# (libFuzzer's own bound is 20 minutes).
+# harnesses get the spec's keys as a dictionary, the unpack tar's, and it is
+# bounded in time (libFuzzer's own bound is 20 minutes).
 FUZZ_RUN = for n in $(FUZZ_NAMES); do mkdir -p $(B)/fuzz/corpus/$$n && \
 	case $$n in config|process|state|image_doc) d=-dict=tests/fuzz/oci.dict;; \
-	unpack) d=-timeout=30;; *) d=;; esac && \
+	unpack) d="-dict=tests/fuzz/tar.dict -timeout=30";; *) d=;; esac && \
 	ASAN_OPTIONS=detect_leaks=1 $(B)/fuzz/fuzz_$$n -max_total_time=$(1) $$d \
 	-artifact_prefix=$(B)/fuzz/$$n- $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
 
