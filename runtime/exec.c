@@ -5,6 +5,7 @@
  * execve. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,6 +27,13 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3 /* linux/wait.h, which glibc's sys/wait.h does not take */
 #endif
+
+/* Until its execve the process runs our code in the container's reach:
+ * its root stopped it (SIGSTOP), and `exec -d` waited for ever (an
+ * attacker's review); a child cgroup it may write freezes it as well, a
+ * file it serves holds it.  That code takes milliseconds: past this the
+ * process is killed and exec fails. */
+#define EXEC_START_TIMEOUT_MS 10000
 
 struct exec_plan {
 	const struct oci_process *proc;
@@ -256,7 +264,7 @@ static bool our_child_pid(pid_t pid)
  * (SO_PASSCRED): the pidfd only from the joiner, and only of our child;
  * an error only from the joiner or from our other child, the process.
  * The rest is the container's, dropped.  The end comes once the process
- * has exec'd (the socket is close-on-exec) or died. */
+ * has exec'd (the socket is close-on-exec) or died, or at the deadline. */
 struct exec_word {
 	int pidfd;
 	pid_t pid;
@@ -267,12 +275,26 @@ static int exec_read(int fd, pid_t joiner, struct exec_word *w, struct slx_err *
 {
 	static char buf[sizeof(struct rt_sync_hdr) + RT_SYNC_MAX + 1];
 
+	unsigned long long deadline = slx_now_ns() + EXEC_START_TIMEOUT_MS * 1000000ULL;
+
 	for (;;) {
 		struct rt_sync_hdr hdr;
-		int got;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		long long left = ((long long)(deadline - slx_now_ns())) / 1000000;
+		int got, ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
 		pid_t from, pid;
-		ssize_t n = slx_recv_msg(fd, buf, sizeof(buf) - 1, 0, &got, 1, &from);
+		ssize_t n;
 
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready < 0)
+			return slx_error(err, errno, "exec: wait for its process");
+		if (!ready)
+			return slx_error(err, 0,
+					 "exec: its process did not reach its execve within %d s "
+					 "(stopped or held inside the container); killed",
+					 EXEC_START_TIMEOUT_MS / 1000);
+		n = slx_recv_msg(fd, buf, sizeof(buf) - 1, 0, &got, 1, &from);
 		if (n <= 0)
 			return n == 0 ? 0 : slx_error(err, errno, "exec: read from its process");
 		if ((size_t)n < sizeof(hdr) || from <= 0) {
@@ -325,6 +347,8 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, str
 	close(joiner_fd);
 	r = exec_read(sv[0], joiner, &w, err);
 	close(sv[0]);
+	if (r < 0) /* our child, not yet reaped: its pid is still its own */
+		(void)kill(joiner, SIGKILL);
 	reap(joiner);
 	if (r == 0 && !w.failed && w.pidfd >= 0) {
 		*pidfd = w.pidfd;

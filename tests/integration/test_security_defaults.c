@@ -377,6 +377,38 @@ Test(security_defaults, exec_is_never_in_the_containers_pid_namespace_with_the_h
 	bundle_remove(&b);
 }
 
+/* The container's root stops every process it sees start: `exec`'s, still
+ * the runtime's code before its execve, was stopped there and `exec -d`
+ * waited for ever (an attacker's review).  Past its deadline it is killed
+ * and exec fails, saying so; nothing of it stays in the container. */
+Test(security_defaults, exec_ends_when_the_container_stops_its_process_before_execve,
+     .timeout = 120)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"while :; do for p in /proc/[0-9]*; do p=${p#/proc/}; "
+		    "[ $p -gt 1 ] && kill -STOP $p 2>/dev/null; done; done\"]",
+		    NULL, NULL, NULL);
+	cmd_run(&r, NULL, 40,
+		"%1$s --root %2$s run -d -b %3$s stp </dev/null >/dev/null 2>&1; sleep 0.3; "
+		"%1$s --root %2$s exec -d stp /bin/sleep 100",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect_lt(r.status, 128, "exec -d never returned: %s", r.err);
+	cr_expect(r.status == 0 || strstr(r.err, "did not reach its execve"), "%d: %s", r.status,
+		  r.err);
+	if (r.status) {
+		cmd_result_free(&r);
+		cmd_run(&r, NULL, 10, "%s --root %s ps --format json stp", slxrun_bin(), b.root);
+		cr_expect(r.status == 0 && !strchr(r.out, ','), "its process was left: %s %s",
+			  r.out, r.err);
+	}
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "stp");
+	bundle_remove(&b);
+}
+
 /* A container that joins another's user namespace by path is cloned by a
  * helper that joins it first (rt_clone_in_userns).  That helper was
  * dumpable and, in the joined namespace, open to its root: a container
