@@ -20,11 +20,6 @@
 
 #define CG_DESTROY_TIMEOUT_MS 1000
 
-/* Controllers enabled for every container when the host has them, whether or
- * not linux.resources limits them: memory.current and pids.current only
- * exist with the controller on, and the shim's model reads them. */
-#define CG_CTRL_FOR_STATS (CG_CTRL_MEMORY | CG_CTRL_PIDS)
-
 static int cg_open_dir(const char *path)
 {
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -45,8 +40,10 @@ static void cg_controller_list(unsigned mask, char *buf, size_t cap)
 	}
 }
 
-/* Enable `need` (must succeed) and `want` (best effort: a parent holding
- * processes refuses delegation) in one ancestor's cgroup.subtree_control. */
+/* Enable `need` (must succeed) and `want` (best effort, one by one when
+ * all at once fails: a parent holding processes refuses delegation, a
+ * realtime task the cpu controller) in one ancestor's
+ * cgroup.subtree_control. */
 static int cg_delegate_one(const char *dir, unsigned need, unsigned want, struct slx_err *err)
 {
 	cleanup_close int fd = cg_open_dir(dir);
@@ -64,6 +61,13 @@ static int cg_delegate_one(const char *dir, unsigned need, unsigned want, struct
 	cg_controller_list(missing, buf, sizeof(buf));
 	if (slx_write_file_at(fd, "cgroup.subtree_control", buf, strlen(buf), NULL) == 0)
 		return 0;
+	for (unsigned bit = 1; bit && bit <= missing; bit <<= 1) {
+		if (!(missing & bit & ~need))
+			continue;
+		cg_controller_list(bit, buf, sizeof(buf));
+		if (slx_write_file_at(fd, "cgroup.subtree_control", buf, strlen(buf), NULL) == 0)
+			missing &= ~bit;
+	}
 	missing &= need;
 	if (!missing)
 		return 0;
@@ -183,8 +187,15 @@ int cg_create(const char *rel_path, const struct oci_resources *res, struct cg_h
 	root_len = strlen(root);
 	if (cg_mkdirs(abs, root_len, &first_made, err) < 0)
 		goto fail;
-	if (cg_enable_controllers(abs, cg_resources_controllers(res) & avail,
-				  avail & CG_CTRL_FOR_STATS, err) < 0)
+	/* Every controller the host has, whether or not linux.resources limits
+	 * it, as runc does: memory.current and pids.current exist only with
+	 * theirs on (the shim's model reads them), and a container that may
+	 * write its cgroup (a cgroup namespace) made children named as the
+	 * files a controller enabled later adds (cpu.max): enabling it then
+	 * failed in their parent, for every container under it (an
+	 * attacker's review).  Enabled before the container runs, each of
+	 * those names is a file already. */
+	if (cg_enable_controllers(abs, cg_resources_controllers(res) & avail, avail, err) < 0)
 		goto fail;
 	out->dirfd = cg_open_dir(abs);
 	if (out->dirfd < 0) {

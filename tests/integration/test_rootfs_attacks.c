@@ -198,6 +198,79 @@ Test(rootfs_attacks, a_cgroup_tree_deeper_than_the_open_files_limit_goes_whole)
 	bundle_remove(&b);
 }
 
+/* A container that may write its cgroup makes children named as the files
+ * a controller its parent has not enabled yet would add (cpu.max,
+ * cpuset.cpus): enabling it there later makes the kernel add them to every
+ * child of that parent, the names were taken, and the write failed, so no
+ * other container under the parent could have that controller (an
+ * attacker's review).  Every controller the host offers is enabled in a
+ * container's parents before its process runs, as runc does: no such name
+ * is free.  Both under a parent of their own, which nothing enabled yet. */
+Test(rootfs_attacks, a_child_cgroup_named_as_a_controllers_file_keeps_it_from_no_other,
+     .timeout = 120)
+{
+	struct bundle a, v;
+	struct cmd_result r;
+	char path[300], ctl[512] = "", root_ctl[512] = "";
+	const char *res;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", cgroup2_root());
+	if ((f = fopen(path, "r"))) {
+		(void)!fgets(ctl, sizeof(ctl), f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cgroup2_root());
+	if ((f = fopen(path, "r"))) {
+		(void)!fgets(root_ctl, sizeof(root_ctl), f);
+		fclose(f);
+	}
+	/* this host's cgroup2 has hugetlb alone, the VM's cpu too */
+	if (strstr(ctl, "hugetlb") &&
+	    access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) == 0)
+		res = ",\"resources\":{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}"
+		      "]}";
+	else if (strstr(ctl, "cpu ") || strstr(ctl, "cpu\n"))
+		res = ",\"resources\":{\"cpu\":{\"quota\":50000,\"period\":100000}}";
+	else
+		cr_skip_test("no hugetlb or cpu controller in cgroup v2 here");
+	snprintf(path, sizeof(path), "slxtest-names-%d", getpid());
+	ra_bundle(&a,
+		  "cd /sys/fs/cgroup && for n in hugetlb.2MB.max hugetlb.2MB.current cpu.max "
+		  "cpu.weight cpuset.cpus; do mkdir $n 2>/dev/null && echo $n >> /taken; done; "
+		  "echo x > /made; exec sleep 1000",
+		  RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS ",{\"type\":\"cgroup\"}]", NULL, NULL);
+	ra_bundle(&v, "true", RA_MOUNTS_BASE, RA_NS "]", NULL, res);
+	cmd_run(
+	    &r, NULL, 60,
+	    "sed -i 's|/slxrun/|/%4$s/|' %2$s/config.json %3$s/config.json && "
+	    "%1$s --root %2$s/state run -d -b %2$s names </dev/null >/dev/null 2>&1 && i=0; "
+	    "until [ -s %2$s/rootfs/made ]; do i=$((i+1)); [ $i -lt 400 ] || exit 1; sleep 0.05; "
+	    "done; cat %2$s/rootfs/taken 2>/dev/null; "
+	    "%1$s --root %3$s/state run -b %3$s victim",
+	    slxrun_bin(), a.dir, v.dir, path);
+	cr_expect_eq(r.status, 0,
+		     "a container asking for a controller, after one took names: %s %s", r.out,
+		     r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30,
+		"%1$s --root %2$s/state delete -f names; %1$s --root %3$s/state delete -f victim; "
+		"rmdir %4$s/%5$s",
+		slxrun_bin(), a.dir, v.dir, cgroup2_root(), path);
+	cr_expect_eq(r.status, 0, "cleanup: %s", r.err);
+	cmd_result_free(&r);
+	/* the root as it was, when nothing else enabled hugetlb under it since */
+	if (!strstr(root_ctl, "hugetlb")) {
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", cgroup2_root());
+		if ((f = fopen(path, "w"))) {
+			fputs("-hugetlb", f);
+			(void)fclose(f);
+		}
+	}
+	bundle_remove(&a);
+	bundle_remove(&v);
+}
+
 /* A threaded child cgroup has no cgroup.procs (EOPNOTSUPP), and the walk
  * gave up on it: `ps` failed and `kill --all` with any signal but KILL
  * signalled nobody (an attacker's review).  Its processes are listed at
