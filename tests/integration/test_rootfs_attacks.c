@@ -198,6 +198,44 @@ Test(rootfs_attacks, a_cgroup_tree_deeper_than_the_open_files_limit_goes_whole)
 	bundle_remove(&b);
 }
 
+/* A container that may write its cgroup spreads its processes over child
+ * cgroups, one of them frozen, and leaves none in its own: ps still lists
+ * all three, pause and resume act on the whole, and delete -f kills the
+ * frozen one too and removes every cgroup it made. */
+Test(rootfs_attacks, a_frozen_child_cgroup_hides_nothing_from_the_verbs, .timeout = 90)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char cg[512];
+
+	ra_bundle(
+	    &b,
+	    "cd /sys/fs/cgroup; mkdir -p a/b c; "
+	    "sh -c 'echo $$ > /sys/fs/cgroup/a/b/cgroup.procs; exec sleep 1000' & "
+	    "sh -c 'echo $$ > /sys/fs/cgroup/c/cgroup.procs; exec sleep 1000' & "
+	    "sleep 0.3; echo 1 > /sys/fs/cgroup/c/cgroup.freeze && echo $$ > a/cgroup.procs && "
+	    "echo x > /made; wait",
+	    RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS ",{\"type\":\"cgroup\"}]", NULL, NULL);
+	snprintf(cg, sizeof(cg), "%s/slxrun/%s", cgroup2_root(), strrchr(b.dir, '/') + 1);
+	cmd_run(
+	    &r, NULL, 60,
+	    "S='%1$s --root %2$s'; $S run -d -b %3$s fz </dev/null >/dev/null 2>&1 && i=0; "
+	    "until [ -s %3$s/rootfs/made ]; do i=$((i+1)); [ $i -lt 400 ] || exit 1; sleep 0.05; "
+	    "done; [ -z \"$(cat %4$s/cgroup.procs)\" ] || exit 2; "
+	    "$S ps --format json fz | tr , '\\n' | wc -l; "
+	    "$S pause fz && $S state fz | grep -o '\"paused\"' && $S resume fz && "
+	    "$S state fz | grep -o '\"running\"' && $S events --stats fz >/dev/null && "
+	    "$S delete -f fz && echo deleted",
+	    slxrun_bin(), b.root, b.dir, cg);
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect_str_eq(r.out, "3\n\"paused\"\n\"running\"\ndeleted\n", "%s", r.err);
+	cr_expect_neq(access(cg, F_OK), 0, "the container's cgroup tree was left: %s (%s)", cg,
+		      r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "fz");
+	bundle_remove(&b);
+}
+
 /* A container that may write its cgroup makes children named as the files
  * a controller its parent has not enabled yet would add (cpu.max,
  * cpuset.cpus): enabling it there later makes the kernel add them to every

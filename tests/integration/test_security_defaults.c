@@ -627,6 +627,42 @@ Test(security_defaults, kill_all_never_signals_a_host_process_that_took_a_contai
 	bundle_remove(&b);
 }
 
+/* A container's pid 1 exits and a host process is given its pid
+ * (ns_last_pid): no verb takes that process for the container's.  It is
+ * said stopped; kill, exec and pause refuse; delete spares it. */
+Test(security_defaults, a_host_process_that_took_pid_1s_pid_is_never_the_containers)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"sleep 1\"]", NULL, NULL, NULL);
+	cmd_run(
+	    &r, NULL, 60,
+	    "S=%1$s; R=%2$s; $S --root $R run -d -b %3$s pr </dev/null >/dev/null 2>&1 || exit 2; "
+	    "p=$($S --root $R state pr | sed -n 's/.*\"pid\": *\\([0-9]*\\).*/\\1/p'); "
+	    "[ -n \"$p\" ] || exit 3; while [ -e /proc/$p ]; do sleep 0.05; done; "
+	    "echo $((p - 1)) > /proc/sys/kernel/ns_last_pid; sleep 30 & h=$!; "
+	    "[ \"$h\" = \"$p\" ] || { kill $h; exit 4; }; "
+	    "$S --root $R state pr | grep -q '\"stopped\"' && echo said-stopped; "
+	    "$S --root $R kill pr KILL 2>/dev/null && echo KILLED; "
+	    "$S --root $R exec pr /bin/true 2>/dev/null && echo EXECED; "
+	    "$S --root $R pause pr 2>/dev/null && echo PAUSED; "
+	    "$S --root $R delete pr && echo deleted; "
+	    "kill -0 $h 2>/dev/null && echo alive; kill $h",
+	    slxrun_bin(), b.root, b.dir);
+	if (r.status == 4) {
+		cmd_result_free(&r);
+		bundle_force_delete(&b, "pr");
+		bundle_remove(&b);
+		cr_skip_test("the container's pid went to another process before the test's");
+	}
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect_str_eq(r.out, "said-stopped\ndeleted\nalive\n", "%s", r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "pr");
+	bundle_remove(&b);
+}
+
 /* The same attack from inside, as CVE-2019-5736 was found: the container's
  * pid 1 watches for a process running /proc/self/exe (here brought in by
  * `exec`, whose args name it), holds its /proc/<pid>/exe open, waits for it
