@@ -236,6 +236,35 @@ Test(rootfs_attacks, a_frozen_child_cgroup_hides_nothing_from_the_verbs, .timeou
 	bundle_remove(&b);
 }
 
+/* A container forks as fast as it can, each new process in a child cgroup
+ * of its own, while delete -f runs (bounded here: 16 loops, each waiting
+ * for its child): cgroup.kill takes the forks in flight, and every cgroup
+ * it made goes. */
+Test(rootfs_attacks, a_container_forking_during_delete_leaves_nothing, .timeout = 90)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char cg[512];
+
+	ra_bundle(&b,
+		  "cd /sys/fs/cgroup; for l in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do "
+		  "while :; do sh -c 'd=/sys/fs/cgroup/f$$; mkdir $d && echo $$ > $d/cgroup.procs; "
+		  "exit 0'; done & done; echo x > /made; wait",
+		  RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS ",{\"type\":\"cgroup\"}]", NULL, NULL);
+	snprintf(cg, sizeof(cg), "%s/slxrun/%s", cgroup2_root(), strrchr(b.dir, '/') + 1);
+	cmd_run(
+	    &r, NULL, 60,
+	    "S='%1$s --root %2$s'; $S run -d -b %3$s fb </dev/null >/dev/null 2>&1 && i=0; "
+	    "until [ -s %3$s/rootfs/made ]; do i=$((i+1)); [ $i -lt 400 ] || exit 1; sleep 0.05; "
+	    "done; sleep 1; $S delete -f fb",
+	    slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect_neq(access(cg, F_OK), 0, "the container's cgroups were left: %s (%s)", cg, r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "fb");
+	bundle_remove(&b);
+}
+
 /* A container that may write its cgroup makes children named as the files
  * a controller its parent has not enabled yet would add (cpu.max,
  * cpuset.cpus): enabling it there later makes the kernel add them to every
