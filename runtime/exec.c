@@ -22,6 +22,7 @@
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
 #include "../common/sock.h"
+#include "../common/syscalls.h"
 #include "internal.h"
 
 #ifndef P_PIDFD
@@ -320,6 +321,46 @@ static int exec_read(int fd, pid_t joiner, struct exec_word *w, struct slx_err *
 	}
 }
 
+/* The cgroup below the container's own that its first process is in: a
+ * container's own that holds controllers for its children (a systemd in
+ * it moved itself to init.scope and enabled them) takes no process
+ * (EBUSY), and exec joins that one, as runc does.  Where the process is
+ * is the container's to choose, so it is taken only strictly below the
+ * container's own, walked from it with no link followed, and only if the
+ * process still runs once it is open.  -1 when there is none. */
+static int init_cgroup_open(const struct exec_plan *p)
+{
+	const char *root = cg_unified_root(), *own;
+	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+					  RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
+	cleanup_free char *text = NULL;
+	char path[64], *line;
+	size_t rl, ol;
+	int fd;
+
+	if (!root || !p->cg.path || strncmp(p->cg.path, root, rl = strlen(root)))
+		return -1;
+	own = p->cg.path + rl;
+	ol = strlen(own);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)p->st->pid);
+	if (slx_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+		return -1;
+	for (line = text; line && *line && strncmp(line, "0::", 3);
+	     line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		;
+	if (!line || !*line || strncmp(line + 3, own, ol) || line[3 + ol] != '/')
+		return -1;
+	line += 3 + ol + 1;
+	line[strcspn(line, "\n")] = '\0';
+	fd = slx_openat2(p->cg.dirfd, line, &how);
+	if (fd >= 0 && pidfd_send_signal(p->target_pidfd, 0, NULL, 0) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, struct slx_err *err)
 {
 	struct exec_word w = {.pidfd = -1, .pid = -1};
@@ -335,6 +376,12 @@ static int exec_start(const struct exec_plan *p, pid_t *pid_out, int *pidfd, str
 		return -1;
 	}
 	joiner = rt_clone_into(0, p->cg.dirfd, -1, 0, &joiner_fd, err);
+	if (joiner < 0 && err->errnum == EBUSY) {
+		cleanup_close int below = init_cgroup_open(p);
+
+		if (below >= 0)
+			joiner = rt_clone_into(0, below, -1, 0, &joiner_fd, err);
+	}
 	if (joiner == 0) {
 		close(sv[0]);
 		exec_joiner(p, sv[1]);

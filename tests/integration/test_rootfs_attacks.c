@@ -265,6 +265,40 @@ Test(rootfs_attacks, a_container_forking_during_delete_leaves_nothing, .timeout 
 	bundle_remove(&b);
 }
 
+/* A container moves its first process to a child cgroup and enables
+ * controllers for its children in its own, as a systemd in it does: its
+ * own cgroup takes no process then (EBUSY), and exec failed.  It joins the
+ * cgroup the first process is in, as runc does, found below the
+ * container's own only. */
+Test(rootfs_attacks, exec_joins_the_first_processs_cgroup_when_its_own_takes_none)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	ra_bundle(&b,
+		  "cd /sys/fs/cgroup; mkdir init.scope && echo $$ > init.scope/cgroup.procs && "
+		  "for c in $(cat cgroup.controllers); do echo +$c > cgroup.subtree_control; done; "
+		  "cat cgroup.subtree_control > /ctl; echo x > /made; exec sleep 1000",
+		  RA_MOUNTS_BASE RA_CGROUP_MOUNT, RA_NS ",{\"type\":\"cgroup\"}]", NULL, NULL);
+	cmd_run(
+	    &r, NULL, 60,
+	    "S='%1$s --root %2$s'; $S run -d -b %3$s sd </dev/null >/dev/null 2>&1 && i=0; "
+	    "until [ -s %3$s/rootfs/made ]; do i=$((i+1)); [ $i -lt 400 ] || exit 1; sleep 0.05; "
+	    "done; [ -s %3$s/rootfs/ctl ] || exit 3; $S exec sd /bin/cat /proc/self/cgroup",
+	    slxrun_bin(), b.root, b.dir);
+	if (r.status == 3) {
+		cmd_result_free(&r);
+		bundle_force_delete(&b, "sd");
+		bundle_remove(&b);
+		cr_skip_test("no controller a container may enable for its children here");
+	}
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect(strstr(r.out, "0::/init.scope\n"), "%s", r.out);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "sd");
+	bundle_remove(&b);
+}
+
 /* A container that may write its cgroup makes children named as the files
  * a controller its parent has not enabled yet would add (cpu.max,
  * cpuset.cpus): enabling it there later makes the kernel add them to every
