@@ -16,6 +16,10 @@
  * pure v2 host, /sys/fs/cgroup/unified on a hybrid one.  NULL when none. */
 const char *cg_unified_root(void);
 
+/* pid's cgroup v2 path ("/a/b", the "0::" line of /proc/<pid>/cgroup; pid 0
+ * is our own), malloc'd in *out.  -1 with errno (ENOENT: no v2 line). */
+int cg_proc_path(pid_t pid, char **out);
+
 /* The controllers the root's cgroup.controllers lists (bitmask of CG_CTRL_*). */
 enum {
 	CG_CTRL_CPU = 1 << 0,

@@ -170,9 +170,8 @@ int cg_pids(const struct cg_handle *h, pid_t **pids, size_t *n, struct slx_err *
  * process that died since leaves the pidfd naming no one). */
 static bool pid_in_cgroup(const struct cg_handle *h, pid_t pid)
 {
-	const char *root = cg_unified_root(), *rel, *line;
-	cleanup_free char *text = NULL;
-	char path[64];
+	const char *root = cg_unified_root(), *rel;
+	cleanup_free char *at = NULL;
 	size_t rl, len;
 
 	if (!root || strncmp(h->path, root, rl = strlen(root)) ||
@@ -180,18 +179,10 @@ static bool pid_in_cgroup(const struct cg_handle *h, pid_t pid)
 		return false;
 	rel = h->path[rl] ? h->path + rl : "/";
 	len = strlen(rel);
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	if (slx_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+	if (cg_proc_path(pid, &at) < 0)
 		return false;
-	for (line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (strncmp(line, "0::", 3))
-			continue;
-		line += 3;
-		return !strncmp(line, rel, len) &&
-		       (line[len] == '\n' || line[len] == '\0' || line[len] == '/' ||
-			(len == 1 && rel[0] == '/'));
-	}
-	return false;
+	return !strncmp(at, rel, len) &&
+	       (at[len] == '\0' || at[len] == '/' || (len == 1 && rel[0] == '/'));
 }
 
 int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err)

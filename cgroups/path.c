@@ -13,6 +13,7 @@
 #include <sys/statfs.h>
 
 #include "../common/cleanup.h"
+#include "../common/fsutil.h"
 
 /* Probed once per process: the mount layout does not change under us, and
  * cold create must not pay a statfs per container.  Every caller is
@@ -169,28 +170,45 @@ static int cg_path_append_all(char *out, size_t cap, const char *path, const cha
 	return 0;
 }
 
+int cg_proc_path(pid_t pid, char **out)
+{
+	char path[64], *text = NULL, *line;
+	size_t len;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/cgroup");
+	if (slx_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+		return -1;
+	line = strncmp(text, "0::", 3) == 0 ? text : strstr(text, "\n0::");
+	if (!line) {
+		free(text);
+		errno = ENOENT;
+		return -1;
+	}
+	line += line == text ? 3 : 4;
+	len = strcspn(line, "\n");
+	memmove(text, line, len);
+	text[len] = '\0';
+	*out = text;
+	return 0;
+}
+
 /* The runtime's own cgroup, from the "0::" line of /proc/self/cgroup. */
 static int cg_self_path(char *out, size_t cap, struct slx_err *err)
 {
-	char buf[4096];
-	const char *line;
-	size_t len;
+	cleanup_free char *own = NULL;
 
-	if (cg_read_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf)) < 0)
-		return slx_error(err, errno, "linux.cgroupsPath: read /proc/self/cgroup");
-	line = buf;
-	while (strncmp(line, "0::", 3) != 0) {
-		line = strchr(line, '\n');
-		if (!line || !*++line)
-			return slx_error(
-			    err, 0, "linux.cgroupsPath: /proc/self/cgroup has no cgroup v2 entry");
-	}
-	line += 3;
-	len = strcspn(line, "\n");
-	if (len >= cap)
+	if (cg_proc_path(0, &own) < 0)
+		return errno == ENOENT
+			   ? slx_error(err, 0,
+				       "linux.cgroupsPath: /proc/self/cgroup has no "
+				       "cgroup v2 entry")
+			   : slx_error(err, errno, "linux.cgroupsPath: read /proc/self/cgroup");
+	if (strlen(own) >= cap)
 		return slx_error(err, ENAMETOOLONG, "linux.cgroupsPath: own cgroup");
-	memcpy(out, line, len);
-	out[len] = '\0';
+	strcpy(out, own);
 	return 0;
 }
 

@@ -334,8 +334,7 @@ static int init_cgroup_open(const struct exec_plan *p)
 	struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 			       .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
 					  RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV};
-	cleanup_free char *text = NULL;
-	char path[64], *line;
+	cleanup_free char *at = NULL;
 	size_t rl, ol;
 	int fd;
 
@@ -343,17 +342,9 @@ static int init_cgroup_open(const struct exec_plan *p)
 		return -1;
 	own = p->cg.path + rl;
 	ol = strlen(own);
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)p->st->pid);
-	if (slx_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+	if (cg_proc_path(p->st->pid, &at) < 0 || strncmp(at, own, ol) || at[ol] != '/')
 		return -1;
-	for (line = text; line && *line && strncmp(line, "0::", 3);
-	     line = strchr(line, '\n'), line = line ? line + 1 : NULL)
-		;
-	if (!line || !*line || strncmp(line + 3, own, ol) || line[3 + ol] != '/')
-		return -1;
-	line += 3 + ol + 1;
-	line[strcspn(line, "\n")] = '\0';
-	fd = slx_openat2(p->cg.dirfd, line, &how);
+	fd = slx_openat2(p->cg.dirfd, at + ol + 1, &how);
 	if (fd >= 0 && pidfd_send_signal(p->target_pidfd, 0, NULL, 0) < 0) {
 		close(fd);
 		return -1;

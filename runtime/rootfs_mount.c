@@ -210,19 +210,15 @@ int rt_mount_op_attach(int rootfd, const struct rt_mount_op *op, int tree, struc
 static int own_cgroup_dir(char *buf, size_t len, struct slx_err *err)
 {
 	cleanup_free char *self = NULL;
-	const char *root = cg_unified_root(), *line;
-	size_t n;
+	const char *root = cg_unified_root();
 
 	if (!root)
 		return slx_error(err, ENOENT, "no cgroup v2 hierarchy on this host");
-	if (slx_read_file_at(AT_FDCWD, "/proc/self/cgroup", &self, NULL, err) < 0)
-		return -1;
-	line = strncmp(self, "0::", 3) == 0 ? self : strstr(self, "\n0::");
-	if (!line)
-		return slx_error(err, ENOENT, "/proc/self/cgroup: no cgroup v2 entry");
-	line += line == self ? 3 : 4;
-	n = strcspn(line, "\n");
-	if ((size_t)snprintf(buf, len, "%s%.*s", root, (int)n, line) >= len)
+	if (cg_proc_path(0, &self) < 0)
+		return slx_error(err, errno,
+				 errno == ENOENT ? "/proc/self/cgroup: no cgroup v2 entry"
+						 : "/proc/self/cgroup");
+	if ((size_t)snprintf(buf, len, "%s%s", root, self) >= len)
 		return slx_error(err, ENAMETOOLONG, "own cgroup path");
 	return 0;
 }
