@@ -185,25 +185,30 @@ static bool pid_in_cgroup(const struct cg_handle *h, pid_t pid)
 	       (at[len] == '\0' || at[len] == '/' || (len == 1 && rel[0] == '/'));
 }
 
-int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err)
+/* Freeze h for the kills unless it is frozen already (paused: it stays so);
+ * true when it froze it and must thaw it after.  A freeze that fails or
+ * times out (cg_freeze undoes it) leaves the kills to go per pid anyway, as
+ * runc does: the signal still matters more than the race. */
+static bool freeze_for_kill(const struct cg_handle *h)
+{
+	char want[8];
+
+	if (cg_read_at(h->dirfd, "cgroup.freeze", want, sizeof(want)) < 0 || want[0] != '0')
+		return false;
+	return cg_freeze(h, true, NULL) == 0;
+}
+
+static int signal_each(const struct cg_handle *h, int sig, struct slx_err *err)
 {
 	cleanup_free pid_t *pids = NULL;
 	size_t n = 0;
 
-	/* cgroup.kill (5.14+) kills the whole subtree atomically, even tasks
-	 * forking right now; other signals, and older kernels, go per pid. */
-	if (sig == SIGKILL) {
-		if (slx_write_file_at(h->dirfd, "cgroup.kill", "1", 1, err) == 0)
-			return 0;
-		if (errno != ENOENT)
-			return slx_error_prefix(err, "kill %s", h->path);
-	}
 	if (cg_pids(h, &pids, &n, err) < 0)
 		return -1;
 	/* Each pid pinned by a pidfd and found still in the cgroup before it
 	 * is signalled: a container's process that exited between the read
 	 * and the kill left its pid to a host process, which got the signal
-	 * (an attacker's review; runc freezes the cgroup around the kills). */
+	 * (an attacker's review). */
 	for (size_t i = 0; i < n; i++) {
 		cleanup_close int pidfd = pidfd_open(pids[i], 0);
 
@@ -216,4 +221,27 @@ int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err)
 			return slx_error(err, errno, "kill %d in %s", (int)pids[i], h->path);
 	}
 	return 0;
+}
+
+int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err)
+{
+	bool froze;
+	int r;
+
+	/* cgroup.kill (5.14+) kills the whole subtree atomically, even tasks
+	 * forking right now; other signals, and older kernels, go per pid. */
+	if (sig == SIGKILL) {
+		if (slx_write_file_at(h->dirfd, "cgroup.kill", "1", 1, err) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return slx_error_prefix(err, "kill %s", h->path);
+	}
+	/* Per pid, the cgroup is frozen while its pids are read and signalled:
+	 * else a process forked after the read is never signalled (a chain
+	 * each forking the next and exiting outlived `kill --all TERM`). */
+	froze = freeze_for_kill(h);
+	r = signal_each(h, sig, err);
+	if (froze && cg_freeze(h, false, r < 0 ? NULL : err) < 0 && r == 0)
+		r = -1;
+	return r;
 }

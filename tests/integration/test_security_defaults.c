@@ -627,6 +627,68 @@ Test(security_defaults, kill_all_never_signals_a_host_process_that_took_a_contai
 	bundle_remove(&b);
 }
 
+/* A chain of processes, each forking the next and exiting, outlived
+ * `kill --all TERM`: the pids read from the cgroup had exited by the time
+ * each was signalled, and the one forked meanwhile was never listed.  strace
+ * holds each signal 300 ms so the chain moves on for sure.  The cgroup is
+ * now frozen while its pids are read and signalled (as runc does), so no
+ * process forks in between; pid 1 (sleep, no handler) ignores TERM. */
+Test(security_defaults, kill_all_reaches_a_chain_forking_ahead_of_it)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	needs_tools("strace");
+	bundle_make(&b, "[\"/bin/sh\",\"-c\",\"c(){ c & }; c; exec sleep 1000\"]", NULL, NULL,
+		    NULL);
+	cmd_run(
+	    &r, NULL, 60,
+	    "S=%1$s; R=%2$s; $S --root $R run -d -b %3$s ch </dev/null >/dev/null 2>&1 || "
+	    "exit 2; sleep 0.3; "
+	    "n() { $S --root $R ps --format json ch | tr ',' '\\n' | grep -c '[0-9]'; }; "
+	    "[ \"$(n)\" -gt 1 ] || exit 3; "
+	    "strace -f -qq -o /dev/null -e trace=kill,pidfd_send_signal "
+	    "-e inject=kill:delay_enter=300000 "
+	    "-e inject=pidfd_send_signal:delay_enter=300000 "
+	    "$S --root $R kill --all ch TERM || exit 4; "
+	    "left=0; for i in 1 2 3 4 5; do sleep 0.2; [ \"$(n)\" -gt 1 ] && left=$((left + 1)); "
+	    "done; echo \"left $left\"; $S --root $R state ch | grep -q '\"running\"' && "
+	    "echo running",
+	    slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect_str_eq(r.out, "left 0\nrunning\n", "processes the kill missed: %s %s", r.out,
+			 r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "ch");
+	bundle_remove(&b);
+}
+
+/* `kill --all` freezes the cgroup around its signals, and thaws only what it
+ * froze: a paused container stays paused.  (A signal that kills by default
+ * kills a frozen process at once; one it handles waits for the thaw.) */
+Test(security_defaults, kill_all_leaves_a_paused_container_paused)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"trap 'echo got >/tmp/usr1' USR1; sleep 1000 & wait; "
+		    "wait; exec sleep 1000\"]",
+		    NULL, NULL, NULL);
+	cmd_run(&r, NULL, 60,
+		"S=%1$s; R=%2$s; $S --root $R run -d -b %3$s pz </dev/null >/dev/null 2>&1 || "
+		"exit 2; sleep 0.3; "
+		"$S --root $R pause pz && $S --root $R kill --all pz USR1 || exit 3; sleep 0.3; "
+		"$S --root $R state pz | grep -o '\"paused\"'; "
+		"$S --root $R resume pz || exit 4; sleep 0.3; $S --root $R exec pz cat /tmp/usr1",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect_str_eq(r.out, "\"paused\"\ngot\n", "%s", r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "pz");
+	bundle_remove(&b);
+}
+
 /* A container's pid 1 exits and a host process is given its pid
  * (ns_last_pid): no verb takes that process for the container's.  It is
  * said stopped; kill, exec and pause refuse; delete spares it. */
