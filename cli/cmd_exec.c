@@ -15,7 +15,7 @@
 struct exec_flags {
 	const char *process, *cwd, *user, *apparmor, *label;
 	bool tty, no_new_privs;
-	struct cli_list env, caps;
+	struct cli_list env, caps, gids;
 };
 
 /* A process borrowing the container's, with runc exec's overrides; only
@@ -24,6 +24,7 @@ struct built_process {
 	struct oci_process p;
 	char **env;
 	char **caps[3];
+	uint32_t *gids;
 };
 
 /* The LSM flags of a built process point at argv. */
@@ -78,6 +79,58 @@ static int add_caps(const struct cli_list *add, struct built_process *b, struct 
 	return 0;
 }
 
+/* A user or group id as runc takes it: decimal digits only, below
+ * (uint32_t)-1, which is no id ("1000abc" was taken as 1000). */
+static int parse_id(const char *what, const char *s, size_t len, uint32_t *out, struct slx_err *err)
+{
+	unsigned long long v = 0;
+
+	if (!len || len > 10)
+		return slx_error(err, 0, "exec: %s: expected a decimal id, got \"%.*s\"", what,
+				 (int)len, s);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return slx_error(err, 0, "exec: %s: expected a decimal id, got \"%.*s\"",
+					 what, (int)len, s);
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v >= UINT32_MAX)
+		return slx_error(err, 0, "exec: %s: %llu is not an id", what, v);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* --user UID[:GID] (runc's: a GID left out is 0, and the container's
+ * additional groups go unless -g names some). */
+static int apply_user(const char *user, struct oci_user *u, struct slx_err *err)
+{
+	const char *colon = strchr(user, ':');
+	size_t ulen = colon ? (size_t)(colon - user) : strlen(user);
+
+	if (parse_id("--user", user, ulen, &u->uid, err) < 0)
+		return -1;
+	u->gid = 0;
+	if (colon && parse_id("--user", colon + 1, strlen(colon + 1), &u->gid, err) < 0)
+		return -1;
+	u->n_additional_gids = 0;
+	return 0;
+}
+
+/* -g/--additional-gids GID, repeatable: the process's additional groups,
+ * in place of the container's. */
+static int apply_gids(const struct cli_list *g, struct built_process *b, struct slx_err *err)
+{
+	b->gids = calloc(g->n, sizeof(*b->gids));
+	if (!b->gids)
+		return slx_error(err, ENOMEM, "exec");
+	for (size_t i = 0; i < g->n; i++)
+		if (parse_id("--additional-gids", g->v[i], strlen(g->v[i]), &b->gids[i], err) < 0)
+			return -1;
+	b->p.user.additional_gids = b->gids;
+	b->p.user.n_additional_gids = g->n;
+	return 0;
+}
+
 static int build_process(const struct oci_process *base, const struct exec_flags *f, int argc,
 			 char **argv, struct built_process *b, struct slx_err *err)
 {
@@ -98,17 +151,10 @@ static int build_process(const struct oci_process *base, const struct exec_flags
 	b->p.env.n = n + f->env.n;
 	if (f->no_new_privs)
 		b->p.no_new_privileges = true;
-	if (f->user) {
-		unsigned uid = 0, gid = 0;
-		int k = sscanf(f->user, "%u:%u", &uid, &gid);
-
-		if (k < 1)
-			return slx_error(err, 0, "exec: --user: expected UID[:GID], got %s",
-					 f->user);
-		b->p.user.uid = uid;
-		b->p.user.gid = k == 2 ? gid : 0;
-		b->p.user.n_additional_gids = 0;
-	}
+	if (f->user && apply_user(f->user, &b->p.user, err) < 0)
+		return -1;
+	if (f->gids.n && apply_gids(&f->gids, b, err) < 0)
+		return -1;
 	apply_lsm_flags(&b->p, f);
 	return f->caps.n ? add_caps(&f->caps, b, err) : 0;
 }
@@ -138,6 +184,7 @@ static int exec_with_flags(const struct rt_ctx *ctx, const char *id, const struc
 	    build_process(&cfg->process, f, argc, argv, &b, err) == 0)
 		r = rt_exec(ctx, id, &b.p, o, status, err);
 	free(b.env);
+	free(b.gids);
 	for (int i = 0; i < 3; i++)
 		free(b.caps[i]);
 	oci_config_free(cfg);
@@ -161,6 +208,7 @@ int cmd_exec(const struct rt_ctx *ctx, int argc, char **argv, struct slx_err *er
 	    {"cwd", 0, CLI_STR, &f.cwd},
 	    {"env", 'e', CLI_LIST, &f.env},
 	    {"user", 'u', CLI_STR, &f.user},
+	    {"additional-gids", 'g', CLI_LIST, &f.gids},
 	    {"cap", 'c', CLI_LIST, &f.caps},
 	    {"no-new-privs", 0, CLI_BOOL, &f.no_new_privs},
 	    {"preserve-fds", 0, CLI_INT, &o.preserve_fds},

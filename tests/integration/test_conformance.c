@@ -411,6 +411,38 @@ Test(conformance, umask_and_home_default_as_runc)
 	bundle_remove(&b);
 }
 
+/* exec's --user UID[:GID] and -g/--additional-gids as runc takes them: the
+ * groups replace the container's; an id with anything but digits is refused
+ * by name ("1000abc" ran as 1000, "1000:abc" as 1000:0), and nothing runs. */
+Test(conformance, exec_user_and_additional_gids_as_runc)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	cmd_run(&r, NULL, 30,
+		"S=%1$s; R=%2$s; $S --root $R run -d -b %3$s eu </dev/null >/dev/null 2>&1 || "
+		"exit 2; $S --root $R exec -u 1000:1000 -g 10 --additional-gids 20 eu id && "
+		"$S --root $R exec -g 7 eu id && "
+		"for u in 1000abc 1000:abc 1000: :5 ' 1000' 99999999999; do "
+		"$S --root $R exec -u \"$u\" eu id && echo \"ran as $u\"; done; "
+		"$S --root $R exec -g 7x eu id && echo ran with 7x; true",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out,
+			 "uid=1000 gid=1000 groups=10,20\nuid=0(root) gid=0(root) groups=7\n", "%s",
+			 r.err);
+	cr_expect(strstr(r.err, "exec: --user: expected a decimal id, got \"1000abc\"\n"), "%s",
+		  r.err);
+	cr_expect(strstr(r.err, "exec: --user: expected a decimal id, got \"\"\n"), "%s", r.err);
+	cr_expect(strstr(r.err, "exec: --additional-gids: expected a decimal id, got \"7x\"\n"),
+		  "%s", r.err);
+	cr_expect_eq(count_lines(r.err), 7, "one line for each refused: %s", r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "eu");
+	bundle_remove(&b);
+}
+
 /* /dev/stdout is /proc/self/fd/1, and reopening it checks the pipe's owner:
  * a container process of another uid than the caller's could not write its
  * own output there (non-root images logging to /dev/stdout, under podman and

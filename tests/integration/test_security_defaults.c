@@ -1070,10 +1070,10 @@ Test(security_defaults, the_id_minus_one_is_refused_not_left_as_root)
 	bundle_remove(&b);
 	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
 	cmd_run(&r, NULL, 30,
-		"%s --root %s run -d -b %s idm2 && %s --root %s exec --user -1 idm2 id",
+		"%s --root %s run -d -b %s idm2 && %s --root %s exec --user 4294967295 idm2 id",
 		slxrun_bin(), b.root, b.dir, slxrun_bin(), b.root);
 	cr_expect_neq(r.status, 0, "exec ran as: %s", r.out);
-	cr_expect(strstr(r.err, "process.user.uid: 4294967295"), "%s", r.err);
+	cr_expect(strstr(r.err, "--user: 4294967295 is not an id"), "%s", r.err);
 	cmd_result_free(&r);
 	bundle_force_delete(&b, "idm2");
 	bundle_remove(&b);
