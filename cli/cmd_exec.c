@@ -140,6 +140,9 @@ static int build_process(const struct oci_process *base, const struct exec_flags
 	b->p.args.v = argv;
 	b->p.args.n = (size_t)argc;
 	b->p.terminal = f->tty;
+	if (f->cwd && f->cwd[0] != '/') /* as process.cwd in a config */
+		return slx_error(err, 0, "exec: --cwd: must be an absolute path, got \"%s\"",
+				 f->cwd);
 	if (f->cwd)
 		b->p.cwd = (char *)f->cwd;
 	b->env = calloc(n + f->env.n + 1, sizeof(char *));

@@ -413,7 +413,8 @@ Test(conformance, umask_and_home_default_as_runc)
 
 /* exec's --user UID[:GID] and -g/--additional-gids as runc takes them: the
  * groups replace the container's; an id with anything but digits is refused
- * by name ("1000abc" ran as 1000, "1000:abc" as 1000:0), and nothing runs. */
+ * by name ("1000abc" ran as 1000, "1000:abc" as 1000:0), and nothing runs;
+ * --cwd is absolute, as process.cwd (a relative one ran from /). */
 Test(conformance, exec_user_and_additional_gids_as_runc)
 {
 	struct bundle b;
@@ -426,7 +427,8 @@ Test(conformance, exec_user_and_additional_gids_as_runc)
 		"$S --root $R exec -g 7 eu id && "
 		"for u in 1000abc 1000:abc 1000: :5 ' 1000' 99999999999; do "
 		"$S --root $R exec -u \"$u\" eu id && echo \"ran as $u\"; done; "
-		"$S --root $R exec -g 7x eu id && echo ran with 7x; true",
+		"$S --root $R exec -g 7x eu id && echo ran with 7x; "
+		"$S --root $R exec --cwd bin eu pwd && echo ran in bin; true",
 		slxrun_bin(), b.root, b.dir);
 	cr_expect_eq(r.status, 0, "%s", r.err);
 	cr_expect_str_eq(r.out,
@@ -437,7 +439,9 @@ Test(conformance, exec_user_and_additional_gids_as_runc)
 	cr_expect(strstr(r.err, "exec: --user: expected a decimal id, got \"\"\n"), "%s", r.err);
 	cr_expect(strstr(r.err, "exec: --additional-gids: expected a decimal id, got \"7x\"\n"),
 		  "%s", r.err);
-	cr_expect_eq(count_lines(r.err), 7, "one line for each refused: %s", r.err);
+	cr_expect(strstr(r.err, "exec: --cwd: must be an absolute path, got \"bin\"\n"), "%s",
+		  r.err);
+	cr_expect_eq(count_lines(r.err), 8, "one line for each refused: %s", r.err);
 	cmd_result_free(&r);
 	bundle_force_delete(&b, "eu");
 	bundle_remove(&b);
