@@ -27,13 +27,16 @@ static const char *const sweep_policies[] = {"fixed:60",   "fixed:120",	 "fixed:
 					     "fixed:3600", "fixed:7200"};
 #define SWEEP_N (sizeof(sweep_policies) / sizeof(sweep_policies[0]))
 /* delta's curve: its cold-start weight (GB*s of idle memory a cold start is
- * worth), doubling from 3 to 24576, the default 384 among them (the curve
- * is read linearly between points, which overstates a convex one where
- * they are far apart). */
-static const char *const delta_sweep[] = {"delta:3",	 "delta:6",    "delta:12",   "delta:24",
-					  "delta:48",	 "delta:96",   "delta:192",  "delta:384",
-					  "delta:768",	 "delta:1536", "delta:3072", "delta:6144",
-					  "delta:12288", "delta:24576"};
+ * worth) from 3 to 24576 at steps of sqrt(2), rounded, the default 384 among
+ * them.  The curve is read linearly between points, which overstates a
+ * convex one where they are far apart: at doublings, by 0.01-0.05 of the
+ * ratio to fixed where the curve bends. */
+static const char *const delta_sweep[] = {
+    "delta:3",	   "delta:4",	  "delta:6",	"delta:8",    "delta:12",   "delta:17",
+    "delta:24",	   "delta:34",	  "delta:48",	"delta:68",   "delta:96",   "delta:136",
+    "delta:192",   "delta:272",	  "delta:384",	"delta:543",  "delta:768",  "delta:1086",
+    "delta:1536",  "delta:2172",  "delta:3072", "delta:4344", "delta:6144", "delta:8689",
+    "delta:12288", "delta:17378", "delta:24576"};
 #define DELTA_SWEEP_N (sizeof(delta_sweep) / sizeof(delta_sweep[0]))
 /* Under a capacity: the caches of FaasCache next to the keep-alive policies. */
 static const char *const node_policies[] = {"lru", "gdsf", "fixed:600", "histogram", "delta"};
