@@ -100,8 +100,9 @@ static int parse_id(const char *what, const char *s, size_t len, uint32_t *out, 
 	return 0;
 }
 
-/* --user UID[:GID] (runc's: a GID left out is 0, and the container's
- * additional groups go unless -g names some). */
+/* --user UID[:GID] as runc: a GID left out is the config's, and so are
+ * the additional groups (a GID of 0 ran `-u 2000` on a container of
+ * 1000:1000 as group root). */
 static int apply_user(const char *user, struct oci_user *u, struct slx_err *err)
 {
 	const char *colon = strchr(user, ':');
@@ -109,25 +110,30 @@ static int apply_user(const char *user, struct oci_user *u, struct slx_err *err)
 
 	if (parse_id("--user", user, ulen, &u->uid, err) < 0)
 		return -1;
-	u->gid = 0;
 	if (colon && parse_id("--user", colon + 1, strlen(colon + 1), &u->gid, err) < 0)
 		return -1;
-	u->n_additional_gids = 0;
 	return 0;
 }
 
-/* -g/--additional-gids GID, repeatable: the process's additional groups,
- * in place of the container's. */
+/* -g/--additional-gids GID, repeatable: added after the container's
+ * additional groups, as runc appends them. */
 static int apply_gids(const struct cli_list *g, struct built_process *b, struct slx_err *err)
 {
-	b->gids = calloc(g->n, sizeof(*b->gids));
+	size_t n = b->p.user.n_additional_gids;
+
+	b->gids = calloc(n + g->n, sizeof(*b->gids));
 	if (!b->gids)
 		return slx_error(err, ENOMEM, "exec");
-	for (size_t i = 0; i < g->n; i++)
-		if (parse_id("--additional-gids", g->v[i], strlen(g->v[i]), &b->gids[i], err) < 0)
+	if (n)
+		memcpy(b->gids, b->p.user.additional_gids, n * sizeof(*b->gids));
+	for (size_t i = 0; i < g->n; i++) {
+		const char *v = g->v[i];
+
+		if (parse_id("--additional-gids", v, strlen(v), &b->gids[n + i], err) < 0)
 			return -1;
+	}
 	b->p.user.additional_gids = b->gids;
-	b->p.user.n_additional_gids = g->n;
+	b->p.user.n_additional_gids = n + g->n;
 	return 0;
 }
 

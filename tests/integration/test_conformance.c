@@ -412,7 +412,7 @@ Test(conformance, umask_and_home_default_as_runc)
 }
 
 /* exec's --user UID[:GID] and -g/--additional-gids as runc takes them: the
- * groups replace the container's; an id with anything but digits is refused
+ * groups add to the container's (none here); an id with anything but digits is refused
  * by name ("1000abc" ran as 1000, "1000:abc" as 1000:0), and nothing runs;
  * --cwd is absolute, as process.cwd (a relative one ran from /). */
 Test(conformance, exec_user_and_additional_gids_as_runc)
@@ -444,6 +444,33 @@ Test(conformance, exec_user_and_additional_gids_as_runc)
 	cr_expect_eq(count_lines(r.err), 8, "one line for each refused: %s", r.err);
 	cmd_result_free(&r);
 	bundle_force_delete(&b, "eu");
+	bundle_remove(&b);
+}
+
+/* runc's exec --user UID without a GID keeps the config's group, and its
+ * additional groups stay, with -g's added after them: `-u 2000` on a
+ * container running as 1000:1000 ran as group root, and -g dropped the
+ * config's groups. */
+Test(conformance, exec_user_keeps_the_configs_groups_as_runc)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	bundle_config_replace(&b, "\"user\":{\"uid\":0,\"gid\":0}",
+			      "\"user\":{\"uid\":1000,\"gid\":1000,\"additionalGids\":[5]}");
+	cmd_run(&r, NULL, 30,
+		"S=%1$s; R=%2$s; $S --root $R run -d -b %3$s eg </dev/null >/dev/null 2>&1 || "
+		"exit 2; $S --root $R exec -u 2000 eg id && $S --root $R exec -g 7 eg id && "
+		"$S --root $R exec -u 2000:3000 -g 7 eg id",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out,
+			 "uid=2000 gid=1000 groups=5\nuid=1000 gid=1000 groups=5,7\n"
+			 "uid=2000 gid=3000 groups=5,7\n",
+			 "%s", r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "eg");
 	bundle_remove(&b);
 }
 
