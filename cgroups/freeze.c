@@ -185,15 +185,19 @@ static bool pid_in_cgroup(const struct cg_handle *h, pid_t pid)
 	       (at[len] == '\0' || at[len] == '/' || (len == 1 && rel[0] == '/'));
 }
 
-/* Freeze h for the kills unless it is frozen already (paused: it stays so);
- * true when it froze it and must thaw it after.  A freeze that fails or
- * times out (cg_freeze undoes it) leaves the kills to go per pid anyway, as
- * runc does: the signal still matters more than the race. */
+/* Freeze h for the kills unless it is frozen already (paused: it stays so),
+ * by its own cgroup.freeze or a parent's (a paused slice: thawing its own
+ * then waited for a "frozen 0" the parent withholds); true when it froze it
+ * and must thaw it after.  A freeze that fails or times out (cg_freeze
+ * undoes it) leaves the kills to go per pid anyway, as runc does: the
+ * signal still matters more than the race. */
 static bool freeze_for_kill(const struct cg_handle *h)
 {
 	char want[8];
+	bool frozen;
 
-	if (cg_read_at(h->dirfd, "cgroup.freeze", want, sizeof(want)) < 0 || want[0] != '0')
+	if (cg_read_at(h->dirfd, "cgroup.freeze", want, sizeof(want)) < 0 || want[0] != '0' ||
+	    cg_is_frozen(h, &frozen, NULL) < 0 || frozen)
 		return false;
 	return cg_freeze(h, true, NULL) == 0;
 }

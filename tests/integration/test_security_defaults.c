@@ -689,6 +689,41 @@ Test(security_defaults, kill_all_leaves_a_paused_container_paused)
 	bundle_remove(&b);
 }
 
+/* A cgroup above the container's is frozen (a paused slice or pod): the
+ * container is frozen already and kill --all need not freeze it, but it
+ * froze and thawed its own, then waited for a "frozen 0" the parent
+ * withholds, and failed after 2 s with the signals sent. */
+Test(security_defaults, kill_all_under_a_frozen_parent_cgroup_succeeds)
+{
+	struct bundle b;
+	struct cmd_result r;
+	char from[300], to[300], parent[512];
+	const char *name;
+
+	bundle_make(&b,
+		    "[\"/bin/sh\",\"-c\",\"trap 'echo got >/tmp/hup' HUP; sleep 1000 & wait; "
+		    "wait; exec sleep 1000\"]",
+		    NULL, NULL, NULL);
+	name = strrchr(b.dir, '/') + 1;
+	snprintf(from, sizeof(from), "\"cgroupsPath\":\"/slxrun/%s\"", name);
+	snprintf(to, sizeof(to), "\"cgroupsPath\":\"/slxrun/%s/c\"", name);
+	bundle_config_replace(&b, from, to);
+	snprintf(parent, sizeof(parent), "%s/slxrun/%s", cgroup2_root(), name);
+	cmd_run(&r, NULL, 60,
+		"S=%1$s; R=%2$s; $S --root $R run -d -b %3$s fp </dev/null >/dev/null 2>&1 || "
+		"exit 2; sleep 0.3; echo 1 > %4$s/cgroup.freeze && "
+		"$S --root $R kill --all fp HUP || exit 3; cat %4$s/c/cgroup.freeze; "
+		"echo 0 > %4$s/cgroup.freeze; sleep 0.3; $S --root $R exec fp cat /tmp/hup",
+		slxrun_bin(), b.root, b.dir, parent);
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect_str_eq(r.out, "0\ngot\n", "%s", r.err);
+	cmd_result_free(&r);
+	cmd_run(&r, NULL, 30, "echo 0 > %s/cgroup.freeze; %s --root %s delete -f fp; rmdir %s",
+		parent, slxrun_bin(), b.root, parent);
+	cmd_result_free(&r);
+	bundle_remove(&b);
+}
+
 /* A container's pid 1 exits and a host process is given its pid
  * (ns_last_pid): no verb takes that process for the container's.  It is
  * said stopped; kill, exec and pause refuse; delete spares it. */
