@@ -96,10 +96,25 @@ static int setup_process(struct init_ctx *ic)
 	return rt_process_confine(p, &ic->confine, &ic->err);
 }
 
-/* Block until `start` connects; from then on errors go to that caller. */
+static void end_on_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
+/* Block until `start` connects; from then on errors go to that caller.
+ * Meanwhile TERM, INT and HUP end the created container, as they end
+ * runc's (its Go init exits on them): as pid 1 of its pid namespace with
+ * no handler it ignored them, and `kill` of a created task did nothing.
+ * execve puts the handlers back to the default. */
 static void wait_start(struct init_ctx *ic)
 {
+	struct sigaction sa = {.sa_handler = end_on_signal};
 	int conn;
+
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
 
 	do
 		conn = accept4(ic->req->start_listen_fd, NULL, NULL, SOCK_CLOEXEC);

@@ -474,6 +474,38 @@ Test(conformance, exec_user_keeps_the_configs_groups_as_runc)
 	bundle_remove(&b);
 }
 
+/* A created container (its init waiting for `start`) ends on TERM, INT or
+ * HUP as runc's does (its Go init exits on them); ours, pid 1 of its pid
+ * namespace with no handler, ignored them, so `kill` of a created task
+ * (ctr task kill, a pod torn down before it started) did nothing until a
+ * KILL.  Other signals stay ignored, as runc's init ignores them. */
+Test(conformance, a_created_container_ends_on_term_as_runc)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/sleep\",\"30\"]", NULL, NULL, NULL);
+	cmd_run(
+	    &r, NULL, 30,
+	    "S=%1$s; R=%2$s; st() { $S --root $R state $1 | grep -o '\"status\": *\"[a-z]*\"' | "
+	    "grep -o '[a-z]*\"$' | tr -d '\"'; }; "
+	    "for sig in TERM INT HUP; do $S --root $R create -b %3$s c$sig </dev/null >/dev/null "
+	    "2>&1 || exit 2; $S --root $R kill c$sig $sig || exit 3; i=0; "
+	    "while [ \"$(st c$sig)\" = created ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); "
+	    "done; echo \"$sig $(st c$sig)\"; $S --root $R delete c$sig || exit 4; done; "
+	    "$S --root $R create -b %3$s cu </dev/null >/dev/null 2>&1 || exit 5; "
+	    "$S --root $R kill cu USR1; sleep 0.3; echo \"USR1 $(st cu)\"; "
+	    "$S --root $R start cu && echo \"then $(st cu)\"",
+	    slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
+	cr_expect_str_eq(r.out,
+			 "TERM stopped\nINT stopped\nHUP stopped\nUSR1 created\nthen running\n",
+			 "%s", r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "cu");
+	bundle_remove(&b);
+}
+
 /* /dev/stdout is /proc/self/fd/1, and reopening it checks the pipe's owner:
  * a container process of another uid than the caller's could not write its
  * own output there (non-root images logging to /dev/stdout, under podman and
