@@ -186,11 +186,10 @@ static bool pid_in_cgroup(const struct cg_handle *h, pid_t pid)
 }
 
 /* Freeze h for the kills unless it is frozen already (paused: it stays so),
- * by its own cgroup.freeze or a parent's (a paused slice: thawing its own
- * then waited for a "frozen 0" the parent withholds); true when it froze it
- * and must thaw it after.  A freeze that fails or times out (cg_freeze
- * undoes it) leaves the kills to go per pid anyway, as runc does: the
- * signal still matters more than the race. */
+ * by its own cgroup.freeze or a parent's; true when it froze it and must
+ * thaw it after.  A freeze that fails or times out (cg_freeze undoes it)
+ * leaves the kills to go per pid anyway, as runc does: the signal still
+ * matters more than the race. */
 static bool freeze_for_kill(const struct cg_handle *h)
 {
 	char want[8];
@@ -245,7 +244,11 @@ int cg_kill_all(const struct cg_handle *h, int sig, struct slx_err *err)
 	 * each forking the next and exiting outlived `kill --all TERM`). */
 	froze = freeze_for_kill(h);
 	r = signal_each(h, sig, err);
-	if (froze && cg_freeze(h, false, r < 0 ? NULL : err) < 0 && r == 0)
-		r = -1;
+	/* The thaw undoes our own request and does not wait for "frozen 0":
+	 * a parent frozen meanwhile (a paused slice) withholds it, and kill
+	 * --all failed after 2 s with its signals sent. */
+	if (froze && slx_write_file_at(h->dirfd, "cgroup.freeze", "0", 1, r < 0 ? NULL : err) < 0 &&
+	    r == 0)
+		r = slx_error_prefix(err, "thaw %s", h->path);
 	return r;
 }

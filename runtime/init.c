@@ -101,20 +101,25 @@ static void end_on_signal(int sig)
 	_exit(128 + sig);
 }
 
-/* Block until `start` connects; from then on errors go to that caller.
- * Meanwhile TERM, INT and HUP end the created container, as they end
- * runc's (its Go init exits on them): as pid 1 of its pid namespace with
- * no handler it ignored them, and `kill` of a created task did nothing.
- * execve puts the handlers back to the default. */
-static void wait_start(struct init_ctx *ic)
+/* A created container ends on TERM, INT or HUP, as runc's does (its Go
+ * init exits on them): as pid 1 of its pid namespace with no handler it
+ * ignored them, and `kill` of a created task did nothing.  Set before
+ * READY, after which `create` returns and a kill may come; execve puts
+ * the handlers back to the default. */
+static void end_on_signals(void)
 {
 	struct sigaction sa = {.sa_handler = end_on_signal};
-	int conn;
 
 	sigemptyset(&sa.sa_mask);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGHUP, &sa, NULL);
+}
+
+/* Block until `start` connects; from then on errors go to that caller. */
+static void wait_start(struct init_ctx *ic)
+{
+	int conn;
 
 	do
 		conn = accept4(ic->req->start_listen_fd, NULL, NULL, SOCK_CLOEXEC);
@@ -226,6 +231,8 @@ void rt_init_main(const struct rt_spawn_req *req, const struct rt_ns_plan *plan,
 	/* READY carries how long namespaces and rootfs took, for --timings. */
 	t[2] -= t[1];
 	t[1] -= t[0];
+	if (!req->auto_start)
+		end_on_signals();
 	(void)rt_sync_send(sync_fd, RT_SYNC_READY, 0, 0, (const char *)&t[1], 2 * sizeof(uint64_t));
 	if (!req->auto_start)
 		wait_start(&ic);

@@ -644,9 +644,10 @@ Test(security_defaults, kill_all_reaches_a_chain_forking_ahead_of_it)
 	cmd_run(
 	    &r, NULL, 60,
 	    "S=%1$s; R=%2$s; $S --root $R run -d -b %3$s ch </dev/null >/dev/null 2>&1 || "
-	    "exit 2; sleep 0.3; "
+	    "exit 2; "
 	    "n() { $S --root $R ps --format json ch | tr ',' '\\n' | grep -c '[0-9]'; }; "
-	    "[ \"$(n)\" -gt 1 ] || exit 3; "
+	    "i=0; until [ \"$(n)\" -gt 1 ]; do i=$((i + 1)); [ $i -gt 100 ] && exit 3; "
+	    "sleep 0.1; done; "
 	    "strace -f -qq -o /dev/null -e trace=kill,pidfd_send_signal "
 	    "-e inject=kill:delay_enter=300000 "
 	    "-e inject=pidfd_send_signal:delay_enter=300000 "
@@ -672,16 +673,20 @@ Test(security_defaults, kill_all_leaves_a_paused_container_paused)
 	struct cmd_result r;
 
 	bundle_make(&b,
-		    "[\"/bin/sh\",\"-c\",\"trap 'echo got >/tmp/usr1' USR1; sleep 1000 & wait; "
-		    "wait; exec sleep 1000\"]",
+		    "[\"/bin/sh\",\"-c\",\"trap 'echo got >/tmp/usr1' USR1; touch /tmp/ready; "
+		    "sleep 1000 & wait; wait; exec sleep 1000\"]",
 		    NULL, NULL, NULL);
-	cmd_run(&r, NULL, 60,
-		"S=%1$s; R=%2$s; $S --root $R run -d -b %3$s pz </dev/null >/dev/null 2>&1 || "
-		"exit 2; sleep 0.3; "
-		"$S --root $R pause pz && $S --root $R kill --all pz USR1 || exit 3; sleep 0.3; "
-		"$S --root $R state pz | grep -o '\"paused\"'; "
-		"$S --root $R resume pz || exit 4; sleep 0.3; $S --root $R exec pz cat /tmp/usr1",
-		slxrun_bin(), b.root, b.dir);
+	cmd_run(
+	    &r, NULL, 60,
+	    "S=%1$s; R=%2$s; $S --root $R run -d -b %3$s pz </dev/null >/dev/null 2>&1 || "
+	    "exit 2; i=0; until $S --root $R exec pz test -e /tmp/ready; do i=$((i + 1)); "
+	    "[ $i -gt 100 ] && exit 5; sleep 0.1; done; "
+	    "$S --root $R pause pz && $S --root $R kill --all pz USR1 || exit 3; sleep 0.3; "
+	    "$S --root $R state pz | grep -o '\"paused\"'; "
+	    "$S --root $R resume pz || exit 4; i=0; until $S --root $R exec pz test -e /tmp/usr1; "
+	    "do i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1; done; "
+	    "$S --root $R exec pz cat /tmp/usr1",
+	    slxrun_bin(), b.root, b.dir);
 	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
 	cr_expect_str_eq(r.out, "\"paused\"\ngot\n", "%s", r.err);
 	cmd_result_free(&r);
@@ -701,8 +706,8 @@ Test(security_defaults, kill_all_under_a_frozen_parent_cgroup_succeeds)
 	const char *name;
 
 	bundle_make(&b,
-		    "[\"/bin/sh\",\"-c\",\"trap 'echo got >/tmp/hup' HUP; sleep 1000 & wait; "
-		    "wait; exec sleep 1000\"]",
+		    "[\"/bin/sh\",\"-c\",\"trap 'echo got >/tmp/hup' HUP; touch /tmp/ready; "
+		    "sleep 1000 & wait; wait; exec sleep 1000\"]",
 		    NULL, NULL, NULL);
 	name = strrchr(b.dir, '/') + 1;
 	snprintf(from, sizeof(from), "\"cgroupsPath\":\"/slxrun/%s\"", name);
@@ -711,9 +716,14 @@ Test(security_defaults, kill_all_under_a_frozen_parent_cgroup_succeeds)
 	snprintf(parent, sizeof(parent), "%s/slxrun/%s", cgroup2_root(), name);
 	cmd_run(&r, NULL, 60,
 		"S=%1$s; R=%2$s; $S --root $R run -d -b %3$s fp </dev/null >/dev/null 2>&1 || "
-		"exit 2; sleep 0.3; echo 1 > %4$s/cgroup.freeze && "
+		"exit 2; i=0; until $S --root $R exec fp test -e /tmp/ready; do i=$((i + 1)); "
+		"[ $i -gt 100 ] && exit 5; sleep 0.1; done; echo 1 > %4$s/cgroup.freeze; i=0; "
+		"until grep -qx 'frozen 1' %4$s/c/cgroup.events; do i=$((i + 1)); "
+		"[ $i -gt 100 ] && exit 6; sleep 0.1; done; "
 		"$S --root $R kill --all fp HUP || exit 3; cat %4$s/c/cgroup.freeze; "
-		"echo 0 > %4$s/cgroup.freeze; sleep 0.3; $S --root $R exec fp cat /tmp/hup",
+		"echo 0 > %4$s/cgroup.freeze; i=0; until $S --root $R exec fp test -e /tmp/hup; "
+		"do i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1; done; "
+		"$S --root $R exec fp cat /tmp/hup",
 		slxrun_bin(), b.root, b.dir, parent);
 	cr_expect_eq(r.status, 0, "%s %s", r.out, r.err);
 	cr_expect_str_eq(r.out, "0\ngot\n", "%s", r.err);
