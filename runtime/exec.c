@@ -157,6 +157,7 @@ static int exec_setup(const struct exec_plan *p, int sync_fd, char *path, size_t
 	if (rt_process_confine(proc, &confine, err) < 0)
 		return -1;
 	rt_close_fds_preserving(p->preserve_fds, &sync_fd, 1);
+	rt_signals_default();
 	return rt_process_seccomp_last(proc, &confine, err);
 }
 

@@ -40,6 +40,7 @@ static void hook_exec(const struct oci_hook *h, int in_fd)
 	if (dup2(in_fd, 0) < 0)
 		_exit(127);
 	rt_close_fds_except(NULL, 0);
+	rt_signals_default();
 	execve(h->path, h->args.v ? h->args.v : default_argv, h->env.v ? h->env.v : empty_env);
 	_exit(127);
 }

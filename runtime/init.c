@@ -147,6 +147,7 @@ static __attribute__((noreturn)) void finish_and_exec(struct init_ctx *ic)
 	for (size_t i = 0; i < req->n_keep_fds; i++)
 		keep[nkeep++] = req->keep_fds[i];
 	rt_close_fds_preserving(req->preserve_fds, keep, nkeep);
+	rt_signals_default();
 	if (rt_process_seccomp_last(p, &ic->confine, &ic->err) < 0)
 		rt_sync_fail(ic->sync_fd, RT_STAGE_EXEC, &ic->err);
 	if (req->entry) {

@@ -115,6 +115,8 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err);
  * in /etc/passwd, else "/"; "" when env has one.  Call in the root, before
  * the user switch. */
 void rt_process_home(const struct oci_process *p, char *home, size_t len);
+/* Before execve: no signal ignored, none blocked. */
+void rt_signals_default(void);
 /* p's env for execve, with home (from rt_process_home) added when set. */
 char **rt_process_env(const struct oci_process *p, const char *home);
 /* What confines the process, prepared in the parent (errors name the field). */

@@ -7,6 +7,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,6 +166,26 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err)
 }
 
 #define PASSWD_MAX (4u << 20)
+
+/* Ignored signals and the signal mask survive execve: a container run
+ * from nohup could not trap HUP, and one with hooks kept the SIGPIPE their
+ * runner ignores (crun resets them too).  Caught ones execve resets itself
+ * (the created container's TERM, INT and HUP, init.c). */
+void rt_signals_default(void)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL};
+	sigset_t none;
+
+	for (int s = 1; s < NSIG; s++) {
+		struct sigaction sa;
+
+		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			(void)sigaction(s, &dfl, NULL);
+	}
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
 
 /* HOME for a process whose env has none: the home of its uid in the
  * container's /etc/passwd, else "/", as runc.  Read before the user switch,

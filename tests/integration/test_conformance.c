@@ -506,6 +506,40 @@ Test(conformance, a_created_container_ends_on_term_as_runc)
 	bundle_remove(&b);
 }
 
+/* The container's process starts with no signal ignored and none blocked,
+ * whoever ran the runtime: ignored dispositions and the mask survive
+ * execve, so a container run from nohup (HUP ignored) could not trap HUP,
+ * and one whose config has hooks got the SIGPIPE the hooks' runner
+ * ignores (crun resets them as well).  A caller with HUP and PIPE ignored
+ * and USR1 blocked runs, then execs, a process that prints its own. */
+Test(conformance, the_process_inherits_no_ignored_or_blocked_signal)
+{
+	struct bundle b;
+	struct cmd_result r;
+
+	bundle_make(&b, "[\"/bin/grep\",\"-E\",\"^Sig(Blk|Ign)\",\"/proc/self/status\"]", NULL,
+		    NULL, NULL);
+	cmd_run(&r, NULL, 30,
+		"python3 -c 'import os, signal, sys\n"
+		"signal.signal(signal.SIGHUP, signal.SIG_IGN)\n"
+		"signal.signal(signal.SIGPIPE, signal.SIG_IGN)\n"
+		"signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})\n"
+		"os.execvp(\"sh\", [\"sh\", \"-c\", sys.argv[1]])' "
+		"'%1$s --root %2$s run -b %3$s sg </dev/null && "
+		"%1$s --root %2$s create -b %3$s sx </dev/null && "
+		"%1$s --root %2$s exec sx grep -E \"^Sig(Blk|Ign)\" /proc/self/status'",
+		slxrun_bin(), b.root, b.dir);
+	cr_expect_eq(r.status, 0, "%s", r.err);
+	cr_expect_str_eq(r.out,
+			 "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n"
+			 "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n",
+			 "run, then exec: %s %s", r.out, r.err);
+	cmd_result_free(&r);
+	bundle_force_delete(&b, "sg");
+	bundle_force_delete(&b, "sx");
+	bundle_remove(&b);
+}
+
 /* /dev/stdout is /proc/self/fd/1, and reopening it checks the pipe's owner:
  * a container process of another uid than the caller's could not write its
  * own output there (non-root images logging to /dev/stdout, under podman and
