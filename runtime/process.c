@@ -170,18 +170,21 @@ int rt_process_user(const struct oci_process *p, struct slx_err *err)
 /* Ignored signals and the signal mask survive execve: a container run
  * from nohup could not trap HUP, and one with hooks kept the SIGPIPE their
  * runner ignores (crun resets them too).  Caught ones execve resets itself
- * (the created container's TERM, INT and HUP, init.c). */
+ * (the created container's TERM, INT and HUP, init.c).  By the raw call:
+ * glibc's sigaction refuses its own signals (32 and 33: EINVAL), and CI's
+ * environment handed one down ignored.  The kernel's struct starts with the
+ * handler on every layout, and all zeros is SIG_DFL with no flags or mask. */
 void rt_signals_default(void)
 {
-	struct sigaction dfl = {.sa_handler = SIG_DFL};
 	sigset_t none;
 
 	for (int s = 1; s < NSIG; s++) {
-		struct sigaction sa;
+		unsigned long old[4] = {0}, dfl[4] = {0};
 
-		if (s != SIGKILL && s != SIGSTOP && sigaction(s, NULL, &sa) == 0 &&
-		    sa.sa_handler == SIG_IGN)
-			(void)sigaction(s, &dfl, NULL);
+		if (s != SIGKILL && s != SIGSTOP &&
+		    syscall(SYS_rt_sigaction, s, NULL, old, _NSIG / 8) == 0 &&
+		    old[0] == (unsigned long)SIG_IGN)
+			(void)syscall(SYS_rt_sigaction, s, dfl, NULL, _NSIG / 8);
 	}
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
