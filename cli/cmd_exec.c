@@ -10,6 +10,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fsutil.h"
+#include "../common/ids.h"
 #include "cli.h"
 
 struct exec_flags {
@@ -79,25 +80,19 @@ static int add_caps(const struct cli_list *add, struct built_process *b, struct 
 	return 0;
 }
 
-/* A user or group id as runc takes it: decimal digits only, below
- * (uint32_t)-1, which is no id ("1000abc" was taken as 1000). */
+/* A user or group id as runc takes it ("1000abc" was taken as 1000). */
 static int parse_id(const char *what, const char *s, size_t len, uint32_t *out, struct slx_err *err)
 {
-	unsigned long long v = 0;
-
-	if (!len || len > 10)
-		return slx_error(err, 0, "exec: %s: expected a decimal id, got \"%.*s\"", what,
-				 (int)len, s);
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return slx_error(err, 0, "exec: %s: expected a decimal id, got \"%.*s\"",
-					 what, (int)len, s);
-		v = v * 10 + (unsigned)(s[i] - '0');
+	switch (slx_parse_id(s, len, out)) {
+	case SLX_ID_OK:
+		return 0;
+	case SLX_ID_TOO_LARGE:
+		return slx_error(err, 0, "exec: %s: %.*s is not an id", what, (int)len, s);
+	case SLX_ID_NOT_DECIMAL:
+		break;
 	}
-	if (v >= UINT32_MAX)
-		return slx_error(err, 0, "exec: %s: %llu is not an id", what, v);
-	*out = (uint32_t)v;
-	return 0;
+	return slx_error(err, 0, "exec: %s: expected a decimal id, got \"%.*s\"", what, (int)len,
+			 s);
 }
 
 /* --user UID[:GID] as runc: a GID left out is the config's, and so are

@@ -3,22 +3,18 @@
  * resolved in the image's own /etc/passwd and /etc/group texts, pure. */
 #include "internal.h"
 
-#include <errno.h>
+#include "../common/ids.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 static bool parse_id(const char *s, unsigned *out)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v;
 
-	if (!*s || strspn(s, "0123456789") != strlen(s))
+	if (slx_parse_id(s, strlen(s), &v) != SLX_ID_OK)
 		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || v > 0xfffffffeUL)
-		return false;
-	*out = (unsigned)v;
+	*out = v;
 	return true;
 }
 
