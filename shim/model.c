@@ -314,8 +314,59 @@ unsigned model_function_conc_minutes(const struct model_function *f, uint64_t no
 	return n;
 }
 
+uint64_t model_beat_tol(uint64_t period_ns)
+{
+	return period_ns / 50 + MODEL_NS_PER_S;
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+static void beat_follow(struct model_beat *b, uint64_t t)
+{
+	uint64_t gap;
+
+	if (b->last_t && t < b->last_t)
+		return;
+	gap = b->last_t ? t - b->last_t : 0;
+	if (b->period) {
+		uint64_t j = (t - b->at + b->period / 2) / b->period, due = b->at + j * b->period;
+
+		if (j >= 1 && j <= MODEL_BEAT_SKIPS &&
+		    absdiff(t, due) <= model_beat_tol(b->period)) {
+			b->dev = absdiff(t, due) > b->dev ? absdiff(t, due) : b->dev;
+			b->at = t;
+			b->hits++;
+			b->skipped += (uint32_t)j - 1;
+			b->second = j == 2 ? b->second + 1 : 0;
+			if (b->second == 2) {
+				b->period *= 2;
+				b->hits = 2;
+				b->skipped = b->second = 0;
+			}
+		} else if (j > MODEL_BEAT_SKIPS) {
+			b->period = 0;
+		}
+	}
+	if (!b->period && gap >= MODEL_NS_PER_S && b->gap &&
+	    absdiff(gap, b->gap) <= model_beat_tol(gap))
+		*b = (struct model_beat){
+		    .period = (gap + b->gap) / 2, .at = t, .dev = absdiff(gap, b->gap), .hits = 2};
+	b->gap = gap;
+	b->last_t = t;
+}
+
 void model_function_arrive(struct model_function *f, uint64_t now_ns, uint64_t tick_ns)
 {
+	model_function_arrive_from(f, 0, now_ns, tick_ns);
+}
+
+void model_function_arrive_from(struct model_function *f, unsigned src, uint64_t now_ns,
+				uint64_t tick_ns)
+{
+	beat_follow(&f->beats[src % MODEL_BEATS], now_ns);
 	model_function_roll(f, now_ns, tick_ns);
 	if (f->last_arrival_ns)
 		model_hist_add(&f->iat_hist, now_ns - f->last_arrival_ns);

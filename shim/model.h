@@ -17,6 +17,8 @@
 #define MODEL_HIST_BIN_NS  (60 * MODEL_NS_PER_S)
 #define MODEL_CONC_MINUTES 240 /* per-minute concurrency peaks kept */
 #define MODEL_WAKE_MAX	   7   /* wake batch sizes counted: 2 to 8 */
+#define MODEL_BEATS	   4   /* sources of one function whose beat is followed */
+#define MODEL_BEAT_SKIPS   3   /* a beat not met for this many periods is lost */
 
 /* delta's idle-time distribution: log-spaced bins (bin 0 is [0, 0.5 s),
  * bin b >= 1 is [0.5 s * 1.35^(b-1), 0.5 s * 1.35^b)), reaching past ten
@@ -106,6 +108,24 @@ struct model_level {
 	double gap_top, gap_w, gap_v, gap_end;
 };
 
+/* A source's beat: the calls of one timer (an Azure app's timer function
+ * among its others, a cron) come a period apart on an absolute schedule,
+ * whatever calls of other sources come between.  Found when two gaps in a
+ * row agree to 2 % and a second; each later call within that of a due
+ * time (up to MODEL_BEAT_SKIPS periods on: a skipped firing) is on the
+ * beat and moves at, any other call is off it and changes nothing.  Two
+ * calls in a row on the beat that each skipped one due time double the
+ * period: a timer's call and a call off it half a period later had made
+ * a beat of half the timer's. */
+struct model_beat {
+	uint64_t last_t, gap; /* the source's last call and the gap before it */
+	uint64_t period, at;  /* period 0: none; at: the last call on the beat */
+	uint64_t dev;	      /* the farthest a call on the beat came from due */
+	uint32_t hits;	      /* calls on the beat since it was found */
+	uint32_t skipped;     /* due times passed with no call, since then */
+	uint32_t second;      /* calls on the beat in a row that came a period late */
+};
+
 struct model_function {
 	const char *name;
 	struct model_sandbox *sb; /* owned; model_sandbox_add grows it */
@@ -140,8 +160,9 @@ struct model_function {
 	 * current wake's count so far.  Never decayed, as the levels' waits. */
 	uint64_t wakes, wake_ge[MODEL_WAKE_MAX];
 	unsigned wake_size;
-	uint64_t it_total; /* ITs ever recorded */
-	uint64_t arrivals; /* invocations ever arrived */
+	uint64_t it_total;		      /* ITs ever recorded */
+	struct model_beat beats[MODEL_BEATS]; /* by source, modulo MODEL_BEATS */
+	uint64_t arrivals;		      /* invocations ever arrived */
 
 	/* The policy's memo of its window for these ITs: a cache of a pure
 	 * function of it_recent, so it never changes a decision, only its cost. */
@@ -285,6 +306,12 @@ bool model_sandbox_remove(struct model_function *f, uint64_t id);
 /* An invocation arrived: it queues (A rises), the IT / inter-arrival are
  * recorded. */
 void model_function_arrive(struct model_function *f, uint64_t now_ns, uint64_t tick_ns);
+/* The same from source src (the replay's function within its app; the
+ * live shim has one, 0), whose beat it also follows (struct model_beat). */
+void model_function_arrive_from(struct model_function *f, unsigned src, uint64_t now_ns,
+				uint64_t tick_ns);
+/* The tolerance of a beat of this period: 2 % and a second. */
+uint64_t model_beat_tol(uint64_t period_ns);
 /* A queued invocation starts on sb (idle, frozen or just created). */
 void model_function_start(struct model_function *f, struct model_sandbox *sb, uint64_t now_ns,
 			  uint64_t tick_ns);

@@ -217,7 +217,7 @@ static int sim_step(struct sim *s, struct replay_stream *st, uint64_t now, uint6
 
 		a.busy = s->f.in_flight > 0;
 		s->st.invocations++;
-		model_function_arrive(&s->f, now, s->rc->tick_ns);
+		model_function_arrive_from(&s->f, a.src, now, s->rc->tick_ns);
 		if (arrival_queue_push(&s->pend, a) < 0)
 			return -1;
 		if (st->pos == st->n) {

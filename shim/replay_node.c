@@ -379,7 +379,7 @@ static int arrive(struct node *n, size_t ai, uint64_t now)
 		n->st.invocations++;
 		n->app[slot].invocations++;
 		n->placed[k]++;
-		model_function_arrive(f, now, n->rc->tick_ns);
+		model_function_arrive_from(f, v.src, now, n->rc->tick_ns);
 		if (arrival_queue_push(&n->app[slot].pend, v) < 0 || dispatch(n, slot, now) < 0 ||
 		    decide(n, slot, now) < 0 || requeue(n, slot) < 0)
 			return -1;

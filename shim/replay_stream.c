@@ -56,7 +56,8 @@ void replay_stream_free(struct replay_stream *s)
 /* n arrivals in the minute, the k-th at ((2k + 1) x 30 s) / n into it,
  * rounded down in ns: the offsets step by 2 x 30 s / n, their remainders
  * carried, so the exact quotients come without a division each. */
-static void spread(struct replay_stream *s, uint32_t minute, uint32_t n, uint64_t dur_ns)
+static void spread(struct replay_stream *s, uint32_t minute, uint32_t n, uint64_t dur_ns,
+		   size_t src)
 {
 	const uint64_t half = 30 * NS, base = (uint64_t)minute * 60 * NS;
 	uint64_t off = half / n, rem = half % n, step = 2 * half / n, step_rem = 2 * half % n;
@@ -64,7 +65,8 @@ static void spread(struct replay_stream *s, uint32_t minute, uint32_t n, uint64_
 	for (uint32_t k = 0; k < n; k++) {
 		uint64_t t = base + off;
 
-		s->buf[s->n++] = (struct arrival){s->scale > 1 ? t / s->scale : t, dur_ns, false};
+		s->buf[s->n++] =
+		    (struct arrival){s->scale > 1 ? t / s->scale : t, dur_ns, false, (uint16_t)src};
 		off += step;
 		rem += step_rem;
 		if (rem >= n) {
@@ -104,7 +106,7 @@ int replay_stream_fill(struct replay_stream *s)
 			s->buf = v;
 			s->cap = cap;
 		}
-		spread(s, minute, m->count, s->dur_ns[i]);
+		spread(s, minute, m->count, s->dur_ns[i], i);
 		if (merge_runs(s, mid) < 0)
 			return -1;
 	}

@@ -14,7 +14,8 @@
 
 struct arrival {
 	uint64_t t_ns, dur_ns;
-	bool busy; /* the app had an invocation in flight when it came */
+	bool busy;    /* the app had an invocation in flight when it came */
+	uint16_t src; /* its function's index in the app (the model's source) */
 };
 
 struct replay_stream {

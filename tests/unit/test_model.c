@@ -300,3 +300,53 @@ Test(model_function, conc_peak_answers_as_the_scan_does)
 	}
 	model_function_fini(&f);
 }
+
+/* A timer of source 1 every 20 minutes, with calls of source 0 and a
+ * manual call of its own between beats: the beat is found at its third
+ * call and followed by the calls on it only, through a skipped firing; one
+ * not met for more than MODEL_BEAT_SKIPS periods is lost at the next call. */
+Test(model_beat, follows_a_sources_schedule_through_other_calls)
+{
+	struct model_function f;
+	const struct model_beat *b = &f.beats[1];
+	uint64_t t = MDL_S(100);
+
+	model_function_init(&f, "fn", 128 << 20);
+	model_function_arrive_from(&f, 1, t, MDL_S(1));
+	model_function_arrive_from(&f, 0, t + MDL_S(7), MDL_S(1));
+	model_function_arrive_from(&f, 1, t += MDL_MIN(20), MDL_S(1));
+	cr_assert_eq(b->period, 0, "one gap is no beat");
+	model_function_arrive_from(&f, 0, t + MDL_MIN(3), MDL_S(1));
+	model_function_arrive_from(&f, 1, t += MDL_MIN(20), MDL_S(1));
+	cr_assert_eq(b->period, MDL_MIN(20));
+	cr_assert_eq(b->at, t);
+	cr_assert_eq(b->hits, 2);
+	model_function_arrive_from(&f, 1, t + MDL_MIN(7), MDL_S(1)); /* manual */
+	cr_assert_eq(b->at, t, "a call off the beat does not move it");
+	cr_assert_eq(b->period, MDL_MIN(20));
+	model_function_arrive_from(&f, 1, t += MDL_MIN(20) + MDL_S(3), MDL_S(1));
+	cr_assert_eq(b->at, t, "3 s late is on the beat");
+	cr_assert_eq(b->dev, MDL_S(3));
+	model_function_arrive_from(&f, 1, t += MDL_MIN(40), MDL_S(1)); /* one skipped */
+	cr_assert_eq(b->at, t);
+	cr_assert_eq(b->hits, 4);
+	cr_assert_eq(f.beats[0].period, 0, "source 0 has no beat of its own");
+	cr_assert_eq(f.arrivals, 8);
+	model_function_arrive_from(&f, 1, t + MDL_MIN(90), MDL_S(1));
+	cr_assert_eq(b->period, 0, "lost after four periods");
+	model_function_fini(&f);
+}
+
+Test(model_beat, the_first_gaps_must_agree_to_two_percent_and_a_second)
+{
+	struct model_function f;
+
+	model_function_init(&f, "fn", 128 << 20);
+	model_function_arrive(&f, MDL_S(0), MDL_S(1));
+	model_function_arrive(&f, MDL_S(600), MDL_S(1));
+	model_function_arrive(&f, MDL_S(1214), MDL_S(1)); /* 14 s off: more than 13 s */
+	cr_assert_eq(f.beats[0].period, 0);
+	model_function_arrive(&f, MDL_S(1826), MDL_S(1)); /* 612 s after 614 s: within */
+	cr_assert_eq(f.beats[0].period, MDL_S(613));
+	model_function_fini(&f);
+}

@@ -740,17 +740,23 @@ Test(policy_rules, one_functions_decision_evicts_across_the_node)
 }
 
 /* n arrivals 30 minutes apart from t0, one second of work each. */
-/* One call of 1 s at t on a sandbox of its own, removed after. */
-static void pol_call(struct model_function *f, uint64_t t)
+/* One call of 1 s from source src at t on a sandbox of its own, removed
+ * after. */
+static void pol_call_from(struct model_function *f, unsigned src, uint64_t t)
 {
 	struct model_sandbox *sb;
 
-	model_function_arrive(f, t, POL_S(1));
+	model_function_arrive_from(f, src, t, POL_S(1));
 	sb = model_sandbox_add(f, t, t);
 	cr_assert_not_null(sb);
 	model_function_start(f, sb, t, POL_S(1));
 	model_function_finish(f, sb, t + POL_S(1), POL_S(1));
 	cr_assert(model_sandbox_remove(f, sb->id));
+}
+
+static void pol_call(struct model_function *f, uint64_t t)
+{
+	pol_call_from(f, 0, t);
 }
 
 static void pol_periodic_from(struct model_function *f, uint64_t t0, int n)
@@ -1012,6 +1018,41 @@ Test(policy_plan, delta_keeps_a_timer_warm_for_calls_off_its_beat)
 		cr_assert_lt(p.win_end_ns - f.last_end_ns, POL_S(122), "to the beat's end");
 		model_function_fini(&f);
 	}
+}
+
+/* An app's 30-minute timer (source 1) and another function's calls
+ * (source 0) a few times a day, at a weight that unloads between beats:
+ * after a call of the other function the sandbox comes back for the
+ * timer's next beat, not 30 minutes after that call.  Before, the window
+ * was made from the last call only, and the beat after each such call
+ * was a cold start. */
+Test(policy_plan, delta_keeps_a_timers_beat_through_another_functions_call)
+{
+	struct policy_config c = pol_cfg("delta:3");
+	struct model_function f;
+	struct policy_plan p;
+	uint64_t t = POL_S(60), due, slack;
+
+	model_function_init(&f, "fn", POL_MB(128));
+	for (int i = 0; i < 40; i++, t += POL_S(1800)) {
+		pol_call_from(&f, 1, t);
+		if (i % 8 == 3)
+			pol_call_from(&f, 0, t + POL_S(700));
+	}
+	t -= POL_S(1800);
+	pol_call_from(&f, 0, t + POL_S(500));
+	due = t + POL_S(1800);
+	slack = POL_S(1) + POL_S(1800) / 500;
+	policy_plan_function(&f, &c, f.last_end_ns, &p);
+	cr_assert(p.window);
+	cr_assert_str_eq(p.why, "beat");
+	cr_assert_eq(p.win_start_ns, due - slack - c.create_ns, "back just before the beat");
+	cr_assert_eq(p.win_end_ns, due + slack);
+	/* the beat skipped: the next one, a period on */
+	policy_plan_function(&f, &c, due + slack, &p);
+	cr_assert(p.window);
+	cr_assert_eq(p.win_end_ns, due + POL_S(1800) + slack);
+	model_function_fini(&f);
 }
 
 /* Idle times of 10, 20 and 30 minutes: the next may be longer than any.  A
