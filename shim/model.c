@@ -314,7 +314,8 @@ unsigned model_function_conc_minutes(const struct model_function *f, uint64_t no
 	return n;
 }
 
-uint64_t model_beat_tol(uint64_t period_ns)
+/* The tolerance of a beat of this period: 2 % and a second. */
+static uint64_t beat_tol(uint64_t period_ns)
 {
 	return period_ns / 50 + MODEL_NS_PER_S;
 }
@@ -332,11 +333,11 @@ static void beat_follow(struct model_beat *b, uint64_t t)
 		return;
 	gap = b->last_t ? t - b->last_t : 0;
 	if (b->period) {
-		uint64_t j = (t - b->at + b->period / 2) / b->period, due = b->at + j * b->period;
+		uint64_t j = (t - b->at + b->period / 2) / b->period;
+		uint64_t off = absdiff(t, b->at + j * b->period);
 
-		if (j >= 1 && j <= MODEL_BEAT_SKIPS &&
-		    absdiff(t, due) <= model_beat_tol(b->period)) {
-			b->dev = absdiff(t, due) > b->dev ? absdiff(t, due) : b->dev;
+		if (j >= 1 && j <= MODEL_BEAT_SKIPS && off <= beat_tol(b->period)) {
+			b->dev = off > b->dev ? off : b->dev;
 			b->at = t;
 			b->hits++;
 			b->skipped += (uint32_t)j - 1;
@@ -350,8 +351,7 @@ static void beat_follow(struct model_beat *b, uint64_t t)
 			b->period = 0;
 		}
 	}
-	if (!b->period && gap >= MODEL_NS_PER_S && b->gap &&
-	    absdiff(gap, b->gap) <= model_beat_tol(gap))
+	if (!b->period && gap >= MODEL_NS_PER_S && b->gap && absdiff(gap, b->gap) <= beat_tol(gap))
 		*b = (struct model_beat){
 		    .period = (gap + b->gap) / 2, .at = t, .dev = absdiff(gap, b->gap), .hits = 2};
 	b->gap = gap;

@@ -310,8 +310,6 @@ void model_function_arrive(struct model_function *f, uint64_t now_ns, uint64_t t
  * live shim has one, 0), whose beat it also follows (struct model_beat). */
 void model_function_arrive_from(struct model_function *f, unsigned src, uint64_t now_ns,
 				uint64_t tick_ns);
-/* The tolerance of a beat of this period: 2 % and a second. */
-uint64_t model_beat_tol(uint64_t period_ns);
 /* A queued invocation starts on sb (idle, frozen or just created). */
 void model_function_start(struct model_function *f, struct model_sandbox *sb, uint64_t now_ns,
 			  uint64_t tick_ns);

@@ -188,13 +188,19 @@ static bool ring_tight(const uint64_t *s, unsigned k, const struct policy_config
 	       (double)(s[k - 1] - s[0]) <= (double)s[0] * 0.02 + NS;
 }
 
+/* A timer's window's slack each side: the spread seen, a second and 0.2 %
+ * of the period for jitter not seen yet. */
+static uint64_t timer_slack(uint64_t spread, uint64_t period)
+{
+	return spread + NS + period / 500;
+}
+
 /* A timer's window hugs its period: from just before the shortest recent
- * idle time to just after the longest, the slack being the observed spread
- * plus a second and 0.2% of the period for jitter the ring has not seen. */
+ * idle time to just after the longest (timer_slack each side). */
 static void tight_window(const uint64_t *s, unsigned k, const struct policy_config *cfg,
 			 struct window_cost *best)
 {
-	uint64_t slack = (s[k - 1] - s[0]) + NS + s[k - 1] / 500;
+	uint64_t slack = timer_slack(s[k - 1] - s[0], s[k - 1]);
 	uint64_t start = s[0] > slack + cfg->create_ns ? s[0] - slack - cfg->create_ns : 0;
 	double idle = 0;
 
@@ -603,10 +609,9 @@ static uint64_t tight_or_keep(const struct model_function *f, const struct polic
 }
 
 /* The soonest beat of f's sources still to come at now (struct
- * model_beat) as a window hugging it, as a timer's (tight_window): the
- * slack the farthest call on it came from due, a second and 0.2 % of the
- * period.  None from a beat that has not met three calls, has not been met
- * for MODEL_BEAT_SKIPS periods, beats faster than a timer is unloaded, or
+ * model_beat) as a window hugging it, as a timer's (tight_window), the
+ * spread being the farthest a call on it came from due.  None from a beat that has not met three
+ * calls, has not been met for MODEL_BEAT_SKIPS periods, beats faster than a timer is unloaded, or
  * whose window keeps more idle seconds than half a cold start is worth
  * times the share of due times met. */
 static bool beat_window(const struct model_function *f, const struct policy_config *cfg, double w,
@@ -620,7 +625,7 @@ static bool beat_window(const struct model_function *f, const struct policy_conf
 
 		if (!b->period || b->hits < 3 || b->period < cfg->timer_unload_ns)
 			continue;
-		slack = b->dev + NS + b->period / 500;
+		slack = timer_slack(b->dev, b->period);
 		j = now > b->at + slack ? (now - b->at - slack) / b->period + 1 : 1;
 		if (j > MODEL_BEAT_SKIPS)
 			continue;
