@@ -11,14 +11,14 @@
 #define USAGE                                                                                      \
 	"TRACE... [--policy P]... [--durations FILE]... [--memory FILE]... "                       \
 	"[--cold-ms N] [--time-scale N] [--node-memory SIZE[,SIZE...]] "                           \
-	"[--nodes K] [--placement hash|least|warm] [--sweep] [--format table|csv] "                \
-	"[--plot OUT.png] [--jobs N]"
+	"[--nodes K] [--placement hash|least|warm] [--within-minute even|random] [--sweep] "       \
+	"[--format table|csv] [--plot OUT.png] [--jobs N]"
 
 struct replay_opts {
 	struct cli_list traces, policy, durations, memory;
 	int cold_ms, time_scale, nodes, jobs;
 	bool sweep;
-	const char *format, *plot, *node_memory, *placement;
+	const char *format, *plot, *node_memory, *placement, *within;
 	uint64_t node_mem[CLI_LIST_MAX];
 	size_t n_node_mem;
 };
@@ -37,6 +37,7 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o, struct slx_e
 	    {"sweep", 0, CLI_BOOL, &o->sweep},
 	    {"nodes", 0, CLI_INT, &o->nodes},
 	    {"placement", 0, CLI_STR, &o->placement},
+	    {"within-minute", 0, CLI_STR, &o->within},
 	    {"jobs", 'j', CLI_INT, &o->jobs},
 	};
 	int idx = 0;
@@ -103,6 +104,7 @@ int cmd_shim_replay(int argc, char **argv, struct slx_err *err)
 	    .sweep = o.sweep,
 	    .nodes = (unsigned)o.nodes,
 	    .placement = o.placement,
+	    .within = o.within,
 	    .jobs = (unsigned)o.jobs,
 	};
 	return shim_replay(&r, err);

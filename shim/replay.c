@@ -43,6 +43,17 @@ int replay_placement_parse(const char *s, enum replay_placement *out, struct slx
 	return slx_error(err, 0, "unknown placement \"%s\" (hash, least, warm)", s);
 }
 
+int replay_within_parse(const char *s, enum replay_within *out, struct slx_err *err)
+{
+	if (!strcmp(s, "even"))
+		*out = WITHIN_EVEN;
+	else if (!strcmp(s, "random"))
+		*out = WITHIN_RANDOM;
+	else
+		return slx_error(err, 0, "--within-minute \"%s\": expected even or random", s);
+	return 0;
+}
+
 void replay_policy_time_scale(struct policy_config *pc, unsigned n)
 {
 	if (n <= 1)
@@ -266,7 +277,12 @@ static int run_app(struct sim *s, const struct trace *t, size_t ai)
 	cleanup_free size_t *cur = calloc(app->n_fns + 1, sizeof(size_t));
 	cleanup_free uint64_t *dur = calloc(app->n_fns + 1, sizeof(uint64_t));
 	unsigned scale = s->rc->time_scale ? s->rc->time_scale : 1;
-	struct replay_stream st = {.t = t, .app = app, .cur = cur, .dur_ns = dur, .scale = scale};
+	struct replay_stream st = {.t = t,
+				   .app = app,
+				   .cur = cur,
+				   .dur_ns = dur,
+				   .scale = scale,
+				   .random = s->rc->within == WITHIN_RANDOM};
 	double mb = trace_app_memory_mb(app, s->rc->default_memory_mb);
 	uint64_t inv0, cold0;
 	int r;

@@ -22,6 +22,17 @@
  *    a co-located mix the trace does not give);
  *  - a frozen sandbox costs its full memory (freezing frees no memory) and
  *    thaws for free; creation time is not idle time. */
+/* --within-minute: where in its minute a call of the trace comes.  The
+ * trace counts calls per minute; evenly spaced, single calls of any two
+ * functions come at the same second, every gap is a whole number of
+ * minutes, and a low-rate function looks like a timer beating on the
+ * minute's middle.  Random takes those away from all but timers, whose
+ * firings are on a schedule. */
+enum replay_within {
+	WITHIN_EVEN,   /* the k-th of n at (k + 1/2) * 60 s / n */
+	WITHIN_RANDOM, /* at uniformly random instants; a timer's still even */
+};
+
 /* --nodes K: how an invocation picks its node. */
 /* A node's load is its committed memory: sandboxes running or being
  * created; its idle ones are room, as eviction can take them. */
@@ -51,6 +62,7 @@ struct replay_config {
 	 * (1: one node) behind the placement. */
 	unsigned nodes;
 	enum replay_placement placement;
+	enum replay_within within;
 	/* Threads replaying apps (replay_run; 0 or 1: the caller's alone).
 	 * Apps are independent there, and the totals merge in integers, so
 	 * the result is the same bits for any count. */
@@ -106,6 +118,8 @@ int replay_run(const struct trace *t, const struct policy_config *pc,
 
 /* Parse "hash", "least" or "warm". */
 int replay_placement_parse(const char *s, enum replay_placement *out, struct slx_err *err);
+/* Parse "even" or "random". */
+int replay_within_parse(const char *s, enum replay_within *out, struct slx_err *err);
 
 /* The whole trace on one node of mem_budget bytes (0: unlimited): every
  * application on one clock, the budget shared, each event decided by

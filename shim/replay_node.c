@@ -466,6 +466,7 @@ static int node_init(struct node *n, const struct trace *t, uint64_t budget)
 		    (struct replay_stream){.t = t,
 					   .app = app,
 					   .scale = scale,
+					   .random = n->rc->within == WITHIN_RANDOM,
 					   .cur = calloc(app->n_fns + 1, sizeof(size_t)),
 					   .dur_ns = calloc(app->n_fns + 1, sizeof(uint64_t))};
 		src->key = NEVER;

@@ -346,6 +346,8 @@ static int run_all(const struct trace *t, const struct shim_replay_opts *o, stru
 	rc.jobs = o->jobs ? o->jobs : online_cores();
 	if (o->placement && replay_placement_parse(o->placement, &rc.placement, err) < 0)
 		return -1;
+	if (o->within && replay_within_parse(o->within, &rc.within, err) < 0)
+		return -1;
 	r->res = calloc(rows, sizeof(*r->res));
 	r->sweep = calloc(rows, sizeof(*r->sweep));
 	r->node = calloc(rows, sizeof(*r->node));

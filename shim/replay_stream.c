@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replay_stream.c -- one application's arrivals in time order (see
  * replay_stream.h). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,10 +48,64 @@ static int merge_runs(struct replay_stream *s, size_t mid)
 
 void replay_stream_free(struct replay_stream *s)
 {
+	free(s->seed);
+	s->seed = NULL;
 	free(s->buf);
 	free(s->tmp);
 	s->buf = s->tmp = NULL;
 	s->cap = s->tmp_cap = 0;
+}
+
+/* splitmix64's finaliser: a well-mixed 64 bits from any input. */
+static uint64_t mix64(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The i-th of a function-minute's exponential draws: -ln U, U in (0, 1). */
+static double spacing(uint64_t seed, uint32_t minute, uint32_t i)
+{
+	uint64_t z = mix64(seed ^ mix64(((uint64_t)minute << 32) | i));
+
+	return -log(((double)(z >> 11) + 0.5) / 9007199254740992.0);
+}
+
+/* n arrivals at uniformly random instants of the minute, in order: the
+ * sums of n + 1 exponential spacings, scaled to the minute, are n sorted
+ * uniform draws (no sort, no buffer), each the same whatever thread or
+ * order the apps replay in. */
+static void spread_random(struct replay_stream *s, uint32_t minute, uint32_t n, uint64_t dur_ns,
+			  size_t src)
+{
+	const uint64_t base = (uint64_t)minute * 60 * NS;
+	uint64_t seed = s->seed[src];
+	double total = 0, sum = 0;
+
+	for (uint32_t i = 0; i <= n; i++)
+		total += spacing(seed, minute, i);
+	for (uint32_t k = 0; k < n; k++) {
+		uint64_t t;
+
+		sum += spacing(seed, minute, k);
+		t = base + (uint64_t)(sum / total * 60.0 * NS);
+		s->buf[s->n++] =
+		    (struct arrival){s->scale > 1 ? t / s->scale : t, dur_ns, false, (uint16_t)src};
+	}
+}
+
+/* A function's seed: FNV-1a of its key, never 0; 0 for a timer's. */
+static uint64_t function_seed(const struct trace_function *f)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (f->trigger && !strcmp(f->trigger, "timer"))
+		return 0;
+	for (const char *p = f->key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ULL;
+	return h ? h : 1;
 }
 
 /* n arrivals in the minute, the k-th at ((2k + 1) x 30 s) / n into it,
@@ -62,6 +117,10 @@ static void spread(struct replay_stream *s, uint32_t minute, uint32_t n, uint64_
 	const uint64_t half = 30 * NS, base = (uint64_t)minute * 60 * NS;
 	uint64_t off = half / n, rem = half % n, step = 2 * half / n, step_rem = 2 * half % n;
 
+	if (s->random && s->seed[src]) {
+		spread_random(s, minute, n, dur_ns, src);
+		return;
+	}
 	for (uint32_t k = 0; k < n; k++) {
 		uint64_t t = base + off;
 
@@ -80,6 +139,13 @@ int replay_stream_fill(struct replay_stream *s)
 {
 	uint32_t minute = UINT32_MAX;
 
+	if (s->random && !s->seed) {
+		s->seed = calloc(s->app->n_fns + 1, sizeof(*s->seed));
+		if (!s->seed)
+			return -1;
+		for (size_t i = 0; i < s->app->n_fns; i++)
+			s->seed[i] = function_seed(&s->t->fns[s->app->fns[i]]);
+	}
 	s->n = s->pos = 0;
 	for (size_t i = 0; i < s->app->n_fns; i++) {
 		const struct trace_function *f = &s->t->fns[s->app->fns[i]];

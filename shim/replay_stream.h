@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* replay_stream.h -- one application's invocations from the trace, a minute
  * at a time in time order: within a minute a function's n invocations come
- * evenly spaced, at (k + 1/2) * 60 s / n.  Private to the replays. */
+ * evenly spaced, at (k + 1/2) * 60 s / n, or (random) each at a uniformly
+ * random instant of the minute but for timer functions'.  Private to the
+ * replays. */
 #ifndef SLX_SHIM_REPLAY_STREAM_H
 #define SLX_SHIM_REPLAY_STREAM_H
 
@@ -23,7 +25,12 @@ struct replay_stream {
 	const struct trace_app *app;
 	size_t *cur; /* per function of the app: next index into its minutes */
 	uint64_t *dur_ns;
-	unsigned scale;	     /* --time-scale: trace times divided by it */
+	unsigned scale; /* --time-scale: trace times divided by it */
+	/* --within-minute random: a function's calls at uniformly random
+	 * instants of their minute, drawn from its seed (a hash of its key,
+	 * so the same on any thread; 0 for a timer's, evenly spaced) */
+	bool random;
+	uint64_t *seed;	     /* per function of the app, filled at the first minute */
 	struct arrival *buf; /* the current minute, sorted */
 	size_t n, cap, pos;
 	struct arrival *tmp; /* scratch for merging the functions' runs */

@@ -94,6 +94,9 @@ struct shim_replay_opts {
 	 * simulated nodes behind the placement (replay.h). */
 	unsigned nodes;
 	const char *placement;
+	/* --within-minute even|random: where in its minute a call comes
+	 * (replay.h's replay_within) */
+	const char *within;
 	/* --jobs N: threads replaying apps app by app (0: one per online
 	 * core); the results are the same for any N.  A node's replay has one
 	 * clock for all apps and runs on one. */

@@ -17,8 +17,11 @@
 
 #include "shim/replay.h"
 #include "shim/replay_frontier.h"
+#include "shim/replay_stream.h"
 
 #define RPL_FIXTURE "tests/traces/fixture/"
+#define RPL_S(x)    ((uint64_t)(x)*MODEL_NS_PER_S)
+#define RPL_MS(x)   ((uint64_t)(x)*MODEL_NS_PER_S / 1000)
 
 static void rpl_load_fixture(struct trace *t)
 {
@@ -767,4 +770,164 @@ Test(replay_nodes, every_policy_gives_the_same_rows_on_a_second_pass)
 			cr_expect_str_eq(again, first[p][i], "%s, placement %zu", policies[i], p);
 		}
 	trace_free(&t);
+}
+
+/* ---- where in its minute a call comes ------------------------------------- */
+
+static struct trace rpl_minute_trace(const char *http_count, const char *timer_count)
+{
+	char *h = rpl_row("o,a,h,http", 6, http_count),
+	     *tm = rpl_row("o,a,t,timer", 6, timer_count);
+	char *rows = NULL, *text;
+	struct trace t;
+	struct slx_err err = {0};
+
+	cr_assert_geq(asprintf(&rows, "%s%s", h, tm), 0);
+	text = rpl_inv_file(rows);
+	trace_init(&t);
+	cr_assert_eq(rpl_parse(text, &t, &err), 0, "%s", err.msg);
+	cr_assert_eq(t.n_apps, 1);
+	free(h);
+	free(tm);
+	free(rows);
+	free(text);
+	return t;
+}
+
+/* The first minute of the app's stream: its arrivals' times, checked to
+ * lie in minute 6 (the sixth column) and in order, and their sources. */
+static size_t rpl_first_minute(const struct trace *t, bool random, uint64_t *at, unsigned *src,
+			       size_t cap)
+{
+	size_t cur[2] = {0};
+	uint64_t dur[2] = {RPL_MS(1), RPL_MS(1)};
+	struct replay_stream s = {
+	    .t = t, .app = &t->apps[0], .cur = cur, .dur_ns = dur, .scale = 1, .random = random};
+	size_t n;
+
+	cr_assert_eq(replay_stream_fill(&s), 1);
+	n = s.n;
+	cr_assert_leq(n, cap);
+	for (size_t i = 0; i < n; i++) {
+		at[i] = s.buf[i].t_ns;
+		src[i] = s.buf[i].src;
+		cr_assert_geq(at[i], RPL_S(300), "call %zu before its minute", i);
+		cr_assert_lt(at[i], RPL_S(360), "call %zu after its minute", i);
+		cr_assert(!i || at[i - 1] <= at[i], "call %zu out of order", i);
+	}
+	cr_assert_eq(replay_stream_fill(&s), 0, "one minute only");
+	replay_stream_free(&s);
+	return n;
+}
+
+/* An http function's 7 calls and a timer's 2 in one minute.  Evenly
+ * spaced, the k-th of n comes at (k + 1/2) * 60 s / n: the timer's at 15
+ * and 45 s, the http function's at 4.29 s, 12.86 s ...  Random: the http
+ * function's at other instants of the same minute, in order, the same
+ * again on a second pass; the timer's where they were. */
+Test(replay_stream, random_moves_all_but_a_timers_calls_within_their_minute)
+{
+	struct trace t = rpl_minute_trace("7", "2");
+	uint64_t even[16], rnd[16], again[16];
+	unsigned src[16], src2[16];
+	size_t n;
+
+	cr_assert_eq(rpl_first_minute(&t, false, even, src, 16), 9);
+	for (size_t i = 0, k = 0, j = 0; i < 9; i++)
+		if (src[i] == 1)
+			cr_assert_eq(even[i], RPL_S(300) + (k++ ? RPL_S(45) : RPL_S(15)));
+		else
+			cr_assert_eq(even[i], RPL_S(300) + (2 * j++ + 1) * RPL_S(30) / 7);
+	n = rpl_first_minute(&t, true, rnd, src, 16);
+	cr_assert_eq(n, 9);
+	cr_assert_eq(rpl_first_minute(&t, true, again, src2, 16), 9);
+	cr_assert_arr_eq(rnd, again, sizeof(rnd[0]) * n, "the same draws on a second pass");
+	for (size_t i = 0, k = 0; i < n; i++) {
+		if (src[i] == 1) {
+			cr_assert_eq(rnd[i], RPL_S(300) + (k++ ? RPL_S(45) : RPL_S(15)),
+				     "a timer's calls stay evenly spaced");
+			continue;
+		}
+		for (size_t j = 0; j < 9; j++)
+			cr_assert_neq(rnd[i], even[j], "call %zu at an evenly spaced instant", i);
+	}
+	trace_free(&t);
+}
+
+/* 600 calls in a minute, placed at random: spread over the whole minute,
+ * half in each half (uniform, not bunched), none at the same instant. */
+Test(replay_stream, random_calls_are_uniform_over_their_minute)
+{
+	struct trace t = rpl_minute_trace("600", "0");
+	static uint64_t at[600];
+	static unsigned src[600];
+	double sum = 0;
+	size_t first_half = 0;
+
+	cr_assert_eq(rpl_first_minute(&t, true, at, src, 600), 600);
+	for (size_t i = 0; i < 600; i++) {
+		sum += (double)(at[i] - RPL_S(300)) / RPL_S(1);
+		first_half += at[i] < RPL_S(330);
+		cr_assert(!i || at[i] != at[i - 1], "calls %zu and %zu at one instant", i - 1, i);
+	}
+	cr_assert_lt(at[0], RPL_S(301), "the first within the minute's first second");
+	cr_assert_gt(at[599], RPL_S(359), "the last within its last");
+	cr_assert(sum / 600 > 28 && sum / 600 < 32, "mean %.1f s into the minute", sum / 600);
+	cr_assert(first_half > 270 && first_half < 330, "%zu of 600 in the first half", first_half);
+	trace_free(&t);
+}
+
+static struct replay_result rpl_run_within(const struct trace *t, const char *spec, unsigned jobs,
+					   enum replay_within within)
+{
+	struct replay_config rc;
+	struct policy_config pc;
+	struct replay_result r;
+	struct slx_err err = {0};
+
+	replay_config_default(&rc);
+	rc.jobs = jobs;
+	rc.within = within;
+	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
+	pc.create_ns = rc.cold_ns;
+	cr_assert_eq(replay_run(t, &pc, &rc, &r, &err), 0, "%s", err.msg);
+	return r;
+}
+
+/* Random placement is the same bits on any thread count; and its calls,
+ * unevenly spaced, overlap more: more cold starts find the app busy. */
+Test(replay_threads, random_placement_gives_the_same_rows_on_any_thread_count)
+{
+	static const char *const policies[] = {"fixed:600", "delta", "histogram"};
+	struct trace t;
+
+	rpl_synthetic(&t, 11, 30);
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct replay_result one = rpl_run_within(&t, policies[i], 1, WITHIN_RANDOM);
+		struct replay_result three = rpl_run_within(&t, policies[i], 3, WITHIN_RANDOM);
+		struct replay_result even = rpl_run_within(&t, policies[i], 1, WITHIN_EVEN);
+		char a[512], b[512];
+
+		rpl_result_row(&one, a, sizeof(a));
+		rpl_result_row(&three, b, sizeof(b));
+		cr_expect_str_eq(b, a, "%s", policies[i]);
+		cr_expect_eq(one.invocations, even.invocations);
+		cr_expect_gt(one.cold_starts_busy, even.cold_starts_busy, "%s: %lu busy, even %lu",
+			     policies[i], (unsigned long)one.cold_starts_busy,
+			     (unsigned long)even.cold_starts_busy);
+	}
+	trace_free(&t);
+}
+
+Test(replay_stream, within_minute_names_its_two_values)
+{
+	enum replay_within w = WITHIN_EVEN;
+	struct slx_err err = {0};
+
+	cr_assert_eq(replay_within_parse("random", &w, &err), 0);
+	cr_assert_eq(w, WITHIN_RANDOM);
+	cr_assert_eq(replay_within_parse("even", &w, &err), 0);
+	cr_assert_eq(w, WITHIN_EVEN);
+	cr_assert_eq(replay_within_parse("poisson", &w, &err), -1);
+	cr_assert_str_eq(err.msg, "--within-minute \"poisson\": expected even or random");
 }
