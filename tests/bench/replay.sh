@@ -9,17 +9,19 @@
 #   is seen next to the traces it was fitted to; OTHER="1 2 3": seeds of
 #   tests/traces/gen-other, a generator delta was never tuned on;
 #   OTHER_NODE=16G,24G,...: replay those seeds on nodes of these sizes too
-#   (minutes each; off unless set).
+#   (minutes each; off unless set); WITHIN=random: each call at a random
+#   instant of its minute, timers' evenly spaced (shim replay
+#   --within-minute; even by default).
 set -eu
 cd "$(dirname "$0")/../.."
 out=${1:-build/bench-replay}
 seed=${SEED:-1} apps=${APPS:-200} days=${DAYS:-2} cold=${COLD_MS:-5} sweep=
-heldout=${HELDOUT-2 3 4}
+heldout=${HELDOUT-2 3 4} within=${WITHIN:-even}
 fixture=tests/traces/fixture
 mkdir -p "$out"
 
 [ -x ./slxrun ] || make slxrun
-replay() { ./slxrun shim replay "$@"; }
+replay() { ./slxrun shim replay --within-minute "$within" "$@"; }
 
 # run NAME DIR [PLOT]: every day file of DIR, its durations and memory files.
 run() {
