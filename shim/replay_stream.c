@@ -90,7 +90,9 @@ static void spread_random(struct replay_stream *s, uint32_t minute, uint32_t n, 
 		uint64_t t;
 
 		sum += spacing(seed, minute, k);
-		t = base + (uint64_t)(sum / total * 60.0 * NS);
+		t = (uint64_t)(sum / total * 60.0 * NS);
+		/* sum / total rounds to 1 when the last spacing is tiny */
+		t = base + (t < 60 * NS ? t : 60 * NS - 1);
 		s->buf[s->n++] =
 		    (struct arrival){s->scale > 1 ? t / s->scale : t, dur_ns, false, (uint16_t)src};
 	}
