@@ -81,7 +81,7 @@ names="$names$others"
 # follow the app count), cold-start % against capacity per policy.
 node_apps=${NODE_APPS:-60} node_mem=${NODE_MEM:-8G,9G,10G,12G,16G,32G}
 tests/traces/gen -s "$seed" -a "$node_apps" -d 1 "$out/node"
-./slxrun shim replay "$out"/node/invocations_per_function_md.anon.d01.csv \
+replay "$out"/node/invocations_per_function_md.anon.d01.csv \
 	--durations "$out"/node/function_durations_percentiles.anon.d01.csv \
 	--memory "$out"/node/app_memory_percentiles.anon.d01.csv \
 	--node-memory "$node_mem" --cold-ms "$cold" --format csv --plot "$out/node.png" \
@@ -96,7 +96,7 @@ END { for (c in g) printf "node %s GB, without the calls held for memory: delta 
 
 # FaasCache's own frequency (gdsf:faascache: the uses of the function's
 # live containers) next to ours, on the same node.
-./slxrun shim replay "$out"/node/invocations_per_function_md.anon.d01.csv \
+replay "$out"/node/invocations_per_function_md.anon.d01.csv \
 	--durations "$out"/node/function_durations_percentiles.anon.d01.csv \
 	--memory "$out"/node/app_memory_percentiles.anon.d01.csv \
 	--node-memory "$node_mem" --cold-ms "$cold" --format csv \
@@ -108,7 +108,7 @@ END { for (c in l) printf "node %s GB: lru %d, gdsf %d, gdsf:faascache %d\n", c,
 # K nodes splitting the same capacities, one placement at a time: cold
 # starts and the busiest node's share of invocations over the mean's.
 for pl in hash least warm; do
-	./slxrun shim replay "$out"/node/invocations_per_function_md.anon.d01.csv \
+	replay "$out"/node/invocations_per_function_md.anon.d01.csv \
 		--durations "$out"/node/function_durations_percentiles.anon.d01.csv \
 		--memory "$out"/node/app_memory_percentiles.anon.d01.csv \
 		--node-memory "${NODES_MEM:-16G,32G}" --nodes "${NODES:-4}" --placement "$pl" \

@@ -894,9 +894,9 @@ static struct replay_result rpl_run_within(const struct trace *t, const char *sp
 	return r;
 }
 
-/* Random placement is the same bits on any thread count; and its calls,
+/* Random spacing is the same bits on any thread count; and its calls,
  * unevenly spaced, overlap more: more cold starts find the app busy. */
-Test(replay_threads, random_placement_gives_the_same_rows_on_any_thread_count)
+Test(replay_threads, random_spacing_gives_the_same_rows_on_any_thread_count)
 {
 	static const char *const policies[] = {"fixed:600", "delta", "histogram"};
 	struct trace t;
@@ -930,4 +930,115 @@ Test(replay_stream, within_minute_names_its_two_values)
 	cr_assert_eq(w, WITHIN_EVEN);
 	cr_assert_eq(replay_within_parse("poisson", &w, &err), -1);
 	cr_assert_str_eq(err.msg, "--within-minute \"poisson\": expected even or random");
+}
+
+/* Two http functions of one app, called once each in minutes 6 and 7:
+ * evenly spaced, both at each minute's 30th second, the same instant;
+ * randomly spaced, never together, and not at the same offset in the two
+ * minutes (the draw depends on the function and on the minute). */
+Test(replay_stream, random_draws_differ_by_function_and_by_minute)
+{
+	const char *rows = "o,a,f,http", *rows2 = "o,a,g,http";
+	char *f = NULL, *g = NULL;
+	size_t flen = 0, glen = 0;
+	FILE *ff = open_memstream(&f, &flen), *fg = open_memstream(&g, &glen);
+	struct trace t;
+	struct slx_err err = {0};
+	char *all = NULL, *inv;
+
+	cr_assert(ff && fg);
+	fputs(rows, ff);
+	fputs(rows2, fg);
+	for (int m = 1; m <= 1440; m++) {
+		fputs(m == 6 || m == 7 ? ",1" : ",0", ff);
+		fputs(m == 6 || m == 7 ? ",1" : ",0", fg);
+	}
+	fputc('\n', ff);
+	fputc('\n', fg);
+	fclose(ff);
+	fclose(fg);
+	cr_assert_geq(asprintf(&all, "%s%s", f, g), 0);
+	inv = rpl_inv_file(all);
+	trace_init(&t);
+	cr_assert_eq(rpl_parse(inv, &t, &err), 0, "%s", err.msg);
+	for (int random = 0; random <= 1; random++) {
+		size_t cur[2] = {0};
+		uint64_t dur[2] = {RPL_MS(1), RPL_MS(1)}, at[2][2];
+		struct replay_stream st = {.t = &t,
+					   .app = &t.apps[0],
+					   .cur = cur,
+					   .dur_ns = dur,
+					   .scale = 1,
+					   .random = random};
+
+		for (int m = 0; m < 2; m++) {
+			cr_assert_eq(replay_stream_fill(&st), 1);
+			cr_assert_eq(st.n, 2);
+			for (size_t i = 0; i < 2; i++)
+				at[m][st.buf[i].src] = st.buf[i].t_ns - RPL_S(300 + 60 * m);
+		}
+		replay_stream_free(&st);
+		if (!random) {
+			cr_assert_eq(at[0][0], RPL_S(30));
+			cr_assert_eq(at[0][1], RPL_S(30));
+			cr_assert_eq(at[1][0], RPL_S(30));
+			continue;
+		}
+		cr_assert_neq(at[0][0], at[0][1], "two functions' calls at one instant");
+		cr_assert_neq(at[0][0], at[1][0], "one function at the same offset each minute");
+		cr_assert_neq(at[0][1], at[1][1], "one function at the same offset each minute");
+	}
+	trace_free(&t);
+	free(f);
+	free(g);
+	free(all);
+	free(inv);
+}
+
+/* --time-scale N divides randomly spaced times as it does even ones. */
+Test(replay_stream, random_times_are_scaled)
+{
+	struct trace t = rpl_minute_trace("5", "0");
+	size_t cur[2] = {0}, cur10[2] = {0};
+	uint64_t dur[2] = {RPL_MS(1), RPL_MS(1)};
+	struct replay_stream one = {
+	    .t = &t, .app = &t.apps[0], .cur = cur, .dur_ns = dur, .scale = 1, .random = true};
+	struct replay_stream ten = {
+	    .t = &t, .app = &t.apps[0], .cur = cur10, .dur_ns = dur, .scale = 10, .random = true};
+
+	cr_assert_eq(replay_stream_fill(&one), 1);
+	cr_assert_eq(replay_stream_fill(&ten), 1);
+	cr_assert_eq(one.n, 5);
+	cr_assert_eq(ten.n, 5);
+	for (size_t i = 0; i < 5; i++)
+		cr_assert_eq(ten.buf[i].t_ns, one.buf[i].t_ns / 10, "call %zu", i);
+	replay_stream_free(&one);
+	replay_stream_free(&ten);
+	trace_free(&t);
+}
+
+/* The node replay spaces calls the same way: on a node with room for
+ * every app it is the app-by-app replay, randomly spaced too. */
+Test(replay_node, random_spacing_on_a_node_with_room_is_the_per_app_replay)
+{
+	struct replay_config rc;
+	struct policy_config pc;
+	struct replay_result node, apps, even;
+	struct slx_err err = {0};
+	struct trace t;
+
+	rpl_synthetic(&t, 5, 12);
+	replay_config_default(&rc);
+	rc.within = WITHIN_RANDOM;
+	cr_assert_eq(policy_parse("fixed:600", &pc, &err), 0, "%s", err.msg);
+	pc.create_ns = rc.cold_ns;
+	cr_assert_eq(replay_run_node(&t, &pc, &rc, 1ull << 40, &node, &err), 0, "%s", err.msg);
+	cr_assert_eq(replay_run(&t, &pc, &rc, &apps, &err), 0, "%s", err.msg);
+	rc.within = WITHIN_EVEN;
+	cr_assert_eq(replay_run_node(&t, &pc, &rc, 1ull << 40, &even, &err), 0, "%s", err.msg);
+	cr_assert_eq(node.cold_starts, apps.cold_starts);
+	cr_assert_eq(node.cold_starts_busy, apps.cold_starts_busy);
+	cr_assert_neq(node.cold_starts_busy, even.cold_starts_busy,
+		      "the node replay spaced evenly");
+	trace_free(&t);
 }
