@@ -17,11 +17,12 @@
  *    invocation that finds no idle or frozen sandbox waits for capacity:
  *    that is a cold start, its added latency the wait (at most cold_ns);
  *  - within a minute a function's n invocations arrive evenly spaced, at
- *    (k + 1/2) * 60 s / n, k = 0..n-1;
+ *    (k + 1/2) * 60 s / n, k = 0..n-1, or at random instants (below);
  *  - apps are independent and the host is unlimited (the budget rules need
  *    a co-located mix the trace does not give);
  *  - a frozen sandbox costs its full memory (freezing frees no memory) and
  *    thaws for free; creation time is not idle time. */
+
 /* --within-minute: where in its minute a call of the trace comes.  The
  * trace counts calls per minute; evenly spaced, single calls of any two
  * functions come at the same second, every gap is a whole number of
