@@ -246,7 +246,8 @@ static void rpl_synthetic(struct trace *t, unsigned seed, unsigned apps)
 	free(mem);
 }
 
-static struct replay_result rpl_run_jobs(const struct trace *t, const char *spec, unsigned jobs)
+static struct replay_result rpl_run_within(const struct trace *t, const char *spec, unsigned jobs,
+					   enum replay_within within)
 {
 	struct replay_config rc;
 	struct policy_config pc;
@@ -255,6 +256,7 @@ static struct replay_result rpl_run_jobs(const struct trace *t, const char *spec
 
 	replay_config_default(&rc);
 	rc.jobs = jobs;
+	rc.within = within;
 	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
 	pc.create_ns = rc.cold_ns;
 	cr_assert_eq(replay_run(t, &pc, &rc, &r, &err), 0, "%s", err.msg);
@@ -277,13 +279,15 @@ Test(replay_threads, any_thread_count_gives_the_same_rows)
 	cr_assert_gt(t[1].invocations, 10000);
 	for (size_t k = 0; k < 2; k++)
 		for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
-			struct replay_result one = rpl_run_jobs(&t[k], policies[i], 1);
+			struct replay_result one =
+			    rpl_run_within(&t[k], policies[i], 1, WITHIN_EVEN);
 			char want[512], got[512];
 
 			cr_assert_gt(one.cold_starts, 0);
 			rpl_result_row(&one, want, sizeof(want));
 			for (size_t j = 0; j < sizeof(jobs) / sizeof(jobs[0]); j++) {
-				struct replay_result r = rpl_run_jobs(&t[k], policies[i], jobs[j]);
+				struct replay_result r =
+				    rpl_run_within(&t[k], policies[i], jobs[j], WITHIN_EVEN);
 
 				rpl_result_row(&r, got, sizeof(got));
 				cr_expect_str_eq(got, want, "trace %zu, %s on %u threads", k,
@@ -312,8 +316,8 @@ static char *rpl_inv_file(const char *rows)
 	return buf;
 }
 
-/* A row of counts: minute `at` (1-based) gets `v`, the others 0. */
-static char *rpl_row(const char *key, int at, const char *v)
+/* A row of counts: minutes from..to (1-based) get `v`, the others 0. */
+static char *rpl_row_span(const char *key, int from, int to, const char *v)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -322,10 +326,16 @@ static char *rpl_row(const char *key, int at, const char *v)
 	cr_assert_not_null(f);
 	fputs(key, f);
 	for (int m = 1; m <= 1440; m++)
-		fprintf(f, ",%s", m == at ? v : "0");
+		fprintf(f, ",%s", m >= from && m <= to ? v : "0");
 	fputc('\n', f);
 	fclose(f);
 	return buf;
+}
+
+/* A row of counts: minute `at` (1-based) gets `v`, the others 0. */
+static char *rpl_row(const char *key, int at, const char *v)
+{
+	return rpl_row_span(key, at, at, v);
 }
 
 static int rpl_parse(const char *text, struct trace *t, struct slx_err *err)
@@ -458,7 +468,8 @@ Test(trace_parse, durations_and_memory_rows_are_checked)
 
 /* ---- the node replay ---------------------------------------------------------- */
 
-static struct replay_result rpl_run_node(const struct trace *t, const char *spec, uint64_t budget)
+static struct replay_result rpl_run_node_within(const struct trace *t, const char *spec,
+						uint64_t budget, enum replay_within within)
 {
 	struct replay_config rc;
 	struct policy_config pc;
@@ -466,10 +477,16 @@ static struct replay_result rpl_run_node(const struct trace *t, const char *spec
 	struct slx_err err = {0};
 
 	replay_config_default(&rc);
+	rc.within = within;
 	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
 	pc.create_ns = rc.cold_ns;
 	cr_assert_eq(replay_run_node(t, &pc, &rc, budget, &r, &err), 0, "%s", err.msg);
 	return r;
+}
+
+static struct replay_result rpl_run_node(const struct trace *t, const char *spec, uint64_t budget)
+{
+	return rpl_run_node_within(t, spec, budget, WITHIN_EVEN);
 }
 
 /* With room for everything the apps do not meet: the node replay, all
@@ -877,23 +894,6 @@ Test(replay_stream, random_calls_are_uniform_over_their_minute)
 	trace_free(&t);
 }
 
-static struct replay_result rpl_run_within(const struct trace *t, const char *spec, unsigned jobs,
-					   enum replay_within within)
-{
-	struct replay_config rc;
-	struct policy_config pc;
-	struct replay_result r;
-	struct slx_err err = {0};
-
-	replay_config_default(&rc);
-	rc.jobs = jobs;
-	rc.within = within;
-	cr_assert_eq(policy_parse(spec, &pc, &err), 0, "%s", err.msg);
-	pc.create_ns = rc.cold_ns;
-	cr_assert_eq(replay_run(t, &pc, &rc, &r, &err), 0, "%s", err.msg);
-	return r;
-}
-
 /* Random spacing is the same bits on any thread count; and its calls,
  * unevenly spaced, overlap more: more cold starts find the app busy. */
 Test(replay_threads, random_spacing_gives_the_same_rows_on_any_thread_count)
@@ -938,25 +938,11 @@ Test(replay_stream, within_minute_names_its_two_values)
  * minutes (the draw depends on the function and on the minute). */
 Test(replay_stream, random_draws_differ_by_function_and_by_minute)
 {
-	const char *rows = "o,a,f,http", *rows2 = "o,a,g,http";
-	char *f = NULL, *g = NULL;
-	size_t flen = 0, glen = 0;
-	FILE *ff = open_memstream(&f, &flen), *fg = open_memstream(&g, &glen);
+	char *f = rpl_row_span("o,a,f,http", 6, 7, "1"), *g = rpl_row_span("o,a,g,http", 6, 7, "1");
 	struct trace t;
 	struct slx_err err = {0};
 	char *all = NULL, *inv;
 
-	cr_assert(ff && fg);
-	fputs(rows, ff);
-	fputs(rows2, fg);
-	for (int m = 1; m <= 1440; m++) {
-		fputs(m == 6 || m == 7 ? ",1" : ",0", ff);
-		fputs(m == 6 || m == 7 ? ",1" : ",0", fg);
-	}
-	fputc('\n', ff);
-	fputc('\n', fg);
-	fclose(ff);
-	fclose(fg);
 	cr_assert_geq(asprintf(&all, "%s%s", f, g), 0);
 	inv = rpl_inv_file(all);
 	trace_init(&t);
@@ -1021,21 +1007,13 @@ Test(replay_stream, random_times_are_scaled)
  * every app it is the app-by-app replay, randomly spaced too. */
 Test(replay_node, random_spacing_on_a_node_with_room_is_the_per_app_replay)
 {
-	struct replay_config rc;
-	struct policy_config pc;
 	struct replay_result node, apps, even;
-	struct slx_err err = {0};
 	struct trace t;
 
 	rpl_synthetic(&t, 5, 12);
-	replay_config_default(&rc);
-	rc.within = WITHIN_RANDOM;
-	cr_assert_eq(policy_parse("fixed:600", &pc, &err), 0, "%s", err.msg);
-	pc.create_ns = rc.cold_ns;
-	cr_assert_eq(replay_run_node(&t, &pc, &rc, 1ull << 40, &node, &err), 0, "%s", err.msg);
-	cr_assert_eq(replay_run(&t, &pc, &rc, &apps, &err), 0, "%s", err.msg);
-	rc.within = WITHIN_EVEN;
-	cr_assert_eq(replay_run_node(&t, &pc, &rc, 1ull << 40, &even, &err), 0, "%s", err.msg);
+	node = rpl_run_node_within(&t, "fixed:600", 1ull << 40, WITHIN_RANDOM);
+	apps = rpl_run_within(&t, "fixed:600", 1, WITHIN_RANDOM);
+	even = rpl_run_node_within(&t, "fixed:600", 1ull << 40, WITHIN_EVEN);
 	cr_assert_eq(node.cold_starts, apps.cold_starts);
 	cr_assert_eq(node.cold_starts_busy, apps.cold_starts_busy);
 	cr_assert_neq(node.cold_starts_busy, even.cold_starts_busy,
