@@ -675,6 +675,39 @@ Test(policy_rules, delta_keeps_a_spare_that_just_ran)
 	pol_node_fini(&m);
 }
 
+/* The same node, but a's spare has never run: the ramp or a wake made it
+ * a second ago on a guess.  A guess yields to what has run, so delta
+ * evicts it, not b's sandbox that its app will come back to. */
+Test(policy_rules, delta_evicts_a_guess_that_never_ran_first)
+{
+	struct model_function f[3];
+	struct model m;
+	struct policy_config d = pol_cfg("delta");
+	struct model_sandbox *guess;
+	struct pol_out o;
+	uint64_t now = POL_S(10000);
+
+	pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 512);
+	m.host.dedicated = true;
+	d.keep_alive_ns = POL_S(7200);
+	pol_idle(&f[0], now)->state = MODEL_SB_BUSY;
+	f[0].in_flight = 1;
+	guess = pol_idle(&f[0], now - POL_S(1));
+	guess->last_used_ns = 0;
+	f[1].it_recent[0] = f[1].it_recent[1] = f[1].it_recent[2] = POL_S(900);
+	f[1].it_n = 3;
+	f[1].last_end_ns = now - POL_S(300);
+	pol_idle(&f[1], f[1].last_end_ns);
+	pol_idle(&f[2], now)->state = MODEL_SB_BUSY;
+	f[2].queued = 1;
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "a's guess, not b's");
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->sb, guess->id);
+	cr_assert(pol_find(&o, POLICY_RELEASE)->evict);
+	pol_node_fini(&m);
+}
+
 /* A sandbox past delta's plan (its cost search says release now) is
  * released on an unlimited host, but kept on a node with room: free
  * memory buys nothing.  When the room is needed it is the one evicted. */
