@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* actions.c -- the policy's decisions carried out on the live pool: ask
  * policy_decide about the model each turn, then allocate, freeze, thaw and
- * release; --min-warm is a floor the policy does not know of (per function). */
+ * release; --min-warm is a floor the pool keeps (per function), which the
+ * policy knows as model_function.floor and never evicts below. */
 #include <stdlib.h>
 
 #include "serve.h"
@@ -46,7 +47,8 @@ static void act_release(struct serve *s, const struct policy_action *a, uint64_t
 	struct pool_slot *slot = pool_slot_by_model(&f->pool, a->sb);
 
 	(void)now;
-	/* --min-warm is a floor the policy does not know of */
+	/* the pool keeps --min-warm whatever the plan says (and the policy
+	 * evicts none below it: model_function.floor) */
 	if (!slot || !(slot->state == POOL_IDLE || slot->state == POOL_FROZEN) ||
 	    f->pool.n <= f->pool.cfg.min_warm)
 		return;

@@ -132,6 +132,10 @@ struct model_function {
 	size_t n_sb, cap_sb;
 	uint64_t next_id;
 	uint64_t mem_per_sandbox; /* bytes a new sandbox is expected to take */
+	/* Sandboxes the caller keeps whatever the policy says (the live
+	 * shim's --min-warm): while the function has no more than this, none
+	 * of its sandboxes is evicted for another's room. */
+	unsigned floor;
 
 	/* A = in_flight + queued.  ΔA is taken once per tick: a_tick holds A
 	 * at the start of the current tick. */

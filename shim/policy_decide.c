@@ -347,8 +347,25 @@ static double evict_key(const struct decide *d, const struct model_function *f,
 	}
 }
 
+/* Whether f keeps what it has: no more sandboxes than its floor (the live
+ * shim's --min-warm, which refuses their release) once this decision's
+ * releases are gone.  Evicting one would free nothing, and the call it
+ * made room for would wait on a release that never comes. */
+static bool at_floor(const struct decide *d, size_t fi)
+{
+	const struct model_function *f = &d->m->fn[fi];
+	size_t left = f->n_sb;
+
+	if (!f->floor)
+		return false;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->out[i].kind == POLICY_RELEASE && d->out[i].fn == fi && left)
+			left--;
+	return left <= f->floor;
+}
+
 /* The idle sandbox to evict next: warm, not about to serve its function's
- * queue, not thawing, not released already. */
+ * queue, not thawing, not released already, its function above its floor. */
 static bool pick_victim(const struct decide *d, size_t *fi_out, const struct model_sandbox **sb_out,
 			double *key_out)
 {
@@ -358,6 +375,8 @@ static bool pick_victim(const struct decide *d, size_t *fi_out, const struct mod
 	for (size_t fi = 0; fi < d->m->n_fn; fi++) {
 		const struct model_function *f = &d->m->fn[fi];
 
+		if (at_floor(d, fi))
+			continue;
 		for (size_t i = 0; i < f->n_sb; i++) {
 			const struct model_sandbox *sb = &f->sb[i];
 			double key;

@@ -467,6 +467,7 @@ static int init_pools(struct serve *s, struct slx_err *err)
 
 		id_prefix(s, fi, prefix, sizeof(prefix));
 		model_function_init(&s->model.fn[fi], f->fn->name, cfg.mem_per_sandbox);
+		s->model.fn[fi].floor = cfg.min_warm;
 		s->model.n_fn = fi + 1;
 		if (pool_init(&f->pool, &cfg, prefix, &s->model, fi, err) < 0)
 			return -1;

@@ -708,6 +708,45 @@ Test(policy_rules, delta_evicts_a_guess_that_never_ran_first)
 	pol_node_fini(&m);
 }
 
+/* a's idle sandbox has never run and is a's --min-warm floor (the live
+ * shim refuses to release it); b's ran.  Whatever the policy's order
+ * (lru: a's is the staler; delta: a never-run one goes first), the room
+ * for c is b's: evicting a's would free nothing, and c's call would wait
+ * on a release that never comes. */
+Test(policy_rules, no_function_is_evicted_below_its_floor)
+{
+	static const char *const kinds[] = {"lru", "gdsf", "delta"};
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		struct model_function f[3];
+		struct model m;
+		struct policy_config c = pol_cfg(kinds[k]);
+		struct model_sandbox *floor_sb;
+		struct pol_out o;
+		uint64_t now = POL_S(10000);
+
+		pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 384);
+		m.host.dedicated = m.host.release_waits = true;
+		c.keep_alive_ns = POL_S(7200);
+		f[0].floor = 1;
+		floor_sb = pol_idle(&f[0], now - POL_S(500));
+		floor_sb->last_used_ns = 0;
+		pol_idle(&f[1], now - POL_S(100))->uses = 1;
+		pol_idle(&f[2], now)->state = MODEL_SB_BUSY;
+		f[2].queued = 1;
+		pol_decide(&m, &c, now, &o);
+		cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1, "%s", kinds[k]);
+		cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "%s: b's, not a's floor",
+			     kinds[k]);
+		f[1].floor = 1;
+		pol_decide(&m, &c, now, &o);
+		cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 0,
+			     "%s: every idle one at its floor: none evicted", kinds[k]);
+		cr_assert_eq(pol_count(&o, POLICY_HOLD, NULL), 1, "%s: c's call holds", kinds[k]);
+		pol_node_fini(&m);
+	}
+}
+
 /* A sandbox past delta's plan (its cost search says release now) is
  * released on an unlimited host, but kept on a node with room: free
  * memory buys nothing.  When the room is needed it is the one evicted. */
