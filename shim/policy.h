@@ -104,8 +104,8 @@ size_t policy_actions_max(const struct model *m);
  *          is the sandbox's uses that came after the clock had moved since
  *          its previous one (a burst between two evictions counts once);
  *          equal priorities go least recently used first;
- *   delta  first every sandbox that has never run (a guess), then
- *          the longest expected wait until its next use times its size
+ *   delta  first every spare that has never run (a guess at concurrency),
+ *          then the longest expected wait until its next use times its size
  *          (R_i's memory): for the first sandbox the residual of the
  *          function's recent idle times past its idle so far, for the k-th
  *          how rarely the last hour's concurrency reached that level (at
@@ -114,8 +114,8 @@ size_t policy_actions_max(const struct model *m);
  *          never on its plan;
  *   others least recently used.
  * Guesses (delta's ramp extras, a pre-warm) never evict: they take only
- * memory free without this decision's evictions, and until they run they
- * are the first evicted.  With host.release_waits
+ * memory free without this decision's evictions, and a spare among them is
+ * the first evicted until it runs.  With host.release_waits
  * an evicted sandbox's memory is free only once its processes are gone
  * (host.mem_leaving_bytes until then): the allocation it made room for
  * holds until then, and evicts no more for it. */

@@ -295,10 +295,17 @@ static unsigned warm_rank(const struct model_function *f, const struct model_san
 /* delta: seconds until sb is expected to run again.  It is the level-th
  * sandbox the function would need: the first waits out the function's idle
  * time, the others wait for its concurrency to reach their level. */
+/* The sandbox sb would be for its function: the level-th, counting the
+ * calls in flight or queued and the warm ones demand takes first. */
+static unsigned delta_level(const struct model_function *f, const struct model_sandbox *sb)
+{
+	return f->in_flight + f->queued + 1 + warm_rank(f, sb);
+}
+
 static double delta_wait_s(const struct decide *d, const struct model_function *f,
 			   const struct model_sandbox *sb)
 {
-	unsigned level = f->in_flight + f->queued + 1 + warm_rank(f, sb), k;
+	unsigned level = delta_level(f, sb), k;
 	double idle_s = d->now > sb->idle_since_ns ? (double)(d->now - sb->idle_since_ns) / NS : 0;
 	double w;
 
@@ -334,12 +341,14 @@ static double evict_key(const struct decide *d, const struct model_function *f,
 	case POLICY_GDSF:
 		return gdsf_priority(d, f, sb);
 	case POLICY_DELTA:
-		/* A sandbox that has never run is a guess (a pre-warm, a ramp's
-		 * or a wake's extra), and a guess yields to what has run.  Ranked
-		 * by its wait, a fresh extra was capped at 4x its idle so far and
-		 * went last, pushing out sandboxes whose apps came back
-		 * (gen-other 6 at 64 GB: 443 cold starts against gdsf's 403). */
-		if (!sb->last_used_ns)
+		/* A spare that has never run (a ramp's or a wake's extra) is a
+		 * guess at concurrency, and a guess yields to what has run.
+		 * Ranked by its wait, a fresh extra was capped at 4x its idle so
+		 * far and went last, pushing out sandboxes whose apps came back
+		 * (gen-other 6 at 64 GB: 443 cold starts against gdsf's 403).
+		 * An app's first sandbox, pre-warmed for its window, keeps its
+		 * rank: the app's own idle times put it there. */
+		if (!sb->last_used_ns && delta_level(f, sb) >= 2)
 			return -HUGE_VAL;
 		return -delta_wait_s(d, f, sb) * size_gb(f, sb);
 	default:

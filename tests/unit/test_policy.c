@@ -677,7 +677,10 @@ Test(policy_rules, delta_keeps_a_spare_that_just_ran)
 
 /* The same node, but a's spare has never run: the ramp or a wake made it
  * a second ago on a guess.  A guess yields to what has run, so delta
- * evicts it, not b's sandbox that its app will come back to. */
+ * evicts it, not b's sandbox that its app will come back to.  A first
+ * sandbox pre-warmed for its app's window has not run either, but keeps
+ * its rank: a's calls come a minute apart, so it is due in 10 s and b's
+ * (600 s away) goes. */
 Test(policy_rules, delta_evicts_a_guess_that_never_ran_first)
 {
 	struct model_function f[3];
@@ -705,6 +708,15 @@ Test(policy_rules, delta_evicts_a_guess_that_never_ran_first)
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "a's guess, not b's");
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->sb, guess->id);
 	cr_assert(pol_find(&o, POLICY_RELEASE)->evict);
+
+	cr_assert(model_sandbox_remove(&f[0], f[0].sb[0].id), "a's call is over");
+	f[0].in_flight = 0;
+	f[0].it_recent[0] = f[0].it_recent[1] = f[0].it_recent[2] = POL_S(60);
+	f[0].it_n = 3;
+	f[0].last_end_ns = now - POL_S(50);
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b's: a's pre-warm is due first");
 	pol_node_fini(&m);
 }
 
