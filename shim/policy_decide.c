@@ -98,6 +98,24 @@ static bool released(const struct decide *d, size_t fi, uint64_t id)
 	return false;
 }
 
+/* Whether f keeps what it has: no more sandboxes than its floor (the live
+ * shim's --min-warm, which refuses their release) once this decision's
+ * releases are gone.  Releasing one would free nothing: the call an
+ * eviction made room for would wait on a release that never comes, and a
+ * plan's release would count as the relief memory pressure asked for. */
+static bool at_floor(const struct decide *d, size_t fi)
+{
+	const struct model_function *f = &d->m->fn[fi];
+	size_t left = f->n_sb;
+
+	if (!f->floor)
+		return false;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->out[i].kind == POLICY_RELEASE && d->out[i].fn == fi && left)
+			left--;
+	return left <= f->floor;
+}
+
 static void release(struct decide *d, size_t fi, const struct model_sandbox *sb, bool evict)
 {
 	emit(d, (struct policy_action){
@@ -168,11 +186,12 @@ static void idle_sandbox(struct decide *d, size_t fi, const struct model_sandbox
 	 * starts at 16-32 GB on seeds 2-3.  On a shared host the plan holds. */
 	if (d->cfg->kind == POLICY_DELTA && d->mem_free != NEVER && d->m->host.dedicated)
 		t = NEVER;
-	if (t <= d->now) {
+	if (t <= d->now && !at_floor(d, fi)) {
 		release(d, fi, sb, false);
 		return;
 	}
-	wake_at(d, t);
+	if (t > d->now)
+		wake_at(d, t);
 	if (sb->state != MODEL_SB_IDLE || !d->cfg->freeze_grace_ns)
 		return;
 	fz = sb->idle_since_ns + d->cfg->freeze_grace_ns;
@@ -292,15 +311,16 @@ static unsigned warm_rank(const struct model_function *f, const struct model_san
 #define DELTA_NEVER_S	   7200.0 /* a level the last hour never reached */
 #define DELTA_SPARE_RATIO  4.0	  /* tuned on seeds 2-3 */
 
-/* delta: seconds until sb is expected to run again.  It is the level-th
- * sandbox the function would need: the first waits out the function's idle
- * time, the others wait for its concurrency to reach their level. */
 /* The sandbox sb would be for its function: the level-th, counting the
  * calls in flight or queued and the warm ones demand takes first. */
 static unsigned delta_level(const struct model_function *f, const struct model_sandbox *sb)
 {
 	return f->in_flight + f->queued + 1 + warm_rank(f, sb);
 }
+
+/* delta: seconds until sb is expected to run again.  It is the level-th
+ * sandbox the function would need: the first waits out the function's idle
+ * time, the others wait for its concurrency to reach their level. */
 
 static double delta_wait_s(const struct decide *d, const struct model_function *f,
 			   const struct model_sandbox *sb)
@@ -356,25 +376,9 @@ static double evict_key(const struct decide *d, const struct model_function *f,
 	}
 }
 
-/* Whether f keeps what it has: no more sandboxes than its floor (the live
- * shim's --min-warm, which refuses their release) once this decision's
- * releases are gone.  Evicting one would free nothing, and the call it
- * made room for would wait on a release that never comes. */
-static bool at_floor(const struct decide *d, size_t fi)
-{
-	const struct model_function *f = &d->m->fn[fi];
-	size_t left = f->n_sb;
-
-	if (!f->floor)
-		return false;
-	for (size_t i = 0; i < d->n; i++)
-		if (d->out[i].kind == POLICY_RELEASE && d->out[i].fn == fi && left)
-			left--;
-	return left <= f->floor;
-}
-
 /* The idle sandbox to evict next: warm, not about to serve its function's
- * queue, not thawing, not released already, its function above its floor. */
+ * queue, not thawing, not released already, its function above its floor
+ * (at_floor). */
 static bool pick_victim(const struct decide *d, size_t *fi_out, const struct model_sandbox **sb_out,
 			double *key_out)
 {

@@ -686,7 +686,7 @@ Test(policy_rules, delta_evicts_a_guess_that_never_ran_first)
 	struct model_function f[3];
 	struct model m;
 	struct policy_config d = pol_cfg("delta");
-	struct model_sandbox *guess;
+	struct model_sandbox *guess, *spare;
 	struct pol_out o;
 	uint64_t now = POL_S(10000);
 
@@ -717,6 +717,15 @@ Test(policy_rules, delta_evicts_a_guess_that_never_ran_first)
 	pol_decide(&m, &d, now, &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b's: a's pre-warm is due first");
+
+	/* a wake's batch: a second never-run sandbox beside the pre-warm, the
+	 * app idle; the one demand takes second is the guess */
+	spare = pol_idle(&f[0], now - POL_S(2));
+	spare->last_used_ns = 0;
+	pol_decide(&m, &d, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "the batch's spare");
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->sb, spare->id);
 	pol_node_fini(&m);
 }
 
@@ -757,6 +766,77 @@ Test(policy_rules, no_function_is_evicted_below_its_floor)
 		cr_assert_eq(pol_count(&o, POLICY_HOLD, NULL), 1, "%s: c's call holds", kinds[k]);
 		pol_node_fini(&m);
 	}
+}
+
+/* How many RELEASE actions name function fi. */
+static unsigned pol_releases_of(const struct pol_out *o, size_t fi)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < o->n; i++)
+		n += o->a[i].kind == POLICY_RELEASE && o->a[i].fn == fi;
+	return n;
+}
+
+/* The floor counts what this decision has released already.  c wants two
+ * sandboxes' room: a has two idle at floor 1, so one of a's goes (the
+ * staler) and then b's, not both of a's.  With a plan's release of a's
+ * stale one first (lru, past its 600 s), a is at its floor and c's room
+ * is b's. */
+Test(policy_rules, the_floor_counts_this_decisions_releases)
+{
+	struct model_function f[3];
+	struct model m;
+	struct policy_config c = pol_cfg("lru");
+	struct pol_out o;
+	uint64_t now = POL_S(10000);
+
+	pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 384);
+	m.host.dedicated = m.host.release_waits = true;
+	c.keep_alive_ns = POL_S(7200);
+	f[0].floor = 1;
+	pol_idle(&f[0], now - POL_S(500));
+	pol_idle(&f[0], now - POL_S(400));
+	pol_idle(&f[1], now - POL_S(100));
+	f[2].queued = 2;
+	pol_decide(&m, &c, now, &o);
+	cr_assert_eq(pol_releases_of(&o, 0), 1, "one of a's, down to its floor");
+	cr_assert_eq(pol_releases_of(&o, 1), 1, "then b's");
+
+	c.keep_alive_ns = POL_S(450);
+	f[2].queued = 1;
+	pol_decide(&m, &c, now, &o);
+	cr_assert_eq(pol_releases_of(&o, 0), 1, "a's past its keep-alive, by the plan");
+	cr_assert_not(pol_find(&o, POLICY_RELEASE)->evict);
+	cr_assert_eq(pol_releases_of(&o, 1), 1, "c's room is b's");
+	pol_node_fini(&m);
+}
+
+/* Memory pressure on a shared host: a's only sandbox, its floor, is past
+ * its keep-alive.  The pool would refuse that release, so the plan does
+ * not make it, and the relief pressure asks for is b's. */
+Test(policy_rules, pressure_is_not_relieved_by_a_release_the_floor_refuses)
+{
+	struct model_function f[2];
+	struct model m = {.fn = f, .n_fn = 2};
+	struct policy_config c = pol_cfg("lru");
+	struct pol_out o;
+	uint64_t now = POL_S(10000);
+
+	model_function_init(&f[0], "a", POL_MB(128));
+	model_function_init(&f[1], "b", POL_MB(128));
+	c.keep_alive_ns = POL_S(600);
+	m.host.have_psi = true;
+	m.host.psi_mem_some10 = c.psi_mem_limit + 10;
+	f[0].floor = 1;
+	pol_idle(&f[0], now - POL_S(5000));
+	pol_idle(&f[1], now - POL_S(100));
+	pol_decide(&m, &c, now, &o);
+	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
+	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b's, for the pressure");
+	cr_assert(pol_find(&o, POLICY_RELEASE)->evict);
+	for (int i = 0; i < 2; i++)
+		model_function_fini(&f[i]);
 }
 
 /* A sandbox past delta's plan (its cost search says release now) is
