@@ -645,6 +645,28 @@ Test(policy_rules, delta_evicts_the_longest_expected_wait)
 	pol_node_fini(&m);
 }
 
+/* A full node of three 128 MB functions: a runs one call and has a spare
+ * idle spare_idle; b's only sandbox waits the residual of its 900 s idle
+ * times, 600 s; c has a call queued.  Returns a's spare. */
+static struct model_sandbox *pol_spare_node(struct model *m, struct model_function *f, uint64_t now,
+					    uint64_t spare_idle)
+{
+	struct model_sandbox *spare;
+
+	pol_node(m, f, 3, (const unsigned[]){128, 128, 128}, 512);
+	m->host.dedicated = true;
+	pol_idle(&f[0], now)->state = MODEL_SB_BUSY;
+	f[0].in_flight = 1;
+	spare = pol_idle(&f[0], now - spare_idle);
+	f[1].it_recent[0] = f[1].it_recent[1] = f[1].it_recent[2] = POL_S(900);
+	f[1].it_n = 3;
+	f[1].last_end_ns = now - POL_S(300);
+	pol_idle(&f[1], f[1].last_end_ns);
+	pol_idle(&f[2], now)->state = MODEL_SB_BUSY;
+	f[2].queued = 1;
+	return spare;
+}
+
 /* a's spare (level 2, a level the last hour never reached: 7200 s by the
  * hour alone) went idle 2 s ago, so its wait is taken as 4 x 2 = 8 s; b's
  * only sandbox waits the residual of its 900 s idle times, 600 s.  delta
@@ -657,18 +679,8 @@ Test(policy_rules, delta_keeps_a_spare_that_just_ran)
 	struct pol_out o;
 	uint64_t now = POL_S(10000);
 
-	pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 512);
-	m.host.dedicated = true;
 	d.keep_alive_ns = POL_S(7200);
-	pol_idle(&f[0], now)->state = MODEL_SB_BUSY;
-	f[0].in_flight = 1;
-	pol_idle(&f[0], now - POL_S(2));
-	f[1].it_recent[0] = f[1].it_recent[1] = f[1].it_recent[2] = POL_S(900);
-	f[1].it_n = 3;
-	f[1].last_end_ns = now - POL_S(300);
-	pol_idle(&f[1], f[1].last_end_ns);
-	pol_idle(&f[2], now)->state = MODEL_SB_BUSY;
-	f[2].queued = 1;
+	pol_spare_node(&m, f, now, POL_S(2));
 	pol_decide(&m, &d, now, &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b's, not a's spare");
@@ -690,19 +702,9 @@ Test(policy_rules, delta_evicts_a_guess_that_never_ran_first)
 	struct pol_out o;
 	uint64_t now = POL_S(10000);
 
-	pol_node(&m, f, 3, (const unsigned[]){128, 128, 128}, 512);
-	m.host.dedicated = true;
 	d.keep_alive_ns = POL_S(7200);
-	pol_idle(&f[0], now)->state = MODEL_SB_BUSY;
-	f[0].in_flight = 1;
-	guess = pol_idle(&f[0], now - POL_S(1));
+	guess = pol_spare_node(&m, f, now, POL_S(1));
 	guess->last_used_ns = 0;
-	f[1].it_recent[0] = f[1].it_recent[1] = f[1].it_recent[2] = POL_S(900);
-	f[1].it_n = 3;
-	f[1].last_end_ns = now - POL_S(300);
-	pol_idle(&f[1], f[1].last_end_ns);
-	pol_idle(&f[2], now)->state = MODEL_SB_BUSY;
-	f[2].queued = 1;
 	pol_decide(&m, &d, now, &o);
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 0, "a's guess, not b's");
@@ -818,13 +820,12 @@ Test(policy_rules, the_floor_counts_this_decisions_releases)
 Test(policy_rules, pressure_is_not_relieved_by_a_release_the_floor_refuses)
 {
 	struct model_function f[2];
-	struct model m = {.fn = f, .n_fn = 2};
+	struct model m;
 	struct policy_config c = pol_cfg("lru");
 	struct pol_out o;
 	uint64_t now = POL_S(10000);
 
-	model_function_init(&f[0], "a", POL_MB(128));
-	model_function_init(&f[1], "b", POL_MB(128));
+	pol_node(&m, f, 2, (const unsigned[]){128, 128}, 0); /* no budget: a shared host */
 	c.keep_alive_ns = POL_S(600);
 	m.host.have_psi = true;
 	m.host.psi_mem_some10 = c.psi_mem_limit + 10;
@@ -835,8 +836,7 @@ Test(policy_rules, pressure_is_not_relieved_by_a_release_the_floor_refuses)
 	cr_assert_eq(pol_count(&o, POLICY_RELEASE, NULL), 1);
 	cr_assert_eq(pol_find(&o, POLICY_RELEASE)->fn, 1, "b's, for the pressure");
 	cr_assert(pol_find(&o, POLICY_RELEASE)->evict);
-	for (int i = 0; i < 2; i++)
-		model_function_fini(&f[i]);
+	pol_node_fini(&m);
 }
 
 /* A sandbox past delta's plan (its cost search says release now) is
