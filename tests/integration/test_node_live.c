@@ -234,6 +234,67 @@ static void node_t_compare(const char *policy)
 
 TestSuite(node_live, .fini = node_t_fini, .timeout = 90);
 
+/* n calls of function fn sent at once, each answered 200. */
+static void node_t_together(const char *fn, const char *event, int n)
+{
+	struct http_reply r[4];
+	CURL *easy[4];
+	CURLM *m = curl_multi_init();
+	char url[128];
+
+	cr_assert(m && n <= 4);
+	snprintf(url, sizeof(url), "http://localhost/2015-03-31/functions/%s/invocations", fn);
+	for (int i = 0; i < n; i++) {
+		easy[i] = http_easy(node_t_cur.sock, url, event, strlen(event), &r[i]);
+		curl_multi_add_handle(m, easy[i]);
+	}
+	http_multi_finish(m);
+	for (int i = 0; i < n; i++) {
+		curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &r[i].status);
+		cr_assert_eq(r[i].status, 200, "%s: %.*s", fn, (int)r[i].len, r[i].body);
+		curl_multi_remove_handle(m, easy[i]);
+		curl_easy_cleanup(easy[i]);
+	}
+	curl_multi_cleanup(m);
+}
+
+/* --min-warm is a floor no eviction takes.  A node of four 64 MB sandboxes,
+ * --min-warm 1: a, b and s get one each; two calls of b at once give b a
+ * second (the node is full).  Two calls of s at once want room for a
+ * second of s: lru's least recently used idle sandbox is a's, never used,
+ * but a has only its floor, which the pool would refuse to release (the
+ * call then waited for s's own sandbox, nothing evicted); b's older one
+ * goes, and a's next call is warm. */
+Test(node_live, no_eviction_takes_a_function_below_its_min_warm)
+{
+	char flags[512], last[300];
+	const char *b = examples_dir();
+	double cold;
+	struct http_reply r;
+
+	snprintf(flags, sizeof(flags),
+		 "--policy lru --tick-ms 20 --memory 64 --node-memory 256M --min-warm 1 "
+		 "'a=%s/hello-exec' 'b=%s/soak-exec'",
+		 b, b);
+	snprintf(last, sizeof(last), "s=%s/soak-exec", b);
+	shim_proc_start(&node_t_cur, last, flags);
+	cr_assert_eq(shim_wait_warm(&node_t_cur, 3), 3, "--min-warm 1 of each of three");
+	node_t_together("b", "hold", 2);
+	cr_assert_eq(shim_metric(&node_t_cur, "slxrun_evictions_total"), 0, "room for b's second");
+	node_t_together("s", "hold", 2);
+	cr_assert_eq(shim_metric(&node_t_cur, "slxrun_evictions_total"), 1,
+		     "b's older sandbox made the room");
+	cold = shim_metric(&node_t_cur, "slxrun_cold_starts_total");
+	cr_assert_eq(
+	    http_request(node_t_cur.sock, NULL, "/2015-03-31/functions/a/invocations", "{}", 2, &r),
+	    CURLE_OK);
+	cr_assert_eq(r.status, 200, "%.*s", (int)r.len, r.body);
+	cr_assert_eq(shim_metric(&node_t_cur, "slxrun_cold_starts_total"), cold,
+		     "a's floor was kept warm");
+	cr_assert_eq(shim_proc_stop(&node_t_cur), 0);
+	cr_assert(shim_proc_root_clean(&node_t_cur));
+}
+
 /* lru keeps every idle sandbox and evicts the least recently used to make
  * room: cold starts and evictions follow the order of arrivals alone. */
 Test(node_live, lru_cold_starts_and_evictions_match_the_replay)

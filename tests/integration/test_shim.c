@@ -256,18 +256,6 @@ Test(shim, a_bootstraps_log_is_its_own_pipe_named_escaped_and_rate_limited)
 	cr_assert_eq(shim_proc_stop(&shim_t_cur), 0);
 }
 
-/* Drive every transfer of m to its end. */
-static void multi_finish(CURLM *m)
-{
-	int running = 0;
-
-	do {
-		cr_assert_eq(curl_multi_perform(m, &running), CURLM_OK);
-		if (running)
-			curl_multi_poll(m, NULL, 0, 1000, NULL);
-	} while (running);
-}
-
 /* Each sandbox had a log bucket of its own: N warm sandboxes of one function
  * logged N times the rate, and one recreated after its bootstrap exited
  * started with a full burst again.  The bucket is the function's, shared by
@@ -291,7 +279,7 @@ Test(shim, a_functions_log_rate_is_shared_by_its_sandboxes)
 				    "\"log-flood\"", 11, &replies[i]);
 		curl_multi_add_handle(m, easy[i]);
 	}
-	multi_finish(m);
+	http_multi_finish(m);
 	secs = shim_clock_ns() / 1e9 - t0;
 	for (int i = 0; i < N; i++) {
 		curl_easy_getinfo(easy[i], CURLINFO_RESPONSE_CODE, &replies[i].status);
@@ -390,7 +378,7 @@ Test(shim, two_hundred_concurrent_requests_on_four_sandboxes_are_each_answered_o
 				    strlen(events[i]), &replies[i]);
 		curl_multi_add_handle(m, easy[i]);
 	}
-	multi_finish(m);
+	http_multi_finish(m);
 	while ((msg = curl_multi_info_read(m, &left)))
 		cr_assert_eq(msg->data.result, CURLE_OK, "%s",
 			     curl_easy_strerror(msg->data.result));

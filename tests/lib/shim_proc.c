@@ -60,6 +60,17 @@ CURL *http_easy(const char *sock, const char *url, const char *body, size_t len,
 	return c;
 }
 
+void http_multi_finish(CURLM *m)
+{
+	int running = 0;
+
+	do {
+		cr_assert_eq(curl_multi_perform(m, &running), CURLM_OK);
+		if (running)
+			curl_multi_poll(m, NULL, 0, 1000, NULL);
+	} while (running);
+}
+
 CURLcode http_request(const char *sock, const char *method, const char *path, const char *body,
 		      size_t len, struct http_reply *r)
 {

@@ -37,6 +37,8 @@ struct http_reply {
  * body NULL is a GET.  The reply lands in r. */
 CURL *http_easy(const char *sock, const char *url, const char *body, size_t len,
 		struct http_reply *r);
+/* Drive every transfer of m to its end. */
+void http_multi_finish(CURLM *m);
 /* One request; method NULL is GET or POST by body.  Returns curl's result. */
 CURLcode http_request(const char *sock, const char *method, const char *path, const char *body,
 		      size_t len, struct http_reply *r);
