@@ -321,7 +321,6 @@ static unsigned delta_level(const struct model_function *f, const struct model_s
 /* delta: seconds until sb is expected to run again.  It is the level-th
  * sandbox the function would need: the first waits out the function's idle
  * time, the others wait for its concurrency to reach their level. */
-
 static double delta_wait_s(const struct decide *d, const struct model_function *f,
 			   const struct model_sandbox *sb)
 {
