@@ -114,8 +114,9 @@ build_initramfs() {
 	copy_with_libs "$B/unit-tests" /slx/unit-tests
 	copy_with_libs "$B/privileged-tests" /slx/privileged-tests
 	copy_with_libs "$B/integration-tests" /slx/integration-tests
+	# soak-exec: its "hold" event keeps a sandbox busy for a second (node_live's floor test)
 	cp -a "$B/examples/busybox" "$B/examples/hello-exec" "$B/examples/bench-echo-exec" \
-		"$STAGE/slx/examples/"
+		"$B/examples/soak-exec" "$STAGE/slx/examples/"
 	# The node suite replays its trace from the repository's relative path.
 	mkdir -p "$STAGE/slx/tests/traces"
 	cp -a "$ROOT/tests/traces/node" "$STAGE/slx/tests/traces/"
